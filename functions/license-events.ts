@@ -1,0 +1,80 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import {
+  DynamoInventoryRepository,
+  DynamoLicenseRepository,
+  DynamoShipmentRepository,
+} from '../shared/adapters/dynamo.js';
+import { SnsAlerter } from '../shared/adapters/sns.js';
+import { fromImage } from '../shared/adapters/stream.js';
+import { required, requiredInt, tablesConfig } from '../shared/config.js';
+import { applyLicense, type LicenseEngineDeps } from '../shared/engine/license-engine.js';
+import { ENV } from '../shared/names.js';
+import { documentClient, logger, newToken, snsClient } from './runtime.js';
+
+const tables = tablesConfig();
+const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);
+const deps: LicenseEngineDeps = {
+  licenses: new DynamoLicenseRepository(documentClient, tables.licenses),
+  shipments: new DynamoShipmentRepository(documentClient, tables),
+  inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
+  alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
+  now: () => new Date(),
+  newToken,
+};
+/** Time kept back from the Lambda timeout for the last transaction and the checkpoint. */
+const SAFETY_MS = 10_000;
+
+/**
+ * Licenses stream → release, re-hold or reject. The stream image is only a
+ * trigger: each license in the batch is applied once, from a fresh read.
+ */
+export const lambdaHandler = async (
+  event: DynamoDBStreamEvent,
+  context: Context,
+): Promise<DynamoDBBatchResponse> => {
+  const invocationEnd = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
+  const firstSequence = new Map<string, string>();
+  for (const record of event.Records) {
+    const licenseId = record.dynamodb?.Keys?.licenseId?.S;
+    const sequence = record.dynamodb?.SequenceNumber;
+    if (!licenseId || !sequence) continue;
+    if (record.eventName === 'REMOVE') {
+      await licenseRemoved(licenseId, fromImage(record.dynamodb?.OldImage));
+      continue;
+    }
+    const image = fromImage(record.dynamodb?.NewImage);
+    const settled = image && image.status === image.appliedStatus && !image.pendingWork && !image.statusError;
+    if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
+  }
+  const failures: { itemIdentifier: string }[] = [];
+  for (const [licenseId, sequence] of firstSequence) {
+    logger.appendKeys({ licenseId });
+    try {
+      const deadline = Math.min(Date.now() + budgetMs, invocationEnd);
+      const outcome = await applyLicense(deps, licenseId, deadline);
+      logger.info('license applied', { outcome });
+    } catch (error) {
+      logger.error('license could not be applied; the stream will retry it', { error: error as Error });
+      failures.push({ itemIdentifier: sequence });
+    } finally {
+      logger.removeKeys(['licenseId']);
+    }
+  }
+  return { batchItemFailures: failures };
+};
+
+async function licenseRemoved(licenseId: string, old: Record<string, unknown> | undefined): Promise<void> {
+  if (!old?.appliedStatus) return;
+  await deps.alerter.alert([
+    {
+      severity: 'high',
+      subject: `License ${licenseId} was deleted`,
+      message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported: set status to REVOKED instead, then run \`clearance reconcile\`.`,
+      subjectKey: { licenseId },
+    },
+  ]);
+}
+
+export const handler = middy(lambdaHandler).use(injectLambdaContext(logger));

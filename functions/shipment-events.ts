@@ -1,0 +1,64 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import {
+  DynamoInventoryRepository,
+  DynamoLicenseRepository,
+  DynamoShipmentRepository,
+} from '../shared/adapters/dynamo.js';
+import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
+import { fromImage, recordTime } from '../shared/adapters/stream.js';
+import { required, tablesConfig } from '../shared/config.js';
+import {
+  processShipmentRecords,
+  type ShipmentEngineDeps,
+  type ShipmentRecord,
+} from '../shared/engine/shipment-engine.js';
+import { ENV } from '../shared/names.js';
+import { documentClient, logger, newToken, snsClient } from './runtime.js';
+
+const tables = tablesConfig();
+const deps: ShipmentEngineDeps = {
+  shipments: new DynamoShipmentRepository(documentClient, tables),
+  licenses: new DynamoLicenseRepository(documentClient, tables.licenses),
+  inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
+  alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
+  publisher: new SnsPublisher(snsClient, {
+    customer: required(ENV.customerTopicArn),
+    logistics: required(ENV.logisticsTopicArn),
+  }),
+  newToken,
+};
+
+/**
+ * Shipments stream → counters for manual changes, rejections, release
+ * requests, and notifications of every committed change.
+ */
+export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const records: ShipmentRecord[] = [];
+  for (const r of event.Records) {
+    const shipmentId = r.dynamodb?.Keys?.shipmentId?.S;
+    const sequence = r.dynamodb?.SequenceNumber;
+    if (!shipmentId || !sequence || !r.eventName) continue;
+    records.push({
+      sequence,
+      eventName: r.eventName,
+      shipmentId,
+      oldImage: fromImage(r.dynamodb?.OldImage),
+      newImage: fromImage(r.dynamodb?.NewImage),
+      at: recordTime(r.dynamodb?.ApproximateCreationDateTime),
+    });
+  }
+  const result = await processShipmentRecords(deps, records);
+  logger.info('shipment batch processed', {
+    records: records.length,
+    accepted: result.accepted,
+    manual: result.manual,
+    rejected: result.rejected,
+    notified: result.notified,
+    failed: result.failed.length,
+  });
+  return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
+};
+
+export const handler = middy(lambdaHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** Repository root, resolved from this file so synth works from any cwd. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * CloudFormation metadata key on each AWS::Lambda::Function naming its entry
+ * module relative to the repository root (e.g. `functions/license-events.ts`).
+ * The local stack reads it to load the handler without bundling.
+ */
+export const ENTRY_METADATA_KEY = 'clearance:entry';
+
+/** The Powertools metrics namespace every function reports to. */
+export const METRICS_NAMESPACE = 'Clearance';
+
+/** Props for {@link ClearanceFunction}. */
+export interface ClearanceFunctionProps {
+  /** Module path relative to the repository root, e.g. `functions/license-events.ts`. */
+  readonly entry: string;
+  /** Service name for Powertools (logs, metrics, traces). */
+  readonly serviceName: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /** Hard limit of one invocation. */
+  readonly timeout: Duration;
+  /**
+   * Memory (and so CPU) of the function.
+   *
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Extra environment variables. Table and topic variables come from
+   * {@link ClearanceFunction.bindTable} and {@link ClearanceFunction.bindTopicPublish}.
+   *
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** Access a function gets to a table. */
+export type TableAccess = 'read' | 'readWrite';
+
+/**
+ * A NodejsFunction with the project's defaults: newest Node.js runtime on
+ * arm64, ESM bundle with source maps, X-Ray, its own log group and a role that
+ * starts empty. Access is added with the bind* methods, each of which grants
+ * and sets the matching environment variable in one call.
+ */
+export class ClearanceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ClearanceFunctionProps) {
+    super(scope, id);
+
+    // A role without AWSLambdaBasicExecutionRole: that managed policy allows
+    // logs:CreateLogGroup/PutLogEvents on every log group of the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `clearance ${props.serviceName}`,
+    });
+
+    // An explicit log group instead of the deprecated `logRetention`, which
+    // deploys an extra custom-resource Lambda. Retained so that deleting the
+    // stack does not erase the last month of decisions; the retention expires it.
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // Bundled ESM still meets CommonJS dependencies that call require().
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Ship the SDK version the tests ran against rather than whatever the
+        // runtime image carries this week.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    (this.fn.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA_KEY, props.entry);
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (added by active tracing) only accept ' +
+        'Resource "*": X-Ray has no resource-level permissions.',
+    });
+  }
+
+  /**
+   * Grants data access to `table` and sets `envName` to its name.
+   * On a table with GSIs the grant also covers `<table>/index/*`, which is what
+   * lets the function query them; that finding is acknowledged here, per table.
+   */
+  bindTable(table: Table, envName: string, access: TableAccess): void {
+    if (access === 'readWrite') table.grantReadWriteData(this.fn);
+    else table.grantReadData(this.fn);
+    this.fn.addEnvironment(envName, table.tableName);
+
+    const cfnTable = table.node.defaultChild as CfnTable;
+    const indexes: unknown = Stack.of(this).resolve(cfnTable.globalSecondaryIndexes);
+    if (Array.isArray(indexes) && indexes.length > 0) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(cfnTable)}.Arn>/index/*]`,
+        reason:
+          `Queries the GSIs of the ${table.node.id} table. DynamoDB has no ARN naming all indexes of a ` +
+          'table other than <table>/index/*; the grant covers that table and nothing wider.',
+      });
+    }
+  }
+
+  /**
+   * Allows sns:Publish (and so PublishBatch) on `topic` and sets `envName` to
+   * its ARN. Written out instead of `topic.grantPublish`, which on an encrypted
+   * topic adds the wildcard action `kms:GenerateDataKey*`: SNS needs exactly
+   * kms:GenerateDataKey and kms:Decrypt on the topic's key from a publisher.
+   */
+  bindTopicPublish(topic: ITopic, envName: string): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+    );
+    if (topic.masterKey) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [topic.masterKey.keyArn],
+        }),
+      );
+    }
+    this.fn.addEnvironment(envName, topic.topicArn);
+  }
+}

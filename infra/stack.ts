@@ -1,0 +1,165 @@
+import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnSubscription, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { ENV } from '../shared/names.js';
+import { ClearanceFunction } from './clearance-function.js';
+import { ClockSchedule, StreamConsumer } from './event-wiring.js';
+import { ClearanceTables } from './tables.js';
+import { ClearanceTopics } from './topics.js';
+
+/** The stack's construct ID, which is also its CloudFormation stack name. */
+export const STACK_ID = 'Clearance';
+
+/** Keys of the stack outputs that the CLI and operators read. */
+export const STACK_OUTPUTS = {
+  licensesTableName: 'LicensesTableName',
+  shipmentsTableName: 'ShipmentsTableName',
+  inventoryTableName: 'InventoryTableName',
+  customerTopicArn: 'CustomerTopicArn',
+  logisticsTopicArn: 'LogisticsTopicArn',
+  opsTopicArn: 'OpsTopicArn',
+  licenseEventsDlqUrl: 'LicenseEventsDlqUrl',
+  licenseEventsDlqArn: 'LicenseEventsDlqArn',
+  shipmentEventsDlqUrl: 'ShipmentEventsDlqUrl',
+  shipmentEventsDlqArn: 'ShipmentEventsDlqArn',
+  licenseEventsFunctionName: 'LicenseEventsFunctionName',
+  shipmentEventsFunctionName: 'ShipmentEventsFunctionName',
+  licenseClockFunctionName: 'LicenseClockFunctionName',
+} as const;
+
+/**
+ * Time license-events gives one release before handing the rest to a later
+ * invocation: its 900 s timeout minus 120 s to commit the last transaction
+ * and report.
+ */
+export const RELEASE_TIME_BUDGET_MS = 780_000;
+
+/**
+ * The whole clearance system: tables, topics, the three functions and their
+ * triggers.
+ *
+ * Deploy parameter `OpsEmail` (default empty): when set, the ops topic gets an
+ * email subscription to that address, e.g.
+ * `npx cdk deploy --parameters OpsEmail=ops@example.com`.
+ */
+export class ClearanceStack extends Stack {
+  readonly tables: ClearanceTables;
+  readonly topics: ClearanceTopics;
+  readonly licenseEvents: ClearanceFunction;
+  readonly shipmentEvents: ClearanceFunction;
+  readonly licenseClock: ClearanceFunction;
+  readonly licenseStream: StreamConsumer;
+  readonly shipmentStream: StreamConsumer;
+  readonly clock: ClockSchedule;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const tables = new ClearanceTables(this, 'Tables');
+    const topics = new ClearanceTopics(this, 'Topics');
+    this.tables = tables;
+    this.topics = topics;
+
+    const opsEmail = new CfnParameter(this, 'OpsEmail', {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^[^@\\s]+@[^@\\s]+$',
+      constraintDescription: 'must be empty or one email address',
+      description: 'Email address subscribed to the ops topic (alarms, rejected edits). Empty: none.',
+    });
+    const hasOpsEmail = new CfnCondition(this, 'HasOpsEmail', {
+      expression: Fn.conditionNot(Fn.conditionEquals(opsEmail.valueAsString, '')),
+    });
+    // L1 because an L2 Subscription cannot carry a condition. No filter policy:
+    // CloudWatch alarm messages carry no message attributes.
+    const opsEmailSubscription = new CfnSubscription(this, 'OpsEmailSubscription', {
+      topicArn: topics.ops.topic.topicArn,
+      protocol: SubscriptionProtocol.EMAIL,
+      endpoint: opsEmail.valueAsString,
+    });
+    opsEmailSubscription.cfnOptions.condition = hasOpsEmail;
+
+    this.licenseEvents = new ClearanceFunction(this, 'LicenseEvents', {
+      entry: 'functions/license-events.ts',
+      serviceName: 'license-events',
+      description: 'Applies license status changes: releases or re-holds shipments',
+      timeout: Duration.seconds(900),
+      environment: { [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS) },
+    });
+    this.licenseEvents.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
+    this.licenseEvents.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
+    this.licenseEvents.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    this.licenseEvents.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+
+    this.shipmentEvents = new ClearanceFunction(this, 'ShipmentEvents', {
+      entry: 'functions/shipment-events.ts',
+      serviceName: 'shipment-events',
+      description: 'Keeps inventory counters and notifies customers and logistics of shipment changes',
+      timeout: Duration.seconds(120),
+    });
+    this.shipmentEvents.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
+    this.shipmentEvents.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
+    this.shipmentEvents.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    this.shipmentEvents.bindTopicPublish(topics.customer.topic, ENV.customerTopicArn);
+    this.shipmentEvents.bindTopicPublish(topics.logistics.topic, ENV.logisticsTopicArn);
+    this.shipmentEvents.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+
+    this.licenseClock = new ClearanceFunction(this, 'LicenseClock', {
+      entry: 'functions/license-clock.ts',
+      serviceName: 'license-clock',
+      description: 'Expires licenses and releases held shipments once validFrom is reached',
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+    });
+    this.licenseClock.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
+    this.licenseClock.bindTable(tables.shipments, ENV.shipmentsTable, 'read');
+    this.licenseClock.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+
+    // All three record types: an INSERT can be an approval, MODIFY is the
+    // admin's edit, REMOVE must be reported rather than silently ignored.
+    const allEvents = ['INSERT', 'MODIFY', 'REMOVE'] as const;
+    this.licenseStream = new StreamConsumer(this, 'LicenseEventsStream', {
+      table: tables.licenses,
+      consumer: this.licenseEvents,
+      // Small batches: one approval can mean thousands of shipment writes.
+      batchSize: 10,
+      // Rare, high-value records: ride out a half-day outage of a dependency
+      // and still leave 12 h of stream retention to replay from the DLQ.
+      maxRecordAge: Duration.hours(12),
+      eventNames: allEvents,
+    });
+    this.shipmentStream = new StreamConsumer(this, 'ShipmentEventsStream', {
+      table: tables.shipments,
+      consumer: this.shipmentEvents,
+      // A release writes shipments in bursts of 100; large batches let the
+      // handler aggregate counter updates per (sku, warehouse).
+      batchSize: 1000,
+      maxBatchingWindow: Duration.seconds(2),
+      // High volume: a stuck shard delays every notice behind it, so give up
+      // sooner and leave 18 h to replay.
+      maxRecordAge: Duration.hours(6),
+      eventNames: allEvents,
+    });
+
+    this.clock = new ClockSchedule(this, 'LicenseClockSchedule', { target: this.licenseClock });
+
+    const outputs: Record<keyof typeof STACK_OUTPUTS, string> = {
+      licensesTableName: tables.licenses.tableName,
+      shipmentsTableName: tables.shipments.tableName,
+      inventoryTableName: tables.inventory.tableName,
+      customerTopicArn: topics.customer.topic.topicArn,
+      logisticsTopicArn: topics.logistics.topic.topicArn,
+      opsTopicArn: topics.ops.topic.topicArn,
+      licenseEventsDlqUrl: this.licenseStream.dlq.queueUrl,
+      licenseEventsDlqArn: this.licenseStream.dlq.queueArn,
+      shipmentEventsDlqUrl: this.shipmentStream.dlq.queueUrl,
+      shipmentEventsDlqArn: this.shipmentStream.dlq.queueArn,
+      licenseEventsFunctionName: this.licenseEvents.fn.functionName,
+      shipmentEventsFunctionName: this.shipmentEvents.fn.functionName,
+      licenseClockFunctionName: this.licenseClock.fn.functionName,
+    };
+    for (const [key, value] of Object.entries(outputs)) {
+      new CfnOutput(this, STACK_OUTPUTS[key as keyof typeof STACK_OUTPUTS], { value });
+    }
+  }
+}

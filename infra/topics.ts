@@ -1,0 +1,128 @@
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/**
+ * Topic-policy actions a caller could use over plain HTTP besides sns:Publish
+ * (which `enforceSSL` already covers). This is the action set of the SNS
+ * default topic policy, so SNS accepts every entry.
+ */
+const NON_PUBLISH_TOPIC_ACTIONS = [
+  'sns:Subscribe',
+  'sns:GetTopicAttributes',
+  'sns:SetTopicAttributes',
+  'sns:AddPermission',
+  'sns:RemovePermission',
+  'sns:DeleteTopic',
+  'sns:ListSubscriptionsByTopic',
+];
+
+/** Props for {@link SecureTopic}. */
+export interface SecureTopicProps {
+  /** Shown as the sender name of email notifications. */
+  readonly displayName: string;
+  /**
+   * Subscription protocols this topic accepts. Anything else is denied in the
+   * topic policy, whoever asks.
+   *
+   * @default - any protocol
+   */
+  readonly allowedProtocols?: readonly string[];
+  /**
+   * Deny sns:Subscribe to any principal outside this stack's account.
+   *
+   * @default false
+   */
+  readonly subscribersFromOwnAccountOnly?: boolean;
+}
+
+/**
+ * An SNS topic encrypted with its own customer-managed key (rotation on,
+ * retained), whose policy refuses every call made without TLS.
+ */
+export class SecureTopic extends Construct {
+  readonly key: Key;
+  readonly topic: Topic;
+
+  constructor(scope: Construct, id: string, props: SecureTopicProps) {
+    super(scope, id);
+    // One key per topic: revoking or auditing one audience's messages does not
+    // touch the others.
+    this.key = new Key(this, 'Key', {
+      description: `clearance: SSE for the ${id} topic`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.topic = new Topic(this, 'Topic', {
+      displayName: props.displayName,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyInsecureTransport',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: NON_PUBLISH_TOPIC_ACTIONS,
+        resources: [this.topic.topicArn],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    if (props.subscribersFromOwnAccountOnly) {
+      // A Deny beats any Allow someone adds later. Callers without an account
+      // (anonymous, or a service principal acting for itself) lack the key and
+      // are denied too, since StringNotEquals matches a missing key.
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenySubscribeOutsideAccount',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['sns:Subscribe'],
+          resources: [this.topic.topicArn],
+          conditions: { StringNotEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+    }
+    if (props.allowedProtocols) {
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenyUnexpectedProtocols',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['sns:Subscribe'],
+          resources: [this.topic.topicArn],
+          conditions: { StringNotEquals: { 'sns:Protocol': [...props.allowedProtocols] } },
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * The three audiences of DESIGN.md §6: customers, logistics teams, admins.
+ */
+export class ClearanceTopics extends Construct {
+  readonly customer: SecureTopic;
+  readonly logistics: SecureTopic;
+  readonly ops: SecureTopic;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // Customer and logistics messages name shipments, so plain `http`, SMS and
+    // the like are refused; email digests, SQS and HTTPS machine subscribers
+    // are the supported channels.
+    const dataProtocols = ['email', 'sqs', 'https'];
+    this.customer = new SecureTopic(this, 'Customer', {
+      displayName: 'Shipment updates',
+      allowedProtocols: dataProtocols,
+      subscribersFromOwnAccountOnly: true,
+    });
+    this.logistics = new SecureTopic(this, 'Logistics', {
+      displayName: 'Release notices',
+      allowedProtocols: dataProtocols,
+    });
+    this.ops = new SecureTopic(this, 'Ops', { displayName: 'Clearance ops' });
+  }
+}

@@ -1,0 +1,68 @@
+import type { ShipmentStatus } from './model.js';
+
+/** A change to one Inventory item's counters. */
+export interface CounterDelta {
+  onHand: number;
+  held: number;
+  released: number;
+  shipped: number;
+}
+
+export const ZERO_DELTA: Readonly<CounterDelta> = { onHand: 0, held: 0, released: 0, shipped: 0 };
+
+const bucket = (status: ShipmentStatus | undefined): keyof CounterDelta | undefined => {
+  switch (status) {
+    case 'HELD':
+      return 'held';
+    case 'RELEASED':
+      return 'released';
+    case 'SHIPPED':
+      return 'shipped';
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * How the (sku, warehouse) counters move when a shipment of `quantity` units goes
+ * from `from` to `to` (undefined: not counted). Shipping takes units off `onHand`.
+ */
+export function counterDelta(
+  from: ShipmentStatus | undefined,
+  to: ShipmentStatus | undefined,
+  quantity: number,
+): CounterDelta {
+  const delta: CounterDelta = { ...ZERO_DELTA };
+  const out = bucket(from);
+  const into = bucket(to);
+  if (out) delta[out] -= quantity;
+  if (into) delta[into] += quantity;
+  if (to === 'SHIPPED' && from !== 'SHIPPED') delta.onHand -= quantity;
+  return delta;
+}
+
+/** Units a shipment in `status` consumes from its license (released and shipped deplete it). */
+export const consumed = (status: ShipmentStatus | undefined, quantity: number): number =>
+  status === 'RELEASED' || status === 'SHIPPED' ? quantity : 0;
+
+/** Sums deltas per key, dropping keys whose sum is zero. */
+export function sumDeltas<K>(
+  entries: Iterable<[K, CounterDelta]>,
+  keyOf: (key: K) => string,
+): Map<string, { key: K; delta: CounterDelta }> {
+  const sums = new Map<string, { key: K; delta: CounterDelta }>();
+  for (const [key, delta] of entries) {
+    const id = keyOf(key);
+    const entry = sums.get(id) ?? { key, delta: { ...ZERO_DELTA } };
+    entry.delta.onHand += delta.onHand;
+    entry.delta.held += delta.held;
+    entry.delta.released += delta.released;
+    entry.delta.shipped += delta.shipped;
+    sums.set(id, entry);
+  }
+  for (const [id, { delta }] of sums) {
+    if (delta.onHand === 0 && delta.held === 0 && delta.released === 0 && delta.shipped === 0)
+      sums.delete(id);
+  }
+  return sums;
+}

@@ -1,0 +1,26 @@
+/** Base class of every error the clearance domain raises. */
+export class ClearanceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An item does not satisfy the data contract; `problems` name each field and its fix. */
+export class InvalidItemError extends ClearanceError {
+  constructor(
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(problems.join('; '), options);
+  }
+}
+
+/** A required configuration value (environment variable) is missing or malformed. */
+export class ConfigError extends ClearanceError {}
+
+/** A conditional write lost: the item changed under us. The caller re-reads and re-plans. */
+export class ConflictError extends ClearanceError {}
+
+/** A downstream service kept failing after retries (throttling, 5xx, partial batch failures). */
+export class DependencyError extends ClearanceError {}

@@ -1,0 +1,82 @@
+import type { HoldReason, LicenseStatus } from './model.js';
+import { LICENSE_STATUSES } from './model.js';
+
+/** What the system does to a license's shipments once a status is applied. */
+export type LicenseWork = 'release' | 'rehold' | 'none';
+
+/** Statuses a license may be inserted with. Inserting as APPROVED counts as an approval. */
+export const INITIAL_LICENSE_STATUSES: readonly LicenseStatus[] = ['PENDING', 'APPROVED', 'DENIED'];
+
+/** Legal transitions, judged from `appliedStatus` to `status` (DESIGN.md section 3). */
+export const LICENSE_TRANSITIONS: Readonly<Record<LicenseStatus, readonly LicenseStatus[]>> = {
+  PENDING: ['APPROVED', 'DENIED'],
+  APPROVED: ['SUSPENDED', 'REVOKED', 'EXPIRED'],
+  SUSPENDED: ['APPROVED', 'REVOKED', 'EXPIRED'],
+  DENIED: [],
+  REVOKED: [],
+  EXPIRED: [],
+};
+
+/** The verdict on a license's `status` relative to what the system last applied. */
+export type LicenseVerdict =
+  | { kind: 'unchanged'; status: LicenseStatus }
+  | { kind: 'legal'; from: LicenseStatus | undefined; to: LicenseStatus; work: LicenseWork }
+  | { kind: 'illegal'; from: LicenseStatus | undefined; to: string; reason: string };
+
+const isLicenseStatus = (value: unknown): value is LicenseStatus =>
+  typeof value === 'string' && (LICENSE_STATUSES as readonly string[]).includes(value);
+
+/**
+ * Judges a `status` against `appliedStatus`. Judging from `appliedStatus`, not
+ * the stream's old image, means a fixed typo or a redelivered event cannot
+ * confuse the system.
+ */
+export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: unknown): LicenseVerdict {
+  const shown = typeof status === 'string' ? status : JSON.stringify(status);
+  if (!isLicenseStatus(status)) {
+    const hint = isLicenseStatus(typeof status === 'string' ? status.trim().toUpperCase() : undefined)
+      ? ` Did you mean ${String(status).trim().toUpperCase()}?`
+      : '';
+    return {
+      kind: 'illegal',
+      from: applied,
+      to: shown ?? 'undefined',
+      reason: `status "${shown}" is not a license status; use one of ${LICENSE_STATUSES.join(', ')}.${hint}`,
+    };
+  }
+  if (applied === status) return { kind: 'unchanged', status };
+  const allowed = applied === undefined ? INITIAL_LICENSE_STATUSES : LICENSE_TRANSITIONS[applied];
+  if (allowed.includes(status)) return { kind: 'legal', from: applied, to: status, work: workFor(status) };
+  const reason =
+    applied === undefined
+      ? `a new license must start as ${INITIAL_LICENSE_STATUSES.join(', ')}, not ${status}`
+      : allowed.length === 0
+        ? `${applied} is final; no further status change is allowed (set status back to ${applied})`
+        : `${applied} → ${status} is not allowed; from ${applied} the status may become ${allowed.join(', ')} (or set it back to ${applied})`;
+  return { kind: 'illegal', from: applied, to: status, reason };
+}
+
+/** The shipment work a license status implies once applied. */
+export function workFor(status: LicenseStatus): LicenseWork {
+  if (status === 'APPROVED') return 'release';
+  if (status === 'PENDING') return 'none';
+  return 'rehold';
+}
+
+/** The hold reason a shipment carries because of its license's status, if the status alone decides it. */
+export function holdReasonFor(status: LicenseStatus): HoldReason | undefined {
+  switch (status) {
+    case 'PENDING':
+      return 'LICENSE_PENDING';
+    case 'DENIED':
+      return 'LICENSE_DENIED';
+    case 'SUSPENDED':
+      return 'LICENSE_SUSPENDED';
+    case 'REVOKED':
+      return 'LICENSE_REVOKED';
+    case 'EXPIRED':
+      return 'LICENSE_EXPIRED';
+    case 'APPROVED':
+      return undefined;
+  }
+}

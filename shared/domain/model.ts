@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * The data contract (DESIGN.md section 3) as zod schemas. Types come from the
+ * schemas, so the contract is written down exactly once. Admins type these
+ * items by hand, so every message names the field and says how to fix it.
+ */
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** Upper bound on any quantity: far above any real order, far below float trouble. */
+export const MAX_QUANTITY = 1_000_000_000;
+
+const id = (field: string) =>
+  z
+    .string({ error: `${field} must be a String (S) attribute` })
+    .regex(ID_PATTERN, `${field} must be 1-128 characters of letters, digits, '.', '_', ':' or '-'`);
+
+const quantity = (field: string) =>
+  z
+    .number({ error: `${field} must be a Number (N) attribute, not a string` })
+    .int(`${field} must be a whole number`)
+    .min(1, `${field} must be greater than 0`)
+    .max(MAX_QUANTITY, `${field} must be at most ${MAX_QUANTITY}`);
+
+const counter = (field: string) =>
+  z
+    .number({ error: `${field} must be a Number (N) attribute` })
+    .int(`${field} must be a whole number`)
+    .min(0, `${field} must not be negative`)
+    .max(Number.MAX_SAFE_INTEGER, `${field} is too large`);
+
+const isoTime = (field: string) =>
+  z.iso.datetime({ error: `${field} must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z` });
+
+const freeText = (field: string) =>
+  z
+    .string({ error: `${field} must be a String (S) attribute` })
+    .max(1000, `${field} must be at most 1000 characters`);
+
+export const LICENSE_STATUSES = ['PENDING', 'APPROVED', 'DENIED', 'SUSPENDED', 'REVOKED', 'EXPIRED'] as const;
+export const LicenseStatusSchema = z.enum(LICENSE_STATUSES, {
+  error: `status must be one of ${LICENSE_STATUSES.join(', ')} (upper case)`,
+});
+export type LicenseStatus = z.infer<typeof LicenseStatusSchema>;
+
+export const SHIPMENT_STATUSES = ['HELD', 'RELEASED', 'SHIPPED', 'CANCELLED'] as const;
+export const ShipmentStatusSchema = z.enum(SHIPMENT_STATUSES, {
+  error: `status must be one of ${SHIPMENT_STATUSES.join(', ')} (upper case)`,
+});
+export type ShipmentStatus = z.infer<typeof ShipmentStatusSchema>;
+
+export const HOLD_REASONS = [
+  'LICENSE_PENDING',
+  'LICENSE_NOT_YET_VALID',
+  'LICENSE_QUANTITY_EXHAUSTED',
+  'LICENSE_DENIED',
+  'LICENSE_SUSPENDED',
+  'LICENSE_REVOKED',
+  'LICENSE_EXPIRED',
+  'LICENSE_MISMATCH',
+] as const;
+export const HoldReasonSchema = z.enum(HOLD_REASONS, {
+  error: `holdReason must be one of ${HOLD_REASONS.join(', ')}`,
+});
+export type HoldReason = z.infer<typeof HoldReasonSchema>;
+
+/** A License item. `appliedStatus`, `statusError`, `pendingWork` and `waitingForValidFrom` are system-kept. */
+export const LicenseSchema = z
+  .object({
+    licenseId: id('licenseId'),
+    licenseNumber: z
+      .string({ error: 'licenseNumber must be a String (S) attribute' })
+      .min(1, 'licenseNumber must not be empty')
+      .max(128, 'licenseNumber must be at most 128 characters'),
+    customerId: id('customerId'),
+    sku: id('sku'),
+    destinationCountry: z
+      .string({ error: 'destinationCountry must be a String (S) attribute' })
+      .regex(/^[A-Z]{2}$/, 'destinationCountry must be an ISO 3166-1 alpha-2 code in upper case, e.g. AE'),
+    authorizedQuantity: quantity('authorizedQuantity'),
+    releasedQuantity: counter('releasedQuantity').default(0),
+    status: LicenseStatusSchema,
+    validFrom: isoTime('validFrom'),
+    validUntil: isoTime('validUntil'),
+    statusReason: freeText('statusReason').optional(),
+    updatedBy: freeText('updatedBy').optional(),
+    appliedStatus: LicenseStatusSchema.optional(),
+    statusError: z.string().optional(),
+    pendingWork: z.string().optional(),
+    waitingForValidFrom: z.string().optional(),
+  })
+  .refine((l) => Date.parse(l.validUntil) > Date.parse(l.validFrom), {
+    path: ['validUntil'],
+    message: 'validUntil must be later than validFrom',
+  });
+export type License = z.infer<typeof LicenseSchema>;
+
+/**
+ * A Shipment item. `countedStatus` (the status the counters reflect), `revision`,
+ * the GSI keys and `changedBy` are system-kept; see ARCHITECTURE.md.
+ */
+export const ShipmentSchema = z.object({
+  shipmentId: id('shipmentId'),
+  licenseId: id('licenseId'),
+  customerId: id('customerId'),
+  sku: id('sku'),
+  warehouseId: id('warehouseId'),
+  quantity: quantity('quantity'),
+  priority: z
+    .number({ error: 'priority must be a Number (N) attribute' })
+    .int('priority must be a whole number')
+    .min(0, 'priority must be 0 or more (lower goes first)')
+    .max(999_999, 'priority must be at most 999999'),
+  requestedAt: isoTime('requestedAt'),
+  status: ShipmentStatusSchema,
+  holdReason: HoldReasonSchema.optional(),
+  releasedAt: isoTime('releasedAt').optional(),
+  statusError: z.string().optional(),
+  changedBy: z.string().optional(),
+  countedStatus: ShipmentStatusSchema.optional(),
+  revision: z.number().int().min(0).optional(),
+});
+export type Shipment = z.infer<typeof ShipmentSchema>;
+
+/** An Inventory counter item per (sku, warehouse). `available` is derived, never stored. */
+export const InventorySchema = z.object({
+  sku: id('sku'),
+  warehouseId: id('warehouseId'),
+  onHand: counter('onHand'),
+  held: counter('held').default(0),
+  released: counter('released').default(0),
+  shipped: counter('shipped').default(0),
+});
+export type Inventory = z.infer<typeof InventorySchema>;
+
+/** `onHand − held − released`: units free to promise. */
+export const available = (inv: Inventory): number => inv.onHand - inv.held - inv.released;
+
+/** The outcome of parsing an item typed by hand: the item, or every problem found. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/** Parses `raw` with `schema` and turns zod issues into sentences that name the field. */
+export function parseItem<T>(schema: z.ZodType<T>, raw: unknown): Parsed<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, value: result.data };
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.join('.');
+    if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) return `${field} is missing`;
+    return issue.message.includes(field) || field === '' ? issue.message : `${field}: ${issue.message}`;
+  });
+  return { ok: false, problems: [...new Set(problems)] };
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import type { HoldReason, ShipmentStatus } from './model.js';
+import type { OutgoingMessage, RawItem } from './ports.js';
+
+/** Event types on the customer and logistics topics (attribute `eventType`). */
+export type ShipmentEventType =
+  | 'SHIPMENT_HELD'
+  | 'SHIPMENT_RELEASED'
+  | 'SHIPMENT_REHELD'
+  | 'SHIPMENT_HOLD_UPDATED'
+  | 'SHIPMENT_SHIPPED'
+  | 'SHIPMENT_CANCELLED';
+
+/** The versioned machine message schema, documented in docs/messages.md. */
+export const SHIPMENT_MESSAGE_SCHEMA = 'clearance.shipment-change.v1';
+
+/** A committed shipment change, as customers and warehouses are told about it. */
+export interface ShipmentChange {
+  dedupKey: string;
+  eventType: ShipmentEventType;
+  shipmentId: string;
+  licenseId: string;
+  customerId: string;
+  warehouseId: string;
+  sku: string;
+  quantity: number;
+  status: ShipmentStatus;
+  previousStatus: ShipmentStatus | null;
+  holdReason: HoldReason | null;
+  revision: number;
+  occurredAt: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * A stream record is a committed change iff the system bumped `revision`: every
+ * system write that changes `countedStatus` or `holdReason` does, and nothing
+ * else does. Rejected or rolled-back edits never bump it, so they are never
+ * announced. The dedup key is `shipmentId` plus the revision, stable across
+ * redelivery.
+ */
+export function detectChange(
+  oldImage: RawItem | undefined,
+  newImage: RawItem | undefined,
+  occurredAt: string,
+): ShipmentChange | undefined {
+  if (!newImage) return undefined;
+  const revision = num(newImage.revision);
+  const status = str(newImage.countedStatus) as ShipmentStatus | undefined;
+  if (revision === undefined || status === undefined) return undefined;
+  if (revision <= (num(oldImage?.revision) ?? 0)) return undefined;
+  const previous = (str(oldImage?.countedStatus) as ShipmentStatus | undefined) ?? null;
+  const shipmentId = str(newImage.shipmentId) ?? '';
+  return {
+    dedupKey: `${shipmentId}#r${revision}`,
+    eventType: eventTypeOf(previous, status),
+    shipmentId,
+    licenseId: str(newImage.licenseId) ?? '',
+    customerId: str(newImage.customerId) ?? '',
+    warehouseId: str(newImage.warehouseId) ?? '',
+    sku: str(newImage.sku) ?? '',
+    quantity: num(newImage.quantity) ?? 0,
+    status,
+    previousStatus: previous,
+    holdReason: status === 'HELD' ? ((str(newImage.holdReason) as HoldReason | undefined) ?? null) : null,
+    revision,
+    occurredAt: str(newImage.releasedAt) && status === 'RELEASED' ? String(newImage.releasedAt) : occurredAt,
+  };
+}
+
+function eventTypeOf(previous: ShipmentStatus | null, status: ShipmentStatus): ShipmentEventType {
+  if (status === 'RELEASED') return 'SHIPMENT_RELEASED';
+  if (status === 'SHIPPED') return 'SHIPMENT_SHIPPED';
+  if (status === 'CANCELLED') return 'SHIPMENT_CANCELLED';
+  if (previous === 'RELEASED') return 'SHIPMENT_REHELD';
+  if (previous === 'HELD') return 'SHIPMENT_HOLD_UPDATED';
+  return 'SHIPMENT_HELD';
+}
+
+const REASON_TEXT: Record<HoldReason, string> = {
+  LICENSE_PENDING: 'the export license is still pending',
+  LICENSE_NOT_YET_VALID: 'the export license is not valid yet',
+  LICENSE_QUANTITY_EXHAUSTED: 'the export license has no quantity left for it',
+  LICENSE_DENIED: 'the export license was denied',
+  LICENSE_SUSPENDED: 'the export license was suspended',
+  LICENSE_REVOKED: 'the export license was revoked',
+  LICENSE_EXPIRED: 'the export license has expired',
+  LICENSE_MISMATCH: 'the shipment does not match its export license (customer or product)',
+};
+
+const VERB: Record<ShipmentEventType, string> = {
+  SHIPMENT_HELD: 'placed on hold',
+  SHIPMENT_RELEASED: 'released',
+  SHIPMENT_REHELD: 'put back on hold',
+  SHIPMENT_HOLD_UPDATED: 'still on hold',
+  SHIPMENT_SHIPPED: 'shipped',
+  SHIPMENT_CANCELLED: 'cancelled',
+};
+
+/** One JSON message per shipment change, for machine subscribers. */
+export function shipmentMessage(change: ShipmentChange, audience: 'customer' | 'logistics'): OutgoingMessage {
+  const scope: Record<string, string> =
+    audience === 'customer' ? { customerId: change.customerId } : { warehouseId: change.warehouseId };
+  return {
+    id: `${audience}:${change.dedupKey}`,
+    body: JSON.stringify({ schema: SHIPMENT_MESSAGE_SCHEMA, ...change }),
+    covers: [change.dedupKey],
+    attributes: { ...scope, eventType: change.eventType, kind: 'shipment', dedupKey: change.dedupKey },
+  };
+}
+
+/** How many shipments a digest lists before it says "and N more". */
+export const DIGEST_LIST_LIMIT = 25;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Groups changes into readable digests: one per (customer, license, event type)
+ * or (warehouse, license, event type). Each customer digest holds only that
+ * customer's shipments.
+ */
+export function digests(
+  changes: readonly ShipmentChange[],
+  audience: 'customer' | 'logistics',
+): OutgoingMessage[] {
+  const groups = new Map<string, ShipmentChange[]>();
+  for (const c of changes) {
+    const scope = audience === 'customer' ? c.customerId : c.warehouseId;
+    const key = `${scope}\u0000${c.licenseId}\u0000${c.eventType}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()].map((group) => renderDigest(group, audience));
+}
+
+function renderDigest(group: ShipmentChange[], audience: 'customer' | 'logistics'): OutgoingMessage {
+  const [first] = group;
+  if (!first) throw new RangeError('renderDigest: empty group');
+  const units = group.reduce((n, c) => n + c.quantity, 0);
+  const verb = VERB[first.eventType];
+  const subject =
+    audience === 'customer'
+      ? `${group.length === 1 ? '1 of your shipments' : `${group.length} of your shipments`} under license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}`
+      : `Warehouse ${first.warehouseId}: ${plural(group.length, 'shipment')} under license ${first.licenseId} ${verb}`;
+  const lines = [...group]
+    .sort((a, b) => a.shipmentId.localeCompare(b.shipmentId))
+    .slice(0, DIGEST_LIST_LIMIT)
+    .map((c) => {
+      const reason = c.holdReason ? ` (${REASON_TEXT[c.holdReason]})` : '';
+      const where =
+        audience === 'customer' ? `from warehouse ${c.warehouseId}` : `for customer ${c.customerId}`;
+      return `  - ${c.shipmentId}: ${c.quantity} × ${c.sku} ${where}${reason}`;
+    });
+  const more =
+    group.length > DIGEST_LIST_LIMIT
+      ? [`  … and ${group.length - DIGEST_LIST_LIMIT} more (${group.length} in total).`]
+      : [];
+  const intro =
+    audience === 'customer'
+      ? `Hello,\n\n${plural(group.length, 'shipment')} (${units} units) under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`
+      : `${plural(group.length, 'shipment')} (${units} units) at warehouse ${first.warehouseId} under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`;
+  const action =
+    first.eventType === 'SHIPMENT_RELEASED'
+      ? audience === 'customer'
+        ? 'These shipments are cleared for export and will be picked and packed.'
+        : 'Please pick and pack these shipments.'
+      : first.eventType === 'SHIPMENT_REHELD'
+        ? audience === 'customer'
+          ? 'These shipments may not leave the warehouse until the license is restored.'
+          : 'Do not ship these: stop picking and return them to the held area.'
+        : '';
+  const body = [intro, '', ...lines, ...more, ...(action ? ['', action] : []), '', '— clearance'].join('\n');
+  const dedupKey = `digest#${createHash('sha256')
+    .update(
+      group
+        .map((c) => c.dedupKey)
+        .sort()
+        .join(','),
+    )
+    .digest('hex')
+    .slice(0, 32)}`;
+  const scope: Record<string, string> =
+    audience === 'customer' ? { customerId: first.customerId } : { warehouseId: first.warehouseId };
+  return {
+    id: `${audience}:${dedupKey}`,
+    subject: subject.length > 99 ? `${subject.slice(0, 96)}...` : subject,
+    body,
+    attributes: { ...scope, eventType: first.eventType, kind: 'digest', dedupKey },
+    covers: group.map((c) => c.dedupKey),
+  };
+}

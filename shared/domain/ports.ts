@@ -1,0 +1,118 @@
+import type { CounterDelta } from './counters.js';
+import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
+
+/**
+ * Ports: what the engines need from storage and messaging. The DynamoDB and
+ * SNS adapters in shared/adapters implement them; the domain never sees the SDK.
+ */
+
+/** A raw item as stored (attribute name → value), before validation. */
+export type RawItem = Record<string, unknown>;
+
+/** One shipment's conditional change plus the counters and license units it moves. */
+export interface ShipmentUnit {
+  shipmentId: string;
+  /** Attributes to set. `changedBy` is added by the adapter. */
+  set: Record<string, unknown>;
+  /** Attributes to remove. */
+  remove?: readonly string[];
+  /** Increment `revision`: this is a committed change customers are told about. */
+  bumpRevision: boolean;
+  /** Conditions: attribute equals value; `null` means the attribute must not exist. */
+  expect: Record<string, unknown>;
+  counters?: { sku: string; warehouseId: string; delta: CounterDelta };
+  /** Change to the license's `releasedQuantity`. */
+  license?: { licenseId: string; delta: number };
+}
+
+/** Conditions on the license a batch of units releases units from. */
+export interface LicenseGuard {
+  licenseId: string;
+  /** attribute equals value */
+  expect: Record<string, unknown>;
+  /** `releasedQuantity` after the write must not exceed this. */
+  authorizedQuantity: number;
+}
+
+/** Result of committing units: which were written, and which were skipped because their own condition no longer held. */
+export interface CommitResult {
+  committed: ShipmentUnit[];
+  skipped: ShipmentUnit[];
+}
+
+export interface ShipmentPage {
+  items: RawItem[];
+  /** holdOrder of the last item, to continue after; undefined when the index is exhausted. */
+  next?: string;
+}
+
+export interface LicenseRepository {
+  get(licenseId: string): Promise<RawItem | undefined>;
+  /** Commits to doing the work of `status`: sets appliedStatus and pendingWork. False if the license changed meanwhile. */
+  startWork(licenseId: string, from: string | undefined, to: string, token: string): Promise<boolean>;
+  /** Work finished: removes pendingWork if it is still `token`. */
+  finishWork(licenseId: string, token: string, waitingForValidFrom?: string): Promise<boolean>;
+  /** Out of time: hands the rest of the work to a later invocation through the stream. */
+  continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean>;
+  /** Asks for a release pass on an APPROVED license (new shipment, freed units, validFrom reached). */
+  requestRelease(licenseId: string, token: string): Promise<boolean>;
+  /** Records why the current `status` was rejected, if `status` is still `status`. */
+  reject(licenseId: string, status: unknown, statusError: string): Promise<boolean>;
+  clearError(licenseId: string): Promise<void>;
+  /** Sets a new status as the clock or CLI would, conditional on the current one. */
+  setStatus(licenseId: string, from: string, to: string, reason: string, by: string): Promise<boolean>;
+  scan(): AsyncIterable<RawItem[]>;
+  batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>>;
+}
+
+export interface ShipmentRepository {
+  /** HELD (or RELEASED) shipments of a license in hold order, after `after`. */
+  page(
+    index: 'held' | 'released',
+    licenseId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ShipmentPage>;
+  /** Commits units in transactions of up to 100 actions; see CommitResult. Throws ConflictError if the guard fails. */
+  commit(units: readonly ShipmentUnit[], guard?: LicenseGuard): Promise<CommitResult>;
+  /** Single conditional update outside any transaction (rejections, reverts). False if the condition failed. */
+  update(unit: ShipmentUnit): Promise<boolean>;
+  scan(): AsyncIterable<RawItem[]>;
+}
+
+export interface InventoryRepository {
+  /** Which of these (sku, warehouse) pairs have an Inventory item. */
+  existing(keys: readonly { sku: string; warehouseId: string }[]): Promise<Set<string>>;
+  scan(): AsyncIterable<RawItem[]>;
+  skuExists(sku: string): Promise<boolean>;
+}
+
+/** A message for admins on the ops topic. */
+export interface OpsAlert {
+  subject: string;
+  message: string;
+  severity: 'high' | 'normal';
+  /** The item the alert is about, e.g. { licenseId }. */
+  subjectKey: Record<string, string>;
+}
+
+export interface Alerter {
+  alert(alerts: readonly OpsAlert[]): Promise<void>;
+}
+
+/** One outgoing message to a topic. `id` is unique within one call. */
+export interface OutgoingMessage {
+  id: string;
+  subject?: string;
+  body: string;
+  attributes: Record<string, string>;
+  /** Dedup keys of the shipment changes this message reports, to map a failed send back to its stream records. */
+  covers: readonly string[];
+}
+
+export interface Publisher {
+  /** Publishes in batches of 10, retrying failed entries; returns the ids that still failed. */
+  publish(topic: 'customer' | 'logistics', messages: readonly OutgoingMessage[]): Promise<Set<string>>;
+}
+
+export type { HoldReason, License, Shipment, ShipmentStatus };

@@ -1,0 +1,83 @@
+import type { ShipmentStatus } from './model.js';
+import { SHIPMENT_STATUSES } from './model.js';
+
+/** Manual status edits an admin may make, from the counted status to the new one. */
+export const MANUAL_SHIPMENT_EDITS: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
+  HELD: ['CANCELLED'],
+  RELEASED: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: [],
+  CANCELLED: [],
+};
+
+/** Attributes that may not change once a shipment is accepted: counters and licenses depend on them. */
+export const IMMUTABLE_SHIPMENT_FIELDS = [
+  'licenseId',
+  'customerId',
+  'sku',
+  'warehouseId',
+  'quantity',
+] as const;
+
+/** The verdict on a shipment's `status` relative to `countedStatus`, the status the counters reflect. */
+export type ShipmentVerdict =
+  | { kind: 'unchanged' }
+  | { kind: 'accept' }
+  | { kind: 'legal'; from: ShipmentStatus; to: ShipmentStatus }
+  | {
+      kind: 'illegal';
+      from: ShipmentStatus | undefined;
+      to: string;
+      reason: string;
+      severity: 'high' | 'normal';
+    };
+
+/**
+ * Judges a shipment status edit. A new shipment must start as HELD (the system
+ * alone releases); after that only RELEASED → SHIPPED and HELD/RELEASED →
+ * CANCELLED are manual edits. HELD → SHIPPED is flagged high severity: it may
+ * be an export without a license.
+ */
+export function judgeShipmentStatus(counted: ShipmentStatus | undefined, status: unknown): ShipmentVerdict {
+  const shown = typeof status === 'string' ? status : JSON.stringify(status);
+  if (typeof status !== 'string' || !(SHIPMENT_STATUSES as readonly string[]).includes(status)) {
+    return {
+      kind: 'illegal',
+      from: counted,
+      to: shown ?? 'undefined',
+      reason: `status "${shown}" is not a shipment status; use one of ${SHIPMENT_STATUSES.join(', ')}`,
+      severity: 'normal',
+    };
+  }
+  const to = status as ShipmentStatus;
+  if (counted === undefined) {
+    return to === 'HELD'
+      ? { kind: 'accept' }
+      : {
+          kind: 'illegal',
+          from: undefined,
+          to,
+          reason: `a new shipment must start as HELD, not ${to}; the system alone releases shipments`,
+          severity: 'normal',
+        };
+  }
+  if (counted === to) return { kind: 'unchanged' };
+  if (MANUAL_SHIPMENT_EDITS[counted].includes(to)) return { kind: 'legal', from: counted, to };
+  if (counted === 'HELD' && to === 'SHIPPED') {
+    return {
+      kind: 'illegal',
+      from: counted,
+      to,
+      reason:
+        'HELD → SHIPPED is not allowed: the shipment has no approved license. If goods left the warehouse this is a possible export violation; escalate to compliance',
+      severity: 'high',
+    };
+  }
+  const allowed = MANUAL_SHIPMENT_EDITS[counted];
+  const reason =
+    counted === 'HELD' && to === 'RELEASED'
+      ? 'HELD → RELEASED by hand bypasses the license check; approve the license instead and the system releases the shipment'
+      : allowed.length === 0
+        ? `${counted} is final; the status cannot change any more`
+        : `${counted} → ${to} is not allowed; from ${counted} the status may become ${allowed.join(' or ')}`;
+  return { kind: 'illegal', from: counted, to, reason, severity: 'normal' };
+}

@@ -1,0 +1,321 @@
+import { counterDelta } from '../domain/counters.js';
+import { ConflictError } from '../domain/errors.js';
+import { judgeLicenseStatus, workFor } from '../domain/license-rules.js';
+import {
+  type License,
+  LicenseSchema,
+  type LicenseStatus,
+  LicenseStatusSchema,
+  parseItem,
+  type Shipment,
+  ShipmentSchema,
+} from '../domain/model.js';
+import { planRehold, planRelease, type Relabel } from '../domain/planning.js';
+import type {
+  Alerter,
+  InventoryRepository,
+  LicenseGuard,
+  LicenseRepository,
+  RawItem,
+  ShipmentRepository,
+  ShipmentUnit,
+} from '../domain/ports.js';
+
+/** What the license engine needs. */
+export interface LicenseEngineDeps {
+  licenses: LicenseRepository;
+  shipments: ShipmentRepository;
+  inventory: InventoryRepository;
+  alerter: Alerter;
+  now: () => Date;
+  newToken: () => string;
+  /** Shipments read per GSI page. @default 200 */
+  pageSize?: number;
+}
+
+/** What one call of `applyLicense` did. */
+export type LicenseOutcome =
+  | { kind: 'missing' }
+  | { kind: 'noop' }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'completed'; released: number; reheld: number; relabelled: number }
+  | { kind: 'continued'; released: number; reheld: number; relabelled: number };
+
+interface Progress {
+  released: number;
+  reheld: number;
+  relabelled: number;
+  units: number;
+}
+
+/**
+ * Brings a license's shipments in line with its `status`. Reads the license
+ * fresh (the stream image is only a trigger), judges `appliedStatus → status`,
+ * commits to the work (`appliedStatus`, `pendingWork`), then releases or
+ * re-holds in transactions until done or until `deadline`, when it hands the
+ * rest to a later invocation by rewriting `pendingWork`. Every step is
+ * conditional, so a crash or a duplicate delivery loses and doubles nothing.
+ */
+export async function applyLicense(
+  deps: LicenseEngineDeps,
+  licenseId: string,
+  deadline: number,
+): Promise<LicenseOutcome> {
+  const progress: Progress = { released: 0, reheld: 0, relabelled: 0, units: 0 };
+  for (let round = 0; round < 20; round++) {
+    const raw = await deps.licenses.get(licenseId);
+    if (!raw) return { kind: 'missing' };
+    const applied = asLicenseStatus(raw.appliedStatus);
+    const verdict = judgeLicenseStatus(applied, raw.status);
+    if (verdict.kind === 'illegal') return reject(deps, raw, applied, verdict.reason);
+    const parsed = parseItem(LicenseSchema, raw);
+    if (!parsed.ok)
+      return reject(deps, raw, applied, `the license item is invalid: ${parsed.problems.join('; ')}`);
+    let license: License = parsed.value;
+    if (verdict.kind === 'legal') {
+      if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
+        return reject(
+          deps,
+          raw,
+          applied,
+          `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`,
+        );
+      }
+      const token = deps.newToken();
+      if (!(await deps.licenses.startWork(licenseId, verdict.from, verdict.to, token))) continue;
+      license = { ...license, appliedStatus: verdict.to, pendingWork: token, waitingForValidFrom: undefined };
+    } else {
+      if (raw.statusError !== undefined) await deps.licenses.clearError(licenseId);
+      if (license.pendingWork === undefined) return { kind: 'noop' };
+    }
+    try {
+      const cursor = verdict.kind === 'legal' ? undefined : (raw.workCursor as string | undefined);
+      const done = await runWork(deps, license, cursor, deadline, progress);
+      const { units: _units, ...counts } = progress;
+      return { kind: done ? 'completed' : 'continued', ...counts };
+    } catch (error) {
+      if (error instanceof ConflictError) continue;
+      throw error;
+    }
+  }
+  throw new ConflictError(`license ${licenseId} kept changing while being applied; the stream will retry`);
+}
+
+const asLicenseStatus = (v: unknown): LicenseStatus | undefined => {
+  const parsed = LicenseStatusSchema.safeParse(v);
+  return parsed.success ? parsed.data : undefined;
+};
+
+async function reject(
+  deps: LicenseEngineDeps,
+  raw: RawItem,
+  applied: LicenseStatus | undefined,
+  reason: string,
+): Promise<LicenseOutcome> {
+  if (raw.statusError === reason) return { kind: 'rejected', reason };
+  const licenseId = String(raw.licenseId);
+  const shown = typeof raw.status === 'string' ? raw.status : JSON.stringify(raw.status);
+  // Alert first, then record: a crash between the two repeats the alert, never loses it.
+  await deps.alerter.alert([
+    {
+      severity: 'normal',
+      subject: `License ${licenseId}: status edit rejected`,
+      message: [
+        `License ${licenseId} was edited to status "${shown}", but the system last applied ${applied ?? '(nothing yet)'}.`,
+        `Rejected because ${reason}.`,
+        'No shipment or counter moved. The reason is also written to statusError on the item;',
+        'set a legal status in the console (or with `clearance license`) and the system proceeds.',
+      ].join('\n'),
+      subjectKey: { licenseId },
+    },
+  ]);
+  await deps.licenses.reject(licenseId, raw.status, reason);
+  return { kind: 'rejected', reason };
+}
+
+/** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
+async function runWork(
+  deps: LicenseEngineDeps,
+  license: License,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const status = license.appliedStatus;
+  const token = license.pendingWork;
+  if (status === undefined || token === undefined) return true;
+  const work = workFor(status);
+  if (work === 'release') return releasePass(deps, license, token, cursor, deadline, progress);
+  if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);
+  if (!(await deps.licenses.finishWork(license.licenseId, token)))
+    throw new ConflictError('pendingWork changed');
+  return true;
+}
+
+function parseShipments(items: readonly RawItem[]): Shipment[] {
+  const out: Shipment[] = [];
+  for (const item of items) {
+    const parsed = parseItem(ShipmentSchema, item);
+    if (parsed.ok) out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
+  }
+  return out;
+}
+
+const outOfTime = (deadline: number, progress: Progress) => progress.units > 0 && Date.now() >= deadline;
+
+async function handOver(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+): Promise<false> {
+  if (!(await deps.licenses.continueWork(license.licenseId, token, deps.newToken(), cursor))) {
+    throw new ConflictError('pendingWork changed');
+  }
+  return false;
+}
+
+function relabelUnit(licenseId: string, r: Relabel): ShipmentUnit {
+  return {
+    shipmentId: r.shipment.shipmentId,
+    set: { holdReason: r.holdReason },
+    bumpRevision: true,
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+  };
+}
+
+async function releasePass(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const pageSize = deps.pageSize ?? 200;
+  const guard: LicenseGuard = {
+    licenseId: license.licenseId,
+    expect: {
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      pendingWork: token,
+      authorizedQuantity: license.authorizedQuantity,
+    },
+    authorizedQuantity: license.authorizedQuantity,
+  };
+  let remaining = Math.max(0, license.authorizedQuantity - license.releasedQuantity);
+  let after = cursor;
+  let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
+  let replans = 0;
+  for (;;) {
+    if (outOfTime(deadline, progress)) return handOver(deps, license, token, after);
+    const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
+    const now = deps.now();
+    const plan = planRelease(license, parseShipments(page.items), remaining, now);
+    const releasedAt = now.toISOString();
+    const units: ShipmentUnit[] = [
+      ...plan.release.map(
+        (s): ShipmentUnit => ({
+          shipmentId: s.shipmentId,
+          set: {
+            status: 'RELEASED',
+            countedStatus: 'RELEASED',
+            releasedAt,
+            releasedLicenseId: license.licenseId,
+          },
+          remove: ['heldLicenseId', 'holdReason', 'statusError'],
+          bumpRevision: true,
+          expect: { status: 'HELD', countedStatus: 'HELD', licenseId: license.licenseId },
+          counters: {
+            sku: s.sku,
+            warehouseId: s.warehouseId,
+            delta: counterDelta('HELD', 'RELEASED', s.quantity),
+          },
+          license: { licenseId: license.licenseId, delta: s.quantity },
+        }),
+      ),
+      ...plan.relabel.map((r) => relabelUnit(license.licenseId, r)),
+    ];
+    if (plan.relabel.some((r) => r.holdReason === 'LICENSE_NOT_YET_VALID')) waiting = license.validFrom;
+    if (units.length > 0) {
+      const result = await deps.shipments.commit(units, guard);
+      const releasedNow = result.committed.filter((u) => u.license);
+      progress.released += releasedNow.length;
+      progress.relabelled += result.committed.length - releasedNow.length;
+      progress.units += result.committed.length;
+      remaining -= releasedNow.reduce((n, u) => n + (u.license?.delta ?? 0), 0);
+      if (result.skipped.some((u) => u.license) && replans < 3) {
+        // A shipment we meant to release changed under us: plan this page again with what is left.
+        replans++;
+        continue;
+      }
+    }
+    replans = 0;
+    if (page.next === undefined) break;
+    after = page.next;
+  }
+  if (!(await deps.licenses.finishWork(license.licenseId, token, waiting)))
+    throw new ConflictError('pendingWork changed');
+  return true;
+}
+
+async function reholdPass(
+  deps: LicenseEngineDeps,
+  license: License,
+  status: LicenseStatus,
+  token: string,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const pageSize = deps.pageSize ?? 200;
+  const guard: LicenseGuard = {
+    licenseId: license.licenseId,
+    expect: { appliedStatus: status, pendingWork: token },
+    authorizedQuantity: license.authorizedQuantity,
+  };
+  for (const index of ['released', 'held'] as const) {
+    let after: string | undefined;
+    for (;;) {
+      if (outOfTime(deadline, progress)) return handOver(deps, license, token, undefined);
+      const page = await deps.shipments.page(index, license.licenseId, after, pageSize);
+      const plan = planRehold(license, status, parseShipments(page.items));
+      const units: ShipmentUnit[] = [
+        ...plan.rehold.map(
+          (r): ShipmentUnit => ({
+            shipmentId: r.shipment.shipmentId,
+            set: {
+              status: 'HELD',
+              countedStatus: 'HELD',
+              holdReason: r.holdReason,
+              heldLicenseId: license.licenseId,
+            },
+            remove: ['releasedLicenseId', 'releasedAt'],
+            bumpRevision: true,
+            expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId: license.licenseId },
+            counters: {
+              sku: r.shipment.sku,
+              warehouseId: r.shipment.warehouseId,
+              delta: counterDelta('RELEASED', 'HELD', r.shipment.quantity),
+            },
+            license: { licenseId: license.licenseId, delta: -r.shipment.quantity },
+          }),
+        ),
+        ...plan.relabel.map((r) => relabelUnit(license.licenseId, r)),
+      ];
+      let reheld = 0;
+      if (units.length > 0) {
+        const result = await deps.shipments.commit(units, guard);
+        reheld = result.committed.filter((u) => u.license).length;
+        progress.reheld += reheld;
+        progress.relabelled += result.committed.length - reheld;
+        progress.units += result.committed.length;
+      }
+      if (page.next === undefined) break;
+      // Re-held shipments leave the released index, so read it again from the start; held ones stay.
+      after = index === 'released' && reheld > 0 ? undefined : page.next;
+    }
+  }
+  if (!(await deps.licenses.finishWork(license.licenseId, token)))
+    throw new ConflictError('pendingWork changed');
+  return true;
+}

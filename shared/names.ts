@@ -1,0 +1,31 @@
+/**
+ * Names shared by the CDK app, the handlers, the local stack and the tests.
+ * Changing one is a schema migration: the GSI and attribute names are part of
+ * the stored data.
+ */
+
+/** Sparse GSI on Shipments holding only HELD shipments, partitioned by license. */
+export const HELD_INDEX = 'byLicenseHeld';
+/** Sparse GSI on Shipments holding only RELEASED shipments, partitioned by license. */
+export const RELEASED_INDEX = 'byLicenseReleased';
+
+/** System-kept shipment attributes that key the sparse GSIs. */
+export const GSI_ATTR = {
+  heldLicenseId: 'heldLicenseId',
+  releasedLicenseId: 'releasedLicenseId',
+  holdOrder: 'holdOrder',
+} as const;
+
+/** Environment variables the functions read (see shared/config.ts). */
+export const ENV = {
+  licensesTable: 'LICENSES_TABLE',
+  shipmentsTable: 'SHIPMENTS_TABLE',
+  inventoryTable: 'INVENTORY_TABLE',
+  customerTopicArn: 'CUSTOMER_TOPIC_ARN',
+  logisticsTopicArn: 'LOGISTICS_TOPIC_ARN',
+  opsTopicArn: 'OPS_TOPIC_ARN',
+  releaseTimeBudgetMs: 'RELEASE_TIME_BUDGET_MS',
+} as const;
+
+/** The value of `changedBy` on every write the system makes. */
+export const SYSTEM_ACTOR = 'clearance';

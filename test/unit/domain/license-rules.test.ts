@@ -1,0 +1,190 @@
+import { describe, expect, test } from 'vitest';
+import { holdReasonFor, judgeLicenseStatus, workFor } from '../../../shared/domain/license-rules.js';
+import { LICENSE_STATUSES, type LicenseStatus } from '../../../shared/domain/model.js';
+
+type Applied = LicenseStatus | undefined;
+/** What the verdict should be: `unchanged`, `illegal`, or legal with the shipment work it implies. */
+type Expected = 'unchanged' | 'illegal' | 'release' | 'rehold' | 'none';
+
+/**
+ * The full (appliedStatus × status) matrix, written out by hand from DESIGN.md
+ * section 3 rather than derived from the code under test.
+ */
+const EXPECTED: Record<string, Record<LicenseStatus, Expected>> = {
+  undefined: {
+    PENDING: 'none',
+    APPROVED: 'release',
+    DENIED: 'rehold',
+    SUSPENDED: 'illegal',
+    REVOKED: 'illegal',
+    EXPIRED: 'illegal',
+  },
+  PENDING: {
+    PENDING: 'unchanged',
+    APPROVED: 'release',
+    DENIED: 'rehold',
+    SUSPENDED: 'illegal',
+    REVOKED: 'illegal',
+    EXPIRED: 'illegal',
+  },
+  APPROVED: {
+    PENDING: 'illegal',
+    APPROVED: 'unchanged',
+    DENIED: 'illegal',
+    SUSPENDED: 'rehold',
+    REVOKED: 'rehold',
+    EXPIRED: 'rehold',
+  },
+  SUSPENDED: {
+    PENDING: 'illegal',
+    APPROVED: 'release',
+    DENIED: 'illegal',
+    SUSPENDED: 'unchanged',
+    REVOKED: 'rehold',
+    EXPIRED: 'rehold',
+  },
+  DENIED: {
+    PENDING: 'illegal',
+    APPROVED: 'illegal',
+    DENIED: 'unchanged',
+    SUSPENDED: 'illegal',
+    REVOKED: 'illegal',
+    EXPIRED: 'illegal',
+  },
+  REVOKED: {
+    PENDING: 'illegal',
+    APPROVED: 'illegal',
+    DENIED: 'illegal',
+    SUSPENDED: 'illegal',
+    REVOKED: 'unchanged',
+    EXPIRED: 'illegal',
+  },
+  EXPIRED: {
+    PENDING: 'illegal',
+    APPROVED: 'illegal',
+    DENIED: 'illegal',
+    SUSPENDED: 'illegal',
+    REVOKED: 'illegal',
+    EXPIRED: 'unchanged',
+  },
+};
+
+const APPLIED: readonly Applied[] = [undefined, ...LICENSE_STATUSES];
+const MATRIX = APPLIED.flatMap((applied) =>
+  LICENSE_STATUSES.map((status) => {
+    const row = EXPECTED[String(applied)];
+    if (!row) throw new Error(`no expected row for ${String(applied)}`);
+    return { applied, status, expected: row[status] };
+  }),
+);
+
+describe('judgeLicenseStatus: the full transition matrix', () => {
+  test('covers all 7 × 6 pairs', () => {
+    expect(MATRIX).toHaveLength(42);
+  });
+
+  test.each(MATRIX.filter((c) => c.expected === 'unchanged'))(
+    'treats $applied → $status as a no-op (redelivered event)',
+    ({ applied, status }) => {
+      expect(judgeLicenseStatus(applied, status)).toEqual({ kind: 'unchanged', status });
+    },
+  );
+
+  test.each(MATRIX.filter((c) => c.expected !== 'unchanged' && c.expected !== 'illegal'))(
+    'accepts $applied → $status and implies $expected work',
+    ({ applied, status, expected }) => {
+      expect(judgeLicenseStatus(applied, status)).toEqual({
+        kind: 'legal',
+        from: applied,
+        to: status,
+        work: expected,
+      });
+    },
+  );
+
+  test.each(MATRIX.filter((c) => c.expected === 'illegal'))(
+    'rejects $applied → $status with a reason that names both statuses',
+    ({ applied, status }) => {
+      const verdict = judgeLicenseStatus(applied, status);
+      expect(verdict).toMatchObject({ kind: 'illegal', from: applied, to: status });
+      if (verdict.kind !== 'illegal') return;
+      expect(verdict.reason).toContain(status);
+      if (applied === undefined) expect(verdict.reason).toMatch(/new license/i);
+      else expect(verdict.reason).toContain(applied);
+      expect(verdict.reason).not.toMatch(/undefined|null|\[object/);
+    },
+  );
+});
+
+describe('judgeLicenseStatus: reasons tell the admin what to do', () => {
+  test('rejects an insert as SUSPENDED and lists the statuses a new license may start with', () => {
+    const verdict = judgeLicenseStatus(undefined, 'SUSPENDED');
+    expect(verdict.kind).toBe('illegal');
+    if (verdict.kind !== 'illegal') return;
+    for (const s of ['PENDING', 'APPROVED', 'DENIED']) expect(verdict.reason).toContain(s);
+  });
+
+  test('rejects APPROVED → PENDING and lists the statuses APPROVED may become', () => {
+    const verdict = judgeLicenseStatus('APPROVED', 'PENDING');
+    expect(verdict.kind).toBe('illegal');
+    if (verdict.kind !== 'illegal') return;
+    for (const s of ['SUSPENDED', 'REVOKED', 'EXPIRED']) expect(verdict.reason).toContain(s);
+  });
+
+  test.each(['DENIED', 'REVOKED', 'EXPIRED'] as const)(
+    'rejects any change away from %s and says the status is final',
+    (final) => {
+      const verdict = judgeLicenseStatus(final, 'APPROVED');
+      expect(verdict.kind).toBe('illegal');
+      if (verdict.kind !== 'illegal') return;
+      expect(verdict.reason).toMatch(/final/);
+    },
+  );
+});
+
+describe('judgeLicenseStatus: values outside the list', () => {
+  const ALL_STATUSES = /PENDING, APPROVED, DENIED, SUSPENDED, REVOKED, EXPIRED/;
+
+  test.each<{ label: string; value: unknown; to: string }>([
+    { label: "a typo 'APPROVD'", value: 'APPROVD', to: 'APPROVD' },
+    { label: 'an empty string', value: '', to: '' },
+    { label: 'the number 1', value: 1, to: '1' },
+    { label: 'undefined (attribute removed)', value: undefined, to: 'undefined' },
+    { label: 'null', value: null, to: 'null' },
+    { label: 'an object', value: { S: 'APPROVED' }, to: '{"S":"APPROVED"}' },
+  ])('rejects $label and names the valid statuses', ({ value, to }) => {
+    for (const applied of APPLIED) {
+      const verdict = judgeLicenseStatus(applied, value);
+      expect(verdict).toMatchObject({ kind: 'illegal', from: applied, to });
+      if (verdict.kind !== 'illegal') continue;
+      expect(verdict.reason).toMatch(ALL_STATUSES);
+      expect(verdict.reason).not.toContain('Did you mean');
+    }
+  });
+
+  test.each([
+    ['approved', 'APPROVED'],
+    ['Revoked', 'REVOKED'],
+    [' APPROVED ', 'APPROVED'],
+  ])("rejects '%s' and suggests %s", (value, suggestion) => {
+    const verdict = judgeLicenseStatus('PENDING', value);
+    expect(verdict).toMatchObject({ kind: 'illegal', from: 'PENDING', to: value });
+    if (verdict.kind !== 'illegal') return;
+    expect(verdict.reason).toMatch(ALL_STATUSES);
+    expect(verdict.reason).toContain(`Did you mean ${suggestion}?`);
+  });
+});
+
+describe('workFor and holdReasonFor', () => {
+  test.each<[LicenseStatus, ReturnType<typeof workFor>, ReturnType<typeof holdReasonFor>]>([
+    ['PENDING', 'none', 'LICENSE_PENDING'],
+    ['APPROVED', 'release', undefined],
+    ['DENIED', 'rehold', 'LICENSE_DENIED'],
+    ['SUSPENDED', 'rehold', 'LICENSE_SUSPENDED'],
+    ['REVOKED', 'rehold', 'LICENSE_REVOKED'],
+    ['EXPIRED', 'rehold', 'LICENSE_EXPIRED'],
+  ])('maps %s to work %s and hold reason %s', (status, work, reason) => {
+    expect(workFor(status)).toBe(work);
+    expect(holdReasonFor(status)).toBe(reason);
+  });
+});
