@@ -51,7 +51,7 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
     applied === undefined
       ? `a new license must start as ${INITIAL_LICENSE_STATUSES.join(', ')}, not ${status}`
       : allowed.length === 0
-        ? `${applied} is final; no further status change is allowed (set status back to ${applied})`
+        ? `${applied} → ${status} is not allowed: ${applied} is final (set status back to ${applied})`
         : `${applied} → ${status} is not allowed; from ${applied} the status may become ${allowed.join(', ')} (or set it back to ${applied})`;
   return { kind: 'illegal', from: applied, to: status, reason };
 }

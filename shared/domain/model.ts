@@ -17,7 +17,10 @@ const id = (field: string) =>
 
 const quantity = (field: string) =>
   z
-    .number({ error: `${field} must be a Number (N) attribute, not a string` })
+    .number({
+      error: (issue) =>
+        typeof issue.input === 'number' ? `${field} must be a finite number` : `${field} must be a Number (N) attribute, not a string`,
+    })
     .int(`${field} must be a whole number`)
     .min(1, `${field} must be greater than 0`)
     .max(MAX_QUANTITY, `${field} must be at most ${MAX_QUANTITY}`);

@@ -77,7 +77,7 @@ export function judgeShipmentStatus(counted: ShipmentStatus | undefined, status:
     counted === 'HELD' && to === 'RELEASED'
       ? 'HELD → RELEASED by hand bypasses the license check; approve the license instead and the system releases the shipment'
       : allowed.length === 0
-        ? `${counted} is final; the status cannot change any more`
+        ? `${counted} → ${to} is not allowed: ${counted} is final`
         : `${counted} → ${to} is not allowed; from ${counted} the status may become ${allowed.join(' or ')}`;
   return { kind: 'illegal', from: counted, to, reason, severity: 'normal' };
 }
