@@ -158,8 +158,8 @@ function renderDigest(group: ShipmentChange[], audience: 'customer' | 'logistics
       : [];
   const intro =
     audience === 'customer'
-      ? `Hello,\n\n${plural(group.length, 'shipment')} (${units} units) under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`
-      : `${plural(group.length, 'shipment')} (${units} units) at warehouse ${first.warehouseId} under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`;
+      ? `Hello,\n\n${plural(group.length, 'shipment')} (${units.toLocaleString('en-US')} units) under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`
+      : `${plural(group.length, 'shipment')} (${units.toLocaleString('en-US')} units) at warehouse ${first.warehouseId} under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`;
   const action =
     first.eventType === 'SHIPMENT_RELEASED'
       ? audience === 'customer'
