@@ -24,7 +24,7 @@ const deps: ShipmentEngineDeps = {
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
   publisher: new SnsPublisher(snsClient, {
-    customer: required(ENV.customerTopicArn),
+    customerShards: required(ENV.customerTopicArns).split(','),
     logistics: required(ENV.logisticsTopicArn),
   }),
   newToken,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, type Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -154,17 +154,28 @@ export class ClearanceFunction extends Construct {
    * kms:GenerateDataKey and kms:Decrypt on the topic's key from a publisher.
    */
   bindTopicPublish(topic: ITopic, envName: string): void {
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
-    );
-    if (topic.masterKey) {
+    this.bindTopicsPublish([topic], envName);
+  }
+
+  /**
+   * Grants publish on several topics (e.g. the customer topic shards) and sets
+   * `envName` to their ARNs, comma-separated, in order.
+   */
+  bindTopicsPublish(topics: readonly ITopic[], envName: string): void {
+    for (const topic of topics) {
       this.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [topic.masterKey.keyArn],
-        }),
+        new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
       );
+      if (topic.masterKey) {
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [topic.masterKey.keyArn],
+          }),
+        );
+      }
     }
-    this.fn.addEnvironment(envName, topic.topicArn);
+    const arns = topics.map((t) => t.topicArn);
+    this.fn.addEnvironment(envName, arns.length === 1 ? (arns[0] ?? '') : Fn.join(',', arns));
   }
 }

@@ -103,22 +103,50 @@ export class SecureTopic extends Construct {
 /**
  * The three audiences of DESIGN.md §6: customers, logistics teams, admins.
  */
+export interface ClearanceTopicsProps {
+  /**
+   * How many customer topics to spread customers over. Every customer
+   * subscription carries a filter policy and SNS allows 200 per topic, so N
+   * shards serve 200 × N customers. A customer's shard is
+   * `customerShard(customerId, N)`; changing N moves customers, see
+   * ARCHITECTURE.md.
+   *
+   * @default 1
+   */
+  readonly customerShards?: number;
+}
+
 export class ClearanceTopics extends Construct {
+  /** Shard 0 of the customer topics. */
   readonly customer: SecureTopic;
+  /** Every customer topic shard, shard 0 first. */
+  readonly customerShards: readonly SecureTopic[];
   readonly logistics: SecureTopic;
   readonly ops: SecureTopic;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ClearanceTopicsProps = {}) {
     super(scope, id);
+    const shards = props.customerShards ?? 1;
+    if (!Number.isInteger(shards) || shards < 1 || shards > 50) {
+      throw new RangeError(`customerShards must be a whole number from 1 to 50, got ${shards}`);
+    }
     // Customer and logistics messages name shipments, so plain `http`, SMS and
     // the like are refused; email digests, SQS and HTTPS machine subscribers
     // are the supported channels.
     const dataProtocols = ['email', 'sqs', 'https'];
-    this.customer = new SecureTopic(this, 'Customer', {
-      displayName: 'Shipment updates',
-      allowedProtocols: dataProtocols,
-      subscribersFromOwnAccountOnly: true,
-    });
+    // Shard 0 keeps the construct ID 'Customer' so adding shards never replaces it.
+    this.customerShards = Array.from(
+      { length: shards },
+      (_, i) =>
+        new SecureTopic(this, i === 0 ? 'Customer' : `Customer${i}`, {
+          displayName: 'Shipment updates',
+          allowedProtocols: dataProtocols,
+          subscribersFromOwnAccountOnly: true,
+        }),
+    );
+    const [first] = this.customerShards;
+    if (!first) throw new RangeError('no customer topic');
+    this.customer = first;
     this.logistics = new SecureTopic(this, 'Logistics', {
       displayName: 'Release notices',
       allowedProtocols: dataProtocols,

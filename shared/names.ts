@@ -21,7 +21,8 @@ export const ENV = {
   licensesTable: 'LICENSES_TABLE',
   shipmentsTable: 'SHIPMENTS_TABLE',
   inventoryTable: 'INVENTORY_TABLE',
-  customerTopicArn: 'CUSTOMER_TOPIC_ARN',
+  /** Comma-separated ARNs of the customer topic shards, shard 0 first (see shared/domain/routing.ts). */
+  customerTopicArns: 'CUSTOMER_TOPIC_ARNS',
   logisticsTopicArn: 'LOGISTICS_TOPIC_ARN',
   opsTopicArn: 'OPS_TOPIC_ARN',
   releaseTimeBudgetMs: 'RELEASE_TIME_BUDGET_MS',

@@ -1,5 +1,6 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alerter, OpsAlert, OutgoingMessage, Publisher } from '../domain/ports.js';
+import { customerShard } from '../domain/routing.js';
 
 const BATCH = 10;
 const ATTEMPTS = 4;
@@ -57,15 +58,31 @@ export async function publishBatches(
   return failed;
 }
 
-/** SNS implementation of the Publisher port over the customer and logistics topics. */
+/**
+ * SNS implementation of the Publisher port. Customer messages go to the
+ * customer's shard topic (`customerShard` of its `customerId` attribute).
+ */
 export class SnsPublisher implements Publisher {
   constructor(
     private readonly sns: SNSClient,
-    private readonly topics: { customer: string; logistics: string },
-  ) {}
+    private readonly topics: { customerShards: readonly string[]; logistics: string },
+  ) {
+    if (topics.customerShards.length === 0)
+      throw new RangeError('SnsPublisher needs at least one customer topic');
+  }
 
-  publish(topic: 'customer' | 'logistics', messages: readonly OutgoingMessage[]): Promise<Set<string>> {
-    return publishBatches(this.sns, this.topics[topic], messages);
+  async publish(topic: 'customer' | 'logistics', messages: readonly OutgoingMessage[]): Promise<Set<string>> {
+    if (topic === 'logistics') return publishBatches(this.sns, this.topics.logistics, messages);
+    const shards = this.topics.customerShards;
+    const byShard = new Map<string, OutgoingMessage[]>();
+    for (const m of messages) {
+      const arn = shards[customerShard(m.attributes.customerId ?? '', shards.length)] ?? '';
+      byShard.set(arn, [...(byShard.get(arn) ?? []), m]);
+    }
+    const failed = new Set<string>();
+    for (const [arn, group] of byShard)
+      for (const id of await publishBatches(this.sns, arn, group)) failed.add(id);
+    return failed;
   }
 }
 

@@ -19,7 +19,9 @@ const quantity = (field: string) =>
   z
     .number({
       error: (issue) =>
-        typeof issue.input === 'number' ? `${field} must be a finite number` : `${field} must be a Number (N) attribute, not a string`,
+        typeof issue.input === 'number'
+          ? `${field} must be a finite number`
+          : `${field} must be a Number (N) attribute, not a string`,
     })
     .int(`${field} must be a whole number`)
     .min(1, `${field} must be greater than 0`)

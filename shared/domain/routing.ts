@@ -7,7 +7,8 @@
  * customers".
  */
 export function customerShard(customerId: string, shards: number): number {
-  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new RangeError(`shards must be a positive integer, got ${shards}`);
   // FNV-1a, 32 bit: tiny, stable across runtimes, and well spread for short ids.
   let hash = 0x811c9dc5;
   for (let i = 0; i < customerId.length; i++) {

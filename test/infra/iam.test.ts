@@ -1,0 +1,189 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ClearanceFunction } from '../../infra/clearance-function.js';
+import {
+  actionsOn,
+  arnOf,
+  indexArnsOf,
+  ref,
+  resourcesGranted,
+  roleStatements,
+  type Statement,
+  type Synthesized,
+  streamArnOf,
+  synthesize,
+} from './synth.js';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize();
+});
+
+const FUNCTIONS = ['license-events', 'shipment-events', 'license-clock'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+const fnOf = (name: FunctionName): ClearanceFunction =>
+  ({
+    'license-events': s.stack.licenseEvents,
+    'shipment-events': s.stack.shipmentEvents,
+    'license-clock': s.stack.licenseClock,
+  })[name];
+
+const statementsOf = (name: FunctionName): Statement[] =>
+  roleStatements(s.template, s.logicalId(fnOf(name).role));
+
+const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+const READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+];
+/** The only actions AWS does not let us scope to a resource. */
+const UNSCOPABLE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams'];
+
+const tableIds = () => ({
+  licenses: s.logicalId(s.stack.tables.licenses),
+  shipments: s.logicalId(s.stack.tables.shipments),
+  inventory: s.logicalId(s.stack.tables.inventory),
+});
+const topicIds = () => ({
+  customer: s.logicalId(s.stack.topics.customer.topic),
+  logistics: s.logicalId(s.stack.topics.logistics.topic),
+  ops: s.logicalId(s.stack.topics.ops.topic),
+});
+const keyIds = () => ({
+  customer: s.logicalId(s.stack.topics.customer.key),
+  logistics: s.logicalId(s.stack.topics.logistics.key),
+  ops: s.logicalId(s.stack.topics.ops.key),
+});
+
+describe('every function role', () => {
+  it.each(FUNCTIONS)('rejects wildcard actions in the %s role', (name) => {
+    const statements = statementsOf(name);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      for (const action of statement.actions) expect(action, `${name}: ${action}`).not.toContain('*');
+    }
+  });
+
+  it.each(FUNCTIONS)('rejects Resource "*" in the %s role except for actions AWS cannot scope', (name) => {
+    for (const statement of statementsOf(name)) {
+      if (statement.resources.includes('*')) {
+        for (const action of statement.actions)
+          expect(UNSCOPABLE_ACTIONS, `${name}: ${action} on *`).toContain(action);
+      }
+    }
+  });
+
+  it.each(FUNCTIONS)('lets %s write only to its own log group', (name) => {
+    const fn = fnOf(name);
+    expect(resourcesGranted(statementsOf(name), 'logs:PutLogEvents')).toEqual([
+      arnOf(s.logicalId(fn.logGroup)),
+    ]);
+    expect(resourcesGranted(statementsOf(name), 'logs:CreateLogGroup')).toEqual([]);
+  });
+
+  it.each(FUNCTIONS)('lets %s write X-Ray traces', (name) => {
+    expect(resourcesGranted(statementsOf(name), 'xray:PutTraceSegments')).toEqual(['*']);
+  });
+});
+
+describe('license-events', () => {
+  it('reads and writes all three tables, including the Shipments GSIs', () => {
+    const st = statementsOf('license-events');
+    const t = tableIds();
+    for (const id of [t.licenses, t.shipments, t.inventory]) {
+      expect(actionsOn(st, arnOf(id))).toEqual(expect.arrayContaining([...READ_ACTIONS, ...WRITE_ACTIONS]));
+    }
+    expect(actionsOn(st, indexArnsOf(t.shipments))).toContain('dynamodb:Query');
+  });
+
+  it('reads the Licenses stream and no other', () => {
+    const st = statementsOf('license-events');
+    expect(resourcesGranted(st, 'dynamodb:GetRecords')).toContainEqual(streamArnOf(tableIds().licenses));
+    expect(resourcesGranted(st, 'dynamodb:GetRecords')).not.toContainEqual(streamArnOf(tableIds().shipments));
+  });
+
+  it('publishes to the ops topic only, with exactly the key actions SNS needs', () => {
+    const st = statementsOf('license-events');
+    expect(resourcesGranted(st, 'sns:Publish')).toEqual([ref(topicIds().ops)]);
+    expect(actionsOn(st, arnOf(keyIds().ops)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(actionsOn(st, arnOf(keyIds().customer))).toEqual([]);
+  });
+
+  it('sends failed batches to the license-events DLQ only', () => {
+    const st = statementsOf('license-events');
+    expect(resourcesGranted(st, 'sqs:SendMessage')).toEqual([arnOf(s.logicalId(s.stack.licenseStream.dlq))]);
+  });
+});
+
+describe('shipment-events', () => {
+  it('reads and writes all three tables, including the Shipments GSIs', () => {
+    const st = statementsOf('shipment-events');
+    const t = tableIds();
+    for (const id of [t.licenses, t.shipments, t.inventory]) {
+      expect(actionsOn(st, arnOf(id))).toEqual(expect.arrayContaining([...READ_ACTIONS, ...WRITE_ACTIONS]));
+    }
+    expect(actionsOn(st, indexArnsOf(t.shipments))).toContain('dynamodb:Query');
+  });
+
+  it('reads the Shipments stream and no other', () => {
+    const st = statementsOf('shipment-events');
+    expect(resourcesGranted(st, 'dynamodb:GetRecords')).toContainEqual(streamArnOf(tableIds().shipments));
+    expect(resourcesGranted(st, 'dynamodb:GetRecords')).not.toContainEqual(streamArnOf(tableIds().licenses));
+  });
+
+  it('publishes to the customer, logistics and ops topics with their keys', () => {
+    const st = statementsOf('shipment-events');
+    const topics = topicIds();
+    const keys = keyIds();
+    expect(resourcesGranted(st, 'sns:Publish')).toEqual(
+      expect.arrayContaining([ref(topics.customer), ref(topics.logistics), ref(topics.ops)]),
+    );
+    for (const key of [keys.customer, keys.logistics, keys.ops]) {
+      expect(actionsOn(st, arnOf(key)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    }
+  });
+
+  it('sends failed batches to the shipment-events DLQ only', () => {
+    const st = statementsOf('shipment-events');
+    expect(resourcesGranted(st, 'sqs:SendMessage')).toEqual([arnOf(s.logicalId(s.stack.shipmentStream.dlq))]);
+  });
+});
+
+describe('license-clock', () => {
+  it('reads and writes Licenses', () => {
+    const st = statementsOf('license-clock');
+    expect(actionsOn(st, arnOf(tableIds().licenses))).toEqual(
+      expect.arrayContaining([...READ_ACTIONS, ...WRITE_ACTIONS]),
+    );
+  });
+
+  it('has no access to Shipments: license-events does the shipment work', () => {
+    const st = statementsOf('license-clock');
+    const shipments = tableIds().shipments;
+    expect(actionsOn(st, arnOf(shipments))).toEqual([]);
+    expect(actionsOn(st, indexArnsOf(shipments))).toEqual([]);
+  });
+
+  it('has no access to Inventory', () => {
+    expect(actionsOn(statementsOf('license-clock'), arnOf(tableIds().inventory))).toEqual([]);
+  });
+
+  it('publishes to no topic and uses no topic key', () => {
+    const st = statementsOf('license-clock');
+    expect(resourcesGranted(st, 'sns:Publish')).toEqual([]);
+    for (const key of Object.values(keyIds())) expect(actionsOn(st, arnOf(key))).toEqual([]);
+  });
+
+  it('reads no stream and sends to no queue', () => {
+    const st = statementsOf('license-clock');
+    expect(resourcesGranted(st, 'dynamodb:ListStreams')).toEqual([]);
+    expect(resourcesGranted(st, 'sqs:SendMessage')).toEqual([]);
+  });
+});

@@ -1,0 +1,56 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
+import { ENV } from '../../shared/names.js';
+
+describe('customer topic shards', () => {
+  const { stack } = buildApp({
+    skipBundling: true,
+    validateTemplate: false,
+    context: { customerTopicShards: 3 },
+  });
+  const template = Template.fromStack(stack);
+  const shardIds = stack.topics.customerShards.map((t) =>
+    stack.getLogicalId(t.topic.node.defaultChild as CfnElement),
+  );
+
+  it('creates one encrypted customer topic per shard, shard 0 keeping its logical id', () => {
+    expect(shardIds).toHaveLength(3);
+    expect(shardIds[0]).toMatch(/^TopicsCustomerTopic/);
+    for (const id of shardIds) {
+      expect(template.toJSON().Resources[id].Properties.KmsMasterKeyId).toBeDefined();
+    }
+  });
+
+  it('restricts subscriptions on every shard to the account', () => {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    for (const id of shardIds) {
+      const policy = policies.find(
+        (p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: id }]),
+      );
+      expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('DenySubscribeOutsideAccount');
+    }
+  });
+
+  it('gives shipment-events every shard ARN in shard order', () => {
+    const fn =
+      template.toJSON().Resources[
+        stack.getLogicalId(stack.shipmentEvents.fn.node.defaultChild as CfnElement)
+      ];
+    expect(fn.Properties.Environment.Variables[ENV.customerTopicArns]).toEqual({
+      'Fn::Join': [',', shardIds.map((id) => ({ Ref: id }))],
+    });
+  });
+
+  it('outputs each shard ARN for the subscribe command', () => {
+    const outputs = template.toJSON().Outputs;
+    shardIds.forEach((id, i) => expect(outputs[`CustomerTopicArn${i}`].Value).toEqual({ Ref: id }));
+  });
+
+  it('rejects a shard count outside 1..50', () => {
+    expect(() =>
+      buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: 0 } }),
+    ).toThrow(/customerShards must be a whole number from 1 to 50/);
+  });
+});
