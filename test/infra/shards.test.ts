@@ -45,7 +45,9 @@ describe('customer topic shards', () => {
 
   it('outputs each shard ARN for the subscribe command', () => {
     const outputs = template.toJSON().Outputs;
-    shardIds.forEach((id, i) => expect(outputs[`CustomerTopicArn${i}`].Value).toEqual({ Ref: id }));
+    shardIds.forEach((id, i) => {
+      expect(outputs[`CustomerTopicArn${i}`].Value).toEqual({ Ref: id });
+    });
   });
 
   it('rejects a shard count outside 1..50', () => {
