@@ -1,10 +1,13 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { DynamoLicenseRepository } from '../shared/adapters/dynamo.js';
 import { required } from '../shared/config.js';
 import { clockTick } from '../shared/engine/clock.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, logger, newToken } from './runtime.js';
+import { documentClient, newToken } from './runtime.js';
+
+const logger = new Logger();
 
 const licenses = new DynamoLicenseRepository(documentClient, required(ENV.licensesTable));
 

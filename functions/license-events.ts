@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -11,7 +12,9 @@ import { fromImage } from '../shared/adapters/stream.js';
 import { required, requiredInt, tablesConfig } from '../shared/config.js';
 import { applyLicense, type LicenseEngineDeps } from '../shared/engine/license-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, logger, newToken, snsClient } from './runtime.js';
+import { documentClient, newToken, snsClient } from './runtime.js';
+
+const logger = new Logger();
 
 const tables = tablesConfig();
 const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);

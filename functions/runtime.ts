@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,5 +12,4 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
   marshallOptions: { removeUndefinedValues: true },
 });
 export const snsClient = new SNSClient({});
-export const logger = new Logger();
 export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;

@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -15,7 +16,9 @@ import {
   type ShipmentRecord,
 } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, logger, newToken, snsClient } from './runtime.js';
+import { documentClient, newToken, snsClient } from './runtime.js';
+
+const logger = new Logger();
 
 const tables = tablesConfig();
 const deps: ShipmentEngineDeps = {

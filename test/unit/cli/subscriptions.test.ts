@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../cli/errors.js';
+import {
+  customerTopicFor,
+  describeFilterPolicy,
+  planCustomerSubscription,
+  planLogisticsSubscription,
+  queuePolicyStatement,
+  validateEndpoint,
+} from '../../../cli/subscriptions.js';
+import { customerShard } from '../../../shared/domain/routing.js';
+
+const QUEUE = 'arn:aws:sqs:eu-west-1:123456789012:acme-shipments';
+const topics = {
+  customer: 'arn:aws:sns:eu-west-1:123456789012:Customer',
+  customerShards: [] as string[],
+  logistics: 'arn:aws:sns:eu-west-1:123456789012:Logistics',
+};
+
+describe('planCustomerSubscription', () => {
+  it('scopes an email subscription to the customer and to digests', () => {
+    const plan = planCustomerSubscription(
+      { customerId: 'CUST-ACME', protocol: 'email', endpoint: 'buyer@acme.example' },
+      topics,
+    );
+    expect(plan.topicArn).toBe(topics.customer);
+    expect(plan.filterPolicy).toEqual({ customerId: ['CUST-ACME'], kind: ['digest'] });
+    expect(plan.attributes).toEqual({
+      FilterPolicy: '{"customerId":["CUST-ACME"],"kind":["digest"]}',
+      FilterPolicyScope: 'MessageAttributes',
+    });
+  });
+
+  it.each([
+    ['sqs', QUEUE],
+    ['https', 'https://hooks.acme.example/clearance'],
+  ] as const)('scopes a %s subscription to the customer and per-shipment JSON with raw delivery', (protocol, endpoint) => {
+    const plan = planCustomerSubscription({ customerId: 'CUST-ACME', protocol, endpoint }, topics);
+    expect(plan.filterPolicy).toEqual({ customerId: ['CUST-ACME'], kind: ['shipment'] });
+    expect(plan.attributes).toEqual({
+      FilterPolicy: '{"customerId":["CUST-ACME"],"kind":["shipment"]}',
+      FilterPolicyScope: 'MessageAttributes',
+      RawMessageDelivery: 'true',
+    });
+  });
+
+  it.each([undefined, '', '   '])('rejects a customer subscription without a customer (%j)', (customerId) => {
+    expect(() => planCustomerSubscription({ customerId, protocol: 'sqs', endpoint: QUEUE }, topics)).toThrow(
+      /must be scoped to one customer/,
+    );
+  });
+
+  it('rejects a customerId the data contract would not accept', () => {
+    expect(() =>
+      planCustomerSubscription({ customerId: 'ACME CORP', protocol: 'sqs', endpoint: QUEUE }, topics),
+    ).toThrow(UsageError);
+  });
+
+  it("routes a customer to its shard's topic, as the publisher does", () => {
+    const shards = ['arn:aws:sns:r:1:C0', 'arn:aws:sns:r:1:C1', 'arn:aws:sns:r:1:C2'];
+    for (const id of ['CUST-A', 'CUST-B', 'CUST-C', 'CUST-D']) {
+      const plan = planCustomerSubscription(
+        { customerId: id, protocol: 'sqs', endpoint: QUEUE },
+        { ...topics, customerShards: shards },
+      );
+      expect(plan.topicArn).toBe(shards[customerShard(id, 3)]);
+    }
+    expect(customerTopicFor({ customer: 'single', customerShards: [] }, 'CUST-A')).toBe('single');
+  });
+});
+
+describe('planLogisticsSubscription', () => {
+  it('scopes a warehouse email subscription to digests', () => {
+    const plan = planLogisticsSubscription(
+      { warehouseId: 'WH-AMS-1', allWarehouses: false, protocol: 'email', endpoint: 'ams@example.com' },
+      topics,
+    );
+    expect(plan.topicArn).toBe(topics.logistics);
+    expect(plan.filterPolicy).toEqual({ warehouseId: ['WH-AMS-1'], kind: ['digest'] });
+    expect(plan.attributes.RawMessageDelivery).toBeUndefined();
+  });
+
+  it.each(['sqs', 'https'] as const)('scopes a warehouse %s subscription to per-shipment JSON with raw delivery', (protocol) => {
+    const endpoint = protocol === 'sqs' ? QUEUE : 'https://wms.example/hook';
+    const plan = planLogisticsSubscription({ warehouseId: 'WH-AMS-1', allWarehouses: false, protocol, endpoint }, topics);
+    expect(plan.filterPolicy).toEqual({ warehouseId: ['WH-AMS-1'], kind: ['shipment'] });
+    expect(plan.attributes.RawMessageDelivery).toBe('true');
+    expect(plan.attributes.FilterPolicyScope).toBe('MessageAttributes');
+  });
+
+  it('filters only on kind with --all-warehouses', () => {
+    const plan = planLogisticsSubscription(
+      { warehouseId: undefined, allWarehouses: true, protocol: 'sqs', endpoint: QUEUE },
+      topics,
+    );
+    expect(plan.filterPolicy).toEqual({ kind: ['shipment'] });
+  });
+
+  it('rejects a logistics subscription that names no warehouse and does not ask for all', () => {
+    expect(() =>
+      planLogisticsSubscription({ warehouseId: undefined, allWarehouses: false, protocol: 'sqs', endpoint: QUEUE }, topics),
+    ).toThrow(/--warehouse ID, or --all-warehouses/);
+  });
+
+  it('rejects both --warehouse and --all-warehouses', () => {
+    expect(() =>
+      planLogisticsSubscription({ warehouseId: 'WH-1', allWarehouses: true, protocol: 'sqs', endpoint: QUEUE }, topics),
+    ).toThrow(/not both/);
+  });
+});
+
+describe('validateEndpoint', () => {
+  it('accepts well-formed endpoints', () => {
+    expect(() => validateEndpoint('email', 'a.b+c@example.co.uk')).not.toThrow();
+    expect(() => validateEndpoint('sqs', 'arn:aws:sqs:us-east-1:000000000000:local-q')).not.toThrow();
+    expect(() => validateEndpoint('sqs', 'arn:aws:sqs:eu-west-1:123456789012:orders.fifo')).not.toThrow();
+    expect(() => validateEndpoint('https', 'https://hooks.example/x?y=1')).not.toThrow();
+  });
+
+  it('rejects a malformed email without echoing the address in full', () => {
+    expect(() => validateEndpoint('email', 'alice@nodomain')).toThrow(/a\*\*\*@nodomain is not an email address/);
+    try {
+      validateEndpoint('email', 'alice@nodomain');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('alice@');
+    }
+  });
+
+  it('rejects a queue URL or malformed ARN for sqs', () => {
+    expect(() => validateEndpoint('sqs', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q')).toThrow(/not its URL/);
+    expect(() => validateEndpoint('sqs', 'arn:aws:sqs:eu-west-1:1234:q')).toThrow(UsageError);
+    expect(() => validateEndpoint('sqs', 'arn:aws:sns:eu-west-1:123456789012:q')).toThrow(UsageError);
+  });
+
+  it('rejects plain http and non-URLs for https', () => {
+    expect(() => validateEndpoint('https', 'http://hooks.example/x')).toThrow(/https:\/\//);
+    expect(() => validateEndpoint('https', 'hooks.example')).toThrow(UsageError);
+  });
+});
+
+describe('queuePolicyStatement', () => {
+  it('lets only the topic send to the queue', () => {
+    const statement = queuePolicyStatement(QUEUE, topics.customer);
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: QUEUE,
+      Condition: { ArnEquals: { 'aws:SourceArn': topics.customer } },
+    });
+  });
+});
+
+describe('describeFilterPolicy', () => {
+  it('reads the customer scope and kind', () => {
+    expect(describeFilterPolicy('customer', '{"customerId":["CUST-ACME"],"kind":["digest"]}')).toEqual({
+      scope: 'customer CUST-ACME',
+      kind: 'digest',
+      unscoped: false,
+    });
+  });
+
+  it('flags customer subscriptions without exactly one customerId as unscoped', () => {
+    expect(describeFilterPolicy('customer', undefined).unscoped).toBe(true);
+    expect(describeFilterPolicy('customer', '{"kind":["shipment"]}').unscoped).toBe(true);
+    expect(describeFilterPolicy('customer', '{"customerId":["A","B"]}').unscoped).toBe(true);
+    expect(describeFilterPolicy('customer', 'not json').unscoped).toBe(true);
+  });
+
+  it('reads warehouse scopes, and all warehouses when none is named', () => {
+    expect(describeFilterPolicy('logistics', '{"warehouseId":["WH-1"],"kind":["shipment"]}').scope).toBe(
+      'warehouse WH-1',
+    );
+    expect(describeFilterPolicy('logistics', '{"kind":["digest"]}').scope).toBe('all warehouses');
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { LICENSE_ACTIONS, planLicenseAction, planShipmentAction } from '../../../cli/transitions.js';
+
+const license = (status: string, applied: string | undefined = status, extra: Record<string, unknown> = {}) => ({
+  licenseId: 'LIC-1',
+  status,
+  ...(applied === undefined ? {} : { appliedStatus: applied }),
+  ...extra,
+});
+
+describe('planLicenseAction', () => {
+  it('maps each command to its target status', () => {
+    expect(Object.fromEntries(Object.entries(LICENSE_ACTIONS).map(([k, v]) => [k, v.to]))).toEqual({
+      approve: 'APPROVED',
+      deny: 'DENIED',
+      suspend: 'SUSPENDED',
+      revoke: 'REVOKED',
+      reinstate: 'APPROVED',
+    });
+  });
+
+  it('approves a PENDING license, conditional on the status and appliedStatus read', () => {
+    expect(planLicenseAction('approve', license('PENDING'))).toEqual({
+      kind: 'change',
+      to: 'APPROVED',
+      expect: { status: 'PENDING', appliedStatus: 'PENDING' },
+    });
+  });
+
+  it('approves a new PENDING license the system has not applied yet, expecting no appliedStatus', () => {
+    expect(planLicenseAction('approve', license('PENDING', undefined))).toEqual({
+      kind: 'change',
+      to: 'APPROVED',
+      expect: { status: 'PENDING', appliedStatus: null },
+    });
+  });
+
+  it('rejects approve on a SUSPENDED license and points to reinstate', () => {
+    const plan = planLicenseAction('approve', license('SUSPENDED'));
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/only to a PENDING license.*reinstate/);
+  });
+
+  it('reinstates only from SUSPENDED', () => {
+    expect(planLicenseAction('reinstate', license('SUSPENDED')).kind).toBe('change');
+    const plan = planLicenseAction('reinstate', license('PENDING'));
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/only to a SUSPENDED license.*license approve/);
+  });
+
+  it('suspends an APPROVED license and revokes an APPROVED or SUSPENDED one', () => {
+    expect(planLicenseAction('suspend', license('APPROVED')).kind).toBe('change');
+    expect(planLicenseAction('revoke', license('APPROVED')).kind).toBe('change');
+    expect(planLicenseAction('revoke', license('SUSPENDED')).kind).toBe('change');
+  });
+
+  it.each([
+    ['deny', 'APPROVED'],
+    ['suspend', 'PENDING'],
+    ['suspend', 'REVOKED'],
+    ['revoke', 'DENIED'],
+    ['revoke', 'EXPIRED'],
+    ['approve', 'DENIED'],
+  ] as const)('rejects %s on a %s license', (action, status) => {
+    const plan = planLicenseAction(action, license(status));
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.reason).toContain(`it is ${status}`);
+  });
+
+  it('does nothing when the license already has the target status applied', () => {
+    expect(planLicenseAction('approve', license('APPROVED')).kind).toBe('noop');
+    expect(planLicenseAction('suspend', license('SUSPENDED')).kind).toBe('noop');
+  });
+
+  it('rejects a change while the system has not applied the current status yet', () => {
+    const plan = planLicenseAction('suspend', license('SUSPENDED', 'APPROVED', { pendingWork: 't' }));
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/not applied yet/);
+  });
+
+  it('corrects a rejected edit: judges from appliedStatus and conditions on the bad status read', () => {
+    const plan = planLicenseAction(
+      'suspend',
+      license('SUSPNDED', 'APPROVED', { statusError: 'status "SUSPNDED" is not a license status' }),
+    );
+    expect(plan).toEqual({
+      kind: 'change',
+      to: 'SUSPENDED',
+      expect: { status: 'SUSPNDED', appliedStatus: 'APPROVED' },
+    });
+  });
+
+  it('rejects a license whose appliedStatus is not a status', () => {
+    expect(planLicenseAction('approve', license('PENDING', 'WHATEVER')).kind).toBe('refuse');
+  });
+});
+
+const shipment = (status: string, counted: string | undefined = status, extra: Record<string, unknown> = {}) => ({
+  shipmentId: 'SHP-1',
+  status,
+  ...(counted === undefined ? {} : { countedStatus: counted }),
+  ...extra,
+});
+
+describe('planShipmentAction', () => {
+  it('ships a RELEASED shipment and cancels a HELD or RELEASED one', () => {
+    expect(planShipmentAction('ship', shipment('RELEASED'))).toEqual({ kind: 'change', from: 'RELEASED', to: 'SHIPPED' });
+    expect(planShipmentAction('cancel', shipment('HELD'))).toEqual({ kind: 'change', from: 'HELD', to: 'CANCELLED' });
+    expect(planShipmentAction('cancel', shipment('RELEASED'))).toEqual({
+      kind: 'change',
+      from: 'RELEASED',
+      to: 'CANCELLED',
+    });
+  });
+
+  it('rejects shipping a HELD shipment as a possible export violation', () => {
+    const plan = planShipmentAction('ship', shipment('HELD'));
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/export violation/);
+  });
+
+  it.each([
+    ['ship', 'CANCELLED'],
+    ['cancel', 'SHIPPED'],
+  ] as const)('rejects %s on a %s shipment (final)', (action, status) => {
+    const plan = planShipmentAction(action, shipment(status));
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/final/);
+  });
+
+  it('judges from countedStatus when status and countedStatus differ, and waits for the system', () => {
+    const plan = planShipmentAction('cancel', shipment('SHIPPED', 'RELEASED'));
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/not applied yet/);
+  });
+
+  it('rejects an edit of a shipment the system has not accepted yet', () => {
+    const plan = planShipmentAction('cancel', shipment('HELD', undefined));
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/not been accepted/);
+  });
+
+  it('does nothing when the shipment already has the target status', () => {
+    expect(planShipmentAction('ship', shipment('SHIPPED')).kind).toBe('noop');
+  });
+});
