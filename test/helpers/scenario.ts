@@ -1,0 +1,90 @@
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { DynamoInventoryRepository, DynamoLicenseRepository, DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
+import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { scanAndCheck } from '../../shared/invariant-checker.js';
+import type { LocalStackHandle } from './stack.js';
+
+/**
+ * Admin-console style actions and checks on a test file's local stack: items
+ * are written exactly as an admin would (plain PutItem / UpdateItem), and the
+ * system reacts through the streams.
+ */
+export function scenario(local: LocalStackHandle) {
+  const tables = () => local.resources.tables;
+  const repos = () => {
+    const t = { licenses: tables().licenses.name, shipments: tables().shipments.name, inventory: tables().inventory.name };
+    return {
+      licenses: new DynamoLicenseRepository(local.ddb, t.licenses),
+      shipments: new DynamoShipmentRepository(local.ddb, t),
+      inventory: new DynamoInventoryRepository(local.ddb, t.inventory),
+    };
+  };
+  const put = (table: string, Item: RawItem) => local.ddb.send(new PutCommand({ TableName: table, Item }));
+
+  async function batchPut(table: string, items: readonly RawItem[]) {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: { PutRequest: { Item: RawItem } }[] | undefined = items
+        .slice(i, i + 25)
+        .map((Item) => ({ PutRequest: { Item } }));
+      while (requests && requests.length > 0) {
+        const out = await local.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+        requests = out.UnprocessedItems?.[table] as typeof requests;
+      }
+    }
+  }
+
+  return {
+    repos,
+    putInventory: (...items: Inventory[]) => batchPut(tables().inventory.name, items),
+    putLicense: (license: License | RawItem) => put(tables().licenses.name, license as RawItem),
+    putShipments: (shipments: readonly (Shipment | RawItem)[]) => batchPut(tables().shipments.name, shipments as RawItem[]),
+    putShipment: (shipment: Shipment | RawItem) => put(tables().shipments.name, shipment as RawItem),
+    /** An admin's console edit of one attribute. */
+    async edit(table: 'licenses' | 'shipments', key: RawItem, attribute: string, value: unknown) {
+      await local.ddb.send(
+        new UpdateCommand({
+          TableName: tables()[table].name,
+          Key: key,
+          UpdateExpression: 'SET #a = :v',
+          ExpressionAttributeNames: { '#a': attribute },
+          ExpressionAttributeValues: { ':v': value },
+        }),
+      );
+    },
+    setLicenseStatus(licenseId: string, status: unknown) {
+      return this.edit('licenses', { licenseId }, 'status', status);
+    },
+    setShipmentStatus(shipmentId: string, status: unknown) {
+      return this.edit('shipments', { shipmentId }, 'status', status);
+    },
+    async license(licenseId: string): Promise<RawItem> {
+      const out = await local.ddb.send(new GetCommand({ TableName: tables().licenses.name, Key: { licenseId }, ConsistentRead: true }));
+      if (!out.Item) throw new Error(`license ${licenseId} not found`);
+      return out.Item;
+    },
+    async shipment(shipmentId: string): Promise<RawItem> {
+      const out = await local.ddb.send(new GetCommand({ TableName: tables().shipments.name, Key: { shipmentId }, ConsistentRead: true }));
+      if (!out.Item) throw new Error(`shipment ${shipmentId} not found`);
+      return out.Item;
+    },
+    async inventory(sku: string, warehouseId: string): Promise<RawItem> {
+      const out = await local.ddb.send(
+        new GetCommand({ TableName: tables().inventory.name, Key: { sku, warehouseId }, ConsistentRead: true }),
+      );
+      if (!out.Item) throw new Error(`inventory ${sku}/${warehouseId} not found`);
+      return out.Item;
+    },
+    async shipments(): Promise<RawItem[]> {
+      const all: RawItem[] = [];
+      for await (const page of repos().shipments.scan()) all.push(...page);
+      return all;
+    },
+    /** Runs the invariant checker over the whole store and expects no violation. */
+    async expectInvariants() {
+      const { violations } = await scanAndCheck(repos());
+      expect(violations).toEqual([]);
+    },
+  };
+}
