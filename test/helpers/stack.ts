@@ -135,7 +135,16 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
     const endpoints = inject('localEndpoints');
     const template = inject('clearanceTemplate');
     const label = options.label ?? callerLabel();
-    stack = await createStackOn(endpoints, { ...options, template, prefix: uniquePrefix(label) });
+    stack = await createStackOn(endpoints, {
+      ...options,
+      // Handler logs at WARN keep test output readable; CLEARANCE_TEST_LOG_LEVEL=INFO shows them.
+      environmentOverrides: {
+        POWERTOOLS_LOG_LEVEL: process.env.CLEARANCE_TEST_LOG_LEVEL ?? 'WARN',
+        ...options.environmentOverrides,
+      },
+      template,
+      prefix: uniquePrefix(label),
+    });
     // Built with `{}` on purpose: they must find the services through the SDK's standard variables.
     const dynamodb = new DynamoDBClient({});
     clients = {
