@@ -1,10 +1,21 @@
-import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments, MiddlewareStack } from '@smithy/types';
+import type {
+  HandlerExecutionContext,
+  InitializeHandler,
+  InitializeHandlerArguments,
+  MiddlewareStack,
+} from '@smithy/types';
 
 /** Calls counted per `Service.Operation`, e.g. `DynamoDB.TransactWriteItems`. */
 export type CallCounts = Record<string, number>;
 
 /** Operations that write to DynamoDB (what "write calls" means in the tests and the benchmark). */
-export const DYNAMODB_WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'] as const;
+export const DYNAMODB_WRITES = [
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+] as const;
 
 /**
  * Counts every AWS API call a client sends, by an SDK middleware at the
@@ -21,12 +32,13 @@ export function countCalls(clients: readonly Instrumentable[]) {
   const name = `clearance-call-counter-${Math.random().toString(36).slice(2)}`;
   for (const client of clients) {
     client.middlewareStack.add(
-      (next: InitializeHandler<object, object>, context: HandlerExecutionContext) => async (args: InitializeHandlerArguments<object>) => {
-        const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
-        const key = `${service}.${String(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-        return next(args);
-      },
+      (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
+        async (args: InitializeHandlerArguments<object>) => {
+          const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
+          const key = `${service}.${String(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+          counts[key] = (counts[key] ?? 0) + 1;
+          return next(args);
+        },
       { step: 'initialize', name },
     );
   }

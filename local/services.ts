@@ -89,6 +89,31 @@ export interface StartServicesOptions {
   readonly startTimeoutMs?: number;
   /** The Java executable. @default 'java' */
   readonly javaCommand?: string;
+  /** Port for DynamoDB Local. @default a free port */
+  readonly dynamodbPort?: number;
+  /** Port for fauxqs (SNS and SQS). @default a free port */
+  readonly snsPort?: number;
+}
+
+/** A requested port is already taken. */
+export class PortInUseError extends LocalServicesError {}
+
+/** Throws PortInUseError when `port` cannot be bound on 127.0.0.1. */
+export async function assertPortFree(port: number, what: string, flag: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new PortInUseError(
+              `Port ${port} for ${what} is ${err.code === 'EACCES' ? 'not allowed' : 'already in use'}. Stop whatever listens there, pass another ${flag}, or omit ${flag} to get a free port.`,
+              { cause: err },
+            )
+          : err,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
 }
 
 const JAVA_FIX = 'Install Java 17+ (Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`) and retry.';
@@ -218,9 +243,13 @@ interface DynamoDbLocalProcess {
 
 const OUTPUT_LINES = 200;
 
-async function spawnDynamoDbLocal(javaCommand: string, timeoutMs: number): Promise<DynamoDbLocalProcess> {
+async function spawnDynamoDbLocal(
+  javaCommand: string,
+  timeoutMs: number,
+  requestedPort?: number,
+): Promise<DynamoDbLocalProcess> {
   const { cwd, jar, libPath } = locateDynamoDbLocal();
-  const port = await freePort();
+  const port = requestedPort ?? (await freePort());
   const javaArgs = [
     `-Djava.library.path=${libPath}`,
     '-XX:+UseSerialGC',
@@ -349,10 +378,13 @@ export async function startServices(options: StartServicesOptions = {}): Promise
   const region = options.region ?? 'us-east-1';
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   const javaCommand = options.javaCommand ?? 'java';
+  if (options.dynamodbPort !== undefined)
+    await assertPortFree(options.dynamodbPort, 'DynamoDB Local', '--port-dynamodb');
+  if (options.snsPort !== undefined) await assertPortFree(options.snsPort, 'SNS/SQS (fauxqs)', '--port-sns');
 
   const [ddbResult, fauxqsResult] = await Promise.allSettled([
-    spawnDynamoDbLocal(javaCommand, timeoutMs),
-    startFauxqs({ port: 0, logger: false, defaultRegion: region }),
+    spawnDynamoDbLocal(javaCommand, timeoutMs, options.dynamodbPort),
+    startFauxqs({ port: options.snsPort ?? 0, logger: false, defaultRegion: region }),
   ]);
   if (ddbResult.status === 'rejected' || fauxqsResult.status === 'rejected') {
     if (ddbResult.status === 'fulfilled') await stopDynamoDbLocal(ddbResult.value.child);
