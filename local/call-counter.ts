@@ -24,14 +24,14 @@ export const DYNAMODB_WRITES = [
  */
 /** Any SDK v3 client: only its middleware stack is used. */
 export interface Instrumentable {
-  middlewareStack: Pick<MiddlewareStack<object, object>, 'add' | 'remove'>;
+  middlewareStack: { add(...args: never[]): unknown; remove(toRemove: string): boolean };
 }
 
 export function countCalls(clients: readonly Instrumentable[]) {
   const counts: CallCounts = {};
   const name = `clearance-call-counter-${Math.random().toString(36).slice(2)}`;
   for (const client of clients) {
-    client.middlewareStack.add(
+    (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
       (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
         async (args: InitializeHandlerArguments<object>) => {
           const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
