@@ -77,7 +77,9 @@ async function main(): Promise<void> {
         'If the CDK app failed to synthesize, run `npm run synth` to see the full error.',
     );
   }
-  writeOut(`${JSON.stringify(describeStack(stack.endpoints, stack.resources))}\n`);
+  writeOut(
+    `${JSON.stringify(describeStack(stack.endpoints, stack.resources, stack.services.dynamoDbPid))}\n`,
+  );
   process.stderr.write('Local stack ready. Stream pollers and the clock are running; Ctrl-C stops.\n');
 
   let stopping = false;
@@ -91,8 +93,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  // Keep the process alive until a signal arrives.
-  setInterval(() => undefined, 1 << 30);
+  // If whatever started us goes away without a signal reaching us (a wrapper
+  // that does not forward it), stop too rather than serve forever.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('parent exited');
+  }, 1000);
 }
 
 await main();

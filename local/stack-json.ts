@@ -12,13 +12,19 @@ export interface StackDescription {
   streams: { licenses: string; shipments: string };
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
   dlqs: { licenseEvents: string; shipmentEvents: string };
+  /** Process ids, so a supervisor can check that nothing outlives the stack. */
+  processes: { node: number; dynamodbLocal: number };
 }
 
 /**
  * Describes a running local stack. SQS is given as 127.0.0.1: a client with an
  * explicit endpoint sends every call there, whatever host the queue URLs name.
  */
-export function describeStack(endpoints: ServiceEndpoints, resources: LocalResources): StackDescription {
+export function describeStack(
+  endpoints: ServiceEndpoints,
+  resources: LocalResources,
+  dynamodbLocalPid?: number,
+): StackDescription {
   const sqsPort = new URL(endpoints.sqs).port;
   return {
     region: endpoints.region,
@@ -44,5 +50,6 @@ export function describeStack(endpoints: ServiceEndpoints, resources: LocalResou
       ops: resources.topics.ops.arn,
     },
     dlqs: { licenseEvents: resources.dlqs.licenses.url, shipmentEvents: resources.dlqs.shipments.url },
+    processes: { node: process.pid, dynamodbLocal: dynamodbLocalPid ?? 0 },
   };
 }
