@@ -1,13 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { DynamoLicenseRepository } from '../shared/adapters/dynamo.js';
 import { required } from '../shared/config.js';
 import { clockTick } from '../shared/engine/clock.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken } from './runtime.js';
+import { documentClient, newToken, observability, observe } from './runtime.js';
 
-const logger = new Logger();
+const o = observability();
+const { logger, metrics } = o;
 
 const licenses = new DynamoLicenseRepository(documentClient, required(ENV.licensesTable));
 
@@ -15,7 +15,9 @@ const licenses = new DynamoLicenseRepository(documentClient, required(ENV.licens
 export const lambdaHandler = async (): Promise<{ expired: string[]; woken: string[] }> => {
   const result = await clockTick(licenses, new Date(), newToken);
   logger.info('clock tick', { ...result });
+  metrics.addMetric('LicensesExpired', MetricUnit.Count, result.expired.length);
+  metrics.addMetric('ReleasesWoken', MetricUnit.Count, result.woken.length);
   return result;
 };
 
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger));
+export const handler = observe(middy(lambdaHandler), o);

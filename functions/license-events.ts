@@ -1,5 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import {
@@ -10,11 +9,16 @@ import {
 import { SnsAlerter } from '../shared/adapters/sns.js';
 import { fromImage } from '../shared/adapters/stream.js';
 import { required, requiredInt, tablesConfig } from '../shared/config.js';
-import { applyLicense, type LicenseEngineDeps } from '../shared/engine/license-engine.js';
+import {
+  applyLicense,
+  type LicenseEngineDeps,
+  type LicenseOutcome,
+} from '../shared/engine/license-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, snsClient } from './runtime.js';
+import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
-const logger = new Logger();
+const o = observability();
+const { logger, metrics } = o;
 
 const tables = tablesConfig();
 const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);
@@ -53,20 +57,37 @@ export const lambdaHandler = async (
   }
   const failures: { itemIdentifier: string }[] = [];
   for (const [licenseId, sequence] of firstSequence) {
-    logger.appendKeys({ licenseId });
+    logger.setCorrelationId(licenseId);
+    const started = Date.now();
     try {
       const deadline = Math.min(Date.now() + budgetMs, invocationEnd);
       const outcome = await applyLicense(deps, licenseId, deadline);
-      logger.info('license applied', { outcome });
+      logger.info('license applied', { licenseId, outcome });
+      record(licenseId, outcome, Date.now() - started);
     } catch (error) {
-      logger.error('license could not be applied; the stream will retry it', { error: error as Error });
+      logger.error('license could not be applied; the stream will retry it', {
+        licenseId,
+        error: error as Error,
+      });
       failures.push({ itemIdentifier: sequence });
-    } finally {
-      logger.removeKeys(['licenseId']);
     }
   }
   return { batchItemFailures: failures };
 };
+
+/** EMF metrics for one license: counts per function, units per license. */
+function record(licenseId: string, outcome: LicenseOutcome, ms: number): void {
+  if (outcome.kind === 'rejected') metrics.addMetric('EditsRejected', MetricUnit.Count, 1);
+  if (outcome.kind !== 'completed' && outcome.kind !== 'continued') return;
+  metrics.addMetric('ShipmentsReleased', MetricUnit.Count, outcome.released);
+  metrics.addMetric('ShipmentsReheld', MetricUnit.Count, outcome.reheld);
+  metrics.addMetric('ReleaseDuration', MetricUnit.Milliseconds, ms);
+  if (outcome.unitsReleased > 0) {
+    const perLicense = metrics.singleMetric();
+    perLicense.addDimension('LicenseId', licenseId);
+    perLicense.addMetric('UnitsReleased', MetricUnit.Count, outcome.unitsReleased);
+  }
+}
 
 async function licenseRemoved(licenseId: string, old: Record<string, unknown> | undefined): Promise<void> {
   if (!old?.appliedStatus) return;
@@ -80,4 +101,4 @@ async function licenseRemoved(licenseId: string, old: Record<string, unknown> | 
   ]);
 }
 
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger));
+export const handler = observe(middy(lambdaHandler), o);

@@ -1,15 +1,42 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type middy from '@middy/core';
 
 /**
- * Module-scope clients shared by the handlers of one bundle. Endpoints come
- * from the SDK's standard variables (AWS_ENDPOINT_URL_DYNAMODB, ..._SNS), so
- * the same code talks to AWS or to the local stack.
+ * Module-scope clients shared by the handlers of one bundle, traced by X-Ray.
+ * Endpoints come from the SDK's standard variables (AWS_ENDPOINT_URL_DYNAMODB,
+ * ..._SNS), so the same code talks to AWS or to the local stack.
  */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const tracer = new Tracer();
+export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const snsClient = new SNSClient({});
+export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;
+
+/** A function's logger and metrics (service name and namespace from POWERTOOLS_* variables). */
+export function observability() {
+  return { logger: new Logger(), metrics: new Metrics() };
+}
+
+/**
+ * The middy middlewares every handler uses, observability first: X-Ray
+ * segment, Lambda context in every log line, EMF metrics flushed at the end.
+ */
+export function observe<H extends middy.MiddyfiedHandler>(
+  handler: H,
+  o: ReturnType<typeof observability>,
+): H {
+  return handler
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(o.logger))
+    .use(logMetrics(o.metrics, { captureColdStartMetric: true })) as H;
+}

@@ -1,5 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import {
@@ -16,9 +15,10 @@ import {
   type ShipmentRecord,
 } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, snsClient } from './runtime.js';
+import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
-const logger = new Logger();
+const o = observability();
+const { logger, metrics } = o;
 
 const tables = tablesConfig();
 const deps: ShipmentEngineDeps = {
@@ -53,6 +53,19 @@ export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoD
     });
   }
   const result = await processShipmentRecords(deps, records);
+  metrics.addMetric('ShipmentsAccepted', MetricUnit.Count, result.accepted);
+  metrics.addMetric('ManualEditsApplied', MetricUnit.Count, result.manual);
+  metrics.addMetric('EditsRejected', MetricUnit.Count, result.rejected);
+  if (result.rejectedHigh > 0) {
+    const high = metrics.singleMetric();
+    high.addDimension('Severity', 'high');
+    high.addMetric('EditsRejected', MetricUnit.Count, result.rejectedHigh);
+  }
+  for (const audience of ['customer', 'logistics'] as const) {
+    const m = metrics.singleMetric();
+    m.addDimension('Audience', audience);
+    m.addMetric('NotificationsPublished', MetricUnit.Count, result.notified[audience]);
+  }
   logger.info('shipment batch processed', {
     records: records.length,
     accepted: result.accepted,
@@ -64,4 +77,4 @@ export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoD
   return { batchItemFailures: result.failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };
 
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger));
+export const handler = observe(middy(lambdaHandler), o);

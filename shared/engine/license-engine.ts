@@ -38,11 +38,17 @@ export type LicenseOutcome =
   | { kind: 'missing' }
   | { kind: 'noop' }
   | { kind: 'rejected'; reason: string }
-  | { kind: 'completed'; released: number; reheld: number; relabelled: number }
-  | { kind: 'continued'; released: number; reheld: number; relabelled: number };
+  | {
+      kind: 'completed' | 'continued';
+      released: number;
+      unitsReleased: number;
+      reheld: number;
+      relabelled: number;
+    };
 
 interface Progress {
   released: number;
+  unitsReleased: number;
   reheld: number;
   relabelled: number;
   units: number;
@@ -61,7 +67,7 @@ export async function applyLicense(
   licenseId: string,
   deadline: number,
 ): Promise<LicenseOutcome> {
-  const progress: Progress = { released: 0, reheld: 0, relabelled: 0, units: 0 };
+  const progress: Progress = { released: 0, unitsReleased: 0, reheld: 0, relabelled: 0, units: 0 };
   for (let round = 0; round < 20; round++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw) return { kind: 'missing' };
@@ -243,7 +249,9 @@ async function releasePass(
       progress.released += releasedNow.length;
       progress.relabelled += result.committed.length - releasedNow.length;
       progress.units += result.committed.length;
-      remaining -= releasedNow.reduce((n, u) => n + (u.license?.delta ?? 0), 0);
+      const unitsNow = releasedNow.reduce((n, u) => n + (u.license?.delta ?? 0), 0);
+      remaining -= unitsNow;
+      progress.unitsReleased += unitsNow;
       if (result.skipped.some((u) => u.license) && replans < 3) {
         // A shipment we meant to release changed under us: plan this page again with what is left.
         replans++;

@@ -53,6 +53,8 @@ export interface ShipmentBatchResult {
   accepted: number;
   manual: number;
   rejected: number;
+  /** Rejections flagged high severity (HELD → SHIPPED, deletions). */
+  rejectedHigh: number;
   notified: { customer: number; logistics: number };
   changes: ShipmentChange[];
 }
@@ -208,6 +210,7 @@ export async function processShipmentRecords(
     accepted: accepted.length,
     manual: manual.length,
     rejected: fresh.length,
+    rejectedHigh: fresh.filter((r) => r.alert.severity === 'high').length,
     notified: notified.counts,
     changes: notified.changes,
   };
