@@ -1,15 +1,20 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import { DynamoLicenseRepository } from '../shared/adapters/dynamo.js';
+import { DynamoLicenseRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { required } from '../shared/config.js';
-import { clockTick } from '../shared/engine/clock.js';
+import { clockTick, heldBacklog } from '../shared/engine/clock.js';
 import { ENV } from '../shared/names.js';
 import { documentClient, newToken, observability, observe } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;
 
-const licenses = new DynamoLicenseRepository(documentClient, required(ENV.licensesTable));
+const licensesTable = required(ENV.licensesTable);
+const licenses = new DynamoLicenseRepository(documentClient, licensesTable);
+// Read-only here: the clock only counts the held backlog.
+const shipments = new DynamoShipmentRepository(documentClient, { shipments: required(ENV.shipmentsTable) });
+/** Sample the held backlog every this many minutes (it reads the held index of every license). */
+const BACKLOG_EVERY_MINUTES = 5;
 
 /** Scheduled: expires licenses past validUntil and wakes releases whose validFrom arrived. */
 export const lambdaHandler = async (): Promise<{ expired: string[]; woken: string[] }> => {
@@ -17,6 +22,13 @@ export const lambdaHandler = async (): Promise<{ expired: string[]; woken: strin
   logger.info('clock tick', { ...result });
   metrics.addMetric('LicensesExpired', MetricUnit.Count, result.expired.length);
   metrics.addMetric('ReleasesWoken', MetricUnit.Count, result.woken.length);
+  if (new Date().getUTCMinutes() % BACKLOG_EVERY_MINUTES === 0) {
+    for (const [reason, count] of await heldBacklog(licenses, shipments)) {
+      const gauge = metrics.singleMetric();
+      gauge.addDimension('HoldReason', reason);
+      gauge.addMetric('HeldShipments', MetricUnit.Count, count);
+    }
+  }
   return result;
 };
 

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../shared/names.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
+import { Observability } from './observability.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
 
@@ -52,6 +53,7 @@ export class ClearanceStack extends Stack {
   readonly licenseStream: StreamConsumer;
   readonly shipmentStream: StreamConsumer;
   readonly clock: ClockSchedule;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -116,9 +118,11 @@ export class ClearanceStack extends Stack {
       timeout: Duration.seconds(60),
       memorySize: 512,
     });
-    // The clock only reads licenses and writes their status or a release
-    // request; license-events does the rest through the stream.
+    // The clock writes only license status or a release request (license-events
+    // does the shipment work through the stream); it reads the held index to
+    // publish the held backlog by reason.
     this.licenseClock.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
+    this.licenseClock.bindTable(tables.shipments, ENV.shipmentsTable, 'read');
 
     // All three record types: an INSERT can be an approval, MODIFY is the
     // admin's edit, REMOVE must be reported rather than silently ignored.
@@ -147,6 +151,16 @@ export class ClearanceStack extends Stack {
     });
 
     this.clock = new ClockSchedule(this, 'LicenseClockSchedule', { target: this.licenseClock });
+
+    this.observability = new Observability(this, 'Observability', {
+      functions: {
+        'license-events': this.licenseEvents,
+        'shipment-events': this.shipmentEvents,
+        'license-clock': this.licenseClock,
+      },
+      dlqs: { 'license-events': this.licenseStream.dlq, 'shipment-events': this.shipmentStream.dlq },
+      ops: topics.ops,
+    });
 
     const outputs: Record<keyof typeof STACK_OUTPUTS, string> = {
       licensesTableName: tables.licenses.tableName,

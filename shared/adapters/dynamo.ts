@@ -5,11 +5,12 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
+  type QueryCommandOutput,
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, DependencyError } from '../domain/errors.js';
+import { ConfigError, ConflictError, DependencyError } from '../domain/errors.js';
 import type {
   CommitResult,
   InventoryRepository,
@@ -126,10 +127,18 @@ function pack(units: readonly ShipmentUnit[], guard: LicenseGuard | undefined): 
 
 /** DynamoDB implementation of the Shipments port, including the transactional writer. */
 export class DynamoShipmentRepository implements ShipmentRepository {
+  /** `licenses` and `inventory` are needed only to commit units; a read-only user may leave them out. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { shipments: string; licenses: string; inventory: string },
+    private readonly tables: { shipments: string; licenses?: string; inventory?: string },
   ) {}
+
+  private table(name: 'licenses' | 'inventory'): string {
+    const table = this.tables[name];
+    if (table === undefined)
+      throw new ConfigError(`DynamoShipmentRepository needs the ${name} table to commit`);
+    return table;
+  }
 
   async page(
     index: 'held' | 'released',
@@ -242,13 +251,37 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     return scanTable(this.db, this.tables.shipments);
   }
 
+  async countHeldByReason(licenseId: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.shipments,
+          IndexName: HELD_INDEX,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: '#r',
+          ExpressionAttributeNames: { '#pk': GSI_ATTR.heldLicenseId, '#r': 'holdReason' },
+          ExpressionAttributeValues: { ':pk': licenseId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const reason = String(item.holdReason ?? 'UNKNOWN');
+        counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  }
+
   private inventoryUpdate(sku: string, warehouseId: string, delta: Record<string, number>) {
     const x = new Expr();
     const adds = Object.entries(delta)
       .filter(([, v]) => v !== 0)
       .map(([k, v]) => `${x.name(k)} ${x.value(v)}`);
     return {
-      TableName: this.tables.inventory,
+      TableName: this.table('inventory'),
       Key: { sku, warehouseId },
       UpdateExpression: `ADD ${adds.length > 0 ? adds.join(', ') : `${x.name('held')} ${x.value(0)}`}`,
       ConditionExpression: `attribute_exists(${x.name('sku')})`,
@@ -258,7 +291,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
 
   private licenseUpdate(licenseId: string, delta: number) {
     return {
-      TableName: this.tables.licenses,
+      TableName: this.table('licenses'),
       Key: { licenseId },
       UpdateExpression: 'ADD #rq :d SET #by = :by',
       ConditionExpression: 'attribute_exists(#id)',
@@ -276,7 +309,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
         `(attribute_not_exists(${rq}) OR ${rq} <= ${x.value(guard.authorizedQuantity - delta)})`,
       );
     return {
-      TableName: this.tables.licenses,
+      TableName: this.table('licenses'),
       Key: { licenseId: guard.licenseId },
       UpdateExpression: `ADD ${rq} ${x.value(delta)} SET ${x.name('changedBy')} = ${x.value(SYSTEM_ACTOR)}`,
       ConditionExpression: [`attribute_exists(${x.name('licenseId')})`, ...conditions].join(' AND '),

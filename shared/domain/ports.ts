@@ -78,6 +78,8 @@ export interface ShipmentRepository {
   /** Single conditional update outside any transaction (rejections, reverts). False if the condition failed. */
   update(unit: ShipmentUnit): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
+  /** HELD shipments of a license counted by holdReason (reads only that attribute). */
+  countHeldByReason(licenseId: string): Promise<Map<string, number>>;
 }
 
 export interface InventoryRepository {

@@ -1,9 +1,29 @@
 import { LicenseSchema, parseItem } from '../domain/model.js';
-import type { LicenseRepository } from '../domain/ports.js';
+import type { LicenseRepository, ShipmentRepository } from '../domain/ports.js';
 
 export interface ClockResult {
   expired: string[];
   woken: string[];
+}
+
+/**
+ * The held backlog by hold reason over all licenses, for the dashboard. Reads
+ * only `holdReason` through the held index, so it costs one read unit per
+ * ~8,000 held shipments (eventually consistent, 4 KB pages).
+ */
+export async function heldBacklog(
+  licenses: LicenseRepository,
+  shipments: ShipmentRepository,
+): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for await (const page of licenses.scan()) {
+    for (const raw of page) {
+      if (typeof raw.licenseId !== 'string') continue;
+      for (const [reason, n] of await shipments.countHeldByReason(raw.licenseId))
+        total.set(reason, (total.get(reason) ?? 0) + n);
+    }
+  }
+  return total;
 }
 
 /**

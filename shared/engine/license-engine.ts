@@ -10,7 +10,7 @@ import {
   type Shipment,
   ShipmentSchema,
 } from '../domain/model.js';
-import { planRehold, planRelease, type Relabel } from '../domain/planning.js';
+import { planRehold, planRelease, type Relabel, validity } from '../domain/planning.js';
 import type {
   Alerter,
   InventoryRepository,
@@ -242,7 +242,9 @@ async function releasePass(
       ),
       ...plan.relabel.map((r) => relabelUnit(license.licenseId, r)),
     ];
-    if (plan.relabel.some((r) => r.holdReason === 'LICENSE_NOT_YET_VALID')) waiting = license.validFrom;
+    // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
+    // release request relabels nothing): the clock must still wake this license at validFrom.
+    if (validity(license, now) === 'early') waiting = license.validFrom;
     if (units.length > 0) {
       const result = await deps.shipments.commit(units, guard);
       const releasedNow = result.committed.filter((u) => u.license);

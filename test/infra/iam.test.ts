@@ -164,11 +164,14 @@ describe('license-clock', () => {
     );
   });
 
-  it('has no access to Shipments: license-events does the shipment work', () => {
+  it('queries the Shipments held index but rejects any Shipments write', () => {
     const st = statementsOf('license-clock');
     const shipments = tableIds().shipments;
-    expect(actionsOn(st, arnOf(shipments))).toEqual([]);
-    expect(actionsOn(st, indexArnsOf(shipments))).toEqual([]);
+    expect(actionsOn(st, indexArnsOf(shipments))).toContain('dynamodb:Query');
+    for (const action of WRITE_ACTIONS) {
+      expect(actionsOn(st, arnOf(shipments))).not.toContain(action);
+      expect(actionsOn(st, indexArnsOf(shipments))).not.toContain(action);
+    }
   });
 
   it('has no access to Inventory', () => {

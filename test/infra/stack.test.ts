@@ -242,6 +242,7 @@ describe('functions', () => {
         memory: 512,
         env: {
           [ENV.licensesTable]: ref(s.logicalId(s.stack.tables.licenses)),
+          [ENV.shipmentsTable]: ref(s.logicalId(s.stack.tables.shipments)),
         },
       },
     ] as const;

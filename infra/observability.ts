@@ -1,0 +1,227 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ClearanceFunction } from './clearance-function.js';
+import type { SecureTopic } from './topics.js';
+
+/** Where the runbook lives; each alarm names its section. */
+export const RUNBOOK = 'docs/OPERATIONS.md';
+/** The EMF namespace the handlers publish to (POWERTOOLS_METRICS_NAMESPACE). */
+export const NAMESPACE = 'Clearance';
+
+export interface ObservabilityProps {
+  /** The three functions, by service name (the Powertools `service` dimension). */
+  readonly functions: Readonly<
+    Record<'license-events' | 'shipment-events' | 'license-clock', ClearanceFunction>
+  >;
+  /** Stream consumers' DLQs, by function. */
+  readonly dlqs: Readonly<Record<'license-events' | 'shipment-events', Queue>>;
+  /** Alarms notify this topic. */
+  readonly ops: SecureTopic;
+}
+
+const app = (name: string, service: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
+  new Metric({
+    namespace: NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service, ...dimensions },
+    statistic,
+    period: Duration.minutes(1),
+  });
+
+/**
+ * The admins' CloudWatch dashboard and the alarms that page them through the
+ * ops topic. Each alarm's description says what to do and names its runbook
+ * section.
+ */
+export class Observability extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const { functions, dlqs, ops } = props;
+    // CloudWatch publishes alarm notifications with the ops topic's key.
+    ops.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+    const action = new SnsAction(ops.topic);
+    const alarm = (
+      alarmId: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      anchor: string,
+      evaluationPeriods = 1,
+    ) => {
+      const a = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${description} Runbook: ${RUNBOOK}#${anchor}`,
+      });
+      a.addAlarmAction(action);
+      this.alarms.push(a);
+      return a;
+    };
+
+    for (const [name, dlq] of Object.entries(dlqs)) {
+      const id = name === 'license-events' ? 'LicenseEvents' : 'ShipmentEvents';
+      alarm(
+        `${id}DlqNotEmpty`,
+        dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        1,
+        `A batch of ${name} stream records failed every retry and was parked in its DLQ: those changes were NOT applied. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
+        'dlq-messages',
+      );
+    }
+    for (const name of ['license-events', 'shipment-events'] as const) {
+      const fn = functions[name];
+      const id = name === 'license-events' ? 'LicenseEvents' : 'ShipmentEvents';
+      alarm(
+        `${id}IteratorAge`,
+        fn.fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        5 * 60 * 1000,
+        `${name} is more than 5 minutes behind its stream: releases or notifications are delayed. Check the function's errors, throttles and duration.`,
+        'iterator-age',
+        3,
+      );
+    }
+    for (const [name, fn] of Object.entries(functions)) {
+      const id = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      const errorRate = new MathExpression({
+        expression: '100 * errors / MAX([invocations, 1])',
+        usingMetrics: {
+          errors: fn.fn.metricErrors({ period: Duration.minutes(5) }),
+          invocations: fn.fn.metricInvocations({ period: Duration.minutes(5) }),
+        },
+        period: Duration.minutes(5),
+        label: `${name} error rate (%)`,
+      });
+      alarm(
+        `${id}ErrorRate`,
+        errorRate,
+        5,
+        `${name} fails more than 5% of its invocations. Its stream retries them; look at its logs for the error.`,
+        'function-errors',
+        2,
+      );
+      alarm(
+        `${id}Throttles`,
+        fn.fn.metricThrottles({ period: Duration.minutes(5) }),
+        1,
+        `${name} is being throttled: raise the account's Lambda concurrency or reserved concurrency.`,
+        'throttles',
+      );
+    }
+    alarm(
+      'HeldToShippedRejected',
+      app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
+      1,
+      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
+      'held-to-shipped',
+    );
+
+    const fnList = Object.entries(functions);
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# clearance\nReleases, holds, notifications and failures. Runbook: \`${RUNBOOK}\`.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Shipments released per minute',
+        left: [app('ShipmentsReleased', 'license-events')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Units released by license',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${NAMESPACE},LicenseId,service} MetricName="UnitsReleased"', 'Sum', 60)`,
+            label: '',
+            period: Duration.minutes(1),
+          }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Held backlog by reason',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${NAMESPACE},HoldReason,service} MetricName="HeldShipments"', 'Maximum', 300)`,
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Notifications by audience',
+        left: ['customer', 'logistics'].map((a) =>
+          app('NotificationsPublished', 'shipment-events', 'Sum', { Audience: a }),
+        ),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Rejected edits',
+        left: [
+          app('EditsRejected', 'license-events'),
+          app('EditsRejected', 'shipment-events'),
+          app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
+        ],
+        width: 8,
+      }),
+      new SingleValueWidget({
+        title: 'DLQ depth',
+        metrics: Object.values(dlqs).map((q) =>
+          q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        ),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Iterator age per mapping (ms)',
+        left: (['license-events', 'shipment-events'] as const).map((n) =>
+          functions[n].fn.metric('IteratorAge', { statistic: 'Maximum', label: n }),
+        ),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Errors',
+        left: fnList.map(([n, f]) => f.fn.metricErrors({ label: n })),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Throttles',
+        left: fnList.map(([n, f]) => f.fn.metricThrottles({ label: n })),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Duration p95 (ms)',
+        left: fnList.map(([n, f]) => f.fn.metricDuration({ statistic: 'p95', label: n })),
+        width: 6,
+      }),
+    );
+  }
+}
