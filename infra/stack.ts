@@ -5,36 +5,11 @@ import { ENV } from '../shared/names.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
 import { Observability } from './observability.js';
+import { RELEASE_TIME_BUDGET_MS, STACK_OUTPUTS } from './outputs.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
 
-/** The stack's construct ID, which is also its CloudFormation stack name. */
-export const STACK_ID = 'Clearance';
-
-/** Keys of the stack outputs that the CLI and operators read. */
-export const STACK_OUTPUTS = {
-  licensesTableName: 'LicensesTableName',
-  shipmentsTableName: 'ShipmentsTableName',
-  inventoryTableName: 'InventoryTableName',
-  customerTopicArn: 'CustomerTopicArn',
-  logisticsTopicArn: 'LogisticsTopicArn',
-  opsTopicArn: 'OpsTopicArn',
-  licenseEventsDlqUrl: 'LicenseEventsDlqUrl',
-  licenseEventsDlqArn: 'LicenseEventsDlqArn',
-  shipmentEventsDlqUrl: 'ShipmentEventsDlqUrl',
-  shipmentEventsDlqArn: 'ShipmentEventsDlqArn',
-  licenseEventsFunctionName: 'LicenseEventsFunctionName',
-  shipmentEventsFunctionName: 'ShipmentEventsFunctionName',
-  licenseClockFunctionName: 'LicenseClockFunctionName',
-} as const;
-
-/**
- * Time license-events gives one license's release before handing the rest to
- * a later invocation through the stream. A slice, not the whole timeout: the
- * other licenses in the batch (up to 10) each get their slice in the same
- * invocation, so a huge release never starves them (10 × 60 s < 900 s).
- */
-export const RELEASE_TIME_BUDGET_MS = 60_000;
+export { RELEASE_TIME_BUDGET_MS, STACK_ID, STACK_OUTPUTS } from './outputs.js';
 
 /**
  * The whole clearance system: tables, topics, the three functions and their

@@ -16,7 +16,9 @@ const STREAM =
   'arn:aws:dynamodb:eu-west-1:123456789012:table/Clearance-TablesShipments1A2B-XYZ/stream/2026-11-27T00:00:00.000';
 
 /** An on-failure record as Lambda writes it to an SQS destination for a DynamoDB stream mapping. */
-function awsFailureRecord(overrides: Partial<FailureRecord['DDBStreamBatchInfo']> = {}): Record<string, unknown> {
+function awsFailureRecord(
+  overrides: Partial<FailureRecord['DDBStreamBatchInfo']> = {},
+): Record<string, unknown> {
   return {
     requestContext: {
       requestId: '316aa6d0-8154-xmpl-9af7-85d5f4a6bc81',
@@ -42,7 +44,11 @@ function awsFailureRecord(overrides: Partial<FailureRecord['DDBStreamBatchInfo']
 
 describe('parseDlqMessage', () => {
   it('reads an on-failure record in the AWS shape', () => {
-    const entry = parseDlqMessage({ MessageId: 'm1', ReceiptHandle: 'r1', Body: JSON.stringify(awsFailureRecord()) });
+    const entry = parseDlqMessage({
+      MessageId: 'm1',
+      ReceiptHandle: 'r1',
+      Body: JSON.stringify(awsFailureRecord()),
+    });
     expect(entry.ok).toBe(true);
     expect(entry.ok && entry.record.DDBStreamBatchInfo.batchSize).toBe(4);
     expect(entry.receiptHandle).toBe('r1');
@@ -85,13 +91,17 @@ describe('summarizeFailure', () => {
       functionName: 'Clearance-ShipmentEvents1234',
       expired: false,
     });
-    expect(summary.why).toBe('retries exhausted after 3 attempts: the function threw an error (see its logs around this time)');
+    expect(summary.why).toBe(
+      'retries exhausted after 3 attempts: the function threw an error (see its logs around this time)',
+    );
   });
 
   it('explains a record-age failure', () => {
     const r = record();
     r.requestContext.condition = 'RecordAgeExceeded';
-    expect(summarizeFailure(r, new Date('2026-11-27T11:00:00Z')).why).toMatch(/older than the mapping's maximum record age/);
+    expect(summarizeFailure(r, new Date('2026-11-27T11:00:00Z')).why).toMatch(
+      /older than the mapping's maximum record age/,
+    );
   });
 
   it('marks records older than the 24-hour stream retention as expired', () => {
@@ -170,7 +180,10 @@ describe('chunkRecords', () => {
   });
 
   it('splits by count and keeps order', () => {
-    const chunks = chunkRecords(Array.from({ length: 250 }, (_, i) => rec(i)), 100);
+    const chunks = chunkRecords(
+      Array.from({ length: 250 }, (_, i) => rec(i)),
+      100,
+    );
     expect(chunks.map((c) => c.length)).toEqual([100, 100, 50]);
     expect(chunks.flat().map((r) => r.eventID)).toEqual(Array.from({ length: 250 }, (_, i) => String(i)));
   });
@@ -183,10 +196,9 @@ describe('chunkRecords', () => {
 
 describe('batchItemFailures', () => {
   it('reads the item identifiers of a partial batch response', () => {
-    expect(batchItemFailures({ batchItemFailures: [{ itemIdentifier: '7' }, { itemIdentifier: '9' }] })).toEqual([
-      '7',
-      '9',
-    ]);
+    expect(
+      batchItemFailures({ batchItemFailures: [{ itemIdentifier: '7' }, { itemIdentifier: '9' }] }),
+    ).toEqual(['7', '9']);
   });
 
   it('treats an empty or missing response as success, as Lambda does', () => {

@@ -10,7 +10,7 @@ describe('renderTable', () => {
         ['B200X', '1,250'],
       ],
     );
-    expect(text.split('\n')).toEqual(['SKU      HELD', '-----  -----', 'H20        5', 'B200X  1,250']);
+    expect(text.split('\n')).toEqual(['SKU     HELD', '-----  -----', 'H20        5', 'B200X  1,250']);
   });
 
   it('leaves no trailing blanks when the last column is empty', () => {
@@ -21,9 +21,13 @@ describe('renderTable', () => {
 
 describe('renderFields', () => {
   it('aligns values and leaves out undefined ones', () => {
-    expect(renderFields([['Status', 'APPROVED'], ['Status error', undefined], ['Released', 12]])).toBe(
-      'Status:   APPROVED\nReleased: 12',
-    );
+    expect(
+      renderFields([
+        ['Status', 'APPROVED'],
+        ['Status error', undefined],
+        ['Released', 12],
+      ]),
+    ).toBe('Status:   APPROVED\nReleased: 12');
   });
 });
 
@@ -39,7 +43,9 @@ describe('maskEmail', () => {
 
   it('masks email endpoints but shows queue ARNs and URLs', () => {
     expect(showEndpoint('email', 'bob@acme.example')).toBe('b***@acme.example');
-    expect(showEndpoint('sqs', 'arn:aws:sqs:eu-west-1:123456789012:q')).toBe('arn:aws:sqs:eu-west-1:123456789012:q');
+    expect(showEndpoint('sqs', 'arn:aws:sqs:eu-west-1:123456789012:q')).toBe(
+      'arn:aws:sqs:eu-west-1:123456789012:q',
+    );
     expect(showEndpoint('https', 'https://hooks.example/x')).toBe('https://hooks.example/x');
   });
 });

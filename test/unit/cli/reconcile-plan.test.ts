@@ -51,7 +51,12 @@ describe('planReconcile', () => {
     const items = store();
     items.licenses = [{ ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 40 }) }];
     expect(plan(items).fixes).toEqual([
-      { kind: 'license', licenseId: 'LIC-H20-0001', read: { releasedQuantity: 40 }, set: { releasedQuantity: 15 } },
+      {
+        kind: 'license',
+        licenseId: 'LIC-H20-0001',
+        read: { releasedQuantity: 40 },
+        set: { releasedQuantity: 15 },
+      },
     ]);
   });
 
@@ -59,12 +64,17 @@ describe('planReconcile', () => {
     const items = store();
     const { releasedQuantity: _, ...license } = aLicense({ appliedStatus: 'APPROVED' });
     items.licenses = [license];
-    expect(plan(items).fixes[0]).toMatchObject({ read: { releasedQuantity: undefined }, set: { releasedQuantity: 15 } });
+    expect(plan(items).fixes[0]).toMatchObject({
+      read: { releasedQuantity: undefined },
+      set: { releasedQuantity: 15 },
+    });
   });
 
   it('warns when the recomputed units exceed what the license authorizes', () => {
     const items = store();
-    items.licenses = [{ ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 0, authorizedQuantity: 12 }) }];
+    items.licenses = [
+      { ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 0, authorizedQuantity: 12 }) },
+    ];
     const [fix] = plan(items).fixes;
     expect(fix?.kind === 'license' && fix.warning).toMatch(/more than the 12 authorized/);
     expect(fix && describeFix(fix)).toMatch(/^License LIC-H20-0001: releasedQuantity 0 → 15 \(WARNING/);
@@ -72,8 +82,13 @@ describe('planReconcile', () => {
 
   it('leaves violations no counter write repairs to a person', () => {
     const items = store();
-    items.licenses = [{ ...aLicense({ appliedStatus: 'SUSPENDED', status: 'SUSPENDED', releasedQuantity: 15 }) }];
-    items.shipments.push({ ...aShipment({ sku: 'B200', warehouseId: 'WH-X', status: 'HELD' }), countedStatus: 'HELD' });
+    items.licenses = [
+      { ...aLicense({ appliedStatus: 'SUSPENDED', status: 'SUSPENDED', releasedQuantity: 15 }) },
+    ];
+    items.shipments.push({
+      ...aShipment({ sku: 'B200', warehouseId: 'WH-X', status: 'HELD' }),
+      countedStatus: 'HELD',
+    });
     const p = plan(items);
     expect(p.fixes).toEqual([]);
     expect(p.manual.map((v) => v.invariant).sort()).toEqual(['I1', 'I3']);

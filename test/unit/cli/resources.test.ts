@@ -35,8 +35,16 @@ const LOCAL_LINE = {
     sqs: 'http://sqs.us-east-1.localhost:4566',
   },
   tables: { licenses: 'p-Licenses', shipments: 'p-Shipments', inventory: 'p-Inventory' },
-  topics: { customer: arn('p-Customer'), customerShards: [arn('p-Customer'), arn('p-Customer1')], logistics: arn('p-Logistics'), ops: arn('p-Ops') },
-  dlqs: { licenseEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-ldlq', shipmentEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-sdlq' },
+  topics: {
+    customer: arn('p-Customer'),
+    customerShards: [arn('p-Customer'), arn('p-Customer1')],
+    logistics: arn('p-Logistics'),
+    ops: arn('p-Ops'),
+  },
+  dlqs: {
+    licenseEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-ldlq',
+    shipmentEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-sdlq',
+  },
 };
 
 const OUTPUTS: Record<string, string> = {
@@ -75,14 +83,25 @@ describe('parseStackFile', () => {
 
   it('reads function names and environments when the line carries them', () => {
     const r = parseStackFile(
-      JSON.stringify({ ...LOCAL_LINE, functions: { licenseEvents: 'fn-l', shipmentEvents: { name: 'fn-s', timeoutSeconds: 120, environment: { A: 'b' } } } }),
+      JSON.stringify({
+        ...LOCAL_LINE,
+        functions: {
+          licenseEvents: 'fn-l',
+          shipmentEvents: { name: 'fn-s', timeoutSeconds: 120, environment: { A: 'b' } },
+        },
+      }),
       'x',
     );
-    expect(r.functions).toEqual({ licenseEvents: { name: 'fn-l' }, shipmentEvents: { name: 'fn-s', timeoutSeconds: 120, environment: { A: 'b' } } });
+    expect(r.functions).toEqual({
+      licenseEvents: { name: 'fn-l' },
+      shipmentEvents: { name: 'fn-s', timeoutSeconds: 120, environment: { A: 'b' } },
+    });
   });
 
   it('rejects text that is not JSON, naming the source and the fix', () => {
-    expect(() => parseStackFile('{oops', 'CLEARANCE_STACK')).toThrow(/CLEARANCE_STACK is not JSON.*npm run stack/);
+    expect(() => parseStackFile('{oops', 'CLEARANCE_STACK')).toThrow(
+      /CLEARANCE_STACK is not JSON.*npm run stack/,
+    );
   });
 
   it('rejects an incomplete description, naming every missing field', () => {
@@ -90,14 +109,20 @@ describe('parseStackFile', () => {
       /stack.json is not a stack description: tables.licenses is missing; .*topics is missing; dlqs is missing/,
     );
   });
+});
 
-  it('round-trips the description stackFileFor builds from local resources', () => {
+describe('stackFileFor', () => {
+  it('round-trips local resources, with the customer shards under topics', () => {
     const file = stackFileFor(
       {
         region: 'us-east-1',
         tables: { licenses: { name: 'L' }, shipments: { name: 'S' }, inventory: { name: 'I' } },
-        topics: { customer: { arn: arn('C') }, logistics: { arn: arn('Lg') }, ops: { arn: arn('O') } },
-        customerShards: [{ arn: arn('C') }, { arn: arn('C1') }],
+        topics: {
+          customer: { arn: arn('C') },
+          customerShards: [{ arn: arn('C') }, { arn: arn('C1') }],
+          logistics: { arn: arn('Lg') },
+          ops: { arn: arn('O') },
+        },
         dlqs: { licenses: { url: 'http://q/l' }, shipments: { url: 'http://q/s' } },
       },
       { dynamodb: 'http://d', dynamodbStreams: 'http://d', sns: 'http://n', sqs: 'http://q' },
@@ -117,16 +142,28 @@ describe('resourcesFromOutputs', () => {
     expect(r).toMatchObject({
       origin: 'aws',
       region: 'eu-west-1',
-      tables: { licenses: 'Clearance-Licenses', shipments: 'Clearance-Shipments', inventory: 'Clearance-Inventory' },
+      tables: {
+        licenses: 'Clearance-Licenses',
+        shipments: 'Clearance-Shipments',
+        inventory: 'Clearance-Inventory',
+      },
       topics: { customer: arn('Customer'), customerShards: [], logistics: arn('Logistics'), ops: arn('Ops') },
-      functions: { licenseEvents: { name: 'Clearance-LicenseEvents' }, shipmentEvents: { name: 'Clearance-ShipmentEvents' } },
+      functions: {
+        licenseEvents: { name: 'Clearance-LicenseEvents' },
+        shipmentEvents: { name: 'Clearance-ShipmentEvents' },
+      },
     });
     expect(r.endpoints).toBeUndefined();
   });
 
   it('reads customer topic shards from CustomerTopicArn0..N-1 in order', () => {
     const r = resourcesFromOutputs(
-      { ...OUTPUTS, CustomerTopicArn2: arn('C2'), CustomerTopicArn0: arn('Customer'), CustomerTopicArn1: arn('C1') },
+      {
+        ...OUTPUTS,
+        CustomerTopicArn2: arn('C2'),
+        CustomerTopicArn0: arn('Customer'),
+        CustomerTopicArn1: arn('C1'),
+      },
       KEYS,
       meta,
     );
@@ -135,7 +172,11 @@ describe('resourcesFromOutputs', () => {
 
   it('rejects shard outputs with a gap', () => {
     expect(() =>
-      resourcesFromOutputs({ ...OUTPUTS, CustomerTopicArn0: arn('a'), CustomerTopicArn2: arn('c') }, KEYS, meta),
+      resourcesFromOutputs(
+        { ...OUTPUTS, CustomerTopicArn0: arn('a'), CustomerTopicArn2: arn('c') },
+        KEYS,
+        meta,
+      ),
     ).toThrow(/not CustomerTopicArn1.*npx cdk deploy/);
   });
 
@@ -164,14 +205,22 @@ describe('resolveResources', () => {
 
   it('prefers --stack-file over everything', async () => {
     const calls: string[] = [];
-    const r = await resolveResources({ stackFile: 'a.json' }, { CLEARANCE_STACK: '{}', CLEARANCE_STACK_FILE: 'b.json' }, deps(calls));
+    const r = await resolveResources(
+      { stackFile: 'a.json' },
+      { CLEARANCE_STACK: '{}', CLEARANCE_STACK_FILE: 'b.json' },
+      deps(calls),
+    );
     expect(calls).toEqual(['file:a.json']);
     expect(r.source).toBe('a.json (--stack-file)');
   });
 
   it('uses an explicit --stack-name before the environment', async () => {
     const calls: string[] = [];
-    await resolveResources({ stackName: 'Other', region: 'us-west-2' }, { CLEARANCE_STACK: 'x' }, deps(calls));
+    await resolveResources(
+      { stackName: 'Other', region: 'us-west-2' },
+      { CLEARANCE_STACK: 'x' },
+      deps(calls),
+    );
     expect(calls).toEqual(['aws:Other:us-west-2']);
   });
 
@@ -192,7 +241,9 @@ describe('resolveResources', () => {
   });
 
   it('rejects --stack-file together with --stack-name', async () => {
-    await expect(resolveResources({ stackFile: 'a', stackName: 'b' }, {}, deps([]))).rejects.toThrow(UsageError);
+    await expect(resolveResources({ stackFile: 'a', stackName: 'b' }, {}, deps([]))).rejects.toThrow(
+      UsageError,
+    );
   });
 
   it('rejects an unreadable stack file, saying how to write one', async () => {
@@ -214,15 +265,35 @@ describe('explainDescribeError', () => {
       'eu-west-1',
     );
     expect(error).toBeInstanceOf(StackNotFoundError);
-    expect(error.message).toMatch(/^no stack found .*run `npm run stack` and pass --stack-file.*deploy with `npx cdk deploy`/);
+    expect(error.message).toMatch(
+      /^no stack found .*run `npm run stack` and pass --stack-file.*deploy with `npx cdk deploy`/,
+    );
   });
 
   it('says how to get credentials or a local stack when there are no credentials', () => {
-    const error = explainDescribeError({ name: 'CredentialsProviderError', message: 'Could not load credentials' }, 'C', undefined);
+    const error = explainDescribeError(
+      { name: 'CredentialsProviderError', message: 'Could not load credentials' },
+      'C',
+      undefined,
+    );
     expect(error.message).toMatch(/no stack found.*npm run stack.*AWS_PROFILE/);
   });
 
   it('says how to set a region when none is configured', () => {
-    expect(explainDescribeError(new Error('Region is missing'), 'C', undefined).message).toMatch(/--region or set AWS_REGION/);
+    expect(explainDescribeError(new Error('Region is missing'), 'C', undefined).message).toMatch(
+      /--region or set AWS_REGION/,
+    );
+  });
+});
+
+describe('explainDescribeError, network', () => {
+  it('says to check the network and region when CloudFormation cannot be reached', () => {
+    expect(
+      explainDescribeError(
+        new Error('getaddrinfo ENOTFOUND cloudformation.eu-west-1.amazonaws.com'),
+        'C',
+        'eu-west-1',
+      ).message,
+    ).toMatch(/cannot reach CloudFormation in eu-west-1.*--region; for the local stack pass --stack-file/);
   });
 });

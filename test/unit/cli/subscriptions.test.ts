@@ -3,6 +3,7 @@ import { UsageError } from '../../../cli/errors.js';
 import {
   customerTopicFor,
   describeFilterPolicy,
+  isMisplaced,
   planCustomerSubscription,
   planLogisticsSubscription,
   queuePolicyStatement,
@@ -34,15 +35,18 @@ describe('planCustomerSubscription', () => {
   it.each([
     ['sqs', QUEUE],
     ['https', 'https://hooks.acme.example/clearance'],
-  ] as const)('scopes a %s subscription to the customer and per-shipment JSON with raw delivery', (protocol, endpoint) => {
-    const plan = planCustomerSubscription({ customerId: 'CUST-ACME', protocol, endpoint }, topics);
-    expect(plan.filterPolicy).toEqual({ customerId: ['CUST-ACME'], kind: ['shipment'] });
-    expect(plan.attributes).toEqual({
-      FilterPolicy: '{"customerId":["CUST-ACME"],"kind":["shipment"]}',
-      FilterPolicyScope: 'MessageAttributes',
-      RawMessageDelivery: 'true',
-    });
-  });
+  ] as const)(
+    'scopes a %s subscription to the customer and per-shipment JSON with raw delivery',
+    (protocol, endpoint) => {
+      const plan = planCustomerSubscription({ customerId: 'CUST-ACME', protocol, endpoint }, topics);
+      expect(plan.filterPolicy).toEqual({ customerId: ['CUST-ACME'], kind: ['shipment'] });
+      expect(plan.attributes).toEqual({
+        FilterPolicy: '{"customerId":["CUST-ACME"],"kind":["shipment"]}',
+        FilterPolicyScope: 'MessageAttributes',
+        RawMessageDelivery: 'true',
+      });
+    },
+  );
 
   it.each([undefined, '', '   '])('rejects a customer subscription without a customer (%j)', (customerId) => {
     expect(() => planCustomerSubscription({ customerId, protocol: 'sqs', endpoint: QUEUE }, topics)).toThrow(
@@ -80,13 +84,19 @@ describe('planLogisticsSubscription', () => {
     expect(plan.attributes.RawMessageDelivery).toBeUndefined();
   });
 
-  it.each(['sqs', 'https'] as const)('scopes a warehouse %s subscription to per-shipment JSON with raw delivery', (protocol) => {
-    const endpoint = protocol === 'sqs' ? QUEUE : 'https://wms.example/hook';
-    const plan = planLogisticsSubscription({ warehouseId: 'WH-AMS-1', allWarehouses: false, protocol, endpoint }, topics);
-    expect(plan.filterPolicy).toEqual({ warehouseId: ['WH-AMS-1'], kind: ['shipment'] });
-    expect(plan.attributes.RawMessageDelivery).toBe('true');
-    expect(plan.attributes.FilterPolicyScope).toBe('MessageAttributes');
-  });
+  it.each(['sqs', 'https'] as const)(
+    'scopes a warehouse %s subscription to per-shipment JSON with raw delivery',
+    (protocol) => {
+      const endpoint = protocol === 'sqs' ? QUEUE : 'https://wms.example/hook';
+      const plan = planLogisticsSubscription(
+        { warehouseId: 'WH-AMS-1', allWarehouses: false, protocol, endpoint },
+        topics,
+      );
+      expect(plan.filterPolicy).toEqual({ warehouseId: ['WH-AMS-1'], kind: ['shipment'] });
+      expect(plan.attributes.RawMessageDelivery).toBe('true');
+      expect(plan.attributes.FilterPolicyScope).toBe('MessageAttributes');
+    },
+  );
 
   it('filters only on kind with --all-warehouses', () => {
     const plan = planLogisticsSubscription(
@@ -98,13 +108,19 @@ describe('planLogisticsSubscription', () => {
 
   it('rejects a logistics subscription that names no warehouse and does not ask for all', () => {
     expect(() =>
-      planLogisticsSubscription({ warehouseId: undefined, allWarehouses: false, protocol: 'sqs', endpoint: QUEUE }, topics),
+      planLogisticsSubscription(
+        { warehouseId: undefined, allWarehouses: false, protocol: 'sqs', endpoint: QUEUE },
+        topics,
+      ),
     ).toThrow(/--warehouse ID, or --all-warehouses/);
   });
 
   it('rejects both --warehouse and --all-warehouses', () => {
     expect(() =>
-      planLogisticsSubscription({ warehouseId: 'WH-1', allWarehouses: true, protocol: 'sqs', endpoint: QUEUE }, topics),
+      planLogisticsSubscription(
+        { warehouseId: 'WH-1', allWarehouses: true, protocol: 'sqs', endpoint: QUEUE },
+        topics,
+      ),
     ).toThrow(/not both/);
   });
 });
@@ -118,7 +134,9 @@ describe('validateEndpoint', () => {
   });
 
   it('rejects a malformed email without echoing the address in full', () => {
-    expect(() => validateEndpoint('email', 'alice@nodomain')).toThrow(/a\*\*\*@nodomain is not an email address/);
+    expect(() => validateEndpoint('email', 'alice@nodomain')).toThrow(
+      /a\*\*\*@nodomain is not an email address/,
+    );
     try {
       validateEndpoint('email', 'alice@nodomain');
     } catch (error) {
@@ -127,7 +145,9 @@ describe('validateEndpoint', () => {
   });
 
   it('rejects a queue URL or malformed ARN for sqs', () => {
-    expect(() => validateEndpoint('sqs', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q')).toThrow(/not its URL/);
+    expect(() => validateEndpoint('sqs', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q')).toThrow(
+      /not its URL/,
+    );
     expect(() => validateEndpoint('sqs', 'arn:aws:sqs:eu-west-1:1234:q')).toThrow(UsageError);
     expect(() => validateEndpoint('sqs', 'arn:aws:sns:eu-west-1:123456789012:q')).toThrow(UsageError);
   });
@@ -157,6 +177,7 @@ describe('describeFilterPolicy', () => {
       scope: 'customer CUST-ACME',
       kind: 'digest',
       unscoped: false,
+      customerId: 'CUST-ACME',
     });
   });
 
@@ -172,5 +193,34 @@ describe('describeFilterPolicy', () => {
       'warehouse WH-1',
     );
     expect(describeFilterPolicy('logistics', '{"kind":["digest"]}').scope).toBe('all warehouses');
+  });
+});
+
+describe('customer topic shards', () => {
+  it('records which shard a customer subscription lands on', () => {
+    const shards = ['arn:aws:sns:r:1:C0', 'arn:aws:sns:r:1:C1'];
+    const plan = planCustomerSubscription(
+      { customerId: 'CUST-A', protocol: 'sqs', endpoint: QUEUE },
+      { ...topics, customerShards: shards },
+    );
+    expect(plan.shard).toEqual({ index: customerShard('CUST-A', 2), count: 2 });
+    expect(
+      planCustomerSubscription({ customerId: 'CUST-A', protocol: 'sqs', endpoint: QUEUE }, topics).shard,
+    ).toEqual({
+      index: 0,
+      count: 1,
+    });
+  });
+});
+
+describe('isMisplaced', () => {
+  it('flags a customer subscription left on a shard its customer no longer maps to', () => {
+    const shards = ['arn:aws:sns:r:1:C0', 'arn:aws:sns:r:1:C1', 'arn:aws:sns:r:1:C2'];
+    const right = shards[customerShard('CUST-A', 3)] ?? '';
+    const wrong = shards.find((t) => t !== right) ?? '';
+    expect(isMisplaced({ customer: 'x', customerShards: shards }, right, 'CUST-A')).toBe(false);
+    expect(isMisplaced({ customer: 'x', customerShards: shards }, wrong, 'CUST-A')).toBe(true);
+    expect(isMisplaced({ customer: 'x', customerShards: [] }, 'x', 'CUST-A')).toBe(false);
+    expect(isMisplaced({ customer: 'x', customerShards: shards }, wrong, undefined)).toBe(false);
   });
 });

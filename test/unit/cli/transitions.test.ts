@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LICENSE_ACTIONS, planLicenseAction, planShipmentAction } from '../../../cli/transitions.js';
 
-const license = (status: string, applied: string | undefined = status, extra: Record<string, unknown> = {}) => ({
+/** `applied` null: the system has not applied any status yet. */
+const license = (status: string, applied: string | null = status, extra: Record<string, unknown> = {}) => ({
   licenseId: 'LIC-1',
   status,
-  ...(applied === undefined ? {} : { appliedStatus: applied }),
+  ...(applied === null ? {} : { appliedStatus: applied }),
   ...extra,
 });
 
@@ -28,7 +29,7 @@ describe('planLicenseAction', () => {
   });
 
   it('approves a new PENDING license the system has not applied yet, expecting no appliedStatus', () => {
-    expect(planLicenseAction('approve', license('PENDING', undefined))).toEqual({
+    expect(planLicenseAction('approve', license('PENDING', null))).toEqual({
       kind: 'change',
       to: 'APPROVED',
       expect: { status: 'PENDING', appliedStatus: null },
@@ -94,17 +95,26 @@ describe('planLicenseAction', () => {
   });
 });
 
-const shipment = (status: string, counted: string | undefined = status, extra: Record<string, unknown> = {}) => ({
+/** `counted` null: the system has not accepted the shipment yet. */
+const shipment = (status: string, counted: string | null = status, extra: Record<string, unknown> = {}) => ({
   shipmentId: 'SHP-1',
   status,
-  ...(counted === undefined ? {} : { countedStatus: counted }),
+  ...(counted === null ? {} : { countedStatus: counted }),
   ...extra,
 });
 
 describe('planShipmentAction', () => {
   it('ships a RELEASED shipment and cancels a HELD or RELEASED one', () => {
-    expect(planShipmentAction('ship', shipment('RELEASED'))).toEqual({ kind: 'change', from: 'RELEASED', to: 'SHIPPED' });
-    expect(planShipmentAction('cancel', shipment('HELD'))).toEqual({ kind: 'change', from: 'HELD', to: 'CANCELLED' });
+    expect(planShipmentAction('ship', shipment('RELEASED'))).toEqual({
+      kind: 'change',
+      from: 'RELEASED',
+      to: 'SHIPPED',
+    });
+    expect(planShipmentAction('cancel', shipment('HELD'))).toEqual({
+      kind: 'change',
+      from: 'HELD',
+      to: 'CANCELLED',
+    });
     expect(planShipmentAction('cancel', shipment('RELEASED'))).toEqual({
       kind: 'change',
       from: 'RELEASED',
@@ -133,7 +143,7 @@ describe('planShipmentAction', () => {
   });
 
   it('rejects an edit of a shipment the system has not accepted yet', () => {
-    const plan = planShipmentAction('cancel', shipment('HELD', undefined));
+    const plan = planShipmentAction('cancel', shipment('HELD', null));
     expect(plan.kind === 'refuse' && plan.reason).toMatch(/not been accepted/);
   });
 

@@ -1,0 +1,295 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { type CliContext, explainError } from '../context.js';
+import {
+  chunkRecords,
+  type DlqEntry,
+  type FailureSummary,
+  parseDlqMessage,
+  summarizeFailure,
+} from '../dlq-records.js';
+import { EXIT, UsageError } from '../errors.js';
+import { plural } from '../format.js';
+import { progress } from '../io.js';
+import { type InvokeResult, inProcessInvoker, lambdaInvoker, readRange } from '../redrive.js';
+import type { FunctionKey } from '../resources.js';
+import { dlqTable } from '../views.js';
+
+export const QUEUE_NAMES = {
+  'license-events': 'licenseEvents',
+  'shipment-events': 'shipmentEvents',
+} as const;
+type QueueName = keyof typeof QUEUE_NAMES;
+
+export function parseQueues(value: string | undefined): QueueName[] {
+  if (value === undefined) return Object.keys(QUEUE_NAMES) as QueueName[];
+  if (value in QUEUE_NAMES) return [value as QueueName];
+  throw new UsageError(`--queue must be one of ${Object.keys(QUEUE_NAMES).join(', ')}, not "${value}"`);
+}
+
+/**
+ * Receives up to `max` messages, each once: received messages stay invisible
+ * for `hideSeconds` so the loop does not see them again. The caller makes
+ * them visible again (or deletes them).
+ */
+async function receive(
+  ctx: CliContext,
+  queueUrl: string,
+  max: number,
+  hideSeconds: number,
+): Promise<Message[]> {
+  const { sqs } = await ctx.clients();
+  const seen = new Map<string, Message>();
+  while (seen.size < max) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, max - seen.size),
+        VisibilityTimeout: hideSeconds,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const m of messages) if (m.MessageId && !seen.has(m.MessageId)) seen.set(m.MessageId, m);
+  }
+  return [...seen.values()];
+}
+
+/** Makes messages visible again right away. */
+async function release(ctx: CliContext, queueUrl: string, messages: readonly { receiptHandle: string }[]) {
+  const { sqs } = await ctx.clients();
+  for (let i = 0; i < messages.length; i += 10) {
+    const batch = messages.slice(i, i + 10);
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((m, n) => ({
+          Id: String(n),
+          ReceiptHandle: m.receiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+}
+
+async function inFlight(ctx: CliContext, queueUrl: string): Promise<number> {
+  const { sqs } = await ctx.clients();
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+interface Row {
+  queue: QueueName;
+  entry: DlqEntry;
+  summary?: FailureSummary;
+}
+
+const toRow = (queue: QueueName, message: Message, now: Date): Row => {
+  const entry = parseDlqMessage(message);
+  return entry.ok ? { queue, entry, summary: summarizeFailure(entry.record, now) } : { queue, entry };
+};
+
+/** Lists on-failure records without consuming them. */
+export async function dlqList(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
+  const r = await ctx.resources();
+  const rows: Row[] = [];
+  const busy: string[] = [];
+  const now = new Date();
+  for (const queue of parseQueues(opts.queue)) {
+    const url = r.dlqs[QUEUE_NAMES[queue]];
+    const hidden = await inFlight(ctx, url);
+    if (hidden > 0)
+      busy.push(
+        `${queue}: ${plural(hidden, 'message')} in flight (being listed or redriven elsewhere), not shown`,
+      );
+    const messages = await receive(ctx, url, opts.max, 30);
+    const parsed = messages.map((m) => toRow(queue, m, now));
+    await release(
+      ctx,
+      url,
+      parsed.map((p) => p.entry),
+    );
+    rows.push(...parsed);
+  }
+  ctx.emit(
+    rows.map((row) => ({
+      queue: row.queue,
+      messageId: row.entry.messageId,
+      ...(row.summary ? { failure: row.summary } : { problems: row.entry.ok ? [] : row.entry.problems }),
+    })),
+    () => {
+      const lines = [dlqTable(rows)];
+      if (rows.some((row) => row.summary?.expired)) {
+        lines.push(
+          '',
+          'Records older than 24 hours are gone from the stream and cannot be redriven. The changes they carried are in the tables: run `clearance reconcile` to find and repair the drift they left.',
+        );
+      }
+      if (rows.length > 0)
+        lines.push('', 'Reprocess them with `clearance dlq redrive` once the cause is fixed.');
+      lines.push(...busy.map((b) => `Note: ${b}`));
+      return lines.join('\n');
+    },
+  );
+  return EXIT.ok;
+}
+
+interface Outcome {
+  queue: QueueName;
+  messageId: string;
+  range?: string;
+  table?: string;
+  records: number;
+  result: 'redriven' | 'failed' | 'gone' | 'invalid';
+  detail: string;
+}
+
+/**
+ * For each on-failure record: reads its records back from the stream and
+ * invokes the function with them (Lambda Invoke on AWS, the handler module
+ * in-process on a local stack). The message is deleted only when every
+ * invocation reported no failures.
+ */
+export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
+  const r = await ctx.resources();
+  const clients = await ctx.clients();
+  const invoker = r.endpoints ? await inProcessInvoker(r, ctx.env) : await lambdaInvoker(r, clients.base);
+  const outcomes: Outcome[] = [];
+  const now = new Date();
+  try {
+    for (const queue of parseQueues(opts.queue)) {
+      const fn: FunctionKey = QUEUE_NAMES[queue];
+      const url = r.dlqs[fn];
+      // Hidden for longer than one invocation may take (license-events: up to 15 minutes).
+      const messages = await receive(ctx, url, opts.max, 960);
+      const rows = messages
+        .map((m) => toRow(queue, m, now))
+        .sort((a, b) =>
+          a.summary && b.summary
+            ? a.summary.streamArn.localeCompare(b.summary.streamArn) ||
+              a.summary.shardId.localeCompare(b.summary.shardId) ||
+              a.summary.startSequenceNumber.length - b.summary.startSequenceNumber.length ||
+              a.summary.startSequenceNumber.localeCompare(b.summary.startSequenceNumber)
+            : 0,
+        );
+      const bar = progress(ctx.io, `redriving ${queue}`, 2000);
+      for (const [i, row] of rows.entries()) {
+        bar.update(`${i + 1} of ${rows.length}`);
+        const entry = row.entry;
+        if (!entry.ok || !row.summary) {
+          await release(ctx, url, [entry]);
+          outcomes.push({
+            queue,
+            messageId: entry.messageId,
+            records: 0,
+            result: 'invalid',
+            detail: `not an on-failure record (${entry.ok ? '' : entry.problems.join('; ')}); left in the queue`,
+          });
+          continue;
+        }
+        try {
+          const s = row.summary;
+          const base = {
+            queue,
+            messageId: entry.messageId,
+            range: `${s.startSequenceNumber}..${s.endSequenceNumber}`,
+            table: s.table,
+          };
+          const read = await readRange(clients.streams, entry.record.DDBStreamBatchInfo, r.region);
+          if (read.kind === 'gone') {
+            await release(ctx, url, [entry]);
+            outcomes.push({
+              ...base,
+              records: 0,
+              result: 'gone',
+              detail: `${read.reason}; left in the queue`,
+            });
+            continue;
+          }
+          const results: InvokeResult[] = [];
+          for (const chunk of chunkRecords(read.records)) {
+            results.push(await invoker.invoke(fn, { Records: chunk }));
+          }
+          const failures = results.flatMap((x) => x.failures);
+          const errors = results.flatMap((x) => (x.error ? [x.error] : []));
+          if (failures.length === 0 && errors.length === 0) {
+            await clients.sqs.send(
+              new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: entry.receiptHandle }),
+            );
+            const partial =
+              read.records.length < s.batchSize
+                ? ` (${s.batchSize - read.records.length} of the range no longer in the stream)`
+                : '';
+            outcomes.push({
+              ...base,
+              records: read.records.length,
+              result: 'redriven',
+              detail: `processed; message deleted${partial}`,
+            });
+          } else {
+            await release(ctx, url, [entry]);
+            const why =
+              errors[0] ??
+              `the function reported ${plural(failures.length, 'record')} as failed again (first ${failures[0]})`;
+            outcomes.push({
+              ...base,
+              records: read.records.length,
+              result: 'failed',
+              detail: `${why}; left in the queue`,
+            });
+          }
+        } catch (error) {
+          // One bad message must not stop the others; it stays in the queue.
+          await release(ctx, url, [entry]);
+          outcomes.push({
+            queue,
+            messageId: entry.messageId,
+            records: 0,
+            result: 'failed',
+            detail: `${explainError(error, r).message}; left in the queue`,
+          });
+        }
+      }
+      if (rows.length > 0) bar.done(`${rows.length} processed`);
+    }
+  } finally {
+    invoker.close();
+  }
+  const left = outcomes.filter((o) => o.result !== 'redriven');
+  ctx.emit(outcomes, () => {
+    if (outcomes.length === 0) return 'Nothing to redrive: the DLQs are empty.';
+    const lines = outcomes.map(
+      (o) =>
+        `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
+    );
+    const redriven = outcomes.length - left.length;
+    lines.push(
+      '',
+      `Redrove ${plural(redriven, 'message')}; ${plural(left.length, 'message')} left in the DLQ.`,
+    );
+    if (left.some((o) => o.result === 'gone')) {
+      lines.push(
+        'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
+      );
+    }
+    if (left.some((o) => o.result === 'failed')) {
+      lines.push(
+        'Failed records failed again: fix the cause (see the function logs and the ops topic), then redrive again.',
+      );
+    }
+    return lines.join('\n');
+  });
+  return left.length === 0 ? EXIT.ok : EXIT.incomplete;
+}

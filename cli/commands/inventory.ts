@@ -1,0 +1,53 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoInventoryRepository } from '../../shared/adapters/dynamo.js';
+import { available, InventorySchema, parseItem } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../errors.js';
+import { inventoryTable } from '../views.js';
+import { collect } from './common.js';
+
+export async function inventoryShow(ctx: CliContext, opts: { sku?: string }): Promise<number> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  let items: RawItem[];
+  if (opts.sku === undefined) {
+    items = await collect(
+      ctx,
+      'scanning inventory',
+      new DynamoInventoryRepository(db, r.tables.inventory).scan(),
+    );
+  } else {
+    items = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await db.send(
+        new QueryCommand({
+          TableName: r.tables.inventory,
+          KeyConditionExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'sku' },
+          ExpressionAttributeValues: { ':s': opts.sku },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as RawItem[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  items.sort(
+    (a, b) =>
+      String(a.sku).localeCompare(String(b.sku)) ||
+      String(a.warehouseId).localeCompare(String(b.warehouseId)),
+  );
+  const data = items.map((raw) => {
+    const p = parseItem(InventorySchema, raw);
+    return p.ok ? { ...p.value, available: available(p.value) } : { ...raw, problems: p.problems };
+  });
+  ctx.emit(data, () =>
+    items.length === 0 && opts.sku !== undefined
+      ? `No inventory items for sku ${opts.sku}.`
+      : inventoryTable(items),
+  );
+  return EXIT.ok;
+}

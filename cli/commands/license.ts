@@ -1,0 +1,248 @@
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoLicenseRepository, DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
+import { LICENSE_STATUSES, LicenseSchema } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { GSI_ATTR, RELEASED_INDEX } from '../../shared/names.js';
+import type { CliContext } from '../context.js';
+import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
+import { count } from '../format.js';
+import { progress } from '../io.js';
+import { LICENSE_ACTIONS, type LicenseAction, planLicenseAction } from '../transitions.js';
+import { emptyTally, licenseDetail, licenseTable, type ShipmentTally, tally } from '../views.js';
+import { collect, isConditionFailure, pageIndex, sleep } from './common.js';
+
+async function licenses(ctx: CliContext) {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  return new DynamoLicenseRepository(db, r.tables.licenses);
+}
+
+async function getLicense(ctx: CliContext, licenseId: string): Promise<RawItem> {
+  const item = await (await licenses(ctx)).get(licenseId);
+  if (!item) {
+    const r = await ctx.resources();
+    throw new NotFoundError(
+      `no license ${licenseId} in table ${r.tables.licenses}; list them with \`clearance license list\``,
+    );
+  }
+  return item;
+}
+
+export function parseLicenseStatus(value: string): string {
+  const upper = value.trim().toUpperCase();
+  if ((LICENSE_STATUSES as readonly string[]).includes(upper)) return upper;
+  throw new UsageError(`--status must be one of ${LICENSE_STATUSES.join(', ')}, not "${value}"`);
+}
+
+export async function licenseList(ctx: CliContext, opts: { status?: string }): Promise<number> {
+  const status = opts.status === undefined ? undefined : parseLicenseStatus(opts.status);
+  const items = await collect(ctx, 'scanning licenses', (await licenses(ctx)).scan(), (l) =>
+    status === undefined ? true : l.status === status,
+  );
+  items.sort((a, b) => String(a.licenseId).localeCompare(String(b.licenseId)));
+  ctx.emit(items, () => licenseTable(items));
+  return EXIT.ok;
+}
+
+export async function licenseShow(
+  ctx: CliContext,
+  licenseId: string,
+  opts: { scan?: boolean },
+): Promise<number> {
+  const license = await getLicense(ctx, licenseId);
+  let shipments: ShipmentTally;
+  if (opts.scan) {
+    const r = await ctx.resources();
+    const { db } = await ctx.clients();
+    const repo = new DynamoShipmentRepository(db, r.tables);
+    const items = await collect(ctx, 'scanning shipments', repo.scan(), (s) => s.licenseId === licenseId);
+    shipments = tally(emptyTally('scan'), items);
+  } else {
+    shipments = emptyTally('index');
+    tally(shipments, (await pageIndex(ctx, 'held', licenseId, 0)).items);
+    tally(shipments, (await pageIndex(ctx, 'released', licenseId, 0)).items);
+  }
+  ctx.emit({ license, shipments }, () => licenseDetail(license, shipments));
+  return EXIT.ok;
+}
+
+/** RELEASED shipments of a license, counted on the sparse index (cheap: keys only). */
+async function countReleased(ctx: CliContext, licenseId: string): Promise<number> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: r.tables.shipments,
+        IndexName: RELEASED_INDEX,
+        KeyConditionExpression: '#pk = :id',
+        ExpressionAttributeNames: { '#pk': GSI_ATTR.releasedLicenseId },
+        ExpressionAttributeValues: { ':id': licenseId },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
+    total += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return total;
+}
+
+export interface LicenseActionOptions {
+  reason: string;
+  by: string;
+  wait?: boolean;
+  timeout?: number;
+}
+
+/**
+ * approve / deny / suspend / revoke / reinstate: checks the transition with
+ * the system's rules, then sets `status` conditionally on what was read. The
+ * license-events function does the rest; `--wait` follows it.
+ */
+export async function licenseAction(
+  ctx: CliContext,
+  action: LicenseAction,
+  licenseId: string,
+  opts: LicenseActionOptions,
+): Promise<number> {
+  for (const [flag, value] of [
+    ['--reason', opts.reason],
+    ['--by', opts.by],
+  ] as const) {
+    if (value.trim() === '') throw new UsageError(`${flag} must not be empty`);
+  }
+  for (const [flag, field, value] of [
+    ['--reason', 'statusReason', opts.reason],
+    ['--by', 'updatedBy', opts.by],
+  ] as const) {
+    const checked = LicenseSchema.shape[field].safeParse(value);
+    if (!checked.success) throw new UsageError(`${flag}: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const license = await getLicense(ctx, licenseId);
+  const plan = planLicenseAction(action, { ...license, licenseId });
+  if (plan.kind === 'refuse') throw new RefusedError(`${plan.reason}. Nothing was changed.`);
+  if (plan.kind === 'noop') {
+    ctx.emit({ licenseId, changed: false, reason: plan.reason }, () => plan.reason);
+    return EXIT.ok;
+  }
+  const from = String(license.appliedStatus ?? license.status);
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: r.tables.licenses,
+        Key: { licenseId },
+        UpdateExpression: 'SET #status = :to, #reason = :reason, #by = :by, #changedBy = :changedBy',
+        ConditionExpression:
+          plan.expect.appliedStatus === null
+            ? '#status = :status AND attribute_not_exists(#applied)'
+            : '#status = :status AND #applied = :applied',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#reason': 'statusReason',
+          '#by': 'updatedBy',
+          '#changedBy': 'changedBy',
+          '#applied': 'appliedStatus',
+        },
+        ExpressionAttributeValues: {
+          ':to': plan.to,
+          ':reason': opts.reason,
+          ':by': opts.by,
+          ':changedBy': `cli:${opts.by}`,
+          ':status': plan.expect.status,
+          ...(plan.expect.appliedStatus === null ? {} : { ':applied': plan.expect.appliedStatus }),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const now = await (await licenses(ctx)).get(licenseId);
+    throw new LostRaceError(
+      `license ${licenseId} changed while this command ran (status now ${String(now?.status)}, applied ${String(
+        now?.appliedStatus ?? 'none',
+      )}); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
+      { cause: error },
+    );
+  }
+  const message = `License ${licenseId}: ${from} → ${plan.to} (${action}, by ${opts.by}: "${opts.reason}").`;
+  if (!opts.wait) {
+    ctx.emit({ licenseId, changed: true, from, to: plan.to }, () =>
+      [
+        message,
+        `The system applies it in the background${LICENSE_ACTIONS[action].to === 'APPROVED' ? ' and releases held shipments' : action === 'deny' ? '' : ' and puts released shipments back on hold'}.`,
+        `Follow it with \`clearance license show ${licenseId}\`, or run with --wait next time.`,
+      ].join('\n'),
+    );
+    return EXIT.ok;
+  }
+  ctx.io.err(message);
+  return waitForLicense(ctx, licenseId, plan.to, from, opts.timeout ?? 900, license.statusError);
+}
+
+async function waitForLicense(
+  ctx: CliContext,
+  licenseId: string,
+  to: string,
+  from: string,
+  timeoutSeconds: number,
+  previousError: unknown,
+): Promise<number> {
+  const repo = await licenses(ctx);
+  const bar = progress(ctx.io, `applying ${licenseId} ${from} → ${to}`, 5000);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const l = await repo.get(licenseId);
+    if (!l) throw new NotFoundError(`license ${licenseId} was deleted while waiting`);
+    const released = await countReleased(ctx, licenseId);
+    const units = typeof l.releasedQuantity === 'number' ? l.releasedQuantity : 0;
+    const state = `${count(released)} shipments released (${count(units)} of ${String(l.authorizedQuantity)} units)`;
+    const rejected = l.statusError !== undefined && l.statusError !== previousError;
+    if (l.status === to && rejected && l.appliedStatus !== to) {
+      bar.done(`rejected by the system: ${String(l.statusError)}`);
+      throw new RefusedError(`the system rejected ${to} for license ${licenseId}: ${String(l.statusError)}`);
+    }
+    if (l.status !== to) {
+      bar.done(`status changed to ${String(l.status)} by someone else; stopped waiting`);
+      ctx.emit(
+        { licenseId, done: false, status: l.status, appliedStatus: l.appliedStatus },
+        () =>
+          `License ${licenseId} is now ${String(l.status)}; check \`clearance license show ${licenseId}\`.`,
+      );
+      return EXIT.incomplete;
+    }
+    if (l.appliedStatus === to && l.pendingWork === undefined) {
+      bar.done(`done: ${state}`);
+      const waiting =
+        l.waitingForValidFrom !== undefined
+          ? ` Held shipments wait until validFrom ${String(l.validFrom)}; the clock releases them then.`
+          : '';
+      ctx.emit(
+        {
+          licenseId,
+          done: true,
+          status: to,
+          releasedShipments: released,
+          releasedQuantity: units,
+          waitingForValidFrom: l.waitingForValidFrom,
+        },
+        () => `License ${licenseId} is ${to}: ${state}.${waiting}`,
+      );
+      return EXIT.ok;
+    }
+    if (Date.now() > deadline) {
+      bar.done(`still applying after ${timeoutSeconds} s: ${state}`);
+      ctx.emit(
+        { licenseId, done: false, releasedShipments: released, releasedQuantity: units },
+        () =>
+          `License ${licenseId} is still being applied (${state}); it continues in the background. Check with \`clearance license show ${licenseId}\`; if it never finishes, look at \`clearance dlq list\`.`,
+      );
+      return EXIT.incomplete;
+    }
+    bar.update(state);
+    await sleep(1000);
+  }
+}

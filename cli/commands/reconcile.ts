@@ -1,0 +1,238 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoInventoryRepository,
+  DynamoLicenseRepository,
+  DynamoShipmentRepository,
+} from '../../shared/adapters/dynamo.js';
+import type { Violation } from '../../shared/domain/invariants.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { scanAndCheck } from '../../shared/invariant-checker.js';
+import type { CliContext } from '../context.js';
+import { EXIT, RefusedError } from '../errors.js';
+import { plural } from '../format.js';
+import { type Io, progress } from '../io.js';
+import { describeFix, type Fix, planReconcile, type ReconcilePlan } from '../reconcile-plan.js';
+import { violationTable } from '../views.js';
+import { isConditionFailure } from './common.js';
+
+interface Scanned {
+  licenses: RawItem[];
+  shipments: RawItem[];
+  inventory: RawItem[];
+}
+
+/** Passes a scan through while keeping its items and reporting progress. */
+async function* tee(
+  pages: AsyncIterable<RawItem[]>,
+  sink: RawItem[],
+  tick: () => void,
+): AsyncIterable<RawItem[]> {
+  for await (const page of pages) {
+    sink.push(...page);
+    tick();
+    yield page;
+  }
+}
+
+/**
+ * Runs the shared checker over the DynamoDB repositories, keeping what the
+ * scans read so the fix plan needs no second scan.
+ */
+async function scanAll(ctx: CliContext, label: string) {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const scanned: Scanned = { licenses: [], shipments: [], inventory: [] };
+  const bar = progress(ctx.io, label);
+  const tick = () =>
+    bar.update(
+      `${scanned.licenses.length} licenses, ${scanned.shipments.length} shipments, ${scanned.inventory.length} inventory items`,
+    );
+  class Licenses extends DynamoLicenseRepository {
+    override scan() {
+      return tee(super.scan(), scanned.licenses, tick);
+    }
+  }
+  class Shipments extends DynamoShipmentRepository {
+    override scan() {
+      return tee(super.scan(), scanned.shipments, tick);
+    }
+  }
+  class Inventory extends DynamoInventoryRepository {
+    override scan() {
+      return tee(super.scan(), scanned.inventory, tick);
+    }
+  }
+  const result = await scanAndCheck({
+    licenses: new Licenses(db, r.tables.licenses),
+    shipments: new Shipments(db, r.tables),
+    inventory: new Inventory(db, r.tables.inventory),
+  });
+  if (scanned.shipments.length >= 5000) tick();
+  return { result, scanned };
+}
+
+async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const conditions: string[] = [];
+  const sets: string[] = [];
+  const expect = (attr: string, read: number | undefined) => {
+    names[`#${attr}`] = attr;
+    if (read === undefined) conditions.push(`attribute_not_exists(#${attr})`);
+    else {
+      values[`:read_${attr}`] = read;
+      conditions.push(`#${attr} = :read_${attr}`);
+    }
+  };
+  const set = (attr: string, value: unknown) => {
+    names[`#${attr}`] = attr;
+    values[`:set_${attr}`] = value;
+    sets.push(`#${attr} = :set_${attr}`);
+  };
+  let table: string;
+  let key: Record<string, string>;
+  if (fix.kind === 'inventory') {
+    table = r.tables.inventory;
+    key = { sku: fix.sku, warehouseId: fix.warehouseId };
+    names['#sku'] = 'sku';
+    conditions.push('attribute_exists(#sku)');
+    for (const c of ['held', 'released', 'shipped'] as const) {
+      expect(c, fix.read[c]);
+      set(c, fix.set[c]);
+    }
+  } else {
+    table = r.tables.licenses;
+    key = { licenseId: fix.licenseId };
+    names['#licenseId'] = 'licenseId';
+    conditions.push('attribute_exists(#licenseId)');
+    expect('releasedQuantity', fix.read.releasedQuantity);
+    set('releasedQuantity', fix.set.releasedQuantity);
+  }
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+function report(
+  counts: { licenses: number; shipments: number; inventory: number },
+  plan: ReconcilePlan,
+  violations: readonly Violation[],
+): string {
+  const lines = [
+    `Checked ${plural(counts.licenses, 'license')}, ${plural(counts.shipments, 'shipment')} and ${plural(counts.inventory, 'inventory item')}.`,
+  ];
+  if (violations.length === 0) {
+    lines.push('No drift: every counter and releasedQuantity matches the shipments (I1-I3 hold).');
+    return lines.join('\n');
+  }
+  lines.push('', `Found ${plural(violations.length, 'violation')}:`, violationTable(violations));
+  if (plan.fixes.length > 0) {
+    lines.push(
+      '',
+      `--fix would make ${plural(plan.fixes.length, 'write')}:`,
+      ...plan.fixes.map((f) => `  - ${describeFix(f)}`),
+    );
+  }
+  if (plan.manual.length > 0) {
+    lines.push(
+      '',
+      `${plural(plan.manual.length, 'violation')} ${plan.manual.length === 1 ? 'needs' : 'need'} a person (--fix does not change shipments or licenses' statuses):`,
+      ...plan.manual.map((v) => `  - ${v.invariant} ${Object.values(v.key).join('/')}: ${v.message}`),
+    );
+  }
+  if (plan.busy.length > 0) {
+    lines.push(
+      '',
+      'The system is still working, so some of this may be in flight:',
+      ...plan.busy.map((b) => `  - ${b}`),
+    );
+  }
+  return lines.join('\n');
+}
+
+async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boolean> {
+  if (yes) return true;
+  if (!io.interactive) {
+    throw new RefusedError(
+      'refusing to write without confirmation: stdin is not a terminal. Review the plan (`clearance reconcile`), then re-run with --fix --yes',
+    );
+  }
+  return io.confirm(`Apply ${plural(plan.fixes.length, 'write')}?`);
+}
+
+export async function reconcile(
+  ctx: CliContext,
+  opts: { fix?: boolean; yes?: boolean; force?: boolean },
+): Promise<number> {
+  const { result, scanned } = await scanAll(ctx, 'checking');
+  const plan = planReconcile(scanned, result);
+  const before = { counts: result.counts, violations: result.violations, plan };
+  if (!opts.fix || plan.fixes.length === 0) {
+    ctx.emit(before, () => {
+      const text = report(result.counts, plan, result.violations);
+      if (plan.fixes.length === 0) return text;
+      return `${text}\n\nRun \`clearance reconcile --fix\` to make these writes (each only if the value is still the one read).`;
+    });
+    return result.violations.length === 0 ? EXIT.ok : EXIT.incomplete;
+  }
+  if (!ctx.json) ctx.io.out(report(result.counts, plan, result.violations));
+  if (plan.busy.length > 0 && !opts.force) {
+    throw new RefusedError(
+      'not fixing while the system is still working: the counters are about to change anyway. Wait for the streams to drain (a license stuck with pendingWork may have failed: see `clearance dlq list`), then re-run; or pass --force to fix regardless',
+    );
+  }
+  if (!(await confirmed(ctx.io, plan, opts.yes === true))) {
+    ctx.io.err('Nothing was changed.');
+    return EXIT.incomplete;
+  }
+  const bar = progress(ctx.io, 'fixing');
+  let written = 0;
+  const skipped: string[] = [];
+  for (const fix of plan.fixes) {
+    if (await applyFix(ctx, fix)) written++;
+    else skipped.push(describeFix(fix));
+    bar.update(`${written + skipped.length} of ${plan.fixes.length}`);
+  }
+  bar.done(`${written} written, ${skipped.length} skipped because the value changed since the scan`);
+  const after = await scanAll(ctx, 're-checking');
+  const remaining = after.result.violations;
+  ctx.emit({ ...before, written, skipped, remaining }, () => {
+    const lines = [`Wrote ${plural(written, 'fix', 'fixes')}.`];
+    if (skipped.length > 0) {
+      lines.push(
+        `Skipped ${skipped.length} (changed since the scan; run reconcile again):`,
+        ...skipped.map((s) => `  - ${s}`),
+      );
+    }
+    if (remaining.length === 0) lines.push('Re-check: no drift remains.');
+    else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
+    for (const f of plan.fixes) {
+      if (
+        f.kind === 'license' &&
+        f.read.releasedQuantity !== undefined &&
+        f.set.releasedQuantity < f.read.releasedQuantity
+      ) {
+        lines.push(
+          `Note: license ${f.licenseId} has ${f.read.releasedQuantity - f.set.releasedQuantity} units free again; held shipments are released on its next release pass.`,
+        );
+      }
+    }
+    return lines.join('\n');
+  });
+  return remaining.length === 0 ? EXIT.ok : EXIT.incomplete;
+}

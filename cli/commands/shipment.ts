@@ -1,0 +1,150 @@
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SHIPMENT_STATUSES } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import type { CliContext } from '../context.js';
+import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
+import { progress } from '../io.js';
+import { planShipmentAction, type ShipmentAction } from '../transitions.js';
+import { shipmentDetail, shipmentTable } from '../views.js';
+import { isConditionFailure, pageIndex } from './common.js';
+
+export function parseShipmentStatus(value: string): string {
+  const upper = value.trim().toUpperCase();
+  if ((SHIPMENT_STATUSES as readonly string[]).includes(upper)) return upper;
+  throw new UsageError(`--status must be one of ${SHIPMENT_STATUSES.join(', ')}, not "${value}"`);
+}
+
+async function getShipment(ctx: CliContext, shipmentId: string): Promise<RawItem> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const out = await db.send(
+    new GetCommand({ TableName: r.tables.shipments, Key: { shipmentId }, ConsistentRead: true }),
+  );
+  if (!out.Item) {
+    throw new NotFoundError(
+      `no shipment ${shipmentId} in table ${r.tables.shipments}; find it with \`clearance shipment list --license ID\``,
+    );
+  }
+  return out.Item as RawItem;
+}
+
+/** Scans Shipments for one license (and status), stopping after `limit` matches (0: all). */
+async function scanShipments(
+  ctx: CliContext,
+  licenseId: string,
+  status: string | undefined,
+  limit: number,
+): Promise<{ items: RawItem[]; more: boolean }> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const bar = progress(ctx.io, `scanning shipments of ${licenseId}`);
+  const items: RawItem[] = [];
+  let scanned = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new ScanCommand({
+        TableName: r.tables.shipments,
+        FilterExpression: status === undefined ? '#l = :l' : '#l = :l AND #s = :s',
+        ExpressionAttributeNames: { '#l': 'licenseId', ...(status === undefined ? {} : { '#s': 'status' }) },
+        ExpressionAttributeValues: { ':l': licenseId, ...(status === undefined ? {} : { ':s': status }) },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((out.Items ?? []) as RawItem[]));
+    scanned += out.ScannedCount ?? 0;
+    start = out.LastEvaluatedKey;
+    bar.update(`${scanned.toLocaleString('en-US')} scanned, ${items.length.toLocaleString('en-US')} match`);
+  } while (start && (limit === 0 || items.length <= limit));
+  const ordered = items.sort(
+    (a, b) =>
+      Number(a.priority) - Number(b.priority) ||
+      String(a.requestedAt).localeCompare(String(b.requestedAt)) ||
+      String(a.shipmentId).localeCompare(String(b.shipmentId)),
+  );
+  const more = limit !== 0 && (items.length > limit || start !== undefined);
+  return { items: limit === 0 ? ordered : ordered.slice(0, limit), more };
+}
+
+export async function shipmentList(
+  ctx: CliContext,
+  opts: { license: string; status?: string; limit: number },
+): Promise<number> {
+  const status = opts.status === undefined ? undefined : parseShipmentStatus(opts.status);
+  const { items, more } =
+    status === 'HELD'
+      ? await pageIndex(ctx, 'held', opts.license, opts.limit)
+      : status === 'RELEASED'
+        ? await pageIndex(ctx, 'released', opts.license, opts.limit)
+        : await scanShipments(ctx, opts.license, status, opts.limit);
+  ctx.emit({ shipments: items, more }, () => {
+    const note = more
+      ? `\nShowing the first ${opts.limit}; pass --limit N for more, or --limit 0 for all.`
+      : '';
+    return `${shipmentTable(items)}${note}`;
+  });
+  return EXIT.ok;
+}
+
+export async function shipmentShow(ctx: CliContext, shipmentId: string): Promise<number> {
+  const item = await getShipment(ctx, shipmentId);
+  ctx.emit(item, () => shipmentDetail(item));
+  return EXIT.ok;
+}
+
+/**
+ * ship / cancel: checks the edit with the system's rule, then writes `status`
+ * conditionally on the status read and on the counters reflecting it. The
+ * shipment-events function moves the counters.
+ */
+export async function shipmentAction(
+  ctx: CliContext,
+  action: ShipmentAction,
+  shipmentId: string,
+  opts: { by: string },
+): Promise<number> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const shipment = await getShipment(ctx, shipmentId);
+  const plan = planShipmentAction(action, { ...shipment, shipmentId });
+  if (plan.kind === 'refuse') throw new RefusedError(`${plan.reason}. Nothing was changed.`);
+  if (plan.kind === 'noop') {
+    ctx.emit({ shipmentId, changed: false, reason: plan.reason }, () => plan.reason);
+    return EXIT.ok;
+  }
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: r.tables.shipments,
+        Key: { shipmentId },
+        UpdateExpression: 'SET #status = :to, #changedBy = :by',
+        ConditionExpression: '#status = :from AND #counted = :from',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#counted': 'countedStatus',
+          '#changedBy': 'changedBy',
+        },
+        ExpressionAttributeValues: { ':to': plan.to, ':from': plan.from, ':by': `cli:${opts.by}` },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    throw new LostRaceError(
+      `shipment ${shipmentId} changed while this command ran; nothing was written. Look at it with \`clearance shipment show ${shipmentId}\` and run the command again if it still applies`,
+      { cause: error },
+    );
+  }
+  const counters =
+    plan.to === 'SHIPPED'
+      ? 'released → shipped, and onHand goes down'
+      : plan.from === 'RELEASED'
+        ? 'released units return to available, and to the license'
+        : 'held units return to available';
+  ctx.emit({ shipmentId, changed: true, from: plan.from, to: plan.to }, () =>
+    [
+      `Shipment ${shipmentId}: ${plan.from} → ${plan.to}.`,
+      `The system moves the counters in the background (${counters}) and notifies the customer and the warehouse.`,
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,229 @@
+import type {
+  AttributeValue as StreamAttributeValue,
+  _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { parseItem } from '../shared/domain/model.js';
+
+/**
+ * The on-failure records a DynamoDB stream event source mapping sends to its
+ * SQS destination, and the conversion of stream records back into the event
+ * Lambda hands the function, for redriving them.
+ */
+
+export const FailureRecordSchema = z.looseObject({
+  requestContext: z.looseObject({
+    requestId: z.string().optional(),
+    functionArn: z.string(),
+    condition: z.string(),
+    approximateInvokeCount: z.number().optional(),
+  }),
+  responseContext: z
+    .looseObject({
+      statusCode: z.number().optional(),
+      executedVersion: z.string().optional(),
+      functionError: z.string().optional(),
+    })
+    .optional(),
+  version: z.string(),
+  timestamp: z.string(),
+  DDBStreamBatchInfo: z.looseObject({
+    shardId: z.string().min(1),
+    startSequenceNumber: z.string().regex(/^\d+$/, 'startSequenceNumber must be digits'),
+    endSequenceNumber: z.string().regex(/^\d+$/, 'endSequenceNumber must be digits'),
+    batchSize: z.number().int().min(0),
+    streamArn: z.string().regex(/^arn:[^:]+:dynamodb:/, 'streamArn must be a DynamoDB stream ARN'),
+    approximateArrivalOfFirstRecord: z.string(),
+    approximateArrivalOfLastRecord: z.string(),
+  }),
+});
+export type FailureRecord = z.infer<typeof FailureRecordSchema>;
+
+/** One message of a DLQ: an on-failure record, or a body that is not one. */
+export type DlqEntry =
+  | { messageId: string; receiptHandle: string; ok: true; record: FailureRecord }
+  | { messageId: string; receiptHandle: string; ok: false; problems: string[]; body: string };
+
+/** Parses an SQS message body written by the on-failure destination. */
+export function parseDlqMessage(message: {
+  MessageId?: string;
+  ReceiptHandle?: string;
+  Body?: string;
+}): DlqEntry {
+  const base = { messageId: message.MessageId ?? '', receiptHandle: message.ReceiptHandle ?? '' };
+  const body = message.Body ?? '';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return { ...base, ok: false, problems: ['the body is not JSON'], body };
+  }
+  const parsed = parseItem(FailureRecordSchema, raw);
+  if (!parsed.ok) return { ...base, ok: false, problems: parsed.problems, body };
+  return { ...base, ok: true, record: parsed.value };
+}
+
+/** DynamoDB Streams keep records for 24 hours. */
+export const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** What a person needs to know about one failure. */
+export interface FailureSummary {
+  table: string;
+  streamArn: string;
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  batchSize: number;
+  failedAt: string;
+  firstRecordAt: string;
+  lastRecordAt: string;
+  functionName: string;
+  condition: string;
+  why: string;
+  /** The oldest record is past stream retention: it can no longer be read. */
+  expired: boolean;
+}
+
+/** `arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL` → NAME. */
+export function tableOfStream(streamArn: string): string {
+  return /:table\/([^/]+)\/stream\//.exec(streamArn)?.[1] ?? streamArn;
+}
+
+/** The reason in words, from the mapping's condition and the function's error kind. */
+export function explainCondition(record: FailureRecord): string {
+  const tries = record.requestContext.approximateInvokeCount;
+  const error = record.responseContext?.functionError;
+  const how =
+    error === 'Unhandled'
+      ? 'the function threw an error (see its logs around this time)'
+      : error === 'Handled'
+        ? 'the function returned an error'
+        : 'the function reported these records as batch item failures';
+  switch (record.requestContext.condition) {
+    case 'RetryAttemptsExhausted':
+      return `retries exhausted${tries === undefined ? '' : ` after ${tries} attempt${tries === 1 ? '' : 's'}`}: ${how}`;
+    case 'RecordAgeExceeded':
+      return `records grew older than the mapping's maximum record age before they were processed: ${how}, or the shard was blocked behind other failures`;
+    case 'MaximumPayloadSizeExceeded':
+      return 'the batch was larger than the Lambda payload limit';
+    default:
+      return `${record.requestContext.condition}: ${how}`;
+  }
+}
+
+export function summarizeFailure(record: FailureRecord, now: Date): FailureSummary {
+  const info = record.DDBStreamBatchInfo;
+  const first = Date.parse(info.approximateArrivalOfFirstRecord);
+  return {
+    table: tableOfStream(info.streamArn),
+    streamArn: info.streamArn,
+    shardId: info.shardId,
+    startSequenceNumber: info.startSequenceNumber,
+    endSequenceNumber: info.endSequenceNumber,
+    batchSize: info.batchSize,
+    failedAt: record.timestamp,
+    firstRecordAt: info.approximateArrivalOfFirstRecord,
+    lastRecordAt: info.approximateArrivalOfLastRecord,
+    functionName: record.requestContext.functionArn.split(':').at(-1) ?? record.requestContext.functionArn,
+    condition: record.requestContext.condition,
+    why: explainCondition(record),
+    expired: Number.isFinite(first) && now.getTime() - first > STREAM_RETENTION_MS,
+  };
+}
+
+/** Compares two stream sequence numbers (decimal strings of any length). */
+export function compareSequence(a: string, b: string): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+function toLambdaAttribute(value: StreamAttributeValue): AttributeValue {
+  if (value.S !== undefined) return { S: value.S };
+  if (value.N !== undefined) return { N: value.N };
+  if (value.B !== undefined) return { B: base64(value.B) };
+  if (value.SS !== undefined) return { SS: value.SS };
+  if (value.NS !== undefined) return { NS: value.NS };
+  if (value.BS !== undefined) return { BS: value.BS.map(base64) };
+  if (value.M !== undefined) return { M: toLambdaImage(value.M) };
+  if (value.L !== undefined) return { L: value.L.map(toLambdaAttribute) };
+  if (value.NULL !== undefined) return { NULL: value.NULL };
+  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
+  throw new TypeError(`unknown attribute value ${JSON.stringify(value)}`);
+}
+
+function toLambdaImage(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaAttribute(v)]));
+}
+
+/**
+ * A DynamoDB Streams API record as Lambda delivers it: creation time in
+ * epoch seconds, binary as base64, `eventSourceARN` set. `region` is the
+ * stack's (DynamoDB Local reports its own).
+ */
+export function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
+  const ddb = record.dynamodb;
+  if (ddb?.SequenceNumber === undefined) throw new TypeError('stream record without dynamodb.SequenceNumber');
+  const created = ddb.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID ?? ddb.SequenceNumber,
+    eventName: record.eventName ?? 'MODIFY',
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(created === undefined ? {} : { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) }),
+      ...(ddb.Keys ? { Keys: toLambdaImage(ddb.Keys) } : {}),
+      ...(ddb.NewImage ? { NewImage: toLambdaImage(ddb.NewImage) } : {}),
+      ...(ddb.OldImage ? { OldImage: toLambdaImage(ddb.OldImage) } : {}),
+      SequenceNumber: ddb.SequenceNumber,
+      ...(ddb.SizeBytes === undefined ? {} : { SizeBytes: ddb.SizeBytes }),
+      ...(ddb.StreamViewType ? { StreamViewType: ddb.StreamViewType } : {}),
+    },
+    ...(record.userIdentity
+      ? {
+          userIdentity: {
+            type: record.userIdentity.Type ?? '',
+            principalId: record.userIdentity.PrincipalId ?? '',
+          },
+        }
+      : {}),
+  };
+}
+
+/** Lambda's synchronous payload limit is 6 MB; stay well under it. */
+const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
+/** Splits records into events of at most `max` records and about 4 MB, in order. */
+export function chunkRecords(records: readonly DynamoDBRecord[], max = 100): DynamoDBRecord[][] {
+  const chunks: DynamoDBRecord[][] = [];
+  let current: DynamoDBRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = Buffer.byteLength(JSON.stringify(r));
+    if (current.length > 0 && (current.length >= max || bytes + size > MAX_EVENT_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The `batchItemFailures` identifiers of a handler's response (Lambda treats anything else as success). */
+export function batchItemFailures(response: unknown): string[] {
+  if (response === null || typeof response !== 'object') return [];
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (!Array.isArray(failures)) return [];
+  return failures.map((f: unknown) =>
+    f !== null && typeof f === 'object'
+      ? String((f as { itemIdentifier?: unknown }).itemIdentifier ?? '')
+      : '',
+  );
+}

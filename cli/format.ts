@@ -1,0 +1,68 @@
+/** Rendering for people: aligned tables, key/value blocks, masked addresses. */
+
+/** A table column: its header and how its cells align (numbers right). */
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+}
+
+const width = (text: string): number => [...text].length;
+
+const pad = (text: string, size: number, align: 'left' | 'right'): string => {
+  const fill = ' '.repeat(Math.max(0, size - width(text)));
+  return align === 'right' ? `${fill}${text}` : `${text}${fill}`;
+};
+
+/** Renders rows under a header, columns separated by two spaces, with no trailing blanks. */
+export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
+  const sizes = columns.map((c, i) => Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    columns
+      .map((c, i) => pad(cells[i] ?? '', sizes[i] ?? 0, c.align ?? 'left'))
+      .join('  ')
+      .trimEnd();
+  const rule = sizes.map((s) => '-'.repeat(s)).join('  ');
+  return [line(columns.map((c) => c.header)), rule, ...rows.map((r) => line(r))].join('\n');
+}
+
+/** Renders `label: value` lines with the values aligned; undefined values are left out. */
+export function renderFields(fields: readonly (readonly [string, string | number | undefined])[]): string {
+  const present = fields.filter((f): f is readonly [string, string | number] => f[1] !== undefined);
+  const size = Math.max(0, ...present.map(([label]) => width(label)));
+  return present.map(([label, value]) => `${pad(`${label}:`, size + 1, 'left')} ${value}`).join('\n');
+}
+
+/** 1234567 → "1,234,567": counts for people. */
+export const count = (n: number): string => n.toLocaleString('en-US');
+
+/** "1 shipment" / "2 shipments". */
+export const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${count(n)} ${n === 1 ? one : many}`;
+
+/**
+ * Hides an email address except its first character and domain:
+ * `alice@example.com` → `a***@example.com`. Anything that is not an address
+ * is hidden entirely.
+ */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return '***';
+  return `${address.slice(0, 1)}***${address.slice(at)}`;
+}
+
+/** An endpoint as it may appear in listings and logs: email addresses masked, others as they are. */
+export function showEndpoint(protocol: string, endpoint: string): string {
+  return protocol === 'email' || protocol === 'email-json' || endpoint.includes('@')
+    ? maskEmail(endpoint)
+    : endpoint;
+}
+
+/** Any value of a raw item, for display. */
+export function show(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (value instanceof Set) return [...value].map(show).join(', ');
+  return JSON.stringify(value);
+}

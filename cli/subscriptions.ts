@@ -1,0 +1,252 @@
+import { ShipmentSchema } from '../shared/domain/model.js';
+import { customerShard } from '../shared/domain/routing.js';
+import { UsageError } from './errors.js';
+import { maskEmail } from './format.js';
+
+/** Subscription protocols the subscribe commands accept. */
+export const PROTOCOLS = ['email', 'sqs', 'https'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** An SNS Subscribe call, fully decided. */
+export interface SubscriptionPlan {
+  topicArn: string;
+  protocol: Protocol;
+  endpoint: string;
+  /** FilterPolicy, FilterPolicyScope and (machine subscribers) RawMessageDelivery. */
+  attributes: Record<string, string>;
+  filterPolicy: Record<string, string[]>;
+  /** Who gets what, for the confirmation. */
+  summary: string;
+  /** For a customer subscription: which customer topic shard it is on. */
+  shard?: { index: number; count: number };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+/** Checks a protocol name. */
+export function parseProtocol(value: string): Protocol {
+  if ((PROTOCOLS as readonly string[]).includes(value)) return value as Protocol;
+  throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, not "${value}"`);
+}
+
+/** Checks that an endpoint fits its protocol. Email addresses are masked in the message. */
+export function validateEndpoint(protocol: Protocol, endpoint: string): void {
+  switch (protocol) {
+    case 'email':
+      if (!EMAIL.test(endpoint)) {
+        throw new UsageError(
+          `--endpoint ${maskEmail(endpoint)} is not an email address; pass one like ops@example.com`,
+        );
+      }
+      return;
+    case 'sqs':
+      if (!SQS_ARN.test(endpoint)) {
+        throw new UsageError(
+          `--endpoint "${endpoint}" is not an SQS queue ARN; pass the queue's ARN (arn:aws:sqs:REGION:ACCOUNT:NAME), not its URL`,
+        );
+      }
+      return;
+    case 'https': {
+      let url: URL | undefined;
+      try {
+        url = new URL(endpoint);
+      } catch {
+        url = undefined;
+      }
+      if (url?.protocol !== 'https:' || url.hostname === '') {
+        throw new UsageError(
+          `--endpoint "${endpoint}" is not an https:// URL; SNS delivers only to https endpoints here`,
+        );
+      }
+      return;
+    }
+  }
+}
+
+/** Checks a customerId or warehouseId against the data contract's id rule. */
+export function validateId(field: 'customerId' | 'warehouseId', value: string, flag: string): void {
+  const parsed = ShipmentSchema.shape[field].safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(
+      `${flag} "${value}" is not a valid ${field}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  }
+}
+
+/** People read digests (email); machines get one JSON message per shipment change (SQS, HTTPS). */
+const kindFor = (protocol: Protocol): 'digest' | 'shipment' => (protocol === 'email' ? 'digest' : 'shipment');
+
+const attributesFor = (
+  protocol: Protocol,
+  filterPolicy: Record<string, string[]>,
+): Record<string, string> => ({
+  FilterPolicy: JSON.stringify(filterPolicy),
+  FilterPolicyScope: 'MessageAttributes',
+  ...(protocol === 'email' ? {} : { RawMessageDelivery: 'true' }),
+});
+
+/** The customer topic a customer's messages go to: its shard, or the one topic. */
+export function customerTopicFor(
+  topics: { customer: string; customerShards: readonly string[] },
+  customerId: string,
+): string {
+  return customerTopicShard(topics, customerId).topicArn;
+}
+
+/** The customer topic shard of a customer: its index among `count` shards and its ARN. */
+export function customerTopicShard(
+  topics: { customer: string; customerShards: readonly string[] },
+  customerId: string,
+): { topicArn: string; index: number; count: number } {
+  const count = topics.customerShards.length;
+  if (count === 0) return { topicArn: topics.customer, index: 0, count: 1 };
+  const index = customerShard(customerId, count);
+  const topicArn = topics.customerShards[index];
+  if (topicArn === undefined) throw new RangeError('customerShard returned an index outside the shards');
+  return { topicArn, index, count };
+}
+
+const describe = (protocol: Protocol, endpoint: string) =>
+  protocol === 'email'
+    ? `email digests to ${endpoint}`
+    : `one JSON message per shipment change to ${endpoint}`;
+
+/**
+ * A customer subscription. It is always scoped to exactly one customerId: a
+ * customer must never receive another customer's notifications (I4), so there
+ * is no way to leave the scope out.
+ */
+export function planCustomerSubscription(
+  input: { customerId: string | undefined; protocol: Protocol; endpoint: string },
+  topics: { customer: string; customerShards: readonly string[] },
+): SubscriptionPlan {
+  const { customerId, protocol, endpoint } = input;
+  if (customerId === undefined || customerId.trim() === '') {
+    throw new UsageError(
+      'a customer subscription must be scoped to one customer: pass --customer ID. Unscoped customer subscriptions are not allowed',
+    );
+  }
+  validateId('customerId', customerId, '--customer');
+  validateEndpoint(protocol, endpoint);
+  const filterPolicy = { customerId: [customerId], kind: [kindFor(protocol)] };
+  const shard = customerTopicShard(topics, customerId);
+  return {
+    topicArn: shard.topicArn,
+    shard: { index: shard.index, count: shard.count },
+    protocol,
+    endpoint,
+    attributes: attributesFor(protocol, filterPolicy),
+    filterPolicy,
+    summary: `customer ${customerId}: ${describe(protocol, endpoint)}`,
+  };
+}
+
+/**
+ * A logistics subscription: one warehouse, or every warehouse when asked
+ * for explicitly with `--all-warehouses`.
+ */
+export function planLogisticsSubscription(
+  input: { warehouseId: string | undefined; allWarehouses: boolean; protocol: Protocol; endpoint: string },
+  topics: { logistics: string },
+): SubscriptionPlan {
+  const { warehouseId, allWarehouses, protocol, endpoint } = input;
+  if (warehouseId !== undefined && allWarehouses) {
+    throw new UsageError('pass either --warehouse ID or --all-warehouses, not both');
+  }
+  if (warehouseId === undefined && !allWarehouses) {
+    throw new UsageError(
+      'say which warehouse: pass --warehouse ID, or --all-warehouses to receive notices for every warehouse',
+    );
+  }
+  if (warehouseId !== undefined) validateId('warehouseId', warehouseId, '--warehouse');
+  validateEndpoint(protocol, endpoint);
+  const kind = [kindFor(protocol)];
+  const filterPolicy: Record<string, string[]> =
+    warehouseId === undefined ? { kind } : { warehouseId: [warehouseId], kind };
+  return {
+    topicArn: topics.logistics,
+    protocol,
+    endpoint,
+    attributes: attributesFor(protocol, filterPolicy),
+    filterPolicy,
+    summary: `${warehouseId === undefined ? 'all warehouses' : `warehouse ${warehouseId}`}: ${describe(protocol, endpoint)}`,
+  };
+}
+
+/**
+ * The queue policy statement an SQS subscriber's queue needs so the topic
+ * may deliver to it. The CLI prints it; it never edits a queue it does not own.
+ */
+export function queuePolicyStatement(queueArn: string, topicArn: string): Record<string, unknown> {
+  return {
+    Sid: `AllowClearanceTopic${topicArn.split(':').at(-1) ?? ''}`.replace(/[^A-Za-z0-9]/g, '').slice(0, 100),
+    Effect: 'Allow',
+    Principal: { Service: 'sns.amazonaws.com' },
+    Action: 'sqs:SendMessage',
+    Resource: queueArn,
+    Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+  };
+}
+
+/** A subscription as listed, with what its filter policy scopes it to. */
+export interface ListedSubscription {
+  subscriptionArn: string;
+  topic: string;
+  topicArn: string;
+  protocol: string;
+  endpoint: string;
+  scope: string;
+  kind: string;
+  pending: boolean;
+  /** A customer-topic subscription without a single-customer scope: it may receive other customers' messages. */
+  unscoped: boolean;
+  /** A customer subscription on a shard its customer's messages are no longer published to (shards were added). */
+  misplaced: boolean;
+}
+
+/** Reads the scope out of a filter policy (as SNS returns it, a JSON string). */
+export function describeFilterPolicy(
+  audience: 'customer' | 'logistics' | 'ops',
+  policyText: string | undefined,
+): { scope: string; kind: string; unscoped: boolean; customerId?: string } {
+  let policy: Record<string, unknown> = {};
+  if (policyText !== undefined && policyText !== '') {
+    try {
+      const parsed: unknown = JSON.parse(policyText);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        policy = parsed as Record<string, unknown>;
+    } catch {
+      policy = {};
+    }
+  }
+  const list = (key: string): string[] | undefined => {
+    const v = policy[key];
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  };
+  const kind = list('kind')?.join(',') ?? 'any';
+  if (audience === 'customer') {
+    const ids = list('customerId');
+    const [only, ...others] = ids ?? [];
+    if (only === undefined || others.length > 0) return { scope: 'UNSCOPED', kind, unscoped: true };
+    return { scope: `customer ${only}`, kind, unscoped: false, customerId: only };
+  }
+  if (audience === 'logistics') {
+    const ids = list('warehouseId');
+    return { scope: ids ? `warehouse ${ids.join(',')}` : 'all warehouses', kind, unscoped: false };
+  }
+  return { scope: 'ops', kind, unscoped: false };
+}
+
+/**
+ * True when a customer subscription sits on another shard than the one its
+ * customer's messages are published to (after shards were added).
+ */
+export function isMisplaced(
+  topics: { customer: string; customerShards: readonly string[] },
+  subscriptionTopicArn: string,
+  customerId: string | undefined,
+): boolean {
+  if (customerId === undefined || topics.customerShards.length === 0) return false;
+  return customerTopicFor(topics, customerId) !== subscriptionTopicArn;
+}

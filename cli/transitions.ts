@@ -1,0 +1,136 @@
+import { judgeLicenseStatus } from '../shared/domain/license-rules.js';
+import {
+  LICENSE_STATUSES,
+  type LicenseStatus,
+  SHIPMENT_STATUSES,
+  type ShipmentStatus,
+} from '../shared/domain/model.js';
+import { judgeShipmentStatus } from '../shared/domain/shipment-rules.js';
+
+/** The license commands and the status each one sets. */
+export const LICENSE_ACTIONS = {
+  approve: { to: 'APPROVED', from: ['PENDING'] },
+  deny: { to: 'DENIED', from: ['PENDING'] },
+  suspend: { to: 'SUSPENDED', from: ['APPROVED'] },
+  revoke: { to: 'REVOKED', from: ['APPROVED', 'SUSPENDED'] },
+  reinstate: { to: 'APPROVED', from: ['SUSPENDED'] },
+} as const satisfies Record<string, { to: LicenseStatus; from: readonly LicenseStatus[] }>;
+export type LicenseAction = keyof typeof LICENSE_ACTIONS;
+
+/** What a license command should do, decided before anything is written. */
+export type LicensePlan =
+  | {
+      kind: 'change';
+      to: LicenseStatus;
+      /** Conditions for the write: the values read. `null`: the attribute must not exist. */
+      expect: { status: unknown; appliedStatus: string | null };
+    }
+  | { kind: 'noop'; reason: string }
+  | { kind: 'refuse'; reason: string };
+
+const isLicenseStatus = (v: unknown): v is LicenseStatus =>
+  typeof v === 'string' && (LICENSE_STATUSES as readonly string[]).includes(v);
+
+/**
+ * Decides a license command from the item as read. The rules are the
+ * system's own (`judgeLicenseStatus`, from `appliedStatus`); on top, each
+ * command names where it starts: `approve` only from PENDING, `reinstate`
+ * only from SUSPENDED, so an operator's slip does not turn into a legal but
+ * unintended transition.
+ */
+export function planLicenseAction(
+  action: LicenseAction,
+  license: { licenseId: string; status?: unknown; appliedStatus?: unknown; statusError?: unknown },
+): LicensePlan {
+  const { to, from } = LICENSE_ACTIONS[action];
+  const applied = isLicenseStatus(license.appliedStatus) ? license.appliedStatus : undefined;
+  const status = license.status;
+  const id = license.licenseId;
+  if (license.appliedStatus !== undefined && applied === undefined) {
+    return {
+      kind: 'refuse',
+      reason: `license ${id} has appliedStatus ${JSON.stringify(license.appliedStatus)}, which is not a status; run \`clearance reconcile\` and fix the item before changing it`,
+    };
+  }
+  if (applied === to && status === to) {
+    return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
+  }
+  if (applied !== undefined && status !== applied && license.statusError === undefined) {
+    return {
+      kind: 'refuse',
+      reason: `license ${id} has status ${String(status)} that the system has not applied yet (applied: ${applied}); wait until it has (\`clearance license show ${id}\`), then retry`,
+    };
+  }
+  // Where the license stands for the operator: what the system applied, or for a new license its status.
+  const current = applied ?? (isLicenseStatus(status) ? status : undefined);
+  if (current === undefined || !(from as readonly LicenseStatus[]).includes(current)) {
+    const hint =
+      action === 'approve' && current === 'SUSPENDED'
+        ? '; to lift a suspension use `clearance license reinstate`'
+        : action === 'reinstate' && current === 'PENDING'
+          ? '; to approve a pending license use `clearance license approve`'
+          : '';
+    return {
+      kind: 'refuse',
+      reason: `cannot ${action} license ${id}: it is ${current ?? String(status)}, and ${action} applies only to a ${from.join(' or ')} license${hint}`,
+    };
+  }
+  const verdict = judgeLicenseStatus(applied, to);
+  if (verdict.kind === 'illegal')
+    return { kind: 'refuse', reason: `cannot ${action} license ${id}: ${verdict.reason}` };
+  if (verdict.kind === 'unchanged')
+    return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
+  return { kind: 'change', to, expect: { status, appliedStatus: applied ?? null } };
+}
+
+/** The shipment commands and the status each one sets. */
+export const SHIPMENT_ACTIONS = {
+  ship: 'SHIPPED',
+  cancel: 'CANCELLED',
+} as const satisfies Record<string, ShipmentStatus>;
+export type ShipmentAction = keyof typeof SHIPMENT_ACTIONS;
+
+export type ShipmentPlan =
+  | { kind: 'change'; from: ShipmentStatus; to: ShipmentStatus }
+  | { kind: 'noop'; reason: string }
+  | { kind: 'refuse'; reason: string };
+
+const isShipmentStatus = (v: unknown): v is ShipmentStatus =>
+  typeof v === 'string' && (SHIPMENT_STATUSES as readonly string[]).includes(v);
+
+/**
+ * Decides a shipment command with the system's rule
+ * (`judgeShipmentStatus(countedStatus ?? status, target)`), and refuses while
+ * the system has not caught up with the item (not yet counted, or an edit
+ * still being applied): the stream handler would reject the edit.
+ */
+export function planShipmentAction(
+  action: ShipmentAction,
+  shipment: { shipmentId: string; status?: unknown; countedStatus?: unknown },
+): ShipmentPlan {
+  const to = SHIPMENT_ACTIONS[action];
+  const id = shipment.shipmentId;
+  const counted = isShipmentStatus(shipment.countedStatus) ? shipment.countedStatus : undefined;
+  const current = counted ?? (isShipmentStatus(shipment.status) ? shipment.status : undefined);
+  const verdict = judgeShipmentStatus(current, to);
+  if (verdict.kind === 'unchanged' && shipment.status === to) {
+    return { kind: 'noop', reason: `shipment ${id} is already ${to}; nothing to do` };
+  }
+  if (verdict.kind === 'illegal')
+    return { kind: 'refuse', reason: `cannot ${action} shipment ${id}: ${verdict.reason}` };
+  if (counted === undefined) {
+    return {
+      kind: 'refuse',
+      reason: `shipment ${id} has not been accepted by the system yet (no countedStatus); wait a few seconds and retry, or check its statusError with \`clearance shipment show ${id}\``,
+    };
+  }
+  if (shipment.status !== counted) {
+    return {
+      kind: 'refuse',
+      reason: `shipment ${id} has status ${String(shipment.status)} that the system has not applied yet (counted as ${counted}); wait until it has, then retry`,
+    };
+  }
+  if (verdict.kind !== 'legal')
+    return { kind: 'noop', reason: `shipment ${id} is already ${to}; nothing to do` };
+  return { kind: 'change', from: verdict.from, to: verdict.to };
+}

@@ -1,0 +1,121 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import type { Clients } from '../../../cli/clients.js';
+import { licenseAction } from '../../../cli/commands/license.js';
+import { shipmentAction } from '../../../cli/commands/shipment.js';
+import type { CliContext } from '../../../cli/context.js';
+import { LostRaceError, RefusedError } from '../../../cli/errors.js';
+import { parseStackFile } from '../../../cli/resources.js';
+import { aLicense, aShipment } from '../../helpers/factories.js';
+
+const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
+const resources = parseStackFile(
+  JSON.stringify({
+    region: 'us-east-1',
+    tables: { licenses: 'Licenses', shipments: 'Shipments', inventory: 'Inventory' },
+    topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
+    dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s' },
+  }),
+  'test',
+);
+
+/**
+ * A DynamoDB document client that answers GetItem from `reads` in turn and
+ * fails every UpdateItem's condition, as when someone else wrote in between.
+ */
+function racingStore(reads: Record<string, unknown>[]) {
+  const updates: UpdateCommand['input'][] = [];
+  let n = 0;
+  const db = {
+    async send(command: unknown) {
+      if (command instanceof GetCommand) return { Item: reads[Math.min(n++, reads.length - 1)] };
+      if (command instanceof UpdateCommand) {
+        updates.push(command.input);
+        throw Object.assign(new Error('The conditional request failed'), {
+          name: 'ConditionalCheckFailedException',
+        });
+      }
+      throw new Error(`unexpected command ${String(command)}`);
+    },
+  };
+  const out: string[] = [];
+  const ctx: CliContext = {
+    io: { out: (t) => out.push(t), err: (t) => out.push(t), interactive: false, confirm: async () => false },
+    env: {},
+    json: false,
+    resources: async () => resources,
+    clients: async () => ({ db }) as unknown as Clients,
+    emit: (_data, human) => out.push(human()),
+    close: () => undefined,
+  };
+  return { ctx, updates, out };
+}
+
+describe('license decisions', () => {
+  it('writes status, reason and author conditional on the status and appliedStatus read', async () => {
+    const pending = { ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) };
+    const { ctx, updates } = racingStore([pending, { ...pending, status: 'DENIED' }]);
+    await expect(
+      licenseAction(ctx, 'approve', 'LIC-1', { reason: 'BIS letter', by: 'j.doe' }),
+    ).rejects.toThrow(LostRaceError);
+    expect(updates).toEqual([
+      expect.objectContaining({
+        TableName: 'Licenses',
+        Key: { licenseId: 'LIC-1' },
+        UpdateExpression: 'SET #status = :to, #reason = :reason, #by = :by, #changedBy = :changedBy',
+        ConditionExpression: '#status = :status AND #applied = :applied',
+        ExpressionAttributeValues: {
+          ':to': 'APPROVED',
+          ':reason': 'BIS letter',
+          ':by': 'j.doe',
+          ':changedBy': 'cli:j.doe',
+          ':status': 'PENDING',
+          ':applied': 'PENDING',
+        },
+      }),
+    ]);
+  });
+
+  it('reports a lost race with what the license is now, and that nothing was written', async () => {
+    const pending = { ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) };
+    const { ctx } = racingStore([pending, { ...pending, status: 'DENIED' }]);
+    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r', by: 'b' })).rejects.toThrow(
+      /license LIC-1 changed while this command ran \(status now DENIED, applied PENDING\); nothing was written/,
+    );
+  });
+
+  it('rejects an illegal decision without writing', async () => {
+    const denied = { ...aLicense({ licenseId: 'LIC-1', status: 'DENIED', appliedStatus: 'DENIED' }) };
+    const { ctx, updates } = racingStore([denied]);
+    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r', by: 'b' })).rejects.toThrow(
+      RefusedError,
+    );
+    expect(updates).toEqual([]);
+  });
+
+  it('rejects a reason longer than the contract allows', async () => {
+    const { ctx, updates } = racingStore([]);
+    await expect(
+      licenseAction(ctx, 'approve', 'LIC-1', { reason: 'x'.repeat(1001), by: 'b' }),
+    ).rejects.toThrow(/--reason: statusReason must be at most 1000 characters/);
+    expect(updates).toEqual([]);
+  });
+});
+
+describe('shipment edits', () => {
+  it('writes status conditional on status and countedStatus, and reports a lost race', async () => {
+    const released = { ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED' }), countedStatus: 'RELEASED' };
+    const { ctx, updates } = racingStore([released]);
+    await expect(shipmentAction(ctx, 'ship', 'SHP-1', { by: 'picker' })).rejects.toThrow(
+      /shipment SHP-1 changed while this command ran; nothing was written/,
+    );
+    expect(updates).toEqual([
+      expect.objectContaining({
+        Key: { shipmentId: 'SHP-1' },
+        UpdateExpression: 'SET #status = :to, #changedBy = :by',
+        ConditionExpression: '#status = :from AND #counted = :from',
+        ExpressionAttributeValues: { ':to': 'SHIPPED', ':from': 'RELEASED', ':by': 'cli:picker' },
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../../cli/errors.js';
+import type { Io } from '../../../cli/io.js';
+import { buildProgram, run } from '../../../cli/program.js';
+
+function captured() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    interactive: false,
+    confirm: async () => false,
+  };
+  return { io, out, err, text: () => [...out, ...err].join('\n') };
+}
+
+/** A local stack description on ports nothing listens on: commands that get past validation fail to connect. */
+const env = {
+  CLEARANCE_STACK: JSON.stringify({
+    region: 'us-east-1',
+    endpoints: { dynamodb: 'http://127.0.0.1:9', sns: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9' },
+    tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
+    topics: {
+      customer: 'arn:aws:sns:us-east-1:000000000000:C',
+      logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
+      ops: 'arn:aws:sns:us-east-1:000000000000:O',
+    },
+    dlqs: { licenseEvents: 'http://127.0.0.1:9/q/l', shipmentEvents: 'http://127.0.0.1:9/q/s' },
+  }),
+};
+
+const leafCommands = () => {
+  const program = buildProgram(captured().io, {}, { code: 0 });
+  const paths: string[][] = [];
+  const walk = (c: typeof program, path: string[]) => {
+    if (c.commands.length === 0) paths.push(path);
+    for (const sub of c.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(program, []);
+  return paths;
+};
+
+describe('help', () => {
+  it('describes the stack selection, exit codes and examples at the top level', async () => {
+    const c = captured();
+    expect(await run(['--help'], { io: c.io, env: {} })).toBe(EXIT.ok);
+    expect(c.text()).toMatch(/Which stack \(first match wins\)/);
+    expect(c.text()).toMatch(/Exit codes: 0 done/);
+    expect(c.text()).toMatch(/Examples:\n {2}\$ clearance/);
+  });
+
+  it.each(leafCommands())('gives %s a description, the global options and an example', async (...path) => {
+    const c = captured();
+    expect(await run([...path, '--help'], { io: c.io, env: {} })).toBe(EXIT.ok);
+    const text = c.text();
+    expect(text).toMatch(new RegExp(`Usage: clearance ${path.join(' ')}`));
+    expect(text).toMatch(/Global Options:[\s\S]*--stack-file/);
+    expect(text).toMatch(/Examples:\n {2}\$ clearance /);
+  });
+
+  it('covers every command the issue asks for', () => {
+    expect(
+      leafCommands()
+        .map((p) => p.join(' '))
+        .sort(),
+    ).toEqual([
+      'dlq list',
+      'dlq redrive',
+      'inventory show',
+      'license approve',
+      'license deny',
+      'license list',
+      'license reinstate',
+      'license revoke',
+      'license show',
+      'license suspend',
+      'reconcile',
+      'shipment cancel',
+      'shipment list',
+      'shipment ship',
+      'shipment show',
+      'subscribe customer',
+      'subscribe logistics',
+      'subscriptions list',
+      'unsubscribe',
+    ]);
+  });
+});
+
+describe('usage errors', () => {
+  it('rejects a license decision without --reason and --by', async () => {
+    const c = captured();
+    expect(await run(['license', 'approve', 'LIC-1', '--by', 'me'], { io: c.io, env })).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/required option '--reason <text>' not specified/);
+  });
+
+  it('rejects a customer subscription without --customer', async () => {
+    const c = captured();
+    const code = await run(
+      ['subscribe', 'customer', '--protocol', 'sqs', '--endpoint', 'arn:aws:sqs:us-east-1:000000000000:q'],
+      {
+        io: c.io,
+        env,
+      },
+    );
+    expect(code).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/required option '--customer <customerId>' not specified/);
+  });
+
+  it('rejects a customer subscription with an empty --customer before calling SNS', async () => {
+    const c = captured();
+    const code = await run(
+      [
+        'subscribe',
+        'customer',
+        '--customer',
+        '',
+        '--protocol',
+        'sqs',
+        '--endpoint',
+        'arn:aws:sqs:us-east-1:000000000000:q',
+      ],
+      { io: c.io, env },
+    );
+    expect(code).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/must be scoped to one customer/);
+  });
+
+  it('rejects a logistics subscription without --warehouse or --all-warehouses', async () => {
+    const c = captured();
+    const code = await run(
+      ['subscribe', 'logistics', '--protocol', 'email', '--endpoint', 'ops@example.com'],
+      {
+        io: c.io,
+        env,
+      },
+    );
+    expect(code).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/--all-warehouses to receive notices for every warehouse/);
+  });
+
+  it('rejects an unknown protocol and status with the allowed values', async () => {
+    const c = captured();
+    expect(
+      await run(['subscribe', 'customer', '--customer', 'C', '--protocol', 'sms', '--endpoint', 'x'], {
+        io: c.io,
+        env,
+      }),
+    ).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/Allowed choices are email, sqs, https/);
+    expect(await run(['license', 'list', '--status', 'OPEN'], { io: c.io, env })).toBe(EXIT.usage);
+  });
+
+  it('fails with a message naming the fix when the local stack is not running', async () => {
+    const c = captured();
+    const code = await run(['reconcile', '--fix'], { io: c.io, env });
+    expect(code).toBe(EXIT.error);
+    expect(c.err.join('\n')).toMatch(/cannot reach the local stack.*npm run stack/);
+  });
+});
