@@ -1,0 +1,361 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../cli/errors.js';
+import type { Io } from '../../cli/io.js';
+import { run } from '../../cli/program.js';
+import { describeStack } from '../../local/stack-json.js';
+import { aLicense, anInventory, aShipmentFor, heldBacklog } from '../helpers/factories.js';
+import { scenario } from '../helpers/scenario.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const local = useLocalStack();
+const s = scenario(local);
+
+/** Runs the CLI in this process against this file's local stack, as `CLEARANCE_STACK=... clearance ARGS`. */
+async function cli(args: string[], options: { interactive?: boolean; answer?: boolean } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    interactive: options.interactive ?? false,
+    confirm: async () => options.answer ?? false,
+  };
+  const env = {
+    ...process.env,
+    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack.endpoints, local.resources, undefined)),
+  };
+  const code = await run(args, { io, env });
+  const stdout = out.join('\n');
+  return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) as unknown };
+}
+
+describe('clearance license', () => {
+  beforeAll(async () => {
+    await s.putInventory(anInventory());
+  });
+
+  it('approves a PENDING license, and the system releases its held shipments after the stream drains', async () => {
+    const license = aLicense({ licenseId: 'LIC-APPROVE', status: 'PENDING', authorizedQuantity: 40 });
+    await s.putLicense(license);
+    await s.putShipments(heldBacklog(5, { licenseId: license.licenseId, quantity: 10 }));
+    await local.drain();
+
+    const approved = await cli([
+      'license',
+      'approve',
+      'LIC-APPROVE',
+      '--reason',
+      'BIS letter 117',
+      '--by',
+      'j.doe',
+    ]);
+    expect(approved.code).toBe(EXIT.ok);
+    expect(approved.stdout).toMatch(/License LIC-APPROVE: PENDING → APPROVED/);
+    await local.drain();
+
+    const stored = await s.license('LIC-APPROVE');
+    expect(stored).toMatchObject({
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      statusReason: 'BIS letter 117',
+      updatedBy: 'j.doe',
+      releasedQuantity: 40,
+    });
+    const shown = await cli(['--json', 'license', 'show', 'LIC-APPROVE']);
+    expect(shown.json()).toMatchObject({
+      license: { licenseId: 'LIC-APPROVE', appliedStatus: 'APPROVED' },
+      shipments: {
+        source: 'index',
+        byStatus: { RELEASED: { shipments: 4, units: 40 }, HELD: { shipments: 1, units: 10 } },
+        heldByReason: { LICENSE_QUANTITY_EXHAUSTED: { shipments: 1, units: 10 } },
+      },
+    });
+    await s.expectInvariants();
+  });
+
+  it('waits with --wait until the system has applied the approval', async () => {
+    const license = aLicense({ licenseId: 'LIC-WAIT', status: 'PENDING', authorizedQuantity: 1000 });
+    await s.putLicense(license);
+    await s.putShipments(heldBacklog(3, { licenseId: license.licenseId, quantity: 10 }));
+    await local.drain();
+
+    const result = await cli([
+      'license',
+      'approve',
+      'LIC-WAIT',
+      '--reason',
+      'ok',
+      '--by',
+      'me',
+      '--wait',
+      '--timeout',
+      '60',
+    ]);
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/License LIC-WAIT is APPROVED: 3 shipments released \(30 of 1000 units\)/);
+  });
+
+  it('rejects an illegal transition before writing anything', async () => {
+    await s.putLicense(aLicense({ licenseId: 'LIC-PENDING', status: 'PENDING' }));
+    await local.drain();
+    const result = await cli(['license', 'suspend', 'LIC-PENDING', '--reason', 'x', '--by', 'me']);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.stderr).toMatch(
+      /cannot suspend license LIC-PENDING: it is PENDING, and suspend applies only to a APPROVED license\. Nothing was changed/,
+    );
+    const stored = await s.license('LIC-PENDING');
+    expect(stored.status).toBe('PENDING');
+    expect(stored.statusReason).toBeUndefined();
+  });
+
+  it('fails with a pointer to `license list` for an unknown license', async () => {
+    const result = await cli(['license', 'show', 'LIC-NOPE']);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.stderr).toMatch(/no license LIC-NOPE .*clearance license list/);
+  });
+
+  it('lists licenses as a table and as JSON, filtered by status', async () => {
+    const table = await cli(['license', 'list', '--status', 'APPROVED']);
+    expect(table.code).toBe(EXIT.ok);
+    expect(table.stdout).toMatch(/^LICENSE\s+CUSTOMER/);
+    expect(table.stdout).toMatch(/LIC-APPROVE\s/);
+    expect(table.stdout).not.toMatch(/LIC-PENDING/);
+    const json = (await cli(['license', 'list', '--json'])).json() as { licenseId: string }[];
+    expect(json.map((l) => l.licenseId)).toEqual(
+      expect.arrayContaining(['LIC-APPROVE', 'LIC-PENDING', 'LIC-WAIT']),
+    );
+  });
+});
+
+describe('clearance shipment', () => {
+  it('lists by index, ships a RELEASED shipment and cancels a HELD one; the system moves the counters', async () => {
+    await s.putInventory(anInventory({ warehouseId: 'WH-SHIP', onHand: 100 }));
+    const license = aLicense({ licenseId: 'LIC-SHIP', status: 'APPROVED', authorizedQuantity: 10 });
+    await s.putLicense(license);
+    const [first, second] = [
+      aShipmentFor(license, { shipmentId: 'SHP-SHIP-1', warehouseId: 'WH-SHIP', quantity: 10, priority: 1 }),
+      aShipmentFor(license, { shipmentId: 'SHP-SHIP-2', warehouseId: 'WH-SHIP', quantity: 10, priority: 2 }),
+    ];
+    await s.putShipments([first, second]);
+    await local.drain();
+
+    const released = (
+      await cli(['--json', 'shipment', 'list', '--license', 'LIC-SHIP', '--status', 'RELEASED'])
+    ).json();
+    expect(released).toMatchObject({ shipments: [{ shipmentId: 'SHP-SHIP-1' }], more: false });
+    const held = await cli(['shipment', 'list', '--license', 'LIC-SHIP', '--status', 'HELD']);
+    expect(held.stdout).toMatch(/SHP-SHIP-2\s+HELD\s+LICENSE_QUANTITY_EXHAUSTED/);
+
+    const refused = await cli(['shipment', 'ship', 'SHP-SHIP-2']);
+    expect(refused.code).toBe(EXIT.error);
+    expect(refused.stderr).toMatch(/possible export violation/);
+
+    expect((await cli(['shipment', 'ship', 'SHP-SHIP-1', '--by', 'picker'])).code).toBe(EXIT.ok);
+    expect((await cli(['shipment', 'cancel', 'SHP-SHIP-2'])).code).toBe(EXIT.ok);
+    await local.drain();
+
+    expect(await s.shipment('SHP-SHIP-1')).toMatchObject({
+      status: 'SHIPPED',
+      countedStatus: 'SHIPPED',
+      changedBy: expect.any(String),
+    });
+    expect(await s.shipment('SHP-SHIP-2')).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED' });
+    const inventory = (await cli(['--json', 'inventory', 'show', '--sku', 'H20'])).json() as Record<
+      string,
+      unknown
+    >[];
+    expect(inventory.find((i) => i.warehouseId === 'WH-SHIP')).toEqual({
+      sku: 'H20',
+      warehouseId: 'WH-SHIP',
+      onHand: 90,
+      held: 0,
+      released: 0,
+      shipped: 10,
+      available: 90,
+    });
+    const shown = await cli(['shipment', 'show', 'SHP-SHIP-1']);
+    expect(shown.stdout).toMatch(/Changed by:\s+/);
+    await s.expectInvariants();
+  });
+});
+
+describe('clearance reconcile', () => {
+  it('reports no drift on a clean store', async () => {
+    await local.drain();
+    const result = await cli(['reconcile']);
+    expect(result.stdout).toMatch(/No drift/);
+    expect(result.code).toBe(EXIT.ok);
+  });
+
+  it('reports planted drift, refuses --fix without --yes when not interactive, and repairs it with --fix --yes', async () => {
+    await local.drain();
+    const inventoryTable = local.resources.tables.inventory.name;
+    await local.ddb.send(
+      new UpdateCommand({
+        TableName: inventoryTable,
+        Key: { sku: 'H20', warehouseId: 'WH-AMS-1' },
+        UpdateExpression: 'ADD held :five',
+        ExpressionAttributeValues: { ':five': 5 },
+      }),
+    );
+    await local.ddb.send(
+      new UpdateCommand({
+        TableName: local.resources.tables.licenses.name,
+        Key: { licenseId: 'LIC-APPROVE' },
+        UpdateExpression: 'SET releasedQuantity = :q',
+        ExpressionAttributeValues: { ':q': 25 },
+      }),
+    );
+    await local.drain();
+
+    const report = await cli(['reconcile']);
+    expect(report.code).toBe(EXIT.incomplete);
+    expect(report.stdout).toMatch(/I3\s+sku=H20 warehouseId=WH-AMS-1\s+held is \d+ but shipments sum to \d+/);
+    expect(report.stdout).toMatch(
+      /I2\s+licenseId=LIC-APPROVE\s+releasedQuantity is 25 but its released and shipped shipments hold 40/,
+    );
+    expect(report.stdout).toMatch(/License LIC-APPROVE: releasedQuantity 25 → 40/);
+
+    const refused = await cli(['reconcile', '--fix']);
+    expect(refused.code).toBe(EXIT.error);
+    expect(refused.stderr).toMatch(/stdin is not a terminal.*--fix --yes/);
+    expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(25);
+
+    const declined = await cli(['reconcile', '--fix'], { interactive: true, answer: false });
+    expect(declined.code).toBe(EXIT.incomplete);
+    expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(25);
+
+    const fixed = await cli(['--json', 'reconcile', '--fix', '--yes']);
+    expect(fixed.code).toBe(EXIT.ok);
+    expect(fixed.json()).toMatchObject({ written: 2, skipped: [], remaining: [] });
+    expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(40);
+    await s.expectInvariants();
+  });
+});
+
+describe('clearance subscribe', () => {
+  it("creates a customer subscription that receives only that customer's shipment messages", async () => {
+    const created = await local.sqs.send(
+      new CreateQueueCommand({ QueueName: `${local.resources.prefix}-acme` }),
+    );
+    const queueUrl = created.QueueUrl ?? '';
+    const attrs = await local.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queueArn = attrs.Attributes?.QueueArn ?? '';
+
+    const sub = await cli([
+      '--json',
+      'subscribe',
+      'customer',
+      '--customer',
+      'CUST-ACME',
+      '--protocol',
+      'sqs',
+      '--endpoint',
+      queueArn,
+    ]);
+    expect(sub.code).toBe(EXIT.ok);
+    const { subscriptionArn, filterPolicy } = sub.json() as {
+      subscriptionArn: string;
+      filterPolicy: unknown;
+    };
+    expect(filterPolicy).toEqual({ customerId: ['CUST-ACME'], kind: ['shipment'] });
+
+    await s.putInventory(anInventory({ warehouseId: 'WH-SUB' }));
+    const acme = aLicense({ licenseId: 'LIC-SUB-ACME', customerId: 'CUST-ACME', status: 'APPROVED' });
+    const other = aLicense({ licenseId: 'LIC-SUB-OTHER', customerId: 'CUST-OTHER', status: 'APPROVED' });
+    await s.putLicense(acme);
+    await s.putLicense(other);
+    await local.drain();
+    await s.putShipments([
+      aShipmentFor(acme, { shipmentId: 'SHP-SUB-ACME', warehouseId: 'WH-SUB' }),
+      aShipmentFor(other, { shipmentId: 'SHP-SUB-OTHER', warehouseId: 'WH-SUB' }),
+    ]);
+    await local.drain();
+
+    const messages = await local.receiveAll(queueUrl);
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) {
+      expect(m.attributes).toMatchObject({ customerId: 'CUST-ACME', kind: 'shipment' });
+      expect((JSON.parse(m.body) as { shipmentId: string }).shipmentId).toBe('SHP-SUB-ACME');
+    }
+
+    const listed = (await cli(['--json', 'subscriptions', 'list', '--topic', 'customer'])).json() as {
+      subscriptionArn: string;
+      scope: string;
+      unscoped: boolean;
+    }[];
+    expect(listed.find((x) => x.subscriptionArn === subscriptionArn)).toMatchObject({
+      scope: 'customer CUST-ACME',
+      unscoped: false,
+    });
+
+    const removed = await cli(['unsubscribe', subscriptionArn]);
+    expect(removed.code).toBe(EXIT.ok);
+    expect(removed.stdout).toMatch(/Unsubscribed sqs .* \(customer CUST-ACME, kind shipment\)/);
+    const after = (await cli(['--json', 'subscriptions', 'list'])).json() as { subscriptionArn: string }[];
+    expect(after.map((x) => x.subscriptionArn)).not.toContain(subscriptionArn);
+  });
+
+  it('masks email addresses when listing subscriptions', async () => {
+    const sub = await cli([
+      'subscribe',
+      'logistics',
+      '--warehouse',
+      'WH-AMS-1',
+      '--protocol',
+      'email',
+      '--endpoint',
+      'dispatch@example.com',
+    ]);
+    expect(sub.code).toBe(EXIT.ok);
+    expect(sub.stdout).toMatch(/Subscribed warehouse WH-AMS-1: email digests to dispatch@example.com/);
+    const listed = await cli(['subscriptions', 'list', '--topic', 'logistics']);
+    expect(listed.stdout).toMatch(/email\s+d\*\*\*@example.com\s+warehouse WH-AMS-1\s+digest/);
+    expect(listed.stdout).not.toMatch(/dispatch@/);
+  });
+
+  it('refuses to remove a subscription of a topic outside the stack', async () => {
+    const result = await cli([
+      'unsubscribe',
+      'arn:aws:sns:us-east-1:000000000000:someone-elses-topic:1234-abcd',
+    ]);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.stderr).toMatch(/not one of this stack's topics/);
+  });
+});
+
+describe('clearance dlq', () => {
+  it('says the DLQs are empty when nothing failed', async () => {
+    const listed = await cli(['dlq', 'list']);
+    expect(listed.code).toBe(EXIT.ok);
+    expect(listed.stdout).toMatch(/^No messages\./);
+    const redriven = await cli(['dlq', 'redrive']);
+    expect(redriven.stdout).toMatch(/Nothing to redrive/);
+  });
+});
+
+describe('the clearance executable', () => {
+  it('runs as its own process from cli/bin.js, reaching DynamoDB and the fauxqs queues by itself', async () => {
+    const stack = JSON.stringify(describeStack(local.stack.endpoints, local.resources, undefined));
+    // A clean environment: no endpoint variables or DNS interception inherited from this test process.
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CLEARANCE_STACK: stack };
+    const exec = promisify(execFile);
+    const licenses = await exec(
+      process.execPath,
+      ['cli/bin.js', '--json', 'license', 'list', '--status', 'APPROVED'],
+      { env },
+    );
+    expect((JSON.parse(licenses.stdout) as { licenseId: string }[]).map((l) => l.licenseId)).toContain(
+      'LIC-APPROVE',
+    );
+    const dlq = await exec(process.execPath, ['cli/bin.js', '--json', 'dlq', 'list'], { env });
+    expect(JSON.parse(dlq.stdout)).toEqual([]);
+    expect(dlq.stderr).toBe('');
+  });
+});

@@ -1,0 +1,141 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../cli/errors.js';
+import type { Io } from '../../cli/io.js';
+import { run } from '../../cli/program.js';
+import { describeStack } from '../../local/stack-json.js';
+import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
+import { scenario } from '../helpers/scenario.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+/** Shipment ids the shipment-events mapping fails on while they are listed here. */
+const poisoned = new Set<string>();
+
+const local = useLocalStack({
+  handlerOverrides: {
+    // The real handler, except that batches holding a poisoned shipment fail as a crashing function would.
+    shipments: async (event: DynamoDBStreamEvent, context: Context) => {
+      const ids = event.Records.map((r) => r.dynamodb?.Keys?.shipmentId?.S ?? '');
+      if (ids.some((id) => poisoned.has(id))) throw new Error(`poisoned shipment in batch: ${ids.join(',')}`);
+      const real = await local.loadHandler('shipment-events');
+      return real(event as never, context);
+    },
+  },
+  mappingOverrides: { shipments: { maximumRetryAttempts: 1 } },
+  log: () => undefined,
+});
+const s = scenario(local);
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    interactive: false,
+    confirm: async () => false,
+  };
+  const env = {
+    ...process.env,
+    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack.endpoints, local.resources, undefined)),
+  };
+  const code = await run(args, { io, env });
+  const stdout = out.join('\n');
+  return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) as unknown };
+}
+
+describe('clearance dlq', () => {
+  it('lists a failed record without consuming it, and redrive reprocesses it through the real handler', async () => {
+    await s.putInventory(anInventory());
+    const license = aLicense({ licenseId: 'LIC-DLQ', status: 'PENDING' });
+    await s.putLicense(license);
+    await local.drain();
+    poisoned.add('SHP-POISON');
+    await s.putShipments([
+      aShipmentFor(license, { shipmentId: 'SHP-POISON', quantity: 7 }),
+      aShipmentFor(license, { shipmentId: 'SHP-FINE', quantity: 3 }),
+    ]);
+    await local.drain();
+    // The poisoned record went to the DLQ; the system never counted it.
+    expect((await s.shipment('SHP-POISON')).countedStatus).toBeUndefined();
+    expect((await s.shipment('SHP-FINE')).countedStatus).toBe('HELD');
+
+    const listed = await cli(['--json', 'dlq', 'list']);
+    expect(listed.code).toBe(EXIT.ok);
+    const entries = listed.json() as { queue: string; failure?: Record<string, unknown> }[];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      queue: 'shipment-events',
+      failure: {
+        table: local.resources.tables.shipments.name,
+        condition: 'RetryAttemptsExhausted',
+        batchSize: 1,
+        expired: false,
+      },
+    });
+    const table = await cli(['dlq', 'list', '--queue', 'shipment-events']);
+    expect(table.stdout).toMatch(/shipment-events\s+\S+\s+\S+\s+\S+\s+\d+\.\.\d+\s+1\s+retries exhausted/);
+    // Listing twice shows the same message: list does not consume.
+    expect((await cli(['--json', 'dlq', 'list'])).json()).toHaveLength(1);
+
+    const drift = await cli(['reconcile']);
+    expect(drift.code).toBe(EXIT.ok);
+    expect(drift.stdout).toMatch(/No drift/);
+
+    poisoned.clear();
+    const redriven = await cli(['dlq', 'redrive']);
+    expect(redriven.code).toBe(EXIT.ok);
+    expect(redriven.stdout).toMatch(/^REDRIVEN shipment-events .* 1 record; processed; message deleted/m);
+    expect(redriven.stdout).toMatch(/Redrove 1 message; 0 messages left in the DLQ/);
+
+    expect(await s.shipment('SHP-POISON')).toMatchObject({
+      countedStatus: 'HELD',
+      holdReason: 'LICENSE_PENDING',
+    });
+    expect(await s.inventory('H20', 'WH-AMS-1')).toMatchObject({ held: 10 });
+    expect((await cli(['--json', 'dlq', 'list'])).json()).toEqual([]);
+    await local.drain();
+    await s.expectInvariants();
+  });
+
+  it('leaves a message whose records are gone from the stream, and points to reconcile', async () => {
+    const body = {
+      requestContext: {
+        requestId: 'r1',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:old',
+        condition: 'RecordAgeExceeded',
+        approximateInvokeCount: 1,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST' },
+      version: '1.0',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      DDBStreamBatchInfo: {
+        shardId: 'shardId-00000000000000000000-deadbeef',
+        startSequenceNumber: '000000000000000000100',
+        endSequenceNumber: '000000000000000000200',
+        batchSize: 2,
+        streamArn: local.resources.tables.shipments.streamArn ?? '',
+        approximateArrivalOfFirstRecord: '2026-01-01T00:00:00Z',
+        approximateArrivalOfLastRecord: '2026-01-01T00:00:01Z',
+      },
+    };
+    await local.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: local.resources.dlqs.shipments.url,
+        MessageBody: JSON.stringify(body),
+      }),
+    );
+
+    const listed = await cli(['dlq', 'list']);
+    expect(listed.stdout).toMatch(/records older than 24 h: gone from the stream/);
+    expect(listed.stdout).toMatch(/run `clearance reconcile`/);
+
+    const redriven = await cli(['dlq', 'redrive', '--queue', 'shipment-events']);
+    expect(redriven.code).toBe(EXIT.incomplete);
+    expect(redriven.stdout).toMatch(/^GONE\s+shipment-events .*left in the queue/m);
+    expect(redriven.stdout).toMatch(/run `clearance reconcile`/);
+    expect((await cli(['--json', 'dlq', 'list'])).json()).toHaveLength(1);
+    await local.receiveAll(local.resources.dlqs.shipments.url);
+  });
+});
