@@ -118,7 +118,8 @@ async function reject(
   applied: LicenseStatus | undefined,
   reason: string,
 ): Promise<LicenseOutcome> {
-  if (raw.statusError === reason) return { kind: 'rejected', reason };
+  // Already rejected and alerted (this record is our own statusError write, or a redelivery).
+  if (raw.statusError === reason) return { kind: 'noop' };
   const licenseId = String(raw.licenseId);
   const shown = typeof raw.status === 'string' ? raw.status : JSON.stringify(raw.status);
   // Alert first, then record: a crash between the two repeats the alert, never loses it.
