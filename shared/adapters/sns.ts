@@ -99,7 +99,8 @@ export class SnsAlerter implements Alerter {
       this.topicArn,
       alerts.map((a, n) => ({
         id: String(n),
-        subject: a.subject.slice(0, 99),
+        // SNS refuses a subject with line breaks or control characters; it may quote an admin's raw value.
+        subject: a.subject.replace(/\p{Cc}+/gu, ' ').slice(0, 99),
         body: a.message,
         attributes: { kind: 'alert', severity: a.severity, ...a.subjectKey },
         covers: [],

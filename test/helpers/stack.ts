@@ -31,11 +31,17 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { type EventSourceMappingEmulator, readAllStreamRecords } from '../../local/esm.js';
 import type { LocalResources, TableResource } from '../../local/resources.js';
 import { createStackOn, type LocalStack, type LocalStackOptions, uniquePrefix } from '../../local/stack.js';
+import { synthesizeTemplate } from '../../local/template.js';
 
 /** Options of {@link useLocalStack}. */
 export interface UseLocalStackOptions extends Omit<LocalStackOptions, 'template' | 'prefix'> {
   /** Readable part of the resource prefix. @default the test file's name */
   readonly label?: string;
+  /**
+   * CDK context to synthesize this file's own template with, e.g.
+   * `{ customerTopicShards: 3 }`. @default the run's template (globalSetup)
+   */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** A message received from a queue. */
@@ -133,7 +139,9 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
 
   beforeAll(async () => {
     const endpoints = inject('localEndpoints');
-    const template = inject('clearanceTemplate');
+    const template = options.context
+      ? await synthesizeTemplate({ context: options.context })
+      : inject('clearanceTemplate');
     const label = options.label ?? callerLabel();
     stack = await createStackOn(endpoints, {
       ...options,
