@@ -148,6 +148,8 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
       // Handler logs at WARN keep test output readable; CLEARANCE_TEST_LOG_LEVEL=INFO shows them.
       environmentOverrides: {
         POWERTOOLS_LOG_LEVEL: process.env.CLEARANCE_TEST_LOG_LEVEL ?? 'WARN',
+        // EMF lines would flood the output; observability-emf.test.ts turns them back on.
+        POWERTOOLS_METRICS_DISABLED: 'true',
         ...options.environmentOverrides,
       },
       template,

@@ -7,7 +7,7 @@ import { aLicense, anInventory, heldBacklog } from '../helpers/factories.js';
 import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
-const local = useLocalStack();
+const local = useLocalStack({ environmentOverrides: { POWERTOOLS_METRICS_DISABLED: 'false' } });
 const s = scenario(local);
 
 interface Emf {

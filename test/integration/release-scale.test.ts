@@ -1,0 +1,76 @@
+/**
+ * The write cost of a big approval: every DynamoDB write call the handlers
+ * make (license-events, shipment-events, license-clock), counted by an SDK
+ * middleware on the module-scope clients they share (functions/runtime.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { countCalls } from '../../local/call-counter.js';
+import { heldBacklog } from '../helpers/factories.js';
+import { expectCounters, givenLicense, seedAcceptedBacklog, settledLicense } from '../helpers/release-kit.js';
+import { scenario } from '../helpers/scenario.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const local = useLocalStack();
+const s = scenario(local);
+
+const SHIPMENTS = 5_000;
+const WRITE_CALL_LIMIT = 110;
+
+/**
+ * The handlers' own clients. The emulator imports the handler modules through
+ * this vitest worker's module graph, so this import is the instance they use;
+ * the caller proves it by watching the handlers' calls show up in the count.
+ */
+async function handlerClients() {
+  const runtime = await import('../../functions/runtime.js');
+  return [runtime.documentClient, runtime.snsClient];
+}
+
+describe('write calls of a big approval', () => {
+  it(`releases ${SHIPMENTS} held shipments with at most ${WRITE_CALL_LIMIT} DynamoDB write calls in all handlers`, async ({
+    annotate,
+  }) => {
+    const { license } = await givenLicense(s, { authorizedQuantity: 2 * SHIPMENTS });
+    const backlog = heldBacklog(SHIPMENTS, (i) => ({
+      licenseId: license.licenseId,
+      sku: license.sku,
+      quantity: 1 + (i % 3),
+      warehouseId: i % 2 === 0 ? 'WH-1' : 'WH-2',
+    }));
+    await seedAcceptedBacklog(local, license, backlog);
+    await local.drain({ timeoutMs: 60_000 });
+
+    const counter = countCalls(await handlerClients());
+    try {
+      // The counter is on the handlers' instance: a clock tick's Scan shows up in it.
+      await local.esm.invokeSchedule('license-clock');
+      expect(counter.counts['DynamoDB.Scan'], 'the counter sees the handlers’ calls').toBeGreaterThanOrEqual(
+        1,
+      );
+      counter.reset();
+
+      await s.setLicenseStatus(license.licenseId, 'APPROVED');
+      await local.drain({ timeoutMs: 90_000 });
+      const writes = counter.dynamoWrites();
+      const detail = `${writes} DynamoDB write calls for ${SHIPMENTS} releases: ${JSON.stringify(counter.counts)}`;
+      await annotate(detail);
+
+      expect(writes, detail).toBeLessThanOrEqual(WRITE_CALL_LIMIT);
+      // Both handlers were counted: license-events' transactions, shipment-events' notices.
+      expect(counter.counts['DynamoDB.TransactWriteItems'], detail).toBeGreaterThanOrEqual(SHIPMENTS / 100);
+      expect(counter.counts['SNS.PublishBatch'], detail).toBeGreaterThanOrEqual((2 * SHIPMENTS) / 10);
+    } finally {
+      counter.detach();
+    }
+
+    const units = (wh: string) =>
+      backlog.filter((x) => x.warehouseId === wh).reduce((n, x) => n + x.quantity, 0);
+    const l = await settledLicense(s, license.licenseId);
+    expect(l).toMatchObject({ appliedStatus: 'APPROVED', releasedQuantity: units('WH-1') + units('WH-2') });
+    const shipments = (await s.shipments()).filter((x) => x.licenseId === license.licenseId);
+    expect(shipments.filter((x) => x.status === 'RELEASED')).toHaveLength(SHIPMENTS);
+    await expectCounters(s, license.sku, 'WH-1', { held: 0, released: units('WH-1') });
+    await expectCounters(s, license.sku, 'WH-2', { held: 0, released: units('WH-2') });
+    await s.expectInvariants();
+  });
+});
