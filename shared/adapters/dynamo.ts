@@ -10,6 +10,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { inventoryKey } from '../domain/counters.js';
 import { ConfigError, ConflictError, DependencyError } from '../domain/errors.js';
 import type {
   CommitResult,
@@ -95,7 +96,7 @@ function pack(units: readonly ShipmentUnit[], guard: LicenseGuard | undefined): 
   let current: Group = { units: [], inventory: new Map(), licenses: new Map() };
   const reserve = guard ? 1 : 0;
   for (const unit of units) {
-    const invKey = unit.counters ? `${unit.counters.sku}\u0000${unit.counters.warehouseId}` : undefined;
+    const invKey = unit.counters ? inventoryKey(unit.counters) : undefined;
     const extra =
       1 +
       (invKey && !current.inventory.has(invKey) ? 1 : 0) +
@@ -425,6 +426,14 @@ export class DynamoLicenseRepository implements LicenseRepository {
     });
   }
 
+  requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
+    return this.conditional({
+      set: { pendingWork: token },
+      remove: ['workCursor', 'waitingForValidFrom'],
+      expect: { licenseId, appliedStatus },
+    });
+  }
+
   reject(licenseId: string, status: unknown, statusError: string): Promise<boolean> {
     return this.conditional({ set: { statusError }, expect: { licenseId, status } });
   }
@@ -522,6 +531,3 @@ export class DynamoInventoryRepository implements InventoryRepository {
     return scanTable(this.db, this.table);
   }
 }
-
-/** The key of an Inventory item as one string. */
-export const inventoryKey = (k: { sku: string; warehouseId: string }) => `${k.sku}\u0000${k.warehouseId}`;

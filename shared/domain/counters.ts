@@ -66,3 +66,7 @@ export function sumDeltas<K>(
   }
   return sums;
 }
+
+/** The key of one Inventory item (sku, warehouse) as one string, for sets and maps. */
+export const inventoryKey = (k: { sku: string; warehouseId: string }): string =>
+  `${k.sku}\u0000${k.warehouseId}`;

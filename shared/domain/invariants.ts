@@ -1,4 +1,4 @@
-import { consumed } from './counters.js';
+import { consumed, inventoryKey } from './counters.js';
 import {
   type Inventory,
   InventorySchema,
@@ -91,7 +91,7 @@ export function checkInvariants(input: {
       }
     }
     consumedBy.set(s.licenseId, (consumedBy.get(s.licenseId) ?? 0) + consumed(counted, s.quantity));
-    const k = `${s.sku}\u0000${s.warehouseId}`;
+    const k = inventoryKey(s);
     const sum = sums.get(k) ?? { sku: s.sku, warehouseId: s.warehouseId, held: 0, released: 0, shipped: 0 };
     if (counted === 'HELD') sum.held += s.quantity;
     if (counted === 'RELEASED') sum.released += s.quantity;
@@ -129,7 +129,7 @@ export function checkInvariants(input: {
       continue;
     }
     const inv: Inventory = p.value;
-    const k = `${inv.sku}\u0000${inv.warehouseId}`;
+    const k = inventoryKey(inv);
     seen.add(k);
     const sum = sums.get(k) ?? {
       sku: inv.sku,

@@ -1,5 +1,5 @@
 import type { HoldReason, LicenseStatus } from './model.js';
-import { LICENSE_STATUSES } from './model.js';
+import { LICENSE_STATUSES, showValue } from './model.js';
 
 /** What the system does to a license's shipments once a status is applied. */
 export type LicenseWork = 'release' | 'rehold' | 'none';
@@ -32,7 +32,7 @@ const isLicenseStatus = (value: unknown): value is LicenseStatus =>
  * confuse the system.
  */
 export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: unknown): LicenseVerdict {
-  const shown = typeof status === 'string' ? status : JSON.stringify(status);
+  const shown = showValue(status);
   if (!isLicenseStatus(status)) {
     const hint = isLicenseStatus(typeof status === 'string' ? status.trim().toUpperCase() : undefined)
       ? ` Did you mean ${String(status).trim().toUpperCase()}?`
@@ -40,7 +40,7 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
     return {
       kind: 'illegal',
       from: applied,
-      to: shown ?? 'undefined',
+      to: shown,
       reason: `status "${shown}" is not a license status; use one of ${LICENSE_STATUSES.join(', ')}.${hint}`,
     };
   }

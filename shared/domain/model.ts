@@ -141,6 +141,27 @@ export type Inventory = z.infer<typeof InventorySchema>;
 /** `onHand − held − released`: units free to promise. */
 export const available = (inv: Inventory): number => inv.onHand - inv.held - inv.released;
 
+const EMAIL_ADDRESS = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+
+/**
+ * A value an admin typed, as a rejection quotes it: strings as typed, other
+ * values as JSON, cut to `max` characters, email addresses masked
+ * (`j***@example.com`, as the CLI shows them). Rejections end up in
+ * `statusError` (the item must stay under 400 KB), in ops alerts (SNS:
+ * 256 KB) and in the handlers' logs, and an admin can paste anything into a
+ * console field, contact details included.
+ */
+export function showValue(value: unknown, max = 80): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(EMAIL_ADDRESS, '$1***@$2');
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** The outcome of parsing an item typed by hand: the item, or every problem found. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 

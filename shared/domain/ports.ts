@@ -56,6 +56,11 @@ export interface LicenseRepository {
   continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean>;
   /** Asks for a release pass on an APPROVED license (new shipment, freed units, validFrom reached). */
   requestRelease(licenseId: string, token: string): Promise<boolean>;
+  /**
+   * Asks for another pass of the work of `appliedStatus` (release, re-hold or relabel), if the
+   * license still has that applied status: a shipment was set back to a status a running pass skipped.
+   */
+  requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean>;
   /** Records why the current `status` was rejected, if `status` is still `status`. */
   reject(licenseId: string, status: unknown, statusError: string): Promise<boolean>;
   clearError(licenseId: string): Promise<void>;

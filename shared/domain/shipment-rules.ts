@@ -1,5 +1,5 @@
 import type { ShipmentStatus } from './model.js';
-import { SHIPMENT_STATUSES } from './model.js';
+import { SHIPMENT_STATUSES, showValue } from './model.js';
 
 /** Manual status edits an admin may make, from the counted status to the new one. */
 export const MANUAL_SHIPMENT_EDITS: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
@@ -38,12 +38,12 @@ export type ShipmentVerdict =
  * be an export without a license.
  */
 export function judgeShipmentStatus(counted: ShipmentStatus | undefined, status: unknown): ShipmentVerdict {
-  const shown = typeof status === 'string' ? status : JSON.stringify(status);
+  const shown = showValue(status);
   if (typeof status !== 'string' || !(SHIPMENT_STATUSES as readonly string[]).includes(status)) {
     return {
       kind: 'illegal',
       from: counted,
-      to: shown ?? 'undefined',
+      to: shown,
       reason: `status "${shown}" is not a shipment status; use one of ${SHIPMENT_STATUSES.join(', ')}`,
       severity: 'normal',
     };

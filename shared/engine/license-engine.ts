@@ -9,6 +9,7 @@ import {
   parseItem,
   type Shipment,
   ShipmentSchema,
+  showValue,
 } from '../domain/model.js';
 import { planRehold, planRelease, type Relabel, validity } from '../domain/planning.js';
 import type {
@@ -121,7 +122,7 @@ async function reject(
   // Already rejected and alerted (this record is our own statusError write, or a redelivery).
   if (raw.statusError === reason) return { kind: 'noop' };
   const licenseId = String(raw.licenseId);
-  const shown = typeof raw.status === 'string' ? raw.status : JSON.stringify(raw.status);
+  const shown = showValue(raw.status);
   // Alert first, then record: a crash between the two repeats the alert, never loses it.
   await deps.alerter.alert([
     {

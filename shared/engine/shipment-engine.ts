@@ -1,4 +1,4 @@
-import { counterDelta } from '../domain/counters.js';
+import { counterDelta, inventoryKey } from '../domain/counters.js';
 import { holdReasonFor } from '../domain/license-rules.js';
 import {
   type HoldReason,
@@ -8,6 +8,7 @@ import {
   ShipmentSchema,
   type ShipmentStatus,
   ShipmentStatusSchema,
+  showValue,
 } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
 import { holdOrder, mismatch } from '../domain/planning.js';
@@ -145,7 +146,7 @@ export async function processShipmentRecords(
       deps.inventory.existing(intake.map((s) => ({ sku: s.sku, warehouseId: s.warehouseId }))),
     ]);
     for (const s of intake) {
-      if (!stocked.has(`${s.sku}\u0000${s.warehouseId}`)) {
+      if (!stocked.has(inventoryKey(s))) {
         rejections.push(
           invalidRejection(s.shipmentId, s, [
             `there is no Inventory item for sku ${s.sku} at warehouse ${s.warehouseId}; create it (with onHand) or correct sku/warehouseId`,
@@ -171,7 +172,8 @@ export async function processShipmentRecords(
         shipmentId: s.shipmentId,
         set: {
           countedStatus: 'HELD',
-          holdReason: s.holdReason ?? reason,
+          // The system sets the reason from the license's state; a reason typed in is not trusted.
+          holdReason: reason,
           [GSI_ATTR.heldLicenseId]: s.licenseId,
           [GSI_ATTR.holdOrder]: holdOrder(s),
         },
@@ -197,7 +199,21 @@ export async function processShipmentRecords(
   // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
   const fresh = rejections.filter((r) => r.current.statusError !== r.statusError);
   if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
-  for (const r of fresh) if (r.unit) await deps.shipments.update(r.unit);
+  const restored = new Set<string>();
+  for (const r of fresh) {
+    if (!r.unit || !(await deps.shipments.update(r.unit))) continue;
+    const counted = asStatus(r.current.countedStatus);
+    if (counted === 'HELD' || counted === 'RELEASED')
+      restored.add(String(r.unit.set.licenseId ?? r.current.licenseId));
+  }
+  // A license pass that ran while the edit was pending skipped the shipment (it did not look
+  // RELEASED or HELD then); now that it is set back, the license's work must see it again.
+  if (restored.size > 0) {
+    for (const [licenseId, l] of await deps.licenses.batchGet([...restored])) {
+      if (typeof l.appliedStatus === 'string')
+        await deps.licenses.requestPass(licenseId, l.appliedStatus, deps.newToken());
+    }
+  }
 
   const units = [...accepted, ...manual];
   if (units.length > 0) await deps.shipments.commit(units);
@@ -231,7 +247,7 @@ function manualUnit(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Ship
   };
 }
 
-const shown = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'nothing'));
+const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 function statusRejection(
   shipmentId: string,

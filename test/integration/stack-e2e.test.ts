@@ -44,7 +44,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (child.exitCode === null) {
+  if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
