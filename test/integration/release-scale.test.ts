@@ -1,11 +1,14 @@
 /**
- * The write cost of a big approval: every DynamoDB write call the handlers
- * make (license-events, shipment-events, license-clock), counted by an SDK
- * middleware on the module-scope clients they share (functions/runtime.ts).
+ * The cost of a big approval: every DynamoDB write call and every SNS call
+ * the handlers make (license-events, shipment-events, license-clock), counted
+ * by an SDK middleware on the module-scope clients they share
+ * (functions/runtime.ts), and every notice delivered. One 5,000-shipment run
+ * serves both budgets, which keeps the suite short.
  */
 import { describe, expect, it } from 'vitest';
 import { countCalls } from '../../local/call-counter.js';
 import { heldBacklog } from '../helpers/factories.js';
+import { emailStandIn, machineQueue, parseMachineMessages } from '../helpers/notify.js';
 import { expectCounters, givenLicense, seedAcceptedBacklog, settledLicense } from '../helpers/release-kit.js';
 import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
@@ -15,6 +18,8 @@ const s = scenario(local);
 
 const SHIPMENTS = 5_000;
 const WRITE_CALL_LIMIT = 110;
+/** Two JSON messages per shipment at 10 a call is 0.2; digests add a little. */
+const SNS_CALLS_PER_SHIPMENT = 0.25;
 
 /**
  * The handlers' own clients. The emulator imports the handler modules through
@@ -26,8 +31,8 @@ async function handlerClients() {
   return [runtime.documentClient, runtime.snsClient];
 }
 
-describe('write calls of a big approval', () => {
-  it(`releases ${SHIPMENTS} held shipments with at most ${WRITE_CALL_LIMIT} DynamoDB write calls in all handlers`, async ({
+describe('a big approval', () => {
+  it(`releases ${SHIPMENTS} held shipments with at most ${WRITE_CALL_LIMIT} DynamoDB write calls and ${SNS_CALLS_PER_SHIPMENT} SNS calls per shipment, notifying every one`, async ({
     annotate,
   }) => {
     const { license } = await givenLicense(s, { authorizedQuantity: 2 * SHIPMENTS });
@@ -39,6 +44,9 @@ describe('write calls of a big approval', () => {
     }));
     await seedAcceptedBacklog(local, license, backlog);
     await local.drain({ timeoutMs: 60_000 });
+    const customerQueue = await machineQueue(local, { customer: license.customerId });
+    const warehouseQueue = await machineQueue(local, { warehouse: 'WH-1' });
+    const email = await emailStandIn(local, { customer: license.customerId });
 
     const counter = countCalls(await handlerClients());
     try {
@@ -52,10 +60,12 @@ describe('write calls of a big approval', () => {
       await s.setLicenseStatus(license.licenseId, 'APPROVED');
       await local.drain({ timeoutMs: 90_000 });
       const writes = counter.dynamoWrites();
-      const detail = `${writes} DynamoDB write calls for ${SHIPMENTS} releases: ${JSON.stringify(counter.counts)}`;
+      const snsPerShipment = counter.total((k) => k.startsWith('SNS.')) / SHIPMENTS;
+      const detail = `${writes} DynamoDB write calls and ${snsPerShipment.toFixed(4)} SNS calls per shipment for ${SHIPMENTS} releases: ${JSON.stringify(counter.counts)}`;
       await annotate(detail);
 
       expect(writes, detail).toBeLessThanOrEqual(WRITE_CALL_LIMIT);
+      expect(snsPerShipment, detail).toBeLessThanOrEqual(SNS_CALLS_PER_SHIPMENT);
       // Both handlers were counted: license-events' transactions, shipment-events' notices.
       expect(counter.counts['DynamoDB.TransactWriteItems'], detail).toBeGreaterThanOrEqual(SHIPMENTS / 100);
       expect(counter.counts['SNS.PublishBatch'], detail).toBeGreaterThanOrEqual((2 * SHIPMENTS) / 10);
@@ -72,5 +82,18 @@ describe('write calls of a big approval', () => {
     await expectCounters(s, license.sku, 'WH-1', { held: 0, released: units('WH-1') });
     await expectCounters(s, license.sku, 'WH-2', { held: 0, released: units('WH-2') });
     await s.expectInvariants();
+
+    // Every release reached the customer's machine queue once, the warehouse's for its shipments,
+    // and the email digests add up to the total.
+    const released = parseMachineMessages(await customerQueue.receiveAll());
+    expect(new Set(released.map((m) => m.dedupKey)).size).toBe(SHIPMENTS);
+    expect(released.every((m) => m.eventType === 'SHIPMENT_RELEASED')).toBe(true);
+    expect(parseMachineMessages(await warehouseQueue.receiveAll())).toHaveLength(
+      backlog.filter((x) => x.warehouseId === 'WH-1').length,
+    );
+    const mails = await email.receiveAll();
+    expect(mails.reduce((n, m) => n + Number(/^(\d+) of your/.exec(m.subject ?? '')?.[1]), 0)).toBe(
+      SHIPMENTS,
+    );
   });
 });
