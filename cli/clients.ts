@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Resources } from './resources.js';
 
@@ -67,7 +68,21 @@ export function createClients(
   const endpoint = (url: string | undefined) => (url === undefined ? {} : { endpoint: url });
   const dynamodb = new DynamoDBClient({ ...base, ...endpoint(resources.endpoints?.dynamodb) });
   const streams = new DynamoDBStreamsClient({ ...base, ...endpoint(resources.endpoints?.dynamodbStreams) });
-  const sns = new SNSClient({ ...base, ...endpoint(resources.endpoints?.sns) });
+  // On AWS, subscriptions are managed as the stack's SubscriptionManager role: the
+  // customer topic policies deny sns:Subscribe to every other principal.
+  const role = resources.endpoints ? undefined : resources.subscriptionManagerRoleArn;
+  const sns = new SNSClient({
+    ...base,
+    ...endpoint(resources.endpoints?.sns),
+    ...(role
+      ? {
+          credentials: fromTemporaryCredentials({
+            params: { RoleArn: role, RoleSessionName: 'clearance-cli' },
+            clientConfig: { region: base.region },
+          }),
+        }
+      : {}),
+  });
   const sqs = new SQSClient({ ...base, ...endpoint(resources.endpoints?.sqs) });
   return {
     dynamodb,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../infra/outputs.js';
 import { parseItem } from '../shared/domain/model.js';
 import { StackNotFoundError, UsageError } from './errors.js';
 
@@ -43,6 +44,8 @@ export interface Resources {
   /** Queue URLs of the stream consumers' on-failure destinations. */
   dlqs: Record<FunctionKey, string>;
   functions: Partial<Record<FunctionKey, FunctionRef>>;
+  /** AWS only: the role whose credentials manage subscriptions (the customer topics deny everyone else). */
+  subscriptionManagerRoleArn?: string;
 }
 
 /** How the operator pointed at a stack. */
@@ -236,6 +239,8 @@ export function resourcesFromOutputs(
     dlqs: { licenseEvents: need(keys.licenseEventsDlqUrl), shipmentEvents: need(keys.shipmentEventsDlqUrl) },
     functions: {},
   };
+  const managerRole = outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
+  if (managerRole) resources.subscriptionManagerRoleArn = managerRole;
   const licenseFn = outputs[keys.licenseEventsFunctionName];
   const shipmentFn = outputs[keys.shipmentEventsFunctionName];
   if (licenseFn) resources.functions.licenseEvents = { name: licenseFn };

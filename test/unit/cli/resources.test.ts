@@ -156,6 +156,15 @@ describe('resourcesFromOutputs', () => {
     expect(r.endpoints).toBeUndefined();
   });
 
+  it('picks up the subscription manager role that subscribe assumes on AWS', () => {
+    const role = 'arn:aws:iam::123456789012:role/Clearance-SubscriptionManager';
+    expect(
+      resourcesFromOutputs({ ...OUTPUTS, SubscriptionManagerRoleArn: role }, KEYS, meta)
+        .subscriptionManagerRoleArn,
+    ).toBe(role);
+    expect(resourcesFromOutputs(OUTPUTS, KEYS, meta).subscriptionManagerRoleArn).toBeUndefined();
+  });
+
   it('reads customer topic shards from CustomerTopicArn0..N-1 in order', () => {
     const r = resourcesFromOutputs(
       {
