@@ -6,13 +6,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../shared/domain/notifications.js';
+import {
+  detectChange,
+  digests,
+  type ShipmentChange,
+  shipmentMessage,
+} from '../shared/domain/notifications.js';
 import type { OutgoingMessage } from '../shared/domain/ports.js';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'samples');
 const at = '2026-11-27T09:30:00.000Z';
 
-function change(i: number, status: 'RELEASED' | 'HELD', previous: 'HELD' | 'RELEASED', holdReason?: string): ShipmentChange {
+function change(
+  i: number,
+  status: 'RELEASED' | 'HELD',
+  previous: 'HELD' | 'RELEASED',
+  holdReason?: string,
+): ShipmentChange {
   const base = {
     shipmentId: `SHP-${String(i).padStart(5, '0')}`,
     licenseId: 'LIC-H20-0001',
@@ -25,7 +35,13 @@ function change(i: number, status: 'RELEASED' | 'HELD', previous: 'HELD' | 'RELE
   };
   const found = detectChange(
     { ...base, status: previous, countedStatus: previous, revision: 1 },
-    { ...base, status, countedStatus: status, revision: 2, ...(holdReason ? { holdReason } : { releasedAt: at }) },
+    {
+      ...base,
+      status,
+      countedStatus: status,
+      revision: 2,
+      ...(holdReason ? { holdReason } : { releasedAt: at }),
+    },
     at,
   );
   if (!found) throw new Error('sample change not detected');
@@ -44,7 +60,9 @@ mkdirSync(out, { recursive: true });
 const files: Record<string, string> = {
   'customer-release-email.txt': email(digests(released, 'customer')[0]),
   'customer-hold-email.txt': email(digests(reheld, 'customer')[0]),
-  'logistics-release-digest.txt': email(digests(released, 'logistics').find((m) => m.attributes.warehouseId === 'WH-SIN')),
+  'logistics-release-digest.txt': email(
+    digests(released, 'logistics').find((m) => m.attributes.warehouseId === 'WH-SIN'),
+  ),
   'customer-shipment-message.json': `${JSON.stringify(JSON.parse(shipmentMessage(released[0] as ShipmentChange, 'customer').body), null, 2)}\n`,
 };
 for (const [name, text] of Object.entries(files)) {

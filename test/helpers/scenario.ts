@@ -1,6 +1,10 @@
 import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { DynamoInventoryRepository, DynamoLicenseRepository, DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
+import {
+  DynamoInventoryRepository,
+  DynamoLicenseRepository,
+  DynamoShipmentRepository,
+} from '../../shared/adapters/dynamo.js';
 import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/invariant-checker.js';
@@ -14,7 +18,11 @@ import type { LocalStackHandle } from './stack.js';
 export function scenario(local: LocalStackHandle) {
   const tables = () => local.resources.tables;
   const repos = () => {
-    const t = { licenses: tables().licenses.name, shipments: tables().shipments.name, inventory: tables().inventory.name };
+    const t = {
+      licenses: tables().licenses.name,
+      shipments: tables().shipments.name,
+      inventory: tables().inventory.name,
+    };
     return {
       licenses: new DynamoLicenseRepository(local.ddb, t.licenses),
       shipments: new DynamoShipmentRepository(local.ddb, t),
@@ -39,7 +47,8 @@ export function scenario(local: LocalStackHandle) {
     repos,
     putInventory: (...items: Inventory[]) => batchPut(tables().inventory.name, items),
     putLicense: (license: License | RawItem) => put(tables().licenses.name, license as RawItem),
-    putShipments: (shipments: readonly (Shipment | RawItem)[]) => batchPut(tables().shipments.name, shipments as RawItem[]),
+    putShipments: (shipments: readonly (Shipment | RawItem)[]) =>
+      batchPut(tables().shipments.name, shipments as RawItem[]),
     putShipment: (shipment: Shipment | RawItem) => put(tables().shipments.name, shipment as RawItem),
     /** An admin's console edit of one attribute. */
     async edit(table: 'licenses' | 'shipments', key: RawItem, attribute: string, value: unknown) {
@@ -60,18 +69,26 @@ export function scenario(local: LocalStackHandle) {
       return this.edit('shipments', { shipmentId }, 'status', status);
     },
     async license(licenseId: string): Promise<RawItem> {
-      const out = await local.ddb.send(new GetCommand({ TableName: tables().licenses.name, Key: { licenseId }, ConsistentRead: true }));
+      const out = await local.ddb.send(
+        new GetCommand({ TableName: tables().licenses.name, Key: { licenseId }, ConsistentRead: true }),
+      );
       if (!out.Item) throw new Error(`license ${licenseId} not found`);
       return out.Item;
     },
     async shipment(shipmentId: string): Promise<RawItem> {
-      const out = await local.ddb.send(new GetCommand({ TableName: tables().shipments.name, Key: { shipmentId }, ConsistentRead: true }));
+      const out = await local.ddb.send(
+        new GetCommand({ TableName: tables().shipments.name, Key: { shipmentId }, ConsistentRead: true }),
+      );
       if (!out.Item) throw new Error(`shipment ${shipmentId} not found`);
       return out.Item;
     },
     async inventory(sku: string, warehouseId: string): Promise<RawItem> {
       const out = await local.ddb.send(
-        new GetCommand({ TableName: tables().inventory.name, Key: { sku, warehouseId }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: tables().inventory.name,
+          Key: { sku, warehouseId },
+          ConsistentRead: true,
+        }),
       );
       if (!out.Item) throw new Error(`inventory ${sku}/${warehouseId} not found`);
       return out.Item;
