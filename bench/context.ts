@@ -1,0 +1,216 @@
+/**
+ * What every measurement shares: the one local stack, the bench's own SDK
+ * clients (never the handlers'), the call counter on the handlers' clients,
+ * the memory sampler, and small helpers.
+ */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  HandlerExecutionContext,
+  InitializeHandler,
+  InitializeHandlerArguments,
+  MiddlewareStack,
+} from '@smithy/types';
+import type { countCalls } from '../local/call-counter.js';
+import type { StandaloneLocalStack } from '../local/stack.js';
+import type { RawItem } from '../shared/domain/ports.js';
+import type { WindowProfiler } from './profile.js';
+import type { Workload } from './workload.js';
+
+export interface BenchContext {
+  readonly stack: StandaloneLocalStack;
+  /** The bench's own clients (seeding, the console, polling, the ceiling). */
+  readonly ddb: DynamoDBDocumentClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly tables: { readonly licenses: string; readonly shipments: string; readonly inventory: string };
+  readonly topics: {
+    readonly customer: string;
+    readonly customerShards: readonly string[];
+    readonly logistics: string;
+  };
+  /** Counter on the handlers' own `documentClient` and `snsClient` (functions/runtime.ts). */
+  readonly handlerCalls: ReturnType<typeof countCalls>;
+  /** Wall time of the handlers' calls, on the same clients. */
+  readonly handlerTimes: CallTimes;
+  /** Longest a measurement may wait for the system to finish. */
+  readonly timeoutMs: (n: number) => number;
+  readonly log: (line: string) => void;
+  /** With `--cpu-profile`: profiles each measured window. */
+  readonly profiler: WindowProfiler | undefined;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let gcFn: (() => void) | undefined;
+/** A full garbage collection before each measurement, so one run's garbage is not charged to the next. */
+export function collectGarbage(): void {
+  if (!gcFn) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
+
+/** BatchWriteItem in chunks of 25 with `concurrency` calls in flight; unprocessed items are resent. */
+export async function batchPut(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  items: readonly RawItem[],
+  concurrency = 4,
+): Promise<number> {
+  const chunks: RawItem[][] = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  let next = 0;
+  let calls = 0;
+  const worker = async () => {
+    for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
+      let requests: { PutRequest: { Item: RawItem } }[] | undefined = chunk.map((Item) => ({
+        PutRequest: { Item },
+      }));
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(500, 10 * 2 ** attempt));
+        calls++;
+        const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+        requests = out.UnprocessedItems?.[table] as typeof requests;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return calls;
+}
+
+/** Consistent BatchGetItem of up to 100 keys (retries unprocessed keys). */
+export async function batchGet(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+): Promise<RawItem[]> {
+  const found: RawItem[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(10 * attempt);
+      const out: BatchGetCommandOutput = await ddb.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      found.push(...((out.Responses?.[table] ?? []) as RawItem[]));
+      pending = out.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return found;
+}
+
+/** How far the release of a workload has got, read from the licenses and Inventory items. */
+export interface ReleaseState {
+  /** Units released over all of the workload's licenses. */
+  releasedUnits: number;
+  /** Every license has released its whole backlog and has no work pending. */
+  licensesFinal: boolean;
+  /** Every Inventory item holds nothing and has all its units released. */
+  countersFinal: boolean;
+}
+
+export async function releaseState(ctx: BenchContext, w: Workload): Promise<ReleaseState> {
+  const licenses = await batchGet(
+    ctx.ddb,
+    ctx.tables.licenses,
+    w.licenses.map((l) => ({ licenseId: l.licenseId })),
+  );
+  let releasedUnits = 0;
+  let licensesFinal = licenses.length === w.licenses.length;
+  for (const l of licenses) {
+    const released = Number(l.releasedQuantity ?? 0);
+    releasedUnits += released;
+    const expected = w.units.byLicense.get(String(l.licenseId)) ?? 0;
+    if (released !== expected || l.pendingWork !== undefined || l.appliedStatus !== 'APPROVED')
+      licensesFinal = false;
+  }
+  let countersFinal = false;
+  if (licensesFinal) {
+    const inventory = await batchGet(
+      ctx.ddb,
+      ctx.tables.inventory,
+      w.warehouses.map((warehouseId) => ({ sku: w.sku, warehouseId })),
+    );
+    countersFinal =
+      inventory.length === w.warehouses.length &&
+      inventory.every(
+        (i) =>
+          Number(i.held) === 0 &&
+          Number(i.released) === (w.units.byWarehouse.get(String(i.warehouseId)) ?? -1),
+      );
+  }
+  return { releasedUnits, licensesFinal, countersFinal };
+}
+
+/** Formats a count with thousands separators. */
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Wall time spent in each `Service.Operation` (sent → answered, retries included), per call site's client. */
+export interface CallTimes {
+  readonly times: Record<string, { calls: number; ms: number }>;
+  reset(): void;
+  detach(): void;
+}
+
+/**
+ * Times every call the given SDK clients send (an initialize-step middleware,
+ * like local/call-counter.ts): where the handlers wait. Calls of concurrent
+ * handlers overlap, so the sums may exceed the wall time.
+ */
+export function timeCalls(
+  clients: readonly { middlewareStack: { add(...args: never[]): unknown; remove(name: string): boolean } }[],
+): CallTimes {
+  const times: Record<string, { calls: number; ms: number }> = {};
+  const name = `bench-call-timer-${Math.random().toString(36).slice(2)}`;
+  for (const client of clients) {
+    (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
+      (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
+        async (args: InitializeHandlerArguments<object>) => {
+          const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
+          const key = `${service}.${String(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+          const started = performance.now();
+          try {
+            return await next(args);
+          } finally {
+            const entry = times[key] ?? { calls: 0, ms: 0 };
+            entry.calls++;
+            entry.ms += performance.now() - started;
+            times[key] = entry;
+          }
+        },
+      { step: 'initialize', name },
+    );
+  }
+  return {
+    times,
+    reset(): void {
+      for (const key of Object.keys(times)) delete times[key];
+    },
+    detach(): void {
+      for (const client of clients) client.middlewareStack.remove(name);
+    },
+  };
+}
