@@ -16,8 +16,16 @@ import type middy from '@middy/core';
  * ..._SNS), so the same code talks to AWS or to the local stack.
  */
 export const tracer = new Tracer();
+/**
+ * Numbers an admin typed beyond the safe integer range (say 1e30) are read as
+ * plain, imprecise numbers, as stream images are (shared/adapters/stream.ts),
+ * so validation rejects them with a reason ("at most 1000000000"); by default
+ * the SDK would return a BigInt, which reads as "not a Number". Writing one
+ * back (a rejection's condition quotes the typed value) must not throw either.
+ */
 export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-  marshallOptions: { removeUndefinedValues: true },
+  marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+  unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 });
 export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;

@@ -25,6 +25,12 @@ export const STACK_OUTPUTS = {
 } as const;
 
 /**
+ * Output holding the ARN of the role `clearance subscribe` must assume on AWS:
+ * the customer topic policies deny sns:Subscribe to every other principal.
+ */
+export const SUBSCRIPTION_MANAGER_ROLE_OUTPUT = 'SubscriptionManagerRoleArn';
+
+/**
  * Time license-events gives one license's release before handing the rest to
  * a later invocation through the stream. A slice, not the whole timeout: the
  * other licenses in the batch (up to 10) each get their slice in the same

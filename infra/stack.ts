@@ -5,11 +5,16 @@ import { ENV } from '../shared/names.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
 import { Observability } from './observability.js';
-import { RELEASE_TIME_BUDGET_MS, STACK_OUTPUTS } from './outputs.js';
+import { RELEASE_TIME_BUDGET_MS, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
 
-export { RELEASE_TIME_BUDGET_MS, STACK_ID, STACK_OUTPUTS } from './outputs.js';
+export {
+  RELEASE_TIME_BUDGET_MS,
+  STACK_ID,
+  STACK_OUTPUTS,
+  SUBSCRIPTION_MANAGER_ROLE_OUTPUT,
+} from './outputs.js';
 
 /**
  * The whole clearance system: tables, topics, the three functions and their
@@ -157,6 +162,10 @@ export class ClearanceStack extends Stack {
     }
     topics.customerShards.forEach((shard, i) => {
       new CfnOutput(this, `${STACK_OUTPUTS.customerTopicArn}${i}`, { value: shard.topic.topicArn });
+    });
+    new CfnOutput(this, SUBSCRIPTION_MANAGER_ROLE_OUTPUT, {
+      value: topics.subscriptionManager.roleArn,
+      description: 'Role to assume for sns:Subscribe on the customer topics (clearance subscribe on AWS)',
     });
   }
 }

@@ -1,5 +1,12 @@
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
-import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccountRootPrincipal,
+  AnyPrincipal,
+  Effect,
+  type IRole,
+  PolicyStatement,
+  Role,
+} from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -36,6 +43,13 @@ export interface SecureTopicProps {
    * @default false
    */
   readonly subscribersFromOwnAccountOnly?: boolean;
+  /**
+   * The one role that may subscribe: sns:Subscribe is denied to every other
+   * principal (by `aws:PrincipalArn`), whatever their IAM policies allow.
+   *
+   * @default - no such restriction
+   */
+  readonly subscriberRole?: IRole;
 }
 
 /**
@@ -85,6 +99,20 @@ export class SecureTopic extends Construct {
         }),
       );
     }
+    if (props.subscriberRole) {
+      // aws:PrincipalArn is the role's ARN for any session of the role, and
+      // missing for anonymous and service callers, which are denied too.
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenySubscribeExceptSubscriptionManager',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['sns:Subscribe'],
+          resources: [this.topic.topicArn],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.subscriberRole.roleArn } },
+        }),
+      );
+    }
     if (props.allowedProtocols) {
       this.topic.addToResourcePolicy(
         new PolicyStatement({
@@ -123,6 +151,12 @@ export class ClearanceTopics extends Construct {
   readonly customerShards: readonly SecureTopic[];
   readonly logistics: SecureTopic;
   readonly ops: SecureTopic;
+  /**
+   * The only principal that may subscribe to the customer topics: the role
+   * `clearance subscribe` assumes on AWS. Any principal of the account that
+   * is allowed sts:AssumeRole on it can assume it.
+   */
+  readonly subscriptionManager: Role;
 
   constructor(scope: Construct, id: string, props: ClearanceTopicsProps = {}) {
     super(scope, id);
@@ -130,6 +164,12 @@ export class ClearanceTopics extends Construct {
     if (!Number.isInteger(shards) || shards < 1 || shards > 50) {
       throw new RangeError(`customerShards must be a whole number from 1 to 50, got ${shards}`);
     }
+    this.subscriptionManager = new Role(this, 'SubscriptionManagerRole', {
+      assumedBy: new AccountRootPrincipal(),
+      description:
+        'clearance: the only principal allowed to subscribe to the customer topics (clearance subscribe)',
+      maxSessionDuration: Duration.hours(1),
+    });
     // Customer and logistics messages name shipments, so plain `http`, SMS and
     // the like are refused; email digests, SQS and HTTPS machine subscribers
     // are the supported channels.
@@ -142,6 +182,7 @@ export class ClearanceTopics extends Construct {
           displayName: 'Shipment updates',
           allowedProtocols: dataProtocols,
           subscribersFromOwnAccountOnly: true,
+          subscriberRole: this.subscriptionManager,
         }),
     );
     const [first] = this.customerShards;
@@ -152,5 +193,37 @@ export class ClearanceTopics extends Construct {
       allowedProtocols: dataProtocols,
     });
     this.ops = new SecureTopic(this, 'Ops', { displayName: 'Clearance ops' });
+
+    // Subscribe on the audience topics, list every topic (`clearance subscriptions
+    // list` shows the ops topic too); the subscription-level actions
+    // (Unsubscribe, Get/SetSubscriptionAttributes) have no IAM resource type.
+    this.subscriptionManager.addToPolicy(
+      new PolicyStatement({
+        sid: 'SubscribeToAudienceTopics',
+        actions: ['sns:Subscribe'],
+        resources: [...this.customerShards, this.logistics].map((t) => t.topic.topicArn),
+      }),
+    );
+    this.subscriptionManager.addToPolicy(
+      new PolicyStatement({
+        sid: 'ListSubscriptions',
+        actions: ['sns:ListSubscriptionsByTopic'],
+        resources: [...this.customerShards, this.logistics, this.ops].map((t) => t.topic.topicArn),
+      }),
+    );
+    this.subscriptionManager.addToPolicy(
+      new PolicyStatement({
+        sid: 'ManageSubscriptions',
+        actions: ['sns:Unsubscribe', 'sns:GetSubscriptionAttributes', 'sns:SetSubscriptionAttributes'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.subscriptionManager).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'sns:Unsubscribe, sns:GetSubscriptionAttributes and sns:SetSubscriptionAttributes act on a ' +
+        'subscription, and SNS defines no IAM resource type for subscriptions: only Resource "*" works. ' +
+        'Subscribe and ListSubscriptionsByTopic are scoped to the customer and logistics topics.',
+    });
   }
 }

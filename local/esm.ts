@@ -15,6 +15,11 @@
  * Not emulated: MaximumBatchingWindowInSeconds (records are delivered as soon
  * as they are read), ParallelizationFactor > 1, the function timeout (the
  * context reports the remaining time, nothing is killed).
+ *
+ * Test hooks (off unless given, see EsmOptions): `aroundInvoke` wraps each
+ * invocation, `redelivery` delivers successful batches again (duplicates
+ * and stale replays), `instrumentClients` hands out the emulator's own
+ * Streams/SQS clients. local/faults.ts uses all three.
  */
 import { randomUUID } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
@@ -95,6 +100,8 @@ export interface MappingStats {
   readonly dlq: number;
   /** Errors talking to the services (retried). */
   readonly pollErrors: number;
+  /** Records delivered again through {@link EsmOptions.redelivery}. */
+  readonly redelivered: number;
 }
 
 /** Counters of the whole emulator. */
@@ -142,6 +149,48 @@ export interface EsmOptions {
   readonly repoRoot?: string;
   /** @default warnings and errors to stderr; everything with CLEARANCE_LOCAL_DEBUG=1 */
   readonly log?: EsmLogger;
+  /**
+   * Test hook (fault injection): wraps every handler invocation, stream and
+   * scheduled. `invoke` runs the handler; whatever the hook returns or
+   * throws is the invocation's outcome. @default none
+   */
+  readonly aroundInvoke?: (info: InvocationInfo, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /**
+   * Test hook (at-least-once delivery): asked after each successful batch of
+   * a stream mapping. Returning N ≥ 0 delivers the same records again, as
+   * Lambda does after a lost checkpoint: N = 0 right away (a duplicate
+   * batch), N > 0 after N later batches of that shard, or as soon as the
+   * shard has nothing newer buffered (a stale replay). Records are offered
+   * once: a batch holding a redelivered record is not asked about.
+   * @default never
+   */
+  readonly redelivery?: (batch: RedeliveryInfo) => number | undefined;
+  /**
+   * Test hook: receives the emulator's own Streams and SQS clients once,
+   * e.g. to add SDK middleware. @default none
+   */
+  readonly instrumentClients?: (clients: { streams: DynamoDBStreamsClient; sqs: SQSClient }) => void;
+}
+
+/** What {@link EsmOptions.aroundInvoke} is told about an invocation. */
+export interface InvocationInfo {
+  readonly functionLogicalId: string;
+  /** The entry's base name, e.g. `license-events`. */
+  readonly name: string;
+  /** The mapping's logical id; undefined for a scheduled invocation. */
+  readonly mapping?: string;
+  /** The batch handed to the handler (stream invocations). */
+  readonly records?: readonly DynamoDBRecord[];
+}
+
+/** What {@link EsmOptions.redelivery} is told about a batch that succeeded. */
+export interface RedeliveryInfo {
+  readonly mapping: string;
+  readonly functionLogicalId: string;
+  readonly shardId: string;
+  /** 1-based count of this mapping's invocations. */
+  readonly invocation: number;
+  readonly records: readonly DynamoDBRecord[];
 }
 
 const DEFAULT_REPO_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..');
@@ -322,6 +371,8 @@ interface PendingRecord {
   readonly sequenceNumber: string;
   /** When this emulator first read it (DynamoDB Local truncates ApproximateCreationDateTime to the minute). */
   readonly arrivedAt: number;
+  /** A copy put back by {@link EsmOptions.redelivery}. */
+  readonly redelivered?: boolean;
 }
 
 class ShardState {
@@ -335,6 +386,8 @@ class ShardState {
   attempts = 0;
   /** Current maximum batch size (shrinks when bisecting). */
   batchLimit: number;
+  /** Batches waiting to be delivered again ({@link EsmOptions.redelivery}); `after` counts down per batch. */
+  readonly replays: { records: PendingRecord[]; after: number }[] = [];
 
   constructor(
     readonly shardId: string,
@@ -345,7 +398,7 @@ class ShardState {
   }
 
   get finished(): boolean {
-    return this.closed && this.buffer.length === 0;
+    return this.closed && this.buffer.length === 0 && this.replays.length === 0;
   }
 }
 
@@ -357,6 +410,7 @@ interface MutableStats {
   failures: number;
   dlq: number;
   pollErrors: number;
+  redelivered: number;
 }
 
 type Outcome =
@@ -373,6 +427,7 @@ class MappingRunner {
     failures: 0,
     dlq: 0,
     pollErrors: 0,
+    redelivered: 0,
   };
   readonly shards = new Map<string, ShardState>();
   cyclesCompleted = 0;
@@ -394,6 +449,8 @@ class MappingRunner {
       retryDelayMs: number;
       log: EsmLogger;
       onActivity: () => void;
+      aroundInvoke?: EsmOptions['aroundInvoke'];
+      redelivery?: EsmOptions['redelivery'];
     },
   ) {}
 
@@ -405,7 +462,7 @@ class MappingRunner {
   isIdle(): boolean {
     if (this.invoking) return false;
     for (const shard of this.shards.values()) {
-      if (shard.buffer.length > 0) return false;
+      if (shard.buffer.length > 0 || shard.replays.length > 0) return false;
       if (!shard.closed && !shard.lastFetchEmpty) return false;
     }
     return true;
@@ -477,6 +534,12 @@ class MappingRunner {
   }
 
   private async step(shard: ShardState): Promise<boolean> {
+    const caughtUp = shard.buffer.length === 0 && (shard.lastFetchEmpty || shard.closed);
+    const due = shard.replays.findIndex((r) => r.after <= 0 || caughtUp);
+    if (due >= 0) {
+      const [replay] = shard.replays.splice(due, 1);
+      if (replay) shard.buffer.unshift(...replay.records);
+    }
     if (shard.buffer.length > 0) {
       await this.deliver(shard);
       return true;
@@ -543,8 +606,10 @@ class MappingRunner {
       const limit = Date.now() - m.maximumRecordAgeSeconds * 1000;
       const expired = shard.buffer.filter((p) => p.arrivedAt < limit).length;
       if (expired > 0) {
-        const batch = shard.buffer.splice(0, Math.min(expired, m.batchSize));
+        // Sent before it leaves the buffer: a failed send keeps the records for the next cycle.
+        const batch = shard.buffer.slice(0, Math.min(expired, m.batchSize));
         await this.sendToDestination(shard, batch, 'RecordAgeExceeded', shard.attempts, undefined);
+        shard.buffer.splice(0, batch.length);
         shard.attempts = 0;
         shard.batchLimit = m.batchSize;
         return;
@@ -559,6 +624,7 @@ class MappingRunner {
       shard.buffer.splice(0, batch.length);
       shard.attempts = 0;
       shard.batchLimit = m.batchSize;
+      this.offerRedelivery(shard, batch);
       return;
     }
     this.stats.failures++;
@@ -580,9 +646,9 @@ class MappingRunner {
     shard.attempts++;
     const retries = shard.attempts - 1;
     if (m.maximumRetryAttempts >= 0 && retries >= m.maximumRetryAttempts) {
-      shard.buffer.splice(0, batch.length);
       const functionError = outcome.kind === 'error' ? outcome.functionError : undefined;
       await this.sendToDestination(shard, batch, 'RetryAttemptsExhausted', shard.attempts, functionError);
+      shard.buffer.splice(0, batch.length);
       shard.attempts = 0;
       shard.batchLimit = m.batchSize;
       return;
@@ -601,7 +667,19 @@ class MappingRunner {
       const event: DynamoDBStreamEvent = { Records: batch.map((p) => structuredClone(p.record)) };
       let result: unknown;
       try {
-        result = await handler(event, lambdaContext(this.fn));
+        const run = async () => handler(event, lambdaContext(this.fn));
+        const around = this.env.aroundInvoke;
+        result = await (around
+          ? around(
+              {
+                functionLogicalId: this.fn.logicalId,
+                name: baseName(this.fn.entry),
+                mapping: this.name,
+                records: event.Records,
+              },
+              run,
+            )
+          : run());
       } catch (error) {
         this.env.log('warn', `${this.name}: handler threw: ${describeError(error)}`);
         return { kind: 'error', error, functionError: 'Unhandled' };
@@ -629,6 +707,26 @@ class MappingRunner {
     } finally {
       this.invoking = false;
     }
+  }
+
+  private offerRedelivery(shard: ShardState, batch: readonly PendingRecord[]): void {
+    for (const replay of shard.replays) replay.after--;
+    const hook = this.env.redelivery;
+    if (hook === undefined || batch.some((p) => p.redelivered)) return;
+    const after = hook({
+      mapping: this.name,
+      functionLogicalId: this.fn.logicalId,
+      shardId: shard.shardId,
+      invocation: this.stats.invocations,
+      records: batch.map((p) => p.record),
+    });
+    if (after === undefined || !(after >= 0)) return;
+    this.stats.redelivered += batch.length;
+    this.env.log(
+      'debug',
+      `${this.name}: ${batch.length} record(s) will be delivered again after ${after} batch(es)`,
+    );
+    shard.replays.push({ records: batch.map((p) => ({ ...p, redelivered: true })), after });
   }
 
   private async sendToDestination(
@@ -731,6 +829,7 @@ export class EventSourceMappingEmulator {
     this.repoRoot = options.repoRoot ?? DEFAULT_REPO_ROOT;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     const all = localClients(options.endpoints);
+    options.instrumentClients?.({ streams: all.streams, sqs: all.sqs });
     this.clients = {
       streams: all.streams,
       sqs: all.sqs,
@@ -773,6 +872,8 @@ export class EventSourceMappingEmulator {
             onActivity: () => {
               this.activity++;
             },
+            ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
+            ...(options.redelivery ? { redelivery: options.redelivery } : {}),
           },
         );
       });
@@ -978,7 +1079,11 @@ export class EventSourceMappingEmulator {
     const run = (async () => {
       try {
         const handler = await this.handlerFor(keys, fn);
-        return await handler((input ?? event) as never, lambdaContext(fn));
+        const invoke = async () => handler((input ?? event) as never, lambdaContext(fn));
+        const around = this.options.aroundInvoke;
+        return await (around
+          ? around({ functionLogicalId: fn.logicalId, name: baseName(fn.entry) }, invoke)
+          : invoke());
       } catch (err) {
         this.scheduledFailures++;
         throw err;

@@ -50,6 +50,10 @@ export interface LocalStackOptions {
   readonly pollIntervalMs?: number;
   readonly retryDelayMs?: number;
   readonly log?: EsmLogger;
+  /** Test hooks of the emulator (fault injection, redelivery); see EsmOptions. */
+  readonly aroundInvoke?: EsmOptions['aroundInvoke'];
+  readonly redelivery?: EsmOptions['redelivery'];
+  readonly instrumentClients?: EsmOptions['instrumentClients'];
 }
 
 /** A stack created on running services. */
@@ -151,6 +155,9 @@ export async function createStackOn(
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
+    ...(options.redelivery ? { redelivery: options.redelivery } : {}),
+    ...(options.instrumentClients ? { instrumentClients: options.instrumentClients } : {}),
   });
   const restore = applyEnvironment(env);
   try {

@@ -141,7 +141,7 @@ export type Inventory = z.infer<typeof InventorySchema>;
 /** `onHand − held − released`: units free to promise. */
 export const available = (inv: Inventory): number => inv.onHand - inv.held - inv.released;
 
-const EMAIL_ADDRESS = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+const EMAIL_ADDRESS = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)/g;
 
 /**
  * A value an admin typed, as a rejection quotes it: strings as typed, other
@@ -158,8 +158,9 @@ export function showValue(value: unknown, max = 80): string {
   } catch {
     text = String(value);
   }
-  text = text.replace(EMAIL_ADDRESS, '$1***@$2');
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+  // Cut first: the mask is a regular expression, and only what is shown needs it.
+  const shown = text.slice(0, max).replace(EMAIL_ADDRESS, '$1***@$2');
+  return text.length <= max ? shown : `${shown}… (${text.length} characters)`;
 }
 
 /** The outcome of parsing an item typed by hand: the item, or every problem found. */

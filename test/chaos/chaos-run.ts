@@ -1,0 +1,210 @@
+/**
+ * One seeded chaos run, end to end: a fresh stack with faults, the seeded
+ * world and admin script, a drain to quiescence, and the invariant checks.
+ */
+import {
+  type CrashRule,
+  createRng,
+  FaultInjector,
+  type FaultKind,
+  type FaultStats,
+  type Rng,
+} from '../../local/faults.js';
+import { checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
+import { startRun } from './harness.js';
+import { receiveAll } from './queues.js';
+import {
+  buildWorld,
+  CUSTOMERS,
+  playScript,
+  type ScriptLog,
+  seed as seedWorld,
+  WAREHOUSES,
+} from './scenario.js';
+
+export interface ChaosConfig {
+  /** Probability that one request attempt fails. */
+  readonly rate: number;
+  readonly kinds?: readonly FaultKind[];
+  /** Probability that a successful batch is delivered again right away / after later ones. */
+  readonly duplicateRate: number;
+  readonly staleRate: number;
+  /** How long the stack may take to settle. */
+  readonly drainTimeoutMs: number;
+}
+
+export interface ChaosOutcome {
+  readonly seed: number;
+  readonly problems: string[];
+  readonly faults: FaultStats;
+  readonly crashes: readonly CrashRule[];
+  readonly releaseBudgetMs: number;
+  readonly script: ScriptLog;
+  readonly redelivered: number;
+  readonly dlq: number;
+  readonly shipments: number;
+  readonly ms: number;
+}
+
+/** The four crash points of the brief; each run arms one or two, chosen by its seed. */
+export const CRASH_POINTS: readonly ((rng: Rng) => CrashRule)[] = [
+  (rng) =>
+    rng.pick<CrashRule>([
+      {
+        fn: 'license-events',
+        operation: 'UpdateItem',
+        nth: 1,
+        when: 'before',
+        label: 'before the first write',
+      },
+      {
+        fn: 'shipment-events',
+        operation: 'TransactWriteItems',
+        nth: 1,
+        when: 'before',
+        label: 'before the first write',
+      },
+    ]),
+  () => ({
+    fn: 'license-events',
+    operation: 'TransactWriteItems',
+    nth: 2,
+    when: 'before',
+    label: 'between two release batches',
+  }),
+  (rng) =>
+    rng.pick<CrashRule>([
+      {
+        fn: 'license-events',
+        operation: 'TransactWriteItems',
+        nth: rng.int(1, 3),
+        when: 'after',
+        label: 'after a transaction, before the stream checkpoint',
+      },
+      {
+        fn: 'shipment-events',
+        operation: 'TransactWriteItems',
+        nth: 1,
+        when: 'after',
+        label: 'after a transaction, before the stream checkpoint',
+      },
+    ]),
+  (rng) => ({
+    fn: 'shipment-events',
+    operation: 'PublishBatch',
+    nth: rng.int(2, 12),
+    when: rng.pick(['before', 'after'] as const),
+    label: 'in the middle of the PublishBatch calls',
+  }),
+];
+
+export async function chaosRun(seed: number, config: ChaosConfig): Promise<ChaosOutcome> {
+  const started = Date.now();
+  const rng = createRng(seed, 'chaos');
+  const crashRng = rng.fork('crashes');
+  const primary = CRASH_POINTS[seed % CRASH_POINTS.length];
+  const crashes = primary ? [primary(crashRng)] : [];
+  if (crashRng.chance(0.5)) crashes.push(crashRng.pick(CRASH_POINTS)(crashRng));
+  const releaseBudgetMs = rng.fork('budget').pick([1, 2, 5, 20]);
+  const faults = new FaultInjector({
+    seed,
+    rate: config.rate,
+    ...(config.kinds ? { kinds: config.kinds } : {}),
+  });
+  const run = await startRun({
+    seed,
+    faults,
+    crashes,
+    releaseBudgetMs,
+    duplicateRate: config.duplicateRate,
+    staleRate: config.staleRate,
+    customers: CUSTOMERS,
+    warehouses: WAREHOUSES,
+  });
+  const script: ScriptLog = [];
+  const problems: string[] = [];
+  let dlq = 0;
+  let shipments = 0;
+  let redelivered = 0;
+  try {
+    const r = run.stack.resources;
+    const tables = {
+      licenses: r.tables.licenses.name,
+      shipments: r.tables.shipments.name,
+      inventory: r.tables.inventory.name,
+    };
+    const world = buildWorld(rng.fork('world'));
+    script.push(`+${Date.now() - started} ms: stack ready`);
+    await seedWorld(run.clients.ddb, tables, world);
+    script.push(`+${Date.now() - started} ms: seeded`);
+    await playScript(rng.fork('script'), run.clients.ddb, tables, world, script);
+    script.push(`+${Date.now() - started} ms: script done`);
+    try {
+      await run.stack.drain({ timeoutMs: config.drainTimeoutMs });
+      script.push(`+${Date.now() - started} ms: drained`);
+    } catch (error) {
+      problems.push(`the stack did not settle: ${(error as Error).message}`);
+    }
+    // Checks read the store with faults off (the checks are not under test).
+    faults.pause();
+    const store = await readStore(run.clients.ddb, tables);
+    shipments = store.shipments.length;
+    problems.push(...(await checkI1toI3(run.clients.ddb, tables, store)));
+    const collect = async (queues: ReadonlyMap<string, { collect(): Promise<unknown[]> }>) => {
+      for (const q of queues.values()) await q.collect();
+    };
+    await collect(run.customerQueues);
+    await collect(run.warehouseQueues);
+    await run.ops.collect();
+    problems.push(
+      ...checkI4(
+        store,
+        new Map([...run.customerQueues].map(([k, q]) => [k, q.messages])),
+        new Map([...run.warehouseQueues].map(([k, q]) => [k, q.messages])),
+      ),
+    );
+    const dlqMessages = [
+      ...(await receiveAll(run.clients.sqs, r.dlqs.licenses.url)),
+      ...(await receiveAll(run.clients.sqs, r.dlqs.shipments.url)),
+    ];
+    dlq = dlqMessages.length;
+    problems.push(...checkI5(store, dlqMessages, run.ops.messages));
+    script.push(`+${Date.now() - started} ms: checked`);
+    if (process.env.CHAOS_VERBOSE === '1') process.stderr.write(`${script.join('\n')}\n`);
+    if (dlq > 0)
+      problems.push(
+        `I5: ${dlq} batch(es) went to a DLQ (reason recorded) — at this fault rate the retries must absorb every fault`,
+      );
+  } finally {
+    redelivered = run.stack.esm.stats().mappings.reduce((n, m) => n + m.redelivered, 0);
+    await run.teardown();
+  }
+  return {
+    seed,
+    problems,
+    faults: faults.stats,
+    crashes,
+    releaseBudgetMs,
+    script,
+    redelivered,
+    dlq,
+    shipments,
+    ms: Date.now() - started,
+  };
+}
+
+/** A failing run's report: everything needed to reproduce and understand it. */
+export function report(o: ChaosOutcome, config: ChaosConfig): string {
+  return [
+    `CHAOS FAILURE seed=${o.seed} (reproduce: npm run test:chaos -- --seed ${o.seed} --runs 1 --rate ${config.rate})`,
+    `  crashes armed: ${o.crashes.map((c) => `${c.label} [${c.fn} ${c.operation} #${c.nth} ${c.when}]`).join('; ')}`,
+    `  crashes fired: ${o.faults.crashes.join('; ') || 'none'}`,
+    `  release budget ${o.releaseBudgetMs} ms; ${o.faults.attempts} request attempts; faults ${JSON.stringify(o.faults.injected)}`,
+    `  redelivered records ${o.redelivered}; DLQ records ${o.dlq}; shipments ${o.shipments}; ${o.ms} ms`,
+    '  script:',
+    ...o.script.map((l) => `    ${l}`),
+    '  problems:',
+    ...o.problems.slice(0, 40).map((p) => `    ${p}`),
+    ...(o.problems.length > 40 ? [`    ... and ${o.problems.length - 40} more`] : []),
+  ].join('\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * Fault injection on the local stack with the real handlers (see
+ * local/faults.ts and test/chaos/scenario.ts). Every run is seeded; a
+ * failing run prints its seed and how to run it alone.
+ *
+ *   npm run test:chaos                      short form (part of npm test)
+ *   npm run test:chaos -- --runs 200        long form
+ *   npm run test:chaos -- --seed 17 --runs 1
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ChaosConfig, type ChaosOutcome, chaosRun, report } from './chaos-run.js';
+
+/** Seeds that once failed: run in every form, first. */
+const REGRESSION_SEEDS: readonly number[] = [];
+
+const env = process.env;
+const runs = Number(env.CHAOS_RUNS ?? 6);
+const firstSeed = Number(env.CHAOS_SEED ?? 1);
+const config: ChaosConfig = {
+  rate: Number(env.CHAOS_RATE ?? 0.1),
+  duplicateRate: 0.1,
+  staleRate: 0.1,
+  drainTimeoutMs: 120_000,
+};
+const seeds = [
+  ...(env.CHAOS_SEED === undefined ? REGRESSION_SEEDS : []),
+  ...Array.from({ length: runs }, (_, i) => firstSeed + i),
+];
+
+const outcomes: ChaosOutcome[] = [];
+afterAll(() => {
+  if (outcomes.length === 0) return;
+  const sum = (f: (o: ChaosOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
+  const failed = outcomes.filter((o) => o.problems.length > 0).map((o) => o.seed);
+  process.stderr.write(
+    `[chaos] ${outcomes.length} runs, seeds ${seeds[0]}..${seeds.at(-1)}, rate ${config.rate}: ` +
+      `${sum((o) => o.faults.attempts)} request attempts, ${sum((o) =>
+        Object.entries(o.faults.injected)
+          .filter(([k]) => !k.includes(' '))
+          .reduce((n, [, v]) => n + v, 0),
+      )} faults, ` +
+      `${sum((o) => o.faults.crashes.length)} crashes, ${sum((o) => o.redelivered)} records redelivered, ` +
+      `${sum((o) => o.shipments)} shipments, suspend landed mid-release in ${outcomes.filter((o) => o.script.some((l) => l.includes('mid-release'))).length} runs, ` +
+      `${(sum((o) => o.ms) / 1000).toFixed(0)} s; ` +
+      `failing seeds: ${failed.length === 0 ? 'none' : failed.join(', ')}\n`,
+  );
+  const totals: Record<string, number> = {};
+  for (const o of outcomes)
+    for (const [key, n] of Object.entries(o.faults.injected)) {
+      const [kind, call] = key.split(' ');
+      const bucket = call === undefined ? `kind ${kind}` : `${call.split('.')[0]}`;
+      totals[bucket] = (totals[bucket] ?? 0) + n;
+    }
+  process.stderr.write(`[chaos] faults by kind and service: ${JSON.stringify(totals)}\n`);
+});
+
+describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every fault kind)`, () => {
+  it.each(seeds)(
+    'keeps I1–I5 through faults, crashes, redelivery and admin races (seed %i)',
+    async (seed) => {
+      const outcome = await chaosRun(seed, config);
+      outcomes.push(outcome);
+      if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
+      expect(outcome.problems, `seed ${seed}`).toEqual([]);
+    },
+    300_000,
+  );
+});

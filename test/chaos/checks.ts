@@ -1,0 +1,146 @@
+/**
+ * The invariants of DESIGN.md §5, checked after a chaos run on a quiescent
+ * stack. Each check returns plain sentences; an empty list means it holds.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoInventoryRepository,
+  DynamoLicenseRepository,
+  DynamoShipmentRepository,
+} from '../../shared/adapters/dynamo.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { scanAndCheck } from '../../shared/invariant-checker.js';
+import type { ReceivedMessage } from '../helpers/stack.js';
+import type { Tables } from './scenario.js';
+
+export interface Store {
+  licenses: RawItem[];
+  shipments: RawItem[];
+}
+
+export function repositories(db: DynamoDBDocumentClient, tables: Tables) {
+  return {
+    licenses: new DynamoLicenseRepository(db, tables.licenses),
+    shipments: new DynamoShipmentRepository(db, tables),
+    inventory: new DynamoInventoryRepository(db, tables.inventory),
+  };
+}
+
+async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
+  const items: RawItem[] = [];
+  for await (const page of pages) items.push(...page);
+  return items;
+}
+
+export async function readStore(db: DynamoDBDocumentClient, tables: Tables): Promise<Store> {
+  const repos = repositories(db, tables);
+  return { licenses: await all(repos.licenses.scan()), shipments: await all(repos.shipments.scan()) };
+}
+
+/** I1–I3 through the project's invariant checker, plus "no work left behind". */
+export async function checkI1toI3(
+  db: DynamoDBDocumentClient,
+  tables: Tables,
+  store: Store,
+): Promise<string[]> {
+  const { violations } = await scanAndCheck(repositories(db, tables));
+  const problems = violations.map((v) => `${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
+  for (const l of store.licenses) {
+    if (l.pendingWork !== undefined)
+      problems.push(`license ${String(l.licenseId)} still has pendingWork ${String(l.pendingWork)}`);
+    if (l.status !== l.appliedStatus && l.statusError === undefined)
+      problems.push(
+        `license ${String(l.licenseId)}: status ${String(l.status)} was neither applied (${String(l.appliedStatus)}) nor rejected`,
+      );
+  }
+  for (const s of store.shipments) {
+    if (s.countedStatus === undefined && s.statusError === undefined)
+      problems.push(`shipment ${String(s.shipmentId)} was neither accepted nor rejected`);
+  }
+  return problems;
+}
+
+/**
+ * I4: revision r of a shipment is committed change `shipmentId#r<r>`; each
+ * must be in its customer's queue and in its warehouse's queue at least
+ * once. No queue may hold a message for another customer or warehouse, and
+ * no message may announce a change that was never committed.
+ */
+export function checkI4(
+  store: Store,
+  customerMessages: ReadonlyMap<string, readonly ReceivedMessage[]>,
+  warehouseMessages: ReadonlyMap<string, readonly ReceivedMessage[]>,
+): string[] {
+  const problems: string[] = [];
+  const keysOf = (messages: readonly ReceivedMessage[] | undefined) =>
+    new Set((messages ?? []).map((m) => m.attributes.dedupKey));
+  const customerKeys = new Map([...customerMessages].map(([id, ms]) => [id, keysOf(ms)]));
+  const warehouseKeys = new Map([...warehouseMessages].map(([id, ms]) => [id, keysOf(ms)]));
+  const committed = new Set<string>();
+  for (const s of store.shipments) {
+    const revision = typeof s.revision === 'number' ? s.revision : 0;
+    for (let r = 1; r <= revision; r++) {
+      const key = `${String(s.shipmentId)}#r${r}`;
+      committed.add(key);
+      if (!customerKeys.get(String(s.customerId))?.has(key))
+        problems.push(`I4: ${key} never reached customer ${String(s.customerId)}`);
+      if (!warehouseKeys.get(String(s.warehouseId))?.has(key))
+        problems.push(`I4: ${key} never reached warehouse ${String(s.warehouseId)}`);
+    }
+  }
+  const scoped = (
+    audience: 'customer' | 'warehouse',
+    attribute: 'customerId' | 'warehouseId',
+    queues: ReadonlyMap<string, readonly ReceivedMessage[]>,
+  ) => {
+    for (const [owner, messages] of queues) {
+      for (const m of messages) {
+        const body = JSON.parse(m.body) as Record<string, unknown>;
+        if (m.attributes[attribute] !== owner || body[attribute] !== owner)
+          problems.push(
+            `I4: ${audience} ${owner} received ${m.attributes.dedupKey} for ${String(body[attribute])}`,
+          );
+        if (m.attributes.kind !== 'shipment')
+          problems.push(`I4: ${audience} ${owner} (kind=shipment) received kind=${m.attributes.kind}`);
+        if (!committed.has(m.attributes.dedupKey ?? ''))
+          problems.push(
+            `I4: ${audience} ${owner} was told of ${m.attributes.dedupKey}, which was never committed`,
+          );
+      }
+    }
+  };
+  scoped('customer', 'customerId', customerMessages);
+  scoped('warehouse', 'warehouseId', warehouseMessages);
+  return problems;
+}
+
+/**
+ * I5: nothing silently dropped. Every DLQ record names why it is there and
+ * which records; every rejected edit still on an item (statusError) has an
+ * ops alert about that item.
+ */
+export function checkI5(
+  store: Store,
+  dlqMessages: readonly ReceivedMessage[],
+  opsMessages: readonly ReceivedMessage[],
+): string[] {
+  const problems: string[] = [];
+  for (const m of dlqMessages) {
+    const payload = JSON.parse(m.body) as {
+      requestContext?: { condition?: string };
+      DDBStreamBatchInfo?: { startSequenceNumber?: string; batchSize?: number };
+    };
+    if (!payload.requestContext?.condition)
+      problems.push(`I5: DLQ record without a reason (requestContext.condition): ${m.body.slice(0, 200)}`);
+    if (!payload.DDBStreamBatchInfo?.startSequenceNumber)
+      problems.push(`I5: DLQ record without the records it stands for: ${m.body.slice(0, 200)}`);
+  }
+  const alerted = new Set(opsMessages.map((m) => m.attributes.licenseId ?? m.attributes.shipmentId));
+  for (const l of store.licenses)
+    if (l.statusError !== undefined && !alerted.has(String(l.licenseId)))
+      problems.push(`I5: license ${String(l.licenseId)} has statusError but ops was never alerted`);
+  for (const s of store.shipments)
+    if (s.statusError !== undefined && !alerted.has(String(s.shipmentId)))
+      problems.push(`I5: shipment ${String(s.shipmentId)} has statusError but ops was never alerted`);
+  return problems;
+}

@@ -1,0 +1,298 @@
+/**
+ * The bad-input corpus (test/corpus/cases.ts) on the local stack with the
+ * real handlers: each malformed or hostile item or edit is written as an
+ * admin would in the console, next to a good item in the same stream batch,
+ * and must end exactly as expected.ts says, with the rest of the batch
+ * processed, nothing lost and no batch sent to a DLQ.
+ *
+ * CORPUS_RECORD=1 prints the outcomes instead of checking them (to review
+ * and copy into expected.ts when a case is added).
+ */
+import { SetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LicenseStatus, ShipmentStatus } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { anInventory } from '../helpers/factories.js';
+import { scenario } from '../helpers/scenario.js';
+import type { ReceivedMessage } from '../helpers/stack.js';
+import { useLocalStack } from '../helpers/stack.js';
+import {
+  CORPUS_SKU,
+  CORPUS_WAREHOUSES,
+  type CorpusCase,
+  corpusCases,
+  corpusLicense,
+  corpusShipment,
+  DEFINITIONS,
+  OPEN_LICENSE,
+  OTHER_SKU,
+  type Outcome,
+  WAITING_LICENSE,
+  type Write,
+} from './cases.js';
+
+const RECORD = process.env.CORPUS_RECORD === '1';
+/** Keys of the records of every batch handed to a handler, to prove bad and good items travel together. */
+const batches: Set<string>[] = [];
+const local = useLocalStack({
+  aroundInvoke: async (info, invoke) => {
+    if (info.records)
+      batches.push(
+        new Set(
+          info.records.map((r) => String(r.dynamodb?.Keys?.licenseId?.S ?? r.dynamodb?.Keys?.shipmentId?.S)),
+        ),
+      );
+    return invoke();
+  },
+});
+const s = scenario(local);
+
+type Definition = Omit<CorpusCase, 'expected'>;
+const definitions: readonly Definition[] = RECORD ? DEFINITIONS : corpusCases();
+
+/** An ops alert as an email subscriber sees it: SNS Subject, text, attributes. */
+interface Alert {
+  subject: string;
+  message: string;
+  attributes: Record<string, string>;
+}
+
+/** What happened to each case. */
+interface Observed {
+  error?: string;
+  item?: RawItem;
+  alerts: Alert[];
+}
+const observed = new Map<string, Observed>();
+const goods: { table: 'licenses' | 'shipments'; id: string }[] = [];
+/** The good item written right after each case's bad one. */
+const partner = new Map<string, string>();
+let dlq: ReceivedMessage[] = [];
+let violations: unknown[] = [];
+
+const keyOf = (w: Write): RawItem =>
+  w.kind === 'set'
+    ? w.key
+    : w.table === 'licenses'
+      ? { licenseId: w.item.licenseId }
+      : { shipmentId: w.item.shipmentId };
+const idOf = (w: Write): string => String(Object.values(keyOf(w))[0]);
+
+async function write(w: Write): Promise<void> {
+  const table = local.resources.tables[w.table].name;
+  if (w.kind === 'put') {
+    await local.ddb.send(new PutCommand({ TableName: table, Item: w.item }));
+    return;
+  }
+  await local.ddb.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: w.key,
+      UpdateExpression: 'SET #a = :v',
+      ExpressionAttributeNames: { '#a': w.attribute },
+      ExpressionAttributeValues: { ':v': w.value },
+    }),
+  );
+}
+
+const INITIAL: readonly LicenseStatus[] = ['PENDING', 'APPROVED', 'DENIED'];
+
+/** The ops topic through an SQS queue without raw delivery: the SNS envelope keeps the Subject. */
+async function opsInbox() {
+  const queue = await local.subscribeQueue(local.resources.topics.ops.arn);
+  await local.sns.send(
+    new SetSubscriptionAttributesCommand({
+      SubscriptionArn: queue.subscriptionArn,
+      AttributeName: 'RawMessageDelivery',
+      AttributeValue: 'false',
+    }),
+  );
+  return {
+    async receiveAll(): Promise<Alert[]> {
+      return (await queue.receiveAll()).map((m) => {
+        const envelope = JSON.parse(m.body) as {
+          Subject?: string;
+          Message: string;
+          MessageAttributes?: Record<string, { Value: string }>;
+        };
+        return {
+          subject: envelope.Subject ?? '',
+          message: envelope.Message,
+          attributes: Object.fromEntries(
+            Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
+          ),
+        };
+      });
+    },
+  };
+}
+
+beforeAll(async () => {
+  const ops = await opsInbox();
+  await s.putInventory(
+    ...[CORPUS_SKU, OTHER_SKU].flatMap((sku) =>
+      CORPUS_WAREHOUSES.map((warehouseId) => anInventory({ sku, warehouseId })),
+    ),
+  );
+  await s.putLicense(corpusLicense(OPEN_LICENSE, { status: 'APPROVED' }));
+  await s.putLicense(corpusLicense(WAITING_LICENSE));
+
+  // 1. Bring each case's item into its given state, through the system.
+  const licenses = definitions.flatMap((c) => (c.given && 'license' in c.given ? [c.given.license] : []));
+  const shipments = definitions.flatMap((c) => (c.given && 'shipment' in c.given ? [c.given.shipment] : []));
+  for (const l of licenses)
+    await s.putLicense(
+      corpusLicense(l.licenseId, { status: INITIAL.includes(l.applied) ? l.applied : 'APPROVED' }),
+    );
+  const released = (x: ShipmentStatus) => x === 'RELEASED' || x === 'SHIPPED';
+  await s.putShipments(
+    shipments.map((x) =>
+      corpusShipment(x.shipmentId, { licenseId: released(x.counted) ? OPEN_LICENSE : WAITING_LICENSE }),
+    ),
+  );
+  await local.drain({ timeoutMs: 60_000 });
+  for (const l of licenses)
+    if (!INITIAL.includes(l.applied)) await s.setLicenseStatus(l.licenseId, l.applied);
+  for (const x of shipments)
+    if (x.counted === 'SHIPPED' || x.counted === 'CANCELLED')
+      await s.setShipmentStatus(x.shipmentId, x.counted);
+  await local.drain({ timeoutMs: 60_000 });
+  for (const l of licenses) expect((await s.license(l.licenseId)).appliedStatus, l.licenseId).toBe(l.applied);
+  for (const x of shipments)
+    expect((await s.shipment(x.shipmentId)).countedStatus, x.shipmentId).toBe(x.counted);
+  await ops.receiveAll();
+
+  // 2. With the streams paused, write every bad input, each followed by a good item, so
+  //    that they are read together and delivered in the same batches.
+  await local.esm.stop();
+  let n = 0;
+  for (const c of definitions) {
+    let error: string | undefined;
+    try {
+      await write(c.write);
+    } catch (e) {
+      error = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    observed.set(c.id, { ...(error ? { error } : {}), alerts: [] });
+    // One good item per stream record the bad one produced (two if it was refused), keeping pairs aligned.
+    for (let k = error ? 2 : 1; k > 0; k--) {
+      n++;
+      const id = `${c.write.table === 'licenses' ? 'GOOD-LIC' : 'GOOD-SHP'}-${String(n).padStart(3, '0')}`;
+      if (c.write.table === 'licenses') await s.putLicense(corpusLicense(id));
+      else await s.putShipment(corpusShipment(id));
+      goods.push({ table: c.write.table, id });
+      if (!partner.has(c.id)) partner.set(c.id, id);
+    }
+  }
+  batches.length = 0;
+  await local.esm.start();
+  await local.drain({ timeoutMs: 90_000 });
+
+  // 3. Collect what happened.
+  const alerts = await ops.receiveAll();
+  for (const c of definitions) {
+    const o = observed.get(c.id);
+    if (!o || o.error) continue;
+    const id = idOf(c.write);
+    o.item =
+      c.write.table === 'licenses'
+        ? await s.license(id).catch(() => undefined)
+        : await s.shipment(id).catch(() => undefined);
+    o.alerts = alerts.filter((m) => (m.attributes.licenseId ?? m.attributes.shipmentId) === id);
+  }
+  dlq = [
+    ...(await local.receiveAll(local.resources.dlqs.licenses.url)),
+    ...(await local.receiveAll(local.resources.dlqs.shipments.url)),
+  ];
+  violations = (await import('../../shared/invariant-checker.js').then((m) => m.scanAndCheck(s.repos())))
+    .violations;
+  if (RECORD) {
+    const recorded: Record<string, Outcome> = {};
+    for (const c of definitions) recorded[c.id] = describeOutcome(observed.get(c.id));
+    process.stdout.write(`CORPUS_RECORD ${JSON.stringify(recorded)}\n`);
+  }
+}, 300_000);
+
+/** What an observation amounts to, in the shape of expected.ts. */
+function describeOutcome(o: Observed | undefined): Outcome {
+  if (o?.error) return { kind: 'refused', error: o.error };
+  const item = o?.item ?? {};
+  if (item.statusError !== undefined) {
+    const alert = o?.alerts[0];
+    return {
+      kind: 'rejected',
+      statusError: String(item.statusError),
+      subject: alert?.subject ?? '(no alert)',
+      severity: (alert?.attributes.severity as 'high' | 'normal' | undefined) ?? 'normal',
+      ...(typeof item.status === 'string' && item.status.length < 100 ? { status: item.status } : {}),
+    };
+  }
+  return { kind: 'held', holdReason: String(item.holdReason) };
+}
+
+describe.skipIf(RECORD)('bad input typed in the console', () => {
+  it.each(definitions.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+    const expected = (c as CorpusCase).expected;
+    const o = observed.get(c.id);
+    expect(o, 'observed').toBeDefined();
+    if (expected.kind === 'refused') {
+      expect(o?.error).toBe(expected.error);
+      return;
+    }
+    expect(o?.error, 'DynamoDB accepted the write').toBeUndefined();
+    const item = o?.item ?? {};
+    if (expected.kind === 'held') {
+      expect(item).toMatchObject({ status: 'HELD', countedStatus: 'HELD', holdReason: expected.holdReason });
+      expect(item.statusError).toBeUndefined();
+      expect(o?.alerts).toEqual([]);
+      return;
+    }
+    expect(item.statusError).toBe(expected.statusError);
+    if (expected.status !== undefined) expect(item.status).toBe(expected.status);
+    expect(o?.alerts.length, 'ops alerts about the item').toBeGreaterThanOrEqual(1);
+    expect(o?.alerts.map((a) => [a.subject, a.attributes.severity])).toContainEqual([
+      expected.subject,
+      expected.severity,
+    ]);
+    // SNS refuses subjects with line breaks or control characters.
+    for (const a of o?.alerts ?? []) expect(a.subject).not.toMatch(/\p{Cc}/u);
+  });
+
+  it('delivers each bad item in the same stream batch as a good one', () => {
+    for (const c of definitions) {
+      if (observed.get(c.id)?.error) continue;
+      const bad = idOf(c.write);
+      const good = partner.get(c.id) ?? '';
+      expect(
+        batches.some((b) => b.has(bad) && b.has(good)),
+        `${c.id}: ${bad} and ${good} in one batch`,
+      ).toBe(true);
+    }
+  });
+
+  it('processes the good item written next to every bad one', async () => {
+    expect(goods.length).toBeGreaterThanOrEqual(definitions.length);
+    for (const g of goods) {
+      const item = g.table === 'licenses' ? await s.license(g.id) : await s.shipment(g.id);
+      if (g.table === 'licenses')
+        expect(item, g.id).toMatchObject({ status: 'PENDING', appliedStatus: 'PENDING' });
+      else
+        expect(item, g.id).toMatchObject({
+          status: 'HELD',
+          countedStatus: 'HELD',
+          holdReason: 'LICENSE_PENDING',
+        });
+      expect(item.statusError, g.id).toBeUndefined();
+    }
+  });
+
+  it('sends no batch to a DLQ and breaks no invariant', () => {
+    expect(dlq.map((m) => m.body)).toEqual([]);
+    expect(violations).toEqual([]);
+  });
+});
+
+it.runIf(RECORD)('records the outcomes (CORPUS_RECORD=1)', () => {
+  expect(observed.size).toBe(definitions.length);
+});
