@@ -19,7 +19,10 @@ export default defineConfig({
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Two files at a time, one per core: each has its own tables and emulator on the
+          // shared DynamoDB Local, and while one waits on the JVM the other runs.
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
       {
