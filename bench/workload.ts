@@ -6,6 +6,8 @@
  * quantities, priorities and item sizes; only the ids' tag differs, and
  * every tag has the same length.
  */
+
+import { mulberry32 } from '../local/random.js';
 import type { License, Shipment } from '../shared/domain/model.js';
 import { holdOrder } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
@@ -42,17 +44,8 @@ export interface Workload {
   };
 }
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded random numbers (mulberry32, shared with the scenario and the chaos runs). */
+export const rng = mulberry32;
 
 /** A tag of fixed length: kind letter + 4 digits (e.g. `C0007`), so every workload's ids have the same size. */
 export function tagOf(kind: 'X' | 'C' | 'N' | 'W', sequence: number): string {

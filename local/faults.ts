@@ -48,7 +48,9 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
+import { fnv1a } from '../shared/domain/routing.js';
 import type { Instrumentable } from './call-counter.js';
+import { mulberry32 } from './random.js';
 
 /** The kinds of transient fault; see the module comment. */
 export const FAULT_KINDS = ['throttle', 'server', 'timeout', 'conflict', 'partial'] as const;
@@ -57,30 +59,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 // ------------------------------------------------------------ seeded randomness
 
 /** 32-bit FNV-1a of a string. */
-function fnv(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
-/** mulberry32: a small, fast, well-spread 32-bit PRNG. */
-function mulberry32(state: number): () => number {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A number in [0, 1) determined by the seed and the parts. */
 export function hash01(seed: number, ...parts: readonly (string | number)[]): number {
-  return mulberry32(fnv(`${seed}\u0000${parts.join('\u0000')}`))();
+  return mulberry32(fnv1a(`${seed}\u0000${parts.join('\u0000')}`))();
 }
 
 /** A seeded random source for test scenarios. */
@@ -98,7 +80,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number, label = ''): Rng {
-  const next = mulberry32(fnv(`${seed}\u0000${label}`));
+  const next = mulberry32(fnv1a(`${seed}\u0000${label}`));
   const rng: Rng = {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

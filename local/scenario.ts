@@ -26,6 +26,7 @@ import {
 import { available, type License, type Shipment } from '../shared/domain/model.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { scanAndCheck } from '../shared/invariant-checker.js';
+import { mulberry32 } from './random.js';
 import { LocalServicesError } from './services.js';
 import { startLocalStack } from './stack.js';
 import { describeStack } from './stack-json.js';
@@ -56,17 +57,7 @@ const CUSTOMERS = [
 const COUNTRIES = ['AE', 'SG', 'IN', 'SA', 'MY', 'VN'] as const;
 const licenseIdOf = (i: number) => `LIC-H20-000${i + 1}`;
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`npm start: ${message}\n`);

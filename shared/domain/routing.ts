@@ -7,13 +7,18 @@
  * customers".
  */
 export function customerShard(customerId: string, shards: number): number {
-  if (!Number.isInteger(shards) || shards < 1)
+  if (!Number.isInteger(shards) || shards < 1) {
     throw new RangeError(`shards must be a positive integer, got ${shards}`);
-  // FNV-1a, 32 bit: tiny, stable across runtimes, and well spread for short ids.
+  }
+  return fnv1a(customerId) % shards;
+}
+
+/** FNV-1a, 32 bit: tiny, stable across runtimes, and well spread for short ids. */
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < customerId.length; i++) {
-    hash ^= customerId.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash % shards;
+  return hash;
 }
