@@ -24,7 +24,6 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { _Record, AttributeValue as StreamAttributeValue } from '@aws-sdk/client-dynamodb-streams';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -36,13 +35,8 @@ import {
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type {
-  AttributeValue,
-  Context,
-  DynamoDBRecord,
-  DynamoDBStreamEvent,
-  ScheduledEvent,
-} from 'aws-lambda';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { toLambdaRecord } from '../shared/adapters/stream.js';
 import { compileFilterCriteria, type EventMatcher } from './filter-pattern.js';
 import {
   type FunctionResource,
@@ -205,62 +199,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 // ------------------------------------------------------------ record shape
 
-function toLambdaAttribute(value: StreamAttributeValue): AttributeValue {
-  if (value.S !== undefined) return { S: value.S };
-  if (value.N !== undefined) return { N: value.N };
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.SS !== undefined) return { SS: value.SS };
-  if (value.NS !== undefined) return { NS: value.NS };
-  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
-  if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  if (value.L !== undefined) return { L: value.L.map(toLambdaAttribute) };
-  if (value.NULL !== undefined) return { NULL: value.NULL };
-  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
-  throw new EsmError(`unknown attribute value ${JSON.stringify(value)}`);
-}
-
-function toLambdaImage(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
-  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaAttribute(v)]));
-}
-
-/**
- * Converts a DynamoDB Streams API record (SDK v3) into the record Lambda
- * hands to a function: `ApproximateCreationDateTime` as epoch seconds,
- * binary as base64, `eventSourceARN` set, `awsRegion` the stack's region
- * (DynamoDB Local reports `ddblocal`).
- */
-export function toLambdaRecord(record: _Record, streamArn: string, region: string): DynamoDBRecord {
-  const ddb = record.dynamodb;
-  if (ddb === undefined || ddb.SequenceNumber === undefined) {
-    throw new EsmError(`stream record without dynamodb.SequenceNumber: ${JSON.stringify(record)}`);
-  }
-  const created = ddb.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID ?? randomUUID(),
-    eventName: record.eventName ?? 'MODIFY',
-    eventVersion: record.eventVersion ?? '1.1',
-    eventSource: 'aws:dynamodb',
-    awsRegion: region,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ...(created === undefined ? {} : { ApproximateCreationDateTime: Math.floor(created.getTime() / 1000) }),
-      ...(ddb.Keys ? { Keys: toLambdaImage(ddb.Keys) } : {}),
-      ...(ddb.NewImage ? { NewImage: toLambdaImage(ddb.NewImage) } : {}),
-      ...(ddb.OldImage ? { OldImage: toLambdaImage(ddb.OldImage) } : {}),
-      SequenceNumber: ddb.SequenceNumber,
-      ...(ddb.SizeBytes === undefined ? {} : { SizeBytes: ddb.SizeBytes }),
-      ...(ddb.StreamViewType ? { StreamViewType: ddb.StreamViewType } : {}),
-    },
-    ...(record.userIdentity
-      ? {
-          userIdentity: {
-            type: record.userIdentity.Type ?? '',
-            principalId: record.userIdentity.PrincipalId ?? '',
-          },
-        }
-      : {}),
-  };
-}
+export { toLambdaRecord };
 
 /** Lists every shard of a stream (DescribeStream is paginated). */
 export async function describeShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
