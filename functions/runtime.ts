@@ -30,9 +30,16 @@ export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Cli
 export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;
 
-/** A function's logger and metrics (service name and namespace from POWERTOOLS_* variables). */
+/**
+ * A function's logger and metrics (service name and namespace from
+ * POWERTOOLS_* variables). Metrics report through the logger, so the warning
+ * for an invocation that recorded no metric (most license-events batches only
+ * carry the engine's own write-backs) is a structured line at WARN level, not a
+ * bare console line on every invocation.
+ */
 export function observability() {
-  return { logger: new Logger(), metrics: new Metrics() };
+  const logger = new Logger();
+  return { logger, metrics: new Metrics({ logger }) };
 }
 
 /**

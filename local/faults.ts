@@ -24,6 +24,12 @@
  * invocation ends in a function error, so the event source mapping retries
  * (and bisects) the batch, as Lambda would.
  *
+ * Outages ({@link OutageRule}) model a failure longer than the mapping's
+ * retries (a bad deploy, a dependency down for minutes): a run of consecutive
+ * invocations of one function fail before they start, so the mapping bisects
+ * down to single records, exhausts its retries and sends them to the DLQ,
+ * from where an operator redrives them (`clearance dlq redrive`).
+ *
  * Reproducibility: every decision is a hash of (seed, caller, operation,
  * n-th call of that operation by that caller), not a draw from one shared
  * random stream, so concurrent callers do not shift each other's faults.
@@ -117,7 +123,15 @@ export class InjectedCrash extends Error {
   }
 }
 
-/** True for errors thrown by the fault injector (faults and crashes). */
+export class InjectedOutage extends Error {
+  readonly [INJECTED] = 'outage';
+  constructor(readonly rule: string) {
+    super(`injected outage: ${rule}`);
+    this.name = 'InjectedOutage';
+  }
+}
+
+/** True for errors thrown by the fault injector (faults, crashes and outages). */
 export const isInjected = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && INJECTED in error;
 
@@ -252,6 +266,16 @@ export interface CrashRule {
   readonly label: string;
 }
 
+/** Invocations `from`..`from + invocations - 1` (1-based) of one function fail. */
+export interface OutageRule {
+  /** Base name of the function's entry, e.g. `shipment-events`. */
+  readonly fn: string;
+  readonly from: number;
+  readonly invocations: number;
+  /** What the rule models, for reports. */
+  readonly label: string;
+}
+
 /** Options of {@link FaultInjector}. */
 export interface FaultOptions {
   readonly seed: number;
@@ -281,6 +305,8 @@ export interface FaultStats {
   crashes: string[];
   /** Invocations that ended as crashed. */
   crashedInvocations: number;
+  /** Invocations failed by an outage. */
+  outageInvocations: number;
 }
 
 interface ArmedRule {
@@ -300,9 +326,16 @@ export class FaultInjector {
   private readonly scope = new AsyncLocalStorage<CallerScope>();
   private readonly counters = new Map<string, number>();
   private readonly rules: ArmedRule[] = [];
+  private readonly outages: OutageRule[] = [];
   private readonly kinds: ReadonlySet<FaultKind>;
   private active = true;
-  readonly stats: FaultStats = { attempts: 0, injected: {}, crashes: [], crashedInvocations: 0 };
+  readonly stats: FaultStats = {
+    attempts: 0,
+    injected: {},
+    crashes: [],
+    crashedInvocations: 0,
+    outageInvocations: 0,
+  };
 
   constructor(private readonly options: FaultOptions) {
     if (!(options.rate >= 0 && options.rate < 1))
@@ -315,7 +348,17 @@ export class FaultInjector {
     this.rules.push({ rule, seen: 0, fired: false });
   }
 
-  /** Stops injecting faults and crashes (calls pass through). */
+  /** Arms an outage. */
+  outage(rule: OutageRule): void {
+    this.outages.push(rule);
+  }
+
+  /** Ends every outage (its cause is fixed); transient faults and crashes go on. */
+  endOutages(): void {
+    this.outages.length = 0;
+  }
+
+  /** Stops injecting faults, crashes and outages (calls pass through). */
   pause(): void {
     this.active = false;
   }
@@ -360,10 +403,17 @@ export class FaultInjector {
 
   /**
    * Runs one handler invocation as `caller` (the function's entry base
-   * name). If a crash rule fired during it, the invocation ends with that
-   * crash whatever the handler returned: the process is gone.
+   * name). An armed outage fails it before it starts. If a crash rule fired
+   * during it, the invocation ends with that crash whatever the handler
+   * returned: the process is gone.
    */
   async around(caller: string, invoke: () => Promise<unknown>): Promise<unknown> {
+    const nth = this.nextIndex(`${caller}:invocation`);
+    const outage = this.outages.find((o) => o.fn === caller && nth >= o.from && nth < o.from + o.invocations);
+    if (this.active && outage) {
+      this.stats.outageInvocations++;
+      throw new InjectedOutage(`${outage.label} (${caller} invocation ${nth})`);
+    }
     const scope: CallerScope = { caller };
     let result: unknown;
     let failure: unknown;

@@ -2,16 +2,19 @@
  * One seeded chaos run, end to end: a fresh stack with faults, the seeded
  * world and admin script, a drain to quiescence, and the invariant checks.
  */
+import { EXIT } from '../../cli/errors.js';
 import {
   type CrashRule,
   createRng,
   FaultInjector,
   type FaultKind,
   type FaultStats,
+  type OutageRule,
   type Rng,
 } from '../../local/faults.js';
-import { checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
-import { startRun } from './harness.js';
+import { clearance } from '../helpers/notify.js';
+import { checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
+import { type Run, startRun } from './harness.js';
 import { receiveAll } from './queues.js';
 import {
   buildWorld,
@@ -38,9 +41,13 @@ export interface ChaosOutcome {
   readonly problems: string[];
   readonly faults: FaultStats;
   readonly crashes: readonly CrashRule[];
+  readonly outage: OutageRule | undefined;
   readonly releaseBudgetMs: number;
   readonly script: ScriptLog;
   readonly redelivered: number;
+  /** DLQ records the operator's `clearance dlq redrive` reprocessed. */
+  readonly redriven: number;
+  /** DLQ records left at the end (must be 0). */
   readonly dlq: number;
   readonly shipments: number;
   readonly ms: number;
@@ -98,6 +105,53 @@ export const CRASH_POINTS: readonly ((rng: Rng) => CrashRule)[] = [
   }),
 ];
 
+/**
+ * A failure longer than the mapping's retries, in about half the runs: some
+ * records reach the DLQ, and the run ends the way an operator would, with
+ * `clearance dlq list` then `clearance dlq redrive` once the cause is gone.
+ */
+function outageFor(rng: Rng): OutageRule | undefined {
+  if (!rng.chance(0.5)) return undefined;
+  return {
+    fn: rng.pick(['license-events', 'shipment-events']),
+    from: rng.int(2, 8),
+    invocations: rng.int(12, 30),
+    label: 'an outage longer than the retries',
+  };
+}
+
+/**
+ * The operator's part after an outage, through the real CLI: list the DLQs
+ * (every record must say why it is there: I5), then redrive until they are
+ * empty, letting the stack settle after each round. Transient faults stay on.
+ */
+async function operatorRedrive(
+  run: Run,
+  config: ChaosConfig,
+  log: (line: string) => void,
+): Promise<{ redriven: number; problems: string[] }> {
+  const stack = { stack: run.stack, resources: run.stack.resources };
+  const listed = await clearance(stack, ['--json', 'dlq', 'list', '--max', '1000']);
+  if (listed.code !== EXIT.ok)
+    return { redriven: 0, problems: [`clearance dlq list failed: ${listed.stderr}`] };
+  const problems = checkDlqListing(JSON.parse(listed.stdout));
+  let redriven = 0;
+  for (let round = 1; round <= 5; round++) {
+    const out = await clearance(stack, ['--json', 'dlq', 'redrive', '--max', '1000']);
+    const outcomes = (out.stdout === '' ? [] : JSON.parse(out.stdout)) as {
+      result: string;
+      records: number;
+    }[];
+    redriven += outcomes.filter((o) => o.result === 'redriven').reduce((n, o) => n + o.records, 0);
+    log(`redrive round ${round}: exit ${out.code}, ${outcomes.length} DLQ messages`);
+    await run.stack.drain({ timeoutMs: config.drainTimeoutMs });
+    if (out.code === EXIT.ok) return { redriven, problems };
+    if (out.code !== EXIT.incomplete)
+      return { redriven, problems: [...problems, `clearance dlq redrive failed: ${out.stderr}`] };
+  }
+  return { redriven, problems: [...problems, 'clearance dlq redrive still had failures after 5 rounds'] };
+}
+
 export async function chaosRun(seed: number, config: ChaosConfig): Promise<ChaosOutcome> {
   const started = Date.now();
   const rng = createRng(seed, 'chaos');
@@ -106,11 +160,13 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
   const crashes = primary ? [primary(crashRng)] : [];
   if (crashRng.chance(0.5)) crashes.push(crashRng.pick(CRASH_POINTS)(crashRng));
   const releaseBudgetMs = rng.fork('budget').pick([1, 2, 5, 20]);
+  const outage = outageFor(rng.fork('outage'));
   const faults = new FaultInjector({
     seed,
     rate: config.rate,
     ...(config.kinds ? { kinds: config.kinds } : {}),
   });
+  if (outage) faults.outage(outage);
   const run = await startRun({
     seed,
     faults,
@@ -124,6 +180,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
   const script: ScriptLog = [];
   const problems: string[] = [];
   let dlq = 0;
+  let redriven = 0;
   let shipments = 0;
   let redelivered = 0;
   try {
@@ -142,6 +199,15 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     try {
       await run.stack.drain({ timeoutMs: config.drainTimeoutMs });
       script.push(`+${Date.now() - started} ms: drained`);
+      if (outage) {
+        // The cause is fixed; then the operator redrives.
+        faults.endOutages();
+        const after = await operatorRedrive(run, config, (line) =>
+          script.push(`+${Date.now() - started} ms: ${line}`),
+        );
+        redriven = after.redriven;
+        problems.push(...after.problems);
+      }
     } catch (error) {
       problems.push(`the stack did not settle: ${(error as Error).message}`);
     }
@@ -173,7 +239,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     if (process.env.CHAOS_VERBOSE === '1') process.stderr.write(`${script.join('\n')}\n`);
     if (dlq > 0)
       problems.push(
-        `I5: ${dlq} batch(es) went to a DLQ (reason recorded) — at this fault rate the retries must absorb every fault`,
+        `${dlq} DLQ record(s) left at the end: ${outage ? 'the redrive did not empty the DLQs' : 'without an outage the retries must absorb every fault'}`,
       );
   } finally {
     redelivered = run.stack.esm.stats().mappings.reduce((n, m) => n + m.redelivered, 0);
@@ -184,9 +250,11 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     problems,
     faults: faults.stats,
     crashes,
+    outage,
     releaseBudgetMs,
     script,
     redelivered,
+    redriven,
     dlq,
     shipments,
     ms: Date.now() - started,
@@ -199,6 +267,7 @@ export function report(o: ChaosOutcome, config: ChaosConfig): string {
     `CHAOS FAILURE seed=${o.seed} (reproduce: npm run test:chaos -- --seed ${o.seed} --runs 1 --rate ${config.rate})`,
     `  crashes armed: ${o.crashes.map((c) => `${c.label} [${c.fn} ${c.operation} #${c.nth} ${c.when}]`).join('; ')}`,
     `  crashes fired: ${o.faults.crashes.join('; ') || 'none'}`,
+    `  outage: ${o.outage ? `${o.outage.fn} invocations ${o.outage.from}..${o.outage.from + o.outage.invocations - 1} (${o.faults.outageInvocations} failed); ${o.redriven} records redriven` : 'none'}`,
     `  release budget ${o.releaseBudgetMs} ms; ${o.faults.attempts} request attempts; faults ${JSON.stringify(o.faults.injected)}`,
     `  redelivered records ${o.redelivered}; DLQ records ${o.dlq}; shipments ${o.shipments}; ${o.ms} ms`,
     '  script:',

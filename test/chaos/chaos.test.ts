@@ -23,7 +23,7 @@ const config: ChaosConfig = {
   drainTimeoutMs: 120_000,
 };
 const seeds = [
-  ...(env.CHAOS_SEED === undefined ? REGRESSION_SEEDS : []),
+  ...(env.CHAOS_SEED === undefined || env.CHAOS_REGRESSIONS === '1' ? REGRESSION_SEEDS : []),
   ...Array.from({ length: runs }, (_, i) => firstSeed + i),
 ];
 
@@ -40,6 +40,7 @@ afterAll(() => {
           .reduce((n, [, v]) => n + v, 0),
       )} faults, ` +
       `${sum((o) => o.faults.crashes.length)} crashes, ${sum((o) => o.redelivered)} records redelivered, ` +
+      `${outcomes.filter((o) => o.outage).length} outages with ${sum((o) => o.redriven)} records redriven from the DLQs, ` +
       `${sum((o) => o.shipments)} shipments, suspend landed mid-release in ${outcomes.filter((o) => o.script.some((l) => l.includes('mid-release'))).length} runs, ` +
       `${(sum((o) => o.ms) / 1000).toFixed(0)} s; ` +
       `failing seeds: ${failed.length === 0 ? 'none' : failed.join(', ')}\n`,
@@ -60,6 +61,17 @@ describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every f
     async (seed) => {
       const outcome = await chaosRun(seed, config);
       outcomes.push(outcome);
+      const injected = Object.entries(outcome.faults.injected)
+        .filter(([k]) => !k.includes(' '))
+        .reduce((n, [, v]) => n + v, 0);
+      // One line per run as it ends, so a long run that is interrupted still shows what it covered.
+      process.stderr.write(
+        `[chaos] seed ${seed}: ${outcome.problems.length === 0 ? 'ok' : `FAILED (${outcome.problems.length} problems)`} ` +
+          `in ${outcome.ms} ms; ${injected} faults, ${outcome.faults.crashes.length} crashes, ` +
+          `${outcome.redelivered} records redelivered, ` +
+          `${outcome.outage ? `outage of ${outcome.outage.fn} then ${outcome.redriven} records redriven from the DLQ` : 'no outage'}, ` +
+          `${outcome.shipments} shipments\n`,
+      );
       if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
       expect(outcome.problems, `seed ${seed}`).toEqual([]);
     },

@@ -144,3 +144,22 @@ export function checkI5(
       problems.push(`I5: shipment ${String(s.shipmentId)} has statusError but ops was never alerted`);
   return problems;
 }
+
+/**
+ * I5 as the operator sees it: every row of `clearance --json dlq list` is an
+ * on-failure record that says why it failed and which records it stands for.
+ */
+export function checkDlqListing(rows: unknown): string[] {
+  if (!Array.isArray(rows)) return ['I5: clearance dlq list did not print a list'];
+  const problems: string[] = [];
+  for (const row of rows as {
+    failure?: { condition?: string; why?: string; startSequenceNumber?: string };
+  }[]) {
+    const f = row.failure;
+    if (!f?.condition || !f.why || !f.startSequenceNumber)
+      problems.push(
+        `I5: a DLQ record without its reason or its records: ${JSON.stringify(row).slice(0, 200)}`,
+      );
+  }
+  return problems;
+}

@@ -23,12 +23,15 @@ import { anInventory } from './factories.js';
 import type { LocalStackHandle, ReceivedMessage } from './stack.js';
 
 /** The stack description the CLI reads from CLEARANCE_STACK: the line `npm run stack` prints. */
-export function stackDescription(local: LocalStackHandle): string {
+export function stackDescription(local: Pick<LocalStackHandle, 'stack' | 'resources'>): string {
   return JSON.stringify(describeStack(local.stack.endpoints, local.resources));
 }
 
 /** Runs `clearance ARGS` in this process with CLEARANCE_STACK set to this file's local stack. */
-export async function clearance(local: LocalStackHandle, args: readonly string[]) {
+export async function clearance(
+  local: Pick<LocalStackHandle, 'stack' | 'resources'>,
+  args: readonly string[],
+) {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
