@@ -55,6 +55,9 @@ export const lambdaHandler = async (
     const settled = image && image.status === image.appliedStatus && !image.pendingWork && !image.statusError;
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }
+  // Licenses this invocation applies (0 when every record was a settled write-back), so every
+  // invocation reports at least one metric.
+  metrics.addMetric('LicensesApplied', MetricUnit.Count, firstSequence.size);
   const failures: { itemIdentifier: string }[] = [];
   for (const [licenseId, sequence] of firstSequence) {
     logger.setCorrelationId(licenseId);
@@ -79,6 +82,7 @@ export const lambdaHandler = async (
 function record(licenseId: string, outcome: LicenseOutcome, ms: number): void {
   if (outcome.kind === 'rejected') metrics.addMetric('EditsRejected', MetricUnit.Count, 1);
   if (outcome.kind !== 'completed' && outcome.kind !== 'continued') return;
+  if (outcome.rejected) metrics.addMetric('EditsRejected', MetricUnit.Count, 1);
   metrics.addMetric('ShipmentsReleased', MetricUnit.Count, outcome.released);
   metrics.addMetric('ShipmentsReheld', MetricUnit.Count, outcome.reheld);
   metrics.addMetric('ReleaseDuration', MetricUnit.Milliseconds, ms);

@@ -32,10 +32,8 @@ export const newToken = (): string => `${new Date().toISOString()}#${randomUUID(
 
 /**
  * A function's logger and metrics (service name and namespace from
- * POWERTOOLS_* variables). Metrics report through the logger, so the warning
- * for an invocation that recorded no metric (most license-events batches only
- * carry the engine's own write-backs) is a structured line at WARN level, not a
- * bare console line on every invocation.
+ * POWERTOOLS_* variables). Metrics report their own warnings through the
+ * logger: structured, and silenced with the log level.
  */
 export function observability() {
   const logger = new Logger();

@@ -45,6 +45,8 @@ export type LicenseOutcome =
       unitsReleased: number;
       reheld: number;
       relabelled: number;
+      /** Set when this invocation also rejected a status edit (the re-hold went on regardless). */
+      rejected?: string;
     };
 
 interface Progress {
@@ -74,38 +76,66 @@ export async function applyLicense(
     if (!raw) return { kind: 'missing' };
     const applied = asLicenseStatus(raw.appliedStatus);
     const verdict = judgeLicenseStatus(applied, raw.status);
-    if (verdict.kind === 'illegal') return reject(deps, raw, applied, verdict.reason);
-    const parsed = parseItem(LicenseSchema, raw);
-    if (!parsed.ok)
-      return reject(deps, raw, applied, `the license item is invalid: ${parsed.problems.join('; ')}`);
-    let license: License = parsed.value;
-    if (verdict.kind === 'legal') {
-      if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
-        return reject(
-          deps,
-          raw,
-          applied,
-          `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`,
-        );
-      }
-      const token = deps.newToken();
-      if (!(await deps.licenses.startWork(licenseId, verdict.from, verdict.to, token))) continue;
-      license = { ...license, appliedStatus: verdict.to, pendingWork: token, waitingForValidFrom: undefined };
+    let license: License;
+    let rejected: string | undefined;
+    if (verdict.kind === 'illegal') {
+      const outcome = await reject(deps, raw, applied, verdict.reason);
+      const pending = pendingRehold(raw, applied);
+      if (pending === undefined) return outcome;
+      // A suspension, revocation or expiry being applied finishes re-holding whatever the
+      // console shows now: a typo must not leave shipments RELEASED under it (I1).
+      license = pending;
+      if (outcome.kind === 'rejected') rejected = outcome.reason;
     } else {
-      if (raw.statusError !== undefined) await deps.licenses.clearError(licenseId);
-      if (license.pendingWork === undefined) return { kind: 'noop' };
+      const parsed = parseItem(LicenseSchema, raw);
+      if (!parsed.ok)
+        return reject(deps, raw, applied, `the license item is invalid: ${parsed.problems.join('; ')}`);
+      license = parsed.value;
+      if (verdict.kind === 'legal') {
+        if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
+          return reject(
+            deps,
+            raw,
+            applied,
+            `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`,
+          );
+        }
+        const token = deps.newToken();
+        if (!(await deps.licenses.startWork(licenseId, verdict.from, verdict.to, token))) continue;
+        license = {
+          ...license,
+          appliedStatus: verdict.to,
+          pendingWork: token,
+          waitingForValidFrom: undefined,
+        };
+      } else {
+        if (raw.statusError !== undefined) await deps.licenses.clearError(licenseId);
+        if (license.pendingWork === undefined) return { kind: 'noop' };
+      }
     }
     try {
       const cursor = verdict.kind === 'legal' ? undefined : (raw.workCursor as string | undefined);
       const done = await runWork(deps, license, cursor, deadline, progress);
       const { units: _units, ...counts } = progress;
-      return { kind: done ? 'completed' : 'continued', ...counts };
+      return { kind: done ? 'completed' : 'continued', ...counts, ...(rejected ? { rejected } : {}) };
     } catch (error) {
       if (error instanceof ConflictError) continue;
       throw error;
     }
   }
   throw new ConflictError(`license ${licenseId} kept changing while being applied; the stream will retry`);
+}
+
+/**
+ * The license as its applied status sees it, when that status's re-hold work
+ * is still pending; otherwise undefined. Release work is not resumed: the
+ * release transaction requires `status` APPROVED, so it waits for the admin.
+ */
+function pendingRehold(raw: RawItem, applied: LicenseStatus | undefined): License | undefined {
+  if (applied === undefined || raw.pendingWork === undefined || workFor(applied) !== 'rehold')
+    return undefined;
+  const parsed = parseItem(LicenseSchema, { ...raw, status: applied });
+  return parsed.ok ? parsed.value : undefined;
 }
 
 const asLicenseStatus = (v: unknown): LicenseStatus | undefined => {

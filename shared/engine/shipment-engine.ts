@@ -199,19 +199,29 @@ export async function processShipmentRecords(
   // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
   const fresh = rejections.filter((r) => r.current.statusError !== r.statusError);
   if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
-  const restored = new Set<string>();
+  const restored = new Map<string, Set<ShipmentStatus>>();
   for (const r of fresh) {
-    if (!r.unit || !(await deps.shipments.update(r.unit))) continue;
+    if (!r.unit) continue;
+    // Whatever the conditional write answers, the check below is made: "condition failed" also
+    // comes back when this very write was done and its response lost (the SDK resends it), or
+    // when a crashed attempt already did it.
+    await deps.shipments.update(r.unit);
     const counted = asStatus(r.current.countedStatus);
+    const licenseId = String(r.unit.set.licenseId ?? r.current.licenseId);
     if (counted === 'HELD' || counted === 'RELEASED')
-      restored.add(String(r.unit.set.licenseId ?? r.current.licenseId));
+      restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
   // A license pass that ran while the edit was pending skipped the shipment (it did not look
-  // RELEASED or HELD then); now that it is set back, the license's work must see it again.
+  // RELEASED or HELD then). If the status it was set back to disagrees with the license's
+  // applied status, the license's work must see it again (chaos seed 186,
+  // test/integration/console-race.test.ts).
   if (restored.size > 0) {
-    for (const [licenseId, l] of await deps.licenses.batchGet([...restored])) {
-      if (typeof l.appliedStatus === 'string')
-        await deps.licenses.requestPass(licenseId, l.appliedStatus, deps.newToken());
+    for (const [licenseId, l] of await deps.licenses.batchGet([...restored.keys()])) {
+      const applied = l.appliedStatus;
+      const statuses = restored.get(licenseId);
+      if (typeof applied !== 'string' || !statuses) continue;
+      const stale = applied === 'APPROVED' ? statuses.has('HELD') : statuses.has('RELEASED');
+      if (stale) await deps.licenses.requestPass(licenseId, applied, deps.newToken());
     }
   }
 

@@ -59,6 +59,7 @@ describe('EMF metrics', () => {
     expect(total('ShipmentsReleased', { service: 'license-events' })).toBe(3);
     expect(total('UnitsReleased', { service: 'license-events', LicenseId: 'LIC-EMF' })).toBe(30);
     expect(total('ShipmentsReheld', { service: 'license-events' })).toBe(0);
+    expect(total('LicensesApplied', { service: 'license-events' })).toBeGreaterThanOrEqual(1);
     // 3 releases + 2 shipments relabelled LICENSE_QUANTITY_EXHAUSTED: one JSON message each, plus one digest per group.
     expect(total('NotificationsPublished', { service: 'shipment-events', Audience: 'customer' })).toBe(5 + 2);
     expect(total('NotificationsPublished', { service: 'shipment-events', Audience: 'logistics' })).toBe(

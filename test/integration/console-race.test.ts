@@ -1,0 +1,156 @@
+/**
+ * Console typos racing the system's own work.
+ *
+ * - A typo on a RELEASED shipment while its license is revoked (found by
+ *   chaos seed 186). The revoke pass skips the shipment while its status
+ *   reads "Shipped"; shipment-events then sets it back to RELEASED and must
+ *   make the license's pass look again, even when the restoring write's
+ *   response was lost and the SDK's resend found the write already done.
+ * - A typo on a license's status while its suspension is being applied: the
+ *   edit is rejected, and the re-hold still finishes.
+ */
+
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterEach, expect, it } from 'vitest';
+import { givenLicense, settledLicense } from '../helpers/release-kit.js';
+import { scenario } from '../helpers/scenario.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+/** While set, that function waits for it before running. */
+const gates: { 'shipment-events'?: Promise<void>; 'license-events'?: Promise<void> } = {};
+
+const gated =
+  (fn: keyof typeof gates) =>
+  async (event: DynamoDBStreamEvent, context: Context): Promise<unknown> => {
+    await gates[fn];
+    const real = await local.loadHandler(fn);
+    return real(event as never, context);
+  };
+
+const local = useLocalStack({
+  handlerOverrides: { shipments: gated('shipment-events'), licenses: gated('license-events') },
+});
+
+/** Closes the gate of `fn`; the returned function opens it. */
+function closeGate(fn: keyof typeof gates): () => void {
+  let open = () => {};
+  gates[fn] = new Promise((resolve) => {
+    open = resolve;
+  });
+  return open;
+}
+const s = scenario(local);
+
+/**
+ * The next UpdateItem on the Shipments table that sets `statusError` (the
+ * restoring write) is applied, its response lost, and sent again, as the
+ * SDK does after a timeout: the caller sees the resend's conditional check
+ * fail.
+ */
+async function loseResponseOfNextRestore(): Promise<{ resent: () => number; remove: () => void }> {
+  const { documentClient } = await import('../../functions/runtime.js');
+  const table = local.resources.tables.shipments.name;
+  let armed = true;
+  let resent = 0;
+  const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
+    const input = args.input as { TableName?: string; UpdateExpression?: string };
+    if (
+      armed &&
+      context.commandName === 'UpdateItemCommand' &&
+      input.TableName === table &&
+      input.UpdateExpression?.includes('statusError')
+    ) {
+      armed = false;
+      await next(args);
+      resent++;
+    }
+    return next(args);
+  };
+  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
+  stack.add(middleware, { step: 'finalizeRequest', name: 'lose-restore-response' });
+  return {
+    resent: () => resent,
+    remove: () => documentClient.middlewareStack.remove('lose-restore-response'),
+  };
+}
+
+afterEach(() => {
+  delete gates['shipment-events'];
+  delete gates['license-events'];
+});
+
+it('re-holds a shipment restored to RELEASED after the revoke pass skipped it, though the restore was resent', async () => {
+  const lut = await givenLicense(s, { authorizedQuantity: 100 });
+  const [kept, typo] = [lut.shipment({ quantity: 10 }), lut.shipment({ quantity: 20 })];
+  await s.putShipments([kept, typo]);
+  await local.drain();
+  await s.setLicenseStatus(lut.license.licenseId, 'APPROVED');
+  await local.drain();
+  expect((await s.shipment(typo.shipmentId)).status).toBe('RELEASED');
+
+  // The typo waits in the shipments stream while the revoke pass runs and skips it.
+  const open = closeGate('shipment-events');
+  await s.setShipmentStatus(typo.shipmentId, 'Shipped');
+  await s.setLicenseStatus(lut.license.licenseId, 'REVOKED');
+  for (let i = 0; i < 200 && (await s.license(lut.license.licenseId)).appliedStatus !== 'REVOKED'; i++)
+    await new Promise((r) => setTimeout(r, 50));
+  await local.drain({ timeoutMs: 5_000 }).catch(() => undefined); // shipments are gated; licenses settle
+  await settledLicense(s, lut.license.licenseId);
+  expect((await s.shipment(kept.shipmentId)).status).toBe('HELD');
+  expect((await s.shipment(typo.shipmentId)).status, 'the pass skipped the typo').toBe('Shipped');
+
+  const lost = await loseResponseOfNextRestore();
+  try {
+    open();
+    await local.drain();
+  } finally {
+    lost.remove();
+  }
+  expect(lost.resent(), 'the restoring write was sent twice').toBe(1);
+
+  const after = await s.shipment(typo.shipmentId);
+  expect(after.statusError).toMatch(/^Rejected status Shipped: .* set back to RELEASED/);
+  expect(after.status, 'set back, then re-held by the revoke').toBe('HELD');
+  expect(after.holdReason).toBe('LICENSE_REVOKED');
+  expect((await settledLicense(s, lut.license.licenseId)).releasedQuantity).toBe(0);
+  await s.expectInvariants();
+});
+
+it('finishes re-holding a suspension whose status is mistyped while it is applied', async () => {
+  const lut = await givenLicense(s, { authorizedQuantity: 100 });
+  const shipments = [lut.shipment({ quantity: 10 }), lut.shipment({ quantity: 20 })];
+  await s.putShipments(shipments);
+  await local.drain();
+  await s.setLicenseStatus(lut.license.licenseId, 'APPROVED');
+  await local.drain();
+
+  const open = closeGate('license-events');
+  // The state license-events leaves when its process dies right after committing to the
+  // suspension: applied SUSPENDED, work pending, nothing re-held yet.
+  await local.ddb.send(
+    new UpdateCommand({
+      TableName: local.resources.tables.licenses.name,
+      Key: { licenseId: lut.license.licenseId },
+      UpdateExpression: 'SET #s = :s, appliedStatus = :s, pendingWork = :w',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': 'SUSPENDED', ':w': '2026-01-01T00:00:00.000Z#crashed' },
+    }),
+  );
+  // Then an admin retypes the status.
+  await s.setLicenseStatus(lut.license.licenseId, 'Suspended');
+  open();
+  await local.drain();
+
+  const license = await settledLicense(s, lut.license.licenseId);
+  expect(license.statusError).toMatch(/"Suspended" is not a license status.*Did you mean SUSPENDED\?/);
+  expect(license.appliedStatus).toBe('SUSPENDED');
+  expect(license.releasedQuantity).toBe(0);
+  for (const x of shipments) {
+    const after = await s.shipment(x.shipmentId);
+    expect(after.status, x.shipmentId).toBe('HELD');
+    expect(after.holdReason, x.shipmentId).toBe('LICENSE_SUSPENDED');
+  }
+  await s.expectInvariants();
+});
