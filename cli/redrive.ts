@@ -5,6 +5,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { SETTLE_DELAY_MS } from '../infra/outputs.js';
 import { ENV } from '../shared/names.js';
 import type { ClientBase } from './clients.js';
 import { batchItemFailures, compareSequence, type FailureRecord, toLambdaRecord } from './dlq-records.js';
@@ -167,6 +168,7 @@ export function handlerEnvironment(
     [ENV.logisticsTopicArn]: resources.topics.logistics,
     [ENV.opsTopicArn]: resources.topics.ops,
     [ENV.releaseTimeBudgetMs]: String(releaseTimeBudgetMs),
+    [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
     POWERTOOLS_SERVICE_NAME: fn === 'licenseEvents' ? 'license-events' : 'shipment-events',
     // The handlers log to stdout; keep this command's output readable unless asked otherwise.
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

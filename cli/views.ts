@@ -103,6 +103,7 @@ export function licenseDetail(raw: RawItem, shipments: ShipmentTally): string {
     ['Applied status', show(raw.appliedStatus) || '(none yet)'],
     ['Status error', raw.statusError === undefined ? undefined : show(raw.statusError)],
     ['Pending work', raw.pendingWork === undefined ? undefined : show(raw.pendingWork)],
+    ['Settling pass due', raw.settleCheckAt === undefined ? undefined : show(raw.settleCheckAt)],
     [
       'Waiting for validFrom',
       raw.waitingForValidFrom === undefined ? undefined : show(raw.waitingForValidFrom),

@@ -29,6 +29,7 @@ const deps: LicenseEngineDeps = {
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
   now: () => new Date(),
   newToken,
+  settleDelayMs: requiredInt(ENV.settleDelayMs),
 };
 /** Time kept back from the Lambda timeout for the last transaction and the checkpoint. */
 const SAFETY_MS = 10_000;

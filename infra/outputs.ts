@@ -37,3 +37,11 @@ export const SUBSCRIPTION_MANAGER_ROLE_OUTPUT = 'SubscriptionManagerRoleArn';
  * invocation, so a huge release never starves them (10 × 60 s < 900 s).
  */
 export const RELEASE_TIME_BUDGET_MS = 60_000;
+
+/**
+ * From the end of a license pass to its settling pass (ARCHITECTURE.md, "GSI
+ * reads lag on AWS"): far beyond GSI lag, which is usually well under a
+ * second. The clock runs every minute, so the settling pass follows within
+ * 30–90 s.
+ */
+export const SETTLE_DELAY_MS = 30_000;

@@ -5,12 +5,18 @@ import { ENV } from '../shared/names.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
 import { Observability } from './observability.js';
-import { RELEASE_TIME_BUDGET_MS, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
+import {
+  RELEASE_TIME_BUDGET_MS,
+  SETTLE_DELAY_MS,
+  STACK_OUTPUTS,
+  SUBSCRIPTION_MANAGER_ROLE_OUTPUT,
+} from './outputs.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
 
 export {
   RELEASE_TIME_BUDGET_MS,
+  SETTLE_DELAY_MS,
   STACK_ID,
   STACK_OUTPUTS,
   SUBSCRIPTION_MANAGER_ROLE_OUTPUT,
@@ -68,7 +74,10 @@ export class ClearanceStack extends Stack {
       serviceName: 'license-events',
       description: 'Applies license status changes: releases or re-holds shipments',
       timeout: Duration.seconds(900),
-      environment: { [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS) },
+      environment: {
+        [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
+        [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
+      },
     });
     this.licenseEvents.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
     this.licenseEvents.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');

@@ -26,6 +26,8 @@ export const ENV = {
   logisticsTopicArn: 'LOGISTICS_TOPIC_ARN',
   opsTopicArn: 'OPS_TOPIC_ARN',
   releaseTimeBudgetMs: 'RELEASE_TIME_BUDGET_MS',
+  /** From the end of a license pass to its settling pass (see SETTLE_TOKEN_PREFIX). */
+  settleDelayMs: 'SETTLE_DELAY_MS',
 } as const;
 
 /** The value of `changedBy` on every write the system makes. */

@@ -402,10 +402,23 @@ export class DynamoLicenseRepository implements LicenseRepository {
     });
   }
 
-  finishWork(licenseId: string, token: string, waitingForValidFrom?: string): Promise<boolean> {
+  finishWork(
+    licenseId: string,
+    token: string,
+    after: { waitingForValidFrom?: string | undefined; settleCheckAt?: string | undefined },
+  ): Promise<boolean> {
+    const { waitingForValidFrom, settleCheckAt } = after;
     return this.conditional({
-      set: waitingForValidFrom ? { waitingForValidFrom } : {},
-      remove: ['pendingWork', 'workCursor', ...(waitingForValidFrom ? [] : ['waitingForValidFrom'])],
+      set: {
+        ...(waitingForValidFrom ? { waitingForValidFrom } : {}),
+        ...(settleCheckAt ? { settleCheckAt } : {}),
+      },
+      remove: [
+        'pendingWork',
+        'workCursor',
+        ...(waitingForValidFrom ? [] : ['waitingForValidFrom']),
+        ...(settleCheckAt ? [] : ['settleCheckAt']),
+      ],
       expect: { licenseId, pendingWork: token },
     });
   }
@@ -431,6 +444,19 @@ export class DynamoLicenseRepository implements LicenseRepository {
       set: { pendingWork: token },
       remove: ['workCursor', 'waitingForValidFrom'],
       expect: { licenseId, appliedStatus },
+    });
+  }
+
+  requestSettlePass(
+    licenseId: string,
+    appliedStatus: string,
+    settleCheckAt: string,
+    token: string,
+  ): Promise<boolean> {
+    return this.conditional({
+      set: { pendingWork: token },
+      remove: ['workCursor', 'waitingForValidFrom', 'settleCheckAt'],
+      expect: { licenseId, appliedStatus, status: appliedStatus, settleCheckAt, pendingWork: null },
     });
   }
 

@@ -57,6 +57,29 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
 }
 
 /** The shipment work a license status implies once applied. */
+/**
+ * Settling passes. The passes find shipments through GSIs, which AWS updates
+ * a moment after the table (eventually consistent reads), so a pass that
+ * starts right after a write can miss that shipment. When a pass finishes,
+ * the license gets `settleCheckAt`; the clock, once that time is past, asks
+ * for one more pass (a token with this prefix), which does not ask again.
+ */
+export const SETTLE_TOKEN_PREFIX = 'settle#';
+
+/**
+ * When the clock should look again after the pass `token` of `status`'s work
+ * finished at `now` (SETTLE_DELAY_MS in infra/outputs.ts on AWS).
+ */
+export function settleCheckAt(
+  status: LicenseStatus,
+  token: string,
+  now: Date,
+  delayMs: number,
+): string | undefined {
+  if (workFor(status) === 'none' || token.startsWith(SETTLE_TOKEN_PREFIX)) return undefined;
+  return new Date(now.getTime() + delayMs).toISOString();
+}
+
 export function workFor(status: LicenseStatus): LicenseWork {
   if (status === 'APPROVED') return 'release';
   if (status === 'PENDING') return 'none';

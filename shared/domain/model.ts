@@ -69,7 +69,10 @@ export const HoldReasonSchema = z.enum(HOLD_REASONS, {
 });
 export type HoldReason = z.infer<typeof HoldReasonSchema>;
 
-/** A License item. `appliedStatus`, `statusError`, `pendingWork` and `waitingForValidFrom` are system-kept. */
+/**
+ * A License item. `appliedStatus`, `statusError`, `pendingWork`,
+ * `waitingForValidFrom` and `settleCheckAt` are system-kept.
+ */
 export const LicenseSchema = z
   .object({
     licenseId: id('licenseId'),
@@ -93,6 +96,7 @@ export const LicenseSchema = z
     statusError: z.string().optional(),
     pendingWork: z.string().optional(),
     waitingForValidFrom: z.string().optional(),
+    settleCheckAt: z.string().optional(),
   })
   .refine((l) => Date.parse(l.validUntil) > Date.parse(l.validFrom), {
     path: ['validUntil'],

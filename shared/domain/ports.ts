@@ -50,8 +50,15 @@ export interface LicenseRepository {
   get(licenseId: string): Promise<RawItem | undefined>;
   /** Commits to doing the work of `status`: sets appliedStatus and pendingWork. False if the license changed meanwhile. */
   startWork(licenseId: string, from: string | undefined, to: string, token: string): Promise<boolean>;
-  /** Work finished: removes pendingWork if it is still `token`. */
-  finishWork(licenseId: string, token: string, waitingForValidFrom?: string): Promise<boolean>;
+  /**
+   * Work finished: removes pendingWork if it is still `token`, and sets (or
+   * removes, when undefined) `waitingForValidFrom` and `settleCheckAt`.
+   */
+  finishWork(
+    licenseId: string,
+    token: string,
+    after: { waitingForValidFrom?: string | undefined; settleCheckAt?: string | undefined },
+  ): Promise<boolean>;
   /** Out of time: hands the rest of the work to a later invocation through the stream. */
   continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean>;
   /** Asks for a release pass on an APPROVED license (new shipment, freed units, validFrom reached). */
@@ -61,6 +68,16 @@ export interface LicenseRepository {
    * license still has that applied status: a shipment was set back to a status a running pass skipped.
    */
   requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean>;
+  /**
+   * The clock's settling pass: like requestPass, if no work is pending and
+   * `settleCheckAt` is still the value read; removes `settleCheckAt`.
+   */
+  requestSettlePass(
+    licenseId: string,
+    appliedStatus: string,
+    settleCheckAt: string,
+    token: string,
+  ): Promise<boolean>;
   /** Records why the current `status` was rejected, if `status` is still `status`. */
   reject(licenseId: string, status: unknown, statusError: string): Promise<boolean>;
   clearError(licenseId: string): Promise<void>;

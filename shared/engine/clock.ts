@@ -1,9 +1,12 @@
+import { SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
 import { LicenseSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, ShipmentRepository } from '../domain/ports.js';
 
 export interface ClockResult {
   expired: string[];
   woken: string[];
+  /** Licenses asked for their settling pass (see SETTLE_TOKEN_PREFIX). */
+  settling: string[];
 }
 
 /**
@@ -28,16 +31,17 @@ export async function heldBacklog(
 
 /**
  * The scheduled pass over Licenses: a license past `validUntil` becomes EXPIRED
- * (as if an admin had set it; license-events then re-holds its shipments), and
- * an APPROVED license that kept shipments as LICENSE_NOT_YET_VALID is asked for
- * a release pass once `validFrom` arrives.
+ * (as if an admin had set it; license-events then re-holds its shipments), an
+ * APPROVED license that kept shipments as LICENSE_NOT_YET_VALID is asked for
+ * a release pass once `validFrom` arrives, and a license whose work finished
+ * before `settleCheckAt` is asked for its settling pass.
  */
 export async function clockTick(
   licenses: LicenseRepository,
   now: Date,
   newToken: () => string,
 ): Promise<ClockResult> {
-  const result: ClockResult = { expired: [], woken: [] };
+  const result: ClockResult = { expired: [], woken: [], settling: [] };
   for await (const page of licenses.scan()) {
     for (const raw of page) {
       const parsed = parseItem(LicenseSchema, raw);
@@ -54,6 +58,15 @@ export async function clockTick(
         now.getTime() >= Date.parse(l.waitingForValidFrom)
       ) {
         if (await licenses.requestRelease(l.licenseId, newToken())) result.woken.push(l.licenseId);
+      } else if (
+        l.settleCheckAt !== undefined &&
+        l.pendingWork === undefined &&
+        l.appliedStatus === l.status &&
+        now.getTime() >= Date.parse(l.settleCheckAt)
+      ) {
+        const token = `${SETTLE_TOKEN_PREFIX}${newToken()}`;
+        if (await licenses.requestSettlePass(l.licenseId, l.status, l.settleCheckAt, token))
+          result.settling.push(l.licenseId);
       }
     }
   }

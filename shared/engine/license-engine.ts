@@ -1,6 +1,6 @@
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
-import { judgeLicenseStatus, workFor } from '../domain/license-rules.js';
+import { judgeLicenseStatus, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
 import {
   type License,
   LicenseSchema,
@@ -30,6 +30,8 @@ export interface LicenseEngineDeps {
   alerter: Alerter;
   now: () => Date;
   newToken: () => string;
+  /** From the end of a pass to its settling pass. */
+  settleDelayMs: number;
   /** Shipments read per GSI page. @default 200 */
   pageSize?: number;
 }
@@ -185,7 +187,23 @@ async function runWork(
   const work = workFor(status);
   if (work === 'release') return releasePass(deps, license, token, cursor, deadline, progress);
   if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);
-  if (!(await deps.licenses.finishWork(license.licenseId, token)))
+  return finish(deps, license, token, undefined);
+}
+
+/** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */
+async function finish(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  waitingForValidFrom: string | undefined,
+): Promise<true> {
+  const status = license.appliedStatus;
+  const after = {
+    waitingForValidFrom,
+    settleCheckAt:
+      status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
+  };
+  if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
     throw new ConflictError('pendingWork changed');
   return true;
 }
@@ -207,7 +225,9 @@ async function handOver(
   token: string,
   cursor: string | undefined,
 ): Promise<false> {
-  if (!(await deps.licenses.continueWork(license.licenseId, token, deps.newToken(), cursor))) {
+  // A settling pass stays one when it continues, so it does not ask for another.
+  const next = `${token.startsWith(SETTLE_TOKEN_PREFIX) ? SETTLE_TOKEN_PREFIX : ''}${deps.newToken()}`;
+  if (!(await deps.licenses.continueWork(license.licenseId, token, next, cursor))) {
     throw new ConflictError('pendingWork changed');
   }
   return false;
@@ -296,9 +316,7 @@ async function releasePass(
     if (page.next === undefined) break;
     after = page.next;
   }
-  if (!(await deps.licenses.finishWork(license.licenseId, token, waiting)))
-    throw new ConflictError('pendingWork changed');
-  return true;
+  return finish(deps, license, token, waiting);
 }
 
 async function reholdPass(
@@ -357,7 +375,5 @@ async function reholdPass(
       after = index === 'released' && reheld > 0 ? undefined : page.next;
     }
   }
-  if (!(await deps.licenses.finishWork(license.licenseId, token)))
-    throw new ConflictError('pendingWork changed');
-  return true;
+  return finish(deps, license, token, undefined);
 }

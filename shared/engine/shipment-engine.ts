@@ -139,6 +139,8 @@ export async function processShipmentRecords(
   }
 
   const release = new Set<string>(freed);
+  /** Licenses not yet releasing when read: read again once their shipments are accepted. */
+  const recheck = new Set<string>();
   const accepted: ShipmentUnit[] = [];
   if (intake.length > 0) {
     const [licenses, stocked] = await Promise.all([
@@ -161,12 +163,9 @@ export async function processShipmentRecords(
       let reason: HoldReason = 'LICENSE_PENDING';
       if (license && mismatch(license, s)) reason = 'LICENSE_MISMATCH';
       else if (license?.appliedStatus) reason = holdReasonFor(license.appliedStatus) ?? 'LICENSE_PENDING';
-      if (
-        license?.status === 'APPROVED' &&
-        license.appliedStatus === 'APPROVED' &&
-        reason !== 'LICENSE_MISMATCH'
-      ) {
-        release.add(s.licenseId);
+      if (reason !== 'LICENSE_MISMATCH') {
+        if (license?.status === 'APPROVED' && license.appliedStatus === 'APPROVED') release.add(s.licenseId);
+        else recheck.add(s.licenseId);
       }
       accepted.push({
         shipmentId: s.shipmentId,
@@ -212,21 +211,29 @@ export async function processShipmentRecords(
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
   // A license pass that ran while the edit was pending skipped the shipment (it did not look
-  // RELEASED or HELD then). If the status it was set back to disagrees with the license's
-  // applied status, the license's work must see it again (chaos seed 186,
-  // test/integration/console-race.test.ts).
+  // RELEASED or HELD then), so the license's work must see it again (chaos seed 186,
+  // test/integration/console-race.test.ts): to re-hold or relabel it, or to release it. Only a
+  // shipment set back to RELEASED under an APPROVED license needs nothing.
   if (restored.size > 0) {
     for (const [licenseId, l] of await deps.licenses.batchGet([...restored.keys()])) {
       const applied = l.appliedStatus;
       const statuses = restored.get(licenseId);
       if (typeof applied !== 'string' || !statuses) continue;
-      const stale = applied === 'APPROVED' ? statuses.has('HELD') : statuses.has('RELEASED');
-      if (stale) await deps.licenses.requestPass(licenseId, applied, deps.newToken());
+      if (applied !== 'APPROVED' || statuses.has('HELD'))
+        await deps.licenses.requestPass(licenseId, applied, deps.newToken());
     }
   }
 
   const units = [...accepted, ...manual];
   if (units.length > 0) await deps.shipments.commit(units);
+  // A license approved after the read above may have run its release pass before these
+  // shipments were accepted. Read after the commit, its approval is visible, and another pass is
+  // asked for: the pass sees the shipment or this read sees the approval, never neither
+  // (test/integration/console-race.test.ts).
+  if (recheck.size > 0) {
+    for (const [licenseId, l] of await deps.licenses.batchGet([...recheck]))
+      if (l.status === 'APPROVED' && l.appliedStatus === 'APPROVED') release.add(licenseId);
+  }
   for (const unit of restamps) await deps.shipments.update(unit);
   for (const licenseId of release) await deps.licenses.requestRelease(licenseId, deps.newToken());
 

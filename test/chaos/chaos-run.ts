@@ -47,6 +47,8 @@ export interface ChaosOutcome {
   readonly redelivered: number;
   /** DLQ records the operator's `clearance dlq redrive` reprocessed. */
   readonly redriven: number;
+  /** Settling passes the clock asked for at the end. */
+  readonly settling: number;
   /** DLQ records left at the end (must be 0). */
   readonly dlq: number;
   readonly shipments: number;
@@ -115,7 +117,8 @@ function outageFor(rng: Rng): OutageRule | undefined {
   return {
     fn: rng.pick(['license-events', 'shipment-events']),
     from: rng.int(2, 8),
-    invocations: rng.int(12, 30),
+    // Bisecting a 150-record batch down to one record and retrying it 5 times takes about 14.
+    invocations: rng.int(16, 40),
     label: 'an outage longer than the retries',
   };
 }
@@ -152,6 +155,25 @@ async function operatorRedrive(
   return { redriven, problems: [...problems, 'clearance dlq redrive still had failures after 5 rounds'] };
 }
 
+/**
+ * The clock, with faults on (EventBridge fires again the next minute when a
+ * tick fails). SETTLE_DELAY_MS is 1 ms in these runs, so each license that did
+ * work gets its settling pass. Then the stack settles again.
+ */
+async function clockTick(run: Run, config: ChaosConfig, log: (line: string) => void): Promise<number> {
+  for (let tick = 1; ; tick++) {
+    try {
+      const result = (await run.stack.esm.invokeSchedule('license-clock')) as { settling: string[] };
+      log(`clock: ${result.settling.length} settling passes`);
+      await run.stack.drain({ timeoutMs: config.drainTimeoutMs });
+      return result.settling.length;
+    } catch (error) {
+      log(`clock tick ${tick} failed: ${(error as Error).message}`);
+      if (tick >= 5) throw error;
+    }
+  }
+}
+
 export async function chaosRun(seed: number, config: ChaosConfig): Promise<ChaosOutcome> {
   const started = Date.now();
   const rng = createRng(seed, 'chaos');
@@ -181,6 +203,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
   const problems: string[] = [];
   let dlq = 0;
   let redriven = 0;
+  let settling = 0;
   let shipments = 0;
   let redelivered = 0;
   try {
@@ -208,6 +231,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
         redriven = after.redriven;
         problems.push(...after.problems);
       }
+      settling = await clockTick(run, config, (line) => script.push(`+${Date.now() - started} ms: ${line}`));
     } catch (error) {
       problems.push(`the stack did not settle: ${(error as Error).message}`);
     }
@@ -255,6 +279,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     script,
     redelivered,
     redriven,
+    settling,
     dlq,
     shipments,
     ms: Date.now() - started,

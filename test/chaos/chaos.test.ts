@@ -31,13 +31,17 @@ const seeds = [
   ...Array.from({ length: runs }, (_, i) => firstSeed + i),
 ];
 
+const regressions = seeds.length - runs;
+const describeSeeds = () =>
+  `${firstSeed}..${firstSeed + runs - 1}${regressions > 0 ? ` and regression seeds ${seeds.slice(0, regressions).join(', ')}` : ''}`;
+
 const outcomes: ChaosOutcome[] = [];
 afterAll(() => {
   if (outcomes.length === 0) return;
   const sum = (f: (o: ChaosOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
   const failed = outcomes.filter((o) => o.problems.length > 0).map((o) => o.seed);
   process.stderr.write(
-    `[chaos] ${outcomes.length} runs, seeds ${seeds[0]}..${seeds.at(-1)}, rate ${config.rate}: ` +
+    `[chaos] ${outcomes.length} runs, seeds ${describeSeeds()}, rate ${config.rate}: ` +
       `${sum((o) => o.faults.attempts)} request attempts, ${sum((o) =>
         Object.entries(o.faults.injected)
           .filter(([k]) => !k.includes(' '))
@@ -45,6 +49,7 @@ afterAll(() => {
       )} faults, ` +
       `${sum((o) => o.faults.crashes.length)} crashes, ${sum((o) => o.redelivered)} records redelivered, ` +
       `${outcomes.filter((o) => o.outage).length} outages with ${sum((o) => o.redriven)} records redriven from the DLQs, ` +
+      `${sum((o) => o.settling)} settling passes, ` +
       `${sum((o) => o.shipments)} shipments, suspend landed mid-release in ${outcomes.filter((o) => o.script.some((l) => l.includes('mid-release'))).length} runs, ` +
       `${(sum((o) => o.ms) / 1000).toFixed(0)} s; ` +
       `failing seeds: ${failed.length === 0 ? 'none' : failed.join(', ')}\n`,
@@ -74,7 +79,7 @@ describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every f
           `in ${outcome.ms} ms; ${injected} faults, ${outcome.faults.crashes.length} crashes, ` +
           `${outcome.redelivered} records redelivered, ` +
           `${outcome.outage ? `outage of ${outcome.outage.fn} then ${outcome.redriven} records redriven from the DLQ` : 'no outage'}, ` +
-          `${outcome.shipments} shipments\n`,
+          `${outcome.settling} settling passes, ${outcome.shipments} shipments\n`,
       );
       if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
       expect(outcome.problems, `seed ${seed}`).toEqual([]);

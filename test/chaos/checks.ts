@@ -48,6 +48,10 @@ export async function checkI1toI3(
   for (const l of store.licenses) {
     if (l.pendingWork !== undefined)
       problems.push(`license ${String(l.licenseId)} still has pendingWork ${String(l.pendingWork)}`);
+    if (l.settleCheckAt !== undefined && l.status === l.appliedStatus)
+      problems.push(
+        `license ${String(l.licenseId)}: the clock ran past settleCheckAt ${String(l.settleCheckAt)} but no settling pass finished`,
+      );
     if (l.status !== l.appliedStatus && l.statusError === undefined)
       problems.push(
         `license ${String(l.licenseId)}: status ${String(l.status)} was neither applied (${String(l.appliedStatus)}) nor rejected`,

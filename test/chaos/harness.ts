@@ -91,6 +91,8 @@ export async function startRun(options: RunOptions): Promise<Run> {
     prefix: uniquePrefix(`chaos${options.seed}`),
     environmentOverrides: {
       RELEASE_TIME_BUDGET_MS: String(options.releaseBudgetMs),
+      // Settling passes due at once, so the clock at the end of the run asks for them.
+      SETTLE_DELAY_MS: '1',
       POWERTOOLS_LOG_LEVEL: process.env.CLEARANCE_TEST_LOG_LEVEL ?? 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },

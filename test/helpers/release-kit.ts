@@ -200,7 +200,12 @@ export function streamCursor(local: LocalStackHandle, table: 'licenses' | 'shipm
   };
 }
 
-/** The three tables' items, sorted by key: equal snapshots mean nothing changed. */
+/**
+ * The three tables' items, sorted by key: equal snapshots mean nothing
+ * changed. A license's `settleCheckAt` counts by presence only: a pass that
+ * changes nothing (a redelivered INSERT asks for one) still moves the time of
+ * its settling check.
+ */
 export async function snapshot(
   s: Scenario,
 ): Promise<{ licenses: RawItem[]; shipments: RawItem[]; inventory: RawItem[] }> {
@@ -211,7 +216,9 @@ export async function snapshot(
     return items.sort((a, b) => key(a).localeCompare(key(b)));
   };
   return {
-    licenses: await all(r.licenses.scan(), (x) => String(x.licenseId)),
+    licenses: (await all(r.licenses.scan(), (x) => String(x.licenseId))).map((l) =>
+      l.settleCheckAt === undefined ? l : { ...l, settleCheckAt: 'set' },
+    ),
     shipments: await all(r.shipments.scan(), (x) => String(x.shipmentId)),
     inventory: await all(r.inventory.scan(), (x) => `${String(x.sku)}/${String(x.warehouseId)}`),
   };

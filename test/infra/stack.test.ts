@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY_METADATA_KEY } from '../../infra/clearance-function.js';
-import { RELEASE_TIME_BUDGET_MS, STACK_OUTPUTS } from '../../infra/stack.js';
+import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS, STACK_OUTPUTS } from '../../infra/stack.js';
 import type { SecureTopic } from '../../infra/topics.js';
 import { ENV, GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../shared/names.js';
 import {
@@ -219,6 +219,7 @@ describe('functions', () => {
           [ENV.inventoryTable]: ref(s.logicalId(s.stack.tables.inventory)),
           [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
           [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
+          [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
         },
       },
       {

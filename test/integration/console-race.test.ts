@@ -8,6 +8,8 @@
  *   response was lost and the SDK's resend found the write already done.
  * - A typo on a license's status while its suspension is being applied: the
  *   edit is rejected, and the re-hold still finishes.
+ * - A shipment accepted while its license is being approved, the approval's
+ *   release pass looking for held shipments just before it was accepted.
  */
 
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -152,5 +154,57 @@ it('finishes re-holding a suspension whose status is mistyped while it is applie
     expect(after.status, x.shipmentId).toBe('HELD');
     expect(after.holdReason, x.shipmentId).toBe('LICENSE_SUSPENDED');
   }
+  await s.expectInvariants();
+});
+
+it('releases a shipment accepted while its license was approved, though the release pass looked first', async () => {
+  const lut = await givenLicense(s, { authorizedQuantity: 100 });
+  const shipment = lut.shipment({ quantity: 10 });
+  const licenseId = lut.license.licenseId;
+
+  // shipment-events reads the license (still PENDING), then its intake commit waits here.
+  const { documentClient } = await import('../../functions/runtime.js');
+  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
+  let blocked = false;
+  let unblock = () => {};
+  const commitGate = new Promise<void>((resolve) => {
+    unblock = resolve;
+  });
+  const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
+    if (
+      !blocked &&
+      context.commandName === 'TransactWriteItemsCommand' &&
+      JSON.stringify(args.input).includes(shipment.shipmentId)
+    ) {
+      blocked = true;
+      await commitGate;
+    }
+    return next(args);
+  };
+  stack.add(middleware, { step: 'finalizeRequest', name: 'hold-intake' });
+  try {
+    await s.putShipment(shipment);
+    for (let i = 0; i < 200 && !blocked; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(blocked, 'the intake read the license and is about to commit').toBe(true);
+
+    // Meanwhile the license is approved, and its release pass finds no held shipment yet.
+    await s.setLicenseStatus(licenseId, 'APPROVED');
+    for (let i = 0; i < 200; i++) {
+      const l = await s.license(licenseId);
+      if (l.appliedStatus === 'APPROVED' && l.pendingWork === undefined) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await settledLicense(s, licenseId)).releasedQuantity).toBe(0);
+  } finally {
+    unblock();
+    stack.remove('hold-intake');
+  }
+  await local.drain();
+
+  expect(await s.shipment(shipment.shipmentId)).toMatchObject({
+    status: 'RELEASED',
+    countedStatus: 'RELEASED',
+  });
+  expect((await settledLicense(s, licenseId)).releasedQuantity).toBe(10);
   await s.expectInvariants();
 });

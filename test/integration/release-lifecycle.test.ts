@@ -3,7 +3,11 @@
  * (with the real license-clock), suspension and reinstatement, revocation
  * and denial.
  */
+
+import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ClockResult } from '../../shared/engine/clock.js';
+import { RELEASED_INDEX } from '../../shared/names.js';
 import {
   expectCounters,
   fromNow,
@@ -84,8 +88,33 @@ async function expectAllHeld(lut: LicenseUnderTest, reason: string, shippedQuant
   expect((await s.license(lut.license.licenseId)).releasedQuantity).toBe(shippedQuantity);
 }
 
-const clockTick = () =>
-  local.esm.invokeSchedule('license-clock') as Promise<{ expired: string[]; woken: string[] }>;
+const clockTick = () => local.esm.invokeSchedule('license-clock') as Promise<ClockResult>;
+
+/**
+ * Until removed, Query answers on the released index leave out `shipmentId`,
+ * as a GSI read on AWS can just after the shipment was written.
+ */
+async function hideFromReleasedIndex(
+  shipmentId: string,
+): Promise<{ hidden: () => number; remove: () => void }> {
+  const { documentClient } = await import('../../functions/runtime.js');
+  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
+  let hidden = 0;
+  const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
+    const out = await next(args);
+    const input = args.input as { IndexName?: string };
+    if (context.commandName !== 'QueryCommand' || input.IndexName !== RELEASED_INDEX) return out;
+    // The document client's middleware sees items already unmarshalled.
+    const output = out.output as { Items?: { shipmentId?: unknown }[]; Count?: number };
+    const kept = (output.Items ?? []).filter((item) => item.shipmentId !== shipmentId);
+    hidden += (output.Items?.length ?? 0) - kept.length;
+    output.Items = kept;
+    output.Count = kept.length;
+    return out;
+  };
+  stack.add(middleware, { step: 'finalizeRequest', name: 'gsi-lag' });
+  return { hidden: () => hidden, remove: () => stack.remove('gsi-lag') };
+}
 
 describe('validity window', () => {
   it('keeps shipments HELD as LICENSE_NOT_YET_VALID until validFrom, then the clock releases them', async () => {
@@ -230,6 +259,39 @@ describe('suspension, revocation and denial', () => {
     await expectAllHeld(lut, 'LICENSE_DENIED');
     await expectCounters(s, lut.license.sku, 'WH-1', { held: 70, released: 0 });
     await expectCounters(s, lut.license.sku, 'WH-2', { held: 50, released: 0 });
+    await s.expectInvariants();
+  });
+});
+
+describe('settling pass', () => {
+  it('re-holds a shipment the re-hold pass could not see yet, once the clock finds settleCheckAt past', async () => {
+    const lut = await licenseWithBacklog();
+    await setStatus(lut.license.licenseId, 'APPROVED');
+    const [missed] = lut.fits;
+    const lag = await hideFromReleasedIndex(missed ?? '');
+    let suspended: Awaited<ReturnType<typeof setStatus>>;
+    try {
+      suspended = await setStatus(lut.license.licenseId, 'SUSPENDED');
+    } finally {
+      lag.remove();
+    }
+    expect(lag.hidden(), 'the pass queried while the shipment was hidden').toBeGreaterThan(0);
+    expect((await s.shipment(missed ?? '')).status, 'missed by the pass, as GSI lag can on AWS').toBe(
+      'RELEASED',
+    );
+    const checkAt = String(suspended.settleCheckAt);
+    expect(Date.parse(checkAt) - Date.now()).toBeGreaterThan(0);
+    expect((await clockTick()).settling, 'not before settleCheckAt').not.toContain(lut.license.licenseId);
+
+    // Time passes: the check is due.
+    await s.edit('licenses', { licenseId: lut.license.licenseId }, 'settleCheckAt', fromNow(-1_000));
+    expect((await clockTick()).settling).toContain(lut.license.licenseId);
+    await local.drain();
+
+    await expectAllHeld(lut, 'LICENSE_SUSPENDED');
+    const settled = await settledLicense(s, lut.license.licenseId);
+    expect(settled.settleCheckAt, 'a settling pass does not ask for another').toBeUndefined();
+    expect((await clockTick()).settling).not.toContain(lut.license.licenseId);
     await s.expectInvariants();
   });
 });

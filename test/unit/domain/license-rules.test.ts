@@ -1,5 +1,11 @@
-import { describe, expect, test } from 'vitest';
-import { holdReasonFor, judgeLicenseStatus, workFor } from '../../../shared/domain/license-rules.js';
+import { describe, expect, it, test } from 'vitest';
+import {
+  holdReasonFor,
+  judgeLicenseStatus,
+  SETTLE_TOKEN_PREFIX,
+  settleCheckAt,
+  workFor,
+} from '../../../shared/domain/license-rules.js';
 import { LICENSE_STATUSES, type LicenseStatus } from '../../../shared/domain/model.js';
 
 type Applied = LicenseStatus | undefined;
@@ -186,5 +192,21 @@ describe('workFor and holdReasonFor', () => {
   ])('maps %s to work %s and hold reason %s', (status, work, reason) => {
     expect(workFor(status)).toBe(work);
     expect(holdReasonFor(status)).toBe(reason);
+  });
+});
+
+describe('settleCheckAt', () => {
+  const now = new Date('2026-11-27T10:00:00.000Z');
+
+  it('asks for a settling pass the delay after a release or re-hold pass', () => {
+    for (const status of ['APPROVED', 'SUSPENDED', 'REVOKED', 'EXPIRED', 'DENIED'] as const)
+      expect(settleCheckAt(status, '2026-11-27T09:59:59.000Z#abcd1234', now, 30_000), status).toBe(
+        '2026-11-27T10:00:30.000Z',
+      );
+  });
+
+  it('does not ask again after a settling pass, nor for PENDING (no shipment work)', () => {
+    expect(settleCheckAt('SUSPENDED', `${SETTLE_TOKEN_PREFIX}x`, now, 30_000)).toBeUndefined();
+    expect(settleCheckAt('PENDING', 'x', now, 30_000)).toBeUndefined();
   });
 });
