@@ -56,7 +56,6 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
   return { kind: 'illegal', from: applied, to: status, reason };
 }
 
-/** The shipment work a license status implies once applied. */
 /**
  * Settling passes. The passes find shipments through GSIs, which AWS updates
  * a moment after the table (eventually consistent reads), so a pass that
@@ -80,6 +79,7 @@ export function settleCheckAt(
   return new Date(now.getTime() + delayMs).toISOString();
 }
 
+/** The shipment work a license status implies once applied. */
 export function workFor(status: LicenseStatus): LicenseWork {
   if (status === 'APPROVED') return 'release';
   if (status === 'PENDING') return 'none';
