@@ -21,7 +21,7 @@ import type {
   InitializeHandlerArguments,
   MiddlewareStack,
 } from '@smithy/types';
-import type { countCalls } from '../local/call-counter.js';
+import { callName, type countCalls } from '../local/call-counter.js';
 import type { StandaloneLocalStack } from '../local/stack.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { WindowProfiler } from './profile.js';
@@ -189,8 +189,7 @@ export function timeCalls(
     (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
       (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
         async (args: InitializeHandlerArguments<object>) => {
-          const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
-          const key = `${service}.${String(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+          const { key } = callName(context);
           const started = performance.now();
           try {
             return await next(args);

@@ -38,7 +38,7 @@ import { type BenchContext, collectGarbage, fmt, releaseState, timeCalls } from 
 import { type MemoryReport, sampleMemory } from './memory.js';
 import { checkReleasedState, seedAccepted } from './seed.js';
 import { checkDeliveries, inProcessDepth, removeSubscribers, subscribeWorkload } from './subscribers.js';
-import type { Workload } from './workload.js';
+import { releaseUpdate, type Workload } from './workload.js';
 
 export interface NaiveResult {
   kind: 'naive';
@@ -130,33 +130,7 @@ async function releaseNaively(
         try {
           const out = await ddb.send(
             new UpdateCommand({
-              TableName: ctx.tables.shipments,
-              Key: { shipmentId },
-              UpdateExpression:
-                'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :lic, #by = :by, #rev = if_not_exists(#rev, :zero) + :one REMOVE #hl, #hr, #se',
-              ConditionExpression: 'attribute_exists(#id) AND #st = :held AND #cs = :held AND #lid = :lic',
-              ExpressionAttributeNames: {
-                '#id': 'shipmentId',
-                '#st': 'status',
-                '#cs': 'countedStatus',
-                '#ra': 'releasedAt',
-                '#rl': GSI_ATTR.releasedLicenseId,
-                '#by': 'changedBy',
-                '#rev': 'revision',
-                '#hl': GSI_ATTR.heldLicenseId,
-                '#hr': 'holdReason',
-                '#se': 'statusError',
-                '#lid': 'licenseId',
-              },
-              ExpressionAttributeValues: {
-                ':rel': 'RELEASED',
-                ':held': 'HELD',
-                ':at': releasedAt,
-                ':lic': l.licenseId,
-                ':by': SYSTEM_ACTOR,
-                ':zero': 0,
-                ':one': 1,
-              },
+              ...releaseUpdate(ctx.tables.shipments, { shipmentId, licenseId: l.licenseId }, releasedAt),
               ReturnValues: 'ALL_NEW',
             }),
           );

@@ -8,10 +8,9 @@
  * counters). That is the state an approval finds in production.
  */
 import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { holdOrder } from '../shared/domain/planning.js';
-import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX, SYSTEM_ACTOR } from '../shared/names.js';
+import { HELD_INDEX, RELEASED_INDEX } from '../shared/names.js';
 import { type BenchContext, batchGet, batchPut, fmt } from './context.js';
-import type { Workload } from './workload.js';
+import { heldInventory, heldItems, type Workload } from './workload.js';
 
 export async function seedWorkload(ctx: BenchContext, w: Workload): Promise<{ ms: number }> {
   const started = Date.now();
@@ -44,24 +43,9 @@ export async function seedWorkload(ctx: BenchContext, w: Workload): Promise<{ ms
  */
 export async function seedAccepted(ctx: BenchContext, w: Workload): Promise<{ ms: number }> {
   const started = Date.now();
-  await batchPut(
-    ctx.ddb,
-    ctx.tables.inventory,
-    w.inventory.map((i) => ({ ...i, held: w.units.byWarehouse.get(String(i.warehouseId)) ?? 0 })),
-  );
+  await batchPut(ctx.ddb, ctx.tables.inventory, heldInventory(w));
   await batchPut(ctx.ddb, ctx.tables.licenses, w.licenses);
-  await batchPut(
-    ctx.ddb,
-    ctx.tables.shipments,
-    w.shipments.map((s) => ({
-      ...s,
-      holdReason: 'LICENSE_PENDING',
-      countedStatus: 'HELD',
-      [GSI_ATTR.heldLicenseId]: s.licenseId,
-      [GSI_ATTR.holdOrder]: holdOrder(s),
-      changedBy: SYSTEM_ACTOR,
-    })),
-  );
+  await batchPut(ctx.ddb, ctx.tables.shipments, heldItems(w));
   await ctx.stack.drain({ timeoutMs: ctx.timeoutMs(w.n) });
   return { ms: Date.now() - started };
 }

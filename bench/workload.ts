@@ -120,6 +120,24 @@ export function makeWorkload(tag: string, n: number, seed: number): Workload {
   };
 }
 
+/** The Inventory items with the workload's held units counted, as the intake leaves them. */
+export const heldInventory = (w: Workload): RawItem[] =>
+  w.inventory.map((i) => ({ ...i, held: w.units.byWarehouse.get(String(i.warehouseId)) ?? 0 }));
+
+/**
+ * The workload's shipments as clearance's intake leaves them (HELD, counted,
+ * in the held index), without `revision`.
+ */
+export const heldItems = (w: Workload): RawItem[] =>
+  w.shipments.map((s) => ({
+    ...s,
+    holdReason: 'LICENSE_PENDING',
+    countedStatus: 'HELD',
+    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.holdOrder]: holdOrder(s),
+    changedBy: SYSTEM_ACTOR,
+  }));
+
 /**
  * The workload's shipments as clearance leaves them once released: every
  * attribute the release writes, with the same names and value sizes. The
@@ -151,3 +169,37 @@ export function itemBytes(item: RawItem): number {
   }
   return bytes;
 }
+
+/**
+ * The conditional UpdateItem that releases one HELD shipment, as the engine's
+ * transactions write it (write-shapes) and as the naive peer sends it alone.
+ */
+export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId: string }, at: string) => ({
+  TableName: table,
+  Key: { shipmentId: s.shipmentId },
+  UpdateExpression:
+    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :lic, #by = :by, #rev = if_not_exists(#rev, :zero) + :one REMOVE #hl, #hr, #se',
+  ConditionExpression: 'attribute_exists(#id) AND #st = :held AND #cs = :held AND #lid = :lic',
+  ExpressionAttributeNames: {
+    '#id': 'shipmentId',
+    '#st': 'status',
+    '#cs': 'countedStatus',
+    '#ra': 'releasedAt',
+    '#rl': GSI_ATTR.releasedLicenseId,
+    '#by': 'changedBy',
+    '#rev': 'revision',
+    '#hl': GSI_ATTR.heldLicenseId,
+    '#hr': 'holdReason',
+    '#se': 'statusError',
+    '#lid': 'licenseId',
+  },
+  ExpressionAttributeValues: {
+    ':rel': 'RELEASED',
+    ':held': 'HELD',
+    ':at': at,
+    ':lic': s.licenseId,
+    ':by': SYSTEM_ACTOR,
+    ':zero': 0,
+    ':one': 1,
+  },
+});

@@ -20,12 +20,19 @@ import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack } from '../local/stack.js';
-import { holdOrder } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../shared/names.js';
+import { SYSTEM_ACTOR } from '../shared/names.js';
 import { batchPut, collectGarbage } from './context.js';
 import { processCpuS } from './memory.js';
-import { makeWorkload, releasedItems, tagOf, type Workload } from './workload.js';
+import {
+  heldInventory,
+  heldItems,
+  makeWorkload,
+  releasedItems,
+  releaseUpdate,
+  tagOf,
+  type Workload,
+} from './workload.js';
 
 const { values } = parseArgs({
   options: { n: { type: 'string' }, reps: { type: 'string' }, only: { type: 'string' } },
@@ -61,59 +68,17 @@ async function plainTable(): Promise<string> {
   return name;
 }
 
-const heldItems = (w: Workload): RawItem[] =>
-  w.shipments.map((s) => ({
-    ...s,
-    holdReason: 'LICENSE_PENDING',
-    countedStatus: 'HELD',
-    [GSI_ATTR.heldLicenseId]: s.licenseId,
-    [GSI_ATTR.holdOrder]: holdOrder(s),
-    changedBy: SYSTEM_ACTOR,
-    revision: 1,
-  }));
+/** Accepted shipments, as the intake leaves them (revision 1). */
+const acceptedItems = (w: Workload): RawItem[] => heldItems(w).map((s) => ({ ...s, revision: 1 }));
 
 async function seedCounters(w: Workload): Promise<void> {
-  await batchPut(
-    ddb,
-    tables.inventory.name,
-    w.inventory.map((i) => ({ ...i, held: w.units.byWarehouse.get(String(i.warehouseId)) ?? 0 })),
-  );
+  await batchPut(ddb, tables.inventory.name, heldInventory(w));
   await batchPut(
     ddb,
     tables.licenses.name,
     w.licenses.map((l) => ({ ...l, status: 'APPROVED', appliedStatus: 'APPROVED', pendingWork: 'bench' })),
   );
 }
-
-const releaseUpdate = (table: string, s: Workload['shipments'][number], at: string) => ({
-  TableName: table,
-  Key: { shipmentId: s.shipmentId },
-  UpdateExpression:
-    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :lic, #by = :by, #rev = if_not_exists(#rev, :zero) + :one REMOVE #hl, #hr, #se',
-  ConditionExpression: 'attribute_exists(#id) AND #st = :held AND #cs = :held AND #lid = :lic',
-  ExpressionAttributeNames: {
-    '#id': 'shipmentId',
-    '#st': 'status',
-    '#cs': 'countedStatus',
-    '#ra': 'releasedAt',
-    '#rl': GSI_ATTR.releasedLicenseId,
-    '#by': 'changedBy',
-    '#rev': 'revision',
-    '#hl': GSI_ATTR.heldLicenseId,
-    '#hr': 'holdReason',
-    '#se': 'statusError',
-    '#lid': 'licenseId',
-  },
-  ExpressionAttributeValues: {
-    ':rel': 'RELEASED',
-    ':held': 'HELD',
-    ':at': at,
-    ':lic': s.licenseId,
-    ':by': SYSTEM_ACTOR,
-    ':zero': 0,
-    ':one': 1,
-  },
-});
 
 /**
  * The release's transactions: per license, up to 96 shipments + its Inventory ADDs + the guarded
@@ -218,7 +183,7 @@ const shapes: Shape[] = [
     name: 'tx / plain, serial',
     prepare: async (w) => {
       const t = await plainTable();
-      await batchPut(ddb, t, heldItems(w), 4);
+      await batchPut(ddb, t, acceptedItems(w), 4);
       await seedCounters(w);
       return () => transactions(t, w);
     },
@@ -226,7 +191,7 @@ const shapes: Shape[] = [
   {
     name: 'tx / shaped, serial (the release)',
     prepare: async (w) => {
-      await batchPut(ddb, tables.shipments.name, heldItems(w), 4);
+      await batchPut(ddb, tables.shipments.name, acceptedItems(w), 4);
       await seedCounters(w);
       return () => transactions(tables.shipments.name, w);
     },
@@ -234,7 +199,7 @@ const shapes: Shape[] = [
   {
     name: 'tx / shaped, serial, pages of 200 (as the engine cuts them)',
     prepare: async (w) => {
-      await batchPut(ddb, tables.shipments.name, heldItems(w), 4);
+      await batchPut(ddb, tables.shipments.name, acceptedItems(w), 4);
       await seedCounters(w);
       return () => transactions(tables.shipments.name, w, 200);
     },
@@ -242,7 +207,7 @@ const shapes: Shape[] = [
   {
     name: 'update / shaped, serial (naive shipment write)',
     prepare: async (w) => {
-      await batchPut(ddb, tables.shipments.name, heldItems(w), 4);
+      await batchPut(ddb, tables.shipments.name, acceptedItems(w), 4);
       return () => updates(tables.shipments.name, w);
     },
   },

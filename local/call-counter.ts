@@ -17,16 +17,27 @@ export const DYNAMODB_WRITES = [
   'TransactWriteItems',
 ] as const;
 
-/**
- * Counts every AWS API call a client sends, by an SDK middleware at the
- * initialize step (one count per call, not per retry). Returns a handle to
- * read, reset and detach the counter.
- */
 /** Any SDK v3 client: only its middleware stack is used. */
 export interface Instrumentable {
   middlewareStack: { add(...args: never[]): unknown; remove(toRemove: string): boolean };
 }
 
+/** The service and operation of an SDK call, and its key `Service.Operation`. */
+export function callName(context: HandlerExecutionContext): {
+  service: string;
+  operation: string;
+  key: string;
+} {
+  const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
+  const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
+  return { service, operation, key: `${service}.${operation}` };
+}
+
+/**
+ * Counts every AWS API call a client sends, by an SDK middleware at the
+ * initialize step (one count per call, not per retry). Returns a handle to
+ * read, reset and detach the counter.
+ */
 export function countCalls(clients: readonly Instrumentable[]) {
   const counts: CallCounts = {};
   const name = `clearance-call-counter-${Math.random().toString(36).slice(2)}`;
@@ -34,8 +45,7 @@ export function countCalls(clients: readonly Instrumentable[]) {
     (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
       (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
         async (args: InitializeHandlerArguments<object>) => {
-          const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
-          const key = `${service}.${String(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+          const { key } = callName(context);
           counts[key] = (counts[key] ?? 0) + 1;
           return next(args);
         },

@@ -55,7 +55,7 @@ import type {
   StandardRetryToken,
 } from '@smithy/types';
 import { fnv1a } from '../shared/domain/routing.js';
-import type { Instrumentable } from './call-counter.js';
+import { callName, type Instrumentable } from './call-counter.js';
 import { mulberry32 } from './random.js';
 
 /** The kinds of transient fault; see the module comment. */
@@ -550,11 +550,4 @@ export class FaultInjector {
         }
       };
   }
-}
-
-function callName(context: HandlerExecutionContext): { service: string; operation: string } {
-  return {
-    service: String(context.clientName ?? 'Unknown').replace(/Client$/, ''),
-    operation: String(context.commandName ?? 'Unknown').replace(/Command$/, ''),
-  };
 }

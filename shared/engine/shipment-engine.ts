@@ -210,29 +210,28 @@ export async function processShipmentRecords(
     if (counted === 'HELD' || counted === 'RELEASED')
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
-  // A license pass that ran while the edit was pending skipped the shipment (it did not look
-  // RELEASED or HELD then), so the license's work must see it again (chaos seed 186,
-  // test/integration/console-race.test.ts): to re-hold or relabel it, or to release it. Only a
-  // shipment set back to RELEASED under an APPROVED license needs nothing.
-  if (restored.size > 0) {
-    for (const [licenseId, l] of await deps.licenses.batchGet([...restored.keys()])) {
-      const applied = l.appliedStatus;
-      const statuses = restored.get(licenseId);
-      if (typeof applied !== 'string' || !statuses) continue;
-      if (applied !== 'APPROVED' || statuses.has('HELD'))
-        await deps.licenses.requestPass(licenseId, applied, deps.newToken());
-    }
-  }
 
   const units = [...accepted, ...manual];
   if (units.length > 0) await deps.shipments.commit(units);
-  // A license approved after the read above may have run its release pass before these
-  // shipments were accepted. Read after the commit, its approval is visible, and another pass is
-  // asked for: the pass sees the shipment or this read sees the approval, never neither
-  // (test/integration/console-race.test.ts).
-  if (recheck.size > 0) {
-    for (const [licenseId, l] of await deps.licenses.batchGet([...recheck]))
-      if (l.status === 'APPROVED' && l.appliedStatus === 'APPROVED') release.add(licenseId);
+  // One read of the licenses as they are now, after the writes above, for two races:
+  // - A license pass that ran while a rejected edit was pending skipped the shipment (it did not
+  //   look RELEASED or HELD then), so the license's work must see it again (chaos seed 186): to
+  //   re-hold or relabel it, or to release it. Only RELEASED under APPROVED needs nothing.
+  // - A license approved after the intake's read may have run its release pass before these
+  //   shipments were accepted. Read after the commit, its approval is visible, and a release is
+  //   asked for: the pass sees the shipment or this read sees the approval, never neither.
+  // Both are pinned by test/integration/console-race.test.ts.
+  if (restored.size + recheck.size > 0) {
+    const current = await deps.licenses.batchGet([...restored.keys(), ...recheck]);
+    for (const [licenseId, statuses] of restored) {
+      const applied = current.get(licenseId)?.appliedStatus;
+      if (typeof applied === 'string' && (applied !== 'APPROVED' || statuses.has('HELD')))
+        await deps.licenses.requestPass(licenseId, applied, deps.newToken());
+    }
+    for (const licenseId of recheck) {
+      const l = current.get(licenseId);
+      if (l?.status === 'APPROVED' && l.appliedStatus === 'APPROVED') release.add(licenseId);
+    }
   }
   for (const unit of restamps) await deps.shipments.update(unit);
   for (const licenseId of release) await deps.licenses.requestRelease(licenseId, deps.newToken());

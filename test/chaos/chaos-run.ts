@@ -13,9 +13,9 @@ import {
   type Rng,
 } from '../../local/faults.js';
 import { clearance } from '../helpers/notify.js';
+import { receiveAllFrom } from '../helpers/stack.js';
 import { checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
 import { type Run, startRun } from './harness.js';
-import { receiveAll } from './queues.js';
 import {
   buildWorld,
   CUSTOMERS,
@@ -254,8 +254,8 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
       ),
     );
     const dlqMessages = [
-      ...(await receiveAll(run.clients.sqs, r.dlqs.licenses.url)),
-      ...(await receiveAll(run.clients.sqs, r.dlqs.shipments.url)),
+      ...(await receiveAllFrom(run.clients.sqs, r.dlqs.licenses.url, { keep: true })),
+      ...(await receiveAllFrom(run.clients.sqs, r.dlqs.shipments.url, { keep: true })),
     ];
     dlq = dlqMessages.length;
     problems.push(...checkI5(store, dlqMessages, run.ops.messages));

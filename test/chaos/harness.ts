@@ -14,8 +14,7 @@ import type { RedeliveryInfo } from '../../local/esm.js';
 import { type CrashRule, type FaultInjector, hash01 } from '../../local/faults.js';
 import { type LocalClients, localClients } from '../../local/resources.js';
 import { createStackOn, type LocalStack, uniquePrefix } from '../../local/stack.js';
-import type { ReceivedMessage } from '../helpers/stack.js';
-import { receiveAll } from './queues.js';
+import { type ReceivedMessage, receiveAllFrom } from '../helpers/stack.js';
 
 /** Clients of the test itself: explicit endpoints, never instrumented. */
 export interface TestClients extends LocalClients {
@@ -150,7 +149,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
       url,
       messages,
       async collect() {
-        messages.push(...(await receiveAll(clients.sqs, url)));
+        messages.push(...(await receiveAllFrom(clients.sqs, url, { keep: true })));
         return messages;
       },
     } satisfies RunQueue;

@@ -5,6 +5,7 @@
  * handler invocation with stream records, and whole-store snapshots.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { lambdaContext } from '../../local/esm.js';
@@ -245,4 +246,22 @@ export function invocationsOf(
     .stats()
     .mappings.filter((m) => m.function === fn?.logicalId)
     .reduce((n, m) => n + m.invocations, 0);
+}
+
+/**
+ * Adds `middleware` to the handlers' DynamoDB document client
+ * (functions/runtime.ts, the module instance the emulator loaded) at the
+ * finalizeRequest step, where a test can delay, repeat or edit a call as AWS
+ * might. Returns its removal.
+ */
+export async function interceptHandlerDynamoCalls(
+  name: string,
+  middleware: FinalizeRequestMiddleware<object, object>,
+): Promise<() => void> {
+  const { documentClient } = await import('../../functions/runtime.js');
+  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
+  stack.add(middleware, { step: 'finalizeRequest', name });
+  return () => {
+    stack.remove(name);
+  };
 }

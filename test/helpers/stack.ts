@@ -95,7 +95,16 @@ function callerLabel(): string {
   return file;
 }
 
-async function receiveAllFrom(sqs: SQSClient, queueUrl: string): Promise<ReceivedMessage[]> {
+/**
+ * Receives every message currently in a queue and deletes them; with `keep`,
+ * received messages stay invisible for 10 minutes instead (half the calls,
+ * for a queue deleted afterwards).
+ */
+export async function receiveAllFrom(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { keep?: boolean } = {},
+): Promise<ReceivedMessage[]> {
   const out: ReceivedMessage[] = [];
   for (;;) {
     const page = await sqs.send(
@@ -104,6 +113,7 @@ async function receiveAllFrom(sqs: SQSClient, queueUrl: string): Promise<Receive
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 0,
         MessageAttributeNames: ['All'],
+        ...(options.keep ? { VisibilityTimeout: 600 } : {}),
       }),
     );
     const messages = page.Messages ?? [];
@@ -115,6 +125,7 @@ async function receiveAllFrom(sqs: SQSClient, queueUrl: string): Promise<Receive
       }
       out.push({ messageId: m.MessageId ?? '', body: m.Body ?? '', attributes });
     }
+    if (options.keep) continue;
     await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,

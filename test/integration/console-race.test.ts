@@ -13,10 +13,10 @@
  */
 
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, expect, it } from 'vitest';
-import { givenLicense, settledLicense } from '../helpers/release-kit.js';
+import { givenLicense, interceptHandlerDynamoCalls, settledLicense, sleep } from '../helpers/release-kit.js';
 import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
@@ -52,7 +52,6 @@ const s = scenario(local);
  * fail.
  */
 async function loseResponseOfNextRestore(): Promise<{ resent: () => number; remove: () => void }> {
-  const { documentClient } = await import('../../functions/runtime.js');
   const table = local.resources.tables.shipments.name;
   let armed = true;
   let resent = 0;
@@ -70,12 +69,8 @@ async function loseResponseOfNextRestore(): Promise<{ resent: () => number; remo
     }
     return next(args);
   };
-  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
-  stack.add(middleware, { step: 'finalizeRequest', name: 'lose-restore-response' });
-  return {
-    resent: () => resent,
-    remove: () => documentClient.middlewareStack.remove('lose-restore-response'),
-  };
+  const remove = await interceptHandlerDynamoCalls('lose-restore-response', middleware);
+  return { resent: () => resent, remove };
 }
 
 afterEach(() => {
@@ -97,7 +92,7 @@ it('re-holds a shipment restored to RELEASED after the revoke pass skipped it, t
   await s.setShipmentStatus(typo.shipmentId, 'Shipped');
   await s.setLicenseStatus(lut.license.licenseId, 'REVOKED');
   for (let i = 0; i < 200 && (await s.license(lut.license.licenseId)).appliedStatus !== 'REVOKED'; i++)
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   await local.drain({ timeoutMs: 5_000 }).catch(() => undefined); // shipments are gated; licenses settle
   await settledLicense(s, lut.license.licenseId);
   expect((await s.shipment(kept.shipmentId)).status).toBe('HELD');
@@ -163,8 +158,6 @@ it('releases a shipment accepted while its license was approved, though the rele
   const licenseId = lut.license.licenseId;
 
   // shipment-events reads the license (still PENDING), then its intake commit waits here.
-  const { documentClient } = await import('../../functions/runtime.js');
-  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
   let blocked = false;
   let unblock = () => {};
   const commitGate = new Promise<void>((resolve) => {
@@ -181,10 +174,10 @@ it('releases a shipment accepted while its license was approved, though the rele
     }
     return next(args);
   };
-  stack.add(middleware, { step: 'finalizeRequest', name: 'hold-intake' });
+  const remove = await interceptHandlerDynamoCalls('hold-intake', middleware);
   try {
     await s.putShipment(shipment);
-    for (let i = 0; i < 200 && !blocked; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !blocked; i++) await sleep(25);
     expect(blocked, 'the intake read the license and is about to commit').toBe(true);
 
     // Meanwhile the license is approved, and its release pass finds no held shipment yet.
@@ -192,12 +185,12 @@ it('releases a shipment accepted while its license was approved, though the rele
     for (let i = 0; i < 200; i++) {
       const l = await s.license(licenseId);
       if (l.appliedStatus === 'APPROVED' && l.pendingWork === undefined) break;
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
     expect((await settledLicense(s, licenseId)).releasedQuantity).toBe(0);
   } finally {
     unblock();
-    stack.remove('hold-intake');
+    remove();
   }
   await local.drain();
 

@@ -4,7 +4,7 @@
  * and denial.
  */
 
-import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClockResult } from '../../shared/engine/clock.js';
 import { RELEASED_INDEX } from '../../shared/names.js';
@@ -14,6 +14,7 @@ import {
   givenLicense,
   holdReasons,
   idsWith,
+  interceptHandlerDynamoCalls,
   invocationsOf,
   invokeWithRecords,
   type LicenseUnderTest,
@@ -97,8 +98,6 @@ const clockTick = () => local.esm.invokeSchedule('license-clock') as Promise<Clo
 async function hideFromReleasedIndex(
   shipmentId: string,
 ): Promise<{ hidden: () => number; remove: () => void }> {
-  const { documentClient } = await import('../../functions/runtime.js');
-  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
   let hidden = 0;
   const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
     const out = await next(args);
@@ -112,8 +111,8 @@ async function hideFromReleasedIndex(
     output.Count = kept.length;
     return out;
   };
-  stack.add(middleware, { step: 'finalizeRequest', name: 'gsi-lag' });
-  return { hidden: () => hidden, remove: () => stack.remove('gsi-lag') };
+  const remove = await interceptHandlerDynamoCalls('gsi-lag', middleware);
+  return { hidden: () => hidden, remove };
 }
 
 describe('validity window', () => {
