@@ -1,6 +1,6 @@
 /**
  * What every measurement shares: the one local stack, the bench's own SDK
- * clients (never the handlers'), the call counter on the handlers' clients,
+ * clients (never the handlers'), the counter of the handlers' requests,
  * the memory sampler, and small helpers.
  */
 
@@ -15,13 +15,8 @@ import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  HandlerExecutionContext,
-  InitializeHandler,
-  InitializeHandlerArguments,
-  MiddlewareStack,
-} from '@smithy/types';
-import { callName, type countCalls } from '../local/call-counter.js';
+import { callKey, type countCalls, fromFunctions } from '../local/call-counter.js';
+import type { Caller, Gateway } from '../local/gateway/gateway.js';
 import type { StandaloneLocalStack } from '../local/stack.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { WindowProfiler } from './profile.js';
@@ -40,9 +35,9 @@ export interface BenchContext {
     readonly customerShards: readonly string[];
     readonly logistics: string;
   };
-  /** Counter on the handlers' own `documentClient` and `snsClient` (functions/runtime.ts). */
+  /** The requests the functions' sandboxes send, counted at the stack's gateway. */
   readonly handlerCalls: ReturnType<typeof countCalls>;
-  /** Wall time of the handlers' calls, on the same clients. */
+  /** Wall time of the same requests. */
   readonly handlerTimes: CallTimes;
   /** Longest a measurement may wait for the system to finish. */
   readonly timeoutMs: (n: number) => number;
@@ -168,7 +163,7 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** Wall time spent in each `Service.Operation` (sent → answered, retries included), per call site's client. */
+/** Wall time spent in each `Service.Operation` (sent → answered, per attempt), per caller. */
 export interface CallTimes {
   readonly times: Record<string, { calls: number; ms: number }>;
   reset(): void;
@@ -176,40 +171,30 @@ export interface CallTimes {
 }
 
 /**
- * Times every call the given SDK clients send (an initialize-step middleware,
- * like local/call-counter.ts): where the handlers wait. Calls of concurrent
- * handlers overlap, so the sums may exceed the wall time.
+ * Times every request the callers `select` picks send through the stack's
+ * gateway (by default the functions'): where they wait. Requests of
+ * concurrent callers overlap, so the sums may exceed the wall time.
  */
-export function timeCalls(
-  clients: readonly { middlewareStack: { add(...args: never[]): unknown; remove(name: string): boolean } }[],
-): CallTimes {
+export function timeCalls(gateway: Gateway, select: (caller: Caller) => boolean = fromFunctions): CallTimes {
   const times: Record<string, { calls: number; ms: number }> = {};
-  const name = `bench-call-timer-${Math.random().toString(36).slice(2)}`;
-  for (const client of clients) {
-    (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
-      (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
-        async (args: InitializeHandlerArguments<object>) => {
-          const { key } = callName(context);
-          const started = performance.now();
-          try {
-            return await next(args);
-          } finally {
-            const entry = times[key] ?? { calls: 0, ms: 0 };
-            entry.calls++;
-            entry.ms += performance.now() - started;
-            times[key] = entry;
-          }
-        },
-      { step: 'initialize', name },
-    );
-  }
+  const detach = gateway.use(async (call, forward) => {
+    if (!select(call.caller)) return forward();
+    const key = callKey(call.service, call.operation);
+    const started = performance.now();
+    try {
+      return await forward();
+    } finally {
+      const entry = times[key] ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - started;
+      times[key] = entry;
+    }
+  });
   return {
     times,
     reset(): void {
       for (const key of Object.keys(times)) delete times[key];
     },
-    detach(): void {
-      for (const client of clients) client.middlewareStack.remove(name);
-    },
+    detach,
   };
 }

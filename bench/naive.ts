@@ -30,6 +30,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { customerTopicFor } from '../cli/subscriptions.js';
 import { countCalls } from '../local/call-counter.js';
+import type { Caller } from '../local/gateway/gateway.js';
 import { detectChange, shipmentMessage } from '../shared/domain/notifications.js';
 import type { OutgoingMessage, RawItem } from '../shared/domain/ports.js';
 import { GSI_ATTR, HELD_INDEX, SYSTEM_ACTOR } from '../shared/names.js';
@@ -61,16 +62,20 @@ export interface NaiveResult {
 }
 
 let clients: { ddb: DynamoDBDocumentClient; sns: SNSClient } | undefined;
+/** The access key the peer's requests carry, so the gateway can count them apart. */
+const NAIVE_KEY = 'naive-peer';
 /** Clients built like the handlers' (functions/runtime.ts), but the peer's own. */
 function naiveClients() {
+  const credentials = { accessKeyId: NAIVE_KEY, secretAccessKey: 'local' };
   clients ??= {
-    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ credentials }), {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    sns: new SNSClient({}),
+    sns: new SNSClient({ credentials }),
   };
   return clients;
 }
+const isNaive = (caller: Caller) => caller.accessKeyId === NAIVE_KEY;
 
 const attributes = (m: OutgoingMessage) =>
   Object.fromEntries(
@@ -208,8 +213,8 @@ export async function measureNaive(
 ): Promise<NaiveResult> {
   const seed = await seedAccepted(ctx, w);
   const queues = await subscribeWorkload(ctx, w);
-  const counter = countCalls([naiveClients().ddb, naiveClients().sns]);
-  const timer = timeCalls([naiveClients().ddb, naiveClients().sns]);
+  const counter = countCalls(ctx.stack.gateway, isNaive);
+  const timer = timeCalls(ctx.stack.gateway, isNaive);
   await ctx.stack.esm.stop();
   try {
     collectGarbage();

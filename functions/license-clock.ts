@@ -38,3 +38,5 @@ export const lambdaHandler = async (): Promise<ClockResult> => {
 };
 
 export const handler = observe(middy(lambdaHandler), o);
+
+export { sdkClients } from './runtime.js';

@@ -107,3 +107,5 @@ async function licenseRemoved(licenseId: string, old: Record<string, unknown> | 
 }
 
 export const handler = observe(middy(lambdaHandler), o);
+
+export { sdkClients } from './runtime.js';

@@ -28,6 +28,12 @@ export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Cli
   unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
 });
 export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
+/**
+ * The bundle's SDK clients, exported by every handler module so that the
+ * local stack can shorten their retry pauses in fault-injection runs (see
+ * local/lambda-worker.mjs). Lambda ignores exports other than the handler.
+ */
+export const sdkClients = [documentClient, snsClient] as const;
 export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;
 
 /**

@@ -78,3 +78,5 @@ export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoD
 };
 
 export const handler = observe(middy(lambdaHandler), o);
+
+export { sdkClients } from './runtime.js';

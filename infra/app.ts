@@ -67,6 +67,9 @@ function cdkJsonContext(): Record<string, unknown> {
 export function buildApp(opts: BuildAppOptions = {}): ClearanceApp {
   const app = new App({
     context: {
+      // Asset metadata names each function's bundle in the template (`aws:asset:path`), as the CDK CLI's
+      // synth does; the local stack runs the bundle it names.
+      'aws:cdk:enable-asset-metadata': true,
       ...cdkJsonContext(),
       ...(opts.skipBundling ? { [BUNDLING_STACKS_CONTEXT]: [] } : {}),
       ...opts.context,

@@ -1,9 +1,5 @@
-import type {
-  HandlerExecutionContext,
-  InitializeHandler,
-  InitializeHandlerArguments,
-  MiddlewareStack,
-} from '@smithy/types';
+import type { Caller, Gateway } from './gateway/gateway.js';
+import type { ServiceName } from './gateway/wire.js';
 
 /** Calls counted per `Service.Operation`, e.g. `DynamoDB.TransactWriteItems`. */
 export type CallCounts = Record<string, number>;
@@ -17,41 +13,36 @@ export const DYNAMODB_WRITES = [
   'TransactWriteItems',
 ] as const;
 
-/** Any SDK v3 client: only its middleware stack is used. */
-export interface Instrumentable {
-  middlewareStack: { add(...args: never[]): unknown; remove(toRemove: string): boolean };
-}
+const SERVICE_NAMES: Readonly<Record<ServiceName, string>> = {
+  dynamodb: 'DynamoDB',
+  dynamodbstreams: 'DynamoDBStreams',
+  sns: 'SNS',
+  sqs: 'SQS',
+  sts: 'STS',
+};
 
-/** The service and operation of an SDK call, and its key `Service.Operation`. */
-export function callName(context: HandlerExecutionContext): {
-  service: string;
-  operation: string;
-  key: string;
-} {
-  const service = String(context.clientName ?? 'Unknown').replace(/Client$/, '');
-  const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
-  return { service, operation, key: `${service}.${operation}` };
-}
+/** The key of a call in {@link CallCounts}, e.g. `DynamoDB.TransactWriteItems`. */
+export const callKey = (service: ServiceName, operation: string): string =>
+  `${SERVICE_NAMES[service]}.${operation}`;
+
+/** The functions' own requests (not the stream-mapping emulator's, not outside clients'). */
+export const fromFunctions = (caller: Caller): boolean => caller.kind === 'function';
 
 /**
- * Counts every AWS API call a client sends, by an SDK middleware at the
- * initialize step (one count per call, not per retry). Returns a handle to
+ * Counts the AWS API requests that pass the stack's gateway from the callers
+ * `select` picks (by default, the functions' sandboxes). A request is one
+ * attempt: an SDK retry counts again, as AWS bills it. Returns a handle to
  * read, reset and detach the counter.
  */
-export function countCalls(clients: readonly Instrumentable[]) {
+export function countCalls(gateway: Gateway, select: (caller: Caller) => boolean = fromFunctions) {
   const counts: CallCounts = {};
-  const name = `clearance-call-counter-${Math.random().toString(36).slice(2)}`;
-  for (const client of clients) {
-    (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
-      (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
-        async (args: InitializeHandlerArguments<object>) => {
-          const { key } = callName(context);
-          counts[key] = (counts[key] ?? 0) + 1;
-          return next(args);
-        },
-      { step: 'initialize', name },
-    );
-  }
+  const detach = gateway.use((call, forward) => {
+    if (select(call.caller)) {
+      const key = callKey(call.service, call.operation);
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return forward();
+  });
   return {
     counts,
     /** Sum over keys for which `match` is true. */
@@ -64,8 +55,6 @@ export function countCalls(clients: readonly Instrumentable[]) {
     reset(): void {
       for (const key of Object.keys(counts)) delete counts[key];
     },
-    detach(): void {
-      for (const client of clients) client.middlewareStack.remove(name);
-    },
+    detach,
   };
 }

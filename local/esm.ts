@@ -22,11 +22,9 @@
  * Streams/SQS clients. local/faults.ts uses all three.
  */
 import { randomUUID } from 'node:crypto';
-import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   DescribeStreamCommand,
-  type DynamoDBStreamsClient,
+  DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
   type GetRecordsCommandOutput,
@@ -34,17 +32,16 @@ import {
   type Shard,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { toLambdaRecord } from '../shared/adapters/stream.js';
 import { compileFilterCriteria, type EventMatcher } from './filter-pattern.js';
+import type { FunctionBundle, LambdaHost } from './lambda-host.js';
 import {
   type FunctionResource,
   LOCAL_ACCOUNT_ID,
   type LocalResources,
-  localClients,
   type QueueResource,
-  type UnionEnvironment,
 } from './resources.js';
 import type { ServiceEndpoints } from './services.js';
 import type { EventSourceMappingModel, ScheduleModel, StackModel } from './template.js';
@@ -112,9 +109,16 @@ export type EsmLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: st
 export interface EsmOptions {
   readonly model: StackModel;
   readonly resources: LocalResources;
+  /** Where the emulator's own Streams and SQS clients send their requests (the stack's gateway). */
   readonly endpoints: ServiceEndpoints;
-  /** Per-function variables to set just before each handler module is imported. */
-  readonly environment?: UnionEnvironment;
+  /** Runs the functions' bundles. */
+  readonly host: LambdaHost;
+  /**
+   * Credentials the emulator's clients use for a mapping: Lambda reads the
+   * stream and writes the on-failure destination with the function's role.
+   * @default dummy credentials
+   */
+  readonly credentialsFor?: (functionLogicalId: string) => { accessKeyId: string; secretAccessKey: string };
   /**
    * Handlers to use instead of importing the template entry, keyed by mapping
    * logical id, function logical id, entry path, entry base name
@@ -139,8 +143,6 @@ export interface EsmOptions {
   readonly pollIntervalMs?: number;
   /** Pause before retrying a failed batch. @default 10 */
   readonly retryDelayMs?: number;
-  /** Repository root against which `clearance:entry` paths resolve. @default the parent of local/ */
-  readonly repoRoot?: string;
   /** @default warnings and errors to stderr; everything with CLEARANCE_LOCAL_DEBUG=1 */
   readonly log?: EsmLogger;
   /**
@@ -160,8 +162,8 @@ export interface EsmOptions {
    */
   readonly redelivery?: (batch: RedeliveryInfo) => number | undefined;
   /**
-   * Test hook: receives the emulator's own Streams and SQS clients once,
-   * e.g. to add SDK middleware. @default none
+   * Test hook: receives the emulator's own Streams and SQS clients (one pair
+   * per function), e.g. to add SDK middleware. @default none
    */
   readonly instrumentClients?: (clients: { streams: DynamoDBStreamsClient; sqs: SQSClient }) => void;
 }
@@ -186,8 +188,6 @@ export interface RedeliveryInfo {
   readonly invocation: number;
   readonly records: readonly DynamoDBRecord[];
 }
-
-const DEFAULT_REPO_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..');
 
 const defaultLogger: EsmLogger = (level, message) => {
   if (level === 'debug' && process.env.CLEARANCE_LOCAL_DEBUG !== '1') return;
@@ -748,8 +748,6 @@ function describeError(err: unknown): string {
  */
 export class EventSourceMappingEmulator {
   private readonly runners: MappingRunner[];
-  private readonly loaded = new Map<string, Promise<AnyHandler>>();
-  private importChain: Promise<unknown> = Promise.resolve();
   private running = false;
   private loops: Promise<void>[] = [];
   private activity = 0;
@@ -758,27 +756,13 @@ export class EventSourceMappingEmulator {
   private scheduledFailures = 0;
   private timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly clients: { streams: DynamoDBStreamsClient; sqs: SQSClient; destroy: () => void };
+  private readonly clients: { streams: DynamoDBStreamsClient; sqs: SQSClient }[] = [];
   private readonly log: EsmLogger;
-  private readonly repoRoot: string;
   private readonly pollIntervalMs: number;
 
   private constructor(private readonly options: EsmOptions) {
     this.log = options.log ?? defaultLogger;
-    this.repoRoot = options.repoRoot ?? DEFAULT_REPO_ROOT;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
-    const all = localClients(options.endpoints);
-    options.instrumentClients?.({ streams: all.streams, sqs: all.sqs });
-    this.clients = {
-      streams: all.streams,
-      sqs: all.sqs,
-      destroy: () => {
-        all.dynamodb.destroy();
-        all.streams.destroy();
-        all.sns.destroy();
-        all.sqs.destroy();
-      },
-    };
     const { model, resources } = options;
     this.runners = model.eventSourceMappings
       .filter((m) => m.enabled)
@@ -795,6 +779,7 @@ export class EventSourceMappingEmulator {
           mapping.onFailureQueueLogicalId === undefined
             ? undefined
             : resources.queuesByLogicalId[mapping.onFailureQueueLogicalId];
+        const clients = this.clientsFor(fn.logicalId);
         return new MappingRunner(
           mapping,
           fn,
@@ -803,8 +788,8 @@ export class EventSourceMappingEmulator {
           compileFilterCriteria(patterns),
           () => this.handlerFor(keys, fn) as Promise<StreamHandler>,
           {
-            streams: this.clients.streams,
-            sqs: this.clients.sqs,
+            streams: clients.streams,
+            sqs: clients.sqs,
             region: resources.region,
             retryDelayMs: options.retryDelayMs ?? 10,
             log: this.log,
@@ -816,6 +801,25 @@ export class EventSourceMappingEmulator {
           },
         );
       });
+  }
+
+  /** Streams and SQS clients acting for one function's mapping, as Lambda does with the function's role. */
+  private clientsFor(functionLogicalId: string): { streams: DynamoDBStreamsClient; sqs: SQSClient } {
+    const { endpoints } = this.options;
+    const base = {
+      region: endpoints.region,
+      credentials: this.options.credentialsFor?.(functionLogicalId) ?? {
+        accessKeyId: 'local',
+        secretAccessKey: 'local',
+      },
+    };
+    const clients = {
+      streams: new DynamoDBStreamsClient({ ...base, endpoint: endpoints.dynamodbStreams }),
+      sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
+    };
+    this.options.instrumentClients?.(clients);
+    this.clients.push(clients);
+    return clients;
   }
 
   /** Builds the emulator (does not start polling). */
@@ -850,40 +854,39 @@ export class EventSourceMappingEmulator {
     return this.loadHandler(fn.logicalId);
   }
 
-  /**
-   * Imports a function's `clearance:entry` module (once) and returns its
-   * handler export. Imports are serialized so that per-function variables
-   * (e.g. POWERTOOLS_SERVICE_NAME) are in place while each module loads.
-   */
-  loadHandler(functionLogicalId: string): Promise<AnyHandler> {
+  /** The function as the Lambda host runs it. */
+  bundleOf(functionLogicalId: string): FunctionBundle {
     const fn = this.options.resources.functionsByLogicalId[functionLogicalId];
-    if (fn === undefined)
-      return Promise.reject(new EsmError(`no function ${functionLogicalId} in the template`));
-    let loaded = this.loaded.get(fn.logicalId);
-    if (loaded === undefined) {
-      const path = isAbsolute(fn.entry) ? fn.entry : join(this.repoRoot, fn.entry);
-      const perFunction = this.options.environment?.perFunction[fn.logicalId] ?? {};
-      const next = this.importChain.then(async () => {
-        Object.assign(process.env, perFunction);
-        let mod: Record<string, unknown>;
-        try {
-          mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-        } catch (cause) {
-          throw new EsmError(`cannot import ${fn.entry} for ${fn.logicalId}: ${describeError(cause)}`, {
-            cause,
-          });
-        }
-        const handler = mod[fn.exportName];
-        if (typeof handler !== 'function') {
-          throw new EsmError(`${fn.entry} does not export a function named ${fn.exportName}`);
-        }
-        return handler as AnyHandler;
+    if (fn === undefined) throw new EsmError(`no function ${functionLogicalId} in the template`);
+    return {
+      logicalId: fn.logicalId,
+      name: fn.name,
+      arn: fn.arn,
+      label: baseName(fn.entry),
+      bundleFile: fn.bundleFile,
+      exportName: fn.exportName,
+      environment: fn.environment,
+      timeoutSeconds: fn.timeoutSeconds,
+      memorySizeMb: fn.memorySizeMb,
+    };
+  }
+
+  /**
+   * The function's handler as Lambda runs it: each call is an invocation in
+   * one of its sandboxes (its bundle, its environment). The first call of
+   * each function starts a sandbox and imports the bundle; a bundle that
+   * cannot load fails with EsmError, as its first invocation would on Lambda.
+   */
+  async loadHandler(functionLogicalId: string): Promise<AnyHandler> {
+    const bundle = this.bundleOf(functionLogicalId);
+    try {
+      await this.options.host.warm(bundle);
+    } catch (cause) {
+      throw new EsmError(`cannot load ${bundle.label} (${bundle.logicalId}): ${describeError(cause)}`, {
+        cause,
       });
-      this.importChain = next.catch(() => undefined);
-      loaded = next;
-      this.loaded.set(fn.logicalId, loaded);
     }
-    return loaded;
+    return (event: never) => this.options.host.invoke(bundle, event);
   }
 
   /** Imports every handler (surfacing import errors) and starts polling. */
@@ -918,7 +921,10 @@ export class EventSourceMappingEmulator {
   /** Stops and closes the emulator's SDK clients. */
   async dispose(): Promise<void> {
     await this.stop();
-    this.clients.destroy();
+    for (const c of this.clients) {
+      c.streams.destroy();
+      c.sqs.destroy();
+    }
   }
 
   /** True between {@link start} and {@link stop}. */

@@ -1,28 +1,30 @@
 /**
  * Fault injection for the local stack (test/chaos): transient AWS faults on
- * every SDK call, and crashes of a handler at chosen calls. Nothing here is
- * known to the handlers: it is attached from outside, as SDK middleware on
- * their module-scope clients (functions/runtime.ts) and on the event source
- * mapping emulator's own Streams and SQS clients, plus a wrapper around each
- * handler invocation (EsmOptions.aroundInvoke).
+ * the requests the functions and the stream-mapping emulator send, and
+ * crashes of a function's sandbox at chosen requests. Nothing here is known to
+ * the functions: it acts on the wire, as an interceptor of the stack's request
+ * gateway, so each function's own bundled SDK reacts to it as it would on AWS
+ * (error classes, retry classification), plus a wrapper around each handler
+ * invocation (EsmOptions.aroundInvoke) for outages.
  *
  * Transient faults are decided per request attempt, inside the SDK's retry
- * loop, as on AWS: the SDK retries throttling, 5xx and timeouts (standard
- * mode: 3 attempts, same classification), and what still fails reaches the
- * handler. Kinds:
+ * loop, as on AWS: the SDK retries throttling, 5xx and network errors
+ * (standard mode: 3 attempts), and what still fails reaches the handler.
+ * Kinds:
  *
- * - `throttle`: the service's throttling error (HTTP 400/429 class).
+ * - `throttle`: the service's throttling error (HTTP 400 class).
  * - `server`: HTTP 500/503.
- * - `timeout`: the request never arrives, or (for writes) it is applied and
- *   the response is lost, so the SDK sends it again.
+ * - `timeout`: the connection drops before the request arrives, or (for
+ *   writes) after it was applied, so the response is lost and the SDK sends
+ *   it again.
  * - `conflict`: `TransactionCanceledException` with a `TransactionConflict`
  *   reason on TransactWriteItems (not retried by the SDK, as on AWS).
  * - `partial`: PublishBatch answers HTTP 200 with some entries in `Failed[]`.
  *
- * Crashes ({@link CrashRule}) model a Lambda process that dies: from the
- * crashing call on, every further call of that invocation fails, and the
- * invocation ends in a function error, so the event source mapping retries
- * (and bisects) the batch, as Lambda would.
+ * Crashes ({@link CrashRule}) kill the function's sandbox at the chosen
+ * request (the worker thread is terminated): the invocation ends in a
+ * function error, so the event source mapping retries (and bisects) the
+ * batch, as Lambda would, and the next invocation starts a fresh sandbox.
  *
  * Outages ({@link OutageRule}) model a failure longer than the mapping's
  * retries (a bad deploy, a dependency down for minutes): a run of consecutive
@@ -31,31 +33,17 @@
  * from where an operator redrives them (`clearance dlq redrive`).
  *
  * Reproducibility: every decision is a hash of (seed, caller, operation,
- * n-th call of that operation by that caller), not a draw from one shared
+ * n-th request of that operation by that caller), not a draw from one shared
  * random stream, so concurrent callers do not shift each other's faults.
  * Only timing (which records end up in one batch, when a time budget runs
  * out) can still differ between two runs of one seed.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type {
-  DeserializeHandler,
-  DeserializeHandlerArguments,
-  DeserializeHandlerOutput,
-  DeserializeMiddleware,
-  HandlerExecutionContext,
-  InitializeHandler,
-  InitializeHandlerArguments,
-  InitializeHandlerOutput,
-  InitializeMiddleware,
-  MiddlewareStack,
-  RetryErrorInfo,
-  RetryStrategyV2,
-  RetryToken,
-  StandardRetryToken,
-} from '@smithy/types';
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types';
 import { fnv1a } from '../shared/domain/routing.js';
-import { callName, type Instrumentable } from './call-counter.js';
+import { callKey } from './call-counter.js';
+import type { Caller, Forward, GatewayCall } from './gateway/gateway.js';
+import { errorResponse, publishBatchFailing, type ServiceName, type WireResponse } from './gateway/wire.js';
+import { LambdaSandboxError } from './lambda-host.js';
 import { mulberry32 } from './random.js';
 
 /** The kinds of transient fault; see the module comment. */
@@ -114,15 +102,6 @@ export function createRng(seed: number, label = ''): Rng {
 /** Marks every error this module throws, so tests can tell injected failures from real ones. */
 export const INJECTED = Symbol.for('clearance.injectedFault');
 
-/** A handler process "died" here (see {@link CrashRule}). Not retried by the SDK. */
-export class InjectedCrash extends Error {
-  readonly [INJECTED] = 'crash';
-  constructor(readonly rule: string) {
-    super(`injected crash: ${rule}`);
-    this.name = 'InjectedCrash';
-  }
-}
-
 export class InjectedOutage extends Error {
   readonly [INJECTED] = 'outage';
   constructor(readonly rule: string) {
@@ -147,70 +126,52 @@ const WRITE_OPERATIONS = new Set([
   'SendMessageBatch',
 ]);
 
-function serviceError(
-  name: string,
-  message: string,
-  status: number,
-  fault: 'client' | 'server',
-  kind: FaultKind,
-): Error {
-  return Object.assign(new Error(message), {
-    name,
-    $fault: fault,
-    $metadata: { httpStatusCode: status, requestId: `injected-${kind}` },
-    [INJECTED]: kind,
-  });
-}
-
-const THROTTLE_NAMES: Record<string, string> = {
-  DynamoDB: 'ProvisionedThroughputExceededException',
-  DynamoDBStreams: 'LimitExceededException',
-  SNS: 'ThrottledException',
-  SQS: 'RequestThrottled',
+const THROTTLE_CODES: Readonly<Record<ServiceName, string>> = {
+  dynamodb: 'ProvisionedThroughputExceededException',
+  dynamodbstreams: 'LimitExceededException',
+  sns: 'Throttling',
+  sqs: 'RequestThrottled',
+  sts: 'Throttling',
 };
 
-function throttleError(service: string, operation: string): Error {
-  const name = THROTTLE_NAMES[service] ?? 'ThrottlingException';
-  return serviceError(name, `Rate exceeded (injected on ${service}.${operation})`, 400, 'client', 'throttle');
-}
-
-function serverError(service: string, operation: string, variant: number): Error {
-  return variant < 0.5
-    ? serviceError(
-        'InternalServerError',
-        `Internal server error (injected on ${service}.${operation})`,
-        500,
-        'server',
-        'server',
-      )
-    : serviceError(
-        'ServiceUnavailable',
-        `Service unavailable (injected on ${service}.${operation})`,
-        503,
-        'server',
-        'server',
-      );
-}
-
-function timeoutError(service: string, operation: string, applied: boolean): Error {
-  const error = new Error(
-    `Connection timed out after 3000 ms (injected on ${service}.${operation}, ${applied ? 'after the request was applied' : 'before it arrived'})`,
+const throttled = (call: GatewayCall): WireResponse =>
+  errorResponse(
+    call.service,
+    THROTTLE_CODES[call.service],
+    `Rate exceeded (injected on ${callKey(call.service, call.operation)})`,
+    400,
   );
-  return Object.assign(error, { name: 'TimeoutError', [INJECTED]: 'timeout' });
-}
 
-function conflictError(actions: number, at: number): Error {
-  const reasons = Array.from({ length: Math.max(1, actions) }, (_, i) =>
-    i === at % Math.max(1, actions)
+const serverError = (call: GatewayCall, variant: number): WireResponse =>
+  variant < 0.5
+    ? errorResponse(
+        call.service,
+        'InternalServerError',
+        `Internal server error (injected on ${call.operation})`,
+        500,
+      )
+    : errorResponse(
+        call.service,
+        'ServiceUnavailable',
+        `Service unavailable (injected on ${call.operation})`,
+        503,
+      );
+
+/** TransactionCanceledException with a TransactionConflict on one action, as DynamoDB answers a conflict. */
+function conflict(call: GatewayCall, at: number): WireResponse {
+  const actions = Math.max(1, (call.input.TransactItems as unknown[] | undefined)?.length ?? 1);
+  const reasons = Array.from({ length: actions }, (_, i) =>
+    i === at % actions
       ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
       : { Code: 'None' },
   );
-  const error = new TransactionCanceledException({
-    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}] (injected)`,
-    $metadata: { httpStatusCode: 400, requestId: 'injected-conflict' },
-    CancellationReasons: reasons,
-  });
-  return Object.assign(error, { [INJECTED]: 'conflict' });
+  return errorResponse(
+    call.service,
+    'TransactionCanceledException',
+    `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}] (injected)`,
+    400,
+    { CancellationReasons: reasons },
+  );
 }
 
 // ------------------------------------------------------------ retries
@@ -287,19 +248,15 @@ export interface FaultOptions {
   readonly sdkMaxAttempts?: number;
   /** Upper bound of one retry pause. @default 20 */
   readonly maxRetryDelayMs?: number;
-}
-
-/** What one invocation (or the emulator outside any invocation) is. */
-interface CallerScope {
-  readonly caller: string;
-  crashed?: InjectedCrash;
+  /** Which requests may get faults and crashes. @default every request of a function or stream mapping */
+  readonly select?: (call: GatewayCall) => boolean;
 }
 
 /** Counters of a run, for reports. */
 export interface FaultStats {
   /** Request attempts seen. */
   attempts: number;
-  /** Injected faults by `kind` and by `kind service.operation`. */
+  /** Injected faults by `kind` and by `kind Service.Operation`. */
   injected: Record<string, number>;
   /** Crash rules that fired, in order. */
   crashes: string[];
@@ -315,15 +272,20 @@ interface ArmedRule {
   fired: boolean;
 }
 
-const MIDDLEWARE = 'clearance-fault-injector';
+/** What the injector needs of a local stack: its gateway's hooks, and a way to kill a sandbox. */
+export interface FaultTarget {
+  readonly gateway: {
+    use(interceptor: (call: GatewayCall, forward: Forward) => Promise<WireResponse | 'drop'>): () => void;
+  };
+  readonly host: { crash(accessKeyId: string, reason: string): boolean };
+}
 
 /**
- * Injects faults into the SDK clients it is attached to. One injector per
- * run; {@link FaultInjector.pause} stops injecting (e.g. while a test
- * checks the outcome).
+ * Injects faults into the requests of a local stack's functions and stream
+ * mappings. One injector per run; {@link FaultInjector.pause} stops
+ * injecting (e.g. while a test checks the outcome).
  */
 export class FaultInjector {
-  private readonly scope = new AsyncLocalStorage<CallerScope>();
   private readonly counters = new Map<string, number>();
   private readonly rules: ArmedRule[] = [];
   private readonly outages: OutageRule[] = [];
@@ -358,7 +320,7 @@ export class FaultInjector {
     this.outages.length = 0;
   }
 
-  /** Stops injecting faults, crashes and outages (calls pass through). */
+  /** Stops injecting faults, crashes and outages (requests pass through). */
   pause(): void {
     this.active = false;
   }
@@ -368,44 +330,21 @@ export class FaultInjector {
   }
 
   /**
-   * Adds the fault middleware to an SDK v3 client (a DynamoDBDocumentClient
-   * shares its client's stack) and gives it the fast retry policy. `caller`
-   * names calls made outside any wrapped invocation, e.g. `esm`. Returns a
-   * function that detaches both.
+   * Injects into every request the stack's functions and stream mappings send
+   * through its gateway (not outside clients: tests, the CLI). Returns a
+   * function that detaches it.
    */
-  attach(client: Instrumentable & { config?: unknown }, caller: string): () => void {
-    const stack = client.middlewareStack as unknown as MiddlewareStack<object, object>;
-    stack.add(this.crashMiddleware(caller), {
-      step: 'initialize',
-      priority: 'high',
-      name: `${MIDDLEWARE}-crash`,
-    });
-    stack.add(this.faultMiddleware(caller), {
-      step: 'deserialize',
-      priority: 'high',
-      name: `${MIDDLEWARE}-fault`,
-    });
-    const config = client.config as { retryStrategy?: () => Promise<unknown> } | undefined;
-    const original = config?.retryStrategy;
-    if (config) {
-      const strategy = new FastRetryStrategy(
-        this.options.sdkMaxAttempts ?? 3,
-        this.options.maxRetryDelayMs ?? 20,
-      );
-      config.retryStrategy = async () => strategy;
-    }
-    return () => {
-      client.middlewareStack.remove(`${MIDDLEWARE}-crash`);
-      client.middlewareStack.remove(`${MIDDLEWARE}-fault`);
-      if (config && original) config.retryStrategy = original;
-    };
+  attach(target: FaultTarget): () => void {
+    return target.gateway.use((call, forward) => this.intercept(call, forward, target));
   }
 
+  /** The SDK retry policy the functions should use in a run: see {@link FAST_RETRY}. */
+  static readonly FAST_RETRY = { maxAttempts: 3, maxDelayMs: 20 } as const;
+
   /**
-   * Runs one handler invocation as `caller` (the function's entry base
-   * name). An armed outage fails it before it starts. If a crash rule fired
-   * during it, the invocation ends with that crash whatever the handler
-   * returned: the process is gone.
+   * Runs one handler invocation of `caller` (the function's entry base name).
+   * An armed outage fails it before it starts. A crash kills the sandbox
+   * during it, and it fails with that crash.
    */
   async around(caller: string, invoke: () => Promise<unknown>): Promise<unknown> {
     const nth = this.nextIndex(`${caller}:invocation`);
@@ -414,22 +353,12 @@ export class FaultInjector {
       this.stats.outageInvocations++;
       throw new InjectedOutage(`${outage.label} (${caller} invocation ${nth})`);
     }
-    const scope: CallerScope = { caller };
-    let result: unknown;
-    let failure: unknown;
-    let failed = false;
     try {
-      result = await this.scope.run(scope, invoke);
+      return await invoke();
     } catch (error) {
-      failed = true;
-      failure = error;
+      if (error instanceof LambdaSandboxError && error.reason === 'crash') this.stats.crashedInvocations++;
+      throw error;
     }
-    if (scope.crashed) {
-      this.stats.crashedInvocations++;
-      throw scope.crashed;
-    }
-    if (failed) throw failure;
-    return result;
   }
 
   private nextIndex(key: string): number {
@@ -442,112 +371,103 @@ export class FaultInjector {
     this.stats.injected[key] = (this.stats.injected[key] ?? 0) + 1;
   }
 
-  private crashMiddleware(defaultCaller: string): InitializeMiddleware<object, object> {
-    return (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
-      async (args: InitializeHandlerArguments<object>): Promise<InitializeHandlerOutput<object>> => {
-        const scope = this.scope.getStore();
-        if (scope?.crashed) throw scope.crashed;
-        const { service, operation } = callName(context);
-        const caller = scope?.caller ?? defaultCaller;
-        let armed: ArmedRule | undefined;
-        if (this.active && scope) {
-          for (const r of this.rules) {
-            if (r.fired || r.rule.fn !== caller || r.rule.operation !== operation) continue;
-            r.seen++;
-            if (r.seen >= r.rule.nth && armed === undefined) armed = r;
-          }
-        }
-        if (armed && scope) {
-          armed.fired = true;
-          const { rule } = armed;
-          const crash = new InjectedCrash(
-            `${rule.label} (${caller} ${service}.${operation} #${rule.nth} ${rule.when})`,
-          );
-          this.stats.crashes.push(crash.rule);
-          if (rule.when === 'before') {
-            scope.crashed = crash;
-            throw crash;
-          }
-          try {
-            await next(args);
-          } finally {
-            scope.crashed = crash;
-          }
-          throw crash;
-        }
-        if (this.active && operation === 'PublishBatch' && this.kinds.has('partial')) {
-          return this.maybePartial(caller, service, operation, next, args);
-        }
-        return next(args);
-      };
+  private async intercept(
+    call: GatewayCall,
+    forward: Forward,
+    target: FaultTarget,
+  ): Promise<WireResponse | 'drop'> {
+    const caller = callerName(call.caller);
+    if (caller === undefined || (this.options.select && !this.options.select(call))) return forward();
+    this.stats.attempts++;
+    if (!this.active) return forward();
+    const crash = call.caller.kind === 'function' ? this.armedCrash(caller, call.operation) : undefined;
+    if (crash) {
+      const { rule } = crash;
+      const label = `${rule.label} (${caller} ${callKey(call.service, call.operation)} #${rule.nth} ${rule.when})`;
+      this.stats.crashes.push(label);
+      if (rule.when === 'after') await forward();
+      target.host.crash(call.caller.accessKeyId, `injected crash: ${label}`);
+      return 'drop';
+    }
+    if (call.operation === 'PublishBatch' && this.kinds.has('partial')) {
+      const partial = this.partial(caller, call, forward);
+      if (partial) return partial;
+    }
+    return this.transient(caller, call, forward);
+  }
+
+  private armedCrash(caller: string, operation: string): ArmedRule | undefined {
+    let armed: ArmedRule | undefined;
+    for (const r of this.rules) {
+      if (r.fired || r.rule.fn !== caller || r.rule.operation !== operation) continue;
+      r.seen++;
+      if (r.seen >= r.rule.nth && armed === undefined) armed = r;
+    }
+    if (armed) armed.fired = true;
+    return armed;
   }
 
   /** PublishBatch answering 200 with some entries failed: only the others are published. */
-  private async maybePartial(
-    caller: string,
-    service: string,
-    operation: string,
-    next: InitializeHandler<object, object>,
-    args: InitializeHandlerArguments<object>,
-  ): Promise<InitializeHandlerOutput<object>> {
+  private partial(caller: string, call: GatewayCall, forward: Forward): Promise<WireResponse> | undefined {
     const seed = this.options.seed;
-    const n = this.nextIndex(`${caller}:${operation}:partial`);
-    if (hash01(seed, caller, operation, 'partial', n) >= this.options.rate) return next(args);
-    const input = args.input as { PublishBatchRequestEntries?: { Id?: string }[] };
-    const entries = input.PublishBatchRequestEntries ?? [];
-    if (entries.length < 2) return next(args);
-    const failed = entries.filter((_, i) => hash01(seed, caller, operation, 'entry', n, i) < 0.5);
-    if (failed.length === 0 || failed.length === entries.length) return next(args);
+    const n = this.nextIndex(`${caller}:${call.operation}:partial`);
+    if (hash01(seed, caller, call.operation, 'partial', n) >= this.options.rate) return undefined;
+    const entries = (call.input.PublishBatchRequestEntries ?? []) as unknown[];
+    if (entries.length < 2) return undefined;
+    const failed = entries.map((_, i) => hash01(seed, caller, call.operation, 'entry', n, i) < 0.5);
+    if (!failed.includes(true) || !failed.includes(false)) return undefined;
     this.count('partial');
-    this.count(`partial ${service}.${operation}`);
-    const kept = entries.filter((e) => !failed.includes(e));
-    const out = await next({ ...args, input: { ...input, PublishBatchRequestEntries: kept } });
-    const output = out.output as { Failed?: unknown[] };
-    output.Failed = [
-      ...(output.Failed ?? []),
-      ...failed.map((e) => ({ Id: e.Id, Code: 'InternalError', Message: 'injected', SenderFault: false })),
-    ];
-    return out;
+    this.count(`partial ${callKey(call.service, call.operation)}`);
+    return publishBatchFailing(call.input, forward, (_, i) => failed[i] === true);
   }
 
-  private faultMiddleware(defaultCaller: string): DeserializeMiddleware<object, object> {
-    return (next: DeserializeHandler<object, object>, context: HandlerExecutionContext) =>
-      async (args: DeserializeHandlerArguments<object>): Promise<DeserializeHandlerOutput<object>> => {
-        this.stats.attempts++;
-        if (!this.active) return next(args);
-        const { service, operation } = callName(context);
-        const caller = this.scope.getStore()?.caller ?? defaultCaller;
-        const n = this.nextIndex(`${caller}:${operation}`);
-        const seed = this.options.seed;
-        if (hash01(seed, caller, operation, n) >= this.options.rate) return next(args);
-        const candidates = FAULT_KINDS.filter(
-          (k) =>
-            this.kinds.has(k) && k !== 'partial' && (k !== 'conflict' || operation === 'TransactWriteItems'),
-        );
-        if (candidates.length === 0) return next(args);
-        const kind = candidates[Math.floor(hash01(seed, caller, operation, n, 'kind') * candidates.length)];
-        const variant = hash01(seed, caller, operation, n, 'variant');
-        this.count(kind ?? 'none');
-        this.count(`${kind} ${service}.${operation}`);
-        switch (kind) {
-          case 'throttle':
-            throw throttleError(service, operation);
-          case 'server':
-            throw serverError(service, operation, variant);
-          case 'conflict': {
-            const input = (args as { input?: { TransactItems?: unknown[] } }).input;
-            throw conflictError(input?.TransactItems?.length ?? 1, n);
-          }
-          case 'timeout': {
-            if (WRITE_OPERATIONS.has(operation) && variant < 0.5) {
-              await next(args);
-              throw timeoutError(service, operation, true);
-            }
-            throw timeoutError(service, operation, false);
-          }
-          default:
-            return next(args);
-        }
-      };
+  private async transient(
+    caller: string,
+    call: GatewayCall,
+    forward: Forward,
+  ): Promise<WireResponse | 'drop'> {
+    const { operation } = call;
+    const n = this.nextIndex(`${caller}:${operation}`);
+    const seed = this.options.seed;
+    if (hash01(seed, caller, operation, n) >= this.options.rate) return forward();
+    const candidates = FAULT_KINDS.filter(
+      (k) => this.kinds.has(k) && k !== 'partial' && (k !== 'conflict' || operation === 'TransactWriteItems'),
+    );
+    if (candidates.length === 0) return forward();
+    const kind = candidates[Math.floor(hash01(seed, caller, operation, n, 'kind') * candidates.length)];
+    const variant = hash01(seed, caller, operation, n, 'variant');
+    this.count(kind ?? 'none');
+    this.count(`${kind} ${callKey(call.service, operation)}`);
+    switch (kind) {
+      case 'throttle':
+        return throttled(call);
+      case 'server':
+        return serverError(call, variant);
+      case 'conflict':
+        return conflict(call, n);
+      case 'timeout':
+        // The connection drops: before the request arrives, or (half of the writes) after it was applied.
+        if (WRITE_OPERATIONS.has(operation) && variant < 0.5) await forward();
+        return 'drop';
+      default:
+        return forward();
+    }
   }
+}
+
+/** The name faults and crash rules use for a caller: the function's entry base name, or `esm`. */
+function callerName(caller: Caller): string | undefined {
+  if (caller.kind === 'function') return caller.label;
+  if (caller.kind === 'esm') return 'esm';
+  return undefined;
+}
+
+/**
+ * Gives an SDK client in this process (e.g. the emulator's) the standard
+ * retry decisions with millisecond pauses, as the functions get with
+ * {@link FaultInjector.FAST_RETRY}.
+ */
+export function useFastRetries(client: { config: unknown }, options = FaultInjector.FAST_RETRY): void {
+  const strategy = new FastRetryStrategy(options.maxAttempts, options.maxDelayMs);
+  (client.config as { retryStrategy?: () => Promise<RetryStrategyV2> }).retryStrategy = async () => strategy;
 }

@@ -4,6 +4,8 @@
  * the local names, ARNs and URLs.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -56,9 +58,11 @@ export interface FunctionResource {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
-  /** Repo-relative module path, e.g. `functions/license-events.ts`. */
+  /** Repo-relative source of the entry, e.g. `functions/license-events.ts` (names the function in tests and logs). */
   readonly entry: string;
   readonly exportName: string;
+  /** Absolute path of the bundle the template names (`<assembly>/asset.<hash>/index.mjs`): what runs. */
+  readonly bundleFile: string;
   readonly timeoutSeconds: number;
   readonly memorySizeMb: number;
   readonly environment: Readonly<Record<string, string>>;
@@ -108,6 +112,8 @@ export interface LocalResources {
 export interface CreateResourcesOptions {
   /** Prefix of every physical name; letters, digits, `-` and `_`. */
   readonly prefix: string;
+  /** The cloud assembly directory holding the function bundles the template names. */
+  readonly assemblyDir: string;
 }
 
 /** SDK clients pointed explicitly at the local services. */
@@ -202,57 +208,6 @@ function pickOne<T>(items: readonly T[], what: string): T {
     throw new LocalResourceError(`expected exactly one ${what} in the template, found ${items.length}`);
   }
   return first;
-}
-
-/** Runtime flags the Lambda runtime reads, not the handler: never copied into process.env. */
-export const RUNTIME_ONLY_VARS: ReadonlySet<string> = new Set(['NODE_OPTIONS']);
-
-/**
- * Variables that legitimately differ per function and are read when the
- * handler module is first evaluated (Powertools reads its service name at
- * construction). The local ESM sets them per function just before importing
- * it; all other variables must agree across functions.
- */
-export const PER_FUNCTION_VARS: ReadonlySet<string> = new Set(['POWERTOOLS_SERVICE_NAME']);
-
-/** The process-wide environment shared by every function, plus per-function extras. */
-export interface UnionEnvironment {
-  readonly shared: Readonly<Record<string, string>>;
-  readonly perFunction: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-/**
- * All functions share one process locally, so their environments are merged.
- *
- * @throws {LocalResourceError} when two functions need different values for
- *   one variable (other than {@link PER_FUNCTION_VARS}).
- */
-export function unionEnvironment(functions: Readonly<Record<string, FunctionResource>>): UnionEnvironment {
-  const shared: Record<string, string> = {};
-  const owner: Record<string, string> = {};
-  const perFunction: Record<string, Record<string, string>> = {};
-  for (const fn of Object.values(functions)) {
-    const own: Record<string, string> = {};
-    for (const [name, value] of Object.entries(fn.environment)) {
-      if (RUNTIME_ONLY_VARS.has(name)) continue;
-      if (PER_FUNCTION_VARS.has(name)) {
-        own[name] = value;
-        continue;
-      }
-      const existing = shared[name];
-      if (existing !== undefined && existing !== value) {
-        throw new LocalResourceError(
-          `functions ${owner[name]} and ${fn.logicalId} need different values for ${name} ` +
-            `(${JSON.stringify(existing)} vs ${JSON.stringify(value)}); they share one process locally. ` +
-            'Give the variable one meaning, or add it to PER_FUNCTION_VARS if it is only read at module load.',
-        );
-      }
-      shared[name] = value;
-      owner[name] = fn.logicalId;
-    }
-    perFunction[fn.logicalId] = own;
-  }
-  return { shared, perFunction };
 }
 
 /**
@@ -400,7 +355,7 @@ export async function createResources(
     for (const fn of model.functions) {
       const names = functionNames[fn.logicalId];
       if (names === undefined) continue;
-      functionsByLogicalId[fn.logicalId] = resolveFunction(fn, names, resolve);
+      functionsByLogicalId[fn.logicalId] = resolveFunction(fn, names, resolve, options.assemblyDir);
     }
 
     const subscriptions: Array<{ logicalId: string; arn: string }> = [];
@@ -500,10 +455,33 @@ export async function createResources(
   }
 }
 
+/**
+ * The bundle file of a function: the module its Handler (`index.handler`)
+ * names, in the asset directory the template names, as Lambda would load it.
+ */
+export function bundleFileOf(fn: FunctionModel, assemblyDir: string): string {
+  if (fn.assetPath === undefined) {
+    throw new LocalResourceError(
+      `${fn.logicalId} names no bundle (no aws:asset:path metadata): the template was synthesized without ` +
+        'bundling, and the local stack runs only what deploys. Synthesize with bundling (synthesizeAssembly).',
+    );
+  }
+  const dir = isAbsolute(fn.assetPath) ? fn.assetPath : join(assemblyDir, fn.assetPath);
+  const candidates = ['index.mjs', 'index.js', 'index.cjs'].map((f) => join(dir, f));
+  const found = candidates.find((f) => existsSync(f));
+  if (found === undefined) {
+    throw new LocalResourceError(
+      `${fn.logicalId}: no index.mjs, index.js or index.cjs in ${dir}; run \`npm run synth\` (is cdk.out complete?)`,
+    );
+  }
+  return found;
+}
+
 function resolveFunction(
   fn: FunctionModel,
   names: { name: string; arn: string },
   resolve: (value: CfnValue, where: string) => string,
+  assemblyDir: string,
 ): FunctionResource {
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.environment)) {
@@ -515,6 +493,7 @@ function resolveFunction(
     arn: names.arn,
     entry: fn.entry,
     exportName: fn.exportName,
+    bundleFile: bundleFileOf(fn, assemblyDir),
     timeoutSeconds: fn.timeoutSeconds,
     memorySizeMb: fn.memorySizeMb,
     environment,

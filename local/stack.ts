@@ -15,7 +15,14 @@ import {
   type ScheduledHandler,
   type StreamHandler,
 } from './esm.js';
-import { createResources, type LocalResources, unionEnvironment } from './resources.js';
+import { type Caller, Gateway, type Refusal } from './gateway/gateway.js';
+import { LambdaHost, type LambdaHostOptions, type LambdaLogSink } from './lambda-host.js';
+import {
+  createResources,
+  type FunctionResource,
+  LOCAL_ACCOUNT_ID,
+  type LocalResources,
+} from './resources.js';
 import {
   enableLocalhostDns,
   type LocalServices,
@@ -23,7 +30,13 @@ import {
   type StartServicesOptions,
   startServices,
 } from './services.js';
-import { type CfnTemplate, parseTemplate, type StackModel, synthesizeTemplate } from './template.js';
+import {
+  type CfnTemplate,
+  type CloudAssembly,
+  parseTemplate,
+  type StackModel,
+  synthesizeAssembly,
+} from './template.js';
 
 export { startServices };
 
@@ -31,13 +44,16 @@ export { startServices };
 export interface LocalStackOptions {
   /** Prefix of every physical name. @default a fresh random one */
   readonly prefix?: string;
-  /** The synthesized template, when the caller already has it. @default synthesized in-process */
-  readonly template?: CfnTemplate;
+  /** The synthesized, bundled template and its assembly directory. @default synthesized in-process */
+  readonly assembly?: CloudAssembly;
   /** Template parameter values. */
   readonly parameters?: Readonly<Record<string, string>>;
   /**
-   * Function environment values that replace the template's, e.g. a tiny
-   * `RELEASE_TIME_BUDGET_MS` so a test sees a release continue.
+   * Function environment values that replace the template's where a function
+   * defines the variable, e.g. a tiny `RELEASE_TIME_BUDGET_MS` so a test sees
+   * a release continue. A variable no function defines is refused (it would
+   * hide a variable the template is missing), except POWERTOOLS_* settings of
+   * the observability library.
    */
   readonly environmentOverrides?: Readonly<Record<string, string>>;
   /** Start polling the streams right away. @default true */
@@ -50,6 +66,10 @@ export interface LocalStackOptions {
   readonly pollIntervalMs?: number;
   readonly retryDelayMs?: number;
   readonly log?: EsmLogger;
+  /** Where the functions' log lines go. @default stderr */
+  readonly functionLogs?: LambdaLogSink;
+  /** Millisecond SDK retry pauses inside the functions (fault-injection runs). @default off */
+  readonly fastRetry?: LambdaHostOptions['fastRetry'];
   /** Test hooks of the emulator (fault injection, redelivery); see EsmOptions. */
   readonly aroundInvoke?: EsmOptions['aroundInvoke'];
   readonly redelivery?: EsmOptions['redelivery'];
@@ -58,16 +78,23 @@ export interface LocalStackOptions {
 
 /** A stack created on running services. */
 export interface LocalStack {
+  /** The stack's endpoints: its request gateway, for every service. What clients use. */
   readonly endpoints: ServiceEndpoints;
+  /** DynamoDB Local and fauxqs themselves, behind the gateway. */
+  readonly upstream: ServiceEndpoints;
   readonly template: CfnTemplate;
   readonly model: StackModel;
   readonly resources: LocalResources;
   readonly esm: EventSourceMappingEmulator;
-  /** Every variable this stack put into `process.env`. */
+  readonly gateway: Gateway;
+  readonly host: LambdaHost;
+  /** The variables this stack put into `process.env` (endpoints, region, credentials for clients). */
   readonly env: Readonly<Record<string, string>>;
+  /** Requests the gateway refused (limits and permissions). */
+  refusals(): readonly Refusal[];
   /** Shorthand for `esm.drain()`. */
   drain(options?: { timeoutMs?: number }): Promise<void>;
-  /** Stops the emulator and restores `process.env`; the services keep running. */
+  /** Stops the emulator, the sandboxes and the gateway, and restores `process.env`; the services keep running. */
   stop(): Promise<void>;
 }
 
@@ -78,7 +105,7 @@ export interface StandaloneLocalStack extends LocalStack {
 
 /**
  * The SDK-standard variables that point every v3 client built with `{}` at
- * the local services, plus region and dummy credentials.
+ * `endpoints`, plus region and dummy credentials.
  */
 export function endpointEnvironment(endpoints: ServiceEndpoints): Record<string, string> {
   return {
@@ -91,6 +118,13 @@ export function endpointEnvironment(endpoints: ServiceEndpoints): Record<string,
     AWS_ENDPOINT_URL_SNS: endpoints.sns,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
   };
+}
+
+/** The SDK-standard endpoint variables only (a sandbox gets its own region and credentials). */
+function endpointVariables(endpoints: ServiceEndpoints): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(endpointEnvironment(endpoints)).filter(([name]) => name.startsWith('AWS_ENDPOINT_URL_')),
+  );
 }
 
 /** Variables that would steer the SDK elsewhere; removed while a stack runs. */
@@ -121,50 +155,148 @@ export function applyEnvironment(vars: Readonly<Record<string, string>>): () => 
   };
 }
 
+/**
+ * Refuses overrides that would add a variable no function of the template
+ * defines (see {@link LocalStackOptions.environmentOverrides}).
+ */
+function checkOverrides(model: StackModel, overrides: Readonly<Record<string, string>>): void {
+  const defined = new Set(model.functions.flatMap((fn) => Object.keys(fn.environment)));
+  for (const name of Object.keys(overrides)) {
+    if (!defined.has(name) && !name.startsWith('POWERTOOLS_')) {
+      throw new Error(
+        `environmentOverrides.${name}: no function of the template defines ${name}; an override may only ` +
+          'replace a template variable (or set a POWERTOOLS_* option), so that a variable missing from the ' +
+          'template still fails locally',
+      );
+    }
+  }
+}
+
+/** The stack's functions with `overrides` applied where each defines the variable (POWERTOOLS_* everywhere). */
+function overrideEnvironment(
+  functions: Readonly<Record<string, FunctionResource>>,
+  overrides: Readonly<Record<string, string>>,
+): Record<string, FunctionResource> {
+  return Object.fromEntries(
+    Object.entries(functions).map(([id, fn]) => {
+      const environment = { ...fn.environment };
+      for (const [name, value] of Object.entries(overrides)) {
+        if (name in environment || name.startsWith('POWERTOOLS_')) environment[name] = value;
+      }
+      return [id, { ...fn, environment }];
+    }),
+  );
+}
+
 /** A prefix unique to this call, valid for every resource type. */
 export function uniquePrefix(label = 'cl'): string {
   const safe = label.replace(/[^A-Za-z0-9]/g, '').slice(0, 12) || 'cl';
   return `${safe}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
+/** Access keys of the emulator acting for a function's mapping. */
+const ESM_KEY_PREFIX = 'ESMLOCAL';
+
 /**
  * Creates the template's resources under a fresh prefix on running services,
- * puts the endpoint and function variables into `process.env` (before any
- * handler is imported), and starts the event source mapping emulator.
+ * starts the stack's request gateway, the functions' sandboxes and the event
+ * source mapping emulator, and points this process's SDK clients at the
+ * gateway (through `process.env`).
  */
 export async function createStackOn(
-  endpoints: ServiceEndpoints,
+  upstream: ServiceEndpoints,
   options: LocalStackOptions = {},
 ): Promise<LocalStack> {
-  const template = options.template ?? (await synthesizeTemplate());
+  const assembly = options.assembly ?? (await synthesizeAssembly());
+  const { template } = assembly;
   const model = parseTemplate(template, options.parameters ? { parameters: options.parameters } : {});
+  checkOverrides(model, options.environmentOverrides ?? {});
   const prefix = options.prefix ?? uniquePrefix();
-  const resources = await createResources(model, endpoints, { prefix });
-  const environment = unionEnvironment(resources.functionsByLogicalId);
-  const env = { ...environment.shared, ...options.environmentOverrides, ...endpointEnvironment(endpoints) };
+  const created = await createResources(model, upstream, { prefix, assemblyDir: assembly.dir });
+  const resources: LocalResources = {
+    ...created,
+    functionsByLogicalId: overrideEnvironment(
+      created.functionsByLogicalId,
+      options.environmentOverrides ?? {},
+    ),
+  };
 
-  // Built before process.env changes: it validates overrides and may throw.
-  const esm = EventSourceMappingEmulator.create({
-    model,
-    resources,
-    endpoints,
-    environment,
-    ...(options.handlerOverrides ? { handlerOverrides: options.handlerOverrides } : {}),
-    ...(options.filterOverrides ? { filterOverrides: options.filterOverrides } : {}),
-    ...(options.mappingOverrides ? { mappingOverrides: options.mappingOverrides } : {}),
-    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
-    ...(options.log ? { log: options.log } : {}),
-    ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
-    ...(options.redelivery ? { redelivery: options.redelivery } : {}),
-    ...(options.instrumentClients ? { instrumentClients: options.instrumentClients } : {}),
+  let host: LambdaHost | undefined;
+  const esmCallers = new Map<string, Caller>();
+  const esmKeyOf = (functionLogicalId: string) =>
+    `${ESM_KEY_PREFIX}${functionLogicalId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
+  for (const fn of Object.values(resources.functionsByLogicalId)) {
+    const accessKeyId = esmKeyOf(fn.logicalId);
+    esmCallers.set(accessKeyId, {
+      kind: 'esm',
+      functionLogicalId: fn.logicalId,
+      label: `${fn.entry
+        .split('/')
+        .at(-1)
+        ?.replace(/\.[cm]?[jt]s$/, '')} mapping`,
+      accessKeyId,
+    });
+  }
+  const gateway = await Gateway.start({
+    upstream: { dynamodb: upstream.dynamodb, fauxqs: upstream.sns },
+    account: LOCAL_ACCOUNT_ID,
+    identify: (accessKeyId) => {
+      const esm = esmCallers.get(accessKeyId);
+      if (esm) return esm;
+      const sandbox = host?.whoIs(accessKeyId);
+      return sandbox && { kind: 'function', ...sandbox, accessKeyId };
+    },
   });
+  const endpoints: ServiceEndpoints = {
+    region: upstream.region,
+    dynamodb: gateway.url,
+    dynamodbStreams: gateway.url,
+    sns: gateway.url,
+    sqs: gateway.url,
+  };
+  host = new LambdaHost({
+    region: upstream.region,
+    endpointEnvironment: endpointVariables(endpoints),
+    ...(options.functionLogs ? { logSink: options.functionLogs } : {}),
+    ...(options.fastRetry ? { fastRetry: options.fastRetry } : {}),
+  });
+  const env = endpointEnvironment(endpoints);
+
+  let esm: EventSourceMappingEmulator;
+  try {
+    esm = EventSourceMappingEmulator.create({
+      model,
+      resources,
+      endpoints,
+      host,
+      credentialsFor: (functionLogicalId) => ({
+        accessKeyId: esmKeyOf(functionLogicalId),
+        secretAccessKey: 'local',
+      }),
+      ...(options.handlerOverrides ? { handlerOverrides: options.handlerOverrides } : {}),
+      ...(options.filterOverrides ? { filterOverrides: options.filterOverrides } : {}),
+      ...(options.mappingOverrides ? { mappingOverrides: options.mappingOverrides } : {}),
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
+      ...(options.redelivery ? { redelivery: options.redelivery } : {}),
+      ...(options.instrumentClients ? { instrumentClients: options.instrumentClients } : {}),
+    });
+  } catch (err) {
+    await host.dispose();
+    await gateway.close();
+    throw err;
+  }
   const restore = applyEnvironment(env);
+  const lambda = host;
   try {
     if (options.startEsm ?? true) await esm.start();
     if (options.schedules) esm.startSchedules(options.schedules);
   } catch (err) {
     await esm.dispose();
+    await lambda.dispose();
+    await gateway.close();
     restore();
     throw err;
   }
@@ -172,15 +304,21 @@ export async function createStackOn(
   let stopped: Promise<void> | undefined;
   return {
     endpoints,
+    upstream,
     template,
     model,
     resources,
     esm,
+    gateway,
+    host: lambda,
     env,
+    refusals: () => gateway.refusals,
     drain: (opts) => esm.drain(opts),
     stop(): Promise<void> {
       stopped ??= (async () => {
         await esm.dispose();
+        await lambda.dispose();
+        await gateway.close();
         restore();
       })();
       return stopped;
@@ -197,7 +335,7 @@ export async function startLocalStack(
 ): Promise<StandaloneLocalStack> {
   const [servicesResult, templateResult] = await Promise.allSettled([
     startServices(options),
-    options.template ? Promise.resolve(options.template) : synthesizeTemplate(),
+    options.assembly ? Promise.resolve(options.assembly) : synthesizeAssembly(),
   ]);
   if (servicesResult.status === 'rejected') throw servicesResult.reason;
   const services = servicesResult.value;
@@ -205,10 +343,10 @@ export async function startLocalStack(
     await services.stop();
     throw templateResult.reason;
   }
-  const template = templateResult.value;
+  const assembly = templateResult.value;
   let stack: LocalStack;
   try {
-    stack = await createStackOn(services.endpoints, { ...options, template });
+    stack = await createStackOn(services.endpoints, { ...options, assembly });
   } catch (err) {
     await services.stop();
     throw err;

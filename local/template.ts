@@ -4,6 +4,10 @@
  * it cannot resolve, a filter operator it cannot evaluate, a condition it
  * cannot evaluate) fails here, loudly, before a resource is created.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileFilterCriteria, FilterPatternError } from './filter-pattern.js';
 
 /** The template cannot be read into the local model. */
@@ -87,6 +91,8 @@ export interface FunctionModel {
   readonly timeoutSeconds: number;
   readonly memorySizeMb: number;
   readonly environment: Readonly<Record<string, CfnValue>>;
+  /** The bundle's directory in the cloud assembly (`aws:asset:path` metadata), when the template was bundled. */
+  readonly assetPath?: string;
 }
 
 /** `AWS::Lambda::EventSourceMapping` on a DynamoDB stream. */
@@ -487,8 +493,10 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
         for (const [name, value] of Object.entries(vars)) {
           env[name] = cfnValue(value, `${where}.Environment.Variables.${name}`, parameters);
         }
+        const assetPath = optStr(metadata['aws:asset:path'], `${where}.Metadata.aws:asset:path`);
         functions.push({
           logicalId,
+          ...(assetPath === undefined ? {} : { assetPath }),
           entry: str(entry, `${where}.Metadata.clearance:entry`),
           exportName,
           timeoutSeconds: num(props.Timeout, `${where}.Timeout`, 3),
@@ -631,20 +639,41 @@ export function parseTemplate(template: CfnTemplate, options: ParseTemplateOptio
   };
 }
 
+/** A synthesized template and the cloud assembly directory its assets (the function bundles) are in. */
+export interface CloudAssembly {
+  readonly template: CfnTemplate;
+  /** Absolute path of the cloud assembly, e.g. `<repo>/cdk.out`. */
+  readonly dir: string;
+}
+
+/** Where `cdk synth` writes the cloud assembly (cdk.json's default). */
+export const DEFAULT_ASSEMBLY_DIR = fileURLToPath(new URL('../cdk.out', import.meta.url));
+
 /**
- * Synthesizes the CDK app in-process with bundling skipped (via
- * `infra/app.ts`'s `synthTemplate`) and returns the stack's template.
- * Takes several seconds: synthesize once per run and share the JSON.
+ * Synthesizes the CDK app in-process, bundling every function with esbuild as
+ * `cdk synth` does (about 4 s), and returns the template with its assembly
+ * directory: the local stack runs the bundles the template names. Without
+ * extra context it writes to `cdk.out`, like `npm run synth`; with context, to
+ * a fresh temporary directory. The built-in template validation is skipped
+ * (`npm run synth` runs it); cdk-nag runs and throws on an unacknowledged
+ * finding.
  */
-export async function synthesizeTemplate(options: SynthesizeOptions = {}): Promise<CfnTemplate> {
+export async function synthesizeAssembly(options: SynthesizeOptions = {}): Promise<CloudAssembly> {
   const app = await import('../infra/app.js');
-  return app.synthTemplate({ skipBundling: true, ...(options.context ? { context: options.context } : {}) });
+  const custom = options.context !== undefined && Object.keys(options.context).length > 0;
+  const dir = custom ? mkdtempSync(join(tmpdir(), 'clearance-assembly-')) : DEFAULT_ASSEMBLY_DIR;
+  const template = app.synthTemplate({
+    skipBundling: false,
+    outdir: dir,
+    ...(options.context ? { context: options.context } : {}),
+  });
+  return { template, dir };
 }
 
 /** Synthesizes the CDK app and parses the template. */
 export async function loadStackModel(
   options: SynthesizeOptions & ParseTemplateOptions = {},
-): Promise<{ template: CfnTemplate; model: StackModel }> {
-  const template = await synthesizeTemplate(options);
-  return { template, model: parseTemplate(template, options) };
+): Promise<{ assembly: CloudAssembly; model: StackModel }> {
+  const assembly = await synthesizeAssembly(options);
+  return { assembly, model: parseTemplate(assembly.template, options) };
 }

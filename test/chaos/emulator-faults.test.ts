@@ -3,17 +3,22 @@
  * its retries reaches the on-failure queue even when SQS keeps failing for a
  * while (it is sent before it leaves the shard's buffer), with its reason.
  */
-import { expect, it } from 'vitest';
-import { FaultInjector } from '../../local/faults.js';
+import { beforeAll, expect, it } from 'vitest';
+import { FaultInjector, useFastRetries } from '../../local/faults.js';
 import { sleep } from '../helpers/release-kit.js';
 import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** Every emulator SQS attempt fails with a 5xx until paused. */
-const faults = new FaultInjector({ seed: 7, rate: 0.999, kinds: ['server'] });
+const faults = new FaultInjector({
+  seed: 7,
+  rate: 0.999,
+  kinds: ['server'],
+  select: (call) => call.caller.kind === 'esm' && call.service === 'sqs',
+});
 
 const local = useLocalStack({
-  instrumentClients: ({ sqs }) => faults.attach(sqs, 'esm'),
+  instrumentClients: ({ sqs }) => useFastRetries(sqs),
   handlerOverrides: {
     'shipment-events': () => {
       throw new Error('poison batch (test)');
@@ -22,6 +27,9 @@ const local = useLocalStack({
   mappingOverrides: { shipments: { maximumRetryAttempts: 0, bisectBatchOnFunctionError: false } },
 });
 const s = scenario(local);
+beforeAll(() => {
+  faults.attach(local.stack);
+});
 
 it('parks a failed batch in the DLQ once SQS recovers, losing no record', async () => {
   await s.putShipment({ shipmentId: 'SHP-POISON', status: 'HELD' });

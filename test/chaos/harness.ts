@@ -8,10 +8,10 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { inject, vi } from 'vitest';
+import { inject } from 'vitest';
 import { planCustomerSubscription, planLogisticsSubscription } from '../../cli/subscriptions.js';
 import type { RedeliveryInfo } from '../../local/esm.js';
-import { type CrashRule, type FaultInjector, hash01 } from '../../local/faults.js';
+import { type CrashRule, FaultInjector, hash01, useFastRetries } from '../../local/faults.js';
 import { type LocalClients, localClients } from '../../local/resources.js';
 import { createStackOn, type LocalStack, uniquePrefix } from '../../local/stack.js';
 import { type ReceivedMessage, receiveAllFrom } from '../helpers/stack.js';
@@ -79,14 +79,13 @@ function redeliveryPlan(options: RunOptions) {
 }
 
 export async function startRun(options: RunOptions): Promise<Run> {
-  // Fresh handler modules: module-scope clients and the budget are read at import.
+  // Each run's stack starts fresh sandboxes: module-scope clients and the budget are read at import.
   const t0 = Date.now();
-  vi.resetModules();
   const clients = testClients();
   const { faults } = options;
   for (const rule of options.crashes) faults.crashOn(rule);
   const stack = await createStackOn(inject('localEndpoints'), {
-    template: inject('clearanceTemplate'),
+    assembly: inject('clearanceAssembly'),
     prefix: uniquePrefix(`chaos${options.seed}`),
     environmentOverrides: {
       RELEASE_TIME_BUDGET_MS: String(options.releaseBudgetMs),
@@ -99,22 +98,19 @@ export async function startRun(options: RunOptions): Promise<Run> {
     pollIntervalMs: 25,
     aroundInvoke: (info, invoke) => faults.around(info.name, invoke),
     redelivery: redeliveryPlan(options),
+    // Millisecond SDK retry pauses, in the functions' sandboxes and in the emulator: runs with faults fit in minutes.
+    fastRetry: FaultInjector.FAST_RETRY,
     instrumentClients: ({ streams, sqs }) => {
-      faults.attach(streams, 'esm');
-      faults.attach(sqs, 'esm');
+      useFastRetries(streams);
+      useFastRetries(sqs);
     },
     log: (level, message) => {
       if (level === 'error' || process.env.CLEARANCE_LOCAL_DEBUG === '1')
         process.stderr.write(`[chaos ${options.seed}] ${level}: ${message}\n`);
     },
   });
-  // The emulator imported the handlers; this import is the same module instance.
-  const runtime = await import('../../functions/runtime.js');
   if (process.env.CHAOS_VERBOSE === '1') process.stderr.write(`stack created in ${Date.now() - t0} ms\n`);
-  const detach = [
-    faults.attach(runtime.documentClient, 'handler'),
-    faults.attach(runtime.snsClient, 'handler'),
-  ];
+  const detach = [faults.attach(stack)];
 
   const r = stack.resources;
   const topics = {

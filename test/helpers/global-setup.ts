@@ -1,26 +1,27 @@
 /**
  * vitest globalSetup of the `integration` project: starts DynamoDB Local and
- * fauxqs once per run, synthesizes the CDK app once, and hands both to the
+ * fauxqs once per run, synthesizes the CDK app once (bundling the functions
+ * into cdk.out, as `cdk synth` does), and hands both to the
  * test files through `provide`/`inject`. Each file then creates its own
  * fresh resources on them (see ./stack.ts).
  */
 import type { TestProject } from 'vitest/node';
 import type { ServiceEndpoints } from '../../local/services.js';
 import { startServices } from '../../local/services.js';
-import { type CfnTemplate, synthesizeTemplate } from '../../local/template.js';
+import { type CloudAssembly, synthesizeAssembly } from '../../local/template.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Endpoints of the services started for this run. */
     localEndpoints: ServiceEndpoints;
-    /** The template the CDK app synthesizes (bundling skipped). */
-    clearanceTemplate: CfnTemplate;
+    /** The template the CDK app synthesizes, with the function bundles in its assembly directory (cdk.out). */
+    clearanceAssembly: CloudAssembly;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
-  const [servicesResult, templateResult] = await Promise.allSettled([startServices(), synthesizeTemplate()]);
+  const [servicesResult, templateResult] = await Promise.allSettled([startServices(), synthesizeAssembly()]);
   if (servicesResult.status === 'rejected') throw servicesResult.reason;
   const services = servicesResult.value;
   if (templateResult.status === 'rejected') {
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw templateResult.reason;
   }
   project.provide('localEndpoints', services.endpoints);
-  project.provide('clearanceTemplate', templateResult.value);
+  project.provide('clearanceAssembly', templateResult.value);
   process.stderr.write(`[global-setup] local services and template ready in ${Date.now() - started} ms\n`);
   return async () => {
     await services.stop();

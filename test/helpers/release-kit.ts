@@ -5,10 +5,10 @@
  * handler invocation with stream records, and whole-store snapshots.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { lambdaContext } from '../../local/esm.js';
+import type { Interceptor } from '../../local/gateway/gateway.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
 import { holdOrder } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -249,19 +249,12 @@ export function invocationsOf(
 }
 
 /**
- * Adds `middleware` to the handlers' DynamoDB document client
- * (functions/runtime.ts, the module instance the emulator loaded) at the
- * finalizeRequest step, where a test can delay, repeat or edit a call as AWS
- * might. Returns its removal.
+ * Adds `interceptor` to the stack's request gateway for the requests the
+ * functions send (from their sandboxes), where a test can delay, repeat,
+ * edit or drop a call on the wire as AWS might. Returns its removal.
  */
-export async function interceptHandlerDynamoCalls(
-  name: string,
-  middleware: FinalizeRequestMiddleware<object, object>,
-): Promise<() => void> {
-  const { documentClient } = await import('../../functions/runtime.js');
-  const stack = documentClient.middlewareStack as unknown as MiddlewareStack<object, object>;
-  stack.add(middleware, { step: 'finalizeRequest', name });
-  return () => {
-    stack.remove(name);
-  };
+export function interceptFunctionCalls(local: LocalStackHandle, interceptor: Interceptor): () => void {
+  return local.stack.gateway.use((call, forward) =>
+    call.caller.kind === 'function' ? interceptor(call, forward) : forward(),
+  );
 }

@@ -31,7 +31,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { type EventSourceMappingEmulator, readAllStreamRecords } from '../../local/esm.js';
 import type { LocalResources, TableResource } from '../../local/resources.js';
 import { createStackOn, type LocalStack, type LocalStackOptions, uniquePrefix } from '../../local/stack.js';
-import { synthesizeTemplate } from '../../local/template.js';
+import { synthesizeAssembly } from '../../local/template.js';
 
 /** Options of {@link useLocalStack}. */
 export interface UseLocalStackOptions extends Omit<LocalStackOptions, 'template' | 'prefix'> {
@@ -150,9 +150,9 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
 
   beforeAll(async () => {
     const endpoints = inject('localEndpoints');
-    const template = options.context
-      ? await synthesizeTemplate({ context: options.context })
-      : inject('clearanceTemplate');
+    const assembly = options.context
+      ? await synthesizeAssembly({ context: options.context })
+      : inject('clearanceAssembly');
     const label = options.label ?? callerLabel();
     stack = await createStackOn(endpoints, {
       ...options,
@@ -163,7 +163,7 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
         POWERTOOLS_METRICS_DISABLED: 'true',
         ...options.environmentOverrides,
       },
-      template,
+      assembly,
       prefix: uniquePrefix(label),
     });
     // Built with `{}` on purpose: they must find the services through the SDK's standard variables.

@@ -13,10 +13,9 @@
  */
 
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, expect, it } from 'vitest';
-import { givenLicense, interceptHandlerDynamoCalls, settledLicense, sleep } from '../helpers/release-kit.js';
+import { givenLicense, interceptFunctionCalls, settledLicense, sleep } from '../helpers/release-kit.js';
 import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
@@ -51,25 +50,25 @@ const s = scenario(local);
  * SDK does after a timeout: the caller sees the resend's conditional check
  * fail.
  */
-async function loseResponseOfNextRestore(): Promise<{ resent: () => number; remove: () => void }> {
+function loseResponseOfNextRestore(): { resent: () => number; remove: () => void } {
   const table = local.resources.tables.shipments.name;
   let armed = true;
   let resent = 0;
-  const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
-    const input = args.input as { TableName?: string; UpdateExpression?: string };
+  const remove = interceptFunctionCalls(local, async (call, forward) => {
+    const { TableName, UpdateExpression } = call.input as { TableName?: string; UpdateExpression?: string };
     if (
-      armed &&
-      context.commandName === 'UpdateItemCommand' &&
-      input.TableName === table &&
-      input.UpdateExpression?.includes('statusError')
-    ) {
-      armed = false;
-      await next(args);
-      resent++;
-    }
-    return next(args);
-  };
-  const remove = await interceptHandlerDynamoCalls('lose-restore-response', middleware);
+      !armed ||
+      call.operation !== 'UpdateItem' ||
+      TableName !== table ||
+      !UpdateExpression?.includes('statusError')
+    )
+      return forward();
+    // Applied, then the connection drops: the handler's SDK sees a network error and sends it again.
+    armed = false;
+    await forward();
+    resent++;
+    return 'drop';
+  });
   return { resent: () => resent, remove };
 }
 
@@ -98,7 +97,7 @@ it('re-holds a shipment restored to RELEASED after the revoke pass skipped it, t
   expect((await s.shipment(kept.shipmentId)).status).toBe('HELD');
   expect((await s.shipment(typo.shipmentId)).status, 'the pass skipped the typo').toBe('Shipped');
 
-  const lost = await loseResponseOfNextRestore();
+  const lost = loseResponseOfNextRestore();
   try {
     open();
     await local.drain();
@@ -163,18 +162,17 @@ it('releases a shipment accepted while its license was approved, though the rele
   const commitGate = new Promise<void>((resolve) => {
     unblock = resolve;
   });
-  const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
+  const remove = interceptFunctionCalls(local, async (call, forward) => {
     if (
       !blocked &&
-      context.commandName === 'TransactWriteItemsCommand' &&
-      JSON.stringify(args.input).includes(shipment.shipmentId)
+      call.operation === 'TransactWriteItems' &&
+      JSON.stringify(call.input).includes(shipment.shipmentId)
     ) {
       blocked = true;
       await commitGate;
     }
-    return next(args);
-  };
-  const remove = await interceptHandlerDynamoCalls('hold-intake', middleware);
+    return forward();
+  });
   try {
     await s.putShipment(shipment);
     for (let i = 0; i < 200 && !blocked; i++) await sleep(25);

@@ -4,14 +4,16 @@
  * entries that keep failing turn into batchItemFailures for the stream
  * records behind them, and a redelivered batch carries the same dedup keys.
  *
- * Failures are injected by an SDK middleware on the handlers' real
- * `snsClient` (functions/runtime.ts): chosen entries are taken out of the
- * request and answered as `Failed`, exactly as SNS reports a partial failure.
+ * Failures are injected on the wire, at the stack's request gateway, in the
+ * requests shipment-events sends from its sandbox: chosen entries are taken
+ * out of the request and answered as `Failed`, exactly as SNS reports a
+ * partial failure, and the function's own SDK reads that answer.
  */
-import type { PublishBatchCommandInput, PublishBatchCommandOutput } from '@aws-sdk/client-sns';
+
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../local/esm.js';
+import { type PublishBatchEntry, publishBatchFailing } from '../../local/gateway/wire.js';
 import { aLicense, anInventory, aShipment } from '../helpers/factories.js';
 import {
   committedChanges,
@@ -62,43 +64,27 @@ interface Call {
   injected: string[];
 }
 
-type Entry = NonNullable<PublishBatchCommandInput['PublishBatchRequestEntries']>[number];
+type Entry = PublishBatchEntry;
 const attr = (e: Entry, name: string) => e.MessageAttributes?.[name]?.StringValue ?? '';
 
 /** Fault plan: which entries to answer as Failed. */
 let shouldFail: (entry: Entry, topicArn: string) => boolean = () => false;
 const calls: Call[] = [];
 
-beforeAll(async () => {
-  // After the stack exists: the module reads the endpoint variables when it loads.
-  const runtime = await import('../../functions/runtime.js');
-  runtime.snsClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'PublishBatchCommand') return next(args);
-      const input = args.input as PublishBatchCommandInput;
-      const entries = input.PublishBatchRequestEntries ?? [];
-      const topicArn = input.TopicArn ?? '';
-      const failing = entries.filter((e) => shouldFail(e, topicArn));
-      calls.push({
-        topicArn,
-        keys: entries.map((e) => attr(e, 'dedupKey')),
-        injected: failing.map((e) => attr(e, 'dedupKey')),
-      });
-      if (failing.length === 0) return next(args);
-      const passing = entries.filter((e) => !failing.includes(e));
-      const result =
-        passing.length > 0
-          ? await next({ ...args, input: { ...input, PublishBatchRequestEntries: passing } })
-          : { response: {}, output: { Successful: [], $metadata: { httpStatusCode: 200 } } };
-      const output = result.output as PublishBatchCommandOutput;
-      output.Failed = [
-        ...(output.Failed ?? []),
-        ...failing.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' })),
-      ];
-      return result;
-    },
-    { step: 'initialize', name: 'notify-delivery-fault-injection' },
-  );
+beforeAll(() => {
+  // On the wire, at the stack's gateway: shipment-events' own SDK reads the 200 answer with Failed[] entries.
+  local.stack.gateway.use(async (call, forward) => {
+    if (call.caller.kind !== 'function' || call.operation !== 'PublishBatch') return forward();
+    const entries = (call.input.PublishBatchRequestEntries ?? []) as Entry[];
+    const topicArn = String(call.input.TopicArn ?? '');
+    const failing = entries.filter((e) => shouldFail(e, topicArn));
+    calls.push({
+      topicArn,
+      keys: entries.map((e) => attr(e, 'dedupKey')),
+      injected: failing.map((e) => attr(e, 'dedupKey')),
+    });
+    return publishBatchFailing(call.input, forward, (e) => failing.includes(e));
+  });
 });
 
 afterEach(() => {

@@ -4,8 +4,8 @@
  * and denial.
  */
 
-import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonOf, withJson } from '../../local/gateway/wire.js';
 import type { ClockResult } from '../../shared/engine/clock.js';
 import { RELEASED_INDEX } from '../../shared/names.js';
 import {
@@ -14,7 +14,7 @@ import {
   givenLicense,
   holdReasons,
   idsWith,
-  interceptHandlerDynamoCalls,
+  interceptFunctionCalls,
   invocationsOf,
   invokeWithRecords,
   type LicenseUnderTest,
@@ -95,23 +95,17 @@ const clockTick = () => local.esm.invokeSchedule('license-clock') as Promise<Clo
  * Until removed, Query answers on the released index leave out `shipmentId`,
  * as a GSI read on AWS can just after the shipment was written.
  */
-async function hideFromReleasedIndex(
-  shipmentId: string,
-): Promise<{ hidden: () => number; remove: () => void }> {
+function hideFromReleasedIndex(shipmentId: string): { hidden: () => number; remove: () => void } {
   let hidden = 0;
-  const middleware: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
-    const out = await next(args);
-    const input = args.input as { IndexName?: string };
-    if (context.commandName !== 'QueryCommand' || input.IndexName !== RELEASED_INDEX) return out;
-    // The document client's middleware sees items already unmarshalled.
-    const output = out.output as { Items?: { shipmentId?: unknown }[]; Count?: number };
-    const kept = (output.Items ?? []).filter((item) => item.shipmentId !== shipmentId);
+  const remove = interceptFunctionCalls(local, async (call, forward) => {
+    const out = await forward();
+    if (call.operation !== 'Query' || call.input.IndexName !== RELEASED_INDEX || out.status !== 200)
+      return out;
+    const output = jsonOf(out) as { Items?: { shipmentId?: { S?: string } }[]; Count?: number };
+    const kept = (output.Items ?? []).filter((item) => item.shipmentId?.S !== shipmentId);
     hidden += (output.Items?.length ?? 0) - kept.length;
-    output.Items = kept;
-    output.Count = kept.length;
-    return out;
-  };
-  const remove = await interceptHandlerDynamoCalls('gsi-lag', middleware);
+    return withJson(out, { ...output, Items: kept, Count: kept.length });
+  });
   return { hidden: () => hidden, remove };
 }
 
@@ -267,7 +261,7 @@ describe('settling pass', () => {
     const lut = await licenseWithBacklog();
     await setStatus(lut.license.licenseId, 'APPROVED');
     const [missed] = lut.fits;
-    const lag = await hideFromReleasedIndex(missed ?? '');
+    const lag = hideFromReleasedIndex(missed ?? '');
     let suspended: Awaited<ReturnType<typeof setStatus>>;
     try {
       suspended = await setStatus(lut.license.licenseId, 'SUSPENDED');

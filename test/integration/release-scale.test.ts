@@ -1,8 +1,8 @@
 /**
  * The cost of a big approval: every DynamoDB write call and every SNS call
  * the handlers make (license-events, shipment-events, license-clock), counted
- * by an SDK middleware on the module-scope clients they share
- * (functions/runtime.ts), and every notice delivered. One 5,000-shipment run
+ * at the stack's request gateway as the functions' sandboxes send them, and
+ * every notice delivered. One 5,000-shipment run
  * serves both budgets, which keeps the suite short.
  */
 import { describe, expect, it } from 'vitest';
@@ -21,16 +21,6 @@ const WRITE_CALL_LIMIT = 110;
 /** Two JSON messages per shipment at 10 a call is 0.2; digests add a little. */
 const SNS_CALLS_PER_SHIPMENT = 0.25;
 
-/**
- * The handlers' own clients. The emulator imports the handler modules through
- * this vitest worker's module graph, so this import is the instance they use;
- * the caller proves it by watching the handlers' calls show up in the count.
- */
-async function handlerClients() {
-  const runtime = await import('../../functions/runtime.js');
-  return [runtime.documentClient, runtime.snsClient];
-}
-
 describe('a big approval', () => {
   it(`releases ${SHIPMENTS} held shipments with at most ${WRITE_CALL_LIMIT} DynamoDB write calls and ${SNS_CALLS_PER_SHIPMENT} SNS calls per shipment, notifying every one`, async ({
     annotate,
@@ -48,9 +38,9 @@ describe('a big approval', () => {
     const warehouseQueue = await machineQueue(local, { warehouse: 'WH-1' });
     const email = await emailStandIn(local, { customer: license.customerId });
 
-    const counter = countCalls(await handlerClients());
+    const counter = countCalls(local.stack.gateway);
     try {
-      // The counter is on the handlers' instance: a clock tick's Scan shows up in it.
+      // The counter sees the functions' requests: a clock tick's Scan shows up in it.
       await local.esm.invokeSchedule('license-clock');
       expect(counter.counts['DynamoDB.Scan'], 'the counter sees the handlers’ calls').toBeGreaterThanOrEqual(
         1,

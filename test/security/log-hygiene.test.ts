@@ -69,9 +69,8 @@ function capture(): void {
 }
 
 beforeAll(async () => {
-  // Wire the crash into the handlers' clients (same module instance the emulator imported).
-  const runtime = await import('../../functions/runtime.js');
-  restore.push(faults.attach(runtime.documentClient, 'handler'), faults.attach(runtime.snsClient, 'handler'));
+  // The crash kills license-events' sandbox at its first transaction (on the wire, at the stack's gateway).
+  restore.push(faults.attach(local.stack));
   await machineQueue(local, { customer: 'CUST-LOG' });
   await emailStandIn(local, { customer: 'CUST-LOG' });
   await s.putInventory(anInventory({ sku: 'LOG-SKU', warehouseId: 'WH-1' }));
