@@ -104,7 +104,9 @@ export class Observability extends Construct {
     for (const [name, fn] of Object.entries(functions)) {
       const id = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
       const errorRate = new MathExpression({
-        expression: '100 * errors / MAX([invocations, 1])',
+        // IF rather than MAX([invocations, 1]): MAX of an array takes time series
+        // only, and an idle function (no invocations) reads as 0 %.
+        expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
         usingMetrics: {
           errors: fn.fn.metricErrors({ period: Duration.minutes(5) }),
           invocations: fn.fn.metricInvocations({ period: Duration.minutes(5) }),

@@ -34,7 +34,7 @@ describe('alarms', () => {
     (id) => {
       const alarm = alarmNamed(id);
       expect(alarm.Threshold).toBe(5);
-      expect(JSON.stringify(alarm.Metrics)).toContain('100 * errors / MAX([invocations, 1])');
+      expect(JSON.stringify(alarm.Metrics)).toContain('IF(invocations > 0, 100 * errors / invocations, 0)');
       expect(alarm.AlarmActions).toEqual([opsTopic]);
     },
   );
