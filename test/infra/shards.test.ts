@@ -50,9 +50,11 @@ describe('customer topic shards', () => {
     });
   });
 
-  it('rejects a shard count outside 1..50', () => {
+  it.each([0, 50, 2.5])('rejects %s shards, naming the SNS account quota', (shards) => {
     expect(() =>
-      buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: 0 } }),
-    ).toThrow(/customerShards must be a whole number from 1 to 50/);
+      buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: shards } }),
+    ).toThrow(
+      /customerTopicShards must be a whole number from 1 to 49: .*within SNS's default 10,000 filter policies per account/,
+    );
   });
 });

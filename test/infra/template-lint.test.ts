@@ -1,7 +1,9 @@
 /**
  * The synthesized template against what AWS accepts: metric math in the
- * documented grammar (test/infra/metric-math.ts). The dashboard body is
- * resolved to its text with test/infra/resolve-template.ts.
+ * documented grammar (test/infra/metric-math.ts) and the service quotas that
+ * CloudFormation would only report at deploy time, or SNS at subscribe time.
+ * Sizes are measured with intrinsics resolved to realistic, long names
+ * (test/infra/resolve-template.ts).
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -166,6 +168,145 @@ describe('metric math', () => {
       expect(description.length, `${id}: AlarmDescription, at most 1,024 characters`).toBeLessThanOrEqual(
         1024,
       );
+    }
+  });
+});
+
+// ---------------------------------------------------------------- quotas
+
+/** Bytes of the compact JSON of a document, intrinsics resolved. */
+const bytesOf = (t: CfnTemplate, document: unknown): number =>
+  Buffer.byteLength(JSON.stringify(resolveIntrinsics(t, document)), 'utf8');
+/** Characters of a policy as IAM counts them: without whitespace. */
+const iamCharsOf = (t: CfnTemplate, document: unknown): number =>
+  JSON.stringify(resolveIntrinsics(t, document)).replace(/\s/g, '').length;
+const statementsOf = (document: unknown): unknown[] => {
+  const s = isRecord(document) ? document.Statement : undefined;
+  return Array.isArray(s) ? s : s === undefined ? [] : [s];
+};
+
+// The default and the largest shard count: policies that list every topic grow with it.
+const MAX_SHARDS = 49;
+describe.each([1, MAX_SHARDS])('quotas with %i customer topic shard(s)', (shards) => {
+  const { stack, template } = synth({ customerTopicShards: shards });
+
+  it('fits the filter policies of every customer shard and of the logistics topic in the account', () => {
+    // SNS default quotas: 200 filter policies per topic, 10,000 per account. Each customer shard
+    // serves up to 200 filtered subscriptions, the logistics topic up to 200 (one per warehouse team).
+    const filteredTopics = stack.topics.customerShards.length + 1;
+    expect(stack.topics.customerShards).toHaveLength(shards);
+    expect(
+      filteredTopics * 200,
+      'SNS: 10,000 subscription filter policies per account (default quota), 200 per topic',
+    ).toBeLessThanOrEqual(10_000);
+    // Subscriptions of the template itself (the ops email has no filter policy).
+    const perTopic = new Map<string, number>();
+    for (const [, sub] of ofType(template, 'AWS::SNS::Subscription')) {
+      if (sub.Properties?.FilterPolicy === undefined) continue;
+      const topic = JSON.stringify(sub.Properties.TopicArn);
+      perTopic.set(topic, (perTopic.get(topic) ?? 0) + 1);
+    }
+    for (const [topic, n] of perTopic)
+      expect(n, `${topic}: SNS allows 200 filter policies per topic (default quota)`).toBeLessThanOrEqual(
+        200,
+      );
+  });
+
+  it('gives each event source mapping at most 5 filters', () => {
+    const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const [id, m] of mappings) {
+      const filters = (m.Properties?.FilterCriteria as { Filters?: unknown[] } | undefined)?.Filters ?? [];
+      expect(
+        filters.length,
+        `${id}: Lambda allows 5 filters per event source mapping (default quota)`,
+      ).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('keeps every SNS topic policy within 30 KB and 100 statements', () => {
+    const policies = ofType(template, 'AWS::SNS::TopicPolicy');
+    expect(policies.length).toBeGreaterThanOrEqual(shards + 2);
+    for (const [id, p] of policies) {
+      const document = p.Properties?.PolicyDocument;
+      expect(
+        bytesOf(template, document),
+        `${id}: SNS topic policy, at most 30 KB (30,720 bytes)`,
+      ).toBeLessThanOrEqual(30 * 1024);
+      expect(
+        statementsOf(document).length,
+        `${id}: SNS topic policy, at most 100 statements`,
+      ).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('keeps every KMS key policy within 32 KB', () => {
+    const keys = ofType(template, 'AWS::KMS::Key');
+    expect(keys.length).toBeGreaterThanOrEqual(shards + 2);
+    for (const [id, k] of keys) {
+      expect(
+        bytesOf(template, k.Properties?.KeyPolicy),
+        `${id}: KMS key policy, at most 32 KB (32,768 bytes)`,
+      ).toBeLessThanOrEqual(32_768);
+    }
+  });
+
+  it('keeps every SQS queue policy within 8,192 bytes, 20 statements and 7 actions a statement', () => {
+    // Amazon SQS policy quotas (SQS Developer Guide, quotas-policies): Bytes 8,192, Statements 20,
+    // Actions per statement 7.
+    const policies = ofType(template, 'AWS::SQS::QueuePolicy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [id, p] of policies) {
+      const document = p.Properties?.PolicyDocument;
+      expect(bytesOf(template, document), `${id}: SQS queue policy, at most 8,192 bytes`).toBeLessThanOrEqual(
+        8192,
+      );
+      const statements = statementsOf(document) as { Action?: unknown }[];
+      expect(statements.length, `${id}: SQS queue policy, at most 20 statements`).toBeLessThanOrEqual(20);
+      for (const s of statements) {
+        const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+        expect(
+          actions.length,
+          `${id}: SQS queue policy, at most 7 actions per statement`,
+        ).toBeLessThanOrEqual(7);
+      }
+    }
+  });
+
+  it("keeps each role's inline policies within 10,240 characters in total, and its managed policies within 10 of 6,144", () => {
+    const roles = ofType(template, 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(0);
+    for (const [roleId, role] of roles) {
+      // Inline: the role's own Policies and every AWS::IAM::Policy attached to it.
+      const own = ((role.Properties?.Policies ?? []) as { PolicyDocument: unknown }[]).map(
+        (p) => p.PolicyDocument,
+      );
+      const attached = ofType(template, 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties?.Roles ?? []).includes(`{"Ref":"${roleId}"}`))
+        .map(([, p]) => p.Properties?.PolicyDocument);
+      const total = [...own, ...attached].reduce((sum: number, d) => sum + iamCharsOf(template, d), 0);
+      expect(
+        total,
+        `${roleId}: IAM allows 10,240 characters of inline policy per role (all inline policies together, without whitespace)`,
+      ).toBeLessThanOrEqual(10_240);
+    }
+    // CDK moves what does not fit inline into customer managed "overflow" policies.
+    for (const [roleId, role] of roles) {
+      const attached =
+        ((role.Properties?.ManagedPolicyArns ?? []) as unknown[]).length +
+        ofType(template, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+          JSON.stringify(p.Properties?.Roles ?? []).includes(`{"Ref":"${roleId}"}`),
+        ).length;
+      expect(
+        attached,
+        `${roleId}: IAM attaches at most 10 managed policies per role (default quota)`,
+      ).toBeLessThanOrEqual(10);
+    }
+    for (const [id, p] of ofType(template, 'AWS::IAM::ManagedPolicy')) {
+      expect(
+        iamCharsOf(template, p.Properties?.PolicyDocument),
+        `${id}: IAM allows 6,144 characters per managed policy (without whitespace)`,
+      ).toBeLessThanOrEqual(6144);
     }
   });
 });
