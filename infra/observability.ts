@@ -32,6 +32,13 @@ export interface ObservabilityProps {
   readonly dlqs: Readonly<Record<'license-events' | 'shipment-events', Queue>>;
   /** Alarms notify this topic. */
   readonly ops: SecureTopic;
+  /**
+   * Every topic of the stack (the ops topic included), by the name its alarm
+   * and dashboard line show, e.g. `customer shard 0`. Each gets a
+   * NumberOfNotificationsFailed alarm, whose ID comes from the topic's
+   * construct ID so that it stays stable.
+   */
+  readonly topics: Readonly<Record<string, SecureTopic>>;
 }
 
 const app = (name: string, service: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
@@ -104,7 +111,9 @@ export class Observability extends Construct {
     for (const [name, fn] of Object.entries(functions)) {
       const id = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
       const errorRate = new MathExpression({
-        expression: '100 * errors / MAX([invocations, 1])',
+        // IF rather than MAX([invocations, 1]): MAX of an array takes time series
+        // only, and an idle function (no invocations) reads as 0 %.
+        expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
         usingMetrics: {
           errors: fn.fn.metricErrors({ period: Duration.minutes(5) }),
           invocations: fn.fn.metricInvocations({ period: Duration.minutes(5) }),
@@ -135,6 +144,23 @@ export class Observability extends Construct {
       'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
       'held-to-shipped',
     );
+    // Summed over 5 minutes. For SQS and email endpoints SNS counts a message once it gives up
+    // on it, for HTTPS every failed attempt.
+    const deliveryFailures = Object.entries(props.topics).map(([name, topic]) => {
+      const metric = topic.topic.metricNumberOfNotificationsFailed({
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      });
+      alarm(
+        `${topic.node.id}NotificationsFailed`,
+        metric,
+        1,
+        `SNS failed to deliver messages of the ${name} topic to at least one subscription, whose endpoint rejects them: an SQS queue whose policy or KMS key does not let SNS in, an email address that bounces, an HTTPS endpoint that is down. Those subscribers missed notifications. Find the subscription with \`clearance subscriptions list\` (it also shows unconfirmed ones), check its dead-letter queue if it has one, then fix the endpoint or subscribe it again.`,
+        'notifications-failed',
+      );
+      // The label only on the dashboard line: with one, the alarm would need the Metrics[] form.
+      return metric.with({ label: name });
+    });
 
     const fnList = Object.entries(functions);
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
@@ -221,6 +247,13 @@ export class Observability extends Construct {
         title: 'Duration p95 (ms)',
         left: fnList.map(([n, f]) => f.fn.metricDuration({ statistic: 'p95', label: n })),
         width: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Notifications failed by topic (5 min)',
+        left: deliveryFailures,
+        width: 24,
       }),
     );
   }

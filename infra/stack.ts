@@ -149,6 +149,11 @@ export class ClearanceStack extends Stack {
       },
       dlqs: { 'license-events': this.licenseStream.dlq, 'shipment-events': this.shipmentStream.dlq },
       ops: topics.ops,
+      topics: {
+        ...Object.fromEntries(topics.customerShards.map((t, i) => [`customer shard ${i}`, t])),
+        logistics: topics.logistics,
+        ops: topics.ops,
+      },
     });
 
     const outputs: Record<keyof typeof STACK_OUTPUTS, string> = {

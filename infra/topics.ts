@@ -128,6 +128,17 @@ export class SecureTopic extends Construct {
   }
 }
 
+/** SNS default quota: filter policies per topic. */
+const FILTER_POLICIES_PER_TOPIC = 200;
+/** SNS default quota: filter policies per account and region. */
+const FILTER_POLICIES_PER_ACCOUNT = 10_000;
+/**
+ * The most customer shards whose filter policies, with the logistics topic's
+ * 200 (one per warehouse team), fit the account quota: (10,000 − 200) / 200 = 49.
+ */
+export const MAX_CUSTOMER_SHARDS =
+  (FILTER_POLICIES_PER_ACCOUNT - FILTER_POLICIES_PER_TOPIC) / FILTER_POLICIES_PER_TOPIC;
+
 /**
  * The three audiences of DESIGN.md §6: customers, logistics teams, admins.
  */
@@ -135,9 +146,10 @@ export interface ClearanceTopicsProps {
   /**
    * How many customer topics to spread customers over. Every customer
    * subscription carries a filter policy and SNS allows 200 per topic, so N
-   * shards serve 200 × N customers. A customer's shard is
-   * `customerShard(customerId, N)`; changing N moves customers, see
-   * ARCHITECTURE.md.
+   * shards serve 200 × N customers. At most {@link MAX_CUSTOMER_SHARDS} (49):
+   * the account's 10,000 filter policies must also hold the logistics
+   * topic's 200. A customer's shard is `customerShard(customerId, N)`;
+   * changing N moves customers, see ARCHITECTURE.md.
    *
    * @default 1
    */
@@ -161,8 +173,12 @@ export class ClearanceTopics extends Construct {
   constructor(scope: Construct, id: string, props: ClearanceTopicsProps = {}) {
     super(scope, id);
     const shards = props.customerShards ?? 1;
-    if (!Number.isInteger(shards) || shards < 1 || shards > 50) {
-      throw new RangeError(`customerShards must be a whole number from 1 to 50, got ${shards}`);
+    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_CUSTOMER_SHARDS) {
+      throw new RangeError(
+        `customerTopicShards must be a whole number from 1 to ${MAX_CUSTOMER_SHARDS}: each shard holds up to ` +
+          `${FILTER_POLICIES_PER_TOPIC} filter policies and the logistics topic ${FILTER_POLICIES_PER_TOPIC} more, ` +
+          `within SNS's default ${FILTER_POLICIES_PER_ACCOUNT.toLocaleString('en-US')} filter policies per account; got ${shards}`,
+      );
     }
     this.subscriptionManager = new Role(this, 'SubscriptionManagerRole', {
       assumedBy: new AccountRootPrincipal(),

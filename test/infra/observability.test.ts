@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/clearance-function.js';
 import { synthesize } from './synth.js';
 
 const s = synthesize();
@@ -34,7 +37,7 @@ describe('alarms', () => {
     (id) => {
       const alarm = alarmNamed(id);
       expect(alarm.Threshold).toBe(5);
-      expect(JSON.stringify(alarm.Metrics)).toContain('100 * errors / MAX([invocations, 1])');
+      expect(JSON.stringify(alarm.Metrics)).toContain('IF(invocations > 0, 100 * errors / invocations, 0)');
       expect(alarm.AlarmActions).toEqual([opsTopic]);
     },
   );
@@ -51,8 +54,43 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/^HIGH SEVERITY/);
   });
 
-  it('has exactly these eleven alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(11);
+  it.each([
+    ['customer shard 0', () => s.stack.topics.customer],
+    ['logistics', () => s.stack.topics.logistics],
+    ['ops', () => s.stack.topics.ops],
+  ])('alarms when SNS fails to deliver a message of the %s topic', (name, topicOf) => {
+    const topic = topicOf();
+    const alarm = alarmNamed(`${topic.node.id}NotificationsFailed`);
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [s.logicalId(topic.topic), 'TopicName'] } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [opsTopic],
+    });
+    expect(alarm.AlarmDescription).toContain(`the ${name} topic`);
+    expect(alarm.AlarmDescription).toContain('clearance subscriptions list');
+    expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#notifications-failed$/);
+  });
+
+  it('has exactly these fourteen alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(14);
+  });
+
+  it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {
+    const runbook = readFileSync(join(REPO_ROOT, 'docs/OPERATIONS.md'), 'utf8');
+    for (const [id, alarm] of Object.entries(alarms)) {
+      const anchor = /Runbook: docs\/OPERATIONS\.md#([a-z-]+)$/.exec(
+        String(alarm.Properties.AlarmDescription),
+      )?.[1];
+      expect(anchor, id).toBeDefined();
+      expect(runbook, `${id}: section {#${anchor}}`).toContain(`{#${anchor}}`);
+    }
   });
 
   it('lets CloudWatch publish to the encrypted ops topic', () => {
@@ -85,6 +123,7 @@ describe('dashboard', () => {
     'Errors',
     'Throttles',
     'Duration p95 (ms)',
+    'Notifications failed by topic (5 min)',
   ])('shows the widget "%s"', (title) => {
     expect(body).toContain(`\\"title\\":\\"${title}\\"`);
   });
@@ -99,5 +138,12 @@ describe('dashboard', () => {
     ]) {
       expect(body).toContain(metric);
     }
+  });
+
+  it('plots failed notifications of every topic', () => {
+    for (const topic of [...s.stack.topics.customerShards, s.stack.topics.logistics, s.stack.topics.ops]) {
+      expect(body).toContain(JSON.stringify({ 'Fn::GetAtt': [s.logicalId(topic.topic), 'TopicName'] }));
+    }
+    expect(body.match(/NumberOfNotificationsFailed/g)).toHaveLength(3);
   });
 });

@@ -50,9 +50,28 @@ describe('customer topic shards', () => {
     });
   });
 
-  it('rejects a shard count outside 1..50', () => {
+  it('gives every shard its own failed-notification alarm on its own topic name', () => {
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'NumberOfNotificationsFailed' },
+      }),
+    );
+    // Three shards, the logistics and the ops topic.
+    expect(alarms).toHaveLength(5);
+    const dimensions = alarms.map((a) => JSON.stringify(a.Properties.Dimensions));
+    for (const id of shardIds) {
+      expect(dimensions).toContain(
+        JSON.stringify([{ Name: 'TopicName', Value: { 'Fn::GetAtt': [id, 'TopicName'] } }]),
+      );
+    }
+    expect(new Set(dimensions).size).toBe(5);
+  });
+
+  it.each([0, 50, 2.5])('rejects %s shards, naming the SNS account quota', (shards) => {
     expect(() =>
-      buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: 0 } }),
-    ).toThrow(/customerShards must be a whole number from 1 to 50/);
+      buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: shards } }),
+    ).toThrow(
+      /customerTopicShards must be a whole number from 1 to 49: .*within SNS's default 10,000 filter policies per account/,
+    );
   });
 });
