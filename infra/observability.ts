@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  CfnAlarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -12,7 +13,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ClearanceFunction } from './clearance-function.js';
@@ -51,6 +52,27 @@ const app = (name: string, service: string, statistic = 'Sum', dimensions: Recor
   });
 
 /**
+ * ARNs of the alarms in `topic`'s stack with `topic` among their alarm, OK or
+ * insufficient-data actions. Throws when there is none: an allow statement
+ * naming no alarm would be invalid.
+ */
+function alarmsNotifying(topic: ITopic): string[] {
+  const stack = Stack.of(topic);
+  const target = JSON.stringify(stack.resolve(topic.topicArn));
+  const notifies = (actions: unknown) => {
+    const resolved: unknown = stack.resolve(actions);
+    return Array.isArray(resolved) && resolved.some((a) => JSON.stringify(a) === target);
+  };
+  const arns = stack.node
+    .findAll()
+    .filter((c): c is CfnAlarm => c instanceof CfnAlarm)
+    .filter((a) => notifies(a.alarmActions) || notifies(a.okActions) || notifies(a.insufficientDataActions))
+    .map((a) => a.attrArn);
+  if (arns.length === 0) throw new Error(`no alarm notifies ${topic.node.path}: nothing to allow`);
+  return arns;
+}
+
+/**
  * The admins' CloudWatch dashboard and the alarms that page them through the
  * ops topic. Each alarm's description says what to do and names its runbook
  * section.
@@ -62,8 +84,9 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const { functions, dlqs, ops } = props;
-    // CloudWatch publishes alarm notifications with the ops topic's key.
-    ops.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Resolved at synthesis: every alarm of the stack that notifies the ops
+    // topic by then, wherever it was added, may publish to it.
+    ops.allowAlarms(Lazy.list({ produce: () => alarmsNotifying(ops.topic) }));
     const action = new SnsAction(ops.topic);
     const alarm = (
       alarmId: string,

@@ -6,6 +6,7 @@ import {
   type IRole,
   PolicyStatement,
   Role,
+  ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -125,6 +126,49 @@ export class SecureTopic extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Lets CloudWatch alarms publish to this topic. A topic policy replaces the
+   * SNS default policy, so without this statement no alarm could deliver.
+   *
+   * The topic policy names `alarmArns` (aws:SourceArn) of this account
+   * (aws:SourceAccount). The key policy allows kms:GenerateDataKey and
+   * kms:Decrypt to the same principal for this account's alarms only: it
+   * cannot name the alarms themselves, because each alarm refers to the topic
+   * and the topic to the key (a dependency cycle).
+   *
+   * @param alarmArns the ARNs of the alarms that notify this topic; may be a
+   *   `Lazy.list` resolved at synthesis, so alarms added later are included
+   */
+  allowAlarms(alarmArns: readonly string[]): void {
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': [...alarmArns] },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [cloudWatch],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
   }
 }
 

@@ -93,14 +93,51 @@ describe('alarms', () => {
     }
   });
 
-  it('lets CloudWatch publish to the encrypted ops topic', () => {
+  it('lets CloudWatch publish to the encrypted ops topic, for this account and its own alarms only', () => {
     const key = s.resource(s.logicalId(s.stack.topics.ops.key));
-    const policy = key.Properties?.KeyPolicy as
-      | { Statement: { Principal?: { Service?: string }; Action: unknown }[] }
-      | undefined;
-    const statements = policy?.Statement ?? [];
-    const cw = statements.find((st) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
-    expect([cw?.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    const policy = key.Properties?.KeyPolicy as { Statement: Record<string, unknown>[] } | undefined;
+    const cw = (policy?.Statement ?? []).filter(
+      (st) => (st.Principal as { Service?: string } | undefined)?.Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(cw).toHaveLength(1);
+    expect([cw[0]?.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(cw[0]?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    });
+
+    const topicPolicies = Object.values(
+      s.template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [opsTopic] } }),
+    );
+    const allow = topicPolicies
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((st) => st.Effect === 'Allow');
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({
+      Sid: 'AllowCloudWatchAlarms',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: opsTopic,
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    const condition = (allow[0]?.Condition ?? {}) as { ArnLike?: { 'aws:SourceArn'?: unknown[] } };
+    const sourceArns = condition.ArnLike?.['aws:SourceArn'];
+    expect(sourceArns).toEqual(Object.keys(alarms).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
   });
 });
 

@@ -3,16 +3,31 @@
  * TLS on every topic and queue, and who may subscribe to customer data.
  * Every exception to a rule is listed here, with the reason it is needed.
  */
+import { anonymousPrincipal, getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../../infra/stack.js';
-import { ACCOUNT, denials, OTHER_ACCOUNT, REGION, type Request, resolve } from './policy-eval.js';
+import {
+  CLI_SESSION,
+  createResolver,
+  type IamRequest,
+  PolicyIndex,
+  type Principal,
+  RequestJudge,
+  type Resolver,
+  STATIC_NAMING,
+  type Verdict,
+} from '../../local/iam/index.js';
+
+const { account: ACCOUNT } = STATIC_NAMING;
+const OTHER_ACCOUNT = '444455556666';
 
 interface Resource {
   Type: string;
   Properties?: Record<string, unknown>;
 }
 interface Template {
+  [key: string]: unknown;
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;
 }
@@ -89,7 +104,8 @@ const STAR_RESOURCE_EXCEPTIONS: Record<string, string> = {
 };
 
 let t: Template;
-let names: Record<string, string>;
+let resolver: Resolver;
+let judge: RequestJudge;
 const idOf = (type: string, contains: string): string => {
   const ids = Object.entries(t.Resources)
     .filter(([id, r]) => r.Type === type && id.includes(contains))
@@ -98,20 +114,15 @@ const idOf = (type: string, contains: string): string => {
   return ids[0] as string;
 };
 
-/** ARNs and names for every logical id, so policies can be evaluated. */
-function namesFor(template: Template): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [id, r] of Object.entries(template.Resources)) {
-    if (r.Type === 'AWS::SNS::Topic') out[id] = `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
-    if (r.Type === 'AWS::IAM::Role') out[`${id}.Arn`] = `arn:aws:iam::${ACCOUNT}:role/${id}`;
-    if (r.Type === 'AWS::SQS::Queue') out[`${id}.Arn`] = `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
-  }
-  return out;
+/** The request evaluator (local/iam) over `template`, with the static naming. */
+function evaluatorFor(template: Template): { resolver: Resolver; judge: RequestJudge } {
+  const r = createResolver(template, STATIC_NAMING);
+  return { resolver: r, judge: new RequestJudge(PolicyIndex.fromTemplate(template, r), r) };
 }
 
 beforeAll(() => {
   t = synth();
-  names = namesFor(t);
+  ({ resolver, judge } = evaluatorFor(t));
 });
 
 describe('IAM', () => {
@@ -166,7 +177,7 @@ describe('IAM', () => {
     expect(roots.map((l) => l.where)).toEqual([
       `${idOf('AWS::IAM::Role', 'SubscriptionManager')}.AssumeRolePolicyDocument`,
     ]);
-    const principal = resolve(((roots[0]?.statement.Principal ?? {}) as { AWS?: unknown }).AWS, names);
+    const principal = resolver.resolve(((roots[0]?.statement.Principal ?? {}) as { AWS?: unknown }).AWS);
     expect(principal).toBe(`arn:aws:iam::${ACCOUNT}:root`);
     for (const l of trust.filter((x) => !roots.includes(x)))
       expect(l.statement.Principal, l.where).toEqual({ Service: 'lambda.amazonaws.com' });
@@ -182,10 +193,10 @@ describe('IAM', () => {
     const granted = statements.map((l) => ({
       actions: actionsOf(l.statement).sort(),
       resources: asList(l.statement.Resource)
-        .map((r) => (r === '*' ? '*' : resolve(r, names)))
+        .map((r) => (r === '*' ? '*' : resolver.resolve(r)))
         .sort(),
     }));
-    const topic = (c: string) => names[idOf('AWS::SNS::Topic', c)];
+    const topic = (c: string) => resolver.arnOf(idOf('AWS::SNS::Topic', c));
     expect(granted).toEqual([
       { actions: ['sns:Subscribe'], resources: [topic('Customer'), topic('Logistics')].sort() },
       {
@@ -212,16 +223,12 @@ describe('IAM', () => {
 });
 
 describe('encryption and TLS', () => {
-  const policiesOf = (type: string, listKey: string, id: string): Statement[] =>
-    Object.values(t.Resources)
-      .filter((r) => r.Type === type && JSON.stringify(r.Properties?.[listKey]).includes(`"${id}"`))
-      .flatMap(
-        (r) => ((r.Properties?.PolicyDocument ?? { Statement: [] }) as { Statement: Statement[] }).Statement,
-      );
-  const insecure = (action: string, resource: string): Request => ({
+  /** An admin of the account (allowed everything by IAM) calling without TLS. */
+  const admin: Principal = { kind: 'account-user', arn: `arn:aws:iam::${ACCOUNT}:role/Admin` };
+  const insecure = (action: string, resource: string): IamRequest => ({
     action,
     resource,
-    context: { 'aws:SecureTransport': 'false', 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/Admin` },
+    context: { 'aws:SecureTransport': 'false' },
   });
 
   it('encrypts every topic with a customer-managed KMS key of this stack', () => {
@@ -239,108 +246,153 @@ describe('encryption and TLS', () => {
     for (const [id, r] of queues) expect(r.Properties?.KmsMasterKeyId, id).toBe('alias/aws/sqs');
   });
 
-  it('denies every topic call made without TLS', () => {
+  it('denies every topic call made without TLS', async () => {
     for (const [id, r] of Object.entries(t.Resources)) {
       if (r.Type !== 'AWS::SNS::Topic') continue;
-      const doc = { Statement: policiesOf('AWS::SNS::TopicPolicy', 'Topics', id) };
-      const arn = names[id] ?? '';
       for (const action of [
         'sns:Publish',
         'sns:Subscribe',
         'sns:SetTopicAttributes',
         'sns:AddPermission',
         'sns:DeleteTopic',
-      ])
-        expect(denials(doc, insecure(action, arn), names), `${id} ${action} over http`).not.toEqual([]);
+      ]) {
+        const verdict = await judge.judge(admin, insecure(action, resolver.arnOf(id)));
+        expect(verdict.decision, `${id} ${action} over http: ${verdict.explanation}`).toBe(
+          'ExplicitlyDenied',
+        );
+      }
     }
   });
 
-  it('denies every queue call made without TLS', () => {
+  it('denies every queue call made without TLS', async () => {
     for (const [id, r] of Object.entries(t.Resources)) {
       if (r.Type !== 'AWS::SQS::Queue') continue;
-      const doc = { Statement: policiesOf('AWS::SQS::QueuePolicy', 'Queues', id) };
-      const arn = names[`${id}.Arn`] ?? '';
       for (const action of [
         'sqs:SendMessage',
         'sqs:ReceiveMessage',
         'sqs:PurgeQueue',
         'sqs:SetQueueAttributes',
-      ])
-        expect(denials(doc, insecure(action, arn), names), `${id} ${action} over http`).not.toEqual([]);
+      ]) {
+        const verdict = await judge.judge(admin, insecure(action, resolver.arnOf(id)));
+        expect(verdict.decision, `${id} ${action} over http: ${verdict.explanation}`).toBe(
+          'ExplicitlyDenied',
+        );
+      }
     }
   });
 });
 
 describe('subscribing to customer data', () => {
-  /** Judges sns:Subscribe on every customer topic of `template`. */
-  function subscribeVerdicts(template: Template, context: Request['context']) {
-    const n = namesFor(template);
-    const topics = Object.keys(template.Resources).filter(
+  const customerTopics = (template: Template) =>
+    Object.keys(template.Resources).filter(
       (id) => template.Resources[id]?.Type === 'AWS::SNS::Topic' && /Customer\d*Topic/.test(id),
     );
-    return topics.map((id) => {
-      const statements = Object.values(template.Resources)
-        .filter(
-          (r) =>
-            r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties?.Topics).includes(`"${id}"`),
-        )
-        .flatMap(
-          (r) =>
-            ((r.Properties?.PolicyDocument ?? { Statement: [] }) as { Statement: Statement[] }).Statement,
-        );
-      return denials(
-        { Statement: statements },
-        { action: 'sns:Subscribe', resource: n[id] ?? '', context },
-        n,
-      );
-    });
-  }
-  const managerArn = () => names[`${idOf('AWS::IAM::Role', 'SubscriptionManager')}.Arn`] ?? '';
-  const caller = (
-    principalArn: string | undefined,
-    extra: Record<string, string> = {},
-  ): Request['context'] => ({
-    'aws:SecureTransport': 'true',
-    'sns:Protocol': 'sqs',
-    ...(principalArn
-      ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': principalArn.split(':')[4] ?? '' }
-      : {}),
-    ...extra,
+  const subscribe = (resource: string, extra: Record<string, string> = {}): IamRequest => ({
+    action: 'sns:Subscribe',
+    resource,
+    context: { 'aws:SecureTransport': 'true', 'sns:Protocol': 'sqs', ...extra },
   });
+  /** Judges sns:Subscribe by `principal` on every customer topic of `template`. */
+  async function subscribeVerdicts(
+    template: Template,
+    principal: Principal,
+    extra: Record<string, string> = {},
+  ): Promise<Verdict[]> {
+    const evaluator = template === t ? { resolver, judge } : evaluatorFor(template);
+    return Promise.all(
+      customerTopics(template).map((id) =>
+        evaluator.judge.judge(principal, subscribe(evaluator.resolver.arnOf(id), extra)),
+      ),
+    );
+  }
+  const managerOf = (template: Template): Principal => ({
+    kind: 'role',
+    roleLogicalId:
+      Object.keys(template.Resources).find(
+        (id) => template.Resources[id]?.Type === 'AWS::IAM::Role' && id.includes('SubscriptionManager'),
+      ) ?? '',
+    sessionName: CLI_SESSION,
+  });
+  const decisions = (verdicts: Verdict[]) => verdicts.map((v) => v.decision);
+  const deniedBy = (sid: string) => (v: Verdict) => {
+    expect(v.decision, v.explanation).toBe('ExplicitlyDenied');
+    expect(v.explanation).toContain(`statement ${sid} of the topic policy`);
+  };
 
-  it('lets the subscription manager role subscribe over TLS with email, sqs or https', () => {
+  it('lets the subscription manager role subscribe over TLS with email, sqs or https', async () => {
     for (const protocol of ['email', 'sqs', 'https'])
-      expect(subscribeVerdicts(t, caller(managerArn(), { 'sns:Protocol': protocol }))).toEqual([[]]);
+      expect(decisions(await subscribeVerdicts(t, managerOf(t), { 'sns:Protocol': protocol }))).toEqual([
+        'Allowed',
+      ]);
   });
 
   it.each([
-    ['an admin role of the same account', `arn:aws:iam::${ACCOUNT}:role/Admin`],
-    ['the account root', `arn:aws:iam::${ACCOUNT}:root`],
-    ['a function role of this stack', `arn:aws:iam::${ACCOUNT}:role/ClearanceShipmentEventsRole`],
-    ['a role of another account', `arn:aws:iam::${OTHER_ACCOUNT}:role/Admin`],
-    ['an anonymous caller', undefined],
-  ])('denies subscribing to %s', (_who, arn) => {
-    for (const verdict of subscribeVerdicts(t, caller(arn)))
-      expect(verdict).toContain('DenySubscribeExceptSubscriptionManager');
+    [
+      'an admin role of the same account',
+      { kind: 'account-user', arn: `arn:aws:iam::${ACCOUNT}:role/Admin` },
+    ],
+    ['the account root', { kind: 'account-user', arn: `arn:aws:iam::${ACCOUNT}:root` }],
+    ['a function role of this stack', { kind: 'role', roleLogicalId: 'ShipmentEvents' }],
+    ['a role of another account', { kind: 'account-user', arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/Admin` }],
+    ['an AWS service acting for itself', { kind: 'service', service: 'cloudwatch.amazonaws.com' }],
+  ] as [string, Principal][])('denies subscribing to %s', async (_who, principal) => {
+    const resolved: Principal =
+      principal.kind === 'role'
+        ? { kind: 'role', roleLogicalId: idOf('AWS::IAM::Role', principal.roleLogicalId) }
+        : principal;
+    const verdicts = await subscribeVerdicts(t, resolved);
+    expect(verdicts).toHaveLength(1);
+    for (const verdict of verdicts) deniedBy('DenySubscribeExceptSubscriptionManager')(verdict);
   });
 
-  it('denies the subscription manager role itself over http or with other protocols', () => {
-    expect(subscribeVerdicts(t, caller(managerArn(), { 'aws:SecureTransport': 'false' }))[0]).not.toEqual([]);
-    for (const protocol of ['http', 'sms', 'lambda', 'application', 'firehose'])
-      expect(subscribeVerdicts(t, caller(managerArn(), { 'sns:Protocol': protocol }))[0], protocol).toContain(
-        'DenyUnexpectedProtocols',
+  it('denies subscribing to an anonymous caller', async () => {
+    // The evaluator's principals all sign their requests; iam-simulate judges the unsigned one.
+    const index = PolicyIndex.fromTemplate(t, resolver);
+    for (const id of customerTopics(t)) {
+      const arn = resolver.arnOf(id);
+      const result = await runSimulation(
+        {
+          request: {
+            principal: anonymousPrincipal,
+            action: 'sns:Subscribe',
+            resource: { resource: arn, accountId: ACCOUNT },
+            contextVariables: subscribe(arn).context,
+          },
+          identityPolicies: [],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: index.resourcePolicy(arn)?.document,
+        },
+        {},
       );
+      if (result.resultType !== 'single') throw new Error(JSON.stringify(result));
+      expect(result.overallResult).toBe('ExplicitlyDenied');
+      expect(
+        getDenialReasons(result.result.analysis).map((d) => ('statementId' in d ? d.statementId : '')),
+      ).toContain('DenySubscribeExceptSubscriptionManager');
+    }
   });
 
-  it('restricts every customer topic shard the same way', () => {
+  it('denies the subscription manager role itself over http or with other protocols', async () => {
+    const [insecure] = await subscribeVerdicts(t, managerOf(t), { 'aws:SecureTransport': 'false' });
+    expect(insecure?.decision, insecure?.explanation).toBe('ExplicitlyDenied');
+    for (const protocol of ['http', 'sms', 'lambda', 'application', 'firehose'])
+      for (const verdict of await subscribeVerdicts(t, managerOf(t), { 'sns:Protocol': protocol }))
+        deniedBy('DenyUnexpectedProtocols')(verdict);
+  });
+
+  it('restricts every customer topic shard the same way', async () => {
     const sharded = synth({ customerTopicShards: 3 });
-    const role = Object.keys(sharded.Resources).find(
-      (id) => sharded.Resources[id]?.Type === 'AWS::IAM::Role' && id.includes('SubscriptionManager'),
-    );
-    const arn = namesFor(sharded)[`${role}.Arn`] ?? '';
-    expect(subscribeVerdicts(sharded, caller(arn))).toEqual([[], [], []]);
-    const others = subscribeVerdicts(sharded, caller(`arn:aws:iam::${ACCOUNT}:role/Admin`));
+    expect(decisions(await subscribeVerdicts(sharded, managerOf(sharded)))).toEqual([
+      'Allowed',
+      'Allowed',
+      'Allowed',
+    ]);
+    const others = await subscribeVerdicts(sharded, {
+      kind: 'account-user',
+      arn: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+    });
     expect(others).toHaveLength(3);
-    for (const verdict of others) expect(verdict).toContain('DenySubscribeExceptSubscriptionManager');
+    for (const verdict of others) deniedBy('DenySubscribeExceptSubscriptionManager')(verdict);
   });
 });

@@ -1,0 +1,239 @@
+/**
+ * The requests AWS itself makes for the stack, read from the template: event
+ * source mappings reading streams and parking failures, alarms notifying
+ * topics, EventBridge invoking functions, SNS delivering to queues, and
+ * `clearance subscribe` acting as the subscription manager role. A wiring of
+ * a kind not modelled here throws, so it is never silently unjudged.
+ */
+import { STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../../infra/outputs.js';
+import type { CfnTemplate } from '../template.js';
+import type { Principal } from './judge.js';
+import type { PolicyIndex } from './policies.js';
+import {
+  type AwsCall,
+  type IamRequest,
+  iamRequestsFor,
+  publishRequests,
+  type ResourceLookup,
+  sendMessageRequests,
+} from './requests.js';
+import type { Resolver } from './resolver.js';
+
+/** One request AWS makes for the stack, and on whose behalf. */
+export interface OnBehalfRequest {
+  /** e.g. `alarm ObservabilityHeldToShippedRejected4957461B`. */
+  who: string;
+  principal: Principal;
+  request: IamRequest;
+}
+
+/** The template wires something whose requests are not modelled. */
+export class UnmodelledWiringError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnmodelledWiringError';
+  }
+}
+
+/** An account admin, allowed everything by its identity policy, who runs the CLI. */
+export const ADMIN_USER = (account: string) => `arn:aws:iam::${account}:user/clearance-admin`;
+/** The session name `clearance subscribe` assumes the role with (cli/clients.ts). */
+export const CLI_SESSION = 'clearance-cli';
+/** Sample endpoints for each protocol `clearance subscribe` supports. */
+const SUBSCRIBE_ENDPOINTS: Record<string, (account: string, region: string) => string> = {
+  sqs: (a, r) => `arn:aws:sqs:${r}:${a}:clearance-example-subscriber`,
+  email: () => 'subscriber@example.com',
+  https: () => 'https://example.com/clearance',
+};
+
+type Res = { Type?: string; Properties?: Record<string, unknown> };
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+/**
+ * Every request AWS makes on the stack's behalf (see the module comment),
+ * each with the principal AWS uses for it.
+ */
+export function onBehalfRequests(
+  template: CfnTemplate,
+  index: PolicyIndex,
+  resolver: Resolver,
+): OnBehalfRequest[] {
+  const resources = (template.Resources ?? {}) as Record<string, Res>;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const { account } = resolver;
+  const out: OnBehalfRequest[] = [];
+  const add = (who: string, principal: Principal, requests: IamRequest[]) => {
+    for (const request of requests) out.push({ who, principal, request });
+  };
+  const service = (name: string, sourceArn: string): Principal => ({
+    kind: 'service',
+    service: name,
+    sourceArn,
+    sourceAccount: account,
+  });
+  const functionIds = new Map<string, string>();
+  for (const [id] of ofType('AWS::Lambda::Function')) {
+    functionIds.set(resolver.resolve({ Ref: id }, id), id);
+    functionIds.set(resolver.arnOf(id), id);
+  }
+
+  for (const [id, r] of ofType('AWS::Lambda::EventSourceMapping')) {
+    const p = r.Properties ?? {};
+    const fn = functionIds.get(resolver.resolve(p.FunctionName, `${id}.FunctionName`));
+    if (fn === undefined)
+      throw new UnmodelledWiringError(`mapping ${id}: its function is not in the template`);
+    const stream = resolver.resolve(p.EventSourceArn, `${id}.EventSourceArn`);
+    if (!/^arn:aws:dynamodb:.*\/stream\//.test(stream))
+      throw new UnmodelledWiringError(
+        `mapping ${id}: only DynamoDB stream sources are modelled, not ${stream}`,
+      );
+    const lookup: ResourceLookup = {
+      tableArn: (t) => index.tableArn(t),
+      queueArn: (q) => index.queueArn(q),
+      topicKeyArn: (t) => index.topicKeyArn(t),
+      streamArnOfIterator: () => stream,
+    };
+    const calls: AwsCall[] = [
+      { service: 'dynamodbstreams', operation: 'DescribeStream', input: { StreamArn: stream } },
+      { service: 'dynamodbstreams', operation: 'GetShardIterator', input: { StreamArn: stream } },
+      { service: 'dynamodbstreams', operation: 'GetRecords', input: { ShardIterator: 'iterator' } },
+      { service: 'dynamodbstreams', operation: 'ListStreams', input: {} },
+    ];
+    const role: Principal = { kind: 'role', roleLogicalId: index.roleOfFunction(fn) };
+    const who = `mapping ${id} (function ${fn})`;
+    add(
+      who,
+      role,
+      calls.flatMap((c) => iamRequestsFor(c, lookup)),
+    );
+    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+      ?.OnFailure;
+    if (onFailure?.Destination !== undefined) {
+      const dest = resolver.resolve(onFailure.Destination, `${id}.DestinationConfig`);
+      if (dest.startsWith('arn:aws:sqs:')) add(who, role, sendMessageRequests(dest, index.queueKeyArn(dest)));
+      else if (dest.startsWith('arn:aws:sns:'))
+        add(who, role, publishRequests(dest, index.topicKeyArn(dest)));
+      else throw new UnmodelledWiringError(`mapping ${id}: on-failure destination ${dest} is not modelled`);
+    }
+  }
+
+  for (const [id, r] of ofType('AWS::CloudWatch::Alarm')) {
+    const p = r.Properties ?? {};
+    const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap((k) =>
+      list(p[k]).map((a) => resolver.resolve(a, `${id}.${k}`)),
+    );
+    for (const topic of new Set(actions)) {
+      if (!topic.startsWith('arn:aws:sns:'))
+        throw new UnmodelledWiringError(`alarm ${id}: only SNS alarm actions are modelled, not ${topic}`);
+      add(
+        `alarm ${id}`,
+        service('cloudwatch.amazonaws.com', resolver.arnOf(id)),
+        publishRequests(topic, index.topicKeyArn(topic)),
+      );
+    }
+  }
+
+  for (const [id, r] of ofType('AWS::Events::Rule'))
+    for (const target of list(r.Properties?.Targets) as Record<string, unknown>[]) {
+      const arn = resolver.resolve(target.Arn, `${id}.Targets`);
+      if (target.RoleArn !== undefined || !arn.startsWith('arn:aws:lambda:'))
+        throw new UnmodelledWiringError(
+          `rule ${id}: only function targets invoked without a role are modelled (${arn})`,
+        );
+      const request: IamRequest = {
+        action: 'lambda:InvokeFunction',
+        resource: arn,
+        context: { 'aws:SecureTransport': 'true' },
+      };
+      add(`rule ${id} (target ${String(target.Id)})`, service('events.amazonaws.com', resolver.arnOf(id)), [
+        request,
+      ]);
+    }
+
+  for (const [id, r] of ofType('AWS::SNS::Subscription')) {
+    const p = r.Properties ?? {};
+    const topic = resolver.resolve(p.TopicArn, `${id}.TopicArn`);
+    const protocol = resolver.resolve(p.Protocol, `${id}.Protocol`);
+    const sns = service('sns.amazonaws.com', topic);
+    const queues: string[] = [];
+    if (protocol === 'sqs') queues.push(resolver.resolve(p.Endpoint, `${id}.Endpoint`));
+    else if (!['email', 'email-json', 'http', 'https', 'sms'].includes(protocol))
+      throw new UnmodelledWiringError(`subscription ${id}: protocol ${protocol} is not modelled`);
+    const redrive = p.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined;
+    if (redrive?.deadLetterTargetArn !== undefined)
+      queues.push(resolver.resolve(redrive.deadLetterTargetArn, `${id}.RedrivePolicy`));
+    for (const queue of queues)
+      add(`subscription ${id}`, sns, sendMessageRequests(queue, index.queueKeyArn(queue)));
+  }
+
+  out.push(...subscribeRequests(template, index, resolver));
+  return out;
+}
+
+/** `clearance subscribe`: assuming the subscription manager role, then subscribing and listing as it. */
+function subscribeRequests(template: CfnTemplate, index: PolicyIndex, resolver: Resolver): OnBehalfRequest[] {
+  const outputs = (template.Outputs ?? {}) as Record<string, { Value?: unknown }>;
+  const roleOutput = outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
+  if (!roleOutput) return [];
+  const resources = (template.Resources ?? {}) as Record<string, Res>;
+  const roleArn = resolver.resolve(roleOutput.Value, SUBSCRIPTION_MANAGER_ROLE_OUTPUT);
+  const roleId = Object.keys(resources).find(
+    (id) => resources[id]?.Type === 'AWS::IAM::Role' && resolver.arnOf(id) === roleArn,
+  );
+  if (roleId === undefined)
+    throw new UnmodelledWiringError(
+      `output ${SUBSCRIPTION_MANAGER_ROLE_OUTPUT} names no role of the template`,
+    );
+  const audience = Object.entries(outputs)
+    .filter(
+      ([k]) =>
+        new RegExp(`^${STACK_OUTPUTS.customerTopicArn}\\d*$`).test(k) ||
+        k === STACK_OUTPUTS.logisticsTopicArn,
+    )
+    .map(([k, o]) => resolver.resolve(o.Value, k));
+  const topics = Object.keys(resources)
+    .filter((id) => resources[id]?.Type === 'AWS::SNS::Topic')
+    .map((id) => resolver.arnOf(id));
+  const lookup: ResourceLookup = index;
+  const { account, region } = resolver;
+  const admin: Principal = { kind: 'account-user', arn: ADMIN_USER(account) };
+  const role: Principal = { kind: 'role', roleLogicalId: roleId, sessionName: CLI_SESSION };
+  const calls = (principal: Principal, who: string, list: AwsCall[]): OnBehalfRequest[] =>
+    list.flatMap((call) => {
+      const protocol = typeof call.input.Protocol === 'string' ? ` (${call.input.Protocol})` : '';
+      return iamRequestsFor(call, lookup).map((request) => ({
+        who: `${who}${protocol}`,
+        principal,
+        request,
+      }));
+    });
+  const seen = new Set<string>();
+  const asRole = calls(role, `clearance subscribe as ${roleId}`, [
+    ...[...new Set(audience)].flatMap((TopicArn) => [
+      ...Object.entries(SUBSCRIBE_ENDPOINTS).map(([Protocol, endpoint]) => ({
+        service: 'sns' as const,
+        operation: 'Subscribe',
+        input: { TopicArn, Protocol, Endpoint: endpoint(account, region) },
+      })),
+      ...['GetSubscriptionAttributes', 'Unsubscribe'].map((operation) => ({
+        service: 'sns' as const,
+        operation,
+        input: { SubscriptionArn: `${TopicArn}:example-subscription` },
+      })),
+    ]),
+    ...topics.map((TopicArn) => ({
+      service: 'sns' as const,
+      operation: 'ListSubscriptionsByTopic',
+      input: { TopicArn },
+    })),
+  ]).filter((r) => {
+    const key = JSON.stringify(r.request);
+    return !seen.has(key) && seen.add(key) !== undefined;
+  });
+  return [
+    ...calls(admin, `clearance subscribe (${ADMIN_USER(account)} assuming ${roleId})`, [
+      { service: 'sts', operation: 'AssumeRole', input: { RoleArn: roleArn, RoleSessionName: CLI_SESSION } },
+    ]),
+    ...asRole,
+  ];
+}
