@@ -14,6 +14,7 @@ describe('alarms', () => {
   it.each([
     ['LicenseEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['ShipmentEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
+    ['SubscriptionDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['LicenseEventsIteratorAge', 300_000, 'IteratorAge'],
     ['ShipmentEventsIteratorAge', 300_000, 'IteratorAge'],
     ['LicenseEventsThrottles', 1, 'Throttles'],
@@ -39,6 +40,18 @@ describe('alarms', () => {
     },
   );
 
+  it('watches the subscription DLQ itself and points to its runbook section', () => {
+    const alarm = alarmNamed('SubscriptionDlqNotEmpty');
+    expect(alarm.Namespace).toBe('AWS/SQS');
+    expect(alarm.Dimensions).toEqual([
+      {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': [s.logicalId(s.stack.subscriptionDlq.queue), 'QueueName'] },
+      },
+    ]);
+    expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#subscription-dlq$/);
+  });
+
   it('marks the HELD → SHIPPED alarm high severity with the Severity dimension', () => {
     const alarm = alarmNamed('HeldToShippedRejected');
     expect(alarm.Namespace).toBe('Clearance');
@@ -51,8 +64,8 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/^HIGH SEVERITY/);
   });
 
-  it('has exactly these eleven alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(11);
+  it('has exactly these twelve alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(12);
   });
 
   it('lets CloudWatch publish to the encrypted ops topic', () => {

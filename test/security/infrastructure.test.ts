@@ -3,6 +3,7 @@
  * TLS on every topic and queue, and who may subscribe to customer data.
  * Every exception to a rule is listed here, with the reason it is needed.
  */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../../infra/stack.js';
@@ -61,7 +62,7 @@ const isRootPrincipal = (p: unknown) => JSON.stringify(p).includes(':root');
 
 /**
  * Allow statements with a wildcard action. The only one: the KMS key
- * administration statement CDK writes into each topic key's policy.
+ * administration statement CDK writes into each key's policy (topic keys, subscription DLQ key).
  */
 const WILDCARD_ACTION_EXCEPTIONS: { matches: (l: Located) => boolean; why: string }[] = [
   {
@@ -125,7 +126,7 @@ describe('IAM', () => {
       const exception = WILDCARD_ACTION_EXCEPTIONS.find((e) => e.matches(l));
       expect(exception, `${l.where}: ${JSON.stringify(l.statement)}`).toBeDefined();
     }
-    expect(found.length, 'the three topic keys').toBe(3);
+    expect(found.length, 'the three topic keys and the subscription DLQ key').toBe(4);
   });
 
   it('allows Resource "*" in identity policies only for actions AWS cannot scope', () => {
@@ -235,8 +236,18 @@ describe('encryption and TLS', () => {
 
   it('encrypts every queue, the DLQs included, with KMS', () => {
     const queues = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    expect(queues.length).toBeGreaterThanOrEqual(2);
-    for (const [id, r] of queues) expect(r.Properties?.KmsMasterKeyId, id).toBe('alias/aws/sqs');
+    expect(queues.length).toBeGreaterThanOrEqual(3);
+    for (const [id, r] of queues) {
+      // SNS cannot use alias/aws/sqs, so the queue SNS writes to has a key of this stack.
+      if (id.startsWith('SubscriptionDlq')) {
+        const key = (r.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: [string, string] })?.[
+          'Fn::GetAtt'
+        ]?.[0];
+        expect(t.Resources[key ?? '']?.Type, id).toBe('AWS::KMS::Key');
+      } else {
+        expect(r.Properties?.KmsMasterKeyId, id).toBe('alias/aws/sqs');
+      }
+    }
   });
 
   it('denies every topic call made without TLS', () => {
@@ -343,4 +354,79 @@ describe('subscribing to customer data', () => {
     expect(others).toHaveLength(3);
     for (const verdict of others) expect(verdict).toContain('DenySubscribeExceptSubscriptionManager');
   });
+});
+
+describe('the subscription dead-letter queue', () => {
+  /** The resource policy of `type` attached to (or held by) the subscription DLQ's queue or key, resolved. */
+  function dlqPolicy(kind: 'queue' | 'key'): unknown {
+    const queue = idOf('AWS::SQS::Queue', 'SubscriptionDlq');
+    const raw =
+      kind === 'key'
+        ? t.Resources[idOf('AWS::KMS::Key', 'SubscriptionDlq')]?.Properties?.KeyPolicy
+        : Object.values(t.Resources).find(
+            (r) => r.Type === 'AWS::SQS::QueuePolicy' && JSON.stringify(r.Properties?.Queues).includes(queue),
+          )?.Properties?.PolicyDocument;
+    const resolveAll = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(resolveAll);
+      if (v && typeof v === 'object') {
+        if ('Ref' in v || 'Fn::GetAtt' in v || 'Fn::Join' in v) return resolve(v, names);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveAll(x)]));
+      }
+      return v;
+    };
+    return resolveAll(raw);
+  }
+
+  /** iam-simulate's verdict on SNS delivering a dead letter from `sourceArn`. */
+  async function verdict(kind: 'queue' | 'key', sourceArn: string): Promise<string> {
+    const account = sourceArn.split(':')[4] ?? '';
+    const queueArn = names[`${idOf('AWS::SQS::Queue', 'SubscriptionDlq')}.Arn`] ?? '';
+    const out = await runSimulation(
+      {
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: dlqPolicy(kind) as never,
+        request: {
+          action: kind === 'key' ? 'kms:GenerateDataKey' : 'sqs:SendMessage',
+          principal: 'sns.amazonaws.com',
+          resource: {
+            accountId: ACCOUNT,
+            resource:
+              kind === 'key'
+                ? `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`
+                : queueArn,
+          },
+          contextVariables: {
+            'aws:SourceArn': sourceArn,
+            'aws:SourceAccount': account,
+            'aws:SecureTransport': 'true',
+          },
+        },
+      },
+      {},
+    );
+    return out.resultType === 'single' ? (out.result.analysis?.result ?? 'none') : out.resultType;
+  }
+
+  const topicArn = (contains: string) => names[idOf('AWS::SNS::Topic', contains)] ?? '';
+
+  it.each(['queue', 'key'] as const)(
+    'lets SNS write dead letters of the customer and logistics topics (%s policy)',
+    async (kind) => {
+      expect(await verdict(kind, topicArn('Customer'))).toBe('Allowed');
+      expect(await verdict(kind, topicArn('Logistics'))).toBe('Allowed');
+    },
+  );
+
+  it.each(['queue', 'key'] as const)(
+    'refuses SNS on behalf of the ops topic or any other topic (%s policy)',
+    async (kind) => {
+      expect(await verdict(kind, topicArn('Ops'))).not.toBe('Allowed');
+      expect(await verdict(kind, `arn:aws:sns:${REGION}:${ACCOUNT}:someone-elses`)).not.toBe('Allowed');
+      expect(await verdict(kind, `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:Clearance-CustomerTopic`)).not.toBe(
+        'Allowed',
+      );
+    },
+  );
 });
