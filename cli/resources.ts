@@ -43,6 +43,11 @@ export interface Resources {
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
   /** Queue URLs of the stream consumers' on-failure destinations. */
   dlqs: Record<FunctionKey, string>;
+  /**
+   * The dead-letter queue `clearance subscribe` sets on every subscription.
+   * Absent in a stack deployed (or a local stack line printed) before it existed.
+   */
+  subscriptionDlq?: { url: string; arn: string };
   functions: Partial<Record<FunctionKey, FunctionRef>>;
   /** AWS only: the role whose credentials manage subscriptions (the customer topics deny everyone else). */
   subscriptionManagerRoleArn?: string;
@@ -68,6 +73,10 @@ const arn = (field: string) =>
   z
     .string({ error: `${field} must be an ARN string` })
     .regex(/^arn:[^:]+:sns:/, `${field} must be an SNS topic ARN`);
+const queueArn = (field: string) =>
+  z
+    .string({ error: `${field} must be an ARN string` })
+    .regex(/^arn:[^:]+:sqs:/, `${field} must be an SQS queue ARN`);
 const functionRef = z.union([
   z.string().min(1),
   z.looseObject({
@@ -103,6 +112,9 @@ export const StackFileSchema = z.looseObject({
   dlqs: z.looseObject({
     licenseEvents: url('dlqs.licenseEvents'),
     shipmentEvents: url('dlqs.shipmentEvents'),
+    subscriptions: z
+      .looseObject({ url: url('dlqs.subscriptions.url'), arn: queueArn('dlqs.subscriptions.arn') })
+      .optional(),
   }),
   functions: z
     .looseObject({ licenseEvents: functionRef.optional(), shipmentEvents: functionRef.optional() })
@@ -166,6 +178,9 @@ export function parseStackFile(text: string, source: string): Resources {
       ops: s.topics.ops,
     },
     dlqs: { licenseEvents: s.dlqs.licenseEvents, shipmentEvents: s.dlqs.shipmentEvents },
+    ...(s.dlqs.subscriptions
+      ? { subscriptionDlq: { url: s.dlqs.subscriptions.url, arn: s.dlqs.subscriptions.arn } }
+      : {}),
     functions,
   };
 }
@@ -180,6 +195,8 @@ export interface OutputKeys {
   opsTopicArn: string;
   licenseEventsDlqUrl: string;
   shipmentEventsDlqUrl: string;
+  subscriptionDlqUrl: string;
+  subscriptionDlqArn: string;
   licenseEventsFunctionName: string;
   shipmentEventsFunctionName: string;
 }
@@ -239,6 +256,13 @@ export function resourcesFromOutputs(
     dlqs: { licenseEvents: need(keys.licenseEventsDlqUrl), shipmentEvents: need(keys.shipmentEventsDlqUrl) },
     functions: {},
   };
+  // Optional as a pair: only `clearance subscribe` needs it, and it says so.
+  if (outputs[keys.subscriptionDlqUrl] || outputs[keys.subscriptionDlqArn]) {
+    resources.subscriptionDlq = {
+      url: need(keys.subscriptionDlqUrl),
+      arn: need(keys.subscriptionDlqArn),
+    };
+  }
   const managerRole = outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
   if (managerRole) resources.subscriptionManagerRoleArn = managerRole;
   const licenseFn = outputs[keys.licenseEventsFunctionName];
@@ -269,7 +293,11 @@ export function stackFileFor(
       logistics: { arn: string };
       ops: { arn: string };
     };
-    dlqs: { licenses: { url: string }; shipments: { url: string } };
+    dlqs: {
+      licenses: { url: string };
+      shipments: { url: string };
+      subscriptions?: { url: string; arn: string };
+    };
     /** Same as `topics.customerShards`; either may be given. */
     customerShards?: readonly { arn: string }[];
   },
@@ -295,7 +323,13 @@ export function stackFileFor(
       logistics: local.topics.logistics.arn,
       ops: local.topics.ops.arn,
     },
-    dlqs: { licenseEvents: local.dlqs.licenses.url, shipmentEvents: local.dlqs.shipments.url },
+    dlqs: {
+      licenseEvents: local.dlqs.licenses.url,
+      shipmentEvents: local.dlqs.shipments.url,
+      ...(local.dlqs.subscriptions
+        ? { subscriptions: { url: local.dlqs.subscriptions.url, arn: local.dlqs.subscriptions.arn } }
+        : {}),
+    },
   };
 }
 

@@ -19,6 +19,8 @@ export interface SubscriptionPlan {
   summary: string;
   /** For a customer subscription: which customer topic shard it is on. */
   shard?: { index: number; count: number };
+  /** The subscription's dead-letter queue, once {@link withDeadLetterQueue} has set it. */
+  deadLetterTargetArn?: string;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -172,6 +174,58 @@ export function planLogisticsSubscription(
     filterPolicy,
     summary: `${warehouseId === undefined ? 'all warehouses' : `warehouse ${warehouseId}`}: ${describe(protocol, endpoint)}`,
   };
+}
+
+/**
+ * Sets the subscription's dead-letter queue (SNS attribute `RedrivePolicy`):
+ * a message SNS cannot deliver after its retries is kept there instead of
+ * dropped. SNS accepts it on every protocol the command offers.
+ */
+export function withDeadLetterQueue(plan: SubscriptionPlan, deadLetterTargetArn: string): SubscriptionPlan {
+  return {
+    ...plan,
+    deadLetterTargetArn,
+    attributes: { ...plan.attributes, RedrivePolicy: JSON.stringify({ deadLetterTargetArn }) },
+  };
+}
+
+/** SNS's default quota of filter policies on one topic. */
+export const FILTER_POLICIES_PER_TOPIC = 200;
+/** SNS's default quota of filter policies in one account (all topics together). */
+export const FILTER_POLICIES_PER_ACCOUNT = 10_000;
+/**
+ * The most customer topic shards the account quota has room for: 49 × 200
+ * plus the logistics topic's 200 make the account's 10,000.
+ */
+export const MAX_CUSTOMER_TOPIC_SHARDS = 49;
+
+/**
+ * Why a filtered subscription cannot be added to a full topic, and the fix.
+ * `subscriptions`: how many the topic has, when counted.
+ */
+export function filterPolicyQuotaMessage(
+  plan: Pick<SubscriptionPlan, 'topicArn' | 'shard'>,
+  audience: 'customer' | 'logistics',
+  subscriptions?: number,
+): string {
+  const has =
+    subscriptions === undefined
+      ? `topic ${plan.topicArn} has reached`
+      : `topic ${plan.topicArn} already has ${subscriptions} subscriptions, each with a filter policy, which is`;
+  const quota =
+    `${has} SNS's quota of ${FILTER_POLICIES_PER_TOPIC} filter policies per topic ` +
+    `(the account's quota is ${FILTER_POLICIES_PER_ACCOUNT.toLocaleString('en-US')} filter policies per account), ` +
+    'so SNS would refuse this subscription.';
+  const fix =
+    audience === 'customer'
+      ? ` Fix: raise the CDK context customerTopicShards (now ${plan.shard?.count ?? 1}; at most ${MAX_CUSTOMER_TOPIC_SHARDS}, ` +
+        `since ${MAX_CUSTOMER_TOPIC_SHARDS} customer topics and the logistics topic fill the account's quota) and deploy ` +
+        '(`npx cdk deploy -c customerTopicShards=N`), then run `clearance subscribe` again for the customers it moves ' +
+        '(`clearance subscriptions list` flags their old subscriptions) and for this one; ' +
+        'or ask AWS (Service Quotas, Amazon SNS) to raise the quota.'
+      : ' Fix: the logistics topic has no shards; remove subscriptions no one uses (`clearance subscriptions list`, ' +
+        '`clearance unsubscribe ARN`), or ask AWS (Service Quotas, Amazon SNS) to raise the quota.';
+  return `${quota}${fix} Nothing was subscribed.`;
 }
 
 /**

@@ -31,6 +31,12 @@ export interface ObservabilityProps {
   >;
   /** Stream consumers' DLQs, by function. */
   readonly dlqs: Readonly<Record<'license-events' | 'shipment-events', Queue>>;
+  /**
+   * Dead-letter queue of the SNS subscriptions, alarmed when it holds messages.
+   *
+   * @default - none
+   */
+  readonly subscriptionDlq?: Queue;
   /** Alarms notify this topic. */
   readonly ops: SecureTopic;
   /**
@@ -117,6 +123,18 @@ export class Observability extends Construct {
         1,
         `A batch of ${name} stream records failed every retry and was parked in its DLQ: those changes were NOT applied. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
         'dlq-messages',
+      );
+    }
+    if (props.subscriptionDlq) {
+      alarm(
+        'SubscriptionDlqNotEmpty',
+        props.subscriptionDlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        1,
+        'SNS could not deliver a notification to a subscriber after its retries and parked it in the subscription DLQ: that subscriber did NOT get it. Find the subscription and fix its endpoint (queue policy, KMS key, HTTPS endpoint), then re-send.',
+        'subscription-dlq',
       );
     }
     for (const name of ['license-events', 'shipment-events'] as const) {
@@ -242,8 +260,9 @@ export class Observability extends Construct {
       }),
       new SingleValueWidget({
         title: 'DLQ depth',
-        metrics: Object.values(dlqs).map((q) =>
-          q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        metrics: [...Object.values(dlqs), ...(props.subscriptionDlq ? [props.subscriptionDlq] : [])].map(
+          (q) =>
+            q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
         ),
         width: 8,
       }),

@@ -19,6 +19,8 @@ export const STACK_OUTPUTS = {
   licenseEventsDlqArn: 'LicenseEventsDlqArn',
   shipmentEventsDlqUrl: 'ShipmentEventsDlqUrl',
   shipmentEventsDlqArn: 'ShipmentEventsDlqArn',
+  subscriptionDlqUrl: 'SubscriptionDlqUrl',
+  subscriptionDlqArn: 'SubscriptionDlqArn',
   licenseEventsFunctionName: 'LicenseEventsFunctionName',
   shipmentEventsFunctionName: 'ShipmentEventsFunctionName',
   licenseClockFunctionName: 'LicenseClockFunctionName',

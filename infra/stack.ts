@@ -11,6 +11,7 @@ import {
   STACK_OUTPUTS,
   SUBSCRIPTION_MANAGER_ROLE_OUTPUT,
 } from './outputs.js';
+import { SubscriptionDlq } from './subscription-dlq.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
 
@@ -39,6 +40,7 @@ export class ClearanceStack extends Stack {
   readonly licenseStream: StreamConsumer;
   readonly shipmentStream: StreamConsumer;
   readonly clock: ClockSchedule;
+  readonly subscriptionDlq: SubscriptionDlq;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -141,6 +143,11 @@ export class ClearanceStack extends Stack {
 
     this.clock = new ClockSchedule(this, 'LicenseClockSchedule', { target: this.licenseClock });
 
+    // `clearance subscribe` sets it as every subscription's RedrivePolicy.
+    this.subscriptionDlq = new SubscriptionDlq(this, 'SubscriptionDlq', {
+      topics: [...topics.customerShards, topics.logistics].map((t) => t.topic),
+    });
+
     this.observability = new Observability(this, 'Observability', {
       functions: {
         'license-events': this.licenseEvents,
@@ -148,6 +155,7 @@ export class ClearanceStack extends Stack {
         'license-clock': this.licenseClock,
       },
       dlqs: { 'license-events': this.licenseStream.dlq, 'shipment-events': this.shipmentStream.dlq },
+      subscriptionDlq: this.subscriptionDlq.queue,
       ops: topics.ops,
       topics: {
         ...Object.fromEntries(topics.customerShards.map((t, i) => [`customer shard ${i}`, t])),
@@ -167,6 +175,8 @@ export class ClearanceStack extends Stack {
       licenseEventsDlqArn: this.licenseStream.dlq.queueArn,
       shipmentEventsDlqUrl: this.shipmentStream.dlq.queueUrl,
       shipmentEventsDlqArn: this.shipmentStream.dlq.queueArn,
+      subscriptionDlqUrl: this.subscriptionDlq.queue.queueUrl,
+      subscriptionDlqArn: this.subscriptionDlq.queue.queueArn,
       licenseEventsFunctionName: this.licenseEvents.fn.functionName,
       shipmentEventsFunctionName: this.shipmentEvents.fn.functionName,
       licenseClockFunctionName: this.licenseClock.fn.functionName,

@@ -85,10 +85,12 @@ export interface ClearanceTopics {
   readonly ops: TopicResource;
 }
 
-/** On-failure queues of the stream mappings, by the table they read. */
+/** On-failure queues of the stream mappings, by the table they read, and the SNS subscriptions' DLQ. */
 export interface ClearanceDlqs {
   readonly licenses: QueueResource;
   readonly shipments: QueueResource;
+  /** The queue `clearance subscribe` sets as every subscription's RedrivePolicy (logical id `SubscriptionDlq...`). */
+  readonly subscriptions: QueueResource;
 }
 
 /** Everything created for one prefix. Plain data. */
@@ -442,7 +444,14 @@ export async function createResources(
         logistics: topicOf('logistics'),
         ops: topicOf('ops'),
       },
-      dlqs: { licenses: dlqOf(tables.licenses), shipments: dlqOf(tables.shipments) },
+      dlqs: {
+        licenses: dlqOf(tables.licenses),
+        shipments: dlqOf(tables.shipments),
+        subscriptions: pickOne(
+          Object.values(queuesByLogicalId).filter((q) => /^SubscriptionDlq/.test(q.logicalId)),
+          'queue whose logical id starts with "SubscriptionDlq"',
+        ),
+      },
       tablesByLogicalId,
       topicsByLogicalId,
       queuesByLogicalId,

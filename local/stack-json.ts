@@ -11,7 +11,8 @@ export interface StackDescription {
   tables: { licenses: string; shipments: string; inventory: string };
   streams: { licenses: string; shipments: string };
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
-  dlqs: { licenseEvents: string; shipmentEvents: string };
+  /** Stream DLQs by URL; the subscription DLQ by URL and ARN (its ARN goes into each RedrivePolicy). */
+  dlqs: { licenseEvents: string; shipmentEvents: string; subscriptions: { url: string; arn: string } };
   /** Process ids, so a supervisor can check that nothing outlives the stack. */
   processes: { node: number; dynamodbLocal: number };
 }
@@ -49,7 +50,11 @@ export function describeStack(
       logistics: resources.topics.logistics.arn,
       ops: resources.topics.ops.arn,
     },
-    dlqs: { licenseEvents: resources.dlqs.licenses.url, shipmentEvents: resources.dlqs.shipments.url },
+    dlqs: {
+      licenseEvents: resources.dlqs.licenses.url,
+      shipmentEvents: resources.dlqs.shipments.url,
+      subscriptions: { url: resources.dlqs.subscriptions.url, arn: resources.dlqs.subscriptions.arn },
+    },
     processes: { node: process.pid, dynamodbLocal: dynamodbLocalPid ?? 0 },
   };
 }

@@ -1,15 +1,29 @@
 import {
   GetSubscriptionAttributesCommand,
   ListSubscriptionsByTopicCommand,
+  type SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { STACK_OUTPUTS } from '../../infra/outputs.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { showEndpoint } from '../format.js';
+import {
+  AWS_MANAGED_SQS_KEY,
+  customerKeyNote,
+  managedKeyRefusal,
+  parseArn,
+  queueEncryption,
+  queuePolicyVerdict,
+  queuePolicyWarning,
+} from '../queue-checks.js';
 import type { Resources } from '../resources.js';
 import {
   describeFilterPolicy,
+  FILTER_POLICIES_PER_TOPIC,
+  filterPolicyQuotaMessage,
   isMisplaced,
   type ListedSubscription,
   parseProtocol,
@@ -17,6 +31,7 @@ import {
   planLogisticsSubscription,
   queuePolicyStatement,
   type SubscriptionPlan,
+  withDeadLetterQueue,
 } from '../subscriptions.js';
 import { subscriptionTable } from '../views.js';
 
@@ -39,21 +54,18 @@ function stackTopics(r: Resources): { arn: string; audience: Audience; label: st
   ];
 }
 
-function explainSubscribeError(error: unknown, plan: SubscriptionPlan): Error {
+function explainSubscribeError(error: unknown, plan: SubscriptionPlan, audience: SubscribeAudience): Error {
   const e = error as { name?: string; message?: string };
   const message = e.message ?? String(error);
   if (
     e.name === 'FilterPolicyLimitExceededException' ||
     /FilterPolicyLimitExceeded|filter polic(y|ies) limit/i.test(`${e.name} ${message}`)
   ) {
-    return new CliError(
-      `topic ${plan.topicArn} has reached the SNS quota of filter policies (200 by default): request a quota increase, or deploy more customer topic shards (see ARCHITECTURE.md)`,
-      { cause: error },
-    );
+    return new CliError(filterPolicyQuotaMessage(plan, audience), { cause: error });
   }
   if (/already exists with different attributes/i.test(message)) {
     return new RefusedError(
-      'this endpoint is already subscribed to the topic with a different filter: find it with `clearance subscriptions list` and `clearance unsubscribe ARN` it first',
+      'this endpoint is already subscribed to the topic with different attributes (filter policy or dead-letter queue): find it with `clearance subscriptions list` and `clearance unsubscribe ARN` it first',
       { cause: error },
     );
   }
@@ -68,9 +80,159 @@ function explainSubscribeError(error: unknown, plan: SubscriptionPlan): Error {
   return new CliError(`SNS refused the subscription (${e.name ?? 'Error'}): ${masked}`, { cause: error });
 }
 
-async function subscribe(ctx: CliContext, plan: SubscriptionPlan): Promise<number> {
+type SubscribeAudience = 'customer' | 'logistics';
+
+/** What the command found out about an SQS endpoint before subscribing it. */
+interface QueueCheck {
+  /** `inspected`: attributes read; otherwise why not. */
+  status: 'inspected' | 'other-account' | 'other-region' | 'unreadable';
+  encryption?: 'none' | 'sse-sqs' | 'kms';
+  kmsMasterKeyId?: string;
+  /** Whether the queue policy lets the topic send (see queuePolicyVerdict). */
+  policyAllowsTopic?: boolean;
+}
+
+const isAccessDenied = (error: unknown): boolean => {
+  const e = error as { name?: string; message?: string };
+  return (
+    /AccessDenied|AuthorizationError|NotAuthorized/i.test(e.name ?? '') ||
+    /not authorized/i.test(e.message ?? '')
+  );
+};
+const isMissingQueue = (error: unknown): boolean => {
+  const name = (error as { name?: string }).name ?? '';
+  return name === 'QueueDoesNotExist' || /NonExistentQueue/.test(name);
+};
+
+/**
+ * Reads a same-account queue's encryption and policy. Refuses (throws) a queue
+ * SNS can never deliver to: one under the AWS-managed key, or one that does
+ * not exist. Anything else it can only warn about.
+ */
+async function checkQueue(
+  sqs: SQSClient,
+  plan: SubscriptionPlan,
+  stackRegion: string,
+  warnings: string[],
+  notes: string[],
+): Promise<QueueCheck> {
+  const queue = parseArn(plan.endpoint);
+  const topic = parseArn(plan.topicArn);
+  if (!queue || !topic) throw new UsageError(`--endpoint "${plan.endpoint}" is not an SQS queue ARN`);
+  const statement = JSON.stringify(queuePolicyStatement(plan.endpoint, plan.topicArn), null, 2);
+  if (queue.account !== topic.account) {
+    notes.push(
+      `Pending confirmation: the queue is in account ${queue.account}, the topic in ${topic.account}. SNS sent a ` +
+        "SubscriptionConfirmation message to the queue, and nothing is delivered until the queue's owner confirms " +
+        'it (open the SubscribeURL in that message, or call ConfirmSubscription with its Token). The topic policy ' +
+        'does not let other accounts subscribe, so the owner cannot subscribe from their own account instead.',
+      'This command does not inspect queues of other accounts. For delivery to work, the owner adds this statement to the queue policy:',
+      statement,
+      `If the queue is encrypted with KMS, its key must be a customer-managed key whose policy allows sns.amazonaws.com kms:GenerateDataKey and kms:Decrypt (SSE-SQS works as it is; ${AWS_MANAGED_SQS_KEY} never does).`,
+    );
+    return { status: 'other-account' };
+  }
+  if (queue.region !== stackRegion) {
+    notes.push(
+      `The queue is in region ${queue.region}, not the stack's ${stackRegion}; this command did not inspect it. ` +
+        `Its policy needs this statement, and its key (if KMS) must let sns.amazonaws.com use it (${AWS_MANAGED_SQS_KEY} never does):`,
+      statement,
+    );
+    return { status: 'other-region' };
+  }
+  let attributes: Record<string, string>;
+  try {
+    const { QueueUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: queue.resource, QueueOwnerAWSAccountId: queue.account }),
+    );
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['QueueArn', 'KmsMasterKeyId', 'SqsManagedSseEnabled', 'Policy'],
+      }),
+    );
+    attributes = out.Attributes ?? {};
+  } catch (error) {
+    if (isMissingQueue(error)) {
+      throw new RefusedError(
+        `there is no queue ${queue.resource} in account ${queue.account} (${queue.region}): create it first, or check --endpoint. Nothing was subscribed.`,
+        { cause: error },
+      );
+    }
+    if (!isAccessDenied(error)) throw error;
+    const e = error as { name?: string; message?: string };
+    warnings.push(
+      `WARNING: could not read the attributes of queue ${plan.endpoint} (${e.name ?? 'Error'}: ${e.message ?? ''}), so its encryption and policy were not checked. ` +
+        `Make sure it is not encrypted with ${AWS_MANAGED_SQS_KEY} (SNS cannot use that key) and that its policy has this statement:`,
+      statement,
+    );
+    return { status: 'unreadable' };
+  }
+  const encryption = queueEncryption(attributes);
+  if (encryption.kind === 'aws-managed-kms') {
+    throw new RefusedError(managedKeyRefusal(plan.endpoint, encryption.keyId));
+  }
+  if (encryption.kind === 'kms') notes.push(customerKeyNote(encryption.keyId));
+  const verdict = queuePolicyVerdict(attributes.Policy, plan.endpoint, plan.topicArn);
+  if (!verdict.allowed) warnings.push(queuePolicyWarning(plan.endpoint, plan.topicArn, verdict.reason));
+  return {
+    status: 'inspected',
+    encryption: encryption.kind,
+    ...(encryption.kind === 'kms' ? { kmsMasterKeyId: encryption.keyId } : {}),
+    policyAllowsTopic: verdict.allowed,
+  };
+}
+
+/**
+ * Refuses when the topic is already at SNS's filter-policy quota. Counts every
+ * subscription of the topic (each one this command adds carries a filter
+ * policy); re-subscribing an endpoint already on the topic adds none, so it
+ * passes.
+ */
+async function checkFilterPolicyQuota(
+  sns: SNSClient,
+  plan: SubscriptionPlan,
+  audience: SubscribeAudience,
+): Promise<void> {
+  let count = 0;
+  let alreadySubscribed = false;
+  let next: string | undefined;
+  do {
+    const out = await sns.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: plan.topicArn, NextToken: next }),
+    );
+    for (const sub of out.Subscriptions ?? []) {
+      count += 1;
+      if (sub.Protocol === plan.protocol && sub.Endpoint === plan.endpoint) alreadySubscribed = true;
+    }
+    next = out.NextToken;
+  } while (next);
+  if (count >= FILTER_POLICIES_PER_TOPIC && !alreadySubscribed) {
+    throw new RefusedError(filterPolicyQuotaMessage(plan, audience, count));
+  }
+}
+
+async function subscribe(
+  ctx: CliContext,
+  planned: SubscriptionPlan,
+  audience: SubscribeAudience,
+): Promise<number> {
   const r = await ctx.resources();
-  const { sns } = await ctx.clients();
+  if (!r.subscriptionDlq) {
+    throw new CliError(
+      r.origin === 'aws'
+        ? `${r.source} has no subscription dead-letter queue (outputs ${STACK_OUTPUTS.subscriptionDlqArn}, ${STACK_OUTPUTS.subscriptionDlqUrl}): it was deployed from an older version. Redeploy with \`npx cdk deploy\`, then run this command again. Nothing was subscribed.`
+        : `${r.source} names no subscription dead-letter queue (dlqs.subscriptions): it was printed by an older \`npm run stack\`. Restart the local stack and use the line it prints. Nothing was subscribed.`,
+    );
+  }
+  const plan = withDeadLetterQueue(planned, r.subscriptionDlq.arn);
+  const { sns, sqs } = await ctx.clients();
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const queueCheck =
+    plan.protocol === 'sqs' ? await checkQueue(sqs, plan, r.region, warnings, notes) : undefined;
+  await checkFilterPolicyQuota(sns, plan, audience);
+
   let arn: string;
   try {
     const out = await sns.send(
@@ -84,22 +246,15 @@ async function subscribe(ctx: CliContext, plan: SubscriptionPlan): Promise<numbe
     );
     arn = out.SubscriptionArn ?? '';
   } catch (error) {
-    throw explainSubscribeError(error, plan);
+    throw explainSubscribeError(error, plan, audience);
   }
-  const pending = plan.protocol === 'email' || plan.protocol === 'https';
-  const notes: string[] = [];
-  if (pending && r.origin === 'aws') {
-    notes.push(
+  const pendingConfirmation =
+    plan.protocol === 'email' || plan.protocol === 'https' || queueCheck?.status === 'other-account';
+  if (plan.protocol !== 'sqs' && r.origin === 'aws') {
+    notes.unshift(
       plan.protocol === 'email'
         ? 'SNS sent a confirmation email; nothing is delivered until the recipient clicks its link.'
         : 'SNS sent a SubscriptionConfirmation request to the endpoint; it must visit the SubscribeURL before anything is delivered.',
-    );
-  }
-  if (plan.protocol === 'sqs' && r.origin === 'aws') {
-    notes.push(
-      'The queue must allow this topic to send to it. If its policy does not yet, its owner adds this statement (this command does not change queues):',
-      JSON.stringify(queuePolicyStatement(plan.endpoint, plan.topicArn), null, 2),
-      'If the queue is encrypted with a KMS key, that key must also allow sns.amazonaws.com kms:GenerateDataKey and kms:Decrypt.',
     );
   }
   if (r.origin === 'local' && plan.protocol !== 'sqs') {
@@ -107,6 +262,8 @@ async function subscribe(ctx: CliContext, plan: SubscriptionPlan): Promise<numbe
       'The local stack (fauxqs) delivers to SQS subscribers only; this subscription is recorded but receives nothing locally.',
     );
   }
+  // Warnings go to stderr in both modes (and into the JSON), so `--json | jq` does not hide them.
+  for (const warning of warnings) ctx.io.err(warning);
   ctx.emit(
     {
       subscriptionArn: arn,
@@ -116,6 +273,10 @@ async function subscribe(ctx: CliContext, plan: SubscriptionPlan): Promise<numbe
       filterPolicy: plan.filterPolicy,
       ...(plan.shard ? { customerShard: plan.shard.index, customerShards: plan.shard.count } : {}),
       rawMessageDelivery: plan.attributes.RawMessageDelivery === 'true',
+      redrivePolicy: { deadLetterTargetArn: r.subscriptionDlq.arn },
+      pendingConfirmation,
+      ...(queueCheck ? { queueCheck } : {}),
+      warnings,
       notes,
     },
     () =>
@@ -123,7 +284,8 @@ async function subscribe(ctx: CliContext, plan: SubscriptionPlan): Promise<numbe
         `Subscribed ${plan.summary}.`,
         `  topic:         ${plan.topicArn}${plan.shard && plan.shard.count > 1 ? ` (customer shard ${plan.shard.index} of 0..${plan.shard.count - 1})` : ''}`,
         `  filter policy: ${JSON.stringify(plan.filterPolicy)}${plan.attributes.RawMessageDelivery ? ' (raw message delivery)' : ''}`,
-        `  subscription:  ${arn}`,
+        `  dead letters:  ${r.subscriptionDlq?.arn ?? ''} (RedrivePolicy: what SNS cannot deliver is kept there)`,
+        `  subscription:  ${arn}${pendingConfirmation ? ' (pending confirmation)' : ''}`,
         ...(notes.length > 0 ? ['', ...notes] : []),
       ].join('\n'),
   );
@@ -139,7 +301,7 @@ export async function subscribeCustomer(
     { customerId: opts.customer, protocol: parseProtocol(opts.protocol), endpoint: opts.endpoint },
     r.topics,
   );
-  return subscribe(ctx, plan);
+  return subscribe(ctx, plan, 'customer');
 }
 
 export async function subscribeLogistics(
@@ -156,7 +318,7 @@ export async function subscribeLogistics(
     },
     r.topics,
   );
-  return subscribe(ctx, plan);
+  return subscribe(ctx, plan, 'logistics');
 }
 
 const SUBSCRIPTION_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+:[A-Za-z0-9-]+$/;

@@ -13,6 +13,12 @@ export interface ResourceNaming {
   region: string;
   /** physical values that override the default naming, keyed `LogicalId` (Ref) or `LogicalId.Attribute` (GetAtt) */
   overrides?: Readonly<Record<string, string>>;
+  /**
+   * The physical name of a resource without an override (e.g. the long names
+   * CloudFormation generates, to measure policy sizes at their worst).
+   * @default the logical id
+   */
+  physicalName?: (logicalId: string, type: string) => string;
 }
 
 /** Resolves template values to strings. */
@@ -146,7 +152,7 @@ export function createResolver(template: CfnTemplate, naming: ResourceNaming): R
   };
   const physicalName = (logicalId: string, type: string) => {
     const ref = overrides[logicalId];
-    if (ref === undefined) return logicalId;
+    if (ref === undefined) return naming.physicalName?.(logicalId, type) ?? logicalId;
     return NAME_FROM_REF[type]?.(ref) ?? ref;
   };
 

@@ -17,6 +17,7 @@ describe('alarms', () => {
   it.each([
     ['LicenseEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['ShipmentEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
+    ['SubscriptionDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['LicenseEventsIteratorAge', 300_000, 'IteratorAge'],
     ['ShipmentEventsIteratorAge', 300_000, 'IteratorAge'],
     ['LicenseEventsThrottles', 1, 'Throttles'],
@@ -41,6 +42,18 @@ describe('alarms', () => {
       expect(alarm.AlarmActions).toEqual([opsTopic]);
     },
   );
+
+  it('watches the subscription DLQ itself and points to its runbook section', () => {
+    const alarm = alarmNamed('SubscriptionDlqNotEmpty');
+    expect(alarm.Namespace).toBe('AWS/SQS');
+    expect(alarm.Dimensions).toEqual([
+      {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': [s.logicalId(s.stack.subscriptionDlq.queue), 'QueueName'] },
+      },
+    ]);
+    expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#subscription-dlq$/);
+  });
 
   it('marks the HELD → SHIPPED alarm high severity with the Severity dimension', () => {
     const alarm = alarmNamed('HeldToShippedRejected');
@@ -78,8 +91,8 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#notifications-failed$/);
   });
 
-  it('has exactly these fourteen alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(14);
+  it('has exactly these fifteen alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(15);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {

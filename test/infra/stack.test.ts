@@ -1,5 +1,8 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
 import { ENTRY_METADATA_KEY } from '../../infra/clearance-function.js';
 import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS, STACK_OUTPUTS } from '../../infra/stack.js';
 import type { SecureTopic } from '../../infra/topics.js';
@@ -178,8 +181,9 @@ describe('topics', () => {
 describe('dead-letter queues', () => {
   const queues = () => [s.stack.licenseStream.dlq, s.stack.shipmentStream.dlq];
 
-  it('encrypts each DLQ with the AWS-managed SQS key and keeps messages 14 days', () => {
-    expect(Object.keys(s.template.findResources('AWS::SQS::Queue'))).toHaveLength(2);
+  it('encrypts each stream DLQ with the AWS-managed SQS key and keeps messages 14 days', () => {
+    // The two stream DLQs and the subscription DLQ (below).
+    expect(Object.keys(s.template.findResources('AWS::SQS::Queue'))).toHaveLength(3);
     for (const queue of queues()) {
       const props = s.resource(s.logicalId(queue)).Properties;
       expect(props?.KmsMasterKeyId).toBe('alias/aws/sqs');
@@ -202,6 +206,91 @@ describe('dead-letter queues', () => {
         },
       });
     }
+  });
+});
+
+describe('subscription dead-letter queue', () => {
+  const dlq = () => s.stack.subscriptionDlq;
+  const topicRefs = () => [
+    ref(s.logicalId(s.stack.topics.customer.topic)),
+    ref(s.logicalId(s.stack.topics.logistics.topic)),
+  ];
+
+  it('encrypts it with its own rotated, retained customer-managed key and keeps messages 14 days', () => {
+    const queue = s.resource(s.logicalId(dlq().queue));
+    expect(queue.Properties?.KmsMasterKeyId).toEqual(arnOf(s.logicalId(dlq().key)));
+    expect(queue.Properties?.MessageRetentionPeriod).toBe(14 * DAY_SECONDS);
+    const key = s.resource(s.logicalId(dlq().key));
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('lets SNS use the key only for the customer and logistics topics of this account', () => {
+    const policy = s.resource(s.logicalId(dlq().key)).Properties?.KeyPolicy;
+    const all = statementsOf(policy);
+    const sns = all.filter((st) => JSON.stringify(st.principal).includes('sns.amazonaws.com'));
+    expect(sns).toEqual([
+      {
+        effect: 'Allow',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        principal: { Service: 'sns.amazonaws.com' },
+        condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': topicRefs() },
+        },
+        sid: 'AllowSnsDeadLettersFromStackTopics',
+      },
+    ]);
+    // Nobody else but the account (key administration, delegated to IAM) is named.
+    const others = all.filter((st) => !sns.includes(st));
+    expect(others.map((st) => JSON.stringify(st.principal))).toEqual([expect.stringContaining(':root')]);
+  });
+
+  it('lets SNS send to it only from those topics, and denies every request without TLS', () => {
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(s.logicalId(dlq().queue))],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sqs:*',
+            Resource: arnOf(s.logicalId(dlq().queue)),
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          {
+            Sid: 'AllowSnsDeadLettersFromStackTopics',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: arnOf(s.logicalId(dlq().queue)),
+            Condition: { ArnEquals: { 'aws:SourceArn': topicRefs() } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('names every customer topic shard in both policies', () => {
+    const { stack } = buildApp({
+      skipBundling: true,
+      validateTemplate: false,
+      context: { customerTopicShards: 3 },
+    });
+    const template = Template.fromStack(stack);
+    const id = (c: IConstruct) => stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement);
+    const expected = [...stack.topics.customerShards, stack.topics.logistics].map((t) => ref(id(t.topic)));
+    expect(expected).toHaveLength(4);
+    const key = template.toJSON().Resources[id(stack.subscriptionDlq.key)];
+    expect(JSON.stringify(key.Properties.KeyPolicy)).toContain(JSON.stringify({ 'aws:SourceArn': expected }));
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter(
+      (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([ref(id(stack.subscriptionDlq.queue))]),
+    );
+    expect(JSON.stringify(policies[0]?.Properties.PolicyDocument)).toContain(
+      JSON.stringify({ 'aws:SourceArn': expected }),
+    );
   });
 });
 
@@ -432,6 +521,8 @@ describe('outputs', () => {
       licenseEventsDlqArn: arnOf(s.logicalId(s.stack.licenseStream.dlq)),
       shipmentEventsDlqUrl: ref(s.logicalId(s.stack.shipmentStream.dlq)),
       shipmentEventsDlqArn: arnOf(s.logicalId(s.stack.shipmentStream.dlq)),
+      subscriptionDlqUrl: ref(s.logicalId(s.stack.subscriptionDlq.queue)),
+      subscriptionDlqArn: arnOf(s.logicalId(s.stack.subscriptionDlq.queue)),
       licenseEventsFunctionName: ref(s.logicalId(s.stack.licenseEvents.fn)),
       shipmentEventsFunctionName: ref(s.logicalId(s.stack.shipmentEvents.fn)),
       licenseClockFunctionName: ref(s.logicalId(s.stack.licenseClock.fn)),

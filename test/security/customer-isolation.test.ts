@@ -71,8 +71,17 @@ beforeAll(async () => {
     { customerId: { DataType: 'String', StringValue: 'CUST-ALPHA ' } },
     { customerId: { DataType: 'String', StringValue: 'CUST-ALPHA,CUST-BRAVO' } },
     { customerId: { DataType: 'String', StringValue: '*' } },
-    { customerId: { DataType: 'String', StringValue: '' } },
   ];
+  // An empty customerId never reaches a subscription: SNS refuses the publish (so does the local gateway).
+  await expect(
+    local.sns.send(
+      new PublishCommand({
+        TopicArn: local.resources.topics.customer.arn,
+        Message: JSON.stringify({ crafted: true }),
+        MessageAttributes: { customerId: { DataType: 'String', StringValue: '' } },
+      }),
+    ),
+  ).rejects.toThrow(/must contain non-empty message attribute value/);
   for (const topic of local.resources.topics.customerShards) {
     for (const attrs of crafted) {
       await local.sns.send(

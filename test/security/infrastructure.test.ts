@@ -76,7 +76,7 @@ const isRootPrincipal = (p: unknown) => JSON.stringify(p).includes(':root');
 
 /**
  * Allow statements with a wildcard action. The only one: the KMS key
- * administration statement CDK writes into each topic key's policy.
+ * administration statement CDK writes into each key's policy (topic keys, subscription DLQ key).
  */
 const WILDCARD_ACTION_EXCEPTIONS: { matches: (l: Located) => boolean; why: string }[] = [
   {
@@ -136,7 +136,7 @@ describe('IAM', () => {
       const exception = WILDCARD_ACTION_EXCEPTIONS.find((e) => e.matches(l));
       expect(exception, `${l.where}: ${JSON.stringify(l.statement)}`).toBeDefined();
     }
-    expect(found.length, 'the three topic keys').toBe(3);
+    expect(found.length, 'the three topic keys and the subscription DLQ key').toBe(4);
   });
 
   it('allows Resource "*" in identity policies only for actions AWS cannot scope', () => {
@@ -242,8 +242,18 @@ describe('encryption and TLS', () => {
 
   it('encrypts every queue, the DLQs included, with KMS', () => {
     const queues = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    expect(queues.length).toBeGreaterThanOrEqual(2);
-    for (const [id, r] of queues) expect(r.Properties?.KmsMasterKeyId, id).toBe('alias/aws/sqs');
+    expect(queues.length).toBeGreaterThanOrEqual(3);
+    for (const [id, r] of queues) {
+      // SNS cannot use alias/aws/sqs, so the queue SNS writes to has a key of this stack.
+      if (id.startsWith('SubscriptionDlq')) {
+        const key = (r.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: [string, string] })?.[
+          'Fn::GetAtt'
+        ]?.[0];
+        expect(t.Resources[key ?? '']?.Type, id).toBe('AWS::KMS::Key');
+      } else {
+        expect(r.Properties?.KmsMasterKeyId, id).toBe('alias/aws/sqs');
+      }
+    }
   });
 
   it('denies every topic call made without TLS', async () => {
@@ -395,4 +405,48 @@ describe('subscribing to customer data', () => {
     expect(others).toHaveLength(3);
     for (const verdict of others) deniedBy('DenySubscribeExceptSubscriptionManager')(verdict);
   });
+});
+
+describe('the subscription dead-letter queue', () => {
+  /** The judge's verdict on SNS delivering a dead letter from `sourceArn` (queue policy, or the queue's key policy). */
+  async function verdict(kind: 'queue' | 'key', sourceArn: string): Promise<string> {
+    const id = idOf(kind === 'key' ? 'AWS::KMS::Key' : 'AWS::SQS::Queue', 'SubscriptionDlq');
+    const out = await judge.judge(
+      {
+        kind: 'service',
+        service: 'sns.amazonaws.com',
+        sourceArn,
+        sourceAccount: sourceArn.split(':')[4] ?? '',
+      },
+      {
+        action: kind === 'key' ? 'kms:GenerateDataKey' : 'sqs:SendMessage',
+        resource: resolver.arnOf(id),
+        context: { 'aws:SecureTransport': 'true' },
+      },
+    );
+    return out.decision;
+  }
+
+  const topicArn = (contains: string) => resolver.arnOf(idOf('AWS::SNS::Topic', contains));
+
+  it.each(['queue', 'key'] as const)(
+    'lets SNS write dead letters of the customer and logistics topics (%s policy)',
+    async (kind) => {
+      expect(await verdict(kind, topicArn('Customer'))).toBe('Allowed');
+      expect(await verdict(kind, topicArn('Logistics'))).toBe('Allowed');
+    },
+  );
+
+  it.each(['queue', 'key'] as const)(
+    'refuses SNS on behalf of the ops topic or any other topic (%s policy)',
+    async (kind) => {
+      expect(await verdict(kind, topicArn('Ops'))).not.toBe('Allowed');
+      expect(await verdict(kind, `arn:aws:sns:${resolver.region}:${ACCOUNT}:someone-elses`)).not.toBe(
+        'Allowed',
+      );
+      expect(
+        await verdict(kind, `arn:aws:sns:${resolver.region}:${OTHER_ACCOUNT}:Clearance-CustomerTopic`),
+      ).not.toBe('Allowed');
+    },
+  );
 });

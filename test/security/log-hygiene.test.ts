@@ -4,17 +4,18 @@
  * items (consignee email, phone, address), a free-text statusReason, a
  * customerId typed as an email address, and an email subscription made with
  * `clearance subscribe`. Then a full scenario runs with logs at DEBUG,
- * including failures (a crashed invocation, rejected edits), while every
+ * including failures (a crashed sandbox, a refused write, rejected edits), while every
  * write to stdout and stderr and every console call is captured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../local/faults.js';
+import { errorResponse } from '../../local/gateway/wire.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { emailStandIn, machineQueue } from '../helpers/notify.js';
 import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
-/** One crash, so the error path (logger.error with the error) is logged too. */
+/** One crash (the sandbox dies mid-invocation) and one failed write, so the error path (logger.error with the error) is logged too. */
 const faults = new FaultInjector({ seed: 1, rate: 0 });
 faults.crashOn({
   fn: 'license-events',
@@ -69,8 +70,19 @@ function capture(): void {
 }
 
 beforeAll(async () => {
-  // The crash kills license-events' sandbox at its first transaction (on the wire, at the stack's gateway).
+  // The crash kills license-events' sandbox after its first transaction (on the wire, at the stack's gateway);
+  // its second transaction is refused once, which the handler logs with the error.
   restore.push(faults.attach(local.stack));
+  let transactions = 0;
+  restore.push(
+    local.stack.gateway.use(async (call, forward) => {
+      if (call.caller.label !== 'license-events' || call.operation !== 'TransactWriteItems') return forward();
+      transactions++;
+      return transactions === 2
+        ? errorResponse('dynamodb', 'ValidationException', 'injected: one refused transaction', 400)
+        : forward();
+    }),
+  );
   await machineQueue(local, { customer: 'CUST-LOG' });
   await emailStandIn(local, { customer: 'CUST-LOG' });
   await s.putInventory(anInventory({ sku: 'LOG-SKU', warehouseId: 'WH-1' }));

@@ -19,6 +19,8 @@ const KEYS: OutputKeys = {
   opsTopicArn: 'OpsTopicArn',
   licenseEventsDlqUrl: 'LicenseEventsDlqUrl',
   shipmentEventsDlqUrl: 'ShipmentEventsDlqUrl',
+  subscriptionDlqUrl: 'SubscriptionDlqUrl',
+  subscriptionDlqArn: 'SubscriptionDlqArn',
   licenseEventsFunctionName: 'LicenseEventsFunctionName',
   shipmentEventsFunctionName: 'ShipmentEventsFunctionName',
 };
@@ -44,6 +46,10 @@ const LOCAL_LINE = {
   dlqs: {
     licenseEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-ldlq',
     shipmentEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-sdlq',
+    subscriptions: {
+      url: 'http://sqs.us-east-1.localhost:4566/000000000000/p-subdlq',
+      arn: 'arn:aws:sqs:us-east-1:000000000000:p-subdlq',
+    },
   },
 };
 
@@ -69,8 +75,21 @@ describe('parseStackFile', () => {
       endpoints: { dynamodbStreams: 'http://127.0.0.1:8000', sqs: 'http://sqs.us-east-1.localhost:4566' },
       tables: LOCAL_LINE.tables,
       topics: { customerShards: LOCAL_LINE.topics.customerShards },
-      dlqs: LOCAL_LINE.dlqs,
+      dlqs: { licenseEvents: LOCAL_LINE.dlqs.licenseEvents, shipmentEvents: LOCAL_LINE.dlqs.shipmentEvents },
+      subscriptionDlq: LOCAL_LINE.dlqs.subscriptions,
     });
+  });
+
+  it('reads a line without the subscription DLQ (printed before it existed) as having none', () => {
+    const { subscriptions: _, ...dlqs } = LOCAL_LINE.dlqs;
+    expect(parseStackFile(JSON.stringify({ ...LOCAL_LINE, dlqs }), 'x').subscriptionDlq).toBeUndefined();
+  });
+
+  it('rejects a subscription DLQ whose ARN is not an SQS ARN', () => {
+    const dlqs = { ...LOCAL_LINE.dlqs, subscriptions: { url: LOCAL_LINE.dlqs.licenseEvents, arn: arn('x') } };
+    expect(() => parseStackFile(JSON.stringify({ ...LOCAL_LINE, dlqs }), 'x')).toThrow(
+      /dlqs.subscriptions.arn must be an SQS queue ARN/,
+    );
   });
 
   it('takes the DynamoDB endpoint for streams when none is given, and no shards as one topic', () => {
@@ -123,7 +142,11 @@ describe('stackFileFor', () => {
           logistics: { arn: arn('Lg') },
           ops: { arn: arn('O') },
         },
-        dlqs: { licenses: { url: 'http://q/l' }, shipments: { url: 'http://q/s' } },
+        dlqs: {
+          licenses: { url: 'http://q/l' },
+          shipments: { url: 'http://q/s' },
+          subscriptions: { url: 'http://q/sub', arn: 'arn:aws:sqs:us-east-1:000000000000:sub' },
+        },
       },
       { dynamodb: 'http://d', dynamodbStreams: 'http://d', sns: 'http://n', sqs: 'http://q' },
     );
@@ -131,6 +154,7 @@ describe('stackFileFor', () => {
     expect(r.tables).toEqual({ licenses: 'L', shipments: 'S', inventory: 'I' });
     expect(r.topics.customerShards).toEqual([arn('C'), arn('C1')]);
     expect(r.dlqs).toEqual({ licenseEvents: 'http://q/l', shipmentEvents: 'http://q/s' });
+    expect(r.subscriptionDlq).toEqual({ url: 'http://q/sub', arn: 'arn:aws:sqs:us-east-1:000000000000:sub' });
   });
 });
 
@@ -163,6 +187,21 @@ describe('resourcesFromOutputs', () => {
         .subscriptionManagerRoleArn,
     ).toBe(role);
     expect(resourcesFromOutputs(OUTPUTS, KEYS, meta).subscriptionManagerRoleArn).toBeUndefined();
+  });
+
+  it('reads the subscription DLQ from SubscriptionDlqUrl and SubscriptionDlqArn, and none from an older stack', () => {
+    const dlq = {
+      SubscriptionDlqUrl: 'https://sqs.eu-west-1.amazonaws.com/1/sub',
+      SubscriptionDlqArn: 'arn:aws:sqs:eu-west-1:1:sub',
+    };
+    expect(resourcesFromOutputs({ ...OUTPUTS, ...dlq }, KEYS, meta).subscriptionDlq).toEqual({
+      url: dlq.SubscriptionDlqUrl,
+      arn: dlq.SubscriptionDlqArn,
+    });
+    expect(resourcesFromOutputs(OUTPUTS, KEYS, meta).subscriptionDlq).toBeUndefined();
+    expect(() =>
+      resourcesFromOutputs({ ...OUTPUTS, SubscriptionDlqUrl: dlq.SubscriptionDlqUrl }, KEYS, meta),
+    ).toThrow(/lacks the output SubscriptionDlqArn/);
   });
 
   it('reads customer topic shards from CustomerTopicArn0..N-1 in order', () => {
