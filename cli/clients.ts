@@ -68,9 +68,10 @@ export function createClients(
   const endpoint = (url: string | undefined) => (url === undefined ? {} : { endpoint: url });
   const dynamodb = new DynamoDBClient({ ...base, ...endpoint(resources.endpoints?.dynamodb) });
   const streams = new DynamoDBStreamsClient({ ...base, ...endpoint(resources.endpoints?.dynamodbStreams) });
-  // On AWS, subscriptions are managed as the stack's SubscriptionManager role: the
-  // customer topic policies deny sns:Subscribe to every other principal.
-  const role = resources.endpoints ? undefined : resources.subscriptionManagerRoleArn;
+  // Subscriptions are managed as the stack's SubscriptionManager role, on AWS and on a local
+  // stack alike (whose gateway serves AssumeRole and judges the role's requests): the customer
+  // topic policies deny sns:Subscribe to every other principal.
+  const role = resources.subscriptionManagerRoleArn;
   const sns = new SNSClient({
     ...base,
     ...endpoint(resources.endpoints?.sns),
@@ -78,7 +79,8 @@ export function createClients(
       ? {
           credentials: fromTemporaryCredentials({
             params: { RoleArn: role, RoleSessionName: 'clearance-cli' },
-            clientConfig: { region: base.region },
+            ...(base.credentials ? { masterCredentials: base.credentials } : {}),
+            clientConfig: { region: base.region, ...endpoint(resources.endpoints?.sts) },
           }),
         }
       : {}),

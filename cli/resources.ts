@@ -16,6 +16,8 @@ export interface Endpoints {
   dynamodbStreams: string;
   sns: string;
   sqs: string;
+  /** STS, where the CLI assumes the subscription manager role (a local stack's gateway serves AssumeRole). */
+  sts?: string;
 }
 
 /** A stream-consuming function, as far as the stack description knows it. */
@@ -49,7 +51,7 @@ export interface Resources {
    */
   subscriptionDlq?: { url: string; arn: string };
   functions: Partial<Record<FunctionKey, FunctionRef>>;
-  /** AWS only: the role whose credentials manage subscriptions (the customer topics deny everyone else). */
+  /** The role whose credentials manage subscriptions (the customer topics deny everyone else). */
   subscriptionManagerRoleArn?: string;
 }
 
@@ -77,6 +79,10 @@ const queueArn = (field: string) =>
   z
     .string({ error: `${field} must be an ARN string` })
     .regex(/^arn:[^:]+:sqs:/, `${field} must be an SQS queue ARN`);
+const roleArn = (field: string) =>
+  z
+    .string({ error: `${field} must be an ARN string` })
+    .regex(/^arn:[^:]+:iam::\d{12}:role\//, `${field} must be an IAM role ARN`);
 const functionRef = z.union([
   z.string().min(1),
   z.looseObject({
@@ -96,8 +102,10 @@ export const StackFileSchema = z.looseObject({
       dynamodbStreams: url('endpoints.dynamodbStreams').optional(),
       sns: url('endpoints.sns'),
       sqs: url('endpoints.sqs'),
+      sts: url('endpoints.sts').optional(),
     })
     .optional(),
+  subscriptionManagerRoleArn: roleArn('subscriptionManagerRoleArn').optional(),
   tables: z.looseObject({
     licenses: name('tables.licenses'),
     shipments: name('tables.shipments'),
@@ -167,9 +175,11 @@ export function parseStackFile(text: string, source: string): Resources {
               s.endpoints.dynamodbStreams ?? s.endpoints.dynamodbstreams ?? s.endpoints.dynamodb,
             sns: s.endpoints.sns,
             sqs: s.endpoints.sqs,
+            ...(s.endpoints.sts ? { sts: s.endpoints.sts } : {}),
           },
         }
       : {}),
+    ...(s.subscriptionManagerRoleArn ? { subscriptionManagerRoleArn: s.subscriptionManagerRoleArn } : {}),
     tables: { licenses: s.tables.licenses, shipments: s.tables.shipments, inventory: s.tables.inventory },
     topics: {
       customer: s.topics.customer,

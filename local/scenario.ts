@@ -476,7 +476,7 @@ async function main(): Promise<void> {
     exitCode = ok ? 0 : 1;
 
     if (opts.keep) {
-      out(`${JSON.stringify(describeStack(stack.endpoints, stack.resources, stack.services.dynamoDbPid))}\n`);
+      out(`${JSON.stringify(describeStack(stack, stack.services.dynamoDbPid))}\n`);
       log('--keep: the stack stays up; Ctrl-C stops it.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -77,9 +77,7 @@ async function main(): Promise<void> {
         'If the CDK app failed to synthesize, run `npm run synth` to see the full error.',
     );
   }
-  writeOut(
-    `${JSON.stringify(describeStack(stack.endpoints, stack.resources, stack.services.dynamoDbPid))}\n`,
-  );
+  writeOut(`${JSON.stringify(describeStack(stack, stack.services.dynamoDbPid))}\n`);
   process.stderr.write('Local stack ready. Stream pollers and the clock are running; Ctrl-C stops.\n');
 
   let stopping = false;

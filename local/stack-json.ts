@@ -1,5 +1,5 @@
-import type { LocalResources } from './resources.js';
-import type { ServiceEndpoints } from './services.js';
+import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../infra/outputs.js';
+import type { LocalStack } from './stack.js';
 
 /**
  * The one JSON line `npm run stack` prints: how any AWS client reaches the
@@ -7,7 +7,10 @@ import type { ServiceEndpoints } from './services.js';
  */
 export interface StackDescription {
   region: string;
-  endpoints: { dynamodb: string; dynamodbstreams: string; sns: string; sqs: string };
+  /** Every service is served by the stack's request gateway; `sts` answers AssumeRole for the stack's roles. */
+  endpoints: { dynamodb: string; dynamodbstreams: string; sns: string; sqs: string; sts: string };
+  /** The role `clearance subscribe` assumes (the customer topics deny sns:Subscribe to everyone else). */
+  subscriptionManagerRoleArn: string;
   tables: { licenses: string; shipments: string; inventory: string };
   streams: { licenses: string; shipments: string };
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
@@ -17,24 +20,21 @@ export interface StackDescription {
   processes: { node: number; dynamodbLocal: number };
 }
 
-/**
- * Describes a running local stack. SQS is given as 127.0.0.1: a client with an
- * explicit endpoint sends every call there, whatever host the queue URLs name.
- */
-export function describeStack(
-  endpoints: ServiceEndpoints,
-  resources: LocalResources,
-  dynamodbLocalPid?: number,
-): StackDescription {
-  const sqsPort = new URL(endpoints.sqs).port;
+/** Describes a running local stack. */
+export function describeStack(stack: LocalStack, dynamodbLocalPid?: number): StackDescription {
+  const { endpoints, resources } = stack;
+  const role = stack.outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
+  if (role === undefined) throw new Error(`the template has no ${SUBSCRIPTION_MANAGER_ROLE_OUTPUT} output`);
   return {
     region: endpoints.region,
     endpoints: {
       dynamodb: endpoints.dynamodb,
       dynamodbstreams: endpoints.dynamodbStreams,
       sns: endpoints.sns,
-      sqs: `http://127.0.0.1:${sqsPort}`,
+      sqs: endpoints.sqs,
+      sts: endpoints.sns,
     },
+    subscriptionManagerRoleArn: role,
     tables: {
       licenses: resources.tables.licenses.name,
       shipments: resources.tables.shipments.name,

@@ -15,6 +15,7 @@ import {
   type ScheduledHandler,
   type StreamHandler,
 } from './esm.js';
+import { RequestAuthorizer, type RequestReport } from './gateway/authorizer.js';
 import { type Caller, Gateway, type Refusal } from './gateway/gateway.js';
 import { LambdaHost, type LambdaHostOptions, type LambdaLogSink } from './lambda-host.js';
 import {
@@ -92,6 +93,10 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   /** Requests the gateway refused (limits and permissions). */
   refusals(): readonly Refusal[];
+  /** Every distinct request judged against the template's policies, and those AWS would deny. */
+  requests(): RequestReport;
+  /** The template's outputs, resolved to this stack's names, by output key. */
+  readonly outputs: Readonly<Record<string, string>>;
   /** Shorthand for `esm.drain()`. */
   drain(options?: { timeoutMs?: number }): Promise<void>;
   /** Stops the emulator, the sandboxes and the gateway, and restores `process.env`; the services keep running. */
@@ -237,9 +242,12 @@ export async function createStackOn(
       accessKeyId,
     });
   }
+  const authorizer = new RequestAuthorizer(template, resources, LOCAL_ACCOUNT_ID);
   const gateway = await Gateway.start({
     upstream: { dynamodb: upstream.dynamodb, fauxqs: upstream.sns },
     account: LOCAL_ACCOUNT_ID,
+    authorize: (caller, call) => authorizer.authorize(caller, call),
+    roles: authorizer.roles,
     identify: (accessKeyId) => {
       const esm = esmCallers.get(accessKeyId);
       if (esm) return esm;
@@ -247,6 +255,7 @@ export async function createStackOn(
       return sandbox && { kind: 'function', ...sandbox, accessKeyId };
     },
   });
+  gateway.use(authorizer.learnIterators);
   const endpoints: ServiceEndpoints = {
     region: upstream.region,
     dynamodb: gateway.url,
@@ -313,6 +322,8 @@ export async function createStackOn(
     host: lambda,
     env,
     refusals: () => gateway.refusals,
+    requests: () => authorizer.report(),
+    outputs: authorizer.outputs(),
     drain: (opts) => esm.drain(opts),
     stop(): Promise<void> {
       stopped ??= (async () => {

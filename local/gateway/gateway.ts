@@ -257,18 +257,18 @@ export class Gateway {
       });
       return accessDenied(call.service, verdict.message);
     }
-    const forward: Forward = (input) => this.forward(req, body, call, input);
-    let next = forward;
-    for (const interceptor of this.interceptors) {
-      const inner = next;
-      next = async (input) => {
-        const out = await interceptor(input === undefined ? call : { ...call, input }, inner);
-        if (out === 'drop') throw new DroppedSignal();
-        return out;
-      };
-    }
+    // The last interceptor added runs first; each passes on its (possibly changed) input, and an
+    // interceptor that forwards without one passes on what it was given.
+    const run = async (i: number, input: Record<string, unknown>): Promise<WireResponse> => {
+      const interceptor = this.interceptors[i];
+      if (interceptor === undefined)
+        return this.forward(req, body, call, input === call.input ? undefined : input);
+      const out = await interceptor({ ...call, input }, (next) => run(i - 1, next ?? input));
+      if (out === 'drop') throw new DroppedSignal();
+      return out;
+    };
     try {
-      return await next();
+      return await run(this.interceptors.length - 1, call.input);
     } catch (error) {
       if (error instanceof DroppedSignal) return 'drop';
       throw error;

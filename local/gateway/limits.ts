@@ -68,6 +68,7 @@ const DOC = {
   snsAttributes: 'https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html',
   snsAttributeValue: 'https://docs.aws.amazon.com/sns/latest/api/API_MessageAttributeValue.html',
   snsLarge: 'https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html',
+  snsRawDelivery: 'https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html',
   filterConstraints: 'https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html',
   sqsSendBatch:
     'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html',
@@ -137,6 +138,12 @@ const LIMIT_TABLE = [
     limit: 'sns.MessageAttribute.value',
     value: 'name, type and value not empty',
     source: DOC.snsAttributeValue,
+  },
+  {
+    limit: 'sns.MessageAttributes.count',
+    value:
+      '10 per message: SNS accepts more, then drops the message for every SQS subscription with raw delivery (as clearance machine subscriptions are); refused locally',
+    source: DOC.snsRawDelivery,
   },
   {
     limit: 'sns.MessageAttribute.name',
@@ -669,8 +676,22 @@ function attributeNameProblem(name: string): string | undefined {
 }
 
 /** The first problem with a message's attributes, as SNS reports it. */
+/** SQS raw delivery carries at most this many message attributes; SNS drops the message otherwise. */
+const MAX_RAW_DELIVERY_ATTRIBUTES = 10;
+
 function attributesProblem(attributes: unknown): LimitViolation | undefined {
   if (!isRecord(attributes)) return undefined;
+  const count = Object.keys(attributes).length;
+  if (count > MAX_RAW_DELIVERY_ATTRIBUTES) {
+    return violation(
+      SNS,
+      PARAMETER_VALUE_INVALID,
+      `Number of message attributes [${count}] exceeds the allowed maximum [${MAX_RAW_DELIVERY_ATTRIBUTES}]. ` +
+        '(SNS itself accepts this publish, then drops the message for every SQS subscription with raw ' +
+        'message delivery, which clearance machine subscriptions use; the local stack refuses it.)',
+      'sns.MessageAttributes.count',
+    );
+  }
   for (const name in attributes) {
     const nameProblem = attributeNameProblem(name);
     if (nameProblem) {

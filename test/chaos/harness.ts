@@ -14,6 +14,7 @@ import type { RedeliveryInfo } from '../../local/esm.js';
 import { type CrashRule, FaultInjector, hash01, useFastRetries } from '../../local/faults.js';
 import { type LocalClients, localClients } from '../../local/resources.js';
 import { createStackOn, type LocalStack, uniquePrefix } from '../../local/stack.js';
+import { settleRequests } from '../helpers/request-log.js';
 import { type ReceivedMessage, receiveAllFrom } from '../helpers/stack.js';
 
 /** Clients of the test itself: explicit endpoints, never instrumented. */
@@ -179,6 +180,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
     async teardown() {
       for (const d of detach) d();
       await stack.stop();
+      settleRequests(stack);
       const deletions = [
         ...Object.values(r.tablesByLogicalId).map((t) =>
           clients.dynamodb.send(new DeleteTableCommand({ TableName: t.name })),

@@ -24,7 +24,7 @@ import type { LocalStackHandle, ReceivedMessage } from './stack.js';
 
 /** The stack description the CLI reads from CLEARANCE_STACK: the line `npm run stack` prints. */
 export function stackDescription(local: Pick<LocalStackHandle, 'stack' | 'resources'>): string {
-  return JSON.stringify(describeStack(local.stack.endpoints, local.resources));
+  return JSON.stringify(describeStack(local.stack));
 }
 
 /** Runs `clearance ARGS` in this process with CLEARANCE_STACK set to this file's local stack. */

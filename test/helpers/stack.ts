@@ -31,12 +31,20 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { type EventSourceMappingEmulator, readAllStreamRecords } from '../../local/esm.js';
 import type { LocalResources, TableResource } from '../../local/resources.js';
 import { createStackOn, type LocalStack, type LocalStackOptions, uniquePrefix } from '../../local/stack.js';
-import { synthesizeAssembly } from '../../local/template.js';
+import { type CfnTemplate, synthesizeAssembly } from '../../local/template.js';
+import { settleRequests } from './request-log.js';
 
 /** Options of {@link useLocalStack}. */
 export interface UseLocalStackOptions extends Omit<LocalStackOptions, 'template' | 'prefix'> {
   /** Readable part of the resource prefix. @default the test file's name */
   readonly label?: string;
+  /**
+   * This file means to provoke requests AWS would deny (a removed grant): they
+   * are refused and reported, but do not fail the file. @default false
+   */
+  readonly expectDenials?: boolean;
+  /** Changes this file's copy of the synthesized template (e.g. removes a grant) before the stack is created. */
+  readonly editTemplate?: (template: CfnTemplate) => void;
   /**
    * CDK context to synthesize this file's own template with, e.g.
    * `{ customerTopicShards: 3 }`. @default the run's template (globalSetup)
@@ -150,9 +158,12 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
 
   beforeAll(async () => {
     const endpoints = inject('localEndpoints');
-    const assembly = options.context
+    const synthesized = options.context
       ? await synthesizeAssembly({ context: options.context })
       : inject('clearanceAssembly');
+    const template = structuredClone(synthesized.template);
+    options.editTemplate?.(template);
+    const assembly = { ...synthesized, template };
     const label = options.label ?? callerLabel();
     stack = await createStackOn(endpoints, {
       ...options,
@@ -183,6 +194,7 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
     clients?.sns.destroy();
     clients?.sqs.destroy();
     streams?.destroy();
+    if (stack) settleRequests(stack, { expectDenials: options.expectDenials === true });
   });
 
   const need = <T>(value: T | undefined): T => {

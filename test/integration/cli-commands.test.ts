@@ -26,7 +26,7 @@ async function cli(args: string[], options: { interactive?: boolean; answer?: bo
   };
   const env = {
     ...process.env,
-    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack.endpoints, local.resources, undefined)),
+    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack)),
   };
   const code = await run(args, { io, env });
   const stdout = out.join('\n');
@@ -342,7 +342,7 @@ describe('clearance dlq', () => {
 
 describe('the clearance executable', () => {
   it('runs as its own process from cli/bin.js, reaching DynamoDB and the fauxqs queues by itself', async () => {
-    const stack = JSON.stringify(describeStack(local.stack.endpoints, local.resources, undefined));
+    const stack = JSON.stringify(describeStack(local.stack));
     // A clean environment: no endpoint variables or DNS interception inherited from this test process.
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CLEARANCE_STACK: stack };
     const exec = promisify(execFile);

@@ -38,7 +38,7 @@ async function cli(args: string[]) {
   };
   const env = {
     ...process.env,
-    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack.endpoints, local.resources, undefined)),
+    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack)),
   };
   const code = await run(args, { io, env });
   const stdout = out.join('\n');

@@ -569,9 +569,24 @@ describe('SNS Publish', () => {
     expect(checkLimits(call('sns', 'Publish', sized(262_145)))?.limit).toBe('sns.Publish.messageSize');
   });
 
-  it('passes 11 message attributes: SNS limits 10 only on raw delivery to SQS, not at Publish', () => {
-    const eleven = Object.fromEntries(range(11).map((i) => [`attr${i}`, str(`v${i}`)]));
-    passes('sns', 'Publish', publish({ MessageAttributes: eleven }));
+  it('passes 10 message attributes and rejects 11, which SNS would drop on raw delivery to SQS', () => {
+    const attrs = (n: number) => Object.fromEntries(range(n).map((i) => [`attr${i}`, str(`v${i}`)]));
+    passes('sns', 'Publish', publish({ MessageAttributes: attrs(10) }));
+    const tooMany = {
+      code: 'ParameterValueInvalid',
+      message: /^Number of message attributes \[11\] exceeds the allowed maximum \[10\]/,
+      limit: 'sns.MessageAttributes.count',
+    };
+    refuses('sns', 'Publish', publish({ MessageAttributes: attrs(11) }), tooMany);
+    refuses(
+      'sns',
+      'PublishBatch',
+      {
+        TopicArn: 'arn:aws:sns:r:1:t',
+        PublishBatchRequestEntries: [{ Id: 'a', Message: 'm', MessageAttributes: attrs(11) }],
+      },
+      tooMany,
+    );
   });
 
   const emptyValue = (name: string, type: string) => ({
