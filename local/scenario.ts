@@ -467,7 +467,21 @@ async function main(): Promise<void> {
     );
     for (const p of i4.slice(0, 20)) lines.push(`    ${p}`);
     lines.push(`  I5 (DLQ depth ${dlq}; rejected edits alerted: ${opsQueue.messages.length})`);
-    const ok = check.violations.length === 0 && i4.length === 0 && dlq === 0;
+    const requests = stack.requests();
+    const limits = stack.refusals().filter((r) => r.kind === 'limit');
+    lines.push('', 'What AWS would enforce (the local stack runs the cdk.out bundles behind its request gateway)');
+    lines.push(
+      `  permissions: ${requests.judged.length} distinct requests judged against the synthesized IAM, topic, queue, key and trust policies; ${requests.denied.length} denied`,
+    );
+    for (const d of requests.denied.slice(0, 20)) lines.push(`    ${d.explanation}`);
+    lines.push(`  limits: ${limits.length} request(s) refused`);
+    for (const l of limits.slice(0, 20)) lines.push(`    ${l.caller} ${l.service}.${l.operation}: ${l.message}`);
+    const ok =
+      check.violations.length === 0 &&
+      i4.length === 0 &&
+      dlq === 0 &&
+      requests.denied.length === 0 &&
+      limits.length === 0;
     lines.push(
       '',
       `${ok ? 'PASS' : 'FAIL'}: scenario finished in ${((Date.now() - began) / 1000).toFixed(1)} s`,
