@@ -469,13 +469,17 @@ async function main(): Promise<void> {
     lines.push(`  I5 (DLQ depth ${dlq}; rejected edits alerted: ${opsQueue.messages.length})`);
     const requests = stack.requests();
     const limits = stack.refusals().filter((r) => r.kind === 'limit');
-    lines.push('', 'What AWS would enforce (the local stack runs the cdk.out bundles behind its request gateway)');
+    lines.push(
+      '',
+      'What AWS would enforce (the local stack runs the cdk.out bundles behind its request gateway)',
+    );
     lines.push(
       `  permissions: ${requests.judged.length} distinct requests judged against the synthesized IAM, topic, queue, key and trust policies; ${requests.denied.length} denied`,
     );
     for (const d of requests.denied.slice(0, 20)) lines.push(`    ${d.explanation}`);
     lines.push(`  limits: ${limits.length} request(s) refused`);
-    for (const l of limits.slice(0, 20)) lines.push(`    ${l.caller} ${l.service}.${l.operation}: ${l.message}`);
+    for (const l of limits.slice(0, 20))
+      lines.push(`    ${l.caller} ${l.service}.${l.operation}: ${l.message}`);
     const ok =
       check.violations.length === 0 &&
       i4.length === 0 &&
