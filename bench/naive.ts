@@ -62,8 +62,8 @@ export interface NaiveResult {
 }
 
 let clients: { ddb: DynamoDBDocumentClient; sns: SNSClient } | undefined;
-/** The access key the peer's requests carry, so the gateway can count them apart. */
-const NAIVE_KEY = 'naive-peer';
+/** The access key the peer's requests carry, so the gateway can count them apart (DynamoDB Local accepts only letters and digits). */
+const NAIVE_KEY = 'NAIVEPEERLOCAL';
 /** Clients built like the handlers' (functions/runtime.ts), but the peer's own. */
 function naiveClients() {
   const credentials = { accessKeyId: NAIVE_KEY, secretAccessKey: 'local' };

@@ -16,8 +16,9 @@ Prints one JSON line on stdout with the endpoints and resource names; point
 any AWS SDK or CLI at them (any credentials, the printed region).
 
 Options:
-  --port-dynamodb N   port for DynamoDB Local (default: a free port)
-  --port-sns N        port for SNS and SQS (fauxqs) (default: a free port)
+  --port N            port of the stack's request gateway, every client's endpoint (default: a free port)
+  --port-dynamodb N   port for DynamoDB Local, behind the gateway (default: a free port)
+  --port-sns N        port for SNS and SQS (fauxqs), behind the gateway (default: a free port)
   --clock-speedup N   run license-clock N times as often as its schedule (default 1)
   -h, --help          show this help`;
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({
       options: {
+        port: { type: 'string' },
         'port-dynamodb': { type: 'string' },
         'port-sns': { type: 'string' },
         'clock-speedup': { type: 'string' },
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   }
   const speedUp = Number(values['clock-speedup'] ?? 1);
   if (!(speedUp >= 1)) fail(`--clock-speedup must be a number ≥ 1, got "${String(values['clock-speedup'])}"`);
+  const gatewayPort = port(values.port as string | undefined, '--port');
   const dynamodbPort = port(values['port-dynamodb'] as string | undefined, '--port-dynamodb');
   const snsPort = port(values['port-sns'] as string | undefined, '--port-sns');
 
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
   let stack: Awaited<ReturnType<typeof startLocalStack>>;
   try {
     stack = await startLocalStack({
+      ...(gatewayPort === undefined ? {} : { port: gatewayPort }),
       ...(dynamodbPort === undefined ? {} : { dynamodbPort }),
       ...(snsPort === undefined ? {} : { snsPort }),
       prefix: 'clearance',

@@ -45,6 +45,8 @@ export { startServices };
 export interface LocalStackOptions {
   /** Prefix of every physical name. @default a fresh random one */
   readonly prefix?: string;
+  /** Port of the stack's request gateway, every client's endpoint. @default a free one */
+  readonly port?: number;
   /** The synthesized, bundled template and its assembly directory. @default synthesized in-process */
   readonly assembly?: CloudAssembly;
   /** Template parameter values. */
@@ -248,6 +250,7 @@ export async function createStackOn(
     account: LOCAL_ACCOUNT_ID,
     authorize: (caller, call) => authorizer.authorize(caller, call),
     roles: authorizer.roles,
+    ...(options.port === undefined ? {} : { port: options.port }),
     identify: (accessKeyId) => {
       const esm = esmCallers.get(accessKeyId);
       if (esm) return esm;
