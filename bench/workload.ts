@@ -9,7 +9,7 @@
 
 import { mulberry32 } from '../local/random.js';
 import type { License, Shipment } from '../shared/domain/model.js';
-import { holdOrder } from '../shared/domain/planning.js';
+import { holdOrderKey } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../shared/names.js';
 
@@ -134,7 +134,7 @@ export const heldItems = (w: Workload): RawItem[] =>
     holdReason: 'LICENSE_PENDING',
     countedStatus: 'HELD',
     [GSI_ATTR.heldLicenseId]: s.licenseId,
-    [GSI_ATTR.holdOrder]: holdOrder(s),
+    [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
   }));
 
@@ -151,7 +151,7 @@ export function releasedItems(w: Workload, releasedAt = new Date().toISOString()
     countedStatus: 'RELEASED',
     releasedAt,
     [GSI_ATTR.releasedLicenseId]: s.licenseId,
-    [GSI_ATTR.holdOrder]: holdOrder(s),
+    [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
     revision: 2,
   }));

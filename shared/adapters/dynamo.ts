@@ -20,7 +20,7 @@ import type {
   RawItem,
   ShipmentPage,
   ShipmentRepository,
-  ShipmentUnit,
+  ShipmentWrite,
 } from '../domain/ports.js';
 import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX, SYSTEM_ACTOR } from '../names.js';
 
@@ -63,7 +63,7 @@ class Expr {
   }
 }
 
-function shipmentUpdate(table: string, unit: ShipmentUnit) {
+function shipmentUpdate(table: string, unit: ShipmentWrite) {
   const x = new Expr();
   const sets = Object.entries({ ...unit.set, changedBy: SYSTEM_ACTOR }).map(
     ([a, v]) => `${x.name(a)} = ${x.value(v)}`,
@@ -83,7 +83,7 @@ function shipmentUpdate(table: string, unit: ShipmentUnit) {
 }
 
 interface Group {
-  units: ShipmentUnit[];
+  units: ShipmentWrite[];
   inventory: Map<string, { sku: string; warehouseId: string; delta: Record<string, number> }>;
   licenses: Map<string, number>;
 }
@@ -91,7 +91,7 @@ interface Group {
 const actionsOf = (g: Group) => g.units.length + g.inventory.size + g.licenses.size;
 
 /** Packs units into groups that fit one transaction with their aggregated counter and license updates. */
-function pack(units: readonly ShipmentUnit[], guard: LicenseGuard | undefined): Group[] {
+function pack(units: readonly ShipmentWrite[], guard: LicenseGuard | undefined): Group[] {
   const groups: Group[] = [];
   let current: Group = { units: [], inventory: new Map(), licenses: new Map() };
   const reserve = guard ? 1 : 0;
@@ -166,7 +166,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     return { items, next: out.LastEvaluatedKey && last ? String(last[GSI_ATTR.holdOrder]) : undefined };
   }
 
-  async commit(units: readonly ShipmentUnit[], guard?: LicenseGuard): Promise<CommitResult> {
+  async commit(units: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
     const result: CommitResult = { committed: [], skipped: [] };
     for (const group of pack(units, guard)) {
       const done = await this.commitGroup(group.units, guard);
@@ -176,8 +176,8 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     return result;
   }
 
-  private async commitGroup(units: ShipmentUnit[], guard: LicenseGuard | undefined): Promise<CommitResult> {
-    const skipped: ShipmentUnit[] = [];
+  private async commitGroup(units: ShipmentWrite[], guard: LicenseGuard | undefined): Promise<CommitResult> {
+    const skipped: ShipmentWrite[] = [];
     let pending = units;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const [group] = pack(pending, guard);
@@ -238,7 +238,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     return { committed: [], skipped };
   }
 
-  async update(unit: ShipmentUnit): Promise<boolean> {
+  async update(unit: ShipmentWrite): Promise<boolean> {
     try {
       await this.db.send(new UpdateCommand(shipmentUpdate(this.tables.shipments, unit)));
       return true;

@@ -70,8 +70,9 @@ export const HoldReasonSchema = z.enum(HOLD_REASONS, {
 export type HoldReason = z.infer<typeof HoldReasonSchema>;
 
 /**
- * A License item. `appliedStatus`, `statusError`, `pendingWork`,
- * `waitingForValidFrom` and `settleCheckAt` are system-kept.
+ * A License item. `appliedStatus`, `statusError`, `pendingWork`, `workCursor`,
+ * `waitingForValidFrom` and `settleCheckAt` are system-kept (see
+ * docs/system-attributes.md).
  */
 export const LicenseSchema = z
   .object({
@@ -95,6 +96,7 @@ export const LicenseSchema = z
     appliedStatus: LicenseStatusSchema.optional(),
     statusError: z.string().optional(),
     pendingWork: z.string().optional(),
+    workCursor: z.string().optional(),
     waitingForValidFrom: z.string().optional(),
     settleCheckAt: z.string().optional(),
   })

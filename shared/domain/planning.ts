@@ -5,18 +5,18 @@ import type { HoldReason, License, LicenseStatus, Shipment } from './model.js';
  * The sort key of the held and released GSIs: priority, then requestedAt, then
  * shipmentId, as one string that sorts in hold order.
  */
-export const holdOrder = (s: Pick<Shipment, 'priority' | 'requestedAt' | 'shipmentId'>): string =>
+export const holdOrderKey = (s: Pick<Shipment, 'priority' | 'requestedAt' | 'shipmentId'>): string =>
   `${String(s.priority).padStart(6, '0')}#${new Date(s.requestedAt).toISOString()}#${s.shipmentId}`;
 
 /** Compares two shipments in hold order (priority, requestedAt, shipmentId). */
 export const compareHoldOrder = (a: Shipment, b: Shipment): number => {
-  const ka = holdOrder(a);
-  const kb = holdOrder(b);
+  const ka = holdOrderKey(a);
+  const kb = holdOrderKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
 
 /** A HELD shipment keeps its hold but gets a new reason. */
-export interface Relabel {
+export interface HoldReasonChange {
   shipment: Shipment;
   holdReason: HoldReason;
 }
@@ -24,7 +24,7 @@ export interface Relabel {
 /** What one planning step decides for a page of HELD shipments. */
 export interface ReleasePlan {
   release: Shipment[];
-  relabel: Relabel[];
+  relabel: HoldReasonChange[];
   /** Units still authorized after this page. */
   remaining: number;
 }
@@ -79,9 +79,9 @@ export function planRelease(
 /** What re-holding decides for a license that is no longer APPROVED. */
 export interface ReholdPlan {
   /** RELEASED shipments that go back to HELD, with the reason. */
-  rehold: Relabel[];
+  rehold: HoldReasonChange[];
   /** HELD shipments whose reason changes. */
-  relabel: Relabel[];
+  relabel: HoldReasonChange[];
   /** Units returned to the license (`releasedQuantity` goes down by this). */
   returned: number;
 }

@@ -10,7 +10,7 @@ import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
 export type RawItem = Record<string, unknown>;
 
 /** One shipment's conditional change plus the counters and license units it moves. */
-export interface ShipmentUnit {
+export interface ShipmentWrite {
   shipmentId: string;
   /** Attributes to set. `changedBy` is added by the adapter. */
   set: Record<string, unknown>;
@@ -36,8 +36,8 @@ export interface LicenseGuard {
 
 /** Result of committing units: which were written, and which were skipped because their own condition no longer held. */
 export interface CommitResult {
-  committed: ShipmentUnit[];
-  skipped: ShipmentUnit[];
+  committed: ShipmentWrite[];
+  skipped: ShipmentWrite[];
 }
 
 export interface ShipmentPage {
@@ -96,9 +96,9 @@ export interface ShipmentRepository {
     limit: number,
   ): Promise<ShipmentPage>;
   /** Commits units in transactions of up to 100 actions; see CommitResult. Throws ConflictError if the guard fails. */
-  commit(units: readonly ShipmentUnit[], guard?: LicenseGuard): Promise<CommitResult>;
+  commit(units: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult>;
   /** Single conditional update outside any transaction (rejections, reverts). False if the condition failed. */
-  update(unit: ShipmentUnit): Promise<boolean>;
+  update(unit: ShipmentWrite): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
   /** HELD shipments of a license counted by holdReason (reads only that attribute). */
   countHeldByReason(licenseId: string): Promise<Map<string, number>>;

@@ -11,7 +11,7 @@ import {
   ShipmentSchema,
   showValue,
 } from '../domain/model.js';
-import { planRehold, planRelease, type Relabel, validity } from '../domain/planning.js';
+import { type HoldReasonChange, planRehold, planRelease, validity } from '../domain/planning.js';
 import type {
   Alerter,
   InventoryRepository,
@@ -19,8 +19,9 @@ import type {
   LicenseRepository,
   RawItem,
   ShipmentRepository,
-  ShipmentUnit,
+  ShipmentWrite,
 } from '../domain/ports.js';
+import { GSI_ATTR } from '../names.js';
 
 /** What the license engine needs. */
 export interface LicenseEngineDeps {
@@ -56,7 +57,8 @@ interface Progress {
   unitsReleased: number;
   reheld: number;
   relabelled: number;
-  units: number;
+  /** Shipment writes committed (releases, re-holds and relabels): the continuation checks progress by it. */
+  writes: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function applyLicense(
   licenseId: string,
   deadline: number,
 ): Promise<LicenseOutcome> {
-  const progress: Progress = { released: 0, unitsReleased: 0, reheld: 0, relabelled: 0, units: 0 };
+  const progress: Progress = { released: 0, unitsReleased: 0, reheld: 0, relabelled: 0, writes: 0 };
   for (let round = 0; round < 20; round++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw) return { kind: 'missing' };
@@ -116,9 +118,9 @@ export async function applyLicense(
       }
     }
     try {
-      const cursor = verdict.kind === 'legal' ? undefined : (raw.workCursor as string | undefined);
+      const cursor = verdict.kind === 'legal' ? undefined : license.workCursor;
       const done = await runWork(deps, license, cursor, deadline, progress);
-      const { units: _units, ...counts } = progress;
+      const { writes: _writes, ...counts } = progress;
       return { kind: done ? 'completed' : 'continued', ...counts, ...(rejected ? { rejected } : {}) };
     } catch (error) {
       if (error instanceof ConflictError) continue;
@@ -217,7 +219,7 @@ function parseShipments(items: readonly RawItem[]): Shipment[] {
   return out;
 }
 
-const outOfTime = (deadline: number, progress: Progress) => progress.units > 0 && Date.now() >= deadline;
+const outOfTime = (deadline: number, progress: Progress) => progress.writes > 0 && Date.now() >= deadline;
 
 async function handOver(
   deps: LicenseEngineDeps,
@@ -233,7 +235,7 @@ async function handOver(
   return false;
 }
 
-function relabelUnit(licenseId: string, r: Relabel): ShipmentUnit {
+function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
   return {
     shipmentId: r.shipment.shipmentId,
     set: { holdReason: r.holdReason },
@@ -271,17 +273,17 @@ async function releasePass(
     const now = deps.now();
     const plan = planRelease(license, parseShipments(page.items), remaining, now);
     const releasedAt = now.toISOString();
-    const units: ShipmentUnit[] = [
+    const writes: ShipmentWrite[] = [
       ...plan.release.map(
-        (s): ShipmentUnit => ({
+        (s): ShipmentWrite => ({
           shipmentId: s.shipmentId,
           set: {
             status: 'RELEASED',
             countedStatus: 'RELEASED',
             releasedAt,
-            releasedLicenseId: license.licenseId,
+            [GSI_ATTR.releasedLicenseId]: license.licenseId,
           },
-          remove: ['heldLicenseId', 'holdReason', 'statusError'],
+          remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
           bumpRevision: true,
           expect: { status: 'HELD', countedStatus: 'HELD', licenseId: license.licenseId },
           counters: {
@@ -292,17 +294,17 @@ async function releasePass(
           license: { licenseId: license.licenseId, delta: s.quantity },
         }),
       ),
-      ...plan.relabel.map((r) => relabelUnit(license.licenseId, r)),
+      ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
     ];
     // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
     // release request relabels nothing): the clock must still wake this license at validFrom.
     if (validity(license, now) === 'early') waiting = license.validFrom;
-    if (units.length > 0) {
-      const result = await deps.shipments.commit(units, guard);
+    if (writes.length > 0) {
+      const result = await deps.shipments.commit(writes, guard);
       const releasedNow = result.committed.filter((u) => u.license);
       progress.released += releasedNow.length;
       progress.relabelled += result.committed.length - releasedNow.length;
-      progress.units += result.committed.length;
+      progress.writes += result.committed.length;
       const unitsNow = releasedNow.reduce((n, u) => n + (u.license?.delta ?? 0), 0);
       remaining -= unitsNow;
       progress.unitsReleased += unitsNow;
@@ -339,17 +341,17 @@ async function reholdPass(
       if (outOfTime(deadline, progress)) return handOver(deps, license, token, undefined);
       const page = await deps.shipments.page(index, license.licenseId, after, pageSize);
       const plan = planRehold(license, status, parseShipments(page.items));
-      const units: ShipmentUnit[] = [
+      const writes: ShipmentWrite[] = [
         ...plan.rehold.map(
-          (r): ShipmentUnit => ({
+          (r): ShipmentWrite => ({
             shipmentId: r.shipment.shipmentId,
             set: {
               status: 'HELD',
               countedStatus: 'HELD',
               holdReason: r.holdReason,
-              heldLicenseId: license.licenseId,
+              [GSI_ATTR.heldLicenseId]: license.licenseId,
             },
-            remove: ['releasedLicenseId', 'releasedAt'],
+            remove: [GSI_ATTR.releasedLicenseId, 'releasedAt'],
             bumpRevision: true,
             expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId: license.licenseId },
             counters: {
@@ -360,15 +362,15 @@ async function reholdPass(
             license: { licenseId: license.licenseId, delta: -r.shipment.quantity },
           }),
         ),
-        ...plan.relabel.map((r) => relabelUnit(license.licenseId, r)),
+        ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
       ];
       let reheld = 0;
-      if (units.length > 0) {
-        const result = await deps.shipments.commit(units, guard);
+      if (writes.length > 0) {
+        const result = await deps.shipments.commit(writes, guard);
         reheld = result.committed.filter((u) => u.license).length;
         progress.reheld += reheld;
         progress.relabelled += result.committed.length - reheld;
-        progress.units += result.committed.length;
+        progress.writes += result.committed.length;
       }
       if (page.next === undefined) break;
       // Re-held shipments leave the released index, so read it again from the start; held ones stay.

@@ -11,7 +11,7 @@ import {
   showValue,
 } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
-import { holdOrder, mismatch } from '../domain/planning.js';
+import { holdOrderKey, mismatch } from '../domain/planning.js';
 import type {
   Alerter,
   InventoryRepository,
@@ -21,7 +21,7 @@ import type {
   Publisher,
   RawItem,
   ShipmentRepository,
-  ShipmentUnit,
+  ShipmentWrite,
 } from '../domain/ports.js';
 import { IMMUTABLE_SHIPMENT_FIELDS, judgeShipmentStatus } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
@@ -69,7 +69,7 @@ interface Rejection {
   shipmentId: string;
   alert: OpsAlert;
   /** The write that records the rejection; none for a deleted item. */
-  unit?: ShipmentUnit;
+  unit?: ShipmentWrite;
   statusError: string;
   current: RawItem;
 }
@@ -90,10 +90,10 @@ export async function processShipmentRecords(
   for (const r of records) latest.set(r.shipmentId, r);
 
   const rejections: Rejection[] = [];
-  const manual: ShipmentUnit[] = [];
+  const manual: ShipmentWrite[] = [];
   const freed = new Set<string>();
   const intake: Shipment[] = [];
-  const restamps: ShipmentUnit[] = [];
+  const restamps: ShipmentWrite[] = [];
 
   for (const record of latest.values()) {
     const raw = record.newImage;
@@ -126,12 +126,12 @@ export async function processShipmentRecords(
     const shipment = parsed.value;
     if (verdict.kind === 'accept') intake.push(shipment);
     else if (verdict.kind === 'legal') {
-      manual.push(manualUnit(shipment, verdict.from, verdict.to));
+      manual.push(manualWrite(shipment, verdict.from, verdict.to));
       if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') freed.add(shipment.licenseId);
-    } else if (counted === 'HELD' && raw[GSI_ATTR.holdOrder] !== holdOrder(shipment)) {
+    } else if (counted === 'HELD' && raw[GSI_ATTR.holdOrder] !== holdOrderKey(shipment)) {
       restamps.push({
         shipmentId: shipment.shipmentId,
-        set: { [GSI_ATTR.holdOrder]: holdOrder(shipment) },
+        set: { [GSI_ATTR.holdOrder]: holdOrderKey(shipment) },
         bumpRevision: false,
         expect: { countedStatus: 'HELD', priority: shipment.priority, requestedAt: shipment.requestedAt },
       });
@@ -141,7 +141,7 @@ export async function processShipmentRecords(
   const release = new Set<string>(freed);
   /** Licenses not yet releasing when read: read again once their shipments are accepted. */
   const recheck = new Set<string>();
-  const accepted: ShipmentUnit[] = [];
+  const accepted: ShipmentWrite[] = [];
   if (intake.length > 0) {
     const [licenses, stocked] = await Promise.all([
       deps.licenses.batchGet(intake.map((s) => s.licenseId)),
@@ -174,7 +174,7 @@ export async function processShipmentRecords(
           // The system sets the reason from the license's state; a reason typed in is not trusted.
           holdReason: reason,
           [GSI_ATTR.heldLicenseId]: s.licenseId,
-          [GSI_ATTR.holdOrder]: holdOrder(s),
+          [GSI_ATTR.holdOrder]: holdOrderKey(s),
         },
         remove: ['statusError'],
         bumpRevision: true,
@@ -211,8 +211,8 @@ export async function processShipmentRecords(
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
 
-  const units = [...accepted, ...manual];
-  if (units.length > 0) await deps.shipments.commit(units);
+  const writes = [...accepted, ...manual];
+  if (writes.length > 0) await deps.shipments.commit(writes);
   // One read of the licenses as they are now, after the writes above, for two races:
   // - A license pass that ran while a rejected edit was pending skipped the shipment (it did not
   //   look RELEASED or HELD then), so the license's work must see it again (chaos seed 186): to
@@ -248,7 +248,7 @@ export async function processShipmentRecords(
   };
 }
 
-function manualUnit(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): ShipmentUnit {
+function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): ShipmentWrite {
   const index = from === 'HELD' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
   return {
     shipmentId: s.shipmentId,

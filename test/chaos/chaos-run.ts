@@ -23,7 +23,7 @@ import {
   type ScriptLog,
   seed as seedWorld,
   WAREHOUSES,
-} from './scenario.js';
+} from './workload.js';
 
 export interface ChaosConfig {
   /** Probability that one request attempt fails. */

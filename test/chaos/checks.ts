@@ -11,7 +11,7 @@ import {
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/invariant-checker.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
-import type { Tables } from './scenario.js';
+import type { Tables } from './workload.js';
 
 export interface Store {
   licenses: RawItem[];

@@ -5,8 +5,8 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { FaultInjector, useFastRetries } from '../../local/faults.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { sleep } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** Every emulator SQS attempt fails with a 5xx until paused. */
@@ -26,7 +26,7 @@ const local = useLocalStack({
   },
   mappingOverrides: { shipments: { maximumRetryAttempts: 0, bisectBatchOnFunctionError: false } },
 });
-const s = scenario(local);
+const s = adminConsole(local);
 beforeAll(() => {
   faults.attach(local.stack);
 });

@@ -4,12 +4,12 @@
  * and the handlers are run in the order that used to break an invariant.
  */
 import { describe, expect, it } from 'vitest';
+import { adminConsole } from '../helpers/admin-console.js';
 import { givenLicense, invokeWithRecords, settledLicense, streamCursor } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 describe('a console edit pending while the license is revoked', () => {
   it.each([

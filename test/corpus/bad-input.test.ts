@@ -13,8 +13,8 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LicenseStatus, ShipmentStatus } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { anInventory } from '../helpers/factories.js';
-import { scenario } from '../helpers/scenario.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import { useLocalStack } from '../helpers/stack.js';
 import {
@@ -46,7 +46,7 @@ const local = useLocalStack({
     return invoke();
   },
 });
-const s = scenario(local);
+const s = adminConsole(local);
 
 type Definition = Omit<CorpusCase, 'expected'>;
 const definitions: readonly Definition[] = RECORD ? DEFINITIONS : corpusCases();

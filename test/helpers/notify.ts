@@ -16,7 +16,7 @@ import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
 import { describeStack } from '../../local/stack-json.js';
 import type { Shipment } from '../../shared/domain/model.js';
-import { holdOrder } from '../../shared/domain/planning.js';
+import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import { anInventory } from './factories.js';
@@ -313,7 +313,7 @@ export async function seedHeldShipments(
       holdReason: x.holdReason ?? 'LICENSE_PENDING',
       countedStatus: 'HELD',
       [GSI_ATTR.heldLicenseId]: x.licenseId,
-      [GSI_ATTR.holdOrder]: holdOrder(x),
+      [GSI_ATTR.holdOrder]: holdOrderKey(x),
       changedBy: SYSTEM_ACTOR,
     })),
   );

@@ -10,14 +10,14 @@ import { expect } from 'vitest';
 import { lambdaContext } from '../../local/esm.js';
 import type { Interceptor } from '../../local/gateway/gateway.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
-import { holdOrder } from '../../shared/domain/planning.js';
+import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
+import type { adminConsole } from './admin-console.js';
 import { aLicense, anInventory, aShipmentFor, nextId } from './factories.js';
-import type { scenario } from './scenario.js';
 import type { LocalStackHandle, ReceivedMessage, SubscribedQueue } from './stack.js';
 
-export type Scenario = ReturnType<typeof scenario>;
+export type AdminConsole = ReturnType<typeof adminConsole>;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -37,7 +37,7 @@ export interface LicenseUnderTest {
  * another's in the file's shared tables.
  */
 export async function givenLicense(
-  s: Scenario,
+  s: AdminConsole,
   overrides: Partial<License> = {},
   warehouses: readonly string[] = ['WH-1', 'WH-2'],
 ): Promise<LicenseUnderTest> {
@@ -53,11 +53,11 @@ export async function givenLicense(
 }
 
 /** Inventory items of `sku` in `warehouses`, with nothing held, released or shipped. */
-export const stock = (s: Scenario, sku: string, warehouses: readonly string[]): Promise<void> =>
+export const stock = (s: AdminConsole, sku: string, warehouses: readonly string[]): Promise<void> =>
   s.putInventory(...warehouses.map((warehouseId) => anInventory({ sku, warehouseId })));
 
 /** Every shipment of a license, by id. */
-export async function shipmentsOf(s: Scenario, licenseId: string): Promise<Map<string, RawItem>> {
+export async function shipmentsOf(s: AdminConsole, licenseId: string): Promise<Map<string, RawItem>> {
   const all = await s.shipments();
   return new Map(all.filter((x) => x.licenseId === licenseId).map((x) => [String(x.shipmentId), x]));
 }
@@ -77,7 +77,7 @@ export const holdReasons = (shipments: Map<string, RawItem>): Record<string, unk
 
 /** Expects the Inventory counters of (sku, warehouse). `onHand` defaults to untouched stock. */
 export async function expectCounters(
-  s: Scenario,
+  s: AdminConsole,
   sku: string,
   warehouseId: string,
   expected: { held: number; released: number; shipped?: number; onHand?: number },
@@ -90,7 +90,7 @@ export async function expectCounters(
 }
 
 /** The license item once the system has settled it: no work pending. */
-export async function settledLicense(s: Scenario, licenseId: string): Promise<RawItem> {
+export async function settledLicense(s: AdminConsole, licenseId: string): Promise<RawItem> {
   const l = await s.license(licenseId);
   expect(l.pendingWork, `license ${licenseId} still has pending work`).toBeUndefined();
   return l;
@@ -125,7 +125,7 @@ export async function seedAcceptedBacklog(
       holdReason: 'LICENSE_PENDING',
       countedStatus: 'HELD',
       [GSI_ATTR.heldLicenseId]: x.licenseId,
-      [GSI_ATTR.holdOrder]: holdOrder(x),
+      [GSI_ATTR.holdOrder]: holdOrderKey(x),
       changedBy: SYSTEM_ACTOR,
     })),
   );
@@ -208,7 +208,7 @@ export function streamCursor(local: LocalStackHandle, table: 'licenses' | 'shipm
  * its settling check.
  */
 export async function snapshot(
-  s: Scenario,
+  s: AdminConsole,
 ): Promise<{ licenses: RawItem[]; shipments: RawItem[]; inventory: RawItem[] }> {
   const r = s.repos();
   const all = async (pages: AsyncIterable<RawItem[]>, key: (x: RawItem) => string) => {

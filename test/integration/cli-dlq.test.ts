@@ -5,8 +5,8 @@ import { EXIT } from '../../cli/errors.js';
 import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
 import { describeStack } from '../../local/stack-json.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** Shipment ids the shipment-events mapping fails on while they are listed here. */
@@ -25,7 +25,7 @@ const local = useLocalStack({
   mappingOverrides: { shipments: { maximumRetryAttempts: 1 } },
   log: () => undefined,
 });
-const s = scenario(local);
+const s = adminConsole(local);
 
 async function cli(args: string[]) {
   const out: string[] = [];

@@ -31,12 +31,12 @@ import { EXIT } from '../../cli/errors.js';
 import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
 import { describeStack } from '../../local/stack-json.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 /** Runs the CLI in this process against this file's local stack. */
 async function cli(args: string[]) {

@@ -15,8 +15,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, expect, it } from 'vitest';
+import { adminConsole } from '../helpers/admin-console.js';
 import { givenLicense, interceptFunctionCalls, settledLicense, sleep } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** While set, that function waits for it before running. */
@@ -42,7 +42,7 @@ function closeGate(fn: keyof typeof gates): () => void {
   });
   return open;
 }
-const s = scenario(local);
+const s = adminConsole(local);
 
 /**
  * The next UpdateItem on the Shipments table that sets `statusError` (the

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { adminConsole } from '../helpers/admin-console.js';
 import {
   givenLicense,
   invokeWithRecords,
@@ -13,11 +14,10 @@ import {
   snapshot,
   streamCursor,
 } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { type SubscribedQueue, useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack({ startEsm: false });
-const s = scenario(local);
+const s = adminConsole(local);
 let opsQueue: SubscribedQueue;
 const ops = opsInbox(() => opsQueue);
 let licenseRecords: () => Promise<DynamoDBRecord[]>;

@@ -14,6 +14,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../local/esm.js';
 import { type PublishBatchEntry, publishBatchFailing } from '../../local/gateway/wire.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipment } from '../helpers/factories.js';
 import {
   committedChanges,
@@ -23,7 +24,6 @@ import {
   type StreamChange,
   tally,
 } from '../helpers/notify.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** What the emulator handed to shipment-events and what it answered. */
@@ -53,7 +53,7 @@ const local = useLocalStack({
     },
   },
 });
-const s = scenario(local);
+const s = adminConsole(local);
 
 /** One PublishBatch call as the client sent it. */
 interface Call {

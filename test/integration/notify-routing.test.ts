@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ShipmentEventType } from '../../shared/domain/notifications.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipment } from '../helpers/factories.js';
 import {
   committedChanges,
@@ -18,11 +19,10 @@ import {
   type StreamChange,
   tally,
 } from '../helpers/notify.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 /** One shipment's history as its subscribers see it, in revision order. */
 const history = (messages: readonly ShipmentMessage[], shipmentId: string) =>

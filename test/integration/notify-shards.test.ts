@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customerShard } from '../../shared/domain/routing.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipment } from '../helpers/factories.js';
 import {
   machineQueue,
@@ -13,13 +14,12 @@ import {
   type ShipmentMessage,
   type TestQueue,
 } from '../helpers/notify.js';
-import { scenario } from '../helpers/scenario.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const SHARDS = 3;
 const local = useLocalStack({ context: { customerTopicShards: SHARDS } });
-const s = scenario(local);
+const s = adminConsole(local);
 
 /** Customer ids, first by shard: one per shard, and a second one on shard 0. */
 function customersAcrossShards(): string[] {

@@ -3,12 +3,12 @@
  * dimensions CloudWatch would ingest (namespace Clearance).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, heldBacklog } from '../helpers/factories.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack({ environmentOverrides: { POWERTOOLS_METRICS_DISABLED: 'false' } });
-const s = scenario(local);
+const s = adminConsole(local);
 
 interface Emf {
   _aws: {

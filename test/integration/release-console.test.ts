@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Shipment } from '../../shared/domain/model.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import {
   expectCounters,
   givenLicense,
@@ -14,11 +15,10 @@ import {
   settledLicense,
   snapshot,
 } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { type SubscribedQueue, useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 let opsQueue: SubscribedQueue;
 const ops = opsInbox(() => opsQueue);
 

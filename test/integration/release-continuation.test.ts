@@ -5,23 +5,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawItem } from '../../shared/domain/ports.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { heldBacklog } from '../helpers/factories.js';
 import {
+  type AdminConsole,
   expectCounters,
   givenLicense,
   idsWith,
   invocationsOf,
-  type Scenario,
   seedAcceptedBacklog,
   settledLicense,
   shipmentsOf,
   sleep,
 } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack({ environmentOverrides: { RELEASE_TIME_BUDGET_MS: '1' } });
-const s = scenario(local);
+const s = adminConsole(local);
 
 const BIG = 2_000;
 
@@ -32,7 +32,7 @@ const isDone = (l: RawItem) => l.appliedStatus === 'APPROVED' && l.pendingWork =
  * every poll (consistent reads), so "first done while second is not" in one
  * poll proves first finished before second did.
  */
-function watchPair(s: Scenario, first: string, second: string) {
+function watchPair(s: AdminConsole, first: string, second: string) {
   const seen = {
     secondTokens: new Set<string>(),
     secondCursors: new Set<string>(),

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Shipment } from '../../shared/domain/model.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, aShipmentFor, nextId } from '../helpers/factories.js';
 import {
   expectCounters,
@@ -16,11 +17,10 @@ import {
   shipmentsOf,
   stock,
 } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 async function approve(licenseId: string) {
   await s.setLicenseStatus(licenseId, 'APPROVED');

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, withJson } from '../../local/gateway/wire.js';
 import type { ClockResult } from '../../shared/engine/clock.js';
 import { RELEASED_INDEX } from '../../shared/names.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import {
   expectCounters,
   fromNow,
@@ -23,11 +24,10 @@ import {
   shipmentsOf,
   waitUntilPast,
 } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { type SubscribedQueue, useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 let opsQueue: SubscribedQueue;
 const ops = opsInbox(() => opsQueue);
 

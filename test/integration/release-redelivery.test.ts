@@ -5,12 +5,12 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { adminConsole } from '../helpers/admin-console.js';
 import { fromNow, givenLicense, invokeWithRecords, snapshot } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 /** The template's batch sizes: license-events 10, shipment-events 1000. */
 const MAPPING_BATCH = { 'license-events': 10, 'shipment-events': 1000 } as const;

@@ -7,14 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { countCalls } from '../../local/call-counter.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { heldBacklog } from '../helpers/factories.js';
 import { emailStandIn, machineQueue, parseMachineMessages } from '../helpers/notify.js';
 import { expectCounters, givenLicense, seedAcceptedBacklog, settledLicense } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 const SHIPMENTS = 5_000;
 const WRITE_CALL_LIMIT = 110;

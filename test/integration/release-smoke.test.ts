@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, heldBacklog } from '../helpers/factories.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
-const s = scenario(local);
+const s = adminConsole(local);
 
 describe('approval', () => {
   it('releases held shipments first-fit up to the licensed quantity', async () => {

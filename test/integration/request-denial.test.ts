@@ -5,9 +5,9 @@
  */
 import { expect, it } from 'vitest';
 import type { CfnTemplate } from '../../local/template.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { sleep } from '../helpers/release-kit.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 let removed = 0;
@@ -42,7 +42,7 @@ const local = useLocalStack({
   log: () => undefined,
   mappingOverrides: { shipments: { maximumRetryAttempts: 0 } },
 });
-const s = scenario(local);
+const s = adminConsole(local);
 
 it("refuses shipment-events' ops alert once its publish grant on the ops topic is gone, naming what is missing", async () => {
   expect(removed, 'the ops topic publish grant of shipment-events was in the template').toBe(1);

@@ -8,15 +8,15 @@ import { describe, expect, it } from 'vitest';
 import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
 import { describeStack } from '../../local/stack-json.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
-import { scenario } from '../helpers/scenario.js';
 import { type LocalStackHandle, useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
 
 /** One license approved, one shipment shipped by hand, one illegal edit (an ops alert), and a clock tick. */
 async function exerciseEveryFunction(stack: LocalStackHandle): Promise<void> {
-  const sc = scenario(stack);
+  const sc = adminConsole(stack);
   await sc.putInventory(anInventory());
   const license = aLicense({ licenseId: 'LIC-EVAL', status: 'PENDING', authorizedQuantity: 20 });
   await sc.putLicense(license);

@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../local/faults.js';
 import { errorResponse } from '../../local/gateway/wire.js';
+import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { emailStandIn, machineQueue } from '../helpers/notify.js';
-import { scenario } from '../helpers/scenario.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** One crash (the sandbox dies mid-invocation) and one failed write, so the error path (logger.error with the error) is logged too. */
@@ -29,7 +29,7 @@ const local = useLocalStack({
   environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_METRICS_DISABLED: 'false' },
   aroundInvoke: (info, invoke) => faults.around(info.name, invoke),
 });
-const s = scenario(local);
+const s = adminConsole(local);
 
 const SUBSCRIBER_EMAIL = 'purchasing.lead@customer-alpha.example';
 const CONTACT = {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { HoldReason, License, LicenseStatus, Shipment } from '../../../shared/domain/model.js';
 import {
   compareHoldOrder,
-  holdOrder,
+  holdOrderKey,
   mismatch,
   planRehold,
   planRelease,
@@ -193,7 +193,7 @@ describe('hold order', () => {
     const p2 = aShipment({ shipmentId: 'S-B', priority: 2 });
     const p100 = aShipment({ shipmentId: 'S-C', priority: 100 });
     expect(ids([p10, p100, p2].sort(compareHoldOrder))).toEqual(['S-B', 'S-A', 'S-C']);
-    expect(holdOrder(p2) < holdOrder(p10)).toBe(true);
+    expect(holdOrderKey(p2) < holdOrderKey(p10)).toBe(true);
   });
 
   test('breaks a priority tie by the earlier requestedAt', () => {

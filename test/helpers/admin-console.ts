@@ -15,7 +15,7 @@ import type { LocalStackHandle } from './stack.js';
  * are written exactly as an admin would (plain PutItem / UpdateItem), and the
  * system reacts through the streams.
  */
-export function scenario(local: LocalStackHandle) {
+export function adminConsole(local: LocalStackHandle) {
   const tables = () => local.resources.tables;
   const repos = () => {
     const t = {
