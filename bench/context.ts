@@ -3,6 +3,7 @@
  * clients (never the handlers'), the counter of the handlers' requests,
  * the memory sampler, and small helpers.
  */
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -12,7 +13,6 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { callKey, type countCalls, fromFunctions } from '../local/call-counter.js';
@@ -46,7 +46,7 @@ export interface BenchContext {
   readonly profiler: WindowProfiler | undefined;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => setTimeoutPromise(ms);
 
 let gcFn: (() => void) | undefined;
 /** A full garbage collection before each measurement, so one run's garbage is not charged to the next. */
@@ -58,33 +58,7 @@ export function collectGarbage(): void {
   gcFn();
 }
 
-/** BatchWriteItem in chunks of 25 with `concurrency` calls in flight; unprocessed items are resent. */
-export async function batchPut(
-  ddb: DynamoDBDocumentClient,
-  table: string,
-  items: readonly RawItem[],
-  concurrency = 4,
-): Promise<number> {
-  const chunks: RawItem[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  let next = 0;
-  let calls = 0;
-  const worker = async () => {
-    for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
-      let requests: { PutRequest: { Item: RawItem } }[] | undefined = chunk.map((Item) => ({
-        PutRequest: { Item },
-      }));
-      for (let attempt = 0; requests && requests.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(500, 10 * 2 ** attempt));
-        calls++;
-        const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = out.UnprocessedItems?.[table] as typeof requests;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  return calls;
-}
+export { batchPut } from '../local/batch-put.js';
 
 /** Consistent BatchGetItem of up to 100 keys (retries unprocessed keys). */
 export async function batchGet(

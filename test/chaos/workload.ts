@@ -12,14 +12,16 @@
  * - cancellations of held and released shipments, an illegal HELD → SHIPPED
  *   and a mistyped license status fixed a moment later.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { batchPut } from '../../local/batch-put.js';
 import type { Rng } from '../../local/faults.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -39,8 +41,6 @@ export interface World {
   readonly licenses: Record<'big' | 'twin' | 'revoke', License>;
   readonly shipments: readonly Shipment[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The seeded items: three PENDING licenses and their backlogs, including mismatched shipments. */
 export function buildWorld(rng: Rng): World {
@@ -96,24 +96,6 @@ export function buildWorld(rng: Rng): World {
     },
     shipments: [...bigShipments, ...mismatched, ...twinShipments, ...revokeShipments],
   };
-}
-
-/** BatchWriteItem, a few calls in flight. */
-async function batchPut(db: DynamoDBDocumentClient, table: string, items: readonly RawItem[]): Promise<void> {
-  const chunks: RawItem[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  const worker = async () => {
-    for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
-      let requests: { PutRequest: { Item: RawItem } }[] | undefined = chunk.map((Item) => ({
-        PutRequest: { Item },
-      }));
-      while (requests && requests.length > 0) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = out.UnprocessedItems?.[table] as typeof requests;
-      }
-    }
-  };
-  await Promise.all([worker(), worker(), worker()]);
 }
 
 /** Admin actions, written the way the console writes them (PutItem / UpdateItem of one attribute). */

@@ -1,20 +1,10 @@
-/**
- * The bad-input corpus (test/corpus/cases.ts) on the local stack with the
- * real handlers: each malformed or hostile item or edit is written as an
- * admin would in the console, next to a good item in the same stream batch,
- * and must end exactly as expected.ts says, with the rest of the batch
- * processed, nothing lost and no batch sent to a DLQ.
- *
- * CORPUS_RECORD=1 prints the outcomes instead of checking them (to review
- * and copy into expected.ts when a case is added).
- */
-import { SetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LicenseStatus, ShipmentStatus } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { anInventory } from '../helpers/factories.js';
+import { type Alert, opsInbox } from '../helpers/ops-inbox.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import { useLocalStack } from '../helpers/stack.js';
 import {
@@ -52,11 +42,6 @@ type Definition = Omit<CorpusCase, 'expected'>;
 const definitions: readonly Definition[] = RECORD ? DEFINITIONS : corpusCases();
 
 /** An ops alert as an email subscriber sees it: SNS Subject, text, attributes. */
-interface Alert {
-  subject: string;
-  message: string;
-  attributes: Record<string, string>;
-}
 
 /** What happened to each case. */
 interface Observed {
@@ -98,38 +83,9 @@ async function write(w: Write): Promise<void> {
 
 const INITIAL: readonly LicenseStatus[] = ['PENDING', 'APPROVED', 'DENIED'];
 
-/** The ops topic through an SQS queue without raw delivery: the SNS envelope keeps the Subject. */
-async function opsInbox() {
-  const queue = await local.subscribeQueue(local.resources.topics.ops.arn);
-  await local.sns.send(
-    new SetSubscriptionAttributesCommand({
-      SubscriptionArn: queue.subscriptionArn,
-      AttributeName: 'RawMessageDelivery',
-      AttributeValue: 'false',
-    }),
-  );
-  return {
-    async receiveAll(): Promise<Alert[]> {
-      return (await queue.receiveAll()).map((m) => {
-        const envelope = JSON.parse(m.body) as {
-          Subject?: string;
-          Message: string;
-          MessageAttributes?: Record<string, { Value: string }>;
-        };
-        return {
-          subject: envelope.Subject ?? '',
-          message: envelope.Message,
-          attributes: Object.fromEntries(
-            Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
-          ),
-        };
-      });
-    },
-  };
-}
-
 beforeAll(async () => {
-  const ops = await opsInbox();
+  const ops = opsInbox(local);
+  await ops.open();
   await s.putInventory(
     ...[CORPUS_SKU, OTHER_SKU].flatMap((sku) =>
       CORPUS_WAREHOUSES.map((warehouseId) => anInventory({ sku, warehouseId })),

@@ -1,5 +1,6 @@
-import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
+import { batchPut as batchPutAll } from '../../local/batch-put.js';
 import {
   DynamoInventoryRepository,
   DynamoLicenseRepository,
@@ -31,17 +32,9 @@ export function adminConsole(local: LocalStackHandle) {
   };
   const put = (table: string, Item: RawItem) => local.ddb.send(new PutCommand({ TableName: table, Item }));
 
-  async function batchPut(table: string, items: readonly RawItem[]) {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests: { PutRequest: { Item: RawItem } }[] | undefined = items
-        .slice(i, i + 25)
-        .map((Item) => ({ PutRequest: { Item } }));
-      while (requests && requests.length > 0) {
-        const out = await local.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = out.UnprocessedItems?.[table] as typeof requests;
-      }
-    }
-  }
+  const batchPut = async (table: string, items: readonly RawItem[]): Promise<void> => {
+    await batchPutAll(local.ddb, table, items);
+  };
 
   return {
     repos,

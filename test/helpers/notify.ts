@@ -6,7 +6,6 @@
  */
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
@@ -14,10 +13,10 @@ import { z } from 'zod';
 import { EXIT } from '../../cli/errors.js';
 import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
+import { batchPut } from '../../local/batch-put.js';
 import { describeStack } from '../../local/stack-json.js';
 import type { Shipment } from '../../shared/domain/model.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
-import type { RawItem } from '../../shared/domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import { anInventory } from './factories.js';
 import type { LocalStackHandle, ReceivedMessage } from './stack.js';
@@ -296,16 +295,16 @@ export async function seedHeldShipments(
     held.set(key, entry);
   }
   const { inventory, shipments: table } = local.resources.tables;
-  await batchPutInParallel(
-    local,
+  await batchPut(
+    local.ddb,
     inventory.name,
     [...held.values()].map((h) => ({
       ...anInventory({ sku: h.sku, warehouseId: h.warehouseId }),
       held: h.units,
     })),
   );
-  await batchPutInParallel(
-    local,
+  await batchPut(
+    local.ddb,
     table.name,
     shipments.map((x) => ({
       ...x,
@@ -317,22 +316,4 @@ export async function seedHeldShipments(
       changedBy: SYSTEM_ACTOR,
     })),
   );
-}
-
-async function batchPutInParallel(local: LocalStackHandle, table: string, items: readonly RawItem[]) {
-  const chunks: RawItem[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  let next = 0;
-  const worker = async () => {
-    for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
-      let requests: { PutRequest: { Item: RawItem } }[] | undefined = chunk.map((Item) => ({
-        PutRequest: { Item },
-      }));
-      while (requests && requests.length > 0) {
-        const out = await local.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = out.UnprocessedItems?.[table] as typeof requests;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
 }

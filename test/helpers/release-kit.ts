@@ -4,9 +4,10 @@
  * their own sku and warehouses, backlogs, counters, ops alerts, direct
  * handler invocation with stream records, and whole-store snapshots.
  */
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
+import { batchPut } from '../../local/batch-put.js';
 import { lambdaContext } from '../../local/esm.js';
 import type { Interceptor } from '../../local/gateway/gateway.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
@@ -15,11 +16,12 @@ import type { RawItem } from '../../shared/domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import type { adminConsole } from './admin-console.js';
 import { aLicense, anInventory, aShipmentFor, nextId } from './factories.js';
-import type { LocalStackHandle, ReceivedMessage, SubscribedQueue } from './stack.js';
+import type { LocalStackHandle } from './stack.js';
 
 export type AdminConsole = ReturnType<typeof adminConsole>;
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The one `sleep` of the tests: Node's own. */
+export const sleep = (ms: number): Promise<void> => setTimeoutPromise(ms);
 
 export const ON_HAND = 900_000;
 
@@ -111,13 +113,13 @@ export async function seedAcceptedBacklog(
   const held = new Map<string, number>();
   for (const x of shipments) held.set(x.warehouseId, (held.get(x.warehouseId) ?? 0) + x.quantity);
   const tables = local.resources.tables;
-  await parallelBatchPut(
-    local,
+  await batchPut(
+    local.ddb,
     tables.inventory.name,
     [...held].map(([warehouseId, n]) => ({ ...anInventory({ sku: license.sku, warehouseId }), held: n })),
   );
-  await parallelBatchPut(
-    local,
+  await batchPut(
+    local.ddb,
     tables.shipments.name,
     shipments.map((x) => ({
       ...x,
@@ -129,49 +131,6 @@ export async function seedAcceptedBacklog(
       changedBy: SYSTEM_ACTOR,
     })),
   );
-}
-
-/** BatchWriteItem with a few calls in flight (seeding only). */
-async function parallelBatchPut(
-  local: LocalStackHandle,
-  table: string,
-  items: readonly RawItem[],
-  concurrency = 4,
-): Promise<void> {
-  const chunks: RawItem[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  let next = 0;
-  const worker = async () => {
-    for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
-      let requests: { PutRequest: { Item: RawItem } }[] | undefined = chunk.map((Item) => ({
-        PutRequest: { Item },
-      }));
-      while (requests && requests.length > 0) {
-        const out = await local.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = out.UnprocessedItems?.[table] as typeof requests;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-/** Ops alerts received so far on a queue subscribed to the ops topic, kept across calls. */
-export function opsInbox(queue: () => SubscribedQueue) {
-  const received: ReceivedMessage[] = [];
-  return {
-    /** Alerts about `key` (a licenseId or shipmentId), waiting briefly for delivery. */
-    async about(key: string, atLeast = 1, timeoutMs = 5_000): Promise<ReceivedMessage[]> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        received.push(...(await queue().receiveAll()));
-        const hits = received.filter(
-          (m) => m.attributes.licenseId === key || m.attributes.shipmentId === key,
-        );
-        if (hits.length >= atLeast || Date.now() > deadline) return hits;
-        await sleep(50);
-      }
-    },
-  };
 }
 
 /** Invokes a function's real handler with stream records, as the event source mapping would. */

@@ -6,25 +6,24 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminConsole } from '../helpers/admin-console.js';
+import { opsInbox } from '../helpers/ops-inbox.js';
 import {
   givenLicense,
   invokeWithRecords,
   type LicenseUnderTest,
-  opsInbox,
   snapshot,
   streamCursor,
 } from '../helpers/release-kit.js';
-import { type SubscribedQueue, useLocalStack } from '../helpers/stack.js';
+import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack({ startEsm: false });
 const s = adminConsole(local);
-let opsQueue: SubscribedQueue;
-const ops = opsInbox(() => opsQueue);
+const ops = opsInbox(local);
 let licenseRecords: () => Promise<DynamoDBRecord[]>;
 let shipmentRecords: () => Promise<DynamoDBRecord[]>;
 
 beforeAll(async () => {
-  opsQueue = await local.subscribeQueue(local.resources.topics.ops.arn);
+  await ops.open();
   licenseRecords = streamCursor(local, 'licenses');
   shipmentRecords = streamCursor(local, 'shipments');
 });

@@ -6,24 +6,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Shipment } from '../../shared/domain/model.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { opsInbox } from '../helpers/ops-inbox.js';
 import {
   expectCounters,
   givenLicense,
   type LicenseUnderTest,
   ON_HAND,
-  opsInbox,
   settledLicense,
   snapshot,
 } from '../helpers/release-kit.js';
-import { type SubscribedQueue, useLocalStack } from '../helpers/stack.js';
+import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
 const s = adminConsole(local);
-let opsQueue: SubscribedQueue;
-const ops = opsInbox(() => opsQueue);
+const ops = opsInbox(local);
 
 beforeAll(async () => {
-  opsQueue = await local.subscribeQueue(local.resources.topics.ops.arn);
+  await ops.open();
 });
 
 /** A license with `shipments` accepted, then approved (unless `approve` is false). */

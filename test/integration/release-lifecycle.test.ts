@@ -9,6 +9,7 @@ import { jsonOf, withJson } from '../../local/gateway/wire.js';
 import type { ClockResult } from '../../shared/engine/clock.js';
 import { RELEASED_INDEX } from '../../shared/names.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { opsInbox } from '../helpers/ops-inbox.js';
 import {
   expectCounters,
   fromNow,
@@ -19,20 +20,18 @@ import {
   invocationsOf,
   invokeWithRecords,
   type LicenseUnderTest,
-  opsInbox,
   settledLicense,
   shipmentsOf,
   waitUntilPast,
 } from '../helpers/release-kit.js';
-import { type SubscribedQueue, useLocalStack } from '../helpers/stack.js';
+import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
 const s = adminConsole(local);
-let opsQueue: SubscribedQueue;
-const ops = opsInbox(() => opsQueue);
+const ops = opsInbox(local);
 
 beforeAll(async () => {
-  opsQueue = await local.subscribeQueue(local.resources.topics.ops.arn);
+  await ops.open();
 });
 
 /** Time an approval of a few shipments needs on this machine, with room to spare. */

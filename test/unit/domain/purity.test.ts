@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { importedModules, sourceFiles } from '../../helpers/imports.js';
 
 const DOMAIN = fileURLToPath(new URL('../../../shared/domain/', import.meta.url));
+const ENGINE = fileURLToPath(new URL('../../../shared/engine/', import.meta.url));
 const FORBIDDEN = [
   /^@aws-sdk\//,
   /^aws-lambda$/,
@@ -12,37 +14,20 @@ const FORBIDDEN = [
   /^@middy\//,
 ];
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.(c|m)?[jt]s$/.test(entry.name) ? [path] : [];
-  });
-}
-
-/** Every module specifier a file imports: static and type imports, re-exports, dynamic import() and require(). */
-function importedModules(source: string): string[] {
-  const patterns = [
-    /\bimport\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bexport\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  return patterns.flatMap((re) => [...source.matchAll(re)].map((m) => m[1] ?? ''));
-}
-
-describe('domain purity', () => {
-  const files = sourceFiles(DOMAIN);
+describe('domain and engine purity', () => {
+  const files = [...sourceFiles(DOMAIN), ...sourceFiles(ENGINE)];
 
   test('finds the domain modules to check', () => {
-    const names = files.map((f) => relative(DOMAIN, f));
+    const names = files.map((f) => relative(join(DOMAIN, '..'), f));
     for (const expected of [
-      'model.ts',
-      'license-rules.ts',
-      'shipment-rules.ts',
-      'counters.ts',
-      'planning.ts',
+      'domain/model.ts',
+      'domain/license-rules.ts',
+      'domain/shipment-rules.ts',
+      'domain/counters.ts',
+      'domain/planning.ts',
+      'engine/license-engine.ts',
+      'engine/shipment-engine.ts',
+      'engine/clock.ts',
     ]) {
       expect(names).toContain(expected);
     }
@@ -70,7 +55,7 @@ describe('domain purity', () => {
     );
   });
 
-  test.each(files.map((f) => [relative(DOMAIN, f), f]))(
+  test.each(files.map((f) => [relative(join(DOMAIN, '..'), f), f]))(
     'keeps %s free of AWS SDK, aws-lambda and Lambda middleware imports',
     (_name, file) => {
       const offending = importedModules(readFileSync(file, 'utf8')).filter((m) =>
