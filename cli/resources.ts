@@ -287,62 +287,6 @@ export function resourcesFromOutputs(
   return resources;
 }
 
-/**
- * A local stack description in the shape `parseStackFile` reads, from local
- * resources taken structurally. `npm run stack` prints the same shape
- * (local/stack-json.ts), which the CLI's integration tests use; this stays for
- * the test helpers that call it.
- */
-export function stackFileFor(
-  local: {
-    region: string;
-    tables: { licenses: { name: string }; shipments: { name: string }; inventory: { name: string } };
-    topics: {
-      customer: { arn: string };
-      customerShards?: readonly { arn: string }[];
-      logistics: { arn: string };
-      ops: { arn: string };
-    };
-    dlqs: {
-      licenses: { url: string };
-      shipments: { url: string };
-      subscriptions?: { url: string; arn: string };
-    };
-    /** Same as `topics.customerShards`; either may be given. */
-    customerShards?: readonly { arn: string }[];
-  },
-  endpoints: { dynamodb: string; dynamodbStreams: string; sns: string; sqs: string },
-): StackFile {
-  const shards = local.topics.customerShards ?? local.customerShards;
-  return {
-    region: local.region,
-    endpoints: {
-      dynamodb: endpoints.dynamodb,
-      dynamodbstreams: endpoints.dynamodbStreams,
-      sns: endpoints.sns,
-      sqs: endpoints.sqs,
-    },
-    tables: {
-      licenses: local.tables.licenses.name,
-      shipments: local.tables.shipments.name,
-      inventory: local.tables.inventory.name,
-    },
-    topics: {
-      customer: local.topics.customer.arn,
-      ...(shards ? { customerShards: shards.map((t) => t.arn) } : {}),
-      logistics: local.topics.logistics.arn,
-      ops: local.topics.ops.arn,
-    },
-    dlqs: {
-      licenseEvents: local.dlqs.licenses.url,
-      shipmentEvents: local.dlqs.shipments.url,
-      ...(local.dlqs.subscriptions
-        ? { subscriptions: { url: local.dlqs.subscriptions.url, arn: local.dlqs.subscriptions.arn } }
-        : {}),
-    },
-  };
-}
-
 /** Reads a deployed stack's outputs. */
 export type DescribeStack = (
   stackName: string,
