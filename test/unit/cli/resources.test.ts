@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StackNotFoundError, UsageError } from '../../../cli/errors.js';
-import {
-  explainDescribeError,
-  type OutputKeys,
-  parseStackFile,
-  type ResolveDeps,
-  resolveResources,
-  resourcesFromOutputs,
-} from '../../../cli/resources.js';
+import { explainDescribeError } from '../../../cli/resources/errors.js';
+import { type OutputKeys, resourcesFromOutputs } from '../../../cli/resources/outputs.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
+import { type ResolveDeps, resolveResources } from '../../../cli/resources.js';
 
 const KEYS: OutputKeys = {
   licensesTableName: 'LicensesTableName',
