@@ -5,6 +5,7 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { type Command, Option } from 'commander';
 import { type CliContext, explainError } from '../context.js';
 import {
   chunkRecords,
@@ -19,6 +20,7 @@ import { progress } from '../io.js';
 import { type InvokeResult, inProcessInvoker, lambdaInvoker, readRange } from '../redrive.js';
 import type { FunctionKey } from '../resources.js';
 import { dlqTable } from '../views.js';
+import { example, positive, type Wiring } from './wiring.js';
 
 export const QUEUE_NAMES = {
   'license-events': 'licenseEvents',
@@ -292,4 +294,36 @@ export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: n
     return lines.join('\n');
   });
   return left.length === 0 ? EXIT.ok : EXIT.incomplete;
+}
+
+const queueOption = () =>
+  new Option('--queue <queue>', 'only this DLQ (default: both)').choices(Object.keys(QUEUE_NAMES));
+
+/** `clearance dlq list|redrive`. */
+export function registerDlqCommands(program: Command, { act }: Wiring): void {
+  const dlq = program
+    .command('dlq')
+    .description('records the stream functions failed on (on-failure destinations)');
+  dlq
+    .command('list')
+    .description(
+      'show failed record ranges: which stream, which records, when and why (messages stay in the queue)',
+    )
+    .addOption(queueOption())
+    .option('--max <n>', 'read at most this many messages per queue', positive, 100)
+    .addHelpText('after', example('clearance dlq list', 'clearance dlq list --queue shipment-events --json'))
+    .action(act((ctx, opts: { queue?: string; max: number }) => dlqList(ctx, opts)));
+  dlq
+    .command('redrive')
+    .description('read the failed records back from the stream and invoke the function with them again')
+    .addOption(queueOption())
+    .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
+    .addHelpText(
+      'after',
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`.\nOn AWS the deployed function is invoked; on a local stack the handler runs in this process.\n${example(
+        'clearance dlq redrive',
+        'clearance dlq redrive --queue license-events',
+      )}`,
+    )
+    .action(act((ctx, opts: { queue?: string; max: number }) => dlqRedrive(ctx, opts)));
 }
