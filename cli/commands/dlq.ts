@@ -5,6 +5,8 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { type Command, Option } from 'commander';
+import type { Clients } from '../clients.js';
 import { type CliContext, explainError } from '../context.js';
 import {
   chunkRecords,
@@ -16,9 +18,10 @@ import {
 import { EXIT, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { progress } from '../io.js';
-import { type InvokeResult, inProcessInvoker, lambdaInvoker, readRange } from '../redrive.js';
-import type { FunctionKey } from '../resources.js';
+import { type InvokeResult, type Invoker, inProcessInvoker, lambdaInvoker, readRange } from '../redrive.js';
+import type { FunctionKey, Resources } from '../resources.js';
 import { dlqTable } from '../views.js';
+import { example, positive, type Wiring } from './wiring.js';
 
 export const QUEUE_NAMES = {
   'license-events': 'licenseEvents',
@@ -156,6 +159,146 @@ interface Outcome {
   detail: string;
 }
 
+/** One DLQ being redriven: where its messages are and what replays them. */
+interface RedriveQueue {
+  ctx: CliContext;
+  resources: Resources;
+  clients: Clients;
+  invoker: { invoke: Invoker };
+  queue: QueueName;
+  fn: FunctionKey;
+  url: string;
+}
+
+type Redrivable = Extract<DlqEntry, { ok: true }>;
+
+/** Stream order: by stream, shard, then sequence number (numerically: a shorter one is smaller). */
+const byStreamPosition = (a: Row, b: Row): number =>
+  a.summary && b.summary
+    ? a.summary.streamArn.localeCompare(b.summary.streamArn) ||
+      a.summary.shardId.localeCompare(b.summary.shardId) ||
+      a.summary.startSequenceNumber.length - b.summary.startSequenceNumber.length ||
+      a.summary.startSequenceNumber.localeCompare(b.summary.startSequenceNumber)
+    : 0;
+
+/**
+ * Reads a message's records back from the stream and invokes the function
+ * with them. Deletes the message when every invocation reported no failures;
+ * otherwise makes it visible again.
+ */
+async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Promise<Outcome> {
+  const base = {
+    queue: q.queue,
+    messageId: entry.messageId,
+    range: `${s.startSequenceNumber}..${s.endSequenceNumber}`,
+    table: s.table,
+  };
+  const read = await readRange(q.clients.streams, entry.record.DDBStreamBatchInfo, q.resources.region);
+  if (read.kind === 'gone') {
+    await release(q.ctx, q.url, [entry]);
+    return { ...base, records: 0, result: 'gone', detail: `${read.reason}; left in the queue` };
+  }
+  const results: InvokeResult[] = [];
+  for (const chunk of chunkRecords(read.records)) {
+    results.push(await q.invoker.invoke(q.fn, { Records: chunk }));
+  }
+  const failures = results.flatMap((x) => x.failures);
+  const errors = results.flatMap((x) => (x.error ? [x.error] : []));
+  if (failures.length === 0 && errors.length === 0) {
+    await q.clients.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
+    );
+    const partial =
+      read.records.length < s.batchSize
+        ? ` (${s.batchSize - read.records.length} of the range no longer in the stream)`
+        : '';
+    return {
+      ...base,
+      records: read.records.length,
+      result: 'redriven',
+      detail: `processed; message deleted${partial}`,
+    };
+  }
+  await release(q.ctx, q.url, [entry]);
+  const why =
+    errors[0] ??
+    `the function reported ${plural(failures.length, 'record')} as failed again (first ${failures[0]})`;
+  return { ...base, records: read.records.length, result: 'failed', detail: `${why}; left in the queue` };
+}
+
+/** Makes a message visible again without having redriven it. */
+async function leaveInQueue(
+  q: RedriveQueue,
+  entry: DlqEntry,
+  result: 'invalid' | 'failed',
+  why: string,
+): Promise<Outcome> {
+  await release(q.ctx, q.url, [entry]);
+  return {
+    queue: q.queue,
+    messageId: entry.messageId,
+    records: 0,
+    result,
+    detail: `${why}; left in the queue`,
+  };
+}
+
+/** Redrives one message; one that is not an on-failure record, or fails, stays in the queue. */
+async function redriveMessage(q: RedriveQueue, row: Row): Promise<Outcome> {
+  const entry = row.entry;
+  if (!entry.ok || !row.summary) {
+    const problems = entry.ok ? '' : entry.problems.join('; ');
+    return leaveInQueue(q, entry, 'invalid', `not an on-failure record (${problems})`);
+  }
+  try {
+    return await replay(q, entry, row.summary);
+  } catch (error) {
+    // One bad message must not stop the others; it stays in the queue.
+    return leaveInQueue(q, entry, 'failed', explainError(error, q.resources).message);
+  }
+}
+
+/** Redrives up to `max` messages of one DLQ, in stream order. */
+async function redriveQueue(q: RedriveQueue, max: number, now: Date): Promise<Outcome[]> {
+  // Hidden for longer than one invocation may take (license-events: up to 15 minutes).
+  const messages = await receive(q.ctx, q.url, max, 960);
+  const rows = messages.map((m) => toRow(q.queue, m, now)).sort(byStreamPosition);
+  const bar = progress(q.ctx.io, `redriving ${q.queue}`, 2000);
+  const outcomes: Outcome[] = [];
+  for (const [i, row] of rows.entries()) {
+    bar.update(`${i + 1} of ${rows.length}`);
+    outcomes.push(await redriveMessage(q, row));
+  }
+  if (rows.length > 0) bar.done(`${rows.length} processed`);
+  return outcomes;
+}
+
+/** The human summary of a redrive: one line per message, then what to do about those left. */
+function redriveReport(outcomes: readonly Outcome[]): string {
+  if (outcomes.length === 0) return 'Nothing to redrive: the DLQs are empty.';
+  const left = outcomes.filter((o) => o.result !== 'redriven');
+  const lines = outcomes.map(
+    (o) =>
+      `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
+  );
+  const redriven = outcomes.length - left.length;
+  lines.push(
+    '',
+    `Redrove ${plural(redriven, 'message')}; ${plural(left.length, 'message')} left in the DLQ.`,
+  );
+  if (left.some((o) => o.result === 'gone')) {
+    lines.push(
+      'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
+    );
+  }
+  if (left.some((o) => o.result === 'failed')) {
+    lines.push(
+      'Failed records failed again: fix the cause (see the function logs and the ops topic), then redrive again.',
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
  * For each on-failure record: reads its records back from the stream and
  * invokes the function with them (Lambda Invoke on AWS, the handler module
@@ -163,133 +306,54 @@ interface Outcome {
  * invocation reported no failures.
  */
 export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
-  const r = await ctx.resources();
+  const resources = await ctx.resources();
   const clients = await ctx.clients();
-  const invoker = r.endpoints ? await inProcessInvoker(r, ctx.env) : await lambdaInvoker(r, clients.base);
+  const invoker = resources.endpoints
+    ? await inProcessInvoker(resources, ctx.env)
+    : await lambdaInvoker(resources, clients.base);
   const outcomes: Outcome[] = [];
   const now = new Date();
   try {
     for (const queue of parseQueues(opts.queue)) {
       const fn: FunctionKey = QUEUE_NAMES[queue];
-      const url = r.dlqs[fn];
-      // Hidden for longer than one invocation may take (license-events: up to 15 minutes).
-      const messages = await receive(ctx, url, opts.max, 960);
-      const rows = messages
-        .map((m) => toRow(queue, m, now))
-        .sort((a, b) =>
-          a.summary && b.summary
-            ? a.summary.streamArn.localeCompare(b.summary.streamArn) ||
-              a.summary.shardId.localeCompare(b.summary.shardId) ||
-              a.summary.startSequenceNumber.length - b.summary.startSequenceNumber.length ||
-              a.summary.startSequenceNumber.localeCompare(b.summary.startSequenceNumber)
-            : 0,
-        );
-      const bar = progress(ctx.io, `redriving ${queue}`, 2000);
-      for (const [i, row] of rows.entries()) {
-        bar.update(`${i + 1} of ${rows.length}`);
-        const entry = row.entry;
-        if (!entry.ok || !row.summary) {
-          await release(ctx, url, [entry]);
-          outcomes.push({
-            queue,
-            messageId: entry.messageId,
-            records: 0,
-            result: 'invalid',
-            detail: `not an on-failure record (${entry.ok ? '' : entry.problems.join('; ')}); left in the queue`,
-          });
-          continue;
-        }
-        try {
-          const s = row.summary;
-          const base = {
-            queue,
-            messageId: entry.messageId,
-            range: `${s.startSequenceNumber}..${s.endSequenceNumber}`,
-            table: s.table,
-          };
-          const read = await readRange(clients.streams, entry.record.DDBStreamBatchInfo, r.region);
-          if (read.kind === 'gone') {
-            await release(ctx, url, [entry]);
-            outcomes.push({
-              ...base,
-              records: 0,
-              result: 'gone',
-              detail: `${read.reason}; left in the queue`,
-            });
-            continue;
-          }
-          const results: InvokeResult[] = [];
-          for (const chunk of chunkRecords(read.records)) {
-            results.push(await invoker.invoke(fn, { Records: chunk }));
-          }
-          const failures = results.flatMap((x) => x.failures);
-          const errors = results.flatMap((x) => (x.error ? [x.error] : []));
-          if (failures.length === 0 && errors.length === 0) {
-            await clients.sqs.send(
-              new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: entry.receiptHandle }),
-            );
-            const partial =
-              read.records.length < s.batchSize
-                ? ` (${s.batchSize - read.records.length} of the range no longer in the stream)`
-                : '';
-            outcomes.push({
-              ...base,
-              records: read.records.length,
-              result: 'redriven',
-              detail: `processed; message deleted${partial}`,
-            });
-          } else {
-            await release(ctx, url, [entry]);
-            const why =
-              errors[0] ??
-              `the function reported ${plural(failures.length, 'record')} as failed again (first ${failures[0]})`;
-            outcomes.push({
-              ...base,
-              records: read.records.length,
-              result: 'failed',
-              detail: `${why}; left in the queue`,
-            });
-          }
-        } catch (error) {
-          // One bad message must not stop the others; it stays in the queue.
-          await release(ctx, url, [entry]);
-          outcomes.push({
-            queue,
-            messageId: entry.messageId,
-            records: 0,
-            result: 'failed',
-            detail: `${explainError(error, r).message}; left in the queue`,
-          });
-        }
-      }
-      if (rows.length > 0) bar.done(`${rows.length} processed`);
+      const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url: resources.dlqs[fn] };
+      outcomes.push(...(await redriveQueue(q, opts.max, now)));
     }
   } finally {
     invoker.close();
   }
-  const left = outcomes.filter((o) => o.result !== 'redriven');
-  ctx.emit(outcomes, () => {
-    if (outcomes.length === 0) return 'Nothing to redrive: the DLQs are empty.';
-    const lines = outcomes.map(
-      (o) =>
-        `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
-    );
-    const redriven = outcomes.length - left.length;
-    lines.push(
-      '',
-      `Redrove ${plural(redriven, 'message')}; ${plural(left.length, 'message')} left in the DLQ.`,
-    );
-    if (left.some((o) => o.result === 'gone')) {
-      lines.push(
-        'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
-      );
-    }
-    if (left.some((o) => o.result === 'failed')) {
-      lines.push(
-        'Failed records failed again: fix the cause (see the function logs and the ops topic), then redrive again.',
-      );
-    }
-    return lines.join('\n');
-  });
-  return left.length === 0 ? EXIT.ok : EXIT.incomplete;
+  ctx.emit(outcomes, () => redriveReport(outcomes));
+  return outcomes.every((o) => o.result === 'redriven') ? EXIT.ok : EXIT.incomplete;
+}
+
+const queueOption = () =>
+  new Option('--queue <queue>', 'only this DLQ (default: both)').choices(Object.keys(QUEUE_NAMES));
+
+/** `clearance dlq list|redrive`. */
+export function registerDlqCommands(program: Command, { act }: Wiring): void {
+  const dlq = program
+    .command('dlq')
+    .description('records the stream functions failed on (on-failure destinations)');
+  dlq
+    .command('list')
+    .description(
+      'show failed record ranges: which stream, which records, when and why (messages stay in the queue)',
+    )
+    .addOption(queueOption())
+    .option('--max <n>', 'read at most this many messages per queue', positive, 100)
+    .addHelpText('after', example('clearance dlq list', 'clearance dlq list --queue shipment-events --json'))
+    .action(act((ctx, opts: { queue?: string; max: number }) => dlqList(ctx, opts)));
+  dlq
+    .command('redrive')
+    .description('read the failed records back from the stream and invoke the function with them again')
+    .addOption(queueOption())
+    .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
+    .addHelpText(
+      'after',
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`.\nOn AWS the deployed function is invoked; on a local stack the handler runs in this process.\n${example(
+        'clearance dlq redrive',
+        'clearance dlq redrive --queue license-events',
+      )}`,
+    )
+    .action(act((ctx, opts: { queue?: string; max: number }) => dlqRedrive(ctx, opts)));
 }

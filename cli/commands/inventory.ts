@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Command } from 'commander';
 import { DynamoInventoryRepository } from '../../shared/adapters/dynamo.js';
 import { available, InventorySchema, parseItem } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -6,6 +7,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
 import { inventoryTable } from '../views.js';
 import { collect } from './common.js';
+import { example, type Wiring } from './wiring.js';
 
 export async function inventoryShow(ctx: CliContext, opts: { sku?: string }): Promise<number> {
   const r = await ctx.resources();
@@ -50,4 +52,18 @@ export async function inventoryShow(ctx: CliContext, opts: { sku?: string }): Pr
       : inventoryTable(items),
   );
   return EXIT.ok;
+}
+
+/** `clearance inventory show`. */
+export function registerInventoryCommands(program: Command, { act }: Wiring): void {
+  program
+    .command('inventory')
+    .description('inventory counters')
+    .command('show')
+    .description(
+      'show onHand, held, released, shipped and available (= onHand - held - released) per sku and warehouse',
+    )
+    .option('--sku <sku>', 'only this sku')
+    .addHelpText('after', example('clearance inventory show', 'clearance inventory show --sku H20'))
+    .action(act((ctx, opts: { sku?: string }) => inventoryShow(ctx, opts)));
 }

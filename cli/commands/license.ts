@@ -1,4 +1,5 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Command, Option } from 'commander';
 import { DynamoLicenseRepository, DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES, LicenseSchema } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -10,6 +11,7 @@ import { progress } from '../io.js';
 import { LICENSE_ACTIONS, type LicenseAction, planLicenseAction } from '../transitions.js';
 import { emptyTally, licenseDetail, licenseTable, type ShipmentTally, tally } from '../views.js';
 import { collect, isConditionFailure, pageIndex, sleep } from './common.js';
+import { example, positive, type Wiring } from './wiring.js';
 
 async function licenses(ctx: CliContext) {
   const r = await ctx.resources();
@@ -244,5 +246,63 @@ async function waitForLicense(
     }
     bar.update(state);
     await sleep(1000);
+  }
+}
+
+const DECISION_HELP: Record<LicenseAction, string> = {
+  approve: 'approve a PENDING license: the system then releases its held shipments in priority order',
+  deny: 'deny a PENDING license: its held shipments stay HELD with LICENSE_DENIED (final)',
+  suspend: 'suspend an APPROVED license: released, unshipped shipments go back on hold',
+  revoke: 'revoke an APPROVED or SUSPENDED license: released, unshipped shipments go back on hold (final)',
+  reinstate: 'lift a suspension (SUSPENDED → APPROVED): held shipments are released again',
+};
+
+/** `clearance license list|show|approve|deny|suspend|revoke|reinstate`. */
+export function registerLicenseCommands(program: Command, { act }: Wiring): void {
+  const license = program.command('license').description('list, inspect and decide export licenses');
+  license
+    .command('list')
+    .description('list licenses with their status, what the system applied, and released/authorized units')
+    .addOption(new Option('--status <status>', 'only licenses with this status').choices(LICENSE_STATUSES))
+    .addHelpText(
+      'after',
+      example('clearance license list', 'clearance license list --status APPROVED --json'),
+    )
+    .action(act((ctx, opts: { status?: string }) => licenseList(ctx, opts)));
+  license
+    .command('show')
+    .description(
+      'show one license: status, appliedStatus, statusError, pendingWork, and its shipments by status and hold reason',
+    )
+    .argument('<licenseId>', 'e.g. LIC-H20-0001')
+    .option(
+      '--scan',
+      'scan Shipments to count SHIPPED and CANCELLED too (default: HELD and RELEASED from the license indexes)',
+    )
+    .addHelpText(
+      'after',
+      example('clearance license show LIC-H20-0001', 'clearance license show LIC-H20-0001 --scan'),
+    )
+    .action(act((ctx, id: string, opts: { scan?: boolean }) => licenseShow(ctx, id, opts)));
+  for (const action of Object.keys(LICENSE_ACTIONS) as LicenseAction[]) {
+    license
+      .command(action)
+      .description(DECISION_HELP[action])
+      .argument('<licenseId>', 'the license to change')
+      .requiredOption('--reason <text>', 'why (required; stored as statusReason)')
+      .requiredOption('--by <name>', 'who decides (required; stored as updatedBy)')
+      .option('--wait', 'wait until the system has applied the change, showing progress')
+      .option('--timeout <seconds>', 'give up waiting after this long (with --wait)', positive, 900)
+      .addHelpText(
+        'after',
+        `\nThe transition is checked with the system's own rules before anything is written, and the write only\nhappens if the license is still as read.\n${example(
+          `clearance license ${action} LIC-H20-0001 --reason "BIS letter 2026-117" --by "j.doe" --wait`,
+        )}`,
+      )
+      .action(
+        act((ctx, id: string, opts: { reason: string; by: string; wait?: boolean; timeout?: number }) =>
+          licenseAction(ctx, action, id, opts),
+        ),
+      );
   }
 }

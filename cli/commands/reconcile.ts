@@ -1,4 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Command } from 'commander';
 import {
   DynamoInventoryRepository,
   DynamoLicenseRepository,
@@ -14,6 +15,7 @@ import { type Io, progress } from '../io.js';
 import { describeFix, type Fix, planReconcile, type ReconcilePlan } from '../reconcile-plan.js';
 import { violationTable } from '../views.js';
 import { isConditionFailure } from './common.js';
+import { example, type Wiring } from './wiring.js';
 
 interface Scanned {
   licenses: RawItem[];
@@ -235,4 +237,25 @@ export async function reconcile(
     return lines.join('\n');
   });
   return remaining.length === 0 ? EXIT.ok : EXIT.incomplete;
+}
+
+/** `clearance reconcile`. */
+export function registerReconcileCommand(program: Command, { act }: Wiring): void {
+  program
+    .command('reconcile')
+    .description(
+      "check invariants I1-I3 over all tables; with --fix, repair Inventory counters and licenses' releasedQuantity",
+    )
+    .option('--fix', 'repair counters to the values recomputed from the shipments (asks first)')
+    .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
+    .option('--force', 'fix even while the system still has work in flight')
+    .addHelpText(
+      'after',
+      `\nEach write is conditional on the value read, then everything is checked again. Statuses are never changed.\n${example(
+        'clearance reconcile',
+        'clearance reconcile --fix',
+        'clearance reconcile --fix --yes --json',
+      )}`,
+    )
+    .action(act((ctx, opts: { fix?: boolean; yes?: boolean; force?: boolean }) => reconcile(ctx, opts)));
 }

@@ -1,4 +1,5 @@
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Command, Option } from 'commander';
 import { SHIPMENT_STATUSES } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
@@ -7,6 +8,7 @@ import { progress } from '../io.js';
 import { planShipmentAction, type ShipmentAction } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
 import { isConditionFailure, pageIndex } from './common.js';
+import { example, type Wiring, whole } from './wiring.js';
 
 export function parseShipmentStatus(value: string): string {
   const upper = value.trim().toUpperCase();
@@ -147,4 +149,45 @@ export async function shipmentAction(
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+/** `clearance shipment list|show|ship|cancel`. */
+export function registerShipmentCommands(program: Command, { act, env }: Wiring): void {
+  const shipment = program
+    .command('shipment')
+    .description('list and inspect shipments; mark them shipped or cancelled');
+  shipment
+    .command('list')
+    .description(
+      'list the shipments of a license (HELD and RELEASED from the license indexes, other statuses by scan)',
+    )
+    .requiredOption('--license <licenseId>', 'the license whose shipments to list (required)')
+    .addOption(new Option('--status <status>', 'only shipments with this status').choices(SHIPMENT_STATUSES))
+    .option('--limit <n>', 'show at most this many (0: all)', whole, 100)
+    .addHelpText(
+      'after',
+      example(
+        'clearance shipment list --license LIC-H20-0001 --status HELD',
+        'clearance shipment list --license LIC-H20-0001 --limit 0 --json',
+      ),
+    )
+    .action(act((ctx, opts: { license: string; status?: string; limit: number }) => shipmentList(ctx, opts)));
+  shipment
+    .command('show')
+    .description('show one shipment, including the system-kept attributes')
+    .argument('<shipmentId>')
+    .addHelpText('after', example('clearance shipment show SHP-000042'))
+    .action(act((ctx, id: string) => shipmentShow(ctx, id)));
+  for (const [action, text] of [
+    ['ship', 'mark a RELEASED shipment SHIPPED (the counters move released → shipped)'],
+    ['cancel', 'cancel a HELD or RELEASED shipment (its units become available again)'],
+  ] as const) {
+    shipment
+      .command(action)
+      .description(text)
+      .argument('<shipmentId>')
+      .option('--by <name>', 'who makes the change (recorded as changedBy cli:NAME)', env.USER ?? 'operator')
+      .addHelpText('after', example(`clearance shipment ${action} SHP-000042 --by j.doe`))
+      .action(act((ctx, id: string, opts: { by: string }) => shipmentAction(ctx, action, id, opts)));
+  }
 }

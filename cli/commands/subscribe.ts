@@ -1,14 +1,8 @@
-import {
-  GetSubscriptionAttributesCommand,
-  ListSubscriptionsByTopicCommand,
-  type SNSClient,
-  SubscribeCommand,
-  UnsubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUTS } from '../../infra/outputs.js';
 import type { CliContext } from '../context.js';
-import { CliError, EXIT, NotFoundError, RefusedError, UsageError } from '../errors.js';
+import { CliError, EXIT, RefusedError, UsageError } from '../errors.js';
 import { showEndpoint } from '../format.js';
 import {
   AWS_MANAGED_SQS_KEY,
@@ -19,13 +13,9 @@ import {
   queuePolicyVerdict,
   queuePolicyWarning,
 } from '../queue-checks.js';
-import type { Resources } from '../resources.js';
 import {
-  describeFilterPolicy,
   FILTER_POLICIES_PER_TOPIC,
   filterPolicyQuotaMessage,
-  isMisplaced,
-  type ListedSubscription,
   parseProtocol,
   planCustomerSubscription,
   planLogisticsSubscription,
@@ -33,26 +23,6 @@ import {
   type SubscriptionPlan,
   withDeadLetterQueue,
 } from '../subscriptions.js';
-import { subscriptionTable } from '../views.js';
-
-type Audience = 'customer' | 'logistics' | 'ops';
-
-/** The stack's topics, each with its audience and a short label. */
-function stackTopics(r: Resources): { arn: string; audience: Audience; label: string }[] {
-  const customers =
-    r.topics.customerShards.length > 0
-      ? r.topics.customerShards.map((arn, i) => ({
-          arn,
-          audience: 'customer' as const,
-          label: `customer[${i}]`,
-        }))
-      : [{ arn: r.topics.customer, audience: 'customer' as const, label: 'customer' }];
-  return [
-    ...customers,
-    { arn: r.topics.logistics, audience: 'logistics', label: 'logistics' },
-    { arn: r.topics.ops, audience: 'ops', label: 'ops' },
-  ];
-}
 
 function explainSubscribeError(error: unknown, plan: SubscriptionPlan, audience: SubscribeAudience): Error {
   const e = error as { name?: string; message?: string };
@@ -319,122 +289,4 @@ export async function subscribeLogistics(
     r.topics,
   );
   return subscribe(ctx, plan, 'logistics');
-}
-
-const SUBSCRIPTION_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+:[A-Za-z0-9-]+$/;
-
-async function describeSubscription(
-  ctx: CliContext,
-  topics: Resources['topics'],
-  arn: string,
-  topic: { arn: string; audience: Audience; label: string },
-  listed?: { Protocol?: string; Endpoint?: string },
-): Promise<ListedSubscription> {
-  const { sns } = await ctx.clients();
-  const pending = !arn.startsWith('arn:');
-  let attributes: Record<string, string> = {};
-  if (!pending) {
-    attributes =
-      (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes ?? {};
-  }
-  const protocol = attributes.Protocol ?? listed?.Protocol ?? '';
-  const { customerId, ...scope } = describeFilterPolicy(topic.audience, attributes.FilterPolicy);
-  return {
-    misplaced: topic.audience === 'customer' && isMisplaced(topics, topic.arn, customerId),
-    subscriptionArn: arn,
-    topic: topic.label,
-    topicArn: topic.arn,
-    protocol,
-    endpoint: showEndpoint(protocol, attributes.Endpoint ?? listed?.Endpoint ?? ''),
-    ...scope,
-    pending: pending || attributes.PendingConfirmation === 'true',
-  };
-}
-
-export async function unsubscribe(ctx: CliContext, arn: string): Promise<number> {
-  if (!SUBSCRIPTION_ARN.test(arn)) {
-    throw new UsageError(
-      `"${arn}" is not a subscription ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC:ID); copy it from \`clearance subscriptions list\``,
-    );
-  }
-  const r = await ctx.resources();
-  const { sns } = await ctx.clients();
-  const topicArn = arn.slice(0, arn.lastIndexOf(':'));
-  const topic = stackTopics(r).find((t) => t.arn === topicArn);
-  if (!topic) {
-    throw new RefusedError(
-      `${arn} belongs to topic ${topicArn}, which is not one of this stack's topics; this command only removes clearance subscriptions`,
-    );
-  }
-  let before: ListedSubscription;
-  try {
-    before = await describeSubscription(ctx, r.topics, arn, topic);
-  } catch (error) {
-    if ((error as Error).name === 'NotFoundException' || (error as Error).name === 'NotFound') {
-      throw new NotFoundError(
-        `there is no subscription ${arn}; list them with \`clearance subscriptions list\``,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  }
-  await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
-  ctx.emit(
-    {
-      unsubscribed: arn,
-      topic: topic.label,
-      protocol: before.protocol,
-      endpoint: before.endpoint,
-      scope: before.scope,
-    },
-    () =>
-      `Unsubscribed ${before.protocol} ${before.endpoint} (${before.scope}, kind ${before.kind}) from the ${topic.label} topic.`,
-  );
-  return EXIT.ok;
-}
-
-export async function subscriptionsList(ctx: CliContext, opts: { topic?: string }): Promise<number> {
-  const r = await ctx.resources();
-  const { sns } = await ctx.clients();
-  const audiences = ['customer', 'logistics', 'ops'];
-  if (opts.topic !== undefined && !audiences.includes(opts.topic)) {
-    throw new UsageError(`--topic must be one of ${audiences.join(', ')}, not "${opts.topic}"`);
-  }
-  const subs: ListedSubscription[] = [];
-  for (const topic of stackTopics(r)) {
-    if (opts.topic !== undefined && topic.audience !== opts.topic) continue;
-    let next: string | undefined;
-    do {
-      const out = await sns.send(
-        new ListSubscriptionsByTopicCommand({ TopicArn: topic.arn, NextToken: next }),
-      );
-      for (const s of out.Subscriptions ?? []) {
-        subs.push(
-          await describeSubscription(ctx, r.topics, s.SubscriptionArn ?? 'PendingConfirmation', topic, s),
-        );
-      }
-      next = out.NextToken;
-    } while (next);
-  }
-  const unscoped = subs.filter((s) => s.unscoped);
-  const misplaced = subs.filter((s) => s.misplaced);
-  ctx.emit(subs, () => {
-    const lines = [subscriptionTable(subs)];
-    if (unscoped.length > 0) {
-      lines.push(
-        '',
-        `WARNING: ${unscoped.length} customer-topic subscription${unscoped.length === 1 ? ' is' : 's are'} not scoped to one customerId and may receive other customers' notifications. Remove ${unscoped.length === 1 ? 'it' : 'them'} with \`clearance unsubscribe ARN\` and re-create with \`clearance subscribe customer\`.`,
-      );
-    }
-    if (misplaced.length > 0) {
-      lines.push(
-        '',
-        `${misplaced.length} customer subscription${misplaced.length === 1 ? ' is' : 's are'} on a shard that no longer carries ${misplaced.length === 1 ? 'its' : 'their'} customer's messages (customer topic shards were added): run \`clearance subscribe customer\` again for ${misplaced.length === 1 ? 'it' : 'them'}, then unsubscribe the old ARN.`,
-      );
-    }
-    return lines.join('\n');
-  });
-  return unscoped.length > 0 || misplaced.length > 0 ? EXIT.incomplete : EXIT.ok;
 }

@@ -12,7 +12,7 @@ import {
   type OutageRule,
   type Rng,
 } from '../../local/faults.js';
-import { clearance } from '../helpers/notify.js';
+import { runCli } from '../helpers/cli.js';
 import { receiveAllFrom } from '../helpers/stack.js';
 import { checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
 import { type Run, startRun } from './harness.js';
@@ -133,14 +133,14 @@ async function operatorRedrive(
   config: ChaosConfig,
   log: (line: string) => void,
 ): Promise<{ redriven: number; problems: string[] }> {
-  const stack = { stack: run.stack, resources: run.stack.resources };
-  const listed = await clearance(stack, ['--json', 'dlq', 'list', '--max', '1000']);
+  const stack = { stack: run.stack };
+  const listed = await runCli(stack, ['--json', 'dlq', 'list', '--max', '1000']);
   if (listed.code !== EXIT.ok)
     return { redriven: 0, problems: [`clearance dlq list failed: ${listed.stderr}`] };
   const problems = checkDlqListing(JSON.parse(listed.stdout));
   let redriven = 0;
   for (let round = 1; round <= 5; round++) {
-    const out = await clearance(stack, ['--json', 'dlq', 'redrive', '--max', '1000']);
+    const out = await runCli(stack, ['--json', 'dlq', 'redrive', '--max', '1000']);
     const outcomes = (out.stdout === '' ? [] : JSON.parse(out.stdout)) as {
       result: string;
       records: number;

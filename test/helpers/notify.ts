@@ -11,37 +11,13 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { EXIT } from '../../cli/errors.js';
-import type { Io } from '../../cli/io.js';
-import { run } from '../../cli/program.js';
 import { batchPut } from '../../local/batch-put.js';
-import { describeStack } from '../../local/stack-json.js';
 import type { Shipment } from '../../shared/domain/model.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
+import { runCli } from './cli.js';
 import { anInventory } from './factories.js';
 import type { LocalStackHandle, ReceivedMessage } from './stack.js';
-
-/** The stack description the CLI reads from CLEARANCE_STACK: the line `npm run stack` prints. */
-export function stackDescription(local: Pick<LocalStackHandle, 'stack' | 'resources'>): string {
-  return JSON.stringify(describeStack(local.stack));
-}
-
-/** Runs `clearance ARGS` in this process with CLEARANCE_STACK set to this file's local stack. */
-export async function clearance(
-  local: Pick<LocalStackHandle, 'stack' | 'resources'>,
-  args: readonly string[],
-) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  const code = await run(args, { io, env: { ...process.env, CLEARANCE_STACK: stackDescription(local) } });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 /** What `clearance --json subscribe ...` prints. */
 const SubscribedSchema = z.object({
@@ -55,7 +31,7 @@ const SubscribedSchema = z.object({
 export type Subscribed = z.infer<typeof SubscribedSchema>;
 
 async function subscribeWithCli(local: LocalStackHandle, args: readonly string[]): Promise<Subscribed> {
-  const result = await clearance(local, ['--json', 'subscribe', ...args]);
+  const result = await runCli(local, ['--json', 'subscribe', ...args]);
   expect(result.stderr, `clearance subscribe ${args.join(' ')}`).not.toMatch(/^error:/m);
   expect(result.code).toBe(EXIT.ok);
   return SubscribedSchema.parse(JSON.parse(result.stdout));

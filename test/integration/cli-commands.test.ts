@@ -4,34 +4,13 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
-import type { Io } from '../../cli/io.js';
-import { run } from '../../cli/program.js';
-import { describeStack } from '../../local/stack-json.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { runCli, stackDescription } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor, heldBacklog } from '../helpers/factories.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
 const s = adminConsole(local);
-
-/** Runs the CLI in this process against this file's local stack, as `CLEARANCE_STACK=... clearance ARGS`. */
-async function cli(args: string[], options: { interactive?: boolean; answer?: boolean } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: options.interactive ?? false,
-    confirm: async () => options.answer ?? false,
-  };
-  const env = {
-    ...process.env,
-    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack)),
-  };
-  const code = await run(args, { io, env });
-  const stdout = out.join('\n');
-  return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) as unknown };
-}
 
 describe('clearance license', () => {
   beforeAll(async () => {
@@ -44,7 +23,7 @@ describe('clearance license', () => {
     await s.putShipments(heldBacklog(5, { licenseId: license.licenseId, quantity: 10 }));
     await local.drain();
 
-    const approved = await cli([
+    const approved = await runCli(local, [
       'license',
       'approve',
       'LIC-APPROVE',
@@ -65,7 +44,7 @@ describe('clearance license', () => {
       updatedBy: 'j.doe',
       releasedQuantity: 40,
     });
-    const shown = await cli(['--json', 'license', 'show', 'LIC-APPROVE']);
+    const shown = await runCli(local, ['--json', 'license', 'show', 'LIC-APPROVE']);
     expect(shown.json()).toMatchObject({
       license: { licenseId: 'LIC-APPROVE', appliedStatus: 'APPROVED' },
       shipments: {
@@ -83,7 +62,7 @@ describe('clearance license', () => {
     await s.putShipments(heldBacklog(3, { licenseId: license.licenseId, quantity: 10 }));
     await local.drain();
 
-    const result = await cli([
+    const result = await runCli(local, [
       'license',
       'approve',
       'LIC-WAIT',
@@ -102,7 +81,7 @@ describe('clearance license', () => {
   it('rejects an illegal transition before writing anything', async () => {
     await s.putLicense(aLicense({ licenseId: 'LIC-PENDING', status: 'PENDING' }));
     await local.drain();
-    const result = await cli(['license', 'suspend', 'LIC-PENDING', '--reason', 'x', '--by', 'me']);
+    const result = await runCli(local, ['license', 'suspend', 'LIC-PENDING', '--reason', 'x', '--by', 'me']);
     expect(result.code).toBe(EXIT.error);
     expect(result.stderr).toMatch(
       /cannot suspend license LIC-PENDING: it is PENDING, and suspend applies only to a APPROVED license\. Nothing was changed/,
@@ -113,18 +92,18 @@ describe('clearance license', () => {
   });
 
   it('fails with a pointer to `license list` for an unknown license', async () => {
-    const result = await cli(['license', 'show', 'LIC-NOPE']);
+    const result = await runCli(local, ['license', 'show', 'LIC-NOPE']);
     expect(result.code).toBe(EXIT.error);
     expect(result.stderr).toMatch(/no license LIC-NOPE .*clearance license list/);
   });
 
   it('lists licenses as a table and as JSON, filtered by status', async () => {
-    const table = await cli(['license', 'list', '--status', 'APPROVED']);
+    const table = await runCli(local, ['license', 'list', '--status', 'APPROVED']);
     expect(table.code).toBe(EXIT.ok);
     expect(table.stdout).toMatch(/^LICENSE\s+CUSTOMER/);
     expect(table.stdout).toMatch(/LIC-APPROVE\s/);
     expect(table.stdout).not.toMatch(/LIC-PENDING/);
-    const json = (await cli(['license', 'list', '--json'])).json() as { licenseId: string }[];
+    const json = (await runCli(local, ['license', 'list', '--json'])).json() as { licenseId: string }[];
     expect(json.map((l) => l.licenseId)).toEqual(
       expect.arrayContaining(['LIC-APPROVE', 'LIC-PENDING', 'LIC-WAIT']),
     );
@@ -144,18 +123,18 @@ describe('clearance shipment', () => {
     await local.drain();
 
     const released = (
-      await cli(['--json', 'shipment', 'list', '--license', 'LIC-SHIP', '--status', 'RELEASED'])
+      await runCli(local, ['--json', 'shipment', 'list', '--license', 'LIC-SHIP', '--status', 'RELEASED'])
     ).json();
     expect(released).toMatchObject({ shipments: [{ shipmentId: 'SHP-SHIP-1' }], more: false });
-    const held = await cli(['shipment', 'list', '--license', 'LIC-SHIP', '--status', 'HELD']);
+    const held = await runCli(local, ['shipment', 'list', '--license', 'LIC-SHIP', '--status', 'HELD']);
     expect(held.stdout).toMatch(/SHP-SHIP-2\s+HELD\s+LICENSE_QUANTITY_EXHAUSTED/);
 
-    const refused = await cli(['shipment', 'ship', 'SHP-SHIP-2']);
+    const refused = await runCli(local, ['shipment', 'ship', 'SHP-SHIP-2']);
     expect(refused.code).toBe(EXIT.error);
     expect(refused.stderr).toMatch(/possible export violation/);
 
-    expect((await cli(['shipment', 'ship', 'SHP-SHIP-1', '--by', 'picker'])).code).toBe(EXIT.ok);
-    expect((await cli(['shipment', 'cancel', 'SHP-SHIP-2'])).code).toBe(EXIT.ok);
+    expect((await runCli(local, ['shipment', 'ship', 'SHP-SHIP-1', '--by', 'picker'])).code).toBe(EXIT.ok);
+    expect((await runCli(local, ['shipment', 'cancel', 'SHP-SHIP-2'])).code).toBe(EXIT.ok);
     await local.drain();
 
     expect(await s.shipment('SHP-SHIP-1')).toMatchObject({
@@ -164,7 +143,7 @@ describe('clearance shipment', () => {
       changedBy: expect.any(String),
     });
     expect(await s.shipment('SHP-SHIP-2')).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED' });
-    const inventory = (await cli(['--json', 'inventory', 'show', '--sku', 'H20'])).json() as Record<
+    const inventory = (await runCli(local, ['--json', 'inventory', 'show', '--sku', 'H20'])).json() as Record<
       string,
       unknown
     >[];
@@ -177,7 +156,7 @@ describe('clearance shipment', () => {
       shipped: 10,
       available: 90,
     });
-    const shown = await cli(['shipment', 'show', 'SHP-SHIP-1']);
+    const shown = await runCli(local, ['shipment', 'show', 'SHP-SHIP-1']);
     expect(shown.stdout).toMatch(/Changed by:\s+/);
     await s.expectInvariants();
   });
@@ -186,7 +165,7 @@ describe('clearance shipment', () => {
 describe('clearance reconcile', () => {
   it('reports no drift on a clean store', async () => {
     await local.drain();
-    const result = await cli(['reconcile']);
+    const result = await runCli(local, ['reconcile']);
     expect(result.stdout).toMatch(/No drift/);
     expect(result.code).toBe(EXIT.ok);
   });
@@ -212,7 +191,7 @@ describe('clearance reconcile', () => {
     );
     await local.drain();
 
-    const report = await cli(['reconcile']);
+    const report = await runCli(local, ['reconcile']);
     expect(report.code).toBe(EXIT.incomplete);
     expect(report.stdout).toMatch(/I3\s+sku=H20 warehouseId=WH-AMS-1\s+held is \d+ but shipments sum to \d+/);
     expect(report.stdout).toMatch(
@@ -220,16 +199,16 @@ describe('clearance reconcile', () => {
     );
     expect(report.stdout).toMatch(/License LIC-APPROVE: releasedQuantity 25 → 40/);
 
-    const refused = await cli(['reconcile', '--fix']);
+    const refused = await runCli(local, ['reconcile', '--fix']);
     expect(refused.code).toBe(EXIT.error);
     expect(refused.stderr).toMatch(/stdin is not a terminal.*--fix --yes/);
     expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(25);
 
-    const declined = await cli(['reconcile', '--fix'], { interactive: true, answer: false });
+    const declined = await runCli(local, ['reconcile', '--fix'], { interactive: true, answer: false });
     expect(declined.code).toBe(EXIT.incomplete);
     expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(25);
 
-    const fixed = await cli(['--json', 'reconcile', '--fix', '--yes']);
+    const fixed = await runCli(local, ['--json', 'reconcile', '--fix', '--yes']);
     expect(fixed.code).toBe(EXIT.ok);
     expect(fixed.json()).toMatchObject({ written: 2, skipped: [], remaining: [] });
     expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(40);
@@ -248,7 +227,7 @@ describe('clearance subscribe', () => {
     );
     const queueArn = attrs.Attributes?.QueueArn ?? '';
 
-    const sub = await cli([
+    const sub = await runCli(local, [
       '--json',
       'subscribe',
       'customer',
@@ -285,7 +264,9 @@ describe('clearance subscribe', () => {
       expect((JSON.parse(m.body) as { shipmentId: string }).shipmentId).toBe('SHP-SUB-ACME');
     }
 
-    const listed = (await cli(['--json', 'subscriptions', 'list', '--topic', 'customer'])).json() as {
+    const listed = (
+      await runCli(local, ['--json', 'subscriptions', 'list', '--topic', 'customer'])
+    ).json() as {
       subscriptionArn: string;
       scope: string;
       unscoped: boolean;
@@ -295,15 +276,17 @@ describe('clearance subscribe', () => {
       unscoped: false,
     });
 
-    const removed = await cli(['unsubscribe', subscriptionArn]);
+    const removed = await runCli(local, ['unsubscribe', subscriptionArn]);
     expect(removed.code).toBe(EXIT.ok);
     expect(removed.stdout).toMatch(/Unsubscribed sqs .* \(customer CUST-ACME, kind shipment\)/);
-    const after = (await cli(['--json', 'subscriptions', 'list'])).json() as { subscriptionArn: string }[];
+    const after = (await runCli(local, ['--json', 'subscriptions', 'list'])).json() as {
+      subscriptionArn: string;
+    }[];
     expect(after.map((x) => x.subscriptionArn)).not.toContain(subscriptionArn);
   });
 
   it('masks email addresses when listing subscriptions', async () => {
-    const sub = await cli([
+    const sub = await runCli(local, [
       'subscribe',
       'logistics',
       '--warehouse',
@@ -315,13 +298,13 @@ describe('clearance subscribe', () => {
     ]);
     expect(sub.code).toBe(EXIT.ok);
     expect(sub.stdout).toMatch(/Subscribed warehouse WH-AMS-1: email digests to dispatch@example.com/);
-    const listed = await cli(['subscriptions', 'list', '--topic', 'logistics']);
+    const listed = await runCli(local, ['subscriptions', 'list', '--topic', 'logistics']);
     expect(listed.stdout).toMatch(/email\s+d\*\*\*@example.com\s+warehouse WH-AMS-1\s+digest/);
     expect(listed.stdout).not.toMatch(/dispatch@/);
   });
 
   it('refuses to remove a subscription of a topic outside the stack', async () => {
-    const result = await cli([
+    const result = await runCli(local, [
       'unsubscribe',
       'arn:aws:sns:us-east-1:000000000000:someone-elses-topic:1234-abcd',
     ]);
@@ -332,17 +315,17 @@ describe('clearance subscribe', () => {
 
 describe('clearance dlq', () => {
   it('says the DLQs are empty when nothing failed', async () => {
-    const listed = await cli(['dlq', 'list']);
+    const listed = await runCli(local, ['dlq', 'list']);
     expect(listed.code).toBe(EXIT.ok);
     expect(listed.stdout).toMatch(/^No messages\./);
-    const redriven = await cli(['dlq', 'redrive']);
+    const redriven = await runCli(local, ['dlq', 'redrive']);
     expect(redriven.stdout).toMatch(/Nothing to redrive/);
   });
 });
 
 describe('the clearance executable', () => {
   it('runs as its own process from cli/bin.js, reaching DynamoDB and the fauxqs queues by itself', async () => {
-    const stack = JSON.stringify(describeStack(local.stack));
+    const stack = stackDescription(local);
     // A clean environment: no endpoint variables or DNS interception inherited from this test process.
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CLEARANCE_STACK: stack };
     const exec = promisify(execFile);

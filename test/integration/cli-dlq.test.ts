@@ -2,10 +2,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
-import type { Io } from '../../cli/io.js';
-import { run } from '../../cli/program.js';
-import { describeStack } from '../../local/stack-json.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { runCli } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { useLocalStack } from '../helpers/stack.js';
 
@@ -27,24 +25,6 @@ const local = useLocalStack({
 });
 const s = adminConsole(local);
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  const env = {
-    ...process.env,
-    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack)),
-  };
-  const code = await run(args, { io, env });
-  const stdout = out.join('\n');
-  return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) as unknown };
-}
-
 describe('clearance dlq', () => {
   it('lists a failed record without consuming it, and redrive reprocesses it through the real handler', async () => {
     await s.putInventory(anInventory());
@@ -61,7 +41,7 @@ describe('clearance dlq', () => {
     expect((await s.shipment('SHP-POISON')).countedStatus).toBeUndefined();
     expect((await s.shipment('SHP-FINE')).countedStatus).toBe('HELD');
 
-    const listed = await cli(['--json', 'dlq', 'list']);
+    const listed = await runCli(local, ['--json', 'dlq', 'list']);
     expect(listed.code).toBe(EXIT.ok);
     const entries = listed.json() as { queue: string; failure?: Record<string, unknown> }[];
     expect(entries).toHaveLength(1);
@@ -74,17 +54,17 @@ describe('clearance dlq', () => {
         expired: false,
       },
     });
-    const table = await cli(['dlq', 'list', '--queue', 'shipment-events']);
+    const table = await runCli(local, ['dlq', 'list', '--queue', 'shipment-events']);
     expect(table.stdout).toMatch(/shipment-events\s+\S+\s+\S+\s+\S+\s+\d+\.\.\d+\s+1\s+retries exhausted/);
     // Listing twice shows the same message: list does not consume.
-    expect((await cli(['--json', 'dlq', 'list'])).json()).toHaveLength(1);
+    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(1);
 
-    const drift = await cli(['reconcile']);
+    const drift = await runCli(local, ['reconcile']);
     expect(drift.code).toBe(EXIT.ok);
     expect(drift.stdout).toMatch(/No drift/);
 
     poisoned.clear();
-    const redriven = await cli(['dlq', 'redrive']);
+    const redriven = await runCli(local, ['dlq', 'redrive']);
     expect(redriven.code).toBe(EXIT.ok);
     expect(redriven.stdout).toMatch(/^REDRIVEN shipment-events .* 1 record; processed; message deleted/m);
     expect(redriven.stdout).toMatch(/Redrove 1 message; 0 messages left in the DLQ/);
@@ -94,7 +74,7 @@ describe('clearance dlq', () => {
       holdReason: 'LICENSE_PENDING',
     });
     expect(await s.inventory('H20', 'WH-AMS-1')).toMatchObject({ held: 10 });
-    expect((await cli(['--json', 'dlq', 'list'])).json()).toEqual([]);
+    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toEqual([]);
     await local.drain();
     await s.expectInvariants();
   });
@@ -127,15 +107,15 @@ describe('clearance dlq', () => {
       }),
     );
 
-    const listed = await cli(['dlq', 'list']);
+    const listed = await runCli(local, ['dlq', 'list']);
     expect(listed.stdout).toMatch(/records older than 24 h: gone from the stream/);
     expect(listed.stdout).toMatch(/run `clearance reconcile`/);
 
-    const redriven = await cli(['dlq', 'redrive', '--queue', 'shipment-events']);
+    const redriven = await runCli(local, ['dlq', 'redrive', '--queue', 'shipment-events']);
     expect(redriven.code).toBe(EXIT.incomplete);
     expect(redriven.stdout).toMatch(/^GONE\s+shipment-events .*left in the queue/m);
     expect(redriven.stdout).toMatch(/run `clearance reconcile`/);
-    expect((await cli(['--json', 'dlq', 'list'])).json()).toHaveLength(1);
+    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(1);
     await local.receiveAll(local.resources.dlqs.shipments.url);
   });
 });

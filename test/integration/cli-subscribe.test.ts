@@ -28,34 +28,13 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
-import type { Io } from '../../cli/io.js';
-import { run } from '../../cli/program.js';
-import { describeStack } from '../../local/stack-json.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { runCli } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
 const s = adminConsole(local);
-
-/** Runs the CLI in this process against this file's local stack. */
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  const env = {
-    ...process.env,
-    CLEARANCE_STACK: JSON.stringify(describeStack(local.stack)),
-  };
-  const code = await run(args, { io, env });
-  const stdout = out.join('\n');
-  return { code, stdout, stderr: err.join('\n'), json: () => JSON.parse(stdout) as Record<string, unknown> };
-}
 
 /** A fresh queue of this file with the given attributes; its ARN and URL. */
 async function aQueue(name: string, attributes: Record<string, string> = {}) {
@@ -76,7 +55,7 @@ async function subscriptionsOf(topicArn: string) {
 }
 
 const subscribeCustomer = (customer: string, endpoint: string) =>
-  cli([
+  runCli(local, [
     '--json',
     'subscribe',
     'customer',
@@ -130,7 +109,7 @@ describe('clearance subscribe: SQS endpoints', () => {
     );
     expect(result.stderr).toContain(`"aws:SourceArn": "${topicArn}"`);
     const dlqArn = local.resources.dlqs.subscriptions.arn;
-    const out = result.json();
+    const out = result.json<Record<string, unknown>>();
     expect(out).toMatchObject({
       topicArn,
       redrivePolicy: { deadLetterTargetArn: dlqArn },
@@ -195,7 +174,7 @@ describe('clearance subscribe: SQS endpoints', () => {
     expect(out.notes[0]).toMatch(
       /^Pending confirmation: the queue is in account 111122223333, the topic in 000000000000\. SNS sent a SubscriptionConfirmation message/,
     );
-    const human = await cli([
+    const human = await runCli(local, [
       'subscribe',
       'customer',
       '--customer',
@@ -227,7 +206,7 @@ describe('clearance subscribe: filter-policy quota', () => {
       );
     }
     expect(await subscriptionsOf(topicArn)).toHaveLength(200);
-    const result = await cli([
+    const result = await runCli(local, [
       'subscribe',
       'logistics',
       '--warehouse',

@@ -5,10 +5,8 @@
  * policies, as AWS would judge it, and a request AWS would deny is refused.
  */
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/io.js';
-import { run } from '../../cli/program.js';
-import { describeStack } from '../../local/stack-json.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { runCli } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { type LocalStackHandle, useLocalStack } from '../helpers/stack.js';
 
@@ -32,34 +30,20 @@ async function exerciseEveryFunction(stack: LocalStackHandle): Promise<void> {
   await stack.drain();
 }
 
-async function cli(args: string[]): Promise<number> {
-  const io: Io = {
-    out: () => undefined,
-    err: () => undefined,
-    interactive: false,
-    confirm: async () => false,
-  };
-  return run(args, {
-    io,
-    env: { ...process.env, CLEARANCE_STACK: JSON.stringify(describeStack(local.stack)) },
-  });
-}
-
 describe('request evaluation on the local stack', () => {
   it('judges the requests of every function, stream mapping and the subscribe role, and allows each', async () => {
     await exerciseEveryFunction(local);
-    expect(
-      await cli([
-        'subscribe',
-        'customer',
-        '--customer',
-        'CUST-EVAL',
-        '--protocol',
-        'email',
-        '--endpoint',
-        'a@b.example',
-      ]),
-    ).toBe(0);
+    const subscribed = await runCli(local, [
+      'subscribe',
+      'customer',
+      '--customer',
+      'CUST-EVAL',
+      '--protocol',
+      'email',
+      '--endpoint',
+      'a@b.example',
+    ]);
+    expect(subscribed.code).toBe(0);
 
     const { judged, denied } = local.stack.requests();
     expect(denied).toEqual([]);

@@ -10,13 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SnsPublisher } from '../../shared/adapters/sns.js';
 import { digests, type ShipmentChange, shipmentMessage } from '../../shared/domain/notifications.js';
 import { customerShard } from '../../shared/domain/routing.js';
-import {
-  clearance,
-  emailStandIn,
-  machineQueue,
-  parseMachineMessages,
-  type TestQueue,
-} from '../helpers/notify.js';
+import { runCli } from '../helpers/cli.js';
+import { emailStandIn, machineQueue, parseMachineMessages, type TestQueue } from '../helpers/notify.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import { useLocalStack } from '../helpers/stack.js';
 
@@ -134,7 +129,7 @@ describe('customer isolation on SNS', () => {
 
   it('refuses to create a customer subscription without a customer', async () => {
     const q = machine.get('CUST-ALPHA');
-    const result = await clearance(local, [
+    const result = await runCli(local, [
       'subscribe',
       'customer',
       '--protocol',

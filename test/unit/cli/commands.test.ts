@@ -5,7 +5,7 @@ import { licenseAction } from '../../../cli/commands/license.js';
 import { shipmentAction } from '../../../cli/commands/shipment.js';
 import type { CliContext } from '../../../cli/context.js';
 import { LostRaceError, RefusedError } from '../../../cli/errors.js';
-import { parseStackFile } from '../../../cli/resources.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import { aLicense, aShipment } from '../../helpers/factories.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { clientBase, localhostLookup } from '../../../cli/clients.js';
 import { explainError } from '../../../cli/context.js';
 import { CliError, RefusedError } from '../../../cli/errors.js';
-import { parseStackFile, type Resources } from '../../../cli/resources.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
+import type { Resources } from '../../../cli/resources.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
 const local: Resources = parseStackFile(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handlerEnvironment } from '../../../cli/redrive.js';
-import { parseStackFile } from '../../../cli/resources.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import { ENV } from '../../../shared/names.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StackNotFoundError, UsageError } from '../../../cli/errors.js';
-import {
-  explainDescribeError,
-  type OutputKeys,
-  parseStackFile,
-  type ResolveDeps,
-  resolveResources,
-  resourcesFromOutputs,
-  stackFileFor,
-} from '../../../cli/resources.js';
+import { explainDescribeError } from '../../../cli/resources/errors.js';
+import { type OutputKeys, resourcesFromOutputs } from '../../../cli/resources/outputs.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
+import { type ResolveDeps, resolveResources } from '../../../cli/resources.js';
 
 const KEYS: OutputKeys = {
   licensesTableName: 'LicensesTableName',
@@ -127,34 +122,6 @@ describe('parseStackFile', () => {
     expect(() => parseStackFile(JSON.stringify({ region: 'us-east-1', tables: {} }), 'stack.json')).toThrow(
       /stack.json is not a stack description: tables.licenses is missing; .*topics is missing; dlqs is missing/,
     );
-  });
-});
-
-describe('stackFileFor', () => {
-  it('round-trips local resources, with the customer shards under topics', () => {
-    const file = stackFileFor(
-      {
-        region: 'us-east-1',
-        tables: { licenses: { name: 'L' }, shipments: { name: 'S' }, inventory: { name: 'I' } },
-        topics: {
-          customer: { arn: arn('C') },
-          customerShards: [{ arn: arn('C') }, { arn: arn('C1') }],
-          logistics: { arn: arn('Lg') },
-          ops: { arn: arn('O') },
-        },
-        dlqs: {
-          licenses: { url: 'http://q/l' },
-          shipments: { url: 'http://q/s' },
-          subscriptions: { url: 'http://q/sub', arn: 'arn:aws:sqs:us-east-1:000000000000:sub' },
-        },
-      },
-      { dynamodb: 'http://d', dynamodbStreams: 'http://d', sns: 'http://n', sqs: 'http://q' },
-    );
-    const r = parseStackFile(JSON.stringify(file), 'x');
-    expect(r.tables).toEqual({ licenses: 'L', shipments: 'S', inventory: 'I' });
-    expect(r.topics.customerShards).toEqual([arn('C'), arn('C1')]);
-    expect(r.dlqs).toEqual({ licenseEvents: 'http://q/l', shipmentEvents: 'http://q/s' });
-    expect(r.subscriptionDlq).toEqual({ url: 'http://q/sub', arn: 'arn:aws:sqs:us-east-1:000000000000:sub' });
   });
 });
 

@@ -5,7 +5,8 @@ import type { Clients } from '../../../cli/clients.js';
 import { subscribeCustomer, subscribeLogistics } from '../../../cli/commands/subscribe.js';
 import type { CliContext } from '../../../cli/context.js';
 import { RefusedError } from '../../../cli/errors.js';
-import { parseStackFile, type Resources } from '../../../cli/resources.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
+import type { Resources } from '../../../cli/resources.js';
 import {
   filterPolicyQuotaMessage,
   PROTOCOLS,

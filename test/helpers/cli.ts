@@ -1,0 +1,51 @@
+/**
+ * The admin CLI run in this process against a test file's local stack, as an
+ * operator would run `CLEARANCE_STACK=... clearance ARGS`, with its output
+ * captured.
+ */
+import type { Io } from '../../cli/io.js';
+import { run } from '../../cli/program.js';
+import { describeStack } from '../../local/stack-json.js';
+import type { LocalStackHandle } from './stack.js';
+
+/** The stack description the CLI reads from CLEARANCE_STACK: the line `npm run stack` prints. */
+export function stackDescription(local: Pick<LocalStackHandle, 'stack'>): string {
+  return JSON.stringify(describeStack(local.stack));
+}
+
+export interface RunCliOptions {
+  /** Whether stdin is a terminal (default: no, as in CI). */
+  interactive?: boolean;
+  /** The answer to every yes/no prompt (default: no). */
+  answer?: boolean;
+  /** Variables set on top of this process's environment and CLEARANCE_STACK. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (for `--json`). */
+  json<T = unknown>(): T;
+}
+
+/** Runs `clearance ARGS` in this process with CLEARANCE_STACK set to this file's local stack. */
+export async function runCli(
+  local: Pick<LocalStackHandle, 'stack'>,
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    interactive: options.interactive ?? false,
+    confirm: async () => options.answer ?? false,
+  };
+  const env = { ...process.env, CLEARANCE_STACK: stackDescription(local), ...options.env };
+  const code = await run(args, { io, env });
+  const stdout = out.join('\n');
+  return { code, stdout, stderr: err.join('\n'), json: <T>() => JSON.parse(stdout) as T };
+}
