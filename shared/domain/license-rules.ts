@@ -80,7 +80,7 @@ export const SETTLE_TOKEN_PREFIX = 'settle#';
 
 /**
  * When the clock should look again after the pass `token` of `status`'s work
- * finished at `now` (SETTLE_DELAY_MS in infra/outputs.ts on AWS).
+ * finished at `now` (SETTLE_DELAY_MS in infra/tuning.ts on AWS).
  */
 export function settleCheckAt(
   status: LicenseStatus,
