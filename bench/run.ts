@@ -29,7 +29,7 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../shared/adapters/dynamo.js';
-import { scanAndCheck } from '../shared/invariant-checker.js';
+import { scanAndCheck } from '../shared/engine/invariant-checker.js';
 import { type CeilingResult, measureCeiling } from './ceiling.js';
 import { type ClearanceResult, measureClearance } from './clearance.js';
 import { type BenchContext, timeCalls } from './context.js';

@@ -5,7 +5,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { SETTLE_DELAY_MS } from '../infra/outputs.js';
+import { SETTLE_DELAY_MS } from '../infra/tuning.js';
 import { ENV } from '../shared/names.js';
 import type { ClientBase } from './clients.js';
 import { batchItemFailures, compareSequence, type FailureRecord, toLambdaRecord } from './dlq-records.js';
@@ -213,7 +213,7 @@ export async function inProcessInvoker(
 ): Promise<{ invoke: Invoker; close(): void }> {
   const budget =
     resources.functions.licenseEvents?.environment?.[ENV.releaseTimeBudgetMs] ??
-    String((await import('../infra/outputs.js')).RELEASE_TIME_BUDGET_MS);
+    String((await import('../infra/tuning.js')).RELEASE_TIME_BUDGET_MS);
   const handlers = new Map<FunctionKey, Handler>();
   const previous = new Map<string, string | undefined>();
   const load = async (fn: FunctionKey): Promise<Handler> => {

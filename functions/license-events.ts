@@ -9,10 +9,12 @@ import {
 import { SnsAlerter } from '../shared/adapters/sns.js';
 import { fromImage } from '../shared/adapters/stream.js';
 import { required, requiredInt, tablesConfig } from '../shared/config.js';
+import { isSettledImage } from '../shared/domain/license-rules.js';
 import {
   applyLicense,
   type LicenseEngineDeps,
   type LicenseOutcome,
+  licenseRemoved,
 } from '../shared/engine/license-engine.js';
 import { ENV } from '../shared/names.js';
 import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
@@ -49,11 +51,10 @@ export const lambdaHandler = async (
     const sequence = record.dynamodb?.SequenceNumber;
     if (!licenseId || !sequence) continue;
     if (record.eventName === 'REMOVE') {
-      await licenseRemoved(licenseId, fromImage(record.dynamodb?.OldImage));
+      await licenseRemoved(deps, licenseId, fromImage(record.dynamodb?.OldImage));
       continue;
     }
-    const image = fromImage(record.dynamodb?.NewImage);
-    const settled = image && image.status === image.appliedStatus && !image.pendingWork && !image.statusError;
+    const settled = isSettledImage(fromImage(record.dynamodb?.NewImage));
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }
   // Licenses this invocation applies (0 when every record was a settled write-back), so every
@@ -92,18 +93,6 @@ function record(licenseId: string, outcome: LicenseOutcome, ms: number): void {
     perLicense.addDimension('LicenseId', licenseId);
     perLicense.addMetric('UnitsReleased', MetricUnit.Count, outcome.unitsReleased);
   }
-}
-
-async function licenseRemoved(licenseId: string, old: Record<string, unknown> | undefined): Promise<void> {
-  if (!old?.appliedStatus) return;
-  await deps.alerter.alert([
-    {
-      severity: 'high',
-      subject: `License ${licenseId} was deleted`,
-      message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported: set status to REVOKED instead, then run \`clearance reconcile\`.`,
-      subjectKey: { licenseId },
-    },
-  ]);
 }
 
 export const handler = observe(middy(lambdaHandler), o);

@@ -6,6 +6,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  type IWidget,
   MathExpression,
   Metric,
   SingleValueWidget,
@@ -86,38 +87,56 @@ function alarmsNotifying(topic: ITopic): string[] {
 export class Observability extends Construct {
   readonly dashboard: Dashboard;
   readonly alarms: Alarm[] = [];
+  private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    const { functions, dlqs, ops } = props;
+    const { ops } = props;
     // Resolved at synthesis: every alarm of the stack that notifies the ops
     // topic by then, wherever it was added, may publish to it.
     ops.allowAlarms(Lazy.list({ produce: () => alarmsNotifying(ops.topic) }));
-    const action = new SnsAction(ops.topic);
-    const alarm = (
-      alarmId: string,
-      metric: IMetric,
-      threshold: number,
-      description: string,
-      anchor: string,
-      evaluationPeriods = 1,
-    ) => {
-      const a = new Alarm(this, alarmId, {
-        metric,
-        threshold,
-        evaluationPeriods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${description} Runbook: ${RUNBOOK}#${anchor}`,
-      });
-      a.addAlarmAction(action);
-      this.alarms.push(a);
-      return a;
-    };
+    this.action = new SnsAction(ops.topic);
 
+    this.addDlqAlarms(props.dlqs, props.subscriptionDlq);
+    this.addFunctionAlarms(props.functions);
+    this.alarm(
+      'HeldToShippedRejected',
+      app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
+      1,
+      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
+      'held-to-shipped',
+    );
+    const deliveryFailures = this.addDeliveryAlarms(props.topics);
+    this.dashboard = this.addDashboard(props, deliveryFailures);
+  }
+
+  /** An alarm at `threshold` or above that notifies the ops topic and names its runbook section. */
+  private alarm(
+    alarmId: string,
+    metric: IMetric,
+    threshold: number,
+    description: string,
+    anchor: string,
+    evaluationPeriods = 1,
+  ): Alarm {
+    const a = new Alarm(this, alarmId, {
+      metric,
+      threshold,
+      evaluationPeriods,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${description} Runbook: ${RUNBOOK}#${anchor}`,
+    });
+    a.addAlarmAction(this.action);
+    this.alarms.push(a);
+    return a;
+  }
+
+  /** Each stream DLQ, and the subscription DLQ, alarms as soon as it holds a message. */
+  private addDlqAlarms(dlqs: ObservabilityProps['dlqs'], subscriptionDlq: Queue | undefined): void {
     for (const [name, dlq] of Object.entries(dlqs)) {
       const id = name === 'license-events' ? 'LicenseEvents' : 'ShipmentEvents';
-      alarm(
+      this.alarm(
         `${id}DlqNotEmpty`,
         dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
         1,
@@ -125,10 +144,10 @@ export class Observability extends Construct {
         'dlq-messages',
       );
     }
-    if (props.subscriptionDlq) {
-      alarm(
+    if (subscriptionDlq) {
+      this.alarm(
         'SubscriptionDlqNotEmpty',
-        props.subscriptionDlq.metricApproximateNumberOfMessagesVisible({
+        subscriptionDlq.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: 'Maximum',
         }),
@@ -137,10 +156,14 @@ export class Observability extends Construct {
         'subscription-dlq',
       );
     }
+  }
+
+  /** Iterator age of the two stream consumers; error rate and throttles of every function. */
+  private addFunctionAlarms(functions: ObservabilityProps['functions']): void {
     for (const name of ['license-events', 'shipment-events'] as const) {
       const fn = functions[name];
       const id = name === 'license-events' ? 'LicenseEvents' : 'ShipmentEvents';
-      alarm(
+      this.alarm(
         `${id}IteratorAge`,
         fn.fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
         5 * 60 * 1000,
@@ -162,7 +185,7 @@ export class Observability extends Construct {
         period: Duration.minutes(5),
         label: `${name} error rate (%)`,
       });
-      alarm(
+      this.alarm(
         `${id}ErrorRate`,
         errorRate,
         5,
@@ -170,7 +193,7 @@ export class Observability extends Construct {
         'function-errors',
         2,
       );
-      alarm(
+      this.alarm(
         `${id}Throttles`,
         fn.fn.metricThrottles({ period: Duration.minutes(5) }),
         1,
@@ -178,21 +201,18 @@ export class Observability extends Construct {
         'throttles',
       );
     }
-    alarm(
-      'HeldToShippedRejected',
-      app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
-      1,
-      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
-      'held-to-shipped',
-    );
+  }
+
+  /** A NumberOfNotificationsFailed alarm per topic; returns the metrics, labelled, for the dashboard. */
+  private addDeliveryAlarms(topics: ObservabilityProps['topics']): IMetric[] {
     // Summed over 5 minutes. For SQS and email endpoints SNS counts a message once it gives up
     // on it, for HTTPS every failed attempt.
-    const deliveryFailures = Object.entries(props.topics).map(([name, topic]) => {
+    return Object.entries(topics).map(([name, topic]) => {
       const metric = topic.topic.metricNumberOfNotificationsFailed({
         period: Duration.minutes(5),
         statistic: 'Sum',
       });
-      alarm(
+      this.alarm(
         `${topic.node.id}NotificationsFailed`,
         metric,
         1,
@@ -202,101 +222,120 @@ export class Observability extends Construct {
       // The label only on the dashboard line: with one, the alarm would need the Metrics[] form.
       return metric.with({ label: name });
     });
+  }
 
-    const fnList = Object.entries(functions);
-    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    this.dashboard.addWidgets(
+  /** The dashboard, row by row: header, releases and holds, notifications and failures, functions, deliveries. */
+  private addDashboard(props: ObservabilityProps, deliveryFailures: IMetric[]): Dashboard {
+    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    dashboard.addWidgets(
       new TextWidget({
         markdown: `# clearance\nReleases, holds, notifications and failures. Runbook: \`${RUNBOOK}\`.`,
         width: 24,
         height: 2,
       }),
     );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Shipments released per minute',
-        left: [app('ShipmentsReleased', 'license-events')],
-        width: 8,
-      }),
-      new GraphWidget({
-        title: 'Units released by license',
-        left: [
-          new MathExpression({
-            expression: `SEARCH('{${NAMESPACE},LicenseId,service} MetricName="UnitsReleased"', 'Sum', 60)`,
-            label: '',
-            period: Duration.minutes(1),
-          }),
-        ],
-        width: 8,
-      }),
-      new GraphWidget({
-        title: 'Held backlog by reason',
-        left: [
-          new MathExpression({
-            expression: `SEARCH('{${NAMESPACE},HoldReason,service} MetricName="HeldShipments"', 'Maximum', 300)`,
-            label: '',
-            period: Duration.minutes(5),
-          }),
-        ],
-        width: 8,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Notifications by audience',
-        left: ['customer', 'logistics'].map((a) =>
-          app('NotificationsPublished', 'shipment-events', 'Sum', { Audience: a }),
-        ),
-        width: 8,
-      }),
-      new GraphWidget({
-        title: 'Rejected edits',
-        left: [
-          app('EditsRejected', 'license-events'),
-          app('EditsRejected', 'shipment-events'),
-          app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
-        ],
-        width: 8,
-      }),
-      new SingleValueWidget({
-        title: 'DLQ depth',
-        metrics: [...Object.values(dlqs), ...(props.subscriptionDlq ? [props.subscriptionDlq] : [])].map(
-          (q) =>
-            q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        ),
-        width: 8,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Iterator age per mapping (ms)',
-        left: (['license-events', 'shipment-events'] as const).map((n) =>
-          functions[n].fn.metric('IteratorAge', { statistic: 'Maximum', label: n }),
-        ),
-        width: 6,
-      }),
-      new GraphWidget({
-        title: 'Errors',
-        left: fnList.map(([n, f]) => f.fn.metricErrors({ label: n })),
-        width: 6,
-      }),
-      new GraphWidget({
-        title: 'Throttles',
-        left: fnList.map(([n, f]) => f.fn.metricThrottles({ label: n })),
-        width: 6,
-      }),
-      new GraphWidget({
-        title: 'Duration p95 (ms)',
-        left: fnList.map(([n, f]) => f.fn.metricDuration({ statistic: 'p95', label: n })),
-        width: 6,
-      }),
-    );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(...releaseWidgets());
+    dashboard.addWidgets(...notificationWidgets(props));
+    dashboard.addWidgets(...functionWidgets(props.functions));
+    dashboard.addWidgets(
       new GraphWidget({
         title: 'Notifications failed by topic (5 min)',
         left: deliveryFailures,
         width: 24,
       }),
     );
+    return dashboard;
   }
+}
+
+/** Shipments released, units released by license, held backlog by reason. */
+function releaseWidgets(): IWidget[] {
+  return [
+    new GraphWidget({
+      title: 'Shipments released per minute',
+      left: [app('ShipmentsReleased', 'license-events')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'Units released by license',
+      left: [
+        new MathExpression({
+          expression: `SEARCH('{${NAMESPACE},LicenseId,service} MetricName="UnitsReleased"', 'Sum', 60)`,
+          label: '',
+          period: Duration.minutes(1),
+        }),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'Held backlog by reason',
+      left: [
+        new MathExpression({
+          expression: `SEARCH('{${NAMESPACE},HoldReason,service} MetricName="HeldShipments"', 'Maximum', 300)`,
+          label: '',
+          period: Duration.minutes(5),
+        }),
+      ],
+      width: 8,
+    }),
+  ];
+}
+
+/** Notifications by audience, rejected edits, DLQ depth. */
+function notificationWidgets(props: ObservabilityProps): IWidget[] {
+  return [
+    new GraphWidget({
+      title: 'Notifications by audience',
+      left: ['customer', 'logistics'].map((a) =>
+        app('NotificationsPublished', 'shipment-events', 'Sum', { Audience: a }),
+      ),
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'Rejected edits',
+      left: [
+        app('EditsRejected', 'license-events'),
+        app('EditsRejected', 'shipment-events'),
+        app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
+      ],
+      width: 8,
+    }),
+    new SingleValueWidget({
+      title: 'DLQ depth',
+      metrics: [...Object.values(props.dlqs), ...(props.subscriptionDlq ? [props.subscriptionDlq] : [])].map(
+        (q) =>
+          q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      ),
+      width: 8,
+    }),
+  ];
+}
+
+/** Iterator age per mapping; errors, throttles and p95 duration per function. */
+function functionWidgets(functions: ObservabilityProps['functions']): IWidget[] {
+  const fnList = Object.entries(functions);
+  return [
+    new GraphWidget({
+      title: 'Iterator age per mapping (ms)',
+      left: (['license-events', 'shipment-events'] as const).map((n) =>
+        functions[n].fn.metric('IteratorAge', { statistic: 'Maximum', label: n }),
+      ),
+      width: 6,
+    }),
+    new GraphWidget({
+      title: 'Errors',
+      left: fnList.map(([n, f]) => f.fn.metricErrors({ label: n })),
+      width: 6,
+    }),
+    new GraphWidget({
+      title: 'Throttles',
+      left: fnList.map(([n, f]) => f.fn.metricThrottles({ label: n })),
+      width: 6,
+    }),
+    new GraphWidget({
+      title: 'Duration p95 (ms)',
+      left: fnList.map(([n, f]) => f.fn.metricDuration({ statistic: 'p95', label: n })),
+      width: 6,
+    }),
+  ];
 }

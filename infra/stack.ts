@@ -5,23 +5,13 @@ import { ENV } from '../shared/names.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
 import { Observability } from './observability.js';
-import {
-  RELEASE_TIME_BUDGET_MS,
-  SETTLE_DELAY_MS,
-  STACK_OUTPUTS,
-  SUBSCRIPTION_MANAGER_ROLE_OUTPUT,
-} from './outputs.js';
+import { STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
 import { SubscriptionDlq } from './subscription-dlq.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
+import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS } from './tuning.js';
 
-export {
-  RELEASE_TIME_BUDGET_MS,
-  SETTLE_DELAY_MS,
-  STACK_ID,
-  STACK_OUTPUTS,
-  SUBSCRIPTION_MANAGER_ROLE_OUTPUT,
-} from './outputs.js';
+export { STACK_ID, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
 
 /**
  * The whole clearance system: tables, topics, the three functions and their
@@ -46,12 +36,31 @@ export class ClearanceStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    const tables = new ClearanceTables(this, 'Tables');
+    this.tables = new ClearanceTables(this, 'Tables');
     const shards = Number(this.node.tryGetContext('customerTopicShards') ?? 1);
-    const topics = new ClearanceTopics(this, 'Topics', { customerShards: shards });
-    this.tables = tables;
-    this.topics = topics;
+    this.topics = new ClearanceTopics(this, 'Topics', { customerShards: shards });
+    this.addOpsEmailSubscription();
 
+    this.licenseEvents = this.addLicenseEvents();
+    this.shipmentEvents = this.addShipmentEvents();
+    this.licenseClock = this.addLicenseClock();
+
+    const streams = this.addStreamConsumers();
+    this.licenseStream = streams.licenseStream;
+    this.shipmentStream = streams.shipmentStream;
+    this.clock = new ClockSchedule(this, 'LicenseClockSchedule', { target: this.licenseClock });
+
+    // `clearance subscribe` sets it as every subscription's RedrivePolicy.
+    this.subscriptionDlq = new SubscriptionDlq(this, 'SubscriptionDlq', {
+      topics: [...this.topics.customerShards, this.topics.logistics].map((t) => t.topic),
+    });
+
+    this.observability = this.addObservability();
+    this.addOutputs();
+  }
+
+  /** The `OpsEmail` parameter, and the ops topic's email subscription when it is set. */
+  private addOpsEmailSubscription(): void {
     const opsEmail = new CfnParameter(this, 'OpsEmail', {
       type: 'String',
       default: '',
@@ -65,13 +74,16 @@ export class ClearanceStack extends Stack {
     // L1 because an L2 Subscription cannot carry a condition. No filter policy:
     // CloudWatch alarm messages carry no message attributes.
     const opsEmailSubscription = new CfnSubscription(this, 'OpsEmailSubscription', {
-      topicArn: topics.ops.topic.topicArn,
+      topicArn: this.topics.ops.topic.topicArn,
       protocol: SubscriptionProtocol.EMAIL,
       endpoint: opsEmail.valueAsString,
     });
     opsEmailSubscription.cfnOptions.condition = hasOpsEmail;
+  }
 
-    this.licenseEvents = new ClearanceFunction(this, 'LicenseEvents', {
+  private addLicenseEvents(): ClearanceFunction {
+    const { tables, topics } = this;
+    const fn = new ClearanceFunction(this, 'LicenseEvents', {
       entry: 'functions/license-events.ts',
       serviceName: 'license-events',
       description: 'Applies license status changes: releases or re-holds shipments',
@@ -81,28 +93,35 @@ export class ClearanceStack extends Stack {
         [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
       },
     });
-    this.licenseEvents.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
-    this.licenseEvents.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
-    this.licenseEvents.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
-    this.licenseEvents.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+    fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
+    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
+    fn.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    fn.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+    return fn;
+  }
 
-    this.shipmentEvents = new ClearanceFunction(this, 'ShipmentEvents', {
+  private addShipmentEvents(): ClearanceFunction {
+    const { tables, topics } = this;
+    const fn = new ClearanceFunction(this, 'ShipmentEvents', {
       entry: 'functions/shipment-events.ts',
       serviceName: 'shipment-events',
       description: 'Keeps inventory counters and notifies customers and logistics of shipment changes',
       timeout: Duration.seconds(120),
     });
-    this.shipmentEvents.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
-    this.shipmentEvents.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
-    this.shipmentEvents.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
-    this.shipmentEvents.bindTopicsPublish(
+    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
+    fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
+    fn.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    fn.bindTopicsPublish(
       topics.customerShards.map((t) => t.topic),
       ENV.customerTopicArns,
     );
-    this.shipmentEvents.bindTopicPublish(topics.logistics.topic, ENV.logisticsTopicArn);
-    this.shipmentEvents.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+    fn.bindTopicPublish(topics.logistics.topic, ENV.logisticsTopicArn);
+    fn.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+    return fn;
+  }
 
-    this.licenseClock = new ClearanceFunction(this, 'LicenseClock', {
+  private addLicenseClock(): ClearanceFunction {
+    const fn = new ClearanceFunction(this, 'LicenseClock', {
       entry: 'functions/license-clock.ts',
       serviceName: 'license-clock',
       description: 'Expires licenses and releases held shipments once validFrom is reached',
@@ -112,14 +131,18 @@ export class ClearanceStack extends Stack {
     // The clock writes only license status or a release request (license-events
     // does the shipment work through the stream); it reads the held index to
     // publish the held backlog by reason.
-    this.licenseClock.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
-    this.licenseClock.bindTable(tables.shipments, ENV.shipmentsTable, 'read');
+    fn.bindTable(this.tables.licenses, ENV.licensesTable, 'readWrite');
+    fn.bindTable(this.tables.shipments, ENV.shipmentsTable, 'read');
+    return fn;
+  }
 
+  /** The Licenses stream to license-events, the Shipments stream to shipment-events. */
+  private addStreamConsumers(): { licenseStream: StreamConsumer; shipmentStream: StreamConsumer } {
     // All three record types: an INSERT can be an approval, MODIFY is the
     // admin's edit, REMOVE must be reported rather than silently ignored.
     const allEvents = ['INSERT', 'MODIFY', 'REMOVE'] as const;
-    this.licenseStream = new StreamConsumer(this, 'LicenseEventsStream', {
-      table: tables.licenses,
+    const licenseStream = new StreamConsumer(this, 'LicenseEventsStream', {
+      table: this.tables.licenses,
       consumer: this.licenseEvents,
       // Small batches: one approval can mean thousands of shipment writes.
       batchSize: 10,
@@ -128,8 +151,8 @@ export class ClearanceStack extends Stack {
       maxRecordAge: Duration.hours(12),
       eventNames: allEvents,
     });
-    this.shipmentStream = new StreamConsumer(this, 'ShipmentEventsStream', {
-      table: tables.shipments,
+    const shipmentStream = new StreamConsumer(this, 'ShipmentEventsStream', {
+      table: this.tables.shipments,
       consumer: this.shipmentEvents,
       // A release writes shipments in bursts of 100; large batches let the
       // handler aggregate counter updates per (sku, warehouse).
@@ -140,15 +163,12 @@ export class ClearanceStack extends Stack {
       maxRecordAge: Duration.hours(6),
       eventNames: allEvents,
     });
+    return { licenseStream, shipmentStream };
+  }
 
-    this.clock = new ClockSchedule(this, 'LicenseClockSchedule', { target: this.licenseClock });
-
-    // `clearance subscribe` sets it as every subscription's RedrivePolicy.
-    this.subscriptionDlq = new SubscriptionDlq(this, 'SubscriptionDlq', {
-      topics: [...topics.customerShards, topics.logistics].map((t) => t.topic),
-    });
-
-    this.observability = new Observability(this, 'Observability', {
+  private addObservability(): Observability {
+    const { topics } = this;
+    return new Observability(this, 'Observability', {
       functions: {
         'license-events': this.licenseEvents,
         'shipment-events': this.shipmentEvents,
@@ -163,7 +183,11 @@ export class ClearanceStack extends Stack {
         ops: topics.ops,
       },
     });
+  }
 
+  /** The outputs the CLI reads (STACK_OUTPUTS), one per customer shard, and the subscription manager role. */
+  private addOutputs(): void {
+    const { tables, topics } = this;
     const outputs: Record<keyof typeof STACK_OUTPUTS, string> = {
       licensesTableName: tables.licenses.tableName,
       shipmentsTableName: tables.shipments.tableName,

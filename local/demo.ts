@@ -25,7 +25,7 @@ import {
 } from '../shared/adapters/dynamo.js';
 import { available, type License, type Shipment } from '../shared/domain/model.js';
 import type { RawItem } from '../shared/domain/ports.js';
-import { scanAndCheck } from '../shared/invariant-checker.js';
+import { scanAndCheck } from '../shared/engine/invariant-checker.js';
 import { mulberry32 } from './random.js';
 import { LocalServicesError } from './services.js';
 import { startLocalStack } from './stack.js';

@@ -7,7 +7,7 @@ import {
 } from '../../shared/adapters/dynamo.js';
 import type { Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { scanAndCheck } from '../../shared/invariant-checker.js';
+import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import type { CliContext } from '../context.js';
 import { EXIT, RefusedError } from '../errors.js';
 import { plural } from '../format.js';

@@ -7,6 +7,7 @@ import {
   parseItem,
   type Shipment,
   ShipmentSchema,
+  type ShipmentStatus,
 } from './model.js';
 import { mismatch, validity } from './planning.js';
 import type { RawItem } from './ports.js';
@@ -50,54 +51,79 @@ export function checkInvariants(input: {
     const p = parseItem(ShipmentSchema, raw);
     if (!p.ok || p.value.countedStatus === undefined) continue;
     const s: Shipment = p.value;
-    const key = { shipmentId: s.shipmentId };
-    if (s.status !== s.countedStatus) {
-      violations.push({
-        invariant: 'I3',
-        key,
-        message: `status ${s.status} differs from countedStatus ${s.countedStatus}: an edit was not applied`,
-      });
-    }
-    const counted = s.countedStatus;
-    if (counted === 'RELEASED') {
-      const l = licenses.get(s.licenseId);
-      if (!l)
-        violations.push({
-          invariant: 'I1',
-          key,
-          message: `RELEASED under license ${s.licenseId}, which does not exist`,
-        });
-      else {
-        if (l.status !== 'APPROVED' || l.appliedStatus !== 'APPROVED') {
-          violations.push({
-            invariant: 'I1',
-            key,
-            message: `RELEASED under license ${l.licenseId}, which is ${l.status} (applied ${l.appliedStatus ?? 'none'})`,
-          });
-        }
-        if (mismatch(l, s))
-          violations.push({
-            invariant: 'I1',
-            key,
-            message: `RELEASED under license ${l.licenseId} for another customer or sku`,
-          });
-        if (s.releasedAt && validity(l, new Date(s.releasedAt)) !== 'valid') {
-          violations.push({
-            invariant: 'I1',
-            key,
-            message: `released at ${s.releasedAt}, outside ${l.validFrom}..${l.validUntil}`,
-          });
-        }
-      }
-    }
+    const counted = p.value.countedStatus;
+    violations.push(...shipmentViolations(s, counted, licenses));
     consumedBy.set(s.licenseId, (consumedBy.get(s.licenseId) ?? 0) + consumed(counted, s.quantity));
-    const k = inventoryKey(s);
-    const sum = sums.get(k) ?? { sku: s.sku, warehouseId: s.warehouseId, held: 0, released: 0, shipped: 0 };
-    if (counted === 'HELD') sum.held += s.quantity;
-    if (counted === 'RELEASED') sum.released += s.quantity;
-    if (counted === 'SHIPPED') sum.shipped += s.quantity;
-    sums.set(k, sum);
+    count(sums, s, counted);
   }
+  violations.push(...licenseViolations(licenses, consumedBy), ...inventoryViolations(input.inventory, sums));
+  return { violations, recomputed: [...sums.values()] };
+}
+
+/** I3 for an edit not applied, and I1 for a RELEASED shipment. */
+function shipmentViolations(
+  s: Shipment,
+  counted: ShipmentStatus,
+  licenses: ReadonlyMap<string, License>,
+): Violation[] {
+  const violations: Violation[] = [];
+  const key = { shipmentId: s.shipmentId };
+  if (s.status !== counted) {
+    violations.push({
+      invariant: 'I3',
+      key,
+      message: `status ${s.status} differs from countedStatus ${counted}: an edit was not applied`,
+    });
+  }
+  if (counted === 'RELEASED') violations.push(...releasedViolations(s, licenses.get(s.licenseId)));
+  return violations;
+}
+
+/** I1: a RELEASED shipment's license exists, is approved and applied, matches it, and was valid when it was released. */
+function releasedViolations(s: Shipment, l: License | undefined): Violation[] {
+  const key = { shipmentId: s.shipmentId };
+  if (!l)
+    return [{ invariant: 'I1', key, message: `RELEASED under license ${s.licenseId}, which does not exist` }];
+  const violations: Violation[] = [];
+  if (l.status !== 'APPROVED' || l.appliedStatus !== 'APPROVED') {
+    violations.push({
+      invariant: 'I1',
+      key,
+      message: `RELEASED under license ${l.licenseId}, which is ${l.status} (applied ${l.appliedStatus ?? 'none'})`,
+    });
+  }
+  if (mismatch(l, s))
+    violations.push({
+      invariant: 'I1',
+      key,
+      message: `RELEASED under license ${l.licenseId} for another customer or sku`,
+    });
+  if (s.releasedAt && validity(l, new Date(s.releasedAt)) !== 'valid') {
+    violations.push({
+      invariant: 'I1',
+      key,
+      message: `released at ${s.releasedAt}, outside ${l.validFrom}..${l.validUntil}`,
+    });
+  }
+  return violations;
+}
+
+/** Adds a counted shipment to the counter sums of its (sku, warehouse). */
+function count(sums: Map<string, RecomputedCounters>, s: Shipment, counted: ShipmentStatus): void {
+  const k = inventoryKey(s);
+  const sum = sums.get(k) ?? { sku: s.sku, warehouseId: s.warehouseId, held: 0, released: 0, shipped: 0 };
+  if (counted === 'HELD') sum.held += s.quantity;
+  if (counted === 'RELEASED') sum.released += s.quantity;
+  if (counted === 'SHIPPED') sum.shipped += s.quantity;
+  sums.set(k, sum);
+}
+
+/** I2: each license's releasedQuantity is what its shipments hold, and within authorizedQuantity. */
+function licenseViolations(
+  licenses: ReadonlyMap<string, License>,
+  consumedBy: ReadonlyMap<string, number>,
+): Violation[] {
+  const violations: Violation[] = [];
   for (const l of licenses.values()) {
     const used = consumedBy.get(l.licenseId) ?? 0;
     const key = { licenseId: l.licenseId };
@@ -116,8 +142,17 @@ export function checkInvariants(input: {
       });
     }
   }
+  return violations;
+}
+
+/** I3: each Inventory item is valid and its counters equal the sums; counted shipments have an item. */
+function inventoryViolations(
+  items: readonly RawItem[],
+  sums: ReadonlyMap<string, RecomputedCounters>,
+): Violation[] {
+  const violations: Violation[] = [];
   const seen = new Set<string>();
-  for (const raw of input.inventory) {
+  for (const raw of items) {
     const p = parseItem(InventorySchema, raw);
     const key = { sku: String(raw.sku), warehouseId: String(raw.warehouseId) };
     if (!p.ok) {
@@ -157,5 +192,5 @@ export function checkInvariants(input: {
       });
     }
   }
-  return { violations, recomputed: [...sums.values()] };
+  return violations;
 }

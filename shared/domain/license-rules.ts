@@ -57,6 +57,19 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
 }
 
 /**
+ * Whether a Licenses stream image shows a license with nothing to do: its
+ * `status` is the applied one, no work is pending and no rejection is
+ * recorded. Such a record (usually the system's own write-back) needs no read
+ * of the item. Any other image, or none, is only a trigger: the item is read
+ * and judged.
+ */
+export function isSettledImage(image: Readonly<Record<string, unknown>> | undefined): boolean {
+  return (
+    image !== undefined && image.status === image.appliedStatus && !image.pendingWork && !image.statusError
+  );
+}
+
+/**
  * Settling passes. The passes find shipments through GSIs, which AWS updates
  * a moment after the table (eventually consistent reads), so a pass that
  * starts right after a write can miss that shipment. When a pass finishes,
@@ -67,7 +80,7 @@ export const SETTLE_TOKEN_PREFIX = 'settle#';
 
 /**
  * When the clock should look again after the pass `token` of `status`'s work
- * finished at `now` (SETTLE_DELAY_MS in infra/outputs.ts on AWS).
+ * finished at `now` (SETTLE_DELAY_MS in infra/tuning.ts on AWS).
  */
 export function settleCheckAt(
   status: LicenseStatus,

@@ -25,7 +25,7 @@ export interface ShipmentWrite {
   license?: { licenseId: string; delta: number };
 }
 
-/** Conditions on the license a batch of units releases units from. */
+/** Conditions on the license a batch of writes releases units from. */
 export interface LicenseGuard {
   licenseId: string;
   /** attribute equals value */
@@ -34,7 +34,7 @@ export interface LicenseGuard {
   authorizedQuantity: number;
 }
 
-/** Result of committing units: which were written, and which were skipped because their own condition no longer held. */
+/** Result of committing writes: which were written, and which were skipped because their own condition no longer held. */
 export interface CommitResult {
   committed: ShipmentWrite[];
   skipped: ShipmentWrite[];
@@ -95,10 +95,10 @@ export interface ShipmentRepository {
     after: string | undefined,
     limit: number,
   ): Promise<ShipmentPage>;
-  /** Commits units in transactions of up to 100 actions; see CommitResult. Throws ConflictError if the guard fails. */
-  commit(units: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult>;
+  /** Commits writes in transactions of up to 100 actions; see CommitResult. Throws ConflictError if the guard fails. */
+  commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult>;
   /** Single conditional update outside any transaction (rejections, reverts). False if the condition failed. */
-  update(unit: ShipmentWrite): Promise<boolean>;
+  update(write: ShipmentWrite): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
   /** HELD shipments of a license counted by holdReason (reads only that attribute). */
   countHeldByReason(licenseId: string): Promise<Map<string, number>>;

@@ -1,5 +1,5 @@
 import type { ShipmentStatus } from './model.js';
-import { SHIPMENT_STATUSES, showValue } from './model.js';
+import { SHIPMENT_STATUSES, ShipmentStatusSchema, showValue } from './model.js';
 
 /** Manual status edits an admin may make, from the counted status to the new one. */
 export const MANUAL_SHIPMENT_EDITS: Readonly<Record<ShipmentStatus, readonly ShipmentStatus[]>> = {
@@ -17,6 +17,12 @@ export const IMMUTABLE_SHIPMENT_FIELDS = [
   'warehouseId',
   'quantity',
 ] as const;
+
+/** `value` as a shipment status, or undefined when it is none (missing, mistyped). */
+export function asShipmentStatus(value: unknown): ShipmentStatus | undefined {
+  const parsed = ShipmentStatusSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** The verdict on a shipment's `status` relative to `countedStatus`, the status the counters reflect. */
 export type ShipmentVerdict =

@@ -131,6 +131,27 @@ export async function applyLicense(
 }
 
 /**
+ * Reports a deleted license to ops (high severity): deleting is not
+ * supported, its shipments keep their state. `old` is the stream's old image;
+ * a license the system never applied is not reported.
+ */
+export async function licenseRemoved(
+  deps: Pick<LicenseEngineDeps, 'alerter'>,
+  licenseId: string,
+  old: RawItem | undefined,
+): Promise<void> {
+  if (!old?.appliedStatus) return;
+  await deps.alerter.alert([
+    {
+      severity: 'high',
+      subject: `License ${licenseId} was deleted`,
+      message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported: set status to REVOKED instead, then run \`clearance reconcile\`.`,
+      subjectKey: { licenseId },
+    },
+  ]);
+}
+
+/**
  * The license as its applied status sees it, when that status's re-hold work
  * is still pending; otherwise undefined. Release work is not resumed: the
  * release transaction requires `status` APPROVED, so it waits for the admin.

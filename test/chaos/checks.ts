@@ -9,7 +9,7 @@ import {
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { scanAndCheck } from '../../shared/invariant-checker.js';
+import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import type { Tables } from './workload.js';
 

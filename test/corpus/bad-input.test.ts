@@ -161,8 +161,9 @@ beforeAll(async () => {
     ...(await local.receiveAll(local.resources.dlqs.licenses.url)),
     ...(await local.receiveAll(local.resources.dlqs.shipments.url)),
   ];
-  violations = (await import('../../shared/invariant-checker.js').then((m) => m.scanAndCheck(s.repos())))
-    .violations;
+  violations = (
+    await import('../../shared/engine/invariant-checker.js').then((m) => m.scanAndCheck(s.repos()))
+  ).violations;
   if (RECORD) {
     const recorded: Record<string, Outcome> = {};
     for (const c of definitions) recorded[c.id] = describeOutcome(observed.get(c.id));

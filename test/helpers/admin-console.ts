@@ -8,7 +8,7 @@ import {
 } from '../../shared/adapters/dynamo.js';
 import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { scanAndCheck } from '../../shared/invariant-checker.js';
+import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import type { LocalStackHandle } from './stack.js';
 
 /**

@@ -4,8 +4,9 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { ENTRY_METADATA_KEY } from '../../infra/clearance-function.js';
-import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS, STACK_OUTPUTS } from '../../infra/stack.js';
+import { STACK_OUTPUTS } from '../../infra/stack.js';
 import type { SecureTopic } from '../../infra/topics.js';
+import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS } from '../../infra/tuning.js';
 import { ENV, GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../shared/names.js';
 import {
   arnOf,

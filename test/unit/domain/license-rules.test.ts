@@ -1,6 +1,7 @@
 import { describe, expect, it, test } from 'vitest';
 import {
   holdReasonFor,
+  isSettledImage,
   judgeLicenseStatus,
   SETTLE_TOKEN_PREFIX,
   settleCheckAt,
@@ -208,5 +209,23 @@ describe('settleCheckAt', () => {
   it('does not ask again after a settling pass, nor for PENDING (no shipment work)', () => {
     expect(settleCheckAt('SUSPENDED', `${SETTLE_TOKEN_PREFIX}x`, now, 30_000)).toBeUndefined();
     expect(settleCheckAt('PENDING', 'x', now, 30_000)).toBeUndefined();
+  });
+});
+
+describe('isSettledImage', () => {
+  const settled = { licenseId: 'L1', status: 'APPROVED', appliedStatus: 'APPROVED', releasedQuantity: 5 };
+
+  it('needs no read for an image whose status is applied, with no work pending and no rejection', () => {
+    expect(isSettledImage(settled)).toBe(true);
+  });
+
+  test.each<[string, Record<string, unknown> | undefined]>([
+    ['a status not yet applied', { ...settled, status: 'SUSPENDED' }],
+    ['a new license (no appliedStatus)', { licenseId: 'L1', status: 'APPROVED' }],
+    ['pending work', { ...settled, pendingWork: '2026-11-27T10:00:00.000Z#abcd1234' }],
+    ['a recorded rejection', { ...settled, statusError: 'Rejected status "APPROVD"' }],
+    ['no image', undefined],
+  ])('reads the item for %s', (_label, image) => {
+    expect(isSettledImage(image)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-import { checkInvariants, type RecomputedCounters, type Violation } from './domain/invariants.js';
-import type { InventoryRepository, LicenseRepository, RawItem, ShipmentRepository } from './domain/ports.js';
+import { checkInvariants, type RecomputedCounters, type Violation } from '../domain/invariants.js';
+import type { InventoryRepository, LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
 
 async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
   const items: RawItem[] = [];

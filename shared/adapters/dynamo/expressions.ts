@@ -1,0 +1,111 @@
+import type { LicenseGuard, ShipmentWrite } from '../../domain/ports.js';
+import { SYSTEM_ACTOR } from '../../names.js';
+
+/** Builds expression attribute names and values with generated placeholders. */
+export class Expr {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  private n = 0;
+  /** The placeholder for attribute `attr` (`#attr`, other characters replaced by `_`). */
+  name(attr: string): string {
+    const key = `#${attr.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    this.names[key] = attr;
+    return key;
+  }
+  /** A fresh placeholder for the value `v`. */
+  value(v: unknown): string {
+    const key = `:v${this.n++}`;
+    this.values[key] = v;
+    return key;
+  }
+  /** `attr = value` for each entry; null means attribute_not_exists. */
+  conditions(expect: Record<string, unknown>): string[] {
+    return Object.entries(expect).map(([attr, v]) =>
+      v === null ? `attribute_not_exists(${this.name(attr)})` : `${this.name(attr)} = ${this.value(v)}`,
+    );
+  }
+  /** The names and (when any) values, to spread into a command's input. */
+  params() {
+    return {
+      ExpressionAttributeNames: this.names,
+      ...(Object.keys(this.values).length > 0 ? { ExpressionAttributeValues: this.values } : {}),
+    };
+  }
+}
+
+/**
+ * The conditional `Update` of one shipment: sets `write.set` and `changedBy`,
+ * removes `write.remove`, bumps `revision` when asked, on the condition that
+ * the item exists and matches `write.expect`. Used alone and in transactions.
+ */
+export function shipmentUpdate(table: string, write: ShipmentWrite) {
+  const x = new Expr();
+  const sets = Object.entries({ ...write.set, changedBy: SYSTEM_ACTOR }).map(
+    ([a, v]) => `${x.name(a)} = ${x.value(v)}`,
+  );
+  if (write.bumpRevision)
+    sets.push(`${x.name('revision')} = if_not_exists(${x.name('revision')}, ${x.value(0)}) + ${x.value(1)}`);
+  const removes = (write.remove ?? []).map((a) => x.name(a));
+  const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+  const condition = [`attribute_exists(${x.name('shipmentId')})`, ...x.conditions(write.expect)].join(
+    ' AND ',
+  );
+  return {
+    TableName: table,
+    Key: { shipmentId: write.shipmentId },
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ...x.params(),
+  };
+}
+
+/** `ADD` of the non-zero counter deltas of one (sku, warehouse), on the condition that its Inventory item exists. */
+export function inventoryUpdate(
+  table: string,
+  sku: string,
+  warehouseId: string,
+  delta: Record<string, number>,
+) {
+  const x = new Expr();
+  const adds = Object.entries(delta)
+    .filter(([, v]) => v !== 0)
+    .map(([k, v]) => `${x.name(k)} ${x.value(v)}`);
+  return {
+    TableName: table,
+    Key: { sku, warehouseId },
+    UpdateExpression: `ADD ${adds.length > 0 ? adds.join(', ') : `${x.name('held')} ${x.value(0)}`}`,
+    ConditionExpression: `attribute_exists(${x.name('sku')})`,
+    ...x.params(),
+  };
+}
+
+/** `ADD releasedQuantity delta` on a license that exists: the manual edits' license update. */
+export function licenseUpdate(table: string, licenseId: string, delta: number) {
+  return {
+    TableName: table,
+    Key: { licenseId },
+    UpdateExpression: 'ADD #rq :d SET #by = :by',
+    ConditionExpression: 'attribute_exists(#id)',
+    ExpressionAttributeNames: { '#rq': 'releasedQuantity', '#by': 'changedBy', '#id': 'licenseId' },
+    ExpressionAttributeValues: { ':d': delta, ':by': SYSTEM_ACTOR },
+  };
+}
+
+/**
+ * `ADD releasedQuantity delta` of a license pass: conditional on the guard's
+ * expectations and, when releasing, on staying within `authorizedQuantity`.
+ */
+export function guardedLicenseUpdate(table: string, guard: LicenseGuard, delta: number) {
+  const x = new Expr();
+  const rq = x.name('releasedQuantity');
+  const conditions = [...x.conditions(guard.expect)];
+  if (delta > 0)
+    conditions.push(`(attribute_not_exists(${rq}) OR ${rq} <= ${x.value(guard.authorizedQuantity - delta)})`);
+  return {
+    TableName: table,
+    Key: { licenseId: guard.licenseId },
+    UpdateExpression: `ADD ${rq} ${x.value(delta)} SET ${x.name('changedBy')} = ${x.value(SYSTEM_ACTOR)}`,
+    ConditionExpression: [`attribute_exists(${x.name('licenseId')})`, ...conditions].join(' AND '),
+    ...x.params(),
+  };
+}

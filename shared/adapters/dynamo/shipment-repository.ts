@@ -1,0 +1,152 @@
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandOutput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConfigError } from '../../domain/errors.js';
+import type {
+  CommitResult,
+  LicenseGuard,
+  RawItem,
+  ShipmentPage,
+  ShipmentRepository,
+  ShipmentWrite,
+} from '../../domain/ports.js';
+import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../names.js';
+import { guardedLicenseUpdate, inventoryUpdate, licenseUpdate, shipmentUpdate } from './expressions.js';
+import { scanTable } from './reads.js';
+import { classifyFailure, type Group, isConditionFailure, pack, pause, sum } from './transactions.js';
+
+/** DynamoDB implementation of the Shipments port, including the transactional writer. */
+export class DynamoShipmentRepository implements ShipmentRepository {
+  /** `licenses` and `inventory` are needed only to commit writes; a read-only user may leave them out. */
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { shipments: string; licenses?: string; inventory?: string },
+  ) {}
+
+  private table(name: 'licenses' | 'inventory'): string {
+    const table = this.tables[name];
+    if (table === undefined)
+      throw new ConfigError(`DynamoShipmentRepository needs the ${name} table to commit`);
+    return table;
+  }
+
+  async page(
+    index: 'held' | 'released',
+    licenseId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ShipmentPage> {
+    const pk = index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.shipments,
+        IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+        KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+        ExpressionAttributeNames: {
+          '#pk': pk,
+          ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
+        },
+        ExpressionAttributeValues: { ':pk': licenseId, ...(after === undefined ? {} : { ':after': after }) },
+        Limit: limit,
+      }),
+    );
+    const items = (out.Items ?? []) as RawItem[];
+    const last = items.at(-1);
+    return { items, next: out.LastEvaluatedKey && last ? String(last[GSI_ATTR.holdOrder]) : undefined };
+  }
+
+  async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
+    const result: CommitResult = { committed: [], skipped: [] };
+    for (const group of pack(writes, guard)) {
+      const done = await this.commitGroup(group.writes, guard);
+      result.committed.push(...done.committed);
+      result.skipped.push(...done.skipped);
+    }
+    return result;
+  }
+
+  /**
+   * Writes one group in one transaction. Writes whose own condition failed are
+   * dropped and the rest is retried; conflicts and throttling are retried with
+   * backoff (see classifyFailure).
+   */
+  private async commitGroup(writes: ShipmentWrite[], guard: LicenseGuard | undefined): Promise<CommitResult> {
+    const skipped: ShipmentWrite[] = [];
+    let pending = writes;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const [group] = pack(pending, guard);
+      if (!group) break;
+      const items = this.transactItems(group, guard);
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return { committed: group.writes, skipped };
+      } catch (error) {
+        const verdict = classifyFailure(error, group, guard, attempt);
+        if (verdict.kind === 'drop') {
+          skipped.push(...group.writes.filter((_, i) => verdict.failed.has(i)));
+          pending = group.writes.filter((_, i) => !verdict.failed.has(i));
+          continue;
+        }
+        await pause(attempt);
+      }
+    }
+    return { committed: [], skipped };
+  }
+
+  /** The group's actions: shipments first (their indexes match CancellationReasons), then counters, then licenses. */
+  private transactItems(group: Group, guard: LicenseGuard | undefined) {
+    return [
+      ...group.writes.map((w) => ({ Update: shipmentUpdate(this.tables.shipments, w) })),
+      ...[...group.inventory.values()].map((inv) => ({
+        Update: inventoryUpdate(this.table('inventory'), inv.sku, inv.warehouseId, inv.delta),
+      })),
+      ...(guard
+        ? [{ Update: guardedLicenseUpdate(this.table('licenses'), guard, sum(group.licenses)) }]
+        : [...group.licenses].map(([licenseId, delta]) => ({
+            Update: licenseUpdate(this.table('licenses'), licenseId, delta),
+          }))),
+    ];
+  }
+
+  async update(write: ShipmentWrite): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand(shipmentUpdate(this.tables.shipments, write)));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  scan(): AsyncIterable<RawItem[]> {
+    return scanTable(this.db, this.tables.shipments);
+  }
+
+  async countHeldByReason(licenseId: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.shipments,
+          IndexName: HELD_INDEX,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: '#r',
+          ExpressionAttributeNames: { '#pk': GSI_ATTR.heldLicenseId, '#r': 'holdReason' },
+          ExpressionAttributeValues: { ':pk': licenseId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const reason = String(item.holdReason ?? 'UNKNOWN');
+        counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  }
+}

@@ -1,0 +1,92 @@
+import { counterDelta, inventoryKey } from '../domain/counters.js';
+import { holdReasonFor } from '../domain/license-rules.js';
+import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
+import { holdOrderKey, mismatch } from '../domain/planning.js';
+import type { InventoryRepository, LicenseRepository, ShipmentWrite } from '../domain/ports.js';
+import { GSI_ATTR } from '../names.js';
+import { invalidRejection, type Rejection } from './shipment-rejections.js';
+
+/** What the intake phase decided for the new HELD shipments of a batch. */
+export interface Intake {
+  /** The writes that count each accepted shipment as HELD, with its hold reason. */
+  accepted: ShipmentWrite[];
+  /** Shipments with no Inventory item for their (sku, warehouse). */
+  rejections: Rejection[];
+  /** Licenses APPROVED and applied when read: they get a release request. */
+  release: Set<string>;
+  /** Licenses not yet releasing when read: read again once their shipments are accepted. */
+  recheck: Set<string>;
+}
+
+/**
+ * The intake phase: reads the licenses and Inventory items of new HELD
+ * shipments (one batch read each), and accepts every shipment whose
+ * (sku, warehouse) exists, with the hold reason its license's state implies.
+ */
+export async function intakeShipments(
+  deps: { licenses: LicenseRepository; inventory: InventoryRepository },
+  shipments: readonly Shipment[],
+): Promise<Intake> {
+  const intake: Intake = { accepted: [], rejections: [], release: new Set(), recheck: new Set() };
+  if (shipments.length === 0) return intake;
+  const [licenses, stocked] = await Promise.all([
+    deps.licenses.batchGet(shipments.map((s) => s.licenseId)),
+    deps.inventory.existing(shipments.map((s) => ({ sku: s.sku, warehouseId: s.warehouseId }))),
+  ]);
+  for (const s of shipments) {
+    if (!stocked.has(inventoryKey(s))) {
+      intake.rejections.push(
+        invalidRejection(s.shipmentId, s, [
+          `there is no Inventory item for sku ${s.sku} at warehouse ${s.warehouseId}; create it (with onHand) or correct sku/warehouseId`,
+        ]),
+      );
+      continue;
+    }
+    const parsedLicense = licenses.has(s.licenseId)
+      ? parseItem(LicenseSchema, licenses.get(s.licenseId))
+      : undefined;
+    const license = parsedLicense?.ok ? parsedLicense.value : undefined;
+    const reason = holdReasonOf(license, s);
+    if (reason !== 'LICENSE_MISMATCH') {
+      if (license?.status === 'APPROVED' && license.appliedStatus === 'APPROVED')
+        intake.release.add(s.licenseId);
+      else intake.recheck.add(s.licenseId);
+    }
+    intake.accepted.push(acceptedWrite(s, reason));
+  }
+  return intake;
+}
+
+function holdReasonOf(license: License | undefined, s: Shipment): HoldReason {
+  if (license && mismatch(license, s)) return 'LICENSE_MISMATCH';
+  if (license?.appliedStatus) return holdReasonFor(license.appliedStatus) ?? 'LICENSE_PENDING';
+  return 'LICENSE_PENDING';
+}
+
+function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
+  return {
+    shipmentId: s.shipmentId,
+    set: {
+      countedStatus: 'HELD',
+      // The system sets the reason from the license's state; a reason typed in is not trusted.
+      holdReason: reason,
+      [GSI_ATTR.heldLicenseId]: s.licenseId,
+      [GSI_ATTR.holdOrder]: holdOrderKey(s),
+    },
+    remove: ['statusError'],
+    bumpRevision: true,
+    expect: {
+      countedStatus: null,
+      status: 'HELD',
+      licenseId: s.licenseId,
+      sku: s.sku,
+      warehouseId: s.warehouseId,
+      quantity: s.quantity,
+    },
+    counters: {
+      sku: s.sku,
+      warehouseId: s.warehouseId,
+      delta: counterDelta(undefined, 'HELD', s.quantity),
+    },
+  };
+}

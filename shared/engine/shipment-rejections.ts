@@ -1,0 +1,150 @@
+import { type ShipmentStatus, showValue } from '../domain/model.js';
+import type { Alerter, OpsAlert, RawItem, ShipmentRepository, ShipmentWrite } from '../domain/ports.js';
+import { asShipmentStatus } from '../domain/shipment-rules.js';
+
+/** An edit of the Shipments table that the system refuses: the alert it sends and the write that records it. */
+export interface Rejection {
+  shipmentId: string;
+  alert: OpsAlert;
+  /** The write that records the rejection; none for a deleted item. */
+  write?: ShipmentWrite;
+  statusError: string;
+  current: RawItem;
+}
+
+/** What the reject phase did. */
+export interface Rejected {
+  /** The rejections not recorded before (a redelivery finds its `statusError` already there). */
+  fresh: Rejection[];
+  /** Licenses whose shipments were set back to HELD or RELEASED, with those statuses. */
+  restored: Map<string, Set<ShipmentStatus>>;
+}
+
+/**
+ * The reject phase: alerts ops of every rejection not yet recorded, then
+ * writes each one's `statusError` (and restores the status or fields it
+ * reverts). Returns which licenses got shipments set back to HELD or RELEASED:
+ * their passes may have skipped them.
+ */
+export async function rejectEdits(
+  deps: { alerter: Alerter; shipments: ShipmentRepository },
+  rejections: readonly Rejection[],
+): Promise<Rejected> {
+  // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
+  const fresh = rejections.filter((r) => r.current.statusError !== r.statusError);
+  if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
+  const restored = new Map<string, Set<ShipmentStatus>>();
+  for (const r of fresh) {
+    if (!r.write) continue;
+    // Whatever the conditional write answers, the check below is made: "condition failed" also
+    // comes back when this very write was done and its response lost (the SDK resends it), or
+    // when a crashed attempt already did it.
+    await deps.shipments.update(r.write);
+    const counted = asShipmentStatus(r.current.countedStatus);
+    const licenseId = String(r.write.set.licenseId ?? r.current.licenseId);
+    if (counted === 'HELD' || counted === 'RELEASED')
+      restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
+  }
+  return { fresh, restored };
+}
+
+const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
+
+/** An illegal status edit: the status goes back to `counted` (when counted) with `statusError`. */
+export function statusRejection(
+  shipmentId: string,
+  raw: RawItem,
+  counted: ShipmentStatus | undefined,
+  reason: string,
+  severity: 'high' | 'normal',
+): Rejection {
+  const restore = counted ? ` The status was set back to ${counted}.` : '';
+  const statusError = `Rejected status ${shown(raw.status)}: ${reason}.${restore}`;
+  return {
+    shipmentId,
+    statusError,
+    current: raw,
+    alert: {
+      severity,
+      subject: `${severity === 'high' ? 'HIGH SEVERITY: ' : ''}Shipment ${shipmentId}: status edit ${counted ?? 'new'} → ${shown(raw.status)} rejected`,
+      message: [
+        `Shipment ${shipmentId} (license ${shown(raw.licenseId)}, warehouse ${shown(raw.warehouseId)}) was edited from ${counted ?? '(new)'} to "${shown(raw.status)}".`,
+        `Rejected because ${reason}.`,
+        counted
+          ? `The system set status back to ${counted}; no counter moved.`
+          : 'The shipment is not counted until its status is HELD.',
+        'The reason is in statusError on the item.',
+      ].join('\n'),
+      subjectKey: { shipmentId },
+    },
+    write: {
+      shipmentId,
+      set: counted ? { status: counted, statusError } : { statusError },
+      bumpRevision: false,
+      expect: { status: raw.status, countedStatus: counted ?? null },
+    },
+  };
+}
+
+/** An edit of fields an accepted shipment may not change: their old values are restored. */
+export function immutableRejection(
+  shipmentId: string,
+  raw: RawItem,
+  old: RawItem,
+  fields: readonly string[],
+): Rejection {
+  const list = fields.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
+  const statusError = `Rejected edit of ${fields.join(', ')}: these cannot change once a shipment is accepted (counters and the license depend on them). The old values were restored; to change them, cancel this shipment and create a new one.`;
+  const restore = Object.fromEntries(fields.map((f) => [f, old[f]]));
+  const counted = asShipmentStatus(raw.countedStatus);
+  return {
+    shipmentId,
+    statusError,
+    current: raw,
+    alert: {
+      severity: 'normal',
+      subject: `Shipment ${shipmentId}: edit of ${fields.join(', ')} rejected`,
+      message: `Shipment ${shipmentId} was edited (${list}). ${statusError}`,
+      subjectKey: { shipmentId },
+    },
+    write: {
+      shipmentId,
+      set: { ...restore, ...(counted && raw.status !== counted ? { status: counted } : {}), statusError },
+      bumpRevision: false,
+      expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+    },
+  };
+}
+
+/** A new shipment that cannot be accepted as it is: it stays uncounted, with `statusError`. */
+export function invalidRejection(shipmentId: string, raw: RawItem, problems: readonly string[]): Rejection {
+  const statusError = `Rejected: ${problems.join('; ')}. The shipment is not counted or released until this is fixed.`;
+  return {
+    shipmentId,
+    statusError,
+    current: raw,
+    alert: {
+      severity: 'normal',
+      subject: `Shipment ${shipmentId}: invalid item rejected`,
+      message: `Shipment ${shipmentId} cannot be accepted: ${problems.join('; ')}. Fix the item in the console; the system picks it up on the next edit.`,
+      subjectKey: { shipmentId },
+    },
+    write: { shipmentId, set: { statusError }, bumpRevision: false, expect: { countedStatus: null } },
+  };
+}
+
+/** A counted shipment was deleted: a high-severity alert, nothing to write back. */
+export function deletionAlert(shipmentId: string, old: RawItem, counted: ShipmentStatus): Rejection {
+  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. Run \`clearance reconcile --fix\` to correct the Inventory counters and the license's releasedQuantity.`;
+  return {
+    shipmentId,
+    statusError: message,
+    current: {},
+    alert: {
+      severity: 'high',
+      subject: `Shipment ${shipmentId} was deleted`,
+      message,
+      subjectKey: { shipmentId },
+    },
+  };
+}
