@@ -43,7 +43,7 @@ export interface StreamConsumerProps {
 }
 
 /**
- * A DynamoDB stream wired to a function the way CONVENTIONS.md asks: partial
+ * A DynamoDB stream wired to a function (ARCHITECTURE.md, "Resources and settings"): partial
  * batch responses, bisect on error, bounded retries and record age, filtered,
  * from TRIM_HORIZON, with an encrypted TLS-only SQS queue as on-failure
  * destination.

@@ -21,7 +21,7 @@ export interface ClearanceTablesProps {
 }
 
 /**
- * The three tables of the data contract (DESIGN.md §3): Licenses and Shipments
+ * The three tables of the data contract (docs/data-contract.md): Licenses and Shipments
  * with NEW_AND_OLD_IMAGES streams (they are the outbox), Inventory without.
  */
 export class ClearanceTables extends Construct {

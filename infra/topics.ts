@@ -184,7 +184,7 @@ export const MAX_CUSTOMER_SHARDS =
   (FILTER_POLICIES_PER_ACCOUNT - FILTER_POLICIES_PER_TOPIC) / FILTER_POLICIES_PER_TOPIC;
 
 /**
- * The three audiences of DESIGN.md §6: customers, logistics teams, admins.
+ * The three audiences of docs/data-contract.md, "Notifications": customers, logistics teams, admins.
  */
 export interface ClearanceTopicsProps {
   /**

@@ -7,7 +7,7 @@ export type LicenseWork = 'release' | 'rehold' | 'none';
 /** Statuses a license may be inserted with. Inserting as APPROVED counts as an approval. */
 export const INITIAL_LICENSE_STATUSES: readonly LicenseStatus[] = ['PENDING', 'APPROVED', 'DENIED'];
 
-/** Legal transitions, judged from `appliedStatus` to `status` (DESIGN.md section 3). */
+/** Legal transitions, judged from `appliedStatus` to `status` (docs/data-contract.md). */
 export const LICENSE_TRANSITIONS: Readonly<Record<LicenseStatus, readonly LicenseStatus[]>> = {
   PENDING: ['APPROVED', 'DENIED'],
   APPROVED: ['SUSPENDED', 'REVOKED', 'EXPIRED'],

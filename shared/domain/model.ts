@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The data contract (DESIGN.md section 3) as zod schemas. Types come from the
+ * The data contract (docs/data-contract.md) as zod schemas. Types come from the
  * schemas, so the contract is written down exactly once. Admins type these
  * items by hand, so every message names the field and says how to fix it.
  */

@@ -1,5 +1,5 @@
 /**
- * The invariants of DESIGN.md §5, checked after a chaos run on a quiescent
+ * The invariants of docs/data-contract.md, "Invariants", checked after a chaos run on a quiescent
  * stack. Each check returns plain sentences; an empty list means it holds.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

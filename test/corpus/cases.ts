@@ -131,8 +131,8 @@ export const HUGE = 'X'.repeat(300 * 1024);
 
 // ------------------------------------------------------------ cases
 
-// The status lists and legal transitions are written out again from DESIGN.md
-// section 3, not imported from shared/domain: the corpus is an oracle for the
+// The status lists and legal transitions are written out again from
+// docs/data-contract.md, not imported from shared/domain: the corpus is an oracle for the
 // rules, so it must not share their table.
 const LICENSE_STATUSES: readonly LicenseStatus[] = [
   'PENDING',

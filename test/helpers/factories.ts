@@ -1,7 +1,7 @@
 import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
 
 /**
- * Builders for valid contract items (DESIGN.md section 3). Every builder returns
+ * Builders for valid contract items (docs/data-contract.md). Every builder returns
  * an item that passes its zod schema; pass overrides to shape the case under
  * test. To build an invalid item, spread a valid one and break one attribute:
  * `{ ...aShipment(), quantity: '5' }`.

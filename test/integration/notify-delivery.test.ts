@@ -1,5 +1,5 @@
 /**
- * Delivery under failure (DESIGN.md I4, section 6 "Sending"): SNS answers
+ * Delivery under failure (docs/data-contract.md, I4 and "Notifications", "Sending"): SNS answers
  * PublishBatch with 200 and a `Failed[]` list; only those entries are retried,
  * entries that keep failing turn into batchItemFailures for the stream
  * records behind them, and a redelivered batch carries the same dedup keys.

@@ -1,5 +1,5 @@
 /**
- * Who is told what (DESIGN.md I4 and section 6): every committed shipment
+ * Who is told what (docs/data-contract.md, I4 and "Notifications"): every committed shipment
  * change reaches its customer and its warehouse, scoped by the filter
  * policies that `clearance subscribe` creates; email subscribers get readable
  * digests, machines one JSON message per change.

@@ -1,5 +1,5 @@
 /**
- * The SNS adapter's sending rules (DESIGN.md section 6 "Sending"):
+ * The SNS adapter's sending rules (docs/data-contract.md, "Notifications", "Sending"):
  * PublishBatch with 10 entries a call, `Failed[]` inspected on a 200 answer
  * and only those entries retried, what keeps failing returned to the caller,
  * and customer messages routed to their shard topic.

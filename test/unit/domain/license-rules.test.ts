@@ -14,8 +14,8 @@ type Applied = LicenseStatus | undefined;
 type Expected = 'unchanged' | 'illegal' | 'release' | 'rehold' | 'none';
 
 /**
- * The full (appliedStatus × status) matrix, written out by hand from DESIGN.md
- * section 3 rather than derived from the code under test.
+ * The full (appliedStatus × status) matrix, written out by hand from
+ * docs/data-contract.md rather than derived from the code under test.
  */
 const EXPECTED: Record<string, Record<LicenseStatus, Expected>> = {
   undefined: {

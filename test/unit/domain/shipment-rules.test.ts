@@ -5,7 +5,7 @@ import { judgeShipmentStatus } from '../../../shared/domain/shipment-rules.js';
 type Counted = ShipmentStatus | undefined;
 type Expected = 'accept' | 'legal' | 'unchanged' | 'illegal' | 'illegal-high';
 
-/** The full (countedStatus × status) matrix for manual edits, written out from DESIGN.md section 3. */
+/** The full (countedStatus × status) matrix for manual edits, written out from docs/data-contract.md. */
 const EXPECTED: Record<string, Record<ShipmentStatus, Expected>> = {
   undefined: { HELD: 'accept', RELEASED: 'illegal', SHIPPED: 'illegal', CANCELLED: 'illegal' },
   HELD: { HELD: 'unchanged', RELEASED: 'illegal', SHIPPED: 'illegal-high', CANCELLED: 'legal' },
