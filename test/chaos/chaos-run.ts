@@ -55,7 +55,7 @@ export interface ChaosOutcome {
   readonly ms: number;
 }
 
-/** The four crash points of the brief; each run arms one or two, chosen by its seed. */
+/** The four crash points (ARCHITECTURE.md, "Proven under faults"); each run arms one or two, chosen by its seed. */
 export const CRASH_POINTS: readonly ((rng: Rng) => CrashRule)[] = [
   (rng) =>
     rng.pick<CrashRule>([
