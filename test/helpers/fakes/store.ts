@@ -157,11 +157,16 @@ export class MemoryStore {
 
   /** PutItem (the document client drops undefined attributes). */
   put(table: TableName, item: RawItem): void {
-    const clean = Object.fromEntries(
-      Object.entries(structuredClone(item)).filter(([, v]) => v !== undefined),
-    );
+    const clean = withoutUndefined(item);
     checkIndexKeys(table, clean);
     this.write(table, keyOf(table, clean), clean);
+  }
+
+  /** Writes an item as the starting state of a test: no stream record, no `changedBy`. */
+  seed(table: TableName, item: RawItem): void {
+    const clean = withoutUndefined(item);
+    checkIndexKeys(table, clean);
+    this.tables[table].set(keyOf(table, clean), clean);
   }
 
   delete(table: TableName, key: string): void {
@@ -203,6 +208,10 @@ export class MemoryStore {
     });
   }
 }
+
+/** A copy without the attributes the document client drops (`removeUndefinedValues`). */
+export const withoutUndefined = (item: RawItem): RawItem =>
+  Object.fromEntries(Object.entries(structuredClone(item)).filter(([, v]) => v !== undefined));
 
 function validate(spec: UpdateSpec): void {
   const paths = [

@@ -17,7 +17,7 @@ import { MemoryInventoryRepository } from './inventory-repository.js';
 import { MemoryLicenseRepository } from './license-repository.js';
 import { RecordingAlerter, RecordingPublisher } from './messaging.js';
 import { MemoryShipmentRepository } from './shipment-repository.js';
-import { keyOf, MemoryStore, type StreamEntry, type TableName } from './store.js';
+import { MemoryStore, type StreamEntry, type TableName } from './store.js';
 
 export { type Published, RecordingAlerter, RecordingPublisher } from './messaging.js';
 export { FakeValidationError, MemoryStore, type StreamEntry } from './store.js';
@@ -100,10 +100,10 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     /** Items written directly, without stream records: the starting state of a test. */
     seed: {
       license(license: License | RawItem) {
-        store.tables.licenses.set(keyOf('licenses', license as RawItem), structuredClone(license as RawItem));
+        store.seed('licenses', license as RawItem);
       },
       inventory(...items: Inventory[]) {
-        for (const item of items) store.tables.inventory.set(inventoryKey(item), structuredClone(item));
+        for (const item of items) store.seed('inventory', item);
       },
       /**
        * Shipments as shipment-events' intake leaves them (countedStatus HELD, held
@@ -111,8 +111,8 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
        */
       accepted(list: readonly Shipment[]) {
         for (const s of list) {
-          store.tables.shipments.set(s.shipmentId, {
-            ...structuredClone(s),
+          store.seed('shipments', {
+            ...s,
             status: 'HELD',
             holdReason: s.holdReason ?? 'LICENSE_PENDING',
             countedStatus: 'HELD',
