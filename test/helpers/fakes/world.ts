@@ -136,16 +136,9 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     items: (table: TableName): RawItem[] => store.all(table),
 
     /** Shipments stream records written since the last call, as shipment-events receives them. */
-    shipmentRecords(): ShipmentRecord[] {
-      return take('shipments').map((e) => ({
-        sequence: e.sequence,
-        eventName: e.eventName,
-        shipmentId: e.key,
-        ...(e.oldImage ? { oldImage: e.oldImage } : {}),
-        ...(e.newImage ? { newImage: e.newImage } : {}),
-        at: e.at,
-      }));
-    },
+    shipmentRecords: (): ShipmentRecord[] => take('shipments').map(asShipmentRecord),
+    /** Every Shipments stream record so far (to deliver a whole history again). */
+    shipmentHistory: (): ShipmentRecord[] => store.streams.shipments.map(asShipmentRecord),
     /** Licenses stream records written since the last call. */
     licenseRecords: (): StreamEntry[] => take('licenses'),
 
@@ -159,6 +152,15 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     },
   };
 }
+
+const asShipmentRecord = (e: StreamEntry): ShipmentRecord => ({
+  sequence: e.sequence,
+  eventName: e.eventName,
+  shipmentId: e.key,
+  ...(e.oldImage ? { oldImage: e.oldImage } : {}),
+  ...(e.newImage ? { newImage: e.newImage } : {}),
+  at: e.at,
+});
 
 function mustRead(store: MemoryStore, table: TableName, key: string): RawItem {
   const item = store.read(table, key);

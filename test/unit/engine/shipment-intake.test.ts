@@ -302,9 +302,8 @@ describe('rejected edits', () => {
     expect(await setStatus(w, lut.licenseId, 'REVOKED')).toMatchObject({ reheld: 1 });
     expect(w.shipment(typo).status).toBe('Shipped');
     // The restoring write is applied but its response is lost: the SDK's resend finds its condition failed.
-    w.faults.beforeNext('shipments.update', ({ args }) => {
+    w.faults.beforeNext('shipments.update', () => {
       w.store.update('shipments', typo, { set: { status: 'RELEASED', statusError: 'restored' } });
-      expect(args).toHaveLength(1);
     });
     await shipmentEvents(w);
     expect(w.license(lut.licenseId).pendingWork, 'another pass of the revocation was asked for').toEqual(
@@ -333,14 +332,7 @@ describe('redelivery', () => {
     await shipmentEvents(w);
     await apply(w, lut.licenseId);
     await shipmentEvents(w);
-    const history = w.store.streams.shipments.map((e) => ({
-      sequence: e.sequence,
-      eventName: e.eventName,
-      shipmentId: e.key,
-      ...(e.oldImage ? { oldImage: e.oldImage } : {}),
-      ...(e.newImage ? { newImage: e.newImage } : {}),
-      at: e.at,
-    }));
+    const history = w.shipmentHistory();
     const before = [w.items('shipments'), w.items('inventory'), w.license(lut.licenseId).releasedQuantity];
     const published = w.publisher.published.length;
 
