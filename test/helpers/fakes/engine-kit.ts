@@ -1,0 +1,119 @@
+/**
+ * Helpers of the engine unit tests (test/unit/engine): a license under test
+ * in a memory world, the engines invoked as the handlers invoke them, and the
+ * store read back by license.
+ */
+import { expect } from 'vitest';
+import type { License, Shipment } from '../../../shared/domain/model.js';
+import type { RawItem } from '../../../shared/domain/ports.js';
+import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
+import { processShipmentRecords, type ShipmentBatchResult } from '../../../shared/engine/shipment-engine.js';
+import { aLicense, anInventory, aShipmentFor, nextId } from '../factories.js';
+import type { MemoryWorld } from './world.js';
+
+export const ON_HAND = 900_000;
+
+/** A deadline no test reaches. */
+export const LATER = () => Date.now() + 60_000;
+/** A deadline already past: a pass hands over after each page that wrote something. */
+export const PAST = () => Date.now() - 1;
+
+/** A license under test: its item as seeded and a builder of matching shipments. */
+export interface LicenseUnderTest {
+  readonly license: License;
+  readonly licenseId: string;
+  /** A HELD shipment matching the license at WH-1 (nothing written). */
+  shipment(overrides?: Partial<Shipment>): Shipment;
+}
+
+/**
+ * Seeds a license for a sku of its own, applied as PENDING unless the
+ * overrides say otherwise, with that sku stocked at WH-1 and WH-2.
+ */
+export function givenLicense(w: MemoryWorld, overrides: Partial<License> = {}): LicenseUnderTest {
+  const sku = overrides.sku ?? nextId('SKU');
+  const license = aLicense({
+    licenseId: nextId('LIC'),
+    sku,
+    status: 'PENDING',
+    appliedStatus: 'PENDING',
+    ...overrides,
+  });
+  w.seed.inventory(anInventory({ sku, warehouseId: 'WH-1' }), anInventory({ sku, warehouseId: 'WH-2' }));
+  w.seed.license(license);
+  return {
+    license,
+    licenseId: license.licenseId,
+    shipment: (o = {}) => aShipmentFor(license, { warehouseId: 'WH-1', ...o }),
+  };
+}
+
+/** applyLicense as license-events calls it, for one license. */
+export const apply = (
+  w: MemoryWorld,
+  licenseId: string,
+  deadline = LATER(),
+  deps: { pageSize?: number } = {},
+): Promise<LicenseOutcome> => applyLicense(w.licenseDeps(deps), licenseId, deadline);
+
+/** The admin sets a license's status in the console, and license-events applies it. */
+export function setStatus(w: MemoryWorld, licenseId: string, status: unknown): Promise<LicenseOutcome> {
+  w.console.edit('licenses', licenseId, 'status', status);
+  return apply(w, licenseId);
+}
+
+/** shipment-events on every Shipments stream record written since it last ran. */
+export const shipmentEvents = (w: MemoryWorld): Promise<ShipmentBatchResult> =>
+  processShipmentRecords(w.shipmentDeps(), w.shipmentRecords());
+
+/** Every shipment of a license, by id. */
+export const shipmentsOf = (w: MemoryWorld, licenseId: string): Map<string, RawItem> =>
+  new Map(
+    w
+      .items('shipments')
+      .filter((s) => s.licenseId === licenseId)
+      .map((s) => [String(s.shipmentId), s]),
+  );
+
+/** Ids of a license's shipments with `status`, sorted. */
+export const idsWith = (w: MemoryWorld, licenseId: string, status: string): string[] =>
+  [...shipmentsOf(w, licenseId).values()]
+    .filter((s) => s.status === status)
+    .map((s) => String(s.shipmentId))
+    .sort();
+
+/** `{ shipmentId: holdReason }` of a license's HELD shipments. */
+export const holdReasons = (w: MemoryWorld, licenseId: string): Record<string, unknown> =>
+  Object.fromEntries(
+    [...shipmentsOf(w, licenseId).values()]
+      .filter((s) => s.status === 'HELD')
+      .map((s) => [String(s.shipmentId), s.holdReason]),
+  );
+
+/** Expects the Inventory counters of (sku, warehouse); `onHand` defaults to untouched stock. */
+export function expectCounters(
+  w: MemoryWorld,
+  sku: string,
+  warehouseId: string,
+  expected: { held: number; released: number; shipped?: number; onHand?: number },
+): void {
+  const inv = w.counters(sku, warehouseId);
+  expect(
+    { held: inv.held, released: inv.released, shipped: inv.shipped, onHand: inv.onHand },
+    `counters of ${sku}/${warehouseId}`,
+  ).toEqual({ shipped: 0, onHand: ON_HAND, ...expected });
+}
+
+/** Expects I1–I3 to hold over the whole store. */
+export const expectInvariants = (w: MemoryWorld): void => expect(w.violations()).toEqual([]);
+
+/** How many committed changes of each shipment carried `status` (from the Shipments stream). */
+export function changesTo(w: MemoryWorld, status: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of w.store.streams.shipments) {
+    const before = Number(e.oldImage?.revision ?? 0);
+    if (e.newImage?.countedStatus !== status || Number(e.newImage.revision ?? 0) <= before) continue;
+    counts.set(e.key, (counts.get(e.key) ?? 0) + 1);
+  }
+  return counts;
+}

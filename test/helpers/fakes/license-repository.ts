@@ -1,0 +1,144 @@
+import type { LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
+import { SYSTEM_ACTOR } from '../../../shared/names.js';
+import type { MemoryStore, UpdateSpec } from './store.js';
+
+/**
+ * LicenseRepository over a MemoryStore, with the DynamoDB adapter's
+ * conditions write for write: every write sets `changedBy = clearance` and
+ * requires the item to exist; each method's `expect` is the adapter's.
+ */
+export class MemoryLicenseRepository implements LicenseRepository {
+  constructor(private readonly store: MemoryStore) {}
+
+  async get(licenseId: string): Promise<RawItem | undefined> {
+    await this.store.enter('licenses.get', [licenseId]);
+    return this.store.read('licenses', licenseId);
+  }
+
+  private conditional(licenseId: string, spec: UpdateSpec): boolean {
+    return this.store.update('licenses', licenseId, {
+      ...spec,
+      set: { ...spec.set, changedBy: SYSTEM_ACTOR },
+      expect: { licenseId, ...spec.expect },
+    });
+  }
+
+  async startWork(licenseId: string, from: string | undefined, to: string, token: string): Promise<boolean> {
+    await this.store.enter('licenses.startWork', [licenseId, from, to, token]);
+    return this.conditional(licenseId, {
+      set: { appliedStatus: to, pendingWork: token },
+      remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+      expect: { status: to, appliedStatus: from ?? null },
+    });
+  }
+
+  async finishWork(
+    licenseId: string,
+    token: string,
+    after: { waitingForValidFrom?: string | undefined; settleCheckAt?: string | undefined },
+  ): Promise<boolean> {
+    await this.store.enter('licenses.finishWork', [licenseId, token, after]);
+    const { waitingForValidFrom, settleCheckAt } = after;
+    return this.conditional(licenseId, {
+      set: {
+        ...(waitingForValidFrom ? { waitingForValidFrom } : {}),
+        ...(settleCheckAt ? { settleCheckAt } : {}),
+      },
+      remove: [
+        'pendingWork',
+        'workCursor',
+        ...(waitingForValidFrom ? [] : ['waitingForValidFrom']),
+        ...(settleCheckAt ? [] : ['settleCheckAt']),
+      ],
+      expect: { pendingWork: token },
+    });
+  }
+
+  async continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean> {
+    await this.store.enter('licenses.continueWork', [licenseId, token, next, cursor]);
+    return this.conditional(licenseId, {
+      set: { pendingWork: next, ...(cursor ? { workCursor: cursor } : {}) },
+      remove: cursor ? [] : ['workCursor'],
+      expect: { pendingWork: token },
+    });
+  }
+
+  async requestRelease(licenseId: string, token: string): Promise<boolean> {
+    await this.store.enter('licenses.requestRelease', [licenseId, token]);
+    return this.conditional(licenseId, {
+      set: { pendingWork: token },
+      remove: ['workCursor', 'waitingForValidFrom'],
+      expect: { status: 'APPROVED', appliedStatus: 'APPROVED' },
+    });
+  }
+
+  async requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
+    await this.store.enter('licenses.requestPass', [licenseId, appliedStatus, token]);
+    return this.conditional(licenseId, {
+      set: { pendingWork: token },
+      remove: ['workCursor', 'waitingForValidFrom'],
+      expect: { appliedStatus },
+    });
+  }
+
+  async requestSettlePass(
+    licenseId: string,
+    appliedStatus: string,
+    settleCheckAt: string,
+    token: string,
+  ): Promise<boolean> {
+    await this.store.enter('licenses.requestSettlePass', [licenseId, appliedStatus, settleCheckAt, token]);
+    return this.conditional(licenseId, {
+      set: { pendingWork: token },
+      remove: ['workCursor', 'waitingForValidFrom', 'settleCheckAt'],
+      expect: { appliedStatus, status: appliedStatus, settleCheckAt, pendingWork: null },
+    });
+  }
+
+  async reject(licenseId: string, status: unknown, statusError: string): Promise<boolean> {
+    await this.store.enter('licenses.reject', [licenseId, status, statusError]);
+    return this.conditional(licenseId, { set: { statusError }, expect: { status } });
+  }
+
+  async clearError(licenseId: string): Promise<void> {
+    await this.store.enter('licenses.clearError', [licenseId]);
+    this.conditional(licenseId, { remove: ['statusError'], also: (item) => item.statusError !== undefined });
+  }
+
+  async setStatus(licenseId: string, from: string, to: string, reason: string, by: string): Promise<boolean> {
+    await this.store.enter('licenses.setStatus', [licenseId, from, to, reason, by]);
+    return this.conditional(licenseId, {
+      set: { status: to, statusReason: reason, updatedBy: by },
+      expect: { status: from },
+    });
+  }
+
+  scan(): AsyncIterable<RawItem[]> {
+    return scanPages(this.store, 'licenses.scan', () => this.store.all('licenses'));
+  }
+
+  async batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
+    await this.store.enter('licenses.batchGet', [licenseIds]);
+    const found = new Map<string, RawItem>();
+    for (const id of new Set(licenseIds)) {
+      const item = this.store.read('licenses', id);
+      if (item) found.set(id, item);
+    }
+    return found;
+  }
+}
+
+/** Items a Scan page holds here; DynamoDB pages by 1 MB, so callers must not rely on a page size. */
+export const SCAN_PAGE = 25;
+
+/** A Scan as the adapter yields it: page after page, one empty page for an empty table. */
+export async function* scanPages(
+  store: MemoryStore,
+  op: string,
+  items: () => RawItem[],
+): AsyncIterable<RawItem[]> {
+  await store.enter(op, []);
+  const all = items();
+  if (all.length === 0) yield [];
+  for (let i = 0; i < all.length; i += SCAN_PAGE) yield all.slice(i, i + SCAN_PAGE);
+}

@@ -1,0 +1,368 @@
+/**
+ * The storage ports' contract as the engines rely on it, written once against
+ * the ports and a plain put/get, so the same cases run against the in-memory
+ * fakes (test/unit/engine/fakes-contract.test.ts) and can run against the
+ * DynamoDB adapter on DynamoDB Local. Each case names one semantic.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
+import type { License, Shipment } from '../../../shared/domain/model.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
+import type {
+  InventoryRepository,
+  LicenseGuard,
+  LicenseRepository,
+  RawItem,
+  ShipmentRepository,
+  ShipmentWrite,
+} from '../../../shared/domain/ports.js';
+import { GSI_ATTR } from '../../../shared/names.js';
+import { aLicense, anInventory, aShipment, nextId } from '../factories.js';
+
+/** What a contract case needs: the three repositories and plain PutItem / GetItem. */
+export interface ContractSubject {
+  licenses: LicenseRepository;
+  shipments: ShipmentRepository;
+  inventory: InventoryRepository;
+  put(table: 'licenses' | 'shipments' | 'inventory', item: RawItem): Promise<void>;
+  get(table: 'licenses' | 'shipments' | 'inventory', key: RawItem): Promise<RawItem | undefined>;
+}
+
+/** A shipment as the intake leaves it: counted HELD, in the held index. */
+export const acceptedItem = (overrides: Partial<Shipment> = {}): RawItem => {
+  const s = aShipment(overrides);
+  return {
+    ...s,
+    countedStatus: 'HELD',
+    changedBy: 'clearance',
+    revision: 1,
+    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.holdOrder]: holdOrderKey(s),
+  };
+};
+
+/** The release write the license engine commits for a HELD shipment. */
+export const releaseWrite = (s: RawItem, licenseId = String(s.licenseId)): ShipmentWrite => ({
+  shipmentId: String(s.shipmentId),
+  set: { status: 'RELEASED', countedStatus: 'RELEASED', [GSI_ATTR.releasedLicenseId]: licenseId },
+  remove: [GSI_ATTR.heldLicenseId, 'holdReason'],
+  bumpRevision: true,
+  expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+  counters: {
+    sku: String(s.sku),
+    warehouseId: String(s.warehouseId),
+    delta: { onHand: 0, held: -Number(s.quantity), released: Number(s.quantity), shipped: 0 },
+  },
+  license: { licenseId, delta: Number(s.quantity) },
+});
+
+const guardOf = (l: License, token: string): LicenseGuard => ({
+  licenseId: l.licenseId,
+  expect: {
+    status: 'APPROVED',
+    appliedStatus: 'APPROVED',
+    pendingWork: token,
+    authorizedQuantity: l.authorizedQuantity,
+  },
+  authorizedQuantity: l.authorizedQuantity,
+});
+
+export function describePortContract(name: string, subject: () => ContractSubject): void {
+  /** An APPROVED, applied license with work `token` pending, its sku stocked in one warehouse. */
+  async function releasing(overrides: Partial<License> = {}, token = 'tok-a') {
+    const s = subject();
+    const license = aLicense({
+      licenseId: nextId('LIC'),
+      sku: nextId('SKU'),
+      appliedStatus: 'APPROVED',
+      ...overrides,
+    });
+    await s.put('licenses', { ...license, pendingWork: token });
+    await s.put('inventory', { ...anInventory({ sku: license.sku }) });
+    const shipment = (o: Partial<Shipment> = {}) =>
+      acceptedItem({ licenseId: license.licenseId, sku: license.sku, ...o });
+    return { s, license, token, guard: guardOf(license, token), shipment };
+  }
+  const heldCount = async (s: ContractSubject, sku: string) =>
+    (await s.get('inventory', { sku, warehouseId: anInventory().warehouseId }))?.held;
+
+  describe(`${name}: LicenseRepository`, () => {
+    it('commits to work only from the applied status read: startWork sets appliedStatus and pendingWork, clears the leftovers', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      await s.put('licenses', {
+        ...aLicense({ licenseId: id, status: 'APPROVED' }),
+        statusError: 'x',
+        workCursor: 'c',
+      });
+      expect(await s.licenses.startWork(id, 'PENDING', 'APPROVED', 't1'), 'appliedStatus is absent').toBe(
+        false,
+      );
+      expect(await s.licenses.startWork(id, undefined, 'SUSPENDED', 't1'), 'status is not SUSPENDED').toBe(
+        false,
+      );
+      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't1')).toBe(true);
+      const l = await s.get('licenses', { licenseId: id });
+      expect(l).toMatchObject({ appliedStatus: 'APPROVED', pendingWork: 't1', changedBy: 'clearance' });
+      expect([l?.statusError, l?.workCursor]).toEqual([undefined, undefined]);
+      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't2'), 'applied already').toBe(false);
+      expect(await s.licenses.startWork(nextId('LIC'), undefined, 'APPROVED', 't'), 'no such item').toBe(
+        false,
+      );
+    });
+
+    it('finishes, continues and re-requests work only while the token read is still the pending one', async () => {
+      const { s, license } = await releasing({ settleCheckAt: '2026-06-01T12:00:30.000Z' });
+      const id = license.licenseId;
+      expect(await s.licenses.continueWork(id, 'other', 'tok-b', 'cursor-1')).toBe(false);
+      expect(await s.licenses.continueWork(id, 'tok-a', 'tok-b', 'cursor-1')).toBe(true);
+      expect(await s.get('licenses', { licenseId: id })).toMatchObject({
+        pendingWork: 'tok-b',
+        workCursor: 'cursor-1',
+      });
+      expect(await s.licenses.finishWork(id, 'tok-a', {})).toBe(false);
+      expect(
+        await s.licenses.finishWork(id, 'tok-b', { waitingForValidFrom: '2026-07-01T00:00:00.000Z' }),
+      ).toBe(true);
+      const l = await s.get('licenses', { licenseId: id });
+      expect(l).toMatchObject({ waitingForValidFrom: '2026-07-01T00:00:00.000Z' });
+      expect([l?.pendingWork, l?.workCursor, l?.settleCheckAt], 'no settleCheckAt given: removed').toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    });
+
+    it('asks for a release only under an APPROVED applied license, replacing any running token', async () => {
+      const { s, license } = await releasing({ waitingForValidFrom: '2026-07-01T00:00:00.000Z' });
+      expect(await s.licenses.requestRelease(license.licenseId, 'tok-new')).toBe(true);
+      const l = await s.get('licenses', { licenseId: license.licenseId });
+      expect(l?.pendingWork).toBe('tok-new');
+      expect(l?.waitingForValidFrom).toBeUndefined();
+      const pending = aLicense({ licenseId: nextId('LIC'), status: 'APPROVED', appliedStatus: 'PENDING' });
+      await s.put('licenses', pending);
+      expect(await s.licenses.requestRelease(pending.licenseId, 't')).toBe(false);
+      expect(await s.licenses.requestPass(pending.licenseId, 'APPROVED', 't')).toBe(false);
+      expect(await s.licenses.requestPass(pending.licenseId, 'PENDING', 't')).toBe(true);
+    });
+
+    it('asks for a settling pass only when nothing is pending and settleCheckAt is the value read', async () => {
+      const s = subject();
+      const at = '2026-06-01T12:00:30.000Z';
+      const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED', settleCheckAt: at });
+      await s.put('licenses', { ...l, pendingWork: 'busy' });
+      expect(await s.licenses.requestSettlePass(l.licenseId, 'APPROVED', at, 'settle#1')).toBe(false);
+      await s.put('licenses', l);
+      expect(
+        await s.licenses.requestSettlePass(l.licenseId, 'APPROVED', '2026-01-01T00:00:00.000Z', 'settle#1'),
+      ).toBe(false);
+      expect(await s.licenses.requestSettlePass(l.licenseId, 'SUSPENDED', at, 'settle#1')).toBe(false);
+      expect(await s.licenses.requestSettlePass(l.licenseId, 'APPROVED', at, 'settle#1')).toBe(true);
+      const after = await s.get('licenses', { licenseId: l.licenseId });
+      expect(after?.pendingWork).toBe('settle#1');
+      expect(after?.settleCheckAt).toBeUndefined();
+    });
+
+    it('records a rejection only while status is still the rejected value (same type), and clears it', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      await s.put('licenses', { ...aLicense({ licenseId: id, appliedStatus: 'APPROVED' }), status: 7 });
+      expect(await s.licenses.reject(id, '7', 'not a status'), 'a string is not the number 7').toBe(false);
+      expect(await s.licenses.reject(id, 7, 'not a status')).toBe(true);
+      expect((await s.get('licenses', { licenseId: id }))?.statusError).toBe('not a status');
+      await s.licenses.clearError(id);
+      expect((await s.get('licenses', { licenseId: id }))?.statusError).toBeUndefined();
+      await expect(s.licenses.clearError(id), 'nothing to clear is not an error').resolves.toBeUndefined();
+    });
+
+    it('sets a status as the clock does, only from the status read', async () => {
+      const s = subject();
+      const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED' });
+      await s.put('licenses', l);
+      expect(await s.licenses.setStatus(l.licenseId, 'SUSPENDED', 'EXPIRED', 'r', 'license-clock')).toBe(
+        false,
+      );
+      expect(await s.licenses.setStatus(l.licenseId, 'APPROVED', 'EXPIRED', 'r', 'license-clock')).toBe(true);
+      expect(await s.get('licenses', { licenseId: l.licenseId })).toMatchObject({
+        status: 'EXPIRED',
+        statusReason: 'r',
+        updatedBy: 'license-clock',
+        appliedStatus: 'APPROVED',
+      });
+    });
+
+    it('reads several licenses at once, leaving out missing ones, and scans all of them', async () => {
+      const s = subject();
+      const ids = [nextId('LIC'), nextId('LIC')];
+      for (const licenseId of ids) await s.put('licenses', aLicense({ licenseId }));
+      const got = await s.licenses.batchGet([...ids, ids[0] ?? '', nextId('LIC')]);
+      expect([...got.keys()].sort()).toEqual([...ids].sort());
+      const scanned: string[] = [];
+      for await (const page of s.licenses.scan()) scanned.push(...page.map((l) => String(l.licenseId)));
+      expect(scanned).toEqual(expect.arrayContaining(ids));
+    });
+  });
+
+  describe(`${name}: ShipmentRepository`, () => {
+    it('pages the sparse held index of one license in holdOrder, `next` whenever a page is full', async () => {
+      const s = subject();
+      const licenseId = nextId('LIC');
+      const items = [3, 1, 2].map((priority) => acceptedItem({ licenseId, priority }));
+      for (const item of items) await s.put('shipments', item);
+      await s.put('shipments', { ...acceptedItem({ licenseId }), [GSI_ATTR.holdOrder]: undefined });
+      await s.put('shipments', { ...acceptedItem({ licenseId }), [GSI_ATTR.heldLicenseId]: nextId('LIC') });
+      const order = [...items]
+        .sort((a, b) => Number(a.priority) - Number(b.priority))
+        .map((x) => x.shipmentId);
+      const first = await s.shipments.page('held', licenseId, undefined, 2);
+      expect(first.items.map((x) => x.shipmentId)).toEqual(order.slice(0, 2));
+      expect(first.next).toBe(first.items[1]?.[GSI_ATTR.holdOrder]);
+      const second = await s.shipments.page('held', licenseId, first.next, 2);
+      expect(second.items.map((x) => x.shipmentId)).toEqual(order.slice(2));
+      expect(second.next, 'a short page is the last').toBeUndefined();
+      const exact = await s.shipments.page('held', licenseId, undefined, 3);
+      expect(exact.next, 'a full page has a next, even with nothing after it').toBeDefined();
+      expect((await s.shipments.page('held', licenseId, exact.next, 3)).items).toEqual([]);
+      expect((await s.shipments.page('released', licenseId, undefined, 10)).items).toEqual([]);
+    });
+
+    it('commits writes with their aggregated counters and license units, bumping revision and marking changedBy', async () => {
+      const { s, license, guard, shipment } = await releasing({ authorizedQuantity: 25 });
+      const [a, b] = [shipment({ quantity: 10 }), shipment({ quantity: 15 })];
+      await s.put('shipments', a);
+      await s.put('shipments', b);
+      await s.put('inventory', { ...anInventory({ sku: license.sku }), held: 25 });
+      const result = await s.shipments.commit([releaseWrite(a), releaseWrite(b)], guard);
+      expect(result.committed).toHaveLength(2);
+      expect(await s.get('shipments', { shipmentId: a.shipmentId })).toMatchObject({
+        status: 'RELEASED',
+        revision: 2,
+        changedBy: 'clearance',
+        [GSI_ATTR.releasedLicenseId]: license.licenseId,
+      });
+      expect((await s.get('shipments', { shipmentId: a.shipmentId }))?.heldLicenseId).toBeUndefined();
+      expect(await s.get('inventory', { sku: license.sku, warehouseId: 'WH-AMS-1' })).toMatchObject({
+        held: 0,
+        released: 25,
+      });
+      expect((await s.get('licenses', { licenseId: license.licenseId }))?.releasedQuantity).toBe(25);
+    });
+
+    it('skips a write whose own condition fails and commits the rest of its transaction', async () => {
+      const { s, license, guard, shipment } = await releasing();
+      const [a, b] = [shipment(), shipment()];
+      await s.put('shipments', a);
+      await s.put('shipments', { ...b, status: 'CANCELLED' });
+      const result = await s.shipments.commit([releaseWrite(a), releaseWrite(b)], guard);
+      expect(result.committed.map((w) => w.shipmentId)).toEqual([a.shipmentId]);
+      expect(result.skipped.map((w) => w.shipmentId)).toEqual([b.shipmentId]);
+      expect((await s.get('licenses', { licenseId: license.licenseId }))?.releasedQuantity).toBe(10);
+    });
+
+    it('fails with ConflictError and writes nothing when the guard no longer holds', async () => {
+      const { s, license, guard, shipment } = await releasing();
+      const a = shipment();
+      await s.put('shipments', a);
+      await s.put('licenses', { ...license, status: 'SUSPENDED', pendingWork: 'tok-a' });
+      await expect(s.shipments.commit([releaseWrite(a)], guard)).rejects.toBeInstanceOf(ConflictError);
+      expect((await s.get('shipments', { shipmentId: a.shipmentId }))?.status).toBe('HELD');
+      expect(await heldCount(s, license.sku)).toBe(0);
+    });
+
+    it('lets releasedQuantity reach authorizedQuantity but never pass it (guard)', async () => {
+      const { s, license, guard, shipment } = await releasing({
+        authorizedQuantity: 30,
+        releasedQuantity: 20,
+      });
+      const [a, b] = [shipment({ quantity: 10 }), shipment({ quantity: 1 })];
+      await s.put('shipments', a);
+      await s.put('shipments', b);
+      expect((await s.shipments.commit([releaseWrite(a)], guard)).committed).toHaveLength(1);
+      await expect(s.shipments.commit([releaseWrite(b)], guard)).rejects.toBeInstanceOf(ConflictError);
+      expect((await s.get('licenses', { licenseId: license.licenseId }))?.releasedQuantity).toBe(30);
+    });
+
+    it('commits each transaction of 100 actions on its own: a later one failing keeps the earlier', async () => {
+      const { s, license, guard, shipment } = await releasing({ authorizedQuantity: 120 });
+      const items = Array.from({ length: 150 }, () => shipment({ quantity: 1 }));
+      for (const item of items) await s.put('shipments', item);
+      await expect(
+        s.shipments.commit(
+          items.map((x) => releaseWrite(x)),
+          guard,
+        ),
+      ).rejects.toBeInstanceOf(ConflictError);
+      // The first transaction holds 97 writes, 1 counter update and the guard (the adapter counts the guard twice).
+      expect((await s.get('licenses', { licenseId: license.licenseId }))?.releasedQuantity).toBe(97);
+    });
+
+    it('fails with DependencyError for a missing Inventory item without a guard, and with ConflictError under one', async () => {
+      const s = subject();
+      const a = acceptedItem({ sku: nextId('SKU') });
+      await s.put('shipments', a);
+      const { license: _l, ...unguarded } = releaseWrite(a);
+      await expect(s.shipments.commit([unguarded])).rejects.toBeInstanceOf(DependencyError);
+      expect((await s.get('shipments', { shipmentId: a.shipmentId }))?.status).toBe('HELD');
+      const r = await releasing();
+      const b = acceptedItem({ licenseId: r.license.licenseId, sku: nextId('SKU') });
+      await r.s.put('shipments', b);
+      await expect(r.s.shipments.commit([releaseWrite(b)], r.guard)).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('checks nothing when there is nothing to commit, not even the guard', async () => {
+      const { s, guard } = await releasing();
+      await expect(s.shipments.commit([], { ...guard, expect: { status: 'NOPE' } })).resolves.toEqual({
+        committed: [],
+        skipped: [],
+      });
+    });
+
+    it('updates one shipment conditionally, ignoring counters, and refuses an undefined value', async () => {
+      const s = subject();
+      const a = acceptedItem({ sku: nextId('SKU') });
+      await s.put('shipments', { ...a, status: 'Shipped' });
+      const restore: ShipmentWrite = {
+        ...releaseWrite(a),
+        set: { status: 'HELD', statusError: 'typo' },
+        remove: [],
+        bumpRevision: false,
+        expect: { status: 'Shipped', countedStatus: 'HELD' },
+      };
+      expect(await s.shipments.update(restore)).toBe(true);
+      expect(await s.shipments.update(restore), 'status is HELD now').toBe(false);
+      expect(await s.get('shipments', { shipmentId: a.shipmentId })).toMatchObject({
+        status: 'HELD',
+        statusError: 'typo',
+        revision: 1,
+      });
+      await expect(s.shipments.update({ ...restore, expect: { status: undefined } })).rejects.toThrow();
+      expect(await s.shipments.update({ ...restore, shipmentId: nextId('SHP'), expect: {} })).toBe(false);
+    });
+
+    it('counts the held shipments of a license by hold reason', async () => {
+      const s = subject();
+      const licenseId = nextId('LIC');
+      for (const holdReason of ['LICENSE_PENDING', 'LICENSE_PENDING', 'LICENSE_MISMATCH'] as const)
+        await s.put('shipments', acceptedItem({ licenseId, holdReason }));
+      expect(Object.fromEntries(await s.shipments.countHeldByReason(licenseId))).toEqual({
+        LICENSE_PENDING: 2,
+        LICENSE_MISMATCH: 1,
+      });
+    });
+  });
+
+  describe(`${name}: InventoryRepository`, () => {
+    it('tells which (sku, warehouse) items exist and whether a sku is stocked anywhere', async () => {
+      const s = subject();
+      const sku = nextId('SKU');
+      await s.put('inventory', { ...anInventory({ sku, warehouseId: 'WH-1' }) });
+      const found = await s.inventory.existing([
+        { sku, warehouseId: 'WH-1' },
+        { sku, warehouseId: 'WH-2' },
+      ]);
+      expect(found.size).toBe(1);
+      expect(await s.inventory.skuExists(sku)).toBe(true);
+      expect(await s.inventory.skuExists(nextId('SKU'))).toBe(false);
+    });
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * `memoryWorld()`: the fakes of every port over one shared store, a clock
+ * that moves only when told, deterministic tokens, the Shipments and Licenses
+ * streams as records the engines take, and the admin's console writes. Engine
+ * unit tests (test/unit/engine) build their deps from it; no Java, no network.
+ */
+import { inventoryKey } from '../../../shared/domain/counters.js';
+import { checkInvariants, type Violation } from '../../../shared/domain/invariants.js';
+import type { Inventory, License, Shipment } from '../../../shared/domain/model.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
+import type { RawItem } from '../../../shared/domain/ports.js';
+import type { LicenseEngineDeps } from '../../../shared/engine/license-engine.js';
+import type { ShipmentEngineDeps, ShipmentRecord } from '../../../shared/engine/shipment-engine.js';
+import { GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
+import { NOW } from '../factories.js';
+import { MemoryInventoryRepository } from './inventory-repository.js';
+import { MemoryLicenseRepository } from './license-repository.js';
+import { RecordingAlerter, RecordingPublisher } from './messaging.js';
+import { MemoryShipmentRepository } from './shipment-repository.js';
+import { MemoryStore, type StreamEntry, type TableName } from './store.js';
+
+export { type Published, RecordingAlerter, RecordingPublisher } from './messaging.js';
+export { FakeValidationError, MemoryStore, type StreamEntry } from './store.js';
+export { MemoryInventoryRepository, MemoryLicenseRepository, MemoryShipmentRepository };
+
+/** The settling delay the engines get unless a test says otherwise (SETTLE_DELAY_MS). */
+export const SETTLE_DELAY_MS = 30_000;
+
+export type MemoryWorld = ReturnType<typeof memoryWorld>;
+
+/** A fresh world whose clock stands at `now` (default: the factories' NOW). */
+export function memoryWorld(options: { now?: string | Date } = {}) {
+  let now = new Date(options.now ?? NOW);
+  const store = new MemoryStore(() => new Date(now));
+  const licenses = new MemoryLicenseRepository(store);
+  const shipments = new MemoryShipmentRepository(store);
+  const inventory = new MemoryInventoryRepository(store);
+  const alerter = new RecordingAlerter(store);
+  const publisher = new RecordingPublisher(store);
+  let tokens = 0;
+  const newToken = () => `tok-${++tokens}`;
+  const taken = { licenses: 0, shipments: 0 };
+  const take = (table: 'licenses' | 'shipments'): StreamEntry[] => {
+    const fresh = store.streams[table].slice(taken[table]);
+    taken[table] = store.streams[table].length;
+    return fresh;
+  };
+
+  return {
+    store,
+    licenses,
+    shipments,
+    inventory,
+    alerter,
+    publisher,
+    /** Fault hooks: `failNext(op)`, `beforeNext(op, fn)`, `before(op, fn)`; ops are named `port.method`. */
+    faults: store,
+    now: () => new Date(now),
+    setNow(at: string | Date) {
+      now = new Date(at);
+    },
+    advance(ms: number) {
+      now = new Date(now.getTime() + ms);
+    },
+    newToken,
+
+    /** Deps of applyLicense over this world. */
+    licenseDeps(overrides: Partial<LicenseEngineDeps> = {}): LicenseEngineDeps {
+      return {
+        licenses,
+        shipments,
+        inventory,
+        alerter,
+        now: () => new Date(now),
+        newToken,
+        settleDelayMs: SETTLE_DELAY_MS,
+        ...overrides,
+      };
+    },
+
+    /** Deps of processShipmentRecords over this world. */
+    shipmentDeps(overrides: Partial<ShipmentEngineDeps> = {}): ShipmentEngineDeps {
+      return { shipments, licenses, inventory, alerter, publisher, newToken, ...overrides };
+    },
+
+    /** The admin's writes: plain PutItem / UpdateItem / DeleteItem, each a stream record, no `changedBy`. */
+    console: {
+      put(table: TableName, item: License | Shipment | Inventory | RawItem) {
+        store.put(table, item as RawItem);
+      },
+      edit(table: TableName, key: string, attribute: string, value: unknown) {
+        const current = store.read(table, key) ?? {};
+        store.write(table, key, { ...current, [attribute]: structuredClone(value) });
+      },
+      remove(table: TableName, key: string) {
+        store.delete(table, key);
+      },
+    },
+
+    /** Items written directly, without stream records: the starting state of a test. */
+    seed: {
+      license(license: License | RawItem) {
+        store.seed('licenses', license as RawItem);
+      },
+      inventory(...items: Inventory[]) {
+        for (const item of items) store.seed('inventory', item);
+      },
+      /**
+       * Shipments as shipment-events' intake leaves them (countedStatus HELD, held
+       * index keys, revision 1), with the Inventory counters that hold them.
+       */
+      accepted(list: readonly Shipment[]) {
+        for (const s of list) {
+          store.seed('shipments', {
+            ...s,
+            status: 'HELD',
+            holdReason: s.holdReason ?? 'LICENSE_PENDING',
+            countedStatus: 'HELD',
+            [GSI_ATTR.heldLicenseId]: s.licenseId,
+            [GSI_ATTR.holdOrder]: holdOrderKey(s),
+            changedBy: SYSTEM_ACTOR,
+            revision: 1,
+          });
+          const inv = store.tables.inventory.get(inventoryKey(s));
+          if (!inv) throw new Error(`seed the Inventory item ${s.sku}/${s.warehouseId} first`);
+          inv.held = Number(inv.held ?? 0) + s.quantity;
+        }
+      },
+    },
+
+    license: (licenseId: string): RawItem => mustRead(store, 'licenses', licenseId),
+    shipment: (shipmentId: string): RawItem => mustRead(store, 'shipments', shipmentId),
+    counters: (sku: string, warehouseId: string): RawItem =>
+      mustRead(store, 'inventory', inventoryKey({ sku, warehouseId })),
+    /** Every item of a table, in key order. */
+    items: (table: TableName): RawItem[] => store.all(table),
+
+    /** Shipments stream records written since the last call, as shipment-events receives them. */
+    shipmentRecords: (): ShipmentRecord[] => take('shipments').map(asShipmentRecord),
+    /** Every Shipments stream record so far (to deliver a whole history again). */
+    shipmentHistory: (): ShipmentRecord[] => store.streams.shipments.map(asShipmentRecord),
+    /** Licenses stream records written since the last call. */
+    licenseRecords: (): StreamEntry[] => take('licenses'),
+
+    /** I1–I3 over the whole store (shared/domain/invariants.ts). */
+    violations(): Violation[] {
+      return checkInvariants({
+        licenses: store.all('licenses'),
+        shipments: store.all('shipments'),
+        inventory: store.all('inventory'),
+      }).violations;
+    },
+  };
+}
+
+const asShipmentRecord = (e: StreamEntry): ShipmentRecord => ({
+  sequence: e.sequence,
+  eventName: e.eventName,
+  shipmentId: e.key,
+  ...(e.oldImage ? { oldImage: e.oldImage } : {}),
+  ...(e.newImage ? { newImage: e.newImage } : {}),
+  at: e.at,
+});
+
+function mustRead(store: MemoryStore, table: TableName, key: string): RawItem {
+  const item = store.read(table, key);
+  if (!item) throw new Error(`${table} item ${key.replace('\u0000', '/')} does not exist`);
+  return item;
+}

@@ -1,0 +1,162 @@
+/**
+ * clockTick: expiry past validUntil, the wake-up at validFrom and the
+ * settling pass, each followed through applyLicense where it starts work.
+ */
+import { describe, expect, it } from 'vitest';
+import type { License } from '../../../shared/domain/model.js';
+import { clockTick, heldBacklog } from '../../../shared/engine/clock.js';
+import {
+  apply,
+  expectInvariants,
+  givenLicense,
+  holdReasons,
+  idsWith,
+  setStatus,
+} from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+const tick = (w: MemoryWorld) => clockTick(w.licenses, w.now(), w.newToken);
+
+/** Writes the clock made (anything but reads). */
+const writesSince = (w: MemoryWorld, calls: number) =>
+  w.store
+    .ops()
+    .slice(calls)
+    .filter((op) => op !== 'licenses.scan');
+
+/** An APPROVED license with two 10-unit shipments released, valid until `validUntil`. */
+async function releasedUntil(w: MemoryWorld, validUntil: string, overrides: Partial<License> = {}) {
+  const lut = givenLicense(w, { validUntil, ...overrides });
+  w.seed.accepted([lut.shipment(), lut.shipment()]);
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  expect(idsWith(w, lut.licenseId, 'RELEASED')).toHaveLength(2);
+  return lut;
+}
+
+describe('expiry', () => {
+  it('expires an APPROVED license once validUntil has passed, as the clock, and its shipments go back to HELD', async () => {
+    const w = memoryWorld();
+    const validUntil = '2026-06-01T13:00:00.000Z';
+    const lut = await releasedUntil(w, validUntil);
+    w.setNow(validUntil);
+    expect((await tick(w)).expired, 'validUntil itself is still valid').toEqual([]);
+
+    w.advance(1);
+    expect(await tick(w)).toMatchObject({ expired: [lut.licenseId], woken: [], settling: [] });
+    expect(w.license(lut.licenseId)).toMatchObject({
+      status: 'EXPIRED',
+      appliedStatus: 'APPROVED',
+      statusReason: `validity window ended at ${validUntil}`,
+      updatedBy: 'license-clock',
+    });
+    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
+    expect(new Set(Object.values(holdReasons(w, lut.licenseId)))).toEqual(new Set(['LICENSE_EXPIRED']));
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectInvariants(w);
+  });
+
+  it('expires a SUSPENDED license too, and leaves other statuses past validUntil alone', async () => {
+    const w = memoryWorld();
+    const past = '2026-05-01T00:00:00.000Z';
+    const suspended = givenLicense(w, { status: 'SUSPENDED', appliedStatus: 'SUSPENDED', validUntil: past });
+    for (const status of ['PENDING', 'DENIED', 'REVOKED', 'EXPIRED'] as const)
+      givenLicense(w, { status, appliedStatus: status, validUntil: past });
+    const calls = w.store.calls.length;
+    expect((await tick(w)).expired).toEqual([suspended.licenseId]);
+    expect(writesSince(w, calls)).toEqual(['licenses.setStatus']);
+    expect(await apply(w, suspended.licenseId)).toMatchObject({ kind: 'completed' });
+    expect(w.license(suspended.licenseId).appliedStatus).toBe('EXPIRED');
+  });
+});
+
+describe('validFrom', () => {
+  it('wakes an approved license waiting for validFrom once it arrives, and the release pass releases', async () => {
+    const w = memoryWorld();
+    const validFrom = '2026-06-02T00:00:00.000Z';
+    const lut = givenLicense(w, { validFrom });
+    w.seed.accepted([lut.shipment(), lut.shipment()]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(w.license(lut.licenseId).waitingForValidFrom).toBe(validFrom);
+
+    w.setNow('2026-06-01T23:59:59.999Z');
+    expect(await tick(w)).toMatchObject({ woken: [], settling: [lut.licenseId] });
+    // The settling pass, still before validFrom, keeps the license waiting.
+    expect(await apply(w, lut.licenseId)).toMatchObject({ released: 0 });
+    expect(w.license(lut.licenseId).waitingForValidFrom).toBe(validFrom);
+    w.setNow(validFrom);
+    expect(await tick(w)).toMatchObject({ woken: [lut.licenseId], expired: [] });
+    expect(w.license(lut.licenseId).pendingWork).toEqual(expect.any(String));
+
+    expect(await apply(w, lut.licenseId)).toMatchObject({ released: 2 });
+    expect(w.license(lut.licenseId).waitingForValidFrom).toBeUndefined();
+    expect((await tick(w)).woken, 'woken once').toEqual([]);
+    expectInvariants(w);
+  });
+
+  it('does not wake a license whose approval is not applied yet', async () => {
+    const w = memoryWorld();
+    givenLicense(w, {
+      status: 'APPROVED',
+      appliedStatus: 'PENDING',
+      waitingForValidFrom: '2026-05-01T00:00:00.000Z',
+    });
+    const calls = w.store.calls.length;
+    expect((await tick(w)).woken).toEqual([]);
+    expect(writesSince(w, calls), 'not even a conditional write').toEqual([]);
+  });
+});
+
+describe('settling pass', () => {
+  it('asks for the settling pass once settleCheckAt is past, with a settle# token, and only then', async () => {
+    const w = memoryWorld();
+    const lut = await releasedUntil(w, '2099-12-31T23:59:59.999Z');
+    const checkAt = String(w.license(lut.licenseId).settleCheckAt);
+    w.setNow(new Date(Date.parse(checkAt) - 1));
+    expect((await tick(w)).settling).toEqual([]);
+    w.setNow(checkAt);
+    expect((await tick(w)).settling).toEqual([lut.licenseId]);
+    expect(w.license(lut.licenseId).pendingWork).toMatch(/^settle#tok-\d+$/);
+    expect(w.license(lut.licenseId).settleCheckAt).toBeUndefined();
+    expect((await tick(w)).settling, 'asked once').toEqual([]);
+  });
+
+  it('does not ask for a settling pass while work is pending or the status is not applied', async () => {
+    const w = memoryWorld();
+    const due = '2026-06-01T11:00:00.000Z';
+    givenLicense(w, {
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      settleCheckAt: due,
+      pendingWork: 'busy',
+    });
+    givenLicense(w, { status: 'SUSPENDED', appliedStatus: 'APPROVED', settleCheckAt: due });
+    const calls = w.store.calls.length;
+    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [] });
+    expect(writesSince(w, calls)).toEqual([]);
+  });
+});
+
+describe('a license that is fine', () => {
+  it('writes nothing for licenses with nothing due, and skips invalid items', async () => {
+    const w = memoryWorld();
+    await releasedUntil(w, '2099-12-31T23:59:59.999Z');
+    givenLicense(w);
+    w.seed.license({ licenseId: 'LIC-BROKEN', status: 'APPROVED', validUntil: 'soon' });
+    w.advance(1000); // before settleCheckAt
+    const calls = w.store.calls.length;
+    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [] });
+    expect(writesSince(w, calls)).toEqual([]);
+  });
+
+  it('sums the held backlog by hold reason over all licenses', async () => {
+    const w = memoryWorld();
+    const a = givenLicense(w);
+    const b = givenLicense(w, { authorizedQuantity: 10 });
+    w.seed.accepted([a.shipment(), a.shipment(), b.shipment(), b.shipment()]);
+    await setStatus(w, b.licenseId, 'APPROVED');
+    expect(Object.fromEntries(await heldBacklog(w.licenses, w.shipments))).toEqual({
+      LICENSE_PENDING: 2,
+      LICENSE_QUANTITY_EXHAUSTED: 1,
+    });
+  });
+});

@@ -1,0 +1,352 @@
+/**
+ * processShipmentRecords on console writes: intake of new HELD shipments,
+ * legal manual SHIPPED and CANCELLED, rejected edits, and redelivery.
+ */
+import { describe, expect, it } from 'vitest';
+import type { License } from '../../../shared/domain/model.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
+import { processShipmentRecords, type ShipmentRecord } from '../../../shared/engine/shipment-engine.js';
+import { GSI_ATTR } from '../../../shared/names.js';
+import {
+  apply,
+  expectCounters,
+  expectInvariants,
+  givenLicense,
+  idsWith,
+  ON_HAND,
+  setStatus,
+  shipmentEvents,
+} from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/** A license applied as `status`, with `quantities` accepted through the intake (and released if APPROVED). */
+async function licensed(w: MemoryWorld, quantities: number[], overrides: Partial<License> = {}) {
+  const lut = givenLicense(w, { authorizedQuantity: 100, ...overrides });
+  const shipments = quantities.map((quantity, priority) => lut.shipment({ quantity, priority }));
+  for (const s of shipments) w.console.put('shipments', s);
+  await shipmentEvents(w);
+  if (w.license(lut.licenseId).pendingWork !== undefined) await apply(w, lut.licenseId);
+  await shipmentEvents(w);
+  w.alerter.alerts.length = 0;
+  return { ...lut, ids: shipments.map((s) => s.shipmentId) };
+}
+
+/** shipment-events on chosen records (a redelivery). */
+const deliver = (w: MemoryWorld, records: readonly ShipmentRecord[]) =>
+  processShipmentRecords(w.shipmentDeps(), records);
+
+describe('intake', () => {
+  it('accepts a new HELD shipment: counted, in the held index in hold order, hold reason from the license', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w);
+    const s = lut.shipment({ quantity: 30, holdReason: 'LICENSE_QUANTITY_EXHAUSTED', statusError: 'old' });
+    w.console.put('shipments', s);
+
+    const result = await shipmentEvents(w);
+    expect(result).toMatchObject({ accepted: 1, rejected: 0 });
+    const item = w.shipment(s.shipmentId);
+    expect(item).toMatchObject({
+      status: 'HELD',
+      countedStatus: 'HELD',
+      holdReason: 'LICENSE_PENDING',
+      revision: 1,
+      changedBy: 'clearance',
+      [GSI_ATTR.heldLicenseId]: lut.licenseId,
+      [GSI_ATTR.holdOrder]: holdOrderKey(s),
+    });
+    expect(item.statusError).toBeUndefined();
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 30, released: 0 });
+    expect(
+      w.license(lut.licenseId).pendingWork,
+      'no release asked for under a PENDING license',
+    ).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it.each([
+    ['SUSPENDED', {}, 'LICENSE_SUSPENDED'],
+    ['DENIED', {}, 'LICENSE_DENIED'],
+    ['REVOKED', {}, 'LICENSE_REVOKED'],
+    ['PENDING', { customerId: 'CUST-OTHER' }, 'LICENSE_MISMATCH'],
+  ] as const)(
+    'holds a new shipment under a %s license with the reason its state gives',
+    async (status, o, reason) => {
+      const w = memoryWorld();
+      const lut = givenLicense(w, { status, appliedStatus: status });
+      const s = lut.shipment(o);
+      w.console.put('shipments', s);
+      await shipmentEvents(w);
+      expect(w.shipment(s.shipmentId)).toMatchObject({ countedStatus: 'HELD', holdReason: reason });
+    },
+  );
+
+  it('asks an APPROVED license for a release pass, which releases the new shipment', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { status: 'APPROVED', appliedStatus: 'APPROVED', workCursor: 'old' });
+    const s = lut.shipment({ quantity: 20 });
+    w.console.put('shipments', s);
+    await shipmentEvents(w);
+    expect(
+      w.store.ops().filter((op) => op.startsWith('licenses.')),
+      'one read, one request',
+    ).toEqual(['licenses.batchGet', 'licenses.requestRelease']);
+    const l = w.license(lut.licenseId);
+    expect(l.pendingWork).toEqual(expect.any(String));
+    expect(l.workCursor).toBeUndefined();
+    expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_PENDING' });
+
+    expect(await apply(w, lut.licenseId)).toMatchObject({ released: 1 });
+    expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'RELEASED', countedStatus: 'RELEASED' });
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 20 });
+    expectInvariants(w);
+  });
+
+  it('releases a shipment accepted while its license was approved, though the release pass looked first', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w);
+    const s = lut.shipment();
+    w.console.put('shipments', s);
+    // The intake has read the license (PENDING); before it commits, the approval's pass runs and finds nothing.
+    w.faults.beforeNext('shipments.commit', async () => {
+      expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ kind: 'completed', released: 0 });
+    });
+    await shipmentEvents(w);
+    expect(w.license(lut.licenseId).pendingWork, 'the read after the commit saw the approval').toEqual(
+      expect.any(String),
+    );
+    await apply(w, lut.licenseId);
+    expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'RELEASED' });
+    expectInvariants(w);
+  });
+
+  it('rejects a new shipment whose (sku, warehouse) has no Inventory item: not counted, alerted once', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w);
+    const s = lut.shipment({ warehouseId: 'WH-NOWHERE' });
+    w.console.put('shipments', s);
+    expect(await shipmentEvents(w)).toMatchObject({ accepted: 0, rejected: 1 });
+    const item = w.shipment(s.shipmentId);
+    expect(item.statusError).toMatch(/no Inventory item for sku .* at warehouse WH-NOWHERE/);
+    expect([item.countedStatus, item[GSI_ATTR.heldLicenseId], item.revision]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(w.alerter.about(s.shipmentId)).toHaveLength(1);
+
+    // The record of that rejection write comes back: the same rejection, neither alerted nor written again.
+    const updates = w.store.ops().filter((op) => op === 'shipments.update').length;
+    expect(await shipmentEvents(w)).toMatchObject({ rejected: 0 });
+    expect(w.alerter.about(s.shipmentId)).toHaveLength(1);
+    expect(w.store.ops().filter((op) => op === 'shipments.update')).toHaveLength(updates);
+  });
+
+  it('rejects a new shipment that is not HELD, or not valid, and counts neither', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w);
+    const released = lut.shipment({ status: 'RELEASED' });
+    const invalid = { ...lut.shipment(), quantity: '5' };
+    w.console.put('shipments', released);
+    w.console.put('shipments', invalid);
+    expect(await shipmentEvents(w)).toMatchObject({ accepted: 0, rejected: 2 });
+    expect(w.shipment(released.shipmentId).statusError).toMatch(/must start as HELD/);
+    expect(w.shipment(invalid.shipmentId).statusError).toMatch(/quantity must be a Number \(N\) attribute/);
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 0 });
+  });
+});
+
+describe('manual edits', () => {
+  it('moves a RELEASED → SHIPPED shipment from released to shipped and off onHand, exactly once', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30, 20], { status: 'APPROVED', appliedStatus: 'APPROVED' });
+    const [shipped = ''] = lut.ids;
+    w.console.edit('shipments', shipped, 'status', 'SHIPPED');
+    const records = w.shipmentRecords();
+    expect(await deliver(w, records)).toMatchObject({ manual: 1 });
+    const item = w.shipment(shipped);
+    expect(item).toMatchObject({ status: 'SHIPPED', countedStatus: 'SHIPPED', revision: 3 });
+    expect(item[GSI_ATTR.releasedLicenseId]).toBeUndefined();
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 20, shipped: 30, onHand: ON_HAND - 30 });
+    expect(w.license(lut.licenseId).releasedQuantity, 'shipped units stay consumed').toBe(50);
+
+    await deliver(w, records);
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 20, shipped: 30, onHand: ON_HAND - 30 });
+    expect(w.shipment(shipped).revision).toBe(3);
+    expectInvariants(w);
+  });
+
+  it('takes a HELD → CANCELLED shipment off the held counter and leaves the license alone', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30, 20]);
+    const [cancelled = ''] = lut.ids;
+    w.console.edit('shipments', cancelled, 'status', 'CANCELLED');
+    await shipmentEvents(w);
+    expect(w.shipment(cancelled)).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED' });
+    expect(w.shipment(cancelled)[GSI_ATTR.heldLicenseId]).toBeUndefined();
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 20, released: 0 });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 0 });
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('gives the units of a RELEASED → CANCELLED shipment back and asks for a release, so a held one that now fits goes', async () => {
+    const w = memoryWorld();
+    // 50 units: A (30) goes, B (25) does not fit, C (20) goes.
+    const lut = await licensed(w, [30, 25, 20], {
+      authorizedQuantity: 50,
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+    });
+    const [a = '', b = '', c = ''] = lut.ids;
+    expect(w.shipment(b)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
+
+    w.console.edit('shipments', a, 'status', 'CANCELLED');
+    await shipmentEvents(w);
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 20, pendingWork: expect.any(String) });
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 25, released: 20 });
+
+    await apply(w, lut.licenseId);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([b, c].sort());
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(45);
+    expectInvariants(w);
+  });
+});
+
+describe('rejected edits', () => {
+  it('rejects HELD → SHIPPED: HIGH SEVERITY alert first, then status restored with statusError; nothing counted', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30]);
+    const [id = ''] = lut.ids;
+    const before = [w.items('inventory'), w.license(lut.licenseId).releasedQuantity, w.shipment(id).revision];
+    w.console.edit('shipments', id, 'status', 'SHIPPED');
+    const calls = w.store.calls.length;
+
+    expect(await shipmentEvents(w)).toMatchObject({ rejected: 1, rejectedHigh: 1 });
+    const [alert, ...more] = w.alerter.about(id);
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({ severity: 'high', subject: expect.stringMatching(/^HIGH SEVERITY: /) });
+    expect(alert?.message).toContain('possible export violation');
+    const ops = w.store.ops().slice(calls);
+    expect(ops.indexOf('alerter.alert')).toBeLessThan(ops.indexOf('shipments.update'));
+    const item = w.shipment(id);
+    expect(item).toMatchObject({ status: 'HELD', countedStatus: 'HELD', holdReason: 'LICENSE_PENDING' });
+    expect(item.statusError).toMatch(/^Rejected status SHIPPED: HELD → SHIPPED is not allowed/);
+    expect([w.items('inventory'), w.license(lut.licenseId).releasedQuantity, item.revision]).toEqual(before);
+    // Restored to HELD: the license is asked for another pass of its applied status's work.
+    expect(w.license(lut.licenseId).pendingWork).toEqual(expect.any(String));
+    expectInvariants(w);
+  });
+
+  it('rejects HELD → RELEASED by hand, and an unknown status, restoring the counted status', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30, 20], {
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      authorizedQuantity: 20,
+    });
+    const [held = '', released = ''] = lut.ids;
+    w.console.edit('shipments', held, 'status', 'RELEASED');
+    w.console.edit('shipments', released, 'status', 'Shipped');
+    expect(await shipmentEvents(w)).toMatchObject({ rejected: 2, rejectedHigh: 0 });
+    expect(w.shipment(held)).toMatchObject({
+      status: 'HELD',
+      statusError: expect.stringContaining('bypasses the license check'),
+    });
+    expect(w.shipment(released)).toMatchObject({
+      status: 'RELEASED',
+      statusError: expect.stringContaining('"Shipped" is not a shipment status'),
+    });
+    expect(w.alerter.alerts).toHaveLength(2);
+    expectInvariants(w);
+  });
+
+  it('rejects an edit of an immutable field and restores the old value', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30]);
+    const [id = ''] = lut.ids;
+    w.console.edit('shipments', id, 'quantity', 3);
+    await shipmentEvents(w);
+    expect(w.shipment(id)).toMatchObject({
+      quantity: 30,
+      statusError: expect.stringContaining('Rejected edit of quantity'),
+    });
+    expect(w.alerter.about(id)[0]?.message).toContain('quantity 30 → 3');
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 30, released: 0 });
+    expectInvariants(w);
+  });
+
+  it('raises a HIGH SEVERITY alert for a deleted counted shipment, and writes nothing', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30]);
+    const [id = ''] = lut.ids;
+    w.console.remove('shipments', id);
+    const calls = w.store.calls.length;
+    expect(await shipmentEvents(w)).toMatchObject({ rejectedHigh: 1 });
+    expect(w.alerter.about(id)).toEqual([
+      expect.objectContaining({ severity: 'high', subject: `Shipment ${id} was deleted` }),
+    ]);
+    expect(
+      w.store
+        .ops()
+        .slice(calls)
+        .filter((op) => op.startsWith('shipments.') || op.startsWith('licenses.')),
+    ).toEqual([]);
+  });
+
+  it('re-holds a shipment restored to RELEASED after a revoke pass skipped it, though the restoring write reported a failed condition', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [10, 20], { status: 'APPROVED', appliedStatus: 'APPROVED' });
+    const [kept = '', typo = ''] = lut.ids;
+    w.console.edit('shipments', typo, 'status', 'Shipped');
+    // The revoke pass runs while the typo waits in the stream, and skips it.
+    expect(await setStatus(w, lut.licenseId, 'REVOKED')).toMatchObject({ reheld: 1 });
+    expect(w.shipment(typo).status).toBe('Shipped');
+    // The restoring write is applied but its response is lost: the SDK's resend finds its condition failed.
+    w.faults.beforeNext('shipments.update', () => {
+      w.store.update('shipments', typo, { set: { status: 'RELEASED', statusError: 'restored' } });
+    });
+    await shipmentEvents(w);
+    expect(w.license(lut.licenseId).pendingWork, 'another pass of the revocation was asked for').toEqual(
+      expect.any(String),
+    );
+    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 1 });
+    expect(w.shipment(typo)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_REVOKED' });
+    expect(w.shipment(kept).status).toBe('HELD');
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectInvariants(w);
+  });
+});
+
+describe('redelivery', () => {
+  it('changes nothing when every record of a busy history is delivered again', async () => {
+    const w = memoryWorld();
+    const lut = await licensed(w, [30, 20, 10], {
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      authorizedQuantity: 50,
+    });
+    const [a = '', b = '', c = ''] = lut.ids;
+    w.console.edit('shipments', a, 'status', 'SHIPPED');
+    w.console.edit('shipments', b, 'status', 'CANCELLED');
+    w.console.edit('shipments', c, 'status', 'SHIPPED'); // illegal: HELD → SHIPPED
+    await shipmentEvents(w);
+    await apply(w, lut.licenseId);
+    await shipmentEvents(w);
+    const history = w.shipmentHistory();
+    const before = [w.items('shipments'), w.items('inventory'), w.license(lut.licenseId).releasedQuantity];
+    const published = w.publisher.published.length;
+
+    for (const record of history) await deliver(w, [record]);
+    expect([w.items('shipments'), w.items('inventory'), w.license(lut.licenseId).releasedQuantity]).toEqual(
+      before,
+    );
+    // Notifications are at least once: the same messages again, with the same dedup keys.
+    const keys = (from: number, to: number) =>
+      w.publisher.published
+        .slice(from, to)
+        .filter((m) => m.attributes.kind === 'shipment')
+        .map((m) => m.id)
+        .sort();
+    expect(keys(published, w.publisher.published.length)).toEqual(keys(0, published));
+  });
+});
