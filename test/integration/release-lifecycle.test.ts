@@ -182,7 +182,7 @@ describe('validity window', () => {
   });
 });
 
-describe('suspension, revocation and denial', () => {
+describe('suspension and revocation', () => {
   it('re-holds on suspension and releases the same shipments again on reinstatement, with rising revisions', async () => {
     const lut = await licenseWithBacklog();
     await setStatus(lut.license.licenseId, 'APPROVED');
@@ -241,16 +241,6 @@ describe('suspension, revocation and denial', () => {
 
     // Setting it back to REVOKED is legal (unchanged) and clears the error.
     expect((await setStatus(lut.license.licenseId, 'REVOKED')).statusError).toBeUndefined();
-    await s.expectInvariants();
-  });
-
-  it('labels held shipments LICENSE_DENIED on denial and releases nothing', async () => {
-    const lut = await licenseWithBacklog();
-    const denied = await setStatus(lut.license.licenseId, 'DENIED');
-    expect(denied).toMatchObject({ appliedStatus: 'DENIED', releasedQuantity: 0 });
-    await expectAllHeld(lut, 'LICENSE_DENIED');
-    await expectCounters(s, lut.license.sku, 'WH-1', { held: 70, released: 0 });
-    await expectCounters(s, lut.license.sku, 'WH-2', { held: 50, released: 0 });
     await s.expectInvariants();
   });
 });
