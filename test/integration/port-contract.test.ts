@@ -1,0 +1,36 @@
+/**
+ * The storage ports' contract (test/helpers/fakes/port-contract.ts) against
+ * the DynamoDB adapters on DynamoDB Local: the same cases the in-memory fakes
+ * pass (test/unit/engine/fakes-contract.test.ts), so the engine unit tests on
+ * the fakes say something about the deployed system.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoInventoryRepository,
+  DynamoLicenseRepository,
+  DynamoShipmentRepository,
+} from '../../shared/adapters/dynamo.js';
+import { describePortContract } from '../helpers/fakes/port-contract.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+// No stream handlers: the cases write the tables directly, as the engines would.
+const local = useLocalStack({ startEsm: false });
+
+describePortContract('the DynamoDB adapters', () => {
+  const t = local.resources.tables;
+  const names = { licenses: t.licenses.name, shipments: t.shipments.name, inventory: t.inventory.name };
+  return {
+    licenses: new DynamoLicenseRepository(local.ddb, names.licenses),
+    shipments: new DynamoShipmentRepository(local.ddb, names),
+    inventory: new DynamoInventoryRepository(local.ddb, names.inventory),
+    async put(table, item) {
+      await local.ddb.send(new PutCommand({ TableName: names[table], Item: item }));
+    },
+    async get(table, key) {
+      const out = await local.ddb.send(
+        new GetCommand({ TableName: names[table], Key: key, ConsistentRead: true }),
+      );
+      return out.Item;
+    },
+  };
+});
