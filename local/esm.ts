@@ -19,7 +19,7 @@
  * Test hooks (off unless given, see EsmOptions): `aroundInvoke` wraps each
  * invocation, `redelivery` delivers successful batches again (duplicates
  * and stale replays), `instrumentClients` hands out the emulator's own
- * Streams/SQS clients. local/faults.ts uses all three.
+ * Streams/SQS clients. test/chaos/faults.ts uses all three.
  */
 import { randomUUID } from 'node:crypto';
 import {
