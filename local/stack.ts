@@ -204,16 +204,33 @@ export function uniquePrefix(label = 'cl'): string {
 /** Access keys of the emulator acting for a function's mapping. */
 const ESM_KEY_PREFIX = 'ESMLOCAL';
 
-/**
- * Creates the template's resources under a fresh prefix on running services,
- * starts the stack's request gateway, the functions' sandboxes and the event
- * source mapping emulator, and points this process's SDK clients at the
- * gateway (through `process.env`).
- */
-export async function createStackOn(
+/** The access key the emulator's clients use for a function's mapping. */
+const esmKeyOf = (functionLogicalId: string) =>
+  `${ESM_KEY_PREFIX}${functionLogicalId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
+
+/** The gateway's callers for the emulator's mappings, by access key. */
+function esmCallers(resources: LocalResources): Map<string, Caller> {
+  const callers = new Map<string, Caller>();
+  for (const fn of Object.values(resources.functionsByLogicalId)) {
+    const accessKeyId = esmKeyOf(fn.logicalId);
+    callers.set(accessKeyId, {
+      kind: 'esm',
+      functionLogicalId: fn.logicalId,
+      label: `${fn.entry
+        .split('/')
+        .at(-1)
+        ?.replace(/\.[cm]?[jt]s$/, '')} mapping`,
+      accessKeyId,
+    });
+  }
+  return callers;
+}
+
+/** Parses the template and creates its resources under a fresh prefix, with the environment overrides applied. */
+async function createModelAndResources(
   upstream: ServiceEndpoints,
-  options: LocalStackOptions = {},
-): Promise<LocalStack> {
+  options: LocalStackOptions,
+): Promise<{ template: CfnTemplate; model: StackModel; resources: LocalResources }> {
   const assembly = options.assembly ?? (await synthesizeAssembly());
   const { template } = assembly;
   const model = parseTemplate(template, options.parameters ? { parameters: options.parameters } : {});
@@ -227,23 +244,62 @@ export async function createStackOn(
       options.environmentOverrides ?? {},
     ),
   };
+  return { template, model, resources };
+}
 
+/** The emulator of the stack's mappings and schedules, its clients acting with each mapping's access key. */
+function createEmulator(
+  model: StackModel,
+  resources: LocalResources,
+  endpoints: ServiceEndpoints,
+  host: LambdaHost,
+  options: LocalStackOptions,
+): EventSourceMappingEmulator {
+  return EventSourceMappingEmulator.create({
+    model,
+    resources,
+    endpoints,
+    host,
+    credentialsFor: (functionLogicalId) => ({
+      accessKeyId: esmKeyOf(functionLogicalId),
+      secretAccessKey: 'local',
+    }),
+    ...(options.handlerOverrides ? { handlerOverrides: options.handlerOverrides } : {}),
+    ...(options.filterOverrides ? { filterOverrides: options.filterOverrides } : {}),
+    ...(options.mappingOverrides ? { mappingOverrides: options.mappingOverrides } : {}),
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
+    ...(options.redelivery ? { redelivery: options.redelivery } : {}),
+    ...(options.instrumentClients ? { instrumentClients: options.instrumentClients } : {}),
+  });
+}
+
+/** Every service's endpoint: the gateway. */
+function gatewayEndpoints(upstream: ServiceEndpoints, gateway: Gateway): ServiceEndpoints {
+  return {
+    region: upstream.region,
+    dynamodb: gateway.url,
+    dynamodbStreams: gateway.url,
+    sns: gateway.url,
+    sqs: gateway.url,
+  };
+}
+
+/**
+ * Creates the template's resources under a fresh prefix on running services,
+ * starts the stack's request gateway, the functions' sandboxes and the event
+ * source mapping emulator, and points this process's SDK clients at the
+ * gateway (through `process.env`).
+ */
+export async function createStackOn(
+  upstream: ServiceEndpoints,
+  options: LocalStackOptions = {},
+): Promise<LocalStack> {
+  const { template, model, resources } = await createModelAndResources(upstream, options);
   let host: LambdaHost | undefined;
-  const esmCallers = new Map<string, Caller>();
-  const esmKeyOf = (functionLogicalId: string) =>
-    `${ESM_KEY_PREFIX}${functionLogicalId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
-  for (const fn of Object.values(resources.functionsByLogicalId)) {
-    const accessKeyId = esmKeyOf(fn.logicalId);
-    esmCallers.set(accessKeyId, {
-      kind: 'esm',
-      functionLogicalId: fn.logicalId,
-      label: `${fn.entry
-        .split('/')
-        .at(-1)
-        ?.replace(/\.[cm]?[jt]s$/, '')} mapping`,
-      accessKeyId,
-    });
-  }
+  const mappingCallers = esmCallers(resources);
   const authorizer = new RequestAuthorizer(template, resources, LOCAL_ACCOUNT_ID);
   const gateway = await Gateway.start({
     upstream: { dynamodb: upstream.dynamodb, fauxqs: upstream.sns },
@@ -252,20 +308,14 @@ export async function createStackOn(
     roles: authorizer.roles,
     ...(options.port === undefined ? {} : { port: options.port }),
     identify: (accessKeyId) => {
-      const esm = esmCallers.get(accessKeyId);
+      const esm = mappingCallers.get(accessKeyId);
       if (esm) return esm;
       const sandbox = host?.whoIs(accessKeyId);
       return sandbox && { kind: 'function', ...sandbox, accessKeyId };
     },
   });
   gateway.use(authorizer.learnIterators);
-  const endpoints: ServiceEndpoints = {
-    region: upstream.region,
-    dynamodb: gateway.url,
-    dynamodbStreams: gateway.url,
-    sns: gateway.url,
-    sqs: gateway.url,
-  };
+  const endpoints = gatewayEndpoints(upstream, gateway);
   host = new LambdaHost({
     region: upstream.region,
     endpointEnvironment: endpointVariables(endpoints),
@@ -276,25 +326,7 @@ export async function createStackOn(
 
   let esm: EventSourceMappingEmulator;
   try {
-    esm = EventSourceMappingEmulator.create({
-      model,
-      resources,
-      endpoints,
-      host,
-      credentialsFor: (functionLogicalId) => ({
-        accessKeyId: esmKeyOf(functionLogicalId),
-        secretAccessKey: 'local',
-      }),
-      ...(options.handlerOverrides ? { handlerOverrides: options.handlerOverrides } : {}),
-      ...(options.filterOverrides ? { filterOverrides: options.filterOverrides } : {}),
-      ...(options.mappingOverrides ? { mappingOverrides: options.mappingOverrides } : {}),
-      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
-      ...(options.log ? { log: options.log } : {}),
-      ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
-      ...(options.redelivery ? { redelivery: options.redelivery } : {}),
-      ...(options.instrumentClients ? { instrumentClients: options.instrumentClients } : {}),
-    });
+    esm = createEmulator(model, resources, endpoints, host, options);
   } catch (err) {
     await host.dispose();
     await gateway.close();
@@ -302,14 +334,17 @@ export async function createStackOn(
   }
   const restore = applyEnvironment(env);
   const lambda = host;
-  try {
-    if (options.startEsm ?? true) await esm.start();
-    if (options.schedules) esm.startSchedules(options.schedules);
-  } catch (err) {
+  const stopAll = async () => {
     await esm.dispose();
     await lambda.dispose();
     await gateway.close();
     restore();
+  };
+  try {
+    if (options.startEsm ?? true) await esm.start();
+    if (options.schedules) esm.startSchedules(options.schedules);
+  } catch (err) {
+    await stopAll();
     throw err;
   }
 
@@ -329,12 +364,7 @@ export async function createStackOn(
     outputs: authorizer.outputs(),
     drain: (opts) => esm.drain(opts),
     stop(): Promise<void> {
-      stopped ??= (async () => {
-        await esm.dispose();
-        await lambda.dispose();
-        await gateway.close();
-        restore();
-      })();
+      stopped ??= stopAll();
       return stopped;
     },
   };

@@ -49,6 +49,134 @@ const SUBSCRIBE_ENDPOINTS: Record<string, (account: string, region: string) => s
 type Res = { Type?: string; Properties?: Record<string, unknown> };
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
+/** What every kind of wiring reads: the policies, the resolver, and the functions by name and ARN. */
+interface Wiring {
+  readonly index: PolicyIndex;
+  readonly resolver: Resolver;
+  /** Function logical id by its resolved name and by its ARN. */
+  readonly functionIds: ReadonlyMap<string, string>;
+}
+
+/** `requests`, each made by `principal` on behalf of `who`. */
+const made = (who: string, principal: Principal, requests: IamRequest[]): OnBehalfRequest[] =>
+  requests.map((request) => ({ who, principal, request }));
+
+/** An AWS service acting for `sourceArn` of this account. */
+const servicePrincipal = (resolver: Resolver, name: string, sourceArn: string): Principal => ({
+  kind: 'service',
+  service: name,
+  sourceArn,
+  sourceAccount: resolver.account,
+});
+
+/** A stream mapping: reading the stream, and parking failures in its on-failure destination, as the function's role. */
+function mappingRequests(id: string, p: Record<string, unknown>, { index, resolver, functionIds }: Wiring) {
+  const fn = functionIds.get(resolver.resolve(p.FunctionName, `${id}.FunctionName`));
+  if (fn === undefined) throw new UnmodelledWiringError(`mapping ${id}: its function is not in the template`);
+  const stream = resolver.resolve(p.EventSourceArn, `${id}.EventSourceArn`);
+  if (!/^arn:aws:dynamodb:.*\/stream\//.test(stream))
+    throw new UnmodelledWiringError(
+      `mapping ${id}: only DynamoDB stream sources are modelled, not ${stream}`,
+    );
+  const lookup: ResourceLookup = {
+    tableArn: (t) => index.tableArn(t),
+    queueArn: (q) => index.queueArn(q),
+    topicKeyArn: (t) => index.topicKeyArn(t),
+    streamArnOfIterator: () => stream,
+  };
+  const calls: AwsCall[] = [
+    { service: 'dynamodbstreams', operation: 'DescribeStream', input: { StreamArn: stream } },
+    { service: 'dynamodbstreams', operation: 'GetShardIterator', input: { StreamArn: stream } },
+    { service: 'dynamodbstreams', operation: 'GetRecords', input: { ShardIterator: 'iterator' } },
+    { service: 'dynamodbstreams', operation: 'ListStreams', input: {} },
+  ];
+  const role: Principal = { kind: 'role', roleLogicalId: index.roleOfFunction(fn) };
+  const who = `mapping ${id} (function ${fn})`;
+  const out = made(
+    who,
+    role,
+    calls.flatMap((c) => iamRequestsFor(c, lookup)),
+  );
+  const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure;
+  if (onFailure?.Destination !== undefined) {
+    const dest = resolver.resolve(onFailure.Destination, `${id}.DestinationConfig`);
+    if (dest.startsWith('arn:aws:sqs:'))
+      out.push(...made(who, role, sendMessageRequests(dest, index.queueKeyArn(dest))));
+    else if (dest.startsWith('arn:aws:sns:'))
+      out.push(...made(who, role, publishRequests(dest, index.topicKeyArn(dest))));
+    else throw new UnmodelledWiringError(`mapping ${id}: on-failure destination ${dest} is not modelled`);
+  }
+  return out;
+}
+
+/** An alarm: CloudWatch publishing to each SNS topic among its actions. */
+function alarmRequests(id: string, p: Record<string, unknown>, { index, resolver }: Wiring) {
+  const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap((k) =>
+    list(p[k]).map((a) => resolver.resolve(a, `${id}.${k}`)),
+  );
+  const out: OnBehalfRequest[] = [];
+  for (const topic of new Set(actions)) {
+    if (!topic.startsWith('arn:aws:sns:'))
+      throw new UnmodelledWiringError(`alarm ${id}: only SNS alarm actions are modelled, not ${topic}`);
+    out.push(
+      ...made(
+        `alarm ${id}`,
+        servicePrincipal(resolver, 'cloudwatch.amazonaws.com', resolver.arnOf(id)),
+        publishRequests(topic, index.topicKeyArn(topic)),
+      ),
+    );
+  }
+  return out;
+}
+
+/** An EventBridge rule: invoking each function target. */
+function ruleRequests(id: string, p: Record<string, unknown>, { resolver }: Wiring) {
+  return (list(p.Targets) as Record<string, unknown>[]).flatMap((target) => {
+    const arn = resolver.resolve(target.Arn, `${id}.Targets`);
+    if (target.RoleArn !== undefined || !arn.startsWith('arn:aws:lambda:'))
+      throw new UnmodelledWiringError(
+        `rule ${id}: only function targets invoked without a role are modelled (${arn})`,
+      );
+    const request: IamRequest = {
+      action: 'lambda:InvokeFunction',
+      resource: arn,
+      context: { 'aws:SecureTransport': 'true' },
+    };
+    return made(
+      `rule ${id} (target ${String(target.Id)})`,
+      servicePrincipal(resolver, 'events.amazonaws.com', resolver.arnOf(id)),
+      [request],
+    );
+  });
+}
+
+/** A subscription: SNS delivering to its SQS endpoint and to its redrive DLQ. */
+function deliveryRequests(id: string, p: Record<string, unknown>, { index, resolver }: Wiring) {
+  const topic = resolver.resolve(p.TopicArn, `${id}.TopicArn`);
+  const protocol = resolver.resolve(p.Protocol, `${id}.Protocol`);
+  const sns = servicePrincipal(resolver, 'sns.amazonaws.com', topic);
+  const queues: string[] = [];
+  if (protocol === 'sqs') queues.push(resolver.resolve(p.Endpoint, `${id}.Endpoint`));
+  else if (!['email', 'email-json', 'http', 'https', 'sms'].includes(protocol))
+    throw new UnmodelledWiringError(`subscription ${id}: protocol ${protocol} is not modelled`);
+  const redrive = p.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined;
+  if (redrive?.deadLetterTargetArn !== undefined)
+    queues.push(resolver.resolve(redrive.deadLetterTargetArn, `${id}.RedrivePolicy`));
+  return queues.flatMap((queue) =>
+    made(`subscription ${id}`, sns, sendMessageRequests(queue, index.queueKeyArn(queue))),
+  );
+}
+
+/** The requests of each kind of wiring, by resource type, in the order they are listed. */
+const WIRINGS: ReadonlyArray<
+  [type: string, requests: (id: string, p: Record<string, unknown>, wiring: Wiring) => OnBehalfRequest[]]
+> = [
+  ['AWS::Lambda::EventSourceMapping', mappingRequests],
+  ['AWS::CloudWatch::Alarm', alarmRequests],
+  ['AWS::Events::Rule', ruleRequests],
+  ['AWS::SNS::Subscription', deliveryRequests],
+];
+
 /**
  * Every request AWS makes on the stack's behalf (see the module comment),
  * each with the principal AWS uses for it.
@@ -60,112 +188,16 @@ export function onBehalfRequests(
 ): OnBehalfRequest[] {
   const resources = (template.Resources ?? {}) as Record<string, Res>;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-  const { account } = resolver;
-  const out: OnBehalfRequest[] = [];
-  const add = (who: string, principal: Principal, requests: IamRequest[]) => {
-    for (const request of requests) out.push({ who, principal, request });
-  };
-  const service = (name: string, sourceArn: string): Principal => ({
-    kind: 'service',
-    service: name,
-    sourceArn,
-    sourceAccount: account,
-  });
   const functionIds = new Map<string, string>();
   for (const [id] of ofType('AWS::Lambda::Function')) {
     functionIds.set(resolver.resolve({ Ref: id }, id), id);
     functionIds.set(resolver.arnOf(id), id);
   }
-
-  for (const [id, r] of ofType('AWS::Lambda::EventSourceMapping')) {
-    const p = r.Properties ?? {};
-    const fn = functionIds.get(resolver.resolve(p.FunctionName, `${id}.FunctionName`));
-    if (fn === undefined)
-      throw new UnmodelledWiringError(`mapping ${id}: its function is not in the template`);
-    const stream = resolver.resolve(p.EventSourceArn, `${id}.EventSourceArn`);
-    if (!/^arn:aws:dynamodb:.*\/stream\//.test(stream))
-      throw new UnmodelledWiringError(
-        `mapping ${id}: only DynamoDB stream sources are modelled, not ${stream}`,
-      );
-    const lookup: ResourceLookup = {
-      tableArn: (t) => index.tableArn(t),
-      queueArn: (q) => index.queueArn(q),
-      topicKeyArn: (t) => index.topicKeyArn(t),
-      streamArnOfIterator: () => stream,
-    };
-    const calls: AwsCall[] = [
-      { service: 'dynamodbstreams', operation: 'DescribeStream', input: { StreamArn: stream } },
-      { service: 'dynamodbstreams', operation: 'GetShardIterator', input: { StreamArn: stream } },
-      { service: 'dynamodbstreams', operation: 'GetRecords', input: { ShardIterator: 'iterator' } },
-      { service: 'dynamodbstreams', operation: 'ListStreams', input: {} },
-    ];
-    const role: Principal = { kind: 'role', roleLogicalId: index.roleOfFunction(fn) };
-    const who = `mapping ${id} (function ${fn})`;
-    add(
-      who,
-      role,
-      calls.flatMap((c) => iamRequestsFor(c, lookup)),
-    );
-    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
-      ?.OnFailure;
-    if (onFailure?.Destination !== undefined) {
-      const dest = resolver.resolve(onFailure.Destination, `${id}.DestinationConfig`);
-      if (dest.startsWith('arn:aws:sqs:')) add(who, role, sendMessageRequests(dest, index.queueKeyArn(dest)));
-      else if (dest.startsWith('arn:aws:sns:'))
-        add(who, role, publishRequests(dest, index.topicKeyArn(dest)));
-      else throw new UnmodelledWiringError(`mapping ${id}: on-failure destination ${dest} is not modelled`);
-    }
+  const wiring: Wiring = { index, resolver, functionIds };
+  const out: OnBehalfRequest[] = [];
+  for (const [type, requests] of WIRINGS) {
+    for (const [id, r] of ofType(type)) out.push(...requests(id, r.Properties ?? {}, wiring));
   }
-
-  for (const [id, r] of ofType('AWS::CloudWatch::Alarm')) {
-    const p = r.Properties ?? {};
-    const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap((k) =>
-      list(p[k]).map((a) => resolver.resolve(a, `${id}.${k}`)),
-    );
-    for (const topic of new Set(actions)) {
-      if (!topic.startsWith('arn:aws:sns:'))
-        throw new UnmodelledWiringError(`alarm ${id}: only SNS alarm actions are modelled, not ${topic}`);
-      add(
-        `alarm ${id}`,
-        service('cloudwatch.amazonaws.com', resolver.arnOf(id)),
-        publishRequests(topic, index.topicKeyArn(topic)),
-      );
-    }
-  }
-
-  for (const [id, r] of ofType('AWS::Events::Rule'))
-    for (const target of list(r.Properties?.Targets) as Record<string, unknown>[]) {
-      const arn = resolver.resolve(target.Arn, `${id}.Targets`);
-      if (target.RoleArn !== undefined || !arn.startsWith('arn:aws:lambda:'))
-        throw new UnmodelledWiringError(
-          `rule ${id}: only function targets invoked without a role are modelled (${arn})`,
-        );
-      const request: IamRequest = {
-        action: 'lambda:InvokeFunction',
-        resource: arn,
-        context: { 'aws:SecureTransport': 'true' },
-      };
-      add(`rule ${id} (target ${String(target.Id)})`, service('events.amazonaws.com', resolver.arnOf(id)), [
-        request,
-      ]);
-    }
-
-  for (const [id, r] of ofType('AWS::SNS::Subscription')) {
-    const p = r.Properties ?? {};
-    const topic = resolver.resolve(p.TopicArn, `${id}.TopicArn`);
-    const protocol = resolver.resolve(p.Protocol, `${id}.Protocol`);
-    const sns = service('sns.amazonaws.com', topic);
-    const queues: string[] = [];
-    if (protocol === 'sqs') queues.push(resolver.resolve(p.Endpoint, `${id}.Endpoint`));
-    else if (!['email', 'email-json', 'http', 'https', 'sms'].includes(protocol))
-      throw new UnmodelledWiringError(`subscription ${id}: protocol ${protocol} is not modelled`);
-    const redrive = p.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined;
-    if (redrive?.deadLetterTargetArn !== undefined)
-      queues.push(resolver.resolve(redrive.deadLetterTargetArn, `${id}.RedrivePolicy`));
-    for (const queue of queues)
-      add(`subscription ${id}`, sns, sendMessageRequests(queue, index.queueKeyArn(queue)));
-  }
-
   out.push(...subscribeRequests(template, index, resolver));
   return out;
 }

@@ -124,6 +124,153 @@ const PSEUDO = (naming: ResourceNaming): Record<string, string> => ({
   'AWS::StackName': naming.overrides?.['AWS::StackName'] ?? STACK_ID,
 });
 
+function fail(where: string | undefined, message: string): never {
+  throw new ResolveError(where ? `${where}: ${message}` : message);
+}
+
+/** The resolver's state and its mutually recursive steps (Ref, GetAtt, Sub, the other intrinsics). */
+class TemplateResolver {
+  private readonly resources: Resources;
+  private readonly parameters: Record<string, unknown>;
+  private readonly mappings: Record<string, unknown>;
+  private readonly overrides: Readonly<Record<string, string>>;
+  private readonly pseudo: Record<string, string>;
+
+  constructor(
+    template: CfnTemplate,
+    private readonly naming: ResourceNaming,
+  ) {
+    this.resources = (isRecord(template.Resources) ? template.Resources : {}) as Resources;
+    this.parameters = isRecord(template.Parameters) ? template.Parameters : {};
+    this.mappings = isRecord(template.Mappings) ? template.Mappings : {};
+    this.overrides = naming.overrides ?? {};
+    this.pseudo = PSEUDO(naming);
+  }
+
+  private namingOf(logicalId: string, where?: string) {
+    const type = this.resources[logicalId]?.Type;
+    if (type === undefined) return fail(where, `no resource ${logicalId} in the template`);
+    if (type === 'AWS::SNS::Subscription') return { type, ref: 'subscription', attrs: {} as Attrs };
+    const found = typeNaming(type, this.naming.region, this.naming.account);
+    if (!found) return fail(where, `cannot name ${logicalId}: resource type ${type} is not modelled`);
+    return { type, ...found };
+  }
+
+  private physicalName(logicalId: string, type: string): string {
+    const ref = this.overrides[logicalId];
+    if (ref === undefined) return this.naming.physicalName?.(logicalId, type) ?? logicalId;
+    return NAME_FROM_REF[type]?.(ref) ?? ref;
+  }
+
+  ref(id: string, where?: string): string {
+    const p = this.pseudo[id];
+    if (p !== undefined) return p;
+    const override = this.overrides[id];
+    if (override !== undefined) return override;
+    if (id in this.parameters) {
+      const def = (this.parameters[id] as { Default?: unknown }).Default;
+      if (def === undefined) return fail(where, `parameter ${id} has no default and no override`);
+      return String(def);
+    }
+    const n = this.namingOf(id, where);
+    if (n.ref === 'subscription') {
+      const topic = this.resources[id]?.Properties?.TopicArn;
+      return `${this.resolve(topic, `${id}.TopicArn`)}:${id}`;
+    }
+    const name = this.physicalName(id, n.type);
+    return n.ref === 'name' ? name : this.getAtt(id, n.ref, where);
+  }
+
+  getAtt(id: string, attr: string, where?: string): string {
+    const override = this.overrides[`${id}.${attr}`];
+    if (override !== undefined) return override;
+    const n = this.namingOf(id, where);
+    const f = n.attrs[attr];
+    if (!f) return fail(where, `cannot resolve ${id}.${attr}: attribute not modelled for ${n.type}`);
+    return f(this.physicalName(id, n.type));
+  }
+
+  private sub(text: string, vars: Record<string, unknown>, where?: string): string {
+    return text.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
+      if (bang) return `\${${name}}`;
+      if (name in vars) return this.resolve(vars[name], where);
+      const dot = name.indexOf('.');
+      return dot > 0 && !name.startsWith('AWS::')
+        ? this.getAtt(name.slice(0, dot), name.slice(dot + 1), where)
+        : this.ref(name, where);
+    });
+  }
+
+  /** A literal, a list, or one intrinsic function call. */
+  resolveAny(value: unknown, where?: string): string | string[] {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v, where));
+    if (!isRecord(value) || Object.keys(value).length !== 1)
+      return fail(where, `cannot resolve ${JSON.stringify(value)}`);
+    const [fn, arg] = Object.entries(value)[0] as [string, unknown];
+    return this.intrinsic(fn, arg, where);
+  }
+
+  private intrinsic(fn: string, arg: unknown, where?: string): string | string[] {
+    switch (fn) {
+      case 'Ref':
+        return this.ref(String(arg), where);
+      case 'Fn::GetAtt': {
+        const [id, attr] = Array.isArray(arg) ? arg.map(String) : String(arg).split(/\.(.*)/s);
+        if (!id || !attr) return fail(where, `malformed Fn::GetAtt ${JSON.stringify(arg)}`);
+        return this.getAtt(id, attr, where);
+      }
+      case 'Fn::Join': {
+        const [sep, parts] = arg as [string, unknown];
+        const list = this.resolveAny(parts, where);
+        return (Array.isArray(list) ? list : [list]).join(sep);
+      }
+      case 'Fn::Sub':
+        return Array.isArray(arg)
+          ? this.sub(String(arg[0]), isRecord(arg[1]) ? arg[1] : {}, where)
+          : this.sub(String(arg), {}, where);
+      case 'Fn::Split': {
+        const [sep, text] = arg as [string, unknown];
+        return this.resolve(text, where).split(sep);
+      }
+      case 'Fn::Select': {
+        const [index, list] = arg as [unknown, unknown];
+        const items = this.resolveAny(list, where);
+        const picked = Array.isArray(items) ? items[Number(this.resolve(index, where))] : undefined;
+        return picked ?? fail(where, `Fn::Select index ${JSON.stringify(index)} out of range`);
+      }
+      case 'Fn::FindInMap':
+        return this.findInMap(arg as unknown[], where);
+      default:
+        return fail(where, `${fn} is not supported by the resolver`);
+    }
+  }
+
+  private findInMap(arg: unknown[], where?: string): string | string[] {
+    const [map, top, second] = arg.map((a) => this.resolve(a, where));
+    const found = (this.mappings[map ?? ''] as Record<string, Record<string, unknown>> | undefined)?.[
+      top ?? ''
+    ]?.[second ?? ''];
+    return found === undefined
+      ? fail(where, `no mapping ${map}.${top}.${second}`)
+      : this.resolveAny(found, where);
+  }
+
+  resolve(value: unknown, where?: string): string {
+    const r = this.resolveAny(value, where);
+    return Array.isArray(r) ? fail(where, `expected a string, got the list ${JSON.stringify(r)}`) : r;
+  }
+
+  arnOf(logicalId: string): string {
+    const type = this.resources[logicalId]?.Type;
+    if (type === 'AWS::SNS::Topic' || type === 'AWS::SNS::Subscription')
+      return this.ref(logicalId, logicalId);
+    if (type === 'AWS::IAM::ManagedPolicy') return this.getAtt(logicalId, 'PolicyArn', logicalId);
+    return this.getAtt(logicalId, 'Arn', `ARN of ${logicalId} (${type ?? 'not in the template'})`);
+  }
+}
+
 /**
  * A resolver over `template`: `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`,
  * `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, parameters (override, else
@@ -133,128 +280,13 @@ const PSEUDO = (naming: ResourceNaming): Record<string, string> => ({
  * {@link ResolveError} naming where it was met.
  */
 export function createResolver(template: CfnTemplate, naming: ResourceNaming): Resolver {
-  const resources = (isRecord(template.Resources) ? template.Resources : {}) as Resources;
-  const parameters = isRecord(template.Parameters) ? template.Parameters : {};
-  const mappings = isRecord(template.Mappings) ? template.Mappings : {};
-  const overrides = naming.overrides ?? {};
-  const pseudo = PSEUDO(naming);
-  const fail = (where: string | undefined, message: string): never => {
-    throw new ResolveError(where ? `${where}: ${message}` : message);
+  const r = new TemplateResolver(template, naming);
+  return {
+    account: naming.account,
+    region: naming.region,
+    resolve: (value, where) => r.resolve(value, where),
+    arnOf: (logicalId) => r.arnOf(logicalId),
   };
-
-  const namingOf = (logicalId: string, where?: string) => {
-    const type = resources[logicalId]?.Type;
-    if (type === undefined) return fail(where, `no resource ${logicalId} in the template`);
-    if (type === 'AWS::SNS::Subscription') return { type, ref: 'subscription', attrs: {} as Attrs };
-    const found = typeNaming(type, naming.region, naming.account);
-    if (!found) return fail(where, `cannot name ${logicalId}: resource type ${type} is not modelled`);
-    return { type, ...found };
-  };
-  const physicalName = (logicalId: string, type: string) => {
-    const ref = overrides[logicalId];
-    if (ref === undefined) return naming.physicalName?.(logicalId, type) ?? logicalId;
-    return NAME_FROM_REF[type]?.(ref) ?? ref;
-  };
-
-  const ref = (id: string, where?: string): string => {
-    const p = pseudo[id];
-    if (p !== undefined) return p;
-    const override = overrides[id];
-    if (override !== undefined) return override;
-    if (id in parameters) {
-      const def = (parameters[id] as { Default?: unknown }).Default;
-      if (def === undefined) return fail(where, `parameter ${id} has no default and no override`);
-      return String(def);
-    }
-    const n = namingOf(id, where);
-    if (n.ref === 'subscription') {
-      const topic = resources[id]?.Properties?.TopicArn;
-      return `${resolve(topic, `${id}.TopicArn`)}:${id}`;
-    }
-    const name = physicalName(id, n.type);
-    return n.ref === 'name' ? name : getAtt(id, n.ref, where);
-  };
-
-  const getAtt = (id: string, attr: string, where?: string): string => {
-    const override = overrides[`${id}.${attr}`];
-    if (override !== undefined) return override;
-    const n = namingOf(id, where);
-    const f = n.attrs[attr];
-    if (!f) return fail(where, `cannot resolve ${id}.${attr}: attribute not modelled for ${n.type}`);
-    return f(physicalName(id, n.type));
-  };
-
-  const sub = (text: string, vars: Record<string, unknown>, where?: string): string =>
-    text.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
-      if (bang) return `\${${name}}`;
-      if (name in vars) return resolve(vars[name], where);
-      const dot = name.indexOf('.');
-      return dot > 0 && !name.startsWith('AWS::')
-        ? getAtt(name.slice(0, dot), name.slice(dot + 1), where)
-        : ref(name, where);
-    });
-
-  const resolveAny = (value: unknown, where?: string): string | string[] => {
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    if (Array.isArray(value)) return value.map((v) => resolve(v, where));
-    if (!isRecord(value) || Object.keys(value).length !== 1)
-      return fail(where, `cannot resolve ${JSON.stringify(value)}`);
-    const [fn, arg] = Object.entries(value)[0] as [string, unknown];
-    switch (fn) {
-      case 'Ref':
-        return ref(String(arg), where);
-      case 'Fn::GetAtt': {
-        const [id, attr] = Array.isArray(arg) ? arg.map(String) : String(arg).split(/\.(.*)/s);
-        if (!id || !attr) return fail(where, `malformed Fn::GetAtt ${JSON.stringify(arg)}`);
-        return getAtt(id, attr, where);
-      }
-      case 'Fn::Join': {
-        const [sep, parts] = arg as [string, unknown];
-        const list = resolveAny(parts, where);
-        return (Array.isArray(list) ? list : [list]).join(sep);
-      }
-      case 'Fn::Sub':
-        return Array.isArray(arg)
-          ? sub(String(arg[0]), isRecord(arg[1]) ? arg[1] : {}, where)
-          : sub(String(arg), {}, where);
-      case 'Fn::Split': {
-        const [sep, text] = arg as [string, unknown];
-        return resolve(text, where).split(sep);
-      }
-      case 'Fn::Select': {
-        const [index, list] = arg as [unknown, unknown];
-        const items = resolveAny(list, where);
-        const picked = Array.isArray(items) ? items[Number(resolve(index, where))] : undefined;
-        return picked ?? fail(where, `Fn::Select index ${JSON.stringify(index)} out of range`);
-      }
-      case 'Fn::FindInMap': {
-        const [map, top, second] = (arg as unknown[]).map((a) => resolve(a, where));
-        const found = (mappings[map ?? ''] as Record<string, Record<string, unknown>> | undefined)?.[
-          top ?? ''
-        ]?.[second ?? ''];
-        return found === undefined
-          ? fail(where, `no mapping ${map}.${top}.${second}`)
-          : resolveAny(found, where);
-      }
-      default:
-        return fail(where, `${fn} is not supported by the resolver`);
-    }
-  };
-
-  function resolve(value: unknown, where?: string): string {
-    const r = resolveAny(value, where);
-    return Array.isArray(r) ? fail(where, `expected a string, got the list ${JSON.stringify(r)}`) : r;
-  }
-
-  const arnOf = (logicalId: string): string => {
-    const type = resources[logicalId]?.Type;
-    if (type === 'AWS::SNS::Topic' || type === 'AWS::SNS::Subscription') return ref(logicalId, logicalId);
-    if (type === 'AWS::IAM::ManagedPolicy') return getAtt(logicalId, 'PolicyArn', logicalId);
-    return getAtt(logicalId, 'Arn', `ARN of ${logicalId} (${type ?? 'not in the template'})`);
-  };
-
-  return { account: naming.account, region: naming.region, resolve, arnOf };
 }
 
 /**

@@ -3,6 +3,9 @@
  * world and admin script, a drain to quiescence, and the invariant checks.
  */
 import { EXIT } from '../../cli/errors.js';
+import { runCli } from '../helpers/cli.js';
+import { receiveAllFrom } from '../helpers/stack.js';
+import { checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
 import {
   type CrashRule,
   createRng,
@@ -11,10 +14,7 @@ import {
   type FaultStats,
   type OutageRule,
   type Rng,
-} from '../../local/faults.js';
-import { runCli } from '../helpers/cli.js';
-import { receiveAllFrom } from '../helpers/stack.js';
-import { checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
+} from './faults.js';
 import { type Run, startRun } from './harness.js';
 import {
   buildWorld,

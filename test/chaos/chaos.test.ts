@@ -1,6 +1,6 @@
 /**
  * Fault injection on the local stack with the real handlers (see
- * local/faults.ts and test/chaos/workload.ts). Every run is seeded; a
+ * test/chaos/faults.ts and test/chaos/workload.ts). Every run is seeded; a
  * failing run prints its seed and how to run it alone.
  *
  *   npm run test:chaos                      short form (part of npm test)

@@ -4,10 +4,10 @@
  * while (it is sent before it leaves the shard's buffer), with its reason.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { FaultInjector, useFastRetries } from '../../local/faults.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { sleep } from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { FaultInjector, useFastRetries } from './faults.js';
 
 /** Every emulator SQS attempt fails with a 5xx until paused. */
 const faults = new FaultInjector({

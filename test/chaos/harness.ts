@@ -11,11 +11,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { planCustomerSubscription, planLogisticsSubscription } from '../../cli/subscriptions.js';
 import type { RedeliveryInfo } from '../../local/esm.js';
-import { type CrashRule, FaultInjector, hash01, useFastRetries } from '../../local/faults.js';
 import { type LocalClients, localClients } from '../../local/resources.js';
 import { createStackOn, type LocalStack, uniquePrefix } from '../../local/stack.js';
 import { settleRequests } from '../helpers/request-log.js';
 import { type ReceivedMessage, receiveAllFrom } from '../helpers/stack.js';
+import { type CrashRule, FaultInjector, hash01, useFastRetries } from './faults.js';
 
 /** Clients of the test itself: explicit endpoints, never instrumented. */
 export interface TestClients extends LocalClients {

@@ -22,10 +22,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { batchPut } from '../../local/batch-put.js';
-import type { Rng } from '../../local/faults.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { aLicense, anInventory, aShipment } from '../helpers/factories.js';
+import type { Rng } from './faults.js';
 
 export const SKUS = ['CH-S1', 'CH-S2'] as const;
 export const WAREHOUSES = ['WH-A', 'WH-B'] as const;

@@ -8,8 +8,8 @@
  * write to stdout and stderr and every console call is captured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultInjector } from '../../local/faults.js';
 import { errorResponse } from '../../local/gateway/wire.js';
+import { FaultInjector } from '../chaos/faults.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
 import { emailStandIn, machineQueue } from '../helpers/notify.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultInjector, InjectedOutage, isInjected } from '../../local/faults.js';
+import { FaultInjector, InjectedOutage, isInjected } from '../../chaos/faults.js';
 
 /** Invokes `caller` n times through the injector; true where the handler ran. */
 async function invocations(faults: FaultInjector, caller: string, n: number): Promise<boolean[]> {

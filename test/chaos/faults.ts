@@ -39,20 +39,23 @@
  * out) can still differ between two runs of one seed.
  */
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types';
-import { fnv1a } from '../shared/domain/routing.js';
-import { callKey } from './call-counter.js';
-import type { Caller, Forward, GatewayCall } from './gateway/gateway.js';
-import { errorResponse, publishBatchFailing, type ServiceName, type WireResponse } from './gateway/wire.js';
-import { LambdaSandboxError } from './lambda-host.js';
-import { mulberry32 } from './random.js';
+import { callKey } from '../../local/call-counter.js';
+import type { Caller, Forward, GatewayCall } from '../../local/gateway/gateway.js';
+import {
+  errorResponse,
+  publishBatchFailing,
+  type ServiceName,
+  type WireResponse,
+} from '../../local/gateway/wire.js';
+import { LambdaSandboxError } from '../../local/lambda-host.js';
+import { mulberry32 } from '../../local/random.js';
+import { fnv1a } from '../../shared/domain/routing.js';
 
 /** The kinds of transient fault; see the module comment. */
 export const FAULT_KINDS = ['throttle', 'server', 'timeout', 'conflict', 'partial'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 // ------------------------------------------------------------ seeded randomness
-
-/** 32-bit FNV-1a of a string. */
 
 /** A number in [0, 1) determined by the seed and the parts. */
 export function hash01(seed: number, ...parts: readonly (string | number)[]): number {

@@ -1,0 +1,102 @@
+/**
+ * What decides PASS or FAIL: the invariant checker (I1-I3), every change in
+ * its customer's and warehouse's queue and none in another's (I4), empty
+ * DLQs and alerted rejections (I5), and no request AWS would refuse.
+ */
+import type { RawItem } from '../../shared/domain/ports.js';
+import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
+import { CUSTOMERS, type Scenario, WAREHOUSES } from './scenario.js';
+import { dlqDepth, type Queue, type Subscribers } from './subscribers.js';
+
+/** I4: the problems found, none when it holds. */
+export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem[]): string[] {
+  const i4: string[] = [];
+  const keysIn = (name: string) =>
+    new Set(
+      queues
+        .find((q) => q.name === name)
+        ?.messages.filter((m) => m.attributes.kind === 'shipment')
+        .map((m) => m.attributes.dedupKey),
+    );
+  const byQueue = new Map<string, Set<string | undefined>>();
+  for (const name of [...CUSTOMERS, ...WAREHOUSES]) byQueue.set(name, keysIn(name));
+  for (const s of shipments) {
+    for (let rev = 1; rev <= Number(s.revision ?? 0); rev++) {
+      const key = `${String(s.shipmentId)}#r${rev}`;
+      if (!byQueue.get(String(s.customerId))?.has(key))
+        i4.push(`${key} missing for customer ${String(s.customerId)}`);
+      if (!byQueue.get(String(s.warehouseId))?.has(key))
+        i4.push(`${key} missing for warehouse ${String(s.warehouseId)}`);
+    }
+  }
+  for (const customerId of CUSTOMERS) {
+    const q = queues.find((x) => x.name === customerId);
+    for (const m of q?.messages ?? [])
+      if (m.attributes.customerId !== customerId)
+        i4.push(`${customerId} received a message for ${m.attributes.customerId}`);
+  }
+  return i4;
+}
+
+type Check = Awaited<ReturnType<typeof scanAndCheck>>;
+type RequestReport = ReturnType<Scenario['stack']['requests']>;
+type Refusal = ReturnType<Scenario['stack']['refusals']>[number];
+
+/** I1-I5, each with up to 20 of its problems. */
+function invariantLines(check: Check, i4: readonly string[], dlq: number, alerts: number): string[] {
+  const lines: string[] = ['', 'Invariants'];
+  lines.push(
+    `  I1-I3 (invariant checker over ${check.counts.shipments} shipments): ${check.violations.length === 0 ? 'hold' : `${check.violations.length} violation(s)`}`,
+  );
+  for (const v of check.violations.slice(0, 20))
+    lines.push(`    ${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
+  lines.push(
+    `  I4 (every change in its customer's and warehouse's queue, none in another's): ${i4.length === 0 ? 'holds' : `${i4.length} problem(s)`}`,
+  );
+  for (const p of i4.slice(0, 20)) lines.push(`    ${p}`);
+  lines.push(`  I5 (DLQ depth ${dlq}; rejected edits alerted: ${alerts})`);
+  return lines;
+}
+
+/** The requests the gateway judged against the policies, and those refused for AWS's limits. */
+function enforcementLines(requests: RequestReport, limits: readonly Refusal[]): string[] {
+  const lines = [
+    '',
+    'What AWS would enforce (the local stack runs the cdk.out bundles behind its request gateway)',
+  ];
+  lines.push(
+    `  permissions: ${requests.judged.length} distinct requests judged against the synthesized IAM, topic, queue, key and trust policies; ${requests.denied.length} denied`,
+  );
+  for (const d of requests.denied.slice(0, 20)) lines.push(`    ${d.explanation}`);
+  lines.push(`  limits: ${limits.length} request(s) refused`);
+  for (const l of limits.slice(0, 20))
+    lines.push(`    ${l.caller} ${l.service}.${l.operation}: ${l.message}`);
+  return lines;
+}
+
+/** The report's last sections (invariants, what AWS would enforce), and whether everything holds. */
+export async function checkLines(
+  scenario: Scenario,
+  subscribers: Subscribers,
+  check: Check,
+  shipments: readonly RawItem[],
+): Promise<{ lines: string[]; ok: boolean }> {
+  const { stack } = scenario;
+  const i4 = i4Problems(subscribers.queues, shipments);
+  const dlq = await dlqDepth(scenario);
+  const requests = stack.requests();
+  const limits = stack.refusals().filter((r) => r.kind === 'limit');
+  const ok =
+    check.violations.length === 0 &&
+    i4.length === 0 &&
+    dlq === 0 &&
+    requests.denied.length === 0 &&
+    limits.length === 0;
+  return {
+    lines: [
+      ...invariantLines(check, i4, dlq, subscribers.ops.messages.length),
+      ...enforcementLines(requests, limits),
+    ],
+    ok,
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * The emulator's lifecycle: builds one runner per enabled mapping, loads the
+ * functions' handlers through the Lambda host (or the tests' overrides),
+ * polls until stopped, drains to quiescence, and counts.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { compileFilterCriteria } from '../filter-pattern.js';
+import type { FunctionBundle } from '../lambda-host.js';
+import type { FunctionResource } from '../resources.js';
+import type { EventSourceMappingModel } from '../template.js';
+import { baseName, describeError } from './invoke.js';
+import { MappingRunner } from './mapping-runner.js';
+import { Schedules } from './schedules.js';
+import {
+  type AnyHandler,
+  DrainTimeoutError,
+  defaultLogger,
+  EsmError,
+  type EsmLogger,
+  type EsmOptions,
+  type EsmStats,
+  type StreamHandler,
+} from './types.js';
+
+type MappingClients = { streams: DynamoDBStreamsClient; sqs: SQSClient };
+
+/**
+ * Runs the template's stream mappings and schedules against the local
+ * services. Create with {@link EventSourceMappingEmulator.create}.
+ */
+export class EventSourceMappingEmulator {
+  private readonly runners: MappingRunner[];
+  private readonly schedules: Schedules;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private activity = 0;
+  private readonly clients: MappingClients[] = [];
+  private readonly log: EsmLogger;
+  private readonly pollIntervalMs: number;
+
+  private constructor(private readonly options: EsmOptions) {
+    this.log = options.log ?? defaultLogger;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.runners = options.model.eventSourceMappings.filter((m) => m.enabled).map((m) => this.runnerFor(m));
+    this.schedules = new Schedules({
+      model: options.model,
+      resources: options.resources,
+      handlerOf: (fn) => this.handlerFor(this.keysOf(undefined, fn), fn),
+      ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
+      log: this.log,
+      onActivity: () => {
+        this.activity++;
+      },
+    });
+  }
+
+  /** Builds the emulator (does not start polling). */
+  static create(options: EsmOptions): EventSourceMappingEmulator {
+    return new EventSourceMappingEmulator(options);
+  }
+
+  /** The runner of one mapping, with the tests' overrides applied. */
+  private runnerFor(base: EventSourceMappingModel): MappingRunner {
+    const { options } = this;
+    const { resources } = options;
+    const fn = resources.functionsByLogicalId[base.functionLogicalId];
+    const table = resources.tablesByLogicalId[base.tableLogicalId];
+    if (fn === undefined || table?.streamArn === undefined) {
+      throw new EsmError(`${base.logicalId}: its function or stream was not created`);
+    }
+    const keys = this.keysOf(base.logicalId, fn);
+    const mapping = { ...base, ...this.lookup(options.mappingOverrides, keys) };
+    const patterns = this.lookup(options.filterOverrides, keys) ?? mapping.filterPatterns;
+    const dlq =
+      mapping.onFailureQueueLogicalId === undefined
+        ? undefined
+        : resources.queuesByLogicalId[mapping.onFailureQueueLogicalId];
+    const clients = this.clientsFor(fn.logicalId);
+    return new MappingRunner(
+      mapping,
+      fn,
+      table.streamArn,
+      dlq,
+      compileFilterCriteria(patterns),
+      () => this.handlerFor(keys, fn) as Promise<StreamHandler>,
+      {
+        streams: clients.streams,
+        sqs: clients.sqs,
+        region: resources.region,
+        retryDelayMs: options.retryDelayMs ?? 10,
+        log: this.log,
+        onActivity: () => {
+          this.activity++;
+        },
+        ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
+        ...(options.redelivery ? { redelivery: options.redelivery } : {}),
+      },
+    );
+  }
+
+  /** Streams and SQS clients acting for one function's mapping, as Lambda does with the function's role. */
+  private clientsFor(functionLogicalId: string): MappingClients {
+    const { endpoints } = this.options;
+    const base = {
+      region: endpoints.region,
+      credentials: this.options.credentialsFor?.(functionLogicalId) ?? {
+        accessKeyId: 'local',
+        secretAccessKey: 'local',
+      },
+    };
+    const clients = {
+      streams: new DynamoDBStreamsClient({ ...base, endpoint: endpoints.dynamodbStreams }),
+      sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
+    };
+    this.options.instrumentClients?.(clients);
+    this.clients.push(clients);
+    return clients;
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  /** The keys the overrides of a mapping's (or a schedule's) function may use; see EsmOptions.handlerOverrides. */
+  private keysOf(mappingLogicalId: string | undefined, fn: FunctionResource): string[] {
+    const keys = [fn.logicalId, fn.entry, baseName(fn.entry)];
+    if (mappingLogicalId !== undefined) {
+      keys.unshift(mappingLogicalId);
+      const mapping = this.options.model.eventSourceMappings.find((m) => m.logicalId === mappingLogicalId);
+      const { tables } = this.options.resources;
+      if (mapping?.tableLogicalId === tables.licenses.logicalId) keys.push('licenses');
+      if (mapping?.tableLogicalId === tables.shipments.logicalId) keys.push('shipments');
+    }
+    return keys;
+  }
+
+  private lookup<T>(map: Readonly<Record<string, T>> | undefined, keys: readonly string[]): T | undefined {
+    if (map === undefined) return undefined;
+    for (const key of keys) {
+      const hit = map[key];
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+
+  private handlerFor(keys: readonly string[], fn: FunctionResource): Promise<AnyHandler> {
+    const override = this.lookup(this.options.handlerOverrides, keys);
+    if (override !== undefined) return Promise.resolve(override as AnyHandler);
+    return this.loadHandler(fn.logicalId);
+  }
+
+  /** The function as the Lambda host runs it. */
+  bundleOf(functionLogicalId: string): FunctionBundle {
+    const fn = this.options.resources.functionsByLogicalId[functionLogicalId];
+    if (fn === undefined) throw new EsmError(`no function ${functionLogicalId} in the template`);
+    return {
+      logicalId: fn.logicalId,
+      name: fn.name,
+      arn: fn.arn,
+      label: baseName(fn.entry),
+      bundleFile: fn.bundleFile,
+      exportName: fn.exportName,
+      environment: fn.environment,
+      timeoutSeconds: fn.timeoutSeconds,
+      memorySizeMb: fn.memorySizeMb,
+    };
+  }
+
+  /**
+   * The function's handler as Lambda runs it: each call is an invocation in
+   * one of its sandboxes (its bundle, its environment). The first call of
+   * each function starts a sandbox and imports the bundle; a bundle that
+   * cannot load fails with EsmError, as its first invocation would on Lambda.
+   */
+  async loadHandler(functionLogicalId: string): Promise<AnyHandler> {
+    const bundle = this.bundleOf(functionLogicalId);
+    try {
+      await this.options.host.warm(bundle);
+    } catch (cause) {
+      throw new EsmError(`cannot load ${bundle.label} (${bundle.logicalId}): ${describeError(cause)}`, {
+        cause,
+      });
+    }
+    return (event: never) => this.options.host.invoke(bundle, event);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Imports every handler (surfacing import errors) and starts polling. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    for (const fn of Object.values(this.options.resources.functionsByLogicalId)) {
+      const mapping = this.options.model.eventSourceMappings.find(
+        (m) => m.functionLogicalId === fn.logicalId,
+      );
+      await this.handlerFor(this.keysOf(mapping?.logicalId, fn), fn);
+    }
+    this.running = true;
+    this.loops = this.runners.map((runner) => this.loop(runner));
+  }
+
+  private async loop(runner: MappingRunner): Promise<void> {
+    while (this.running) {
+      const worked = await runner.cycle();
+      if (!worked && this.running) await sleep(this.pollIntervalMs);
+    }
+  }
+
+  /** Stops polling and schedules; waits for the in-flight batch and scheduled invocations. */
+  async stop(): Promise<void> {
+    this.stopSchedules();
+    this.running = false;
+    await Promise.allSettled(this.loops);
+    await this.schedules.settle();
+    this.loops = [];
+  }
+
+  /** Stops and closes the emulator's SDK clients. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    for (const c of this.clients) {
+      c.streams.destroy();
+      c.sqs.destroy();
+    }
+  }
+
+  /** True between {@link start} and {@link stop}. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Resolves once every mapping has read its stream to the end, nothing is
+   * buffered or in flight (scheduled invocations included), twice in a row
+   * with no activity in between. Handlers that write to other streamed
+   * tables are thus followed to the end.
+   *
+   * @throws {DrainTimeoutError} after `timeoutMs` (default 30 s).
+   */
+  async drain(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.running) throw new EsmError('drain() needs a started emulator');
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    let quiet = 0;
+    let lastActivity = this.activity;
+    while (quiet < 2) {
+      const marks = this.runners.map((r) => r.cyclesCompleted);
+      // A cycle that was under way may have read before the latest write: wait for the next full one.
+      while (this.runners.some((r, i) => r.cyclesCompleted < (marks[i] ?? 0) + 2)) {
+        if (Date.now() > deadline) throw this.drainTimeout(timeoutMs);
+        if (!this.running) throw new EsmError('emulator stopped while draining');
+        await sleep(5);
+      }
+      const idle = this.schedules.idle && this.runners.every((r) => r.isIdle());
+      quiet = idle && this.activity === lastActivity ? quiet + 1 : 0;
+      lastActivity = this.activity;
+      if (quiet < 2 && Date.now() > deadline) throw this.drainTimeout(timeoutMs);
+    }
+  }
+
+  private drainTimeout(timeoutMs: number): DrainTimeoutError {
+    const busy = this.runners
+      .filter((r) => !r.isIdle())
+      .map((r) => {
+        const buffered = [...r.shards.values()].reduce((n, s) => n + s.buffer.length, 0);
+        return `${r.name} (buffered ${buffered}, invoking ${String(r.invoking)})`;
+      });
+    return new DrainTimeoutError(
+      `not quiescent after ${timeoutMs} ms; busy: ${busy.join(', ') || 'scheduled invocations'}; ` +
+        `stats: ${JSON.stringify(this.stats())}`,
+    );
+  }
+
+  /** Counters per mapping and for schedules. */
+  stats(): EsmStats {
+    return {
+      mappings: this.runners.map((r) => ({ mapping: r.name, function: r.fn.logicalId, ...r.stats })),
+      scheduledInvocations: this.schedules.invocations,
+      scheduledFailures: this.schedules.failures,
+    };
+  }
+
+  // ---------------------------------------------------------------- schedules
+
+  /**
+   * Invokes a schedule's target once, as EventBridge would, and returns the
+   * handler's result. `name` is the rule's or function's logical id, the
+   * entry path or its base name (`license-clock`).
+   */
+  invokeSchedule(name: string, options: { time?: Date } = {}): Promise<unknown> {
+    return this.schedules.invoke(name, options);
+  }
+
+  /**
+   * Fires every enabled `rate()` schedule on a timer, `speedUp` times faster
+   * than the template says. A tick is skipped while the previous one runs.
+   */
+  startSchedules(options: { speedUp?: number } = {}): void {
+    this.schedules.start(options);
+  }
+
+  /** Stops the schedule timers (in-flight ticks finish on their own). */
+  stopSchedules(): void {
+    this.schedules.stop();
+  }
+}

@@ -1,0 +1,415 @@
+/**
+ * One event source mapping at work, as Lambda runs it on a DynamoDB stream:
+ * poll the shards (parents before children), drop what the filter rejects,
+ * batch up to BatchSize, invoke, honour `batchItemFailures`, bisect a failed
+ * batch, retry up to MaximumRetryAttempts or until MaximumRecordAgeInSeconds,
+ * then send an on-failure record to the mapping's SQS destination and move
+ * on. A shard is strictly sequential; the shards of a mapping run
+ * concurrently.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { toLambdaRecord } from '../../shared/adapters/stream.js';
+import type { EventMatcher } from '../filter-pattern.js';
+import type { FunctionResource, QueueResource } from '../resources.js';
+import type { EventSourceMappingModel } from '../template.js';
+import { type Outcome, reportedOutcome } from './batch-outcome.js';
+import { baseName, describeError, invokeAround, lambdaContext } from './invoke.js';
+import { type FailureCondition, onFailureRecord, sendOnFailureRecord } from './on-failure.js';
+import {
+  describeShards,
+  type IteratorType,
+  type PendingRecord,
+  ShardState,
+  shardIterator,
+} from './streams.js';
+import type { EsmLogger, EsmOptions, StreamHandler } from './types.js';
+
+/** What a runner is given besides its mapping: clients, pacing, log and the test hooks. */
+export interface RunnerEnv {
+  streams: DynamoDBStreamsClient;
+  sqs: SQSClient;
+  region: string;
+  retryDelayMs: number;
+  log: EsmLogger;
+  /** Called whenever records were read or a batch was invoked (drain waits for quiet). */
+  onActivity: () => void;
+  aroundInvoke?: EsmOptions['aroundInvoke'];
+  redelivery?: EsmOptions['redelivery'];
+}
+
+type StreamRecords = NonNullable<GetRecordsCommandOutput['Records']>;
+
+/** The runner's counters; see {@link MappingStats}. */
+interface MutableStats {
+  seen: number;
+  filtered: number;
+  invocations: number;
+  recordsDelivered: number;
+  failures: number;
+  dlq: number;
+  pollErrors: number;
+  redelivered: number;
+}
+
+/** Polls one mapping's stream and delivers its records to the function. */
+export class MappingRunner {
+  readonly stats: MutableStats = {
+    seen: 0,
+    filtered: 0,
+    invocations: 0,
+    recordsDelivered: 0,
+    failures: 0,
+    dlq: 0,
+    pollErrors: 0,
+    redelivered: 0,
+  };
+  readonly shards = new Map<string, ShardState>();
+  cyclesCompleted = 0;
+  invoking = false;
+  private lastDescribe = 0;
+  private knownShardsEverFinished = 0;
+
+  constructor(
+    readonly mapping: EventSourceMappingModel,
+    readonly fn: FunctionResource,
+    readonly streamArn: string,
+    readonly dlq: QueueResource | undefined,
+    readonly matcher: EventMatcher,
+    private readonly handler: () => Promise<StreamHandler>,
+    private readonly env: RunnerEnv,
+  ) {}
+
+  get name(): string {
+    return this.mapping.logicalId;
+  }
+
+  /** Nothing buffered, nothing in flight, every readable shard read to its current end. */
+  isIdle(): boolean {
+    if (this.invoking) return false;
+    for (const shard of this.shards.values()) {
+      if (shard.buffer.length > 0 || shard.replays.length > 0) return false;
+      if (!shard.closed && !shard.lastFetchEmpty) return false;
+    }
+    return true;
+  }
+
+  /** One pass over the readable shards; true when it did any work. */
+  async cycle(): Promise<boolean> {
+    let worked = false;
+    try {
+      const finishedNow = [...this.shards.values()].filter((s) => s.finished).length;
+      if (
+        this.shards.size === 0 ||
+        Date.now() - this.lastDescribe > 1_000 ||
+        finishedNow !== this.knownShardsEverFinished
+      ) {
+        await this.refreshShards();
+        this.knownShardsEverFinished = finishedNow;
+      }
+      const ready = [...this.shards.values()].filter((s) => !s.finished && this.parentDone(s));
+      const results = await Promise.all(ready.map((s) => this.step(s)));
+      worked = results.some(Boolean);
+    } catch (err) {
+      this.stats.pollErrors++;
+      this.env.log('warn', `${this.name}: polling failed, retrying: ${describeError(err)}`);
+      await sleep(200);
+    } finally {
+      this.cyclesCompleted++;
+    }
+    return worked;
+  }
+
+  // ---------------------------------------------------------------- polling
+
+  private parentDone(shard: ShardState): boolean {
+    if (shard.parentShardId === undefined) return true;
+    const parent = this.shards.get(shard.parentShardId);
+    return parent === undefined || parent.finished;
+  }
+
+  private async refreshShards(): Promise<void> {
+    this.lastDescribe = Date.now();
+    const shards = await describeShards(this.env.streams, this.streamArn);
+    const firstDiscovery = this.shards.size === 0;
+    for (const shard of shards) {
+      const id = shard.ShardId;
+      if (id === undefined || this.shards.has(id)) continue;
+      const state = new ShardState(id, shard.ParentShardId, this.mapping.batchSize);
+      const latest =
+        firstDiscovery &&
+        this.mapping.startingPosition === 'LATEST' &&
+        shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
+      state.iterator = await this.iteratorFor(id, latest ? 'LATEST' : 'TRIM_HORIZON');
+      this.shards.set(id, state);
+    }
+  }
+
+  private iteratorFor(
+    shardId: string,
+    type: IteratorType,
+    sequenceNumber?: string,
+  ): Promise<string | undefined> {
+    return shardIterator(this.env.streams, this.streamArn, shardId, type, sequenceNumber);
+  }
+
+  /** A fresh iterator just after the last record read (from TRIM_HORIZON when none was). */
+  private resumeIterator(shard: ShardState): Promise<string | undefined> {
+    return shard.lastRead === undefined
+      ? this.iteratorFor(shard.shardId, 'TRIM_HORIZON')
+      : this.iteratorFor(shard.shardId, 'AFTER_SEQUENCE_NUMBER', shard.lastRead);
+  }
+
+  /** Delivers the shard's next batch, or reads its next page; true when it did any work. */
+  private async step(shard: ShardState): Promise<boolean> {
+    this.requeueDueReplay(shard);
+    if (shard.buffer.length > 0) {
+      await this.deliver(shard);
+      return true;
+    }
+    if (shard.closed) return false;
+    if (shard.iterator === undefined) {
+      shard.closed = true;
+      return true;
+    }
+    return this.read(shard, shard.iterator);
+  }
+
+  /** Puts a redelivery that is due back at the head of the buffer. */
+  private requeueDueReplay(shard: ShardState): void {
+    const caughtUp = shard.buffer.length === 0 && (shard.lastFetchEmpty || shard.closed);
+    const due = shard.replays.findIndex((r) => r.after <= 0 || caughtUp);
+    if (due >= 0) {
+      const [replay] = shard.replays.splice(due, 1);
+      if (replay) shard.buffer.unshift(...replay.records);
+    }
+  }
+
+  /** Reads one page of the shard into its buffer; true when it read records or the shard closed. */
+  private async read(shard: ShardState, iterator: string): Promise<boolean> {
+    let page: GetRecordsCommandOutput;
+    try {
+      page = await this.env.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+    } catch (err) {
+      if (!(err instanceof ExpiredIteratorException || err instanceof TrimmedDataAccessException)) throw err;
+      if (err instanceof TrimmedDataAccessException) {
+        // DynamoDB Local numbers records globally across tables: an iterator taken on an empty
+        // shard points before the shard's first record once another table has written first,
+        // and reading it fails as "trimmed". Nothing was lost: re-acquire from where we are.
+        this.env.log(
+          'debug',
+          `${this.name}: ${shard.shardId}: ${describeError(err)}; re-acquiring the iterator`,
+        );
+      }
+      shard.iterator = await this.resumeIterator(shard);
+      return true;
+    }
+    const records = page.Records ?? [];
+    shard.iterator = page.NextShardIterator;
+    if (shard.iterator === undefined) shard.closed = true;
+    shard.lastFetchEmpty = records.length === 0;
+    this.buffer(shard, records);
+    if (records.length > 0) this.env.onActivity();
+    return records.length > 0 || shard.closed;
+  }
+
+  /** Buffers the records the mapping's filter selects; the others are dropped for good. */
+  private buffer(shard: ShardState, records: StreamRecords): void {
+    const now = Date.now();
+    for (const raw of records) {
+      const record = toLambdaRecord(raw, this.streamArn, this.env.region);
+      const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+      shard.lastRead = sequenceNumber;
+      this.stats.seen++;
+      if (!this.matcher(record)) {
+        this.stats.filtered++;
+        this.env.log('debug', `${this.name}: filtered out ${record.eventName} ${sequenceNumber}`);
+        continue;
+      }
+      shard.buffer.push({ record, sequenceNumber, arrivedAt: now });
+    }
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  /** Done with the first `count` records of the buffer: the next batch starts afresh. */
+  private checkpoint(shard: ShardState, count: number): void {
+    shard.buffer.splice(0, count);
+    shard.attempts = 0;
+    shard.batchLimit = this.mapping.batchSize;
+  }
+
+  private async deliver(shard: ShardState): Promise<void> {
+    if (await this.discardExpired(shard)) return;
+    const m = this.mapping;
+    const size = Math.max(1, Math.min(shard.batchLimit, m.batchSize, shard.buffer.length));
+    const batch = shard.buffer.slice(0, size);
+    const outcome = await this.invoke(batch);
+    this.env.onActivity();
+
+    if (outcome.kind === 'success') {
+      this.checkpoint(shard, batch.length);
+      this.offerRedelivery(shard, batch);
+      return;
+    }
+    await this.retryOrGiveUp(shard, batch, outcome);
+  }
+
+  /**
+   * Records past MaximumRecordAgeInSeconds are not retried any more: once a
+   * batch has failed, sends the expired ones at the head of the buffer to the
+   * destination. True when it did.
+   */
+  private async discardExpired(shard: ShardState): Promise<boolean> {
+    const m = this.mapping;
+    const ageLimited = m.maximumRecordAgeSeconds >= 0;
+    if (!ageLimited || shard.attempts === 0) return false;
+    const limit = Date.now() - m.maximumRecordAgeSeconds * 1000;
+    const expired = shard.buffer.filter((p) => p.arrivedAt < limit).length;
+    if (expired === 0) return false;
+    // Sent before it leaves the buffer: a failed send keeps the records for the next cycle.
+    const batch = shard.buffer.slice(0, Math.min(expired, m.batchSize));
+    await this.sendToDestination(shard, batch, 'RecordAgeExceeded', shard.attempts, undefined);
+    this.checkpoint(shard, batch.length);
+    return true;
+  }
+
+  /** After a failed invocation: checkpoint a partial success, bisect, retry, or give up on the batch. */
+  private async retryOrGiveUp(
+    shard: ShardState,
+    batch: readonly PendingRecord[],
+    outcome: Exclude<Outcome, { kind: 'success' }>,
+  ): Promise<void> {
+    const m = this.mapping;
+    this.stats.failures++;
+    if (outcome.kind === 'partial' && outcome.index > 0) {
+      // Records before the lowest failure are done: checkpoint just before it.
+      shard.buffer.splice(0, outcome.index);
+      shard.attempts = 0;
+      await sleep(this.env.retryDelayMs);
+      return;
+    }
+    // No progress: the whole batch failed.
+    if (m.bisectBatchOnFunctionError && batch.length > 1) {
+      // Splitting does not count towards the retry quota.
+      shard.batchLimit = Math.ceil(batch.length / 2);
+      this.env.log('debug', `${this.name}: bisecting a failed batch of ${batch.length}`);
+      await sleep(this.env.retryDelayMs);
+      return;
+    }
+    shard.attempts++;
+    const retries = shard.attempts - 1;
+    if (m.maximumRetryAttempts >= 0 && retries >= m.maximumRetryAttempts) {
+      const functionError = outcome.kind === 'error' ? outcome.functionError : undefined;
+      await this.sendToDestination(shard, batch, 'RetryAttemptsExhausted', shard.attempts, functionError);
+      this.checkpoint(shard, batch.length);
+      return;
+    }
+    const why = outcome.kind === 'error' ? describeError(outcome.error) : 'reported batch item failures';
+    this.env.log('debug', `${this.name}: batch failed (attempt ${shard.attempts}): ${why}`);
+    await sleep(this.env.retryDelayMs * shard.attempts);
+  }
+
+  private async invoke(batch: readonly PendingRecord[]): Promise<Outcome> {
+    this.invoking = true;
+    this.stats.invocations++;
+    this.stats.recordsDelivered += batch.length;
+    try {
+      const handler = await this.handler();
+      const event: DynamoDBStreamEvent = { Records: batch.map((p) => structuredClone(p.record)) };
+      let result: unknown;
+      try {
+        const info = {
+          functionLogicalId: this.fn.logicalId,
+          name: baseName(this.fn.entry),
+          mapping: this.name,
+          records: event.Records,
+        };
+        result = await invokeAround(this.env.aroundInvoke, info, async () =>
+          handler(event, lambdaContext(this.fn)),
+        );
+      } catch (error) {
+        this.env.log('warn', `${this.name}: handler threw: ${describeError(error)}`);
+        return { kind: 'error', error, functionError: 'Unhandled' };
+      }
+      return this.outcomeOf(result, batch);
+    } finally {
+      this.invoking = false;
+    }
+  }
+
+  /** What the handler's response says about the batch (only with ReportBatchItemFailures). */
+  private outcomeOf(result: unknown, batch: readonly PendingRecord[]): Outcome {
+    if (!this.mapping.reportBatchItemFailures) return { kind: 'success' };
+    const { outcome, warning } = reportedOutcome(result, batch);
+    if (warning !== undefined) this.env.log('warn', `${this.name}: ${warning}`);
+    return outcome;
+  }
+
+  /** Asks the {@link EsmOptions.redelivery} hook whether a batch that succeeded is delivered again. */
+  private offerRedelivery(shard: ShardState, batch: readonly PendingRecord[]): void {
+    for (const replay of shard.replays) replay.after--;
+    const hook = this.env.redelivery;
+    if (hook === undefined || batch.some((p) => p.redelivered)) return;
+    const after = hook({
+      mapping: this.name,
+      functionLogicalId: this.fn.logicalId,
+      shardId: shard.shardId,
+      invocation: this.stats.invocations,
+      records: batch.map((p) => p.record),
+    });
+    if (after === undefined || !(after >= 0)) return;
+    this.stats.redelivered += batch.length;
+    this.env.log(
+      'debug',
+      `${this.name}: ${batch.length} record(s) will be delivered again after ${after} batch(es)`,
+    );
+    shard.replays.push({ records: batch.map((p) => ({ ...p, redelivered: true })), after });
+  }
+
+  /** Sends the batch's on-failure record to the mapping's destination (or logs it discarded without one). */
+  private async sendToDestination(
+    shard: ShardState,
+    batch: readonly PendingRecord[],
+    condition: FailureCondition,
+    invokeCount: number,
+    functionError: string | undefined,
+  ): Promise<void> {
+    const first = batch[0];
+    const last = batch.at(-1);
+    if (first === undefined || last === undefined) return;
+    this.stats.dlq += batch.length;
+    const payload = onFailureRecord({
+      functionArn: this.fn.arn,
+      streamArn: this.streamArn,
+      shardId: shard.shardId,
+      first,
+      last,
+      batchSize: batch.length,
+      condition,
+      invokeCount,
+      functionError,
+    });
+    if (this.dlq === undefined) {
+      this.env.log(
+        'warn',
+        `${this.name}: ${condition}; no on-failure destination, ${batch.length} record(s) discarded`,
+      );
+      return;
+    }
+    this.env.log(
+      'warn',
+      `${this.name}: ${condition} after ${invokeCount} attempt(s); ${batch.length} record(s) ` +
+        `${first.sequenceNumber}..${last.sequenceNumber} sent to ${this.dlq.name}`,
+    );
+    await sendOnFailureRecord(this.env.sqs, this.dlq.url, payload);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Reading DynamoDB streams as Lambda's poller does: shards (DescribeStream,
+ * paginated), their iterators, parents before children, and the per-shard
+ * state of a mapping (what is read, buffered, retried or due again).
+ */
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { toLambdaRecord } from '../../shared/adapters/stream.js';
+
+/** Where a shard iterator starts. */
+export type IteratorType = 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER';
+
+/** Lists every shard of a stream (DescribeStream is paginated). */
+export async function describeShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let start: string | undefined;
+  do {
+    const out = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }),
+    );
+    shards.push(...(out.StreamDescription?.Shards ?? []));
+    start = out.StreamDescription?.LastEvaluatedShardId;
+  } while (start !== undefined);
+  return shards;
+}
+
+/** A shard iterator of `type` (after `sequenceNumber` for AFTER_SEQUENCE_NUMBER). */
+export async function shardIterator(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  shardId: string,
+  type: IteratorType,
+  sequenceNumber?: string,
+): Promise<string | undefined> {
+  const out = await streams.send(
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: shardId,
+      ShardIteratorType: type,
+      ...(sequenceNumber === undefined ? {} : { SequenceNumber: sequenceNumber }),
+    }),
+  );
+  return out.ShardIterator;
+}
+
+/**
+ * Reads a whole stream from TRIM_HORIZON (parents before children) and
+ * returns Lambda-shaped records, e.g. to feed a handler directly in a test.
+ */
+export async function readAllStreamRecords(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  region: string,
+): Promise<DynamoDBRecord[]> {
+  const shards = await describeShards(streams, streamArn);
+  const ids = new Set(shards.map((s) => s.ShardId));
+  const done = new Set<string>();
+  const out: DynamoDBRecord[] = [];
+  let progressed = true;
+  while (progressed) {
+    progressed = false;
+    for (const shard of shards) {
+      const id = shard.ShardId;
+      if (id === undefined || done.has(id)) continue;
+      const parent = shard.ParentShardId;
+      if (parent !== undefined && ids.has(parent) && !done.has(parent)) continue;
+      out.push(...(await readShard(streams, streamArn, id, region)));
+      done.add(id);
+      progressed = true;
+    }
+  }
+  return out;
+}
+
+/** One shard from TRIM_HORIZON to its end (closed) or to its newest record (open). */
+async function readShard(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  shardId: string,
+  region: string,
+): Promise<DynamoDBRecord[]> {
+  const out: DynamoDBRecord[] = [];
+  let iterator = await shardIterator(streams, streamArn, shardId, 'TRIM_HORIZON');
+  while (iterator !== undefined) {
+    const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+    const records = page.Records ?? [];
+    out.push(...records.map((r) => toLambdaRecord(r, streamArn, region)));
+    iterator = page.NextShardIterator;
+    if (records.length === 0) break; // open shard: caught up
+  }
+  return out;
+}
+
+/** A record read from a shard and not yet done with. */
+export interface PendingRecord {
+  readonly record: DynamoDBRecord;
+  readonly sequenceNumber: string;
+  /** When this emulator first read it (DynamoDB Local truncates ApproximateCreationDateTime to the minute). */
+  readonly arrivedAt: number;
+  /** A copy put back by {@link EsmOptions.redelivery}. */
+  readonly redelivered?: boolean;
+}
+
+/** Where a mapping is in one shard. */
+export class ShardState {
+  iterator: string | undefined;
+  /** Sequence number of the last record read from the stream. */
+  lastRead: string | undefined;
+  closed = false;
+  lastFetchEmpty = false;
+  readonly buffer: PendingRecord[] = [];
+  /** Failed attempts of the batch at the head of the buffer. */
+  attempts = 0;
+  /** Current maximum batch size (shrinks when bisecting). */
+  batchLimit: number;
+  /** Batches waiting to be delivered again ({@link EsmOptions.redelivery}); `after` counts down per batch. */
+  readonly replays: { records: PendingRecord[]; after: number }[] = [];
+
+  constructor(
+    readonly shardId: string,
+    readonly parentShardId: string | undefined,
+    batchSize: number,
+  ) {
+    this.batchLimit = batchSize;
+  }
+
+  get finished(): boolean {
+    return this.closed && this.buffer.length === 0 && this.replays.length === 0;
+  }
+}

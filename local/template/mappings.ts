@@ -1,0 +1,81 @@
+/**
+ * `AWS::Lambda::EventSourceMapping` on a DynamoDB stream: its function,
+ * table, batching, retries, on-failure queue and filter patterns (validated
+ * here, so an operator the local filter cannot evaluate fails early).
+ */
+import { compileFilterCriteria, FilterPatternError } from '../filter-pattern.js';
+import { type EventSourceMappingModel, TemplateModelError } from './model.js';
+import { arr, bool, cfnValue, fail, num, type ResourceEntry, rec, str } from './values.js';
+
+/** The logical id of the queue the mapping's `DestinationConfig.OnFailure` names, if any. */
+function onFailureQueue({ where, props, parameters }: ResourceEntry): string | undefined {
+  const destination = rec(rec(props.DestinationConfig, where).OnFailure, where).Destination;
+  if (destination === undefined) return undefined;
+  const dest = cfnValue(destination, `${where}.DestinationConfig.OnFailure.Destination`, parameters);
+  if (dest.kind !== 'getAtt' || dest.attribute !== 'Arn') {
+    fail(where, 'on-failure destination must be GetAtt <Queue>.Arn');
+  }
+  return dest.logicalId;
+}
+
+/** `FilterCriteria.Filters[].Pattern`, parsed and checked against what the local filter evaluates. */
+function filterPatterns({ where, props }: ResourceEntry): unknown[] {
+  const patterns = arr(rec(props.FilterCriteria, where).Filters, `${where}.FilterCriteria.Filters`).map(
+    (f, i) => {
+      const pattern = rec(f, `${where}.FilterCriteria.Filters[${i}]`).Pattern;
+      try {
+        return typeof pattern === 'string' ? (JSON.parse(pattern) as unknown) : pattern;
+      } catch (cause) {
+        throw new TemplateModelError(`${where}: filter pattern is not JSON`, { cause });
+      }
+    },
+  );
+  try {
+    compileFilterCriteria(patterns);
+  } catch (cause) {
+    if (cause instanceof FilterPatternError) {
+      throw new TemplateModelError(`${where}: ${cause.message}`, { cause });
+    }
+    throw cause;
+  }
+  return patterns;
+}
+
+export function parseMapping(entry: ResourceEntry): EventSourceMappingModel {
+  const { logicalId, where, props, parameters } = entry;
+  const source = cfnValue(props.EventSourceArn, `${where}.EventSourceArn`, parameters);
+  if (source.kind !== 'getAtt' || source.attribute !== 'StreamArn') {
+    fail(
+      where,
+      'the local stack emulates only DynamoDB stream mappings (EventSourceArn: GetAtt Table.StreamArn)',
+    );
+  }
+  const fn = cfnValue(props.FunctionName, `${where}.FunctionName`, parameters);
+  if (fn.kind !== 'ref' && !(fn.kind === 'getAtt' && fn.attribute === 'Arn')) {
+    fail(where, 'FunctionName must be a Ref (or GetAtt Arn) of a function in the template');
+  }
+  const onFailureQueueLogicalId = onFailureQueue(entry);
+  const patterns = filterPatterns(entry);
+  const responseTypes = arr(props.FunctionResponseTypes, where).map((t) => str(t, where));
+  const startingPosition = str(props.StartingPosition ?? 'TRIM_HORIZON', `${where}.StartingPosition`);
+  if (startingPosition !== 'TRIM_HORIZON' && startingPosition !== 'LATEST') {
+    fail(where, `unsupported StartingPosition ${startingPosition}`);
+  }
+  const parallelization = num(props.ParallelizationFactor, where, 1);
+  if (parallelization !== 1) fail(where, 'ParallelizationFactor other than 1 is not emulated');
+  return {
+    logicalId,
+    functionLogicalId: fn.logicalId,
+    tableLogicalId: source.logicalId,
+    batchSize: num(props.BatchSize, `${where}.BatchSize`, 100),
+    maximumBatchingWindowSeconds: num(props.MaximumBatchingWindowInSeconds, where, 0),
+    startingPosition,
+    bisectBatchOnFunctionError: bool(props.BisectBatchOnFunctionError, where, false),
+    maximumRetryAttempts: num(props.MaximumRetryAttempts, where, -1),
+    maximumRecordAgeSeconds: num(props.MaximumRecordAgeInSeconds, where, -1),
+    reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+    ...(onFailureQueueLogicalId === undefined ? {} : { onFailureQueueLogicalId }),
+    filterPatterns: patterns,
+    enabled: bool(props.Enabled, where, true),
+  };
+}
