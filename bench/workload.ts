@@ -94,6 +94,7 @@ export function makeWorkload(tag: string, n: number, seed: number): Workload {
     // shipments still needs a positive quantity).
     authorizedQuantity: Math.max(1, byLicense.get(licenseId) ?? 0),
     releasedQuantity: 0,
+    releasedValue: 0,
     status: 'PENDING',
     validFrom: '2020-01-01T00:00:00.000Z',
     validUntil: '2099-12-31T23:59:59.000Z',

@@ -3,9 +3,9 @@
  * PENDING licenses and a backlog of held shipments, the same for the same
  * seed.
  */
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { License, Shipment } from '../../shared/domain/model.js';
-import type { RawItem } from '../../shared/domain/ports.js';
+import { batchPut } from '../batch-put.js';
 import { COUNTRIES, CUSTOMERS, licenseIdOf, type Scenario, SKU, WAREHOUSES } from './scenario.js';
 
 /** A backlog of realistic orders: mostly small, a few large; priorities 1-5; requested over four months. */
@@ -42,24 +42,12 @@ export function seedData(n: number, random: () => number): { shipments: Shipment
     destinationCountry: COUNTRIES[i] ?? 'AE',
     authorizedQuantity: Math.max(8, Math.round((demand[i] ?? 0) * (coverage[i] ?? 1))),
     releasedQuantity: 0,
+    releasedValue: 0,
     status: 'PENDING',
     validFrom: '2026-01-01T00:00:00.000Z',
     validUntil: '2027-12-31T23:59:59.000Z',
   }));
   return { shipments, licenses };
-}
-
-/** Writes `items` 25 at a time, until DynamoDB has processed every one. */
-async function batchPut({ ddb }: Scenario, table: string, items: readonly RawItem[]): Promise<void> {
-  for (let i = 0; i < items.length; i += 25) {
-    let req: Record<string, unknown>[] | undefined = items
-      .slice(i, i + 25)
-      .map((Item) => ({ PutRequest: { Item } }));
-    while (req && req.length > 0) {
-      const res = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: req as never } }));
-      req = res.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
-    }
-  }
 }
 
 /** Writes the inventory, the licenses and the backlog. */
@@ -69,7 +57,7 @@ export async function seed(
 ): Promise<void> {
   const { tables, log } = scenario;
   await batchPut(
-    scenario,
+    scenario.ddb,
     tables.inventory,
     WAREHOUSES.map((warehouseId) => ({
       sku: SKU,
@@ -80,8 +68,8 @@ export async function seed(
       shipped: 0,
     })),
   );
-  await batchPut(scenario, tables.licenses, licenses);
-  await batchPut(scenario, tables.shipments, shipments);
+  await batchPut(scenario.ddb, tables.licenses, licenses);
+  await batchPut(scenario.ddb, tables.shipments, shipments);
   log(
     `Seeded ${SKU}: 900,000 units in ${WAREHOUSES.join(', ')}; ${licenses.length} PENDING licenses; ${shipments.length} held shipments.`,
   );

@@ -9,6 +9,10 @@ import { z } from 'zod';
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Upper bound on any quantity: far above any real order, far below float trouble. */
 export const MAX_QUANTITY = 1_000_000_000;
+/** Upper bound on any value in whole USD (a trillion): exact in a double, far above any license. */
+export const MAX_VALUE = 1_000_000_000_000;
+/** The largest shipping tolerance on value a license may carry, in percent. */
+export const MAX_VALUE_TOLERANCE_PERCENT = 25;
 
 const id = (field: string) =>
   z
@@ -26,6 +30,18 @@ const quantity = (field: string) =>
     .int(`${field} must be a whole number`)
     .min(1, `${field} must be greater than 0`)
     .max(MAX_QUANTITY, `${field} must be at most ${MAX_QUANTITY}`);
+
+const money = (field: string, min: 0 | 1) =>
+  z
+    .number({
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `${field} must be a finite number`
+          : `${field} must be a Number (N) attribute in whole US dollars, not a string`,
+    })
+    .int(`${field} must be a whole number of US dollars (no cents)`)
+    .min(min, min === 1 ? `${field} must be greater than 0` : `${field} must not be negative`)
+    .max(MAX_VALUE, `${field} must be at most ${MAX_VALUE}`);
 
 const counter = (field: string) =>
   z
@@ -58,6 +74,8 @@ export const HOLD_REASONS = [
   'LICENSE_PENDING',
   'LICENSE_NOT_YET_VALID',
   'LICENSE_QUANTITY_EXHAUSTED',
+  'LICENSE_VALUE_EXHAUSTED',
+  'SHIPMENT_VALUE_MISSING',
   'LICENSE_DENIED',
   'LICENSE_SUSPENDED',
   'LICENSE_REVOKED',
@@ -70,7 +88,8 @@ export const HoldReasonSchema = z.enum(HOLD_REASONS, {
 export type HoldReason = z.infer<typeof HoldReasonSchema>;
 
 /**
- * A License item. `appliedStatus`, `statusError`, `pendingWork`, `workCursor`,
+ * A License item. `releasedQuantity`, `releasedValue`, `appliedStatus`,
+ * `appliedTerms`, `statusError`, `pendingWork`, `workCursor`,
  * `waitingForValidFrom` and `settleCheckAt` are system-kept (see
  * docs/system-attributes.md).
  */
@@ -87,7 +106,18 @@ export const LicenseSchema = z
       .string({ error: 'destinationCountry must be a String (S) attribute' })
       .regex(/^[A-Z]{2}$/, 'destinationCountry must be an ISO 3166-1 alpha-2 code in upper case, e.g. AE'),
     authorizedQuantity: quantity('authorizedQuantity'),
+    authorizedValue: money('authorizedValue', 1).optional(),
+    valueTolerancePercent: z
+      .number({ error: 'valueTolerancePercent must be a Number (N) attribute' })
+      .int('valueTolerancePercent must be a whole number of percent')
+      .min(0, 'valueTolerancePercent must be 0 or more')
+      .max(
+        MAX_VALUE_TOLERANCE_PERCENT,
+        `valueTolerancePercent must be at most ${MAX_VALUE_TOLERANCE_PERCENT} (the shipping tolerance on value)`,
+      )
+      .optional(),
     releasedQuantity: counter('releasedQuantity').default(0),
+    releasedValue: counter('releasedValue').default(0),
     status: LicenseStatusSchema,
     validFrom: isoTime('validFrom'),
     validUntil: isoTime('validUntil'),
@@ -99,6 +129,7 @@ export const LicenseSchema = z
     workCursor: z.string().optional(),
     waitingForValidFrom: z.string().optional(),
     settleCheckAt: z.string().optional(),
+    appliedTerms: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   })
   .refine((l) => Date.parse(l.validUntil) > Date.parse(l.validFrom), {
     path: ['validUntil'],
@@ -117,6 +148,7 @@ export const ShipmentSchema = z.object({
   sku: id('sku'),
   warehouseId: id('warehouseId'),
   quantity: quantity('quantity'),
+  value: money('value', 0).optional(),
   priority: z
     .number({ error: 'priority must be a Number (N) attribute' })
     .int('priority must be a whole number')

@@ -83,6 +83,9 @@ const REASON_TEXT: Record<HoldReason, string> = {
   LICENSE_PENDING: 'the export license is still pending',
   LICENSE_NOT_YET_VALID: 'the export license is not valid yet',
   LICENSE_QUANTITY_EXHAUSTED: 'the export license has no quantity left for it',
+  // Value is the exporter's commercial data: customers and logistics learn that the license is used up, not by how much.
+  LICENSE_VALUE_EXHAUSTED: 'the export license has no room left for it',
+  SHIPMENT_VALUE_MISSING: 'the shipment lacks details the export license needs',
   LICENSE_DENIED: 'the export license was denied',
   LICENSE_SUSPENDED: 'the export license was suspended',
   LICENSE_REVOKED: 'the export license was revoked',

@@ -21,12 +21,48 @@ export interface HoldReasonChange {
   holdReason: HoldReason;
 }
 
+/**
+ * What a license has left to release: units always, value only when the
+ * license has a value limit (`authorizedValue`).
+ */
+export interface Remaining {
+  quantity: number;
+  /** Undefined: the license limits quantity only. */
+  value?: number;
+}
+
 /** What one planning step decides for a page of HELD shipments. */
 export interface ReleasePlan {
   release: Shipment[];
   relabel: HoldReasonChange[];
-  /** Units still authorized after this page. */
-  remaining: number;
+  /** Units and value still authorized after this page. */
+  remaining: Remaining;
+}
+
+/**
+ * The value limit of a license with its tolerance: `floor(authorizedValue ×
+ * (100 + valueTolerancePercent) / 100)`; undefined for a license without one.
+ * EAR §750.11 allows the tolerance on value, never on quantity.
+ */
+export function valueCap(
+  license: Pick<License, 'authorizedValue' | 'valueTolerancePercent'>,
+): number | undefined {
+  if (license.authorizedValue === undefined) return undefined;
+  return Math.floor((license.authorizedValue * (100 + (license.valueTolerancePercent ?? 0))) / 100);
+}
+
+/** What a license has left, from its limits and what it has released. */
+export function remainingOf(
+  license: Pick<
+    License,
+    'authorizedQuantity' | 'releasedQuantity' | 'authorizedValue' | 'valueTolerancePercent' | 'releasedValue'
+  >,
+): Remaining {
+  const cap = valueCap(license);
+  return {
+    quantity: Math.max(0, license.authorizedQuantity - license.releasedQuantity),
+    ...(cap === undefined ? {} : { value: Math.max(0, cap - license.releasedValue) }),
+  };
 }
 
 /** Whether `now` is inside the license's validity window (both ends inclusive). */
@@ -46,33 +82,91 @@ export const mismatch = (license: Pick<License, 'customerId' | 'sku'>, shipment:
 
 /**
  * Plans the release of `held` (HELD shipments of an APPROVED license, in hold
- * order) with `remaining` units left. First-fit: a shipment larger than what is
- * left stays HELD as LICENSE_QUANTITY_EXHAUSTED and smaller later ones may
- * still go. Pages are planned one after another, passing `remaining` on, so the
- * whole backlog is first-fit in hold order. Only changed hold reasons are listed.
+ * order) with `remaining` units and value left. First-fit on both limits: a
+ * shipment larger than what is left stays HELD as LICENSE_QUANTITY_EXHAUSTED
+ * (or LICENSE_VALUE_EXHAUSTED), and smaller later ones may still go. Under a
+ * value limit a shipment without `value` stays HELD as SHIPMENT_VALUE_MISSING.
+ * Pages are planned one after another, passing `remaining` on, so the whole
+ * backlog is first-fit in hold order. Only changed hold reasons are listed.
  */
 export function planRelease(
   license: License,
   held: readonly Shipment[],
-  remaining: number,
+  remaining: Remaining,
   now: Date,
 ): ReleasePlan {
-  const plan: ReleasePlan = { release: [], relabel: [], remaining };
+  const plan: ReleasePlan = { release: [], relabel: [], remaining: { ...remaining } };
   const window = validity(license, now);
   for (const shipment of held) {
     if (shipment.status !== 'HELD' || shipment.licenseId !== license.licenseId) continue;
-    let reason: HoldReason | undefined;
-    if (mismatch(license, shipment)) reason = 'LICENSE_MISMATCH';
-    else if (window === 'early') reason = 'LICENSE_NOT_YET_VALID';
-    else if (window === 'late') reason = 'LICENSE_EXPIRED';
-    else if (shipment.quantity > plan.remaining) reason = 'LICENSE_QUANTITY_EXHAUSTED';
+    const reason = holdReason(license, shipment, window, plan.remaining);
     if (reason === undefined) {
       plan.release.push(shipment);
-      plan.remaining -= shipment.quantity;
+      plan.remaining.quantity -= shipment.quantity;
+      if (plan.remaining.value !== undefined) plan.remaining.value -= shipment.value ?? 0;
     } else if (shipment.holdReason !== reason) {
       plan.relabel.push({ shipment, holdReason: reason });
     }
   }
+  return plan;
+}
+
+/** Why `shipment` stays HELD under an APPROVED `license` with `remaining` left, or undefined if it goes. */
+function holdReason(
+  license: License,
+  shipment: Shipment,
+  window: 'valid' | 'early' | 'late',
+  remaining: Remaining,
+): HoldReason | undefined {
+  if (mismatch(license, shipment)) return 'LICENSE_MISMATCH';
+  if (window === 'early') return 'LICENSE_NOT_YET_VALID';
+  if (window === 'late') return 'LICENSE_EXPIRED';
+  if (remaining.value !== undefined && shipment.value === undefined) return 'SHIPMENT_VALUE_MISSING';
+  if (shipment.quantity > remaining.quantity) return 'LICENSE_QUANTITY_EXHAUSTED';
+  if (remaining.value !== undefined && (shipment.value ?? 0) > remaining.value)
+    return 'LICENSE_VALUE_EXHAUSTED';
+  return undefined;
+}
+
+/** What trimming decides for an APPROVED license over its (lowered) limits. */
+export interface TrimPlan {
+  /** RELEASED shipments that go back to HELD, last in hold order first, with the limit they broke. */
+  rehold: HoldReasonChange[];
+  /** Units and value returned to the license. */
+  returned: { quantity: number; value: number };
+  /** Still over a limit after this page. */
+  over: boolean;
+}
+
+/**
+ * Plans bringing a license back within lowered limits: `released` are its
+ * RELEASED shipments, last in hold order first (the released index read
+ * backwards), and `drawn` what it holds now. Each goes back to HELD, as
+ * LICENSE_QUANTITY_EXHAUSTED while units are over the limit and as
+ * LICENSE_VALUE_EXHAUSTED while only value is, until both fit. SHIPPED
+ * shipments cannot be re-held: if they alone exceed a limit, the license
+ * stays over it, and the caller alerts.
+ */
+export function planTrim(
+  license: License,
+  released: readonly Shipment[],
+  drawn: { quantity: number; value: number },
+): TrimPlan {
+  const cap = valueCap(license);
+  const plan: TrimPlan = { rehold: [], returned: { quantity: 0, value: 0 }, over: false };
+  const quantity = () => drawn.quantity - plan.returned.quantity;
+  const value = () => drawn.value - plan.returned.value;
+  const overQuantity = () => quantity() > license.authorizedQuantity;
+  const overValue = () => cap !== undefined && value() > cap;
+  for (const shipment of released) {
+    if (!overQuantity() && !overValue()) break;
+    if (shipment.status !== 'RELEASED' || shipment.licenseId !== license.licenseId) continue;
+    const holdReason: HoldReason = overQuantity() ? 'LICENSE_QUANTITY_EXHAUSTED' : 'LICENSE_VALUE_EXHAUSTED';
+    plan.rehold.push({ shipment, holdReason });
+    plan.returned.quantity += shipment.quantity;
+    plan.returned.value += shipment.value ?? 0;
+  }
+  plan.over = overQuantity() || overValue();
   return plan;
 }
 
@@ -82,8 +176,8 @@ export interface ReholdPlan {
   rehold: HoldReasonChange[];
   /** HELD shipments whose reason changes. */
   relabel: HoldReasonChange[];
-  /** Units returned to the license (`releasedQuantity` goes down by this). */
-  returned: number;
+  /** Units and value returned to the license (`releasedQuantity` and `releasedValue` go down by these). */
+  returned: { quantity: number; value: number };
 }
 
 /**
@@ -99,12 +193,13 @@ export function planRehold(
 ): ReholdPlan {
   const reason = holdReasonFor(status);
   if (reason === undefined) throw new RangeError(`planRehold: ${status} does not hold shipments`);
-  const plan: ReholdPlan = { rehold: [], relabel: [], returned: 0 };
+  const plan: ReholdPlan = { rehold: [], relabel: [], returned: { quantity: 0, value: 0 } };
   for (const shipment of shipments) {
     if (shipment.licenseId !== license.licenseId) continue;
     if (shipment.status === 'RELEASED') {
       plan.rehold.push({ shipment, holdReason: reason });
-      plan.returned += shipment.quantity;
+      plan.returned.quantity += shipment.quantity;
+      plan.returned.value += shipment.value ?? 0;
     } else if (shipment.status === 'HELD') {
       const wanted = mismatch(license, shipment) ? 'LICENSE_MISMATCH' : reason;
       if (shipment.holdReason !== wanted) plan.relabel.push({ shipment, holdReason: wanted });

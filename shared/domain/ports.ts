@@ -1,5 +1,6 @@
 import type { CounterDelta } from './counters.js';
 import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
+import type { LicenseTerms } from './terms.js';
 
 /**
  * Ports: what the engines need from storage and messaging. The DynamoDB and
@@ -21,8 +22,8 @@ export interface ShipmentWrite {
   /** Conditions: attribute equals value; `null` means the attribute must not exist. */
   expect: Record<string, unknown>;
   counters?: { sku: string; warehouseId: string; delta: CounterDelta };
-  /** Change to the license's `releasedQuantity`. */
-  license?: { licenseId: string; delta: number };
+  /** Change to the license's drawdown: `releasedQuantity` by `quantity`, `releasedValue` by `value`. */
+  license?: { licenseId: string; quantity: number; value: number };
 }
 
 /** Conditions on the license a batch of writes releases units from. */
@@ -32,6 +33,8 @@ export interface LicenseGuard {
   expect: Record<string, unknown>;
   /** `releasedQuantity` after the write must not exceed this. */
   authorizedQuantity: number;
+  /** `releasedValue` after the write must not exceed this (the value limit with its tolerance); undefined: none. */
+  valueCap?: number;
 }
 
 /** Result of committing writes: which were written, and which were skipped because their own condition no longer held. */
@@ -48,8 +51,39 @@ export interface ShipmentPage {
 
 export interface LicenseRepository {
   get(licenseId: string): Promise<RawItem | undefined>;
-  /** Commits to doing the work of `status`: sets appliedStatus and pendingWork. False if the license changed meanwhile. */
-  startWork(licenseId: string, from: string | undefined, to: string, token: string): Promise<boolean>;
+  /**
+   * Commits to doing the work of `status` under `terms`: sets appliedStatus,
+   * appliedTerms and pendingWork. False if the license changed meanwhile.
+   */
+  startWork(
+    licenseId: string,
+    from: string | undefined,
+    to: string,
+    token: string,
+    terms: LicenseTerms,
+  ): Promise<boolean>;
+  /**
+   * Commits to an amendment of an applied license: sets appliedTerms to `to`
+   * and a new pendingWork, if the applied status is still `appliedStatus` and
+   * the applied terms still `from` (undefined: none kept yet). False otherwise.
+   */
+  amend(
+    licenseId: string,
+    appliedStatus: string,
+    from: LicenseTerms | undefined,
+    to: LicenseTerms,
+    token: string,
+  ): Promise<boolean>;
+  /**
+   * Writes back an illegal amendment: sets each `revert` attribute (null:
+   * removes it) and `statusError`, if each is still the value `found`.
+   */
+  revertTerms(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+  ): Promise<boolean>;
   /**
    * Work finished: removes pendingWork if it is still `token`, and sets (or
    * removes, when undefined) `waitingForValidFrom` and `settleCheckAt`.
@@ -88,12 +122,17 @@ export interface LicenseRepository {
 }
 
 export interface ShipmentRepository {
-  /** HELD (or RELEASED) shipments of a license in hold order, after `after`. */
+  /**
+   * HELD (or RELEASED) shipments of a license in hold order after `after`, or
+   * (`backward`) in reverse hold order before it: a lowered limit re-holds the
+   * last in line first.
+   */
   page(
     index: 'held' | 'released',
     licenseId: string,
     after: string | undefined,
     limit: number,
+    order?: 'forward' | 'backward',
   ): Promise<ShipmentPage>;
   /** Commits writes in transactions of up to 100 actions; see CommitResult. Throws ConflictError if the guard fails. */
   commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult>;

@@ -18,6 +18,13 @@ export const IMMUTABLE_SHIPMENT_FIELDS = [
   'quantity',
 ] as const;
 
+/**
+ * `value` may be set or corrected while a shipment is HELD (that is how an
+ * admin clears SHIPMENT_VALUE_MISSING), but not once it draws on its license:
+ * the license's `releasedValue` counts it then.
+ */
+export const VALUE_FIXED_WHILE: readonly ShipmentStatus[] = ['RELEASED', 'SHIPPED'];
+
 /** `value` as a shipment status, or undefined when it is none (missing, mistyped). */
 export function asShipmentStatus(value: unknown): ShipmentStatus | undefined {
   const parsed = ShipmentStatusSchema.safeParse(value);

@@ -1,41 +1,24 @@
-import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
-import { judgeLicenseStatus, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
+import { judgeLicenseStatus, type LicenseVerdict, workFor } from '../domain/license-rules.js';
 import {
   type License,
   LicenseSchema,
   type LicenseStatus,
   LicenseStatusSchema,
   parseItem,
-  type Shipment,
-  ShipmentSchema,
   showValue,
 } from '../domain/model.js';
-import { type HoldReasonChange, planRehold, planRelease, validity } from '../domain/planning.js';
-import type {
-  Alerter,
-  InventoryRepository,
-  LicenseGuard,
-  LicenseRepository,
-  RawItem,
-  ShipmentRepository,
-  ShipmentWrite,
-} from '../domain/ports.js';
-import { GSI_ATTR } from '../names.js';
+import type { RawItem } from '../domain/ports.js';
+import {
+  type AmendmentVerdict,
+  appliedTermsOf,
+  judgeAmendment,
+  type LicenseTerms,
+  termsOf,
+} from '../domain/terms.js';
+import { AMEND_TOKEN_PREFIX, type LicenseEngineDeps, type Progress, runWork } from './license-passes.js';
 
-/** What the license engine needs. */
-export interface LicenseEngineDeps {
-  licenses: LicenseRepository;
-  shipments: ShipmentRepository;
-  inventory: InventoryRepository;
-  alerter: Alerter;
-  now: () => Date;
-  newToken: () => string;
-  /** From the end of a pass to its settling pass. */
-  settleDelayMs: number;
-  /** Shipments read per GSI page. @default 200 */
-  pageSize?: number;
-}
+export type { LicenseEngineDeps } from './license-passes.js';
 
 /** What one call of `applyLicense` did. */
 export type LicenseOutcome =
@@ -46,20 +29,14 @@ export type LicenseOutcome =
       kind: 'completed' | 'continued';
       released: number;
       unitsReleased: number;
+      valueReleased: number;
       reheld: number;
       relabelled: number;
       /** Set when this invocation also rejected a status edit (the re-hold went on regardless). */
       rejected?: string;
+      /** The terms an amendment changed, when this call applied one. */
+      amended?: string;
     };
-
-interface Progress {
-  released: number;
-  unitsReleased: number;
-  reheld: number;
-  relabelled: number;
-  /** Shipment writes committed (releases, re-holds and relabels): the continuation checks progress by it. */
-  writes: number;
-}
 
 /**
  * Brings a license's shipments in line with its `status`. Reads the license
@@ -74,54 +51,29 @@ export async function applyLicense(
   licenseId: string,
   deadline: number,
 ): Promise<LicenseOutcome> {
-  const progress: Progress = { released: 0, unitsReleased: 0, reheld: 0, relabelled: 0, writes: 0 };
+  const progress: Progress = {
+    released: 0,
+    unitsReleased: 0,
+    valueReleased: 0,
+    reheld: 0,
+    relabelled: 0,
+    writes: 0,
+  };
   for (let round = 0; round < 20; round++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw) return { kind: 'missing' };
-    const applied = asLicenseStatus(raw.appliedStatus);
-    const verdict = judgeLicenseStatus(applied, raw.status);
-    let license: License;
-    let rejected: string | undefined;
-    if (verdict.kind === 'illegal') {
-      const outcome = await reject(deps, raw, applied, verdict.reason);
-      const pending = pendingRehold(raw, applied);
-      if (pending === undefined) return outcome;
-      // A suspension, revocation or expiry being applied finishes re-holding whatever the
-      // console shows now: a typo must not leave shipments RELEASED under it (I1).
-      license = pending;
-      if (outcome.kind === 'rejected') rejected = outcome.reason;
-    } else {
-      const parsed = parseItem(LicenseSchema, raw);
-      if (!parsed.ok)
-        return reject(deps, raw, applied, `the license item is invalid: ${parsed.problems.join('; ')}`);
-      license = parsed.value;
-      if (verdict.kind === 'legal') {
-        if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
-          return reject(
-            deps,
-            raw,
-            applied,
-            `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`,
-          );
-        }
-        const token = deps.newToken();
-        if (!(await deps.licenses.startWork(licenseId, verdict.from, verdict.to, token))) continue;
-        license = {
-          ...license,
-          appliedStatus: verdict.to,
-          pendingWork: token,
-          waitingForValidFrom: undefined,
-        };
-      } else {
-        if (raw.statusError !== undefined) await deps.licenses.clearError(licenseId);
-        if (license.pendingWork === undefined) return { kind: 'noop' };
-      }
-    }
+    const step = await decide(deps, raw);
+    if (step.kind === 'outcome') return step.outcome;
+    if (step.kind === 'retry') continue;
     try {
-      const cursor = verdict.kind === 'legal' ? undefined : license.workCursor;
-      const done = await runWork(deps, license, cursor, deadline, progress);
+      const done = await runWork(deps, step.license, step.cursor, deadline, progress);
       const { writes: _writes, ...counts } = progress;
-      return { kind: done ? 'completed' : 'continued', ...counts, ...(rejected ? { rejected } : {}) };
+      return {
+        kind: done ? 'completed' : 'continued',
+        ...counts,
+        ...(step.rejected ? { rejected: step.rejected } : {}),
+        ...(step.amended ? { amended: step.amended } : {}),
+      };
     } catch (error) {
       if (error instanceof ConflictError) continue;
       throw error;
@@ -129,6 +81,107 @@ export async function applyLicense(
   }
   throw new ConflictError(`license ${licenseId} kept changing while being applied; the stream will retry`);
 }
+
+/** What to do with a license read: nothing more, read it again, or run its work. */
+type Step =
+  | { kind: 'outcome'; outcome: LicenseOutcome }
+  | { kind: 'retry' }
+  | { kind: 'work'; license: License; cursor: string | undefined; rejected?: string; amended?: string };
+
+/**
+ * Judges a license read fresh: an illegal status edit or amendment is
+ * rejected (a pending re-hold still finishes); a legal status change or
+ * amendment is committed to (appliedStatus, appliedTerms, pendingWork);
+ * otherwise pending work, if any, resumes from its cursor.
+ */
+async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
+  const applied = asLicenseStatus(raw.appliedStatus);
+  const verdict = judgeLicenseStatus(applied, raw.status);
+  const appliedTerms = appliedTermsOf(raw);
+  // Terms are judged first: a status change must not carry an identity change or an invalid limit with it.
+  const amendment: AmendmentVerdict =
+    applied === undefined || appliedTerms === undefined
+      ? { kind: 'unchanged' }
+      : judgeAmendment(appliedTerms, raw);
+  if (verdict.kind === 'illegal' || amendment.kind === 'illegal') {
+    const outcome =
+      amendment.kind === 'illegal'
+        ? await rejectAmendment(deps, raw, amendment)
+        : await reject(deps, raw, applied, verdict.kind === 'illegal' ? verdict.reason : '');
+    const pending = pendingRehold(raw, applied);
+    if (pending === undefined) return { kind: 'outcome', outcome };
+    // A suspension, revocation or expiry being applied finishes re-holding whatever the
+    // console shows now: a typo must not leave shipments RELEASED under it (I1).
+    return {
+      kind: 'work',
+      license: pending,
+      cursor: undefined,
+      ...(outcome.kind === 'rejected' ? { rejected: outcome.reason } : {}),
+    };
+  }
+  const parsed = parseItem(LicenseSchema, raw);
+  if (!parsed.ok) {
+    const reason = `the license item is invalid: ${parsed.problems.join('; ')}`;
+    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason) };
+  }
+  const license = parsed.value;
+  if (verdict.kind === 'legal') return startStatusWork(deps, raw, license, verdict, applied);
+  if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
+    return startAmendment(deps, license, applied, appliedTerms, amendment);
+  }
+  if (raw.statusError !== undefined) await deps.licenses.clearError(license.licenseId);
+  if (license.pendingWork === undefined) return { kind: 'outcome', outcome: { kind: 'noop' } };
+  return { kind: 'work', license, cursor: license.workCursor };
+}
+
+/** Commits to a legal status change, under the license's current terms. */
+async function startStatusWork(
+  deps: LicenseEngineDeps,
+  raw: RawItem,
+  license: License,
+  verdict: Extract<LicenseVerdict, { kind: 'legal' }>,
+  applied: LicenseStatus | undefined,
+): Promise<Step> {
+  if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
+    const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
+    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason) };
+  }
+  const token = deps.newToken();
+  if (!(await deps.licenses.startWork(license.licenseId, verdict.from, verdict.to, token, termsOf(license))))
+    return { kind: 'retry' };
+  return {
+    kind: 'work',
+    license: { ...license, appliedStatus: verdict.to, pendingWork: token, waitingForValidFrom: undefined },
+    cursor: undefined,
+  };
+}
+
+/**
+ * Commits to an amendment of an applied license (or, for a license applied
+ * before terms were kept, to its current terms), then runs its status's
+ * work: an APPROVED license releases more under raised limits and is trimmed
+ * back within lowered ones.
+ */
+async function startAmendment(
+  deps: LicenseEngineDeps,
+  license: License,
+  applied: LicenseStatus,
+  from: LicenseTerms | undefined,
+  amendment: AmendmentVerdict,
+): Promise<Step> {
+  const to = termsOf(license);
+  const token = `${AMEND_TOKEN_PREFIX}${deps.newToken()}`;
+  if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token))) return { kind: 'retry' };
+  return {
+    kind: 'work',
+    license: { ...license, pendingWork: token, waitingForValidFrom: undefined },
+    cursor: undefined,
+    ...(amendment.kind === 'amended' && from ? { amended: describeTerms(from, to, amendment.changed) } : {}),
+  };
+}
+
+const describeTerms = (from: LicenseTerms, to: LicenseTerms, changed: readonly (keyof LicenseTerms)[]) =>
+  changed.map((t) => `${t} ${String(from[t] ?? '(none)')} → ${String(to[t] ?? '(none)')}`).join(', ');
 
 /**
  * Reports a deleted license to ops (high severity): deleting is not
@@ -168,6 +221,34 @@ const asLicenseStatus = (v: unknown): LicenseStatus | undefined => {
   return parsed.success ? parsed.data : undefined;
 };
 
+/**
+ * Rejects an illegal amendment as an illegal status edit is rejected, and
+ * writes the applied value back (alert first: a crash between the two
+ * repeats the alert, never loses it).
+ */
+async function rejectAmendment(
+  deps: LicenseEngineDeps,
+  raw: RawItem,
+  amendment: Extract<AmendmentVerdict, { kind: 'illegal' }>,
+): Promise<LicenseOutcome> {
+  if (raw.statusError === amendment.reason) return { kind: 'noop' };
+  const licenseId = String(raw.licenseId);
+  await deps.alerter.alert([
+    {
+      severity: 'normal',
+      subject: `License ${licenseId}: edit of ${amendment.field} rejected`,
+      message: [
+        `License ${licenseId} was edited: ${amendment.field} is now ${showValue(raw[amendment.field])}.`,
+        `Rejected because ${amendment.reason}.`,
+        'No shipment or counter moved. The reason is also written to statusError on the item.',
+      ].join('\n'),
+      subjectKey: { licenseId },
+    },
+  ]);
+  await deps.licenses.revertTerms(licenseId, amendment.revert, amendment.found, amendment.reason);
+  return { kind: 'rejected', reason: amendment.reason };
+}
+
 async function reject(
   deps: LicenseEngineDeps,
   raw: RawItem,
@@ -194,209 +275,4 @@ async function reject(
   ]);
   await deps.licenses.reject(licenseId, raw.status, reason);
   return { kind: 'rejected', reason };
-}
-
-/** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
-async function runWork(
-  deps: LicenseEngineDeps,
-  license: License,
-  cursor: string | undefined,
-  deadline: number,
-  progress: Progress,
-): Promise<boolean> {
-  const status = license.appliedStatus;
-  const token = license.pendingWork;
-  if (status === undefined || token === undefined) return true;
-  const work = workFor(status);
-  if (work === 'release') return releasePass(deps, license, token, cursor, deadline, progress);
-  if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);
-  return finish(deps, license, token, undefined);
-}
-
-/** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */
-async function finish(
-  deps: LicenseEngineDeps,
-  license: License,
-  token: string,
-  waitingForValidFrom: string | undefined,
-): Promise<true> {
-  const status = license.appliedStatus;
-  const after = {
-    waitingForValidFrom,
-    settleCheckAt:
-      status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
-  };
-  if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
-    throw new ConflictError('pendingWork changed');
-  return true;
-}
-
-function parseShipments(items: readonly RawItem[]): Shipment[] {
-  const out: Shipment[] = [];
-  for (const item of items) {
-    const parsed = parseItem(ShipmentSchema, item);
-    if (parsed.ok) out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
-  }
-  return out;
-}
-
-const outOfTime = (deadline: number, progress: Progress) => progress.writes > 0 && Date.now() >= deadline;
-
-async function handOver(
-  deps: LicenseEngineDeps,
-  license: License,
-  token: string,
-  cursor: string | undefined,
-): Promise<false> {
-  // A settling pass stays one when it continues, so it does not ask for another.
-  const next = `${token.startsWith(SETTLE_TOKEN_PREFIX) ? SETTLE_TOKEN_PREFIX : ''}${deps.newToken()}`;
-  if (!(await deps.licenses.continueWork(license.licenseId, token, next, cursor))) {
-    throw new ConflictError('pendingWork changed');
-  }
-  return false;
-}
-
-function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
-  return {
-    shipmentId: r.shipment.shipmentId,
-    set: { holdReason: r.holdReason },
-    bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
-  };
-}
-
-async function releasePass(
-  deps: LicenseEngineDeps,
-  license: License,
-  token: string,
-  cursor: string | undefined,
-  deadline: number,
-  progress: Progress,
-): Promise<boolean> {
-  const pageSize = deps.pageSize ?? 200;
-  const guard: LicenseGuard = {
-    licenseId: license.licenseId,
-    expect: {
-      status: 'APPROVED',
-      appliedStatus: 'APPROVED',
-      pendingWork: token,
-      authorizedQuantity: license.authorizedQuantity,
-    },
-    authorizedQuantity: license.authorizedQuantity,
-  };
-  let remaining = Math.max(0, license.authorizedQuantity - license.releasedQuantity);
-  let after = cursor;
-  let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
-  let replans = 0;
-  for (;;) {
-    if (outOfTime(deadline, progress)) return handOver(deps, license, token, after);
-    const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
-    const now = deps.now();
-    const plan = planRelease(license, parseShipments(page.items), remaining, now);
-    const releasedAt = now.toISOString();
-    const writes: ShipmentWrite[] = [
-      ...plan.release.map(
-        (s): ShipmentWrite => ({
-          shipmentId: s.shipmentId,
-          set: {
-            status: 'RELEASED',
-            countedStatus: 'RELEASED',
-            releasedAt,
-            [GSI_ATTR.releasedLicenseId]: license.licenseId,
-          },
-          remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
-          bumpRevision: true,
-          expect: { status: 'HELD', countedStatus: 'HELD', licenseId: license.licenseId },
-          counters: {
-            sku: s.sku,
-            warehouseId: s.warehouseId,
-            delta: counterDelta('HELD', 'RELEASED', s.quantity),
-          },
-          license: { licenseId: license.licenseId, delta: s.quantity },
-        }),
-      ),
-      ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
-    ];
-    // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
-    // release request relabels nothing): the clock must still wake this license at validFrom.
-    if (validity(license, now) === 'early') waiting = license.validFrom;
-    if (writes.length > 0) {
-      const result = await deps.shipments.commit(writes, guard);
-      const releasedNow = result.committed.filter((u) => u.license);
-      progress.released += releasedNow.length;
-      progress.relabelled += result.committed.length - releasedNow.length;
-      progress.writes += result.committed.length;
-      const unitsNow = releasedNow.reduce((n, u) => n + (u.license?.delta ?? 0), 0);
-      remaining -= unitsNow;
-      progress.unitsReleased += unitsNow;
-      if (result.skipped.some((u) => u.license) && replans < 3) {
-        // A shipment we meant to release changed under us: plan this page again with what is left.
-        replans++;
-        continue;
-      }
-    }
-    replans = 0;
-    if (page.next === undefined) break;
-    after = page.next;
-  }
-  return finish(deps, license, token, waiting);
-}
-
-async function reholdPass(
-  deps: LicenseEngineDeps,
-  license: License,
-  status: LicenseStatus,
-  token: string,
-  deadline: number,
-  progress: Progress,
-): Promise<boolean> {
-  const pageSize = deps.pageSize ?? 200;
-  const guard: LicenseGuard = {
-    licenseId: license.licenseId,
-    expect: { appliedStatus: status, pendingWork: token },
-    authorizedQuantity: license.authorizedQuantity,
-  };
-  for (const index of ['released', 'held'] as const) {
-    let after: string | undefined;
-    for (;;) {
-      if (outOfTime(deadline, progress)) return handOver(deps, license, token, undefined);
-      const page = await deps.shipments.page(index, license.licenseId, after, pageSize);
-      const plan = planRehold(license, status, parseShipments(page.items));
-      const writes: ShipmentWrite[] = [
-        ...plan.rehold.map(
-          (r): ShipmentWrite => ({
-            shipmentId: r.shipment.shipmentId,
-            set: {
-              status: 'HELD',
-              countedStatus: 'HELD',
-              holdReason: r.holdReason,
-              [GSI_ATTR.heldLicenseId]: license.licenseId,
-            },
-            remove: [GSI_ATTR.releasedLicenseId, 'releasedAt'],
-            bumpRevision: true,
-            expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId: license.licenseId },
-            counters: {
-              sku: r.shipment.sku,
-              warehouseId: r.shipment.warehouseId,
-              delta: counterDelta('RELEASED', 'HELD', r.shipment.quantity),
-            },
-            license: { licenseId: license.licenseId, delta: -r.shipment.quantity },
-          }),
-        ),
-        ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
-      ];
-      let reheld = 0;
-      if (writes.length > 0) {
-        const result = await deps.shipments.commit(writes, guard);
-        reheld = result.committed.filter((u) => u.license).length;
-        progress.reheld += reheld;
-        progress.relabelled += result.committed.length - reheld;
-        progress.writes += result.committed.length;
-      }
-      if (page.next === undefined) break;
-      // Re-held shipments leave the released index, so read it again from the start; held ones stay.
-      after = index === 'released' && reheld > 0 ? undefined : page.next;
-    }
-  }
-  return finish(deps, license, token, undefined);
 }

@@ -16,6 +16,7 @@ import {
   asShipmentStatus,
   IMMUTABLE_SHIPMENT_FIELDS,
   judgeShipmentStatus,
+  VALUE_FIXED_WHILE,
 } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
 import { intakeShipments } from './shipment-intake.js';
@@ -73,6 +74,8 @@ interface Classified {
   freed: Set<string>;
   /** HELD shipments whose priority or requestedAt changed: their `holdOrder` is rewritten. */
   restamps: ShipmentWrite[];
+  /** Licenses of HELD shipments whose `value` was set or corrected: an APPROVED one gets a release request. */
+  revalued: Set<string>;
   rejections: Rejection[];
 }
 
@@ -96,7 +99,7 @@ export async function processShipmentRecords(
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
     restored: rejected.restored,
-    recheck: intake.recheck,
+    recheck: new Set([...intake.recheck, ...batch.revalued]),
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
   });
@@ -116,7 +119,14 @@ export async function processShipmentRecords(
 function classify(records: readonly ShipmentRecord[]): Classified {
   const latest = new Map<string, ShipmentRecord>();
   for (const r of records) latest.set(r.shipmentId, r);
-  const batch: Classified = { intake: [], manual: [], freed: new Set(), restamps: [], rejections: [] };
+  const batch: Classified = {
+    intake: [],
+    manual: [],
+    freed: new Set(),
+    restamps: [],
+    revalued: new Set(),
+    rejections: [],
+  };
   for (const record of latest.values()) classifyRecord(record, batch);
   return batch;
 }
@@ -131,9 +141,11 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
   const counted = asShipmentStatus(raw.countedStatus);
   const old = record.oldImage;
   if (counted && old && asShipmentStatus(old.countedStatus)) {
-    const changed = IMMUTABLE_SHIPMENT_FIELDS.filter(
-      (f) => JSON.stringify(old[f]) !== JSON.stringify(raw[f]),
-    );
+    const fixed = [
+      ...IMMUTABLE_SHIPMENT_FIELDS,
+      ...(VALUE_FIXED_WHILE.includes(counted) ? ['value' as const] : []),
+    ];
+    const changed = fixed.filter((f) => JSON.stringify(old[f]) !== JSON.stringify(raw[f]));
     if (changed.length > 0) {
       batch.rejections.push(immutableRejection(record.shipmentId, raw, old, changed));
       return;
@@ -154,8 +166,9 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
   else if (verdict.kind === 'legal') {
     batch.manual.push(manualWrite(shipment, verdict.from, verdict.to));
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
-  } else if (counted === 'HELD' && raw[GSI_ATTR.holdOrder] !== holdOrderKey(shipment)) {
-    batch.restamps.push(restampWrite(shipment));
+  } else if (counted === 'HELD') {
+    if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(shipment)) batch.restamps.push(restampWrite(shipment));
+    if (old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
   }
 }
 
@@ -212,7 +225,7 @@ function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Shi
     expect: { status: to, countedStatus: from },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta(from, to, s.quantity) },
     ...(from === 'RELEASED' && to === 'CANCELLED'
-      ? { license: { licenseId: s.licenseId, delta: -s.quantity } }
+      ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -(s.value ?? 0) } }
       : {}),
   };
 }

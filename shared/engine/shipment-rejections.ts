@@ -94,8 +94,12 @@ export function immutableRejection(
   fields: readonly string[],
 ): Rejection {
   const list = fields.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
-  const statusError = `Rejected edit of ${fields.join(', ')}: these cannot change once a shipment is accepted (counters and the license depend on them). The old values were restored; to change them, cancel this shipment and create a new one.`;
-  const restore = Object.fromEntries(fields.map((f) => [f, old[f]]));
+  const why = fields.includes('value')
+    ? 'value cannot change while the shipment draws on its license (RELEASED or SHIPPED: the license counts it in releasedValue), and the other fields never once it is accepted'
+    : 'these cannot change once a shipment is accepted (counters and the license depend on them)';
+  const statusError = `Rejected edit of ${fields.join(', ')}: ${why}. The old values were restored; to change them, cancel this shipment and create a new one.`;
+  const restore = Object.fromEntries(fields.filter((f) => old[f] !== undefined).map((f) => [f, old[f]]));
+  const absent = fields.filter((f) => old[f] === undefined);
   const counted = asShipmentStatus(raw.countedStatus);
   return {
     shipmentId,
@@ -110,6 +114,7 @@ export function immutableRejection(
     write: {
       shipmentId,
       set: { ...restore, ...(counted && raw.status !== counted ? { status: counted } : {}), statusError },
+      ...(absent.length > 0 ? { remove: absent } : {}),
       bumpRevision: false,
       expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
     },

@@ -29,6 +29,7 @@ export function aLicense(overrides: Partial<License> = {}): License {
     destinationCountry: 'AE',
     authorizedQuantity: 1000,
     releasedQuantity: 0,
+    releasedValue: 0,
     status: 'APPROVED',
     validFrom: '2020-01-01T00:00:00.000Z',
     validUntil: '2099-12-31T23:59:59.999Z',

@@ -1,16 +1,25 @@
 import type { LicenseGuard, ShipmentWrite } from '../../domain/ports.js';
 import { SYSTEM_ACTOR } from '../../names.js';
+import type { Drawdown } from './transactions.js';
 
 /** Builds expression attribute names and values with generated placeholders. */
 export class Expr {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
   private n = 0;
-  /** The placeholder for attribute `attr` (`#attr`, other characters replaced by `_`). */
+  /**
+   * The placeholder for attribute `attr` (`#attr`, other characters replaced
+   * by `_`); a dotted path (`appliedTerms.validFrom`) names each part.
+   */
   name(attr: string): string {
-    const key = `#${attr.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    this.names[key] = attr;
-    return key;
+    return attr
+      .split('.')
+      .map((part) => {
+        const key = `#${part.replace(/[^A-Za-z0-9_]/g, '_')}`;
+        this.names[key] = part;
+        return key;
+      })
+      .join('.');
   }
   /** A fresh placeholder for the value `v`. */
   value(v: unknown): string {
@@ -79,32 +88,45 @@ export function inventoryUpdate(
   };
 }
 
-/** `ADD releasedQuantity delta` on a license that exists: the manual edits' license update. */
-export function licenseUpdate(table: string, licenseId: string, delta: number) {
+/** `ADD` of a drawdown to `releasedQuantity` and `releasedValue` (value only when it moves). */
+function drawdownAdds(x: Expr, delta: Drawdown): string {
+  const adds = [`${x.name('releasedQuantity')} ${x.value(delta.quantity)}`];
+  if (delta.value !== 0) adds.push(`${x.name('releasedValue')} ${x.value(delta.value)}`);
+  return `ADD ${adds.join(', ')} SET ${x.name('changedBy')} = ${x.value(SYSTEM_ACTOR)}`;
+}
+
+/** The drawdown of a license that exists: the manual edits' license update (no limit to guard). */
+export function licenseUpdate(table: string, licenseId: string, delta: Drawdown) {
+  const x = new Expr();
   return {
     TableName: table,
     Key: { licenseId },
-    UpdateExpression: 'ADD #rq :d SET #by = :by',
-    ConditionExpression: 'attribute_exists(#id)',
-    ExpressionAttributeNames: { '#rq': 'releasedQuantity', '#by': 'changedBy', '#id': 'licenseId' },
-    ExpressionAttributeValues: { ':d': delta, ':by': SYSTEM_ACTOR },
+    UpdateExpression: drawdownAdds(x, delta),
+    ConditionExpression: `attribute_exists(${x.name('licenseId')})`,
+    ...x.params(),
   };
 }
 
 /**
- * `ADD releasedQuantity delta` of a license pass: conditional on the guard's
- * expectations and, when releasing, on staying within `authorizedQuantity`.
+ * The drawdown of a license pass: conditional on the guard's expectations
+ * (status, pending work, terms) and, when drawing, on staying within
+ * `authorizedQuantity` and the value limit with its tolerance.
  */
-export function guardedLicenseUpdate(table: string, guard: LicenseGuard, delta: number) {
+export function guardedLicenseUpdate(table: string, guard: LicenseGuard, delta: Drawdown) {
   const x = new Expr();
-  const rq = x.name('releasedQuantity');
+  const within = (attr: string, limit: number, add: number) => {
+    const a = x.name(attr);
+    return `(attribute_not_exists(${a}) OR ${a} <= ${x.value(limit - add)})`;
+  };
   const conditions = [...x.conditions(guard.expect)];
-  if (delta > 0)
-    conditions.push(`(attribute_not_exists(${rq}) OR ${rq} <= ${x.value(guard.authorizedQuantity - delta)})`);
+  if (delta.quantity > 0)
+    conditions.push(within('releasedQuantity', guard.authorizedQuantity, delta.quantity));
+  if (guard.valueCap !== undefined && delta.value > 0)
+    conditions.push(within('releasedValue', guard.valueCap, delta.value));
   return {
     TableName: table,
     Key: { licenseId: guard.licenseId },
-    UpdateExpression: `ADD ${rq} ${x.value(delta)} SET ${x.name('changedBy')} = ${x.value(SYSTEM_ACTOR)}`,
+    UpdateExpression: drawdownAdds(x, delta),
     ConditionExpression: [`attribute_exists(${x.name('licenseId')})`, ...conditions].join(' AND '),
     ...x.params(),
   };

@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { LicenseRepository, RawItem } from '../../domain/ports.js';
+import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { Expr } from './expressions.js';
 import { scanTable } from './reads.js';
@@ -58,11 +59,51 @@ export class DynamoLicenseRepository implements LicenseRepository {
     }
   }
 
-  startWork(licenseId: string, from: string | undefined, to: string, token: string): Promise<boolean> {
+  startWork(
+    licenseId: string,
+    from: string | undefined,
+    to: string,
+    token: string,
+    terms: LicenseTerms,
+  ): Promise<boolean> {
     return this.conditional({
-      set: { appliedStatus: to, pendingWork: token },
+      set: { appliedStatus: to, appliedTerms: terms, pendingWork: token },
       remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
-      expect: { licenseId, status: to, appliedStatus: from ?? null },
+      expect: { licenseId, status: to, appliedStatus: from ?? null, ...termsExpected(terms, '') },
+    });
+  }
+
+  amend(
+    licenseId: string,
+    appliedStatus: string,
+    from: LicenseTerms | undefined,
+    to: LicenseTerms,
+    token: string,
+  ): Promise<boolean> {
+    return this.conditional({
+      set: { appliedTerms: to, pendingWork: token },
+      remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+      expect: {
+        licenseId,
+        status: appliedStatus,
+        appliedStatus,
+        ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
+        ...termsExpected(to, ''),
+      },
+    });
+  }
+
+  revertTerms(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+  ): Promise<boolean> {
+    const entries = Object.entries(revert);
+    return this.conditional({
+      set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+      remove: entries.filter(([, v]) => v === null).map(([k]) => k),
+      expect: { licenseId, ...found },
     });
   }
 

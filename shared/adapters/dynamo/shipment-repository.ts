@@ -39,13 +39,16 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     licenseId: string,
     after: string | undefined,
     limit: number,
+    order: 'forward' | 'backward' = 'forward',
   ): Promise<ShipmentPage> {
     const pk = index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
+    const beyond = order === 'forward' ? '>' : '<';
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tables.shipments,
         IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-        KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+        KeyConditionExpression: after === undefined ? '#pk = :pk' : `#pk = :pk AND #sk ${beyond} :after`,
+        ScanIndexForward: order === 'forward',
         ExpressionAttributeNames: {
           '#pk': pk,
           ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),

@@ -14,7 +14,8 @@ export interface Group {
   /** Counter deltas per (sku, warehouse): one `Update` each. */
   inventory: Map<string, { sku: string; warehouseId: string; delta: Record<string, number> }>;
   /** `releasedQuantity` delta per license: one `Update` each, or one guarded update in all. */
-  licenses: Map<string, number>;
+  /** Drawdown per license: units and value. */
+  licenses: Map<string, Drawdown>;
 }
 
 const emptyGroup = (): Group => ({ writes: [], inventory: new Map(), licenses: new Map() });
@@ -58,15 +59,25 @@ function add(group: Group, write: ShipmentWrite, invKey: string | undefined): vo
     group.inventory.set(invKey, entry);
   }
   if (write.license) {
-    group.licenses.set(
-      write.license.licenseId,
-      (group.licenses.get(write.license.licenseId) ?? 0) + write.license.delta,
-    );
+    const entry = group.licenses.get(write.license.licenseId) ?? { quantity: 0, value: 0 };
+    entry.quantity += write.license.quantity;
+    entry.value += write.license.value;
+    group.licenses.set(write.license.licenseId, entry);
   }
 }
 
-/** The sum of a group's license deltas: what the one guarded license update adds. */
-export const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+/** A change of a license's drawdown: `releasedQuantity` and `releasedValue`. */
+export interface Drawdown {
+  quantity: number;
+  value: number;
+}
+
+/** The sum of a group's license drawdowns: what the one guarded license update adds. */
+export const sum = (m: Map<string, Drawdown>): Drawdown =>
+  [...m.values()].reduce((a, b) => ({ quantity: a.quantity + b.quantity, value: a.value + b.value }), {
+    quantity: 0,
+    value: 0,
+  });
 
 /**
  * What to do after a transaction of `group` failed:
@@ -97,18 +108,26 @@ export function classifyFailure(
   }
   const reasons = error.CancellationReasons ?? [];
   const failedWrites = new Set<number>();
-  let aggregateFailed = false;
+  const inventoryEnd = group.writes.length + group.inventory.size;
+  let inventoryFailed = false;
+  let licenseFailed = false;
   reasons.forEach((reason, i) => {
     if (reason.Code !== 'ConditionalCheckFailed') return;
     if (i < group.writes.length) failedWrites.add(i);
-    else aggregateFailed = true;
+    else if (i < inventoryEnd) inventoryFailed = true;
+    else licenseFailed = true;
   });
-  if (aggregateFailed && failedWrites.size === 0) {
+  if (failedWrites.size === 0 && inventoryFailed) {
+    const items = [...group.inventory.values()].map((v) => `(${v.sku}, ${v.warehouseId})`).join(', ');
+    throw new DependencyError(
+      `an Inventory item is missing for a counter update, one of ${items}: create it (sku, warehouseId, onHand)`,
+      { cause: error },
+    );
+  }
+  if (failedWrites.size === 0 && licenseFailed) {
     if (guard)
       throw new ConflictError(`license ${guard.licenseId} changed during the write`, { cause: error });
-    throw new DependencyError('an Inventory or License item is missing for a counter update', {
-      cause: error,
-    });
+    throw new DependencyError('a License item is missing for a drawdown update', { cause: error });
   }
   if (failedWrites.size > 0) return { kind: 'drop', failed: failedWrites };
   if (attempt + 1 >= MAX_ATTEMPTS) {

@@ -1,4 +1,5 @@
 import type { LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
+import { type LicenseTerms, termsExpected } from '../../../shared/domain/terms.js';
 import { SYSTEM_ACTOR } from '../../../shared/names.js';
 import type { MemoryStore, UpdateSpec } from './store.js';
 
@@ -23,12 +24,53 @@ export class MemoryLicenseRepository implements LicenseRepository {
     });
   }
 
-  async startWork(licenseId: string, from: string | undefined, to: string, token: string): Promise<boolean> {
-    await this.store.enter('licenses.startWork', [licenseId, from, to, token]);
+  async startWork(
+    licenseId: string,
+    from: string | undefined,
+    to: string,
+    token: string,
+    terms: LicenseTerms,
+  ): Promise<boolean> {
+    await this.store.enter('licenses.startWork', [licenseId, from, to, token, terms]);
     return this.conditional(licenseId, {
-      set: { appliedStatus: to, pendingWork: token },
+      set: { appliedStatus: to, appliedTerms: terms, pendingWork: token },
       remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
-      expect: { status: to, appliedStatus: from ?? null },
+      expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms, '') },
+    });
+  }
+
+  async amend(
+    licenseId: string,
+    appliedStatus: string,
+    from: LicenseTerms | undefined,
+    to: LicenseTerms,
+    token: string,
+  ): Promise<boolean> {
+    await this.store.enter('licenses.amend', [licenseId, appliedStatus, from, to, token]);
+    return this.conditional(licenseId, {
+      set: { appliedTerms: to, pendingWork: token },
+      remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+      expect: {
+        status: appliedStatus,
+        appliedStatus,
+        ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
+        ...termsExpected(to, ''),
+      },
+    });
+  }
+
+  async revertTerms(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+  ): Promise<boolean> {
+    await this.store.enter('licenses.revertTerms', [licenseId, revert, found, statusError]);
+    const entries = Object.entries(revert);
+    return this.conditional(licenseId, {
+      set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+      remove: entries.filter(([, v]) => v === null).map(([k]) => k),
+      expect: { ...found },
     });
   }
 

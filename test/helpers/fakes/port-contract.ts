@@ -16,6 +16,7 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../../shared/domain/ports.js';
+import { termsOf } from '../../../shared/domain/terms.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipment, nextId } from '../factories.js';
 
@@ -53,7 +54,7 @@ export const releaseWrite = (s: RawItem, licenseId = String(s.licenseId)): Shipm
     warehouseId: String(s.warehouseId),
     delta: { onHand: 0, held: -Number(s.quantity), released: Number(s.quantity), shipped: 0 },
   },
-  license: { licenseId, delta: Number(s.quantity) },
+  license: { licenseId, quantity: Number(s.quantity), value: Number(s.value ?? 0) },
 });
 
 const guardOf = (l: License, token: string): LicenseGuard => ({
@@ -90,25 +91,33 @@ export function describePortContract(name: string, subject: () => ContractSubjec
     it('commits to work only from the applied status read: startWork sets appliedStatus and pendingWork, clears the leftovers', async () => {
       const s = subject();
       const id = nextId('LIC');
-      await s.put('licenses', {
-        ...aLicense({ licenseId: id, status: 'APPROVED' }),
-        statusError: 'x',
-        workCursor: 'c',
-      });
-      expect(await s.licenses.startWork(id, 'PENDING', 'APPROVED', 't1'), 'appliedStatus is absent').toBe(
-        false,
-      );
-      expect(await s.licenses.startWork(id, undefined, 'SUSPENDED', 't1'), 'status is not SUSPENDED').toBe(
-        false,
-      );
-      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't1')).toBe(true);
+      const license = aLicense({ licenseId: id, status: 'APPROVED' });
+      const terms = termsOf(license);
+      await s.put('licenses', { ...license, statusError: 'x', workCursor: 'c' });
+      expect(
+        await s.licenses.startWork(id, 'PENDING', 'APPROVED', 't1', terms),
+        'appliedStatus is absent',
+      ).toBe(false);
+      expect(
+        await s.licenses.startWork(id, undefined, 'SUSPENDED', 't1', terms),
+        'status is not SUSPENDED',
+      ).toBe(false);
+      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't1', terms)).toBe(true);
       const l = await s.get('licenses', { licenseId: id });
-      expect(l).toMatchObject({ appliedStatus: 'APPROVED', pendingWork: 't1', changedBy: 'clearance' });
+      expect(l).toMatchObject({
+        appliedStatus: 'APPROVED',
+        appliedTerms: terms,
+        pendingWork: 't1',
+        changedBy: 'clearance',
+      });
       expect([l?.statusError, l?.workCursor]).toEqual([undefined, undefined]);
-      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't2'), 'applied already').toBe(false);
-      expect(await s.licenses.startWork(nextId('LIC'), undefined, 'APPROVED', 't'), 'no such item').toBe(
+      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't2', terms), 'applied already').toBe(
         false,
       );
+      expect(
+        await s.licenses.startWork(nextId('LIC'), undefined, 'APPROVED', 't', terms),
+        'no such item',
+      ).toBe(false);
     });
 
     it('finishes, continues and re-requests work only while the token read is still the pending one', async () => {
@@ -296,7 +305,7 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       expect((await s.get('licenses', { licenseId: license.licenseId }))?.releasedQuantity).toBe(97);
     });
 
-    it('fails with DependencyError for a missing Inventory item without a guard, and with ConflictError under one', async () => {
+    it('fails with DependencyError for a missing Inventory item, with or without a guard that holds', async () => {
       const s = subject();
       const a = acceptedItem({ sku: nextId('SKU') });
       await s.put('shipments', a);
@@ -306,7 +315,8 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       const r = await releasing();
       const b = acceptedItem({ licenseId: r.license.licenseId, sku: nextId('SKU') });
       await r.s.put('shipments', b);
-      await expect(r.s.shipments.commit([releaseWrite(b)], r.guard)).rejects.toBeInstanceOf(ConflictError);
+      await expect(r.s.shipments.commit([releaseWrite(b)], r.guard)).rejects.toBeInstanceOf(DependencyError);
+      expect((await r.s.get('shipments', { shipmentId: b.shipmentId }))?.status).toBe('HELD');
     });
 
     it('checks nothing when there is nothing to commit, not even the guard', async () => {

@@ -1,3 +1,4 @@
+import { type Group, pack, sum } from '../../../shared/adapters/dynamo/transactions.js';
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type {
@@ -12,8 +13,12 @@ import { GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
 import { scanPages } from './license-repository.js';
 import { FakeValidationError, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
 
-/** DynamoDB allows 100 actions per TransactWriteItems. */
-export const MAX_ACTIONS = 100;
+/**
+ * Writes are packed into transactions by the adapter's own `pack`
+ * (shared/adapters/dynamo/transactions.ts): the fake must group exactly as the
+ * deployed writer does.
+ */
+export { pack };
 
 /** One TransactWriteItems the fake ran: what it held and how it ended. */
 export interface TransactionRecord {
@@ -21,52 +26,6 @@ export interface TransactionRecord {
   shipmentIds: string[];
   /** `committed`, or the cancellation reasons per action (`ConditionalCheckFailed` / `None`). */
   outcome: 'committed' | string[];
-}
-
-interface Group {
-  units: ShipmentWrite[];
-  inventory: Map<string, { sku: string; warehouseId: string; delta: Record<string, number> }>;
-  licenses: Map<string, number>;
-}
-
-const actionsOf = (g: Group) => g.units.length + g.inventory.size + g.licenses.size;
-
-/**
- * Packs writes into transactions exactly as the adapter does: each shipment
- * write, one aggregated counter update per (sku, warehouse), and either one
- * update per license or, with a guard, one guarded license update (reserved).
- */
-export function pack(units: readonly ShipmentWrite[], guard: LicenseGuard | undefined): Group[] {
-  const groups: Group[] = [];
-  let current: Group = { units: [], inventory: new Map(), licenses: new Map() };
-  const reserve = guard ? 1 : 0;
-  for (const unit of units) {
-    const invKey = unit.counters ? inventoryKey(unit.counters) : undefined;
-    const extra =
-      1 +
-      (invKey && !current.inventory.has(invKey) ? 1 : 0) +
-      (unit.license && !current.licenses.has(unit.license.licenseId) && !guard ? 1 : 0);
-    if (current.units.length > 0 && actionsOf(current) + extra + reserve > MAX_ACTIONS) {
-      groups.push(current);
-      current = { units: [], inventory: new Map(), licenses: new Map() };
-    }
-    current.units.push(unit);
-    if (unit.counters && invKey) {
-      const entry = current.inventory.get(invKey) ?? {
-        sku: unit.counters.sku,
-        warehouseId: unit.counters.warehouseId,
-        delta: { onHand: 0, held: 0, released: 0, shipped: 0 },
-      };
-      for (const [k, v] of Object.entries(unit.counters.delta)) entry.delta[k] = (entry.delta[k] ?? 0) + v;
-      current.inventory.set(invKey, entry);
-    }
-    if (unit.license) {
-      const id = unit.license.licenseId;
-      current.licenses.set(id, (current.licenses.get(id) ?? 0) + unit.license.delta);
-    }
-  }
-  if (current.units.length > 0) groups.push(current);
-  return groups;
 }
 
 /** The item update of one shipment write, as the adapter's `shipmentUpdate` builds it. */
@@ -77,8 +36,6 @@ export const shipmentSpec = (unit: ShipmentWrite): UpdateSpec => ({
   expect: unit.expect,
   also: (item) => item.shipmentId !== undefined,
 });
-
-const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 type Action = { table: TableName; key: string; spec: UpdateSpec };
 
@@ -102,11 +59,13 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     licenseId: string,
     after: string | undefined,
     limit: number,
+    order: 'forward' | 'backward' = 'forward',
   ): Promise<ShipmentPage> {
-    await this.store.enter('shipments.page', [index, licenseId, after, limit]);
-    const matching = this.indexed(index, licenseId).filter(
-      (s) => after === undefined || String(s[GSI_ATTR.holdOrder]) > after,
-    );
+    await this.store.enter('shipments.page', [index, licenseId, after, limit, order]);
+    const inOrder = this.indexed(index, licenseId);
+    if (order === 'backward') inOrder.reverse();
+    const beyond = (key: string) => (order === 'forward' ? key > String(after) : key < String(after));
+    const matching = inOrder.filter((s) => after === undefined || beyond(String(s[GSI_ATTR.holdOrder])));
     const items = matching.slice(0, limit);
     const last = items.at(-1);
     // DynamoDB returns LastEvaluatedKey whenever the page is full, also when nothing follows.
@@ -130,7 +89,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     await this.store.enter('shipments.commit', [units, guard]);
     const result: CommitResult = { committed: [], skipped: [] };
     for (const group of pack(units, guard)) {
-      const done = await this.commitGroup(group.units, guard);
+      const done = await this.commitGroup(group.writes, guard);
       result.committed.push(...done.committed);
       result.skipped.push(...done.skipped);
     }
@@ -143,41 +102,56 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     while (pending.length > 0) {
       const [group] = pack(pending, guard);
       if (!group) break;
-      await this.store.enter('shipments.transact', [group.units.map((u) => u.shipmentId)]);
+      await this.store.enter('shipments.transact', [group.writes.map((u) => u.shipmentId)]);
       const actions = this.actions(group, guard);
-      const failed = this.transact(actions, group.units);
-      if (failed.length === 0) return { committed: group.units, skipped };
-      const failedUnits = new Set(failed.filter((i) => i < group.units.length));
+      const failed = this.transact(actions, group.writes);
+      if (failed.length === 0) return { committed: group.writes, skipped };
+      const failedUnits = new Set(failed.filter((i) => i < group.writes.length));
       if (failedUnits.size === 0) {
+        if (failed.some((i) => i < group.writes.length + group.inventory.size))
+          throw new DependencyError('an Inventory item is missing for a counter update');
         if (guard) throw new ConflictError(`license ${guard.licenseId} changed during the write`);
-        throw new DependencyError('an Inventory or License item is missing for a counter update');
+        throw new DependencyError('a License item is missing for a drawdown update');
       }
-      skipped.push(...group.units.filter((_, i) => failedUnits.has(i)));
-      pending = group.units.filter((_, i) => !failedUnits.has(i));
+      skipped.push(...group.writes.filter((_, i) => failedUnits.has(i)));
+      pending = group.writes.filter((_, i) => !failedUnits.has(i));
     }
     return { committed: [], skipped };
   }
 
   private actions(group: Group, guard: LicenseGuard | undefined): Action[] {
-    const licenseUpdate = (licenseId: string, delta: number, expect: Record<string, unknown> = {}) => ({
+    const within = (item: RawItem, attr: string, limit: number, add: number) =>
+      item[attr] === undefined || (typeof item[attr] === 'number' && item[attr] <= limit - add);
+    const licenseUpdate = (
+      licenseId: string,
+      delta: { quantity: number; value: number },
+      expect: Record<string, unknown> = {},
+    ) => ({
       table: 'licenses' as const,
       key: licenseId,
       spec: {
         set: { changedBy: SYSTEM_ACTOR },
-        add: { releasedQuantity: delta },
+        add: {
+          releasedQuantity: delta.quantity,
+          ...(delta.value !== 0 ? { releasedValue: delta.value } : {}),
+        },
         expect,
         also: (item: RawItem) => {
           if (item.licenseId === undefined) return false;
-          if (!guard || delta <= 0 || item.releasedQuantity === undefined) return true;
-          return (
-            typeof item.releasedQuantity === 'number' &&
-            item.releasedQuantity <= guard.authorizedQuantity - delta
-          );
+          if (!guard) return true;
+          if (
+            delta.quantity > 0 &&
+            !within(item, 'releasedQuantity', guard.authorizedQuantity, delta.quantity)
+          )
+            return false;
+          if (guard.valueCap !== undefined && delta.value > 0)
+            return within(item, 'releasedValue', guard.valueCap, delta.value);
+          return true;
         },
       },
     });
     return [
-      ...group.units.map((u) => ({ table: 'shipments' as const, key: u.shipmentId, spec: shipmentSpec(u) })),
+      ...group.writes.map((u) => ({ table: 'shipments' as const, key: u.shipmentId, spec: shipmentSpec(u) })),
       ...[...group.inventory.values()].map((inv) => {
         const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
         return {

@@ -231,9 +231,20 @@ function validate(spec: UpdateSpec): void {
   }
 }
 
+/** The value at a document path (`appliedTerms.validFrom`), as a condition expression reads it. */
+function valueAt(item: RawItem, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, part) => (typeof v === 'object' && v !== null ? (v as RawItem)[part] : undefined),
+      item,
+    );
+}
+
 function conditionHolds(item: RawItem, spec: UpdateSpec): boolean {
   for (const [attr, v] of Object.entries(spec.expect ?? {})) {
-    if (v === null ? item[attr] !== undefined : !sameValue(item[attr], v)) return false;
+    const actual = valueAt(item, attr);
+    if (v === null ? actual !== undefined : !sameValue(actual, v)) return false;
   }
   return spec.also ? spec.also(item) : true;
 }

@@ -22,10 +22,10 @@ const held = (quantity: number, overrides: Partial<Shipment> = {}) =>
 describe('planRelease: first-fit in hold order', () => {
   test('releases every HELD shipment while the licensed quantity lasts', () => {
     const backlog = [held(30), held(30), held(30)];
-    const plan = planRelease(license, backlog, 100, NOW);
+    const plan = planRelease(license, backlog, { quantity: 100 }, NOW);
     expect(ids(plan.release)).toEqual(ids(backlog));
     expect(plan.relabel).toEqual([]);
-    expect(plan.remaining).toBe(10);
+    expect(plan.remaining.quantity).toBe(10);
   });
 
   test('keeps a shipment HELD when the license is exhausted while later smaller ones go', () => {
@@ -33,46 +33,50 @@ describe('planRelease: first-fit in hold order', () => {
     const big = held(80);
     const third = held(30);
     const fourth = held(20);
-    const plan = planRelease(license, [first, big, third, fourth], 100, NOW);
+    const plan = planRelease(license, [first, big, third, fourth], { quantity: 100 }, NOW);
     expect(ids(plan.release)).toEqual(ids([first, third, fourth]));
     expect(relabelled(plan)).toEqual([[big.shipmentId, 'LICENSE_QUANTITY_EXHAUSTED']]);
-    expect(plan.remaining).toBe(10);
+    expect(plan.remaining.quantity).toBe(10);
   });
 
   test('releases a shipment that fits exactly and leaves zero remaining', () => {
     const backlog = [held(60), held(40), held(1)];
-    const plan = planRelease(license, backlog, 100, NOW);
+    const plan = planRelease(license, backlog, { quantity: 100 }, NOW);
     expect(ids(plan.release)).toEqual(ids(backlog.slice(0, 2)));
-    expect(plan.remaining).toBe(0);
+    expect(plan.remaining.quantity).toBe(0);
     expect(relabelled(plan)).toEqual([[backlog[2]?.shipmentId, 'LICENSE_QUANTITY_EXHAUSTED']]);
   });
 
   test('keeps everything HELD as exhausted when nothing remains', () => {
     const backlog = [held(1), held(2)];
-    const plan = planRelease(license, backlog, 0, NOW);
+    const plan = planRelease(license, backlog, { quantity: 0 }, NOW);
     expect(plan.release).toEqual([]);
     expect(plan.relabel.map((r) => r.holdReason)).toEqual([
       'LICENSE_QUANTITY_EXHAUSTED',
       'LICENSE_QUANTITY_EXHAUSTED',
     ]);
-    expect(plan.remaining).toBe(0);
+    expect(plan.remaining.quantity).toBe(0);
   });
 
   test('releases a previously exhausted shipment once enough quantity is back', () => {
     const s = held(50, { holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
-    const plan = planRelease(license, [s], 50, NOW);
+    const plan = planRelease(license, [s], { quantity: 50 }, NOW);
     expect(ids(plan.release)).toEqual([s.shipmentId]);
-    expect(plan.remaining).toBe(0);
+    expect(plan.remaining.quantity).toBe(0);
   });
 
   test('returns an empty plan for an empty backlog', () => {
-    expect(planRelease(license, [], 100, NOW)).toEqual({ release: [], relabel: [], remaining: 100 });
+    expect(planRelease(license, [], { quantity: 100 }, NOW)).toEqual({
+      release: [],
+      relabel: [],
+      remaining: { quantity: 100 },
+    });
   });
 
   test('does not modify the shipments it is given', () => {
     const backlog = [held(80), held(80)];
     const before = structuredClone(backlog);
-    planRelease(license, backlog, 100, NOW);
+    planRelease(license, backlog, { quantity: 100 }, NOW);
     expect(backlog).toEqual(before);
   });
 });
@@ -88,33 +92,33 @@ describe('planRelease: validity window (both ends inclusive)', () => {
 
   test('releases when now is exactly validFrom', () => {
     const b = backlog();
-    const plan = planRelease(windowed, b, 100, at(windowed.validFrom));
+    const plan = planRelease(windowed, b, { quantity: 100 }, at(windowed.validFrom));
     expect(ids(plan.release)).toEqual(ids(b));
     expect(validity(windowed, at(windowed.validFrom))).toBe('valid');
   });
 
   test('keeps all shipments HELD as LICENSE_NOT_YET_VALID 1 ms before validFrom', () => {
     const b = backlog();
-    const plan = planRelease(windowed, b, 100, at(windowed.validFrom, -1));
+    const plan = planRelease(windowed, b, { quantity: 100 }, at(windowed.validFrom, -1));
     expect(plan.release).toEqual([]);
     expect(relabelled(plan)).toEqual(b.map((s) => [s.shipmentId, 'LICENSE_NOT_YET_VALID']));
-    expect(plan.remaining).toBe(100);
+    expect(plan.remaining.quantity).toBe(100);
     expect(validity(windowed, at(windowed.validFrom, -1))).toBe('early');
   });
 
   test('releases when now is exactly validUntil', () => {
     const b = backlog();
-    const plan = planRelease(windowed, b, 100, at(windowed.validUntil));
+    const plan = planRelease(windowed, b, { quantity: 100 }, at(windowed.validUntil));
     expect(ids(plan.release)).toEqual(ids(b));
     expect(validity(windowed, at(windowed.validUntil))).toBe('valid');
   });
 
   test('keeps all shipments HELD as LICENSE_EXPIRED 1 ms after validUntil', () => {
     const b = backlog();
-    const plan = planRelease(windowed, b, 100, at(windowed.validUntil, 1));
+    const plan = planRelease(windowed, b, { quantity: 100 }, at(windowed.validUntil, 1));
     expect(plan.release).toEqual([]);
     expect(relabelled(plan)).toEqual(b.map((s) => [s.shipmentId, 'LICENSE_EXPIRED']));
-    expect(plan.remaining).toBe(100);
+    expect(plan.remaining.quantity).toBe(100);
     expect(validity(windowed, at(windowed.validUntil, 1))).toBe('late');
   });
 
@@ -131,18 +135,18 @@ describe('planRelease: mismatches', () => {
     const otherCustomer = held(20, { customerId: 'CUST-B' });
     const otherSku = held(20, { sku: 'H100' });
     const matching = held(20);
-    const plan = planRelease(license, [otherCustomer, otherSku, matching], 20, NOW);
+    const plan = planRelease(license, [otherCustomer, otherSku, matching], { quantity: 20 }, NOW);
     expect(ids(plan.release)).toEqual([matching.shipmentId]);
     expect(relabelled(plan)).toEqual([
       [otherCustomer.shipmentId, 'LICENSE_MISMATCH'],
       [otherSku.shipmentId, 'LICENSE_MISMATCH'],
     ]);
-    expect(plan.remaining).toBe(0);
+    expect(plan.remaining.quantity).toBe(0);
   });
 
   test('labels a mismatch LICENSE_MISMATCH even outside the validity window', () => {
     const s = held(1, { sku: 'H100' });
-    const plan = planRelease(license, [s], 100, new Date('2100-01-01T00:00:00Z'));
+    const plan = planRelease(license, [s], { quantity: 100 }, new Date('2100-01-01T00:00:00Z'));
     expect(relabelled(plan)).toEqual([[s.shipmentId, 'LICENSE_MISMATCH']]);
   });
 
@@ -159,13 +163,18 @@ describe('planRelease: only changed reasons are relabelled', () => {
     const alreadyExhausted = held(500, { holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
     const stillPending = held(500, { holdReason: 'LICENSE_PENDING' });
     const alreadyMismatch = held(5, { customerId: 'CUST-B', holdReason: 'LICENSE_MISMATCH' });
-    const plan = planRelease(license, [alreadyExhausted, stillPending, alreadyMismatch], 100, NOW);
+    const plan = planRelease(
+      license,
+      [alreadyExhausted, stillPending, alreadyMismatch],
+      { quantity: 100 },
+      NOW,
+    );
     expect(relabelled(plan)).toEqual([[stillPending.shipmentId, 'LICENSE_QUANTITY_EXHAUSTED']]);
   });
 
   test('relabels a shipment that has no hold reason yet', () => {
     const { holdReason: _none, ...bare } = held(500);
-    const plan = planRelease(license, [bare], 100, NOW);
+    const plan = planRelease(license, [bare], { quantity: 100 }, NOW);
     expect(relabelled(plan)).toEqual([[bare.shipmentId, 'LICENSE_QUANTITY_EXHAUSTED']]);
   });
 });
@@ -180,10 +189,10 @@ describe('planRelease: what it ignores', () => {
       held(500, { licenseId: 'LIC-OTHER' }),
     ];
     const wanted = held(100);
-    const plan = planRelease(license, [...ignored, wanted], 100, NOW);
+    const plan = planRelease(license, [...ignored, wanted], { quantity: 100 }, NOW);
     expect(ids(plan.release)).toEqual([wanted.shipmentId]);
     expect(plan.relabel).toEqual([]);
-    expect(plan.remaining).toBe(0);
+    expect(plan.remaining.quantity).toBe(0);
   });
 });
 
@@ -225,7 +234,7 @@ describe('hold order', () => {
   test('releases the priority-2 shipment before the priority-10 one when only one fits', () => {
     const p10 = held(60, { priority: 10, requestedAt: '2025-01-01T00:00:00Z' });
     const p2 = held(60, { priority: 2, requestedAt: '2026-01-01T00:00:00Z' });
-    const plan = planRelease(license, [p10, p2].sort(compareHoldOrder), 100, NOW);
+    const plan = planRelease(license, [p10, p2].sort(compareHoldOrder), { quantity: 100 }, NOW);
     expect(ids(plan.release)).toEqual([p2.shipmentId]);
     expect(relabelled(plan)).toEqual([[p10.shipmentId, 'LICENSE_QUANTITY_EXHAUSTED']]);
   });
@@ -248,7 +257,7 @@ describe('planRelease: paging', () => {
     remaining: number,
     pageSize: number,
   ): ReleasePlan => {
-    const total: ReleasePlan = { release: [], relabel: [], remaining };
+    const total: ReleasePlan = { release: [], relabel: [], remaining: { quantity: remaining } };
     for (let i = 0; i < shipments.length; i += pageSize) {
       const page = planRelease(l, shipments.slice(i, i + pageSize), total.remaining, NOW);
       total.release.push(...page.release);
@@ -261,22 +270,22 @@ describe('planRelease: paging', () => {
   test.each([1, 3, 7, 40])(
     'gives the same plan in pages of %i, passing remaining on, as in one page',
     (size) => {
-      const whole = planRelease(license, backlog, 400, NOW);
+      const whole = planRelease(license, backlog, { quantity: 400 }, NOW);
       expect(whole.release.length).toBeGreaterThan(0);
       expect(whole.relabel.some((r) => r.holdReason === 'LICENSE_QUANTITY_EXHAUSTED')).toBe(true);
       expect(whole.relabel.some((r) => r.holdReason === 'LICENSE_MISMATCH')).toBe(true);
       const paged = inPages(license, backlog, 400, size);
       expect(ids(paged.release)).toEqual(ids(whole.release));
       expect(relabelled(paged)).toEqual(relabelled(whole));
-      expect(paged.remaining).toBe(whole.remaining);
+      expect(paged.remaining).toEqual(whole.remaining);
     },
   );
 
   test('never releases more than the remaining quantity', () => {
-    const plan = planRelease(license, backlog, 400, NOW);
+    const plan = planRelease(license, backlog, { quantity: 400 }, NOW);
     const releasedUnits = plan.release.reduce((sum, s) => sum + s.quantity, 0);
-    expect(releasedUnits).toBe(400 - plan.remaining);
-    expect(plan.remaining).toBeGreaterThanOrEqual(0);
+    expect(releasedUnits).toBe(400 - plan.remaining.quantity);
+    expect(plan.remaining.quantity).toBeGreaterThanOrEqual(0);
   });
 });
 
@@ -288,7 +297,7 @@ describe('planRehold', () => {
     ['DENIED', 'LICENSE_DENIED'],
     ['PENDING', 'LICENSE_PENDING'],
   ])('puts RELEASED shipments back on HOLD when the license becomes %s, with %s', (status, reason) => {
-    const released = [held(10, { status: 'RELEASED' }), held(25, { status: 'RELEASED' })];
+    const released = [held(10, { status: 'RELEASED', value: 120_000 }), held(25, { status: 'RELEASED' })];
     const heldOk = held(5, { holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
     const heldMismatch = held(5, { sku: 'H100', holdReason: 'LICENSE_PENDING' });
     const heldMismatchLabelled = held(5, { customerId: 'CUST-B', holdReason: 'LICENSE_MISMATCH' });
@@ -307,7 +316,7 @@ describe('planRehold', () => {
     expect(plan.rehold.map((r) => [r.shipment.shipmentId, r.holdReason])).toEqual(
       released.map((s) => [s.shipmentId, reason]),
     );
-    expect(plan.returned).toBe(35);
+    expect(plan.returned).toEqual({ quantity: 35, value: 120_000 });
     expect(relabelled(plan)).toEqual([
       [heldOk.shipmentId, reason],
       [heldMismatch.shipmentId, 'LICENSE_MISMATCH'],
@@ -316,7 +325,11 @@ describe('planRehold', () => {
 
   test('does not relabel HELD shipments that already carry the reason', () => {
     const s = held(5, { holdReason: 'LICENSE_SUSPENDED' });
-    expect(planRehold(license, 'SUSPENDED', [s])).toEqual({ rehold: [], relabel: [], returned: 0 });
+    expect(planRehold(license, 'SUSPENDED', [s])).toEqual({
+      rehold: [],
+      relabel: [],
+      returned: { quantity: 0, value: 0 },
+    });
   });
 
   test('leaves SHIPPED and CANCELLED shipments untouched and returns no units for them', () => {
@@ -324,11 +337,15 @@ describe('planRehold', () => {
       held(40, { status: 'SHIPPED' }),
       held(50, { status: 'CANCELLED' }),
     ]);
-    expect(plan).toEqual({ rehold: [], relabel: [], returned: 0 });
+    expect(plan).toEqual({ rehold: [], relabel: [], returned: { quantity: 0, value: 0 } });
   });
 
   test('returns an empty plan for no shipments', () => {
-    expect(planRehold(license, 'EXPIRED', [])).toEqual({ rehold: [], relabel: [], returned: 0 });
+    expect(planRehold(license, 'EXPIRED', [])).toEqual({
+      rehold: [],
+      relabel: [],
+      returned: { quantity: 0, value: 0 },
+    });
   });
 
   test('fails with a RangeError for APPROVED, which holds nothing', () => {

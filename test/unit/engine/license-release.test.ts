@@ -165,11 +165,15 @@ describe('validity window', () => {
     expectInvariants(w);
   });
 
-  it('keeps shipments HELD as LICENSE_EXPIRED when the approval comes after validUntil', async () => {
+  it('expires a license approved after validUntil through the normal path, keeping its shipments HELD as LICENSE_EXPIRED', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { validUntil: '2026-05-31T23:59:59.999Z' });
     w.seed.accepted([lut.shipment(), lut.shipment()]);
-    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 0, relabelled: 2 });
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 0, relabelled: 0 });
+    expect(w.license(lut.licenseId)).toMatchObject({ status: 'EXPIRED', appliedStatus: 'APPROVED' });
+    // The EXPIRED write is a new Licenses stream record: license-events applies it as an expiry.
+    expect(await apply(w, lut.licenseId)).toMatchObject({ released: 0, relabelled: 2 });
+    expect(w.license(lut.licenseId)).toMatchObject({ status: 'EXPIRED', appliedStatus: 'EXPIRED' });
     expect(new Set(Object.values(holdReasons(w, lut.licenseId)))).toEqual(new Set(['LICENSE_EXPIRED']));
     expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
   });

@@ -1,0 +1,148 @@
+import { type License, LicenseSchema, parseItem, showValue } from './model.js';
+import type { RawItem } from './ports.js';
+
+/**
+ * A license's terms: what the authority wrote, which the system applies. The
+ * system keeps the terms it last applied as `appliedTerms` on the item (as it
+ * keeps `appliedStatus`), and judges every edit of them from there, not from
+ * the stream's old image.
+ */
+export interface LicenseTerms {
+  customerId: string;
+  sku: string;
+  destinationCountry: string;
+  authorizedQuantity: number;
+  authorizedValue?: number;
+  valueTolerancePercent?: number;
+  validFrom: string;
+  validUntil: string;
+}
+
+/** Terms that identify whom and what a license covers: an applied license never changes them. */
+export const IDENTITY_TERMS = ['customerId', 'sku', 'destinationCountry'] as const;
+/** Terms an amendment may change (the authority amends them); the change takes effect at once. */
+export const AMENDABLE_TERMS = [
+  'authorizedQuantity',
+  'authorizedValue',
+  'valueTolerancePercent',
+  'validFrom',
+  'validUntil',
+] as const;
+const ALL_TERMS = [...IDENTITY_TERMS, ...AMENDABLE_TERMS] as const;
+type Term = (typeof ALL_TERMS)[number];
+
+/**
+ * Write conditions saying that an item's terms (under `prefix`: '' for the
+ * admin's attributes, 'appliedTerms.' for the applied ones) are exactly
+ * `terms`; `null` means an optional term must be absent. The storage adapters
+ * use them to commit to terms only while they are still the ones judged.
+ */
+export function termsExpected(terms: LicenseTerms, prefix: '' | 'appliedTerms.'): Record<string, unknown> {
+  return Object.fromEntries(ALL_TERMS.map((k) => [`${prefix}${k}`, terms[k] ?? null]));
+}
+
+/** The terms of a (valid) license. */
+export function termsOf(license: License): LicenseTerms {
+  return {
+    customerId: license.customerId,
+    sku: license.sku,
+    destinationCountry: license.destinationCountry,
+    authorizedQuantity: license.authorizedQuantity,
+    ...(license.authorizedValue === undefined ? {} : { authorizedValue: license.authorizedValue }),
+    ...(license.valueTolerancePercent === undefined
+      ? {}
+      : { valueTolerancePercent: license.valueTolerancePercent }),
+    validFrom: license.validFrom,
+    validUntil: license.validUntil,
+  };
+}
+
+/** The stored `appliedTerms` of a license item, or undefined when it has none (never applied, or applied before terms were kept). */
+export function appliedTermsOf(raw: RawItem): LicenseTerms | undefined {
+  const t = raw.appliedTerms;
+  if (typeof t !== 'object' || t === null) return undefined;
+  const r = t as Record<string, unknown>;
+  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
+  const [customerId, sku, country, from, until, quantity] = [
+    str('customerId'),
+    str('sku'),
+    str('destinationCountry'),
+    str('validFrom'),
+    str('validUntil'),
+    num('authorizedQuantity'),
+  ];
+  if (!customerId || !sku || !country || !from || !until || quantity === undefined) return undefined;
+  const value = num('authorizedValue');
+  const tolerance = num('valueTolerancePercent');
+  return {
+    customerId,
+    sku,
+    destinationCountry: country,
+    authorizedQuantity: quantity,
+    ...(value === undefined ? {} : { authorizedValue: value }),
+    ...(tolerance === undefined ? {} : { valueTolerancePercent: tolerance }),
+    validFrom: from,
+    validUntil: until,
+  };
+}
+
+/** The verdict on a license item's terms against the terms last applied. */
+export type AmendmentVerdict =
+  | { kind: 'unchanged' }
+  | { kind: 'amended'; changed: readonly Term[]; terms: LicenseTerms }
+  | {
+      kind: 'illegal';
+      field: Term;
+      reason: string;
+      /** The applied values to write back (null: remove the attribute). */
+      revert: Record<string, unknown>;
+      /** The values found, to make the revert conditional on them. */
+      found: Record<string, unknown>;
+    };
+
+const same = (a: unknown, b: unknown) =>
+  a === b || (a === undefined && b === null) || (a === null && b === undefined);
+
+/**
+ * Judges the terms of `raw` against `applied`. Identity terms of an applied
+ * license never change; amended terms must be valid (a whole positive
+ * limit, a tolerance of 0–25 %, a window that ends after it starts). An
+ * illegal edit names the field and the fix, and is written back.
+ */
+export function judgeAmendment(applied: LicenseTerms, raw: RawItem): AmendmentVerdict {
+  const changed = ALL_TERMS.filter((t) => !same(raw[t], applied[t]));
+  if (changed.length === 0) return { kind: 'unchanged' };
+  const revertOf = (fields: readonly Term[]) => ({
+    revert: Object.fromEntries(fields.map((f) => [f, applied[f] ?? null])),
+    found: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+  });
+  const identity = changed.find((t): t is (typeof IDENTITY_TERMS)[number] =>
+    (IDENTITY_TERMS as readonly string[]).includes(t),
+  );
+  if (identity !== undefined) {
+    return {
+      kind: 'illegal',
+      field: identity,
+      reason:
+        `${identity} of an applied license cannot change (it was ${showValue(applied[identity])}, now ${showValue(raw[identity])}); ` +
+        `it was set back to ${showValue(applied[identity])}. A license for another ${identity} is a new license: create it and revoke this one`,
+      ...revertOf([identity]),
+    };
+  }
+  const parsed = parseItem(LicenseSchema, raw);
+  if (!parsed.ok) {
+    const field = changed.find((t) => parsed.problems.some((p) => p.includes(t))) ?? changed[0];
+    const problem =
+      parsed.problems.find((p) => field !== undefined && p.includes(field)) ?? parsed.problems[0];
+    if (field === undefined) return { kind: 'unchanged' };
+    const was = applied[field];
+    return {
+      kind: 'illegal',
+      field,
+      reason: `amendment rejected: ${problem}; ${field} was set back to ${was === undefined ? '(none)' : showValue(was)}. Amend it again with a valid value`,
+      ...revertOf([field]),
+    };
+  }
+  return { kind: 'amended', changed, terms: termsOf(parsed.value) };
+}

@@ -1,0 +1,439 @@
+/**
+ * The shipment work of a license's applied status and terms: release passes
+ * for an APPROVED license (after trimming it back within lowered limits, or
+ * re-holding what a later `validFrom` makes early), re-hold passes for a
+ * suspended, revoked, expired or denied one. Every write is conditional on the
+ * license still being what the pass read (status, pending work, terms), so a
+ * change mid-way stops the pass with a ConflictError and the license is read
+ * again.
+ */
+import { counterDelta } from '../domain/counters.js';
+import { ConflictError } from '../domain/errors.js';
+import { SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
+import {
+  type HoldReason,
+  type License,
+  type LicenseStatus,
+  parseItem,
+  type Shipment,
+  ShipmentSchema,
+} from '../domain/model.js';
+import {
+  type HoldReasonChange,
+  planRehold,
+  planRelease,
+  planTrim,
+  remainingOf,
+  validity,
+  valueCap,
+} from '../domain/planning.js';
+import type {
+  Alerter,
+  InventoryRepository,
+  LicenseGuard,
+  LicenseRepository,
+  RawItem,
+  ShipmentRepository,
+  ShipmentWrite,
+} from '../domain/ports.js';
+import { termsExpected, termsOf } from '../domain/terms.js';
+import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
+
+/** What the license engine needs. */
+export interface LicenseEngineDeps {
+  licenses: LicenseRepository;
+  shipments: ShipmentRepository;
+  inventory: InventoryRepository;
+  alerter: Alerter;
+  now: () => Date;
+  newToken: () => string;
+  /** From the end of a pass to its settling pass. */
+  settleDelayMs: number;
+  /** Shipments read per GSI page. @default 200 */
+  pageSize?: number;
+}
+
+/** What a call of `applyLicense` did to shipments, so far. */
+export interface Progress {
+  released: number;
+  unitsReleased: number;
+  valueReleased: number;
+  reheld: number;
+  relabelled: number;
+  /** Shipment writes committed (releases, re-holds and relabels): the continuation checks progress by it. */
+  writes: number;
+}
+
+/** Token prefix of an amendment's pass: it alerts when SHIPPED units alone exceed a lowered limit. */
+export const AMEND_TOKEN_PREFIX = 'amend#';
+
+/** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
+export async function runWork(
+  deps: LicenseEngineDeps,
+  license: License,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const status = license.appliedStatus;
+  const token = license.pendingWork;
+  if (status === undefined || token === undefined) return true;
+  const work = workFor(status);
+  if (work === 'release') return approvedPass(deps, license, token, cursor, deadline, progress);
+  if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);
+  return finish(deps, license, token, undefined);
+}
+
+/**
+ * The work of an APPROVED license: expire it if `validUntil` has passed;
+ * otherwise (at the start of a pass) re-hold what a later `validFrom` makes
+ * early and trim it back within lowered limits; then release in hold order.
+ */
+async function approvedPass(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const window = validity(license, deps.now());
+  if (window === 'late') {
+    // As the clock would: license-events then re-holds through the normal path.
+    const reason = `validity window ended at ${license.validUntil}`;
+    await deps.licenses.setStatus(license.licenseId, 'APPROVED', 'EXPIRED', reason, SYSTEM_ACTOR);
+    return finish(deps, license, token, undefined);
+  }
+  if (cursor === undefined) {
+    const guard = approvedGuard(license, token);
+    if (window === 'early') {
+      const done = await reholdReleased(deps, license, guard, 'LICENSE_NOT_YET_VALID', deadline, progress);
+      if (!done) return handOver(deps, license, token, undefined);
+    } else if (overLimits(license)) {
+      const done = await trim(deps, license, token, guard, deadline, progress);
+      if (!done) return handOver(deps, license, token, undefined);
+    }
+  }
+  return releasePass(deps, license, token, cursor, deadline, progress);
+}
+
+/** The conditions of every write of an APPROVED license's pass: still approved, this pass, these terms. */
+function approvedGuard(license: License, token: string): LicenseGuard {
+  return {
+    licenseId: license.licenseId,
+    expect: {
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      pendingWork: token,
+      ...termsExpected(termsOf(license), ''),
+    },
+    authorizedQuantity: license.authorizedQuantity,
+    ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
+  };
+}
+
+const overLimits = (l: License): boolean => {
+  const cap = valueCap(l);
+  return l.releasedQuantity > l.authorizedQuantity || (cap !== undefined && l.releasedValue > cap);
+};
+
+/** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */
+async function finish(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  waitingForValidFrom: string | undefined,
+): Promise<true> {
+  const status = license.appliedStatus;
+  const after = {
+    waitingForValidFrom,
+    settleCheckAt:
+      status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
+  };
+  if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
+    throw new ConflictError('pendingWork changed');
+  return true;
+}
+
+function parseShipments(items: readonly RawItem[]): Shipment[] {
+  const out: Shipment[] = [];
+  for (const item of items) {
+    const parsed = parseItem(ShipmentSchema, item);
+    if (parsed.ok) out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
+  }
+  return out;
+}
+
+const outOfTime = (deadline: number, progress: Progress) => progress.writes > 0 && Date.now() >= deadline;
+
+async function handOver(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+): Promise<false> {
+  // A settling pass stays one when it continues, so it does not ask for another; an amendment's stays one too.
+  const prefix = [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX].find((p) => token.startsWith(p)) ?? '';
+  if (!(await deps.licenses.continueWork(license.licenseId, token, `${prefix}${deps.newToken()}`, cursor))) {
+    throw new ConflictError('pendingWork changed');
+  }
+  return false;
+}
+
+function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
+  return {
+    shipmentId: r.shipment.shipmentId,
+    set: { holdReason: r.holdReason },
+    bumpRevision: true,
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+  };
+}
+
+function releaseWrite(licenseId: string, s: Shipment, releasedAt: string): ShipmentWrite {
+  return {
+    shipmentId: s.shipmentId,
+    set: {
+      status: 'RELEASED',
+      countedStatus: 'RELEASED',
+      releasedAt,
+      [GSI_ATTR.releasedLicenseId]: licenseId,
+    },
+    remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
+    bumpRevision: true,
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
+    license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
+  };
+}
+
+function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
+  const s = r.shipment;
+  return {
+    shipmentId: s.shipmentId,
+    set: {
+      status: 'HELD',
+      countedStatus: 'HELD',
+      holdReason: r.holdReason,
+      [GSI_ATTR.heldLicenseId]: licenseId,
+    },
+    remove: [GSI_ATTR.releasedLicenseId, 'releasedAt'],
+    bumpRevision: true,
+    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId },
+    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
+    license: { licenseId, quantity: -s.quantity, value: -(s.value ?? 0) },
+  };
+}
+
+/** Commits `writes` under `guard` and counts what moved. */
+async function commitCounted(
+  deps: LicenseEngineDeps,
+  writes: ShipmentWrite[],
+  guard: LicenseGuard,
+  progress: Progress,
+) {
+  const result = await deps.shipments.commit(writes, guard);
+  for (const w of result.committed) {
+    const drawn = w.license?.quantity ?? 0;
+    if (drawn > 0) {
+      progress.released++;
+      progress.unitsReleased += drawn;
+      progress.valueReleased += w.license?.value ?? 0;
+    } else if (drawn < 0) progress.reheld++;
+    else progress.relabelled++;
+  }
+  progress.writes += result.committed.length;
+  return result;
+}
+
+async function releasePass(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const pageSize = deps.pageSize ?? 200;
+  const guard = approvedGuard(license, token);
+  let remaining = remainingOf(license);
+  let after = cursor;
+  let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
+  let replans = 0;
+  for (;;) {
+    if (outOfTime(deadline, progress)) return handOver(deps, license, token, after);
+    const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
+    const now = deps.now();
+    const plan = planRelease(license, parseShipments(page.items), remaining, now);
+    const releasedAt = now.toISOString();
+    const writes = [
+      ...plan.release.map((s) => releaseWrite(license.licenseId, s, releasedAt)),
+      ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
+    ];
+    // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
+    // release request relabels nothing): the clock must still wake this license at validFrom.
+    if (validity(license, now) === 'early') waiting = license.validFrom;
+    if (writes.length > 0) {
+      const result = await commitCounted(deps, writes, guard, progress);
+      for (const w of result.committed) {
+        remaining = {
+          quantity: remaining.quantity - Math.max(0, w.license?.quantity ?? 0),
+          ...(remaining.value === undefined
+            ? {}
+            : { value: remaining.value - Math.max(0, w.license?.value ?? 0) }),
+        };
+      }
+      if (result.skipped.some((u) => u.license) && replans < 3) {
+        // A shipment we meant to release changed under us: plan this page again with what is left.
+        replans++;
+        continue;
+      }
+    }
+    replans = 0;
+    if (page.next === undefined) break;
+    after = page.next;
+  }
+  return finish(deps, license, token, waiting);
+}
+
+/**
+ * Re-holds every RELEASED shipment of an APPROVED license as `reason`: a
+ * later `validFrom` makes them early. True when done, false when out of time.
+ */
+async function reholdReleased(
+  deps: LicenseEngineDeps,
+  license: License,
+  guard: LicenseGuard,
+  reason: HoldReason,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  let after: string | undefined;
+  for (;;) {
+    if (outOfTime(deadline, progress)) return false;
+    const page = await deps.shipments.page('released', license.licenseId, after, deps.pageSize ?? 200);
+    const shipments = parseShipments(page.items).filter((s) => s.status === 'RELEASED');
+    const writes = shipments.map((shipment) =>
+      reholdWrite(license.licenseId, { shipment, holdReason: reason }),
+    );
+    const reheld =
+      writes.length > 0 ? (await commitCounted(deps, writes, guard, progress)).committed.length : 0;
+    if (page.next === undefined) return true;
+    // Re-held shipments leave the released index: read it again from the start when some did.
+    after = reheld > 0 ? undefined : page.next;
+  }
+}
+
+/**
+ * Brings an APPROVED license back within lowered limits: RELEASED shipments
+ * go back to HELD, last in hold order first, as LICENSE_QUANTITY_EXHAUSTED or
+ * LICENSE_VALUE_EXHAUSTED. If SHIPPED units (or value) alone exceed a limit,
+ * an amendment's pass alerts ops. True when done, false when out of time.
+ */
+async function trim(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  guard: LicenseGuard,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
+  let before: string | undefined;
+  for (;;) {
+    if (outOfTime(deadline, progress)) return false;
+    const page = await deps.shipments.page(
+      'released',
+      license.licenseId,
+      before,
+      deps.pageSize ?? 200,
+      'backward',
+    );
+    const plan = planTrim(license, parseShipments(page.items), drawn);
+    if (plan.rehold.length > 0) {
+      const result = await commitCounted(
+        deps,
+        plan.rehold.map((r) => reholdWrite(license.licenseId, r)),
+        guard,
+        progress,
+      );
+      for (const w of result.committed) {
+        drawn.quantity += w.license?.quantity ?? 0;
+        drawn.value += w.license?.value ?? 0;
+      }
+      if (result.skipped.length > 0) continue;
+    }
+    if (!plan.over) return true;
+    if (page.next === undefined) break;
+    before = page.next;
+  }
+  if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertShippedOverLimit(deps.alerter, license, drawn);
+  return true;
+}
+
+/** HIGH SEVERITY: shipped goods alone exceed an amended limit; nothing the system can re-hold. */
+async function alertShippedOverLimit(
+  alerter: Alerter,
+  license: License,
+  drawn: { quantity: number; value: number },
+): Promise<void> {
+  const cap = valueCap(license);
+  const over = [
+    drawn.quantity > license.authorizedQuantity
+      ? `${drawn.quantity} units shipped against ${license.authorizedQuantity} authorized`
+      : undefined,
+    cap !== undefined && drawn.value > cap
+      ? `USD ${drawn.value} shipped against a value limit of USD ${cap}`
+      : undefined,
+  ].filter((x): x is string => x !== undefined);
+  await alerter.alert([
+    {
+      severity: 'high',
+      subject: `HIGH SEVERITY: License ${license.licenseId}: shipped goods exceed its amended limit`,
+      message: [
+        `License ${license.licenseId} was amended to authorizedQuantity ${license.authorizedQuantity}${cap === undefined ? '' : ` and a value limit of USD ${cap} (with tolerance)`}.`,
+        `Every unshipped shipment was put back on hold, but shipped goods alone exceed it: ${over.join('; ')}.`,
+        'Shipped goods cannot be re-held. Check with compliance whether the amendment or the exports need a correction;',
+        '`clearance reconcile` reports this license as over its limit by shipped goods until then.',
+      ].join('\n'),
+      subjectKey: { licenseId: license.licenseId },
+    },
+  ]);
+}
+
+async function reholdPass(
+  deps: LicenseEngineDeps,
+  license: License,
+  status: LicenseStatus,
+  token: string,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const pageSize = deps.pageSize ?? 200;
+  const guard: LicenseGuard = {
+    licenseId: license.licenseId,
+    expect: { appliedStatus: status, pendingWork: token },
+    authorizedQuantity: license.authorizedQuantity,
+  };
+  for (const index of ['released', 'held'] as const) {
+    let after: string | undefined;
+    for (;;) {
+      if (outOfTime(deadline, progress)) return handOver(deps, license, token, undefined);
+      const page = await deps.shipments.page(index, license.licenseId, after, pageSize);
+      const plan = planRehold(license, status, parseShipments(page.items));
+      const writes = [
+        ...plan.rehold.map((r) => reholdWrite(license.licenseId, r)),
+        ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
+      ];
+      let reheld = 0;
+      if (writes.length > 0) {
+        const before = progress.reheld;
+        await commitCounted(deps, writes, guard, progress);
+        reheld = progress.reheld - before;
+      }
+      if (page.next === undefined) break;
+      // Re-held shipments leave the released index, so read it again from the start; held ones stay.
+      after = index === 'released' && reheld > 0 ? undefined : page.next;
+    }
+  }
+  return finish(deps, license, token, undefined);
+}
