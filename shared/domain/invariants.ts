@@ -9,7 +9,7 @@ import {
   ShipmentSchema,
   type ShipmentStatus,
 } from './model.js';
-import { mismatch, validity } from './planning.js';
+import { mismatch, validity, valueCap } from './planning.js';
 import type { RawItem } from './ports.js';
 
 /** One broken invariant, with the keys of the items involved. */
@@ -17,6 +17,26 @@ export interface Violation {
   invariant: 'I1' | 'I2' | 'I3';
   key: Record<string, string>;
   message: string;
+}
+
+/**
+ * A license whose SHIPPED shipments alone exceed a limit lowered after they
+ * shipped: not an I2 violation (shipped goods cannot be re-held) but a
+ * compliance finding, alerted high when the amendment lands.
+ */
+export interface ShippedOverLimit {
+  licenseId: string;
+  limit: 'quantity' | 'value';
+  shipped: number;
+  authorized: number;
+}
+
+/** What a license's RELEASED and SHIPPED shipments draw, and how much of it has shipped. */
+interface Drawn {
+  quantity: number;
+  value: number;
+  shippedQuantity: number;
+  shippedValue: number;
 }
 
 /** Counter sums recomputed from Shipments for one (sku, warehouse). */
@@ -38,14 +58,14 @@ export function checkInvariants(input: {
   licenses: readonly RawItem[];
   shipments: readonly RawItem[];
   inventory: readonly RawItem[];
-}): { violations: Violation[]; recomputed: RecomputedCounters[] } {
+}): { violations: Violation[]; recomputed: RecomputedCounters[]; shippedOverLimit: ShippedOverLimit[] } {
   const violations: Violation[] = [];
   const licenses = new Map<string, License>();
   for (const raw of input.licenses) {
     const p = parseItem(LicenseSchema, raw);
     if (p.ok) licenses.set(p.value.licenseId, p.value);
   }
-  const consumedBy = new Map<string, number>();
+  const drawnBy = new Map<string, Drawn>();
   const sums = new Map<string, RecomputedCounters>();
   for (const raw of input.shipments) {
     const p = parseItem(ShipmentSchema, raw);
@@ -53,11 +73,15 @@ export function checkInvariants(input: {
     const s: Shipment = p.value;
     const counted = p.value.countedStatus;
     violations.push(...shipmentViolations(s, counted, licenses));
-    consumedBy.set(s.licenseId, (consumedBy.get(s.licenseId) ?? 0) + consumed(counted, s.quantity));
+    draw(drawnBy, s, counted);
     count(sums, s, counted);
   }
-  violations.push(...licenseViolations(licenses, consumedBy), ...inventoryViolations(input.inventory, sums));
-  return { violations, recomputed: [...sums.values()] };
+  const shippedOverLimit: ShippedOverLimit[] = [];
+  violations.push(
+    ...licenseViolations(licenses, drawnBy, shippedOverLimit),
+    ...inventoryViolations(input.inventory, sums),
+  );
+  return { violations, recomputed: [...sums.values()], shippedOverLimit };
 }
 
 /** I3 for an edit not applied, and I1 for a RELEASED shipment. */
@@ -118,28 +142,80 @@ function count(sums: Map<string, RecomputedCounters>, s: Shipment, counted: Ship
   sums.set(k, sum);
 }
 
-/** I2: each license's releasedQuantity is what its shipments hold, and within authorizedQuantity. */
+/** Adds what a counted shipment draws from its license (nothing while HELD or CANCELLED). */
+function draw(drawnBy: Map<string, Drawn>, s: Shipment, counted: ShipmentStatus): void {
+  const quantity = consumed(counted, s.quantity);
+  if (quantity === 0) return;
+  const value = s.value ?? 0;
+  const d = drawnBy.get(s.licenseId) ?? { quantity: 0, value: 0, shippedQuantity: 0, shippedValue: 0 };
+  d.quantity += quantity;
+  d.value += value;
+  if (counted === 'SHIPPED') {
+    d.shippedQuantity += quantity;
+    d.shippedValue += value;
+  }
+  drawnBy.set(s.licenseId, d);
+}
+
+/**
+ * I2: each license's releasedQuantity and releasedValue are what its
+ * shipments draw, and within authorizedQuantity and the value limit with its
+ * tolerance, unless SHIPPED shipments alone exceed a lowered limit (then it
+ * is a finding, not a violation, as long as nothing unshipped still draws).
+ */
 function licenseViolations(
   licenses: ReadonlyMap<string, License>,
-  consumedBy: ReadonlyMap<string, number>,
+  drawnBy: ReadonlyMap<string, Drawn>,
+  shippedOverLimit: ShippedOverLimit[],
 ): Violation[] {
   const violations: Violation[] = [];
   for (const l of licenses.values()) {
-    const used = consumedBy.get(l.licenseId) ?? 0;
+    const d = drawnBy.get(l.licenseId) ?? { quantity: 0, value: 0, shippedQuantity: 0, shippedValue: 0 };
     const key = { licenseId: l.licenseId };
-    if (used !== l.releasedQuantity) {
-      violations.push({
-        invariant: 'I2',
-        key,
-        message: `releasedQuantity is ${l.releasedQuantity} but its released and shipped shipments hold ${used}`,
-      });
-    }
-    if (l.releasedQuantity > l.authorizedQuantity) {
-      violations.push({
-        invariant: 'I2',
-        key,
-        message: `releasedQuantity ${l.releasedQuantity} exceeds authorizedQuantity ${l.authorizedQuantity}`,
-      });
+    const unshipped = d.quantity - d.shippedQuantity;
+    const limits = [
+      {
+        limit: 'quantity',
+        counter: 'releasedQuantity',
+        kept: l.releasedQuantity,
+        drawn: d.quantity,
+        shipped: d.shippedQuantity,
+        authorized: l.authorizedQuantity,
+        name: 'authorizedQuantity',
+      },
+      {
+        limit: 'value',
+        counter: 'releasedValue',
+        kept: l.releasedValue,
+        drawn: d.value,
+        shipped: d.shippedValue,
+        authorized: valueCap(l),
+        name: 'the value limit with its tolerance',
+      },
+    ] as const;
+    for (const x of limits) {
+      if (x.kept !== x.drawn) {
+        violations.push({
+          invariant: 'I2',
+          key,
+          message: `${x.counter} is ${x.kept} but its released and shipped shipments draw ${x.drawn}`,
+        });
+      }
+      if (x.authorized === undefined || x.kept <= x.authorized) continue;
+      if (x.shipped > x.authorized && unshipped === 0) {
+        shippedOverLimit.push({
+          licenseId: l.licenseId,
+          limit: x.limit,
+          shipped: x.shipped,
+          authorized: x.authorized,
+        });
+      } else {
+        violations.push({
+          invariant: 'I2',
+          key,
+          message: `${x.counter} ${x.kept} exceeds ${x.name} ${x.authorized}`,
+        });
+      }
     }
   }
   return violations;

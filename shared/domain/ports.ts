@@ -115,8 +115,11 @@ export interface LicenseRepository {
   /** Records why the current `status` was rejected, if `status` is still `status`. */
   reject(licenseId: string, status: unknown, statusError: string): Promise<boolean>;
   clearError(licenseId: string): Promise<void>;
-  /** Sets a new status as the clock or CLI would, conditional on the current one. */
-  setStatus(licenseId: string, from: string, to: string, reason: string, by: string): Promise<boolean>;
+  /**
+   * Sets a new status as the clock or CLI would, if `status` is still `from`
+   * (null: absent; a rejected typo is matched as it stands).
+   */
+  setStatus(licenseId: string, from: unknown, to: string, reason: string, by: string): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
   batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>>;
 }

@@ -1,6 +1,6 @@
 import { SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
-import { LicenseSchema, parseItem } from '../domain/model.js';
-import type { LicenseRepository, ShipmentRepository } from '../domain/ports.js';
+import { type License, LicenseSchema, parseItem } from '../domain/model.js';
+import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
 
 export interface ClockResult {
   expired: string[];
@@ -44,18 +44,24 @@ export async function clockTick(
   const result: ClockResult = { expired: [], woken: [], settling: [] };
   for await (const page of licenses.scan()) {
     for (const raw of page) {
-      const parsed = parseItem(LicenseSchema, raw);
-      if (!parsed.ok) continue;
-      const l = parsed.value;
-      if ((l.status === 'APPROVED' || l.status === 'SUSPENDED') && now.getTime() > Date.parse(l.validUntil)) {
+      const l = asApplied(raw);
+      if (l === undefined) continue;
+      if (
+        (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
+        (l.status === l.appliedStatus || l.statusError !== undefined) &&
+        now.getTime() > Date.parse(l.validUntil)
+      ) {
+        // A rejected typo in `status` must not keep an applied license alive past its window:
+        // the expiry replaces it (the condition matches the status as it stands).
         const reason = `validity window ended at ${l.validUntil}`;
-        if (await licenses.setStatus(l.licenseId, l.status, 'EXPIRED', reason, 'license-clock'))
+        if (await licenses.setStatus(l.licenseId, raw.status ?? null, 'EXPIRED', reason, 'license-clock'))
           result.expired.push(l.licenseId);
       } else if (
         l.status === 'APPROVED' &&
         l.appliedStatus === 'APPROVED' &&
         l.waitingForValidFrom !== undefined &&
-        now.getTime() >= Date.parse(l.waitingForValidFrom)
+        // The current validFrom, not the one the pass saw: an amendment may have moved it.
+        now.getTime() >= Date.parse(l.validFrom)
       ) {
         if (await licenses.requestRelease(l.licenseId, newToken())) result.woken.push(l.licenseId);
       } else if (
@@ -71,4 +77,19 @@ export async function clockTick(
     }
   }
   return result;
+}
+
+/**
+ * A license item as the clock judges it: parsed as it stands, or (when only
+ * its `status` is a rejected edit) with `status` read as its `appliedStatus`
+ * and `statusError` kept, so the window still ends. Undefined otherwise.
+ */
+function asApplied(raw: RawItem): License | undefined {
+  const parsed = parseItem(LicenseSchema, raw);
+  if (parsed.ok) return parsed.value;
+  if (typeof raw.appliedStatus !== 'string' || raw.statusError === undefined) return undefined;
+  const applied = parseItem(LicenseSchema, { ...raw, status: raw.appliedStatus });
+  return applied.ok
+    ? { ...applied.value, status: applied.value.appliedStatus as License['status'] }
+    : undefined;
 }

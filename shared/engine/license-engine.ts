@@ -231,7 +231,8 @@ async function rejectAmendment(
   raw: RawItem,
   amendment: Extract<AmendmentVerdict, { kind: 'illegal' }>,
 ): Promise<LicenseOutcome> {
-  if (raw.statusError === amendment.reason) return { kind: 'noop' };
+  // No dedupe on statusError: the revert puts the applied value back, so a fresh read that
+  // still shows the illegal value is a new edit (or a crash before the revert), never our own write.
   const licenseId = String(raw.licenseId);
   await deps.alerter.alert([
     {

@@ -104,17 +104,27 @@ async function approvedPass(
     await deps.licenses.setStatus(license.licenseId, 'APPROVED', 'EXPIRED', reason, SYSTEM_ACTOR);
     return finish(deps, license, token, undefined);
   }
-  if (cursor === undefined) {
+  if (cursor === undefined && (window === 'early' || overLimits(license))) {
     const guard = approvedGuard(license, token);
-    if (window === 'early') {
-      const done = await reholdReleased(deps, license, guard, 'LICENSE_NOT_YET_VALID', deadline, progress);
-      if (!done) return handOver(deps, license, token, undefined);
-    } else if (overLimits(license)) {
-      const done = await trim(deps, license, token, guard, deadline, progress);
-      if (!done) return handOver(deps, license, token, undefined);
-    }
+    // What the license draws as the re-holds commit: the release pass then plans with what is left.
+    const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
+    const done =
+      window === 'early'
+        ? await reholdReleased(deps, license, guard, drawn, deadline, progress)
+        : await trim(deps, license, token, guard, drawn, deadline, progress);
+    if (!done) return handOver(deps, license, token, undefined);
+    const trimmed = { ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value };
+    return releasePass(deps, trimmed, token, cursor, deadline, progress);
   }
   return releasePass(deps, license, token, cursor, deadline, progress);
+}
+
+/** Takes what committed re-holds returned off `drawn`. */
+function returnDrawn(drawn: { quantity: number; value: number }, committed: readonly ShipmentWrite[]): void {
+  for (const w of committed) {
+    drawn.quantity += w.license?.quantity ?? 0;
+    drawn.value += w.license?.value ?? 0;
+  }
 }
 
 /** The conditions of every write of an APPROVED license's pass: still approved, this pass, these terms. */
@@ -296,17 +306,19 @@ async function releasePass(
 }
 
 /**
- * Re-holds every RELEASED shipment of an APPROVED license as `reason`: a
- * later `validFrom` makes them early. True when done, false when out of time.
+ * Re-holds every RELEASED shipment of an APPROVED license as
+ * LICENSE_NOT_YET_VALID: a later `validFrom` makes them early. True when
+ * done, false when out of time.
  */
 async function reholdReleased(
   deps: LicenseEngineDeps,
   license: License,
   guard: LicenseGuard,
-  reason: HoldReason,
+  drawn: { quantity: number; value: number },
   deadline: number,
   progress: Progress,
 ): Promise<boolean> {
+  const reason: HoldReason = 'LICENSE_NOT_YET_VALID';
   let after: string | undefined;
   for (;;) {
     if (outOfTime(deadline, progress)) return false;
@@ -315,8 +327,9 @@ async function reholdReleased(
     const writes = shipments.map((shipment) =>
       reholdWrite(license.licenseId, { shipment, holdReason: reason }),
     );
-    const reheld =
-      writes.length > 0 ? (await commitCounted(deps, writes, guard, progress)).committed.length : 0;
+    const committed = writes.length > 0 ? (await commitCounted(deps, writes, guard, progress)).committed : [];
+    returnDrawn(drawn, committed);
+    const reheld = committed.length;
     if (page.next === undefined) return true;
     // Re-held shipments leave the released index: read it again from the start when some did.
     after = reheld > 0 ? undefined : page.next;
@@ -334,10 +347,10 @@ async function trim(
   license: License,
   token: string,
   guard: LicenseGuard,
+  drawn: { quantity: number; value: number },
   deadline: number,
   progress: Progress,
 ): Promise<boolean> {
-  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
   let before: string | undefined;
   for (;;) {
     if (outOfTime(deadline, progress)) return false;
@@ -356,10 +369,7 @@ async function trim(
         guard,
         progress,
       );
-      for (const w of result.committed) {
-        drawn.quantity += w.license?.quantity ?? 0;
-        drawn.value += w.license?.value ?? 0;
-      }
+      returnDrawn(drawn, result.committed);
       if (result.skipped.length > 0) continue;
     }
     if (!plan.over) return true;

@@ -177,7 +177,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
     });
   }
 
-  setStatus(licenseId: string, from: string, to: string, reason: string, by: string): Promise<boolean> {
+  setStatus(licenseId: string, from: unknown, to: string, reason: string, by: string): Promise<boolean> {
     return this.conditional({
       set: { status: to, statusReason: reason, updatedBy: by },
       expect: { licenseId, status: from },

@@ -147,7 +147,13 @@ export class MemoryLicenseRepository implements LicenseRepository {
     this.conditional(licenseId, { remove: ['statusError'], also: (item) => item.statusError !== undefined });
   }
 
-  async setStatus(licenseId: string, from: string, to: string, reason: string, by: string): Promise<boolean> {
+  async setStatus(
+    licenseId: string,
+    from: unknown,
+    to: string,
+    reason: string,
+    by: string,
+  ): Promise<boolean> {
     await this.store.enter('licenses.setStatus', [licenseId, from, to, reason, by]);
     return this.conditional(licenseId, {
       set: { status: to, statusReason: reason, updatedBy: by },

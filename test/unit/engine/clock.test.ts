@@ -67,6 +67,32 @@ describe('expiry', () => {
     expect(await apply(w, suspended.licenseId)).toMatchObject({ kind: 'completed' });
     expect(w.license(suspended.licenseId).appliedStatus).toBe('EXPIRED');
   });
+  it('expires an applied license whose status is a rejected typo: the typo cannot keep shipments RELEASED past the window', async () => {
+    const w = memoryWorld();
+    const validUntil = '2026-06-01T13:00:00.000Z';
+    const lut = await releasedUntil(w, validUntil);
+    expect(await setStatus(w, lut.licenseId, 'Suspended')).toMatchObject({ kind: 'rejected' });
+    expect(w.license(lut.licenseId).statusError).toEqual(expect.any(String));
+
+    w.setNow('2026-06-01T13:00:00.001Z');
+    expect((await tick(w)).expired).toEqual([lut.licenseId]);
+    expect(w.license(lut.licenseId)).toMatchObject({ status: 'EXPIRED', updatedBy: 'license-clock' });
+    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expectInvariants(w);
+  });
+
+  it('leaves a status edit that is not applied yet to license-events, even past validUntil', async () => {
+    const w = memoryWorld();
+    givenLicense(w, {
+      status: 'SUSPENDED',
+      appliedStatus: 'APPROVED',
+      validUntil: '2026-05-01T00:00:00.000Z',
+    });
+    const calls = w.store.calls.length;
+    expect((await tick(w)).expired).toEqual([]);
+    expect(writesSince(w, calls)).toEqual([]);
+  });
 });
 
 describe('validFrom', () => {
@@ -90,6 +116,20 @@ describe('validFrom', () => {
     expect(await apply(w, lut.licenseId)).toMatchObject({ released: 2 });
     expect(w.license(lut.licenseId).waitingForValidFrom).toBeUndefined();
     expect((await tick(w)).woken, 'woken once').toEqual([]);
+    expectInvariants(w);
+  });
+
+  it('wakes at the current validFrom when an amendment moved it, not at the one the pass saw', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { validFrom: '2026-07-01T00:00:00.000Z' });
+    w.seed.accepted([lut.shipment()]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(w.license(lut.licenseId).waitingForValidFrom).toBe('2026-07-01T00:00:00.000Z');
+    // An earlier validFrom the stream has not delivered yet: the clock must not wait for the stale one.
+    w.console.edit('licenses', lut.licenseId, 'validFrom', '2026-06-05T00:00:00.000Z');
+    w.setNow('2026-06-05T00:00:00.000Z');
+    expect((await tick(w)).woken).toEqual([lut.licenseId]);
+    expect(await apply(w, lut.licenseId)).toMatchObject({ released: 1 });
     expectInvariants(w);
   });
 

@@ -1,0 +1,309 @@
+/**
+ * applyLicense under a license's terms: value limits with tolerance (first-fit
+ * on both limits, SHIPMENT_VALUE_MISSING, value returned on re-hold) and
+ * amendments (raised and lowered limits, validity moved, identity and invalid
+ * edits rejected and written back).
+ */
+import { describe, expect, it } from 'vitest';
+import type { License, Shipment } from '../../../shared/domain/model.js';
+import {
+  apply,
+  expectInvariants,
+  givenLicense,
+  holdReasons,
+  idsWith,
+  type LicenseUnderTest,
+  setStatus,
+  shipmentEvents,
+} from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/** A license with a backlog of shipments in hold order (priority 1, 2, 3, ...), one per entry of `backlog`. */
+function withBacklog(w: MemoryWorld, license: Partial<License>, backlog: readonly Partial<Shipment>[]) {
+  const lut = givenLicense(w, license);
+  const shipments = backlog.map((o, i) => lut.shipment({ priority: i + 1, ...o }));
+  w.seed.accepted(shipments);
+  return { lut, ids: shipments.map((s) => s.shipmentId) };
+}
+
+/** The admin edits one attribute of the license; license-events applies it. */
+function amend(w: MemoryWorld, lut: LicenseUnderTest, attribute: string, value: unknown) {
+  w.console.edit('licenses', lut.licenseId, attribute, value);
+  return apply(w, lut.licenseId);
+}
+
+describe('value limit', () => {
+  it('releases first-fit on value without tolerance: a shipment that would break it stays LICENSE_VALUE_EXHAUSTED, later smaller ones go', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedValue: 100_000 }, [
+      { value: 60_000 },
+      { value: 50_000 },
+      { value: 30_000 },
+      { value: 10_000 },
+    ]);
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({
+      released: 3,
+      valueReleased: 100_000,
+    });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], ids[2], ids[3]]);
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[1])]: 'LICENSE_VALUE_EXHAUSTED' });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 30, releasedValue: 100_000 });
+    expectInvariants(w);
+  });
+
+  it('allows the tolerance on value (floor of limit × (100 + tol) / 100), never on quantity', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(
+      w,
+      { authorizedQuantity: 30, authorizedValue: 100_001, valueTolerancePercent: 10 },
+      [
+        { value: 60_000 },
+        { value: 50_000 }, // 110,000 ≤ floor(110,001.1)
+        { value: 1 }, // 110,001 is the cap itself
+        { value: 1 }, // would be 110,002
+        { value: 0, quantity: 1 }, // value fits, quantity 31 does not
+      ],
+    );
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids.slice(0, 3));
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      [String(ids[3])]: 'LICENSE_QUANTITY_EXHAUSTED',
+      [String(ids[4])]: 'LICENSE_QUANTITY_EXHAUSTED',
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 30, releasedValue: 110_001 });
+    expectInvariants(w);
+  });
+
+  it('keeps a shipment without value HELD as SHIPMENT_VALUE_MISSING under a value-limited license, and releases it once it has one', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedValue: 100_000 }, [{}, { value: 5_000 }]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[0])]: 'SHIPMENT_VALUE_MISSING' });
+    await shipmentEvents(w);
+
+    w.console.edit('shipments', String(ids[0]), 'value', 7_000);
+    await shipmentEvents(w);
+    await apply(w, lut.licenseId);
+    expect(idsWith(w, lut.licenseId, 'RELEASED').sort()).toEqual([...ids].sort());
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedValue: 12_000 });
+    expectInvariants(w);
+  });
+
+  it('sums value under a quantity-only license, for reporting, and releases shipments without one', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, {}, [{ value: 120_000 }, {}, { value: 5 }]);
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({
+      released: 3,
+      valueReleased: 120_005,
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 30, releasedValue: 120_005 });
+    expectInvariants(w);
+  });
+
+  it('returns value with quantity when a suspension re-holds, and draws it again on re-approval', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedValue: 50_000 }, [{ value: 20_000 }, { value: 20_000 }]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 2 });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 0, releasedValue: 0 });
+    expectInvariants(w);
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({
+      released: 2,
+      valueReleased: 40_000,
+    });
+    expectInvariants(w);
+  });
+
+  it('frees value on cancellation of a released shipment, and the next in line uses it', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedValue: 50_000 }, [{ value: 30_000 }, { value: 40_000 }]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[1])]: 'LICENSE_VALUE_EXHAUSTED' });
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'status', 'CANCELLED');
+    await shipmentEvents(w);
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 0, releasedValue: 0 });
+    await apply(w, lut.licenseId);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[1]]);
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedValue: 40_000 });
+    expectInvariants(w);
+  });
+});
+
+describe('amendment', () => {
+  it('releases more, in hold order, when the quantity limit is raised', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 30 }, [{}, {}, {}, {}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids.slice(0, 3));
+    expect(await amend(w, lut, 'authorizedQuantity', 50)).toMatchObject({
+      kind: 'completed',
+      released: 2,
+      amended: 'authorizedQuantity 30 → 50',
+    });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids);
+    expect(w.license(lut.licenseId)).toMatchObject({
+      releasedQuantity: 50,
+      appliedTerms: expect.objectContaining({ authorizedQuantity: 50 }),
+    });
+    expectInvariants(w);
+  });
+
+  it('re-holds the last in hold order first when a limit is lowered below what is released', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 30, authorizedValue: 90_000 }, [
+      { value: 30_000 },
+      { value: 30_000 },
+      { value: 30_000 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(await amend(w, lut, 'authorizedQuantity', 25)).toMatchObject({ reheld: 1, released: 0 });
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[2])]: 'LICENSE_QUANTITY_EXHAUSTED' });
+    expect(await amend(w, lut, 'authorizedValue', 45_000)).toMatchObject({ reheld: 1 });
+    // The third now fits the 25 units but not the value: its reason follows what holds it.
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      [String(ids[1])]: 'LICENSE_VALUE_EXHAUSTED',
+      [String(ids[2])]: 'LICENSE_VALUE_EXHAUSTED',
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 10, releasedValue: 30_000 });
+    expect(w.alerter.about(lut.licenseId)).toEqual([]);
+    expectInvariants(w);
+  });
+
+  it('alerts ops (high) when SHIPPED shipments alone exceed a lowered limit, and re-holds everything unshipped', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 30 }, [{}, {}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+    w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+    await shipmentEvents(w);
+
+    expect(await amend(w, lut, 'authorizedQuantity', 15)).toMatchObject({ reheld: 1 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    const alerts = w.alerter.about(lut.licenseId);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ severity: 'high' });
+    expect(alerts[0]?.message).toMatch(/20.*shipped.*15|15.*20/s);
+    expect(w.violations()).toEqual([]);
+  });
+
+  it('re-holds RELEASED shipments as LICENSE_NOT_YET_VALID when validFrom moves later, and releases them when it moves back', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, {}, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    const later = new Date(w.now().getTime() + 86_400_000).toISOString();
+    expect(await amend(w, lut, 'validFrom', later)).toMatchObject({ reheld: 2 });
+    expect(new Set(Object.values(holdReasons(w, lut.licenseId)))).toEqual(new Set(['LICENSE_NOT_YET_VALID']));
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 0, waitingForValidFrom: later });
+    expectInvariants(w);
+
+    expect(await amend(w, lut, 'validFrom', '2020-01-01T00:00:00.000Z')).toMatchObject({ released: 2 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids);
+    expect(w.license(lut.licenseId).waitingForValidFrom).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('expires the license through the normal path when validUntil is amended into the past', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, {}, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await amend(w, lut, 'validUntil', new Date(w.now().getTime() - 1).toISOString());
+    expect(w.license(lut.licenseId)).toMatchObject({ status: 'EXPIRED', appliedStatus: 'APPROVED' });
+    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
+    expect(new Set(Object.values(holdReasons(w, lut.licenseId)))).toEqual(new Set(['LICENSE_EXPIRED']));
+    expectInvariants(w);
+  });
+
+  it('takes effect on a SUSPENDED license too: nothing is released, and the terms are applied for its re-approval', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await setStatus(w, lut.licenseId, 'SUSPENDED');
+    expect(await amend(w, lut, 'authorizedQuantity', 20)).toMatchObject({ released: 0 });
+    expect(w.license(lut.licenseId).appliedTerms).toMatchObject({ authorizedQuantity: 20 });
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 2 });
+    expectInvariants(w);
+  });
+
+  it.each([
+    ['customerId', 'CUST-OTHER', /customerId of an applied license cannot change/],
+    ['sku', 'H100', /sku of an applied license cannot change/],
+    ['destinationCountry', 'CN', /destinationCountry of an applied license cannot change/],
+  ])('rejects and writes back an edit of %s, with a reason naming it', async (field, value, reason) => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, {}, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    const before = w.license(lut.licenseId)[field];
+    expect(await amend(w, lut, field, value)).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringMatching(reason),
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({
+      [field]: before,
+      statusError: expect.stringMatching(reason),
+    });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toHaveLength(2);
+    expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId}: edit of ${field} rejected`,
+    ]);
+    expectInvariants(w);
+  });
+
+  it.each([
+    ['authorizedQuantity', -5, /authorizedQuantity must be greater than 0/],
+    ['authorizedQuantity', 12.5, /authorizedQuantity must be a whole number/],
+    ['authorizedValue', -1, /authorizedValue must be greater than 0/],
+    ['authorizedValue', 1000.5, /authorizedValue must be a whole number of US dollars/],
+    ['authorizedValue', '5000', /authorizedValue must be a Number \(N\) attribute/],
+    ['valueTolerancePercent', 30, /valueTolerancePercent must be at most 25/],
+    ['valueTolerancePercent', -1, /valueTolerancePercent must be 0 or more/],
+    ['validUntil', '2019-01-01T00:00:00.000Z', /validUntil/],
+  ])(
+    'rejects an amendment of %s to %j with the field named, and writes the applied value back',
+    async (field, value, reason) => {
+      const w = memoryWorld();
+      const { lut } = withBacklog(w, { authorizedValue: 100_000 }, [{ value: 1 }]);
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      const before = w.license(lut.licenseId)[field];
+      const outcome = await amend(w, lut, field, value);
+      expect(outcome).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(reason) });
+      expect(outcome).toMatchObject({ reason: expect.stringContaining(`${field} was set back to`) });
+      expect(w.license(lut.licenseId)[field]).toEqual(before);
+      expectInvariants(w);
+    },
+  );
+
+  it('writes back the same illegal edit made twice, and a legal edit afterwards clears statusError', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    for (let i = 0; i < 2; i++) {
+      expect(await amend(w, lut, 'authorizedQuantity', -1)).toMatchObject({ kind: 'rejected' });
+      expect(w.license(lut.licenseId).authorizedQuantity).toBe(10);
+    }
+    expect(await amend(w, lut, 'authorizedQuantity', 20)).toMatchObject({ released: 1 });
+    expect(w.license(lut.licenseId).statusError).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('adopts the terms of a license applied before terms were kept, and trims it if it is over them', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 20 }, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    const { appliedTerms: _t, ...legacy } = w.license(lut.licenseId);
+    w.console.put('licenses', { ...legacy, authorizedQuantity: 10 });
+    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 1 });
+    expect(w.license(lut.licenseId).appliedTerms).toMatchObject({ authorizedQuantity: 10 });
+    expectInvariants(w);
+  });
+
+  it('is a no-op on redelivery: the applied terms equal the item', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await amend(w, lut, 'authorizedQuantity', 20);
+    expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
+    expectInvariants(w);
+  });
+});
