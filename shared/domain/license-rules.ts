@@ -1,5 +1,6 @@
 import type { HoldReason, LicenseStatus } from './model.js';
 import { LICENSE_STATUSES, showValue } from './model.js';
+import { termsSettled } from './terms.js';
 
 /** What the system does to a license's shipments once a status is applied. */
 export type LicenseWork = 'release' | 'rehold' | 'none';
@@ -65,7 +66,12 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
  */
 export function isSettledImage(image: Readonly<Record<string, unknown>> | undefined): boolean {
   return (
-    image !== undefined && image.status === image.appliedStatus && !image.pendingWork && !image.statusError
+    image !== undefined &&
+    image.status === image.appliedStatus &&
+    !image.pendingWork &&
+    !image.statusError &&
+    // An amendment (terms other than the applied ones) is work, whatever the status.
+    (image.appliedStatus === undefined || termsSettled(image))
   );
 }
 

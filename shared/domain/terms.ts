@@ -87,6 +87,31 @@ export function appliedTermsOf(raw: RawItem): LicenseTerms | undefined {
   };
 }
 
+const same = (a: unknown, b: unknown) =>
+  a === b || (a === undefined && b === null) || (a === null && b === undefined);
+
+/**
+ * Whether a license item's terms are the ones applied: every term equals its
+ * `appliedTerms` entry. False when no terms were kept yet (the engine adopts
+ * them on its next read).
+ */
+export function termsSettled(raw: RawItem): boolean {
+  const applied = appliedTermsOf(raw);
+  return applied !== undefined && ALL_TERMS.every((t) => same(raw[t], applied[t]));
+}
+
+/**
+ * How every rejected amendment's `statusError` begins. The write-back leaves
+ * the terms and status as applied, so only this prefix tells the engine to
+ * keep the reason for the admin (the next legal edit clears it) rather than
+ * clear it as it clears a status typo set back by hand.
+ */
+export const AMENDMENT_REJECTED = 'amendment rejected: ';
+
+/** Whether a `statusError` is a rejected amendment's (see AMENDMENT_REJECTED). */
+export const isAmendmentRejection = (statusError: unknown): boolean =>
+  typeof statusError === 'string' && statusError.startsWith(AMENDMENT_REJECTED);
+
 /** The verdict on a license item's terms against the terms last applied. */
 export type AmendmentVerdict =
   | { kind: 'unchanged' }
@@ -100,9 +125,6 @@ export type AmendmentVerdict =
       /** The values found, to make the revert conditional on them. */
       found: Record<string, unknown>;
     };
-
-const same = (a: unknown, b: unknown) =>
-  a === b || (a === undefined && b === null) || (a === null && b === undefined);
 
 /**
  * Judges the terms of `raw` against `applied`. Identity terms of an applied
@@ -125,7 +147,7 @@ export function judgeAmendment(applied: LicenseTerms, raw: RawItem): AmendmentVe
       kind: 'illegal',
       field: identity,
       reason:
-        `${identity} of an applied license cannot change (it was ${showValue(applied[identity])}, now ${showValue(raw[identity])}); ` +
+        `${AMENDMENT_REJECTED}${identity} of an applied license cannot change (it was ${showValue(applied[identity])}, now ${showValue(raw[identity])}); ` +
         `it was set back to ${showValue(applied[identity])}. A license for another ${identity} is a new license: create it and revoke this one`,
       ...revertOf([identity]),
     };
@@ -140,7 +162,7 @@ export function judgeAmendment(applied: LicenseTerms, raw: RawItem): AmendmentVe
     return {
       kind: 'illegal',
       field,
-      reason: `amendment rejected: ${problem}; ${field} was set back to ${was === undefined ? '(none)' : showValue(was)}. Amend it again with a valid value`,
+      reason: `${AMENDMENT_REJECTED}${problem}; ${field} was set back to ${was === undefined ? '(none)' : showValue(was)}. Amend it again with a valid value`,
       ...revertOf([field]),
     };
   }

@@ -1,4 +1,9 @@
-import { checkInvariants, type RecomputedCounters, type Violation } from '../domain/invariants.js';
+import {
+  checkInvariants,
+  type RecomputedCounters,
+  type ShippedOverLimit,
+  type Violation,
+} from '../domain/invariants.js';
 import type { InventoryRepository, LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
 
 async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
@@ -7,7 +12,7 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
   return items;
 }
 
-/** Scans the three tables and checks I1–I3. Used by tests, the benchmark and `clearance reconcile`. */
+/** Scans the three tables and checks I1–I3 (and lists licenses over a lowered limit by shipped goods alone). Used by tests, the benchmark and `clearance reconcile`. */
 export async function scanAndCheck(repos: {
   licenses: LicenseRepository;
   shipments: ShipmentRepository;
@@ -15,6 +20,7 @@ export async function scanAndCheck(repos: {
 }): Promise<{
   violations: Violation[];
   recomputed: RecomputedCounters[];
+  shippedOverLimit: ShippedOverLimit[];
   counts: { licenses: number; shipments: number; inventory: number };
 }> {
   const [licenses, shipments, inventory] = await Promise.all([

@@ -12,6 +12,7 @@ import type { RawItem } from '../domain/ports.js';
 import {
   type AmendmentVerdict,
   appliedTermsOf,
+  isAmendmentRejection,
   judgeAmendment,
   type LicenseTerms,
   termsOf,
@@ -129,7 +130,9 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
     return startAmendment(deps, license, applied, appliedTerms, amendment);
   }
-  if (raw.statusError !== undefined) await deps.licenses.clearError(license.licenseId);
+  // A status typo set back by hand is cleared here; a rejected amendment's reason stays until the next legal edit.
+  if (raw.statusError !== undefined && !isAmendmentRejection(raw.statusError))
+    await deps.licenses.clearError(license.licenseId);
   if (license.pendingWork === undefined) return { kind: 'outcome', outcome: { kind: 'noop' } };
   return { kind: 'work', license, cursor: license.workCursor };
 }

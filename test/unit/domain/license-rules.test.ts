@@ -213,7 +213,22 @@ describe('settleCheckAt', () => {
 });
 
 describe('isSettledImage', () => {
-  const settled = { licenseId: 'L1', status: 'APPROVED', appliedStatus: 'APPROVED', releasedQuantity: 5 };
+  const terms = {
+    customerId: 'C1',
+    sku: 'H20',
+    destinationCountry: 'AE',
+    authorizedQuantity: 10,
+    validFrom: '2026-01-01T00:00:00.000Z',
+    validUntil: '2027-01-01T00:00:00.000Z',
+  };
+  const settled = {
+    licenseId: 'L1',
+    status: 'APPROVED',
+    appliedStatus: 'APPROVED',
+    releasedQuantity: 5,
+    ...terms,
+    appliedTerms: terms,
+  };
 
   it('needs no read for an image whose status is applied, with no work pending and no rejection', () => {
     expect(isSettledImage(settled)).toBe(true);
@@ -225,6 +240,9 @@ describe('isSettledImage', () => {
     ['pending work', { ...settled, pendingWork: '2026-11-27T10:00:00.000Z#abcd1234' }],
     ['a recorded rejection', { ...settled, statusError: 'Rejected status "APPROVD"' }],
     ['no image', undefined],
+    ['an amendment (a term other than the applied one)', { ...settled, authorizedQuantity: 20 }],
+    ['an added value limit', { ...settled, authorizedValue: 1_000 }],
+    ['an applied license whose terms were never kept', { ...settled, appliedTerms: undefined }],
   ])('reads the item for %s', (_label, image) => {
     expect(isSettledImage(image)).toBe(false);
   });

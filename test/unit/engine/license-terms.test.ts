@@ -287,6 +287,15 @@ describe('amendment', () => {
     expectInvariants(w);
   });
 
+  it("keeps a rejected amendment's reason for the admin when its own write-back comes round the stream", async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    const { reason } = (await amend(w, lut, 'sku', 'H100')) as { reason: string };
+    expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
+    expect(w.license(lut.licenseId).statusError).toBe(reason);
+  });
+
   it('adopts the terms of a license applied before terms were kept, and trims it if it is over them', async () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 20 }, [{}, {}]);
