@@ -38,6 +38,7 @@ import type {
 } from '../domain/ports.js';
 import { termsExpected, termsOf } from '../domain/terms.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
+import { alertShippedOverLimit, alertTrimmed } from './license-alerts.js';
 
 /** What the license engine needs. */
 export interface LicenseEngineDeps {
@@ -372,42 +373,15 @@ async function trim(
       returnDrawn(drawn, result.committed);
       if (result.skipped.length > 0) continue;
     }
-    if (!plan.over) return true;
+    if (!plan.over) {
+      if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
+      return true;
+    }
     if (page.next === undefined) break;
     before = page.next;
   }
   if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertShippedOverLimit(deps.alerter, license, drawn);
   return true;
-}
-
-/** HIGH SEVERITY: shipped goods alone exceed an amended limit; nothing the system can re-hold. */
-async function alertShippedOverLimit(
-  alerter: Alerter,
-  license: License,
-  drawn: { quantity: number; value: number },
-): Promise<void> {
-  const cap = valueCap(license);
-  const over = [
-    drawn.quantity > license.authorizedQuantity
-      ? `${drawn.quantity} units shipped against ${license.authorizedQuantity} authorized`
-      : undefined,
-    cap !== undefined && drawn.value > cap
-      ? `USD ${drawn.value} shipped against a value limit of USD ${cap}`
-      : undefined,
-  ].filter((x): x is string => x !== undefined);
-  await alerter.alert([
-    {
-      severity: 'high',
-      subject: `HIGH SEVERITY: License ${license.licenseId}: shipped goods exceed its amended limit`,
-      message: [
-        `License ${license.licenseId} was amended to authorizedQuantity ${license.authorizedQuantity}${cap === undefined ? '' : ` and a value limit of USD ${cap} (with tolerance)`}.`,
-        `Every unshipped shipment was put back on hold, but shipped goods alone exceed it: ${over.join('; ')}.`,
-        'Shipped goods cannot be re-held. Check with compliance whether the amendment or the exports need a correction;',
-        '`clearance reconcile` reports this license as over its limit by shipped goods until then.',
-      ].join('\n'),
-      subjectKey: { licenseId: license.licenseId },
-    },
-  ]);
 }
 
 async function reholdPass(
