@@ -140,7 +140,7 @@ export function invalidRejection(shipmentId: string, raw: RawItem, problems: rea
 
 /** A counted shipment was deleted: a high-severity alert, nothing to write back. */
 export function deletionAlert(shipmentId: string, old: RawItem, counted: ShipmentStatus): Rejection {
-  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. Run \`clearance reconcile --fix\` to correct the Inventory counters and the license's releasedQuantity.`;
+  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. Run \`clearance reconcile --fix\` to correct the Inventory counters and the license's releasedQuantity and releasedValue.`;
   return {
     shipmentId,
     statusError: message,
