@@ -1,10 +1,12 @@
 /**
  * `npm start`: the license-approval story end to end on the local stack, with
  * the real handlers. Seeds 900,000 H20 units in three warehouses, six
- * customers with PENDING licenses and a backlog of held shipments; then acts
- * as the admin in the console (UpdateItem on Licenses): approves four
- * licenses, denies one, makes one illegal edit, and after the releases
- * suspends one. Prints a report and exits 0 only if every invariant holds.
+ * customers with PENDING licenses (one limited by value too) and a backlog of
+ * held shipments with their values; then acts as the admin in the console
+ * (UpdateItem on Licenses): approves four licenses, denies one, makes one
+ * illegal edit, and after the releases suspends one and enters an amendment
+ * that raises an exhausted license's quantity. Prints a report and exits 0
+ * only if every invariant and check holds.
  *
  * The parts, in local/demo/: scenario.ts (the cast and what the scenario
  * acts with), subscribers.ts, seed.ts, admin.ts (the admin's edits),
@@ -157,14 +159,14 @@ async function main(): Promise<void> {
     await seed(scenario, { shipments, licenses });
     const licenseIds = licenses.map((l) => l.licenseId);
     await waitWithProgress(scenario, subscribers, licenseIds, 'accepting the backlog');
-    await adminActs(scenario, subscribers, licenseIds);
+    const amendment = await adminActs(scenario, subscribers, licenseIds);
 
     const check = await scanAndCheck(scenario.repos);
     const all: RawItem[] = [];
     for await (const page of scenario.repos.shipments.scan()) all.push(...page);
     await collect(scenario, subscribers.queues);
-    const lines = await reportLines(scenario, subscribers, licenses, all);
-    const verdict = await checkLines(scenario, subscribers, check, all);
+    const lines = await reportLines(scenario, subscribers, licenses, all, amendment);
+    const verdict = await checkLines(scenario, subscribers, check, all, amendment);
     lines.push(
       ...verdict.lines,
       '',

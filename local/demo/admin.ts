@@ -1,12 +1,33 @@
 /**
  * The admin, in the console: one UpdateItem on Licenses per decision, as the
- * story goes (approvals, a denial, an illegal edit and its correction, a
- * suspension), each followed by the stack working it through.
+ * story goes (approvals, a denial, an illegal edit and its correction, the
+ * authority's amendment of a license, a suspension), each round followed by
+ * the stack working it through.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RawItem } from '../../shared/domain/ports.js';
 import { waitWithProgress } from './progress.js';
-import { licenseIdOf, type Scenario } from './scenario.js';
+import { AMENDED, licenseIdOf, num, type Scenario, usd } from './scenario.js';
 import type { Subscribers } from './subscribers.js';
+
+/** The shipments a license has released: how many, their units and their value. */
+export interface Released {
+  shipments: number;
+  units: number;
+  value: number;
+}
+
+/** The authority's amendment the admin entered, and what the license had released before it. */
+export interface Amendment {
+  licenseId: string;
+  field: 'authorizedQuantity';
+  from: number;
+  to: number;
+  reason: string;
+  before: Released;
+}
+
+const ADMIN = 'compliance@console';
 
 /** The admin's console edit of a license's status. */
 function consoleEdit({ ddb, tables }: Scenario, licenseId: string, status: string, reason: string) {
@@ -16,17 +37,72 @@ function consoleEdit({ ddb, tables }: Scenario, licenseId: string, status: strin
       Key: { licenseId },
       UpdateExpression: 'SET #s = :s, statusReason = :r, updatedBy = :b',
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status, ':r': reason, ':b': 'compliance@console' },
+      ExpressionAttributeValues: { ':s': status, ':r': reason, ':b': ADMIN },
     }),
   );
 }
 
-/** Everything the admin does, waiting for the stack after each round of edits. */
+/** The admin's console edit of a license's term (an amendment): the term, and who and why. */
+function consoleAmend({ ddb, tables }: Scenario, amendment: Amendment) {
+  return ddb.send(
+    new UpdateCommand({
+      TableName: tables.licenses,
+      Key: { licenseId: amendment.licenseId },
+      UpdateExpression: 'SET #f = :v, statusReason = :r, updatedBy = :b',
+      ExpressionAttributeNames: { '#f': amendment.field },
+      ExpressionAttributeValues: { ':v': amendment.to, ':r': amendment.reason, ':b': ADMIN },
+    }),
+  );
+}
+
+/** What a license has released now, read through the released-shipments index. */
+export async function releasedOf({ repos }: Scenario, licenseId: string): Promise<Released> {
+  const released: Released = { shipments: 0, units: 0, value: 0 };
+  let after: string | undefined;
+  do {
+    const page = await repos.shipments.page('released', licenseId, after, 100);
+    for (const s of page.items) {
+      released.shipments += 1;
+      released.units += Number(s.quantity ?? 0);
+      released.value += Number(s.value ?? 0);
+    }
+    after = page.next;
+  } while (after !== undefined);
+  return released;
+}
+
+/** What a license has released, from a scan of the shipments (RELEASED and SHIPPED count). */
+export function releasedIn(shipments: readonly RawItem[], licenseId: string): Released {
+  const released: Released = { shipments: 0, units: 0, value: 0 };
+  for (const s of shipments) {
+    if (s.licenseId !== licenseId || (s.status !== 'RELEASED' && s.status !== 'SHIPPED')) continue;
+    released.shipments += 1;
+    released.units += Number(s.quantity ?? 0);
+    released.value += Number(s.value ?? 0);
+  }
+  return released;
+}
+
+/** The amendment BIS grants the exhausted license: about a quarter more quantity, in round hundreds. */
+async function plannedAmendment(scenario: Scenario): Promise<Amendment> {
+  const licenseId = licenseIdOf(AMENDED);
+  const from = Number((await scenario.repos.licenses.get(licenseId))?.authorizedQuantity);
+  return {
+    licenseId,
+    field: 'authorizedQuantity',
+    from,
+    to: Math.max(from + 100, Math.round((from * 1.25) / 100) * 100),
+    reason: 'amendment 2 from BIS',
+    before: await releasedOf(scenario, licenseId),
+  };
+}
+
+/** Everything the admin does, waiting for the stack after each round of edits; returns the amendment entered. */
 export async function adminActs(
   scenario: Scenario,
   subscribers: Subscribers,
   licenseIds: readonly string[],
-): Promise<void> {
+): Promise<Amendment> {
   const { log, repos } = scenario;
   const edit = (licenseId: string, status: string, reason: string) =>
     consoleEdit(scenario, licenseId, status, reason);
@@ -40,8 +116,17 @@ export async function adminActs(
   await progress('releasing');
   const rejected = await repos.licenses.get(licenseIdOf(5));
   log(`  LIC-H20-0006 statusError: ${String(rejected?.statusError ?? '(none)')}`);
-  log('Admin: sets LIC-H20-0006 back to PENDING, then suspends LIC-H20-0002 (investigation opened).');
+  const amendment = await plannedAmendment(scenario);
+  log(
+    `Admin: sets LIC-H20-0006 back to PENDING, suspends LIC-H20-0002 (investigation opened), and enters ${amendment.reason} for ${amendment.licenseId}: ${amendment.field} ${num(amendment.from)} → ${num(amendment.to)}.`,
+  );
   await edit(licenseIdOf(5), 'PENDING', 'corrected');
   await edit(licenseIdOf(1), 'SUSPENDED', 'Investigation opened');
-  await progress('re-holding');
+  await consoleAmend(scenario, amendment);
+  await progress('re-holding, amending');
+  const after = await releasedOf(scenario, amendment.licenseId);
+  log(
+    `  ${amendment.licenseId} released ${num(after.shipments - amendment.before.shipments)} more shipments (${num(after.units - amendment.before.units)} units, ${usd(after.value - amendment.before.value)}).`,
+  );
+  return amendment;
 }

@@ -1,11 +1,14 @@
 /**
  * What decides PASS or FAIL: the invariant checker (I1-I3), every change in
  * its customer's and warehouse's queue and none in another's (I4), empty
- * DLQs and alerted rejections (I5), and no request AWS would refuse.
+ * DLQs and alerted rejections (I5), the value limit binding, the amendment
+ * releasing more, no value in a customer's or warehouse's message, and no
+ * request AWS would refuse.
  */
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
-import { CUSTOMERS, type Scenario, WAREHOUSES } from './scenario.js';
+import { type Amendment, releasedIn } from './admin.js';
+import { CUSTOMERS, licenseIdOf, num, type Scenario, VALUE_LIMITED, WAREHOUSES } from './scenario.js';
 import { dlqDepth, type Queue, type Subscribers } from './subscribers.js';
 
 /** I4: the problems found, none when it holds. */
@@ -36,6 +39,76 @@ export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem
         i4.push(`${customerId} received a message for ${m.attributes.customerId}`);
   }
   return i4;
+}
+
+/** A value in a message: a JSON key naming one (`value`, `releasedValue`...), dollars, or the word. */
+const VALUE_IN_MESSAGE = [/value\\?"\s*:/i, /\bUSD\b|\$\s?\d|\bvalue\b/i];
+
+/** The customer and logistics messages (every queue but ops) that mention a value: the exporter's commercial data. */
+export function valueLeaks(queues: readonly Queue[]): string[] {
+  const leaks: string[] = [];
+  for (const q of queues) {
+    if (q.name === 'ops') continue;
+    for (const m of q.messages)
+      if (VALUE_IN_MESSAGE.some((re) => re.test(m.body)))
+        leaks.push(`${q.name} received a value: ${m.body.slice(0, 120)}`);
+  }
+  return leaks;
+}
+
+/** The value-limited license stopped on value, not quantity: problems, none when it did. */
+async function valueLimitProblems({ repos }: Scenario, shipments: readonly RawItem[]): Promise<string[]> {
+  const licenseId = licenseIdOf(VALUE_LIMITED);
+  const item = await repos.licenses.get(licenseId);
+  const held = (reason: string) =>
+    shipments.filter((s) => s.licenseId === licenseId && s.status === 'HELD' && s.holdReason === reason)
+      .length;
+  const problems: string[] = [];
+  if (item?.authorizedValue === undefined) problems.push(`${licenseId} has no authorizedValue`);
+  if (held('LICENSE_VALUE_EXHAUSTED') === 0)
+    problems.push(`no shipment of ${licenseId} is LICENSE_VALUE_EXHAUSTED`);
+  if (held('LICENSE_QUANTITY_EXHAUSTED') > 0)
+    problems.push(`${licenseId} ran out of quantity (LICENSE_QUANTITY_EXHAUSTED), so value did not bind`);
+  return problems;
+}
+
+/** The amendment was applied and released more of its license's backlog: problems, none when it did. */
+async function amendmentProblems(
+  { repos }: Scenario,
+  shipments: readonly RawItem[],
+  amendment: Amendment,
+): Promise<string[]> {
+  const item = await repos.licenses.get(amendment.licenseId);
+  const applied = (item?.appliedTerms as Record<string, unknown> | undefined)?.[amendment.field];
+  const after = releasedIn(shipments, amendment.licenseId);
+  const problems: string[] = [];
+  if (Number(item?.[amendment.field]) !== amendment.to || Number(applied) !== amendment.to)
+    problems.push(
+      `${amendment.licenseId} ${amendment.field} is ${item?.[amendment.field]}, applied ${applied}`,
+    );
+  if (after.shipments <= amendment.before.shipments || after.units <= amendment.before.units)
+    problems.push(
+      `${amendment.licenseId} released ${num(amendment.before.shipments)} shipments before the amendment and ${num(after.shipments)} after`,
+    );
+  return problems;
+}
+
+/** The value and amendment checks, each with its problems. */
+function valueLines(
+  limit: readonly string[],
+  amended: readonly string[],
+  leaks: readonly string[],
+): string[] {
+  const verdict = (problems: readonly string[]) =>
+    problems.length === 0 ? 'holds' : `${problems.length} problem(s)`;
+  return [
+    `  value limit (${licenseIdOf(VALUE_LIMITED)} stops on value, not quantity): ${verdict(limit)}`,
+    ...limit.map((p) => `    ${p}`),
+    `  amendment (applied at once, released more of the backlog): ${verdict(amended)}`,
+    ...amended.map((p) => `    ${p}`),
+    `  no value in customers' and warehouses' messages: ${verdict(leaks)}`,
+    ...leaks.slice(0, 20).map((p) => `    ${p}`),
+  ];
 }
 
 type Check = Awaited<ReturnType<typeof scanAndCheck>>;
@@ -80,9 +153,13 @@ export async function checkLines(
   subscribers: Subscribers,
   check: Check,
   shipments: readonly RawItem[],
+  amendment: Amendment,
 ): Promise<{ lines: string[]; ok: boolean }> {
   const { stack } = scenario;
   const i4 = i4Problems(subscribers.queues, shipments);
+  const limit = await valueLimitProblems(scenario, shipments);
+  const amended = await amendmentProblems(scenario, shipments, amendment);
+  const leaks = valueLeaks(subscribers.queues);
   const dlq = await dlqDepth(scenario);
   const requests = stack.requests();
   const limits = stack.refusals().filter((r) => r.kind === 'limit');
@@ -90,11 +167,13 @@ export async function checkLines(
     check.violations.length === 0 &&
     i4.length === 0 &&
     dlq === 0 &&
+    limit.length + amended.length + leaks.length === 0 &&
     requests.denied.length === 0 &&
     limits.length === 0;
   return {
     lines: [
       ...invariantLines(check, i4, dlq, subscribers.ops.messages.length),
+      ...valueLines(limit, amended, leaks),
       ...enforcementLines(requests, limits),
     ],
     ok,

@@ -1,8 +1,8 @@
 /** Waiting for the stack to finish its work, with a status line on stderr meanwhile. */
-import type { Scenario } from './scenario.js';
+import { num, type Scenario, usd } from './scenario.js';
 import { collect, dlqDepth, type Subscribers } from './subscribers.js';
 
-/** Units released, messages delivered and DLQ depth, on one line that rewrites itself. */
+/** Units and value released, messages delivered and DLQ depth, on one line that rewrites itself. */
 async function statusLine(
   scenario: Scenario,
   { queues }: Subscribers,
@@ -10,14 +10,16 @@ async function statusLine(
   label: string,
 ): Promise<void> {
   let released = 0;
+  let value = 0;
   for (const licenseId of licenseIds) {
     const item = await scenario.repos.licenses.get(licenseId);
     released += Number(item?.releasedQuantity ?? 0);
+    value += Number(item?.releasedValue ?? 0);
   }
   await collect(scenario, queues);
   const notified = queues.reduce((n, q) => n + q.messages.length, 0);
   process.stderr.write(
-    `\r  ${label}: ${released.toLocaleString('en-US')} units released | ${notified.toLocaleString('en-US')} messages delivered | DLQ ${await dlqDepth(scenario)}   `,
+    `\r  ${label}: ${num(released)} units (${usd(value)}) released | ${num(notified)} messages delivered | DLQ ${await dlqDepth(scenario)}   `,
   );
 }
 

@@ -1,36 +1,132 @@
 /**
- * The report `npm start` prints: licenses, warehouses, what each subscriber
- * queue received, a sample email digest and the ops alerts.
+ * The report `npm start` prints: licenses (quantity and value), the value
+ * limit and the amendment, warehouses, what each subscriber queue received,
+ * a sample email digest and the ops alerts.
  */
 import { available, type License } from '../../shared/domain/model.js';
+import { valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import type { Scenario } from './scenario.js';
+import { type Amendment, releasedIn } from './admin.js';
+import { dollarsShort, num, type Scenario, usd, VALUE_LIMITED } from './scenario.js';
 import type { Queue, Subscribers } from './subscribers.js';
 
 const pad = (v: unknown, n: number) => String(v).padStart(n);
 
-/** Each license's status and counters, and why its shipments are still held. */
-async function licenseLines(
+/** A license as the report shows it: its item's status, limits and counters, and its held shipments by reason. */
+interface LicenseRow {
+  licenseId: string;
+  status: string;
+  authorized: number;
+  released: number;
+  authorizedValue: number | undefined;
+  cap: number | undefined;
+  releasedValue: number;
+  held: Map<string, number>;
+}
+
+/** Each license's row, read from its item now (amendments included) and from the final shipments. */
+async function licenseRows(
   { repos }: Scenario,
   licenses: readonly License[],
   shipments: readonly RawItem[],
-): Promise<string[]> {
-  const lines = [
-    '',
-    'Licenses',
-    `  ${'license'.padEnd(14)} ${'status'.padEnd(10)} ${pad('authorized', 10)} ${pad('released', 9)}  held by reason`,
-  ];
+): Promise<LicenseRow[]> {
+  const rows: LicenseRow[] = [];
   for (const l of licenses) {
     const item = await repos.licenses.get(l.licenseId);
     const held = new Map<string, number>();
     for (const s of shipments)
       if (s.licenseId === l.licenseId && s.status === 'HELD')
         held.set(String(s.holdReason), (held.get(String(s.holdReason)) ?? 0) + 1);
-    const reasons = [...held].map(([k, v]) => `${k.replace('LICENSE_', '')} ${v}`).join(', ') || '-';
+    const authorizedValue = item?.authorizedValue === undefined ? undefined : Number(item.authorizedValue);
+    rows.push({
+      licenseId: l.licenseId,
+      status: String(item?.status),
+      authorized: Number(item?.authorizedQuantity ?? l.authorizedQuantity),
+      released: Number(item?.releasedQuantity ?? 0),
+      authorizedValue,
+      cap: valueCap({ authorizedValue, valueTolerancePercent: optionalNumber(item?.valueTolerancePercent) }),
+      releasedValue: Number(item?.releasedValue ?? 0),
+      held,
+    });
+  }
+  return rows;
+}
+
+const optionalNumber = (v: unknown) => (v === undefined ? undefined : Number(v));
+const money = (v: number | undefined) => (v === undefined ? '-' : dollarsShort(v));
+
+/** Each license's status, quantity and value (limit, cap with tolerance, released), why its shipments are held; and the totals. */
+async function licenseLines(
+  scenario: Scenario,
+  licenses: readonly License[],
+  shipments: readonly RawItem[],
+): Promise<string[]> {
+  const rows = await licenseRows(scenario, licenses, shipments);
+  const [w1, w2, w3, w4, w5] = [10, 9, 9, 9, 9] as const;
+  const row = (cells: string[], held: string) =>
+    `  ${cells[0]?.padEnd(14)} ${cells[1]?.padEnd(10)} ${cells
+      .slice(2)
+      .map((c, i) => pad(c, [w1, w2, w3, w4, w5][i] ?? 9))
+      .join(' ')}  ${held}`;
+  const centered = (label: string, width: number) =>
+    label.padStart(Math.floor((width + label.length) / 2)).padEnd(width);
+  const lines = [
+    '',
+    `${'Licenses'.padEnd(28)}${centered('quantity (units)', w1 + w2 + 1)} ${centered('value (USD)', w3 + w4 + w5 + 2)}`.trimEnd(),
+    row(['license', 'status', 'authorized', 'released', 'limit', 'cap', 'released'], 'held by reason'),
+  ];
+  for (const r of rows) {
+    const reasons = [...r.held].map(([k, v]) => `${k.replace('LICENSE_', '')} ${v}`).join(', ') || '-';
+    const { authorizedValue, cap, releasedValue } = r;
     lines.push(
-      `  ${l.licenseId.padEnd(14)} ${String(item?.status).padEnd(10)} ${pad(l.authorizedQuantity.toLocaleString('en-US'), 10)} ${pad(Number(item?.releasedQuantity ?? 0).toLocaleString('en-US'), 9)}  ${reasons}`,
+      row(
+        [r.licenseId, r.status, num(r.authorized), num(r.released)].concat(
+          [authorizedValue, cap, releasedValue].map(money),
+        ),
+        reasons,
+      ),
     );
   }
+  const held = shipments.filter((s) => s.status === 'HELD');
+  const total = (f: (r: LicenseRow) => number) => rows.reduce((n, r) => n + f(r), 0);
+  lines.push(
+    row(
+      ['total', '', '', num(total((r) => r.released)), '', '', money(total((r) => r.releasedValue))],
+      `HELD ${num(held.length)} (${num(sum(held, 'quantity'))} units, ${usd(sum(held, 'value'))})`,
+    ),
+  );
+  return lines;
+}
+
+const sum = (items: readonly RawItem[], field: string) =>
+  items.reduce((n, s) => n + Number(s[field] ?? 0), 0);
+
+/** The value-limited license (why value, not quantity, stopped it) and what the amendment released. */
+async function valueAndAmendmentLines(
+  { repos }: Scenario,
+  licenses: readonly License[],
+  shipments: readonly RawItem[],
+  amendment: Amendment,
+): Promise<string[]> {
+  const lines = ['', 'Value and amendment'];
+  const limited = licenses[VALUE_LIMITED];
+  const item = limited && (await repos.licenses.get(limited.licenseId));
+  if (limited && item?.authorizedValue !== undefined) {
+    const tolerance = Number(item.valueTolerancePercent ?? 0);
+    const cap = valueCap({ authorizedValue: Number(item.authorizedValue), valueTolerancePercent: tolerance });
+    const exhausted = shipments.filter(
+      (s) => s.licenseId === limited.licenseId && s.holdReason === 'LICENSE_VALUE_EXHAUSTED',
+    );
+    lines.push(
+      `  value limit ${limited.licenseId}: ${usd(Number(item.authorizedValue))} + ${tolerance} % tolerance = cap USD ${num(cap ?? 0)}; released USD ${num(Number(item.releasedValue ?? 0))}`,
+      `    with ${num(Number(item.releasedQuantity ?? 0))} of ${num(Number(item.authorizedQuantity))} units: value binds, ${num(exhausted.length)} shipments HELD as LICENSE_VALUE_EXHAUSTED (${num(sum(exhausted, 'quantity'))} units, ${usd(sum(exhausted, 'value'))})`,
+    );
+  }
+  const after = releasedIn(shipments, amendment.licenseId);
+  const before = amendment.before;
+  lines.push(
+    `  amendment ${amendment.licenseId} (${amendment.reason}): ${amendment.field} ${num(amendment.from)} → ${num(amendment.to)}; ${num(after.shipments - before.shipments)} more shipments released (${num(after.units - before.units)} units, ${usd(after.value - before.value)})`,
+  );
   return lines;
 }
 
@@ -106,9 +202,11 @@ export async function reportLines(
   subscribers: Subscribers,
   licenses: readonly License[],
   shipments: readonly RawItem[],
+  amendment: Amendment,
 ): Promise<string[]> {
   return [
     ...(await licenseLines(scenario, licenses, shipments)),
+    ...(await valueAndAmendmentLines(scenario, licenses, shipments, amendment)),
     ...(await warehouseLines(scenario)),
     ...queueLines(subscribers.queues),
     ...digestLines(subscribers.digest),

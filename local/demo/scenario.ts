@@ -1,6 +1,7 @@
 /**
  * The cast of `npm start`: one SKU in three warehouses, six customers with
- * one license each, and the clients and repositories the scenario acts with.
+ * one license each (one of them value-limited, one amended), and the clients
+ * and repositories the scenario acts with.
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -24,6 +25,27 @@ export const CUSTOMERS = [
 ] as const;
 export const COUNTRIES = ['AE', 'SG', 'IN', 'SA', 'MY', 'VN'] as const;
 export const licenseIdOf = (i: number) => `LIC-H20-000${i + 1}`;
+/** The license (by index) that limits value as well as quantity, and its shipping tolerance on value. */
+export const VALUE_LIMITED = 2;
+export const VALUE_TOLERANCE_PERCENT = 10;
+/** The quantity-limited license (by index) whose `authorizedQuantity` the authority raises mid-scenario. */
+export const AMENDED = 3;
+
+/** A count or quantity for people: 12,345. */
+export const num = (n: number) => n.toLocaleString('en-US');
+
+/** Whole US dollars for people: USD 950,000 below a million, USD 3.6M, USD 1.25B. */
+export function usd(dollars: number): string {
+  if (Math.abs(dollars) < 1e6) return `USD ${num(dollars)}`;
+  return `USD ${dollarsShort(dollars)}`;
+}
+
+/** Millions or billions, without the currency: 0, 3.6M, 412.3M, 1.25B. */
+export function dollarsShort(dollars: number): string {
+  if (dollars === 0) return '0';
+  if (Math.abs(dollars) >= 1e9) return `${(dollars / 1e9).toFixed(2)}B`;
+  return `${(dollars / 1e6).toFixed(1)}M`;
+}
 
 /** The stack the scenario runs on, and what it acts with. */
 export interface Scenario {

@@ -1,23 +1,34 @@
 /**
  * The scenario's starting data: 900,000 units in three warehouses, six
- * PENDING licenses and a backlog of held shipments, the same for the same
- * seed.
+ * PENDING licenses and a backlog of held shipments, each with its value, the
+ * same for the same seed. One license limits value as well as quantity.
  */
 
 import type { License, Shipment } from '../../shared/domain/model.js';
 import { batchPut } from '../batch-put.js';
-import { COUNTRIES, CUSTOMERS, licenseIdOf, type Scenario, SKU, WAREHOUSES } from './scenario.js';
+import {
+  COUNTRIES,
+  CUSTOMERS,
+  licenseIdOf,
+  type Scenario,
+  SKU,
+  usd,
+  VALUE_LIMITED,
+  VALUE_TOLERANCE_PERCENT,
+  WAREHOUSES,
+} from './scenario.js';
+
+/** An H20's list price in USD; each order's unit price is within ±5 % of it (the deal's discount or premium). */
+const UNIT_PRICE = 12_000;
 
 /** A backlog of realistic orders: mostly small, a few large; priorities 1-5; requested over four months. */
-export function seedData(n: number, random: () => number): { shipments: Shipment[]; licenses: License[] } {
+function backlog(n: number, random: () => number): Shipment[] {
   const sizes = [8, 8, 16, 16, 16, 24, 32, 32, 48, 64, 96, 128, 256, 512];
   const start = Date.parse('2026-07-01T00:00:00.000Z');
   const shipments: Shipment[] = [];
-  const demand = new Array<number>(CUSTOMERS.length).fill(0);
   for (let i = 0; i < n; i++) {
     const c = Math.min(CUSTOMERS.length - 1, Math.floor(random() ** 1.3 * CUSTOMERS.length));
     const quantity = sizes[Math.floor(random() * sizes.length)] ?? 8;
-    demand[c] = (demand[c] ?? 0) + quantity;
     // One in 200 orders names the wrong customer for its license: it must stay HELD (LICENSE_MISMATCH).
     const mismatch = random() < 0.005;
     shipments.push({
@@ -32,6 +43,29 @@ export function seedData(n: number, random: () => number): { shipments: Shipment
       status: 'HELD',
     });
   }
+  // Values are drawn after the rest, so the backlog itself is the same as without them for a seed.
+  for (const s of shipments) s.value = s.quantity * Math.round(UNIT_PRICE * (0.95 + 0.1 * random()));
+  return shipments;
+}
+
+/**
+ * The value-limited license's `authorizedValue`: a round USD 100,000 whose
+ * cap (with the tolerance) covers about 80 % of the value its customer's
+ * backlog asks for, so value, not quantity, runs out.
+ */
+function authorizedValueFor(shipments: readonly Shipment[], licenseId: string, customerId: string): number {
+  let asked = 0;
+  for (const s of shipments)
+    if (s.licenseId === licenseId && s.customerId === customerId) asked += s.value ?? 0;
+  const value = (0.8 * asked * 100) / (100 + VALUE_TOLERANCE_PERCENT);
+  return Math.max(100_000, Math.floor(value / 100_000) * 100_000);
+}
+
+/** The backlog and six PENDING licenses for it, the same for the same seed. */
+export function seedData(n: number, random: () => number): { shipments: Shipment[]; licenses: License[] } {
+  const shipments = backlog(n, random);
+  const demand = new Map<string, number>();
+  for (const s of shipments) demand.set(s.licenseId, (demand.get(s.licenseId) ?? 0) + s.quantity);
   // Some licenses cover their whole backlog, some only part of it, so some run out.
   const coverage = [1.2, 0.6, 1.0, 0.45, 0.8, 1.0];
   const licenses: License[] = CUSTOMERS.map((customerId, i) => ({
@@ -40,7 +74,13 @@ export function seedData(n: number, random: () => number): { shipments: Shipment
     customerId,
     sku: SKU,
     destinationCountry: COUNTRIES[i] ?? 'AE',
-    authorizedQuantity: Math.max(8, Math.round((demand[i] ?? 0) * (coverage[i] ?? 1))),
+    authorizedQuantity: Math.max(8, Math.round((demand.get(licenseIdOf(i)) ?? 0) * (coverage[i] ?? 1))),
+    ...(i === VALUE_LIMITED
+      ? {
+          authorizedValue: authorizedValueFor(shipments, licenseIdOf(i), customerId),
+          valueTolerancePercent: VALUE_TOLERANCE_PERCENT,
+        }
+      : {}),
     releasedQuantity: 0,
     releasedValue: 0,
     status: 'PENDING',
@@ -70,7 +110,13 @@ export async function seed(
   );
   await batchPut(scenario.ddb, tables.licenses, licenses);
   await batchPut(scenario.ddb, tables.shipments, shipments);
+  const value = shipments.reduce((v, s) => v + (s.value ?? 0), 0);
+  const limited = licenses[VALUE_LIMITED];
   log(
-    `Seeded ${SKU}: 900,000 units in ${WAREHOUSES.join(', ')}; ${licenses.length} PENDING licenses; ${shipments.length} held shipments.`,
+    `Seeded ${SKU}: 900,000 units in ${WAREHOUSES.join(', ')}; ${licenses.length} PENDING licenses; ${shipments.length} held shipments worth ${usd(value)}.`,
   );
+  if (limited?.authorizedValue !== undefined)
+    log(
+      `  ${limited.licenseId} limits value too: ${usd(limited.authorizedValue)} authorized, +${VALUE_TOLERANCE_PERCENT} % tolerance.`,
+    );
 }
