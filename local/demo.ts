@@ -114,7 +114,8 @@ function scenarioOn(stack: StandaloneLocalStack, log: (line: string) => void): S
     stack,
     ddb,
     sns: new SNSClient({}),
-    sqs: new SQSClient({}),
+    // Through the gateway (AWS_ENDPOINT_URL_SQS), not the queue URL's host: every client goes through it.
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     tables,
     repos: {
       licenses: new DynamoLicenseRepository(ddb, tables.licenses),

@@ -183,7 +183,8 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
       dynamodb,
       ddb: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
       sns: new SNSClient({}),
-      sqs: new SQSClient({}),
+      // Through the gateway (AWS_ENDPOINT_URL_SQS), not the queue URL's host: every client goes through it.
+      sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     };
     streams = new DynamoDBStreamsClient({});
   });
