@@ -54,8 +54,8 @@ describe('planReconcile', () => {
       {
         kind: 'license',
         licenseId: 'LIC-H20-0001',
-        read: { releasedQuantity: 40 },
-        set: { releasedQuantity: 15 },
+        read: { releasedQuantity: 40, releasedValue: 0 },
+        set: { releasedQuantity: 15, releasedValue: 0 },
       },
     ]);
   });

@@ -33,9 +33,9 @@ describe('licenseTable', () => {
     ]);
     const [header, , a, b] = text.split('\n');
     expect(header).toMatch(
-      /^LICENSE\s+CUSTOMER\s+SKU\s+DEST\s+STATUS\s+APPLIED\s+RELEASED\s+AUTHORIZED\s+VALID UNTIL\s+NOTE$/,
+      /^LICENSE\s+CUSTOMER\s+SKU\s+DEST\s+STATUS\s+APPLIED\s+RELEASED\s+AUTHORIZED\s+REL\. VALUE\s+VALUE LIMIT\s+VALID UNTIL\s+NOTE$/,
     );
-    expect(a).toMatch(/^LIC-A .*APPROVED\s+APPROVED\s+1,200\s+5,000 /);
+    expect(a).toMatch(/^LIC-A .*APPROVED\s+APPROVED\s+1,200\s+5,000\s+\$0\s+none /);
     expect(b).toMatch(/work in progress$/);
   });
 
