@@ -5,7 +5,10 @@ export const EXIT = {
   error: 1,
   /** The command line itself is wrong. */
   usage: 2,
-  /** The command ran, but work remains: drift left after reconcile, DLQ messages not redriven, a wait timed out. */
+  /**
+   * The command ran, but work remains: drift left after reconcile (or shipped goods above a lowered
+   * limit, for compliance), DLQ messages not redriven, a wait timed out.
+   */
   incomplete: 3,
 } as const;
 

@@ -32,8 +32,15 @@ export function renderFields(fields: readonly (readonly [string, string | number
   return present.map(([label, value]) => `${pad(`${label}:`, size + 1, 'left')} ${value}`).join('\n');
 }
 
+/** Cuts `text` to `max` characters, ending with "…" when cut. */
+export const clip = (text: string, max = 60): string =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text;
+
 /** 1234567 → "1,234,567": counts for people. */
 export const count = (n: number): string => n.toLocaleString('en-US');
+
+/** 50000 → "$50,000": whole US dollars for people. */
+export const usd = (n: number): string => `$${count(n)}`;
 
 /** "1 shipment" / "2 shipments". */
 export const plural = (n: number, one: string, many = `${one}s`): string =>

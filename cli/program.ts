@@ -23,7 +23,7 @@ Which stack (first match wins):
   otherwise                the deployed stack of this CDK app (STACK_ID in infra/outputs.ts)
 
 Output: tables for people; --json for scripts. Progress and notes go to stderr.
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but work remains (drift, DLQ messages left, wait timed out).
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but work remains (drift or shipped goods above a lowered limit, DLQ messages left, wait timed out).
 Set CLEARANCE_DEBUG=1 to see stack traces.
 `;
 

@@ -1,12 +1,23 @@
 import { consumed } from '../shared/domain/counters.js';
-import type { RecomputedCounters, Violation } from '../shared/domain/invariants.js';
-import { InventorySchema, LicenseSchema, parseItem, ShipmentSchema } from '../shared/domain/model.js';
+import type { RecomputedCounters, ShippedOverLimit, Violation } from '../shared/domain/invariants.js';
+import {
+  InventorySchema,
+  type License,
+  LicenseSchema,
+  parseItem,
+  ShipmentSchema,
+} from '../shared/domain/model.js';
+import { valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
+import { pendingAmendment } from './amend-plan.js';
+import { count, plural, usd } from './format.js';
 
 /**
  * What `clearance reconcile --fix` may repair, decided from one scan: the
- * Inventory counters (I3) and each license's `releasedQuantity` (I2), each
- * set to the value recomputed from the Shipments. Every write is conditional
+ * Inventory counters (I3) and each license's `releasedQuantity` and
+ * `releasedValue` (I2), each set to the value recomputed from the Shipments.
+ * Shipped goods above a lowered limit are a finding for compliance, not
+ * something a counter write repairs; they are reported apart. Every write is conditional
  * on the values read, so a counter that moved since the scan is left alone
  * and shows up again in the re-check.
  */
@@ -23,12 +34,19 @@ export interface InventoryFix {
   set: Record<CounterName, number>;
 }
 
+const LICENSE_COUNTERS = ['releasedQuantity', 'releasedValue'] as const;
+type LicenseCounter = (typeof LICENSE_COUNTERS)[number];
+
 export interface LicenseFix {
   kind: 'license';
   licenseId: string;
-  read: { releasedQuantity: number | undefined };
-  set: { releasedQuantity: number };
-  /** Set when the recomputed value exceeds authorizedQuantity: an over-release a person must look at. */
+  /** Values as read; undefined: the attribute was absent. The write is conditional on both. */
+  read: Record<LicenseCounter, number | undefined>;
+  set: Record<LicenseCounter, number>;
+  /**
+   * Set when the recomputed units exceed authorizedQuantity, or the recomputed
+   * value the value cap: an over-release a person must look at.
+   */
   warning?: string;
 }
 
@@ -44,27 +62,60 @@ export interface ReconcilePlan {
 
 const rawNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-/** Units each license's RELEASED and SHIPPED shipments hold, counted by `countedStatus` as the checker does. */
-export function licenseConsumption(shipments: readonly RawItem[]): Map<string, number> {
-  const sums = new Map<string, number>();
+/**
+ * Units and value each license's RELEASED and SHIPPED shipments draw, counted
+ * by `countedStatus` as the checker does (value: of the shipments that carry one).
+ */
+export function licenseConsumption(
+  shipments: readonly RawItem[],
+): Map<string, Record<LicenseCounter, number>> {
+  const sums = new Map<string, Record<LicenseCounter, number>>();
   for (const raw of shipments) {
     const p = parseItem(ShipmentSchema, raw);
     if (!p.ok || p.value.countedStatus === undefined) continue;
     const s = p.value;
-    sums.set(s.licenseId, (sums.get(s.licenseId) ?? 0) + consumed(s.countedStatus, s.quantity));
+    const sum = sums.get(s.licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
+    sum.releasedQuantity += consumed(s.countedStatus, s.quantity);
+    sum.releasedValue += consumed(s.countedStatus, s.value ?? 0);
+    sums.set(s.licenseId, sum);
   }
   return sums;
+}
+
+/** Why recomputed counters of `l` are an over-release, or undefined when they are within its limits. */
+function overRelease(l: License, want: Record<LicenseCounter, number>): string | undefined {
+  const problems: string[] = [];
+  if (want.releasedQuantity > l.authorizedQuantity) {
+    problems.push(
+      `its released and shipped shipments hold ${want.releasedQuantity} units, more than the ${l.authorizedQuantity} authorized`,
+    );
+  }
+  const cap = valueCap(l);
+  if (cap !== undefined && want.releasedValue > cap) {
+    problems.push(
+      `they draw ${usd(want.releasedValue)} of value, more than the value cap ${usd(cap)} (authorizedValue ${usd(l.authorizedValue ?? 0)} + ${l.valueTolerancePercent ?? 0}%)`,
+    );
+  }
+  return problems.length === 0
+    ? undefined
+    : `${problems.join('; ')}: a possible over-release; escalate to compliance`;
 }
 
 const listed = (ids: readonly string[], max = 5) =>
   `${ids.slice(0, max).join(', ')}${ids.length > max ? ` and ${ids.length - max} more` : ''}`;
 
-/** Finds work the system has not finished: license edits being applied, shipment edits not yet counted. */
+/**
+ * Finds work the system has not finished: license edits being applied,
+ * amendments (terms that differ from `appliedTerms`) not applied yet,
+ * shipment edits not yet counted.
+ */
 export function findBusy(items: { licenses: readonly RawItem[]; shipments: readonly RawItem[] }): string[] {
   const licenses: string[] = [];
+  const amended: string[] = [];
   for (const l of items.licenses) {
     const unapplied = l.status !== l.appliedStatus && l.statusError === undefined;
     if (l.pendingWork !== undefined || unapplied) licenses.push(String(l.licenseId));
+    else if (pendingAmendment(l) !== undefined) amended.push(String(l.licenseId));
   }
   const shipments: string[] = [];
   for (const s of items.shipments) {
@@ -75,6 +126,11 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
   if (licenses.length > 0) {
     busy.push(
       `${licenses.length} license${licenses.length === 1 ? ' has' : 's have'} work in progress: ${listed(licenses)}`,
+    );
+  }
+  if (amended.length > 0) {
+    busy.push(
+      `${amended.length} license${amended.length === 1 ? ' has an amendment' : 's have amendments'} the system has not applied yet: ${listed(amended)}`,
     );
   }
   if (shipments.length > 0) {
@@ -117,18 +173,18 @@ export function planReconcile(
     const p = parseItem(LicenseSchema, raw);
     if (!p.ok) continue;
     const l = p.value;
-    const want = used.get(l.licenseId) ?? 0;
-    if (want === l.releasedQuantity) continue;
+    const want = used.get(l.licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
+    if (LICENSE_COUNTERS.every((c) => l[c] === want[c])) continue;
+    const warning = overRelease(l, want);
     fixes.push({
       kind: 'license',
       licenseId: l.licenseId,
-      read: { releasedQuantity: rawNumber(raw.releasedQuantity) },
-      set: { releasedQuantity: want },
-      ...(want > l.authorizedQuantity
-        ? {
-            warning: `its released and shipped shipments hold ${want} units, more than the ${l.authorizedQuantity} authorized: a possible over-release; escalate to compliance`,
-          }
-        : {}),
+      read: {
+        releasedQuantity: rawNumber(raw.releasedQuantity),
+        releasedValue: rawNumber(raw.releasedValue),
+      },
+      set: want,
+      ...(warning === undefined ? {} : { warning }),
     });
   }
   const fixedInventory = new Set(
@@ -155,5 +211,23 @@ export function describeFix(fix: Fix): string {
     );
     return `Inventory ${fix.sku} @ ${fix.warehouseId}: ${changes.join(', ')}`;
   }
-  return `License ${fix.licenseId}: releasedQuantity ${fix.read.releasedQuantity ?? 'absent'} → ${fix.set.releasedQuantity}${fix.warning ? ` (WARNING: ${fix.warning})` : ''}`;
+  const changes = LICENSE_COUNTERS.filter((c) => (fix.read[c] ?? 0) !== fix.set[c]).map(
+    (c) => `${c} ${fix.read[c] ?? 'absent'} → ${fix.set[c]}`,
+  );
+  return `License ${fix.licenseId}: ${changes.join(', ')}${fix.warning ? ` (WARNING: ${fix.warning})` : ''}`;
+}
+
+/** Shipped goods above a lowered limit: for compliance, never for --fix. Empty when there are none. */
+export function shippedOverLimitSection(findings: readonly ShippedOverLimit[]): string[] {
+  if (findings.length === 0) return [];
+  return [
+    '',
+    `HIGH SEVERITY: shipped goods exceed a lowered limit on ${plural(findings.length, 'license')}. Escalate to compliance.`,
+    'Not an I2 violation and not something --fix can repair: shipped goods cannot be re-held.',
+    ...findings.map((f) =>
+      f.limit === 'quantity'
+        ? `  - ${f.licenseId}: ${count(f.shipped)} units shipped, above authorizedQuantity ${count(f.authorized)}`
+        : `  - ${f.licenseId}: ${usd(f.shipped)} of value shipped, above the value cap ${usd(f.authorized)}`,
+    ),
+  ];
 }

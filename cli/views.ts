@@ -1,148 +1,23 @@
 import type { Violation } from '../shared/domain/invariants.js';
-import {
-  available,
-  HOLD_REASONS,
-  InventorySchema,
-  LicenseSchema,
-  parseItem,
-  SHIPMENT_STATUSES,
-  ShipmentSchema,
-} from '../shared/domain/model.js';
+import { available, InventorySchema, parseItem, ShipmentSchema } from '../shared/domain/model.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { DlqEntry, FailureSummary } from './dlq-records.js';
-import { count, renderFields, renderTable, show } from './format.js';
+import { clip, count, renderFields, renderTable, show, usd } from './format.js';
 import type { ListedSubscription } from './subscriptions.js';
 
-/** Pure renderers: items in, text for people out. */
+/** Pure renderers: items in, text for people out. The license views are in license-views.ts. */
 
-const clip = (text: string, max = 60): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-/** What needs attention on a license, in a few words. */
-export function licenseNote(raw: RawItem): string {
-  const parsed = parseItem(LicenseSchema, raw);
-  if (!parsed.ok) return `INVALID: ${clip(parsed.problems.join('; '))}`;
-  const l = parsed.value;
-  if (l.statusError) return `rejected edit: ${clip(l.statusError)}`;
-  if (l.pendingWork) return 'work in progress';
-  if (l.appliedStatus !== l.status) return 'not applied yet';
-  if (l.waitingForValidFrom) return `waiting for validFrom ${l.validFrom}`;
-  return '';
-}
-
-export function licenseTable(items: readonly RawItem[]): string {
-  if (items.length === 0) return 'No licenses.';
-  return renderTable(
-    [
-      { header: 'LICENSE' },
-      { header: 'CUSTOMER' },
-      { header: 'SKU' },
-      { header: 'DEST' },
-      { header: 'STATUS' },
-      { header: 'APPLIED' },
-      { header: 'RELEASED', align: 'right' },
-      { header: 'AUTHORIZED', align: 'right' },
-      { header: 'VALID UNTIL' },
-      { header: 'NOTE' },
-    ],
-    items.map((l) => [
-      show(l.licenseId),
-      show(l.customerId),
-      show(l.sku),
-      show(l.destinationCountry),
-      show(l.status),
-      show(l.appliedStatus) || '-',
-      typeof l.releasedQuantity === 'number' ? count(l.releasedQuantity) : '0',
-      typeof l.authorizedQuantity === 'number' ? count(l.authorizedQuantity) : show(l.authorizedQuantity),
-      show(l.validUntil),
-      licenseNote(l),
-    ]),
-  );
-}
-
-/** Shipments of one license tallied by status, and HELD ones by hold reason. */
-export interface ShipmentTally {
-  /** 'index': HELD and RELEASED from the sparse GSIs; 'scan': every status from a table scan. */
-  source: 'index' | 'scan';
-  byStatus: Record<string, { shipments: number; units: number }>;
-  heldByReason: Record<string, { shipments: number; units: number }>;
-}
-
-export function emptyTally(source: ShipmentTally['source']): ShipmentTally {
-  return { source, byStatus: {}, heldByReason: {} };
-}
-
-/** Adds shipments to a tally, by the status the counters reflect (`countedStatus`, else `status`). */
-export function tally(into: ShipmentTally, items: readonly RawItem[]): ShipmentTally {
-  for (const s of items) {
-    const status = show(s.countedStatus ?? s.status) || 'UNKNOWN';
-    const units = typeof s.quantity === 'number' ? s.quantity : 0;
-    const entry = into.byStatus[status] ?? { shipments: 0, units: 0 };
-    entry.shipments += 1;
-    entry.units += units;
-    into.byStatus[status] = entry;
-    if (status === 'HELD') {
-      const reason = show(s.holdReason) || 'none';
-      const r = into.heldByReason[reason] ?? { shipments: 0, units: 0 };
-      r.shipments += 1;
-      r.units += units;
-      into.heldByReason[reason] = r;
-    }
-  }
-  return into;
-}
-
-export function licenseDetail(raw: RawItem, shipments: ShipmentTally): string {
-  const parsed = parseItem(LicenseSchema, raw);
-  const fields = renderFields([
-    ['License', show(raw.licenseId)],
-    ['License number', show(raw.licenseNumber)],
-    ['Customer', show(raw.customerId)],
-    ['SKU', show(raw.sku)],
-    ['Destination', show(raw.destinationCountry)],
-    ['Status', show(raw.status)],
-    ['Applied status', show(raw.appliedStatus) || '(none yet)'],
-    ['Status error', raw.statusError === undefined ? undefined : show(raw.statusError)],
-    ['Pending work', raw.pendingWork === undefined ? undefined : show(raw.pendingWork)],
-    ['Settling pass due', raw.settleCheckAt === undefined ? undefined : show(raw.settleCheckAt)],
-    [
-      'Waiting for validFrom',
-      raw.waitingForValidFrom === undefined ? undefined : show(raw.waitingForValidFrom),
-    ],
-    ['Released / authorized', `${show(raw.releasedQuantity ?? 0)} / ${show(raw.authorizedQuantity)} units`],
-    ['Valid', `${show(raw.validFrom)} .. ${show(raw.validUntil)}`],
-    ['Status reason', raw.statusReason === undefined ? undefined : show(raw.statusReason)],
-    ['Updated by', raw.updatedBy === undefined ? undefined : show(raw.updatedBy)],
-  ]);
-  const problems = parsed.ok ? '' : `\n\nINVALID ITEM: ${parsed.problems.join('; ')}`;
-  const statuses = shipments.source === 'scan' ? [...SHIPMENT_STATUSES] : (['HELD', 'RELEASED'] as const);
-  const rows: string[][] = [];
-  for (const status of statuses) {
-    const s = shipments.byStatus[status] ?? { shipments: 0, units: 0 };
-    rows.push([status, '', count(s.shipments), count(s.units)]);
-    if (status === 'HELD') {
-      for (const reason of HOLD_REASONS) {
-        const r = shipments.heldByReason[reason];
-        if (r) rows.push(['', reason, count(r.shipments), count(r.units)]);
-      }
-      const none = shipments.heldByReason.none;
-      if (none) rows.push(['', '(no reason)', count(none.shipments), count(none.units)]);
-    }
-  }
-  const table = renderTable(
-    [
-      { header: 'STATUS' },
-      { header: 'HOLD REASON' },
-      { header: 'SHIPMENTS', align: 'right' },
-      { header: 'UNITS', align: 'right' },
-    ],
-    rows,
-  );
-  const note =
-    shipments.source === 'index'
-      ? '\n(HELD and RELEASED from the license indexes; pass --scan to count SHIPPED and CANCELLED too)'
-      : '';
-  return `${fields}${problems}\n\nShipments\n${table}${note}`;
-}
+export {
+  emptyTally,
+  type LicenseDerived,
+  licenseDerived,
+  licenseDetail,
+  licenseNote,
+  licenseTable,
+  type ShipmentTally,
+  tally,
+  valueLimitCell,
+} from './license-views.js';
 
 export function shipmentTable(items: readonly RawItem[]): string {
   if (items.length === 0) return 'No shipments.';
@@ -152,6 +27,7 @@ export function shipmentTable(items: readonly RawItem[]): string {
       { header: 'STATUS' },
       { header: 'HOLD REASON' },
       { header: 'QTY', align: 'right' },
+      { header: 'VALUE', align: 'right' },
       { header: 'PRIO', align: 'right' },
       { header: 'REQUESTED' },
       { header: 'CUSTOMER' },
@@ -173,6 +49,7 @@ export function shipmentTable(items: readonly RawItem[]): string {
         show(s.status),
         show(s.holdReason),
         typeof s.quantity === 'number' ? count(s.quantity) : show(s.quantity),
+        typeof s.value === 'number' ? usd(s.value) : s.value === undefined ? '-' : show(s.value),
         show(s.priority),
         show(s.requestedAt),
         show(s.customerId),
@@ -193,6 +70,7 @@ export function shipmentDetail(raw: RawItem): string {
     'sku',
     'warehouseId',
     'quantity',
+    'value',
     'priority',
     'requestedAt',
     'status',
@@ -214,6 +92,10 @@ export function shipmentDetail(raw: RawItem): string {
     ['SKU', show(raw.sku)],
     ['Warehouse', show(raw.warehouseId)],
     ['Quantity', show(raw.quantity)],
+    [
+      'Value',
+      typeof raw.value === 'number' ? usd(raw.value) : raw.value === undefined ? undefined : show(raw.value),
+    ],
     ['Priority', show(raw.priority)],
     ['Requested at', show(raw.requestedAt)],
     ['Status', show(raw.status)],

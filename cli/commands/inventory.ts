@@ -64,6 +64,9 @@ export function registerInventoryCommands(program: Command, { act }: Wiring): vo
       'show onHand, held, released, shipped and available (= onHand - held - released) per sku and warehouse',
     )
     .option('--sku <sku>', 'only this sku')
-    .addHelpText('after', example('clearance inventory show', 'clearance inventory show --sku H20'))
+    .addHelpText(
+      'after',
+      `\nThe counters are units: the Inventory table keeps no value. Value is kept per license (releasedValue\nagainst the value limit): see \`clearance license list\` and \`clearance license show\`.\n${example('clearance inventory show', 'clearance inventory show --sku H20')}`,
+    )
     .action(act((ctx, opts: { sku?: string }) => inventoryShow(ctx, opts)));
 }

@@ -1,34 +1,24 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Command, Option } from 'commander';
-import { DynamoLicenseRepository, DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
-import { LICENSE_STATUSES, LicenseSchema } from '../../shared/domain/model.js';
-import type { RawItem } from '../../shared/domain/ports.js';
-import { GSI_ATTR, RELEASED_INDEX } from '../../shared/names.js';
+import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
+import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count } from '../format.js';
 import { progress } from '../io.js';
 import { LICENSE_ACTIONS, type LicenseAction, planLicenseAction } from '../transitions.js';
-import { emptyTally, licenseDetail, licenseTable, type ShipmentTally, tally } from '../views.js';
+import {
+  emptyTally,
+  licenseDerived,
+  licenseDetail,
+  licenseTable,
+  type ShipmentTally,
+  tally,
+} from '../views.js';
 import { collect, isConditionFailure, pageIndex, sleep } from './common.js';
+import { registerAmendCommand } from './license-amend.js';
+import { checkAuthorship, countReleased, getLicense, licenses } from './license-common.js';
 import { example, positive, type Wiring } from './wiring.js';
-
-async function licenses(ctx: CliContext) {
-  const r = await ctx.resources();
-  const { db } = await ctx.clients();
-  return new DynamoLicenseRepository(db, r.tables.licenses);
-}
-
-async function getLicense(ctx: CliContext, licenseId: string): Promise<RawItem> {
-  const item = await (await licenses(ctx)).get(licenseId);
-  if (!item) {
-    const r = await ctx.resources();
-    throw new NotFoundError(
-      `no license ${licenseId} in table ${r.tables.licenses}; list them with \`clearance license list\``,
-    );
-  }
-  return item;
-}
 
 export function parseLicenseStatus(value: string): string {
   const upper = value.trim().toUpperCase();
@@ -42,7 +32,10 @@ export async function licenseList(ctx: CliContext, opts: { status?: string }): P
     status === undefined ? true : l.status === status,
   );
   items.sort((a, b) => String(a.licenseId).localeCompare(String(b.licenseId)));
-  ctx.emit(items, () => licenseTable(items));
+  ctx.emit(
+    items.map((l) => ({ ...l, derived: licenseDerived(l) })),
+    () => licenseTable(items),
+  );
   return EXIT.ok;
 }
 
@@ -64,32 +57,8 @@ export async function licenseShow(
     tally(shipments, (await pageIndex(ctx, 'held', licenseId, 0)).items);
     tally(shipments, (await pageIndex(ctx, 'released', licenseId, 0)).items);
   }
-  ctx.emit({ license, shipments }, () => licenseDetail(license, shipments));
+  ctx.emit({ license, shipments, derived: licenseDerived(license) }, () => licenseDetail(license, shipments));
   return EXIT.ok;
-}
-
-/** RELEASED shipments of a license, counted on the sparse index (cheap: keys only). */
-async function countReleased(ctx: CliContext, licenseId: string): Promise<number> {
-  const r = await ctx.resources();
-  const { db } = await ctx.clients();
-  let total = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db.send(
-      new QueryCommand({
-        TableName: r.tables.shipments,
-        IndexName: RELEASED_INDEX,
-        KeyConditionExpression: '#pk = :id',
-        ExpressionAttributeNames: { '#pk': GSI_ATTR.releasedLicenseId },
-        ExpressionAttributeValues: { ':id': licenseId },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    total += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return total;
 }
 
 export interface LicenseActionOptions {
@@ -110,19 +79,7 @@ export async function licenseAction(
   licenseId: string,
   opts: LicenseActionOptions,
 ): Promise<number> {
-  for (const [flag, value] of [
-    ['--reason', opts.reason],
-    ['--by', opts.by],
-  ] as const) {
-    if (value.trim() === '') throw new UsageError(`${flag} must not be empty`);
-  }
-  for (const [flag, field, value] of [
-    ['--reason', 'statusReason', opts.reason],
-    ['--by', 'updatedBy', opts.by],
-  ] as const) {
-    const checked = LicenseSchema.shape[field].safeParse(value);
-    if (!checked.success) throw new UsageError(`${flag}: ${checked.error.issues[0]?.message ?? 'invalid'}`);
-  }
+  checkAuthorship(opts);
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   const license = await getLicense(ctx, licenseId);
@@ -257,22 +214,31 @@ const DECISION_HELP: Record<LicenseAction, string> = {
   reinstate: 'lift a suspension (SUSPENDED → APPROVED): held shipments are released again',
 };
 
-/** `clearance license list|show|approve|deny|suspend|revoke|reinstate`. */
+const DERIVED_HELP = `
+The value limit (cap) is floor(authorizedValue × (100 + valueTolerancePercent) / 100); a license without
+authorizedValue limits quantity only, and its releasedValue is summed for reporting. With --json each
+license carries \`derived\` (worked out by the CLI, never stored): valueCap (null: no value limit),
+remaining ({ quantity, value }) and unappliedAmendment (terms edited but not yet applied, or null).
+`;
+
+/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend`. */
 export function registerLicenseCommands(program: Command, { act }: Wiring): void {
-  const license = program.command('license').description('list, inspect and decide export licenses');
+  const license = program.command('license').description('list, inspect, decide and amend export licenses');
   license
     .command('list')
-    .description('list licenses with their status, what the system applied, and released/authorized units')
+    .description(
+      'list licenses with their status, what the system applied, released/authorized units, released value and the value limit (with its tolerance)',
+    )
     .addOption(new Option('--status <status>', 'only licenses with this status').choices(LICENSE_STATUSES))
     .addHelpText(
       'after',
-      example('clearance license list', 'clearance license list --status APPROVED --json'),
+      `${DERIVED_HELP}${example('clearance license list', 'clearance license list --status APPROVED --json')}`,
     )
     .action(act((ctx, opts: { status?: string }) => licenseList(ctx, opts)));
   license
     .command('show')
     .description(
-      'show one license: status, appliedStatus, statusError, pendingWork, and its shipments by status and hold reason',
+      'show one license: status, appliedStatus, statusError, an unapplied amendment, pendingWork, units and value released against its limits, and its shipments by status and hold reason',
     )
     .argument('<licenseId>', 'e.g. LIC-H20-0001')
     .option(
@@ -281,7 +247,7 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
     )
     .addHelpText(
       'after',
-      example('clearance license show LIC-H20-0001', 'clearance license show LIC-H20-0001 --scan'),
+      `${DERIVED_HELP}${example('clearance license show LIC-H20-0001', 'clearance license show LIC-H20-0001 --scan')}`,
     )
     .action(act((ctx, id: string, opts: { scan?: boolean }) => licenseShow(ctx, id, opts)));
   for (const action of Object.keys(LICENSE_ACTIONS) as LicenseAction[]) {
@@ -305,4 +271,5 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
         ),
       );
   }
+  registerAmendCommand(license, act);
 }

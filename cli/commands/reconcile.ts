@@ -5,14 +5,20 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
-import type { Violation } from '../../shared/domain/invariants.js';
+import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import type { CliContext } from '../context.js';
 import { EXIT, RefusedError } from '../errors.js';
-import { plural } from '../format.js';
+import { count, plural, usd } from '../format.js';
 import { type Io, progress } from '../io.js';
-import { describeFix, type Fix, planReconcile, type ReconcilePlan } from '../reconcile-plan.js';
+import {
+  describeFix,
+  type Fix,
+  planReconcile,
+  type ReconcilePlan,
+  shippedOverLimitSection,
+} from '../reconcile-plan.js';
 import { violationTable } from '../views.js';
 import { isConditionFailure } from './common.js';
 import { example, type Wiring } from './wiring.js';
@@ -109,8 +115,10 @@ async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
     key = { licenseId: fix.licenseId };
     names['#licenseId'] = 'licenseId';
     conditions.push('attribute_exists(#licenseId)');
-    expect('releasedQuantity', fix.read.releasedQuantity);
-    set('releasedQuantity', fix.set.releasedQuantity);
+    for (const c of ['releasedQuantity', 'releasedValue'] as const) {
+      expect(c, fix.read[c]);
+      set(c, fix.set[c]);
+    }
   }
   try {
     await db.send(
@@ -130,16 +138,25 @@ async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
   }
 }
 
+/** What one scan found: the violations and, apart, shipped goods above a lowered limit. */
+interface Findings {
+  violations: readonly Violation[];
+  shippedOverLimit: readonly ShippedOverLimit[];
+}
+
 function report(
   counts: { licenses: number; shipments: number; inventory: number },
   plan: ReconcilePlan,
-  violations: readonly Violation[],
+  { violations, shippedOverLimit }: Findings,
 ): string {
   const lines = [
     `Checked ${plural(counts.licenses, 'license')}, ${plural(counts.shipments, 'shipment')} and ${plural(counts.inventory, 'inventory item')}.`,
   ];
   if (violations.length === 0) {
-    lines.push('No drift: every counter and releasedQuantity matches the shipments (I1-I3 hold).');
+    lines.push(
+      'No drift: every counter, releasedQuantity and releasedValue matches the shipments (I1-I3 hold).',
+      ...shippedOverLimitSection(shippedOverLimit),
+    );
     return lines.join('\n');
   }
   lines.push('', `Found ${plural(violations.length, 'violation')}:`, violationTable(violations));
@@ -164,6 +181,7 @@ function report(
       ...plan.busy.map((b) => `  - ${b}`),
     );
   }
+  lines.push(...shippedOverLimitSection(shippedOverLimit));
   return lines.join('\n');
 }
 
@@ -177,22 +195,31 @@ async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boo
   return io.confirm(`Apply ${plural(plan.fixes.length, 'write')}?`);
 }
 
+/** Exit code of a check: 3 while violations or shipped-over-limit findings remain (both need a person), else 0. */
+const exitFor = (f: Findings): number =>
+  f.violations.length === 0 && f.shippedOverLimit.length === 0 ? EXIT.ok : EXIT.incomplete;
+
 export async function reconcile(
   ctx: CliContext,
   opts: { fix?: boolean; yes?: boolean; force?: boolean },
 ): Promise<number> {
   const { result, scanned } = await scanAll(ctx, 'checking');
   const plan = planReconcile(scanned, result);
-  const before = { counts: result.counts, violations: result.violations, plan };
+  const before = {
+    counts: result.counts,
+    violations: result.violations,
+    shippedOverLimit: result.shippedOverLimit,
+    plan,
+  };
   if (!opts.fix || plan.fixes.length === 0) {
     ctx.emit(before, () => {
-      const text = report(result.counts, plan, result.violations);
+      const text = report(result.counts, plan, result);
       if (plan.fixes.length === 0) return text;
       return `${text}\n\nRun \`clearance reconcile --fix\` to make these writes (each only if the value is still the one read).`;
     });
-    return result.violations.length === 0 ? EXIT.ok : EXIT.incomplete;
+    return exitFor(result);
   }
-  if (!ctx.json) ctx.io.out(report(result.counts, plan, result.violations));
+  if (!ctx.json) ctx.io.out(report(result.counts, plan, result));
   if (plan.busy.length > 0 && !opts.force) {
     throw new RefusedError(
       'not fixing while the system is still working: the counters are about to change anyway. Wait for the streams to drain (a license stuck with pendingWork may have failed: see `clearance dlq list`), then re-run; or pass --force to fix regardless',
@@ -211,32 +238,48 @@ export async function reconcile(
     bar.update(`${written + skipped.length} of ${plan.fixes.length}`);
   }
   bar.done(`${written} written, ${skipped.length} skipped because the value changed since the scan`);
-  const after = await scanAll(ctx, 're-checking');
-  const remaining = after.result.violations;
-  ctx.emit({ ...before, written, skipped, remaining }, () => {
-    const lines = [`Wrote ${plural(written, 'fix', 'fixes')}.`];
-    if (skipped.length > 0) {
+  const after = (await scanAll(ctx, 're-checking')).result;
+  ctx.emit(
+    {
+      ...before,
+      written,
+      skipped,
+      remaining: after.violations,
+      shippedOverLimit: after.shippedOverLimit,
+    },
+    () => afterFix(plan, written, skipped, after),
+  );
+  return exitFor(after);
+}
+
+/** What --fix did, and what the re-check found. */
+function afterFix(plan: ReconcilePlan, written: number, skipped: readonly string[], after: Findings): string {
+  const lines = [`Wrote ${plural(written, 'fix', 'fixes')}.`];
+  if (skipped.length > 0) {
+    lines.push(
+      `Skipped ${skipped.length} (changed since the scan; run reconcile again):`,
+      ...skipped.map((s) => `  - ${s}`),
+    );
+  }
+  const remaining = after.violations;
+  if (remaining.length === 0) lines.push('Re-check: no drift remains.');
+  else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
+  for (const f of plan.fixes) {
+    if (f.kind !== 'license') continue;
+    const units = (f.read.releasedQuantity ?? 0) - f.set.releasedQuantity;
+    const value = (f.read.releasedValue ?? 0) - f.set.releasedValue;
+    const free = [
+      ...(units > 0 ? [`${count(units)} units`] : []),
+      ...(value > 0 ? [`${usd(value)} of value`] : []),
+    ];
+    if (free.length > 0) {
       lines.push(
-        `Skipped ${skipped.length} (changed since the scan; run reconcile again):`,
-        ...skipped.map((s) => `  - ${s}`),
+        `Note: license ${f.licenseId} has ${free.join(' and ')} free again; held shipments are released on its next release pass.`,
       );
     }
-    if (remaining.length === 0) lines.push('Re-check: no drift remains.');
-    else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
-    for (const f of plan.fixes) {
-      if (
-        f.kind === 'license' &&
-        f.read.releasedQuantity !== undefined &&
-        f.set.releasedQuantity < f.read.releasedQuantity
-      ) {
-        lines.push(
-          `Note: license ${f.licenseId} has ${f.read.releasedQuantity - f.set.releasedQuantity} units free again; held shipments are released on its next release pass.`,
-        );
-      }
-    }
-    return lines.join('\n');
-  });
-  return remaining.length === 0 ? EXIT.ok : EXIT.incomplete;
+  }
+  lines.push(...shippedOverLimitSection(after.shippedOverLimit));
+  return lines.join('\n');
 }
 
 /** `clearance reconcile`. */
@@ -244,18 +287,22 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
   program
     .command('reconcile')
     .description(
-      "check invariants I1-I3 over all tables; with --fix, repair Inventory counters and licenses' releasedQuantity",
+      "check invariants I1-I3 over all tables and report shipped goods above a lowered limit; with --fix, repair Inventory counters and licenses' releasedQuantity and releasedValue",
     )
     .option('--fix', 'repair counters to the values recomputed from the shipments (asks first)')
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option('--force', 'fix even while the system still has work in flight')
     .addHelpText(
       'after',
-      `\nEach write is conditional on the value read, then everything is checked again. Statuses are never changed.\n${example(
-        'clearance reconcile',
-        'clearance reconcile --fix',
-        'clearance reconcile --fix --yes --json',
-      )}`,
+      `
+Each write is conditional on the values read (a license's releasedQuantity and releasedValue together),
+then everything is checked again. Statuses are never changed. A recomputed value above the license's
+limit is written with a WARNING (a possible over-release: escalate to compliance).
+Shipped goods above a lowered limit (an amendment after they shipped) are reported in their own section,
+HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.
+Exit codes: 0 when nothing remains; 3 while violations or shipped-over-limit findings remain (after --fix:
+in the re-check), or when --fix was declined; 1 when --fix is refused (work in flight, no confirmation).
+${example('clearance reconcile', 'clearance reconcile --fix', 'clearance reconcile --fix --yes --json')}`,
     )
     .action(act((ctx, opts: { fix?: boolean; yes?: boolean; force?: boolean }) => reconcile(ctx, opts)));
 }

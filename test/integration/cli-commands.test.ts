@@ -195,7 +195,7 @@ describe('clearance reconcile', () => {
     expect(report.code).toBe(EXIT.incomplete);
     expect(report.stdout).toMatch(/I3\s+sku=H20 warehouseId=WH-AMS-1\s+held is \d+ but shipments sum to \d+/);
     expect(report.stdout).toMatch(
-      /I2\s+licenseId=LIC-APPROVE\s+releasedQuantity is 25 but its released and shipped shipments hold 40/,
+      /I2\s+licenseId=LIC-APPROVE\s+releasedQuantity is 25 but its released and shipped shipments draw 40/,
     );
     expect(report.stdout).toMatch(/License LIC-APPROVE: releasedQuantity 25 → 40/);
 

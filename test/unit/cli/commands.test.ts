@@ -1,11 +1,13 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Clients } from '../../../cli/clients.js';
 import { licenseAction } from '../../../cli/commands/license.js';
+import { licenseAmend } from '../../../cli/commands/license-amend.js';
 import { shipmentAction } from '../../../cli/commands/shipment.js';
 import type { CliContext } from '../../../cli/context.js';
-import { LostRaceError, RefusedError } from '../../../cli/errors.js';
+import { LostRaceError, RefusedError, UsageError } from '../../../cli/errors.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
+import { termsOf } from '../../../shared/domain/terms.js';
 import { aLicense, aShipment } from '../../helpers/factories.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
@@ -29,6 +31,7 @@ function racingStore(reads: Record<string, unknown>[]) {
   const db = {
     async send(command: unknown) {
       if (command instanceof GetCommand) return { Item: reads[Math.min(n++, reads.length - 1)] };
+      if (command instanceof QueryCommand) return { Count: 0 };
       if (command instanceof UpdateCommand) {
         updates.push(command.input);
         throw Object.assign(new Error('The conditional request failed'), {
@@ -48,7 +51,7 @@ function racingStore(reads: Record<string, unknown>[]) {
     emit: (_data, human) => out.push(human()),
     close: () => undefined,
   };
-  return { ctx, updates, out };
+  return { ctx, updates, out, gets: () => n };
 }
 
 describe('license decisions', () => {
@@ -98,6 +101,43 @@ describe('license decisions', () => {
     await expect(
       licenseAction(ctx, 'approve', 'LIC-1', { reason: 'x'.repeat(1001), by: 'b' }),
     ).rejects.toThrow(/--reason: statusReason must be at most 1000 characters/);
+    expect(updates).toEqual([]);
+  });
+});
+
+describe('license amend', () => {
+  const settled = () => {
+    const license = aLicense({ licenseId: 'LIC-1', appliedStatus: 'APPROVED', authorizedQuantity: 100 });
+    return { ...license, appliedTerms: { ...termsOf(license) } };
+  };
+  const author = { reason: 'BIS amendment A-17', by: 'j.doe' };
+
+  it('writes the new terms in one update conditional on the terms read, and reports a lost race', async () => {
+    const { ctx, updates } = racingStore([settled()]);
+    await expect(licenseAmend(ctx, 'LIC-1', { quantity: '150', ...author })).rejects.toThrow(
+      /license LIC-1 changed while this command ran .*; nothing was written/,
+    );
+    expect(updates).toHaveLength(1);
+    const [update] = updates;
+    const values = Object.values(update?.ExpressionAttributeValues ?? {});
+    expect(values).toEqual(
+      expect.arrayContaining([150, 100, 'BIS amendment A-17', 'j.doe', 'cli:j.doe', 'APPROVED']),
+    );
+    expect(update?.ConditionExpression).toMatch(/attribute_not_exists\(#pendingWork\)/);
+  });
+
+  it('rejects --tolerance 30 before reading or writing anything', async () => {
+    const { ctx, updates, gets } = racingStore([settled()]);
+    const attempt = licenseAmend(ctx, 'LIC-1', { tolerance: '30', ...author });
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow(/^--tolerance must be a whole number from 0 to 25/);
+    expect(gets()).toBe(0);
+    expect(updates).toEqual([]);
+  });
+
+  it('refuses a license with work in progress without writing', async () => {
+    const { ctx, updates } = racingStore([{ ...settled(), pendingWork: 'tok' }]);
+    await expect(licenseAmend(ctx, 'LIC-1', { quantity: '150', ...author })).rejects.toThrow(RefusedError);
     expect(updates).toEqual([]);
   });
 });

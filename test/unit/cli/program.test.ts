@@ -68,6 +68,7 @@ describe('help', () => {
       'dlq list',
       'dlq redrive',
       'inventory show',
+      'license amend',
       'license approve',
       'license deny',
       'license list',

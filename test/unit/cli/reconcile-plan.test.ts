@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { describeFix, findBusy, planReconcile } from '../../../cli/reconcile-plan.js';
+import {
+  describeFix,
+  findBusy,
+  planReconcile,
+  shippedOverLimitSection,
+} from '../../../cli/reconcile-plan.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
+import type { License } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { termsOf } from '../../../shared/domain/terms.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
 /** A settled store: one APPROVED license, one HELD, one RELEASED and one SHIPPED shipment, matching counters. */
@@ -54,8 +61,8 @@ describe('planReconcile', () => {
       {
         kind: 'license',
         licenseId: 'LIC-H20-0001',
-        read: { releasedQuantity: 40 },
-        set: { releasedQuantity: 15 },
+        read: { releasedQuantity: 40, releasedValue: 0 },
+        set: { releasedQuantity: 15, releasedValue: 0 },
       },
     ]);
   });
@@ -108,7 +115,124 @@ describe('planReconcile', () => {
   });
 });
 
+/**
+ * A settled store under a value limit: $50,000 + 10 % (cap $55,000); one RELEASED
+ * ($20,000) and one SHIPPED ($15,000) shipment, one HELD without a value.
+ */
+function valueStore(license: Partial<License> = {}) {
+  const items = store();
+  items.licenses = [
+    {
+      ...aLicense({
+        appliedStatus: 'APPROVED',
+        releasedQuantity: 15,
+        authorizedValue: 50_000,
+        valueTolerancePercent: 10,
+        releasedValue: 35_000,
+        ...license,
+      }),
+    },
+  ];
+  items.shipments = [
+    { ...aShipment({ status: 'HELD', quantity: 7 }), countedStatus: 'HELD' },
+    { ...aShipment({ status: 'RELEASED', quantity: 10, value: 20_000 }), countedStatus: 'RELEASED' },
+    { ...aShipment({ status: 'SHIPPED', quantity: 5, value: 15_000 }), countedStatus: 'SHIPPED' },
+  ];
+  return items;
+}
+
+describe('planReconcile with value', () => {
+  it('plans nothing when releasedValue matches the value the shipments draw', () => {
+    const items = valueStore();
+    expect(checkInvariants(items).violations).toEqual([]);
+    expect(plan(items)).toEqual({ fixes: [], manual: [], busy: [] });
+  });
+
+  it('sets a tampered releasedValue, conditional on both counters read', () => {
+    const items = valueStore({ releasedValue: 999 });
+    const [fix] = plan(items).fixes;
+    expect(fix).toEqual({
+      kind: 'license',
+      licenseId: 'LIC-H20-0001',
+      read: { releasedQuantity: 15, releasedValue: 999 },
+      set: { releasedQuantity: 15, releasedValue: 35_000 },
+    });
+    expect(fix && describeFix(fix)).toBe('License LIC-H20-0001: releasedValue 999 → 35000');
+    expect(plan(items).manual).toEqual([]);
+  });
+
+  it('expects releasedValue to be absent when it was not stored, and writes it with the quantity', () => {
+    const items = valueStore({ releasedQuantity: 3 });
+    const { releasedValue: _, ...license } = items.licenses[0] as RawItem;
+    items.licenses = [license];
+    const [fix] = plan(items).fixes;
+    expect(fix).toMatchObject({
+      read: { releasedQuantity: 3, releasedValue: undefined },
+      set: { releasedQuantity: 15, releasedValue: 35_000 },
+    });
+    expect(fix && describeFix(fix)).toBe(
+      'License LIC-H20-0001: releasedQuantity 3 → 15, releasedValue absent → 35000',
+    );
+  });
+
+  it('warns when the recomputed value exceeds the value cap with its tolerance', () => {
+    const items = valueStore({ authorizedValue: 30_000, releasedValue: 0 });
+    const [fix] = plan(items).fixes;
+    expect(fix?.kind === 'license' && fix.warning).toBe(
+      'they draw $35,000 of value, more than the value cap $33,000 (authorizedValue $30,000 + 10%): a possible over-release; escalate to compliance',
+    );
+  });
+
+  it('keeps shipped goods above a lowered limit out of the fixes and out of the violations', () => {
+    const items = valueStore({ authorizedQuantity: 4, releasedQuantity: 5, releasedValue: 15_000 });
+    items.shipments = items.shipments.filter((s) => s.status !== 'RELEASED');
+    items.inventory = [{ ...anInventory({ held: 7, released: 0, shipped: 5 }) }];
+    const check = checkInvariants(items);
+    expect(check.violations).toEqual([]);
+    expect(check.shippedOverLimit).toEqual([
+      { licenseId: 'LIC-H20-0001', limit: 'quantity', shipped: 5, authorized: 4 },
+    ]);
+    expect(planReconcile(items, check)).toEqual({ fixes: [], manual: [], busy: [] });
+  });
+});
+
+describe('shippedOverLimitSection', () => {
+  it('reports each finding for compliance, high severity, and says --fix cannot repair it', () => {
+    expect(
+      shippedOverLimitSection([
+        { licenseId: 'LIC-A', limit: 'quantity', shipped: 1200, authorized: 1000 },
+        { licenseId: 'LIC-B', limit: 'value', shipped: 60_000, authorized: 55_000 },
+      ]),
+    ).toEqual([
+      '',
+      'HIGH SEVERITY: shipped goods exceed a lowered limit on 2 licenses. Escalate to compliance.',
+      'Not an I2 violation and not something --fix can repair: shipped goods cannot be re-held.',
+      '  - LIC-A: 1,200 units shipped, above authorizedQuantity 1,000',
+      '  - LIC-B: $60,000 of value shipped, above the value cap $55,000',
+    ]);
+    expect(shippedOverLimitSection([])).toEqual([]);
+  });
+});
+
 describe('findBusy', () => {
+  it('reports a license whose terms differ from its appliedTerms as an amendment in flight', () => {
+    const license = aLicense({ licenseId: 'L5', appliedStatus: 'APPROVED' });
+    const settled = { ...license, appliedTerms: { ...termsOf(license) } };
+    expect(findBusy({ licenses: [settled], shipments: [] })).toEqual([]);
+    expect(
+      findBusy({
+        licenses: [
+          { ...settled, authorizedQuantity: 1500 },
+          { ...settled, licenseId: 'L6', validUntil: '2098-01-01T00:00:00.000Z', pendingWork: 'amend#t' },
+        ],
+        shipments: [],
+      }),
+    ).toEqual([
+      '1 license has work in progress: L6',
+      '1 license has an amendment the system has not applied yet: L5',
+    ]);
+  });
+
   it('reports licenses with work in progress or an unapplied status', () => {
     const busy = findBusy({
       licenses: [

@@ -4,6 +4,7 @@ import {
   dlqTable,
   emptyTally,
   inventoryTable,
+  licenseDerived,
   licenseDetail,
   licenseNote,
   licenseTable,
@@ -12,6 +13,7 @@ import {
   tally,
   violationTable,
 } from '../../../cli/views.js';
+import { termsOf } from '../../../shared/domain/terms.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
 describe('licenseTable', () => {
@@ -33,10 +35,37 @@ describe('licenseTable', () => {
     ]);
     const [header, , a, b] = text.split('\n');
     expect(header).toMatch(
-      /^LICENSE\s+CUSTOMER\s+SKU\s+DEST\s+STATUS\s+APPLIED\s+RELEASED\s+AUTHORIZED\s+VALID UNTIL\s+NOTE$/,
+      /^LICENSE\s+CUSTOMER\s+SKU\s+DEST\s+STATUS\s+APPLIED\s+RELEASED\s+AUTHORIZED\s+REL\. VALUE\s+VALUE LIMIT\s+VALID UNTIL\s+NOTE$/,
     );
-    expect(a).toMatch(/^LIC-A .*APPROVED\s+APPROVED\s+1,200\s+5,000 /);
+    expect(a).toMatch(/^LIC-A .*APPROVED\s+APPROVED\s+1,200\s+5,000\s+\$0\s+none /);
     expect(b).toMatch(/work in progress$/);
+  });
+
+  it('shows released value and the value limit with its tolerance; a quantity-only license has none', () => {
+    const text = licenseTable([
+      {
+        ...aLicense({
+          licenseId: 'LIC-V',
+          appliedStatus: 'APPROVED',
+          authorizedValue: 50_000,
+          valueTolerancePercent: 10,
+          releasedValue: 12_000,
+        }),
+      },
+      { ...aLicense({ licenseId: 'LIC-W', appliedStatus: 'APPROVED', authorizedValue: 8_000 }) },
+      { ...aLicense({ licenseId: 'LIC-Q', appliedStatus: 'APPROVED', releasedValue: 7_300 }) },
+    ]);
+    const [, , v, w, q] = text.split('\n');
+    expect(v).toMatch(/^LIC-V .*\s\$12,000\s+\$55,000 \(\$50,000 \+10%\)\s/);
+    expect(w).toMatch(/^LIC-W .*\s\$0\s+\$8,000\s/);
+    expect(q).toMatch(/^LIC-Q .*\s\$7,300\s+none\s/);
+  });
+
+  it('notes an amendment the system has not applied yet', () => {
+    const license = aLicense({ appliedStatus: 'APPROVED', authorizedQuantity: 1000 });
+    const raw = { ...license, appliedTerms: { ...termsOf(license) }, authorizedQuantity: 1500 };
+    expect(licenseNote(raw)).toBe('amendment not applied yet: authorizedQuantity 1,000 → 1,500');
+    expect(licenseNote({ ...raw, authorizedQuantity: 1000 })).toBe('');
   });
 
   it('says so when there are no licenses', () => {
@@ -92,7 +121,98 @@ describe('licenseDetail', () => {
   });
 });
 
+describe('license value', () => {
+  it('shows the value limit, its tolerance and cap, what is released and what remains', () => {
+    const license = aLicense({
+      appliedStatus: 'APPROVED',
+      authorizedQuantity: 100,
+      releasedQuantity: 40,
+      authorizedValue: 50_000,
+      valueTolerancePercent: 10,
+      releasedValue: 12_000,
+    });
+    const counts = tally(emptyTally('index'), [
+      { ...aShipment({ status: 'RELEASED', quantity: 40, value: 12_000 }), countedStatus: 'RELEASED' },
+      {
+        ...aShipment({ status: 'HELD', holdReason: 'LICENSE_VALUE_EXHAUSTED', quantity: 5, value: 50_000 }),
+        countedStatus: 'HELD',
+      },
+      {
+        ...aShipment({ status: 'HELD', holdReason: 'SHIPMENT_VALUE_MISSING', quantity: 3 }),
+        countedStatus: 'HELD',
+      },
+    ]);
+    const text = licenseDetail({ ...license, appliedTerms: { ...termsOf(license) } }, counts);
+    expect(text).toMatch(/Released \/ authorized:\s+40 \/ 100 units/);
+    expect(text).toMatch(/Value limit:\s+\$50,000 \+ 10% tolerance = cap \$55,000/);
+    expect(text).toMatch(/Released value:\s+\$12,000 of \$55,000/);
+    expect(text).toMatch(/Remaining:\s+60 units, \$43,000/);
+    expect(text).not.toMatch(/Unapplied amendment/);
+    expect(text).toMatch(/STATUS\s+HOLD REASON\s+SHIPMENTS\s+UNITS\s+VALUE/);
+    expect(text).toMatch(/HELD\s+2\s+8\s+\$50,000/);
+    expect(text).toMatch(/LICENSE_VALUE_EXHAUSTED\s+1\s+5\s+\$50,000/);
+    expect(text).toMatch(/SHIPMENT_VALUE_MISSING\s+1\s+3\s+\$0/);
+    expect(text).toMatch(/RELEASED\s+1\s+40\s+\$12,000/);
+    expect(counts.byStatus.RELEASED).toEqual({ shipments: 1, units: 40, value: 12_000 });
+  });
+
+  it('shows a quantity-only license with its summed value for reporting and no limit', () => {
+    const text = licenseDetail(
+      { ...aLicense({ releasedQuantity: 30, releasedValue: 9_000 }) },
+      emptyTally('index'),
+    );
+    expect(text).toMatch(/Value limit:\s+none \(the license limits quantity only\)/);
+    expect(text).toMatch(/Released value:\s+\$9,000 \(summed for reporting\)/);
+    expect(text).toMatch(/Remaining:\s+970 units$/m);
+  });
+
+  it('shows an unapplied amendment next to the status error, and what the engine will say about it', () => {
+    const license = aLicense({ appliedStatus: 'APPROVED', statusError: 'older rejection' });
+    const raw = { ...license, appliedTerms: { ...termsOf(license) }, valueTolerancePercent: 40 };
+    const text = licenseDetail(raw, emptyTally('index'));
+    expect(text).toMatch(
+      /Status error:\s+older rejection\nUnapplied amendment:\s+valueTolerancePercent \(none\) → 40% \(the system rejects it: amendment rejected: valueTolerancePercent must be at most 25/,
+    );
+  });
+
+  it('derives the cap, what remains and the unapplied amendment for --json', () => {
+    const license = aLicense({
+      appliedStatus: 'APPROVED',
+      releasedQuantity: 10,
+      authorizedValue: 1_001,
+      valueTolerancePercent: 10,
+      releasedValue: 500,
+    });
+    expect(licenseDerived({ ...license })).toEqual({
+      valueCap: 1_101,
+      remaining: { quantity: 990, value: 601 },
+      unappliedAmendment: null,
+    });
+    const amended = { ...license, appliedTerms: { ...termsOf(license) }, authorizedQuantity: 2000 };
+    expect(licenseDerived(amended)).toEqual({
+      valueCap: 1_101,
+      remaining: { quantity: 1990, value: 601 },
+      unappliedAmendment: { changes: 'authorizedQuantity 1,000 → 2,000' },
+    });
+    expect(licenseDerived({ ...aLicense(), authorizedQuantity: 'x' })).toEqual({
+      valueCap: null,
+      remaining: null,
+      unappliedAmendment: null,
+    });
+  });
+});
+
 describe('shipmentTable', () => {
+  it('shows the value next to the quantity, and a dash for a shipment without one', () => {
+    const text = shipmentTable([
+      { ...aShipment({ shipmentId: 'S1', quantity: 4, value: 12_500 }), countedStatus: 'HELD' },
+      { ...aShipment({ shipmentId: 'S2', quantity: 3 }), countedStatus: 'HELD' },
+    ]);
+    expect(text.split('\n')[0]).toMatch(/QTY\s+VALUE\s+PRIO/);
+    expect(text).toMatch(/S1 .*\s4\s+\$12,500\s+5\s/);
+    expect(text).toMatch(/S2 .*\s3\s+-\s+5\s/);
+  });
+
   it('flags shipments the counters do not reflect yet', () => {
     const text = shipmentTable([
       { ...aShipment({ shipmentId: 'S1', status: 'SHIPPED' }), countedStatus: 'RELEASED' },
