@@ -1,4 +1,4 @@
-import { type License, LicenseSchema, parseItem, showValue } from './model.js';
+import { type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from './model.js';
 import type { RawItem } from './ports.js';
 
 /**
@@ -112,6 +112,14 @@ export const AMENDMENT_REJECTED = 'amendment rejected: ';
 export const isAmendmentRejection = (statusError: unknown): boolean =>
   typeof statusError === 'string' && statusError.startsWith(AMENDMENT_REJECTED);
 
+/** What to do with a license whose identity was wrong, by its applied status: the legal way out, if any. */
+const retire = (status: LicenseStatus | undefined): string =>
+  status === 'PENDING'
+    ? ' and deny this one (set its status to DENIED)'
+    : status === 'APPROVED' || status === 'SUSPENDED' || status === undefined
+      ? ' and revoke this one (set its status to REVOKED)'
+      : ` (this one stays ${status})`;
+
 /** The verdict on a license item's terms against the terms last applied. */
 export type AmendmentVerdict =
   | { kind: 'unchanged' }
@@ -130,9 +138,15 @@ export type AmendmentVerdict =
  * Judges the terms of `raw` against `applied`. Identity terms of an applied
  * license never change; amended terms must be valid (a whole positive
  * limit, a tolerance of 0–25 %, a window that ends after it starts). An
- * illegal edit names the field and the fix, and is written back.
+ * illegal edit names the field and the fix, and is written back. `status`,
+ * the applied status, tailors the fix of an identity edit to the transitions
+ * open to the license.
  */
-export function judgeAmendment(applied: LicenseTerms, raw: RawItem): AmendmentVerdict {
+export function judgeAmendment(
+  applied: LicenseTerms,
+  raw: RawItem,
+  status?: LicenseStatus,
+): AmendmentVerdict {
   const changed = ALL_TERMS.filter((t) => !same(raw[t], applied[t]));
   if (changed.length === 0) return { kind: 'unchanged' };
   const revertOf = (fields: readonly Term[]) => ({
@@ -148,7 +162,7 @@ export function judgeAmendment(applied: LicenseTerms, raw: RawItem): AmendmentVe
       field: identity,
       reason:
         `${AMENDMENT_REJECTED}${identity} of an applied license cannot change (it was ${showValue(applied[identity])}, now ${showValue(raw[identity])}); ` +
-        `it was set back to ${showValue(applied[identity])}. A license for another ${identity} is a new license: create it and revoke this one`,
+        `it was set back to ${showValue(applied[identity])}. A license for another ${identity} is a new license: create it${retire(status)}`,
       ...revertOf([identity]),
     };
   }

@@ -103,7 +103,7 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const amendment: AmendmentVerdict =
     applied === undefined || appliedTerms === undefined
       ? { kind: 'unchanged' }
-      : judgeAmendment(appliedTerms, raw);
+      : judgeAmendment(appliedTerms, raw, applied);
   if (verdict.kind === 'illegal' || amendment.kind === 'illegal') {
     const outcome =
       amendment.kind === 'illegal'
@@ -123,7 +123,7 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
     const reason = `the license item is invalid: ${parsed.problems.join('; ')}`;
-    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason) };
+    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
   const license = parsed.value;
   if (verdict.kind === 'legal') return startStatusWork(deps, raw, license, verdict, applied);
@@ -147,7 +147,7 @@ async function startStatusWork(
 ): Promise<Step> {
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
-    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason) };
+    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
   const token = deps.newToken();
   if (!(await deps.licenses.startWork(license.licenseId, verdict.from, verdict.to, token, termsOf(license))))
@@ -253,26 +253,38 @@ async function rejectAmendment(
   return { kind: 'rejected', reason: amendment.reason };
 }
 
+/**
+ * Rejects a license as it is: an illegal `status` (`what` 'status'), or an
+ * item the system cannot apply whatever its status (`what` 'item': an
+ * attribute out of the contract, a sku without Inventory), whose fix is in
+ * the attribute the reason names, not in the status.
+ */
 async function reject(
   deps: LicenseEngineDeps,
   raw: RawItem,
   applied: LicenseStatus | undefined,
   reason: string,
+  what: 'status' | 'item' = 'status',
 ): Promise<LicenseOutcome> {
   // Already rejected and alerted (this record is our own statusError write, or a redelivery).
   if (raw.statusError === reason) return { kind: 'noop' };
   const licenseId = String(raw.licenseId);
   const shown = showValue(raw.status);
+  const last = applied ?? '(nothing yet)';
   // Alert first, then record: a crash between the two repeats the alert, never loses it.
   await deps.alerter.alert([
     {
       severity: 'normal',
-      subject: `License ${licenseId}: status edit rejected`,
+      subject: `License ${licenseId}: ${what === 'item' ? 'invalid item' : 'status edit'} rejected`,
       message: [
-        `License ${licenseId} was edited to status "${shown}", but the system last applied ${applied ?? '(nothing yet)'}.`,
+        what === 'item'
+          ? `License ${licenseId} (status "${shown}"; the system last applied ${last}) cannot be applied as it is.`
+          : `License ${licenseId} was edited to status "${shown}", but the system last applied ${last}.`,
         `Rejected because ${reason}.`,
         'No shipment or counter moved. The reason is also written to statusError on the item;',
-        'set a legal status in the console (or with `clearance license`) and the system proceeds.',
+        what === 'item'
+          ? 'correct the item as the reason says, in the console, and the system applies it on that edit.'
+          : 'set a legal status in the console (or with `clearance license`) and the system proceeds.',
       ].join('\n'),
       subjectKey: { licenseId },
     },

@@ -23,6 +23,7 @@ import { intakeShipments } from './shipment-intake.js';
 import {
   deletionAlert,
   immutableRejection,
+  invalidEditRejection,
   invalidRejection,
   type Rejection,
   rejectEdits,
@@ -158,7 +159,12 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
   }
   const parsed = parseItem(ShipmentSchema, raw);
   if (!parsed.ok) {
-    if (!counted) batch.rejections.push(invalidRejection(record.shipmentId, raw, parsed.problems));
+    // A counted shipment edited out of the contract is set back, not left for every pass to skip unseen.
+    batch.rejections.push(
+      counted
+        ? invalidEditRejection(record.shipmentId, raw, old, parsed.problems)
+        : invalidRejection(record.shipmentId, raw, parsed.problems),
+    );
     return;
   }
   const shipment = parsed.value;

@@ -86,21 +86,35 @@ export function statusRejection(
   };
 }
 
-/** An edit of fields an accepted shipment may not change: their old values are restored. */
+/** Why `fields` of a shipment counted as `counted` may not change. */
+function whyFixed(fields: readonly string[], counted: ShipmentStatus | undefined): string {
+  const others = fields.filter((f) => f !== 'value');
+  const always = 'cannot change once a shipment is accepted (counters and the license depend on them)';
+  if (others.length === fields.length) return `these ${always}`;
+  const value = `value cannot change while the shipment is ${counted ?? 'counted'} (its license counts it in releasedValue)`;
+  return others.length === 0 ? value : `${value}, and ${others.join(', ')} ${always}`;
+}
+
+/**
+ * An edit of fields an accepted shipment may not change: their old values are
+ * restored. The way to another value is a new shipment, except for a SHIPPED
+ * one, which is final: its record can only be corrected outside the system.
+ */
 export function immutableRejection(
   shipmentId: string,
   raw: RawItem,
   old: RawItem,
   fields: readonly string[],
 ): Rejection {
+  const counted = asShipmentStatus(raw.countedStatus);
   const list = fields.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
-  const why = fields.includes('value')
-    ? 'value cannot change while the shipment draws on its license (RELEASED or SHIPPED: the license counts it in releasedValue), and the other fields never once it is accepted'
-    : 'these cannot change once a shipment is accepted (counters and the license depend on them)';
-  const statusError = `Rejected edit of ${fields.join(', ')}: ${why}. The old values were restored; to change them, cancel this shipment and create a new one.`;
+  const fix =
+    counted === 'SHIPPED'
+      ? 'a SHIPPED shipment is final, so the system cannot change them: if the recorded values are wrong, have compliance correct the export record'
+      : 'to change them, cancel this shipment and create a new one';
+  const statusError = `Rejected edit of ${fields.join(', ')}: ${whyFixed(fields, counted)}. The old values were restored; ${fix}.`;
   const restore = Object.fromEntries(fields.filter((f) => old[f] !== undefined).map((f) => [f, old[f]]));
   const absent = fields.filter((f) => old[f] === undefined);
-  const counted = asShipmentStatus(raw.countedStatus);
   return {
     shipmentId,
     statusError,
@@ -117,6 +131,74 @@ export function immutableRejection(
       ...(absent.length > 0 ? { remove: absent } : {}),
       bumpRevision: false,
       expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+    },
+  };
+}
+
+/**
+ * An edit that leaves an accepted shipment invalid (a `value`, `priority` or
+ * `requestedAt` out of the contract): the fields the problems name are set
+ * back to their old values, so the shipment keeps its place and its license
+ * can still release it. Problems the edit did not cause are reported as they are.
+ */
+export function invalidEditRejection(
+  shipmentId: string,
+  raw: RawItem,
+  old: RawItem | undefined,
+  problems: readonly string[],
+): Rejection {
+  const named = (f: string) => problems.some((p) => p.startsWith(`${f} `) || p.startsWith(`${f}:`));
+  const fields = old
+    ? Object.keys({ ...old, ...raw }).filter(
+        (f) => f !== 'statusError' && JSON.stringify(old[f]) !== JSON.stringify(raw[f]) && named(f),
+      )
+    : [];
+  if (fields.length === 0) return invalidCountedRejection(shipmentId, raw, problems);
+  const back = fields
+    .map((f) => (old?.[f] === undefined ? `${f} removed (it had none)` : `${f} set back to ${shown(old[f])}`))
+    .join(', ');
+  const statusError = `Rejected edit of ${fields.join(', ')}: ${problems.join('; ')}. ${back}; edit it again with a valid value.`;
+  return {
+    shipmentId,
+    statusError,
+    current: raw,
+    alert: {
+      severity: 'normal',
+      subject: `Shipment ${shipmentId}: edit of ${fields.join(', ')} rejected`,
+      message: `Shipment ${shipmentId} (license ${shown(raw.licenseId)}) was edited (${fields.map((f) => `${f} ${shown(old?.[f])} → ${shown(raw[f])}`).join(', ')}). ${statusError} No counter moved.`,
+      subjectKey: { shipmentId },
+    },
+    write: {
+      shipmentId,
+      set: {
+        ...Object.fromEntries(fields.flatMap((f) => (old?.[f] === undefined ? [] : [[f, old[f]]]))),
+        statusError,
+      },
+      remove: fields.filter((f) => old?.[f] === undefined),
+      bumpRevision: false,
+      expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+    },
+  };
+}
+
+/** A counted shipment found invalid, not by the edit at hand: reported, nothing to set back. */
+function invalidCountedRejection(shipmentId: string, raw: RawItem, problems: readonly string[]): Rejection {
+  const statusError = `Rejected: ${problems.join('; ')}. No license pass releases or re-holds this shipment until this is fixed in the console.`;
+  return {
+    shipmentId,
+    statusError,
+    current: raw,
+    alert: {
+      severity: 'normal',
+      subject: `Shipment ${shipmentId}: invalid item rejected`,
+      message: `Shipment ${shipmentId} (license ${shown(raw.licenseId)}, counted as ${shown(raw.countedStatus)}) is invalid: ${problems.join('; ')}. ${statusError}`,
+      subjectKey: { shipmentId },
+    },
+    write: {
+      shipmentId,
+      set: { statusError },
+      bumpRevision: false,
+      expect: { countedStatus: raw.countedStatus },
     },
   };
 }

@@ -15,9 +15,12 @@ import {
   corpusLicense,
   corpusShipment,
   DEFINITIONS,
+  type Given,
   OPEN_LICENSE,
   OTHER_SKU,
   type Outcome,
+  VALUE_LICENSE,
+  VALUE_LIMIT,
   WAITING_LICENSE,
   type Write,
 } from './cases.js';
@@ -53,6 +56,9 @@ const observed = new Map<string, Observed>();
 const goods: { table: 'licenses' | 'shipments'; id: string }[] = [];
 /** The good item written right after each case's bad one. */
 const partner = new Map<string, string>();
+/** What each case's given items were just before the bad write, and after the system reacted. */
+const before = new Map<string, unknown>();
+const after = new Map<string, unknown>();
 let dlq: ReceivedMessage[] = [];
 let violations: unknown[] = [];
 
@@ -83,6 +89,30 @@ async function write(w: Write): Promise<void> {
 
 const INITIAL: readonly LicenseStatus[] = ['PENDING', 'APPROVED', 'DENIED'];
 
+const pick = (item: RawItem, keys: readonly string[]) =>
+  Object.fromEntries(keys.filter((k) => item[k] !== undefined).map((k) => [k, item[k]]));
+
+/**
+ * What a rejected edit must not move: a license's applied status and terms,
+ * its counters and its shipments; a shipment's counted status, license, quantity and value.
+ */
+async function snapshot(given: Given): Promise<unknown> {
+  if ('license' in given) {
+    const l = await s.license(given.license.licenseId);
+    const shipments = await Promise.all(
+      (given.license.shipments ?? []).map((x) => s.shipment(String(x.item.shipmentId))),
+    );
+    return {
+      license: pick(l, ['appliedStatus', 'appliedTerms', 'releasedQuantity', 'releasedValue']),
+      shipments: shipments.map((x) =>
+        pick(x, ['shipmentId', 'status', 'countedStatus', 'holdReason', 'quantity', 'value']),
+      ),
+    };
+  }
+  const x = await s.shipment(given.shipment.shipmentId);
+  return pick(x, ['countedStatus', 'holdReason', 'licenseId', 'quantity', 'value']);
+}
+
 beforeAll(async () => {
   const ops = opsInbox(local);
   await ops.open();
@@ -93,20 +123,28 @@ beforeAll(async () => {
   );
   await s.putLicense(corpusLicense(OPEN_LICENSE, { status: 'APPROVED' }));
   await s.putLicense(corpusLicense(WAITING_LICENSE));
+  await s.putLicense(corpusLicense(VALUE_LICENSE, { status: 'APPROVED', authorizedValue: VALUE_LIMIT }));
 
   // 1. Bring each case's item into its given state, through the system.
   const licenses = definitions.flatMap((c) => (c.given && 'license' in c.given ? [c.given.license] : []));
   const shipments = definitions.flatMap((c) => (c.given && 'shipment' in c.given ? [c.given.shipment] : []));
   for (const l of licenses)
     await s.putLicense(
-      corpusLicense(l.licenseId, { status: INITIAL.includes(l.applied) ? l.applied : 'APPROVED' }),
+      corpusLicense(l.licenseId, {
+        ...l.terms,
+        status: INITIAL.includes(l.applied) ? l.applied : 'APPROVED',
+      }),
     );
   const released = (x: ShipmentStatus) => x === 'RELEASED' || x === 'SHIPPED';
-  await s.putShipments(
-    shipments.map((x) =>
-      corpusShipment(x.shipmentId, { licenseId: released(x.counted) ? OPEN_LICENSE : WAITING_LICENSE }),
+  await s.putShipments([
+    ...shipments.map((x) =>
+      corpusShipment(x.shipmentId, {
+        ...x.fields,
+        licenseId: released(x.counted) ? OPEN_LICENSE : WAITING_LICENSE,
+      }),
     ),
-  );
+    ...licenses.flatMap((l) => (l.shipments ?? []).map((x) => x.item)),
+  ]);
   await local.drain({ timeoutMs: 60_000 });
   for (const l of licenses)
     if (!INITIAL.includes(l.applied)) await s.setLicenseStatus(l.licenseId, l.applied);
@@ -118,6 +156,7 @@ beforeAll(async () => {
   for (const x of shipments)
     expect((await s.shipment(x.shipmentId)).countedStatus, x.shipmentId).toBe(x.counted);
   await ops.receiveAll();
+  for (const c of definitions) if (c.given) before.set(c.id, await snapshot(c.given));
 
   // 2. With the streams paused, write every bad input, each followed by a good item, so
   //    that they are read together and delivered in the same batches.
@@ -156,6 +195,7 @@ beforeAll(async () => {
         ? await s.license(id).catch(() => undefined)
         : await s.shipment(id).catch(() => undefined);
     o.alerts = alerts.filter((m) => (m.attributes.licenseId ?? m.attributes.shipmentId) === id);
+    if (c.given) after.set(c.id, await snapshot(c.given));
   }
   dlq = [
     ...(await local.receiveAll(local.resources.dlqs.licenses.url)),
@@ -166,23 +206,29 @@ beforeAll(async () => {
   ).violations;
   if (RECORD) {
     const recorded: Record<string, Outcome> = {};
-    for (const c of definitions) recorded[c.id] = describeOutcome(observed.get(c.id));
+    for (const c of definitions) recorded[c.id] = describeOutcome(c, observed.get(c.id));
     process.stdout.write(`CORPUS_RECORD ${JSON.stringify(recorded)}\n`);
   }
 }, 300_000);
 
+/** The attribute an edit (other than of status) set, as the item has it afterwards (null: absent). */
+const editedField = (w: Write, item: RawItem): Record<string, unknown> | undefined =>
+  w.kind === 'set' && w.attribute !== 'status' ? { [w.attribute]: item[w.attribute] ?? null } : undefined;
+
 /** What an observation amounts to, in the shape of expected.ts. */
-function describeOutcome(o: Observed | undefined): Outcome {
+function describeOutcome(c: Definition, o: Observed | undefined): Outcome {
   if (o?.error) return { kind: 'refused', error: o.error };
   const item = o?.item ?? {};
   if (item.statusError !== undefined) {
     const alert = o?.alerts[0];
+    const fields = editedField(c.write, item);
     return {
       kind: 'rejected',
       statusError: String(item.statusError),
       subject: alert?.subject ?? '(no alert)',
       severity: (alert?.attributes.severity as 'high' | 'normal' | undefined) ?? 'normal',
       ...(typeof item.status === 'string' && item.status.length < 100 ? { status: item.status } : {}),
+      ...(fields ? { fields } : {}),
     };
   }
   return { kind: 'held', holdReason: String(item.holdReason) };
@@ -207,6 +253,9 @@ describe.skipIf(RECORD)('bad input typed in the console', () => {
     }
     expect(item.statusError).toBe(expected.statusError);
     if (expected.status !== undefined) expect(item.status).toBe(expected.status);
+    for (const [k, v] of Object.entries(expected.fields ?? {})) expect(item[k] ?? null, k).toEqual(v);
+    // Nothing moved: the given license's counters, applied terms and shipments, or the shipment's counts.
+    if (c.given) expect(after.get(c.id), 'given items after the rejection').toEqual(before.get(c.id));
     expect(o?.alerts.length, 'ops alerts about the item').toBeGreaterThanOrEqual(1);
     expect(o?.alerts.map((a) => [a.subject, a.attributes.severity])).toContainEqual([
       expected.subject,
@@ -214,6 +263,17 @@ describe.skipIf(RECORD)('bad input typed in the console', () => {
     ]);
     // SNS refuses subjects with line breaks or control characters.
     for (const a of o?.alerts ?? []) expect(a.subject).not.toMatch(/\p{Cc}/u);
+  });
+
+  it('prepares each given license with its shipments released or held as the case says', () => {
+    for (const c of definitions) {
+      if (!c.given || !('license' in c.given) || !c.given.license.shipments) continue;
+      const b = before.get(c.id) as { shipments: RawItem[] };
+      expect(
+        b.shipments.map((x) => (x.countedStatus === 'RELEASED' ? 'RELEASED' : x.holdReason)),
+        c.id,
+      ).toEqual(c.given.license.shipments.map((x) => x.becomes));
+    }
   });
 
   it('delivers each bad item in the same stream batch as a good one', () => {

@@ -8,37 +8,30 @@
  * Every case names its own items, so cases never interfere, and each is
  * written next to a good item in the same stream batch.
  */
-import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { LicenseStatus, ShipmentStatus } from '../../shared/domain/model.js';
-import type { RawItem } from '../../shared/domain/ports.js';
+import {
+  corpusLicense,
+  corpusShipment,
+  ENORMOUS,
+  type Given,
+  HUGE,
+  OPEN_LICENSE,
+  OTHER_SKU,
+  putLicense,
+  putShipment,
+  setLicense,
+  setShipment,
+  type Write,
+} from './builders.js';
 import { EXPECTED } from './expected.js';
+import { VALUE_DEFINITIONS } from './value-cases.js';
 
-/** The corpus's stock: inventory exists for these (sku, warehouse) pairs only. */
-export const CORPUS_SKU = 'CX1';
-export const OTHER_SKU = 'CX2';
-export const CORPUS_WAREHOUSES = ['WH-1', 'WH-2'] as const;
-export const CORPUS_CUSTOMER = 'CUST-CORPUS';
-/** An APPROVED license with room for every shipment that needs releasing. */
-export const OPEN_LICENSE = 'LIC-CORPUS-OPEN';
-/** A PENDING license: its shipments stay HELD. */
-export const WAITING_LICENSE = 'LIC-CORPUS-WAIT';
-
-export type Table = 'licenses' | 'shipments';
-
-/** What the admin writes. */
-export type Write =
-  | { kind: 'put'; table: Table; item: RawItem }
-  | { kind: 'set'; table: Table; key: RawItem; attribute: string; value: unknown };
-
-/** The state an item is brought into before the bad edit. */
-export type Given =
-  | { license: { licenseId: string; applied: LicenseStatus } }
-  | { shipment: { shipmentId: string; counted: ShipmentStatus } };
-
+export * from './builders.js';
 /**
  * The outcome. `rejected`: the item carries `statusError` (and, for a
- * shipment the system counts, its status is set back to `status`), ops gets
- * an alert with `subject`; nothing moves. `held`: accepted but never
+ * shipment the system counts, its status is set back to `status`; for an
+ * edit the system writes back, the attributes are as in `fields`, null
+ * meaning absent), ops gets an alert with `subject`; nothing moves. `held`: accepted but never
  * released, with `holdReason`. `refused`: DynamoDB itself rejects the write.
  */
 export type Outcome =
@@ -49,6 +42,8 @@ export type Outcome =
       severity: 'high' | 'normal';
       /** The status the item has afterwards (a counted shipment's is restored). */
       status?: unknown;
+      /** Attributes the item has afterwards (a rejected edit written back); null: absent. */
+      fields?: Readonly<Record<string, unknown>>;
     }
   | { kind: 'held'; holdReason: string }
   | { kind: 'refused'; error: string };
@@ -61,73 +56,6 @@ export interface CorpusCase {
   readonly write: Write;
   readonly expected: Outcome;
 }
-
-// ------------------------------------------------------------ builders
-
-const VALID_FROM = '2020-01-01T00:00:00Z';
-const VALID_UNTIL = '2099-12-31T23:59:59Z';
-
-export function corpusLicense(licenseId: string, overrides: RawItem = {}): RawItem {
-  return {
-    licenseId,
-    licenseNumber: `EAR-${licenseId}`,
-    customerId: CORPUS_CUSTOMER,
-    sku: CORPUS_SKU,
-    destinationCountry: 'AE',
-    authorizedQuantity: 100_000,
-    releasedQuantity: 0,
-    status: 'PENDING',
-    validFrom: VALID_FROM,
-    validUntil: VALID_UNTIL,
-    ...overrides,
-  };
-}
-
-export function corpusShipment(shipmentId: string, overrides: RawItem = {}): RawItem {
-  return {
-    shipmentId,
-    licenseId: WAITING_LICENSE,
-    customerId: CORPUS_CUSTOMER,
-    sku: CORPUS_SKU,
-    warehouseId: 'WH-1',
-    quantity: 10,
-    priority: 5,
-    requestedAt: '2026-01-15T09:00:00Z',
-    status: 'HELD',
-    ...overrides,
-  };
-}
-
-const putLicense = (licenseId: string, overrides: RawItem = {}): Write => ({
-  kind: 'put',
-  table: 'licenses',
-  item: corpusLicense(licenseId, overrides),
-});
-const putShipment = (shipmentId: string, overrides: RawItem = {}): Write => ({
-  kind: 'put',
-  table: 'shipments',
-  item: corpusShipment(shipmentId, overrides),
-});
-const setLicense = (licenseId: string, attribute: string, value: unknown): Write => ({
-  kind: 'set',
-  table: 'licenses',
-  key: { licenseId },
-  attribute,
-  value,
-});
-const setShipment = (shipmentId: string, attribute: string, value: unknown): Write => ({
-  kind: 'set',
-  table: 'shipments',
-  key: { shipmentId },
-  attribute,
-  value,
-});
-
-/** 10^30, typed as a DynamoDB number (N) the way the console sends it. */
-export const ENORMOUS = NumberValue.from('1000000000000000000000000000000');
-
-/** A 300 KB string (DynamoDB's item limit is 400 KB). */
-export const HUGE = 'X'.repeat(300 * 1024);
 
 // ------------------------------------------------------------ cases
 
@@ -281,6 +209,12 @@ export const DEFINITIONS: readonly Omit<CorpusCase, 'expected'>[] = [
     id: 'shipment-priority-as-string',
     title: 'priority typed as a string',
     write: putShipment('SHP-B-PSTR', { priority: 'high' }),
+  },
+  {
+    id: 'shipment-priority-edited-as-string',
+    title: 'priority of an accepted shipment edited to a string',
+    given: { shipment: { shipmentId: 'SHP-B-PEDIT', counted: 'HELD' } },
+    write: setShipment('SHP-B-PEDIT', 'priority', 'high'),
   },
   // Missing keys: DynamoDB itself refuses.
   {
@@ -439,6 +373,7 @@ export const DEFINITIONS: readonly Omit<CorpusCase, 'expected'>[] = [
     given: { shipment: { shipmentId: 'SHP-B-RELICENSE', counted: 'HELD' } },
     write: setShipment('SHP-B-RELICENSE', 'licenseId', OPEN_LICENSE),
   },
+  ...VALUE_DEFINITIONS,
 ];
 
 /** Every case with its expected outcome (test/corpus/expected.ts). */

@@ -1,4 +1,5 @@
 import type { Outcome } from './cases.js';
+import { EXPECTED_VALUE } from './expected-value.js';
 
 /**
  * The exact outcome of each corpus case, by case id: what the admin sees in
@@ -10,28 +11,28 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'the license item is invalid: authorizedQuantity must be a Number (N) attribute, not a string',
-    subject: 'License LIC-B-QSTR: status edit rejected',
+    subject: 'License LIC-B-QSTR: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
   'license-quantity-negative': {
     kind: 'rejected',
     statusError: 'the license item is invalid: authorizedQuantity must be greater than 0',
-    subject: 'License LIC-B-QNEG: status edit rejected',
+    subject: 'License LIC-B-QNEG: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
   'license-quantity-zero': {
     kind: 'rejected',
     statusError: 'the license item is invalid: authorizedQuantity must be greater than 0',
-    subject: 'License LIC-B-QZERO: status edit rejected',
+    subject: 'License LIC-B-QZERO: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
   'license-quantity-fractional': {
     kind: 'rejected',
     statusError: 'the license item is invalid: authorizedQuantity must be a whole number',
-    subject: 'License LIC-B-QFRAC: status edit rejected',
+    subject: 'License LIC-B-QFRAC: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -39,7 +40,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'the license item is invalid: authorizedQuantity must be a whole number; authorizedQuantity must be at most 1000000000',
-    subject: 'License LIC-B-QHUGE: status edit rejected',
+    subject: 'License LIC-B-QHUGE: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -90,6 +91,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     subject: 'Shipment SHP-B-QEDIT2: edit of quantity rejected',
     severity: 'normal',
     status: 'HELD',
+    fields: { quantity: 10 },
   },
   'shipment-quantity-edited': {
     kind: 'rejected',
@@ -98,6 +100,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     subject: 'Shipment SHP-B-QEDIT: edit of quantity rejected',
     severity: 'normal',
     status: 'HELD',
+    fields: { quantity: 10 },
   },
   'shipment-priority-as-string': {
     kind: 'rejected',
@@ -106,6 +109,15 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     subject: 'Shipment SHP-B-PSTR: invalid item rejected',
     severity: 'normal',
     status: 'HELD',
+  },
+  'shipment-priority-edited-as-string': {
+    kind: 'rejected',
+    statusError:
+      'Rejected edit of priority: priority must be a Number (N) attribute. priority set back to 5; edit it again with a valid value.',
+    subject: 'Shipment SHP-B-PEDIT: edit of priority rejected',
+    severity: 'normal',
+    status: 'HELD',
+    fields: { priority: 5 },
   },
   'license-missing-key': {
     kind: 'refused',
@@ -442,7 +454,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'license-valid-until-before-from': {
     kind: 'rejected',
     statusError: 'the license item is invalid: validUntil must be later than validFrom',
-    subject: 'License LIC-B-WINDOW: status edit rejected',
+    subject: 'License LIC-B-WINDOW: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -450,7 +462,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'the license item is invalid: validFrom must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z; validUntil must be later than validFrom',
-    subject: 'License LIC-B-DATE: status edit rejected',
+    subject: 'License LIC-B-DATE: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -458,7 +470,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'the license item is invalid: validUntil must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z; validUntil must be later than validFrom',
-    subject: 'License LIC-B-DATE2: status edit rejected',
+    subject: 'License LIC-B-DATE2: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -480,7 +492,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'license-reason-300kb': {
     kind: 'rejected',
     statusError: 'the license item is invalid: statusReason must be at most 1000 characters',
-    subject: 'License LIC-B-HUGEREASON: status edit rejected',
+    subject: 'License LIC-B-HUGEREASON: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -505,7 +517,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       "the license item is invalid: licenseId must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
-    subject: 'License LIC-"x"\'; DROP TABLE licenses;--: status edit rejected',
+    subject: 'License LIC-"x"\'; DROP TABLE licenses;--: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -513,7 +525,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       "the license item is invalid: licenseId must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
-    subject: 'License LIC-B FORGED: approved by compliance: status edit rejected',
+    subject: 'License LIC-B FORGED: approved by compliance: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -547,7 +559,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'sku NO-SUCH-SKU has no Inventory item in any warehouse; create the Inventory item first or correct the sku',
-    subject: 'License LIC-B-NOSKU: status edit rejected',
+    subject: 'License LIC-B-NOSKU: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -571,7 +583,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'the license item is invalid: destinationCountry must be an ISO 3166-1 alpha-2 code in upper case, e.g. AE',
-    subject: 'License LIC-B-COUNTRY: status edit rejected',
+    subject: 'License LIC-B-COUNTRY: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
   },
@@ -582,5 +594,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     subject: 'Shipment SHP-B-RELICENSE: edit of licenseId rejected',
     severity: 'normal',
     status: 'HELD',
+    fields: { licenseId: 'LIC-CORPUS-WAIT' },
   },
+  ...EXPECTED_VALUE,
 };

@@ -18,6 +18,7 @@ import {
   corpusLicense,
   corpusShipment,
   type Outcome,
+  VALUE_LIMIT,
   type Write,
 } from './cases.js';
 
@@ -48,18 +49,33 @@ function differences(item: RawItem, valid: RawItem): string[] {
   return out;
 }
 
+/** The state the edited item was brought into: its status and what it was created with. */
+function givenState(c: CorpusCase): string {
+  if (!c.given) return '';
+  const terms = (item: RawItem | undefined) => Object.entries(item ?? {}).map(([k, v]) => `${k} ${show(v)}`);
+  if ('shipment' in c.given) {
+    const { counted, fields } = c.given.shipment;
+    return ` (counted as ${counted}${terms(fields)
+      .map((t) => `, ${t}`)
+      .join('')})`;
+  }
+  const { applied, terms: licenseTerms, shipments = [] } = c.given.license;
+  const described = shipments.map(
+    ({ item, becomes }) =>
+      `${item.value === undefined ? 'no value' : `USD ${String(item.value)}`} ${becomes === 'RELEASED' ? 'RELEASED' : `HELD as ${becomes}`}`,
+  );
+  const carried = shipments.length > 0 ? `, shipments of ${described.join(' and ')}` : '';
+  return ` (applied status ${applied}${terms(licenseTerms)
+    .map((t) => `, ${t}`)
+    .join('')}${carried})`;
+}
+
 function typed(c: CorpusCase): string {
   const w: Write = c.write;
   const table = w.table === 'licenses' ? 'Licenses' : 'Shipments';
   if (w.kind === 'set') {
     const id = String(Object.values(w.key)[0]);
-    const given =
-      c.given && 'license' in c.given
-        ? ` (applied status ${c.given.license.applied})`
-        : c.given && 'shipment' in c.given
-          ? ` (counted as ${c.given.shipment.counted})`
-          : '';
-    return `UpdateItem ${table} ${show(id)}${given}: ${w.attribute} = ${show(w.value)}`;
+    return `UpdateItem ${table} ${show(id)}${givenState(c)}: ${w.attribute} = ${show(w.value)}`;
   }
   const idKey = w.table === 'licenses' ? 'licenseId' : 'shipmentId';
   const id = w.item[idKey];
@@ -72,29 +88,47 @@ function typed(c: CorpusCase): string {
   return `PutItem ${table}: ${what}${changes.length > 0 && id !== undefined ? ` with ${changes.join(', ')}` : ''}`;
 }
 
+/** How long a held case stays held: what would release it. */
+const HELD_UNTIL: Readonly<Record<string, string>> = {
+  LICENSE_MISMATCH: 'never released',
+  SHIPMENT_VALUE_MISSING: 'until it gets a value',
+  LICENSE_VALUE_EXHAUSTED: 'until its license has that much value left (an amendment or a cancellation)',
+};
+
 function outcome(o: Outcome): string {
   switch (o.kind) {
     case 'refused':
       return 'refused by DynamoDB (the write fails in the console)';
     case 'held':
-      return `accepted, stays HELD as ${o.holdReason}, never released`;
+      return `accepted, stays HELD as ${o.holdReason}, ${HELD_UNTIL[o.holdReason] ?? 'never released'}`;
     case 'rejected':
       return [
         'rejected: `statusError` on the item',
         o.status === undefined ? '' : `, status is ${show(o.status)} afterwards`,
+        ...Object.entries(o.fields ?? {}).map(
+          ([k, v]) => `, ${k} ${v === null ? 'removed again' : `set back to ${show(v)}`}`,
+        ),
         `; ops alert${o.severity === 'high' ? ' (HIGH SEVERITY)' : ''} "${o.subject}"`,
       ].join('');
   }
 }
+
+/** The hold reasons of held cases, as the admin reads them. */
+const HOLD_REASON_TEXT: Readonly<Record<string, string>> = {
+  LICENSE_MISMATCH:
+    'holdReason LICENSE_MISMATCH: the shipment does not match its export license (customer or product)',
+  SHIPMENT_VALUE_MISSING:
+    'holdReason SHIPMENT_VALUE_MISSING: the license limits value, and the shipment has none; set its value (whole US dollars) and it is released if it fits',
+  LICENSE_VALUE_EXHAUSTED:
+    'holdReason LICENSE_VALUE_EXHAUSTED: releasing it would take the license over its value limit (with tolerance); no alert, as for quantity',
+};
 
 function reason(o: Outcome): string {
   switch (o.kind) {
     case 'refused':
       return o.error;
     case 'held':
-      return o.holdReason === 'LICENSE_MISMATCH'
-        ? 'holdReason LICENSE_MISMATCH: the shipment does not match its export license (customer or product)'
-        : `holdReason ${o.holdReason}`;
+      return HOLD_REASON_TEXT[o.holdReason] ?? `holdReason ${o.holdReason}`;
     case 'rejected':
       return o.statusError;
   }
@@ -115,7 +149,10 @@ export function renderBadInputDoc(): string {
     '`test/corpus/bad-input.test.ts` runs every row against the local stack with the real handlers and',
     'checks the outcome exactly; each bad item is delivered in the same stream batch as a good one, and',
     'the test also checks that the good ones were processed, that no batch went to a DLQ and that I1–I3',
-    'hold afterwards.',
+    'hold afterwards. For an edit of an item prepared beforehand (a license applied with its shipments, a',
+    'shipment counted), it also checks that a rejection moved nothing: the license keeps its applied status',
+    'and terms, `releasedQuantity`, `releasedValue` and its shipments as they were; the shipment keeps its',
+    'counted status, license, quantity and value.',
     '',
     `${cases.length} cases: ${count('rejected')} rejected with a reason, ${count('held')} accepted but held, ${count('refused')} refused by DynamoDB itself.`,
     '',
@@ -129,6 +166,15 @@ export function renderBadInputDoc(): string {
     '- **refused**: DynamoDB rejects the write itself, so nothing reaches the system.',
     '- Values: `"text"` is a String (S) attribute, `5 (N)` a Number. A license is judged from its',
     '  `appliedStatus`, a shipment from the status the counters reflect (`countedStatus`).',
+    '- Amendments: an edit of `authorizedQuantity`, `authorizedValue`, `valueTolerancePercent`, `validFrom`',
+    '  or `validUntil` of an applied license takes effect at once when valid. An invalid one, or any edit of',
+    '  `customerId`, `sku` or `destinationCountry`, is written back to the applied value (the outcome says',
+    '  which) and its reason stays in `statusError` until the next legal edit. The amended licenses below',
+    '  have a value limit of USD 50,000 + 10 % and two shipments, USD 40,000 RELEASED and USD 20,000 HELD',
+    '  as LICENSE_VALUE_EXHAUSTED, so applying any of these edits would have moved one of them.',
+    '- Licenses named in the rows: LIC-CORPUS-OPEN is APPROVED with room for every shipment,',
+    '  LIC-CORPUS-WAIT is PENDING (the default of a new shipment), LIC-CORPUS-VALUE is APPROVED with a',
+    `  value limit of USD ${VALUE_LIMIT.toLocaleString('en-US')}.`,
     '',
     '| case | what the admin typed | outcome | the reason shown |',
     '|---|---|---|---|',

@@ -206,6 +206,14 @@ describe('rejected status edits', () => {
     });
     expect(idsWith(w, invalid.licenseId, 'RELEASED')).toEqual([]);
     expect(w.alerter.alerts).toHaveLength(2);
+    // The fix is in the attribute named, not in the status: the alert says so.
+    expect(w.alerter.about(typo.licenseId)[0]?.subject).toBe(
+      `License ${typo.licenseId}: status edit rejected`,
+    );
+    const [alert] = w.alerter.about(invalid.licenseId);
+    expect(alert?.subject).toBe(`License ${invalid.licenseId}: invalid item rejected`);
+    expect(alert?.message).toContain('correct the item as the reason says');
+    expect(alert?.message).not.toContain('set a legal status');
   });
 
   it('finishes a pending re-hold whose status is mistyped meanwhile, and rejects the typo once', async () => {

@@ -256,6 +256,32 @@ describe('amendment', () => {
   });
 
   it.each([
+    ['PENDING', 'create it and deny this one (set its status to DENIED)'],
+    ['APPROVED', 'create it and revoke this one (set its status to REVOKED)'],
+    ['SUSPENDED', 'create it and revoke this one (set its status to REVOKED)'],
+    ['REVOKED', 'create it (this one stays REVOKED)'],
+  ] as const)(
+    'rejects an identity edit of a %s license with a way out that status allows',
+    async (status, fix) => {
+      const w = memoryWorld();
+      const { lut } = withBacklog(w, {}, [{}]);
+      if (status !== 'PENDING') await setStatus(w, lut.licenseId, 'APPROVED');
+      if (status === 'REVOKED' || status === 'SUSPENDED') await setStatus(w, lut.licenseId, status);
+      await apply(w, lut.licenseId);
+      expect(w.license(lut.licenseId)).toMatchObject({
+        appliedStatus: status,
+        appliedTerms: expect.objectContaining({ customerId: lut.license.customerId }),
+      });
+      const outcome = await amend(w, lut, 'customerId', 'CUST-OTHER');
+      expect(outcome).toMatchObject({ kind: 'rejected' });
+      expect(w.license(lut.licenseId)).toMatchObject({ customerId: lut.license.customerId });
+      expect(String(w.license(lut.licenseId).statusError)).toMatch(
+        new RegExp(`A license for another customerId is a new license: ${fix.replace(/[()]/g, '\\$&')}$`),
+      );
+    },
+  );
+
+  it.each([
     ['authorizedQuantity', -5, /authorizedQuantity must be greater than 0/],
     ['authorizedQuantity', 12.5, /authorizedQuantity must be a whole number/],
     ['authorizedValue', -1, /authorizedValue must be greater than 0/],

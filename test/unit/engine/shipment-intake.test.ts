@@ -275,6 +275,75 @@ describe('rejected edits', () => {
     expectInvariants(w);
   });
 
+  it.each([
+    [-1, 500, 'value must not be negative', 'value set back to 500'],
+    [
+      '100',
+      500,
+      'value must be a Number (N) attribute in whole US dollars, not a string',
+      'value set back to 500',
+    ],
+    [10.5, undefined, 'value must be a whole number of US dollars (no cents)', 'value removed (it had none)'],
+  ])(
+    "rejects a HELD shipment's value edited to %j: set back, alerted with the field, and still released later",
+    async (typed, had, problem, back) => {
+      const w = memoryWorld();
+      const lut = await licensed(w, [30], { authorizedValue: 10_000 });
+      const [id = ''] = lut.ids;
+      if (had !== undefined) {
+        w.console.edit('shipments', id, 'value', had);
+        await shipmentEvents(w);
+      }
+      w.console.edit('shipments', id, 'value', typed);
+      expect(await shipmentEvents(w)).toMatchObject({ rejected: 1 });
+      const item = w.shipment(id);
+      expect(item.value).toEqual(had);
+      expect(item.statusError).toBe(
+        `Rejected edit of value: ${problem}. ${back}; edit it again with a valid value.`,
+      );
+      expect(w.alerter.about(id).map((a) => a.subject)).toEqual([`Shipment ${id}: edit of value rejected`]);
+      expect(w.alerter.about(id)[0]?.message).toContain(`value ${had ?? 'nothing'} → ${typed}`);
+      expectCounters(w, lut.license.sku, 'WH-1', { held: 30, released: 0 });
+      // The shipment stays visible to its license: approved, it is released (or waits for a value).
+      await shipmentEvents(w);
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      expect(w.shipment(id)).toMatchObject(
+        had === undefined ? { status: 'HELD', holdReason: 'SHIPMENT_VALUE_MISSING' } : { status: 'RELEASED' },
+      );
+      expectInvariants(w);
+    },
+  );
+
+  it.each([
+    ['RELEASED', /cannot change while the shipment is RELEASED.*cancel this shipment and create a new one/],
+    ['SHIPPED', /cannot change while the shipment is SHIPPED.*SHIPPED shipment is final.*compliance/],
+  ] as const)(
+    'rejects a value edit of a %s shipment and restores it, with a fix that is possible',
+    async (counted, fix) => {
+      const w = memoryWorld();
+      const lut = givenLicense(w, { status: 'APPROVED', appliedStatus: 'APPROVED', authorizedQuantity: 100 });
+      const s = lut.shipment({ quantity: 30, value: 500 });
+      w.console.put('shipments', s);
+      await shipmentEvents(w);
+      await apply(w, lut.licenseId);
+      if (counted === 'SHIPPED') w.console.edit('shipments', s.shipmentId, 'status', 'SHIPPED');
+      await shipmentEvents(w);
+      expect(w.shipment(s.shipmentId)).toMatchObject({ countedStatus: counted });
+      w.console.edit('shipments', s.shipmentId, 'value', 900);
+      expect(await shipmentEvents(w)).toMatchObject({ rejected: 1 });
+      const item = w.shipment(s.shipmentId);
+      expect(item).toMatchObject({ value: 500, status: counted, countedStatus: counted });
+      expect(item.statusError).toMatch(/^Rejected edit of value: /);
+      expect(item.statusError).toMatch(fix);
+      expect(item.statusError).not.toContain('the other fields');
+      expect(w.alerter.about(s.shipmentId).map((a) => a.subject)).toEqual([
+        `Shipment ${s.shipmentId}: edit of value rejected`,
+      ]);
+      expect(w.license(lut.licenseId).releasedValue).toBe(500);
+      expectInvariants(w);
+    },
+  );
+
   it('raises a HIGH SEVERITY alert for a deleted counted shipment, and writes nothing', async () => {
     const w = memoryWorld();
     const lut = await licensed(w, [30]);
