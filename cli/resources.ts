@@ -19,16 +19,17 @@ export interface Endpoints {
   sqs: string;
   /** STS, where the CLI assumes the subscription manager role (a local stack's gateway serves AssumeRole). */
   sts?: string;
+  /**
+   * Lambda, where `dlq redrive` invokes the stream functions (a local stack's
+   * gateway serves Invoke). Absent from a line printed by a stack that did not.
+   */
+  lambda?: string;
 }
 
 /** A stream-consuming function, as far as the stack description knows it. */
 export interface FunctionRef {
-  /** Lambda function name (AWS). */
+  /** Lambda function name: what `dlq redrive` invokes, on AWS and on a local stack. */
   name?: string;
-  /** Lambda timeout, for the context of an in-process invocation. */
-  timeoutSeconds?: number;
-  /** The function's environment, when the description carries it (local). */
-  environment?: Record<string, string>;
 }
 
 export type FunctionKey = 'licenseEvents' | 'shipmentEvents';

@@ -16,6 +16,7 @@ export const DYNAMODB_WRITES = [
 const SERVICE_NAMES: Readonly<Record<ServiceName, string>> = {
   dynamodb: 'DynamoDB',
   dynamodbstreams: 'DynamoDBStreams',
+  lambda: 'Lambda',
   sns: 'SNS',
   sqs: 'SQS',
   sts: 'STS',

@@ -209,7 +209,7 @@ class Sandbox {
     });
   }
 
-  invoke(event: unknown, deadline: number): Promise<unknown> {
+  invoke(event: unknown, deadline: number, requestId: string): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
       const timer = setTimeout(() => {
@@ -221,7 +221,7 @@ class Sandbox {
         );
       }, timeoutMs);
       this.pending = { resolve, reject, timer };
-      this.worker.postMessage({ type: 'invoke', event, context: { requestId: randomUUID(), deadline } });
+      this.worker.postMessage({ type: 'invoke', event, context: { requestId, deadline } });
     });
   }
 
@@ -311,14 +311,15 @@ export class LambdaHost {
    * Invokes `fn` with `event` in an idle sandbox (or a new one) and returns
    * the handler's result. Fails with {@link LambdaFunctionError} when the
    * handler throws, {@link LambdaInitError} when the sandbox cannot start,
-   * and {@link LambdaSandboxError} on a crash or a timeout.
+   * and {@link LambdaSandboxError} on a crash or a timeout. The handler's
+   * context carries `requestId` as its `awsRequestId`.
    */
-  async invoke(fn: FunctionBundle, event: unknown): Promise<unknown> {
+  async invoke(fn: FunctionBundle, event: unknown, requestId: string = randomUUID()): Promise<unknown> {
     if (this.disposed) throw new Error('the Lambda host is disposed');
     const sandbox = this.take(fn);
     try {
       await sandbox.ready;
-      return await sandbox.invoke(event, Date.now() + fn.timeoutSeconds * 1000);
+      return await sandbox.invoke(event, Date.now() + fn.timeoutSeconds * 1000, requestId);
     } finally {
       this.release(sandbox);
     }

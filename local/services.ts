@@ -66,6 +66,8 @@ export interface ServiceEndpoints {
    * 127.0.0.1: see {@link enableLocalhostDns}.
    */
   readonly sqs: string;
+  /** Lambda Invoke of the stack's functions: a stack's gateway only (the services have no Lambda). */
+  readonly lambda?: string;
 }
 
 /** Running local services. */

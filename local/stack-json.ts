@@ -1,4 +1,4 @@
-import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../infra/outputs.js';
+import { STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../infra/outputs.js';
 import type { LocalStack } from './stack.js';
 
 /**
@@ -7,8 +7,19 @@ import type { LocalStack } from './stack.js';
  */
 export interface StackDescription {
   region: string;
-  /** Every service is served by the stack's request gateway; `sts` answers AssumeRole for the stack's roles. */
-  endpoints: { dynamodb: string; dynamodbstreams: string; sns: string; sqs: string; sts: string };
+  /**
+   * Every service is served by the stack's request gateway; `sts` answers
+   * AssumeRole for the stack's roles, `lambda` Invoke of its functions (run
+   * from their bundles, as `clearance dlq redrive` invokes them).
+   */
+  endpoints: {
+    dynamodb: string;
+    dynamodbstreams: string;
+    sns: string;
+    sqs: string;
+    sts: string;
+    lambda: string;
+  };
   /** The role `clearance subscribe` assumes (the customer topics deny sns:Subscribe to everyone else). */
   subscriptionManagerRoleArn: string;
   tables: { licenses: string; shipments: string; inventory: string };
@@ -16,6 +27,8 @@ export interface StackDescription {
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
   /** Stream DLQs by URL; the subscription DLQ by URL and ARN (its ARN goes into each RedrivePolicy). */
   dlqs: { licenseEvents: string; shipmentEvents: string; subscriptions: { url: string; arn: string } };
+  /** The stream functions' names (the stack outputs `clearance dlq redrive` reads on AWS). */
+  functions: { licenseEvents: string; shipmentEvents: string };
   /** Process ids, so a supervisor can check that nothing outlives the stack. */
   processes: { node: number; dynamodbLocal: number };
 }
@@ -23,8 +36,12 @@ export interface StackDescription {
 /** Describes a running local stack. */
 export function describeStack(stack: LocalStack, dynamodbLocalPid?: number): StackDescription {
   const { endpoints, resources } = stack;
-  const role = stack.outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
-  if (role === undefined) throw new Error(`the template has no ${SUBSCRIPTION_MANAGER_ROLE_OUTPUT} output`);
+  const output = (key: string): string => {
+    const value = stack.outputs[key];
+    if (value === undefined) throw new Error(`the template has no ${key} output`);
+    return value;
+  };
+  const role = output(SUBSCRIPTION_MANAGER_ROLE_OUTPUT);
   return {
     region: endpoints.region,
     endpoints: {
@@ -33,6 +50,7 @@ export function describeStack(stack: LocalStack, dynamodbLocalPid?: number): Sta
       sns: endpoints.sns,
       sqs: endpoints.sqs,
       sts: endpoints.sns,
+      lambda: stack.gateway.url,
     },
     subscriptionManagerRoleArn: role,
     tables: {
@@ -54,6 +72,10 @@ export function describeStack(stack: LocalStack, dynamodbLocalPid?: number): Sta
       licenseEvents: resources.dlqs.licenses.url,
       shipmentEvents: resources.dlqs.shipments.url,
       subscriptions: { url: resources.dlqs.subscriptions.url, arn: resources.dlqs.subscriptions.arn },
+    },
+    functions: {
+      licenseEvents: output(STACK_OUTPUTS.licenseEventsFunctionName),
+      shipmentEvents: output(STACK_OUTPUTS.shipmentEventsFunctionName),
     },
     processes: { node: process.pid, dynamodbLocal: dynamodbLocalPid ?? 0 },
   };

@@ -18,6 +18,7 @@ import {
 import { RequestAuthorizer, type RequestReport } from './gateway/authorizer.js';
 import { type Caller, Gateway, type Refusal } from './gateway/gateway.js';
 import { LambdaHost, type LambdaHostOptions, type LambdaLogSink } from './lambda-host.js';
+import { invokableFunctions } from './lambda-invoke.js';
 import {
   createResources,
   type FunctionResource,
@@ -124,6 +125,7 @@ export function endpointEnvironment(endpoints: ServiceEndpoints): Record<string,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodbStreams,
     AWS_ENDPOINT_URL_SNS: endpoints.sns,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    ...(endpoints.lambda === undefined ? {} : { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda }),
   };
 }
 
@@ -276,7 +278,7 @@ function createEmulator(
   });
 }
 
-/** Every service's endpoint: the gateway. */
+/** Every service's endpoint: the gateway (which also serves Lambda Invoke). */
 function gatewayEndpoints(upstream: ServiceEndpoints, gateway: Gateway): ServiceEndpoints {
   return {
     region: upstream.region,
@@ -284,14 +286,16 @@ function gatewayEndpoints(upstream: ServiceEndpoints, gateway: Gateway): Service
     dynamodbStreams: gateway.url,
     sns: gateway.url,
     sqs: gateway.url,
+    lambda: gateway.url,
   };
 }
 
 /**
  * Creates the template's resources under a fresh prefix on running services,
- * starts the stack's request gateway, the functions' sandboxes and the event
- * source mapping emulator, and points this process's SDK clients at the
- * gateway (through `process.env`).
+ * starts the stack's request gateway (which also serves Lambda Invoke of the
+ * stack's functions), the functions' sandboxes and the event source mapping
+ * emulator, and points this process's SDK clients at the gateway (through
+ * `process.env`).
  */
 export async function createStackOn(
   upstream: ServiceEndpoints,
@@ -304,8 +308,11 @@ export async function createStackOn(
   const gateway = await Gateway.start({
     upstream: { dynamodb: upstream.dynamodb, fauxqs: upstream.sns },
     account: LOCAL_ACCOUNT_ID,
+    region: resources.region,
     authorize: (caller, call) => authorizer.authorize(caller, call),
     roles: authorizer.roles,
+    // Lambda Invoke runs the deployed bundles in the host's sandboxes (`dlq redrive` uses it).
+    lambda: invokableFunctions(resources.functionsByLogicalId, () => host),
     ...(options.port === undefined ? {} : { port: options.port }),
     identify: (accessKeyId) => {
       const esm = mappingCallers.get(accessKeyId);

@@ -18,7 +18,7 @@ import {
 import { EXIT, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { progress } from '../io.js';
-import { type InvokeResult, type Invoker, inProcessInvoker, lambdaInvoker, readRange } from '../redrive.js';
+import { type InvokeResult, type Invoker, lambdaInvoker, readRange } from '../redrive.js';
 import type { FunctionKey, Resources } from '../resources.js';
 import { dlqTable } from '../views.js';
 import { example, positive, type Wiring } from './wiring.js';
@@ -301,16 +301,14 @@ function redriveReport(outcomes: readonly Outcome[]): string {
 
 /**
  * For each on-failure record: reads its records back from the stream and
- * invokes the function with them (Lambda Invoke on AWS, the handler module
- * in-process on a local stack). The message is deleted only when every
- * invocation reported no failures.
+ * invokes the function with them (Lambda Invoke, on AWS and on a local stack,
+ * whose gateway runs the function's deployed bundle). The message is deleted
+ * only when every invocation reported no failures.
  */
 export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
   const resources = await ctx.resources();
   const clients = await ctx.clients();
-  const invoker = resources.endpoints
-    ? await inProcessInvoker(resources, ctx.env)
-    : await lambdaInvoker(resources, clients.base);
+  const invoker = await lambdaInvoker(resources, clients.base);
   const outcomes: Outcome[] = [];
   const now = new Date();
   try {

@@ -21,14 +21,7 @@ const roleArn = (field: string) =>
   z
     .string({ error: `${field} must be an ARN string` })
     .regex(/^arn:[^:]+:iam::\d{12}:role\//, `${field} must be an IAM role ARN`);
-const functionRef = z.union([
-  z.string().min(1),
-  z.looseObject({
-    name: z.string().optional(),
-    timeoutSeconds: z.number().positive().optional(),
-    environment: z.record(z.string(), z.string()).optional(),
-  }),
-]);
+const functionRef = z.union([z.string().min(1), z.looseObject({ name: z.string().min(1).optional() })]);
 
 /** The stack description `npm run stack` prints (CLEARANCE_STACK / --stack-file). */
 export const StackFileSchema = z.looseObject({
@@ -41,6 +34,7 @@ export const StackFileSchema = z.looseObject({
       sns: url('endpoints.sns'),
       sqs: url('endpoints.sqs'),
       sts: url('endpoints.sts').optional(),
+      lambda: url('endpoints.lambda').optional(),
     })
     .optional(),
   subscriptionManagerRoleArn: roleArn('subscriptionManagerRoleArn').optional(),
@@ -71,11 +65,7 @@ export type StackFile = z.infer<typeof StackFileSchema>;
 const toFunctionRef = (value: z.infer<typeof functionRef> | undefined): FunctionRef | undefined => {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return { name: value };
-  return {
-    ...(value.name === undefined ? {} : { name: value.name }),
-    ...(value.timeoutSeconds === undefined ? {} : { timeoutSeconds: value.timeoutSeconds }),
-    ...(value.environment === undefined ? {} : { environment: value.environment }),
-  };
+  return value.name === undefined ? {} : { name: value.name };
 };
 
 /** Validates a stack description; `source` names where it came from in every message. */
@@ -114,6 +104,7 @@ export function parseStackFile(text: string, source: string): Resources {
             sns: s.endpoints.sns,
             sqs: s.endpoints.sqs,
             ...(s.endpoints.sts ? { sts: s.endpoints.sts } : {}),
+            ...(s.endpoints.lambda ? { lambda: s.endpoints.lambda } : {}),
           },
         }
       : {}),

@@ -10,7 +10,7 @@ import { compileFilterCriteria } from '../filter-pattern.js';
 import type { FunctionBundle } from '../lambda-host.js';
 import type { FunctionResource } from '../resources.js';
 import type { EventSourceMappingModel } from '../template.js';
-import { baseName, describeError } from './invoke.js';
+import { baseName, describeError, functionBundle } from './invoke.js';
 import { MappingRunner } from './mapping-runner.js';
 import { Schedules } from './schedules.js';
 import {
@@ -153,17 +153,7 @@ export class EventSourceMappingEmulator {
   bundleOf(functionLogicalId: string): FunctionBundle {
     const fn = this.options.resources.functionsByLogicalId[functionLogicalId];
     if (fn === undefined) throw new EsmError(`no function ${functionLogicalId} in the template`);
-    return {
-      logicalId: fn.logicalId,
-      name: fn.name,
-      arn: fn.arn,
-      label: baseName(fn.entry),
-      bundleFile: fn.bundleFile,
-      exportName: fn.exportName,
-      environment: fn.environment,
-      timeoutSeconds: fn.timeoutSeconds,
-      memorySizeMb: fn.memorySizeMb,
-    };
+    return functionBundle(fn);
   }
 
   /**

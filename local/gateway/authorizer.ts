@@ -2,14 +2,16 @@
  * Live request evaluation: the gateway asks this authorizer about every
  * request of a function (its execution role), of a stream mapping (Lambda
  * reads streams and parks failures with the function's role), of a role
- * session from the gateway's STS, and about every `sts:AssumeRole`. Each is
+ * session from the gateway's STS, and about every `sts:AssumeRole`. A Lambda
+ * Invoke by one of them is judged as `lambda:InvokeFunction` on the
+ * function's ARN (identity policies and the function's resource policy). Each is
  * mapped to its IAM requests (local/iam/requests.ts) and judged against the
  * synthesized template's identity, resource, key and trust policies, resolved
  * to the local stack's names. A request AWS would deny is refused, and kept
  * for the report that fails the test suite.
  *
- * Outside clients (tests, the CLI's DynamoDB and SQS calls) act as an admin
- * of the account: they are not judged, except when they assume a role.
+ * Outside clients (tests, the CLI's DynamoDB, SQS and Lambda calls) act as an
+ * admin of the account: they are not judged, except when they assume a role.
  */
 import {
   ADMIN_USER,
@@ -24,6 +26,7 @@ import {
 import type { LocalResources } from '../resources.js';
 import type { CfnTemplate } from '../template.js';
 import type { Authorization, Caller, Forward, GatewayCall } from './gateway.js';
+import { invokeTarget } from './lambda.js';
 import { type DecodedCall, jsonOf, type WireResponse } from './wire.js';
 
 /** One distinct request judged: who, what, on which resource, and the outcome. */
@@ -80,6 +83,7 @@ export class RequestAuthorizer {
   private readonly template: CfnTemplate;
   /** Role ARN → logical id, for the gateway's STS. */
   readonly roles: Readonly<Record<string, string>>;
+  private readonly where: { readonly region: string; readonly account: string };
 
   constructor(template: CfnTemplate, resources: LocalResources, account: string) {
     const resolver = createResolver(template, {
@@ -89,6 +93,7 @@ export class RequestAuthorizer {
     });
     this.resolver = resolver;
     this.template = template;
+    this.where = { region: resources.region, account };
     this.index = PolicyIndex.fromTemplate(template, resolver);
     this.judge = new RequestJudge(this.index, resolver);
     this.admin = ADMIN_USER(account);
@@ -129,6 +134,7 @@ export class RequestAuthorizer {
           if (arn === undefined) throw new Error('a shard iterator this stack did not hand out');
           return arn;
         },
+        functionArn: (name, qualifier) => invokeTarget(name, qualifier, this.where).qualifiedArn,
       });
     } catch (error) {
       const message = `${caller.label}: ${call.service}.${call.operation} cannot be judged: ${(error as Error).message}`;

@@ -13,7 +13,10 @@
  * 3. Test hooks ({@link Interceptor}): fault injection and races act on the
  *    wire, so each client's own SDK reacts to them (retries, error classes).
  *
- * Then it forwards the request to DynamoDB Local or fauxqs unchanged.
+ * Then it forwards the request to DynamoDB Local or fauxqs unchanged, or
+ * answers it itself: STS AssumeRole for the stack's roles, and Lambda Invoke
+ * of the stack's functions, which run as deployed ({@link
+ * GatewayOptions.lambda}, ./lambda.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -25,6 +28,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerInvoke, type LambdaFunctions } from './lambda.js';
 import { checkLimits, type LimitViolation } from './limits.js';
 import {
   accessDenied,
@@ -97,7 +101,14 @@ export interface GatewayOptions {
   readonly authorize?: (caller: Caller, call: DecodedCall) => Promise<Authorization>;
   /** Roles that STS AssumeRole may hand out, by ARN → logical id. */
   readonly roles?: Readonly<Record<string, string>>;
+  /**
+   * The functions Lambda Invoke runs (e.g. the stack's, in the Lambda host's
+   * sandboxes). Without them every function is unknown (ResourceNotFoundException).
+   */
+  readonly lambda?: LambdaFunctions;
   readonly account: string;
+  /** The stack's region: a function named without an ARN is in it. */
+  readonly region: string;
   /** Port to listen on. @default a free one */
   readonly port?: number;
 }
@@ -115,6 +126,7 @@ export interface Refusal {
 const UPSTREAM_OF: Readonly<Record<ServiceName, 'dynamodb' | 'fauxqs' | 'local'>> = {
   dynamodb: 'dynamodb',
   dynamodbstreams: 'dynamodb',
+  lambda: 'local',
   sns: 'fauxqs',
   sqs: 'fauxqs',
   sts: 'local',
@@ -196,9 +208,14 @@ export class Gateway {
     }
     let call: DecodedCall;
     try {
-      call = decodeRequest(req.headers, body);
+      call = decodeRequest(req, body);
     } catch (error) {
       const message = error instanceof WireError ? error.message : String(error);
+      if (error instanceof WireError && error.service !== undefined) {
+        const answer = errorResponse(error.service, error.code, `local gateway: ${message}`, error.status);
+        res.writeHead(answer.status, { ...answer.headers }).end(answer.body);
+        return;
+      }
       res.writeHead(400, { 'content-type': 'text/plain' }).end(`local gateway: ${message}`);
       return;
     }
@@ -218,7 +235,7 @@ export class Gateway {
       // The gateway itself failed (e.g. the upstream is down): answer as a 500 so the SDK retries.
       const answer = errorResponse(
         call.service,
-        'InternalServerError',
+        call.service === 'lambda' ? 'ServiceException' : 'InternalServerError',
         `local gateway: ${String(error)}`,
         500,
       );
@@ -282,6 +299,10 @@ export class Gateway {
     input?: Record<string, unknown>,
   ): Promise<WireResponse> {
     const upstream = UPSTREAM_OF[call.service];
+    if (upstream === 'local' && call.service === 'lambda') {
+      const { lambda, region, account } = this.options;
+      return answerInvoke(input ?? call.input, lambda, { region, account });
+    }
     if (upstream === 'local') return Promise.resolve(this.sts(call, input ?? call.input));
     let body = original;
     if (input !== undefined) {

@@ -10,6 +10,7 @@
  * `__type: com.amazonaws.sqs#<code>`; the query-compatible code in
  * `x-amzn-query-error` is `AWS.SimpleQueueService.<code>` for the batch
  * errors and plain `InvalidParameterValue` for a message that is too long.
+ * For Lambda (REST-JSON) it sends `code` in `x-amzn-errortype`.
  *
  * What is measured from the request alone, and so approximated:
  *
@@ -24,9 +25,11 @@
  * - SNS and SQS sizes assume the topic's and queue's `MaximumMessageSize`
  *   are at their defaults (the project's infra sets neither).
  *
+ * - A Lambda Invoke payload is the request body, measured in bytes as sent.
+ *
  * The checks are in local/gateway/limits/, one file per service (dynamodb.ts,
- * sns.ts, sns-filter-policy.ts, sqs.ts), with the sizes they measure
- * (sizes.ts) and the table of limits with their sources (table.ts).
+ * sns.ts, sns-filter-policy.ts, sqs.ts, lambda.ts), with the sizes they
+ * measure (sizes.ts) and the table of limits with their sources (table.ts).
  */
 import type { Check, DecodedCall, LimitViolation, ServiceName } from './limits/common.js';
 import {
@@ -37,6 +40,7 @@ import {
   transactWriteItems,
   updateItem,
 } from './limits/dynamodb.js';
+import { invoke } from './limits/lambda.js';
 import { publish, publishBatch } from './limits/sns.js';
 import { setSubscriptionAttributes, subscribe } from './limits/sns-filter-policy.js';
 import { sendMessage, sqsBatchProblem } from './limits/sqs.js';
@@ -73,6 +77,7 @@ const CHECKS: ReadonlyMap<ServiceName, ReadonlyMap<string, Check>> = new Map([
       ['DeleteMessageBatch', (input) => sqsBatchProblem('DeleteMessageBatch', input)],
     ]),
   ],
+  ['lambda', new Map<string, Check>([['Invoke', invoke]])],
 ]);
 
 /**
@@ -81,5 +86,5 @@ const CHECKS: ReadonlyMap<ServiceName, ReadonlyMap<string, Check>> = new Map([
  * and services this module does not cover).
  */
 export function checkLimits(call: DecodedCall): LimitViolation | undefined {
-  return CHECKS.get(call.service)?.get(call.operation)?.(call.input);
+  return CHECKS.get(call.service)?.get(call.operation)?.(call.input, call.bodyBytes);
 }

@@ -6,11 +6,15 @@
  *
  * - DynamoDB, DynamoDB Streams and SQS: JSON 1.0 with `X-Amz-Target`.
  * - SNS and STS: the query protocol (form-encoded body, XML responses).
+ * - Lambda: REST-JSON, of which the gateway serves Invoke
+ *   (`POST /2015-03-31/functions/{FunctionName}/invocations`, the payload as
+ *   the body); errors name their code in `x-amzn-errortype`.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** The services the local stack serves. */
-export type ServiceName = 'dynamodb' | 'dynamodbstreams' | 'sns' | 'sqs' | 'sts';
+export type ServiceName = 'dynamodb' | 'dynamodbstreams' | 'lambda' | 'sns' | 'sqs' | 'sts';
 
 /** One decoded request. */
 export interface DecodedCall {
@@ -29,9 +33,18 @@ export interface WireResponse {
   readonly body: Buffer;
 }
 
-/** The request cannot be read as any service's request. */
+/**
+ * The request cannot be read as any service's request; or, with `service`, it
+ * is that service's but not a call the gateway serves (answered in the
+ * service's error shape as `code`).
+ */
 export class WireError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly service?: ServiceName,
+    readonly code = 'UnknownOperationException',
+    readonly status = 404,
+  ) {
     super(message);
     this.name = 'WireError';
   }
@@ -59,8 +72,61 @@ export function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
   return auth === undefined ? undefined : /Credential=([^/,\s]+)\//.exec(auth)?.[1];
 }
 
+/** What {@link decodeRequest} reads of a request besides its body (an `IncomingMessage` is one). */
+export interface RequestHead {
+  readonly method?: string | undefined;
+  /** Path and query, e.g. `/2015-03-31/functions/f/invocations?Qualifier=%24LATEST`. */
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** Lambda's REST paths start with an API version date. */
+const LAMBDA_PATH = /^\/\d{4}-\d{2}-\d{2}\//;
+const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/**
+ * Lambda Invoke as the SDK sends it: the function (name, ARN or partial ARN,
+ * URL-encoded) in the path, `Qualifier` in the query, the invocation and log
+ * types and the client context in headers, the payload as the raw body
+ * (`Payload`, as UTF-8 text).
+ */
+function decodeLambda(head: RequestHead, body: Buffer): DecodedCall {
+  const url = new URL(head.url ?? '/', 'http://gateway');
+  const match = LAMBDA_INVOKE.exec(url.pathname);
+  if (match === null || head.method !== 'POST') {
+    throw new WireError(
+      `${head.method ?? '?'} ${url.pathname}: the local stack serves only Lambda Invoke ` +
+        '(POST /2015-03-31/functions/{FunctionName}/invocations)',
+      'lambda',
+    );
+  }
+  let functionName: string;
+  try {
+    functionName = decodeURIComponent(match[1] ?? '');
+  } catch {
+    throw new WireError(
+      `${url.pathname}: the function name is not URL-encoded text`,
+      'lambda',
+      'ValidationException',
+      400,
+    );
+  }
+  const input: Record<string, unknown> = { FunctionName: functionName };
+  const fields = [
+    ['InvocationType', header(head.headers, 'x-amz-invocation-type')],
+    ['LogType', header(head.headers, 'x-amz-log-type')],
+    ['ClientContext', header(head.headers, 'x-amz-client-context')],
+    ['Qualifier', url.searchParams.get('Qualifier') ?? undefined],
+  ] as const;
+  for (const [name, value] of fields) if (value !== undefined) input[name] = value;
+  input.Payload = body.toString('utf8');
+  return { service: 'lambda', operation: 'Invoke', input, bodyBytes: body.length };
+}
+
 /** Reads the service, operation and input of a request. */
-export function decodeRequest(headers: IncomingHttpHeaders, body: Buffer): DecodedCall {
+export function decodeRequest(head: RequestHead, body: Buffer): DecodedCall {
+  const { headers } = head;
+  if (LAMBDA_PATH.test(head.url ?? '')) return decodeLambda(head, body);
   const target = header(headers, 'x-amz-target');
   if (target !== undefined) {
     const dot = target.indexOf('.');
@@ -207,6 +273,7 @@ export function errorResponse(
   status = 400,
   fields: Readonly<Record<string, unknown>> = {},
 ): WireResponse {
+  if (service === 'lambda') return lambdaError(code, message, status);
   if (service === 'sns' || service === 'sts') {
     const xmlns =
       service === 'sns'
@@ -231,6 +298,30 @@ export function errorResponse(
   };
 }
 
+/** Lambda's errors whose message field is `Message` (the SDK's model); the others use `message`. */
+const LAMBDA_CAPITAL_MESSAGE = new Set([
+  'ResourceNotFoundException',
+  'ServiceException',
+  'AccessDeniedException',
+]);
+
+/**
+ * A Lambda error (REST-JSON): the code in `x-amzn-errortype`, which the SDK
+ * reads first, and `{"Type":"User"|"Service","message":...}` as the body.
+ */
+function lambdaError(code: string, message: string, status: number): WireResponse {
+  const text = LAMBDA_CAPITAL_MESSAGE.has(code) ? 'Message' : 'message';
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-errortype': code,
+      'x-amzn-requestid': randomUUID(),
+    },
+    body: Buffer.from(JSON.stringify({ Type: status >= 500 ? 'Service' : 'User', [text]: message })),
+  };
+}
+
 /** The code and status a service answers an IAM denial with. */
 export function accessDenied(service: ServiceName, message: string): WireResponse {
   switch (service) {
@@ -240,6 +331,8 @@ export function accessDenied(service: ServiceName, message: string): WireRespons
       return errorResponse(service, 'AccessDenied', message, 403);
     case 'sqs':
       return errorResponse(service, 'AccessDenied', message, 403);
+    case 'lambda':
+      return errorResponse(service, 'AccessDeniedException', message, 403);
     default:
       return errorResponse(service, 'AccessDeniedException', message, 400);
   }

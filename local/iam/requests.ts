@@ -6,9 +6,9 @@
 
 /** A decoded AWS API call. */
 export interface AwsCall {
-  service: 'dynamodb' | 'dynamodbstreams' | 'sns' | 'sqs' | 'sts';
+  service: 'dynamodb' | 'dynamodbstreams' | 'lambda' | 'sns' | 'sqs' | 'sts';
   operation: string;
-  /** SDK-shaped input: the JSON body for DynamoDB/Streams/SQS; for SNS (query protocol) the decoded structure, e.g. { TopicArn, PublishBatchRequestEntries: [{ Id, Message, Subject?, MessageAttributes? }] } */
+  /** SDK-shaped input: the JSON body for DynamoDB/Streams/SQS; for SNS (query protocol) the decoded structure, e.g. { TopicArn, PublishBatchRequestEntries: [{ Id, Message, Subject?, MessageAttributes? }] }; for Lambda Invoke { FunctionName, Qualifier?, ... } */
   input: Record<string, unknown>;
 }
 
@@ -35,6 +35,12 @@ export interface ResourceLookup {
    * `GetShardIterator` calls it passed on); without it `GetRecords` throws.
    */
   streamArnOfIterator?(shardIterator: string): string;
+  /**
+   * The ARN of the function a Lambda call names (a name, a partial or full
+   * ARN, with its qualifier if it has one), qualified when `qualifier` or
+   * the name carries one. Optional: without it, Lambda calls throw.
+   */
+  functionArn?(functionName: string, qualifier: string | undefined): string;
 }
 
 /** A call cannot be mapped to IAM requests. */
@@ -212,6 +218,16 @@ function sqs(call: AwsCall, lookup: ResourceLookup): IamRequest[] {
   ];
 }
 
+function lambda(call: AwsCall, lookup: ResourceLookup): IamRequest[] {
+  if (call.operation !== 'Invoke')
+    throw new UnmappedCallError(`lambda ${call.operation} is not mapped to IAM requests`);
+  if (!lookup.functionArn) throw new UnmappedCallError('lambda Invoke: the lookup has no functionArn');
+  const qualifier = typeof call.input.Qualifier === 'string' ? call.input.Qualifier : undefined;
+  const name = str(call, call.input.FunctionName, 'FunctionName');
+  // A dry run is authorized as the invocation itself.
+  return [req('lambda:InvokeFunction', lookup.functionArn(name, qualifier))];
+}
+
 function sts(call: AwsCall): IamRequest[] {
   if (call.operation === 'GetCallerIdentity') return [req('sts:GetCallerIdentity', '*')];
   if (call.operation !== 'AssumeRole')
@@ -241,6 +257,8 @@ export function iamRequestsFor(call: AwsCall, lookup: ResourceLookup): IamReques
       return sns(call, lookup);
     case 'sqs':
       return sqs(call, lookup);
+    case 'lambda':
+      return lambda(call, lookup);
     case 'sts':
       return sts(call);
     default:

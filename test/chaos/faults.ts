@@ -132,6 +132,7 @@ const WRITE_OPERATIONS = new Set([
 const THROTTLE_CODES: Readonly<Record<ServiceName, string>> = {
   dynamodb: 'ProvisionedThroughputExceededException',
   dynamodbstreams: 'LimitExceededException',
+  lambda: 'TooManyRequestsException',
   sns: 'Throttling',
   sqs: 'RequestThrottled',
   sts: 'Throttling',

@@ -140,6 +140,7 @@ describe('the functions run from their bundles', () => {
       expect(endpoints.sort()).toEqual([
         'AWS_ENDPOINT_URL_DYNAMODB',
         'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
+        'AWS_ENDPOINT_URL_LAMBDA',
         'AWS_ENDPOINT_URL_SNS',
         'AWS_ENDPOINT_URL_SQS',
       ]);

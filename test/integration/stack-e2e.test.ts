@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -82,8 +83,10 @@ describe('npm run stack', () => {
         dynamodbstreams: expect.any(String),
         sns: expect.any(String),
         sqs: expect.any(String),
+        lambda: expect.stringMatching(/^http:/),
       },
       tables: { licenses: expect.any(String), shipments: expect.any(String), inventory: expect.any(String) },
+      functions: { licenseEvents: expect.any(String), shipmentEvents: expect.any(String) },
       topics: {
         customer: expect.stringMatching(/^arn:aws:sns:/),
         logistics: expect.any(String),
@@ -210,6 +213,23 @@ describe('npm run stack', () => {
     expect((await receive(w1, 3)).every((m) => ['OUT-1', 'OUT-3'].includes(m.shipmentId))).toBe(true);
     const leaked = await sqs.send(new ReceiveMessageCommand({ QueueUrl: other, MaxNumberOfMessages: 10 }));
     expect(leaked.Messages ?? []).toEqual([]);
+  });
+
+  it('serves Lambda Invoke: the function the line names runs from its bundle and answers', async () => {
+    const lambda = new LambdaClient({
+      region: stack.region,
+      endpoint: stack.endpoints.lambda,
+      credentials: { accessKeyId: 'AKIDOUTSIDECLIENT', secretAccessKey: 'not-checked' },
+    });
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: stack.functions.shipmentEvents,
+        Payload: new TextEncoder().encode(JSON.stringify({ Records: [] })),
+      }),
+    );
+    expect(out.FunctionError).toBeUndefined();
+    expect(JSON.parse(new TextDecoder().decode(out.Payload))).toEqual({ batchItemFailures: [] });
+    lambda.destroy();
   });
 
   it('stops on SIGTERM and leaves no DynamoDB Local process behind', async () => {

@@ -15,21 +15,38 @@ import {
 
 const exercised = new Set<string>();
 
-function call(service: ServiceName, operation: string, input: Record<string, unknown>): DecodedCall {
-  return { service, operation, input, bodyBytes: JSON.stringify(input).length };
+/** A decoded call; its body is `input` as JSON unless `bodyBytes` says otherwise (a Lambda payload). */
+function call(
+  service: ServiceName,
+  operation: string,
+  input: Record<string, unknown>,
+  bodyBytes = JSON.stringify(input).length,
+): DecodedCall {
+  return { service, operation, input, bodyBytes };
 }
 
-function passes(service: ServiceName, operation: string, input: Record<string, unknown>): void {
-  expect(checkLimits(call(service, operation, input))).toBeUndefined();
+function passes(
+  service: ServiceName,
+  operation: string,
+  input: Record<string, unknown>,
+  bodyBytes?: number,
+): void {
+  expect(checkLimits(call(service, operation, input, bodyBytes))).toBeUndefined();
 }
 
 function refuses(
   service: ServiceName,
   operation: string,
   input: Record<string, unknown>,
-  expected: { code: string; message: string | RegExp; limit: string; httpStatus?: number },
+  expected: {
+    code: string;
+    message: string | RegExp;
+    limit: string;
+    httpStatus?: number;
+    bodyBytes?: number;
+  },
 ): LimitViolation {
-  const got = checkLimits(call(service, operation, input));
+  const got = checkLimits(call(service, operation, input, expected.bodyBytes));
   expect(got).toBeDefined();
   const v = got as LimitViolation;
   expect(v.service).toBe(service);
@@ -946,6 +963,48 @@ describe('SQS batches and message size', () => {
       message: 'One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.',
       limit: 'sqs.SendMessage.messageSize',
     });
+  });
+});
+
+describe('Lambda Invoke payload', () => {
+  const MB6 = 6_291_456;
+  const invoke = (extra: Record<string, unknown> = {}) => ({ FunctionName: 'fn', Payload: '', ...extra });
+
+  it('takes a synchronous payload of 6 MB and refuses one byte more with 413, as Lambda words it', () => {
+    passes('lambda', 'Invoke', invoke(), MB6);
+    passes('lambda', 'Invoke', invoke({ InvocationType: 'RequestResponse' }), MB6);
+    const v = refuses('lambda', 'Invoke', invoke(), {
+      code: 'RequestEntityTooLargeException',
+      message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+      limit: 'lambda.Invoke.payload',
+      httpStatus: 413,
+      bodyBytes: MB6 + 1,
+    });
+    expect(v.service).toBe('lambda');
+    refuses('lambda', 'Invoke', invoke({ InvocationType: 'RequestResponse' }), {
+      code: 'RequestEntityTooLargeException',
+      message: /6291456 bytes/,
+      limit: 'lambda.Invoke.payload',
+      httpStatus: 413,
+      bodyBytes: 7_000_000,
+    });
+  });
+
+  it('measures the body in bytes, not the decoded payload text', () => {
+    // 2,097,153 three-byte characters: 6,291,459 bytes in 2,097,153 UTF-16 units.
+    const payload = '€'.repeat(2_097_153);
+    refuses('lambda', 'Invoke', invoke({ Payload: payload }), {
+      code: 'RequestEntityTooLargeException',
+      message: /6291456/,
+      limit: 'lambda.Invoke.payload',
+      httpStatus: 413,
+      bodyBytes: Buffer.byteLength(payload),
+    });
+  });
+
+  it('leaves other invocation types to the Invoke answer (DryRun, and Event, which the local stack refuses)', () => {
+    passes('lambda', 'Invoke', invoke({ InvocationType: 'DryRun' }), MB6 + 1);
+    passes('lambda', 'Invoke', invoke({ InvocationType: 'Event' }), MB6 + 1);
   });
 });
 

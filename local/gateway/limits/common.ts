@@ -2,14 +2,14 @@
 import type { LimitName } from './table.js';
 
 /** The services the local stack emulates. */
-export type ServiceName = 'dynamodb' | 'dynamodbstreams' | 'sns' | 'sqs' | 'sts';
+export type ServiceName = 'dynamodb' | 'dynamodbstreams' | 'lambda' | 'sns' | 'sqs' | 'sts';
 
 /** A request as the gateway decoded it. */
 export interface DecodedCall {
   service: ServiceName;
   /** e.g. 'TransactWriteItems', 'PublishBatch'. */
   operation: string;
-  /** SDK-shaped input. DynamoDB/Streams/SQS: the JSON request body as sent (DynamoDB values in AttributeValue form, e.g. { S: 'x' }). SNS (query protocol): the decoded structure, e.g. { TopicArn, PublishBatchRequestEntries: [{ Id, Message, Subject?, MessageAttributes?: { name: { DataType, StringValue?, BinaryValue? } } }] }, Subscribe { TopicArn, Protocol, Endpoint, Attributes?: Record<string,string>, ReturnSubscriptionArn? }, SetSubscriptionAttributes { SubscriptionArn, AttributeName, AttributeValue }. */
+  /** SDK-shaped input. DynamoDB/Streams/SQS: the JSON request body as sent (DynamoDB values in AttributeValue form, e.g. { S: 'x' }). SNS (query protocol): the decoded structure, e.g. { TopicArn, PublishBatchRequestEntries: [{ Id, Message, Subject?, MessageAttributes?: { name: { DataType, StringValue?, BinaryValue? } } }] }, Subscribe { TopicArn, Protocol, Endpoint, Attributes?: Record<string,string>, ReturnSubscriptionArn? }, SetSubscriptionAttributes { SubscriptionArn, AttributeName, AttributeValue }. Lambda Invoke: { FunctionName, InvocationType?, LogType?, ClientContext?, Qualifier?, Payload } from the path, headers, query and body. */
   input: Record<string, unknown>;
   /** Size of the request body in bytes. */
   bodyBytes: number;
@@ -34,7 +34,8 @@ export const isBatchEntryId = (id: unknown): id is string =>
   typeof id === 'string' && BATCH_ENTRY_ID.test(id);
 
 export type Input = Record<string, unknown>;
-export type Check = (input: Input) => LimitViolation | undefined;
+/** A limit check of one operation: its input, and the size of its request body in bytes. */
+export type Check = (input: Input, bodyBytes: number) => LimitViolation | undefined;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -48,8 +49,9 @@ export function violation(
   code: string,
   message: string,
   limit: LimitName,
+  httpStatus = 400,
 ): LimitViolation {
-  return { service, code, message, httpStatus: 400, limit };
+  return { service, code, message, httpStatus, limit };
 }
 
 export function hasDuplicate(ids: Iterable<string>): boolean {

@@ -26,6 +26,7 @@ const DOC = {
   sqsSend: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html',
   sqsQuotas:
     'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html',
+  lambdaQuotas: 'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html',
 } as const;
 
 const LIMIT_TABLE = [
@@ -142,6 +143,11 @@ const LIMIT_TABLE = [
     limit: 'sqs.SendMessage.messageSize',
     value: '1,048,576 bytes (1 MiB) with attributes (queue default)',
     source: DOC.sqsSend,
+  },
+  {
+    limit: 'lambda.Invoke.payload',
+    value: '6 MB (6,291,456 bytes) request payload of a synchronous (RequestResponse) invocation',
+    source: DOC.lambdaQuotas,
   },
 ] as const;
 

@@ -95,7 +95,7 @@ describe('parseStackFile', () => {
     expect(r.topics.customerShards).toEqual([]);
   });
 
-  it('reads function names and environments when the line carries them', () => {
+  it('reads function names when the line carries them, as a name or an object with one', () => {
     const r = parseStackFile(
       JSON.stringify({
         ...LOCAL_LINE,
@@ -106,10 +106,18 @@ describe('parseStackFile', () => {
       }),
       'x',
     );
-    expect(r.functions).toEqual({
-      licenseEvents: { name: 'fn-l' },
-      shipmentEvents: { name: 'fn-s', timeoutSeconds: 120, environment: { A: 'b' } },
-    });
+    expect(r.functions).toEqual({ licenseEvents: { name: 'fn-l' }, shipmentEvents: { name: 'fn-s' } });
+  });
+
+  it("reads the gateway's Lambda endpoint, and a line without one (an older stack) as having none", () => {
+    const endpoints = { ...LOCAL_LINE.endpoints, lambda: 'http://127.0.0.1:8000' };
+    expect(parseStackFile(JSON.stringify({ ...LOCAL_LINE, endpoints }), 'x').endpoints?.lambda).toBe(
+      'http://127.0.0.1:8000',
+    );
+    expect(parseStackFile(JSON.stringify(LOCAL_LINE), 'x').endpoints).not.toHaveProperty('lambda');
+    expect(() =>
+      parseStackFile(JSON.stringify({ ...LOCAL_LINE, endpoints: { ...endpoints, lambda: 'nope' } }), 'x'),
+    ).toThrow(/endpoints.lambda must be an http\(s\) URL/);
   });
 
   it('rejects text that is not JSON, naming the source and the fix', () => {
