@@ -4,7 +4,7 @@ import {
   compileFilterPattern,
   FilterPatternError,
   matchesFilterPattern,
-} from '../../local/filter-pattern.js';
+} from '../../../local/filter-pattern.js';
 
 const record = (status: string | undefined, extra: Record<string, unknown> = {}) => ({
   eventName: 'MODIFY',

@@ -13,16 +13,16 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { invokeTarget, LambdaCallError } from '../../local/gateway/lambda.js';
-import { accessDenied, decodeRequest, errorResponse, WireError } from '../../local/gateway/wire.js';
-import { iamRequestsFor, type ResourceLookup } from '../../local/iam/requests.js';
+import { invokeTarget, LambdaCallError } from '../../../local/gateway/lambda.js';
+import { accessDenied, decodeRequest, errorResponse, WireError } from '../../../local/gateway/wire.js';
+import { iamRequestsFor, type ResourceLookup } from '../../../local/iam/requests.js';
 import {
   arnOf,
   type DecodedCalls,
   fakeFunctions,
   gatewayLambdaHandler,
   WHERE,
-} from '../helpers/lambda-wire.js';
+} from '../../helpers/lambda-wire.js';
 
 const invokePath = (name: string) => `/2015-03-31/functions/${name}/invocations`;
 const json = (body: { body: Buffer }) => JSON.parse(body.body.toString('utf8')) as Record<string, unknown>;

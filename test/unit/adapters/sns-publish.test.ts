@@ -11,9 +11,9 @@ import type {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { describe, expect, test } from 'vitest';
-import { publishBatches, SnsAlerter, SnsPublisher } from '../../shared/adapters/sns.js';
-import type { OutgoingMessage } from '../../shared/domain/ports.js';
-import { customerShard } from '../../shared/domain/routing.js';
+import { publishBatches, SnsAlerter, SnsPublisher } from '../../../shared/adapters/sns.js';
+import type { OutgoingMessage } from '../../../shared/domain/ports.js';
+import { customerShard } from '../../../shared/domain/routing.js';
 
 interface SentCall {
   topicArn: string;

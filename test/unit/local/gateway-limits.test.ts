@@ -11,7 +11,7 @@ import {
   LIMITS,
   type LimitViolation,
   type ServiceName,
-} from '../../local/gateway/limits.js';
+} from '../../../local/gateway/limits.js';
 
 const exercised = new Set<string>();
 
