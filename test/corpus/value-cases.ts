@@ -1,5 +1,5 @@
 /**
- * The corpus's cases for value limits and amendments (DESIGN.md §3-4: a
+ * The corpus's cases for value limits and amendments (docs/data-contract.md, Licenses and Rules: a
  * license's `authorizedValue` and `valueTolerancePercent`, a shipment's
  * `value`, the rules "Value" and "Amendment"). Outcomes are in
  * test/corpus/expected-value.ts.

@@ -1,5 +1,5 @@
 /**
- * processShipmentRecords' notifications (DESIGN.md I4, section 6): one JSON
+ * processShipmentRecords' notifications (docs/data-contract.md, I4 and Notifications): one JSON
  * message per committed change to each audience, digests per (customer |
  * warehouse, license, event type), and failed sends mapped back to records.
  */
