@@ -1,4 +1,7 @@
 import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
+import { holdOrderKey } from '../../shared/domain/planning.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 
 /**
  * Builders for valid contract items (docs/data-contract.md). Every builder returns
@@ -96,4 +99,23 @@ export function heldBacklog(
       ...(typeof overrides === 'function' ? overrides(index) : overrides),
     }),
   );
+}
+
+/**
+ * A shipment item as shipment-events' intake leaves it: HELD and counted so
+ * (its reason LICENSE_PENDING unless it has one), in the held index, written
+ * by the system. `revision` undefined: the seed itself announces nothing, and
+ * the next change is the shipment's first announced one.
+ */
+export function asAccepted(s: Shipment, revision: number | undefined = 1): RawItem {
+  return {
+    ...s,
+    status: 'HELD',
+    holdReason: s.holdReason ?? 'LICENSE_PENDING',
+    countedStatus: 'HELD',
+    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.holdOrder]: holdOrderKey(s),
+    changedBy: SYSTEM_ACTOR,
+    ...(revision === undefined ? {} : { revision }),
+  };
 }

@@ -11,12 +11,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { EXIT } from '../../cli/errors.js';
-import { batchPut } from '../../local/batch-put.js';
-import type { Shipment } from '../../shared/domain/model.js';
-import { holdOrderKey } from '../../shared/domain/planning.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import { runCli } from './cli.js';
-import { anInventory } from './factories.js';
 import type { LocalStackHandle, ReceivedMessage } from './stack.js';
 
 /** What `clearance --json subscribe ...` prints. */
@@ -249,47 +244,4 @@ export function isJson(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Writes HELD shipments as shipment-events' intake leaves them (countedStatus,
- * GSI keys, changedBy) and Inventory counters that hold them, without the
- * intake: DynamoDB Local takes about 40 s to accept 5,000 shipments one
- * transaction of 100 at a time, and the intake is not what a volume test of
- * release notices measures. Without `revision` the seed itself announces
- * nothing; the release is each shipment's first announced change (r1).
- */
-export async function seedHeldShipments(
-  local: LocalStackHandle,
-  shipments: readonly Shipment[],
-): Promise<void> {
-  const held = new Map<string, { sku: string; warehouseId: string; units: number }>();
-  for (const x of shipments) {
-    const key = `${x.sku}\u0000${x.warehouseId}`;
-    const entry = held.get(key) ?? { sku: x.sku, warehouseId: x.warehouseId, units: 0 };
-    entry.units += x.quantity;
-    held.set(key, entry);
-  }
-  const { inventory, shipments: table } = local.resources.tables;
-  await batchPut(
-    local.ddb,
-    inventory.name,
-    [...held.values()].map((h) => ({
-      ...anInventory({ sku: h.sku, warehouseId: h.warehouseId }),
-      held: h.units,
-    })),
-  );
-  await batchPut(
-    local.ddb,
-    table.name,
-    shipments.map((x) => ({
-      ...x,
-      status: 'HELD',
-      holdReason: x.holdReason ?? 'LICENSE_PENDING',
-      countedStatus: 'HELD',
-      [GSI_ATTR.heldLicenseId]: x.licenseId,
-      [GSI_ATTR.holdOrder]: holdOrderKey(x),
-      changedBy: SYSTEM_ACTOR,
-    })),
-  );
 }

@@ -11,11 +11,9 @@ import { batchPut } from '../../local/batch-put.js';
 import { lambdaContext } from '../../local/esm.js';
 import type { Interceptor } from '../../local/gateway/gateway.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
-import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import type { adminConsole } from './admin-console.js';
-import { aLicense, anInventory, aShipmentFor, nextId } from './factories.js';
+import { aLicense, anInventory, aShipmentFor, asAccepted, nextId } from './factories.js';
 import type { LocalStackHandle } from './stack.js';
 
 export type AdminConsole = ReturnType<typeof adminConsole>;
@@ -121,15 +119,7 @@ export async function seedAcceptedBacklog(
   await batchPut(
     local.ddb,
     tables.shipments.name,
-    shipments.map((x) => ({
-      ...x,
-      status: 'HELD',
-      holdReason: 'LICENSE_PENDING',
-      countedStatus: 'HELD',
-      [GSI_ATTR.heldLicenseId]: x.licenseId,
-      [GSI_ATTR.holdOrder]: holdOrderKey(x),
-      changedBy: SYSTEM_ACTOR,
-    })),
+    shipments.map((x) => asAccepted(x, undefined)),
   );
 }
 

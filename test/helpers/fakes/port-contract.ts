@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
-import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type {
   InventoryRepository,
   LicenseGuard,
@@ -18,7 +17,7 @@ import type {
 } from '../../../shared/domain/ports.js';
 import { termsOf } from '../../../shared/domain/terms.js';
 import { GSI_ATTR } from '../../../shared/names.js';
-import { aLicense, anInventory, aShipment, nextId } from '../factories.js';
+import { aLicense, anInventory, aShipment, asAccepted, nextId } from '../factories.js';
 
 /** What a contract case needs: the three repositories and plain PutItem / GetItem. */
 export interface ContractSubject {
@@ -30,17 +29,7 @@ export interface ContractSubject {
 }
 
 /** A shipment as the intake leaves it: counted HELD, in the held index. */
-export const acceptedItem = (overrides: Partial<Shipment> = {}): RawItem => {
-  const s = aShipment(overrides);
-  return {
-    ...s,
-    countedStatus: 'HELD',
-    changedBy: 'clearance',
-    revision: 1,
-    [GSI_ATTR.heldLicenseId]: s.licenseId,
-    [GSI_ATTR.holdOrder]: holdOrderKey(s),
-  };
-};
+export const acceptedItem = (overrides: Partial<Shipment> = {}): RawItem => asAccepted(aShipment(overrides));
 
 /** The release write the license engine commits for a HELD shipment. */
 export const releaseWrite = (s: RawItem, licenseId = String(s.licenseId)): ShipmentWrite => ({

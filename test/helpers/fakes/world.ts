@@ -7,12 +7,10 @@
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { checkInvariants, type Violation } from '../../../shared/domain/invariants.js';
 import type { Inventory, License, Shipment } from '../../../shared/domain/model.js';
-import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { LicenseEngineDeps } from '../../../shared/engine/license-engine.js';
 import type { ShipmentEngineDeps, ShipmentRecord } from '../../../shared/engine/shipment-engine.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
-import { NOW } from '../factories.js';
+import { asAccepted, NOW } from '../factories.js';
 import { MemoryInventoryRepository } from './inventory-repository.js';
 import { MemoryLicenseRepository } from './license-repository.js';
 import { RecordingAlerter, RecordingPublisher } from './messaging.js';
@@ -111,16 +109,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
        */
       accepted(list: readonly Shipment[]) {
         for (const s of list) {
-          store.seed('shipments', {
-            ...s,
-            status: 'HELD',
-            holdReason: s.holdReason ?? 'LICENSE_PENDING',
-            countedStatus: 'HELD',
-            [GSI_ATTR.heldLicenseId]: s.licenseId,
-            [GSI_ATTR.holdOrder]: holdOrderKey(s),
-            changedBy: SYSTEM_ACTOR,
-            revision: 1,
-          });
+          store.seed('shipments', asAccepted(s));
           const inv = store.tables.inventory.get(inventoryKey(s));
           if (!inv) throw new Error(`seed the Inventory item ${s.sku}/${s.warehouseId} first`);
           inv.held = Number(inv.held ?? 0) + s.quantity;
