@@ -42,7 +42,12 @@ export interface Resources {
   region: string;
   /** Present for a local stack: SDK clients are pointed at these. */
   endpoints?: Endpoints;
-  tables: { licenses: string; shipments: string; inventory: string };
+  /**
+   * Table names. `history` (the audit trail) is absent for a stack deployed,
+   * or a local stack line printed, before it existed; only the commands that
+   * read it need it.
+   */
+  tables: { licenses: string; shipments: string; inventory: string; history?: string };
   /** Topic ARNs. `customerShards` is empty when the stack has one customer topic. */
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
   /** Queue URLs of the stream consumers' on-failure destinations. */

@@ -8,6 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { HistoryTable } from './history.js';
 
 /** Repository root, resolved from this file so synth works from any cwd. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -145,6 +146,17 @@ export class ClearanceFunction extends Construct {
           'table other than <table>/index/*; the grant covers that table and nothing wider.',
       });
     }
+  }
+
+  /**
+   * Lets the function append to History (PutItem and BatchWriteItem on the
+   * table, nothing else: no read, no index, no update or delete) and sets
+   * `envName` to its name. The table's resource policy denies those two
+   * actions to every role not bound here.
+   */
+  bindHistory(history: HistoryTable, envName: string): void {
+    history.addWriter(this.role);
+    this.fn.addEnvironment(envName, history.tableName);
   }
 
   /**

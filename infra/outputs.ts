@@ -13,6 +13,7 @@ export const STACK_OUTPUTS = {
   licensesTableName: 'LicensesTableName',
   shipmentsTableName: 'ShipmentsTableName',
   inventoryTableName: 'InventoryTableName',
+  historyTableName: 'HistoryTableName',
   customerTopicArn: 'CustomerTopicArn',
   logisticsTopicArn: 'LogisticsTopicArn',
   opsTopicArn: 'OpsTopicArn',
@@ -32,3 +33,9 @@ export const STACK_OUTPUTS = {
  * the customer topic policies deny sns:Subscribe to every other principal.
  */
 export const SUBSCRIPTION_MANAGER_ROLE_OUTPUT = 'SubscriptionManagerRoleArn';
+
+/** Outputs of the audit trail, present unless it is turned off (`-c auditTrail=false`). */
+export const AUDIT_OUTPUTS = {
+  trailArn: 'AuditTrailArn',
+  bucketName: 'AuditLogBucketName',
+} as const;

@@ -2,24 +2,45 @@ import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, type StackP
 import { CfnSubscription, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/names.js';
+import { AUDIT_CONTEXT, AuditTrail, auditRetentionYears, auditTrailEnabled } from './audit-trail.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
 import { Observability } from './observability.js';
-import { STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
+import { AUDIT_OUTPUTS, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
 import { SubscriptionDlq } from './subscription-dlq.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
 import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS } from './tuning.js';
 
-export { STACK_ID, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
+export { AUDIT_OUTPUTS, STACK_ID, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
+
+/** Props for {@link ClearanceStack}. */
+export interface ClearanceStackProps extends StackProps {
+  /**
+   * Record the tables' data events and the account's write management events
+   * in a trail of this stack (./audit-trail.ts). Turn it off where an
+   * organization trail already records them.
+   *
+   * @default - the `auditTrail` context value, else true
+   */
+  readonly auditTrail?: boolean;
+  /**
+   * Whole years each audit log file is kept under COMPLIANCE Object Lock.
+   *
+   * @default - the `auditRetentionYears` context value, else 6
+   */
+  readonly auditRetentionYears?: number;
+}
 
 /**
  * The whole clearance system: tables, topics, the three functions and their
- * triggers.
+ * triggers, and the audit trail.
  *
  * Deploy parameter `OpsEmail` (default empty): when set, the ops topic gets an
  * email subscription to that address, e.g.
- * `npx cdk deploy --parameters OpsEmail=ops@example.com`.
+ * `npx cdk deploy --parameters OpsEmail=ops@example.com`. Context
+ * `auditTrail=false` leaves the trail out; `auditRetentionYears=N` sets its
+ * retention.
  */
 export class ClearanceStack extends Stack {
   readonly tables: ClearanceTables;
@@ -32,8 +53,10 @@ export class ClearanceStack extends Stack {
   readonly clock: ClockSchedule;
   readonly subscriptionDlq: SubscriptionDlq;
   readonly observability: Observability;
+  /** Undefined when the trail is turned off (`auditTrail=false`). */
+  readonly auditTrail: AuditTrail | undefined;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: ClearanceStackProps = {}) {
     super(scope, id, props);
 
     this.tables = new ClearanceTables(this, 'Tables');
@@ -56,7 +79,19 @@ export class ClearanceStack extends Stack {
     });
 
     this.observability = this.addObservability();
+    this.auditTrail = this.addAuditTrail(props);
     this.addOutputs();
+  }
+
+  /** The audit trail over Licenses, Shipments and History, unless turned off. */
+  private addAuditTrail(props: ClearanceStackProps): AuditTrail | undefined {
+    const context = (key: string): unknown => this.node.tryGetContext(key);
+    if (!auditTrailEnabled(props.auditTrail ?? context(AUDIT_CONTEXT.enabled))) return undefined;
+    const { licenses, shipments, history } = this.tables;
+    return new AuditTrail(this, 'AuditTrail', {
+      dataEventTables: [licenses, shipments, history],
+      retentionYears: auditRetentionYears(props.auditRetentionYears ?? context(AUDIT_CONTEXT.retentionYears)),
+    });
   }
 
   /** The `OpsEmail` parameter, and the ops topic's email subscription when it is set. */
@@ -96,6 +131,7 @@ export class ClearanceStack extends Stack {
     fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
     fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
     fn.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    fn.bindHistory(tables.history, ENV.historyTable);
     fn.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
     return fn;
   }
@@ -111,6 +147,7 @@ export class ClearanceStack extends Stack {
     fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
     fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
     fn.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    fn.bindHistory(tables.history, ENV.historyTable);
     fn.bindTopicsPublish(
       topics.customerShards.map((t) => t.topic),
       ENV.customerTopicArns,
@@ -192,6 +229,7 @@ export class ClearanceStack extends Stack {
       licensesTableName: tables.licenses.tableName,
       shipmentsTableName: tables.shipments.tableName,
       inventoryTableName: tables.inventory.tableName,
+      historyTableName: tables.history.tableName,
       customerTopicArn: topics.customer.topic.topicArn,
       logisticsTopicArn: topics.logistics.topic.topicArn,
       opsTopicArn: topics.ops.topic.topicArn,
@@ -215,5 +253,12 @@ export class ClearanceStack extends Stack {
       value: topics.subscriptionManager.roleArn,
       description: 'Role to assume for sns:Subscribe on the customer topics (clearance subscribe on AWS)',
     });
+    if (this.auditTrail) {
+      new CfnOutput(this, AUDIT_OUTPUTS.trailArn, { value: this.auditTrail.trailArn });
+      new CfnOutput(this, AUDIT_OUTPUTS.bucketName, {
+        value: this.auditTrail.bucket.bucketName,
+        description: 'Where the audit trail writes (COMPLIANCE Object Lock)',
+      });
+    }
   }
 }

@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../shared/names.js';
+import { HistoryTable } from './history.js';
 
 /** Props for {@link ClearanceTables}. */
 export interface ClearanceTablesProps {
@@ -21,13 +22,15 @@ export interface ClearanceTablesProps {
 }
 
 /**
- * The three tables of the data contract (docs/data-contract.md): Licenses and Shipments
- * with NEW_AND_OLD_IMAGES streams (they are the outbox), Inventory without.
+ * The four tables of the data contract (docs/data-contract.md): Licenses and
+ * Shipments with NEW_AND_OLD_IMAGES streams (they are the outbox), Inventory
+ * without, and History, the append-only audit trail (./history.ts).
  */
 export class ClearanceTables extends Construct {
   readonly licenses: Table;
   readonly shipments: Table;
   readonly inventory: Table;
+  readonly history: HistoryTable;
 
   constructor(scope: Construct, id: string, props: ClearanceTablesProps = {}) {
     super(scope, id);
@@ -79,5 +82,8 @@ export class ClearanceTables extends Construct {
       partitionKey: { name: 'sku', type: AttributeType.STRING },
       sortKey: { name: 'warehouseId', type: AttributeType.STRING },
     });
+
+    // The same settings as `common`, written out in HistoryTable, plus its resource policy.
+    this.history = new HistoryTable(this, 'History', { removalPolicy: common.removalPolicy });
   }
 }

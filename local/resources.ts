@@ -35,6 +35,30 @@ export {
   type TopicResource,
 } from './resources/types.js';
 
+/** Resource types of the template the local stack leaves out, and why. */
+const NOT_EMULATED: Readonly<Record<string, string>> = {
+  'AWS::CloudTrail::Trail': 'not emulated: no audit log is written locally',
+  'AWS::S3::Bucket': 'not emulated (no S3 locally): nothing is written to it',
+  'AWS::S3::BucketPolicy': 'not emulated (no S3 locally)',
+};
+
+/** Notes on what of the model the local services do not do. */
+function notEmulated(model: StackModel): string[] {
+  const skipped = new Set(model.skippedByCondition);
+  const resources = Object.entries(model.resourceTypes).flatMap(([id, type]) => {
+    const why = NOT_EMULATED[type];
+    return why === undefined || skipped.has(id) ? [] : [`${id} (${type}): ${why}`];
+  });
+  const policies = model.tables
+    .filter((t) => t.hasResourcePolicy)
+    .map(
+      (t) =>
+        `${t.logicalId}: its resource policy is judged by the gateway for the functions and role sessions; ` +
+        'DynamoDB Local does not enforce it, so outside clients (admins, tests) are not held to it',
+    );
+  return [...resources, ...policies];
+}
+
 /**
  * Creates every table, topic, queue and subscription of the model on the
  * local services under `options.prefix`, and resolves function environments.
@@ -79,6 +103,7 @@ export async function createResources(
       ...subscriptions.notes,
       ...model.skippedByCondition.map((id) => `${id}: skipped, its Condition is false`),
       ...(model.topics.length > 0 ? ['topic KMS encryption is not emulated'] : []),
+      ...notEmulated(model),
     ];
     const created = { tablesByLogicalId, topicsByLogicalId, queuesByLogicalId };
     return {

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     );
   }
   writeOut(`${JSON.stringify(describeStack(stack, stack.services.dynamoDbPid))}\n`);
+  for (const note of stack.resources.notes) process.stderr.write(`note: ${note}\n`);
   process.stderr.write('Local stack ready. Stream pollers and the clock are running; Ctrl-C stops.\n');
 
   let stopping = false;

@@ -22,7 +22,8 @@ export interface StackDescription {
   };
   /** The role `clearance subscribe` assumes (the customer topics deny sns:Subscribe to everyone else). */
   subscriptionManagerRoleArn: string;
-  tables: { licenses: string; shipments: string; inventory: string };
+  /** `history`: the append-only audit trail (DESIGN.md §3, docs/data-contract.md). */
+  tables: { licenses: string; shipments: string; inventory: string; history: string };
   streams: { licenses: string; shipments: string };
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
   /** Stream DLQs by URL; the subscription DLQ by URL and ARN (its ARN goes into each RedrivePolicy). */
@@ -57,6 +58,7 @@ export function describeStack(stack: LocalStack, dynamodbLocalPid?: number): Sta
       licenses: resources.tables.licenses.name,
       shipments: resources.tables.shipments.name,
       inventory: resources.tables.inventory.name,
+      history: resources.tables.history.name,
     },
     streams: {
       licenses: resources.tables.licenses.streamArn ?? '',

@@ -100,6 +100,12 @@ export interface LocalStack {
   requests(): RequestReport;
   /** The template's outputs, resolved to this stack's names, by output key. */
   readonly outputs: Readonly<Record<string, string>>;
+  /**
+   * Credentials with which a client acts, at the gateway, as a function's
+   * execution role: those of its stream mapping (Lambda reads the stream with
+   * the function's role). For tests that send a request as the function would.
+   */
+  roleCredentials(functionLogicalId: string): { accessKeyId: string; secretAccessKey: string };
   /** Shorthand for `esm.drain()`. */
   drain(options?: { timeoutMs?: number }): Promise<void>;
   /** Stops the emulator, the sandboxes and the gateway, and restores `process.env`; the services keep running. */
@@ -369,6 +375,11 @@ export async function createStackOn(
     refusals: () => gateway.refusals,
     requests: () => authorizer.report(),
     outputs: authorizer.outputs(),
+    roleCredentials(functionLogicalId) {
+      if (!mappingCallers.has(esmKeyOf(functionLogicalId)))
+        throw new Error(`no function ${functionLogicalId} in the template`);
+      return { accessKeyId: esmKeyOf(functionLogicalId), secretAccessKey: 'local' };
+    },
     drain: (opts) => esm.drain(opts),
     stop(): Promise<void> {
       stopped ??= stopAll();

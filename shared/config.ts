@@ -27,4 +27,5 @@ export const tablesConfig = () => ({
   licenses: required(ENV.licensesTable),
   shipments: required(ENV.shipmentsTable),
   inventory: required(ENV.inventoryTable),
+  history: required(ENV.historyTable),
 });

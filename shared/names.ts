@@ -9,6 +9,9 @@ export const HELD_INDEX = 'byLicenseHeld';
 /** Sparse GSI on Shipments holding only RELEASED shipments, partitioned by license. */
 export const RELEASED_INDEX = 'byLicenseReleased';
 
+/** GSI on History: the entries of one shipment in time order (partition `shipmentId`, sort `at`). */
+export const HISTORY_BY_SHIPMENT_INDEX = 'byShipment';
+
 /** System-kept shipment attributes that key the sparse GSIs. */
 export const GSI_ATTR = {
   heldLicenseId: 'heldLicenseId',
@@ -21,6 +24,8 @@ export const ENV = {
   licensesTable: 'LICENSES_TABLE',
   shipmentsTable: 'SHIPMENTS_TABLE',
   inventoryTable: 'INVENTORY_TABLE',
+  /** The History table (the audit trail): its writers may only append to it. */
+  historyTable: 'HISTORY_TABLE',
   /** Comma-separated ARNs of the customer topic shards, shard 0 first (see shared/domain/routing.ts). */
   customerTopicArns: 'CUSTOMER_TOPIC_ARNS',
   logisticsTopicArn: 'LOGISTICS_TOPIC_ARN',

@@ -8,6 +8,7 @@ export interface OutputKeys {
   licensesTableName: string;
   shipmentsTableName: string;
   inventoryTableName: string;
+  historyTableName: string;
   customerTopicArn: string;
   logisticsTopicArn: string;
   opsTopicArn: string;
@@ -61,6 +62,8 @@ export function resourcesFromOutputs(
       licenses: need(keys.licensesTableName),
       shipments: need(keys.shipmentsTableName),
       inventory: need(keys.inventoryTableName),
+      // Optional: a stack deployed before History existed still serves the other commands.
+      ...(outputs[keys.historyTableName] ? { history: outputs[keys.historyTableName] } : {}),
     },
     topics: {
       customer:

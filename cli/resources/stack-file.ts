@@ -42,6 +42,7 @@ export const StackFileSchema = z.looseObject({
     licenses: name('tables.licenses'),
     shipments: name('tables.shipments'),
     inventory: name('tables.inventory'),
+    history: name('tables.history').optional(),
   }),
   topics: z.looseObject({
     customer: arn('topics.customer'),
@@ -109,7 +110,12 @@ export function parseStackFile(text: string, source: string): Resources {
         }
       : {}),
     ...(s.subscriptionManagerRoleArn ? { subscriptionManagerRoleArn: s.subscriptionManagerRoleArn } : {}),
-    tables: { licenses: s.tables.licenses, shipments: s.tables.shipments, inventory: s.tables.inventory },
+    tables: {
+      licenses: s.tables.licenses,
+      shipments: s.tables.shipments,
+      inventory: s.tables.inventory,
+      ...(s.tables.history === undefined ? {} : { history: s.tables.history }),
+    },
     topics: {
       customer: s.topics.customer,
       customerShards: s.topics.customerShards ?? [],

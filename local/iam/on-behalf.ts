@@ -1,7 +1,8 @@
 /**
  * The requests AWS itself makes for the stack, read from the template: event
  * source mappings reading streams and parking failures, alarms notifying
- * topics, EventBridge invoking functions, SNS delivering to queues, and
+ * topics, EventBridge invoking functions, SNS delivering to queues, CloudTrail
+ * delivering log and digest files to its bucket, and
  * `clearance subscribe` acting as the subscription manager role. A wiring of
  * a kind not modelled here throws, so it is never silently unjudged.
  */
@@ -167,6 +168,39 @@ function deliveryRequests(id: string, p: Record<string, unknown>, { index, resol
   );
 }
 
+/**
+ * A trail: CloudTrail checking its bucket's ACL and writing log files (and,
+ * with log file validation, digest files) under `AWSLogs/<account>/`, as
+ * `cloudtrail.amazonaws.com` for the trail's ARN, with the ACL it always sets.
+ */
+function trailRequests(id: string, p: Record<string, unknown>, { resolver }: Wiring) {
+  for (const unmodelled of ['KMSKeyId', 'SnsTopicName', 'CloudWatchLogsLogGroupArn'])
+    if (p[unmodelled] !== undefined)
+      throw new UnmodelledWiringError(`trail ${id}: ${unmodelled} is not modelled`);
+  const bucket = `arn:aws:s3:::${resolver.resolve(p.S3BucketName, `${id}.S3BucketName`)}`;
+  const prefix = p.S3KeyPrefix === undefined ? '' : `${resolver.resolve(p.S3KeyPrefix, id)}/`;
+  const { account, region } = resolver;
+  const logs = `${bucket}/${prefix}AWSLogs/${account}`;
+  const write = (key: string): IamRequest => ({
+    action: 's3:PutObject',
+    resource: `${logs}/${key}`,
+    context: { 'aws:SecureTransport': 'true', 's3:x-amz-acl': 'bucket-owner-full-control' },
+  });
+  const requests: IamRequest[] = [
+    { action: 's3:GetBucketAcl', resource: bucket, context: { 'aws:SecureTransport': 'true' } },
+    write(`CloudTrail/${region}/2026/01/01/${account}_CloudTrail_${region}_example.json.gz`),
+  ];
+  if (String(p.EnableLogFileValidation) === 'true')
+    requests.push(
+      write(`CloudTrail-Digest/${region}/2026/01/01/${account}_CloudTrail-Digest_example.json.gz`),
+    );
+  return made(
+    `trail ${id}`,
+    servicePrincipal(resolver, 'cloudtrail.amazonaws.com', resolver.arnOf(id)),
+    requests,
+  );
+}
+
 /** The requests of each kind of wiring, by resource type, in the order they are listed. */
 const WIRINGS: ReadonlyArray<
   [type: string, requests: (id: string, p: Record<string, unknown>, wiring: Wiring) => OnBehalfRequest[]]
@@ -175,6 +209,7 @@ const WIRINGS: ReadonlyArray<
   ['AWS::CloudWatch::Alarm', alarmRequests],
   ['AWS::Events::Rule', ruleRequests],
   ['AWS::SNS::Subscription', deliveryRequests],
+  ['AWS::CloudTrail::Trail', trailRequests],
 ];
 
 /**

@@ -34,6 +34,7 @@ export type ResourcePolicyKind =
   | 'function policy'
   | 'table policy'
   | 'stream policy'
+  | 'bucket policy'
   | 'trust policy';
 
 /** A resource policy, with the resource it guards. */
@@ -152,18 +153,7 @@ export class PolicyIndex implements ResourceLookup {
       const policy = r.Properties?.KeyPolicy ?? DEFAULT_KEY_POLICY(resolver.account);
       index.addResource(resolver.arnOf(id), 'key policy', id, id, doc(policy, id));
     }
-    for (const [id, r] of ofType('AWS::DynamoDB::Table')) {
-      const p = r.Properties ?? {};
-      index.tablesByName.set(resolver.resolve({ Ref: id }, id), resolver.arnOf(id));
-      const table = p.ResourcePolicy as { PolicyDocument?: unknown } | undefined;
-      if (table) index.addResource(resolver.arnOf(id), 'table policy', id, id, doc(table.PolicyDocument, id));
-      const stream = (p.StreamSpecification as { ResourcePolicy?: { PolicyDocument?: unknown } } | undefined)
-        ?.ResourcePolicy;
-      if (stream) {
-        const arn = resolver.resolve({ 'Fn::GetAtt': [id, 'StreamArn'] }, id);
-        index.addResource(arn, 'stream policy', id, id, doc(stream.PolicyDocument, id));
-      }
-    }
+    index.addStorePolicies(ofType, doc);
     for (const [id, r] of ofType('AWS::Lambda::Function')) {
       const role =
         roleByArn.get(resolver.resolve(r.Properties?.Role, `${id}.Role`)) ?? getAttId(r.Properties?.Role);
@@ -184,7 +174,8 @@ export class PolicyIndex implements ResourceLookup {
 
   /**
    * The resource policy AWS evaluates for `arn`: a topic, queue, key, function,
-   * table (also for its indexes), stream or role (its trust policy). Undefined
+   * table (also for its indexes), stream, bucket (also for its objects) or
+   * role (its trust policy). Undefined
    * when the resource has none. A topic without an `AWS::SNS::TopicPolicy`
    * keeps the SNS default policy, which is not modelled: it is judged by
    * identity policies alone, and a service principal is denied.
@@ -192,7 +183,8 @@ export class PolicyIndex implements ResourceLookup {
   resourcePolicy(arn: string): ResourcePolicy | undefined {
     return (
       this.resources.get(arn) ??
-      this.resources.get(arn.replace(/^(arn:[^:]*:dynamodb:.*:table\/[^/]+)\/index\/.*$/, '$1'))
+      this.resources.get(arn.replace(/^(arn:[^:]*:dynamodb:.*:table\/[^/]+)\/index\/.*$/, '$1')) ??
+      this.resources.get(arn.replace(/^(arn:[^:]*:s3:::[^/]+)\/.*$/, '$1'))
     );
   }
 
@@ -235,6 +227,31 @@ export class PolicyIndex implements ResourceLookup {
     const [account, name] = new URL(queueUrl).pathname.split('/').filter(Boolean).slice(-2);
     if (!account || !name) throw new PolicyIndexError(`not a queue URL: ${queueUrl}`);
     return `arn:aws:sqs:${this.resolver.region}:${account}:${name}`;
+  }
+
+  /** Tables (and their streams' policies) and buckets: names, and the resource policies of both. */
+  private addStorePolicies(
+    ofType: (type: string) => [string, Res][],
+    doc: (v: unknown, where: string) => PolicyDocument,
+  ): void {
+    const resolver = this.resolver;
+    for (const [id, r] of ofType('AWS::DynamoDB::Table')) {
+      const p = r.Properties ?? {};
+      this.tablesByName.set(resolver.resolve({ Ref: id }, id), resolver.arnOf(id));
+      const table = p.ResourcePolicy as { PolicyDocument?: unknown } | undefined;
+      if (table) this.addResource(resolver.arnOf(id), 'table policy', id, id, doc(table.PolicyDocument, id));
+      const stream = (p.StreamSpecification as { ResourcePolicy?: { PolicyDocument?: unknown } } | undefined)
+        ?.ResourcePolicy;
+      if (stream) {
+        const arn = resolver.resolve({ 'Fn::GetAtt': [id, 'StreamArn'] }, id);
+        this.addResource(arn, 'stream policy', id, id, doc(stream.PolicyDocument, id));
+      }
+    }
+    for (const [id, r] of ofType('AWS::S3::BucketPolicy')) {
+      const bucket = r.Properties?.Bucket;
+      const arn = `arn:aws:s3:::${resolver.resolve(bucket, `${id}.Bucket`)}`;
+      this.addResource(arn, 'bucket policy', refId(bucket) ?? '?', id, doc(r.Properties?.PolicyDocument, id));
+    }
   }
 
   private addResource(

@@ -53,6 +53,14 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 const lastSegment = (s: string, sep: string) => s.slice(s.lastIndexOf(sep) + 1);
 
+/**
+ * The property that names a resource of the type, where the template may set
+ * it (the trail's name is fixed so that its bucket policy can name its ARN).
+ */
+const NAME_PROPERTY: Record<string, string> = {
+  'AWS::CloudTrail::Trail': 'TrailName',
+};
+
 /** Reads a resource's physical name back from an override of its Ref, for types whose Ref is not the name. */
 const NAME_FROM_REF: Record<string, (ref: string) => string> = {
   'AWS::SNS::Topic': (arn) => lastSegment(arn, ':'),
@@ -102,10 +110,15 @@ function typeNaming(
       return { ref: 'name', attrs: { Arn: (n) => arn('events', `rule/${n}`) } };
     case 'AWS::Logs::LogGroup':
       return { ref: 'name', attrs: { Arn: (n) => arn('logs', `log-group:${n}:*`) } };
+    case 'AWS::S3::Bucket':
+      return { ref: 'name', attrs: { Arn: (n) => `arn:aws:s3:::${n}` } };
+    case 'AWS::CloudTrail::Trail':
+      return { ref: 'name', attrs: { Arn: (n) => arn('cloudtrail', `trail/${n}`) } };
     // Resources whose Ref is an id and that have no ARN.
     case 'AWS::IAM::Policy':
     case 'AWS::SNS::TopicPolicy':
     case 'AWS::SQS::QueuePolicy':
+    case 'AWS::S3::BucketPolicy':
     case 'AWS::Lambda::Permission':
     case 'AWS::Lambda::EventSourceMapping':
     case 'AWS::Lambda::EventInvokeConfig':
@@ -158,8 +171,11 @@ class TemplateResolver {
 
   private physicalName(logicalId: string, type: string): string {
     const ref = this.overrides[logicalId];
-    if (ref === undefined) return this.naming.physicalName?.(logicalId, type) ?? logicalId;
-    return NAME_FROM_REF[type]?.(ref) ?? ref;
+    if (ref !== undefined) return NAME_FROM_REF[type]?.(ref) ?? ref;
+    const nameProperty = NAME_PROPERTY[type];
+    const named = nameProperty && this.resources[logicalId]?.Properties?.[nameProperty];
+    if (named !== undefined && named !== '') return this.resolve(named, `${logicalId}.${nameProperty}`);
+    return this.naming.physicalName?.(logicalId, type) ?? logicalId;
   }
 
   ref(id: string, where?: string): string {

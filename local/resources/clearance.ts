@@ -1,5 +1,5 @@
 /**
- * Clearance's own resources among the created ones: the three tables by key
+ * Clearance's own resources among the created ones: the four tables by key
  * schema, the customer (sharded), logistics and ops topics by logical id, the
  * stream mappings' on-failure queues by the table each reads, and the
  * subscriptions' DLQ.
@@ -36,7 +36,7 @@ function pickOne<T>(items: readonly T[], what: string): T {
   return first;
 }
 
-/** The one table keyed `hashRange` (`licenseId`, `sku+warehouseId`). */
+/** The one table keyed `hashRange` (`licenseId`, `sku+warehouseId`, `licenseId+entryId`). */
 function tableKeyed(model: StackModel, created: CreatedResources, hashRange: string): TableResource {
   const table = pickOne(
     model.tables.filter((t) => keyNames(t) === hashRange),
@@ -100,6 +100,7 @@ export function clearanceResources(
     licenses: tableKeyed(model, created, 'licenseId'),
     shipments: tableKeyed(model, created, 'shipmentId'),
     inventory: tableKeyed(model, created, 'sku+warehouseId'),
+    history: tableKeyed(model, created, 'licenseId+entryId'),
   };
   return {
     tables,

@@ -50,11 +50,13 @@ export interface FunctionResource {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** The three tables of the data contract, found by key schema. */
+/** The four tables of the data contract, found by key schema. */
 export interface ClearanceTables {
   readonly licenses: TableResource;
   readonly shipments: TableResource;
   readonly inventory: TableResource;
+  /** The audit trail, keyed `licenseId` + `entryId`. */
+  readonly history: TableResource;
 }
 
 /** The topics, found by logical id (Customer / Logistics / Ops). */

@@ -46,6 +46,12 @@ export interface TableModel {
   readonly streamViewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
   /** TTL attribute, when TTL is enabled. */
   readonly timeToLiveAttribute?: string;
+  /**
+   * The table has a resource policy. DynamoDB Local ignores it; the stack's
+   * gateway judges the functions' and role sessions' requests against it.
+   * (Deletion protection, PITR and encryption are read by nobody locally.)
+   */
+  readonly hasResourcePolicy?: boolean;
 }
 
 /** `AWS::SNS::Topic`. */

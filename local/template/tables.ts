@@ -1,4 +1,8 @@
-/** `AWS::DynamoDB::Table`: keys, indexes, stream and TTL. */
+/**
+ * `AWS::DynamoDB::Table`: keys, indexes, stream, TTL, and whether it has a
+ * resource policy. Deletion protection, PITR, encryption and billing mode
+ * are ignored: DynamoDB Local has no use for them.
+ */
 import type { IndexModel, KeyElement, TableModel } from './model.js';
 import { arr, bool, fail, optStr, type ResourceEntry, rec, str } from './values.js';
 
@@ -63,5 +67,6 @@ export function parseTable({ logicalId, where, props }: ResourceEntry): TableMod
           timeToLiveAttribute: str(ttl.AttributeName, `${where}.TimeToLiveSpecification.AttributeName`),
         }
       : {}),
+    ...(props.ResourcePolicy === undefined ? {} : { hasResourcePolicy: true }),
   };
 }

@@ -48,6 +48,7 @@ function run(dir: string, script: string): string {
       [ENV.licensesTable]: 'licenses',
       [ENV.shipmentsTable]: 'shipments',
       [ENV.inventoryTable]: 'inventory',
+      [ENV.historyTable]: 'history',
       [ENV.opsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:ops',
       [ENV.customerTopicArns]: 'arn:aws:sns:us-east-1:000000000000:customer',
       [ENV.logisticsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:logistics',

@@ -27,6 +27,7 @@ const MAX_NAME: Readonly<Record<string, number>> = {
   'AWS::Logs::LogGroup': 512,
   'AWS::Events::Rule': 64,
   'AWS::CloudWatch::Alarm': 255,
+  'AWS::S3::Bucket': 63,
 };
 
 /** The longest names a deployment could give: a 12-digit account, a 14-character region, generated names. */

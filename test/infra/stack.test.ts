@@ -26,11 +26,12 @@ beforeAll(() => {
 const DAY_SECONDS = 24 * 60 * 60;
 
 describe('tables', () => {
-  it('keeps every table retained, PITR-enabled, on-demand, encrypted and without a physical name', () => {
+  it('keeps every table retained, deletion-protected, PITR-enabled, on-demand, encrypted and without a physical name', () => {
     const tables = s.template.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(3);
+    expect(Object.keys(tables)).toHaveLength(4);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
       expect(table.UpdateReplacePolicy).toBe('Retain');
       expect(table.Properties.TableName).toBeUndefined();
       expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
@@ -307,6 +308,7 @@ describe('functions', () => {
           [ENV.licensesTable]: ref(s.logicalId(s.stack.tables.licenses)),
           [ENV.shipmentsTable]: ref(s.logicalId(s.stack.tables.shipments)),
           [ENV.inventoryTable]: ref(s.logicalId(s.stack.tables.inventory)),
+          [ENV.historyTable]: ref(s.logicalId(s.stack.tables.history)),
           [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
           [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
           [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
@@ -321,6 +323,7 @@ describe('functions', () => {
           [ENV.licensesTable]: ref(s.logicalId(s.stack.tables.licenses)),
           [ENV.shipmentsTable]: ref(s.logicalId(s.stack.tables.shipments)),
           [ENV.inventoryTable]: ref(s.logicalId(s.stack.tables.inventory)),
+          [ENV.historyTable]: ref(s.logicalId(s.stack.tables.history)),
           [ENV.customerTopicArns]: ref(s.logicalId(s.stack.topics.customer.topic)),
           [ENV.logisticsTopicArn]: ref(s.logicalId(s.stack.topics.logistics.topic)),
           [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
@@ -515,6 +518,7 @@ describe('outputs', () => {
       licensesTableName: ref(s.logicalId(s.stack.tables.licenses)),
       shipmentsTableName: ref(s.logicalId(s.stack.tables.shipments)),
       inventoryTableName: ref(s.logicalId(s.stack.tables.inventory)),
+      historyTableName: ref(s.logicalId(s.stack.tables.history)),
       customerTopicArn: ref(s.logicalId(s.stack.topics.customer.topic)),
       logisticsTopicArn: ref(s.logicalId(s.stack.topics.logistics.topic)),
       opsTopicArn: ref(s.logicalId(s.stack.topics.ops.topic)),

@@ -251,6 +251,23 @@ describe.each([1, MAX_SHARDS])('quotas with %i customer topic shard(s)', (shards
     }
   });
 
+  it('keeps every DynamoDB table resource policy and every S3 bucket policy within 20 KB', () => {
+    // DynamoDB: 20 KB per resource-based policy, whitespace counted (CloudFormation sends compact JSON).
+    // S3: 20 KB per bucket policy.
+    const tablePolicies = ofType(template, 'AWS::DynamoDB::Table').flatMap(([id, t]) => {
+      const policy = t.Properties?.ResourcePolicy as { PolicyDocument?: unknown } | undefined;
+      return policy ? [[id, policy.PolicyDocument] as const] : [];
+    });
+    expect(tablePolicies.length, 'History has a resource policy').toBeGreaterThanOrEqual(1);
+    const bucketPolicies = ofType(template, 'AWS::S3::BucketPolicy').map(
+      ([id, p]) => [id, p.Properties?.PolicyDocument] as const,
+    );
+    for (const [id, document] of [...tablePolicies, ...bucketPolicies])
+      expect(bytesOf(template, document), `${id}: at most 20 KB (20,480 bytes)`).toBeLessThanOrEqual(
+        20 * 1024,
+      );
+  });
+
   it('keeps every SQS queue policy within 8,192 bytes, 20 statements and 7 actions a statement', () => {
     // Amazon SQS policy quotas (SQS Developer Guide, quotas-policies): Bytes 8,192, Statements 20,
     // Actions per statement 7.

@@ -79,7 +79,7 @@ function licenseItem(id: string, probeValue: string) {
 describe('local stack resources', () => {
   it('creates the template tables with their keys, GSIs and streams', async () => {
     const { model, resources } = local.stack;
-    expect(model.tables).toHaveLength(3);
+    expect(model.tables).toHaveLength(4);
     for (const table of model.tables) {
       const physical = resources.tablesByLogicalId[table.logicalId];
       expect(physical?.name.startsWith(resources.prefix)).toBe(true);
@@ -109,6 +109,10 @@ describe('local stack resources', () => {
     expect(resources.tables.licenses.streamArn).toBeDefined();
     expect(resources.tables.shipments.streamArn).toBeDefined();
     expect(resources.tables.inventory.streamArn).toBeUndefined();
+    expect(resources.tables.history.streamArn).toBeUndefined();
+    const historyModel = model.tables.find((t) => t.logicalId === resources.tables.history.logicalId);
+    expect(historyModel?.globalSecondaryIndexes.map((g) => g.indexName)).toEqual(['byShipment']);
+    expect(historyModel?.hasResourcePolicy).toBe(true);
     const shipmentsModel = model.tables.find((t) => t.logicalId === resources.tables.shipments.logicalId);
     expect(shipmentsModel?.globalSecondaryIndexes.length).toBeGreaterThan(0);
   });
@@ -133,6 +137,11 @@ describe('local stack resources', () => {
     expect(process.env.OPS_TOPIC_ARN).toBeUndefined();
     expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(local.stack.endpoints.dynamodb);
     expect(resources.notes.join('\n')).toMatch(/OpsEmailSubscription/);
+    // What the local services cannot do is said, not silently dropped.
+    const notes = resources.notes.join('\n');
+    expect(notes).toMatch(/AuditTrail\w* \(AWS::CloudTrail::Trail\): not emulated/);
+    expect(notes).toMatch(/AuditTrailBucket\w* \(AWS::S3::Bucket\): not emulated/);
+    expect(notes).toMatch(/TablesHistory\w*: its resource policy is judged by the gateway/);
   });
 });
 

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -85,7 +85,12 @@ describe('npm run stack', () => {
         sqs: expect.any(String),
         lambda: expect.stringMatching(/^http:/),
       },
-      tables: { licenses: expect.any(String), shipments: expect.any(String), inventory: expect.any(String) },
+      tables: {
+        licenses: expect.any(String),
+        shipments: expect.any(String),
+        inventory: expect.any(String),
+        history: expect.any(String),
+      },
       functions: { licenseEvents: expect.any(String), shipmentEvents: expect.any(String) },
       topics: {
         customer: expect.stringMatching(/^arn:aws:sns:/),
@@ -94,6 +99,30 @@ describe('npm run stack', () => {
       },
     });
     expect(stdoutLines).toEqual([]);
+  });
+
+  it('creates History from the template: keyed licenseId + entryId, with the byShipment index', async () => {
+    const dynamodb = new DynamoDBClient({
+      region: stack.region,
+      endpoint: stack.endpoints.dynamodb,
+      credentials: { accessKeyId: 'AKIDOUTSIDECLIENT', secretAccessKey: 'not-checked' },
+    });
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: stack.tables.history }));
+    dynamodb.destroy();
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: 'licenseId', KeyType: 'HASH' },
+      { AttributeName: 'entryId', KeyType: 'RANGE' },
+    ]);
+    expect(Table?.GlobalSecondaryIndexes?.map((ix) => [ix.IndexName, ix.KeySchema])).toEqual([
+      [
+        'byShipment',
+        [
+          { AttributeName: 'shipmentId', KeyType: 'HASH' },
+          { AttributeName: 'at', KeyType: 'RANGE' },
+        ],
+      ],
+    ]);
+    expect(Table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
   });
 
   it('releases shipments approved by an outside client and notifies the right queues', async () => {

@@ -114,8 +114,14 @@ describe('requests AWS makes on the stack behalf', () => {
     console.info(`judged ${requests.length} on-behalf requests, ${denials.length} denied`);
     expect(denials, denials.join('\n')).toEqual([]);
     const whos = requests.map((r) => r.who.split(' ')[0]);
-    for (const kind of ['mapping', 'alarm', 'rule', 'clearance'])
+    for (const kind of ['mapping', 'alarm', 'rule', 'clearance', 'trail'])
       expect(whos.filter((w) => w === kind).length, kind).toBeGreaterThan(0);
+    // CloudTrail: the ACL check, a log file and a digest file (log file validation).
+    expect(requests.filter((r) => r.who.startsWith('trail ')).map((r) => r.request.action)).toEqual([
+      's3:GetBucketAcl',
+      's3:PutObject',
+      's3:PutObject',
+    ]);
     const alarms = idsOf(template, 'AWS::CloudWatch::Alarm');
     expect(requests.filter((r) => r.who.startsWith('alarm ')).length).toBe(alarms.length * 3);
   });
@@ -171,6 +177,26 @@ describe('requests AWS makes on the stack behalf', () => {
     expect(denials[0]).toContain(`mapping ${mapping}`);
     expect(denials[0]).toContain(`may not sqs:SendMessage on ${dlq}`);
     expect(denials[0]).toContain(`no identity policy of role ${role}`);
+  });
+
+  it("fails when the audit bucket no longer lets this trail write: CloudTrail's delivery is denied", async () => {
+    const broken = structuredClone(template);
+    const policyId = idsOf(broken, 'AWS::S3::BucketPolicy')[0] ?? '';
+    const doc = resourcesOf(broken)[policyId]?.Properties?.PolicyDocument as {
+      Statement: { Sid?: string }[];
+    };
+    const before = doc.Statement.length;
+    doc.Statement = doc.Statement.filter((st) => st.Sid !== 'CloudTrailWrite');
+    expect(doc.Statement).toHaveLength(before - 1);
+    const { denials } = await judgeOnBehalf(broken);
+    const trail = idsOf(broken, 'AWS::CloudTrail::Trail')[0] ?? '';
+    expect(denials).toHaveLength(2);
+    for (const denial of denials) {
+      expect(denial).toContain(`trail ${trail}: cloudtrail.amazonaws.com may not s3:PutObject`);
+      expect(denial).toContain(
+        `no statement of the bucket policy (${policyId}) allows this service principal`,
+      );
+    }
   });
 
   it('rejects CloudWatch publishing for an alarm of another stack or account', async () => {
@@ -688,7 +714,7 @@ describe('template resolution', () => {
       Table: { Type: 'AWS::DynamoDB::Table' },
       Topic: { Type: 'AWS::SNS::Topic' },
       Queue: { Type: 'AWS::SQS::Queue' },
-      Bucket: { Type: 'AWS::S3::Bucket' },
+      Cluster: { Type: 'AWS::ECS::Cluster' },
     },
   };
 
@@ -726,10 +752,27 @@ describe('template resolution', () => {
     expect(r.resolve({ 'Fn::GetAtt': ['Table', 'StreamArn'] })).toBe('s');
   });
 
+  it('names a trail by its TrailName, and a bucket by its logical id', () => {
+    const r = createResolver(
+      {
+        Resources: {
+          Trail: {
+            Type: 'AWS::CloudTrail::Trail',
+            Properties: { TrailName: { 'Fn::Join': ['-', [{ Ref: 'AWS::StackName' }, 't']] } },
+          },
+          Bucket: { Type: 'AWS::S3::Bucket' },
+        },
+      },
+      STATIC_NAMING,
+    );
+    expect(r.arnOf('Trail')).toBe(`arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/Clearance-t`);
+    expect(r.arnOf('Bucket')).toBe('arn:aws:s3:::Bucket');
+  });
+
   it('rejects a resource type it does not model, naming the logical id and the type', () => {
     const r = createResolver(template, STATIC_NAMING);
-    expect(() => r.resolve({ Ref: 'Bucket' })).toThrow(ResolveError);
-    expect(() => r.resolve({ Ref: 'Bucket' })).toThrow(/Bucket.*AWS::S3::Bucket/);
+    expect(() => r.resolve({ Ref: 'Cluster' })).toThrow(ResolveError);
+    expect(() => r.resolve({ Ref: 'Cluster' })).toThrow(/Cluster.*AWS::ECS::Cluster/);
     expect(() => r.resolve({ 'Fn::If': ['C', 'a', 'b'] })).toThrow(/Fn::If/);
   });
 

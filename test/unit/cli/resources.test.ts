@@ -9,6 +9,7 @@ const KEYS: OutputKeys = {
   licensesTableName: 'LicensesTableName',
   shipmentsTableName: 'ShipmentsTableName',
   inventoryTableName: 'InventoryTableName',
+  historyTableName: 'HistoryTableName',
   customerTopicArn: 'CustomerTopicArn',
   logisticsTopicArn: 'LogisticsTopicArn',
   opsTopicArn: 'OpsTopicArn',
@@ -78,6 +79,15 @@ describe('parseStackFile', () => {
   it('reads a line without the subscription DLQ (printed before it existed) as having none', () => {
     const { subscriptions: _, ...dlqs } = LOCAL_LINE.dlqs;
     expect(parseStackFile(JSON.stringify({ ...LOCAL_LINE, dlqs }), 'x').subscriptionDlq).toBeUndefined();
+  });
+
+  it('reads tables.history when the line carries it, and a line without it (an older stack) as having none', () => {
+    const tables = { ...LOCAL_LINE.tables, history: 'p-History' };
+    expect(parseStackFile(JSON.stringify({ ...LOCAL_LINE, tables }), 'x').tables).toEqual(tables);
+    expect(parseStackFile(JSON.stringify(LOCAL_LINE), 'x').tables).not.toHaveProperty('history');
+    expect(() =>
+      parseStackFile(JSON.stringify({ ...LOCAL_LINE, tables: { ...tables, history: '' } }), 'x'),
+    ).toThrow(/tables.history must not be empty/);
   });
 
   it('rejects a subscription DLQ whose ARN is not an SQS ARN', () => {
@@ -153,6 +163,14 @@ describe('resourcesFromOutputs', () => {
       },
     });
     expect(r.endpoints).toBeUndefined();
+  });
+
+  it('reads the History table from HistoryTableName, and none from an older stack without failing', () => {
+    const r = resourcesFromOutputs({ ...OUTPUTS, HistoryTableName: 'Clearance-History' }, KEYS, meta);
+    expect(r.tables.history).toBe('Clearance-History');
+    const old = resourcesFromOutputs(OUTPUTS, KEYS, meta);
+    expect(old.tables).not.toHaveProperty('history');
+    expect(old.tables.licenses).toBe('Clearance-Licenses');
   });
 
   it('picks up the subscription manager role that subscribe assumes on AWS', () => {

@@ -1,0 +1,241 @@
+/**
+ * History is append-only, judged the way AWS judges it (local/iam, with
+ * iam-simulate) over the synthesized template: the writers may add entries
+ * and nothing else; nobody, whatever their identity policy, may change or
+ * delete one; nobody else may add one. And the audit bucket takes log files
+ * from this trail only, and lets nobody delete them.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthTemplate } from '../../infra/app.js';
+import { HISTORY_DENIED_TO_ALL, HISTORY_POLICY_SIDS } from '../../infra/history.js';
+import {
+  type AwsCall,
+  createResolver,
+  type IamRequest,
+  iamRequestsFor,
+  PolicyIndex,
+  type Principal,
+  RequestJudge,
+  type Resolver,
+  STATIC_NAMING,
+} from '../../local/iam/index.js';
+import type { CfnTemplate } from '../../local/template.js';
+
+const { account: ACCOUNT } = STATIC_NAMING;
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+const resourcesOf = (t: CfnTemplate) => t.Resources as Resources;
+const idOf = (t: CfnTemplate, type: string, contains: string): string => {
+  const ids = Object.keys(resourcesOf(t)).filter(
+    (id) => resourcesOf(t)[id]?.Type === type && id.includes(contains),
+  );
+  if (ids.length !== 1) throw new Error(`expected one ${type} with ${contains}, found ${ids.join(', ')}`);
+  return ids[0] as string;
+};
+
+function evaluator(template: CfnTemplate): { resolver: Resolver; judge: RequestJudge; index: PolicyIndex } {
+  const resolver = createResolver(template, STATIC_NAMING);
+  const index = PolicyIndex.fromTemplate(template, resolver);
+  return { resolver, index, judge: new RequestJudge(index, resolver) };
+}
+
+const TLS = { 'aws:SecureTransport': 'true' };
+const on = (action: string, resource: string): IamRequest => ({ action, resource, context: TLS });
+const role = (t: CfnTemplate, contains: string): Principal => ({
+  kind: 'role',
+  roleLogicalId: idOf(t, 'AWS::IAM::Role', contains),
+});
+const ADMIN: Principal = { kind: 'account-user', arn: `arn:aws:iam::${ACCOUNT}:role/Admin` };
+
+/** A copy of `template` in which `roleContains`'s role is also allowed dynamodb:* on every resource. */
+function withFullDynamoDb(template: CfnTemplate, roleContains: string): CfnTemplate {
+  const copy = structuredClone(template);
+  const roleId = idOf(copy, 'AWS::IAM::Role', roleContains);
+  resourcesOf(copy).BroadDynamoDbPolicy = {
+    Type: 'AWS::IAM::Policy',
+    Properties: {
+      PolicyName: 'broad',
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }],
+      },
+    },
+  };
+  return copy;
+}
+
+let template: CfnTemplate;
+let history: string;
+let judge: RequestJudge;
+beforeAll(() => {
+  template = synthTemplate();
+  const e = evaluator(template);
+  judge = e.judge;
+  history = e.resolver.arnOf(idOf(template, 'AWS::DynamoDB::Table', 'History'));
+});
+
+describe('History: the writers', () => {
+  it.each(['ShipmentEvents', 'LicenseEvents'])(
+    'lets %s PutItem, BatchWriteItem and a TransactWriteItems Put on History',
+    async (fn) => {
+      const transact: AwsCall = {
+        service: 'dynamodb',
+        operation: 'TransactWriteItems',
+        input: {
+          TransactItems: [
+            {
+              Put: {
+                TableName: history,
+                Item: {},
+                ConditionExpression: 'attribute_not_exists(entryId)',
+              },
+            },
+          ],
+        },
+      };
+      const requests = [
+        on('dynamodb:PutItem', history),
+        on('dynamodb:BatchWriteItem', history),
+        ...iamRequestsFor(transact, { tableArn: (t) => t, queueArn: (u) => u, topicKeyArn: () => undefined }),
+      ];
+      expect(requests.map((r) => r.action)).toEqual([
+        'dynamodb:PutItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
+      ]);
+      for (const request of requests) {
+        const verdict = await judge.judge(role(template, fn), request);
+        expect(verdict.decision, verdict.explanation).toBe('Allowed');
+      }
+    },
+  );
+
+  it.each(['ShipmentEvents', 'LicenseEvents'])(
+    'denies %s UpdateItem and DeleteItem on History explicitly, by the table policy',
+    async (fn) => {
+      for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+        const verdict = await judge.judge(role(template, fn), on(action, history));
+        expect(verdict.decision, verdict.explanation).toBe('ExplicitlyDenied');
+        expect(verdict.explanation).toContain(
+          `statement ${HISTORY_POLICY_SIDS.immutable} of the table policy`,
+        );
+      }
+    },
+  );
+
+  it('gives the writers no read of History (the engine only appends)', async () => {
+    for (const action of ['dynamodb:GetItem', 'dynamodb:Query']) {
+      const verdict = await judge.judge(role(template, 'ShipmentEvents'), on(action, history));
+      expect(verdict.decision, verdict.explanation).toBe('ImplicitlyDenied');
+    }
+  });
+});
+
+describe('History: everyone else', () => {
+  it('denies shipment-events UpdateItem and DeleteItem even when its identity policy allows dynamodb:*', async () => {
+    const broad = evaluator(withFullDynamoDb(template, 'ShipmentEvents'));
+    const shipmentEvents = role(template, 'ShipmentEvents');
+    // The grant is real: another table's UpdateItem is now allowed.
+    const elsewhere = broad.resolver.arnOf(idOf(template, 'AWS::DynamoDB::Table', 'Inventory'));
+    expect((await broad.judge.judge(shipmentEvents, on('dynamodb:DeleteTable', elsewhere))).decision).toBe(
+      'Allowed',
+    );
+    for (const action of HISTORY_DENIED_TO_ALL) {
+      const verdict = await broad.judge.judge(shipmentEvents, on(action, history));
+      expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('ExplicitlyDenied');
+    }
+  });
+
+  it('denies an account admin allowed everything by IAM every change to History, and every append', async () => {
+    for (const action of [...HISTORY_DENIED_TO_ALL, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']) {
+      const verdict = await judge.judge(ADMIN, on(action, history));
+      expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('ExplicitlyDenied');
+    }
+    const append = await judge.judge(ADMIN, on('dynamodb:PutItem', history));
+    expect(append.explanation).toContain(`statement ${HISTORY_POLICY_SIDS.writersOnly} of the table policy`);
+  });
+
+  it('lets the account root and license-clock append nothing either', async () => {
+    const root: Principal = { kind: 'account-user', arn: `arn:aws:iam::${ACCOUNT}:root` };
+    for (const who of [root, role(template, 'LicenseClock')]) {
+      const verdict = await judge.judge(who, on('dynamodb:BatchWriteItem', history));
+      expect(verdict.decision, verdict.explanation).toBe('ExplicitlyDenied');
+    }
+  });
+
+  it("lets an admin read History and its byShipment index (auditors' tools)", async () => {
+    for (const [action, resource] of [
+      ['dynamodb:GetItem', history],
+      ['dynamodb:Query', history],
+      ['dynamodb:Query', `${history}/index/byShipment`],
+      ['dynamodb:Scan', history],
+    ] as const) {
+      const verdict = await judge.judge(ADMIN, on(action, resource));
+      expect(verdict.decision, `${action} ${resource}: ${verdict.explanation}`).toBe('Allowed');
+    }
+  });
+
+  it('leaves CloudFormation (an admin) the table settings it must be able to change', async () => {
+    for (const action of [
+      'dynamodb:UpdateTable',
+      'dynamodb:UpdateContinuousBackups',
+      'dynamodb:PutResourcePolicy',
+      'dynamodb:DescribeTable',
+    ]) {
+      const verdict = await judge.judge(ADMIN, on(action, history));
+      expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('Allowed');
+    }
+  });
+
+  it('fails without the resource policy: the admin may then update and delete entries', async () => {
+    const bare = structuredClone(template);
+    const table = resourcesOf(bare)[idOf(bare, 'AWS::DynamoDB::Table', 'History')];
+    delete table?.Properties?.ResourcePolicy;
+    const e = evaluator(bare);
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'])
+      expect((await e.judge.judge(ADMIN, on(action, history))).decision, action).toBe('Allowed');
+  });
+});
+
+describe('the audit bucket', () => {
+  let bucket: string;
+  let trailArn: string;
+  beforeAll(() => {
+    const { resolver } = evaluator(template);
+    bucket = resolver.arnOf(idOf(template, 'AWS::S3::Bucket', 'AuditTrail'));
+    trailArn = resolver.arnOf(idOf(template, 'AWS::CloudTrail::Trail', 'AuditTrail'));
+  });
+  const cloudTrail = (sourceArn: string): Principal => ({
+    kind: 'service',
+    service: 'cloudtrail.amazonaws.com',
+    sourceArn,
+    sourceAccount: ACCOUNT,
+  });
+  const logFile = () => `${bucket}/AWSLogs/${ACCOUNT}/CloudTrail/eu-central-1/2026/01/01/x.json.gz`;
+  const put = (): IamRequest => ({
+    action: 's3:PutObject',
+    resource: logFile(),
+    context: { ...TLS, 's3:x-amz-acl': 'bucket-owner-full-control' },
+  });
+
+  it('takes log files from this trail', async () => {
+    expect((await judge.judge(cloudTrail(trailArn), put())).decision).toBe('Allowed');
+  });
+
+  it('refuses CloudTrail writing for another trail, or outside AWSLogs/<account>/', async () => {
+    const other = trailArn.replace(/trail\/.*$/, 'trail/someone-elses');
+    expect((await judge.judge(cloudTrail(other), put())).decision).toBe('ImplicitlyDenied');
+    const outside = { ...put(), resource: `${bucket}/elsewhere/x.json.gz` };
+    expect((await judge.judge(cloudTrail(trailArn), outside)).decision).toBe('ImplicitlyDenied');
+  });
+
+  it('lets nobody, an admin included, delete a log file or a version of one, or read without TLS', async () => {
+    for (const action of ['s3:DeleteObject', 's3:DeleteObjectVersion']) {
+      const verdict = await judge.judge(ADMIN, on(action, logFile()));
+      expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('ExplicitlyDenied');
+    }
+    const insecure = { ...on('s3:GetObject', logFile()), context: { 'aws:SecureTransport': 'false' } };
+    expect((await judge.judge(ADMIN, insecure)).decision).toBe('ExplicitlyDenied');
+    expect((await judge.judge(ADMIN, on('s3:GetObject', logFile()))).decision).toBe('Allowed');
+  });
+});
