@@ -15,7 +15,6 @@ import {
   givenLicense,
   holdReasons,
   idsWith,
-  type LicenseUnderTest,
   settledLicense,
   shipmentsOf,
 } from '../helpers/release-kit.js';
