@@ -1,12 +1,10 @@
+import { isAmendmentPass } from '../domain/license-rules.js';
 import type { License } from '../domain/model.js';
 import { overLimits, valueCap } from '../domain/planning.js';
 import type { Alerter } from '../domain/ports.js';
 
-/** Token prefix of an amendment's pass: it alerts when SHIPPED units alone exceed a lowered limit. */
-export const AMEND_TOKEN_PREFIX = 'amend#';
-
 /**
- * HIGH SEVERITY: at the end of an amendment's pass (token `amend#…`), what
+ * HIGH SEVERITY: at the end of an amendment's pass (AMEND_TOKEN_PREFIX), what
  * the license still draws exceeds a limit. Every unshipped shipment has been
  * re-held by then (trimmed, or re-held by a suspension, revocation or
  * expiry), so what is left is shipped goods, which nothing can re-hold.
@@ -19,7 +17,7 @@ export async function alertIfShippedOverLimit(
   token: string,
   drawn: { quantity: number; value: number },
 ): Promise<void> {
-  if (!token.startsWith(AMEND_TOKEN_PREFIX)) return;
+  if (!isAmendmentPass(token)) return;
   if (!overLimits({ ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value })) return;
   const cap = valueCap(license);
   const over = [

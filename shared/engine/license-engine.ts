@@ -1,5 +1,11 @@
 import { ConflictError } from '../domain/errors.js';
-import { judgeLicenseStatus, type LicenseVerdict, workFor } from '../domain/license-rules.js';
+import {
+  AMEND_TOKEN_PREFIX,
+  isAmendmentPass,
+  judgeLicenseStatus,
+  type LicenseVerdict,
+  workFor,
+} from '../domain/license-rules.js';
 import {
   type License,
   LicenseSchema,
@@ -17,7 +23,6 @@ import {
   type LicenseTerms,
   termsOf,
 } from '../domain/terms.js';
-import { AMEND_TOKEN_PREFIX } from './license-alerts.js';
 import { type LicenseEngineDeps, type Progress, runWork } from './license-passes.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
@@ -128,7 +133,15 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   }
   const license = parsed.value;
   if (verdict.kind === 'legal')
-    return startStatusWork(deps, raw, license, verdict, applied, amendment.kind === 'amended');
+    // A status change that carries new terms, or replaces an amendment's pass, is an amendment's pass too.
+    return startStatusWork(
+      deps,
+      raw,
+      license,
+      verdict,
+      applied,
+      amendment.kind === 'amended' || isAmendmentPass(raw.pendingWork),
+    );
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
     return startAmendment(deps, license, applied, appliedTerms, amendment);
   }
@@ -140,9 +153,9 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
 }
 
 /**
- * Commits to a legal status change, under the license's current terms. When
- * they amend the applied ones, the pass is an amendment's too (it alerts if
- * shipped goods alone exceed a lowered limit).
+ * Commits to a legal status change, under the license's current terms. With
+ * `amended`, the pass is an amendment's too (it alerts if shipped goods alone
+ * exceed a lowered limit).
  */
 async function startStatusWork(
   deps: LicenseEngineDeps,

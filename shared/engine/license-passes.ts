@@ -9,7 +9,7 @@
  */
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
-import { SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
 import {
   type HoldReason,
   type License,
@@ -40,7 +40,7 @@ import type {
 } from '../domain/ports.js';
 import { termsExpected, termsOf } from '../domain/terms.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
-import { AMEND_TOKEN_PREFIX, alertIfShippedOverLimit } from './license-alerts.js';
+import { alertIfShippedOverLimit } from './license-alerts.js';
 
 /** What the license engine needs. */
 export interface LicenseEngineDeps {

@@ -271,6 +271,44 @@ describe('amendment', () => {
     },
   );
 
+  it.each([
+    [
+      'a release request (a released shipment is cancelled)',
+      async (w: MemoryWorld, id: string) => {
+        w.console.edit('shipments', id, 'status', 'CANCELLED');
+        await shipmentEvents(w);
+      },
+    ],
+    [
+      'a suspension',
+      async (w: MemoryWorld, _id: string, licenseId: string) => {
+        w.console.edit('licenses', licenseId, 'status', 'SUSPENDED');
+      },
+    ],
+  ])(
+    'alerts ops (high) when an amendment below what has SHIPPED is superseded by %s before its pass trims (found by the chaos suite, seed 9)',
+    async (_by, supersede) => {
+      const w = memoryWorld();
+      const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      await shipmentEvents(w);
+      w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+      w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+      await shipmentEvents(w);
+
+      // The amendment's pass is about to re-hold when something else asks for a pass.
+      w.faults.beforeNext('shipments.commit', () => supersede(w, String(ids[3]), lut.licenseId));
+      await amend(w, lut, 'authorizedQuantity', 15);
+      await apply(w, lut.licenseId);
+      const alerts = w.alerter.about(lut.licenseId).filter((a) => a.severity === 'high');
+      expect(alerts.map((a) => a.subject)).toEqual([
+        `HIGH SEVERITY: License ${lut.licenseId}: shipped goods exceed its amended limit`,
+      ]);
+      expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+      expect(w.violations()).toEqual([]);
+    },
+  );
+
   it('re-holds RELEASED shipments as LICENSE_NOT_YET_VALID when validFrom moves later, and releases them when it moves back', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(w, {}, [{}, {}]);
