@@ -129,7 +129,13 @@ export function checkAmendments(
         (m) => m.attributes.severity === 'high' && /shipped goods alone exceed/.test(m.body),
       )
     )
-      problems.push(`${what}, and ops never got the high-severity alert`);
+      problems.push(
+        `${what}, and ops never got the high-severity alert (it got: ${
+          alerts(f.licenseId)
+            .map((m) => `${m.attributes.severity} "${m.body.split('\n')[0]?.slice(0, 120)}"`)
+            .join('; ') || 'nothing'
+        })`,
+      );
   }
   return problems;
 }
