@@ -85,6 +85,18 @@ export function isSettledImage(image: Readonly<Record<string, unknown>> | undefi
 export const SETTLE_TOKEN_PREFIX = 'settle#';
 
 /**
+ * Token prefix of an amendment's pass: at its end it alerts ops if shipped
+ * goods alone exceed a lowered limit. A pass asked for while it runs (a
+ * release request, a status change) replaces it and keeps the prefix, or the
+ * alert would be lost.
+ */
+export const AMEND_TOKEN_PREFIX = 'amend#';
+
+/** Whether `pendingWork` is an amendment's pass (see AMEND_TOKEN_PREFIX). */
+export const isAmendmentPass = (pendingWork: unknown): boolean =>
+  typeof pendingWork === 'string' && pendingWork.startsWith(AMEND_TOKEN_PREFIX);
+
+/**
  * When the clock should look again after the pass `token` of `status`'s work
  * finished at `now` (SETTLE_DELAY_MS in infra/tuning.ts on AWS).
  */

@@ -138,8 +138,9 @@ export const LicenseSchema = z
 export type License = z.infer<typeof LicenseSchema>;
 
 /**
- * A Shipment item. `countedStatus` (the status the counters reflect), `revision`,
- * the GSI keys and `changedBy` are system-kept; see ARCHITECTURE.md.
+ * A Shipment item. `countedStatus` (the status the counters reflect),
+ * `countedValue` (the value its license drew when it was released),
+ * `revision`, the GSI keys and `changedBy` are system-kept; see ARCHITECTURE.md.
  */
 export const ShipmentSchema = z.object({
   shipmentId: id('shipmentId'),
@@ -161,6 +162,7 @@ export const ShipmentSchema = z.object({
   statusError: z.string().optional(),
   changedBy: z.string().optional(),
   countedStatus: ShipmentStatusSchema.optional(),
+  countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),
 });
 export type Shipment = z.infer<typeof ShipmentSchema>;

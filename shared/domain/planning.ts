@@ -51,6 +51,20 @@ export function valueCap(
   return Math.floor((license.authorizedValue * (100 + (license.valueTolerancePercent ?? 0))) / 100);
 }
 
+/** Whether a license draws more than a limit allows: a lowered limit, to trim back within. */
+export function overLimits(
+  license: Pick<
+    License,
+    'authorizedQuantity' | 'releasedQuantity' | 'authorizedValue' | 'valueTolerancePercent' | 'releasedValue'
+  >,
+): boolean {
+  const cap = valueCap(license);
+  return (
+    license.releasedQuantity > license.authorizedQuantity ||
+    (cap !== undefined && license.releasedValue > cap)
+  );
+}
+
 /** What a license has left, from its limits and what it has released. */
 export function remainingOf(
   license: Pick<
@@ -64,6 +78,16 @@ export function remainingOf(
     ...(cap === undefined ? {} : { value: Math.max(0, cap - license.releasedValue) }),
   };
 }
+
+/**
+ * The value a RELEASED or SHIPPED shipment draws from its license: the value
+ * it had when it was released (`countedValue`), not whatever `value` shows
+ * now (an edit of it is rejected and written back, maybe after a pass has
+ * read it). Shipments released before `countedValue` was kept fall back to
+ * `value`.
+ */
+export const drawnValue = (s: Pick<Shipment, 'value' | 'countedValue'>): number =>
+  s.countedValue ?? s.value ?? 0;
 
 /** Whether `now` is inside the license's validity window (both ends inclusive). */
 export function validity(
@@ -164,7 +188,7 @@ export function planTrim(
     const holdReason: HoldReason = overQuantity() ? 'LICENSE_QUANTITY_EXHAUSTED' : 'LICENSE_VALUE_EXHAUSTED';
     plan.rehold.push({ shipment, holdReason });
     plan.returned.quantity += shipment.quantity;
-    plan.returned.value += shipment.value ?? 0;
+    plan.returned.value += drawnValue(shipment);
   }
   plan.over = overQuantity() || overValue();
   return plan;
@@ -199,7 +223,7 @@ export function planRehold(
     if (shipment.status === 'RELEASED') {
       plan.rehold.push({ shipment, holdReason: reason });
       plan.returned.quantity += shipment.quantity;
-      plan.returned.value += shipment.value ?? 0;
+      plan.returned.value += drawnValue(shipment);
     } else if (shipment.status === 'HELD') {
       const wanted = mismatch(license, shipment) ? 'LICENSE_MISMATCH' : reason;
       if (shipment.holdReason !== wanted) plan.relabel.push({ shipment, holdReason: wanted });

@@ -95,11 +95,15 @@ export interface LicenseRepository {
   ): Promise<boolean>;
   /** Out of time: hands the rest of the work to a later invocation through the stream. */
   continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean>;
-  /** Asks for a release pass on an APPROVED license (new shipment, freed units, validFrom reached). */
+  /**
+   * Asks for a release pass on an APPROVED license (new shipment, freed units, validFrom reached),
+   * replacing any running pass; an amendment's pass stays one (AMEND_TOKEN_PREFIX is kept).
+   */
   requestRelease(licenseId: string, token: string): Promise<boolean>;
   /**
    * Asks for another pass of the work of `appliedStatus` (release, re-hold or relabel), if the
    * license still has that applied status: a shipment was set back to a status a running pass skipped.
+   * Replaces any running pass as requestRelease does.
    */
   requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean>;
   /**

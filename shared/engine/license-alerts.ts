@@ -4,8 +4,9 @@
  * limit (high severity: nothing the system can re-hold). Both name the value
  * where the license has a value limit.
  */
+import { isAmendmentPass } from '../domain/license-rules.js';
 import type { License } from '../domain/model.js';
-import { valueCap } from '../domain/planning.js';
+import { overLimits, valueCap } from '../domain/planning.js';
 import type { Alerter } from '../domain/ports.js';
 
 const usd = (n: number) => `USD ${n.toLocaleString('en-US')}`;
@@ -41,12 +42,22 @@ export async function alertTrimmed(
   ]);
 }
 
-/** HIGH SEVERITY: shipped goods alone exceed an amended limit; nothing the system can re-hold. */
-export async function alertShippedOverLimit(
+/**
+ * HIGH SEVERITY: at the end of an amendment's pass (AMEND_TOKEN_PREFIX), what
+ * the license still draws exceeds a limit. Every unshipped shipment has been
+ * re-held by then (trimmed, or re-held by a suspension, revocation or
+ * expiry), so what is left is shipped goods, which nothing can re-hold.
+ * Whatever the license's status: an amendment below what has shipped is
+ * reported when it lands. `drawn` is what the license draws after the pass.
+ */
+export async function alertIfShippedOverLimit(
   alerter: Alerter,
   license: License,
+  token: string,
   drawn: { quantity: number; value: number },
 ): Promise<void> {
+  if (!isAmendmentPass(token)) return;
+  if (!overLimits({ ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value })) return;
   const cap = valueCap(license);
   const over = [
     drawn.quantity > license.authorizedQuantity

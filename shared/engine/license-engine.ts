@@ -1,5 +1,11 @@
 import { ConflictError } from '../domain/errors.js';
-import { judgeLicenseStatus, type LicenseVerdict, workFor } from '../domain/license-rules.js';
+import {
+  AMEND_TOKEN_PREFIX,
+  isAmendmentPass,
+  judgeLicenseStatus,
+  type LicenseVerdict,
+  workFor,
+} from '../domain/license-rules.js';
 import {
   type License,
   LicenseSchema,
@@ -17,7 +23,7 @@ import {
   type LicenseTerms,
   termsOf,
 } from '../domain/terms.js';
-import { AMEND_TOKEN_PREFIX, type LicenseEngineDeps, type Progress, runWork } from './license-passes.js';
+import { type LicenseEngineDeps, type Progress, runWork } from './license-passes.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
 
@@ -126,7 +132,16 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
   const license = parsed.value;
-  if (verdict.kind === 'legal') return startStatusWork(deps, raw, license, verdict, applied);
+  if (verdict.kind === 'legal')
+    // A status change that carries new terms, or replaces an amendment's pass, is an amendment's pass too.
+    return startStatusWork(
+      deps,
+      raw,
+      license,
+      verdict,
+      applied,
+      amendment.kind === 'amended' || isAmendmentPass(raw.pendingWork),
+    );
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
     return startAmendment(deps, license, applied, appliedTerms, amendment);
   }
@@ -137,19 +152,24 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   return { kind: 'work', license, cursor: license.workCursor };
 }
 
-/** Commits to a legal status change, under the license's current terms. */
+/**
+ * Commits to a legal status change, under the license's current terms. With
+ * `amended`, the pass is an amendment's too (it alerts if shipped goods alone
+ * exceed a lowered limit).
+ */
 async function startStatusWork(
   deps: LicenseEngineDeps,
   raw: RawItem,
   license: License,
   verdict: Extract<LicenseVerdict, { kind: 'legal' }>,
   applied: LicenseStatus | undefined,
+  amended: boolean,
 ): Promise<Step> {
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
-  const token = deps.newToken();
+  const token = `${amended ? AMEND_TOKEN_PREFIX : ''}${deps.newToken()}`;
   if (!(await deps.licenses.startWork(license.licenseId, verdict.from, verdict.to, token, termsOf(license))))
     return { kind: 'retry' };
   return {

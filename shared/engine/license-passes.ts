@@ -9,7 +9,7 @@
  */
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
-import { SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
 import {
   type HoldReason,
   type License,
@@ -19,7 +19,9 @@ import {
   ShipmentSchema,
 } from '../domain/model.js';
 import {
+  drawnValue,
   type HoldReasonChange,
+  overLimits,
   planRehold,
   planRelease,
   planTrim,
@@ -38,7 +40,7 @@ import type {
 } from '../domain/ports.js';
 import { termsExpected, termsOf } from '../domain/terms.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
-import { alertShippedOverLimit, alertTrimmed } from './license-alerts.js';
+import { alertIfShippedOverLimit, alertTrimmed } from './license-alerts.js';
 
 /** What the license engine needs. */
 export interface LicenseEngineDeps {
@@ -65,9 +67,6 @@ export interface Progress {
   writes: number;
 }
 
-/** Token prefix of an amendment's pass: it alerts when SHIPPED units alone exceed a lowered limit. */
-export const AMEND_TOKEN_PREFIX = 'amend#';
-
 /** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
 export async function runWork(
   deps: LicenseEngineDeps,
@@ -88,7 +87,8 @@ export async function runWork(
 /**
  * The work of an APPROVED license: expire it if `validUntil` has passed;
  * otherwise (at the start of a pass) re-hold what a later `validFrom` makes
- * early and trim it back within lowered limits; then release in hold order.
+ * early and trim it back within lowered limits (an amendment's pass alerts
+ * if shipped goods alone stay over them); then release in hold order.
  */
 async function approvedPass(
   deps: LicenseEngineDeps,
@@ -114,6 +114,7 @@ async function approvedPass(
         ? await reholdReleased(deps, license, guard, drawn, deadline, progress)
         : await trim(deps, license, token, guard, drawn, deadline, progress);
     if (!done) return handOver(deps, license, token, undefined);
+    await alertIfShippedOverLimit(deps.alerter, license, token, drawn);
     const trimmed = { ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value };
     return releasePass(deps, trimmed, token, cursor, deadline, progress);
   }
@@ -142,11 +143,6 @@ function approvedGuard(license: License, token: string): LicenseGuard {
     ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
   };
 }
-
-const overLimits = (l: License): boolean => {
-  const cap = valueCap(l);
-  return l.releasedQuantity > l.authorizedQuantity || (cap !== undefined && l.releasedValue > cap);
-};
 
 /** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */
 async function finish(
@@ -208,10 +204,11 @@ function releaseWrite(licenseId: string, s: Shipment, releasedAt: string): Shipm
       countedStatus: 'RELEASED',
       releasedAt,
       [GSI_ATTR.releasedLicenseId]: licenseId,
+      countedValue: s.value ?? 0,
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
   };
@@ -227,11 +224,11 @@ function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
       holdReason: r.holdReason,
       [GSI_ATTR.heldLicenseId]: licenseId,
     },
-    remove: [GSI_ATTR.releasedLicenseId, 'releasedAt'],
+    remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,
     expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
-    license: { licenseId, quantity: -s.quantity, value: -(s.value ?? 0) },
+    license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
   };
 }
 
@@ -341,7 +338,8 @@ async function reholdReleased(
  * Brings an APPROVED license back within lowered limits: RELEASED shipments
  * go back to HELD, last in hold order first, as LICENSE_QUANTITY_EXHAUSTED or
  * LICENSE_VALUE_EXHAUSTED. If SHIPPED units (or value) alone exceed a limit,
- * an amendment's pass alerts ops. True when done, false when out of time.
+ * the license stays over it (an amendment's pass then alerts ops). True when
+ * done, false when out of time.
  */
 async function trim(
   deps: LicenseEngineDeps,
@@ -380,7 +378,6 @@ async function trim(
     if (page.next === undefined) break;
     before = page.next;
   }
-  if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertShippedOverLimit(deps.alerter, license, drawn);
   return true;
 }
 
@@ -398,6 +395,7 @@ async function reholdPass(
     expect: { appliedStatus: status, pendingWork: token },
     authorizedQuantity: license.authorizedQuantity,
   };
+  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
   for (const index of ['released', 'held'] as const) {
     let after: string | undefined;
     for (;;) {
@@ -411,7 +409,7 @@ async function reholdPass(
       let reheld = 0;
       if (writes.length > 0) {
         const before = progress.reheld;
-        await commitCounted(deps, writes, guard, progress);
+        returnDrawn(drawn, (await commitCounted(deps, writes, guard, progress)).committed);
         reheld = progress.reheld - before;
       }
       if (page.next === undefined) break;
@@ -419,5 +417,6 @@ async function reholdPass(
       after = index === 'released' && reheld > 0 ? undefined : page.next;
     }
   }
+  await alertIfShippedOverLimit(deps.alerter, license, token, drawn);
   return finish(deps, license, token, undefined);
 }

@@ -1,7 +1,7 @@
 import { counterDelta } from '../domain/counters.js';
 import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
-import { holdOrderKey } from '../domain/planning.js';
+import { drawnValue, holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
   InventoryRepository,
@@ -146,9 +146,17 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
       ...IMMUTABLE_SHIPMENT_FIELDS,
       ...(VALUE_FIXED_WHILE.includes(counted) ? ['value' as const] : []),
     ];
-    const changed = fixed.filter((f) => JSON.stringify(old[f]) !== JSON.stringify(raw[f]));
+    const changed: string[] = fixed.filter((f) => JSON.stringify(old[f]) !== JSON.stringify(raw[f]));
+    // Only the latest record is judged: a value edit in an earlier one of this batch shows against
+    // what the license drew (countedValue), and that is what is restored.
+    const drawn = VALUE_FIXED_WHILE.includes(counted) ? raw.countedValue : undefined;
+    const value = typeof raw.value === 'number' ? raw.value : undefined;
+    if (typeof drawn === 'number' && (value ?? 0) !== drawn && !changed.includes('value'))
+      changed.push('value');
     if (changed.length > 0) {
-      batch.rejections.push(immutableRejection(record.shipmentId, raw, old, changed));
+      const reference =
+        typeof drawn !== 'number' || (old.value ?? 0) === drawn ? old : { ...old, value: drawn };
+      batch.rejections.push(immutableRejection(record.shipmentId, raw, reference, changed));
       return;
     }
   }
@@ -231,7 +239,7 @@ function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Shi
     expect: { status: to, countedStatus: from },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta(from, to, s.quantity) },
     ...(from === 'RELEASED' && to === 'CANCELLED'
-      ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -(s.value ?? 0) } }
+      ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -drawnValue(s) } }
       : {}),
   };
 }

@@ -2,10 +2,15 @@
  * One seeded chaos run, end to end: a fresh stack with faults, the seeded
  * world and admin script, a drain to quiescence, and the invariant checks.
  */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { vi } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
+import { readAllStreamRecords } from '../../local/esm/streams.js';
+import { AMENDABLE_TERMS, IDENTITY_TERMS } from '../../shared/domain/terms.js';
 import { runCli } from '../helpers/cli.js';
 import { receiveAllFrom } from '../helpers/stack.js';
-import { checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
+import { type AmendmentLog, describeLog, newAmendmentLog } from './amendments.js';
+import { checkAmendments, checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
 import {
   type CrashRule,
   createRng,
@@ -44,6 +49,12 @@ export interface ChaosOutcome {
   readonly outage: OutageRule | undefined;
   readonly releaseBudgetMs: number;
   readonly script: ScriptLog;
+  /** What the script did to license terms and shipment values. */
+  readonly amendments: AmendmentLog;
+  /** Changes of a license's applied terms the system committed (amendments applied). */
+  readonly amendmentsApplied: number;
+  /** Licenses whose SHIPPED shipments alone exceed a lowered limit (findings, alerted). */
+  readonly shippedOverLimit: number;
   readonly redelivered: number;
   /** DLQ records the operator's `clearance dlq redrive` reprocessed. */
   readonly redriven: number;
@@ -134,6 +145,11 @@ async function operatorRedrive(
   log: (line: string) => void,
 ): Promise<{ redriven: number; problems: string[] }> {
   const stack = { stack: run.stack };
+  // The CLI runs in this process and its in-process redrive imports the handler modules, which read
+  // their tables and topics at load time: without a fresh module registry, a second run's redrive
+  // would invoke handlers still bound to the first run's (deleted) stack. An operator's CLI is a
+  // fresh process each time.
+  vi.resetModules();
   const listed = await runCli(stack, ['--json', 'dlq', 'list', '--max', '1000']);
   if (listed.code !== EXIT.ok)
     return { redriven: 0, problems: [`clearance dlq list failed: ${listed.stderr}`] };
@@ -144,9 +160,13 @@ async function operatorRedrive(
     const outcomes = (out.stdout === '' ? [] : JSON.parse(out.stdout)) as {
       result: string;
       records: number;
+      detail?: string;
     }[];
     redriven += outcomes.filter((o) => o.result === 'redriven').reduce((n, o) => n + o.records, 0);
-    log(`redrive round ${round}: exit ${out.code}, ${outcomes.length} DLQ messages`);
+    const left = outcomes.filter((o) => o.result !== 'redriven');
+    log(
+      `redrive round ${round}: exit ${out.code}, ${outcomes.length} DLQ messages${left.map((o) => `; ${o.result}: ${o.detail ?? ''}`).join('')}`,
+    );
     await run.stack.drain({ timeoutMs: config.drainTimeoutMs });
     if (out.code === EXIT.ok) return { redriven, problems };
     if (out.code !== EXIT.incomplete)
@@ -172,6 +192,29 @@ async function clockTick(run: Run, config: ChaosConfig, log: (line: string) => v
       if (tick >= 5) throw error;
     }
   }
+}
+
+/**
+ * Amendments the system applied: Licenses stream records in which
+ * `appliedTerms` changed from one set of terms to another (the first terms,
+ * set by the approval, are not an amendment).
+ */
+async function countAmendmentsApplied(run: Run): Promise<number> {
+  const table = run.stack.resources.tables.licenses;
+  if (table.streamArn === undefined) return 0;
+  const records = await readAllStreamRecords(
+    run.clients.streams,
+    table.streamArn,
+    run.stack.resources.region,
+  );
+  const terms = (image: unknown) => {
+    const t = image ? unmarshall(image as Parameters<typeof unmarshall>[0]).appliedTerms : undefined;
+    return t === undefined ? undefined : JSON.stringify(Object.entries(t).sort());
+  };
+  return records.filter((r) => {
+    const [before, after] = [terms(r.dynamodb?.OldImage), terms(r.dynamodb?.NewImage)];
+    return before !== undefined && after !== undefined && before !== after;
+  }).length;
 }
 
 export async function chaosRun(seed: number, config: ChaosConfig): Promise<ChaosOutcome> {
@@ -200,6 +243,9 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     warehouses: WAREHOUSES,
   });
   const script: ScriptLog = [];
+  let amendments = newAmendmentLog();
+  let amendmentsApplied = 0;
+  let shippedOverLimit = 0;
   const problems: string[] = [];
   let dlq = 0;
   let redriven = 0;
@@ -217,8 +263,8 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     script.push(`+${Date.now() - started} ms: stack ready`);
     await seedWorld(run.clients.ddb, tables, world);
     script.push(`+${Date.now() - started} ms: seeded`);
-    await playScript(rng.fork('script'), run.clients.ddb, tables, world, script);
-    script.push(`+${Date.now() - started} ms: script done`);
+    amendments = await playScript(rng.fork('script'), run.clients.ddb, tables, world, script);
+    script.push(`+${Date.now() - started} ms: script done (${describeLog(amendments)})`);
     try {
       await run.stack.drain({ timeoutMs: config.drainTimeoutMs });
       script.push(`+${Date.now() - started} ms: drained`);
@@ -239,7 +285,10 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     faults.pause();
     const store = await readStore(run.clients.ddb, tables);
     shipments = store.shipments.length;
-    problems.push(...(await checkI1toI3(run.clients.ddb, tables, store)));
+    const invariants = checkI1toI3(store);
+    problems.push(...invariants.problems);
+    shippedOverLimit = invariants.shippedOverLimit.length;
+    amendmentsApplied = await countAmendmentsApplied(run);
     const collect = async (queues: ReadonlyMap<string, { collect(): Promise<unknown[]> }>) => {
       for (const q of queues.values()) await q.collect();
     };
@@ -259,6 +308,20 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     ];
     dlq = dlqMessages.length;
     problems.push(...checkI5(store, dlqMessages, run.ops.messages));
+    problems.push(...checkAmendments(store, invariants.shippedOverLimit, run.ops.messages, amendments));
+    script.push(
+      `amendments: ${amendmentsApplied} applied; ${shippedOverLimit} licenses over a lowered limit by shipped goods alone`,
+    );
+    // The licenses as they ended, for the report of a failing run.
+    for (const l of store.licenses) {
+      const { licenseId, status, appliedStatus, statusError, appliedTerms, ...rest } = l;
+      const terms = Object.fromEntries(
+        [...IDENTITY_TERMS, ...AMENDABLE_TERMS, 'releasedQuantity', 'releasedValue'].map((k) => [k, rest[k]]),
+      );
+      script.push(
+        `end ${String(licenseId)}: ${String(status)} (applied ${String(appliedStatus)}) ${JSON.stringify(terms)} applied ${JSON.stringify(appliedTerms)}${statusError ? ` statusError ${JSON.stringify(statusError)}` : ''}`,
+      );
+    }
     script.push(`+${Date.now() - started} ms: checked`);
     if (process.env.CHAOS_VERBOSE === '1') process.stderr.write(`${script.join('\n')}\n`);
     if (dlq > 0)
@@ -277,6 +340,9 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     outage,
     releaseBudgetMs,
     script,
+    amendments,
+    amendmentsApplied,
+    shippedOverLimit,
     redelivered,
     redriven,
     settling,
@@ -295,6 +361,7 @@ export function report(o: ChaosOutcome, config: ChaosConfig): string {
     `  outage: ${o.outage ? `${o.outage.fn} invocations ${o.outage.from}..${o.outage.from + o.outage.invocations - 1} (${o.faults.outageInvocations} failed); ${o.redriven} records redriven` : 'none'}`,
     `  release budget ${o.releaseBudgetMs} ms; ${o.faults.attempts} request attempts; faults ${JSON.stringify(o.faults.injected)}`,
     `  redelivered records ${o.redelivered}; DLQ records ${o.dlq}; shipments ${o.shipments}; ${o.ms} ms`,
+    `  ${describeLog(o.amendments)}; ${o.amendmentsApplied} amendments applied; ${o.shippedOverLimit} shipped over a lowered limit`,
     '  script:',
     ...o.script.map((l) => `    ${l}`),
     '  problems:',

@@ -51,6 +51,10 @@ afterAll(() => {
       `${outcomes.filter((o) => o.outage).length} outages with ${sum((o) => o.redriven)} records redriven from the DLQs, ` +
       `${sum((o) => o.settling)} settling passes, ` +
       `${sum((o) => o.shipments)} shipments, suspend landed mid-release in ${outcomes.filter((o) => o.script.some((l) => l.includes('mid-release'))).length} runs, ` +
+      `${sum((o) => o.amendments.written)} amendments written and ${sum((o) => o.amendmentsApplied)} applied, ` +
+      `${sum((o) => o.amendments.illegal.filter((e) => e.applied).length)} identity or invalid edits written back, ` +
+      `${sum((o) => o.amendments.belowShipped)} lowerings below shipped (${sum((o) => o.shippedOverLimit)} shipped-over-limit findings, alerted), ` +
+      `${sum((o) => o.amendments.shipmentValues)} shipment values edited, ` +
       `${(sum((o) => o.ms) / 1000).toFixed(0)} s; ` +
       `failing seeds: ${failed.length === 0 ? 'none' : failed.join(', ')}\n`,
   );
@@ -66,7 +70,7 @@ afterAll(() => {
 
 describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every fault kind)`, () => {
   it.each(seeds)(
-    'keeps I1–I5 through faults, crashes, redelivery and admin races (seed %i)',
+    'keeps I1–I5 through faults, crashes, redelivery, amendments and admin races (seed %i)',
     async (seed) => {
       const outcome = await chaosRun(seed, config);
       outcomes.push(outcome);
@@ -79,7 +83,10 @@ describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every f
           `in ${outcome.ms} ms; ${injected} faults, ${outcome.faults.crashes.length} crashes, ` +
           `${outcome.redelivered} records redelivered, ` +
           `${outcome.outage ? `outage of ${outcome.outage.fn} then ${outcome.redriven} records redriven from the DLQ` : 'no outage'}, ` +
-          `${outcome.settling} settling passes, ${outcome.shipments} shipments\n`,
+          `${outcome.settling} settling passes, ${outcome.shipments} shipments; ` +
+          `amendments ${outcome.amendments.written} written, ${outcome.amendmentsApplied} applied, ` +
+          `${outcome.amendments.illegal.filter((e) => e.applied).length} to be written back, ${outcome.amendments.belowShipped} below shipped ` +
+          `(${outcome.shippedOverLimit} findings), ${outcome.amendments.shipmentValues} values edited\n`,
       );
       if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
       expect(outcome.problems, `seed ${seed}`).toEqual([]);

@@ -8,14 +8,18 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
+import { checkInvariants, type ShippedOverLimit } from '../../shared/domain/invariants.js';
+import { LicenseSchema, parseItem } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
+import { AMENDABLE_TERMS, appliedTermsOf, IDENTITY_TERMS } from '../../shared/domain/terms.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
+import type { AmendmentLog } from './amendments.js';
 import type { Tables } from './workload.js';
 
 export interface Store {
   licenses: RawItem[];
   shipments: RawItem[];
+  inventory: RawItem[];
 }
 
 export function repositories(db: DynamoDBDocumentClient, tables: Tables) {
@@ -34,18 +38,27 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
 
 export async function readStore(db: DynamoDBDocumentClient, tables: Tables): Promise<Store> {
   const repos = repositories(db, tables);
-  return { licenses: await all(repos.licenses.scan()), shipments: await all(repos.shipments.scan()) };
+  return {
+    licenses: await all(repos.licenses.scan()),
+    shipments: await all(repos.shipments.scan()),
+    inventory: await all(repos.inventory.scan()),
+  };
 }
 
-/** I1–I3 through the project's invariant checker, plus "no work left behind". */
-export async function checkI1toI3(
-  db: DynamoDBDocumentClient,
-  tables: Tables,
-  store: Store,
-): Promise<string[]> {
-  const { violations } = await scanAndCheck(repositories(db, tables));
+/**
+ * I1–I3 through the project's invariant checker (I2 for value too), plus "no
+ * work left behind". Also returns the checker's shipped-over-limit findings,
+ * which are not violations: checkAmendments judges them.
+ */
+export function checkI1toI3(store: Store): { problems: string[]; shippedOverLimit: ShippedOverLimit[] } {
+  const { violations, shippedOverLimit } = checkInvariants(store);
   const problems = violations.map((v) => `${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
   for (const l of store.licenses) {
+    // checkInvariants skips invalid items; a system-kept counter out of range (or an invalid item
+    // nobody was told about) is a broken invariant here.
+    const parsed = parseItem(LicenseSchema, l);
+    if (!parsed.ok && (l.statusError === undefined || parsed.problems.some((p) => /^released/.test(p))))
+      problems.push(`I2 license ${String(l.licenseId)} is invalid: ${parsed.problems.join('; ')}`);
     if (l.pendingWork !== undefined)
       problems.push(`license ${String(l.licenseId)} still has pendingWork ${String(l.pendingWork)}`);
     if (l.settleCheckAt !== undefined && l.status === l.appliedStatus)
@@ -60,6 +73,69 @@ export async function checkI1toI3(
   for (const s of store.shipments) {
     if (s.countedStatus === undefined && s.statusError === undefined)
       problems.push(`shipment ${String(s.shipmentId)} was neither accepted nor rejected`);
+  }
+  return { problems, shippedOverLimit };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Amendments, once the stack is quiet:
+ * - every license's terms are the terms it applied: each amendment was
+ *   applied or, if illegal, written back;
+ * - each identity edit and invalid value the script made was written back
+ *   and alerted;
+ * - a shipped-over-limit finding only where the script lowered that limit,
+ *   and each with its high-severity ops alert.
+ */
+export function checkAmendments(
+  store: Store,
+  findings: readonly ShippedOverLimit[],
+  opsMessages: readonly ReceivedMessage[],
+  log: AmendmentLog,
+): string[] {
+  const problems: string[] = [];
+  const licenses = new Map(store.licenses.map((l) => [String(l.licenseId), l]));
+  for (const l of store.licenses) {
+    const applied = appliedTermsOf(l);
+    // A status edit still rejected holds amendments back: the status check above reports it.
+    if (applied === undefined || l.status !== l.appliedStatus) continue;
+    for (const term of [...IDENTITY_TERMS, ...AMENDABLE_TERMS])
+      if (!same(l[term], applied[term]))
+        problems.push(
+          `license ${String(l.licenseId)}: ${term} is ${JSON.stringify(l[term])} but the applied terms say ${JSON.stringify(applied[term])}: an amendment was neither applied nor written back`,
+        );
+  }
+  const alerts = (licenseId: string) => opsMessages.filter((m) => m.attributes.licenseId === licenseId);
+  for (const edit of log.illegal.filter((e) => e.applied)) {
+    const l = licenses.get(edit.licenseId);
+    const applied = l ? appliedTermsOf(l) : undefined;
+    const field = edit.field as keyof NonNullable<typeof applied>;
+    if (!l || !applied || !same(l[edit.field], applied[field]))
+      problems.push(
+        `license ${edit.licenseId}: the ${edit.kind} edit ${edit.field} → ${JSON.stringify(edit.value)} was not written back (now ${JSON.stringify(l?.[edit.field])}, applied ${JSON.stringify(applied?.[field])})`,
+      );
+    if (!alerts(edit.licenseId).some((m) => m.body.includes(`was edited: ${edit.field} is now`)))
+      problems.push(
+        `license ${edit.licenseId}: the ${edit.kind} edit of ${edit.field} was never alerted to ops`,
+      );
+  }
+  for (const f of findings) {
+    const what = `license ${f.licenseId}: ${f.shipped} ${f.limit === 'value' ? 'USD' : 'units'} shipped against ${f.authorized} authorized`;
+    if (!log.lowered.get(f.licenseId)?.has(f.limit))
+      problems.push(`${what}, but the script never lowered its ${f.limit} limit (I2)`);
+    if (
+      !alerts(f.licenseId).some(
+        (m) => m.attributes.severity === 'high' && /shipped goods alone exceed/.test(m.body),
+      )
+    )
+      problems.push(
+        `${what}, and ops never got the high-severity alert (it got: ${
+          alerts(f.licenseId)
+            .map((m) => `${m.attributes.severity} "${m.body.split('\n')[0]?.slice(0, 120)}"`)
+            .join('; ') || 'nothing'
+        })`,
+      );
   }
   return problems;
 }

@@ -5,6 +5,7 @@ import {
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { AMEND_TOKEN_PREFIX } from '../../domain/license-rules.js';
 import type { LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
@@ -31,6 +32,8 @@ export class DynamoLicenseRepository implements LicenseRepository {
     remove?: string[];
     expect: Record<string, unknown>;
     raw?: string[];
+    /** One more condition, written with the update's placeholders. */
+    where?: (x: Expr) => string;
   }): Promise<boolean> {
     const x = new Expr();
     const sets = Object.entries({ ...input.set, changedBy: SYSTEM_ACTOR }).map(
@@ -41,6 +44,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
       `attribute_exists(${x.name('licenseId')})`,
       ...x.conditions(input.expect),
       ...(input.raw ?? []),
+      ...(input.where ? [input.where(x)] : []),
     ];
     try {
       await this.db.send(
@@ -137,19 +141,29 @@ export class DynamoLicenseRepository implements LicenseRepository {
   }
 
   requestRelease(licenseId: string, token: string): Promise<boolean> {
-    return this.conditional({
-      set: { pendingWork: token },
-      remove: ['workCursor', 'waitingForValidFrom'],
-      expect: { licenseId, status: 'APPROVED', appliedStatus: 'APPROVED' },
-    });
+    return this.requestWork(licenseId, token, { status: 'APPROVED', appliedStatus: 'APPROVED' });
   }
 
   requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
-    return this.conditional({
-      set: { pendingWork: token },
-      remove: ['workCursor', 'waitingForValidFrom'],
-      expect: { licenseId, appliedStatus },
-    });
+    return this.requestWork(licenseId, token, { appliedStatus });
+  }
+
+  /**
+   * A new pass from the start, replacing any running one; an amendment's pass
+   * stays one (AMEND_TOKEN_PREFIX kept). If an amendment's pass starts
+   * between the two writes, both fail: that pass does the work asked for.
+   */
+  private async requestWork(licenseId: string, token: string, expect: Record<string, unknown>) {
+    const amending = (x: Expr) => `begins_with(${x.name('pendingWork')}, ${x.value(AMEND_TOKEN_PREFIX)})`;
+    const request = (pendingWork: string, where: (x: Expr) => string) =>
+      this.conditional({
+        set: { pendingWork },
+        remove: ['workCursor', 'waitingForValidFrom'],
+        expect: { licenseId, ...expect },
+        where,
+      });
+    if (await request(`${AMEND_TOKEN_PREFIX}${token}`, amending)) return true;
+    return request(token, (x) => `NOT ${amending(x)}`);
   }
 
   requestSettlePass(

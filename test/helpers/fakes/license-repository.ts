@@ -1,3 +1,4 @@
+import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../../shared/domain/license-rules.js';
 import type { LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../../shared/domain/terms.js';
 import { SYSTEM_ACTOR } from '../../../shared/names.js';
@@ -14,6 +15,13 @@ export class MemoryLicenseRepository implements LicenseRepository {
   async get(licenseId: string): Promise<RawItem | undefined> {
     await this.store.enter('licenses.get', [licenseId]);
     return this.store.read('licenses', licenseId);
+  }
+
+  /** The token of a pass that replaces the running one: an amendment's pass stays one, as in the adapter. */
+  private replacing(licenseId: string, token: string): string {
+    return isAmendmentPass(this.store.read('licenses', licenseId)?.pendingWork)
+      ? `${AMEND_TOKEN_PREFIX}${token}`
+      : token;
   }
 
   private conditional(licenseId: string, spec: UpdateSpec): boolean {
@@ -108,7 +116,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   async requestRelease(licenseId: string, token: string): Promise<boolean> {
     await this.store.enter('licenses.requestRelease', [licenseId, token]);
     return this.conditional(licenseId, {
-      set: { pendingWork: token },
+      set: { pendingWork: this.replacing(licenseId, token) },
       remove: ['workCursor', 'waitingForValidFrom'],
       expect: { status: 'APPROVED', appliedStatus: 'APPROVED' },
     });
@@ -117,7 +125,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   async requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
     await this.store.enter('licenses.requestPass', [licenseId, appliedStatus, token]);
     return this.conditional(licenseId, {
-      set: { pendingWork: token },
+      set: { pendingWork: this.replacing(licenseId, token) },
       remove: ['workCursor', 'waitingForValidFrom'],
       expect: { appliedStatus },
     });

@@ -144,6 +144,20 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       expect(await s.licenses.requestPass(pending.licenseId, 'PENDING', 't')).toBe(true);
     });
 
+    it("keeps an amendment's pass one when a release or another pass replaces it (its alert must not be lost)", async () => {
+      const { s, license } = await releasing({}, 'amend#tok-a');
+      expect(await s.licenses.requestRelease(license.licenseId, 'tok-b')).toBe(true);
+      expect((await s.get('licenses', { licenseId: license.licenseId }))?.pendingWork).toBe('amend#tok-b');
+      expect(await s.licenses.requestPass(license.licenseId, 'APPROVED', 'tok-c')).toBe(true);
+      expect((await s.get('licenses', { licenseId: license.licenseId }))?.pendingWork).toBe('amend#tok-c');
+      const plain = await releasing({}, 'tok-d');
+      expect(await plain.s.licenses.requestPass(plain.license.licenseId, 'APPROVED', 'tok-e')).toBe(true);
+      expect((await plain.s.get('licenses', { licenseId: plain.license.licenseId }))?.pendingWork).toBe(
+        'tok-e',
+      );
+      expect(await plain.s.licenses.requestPass(plain.license.licenseId, 'SUSPENDED', 'tok-f')).toBe(false);
+    });
+
     it('asks for a settling pass only when nothing is pending and settleCheckAt is the value read', async () => {
       const s = subject();
       const at = '2026-06-01T12:00:30.000Z';

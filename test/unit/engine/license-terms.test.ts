@@ -130,6 +130,58 @@ describe('value limit', () => {
   });
 });
 
+describe('value edits racing the passes', () => {
+  it('releases a HELD shipment at the value it has when the release commits: a value corrected while the pass plans is planned again', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedValue: 100_000 }, [{ value: 10 }]);
+    const id = String(ids[0]);
+    w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'value', 5_000));
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({
+      released: 1,
+      valueReleased: 5_000,
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedValue: 5_000 });
+    await shipmentEvents(w);
+    expectInvariants(w);
+  });
+
+  it('returns the value a RELEASED shipment drew, not a pending edit of it, when a suspension re-holds it', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedValue: 100_000 }, [{ value: 10 }, { value: 20 }]);
+    const id = String(ids[0]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', id, 'value', 5_000);
+    expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 2 });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 0, releasedValue: 0 });
+    await shipmentEvents(w);
+    expectInvariants(w);
+    // HELD again, the shipment may carry the new value; the license draws whatever it has when it is released.
+    const value = Number(w.shipment(id).value);
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({
+      released: 2,
+      valueReleased: value + 20,
+    });
+    expectInvariants(w);
+  });
+
+  it('writes back a value edit of a RELEASED shipment that reaches shipment-events in one batch with its SHIPPED edit', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedValue: 100_000 }, [{ value: 10 }]);
+    const id = String(ids[0]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', id, 'value', 5_000);
+    w.console.edit('shipments', id, 'status', 'SHIPPED');
+    await shipmentEvents(w);
+    expect(w.shipment(id)).toMatchObject({ value: 10, statusError: expect.stringMatching(/value/) });
+    expect(w.alerter.about(id)).toHaveLength(1);
+    await shipmentEvents(w);
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedValue: 10 });
+    expectInvariants(w);
+  });
+});
+
 describe('amendment', () => {
   it('releases more, in hold order, when the quantity limit is raised', async () => {
     const w = memoryWorld();
@@ -192,6 +244,75 @@ describe('amendment', () => {
     expect(alerts[0]?.message).toMatch(/20.*shipped.*15|15.*20/s);
     expect(w.violations()).toEqual([]);
   });
+
+  it.each([
+    ['while the license is SUSPENDED', false],
+    ['in the same read as its reinstatement', true],
+  ])(
+    'alerts ops (high), once, when a lowered limit below what has SHIPPED lands %s',
+    async (_when, withReinstatement) => {
+      const w = memoryWorld();
+      const { lut, ids } = withBacklog(w, { authorizedQuantity: 30, authorizedValue: 3_000 }, [
+        { value: 1_000 },
+        { value: 1_000 },
+        { value: 1_000 },
+      ]);
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      await shipmentEvents(w);
+      w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+      w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+      await shipmentEvents(w);
+      await setStatus(w, lut.licenseId, 'SUSPENDED');
+
+      w.console.edit('licenses', lut.licenseId, 'authorizedValue', 1_500);
+      if (!withReinstatement) await apply(w, lut.licenseId);
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      const alerts = w.alerter.about(lut.licenseId);
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ severity: 'high' });
+      expect(alerts[0]?.message).toMatch(/USD 2,000 shipped against a value limit of USD 1,500/);
+      expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+      expect(w.violations()).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      'a release request (a released shipment is cancelled)',
+      async (w: MemoryWorld, id: string) => {
+        w.console.edit('shipments', id, 'status', 'CANCELLED');
+        await shipmentEvents(w);
+      },
+    ],
+    [
+      'a suspension',
+      async (w: MemoryWorld, _id: string, licenseId: string) => {
+        w.console.edit('licenses', licenseId, 'status', 'SUSPENDED');
+      },
+    ],
+  ])(
+    'alerts ops (high) when an amendment below what has SHIPPED is superseded by %s before its pass trims (found by the chaos suite, seed 9)',
+    async (_by, supersede) => {
+      const w = memoryWorld();
+      const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      await shipmentEvents(w);
+      w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+      w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+      await shipmentEvents(w);
+
+      // The amendment's pass is about to re-hold when something else asks for a pass.
+      w.faults.beforeNext('shipments.commit', () => supersede(w, String(ids[3]), lut.licenseId));
+      await amend(w, lut, 'authorizedQuantity', 15);
+      await apply(w, lut.licenseId);
+      const alerts = w.alerter.about(lut.licenseId).filter((a) => a.severity === 'high');
+      expect(alerts.map((a) => a.subject)).toEqual([
+        `HIGH SEVERITY: License ${lut.licenseId}: shipped goods exceed its amended limit`,
+      ]);
+      expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+      expect(w.violations()).toEqual([]);
+    },
+  );
 
   it('re-holds RELEASED shipments as LICENSE_NOT_YET_VALID when validFrom moves later, and releases them when it moves back', async () => {
     const w = memoryWorld();
