@@ -14,7 +14,7 @@ import type { RawItem } from './ports.js';
 
 /** One broken invariant, with the keys of the items involved. */
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3';
+  invariant: 'I1' | 'I2' | 'I3' | 'I6';
   key: Record<string, string>;
   message: string;
 }

@@ -1,4 +1,5 @@
 import type { CounterDelta } from './counters.js';
+import type { HistoryEntry } from './history.js';
 import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
 import type { LicenseTerms } from './terms.js';
 
@@ -186,3 +187,12 @@ export interface Publisher {
 }
 
 export type { HoldReason, License, Shipment, ShipmentStatus };
+
+/** The History table, as the writers see it: append only. */
+export interface HistoryRepository {
+  /**
+   * Appends entries, each only if its `entryId` is not there yet: a
+   * redelivered or retried change finds its entry and leaves it as it is.
+   */
+  append(entries: readonly HistoryEntry[]): Promise<void>;
+}

@@ -1,0 +1,215 @@
+/**
+ * The History table's entries (docs/data-contract.md, "History"): one per
+ * committed change of a license's applied status or terms, per committed
+ * shipment change (each `revision`), and per rejected edit. Entries are
+ * written once and never changed; their keys are deterministic, so a
+ * redelivered or retried write finds its entry already there.
+ */
+import type { HoldReason, LicenseStatus, ShipmentStatus } from './model.js';
+import type { ShipmentChange, ShipmentEventType } from './notifications.js';
+import type { RawItem } from './ports.js';
+
+/** License events on the record (the status applied, or an amendment). */
+export type LicenseEventType =
+  | 'LICENSE_APPROVED'
+  | 'LICENSE_DENIED'
+  | 'LICENSE_SUSPENDED'
+  | 'LICENSE_REVOKED'
+  | 'LICENSE_EXPIRED'
+  | 'LICENSE_AMENDED'
+  /** PENDING applied (a new license, or one set back to PENDING): on the record too. */
+  | 'LICENSE_PENDING';
+
+export type HistoryEventType = LicenseEventType | 'EDIT_REJECTED' | ShipmentEventType;
+
+/** Who set off a system decision: the license event and the person behind it. */
+export interface Trigger {
+  eventType: LicenseEventType;
+  actor: string;
+  reason?: string;
+}
+
+/** One History item. */
+export interface HistoryEntry {
+  licenseId: string;
+  /** `<at>#<what>`: sorts in time order within a license; unique and deterministic for the change. */
+  entryId: string;
+  at: string;
+  eventType: HistoryEventType;
+  /** Who decided: the edit's `updatedBy`, `clearance` for the system's own decisions, or `unknown`. */
+  actor: string;
+  /** The edit's `statusReason`, or why an edit was rejected. */
+  reason?: string;
+  /** For the system's own decisions: the license event (and who made it) that set them off. */
+  trigger?: Trigger;
+  shipmentId?: string;
+  quantity?: number;
+  value?: number;
+  status?: string;
+  previousStatus?: string | null;
+  holdReason?: string | null;
+  /** What the change drew from the license (+) or returned to it (−); shipment entries only. */
+  drawn?: { quantity: number; value: number };
+  /** The terms an amendment changed, `field from → to`; license entries only. */
+  changes?: string;
+}
+
+/** The actor of every decision the system takes by itself (a release after an approval, the clock's expiry). */
+export const SYSTEM_DECIDER = 'clearance';
+/** The actor of an edit whose author did not set `updatedBy`: the CloudTrail trail says who it was. */
+export const UNKNOWN_ACTOR = 'unknown';
+/** `updatedBy` values that are the system itself (the clock writes the expiry it decides). */
+const SYSTEM_ACTORS = new Set([SYSTEM_DECIDER, 'license-clock']);
+
+/** The actor a History entry names for an edit by `updatedBy`. */
+export function actorOf(updatedBy: unknown): string {
+  if (typeof updatedBy !== 'string' || updatedBy.trim() === '') return UNKNOWN_ACTOR;
+  return SYSTEM_ACTORS.has(updatedBy) ? SYSTEM_DECIDER : updatedBy;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The license event type of an applied status. */
+export function licenseEventOf(status: LicenseStatus): LicenseEventType {
+  return `LICENSE_${status}` as LicenseEventType;
+}
+
+/** The entry of a committed license decision (a status applied, or an amendment) made by the edit in `raw`. */
+export function licenseEntry(input: {
+  raw: RawItem;
+  at: string;
+  eventType: LicenseEventType;
+  /** Unique for this decision: the work token it committed to. */
+  token: string;
+  status: LicenseStatus;
+  previousStatus: LicenseStatus | undefined;
+  changes?: string;
+}): HistoryEntry {
+  const reason = text(input.raw.statusReason);
+  return {
+    licenseId: String(input.raw.licenseId),
+    entryId: `${input.at}#license#${input.token}`,
+    at: input.at,
+    eventType: input.eventType,
+    actor: actorOf(input.raw.updatedBy),
+    ...(reason ? { reason } : {}),
+    status: input.status,
+    previousStatus: input.previousStatus ?? null,
+    ...(input.changes ? { changes: input.changes } : {}),
+  };
+}
+
+/** The entry of a rejected license edit: who made it (if known) and why it was rejected. */
+export function licenseRejectionEntry(raw: RawItem, at: string, reason: string, nonce: string): HistoryEntry {
+  return {
+    licenseId: String(raw.licenseId),
+    entryId: `${at}#rejected#${nonce}`,
+    at,
+    eventType: 'EDIT_REJECTED',
+    actor: actorOf(raw.updatedBy),
+    reason,
+    ...(typeof raw.status === 'string' ? { status: raw.status } : {}),
+    previousStatus: typeof raw.appliedStatus === 'string' ? raw.appliedStatus : null,
+  };
+}
+
+/** The entry of a rejected shipment edit (the edit was written back). */
+export function shipmentRejectionEntry(raw: RawItem, at: string, reason: string, nonce: string): HistoryEntry {
+  return {
+    licenseId: String(raw.licenseId),
+    entryId: `${at}#${String(raw.shipmentId)}#rejected#${nonce}`,
+    at,
+    eventType: 'EDIT_REJECTED',
+    actor: actorOf(raw.updatedBy),
+    reason,
+    shipmentId: String(raw.shipmentId),
+    ...(typeof raw.status === 'string' ? { status: raw.status } : {}),
+    previousStatus: typeof raw.countedStatus === 'string' ? raw.countedStatus : null,
+  };
+}
+
+/**
+ * What a shipment change draws from its license: a release draws its units
+ * and the value it was released at, a re-hold or a cancellation of a
+ * released shipment returns them, anything else moves nothing.
+ */
+export function drawnBy(
+  previous: ShipmentStatus | null,
+  status: ShipmentStatus,
+  quantity: number,
+  value: number,
+): { quantity: number; value: number } {
+  const draws = (s: ShipmentStatus | null) => s === 'RELEASED' || s === 'SHIPPED';
+  const sign = Number(draws(status)) - Number(draws(previous));
+  return { quantity: sign * quantity, value: sign * value };
+}
+
+/**
+ * Who decided a change, as the write that commits it stamps it on the item
+ * (`decision`, a system attribute): the edit's author and reason for a
+ * manual change, or `clearance` and the license event behind it for the
+ * system's own decisions. The edit's `updatedBy` and `statusReason` are
+ * consumed by the write that records them, so the next edit without them is
+ * `unknown`, never someone else's.
+ */
+export interface Decision {
+  actor: string;
+  reason?: string;
+  trigger?: Trigger;
+}
+
+/** The decision of an edit whose item carries `updatedBy` and `statusReason` (both optional). */
+export function decisionOf(raw: RawItem): Decision {
+  const reason = text(raw.statusReason);
+  return { actor: actorOf(raw.updatedBy), ...(reason ? { reason } : {}) };
+}
+
+/** The system's decision, set off by `trigger`. */
+export const systemDecision = (trigger: Trigger): Decision => ({ actor: SYSTEM_DECIDER, trigger });
+
+/** The stamped `decision` of an item, if it is one. */
+export function readDecision(v: unknown): Decision | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const d = v as Record<string, unknown>;
+  const actor = text(d.actor);
+  if (!actor) return undefined;
+  const reason = text(d.reason);
+  const trigger = readTrigger(d.trigger);
+  return { actor, ...(reason ? { reason } : {}), ...(trigger ? { trigger } : {}) };
+}
+
+function readTrigger(v: unknown): Trigger | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const t = v as Record<string, unknown>;
+  const eventType = text(t.eventType);
+  const actor = text(t.actor);
+  if (!eventType?.startsWith('LICENSE_') || !actor) return undefined;
+  const reason = text(t.reason);
+  return { eventType: eventType as LicenseEventType, actor, ...(reason ? { reason } : {}) };
+}
+
+/**
+ * The entry of a committed shipment change, from its stream record's new
+ * image: `changedAt` and `decision` are stamped by the write that made the
+ * change. Deterministic: a redelivered record gives the same entry.
+ */
+export function shipmentEntry(change: ShipmentChange, image: RawItem, fallbackAt: string): HistoryEntry {
+  const at = text(image.changedAt) ?? fallbackAt;
+  const decision = readDecision(image.decision) ?? { actor: UNKNOWN_ACTOR };
+  const value = typeof image.value === 'number' ? image.value : undefined;
+  const drawnValue = typeof image.countedValue === 'number' ? image.countedValue : (value ?? 0);
+  return {
+    licenseId: change.licenseId,
+    entryId: `${at}#${change.shipmentId}#r${String(change.revision).padStart(6, '0')}`,
+    at,
+    eventType: change.eventType,
+    ...decision,
+    shipmentId: change.shipmentId,
+    quantity: change.quantity,
+    ...(value === undefined ? {} : { value }),
+    status: change.status,
+    previousStatus: change.previousStatus,
+    holdReason: change.holdReason as HoldReason | null,
+    drawn: drawnBy(change.previousStatus, change.status, change.quantity, drawnValue),
+  };
+}
