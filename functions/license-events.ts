@@ -25,7 +25,7 @@ const { logger, metrics } = o;
 const tables = tablesConfig();
 const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);
 const deps: LicenseEngineDeps = {
-  licenses: new DynamoLicenseRepository(documentClient, tables.licenses),
+  licenses: new DynamoLicenseRepository(documentClient, tables.licenses, tables.history),
   shipments: new DynamoShipmentRepository(documentClient, tables),
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),

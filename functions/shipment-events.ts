@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import {
+  DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
@@ -26,6 +27,7 @@ const deps: ShipmentEngineDeps = {
   licenses: new DynamoLicenseRepository(documentClient, tables.licenses),
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
+  history: new DynamoHistoryRepository(documentClient, tables.history),
   publisher: new SnsPublisher(snsClient, {
     customerShards: required(ENV.customerTopicArns).split(','),
     logistics: required(ENV.logisticsTopicArn),

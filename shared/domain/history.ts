@@ -74,59 +74,155 @@ export function licenseEventOf(status: LicenseStatus): LicenseEventType {
   return `LICENSE_${status}` as LicenseEventType;
 }
 
-/** The entry of a committed license decision (a status applied, or an amendment) made by the edit in `raw`. */
-export function licenseEntry(input: {
-  raw: RawItem;
-  at: string;
+/**
+ * What the license keeps of its last committed decision (`lastDecision`, a
+ * system attribute): who and why, and the `updatedBy` and `statusReason` it
+ * was read from. The next decision names its actor only if the edit behind
+ * it set them anew; an edit that did not is `unknown`, never the previous
+ * editor. The system never changes `updatedBy` or `statusReason`.
+ */
+export interface LastDecision {
   eventType: LicenseEventType;
+  actor: string;
+  reason?: string;
+  at: string;
+  updatedBy?: string;
+  statusReason?: string;
+}
+
+/** The decision of a license edit read as `raw`, against the license's `lastDecision`. */
+export function licenseDecision(raw: RawItem, eventType: LicenseEventType, at: string): LastDecision {
+  const last = readLastDecision(raw.lastDecision);
+  const updatedBy = text(raw.updatedBy);
+  const statusReason = text(raw.statusReason);
+  const fresh = updatedBy !== last?.updatedBy || statusReason !== last?.statusReason;
+  const actor = fresh ? actorOf(updatedBy) : UNKNOWN_ACTOR;
+  return {
+    eventType,
+    actor,
+    ...(fresh && statusReason ? { reason: statusReason } : {}),
+    at,
+    ...(updatedBy ? { updatedBy } : {}),
+    ...(statusReason ? { statusReason } : {}),
+  };
+}
+
+/** The `lastDecision` of a license item, if it is one. */
+export function readLastDecision(v: unknown): LastDecision | undefined {
+  const d = readDecision(v);
+  if (!d || typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const eventType = text(r.eventType);
+  const at = text(r.at);
+  if (!eventType?.startsWith('LICENSE_') || !at) return undefined;
+  const updatedBy = text(r.updatedBy);
+  const statusReason = text(r.statusReason);
+  return {
+    eventType: eventType as LicenseEventType,
+    actor: d.actor,
+    ...(d.reason ? { reason: d.reason } : {}),
+    at,
+    ...(updatedBy ? { updatedBy } : {}),
+    ...(statusReason ? { statusReason } : {}),
+  };
+}
+
+/** The license event behind a system decision: the license's last decision. */
+export function triggerOf(last: LastDecision | undefined): Trigger | undefined {
+  if (!last) return undefined;
+  return { eventType: last.eventType, actor: last.actor, ...(last.reason ? { reason: last.reason } : {}) };
+}
+
+/**
+ * The entry of a committed license decision (a status applied, or an
+ * amendment). A decision of the system itself (the clock's expiry) carries the
+ * license's previous decision as its trigger.
+ */
+export function licenseEntry(input: {
+  licenseId: string;
+  decision: LastDecision;
+  /** The license's decision before this one, if any. */
+  previous: LastDecision | undefined;
   /** Unique for this decision: the work token it committed to. */
   token: string;
   status: LicenseStatus;
   previousStatus: LicenseStatus | undefined;
   changes?: string;
 }): HistoryEntry {
-  const reason = text(input.raw.statusReason);
+  const { decision } = input;
+  const trigger = decision.actor === SYSTEM_DECIDER ? triggerOf(input.previous) : undefined;
   return {
-    licenseId: String(input.raw.licenseId),
-    entryId: `${input.at}#license#${input.token}`,
-    at: input.at,
-    eventType: input.eventType,
-    actor: actorOf(input.raw.updatedBy),
-    ...(reason ? { reason } : {}),
+    licenseId: input.licenseId,
+    entryId: `${decision.at}#license#${input.token}`,
+    at: decision.at,
+    eventType: decision.eventType,
+    actor: decision.actor,
+    ...(decision.reason ? { reason: decision.reason } : {}),
+    ...(trigger ? { trigger } : {}),
     status: input.status,
     previousStatus: input.previousStatus ?? null,
     ...(input.changes ? { changes: input.changes } : {}),
   };
 }
 
-/** The entry of a rejected license edit: who made it (if known) and why it was rejected. */
+/** The entry of a rejected license edit: who made it (if the edit said so) and why it was rejected. */
 export function licenseRejectionEntry(raw: RawItem, at: string, reason: string, nonce: string): HistoryEntry {
+  const editor = licenseDecision(raw, 'LICENSE_AMENDED', at);
   return {
     licenseId: String(raw.licenseId),
     entryId: `${at}#rejected#${nonce}`,
     at,
     eventType: 'EDIT_REJECTED',
-    actor: actorOf(raw.updatedBy),
+    actor: editor.actor,
     reason,
     ...(typeof raw.status === 'string' ? { status: raw.status } : {}),
     previousStatus: typeof raw.appliedStatus === 'string' ? raw.appliedStatus : null,
   };
 }
 
-/** The entry of a rejected shipment edit (the edit was written back). */
-export function shipmentRejectionEntry(raw: RawItem, at: string, reason: string, nonce: string): HistoryEntry {
+/**
+ * Who made a shipment edit: its `updatedBy` and `statusReason` if the edit set
+ * them (they differ from the item before it), else `unknown`.
+ */
+export function shipmentEditDecision(raw: RawItem, old: RawItem | undefined): Decision {
+  const updatedBy = text(raw.updatedBy);
+  const statusReason = text(raw.statusReason);
+  if (old && updatedBy === text(old.updatedBy) && statusReason === text(old.statusReason))
+    return { actor: UNKNOWN_ACTOR };
+  return { actor: actorOf(updatedBy), ...(statusReason ? { reason: statusReason } : {}) };
+}
+
+/**
+ * The entry of a rejected shipment edit, keyed by the edit's stream record
+ * (`sequence`), so a redelivered record finds it; written before the edit is
+ * written back.
+ */
+export function shipmentRejectionEntry(input: {
+  raw: RawItem;
+  old: RawItem | undefined;
+  at: string;
+  reason: string;
+  sequence: string;
+}): HistoryEntry {
+  const { raw, at } = input;
+  const shipmentId = String(raw.shipmentId);
+  const licenseId = typeof raw.licenseId === 'string' && raw.licenseId !== '' ? raw.licenseId : NO_LICENSE;
   return {
-    licenseId: String(raw.licenseId),
-    entryId: `${at}#${String(raw.shipmentId)}#rejected#${nonce}`,
+    licenseId,
+    entryId: `${at}#${shipmentId}#rejected#${input.sequence}`,
     at,
     eventType: 'EDIT_REJECTED',
-    actor: actorOf(raw.updatedBy),
-    reason,
-    shipmentId: String(raw.shipmentId),
+    ...shipmentEditDecision(raw, input.old),
+    // The rejection's reason; the editor's own reason is not kept apart.
+    reason: input.reason,
+    shipmentId,
     ...(typeof raw.status === 'string' ? { status: raw.status } : {}),
     previousStatus: typeof raw.countedStatus === 'string' ? raw.countedStatus : null,
   };
 }
+
+/** The partition of rejected edits of a shipment that names no license (an invalid new item). */
+export const NO_LICENSE = '(none)';
 
 /**
  * What a shipment change draws from its license: a release draws its units
@@ -158,14 +254,11 @@ export interface Decision {
   trigger?: Trigger;
 }
 
-/** The decision of an edit whose item carries `updatedBy` and `statusReason` (both optional). */
-export function decisionOf(raw: RawItem): Decision {
-  const reason = text(raw.statusReason);
-  return { actor: actorOf(raw.updatedBy), ...(reason ? { reason } : {}) };
+/** The system's decision under a license whose last decision is `last` (its release or re-hold passes). */
+export function systemDecision(last: unknown): Decision {
+  const trigger = triggerOf(readLastDecision(last));
+  return { actor: SYSTEM_DECIDER, ...(trigger ? { trigger } : {}) };
 }
-
-/** The system's decision, set off by `trigger`. */
-export const systemDecision = (trigger: Trigger): Decision => ({ actor: SYSTEM_DECIDER, trigger });
 
 /** The stamped `decision` of an item, if it is one. */
 export function readDecision(v: unknown): Decision | undefined {

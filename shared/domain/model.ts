@@ -90,7 +90,8 @@ export type HoldReason = z.infer<typeof HoldReasonSchema>;
 /**
  * A License item. `releasedQuantity`, `releasedValue`, `appliedStatus`,
  * `appliedTerms`, `statusError`, `pendingWork`, `workCursor`,
- * `waitingForValidFrom` and `settleCheckAt` are system-kept (see
+ * `waitingForValidFrom`, `settleCheckAt`, `appliedChanges` and
+ * `lastDecision` are system-kept (see
  * docs/system-attributes.md).
  */
 export const LicenseSchema = z
@@ -130,6 +131,8 @@ export const LicenseSchema = z
     waitingForValidFrom: z.string().optional(),
     settleCheckAt: z.string().optional(),
     appliedTerms: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    appliedChanges: z.number().int().min(0).optional(),
+    lastDecision: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((l) => Date.parse(l.validUntil) > Date.parse(l.validFrom), {
     path: ['validUntil'],
@@ -140,7 +143,9 @@ export type License = z.infer<typeof LicenseSchema>;
 /**
  * A Shipment item. `countedStatus` (the status the counters reflect),
  * `countedValue` (the value its license drew when it was released),
- * `revision`, the GSI keys and `changedBy` are system-kept; see ARCHITECTURE.md.
+ * `revision`, `changedAt`, `decision`, the GSI keys and `changedBy` are
+ * system-kept; see docs/system-attributes.md. `statusReason` and `updatedBy`
+ * are the admin's, as on licenses.
  */
 export const ShipmentSchema = z.object({
   shipmentId: id('shipmentId'),
@@ -160,7 +165,11 @@ export const ShipmentSchema = z.object({
   holdReason: HoldReasonSchema.optional(),
   releasedAt: isoTime('releasedAt').optional(),
   statusError: z.string().optional(),
+  statusReason: freeText('statusReason').optional(),
+  updatedBy: freeText('updatedBy').optional(),
   changedBy: z.string().optional(),
+  changedAt: z.string().optional(),
+  decision: z.record(z.string(), z.unknown()).optional(),
   countedStatus: ShipmentStatusSchema.optional(),
   countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),

@@ -1,5 +1,5 @@
 import type { CounterDelta } from './counters.js';
-import type { HistoryEntry } from './history.js';
+import type { Decision, HistoryEntry, LastDecision } from './history.js';
 import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
 import type { LicenseTerms } from './terms.js';
 
@@ -25,6 +25,22 @@ export interface ShipmentWrite {
   counters?: { sku: string; warehouseId: string; delta: CounterDelta };
   /** Change to the license's drawdown: `releasedQuantity` by `quantity`, `releasedValue` by `value`. */
   license?: { licenseId: string; quantity: number; value: number };
+  /**
+   * Who decided the change, for its History entry: with `bumpRevision`, the
+   * adapter stamps it on the item as `decision`, with `changedAt`.
+   */
+  decision?: Decision;
+}
+
+/**
+ * A license decision (a status applied, an amendment) committed in one
+ * transaction with its History entry: the license keeps `lastDecision` and
+ * counts it in `appliedChanges`. The write also requires the license's
+ * `updatedBy` and `statusReason` to be what the decision read.
+ */
+export interface DecisionRecord {
+  entry: HistoryEntry;
+  lastDecision: LastDecision;
 }
 
 /** Conditions on the license a batch of writes releases units from. */
@@ -62,6 +78,7 @@ export interface LicenseRepository {
     to: string,
     token: string,
     terms: LicenseTerms,
+    record: DecisionRecord,
   ): Promise<boolean>;
   /**
    * Commits to an amendment of an applied license: sets appliedTerms to `to`
@@ -74,16 +91,19 @@ export interface LicenseRepository {
     from: LicenseTerms | undefined,
     to: LicenseTerms,
     token: string,
+    record: DecisionRecord,
   ): Promise<boolean>;
   /**
    * Writes back an illegal amendment: sets each `revert` attribute (null:
-   * removes it) and `statusError`, if each is still the value `found`.
+   * removes it) and `statusError`, if each is still the value `found`, with
+   * the rejection's History `entry` in the same transaction.
    */
   revertTerms(
     licenseId: string,
     revert: Readonly<Record<string, unknown>>,
     found: Readonly<Record<string, unknown>>,
     statusError: string,
+    entry: HistoryEntry,
   ): Promise<boolean>;
   /**
    * Work finished: removes pendingWork if it is still `token`, and sets (or
@@ -117,8 +137,8 @@ export interface LicenseRepository {
     settleCheckAt: string,
     token: string,
   ): Promise<boolean>;
-  /** Records why the current `status` was rejected, if `status` is still `status`. */
-  reject(licenseId: string, status: unknown, statusError: string): Promise<boolean>;
+  /** Records why the current `status` was rejected, if `status` is still `status`, with the rejection's History `entry`. */
+  reject(licenseId: string, status: unknown, statusError: string, entry: HistoryEntry): Promise<boolean>;
   clearError(licenseId: string): Promise<void>;
   /**
    * Sets a new status as the clock or CLI would, if `status` is still `from`

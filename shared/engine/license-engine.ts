@@ -1,5 +1,13 @@
 import { ConflictError } from '../domain/errors.js';
 import {
+  type LicenseEventType,
+  licenseDecision,
+  licenseEntry,
+  licenseEventOf,
+  licenseRejectionEntry,
+  readLastDecision,
+} from '../domain/history.js';
+import {
   AMEND_TOKEN_PREFIX,
   isAmendmentPass,
   judgeLicenseStatus,
@@ -14,7 +22,7 @@ import {
   parseItem,
   showValue,
 } from '../domain/model.js';
-import type { RawItem } from '../domain/ports.js';
+import type { DecisionRecord, RawItem } from '../domain/ports.js';
 import {
   type AmendmentVerdict,
   appliedTermsOf,
@@ -141,9 +149,12 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       verdict,
       applied,
       amendment.kind === 'amended' || isAmendmentPass(raw.pendingWork),
+      amendment.kind === 'amended' && appliedTerms
+        ? describeTerms(appliedTerms, termsOf(license), amendment.changed)
+        : undefined,
     );
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
-    return startAmendment(deps, license, applied, appliedTerms, amendment);
+    return startAmendment(deps, raw, license, applied, appliedTerms, amendment);
   }
   // A status typo set back by hand is cleared here; a rejected amendment's reason stays until the next legal edit.
   if (raw.statusError !== undefined && !isAmendmentRejection(raw.statusError))
@@ -164,17 +175,39 @@ async function startStatusWork(
   verdict: Extract<LicenseVerdict, { kind: 'legal' }>,
   applied: LicenseStatus | undefined,
   amended: boolean,
+  /** The terms the same edit amended, for the History entry. */
+  changes: string | undefined,
 ): Promise<Step> {
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
   const token = `${amended ? AMEND_TOKEN_PREFIX : ''}${deps.newToken()}`;
-  if (!(await deps.licenses.startWork(license.licenseId, verdict.from, verdict.to, token, termsOf(license))))
+  const record = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {
+    status: verdict.to,
+    previousStatus: applied,
+    ...(changes ? { changes } : {}),
+  });
+  if (
+    !(await deps.licenses.startWork(
+      license.licenseId,
+      verdict.from,
+      verdict.to,
+      token,
+      termsOf(license),
+      record,
+    ))
+  )
     return { kind: 'retry' };
   return {
     kind: 'work',
-    license: { ...license, appliedStatus: verdict.to, pendingWork: token, waitingForValidFrom: undefined },
+    license: {
+      ...license,
+      appliedStatus: verdict.to,
+      pendingWork: token,
+      waitingForValidFrom: undefined,
+      lastDecision: { ...record.lastDecision },
+    },
     cursor: undefined,
   };
 }
@@ -187,6 +220,7 @@ async function startStatusWork(
  */
 async function startAmendment(
   deps: LicenseEngineDeps,
+  raw: RawItem,
   license: License,
   applied: LicenseStatus,
   from: LicenseTerms | undefined,
@@ -194,17 +228,57 @@ async function startAmendment(
 ): Promise<Step> {
   const to = termsOf(license);
   const token = `${AMEND_TOKEN_PREFIX}${deps.newToken()}`;
-  if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token))) return { kind: 'retry' };
+  const amended =
+    amendment.kind === 'amended' && from ? describeTerms(from, to, amendment.changed) : undefined;
+  const record = decisionRecord(deps, raw, 'LICENSE_AMENDED', token, {
+    status: applied,
+    previousStatus: applied,
+    // A license applied before terms were kept gets them recorded, as they stand.
+    changes: amended ?? `terms recorded: ${describeTerms({}, to, Object.keys(to) as (keyof LicenseTerms)[])}`,
+  });
+  if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token, record)))
+    return { kind: 'retry' };
   return {
     kind: 'work',
-    license: { ...license, pendingWork: token, waitingForValidFrom: undefined },
+    license: {
+      ...license,
+      pendingWork: token,
+      waitingForValidFrom: undefined,
+      lastDecision: { ...record.lastDecision },
+    },
     cursor: undefined,
-    ...(amendment.kind === 'amended' && from ? { amended: describeTerms(from, to, amendment.changed) } : {}),
+    ...(amended ? { amended } : {}),
   };
 }
 
-const describeTerms = (from: LicenseTerms, to: LicenseTerms, changed: readonly (keyof LicenseTerms)[]) =>
-  changed.map((t) => `${t} ${String(from[t] ?? '(none)')} → ${String(to[t] ?? '(none)')}`).join(', ');
+/**
+ * A decision and its History entry, committed together: who decided (the
+ * edit's `updatedBy` and `statusReason`, if it set them), and for the
+ * system's own decisions (the clock's expiry) the decision before it.
+ */
+function decisionRecord(
+  deps: Pick<LicenseEngineDeps, 'now'>,
+  raw: RawItem,
+  eventType: LicenseEventType,
+  token: string,
+  what: { status: LicenseStatus; previousStatus: LicenseStatus | undefined; changes?: string },
+): DecisionRecord {
+  const lastDecision = licenseDecision(raw, eventType, deps.now().toISOString());
+  const entry = licenseEntry({
+    licenseId: String(raw.licenseId),
+    decision: lastDecision,
+    previous: readLastDecision(raw.lastDecision),
+    token,
+    ...what,
+  });
+  return { entry, lastDecision };
+}
+
+const describeTerms = (
+  from: Partial<LicenseTerms>,
+  to: LicenseTerms,
+  changed: readonly (keyof LicenseTerms)[],
+) => changed.map((t) => `${t} ${String(from[t] ?? '(none)')} → ${String(to[t] ?? '(none)')}`).join(', ');
 
 /**
  * Reports a deleted license to ops (high severity): deleting is not
@@ -269,7 +343,9 @@ async function rejectAmendment(
       subjectKey: { licenseId },
     },
   ]);
-  await deps.licenses.revertTerms(licenseId, amendment.revert, amendment.found, amendment.reason);
+  const at = deps.now().toISOString();
+  const entry = licenseRejectionEntry(raw, at, amendment.reason, deps.newToken());
+  await deps.licenses.revertTerms(licenseId, amendment.revert, amendment.found, amendment.reason, entry);
   return { kind: 'rejected', reason: amendment.reason };
 }
 
@@ -309,6 +385,7 @@ async function reject(
       subjectKey: { licenseId },
     },
   ]);
-  await deps.licenses.reject(licenseId, raw.status, reason);
+  const entry = licenseRejectionEntry(raw, deps.now().toISOString(), reason, deps.newToken());
+  await deps.licenses.reject(licenseId, raw.status, reason, entry);
   return { kind: 'rejected', reason };
 }

@@ -9,6 +9,7 @@
  */
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
+import { systemDecision } from '../domain/history.js';
 import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
 import {
   type HoldReason,
@@ -232,14 +233,22 @@ function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
   };
 }
 
-/** Commits `writes` under `guard` and counts what moved. */
+/**
+ * Commits `writes` under `guard` and counts what moved. Each is the system's
+ * decision, set off by the license's last decision (its History trigger).
+ */
 async function commitCounted(
   deps: LicenseEngineDeps,
+  license: License,
   writes: ShipmentWrite[],
   guard: LicenseGuard,
   progress: Progress,
 ) {
-  const result = await deps.shipments.commit(writes, guard);
+  const decision = systemDecision(license.lastDecision);
+  const result = await deps.shipments.commit(
+    writes.map((w) => ({ ...w, decision })),
+    guard,
+  );
   for (const w of result.committed) {
     const drawn = w.license?.quantity ?? 0;
     if (drawn > 0) {
@@ -281,7 +290,7 @@ async function releasePass(
     // release request relabels nothing): the clock must still wake this license at validFrom.
     if (validity(license, now) === 'early') waiting = license.validFrom;
     if (writes.length > 0) {
-      const result = await commitCounted(deps, writes, guard, progress);
+      const result = await commitCounted(deps, license, writes, guard, progress);
       for (const w of result.committed) {
         remaining = {
           quantity: remaining.quantity - Math.max(0, w.license?.quantity ?? 0),
@@ -325,7 +334,8 @@ async function reholdReleased(
     const writes = shipments.map((shipment) =>
       reholdWrite(license.licenseId, { shipment, holdReason: reason }),
     );
-    const committed = writes.length > 0 ? (await commitCounted(deps, writes, guard, progress)).committed : [];
+    const committed =
+      writes.length > 0 ? (await commitCounted(deps, license, writes, guard, progress)).committed : [];
     returnDrawn(drawn, committed);
     const reheld = committed.length;
     if (page.next === undefined) return true;
@@ -364,6 +374,7 @@ async function trim(
     if (plan.rehold.length > 0) {
       const result = await commitCounted(
         deps,
+        license,
         plan.rehold.map((r) => reholdWrite(license.licenseId, r)),
         guard,
         progress,
@@ -409,7 +420,7 @@ async function reholdPass(
       let reheld = 0;
       if (writes.length > 0) {
         const before = progress.reheld;
-        returnDrawn(drawn, (await commitCounted(deps, writes, guard, progress)).committed);
+        returnDrawn(drawn, (await commitCounted(deps, license, writes, guard, progress)).committed);
         reheld = progress.reheld - before;
       }
       if (page.next === undefined) break;

@@ -1,9 +1,17 @@
 import { counterDelta } from '../domain/counters.js';
+import {
+  type HistoryEntry,
+  NO_LICENSE,
+  shipmentEditDecision,
+  shipmentEntry,
+  shipmentRejectionEntry,
+} from '../domain/history.js';
 import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
 import { drawnValue, holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
+  HistoryRepository,
   InventoryRepository,
   LicenseRepository,
   OutgoingMessage,
@@ -49,6 +57,7 @@ export interface ShipmentEngineDeps {
   inventory: InventoryRepository;
   alerter: Alerter;
   publisher: Publisher;
+  history: HistoryRepository;
   newToken: () => string;
 }
 
@@ -78,6 +87,8 @@ interface Classified {
   /** Licenses of HELD shipments whose `value` was set or corrected: an APPROVED one gets a release request. */
   revalued: Set<string>;
   rejections: Rejection[];
+  /** The latest record of each shipment: rejections are entered in History under it. */
+  latest: Map<string, ShipmentRecord>;
 }
 
 /**
@@ -88,7 +99,8 @@ interface Classified {
  * and publishes every committed change. Writes act on the latest image per
  * shipment and are conditional, so redelivery changes nothing twice.
  *
- * Phases, in order: classify, intake, reject, commit, follow-ups, notify.
+ * Phases, in order: classify, intake, reject, commit, follow-ups, record
+ * (History entries of the committed changes), notify.
  */
 export async function processShipmentRecords(
   deps: ShipmentEngineDeps,
@@ -96,7 +108,9 @@ export async function processShipmentRecords(
 ): Promise<ShipmentBatchResult> {
   const batch = classify(records);
   const intake = await intakeShipments(deps, batch.intake);
-  const rejected = await rejectEdits(deps, [...batch.rejections, ...intake.rejections]);
+  const rejected = await rejectEdits(deps, [...batch.rejections, ...intake.rejections], (r) =>
+    rejectionEntry(batch.latest.get(r.shipmentId), r),
+  );
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
     restored: rejected.restored,
@@ -104,7 +118,11 @@ export async function processShipmentRecords(
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
   });
-  const notified = await notify(deps, records);
+  const changes = detectChanges(records);
+  await deps.history.append(
+    changes.map(({ change, record }) => shipmentEntry(change, record.newImage ?? {}, record.at)),
+  );
+  const notified = await notify(deps, changes);
   return {
     failed: notified.failed,
     accepted: intake.accepted.length,
@@ -127,6 +145,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     restamps: [],
     revalued: new Set(),
     rejections: [],
+    latest,
   };
   for (const record of latest.values()) classifyRecord(record, batch);
   return batch;
@@ -178,7 +197,10 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
   const shipment = parsed.value;
   if (verdict.kind === 'accept') batch.intake.push(shipment);
   else if (verdict.kind === 'legal') {
-    batch.manual.push(manualWrite(shipment, verdict.from, verdict.to));
+    batch.manual.push({
+      ...manualWrite(shipment, verdict.from, verdict.to),
+      decision: shipmentEditDecision(raw, old),
+    });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else if (counted === 'HELD') {
     if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(shipment)) batch.restamps.push(restampWrite(shipment));
@@ -259,14 +281,40 @@ interface Notified {
   changes: ShipmentChange[];
 }
 
-async function notify(deps: ShipmentEngineDeps, records: readonly ShipmentRecord[]): Promise<Notified> {
+/** The committed change each record carries (its `revision` went up), with the record. */
+interface RecordedChange {
+  change: ShipmentChange;
+  record: ShipmentRecord;
+}
+
+function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
+  return records.flatMap((record) => {
+    const change = detectChange(record.oldImage, record.newImage, record.at);
+    return change ? [{ change, record }] : [];
+  });
+}
+
+/**
+ * The History entry of a rejected edit, keyed by the stream record that
+ * carried it (a deleted item's is entered from its old image).
+ */
+function rejectionEntry(record: ShipmentRecord | undefined, r: Rejection): HistoryEntry {
+  const raw = record?.newImage ?? record?.oldImage ?? r.current;
+  return shipmentRejectionEntry({
+    raw: { ...raw, shipmentId: r.shipmentId, licenseId: raw.licenseId ?? NO_LICENSE },
+    old: record?.newImage ? record.oldImage : undefined,
+    at: record?.at ?? new Date().toISOString(),
+    reason: r.statusError,
+    sequence: record?.sequence ?? 'unknown',
+  });
+}
+
+async function notify(deps: ShipmentEngineDeps, recorded: readonly RecordedChange[]): Promise<Notified> {
   const changes: ShipmentChange[] = [];
   const sequenceOf = new Map<string, string>();
-  for (const r of records) {
-    const change = detectChange(r.oldImage, r.newImage, r.at);
-    if (!change) continue;
+  for (const { change, record } of recorded) {
     changes.push(change);
-    sequenceOf.set(change.dedupKey, r.sequence);
+    sequenceOf.set(change.dedupKey, record.sequence);
   }
   const counts = { customer: 0, logistics: 0 };
   if (changes.length === 0) return { failed: [], counts, changes };

@@ -1,5 +1,13 @@
+import type { HistoryEntry } from '../domain/history.js';
 import { type ShipmentStatus, showValue } from '../domain/model.js';
-import type { Alerter, OpsAlert, RawItem, ShipmentRepository, ShipmentWrite } from '../domain/ports.js';
+import type {
+  Alerter,
+  HistoryRepository,
+  OpsAlert,
+  RawItem,
+  ShipmentRepository,
+  ShipmentWrite,
+} from '../domain/ports.js';
 import { asShipmentStatus } from '../domain/shipment-rules.js';
 
 /** An edit of the Shipments table that the system refuses: the alert it sends and the write that records it. */
@@ -21,18 +29,24 @@ export interface Rejected {
 }
 
 /**
- * The reject phase: alerts ops of every rejection not yet recorded, then
+ * The reject phase: enters every rejection not yet recorded in History (its
+ * key is the edit's stream record: a redelivery finds it), alerts ops, then
  * writes each one's `statusError` (and restores the status or fields it
  * reverts). Returns which licenses got shipments set back to HELD or RELEASED:
  * their passes may have skipped them.
  */
 export async function rejectEdits(
-  deps: { alerter: Alerter; shipments: ShipmentRepository },
+  deps: { alerter: Alerter; shipments: ShipmentRepository; history: HistoryRepository },
   rejections: readonly Rejection[],
+  entryOf: (r: Rejection) => HistoryEntry,
 ): Promise<Rejected> {
-  // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
+  // Enter and alert before recording the rejection: a crash in between repeats the alert rather
+  // than losing it, and finds the entry already there.
   const fresh = rejections.filter((r) => r.current.statusError !== r.statusError);
-  if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
+  if (fresh.length > 0) {
+    await deps.history.append(fresh.map(entryOf));
+    await deps.alerter.alert(fresh.map((r) => r.alert));
+  }
   const restored = new Map<string, Set<ShipmentStatus>>();
   for (const r of fresh) {
     if (!r.write) continue;

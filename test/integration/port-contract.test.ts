@@ -6,21 +6,29 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
-import { describePortContract } from '../helpers/fakes/port-contract.js';
+import { describeHistoryContract } from '../helpers/fakes/history-contract.js';
+import { type ContractSubject, describePortContract } from '../helpers/fakes/port-contract.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 // No stream handlers: the cases write the tables directly, as the engines would.
 const local = useLocalStack({ startEsm: false });
 
-describePortContract('the DynamoDB adapters', () => {
+const subject = (): ContractSubject => {
   const t = local.resources.tables;
-  const names = { licenses: t.licenses.name, shipments: t.shipments.name, inventory: t.inventory.name };
+  const names = {
+    licenses: t.licenses.name,
+    shipments: t.shipments.name,
+    inventory: t.inventory.name,
+    history: t.history.name,
+  };
   return {
-    licenses: new DynamoLicenseRepository(local.ddb, names.licenses),
+    licenses: new DynamoLicenseRepository(local.ddb, names.licenses, names.history),
+    history: new DynamoHistoryRepository(local.ddb, names.history),
     shipments: new DynamoShipmentRepository(local.ddb, names),
     inventory: new DynamoInventoryRepository(local.ddb, names.inventory),
     async put(table, item) {
@@ -33,4 +41,6 @@ describePortContract('the DynamoDB adapters', () => {
       return out.Item;
     },
   };
-});
+};
+describePortContract('the DynamoDB adapters', subject);
+describeHistoryContract('the DynamoDB adapters', subject);

@@ -52,8 +52,12 @@ export function shipmentUpdate(table: string, write: ShipmentWrite) {
   const sets = Object.entries({ ...write.set, changedBy: SYSTEM_ACTOR }).map(
     ([a, v]) => `${x.name(a)} = ${x.value(v)}`,
   );
-  if (write.bumpRevision)
+  if (write.bumpRevision) {
     sets.push(`${x.name('revision')} = if_not_exists(${x.name('revision')}, ${x.value(0)}) + ${x.value(1)}`);
+    // What the History entry of this revision says about it (shipment-events writes the entry).
+    sets.push(`${x.name('changedAt')} = ${x.value(new Date().toISOString())}`);
+    if (write.decision) sets.push(`${x.name('decision')} = ${x.value(write.decision)}`);
+  }
   const removes = (write.remove ?? []).map((a) => x.name(a));
   const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
   const condition = [`attribute_exists(${x.name('shipmentId')})`, ...x.conditions(write.expect)].join(

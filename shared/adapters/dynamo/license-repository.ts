@@ -3,21 +3,33 @@ import {
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ConfigError } from '../../domain/errors.js';
+import type { HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX } from '../../domain/license-rules.js';
-import type { LicenseRepository, RawItem } from '../../domain/ports.js';
+import type { DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { Expr } from './expressions.js';
+import { historyPut, isCancelledBy } from './history-repository.js';
 import { scanTable } from './reads.js';
 import { isConditionFailure, pause } from './transactions.js';
+
+type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
+/** Attempts of a decision's transaction that conflicts with another (TransactionConflict). */
+const MAX_ATTEMPTS = 5;
 
 /** DynamoDB implementation of the Licenses port. */
 export class DynamoLicenseRepository implements LicenseRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The History table: decisions and rejections are committed with their entry. */
+    private readonly historyTable?: string,
   ) {}
 
   async get(licenseId: string): Promise<RawItem | undefined> {
@@ -34,33 +46,82 @@ export class DynamoLicenseRepository implements LicenseRepository {
     raw?: string[];
     /** One more condition, written with the update's placeholders. */
     where?: (x: Expr) => string;
+    /** Numbers to add (`ADD`). */
+    add?: Record<string, number>;
+    /** A History entry committed in the same transaction. */
+    entry?: HistoryEntry;
   }): Promise<boolean> {
     const x = new Expr();
     const sets = Object.entries({ ...input.set, changedBy: SYSTEM_ACTOR }).map(
       ([a, v]) => `${x.name(a)} = ${x.value(v)}`,
     );
     const removes = (input.remove ?? []).map((a) => x.name(a));
+    const adds = Object.entries(input.add ?? {}).map(([a, v]) => `${x.name(a)} ${x.value(v)}`);
     const conditions = [
       `attribute_exists(${x.name('licenseId')})`,
       ...x.conditions(input.expect),
       ...(input.raw ?? []),
       ...(input.where ? [input.where(x)] : []),
     ];
+    const update: TransactUpdate = {
+      TableName: this.table,
+      Key: { licenseId: input.expect.licenseId },
+      UpdateExpression: [
+        `SET ${sets.join(', ')}`,
+        removes.length ? `REMOVE ${removes.join(', ')}` : '',
+        adds.length ? `ADD ${adds.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      ConditionExpression: conditions.join(' AND '),
+      ...x.params(),
+    };
+    if (input.entry) return this.withEntry(update, input.entry);
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { licenseId: input.expect.licenseId },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: conditions.join(' AND '),
-          ...x.params(),
-        }),
-      );
+      await this.db.send(new UpdateCommand(update));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * The update and the History entry in one transaction: both commit or
+   * neither. False if the update's condition failed; a conflict with another
+   * transaction is retried.
+   */
+  private async withEntry(update: TransactUpdate, entry: HistoryEntry): Promise<boolean> {
+    if (!this.historyTable)
+      throw new ConfigError('the History table is not configured: set HISTORY_TABLE (tables.history)');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [{ Update: update }, { Put: historyPut(this.historyTable, entry) }],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isCancelledBy(error, 'ConditionalCheckFailed')) return false;
+        if (!isCancelledBy(error, 'TransactionConflict') || attempt + 1 >= MAX_ATTEMPTS) throw error;
+        await pause(attempt);
+      }
+    }
+  }
+
+  /** The conditions and attributes of committing a decision: it is counted, kept, and was read as it is. */
+  private static decided(record: DecisionRecord) {
+    const { lastDecision } = record;
+    return {
+      set: { lastDecision },
+      add: { appliedChanges: 1 },
+      expect: {
+        updatedBy: lastDecision.updatedBy ?? null,
+        statusReason: lastDecision.statusReason ?? null,
+      },
+      entry: record.entry,
+    };
   }
 
   startWork(
@@ -69,11 +130,20 @@ export class DynamoLicenseRepository implements LicenseRepository {
     to: string,
     token: string,
     terms: LicenseTerms,
+    record: DecisionRecord,
   ): Promise<boolean> {
+    const decided = DynamoLicenseRepository.decided(record);
     return this.conditional({
-      set: { appliedStatus: to, appliedTerms: terms, pendingWork: token },
+      ...decided,
+      set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
       remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
-      expect: { licenseId, status: to, appliedStatus: from ?? null, ...termsExpected(terms, '') },
+      expect: {
+        licenseId,
+        status: to,
+        appliedStatus: from ?? null,
+        ...termsExpected(terms, ''),
+        ...decided.expect,
+      },
     });
   }
 
@@ -83,9 +153,12 @@ export class DynamoLicenseRepository implements LicenseRepository {
     from: LicenseTerms | undefined,
     to: LicenseTerms,
     token: string,
+    record: DecisionRecord,
   ): Promise<boolean> {
+    const decided = DynamoLicenseRepository.decided(record);
     return this.conditional({
-      set: { appliedTerms: to, pendingWork: token },
+      ...decided,
+      set: { appliedTerms: to, pendingWork: token, ...decided.set },
       remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
       expect: {
         licenseId,
@@ -93,6 +166,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
         appliedStatus,
         ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
         ...termsExpected(to, ''),
+        ...decided.expect,
       },
     });
   }
@@ -102,12 +176,14 @@ export class DynamoLicenseRepository implements LicenseRepository {
     revert: Readonly<Record<string, unknown>>,
     found: Readonly<Record<string, unknown>>,
     statusError: string,
+    entry: HistoryEntry,
   ): Promise<boolean> {
     const entries = Object.entries(revert);
     return this.conditional({
       set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
       remove: entries.filter(([, v]) => v === null).map(([k]) => k),
       expect: { licenseId, ...found },
+      entry,
     });
   }
 
@@ -179,8 +255,8 @@ export class DynamoLicenseRepository implements LicenseRepository {
     });
   }
 
-  reject(licenseId: string, status: unknown, statusError: string): Promise<boolean> {
-    return this.conditional({ set: { statusError }, expect: { licenseId, status } });
+  reject(licenseId: string, status: unknown, statusError: string, entry: HistoryEntry): Promise<boolean> {
+    return this.conditional({ set: { statusError }, expect: { licenseId, status }, entry });
   }
 
   async clearError(licenseId: string): Promise<void> {

@@ -149,7 +149,7 @@ const RETRYABLE = new Set([
 ]);
 
 /** Throttling, 5xx, timeouts and dropped connections: worth another attempt. */
-const isRetryable = (error: unknown) =>
+export const isRetryable = (error: unknown): boolean =>
   error instanceof Error &&
   (RETRYABLE.has(error.name) ||
     (error as { $retryable?: unknown }).$retryable !== undefined ||

@@ -1,8 +1,10 @@
+import type { HistoryEntry } from '../../../shared/domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../../shared/domain/license-rules.js';
-import type { LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
+import type { DecisionRecord, LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../../shared/domain/terms.js';
 import { SYSTEM_ACTOR } from '../../../shared/names.js';
-import type { MemoryStore, UpdateSpec } from './store.js';
+import { putEntry } from './history-repository.js';
+import { keyOf, type MemoryStore, type UpdateSpec } from './store.js';
 
 /**
  * LicenseRepository over a MemoryStore, with the DynamoDB adapter's
@@ -24,12 +26,30 @@ export class MemoryLicenseRepository implements LicenseRepository {
       : token;
   }
 
-  private conditional(licenseId: string, spec: UpdateSpec): boolean {
-    return this.store.update('licenses', licenseId, {
+  private conditional(licenseId: string, spec: UpdateSpec, entry?: HistoryEntry): boolean {
+    const full = {
       ...spec,
       set: { ...spec.set, changedBy: SYSTEM_ACTOR },
       expect: { licenseId, ...spec.expect },
-    });
+    };
+    if (!entry) return this.store.update('licenses', licenseId, full);
+    // One transaction: the update and a Put under attribute_not_exists(entryId), both or neither.
+    const planned = this.store.plan('licenses', licenseId, full);
+    if (!planned.ok || this.store.tables.history.has(keyOf('history', entry as unknown as RawItem)))
+      return false;
+    this.store.write('licenses', licenseId, planned.next);
+    putEntry(this.store, entry);
+    return true;
+  }
+
+  /** What committing a decision adds to its update, as the adapter's `decided`. */
+  private static decided(record: DecisionRecord): UpdateSpec {
+    const { lastDecision } = record;
+    return {
+      set: { lastDecision },
+      add: { appliedChanges: 1 },
+      expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
+    };
   }
 
   async startWork(
@@ -38,13 +58,20 @@ export class MemoryLicenseRepository implements LicenseRepository {
     to: string,
     token: string,
     terms: LicenseTerms,
+    record: DecisionRecord,
   ): Promise<boolean> {
-    await this.store.enter('licenses.startWork', [licenseId, from, to, token, terms]);
-    return this.conditional(licenseId, {
-      set: { appliedStatus: to, appliedTerms: terms, pendingWork: token },
-      remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
-      expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms, '') },
-    });
+    await this.store.enter('licenses.startWork', [licenseId, from, to, token, terms, record]);
+    const decided = MemoryLicenseRepository.decided(record);
+    return this.conditional(
+      licenseId,
+      {
+        ...decided,
+        set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
+        remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+        expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms, ''), ...decided.expect },
+      },
+      record.entry,
+    );
   }
 
   async amend(
@@ -53,18 +80,26 @@ export class MemoryLicenseRepository implements LicenseRepository {
     from: LicenseTerms | undefined,
     to: LicenseTerms,
     token: string,
+    record: DecisionRecord,
   ): Promise<boolean> {
-    await this.store.enter('licenses.amend', [licenseId, appliedStatus, from, to, token]);
-    return this.conditional(licenseId, {
-      set: { appliedTerms: to, pendingWork: token },
-      remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
-      expect: {
-        status: appliedStatus,
-        appliedStatus,
-        ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
-        ...termsExpected(to, ''),
+    await this.store.enter('licenses.amend', [licenseId, appliedStatus, from, to, token, record]);
+    const decided = MemoryLicenseRepository.decided(record);
+    return this.conditional(
+      licenseId,
+      {
+        ...decided,
+        set: { appliedTerms: to, pendingWork: token, ...decided.set },
+        remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+        expect: {
+          status: appliedStatus,
+          appliedStatus,
+          ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
+          ...termsExpected(to, ''),
+          ...decided.expect,
+        },
       },
-    });
+      record.entry,
+    );
   }
 
   async revertTerms(
@@ -72,14 +107,19 @@ export class MemoryLicenseRepository implements LicenseRepository {
     revert: Readonly<Record<string, unknown>>,
     found: Readonly<Record<string, unknown>>,
     statusError: string,
+    entry: HistoryEntry,
   ): Promise<boolean> {
-    await this.store.enter('licenses.revertTerms', [licenseId, revert, found, statusError]);
+    await this.store.enter('licenses.revertTerms', [licenseId, revert, found, statusError, entry]);
     const entries = Object.entries(revert);
-    return this.conditional(licenseId, {
-      set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
-      remove: entries.filter(([, v]) => v === null).map(([k]) => k),
-      expect: { ...found },
-    });
+    return this.conditional(
+      licenseId,
+      {
+        set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+        remove: entries.filter(([, v]) => v === null).map(([k]) => k),
+        expect: { ...found },
+      },
+      entry,
+    );
   }
 
   async finishWork(
@@ -145,9 +185,14 @@ export class MemoryLicenseRepository implements LicenseRepository {
     });
   }
 
-  async reject(licenseId: string, status: unknown, statusError: string): Promise<boolean> {
-    await this.store.enter('licenses.reject', [licenseId, status, statusError]);
-    return this.conditional(licenseId, { set: { statusError }, expect: { status } });
+  async reject(
+    licenseId: string,
+    status: unknown,
+    statusError: string,
+    entry: HistoryEntry,
+  ): Promise<boolean> {
+    await this.store.enter('licenses.reject', [licenseId, status, statusError, entry]);
+    return this.conditional(licenseId, { set: { statusError }, expect: { status } }, entry);
   }
 
   async clearError(licenseId: string): Promise<void> {

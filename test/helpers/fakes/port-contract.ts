@@ -6,8 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
+import type { HistoryEntry } from '../../../shared/domain/history.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type {
+  DecisionRecord,
+  HistoryRepository,
   InventoryRepository,
   LicenseGuard,
   LicenseRepository,
@@ -19,14 +22,40 @@ import { termsOf } from '../../../shared/domain/terms.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipment, asAccepted, nextId } from '../factories.js';
 
-/** What a contract case needs: the three repositories and plain PutItem / GetItem. */
+/** What a contract case needs: the repositories and plain PutItem / GetItem. */
 export interface ContractSubject {
   licenses: LicenseRepository;
   shipments: ShipmentRepository;
   inventory: InventoryRepository;
-  put(table: 'licenses' | 'shipments' | 'inventory', item: RawItem): Promise<void>;
-  get(table: 'licenses' | 'shipments' | 'inventory', key: RawItem): Promise<RawItem | undefined>;
+  history: HistoryRepository;
+  put(table: 'licenses' | 'shipments' | 'inventory' | 'history', item: RawItem): Promise<void>;
+  get(table: 'licenses' | 'shipments' | 'inventory' | 'history', key: RawItem): Promise<RawItem | undefined>;
 }
+
+/** A History entry of license `licenseId`. */
+export const anEntry = (
+  licenseId: string,
+  entryId: string,
+  extra: Partial<HistoryEntry> = {},
+): HistoryEntry => ({
+  licenseId,
+  entryId,
+  at: '2026-06-01T12:00:00.000Z',
+  eventType: 'LICENSE_APPROVED',
+  actor: 'alice',
+  ...extra,
+});
+
+/** The record of a decision committed with token `token`, as the license engine builds it. */
+export const aDecision = (licenseId: string, token: string, by?: string): DecisionRecord => ({
+  entry: anEntry(licenseId, `2026-06-01T12:00:00.000Z#license#${token}`, { actor: by ?? 'unknown' }),
+  lastDecision: {
+    eventType: 'LICENSE_APPROVED',
+    actor: by ?? 'unknown',
+    at: '2026-06-01T12:00:00.000Z',
+    ...(by ? { updatedBy: by } : {}),
+  },
+});
 
 /** A shipment as the intake leaves it: counted HELD, in the held index. */
 export const acceptedItem = (overrides: Partial<Shipment> = {}): RawItem => asAccepted(aShipment(overrides));
@@ -84,14 +113,16 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       const terms = termsOf(license);
       await s.put('licenses', { ...license, statusError: 'x', workCursor: 'c' });
       expect(
-        await s.licenses.startWork(id, 'PENDING', 'APPROVED', 't1', terms),
+        await s.licenses.startWork(id, 'PENDING', 'APPROVED', 't1', terms, aDecision(id, 't1')),
         'appliedStatus is absent',
       ).toBe(false);
       expect(
-        await s.licenses.startWork(id, undefined, 'SUSPENDED', 't1', terms),
+        await s.licenses.startWork(id, undefined, 'SUSPENDED', 't1', terms, aDecision(id, 't1')),
         'status is not SUSPENDED',
       ).toBe(false);
-      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't1', terms)).toBe(true);
+      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't1', terms, aDecision(id, 't1'))).toBe(
+        true,
+      );
       const l = await s.get('licenses', { licenseId: id });
       expect(l).toMatchObject({
         appliedStatus: 'APPROVED',
@@ -100,11 +131,12 @@ export function describePortContract(name: string, subject: () => ContractSubjec
         changedBy: 'clearance',
       });
       expect([l?.statusError, l?.workCursor]).toEqual([undefined, undefined]);
-      expect(await s.licenses.startWork(id, undefined, 'APPROVED', 't2', terms), 'applied already').toBe(
-        false,
-      );
       expect(
-        await s.licenses.startWork(nextId('LIC'), undefined, 'APPROVED', 't', terms),
+        await s.licenses.startWork(id, undefined, 'APPROVED', 't2', terms, aDecision(id, 't2')),
+        'applied already',
+      ).toBe(false);
+      expect(
+        await s.licenses.startWork(nextId('LIC'), undefined, 'APPROVED', 't', terms, aDecision('x', 't')),
         'no such item',
       ).toBe(false);
     });
@@ -179,8 +211,13 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       const s = subject();
       const id = nextId('LIC');
       await s.put('licenses', { ...aLicense({ licenseId: id, appliedStatus: 'APPROVED' }), status: 7 });
-      expect(await s.licenses.reject(id, '7', 'not a status'), 'a string is not the number 7').toBe(false);
-      expect(await s.licenses.reject(id, 7, 'not a status')).toBe(true);
+      expect(
+        await s.licenses.reject(id, '7', 'not a status', anEntry(id, 'r#1', { eventType: 'EDIT_REJECTED' })),
+        'a string is not the number 7',
+      ).toBe(false);
+      expect(
+        await s.licenses.reject(id, 7, 'not a status', anEntry(id, 'r#2', { eventType: 'EDIT_REJECTED' })),
+      ).toBe(true);
       expect((await s.get('licenses', { licenseId: id }))?.statusError).toBe('not a status');
       await s.licenses.clearError(id);
       expect((await s.get('licenses', { licenseId: id }))?.statusError).toBeUndefined();

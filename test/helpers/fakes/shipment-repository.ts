@@ -29,8 +29,14 @@ export interface TransactionRecord {
 }
 
 /** The item update of one shipment write, as the adapter's `shipmentUpdate` builds it. */
-export const shipmentSpec = (unit: ShipmentWrite): UpdateSpec => ({
-  set: { ...unit.set, changedBy: SYSTEM_ACTOR },
+export const shipmentSpec = (unit: ShipmentWrite, now: Date): UpdateSpec => ({
+  set: {
+    ...unit.set,
+    changedBy: SYSTEM_ACTOR,
+    ...(unit.bumpRevision
+      ? { changedAt: now.toISOString(), ...(unit.decision ? { decision: unit.decision } : {}) }
+      : {}),
+  },
   remove: unit.remove ?? [],
   increment: unit.bumpRevision ? ['revision'] : [],
   expect: unit.expect,
@@ -151,7 +157,11 @@ export class MemoryShipmentRepository implements ShipmentRepository {
       },
     });
     return [
-      ...group.writes.map((u) => ({ table: 'shipments' as const, key: u.shipmentId, spec: shipmentSpec(u) })),
+      ...group.writes.map((u) => ({
+        table: 'shipments' as const,
+        key: u.shipmentId,
+        spec: shipmentSpec(u, this.store.clock()),
+      })),
       ...[...group.inventory.values()].map((inv) => {
         const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
         return {
@@ -202,7 +212,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
 
   async update(unit: ShipmentWrite): Promise<boolean> {
     await this.store.enter('shipments.update', [unit]);
-    return this.store.update('shipments', unit.shipmentId, shipmentSpec(unit));
+    return this.store.update('shipments', unit.shipmentId, shipmentSpec(unit, this.store.clock()));
   }
 
   scan(): AsyncIterable<RawItem[]> {

@@ -14,7 +14,7 @@
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 
-export type TableName = 'licenses' | 'shipments' | 'inventory';
+export type TableName = 'licenses' | 'shipments' | 'inventory' | 'history';
 
 /** DynamoDB refused the request itself (the SDK's `ValidationException`); no condition was evaluated. */
 export class FakeValidationError extends Error {
@@ -67,6 +67,7 @@ const INDEX_KEYS: Record<TableName, readonly string[]> = {
   shipments: [GSI_ATTR.heldLicenseId, GSI_ATTR.releasedLicenseId, GSI_ATTR.holdOrder],
   licenses: [],
   inventory: [],
+  history: [],
 };
 
 /** Which attributes make an item's key, per table. */
@@ -74,6 +75,7 @@ export const KEY_ATTRS: Record<TableName, readonly string[]> = {
   licenses: ['licenseId'],
   shipments: ['shipmentId'],
   inventory: ['sku', 'warehouseId'],
+  history: ['licenseId', 'entryId'],
 };
 
 export const keyOf = (table: TableName, item: RawItem): string =>
@@ -87,6 +89,7 @@ export class MemoryStore {
     licenses: new Map(),
     shipments: new Map(),
     inventory: new Map(),
+    history: new Map(),
   };
   readonly streams: Record<'licenses' | 'shipments', StreamEntry[]> = { licenses: [], shipments: [] };
   /** Every port call in order, e.g. `{ op: 'shipments.update', args }`. */
@@ -196,7 +199,12 @@ export class MemoryStore {
     const old = this.tables[table].get(key);
     if (next === undefined) this.tables[table].delete(key);
     else this.tables[table].set(key, next);
-    if (table === 'inventory' || (old !== undefined && next !== undefined && sameValue(old, next))) return;
+    if (
+      table === 'inventory' ||
+      table === 'history' ||
+      (old !== undefined && next !== undefined && sameValue(old, next))
+    )
+      return;
     if (old === undefined && next === undefined) return;
     this.streams[table].push({
       sequence: String(++this.sequence).padStart(21, '0'),

@@ -5,12 +5,14 @@
  * unit tests (test/unit/engine) build their deps from it; no Java, no network.
  */
 import { inventoryKey } from '../../../shared/domain/counters.js';
+import { checkHistory } from '../../../shared/domain/history-invariant.js';
 import { checkInvariants, type Violation } from '../../../shared/domain/invariants.js';
 import type { Inventory, License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { LicenseEngineDeps } from '../../../shared/engine/license-engine.js';
 import type { ShipmentEngineDeps, ShipmentRecord } from '../../../shared/engine/shipment-engine.js';
 import { asAccepted, NOW } from '../factories.js';
+import { MemoryHistoryRepository } from './history-repository.js';
 import { MemoryInventoryRepository } from './inventory-repository.js';
 import { MemoryLicenseRepository } from './license-repository.js';
 import { RecordingAlerter, RecordingPublisher } from './messaging.js';
@@ -19,7 +21,12 @@ import { MemoryStore, type StreamEntry, type TableName } from './store.js';
 
 export { type Published, RecordingAlerter, RecordingPublisher } from './messaging.js';
 export { FakeValidationError, MemoryStore, type StreamEntry } from './store.js';
-export { MemoryInventoryRepository, MemoryLicenseRepository, MemoryShipmentRepository };
+export {
+  MemoryHistoryRepository,
+  MemoryInventoryRepository,
+  MemoryLicenseRepository,
+  MemoryShipmentRepository,
+};
 
 /** The settling delay the engines get unless a test says otherwise (SETTLE_DELAY_MS). */
 export const SETTLE_DELAY_MS = 30_000;
@@ -33,6 +40,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
   const licenses = new MemoryLicenseRepository(store);
   const shipments = new MemoryShipmentRepository(store);
   const inventory = new MemoryInventoryRepository(store);
+  const history = new MemoryHistoryRepository(store);
   const alerter = new RecordingAlerter(store);
   const publisher = new RecordingPublisher(store);
   let tokens = 0;
@@ -49,6 +57,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     licenses,
     shipments,
     inventory,
+    history,
     alerter,
     publisher,
     /** Fault hooks: `failNext(op)`, `beforeNext(op, fn)`, `before(op, fn)`; ops are named `port.method`. */
@@ -78,7 +87,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
 
     /** Deps of processShipmentRecords over this world. */
     shipmentDeps(overrides: Partial<ShipmentEngineDeps> = {}): ShipmentEngineDeps {
-      return { shipments, licenses, inventory, alerter, publisher, newToken, ...overrides };
+      return { shipments, licenses, inventory, alerter, publisher, history, newToken, ...overrides };
     },
 
     /** The admin's writes: plain PutItem / UpdateItem / DeleteItem, each a stream record, no `changedBy`. */
@@ -138,6 +147,18 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
         shipments: store.all('shipments'),
         inventory: store.all('inventory'),
       }).violations;
+    },
+
+    /** History entries in key order (licenseId, then entryId: time order within a license). */
+    entries: (): RawItem[] => store.all('history'),
+
+    /** I6 over the whole store (shared/domain/history-invariant.ts); seeded items have no entries. */
+    historyViolations(): Violation[] {
+      return checkHistory({
+        licenses: store.all('licenses'),
+        shipments: store.all('shipments'),
+        entries: store.all('history'),
+      });
     },
   };
 }

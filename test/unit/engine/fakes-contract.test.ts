@@ -8,19 +8,29 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type { OutgoingMessage } from '../../../shared/domain/ports.js';
 import { aLicense, anInventory, nextId } from '../../helpers/factories.js';
-import { acceptedItem, describePortContract, releaseWrite } from '../../helpers/fakes/port-contract.js';
+import { describeHistoryContract } from '../../helpers/fakes/history-contract.js';
+import {
+  acceptedItem,
+  anEntry,
+  type ContractSubject,
+  describePortContract,
+  releaseWrite,
+} from '../../helpers/fakes/port-contract.js';
 import { FakeValidationError, memoryWorld } from '../../helpers/fakes/world.js';
 
-describePortContract('memory fakes', () => {
+const subject = (): ContractSubject => {
   const w = memoryWorld();
   return {
     licenses: w.licenses,
     shipments: w.shipments,
     inventory: w.inventory,
+    history: w.history,
     put: async (table, item) => w.store.put(table, item),
     get: async (table, key) => w.store.read(table, Object.values(key).map(String).join('\u0000')),
   };
-});
+};
+describePortContract('memory fakes', subject);
+describeHistoryContract('memory fakes', subject);
 
 /** A world with an APPROVED license releasing under token `tok-a` and `n` accepted shipments of 1 unit. */
 function releasing(n: number, authorizedQuantity = 1000) {
@@ -141,7 +151,7 @@ describe('memory fakes: fault hooks', () => {
     await w.alerter.alert([
       { subject: 's', message: 'm', severity: 'normal', subjectKey: { licenseId: 'L' } },
     ]);
-    await w.licenses.reject(license.licenseId, 'APPROVED', 'e');
+    await w.licenses.reject(license.licenseId, 'APPROVED', 'e', anEntry(license.licenseId, 'r#1'));
     expect(w.store.ops()).toEqual(['alerter.alert', 'licenses.reject']);
     expect(w.alerter.about('L')).toHaveLength(1);
   });

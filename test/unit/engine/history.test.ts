@@ -1,0 +1,256 @@
+/**
+ * History entries (docs/data-contract.md, "History"; I6): license decisions
+ * with their actor and reason, the system's releases and re-holds with the
+ * decision behind them as trigger, manual edits, rejected edits, and no entry
+ * lost or doubled under redelivery and crashes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RawItem } from '../../../shared/domain/ports.js';
+import { clockTick } from '../../../shared/engine/clock.js';
+import { processShipmentRecords } from '../../../shared/engine/shipment-engine.js';
+import {
+  apply,
+  givenLicense,
+  type LicenseUnderTest,
+  shipmentEvents,
+} from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/** A license with `n` shipments of 10 units entered through the console and taken in by shipment-events. */
+async function withShipments(w: MemoryWorld, n: number, license = {}) {
+  const lut = givenLicense(w, { authorizedQuantity: 10 * n, ...license });
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = lut.shipment({ priority: i + 1, quantity: 10, value: 1000 });
+    w.console.put('shipments', s);
+    ids.push(s.shipmentId);
+  }
+  await shipmentEvents(w); // intake: counted HELD, revision 1
+  await shipmentEvents(w); // the intake's own records: their History entries
+  return { lut, ids };
+}
+
+/** The admin edits the license in the console (several attributes in one edit), and license-events applies it. */
+async function edit(w: MemoryWorld, lut: LicenseUnderTest, changes: Record<string, unknown>) {
+  w.advance(1000); // entries sort by the time they were committed
+  const current = w.license(lut.licenseId);
+  w.console.put('licenses', { ...current, ...changes });
+  const outcome = await apply(w, lut.licenseId);
+  await shipmentEvents(w);
+  return outcome;
+}
+
+const entriesOf = (w: MemoryWorld, licenseId: string) => w.entries().filter((e) => e.licenseId === licenseId);
+const licenseEntries = (w: MemoryWorld, licenseId: string) =>
+  entriesOf(w, licenseId).filter((e) => e.shipmentId === undefined);
+const shipmentEntries = (w: MemoryWorld, shipmentId: string) =>
+  w.entries().filter((e) => e.shipmentId === shipmentId);
+const balance = (entries: RawItem[]) =>
+  entries.reduce<{ quantity: number; value: number }>(
+    (b, e) => {
+      const d = e.drawn as { quantity: number; value: number } | undefined;
+      return { quantity: b.quantity + (d?.quantity ?? 0), value: b.value + (d?.value ?? 0) };
+    },
+    { quantity: 0, value: 0 },
+  );
+
+describe('History: license decisions', () => {
+  it('enters an approval with the edit’s updatedBy and statusReason, and each release as clearance’s with the approval as trigger', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = await withShipments(w, 3);
+    await edit(w, lut, { status: 'APPROVED', updatedBy: 'alice@corp', statusReason: 'BIS license granted' });
+    expect(licenseEntries(w, lut.licenseId)).toEqual([
+      expect.objectContaining({
+        eventType: 'LICENSE_APPROVED',
+        actor: 'alice@corp',
+        reason: 'BIS license granted',
+        status: 'APPROVED',
+        previousStatus: 'PENDING',
+      }),
+    ]);
+    const released = shipmentEntries(w, String(ids[0])).at(-1);
+    expect(released).toMatchObject({
+      eventType: 'SHIPMENT_RELEASED',
+      actor: 'clearance',
+      trigger: { eventType: 'LICENSE_APPROVED', actor: 'alice@corp', reason: 'BIS license granted' },
+      quantity: 10,
+      value: 1000,
+      drawn: { quantity: 10, value: 1000 },
+      previousStatus: 'HELD',
+      status: 'RELEASED',
+    });
+    expect(balance(entriesOf(w, lut.licenseId))).toEqual({ quantity: 30, value: 3000 });
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedChanges: 1, releasedQuantity: 30 });
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('names an edit that did not set updatedBy and statusReason anew `unknown`, never the previous editor', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 1);
+    await edit(w, lut, { status: 'APPROVED', updatedBy: 'alice', statusReason: 'granted' });
+    await edit(w, lut, { status: 'SUSPENDED' });
+    await edit(w, lut, { status: 'APPROVED', statusReason: 'suspension lifted' });
+    expect(licenseEntries(w, lut.licenseId).map((e) => [e.eventType, e.actor, e.reason])).toEqual([
+      ['LICENSE_APPROVED', 'alice', 'granted'],
+      ['LICENSE_SUSPENDED', 'unknown', undefined],
+      ['LICENSE_APPROVED', 'alice', 'suspension lifted'],
+    ]);
+    expect(w.license(lut.licenseId)).toMatchObject({ updatedBy: 'alice', statusReason: 'suspension lifted' });
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('enters an amendment with the terms it changed, and the re-holds it makes with the amendment as trigger', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = await withShipments(w, 3);
+    await edit(w, lut, { status: 'APPROVED', updatedBy: 'alice', statusReason: 'granted' });
+    await edit(w, lut, { authorizedQuantity: 20, updatedBy: 'bob', statusReason: 'amendment letter 7' });
+    expect(licenseEntries(w, lut.licenseId).at(-1)).toMatchObject({
+      eventType: 'LICENSE_AMENDED',
+      actor: 'bob',
+      reason: 'amendment letter 7',
+      changes: 'authorizedQuantity 30 → 20',
+    });
+    expect(shipmentEntries(w, String(ids[2])).at(-1)).toMatchObject({
+      eventType: 'SHIPMENT_REHELD',
+      actor: 'clearance',
+      trigger: { eventType: 'LICENSE_AMENDED', actor: 'bob' },
+      holdReason: 'LICENSE_QUANTITY_EXHAUSTED',
+      drawn: { quantity: -10, value: -1000 },
+    });
+    expect(balance(entriesOf(w, lut.licenseId))).toEqual({ quantity: 20, value: 2000 });
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('enters the clock’s expiry as clearance’s, with the approval as trigger', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 1, { validUntil: '2026-06-02T00:00:00.000Z' });
+    await edit(w, lut, { status: 'APPROVED', updatedBy: 'alice', statusReason: 'granted' });
+    w.setNow('2026-06-02T00:00:01.000Z');
+    await clockTick(w.licenses, w.now(), w.newToken);
+    await apply(w, lut.licenseId);
+    await shipmentEvents(w);
+    expect(licenseEntries(w, lut.licenseId).at(-1)).toMatchObject({
+      eventType: 'LICENSE_EXPIRED',
+      actor: 'clearance',
+      reason: expect.stringContaining('validity window ended'),
+      trigger: { eventType: 'LICENSE_APPROVED', actor: 'alice', reason: 'granted' },
+    });
+    expect(balance(entriesOf(w, lut.licenseId))).toEqual({ quantity: 0, value: 0 });
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('enters a rejected status edit once, with its reason, however often it is delivered', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 1);
+    await edit(w, lut, { status: 'APPROVD', updatedBy: 'carol' });
+    await apply(w, lut.licenseId);
+    await apply(w, lut.licenseId);
+    const rejected = entriesOf(w, lut.licenseId).filter((e) => e.eventType === 'EDIT_REJECTED');
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        actor: 'carol',
+        status: 'APPROVD',
+        reason: expect.stringContaining('APPROVD'),
+      }),
+    ]);
+    expect(w.license(lut.licenseId).appliedChanges).toBeUndefined();
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('enters a rejected amendment in the transaction that writes it back', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 1);
+    await edit(w, lut, { status: 'APPROVED', updatedBy: 'alice', statusReason: 'granted' });
+    await edit(w, lut, { customerId: 'CUST-OTHER', updatedBy: 'dave', statusReason: 'typo' });
+    const rejected = entriesOf(w, lut.licenseId).filter((e) => e.eventType === 'EDIT_REJECTED');
+    expect(rejected).toEqual([
+      expect.objectContaining({ actor: 'dave', reason: expect.stringContaining('customerId') }),
+    ]);
+    expect(w.store.ops().filter((op) => op === 'licenses.revertTerms')).toHaveLength(1);
+  });
+});
+
+describe('History: shipment changes', () => {
+  it('enters intake, release, a manual SHIPPED by its editor and a cancellation, one entry per revision', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = await withShipments(w, 2);
+    await edit(w, lut, { status: 'APPROVED', updatedBy: 'alice', statusReason: 'granted' });
+    const [a, b] = [String(ids[0]), String(ids[1])];
+    w.console.put('shipments', {
+      ...w.shipment(a),
+      status: 'SHIPPED',
+      updatedBy: 'wh-berlin',
+      statusReason: 'truck 12',
+    });
+    w.console.put('shipments', { ...w.shipment(b), status: 'CANCELLED' });
+    await shipmentEvents(w);
+    await apply(w, lut.licenseId);
+    await shipmentEvents(w);
+    expect(shipmentEntries(w, a).map((e) => [e.eventType, e.actor, e.reason])).toEqual([
+      ['SHIPMENT_HELD', 'unknown', undefined],
+      ['SHIPMENT_RELEASED', 'clearance', undefined],
+      ['SHIPMENT_SHIPPED', 'wh-berlin', 'truck 12'],
+    ]);
+    expect(
+      shipmentEntries(w, b).map((e) => [e.eventType, e.actor, (e.drawn as { quantity: number }).quantity]),
+    ).toEqual([
+      ['SHIPMENT_HELD', 'unknown', 0],
+      ['SHIPMENT_RELEASED', 'clearance', 10],
+      ['SHIPMENT_CANCELLED', 'unknown', -10],
+    ]);
+    expect(balance(entriesOf(w, lut.licenseId)).quantity).toBe(w.license(lut.licenseId).releasedQuantity);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('enters a rejected shipment edit once, keyed by its stream record, also when the record comes again', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = await withShipments(w, 1);
+    const id = String(ids[0]);
+    w.console.put('shipments', { ...w.shipment(id), status: 'SHIPPED', updatedBy: 'erin' });
+    const records = w.shipmentRecords();
+    await processShipmentRecords(w.shipmentDeps(), records);
+    await processShipmentRecords(w.shipmentDeps(), records);
+    await shipmentEvents(w);
+    const rejected = shipmentEntries(w, id).filter((e) => e.eventType === 'EDIT_REJECTED');
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        licenseId: lut.licenseId,
+        actor: 'erin',
+        status: 'SHIPPED',
+        previousStatus: 'HELD',
+      }),
+    ]);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('loses and doubles nothing when the History append fails and the batch is delivered again', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 5);
+    w.console.put('licenses', { ...w.license(lut.licenseId), status: 'APPROVED', updatedBy: 'alice' });
+    await apply(w, lut.licenseId);
+    const records = w.shipmentRecords();
+    w.faults.failNext('history.append', new Error('throttled'));
+    await expect(processShipmentRecords(w.shipmentDeps(), records)).rejects.toThrow('throttled');
+    await processShipmentRecords(w.shipmentDeps(), records);
+    await processShipmentRecords(w.shipmentDeps(), records);
+    expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(5);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('reports a missing entry and a shipment entered twice as I6 violations', async () => {
+    const w = memoryWorld();
+    const { ids } = await withShipments(w, 2);
+    const [a, b] = [String(ids[0]), String(ids[1])];
+    const entry = shipmentEntries(w, a)[0] as RawItem;
+    w.store.tables.history.delete(`${String(entry.licenseId)}\u0000${String(entry.entryId)}`);
+    const twice = shipmentEntries(w, b)[0] as RawItem;
+    w.store.put('history', {
+      ...twice,
+      entryId: `${String(twice.entryId).replace(/^[^#]+/, '2030-01-01T00:00:00.000Z')}`,
+    });
+    expect(w.historyViolations().map((v) => [v.key, v.message])).toEqual([
+      [{ shipmentId: a }, expect.stringContaining('missing revisions 1')],
+      [{ shipmentId: b }, expect.stringContaining('revisions entered twice 1')],
+    ]);
+  });
+});
