@@ -216,3 +216,8 @@ export interface HistoryRepository {
    */
   append(entries: readonly HistoryEntry[]): Promise<void>;
 }
+
+/** History as auditors' tools read it (never the handlers: their roles cannot read it). */
+export interface HistoryReader {
+  scan(): AsyncIterable<RawItem[]>;
+}

@@ -1,10 +1,17 @@
+import { checkHistory } from '../domain/history-invariant.js';
 import {
   checkInvariants,
   type RecomputedCounters,
   type ShippedOverLimit,
   type Violation,
 } from '../domain/invariants.js';
-import type { InventoryRepository, LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
+import type {
+  HistoryReader,
+  InventoryRepository,
+  LicenseRepository,
+  RawItem,
+  ShipmentRepository,
+} from '../domain/ports.js';
 
 async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
   const items: RawItem[] = [];
@@ -12,24 +19,40 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
   return items;
 }
 
-/** Scans the three tables and checks I1–I3 (and lists licenses over a lowered limit by shipped goods alone). Used by tests, the benchmark and `clearance reconcile`. */
+/**
+ * Scans the tables and checks I1–I3 (and lists licenses over a lowered limit
+ * by shipped goods alone), and I6 when given History. Used by tests, the
+ * benchmark and `clearance reconcile`.
+ */
 export async function scanAndCheck(repos: {
   licenses: LicenseRepository;
   shipments: ShipmentRepository;
   inventory: InventoryRepository;
+  history?: HistoryReader;
 }): Promise<{
   violations: Violation[];
   recomputed: RecomputedCounters[];
   shippedOverLimit: ShippedOverLimit[];
-  counts: { licenses: number; shipments: number; inventory: number };
+  counts: { licenses: number; shipments: number; inventory: number; history?: number };
 }> {
-  const [licenses, shipments, inventory] = await Promise.all([
+  const [licenses, shipments, inventory, entries] = await Promise.all([
     all(repos.licenses.scan()),
     all(repos.shipments.scan()),
     all(repos.inventory.scan()),
+    repos.history ? all(repos.history.scan()) : undefined,
   ]);
+  const checked = checkInvariants({ licenses, shipments, inventory });
   return {
-    ...checkInvariants({ licenses, shipments, inventory }),
-    counts: { licenses: licenses.length, shipments: shipments.length, inventory: inventory.length },
+    ...checked,
+    violations: [
+      ...checked.violations,
+      ...(entries ? checkHistory({ licenses, shipments, entries }) : []),
+    ],
+    counts: {
+      licenses: licenses.length,
+      shipments: shipments.length,
+      inventory: inventory.length,
+      ...(entries ? { history: entries.length } : {}),
+    },
   };
 }

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { batchPut as batchPutAll } from '../../local/batch-put.js';
 import {
+  DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
@@ -23,9 +24,11 @@ export function adminConsole(local: LocalStackHandle) {
       licenses: tables().licenses.name,
       shipments: tables().shipments.name,
       inventory: tables().inventory.name,
+      history: tables().history.name,
     };
     return {
-      licenses: new DynamoLicenseRepository(local.ddb, t.licenses),
+      licenses: new DynamoLicenseRepository(local.ddb, t.licenses, t.history),
+      history: new DynamoHistoryRepository(local.ddb, t.history),
       shipments: new DynamoShipmentRepository(local.ddb, t),
       inventory: new DynamoInventoryRepository(local.ddb, t.inventory),
     };
@@ -91,7 +94,15 @@ export function adminConsole(local: LocalStackHandle) {
       for await (const page of repos().shipments.scan()) all.push(...page);
       return all;
     },
-    /** Runs the invariant checker over the whole store and expects no violation. */
+    /** History entries of a license, in entryId (time) order. */
+    async history(licenseId: string): Promise<RawItem[]> {
+      const all: RawItem[] = [];
+      for await (const page of repos().history.scan()) all.push(...page);
+      return all
+        .filter((e) => e.licenseId === licenseId)
+        .sort((a, b) => (String(a.entryId) < String(b.entryId) ? -1 : 1));
+    },
+    /** Runs the invariant checker (I1–I3 and I6) over the whole store and expects no violation. */
     async expectInvariants() {
       const { violations } = await scanAndCheck(repos());
       expect(violations).toEqual([]);

@@ -2,7 +2,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
-import type { HistoryRepository } from '../../domain/ports.js';
+import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
+import { scanTable } from './reads.js';
 import { isRetryable, pause } from './transactions.js';
 
 /** DynamoDB allows 100 actions per TransactWriteItems. */
@@ -40,7 +41,7 @@ const RETRYABLE = new Set([
  * its puts cannot be conditional, and IAM cannot tell its deletes from its
  * puts (ARCHITECTURE.md, "History is append-only").
  */
-export class DynamoHistoryRepository implements HistoryRepository {
+export class DynamoHistoryRepository implements HistoryRepository, HistoryReader {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -51,6 +52,11 @@ export class DynamoHistoryRepository implements HistoryRepository {
     for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
     const all = [...unique.values()];
     for (let i = 0; i < all.length; i += MAX_ACTIONS) await this.put(all.slice(i, i + MAX_ACTIONS));
+  }
+
+  /** Every entry (auditors' tools and tests; the writers' roles may not read). */
+  scan(): AsyncIterable<RawItem[]> {
+    return scanTable(this.db, this.table);
   }
 
   private async put(chunk: HistoryEntry[]): Promise<void> {

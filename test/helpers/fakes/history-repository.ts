@@ -1,5 +1,6 @@
 import type { HistoryEntry } from '../../../shared/domain/history.js';
-import type { HistoryRepository, RawItem } from '../../../shared/domain/ports.js';
+import type { HistoryReader, HistoryRepository, RawItem } from '../../../shared/domain/ports.js';
+import { scanPages } from './license-repository.js';
 import { keyOf, type MemoryStore } from './store.js';
 
 /**
@@ -7,12 +8,16 @@ import { keyOf, type MemoryStore } from './store.js';
  * put only if its (licenseId, entryId) is not there yet, so a redelivered
  * change leaves the one already written as it is.
  */
-export class MemoryHistoryRepository implements HistoryRepository {
+export class MemoryHistoryRepository implements HistoryRepository, HistoryReader {
   constructor(private readonly store: MemoryStore) {}
 
   async append(entries: readonly HistoryEntry[]): Promise<void> {
     await this.store.enter('history.append', [entries]);
     for (const entry of entries) putEntry(this.store, entry);
+  }
+
+  scan(): AsyncIterable<RawItem[]> {
+    return scanPages(this.store, 'history.scan', () => this.store.all('history'));
   }
 }
 
