@@ -114,7 +114,12 @@ export function licenseRejectionEntry(raw: RawItem, at: string, reason: string, 
 }
 
 /** The entry of a rejected shipment edit (the edit was written back). */
-export function shipmentRejectionEntry(raw: RawItem, at: string, reason: string, nonce: string): HistoryEntry {
+export function shipmentRejectionEntry(
+  raw: RawItem,
+  at: string,
+  reason: string,
+  nonce: string,
+): HistoryEntry {
   return {
     licenseId: String(raw.licenseId),
     entryId: `${at}#${String(raw.shipmentId)}#rejected#${nonce}`,
