@@ -149,10 +149,10 @@ export class ClearanceFunction extends Construct {
   }
 
   /**
-   * Lets the function append to History (PutItem and BatchWriteItem on the
-   * table, nothing else: no read, no index, no update or delete) and sets
-   * `envName` to its name. The table's resource policy denies those two
-   * actions to every role not bound here.
+   * Lets the function append to History (PutItem on the table, which a
+   * TransactWriteItems `Put` needs; nothing else: no read, no index, no
+   * update, delete or batch write) and sets `envName` to its name. The
+   * table's resource policy denies PutItem to every role not bound here.
    */
   bindHistory(history: HistoryTable, envName: string): void {
     history.addWriter(this.role);

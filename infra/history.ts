@@ -8,17 +8,21 @@ import { HISTORY_BY_SHIPMENT_INDEX } from '../shared/names.js';
  * What the History table's resource policy denies to every principal, the
  * account root and the stack's own roles included: every way to change or
  * delete an entry (UpdateItem, DeleteItem, and their PartiQL and transaction
- * forms, which IAM authorizes as the same actions), PartiQL inserts, deleting
- * the table, a TTL that would expire entries, and a global-table replica
- * (its own policy, and its deletes would replicate back).
+ * forms, which IAM authorizes as the same actions), BatchWriteItem (IAM
+ * authorizes it as dynamodb:BatchWriteItem alone, its DeleteRequests and
+ * unconditional PutRequests included; the writers append with
+ * TransactWriteItems instead), PartiQL inserts, deleting the table, a TTL
+ * that would expire entries, and a global-table replica (its own policy, and
+ * its deletes would replicate back).
  *
  * Not denied, because CloudFormation needs them to create and update the
- * table (see ARCHITECTURE.md, "The History table"): UpdateTable,
+ * table (ARCHITECTURE.md, "History is append-only"): UpdateTable,
  * UpdateContinuousBackups, PutResourcePolicy and DeleteResourcePolicy.
  */
 export const HISTORY_DENIED_TO_ALL = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
   'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLUpdate',
   'dynamodb:PartiQLDelete',
@@ -31,11 +35,11 @@ export const HISTORY_DENIED_TO_ALL = [
 /**
  * What only the writers (the roles of license-events and shipment-events)
  * may do on History; the resource policy denies it to every other principal.
- * A TransactWriteItems `Put` is authorized as dynamodb:PutItem. IAM
- * authorizes a BatchWriteItem as dynamodb:BatchWriteItem alone, its
- * DeleteRequests included, which is why it is confined to the writers.
+ * The writers append with TransactWriteItems of `Put`s under
+ * `attribute_not_exists(entryId)`, and IAM authorizes each `Put` as
+ * dynamodb:PutItem on its table.
  */
-export const HISTORY_WRITER_ACTIONS = ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'] as const;
+export const HISTORY_WRITER_ACTIONS = ['dynamodb:PutItem'] as const;
 
 /** Sids of the resource policy's statements. */
 export const HISTORY_POLICY_SIDS = {
@@ -127,9 +131,9 @@ export class HistoryTable extends Table {
   }
 
   /**
-   * Lets `role` append entries: PutItem and BatchWriteItem on the table only
-   * (no index, no read, no other write), and adds it to the writers the
-   * resource policy exempts from its second Deny.
+   * Lets `role` append entries: PutItem on the table only (what a
+   * TransactWriteItems `Put` needs; no index, no read, no other write), and
+   * adds it to the writers the resource policy exempts from its second Deny.
    */
   addWriter(role: IRole): void {
     role.addToPrincipalPolicy(

@@ -244,9 +244,9 @@ export function drawnBy(
  * Who decided a change, as the write that commits it stamps it on the item
  * (`decision`, a system attribute): the edit's author and reason for a
  * manual change, or `clearance` and the license event behind it for the
- * system's own decisions. The edit's `updatedBy` and `statusReason` are
- * consumed by the write that records them, so the next edit without them is
- * `unknown`, never someone else's.
+ * system's own decisions. An edit counts its `updatedBy` and `statusReason`
+ * only if it set them anew, so an edit without them is `unknown`, never
+ * someone else's; the system never changes either attribute.
  */
 export interface Decision {
   actor: string;

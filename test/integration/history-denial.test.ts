@@ -3,7 +3,9 @@
  * shipment-events' role is also granted UpdateItem and DeleteItem on History,
  * the stack's gateway still refuses both, as AWS would (an explicit Deny in
  * the table policy wins over an identity allow), and names the statement.
- * Appends (PutItem, BatchWriteItem) pass.
+ * So does a BatchWriteItem, denied to every principal because IAM cannot tell
+ * its deletes from its puts. Appends (a conditional PutItem, a
+ * TransactWriteItems Put) pass.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,6 +14,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, expect, it } from 'vitest';
@@ -80,20 +83,29 @@ const entry = (entryId: string) => ({
   actor: 'clearance',
 });
 
-it('refuses UpdateItem and DeleteItem on History by a writer role whose identity policy allows them', async () => {
+it('refuses UpdateItem, DeleteItem and BatchWriteItem on History by a writer role, whatever its identity policy', async () => {
   expect(granted, 'the template had the shipment-events role and the History table').toBe(1);
   const TableName = local.resources.tables.history.name;
   const key = { licenseId: 'LIC-AUDIT', entryId: '0001' };
   const client = shipmentEventsClient();
 
-  // Appends pass: a conditional put (what a transaction's Put does) and a batch of puts.
+  // Appends pass: a conditional put, and a transaction of conditional Puts (how the writers append).
+  const onlyNew = 'attribute_not_exists(entryId)';
+  await client.send(new PutCommand({ TableName, Item: entry('0001'), ConditionExpression: onlyNew }));
   await client.send(
-    new PutCommand({ TableName, Item: entry('0001'), ConditionExpression: 'attribute_not_exists(entryId)' }),
-  );
-  await client.send(
-    new BatchWriteCommand({ RequestItems: { [TableName]: [{ PutRequest: { Item: entry('0002') } }] } }),
+    new TransactWriteCommand({
+      TransactItems: ['0002', '0003'].map((id) => ({
+        Put: { TableName, Item: entry(id), ConditionExpression: onlyNew },
+      })),
+    }),
   );
   expect(local.stack.requests().denied).toEqual([]);
+
+  // A batch is refused, a delete here and a batch of puts alike: IAM sees BatchWriteItem either way.
+  const batch = client.send(
+    new BatchWriteCommand({ RequestItems: { [TableName]: [{ DeleteRequest: { Key: key } }] } }),
+  );
+  await expect(batch).rejects.toMatchObject({ name: 'AccessDeniedException' });
 
   const update = client.send(
     new UpdateCommand({
@@ -112,7 +124,11 @@ it('refuses UpdateItem and DeleteItem on History by a writer role whose identity
   expect(Item).toEqual(entry('0001'));
 
   const denied = local.stack.requests().denied;
-  expect(denied.map((d) => d.action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:UpdateItem']);
+  expect(denied.map((d) => d.action).sort()).toEqual([
+    'dynamodb:BatchWriteItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+  ]);
   for (const d of denied) {
     expect(d.caller).toBe('shipment-events mapping');
     expect(d.resource).toBe(local.resources.tables.history.arn);
@@ -125,5 +141,5 @@ it('refuses UpdateItem and DeleteItem on History by a writer role whose identity
       .refusals()
       .filter((r) => r.kind === 'permission')
       .map((r) => r.operation),
-  ).toEqual(['UpdateItem', 'DeleteItem']);
+  ).toEqual(['BatchWriteItem', 'UpdateItem', 'DeleteItem']);
 });

@@ -1,8 +1,9 @@
 /**
  * History is append-only, judged the way AWS judges it (local/iam, with
  * iam-simulate) over the synthesized template: the writers may add entries
- * and nothing else; nobody, whatever their identity policy, may change or
- * delete one; nobody else may add one. And the audit bucket takes log files
+ * (a TransactWriteItems Put, authorized as PutItem) and nothing else, not even
+ * a BatchWriteItem, which could delete; nobody, whatever their identity
+ * policy, may change or delete one; nobody else may add one. And the audit bucket takes log files
  * from this trail only, and lets nobody delete them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,37 +76,45 @@ beforeAll(() => {
 });
 
 describe('History: the writers', () => {
+  const transactPut = (): AwsCall => ({
+    service: 'dynamodb',
+    operation: 'TransactWriteItems',
+    input: {
+      TransactItems: [
+        { Put: { TableName: history, Item: {}, ConditionExpression: 'attribute_not_exists(entryId)' } },
+      ],
+    },
+  });
+  const lookup = { tableArn: (t: string) => t, queueArn: (u: string) => u, topicKeyArn: () => undefined };
+
   it.each(['ShipmentEvents', 'LicenseEvents'])(
-    'lets %s PutItem, BatchWriteItem and a TransactWriteItems Put on History',
+    'lets %s append with a TransactWriteItems Put (authorized as PutItem on History)',
     async (fn) => {
-      const transact: AwsCall = {
-        service: 'dynamodb',
-        operation: 'TransactWriteItems',
-        input: {
-          TransactItems: [
-            {
-              Put: {
-                TableName: history,
-                Item: {},
-                ConditionExpression: 'attribute_not_exists(entryId)',
-              },
-            },
-          ],
-        },
-      };
-      const requests = [
-        on('dynamodb:PutItem', history),
-        on('dynamodb:BatchWriteItem', history),
-        ...iamRequestsFor(transact, { tableArn: (t) => t, queueArn: (u) => u, topicKeyArn: () => undefined }),
-      ];
-      expect(requests.map((r) => r.action)).toEqual([
-        'dynamodb:PutItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:PutItem',
-      ]);
-      for (const request of requests) {
+      const requests = iamRequestsFor(transactPut(), lookup);
+      expect(requests).toEqual([expect.objectContaining({ action: 'dynamodb:PutItem', resource: history })]);
+      for (const request of [...requests, on('dynamodb:PutItem', history)]) {
         const verdict = await judge.judge(role(template, fn), request);
         expect(verdict.decision, verdict.explanation).toBe('Allowed');
+      }
+    },
+  );
+
+  it.each(['ShipmentEvents', 'LicenseEvents'])(
+    'denies %s BatchWriteItem on History explicitly, by the table policy: a batch could delete',
+    async (fn) => {
+      const batch: AwsCall = {
+        service: 'dynamodb',
+        operation: 'BatchWriteItem',
+        input: { RequestItems: { [history]: [{ DeleteRequest: { Key: {} } }] } },
+      };
+      const requests = iamRequestsFor(batch, lookup);
+      expect(requests.map((r) => r.action)).toEqual(['dynamodb:BatchWriteItem']);
+      for (const request of requests) {
+        const verdict = await judge.judge(role(template, fn), request);
+        expect(verdict.decision, verdict.explanation).toBe('ExplicitlyDenied');
+        expect(verdict.explanation).toContain(
+          `statement ${HISTORY_POLICY_SIDS.immutable} of the table policy`,
+        );
       }
     },
   );
@@ -147,20 +156,23 @@ describe('History: everyone else', () => {
   });
 
   it('denies an account admin allowed everything by IAM every change to History, and every append', async () => {
-    for (const action of [...HISTORY_DENIED_TO_ALL, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']) {
+    for (const action of [...HISTORY_DENIED_TO_ALL, 'dynamodb:PutItem']) {
       const verdict = await judge.judge(ADMIN, on(action, history));
       expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('ExplicitlyDenied');
     }
     const append = await judge.judge(ADMIN, on('dynamodb:PutItem', history));
     expect(append.explanation).toContain(`statement ${HISTORY_POLICY_SIDS.writersOnly} of the table policy`);
+    const batch = await judge.judge(ADMIN, on('dynamodb:BatchWriteItem', history));
+    expect(batch.explanation).toContain(`statement ${HISTORY_POLICY_SIDS.immutable} of the table policy`);
   });
 
-  it('lets the account root and license-clock append nothing either', async () => {
+  it('lets the account root and license-clock append nothing either, singly or in a batch', async () => {
     const root: Principal = { kind: 'account-user', arn: `arn:aws:iam::${ACCOUNT}:root` };
-    for (const who of [root, role(template, 'LicenseClock')]) {
-      const verdict = await judge.judge(who, on('dynamodb:BatchWriteItem', history));
-      expect(verdict.decision, verdict.explanation).toBe('ExplicitlyDenied');
-    }
+    for (const who of [root, role(template, 'LicenseClock')])
+      for (const action of ['dynamodb:PutItem', 'dynamodb:BatchWriteItem']) {
+        const verdict = await judge.judge(who, on(action, history));
+        expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('ExplicitlyDenied');
+      }
   });
 
   it("lets an admin read History and its byShipment index (auditors' tools)", async () => {
@@ -192,7 +204,12 @@ describe('History: everyone else', () => {
     const table = resourcesOf(bare)[idOf(bare, 'AWS::DynamoDB::Table', 'History')];
     delete table?.Properties?.ResourcePolicy;
     const e = evaluator(bare);
-    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'])
+    for (const action of [
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+    ])
       expect((await e.judge.judge(ADMIN, on(action, history))).decision, action).toBe('Allowed');
   });
 });
