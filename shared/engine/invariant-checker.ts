@@ -44,10 +44,7 @@ export async function scanAndCheck(repos: {
   const checked = checkInvariants({ licenses, shipments, inventory });
   return {
     ...checked,
-    violations: [
-      ...checked.violations,
-      ...(entries ? checkHistory({ licenses, shipments, entries }) : []),
-    ],
+    violations: [...checked.violations, ...(entries ? checkHistory({ licenses, shipments, entries }) : [])],
     counts: {
       licenses: licenses.length,
       shipments: shipments.length,
