@@ -10,7 +10,15 @@ import { AMENDABLE_TERMS, IDENTITY_TERMS } from '../../shared/domain/terms.js';
 import { runCli } from '../helpers/cli.js';
 import { receiveAllFrom } from '../helpers/stack.js';
 import { type AmendmentLog, describeLog, newAmendmentLog } from './amendments.js';
-import { checkAmendments, checkDlqListing, checkI1toI3, checkI4, checkI5, readStore } from './checks.js';
+import {
+  checkAmendments,
+  checkDlqListing,
+  checkI1toI3,
+  checkI4,
+  checkI5,
+  checkI6,
+  readStore,
+} from './checks.js';
 import {
   type CrashRule,
   createRng,
@@ -258,6 +266,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
       licenses: r.tables.licenses.name,
       shipments: r.tables.shipments.name,
       inventory: r.tables.inventory.name,
+      history: r.tables.history.name,
     };
     const world = buildWorld(rng.fork('world'));
     script.push(`+${Date.now() - started} ms: stack ready`);
@@ -308,6 +317,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     ];
     dlq = dlqMessages.length;
     problems.push(...checkI5(store, dlqMessages, run.ops.messages));
+    problems.push(...checkI6(store));
     problems.push(...checkAmendments(store, invariants.shippedOverLimit, run.ops.messages, amendments));
     script.push(
       `amendments: ${amendmentsApplied} applied; ${shippedOverLimit} licenses over a lowered limit by shipped goods alone`,

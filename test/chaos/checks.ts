@@ -4,10 +4,12 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
+import { checkHistory } from '../../shared/domain/history-invariant.js';
 import { checkInvariants, type ShippedOverLimit } from '../../shared/domain/invariants.js';
 import { LicenseSchema, parseItem } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -20,6 +22,7 @@ export interface Store {
   licenses: RawItem[];
   shipments: RawItem[];
   inventory: RawItem[];
+  history: RawItem[];
 }
 
 export function repositories(db: DynamoDBDocumentClient, tables: Tables) {
@@ -27,6 +30,7 @@ export function repositories(db: DynamoDBDocumentClient, tables: Tables) {
     licenses: new DynamoLicenseRepository(db, tables.licenses),
     shipments: new DynamoShipmentRepository(db, tables),
     inventory: new DynamoInventoryRepository(db, tables.inventory),
+    history: new DynamoHistoryRepository(db, tables.history),
   };
 }
 
@@ -42,6 +46,7 @@ export async function readStore(db: DynamoDBDocumentClient, tables: Tables): Pro
     licenses: await all(repos.licenses.scan()),
     shipments: await all(repos.shipments.scan()),
     inventory: await all(repos.inventory.scan()),
+    history: await all(repos.history.scan()),
   };
 }
 
@@ -222,6 +227,30 @@ export function checkI5(
   for (const s of store.shipments)
     if (s.statusError !== undefined && !alerted.has(String(s.shipmentId)))
       problems.push(`I5: shipment ${String(s.shipmentId)} has statusError but ops was never alerted`);
+  return problems;
+}
+
+/**
+ * I6: one History entry per committed license decision or amendment
+ * (`appliedChanges`) and per shipment revision, none missing and none twice
+ * (shared/domain/history-invariant.ts); and every edit still rejected on an
+ * item (statusError) has its EDIT_REJECTED entry.
+ */
+export function checkI6(store: Store): string[] {
+  const problems = checkHistory({ ...store, entries: store.history }).map(
+    (v) => `I6 ${JSON.stringify(v.key)}: ${v.message}`,
+  );
+  const rejected = store.history.filter((e) => e.eventType === 'EDIT_REJECTED');
+  const rejectedLicenses = new Set(
+    rejected.filter((e) => e.shipmentId === undefined).map((e) => e.licenseId),
+  );
+  const rejectedShipments = new Set(rejected.map((e) => e.shipmentId));
+  for (const l of store.licenses)
+    if (l.statusError !== undefined && !rejectedLicenses.has(l.licenseId))
+      problems.push(`I6: license ${String(l.licenseId)} has statusError but no EDIT_REJECTED entry`);
+  for (const s of store.shipments)
+    if (s.statusError !== undefined && !rejectedShipments.has(s.shipmentId))
+      problems.push(`I6: shipment ${String(s.shipmentId)} has statusError but no EDIT_REJECTED entry`);
   return problems;
 }
 

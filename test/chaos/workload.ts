@@ -61,6 +61,7 @@ export interface Tables {
   readonly licenses: string;
   readonly shipments: string;
   readonly inventory: string;
+  readonly history: string;
 }
 
 export interface World {
