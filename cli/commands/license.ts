@@ -16,6 +16,7 @@ import {
   tally,
 } from '../views.js';
 import { collect, isConditionFailure, pageIndex, sleep } from './common.js';
+import { registerLicenseHistory } from './history.js';
 import { registerAmendCommand } from './license-amend.js';
 import {
   AUTHOR_HELP,
@@ -229,7 +230,7 @@ license carries \`derived\` (worked out by the CLI, never stored): valueCap (nul
 remaining ({ quantity, value }) and unappliedAmendment (terms edited but not yet applied, or null).
 `;
 
-/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend`. */
+/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend|history`. */
 export function registerLicenseCommands(program: Command, { act }: Wiring): void {
   const license = program.command('license').description('list, inspect, decide and amend export licenses');
   license
@@ -278,4 +279,5 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
       );
   }
   registerAmendCommand(license, act);
+  registerLicenseHistory(license, act);
 }

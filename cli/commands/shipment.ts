@@ -8,6 +8,7 @@ import { progress } from '../io.js';
 import { planShipmentAction, type ShipmentAction } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
 import { isConditionFailure, pageIndex } from './common.js';
+import { registerShipmentHistory } from './history.js';
 import { AUTHOR_HELP, checkReason, decider, refuseBy } from './license-common.js';
 import { example, type Wiring, whole } from './wiring.js';
 
@@ -163,7 +164,7 @@ export async function shipmentAction(
   return EXIT.ok;
 }
 
-/** `clearance shipment list|show|ship|cancel`. */
+/** `clearance shipment list|show|ship|cancel|history`. */
 export function registerShipmentCommands(program: Command, { act }: Wiring): void {
   const shipment = program
     .command('shipment')
@@ -204,4 +205,5 @@ export function registerShipmentCommands(program: Command, { act }: Wiring): voi
       )
       .action(act((ctx, id: string, opts: { reason?: string }) => shipmentAction(ctx, action, id, opts)));
   }
+  registerShipmentHistory(shipment, act);
 }
