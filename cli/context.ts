@@ -1,5 +1,6 @@
 import { type Clients, createClients } from './clients.js';
 import { CliError } from './errors.js';
+import { callerIdentity } from './identity.js';
 import type { Io } from './io.js';
 import { type ResolveDeps, type Resources, resolveResources, type StackSelection } from './resources.js';
 
@@ -15,6 +16,8 @@ export interface CliContext {
   json: boolean;
   resources(): Promise<Resources>;
   clients(): Promise<Clients>;
+  /** Who runs the CLI (cli/identity.ts): what its decisions record as `updatedBy`. Asked once per run. */
+  identity(): Promise<string>;
   /** Prints `data` as JSON with --json, otherwise the text `human` renders. */
   emit(data: unknown, human: () => string): void;
   close(): void;
@@ -28,6 +31,7 @@ export function createContext(
 ): CliContext {
   let resources: Promise<Resources> | undefined;
   let clients: Clients | undefined;
+  let identity: Promise<string> | undefined;
   const selection: StackSelection = {
     ...(globals.stackFile === undefined ? {} : { stackFile: globals.stackFile }),
     ...(globals.stackName === undefined ? {} : { stackName: globals.stackName }),
@@ -45,6 +49,14 @@ export function createContext(
       const r = await ctx.resources();
       clients ??= createClients(r, env);
       return clients;
+    },
+    identity() {
+      identity ??= (async () => {
+        const r = await ctx.resources();
+        const { dynamodb } = await ctx.clients();
+        return callerIdentity({ resources: r, env, credentials: () => dynamodb.config.credentials() });
+      })();
+      return identity;
     },
     emit(data, human) {
       io.out(ctx.json ? JSON.stringify(data, null, 2) : human());

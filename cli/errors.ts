@@ -7,7 +7,8 @@ export const EXIT = {
   usage: 2,
   /**
    * The command ran, but work remains: drift left after reconcile (or shipped goods above a lowered
-   * limit, for compliance), DLQ messages not redriven, a wait timed out.
+   * limit, for compliance), History whose draws differ from a license's counters, DLQ messages not
+   * redriven, a wait timed out.
    */
   incomplete: 3,
 } as const;

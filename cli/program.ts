@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerDlqCommands } from './commands/dlq.js';
+import { registerReportCommands } from './commands/history.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerLicenseCommands } from './commands/license.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
@@ -23,7 +24,8 @@ Which stack (first match wins):
   otherwise                the deployed stack of this CDK app (STACK_ID in infra/outputs.ts)
 
 Output: tables for people; --json for scripts. Progress and notes go to stderr.
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but work remains (drift or shipped goods above a lowered limit, DLQ messages left, wait timed out).
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but work remains (drift or shipped goods above a lowered limit, History that
+differs from a license's counters, DLQ messages left, wait timed out).
 Set CLEARANCE_DEBUG=1 to see stack traces.
 `;
 
@@ -45,6 +47,7 @@ const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerShipmentCommands,
   registerInventoryCommands,
   registerReconcileCommand,
+  registerReportCommands,
   registerDlqCommands,
   registerSubscriptionCommands,
 ];

@@ -25,12 +25,19 @@ import { EXIT, LostRaceError, NotFoundError, RefusedError } from '../errors.js';
 import { count, usd } from '../format.js';
 import { progress } from '../io.js';
 import { isConditionFailure, sleep } from './common.js';
-import { checkAuthorship, countReleased, getLicense, licenses } from './license-common.js';
+import {
+  AUTHOR_HELP,
+  checkReason,
+  countReleased,
+  decider,
+  getLicense,
+  licenses,
+  refuseBy,
+} from './license-common.js';
 import { type Act, example, positive } from './wiring.js';
 
 export interface AmendCommandOptions extends AmendOptions {
   reason: string;
-  by: string;
   /** false with --no-wait. */
   wait?: boolean;
   timeout?: number;
@@ -48,7 +55,7 @@ export async function licenseAmend(
   licenseId: string,
   opts: AmendCommandOptions,
 ): Promise<number> {
-  checkAuthorship(opts);
+  checkReason(opts.reason);
   const request = parseAmendOptions(opts);
   const license = await getLicense(ctx, licenseId);
   const plan = planAmendment({ ...license, licenseId }, request, new Date());
@@ -60,8 +67,9 @@ export async function licenseAmend(
   for (const note of plan.notes) ctx.io.err(`note: ${note}`);
   const wait = opts.wait !== false;
   const releasedBefore = wait ? await countReleased(ctx, licenseId) : undefined;
-  await writeAmendment(ctx, licenseId, plan, opts);
-  const message = `License ${licenseId} amended: ${describeTerms(plan.from, plan.to)} (by ${opts.by}: "${opts.reason}").`;
+  const by = await decider(ctx);
+  await writeAmendment(ctx, licenseId, plan, { reason: opts.reason, by });
+  const message = `License ${licenseId} amended: ${describeTerms(plan.from, plan.to)} (by ${by}: "${opts.reason}").`;
   if (releasedBefore === undefined) {
     ctx.emit({ licenseId, changed: true, from: plan.from, to: plan.to }, () =>
       [
@@ -220,8 +228,7 @@ function amendmentDone(
 
 /** Adds `license amend` to the `license` command. */
 export function registerAmendCommand(license: Command, act: Act): void {
-  license
-    .command('amend')
+  refuseBy(license.command('amend'))
     .description(
       "amend an applied license's terms (the authority amended it): quantity, value limit, tolerance, validity window",
     )
@@ -234,8 +241,10 @@ export function registerAmendCommand(license: Command, act: Act): void {
     .option('--tolerance <percent>', 'new valueTolerancePercent: a whole number from 0 to 25')
     .option('--valid-from <time>', 'new validFrom, ISO-8601 UTC (e.g. 2026-01-31T00:00:00Z)')
     .option('--valid-until <time>', 'new validUntil, ISO-8601 UTC')
-    .requiredOption('--reason <text>', 'why, e.g. the amendment letter (required; stored as statusReason)')
-    .requiredOption('--by <name>', 'who amends (required; stored as updatedBy)')
+    .requiredOption(
+      '--reason <text>',
+      'why, e.g. the amendment letter (required; stored as statusReason, quoted by History)',
+    )
     .option('--no-wait', 'return once written, without waiting for the system to apply it')
     .option('--timeout <seconds>', 'give up waiting after this long', positive, 900)
     .addHelpText(
@@ -250,10 +259,10 @@ first; shipped goods alone above the new limit are alerted to ops (high severity
 command follows the system until the amendment is applied (exit 0), rejected (exit 1) or the wait times
 out (exit 3). The customer, sku and destination of an applied license cannot be amended: that is a new
 license.
-${example(
-  'clearance license amend LIC-H20-0001 --quantity 1500 --reason "BIS amendment A-17" --by j.doe',
-  'clearance license amend LIC-H20-0001 --value 2500000 --tolerance 10 --reason "A-18" --by j.doe --no-wait',
-  'clearance license amend LIC-H20-0001 --value none --reason "value limit lifted (A-19)" --by j.doe',
+${AUTHOR_HELP}${example(
+  'clearance license amend LIC-H20-0001 --quantity 1500 --reason "BIS amendment A-17"',
+  'clearance license amend LIC-H20-0001 --value 2500000 --tolerance 10 --reason "A-18" --no-wait',
+  'clearance license amend LIC-H20-0001 --value none --reason "value limit lifted (A-19)"',
 )}`,
     )
     .action(act(licenseAmend));

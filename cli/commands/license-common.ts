@@ -1,10 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type Command, Option } from 'commander';
 import { DynamoLicenseRepository } from '../../shared/adapters/dynamo.js';
 import { LicenseSchema } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { GSI_ATTR, RELEASED_INDEX } from '../../shared/names.js';
 import type { CliContext } from '../context.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { CliError, NotFoundError, UsageError } from '../errors.js';
 
 /** The Licenses table of the selected stack. */
 export async function licenses(ctx: CliContext): Promise<DynamoLicenseRepository> {
@@ -49,14 +50,43 @@ export async function countReleased(ctx: CliContext, licenseId: string): Promise
   return total;
 }
 
-/** Checks `--reason` and `--by` before anything is read: not empty, and within the contract (statusReason, updatedBy). */
-export function checkAuthorship(opts: { reason: string; by: string }): void {
-  for (const [flag, field, value] of [
-    ['--reason', 'statusReason', opts.reason],
-    ['--by', 'updatedBy', opts.by],
-  ] as const) {
-    if (value.trim() === '') throw new UsageError(`${flag} must not be empty`);
-    const checked = LicenseSchema.shape[field].safeParse(value);
-    if (!checked.success) throw new UsageError(`${flag}: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+/** Checks `--reason` before anything is read: not empty, and within the contract (statusReason). */
+export function checkReason(reason: string): void {
+  if (reason.trim() === '')
+    throw new UsageError("--reason must not be empty: say why (the authority's letter, the ticket)");
+  const checked = LicenseSchema.shape.statusReason.safeParse(reason);
+  if (!checked.success) throw new UsageError(`--reason: ${checked.error.issues[0]?.message ?? 'invalid'}`);
+}
+
+/**
+ * Who decides: the caller's identity (cli/identity.ts), checked against the
+ * contract (updatedBy) before anything is written.
+ */
+export async function decider(ctx: CliContext): Promise<string> {
+  const by = await ctx.identity();
+  const checked = LicenseSchema.shape.updatedBy.safeParse(by);
+  if (!checked.success) {
+    throw new CliError(
+      `your identity "${by.slice(0, 80)}" cannot be recorded as updatedBy: ${checked.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
+  return by;
+}
+
+/** Who a decision records as its author; the same text for amend. */
+export const AUTHOR_HELP = `The author (updatedBy, History's actor) is who runs the command: your AWS identity (the Arn of
+STS GetCallerIdentity), on a local stack \`local:<your OS user>\`. There is no option to name someone else.
+`;
+
+/**
+ * `--by NAME` named the author before the CLI asked AWS: a hidden option that
+ * says so, instead of commander's bare "unknown option".
+ */
+export function refuseBy(command: Command): Command {
+  return command.addOption(new Option('--by <name>').hideHelp()).hook('preAction', (_this, action) => {
+    if (action.opts().by === undefined) return;
+    throw new UsageError(
+      '--by is gone: the author recorded as updatedBy is who runs the command (your AWS identity, or local:<OS user> on a local stack). Drop --by and run it as yourself',
+    );
+  });
 }

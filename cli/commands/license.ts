@@ -16,8 +16,17 @@ import {
   tally,
 } from '../views.js';
 import { collect, isConditionFailure, pageIndex, sleep } from './common.js';
+import { registerLicenseHistory } from './history.js';
 import { registerAmendCommand } from './license-amend.js';
-import { checkAuthorship, countReleased, getLicense, licenses } from './license-common.js';
+import {
+  AUTHOR_HELP,
+  checkReason,
+  countReleased,
+  decider,
+  getLicense,
+  licenses,
+  refuseBy,
+} from './license-common.js';
 import { example, positive, type Wiring } from './wiring.js';
 
 export function parseLicenseStatus(value: string): string {
@@ -63,7 +72,6 @@ export async function licenseShow(
 
 export interface LicenseActionOptions {
   reason: string;
-  by: string;
   wait?: boolean;
   timeout?: number;
 }
@@ -79,7 +87,7 @@ export async function licenseAction(
   licenseId: string,
   opts: LicenseActionOptions,
 ): Promise<number> {
-  checkAuthorship(opts);
+  checkReason(opts.reason);
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   const license = await getLicense(ctx, licenseId);
@@ -90,6 +98,7 @@ export async function licenseAction(
     return EXIT.ok;
   }
   const from = String(license.appliedStatus ?? license.status);
+  const by = await decider(ctx);
   try {
     await db.send(
       new UpdateCommand({
@@ -110,8 +119,8 @@ export async function licenseAction(
         ExpressionAttributeValues: {
           ':to': plan.to,
           ':reason': opts.reason,
-          ':by': opts.by,
-          ':changedBy': `cli:${opts.by}`,
+          ':by': by,
+          ':changedBy': `cli:${by}`,
           ':status': plan.expect.status,
           ...(plan.expect.appliedStatus === null ? {} : { ':applied': plan.expect.appliedStatus }),
         },
@@ -127,7 +136,7 @@ export async function licenseAction(
       { cause: error },
     );
   }
-  const message = `License ${licenseId}: ${from} → ${plan.to} (${action}, by ${opts.by}: "${opts.reason}").`;
+  const message = `License ${licenseId}: ${from} → ${plan.to} (${action}, by ${by}: "${opts.reason}").`;
   if (!opts.wait) {
     ctx.emit({ licenseId, changed: true, from, to: plan.to }, () =>
       [
@@ -221,7 +230,7 @@ license carries \`derived\` (worked out by the CLI, never stored): valueCap (nul
 remaining ({ quantity, value }) and unappliedAmendment (terms edited but not yet applied, or null).
 `;
 
-/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend`. */
+/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend|history`. */
 export function registerLicenseCommands(program: Command, { act }: Wiring): void {
   const license = program.command('license').description('list, inspect, decide and amend export licenses');
   license
@@ -251,25 +260,24 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
     )
     .action(act((ctx, id: string, opts: { scan?: boolean }) => licenseShow(ctx, id, opts)));
   for (const action of Object.keys(LICENSE_ACTIONS) as LicenseAction[]) {
-    license
-      .command(action)
+    refuseBy(license.command(action))
       .description(DECISION_HELP[action])
       .argument('<licenseId>', 'the license to change')
-      .requiredOption('--reason <text>', 'why (required; stored as statusReason)')
-      .requiredOption('--by <name>', 'who decides (required; stored as updatedBy)')
+      .requiredOption('--reason <text>', 'why (required; stored as statusReason, quoted by History)')
       .option('--wait', 'wait until the system has applied the change, showing progress')
       .option('--timeout <seconds>', 'give up waiting after this long (with --wait)', positive, 900)
       .addHelpText(
         'after',
-        `\nThe transition is checked with the system's own rules before anything is written, and the write only\nhappens if the license is still as read.\n${example(
-          `clearance license ${action} LIC-H20-0001 --reason "BIS letter 2026-117" --by "j.doe" --wait`,
+        `\nThe transition is checked with the system's own rules before anything is written, and the write only\nhappens if the license is still as read.\n${AUTHOR_HELP}${example(
+          `clearance license ${action} LIC-H20-0001 --reason "BIS letter 2026-117" --wait`,
         )}`,
       )
       .action(
-        act((ctx, id: string, opts: { reason: string; by: string; wait?: boolean; timeout?: number }) =>
+        act((ctx, id: string, opts: { reason: string; wait?: boolean; timeout?: number }) =>
           licenseAction(ctx, action, id, opts),
         ),
       );
   }
   registerAmendCommand(license, act);
+  registerLicenseHistory(license, act);
 }

@@ -5,6 +5,7 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
+import { checkHistory } from '../../shared/domain/history-invariant.js';
 import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
@@ -21,6 +22,7 @@ import {
 } from '../reconcile-plan.js';
 import { violationTable } from '../views.js';
 import { isConditionFailure } from './common.js';
+import { allEntries } from './history-read.js';
 import { example, type Wiring } from './wiring.js';
 
 interface Scanned {
@@ -76,8 +78,45 @@ async function scanAll(ctx: CliContext, label: string) {
     inventory: new Inventory(db, r.tables.inventory),
   });
   if (scanned.shipments.length >= 5000) tick();
-  return { result, scanned };
+  const history = await historyCheck(ctx, scanned);
+  return {
+    result: {
+      ...result,
+      violations: [...result.violations, ...history.violations],
+      counts: { ...result.counts, history: history.entries },
+    },
+    scanned,
+  };
 }
+
+/** What an entry needs for I6: its keys and type. */
+const I6_ATTRIBUTES = ['licenseId', 'entryId', 'eventType', 'shipmentId'] as const;
+
+/**
+ * I6 over the History table, when the stack has one: every committed change
+ * has exactly one entry (shared/domain/history-invariant.ts). `entries` is
+ * undefined when there is no table to check.
+ */
+async function historyCheck(
+  ctx: CliContext,
+  scanned: Scanned,
+): Promise<{ violations: Violation[]; entries: number | undefined }> {
+  const r = await ctx.resources();
+  if (r.tables.history === undefined) return { violations: [], entries: undefined };
+  const entries = await allEntries(ctx, { attributes: I6_ATTRIBUTES });
+  return {
+    violations: checkHistory({ licenses: scanned.licenses, shipments: scanned.shipments, entries }),
+    entries: entries.length,
+  };
+}
+
+/** Why --fix leaves I6 alone, and where to look instead. */
+const I6_HELP = [
+  'I6 (History): --fix cannot repair it: entries cannot be invented after the fact, and History is append-only.',
+  'Find who made each unrecorded change, and when, in the CloudTrail audit trail (data events of the Licenses,',
+  "Shipments and History tables: look the item's key up around the time), and record the finding for compliance",
+  '(docs/OPERATIONS.md, "Answering an auditor").',
+];
 
 async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
   const r = await ctx.resources();
@@ -145,16 +184,23 @@ interface Findings {
 }
 
 function report(
-  counts: { licenses: number; shipments: number; inventory: number },
+  counts: { licenses: number; shipments: number; inventory: number; history: number | undefined },
   plan: ReconcilePlan,
   { violations, shippedOverLimit }: Findings,
 ): string {
-  const lines = [
-    `Checked ${plural(counts.licenses, 'license')}, ${plural(counts.shipments, 'shipment')} and ${plural(counts.inventory, 'inventory item')}.`,
+  const checked = [
+    plural(counts.licenses, 'license'),
+    plural(counts.shipments, 'shipment'),
+    plural(counts.inventory, 'inventory item'),
+    ...(counts.history === undefined ? [] : [plural(counts.history, 'History entry', 'History entries')]),
   ];
+  const lines = [`Checked ${checked.slice(0, -1).join(', ')} and ${checked.at(-1)}.`];
   if (violations.length === 0) {
     lines.push(
       'No drift: every counter, releasedQuantity and releasedValue matches the shipments (I1-I3 hold).',
+      counts.history === undefined
+        ? 'History not checked (I6): this stack has no History table.'
+        : 'History has one entry per committed change (I6 holds).',
       ...shippedOverLimitSection(shippedOverLimit),
     );
     return lines.join('\n');
@@ -174,6 +220,7 @@ function report(
       ...plan.manual.map((v) => `  - ${v.invariant} ${Object.values(v.key).join('/')}: ${v.message}`),
     );
   }
+  if (violations.some((v) => v.invariant === 'I6')) lines.push('', ...I6_HELP);
   if (plan.busy.length > 0) {
     lines.push(
       '',
@@ -264,6 +311,7 @@ function afterFix(plan: ReconcilePlan, written: number, skipped: readonly string
   const remaining = after.violations;
   if (remaining.length === 0) lines.push('Re-check: no drift remains.');
   else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
+  if (remaining.some((v) => v.invariant === 'I6')) lines.push(...I6_HELP);
   for (const f of plan.fixes) {
     if (f.kind !== 'license') continue;
     const units = (f.read.releasedQuantity ?? 0) - f.set.releasedQuantity;
@@ -287,7 +335,7 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
   program
     .command('reconcile')
     .description(
-      "check invariants I1-I3 over all tables and report shipped goods above a lowered limit; with --fix, repair Inventory counters and licenses' releasedQuantity and releasedValue",
+      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit; with --fix, repair Inventory counters and licenses' releasedQuantity and releasedValue",
     )
     .option('--fix', 'repair counters to the values recomputed from the shipments (asks first)')
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
@@ -300,6 +348,9 @@ then everything is checked again. Statuses are never changed. A recomputed value
 limit is written with a WARNING (a possible over-release: escalate to compliance).
 Shipped goods above a lowered limit (an amendment after they shipped) are reported in their own section,
 HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.
+I6 (every committed change has exactly one History entry) is checked when the stack has a History table.
+--fix cannot repair it: entries cannot be invented after the fact; the CloudTrail audit trail says who
+made an unrecorded change.
 Exit codes: 0 when nothing remains; 3 while violations or shipped-over-limit findings remain (after --fix:
 in the re-check), or when --fix was declined; 1 when --fix is refused (work in flight, no confirmation).
 ${example('clearance reconcile', 'clearance reconcile --fix', 'clearance reconcile --fix --yes --json')}`,

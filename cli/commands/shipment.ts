@@ -8,6 +8,8 @@ import { progress } from '../io.js';
 import { planShipmentAction, type ShipmentAction } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
 import { isConditionFailure, pageIndex } from './common.js';
+import { registerShipmentHistory } from './history.js';
+import { AUTHOR_HELP, checkReason, decider, refuseBy } from './license-common.js';
 import { example, type Wiring, whole } from './wiring.js';
 
 export function parseShipmentStatus(value: string): string {
@@ -103,8 +105,9 @@ export async function shipmentAction(
   ctx: CliContext,
   action: ShipmentAction,
   shipmentId: string,
-  opts: { by: string },
+  opts: { reason?: string },
 ): Promise<number> {
+  if (opts.reason !== undefined) checkReason(opts.reason);
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   const shipment = await getShipment(ctx, shipmentId);
@@ -114,19 +117,29 @@ export async function shipmentAction(
     ctx.emit({ shipmentId, changed: false, reason: plan.reason }, () => plan.reason);
     return EXIT.ok;
   }
+  const by = await decider(ctx);
+  const reason = opts.reason === undefined ? {} : { ':reason': opts.reason };
   try {
     await db.send(
       new UpdateCommand({
         TableName: r.tables.shipments,
         Key: { shipmentId },
-        UpdateExpression: 'SET #status = :to, #changedBy = :by',
+        UpdateExpression: `SET #status = :to, #updatedBy = :by, #changedBy = :changedBy${opts.reason === undefined ? '' : ', #reason = :reason'}`,
         ConditionExpression: '#status = :from AND #counted = :from',
         ExpressionAttributeNames: {
           '#status': 'status',
           '#counted': 'countedStatus',
+          '#updatedBy': 'updatedBy',
           '#changedBy': 'changedBy',
+          ...(opts.reason === undefined ? {} : { '#reason': 'statusReason' }),
         },
-        ExpressionAttributeValues: { ':to': plan.to, ':from': plan.from, ':by': `cli:${opts.by}` },
+        ExpressionAttributeValues: {
+          ':to': plan.to,
+          ':from': plan.from,
+          ':by': by,
+          ':changedBy': `cli:${by}`,
+          ...reason,
+        },
       }),
     );
   } catch (error) {
@@ -144,15 +157,15 @@ export async function shipmentAction(
         : 'held units return to available';
   ctx.emit({ shipmentId, changed: true, from: plan.from, to: plan.to }, () =>
     [
-      `Shipment ${shipmentId}: ${plan.from} → ${plan.to}.`,
+      `Shipment ${shipmentId}: ${plan.from} → ${plan.to} (by ${by}${opts.reason === undefined ? '' : `: "${opts.reason}"`}).`,
       `The system moves the counters in the background (${counters}) and notifies the customer and the warehouse.`,
     ].join('\n'),
   );
   return EXIT.ok;
 }
 
-/** `clearance shipment list|show|ship|cancel`. */
-export function registerShipmentCommands(program: Command, { act, env }: Wiring): void {
+/** `clearance shipment list|show|ship|cancel|history`. */
+export function registerShipmentCommands(program: Command, { act }: Wiring): void {
   const shipment = program
     .command('shipment')
     .description('list and inspect shipments; mark them shipped or cancelled');
@@ -182,12 +195,15 @@ export function registerShipmentCommands(program: Command, { act, env }: Wiring)
     ['ship', 'mark a RELEASED shipment SHIPPED (the counters move released → shipped)'],
     ['cancel', 'cancel a HELD or RELEASED shipment (its units become available again)'],
   ] as const) {
-    shipment
-      .command(action)
+    refuseBy(shipment.command(action))
       .description(text)
       .argument('<shipmentId>')
-      .option('--by <name>', 'who makes the change (recorded as changedBy cli:NAME)', env.USER ?? 'operator')
-      .addHelpText('after', example(`clearance shipment ${action} SHP-000042 --by j.doe`))
-      .action(act((ctx, id: string, opts: { by: string }) => shipmentAction(ctx, action, id, opts)));
+      .option('--reason <text>', 'why (stored as statusReason; History quotes it)')
+      .addHelpText(
+        'after',
+        `\n${AUTHOR_HELP}${example(`clearance shipment ${action} SHP-000042 --reason "picked up by DHL, AWB 1234"`)}`,
+      )
+      .action(act((ctx, id: string, opts: { reason?: string }) => shipmentAction(ctx, action, id, opts)));
   }
+  registerShipmentHistory(shipment, act);
 }

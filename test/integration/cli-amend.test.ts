@@ -15,18 +15,11 @@ const local = useLocalStack();
 const s = adminConsole(local);
 
 const amend = (licenseId: string, ...options: string[]) =>
-  runCli(local, [
-    'license',
-    'amend',
-    licenseId,
-    ...options,
-    '--reason',
-    'BIS amendment A-17',
-    '--by',
-    'j.doe',
-    '--timeout',
-    '60',
-  ]);
+  runCli(
+    local,
+    ['license', 'amend', licenseId, ...options, '--reason', 'BIS amendment A-17', '--timeout', '60'],
+    { env: { USER: 'j.doe' } },
+  );
 
 beforeAll(async () => {
   await s.putInventory(anInventory());
@@ -54,7 +47,7 @@ describe('clearance license amend', () => {
       releasedQuantity: 40,
       appliedTerms: { authorizedQuantity: 40 },
       statusReason: 'BIS amendment A-17',
-      updatedBy: 'j.doe',
+      updatedBy: 'local:j.doe',
     });
     const shown = (await runCli(local, ['--json', 'license', 'show', 'LIC-AMEND-QTY'])).json();
     expect(shown).toMatchObject({
@@ -175,7 +168,7 @@ describe('clearance reconcile with value limits', () => {
     ]);
     await local.drain();
     for (const id of ['SHP-AMEND-SHIPPED-1', 'SHP-AMEND-SHIPPED-2']) {
-      expect((await runCli(local, ['shipment', 'ship', id, '--by', 'picker'])).code).toBe(EXIT.ok);
+      expect((await runCli(local, ['shipment', 'ship', id])).code).toBe(EXIT.ok);
     }
     await local.drain();
 

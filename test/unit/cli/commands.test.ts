@@ -21,6 +21,9 @@ const resources = parseStackFile(
   'test',
 );
 
+/** Who runs the CLI in these tests, as STS GetCallerIdentity names an assumed role's session. */
+const JDOE = 'arn:aws:sts::000000000000:assumed-role/ComplianceAdmin/j.doe';
+
 /**
  * A DynamoDB document client that answers GetItem from `reads` in turn and
  * fails every UpdateItem's condition, as when someone else wrote in between.
@@ -48,6 +51,7 @@ function racingStore(reads: Record<string, unknown>[]) {
     json: false,
     resources: async () => resources,
     clients: async () => ({ db }) as unknown as Clients,
+    identity: async () => JDOE,
     emit: (_data, human) => out.push(human()),
     close: () => undefined,
   };
@@ -58,9 +62,9 @@ describe('license decisions', () => {
   it('writes status, reason and author conditional on the status and appliedStatus read', async () => {
     const pending = { ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) };
     const { ctx, updates } = racingStore([pending, { ...pending, status: 'DENIED' }]);
-    await expect(
-      licenseAction(ctx, 'approve', 'LIC-1', { reason: 'BIS letter', by: 'j.doe' }),
-    ).rejects.toThrow(LostRaceError);
+    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'BIS letter' })).rejects.toThrow(
+      LostRaceError,
+    );
     expect(updates).toEqual([
       expect.objectContaining({
         TableName: 'Licenses',
@@ -70,8 +74,8 @@ describe('license decisions', () => {
         ExpressionAttributeValues: {
           ':to': 'APPROVED',
           ':reason': 'BIS letter',
-          ':by': 'j.doe',
-          ':changedBy': 'cli:j.doe',
+          ':by': JDOE,
+          ':changedBy': `cli:${JDOE}`,
           ':status': 'PENDING',
           ':applied': 'PENDING',
         },
@@ -82,7 +86,7 @@ describe('license decisions', () => {
   it('reports a lost race with what the license is now, and that nothing was written', async () => {
     const pending = { ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) };
     const { ctx } = racingStore([pending, { ...pending, status: 'DENIED' }]);
-    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r', by: 'b' })).rejects.toThrow(
+    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r' })).rejects.toThrow(
       /license LIC-1 changed while this command ran \(status now DENIED, applied PENDING\); nothing was written/,
     );
   });
@@ -90,17 +94,15 @@ describe('license decisions', () => {
   it('rejects an illegal decision without writing', async () => {
     const denied = { ...aLicense({ licenseId: 'LIC-1', status: 'DENIED', appliedStatus: 'DENIED' }) };
     const { ctx, updates } = racingStore([denied]);
-    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r', by: 'b' })).rejects.toThrow(
-      RefusedError,
-    );
+    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r' })).rejects.toThrow(RefusedError);
     expect(updates).toEqual([]);
   });
 
   it('rejects a reason longer than the contract allows', async () => {
     const { ctx, updates } = racingStore([]);
-    await expect(
-      licenseAction(ctx, 'approve', 'LIC-1', { reason: 'x'.repeat(1001), by: 'b' }),
-    ).rejects.toThrow(/--reason: statusReason must be at most 1000 characters/);
+    await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'x'.repeat(1001) })).rejects.toThrow(
+      /--reason: statusReason must be at most 1000 characters/,
+    );
     expect(updates).toEqual([]);
   });
 });
@@ -110,7 +112,7 @@ describe('license amend', () => {
     const license = aLicense({ licenseId: 'LIC-1', appliedStatus: 'APPROVED', authorizedQuantity: 100 });
     return { ...license, appliedTerms: { ...termsOf(license) } };
   };
-  const author = { reason: 'BIS amendment A-17', by: 'j.doe' };
+  const author = { reason: 'BIS amendment A-17' };
 
   it('writes the new terms in one update conditional on the terms read, and reports a lost race', async () => {
     const { ctx, updates } = racingStore([settled()]);
@@ -121,7 +123,7 @@ describe('license amend', () => {
     const [update] = updates;
     const values = Object.values(update?.ExpressionAttributeValues ?? {});
     expect(values).toEqual(
-      expect.arrayContaining([150, 100, 'BIS amendment A-17', 'j.doe', 'cli:j.doe', 'APPROVED']),
+      expect.arrayContaining([150, 100, 'BIS amendment A-17', JDOE, `cli:${JDOE}`, 'APPROVED']),
     );
     expect(update?.ConditionExpression).toMatch(/attribute_not_exists\(#pendingWork\)/);
   });
@@ -146,15 +148,21 @@ describe('shipment edits', () => {
   it('writes status conditional on status and countedStatus, and reports a lost race', async () => {
     const released = { ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED' }), countedStatus: 'RELEASED' };
     const { ctx, updates } = racingStore([released]);
-    await expect(shipmentAction(ctx, 'ship', 'SHP-1', { by: 'picker' })).rejects.toThrow(
+    await expect(shipmentAction(ctx, 'ship', 'SHP-1', { reason: 'AWB 1234' })).rejects.toThrow(
       /shipment SHP-1 changed while this command ran; nothing was written/,
     );
     expect(updates).toEqual([
       expect.objectContaining({
         Key: { shipmentId: 'SHP-1' },
-        UpdateExpression: 'SET #status = :to, #changedBy = :by',
+        UpdateExpression: 'SET #status = :to, #updatedBy = :by, #changedBy = :changedBy, #reason = :reason',
         ConditionExpression: '#status = :from AND #counted = :from',
-        ExpressionAttributeValues: { ':to': 'SHIPPED', ':from': 'RELEASED', ':by': 'cli:picker' },
+        ExpressionAttributeValues: {
+          ':to': 'SHIPPED',
+          ':from': 'RELEASED',
+          ':by': JDOE,
+          ':changedBy': `cli:${JDOE}`,
+          ':reason': 'AWB 1234',
+        },
       }),
     ]);
   });

@@ -71,13 +71,16 @@ describe('help', () => {
       'license amend',
       'license approve',
       'license deny',
+      'license history',
       'license list',
       'license reinstate',
       'license revoke',
       'license show',
       'license suspend',
       'reconcile',
+      'report usage',
       'shipment cancel',
+      'shipment history',
       'shipment list',
       'shipment ship',
       'shipment show',
@@ -90,10 +93,22 @@ describe('help', () => {
 });
 
 describe('usage errors', () => {
-  it('rejects a license decision without --reason and --by', async () => {
+  it('rejects a license decision without --reason', async () => {
     const c = captured();
-    expect(await run(['license', 'approve', 'LIC-1', '--by', 'me'], { io: c.io, env })).toBe(EXIT.usage);
+    expect(await run(['license', 'approve', 'LIC-1'], { io: c.io, env })).toBe(EXIT.usage);
     expect(c.text()).toMatch(/required option '--reason <text>' not specified/);
+  });
+
+  it('refuses --by, which the caller identity replaced, naming the fix', async () => {
+    for (const args of [
+      ['license', 'approve', 'LIC-1', '--reason', 'r', '--by', 'me'],
+      ['license', 'amend', 'LIC-1', '--quantity', '5', '--reason', 'r', '--by', 'me'],
+      ['shipment', 'ship', 'SHP-1', '--by', 'me'],
+    ]) {
+      const c = captured();
+      expect(await run(args, { io: c.io, env })).toBe(EXIT.usage);
+      expect(c.text()).toMatch(/--by is gone: the author recorded as updatedBy is who runs the command/);
+    }
   });
 
   it('rejects a customer subscription without --customer', async () => {

@@ -77,6 +77,7 @@ function fakeContext(fakes: Fakes = {}, resources: Resources = withDlq) {
     json: true,
     resources: async () => resources,
     clients: async () => ({ sns, sqs }) as unknown as Clients,
+    identity: async () => 'arn:aws:iam::000000000000:user/admin',
     emit: (data) => out.push(JSON.stringify(data)),
     close: () => undefined,
   };
