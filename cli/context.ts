@@ -1,3 +1,4 @@
+import { STSClient } from '@aws-sdk/client-sts';
 import { type Clients, createClients } from './clients.js';
 import { CliError } from './errors.js';
 import { callerIdentity } from './identity.js';
@@ -53,8 +54,13 @@ export function createContext(
     identity() {
       identity ??= (async () => {
         const r = await ctx.resources();
-        const { dynamodb } = await ctx.clients();
-        return callerIdentity({ resources: r, env, credentials: () => dynamodb.config.credentials() });
+        const { base } = await ctx.clients();
+        const sts = new STSClient({ ...base, ...(r.endpoints ? { endpoint: r.endpoints.sts } : {}) });
+        try {
+          return await callerIdentity({ resources: r, env, sts });
+        } finally {
+          sts.destroy();
+        }
       })();
       return identity;
     },

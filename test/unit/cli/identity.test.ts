@@ -1,143 +1,89 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../../cli/errors.js';
-import {
-  callerIdentity,
-  parseCallerIdentity,
-  StsError,
-  signPost,
-  stsEndpoint,
-} from '../../../cli/identity.js';
+import { callerIdentity, localActor } from '../../../cli/identity.js';
 
-const EXAMPLE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const ARN = 'arn:aws:sts::123456789012:assumed-role/ComplianceAdmin/alice';
 const OK = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${ARN}</Arn><UserId>AROA:alice</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`;
 const error = (code: string, message: string) =>
   `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error></ErrorResponse>`;
 
-describe('signPost', () => {
-  it('signs as AWS SigV4 does (the post-x-www-form-urlencoded case of the AWS test suite)', () => {
-    const headers = signPost({
-      url: 'https://example.amazonaws.com/',
-      body: 'Param1=value1',
-      region: 'us-east-1',
-      service: 'service',
-      credentials: EXAMPLE,
-      now: new Date('2015-08-30T12:36:00Z'),
-      contentType: 'application/x-www-form-urlencoded',
+/** An STS endpoint on localhost answering each request with the next of `answers`; the real SDK client talks to it. */
+let server: Server;
+let answer: { status: number; body: string } = { status: 200, body: OK };
+const received: string[] = [];
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += String(c);
     });
-    expect(headers.authorization).toBe(
-      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
-    );
-    expect(headers['x-amz-date']).toBe('20150830T123600Z');
-  });
-
-  it('signs the session token of temporary credentials', () => {
-    const headers = signPost({
-      url: 'https://sts.us-east-1.amazonaws.com/',
-      body: 'x',
-      region: 'us-east-1',
-      service: 'sts',
-      credentials: { ...EXAMPLE, sessionToken: 'TOKEN' },
-      now: new Date('2015-08-30T12:36:00Z'),
+    req.on('end', () => {
+      received.push(body);
+      res.writeHead(answer.status, { 'content-type': 'text/xml' }).end(answer.body);
     });
-    expect(headers['x-amz-security-token']).toBe('TOKEN');
-    expect(headers.authorization).toMatch(/SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,/);
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe('stsEndpoint', () => {
-  it('is the regional endpoint on AWS, the environment override, or the local stack', () => {
-    expect(stsEndpoint({ region: 'eu-west-1' }, {})).toBe('https://sts.eu-west-1.amazonaws.com/');
-    expect(stsEndpoint({ region: 'cn-north-1' }, {})).toBe('https://sts.cn-north-1.amazonaws.com.cn/');
-    expect(stsEndpoint({ region: 'eu-west-1' }, { AWS_ENDPOINT_URL_STS: 'https://vpce' })).toBe(
-      'https://vpce',
-    );
-    const endpoints = { dynamodb: 'http://l', dynamodbStreams: 'http://l', sns: 'http://l', sqs: 'http://l' };
-    expect(stsEndpoint({ region: 'us-east-1', endpoints: { ...endpoints, sts: 'http://gw' } }, {})).toBe(
-      'http://gw',
-    );
-    expect(stsEndpoint({ region: 'us-east-1', endpoints }, {})).toBeUndefined();
+const sts = () =>
+  new STSClient({
+    region: 'eu-west-1',
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    maxAttempts: 1,
   });
-});
-
-describe('parseCallerIdentity', () => {
-  it('returns the Arn, or raises the error STS answered', () => {
-    expect(parseCallerIdentity(200, OK)).toBe(ARN);
-    expect(() =>
-      parseCallerIdentity(
-        403,
-        error('ExpiredToken', 'The security token included in the request is expired'),
-      ),
-    ).toThrow(StsError);
-  });
-});
+const endpoints = {
+  dynamodb: 'http://l',
+  dynamodbStreams: 'http://l',
+  sns: 'http://l',
+  sqs: 'http://l',
+  sts: 'http://gw',
+};
 
 describe('callerIdentity', () => {
-  const endpoints = {
-    dynamodb: 'http://l',
-    dynamodbStreams: 'http://l',
-    sns: 'http://l',
-    sqs: 'http://l',
-    sts: 'http://gw',
-  };
-  const answer = (status: number, body: string) => {
-    const sent: { url: string; init: RequestInit }[] = [];
-    const fetch = (async (url: string, init: RequestInit) => {
-      sent.push({ url, init });
-      return new Response(body, { status });
-    }) as unknown as typeof globalThis.fetch;
-    return { fetch, sent };
-  };
-
-  it('asks AWS with the credentials the CLI writes with', async () => {
-    const { fetch, sent } = answer(200, OK);
-    const arn = await callerIdentity({
-      resources: { region: 'eu-west-1', origin: 'aws' },
-      env: {},
-      credentials: async () => EXAMPLE,
-      fetch,
-    });
-    expect(arn).toBe(ARN);
-    expect(sent[0]?.url).toBe('https://sts.eu-west-1.amazonaws.com/');
-    expect(sent[0]?.init.body).toBe('Action=GetCallerIdentity&Version=2011-06-15');
+  it('asks STS GetCallerIdentity with the credentials the CLI writes with, and records the Arn', async () => {
+    answer = { status: 200, body: OK };
+    expect(await callerIdentity({ resources: {}, env: {}, sts: sts() })).toBe(ARN);
+    expect(received.at(-1)).toContain('Action=GetCallerIdentity');
   });
 
   it('names the OS user on a local stack whose gateway serves only AssumeRole', async () => {
-    const { fetch } = answer(
-      400,
-      error('InvalidAction', 'the local stack serves only sts:AssumeRole, not GetCallerIdentity'),
+    answer = { status: 400, body: error('InvalidAction', 'the local stack serves only sts:AssumeRole') };
+    expect(await callerIdentity({ resources: { endpoints }, env: { USER: 'alice' }, sts: sts() })).toBe(
+      'local:alice',
     );
-    const who = await callerIdentity({
-      resources: { region: 'us-east-1', origin: 'local', endpoints },
-      env: { USER: 'alice' },
-      credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }),
-      fetch,
-    });
-    expect(who).toBe('local:alice');
   });
 
   it('uses what a local gateway answers, if it serves GetCallerIdentity', async () => {
-    const { fetch } = answer(200, OK);
-    const who = await callerIdentity({
-      resources: { region: 'us-east-1', origin: 'local', endpoints },
-      env: { USER: 'alice' },
-      credentials: async () => EXAMPLE,
-      fetch,
-    });
-    expect(who).toBe(ARN);
+    answer = { status: 200, body: OK };
+    expect(await callerIdentity({ resources: { endpoints }, env: { USER: 'alice' }, sts: sts() })).toBe(ARN);
   });
 
   it('fails on AWS with the fix when STS refuses: a decision is never written without its author', async () => {
-    const { fetch } = answer(403, error('ExpiredToken', 'expired'));
-    const attempt = callerIdentity({
-      resources: { region: 'eu-west-1', origin: 'aws' },
-      env: { USER: 'alice' },
-      credentials: async () => EXAMPLE,
-      fetch,
-    });
+    answer = { status: 403, body: error('ExpiredToken', 'expired') };
+    const attempt = callerIdentity({ resources: {}, env: { USER: 'alice' }, sts: sts() });
     await expect(attempt).rejects.toThrow(CliError);
     await expect(attempt).rejects.toThrow(
       /cannot tell who you are \(STS GetCallerIdentity: ExpiredToken: expired\).*aws sso login/,
     );
+  });
+
+  it('does not fall back to the OS user on AWS, even for InvalidAction', async () => {
+    answer = { status: 400, body: error('InvalidAction', 'no') };
+    await expect(callerIdentity({ resources: {}, env: { USER: 'alice' }, sts: sts() })).rejects.toThrow(
+      CliError,
+    );
+  });
+});
+
+describe('localActor', () => {
+  it('names the OS user from the environment, else from the system', () => {
+    expect(localActor({ USER: 'bob' })).toBe('local:bob');
+    expect(localActor({ USERNAME: 'carol' })).toBe('local:carol');
+    expect(localActor({})).toMatch(/^local:.+/);
   });
 });
