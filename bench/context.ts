@@ -29,7 +29,12 @@ export interface BenchContext {
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
   readonly sqs: SQSClient;
-  readonly tables: { readonly licenses: string; readonly shipments: string; readonly inventory: string };
+  readonly tables: {
+    readonly licenses: string;
+    readonly shipments: string;
+    readonly inventory: string;
+    readonly history: string;
+  };
   readonly topics: {
     readonly customer: string;
     readonly customerShards: readonly string[];

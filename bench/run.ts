@@ -25,6 +25,7 @@ import { countCalls } from '../local/call-counter.js';
 import { LocalServicesError } from '../local/services.js';
 import { type StandaloneLocalStack, startLocalStack } from '../local/stack.js';
 import {
+  DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
@@ -214,6 +215,7 @@ async function main(): Promise<void> {
         licenses: r.tables.licenses.name,
         shipments: r.tables.shipments.name,
         inventory: r.tables.inventory.name,
+        history: r.tables.history.name,
       },
       topics: {
         customer: r.topics.customer.arn,
@@ -298,11 +300,12 @@ async function main(): Promise<void> {
 
     let invariants: BenchResults['invariants'];
     if (opts.finalCheck) {
-      log('bench: checking I1–I3 over the whole store...');
+      log('bench: checking I1–I3 and I6 over the whole store...');
       const check = await scanAndCheck({
         licenses: new DynamoLicenseRepository(ctx.ddb, ctx.tables.licenses),
         shipments: new DynamoShipmentRepository(ctx.ddb, ctx.tables),
         inventory: new DynamoInventoryRepository(ctx.ddb, ctx.tables.inventory),
+        history: new DynamoHistoryRepository(ctx.ddb, ctx.tables.history),
       });
       invariants = {
         violations: check.violations.length,
