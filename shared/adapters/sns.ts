@@ -102,7 +102,12 @@ export class SnsAlerter implements Alerter {
         // SNS refuses a subject with line breaks or control characters; it may quote an admin's raw value.
         subject: a.subject.replace(/\p{Cc}+/gu, ' ').slice(0, 99),
         body: a.message,
-        attributes: { kind: 'alert', severity: a.severity, ...a.subjectKey },
+        attributes: {
+          kind: 'alert',
+          severity: a.severity,
+          ...(a.alertType ? { alertType: a.alertType } : {}),
+          ...a.subjectKey,
+        },
         covers: [],
       })),
     );

@@ -185,6 +185,8 @@ export interface OpsAlert {
   severity: 'high' | 'normal';
   /** The item the alert is about, e.g. { licenseId }. */
   subjectKey: Record<string, string>;
+  /** A compliance alert's type (`LICENSE_DRAWDOWN`, `LICENSE_EXPIRING`): the `alertType` attribute subscribers filter on. */
+  alertType?: string;
 }
 
 export interface Alerter {
