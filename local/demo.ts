@@ -8,31 +8,15 @@
  * that raises an exhausted license's quantity. Prints a report and exits 0
  * only if every invariant and check holds.
  *
- * The parts, in local/demo/: scenario.ts (the cast and what the scenario
- * acts with), subscribers.ts, seed.ts, admin.ts (the admin's edits),
- * progress.ts (waiting for the stack), report.ts and checks.ts (PASS/FAIL).
+ * The parts, in local/demo/: run.ts (the scenario on any local stack),
+ * scenario.ts (the cast and what the scenario acts with), subscribers.ts,
+ * seed.ts, admin.ts (the admin's edits), progress.ts (waiting for the
+ * stack), report.ts, history.ts (a license's History excerpt) and checks.ts
+ * (PASS/FAIL).
  */
 
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  DynamoInventoryRepository,
-  DynamoLicenseRepository,
-  DynamoShipmentRepository,
-} from '../shared/adapters/dynamo.js';
-import type { RawItem } from '../shared/domain/ports.js';
-import { scanAndCheck } from '../shared/engine/invariant-checker.js';
-import { adminActs } from './demo/admin.js';
-import { checkLines } from './demo/checks.js';
-import { waitWithProgress } from './demo/progress.js';
-import { reportLines } from './demo/report.js';
-import type { Scenario } from './demo/scenario.js';
-import { seed, seedData } from './demo/seed.js';
-import { collect, subscribeAll } from './demo/subscribers.js';
-import { mulberry32 } from './random.js';
+import { playScenario, scenarioOn } from './demo/run.js';
 import { LocalServicesError } from './services.js';
 import { type StandaloneLocalStack, startLocalStack } from './stack.js';
 import { describeStack } from './stack-json.js';
@@ -49,8 +33,6 @@ Options:
   -h, --help          show this help
 
 Exit code: 0 if every invariant holds, 1 if not, 2 if the stack could not start.`;
-
-const rng = mulberry32;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`npm start: ${message}\n`);
@@ -99,33 +81,6 @@ async function startStack(): Promise<StandaloneLocalStack> {
   }
 }
 
-/** The clients and repositories the scenario acts with (built once the stack has set the SDK's environment). */
-function scenarioOn(stack: StandaloneLocalStack, log: (line: string) => void): Scenario {
-  const r = stack.resources;
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const tables = {
-    licenses: r.tables.licenses.name,
-    shipments: r.tables.shipments.name,
-    inventory: r.tables.inventory.name,
-  };
-  return {
-    stack,
-    ddb,
-    sns: new SNSClient({}),
-    // Through the gateway (AWS_ENDPOINT_URL_SQS), not the queue URL's host: every client goes through it.
-    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-    tables,
-    repos: {
-      licenses: new DynamoLicenseRepository(ddb, tables.licenses),
-      shipments: new DynamoShipmentRepository(ddb, tables),
-      inventory: new DynamoInventoryRepository(ddb, tables.inventory),
-    },
-    log,
-  };
-}
-
 /** --keep: prints the stack's JSON and waits for Ctrl-C (or SIGTERM). */
 async function keepRunning(
   stack: StandaloneLocalStack,
@@ -143,7 +98,6 @@ async function keepRunning(
 async function main(): Promise<void> {
   const opts = options();
   const began = Date.now();
-  const random = rng(opts.seed);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // Handler logs are JSON lines for CloudWatch; here they would drown the story.
   const out = process.stdout.write.bind(process.stdout);
@@ -155,26 +109,14 @@ async function main(): Promise<void> {
   const scenario = scenarioOn(stack, log);
   let exitCode = 1;
   try {
-    const subscribers = await subscribeAll(scenario);
-    const { shipments, licenses } = seedData(opts.shipments, random);
-    await seed(scenario, { shipments, licenses });
-    const licenseIds = licenses.map((l) => l.licenseId);
-    await waitWithProgress(scenario, subscribers, licenseIds, 'accepting the backlog');
-    const amendment = await adminActs(scenario, subscribers, licenseIds);
-
-    const check = await scanAndCheck(scenario.repos);
-    const all: RawItem[] = [];
-    for await (const page of scenario.repos.shipments.scan()) all.push(...page);
-    await collect(scenario, subscribers.queues);
-    const lines = await reportLines(scenario, subscribers, licenses, all, amendment);
-    const verdict = await checkLines(scenario, subscribers, check, all, amendment);
-    lines.push(
-      ...verdict.lines,
+    const played = await playScenario(scenario, opts);
+    const lines = [
+      ...played.lines,
       '',
-      `${verdict.ok ? 'PASS' : 'FAIL'}: scenario finished in ${((Date.now() - began) / 1000).toFixed(1)} s`,
-    );
+      `${played.ok ? 'PASS' : 'FAIL'}: scenario finished in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+    ];
     out(`${lines.join('\n')}\n`);
-    exitCode = verdict.ok ? 0 : 1;
+    exitCode = played.ok ? 0 : 1;
     if (opts.keep) await keepRunning(stack, out, log);
   } finally {
     await stack.stop();

@@ -1,10 +1,14 @@
 /**
  * What decides PASS or FAIL: the invariant checker (I1-I3), every change in
  * its customer's and warehouse's queue and none in another's (I4), empty
- * DLQs and alerted rejections (I5), the value limit binding, the amendment
- * releasing more, no value in a customer's or warehouse's message, and no
- * request AWS would refuse.
+ * DLQs and alerted rejections (I5), one History entry per committed change
+ * (I6), `report usage` reconciling with every license's counters, the value
+ * limit binding, the amendment releasing more, no value in a customer's or
+ * warehouse's message, and no request AWS would refuse.
  */
+import { toEntry } from '../../cli/history.js';
+import { reconciliationLines } from '../../cli/history-views.js';
+import { type UsageReport, usageReport } from '../../cli/usage-report.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import { type Amendment, releasedIn } from './admin.js';
@@ -115,20 +119,48 @@ type Check = Awaited<ReturnType<typeof scanAndCheck>>;
 type RequestReport = ReturnType<Scenario['stack']['requests']>;
 type Refusal = ReturnType<Scenario['stack']['refusals']>[number];
 
-/** I1-I5, each with up to 20 of its problems. */
+/** I1-I6, each with up to 20 of its problems. */
 function invariantLines(check: Check, i4: readonly string[], dlq: number, alerts: number): string[] {
   const lines: string[] = ['', 'Invariants'];
+  const violations = (i6: boolean) => check.violations.filter((v) => (v.invariant === 'I6') === i6);
+  const listed = (found: Check['violations']) =>
+    found.slice(0, 20).map((v) => `    ${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
+  const i1to3 = violations(false);
   lines.push(
-    `  I1-I3 (invariant checker over ${check.counts.shipments} shipments): ${check.violations.length === 0 ? 'hold' : `${check.violations.length} violation(s)`}`,
+    `  I1-I3 (invariant checker over ${check.counts.shipments} shipments): ${i1to3.length === 0 ? 'hold' : `${i1to3.length} violation(s)`}`,
+    ...listed(i1to3),
   );
-  for (const v of check.violations.slice(0, 20))
-    lines.push(`    ${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
   lines.push(
     `  I4 (every change in its customer's and warehouse's queue, none in another's): ${i4.length === 0 ? 'holds' : `${i4.length} problem(s)`}`,
   );
   for (const p of i4.slice(0, 20)) lines.push(`    ${p}`);
   lines.push(`  I5 (DLQ depth ${dlq}; rejected edits alerted: ${alerts})`);
+  const i6 = violations(true);
+  lines.push(
+    `  I6 (one History entry per committed change, ${num(check.counts.history ?? 0)} entries): ${i6.length === 0 ? 'holds' : `${i6.length} violation(s)`}`,
+    ...listed(i6),
+  );
   return lines;
+}
+
+/**
+ * What `clearance report usage` concludes over the whole of History: its
+ * totals per license (the CLI's own pure functions) against each license's
+ * `releasedQuantity` and `releasedValue`.
+ */
+async function usage({ repos }: Scenario, history: readonly RawItem[]): Promise<UsageReport> {
+  const licenses: RawItem[] = [];
+  for await (const page of repos.licenses.scan()) licenses.push(...page);
+  return usageReport({ licenses, entries: history.map(toEntry), window: {} });
+}
+
+/** The usage report's verdict, as `report usage` prints it. */
+function usageLines(report: UsageReport): string[] {
+  const [verdict, ...differences] = reconciliationLines(report.reconciliation);
+  return [
+    `  usage report (\`clearance report usage\` over ${num(report.overall.rows)} draws and returns): ${verdict}`,
+    ...differences.slice(0, 20).map((d) => `  ${d}`),
+  ];
 }
 
 /** The requests the gateway judged against the policies, and those refused for AWS's limits. */
@@ -154,8 +186,10 @@ export async function checkLines(
   check: Check,
   shipments: readonly RawItem[],
   amendment: Amendment,
+  history: readonly RawItem[],
 ): Promise<{ lines: string[]; ok: boolean }> {
   const { stack } = scenario;
+  const usageOfHistory = await usage(scenario, history);
   const i4 = i4Problems(subscribers.queues, shipments);
   const limit = await valueLimitProblems(scenario, shipments);
   const amended = await amendmentProblems(scenario, shipments, amendment);
@@ -167,12 +201,14 @@ export async function checkLines(
     check.violations.length === 0 &&
     i4.length === 0 &&
     dlq === 0 &&
+    usageOfHistory.reconciliation.kind === 'reconciled' &&
     limit.length + amended.length + leaks.length === 0 &&
     requests.denied.length === 0 &&
     limits.length === 0;
   return {
     lines: [
       ...invariantLines(check, i4, dlq, subscribers.ops.messages.length),
+      ...usageLines(usageOfHistory),
       ...valueLines(limit, amended, leaks),
       ...enforcementLines(requests, limits),
     ],

@@ -1,12 +1,14 @@
 /**
  * The report `npm start` prints: licenses (quantity and value), the value
- * limit and the amendment, warehouses, what each subscriber queue received,
- * a sample email digest and the ops alerts.
+ * limit and the amendment, an excerpt of the amended license's History,
+ * warehouses, what each subscriber queue received, a sample email digest and
+ * the ops alerts.
  */
 import { available, type License } from '../../shared/domain/model.js';
 import { valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { type Amendment, releasedIn } from './admin.js';
+import { historyLines } from './history.js';
 import { dollarsShort, num, type Scenario, usd, VALUE_LIMITED } from './scenario.js';
 import type { Queue, Subscribers } from './subscribers.js';
 
@@ -203,10 +205,12 @@ export async function reportLines(
   licenses: readonly License[],
   shipments: readonly RawItem[],
   amendment: Amendment,
+  history: readonly RawItem[],
 ): Promise<string[]> {
   return [
     ...(await licenseLines(scenario, licenses, shipments)),
     ...(await valueAndAmendmentLines(scenario, licenses, shipments, amendment)),
+    ...(await historyLines(scenario, history)),
     ...(await warehouseLines(scenario)),
     ...queueLines(subscribers.queues),
     ...digestLines(subscribers.digest),

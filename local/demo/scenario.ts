@@ -1,17 +1,18 @@
 /**
  * The cast of `npm start`: one SKU in three warehouses, six customers with
  * one license each (one of them value-limited, one amended), and the clients
- * and repositories the scenario acts with.
+ * and repositories the scenario acts with (History's to read it back).
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
+  DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
-import type { StandaloneLocalStack } from '../stack.js';
+import type { LocalStack } from '../stack.js';
 
 export const SKU = 'H20';
 export const WAREHOUSES = ['WH-AMS', 'WH-SIN', 'WH-DAL'] as const;
@@ -49,16 +50,22 @@ export function dollarsShort(dollars: number): string {
 
 /** The stack the scenario runs on, and what it acts with. */
 export interface Scenario {
-  readonly stack: StandaloneLocalStack;
+  readonly stack: LocalStack;
   readonly ddb: DynamoDBDocumentClient;
   readonly sns: SNSClient;
   readonly sqs: SQSClient;
   /** Physical table names. */
-  readonly tables: { readonly licenses: string; readonly shipments: string; readonly inventory: string };
+  readonly tables: {
+    readonly licenses: string;
+    readonly shipments: string;
+    readonly inventory: string;
+    readonly history: string;
+  };
   readonly repos: {
     readonly licenses: DynamoLicenseRepository;
     readonly shipments: DynamoShipmentRepository;
     readonly inventory: DynamoInventoryRepository;
+    readonly history: DynamoHistoryRepository;
   };
   /** A line on stderr (the story as it runs; the report goes to stdout). */
   readonly log: (line: string) => void;

@@ -27,14 +27,18 @@ export interface Subscribers {
   readonly ops: Queue;
 }
 
+/** A subscriber queue's name: under the stack's prefix, so a test's stack on shared services has its own. */
+const queueName = ({ stack }: Scenario, name: string) => `${stack.resources.prefix}-${name}`;
+
 async function subscribe(
-  { sns, sqs }: Scenario,
+  scenario: Scenario,
   queues: Queue[],
   name: string,
   topicArn: string,
   attributes: Record<string, string>,
 ): Promise<Queue> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `scenario-${name}` }));
+  const { sns, sqs } = scenario;
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName(scenario, name) }));
   const url = QueueUrl ?? '';
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
     .Attributes?.QueueArn;
@@ -62,7 +66,7 @@ export async function subscribeAll(scenario: Scenario): Promise<Subscribers> {
     logistics: r.topics.logistics.arn,
   };
   const sqsEndpoint = (name: string) =>
-    `arn:aws:sqs:${scenario.stack.endpoints.region}:000000000000:scenario-${name}`;
+    `arn:aws:sqs:${scenario.stack.endpoints.region}:000000000000:${queueName(scenario, name)}`;
   for (const customerId of CUSTOMERS) {
     const plan = planCustomerSubscription(
       { customerId, protocol: 'sqs', endpoint: sqsEndpoint(customerId) },
