@@ -33,6 +33,7 @@ const deps: ShipmentEngineDeps = {
     logistics: required(ENV.logisticsTopicArn),
   }),
   newToken,
+  now: () => new Date(),
 };
 
 /**

@@ -90,9 +90,34 @@ export interface LastDecision {
   statusReason?: string;
 }
 
-/** The decision of a license edit read as `raw`, against the license's `lastDecision`. */
+/**
+ * The `updatedBy` and `statusReason` an entry last named (`attributed`, a
+ * system attribute written with every license entry, decision or rejection,
+ * with that entry's `at` so the map is never empty): an edit is attributed to
+ * them only if it set them anew.
+ */
+export interface Attributed {
+  updatedBy?: string;
+  statusReason?: string;
+}
+
+/** The `updatedBy` and `statusReason` of `raw`, as an entry attributes them. */
+export function attributedOf(raw: RawItem): Attributed {
+  const updatedBy = text(raw.updatedBy);
+  const statusReason = text(raw.statusReason);
+  return { ...(updatedBy ? { updatedBy } : {}), ...(statusReason ? { statusReason } : {}) };
+}
+
+/** What the license's entries last attributed: `attributed`, else (older items) the last decision's. */
+function lastAttributed(raw: RawItem): Attributed | undefined {
+  const a = raw.attributed;
+  if (typeof a === 'object' && a !== null) return attributedOf(a as RawItem);
+  return readLastDecision(raw.lastDecision);
+}
+
+/** The decision of a license edit read as `raw`: its author if it set `updatedBy` or `statusReason` anew. */
 export function licenseDecision(raw: RawItem, eventType: LicenseEventType, at: string): LastDecision {
-  const last = readLastDecision(raw.lastDecision);
+  const last = lastAttributed(raw);
   const updatedBy = text(raw.updatedBy);
   const statusReason = text(raw.statusReason);
   const fresh = updatedBy !== last?.updatedBy || statusReason !== last?.statusReason;

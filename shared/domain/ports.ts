@@ -1,5 +1,5 @@
 import type { CounterDelta } from './counters.js';
-import type { Decision, HistoryEntry, LastDecision } from './history.js';
+import type { Attributed, Decision, HistoryEntry, LastDecision } from './history.js';
 import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
 import type { LicenseTerms } from './terms.js';
 
@@ -35,8 +35,9 @@ export interface ShipmentWrite {
 /**
  * A license decision (a status applied, an amendment) committed in one
  * transaction with its History entry: the license keeps `lastDecision` and
- * counts it in `appliedChanges`. The write also requires the license's
- * `updatedBy` and `statusReason` to be what the decision read.
+ * counts it in `appliedChanges`, and keeps in `attributed` the `updatedBy`
+ * and `statusReason` the entry named (a later edit counts them only if it
+ * sets them anew). The write also requires both to be what the decision read.
  */
 export interface DecisionRecord {
   entry: HistoryEntry;
@@ -96,7 +97,8 @@ export interface LicenseRepository {
   /**
    * Writes back an illegal amendment: sets each `revert` attribute (null:
    * removes it) and `statusError`, if each is still the value `found`, with
-   * the rejection's History `entry` in the same transaction.
+   * the rejection's History `entry` in the same transaction; `attributed` is
+   * what the entry attributed (see DecisionRecord).
    */
   revertTerms(
     licenseId: string,
@@ -104,6 +106,7 @@ export interface LicenseRepository {
     found: Readonly<Record<string, unknown>>,
     statusError: string,
     entry: HistoryEntry,
+    attributed: Attributed,
   ): Promise<boolean>;
   /**
    * Work finished: removes pendingWork if it is still `token`, and sets (or
@@ -137,8 +140,18 @@ export interface LicenseRepository {
     settleCheckAt: string,
     token: string,
   ): Promise<boolean>;
-  /** Records why the current `status` was rejected, if `status` is still `status`, with the rejection's History `entry`. */
-  reject(licenseId: string, status: unknown, statusError: string, entry: HistoryEntry): Promise<boolean>;
+  /**
+   * Records why the current `status` was rejected, if `status` is still
+   * `status`, with the rejection's History `entry` in the same transaction and
+   * `attributed`, what the entry attributed.
+   */
+  reject(
+    licenseId: string,
+    status: unknown,
+    statusError: string,
+    entry: HistoryEntry,
+    attributed: Attributed,
+  ): Promise<boolean>;
   clearError(licenseId: string): Promise<void>;
   /**
    * Sets a new status as the clock or CLI would, if `status` is still `from`
@@ -164,8 +177,12 @@ export interface ShipmentRepository {
   ): Promise<ShipmentPage>;
   /** Commits writes in transactions of up to 100 actions; see CommitResult. Throws ConflictError if the guard fails. */
   commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult>;
-  /** Single conditional update outside any transaction (rejections, reverts). False if the condition failed. */
-  update(write: ShipmentWrite): Promise<boolean>;
+  /**
+   * Single conditional update outside any transaction (rejections, reverts);
+   * with `entry`, in one transaction with that new History entry. False if a
+   * condition failed.
+   */
+  update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
   /** HELD shipments of a license counted by holdReason (reads only that attribute). */
   countHeldByReason(licenseId: string): Promise<Map<string, number>>;

@@ -1,5 +1,6 @@
 import { ConflictError } from '../domain/errors.js';
 import {
+  attributedOf,
   type LicenseEventType,
   licenseDecision,
   licenseEntry,
@@ -345,7 +346,14 @@ async function rejectAmendment(
   ]);
   const at = deps.now().toISOString();
   const entry = licenseRejectionEntry(raw, at, amendment.reason, deps.newToken());
-  await deps.licenses.revertTerms(licenseId, amendment.revert, amendment.found, amendment.reason, entry);
+  await deps.licenses.revertTerms(
+    licenseId,
+    amendment.revert,
+    amendment.found,
+    amendment.reason,
+    entry,
+    attributedOf(raw),
+  );
   return { kind: 'rejected', reason: amendment.reason };
 }
 
@@ -386,6 +394,6 @@ async function reject(
     },
   ]);
   const entry = licenseRejectionEntry(raw, deps.now().toISOString(), reason, deps.newToken());
-  await deps.licenses.reject(licenseId, raw.status, reason, entry);
+  await deps.licenses.reject(licenseId, raw.status, reason, entry, attributedOf(raw));
   return { kind: 'rejected', reason };
 }

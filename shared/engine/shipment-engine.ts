@@ -59,6 +59,8 @@ export interface ShipmentEngineDeps {
   publisher: Publisher;
   history: HistoryRepository;
   newToken: () => string;
+  /** When a rejected edit is written back (its History entry's `at`). */
+  now: () => Date;
 }
 
 /** What one batch did, for logs and metrics. */
@@ -109,7 +111,7 @@ export async function processShipmentRecords(
   const batch = classify(records);
   const intake = await intakeShipments(deps, batch.intake);
   const rejected = await rejectEdits(deps, [...batch.rejections, ...intake.rejections], (r) =>
-    rejectionEntry(batch.latest.get(r.shipmentId), r),
+    rejectionEntry(batch.latest.get(r.shipmentId), r, deps.now().toISOString()),
   );
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
@@ -296,14 +298,15 @@ function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
 
 /**
  * The History entry of a rejected edit, keyed by the stream record that
- * carried it (a deleted item's is entered from its old image).
+ * carried it: entered when it is written back (`now`), or, for a deleted item
+ * (nothing to write back), at the record's time, from its old image.
  */
-function rejectionEntry(record: ShipmentRecord | undefined, r: Rejection): HistoryEntry {
+function rejectionEntry(record: ShipmentRecord | undefined, r: Rejection, now: string): HistoryEntry {
   const raw = record?.newImage ?? record?.oldImage ?? r.current;
   return shipmentRejectionEntry({
     raw: { ...raw, shipmentId: r.shipmentId, licenseId: raw.licenseId ?? NO_LICENSE },
     old: record?.newImage ? record.oldImage : undefined,
-    at: record?.at ?? new Date().toISOString(),
+    at: r.write ? now : (record?.at ?? now),
     reason: r.statusError,
     sequence: record?.sequence ?? 'unknown',
   });

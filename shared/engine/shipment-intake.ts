@@ -1,4 +1,5 @@
 import { counterDelta, inventoryKey } from '../domain/counters.js';
+import { shipmentEditDecision } from '../domain/history.js';
 import { holdReasonFor } from '../domain/license-rules.js';
 import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
 import { holdOrderKey, mismatch } from '../domain/planning.js';
@@ -75,6 +76,8 @@ function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
     },
     remove: ['statusError'],
     bumpRevision: true,
+    // Whoever wrote the new shipment (its updatedBy and statusReason, if any).
+    decision: shipmentEditDecision(s, undefined),
     expect: {
       countedStatus: null,
       status: 'HELD',

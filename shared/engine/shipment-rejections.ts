@@ -29,31 +29,31 @@ export interface Rejected {
 }
 
 /**
- * The reject phase: enters every rejection not yet recorded in History (its
- * key is the edit's stream record: a redelivery finds it), alerts ops, then
+ * The reject phase: alerts ops of every rejection not yet recorded, then
  * writes each one's `statusError` (and restores the status or fields it
- * reverts). Returns which licenses got shipments set back to HELD or RELEASED:
- * their passes may have skipped them.
+ * reverts) in one transaction with its History entry, so the rejection is
+ * entered exactly once, at the time it was written back. A deleted item has
+ * nothing to write back: its entry is appended, keyed by its stream record.
+ * Returns which licenses got shipments set back to HELD or RELEASED: their
+ * passes may have skipped them.
  */
 export async function rejectEdits(
   deps: { alerter: Alerter; shipments: ShipmentRepository; history: HistoryRepository },
   rejections: readonly Rejection[],
   entryOf: (r: Rejection) => HistoryEntry,
 ): Promise<Rejected> {
-  // Enter and alert before recording the rejection: a crash in between repeats the alert rather
-  // than losing it, and finds the entry already there.
+  // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
   const fresh = rejections.filter((r) => r.current.statusError !== r.statusError);
-  if (fresh.length > 0) {
-    await deps.history.append(fresh.map(entryOf));
-    await deps.alerter.alert(fresh.map((r) => r.alert));
-  }
+  if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
+  const deleted = fresh.filter((r) => !r.write);
+  if (deleted.length > 0) await deps.history.append(deleted.map(entryOf));
   const restored = new Map<string, Set<ShipmentStatus>>();
   for (const r of fresh) {
     if (!r.write) continue;
     // Whatever the conditional write answers, the check below is made: "condition failed" also
     // comes back when this very write was done and its response lost (the SDK resends it), or
     // when a crashed attempt already did it.
-    await deps.shipments.update(r.write);
+    await deps.shipments.update(r.write, entryOf(r));
     const counted = asShipmentStatus(r.current.countedStatus);
     const licenseId = String(r.write.set.licenseId ?? r.current.licenseId);
     if (counted === 'HELD' || counted === 'RELEASED')

@@ -76,8 +76,8 @@ describe('History of one license through its life', () => {
       ...[1, 2, 3, 4, 5].map((n) => ({
         event: 'SHIPMENT_HELD',
         shipment: `S${n}`,
-        // Who wrote a new shipment: checked on its own below (the engine enters `unknown`).
-        actor: expect.any(String),
+        // Who wrote the new shipment (its updatedBy).
+        actor: 'erp-import',
         status: 'HELD',
         previousStatus: null,
         holdReason: 'LICENSE_PENDING',
@@ -295,14 +295,10 @@ describe('History of one license through its life', () => {
 });
 
 /**
- * ENGINE BUG, left for the lead: docs/data-contract.md ("History", `actor`)
- * says a shipment change's actor is "the shipment's `updatedBy` for a new
- * shipment", but the intake's SHIPMENT_HELD entry names `unknown`: the
- * intake's write (shared/engine/shipment-intake.ts, acceptedWrite) stamps no
- * `decision`, so shipmentEntry falls back to `unknown`. Remove `.fails` once
- * the intake stamps the new shipment's `updatedBy` (and `statusReason`).
+ * The intake's write stamps the new shipment's `updatedBy` and `statusReason`
+ * as its `decision`: the SHIPMENT_HELD entry names who wrote the shipment.
  */
-it.fails('names the writer of a new shipment (its updatedBy) as the actor of its SHIPMENT_HELD entry', async () => {
+it('names the writer of a new shipment (its updatedBy) as the actor of its SHIPMENT_HELD entry', async () => {
   expect(lifecycle, 'the lifecycle ran first').toBeDefined();
   const [first] = lifecycle?.shipmentIds ?? [];
   const held = (await s.history(lifecycle?.licenseId ?? '')).filter(
@@ -313,20 +309,13 @@ it.fails('names the writer of a new shipment (its updatedBy) as the actor of its
 });
 
 /**
- * ENGINE BUG, left for the lead: a rejected shipment edit is entered at its
- * stream record's ApproximateCreationDateTime (shared/engine/shipment-engine.ts,
- * rejectionEntry: `at: record.at`), rounded down to the second on AWS and to
- * the minute by DynamoDB Local, while every committed change is entered at its
- * millisecond `changedAt`. So the rejection's `at` (and the start of its
- * `entryId`) lies before the edit was made, and it sorts before changes made
- * earlier in that second (here: minute): in the lifecycle above, S5's
- * EDIT_REJECTED sorts before the SHIPMENT_HOLD_UPDATED of the approval that
- * preceded it, against "entries sort in time order" (docs/data-contract.md,
- * "History", Keys). The edit is made 10 ms into a second, so this fails every
- * time under either rounding. Remove `.fails` once rejections are entered at a
- * millisecond time no earlier than the edit.
+ * A rejected shipment edit is entered when it is written back, in the same
+ * transaction, at a millisecond time: never before the edit was made (a
+ * stream record's ApproximateCreationDateTime is rounded down to the second
+ * on AWS, to the minute by DynamoDB Local, so it cannot be the entry's time).
+ * The edit is made 10 ms into a second, so a rounded time fails this.
  */
-it.fails('enters a rejected shipment edit no earlier than the edit was made', () => {
+it('enters a rejected shipment edit no earlier than the edit was made', () => {
   const edit = lifecycle?.rejectedEdit;
   expect(edit, 'the lifecycle ran first').toBeDefined();
   const [enteredAt, madeAt] = [String(edit?.enteredAt), String(edit?.madeAt)];

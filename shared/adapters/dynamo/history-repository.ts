@@ -1,6 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { DependencyError } from '../../domain/errors.js';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConfigError, DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
 import { scanTable } from './reads.js';
@@ -19,6 +23,37 @@ export function historyPut(table: string, entry: HistoryEntry) {
     ConditionExpression: 'attribute_not_exists(#entryId)',
     ExpressionAttributeNames: { '#entryId': 'entryId' },
   };
+}
+
+type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
+/**
+ * An item's conditional update and a new History entry in one transaction:
+ * both commit or neither. False if a condition failed (the update's, or the
+ * entry is already there); a conflict with another transaction is retried.
+ */
+export async function updateWithEntry(
+  db: DynamoDBDocumentClient,
+  update: TransactUpdate,
+  historyTable: string | undefined,
+  entry: HistoryEntry,
+): Promise<boolean> {
+  if (!historyTable)
+    throw new ConfigError('the History table is not configured: set HISTORY_TABLE (tables.history)');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, { Put: historyPut(historyTable, entry) }],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isCancelledBy(error, 'ConditionalCheckFailed')) return false;
+      if (!isCancelledBy(error, 'TransactionConflict') || attempt + 1 >= 5) throw error;
+      await pause(attempt);
+    }
+  }
 }
 
 /** A cancelled transaction one of whose actions failed with `code`. */

@@ -3,25 +3,20 @@ import {
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
-  TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError } from '../../domain/errors.js';
-import type { HistoryEntry } from '../../domain/history.js';
+import { type Attributed, attributedOf, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX } from '../../domain/license-rules.js';
 import type { DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { Expr } from './expressions.js';
-import { historyPut, isCancelledBy } from './history-repository.js';
+import { updateWithEntry } from './history-repository.js';
 import { scanTable } from './reads.js';
 import { isConditionFailure, pause } from './transactions.js';
 
 type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
-
-/** Attempts of a decision's transaction that conflicts with another (TransactionConflict). */
-const MAX_ATTEMPTS = 5;
 
 /** DynamoDB implementation of the Licenses port. */
 export class DynamoLicenseRepository implements LicenseRepository {
@@ -76,7 +71,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
       ConditionExpression: conditions.join(' AND '),
       ...x.params(),
     };
-    if (input.entry) return this.withEntry(update, input.entry);
+    if (input.entry) return updateWithEntry(this.db, update, this.historyTable, input.entry);
     try {
       await this.db.send(new UpdateCommand(update));
       return true;
@@ -86,35 +81,11 @@ export class DynamoLicenseRepository implements LicenseRepository {
     }
   }
 
-  /**
-   * The update and the History entry in one transaction: both commit or
-   * neither. False if the update's condition failed; a conflict with another
-   * transaction is retried.
-   */
-  private async withEntry(update: TransactUpdate, entry: HistoryEntry): Promise<boolean> {
-    if (!this.historyTable)
-      throw new ConfigError('the History table is not configured: set HISTORY_TABLE (tables.history)');
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [{ Update: update }, { Put: historyPut(this.historyTable, entry) }],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isCancelledBy(error, 'ConditionalCheckFailed')) return false;
-        if (!isCancelledBy(error, 'TransactionConflict') || attempt + 1 >= MAX_ATTEMPTS) throw error;
-        await pause(attempt);
-      }
-    }
-  }
-
   /** The conditions and attributes of committing a decision: it is counted, kept, and was read as it is. */
   private static decided(record: DecisionRecord) {
     const { lastDecision } = record;
     return {
-      set: { lastDecision },
+      set: { lastDecision, attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) } },
       add: { appliedChanges: 1 },
       expect: {
         updatedBy: lastDecision.updatedBy ?? null,
@@ -177,10 +148,15 @@ export class DynamoLicenseRepository implements LicenseRepository {
     found: Readonly<Record<string, unknown>>,
     statusError: string,
     entry: HistoryEntry,
+    attributed: Attributed,
   ): Promise<boolean> {
     const entries = Object.entries(revert);
     return this.conditional({
-      set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+      set: {
+        ...Object.fromEntries(entries.filter(([, v]) => v !== null)),
+        statusError,
+        attributed: { at: entry.at, ...attributed },
+      },
       remove: entries.filter(([, v]) => v === null).map(([k]) => k),
       expect: { licenseId, ...found },
       entry,
@@ -255,8 +231,18 @@ export class DynamoLicenseRepository implements LicenseRepository {
     });
   }
 
-  reject(licenseId: string, status: unknown, statusError: string, entry: HistoryEntry): Promise<boolean> {
-    return this.conditional({ set: { statusError }, expect: { licenseId, status }, entry });
+  reject(
+    licenseId: string,
+    status: unknown,
+    statusError: string,
+    entry: HistoryEntry,
+    attributed: Attributed,
+  ): Promise<boolean> {
+    return this.conditional({
+      set: { statusError, attributed: { at: entry.at, ...attributed } },
+      expect: { licenseId, status },
+      entry,
+    });
   }
 
   async clearError(licenseId: string): Promise<void> {

@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../domain/errors.js';
+import type { HistoryEntry } from '../../domain/history.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -16,6 +17,7 @@ import type {
 } from '../../domain/ports.js';
 import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../names.js';
 import { guardedLicenseUpdate, inventoryUpdate, licenseUpdate, shipmentUpdate } from './expressions.js';
+import { updateWithEntry } from './history-repository.js';
 import { scanTable } from './reads.js';
 import { classifyFailure, type Group, isConditionFailure, pack, pause, sum } from './transactions.js';
 
@@ -24,7 +26,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
   /** `licenses` and `inventory` are needed only to commit writes; a read-only user may leave them out. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { shipments: string; licenses?: string; inventory?: string },
+    private readonly tables: { shipments: string; licenses?: string; inventory?: string; history?: string },
   ) {}
 
   private table(name: 'licenses' | 'inventory'): string {
@@ -115,7 +117,14 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     ];
   }
 
-  async update(write: ShipmentWrite): Promise<boolean> {
+  async update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
+    if (entry)
+      return updateWithEntry(
+        this.db,
+        shipmentUpdate(this.tables.shipments, write),
+        this.tables.history,
+        entry,
+      );
     try {
       await this.db.send(new UpdateCommand(shipmentUpdate(this.tables.shipments, write)));
       return true;

@@ -59,10 +59,14 @@ export function describeHistoryContract(name: string, subject: () => ContractSub
       const id = nextId('LIC');
       await s.put('licenses', { ...aLicense({ licenseId: id }), status: 'APPROVD' });
       const moved = anEntry(id, 'x#rejected#1', { eventType: 'EDIT_REJECTED' });
-      expect(await s.licenses.reject(id, 'APPROVED', 'typo', moved)).toBe(false);
+      expect(await s.licenses.reject(id, 'APPROVED', 'typo', moved, {})).toBe(false);
       expect(await entryOf(s, id, moved.entryId)).toBeUndefined();
       const entry = anEntry(id, 'x#rejected#2', { eventType: 'EDIT_REJECTED', reason: 'typo' });
-      expect(await s.licenses.reject(id, 'APPROVD', 'typo', entry)).toBe(true);
+      expect(await s.licenses.reject(id, 'APPROVD', 'typo', entry, { updatedBy: 'erin' })).toBe(true);
+      expect((await s.get('licenses', { licenseId: id }))?.attributed).toEqual({
+        at: entry.at,
+        updatedBy: 'erin',
+      });
       expect(await entryOf(s, id, entry.entryId)).toEqual(entry);
     });
   });

@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../../../shared/domain/history.js';
+import { type Attributed, attributedOf, type HistoryEntry } from '../../../shared/domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../../shared/domain/license-rules.js';
 import type { DecisionRecord, LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../../shared/domain/terms.js';
@@ -46,7 +46,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   private static decided(record: DecisionRecord): UpdateSpec {
     const { lastDecision } = record;
     return {
-      set: { lastDecision },
+      set: { lastDecision, attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) } },
       add: { appliedChanges: 1 },
       expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
     };
@@ -108,13 +108,18 @@ export class MemoryLicenseRepository implements LicenseRepository {
     found: Readonly<Record<string, unknown>>,
     statusError: string,
     entry: HistoryEntry,
+    attributed: Attributed,
   ): Promise<boolean> {
     await this.store.enter('licenses.revertTerms', [licenseId, revert, found, statusError, entry]);
     const entries = Object.entries(revert);
     return this.conditional(
       licenseId,
       {
-        set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+        set: {
+          ...Object.fromEntries(entries.filter(([, v]) => v !== null)),
+          statusError,
+          attributed: { at: entry.at, ...attributed },
+        },
         remove: entries.filter(([, v]) => v === null).map(([k]) => k),
         expect: { ...found },
       },
@@ -190,9 +195,14 @@ export class MemoryLicenseRepository implements LicenseRepository {
     status: unknown,
     statusError: string,
     entry: HistoryEntry,
+    attributed: Attributed,
   ): Promise<boolean> {
-    await this.store.enter('licenses.reject', [licenseId, status, statusError, entry]);
-    return this.conditional(licenseId, { set: { statusError }, expect: { status } }, entry);
+    await this.store.enter('licenses.reject', [licenseId, status, statusError, entry, attributed]);
+    return this.conditional(
+      licenseId,
+      { set: { statusError, attributed: { at: entry.at, ...attributed } }, expect: { status } },
+      entry,
+    );
   }
 
   async clearError(licenseId: string): Promise<void> {

@@ -212,11 +212,23 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       const id = nextId('LIC');
       await s.put('licenses', { ...aLicense({ licenseId: id, appliedStatus: 'APPROVED' }), status: 7 });
       expect(
-        await s.licenses.reject(id, '7', 'not a status', anEntry(id, 'r#1', { eventType: 'EDIT_REJECTED' })),
+        await s.licenses.reject(
+          id,
+          '7',
+          'not a status',
+          anEntry(id, 'r#1', { eventType: 'EDIT_REJECTED' }),
+          {},
+        ),
         'a string is not the number 7',
       ).toBe(false);
       expect(
-        await s.licenses.reject(id, 7, 'not a status', anEntry(id, 'r#2', { eventType: 'EDIT_REJECTED' })),
+        await s.licenses.reject(
+          id,
+          7,
+          'not a status',
+          anEntry(id, 'r#2', { eventType: 'EDIT_REJECTED' }),
+          {},
+        ),
       ).toBe(true);
       expect((await s.get('licenses', { licenseId: id }))?.statusError).toBe('not a status');
       await s.licenses.clearError(id);

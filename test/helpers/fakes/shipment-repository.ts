@@ -1,6 +1,7 @@
 import { type Group, pack, sum } from '../../../shared/adapters/dynamo/transactions.js';
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
+import type { HistoryEntry } from '../../../shared/domain/history.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -10,8 +11,9 @@ import type {
   ShipmentWrite,
 } from '../../../shared/domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
+import { putEntry } from './history-repository.js';
 import { scanPages } from './license-repository.js';
-import { FakeValidationError, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
+import { FakeValidationError, keyOf, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
 
 /**
  * Writes are packed into transactions by the adapter's own `pack`
@@ -210,9 +212,17 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     return [];
   }
 
-  async update(unit: ShipmentWrite): Promise<boolean> {
-    await this.store.enter('shipments.update', [unit]);
-    return this.store.update('shipments', unit.shipmentId, shipmentSpec(unit, this.store.clock()));
+  async update(unit: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
+    await this.store.enter('shipments.update', entry ? [unit, entry] : [unit]);
+    const spec = shipmentSpec(unit, this.store.clock());
+    if (!entry) return this.store.update('shipments', unit.shipmentId, spec);
+    // One transaction with a Put under attribute_not_exists(entryId), as the adapter's updateWithEntry.
+    const planned = this.store.plan('shipments', unit.shipmentId, spec);
+    if (!planned.ok || this.store.tables.history.has(keyOf('history', entry as unknown as RawItem)))
+      return false;
+    this.store.write('shipments', unit.shipmentId, planned.next);
+    putEntry(this.store, entry);
+    return true;
   }
 
   scan(): AsyncIterable<RawItem[]> {

@@ -87,7 +87,17 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
 
     /** Deps of processShipmentRecords over this world. */
     shipmentDeps(overrides: Partial<ShipmentEngineDeps> = {}): ShipmentEngineDeps {
-      return { shipments, licenses, inventory, alerter, publisher, history, newToken, ...overrides };
+      return {
+        shipments,
+        licenses,
+        inventory,
+        alerter,
+        publisher,
+        history,
+        newToken,
+        now: () => new Date(now),
+        ...overrides,
+      };
     },
 
     /** The admin's writes: plain PutItem / UpdateItem / DeleteItem, each a stream record, no `changedBy`. */

@@ -151,7 +151,7 @@ describe('memory fakes: fault hooks', () => {
     await w.alerter.alert([
       { subject: 's', message: 'm', severity: 'normal', subjectKey: { licenseId: 'L' } },
     ]);
-    await w.licenses.reject(license.licenseId, 'APPROVED', 'e', anEntry(license.licenseId, 'r#1'));
+    await w.licenses.reject(license.licenseId, 'APPROVED', 'e', anEntry(license.licenseId, 'r#1'), {});
     expect(w.store.ops()).toEqual(['alerter.alert', 'licenses.reject']);
     expect(w.alerter.about('L')).toHaveLength(1);
   });

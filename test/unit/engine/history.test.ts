@@ -157,6 +157,17 @@ describe('History: license decisions', () => {
     expect(w.historyViolations()).toEqual([]);
   });
 
+  it('does not credit the author of a rejected edit with the next edit, which did not name its author', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 1);
+    await edit(w, lut, { status: 'APPROVD', updatedBy: 'erin', statusReason: 'granted' });
+    await edit(w, lut, { status: 'APPROVED' });
+    expect(licenseEntries(w, lut.licenseId).map((e) => [e.eventType, e.actor])).toEqual([
+      ['EDIT_REJECTED', 'erin'],
+      ['LICENSE_APPROVED', 'unknown'],
+    ]);
+  });
+
   it('enters a rejected amendment in the transaction that writes it back', async () => {
     const w = memoryWorld();
     const { lut } = await withShipments(w, 1);
@@ -200,6 +211,35 @@ describe('History: shipment changes', () => {
     ]);
     expect(balance(entriesOf(w, lut.licenseId)).quantity).toBe(w.license(lut.licenseId).releasedQuantity);
     expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('names the writer of a new shipment (its updatedBy and statusReason) in its SHIPMENT_HELD entry', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w);
+    const s = lut.shipment({ updatedBy: 'erp-import', statusReason: 'PO 4711' });
+    w.console.put('shipments', s);
+    await shipmentEvents(w);
+    await shipmentEvents(w);
+    expect(shipmentEntries(w, s.shipmentId)).toEqual([
+      expect.objectContaining({ eventType: 'SHIPMENT_HELD', actor: 'erp-import', reason: 'PO 4711' }),
+    ]);
+  });
+
+  it('enters a rejected shipment edit when it is written back, in the same write: never before the edit', async () => {
+    const w = memoryWorld();
+    const { ids } = await withShipments(w, 1);
+    const id = String(ids[0]);
+    w.advance(1234);
+    w.console.put('shipments', { ...w.shipment(id), status: 'SHIPPED', updatedBy: 'erin' });
+    const editedAt = w.now().toISOString();
+    w.advance(50);
+    await shipmentEvents(w);
+    const [rejected] = shipmentEntries(w, id).filter((e) => e.eventType === 'EDIT_REJECTED');
+    expect(String(rejected?.at) >= editedAt).toBe(true);
+    // One call wrote the edit back and entered it: a shipments.update carrying the entry.
+    const writeBack = w.store.calls.filter((c) => c.op === 'shipments.update' && c.args.length === 2);
+    expect(writeBack.map((c) => (c.args[1] as { entryId: string }).entryId)).toEqual([rejected?.entryId]);
+    expect(w.shipment(id).statusError).toBeDefined();
   });
 
   it('enters a rejected shipment edit once, keyed by its stream record, also when the record comes again', async () => {
