@@ -27,6 +27,7 @@ import {
   licenses,
   refuseBy,
 } from './license-common.js';
+import { registerSimulateCommand } from './license-simulate.js';
 import { example, positive, type Wiring } from './wiring.js';
 
 export function parseLicenseStatus(value: string): string {
@@ -279,5 +280,6 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
       );
   }
   registerAmendCommand(license, act);
+  registerSimulateCommand(license, act);
   registerLicenseHistory(license, act);
 }
