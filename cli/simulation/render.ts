@@ -17,6 +17,15 @@ const remainingText = (r: Remaining | null) =>
     ? '(the license item is invalid)'
     : `${count(r.quantity)} units${r.value === undefined ? '' : `, ${usd(r.value)}`}`;
 
+/** Every line indented by two spaces, under its section's title. */
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+
+const units = (v: unknown) => (typeof v === 'number' ? count(v) : show(v));
+
 /** "A → B", or "A" when it did not change. */
 const change = (a: string, b: string) => (a === b ? a : `${a} → ${b}`);
 
@@ -30,37 +39,46 @@ function editText(r: SimulationReport): string {
 }
 
 function releasedText(before: LicenseState, after: LicenseState): string {
-  const units = `${change(count(before.releasedQuantity), count(after.releasedQuantity))} of ${show(after.authorizedQuantity)} units`;
+  const quantity = `${change(count(before.releasedQuantity), count(after.releasedQuantity))} of ${units(after.authorizedQuantity)} units`;
   const value = change(usd(before.releasedValue), usd(after.releasedValue));
   return after.valueCap === null
-    ? `${units}; value ${value} (no value limit)`
-    : `${units}; value ${value} of cap ${usd(after.valueCap)}`;
+    ? `${quantity}; value ${value} (no value limit)`
+    : `${quantity}; value ${value} of cap ${usd(after.valueCap)}`;
 }
 
-function crossingText(c: Crossing): string {
-  const drawn = c.limit === 'quantity' ? count : usd;
-  return `${c.limit} reaches ${c.thresholdPercent} % (${drawn(c.drawnBefore)} → ${drawn(c.drawnAfter)} of ${drawn(c.of)})`;
+const LIMIT_NAME = { quantity: 'authorizedQuantity', value: 'authorizedValue' } as const;
+
+/** The thresholds crossed, one phrase per limit: "value reaches 80, 90 and 100 % of authorizedValue (...)". */
+function crossingsText(crossed: readonly Crossing[]): string {
+  if (crossed.length === 0) return 'crosses no 80/90/100 % threshold';
+  return (['quantity', 'value'] as const)
+    .flatMap((limit) => {
+      const mine = crossed.filter((c) => c.limit === limit);
+      const last = mine.at(-1);
+      if (last === undefined) return [];
+      const levels = mine.map((c) => String(c.thresholdPercent));
+      const list = levels.length === 1 ? levels[0] : `${levels.slice(0, -1).join(', ')} and ${levels.at(-1)}`;
+      const drawn = limit === 'quantity' ? count : usd;
+      const numbers = `${drawn(last.drawnBefore)} → ${drawn(last.drawnAfter)} of ${drawn(last.of)}`;
+      return [`${limit} reaches ${list} % of ${LIMIT_NAME[limit]} (${numbers})`];
+    })
+    .join('; ');
 }
 
 function licenseSection(r: SimulationReport): string {
   const { before, after } = r.license;
   const applied = change(show(before.appliedStatus) || '(none)', show(after.appliedStatus) || '(none)');
   return renderFields([
-    ['status', `${change(show(before.status), show(after.status))} (applied ${applied})`],
-    ['released', releasedText(before, after)],
-    ['remaining', change(remainingText(r.remaining.before), remainingText(r.remaining.after))],
+    ['Status', `${change(show(before.status), show(after.status))} (applied ${applied})`],
+    ['Released', releasedText(before, after)],
+    ['Remaining', change(remainingText(r.remaining.before), remainingText(r.remaining.after))],
     [
-      'waiting',
+      'Waiting',
       after.waitingForValidFrom === undefined
         ? undefined
-        : `for validFrom ${show(after.waitingForValidFrom)}`,
+        : `for validFrom ${show(after.waitingForValidFrom)} (the clock releases then)`,
     ],
-    [
-      'drawdown',
-      r.drawdown.crossed.length === 0
-        ? 'crosses no 80/90/100 % threshold'
-        : r.drawdown.crossed.map(crossingText).join('; '),
-    ],
+    ['Drawdown', `${crossingsText(r.drawdown.crossed)} (predicted)`],
   ]);
 }
 
@@ -75,14 +93,14 @@ function totalsSection(r: SimulationReport): string {
     ]),
     ...(reasons.length === 0
       ? []
-      : ['HELD after, by reason:', ...reasons.map(([reason, t]) => `  ${reason}: ${tallyText(t)}`)]),
+      : ['HELD after, by reason', ...reasons.map(([reason, t]) => `  ${reason}: ${tallyText(t)}`)]),
   ].join('\n');
 }
 
 function warehouseSection(r: SimulationReport): string {
   if (r.warehouses.length === 0) return 'Warehouses: none (no HELD or RELEASED shipments)';
   const cells = (t: Tally) => [count(t.shipments), count(t.units), usd(t.value)];
-  return renderTable(
+  const table = renderTable(
     [
       { header: 'WAREHOUSE' },
       { header: 'RELEASE', align: 'right' },
@@ -97,6 +115,7 @@ function warehouseSection(r: SimulationReport): string {
     ],
     r.warehouses.map((w) => [w.warehouseId, ...cells(w.released), ...cells(w.reheld), ...cells(w.held)]),
   );
+  return `Warehouses\n${indent(table)}`;
 }
 
 function alertsSection(r: SimulationReport): string {
@@ -107,7 +126,8 @@ function alertsSection(r: SimulationReport): string {
     ].join('\n'),
   );
   const drawdown = r.drawdown.crossed.map(
-    (c) => `  [LICENSE_DRAWDOWN, predicted] ${r.licenseId}: ${crossingText(c)}`,
+    (c) =>
+      `  [LICENSE_DRAWDOWN, predicted] ${r.licenseId}: ${c.limit} at ${c.thresholdPercent} % of ${LIMIT_NAME[c.limit]}`,
   );
   const all = [...alerts, ...drawdown];
   return [
@@ -147,8 +167,8 @@ function rowsSection(title: string, rows: readonly ShipmentRow[], limit: number)
   const more = rows.length - shown.length;
   return [
     `${title} (${count(rows.length)}, in hold order)`,
-    table,
-    ...(more > 0 ? [`… ${count(more)} more (--limit to see more, --json for all)`] : []),
+    indent(table),
+    ...(more > 0 ? [`  … ${count(more)} more (--limit to see more, --json for all)`] : []),
   ].join('\n');
 }
 
@@ -162,7 +182,7 @@ export function renderSimulation(r: SimulationReport, limit: number): string {
   return [
     head,
     totalsSection(r),
-    `License\n${licenseSection(r)}`,
+    `License\n${indent(licenseSection(r))}`,
     warehouseSection(r),
     alertsSection(r),
     rowsSection('Would release', r.rows.released, limit),
