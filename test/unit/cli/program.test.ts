@@ -78,6 +78,7 @@ describe('help', () => {
       'license show',
       'license simulate',
       'license suspend',
+      'licenses',
       'reconcile',
       'report usage',
       'shipment cancel',
