@@ -63,9 +63,12 @@ const parsed = (raw: RawItem): License | undefined => {
   return p.ok ? p.value : undefined;
 };
 
+/** The status the system acts on: the applied one (a rejected typo in `status` changes nothing), else `status`. */
+const effective = (l: License): string => l.appliedStatus ?? l.status;
+
 /** Milliseconds until validUntil, when the license is live and its window ends within 30 days (or has ended). */
 function expiringIn(l: License, now: Date): number | undefined {
-  if (!LIVE.has(l.status)) return undefined;
+  if (!LIVE.has(effective(l))) return undefined;
   const left = Date.parse(l.validUntil) - now.getTime();
   return left <= EXPIRY_WINDOW_DAYS * DAY_MS ? left : undefined;
 }
@@ -76,7 +79,7 @@ export function backlogNeeded(raw: RawItem, now: Date): { held: boolean; release
   if (!l) return { held: false, released: false };
   const expiring = expiringIn(l, now) !== undefined;
   return {
-    held: expiring || l.status === 'PENDING',
+    held: expiring || effective(l) === 'PENDING',
     released: expiring || (overLimits(l) && l.pendingWork === undefined),
   };
 }
@@ -138,7 +141,7 @@ function expiring(l: License, backlog: Backlog, now: Date): AttentionReason[] {
 }
 
 function drawn(l: License): AttentionReason[] {
-  if (l.status !== 'APPROVED' && l.status !== 'SUSPENDED') return [];
+  if (effective(l) !== 'APPROVED' && effective(l) !== 'SUSPENDED') return [];
   const quantity = (l.releasedQuantity * 100) / l.authorizedQuantity;
   const value = l.authorizedValue === undefined ? 0 : (l.releasedValue * 100) / l.authorizedValue;
   const percent = Math.max(quantity, value);
@@ -152,7 +155,7 @@ function drawn(l: License): AttentionReason[] {
 
 function pendingBacklog(l: License, backlog: Backlog): AttentionReason[] {
   const held = backlog.held;
-  if (l.status !== 'PENDING' || held === undefined || held.shipments === 0) return [];
+  if (effective(l) !== 'PENDING' || held === undefined || held.shipments === 0) return [];
   return [
     {
       kind: 'pending-backlog',
@@ -223,19 +226,19 @@ export function rankAttention(
   });
 }
 
+/** "APPROVED", or "PENDING (applied APPROVED)" when the item shows a status the system has not applied. */
+const statusCell = (item: AttentionItem) =>
+  item.appliedStatus === undefined || item.appliedStatus === item.status
+    ? show(item.status)
+    : `${show(item.status)} (applied ${show(item.appliedStatus)})`;
+
 /** The attention list for people: one row per reason, the license's first row naming it. */
 export function attentionTable(items: readonly AttentionItem[], now: Date): string {
   if (items.length === 0) return `No license needs attention (as of ${now.toISOString()}).`;
-  const rows = items.flatMap((item) =>
+  const rows = items.flatMap((item, n) =>
     item.reasons.map((reason, i) =>
       i === 0
-        ? [
-            String(items.indexOf(item) + 1),
-            item.licenseId,
-            show(item.status),
-            show(item.customerId),
-            reason.text,
-          ]
+        ? [String(n + 1), item.licenseId, statusCell(item), show(item.customerId), reason.text]
         : ['', '', '', '', reason.text],
     ),
   );

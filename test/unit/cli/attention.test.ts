@@ -98,7 +98,7 @@ describe('rankAttention', () => {
       license('DRAWN-85', { authorizedQuantity: 100, releasedQuantity: 85 }),
       license('DRAWN-95', { authorizedQuantity: 100, releasedQuantity: 95 }),
       license('EXPIRES-20', { validUntil: inDays(20) }),
-      { ...license('REJECTED'), statusError: 'typo' },
+      { ...license('REJECTED'), status: 'PENDING', statusError: 'typo' },
       license('EXPIRES-5', { validUntil: inDays(5) }),
       license('EXPIRES-2', { validUntil: inDays(2), authorizedQuantity: 100, releasedQuantity: 90 }),
       license('SHIPPED-OVER', { authorizedQuantity: 10, releasedQuantity: 20 }),
@@ -131,6 +131,9 @@ describe('rankAttention', () => {
       /^2 {2}EXPIRES-2 +APPROVED +CUST-ACME +expires in 2 days .*: 90 units released unshipped$/m,
     );
     expect(table).toMatch(/^ +90 % of authorizedQuantity drawn \(90 of 100 units\)$/m);
+    expect(table).toMatch(
+      /^4 {2}REJECTED +PENDING \(applied APPROVED\) +CUST-ACME +rejected edit, not in effect: typo$/m,
+    );
     expect(attentionTable([], NOW)).toBe('No license needs attention (as of 2026-06-01T00:00:00.000Z).');
   });
 });
