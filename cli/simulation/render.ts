@@ -125,10 +125,13 @@ function alertsSection(r: SimulationReport): string {
       ...a.message.split('\n').map((l) => `      ${l}`),
     ].join('\n'),
   );
-  const drawdown = r.drawdown.crossed.map(
-    (c) =>
-      `  [LICENSE_DRAWDOWN, predicted] ${r.licenseId}: ${c.limit} at ${c.thresholdPercent} % of ${LIMIT_NAME[c.limit]}`,
-  );
+  // Once the engine raises LICENSE_DRAWDOWN itself, its alerts are listed above and the prediction is not repeated.
+  const drawdown = r.drawdown.sentByEngine
+    ? []
+    : r.drawdown.crossed.map(
+        (c) =>
+          `  [LICENSE_DRAWDOWN, predicted] ${r.licenseId}: ${c.limit} at ${c.thresholdPercent} % of ${LIMIT_NAME[c.limit]}`,
+      );
   const all = [...alerts, ...drawdown];
   return [
     'Alerts ops would get',

@@ -83,7 +83,13 @@ export interface SimulationReport {
   warehouses: { warehouseId: string; released: Tally; reheld: Tally; held: Tally }[];
   remaining: { before: Remaining | null; after: Remaining | null };
   alerts: { severity: string; subject: string; message: string; alertType?: string }[];
-  drawdown: { method: string; thresholdsPercent: number[]; crossed: Crossing[] };
+  drawdown: {
+    method: string;
+    thresholdsPercent: number[];
+    crossed: Crossing[];
+    /** The engine itself raised LICENSE_DRAWDOWN alerts (they are in `alerts`): the prediction is then only a cross-check. */
+    sentByEngine: boolean;
+  };
   /** The rows people read: releases, re-holds and holds, each in hold order. */
   rows: { released: ShipmentRow[]; reheld: ShipmentRow[]; held: ShipmentRow[] };
   /** What the simulation read and wrote (in memory only). */
@@ -277,6 +283,7 @@ export function buildReport(
       method: DRAWDOWN_METHOD,
       thresholdsPercent: [...DRAWDOWN_THRESHOLDS],
       crossed: predictDrawdown(snapshot.license, run.license),
+      sentByEngine: run.alerts.some((a) => a.alertType === 'LICENSE_DRAWDOWN'),
     },
     rows,
     cost: {

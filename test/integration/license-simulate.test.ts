@@ -156,7 +156,8 @@ describe('clearance license simulate, then the real thing', () => {
 
   it('approval before validFrom: held as LICENSE_NOT_YET_VALID now, released as --at predicts once the clock wakes it', async () => {
     const { license } = await withBacklog({ authorizedQuantity: 25 }, [{}, { warehouseId: 'WH-2' }, {}]);
-    const validFrom = fromNow(8_000);
+    // Room for two simulations and the approval before validFrom, on a loaded machine too.
+    const validFrom = fromNow(15_000);
     await s.edit('licenses', { licenseId: license.licenseId }, 'validFrom', validFrom);
     await local.drain();
     const now = await simulate(license.licenseId, '--status', 'APPROVED');
@@ -167,6 +168,7 @@ describe('clearance license simulate, then the real thing', () => {
 
     const before = await beforeRealThing(license);
     await setStatus(license.licenseId, 'APPROVED');
+    expect(Date.now(), 'the approval was applied before validFrom').toBeLessThan(Date.parse(validFrom));
     await expectAsPredicted(license, before, now);
     await waitUntilPast(validFrom);
     expect((await clockTick()).woken).toContain(license.licenseId);

@@ -291,6 +291,32 @@ describe('license simulate options', () => {
 });
 
 describe('drawdown prediction', () => {
+  it('is listed as predicted, and left out of the alerts once the engine sends LICENSE_DRAWDOWN itself', async () => {
+    const { w, licenseId } = await given({ authorizedQuantity: 10 }, [{}]);
+    const snapshot = snapshotOf(w, licenseId);
+    const run = await runEngine(snapshot, { status: 'APPROVED' }, w.now());
+    const predicted = buildReport(snapshot, { status: 'APPROVED' }, w.now(), run);
+    expect(predicted.drawdown).toMatchObject({
+      sentByEngine: false,
+      crossed: [{ thresholdPercent: 80 }, {}, {}],
+    });
+    expect(renderSimulation(predicted, 20)).toMatch(
+      /\[LICENSE_DRAWDOWN, predicted\] .*: quantity at 100 % of authorizedQuantity/,
+    );
+    const sent = {
+      subject: `License ${licenseId}: 100 % drawn`,
+      message: 'm',
+      severity: 'normal' as const,
+      subjectKey: { licenseId },
+      alertType: 'LICENSE_DRAWDOWN',
+    };
+    const fromEngine = buildReport(snapshot, { status: 'APPROVED' }, w.now(), { ...run, alerts: [sent] });
+    expect(fromEngine.drawdown.sentByEngine).toBe(true);
+    const text = renderSimulation(fromEngine, 20);
+    expect(text).toMatch(/\[normal LICENSE_DRAWDOWN\] License .*: 100 % drawn/);
+    expect(text).not.toMatch(/LICENSE_DRAWDOWN, predicted/);
+  });
+
   const l = (releasedQuantity: number, authorizedQuantity = 100) => ({
     releasedQuantity,
     authorizedQuantity,
