@@ -18,6 +18,7 @@ import {
 import { collect, isConditionFailure, pageIndex, sleep } from './common.js';
 import { registerLicenseHistory } from './history.js';
 import { registerAmendCommand } from './license-amend.js';
+import { licenseAttention } from './license-attention.js';
 import {
   AUTHOR_HELP,
   checkReason,
@@ -27,7 +28,8 @@ import {
   licenses,
   refuseBy,
 } from './license-common.js';
-import { example, positive, type Wiring } from './wiring.js';
+import { registerSimulateCommand } from './license-simulate.js';
+import { type Act, example, positive, type Wiring } from './wiring.js';
 
 export function parseLicenseStatus(value: string): string {
   const upper = value.trim().toUpperCase();
@@ -230,20 +232,38 @@ license carries \`derived\` (worked out by the CLI, never stored): valueCap (nul
 remaining ({ quantity, value }) and unappliedAmendment (terms edited but not yet applied, or null).
 `;
 
-/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend|history`. */
-export function registerLicenseCommands(program: Command, { act }: Wiring): void {
-  const license = program.command('license').description('list, inspect, decide and amend export licenses');
-  license
-    .command('list')
+const ATTENTION_HELP = `
+--attention lists only the licenses that need a decision or an action, most urgent first, each with the
+numbers that make it urgent: shipped goods above a lowered limit; validity ending within 7 days (or ended,
+not yet expired) with unshipped units; a rejected edit (statusError); validity ending within 30 days with
+unshipped units; 80 % or more of authorizedQuantity or authorizedValue drawn; PENDING with a held backlog.
+It scans Licenses once, then reads the held and released indexes (quantity and value only) of just the
+licenses it must: PENDING ones, those expiring within 30 days and those over a limit.
+`;
+
+/** `license list` and its top-level name `licenses`: every license, or with --attention those that need one. */
+function listCommand(command: Command, act: Act, name: string): Command {
+  return command
     .description(
-      'list licenses with their status, what the system applied, released/authorized units, released value and the value limit (with its tolerance)',
+      'list licenses with their status, what the system applied, released/authorized units, released value and the value limit (with its tolerance); --attention: only those that need a decision or action, most urgent first',
     )
     .addOption(new Option('--status <status>', 'only licenses with this status').choices(LICENSE_STATUSES))
+    .option('--attention', 'only the licenses that need a decision or an action, most urgent first, and why')
     .addHelpText(
       'after',
-      `${DERIVED_HELP}${example('clearance license list', 'clearance license list --status APPROVED --json')}`,
+      `${DERIVED_HELP}${ATTENTION_HELP}${example(name, `${name} --status APPROVED --json`, `${name} --attention`)}`,
     )
-    .action(act((ctx, opts: { status?: string }) => licenseList(ctx, opts)));
+    .action(
+      act((ctx, opts: { status?: string; attention?: boolean }) =>
+        opts.attention ? licenseAttention(ctx, opts) : licenseList(ctx, opts),
+      ),
+    );
+}
+
+/** `clearance license list|show|approve|deny|suspend|revoke|reinstate|amend|simulate|history`, and `clearance licenses`. */
+export function registerLicenseCommands(program: Command, { act }: Wiring): void {
+  const license = program.command('license').description('list, inspect, decide and amend export licenses');
+  listCommand(license.command('list'), act, 'clearance license list');
   license
     .command('show')
     .description(
@@ -279,5 +299,7 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
       );
   }
   registerAmendCommand(license, act);
+  registerSimulateCommand(license, act);
   registerLicenseHistory(license, act);
+  listCommand(program.command('licenses'), act, 'clearance licenses');
 }

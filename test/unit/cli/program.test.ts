@@ -76,7 +76,9 @@ describe('help', () => {
       'license reinstate',
       'license revoke',
       'license show',
+      'license simulate',
       'license suspend',
+      'licenses',
       'reconcile',
       'report usage',
       'shipment cancel',
@@ -93,6 +95,26 @@ describe('help', () => {
 });
 
 describe('usage errors', () => {
+  it('checks the options of license simulate before looking for a stack', async () => {
+    for (const [args, message] of [
+      [
+        ['--status', 'APROVED'],
+        /--status must be one of APPROVED, DENIED, SUSPENDED, REVOKED, EXPIRED, not "APROVED"/,
+      ],
+      [
+        ['--quantity', '-3'],
+        /--quantity must be a whole number of units from 1 to \d+ \(digits only\), not "-3"/,
+      ],
+      [['--tolerance', '26'], /--tolerance must be a whole number from 0 to 25 \(percent\), not "26"/],
+      [['--at', 'next week'], /--at must be an ISO-8601 time with its zone/],
+      [['--limit', '-1'], /option '--limit <rows>' argument '-1' is invalid/],
+    ] as const) {
+      const c = captured();
+      expect(await run(['license', 'simulate', 'LIC-1', ...args], { io: c.io, env: {} })).toBe(EXIT.usage);
+      expect(c.text()).toMatch(message);
+    }
+  });
+
   it('rejects a license decision without --reason', async () => {
     const c = captured();
     expect(await run(['license', 'approve', 'LIC-1'], { io: c.io, env })).toBe(EXIT.usage);

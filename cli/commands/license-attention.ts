@@ -1,0 +1,69 @@
+import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../shared/names.js';
+import { attentionTable, type Backlog, backlogNeeded, type IndexSum, rankAttention } from '../attention.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../errors.js';
+import { count } from '../format.js';
+import { progress } from '../io.js';
+import { collect } from './common.js';
+import { licenses } from './license-common.js';
+
+/** Units and value of one license index, reading only those two attributes. */
+async function sumIndex(ctx: CliContext, index: 'held' | 'released', licenseId: string): Promise<IndexSum> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const sum: IndexSum = { shipments: 0, units: 0, value: 0 };
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out: QueryCommandOutput = await db.send(
+      new QueryCommand({
+        TableName: r.tables.shipments,
+        IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+        KeyConditionExpression: '#pk = :id',
+        ProjectionExpression: '#q, #v',
+        ExpressionAttributeNames: {
+          '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
+          '#q': 'quantity',
+          '#v': 'value',
+        },
+        ExpressionAttributeValues: { ':id': licenseId },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      sum.shipments++;
+      sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
+      sum.value += typeof item.value === 'number' ? item.value : 0;
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return sum;
+}
+
+/**
+ * `licenses --attention` (also `license list --attention`): scans Licenses
+ * once, then reads the held and released indexes of only the licenses whose
+ * item cannot settle it alone (PENDING, expiring within 30 days, over a
+ * limit), and ranks them (cli/attention.ts).
+ */
+export async function licenseAttention(ctx: CliContext, opts: { status?: string }): Promise<number> {
+  const now = new Date();
+  const items = await collect(ctx, 'scanning licenses', (await licenses(ctx)).scan(), (l) =>
+    opts.status === undefined ? true : l.status === opts.status,
+  );
+  const needed = items
+    .map((l) => ({ licenseId: String(l.licenseId), ...backlogNeeded(l, now) }))
+    .filter((n) => n.held || n.released);
+  const bar = progress(ctx.io, 'reading the backlogs');
+  const backlogs = new Map<string, Backlog>();
+  for (const [i, n] of needed.entries()) {
+    backlogs.set(n.licenseId, {
+      ...(n.held ? { held: await sumIndex(ctx, 'held', n.licenseId) } : {}),
+      ...(n.released ? { released: await sumIndex(ctx, 'released', n.licenseId) } : {}),
+    });
+    bar.update(`${count(i + 1)} of ${count(needed.length)} licenses`);
+  }
+  const ranked = rankAttention(items, backlogs, now);
+  ctx.emit({ at: now.toISOString(), licenses: ranked }, () => attentionTable(ranked, now));
+  return EXIT.ok;
+}

@@ -1,0 +1,294 @@
+/**
+ * What a simulation shows: the engine's run on the copy (./run.ts) compared
+ * with the snapshot it started from. Shipments that go HELD → RELEASED are
+ * releases, RELEASED → HELD re-holds, HELD → HELD holds with their (new)
+ * reason; totals, warehouses, the license's drawdown and what remains, the
+ * alerts the engine raised, and the drawdown thresholds the result crosses.
+ */
+import { type License, LicenseSchema, parseItem } from '../../shared/domain/model.js';
+import { holdOrderKey, type Remaining, remainingOf, valueCap } from '../../shared/domain/planning.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import type { EngineRun, SimulatedEdit, Snapshot } from './run.js';
+
+/** Shipments, units and value in one bucket. */
+export interface Tally {
+  shipments: number;
+  units: number;
+  value: number;
+}
+
+/** A HELD shipment after the run: its hold reason now and before (absent: it was RELEASED). */
+export interface Hold {
+  shipmentId: string;
+  holdReason: string;
+  previousHoldReason?: string;
+}
+
+/** One shipment of the result, for the rows people read. */
+export interface ShipmentRow {
+  shipmentId: string;
+  warehouseId: string;
+  priority: number;
+  units: number;
+  value?: number;
+  before: string;
+  after: string;
+}
+
+/** The license as the result leaves it. */
+export interface LicenseState {
+  status: unknown;
+  appliedStatus: unknown;
+  authorizedQuantity: unknown;
+  authorizedValue: unknown;
+  valueTolerancePercent: unknown;
+  /** The value limit with its tolerance; null: quantity only. */
+  valueCap: number | null;
+  releasedQuantity: number;
+  releasedValue: number;
+  remaining: Remaining | null;
+  statusError?: unknown;
+  waitingForValidFrom?: unknown;
+}
+
+/** A drawdown threshold the result crosses. */
+export interface Crossing {
+  limit: 'quantity' | 'value';
+  thresholdPercent: number;
+  drawnBefore: number;
+  drawnAfter: number;
+  /** authorizedQuantity, or authorizedValue (before its tolerance). */
+  of: number;
+}
+
+export interface SimulationReport {
+  licenseId: string;
+  at: string;
+  edit: { status?: string; set?: Record<string, unknown>; remove?: string[] };
+  /** Edits the engine rejected (a status the rules do not allow from the applied one). */
+  rejected: string[];
+  license: { before: LicenseState; after: LicenseState };
+  releases: string[];
+  reholds: string[];
+  /** The hold reason each re-held shipment would get. */
+  reholdReasons: Hold[];
+  holds: Hold[];
+  totals: {
+    released: Tally;
+    reheld: Tally;
+    stillHeld: Tally;
+    stillReleased: Tally;
+    heldByReason: Record<string, Tally>;
+  };
+  warehouses: { warehouseId: string; released: Tally; reheld: Tally; held: Tally }[];
+  remaining: { before: Remaining | null; after: Remaining | null };
+  alerts: { severity: string; subject: string; message: string; alertType?: string }[];
+  drawdown: {
+    method: string;
+    thresholdsPercent: number[];
+    crossed: Crossing[];
+    /** The engine itself raised LICENSE_DRAWDOWN alerts (they are in `alerts`): the prediction is then only a cross-check. */
+    sentByEngine: boolean;
+  };
+  /** The rows people read: releases, re-holds and holds, each in hold order. */
+  rows: { released: ShipmentRow[]; reheld: ShipmentRow[]; held: ShipmentRow[] };
+  /** What the simulation read and wrote (in memory only). */
+  cost: { shipmentsRead: number; writesInMemory: number };
+}
+
+/** LICENSE_DRAWDOWN's thresholds (docs/data-contract.md, "Notifications"). */
+export const DRAWDOWN_THRESHOLDS = [80, 90, 100] as const;
+
+export const DRAWDOWN_METHOD =
+  'predicted, not sent by the engine: the units and value the license draws after the simulated pass, against authorizedQuantity and authorizedValue (before its tolerance); a threshold counts when the license is at or above it after and was below it before';
+
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+const emptyTally = (): Tally => ({ shipments: 0, units: 0, value: 0 });
+
+function addTo(t: Tally, s: RawItem): void {
+  t.shipments++;
+  t.units += num(s.quantity);
+  t.value += num(s.value);
+}
+
+const parsed = (raw: RawItem): License | undefined => {
+  const p = parseItem(LicenseSchema, raw);
+  return p.ok ? p.value : undefined;
+};
+
+export function licenseState(raw: RawItem): LicenseState {
+  const l = parsed(raw);
+  return {
+    status: raw.status,
+    appliedStatus: raw.appliedStatus,
+    authorizedQuantity: raw.authorizedQuantity,
+    authorizedValue: raw.authorizedValue,
+    valueTolerancePercent: raw.valueTolerancePercent,
+    valueCap: (l && valueCap(l)) ?? null,
+    releasedQuantity: num(raw.releasedQuantity),
+    releasedValue: num(raw.releasedValue),
+    remaining: l ? remainingOf(l) : null,
+    ...(raw.statusError === undefined ? {} : { statusError: raw.statusError }),
+    ...(raw.waitingForValidFrom === undefined ? {} : { waitingForValidFrom: raw.waitingForValidFrom }),
+  };
+}
+
+/** The thresholds of one limit that `after` reaches and `before` did not. */
+function crossings(
+  limit: Crossing['limit'],
+  before: { drawn: number; of: number | undefined },
+  after: { drawn: number; of: number | undefined },
+): Crossing[] {
+  const of = after.of;
+  if (of === undefined || of <= 0) return [];
+  const reached = (drawn: number, limitOf: number | undefined, t: number) =>
+    limitOf !== undefined && limitOf > 0 && drawn * 100 >= limitOf * t;
+  return DRAWDOWN_THRESHOLDS.filter(
+    (t) => reached(after.drawn, of, t) && !reached(before.drawn, before.of, t),
+  ).map((t) => ({ limit, thresholdPercent: t, drawnBefore: before.drawn, drawnAfter: after.drawn, of }));
+}
+
+/** Drawdown thresholds crossed, computed simply from what the license draws before and after. */
+export function predictDrawdown(before: RawItem, after: RawItem): Crossing[] {
+  const limit = (raw: RawItem, attr: string) => (typeof raw[attr] === 'number' ? raw[attr] : undefined);
+  return [
+    ...crossings(
+      'quantity',
+      { drawn: num(before.releasedQuantity), of: limit(before, 'authorizedQuantity') },
+      { drawn: num(after.releasedQuantity), of: limit(after, 'authorizedQuantity') },
+    ),
+    ...crossings(
+      'value',
+      { drawn: num(before.releasedValue), of: limit(before, 'authorizedValue') },
+      { drawn: num(after.releasedValue), of: limit(after, 'authorizedValue') },
+    ),
+  ];
+}
+
+const orderOf = (s: RawItem): string =>
+  typeof s.holdOrder === 'string'
+    ? s.holdOrder
+    : holdOrderKey({
+        priority: num(s.priority),
+        requestedAt: String(s.requestedAt ?? '1970-01-01T00:00:00Z'),
+        shipmentId: String(s.shipmentId),
+      });
+
+const stateOf = (s: RawItem) =>
+  s.status === 'HELD' ? `HELD ${String(s.holdReason ?? '(no reason)')}` : String(s.status);
+
+function row(before: RawItem, after: RawItem): ShipmentRow {
+  return {
+    shipmentId: String(after.shipmentId),
+    warehouseId: String(after.warehouseId),
+    priority: num(after.priority),
+    units: num(after.quantity),
+    ...(typeof after.value === 'number' ? { value: after.value } : {}),
+    before: stateOf(before),
+    after: stateOf(after),
+  };
+}
+
+type Warehouse = SimulationReport['warehouses'][number];
+
+/** Compares the run with the snapshot. */
+export function buildReport(
+  snapshot: Snapshot,
+  edit: SimulatedEdit,
+  at: Date,
+  run: EngineRun,
+): SimulationReport {
+  const before = [...snapshot.shipments].sort((a, b) => (orderOf(a) < orderOf(b) ? -1 : 1));
+  const totals: SimulationReport['totals'] = {
+    released: emptyTally(),
+    reheld: emptyTally(),
+    stillHeld: emptyTally(),
+    stillReleased: emptyTally(),
+    heldByReason: {},
+  };
+  const warehouses = new Map<string, Warehouse>();
+  const warehouse = (id: string) => {
+    const w = warehouses.get(id) ?? {
+      warehouseId: id,
+      released: emptyTally(),
+      reheld: emptyTally(),
+      held: emptyTally(),
+    };
+    warehouses.set(id, w);
+    return w;
+  };
+  const rows: SimulationReport['rows'] = { released: [], reheld: [], held: [] };
+  const holds: Hold[] = [];
+  const reholdReasons: Hold[] = [];
+  for (const was of before) {
+    const now = run.shipments.get(String(was.shipmentId)) ?? was;
+    const w = warehouse(String(now.warehouseId));
+    const id = String(now.shipmentId);
+    if (now.status === 'HELD') {
+      const reason = String(now.holdReason ?? '');
+      const bucket = totals.heldByReason[reason] ?? emptyTally();
+      totals.heldByReason[reason] = bucket;
+      addTo(bucket, now);
+      addTo(w.held, now);
+    }
+    if (was.status === 'HELD' && now.status === 'RELEASED') {
+      addTo(totals.released, now);
+      addTo(w.released, now);
+      rows.released.push(row(was, now));
+    } else if (was.status === 'RELEASED' && now.status === 'HELD') {
+      addTo(totals.reheld, now);
+      addTo(w.reheld, now);
+      reholdReasons.push({ shipmentId: id, holdReason: String(now.holdReason) });
+      rows.reheld.push(row(was, now));
+    } else if (now.status === 'HELD') {
+      addTo(totals.stillHeld, now);
+      holds.push({
+        shipmentId: id,
+        holdReason: String(now.holdReason),
+        ...(was.holdReason === undefined ? {} : { previousHoldReason: String(was.holdReason) }),
+      });
+      rows.held.push(row(was, now));
+    } else if (now.status === 'RELEASED') addTo(totals.stillReleased, now);
+  }
+  const licenseBefore = licenseState(snapshot.license);
+  const licenseAfter = licenseState(run.license);
+  return {
+    licenseId: String(snapshot.license.licenseId),
+    at: at.toISOString(),
+    edit: {
+      ...(edit.status ? { status: edit.status } : {}),
+      ...(edit.terms && Object.keys(edit.terms.set).length > 0 ? { set: edit.terms.set } : {}),
+      ...(edit.terms && edit.terms.remove.length > 0 ? { remove: edit.terms.remove } : {}),
+    },
+    rejected: run.outcomes.flatMap((o) =>
+      o.kind === 'rejected' ? [o.reason] : 'rejected' in o && o.rejected ? [o.rejected] : [],
+    ),
+    license: { before: licenseBefore, after: licenseAfter },
+    releases: rows.released.map((r) => r.shipmentId),
+    reholds: rows.reheld.map((r) => r.shipmentId),
+    reholdReasons,
+    holds,
+    totals,
+    warehouses: [...warehouses.values()]
+      .filter((w) => w.released.shipments + w.reheld.shipments + w.held.shipments > 0)
+      .sort((a, b) => (a.warehouseId < b.warehouseId ? -1 : 1)),
+    remaining: { before: licenseBefore.remaining, after: licenseAfter.remaining },
+    alerts: run.alerts.map((a) => ({
+      severity: a.severity,
+      subject: a.subject,
+      message: a.message,
+      ...(a.alertType ? { alertType: a.alertType } : {}),
+    })),
+    drawdown: {
+      method: DRAWDOWN_METHOD,
+      thresholdsPercent: [...DRAWDOWN_THRESHOLDS],
+      crossed: predictDrawdown(snapshot.license, run.license),
+      sentByEngine: run.alerts.some((a) => a.alertType === 'LICENSE_DRAWDOWN'),
+    },
+    rows,
+    cost: {
+      shipmentsRead: snapshot.shipments.length,
+      writesInMemory: run.writes.licenses + run.writes.shipments,
+    },
+  };
+}

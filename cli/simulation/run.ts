@@ -1,0 +1,161 @@
+/**
+ * Runs the license engine itself (`applyLicense`, with its real passes, and
+ * the license clock) on an in-memory copy of one license, its HELD and
+ * RELEASED shipments and their Inventory items, as if the admin had made an
+ * edit at time `at`. The ports are the memory adapters of
+ * shared/adapters/memory: writes land in the copy, alerts are recorded.
+ * Nothing reaches DynamoDB or SNS: the caller reads the tables once, and
+ * this module never sees a client.
+ */
+import {
+  MemoryInventoryRepository,
+  MemoryLicenseRepository,
+  MemoryShipmentRepository,
+  MemoryTables,
+  RecordingAlerter,
+} from '../../shared/adapters/memory.js';
+import { isSettledImage } from '../../shared/domain/license-rules.js';
+import type { LicenseStatus } from '../../shared/domain/model.js';
+import type { OpsAlert, RawItem, ShipmentRepository } from '../../shared/domain/ports.js';
+import { clockTick } from '../../shared/engine/clock.js';
+import { applyLicense, type LicenseOutcome } from '../../shared/engine/license-engine.js';
+import type { AmendRequest } from '../amend-plan.js';
+import { CliError } from '../errors.js';
+
+/** What the tables hold of one license, read once. */
+export interface Snapshot {
+  license: RawItem;
+  /** HELD and RELEASED shipments of the license (its two sparse indexes). */
+  shipments: readonly RawItem[];
+  /** Inventory items of the skus the shipments name. */
+  inventory: readonly RawItem[];
+}
+
+/** The edit to simulate: a status, amended terms, or both; neither lets only time pass (`at`). */
+export interface SimulatedEdit {
+  status?: LicenseStatus;
+  terms?: AmendRequest;
+}
+
+/** Who the simulated edit records as its author (`updatedBy`) in the copy. */
+export const SIMULATION_ACTOR = 'simulation';
+
+/** What the engine did to the copy. */
+export interface EngineRun {
+  /** The license item after the run. */
+  license: RawItem;
+  /** Each shipment of the snapshot after the run, by id. */
+  shipments: Map<string, RawItem>;
+  alerts: OpsAlert[];
+  /** Every applyLicense outcome, in order (rejections name their reason). */
+  outcomes: LicenseOutcome[];
+  /** License and shipment items the engine wrote in the copy. */
+  writes: { licenses: number; shipments: number };
+}
+
+/** Calls on the way, to show progress: pages read and writes committed in memory. */
+export type RunProgress = (state: { pagesRead: number; shipmentWrites: number }) => void;
+
+/** applyLicense and clock rounds before the simulation gives up: the real system settles in a few. */
+const MAX_ROUNDS = 12;
+/** From the end of a pass to its settling pass; past any `at`, so the clock never asks for one here. */
+const SETTLE_DELAY_MS = 3_600_000;
+
+/** The license item with the edit made as the admin would make it in the console. */
+export function editedLicense(license: RawItem, edit: SimulatedEdit): RawItem {
+  const item: RawItem = { ...license };
+  if (edit.status !== undefined) item.status = edit.status;
+  for (const [term, value] of Object.entries(edit.terms?.set ?? {})) item[term] = value;
+  for (const term of edit.terms?.remove ?? []) delete item[term];
+  if (edit.status !== undefined || edit.terms !== undefined) item.updatedBy = SIMULATION_ACTOR;
+  return item;
+}
+
+/**
+ * Runs the engine on the snapshot with the edit made, at `at`, as the streams
+ * and the clock would: applyLicense again while the license shows work (a
+ * continued pass, a status the engine set, a rejection to record), then one
+ * clock tick at `at` (expiry past validUntil, the wake-up at validFrom), and
+ * again until neither has anything to do.
+ */
+export async function runEngine(
+  snapshot: Snapshot,
+  edit: SimulatedEdit,
+  at: Date,
+  onProgress: RunProgress = () => {},
+): Promise<EngineRun> {
+  const tables = new MemoryTables();
+  const licenseId = String(snapshot.license.licenseId);
+  for (const item of snapshot.inventory) tables.put('inventory', item);
+  for (const item of snapshot.shipments) tables.put('shipments', item);
+  tables.put('licenses', editedLicense(snapshot.license, edit));
+  const start = { ...tables.writes };
+  const now = () => new Date(at);
+  let tokens = 0;
+  const newToken = () => `simulation-${++tokens}`;
+  const alerter = new RecordingAlerter();
+  const licenses = new MemoryLicenseRepository(tables);
+  const deps = {
+    licenses,
+    shipments: observed(new MemoryShipmentRepository(tables, now), tables, onProgress),
+    inventory: new MemoryInventoryRepository(tables),
+    alerter,
+    now,
+    newToken,
+    settleDelayMs: SETTLE_DELAY_MS,
+  };
+  const outcomes: LicenseOutcome[] = [];
+  for (let round = 0; ; round++) {
+    if (round >= MAX_ROUNDS)
+      throw new CliError(
+        `the simulation of license ${licenseId} did not settle after ${MAX_ROUNDS} passes; nothing was written. Report this with the license's item (\`clearance --json license show ${licenseId}\`)`,
+      );
+    const outcome = await applyLicense(deps, licenseId, Number.POSITIVE_INFINITY);
+    outcomes.push(outcome);
+    if (outcome.kind === 'missing') break;
+    if (outcome.kind !== 'noop' && !isSettledImage(tables.get('licenses', licenseId))) continue;
+    const tick = await clockTick(licenses, now(), newToken);
+    if (tick.expired.length + tick.woken.length + tick.settling.length === 0) break;
+  }
+  const shipments = new Map<string, RawItem>();
+  for (const s of snapshot.shipments) {
+    const id = String(s.shipmentId);
+    shipments.set(id, tables.get('shipments', id) ?? s);
+  }
+  return {
+    license: tables.get('licenses', licenseId) ?? snapshot.license,
+    shipments,
+    alerts: alerter.alerts,
+    outcomes,
+    writes: {
+      licenses: tables.writes.licenses - start.licenses,
+      shipments: tables.writes.shipments - start.shipments,
+    },
+  };
+}
+
+/** The shipment repository, reporting each page read and each commit to `onProgress`. */
+function observed(
+  repo: MemoryShipmentRepository,
+  tables: MemoryTables,
+  onProgress: RunProgress,
+): ShipmentRepository {
+  let pagesRead = 0;
+  const before = tables.writes.shipments;
+  const report = () => onProgress({ pagesRead, shipmentWrites: tables.writes.shipments - before });
+  return {
+    async page(...args) {
+      pagesRead++;
+      report();
+      return repo.page(...args);
+    },
+    async commit(...args) {
+      const result = await repo.commit(...args);
+      report();
+      return result;
+    },
+    update: (write) => repo.update(write),
+    scan: () => repo.scan(),
+    countHeldByReason: (licenseId) => repo.countHeldByReason(licenseId),
+  };
+}

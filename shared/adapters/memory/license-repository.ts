@@ -1,0 +1,235 @@
+import type { HistoryEntry } from '../../domain/history.js';
+import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../domain/license-rules.js';
+import type { DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
+import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
+import { SYSTEM_ACTOR } from '../../names.js';
+import { keyOf, type MemoryTables, type MemoryUpdate } from './tables.js';
+
+/** Items a Scan page holds here; DynamoDB pages by 1 MB, so callers must not rely on a page size. */
+const SCAN_PAGE = 100;
+
+/** A Scan as the DynamoDB adapters yield it: page after page, one empty page for an empty table. */
+export async function* scanPages(items: () => RawItem[]): AsyncIterable<RawItem[]> {
+  const all = items();
+  if (all.length === 0) yield [];
+  for (let i = 0; i < all.length; i += SCAN_PAGE) yield all.slice(i, i + SCAN_PAGE);
+}
+
+/** Puts a History entry unless its key is taken (`attribute_not_exists(entryId)`); false when it was. */
+export function putEntry(tables: MemoryTables, entry: HistoryEntry): boolean {
+  const item = structuredClone(entry) as unknown as RawItem;
+  if (tables.has('history', keyOf('history', item))) return false;
+  tables.put('history', item);
+  return true;
+}
+
+/**
+ * LicenseRepository in memory, with the DynamoDB adapter's conditions write
+ * for write (shared/adapters/dynamo/license-repository.ts): every write sets
+ * `changedBy = clearance` and requires the item to exist, and a decision
+ * commits with its History entry or not at all.
+ */
+export class MemoryLicenseRepository implements LicenseRepository {
+  constructor(private readonly tables: MemoryTables) {}
+
+  async get(licenseId: string): Promise<RawItem | undefined> {
+    return this.tables.get('licenses', licenseId);
+  }
+
+  /** The token of a pass that replaces the running one: an amendment's pass stays one. */
+  private replacing(licenseId: string, token: string): string {
+    return isAmendmentPass(this.tables.get('licenses', licenseId)?.pendingWork)
+      ? `${AMEND_TOKEN_PREFIX}${token}`
+      : token;
+  }
+
+  private conditional(licenseId: string, update: MemoryUpdate, entry?: HistoryEntry): boolean {
+    const full = {
+      ...update,
+      set: { ...update.set, changedBy: SYSTEM_ACTOR },
+      expect: { licenseId, ...update.expect },
+    };
+    if (!entry) return this.tables.update('licenses', licenseId, full);
+    // One transaction: the update and a Put under attribute_not_exists(entryId), both or neither.
+    const next = this.tables.plan('licenses', licenseId, full);
+    if (next === undefined || this.tables.has('history', keyOf('history', entry as unknown as RawItem)))
+      return false;
+    this.tables.write('licenses', licenseId, next);
+    putEntry(this.tables, entry);
+    return true;
+  }
+
+  /** What committing a decision adds to its update: it is counted, kept, and was read as it is. */
+  private static decided(record: DecisionRecord): MemoryUpdate {
+    const { lastDecision } = record;
+    return {
+      set: { lastDecision },
+      add: { appliedChanges: 1 },
+      expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
+    };
+  }
+
+  async startWork(
+    licenseId: string,
+    from: string | undefined,
+    to: string,
+    token: string,
+    terms: LicenseTerms,
+    record: DecisionRecord,
+  ): Promise<boolean> {
+    const decided = MemoryLicenseRepository.decided(record);
+    return this.conditional(
+      licenseId,
+      {
+        ...decided,
+        set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
+        remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+        expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms, ''), ...decided.expect },
+      },
+      record.entry,
+    );
+  }
+
+  async amend(
+    licenseId: string,
+    appliedStatus: string,
+    from: LicenseTerms | undefined,
+    to: LicenseTerms,
+    token: string,
+    record: DecisionRecord,
+  ): Promise<boolean> {
+    const decided = MemoryLicenseRepository.decided(record);
+    return this.conditional(
+      licenseId,
+      {
+        ...decided,
+        set: { appliedTerms: to, pendingWork: token, ...decided.set },
+        remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+        expect: {
+          status: appliedStatus,
+          appliedStatus,
+          ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
+          ...termsExpected(to, ''),
+          ...decided.expect,
+        },
+      },
+      record.entry,
+    );
+  }
+
+  async revertTerms(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+    entry: HistoryEntry,
+  ): Promise<boolean> {
+    const entries = Object.entries(revert);
+    return this.conditional(
+      licenseId,
+      {
+        set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+        remove: entries.filter(([, v]) => v === null).map(([k]) => k),
+        expect: { ...found },
+      },
+      entry,
+    );
+  }
+
+  async finishWork(
+    licenseId: string,
+    token: string,
+    after: { waitingForValidFrom?: string | undefined; settleCheckAt?: string | undefined },
+  ): Promise<boolean> {
+    const { waitingForValidFrom, settleCheckAt } = after;
+    return this.conditional(licenseId, {
+      set: {
+        ...(waitingForValidFrom ? { waitingForValidFrom } : {}),
+        ...(settleCheckAt ? { settleCheckAt } : {}),
+      },
+      remove: [
+        'pendingWork',
+        'workCursor',
+        ...(waitingForValidFrom ? [] : ['waitingForValidFrom']),
+        ...(settleCheckAt ? [] : ['settleCheckAt']),
+      ],
+      expect: { pendingWork: token },
+    });
+  }
+
+  async continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean> {
+    return this.conditional(licenseId, {
+      set: { pendingWork: next, ...(cursor ? { workCursor: cursor } : {}) },
+      remove: cursor ? [] : ['workCursor'],
+      expect: { pendingWork: token },
+    });
+  }
+
+  async requestRelease(licenseId: string, token: string): Promise<boolean> {
+    return this.conditional(licenseId, {
+      set: { pendingWork: this.replacing(licenseId, token) },
+      remove: ['workCursor', 'waitingForValidFrom'],
+      expect: { status: 'APPROVED', appliedStatus: 'APPROVED' },
+    });
+  }
+
+  async requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
+    return this.conditional(licenseId, {
+      set: { pendingWork: this.replacing(licenseId, token) },
+      remove: ['workCursor', 'waitingForValidFrom'],
+      expect: { appliedStatus },
+    });
+  }
+
+  async requestSettlePass(
+    licenseId: string,
+    appliedStatus: string,
+    settleCheckAt: string,
+    token: string,
+  ): Promise<boolean> {
+    return this.conditional(licenseId, {
+      set: { pendingWork: token },
+      remove: ['workCursor', 'waitingForValidFrom', 'settleCheckAt'],
+      expect: { appliedStatus, status: appliedStatus, settleCheckAt, pendingWork: null },
+    });
+  }
+
+  async reject(
+    licenseId: string,
+    status: unknown,
+    statusError: string,
+    entry: HistoryEntry,
+  ): Promise<boolean> {
+    return this.conditional(licenseId, { set: { statusError }, expect: { status } }, entry);
+  }
+
+  async clearError(licenseId: string): Promise<void> {
+    this.conditional(licenseId, { remove: ['statusError'], also: (item) => item.statusError !== undefined });
+  }
+
+  async setStatus(
+    licenseId: string,
+    from: unknown,
+    to: string,
+    reason: string,
+    by: string,
+  ): Promise<boolean> {
+    return this.conditional(licenseId, {
+      set: { status: to, statusReason: reason, updatedBy: by },
+      expect: { status: from },
+    });
+  }
+
+  scan(): AsyncIterable<RawItem[]> {
+    return scanPages(() => this.tables.all('licenses'));
+  }
+
+  async batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
+    const found = new Map<string, RawItem>();
+    for (const id of new Set(licenseIds)) {
+      const item = this.tables.get('licenses', id);
+      if (item) found.set(id, item);
+    }
+    return found;
+  }
+}

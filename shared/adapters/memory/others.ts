@@ -1,0 +1,51 @@
+import { inventoryKey } from '../../domain/counters.js';
+import type { HistoryEntry } from '../../domain/history.js';
+import type {
+  Alerter,
+  HistoryReader,
+  HistoryRepository,
+  InventoryRepository,
+  OpsAlert,
+  RawItem,
+} from '../../domain/ports.js';
+import { putEntry, scanPages } from './license-repository.js';
+import type { MemoryTables } from './tables.js';
+
+/** InventoryRepository in memory: the Inventory table keyed by (sku, warehouseId). */
+export class MemoryInventoryRepository implements InventoryRepository {
+  constructor(private readonly tables: MemoryTables) {}
+
+  async existing(keys: readonly { sku: string; warehouseId: string }[]): Promise<Set<string>> {
+    return new Set(keys.map(inventoryKey).filter((k) => this.tables.has('inventory', k)));
+  }
+
+  async skuExists(sku: string): Promise<boolean> {
+    return this.tables.all('inventory').some((item) => item.sku === sku);
+  }
+
+  scan(): AsyncIterable<RawItem[]> {
+    return scanPages(() => this.tables.all('inventory'));
+  }
+}
+
+/** HistoryRepository in memory: an entry is put only if its (licenseId, entryId) is not there yet. */
+export class MemoryHistoryRepository implements HistoryRepository, HistoryReader {
+  constructor(private readonly tables: MemoryTables) {}
+
+  async append(entries: readonly HistoryEntry[]): Promise<void> {
+    for (const entry of entries) putEntry(this.tables, entry);
+  }
+
+  scan(): AsyncIterable<RawItem[]> {
+    return scanPages(() => this.tables.all('history'));
+  }
+}
+
+/** Alerter that keeps the alerts it is given instead of sending them. */
+export class RecordingAlerter implements Alerter {
+  readonly alerts: OpsAlert[] = [];
+
+  async alert(alerts: readonly OpsAlert[]): Promise<void> {
+    this.alerts.push(...structuredClone(alerts));
+  }
+}

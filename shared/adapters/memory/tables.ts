@@ -1,0 +1,332 @@
+/**
+ * The four tables in memory, for running the engines on a snapshot without
+ * touching DynamoDB (`clearance license simulate`). Writes follow the rules
+ * of DynamoDB the engines can see, as the DynamoDB adapters meet them:
+ *
+ * - an update is `SET`, `REMOVE`, `ADD` and a condition, all or nothing, on
+ *   an existing item;
+ * - `attr = v` compares type and value (a missing attribute equals nothing);
+ *   `null` in `expect` means `attribute_not_exists`;
+ * - a value the document client would drop (`undefined`), two clauses on one
+ *   attribute or a GSI key that is not a string is refused before any
+ *   condition is looked at.
+ *
+ * The sparse GSIs of Shipments (held and released, by license, in
+ * `holdOrder`) are kept as sorted keys, so reading a backlog of 50,000 page
+ * by page stays linear. The same cases the DynamoDB adapters answer
+ * (test/helpers/fakes/port-contract.ts) run against these adapters in
+ * test/unit/adapters/memory-contract.test.ts.
+ */
+import { inventoryKey } from '../../domain/counters.js';
+import type { RawItem } from '../../domain/ports.js';
+import { GSI_ATTR } from '../../names.js';
+
+export type MemoryTableName = 'licenses' | 'shipments' | 'inventory' | 'history';
+
+/** DynamoDB refused the request itself (a `ValidationException`); no condition was evaluated. */
+export class MemoryValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationException';
+  }
+}
+
+/** One UpdateItem, alone or as a transaction action. */
+export interface MemoryUpdate {
+  set?: Record<string, unknown>;
+  remove?: readonly string[];
+  /** `ADD attr n`: a missing attribute counts as 0. */
+  add?: Record<string, number>;
+  /** `attr = if_not_exists(attr, 0) + 1`. */
+  increment?: readonly string[];
+  /** `attr = v` (a dotted path reads into a map); `null` means `attribute_not_exists(attr)`. */
+  expect?: Record<string, unknown>;
+  /** Conditions `expect` cannot say (`releasedQuantity <= :max`). */
+  also?: (item: RawItem) => boolean;
+}
+
+/** The key of an item in its table, as one string. */
+export function keyOf(table: MemoryTableName, item: RawItem): string {
+  switch (table) {
+    case 'licenses':
+      return String(item.licenseId);
+    case 'shipments':
+      return String(item.shipmentId);
+    case 'inventory':
+      return inventoryKey({ sku: String(item.sku), warehouseId: String(item.warehouseId) });
+    case 'history':
+      return `${String(item.licenseId)}\u0000${String(item.entryId)}`;
+  }
+}
+
+/** A value as DynamoDB compares it in `attr = :v`: same type and same value. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return canonical(a) === canonical(b);
+}
+
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)))
+      : x,
+  );
+
+/**
+ * A deep copy of an item as the document client reads it: plain maps and
+ * lists copied by hand (several times faster than `structuredClone` on a big
+ * backlog), anything else (sets, binary) by `structuredClone`.
+ */
+export function copy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+/** One sparse GSI partition: its sort keys in order, with tombstones left by items that moved out. */
+class IndexPartition {
+  private keys: string[] = [];
+  /** Keys added since the last read, merged in (sorted) before the next one: loading a backlog stays n log n. */
+  private added: string[] = [];
+  /** holdOrder → shipmentId of the items in the partition now. */
+  readonly members = new Map<string, string>();
+
+  add(holdOrder: string, shipmentId: string): void {
+    if (!this.members.has(holdOrder)) this.added.push(holdOrder);
+    this.members.set(holdOrder, shipmentId);
+  }
+
+  delete(holdOrder: string): void {
+    this.members.delete(holdOrder);
+  }
+
+  /** Merges the added keys in and, once most keys are tombstones, drops those. */
+  private settle(): void {
+    if (this.added.length > 0) {
+      const added = [...new Set(this.added)].sort();
+      const merged: string[] = [];
+      let [i, j] = [0, 0];
+      while (i < this.keys.length || j < added.length) {
+        const [a, b] = [this.keys[i], added[j]];
+        const next = b === undefined || (a !== undefined && a <= b) ? a : b;
+        if (next === a) i++;
+        if (next === b) j++;
+        if (next !== undefined) merged.push(next);
+      }
+      this.keys = merged;
+      this.added = [];
+    }
+    if (this.keys.length > 64 && this.members.size < this.keys.length / 4)
+      this.keys = this.keys.filter((k) => this.members.has(k));
+  }
+
+  /** Ids of up to `limit` members after (or, backward, before) `after`, with their sort keys. */
+  page(after: string | undefined, limit: number, backward: boolean): [string, string][] {
+    this.settle();
+    const out: [string, string][] = [];
+    if (backward) {
+      let i = after === undefined ? this.keys.length - 1 : this.search(after) - 1;
+      for (; i >= 0 && out.length < limit; i--) this.collect(this.keys[i], out);
+    } else {
+      let i = after === undefined ? 0 : this.search(after);
+      if (after !== undefined && this.keys[i] === after) i++;
+      for (; i < this.keys.length && out.length < limit; i++) this.collect(this.keys[i], out);
+    }
+    return out;
+  }
+
+  private collect(key: string | undefined, out: [string, string][]): void {
+    const id = key === undefined ? undefined : this.members.get(key);
+    if (key !== undefined && id !== undefined) out.push([key, id]);
+  }
+
+  /** The first position whose key is not below `key`. */
+  private search(key: string): number {
+    let [lo, hi] = [0, this.keys.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.keys[mid] ?? '') < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+const INDEX_ATTR = { held: GSI_ATTR.heldLicenseId, released: GSI_ATTR.releasedLicenseId } as const;
+
+/** The tables, their sparse Shipments indexes and a count of the writes made. */
+export class MemoryTables {
+  private readonly items: Record<MemoryTableName, Map<string, RawItem>> = {
+    licenses: new Map(),
+    shipments: new Map(),
+    inventory: new Map(),
+    history: new Map(),
+  };
+  private readonly indexes = { held: new Map<string, IndexPartition>(), released: new Map() } as {
+    held: Map<string, IndexPartition>;
+    released: Map<string, IndexPartition>;
+  };
+  /** Items written (put or updated) since the tables were made, per table. */
+  readonly writes: Record<MemoryTableName, number> = { licenses: 0, shipments: 0, inventory: 0, history: 0 };
+
+  /** A copy of one item, or undefined. */
+  get(table: MemoryTableName, key: string): RawItem | undefined {
+    const item = this.items[table].get(key);
+    return item === undefined ? undefined : copy(item);
+  }
+
+  has(table: MemoryTableName, key: string): boolean {
+    return this.items[table].has(key);
+  }
+
+  /** Copies of every item of a table, in key order. */
+  all(table: MemoryTableName): RawItem[] {
+    return [...this.items[table].entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, item]) => copy(item));
+  }
+
+  /** PutItem: the item as the document client sends it (undefined attributes dropped). */
+  put(table: MemoryTableName, item: RawItem): void {
+    const clean = Object.fromEntries(Object.entries(copy(item)).filter(([, v]) => v !== undefined));
+    checkIndexKeys(table, clean);
+    this.write(table, keyOf(table, clean), clean);
+  }
+
+  /** Checks an update without applying it: the item it would make, or undefined when the item is missing or a condition fails. */
+  plan(table: MemoryTableName, key: string, update: MemoryUpdate): RawItem | undefined {
+    validate(update);
+    const current = this.items[table].get(key);
+    const next = applyUpdate(current ?? {}, update);
+    checkIndexKeys(table, next);
+    if (current === undefined || !conditionHolds(current, update)) return undefined;
+    return next;
+  }
+
+  /** UpdateItem on an existing item; false when it is missing or the condition fails. */
+  update(table: MemoryTableName, key: string, update: MemoryUpdate): boolean {
+    const next = this.plan(table, key, update);
+    if (next === undefined) return false;
+    this.write(table, key, next);
+    return true;
+  }
+
+  /** Replaces an item (planned before), keeping the Shipments indexes in step. */
+  write(table: MemoryTableName, key: string, next: RawItem): void {
+    const old = this.items[table].get(key);
+    this.items[table].set(key, next);
+    this.writes[table]++;
+    if (table === 'shipments') this.reindex(old, next);
+  }
+
+  /** Shipment ids of one license's sparse index in holdOrder (or reversed), after `after`, with their sort keys. */
+  indexPage(
+    index: 'held' | 'released',
+    licenseId: string,
+    after: string | undefined,
+    limit: number,
+    backward: boolean,
+  ): { holdOrder: string; item: RawItem }[] {
+    const partition = this.indexes[index].get(licenseId);
+    if (partition === undefined) return [];
+    return partition.page(after, limit, backward).flatMap(([holdOrder, id]) => {
+      const item = this.get('shipments', id);
+      return item === undefined ? [] : [{ holdOrder, item }];
+    });
+  }
+
+  private reindex(old: RawItem | undefined, next: RawItem): void {
+    for (const index of ['held', 'released'] as const) {
+      const [was, now] = [indexKeyOf(old, index), indexKeyOf(next, index)];
+      if (was && (!now || was.licenseId !== now.licenseId || was.holdOrder !== now.holdOrder))
+        this.indexes[index].get(was.licenseId)?.delete(was.holdOrder);
+      if (now) {
+        const partition = this.indexes[index].get(now.licenseId) ?? new IndexPartition();
+        this.indexes[index].set(now.licenseId, partition);
+        partition.add(now.holdOrder, String(next.shipmentId));
+      }
+    }
+  }
+}
+
+/** Where an item sits in a sparse index: both keys must be strings (else it is not in it). */
+function indexKeyOf(
+  item: RawItem | undefined,
+  index: 'held' | 'released',
+): { licenseId: string; holdOrder: string } | undefined {
+  const licenseId = item?.[INDEX_ATTR[index]];
+  const holdOrder = item?.[GSI_ATTR.holdOrder];
+  return typeof licenseId === 'string' && typeof holdOrder === 'string'
+    ? { licenseId, holdOrder }
+    : undefined;
+}
+
+function validate(update: MemoryUpdate): void {
+  const paths = [
+    ...Object.keys(update.set ?? {}),
+    ...(update.remove ?? []),
+    ...Object.keys(update.add ?? {}),
+    ...(update.increment ?? []),
+  ];
+  const twice = paths.find((p, i) => paths.indexOf(p) !== i);
+  if (twice !== undefined)
+    throw new MemoryValidationError(`Invalid UpdateExpression: Two document paths overlap: [${twice}]`);
+  for (const [attr, v] of [...Object.entries(update.set ?? {}), ...Object.entries(update.expect ?? {})]) {
+    if (v === undefined)
+      throw new MemoryValidationError(
+        `An expression attribute value used in expression is not defined (the value of ${attr} was undefined)`,
+      );
+  }
+}
+
+/** The value at a document path (`appliedTerms.validFrom`), as a condition expression reads it. */
+function valueAt(item: RawItem, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, part) => (typeof v === 'object' && v !== null ? (v as RawItem)[part] : undefined),
+      item,
+    );
+}
+
+function conditionHolds(item: RawItem, update: MemoryUpdate): boolean {
+  for (const [attr, v] of Object.entries(update.expect ?? {})) {
+    const actual = valueAt(item, attr);
+    if (v === null ? actual !== undefined : !sameValue(actual, v)) return false;
+  }
+  return update.also ? update.also(item) : true;
+}
+
+function applyUpdate(current: RawItem, update: MemoryUpdate): RawItem {
+  const next = copy(current);
+  for (const [attr, v] of Object.entries(update.set ?? {})) next[attr] = copy(v);
+  for (const attr of update.remove ?? []) delete next[attr];
+  const added = [
+    ...Object.entries(update.add ?? {}),
+    ...(update.increment ?? []).map((a): [string, number] => [a, 1]),
+  ];
+  for (const [attr, n] of added) {
+    const was = next[attr] ?? 0;
+    if (typeof was !== 'number')
+      throw new MemoryValidationError(
+        `An operand in the update expression has an incorrect data type (${attr})`,
+      );
+    next[attr] = was + n;
+  }
+  return next;
+}
+
+function checkIndexKeys(table: MemoryTableName, item: RawItem): void {
+  if (table !== 'shipments') return;
+  for (const attr of [GSI_ATTR.heldLicenseId, GSI_ATTR.releasedLicenseId, GSI_ATTR.holdOrder]) {
+    const v = item[attr];
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw new MemoryValidationError(
+        `One or more parameter values were invalid: Type mismatch for Index Key ${attr}`,
+      );
+  }
+}
