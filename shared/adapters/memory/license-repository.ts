@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../../domain/history.js';
+import { type Attributed, attributedOf, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../domain/license-rules.js';
 import type { DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
@@ -63,7 +63,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   private static decided(record: DecisionRecord): MemoryUpdate {
     const { lastDecision } = record;
     return {
-      set: { lastDecision },
+      set: { lastDecision, attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) } },
       add: { appliedChanges: 1 },
       expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
     };
@@ -123,12 +123,17 @@ export class MemoryLicenseRepository implements LicenseRepository {
     found: Readonly<Record<string, unknown>>,
     statusError: string,
     entry: HistoryEntry,
+    attributed: Attributed,
   ): Promise<boolean> {
     const entries = Object.entries(revert);
     return this.conditional(
       licenseId,
       {
-        set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+        set: {
+          ...Object.fromEntries(entries.filter(([, v]) => v !== null)),
+          statusError,
+          attributed: { at: entry.at, ...attributed },
+        },
         remove: entries.filter(([, v]) => v === null).map(([k]) => k),
         expect: { ...found },
       },
@@ -199,8 +204,13 @@ export class MemoryLicenseRepository implements LicenseRepository {
     status: unknown,
     statusError: string,
     entry: HistoryEntry,
+    attributed: Attributed,
   ): Promise<boolean> {
-    return this.conditional(licenseId, { set: { statusError }, expect: { status } }, entry);
+    return this.conditional(
+      licenseId,
+      { set: { statusError, attributed: { at: entry.at, ...attributed } }, expect: { status } },
+      entry,
+    );
   }
 
   async clearError(licenseId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { inventoryKey } from '../../domain/counters.js';
 import { ConflictError, DependencyError } from '../../domain/errors.js';
+import type { HistoryEntry } from '../../domain/history.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -10,8 +11,9 @@ import type {
 } from '../../domain/ports.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { type Group, pack, sum } from '../dynamo/transactions.js';
-import { scanPages } from './license-repository.js';
+import { putEntry, scanPages } from './license-repository.js';
 import {
+  keyOf,
   type MemoryTableName,
   type MemoryTables,
   type MemoryUpdate,
@@ -175,8 +177,16 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     return [];
   }
 
-  async update(write: ShipmentWrite): Promise<boolean> {
-    return this.tables.update('shipments', write.shipmentId, shipmentAction(write, this.now()));
+  async update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
+    const action = shipmentAction(write, this.now());
+    if (!entry) return this.tables.update('shipments', write.shipmentId, action);
+    // One transaction with a Put under attribute_not_exists(entryId), as the DynamoDB adapter's.
+    const next = this.tables.plan('shipments', write.shipmentId, action);
+    if (next === undefined || this.tables.has('history', keyOf('history', entry as unknown as RawItem)))
+      return false;
+    this.tables.write('shipments', write.shipmentId, next);
+    putEntry(this.tables, entry);
+    return true;
   }
 
   scan(): AsyncIterable<RawItem[]> {
