@@ -76,7 +76,8 @@ export function complianceSetting(
  * email subscription to that address, e.g.
  * `npx cdk deploy --parameters OpsEmail=ops@example.com`. Context
  * `auditTrail=false` leaves the trail out; `auditRetentionYears=N` sets its
- * retention.
+ * retention; `drawdownThresholds=80,90,100` and `expiryLeadDays=30,7,1` set
+ * the compliance alerts (docs/messages.md, "Compliance alerts").
  */
 export class ClearanceStack extends Stack {
   readonly tables: ClearanceTables;
