@@ -1,20 +1,23 @@
 /**
  * Writes sample notifications to docs/samples/ from the real renderers, so
- * reviewers see exactly what customers and warehouses receive.
- * Run: npm run render-samples
+ * reviewers see exactly what customers, warehouses and ops receive.
+ * Run: npm run render-samples. test/unit/repo/samples.test.ts fails when a
+ * file is not what the renderers make now.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { drawdownAlert, expiryAlert, expiryDigests } from '../shared/domain/compliance-notices.js';
 import {
   detectChange,
   digests,
   type ShipmentChange,
   shipmentMessage,
 } from '../shared/domain/notifications.js';
-import type { OutgoingMessage } from '../shared/domain/ports.js';
+import type { OpsAlert, OutgoingMessage } from '../shared/domain/ports.js';
 
-const out = join(dirname(fileURLToPath(import.meta.url)), 'samples');
+/** docs/samples/, where the files go. */
+export const SAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'samples');
 const at = '2026-11-27T09:30:00.000Z';
 
 function change(
@@ -56,16 +59,75 @@ const email = (m: OutgoingMessage | undefined) => {
   return `Subject: ${m.subject}\nMessage attributes: ${JSON.stringify(m.attributes)}\n\n${m.body}\n`;
 };
 
-mkdirSync(out, { recursive: true });
-const files: Record<string, string> = {
-  'customer-release-email.txt': email(digests(released, 'customer')[0]),
-  'customer-hold-email.txt': email(digests(reheld, 'customer')[0]),
-  'logistics-release-digest.txt': email(
-    digests(released, 'logistics').find((m) => m.attributes.warehouseId === 'WH-SIN'),
-  ),
-  'customer-shipment-message.json': `${JSON.stringify(JSON.parse(shipmentMessage(released[0] as ShipmentChange, 'customer').body), null, 2)}\n`,
+/** An ops alert as the ops email shows it (SnsAlerter's attributes). */
+const alertEmail = (a: OpsAlert) => {
+  const attributes = { kind: 'alert', severity: a.severity, alertType: a.alertType, ...a.subjectKey };
+  return `Subject: ${a.subject}\nMessage attributes: ${JSON.stringify(attributes)}\n\n${a.message}\n`;
 };
-for (const [name, text] of Object.entries(files)) {
-  writeFileSync(join(out, name), text);
-  process.stderr.write(`wrote docs/samples/${name}\n`);
+
+/** LIC-H20-0003 of the demo: a value limit with 10 % tolerance; 92 % of its quantity drawn. */
+const valueLimited = {
+  licenseId: 'LIC-H20-0003',
+  customerId: 'CUST-ACME',
+  sku: 'H20',
+  authorizedQuantity: 28_824,
+  authorizedValue: 252_900_000,
+  valueTolerancePercent: 10,
+  validUntil: '2026-12-31T23:59:59.000Z',
+};
+const expiringAt = new Date('2026-12-24T18:00:00.000Z');
+const stillReleased = Array.from({ length: 6 }, (_, i) => ({
+  shipmentId: `SHP-${String(101 + i).padStart(5, '0')}`,
+  customerId: 'CUST-ACME',
+  sku: 'H20',
+  warehouseId: i % 3 === 2 ? 'WH-AMS' : 'WH-SIN',
+  quantity: 40 + ((i * 37) % 160),
+}));
+
+/** Every sample file's name and text, as the renderers make them now. */
+export function renderSamples(): Record<string, string> {
+  return {
+    'customer-release-email.txt': email(digests(released, 'customer')[0]),
+    'customer-hold-email.txt': email(digests(reheld, 'customer')[0]),
+    'logistics-release-digest.txt': email(
+      digests(released, 'logistics').find((m) => m.attributes.warehouseId === 'WH-SIN'),
+    ),
+    'customer-shipment-message.json': `${JSON.stringify(JSON.parse(shipmentMessage(released[0] as ShipmentChange, 'customer').body), null, 2)}\n`,
+    'ops-drawdown-alert.txt': alertEmail(
+      drawdownAlert({
+        license: valueLimited,
+        crossing: { dimension: 'quantity', threshold: 90, limit: 28_824, drawn: 26_520 },
+        drawn: { quantity: 26_520, value: 256_910_000 },
+        backlog: { shipments: 61, units: 5_768 },
+        thresholds: [80, 90, 100],
+      }),
+    ),
+    'ops-expiry-alert.txt': alertEmail(
+      expiryAlert({
+        license: valueLimited,
+        lead: 7,
+        now: expiringAt,
+        released: {
+          shipments: stillReleased.length,
+          units: stillReleased.reduce((n, x) => n + x.quantity, 0),
+          value: stillReleased.reduce((n, x) => n + x.quantity * 12_000, 0),
+        },
+        held: { shipments: 61, units: 5_768, value: 69_216_000 },
+        warehouses: ['WH-SIN', 'WH-AMS'],
+      }),
+    ),
+    'logistics-expiry-digest.txt': email(
+      expiryDigests({ license: valueLimited, lead: 7, now: expiringAt, released: stillReleased })[0],
+    ),
+  };
+}
+
+const invokedAsScript =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedAsScript) {
+  mkdirSync(SAMPLES_DIR, { recursive: true });
+  for (const [name, text] of Object.entries(renderSamples())) {
+    writeFileSync(join(SAMPLES_DIR, name), text);
+    process.stderr.write(`wrote docs/samples/${name}\n`);
+  }
 }

@@ -1,30 +1,44 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { DynamoLicenseRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
-import { required } from '../shared/config.js';
-import { type ClockResult, clockTick, heldBacklog } from '../shared/engine/clock.js';
+import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
+import { expiryLeadDaysConfig, required } from '../shared/config.js';
+import { type ClockResult, type ClockWatch, clockTick, heldBacklog } from '../shared/engine/clock.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, observability, observe } from './runtime.js';
+import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;
 
 const licensesTable = required(ENV.licensesTable);
 const licenses = new DynamoLicenseRepository(documentClient, licensesTable);
-// Read-only here: the clock only counts the held backlog.
+// Read-only here: the clock counts the held backlog and reads what the expiry watch reports.
 const shipments = new DynamoShipmentRepository(documentClient, { shipments: required(ENV.shipmentsTable) });
+const watch: ClockWatch = {
+  licenses,
+  shipments,
+  alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
+  // The clock tells warehouses only (LICENSE_EXPIRING digests): no customer topic.
+  publisher: new SnsPublisher(snsClient, { customerShards: [], logistics: required(ENV.logisticsTopicArn) }),
+  leadDays: expiryLeadDaysConfig(),
+  onError: (licenseId, error) =>
+    logger.error('expiry watch failed; the next tick tries again', { licenseId, error: error as Error }),
+};
 /** Sample the held backlog every this many minutes (it reads the held index of every license). */
 const BACKLOG_EVERY_MINUTES = 5;
 
 /**
  * Scheduled: expires licenses past validUntil, wakes releases whose validFrom
- * arrived, and asks for settling passes (see clockTick).
+ * arrived, asks for settling passes and warns of licenses about to expire
+ * (see clockTick).
  */
 export const lambdaHandler = async (): Promise<ClockResult> => {
   const now = new Date();
-  const result = await clockTick(licenses, now, newToken);
+  const result = await clockTick(licenses, now, newToken, watch);
   logger.info('clock tick', { ...result });
   metrics.addMetric('LicensesExpired', MetricUnit.Count, result.expired.length);
+  metrics.addMetric('ExpiryAlerts', MetricUnit.Count, result.expiring.length);
+  metrics.addMetric('ExpiryWatchFailures', MetricUnit.Count, result.expiryFailed.length);
   metrics.addMetric('ReleasesWoken', MetricUnit.Count, result.woken.length);
   metrics.addMetric('SettlingPasses', MetricUnit.Count, result.settling.length);
   if (now.getUTCMinutes() % BACKLOG_EVERY_MINUTES === 0) {

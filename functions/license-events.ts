@@ -8,7 +8,7 @@ import {
 } from '../shared/adapters/dynamo.js';
 import { SnsAlerter } from '../shared/adapters/sns.js';
 import { fromImage } from '../shared/adapters/stream.js';
-import { required, requiredInt, tablesConfig } from '../shared/config.js';
+import { drawdownThresholdsConfig, required, requiredInt, tablesConfig } from '../shared/config.js';
 import { isSettledImage } from '../shared/domain/license-rules.js';
 import {
   applyLicense,
@@ -32,6 +32,7 @@ const deps: LicenseEngineDeps = {
   now: () => new Date(),
   newToken,
   settleDelayMs: requiredInt(ENV.settleDelayMs),
+  drawdownThresholds: drawdownThresholdsConfig(),
 };
 /** Time kept back from the Lambda timeout for the last transaction and the checkpoint. */
 const SAFETY_MS = 10_000;

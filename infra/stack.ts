@@ -1,7 +1,14 @@
 import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnSubscription, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ENV } from '../shared/names.js';
+import {
+  DEFAULT_DRAWDOWN_THRESHOLDS,
+  DEFAULT_EXPIRY_LEAD_DAYS,
+  type ListSetting,
+  parseDrawdownThresholds,
+  parseExpiryLeadDays,
+} from '../shared/domain/compliance.js';
+import { COMPLIANCE_CONTEXT, ENV } from '../shared/names.js';
 import { AUDIT_CONTEXT, AuditTrail, auditRetentionYears, auditTrailEnabled } from './audit-trail.js';
 import { ClearanceFunction } from './clearance-function.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
@@ -30,6 +37,35 @@ export interface ClearanceStackProps extends StackProps {
    * @default - the `auditRetentionYears` context value, else 6
    */
   readonly auditRetentionYears?: number;
+  /**
+   * Percentages of a license's quantity or value limit at which ops gets a
+   * LICENSE_DRAWDOWN alert (whole numbers 1..100).
+   *
+   * @default - the `drawdownThresholds` context value, else 80, 90, 100
+   */
+  readonly drawdownThresholds?: readonly number[];
+  /**
+   * Days before a license's validUntil at which ops gets a LICENSE_EXPIRING
+   * alert and warehouses the list of what must ship (whole numbers 1..365).
+   *
+   * @default - the `expiryLeadDays` context value, else 30, 7, 1
+   */
+  readonly expiryLeadDays?: readonly number[];
+}
+
+/**
+ * A compliance alert setting from props or context (`-c drawdownThresholds=80,90,100`),
+ * as the function variable carries it: `80,90,100`. A bad value fails the synth.
+ */
+export function complianceSetting(
+  value: unknown,
+  context: string,
+  parse: (raw: unknown) => ListSetting,
+  fallback: readonly number[],
+): string {
+  const parsed = parse(value ?? [...fallback]);
+  if (!parsed.ok) throw new Error(`context ${context} ${parsed.problem}`);
+  return parsed.value.join(',');
 }
 
 /**
@@ -40,7 +76,8 @@ export interface ClearanceStackProps extends StackProps {
  * email subscription to that address, e.g.
  * `npx cdk deploy --parameters OpsEmail=ops@example.com`. Context
  * `auditTrail=false` leaves the trail out; `auditRetentionYears=N` sets its
- * retention.
+ * retention; `drawdownThresholds=80,90,100` and `expiryLeadDays=30,7,1` set
+ * the compliance alerts (docs/messages.md, "Compliance alerts").
  */
 export class ClearanceStack extends Stack {
   readonly tables: ClearanceTables;
@@ -64,9 +101,25 @@ export class ClearanceStack extends Stack {
     this.topics = new ClearanceTopics(this, 'Topics', { customerShards: shards });
     this.addOpsEmailSubscription();
 
-    this.licenseEvents = this.addLicenseEvents();
+    const context = (key: string): unknown => this.node.tryGetContext(key);
+    const { drawdownThresholds: drawdown, expiryLeadDays: leads } = COMPLIANCE_CONTEXT;
+    this.licenseEvents = this.addLicenseEvents(
+      complianceSetting(
+        props.drawdownThresholds ?? context(drawdown),
+        drawdown,
+        parseDrawdownThresholds,
+        DEFAULT_DRAWDOWN_THRESHOLDS,
+      ),
+    );
     this.shipmentEvents = this.addShipmentEvents();
-    this.licenseClock = this.addLicenseClock();
+    this.licenseClock = this.addLicenseClock(
+      complianceSetting(
+        props.expiryLeadDays ?? context(leads),
+        leads,
+        parseExpiryLeadDays,
+        DEFAULT_EXPIRY_LEAD_DAYS,
+      ),
+    );
 
     const streams = this.addStreamConsumers();
     this.licenseStream = streams.licenseStream;
@@ -116,7 +169,8 @@ export class ClearanceStack extends Stack {
     opsEmailSubscription.cfnOptions.condition = hasOpsEmail;
   }
 
-  private addLicenseEvents(): ClearanceFunction {
+  /** license-events, with the LICENSE_DRAWDOWN thresholds (`80,90,100`). */
+  private addLicenseEvents(drawdownThresholds: string): ClearanceFunction {
     const { tables, topics } = this;
     const fn = new ClearanceFunction(this, 'LicenseEvents', {
       entry: 'functions/license-events.ts',
@@ -126,6 +180,7 @@ export class ClearanceStack extends Stack {
       environment: {
         [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
         [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
+        [ENV.drawdownThresholds]: drawdownThresholds,
       },
     });
     fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
@@ -157,19 +212,25 @@ export class ClearanceStack extends Stack {
     return fn;
   }
 
-  private addLicenseClock(): ClearanceFunction {
+  /** license-clock, with the LICENSE_EXPIRING lead times (`30,7,1`). */
+  private addLicenseClock(expiryLeadDays: string): ClearanceFunction {
     const fn = new ClearanceFunction(this, 'LicenseClock', {
       entry: 'functions/license-clock.ts',
       serviceName: 'license-clock',
-      description: 'Expires licenses and releases held shipments once validFrom is reached',
+      description: 'Expires licenses, releases held shipments once validFrom is reached, warns before expiry',
       timeout: Duration.seconds(60),
       memorySize: 512,
+      environment: { [ENV.expiryLeadDays]: expiryLeadDays },
     });
-    // The clock writes only license status or a release request (license-events
-    // does the shipment work through the stream); it reads the held index to
-    // publish the held backlog by reason.
+    // The clock writes only license status, a release request or the record of
+    // an expiry warning (license-events does the shipment work through the
+    // stream); it reads the held and released indexes for the held backlog by
+    // reason and the expiry watch. It publishes LICENSE_EXPIRING to ops and to
+    // the warehouses (logistics), never to customers.
     fn.bindTable(this.tables.licenses, ENV.licensesTable, 'readWrite');
     fn.bindTable(this.tables.shipments, ENV.shipmentsTable, 'read');
+    fn.bindTopicPublish(this.topics.ops.topic, ENV.opsTopicArn);
+    fn.bindTopicPublish(this.topics.logistics.topic, ENV.logisticsTopicArn);
     return fn;
   }
 

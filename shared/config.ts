@@ -1,5 +1,6 @@
+import { type ListSetting, parseDrawdownThresholds, parseExpiryLeadDays } from './domain/compliance.js';
 import { ConfigError } from './domain/errors.js';
-import { ENV } from './names.js';
+import { COMPLIANCE_CONTEXT, ENV } from './names.js';
 
 /** Reads a required environment variable; a missing one is a deployment bug, so fail loudly. */
 export function required(name: string): string {
@@ -29,3 +30,24 @@ export const tablesConfig = () => ({
   inventory: required(ENV.inventoryTable),
   history: required(ENV.historyTable),
 });
+
+/** Reads a required list variable the stack sets from the CDK context `context`. */
+function requiredList(name: string, parse: (raw: string) => ListSetting, context: string): number[] {
+  const raw = required(name);
+  const parsed = parse(raw);
+  if (!parsed.ok) {
+    throw new ConfigError(
+      `environment variable ${name} ${parsed.problem}. The stack sets it from the context ${context}: ` +
+        `deploy again with a valid one, e.g. npx cdk deploy -c ${context}=${name === ENV.drawdownThresholds ? '80,90,100' : '30,7,1'}`,
+    );
+  }
+  return parsed.value;
+}
+
+/** LICENSE_DRAWDOWN thresholds, percent (license-events), read once per cold start. */
+export const drawdownThresholdsConfig = (): number[] =>
+  requiredList(ENV.drawdownThresholds, parseDrawdownThresholds, COMPLIANCE_CONTEXT.drawdownThresholds);
+
+/** LICENSE_EXPIRING lead times, days (license-clock), read once per cold start. */
+export const expiryLeadDaysConfig = (): number[] =>
+  requiredList(ENV.expiryLeadDays, parseExpiryLeadDays, COMPLIANCE_CONTEXT.expiryLeadDays);

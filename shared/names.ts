@@ -33,6 +33,16 @@ export const ENV = {
   releaseTimeBudgetMs: 'RELEASE_TIME_BUDGET_MS',
   /** From the end of a license pass to its settling pass (see SETTLE_TOKEN_PREFIX). */
   settleDelayMs: 'SETTLE_DELAY_MS',
+  /** Percentages of a license limit that send LICENSE_DRAWDOWN, e.g. `80,90,100` (context `drawdownThresholds`). */
+  drawdownThresholds: 'DRAWDOWN_THRESHOLDS',
+  /** Days before validUntil that send LICENSE_EXPIRING, e.g. `30,7,1` (context `expiryLeadDays`). */
+  expiryLeadDays: 'EXPIRY_LEAD_DAYS',
+} as const;
+
+/** CDK context keys of the compliance alerts' settings; the stack passes each to its variable in ENV. */
+export const COMPLIANCE_CONTEXT = {
+  drawdownThresholds: 'drawdownThresholds',
+  expiryLeadDays: 'expiryLeadDays',
 } as const;
 
 /** The value of `changedBy` on every write the system makes. */

@@ -154,8 +154,9 @@ function observed(
       report();
       return result;
     },
-    update: (write) => repo.update(write),
+    update: (write, entry) => repo.update(write, entry),
     scan: () => repo.scan(),
     countHeldByReason: (licenseId) => repo.countHeldByReason(licenseId),
+    sumHeld: (licenseId) => repo.sumHeld(licenseId),
   };
 }

@@ -207,7 +207,13 @@ export async function checkLines(
     limits.length === 0;
   return {
     lines: [
-      ...invariantLines(check, i4, dlq, subscribers.ops.messages.length),
+      ...invariantLines(
+        check,
+        i4,
+        dlq,
+        // Compliance alerts (alertType) are not rejected edits.
+        subscribers.ops.messages.filter((m) => m.attributes.alertType === undefined).length,
+      ),
       ...usageLines(usageOfHistory),
       ...valueLines(limit, amended, leaks),
       ...enforcementLines(requests, limits),

@@ -63,17 +63,16 @@ export async function publishBatches(
  * customer's shard topic (`customerShard` of its `customerId` attribute).
  */
 export class SnsPublisher implements Publisher {
+  /** `customerShards` may be empty for a publisher that only tells logistics (the clock's). */
   constructor(
     private readonly sns: SNSClient,
     private readonly topics: { customerShards: readonly string[]; logistics: string },
-  ) {
-    if (topics.customerShards.length === 0)
-      throw new RangeError('SnsPublisher needs at least one customer topic');
-  }
+  ) {}
 
   async publish(topic: 'customer' | 'logistics', messages: readonly OutgoingMessage[]): Promise<Set<string>> {
     if (topic === 'logistics') return publishBatches(this.sns, this.topics.logistics, messages);
     const shards = this.topics.customerShards;
+    if (shards.length === 0) throw new RangeError('SnsPublisher was given no customer topic');
     const byShard = new Map<string, OutgoingMessage[]>();
     for (const m of messages) {
       const arn = shards[customerShard(m.attributes.customerId ?? '', shards.length)] ?? '';

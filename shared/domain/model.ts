@@ -90,8 +90,8 @@ export type HoldReason = z.infer<typeof HoldReasonSchema>;
 /**
  * A License item. `releasedQuantity`, `releasedValue`, `appliedStatus`,
  * `appliedTerms`, `statusError`, `pendingWork`, `workCursor`,
- * `waitingForValidFrom`, `settleCheckAt`, `appliedChanges` and
- * `lastDecision` are system-kept (see
+ * `waitingForValidFrom`, `settleCheckAt`, `appliedChanges`,
+ * `lastDecision`, `drawdownAlerted` and `expiryAlerted` are system-kept (see
  * docs/system-attributes.md).
  */
 export const LicenseSchema = z
@@ -133,6 +133,9 @@ export const LicenseSchema = z
     appliedTerms: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     appliedChanges: z.number().int().min(0).optional(),
     lastDecision: z.record(z.string(), z.unknown()).optional(),
+    // Read leniently by shared/domain/compliance.ts: a damaged record only repeats an alert.
+    drawdownAlerted: z.unknown().optional(),
+    expiryAlerted: z.unknown().optional(),
   })
   .refine((l) => Date.parse(l.validUntil) > Date.parse(l.validFrom), {
     path: ['validUntil'],

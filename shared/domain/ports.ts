@@ -42,6 +42,8 @@ export interface ShipmentWrite {
 export interface DecisionRecord {
   entry: HistoryEntry;
   lastDecision: LastDecision;
+  /** System attributes the decision sets afresh in the same write (an approval's `drawdownAlerted`). */
+  set?: Record<string, unknown>;
 }
 
 /** Conditions on the license a batch of writes releases units from. */
@@ -158,9 +160,24 @@ export interface LicenseRepository {
    * (null: absent; a rejected typo is matched as it stands).
    */
   setStatus(licenseId: string, from: unknown, to: string, reason: string, by: string): Promise<boolean>;
+  /**
+   * Records a compliance alert as sent (alert first, then this: a crash in
+   * between repeats the alert, never loses it): sets `attribute` to `value`
+   * if each `expect` entry holds (attribute, or dotted path, equals value;
+   * null: absent). False if one does not.
+   */
+  recordAlerted(
+    licenseId: string,
+    attribute: AlertRecordAttribute,
+    value: Record<string, unknown>,
+    expect: Record<string, unknown>,
+  ): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
   batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>>;
 }
+
+/** License attributes that record compliance alerts sent (docs/system-attributes.md). */
+export type AlertRecordAttribute = 'drawdownAlerted' | 'expiryAlerted';
 
 export interface ShipmentRepository {
   /**
@@ -186,6 +203,8 @@ export interface ShipmentRepository {
   scan(): AsyncIterable<RawItem[]>;
   /** HELD shipments of a license counted by holdReason (reads only that attribute). */
   countHeldByReason(licenseId: string): Promise<Map<string, number>>;
+  /** The HELD shipments of a license: how many, their units and value (reads only those attributes). */
+  sumHeld(licenseId: string): Promise<{ shipments: number; units: number; value: number }>;
 }
 
 export interface InventoryRepository {

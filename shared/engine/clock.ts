@@ -1,12 +1,22 @@
 import { SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
 import { type License, LicenseSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
+import { type ExpiryWatchDeps, watchExpiry, watched } from './expiry-watch.js';
 
 export interface ClockResult {
   expired: string[];
   woken: string[];
   /** Licenses asked for their settling pass (see SETTLE_TOKEN_PREFIX). */
   settling: string[];
+  /** Licenses a LICENSE_EXPIRING alert went out for (see watchExpiry). */
+  expiring: string[];
+  /** Licenses whose expiry watch failed this tick; the next tick tries again. */
+  expiryFailed: string[];
+}
+
+/** The expiry watch as the clock runs it, and where a license's failure is reported. */
+export interface ClockWatch extends ExpiryWatchDeps {
+  onError?: (licenseId: string, error: unknown) => void;
 }
 
 /**
@@ -34,18 +44,23 @@ export async function heldBacklog(
  * (as if an admin had set it; license-events then re-holds its shipments), an
  * APPROVED license that kept shipments as LICENSE_NOT_YET_VALID is asked for
  * a release pass once `validFrom` arrives, and a license whose work finished
- * before `settleCheckAt` is asked for its settling pass.
+ * before `settleCheckAt` is asked for its settling pass. With `watch`, the
+ * same scan runs the expiry watch (watchExpiry): it reads shipments only for
+ * a license whose lead time has come due, and one license's failure does not
+ * stop the others.
  */
 export async function clockTick(
   licenses: LicenseRepository,
   now: Date,
   newToken: () => string,
+  watch?: ClockWatch,
 ): Promise<ClockResult> {
-  const result: ClockResult = { expired: [], woken: [], settling: [] };
+  const result: ClockResult = { expired: [], woken: [], settling: [], expiring: [], expiryFailed: [] };
   for await (const page of licenses.scan()) {
     for (const raw of page) {
       const l = asApplied(raw);
       if (l === undefined) continue;
+      if (watch && watched(l, now)) await runWatch(watch, l, now, result);
       if (
         (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
         (l.status === l.appliedStatus || l.statusError !== undefined) &&
@@ -77,6 +92,15 @@ export async function clockTick(
     }
   }
   return result;
+}
+
+async function runWatch(watch: ClockWatch, l: License, now: Date, result: ClockResult): Promise<void> {
+  try {
+    if ((await watchExpiry(watch, l, now)).kind === 'alerted') result.expiring.push(l.licenseId);
+  } catch (error) {
+    result.expiryFailed.push(l.licenseId);
+    watch.onError?.(l.licenseId, error);
+  }
 }
 
 /**

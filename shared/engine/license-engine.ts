@@ -1,3 +1,4 @@
+import { approvalRecord } from '../domain/compliance.js';
 import { ConflictError } from '../domain/errors.js';
 import {
   attributedOf,
@@ -184,11 +185,16 @@ async function startStatusWork(
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
   const token = `${amended ? AMEND_TOKEN_PREFIX : ''}${deps.newToken()}`;
-  const record = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {
+  const decided = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {
     status: verdict.to,
     previousStatus: applied,
     ...(changes ? { changes } : {}),
   });
+  // An approval (a reinstatement too) starts its own drawdown alerts: their record names it.
+  const record =
+    verdict.to === 'APPROVED'
+      ? { ...decided, set: { drawdownAlerted: { ...approvalRecord(decided.lastDecision.at) } } }
+      : decided;
   if (
     !(await deps.licenses.startWork(
       license.licenseId,
@@ -208,6 +214,7 @@ async function startStatusWork(
       pendingWork: token,
       waitingForValidFrom: undefined,
       lastDecision: { ...record.lastDecision },
+      ...record.set,
     },
     cursor: undefined,
   };

@@ -42,9 +42,10 @@ import type {
 import { termsExpected, termsOf } from '../domain/terms.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
 import { alertIfShippedOverLimit, alertTrimmed } from './license-alerts.js';
+import { announceDrawdown, type DrawdownDeps, drawFrom } from './license-drawdown.js';
 
 /** What the license engine needs. */
-export interface LicenseEngineDeps {
+export interface LicenseEngineDeps extends DrawdownDeps {
   licenses: LicenseRepository;
   shipments: ShipmentRepository;
   inventory: InventoryRepository;
@@ -273,11 +274,16 @@ async function releasePass(
   const pageSize = deps.pageSize ?? 200;
   const guard = approvedGuard(license, token);
   let remaining = remainingOf(license);
+  // What the license draws as this slice's releases commit: its drawdown alerts are judged at the end.
+  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
   let after = cursor;
   let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
   let replans = 0;
   for (;;) {
-    if (outOfTime(deadline, progress)) return handOver(deps, license, token, after);
+    if (outOfTime(deadline, progress)) {
+      await announceDrawdown(deps, license, token, drawn);
+      return handOver(deps, license, token, after);
+    }
     const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
     const now = deps.now();
     const plan = planRelease(license, parseShipments(page.items), remaining, now);
@@ -291,14 +297,7 @@ async function releasePass(
     if (validity(license, now) === 'early') waiting = license.validFrom;
     if (writes.length > 0) {
       const result = await commitCounted(deps, license, writes, guard, progress);
-      for (const w of result.committed) {
-        remaining = {
-          quantity: remaining.quantity - Math.max(0, w.license?.quantity ?? 0),
-          ...(remaining.value === undefined
-            ? {}
-            : { value: remaining.value - Math.max(0, w.license?.value ?? 0) }),
-        };
-      }
+      remaining = drawFrom(remaining, drawn, result.committed);
       if (result.skipped.some((u) => u.license) && replans < 3) {
         // A shipment we meant to release changed under us: plan this page again with what is left.
         replans++;
@@ -309,6 +308,7 @@ async function releasePass(
     if (page.next === undefined) break;
     after = page.next;
   }
+  await announceDrawdown(deps, license, token, drawn);
   return finish(deps, license, token, waiting);
 }
 

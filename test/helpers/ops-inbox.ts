@@ -54,17 +54,33 @@ export function opsInbox(local: LocalStackHandle) {
     },
     /** The alerts that arrived since the last call. */
     receiveAll: collect,
-    /** Alerts about `key` (a licenseId or shipmentId) so far, waiting briefly for `atLeast` of them. */
-    async about(key: string, atLeast = 1, timeoutMs = 5_000): Promise<Alert[]> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        await collect();
-        const hits = received.filter(
-          (a) => a.attributes.licenseId === key || a.attributes.shipmentId === key,
-        );
-        if (hits.length >= atLeast || Date.now() > deadline) return hits;
-        await sleep(50);
-      }
-    },
+    /**
+     * Alerts about `key` (a licenseId or shipmentId) so far, waiting briefly for `atLeast` of them.
+     * Compliance alerts (with an `alertType`: LICENSE_DRAWDOWN, LICENSE_EXPIRING) are left out: `compliance` has them.
+     */
+    about: (key: string, atLeast = 1, timeoutMs = 5_000): Promise<Alert[]> =>
+      waitFor((a) => a.attributes.alertType === undefined && isAbout(a, key), atLeast, timeoutMs),
+    /** Compliance alerts about license `licenseId` (of `alertType`, if given), waiting briefly for `atLeast`. */
+    compliance: (licenseId: string, alertType?: string, atLeast = 1, timeoutMs = 5_000): Promise<Alert[]> =>
+      waitFor(
+        (a) =>
+          a.attributes.alertType !== undefined &&
+          (alertType === undefined || a.attributes.alertType === alertType) &&
+          isAbout(a, licenseId),
+        atLeast,
+        timeoutMs,
+      ),
   };
+
+  async function waitFor(pick: (a: Alert) => boolean, atLeast: number, timeoutMs: number): Promise<Alert[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await collect();
+      const hits = received.filter(pick);
+      if (hits.length >= atLeast || Date.now() > deadline) return hits;
+      await sleep(50);
+    }
+  }
 }
+
+const isAbout = (a: Alert, key: string) => a.attributes.licenseId === key || a.attributes.shipmentId === key;

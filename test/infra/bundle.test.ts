@@ -54,6 +54,8 @@ function run(dir: string, script: string): string {
       [ENV.logisticsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:logistics',
       [ENV.releaseTimeBudgetMs]: '1000',
       [ENV.settleDelayMs]: '30000',
+      [ENV.drawdownThresholds]: '80,90,100',
+      [ENV.expiryLeadDays]: '30,7,1',
       // A closed port: a call that gets this far has passed the tracer and the SDK.
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
       AWS_MAX_ATTEMPTS: '1',

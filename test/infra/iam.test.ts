@@ -178,10 +178,16 @@ describe('license-clock', () => {
     expect(actionsOn(statementsOf('license-clock'), arnOf(tableIds().inventory))).toEqual([]);
   });
 
-  it('publishes to no topic and uses no topic key', () => {
+  it('publishes to the ops and logistics topics only (LICENSE_EXPIRING), with exactly their keys, never to customers', () => {
     const st = statementsOf('license-clock');
-    expect(resourcesGranted(st, 'sns:Publish')).toEqual([]);
-    for (const key of Object.values(keyIds())) expect(actionsOn(st, arnOf(key))).toEqual([]);
+    const topics = topicIds();
+    const keys = keyIds();
+    const published = resourcesGranted(st, 'sns:Publish');
+    expect(published).toHaveLength(2);
+    expect(published).toEqual(expect.arrayContaining([ref(topics.ops), ref(topics.logistics)]));
+    for (const key of [keys.ops, keys.logistics])
+      expect(actionsOn(st, arnOf(key)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(actionsOn(st, arnOf(keys.customer))).toEqual([]);
   });
 
   it('reads no stream and sends to no queue', () => {

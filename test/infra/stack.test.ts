@@ -312,6 +312,7 @@ describe('functions', () => {
           [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
           [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
           [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
+          [ENV.drawdownThresholds]: '80,90,100',
         },
       },
       {
@@ -337,6 +338,9 @@ describe('functions', () => {
         env: {
           [ENV.licensesTable]: ref(s.logicalId(s.stack.tables.licenses)),
           [ENV.shipmentsTable]: ref(s.logicalId(s.stack.tables.shipments)),
+          [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
+          [ENV.logisticsTopicArn]: ref(s.logicalId(s.stack.topics.logistics.topic)),
+          [ENV.expiryLeadDays]: '1,7,30',
         },
       },
     ] as const;

@@ -11,6 +11,7 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
+import { describeAlertContract } from '../helpers/fakes/alert-contract.js';
 import { describeHistoryContract } from '../helpers/fakes/history-contract.js';
 import { type ContractSubject, describePortContract } from '../helpers/fakes/port-contract.js';
 import { useLocalStack } from '../helpers/stack.js';
@@ -44,3 +45,4 @@ const subject = (): ContractSubject => {
 };
 describePortContract('the DynamoDB adapters', subject);
 describeHistoryContract('the DynamoDB adapters', subject);
+describeAlertContract('the DynamoDB adapters', subject);

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Attributed, attributedOf, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX } from '../../domain/license-rules.js';
-import type { DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
+import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { Expr } from './expressions.js';
@@ -85,7 +85,11 @@ export class DynamoLicenseRepository implements LicenseRepository {
   private static decided(record: DecisionRecord) {
     const { lastDecision } = record;
     return {
-      set: { lastDecision, attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) } },
+      set: {
+        ...record.set,
+        lastDecision,
+        attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
+      },
       add: { appliedChanges: 1 },
       expect: {
         updatedBy: lastDecision.updatedBy ?? null,
@@ -258,6 +262,15 @@ export class DynamoLicenseRepository implements LicenseRepository {
       set: { status: to, statusReason: reason, updatedBy: by },
       expect: { licenseId, status: from },
     });
+  }
+
+  recordAlerted(
+    licenseId: string,
+    attribute: AlertRecordAttribute,
+    value: Record<string, unknown>,
+    expect: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.conditional({ set: { [attribute]: value }, expect: { licenseId, ...expect } });
   }
 
   scan(): AsyncIterable<RawItem[]> {

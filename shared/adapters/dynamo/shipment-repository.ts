@@ -161,4 +161,29 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     } while (start);
     return counts;
   }
+
+  async sumHeld(licenseId: string): Promise<{ shipments: number; units: number; value: number }> {
+    const sum = { shipments: 0, units: 0, value: 0 };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.shipments,
+          IndexName: HELD_INDEX,
+          KeyConditionExpression: '#pk = :pk',
+          ProjectionExpression: '#q, #v',
+          ExpressionAttributeNames: { '#pk': GSI_ATTR.heldLicenseId, '#q': 'quantity', '#v': 'value' },
+          ExpressionAttributeValues: { ':pk': licenseId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        sum.shipments++;
+        sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
+        sum.value += typeof item.value === 'number' ? item.value : 0;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return sum;
+  }
 }

@@ -1,6 +1,6 @@
 import { type Attributed, attributedOf, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../domain/license-rules.js';
-import type { DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
+import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { keyOf, type MemoryTables, type MemoryUpdate } from './tables.js';
@@ -63,7 +63,11 @@ export class MemoryLicenseRepository implements LicenseRepository {
   private static decided(record: DecisionRecord): MemoryUpdate {
     const { lastDecision } = record;
     return {
-      set: { lastDecision, attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) } },
+      set: {
+        ...record.set,
+        lastDecision,
+        attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
+      },
       add: { appliedChanges: 1 },
       expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
     };
@@ -215,6 +219,15 @@ export class MemoryLicenseRepository implements LicenseRepository {
 
   async clearError(licenseId: string): Promise<void> {
     this.conditional(licenseId, { remove: ['statusError'], also: (item) => item.statusError !== undefined });
+  }
+
+  async recordAlerted(
+    licenseId: string,
+    attribute: AlertRecordAttribute,
+    value: Record<string, unknown>,
+    expect: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.conditional(licenseId, { set: { [attribute]: value }, expect });
   }
 
   async setStatus(

@@ -204,6 +204,19 @@ export class MemoryShipmentRepository implements ShipmentRepository {
       if (page.next === undefined) return counts;
     }
   }
+
+  async sumHeld(licenseId: string): Promise<{ shipments: number; units: number; value: number }> {
+    const sum = { shipments: 0, units: 0, value: 0 };
+    for (let after: string | undefined, page: ShipmentPage; ; after = page.next) {
+      page = await this.page('held', licenseId, after, 1000);
+      for (const item of page.items) {
+        sum.shipments++;
+        sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
+        sum.value += typeof item.value === 'number' ? item.value : 0;
+      }
+      if (page.next === undefined) return sum;
+    }
+  }
 }
 
 /** A request DynamoDB refuses outright: the adapter wraps it as a DependencyError (not retryable). */

@@ -1,6 +1,11 @@
 import { type Attributed, attributedOf, type HistoryEntry } from '../../../shared/domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../../shared/domain/license-rules.js';
-import type { DecisionRecord, LicenseRepository, RawItem } from '../../../shared/domain/ports.js';
+import type {
+  AlertRecordAttribute,
+  DecisionRecord,
+  LicenseRepository,
+  RawItem,
+} from '../../../shared/domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../../shared/domain/terms.js';
 import { SYSTEM_ACTOR } from '../../../shared/names.js';
 import { putEntry } from './history-repository.js';
@@ -46,7 +51,11 @@ export class MemoryLicenseRepository implements LicenseRepository {
   private static decided(record: DecisionRecord): UpdateSpec {
     const { lastDecision } = record;
     return {
-      set: { lastDecision, attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) } },
+      set: {
+        ...record.set,
+        lastDecision,
+        attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
+      },
       add: { appliedChanges: 1 },
       expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
     };
@@ -222,6 +231,16 @@ export class MemoryLicenseRepository implements LicenseRepository {
       set: { status: to, statusReason: reason, updatedBy: by },
       expect: { status: from },
     });
+  }
+
+  async recordAlerted(
+    licenseId: string,
+    attribute: AlertRecordAttribute,
+    value: Record<string, unknown>,
+    expect: Record<string, unknown>,
+  ): Promise<boolean> {
+    await this.store.enter('licenses.recordAlerted', [licenseId, attribute, value, expect]);
+    return this.conditional(licenseId, { set: { [attribute]: value }, expect });
   }
 
   scan(): AsyncIterable<RawItem[]> {

@@ -12,9 +12,22 @@ export class RecordingAlerter implements Alerter {
     this.alerts.push(...structuredClone(alerts));
   }
 
-  /** Alerts about one item (`subjectKey` names it). */
+  /**
+   * Alerts about one item (`subjectKey` names it). Compliance alerts (with an
+   * `alertType`: LICENSE_DRAWDOWN, LICENSE_EXPIRING) are left out: `compliance` has them.
+   */
   about(id: string): OpsAlert[] {
-    return this.alerts.filter((a) => Object.values(a.subjectKey).includes(id));
+    return this.alerts.filter((a) => a.alertType === undefined && Object.values(a.subjectKey).includes(id));
+  }
+
+  /** Compliance alerts about one license, of `alertType` if given. */
+  compliance(licenseId: string, alertType?: string): OpsAlert[] {
+    return this.alerts.filter(
+      (a) =>
+        a.alertType !== undefined &&
+        (alertType === undefined || a.alertType === alertType) &&
+        Object.values(a.subjectKey).includes(licenseId),
+    );
   }
 }
 

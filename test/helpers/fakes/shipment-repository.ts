@@ -238,6 +238,17 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     }
     return counts;
   }
+
+  async sumHeld(licenseId: string): Promise<{ shipments: number; units: number; value: number }> {
+    await this.store.enter('shipments.sumHeld', [licenseId]);
+    const sum = { shipments: 0, units: 0, value: 0 };
+    for (const item of this.indexed('held', licenseId)) {
+      sum.shipments++;
+      sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
+      sum.value += typeof item.value === 'number' ? item.value : 0;
+    }
+    return sum;
+  }
 }
 
 /** A request DynamoDB refuses outright: the adapter wraps it as a DependencyError (not retryable). */

@@ -197,8 +197,14 @@ describe('license simulate predicts what the engine does', () => {
       'LICENSE_QUANTITY_EXHAUSTED',
       'LICENSE_QUANTITY_EXHAUSTED',
     ]);
-    expect(report.alerts.map((a) => a.subject)).toEqual([
+    expect(report.alerts.filter((a) => !a.alertType).map((a) => a.subject)).toEqual([
       `License ${licenseId}: amendment put shipments back on hold`,
+    ]);
+    // Lowered to what it draws: the engine announces the thresholds it now stands at.
+    expect(report.alerts.filter((a) => a.alertType).map((a) => a.alertType)).toEqual([
+      'LICENSE_DRAWDOWN',
+      'LICENSE_DRAWDOWN',
+      'LICENSE_DRAWDOWN',
     ]);
   });
 
@@ -294,7 +300,15 @@ describe('drawdown prediction', () => {
   it('is listed as predicted, and left out of the alerts once the engine sends LICENSE_DRAWDOWN itself', async () => {
     const { w, licenseId } = await given({ authorizedQuantity: 10 }, [{}]);
     const snapshot = snapshotOf(w, licenseId);
-    const run = await runEngine(snapshot, { status: 'APPROVED' }, w.now());
+    const engine = await runEngine(snapshot, { status: 'APPROVED' }, w.now());
+    // The engine sends LICENSE_DRAWDOWN itself (80, 90 and 100 %): its alerts are the simulation's.
+    expect(engine.alerts.map((a) => a.alertType)).toEqual([
+      'LICENSE_DRAWDOWN',
+      'LICENSE_DRAWDOWN',
+      'LICENSE_DRAWDOWN',
+    ]);
+    // Without them (an engine configured with no thresholds), the report predicts them.
+    const run = { ...engine, alerts: [] };
     const predicted = buildReport(snapshot, { status: 'APPROVED' }, w.now(), run);
     expect(predicted.drawdown).toMatchObject({
       sentByEngine: false,

@@ -171,7 +171,7 @@ describe('settling pass', () => {
     });
     givenLicense(w, { status: 'SUSPENDED', appliedStatus: 'APPROVED', settleCheckAt: due });
     const calls = w.store.calls.length;
-    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [] });
+    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [], expiring: [], expiryFailed: [] });
     expect(writesSince(w, calls)).toEqual([]);
   });
 });
@@ -184,7 +184,7 @@ describe('a license that is fine', () => {
     w.seed.license({ licenseId: 'LIC-BROKEN', status: 'APPROVED', validUntil: 'soon' });
     w.advance(1000); // before settleCheckAt
     const calls = w.store.calls.length;
-    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [] });
+    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [], expiring: [], expiryFailed: [] });
     expect(writesSince(w, calls)).toEqual([]);
   });
 

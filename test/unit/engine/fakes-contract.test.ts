@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type { OutgoingMessage } from '../../../shared/domain/ports.js';
 import { aLicense, anInventory, nextId } from '../../helpers/factories.js';
+import { describeAlertContract } from '../../helpers/fakes/alert-contract.js';
 import { describeHistoryContract } from '../../helpers/fakes/history-contract.js';
 import {
   acceptedItem,
@@ -31,6 +32,7 @@ const subject = (): ContractSubject => {
 };
 describePortContract('memory fakes', subject);
 describeHistoryContract('memory fakes', subject);
+describeAlertContract('memory fakes', subject);
 
 /** A world with an APPROVED license releasing under token `tok-a` and `n` accepted shipments of 1 unit. */
 function releasing(n: number, authorizedQuantity = 1000) {

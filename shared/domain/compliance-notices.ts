@@ -1,0 +1,194 @@
+/**
+ * What the compliance alerts say (docs/messages.md): LICENSE_DRAWDOWN and
+ * LICENSE_EXPIRING to ops, with value where it matters to compliance, and the
+ * LICENSE_EXPIRING digest to each warehouse holding RELEASED shipments of the
+ * license, without value (the exporter's commercial data never goes to
+ * logistics or customers) and with no customer data beyond ids.
+ */
+import { createHash } from 'node:crypto';
+import type { DrawdownCrossing } from './compliance.js';
+import type { License, Shipment } from './model.js';
+import { valueCap } from './planning.js';
+import type { OpsAlert, OutgoingMessage } from './ports.js';
+
+/** The `alertType` attribute of the compliance alerts, and the digest's `eventType`. */
+export const ALERT_TYPES = { drawdown: 'LICENSE_DRAWDOWN', expiring: 'LICENSE_EXPIRING' } as const;
+
+/** How many shipments the expiry digest lists before it gives the rest as a total. */
+export const EXPIRY_DIGEST_LIST_LIMIT = 200;
+
+const usd = (n: number) => `USD ${n.toLocaleString('en-US')}`;
+const units = (n: number) => `${n.toLocaleString('en-US')} units`;
+const shipments = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'shipment' : 'shipments'}`;
+const percent = (part: number, whole: number) =>
+  `${(Math.floor((part * 1000) / whole) / 10).toLocaleString('en-US')} %`;
+const cutSubject = (s: string) => (s.length > 99 ? `${s.slice(0, 96)}...` : s);
+
+/** Count, units and (for ops) value of a group of shipments. */
+export interface Totals {
+  shipments: number;
+  units: number;
+  value: number;
+}
+
+type Limits = Pick<License, 'licenseId' | 'authorizedQuantity' | 'authorizedValue' | 'valueTolerancePercent'>;
+
+/** The value limit in words: the authorized value, its tolerance and the cap the system enforces. */
+function valueLimitText(license: Limits): string {
+  const cap = valueCap(license);
+  if (cap === undefined) return 'no value limit';
+  return `value limit ${usd(license.authorizedValue ?? 0)} + ${license.valueTolerancePercent ?? 0} % tolerance = cap ${usd(cap)}`;
+}
+
+/**
+ * LICENSE_DRAWDOWN: a release took the license to `crossing.threshold` % of
+ * one limit. Says how far, what is left on both limits, and the held backlog
+ * still waiting.
+ */
+export function drawdownAlert(input: {
+  license: Limits;
+  crossing: DrawdownCrossing;
+  drawn: { quantity: number; value: number };
+  backlog: Pick<Totals, 'shipments' | 'units'>;
+  thresholds: readonly number[];
+}): OpsAlert {
+  const { license, crossing, drawn, backlog } = input;
+  const id = license.licenseId;
+  const cap = valueCap(license);
+  const what = crossing.dimension === 'quantity' ? 'quantity limit' : 'value limit';
+  const reached =
+    crossing.dimension === 'quantity'
+      ? `${units(crossing.drawn)} released of ${units(crossing.limit)} authorized`
+      : `${usd(crossing.drawn)} released of the cap ${usd(crossing.limit)} (${valueLimitText(license)})`;
+  const left = [
+    units(Math.max(0, license.authorizedQuantity - drawn.quantity)),
+    cap === undefined ? 'no value limit' : `${usd(Math.max(0, cap - drawn.value))} of value`,
+  ].join(' and ');
+  const exhausted =
+    crossing.dimension === 'quantity' ? 'LICENSE_QUANTITY_EXHAUSTED' : 'LICENSE_VALUE_EXHAUSTED';
+  const next =
+    crossing.threshold >= 100
+      ? `Nothing more can be released under this limit: held shipments wait as ${exhausted} until an amendment raises it (OPERATIONS.md, "Amend a license").`
+      : 'Releases go on in hold order until the limit is reached.';
+  return {
+    severity: 'normal',
+    alertType: ALERT_TYPES.drawdown,
+    subject: cutSubject(`License ${id}: ${crossing.threshold} % of its ${what} drawn`),
+    message: [
+      `License ${id} has drawn ${crossing.threshold} % of its ${what}: ${reached}, ${percent(crossing.drawn, crossing.limit)}.`,
+      `Left to release: ${left}.`,
+      `Held backlog still waiting under it: ${shipments(backlog.shipments)} (${units(backlog.units)}).`,
+      next,
+      `Sent once per threshold (${input.thresholds.join(', ')} %) per approval; an amendment of the limit re-arms it.`,
+    ].join('\n'),
+    subjectKey: { licenseId: id },
+  };
+}
+
+/** "6 days 23 hours" until `until`, from `now`. */
+function timeLeft(until: string, now: Date): string {
+  const hours = Math.max(0, Math.floor((Date.parse(until) - now.getTime()) / 3_600_000));
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  const d = days === 0 ? '' : `${days} ${days === 1 ? 'day' : 'days'}`;
+  const h = rest === 0 && days > 0 ? '' : `${rest} ${rest === 1 ? 'hour' : 'hours'}`;
+  return [d, h].filter(Boolean).join(' ');
+}
+
+/** A license the expiry watch reports on. */
+type Expiring = Pick<License, 'licenseId' | 'customerId' | 'sku' | 'validUntil'>;
+
+/**
+ * LICENSE_EXPIRING to ops: the license expires within `lead` days while
+ * shipments are still outstanding under it; units and value by status, and
+ * the warehouses told.
+ */
+export function expiryAlert(input: {
+  license: Expiring;
+  lead: number;
+  now: Date;
+  released: Totals;
+  held: Totals;
+  warehouses: readonly string[];
+}): OpsAlert {
+  const { license, released, held } = input;
+  const id = license.licenseId;
+  const line = (status: string, t: Totals, note: string) =>
+    `  ${status.padEnd(10)}${shipments(t.shipments)}, ${units(t.units)}, ${usd(t.value)}: ${note}`;
+  const told =
+    input.warehouses.length === 0
+      ? 'none'
+      : `each warehouse is sent the list (LICENSE_EXPIRING digest): ${input.warehouses.join(', ')}`;
+  return {
+    severity: 'normal',
+    alertType: ALERT_TYPES.expiring,
+    subject: cutSubject(
+      `License ${id} expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (${license.validUntil.slice(0, 10)})`,
+    ),
+    message: [
+      `License ${id} (customer ${license.customerId}, sku ${license.sku}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
+      'Still outstanding under it:',
+      line('RELEASED', released, `must ship before then; ${told}`),
+      line('HELD', held, 'cannot ship unless released before then'),
+      'When validUntil passes, the clock expires the license and unshipped RELEASED shipments go back on hold as LICENSE_EXPIRED.',
+      'To extend it, amend validUntil (OPERATIONS.md, "When a license is about to expire"); an amendment re-arms this watch.',
+    ].join('\n'),
+    subjectKey: { licenseId: id },
+  };
+}
+
+type Listed = Pick<Shipment, 'shipmentId' | 'customerId' | 'sku' | 'warehouseId' | 'quantity'>;
+
+/**
+ * The LICENSE_EXPIRING digests to logistics: one per warehouse holding
+ * RELEASED shipments of the license, listing them in hold order (`released`
+ * comes in hold order), with a `dedupKey` stable for (license, validUntil,
+ * lead, warehouse): a repeat after a crash carries the same key.
+ */
+export function expiryDigests(input: {
+  license: Expiring;
+  lead: number;
+  now: Date;
+  released: readonly Listed[];
+}): OutgoingMessage[] {
+  const { license, lead } = input;
+  const byWarehouse = new Map<string, Listed[]>();
+  for (const s of input.released)
+    byWarehouse.set(s.warehouseId, [...(byWarehouse.get(s.warehouseId) ?? []), s]);
+  return [...byWarehouse].map(([warehouseId, list]) => {
+    const total = list.reduce((n, s) => n + s.quantity, 0);
+    const lines = list
+      .slice(0, EXPIRY_DIGEST_LIST_LIMIT)
+      .map((s, i) => `  ${i + 1}. ${s.shipmentId}: ${s.quantity} × ${s.sku} for customer ${s.customerId}`);
+    const more =
+      list.length > EXPIRY_DIGEST_LIST_LIMIT
+        ? [`  … and ${list.length - EXPIRY_DIGEST_LIST_LIMIT} more (${list.length} in total).`]
+        : [];
+    const dedupKey = `expiring#${createHash('sha256')
+      .update([license.licenseId, license.validUntil, String(lead), warehouseId].join('\u0000'))
+      .digest('hex')
+      .slice(0, 32)}`;
+    const by = license.validUntil.slice(0, 10);
+    return {
+      id: `logistics:${dedupKey}`,
+      subject: cutSubject(
+        `Warehouse ${warehouseId}: ${shipments(list.length)} under license ${license.licenseId} must ship by ${by}`,
+      ),
+      body: [
+        `Export license ${license.licenseId} expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)}.`,
+        `${shipments(list.length)} (${units(total)}) released under it at warehouse ${warehouseId} must ship before then.`,
+        'After that they go back on hold (the export license has expired) unless the license is extended.',
+        '',
+        'In hold order:',
+        ...lines,
+        ...more,
+        '',
+        'Please ship these first and mark them SHIPPED.',
+        '',
+        '— clearance',
+      ].join('\n'),
+      attributes: { warehouseId, eventType: ALERT_TYPES.expiring, kind: 'digest', dedupKey },
+      covers: [],
+    };
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * The rules of the compliance alerts to ops (docs/data-contract.md,
+ * "Notifications"): drawdown thresholds a license crosses, and the lead times
+ * before `validUntil` the clock warns at. Pure: what is due, given what the
+ * license records as already announced (`drawdownAlerted`, `expiryAlerted`;
+ * docs/system-attributes.md).
+ */
+import type { License } from './model.js';
+import { valueCap } from './planning.js';
+
+/** Percentages of a limit ops is told about by default (`-c drawdownThresholds`). */
+export const DEFAULT_DRAWDOWN_THRESHOLDS: readonly number[] = [80, 90, 100];
+/** Days before `validUntil` the clock warns at by default (`-c expiryLeadDays`). */
+export const DEFAULT_EXPIRY_LEAD_DAYS: readonly number[] = [30, 7, 1];
+/** The longest lead time: a year. */
+export const MAX_EXPIRY_LEAD_DAYS = 365;
+
+const DAY_MS = 86_400_000;
+
+/** A list setting as read from context or environment: the numbers, or why not. */
+export type ListSetting = { ok: true; value: number[] } | { ok: false; problem: string };
+
+/**
+ * Reads a list of whole numbers from `min` to `max`: a comma-separated string
+ * (`80,90,100`, as `-c` and environment variables pass it), one number, or an
+ * array (cdk.json). Sorted, without repeats; at least one.
+ */
+function parseWholeList(raw: unknown, min: number, max: number, what: string, example: string): ListSetting {
+  const parts = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'number'
+      ? [raw]
+      : typeof raw === 'string'
+        ? raw.split(',')
+        : undefined;
+  const numbers = parts?.map((p) => (typeof p === 'string' && p.trim() !== '' ? Number(p) : p));
+  const bad =
+    numbers === undefined ||
+    numbers.length === 0 ||
+    numbers.some((n) => typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max);
+  if (bad) {
+    const got = typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw);
+    return {
+      ok: false,
+      problem: `must be ${what} from ${min} to ${max}, comma-separated (e.g. ${example}); got ${got}`,
+    };
+  }
+  return { ok: true, value: [...new Set(numbers as number[])].sort((a, b) => a - b) };
+}
+
+/** The drawdown thresholds: whole percentages 1..100. */
+export const parseDrawdownThresholds = (raw: unknown): ListSetting =>
+  parseWholeList(raw, 1, 100, 'whole percentages', '80,90,100');
+
+/** The expiry lead times: whole days 1..365. */
+export const parseExpiryLeadDays = (raw: unknown): ListSetting =>
+  parseWholeList(raw, 1, MAX_EXPIRY_LEAD_DAYS, 'whole numbers of days', '30,7,1');
+
+const numberList = (v: unknown): number[] =>
+  Array.isArray(v) ? v.filter((n): n is number => typeof n === 'number' && Number.isFinite(n)) : [];
+const record = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const union = (a: readonly number[], b: readonly number[]) =>
+  [...new Set([...a, ...b])].sort((x, y) => x - y);
+
+// ----------------------------------------------------------------- drawdown
+
+/**
+ * `drawdownAlerted`: the thresholds announced under one approval, per limit.
+ * `approval` is the `at` of the LICENSE_APPROVED decision, stamped by the
+ * transaction that commits the approval (a reinstatement is a new approval,
+ * so a fresh record). A limit's list holds only for the limit it was
+ * announced against (`quantityLimit`, `valueLimit`: the value cap): an
+ * amendment that changes a limit re-arms its thresholds.
+ */
+export interface DrawdownRecord {
+  approval?: string;
+  quantityLimit?: number;
+  quantity: number[];
+  valueLimit?: number;
+  value: number[];
+}
+
+/** Reads `drawdownAlerted` leniently: anything unreadable counts as nothing announced (at least once). */
+export function readDrawdownRecord(v: unknown): DrawdownRecord {
+  const r = record(v);
+  return {
+    ...(typeof r.approval === 'string' ? { approval: r.approval } : {}),
+    ...(typeof r.quantityLimit === 'number' ? { quantityLimit: r.quantityLimit } : {}),
+    quantity: numberList(r.quantity),
+    ...(typeof r.valueLimit === 'number' ? { valueLimit: r.valueLimit } : {}),
+    value: numberList(r.value),
+  };
+}
+
+/** The record a new approval starts with (stamped in the approval's own transaction). */
+export const approvalRecord = (approvedAt: string): DrawdownRecord => ({
+  approval: approvedAt,
+  quantity: [],
+  value: [],
+});
+
+export type DrawdownDimension = 'quantity' | 'value';
+
+/** One threshold a license has reached and not yet announced. */
+export interface DrawdownCrossing {
+  dimension: DrawdownDimension;
+  threshold: number;
+  /** `authorizedQuantity`, or the value cap (`authorizedValue` with its tolerance). */
+  limit: number;
+  drawn: number;
+}
+
+type Limits = Pick<License, 'authorizedQuantity' | 'authorizedValue' | 'valueTolerancePercent'>;
+
+/** The thresholds already announced for the limit as it is now. */
+function announced(rec: DrawdownRecord, dimension: DrawdownDimension, limit: number): number[] {
+  const was = dimension === 'quantity' ? rec.quantityLimit : rec.valueLimit;
+  return was === limit ? rec[dimension] : [];
+}
+
+/**
+ * The thresholds `drawn` has reached and `rec` does not list, quantity first,
+ * each in ascending order. A threshold t is reached when drawn ≥ t % of the
+ * limit (so 100 % means nothing is left). Value counts only under a value
+ * limit, against its cap: what the system lets a license release.
+ */
+export function drawdownCrossings(
+  license: Limits,
+  drawn: { quantity: number; value: number },
+  rec: DrawdownRecord,
+  thresholds: readonly number[],
+): DrawdownCrossing[] {
+  const cap = valueCap(license);
+  const limits: [DrawdownDimension, number | undefined, number][] = [
+    ['quantity', license.authorizedQuantity, drawn.quantity],
+    ['value', cap, drawn.value],
+  ];
+  const out: DrawdownCrossing[] = [];
+  for (const [dimension, limit, amount] of limits) {
+    if (limit === undefined || limit <= 0) continue;
+    const done = announced(rec, dimension, limit);
+    for (const threshold of [...thresholds].sort((a, b) => a - b)) {
+      if (amount * 100 >= threshold * limit && !done.includes(threshold))
+        out.push({ dimension, threshold, limit, drawn: amount });
+    }
+  }
+  return out;
+}
+
+/** `rec` with `crossings` announced, against the license's limits as they are now. */
+export function withAnnounced(
+  rec: DrawdownRecord,
+  license: Limits,
+  crossings: readonly DrawdownCrossing[],
+): DrawdownRecord {
+  const cap = valueCap(license);
+  const add = (d: DrawdownDimension) => crossings.filter((c) => c.dimension === d).map((c) => c.threshold);
+  return {
+    ...(rec.approval === undefined ? {} : { approval: rec.approval }),
+    quantityLimit: license.authorizedQuantity,
+    quantity: union(announced(rec, 'quantity', license.authorizedQuantity), add('quantity')),
+    ...(cap === undefined
+      ? { value: [] }
+      : { valueLimit: cap, value: union(announced(rec, 'value', cap), add('value')) }),
+  };
+}
+
+// ------------------------------------------------------------------- expiry
+
+/** `expiryAlerted`: the lead times (days) already judged for one `validUntil`. */
+export interface ExpiryRecord {
+  validUntil: string;
+  leads: number[];
+}
+
+/** The leads judged for `validUntil`: none when the record is for another one (an amendment re-arms). */
+export function judgedLeads(v: unknown, validUntil: string): number[] {
+  const r = record(v);
+  return r.validUntil === validUntil ? numberList(r.leads) : [];
+}
+
+/**
+ * The lead times that have come due at `now` and were not judged yet,
+ * nearest (smallest) first: a lead of d days is due from `validUntil` − d
+ * days until `validUntil`. Empty once `validUntil` has passed.
+ */
+export function dueLeads(
+  validUntil: string,
+  now: Date,
+  leadDays: readonly number[],
+  judged: readonly number[],
+): number[] {
+  const until = Date.parse(validUntil);
+  const t = now.getTime();
+  if (!(t <= until)) return [];
+  return leadDays.filter((d) => t >= until - d * DAY_MS && !judged.includes(d)).sort((a, b) => a - b);
+}
+
+/** The record after judging `due` for `validUntil`. */
+export const withJudged = (
+  validUntil: string,
+  judged: readonly number[],
+  due: readonly number[],
+): ExpiryRecord => ({
+  validUntil,
+  leads: union(judged, due).sort((a, b) => b - a),
+});

@@ -1,0 +1,106 @@
+/**
+ * The expiry watch, run by the clock on every tick (docs/messages.md,
+ * LICENSE_EXPIRING): when a lead time before an APPROVED license's
+ * `validUntil` comes due (30, 7 and 1 days by default), ops gets one alert
+ * with the units and value still HELD and RELEASED under it, and each
+ * warehouse holding RELEASED shipments of it a digest of what must ship
+ * before then, in hold order. Each lead is judged once per `validUntil`
+ * (`expiryAlerted`): an amendment that moves `validUntil` re-arms the watch.
+ * Leads that came due together (the clock was down, or an amendment brought
+ * `validUntil` near) are judged together and only the nearest is sent.
+ */
+import { dueLeads, judgedLeads, withJudged } from '../domain/compliance.js';
+import { expiryAlert, expiryDigests, type Totals } from '../domain/compliance-notices.js';
+import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
+import { compareHoldOrder, drawnValue } from '../domain/planning.js';
+import type { Alerter, LicenseRepository, Publisher, ShipmentRepository } from '../domain/ports.js';
+
+/** What the watch needs: the clock's ports plus the alert and logistics topics. */
+export interface ExpiryWatchDeps {
+  licenses: LicenseRepository;
+  shipments: ShipmentRepository;
+  alerter: Alerter;
+  publisher: Publisher;
+  /** Days before `validUntil` to warn at (EXPIRY_LEAD_DAYS). */
+  leadDays: readonly number[];
+  /** Shipments read per page of the released index. @default 200 */
+  pageSize?: number;
+}
+
+/** What the watch did for one license this tick. */
+export type ExpiryVerdict =
+  /** No lead came due: nothing was read. */
+  | { kind: 'idle' }
+  /** A lead came due with nothing HELD or RELEASED under the license: recorded, nothing sent. */
+  | { kind: 'quiet'; leads: number[] }
+  /** A lead came due: ops alerted, warehouses told, recorded. */
+  | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] };
+
+/** Whether the watch looks at this license at all: APPROVED (and applied), before `validUntil`. */
+export const watched = (l: License, now: Date): boolean =>
+  l.status === 'APPROVED' && l.appliedStatus === 'APPROVED' && now.getTime() <= Date.parse(l.validUntil);
+
+/**
+ * Judges the lead times of `license` due at `now`. Sends the digests first,
+ * then the alert, then records the leads (conditional on the license still
+ * APPROVED with the same `validUntil`): a failure or crash before the record
+ * repeats all of it on the next tick (digests with the same `dedupKey`),
+ * never loses it. Throws when a digest could not be published.
+ */
+export async function watchExpiry(
+  deps: ExpiryWatchDeps,
+  license: License,
+  now: Date,
+): Promise<ExpiryVerdict> {
+  const judged = judgedLeads(license.expiryAlerted, license.validUntil);
+  const due = dueLeads(license.validUntil, now, deps.leadDays, judged);
+  const [lead] = due;
+  if (lead === undefined) return { kind: 'idle' };
+  const released = await releasedOf(deps, license.licenseId);
+  const held = await deps.shipments.sumHeld(license.licenseId);
+  const leads = withJudged(license.validUntil, judged, due);
+  const record = () =>
+    deps.licenses.recordAlerted(
+      license.licenseId,
+      'expiryAlerted',
+      { ...leads },
+      { appliedStatus: 'APPROVED', validUntil: license.validUntil },
+    );
+  if (released.length === 0 && held.shipments === 0) {
+    await record();
+    return { kind: 'quiet', leads: leads.leads };
+  }
+  const digests = expiryDigests({ license, lead, now, released });
+  const failed = await deps.publisher.publish('logistics', digests);
+  if (failed.size > 0)
+    throw new Error(
+      `${failed.size} LICENSE_EXPIRING digest(s) of ${license.licenseId} could not be published`,
+    );
+  const warehouses = digests.map((d) => d.attributes.warehouseId ?? '');
+  await deps.alerter.alert([
+    expiryAlert({ license, lead, now, released: totalsOf(released), held, warehouses }),
+  ]);
+  await record();
+  return { kind: 'alerted', lead, leads: leads.leads, warehouses };
+}
+
+/** Every RELEASED shipment of the license, in hold order. */
+async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shipment[]> {
+  const out: Shipment[] = [];
+  let after: string | undefined;
+  do {
+    const page = await deps.shipments.page('released', licenseId, after, deps.pageSize ?? 200);
+    for (const item of page.items) {
+      const parsed = parseItem(ShipmentSchema, item);
+      if (parsed.ok && parsed.value.status === 'RELEASED') out.push(parsed.value);
+    }
+    after = page.next;
+  } while (after !== undefined);
+  return out.sort(compareHoldOrder);
+}
+
+const totalsOf = (list: readonly Shipment[]): Totals => ({
+  shipments: list.length,
+  units: list.reduce((n, s) => n + s.quantity, 0),
+  value: list.reduce((n, s) => n + drawnValue(s), 0),
+});

@@ -1,0 +1,136 @@
+/**
+ * The rules of the compliance alerts (shared/domain/compliance.ts) and their
+ * settings as the stack and the functions read them.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { drawdownThresholdsConfig, expiryLeadDaysConfig } from '../../../shared/config.js';
+import {
+  drawdownCrossings,
+  dueLeads,
+  judgedLeads,
+  parseDrawdownThresholds,
+  parseExpiryLeadDays,
+  readDrawdownRecord,
+  withAnnounced,
+  withJudged,
+} from '../../../shared/domain/compliance.js';
+import { ENV } from '../../../shared/names.js';
+
+describe('settings', () => {
+  it.each([
+    ['80,90,100', [80, 90, 100]],
+    [' 100, 80 ,90,80', [80, 90, 100]],
+    [
+      [90, '50'],
+      [50, 90],
+    ],
+    [75, [75]],
+  ])('reads drawdown thresholds %j', (raw, value) => {
+    expect(parseDrawdownThresholds(raw)).toEqual({ ok: true, value });
+  });
+
+  it.each(['', '80,,90', '0,50', '101', '80.5', 'eighty', '80;90', [], null, true])(
+    'refuses drawdown thresholds %j with the rule and an example',
+    (raw) => {
+      const parsed = parseDrawdownThresholds(raw);
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok)
+        expect(parsed.problem).toMatch(
+          /^must be whole percentages from 1 to 100, comma-separated \(e\.g\. 80,90,100\); got /,
+        );
+    },
+  );
+
+  it('reads lead days 1..365', () => {
+    expect(parseExpiryLeadDays('30,7,1')).toEqual({ ok: true, value: [1, 7, 30] });
+    expect(parseExpiryLeadDays('366')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('from 1 to 365'),
+    });
+  });
+
+  describe('in the functions (read once, failing loudly)', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+
+    it('reads the variables the stack sets', () => {
+      process.env[ENV.drawdownThresholds] = '80,90,100';
+      process.env[ENV.expiryLeadDays] = '30,7,1';
+      expect(drawdownThresholdsConfig()).toEqual([80, 90, 100]);
+      expect(expiryLeadDaysConfig()).toEqual([1, 7, 30]);
+    });
+
+    it('names the variable, the rule and the fix for a bad value, and the variable when it is missing', () => {
+      process.env[ENV.drawdownThresholds] = '80,ninety';
+      expect(() => drawdownThresholdsConfig()).toThrow(
+        'environment variable DRAWDOWN_THRESHOLDS must be whole percentages from 1 to 100, comma-separated (e.g. 80,90,100); got "80,ninety". The stack sets it from the context drawdownThresholds: deploy again with a valid one, e.g. npx cdk deploy -c drawdownThresholds=80,90,100',
+      );
+      delete process.env[ENV.expiryLeadDays];
+      expect(() => expiryLeadDaysConfig()).toThrow('environment variable EXPIRY_LEAD_DAYS is not set');
+    });
+  });
+});
+
+describe('drawdown crossings', () => {
+  const license = { authorizedQuantity: 200, authorizedValue: 10_000, valueTolerancePercent: 10 };
+  const none = readDrawdownRecord(undefined);
+
+  it('reaches a threshold at drawn ≥ t % of the limit: 100 % means nothing left; value against the cap', () => {
+    expect(drawdownCrossings(license, { quantity: 159, value: 0 }, none, [80, 100])).toEqual([]);
+    expect(drawdownCrossings(license, { quantity: 160, value: 11_000 }, none, [80, 100])).toEqual([
+      { dimension: 'quantity', threshold: 80, limit: 200, drawn: 160 },
+      { dimension: 'value', threshold: 80, limit: 11_000, drawn: 11_000 },
+      { dimension: 'value', threshold: 100, limit: 11_000, drawn: 11_000 },
+    ]);
+    expect(drawdownCrossings({ authorizedQuantity: 200 }, { quantity: 0, value: 5_000 }, none, [80])).toEqual(
+      [],
+    );
+  });
+
+  it('leaves out what the record announced for the same limit, and re-arms a limit that changed', () => {
+    const crossed = drawdownCrossings(license, { quantity: 190, value: 0 }, none, [80, 90]);
+    const rec = withAnnounced({ ...none, approval: 'A' }, license, crossed);
+    expect(rec).toEqual({
+      approval: 'A',
+      quantityLimit: 200,
+      quantity: [80, 90],
+      valueLimit: 11_000,
+      value: [],
+    });
+    expect(drawdownCrossings(license, { quantity: 200, value: 0 }, rec, [80, 90, 100])).toMatchObject([
+      { threshold: 100 },
+    ]);
+    const raised = { ...license, authorizedQuantity: 230 };
+    expect(drawdownCrossings(raised, { quantity: 190, value: 0 }, rec, [80, 90])).toMatchObject([
+      { dimension: 'quantity', threshold: 80, limit: 230 },
+    ]);
+  });
+
+  it('reads a damaged record as nothing announced (the alert repeats rather than is lost)', () => {
+    expect(readDrawdownRecord({ quantity: 'x', value: [80, 'y'] })).toEqual({ quantity: [], value: [80] });
+    expect(readDrawdownRecord('garbage')).toEqual({ quantity: [], value: [] });
+  });
+});
+
+describe('expiry leads', () => {
+  const until = '2026-07-31T00:00:00.000Z';
+  const at = (days: number) => new Date(Date.parse(until) - days * 86_400_000);
+
+  it('is due from validUntil − d days until validUntil, nearest first, leaving out the judged ones', () => {
+    expect(dueLeads(until, at(31), [30, 7, 1], [])).toEqual([]);
+    expect(dueLeads(until, at(30), [30, 7, 1], [])).toEqual([30]);
+    expect(dueLeads(until, at(6), [30, 7, 1], [])).toEqual([7, 30]);
+    expect(dueLeads(until, at(6), [30, 7, 1], [30])).toEqual([7]);
+    expect(dueLeads(until, at(-0.0001), [30, 7, 1], [])).toEqual([]);
+  });
+
+  it('judges leads per validUntil: a record for another one counts for nothing', () => {
+    const rec = withJudged(until, [30], [7]);
+    expect(rec).toEqual({ validUntil: until, leads: [30, 7] });
+    expect(judgedLeads(rec, until)).toEqual([30, 7]);
+    expect(judgedLeads(rec, '2026-08-31T00:00:00.000Z')).toEqual([]);
+    expect(judgedLeads(undefined, until)).toEqual([]);
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * The clock's expiry watch: LICENSE_EXPIRING to ops at each lead time before
+ * validUntil (once each, the nearest only when several came due together),
+ * and a digest per warehouse of the RELEASED shipments that must ship, in
+ * hold order. An amendment of validUntil re-arms it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { License, Shipment } from '../../../shared/domain/model.js';
+import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
+import { apply, givenLicense, type LicenseUnderTest, setStatus } from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+const DAY = 86_400_000;
+const EXPIRING = 'LICENSE_EXPIRING';
+
+const watchOf = (w: MemoryWorld, errors: unknown[] = []): ClockWatch => ({
+  licenses: w.licenses,
+  shipments: w.shipments,
+  alerter: w.alerter,
+  publisher: w.publisher,
+  leadDays: [30, 7, 1],
+  pageSize: 2,
+  onError: (_id, e) => errors.push(e),
+});
+const tick = (w: MemoryWorld, errors?: unknown[]) =>
+  clockTick(w.licenses, w.now(), w.newToken, watchOf(w, errors));
+
+/** `days` before `validUntil`, as an instant. */
+const daysBefore = (validUntil: string, days: number) => new Date(Date.parse(validUntil) - days * DAY);
+
+/**
+ * An APPROVED license of 100 units valid for 40 more days: 30 units RELEASED
+ * at WH-1 (priorities 3, 1) and WH-2 (priority 2), one 80-unit shipment HELD.
+ */
+async function expiringLicense(w: MemoryWorld, overrides: Partial<License> = {}) {
+  const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+  const lut = givenLicense(w, { authorizedQuantity: 100, validUntil, ...overrides });
+  const s = (o: Partial<Shipment>) => lut.shipment({ quantity: 10, value: 1_000, ...o });
+  const released = [
+    s({ shipmentId: `${lut.licenseId}-C`, priority: 3, warehouseId: 'WH-1' }),
+    s({ shipmentId: `${lut.licenseId}-A`, priority: 1, warehouseId: 'WH-1' }),
+    s({ shipmentId: `${lut.licenseId}-B`, priority: 2, warehouseId: 'WH-2' }),
+  ];
+  w.seed.accepted([...released, s({ priority: 9, quantity: 80, value: 50_000 })]);
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  return { lut, validUntil };
+}
+
+const expiring = (w: MemoryWorld, lut: LicenseUnderTest) => w.alerter.compliance(lut.licenseId, EXPIRING);
+
+describe('expiry watch', () => {
+  it('reads no shipment while no lead time has come due', async () => {
+    const w = memoryWorld();
+    const { lut } = await expiringLicense(w);
+    const calls = w.store.ops().length;
+    expect(await tick(w)).toMatchObject({ expiring: [], expiryFailed: [] });
+    expect(w.store.ops().slice(calls)).toEqual(['licenses.scan']);
+    expect(expiring(w, lut)).toEqual([]);
+  });
+
+  it('alerts ops once per lead time with units and value by status, and tells each warehouse what must ship, in hold order', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    expect(await tick(w)).toMatchObject({ expiring: [lut.licenseId], expiryFailed: [] });
+    const [alert] = expiring(w, lut);
+    expect(alert).toMatchObject({
+      severity: 'normal',
+      alertType: EXPIRING,
+      subjectKey: { licenseId: lut.licenseId },
+      subject: `License ${lut.licenseId} expires in 30 days or less (${validUntil.slice(0, 10)})`,
+    });
+    expect(alert?.message).toContain(`expires at ${validUntil}, in 30 days (lead time 30 days)`);
+    expect(alert?.message).toMatch(/RELEASED {2}3 shipments, 30 units, USD 3,000: must ship before then/);
+    expect(alert?.message).toContain('WH-1, WH-2');
+    expect(alert?.message).toMatch(/HELD {6}1 shipment, 80 units, USD 50,000: cannot ship/);
+
+    const digests = w.publisher.to('logistics', 'digest').filter((m) => m.attributes.eventType === EXPIRING);
+    expect(digests.map((d) => d.attributes.warehouseId)).toEqual(['WH-1', 'WH-2']);
+    const [wh1] = digests;
+    expect(wh1?.attributes).toMatchObject({ kind: 'digest', eventType: EXPIRING, warehouseId: 'WH-1' });
+    expect(wh1?.subject).toBe(
+      `Warehouse WH-1: 2 shipments under license ${lut.licenseId} must ship by ${validUntil.slice(0, 10)}`,
+    );
+    const listed = wh1?.body.match(/^ {2}\d+\. \S+/gm);
+    expect(listed).toEqual([`  1. ${lut.licenseId}-A:`, `  2. ${lut.licenseId}-C:`]);
+    expect(wh1?.body).toContain(`10 × ${lut.license.sku} for customer ${lut.license.customerId}`);
+    for (const d of digests) expect(d.body).not.toMatch(/USD|value/i);
+
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    expect((await tick(w)).expiring, 'once per lead').toEqual([]);
+    w.setNow(daysBefore(validUntil, 7));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    w.setNow(daysBefore(validUntil, 0.5));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, lut).map((a) => a.subject.match(/in (\d+) days?/)?.[1])).toEqual(['30', '7', '1']);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30, 7, 1] });
+    w.setNow(new Date(Date.parse(validUntil) + 1));
+    expect(await tick(w)).toMatchObject({ expired: [lut.licenseId], expiring: [] });
+  });
+
+  it('sends only the nearest lead when several came due together (the clock was down), and records them all', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 5));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, lut).map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId} expires in 7 days or less (${validUntil.slice(0, 10)})`,
+    ]);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30, 7] });
+  });
+
+  it('re-arms when an amendment moves validUntil', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 29));
+    await tick(w);
+    const later = new Date(Date.parse(validUntil) + 3 * DAY).toISOString();
+    w.console.edit('licenses', lut.licenseId, 'validUntil', later);
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed' });
+    expect((await tick(w)).expiring, '32 days before the new validUntil').toEqual([]);
+    w.setNow(daysBefore(later, 30));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, lut)).toHaveLength(2);
+    expect(expiring(w, lut)[1]?.message).toContain(`expires at ${later}`);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil: later, leads: [30] });
+  });
+
+  it('sends nothing when nothing is HELD or RELEASED under the license, and judges that lead once', async () => {
+    const w = memoryWorld();
+    const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+    const lut = givenLicense(w, { validUntil });
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    w.setNow(daysBefore(validUntil, 30));
+    expect((await tick(w)).expiring).toEqual([]);
+    expect(expiring(w, lut)).toEqual([]);
+    expect(w.publisher.published).toEqual([]);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    const calls = w.store.ops().length;
+    await tick(w);
+    expect(w.store.ops().slice(calls), 'judged: not read again').toEqual(['licenses.scan']);
+
+    // A HELD shipment arrives: the next lead reports it, with no digest (nothing RELEASED).
+    w.seed.accepted([lut.shipment({ quantity: 5 })]);
+    w.setNow(daysBefore(validUntil, 7));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, lut)[0]?.message).toContain(
+      'RELEASED  0 shipments, 0 units, USD 0: must ship before then; none',
+    );
+    expect(w.publisher.published).toEqual([]);
+  });
+
+  it('repeats the alert and the digests (same dedupKey) when the record fails after them, never loses them', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    w.faults.failNext('licenses.recordAlerted', new Error('throttled'));
+    const errors: unknown[] = [];
+    expect(await tick(w, errors)).toMatchObject({ expiring: [], expiryFailed: [lut.licenseId] });
+    expect(String(errors[0])).toContain('throttled');
+    expect(expiring(w, lut)).toHaveLength(1);
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, lut)).toHaveLength(2);
+    const keys = w.publisher.to('logistics', 'digest').map((m) => m.attributes.dedupKey);
+    expect(keys).toHaveLength(4);
+    expect(new Set(keys).size).toBe(2);
+    expect((await tick(w)).expiring).toEqual([]);
+    expect(expiring(w, lut)).toHaveLength(2);
+  });
+
+  it('sends no alert and records nothing while a digest cannot be published; the next tick tries again', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    w.publisher.failWhen((m) => m.attributes.warehouseId === 'WH-2');
+    expect((await tick(w)).expiryFailed).toEqual([lut.licenseId]);
+    expect(expiring(w, lut)).toEqual([]);
+    expect(w.license(lut.licenseId).expiryAlerted).toBeUndefined();
+    w.publisher.failWhen(() => false);
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+  });
+
+  it('watches APPROVED licenses only, and goes on with the others when one fails', async () => {
+    const w = memoryWorld();
+    const suspended = await expiringLicense(w);
+    await setStatus(w, suspended.lut.licenseId, 'SUSPENDED');
+    const { lut, validUntil } = await expiringLicense(w, { validUntil: suspended.validUntil });
+    w.setNow(daysBefore(validUntil, 30));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, suspended.lut)).toEqual([]);
+  });
+});
