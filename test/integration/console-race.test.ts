@@ -45,23 +45,24 @@ function closeGate(fn: keyof typeof gates): () => void {
 const s = adminConsole(local);
 
 /**
- * The next UpdateItem on the Shipments table that sets `statusError` (the
- * restoring write) is applied, its response lost, and sent again, as the
- * SDK does after a timeout: the caller sees the resend's conditional check
- * fail.
+ * The next write of the Shipments table that sets `statusError` (the
+ * restoring write: a TransactWriteItems of its Update and its History entry)
+ * is applied, its response lost, and sent again, as the SDK does after a
+ * timeout: the caller sees the resend's conditional check fail.
  */
 function loseResponseOfNextRestore(): { resent: () => number; remove: () => void } {
   const table = local.resources.tables.shipments.name;
   let armed = true;
   let resent = 0;
   const remove = interceptFunctionCalls(local, async (call, forward) => {
-    const { TableName, UpdateExpression } = call.input as { TableName?: string; UpdateExpression?: string };
-    if (
-      !armed ||
-      call.operation !== 'UpdateItem' ||
-      TableName !== table ||
-      !UpdateExpression?.includes('statusError')
-    )
+    type Update = { TableName?: string; UpdateExpression?: string };
+    const input = call.input as Update & { TransactItems?: { Update?: Update }[] };
+    const updates =
+      call.operation === 'TransactWriteItems' ? (input.TransactItems ?? []).map((a) => a.Update) : [input];
+    const restores = updates.some(
+      (u) => u?.TableName === table && u.UpdateExpression?.includes('statusError'),
+    );
+    if (!armed || !['UpdateItem', 'TransactWriteItems'].includes(call.operation) || !restores)
       return forward();
     // Applied, then the connection drops: the handler's SDK sees a network error and sends it again.
     armed = false;

@@ -213,13 +213,19 @@ describe('clearance license simulate, then the real thing', () => {
       'LICENSE_QUANTITY_EXHAUSTED',
     ]);
     const subject = `License ${license.licenseId}: amendment put shipments back on hold`;
-    expect(report.alerts.map((a) => a.subject)).toEqual([subject]);
+    expect(report.alerts.filter((a) => !a.alertType).map((a) => a.subject)).toEqual([subject]);
+    // Lowered to what it then draws: the engine announces the drawdown thresholds it stands at.
+    const drawdown = report.alerts.filter((a) => a.alertType === 'LICENSE_DRAWDOWN').map((a) => a.subject);
+    expect(drawdown.length).toBeGreaterThan(0);
 
     const before = await beforeRealThing(license);
     await s.edit('licenses', { licenseId: license.licenseId }, 'authorizedQuantity', 15);
     await local.drain();
     await expectAsPredicted(license, before, report);
     expect((await ops.about(license.licenseId)).map((a) => a.subject)).toEqual([subject]);
+    expect((await ops.compliance(license.licenseId)).map((a) => a.subject).slice(-drawdown.length)).toEqual(
+      drawdown,
+    );
   });
 
   it('shows people totals first and the rows up to --limit', async () => {
