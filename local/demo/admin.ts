@@ -123,9 +123,13 @@ async function clockTicks(
   scenario.log(
     'Clock: the license clock ticks (its schedule fires every minute; the expiry watch runs in it).',
   );
+  const began = Date.now();
   const clock = (await scenario.stack.esm.invokeSchedule('license-clock')) as ClockResult;
+  const ticked = Date.now() - began;
   await progress('clock tick');
-  scenario.log(`  expiry watch warned about: ${clock.expiring.join(', ') || 'none'}`);
+  scenario.log(
+    `  expiry watch warned about: ${clock.expiring.join(', ') || 'none'} (tick ${(ticked / 1000).toFixed(1)} s, drained after ${((Date.now() - began) / 1000).toFixed(1)} s)`,
+  );
   return clock;
 }
 

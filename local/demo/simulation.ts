@@ -25,6 +25,8 @@ export interface Simulated {
   command: string;
   report: SimulationReport;
   text: string;
+  /** How long it took, reading included. */
+  ms: number;
 }
 
 /** Runs `clearance license simulate LICENSE --status STATUS --limit 3` in this process against the scenario's stack. */
@@ -33,6 +35,7 @@ export async function simulate(scenario: Scenario, licenseId: string, status: st
   const io: Io = { out: () => {}, err: (t) => notes.push(t), interactive: false, confirm: async () => false };
   const env = { ...process.env, CLEARANCE_STACK: JSON.stringify(describeStack(scenario.stack)) };
   const ctx = createContext(io, env, {});
+  const began = Date.now();
   try {
     // What licenseSimulate does, keeping the report: parse, read once, run the engine on the copy, compare.
     const { edit, at } = parseSimulateOptions({ status }, new Date());
@@ -44,6 +47,7 @@ export async function simulate(scenario: Scenario, licenseId: string, status: st
       command: `clearance license simulate ${licenseId} --status ${status} --limit ${LIMIT}`,
       report,
       text: renderSimulation(report, LIMIT),
+      ms: Date.now() - began,
     };
   } finally {
     ctx.close();
@@ -51,9 +55,9 @@ export async function simulate(scenario: Scenario, licenseId: string, status: st
 }
 
 /** One line for the progress log: what the simulation says the edit would do. */
-export function simulationSummary({ report }: Simulated): string {
+export function simulationSummary({ report, ms }: Simulated): string {
   const t = report.totals;
-  return `  simulation: would release ${num(t.released.shipments)} shipments (${num(t.released.units)} units), keep ${num(t.stillHeld.shipments)} HELD, send ${report.alerts.length} alert(s); nothing written`;
+  return `  simulation: would release ${num(t.released.shipments)} shipments (${num(t.released.units)} units), keep ${num(t.stillHeld.shipments)} HELD, send ${report.alerts.length} alert(s); nothing written (${(ms / 1000).toFixed(1)} s)`;
 }
 
 /** What the license's shipments are now: RELEASED ids and each HELD one's reason, through its two indexes. */
