@@ -3,16 +3,19 @@
  * the real handlers. Seeds 900,000 H20 units in three warehouses, six
  * customers with PENDING licenses (one limited by value too) and a backlog of
  * held shipments with their values; then acts as the admin in the console
- * (UpdateItem on Licenses): approves four licenses, denies one, makes one
- * illegal edit, and after the releases suspends one and enters an amendment
- * that raises an exhausted license's quantity. Prints a report and exits 0
- * only if every invariant and check holds.
+ * (UpdateItem on Licenses): simulates the first approval, approves four
+ * licenses, denies one, makes one illegal edit; after the releases the
+ * license clock ticks (one license expires within 30 days: LICENSE_EXPIRING),
+ * then the admin suspends one and enters an amendment that raises an
+ * exhausted license's quantity. Prints a report and exits 0 only if every
+ * invariant and check holds.
  *
  * The parts, in local/demo/: run.ts (the scenario on any local stack),
  * scenario.ts (the cast and what the scenario acts with), subscribers.ts,
- * seed.ts, admin.ts (the admin's edits), progress.ts (waiting for the
- * stack), report.ts, history.ts (a license's History excerpt) and checks.ts
- * (PASS/FAIL).
+ * seed.ts, admin.ts (the admin's edits), simulation.ts (`license simulate`
+ * and its check), progress.ts (waiting for the stack), report.ts, history.ts
+ * (a license's History excerpt), compliance.ts (drawdown and expiry notices)
+ * and checks.ts (PASS/FAIL).
  */
 
 import { parseArgs } from 'node:util';

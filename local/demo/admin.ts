@@ -2,12 +2,16 @@
  * The admin, in the console: one UpdateItem on Licenses per decision, as the
  * story goes (approvals, a denial, an illegal edit and its correction, the
  * authority's amendment of a license, a suspension), each round followed by
- * the stack working it through.
+ * the stack working it through. Before the first approval the admin
+ * simulates it (`clearance license simulate`); after the releases the
+ * license clock ticks, as its minute schedule would.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RawItem } from '../../shared/domain/ports.js';
+import type { ClockResult } from '../../shared/engine/clock.js';
 import { waitWithProgress } from './progress.js';
-import { AMENDED, licenseIdOf, num, type Scenario, usd } from './scenario.js';
+import { AMENDED, licenseIdOf, num, type Scenario, SIMULATED, usd } from './scenario.js';
+import { predictionProblems, type Simulated, simulate, simulationSummary } from './simulation.js';
 import type { Subscribers } from './subscribers.js';
 
 /** The shipments a license has released: how many, their units and their value. */
@@ -25,6 +29,16 @@ export interface Amendment {
   to: number;
   reason: string;
   before: Released;
+}
+
+/** What the admin did that the report and the checks look at. */
+export interface Acted {
+  amendment: Amendment;
+  /** The simulation of the first approval, and how the approval differed from it (nothing, when it did not). */
+  simulated: Simulated;
+  predictionProblems: string[];
+  /** What the clock's tick after the releases did. */
+  clock: ClockResult;
 }
 
 const ADMIN = 'compliance@console';
@@ -97,16 +111,41 @@ async function plannedAmendment(scenario: Scenario): Promise<Amendment> {
   };
 }
 
-/** Everything the admin does, waiting for the stack after each round of edits; returns the amendment entered. */
+/**
+ * The license clock's tick, as its minute schedule fires it: the expiry
+ * watch runs in it. The scenario is over before the schedule's first minute,
+ * so it ticks once here, after the releases.
+ */
+async function clockTicks(
+  scenario: Scenario,
+  progress: (label: string) => Promise<void>,
+): Promise<ClockResult> {
+  scenario.log(
+    'Clock: the license clock ticks (its schedule fires every minute; the expiry watch runs in it).',
+  );
+  const began = Date.now();
+  const clock = (await scenario.stack.esm.invokeSchedule('license-clock')) as ClockResult;
+  const ticked = Date.now() - began;
+  await progress('clock tick');
+  scenario.log(
+    `  expiry watch warned about: ${clock.expiring.join(', ') || 'none'} (tick ${(ticked / 1000).toFixed(1)} s, drained after ${((Date.now() - began) / 1000).toFixed(1)} s)`,
+  );
+  return clock;
+}
+
+/** Everything the admin does, waiting for the stack after each round of edits. */
 export async function adminActs(
   scenario: Scenario,
   subscribers: Subscribers,
   licenseIds: readonly string[],
-): Promise<Amendment> {
+): Promise<Acted> {
   const { log, repos } = scenario;
   const edit = (licenseId: string, status: string, reason: string) =>
     consoleEdit(scenario, licenseId, status, reason);
   const progress = (label: string) => waitWithProgress(scenario, subscribers, licenseIds, label);
+  const simulated = await simulate(scenario, licenseIdOf(SIMULATED), 'APPROVED');
+  log(`Admin: first runs ${simulated.command}`);
+  log(simulationSummary(simulated));
   log(
     'Admin: approves LIC-H20-0001..0004, denies LIC-H20-0005, edits LIC-H20-0006 PENDING → SUSPENDED (illegal).',
   );
@@ -114,6 +153,13 @@ export async function adminActs(
   await edit(licenseIdOf(4), 'DENIED', 'End user on the Entity List');
   await edit(licenseIdOf(5), 'SUSPENDED', 'typo: meant to leave it pending');
   await progress('releasing');
+  const predicted = await predictionProblems(scenario, subscribers, simulated);
+  log(
+    predicted.length === 0
+      ? `  ${simulated.report.licenseId}: the approval did what the simulation predicted`
+      : `  ${simulated.report.licenseId}: the approval differs from the simulation in ${predicted.length} way(s)`,
+  );
+  const clock = await clockTicks(scenario, progress);
   const rejected = await repos.licenses.get(licenseIdOf(5));
   log(`  LIC-H20-0006 statusError: ${String(rejected?.statusError ?? '(none)')}`);
   const amendment = await plannedAmendment(scenario);
@@ -128,5 +174,5 @@ export async function adminActs(
   log(
     `  ${amendment.licenseId} released ${num(after.shipments - amendment.before.shipments)} more shipments (${num(after.units - amendment.before.units)} units, ${usd(after.value - amendment.before.value)}).`,
   );
-  return amendment;
+  return { amendment, simulated, predictionProblems: predicted, clock };
 }

@@ -4,15 +4,26 @@
  * DLQs and alerted rejections (I5), one History entry per committed change
  * (I6), `report usage` reconciling with every license's counters, the value
  * limit binding, the amendment releasing more, no value in a customer's or
- * warehouse's message, and no request AWS would refuse.
+ * warehouse's message, the first approval doing what its simulation
+ * predicted, LICENSE_DRAWDOWN once per threshold, LICENSE_EXPIRING to ops and
+ * each warehouse concerned, and no request AWS would refuse.
  */
 import { toEntry } from '../../cli/history.js';
 import { reconciliationLines } from '../../cli/history-views.js';
 import { type UsageReport, usageReport } from '../../cli/usage-report.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
-import { type Amendment, releasedIn } from './admin.js';
-import { CUSTOMERS, licenseIdOf, num, type Scenario, VALUE_LIMITED, WAREHOUSES } from './scenario.js';
+import { type Acted, type Amendment, releasedIn } from './admin.js';
+import { drawdownProblems, expiryProblems, opsAlerts } from './compliance.js';
+import {
+  CUSTOMERS,
+  EXPIRING,
+  licenseIdOf,
+  num,
+  type Scenario,
+  VALUE_LIMITED,
+  WAREHOUSES,
+} from './scenario.js';
 import { dlqDepth, type Queue, type Subscribers } from './subscribers.js';
 
 /** I4: the problems found, none when it holds. */
@@ -115,6 +126,21 @@ function valueLines(
   ];
 }
 
+/** The simulation, drawdown and expiry checks, each with its problems. */
+function noticeLines(predicted: readonly string[], drawdown: readonly string[], expiry: readonly string[]) {
+  const verdict = (problems: readonly string[]) =>
+    problems.length === 0 ? 'PASS' : `FAIL (${problems.length} problem(s))`;
+  const listed = (problems: readonly string[]) => problems.slice(0, 20).map((p) => `    ${p}`);
+  return [
+    `  simulation predicted the first approval (release set, hold reasons, drawdown alerts): ${verdict(predicted)}`,
+    ...listed(predicted),
+    `  drawdown alert sent once per threshold: ${verdict(drawdown)}`,
+    ...listed(drawdown),
+    `  expiry notice (${licenseIdOf(EXPIRING)}) sent to ops and to each warehouse holding RELEASED shipments: ${verdict(expiry)}`,
+    ...listed(expiry),
+  ];
+}
+
 type Check = Awaited<ReturnType<typeof scanAndCheck>>;
 type RequestReport = ReturnType<Scenario['stack']['requests']>;
 type Refusal = ReturnType<Scenario['stack']['refusals']>[number];
@@ -185,14 +211,16 @@ export async function checkLines(
   subscribers: Subscribers,
   check: Check,
   shipments: readonly RawItem[],
-  amendment: Amendment,
+  acted: Acted,
   history: readonly RawItem[],
 ): Promise<{ lines: string[]; ok: boolean }> {
   const { stack } = scenario;
   const usageOfHistory = await usage(scenario, history);
   const i4 = i4Problems(subscribers.queues, shipments);
   const limit = await valueLimitProblems(scenario, shipments);
-  const amended = await amendmentProblems(scenario, shipments, amendment);
+  const amended = await amendmentProblems(scenario, shipments, acted.amendment);
+  const drawdown = drawdownProblems(subscribers);
+  const expiry = expiryProblems(subscribers, shipments);
   const leaks = valueLeaks(subscribers.queues);
   const dlq = await dlqDepth(scenario);
   const requests = stack.requests();
@@ -203,6 +231,7 @@ export async function checkLines(
     dlq === 0 &&
     usageOfHistory.reconciliation.kind === 'reconciled' &&
     limit.length + amended.length + leaks.length === 0 &&
+    acted.predictionProblems.length + drawdown.length + expiry.length === 0 &&
     requests.denied.length === 0 &&
     limits.length === 0;
   return {
@@ -212,10 +241,11 @@ export async function checkLines(
         i4,
         dlq,
         // Compliance alerts (alertType) are not rejected edits.
-        subscribers.ops.messages.filter((m) => m.attributes.alertType === undefined).length,
+        opsAlerts(subscribers).filter((m) => m.attributes.alertType === undefined).length,
       ),
       ...usageLines(usageOfHistory),
       ...valueLines(limit, amended, leaks),
+      ...noticeLines(acted.predictionProblems, drawdown, expiry),
       ...enforcementLines(requests, limits),
     ],
     ok,

@@ -1,15 +1,18 @@
 /**
- * The report `npm start` prints: licenses (quantity and value), the value
- * limit and the amendment, an excerpt of the amended license's History,
- * warehouses, what each subscriber queue received, a sample email digest and
- * the ops alerts.
+ * The report `npm start` prints: the simulation the admin ran before the
+ * first approval, licenses (quantity and value), the value limit and the
+ * amendment, an excerpt of the amended license's History, warehouses, what
+ * each subscriber queue received, a sample email digest, the ops alerts and a
+ * sample of each compliance notice.
  */
 import { available, type License } from '../../shared/domain/model.js';
 import { valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { type Amendment, releasedIn } from './admin.js';
+import { type Acted, type Amendment, releasedIn } from './admin.js';
+import { complianceLines } from './compliance.js';
 import { historyLines } from './history.js';
 import { dollarsShort, num, type Scenario, usd, VALUE_LIMITED } from './scenario.js';
+import { simulationLines } from './simulation.js';
 import type { Queue, Subscribers } from './subscribers.js';
 
 const pad = (v: unknown, n: number) => String(v).padStart(n);
@@ -185,35 +188,23 @@ function digestLines(digest: Queue): string[] {
   ];
 }
 
-/** Every ops alert: its subject and its text. */
-function opsLines(ops: Queue): string[] {
-  const lines = ['', 'Ops alerts'];
-  for (const m of ops.messages) {
-    const envelope = JSON.parse(m.body) as { Subject?: string; Message?: string };
-    lines.push(
-      `  - ${envelope.Subject ?? ''}`,
-      ...(envelope.Message ?? '').split('\n').map((l) => `      ${l}`),
-    );
-  }
-  return lines;
-}
-
 /** The report's sections before the invariants, as lines. */
 export async function reportLines(
   scenario: Scenario,
   subscribers: Subscribers,
   licenses: readonly License[],
   shipments: readonly RawItem[],
-  amendment: Amendment,
+  acted: Acted,
   history: readonly RawItem[],
 ): Promise<string[]> {
   return [
+    ...simulationLines(acted.simulated),
     ...(await licenseLines(scenario, licenses, shipments)),
-    ...(await valueAndAmendmentLines(scenario, licenses, shipments, amendment)),
+    ...(await valueAndAmendmentLines(scenario, licenses, shipments, acted.amendment)),
     ...(await historyLines(scenario, history)),
     ...(await warehouseLines(scenario)),
     ...queueLines(subscribers.queues),
     ...digestLines(subscribers.digest),
-    ...opsLines(subscribers.ops),
+    ...complianceLines(subscribers),
   ];
 }

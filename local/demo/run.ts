@@ -81,14 +81,14 @@ export async function playScenario(
   await seed(scenario, { shipments, licenses });
   const licenseIds = licenses.map((l) => l.licenseId);
   await waitWithProgress(scenario, subscribers, licenseIds, 'accepting the backlog');
-  const amendment = await adminActs(scenario, subscribers, licenseIds);
+  const acted = await adminActs(scenario, subscribers, licenseIds);
 
   // I1-I3, and I6 over History.
   const check = await scanAndCheck(scenario.repos);
   const all = await scanAll(scenario.repos.shipments.scan());
   const history = await scanAll(scenario.repos.history.scan());
   await collect(scenario, subscribers.queues);
-  const lines = await reportLines(scenario, subscribers, licenses, all, amendment, history);
-  const verdict = await checkLines(scenario, subscribers, check, all, amendment, history);
+  const lines = await reportLines(scenario, subscribers, licenses, all, acted, history);
+  const verdict = await checkLines(scenario, subscribers, check, all, acted, history);
   return { lines: [...lines, ...verdict.lines], ok: verdict.ok };
 }

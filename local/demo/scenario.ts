@@ -31,6 +31,16 @@ export const VALUE_LIMITED = 2;
 export const VALUE_TOLERANCE_PERCENT = 10;
 /** The quantity-limited license (by index) whose `authorizedQuantity` the authority raises mid-scenario. */
 export const AMENDED = 3;
+/**
+ * The license (by index) that expires within the clock's first lead time
+ * (30 days): APPROVED and left so, its RELEASED shipments make the clock's
+ * expiry watch warn ops and each warehouse holding them.
+ */
+export const EXPIRING = 0;
+/** Days from the run to the end of the expiring license's `validUntil` day: inside the 30-day lead, outside the 7-day one. */
+export const EXPIRING_IN_DAYS = 20;
+/** The license (by index) whose approval the admin simulates first (`clearance license simulate`). */
+export const SIMULATED = 0;
 
 /** A count or quantity for people: 12,345. */
 export const num = (n: number) => n.toLocaleString('en-US');

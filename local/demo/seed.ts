@@ -9,6 +9,8 @@ import { batchPut } from '../batch-put.js';
 import {
   COUNTRIES,
   CUSTOMERS,
+  EXPIRING,
+  EXPIRING_IN_DAYS,
   licenseIdOf,
   type Scenario,
   SKU,
@@ -61,8 +63,21 @@ function authorizedValueFor(shipments: readonly Shipment[], licenseId: string, c
   return Math.max(100_000, Math.floor(value / 100_000) * 100_000);
 }
 
-/** The backlog and six PENDING licenses for it, the same for the same seed. */
-export function seedData(n: number, random: () => number): { shipments: Shipment[]; licenses: License[] } {
+/** The end (23:59:59 UTC) of the day `days` after `now`. */
+function endOfDayAfter(now: Date, days: number): string {
+  const day = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T23:59:59.000Z`;
+}
+
+/**
+ * The backlog and six PENDING licenses for it, the same for the same seed
+ * (but for the expiring license's `validUntil`, which is `now` + 20 days).
+ */
+export function seedData(
+  n: number,
+  random: () => number,
+  now = new Date(),
+): { shipments: Shipment[]; licenses: License[] } {
   const shipments = backlog(n, random);
   const demand = new Map<string, number>();
   for (const s of shipments) demand.set(s.licenseId, (demand.get(s.licenseId) ?? 0) + s.quantity);
@@ -85,7 +100,7 @@ export function seedData(n: number, random: () => number): { shipments: Shipment
     releasedValue: 0,
     status: 'PENDING',
     validFrom: '2026-01-01T00:00:00.000Z',
-    validUntil: '2027-12-31T23:59:59.000Z',
+    validUntil: i === EXPIRING ? endOfDayAfter(now, EXPIRING_IN_DAYS) : '2027-12-31T23:59:59.000Z',
   }));
   return { shipments, licenses };
 }
@@ -112,11 +127,16 @@ export async function seed(
   await batchPut(scenario.ddb, tables.shipments, shipments);
   const value = shipments.reduce((v, s) => v + (s.value ?? 0), 0);
   const limited = licenses[VALUE_LIMITED];
+  const expiring = licenses[EXPIRING];
   log(
     `Seeded ${SKU}: 900,000 units in ${WAREHOUSES.join(', ')}; ${licenses.length} PENDING licenses; ${shipments.length} held shipments worth ${usd(value)}.`,
   );
   if (limited?.authorizedValue !== undefined)
     log(
       `  ${limited.licenseId} limits value too: ${usd(limited.authorizedValue)} authorized, +${VALUE_TOLERANCE_PERCENT} % tolerance.`,
+    );
+  if (expiring)
+    log(
+      `  ${expiring.licenseId} is valid until ${expiring.validUntil} (within the clock's 30-day expiry lead).`,
     );
 }

@@ -1,7 +1,8 @@
 /**
  * The scenario's subscribers: a queue per customer and per warehouse,
  * subscribed through `clearance subscribe`'s own plans (the filter policies
- * it would set), an email subscriber's digest on a queue, and ops.
+ * it would set), a customer's and each warehouse's email digests on queues
+ * (email stand-ins), and ops.
  */
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -24,7 +25,30 @@ export interface Queue {
 export interface Subscribers {
   readonly queues: Queue[];
   readonly digest: Queue;
+  /** Each warehouse's email digests (logistics), by warehouseId. */
+  readonly logisticsDigests: ReadonlyMap<string, Queue>;
   readonly ops: Queue;
+}
+
+/** An ops alert as read from the ops queue (an SNS envelope: no raw delivery). */
+export interface OpsMessage {
+  subject: string;
+  message: string;
+  /** The alert's message attributes (kind, severity, alertType, licenseId), from the envelope. */
+  attributes: Record<string, string>;
+}
+
+/** Reads an ops queue message's SNS envelope: subject, text and message attributes. */
+export function opsMessage(m: Queue['messages'][number]): OpsMessage {
+  const envelope = JSON.parse(m.body) as {
+    Subject?: string;
+    Message?: string;
+    MessageAttributes?: Record<string, { Value?: string }>;
+  };
+  const attributes = { ...m.attributes };
+  for (const [k, v] of Object.entries(envelope.MessageAttributes ?? {}))
+    if (typeof v?.Value === 'string') attributes[k] = v.Value;
+  return { subject: envelope.Subject ?? '', message: envelope.Message ?? '', attributes };
 }
 
 /** A subscriber queue's name: under the stack's prefix, so a test's stack on shared services has its own. */
@@ -56,7 +80,7 @@ async function subscribe(
   return queue;
 }
 
-/** Subscribes every customer, every warehouse, CUST-ALPHA's email digest and ops. */
+/** Subscribes every customer, every warehouse, CUST-ALPHA's and every warehouse's email digests, and ops. */
 export async function subscribeAll(scenario: Scenario): Promise<Subscribers> {
   const r = scenario.stack.resources;
   const queues: Queue[] = [];
@@ -90,8 +114,28 @@ export async function subscribeAll(scenario: Scenario): Promise<Subscribers> {
     ...emailPlan.attributes,
     RawMessageDelivery: 'true',
   });
+  // Each warehouse's email digests (the LICENSE_EXPIRING ship-before list among them), likewise on a queue.
+  const logisticsDigests = new Map<string, Queue>();
+  for (const warehouseId of WAREHOUSES) {
+    const plan = planLogisticsSubscription(
+      {
+        warehouseId,
+        allWarehouses: false,
+        protocol: 'email',
+        endpoint: `shipping@${warehouseId.toLowerCase()}.example`,
+      },
+      topics,
+    );
+    logisticsDigests.set(
+      warehouseId,
+      await subscribe(scenario, queues, `${warehouseId}-email`, plan.topicArn, {
+        ...plan.attributes,
+        RawMessageDelivery: 'true',
+      }),
+    );
+  }
   const ops = await subscribe(scenario, queues, 'ops', r.topics.ops.arn, {});
-  return { queues, digest, ops };
+  return { queues, digest, logisticsDigests, ops };
 }
 
 /** Moves every message waiting in the subscriber queues into their `messages`. */

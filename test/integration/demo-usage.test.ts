@@ -2,8 +2,9 @@
  * The `npm start` scenario (local/demo/run.ts, the code local/demo.ts runs) on
  * this file's local stack, with a smaller backlog than `npm start`'s 2,000
  * shipments so it runs in well under two minutes; the story is the same
- * (approvals, a denial, a rejected edit, a suspension that re-holds, the
- * value limit binding, an amendment). Then `clearance report usage --format
+ * (a simulation of the first approval, approvals, a denial, a rejected edit,
+ * the clock's expiry warning, a suspension that re-holds, the value limit
+ * binding, an amendment). Then `clearance report usage --format
  * csv` is run as an auditor runs it, and its CSV, summed per license, must
  * equal every license's releasedQuantity and releasedValue.
  */
@@ -46,6 +47,26 @@ describe('the npm start scenario', () => {
     expect(report).toMatch(/^ {2}I6 \(one History entry per committed change, [\d,]+ entries\): holds$/m);
     expect(report).toMatch(
       /^ {2}usage report \(`clearance report usage` over [\d,]+ draws and returns\): reconciled: 6 licenses, total drawn [\d,]+ units \/ USD [\d,]+ match releasedQuantity\/releasedValue$/m,
+    );
+  });
+
+  it('simulates the first approval, which then does what was predicted, and sends the compliance notices', () => {
+    const report = played.lines.join('\n');
+    expect(report).toMatch(
+      /^Before the first approval, the admin simulated it: clearance license simulate LIC-H20-0001 --status APPROVED --limit 3$/m,
+    );
+    expect(report).toMatch(/^ {2}Would release: +[\d,]+ shipments/m);
+    expect(report).toMatch(/^ {2}simulation predicted the first approval \(.*\): PASS$/m);
+    expect(report).toMatch(
+      /^ {2}LICENSE_DRAWDOWN: License LIC-H20-\d+: \d+ % of its (quantity|value) limit drawn$/m,
+    );
+    expect(report).toMatch(/^ {2}drawdown alert sent once per threshold: PASS$/m);
+    expect(report).toMatch(
+      /^ {2}LICENSE_EXPIRING: License LIC-H20-0001 expires in 30 days or less \(\d{4}-\d{2}-\d{2}\)$/m,
+    );
+    expect(report).toMatch(/^ {2}ship-before digest WH-[A-Z]+-email receives \(first lines\):$/m);
+    expect(report).toMatch(
+      /^ {2}expiry notice \(LIC-H20-0001\) sent to ops and to each warehouse holding RELEASED shipments: PASS$/m,
     );
   });
 
