@@ -73,9 +73,13 @@ function overridesOf(resources: LocalResources): Record<string, string> {
 }
 
 /** Judges the local stack's requests; see the module comment. */
+/** Shard iterators remembered (each GetRecords hands out one): far more than a test run holds valid at once. */
+const MAX_ITERATORS = 200_000;
+
 export class RequestAuthorizer {
   private readonly index: PolicyIndex;
   private readonly judge: RequestJudge;
+  /** Shard iterator → stream ARN, in the order handed out. */
   private readonly iterators = new Map<string, string>();
   private readonly seen = new Map<string, JudgedRequest>();
   private readonly admin: string;
@@ -166,9 +170,14 @@ export class RequestAuthorizer {
     }
     // A GetRecords answer can hold 1,000 records: read only the next iterator, not the whole body.
     const next = /"NextShardIterator"\s*:\s*"([^"]+)"/.exec(out.body.toString('latin1'))?.[1];
+    // An iterator stays valid after it is read (AWS: for 15 minutes): a mapping that retries a
+    // GetRecords, or reads an iterator again, must be judged too. Oldest forgotten past a bound.
     const stream = this.iterators.get(String(call.input.ShardIterator));
-    this.iterators.delete(String(call.input.ShardIterator));
     if (next !== undefined && stream !== undefined) this.iterators.set(next, stream);
+    if (this.iterators.size > MAX_ITERATORS) {
+      const oldest = this.iterators.keys().next().value;
+      if (oldest !== undefined) this.iterators.delete(oldest);
+    }
     return out;
   };
 
