@@ -5,7 +5,7 @@
  * written once and never changed; their keys are deterministic, so a
  * redelivered or retried write finds its entry already there.
  */
-import type { HoldReason, LicenseStatus, ShipmentStatus } from './model.js';
+import { type HoldReason, type LicenseStatus, type ShipmentStatus, showValue } from './model.js';
 import type { ShipmentChange, ShipmentEventType } from './notifications.js';
 import type { RawItem } from './ports.js';
 
@@ -64,10 +64,16 @@ const SYSTEM_ACTORS = new Set([SYSTEM_DECIDER, 'license-clock']);
 /** The actor a History entry names for an edit by `updatedBy`. */
 export function actorOf(updatedBy: unknown): string {
   if (typeof updatedBy !== 'string' || updatedBy.trim() === '') return UNKNOWN_ACTOR;
-  return SYSTEM_ACTORS.has(updatedBy) ? SYSTEM_DECIDER : updatedBy;
+  return SYSTEM_ACTORS.has(updatedBy) ? SYSTEM_DECIDER : updatedBy.slice(0, MAX_TEXT);
 }
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** The longest admin text kept (the contract's limit for `updatedBy` and `statusReason`): an item over it is rejected, and its entry must still fit. */
+const MAX_TEXT = 1000;
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v.slice(0, MAX_TEXT) : undefined;
+/** A rejected value as an entry shows it: cut like an alert shows it (a 300 KB status must not fill the item). */
+const rejectedValue = (v: unknown): { status?: string } =>
+  v === undefined ? {} : { status: showValue(v, 200) };
 
 /** The license event type of an applied status. */
 export function licenseEventOf(status: LicenseStatus): LicenseEventType {
@@ -200,7 +206,7 @@ export function licenseRejectionEntry(raw: RawItem, at: string, reason: string, 
     eventType: 'EDIT_REJECTED',
     actor: editor.actor,
     reason,
-    ...(typeof raw.status === 'string' ? { status: raw.status } : {}),
+    ...rejectedValue(raw.status),
     previousStatus: typeof raw.appliedStatus === 'string' ? raw.appliedStatus : null,
   };
 }
@@ -241,7 +247,7 @@ export function shipmentRejectionEntry(input: {
     // The rejection's reason; the editor's own reason is not kept apart.
     reason: input.reason,
     shipmentId,
-    ...(typeof raw.status === 'string' ? { status: raw.status } : {}),
+    ...rejectedValue(raw.status),
     previousStatus: typeof raw.countedStatus === 'string' ? raw.countedStatus : null,
   };
 }

@@ -168,6 +168,17 @@ describe('History: license decisions', () => {
     ]);
   });
 
+  it('keeps a rejected edit’s entry and record small: a 300 KB status or statusReason is cut, as alerts cut it', async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 1);
+    const huge = 'X'.repeat(300 * 1024);
+    await edit(w, lut, { status: huge, updatedBy: huge, statusReason: huge });
+    const [rejected] = licenseEntries(w, lut.licenseId).filter((e) => e.eventType === 'EDIT_REJECTED');
+    expect(String(rejected?.status)).toMatch(/^X{200}… \(307200 characters\)$/);
+    expect(String(rejected?.actor)).toHaveLength(1000);
+    expect(JSON.stringify(w.license(lut.licenseId).attributed).length).toBeLessThan(2200);
+  });
+
   it('enters a rejected amendment in the transaction that writes it back', async () => {
     const w = memoryWorld();
     const { lut } = await withShipments(w, 1);
