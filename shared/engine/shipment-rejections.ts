@@ -43,7 +43,7 @@ export async function rejectEdits(
   entryOf: (r: Rejection) => HistoryEntry,
 ): Promise<Rejected> {
   // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
-  const fresh = rejections.filter((r) => r.current.statusError !== r.statusError);
+  const fresh = rejections.filter((r) => r.current.statusError !== r.statusError || restoresStatus(r));
   if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
   const deleted = fresh.filter((r) => !r.write);
   if (deleted.length > 0) await deps.history.append(deleted.map(entryOf));
@@ -60,6 +60,20 @@ export async function rejectEdits(
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
   return { fresh, restored };
+}
+
+/**
+ * A rejection that sets the status back: the item shows an illegal status
+ * the system must undo, even if it already carries this very `statusError`
+ * (the same illegal edit made again). Its own write's record shows the
+ * counted status, so it is never judged again. Other write-backs (fields of
+ * an accepted shipment, an invalid item) are known done when the item
+ * already carries their `statusError`: their own write's record would be
+ * judged again otherwise.
+ */
+function restoresStatus(r: Rejection): boolean {
+  const back = r.write?.set.status;
+  return back !== undefined && back !== r.current.status;
 }
 
 const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));

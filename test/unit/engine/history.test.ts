@@ -274,6 +274,26 @@ describe('History: shipment changes', () => {
     expect(w.historyViolations()).toEqual([]);
   });
 
+  it('writes back the same illegal status edit made again, and enters it again (its statusError is still on the item)', async () => {
+    const w = memoryWorld();
+    const { ids } = await withShipments(w, 1);
+    const id = String(ids[0]);
+    for (const by of ['erin', 'frank']) {
+      w.advance(1000);
+      w.console.put('shipments', { ...w.shipment(id), status: 'SHIPPED', updatedBy: by });
+      await shipmentEvents(w);
+      await shipmentEvents(w);
+      expect(w.shipment(id)).toMatchObject({ status: 'HELD', countedStatus: 'HELD' });
+    }
+    expect(
+      shipmentEntries(w, id)
+        .filter((e) => e.eventType === 'EDIT_REJECTED')
+        .map((e) => e.actor),
+    ).toEqual(['erin', 'frank']);
+    expect(w.alerter.about(id)).toHaveLength(2);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
   it('loses and doubles nothing when the History append fails and the batch is delivered again', async () => {
     const w = memoryWorld();
     const { lut } = await withShipments(w, 5);
