@@ -1,5 +1,4 @@
-import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../shared/names.js';
+import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { attentionTable, type Backlog, backlogNeeded, type IndexSum, rankAttention } from '../attention.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
@@ -12,32 +11,7 @@ import { licenses } from './license-common.js';
 async function sumIndex(ctx: CliContext, index: 'held' | 'released', licenseId: string): Promise<IndexSum> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
-  const sum: IndexSum = { shipments: 0, units: 0, value: 0 };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out: QueryCommandOutput = await db.send(
-      new QueryCommand({
-        TableName: r.tables.shipments,
-        IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-        KeyConditionExpression: '#pk = :id',
-        ProjectionExpression: '#q, #v',
-        ExpressionAttributeNames: {
-          '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
-          '#q': 'quantity',
-          '#v': 'value',
-        },
-        ExpressionAttributeValues: { ':id': licenseId },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      sum.shipments++;
-      sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
-      sum.value += typeof item.value === 'number' ? item.value : 0;
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return sum;
+  return new DynamoShipmentRepository(db, r.tables).sumOf(index, licenseId);
 }
 
 /**

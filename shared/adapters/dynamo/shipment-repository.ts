@@ -162,17 +162,29 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     return counts;
   }
 
-  async sumHeld(licenseId: string): Promise<{ shipments: number; units: number; value: number }> {
+  sumHeld(licenseId: string): Promise<{ shipments: number; units: number; value: number }> {
+    return this.sumOf('held', licenseId);
+  }
+
+  /** Shipments, units and value in one index of a license, reading only `quantity` and `value`. */
+  async sumOf(
+    index: 'held' | 'released',
+    licenseId: string,
+  ): Promise<{ shipments: number; units: number; value: number }> {
     const sum = { shipments: 0, units: 0, value: 0 };
     let start: Record<string, unknown> | undefined;
     do {
       const out: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tables.shipments,
-          IndexName: HELD_INDEX,
+          IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
           KeyConditionExpression: '#pk = :pk',
           ProjectionExpression: '#q, #v',
-          ExpressionAttributeNames: { '#pk': GSI_ATTR.heldLicenseId, '#q': 'quantity', '#v': 'value' },
+          ExpressionAttributeNames: {
+            '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
+            '#q': 'quantity',
+            '#v': 'value',
+          },
           ExpressionAttributeValues: { ':pk': licenseId },
           ExclusiveStartKey: start,
         }),
