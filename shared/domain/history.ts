@@ -107,6 +107,29 @@ export interface Attributed {
   statusReason?: string;
 }
 
+/**
+ * What the write committing a decision adds, in every LicenseRepository: it
+ * keeps `lastDecision` and `attributed`, counts the decision in
+ * `appliedChanges`, and requires `updatedBy` and `statusReason` to be what
+ * the decision read.
+ */
+export function decisionUpdate(record: { lastDecision: LastDecision; set?: Record<string, unknown> }): {
+  set: Record<string, unknown>;
+  add: Record<string, number>;
+  expect: Record<string, unknown>;
+} {
+  const { lastDecision } = record;
+  return {
+    set: {
+      ...record.set,
+      lastDecision,
+      attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
+    },
+    add: { appliedChanges: 1 },
+    expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
+  };
+}
+
 /** The `updatedBy` and `statusReason` of `raw`, as an entry attributes them. */
 export function attributedOf(raw: RawItem): Attributed {
   const updatedBy = text(raw.updatedBy);

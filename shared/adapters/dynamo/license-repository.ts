@@ -6,7 +6,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Attributed, attributedOf, type HistoryEntry } from '../../domain/history.js';
+import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
@@ -83,20 +83,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
 
   /** The conditions and attributes of committing a decision: it is counted, kept, and was read as it is. */
   private static decided(record: DecisionRecord) {
-    const { lastDecision } = record;
-    return {
-      set: {
-        ...record.set,
-        lastDecision,
-        attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
-      },
-      add: { appliedChanges: 1 },
-      expect: {
-        updatedBy: lastDecision.updatedBy ?? null,
-        statusReason: lastDecision.statusReason ?? null,
-      },
-      entry: record.entry,
-    };
+    return { ...decisionUpdate(record), entry: record.entry };
   }
 
   startWork(

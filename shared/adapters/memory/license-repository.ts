@@ -1,4 +1,4 @@
-import { type Attributed, attributedOf, type HistoryEntry } from '../../domain/history.js';
+import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
@@ -61,16 +61,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
 
   /** What committing a decision adds to its update: it is counted, kept, and was read as it is. */
   private static decided(record: DecisionRecord): MemoryUpdate {
-    const { lastDecision } = record;
-    return {
-      set: {
-        ...record.set,
-        lastDecision,
-        attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
-      },
-      add: { appliedChanges: 1 },
-      expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
-    };
+    return decisionUpdate(record);
   }
 
   async startWork(

@@ -1,4 +1,4 @@
-import { type Attributed, attributedOf, type HistoryEntry } from '../../../shared/domain/history.js';
+import { type Attributed, decisionUpdate, type HistoryEntry } from '../../../shared/domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../../shared/domain/license-rules.js';
 import type {
   AlertRecordAttribute,
@@ -49,16 +49,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
 
   /** What committing a decision adds to its update, as the adapter's `decided`. */
   private static decided(record: DecisionRecord): UpdateSpec {
-    const { lastDecision } = record;
-    return {
-      set: {
-        ...record.set,
-        lastDecision,
-        attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
-      },
-      add: { appliedChanges: 1 },
-      expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
-    };
+    return decisionUpdate(record);
   }
 
   async startWork(
