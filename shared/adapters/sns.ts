@@ -1,4 +1,5 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
+import { forEachConcurrent } from '../domain/concurrency.js';
 import type { Alerter, OpsAlert, OutgoingMessage, Publisher } from '../domain/ports.js';
 import { customerShard } from '../domain/routing.js';
 
@@ -7,55 +8,62 @@ const ATTEMPTS = 4;
 const pause = (attempt: number) =>
   new Promise((r) => setTimeout(r, 25 * 2 ** attempt * (0.5 + Math.random())));
 
+/** PublishBatch calls one publisher keeps in flight: SNS allows thousands of messages a second per topic. */
+export const PUBLISH_CONCURRENCY = 8;
+
 /**
- * Publishes through PublishBatch, 10 entries a call. SNS answers 200 even when
- * some entries fail, so `Failed[]` is inspected and only those entries are
- * retried; what still fails is returned so the caller can report the stream
- * records behind it as batch item failures.
+ * Publishes through PublishBatch, 10 entries a call, up to `concurrency`
+ * calls in flight. SNS answers 200 even when some entries fail, so `Failed[]`
+ * is inspected and only those entries are retried; what still fails is
+ * returned so the caller can report the stream records behind it as batch
+ * item failures.
  */
 export async function publishBatches(
   sns: SNSClient,
   topicArn: string,
   messages: readonly OutgoingMessage[],
+  concurrency = PUBLISH_CONCURRENCY,
 ): Promise<Set<string>> {
+  const batches: OutgoingMessage[][] = [];
+  for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
   const failed = new Set<string>();
-  for (let i = 0; i < messages.length; i += BATCH) {
-    let pending = messages.slice(i, i + BATCH);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const entries: PublishBatchRequestEntry[] = pending.map((m, n) => ({
-        Id: `m${n}`,
-        Message: m.body,
-        ...(m.subject ? { Subject: m.subject } : {}),
-        MessageAttributes: Object.fromEntries(
-          Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-        ),
-      }));
-      let failedIds: string[];
-      try {
-        const out = await sns.send(
-          new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries }),
-        );
-        failedIds = (out.Failed ?? []).map((f) => f.Id ?? '');
-      } catch (error) {
-        if (attempt + 1 >= ATTEMPTS) {
-          for (const m of pending) failed.add(m.id);
-          break;
-        }
-        void error;
-        await pause(attempt);
-        continue;
-      }
-      const retry = pending.filter((_, n) => failedIds.includes(`m${n}`));
-      if (retry.length === 0) break;
-      if (attempt + 1 >= ATTEMPTS) {
-        for (const m of retry) failed.add(m.id);
-        break;
-      }
-      pending = retry;
-      await pause(attempt);
-    }
-  }
+  await forEachConcurrent(batches, concurrency, async (batch) => {
+    for (const id of await publishBatch(sns, topicArn, batch)) failed.add(id);
+  });
   return failed;
+}
+
+/** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing. */
+async function publishBatch(
+  sns: SNSClient,
+  topicArn: string,
+  batch: readonly OutgoingMessage[],
+): Promise<string[]> {
+  let pending = batch;
+  for (let attempt = 0; ; attempt++) {
+    const entries: PublishBatchRequestEntry[] = pending.map((m, n) => ({
+      Id: `m${n}`,
+      Message: m.body,
+      ...(m.subject ? { Subject: m.subject } : {}),
+      MessageAttributes: Object.fromEntries(
+        Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+      ),
+    }));
+    let retry: readonly OutgoingMessage[];
+    try {
+      const out = await sns.send(
+        new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries }),
+      );
+      const failedIds = new Set((out.Failed ?? []).map((f) => f.Id ?? ''));
+      retry = pending.filter((_, n) => failedIds.has(`m${n}`));
+    } catch {
+      retry = pending;
+    }
+    if (retry.length === 0) return [];
+    if (attempt + 1 >= ATTEMPTS) return retry.map((m) => m.id);
+    pending = retry;
+    await pause(attempt);
+  }
 }
 
 /**
@@ -78,9 +86,17 @@ export class SnsPublisher implements Publisher {
       const arn = shards[customerShard(m.attributes.customerId ?? '', shards.length)] ?? '';
       byShard.set(arn, [...(byShard.get(arn) ?? []), m]);
     }
+    // Every shard's batches share one pool of calls in flight.
+    const batches = [...byShard].flatMap(([arn, group]) =>
+      Array.from({ length: Math.ceil(group.length / BATCH) }, (_, i) => ({
+        arn,
+        batch: group.slice(i * BATCH, (i + 1) * BATCH),
+      })),
+    );
     const failed = new Set<string>();
-    for (const [arn, group] of byShard)
-      for (const id of await publishBatches(this.sns, arn, group)) failed.add(id);
+    await forEachConcurrent(batches, PUBLISH_CONCURRENCY, async ({ arn, batch }) => {
+      for (const id of await publishBatch(this.sns, arn, batch)) failed.add(id);
+    });
     return failed;
   }
 }

@@ -322,20 +322,23 @@ async function notify(deps: ShipmentEngineDeps, recorded: readonly RecordedChang
   const counts = { customer: 0, logistics: 0 };
   if (changes.length === 0) return { failed: [], counts, changes };
   const failed = new Set<string>();
-  for (const audience of ['customer', 'logistics'] as const) {
-    const messages: OutgoingMessage[] = [
-      ...changes.map((c) => shipmentMessage(c, audience)),
-      ...digests(changes, audience),
-    ];
-    const failedIds = await deps.publisher.publish(audience, messages);
-    counts[audience] = messages.length - failedIds.size;
-    for (const m of messages) {
-      if (!failedIds.has(m.id)) continue;
-      for (const key of m.covers) {
-        const sequence = sequenceOf.get(key);
-        if (sequence) failed.add(sequence);
+  // Both audiences at once: neither waits for the other's calls.
+  await Promise.all(
+    (['customer', 'logistics'] as const).map(async (audience) => {
+      const messages: OutgoingMessage[] = [
+        ...changes.map((c) => shipmentMessage(c, audience)),
+        ...digests(changes, audience),
+      ];
+      const failedIds = await deps.publisher.publish(audience, messages);
+      counts[audience] = messages.length - failedIds.size;
+      for (const m of messages) {
+        if (!failedIds.has(m.id)) continue;
+        for (const key of m.covers) {
+          const sequence = sequenceOf.get(key);
+          if (sequence) failed.add(sequence);
+        }
       }
-    }
-  }
+    }),
+  );
   return { failed: [...failed], counts, changes };
 }

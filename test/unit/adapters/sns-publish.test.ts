@@ -11,7 +11,12 @@ import type {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { describe, expect, test } from 'vitest';
-import { publishBatches, SnsAlerter, SnsPublisher } from '../../../shared/adapters/sns.js';
+import {
+  PUBLISH_CONCURRENCY,
+  publishBatches,
+  SnsAlerter,
+  SnsPublisher,
+} from '../../../shared/adapters/sns.js';
 import type { OutgoingMessage } from '../../../shared/domain/ports.js';
 import { customerShard } from '../../../shared/domain/routing.js';
 
@@ -92,13 +97,14 @@ describe('publishBatches', () => {
     );
     const failed = await publishBatches(client, 'arn:topic', messages(12));
     expect([...failed]).toEqual(['x3']);
-    expect(calls.map(keysOf)).toEqual([
+    // The two batches are in flight at once, so only each batch's own calls keep their order.
+    expect(calls.map(keysOf).filter((k) => !k.includes('x10'))).toEqual([
       ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9'],
       ['x3'],
       ['x3'],
       ['x3'],
-      ['x10', 'x11'],
     ]);
+    expect(calls.map(keysOf).filter((k) => k.includes('x10'))).toEqual([['x10', 'x11']]);
   });
 
   test('retries a whole call that throws, then reports all of its messages and goes on with the next', async () => {
@@ -112,7 +118,26 @@ describe('publishBatches', () => {
         .map((m) => m.id)
         .sort(),
     );
-    expect(calls.map((c) => c.entries.length)).toEqual([10, 10, 10, 10, 1]);
+    expect(calls.map((c) => c.entries.length).sort((a, b) => a - b)).toEqual([1, 10, 10, 10, 10]);
+  });
+
+  test('keeps several calls in flight, never more than the limit', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const client = {
+      async send(command: PublishBatchCommand): Promise<PublishBatchCommandOutput> {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        const entries = command.input.PublishBatchRequestEntries ?? [];
+        return { $metadata: {}, Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+      },
+    } as unknown as SNSClient;
+    expect((await publishBatches(client, 'arn:topic', messages(200), 4)).size).toBe(0);
+    expect(peak).toBe(4);
+    await publishBatches(client, 'arn:topic', messages(200));
+    expect(peak).toBe(PUBLISH_CONCURRENCY);
   });
 });
 
