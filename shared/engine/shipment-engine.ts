@@ -101,8 +101,8 @@ interface Classified {
  * and publishes every committed change. Writes act on the latest image per
  * shipment and are conditional, so redelivery changes nothing twice.
  *
- * Phases, in order: classify, intake, reject, commit, follow-ups, record
- * (History entries of the committed changes), notify.
+ * Phases, in order: classify, intake, reject, commit, follow-ups, then record
+ * (History entries of the committed changes) and notify at the same time.
  */
 export async function processShipmentRecords(
   deps: ShipmentEngineDeps,
@@ -121,10 +121,14 @@ export async function processShipmentRecords(
     restamps: batch.restamps,
   });
   const changes = detectChanges(records);
-  await deps.history.append(
-    changes.map(({ change, record }) => shipmentEntry(change, record.newImage ?? {}, record.at)),
-  );
-  const notified = await notify(deps, changes);
+  // Recording and telling overlap: if the History append fails, the whole batch comes back and its
+  // messages are sent again with the same dedup keys (at least once), and the entries already there are kept.
+  const [, notified] = await Promise.all([
+    deps.history.append(
+      changes.map(({ change, record }) => shipmentEntry(change, record.newImage ?? {}, record.at)),
+    ),
+    notify(deps, changes),
+  ]);
   return {
     failed: notified.failed,
     accepted: intake.accepted.length,

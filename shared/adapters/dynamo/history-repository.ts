@@ -4,6 +4,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { forEachConcurrent } from '../../domain/concurrency.js';
 import { ConfigError, DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
@@ -12,6 +13,8 @@ import { isRetryable, pause } from './transactions.js';
 
 /** DynamoDB allows 100 actions per TransactWriteItems. */
 const MAX_ACTIONS = 100;
+/** History transactions one append keeps in flight. */
+const APPEND_CONCURRENCY = 4;
 /** Attempts of one transaction (throttled, conflicting) before the batch fails and the stream retries it. */
 const MAX_ATTEMPTS = 8;
 
@@ -86,7 +89,10 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
     const unique = new Map<string, HistoryEntry>();
     for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
     const all = [...unique.values()];
-    for (let i = 0; i < all.length; i += MAX_ACTIONS) await this.put(all.slice(i, i + MAX_ACTIONS));
+    const chunks: HistoryEntry[][] = [];
+    for (let i = 0; i < all.length; i += MAX_ACTIONS) chunks.push(all.slice(i, i + MAX_ACTIONS));
+    // Entries are distinct items, so the transactions cannot conflict with one another.
+    await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk));
   }
 
   /** Every entry (auditors' tools and tests; the writers' roles may not read). */
