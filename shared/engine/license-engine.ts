@@ -33,7 +33,8 @@ import {
   type LicenseTerms,
   termsOf,
 } from '../domain/terms.js';
-import { type LicenseEngineDeps, type Progress, runWork } from './license-passes.js';
+import { type LicenseEngineDeps, runWork } from './license-passes.js';
+import { noProgress } from './license-work.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
 
@@ -49,6 +50,10 @@ export type LicenseOutcome =
       valueReleased: number;
       reheld: number;
       relabelled: number;
+      /** TransactWriteItems attempts of the shipment writes. */
+      transactions: number;
+      /** Of those, attempts cancelled by TransactionConflict and retried. */
+      conflicts: number;
       /** Set when this invocation also rejected a status edit (the re-hold went on regardless). */
       rejected?: string;
       /** The terms an amendment changed, when this call applied one. */
@@ -68,14 +73,7 @@ export async function applyLicense(
   licenseId: string,
   deadline: number,
 ): Promise<LicenseOutcome> {
-  const progress: Progress = {
-    released: 0,
-    unitsReleased: 0,
-    valueReleased: 0,
-    reheld: 0,
-    relabelled: 0,
-    writes: 0,
-  };
+  const progress = noProgress();
   for (let round = 0; round < 20; round++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw) return { kind: 'missing' };
