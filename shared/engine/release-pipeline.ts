@@ -51,8 +51,9 @@ const MIXED_AFTER = 4 * (ROOM - 1);
  * is sent once it is full, unless `force` (the end of a pass, or a
  * hand-over). One Inventory item's writes fill a transaction alone when
  * there are enough of them (98). Otherwise, once the buffer holds four
- * transactions' worth (or when forced), the largest groups go first, whole
- * where they fit. Within a transaction writes keep plan order; planning
+ * transactions' worth, the largest groups go first, whole where they fit.
+ * Forced, what is left goes in one transaction if it fits, else the largest
+ * group alone. Within a transaction writes keep plan order; planning
  * itself (which shipments get quantity) is not changed by the cut.
  */
 export function takeTransaction<T extends Planned>(buffer: readonly T[], force: boolean): T[] | undefined {
@@ -67,6 +68,14 @@ export function takeTransaction<T extends Planned>(buffer: readonly T[], force: 
     if (list.length >= room) return list.slice(0, room);
   }
   if (!force && buffer.length < MIXED_AFTER) return undefined;
+  const actionsOf = (key: string, n: number) => n + (key === '' ? 0 : 1);
+  const total = [...byKey].reduce((n, [key, list]) => n + actionsOf(key, list.length), 0);
+  if (force && total <= ROOM) return [...buffer];
+  if (force) {
+    // What is left does not fit one transaction: the largest group alone, so the rest stays grouped too.
+    const [key, list] = [...byKey].sort((a, b) => b[1].length - a[1].length)[0] ?? ['', []];
+    return list.slice(0, ROOM - actionsOf(key, 0));
+  }
   const chosen = new Set<T>();
   let actions = 0;
   for (const [key, list] of [...byKey].sort((a, b) => b[1].length - a[1].length)) {
