@@ -123,10 +123,11 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       amendment.kind === 'illegal'
         ? await rejectAmendment(deps, raw, amendment)
         : await reject(deps, raw, applied, verdict.kind === 'illegal' ? verdict.reason : '');
-    const pending = pendingRehold(raw, applied);
+    const pending = pendingAfterRejection(raw, applied);
     if (pending === undefined) return { kind: 'outcome', outcome };
     // A suspension, revocation or expiry being applied finishes re-holding whatever the
-    // console shows now: a typo must not leave shipments RELEASED under it (I1).
+    // console shows now: a typo must not leave shipments RELEASED under it (I1). A PENDING
+    // pass (nothing to move) whose end was lost is ended, or its pendingWork would stay.
     return {
       kind: 'work',
       license: pending,
@@ -309,11 +310,12 @@ export async function licenseRemoved(
 
 /**
  * The license as its applied status sees it, when that status's re-hold work
- * is still pending; otherwise undefined. Release work is not resumed: the
- * release transaction requires `status` APPROVED, so it waits for the admin.
+ * (or a PENDING pass, which only ends) is still pending; otherwise undefined.
+ * Release work is not resumed: the release transaction requires `status`
+ * APPROVED, so it waits for the admin.
  */
-function pendingRehold(raw: RawItem, applied: LicenseStatus | undefined): License | undefined {
-  if (applied === undefined || raw.pendingWork === undefined || workFor(applied) !== 'rehold')
+function pendingAfterRejection(raw: RawItem, applied: LicenseStatus | undefined): License | undefined {
+  if (applied === undefined || raw.pendingWork === undefined || workFor(applied) === 'release')
     return undefined;
   const parsed = parseItem(LicenseSchema, { ...raw, status: applied });
   return parsed.ok ? parsed.value : undefined;
