@@ -10,8 +10,8 @@ import { SnsAlerter } from '../shared/adapters/sns.js';
 import { fromImage } from '../shared/adapters/stream.js';
 import { drawdownThresholdsConfig, required, requiredInt, tablesConfig } from '../shared/config.js';
 import { isSettledImage } from '../shared/domain/license-rules.js';
+import { applyLicenses, type LicenseResult } from '../shared/engine/license-batch.js';
 import {
-  applyLicense,
   type LicenseEngineDeps,
   type LicenseOutcome,
   licenseRemoved,
@@ -24,6 +24,7 @@ const { logger, metrics } = o;
 
 const tables = tablesConfig();
 const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);
+const concurrency = requiredInt(ENV.releaseConcurrency);
 const deps: LicenseEngineDeps = {
   licenses: new DynamoLicenseRepository(documentClient, tables.licenses, tables.history),
   shipments: new DynamoShipmentRepository(documentClient, tables),
@@ -39,7 +40,8 @@ const SAFETY_MS = 10_000;
 
 /**
  * Licenses stream → release, re-hold or reject. The stream image is only a
- * trigger: each license in the batch is applied once, from a fresh read.
+ * trigger: each license in the batch is applied once, from a fresh read, all
+ * of them concurrently (RELEASE_CONCURRENCY transactions in flight).
  */
 export const lambdaHandler = async (
   event: DynamoDBStreamEvent,
@@ -61,25 +63,42 @@ export const lambdaHandler = async (
   // Licenses this invocation applies (0 when every record was a settled write-back), so every
   // invocation reports at least one metric.
   metrics.addMetric('LicensesApplied', MetricUnit.Count, firstSequence.size);
+  const deadline = Math.min(Date.now() + budgetMs, invocationEnd);
+  const results = await applyLicenses(deps, [...firstSequence.keys()], deadline, { concurrency });
   const failures: { itemIdentifier: string }[] = [];
-  for (const [licenseId, sequence] of firstSequence) {
-    logger.setCorrelationId(licenseId);
-    const started = Date.now();
-    try {
-      const deadline = Math.min(Date.now() + budgetMs, invocationEnd);
-      const outcome = await applyLicense(deps, licenseId, deadline);
-      logger.info('license applied', { licenseId, outcome });
-      record(licenseId, outcome, Date.now() - started);
-    } catch (error) {
-      logger.error('license could not be applied; the stream will retry it', {
-        licenseId,
-        error: error as Error,
-      });
-      failures.push({ itemIdentifier: sequence });
-    }
+  for (const result of results) {
+    const sequence = firstSequence.get(result.licenseId);
+    if (!result.ok && sequence !== undefined) failures.push({ itemIdentifier: sequence });
+    report(result);
+  }
+  if (results.length > 0) {
+    const transactions = sumOf(results, 'transactions');
+    metrics.addMetric('ShipmentTransactions', MetricUnit.Count, transactions);
+    metrics.addMetric('TransactionConflicts', MetricUnit.Count, sumOf(results, 'conflicts'));
   }
   return { batchItemFailures: failures };
 };
+
+/** Logs one license's result (licenses run concurrently: the license is a field, not the correlation id). */
+function report(result: LicenseResult): void {
+  const { licenseId } = result;
+  if (result.ok) {
+    logger.info('license applied', { licenseId, outcome: result.outcome });
+    record(licenseId, result.outcome, result.ms);
+  } else
+    logger.error('license could not be applied; the stream will retry it', {
+      licenseId,
+      error: result.error as Error,
+    });
+}
+
+/** A count summed over the licenses that completed or continued. */
+const sumOf = (results: readonly LicenseResult[], key: 'transactions' | 'conflicts'): number =>
+  results.reduce(
+    (n, r) =>
+      n + (r.ok && (r.outcome.kind === 'completed' || r.outcome.kind === 'continued') ? r.outcome[key] : 0),
+    0,
+  );
 
 /** EMF metrics for one license: counts per function, units per license. */
 function record(licenseId: string, outcome: LicenseOutcome, ms: number): void {

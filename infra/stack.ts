@@ -17,7 +17,12 @@ import { AUDIT_OUTPUTS, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '
 import { SubscriptionDlq } from './subscription-dlq.js';
 import { ClearanceTables } from './tables.js';
 import { ClearanceTopics } from './topics.js';
-import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS } from './tuning.js';
+import {
+  LICENSE_EVENTS_BATCH_SIZE,
+  RELEASE_CONCURRENCY,
+  RELEASE_TIME_BUDGET_MS,
+  SETTLE_DELAY_MS,
+} from './tuning.js';
 
 export { AUDIT_OUTPUTS, STACK_ID, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
 
@@ -179,6 +184,7 @@ export class ClearanceStack extends Stack {
       timeout: Duration.seconds(900),
       environment: {
         [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
+        [ENV.releaseConcurrency]: String(RELEASE_CONCURRENCY),
         [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
         [ENV.drawdownThresholds]: drawdownThresholds,
       },
@@ -242,8 +248,9 @@ export class ClearanceStack extends Stack {
     const licenseStream = new StreamConsumer(this, 'LicenseEventsStream', {
       table: this.tables.licenses,
       consumer: this.licenseEvents,
-      // Small batches: one approval can mean thousands of shipment writes.
-      batchSize: 10,
+      // Licenses approved together are released together (concurrently, see
+      // shared/engine/license-batch.ts); each still hands over after its slice.
+      batchSize: LICENSE_EVENTS_BATCH_SIZE,
       // Rare, high-value records: ride out a half-day outage of a dependency
       // and still leave 12 h of stream retention to replay from the DLQ.
       maxRecordAge: Duration.hours(12),

@@ -31,6 +31,8 @@ export const ENV = {
   logisticsTopicArn: 'LOGISTICS_TOPIC_ARN',
   opsTopicArn: 'OPS_TOPIC_ARN',
   releaseTimeBudgetMs: 'RELEASE_TIME_BUDGET_MS',
+  /** Shipment transactions license-events keeps in flight across the licenses of an invocation. */
+  releaseConcurrency: 'RELEASE_CONCURRENCY',
   /** From the end of a license pass to its settling pass (see SETTLE_TOKEN_PREFIX). */
   settleDelayMs: 'SETTLE_DELAY_MS',
   /** Percentages of a license limit that send LICENSE_DRAWDOWN, e.g. `80,90,100` (context `drawdownThresholds`). */

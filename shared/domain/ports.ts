@@ -61,6 +61,10 @@ export interface LicenseGuard {
 export interface CommitResult {
   committed: ShipmentWrite[];
   skipped: ShipmentWrite[];
+  /** TransactWriteItems attempts made (a retried transaction counts each attempt). */
+  transactions?: number;
+  /** Attempts cancelled with `TransactionConflict` (and retried): the conflict rate is conflicts / transactions. */
+  conflicts?: number;
 }
 
 export interface ShipmentPage {

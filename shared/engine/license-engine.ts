@@ -33,7 +33,8 @@ import {
   type LicenseTerms,
   termsOf,
 } from '../domain/terms.js';
-import { type LicenseEngineDeps, type Progress, runWork } from './license-passes.js';
+import { type LicenseEngineDeps, runWork } from './license-passes.js';
+import { noProgress } from './license-work.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
 
@@ -49,6 +50,10 @@ export type LicenseOutcome =
       valueReleased: number;
       reheld: number;
       relabelled: number;
+      /** TransactWriteItems attempts of the shipment writes. */
+      transactions: number;
+      /** Of those, attempts cancelled by TransactionConflict and retried. */
+      conflicts: number;
       /** Set when this invocation also rejected a status edit (the re-hold went on regardless). */
       rejected?: string;
       /** The terms an amendment changed, when this call applied one. */
@@ -68,14 +73,7 @@ export async function applyLicense(
   licenseId: string,
   deadline: number,
 ): Promise<LicenseOutcome> {
-  const progress: Progress = {
-    released: 0,
-    unitsReleased: 0,
-    valueReleased: 0,
-    reheld: 0,
-    relabelled: 0,
-    writes: 0,
-  };
+  const progress = noProgress();
   for (let round = 0; round < 20; round++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw) return { kind: 'missing' };
@@ -125,10 +123,11 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       amendment.kind === 'illegal'
         ? await rejectAmendment(deps, raw, amendment)
         : await reject(deps, raw, applied, verdict.kind === 'illegal' ? verdict.reason : '');
-    const pending = pendingRehold(raw, applied);
+    const pending = pendingAfterRejection(raw, applied);
     if (pending === undefined) return { kind: 'outcome', outcome };
     // A suspension, revocation or expiry being applied finishes re-holding whatever the
-    // console shows now: a typo must not leave shipments RELEASED under it (I1).
+    // console shows now: a typo must not leave shipments RELEASED under it (I1). A PENDING
+    // pass (nothing to move) whose end was lost is ended, or its pendingWork would stay.
     return {
       kind: 'work',
       license: pending,
@@ -311,11 +310,12 @@ export async function licenseRemoved(
 
 /**
  * The license as its applied status sees it, when that status's re-hold work
- * is still pending; otherwise undefined. Release work is not resumed: the
- * release transaction requires `status` APPROVED, so it waits for the admin.
+ * (or a PENDING pass, which only ends) is still pending; otherwise undefined.
+ * Release work is not resumed: the release transaction requires `status`
+ * APPROVED, so it waits for the admin.
  */
-function pendingRehold(raw: RawItem, applied: LicenseStatus | undefined): License | undefined {
-  if (applied === undefined || raw.pendingWork === undefined || workFor(applied) !== 'rehold')
+function pendingAfterRejection(raw: RawItem, applied: LicenseStatus | undefined): License | undefined {
+  if (applied === undefined || raw.pendingWork === undefined || workFor(applied) === 'release')
     return undefined;
   const parsed = parseItem(LicenseSchema, { ...raw, status: applied });
   return parsed.ok ? parsed.value : undefined;

@@ -7,67 +7,28 @@
  * change mid-way stops the pass with a ConflictError and the license is read
  * again.
  */
-import { counterDelta } from '../domain/counters.js';
-import { ConflictError } from '../domain/errors.js';
-import { systemDecision } from '../domain/history.js';
-import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
-import {
-  type HoldReason,
-  type License,
-  type LicenseStatus,
-  parseItem,
-  type Shipment,
-  ShipmentSchema,
-} from '../domain/model.js';
-import {
-  drawnValue,
-  type HoldReasonChange,
-  overLimits,
-  planRehold,
-  planRelease,
-  planTrim,
-  remainingOf,
-  validity,
-  valueCap,
-} from '../domain/planning.js';
-import type {
-  Alerter,
-  InventoryRepository,
-  LicenseGuard,
-  LicenseRepository,
-  RawItem,
-  ShipmentRepository,
-  ShipmentWrite,
-} from '../domain/ports.js';
-import { termsExpected, termsOf } from '../domain/terms.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
+import { AMEND_TOKEN_PREFIX, workFor } from '../domain/license-rules.js';
+import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
+import { overLimits, planRehold, planTrim, validity } from '../domain/planning.js';
+import type { LicenseGuard } from '../domain/ports.js';
+import { SYSTEM_ACTOR } from '../names.js';
 import { alertIfShippedOverLimit, alertTrimmed } from './license-alerts.js';
-import { announceDrawdown, type DrawdownDeps, drawFrom } from './license-drawdown.js';
+import {
+  approvedGuard,
+  commitCounted,
+  finish,
+  handOver,
+  type LicenseEngineDeps,
+  outOfTime,
+  type Progress,
+  parseShipments,
+  reholdWrite,
+  relabelWrite,
+  returnDrawn,
+} from './license-work.js';
+import { releasePass } from './release-pipeline.js';
 
-/** What the license engine needs. */
-export interface LicenseEngineDeps extends DrawdownDeps {
-  licenses: LicenseRepository;
-  shipments: ShipmentRepository;
-  inventory: InventoryRepository;
-  alerter: Alerter;
-  now: () => Date;
-  newToken: () => string;
-  /** From the end of a pass to its settling pass. */
-  settleDelayMs: number;
-  /** Shipments read per GSI page. @default 200 */
-  pageSize?: number;
-}
-
-/** What a call of `applyLicense` did to shipments, so far. */
-export interface Progress {
-  released: number;
-  unitsReleased: number;
-  valueReleased: number;
-  reheld: number;
-  relabelled: number;
-  /** Shipment writes committed (releases, re-holds and relabels): the continuation checks progress by it. */
-  writes: number;
-}
+export type { LicenseEngineDeps, Progress } from './license-work.js';
 
 /** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
 export async function runWork(
@@ -121,195 +82,6 @@ async function approvedPass(
     return releasePass(deps, trimmed, token, cursor, deadline, progress);
   }
   return releasePass(deps, license, token, cursor, deadline, progress);
-}
-
-/** Takes what committed re-holds returned off `drawn`. */
-function returnDrawn(drawn: { quantity: number; value: number }, committed: readonly ShipmentWrite[]): void {
-  for (const w of committed) {
-    drawn.quantity += w.license?.quantity ?? 0;
-    drawn.value += w.license?.value ?? 0;
-  }
-}
-
-/** The conditions of every write of an APPROVED license's pass: still approved, this pass, these terms. */
-function approvedGuard(license: License, token: string): LicenseGuard {
-  return {
-    licenseId: license.licenseId,
-    expect: {
-      status: 'APPROVED',
-      appliedStatus: 'APPROVED',
-      pendingWork: token,
-      ...termsExpected(termsOf(license), ''),
-    },
-    authorizedQuantity: license.authorizedQuantity,
-    ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
-  };
-}
-
-/** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */
-async function finish(
-  deps: LicenseEngineDeps,
-  license: License,
-  token: string,
-  waitingForValidFrom: string | undefined,
-): Promise<true> {
-  const status = license.appliedStatus;
-  const after = {
-    waitingForValidFrom,
-    settleCheckAt:
-      status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
-  };
-  if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
-    throw new ConflictError('pendingWork changed');
-  return true;
-}
-
-function parseShipments(items: readonly RawItem[]): Shipment[] {
-  const out: Shipment[] = [];
-  for (const item of items) {
-    const parsed = parseItem(ShipmentSchema, item);
-    if (parsed.ok) out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
-  }
-  return out;
-}
-
-const outOfTime = (deadline: number, progress: Progress) => progress.writes > 0 && Date.now() >= deadline;
-
-async function handOver(
-  deps: LicenseEngineDeps,
-  license: License,
-  token: string,
-  cursor: string | undefined,
-): Promise<false> {
-  // A settling pass stays one when it continues, so it does not ask for another; an amendment's stays one too.
-  const prefix = [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX].find((p) => token.startsWith(p)) ?? '';
-  if (!(await deps.licenses.continueWork(license.licenseId, token, `${prefix}${deps.newToken()}`, cursor))) {
-    throw new ConflictError('pendingWork changed');
-  }
-  return false;
-}
-
-function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
-  return {
-    shipmentId: r.shipment.shipmentId,
-    set: { holdReason: r.holdReason },
-    bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
-  };
-}
-
-function releaseWrite(licenseId: string, s: Shipment, releasedAt: string): ShipmentWrite {
-  return {
-    shipmentId: s.shipmentId,
-    set: {
-      status: 'RELEASED',
-      countedStatus: 'RELEASED',
-      releasedAt,
-      [GSI_ATTR.releasedLicenseId]: licenseId,
-      countedValue: s.value ?? 0,
-    },
-    remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
-    bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null },
-    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
-    license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
-  };
-}
-
-function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
-  const s = r.shipment;
-  return {
-    shipmentId: s.shipmentId,
-    set: {
-      status: 'HELD',
-      countedStatus: 'HELD',
-      holdReason: r.holdReason,
-      [GSI_ATTR.heldLicenseId]: licenseId,
-    },
-    remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
-    bumpRevision: true,
-    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId },
-    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
-    license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
-  };
-}
-
-/**
- * Commits `writes` under `guard` and counts what moved. Each is the system's
- * decision, set off by the license's last decision (its History trigger).
- */
-async function commitCounted(
-  deps: LicenseEngineDeps,
-  license: License,
-  writes: ShipmentWrite[],
-  guard: LicenseGuard,
-  progress: Progress,
-) {
-  const decision = systemDecision(license.lastDecision);
-  const result = await deps.shipments.commit(
-    writes.map((w) => ({ ...w, decision })),
-    guard,
-  );
-  for (const w of result.committed) {
-    const drawn = w.license?.quantity ?? 0;
-    if (drawn > 0) {
-      progress.released++;
-      progress.unitsReleased += drawn;
-      progress.valueReleased += w.license?.value ?? 0;
-    } else if (drawn < 0) progress.reheld++;
-    else progress.relabelled++;
-  }
-  progress.writes += result.committed.length;
-  return result;
-}
-
-async function releasePass(
-  deps: LicenseEngineDeps,
-  license: License,
-  token: string,
-  cursor: string | undefined,
-  deadline: number,
-  progress: Progress,
-): Promise<boolean> {
-  const pageSize = deps.pageSize ?? 200;
-  const guard = approvedGuard(license, token);
-  let remaining = remainingOf(license);
-  // What the license draws as this slice's releases commit: its drawdown alerts are judged at the end.
-  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
-  let after = cursor;
-  let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
-  let replans = 0;
-  for (;;) {
-    if (outOfTime(deadline, progress)) {
-      await announceDrawdown(deps, license, token, drawn);
-      return handOver(deps, license, token, after);
-    }
-    const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
-    const now = deps.now();
-    const plan = planRelease(license, parseShipments(page.items), remaining, now);
-    const releasedAt = now.toISOString();
-    const writes = [
-      ...plan.release.map((s) => releaseWrite(license.licenseId, s, releasedAt)),
-      ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
-    ];
-    // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
-    // release request relabels nothing): the clock must still wake this license at validFrom.
-    if (validity(license, now) === 'early') waiting = license.validFrom;
-    if (writes.length > 0) {
-      const result = await commitCounted(deps, license, writes, guard, progress);
-      remaining = drawFrom(remaining, drawn, result.committed);
-      if (result.skipped.some((u) => u.license) && replans < 3) {
-        // A shipment we meant to release changed under us: plan this page again with what is left.
-        replans++;
-        continue;
-      }
-    }
-    replans = 0;
-    if (page.next === undefined) break;
-    after = page.next;
-  }
-  await announceDrawdown(deps, license, token, drawn);
-  return finish(deps, license, token, waiting);
 }
 
 /**

@@ -35,6 +35,10 @@ const regressions = seeds.length - runs;
 const describeSeeds = () =>
   `${firstSeed}..${firstSeed + runs - 1}${regressions > 0 ? ` and regression seeds ${seeds.slice(0, regressions).join(', ')}` : ''}`;
 
+/** `transaction conflicts N of M transactions (rate)`, and how many of them were injected. */
+const conflictRate = (conflicts: number, transactions: number, injected: number) =>
+  `transaction conflicts ${conflicts} of ${transactions} transactions (${transactions === 0 ? '0' : ((100 * conflicts) / transactions).toFixed(2)} %, ${injected} injected)`;
+
 const outcomes: ChaosOutcome[] = [];
 afterAll(() => {
   if (outcomes.length === 0) return;
@@ -55,6 +59,11 @@ afterAll(() => {
       `${sum((o) => o.amendments.illegal.filter((e) => e.applied).length)} identity or invalid edits written back, ` +
       `${sum((o) => o.amendments.belowShipped)} lowerings below shipped (${sum((o) => o.shippedOverLimit)} shipped-over-limit findings, alerted), ` +
       `${sum((o) => o.amendments.shipmentValues)} shipment values edited, ` +
+      `${conflictRate(
+        sum((o) => o.faults.transactionConflicts),
+        sum((o) => o.faults.transactions),
+        sum((o) => o.faults.injected.conflict ?? 0),
+      )}, ` +
       `${(sum((o) => o.ms) / 1000).toFixed(0)} s; ` +
       `failing seeds: ${failed.length === 0 ? 'none' : failed.join(', ')}\n`,
   );
@@ -83,7 +92,8 @@ describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every f
           `in ${outcome.ms} ms; ${injected} faults, ${outcome.faults.crashes.length} crashes, ` +
           `${outcome.redelivered} records redelivered, ` +
           `${outcome.outage ? `outage of ${outcome.outage.fn} then ${outcome.redriven} records redriven from the DLQ` : 'no outage'}, ` +
-          `${outcome.settling} settling passes, ${outcome.shipments} shipments; ` +
+          `${outcome.settling} settling passes, ${outcome.shipments} shipments, ` +
+          `${conflictRate(outcome.faults.transactionConflicts, outcome.faults.transactions, outcome.faults.injected.conflict ?? 0)}; ` +
           `amendments ${outcome.amendments.written} written, ${outcome.amendmentsApplied} applied, ` +
           `${outcome.amendments.illegal.filter((e) => e.applied).length} to be written back, ${outcome.amendments.belowShipped} below shipped ` +
           `(${outcome.shippedOverLimit} findings), ${outcome.amendments.shipmentValues} values edited\n`,

@@ -268,6 +268,10 @@ export interface FaultStats {
   crashedInvocations: number;
   /** Invocations failed by an outage. */
   outageInvocations: number;
+  /** TransactWriteItems attempts of the functions. */
+  transactions: number;
+  /** Of those, answered TransactionCanceledException with a TransactionConflict reason (injected or the emulator's). */
+  transactionConflicts: number;
 }
 
 interface ArmedRule {
@@ -301,6 +305,8 @@ export class FaultInjector {
     crashes: [],
     crashedInvocations: 0,
     outageInvocations: 0,
+    transactions: 0,
+    transactionConflicts: 0,
   };
 
   constructor(private readonly options: FaultOptions) {
@@ -339,7 +345,18 @@ export class FaultInjector {
    * function that detaches it.
    */
   attach(target: FaultTarget): () => void {
-    return target.gateway.use((call, forward) => this.intercept(call, forward, target));
+    return target.gateway.use(async (call, forward) =>
+      this.countConflicts(call, await this.intercept(call, forward, target)),
+    );
+  }
+
+  /** Counts the functions' transactions and those cancelled by TransactionConflict, whoever answered. */
+  private countConflicts(call: GatewayCall, response: WireResponse | 'drop'): WireResponse | 'drop' {
+    if (call.operation !== 'TransactWriteItems' || call.caller.kind !== 'function') return response;
+    this.stats.transactions++;
+    if (response !== 'drop' && response.status === 400 && response.body.includes('TransactionConflict'))
+      this.stats.transactionConflicts++;
+    return response;
   }
 
   /** The SDK retry policy the functions should use in a run: see {@link FAST_RETRY}. */

@@ -53,6 +53,7 @@ function run(dir: string, script: string): string {
       [ENV.customerTopicArns]: 'arn:aws:sns:us-east-1:000000000000:customer',
       [ENV.logisticsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:logistics',
       [ENV.releaseTimeBudgetMs]: '1000',
+      [ENV.releaseConcurrency]: '4',
       [ENV.settleDelayMs]: '30000',
       [ENV.drawdownThresholds]: '80,90,100',
       [ENV.expiryLeadDays]: '30,7,1',

@@ -311,6 +311,8 @@ describe('functions', () => {
           [ENV.historyTable]: ref(s.logicalId(s.stack.tables.history)),
           [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
           [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
+          // Transactions in flight across the licenses of an invocation.
+          [ENV.releaseConcurrency]: '4',
           [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
           [ENV.drawdownThresholds]: '80,90,100',
         },
@@ -414,7 +416,8 @@ describe('stream mappings', () => {
         fn: s.stack.licenseEvents,
         table: s.stack.tables.licenses,
         dlq: s.stack.licenseStream.dlq,
-        batchSize: 10,
+        // 50 licenses approved at once land in one invocation.
+        batchSize: 100,
         window: undefined,
       },
       {

@@ -18,9 +18,9 @@ const s = adminConsole(local);
 
 const SHIPMENTS = 5_000;
 /**
- * The releases' own transactions (96 shipments, their counters and the
- * license in each) and the History appends: one TransactWriteItems of up to
- * 100 conditional Puts per shipment-events batch, 50 for 5,000 releases in
+ * The releases' own transactions (about 98 shipments, their counters and the
+ * license in each: about 52 for 5,000) and the History appends: one
+ * TransactWriteItems of up to 100 conditional Puts per shipment-events batch, 50 for 5,000 releases in
  * full batches, with room for the batches the mapping cuts short.
  */
 const WRITE_CALL_LIMIT = 110 + 60;

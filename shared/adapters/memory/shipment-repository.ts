@@ -9,8 +9,8 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../domain/ports.js';
+import { type Group, pack, sum } from '../../domain/transactions.js';
 import { SYSTEM_ACTOR } from '../../names.js';
-import { type Group, pack, sum } from '../dynamo/transactions.js';
 import { putEntry, scanPages } from './license-repository.js';
 import {
   keyOf,
@@ -100,23 +100,29 @@ export class MemoryShipmentRepository implements ShipmentRepository {
   }
 
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
-    const result: CommitResult = { committed: [], skipped: [] };
+    const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
     for (const group of pack(writes, guard)) {
       const done = this.commitGroup(group.writes, guard);
       result.committed.push(...done.committed);
       result.skipped.push(...done.skipped);
+      result.transactions = (result.transactions ?? 0) + done.attempts;
     }
     return result;
   }
 
-  private commitGroup(writes: ShipmentWrite[], guard: LicenseGuard | undefined): CommitResult {
+  private commitGroup(
+    writes: ShipmentWrite[],
+    guard: LicenseGuard | undefined,
+  ): CommitResult & { attempts: number } {
     const skipped: ShipmentWrite[] = [];
     let pending = writes;
+    let attempts = 0;
     while (pending.length > 0) {
       const [group] = pack(pending, guard);
       if (!group) break;
+      attempts++;
       const failed = this.transact(this.actions(group, guard));
-      if (failed.length === 0) return { committed: group.writes, skipped };
+      if (failed.length === 0) return { committed: group.writes, skipped, attempts };
       const failedWrites = new Set(failed.filter((i) => i < group.writes.length));
       if (failedWrites.size === 0) {
         if (failed.some((i) => i < group.writes.length + group.inventory.size))
@@ -127,7 +133,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
       skipped.push(...group.writes.filter((_, i) => failedWrites.has(i)));
       pending = group.writes.filter((_, i) => !failedWrites.has(i));
     }
-    return { committed: [], skipped };
+    return { committed: [], skipped, attempts };
   }
 
   /** The group's actions: shipments first (their positions match the failures), then counters, then licenses. */

@@ -1,4 +1,3 @@
-import { type Group, pack, sum } from '../../../shared/adapters/dynamo/transactions.js';
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
@@ -10,6 +9,13 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../../shared/domain/ports.js';
+import {
+  conflictPause,
+  type Group,
+  MAX_CONFLICT_ATTEMPTS,
+  pack,
+  sum,
+} from '../../../shared/domain/transactions.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
 import { putEntry } from './history-repository.js';
 import { scanPages } from './license-repository.js';
@@ -17,10 +23,23 @@ import { FakeValidationError, keyOf, type MemoryStore, type TableName, type Upda
 
 /**
  * Writes are packed into transactions by the adapter's own `pack`
- * (shared/adapters/dynamo/transactions.ts): the fake must group exactly as the
+ * (shared/domain/transactions.ts): the fake must group exactly as the
  * deployed writer does.
  */
 export { pack };
+
+/**
+ * A transaction cancelled because another transaction held one of its items
+ * (DynamoDB's `TransactionConflict` cancellation reason). Arm it with
+ * `store.failNext('shipments.transact', new FakeTransactionConflict())`; the
+ * fake retries it as the adapter does, within MAX_CONFLICT_ATTEMPTS.
+ */
+export class FakeTransactionConflict extends Error {
+  constructor() {
+    super('Transaction cancelled: TransactionConflict (injected)');
+    this.name = 'TransactionCanceledException';
+  }
+}
 
 /** One TransactWriteItems the fake ran: what it held and how it ended. */
 export interface TransactionRecord {
@@ -93,27 +112,44 @@ export class MemoryShipmentRepository implements ShipmentRepository {
       });
   }
 
+  /**
+   * With `holdPending`, a transaction holds its items for one macrotask
+   * between its request and its commit, and a transaction touching an item
+   * held by another is cancelled with TransactionConflict, as DynamoDB does.
+   */
+  holdPending = false;
+  private readonly held = new Set<string>();
+
   async commit(units: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
     await this.store.enter('shipments.commit', [units, guard]);
-    const result: CommitResult = { committed: [], skipped: [] };
-    for (const group of pack(units, guard)) {
-      const done = await this.commitGroup(group.writes, guard);
-      result.committed.push(...done.committed);
-      result.skipped.push(...done.skipped);
-    }
+    const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
+    for (const group of pack(units, guard)) await this.commitGroup(group.writes, guard, result);
     return result;
   }
 
-  private async commitGroup(units: ShipmentWrite[], guard: LicenseGuard | undefined): Promise<CommitResult> {
-    const skipped: ShipmentWrite[] = [];
+  private async commitGroup(
+    units: ShipmentWrite[],
+    guard: LicenseGuard | undefined,
+    result: CommitResult,
+  ): Promise<void> {
     let pending = units;
+    let conflicts = 0;
     while (pending.length > 0) {
       const [group] = pack(pending, guard);
       if (!group) break;
-      await this.store.enter('shipments.transact', [group.writes.map((u) => u.shipmentId)]);
-      const actions = this.actions(group, guard);
-      const failed = this.transact(actions, group.writes);
-      if (failed.length === 0) return { committed: group.writes, skipped };
+      result.transactions = (result.transactions ?? 0) + 1;
+      const failed = await this.attempt(group, guard);
+      if (failed === 'conflict') {
+        result.conflicts = (result.conflicts ?? 0) + 1;
+        if (++conflicts >= MAX_CONFLICT_ATTEMPTS)
+          throw new DependencyError(`transaction kept conflicting (${conflicts} attempts)`);
+        await conflictPause(conflicts);
+        continue;
+      }
+      if (failed.length === 0) {
+        result.committed.push(...group.writes);
+        return;
+      }
       const failedUnits = new Set(failed.filter((i) => i < group.writes.length));
       if (failedUnits.size === 0) {
         if (failed.some((i) => i < group.writes.length + group.inventory.size))
@@ -121,10 +157,39 @@ export class MemoryShipmentRepository implements ShipmentRepository {
         if (guard) throw new ConflictError(`license ${guard.licenseId} changed during the write`);
         throw new DependencyError('a License item is missing for a drawdown update');
       }
-      skipped.push(...group.writes.filter((_, i) => failedUnits.has(i)));
+      result.skipped.push(...group.writes.filter((_, i) => failedUnits.has(i)));
       pending = group.writes.filter((_, i) => !failedUnits.has(i));
     }
-    return { committed: [], skipped };
+  }
+
+  /** One attempt of a group's transaction: 'conflict', or the failed actions' positions (none: committed). */
+  private async attempt(group: Group, guard: LicenseGuard | undefined): Promise<number[] | 'conflict'> {
+    try {
+      await this.store.enter('shipments.transact', [group.writes.map((u) => u.shipmentId)]);
+    } catch (error) {
+      if (error instanceof FakeTransactionConflict) return this.conflicted(group);
+      throw error;
+    }
+    const actions = this.actions(group, guard);
+    if (!this.holdPending) return this.transact(actions, group.writes);
+    const keys = actions.map((a) => `${a.table}/${a.key}`);
+    if (keys.some((k) => this.held.has(k))) return this.conflicted(group);
+    for (const k of keys) this.held.add(k);
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      return this.transact(actions, group.writes);
+    } finally {
+      for (const k of keys) this.held.delete(k);
+    }
+  }
+
+  private conflicted(group: Group): 'conflict' {
+    this.transactions.push({
+      actions: group.writes.length + group.inventory.size + group.licenses.size,
+      shipmentIds: group.writes.map((u) => u.shipmentId),
+      outcome: ['TransactionConflict'],
+    });
+    return 'conflict';
   }
 
   private actions(group: Group, guard: LicenseGuard | undefined): Action[] {

@@ -242,6 +242,23 @@ describe('rejected status edits', () => {
     expect(w.alerter.about(lut.licenseId)).toHaveLength(1);
   });
 
+  it('ends a PENDING pass left pending (license-events died before its end) when the next edit is rejected', async () => {
+    const w = memoryWorld();
+    const lut = licenseWithBacklog(w);
+    // Chaos seed 186: the INSERT's PENDING pass was committed to, then the sandbox crashed before it ended,
+    // and the approval was applied only after the admin had also set an illegal REVOKED.
+    w.store.update('licenses', lut.licenseId, { set: { appliedStatus: 'PENDING', pendingWork: 'crashed' } });
+    w.console.edit('licenses', lut.licenseId, 'status', 'REVOKED');
+    expect(await apply(w, lut.licenseId)).toMatchObject({
+      kind: 'completed',
+      rejected: expect.stringMatching(/PENDING → REVOKED is not allowed/),
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'PENDING', status: 'REVOKED' });
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expectInvariants(w);
+  });
+
   it('keeps a pending release waiting while the status is mistyped, and resumes it once the typo is fixed', async () => {
     const w = memoryWorld();
     const lut = licenseWithBacklog(w);

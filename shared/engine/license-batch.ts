@@ -1,0 +1,48 @@
+/**
+ * The licenses of one license-events invocation, applied together: all
+ * start at once, and their shipment transactions share one FIFO limiter. A
+ * license has at most one transaction in flight (release-pipeline.ts), so
+ * every license's first transaction is in the first round of the limiter,
+ * and none waits for another license's whole backlog. Ports only: the
+ * handler and the in-memory latency model (bench) both call this.
+ */
+import { applyLicense, type LicenseEngineDeps, type LicenseOutcome } from './license-engine.js';
+import { fifoLimiter } from './limiter.js';
+
+/** What applying one license of a batch came to: its outcome, or the error the stream must retry it for. */
+export type LicenseResult = { licenseId: string; ms: number } & (
+  | { ok: true; outcome: LicenseOutcome }
+  | { ok: false; error: unknown }
+);
+
+/** Options of {@link applyLicenses}. */
+export interface BatchOptions {
+  /** Shipment transactions in flight at once across the batch (RELEASE_CONCURRENCY). */
+  concurrency: number;
+}
+
+/**
+ * Applies `licenseIds` concurrently (each as `applyLicense` would, until
+ * `deadline`), with at most `concurrency` shipment transactions in flight
+ * across them. One license failing does not stop the others. Results are in
+ * the order of `licenseIds`.
+ */
+export async function applyLicenses(
+  deps: LicenseEngineDeps,
+  licenseIds: readonly string[],
+  deadline: number,
+  options: BatchOptions,
+): Promise<LicenseResult[]> {
+  const shared: LicenseEngineDeps = { ...deps, limiter: fifoLimiter(options.concurrency) };
+  return Promise.all(
+    licenseIds.map(async (licenseId): Promise<LicenseResult> => {
+      const started = Date.now();
+      try {
+        const outcome = await applyLicense(shared, licenseId, deadline);
+        return { licenseId, ms: Date.now() - started, ok: true, outcome };
+      } catch (error) {
+        return { licenseId, ms: Date.now() - started, ok: false, error };
+      }
+    }),
+  );
+}

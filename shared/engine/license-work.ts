@@ -1,0 +1,227 @@
+/**
+ * What the passes of a license's work share (license-passes.ts,
+ * release-pipeline.ts): the engine's deps, its progress counts, the shipment
+ * writes a pass commits, the guard they are committed under, and the end of
+ * a pass: finished, or handed over to a later invocation.
+ */
+import { counterDelta } from '../domain/counters.js';
+import { ConflictError } from '../domain/errors.js';
+import { systemDecision } from '../domain/history.js';
+import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt } from '../domain/license-rules.js';
+import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
+import { drawnValue, type HoldReasonChange, valueCap } from '../domain/planning.js';
+import type {
+  Alerter,
+  CommitResult,
+  InventoryRepository,
+  LicenseGuard,
+  LicenseRepository,
+  RawItem,
+  ShipmentRepository,
+  ShipmentWrite,
+} from '../domain/ports.js';
+import { termsExpected, termsOf } from '../domain/terms.js';
+import { GSI_ATTR } from '../names.js';
+import type { DrawdownDeps } from './license-drawdown.js';
+import { type Limiter, unlimited } from './limiter.js';
+
+/** What the license engine needs. */
+export interface LicenseEngineDeps extends DrawdownDeps {
+  licenses: LicenseRepository;
+  shipments: ShipmentRepository;
+  inventory: InventoryRepository;
+  alerter: Alerter;
+  now: () => Date;
+  newToken: () => string;
+  /** From the end of a pass to its settling pass. */
+  settleDelayMs: number;
+  /** Shipments read per GSI page. @default 200 */
+  pageSize?: number;
+  /**
+   * Bounds the transactions in flight across the licenses applied together
+   * (see license-batch.ts). @default unlimited (one license at a time)
+   */
+  limiter?: Limiter;
+}
+
+/** What a call of `applyLicense` did to shipments, so far. */
+export interface Progress {
+  released: number;
+  unitsReleased: number;
+  valueReleased: number;
+  reheld: number;
+  relabelled: number;
+  /** Shipment writes committed (releases, re-holds and relabels): the continuation checks progress by it. */
+  writes: number;
+  /** TransactWriteItems attempts. */
+  transactions: number;
+  /** Attempts cancelled by TransactionConflict and retried. */
+  conflicts: number;
+}
+
+/** A Progress with nothing done yet. */
+export const noProgress = (): Progress => ({
+  released: 0,
+  unitsReleased: 0,
+  valueReleased: 0,
+  reheld: 0,
+  relabelled: 0,
+  writes: 0,
+  transactions: 0,
+  conflicts: 0,
+});
+
+/** Takes what committed re-holds returned off `drawn`. */
+export function returnDrawn(
+  drawn: { quantity: number; value: number },
+  committed: readonly ShipmentWrite[],
+): void {
+  for (const w of committed) {
+    drawn.quantity += w.license?.quantity ?? 0;
+    drawn.value += w.license?.value ?? 0;
+  }
+}
+
+/** The conditions of every write of an APPROVED license's pass: still approved, this pass, these terms. */
+export function approvedGuard(license: License, token: string): LicenseGuard {
+  return {
+    licenseId: license.licenseId,
+    expect: {
+      status: 'APPROVED',
+      appliedStatus: 'APPROVED',
+      pendingWork: token,
+      ...termsExpected(termsOf(license), ''),
+    },
+    authorizedQuantity: license.authorizedQuantity,
+    ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
+  };
+}
+
+/** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */
+export async function finish(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  waitingForValidFrom: string | undefined,
+): Promise<true> {
+  const status = license.appliedStatus;
+  const after = {
+    waitingForValidFrom,
+    settleCheckAt:
+      status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
+  };
+  if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
+    throw new ConflictError('pendingWork changed');
+  return true;
+}
+
+/** The shipments of a page that parse; others are left alone (the reconciler reports them). */
+export function parseShipments(items: readonly RawItem[]): Shipment[] {
+  const out: Shipment[] = [];
+  for (const item of items) {
+    const parsed = parseItem(ShipmentSchema, item);
+    if (parsed.ok) out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
+  }
+  return out;
+}
+
+/** Whether a pass must hand over: past `deadline`, once it has written something (so every slice progresses). */
+export const outOfTime = (deadline: number, progress: Progress) =>
+  progress.writes > 0 && Date.now() >= deadline;
+
+/** Hands the rest of the work to a later invocation, to resume after `cursor`. */
+export async function handOver(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+): Promise<false> {
+  // A settling pass stays one when it continues, so it does not ask for another; an amendment's stays one too.
+  const prefix = [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX].find((p) => token.startsWith(p)) ?? '';
+  if (!(await deps.licenses.continueWork(license.licenseId, token, `${prefix}${deps.newToken()}`, cursor))) {
+    throw new ConflictError('pendingWork changed');
+  }
+  return false;
+}
+
+/** A HELD shipment's new hold reason. */
+export function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
+  return {
+    shipmentId: r.shipment.shipmentId,
+    set: { holdReason: r.holdReason },
+    bumpRevision: true,
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+  };
+}
+
+/** A HELD shipment released under `licenseId`, with its counters and drawdown. */
+export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string): ShipmentWrite {
+  return {
+    shipmentId: s.shipmentId,
+    set: {
+      status: 'RELEASED',
+      countedStatus: 'RELEASED',
+      releasedAt,
+      [GSI_ATTR.releasedLicenseId]: licenseId,
+      countedValue: s.value ?? 0,
+    },
+    remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
+    bumpRevision: true,
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null },
+    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
+    license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
+  };
+}
+
+/** A RELEASED shipment held again, returning its counters and drawdown. */
+export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
+  const s = r.shipment;
+  return {
+    shipmentId: s.shipmentId,
+    set: {
+      status: 'HELD',
+      countedStatus: 'HELD',
+      holdReason: r.holdReason,
+      [GSI_ATTR.heldLicenseId]: licenseId,
+    },
+    remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
+    bumpRevision: true,
+    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId },
+    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
+    license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
+  };
+}
+
+/**
+ * Commits `writes` under `guard` and counts what moved. Each is the system's
+ * decision, set off by the license's last decision (its History trigger).
+ */
+export async function commitCounted(
+  deps: LicenseEngineDeps,
+  license: License,
+  writes: ShipmentWrite[],
+  guard: LicenseGuard,
+  progress: Progress,
+) {
+  const decision = systemDecision(license.lastDecision);
+  const limiter = deps.limiter ?? unlimited;
+  const result: CommitResult = await limiter.run(() =>
+    deps.shipments.commit(
+      writes.map((w) => ({ ...w, decision })),
+      guard,
+    ),
+  );
+  progress.transactions += result.transactions ?? 0;
+  progress.conflicts += result.conflicts ?? 0;
+  for (const w of result.committed) {
+    const drawn = w.license?.quantity ?? 0;
+    if (drawn > 0) {
+      progress.released++;
+      progress.unitsReleased += drawn;
+      progress.valueReleased += w.license?.value ?? 0;
+    } else if (drawn < 0) progress.reheld++;
+    else progress.relabelled++;
+  }
+  progress.writes += result.committed.length;
+  return result;
+}

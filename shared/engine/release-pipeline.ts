@@ -1,0 +1,290 @@
+/**
+ * The release pass of an APPROVED license, pipelined: the next page of HELD
+ * shipments is read and planned while the current transaction commits, and
+ * planned writes are carried over page boundaries so that transactions are
+ * full (98 releases, their Inventory item and the guarded license update),
+ * cut so that one transaction moves one Inventory item where it can.
+ *
+ * A license has at most one transaction in flight: each one updates the
+ * license item, so two would conflict with each other. Pages are planned
+ * with what the license has left once everything planned commits; when a
+ * release is skipped (its shipment changed under the pass), what is in
+ * flight is drained, the writes not yet sent are dropped, and the pass reads
+ * again from the earliest page they came from (bounded, as before): what is
+ * left is then recomputed from what committed.
+ */
+import type { License } from '../domain/model.js';
+import { planRelease, type Remaining, remainingOf, validity } from '../domain/planning.js';
+import type { CommitResult, ShipmentWrite } from '../domain/ports.js';
+import { counterKeyOf, MAX_ACTIONS } from '../domain/transactions.js';
+import { announceDrawdown, type Drawn } from './license-drawdown.js';
+import {
+  approvedGuard,
+  commitCounted,
+  finish,
+  handOver,
+  type LicenseEngineDeps,
+  outOfTime,
+  type Progress,
+  parseShipments,
+  relabelWrite,
+  releaseWrite,
+} from './license-work.js';
+
+/** Times a pass reads again after skipped releases before it goes on without (as the unpipelined pass did). */
+const MAX_REPLANS = 3;
+
+/** A planned write and the cursor its page was read after (undefined: the first page). */
+export interface Planned {
+  write: ShipmentWrite;
+  from: string | undefined;
+}
+
+/** Shipment writes of one transaction beside its guarded license update. */
+const ROOM = MAX_ACTIONS - 1;
+/** Buffered writes from which a transaction may mix Inventory items: four transactions' worth. */
+const MIXED_AFTER = 4 * (ROOM - 1);
+
+/**
+ * The writes of the next transaction, taken from `buffer` (planned writes in
+ * plan order), or undefined when it should wait for more: a transaction
+ * is sent once it is full, unless `force` (the end of a pass, or a
+ * hand-over). One Inventory item's writes fill a transaction alone when
+ * there are enough of them (98). Otherwise, once the buffer holds four
+ * transactions' worth, the largest groups go first, whole where they fit.
+ * Forced, what is left goes in one transaction if it fits, else the largest
+ * group alone. Within a transaction writes keep plan order; planning
+ * itself (which shipments get quantity) is not changed by the cut.
+ */
+export function takeTransaction<T extends Planned>(buffer: readonly T[], force: boolean): T[] | undefined {
+  if (buffer.length === 0) return undefined;
+  const byKey = new Map<string, T[]>();
+  for (const p of buffer) {
+    const key = counterKeyOf(p.write);
+    byKey.set(key, [...(byKey.get(key) ?? []), p]);
+  }
+  for (const [key, list] of byKey) {
+    const room = ROOM - (key === '' ? 0 : 1);
+    if (list.length >= room) return list.slice(0, room);
+  }
+  if (!force && buffer.length < MIXED_AFTER) return undefined;
+  const actionsOf = (key: string, n: number) => n + (key === '' ? 0 : 1);
+  const total = [...byKey].reduce((n, [key, list]) => n + actionsOf(key, list.length), 0);
+  if (force && total <= ROOM) return [...buffer];
+  if (force) {
+    // What is left does not fit one transaction: the largest group alone, so the rest stays grouped too.
+    const [key, list] = [...byKey].sort((a, b) => b[1].length - a[1].length)[0] ?? ['', []];
+    return list.slice(0, ROOM - actionsOf(key, 0));
+  }
+  const chosen = new Set<T>();
+  let actions = 0;
+  for (const [key, list] of [...byKey].sort((a, b) => b[1].length - a[1].length)) {
+    const room = ROOM - actions - (key === '' ? 0 : 1);
+    if (room <= 0) continue;
+    const taken = list.slice(0, room);
+    for (const p of taken) chosen.add(p);
+    actions += taken.length + (key === '' ? 0 : 1);
+  }
+  return buffer.filter((p) => chosen.has(p));
+}
+
+type Settled = { ok: true; sent: Planned[]; result: CommitResult } | { ok: false; error: unknown };
+
+/** The earlier of two cursors of one index; undefined (the first page) is the earliest. */
+const earlier = (a: string | undefined, b: string | undefined) =>
+  a === undefined || b === undefined ? undefined : a < b ? a : b;
+
+/** What releases among `writes` draw: units and value. */
+function drawOf(writes: readonly ShipmentWrite[]): Drawn {
+  const out = { quantity: 0, value: 0 };
+  for (const write of writes) {
+    out.quantity += Math.max(0, write.license?.quantity ?? 0);
+    out.value += Math.max(0, write.license?.value ?? 0);
+  }
+  return out;
+}
+
+/**
+ * The writes a release pass has planned and not yet seen committed: a
+ * buffer, and at most one transaction in flight. `drawn` follows what
+ * committed.
+ */
+export class ReleasePipe {
+  private buffer: Planned[] = [];
+  private inFlight: { sent: Planned[]; settled: Promise<Settled> } | undefined;
+  private replans = 0;
+  /** Set when releases were skipped: the cursor to read again from. */
+  private restartAt: { from: string | undefined } | undefined;
+
+  constructor(
+    private readonly send: (writes: ShipmentWrite[]) => Promise<CommitResult>,
+    private readonly drawn: Drawn,
+  ) {}
+
+  /** Adds a page's planned writes, read after cursor `from`. */
+  add(writes: readonly ShipmentWrite[], from: string | undefined): void {
+    for (const write of writes) this.buffer.push({ write, from });
+  }
+
+  /** Writes planned and not yet sent. */
+  planned(): number {
+    return this.buffer.length;
+  }
+
+  /** What the planned and uncommitted releases will draw. */
+  outstanding(): Drawn {
+    return drawOf([...this.buffer, ...(this.inFlight?.sent ?? [])].map((p) => p.write));
+  }
+
+  /**
+   * Sends every full transaction (every transaction, with `force`, and waits
+   * for the last), one at a time: each waits for the one before it. Stops at
+   * a skipped release (see {@link ReleasePipe.takeRestart}).
+   */
+  async pump(force: boolean): Promise<void> {
+    while (this.restartAt === undefined) {
+      const next = takeTransaction(this.buffer, force);
+      if (next === undefined) break;
+      await this.settle();
+      if (this.restartAt !== undefined) break;
+      const sent = new Set(next);
+      this.buffer = this.buffer.filter((p) => !sent.has(p));
+      this.inFlight = {
+        sent: next,
+        settled: this.send(next.map((p) => p.write)).then(
+          (result): Settled => ({ ok: true, sent: next, result }),
+          (error: unknown): Settled => ({ ok: false, error }),
+        ),
+      };
+    }
+    if (force) await this.settle();
+  }
+
+  /** The cursor to read again from after skipped releases (once), or undefined. */
+  takeRestart(): { from: string | undefined } | undefined {
+    const at = this.restartAt;
+    this.restartAt = undefined;
+    return at;
+  }
+
+  /** Waits for the transaction in flight, if any; a failure of it is thrown. */
+  async settle(): Promise<void> {
+    const pending = this.inFlight;
+    if (pending === undefined) return;
+    this.inFlight = undefined;
+    const done = await pending.settled;
+    if (!done.ok) throw done.error;
+    const committed = drawOf(done.result.committed);
+    this.drawn.quantity += committed.quantity;
+    this.drawn.value += committed.value;
+    const skipped = new Set(done.result.skipped.filter((w) => w.license).map((w) => w.shipmentId));
+    if (skipped.size === 0) {
+      this.replans = 0;
+      return;
+    }
+    // Past the bound the pass goes on: the skipped releases no longer count as outstanding.
+    if (this.replans >= MAX_REPLANS) return;
+    this.replans++;
+    // Read again from the earliest page of a skipped release or of a write not yet sent (dropped here).
+    const replanned = [...done.sent.filter((p) => skipped.has(p.write.shipmentId)), ...this.buffer];
+    this.buffer = [];
+    this.restartAt = { from: replanned.map((p) => p.from).reduce(earlier) };
+  }
+
+  /** Waits for what is in flight, ignoring its failure (the pass is failing already). */
+  async abandon(): Promise<void> {
+    await this.inFlight?.settled;
+    this.inFlight = undefined;
+  }
+}
+
+/** What a license has left to plan with: its limits less what committed and what is planned. */
+function remainingFor(license: License, drawn: Drawn, outstanding: Drawn): Remaining {
+  const left = remainingOf({ ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value });
+  return {
+    quantity: left.quantity - outstanding.quantity,
+    ...(left.value === undefined ? {} : { value: left.value - outstanding.value }),
+  };
+}
+
+/**
+ * Releases an APPROVED license's HELD shipments in hold order from `cursor`,
+ * pipelined (see the module comment). Before a hand-over everything planned
+ * is committed, and the pass hands over after the last page read (or at the
+ * page to read again). Drawdown alerts are judged on what committed.
+ */
+export async function releasePass(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const guard = approvedGuard(license, token);
+  // What the license draws as this slice's releases commit: its drawdown alerts are judged at the end.
+  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
+  const pipe = new ReleasePipe((writes) => commitCounted(deps, license, writes, guard, progress), drawn);
+  try {
+    return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn);
+  } finally {
+    await pipe.abandon();
+  }
+}
+
+async function releaseLoop(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+  pipe: ReleasePipe,
+  drawn: Drawn,
+): Promise<boolean> {
+  const pageSize = deps.pageSize ?? 200;
+  let after = cursor;
+  let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
+  for (;;) {
+    if (outOfTime(deadline, progress) || (Date.now() >= deadline && pipe.planned() > 0)) {
+      // Everything planned is committed first; a hand-over needs progress, or the next slice repeats this one.
+      await pipe.pump(true);
+      const at = pipe.takeRestart();
+      if (progress.writes > 0) {
+        await announceDrawdown(deps, license, token, drawn);
+        return handOver(deps, license, token, at ? at.from : after);
+      }
+      if (at) after = at.from;
+    }
+    const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
+    const now = deps.now();
+    const plan = planRelease(
+      license,
+      parseShipments(page.items),
+      remainingFor(license, drawn, pipe.outstanding()),
+      now,
+    );
+    const releasedAt = now.toISOString();
+    pipe.add(
+      [
+        ...plan.release.map((s) => releaseWrite(license.licenseId, s, releasedAt)),
+        ...plan.relabel.map((r) => relabelWrite(license.licenseId, r)),
+      ],
+      after,
+    );
+    // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
+    // release request relabels nothing): the clock must still wake this license at validFrom.
+    if (validity(license, now) === 'early') waiting = license.validFrom;
+    await pipe.pump(page.next === undefined);
+    const restart = pipe.takeRestart();
+    if (restart) {
+      // A shipment we meant to release changed under us: read again with what is left.
+      after = restart.from;
+      continue;
+    }
+    if (page.next === undefined) break;
+    after = page.next;
+  }
+  await announceDrawdown(deps, license, token, drawn);
+  return finish(deps, license, token, waiting);
+}

@@ -1,0 +1,321 @@
+/**
+ * The pipelined writer (shared/engine/release-pipeline.ts) and the batch of
+ * licenses released together (shared/engine/license-batch.ts): filled
+ * transactions grouped by Inventory item, overlap that keeps hold order and
+ * limits, replanning after a skipped release, hand-over mid-pipeline, and
+ * concurrent licenses sharing an Inventory item through TransactionConflict.
+ */
+import { describe, expect, it } from 'vitest';
+import { DependencyError } from '../../../shared/domain/errors.js';
+import type { Shipment } from '../../../shared/domain/model.js';
+import { compareHoldOrder, planRelease } from '../../../shared/domain/planning.js';
+import { applyLicenses } from '../../../shared/engine/license-batch.js';
+import type { LicenseOutcome } from '../../../shared/engine/license-engine.js';
+import { fifoLimiter } from '../../../shared/engine/limiter.js';
+import { takeTransaction } from '../../../shared/engine/release-pipeline.js';
+import {
+  apply,
+  changesTo,
+  expectCounters,
+  expectInvariants,
+  givenLicense,
+  idsWith,
+  LATER,
+  type LicenseUnderTest,
+  PAST,
+  shipmentEvents,
+} from '../../helpers/fakes/engine-kit.js';
+import { FakeTransactionConflict } from '../../helpers/fakes/shipment-repository.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/** A license approved (not yet applied) over `n` HELD shipments built by `shape(i)`. */
+function approvedBacklog(
+  w: MemoryWorld,
+  n: number,
+  license: Parameters<typeof givenLicense>[1],
+  shape: (i: number) => Partial<Shipment> = (i) => ({ priority: i }),
+): { lut: LicenseUnderTest; backlog: Shipment[] } {
+  const lut = givenLicense(w, license);
+  const backlog = Array.from({ length: n }, (_, i) => lut.shipment(shape(i)));
+  w.seed.accepted(backlog);
+  w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+  return { lut, backlog };
+}
+
+const committed = (w: MemoryWorld) => w.shipments.transactions.filter((t) => t.outcome === 'committed');
+const warehouseOf = (backlog: readonly Shipment[]) => {
+  const byId = new Map(backlog.map((s) => [s.shipmentId, s.warehouseId]));
+  return (ids: readonly string[]) => new Set(ids.map((id) => byId.get(id)));
+};
+const released = (o: LicenseOutcome) => ('released' in o ? o.released : 0);
+
+describe('filled transactions', () => {
+  it('fills transactions across page boundaries: 1,000 releases in ⌈1000/98⌉ = 11 transactions, not 96 + 96 + 8 per page', async () => {
+    const w = memoryWorld();
+    const { lut } = approvedBacklog(w, 1000, { authorizedQuantity: 1_000_000 });
+    expect(await apply(w, lut.licenseId)).toMatchObject({
+      kind: 'completed',
+      released: 1000,
+      transactions: 11,
+    });
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([...Array(10).fill(98), 20]);
+    expect(committed(w).every((t) => t.actions <= 100)).toBe(true);
+    expect([...changesTo(w, 'RELEASED').values()]).toEqual(Array(1000).fill(1));
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 10_000 });
+    expectInvariants(w);
+  });
+
+  it('cuts transactions by Inventory item: writes interleaved over two warehouses commit one warehouse per transaction', async () => {
+    const w = memoryWorld();
+    const { lut, backlog } = approvedBacklog(w, 500, { authorizedQuantity: 1_000_000 }, (i) => ({
+      priority: i,
+      warehouseId: i % 2 === 0 ? 'WH-1' : 'WH-2',
+    }));
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', released: 500 });
+    const warehouses = committed(w).map((t) => warehouseOf(backlog)(t.shipmentIds).size);
+    expect(warehouses).toEqual(Array(6).fill(1));
+    expect(committed(w)).toHaveLength(Math.ceil(500 / 98));
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 2500 });
+    expectCounters(w, lut.license.sku, 'WH-2', { held: 0, released: 2500 });
+    expectInvariants(w);
+  });
+
+  it('takes a single-item transaction when one has 98 writes, mixes only once four transactions are buffered, all when forced', () => {
+    const write = (warehouseId: string) => ({
+      shipmentId: `S-${warehouseId}-${Math.random()}`,
+      set: {},
+      bumpRevision: true,
+      expect: {},
+      counters: { sku: 'SKU', warehouseId, delta: { onHand: 0, held: -1, released: 1, shipped: 0 } },
+      license: { licenseId: 'L', quantity: 1, value: 0 },
+    });
+    const planned = (counts: Record<string, number>) =>
+      Object.entries(counts).flatMap(([wh, n]) =>
+        Array.from({ length: n }, () => ({ write: write(wh), from: undefined })),
+      );
+    expect(takeTransaction(planned({ A: 97, B: 97 }), false)).toBeUndefined();
+    expect(
+      takeTransaction(planned({ A: 60, B: 120 }), false)?.map((p) => p.write.counters.warehouseId),
+    ).toEqual(Array(98).fill('B'));
+    // Four transactions' worth and no item with 98: the largest group goes whole, others fill what is left.
+    const mixed = takeTransaction(planned({ A: 60, B: 90, C: 90, D: 90, E: 70 }), false) ?? [];
+    expect(mixed.map((p) => p.write.counters?.warehouseId)).toEqual([
+      ...Array(90).fill('B'),
+      ...Array(7).fill('C'),
+    ]);
+    // Forced (the end of a pass): what fits one transaction goes together, otherwise the largest group alone.
+    expect(takeTransaction(planned({ A: 3, B: 2 }), true)).toHaveLength(5);
+    expect(takeTransaction(planned({ A: 54, B: 50 }), true)).toHaveLength(54);
+  });
+});
+
+describe('overlap', () => {
+  it('reads the next page while a transaction is in flight, one transaction at a time, keeping first-fit in hold order and the limit', async () => {
+    const w = memoryWorld();
+    const quantity = (i: number) => 1 + ((i * 7) % 13);
+    const { lut, backlog } = approvedBacklog(w, 600, { authorizedQuantity: 2500 }, (i) => ({
+      priority: i % 50,
+      quantity: quantity(i),
+      warehouseId: i % 3 === 0 ? 'WH-2' : 'WH-1',
+    }));
+    let inFlight = 0;
+    let most = 0;
+    let pagesDuringCommit = 0;
+    const commit = w.shipments.commit.bind(w.shipments);
+    w.shipments.commit = async (writes, guard) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await commit(writes, guard);
+      } finally {
+        inFlight--;
+      }
+    };
+    w.shipments.holdPending = true;
+    w.faults.before('shipments.page', () => {
+      if (inFlight > 0) pagesDuringCommit++;
+    });
+    await apply(w, lut.licenseId, LATER(), { pageSize: 60 });
+    expect(most).toBe(1);
+    expect(pagesDuringCommit).toBeGreaterThan(0);
+    // Planned over the whole backlog at once: the same shipments go.
+    const license = { ...lut.license, status: 'APPROVED' as const };
+    const sorted = [...backlog].sort(compareHoldOrder);
+    const expected = planRelease(license, sorted, { quantity: 2500 }, w.now()).release.map(
+      (s) => s.shipmentId,
+    );
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected.sort());
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(
+      backlog.filter((s) => expected.includes(s.shipmentId)).reduce((n, s) => n + s.quantity, 0),
+    );
+    expect(w.license(lut.licenseId).releasedQuantity).toBeLessThanOrEqual(2500);
+    expectInvariants(w);
+  });
+
+  it.each([1, 2])(
+    'replans after a release skipped in transaction %i mid-pipeline: neither over- nor under-releases',
+    async (nth) => {
+      const w = memoryWorld();
+      const { lut, backlog } = approvedBacklog(w, 400, { authorizedQuantity: 2500 }, (i) => ({
+        priority: i,
+      }));
+      // Quantity 10 each: 250 fit. The one cancelled is in the nth transaction.
+      const victim = backlog[(nth - 1) * 98 + 5] as Shipment;
+      let transactions = 0;
+      w.faults.before('shipments.transact', () => {
+        if (++transactions === nth) w.console.edit('shipments', victim.shipmentId, 'status', 'CANCELLED');
+      });
+      const outcome = await apply(w, lut.licenseId, LATER(), { pageSize: 100 });
+      const expected = backlog
+        .filter((s) => s.shipmentId !== victim.shipmentId)
+        .slice(0, 250)
+        .map((s) => s.shipmentId);
+      expect(outcome).toMatchObject({ kind: 'completed', released: 250, unitsReleased: 2500 });
+      expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected.sort());
+      expect(w.license(lut.licenseId).releasedQuantity).toBe(2500);
+      expect([...changesTo(w, 'RELEASED').values()].every((n) => n === 1)).toBe(true);
+      // shipment-events applies the cancellation: the cancelled shipment leaves the held count.
+      await shipmentEvents(w);
+      expectCounters(w, lut.license.sku, 'WH-1', { held: 4000 - 2500 - 10, released: 2500 });
+      expectInvariants(w);
+    },
+  );
+
+  it('commits everything planned before a hand-over and continues exactly where it stopped', async () => {
+    const w = memoryWorld();
+    const { lut, backlog } = approvedBacklog(w, 1000, { authorizedQuantity: 7000 }, (i) => ({ priority: i }));
+    const outcomes: LicenseOutcome[] = [];
+    for (let slice = 0; slice < 20; slice++) {
+      const outcome = await apply(w, lut.licenseId, PAST(), { pageSize: 150 });
+      outcomes.push(outcome);
+      if (outcome.kind !== 'continued') break;
+      // Nothing planned is left behind: everything the slice read before its cursor is decided.
+      const cursor = w.license(lut.licenseId).workCursor;
+      const held = idsWith(w, lut.licenseId, 'HELD');
+      expect(held.length).toBe(1000 - outcomes.reduce((n, o) => n + released(o), 0));
+      expect(cursor).toEqual(expect.any(String));
+    }
+    expect(outcomes.at(-1)?.kind).toBe('completed');
+    expect(outcomes.length).toBeGreaterThan(2);
+    expect(outcomes.reduce((n, o) => n + released(o), 0)).toBe(700);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(
+      backlog
+        .slice(0, 700)
+        .map((s) => s.shipmentId)
+        .sort(),
+    );
+    expect([...changesTo(w, 'RELEASED').values()]).toEqual(Array(700).fill(1));
+    const l = w.license(lut.licenseId);
+    expect([l.releasedQuantity, l.pendingWork, l.workCursor]).toEqual([7000, undefined, undefined]);
+    expectInvariants(w);
+  });
+});
+
+describe('licenses released together', () => {
+  /** Two licenses of one sku: their releases move the same Inventory item (sku, WH-1). */
+  function twoOfOneSku(w: MemoryWorld, n: number) {
+    const lutA = givenLicense(w, { authorizedQuantity: 1_000_000 });
+    const sku = lutA.license.sku;
+    // givenLicense stocks the sku afresh: both licenses first, then their backlogs.
+    const lutB = givenLicense(w, { authorizedQuantity: 1_000_000, sku });
+    const [a, b] = [lutA, lutB].map((lut) => {
+      const backlog = Array.from({ length: n }, (_, priority) => lut.shipment({ priority }));
+      w.seed.accepted(backlog);
+      w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+      return { lut, backlog };
+    }) as [{ lut: LicenseUnderTest; backlog: Shipment[] }, { lut: LicenseUnderTest; backlog: Shipment[] }];
+    return { a, b, sku };
+  }
+
+  it('releases two licenses sharing an Inventory item concurrently through TransactionConflicts, with exact counters', async () => {
+    const w = memoryWorld();
+    const { a, b, sku } = twoOfOneSku(w, 300);
+    w.shipments.holdPending = true;
+    w.faults.failNext('shipments.transact', new FakeTransactionConflict(), 1);
+    w.faults.failNext('shipments.transact', new FakeTransactionConflict(), 2);
+    const results = await applyLicenses(w.licenseDeps(), [a.lut.licenseId, b.lut.licenseId], LATER(), {
+      concurrency: 2,
+    });
+    const outcomes = results.map((r) => (r.ok ? r.outcome : r.error));
+    expect(outcomes).toMatchObject([
+      { kind: 'completed', released: 300 },
+      { kind: 'completed', released: 300 },
+    ]);
+    const conflicts = outcomes.reduce<number>((n, o) => n + ((o as { conflicts: number }).conflicts ?? 0), 0);
+    const attempts = w.shipments.transactions.filter((t) => t.outcome[0] === 'TransactionConflict').length;
+    expect(conflicts).toBe(attempts);
+    expect(conflicts).toBeGreaterThanOrEqual(2);
+    expectCounters(w, sku, 'WH-1', { held: 0, released: 6000 });
+    expect(w.license(a.lut.licenseId).releasedQuantity).toBe(3000);
+    expect(w.license(b.lut.licenseId).releasedQuantity).toBe(3000);
+    expect([...changesTo(w, 'RELEASED').values()]).toEqual(Array(600).fill(1));
+    expectInvariants(w);
+  });
+
+  it('surfaces a conflict budget used up as that license failing; the other license finishes', async () => {
+    const w = memoryWorld();
+    const { a, b, sku } = twoOfOneSku(w, 50);
+    w.shipments.holdPending = true;
+    const ofA = new Set(a.backlog.map((s) => s.shipmentId));
+    let conflicting = true;
+    w.faults.before('shipments.transact', ({ args }) => {
+      const ids = args[0] as string[];
+      if (conflicting && ids.some((id) => ofA.has(id))) throw new FakeTransactionConflict();
+    });
+    const results = await applyLicenses(w.licenseDeps(), [a.lut.licenseId, b.lut.licenseId], LATER(), {
+      concurrency: 2,
+    });
+    conflicting = false;
+    expect(results[0]).toMatchObject({ ok: false, error: expect.any(DependencyError) });
+    expect(String((results[0] as { error: Error }).error.message)).toMatch(/kept conflicting/);
+    expect(results[1]).toMatchObject({ ok: true, outcome: { kind: 'completed', released: 50 } });
+    expect(w.license(a.lut.licenseId)).toMatchObject({
+      releasedQuantity: 0,
+      pendingWork: expect.any(String),
+    });
+    expectCounters(w, sku, 'WH-1', { held: 500, released: 500 });
+    expectInvariants(w);
+    // The stream retries the failed record: the license finishes.
+    expect(await apply(w, a.lut.licenseId)).toMatchObject({ kind: 'completed', released: 50 });
+    expectInvariants(w);
+  });
+
+  it('does not make a small license wait for a large one: every first transaction goes before the large license’s second', async () => {
+    const w = memoryWorld();
+    const big = approvedBacklog(w, 1000, { authorizedQuantity: 1_000_000 });
+    const small = Array.from({ length: 4 }, () => approvedBacklog(w, 5, { authorizedQuantity: 1_000_000 }));
+    const ids = [big.lut.licenseId, ...small.map((s) => s.lut.licenseId)];
+    const results = await applyLicenses(w.licenseDeps(), ids, LATER(), { concurrency: 2 });
+    expect(results.map((r) => r.ok && released(r.outcome))).toEqual([1000, 5, 5, 5, 5]);
+    const licenseOf = new Map(
+      [big, ...small].flatMap(({ lut, backlog }) => backlog.map((s) => [s.shipmentId, lut.licenseId])),
+    );
+    const owner = (t: { shipmentIds: string[] }) => licenseOf.get(t.shipmentIds[0] ?? '');
+    const order = committed(w).map(owner);
+    const secondOfBig = order.indexOf(big.lut.licenseId, order.indexOf(big.lut.licenseId) + 1);
+    for (const s of small) expect(order.indexOf(s.lut.licenseId)).toBeLessThan(secondOfBig);
+    expectInvariants(w);
+  });
+});
+
+describe('fifoLimiter', () => {
+  it('runs at most `concurrency` tasks at once, starting waiting ones in the order they asked', async () => {
+    const limiter = fifoLimiter(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const task = (i: number) => async () => {
+      started.push(i);
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 5 - (i % 3)));
+      running--;
+      return i;
+    };
+    expect(await Promise.all([0, 1, 2, 3, 4, 5].map((i) => limiter.run(task(i))))).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
+    expect(most).toBe(2);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    await expect(limiter.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await limiter.run(async () => 'still works')).toBe('still works');
+  });
+});
