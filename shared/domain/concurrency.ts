@@ -1,3 +1,5 @@
+/** Bounded concurrency (no library of the kind is among the dependencies). */
+
 /**
  * Runs `fn` over `items` with at most `limit` calls pending at once, taking
  * items in order (the first `limit` start at once, each next one as a slot
@@ -26,3 +28,41 @@ export async function forEachConcurrent<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (firstError) throw firstError.error;
 }
+
+/**
+ * A FIFO limiter of concurrent tasks. The license engine shares one across the licenses of an
+ * invocation to bound the transactions in flight: waiting tasks start in the
+ * order they asked, so a license's first transaction is never overtaken by
+ * another license's later ones.
+ */
+export interface Limiter {
+  /** Runs `task` when fewer than the limit run, after every task that asked before it. */
+  run<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** A FIFO limiter allowing `concurrency` tasks at once (a positive whole number). */
+export function fifoLimiter(concurrency: number): Limiter {
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive whole number, got ${concurrency}`);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running < concurrency) running++;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+/** No bound: the task runs at once (a license applied alone). */
+export const unlimited: Limiter = { run: (task) => task() };

@@ -6,8 +6,9 @@
  * and none waits for another license's whole backlog. Ports only: the
  * handler and the in-memory latency model (bench) both call this.
  */
+
+import { fifoLimiter } from '../domain/concurrency.js';
 import { applyLicense, type LicenseEngineDeps, type LicenseOutcome } from './license-engine.js';
-import { fifoLimiter } from './limiter.js';
 
 /** What applying one license of a batch came to: its outcome, or the error the stream must retry it for. */
 export type LicenseResult = { licenseId: string; ms: number } & (

@@ -4,6 +4,8 @@
  * writes a pass commits, the guard they are committed under, and the end of
  * a pass: finished, or handed over to a later invocation.
  */
+
+import { type Limiter, unlimited } from '../domain/concurrency.js';
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
 import { systemDecision } from '../domain/history.js';
@@ -23,7 +25,6 @@ import type {
 import { termsExpected, termsOf } from '../domain/terms.js';
 import { GSI_ATTR } from '../names.js';
 import type { DrawdownDeps } from './license-drawdown.js';
-import { type Limiter, unlimited } from './limiter.js';
 
 /** What the license engine needs. */
 export interface LicenseEngineDeps extends DrawdownDeps {

@@ -6,12 +6,12 @@
  * concurrent licenses sharing an Inventory item through TransactionConflict.
  */
 import { describe, expect, it } from 'vitest';
+import { fifoLimiter } from '../../../shared/domain/concurrency.js';
 import { DependencyError } from '../../../shared/domain/errors.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import { compareHoldOrder, planRelease } from '../../../shared/domain/planning.js';
 import { applyLicenses } from '../../../shared/engine/license-batch.js';
 import type { LicenseOutcome } from '../../../shared/engine/license-engine.js';
-import { fifoLimiter } from '../../../shared/engine/limiter.js';
 import { takeTransaction } from '../../../shared/engine/release-pipeline.js';
 import {
   apply,
