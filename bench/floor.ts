@@ -1,0 +1,266 @@
+/**
+ * The floor: what a release must write anyway, replayed with no handlers and
+ * no pipeline, one call after another:
+ *
+ * 1. the release's TransactWriteItems as the engine shapes them: per
+ *    license, the shipments grouped by (sku, warehouse) so one transaction
+ *    touches one Inventory item, filled to 100 actions (98 conditional
+ *    shipment updates + 1 Inventory ADD + the guarded license ADD). The
+ *    actions are built by the product's own code (DynamoShipmentRepository.commit:
+ *    shipmentUpdate, inventoryUpdate, guardedLicenseUpdate), from writes shaped
+ *    as license-passes.ts's releaseWrite;
+ * 2. the History entry of every release (shipmentEntry, as shipment-events
+ *    builds it from the new image), appended by DynamoHistoryRepository:
+ *    TransactWriteItems of up to 100 Puts conditional on `attribute_not_exists(entryId)`.
+ *
+ * Not into the stack's tables: the event source mappings are running, so the
+ * release's stream records would set off the handlers (which the floor
+ * excludes) and the licenses written for it would be acted on. The floor
+ * writes into copies the bench makes of the Shipments, Inventory, Licenses
+ * and History tables, with their keys, GSIs and stream settings (so every
+ * write maintains the same indexes and stream as in the stack), and deletes
+ * them afterwards. Seeding (the accepted shipments, counters and the licenses
+ * with the work token) is not timed.
+ */
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DescribeTableCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoHistoryRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
+import { counterDelta } from '../shared/domain/counters.js';
+import { shipmentEntry, systemDecision } from '../shared/domain/history.js';
+import type { Shipment } from '../shared/domain/model.js';
+import { valueCap } from '../shared/domain/planning.js';
+import type { LicenseGuard, ShipmentWrite } from '../shared/domain/ports.js';
+import { termsExpected, termsOf } from '../shared/domain/terms.js';
+import { GSI_ATTR } from '../shared/names.js';
+import { type BenchContext, batchGet, batchPut, collectGarbage } from './context.js';
+import { type MemoryReport, sampleMemory } from './memory.js';
+import { heldInventory, heldItems, type Workload } from './workload.js';
+
+/** Shipment updates per transaction: 100 actions − 1 Inventory ADD − the guarded license ADD. */
+export const SHIPMENTS_PER_TRANSACTION = 98;
+const TOKEN = 'floor-token';
+
+export interface FloorResult {
+  kind: 'floor';
+  tag: string;
+  n: number;
+  /** Release transactions + History appends, serial. */
+  ms: number;
+  /** The release's transactions alone, and the History appends alone. */
+  releaseMs: number;
+  historyMs: number;
+  /** TransactWriteItems sent: release transactions, History appends. */
+  calls: { release: number; history: number; perShipment: number };
+  memory: MemoryReport;
+  problems: string[];
+}
+
+/** A copy of a stack table (keys, GSIs, stream), under `name`. */
+async function cloneTable(ctx: BenchContext, from: string, name: string): Promise<void> {
+  const { Table } = await ctx.dynamodb.send(new DescribeTableCommand({ TableName: from }));
+  if (!Table) throw new Error(`floor: cannot describe ${from}`);
+  const input: CreateTableCommandInput = {
+    TableName: name,
+    KeySchema: Table.KeySchema,
+    AttributeDefinitions: Table.AttributeDefinitions,
+    BillingMode: 'PAY_PER_REQUEST',
+    ...(Table.GlobalSecondaryIndexes?.length
+      ? {
+          GlobalSecondaryIndexes: Table.GlobalSecondaryIndexes.map((g) => ({
+            IndexName: g.IndexName,
+            KeySchema: g.KeySchema,
+            Projection: g.Projection,
+          })),
+        }
+      : {}),
+    ...(Table.StreamSpecification ? { StreamSpecification: Table.StreamSpecification } : {}),
+  };
+  await ctx.dynamodb.send(new CreateTableCommand(input));
+}
+
+/** The engine's release write of one HELD shipment (shared/engine/license-passes.ts, releaseWrite). */
+export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string): ShipmentWrite {
+  return {
+    shipmentId: s.shipmentId,
+    set: {
+      status: 'RELEASED',
+      countedStatus: 'RELEASED',
+      releasedAt,
+      [GSI_ATTR.releasedLicenseId]: licenseId,
+      countedValue: s.value ?? 0,
+    },
+    remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
+    bumpRevision: true,
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null },
+    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
+    license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
+  };
+}
+
+/** Per license, per (sku, warehouse): chunks of up to 98 shipments, each one transaction. */
+export function floorTransactions(w: Workload): { licenseId: string; shipments: Shipment[] }[] {
+  const out: { licenseId: string; shipments: Shipment[] }[] = [];
+  for (const l of w.licenses) {
+    const byWarehouse = new Map<string, Shipment[]>();
+    for (const s of w.shipments) {
+      if (s.licenseId !== l.licenseId) continue;
+      const key = `${s.sku}\u0000${s.warehouseId}`;
+      const list = byWarehouse.get(key) ?? [];
+      list.push(s);
+      byWarehouse.set(key, list);
+    }
+    for (const list of byWarehouse.values())
+      for (let i = 0; i < list.length; i += SHIPMENTS_PER_TRANSACTION)
+        out.push({ licenseId: l.licenseId, shipments: list.slice(i, i + SHIPMENTS_PER_TRANSACTION) });
+  }
+  return out;
+}
+
+/** Untimed: the counters and drawdowns the replay must leave, and one History entry per shipment. */
+async function checkFloor(
+  ctx: BenchContext,
+  w: Workload,
+  names: { inventory: string; licenses: string; history: string },
+): Promise<string[]> {
+  const problems: string[] = [];
+  const inventory = await batchGet(
+    ctx.ddb,
+    names.inventory,
+    w.warehouses.map((warehouseId) => ({ sku: w.sku, warehouseId })),
+  );
+  for (const i of inventory) {
+    const units = w.units.byWarehouse.get(String(i.warehouseId)) ?? -1;
+    if (Number(i.held) !== 0 || Number(i.released) !== units)
+      problems.push(`floor ${String(i.warehouseId)}: held ${String(i.held)}, released ${String(i.released)}`);
+  }
+  const licenses = await batchGet(
+    ctx.ddb,
+    names.licenses,
+    w.licenses.map((l) => ({ licenseId: l.licenseId })),
+  );
+  for (const l of licenses) {
+    const units = w.units.byLicense.get(String(l.licenseId)) ?? -1;
+    if (Number(l.releasedQuantity) !== units)
+      problems.push(
+        `floor ${String(l.licenseId)}: releasedQuantity ${String(l.releasedQuantity)}, expected ${units}`,
+      );
+  }
+  const { Table } = await ctx.dynamodb.send(new DescribeTableCommand({ TableName: names.history }));
+  if (Table?.ItemCount !== undefined && Table.ItemCount !== w.n)
+    problems.push(`floor: ${Table.ItemCount} History entries, expected ${w.n}`);
+  return problems;
+}
+
+export async function measureFloor(ctx: BenchContext, w: Workload): Promise<FloorResult> {
+  const names = {
+    shipments: `bench-floor-${w.tag}-shipments`,
+    inventory: `bench-floor-${w.tag}-inventory`,
+    licenses: `bench-floor-${w.tag}-licenses`,
+    history: `bench-floor-${w.tag}-history`,
+  };
+  for (const k of ['shipments', 'inventory', 'licenses', 'history'] as const)
+    await cloneTable(ctx, ctx.tables[k], names[k]);
+  try {
+    // Untimed: the state an approval finds once the engine has committed to the work (revision 1: accepted).
+    await batchPut(ctx.ddb, names.inventory, heldInventory(w));
+    await batchPut(
+      ctx.ddb,
+      names.licenses,
+      w.licenses.map((l) => ({ ...l, status: 'APPROVED', appliedStatus: 'APPROVED', pendingWork: TOKEN })),
+    );
+    await batchPut(
+      ctx.ddb,
+      names.shipments,
+      heldItems(w).map((s) => ({ ...s, revision: 1 })),
+      4,
+    );
+    const repo = new DynamoShipmentRepository(ctx.ddb, names);
+    const history = new DynamoHistoryRepository(ctx.ddb, names.history);
+    const plan = floorTransactions(w);
+    const licenses = new Map(w.licenses.map((l) => [l.licenseId, l]));
+    const at = new Date().toISOString();
+    const decision = systemDecision({
+      eventType: 'LICENSE_APPROVED',
+      actor: 'compliance@console',
+      reason: 'BIS license granted',
+      at,
+    });
+    collectGarbage();
+    const memory = sampleMemory(ctx.stack.services.dynamoDbPid);
+    const problems: string[] = [];
+    const started = performance.now();
+    for (const t of plan) {
+      const license = licenses.get(t.licenseId);
+      if (!license) continue;
+      const guard: LicenseGuard = {
+        licenseId: license.licenseId,
+        expect: {
+          status: 'APPROVED',
+          appliedStatus: 'APPROVED',
+          pendingWork: TOKEN,
+          ...termsExpected(termsOf(license), ''),
+        },
+        authorizedQuantity: license.authorizedQuantity,
+        ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
+      };
+      const writes = t.shipments.map((s) => ({ ...releaseWrite(license.licenseId, s, at), decision }));
+      const result = await repo.commit(writes, guard);
+      if (result.skipped.length > 0 && problems.length < 10)
+        problems.push(`${result.skipped.length} release write(s) skipped under ${license.licenseId}`);
+    }
+    const released = performance.now();
+    // What shipment-events appends for the release records (revision 1 → 2), in its batches of up to 1,000.
+    const entries = w.shipments.map((s) =>
+      shipmentEntry(
+        {
+          dedupKey: `${s.shipmentId}#r2`,
+          eventType: 'SHIPMENT_RELEASED',
+          shipmentId: s.shipmentId,
+          licenseId: s.licenseId,
+          customerId: s.customerId,
+          warehouseId: s.warehouseId,
+          sku: s.sku,
+          quantity: s.quantity,
+          status: 'RELEASED',
+          previousStatus: 'HELD',
+          holdReason: null,
+          revision: 2,
+          occurredAt: at,
+        },
+        { changedAt: at, decision, countedValue: 0 },
+        at,
+      ),
+    );
+    let historyCalls = 0;
+    for (let i = 0; i < entries.length; i += 1000) {
+      const batch = entries.slice(i, i + 1000);
+      await history.append(batch);
+      historyCalls += Math.ceil(batch.length / 100);
+    }
+    const ended = performance.now();
+    const mem = memory.stop();
+    problems.push(...(await checkFloor(ctx, w, names)));
+    return {
+      kind: 'floor',
+      tag: w.tag,
+      n: w.n,
+      ms: ended - started,
+      releaseMs: released - started,
+      historyMs: ended - released,
+      calls: {
+        release: plan.length,
+        history: historyCalls,
+        perShipment: (plan.length + historyCalls) / Math.max(1, w.n),
+      },
+      memory: mem,
+      problems,
+    };
+  } finally {
+    for (const name of Object.values(names))
+      await ctx.dynamodb.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+  }
+}
