@@ -28,6 +28,7 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoHistoryRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { counterDelta } from '../shared/domain/counters.js';
 import { shipmentEntry, systemDecision } from '../shared/domain/history.js';
@@ -155,8 +156,111 @@ async function checkFloor(
   return problems;
 }
 
+/** The tables a replay writes into. */
+export interface FloorTables {
+  shipments: string;
+  inventory: string;
+  licenses: string;
+  history: string;
+}
+
+/** The licenses as the engine's guard finds them once it committed to the work of `token`. */
+export const workingLicenses = (w: Workload, token = TOKEN) =>
+  w.licenses.map((l) => ({ ...l, status: 'APPROVED', appliedStatus: 'APPROVED', pendingWork: token }));
+
+/** What the release's writes stamp as the system's decision (the approval behind it as the trigger). */
+const decisionAt = (at: string) =>
+  systemDecision({
+    eventType: 'LICENSE_APPROVED',
+    actor: 'compliance@console',
+    reason: 'BIS license granted',
+    at,
+  });
+
+/**
+ * The release's transactions, one after another, through the product's
+ * DynamoShipmentRepository.commit: one call per floorTransactions entry.
+ * Returns the calls and the writes whose condition failed (none, when the
+ * shipments are HELD and the licenses hold `token`).
+ */
+export async function replayRelease(
+  ddb: DynamoDBDocumentClient,
+  tables: FloorTables,
+  w: Workload,
+  at: string,
+  token = TOKEN,
+): Promise<{ calls: number; skipped: number }> {
+  const repo = new DynamoShipmentRepository(ddb, tables);
+  const licenses = new Map(w.licenses.map((l) => [l.licenseId, l]));
+  const decision = decisionAt(at);
+  let calls = 0;
+  let skipped = 0;
+  for (const t of floorTransactions(w)) {
+    const license = licenses.get(t.licenseId);
+    if (!license) continue;
+    const guard: LicenseGuard = {
+      licenseId: license.licenseId,
+      expect: {
+        status: 'APPROVED',
+        appliedStatus: 'APPROVED',
+        pendingWork: token,
+        ...termsExpected(termsOf(license), ''),
+      },
+      authorizedQuantity: license.authorizedQuantity,
+      ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
+    };
+    const writes = t.shipments.map((s) => ({ ...releaseWrite(license.licenseId, s, at), decision }));
+    skipped += (await repo.commit(writes, guard)).skipped.length;
+    calls++;
+  }
+  return { calls, skipped };
+}
+
+/**
+ * The History entries of the release (revision 1 → 2), as shipment-events
+ * builds them from the new images and appends them, in its batches of up to
+ * 1,000 records. Returns the TransactWriteItems calls.
+ */
+export async function replayHistory(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  w: Workload,
+  at: string,
+): Promise<number> {
+  const history = new DynamoHistoryRepository(ddb, table);
+  const decision = decisionAt(at);
+  const entries = w.shipments.map((s) =>
+    shipmentEntry(
+      {
+        dedupKey: `${s.shipmentId}#r2`,
+        eventType: 'SHIPMENT_RELEASED',
+        shipmentId: s.shipmentId,
+        licenseId: s.licenseId,
+        customerId: s.customerId,
+        warehouseId: s.warehouseId,
+        sku: s.sku,
+        quantity: s.quantity,
+        status: 'RELEASED',
+        previousStatus: 'HELD',
+        holdReason: null,
+        revision: 2,
+        occurredAt: at,
+      },
+      { changedAt: at, decision, countedValue: s.value ?? 0 },
+      at,
+    ),
+  );
+  let calls = 0;
+  for (let i = 0; i < entries.length; i += 1000) {
+    const batch = entries.slice(i, i + 1000);
+    await history.append(batch);
+    calls += Math.ceil(batch.length / 100);
+  }
+  return calls;
+}
+
 export async function measureFloor(ctx: BenchContext, w: Workload): Promise<FloorResult> {
-  const names = {
+  const names: FloorTables = {
     shipments: `bench-floor-${w.tag}-shipments`,
     inventory: `bench-floor-${w.tag}-inventory`,
     licenses: `bench-floor-${w.tag}-licenses`,
@@ -167,82 +271,24 @@ export async function measureFloor(ctx: BenchContext, w: Workload): Promise<Floo
   try {
     // Untimed: the state an approval finds once the engine has committed to the work (revision 1: accepted).
     await batchPut(ctx.ddb, names.inventory, heldInventory(w));
-    await batchPut(
-      ctx.ddb,
-      names.licenses,
-      w.licenses.map((l) => ({ ...l, status: 'APPROVED', appliedStatus: 'APPROVED', pendingWork: TOKEN })),
-    );
+    await batchPut(ctx.ddb, names.licenses, workingLicenses(w));
     await batchPut(
       ctx.ddb,
       names.shipments,
       heldItems(w).map((s) => ({ ...s, revision: 1 })),
       4,
     );
-    const repo = new DynamoShipmentRepository(ctx.ddb, names);
-    const history = new DynamoHistoryRepository(ctx.ddb, names.history);
-    const plan = floorTransactions(w);
-    const licenses = new Map(w.licenses.map((l) => [l.licenseId, l]));
     const at = new Date().toISOString();
-    const decision = systemDecision({
-      eventType: 'LICENSE_APPROVED',
-      actor: 'compliance@console',
-      reason: 'BIS license granted',
-      at,
-    });
     collectGarbage();
     const memory = sampleMemory(ctx.stack.services.dynamoDbPid);
     const problems: string[] = [];
     const started = performance.now();
-    for (const t of plan) {
-      const license = licenses.get(t.licenseId);
-      if (!license) continue;
-      const guard: LicenseGuard = {
-        licenseId: license.licenseId,
-        expect: {
-          status: 'APPROVED',
-          appliedStatus: 'APPROVED',
-          pendingWork: TOKEN,
-          ...termsExpected(termsOf(license), ''),
-        },
-        authorizedQuantity: license.authorizedQuantity,
-        ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
-      };
-      const writes = t.shipments.map((s) => ({ ...releaseWrite(license.licenseId, s, at), decision }));
-      const result = await repo.commit(writes, guard);
-      if (result.skipped.length > 0 && problems.length < 10)
-        problems.push(`${result.skipped.length} release write(s) skipped under ${license.licenseId}`);
-    }
+    const release = await replayRelease(ctx.ddb, names, w, at);
     const released = performance.now();
-    // What shipment-events appends for the release records (revision 1 → 2), in its batches of up to 1,000.
-    const entries = w.shipments.map((s) =>
-      shipmentEntry(
-        {
-          dedupKey: `${s.shipmentId}#r2`,
-          eventType: 'SHIPMENT_RELEASED',
-          shipmentId: s.shipmentId,
-          licenseId: s.licenseId,
-          customerId: s.customerId,
-          warehouseId: s.warehouseId,
-          sku: s.sku,
-          quantity: s.quantity,
-          status: 'RELEASED',
-          previousStatus: 'HELD',
-          holdReason: null,
-          revision: 2,
-          occurredAt: at,
-        },
-        { changedAt: at, decision, countedValue: 0 },
-        at,
-      ),
-    );
-    let historyCalls = 0;
-    for (let i = 0; i < entries.length; i += 1000) {
-      const batch = entries.slice(i, i + 1000);
-      await history.append(batch);
-      historyCalls += Math.ceil(batch.length / 100);
-    }
+    const historyCalls = await replayHistory(ctx.ddb, names.history, w, at);
     const ended = performance.now();
     const mem = memory.stop();
+    if (release.skipped > 0) problems.push(`floor: ${release.skipped} release write(s) skipped`);
     problems.push(...(await checkFloor(ctx, w, names)));
     return {
       kind: 'floor',
@@ -252,9 +298,9 @@ export async function measureFloor(ctx: BenchContext, w: Workload): Promise<Floo
       releaseMs: released - started,
       historyMs: ended - released,
       calls: {
-        release: plan.length,
+        release: release.calls,
         history: historyCalls,
-        perShipment: (plan.length + historyCalls) / Math.max(1, w.n),
+        perShipment: (release.calls + historyCalls) / Math.max(1, w.n),
       },
       memory: mem,
       problems,
