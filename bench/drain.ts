@@ -40,6 +40,7 @@ export interface QueueTally {
   readonly scope: string;
   /** SHIPMENT_RELEASED messages taken from this queue. */
   released: number;
+  /** Earliest and latest SentTimestamp of those, epoch ms. */
   firstSentAt: number | undefined;
   lastSentAt: number | undefined;
   /** Unexpected messages (wrong event, wrong scope, unknown or duplicate shipment), the first 20. */
@@ -79,13 +80,13 @@ function take(tally: QueueTally, wt: WorkloadTally, m: SqsMessage): void {
   const complain = (text: string) => {
     if (tally.problems.length < 20) tally.problems.push(text);
   };
-  if (tally.lastSentAt === undefined || m.sentTimestamp > tally.lastSentAt)
-    tally.lastSentAt = m.sentTimestamp;
   if (attr('eventType') !== 'SHIPMENT_RELEASED' || attr('kind') !== 'shipment') {
     complain(`unexpected ${attr('kind')} ${attr('eventType')}`);
     return;
   }
   tally.released++;
+  if (tally.lastSentAt === undefined || m.sentTimestamp > tally.lastSentAt)
+    tally.lastSentAt = m.sentTimestamp;
   if (tally.firstSentAt === undefined || m.sentTimestamp < tally.firstSentAt)
     tally.firstSentAt = m.sentTimestamp;
   const body = JSON.parse(m.body) as { shipmentId?: string; dedupKey?: string };
