@@ -310,7 +310,7 @@ async function main(): Promise<void> {
           else if (m.kind === 'fairness') result.fairness = m;
           else result.naive = m;
           const extra = progressNote(m);
-          const seedMs = m.kind === 'ceiling' || m.kind === 'floor' ? 0 : m.seedMs;
+          const seedMs = m.kind === 'ceiling' ? 0 : m.seedMs;
           log(
             `bench: ${label}: ${secs(m.ms)}${extra}, peak RSS ${m.memory.rssPeakMiB.toFixed(0)} MiB (untimed: seeding ${secs(seedMs)}, settling and checks ${secs(Date.now() - startedAt - m.ms - seedMs)})${m.problems.length > 0 ? `; PROBLEMS: ${m.problems.slice(0, 5).join('; ')}` : ''}`,
           );

@@ -56,6 +56,7 @@ function rep(
       historyMs: ms.floor * 0.2,
       calls: { release: 110, history: 100, perShipment: 0.021 },
       memory: memory(400),
+      seedMs: 1000,
       problems: [],
     };
   if (ms.clearance !== undefined)
