@@ -33,6 +33,8 @@ export interface ClearanceResult {
   firstCustomerMs: number | undefined;
   /** Approval → the last message in a queue (its SentTimestamp). */
   lastMessageMs: number | undefined;
+  /** Per customer: approval → the first message in its queue (its SentTimestamp). */
+  firstByCustomer: Record<string, number | undefined>;
   /** Approval → when polling first saw the licenses and counters final. */
   countersFinalMs: number;
   /** Handlers' AWS calls from the approval until done. */
@@ -42,7 +44,8 @@ export interface ClearanceResult {
   /** Handlers' AWS calls from the approval until the emulator was idle again (after done). */
   callsDrained: CallReport;
   /**
-   * `queuedMessagesMiB`: heap the 2N messages in the in-process subscriber queues held at the end;
+   * `queuedMessagesMiB`: heap the in-process subscriber queues held at the end (drained as messages
+   *   arrive, so only the drainer's tallies: about 2N bytes);
    * `liveHeapMiB`: heap still live after a full GC once those queues are gone (what the process keeps).
    */
   memory: MemoryReport & { queuedMessagesMiB: number; liveHeapMiB: number };
@@ -96,7 +99,12 @@ const diff = (after: Record<string, number>, before: Record<string, number>) =>
 export async function measureClearance(
   ctx: BenchContext,
   w: Workload,
-  opts: { pollMs: number; label: string },
+  opts: {
+    pollMs: number;
+    label: string;
+    /** Send all the approvals at once (parallel UpdateItem) rather than one after another. */
+    concurrentApproval?: boolean;
+  },
 ): Promise<ClearanceResult> {
   const seed = await seedWorkload(ctx, w);
   const queues = await subscribeWorkload(ctx, w);
@@ -109,7 +117,8 @@ export async function measureClearance(
     await ctx.profiler?.start();
     const memory = sampleMemory(ctx.stack.services.dynamoDbPid);
     const t0 = Date.now();
-    for (const l of w.licenses) await approveInConsole(ctx, l.licenseId);
+    if (opts.concurrentApproval) await Promise.all(w.licenses.map((l) => approveInConsole(ctx, l.licenseId)));
+    else for (const l of w.licenses) await approveInConsole(ctx, l.licenseId);
 
     // Watching must not slow what it watches. The queues are looked at in process (fauxqs' own
     // inspection: no HTTP, no DynamoDB) every poll; the licenses and counters, which cost DynamoDB Local
@@ -158,11 +167,17 @@ export async function measureClearance(
     const esmAfter = esmStats(ctx);
 
     const deliveries = checkDeliveries(ctx, w, queues);
+    const firstByCustomer = Object.fromEntries(
+      queues
+        .filter((q) => q.audience === 'customer')
+        .map((q) => [q.scope, q.tally.firstSentAt === undefined ? undefined : q.tally.firstSentAt - t0]),
+    );
     const problems = [...(await checkReleasedState(ctx, w)), ...deliveries.problems];
     if (deliveries.released !== 2 * w.n)
       problems.push(`${deliveries.released} SHIPMENT_RELEASED messages delivered, expected ${2 * w.n}`);
-    // The subscriber queues live in this process (fauxqs) and hold 2N messages at the end: SQS's memory
-    // on AWS, not the handlers'. Weigh them: heap after a full GC with the queues, and without.
+    // The subscriber queues live in this process (fauxqs) but are drained as messages arrive
+    // (bench/drain.ts): what they still weigh (the drainer's tallies) is heap after a full GC with them,
+    // and without.
     collectGarbage();
     const heapWithQueues = process.memoryUsage().heapUsed;
     removed = true;
@@ -178,6 +193,7 @@ export async function measureClearance(
       ms: done - t0,
       firstCustomerMs: deliveries.firstCustomerAt === undefined ? undefined : deliveries.firstCustomerAt - t0,
       lastMessageMs: deliveries.lastMessageAt === undefined ? undefined : deliveries.lastMessageAt - t0,
+      firstByCustomer,
       countersFinalMs: (countersFinalAt ?? done) - t0,
       calls: callReport(countsAtDone, w.n),
       callTimes: timesAtDone,

@@ -1,12 +1,16 @@
 /**
- * `npm run bench`: three measurements in one process, on one local stack,
- * with the same N and item sizes, alternating their order across
+ * `npm run bench`: five measurements in one process, on one local stack,
+ * with the same N and item sizes, rotating their order across
  * repetitions:
  *
  * 1. ceiling   — plain BatchWriteItem of N shipment-sized items (bench/ceiling.ts);
- * 2. clearance — approve the licenses in the console, the real handlers release
+ * 2. floor     — the release's own transactions and History entries, replayed
+ *                with no handlers, one call after another (bench/floor.ts);
+ * 3. clearance — approve the licenses in the console, the real handlers release
  *                and notify (bench/clearance.ts);
- * 3. naive     — the same end state one shipment at a time (bench/naive.ts).
+ * 4. naive     — the same end state one shipment at a time (bench/naive.ts);
+ * 5. fairness  — 50 licenses of uneven backlogs approved at once: each one's
+ *                time to its first customer message (bench/fairness.ts).
  *
  * Writes bench/results/latest.json and the results block of BENCHMARKS.md;
  * progress goes to stderr, the summary table to stdout. See BENCHMARKS.md.
@@ -34,26 +38,34 @@ import { scanAndCheck } from '../shared/engine/invariant-checker.js';
 import { type CeilingResult, measureCeiling } from './ceiling.js';
 import { type ClearanceResult, measureClearance } from './clearance.js';
 import { type BenchContext, timeCalls } from './context.js';
+import { type FairnessResult, measureFairness } from './fairness.js';
+import { type FloorResult, measureFloor } from './floor.js';
 import { measureNaive, type NaiveResult } from './naive.js';
 import { WindowProfiler } from './profile.js';
 import { type BenchResults, type RepResult, renderMarkdown, summarize } from './report.js';
-import { makeWorkload, tagOf } from './workload.js';
+import { FAIRNESS_SHAPE, makeWorkload, tagOf } from './workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const KINDS = ['ceiling', 'clearance', 'naive'] as const;
+const KINDS = ['ceiling', 'floor', 'clearance', 'naive', 'fairness'] as const;
 type Kind = (typeof KINDS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
 
 Measures, on one local stack (DynamoDB Local + fauxqs, the real handlers):
   ceiling    plain BatchWriteItem of N shipment-sized items (the emulator's write limit)
-  clearance  approval in the console → all N RELEASED, counters final, 2N messages queued
+  floor      the release's TransactWriteItems (98 shipments + 1 Inventory ADD + the guarded license ADD)
+             and its History entries (100 conditional Puts a call), no handlers, one call after another
+  clearance  approval in the console → all N RELEASED, counters final, 2N messages delivered
   naive      the same end state one shipment at a time (5 calls per shipment)
+  fairness   50 licenses of uneven backlogs (3 × 25 %, 47 sharing 25 %) approved at once: each license's
+             time to its first customer message, and the spread
+Subscriber queues are drained as messages arrive, so the process's peak RSS is the product's.
+With bench/results/model-aws.json (written by the AWS model), its oneLicenseMillionSeconds goes into the summary.
 
 Options:
   --sizes LIST             shipments per run (default 1000,10000,50000)
   --reps N                 repetitions per size, at least 1 (default 3); medians are reported
-  --only LIST              measurements to run (default ceiling,clearance,naive)
+  --only LIST              measurements to run (default ceiling,floor,clearance,naive,fairness)
   --ceiling-concurrency N  BatchWriteItem calls in flight for the ceiling (default 4: the emulator's write limit)
   --naive-concurrency N    licenses the naive peer releases at once (default 5: one worker per license, as
                            one invocation per license record would; 1 = one license after another)
@@ -238,10 +250,16 @@ async function main(): Promise<void> {
       n: number,
       seed: number,
       label: string,
-    ): Promise<CeilingResult | ClearanceResult | NaiveResult> => {
+    ): Promise<CeilingResult | FloorResult | ClearanceResult | NaiveResult | FairnessResult> => {
       sequence++;
       if (kind === 'ceiling')
         return measureCeiling(ctx, makeWorkload(tagOf('X', sequence), n, seed), opts.ceilingConcurrency);
+      if (kind === 'floor') return measureFloor(ctx, makeWorkload(tagOf('F', sequence), n, seed));
+      if (kind === 'fairness')
+        return measureFairness(ctx, makeWorkload(tagOf('A', sequence), n, seed, FAIRNESS_SHAPE), {
+          pollMs: opts.pollMs,
+          label,
+        });
       if (kind === 'clearance')
         return measureClearance(ctx, makeWorkload(tagOf('C', sequence), n, seed), {
           pollMs: opts.pollMs,
@@ -256,7 +274,13 @@ async function main(): Promise<void> {
     if (opts.warmup) {
       log('bench: warm-up (not recorded)...');
       // The JVM's write path needs a few thousand items to be compiled; the others are costlier per item.
-      const warmupSize = { ceiling: 5_000, clearance: 1_000, naive: 200 } as const;
+      const warmupSize = {
+        ceiling: 5_000,
+        floor: 1_000,
+        clearance: 1_000,
+        naive: 200,
+        fairness: 500,
+      } as const;
       for (const kind of opts.only) {
         const result = await runOne(kind, warmupSize[kind], 7, `warm-up ${kind}`);
         if (result.problems.length > 0) throw new Error(`warm-up ${kind}: ${result.problems.join('; ')}`);
@@ -281,14 +305,11 @@ async function main(): Promise<void> {
           }
           result.wallMs = { ...result.wallMs, [kind]: Date.now() - startedAt };
           if (m.kind === 'ceiling') result.ceiling = m;
+          else if (m.kind === 'floor') result.floor = m;
           else if (m.kind === 'clearance') result.clearance = m;
+          else if (m.kind === 'fairness') result.fairness = m;
           else result.naive = m;
-          const extra =
-            m.kind === 'clearance'
-              ? `, first customer message ${m.firstCustomerMs === undefined ? '-' : secs(m.firstCustomerMs)}, ${m.calls.perShipment.toFixed(3)} calls/shipment`
-              : m.kind === 'naive'
-                ? `, ${m.calls.perShipment.toFixed(2)} calls/shipment`
-                : `, ${m.itemBytes} B/item`;
+          const extra = progressNote(m);
           const seedMs = m.kind === 'ceiling' ? 0 : m.seedMs;
           log(
             `bench: ${label}: ${secs(m.ms)}${extra}, peak RSS ${m.memory.rssPeakMiB.toFixed(0)} MiB (untimed: seeding ${secs(seedMs)}, settling and checks ${secs(Date.now() - startedAt - m.ms - seedMs)})${m.problems.length > 0 ? `; PROBLEMS: ${m.problems.slice(0, 5).join('; ')}` : ''}`,
@@ -343,7 +364,7 @@ async function main(): Promise<void> {
           POWERTOOLS_LOG_LEVEL: 'WARN',
         },
       },
-      summary: summarize(reps),
+      summary: summarize(reps, { modelAwsMillionSeconds: modelAwsSeconds() }),
       reps,
       invariants,
     };
@@ -352,8 +373,12 @@ async function main(): Promise<void> {
     const markdown = renderMarkdown(results);
     if (opts.doc) updateDoc(markdown);
     stdout(`${markdown}\n`);
+    const { sizes: _sizes, targets: _targets, ...headline } = results.summary;
+    log(`bench: summary at N = 10,000: ${JSON.stringify(headline)}`);
     log(`bench: wrote ${opts.out}${opts.doc ? ' and BENCHMARKS.md' : ''} in ${results.durationS} s`);
-    const problems = reps.flatMap((r) => [r.ceiling, r.clearance, r.naive].flatMap((m) => m?.problems ?? []));
+    const problems = reps.flatMap((r) =>
+      [r.ceiling, r.floor, r.clearance, r.naive, r.fairness].flatMap((m) => m?.problems ?? []),
+    );
     if (problems.length > 0)
       log(`bench: ${problems.length} problem(s) in the end states: ${problems.slice(0, 10).join('; ')}`);
     if (invariants && invariants.violations > 0)
@@ -363,6 +388,39 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   process.exit(exitCode);
+}
+
+/** One measurement's figures for the progress line. */
+function progressNote(
+  m: CeilingResult | FloorResult | ClearanceResult | NaiveResult | FairnessResult,
+): string {
+  if (m.kind === 'clearance')
+    return `, first customer message ${m.firstCustomerMs === undefined ? '-' : secs(m.firstCustomerMs)}, ${m.calls.perShipment.toFixed(3)} calls/shipment`;
+  if (m.kind === 'naive') return `, ${m.calls.perShipment.toFixed(2)} calls/shipment`;
+  if (m.kind === 'floor')
+    return `, release ${secs(m.releaseMs)} + History ${secs(m.historyMs)}, ${m.calls.release} + ${m.calls.history} transactions`;
+  if (m.kind === 'fairness') {
+    const at = (ms: number | undefined) => (ms === undefined ? '-' : secs(ms));
+    return `, first customer messages ${at(m.firstMessageMinMs)} … ${at(m.firstMessageMaxMs)} (spread ${at(m.spreadMs)}), ${m.calls.perShipment.toFixed(3)} calls/shipment`;
+  }
+  return `, ${m.itemBytes} B/item`;
+}
+
+/**
+ * The AWS model's time to release and notify 1,000,000 shipments of one
+ * license: `oneLicenseMillionSeconds` in bench/results/model-aws.json, which
+ * `npm run bench -- --model aws` writes; null when absent or unreadable.
+ */
+function modelAwsSeconds(): number | null {
+  try {
+    const raw = JSON.parse(readFileSync(join(ROOT, 'bench/results/model-aws.json'), 'utf8')) as {
+      oneLicenseMillionSeconds?: unknown;
+    };
+    const v = raw.oneLicenseMillionSeconds;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 const START = '<!-- bench:results:start (written by npm run bench) -->';

@@ -6,11 +6,16 @@
  * accepted, so they receive only what the approval causes, and removed
  * (unsubscribed, deleted) after the measurement, so later workloads' topics
  * fan out to the same small set of subscriptions.
+ *
+ * The queues are drained as messages arrive (bench/drain.ts): the measured
+ * process never holds the 2N messages, and the delivery check reads the
+ * drainer's tallies.
  */
 import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { planCustomerSubscription, planLogisticsSubscription } from '../cli/subscriptions.js';
 import type { BenchContext } from './context.js';
+import { installDrainer, type QueueTally, WorkloadDrain } from './drain.js';
 import type { Workload } from './workload.js';
 
 export interface SubscriberQueue {
@@ -20,6 +25,10 @@ export interface SubscriberQueue {
   readonly name: string;
   readonly url: string;
   readonly subscriptionArn: string;
+  /** What the drainer took from this queue (bench/drain.ts). */
+  readonly tally: QueueTally;
+  /** The workload's drain (shared by its queues). */
+  readonly drain: WorkloadDrain;
 }
 
 export interface DeliveryCheck {
@@ -36,10 +45,14 @@ export interface DeliveryCheck {
 
 export async function subscribeWorkload(ctx: BenchContext, w: Workload): Promise<SubscriberQueue[]> {
   const region = ctx.stack.endpoints.region;
+  await installDrainer();
+  const drain = new WorkloadDrain(w);
   const make = async (audience: 'customer' | 'logistics', scope: string): Promise<SubscriberQueue> => {
     const name = `bench-${scope}`;
     const { QueueUrl } = await ctx.sqs.send(new CreateQueueCommand({ QueueName: name }));
     const url = QueueUrl ?? '';
+    // Drained from before it is subscribed: no message is ever stored in it.
+    const tally = drain.drain(name, audience, scope);
     const endpoint = `arn:aws:sqs:${region}:000000000000:${name}`;
     const plan =
       audience === 'customer'
@@ -57,7 +70,7 @@ export async function subscribeWorkload(ctx: BenchContext, w: Workload): Promise
         ReturnSubscriptionArn: true,
       }),
     );
-    return { audience, scope, name, url, subscriptionArn: out.SubscriptionArn ?? '' };
+    return { audience, scope, name, url, subscriptionArn: out.SubscriptionArn ?? '', tally, drain };
   };
   const queues: SubscriberQueue[] = [];
   for (const c of w.customers) queues.push(await make('customer', c));
@@ -66,22 +79,20 @@ export async function subscribeWorkload(ctx: BenchContext, w: Workload): Promise
 }
 
 /**
- * Messages waiting in the queues, read in process from fauxqs (what
- * ApproximateNumberOfMessages reports, without an HTTP round trip): cheap
- * enough to poll every few milliseconds without slowing what is measured.
+ * SHIPMENT_RELEASED messages delivered to the queues so far: the drainer's
+ * tally (no HTTP, no copy of the queues), cheap enough to poll every few
+ * milliseconds without slowing what is measured.
  */
-export function inProcessDepth(ctx: BenchContext, queues: readonly SubscriberQueue[]): number {
-  let depth = 0;
-  for (const q of queues) depth += ctx.stack.services.fauxqs.inspectQueue(q.name)?.messages.ready.length ?? 0;
-  return depth;
+export function inProcessDepth(_ctx: BenchContext, queues: readonly SubscriberQueue[]): number {
+  return queues[0]?.drain.depth() ?? 0;
 }
 
 /**
- * Checks what the queues hold, without receiving (fauxqs' in-process
- * inspection: reading 2N messages 10 at a time would take longer than the
- * release): exactly one SHIPMENT_RELEASED message per shipment in its
- * customer's queue and one in its warehouse's queue, nothing else, and no
- * message for another customer or warehouse.
+ * Checks what was delivered, from the drainer's tallies (bench/drain.ts):
+ * exactly one SHIPMENT_RELEASED message per shipment in its customer's queue
+ * and one in its warehouse's queue, nothing else, no message for another
+ * customer or warehouse, and nothing left in a queue that the drainer did not
+ * take.
  */
 export function checkDeliveries(
   ctx: BenchContext,
@@ -89,54 +100,32 @@ export function checkDeliveries(
   queues: readonly SubscriberQueue[],
 ): DeliveryCheck {
   const problems: string[] = [];
-  const expected = new Map<string, { customerId: string; warehouseId: string }>();
-  for (const s of w.shipments)
-    expected.set(s.shipmentId, { customerId: s.customerId, warehouseId: s.warehouseId });
   let released = 0;
   let distinct = 0;
   let firstCustomerAt: number | undefined;
   let lastMessageAt: number | undefined;
-  for (const audience of ['customer', 'logistics'] as const) {
-    const seen = new Set<string>();
-    for (const q of queues.filter((x) => x.audience === audience)) {
-      const inspected = ctx.stack.services.fauxqs.inspectQueue(q.name);
-      if (!inspected) {
-        problems.push(`queue ${q.name} is missing`);
-        continue;
-      }
-      const all = [
-        ...inspected.messages.ready,
-        ...inspected.messages.delayed,
-        ...inspected.messages.inflight.map((f) => f.message),
-      ];
-      for (const m of all) {
-        const attr = (k: string) => m.messageAttributes[k]?.StringValue;
-        if (attr('eventType') !== 'SHIPMENT_RELEASED' || attr('kind') !== 'shipment') {
-          if (problems.length < 20)
-            problems.push(`${q.name}: unexpected ${attr('kind')} ${attr('eventType')}`);
-          continue;
-        }
-        released++;
-        const body = JSON.parse(m.body) as { shipmentId?: string; dedupKey?: string };
-        const key = attr('dedupKey') ?? body.dedupKey ?? '';
-        if (seen.has(key)) {
-          if (problems.length < 20) problems.push(`${q.name}: duplicate ${key}`);
-        } else seen.add(key);
-        const owner = expected.get(body.shipmentId ?? '');
-        const scoped =
-          owner && (audience === 'customer' ? owner.customerId === q.scope : owner.warehouseId === q.scope);
-        const attrScope = audience === 'customer' ? attr('customerId') : attr('warehouseId');
-        if (!scoped || attrScope !== q.scope) {
-          if (problems.length < 20) problems.push(`${q.name}: message for ${body.shipmentId} (${attrScope})`);
-        }
-        if (audience === 'customer' && (firstCustomerAt === undefined || m.sentTimestamp < firstCustomerAt))
-          firstCustomerAt = m.sentTimestamp;
-        if (lastMessageAt === undefined || m.sentTimestamp > lastMessageAt) lastMessageAt = m.sentTimestamp;
-      }
+  for (const q of queues) {
+    const t = q.tally;
+    problems.push(...t.problems.slice(0, Math.max(0, 20 - problems.length)).map((p) => `${q.name}: ${p}`));
+    const left = ctx.stack.services.fauxqs.inspectQueue(q.name);
+    if (!left) problems.push(`queue ${q.name} is missing`);
+    else {
+      const held = left.messages.ready.length + left.messages.delayed.length + left.messages.inflight.length;
+      if (held > 0) problems.push(`queue ${q.name} holds ${held} message(s) the drainer did not take`);
     }
-    distinct += seen.size;
-    if (seen.size !== w.n)
-      problems.push(`${audience}: ${seen.size} distinct shipments notified, expected ${w.n}`);
+    released += t.released;
+    if (t.audience === 'customer' && t.firstSentAt !== undefined)
+      firstCustomerAt = Math.min(firstCustomerAt ?? t.firstSentAt, t.firstSentAt);
+    if (t.lastSentAt !== undefined) lastMessageAt = Math.max(lastMessageAt ?? t.lastSentAt, t.lastSentAt);
+  }
+  const drain = queues[0]?.drain;
+  for (const audience of ['customer', 'logistics'] as const) {
+    const seen = drain?.coverage(audience) ?? { distinct: 0, duplicated: 0 };
+    distinct += seen.distinct;
+    if (seen.distinct !== w.n)
+      problems.push(`${audience}: ${seen.distinct} distinct shipments notified, expected ${w.n}`);
+    if (seen.duplicated > 0)
+      problems.push(`${audience}: ${seen.duplicated} shipments notified more than once`);
   }
   return { released, distinct, problems, firstCustomerAt, lastMessageAt };
 }
@@ -148,5 +137,6 @@ export async function removeSubscribers(
   for (const q of queues) {
     await ctx.sns.send(new UnsubscribeCommand({ SubscriptionArn: q.subscriptionArn }));
     await ctx.sqs.send(new DeleteQueueCommand({ QueueUrl: q.url }));
+    q.drain.release(q.name);
   }
 }

@@ -48,16 +48,44 @@ export interface Workload {
 export const rng = mulberry32;
 
 /** A tag of fixed length: kind letter + 4 digits (e.g. `C0007`), so every workload's ids have the same size. */
-export function tagOf(kind: 'X' | 'C' | 'N' | 'W', sequence: number): string {
+export function tagOf(kind: 'X' | 'C' | 'N' | 'W' | 'F' | 'A', sequence: number): string {
   if (sequence < 0 || sequence > 9999) throw new RangeError(`workload sequence out of range: ${sequence}`);
   return `${kind}${String(sequence).padStart(4, '0')}`;
 }
 
+/**
+ * How the backlog is spread over customers (one license each): by default
+ * CUSTOMERS customers, each shipment to one of them uniformly; with
+ * `weights`, one customer per weight, chosen in proportion to it.
+ */
+export interface WorkloadShape {
+  readonly weights: readonly number[];
+}
+
+/**
+ * The fairness case's shape (bench/fairness.ts): 50 licenses approved at once,
+ * uneven backlogs: 3 large ones with 25 % of the shipments each, and 47 small
+ * ones sharing the remaining 25 % (about 53 shipments each at N = 10,000).
+ */
+export const FAIRNESS_SHAPE: WorkloadShape = {
+  weights: [25, 25, 25, ...Array.from({ length: 47 }, () => 25 / 47)],
+};
+
+/** A customer index drawn in proportion to `weights` (cumulative, normalised). */
+function pickWeighted(cumulative: readonly number[], r: number): number {
+  const total = cumulative.at(-1) ?? 1;
+  const i = cumulative.findIndex((c) => r * total < c);
+  return i < 0 ? cumulative.length - 1 : i;
+}
+
 /** Builds the workload `tag` with `n` shipments; the same `seed` gives the same quantities and order. */
-export function makeWorkload(tag: string, n: number, seed: number): Workload {
+export function makeWorkload(tag: string, n: number, seed: number, shape?: WorkloadShape): Workload {
   const random = rng(seed);
   const sku = `H20-${tag}`;
-  const customers = Array.from({ length: CUSTOMERS }, (_, i) => `CUST-${tag}-${i + 1}`);
+  const customerCount = shape?.weights.length ?? CUSTOMERS;
+  const cumulative: number[] = [];
+  for (const weight of shape?.weights ?? []) cumulative.push((cumulative.at(-1) ?? 0) + weight);
+  const customers = Array.from({ length: customerCount }, (_, i) => `CUST-${tag}-${i + 1}`);
   const warehouses = Array.from({ length: WAREHOUSES }, (_, i) => `WH-${tag}-${String.fromCharCode(65 + i)}`);
   const licenseIds = customers.map((_, i) => `LIC-${tag}-${i + 1}`);
   const start = Date.parse('2026-07-01T00:00:00.000Z');
@@ -65,7 +93,7 @@ export function makeWorkload(tag: string, n: number, seed: number): Workload {
   const byWarehouse = new Map<string, number>(warehouses.map((id) => [id, 0]));
   const shipments: Shipment[] = [];
   for (let i = 0; i < n; i++) {
-    const c = Math.floor(random() * CUSTOMERS);
+    const c = shape ? pickWeighted(cumulative, random()) : Math.floor(random() * CUSTOMERS);
     const w = Math.floor(random() * WAREHOUSES);
     const quantity = SIZES[Math.floor(random() * SIZES.length)] ?? 8;
     const licenseId = licenseIds[c] ?? '';

@@ -10,8 +10,12 @@
  *   tx    / shaped  the same on the Shipments table: the release's write path
  *   update/ shaped  one conditional UpdateItem per shipment (the naive peer's shipment write)
  *
- *   tx    / shaped, pages of 200: the same, cut into pages of 200 first as the engine does
+ *   tx    / shaped, pages of 200: the same, cut into pages of 200 first as the engine did
  *                   (96 + 96 + 8 a page: 149 transactions for 10,000 instead of 107)
+ *   tx    / shaped, as the floor: the floor's release (bench/floor.ts): per license and
+ *                   (sku, warehouse), 98 updates + 1 Inventory ADD + the guarded license ADD,
+ *                   built by the product's DynamoShipmentRepository.commit
+ *   history / shaped: the floor's History entries, 100 conditional Puts a call
  *
  * `node --import tsx bench/write-shapes.ts [--n 10000] [--reps 2] [--only TEXT]`
  * prints wall time and CPU (Node + JVM) per 1,000 shipments for each shape.
@@ -23,6 +27,7 @@ import { startLocalStack } from '../local/stack.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { SYSTEM_ACTOR } from '../shared/names.js';
 import { batchPut, collectGarbage } from './context.js';
+import { replayHistory, replayRelease, workingLicenses } from './floor.js';
 import { processCpuS } from './memory.js';
 import {
   heldInventory,
@@ -53,6 +58,12 @@ const dynamodb = new DynamoDBClient({});
 const ddb = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
 const jvm = stack.services.dynamoDbPid;
 const tables = stack.resources.tables;
+const floorTables = {
+  shipments: tables.shipments.name,
+  inventory: tables.inventory.name,
+  licenses: tables.licenses.name,
+  history: tables.history.name,
+};
 let sequence = 0;
 
 async function plainTable(): Promise<string> {
@@ -203,6 +214,19 @@ const shapes: Shape[] = [
       await seedCounters(w);
       return () => transactions(tables.shipments.name, w, 200);
     },
+  },
+  {
+    name: 'tx / shaped, serial, as the floor (98 + 1 + 1, one warehouse a transaction)',
+    prepare: async (w) => {
+      await batchPut(ddb, tables.shipments.name, acceptedItems(w), 4);
+      await batchPut(ddb, tables.inventory.name, heldInventory(w));
+      await batchPut(ddb, tables.licenses.name, workingLicenses(w));
+      return async () => (await replayRelease(ddb, floorTables, w, new Date().toISOString())).calls;
+    },
+  },
+  {
+    name: 'history / shaped, serial (100 conditional Puts a call)',
+    prepare: async (w) => () => replayHistory(ddb, tables.history.name, w, new Date().toISOString()),
   },
   {
     name: 'update / shaped, serial (naive shipment write)',
