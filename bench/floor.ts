@@ -8,7 +8,7 @@
  *    shipment updates + 1 Inventory ADD + the guarded license ADD). The
  *    actions are built by the product's own code (DynamoShipmentRepository.commit:
  *    shipmentUpdate, inventoryUpdate, guardedLicenseUpdate), from writes shaped
- *    as license-passes.ts's releaseWrite;
+ *    by the engine's own releaseWrite (shared/engine/license-work.ts);
  * 2. the History entry of every release (shipmentEntry, as shipment-events
  *    builds it from the new image), appended by DynamoHistoryRepository:
  *    TransactWriteItems of up to 100 Puts conditional on `attribute_not_exists(entryId)`.
@@ -24,6 +24,7 @@
  * and the licenses with the work token) is not timed; the counters,
  * drawdowns and History entries are checked afterwards (not timed).
  */
+
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -31,13 +32,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { DynamoHistoryRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
-import { counterDelta } from '../shared/domain/counters.js';
 import { shipmentEntry, systemDecision } from '../shared/domain/history.js';
 import type { Shipment } from '../shared/domain/model.js';
 import { holdOrderKey, valueCap } from '../shared/domain/planning.js';
-import type { LicenseGuard, ShipmentWrite } from '../shared/domain/ports.js';
+import type { LicenseGuard } from '../shared/domain/ports.js';
 import { termsExpected, termsOf } from '../shared/domain/terms.js';
-import { GSI_ATTR } from '../shared/names.js';
+import { releaseWrite } from '../shared/engine/license-work.js';
 import { type BenchContext, batchGet, batchPut, collectGarbage } from './context.js';
 import { type MemoryReport, sampleMemory } from './memory.js';
 import { heldInventory, heldItems, type Workload } from './workload.js';
@@ -84,25 +84,6 @@ async function cloneTable(ctx: BenchContext, from: string, name: string): Promis
     ...(Table.StreamSpecification ? { StreamSpecification: Table.StreamSpecification } : {}),
   };
   await ctx.dynamodb.send(new CreateTableCommand(input));
-}
-
-/** The engine's release write of one HELD shipment (shared/engine/license-passes.ts, releaseWrite). */
-export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string): ShipmentWrite {
-  return {
-    shipmentId: s.shipmentId,
-    set: {
-      status: 'RELEASED',
-      countedStatus: 'RELEASED',
-      releasedAt,
-      [GSI_ATTR.releasedLicenseId]: licenseId,
-      countedValue: s.value ?? 0,
-    },
-    remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
-    bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null },
-    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
-    license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
-  };
 }
 
 /**
