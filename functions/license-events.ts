@@ -33,6 +33,7 @@ const deps: LicenseEngineDeps = {
   now: () => new Date(),
   newToken,
   settleDelayMs: requiredInt(ENV.settleDelayMs),
+  firstSliceMs: requiredInt(ENV.releaseFirstSliceMs),
   drawdownThresholds: drawdownThresholdsConfig(),
 };
 /** Time kept back from the Lambda timeout for the last transaction and the checkpoint. */

@@ -20,6 +20,7 @@ import { ClearanceTopics } from './topics.js';
 import {
   LICENSE_EVENTS_BATCH_SIZE,
   RELEASE_CONCURRENCY,
+  RELEASE_FIRST_SLICE_MS,
   RELEASE_TIME_BUDGET_MS,
   SETTLE_DELAY_MS,
 } from './tuning.js';
@@ -186,6 +187,7 @@ export class ClearanceStack extends Stack {
         [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
         [ENV.releaseConcurrency]: String(RELEASE_CONCURRENCY),
         [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
+        [ENV.releaseFirstSliceMs]: String(RELEASE_FIRST_SLICE_MS),
         [ENV.drawdownThresholds]: drawdownThresholds,
       },
     });

@@ -35,6 +35,7 @@ export const ENV = {
   releaseConcurrency: 'RELEASE_CONCURRENCY',
   /** From the end of a license pass to its settling pass (see SETTLE_TOKEN_PREFIX). */
   settleDelayMs: 'SETTLE_DELAY_MS',
+  releaseFirstSliceMs: 'RELEASE_FIRST_SLICE_MS',
   /** Percentages of a license limit that send LICENSE_DRAWDOWN, e.g. `80,90,100` (context `drawdownThresholds`). */
   drawdownThresholds: 'DRAWDOWN_THRESHOLDS',
   /** Days before validUntil that send LICENSE_EXPIRING, e.g. `30,7,1` (context `expiryLeadDays`). */

@@ -81,7 +81,13 @@ export async function applyLicense(
     if (step.kind === 'outcome') return step.outcome;
     if (step.kind === 'retry') continue;
     try {
-      const done = await runWork(deps, step.license, step.cursor, deadline, progress);
+      // New work hands over soon, so that approvals queued behind this invocation on the stream are
+      // not held up by its backlog; resumed work has the whole slice.
+      const end =
+        step.fresh && deps.firstSliceMs !== undefined
+          ? Math.min(deadline, Date.now() + deps.firstSliceMs)
+          : deadline;
+      const done = await runWork(deps, step.license, step.cursor, end, progress);
       const { writes: _writes, ...counts } = progress;
       return {
         kind: done ? 'completed' : 'continued',
@@ -101,7 +107,15 @@ export async function applyLicense(
 type Step =
   | { kind: 'outcome'; outcome: LicenseOutcome }
   | { kind: 'retry' }
-  | { kind: 'work'; license: License; cursor: string | undefined; rejected?: string; amended?: string };
+  | {
+      kind: 'work';
+      license: License;
+      cursor: string | undefined;
+      /** Work just committed to (a status change or an amendment), not resumed: it gets the first slice. */
+      fresh?: true;
+      rejected?: string;
+      amended?: string;
+    };
 
 /**
  * Judges a license read fresh: an illegal status edit or amendment is
@@ -216,6 +230,7 @@ async function startStatusWork(
       ...record.set,
     },
     cursor: undefined,
+    fresh: true,
   };
 }
 
@@ -254,6 +269,7 @@ async function startAmendment(
       lastDecision: { ...record.lastDecision },
     },
     cursor: undefined,
+    fresh: true,
     ...(amended ? { amended } : {}),
   };
 }

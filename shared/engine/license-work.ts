@@ -36,6 +36,12 @@ export interface LicenseEngineDeps extends DrawdownDeps {
   newToken: () => string;
   /** From the end of a pass to its settling pass. */
   settleDelayMs: number;
+  /**
+   * The slice of work just committed to (an approval, a suspension, an
+   * amendment), in ms: it then hands over and resumes with the whole slice,
+   * so a burst of approvals is served in turn. Undefined: the whole slice.
+   */
+  firstSliceMs?: number;
   /** Shipments read per GSI page. @default 200 */
   pageSize?: number;
   /**

@@ -55,6 +55,7 @@ function run(dir: string, script: string): string {
       [ENV.releaseTimeBudgetMs]: '1000',
       [ENV.releaseConcurrency]: '4',
       [ENV.settleDelayMs]: '30000',
+      [ENV.releaseFirstSliceMs]: '1000',
       [ENV.drawdownThresholds]: '80,90,100',
       [ENV.expiryLeadDays]: '30,7,1',
       // A closed port: a call that gets this far has passed the tracer and the SDK.

@@ -314,6 +314,8 @@ describe('functions', () => {
           // Transactions in flight across the licenses of an invocation.
           [ENV.releaseConcurrency]: '4',
           [ENV.settleDelayMs]: String(SETTLE_DELAY_MS),
+          // New work hands over after a second, so a burst of approvals is served in turn.
+          [ENV.releaseFirstSliceMs]: '1000',
           [ENV.drawdownThresholds]: '80,90,100',
         },
       },

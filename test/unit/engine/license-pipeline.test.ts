@@ -11,7 +11,7 @@ import { DependencyError } from '../../../shared/domain/errors.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import { compareHoldOrder, planRelease } from '../../../shared/domain/planning.js';
 import { applyLicenses } from '../../../shared/engine/license-batch.js';
-import type { LicenseOutcome } from '../../../shared/engine/license-engine.js';
+import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
 import { takeTransaction } from '../../../shared/engine/release-pipeline.js';
 import {
   apply,
@@ -207,6 +207,30 @@ describe('overlap', () => {
     const l = w.license(lut.licenseId);
     expect([l.releasedQuantity, l.pendingWork, l.workCursor]).toEqual([7000, undefined, undefined]);
     expectInvariants(w);
+  });
+});
+
+describe('the first slice of new work', () => {
+  it('hands new work over after its first slice, and resumed work keeps the whole slice', async () => {
+    const w = memoryWorld();
+    const { lut } = approvedBacklog(w, 500, { authorizedQuantity: 5000 });
+    const deps = { firstSliceMs: 0 };
+    const first = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
+    // The approval's own pass: its first page (what it planned is committed), then a hand-over, though
+    // the deadline is a minute away.
+    expect(first.kind).toBe('continued');
+    expect(released(first)).toBe(200);
+    const second = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
+    expect(second.kind).toBe('completed');
+    expect(released(second)).toBe(300);
+    expectInvariants(w);
+  });
+
+  it('leaves work alone without a first slice', async () => {
+    const w = memoryWorld();
+    const { lut } = approvedBacklog(w, 500, { authorizedQuantity: 5000 });
+    const outcome = await applyLicense(w.licenseDeps(), lut.licenseId, LATER());
+    expect([outcome.kind, released(outcome)]).toEqual(['completed', 500]);
   });
 });
 
