@@ -387,4 +387,12 @@ function updateDoc(markdown: string): void {
   );
 }
 
+// `--model aws`: the AWS model (bench/model-aws/main.ts, its own options) instead, before any stack starts.
+const args = process.argv.slice(2);
+const modelAt = args.indexOf('--model');
+if (modelAt >= 0) {
+  if (args[modelAt + 1] !== 'aws') fail('--model takes one value: aws');
+  const { runModel } = await import('./model-aws/main.js');
+  process.exit(await runModel(args.filter((_, i) => i !== modelAt && i !== modelAt + 1)));
+}
 await main();
