@@ -20,7 +20,10 @@ export interface CaseResult {
     retries: number;
     conflicts: number;
     throttled: number;
+    /** Cancelled with TransactionConflict, of all TransactWriteItems (release, History). */
     conflictRate: number;
+    /** The same, of the release writer's attempts only. */
+    writerConflictRate: number;
   };
   calls: { reads: number; singleWrites: number; publishBatches: number };
   hotItems: { peakWcu: number; peakKey: string; utilisation: number; peakByKind: Record<string, number> };
@@ -75,6 +78,7 @@ export async function runCase(config: ModelConfig): Promise<CaseResult> {
       conflicts: s.conflicts,
       throttled: s.throttled,
       conflictRate: s.conflicts / Math.max(1, s.transactions),
+      writerConflictRate: w.shipments.writer.conflicts / Math.max(1, w.shipments.writer.attempts),
     },
     calls: { reads: s.reads, singleWrites: s.singleWrites, publishBatches: s.publishBatches },
     hotItems: {
