@@ -24,7 +24,7 @@ const put = (item: string, wcu = 0, holds = true): SimAction => ({
 });
 
 /** Runs `tx` after `at` ms of virtual time; settles to the reason codes, or 'ok'. */
-function after(
+function txAt(
   clock: VirtualClock,
   sim: SimDynamo,
   at: number,
@@ -46,8 +46,8 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
     const { clock, sim } = layer();
     const [first, second] = await clock.run(() =>
       Promise.all([
-        after(clock, sim, 0, [put('inventory/H20#WH-1'), put('licenses/L1')]),
-        after(clock, sim, 10, [put('shipments/S2'), put('inventory/H20#WH-1')]),
+        txAt(clock, sim, 0, [put('inventory/H20#WH-1'), put('licenses/L1')]),
+        txAt(clock, sim, 10, [put('shipments/S2'), put('inventory/H20#WH-1')]),
       ]),
     );
     expect(first).toBe('ok');
@@ -59,8 +59,8 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
     const { clock, sim } = layer();
     const outcomes = await clock.run(() =>
       Promise.all([
-        after(clock, sim, 0, [put('inventory/H20#WH-1'), put('shipments/S1')]),
-        after(clock, sim, 10, [put('inventory/H20#WH-2'), put('shipments/S2')]),
+        txAt(clock, sim, 0, [put('inventory/H20#WH-1'), put('shipments/S1')]),
+        txAt(clock, sim, 10, [put('inventory/H20#WH-2'), put('shipments/S2')]),
       ]),
     );
     expect(outcomes).toEqual(['ok', 'ok']);
@@ -69,7 +69,7 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
   it('lets a transaction commit once the one before it on the same item has completed', async () => {
     const { clock, sim } = layer();
     const outcomes = await clock.run(() =>
-      Promise.all([after(clock, sim, 0, [put('licenses/L1')]), after(clock, sim, 31, [put('licenses/L1')])]),
+      Promise.all([txAt(clock, sim, 0, [put('licenses/L1')]), txAt(clock, sim, 31, [put('licenses/L1')])]),
     );
     expect(outcomes).toEqual(['ok', 'ok']);
   });
@@ -78,7 +78,7 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
     const { clock, sim } = layer({ holdFrom: 0.2, holdTo: 0.8 });
     // First holds 6–24 ms; the second's hold starts at 25 + 6 = 31 ms.
     const outcomes = await clock.run(() =>
-      Promise.all([after(clock, sim, 0, [put('licenses/L1')]), after(clock, sim, 25, [put('licenses/L1')])]),
+      Promise.all([txAt(clock, sim, 0, [put('licenses/L1')]), txAt(clock, sim, 25, [put('licenses/L1')])]),
     );
     expect(outcomes).toEqual(['ok', 'ok']);
   });
@@ -91,7 +91,7 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
       apply: () => applied.push(item) > 0,
     });
     const outcome = await clock.run(() =>
-      after(clock, sim, 0, [
+      txAt(clock, sim, 0, [
         action('shipments/S1', true),
         action('shipments/S2', false),
         action('licenses/L1', true),
@@ -104,10 +104,10 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
   it('throttles a hot item at its WCU budget per second, and serves it again the next second', async () => {
     const { clock, sim } = layer({ partitionWcu: 1000 });
     const outcomes = await clock.run(async () => [
-      await after(clock, sim, 0, [put('inventory/A', 400)]),
-      await after(clock, sim, 0, [put('inventory/A', 400)]),
-      await after(clock, sim, 0, [put('shipments/S1'), put('inventory/A', 400)]),
-      await after(clock, sim, 1000, [put('inventory/A', 400)]),
+      await txAt(clock, sim, 0, [put('inventory/A', 400)]),
+      await txAt(clock, sim, 0, [put('inventory/A', 400)]),
+      await txAt(clock, sim, 0, [put('shipments/S1'), put('inventory/A', 400)]),
+      await txAt(clock, sim, 1000, [put('inventory/A', 400)]),
     ]);
     expect(outcomes).toEqual(['ok', 'ok', ['None', 'ThrottlingError'], 'ok']);
     expect(sim.stats.peakWcu).toBe(800);
