@@ -1,7 +1,7 @@
 /** Runs one case of the AWS model and sums it up: figures, end-state checks, what bounds it. */
 import { inventoryKey } from '../../shared/domain/counters.js';
-import type { RawItem } from '../../shared/domain/ports.js';
 import { approveAll, type ModelConfig, modelWorld, seedWorkload } from './model.js';
+import { storedItems } from './ports.js';
 
 export interface CaseResult {
   shipments: number;
@@ -150,7 +150,7 @@ function countersExact(
   const byWarehouse = new Map<string, number>();
   const byLicense = new Map<string, number>();
   let heldLeft = 0;
-  for (const s of tables.all('shipments') as RawItem[]) {
+  for (const s of storedItems(tables, 'shipments')) {
     if (s.status !== 'RELEASED') {
       heldLeft++;
       continue;

@@ -52,8 +52,12 @@ export interface ItemSizes {
 
 export const DEFAULT_SIZES: ItemSizes = { licenseKb: 2, inventoryKb: 1, shipmentKb: 1, gsiSplit: 1 };
 
-/** MemoryTables' own item maps (private there): read for the old image only. */
+/** MemoryTables' own item maps (private there): read for the old image and the end-state check only. */
 type Stored = { items: Record<MemoryTableName, Map<string, RawItem>> };
+
+/** The stored items of a table, not copies (1,000,000 copies would double the heap): read, never change. */
+export const storedItems = (tables: MemoryTables, table: MemoryTableName): Iterable<RawItem> =>
+  (tables as unknown as Stored).items[table].values();
 
 /** MemoryTables that write the Licenses and Shipments streams and note releases. */
 export class StreamedTables extends MemoryTables {
