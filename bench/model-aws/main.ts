@@ -147,7 +147,7 @@ export async function runModel(argv: readonly string[]): Promise<number> {
   );
   const results = {
     generatedAt: new Date().toISOString(),
-    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    command: `npm run bench -- --model aws ${argv.join(' ')}`.trim(),
     oneLicenseMillionSeconds: one.notifySeconds,
     fiftyLicensesMillionSeconds: fifty.notifySeconds,
     note: 'seconds of modeled (virtual) time from the approval to the last notification published; release-only figures are in cases',
