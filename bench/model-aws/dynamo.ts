@@ -69,6 +69,9 @@ export interface SimStats {
   peakKey: string;
   /** Peak per kind of hot key (`inventory`, `license`, `gsi`). */
   peakByKind: Record<string, number>;
+  /** The item with hot keys held longest in all (committed transactions' holds, ms): a serial bound. */
+  busiestHeldMs: number;
+  busiestHeld: string;
 }
 
 export class SimDynamo {
@@ -88,7 +91,11 @@ export class SimDynamo {
     peakWcu: 0,
     peakKey: '',
     peakByKind: {},
+    busiestHeldMs: 0,
+    busiestHeld: '',
   };
+  /** Hot item → ms it was held by committed transactions. */
+  private readonly heldMs = new Map<string, number>();
 
   constructor(
     readonly clock: VirtualClock,
@@ -157,6 +164,15 @@ export class SimDynamo {
       throw cancelled(failed.map((f) => (f ? 'ConditionalCheckFailed' : 'None')));
     }
     this.stats.committed++;
+    for (const a of actions) {
+      if (!a.hot?.length || a.item.startsWith('shipments/')) continue;
+      const ms = (this.heldMs.get(a.item) ?? 0) + latency * (holdTo - holdFrom);
+      this.heldMs.set(a.item, ms);
+      if (ms > this.stats.busiestHeldMs) {
+        this.stats.busiestHeldMs = ms;
+        this.stats.busiestHeld = a.item;
+      }
+    }
   }
 
   /** Whether every hot key has the WCU left in this second. */

@@ -120,7 +120,8 @@ function table(cases: Record<string, CaseResult>): string {
       ...Object.values(cases).map((c) => `${c.hotItems.peakWcu} ${c.hotItems.peakKey}`),
     ],
     ['PublishBatch calls', ...Object.values(cases).map((c) => String(c.calls.publishBatches))],
-    ['bound', ...Object.values(cases).map((c) => c.bound.split(' (')[0] ?? '')],
+    ['bound of the release', ...Object.values(cases).map((c) => c.releaseBound.split(' (')[0] ?? '')],
+    ['bound of the last message', ...Object.values(cases).map((c) => c.bound.split(' (')[0] ?? '')],
     ['real time (s) / heap (MB)', ...Object.values(cases).map((c) => `${f(c.realSeconds)} / ${c.heapMb}`)],
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
