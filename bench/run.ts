@@ -445,4 +445,21 @@ function updateDoc(markdown: string): void {
   );
 }
 
+// `--model aws`: the AWS model (bench/model-aws, its own options) instead, before any stack starts; in a
+// process of its own with a larger heap (1,000,000 shipments), so this one keeps node's defaults.
+const args = process.argv.slice(2);
+const modelAt = args.indexOf('--model');
+if (modelAt >= 0) {
+  if (args[modelAt + 1] !== 'aws') fail('--model takes one value: aws');
+  const rest = args.filter((_, i) => i !== modelAt && i !== modelAt + 1);
+  const cli = join(ROOT, 'bench/model-aws/cli.ts');
+  try {
+    execFileSync(process.execPath, ['--max-old-space-size=10240', '--import', 'tsx', cli, ...rest], {
+      stdio: 'inherit',
+    });
+    process.exit(0);
+  } catch (error) {
+    process.exit((error as { status?: number }).status ?? 1);
+  }
+}
 await main();

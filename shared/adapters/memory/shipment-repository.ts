@@ -23,7 +23,7 @@ import {
 type Action = { table: MemoryTableName; key: string; update: MemoryUpdate };
 
 /** The item update of one shipment write, as the DynamoDB adapter's `shipmentUpdate` builds it. */
-function shipmentAction(write: ShipmentWrite, now: Date): MemoryUpdate {
+export function shipmentAction(write: ShipmentWrite, now: Date): MemoryUpdate {
   return {
     set: {
       ...write.set,
@@ -44,7 +44,7 @@ const within = (item: RawItem, attr: string, limit: number, add: number) =>
   item[attr] === undefined || (typeof item[attr] === 'number' && item[attr] <= limit - add);
 
 /** The drawdown update of a license, guarded as the adapter's `guardedLicenseUpdate` when `guard` is given. */
-function licenseAction(
+export function licenseAction(
   licenseId: string,
   delta: { quantity: number; value: number },
   guard: LicenseGuard | undefined,

@@ -1,0 +1,179 @@
+/** Runs one case of the AWS model and sums it up: figures, end-state checks, what bounds it. */
+import { inventoryKey } from '../../shared/domain/counters.js';
+import { approveAll, type ModelConfig, modelWorld, seedWorkload } from './model.js';
+import { storedItems } from './ports.js';
+
+export interface CaseResult {
+  shipments: number;
+  licenses: number;
+  /** Modeled seconds from the approval to the last shipment RELEASED, and to the last message published. */
+  releaseSeconds: number;
+  notifySeconds: number;
+  releasedPerSecond: number;
+  /** Each license's first customer message after the approval: first, last, spread (modeled seconds). */
+  firstMessage: { earliest: number; latest: number; spread: number };
+  transactions: {
+    all: number;
+    release: number;
+    history: number;
+    attempts: number;
+    retries: number;
+    conflicts: number;
+    throttled: number;
+    /** Cancelled with TransactionConflict, of all TransactWriteItems (release, History). */
+    conflictRate: number;
+    /** The same, of the release writer's attempts only. */
+    writerConflictRate: number;
+  };
+  calls: { reads: number; singleWrites: number; publishBatches: number };
+  hotItems: { peakWcu: number; peakKey: string; utilisation: number; peakByKind: Record<string, number> };
+  streams: {
+    licenseInvocations: number;
+    shipmentInvocations: number;
+    peakShipmentBacklog: number;
+    retried: number;
+    dropped: number;
+  };
+  /** Lower bounds on the modeled time from each candidate bound, seconds. */
+  bounds: Record<string, number>;
+  /** The largest bound of all (what the last notification waits for), and of the release alone. */
+  bound: string;
+  releaseBound: string;
+  checks: { released: number; customerMessages: number; duplicates: number; countersExact: boolean };
+  realSeconds: number;
+  events: number;
+  heapMb: number;
+}
+
+export async function runCase(config: ModelConfig): Promise<CaseResult> {
+  const w = modelWorld(config);
+  const { licenseIds } = seedWorkload(w, config);
+  const seeded = performance.now();
+  await w.clock.run(async () => approveAll(w, licenseIds));
+  const realSeconds = (performance.now() - seeded) / 1000;
+  const s = w.sim.stats;
+  const sec = (t: number) => Math.max(0, (t - w.t0) / 1000);
+  const firsts = [...w.publisher.firstByCustomer.values()].map(sec);
+  const release = w.shipments.writer.committed;
+  const lat = config.latency;
+  const mean = (r: [number, number]) => (r[0] + r[1]) / 2;
+  const dup = [...w.publisher.customerMessages.values()].filter((n) => n !== 1).length;
+  const bounds = boundsOf(w, config, release, mean(lat.txMs), mean(lat.readMs), mean(lat.publishMs));
+  const notifySeconds = sec(w.publisher.lastPublishedAt);
+  return {
+    shipments: config.shipments,
+    licenses: config.licenses,
+    releaseSeconds: sec(w.tables.lastReleaseAt),
+    notifySeconds,
+    releasedPerSecond: w.tables.released / Math.max(1e-9, sec(w.tables.lastReleaseAt)),
+    firstMessage: {
+      earliest: Math.min(...firsts),
+      latest: Math.max(...firsts),
+      spread: Math.max(...firsts) - Math.min(...firsts),
+    },
+    transactions: {
+      all: s.transactions,
+      release,
+      history: w.history.transactions,
+      attempts: w.shipments.writer.attempts,
+      retries: w.shipments.writer.retries,
+      conflicts: s.conflicts,
+      throttled: s.throttled,
+      conflictRate: s.conflicts / Math.max(1, s.transactions),
+      writerConflictRate: w.shipments.writer.conflicts / Math.max(1, w.shipments.writer.attempts),
+    },
+    calls: { reads: s.reads, singleWrites: s.singleWrites, publishBatches: s.publishBatches },
+    hotItems: {
+      peakWcu: s.peakWcu,
+      peakKey: s.peakKey,
+      utilisation: s.peakWcu / lat.partitionWcu,
+      peakByKind: s.peakByKind,
+    },
+    streams: {
+      licenseInvocations: w.mappings.licenses?.invocations ?? 0,
+      shipmentInvocations: w.mappings.shipments?.invocations ?? 0,
+      peakShipmentBacklog: w.mappings.shipments?.peakBacklog ?? 0,
+      retried: (w.mappings.licenses?.retried ?? 0) + (w.mappings.shipments?.retried ?? 0),
+      dropped: (w.mappings.licenses?.dropped ?? 0) + (w.mappings.shipments?.dropped ?? 0),
+    },
+    bounds,
+    bound: largestOf(Object.entries(bounds)),
+    releaseBound: largestOf(Object.entries(bounds).filter(([k]) => !k.startsWith('shipment-events'))),
+    checks: {
+      released: w.tables.released,
+      customerMessages: w.publisher.customerMessages.size,
+      duplicates: dup,
+      countersExact: countersExact(w.tables, licenseIds),
+    },
+    realSeconds,
+    events: w.clock.events,
+    heapMb: Math.round(process.memoryUsage().heapUsed / 1e6),
+  };
+}
+
+/**
+ * What each part of the pipeline needs at least, in modeled seconds, from
+ * the calls it made; the largest is named as the bound:
+ * - the busiest license's writer: its transactions and page reads one after another;
+ * - the item held longest by committed transactions (holds of one item cannot overlap);
+ * - the largest license's key in each Shipments GSI: one WCU per shipment moved, 1,000 WCU/s;
+ * - the Shipments stream: each shard's History transactions and PublishBatch calls one after another.
+ */
+function boundsOf(
+  w: ReturnType<typeof modelWorld>,
+  config: ModelConfig,
+  release: number,
+  txMs: number,
+  readMs: number,
+  publishMs: number,
+): Record<string, number> {
+  const perLicense = new Map<string, number>();
+  for (const s of storedItems(w.tables, 'shipments'))
+    perLicense.set(String(s.licenseId), (perLicense.get(String(s.licenseId)) ?? 0) + 1);
+  const largest = Math.max(...perLicense.values());
+  const share = largest / Math.max(1, config.shipments);
+  const { shipmentKb, gsiSplit } = config.sizes;
+  const shards = config.shipmentShards;
+  const publishing = (w.sim.stats.publishBatches * publishMs) / config.publishConcurrency;
+  return {
+    'license writer (one transaction in flight per license, then its next page read)':
+      (share * (release * txMs + (config.shipments / config.pageSize) * readMs)) / 1000,
+    [`item held back to back (${w.sim.stats.busiestHeld.replace('\u0000', '#') || 'none'})`]:
+      w.sim.stats.busiestHeldMs / 1000,
+    'GSI key of the largest license (1 WCU per shipment moved, 1,000 WCU/s per partition)':
+      (largest * Math.max(1, Math.ceil(shipmentKb))) / gsiSplit / config.latency.partitionWcu,
+    'shipment-events per shard (History transactions + PublishBatch calls, serial)':
+      (publishing + w.history.transactions * txMs) / shards / 1000,
+  };
+}
+
+const largestOf = (entries: [string, number][]): string =>
+  entries.reduce((a, b) => (b[1] > a[1] ? b : a), ['none', -1])[0];
+
+/** Inventory counters and license drawdowns equal what the released shipments add up to. */
+function countersExact(
+  tables: ReturnType<typeof modelWorld>['tables'],
+  licenseIds: readonly string[],
+): boolean {
+  const byWarehouse = new Map<string, number>();
+  const byLicense = new Map<string, number>();
+  let heldLeft = 0;
+  for (const s of storedItems(tables, 'shipments')) {
+    if (s.status !== 'RELEASED') {
+      heldLeft++;
+      continue;
+    }
+    const key = inventoryKey({ sku: String(s.sku), warehouseId: String(s.warehouseId) });
+    byWarehouse.set(key, (byWarehouse.get(key) ?? 0) + Number(s.quantity));
+    byLicense.set(String(s.licenseId), (byLicense.get(String(s.licenseId)) ?? 0) + Number(s.quantity));
+  }
+  const inventoryOk = [...byWarehouse].every(([key, units]) => {
+    const inv = tables.get('inventory', key);
+    return inv?.released === units && inv.held === 0;
+  });
+  const licensesOk = licenseIds.every((id) => {
+    const l = tables.get('licenses', id);
+    return l?.releasedQuantity === (byLicense.get(id) ?? 0) && l?.pendingWork === undefined;
+  });
+  return heldLeft === 0 && inventoryOk && licensesOk;
+}

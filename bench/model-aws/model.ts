@@ -1,0 +1,254 @@
+/**
+ * One run of the AWS model: a workload seeded as shipment-events' intake
+ * leaves it (HELD, counted, in the held index), licenses PENDING; at t0 the
+ * admin approves every license in the console; the Licenses stream drives
+ * license-events (the real engine, the handler's batching) and the Shipments
+ * stream drives shipment-events (the real engine), in virtual time, until
+ * nothing is left to do.
+ */
+
+import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS } from '../../infra/tuning.js';
+import { mulberry32 } from '../../local/random.js';
+import { inventoryKey } from '../../shared/domain/counters.js';
+import { isSettledImage } from '../../shared/domain/license-rules.js';
+import { holdOrderKey } from '../../shared/domain/planning.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import type { LicenseEngineDeps } from '../../shared/engine/license-engine.js';
+import { processShipmentRecords, type ShipmentEngineDeps } from '../../shared/engine/shipment-engine.js';
+import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
+import { applyBatch } from './apply.js';
+import { VirtualClock } from './clock.js';
+import { DEFAULT_LATENCY, type LatencyModel, SimDynamo } from './dynamo.js';
+import { ModelAlerter, ModelPublisher } from './messaging.js';
+import {
+  CountingHistory,
+  DEFAULT_SIZES,
+  type ItemSizes,
+  ModelShipmentRepository,
+  modelInventory,
+  modelLicenses,
+  StreamedTables,
+} from './ports.js';
+import { StreamMapping } from './streams.js';
+
+export interface ModelConfig {
+  shipments: number;
+  licenses: number;
+  seed: number;
+  latency: LatencyModel;
+  sizes: ItemSizes;
+  /** license-events: records per invocation (infra/stack.ts: 10). */
+  licenseBatch: number;
+  /** Licenses of one batch applied at once (1: today's handler). */
+  licenseConcurrency: number;
+  /** Shards of the Shipments stream (≈ partitions of the table). */
+  shipmentShards: number;
+  /** PublishBatch calls in flight per publish (1: today's SnsPublisher). */
+  publishConcurrency: number;
+  /** Shipments read per GSI page (the engine's default 200). */
+  pageSize: number;
+  /** The Streams poller's idle interval, and a warm invocation's overhead. */
+  streamLagMs: number;
+  invokeOverheadMs: number;
+}
+
+export const DEFAULT_CONFIG: ModelConfig = {
+  shipments: 1_000_000,
+  licenses: 1,
+  seed: 1,
+  latency: DEFAULT_LATENCY,
+  sizes: DEFAULT_SIZES,
+  licenseBatch: 10,
+  licenseConcurrency: 1,
+  shipmentShards: 4,
+  publishConcurrency: 1,
+  pageSize: 200,
+  streamLagMs: 250,
+  invokeOverheadMs: 20,
+};
+
+const SKU = 'H20-M';
+const WAREHOUSES = ['WH-1', 'WH-2', 'WH-3'];
+const QUANTITIES = [8, 8, 16, 16, 16, 24, 32, 32, 48, 64, 96, 128, 256, 512];
+const T0 = Date.parse('2026-06-01T12:00:00.000Z');
+const LAMBDA_TIMEOUT_MS = 900_000;
+const SAFETY_MS = 10_000;
+
+/** Backlogs of `n` shipments over `licenses` licenses: uneven (1/(i+1) weights: a few large, many small). */
+export function backlogs(n: number, licenses: number): number[] {
+  const weights = Array.from({ length: licenses }, (_, i) => 1 / (i + 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const sizes = weights.map((w) => Math.max(1, Math.floor((n * w) / total)));
+  sizes[0] = (sizes[0] ?? 0) + n - sizes.reduce((a, b) => a + b, 0);
+  return sizes;
+}
+
+/** The model's world: tables, ports, streams, the two handlers. */
+export function modelWorld(config: ModelConfig) {
+  const clock = new VirtualClock(T0, config.seed);
+  const sim = new SimDynamo(clock, config.latency);
+  const mappings: { licenses?: StreamMapping; shipments?: StreamMapping } = {};
+  const tables = new StreamedTables(
+    () => clock.now(),
+    (table, entry) => mappings[table]?.push(entry),
+  );
+  const shipments = new ModelShipmentRepository(tables, sim, config.sizes);
+  const licenses = modelLicenses(tables, sim, config.sizes);
+  const inventory = modelInventory(tables, sim);
+  const alerter = new ModelAlerter(sim);
+  const publisher = new ModelPublisher(sim, 1, config.publishConcurrency);
+  const history = new CountingHistory(sim);
+  let tokens = 0;
+  const newToken = () => `tok-${++tokens}`;
+  const now = () => new Date(clock.now());
+  const licenseDeps: LicenseEngineDeps = {
+    licenses,
+    shipments,
+    inventory,
+    alerter,
+    now,
+    newToken,
+    settleDelayMs: SETTLE_DELAY_MS,
+    pageSize: config.pageSize,
+  };
+  const shipmentDeps: ShipmentEngineDeps = {
+    shipments,
+    licenses,
+    inventory,
+    alerter,
+    publisher,
+    history,
+    newToken,
+    now,
+  };
+  const stream = { lagMs: config.streamLagMs, overheadMs: config.invokeOverheadMs, maxRetries: 10 };
+  mappings.licenses = new StreamMapping(
+    clock,
+    { shards: 1, batchSize: config.licenseBatch, windowMs: 0, ...stream },
+    async (records) => {
+      // functions/license-events.ts: each license of the batch once, from its first unsettled record.
+      const first = new Map<string, string>();
+      for (const r of records)
+        if (r.eventName !== 'REMOVE' && !isSettledImage(r.newImage) && !first.has(r.key))
+          first.set(r.key, r.sequence);
+      const end = clock.now() + LAMBDA_TIMEOUT_MS - SAFETY_MS;
+      const failed = await applyBatch(
+        licenseDeps,
+        [...first.keys()],
+        end,
+        RELEASE_TIME_BUDGET_MS,
+        config.licenseConcurrency,
+      );
+      return [...failed].map((id) => first.get(id) ?? '');
+    },
+  );
+  mappings.shipments = new StreamMapping(
+    clock,
+    { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream },
+    async (records) => {
+      const result = await processShipmentRecords(
+        shipmentDeps,
+        records.map((r) => ({
+          sequence: r.sequence,
+          eventName: r.eventName,
+          shipmentId: r.key,
+          ...(r.oldImage ? { oldImage: r.oldImage } : {}),
+          ...(r.newImage ? { newImage: r.newImage } : {}),
+          at: r.at,
+        })),
+      );
+      return result.failed;
+    },
+  );
+  return { clock, sim, tables, shipments, publisher, alerter, history, mappings, t0: T0 };
+}
+
+export type ModelWorld = ReturnType<typeof modelWorld>;
+
+/** Seeds `config.licenses` PENDING licenses with uneven backlogs totalling `config.shipments`. */
+export function seedWorkload(w: ModelWorld, config: ModelConfig): { licenseIds: string[]; units: number } {
+  const random = mulberry32(config.seed);
+  w.tables.seeding = true;
+  for (const warehouseId of WAREHOUSES)
+    w.tables.put('inventory', { sku: SKU, warehouseId, onHand: 1e12, held: 0, released: 0, shipped: 0 });
+  const held = new Map<string, number>();
+  const licenseIds: string[] = [];
+  let units = 0;
+  backlogs(config.shipments, config.licenses).forEach((n, i) => {
+    const licenseId = `LIC-${String(i).padStart(3, '0')}`;
+    const customerId = `CUST-${String(i).padStart(3, '0')}`;
+    let licenseUnits = 0;
+    for (let j = 0; j < n; j++) {
+      const warehouseId = WAREHOUSES[Math.floor(random() * WAREHOUSES.length)] as string;
+      const quantity = QUANTITIES[Math.floor(random() * QUANTITIES.length)] as number;
+      const s = {
+        shipmentId: `SHP-${String(i).padStart(3, '0')}-${String(j).padStart(7, '0')}`,
+        licenseId,
+        customerId,
+        sku: SKU,
+        warehouseId,
+        quantity,
+        priority: 5,
+        requestedAt: new Date(T0 - 86_400_000 + j).toISOString(),
+      };
+      w.tables.put('shipments', accepted(s));
+      licenseUnits += quantity;
+      const key = inventoryKey({ sku: SKU, warehouseId });
+      held.set(key, (held.get(key) ?? 0) + quantity);
+    }
+    units += licenseUnits;
+    licenseIds.push(licenseId);
+    w.tables.put('licenses', {
+      licenseId,
+      licenseNumber: `EAR-2026-${String(i).padStart(6, '0')}`,
+      customerId,
+      sku: SKU,
+      destinationCountry: 'AE',
+      authorizedQuantity: licenseUnits,
+      releasedQuantity: 0,
+      releasedValue: 0,
+      status: 'PENDING',
+      appliedStatus: 'PENDING',
+      validFrom: '2020-01-01T00:00:00.000Z',
+      validUntil: '2099-12-31T23:59:59.999Z',
+    });
+  });
+  for (const warehouseId of WAREHOUSES) {
+    const key = inventoryKey({ sku: SKU, warehouseId });
+    const inv = w.tables.get('inventory', key) as RawItem;
+    w.tables.write('inventory', key, { ...inv, held: held.get(key) ?? 0 });
+  }
+  w.tables.seeding = false;
+  return { licenseIds, units };
+}
+
+/** A shipment as shipment-events' intake leaves it (test/helpers/factories.ts `asAccepted`). */
+function accepted(s: {
+  shipmentId: string;
+  licenseId: string;
+  customerId: string;
+  sku: string;
+  warehouseId: string;
+  quantity: number;
+  priority: number;
+  requestedAt: string;
+}): RawItem {
+  return {
+    ...s,
+    status: 'HELD',
+    holdReason: 'LICENSE_PENDING',
+    countedStatus: 'HELD',
+    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.holdOrder]: holdOrderKey(s),
+    changedBy: SYSTEM_ACTOR,
+    revision: 1,
+  };
+}
+
+/** The admin approves every license at t0, in the console (one Licenses stream record each). */
+export function approveAll(w: ModelWorld, licenseIds: readonly string[]): void {
+  for (const id of licenseIds) {
+    const current = w.tables.get('licenses', id) as RawItem;
+    w.tables.write('licenses', id, { ...current, status: 'APPROVED' });
+  }
+}

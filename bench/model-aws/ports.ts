@@ -1,0 +1,319 @@
+/**
+ * The ports of the AWS model: the in-memory adapters (shared/adapters/memory,
+ * whose sorted GSI partitions hold 1,000,000 shipments; the engine tests'
+ * fakes re-sort a whole table on every page) behind SimDynamo's latency,
+ * conflicts and hot-item budget, with the Licenses and Shipments streams.
+ *
+ * The shipment writer is the DynamoDB adapter's (shipment-repository.ts
+ * `commit`): the same `pack`, and on failure the same `classifyFailure` and
+ * jittered `pause`; only `db.send` is SimDynamo's `transact`.
+ */
+import { classifyFailure, type Group, pack, pause, sum } from '../../shared/adapters/dynamo/transactions.js';
+import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
+import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
+import {
+  MemoryInventoryRepository,
+  MemoryLicenseRepository,
+  MemoryShipmentRepository,
+  MemoryTables,
+} from '../../shared/adapters/memory.js';
+import { inventoryKey } from '../../shared/domain/counters.js';
+import type { HistoryEntry } from '../../shared/domain/history.js';
+import type {
+  CommitResult,
+  HistoryRepository,
+  LicenseGuard,
+  LicenseRepository,
+  RawItem,
+  ShipmentRepository,
+  ShipmentWrite,
+} from '../../shared/domain/ports.js';
+import type { SimAction, SimDynamo } from './dynamo.js';
+
+/** One stream record (NEW_AND_OLD_IMAGES). */
+export interface StreamEntry {
+  sequence: string;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  key: string;
+  oldImage?: RawItem;
+  newImage?: RawItem;
+  at: string;
+}
+
+/** Item sizes the WCU of hot writes is computed from (KB, rounded up per write). */
+export interface ItemSizes {
+  licenseKb: number;
+  inventoryKb: number;
+  /** A shipment as the GSIs project it (ALL). */
+  shipmentKb: number;
+  /** Partitions one license's key in a Shipments GSI is spread over (1: one partition). */
+  gsiSplit: number;
+}
+
+export const DEFAULT_SIZES: ItemSizes = { licenseKb: 2, inventoryKb: 1, shipmentKb: 1, gsiSplit: 1 };
+
+/** MemoryTables' own item maps (private there): read for the old image and the end-state check only. */
+type Stored = { items: Record<MemoryTableName, Map<string, RawItem>> };
+
+/** The stored items of a table, not copies (1,000,000 copies would double the heap): read, never change. */
+export const storedItems = (tables: MemoryTables, table: MemoryTableName): Iterable<RawItem> =>
+  (tables as unknown as Stored).items[table].values();
+
+/** MemoryTables that write the Licenses and Shipments streams and note releases. */
+export class StreamedTables extends MemoryTables {
+  private sequence = 0;
+  /** While true, writes make no stream record (the starting state). */
+  seeding = false;
+  released = 0;
+  lastReleaseAt = 0;
+
+  constructor(
+    private readonly clock: () => number,
+    private readonly onRecord: (table: 'licenses' | 'shipments', entry: StreamEntry) => void,
+  ) {
+    super();
+  }
+
+  override write(table: MemoryTableName, key: string, next: RawItem): void {
+    const streamed = !this.seeding && (table === 'licenses' || table === 'shipments');
+    // The stored item itself, not a copy: the tables replace items, never change one in place.
+    const old = streamed ? (this as unknown as Stored).items[table].get(key) : undefined;
+    super.write(table, key, next);
+    if (!streamed) return;
+    if (table === 'shipments' && next.status === 'RELEASED' && old?.status === 'HELD') {
+      this.released++;
+      this.lastReleaseAt = this.clock();
+    }
+    this.onRecord(table, {
+      sequence: String(++this.sequence).padStart(21, '0'),
+      eventName: old === undefined ? 'INSERT' : 'MODIFY',
+      key,
+      ...(old ? { oldImage: old } : {}),
+      newImage: next,
+      at: new Date(this.clock()).toISOString(),
+    });
+  }
+}
+
+/** Counts of the writer's work. */
+export interface WriterStats {
+  /** TransactWriteItems of shipment writes that committed. */
+  committed: number;
+  attempts: number;
+  retries: number;
+  conflicts: number;
+}
+
+const wcu = (kb: number, factor: number) => factor * Math.max(1, Math.ceil(kb));
+
+/** ShipmentRepository: reads through the memory adapter after a read's latency; `commit` as the DynamoDB adapter's. */
+export class ModelShipmentRepository implements ShipmentRepository {
+  readonly writer: WriterStats = { committed: 0, attempts: 0, retries: 0, conflicts: 0 };
+  private readonly inner: MemoryShipmentRepository;
+
+  constructor(
+    private readonly tables: MemoryTables,
+    private readonly sim: SimDynamo,
+    private readonly sizes: ItemSizes = DEFAULT_SIZES,
+  ) {
+    this.inner = new MemoryShipmentRepository(tables, () => new Date(sim.clock.now()));
+  }
+
+  async page(...args: Parameters<ShipmentRepository['page']>) {
+    await this.sim.read();
+    return this.inner.page(...args);
+  }
+
+  async update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
+    await this.sim.write(`shipments/${write.shipmentId}`);
+    return this.inner.update(write, entry);
+  }
+
+  scan() {
+    return this.inner.scan();
+  }
+
+  async countHeldByReason(licenseId: string) {
+    await this.sim.read();
+    return this.inner.countHeldByReason(licenseId);
+  }
+
+  async sumHeld(licenseId: string) {
+    await this.sim.read();
+    return this.inner.sumHeld(licenseId);
+  }
+
+  async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
+    const result: CommitResult = { committed: [], skipped: [] };
+    for (const group of pack(writes, guard)) {
+      const done = await this.commitGroup(group.writes, guard);
+      result.committed.push(...done.committed);
+      result.skipped.push(...done.skipped);
+    }
+    return result;
+  }
+
+  /** DynamoShipmentRepository.commitGroup, with SimDynamo in place of `db.send`. */
+  private async commitGroup(writes: ShipmentWrite[], guard: LicenseGuard | undefined): Promise<CommitResult> {
+    const skipped: ShipmentWrite[] = [];
+    let pending = writes;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const [group] = pack(pending, guard);
+      if (!group) break;
+      this.writer.attempts++;
+      try {
+        await this.sim.transact(this.actions(group, guard));
+        this.writer.committed++;
+        return { committed: group.writes, skipped };
+      } catch (error) {
+        const verdict = classifyFailure(error, group, guard, attempt);
+        if (verdict.kind === 'drop') {
+          skipped.push(...group.writes.filter((_, i) => verdict.failed.has(i)));
+          pending = group.writes.filter((_, i) => !verdict.failed.has(i));
+          continue;
+        }
+        this.writer.retries++;
+        if (String((error as Error).message).includes('TransactionConflict')) this.writer.conflicts++;
+        await pause(attempt);
+      }
+    }
+    return { committed: [], skipped };
+  }
+
+  /** The group's actions in the adapter's order: shipments, counters, license. */
+  private actions(group: Group, guard: LicenseGuard | undefined): SimAction[] {
+    const now = new Date(this.sim.clock.now());
+    const { sizes } = this;
+    const shipments = group.writes.map((w) => {
+      const licenseId = w.license?.licenseId ?? (w.expect.licenseId as string | undefined);
+      const part = this.gsiPart(w.shipmentId);
+      const hot = licenseId
+        ? [
+            { key: `gsi/held/${licenseId}/${part}`, wcu: wcu(sizes.shipmentKb, 1) },
+            { key: `gsi/released/${licenseId}/${part}`, wcu: wcu(sizes.shipmentKb, 1) },
+          ]
+        : [];
+      return this.action('shipments', w.shipmentId, shipmentAction(w, now), hot);
+    });
+    const inventory = [...group.inventory.values()].map((inv) => {
+      const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
+      const key = inventoryKey(inv);
+      return this.action(
+        'inventory',
+        key,
+        {
+          add: Object.fromEntries(adds.length > 0 ? adds : [['held', 0]]),
+          also: (item) => item.sku !== undefined,
+        },
+        [{ key: `inventory/${key}`, wcu: wcu(sizes.inventoryKb, 2) }],
+      );
+    });
+    const licenses = (
+      guard
+        ? [licenseAction(guard.licenseId, sum(group.licenses), guard)]
+        : [...group.licenses].map(([id, delta]) => licenseAction(id, delta, undefined))
+    ).map((a) =>
+      this.action('licenses', a.key, a.update, [{ key: `license/${a.key}`, wcu: wcu(sizes.licenseKb, 2) }]),
+    );
+    return [...shipments, ...inventory, ...licenses];
+  }
+
+  private gsiPart(shipmentId: string): number {
+    if (this.sizes.gsiSplit <= 1) return 0;
+    let h = 0;
+    for (let i = 0; i < shipmentId.length; i++) h = (h * 31 + shipmentId.charCodeAt(i)) | 0;
+    return Math.abs(h) % this.sizes.gsiSplit;
+  }
+
+  private action(
+    table: MemoryTableName,
+    key: string,
+    update: MemoryUpdate,
+    hot: SimAction['hot'],
+  ): SimAction {
+    let next: RawItem | undefined;
+    return {
+      item: `${table}/${key}`,
+      check: () => {
+        next = this.tables.plan(table, key, update);
+        return next !== undefined;
+      },
+      apply: () => {
+        if (next !== undefined) this.tables.write(table, key, next);
+        return true;
+      },
+      hot,
+    };
+  }
+}
+
+/** The License methods that are a TransactWriteItems (a decision with its History entry); the rest are single writes. */
+const LICENSE_TRANSACTIONS = new Set(['startWork', 'amend', 'revertTerms', 'reject']);
+const LICENSE_READS = new Set(['get', 'batchGet', 'scan']);
+
+/**
+ * LicenseRepository over the memory adapter: reads after a read's latency;
+ * writes wait for any transaction's hold on the item to end, then take a
+ * write's (or, for a decision, a transaction's) latency and the item's WCU.
+ */
+export function modelLicenses(tables: MemoryTables, sim: SimDynamo, sizes: ItemSizes = DEFAULT_SIZES) {
+  const inner = new MemoryLicenseRepository(tables);
+  return new Proxy(inner, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof name !== 'string' || typeof value !== 'function' || name === 'scan') return value;
+      return async (...args: unknown[]) => {
+        if (LICENSE_READS.has(name)) await sim.read();
+        else {
+          const id = String(args[0]);
+          const tx = LICENSE_TRANSACTIONS.has(name);
+          const hot = [{ key: `license/${id}`, wcu: wcu(sizes.licenseKb, tx ? 2 : 1) }];
+          await sim.write(`licenses/${id}`, hot, tx ? 'tx' : 'write');
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as LicenseRepository;
+}
+
+/** InventoryRepository: reads after a read's latency. */
+export function modelInventory(tables: MemoryTables, sim: SimDynamo): MemoryInventoryRepository {
+  const inner = new MemoryInventoryRepository(tables);
+  return {
+    existing: async (keys) => {
+      await sim.read();
+      return inner.existing(keys);
+    },
+    skuExists: async (sku) => {
+      await sim.read();
+      return inner.skuExists(sku);
+    },
+    scan: () => inner.scan(),
+  } as MemoryInventoryRepository;
+}
+
+/**
+ * History as DynamoHistoryRepository appends it (transactions of up to 100
+ * conditional puts, one after another), counted rather than kept: 1,000,000
+ * entries would only cost memory, and nothing in the model reads them.
+ */
+export class CountingHistory implements HistoryRepository {
+  entries = 0;
+  transactions = 0;
+  private readonly seen = new Set<string>();
+  constructor(private readonly sim: SimDynamo) {}
+
+  async append(entries: readonly HistoryEntry[]): Promise<void> {
+    const unique = new Map<string, HistoryEntry>();
+    for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
+    // An entry already there is dropped and the rest written (the adapter's ConditionalCheckFailed path).
+    const all = [...unique.keys()].filter((k) => !this.seen.has(k));
+    for (let i = 0; i < all.length; i += 100) {
+      const chunk = all.slice(i, i + 100);
+      this.transactions++;
+      await this.sim.transact(chunk.map((k) => ({ item: `history/${k}`, check: () => true })));
+      for (const k of chunk) this.seen.add(k);
+      this.entries += chunk.length;
+    }
+  }
+}
