@@ -1,7 +1,7 @@
 /**
  * SNS in the AWS model: the publisher as SnsPublisher sends (per customer
  * shard topic, PublishBatch of 10 entries), each call `publishMs` of latency,
- * with `concurrency` calls in flight per `publish` (1: today's serial
+ * with `concurrency` calls in flight per `publish` (1: the serial
  * publisher). Messages are counted, not kept.
  */
 

@@ -7,8 +7,15 @@
  * nothing is left to do.
  */
 
-import { RELEASE_TIME_BUDGET_MS, SETTLE_DELAY_MS } from '../../infra/tuning.js';
+import {
+  LICENSE_EVENTS_BATCH_SIZE,
+  RELEASE_CONCURRENCY,
+  RELEASE_FIRST_SLICE_MS,
+  RELEASE_TIME_BUDGET_MS,
+  SETTLE_DELAY_MS,
+} from '../../infra/tuning.js';
 import { mulberry32 } from '../../local/random.js';
+import { PUBLISH_CONCURRENCY } from '../../shared/adapters/sns.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
 import { isSettledImage } from '../../shared/domain/license-rules.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
@@ -58,10 +65,10 @@ export const DEFAULT_CONFIG: ModelConfig = {
   seed: 1,
   latency: DEFAULT_LATENCY,
   sizes: DEFAULT_SIZES,
-  licenseBatch: 10,
-  licenseConcurrency: 1,
+  licenseBatch: LICENSE_EVENTS_BATCH_SIZE,
+  licenseConcurrency: RELEASE_CONCURRENCY,
   shipmentShards: 4,
-  publishConcurrency: 1,
+  publishConcurrency: PUBLISH_CONCURRENCY,
   pageSize: 200,
   streamLagMs: 250,
   invokeOverheadMs: 20,
@@ -109,6 +116,7 @@ export function modelWorld(config: ModelConfig) {
     now,
     newToken,
     settleDelayMs: SETTLE_DELAY_MS,
+    firstSliceMs: RELEASE_FIRST_SLICE_MS,
     pageSize: config.pageSize,
   };
   const shipmentDeps: ShipmentEngineDeps = {

@@ -8,7 +8,7 @@
  * `commit`): the same `pack`, and on failure the same `classifyFailure` and
  * jittered `pause`; only `db.send` is SimDynamo's `transact`.
  */
-import { classifyFailure, type Group, pack, pause, sum } from '../../shared/adapters/dynamo/transactions.js';
+import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
 import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
 import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
 import {
@@ -143,41 +143,20 @@ export class ModelShipmentRepository implements ShipmentRepository {
     return this.inner.sumHeld(licenseId);
   }
 
+  /** The DynamoDB adapter's commit (commitPacked), with SimDynamo in place of `db.send`. */
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
-    const result: CommitResult = { committed: [], skipped: [] };
-    for (const group of pack(writes, guard)) {
-      const done = await this.commitGroup(group.writes, guard);
-      result.committed.push(...done.committed);
-      result.skipped.push(...done.skipped);
-    }
-    return result;
-  }
-
-  /** DynamoShipmentRepository.commitGroup, with SimDynamo in place of `db.send`. */
-  private async commitGroup(writes: ShipmentWrite[], guard: LicenseGuard | undefined): Promise<CommitResult> {
-    const skipped: ShipmentWrite[] = [];
-    let pending = writes;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const [group] = pack(pending, guard);
-      if (!group) break;
+    const result = await commitPacked(writes, guard, async (group) => {
       this.writer.attempts++;
       try {
         await this.sim.transact(this.actions(group, guard));
-        this.writer.committed++;
-        return { committed: group.writes, skipped };
       } catch (error) {
-        const verdict = classifyFailure(error, group, guard, attempt);
-        if (verdict.kind === 'drop') {
-          skipped.push(...group.writes.filter((_, i) => verdict.failed.has(i)));
-          pending = group.writes.filter((_, i) => !verdict.failed.has(i));
-          continue;
-        }
         this.writer.retries++;
-        if (String((error as Error).message).includes('TransactionConflict')) this.writer.conflicts++;
-        await pause(attempt);
+        throw error;
       }
-    }
-    return { committed: [], skipped };
+      this.writer.committed++;
+    });
+    this.writer.conflicts += result.conflicts ?? 0;
+    return result;
   }
 
   /** The group's actions in the adapter's order: shipments, counters, license. */

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, DependencyError } from '../../domain/errors.js';
+import { ConfigError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type {
   CommitResult,
@@ -15,12 +15,11 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../domain/ports.js';
-import { conflictPause, MAX_CONFLICT_ATTEMPTS } from '../../domain/transactions.js';
 import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../names.js';
 import { guardedLicenseUpdate, inventoryUpdate, licenseUpdate, shipmentUpdate } from './expressions.js';
 import { updateWithEntry } from './history-repository.js';
 import { scanTable } from './reads.js';
-import { classifyFailure, type Group, isConditionFailure, pack, pause, sum } from './transactions.js';
+import { commitPacked, type Group, isConditionFailure, sum } from './transactions.js';
 
 /** DynamoDB implementation of the Shipments port, including the transactional writer. */
 export class DynamoShipmentRepository implements ShipmentRepository {
@@ -66,49 +65,9 @@ export class DynamoShipmentRepository implements ShipmentRepository {
   }
 
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
-    const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
-    for (const group of pack(writes, guard)) await this.commitGroup(group.writes, guard, result);
-    return result;
-  }
-
-  /**
-   * Writes one group in one transaction, adding to `result`. Writes whose own
-   * condition failed are dropped and the rest is retried; conflicts (with
-   * their own budget), throttling and transient errors are retried with
-   * jittered backoff (see classifyFailure).
-   */
-  private async commitGroup(
-    writes: ShipmentWrite[],
-    guard: LicenseGuard | undefined,
-    result: CommitResult,
-  ): Promise<void> {
-    let pending = writes;
-    let failures = 0;
-    let conflicts = 0;
-    while (pending.length > 0) {
-      const [group] = pack(pending, guard);
-      if (!group) break;
-      const items = this.transactItems(group, guard);
-      result.transactions = (result.transactions ?? 0) + 1;
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        result.committed.push(...group.writes);
-        return;
-      } catch (error) {
-        const verdict = classifyFailure(error, group, guard, failures);
-        if (verdict.kind === 'drop') {
-          result.skipped.push(...group.writes.filter((_, i) => verdict.failed.has(i)));
-          pending = group.writes.filter((_, i) => !verdict.failed.has(i));
-        } else if (verdict.kind === 'conflict') {
-          result.conflicts = (result.conflicts ?? 0) + 1;
-          if (++conflicts >= MAX_CONFLICT_ATTEMPTS)
-            throw new DependencyError(`transaction kept conflicting (${conflicts} attempts)`, {
-              cause: error,
-            });
-          await conflictPause(conflicts);
-        } else await pause(failures++);
-      }
-    }
+    return commitPacked(writes, guard, async (group) => {
+      await this.db.send(new TransactWriteCommand({ TransactItems: this.transactItems(group, guard) }));
+    });
   }
 
   /** The group's actions: shipments first (their indexes match CancellationReasons), then counters, then licenses. */

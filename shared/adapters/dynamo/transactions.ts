@@ -1,7 +1,13 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ConflictError, DependencyError } from '../../domain/errors.js';
-import type { LicenseGuard } from '../../domain/ports.js';
-import { type Group, MAX_ATTEMPTS } from '../../domain/transactions.js';
+import type { CommitResult, LicenseGuard, ShipmentWrite } from '../../domain/ports.js';
+import {
+  conflictPause,
+  type Group,
+  MAX_ATTEMPTS,
+  MAX_CONFLICT_ATTEMPTS,
+  pack,
+} from '../../domain/transactions.js';
 
 export type { Drawdown, Group } from '../../domain/transactions.js';
 export { pack, sum } from '../../domain/transactions.js';
@@ -97,3 +103,48 @@ export const isConditionFailure = (error: unknown): boolean =>
 /** Jittered exponential backoff before attempt `attempt + 1` (at most about 1.5 s). */
 export const pause = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random())));
+
+/**
+ * Commits `writes` in packed transactions, one after another, through `send`
+ * (one TransactWriteItems of the group's actions). Writes whose own condition
+ * failed are dropped and the rest of their group is retried at once;
+ * conflicts (with their own budget), throttling and transient errors are
+ * retried with jittered backoff (see classifyFailure). The DynamoDB adapter
+ * and the bench's AWS model both commit through it.
+ */
+export async function commitPacked(
+  writes: readonly ShipmentWrite[],
+  guard: LicenseGuard | undefined,
+  send: (group: Group) => Promise<void>,
+): Promise<CommitResult> {
+  const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
+  for (const first of pack(writes, guard)) {
+    let pending = first.writes;
+    let failures = 0;
+    let conflicts = 0;
+    while (pending.length > 0) {
+      const [group] = pack(pending, guard);
+      if (!group) break;
+      result.transactions = (result.transactions ?? 0) + 1;
+      try {
+        await send(group);
+        result.committed.push(...group.writes);
+        break;
+      } catch (error) {
+        const verdict = classifyFailure(error, group, guard, failures);
+        if (verdict.kind === 'drop') {
+          result.skipped.push(...group.writes.filter((_, i) => verdict.failed.has(i)));
+          pending = group.writes.filter((_, i) => !verdict.failed.has(i));
+        } else if (verdict.kind === 'conflict') {
+          result.conflicts = (result.conflicts ?? 0) + 1;
+          if (++conflicts >= MAX_CONFLICT_ATTEMPTS)
+            throw new DependencyError(`transaction kept conflicting (${conflicts} attempts)`, {
+              cause: error,
+            });
+          await conflictPause(conflicts);
+        } else await pause(failures++);
+      }
+    }
+  }
+  return result;
+}
