@@ -18,8 +18,8 @@
  * excludes) and the licenses written for it would be acted on. The floor
  * writes into copies the bench makes of the Shipments, Inventory, Licenses
  * and History tables, with their keys, GSIs and stream settings (so every
- * write maintains the same indexes and stream as in the stack), once per
- * stack, and keeps them (see floorTables). The shipments go in hold order, as
+ * write maintains the same indexes and stream as in the stack), in a
+ * DynamoDB Local of its own, made once per stack and kept (see floorStore). The shipments go in hold order, as
  * the engine reads the held index. Seeding (the accepted shipments, counters
  * and the licenses with the work token) is not timed; the counters,
  * drawdowns and History entries are checked afterwards (not timed).
@@ -29,8 +29,10 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
+  DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { startServices } from '../local/services.js';
 import { DynamoHistoryRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { shipmentEntry, systemDecision } from '../shared/domain/history.js';
 import type { Shipment } from '../shared/domain/model.js';
@@ -64,7 +66,12 @@ export interface FloorResult {
 }
 
 /** A copy of a stack table (keys, GSIs, stream), under `name`. */
-async function cloneTable(ctx: BenchContext, from: string, name: string): Promise<void> {
+async function cloneTable(
+  ctx: BenchContext,
+  into: DynamoDBClient,
+  from: string,
+  name: string,
+): Promise<void> {
   const { Table } = await ctx.dynamodb.send(new DescribeTableCommand({ TableName: from }));
   if (!Table) throw new Error(`floor: cannot describe ${from}`);
   const input: CreateTableCommandInput = {
@@ -83,7 +90,7 @@ async function cloneTable(ctx: BenchContext, from: string, name: string): Promis
       : {}),
     ...(Table.StreamSpecification ? { StreamSpecification: Table.StreamSpecification } : {}),
   };
-  await ctx.dynamodb.send(new CreateTableCommand(input));
+  await into.send(new CreateTableCommand(input));
 }
 
 /**
@@ -111,14 +118,10 @@ export function floorTransactions(w: Workload): { licenseId: string; shipments: 
 }
 
 /** Untimed: the counters and drawdowns the replay must leave, and one History entry per shipment. */
-async function checkFloor(
-  ctx: BenchContext,
-  w: Workload,
-  names: { inventory: string; licenses: string; history: string },
-): Promise<string[]> {
+async function checkFloor(ddb: DynamoDBDocumentClient, w: Workload, names: FloorTables): Promise<string[]> {
   const problems: string[] = [];
   const inventory = await batchGet(
-    ctx.ddb,
+    ddb,
     names.inventory,
     w.warehouses.map((warehouseId) => ({ sku: w.sku, warehouseId })),
   );
@@ -128,7 +131,7 @@ async function checkFloor(
       problems.push(`floor ${String(i.warehouseId)}: held ${String(i.held)}, released ${String(i.released)}`);
   }
   const licenses = await batchGet(
-    ctx.ddb,
+    ddb,
     names.licenses,
     w.licenses.map((l) => ({ licenseId: l.licenseId })),
   );
@@ -143,7 +146,7 @@ async function checkFloor(
   for (const l of w.licenses) {
     let start: Record<string, unknown> | undefined;
     do {
-      const out: QueryCommandOutput = await ctx.ddb.send(
+      const out: QueryCommandOutput = await ddb.send(
         new QueryCommand({
           TableName: names.history,
           KeyConditionExpression: '#l = :l',
@@ -256,69 +259,85 @@ export async function replayHistory(
     ),
   );
   let calls = 0;
-  for (let i = 0; i < entries.length; i += 1000) {
-    const batch = entries.slice(i, i + 1000);
-    await history.append(batch);
-    calls += Math.ceil(batch.length / 100);
+  // 100 entries a call, one call after another (append would keep several transactions in flight).
+  for (let i = 0; i < entries.length; i += 100) {
+    await history.append(entries.slice(i, i + 100));
+    calls++;
   }
   return calls;
 }
 
 /**
- * The floor's copies of the stack's tables, made once per stack and kept (the
- * in-memory DynamoDB Local goes with the stack). Not one set per measurement:
- * DynamoDB Local gets slower with every streamed table created and deleted
- * (a floor of 4,000 shipments took 29 s, then 191 s and 274 s as two more
- * sets of copies came and went), which would charge the floor for the
- * emulator's bookkeeping. Every workload has ids of its own, as in the stack's
- * tables.
+ * Where the floor writes: copies of the stack's tables (keys, GSIs, streams)
+ * in a DynamoDB Local of its own, started once per stack and kept, with
+ * nothing else running on it. Not the stack's tables: the event source
+ * mappings would act on the floor's writes. Not copies in the stack's
+ * DynamoDB Local either: every streamed table and stream record there slows
+ * the later measurements on it (a floor of 4,000 shipments took 29 s, then
+ * 191 s and 274 s as two more sets of copies came and went, and clearance
+ * after the floor took about twice as long as without it). Every workload has
+ * ids of its own, as in the stack's tables.
  */
-const copies = new WeakMap<BenchContext['stack'], Promise<FloorTables>>();
+interface FloorStore {
+  names: FloorTables;
+  ddb: DynamoDBDocumentClient;
+  dynamoDbPid: number | undefined;
+}
 
-function floorTables(ctx: BenchContext): Promise<FloorTables> {
-  let tables = copies.get(ctx.stack);
-  if (!tables) {
-    tables = (async () => {
+const stores = new WeakMap<BenchContext['stack'], Promise<FloorStore>>();
+
+function floorStore(ctx: BenchContext): Promise<FloorStore> {
+  let store = stores.get(ctx.stack);
+  if (!store) {
+    store = (async () => {
+      const services = await startServices({ region: ctx.stack.endpoints.region });
+      process.once('exit', () => void services.stop());
+      const client = new DynamoDBClient({
+        endpoint: services.endpoints.dynamodb,
+        region: services.endpoints.region,
+        credentials: { accessKeyId: 'floor', secretAccessKey: 'floor' },
+      });
       const names: FloorTables = {
-        shipments: `bench-floor-shipments`,
-        inventory: `bench-floor-inventory`,
-        licenses: `bench-floor-licenses`,
-        history: `bench-floor-history`,
+        shipments: 'bench-floor-shipments',
+        inventory: 'bench-floor-inventory',
+        licenses: 'bench-floor-licenses',
+        history: 'bench-floor-history',
       };
       for (const k of ['shipments', 'inventory', 'licenses', 'history'] as const)
-        await cloneTable(ctx, ctx.tables[k], names[k]);
-      return names;
+        await cloneTable(ctx, client, ctx.tables[k], names[k]);
+      const ddb = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      return { names, ddb, dynamoDbPid: services.dynamoDbPid };
     })();
-    copies.set(ctx.stack, tables);
+    stores.set(ctx.stack, store);
   }
-  return tables;
+  return store;
 }
 
 export async function measureFloor(ctx: BenchContext, w: Workload): Promise<FloorResult> {
-  const names = await floorTables(ctx);
+  const { names, ddb, dynamoDbPid } = await floorStore(ctx);
   try {
     const seeding = performance.now();
     // Untimed: the state an approval finds once the engine has committed to the work (revision 1: accepted).
-    await batchPut(ctx.ddb, names.inventory, heldInventory(w));
-    await batchPut(ctx.ddb, names.licenses, workingLicenses(w));
+    await batchPut(ddb, names.inventory, heldInventory(w));
+    await batchPut(ddb, names.licenses, workingLicenses(w));
     await batchPut(
-      ctx.ddb,
+      ddb,
       names.shipments,
       heldItems(w).map((s) => ({ ...s, revision: 1 })),
       4,
     );
     const at = new Date().toISOString();
     collectGarbage();
-    const memory = sampleMemory(ctx.stack.services.dynamoDbPid);
+    const memory = sampleMemory(dynamoDbPid);
     const problems: string[] = [];
     const started = performance.now();
-    const release = await replayRelease(ctx.ddb, names, w, at);
+    const release = await replayRelease(ddb, names, w, at);
     const released = performance.now();
-    const historyCalls = await replayHistory(ctx.ddb, names.history, w, at);
+    const historyCalls = await replayHistory(ddb, names.history, w, at);
     const ended = performance.now();
     const mem = memory.stop();
     if (release.skipped > 0) problems.push(`floor: ${release.skipped} release write(s) skipped`);
-    problems.push(...(await checkFloor(ctx, w, names)));
+    problems.push(...(await checkFloor(ddb, w, names)));
     return {
       kind: 'floor',
       tag: w.tag,
@@ -337,7 +356,7 @@ export async function measureFloor(ctx: BenchContext, w: Workload): Promise<Floo
     };
   } catch (error) {
     // A failed floor may leave the copies half written: the next one starts from fresh copies.
-    copies.delete(ctx.stack);
+    stores.delete(ctx.stack);
     throw error;
   }
 }
