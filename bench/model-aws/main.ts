@@ -77,7 +77,7 @@ export function assumptions(c: ModelConfig): Record<string, string> {
     engines:
       'the real applyLicense and processShipmentRecords on the in-memory adapters (shared/adapters/memory); license-events and shipment-events batching as in functions/ and infra/stack.ts',
     writer:
-      "the DynamoDB adapter's commit: pack (pages of 200 cut 96+96+8), classifyFailure, jittered pause; one transaction in flight per license pass",
+      "the engine's pipelined release pass (next page read while a transaction commits; filled transactions of 98 shipments + 1 Inventory item + the guarded license update, cut by Inventory item) and the DynamoDB adapter's commit loop (commitPacked: classifyFailure, jittered pauses, TransactionConflict on its own budget); one transaction in flight per license",
     latency: `TransactWriteItems ${l.txMs.join('–')} ms, read ${l.readMs.join('–')} ms, single write ${l.writeMs.join('–')} ms, PublishBatch ${l.publishMs.join('–')} ms, uniform, seeded`,
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict`,
     hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, one license's key in each Shipments GSI spread over ${c.sizes.gsiSplit} partition(s)), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB); over budget → ThrottlingError`,
