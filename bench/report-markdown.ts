@@ -2,6 +2,12 @@
  * The markdown of the results block of BENCHMARKS.md (and of the bench's
  * stdout), from a run's results.
  */
+import {
+  LICENSE_EVENTS_BATCH_SIZE,
+  RELEASE_CONCURRENCY,
+  RELEASE_FIRST_SLICE_MS,
+  RELEASE_TIME_BUDGET_MS,
+} from '../infra/tuning.js';
 import type { BenchResults, Summary } from './report.js';
 
 const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–');
@@ -33,9 +39,9 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     `Ceiling: BatchWriteItem, 25 items a call, ${String(r.options.ceilingConcurrency)} call(s) in flight, into a table with no stream or GSI. ` +
       `Naive: ${String(r.options.naiveConcurrency)} license(s) at a time, 5 calls per shipment. ` +
-      `Handlers: template settings (RELEASE_TIME_BUDGET_MS ${String((r.options.environment as Record<string, unknown> | undefined)?.RELEASE_TIME_BUDGET_MS)}, shipment-events batch 1000), logs at WARN.`,
+      `Handlers: template settings (infra/tuning.ts: a ${RELEASE_TIME_BUDGET_MS / 1000} s slice, ${RELEASE_FIRST_SLICE_MS / 1000} s for new work, ${RELEASE_CONCURRENCY} release transactions in flight, license-events batch ${LICENSE_EVENTS_BATCH_SIZE}, shipment-events batch 1000), logs at WARN.`,
     '',
-    `Floor: the release's own writes replayed with no handlers, one call after another, into copies of the stack's tables (stream and GSIs): TransactWriteItems of 98 conditional shipment updates + 1 Inventory ADD + the guarded license ADD, one (sku, warehouse) per transaction, then the History entries in TransactWriteItems of 100 conditional Puts. ` +
+    `Floor: the release's own writes replayed with no handlers, one call after another, into copies of the stack's tables (stream and GSIs) in a DynamoDB Local of its own: TransactWriteItems of 98 conditional shipment updates + 1 Inventory ADD + the guarded license ADD, one (sku, warehouse) per transaction, then the History entries in TransactWriteItems of 100 conditional Puts. ` +
       "Subscriber queues are drained as messages arrive (bench/drain.ts): the process no longer holds the 2N messages, so its peak RSS is the product's (handlers, emulator, fauxqs, bench).",
     '',
     `Times are medians of ${[...new Set(r.summary.sizes.map((x) => x.reps))].join('/')} repetitions; ratios are medians of the per-repetition ratios.`,
