@@ -7,7 +7,7 @@
  * change mid-way stops the pass with a ConflictError and the license is read
  * again.
  */
-import { AMEND_TOKEN_PREFIX, workFor } from '../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, isAmendmentPass, workFor } from '../domain/license-rules.js';
 import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
 import { overLimits, planRehold, planTrim, validity } from '../domain/planning.js';
 import type { LicenseGuard } from '../domain/ports.js';
@@ -66,6 +66,10 @@ async function approvedPass(
     // As the clock would: license-events then re-holds through the normal path.
     const reason = `validity window ended at ${license.validUntil}`;
     await deps.licenses.setStatus(license.licenseId, 'APPROVED', 'EXPIRED', reason, SYSTEM_ACTOR);
+    // An amendment's pass stays pending: the expiry is then judged as replacing it, so its re-hold is an
+    // amendment's pass too and alerts if shipped goods alone exceed the amended limits (finishing here
+    // first would lose that alert).
+    if (isAmendmentPass(token)) return true;
     return finish(deps, license, token, undefined);
   }
   if (cursor === undefined && (window === 'early' || overLimits(license))) {

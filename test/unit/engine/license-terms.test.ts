@@ -314,6 +314,33 @@ describe('amendment', () => {
     },
   );
 
+  it('alerts ops (high) when an amendment below what has SHIPPED is superseded by a validUntil moved into the past (found by the chaos suite, seed 6)', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+    w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+    await shipmentEvents(w);
+
+    // The amendment's pass is about to re-hold when the next amendment ends the validity window.
+    w.faults.beforeNext('shipments.commit', () =>
+      w.console.edit('licenses', lut.licenseId, 'validUntil', '2025-06-01T00:00:00.000Z'),
+    );
+    await amend(w, lut, 'authorizedQuantity', 15);
+    await apply(w, lut.licenseId);
+    // The engine expired it; license-events applies the expiry (its record) next.
+    expect(w.license(lut.licenseId).status).toBe('EXPIRED');
+    await apply(w, lut.licenseId);
+    const alerts = w.alerter.about(lut.licenseId).filter((a) => a.severity === 'high');
+    expect(alerts.map((a) => a.subject)).toEqual([
+      `HIGH SEVERITY: License ${lut.licenseId}: shipped goods exceed its amended limit`,
+    ]);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expect(w.violations()).toEqual([]);
+  });
+
   it('re-holds RELEASED shipments as LICENSE_NOT_YET_VALID when validFrom moves later, and releases them when it moves back', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(w, {}, [{}, {}]);
