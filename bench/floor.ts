@@ -36,10 +36,8 @@ import { startServices } from '../local/services.js';
 import { DynamoHistoryRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { shipmentEntry, systemDecision } from '../shared/domain/history.js';
 import type { Shipment } from '../shared/domain/model.js';
-import { holdOrderKey, valueCap } from '../shared/domain/planning.js';
-import type { LicenseGuard } from '../shared/domain/ports.js';
-import { termsExpected, termsOf } from '../shared/domain/terms.js';
-import { releaseWrite } from '../shared/engine/license-work.js';
+import { holdOrderKey } from '../shared/domain/planning.js';
+import { approvedGuard, releaseWrite } from '../shared/engine/license-work.js';
 import { type BenchContext, batchGet, batchPut, collectGarbage } from './context.js';
 import { type MemoryReport, sampleMemory } from './memory.js';
 import { heldInventory, heldItems, type Workload } from './workload.js';
@@ -206,17 +204,7 @@ export async function replayRelease(
   for (const t of floorTransactions(w)) {
     const license = licenses.get(t.licenseId);
     if (!license) continue;
-    const guard: LicenseGuard = {
-      licenseId: license.licenseId,
-      expect: {
-        status: 'APPROVED',
-        appliedStatus: 'APPROVED',
-        pendingWork: token,
-        ...termsExpected(termsOf(license), ''),
-      },
-      authorizedQuantity: license.authorizedQuantity,
-      ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
-    };
+    const guard = approvedGuard(license, token);
     const writes = t.shipments.map((s) => ({ ...releaseWrite(license.licenseId, s, at), decision }));
     skipped += (await repo.commit(writes, guard)).skipped.length;
     calls++;
