@@ -29,6 +29,8 @@ export interface ClearanceResult {
   n: number;
   /** Approval → all RELEASED, counters final, 2N messages in the queues. */
   ms: number;
+  /** When the approvals were sent (epoch ms). */
+  startedAt: number;
   /** Approval → the first customer message in a queue (its SentTimestamp). */
   firstCustomerMs: number | undefined;
   /** Approval → the last message in a queue (its SentTimestamp). */
@@ -191,6 +193,7 @@ export async function measureClearance(
       tag: w.tag,
       n: w.n,
       ms: done - t0,
+      startedAt: t0,
       firstCustomerMs: deliveries.firstCustomerAt === undefined ? undefined : deliveries.firstCustomerAt - t0,
       lastMessageMs: deliveries.lastMessageAt === undefined ? undefined : deliveries.lastMessageAt - t0,
       firstByCustomer,

@@ -11,6 +11,7 @@
  * first message minus the first license's. A license whose customer heard
  * nothing counts as a problem.
  */
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { type ClearanceResult, measureClearance } from './clearance.js';
 import type { BenchContext } from './context.js';
 import type { MemoryReport } from './memory.js';
@@ -22,6 +23,11 @@ export interface FairnessLicense {
   shipments: number;
   /** Approval → the first message in its customer's queue, ms. */
   firstMessageMs: number | undefined;
+  /**
+   * Approval → the earliest `releasedAt` among its shipments, ms: when the writer planned its first
+   * transaction. The gap to `firstMessageMs` is the notifier's share of the wait.
+   */
+  firstReleaseMs: number | undefined;
 }
 
 export interface FairnessResult {
@@ -37,6 +43,8 @@ export interface FairnessResult {
   spreadMs: number | undefined;
   /** The licenses with the smallest backlog: the last of them to hear, ms (what fairness is about). */
   smallBacklogMaxMs: number | undefined;
+  /** The latest of the licenses' first releases (`firstReleaseMs`), ms: the writer's share of the wait. */
+  firstReleaseMaxMs: number | undefined;
   calls: ClearanceResult['calls'];
   memory: MemoryReport;
   seedMs: number;
@@ -51,11 +59,16 @@ export async function measureFairness(
   const c = await measureClearance(ctx, w, { ...opts, concurrentApproval: true });
   const backlog = new Map<string, number>();
   for (const s of w.shipments) backlog.set(s.licenseId, (backlog.get(s.licenseId) ?? 0) + 1);
-  const licenses = w.licenses.map((l) => ({
-    licenseId: l.licenseId,
-    shipments: backlog.get(l.licenseId) ?? 0,
-    firstMessageMs: c.firstByCustomer[l.customerId],
-  }));
+  const firstRelease = await firstReleaseByLicense(ctx, w);
+  const licenses = w.licenses.map((l) => {
+    const at = firstRelease.get(l.licenseId);
+    return {
+      licenseId: l.licenseId,
+      shipments: backlog.get(l.licenseId) ?? 0,
+      firstMessageMs: c.firstByCustomer[l.customerId],
+      firstReleaseMs: at === undefined ? undefined : at - c.startedAt,
+    };
+  });
   const problems = [...c.problems];
   const heard = licenses.flatMap((l) => (l.firstMessageMs === undefined ? [] : [l.firstMessageMs]));
   for (const l of licenses)
@@ -76,9 +89,35 @@ export async function measureFairness(
     firstMessageMaxMs: max,
     spreadMs: min === undefined || max === undefined ? undefined : max - min,
     smallBacklogMaxMs: smallHeard.length > 0 ? Math.max(...smallHeard) : undefined,
+    firstReleaseMaxMs: maxOf(licenses.map((l) => l.firstReleaseMs)),
     calls: c.calls,
     memory: c.memory,
     seedMs: c.seedMs,
     problems,
   };
+}
+
+/** The largest of the defined values, or undefined. */
+function maxOf(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length > 0 ? Math.max(...defined) : undefined;
+}
+
+/** Per license of the workload, the earliest `releasedAt` among its shipments (epoch ms); read after the run. */
+async function firstReleaseByLicense(ctx: BenchContext, w: Workload): Promise<Map<string, number>> {
+  const ours = new Set(w.licenses.map((l) => l.licenseId));
+  const first = new Map<string, number>();
+  const pages = paginateScan(
+    { client: ctx.ddb },
+    { TableName: ctx.tables.shipments, ProjectionExpression: 'licenseId, releasedAt' },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      const { licenseId, releasedAt } = item as { licenseId?: string; releasedAt?: string };
+      if (licenseId === undefined || releasedAt === undefined || !ours.has(licenseId)) continue;
+      const at = Date.parse(releasedAt);
+      if (at < (first.get(licenseId) ?? Number.POSITIVE_INFINITY)) first.set(licenseId, at);
+    }
+  }
+  return first;
 }

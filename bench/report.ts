@@ -50,6 +50,8 @@ export interface SizeSummary {
     firstMessageMinMs: number;
     firstMessageMaxMs: number;
     smallBacklogMaxMs: number;
+    /** The last license's first release planned (its shipments' earliest releasedAt): the writer's share. */
+    firstReleaseMaxMs: number;
     rssPeakMiB: number;
   };
   /** Shipments per second (from the medians). */
@@ -241,6 +243,7 @@ function sizeSummary(n: number, reps: readonly RepResult[]): SizeSummary {
       firstMessageMinMs: med(rs, (r) => r.fairness?.firstMessageMinMs),
       firstMessageMaxMs: med(rs, (r) => r.fairness?.firstMessageMaxMs),
       smallBacklogMaxMs: med(rs, (r) => r.fairness?.smallBacklogMaxMs),
+      firstReleaseMaxMs: med(rs, (r) => r.fairness?.firstReleaseMaxMs),
       rssPeakMiB: med(rs, (r) => r.fairness?.memory.rssPeakMiB),
     },
   };

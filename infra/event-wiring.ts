@@ -26,6 +26,12 @@ export interface StreamConsumerProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
+   * Batches of one shard processed at once, one partition key's records in order.
+   *
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+  /**
    * Retries of a failing batch (after bisecting) before it goes to the DLQ.
    *
    * @default 5
@@ -81,7 +87,7 @@ export class StreamConsumer extends Construct {
       retryAttempts: props.retryAttempts ?? 5,
       maxRecordAge: props.maxRecordAge,
       reportBatchItemFailures: true,
-      parallelizationFactor: 1,
+      parallelizationFactor: props.parallelizationFactor ?? 1,
       onFailure: new SqsDlq(this.dlq),
       filters: [FilterCriteria.filter({ eventName: FilterRule.or(...props.eventNames) })],
     });

@@ -23,6 +23,7 @@ import {
   RELEASE_FIRST_SLICE_MS,
   RELEASE_TIME_BUDGET_MS,
   SETTLE_DELAY_MS,
+  SHIPMENT_EVENTS_PARALLELIZATION,
 } from './tuning.js';
 
 export { AUDIT_OUTPUTS, STACK_ID, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
@@ -264,6 +265,8 @@ export class ClearanceStack extends Stack {
       // A release writes shipments in bursts of 100; large batches let the
       // handler aggregate counter updates per (sku, warehouse).
       batchSize: 1000,
+      // One batch of a shard at a time (the trade-off is in infra/tuning.ts).
+      parallelizationFactor: SHIPMENT_EVENTS_PARALLELIZATION,
       maxBatchingWindow: Duration.seconds(2),
       // High volume: a stuck shard delays every notice behind it, so give up
       // sooner and leave 18 h to replay.

@@ -14,13 +14,14 @@ export const RELEASE_TIME_BUDGET_MS = 60_000;
 
 /**
  * The first slice of new work (an approval, a suspension, an amendment):
- * it hands over after this long, then resumes with the whole budget. The
- * Licenses stream has one invocation per shard at a time, so without it
- * approvals that arrive just after a big one wait for the big one's whole
- * slice; with it, a burst of 50 approvals is started within about two
- * slices (bench fairness case).
+ * it hands over after this long (in practice after its first, small
+ * transaction: see FIRST_TRANSACTION in shared/engine/release-pipeline.ts),
+ * then resumes with the whole budget. The Licenses stream has one
+ * invocation per shard at a time, so approvals that land just after a burst
+ * wait for the burst's invocation to end: this keeps that invocation to
+ * about one transaction per license.
  */
-export const RELEASE_FIRST_SLICE_MS = 1_000;
+export const RELEASE_FIRST_SLICE_MS = 100;
 
 /**
  * Shipment transactions license-events keeps in flight across the licenses
@@ -32,10 +33,22 @@ export const RELEASE_FIRST_SLICE_MS = 1_000;
 export const RELEASE_CONCURRENCY = 4;
 
 /**
- * Licenses stream records per license-events invocation: 50 licenses
- * approved at once land in one invocation and are released together.
+ * Licenses stream records per license-events invocation: the licenses
+ * approved at once that land in one lane are released together.
  */
 export const LICENSE_EVENTS_BATCH_SIZE = 100;
+
+/**
+ * Batches of the Shipments stream's shard that shipment-events processes at
+ * once (the mapping's ParallelizationFactor, 1–10; the local stack emulates
+ * it: one shipment's records stay in order, other lanes run beside them).
+ * Kept at 1: 4 shortened the notifier's lag behind a burst of releases, but
+ * each lane is a sandbox of its own (about 250 MiB more peak RSS on the
+ * local stack), and digests are per batch, so people would get up to four
+ * digests where one does. 10 only queued more History transactions in front
+ * of the writer's. ARCHITECTURE.md has the measurements.
+ */
+export const SHIPMENT_EVENTS_PARALLELIZATION = 1;
 
 /**
  * From the end of a license pass to its settling pass (ARCHITECTURE.md, "GSI

@@ -7,6 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { RELEASE_FIRST_SLICE_MS } from '../../infra/tuning.js';
+import { FIRST_TRANSACTION } from '../../shared/engine/release-pipeline.js';
 import { type CaseResult, runCase } from './case.js';
 import { DEFAULT_CONFIG, type ModelConfig } from './model.js';
 
@@ -82,7 +84,7 @@ export function assumptions(c: ModelConfig): Record<string, string> {
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict`,
     hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, one license's key in each Shipments GSI spread over ${c.sizes.gsiSplit} partition(s)), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB); over budget → ThrottlingError`,
     streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards, batch 1000, window 2 s; one invocation per shard at a time; ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
-    handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and 1 s for new work (RELEASE_FIRST_SLICE_MS), continuation through the stream; shipment-events: History appended in transactions of 100, ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic`,
+    handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: History appended in transactions of 100, ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic`,
     notModeled:
       'cold starts, Lambda concurrency limits, SNS throttling, GSI propagation lag, the clock (settling passes), network failures',
   };

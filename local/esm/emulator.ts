@@ -201,6 +201,7 @@ export class EventSourceMappingEmulator {
     this.stopSchedules();
     this.running = false;
     await Promise.allSettled(this.loops);
+    await Promise.allSettled(this.runners.map((r) => r.settle()));
     await this.schedules.settle();
     this.loops = [];
   }
@@ -252,7 +253,7 @@ export class EventSourceMappingEmulator {
     const busy = this.runners
       .filter((r) => !r.isIdle())
       .map((r) => {
-        const buffered = [...r.shards.values()].reduce((n, s) => n + s.buffer.length, 0);
+        const buffered = [...r.shards.values()].reduce((n, s) => n + s.buffered, 0);
         return `${r.name} (buffered ${buffered}, invoking ${String(r.invoking)})`;
       });
     return new DrainTimeoutError(

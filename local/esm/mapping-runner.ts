@@ -4,8 +4,9 @@
  * batch up to BatchSize, invoke, honour `batchItemFailures`, bisect a failed
  * batch, retry up to MaximumRetryAttempts or until MaximumRecordAgeInSeconds,
  * then send an on-failure record to the mapping's SQS destination and move
- * on. A shard is strictly sequential; the shards of a mapping run
- * concurrently.
+ * on. A shard is sequential, or, with ParallelizationFactor N, runs N lanes
+ * at once, each a partition key's records in order; the shards of a mapping
+ * run concurrently.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -27,6 +28,7 @@ import { type FailureCondition, onFailureRecord, sendOnFailureRecord } from './o
 import {
   describeShards,
   type IteratorType,
+  type Lane,
   type PendingRecord,
   ShardState,
   shardIterator,
@@ -74,7 +76,8 @@ export class MappingRunner {
   };
   readonly shards = new Map<string, ShardState>();
   cyclesCompleted = 0;
-  invoking = false;
+  /** Invocations under way (up to ParallelizationFactor per shard). */
+  private inFlight = 0;
   private lastDescribe = 0;
   private knownShardsEverFinished = 0;
 
@@ -92,14 +95,25 @@ export class MappingRunner {
     return this.mapping.logicalId;
   }
 
+  /** An invocation is under way. */
+  get invoking(): boolean {
+    return this.inFlight > 0;
+  }
+
   /** Nothing buffered, nothing in flight, every readable shard read to its current end. */
   isIdle(): boolean {
     if (this.invoking) return false;
     for (const shard of this.shards.values()) {
-      if (shard.buffer.length > 0 || shard.replays.length > 0) return false;
+      if (!shard.lanes.every((lane) => lane.empty)) return false;
       if (!shard.closed && !shard.lastFetchEmpty) return false;
     }
     return true;
+  }
+
+  /** Resolves once the batches under way beside the polling (ParallelizationFactor > 1) have ended. */
+  async settle(): Promise<void> {
+    const pending = [...this.shards.values()].flatMap((s) => s.lanes.map((lane) => lane.delivering));
+    await Promise.allSettled(pending);
   }
 
   /** One pass over the readable shards; true when it did any work. */
@@ -143,7 +157,12 @@ export class MappingRunner {
     for (const shard of shards) {
       const id = shard.ShardId;
       if (id === undefined || this.shards.has(id)) continue;
-      const state = new ShardState(id, shard.ParentShardId, this.mapping.batchSize);
+      const state = new ShardState(
+        id,
+        shard.ParentShardId,
+        this.mapping.batchSize,
+        this.mapping.parallelizationFactor,
+      );
       const latest =
         firstDiscovery &&
         this.mapping.startingPosition === 'LATEST' &&
@@ -170,26 +189,57 @@ export class MappingRunner {
 
   /** Delivers the shard's next batch, or reads its next page; true when it did any work. */
   private async step(shard: ShardState): Promise<boolean> {
-    this.requeueDueReplay(shard);
+    if (shard.lanes.length > 1) return this.stepLanes(shard);
+    this.requeueDueReplay(shard, shard);
     if (shard.buffer.length > 0) {
-      await this.deliver(shard);
+      await this.deliver(shard, shard);
       return true;
     }
-    if (shard.closed) return false;
+    return this.readNext(shard);
+  }
+
+  /** Reads the shard's next page (or notes it closed); true when it did any work. */
+  private readNext(shard: ShardState): Promise<boolean> {
+    if (shard.closed) return Promise.resolve(false);
     if (shard.iterator === undefined) {
       shard.closed = true;
-      return true;
+      return Promise.resolve(true);
     }
     return this.read(shard, shard.iterator);
   }
 
-  /** Puts a redelivery that is due back at the head of the buffer. */
-  private requeueDueReplay(shard: ShardState): void {
-    const caughtUp = shard.buffer.length === 0 && (shard.lastFetchEmpty || shard.closed);
-    const due = shard.replays.findIndex((r) => r.after <= 0 || caughtUp);
+  /**
+   * ParallelizationFactor > 1: starts the next batch of every lane that has
+   * none under way (they run on beside the polling), and reads on while
+   * fewer than a batch per lane are buffered.
+   */
+  private async stepLanes(shard: ShardState): Promise<boolean> {
+    let worked = false;
+    for (const lane of shard.lanes) {
+      this.requeueDueReplay(shard, lane);
+      if (lane.delivering !== undefined || lane.buffer.length === 0) continue;
+      worked = true;
+      lane.delivering = this.deliver(shard, lane)
+        .catch((err: unknown) => {
+          this.stats.pollErrors++;
+          this.env.log('warn', `${this.name}: delivering failed, retrying: ${describeError(err)}`);
+          return sleep(200);
+        })
+        .finally(() => {
+          lane.delivering = undefined;
+        });
+    }
+    if (shard.buffered >= shard.lanes.length * this.mapping.batchSize) return worked;
+    return (await this.readNext(shard)) || worked;
+  }
+
+  /** Puts a redelivery that is due back at the head of the lane's buffer. */
+  private requeueDueReplay(shard: ShardState, lane: Lane): void {
+    const caughtUp = lane.buffer.length === 0 && (shard.lastFetchEmpty || shard.closed);
+    const due = lane.replays.findIndex((r) => r.after <= 0 || caughtUp);
     if (due >= 0) {
-      const [replay] = shard.replays.splice(due, 1);
-      if (replay) shard.buffer.unshift(...replay.records);
+      const [replay] = lane.replays.splice(due, 1);
+      if (replay) lane.buffer.unshift(...replay.records);
     }
   }
 
@@ -234,33 +284,33 @@ export class MappingRunner {
         this.env.log('debug', `${this.name}: filtered out ${record.eventName} ${sequenceNumber}`);
         continue;
       }
-      shard.buffer.push({ record, sequenceNumber, arrivedAt: now });
+      shard.laneOf(record).buffer.push({ record, sequenceNumber, arrivedAt: now });
     }
   }
 
   // ---------------------------------------------------------------- delivery
 
-  /** Done with the first `count` records of the buffer: the next batch starts afresh. */
-  private checkpoint(shard: ShardState, count: number): void {
-    shard.buffer.splice(0, count);
-    shard.attempts = 0;
-    shard.batchLimit = this.mapping.batchSize;
+  /** Done with the first `count` records of the lane's buffer: the next batch starts afresh. */
+  private checkpoint(lane: Lane, count: number): void {
+    lane.buffer.splice(0, count);
+    lane.attempts = 0;
+    lane.batchLimit = this.mapping.batchSize;
   }
 
-  private async deliver(shard: ShardState): Promise<void> {
-    if (await this.discardExpired(shard)) return;
+  private async deliver(shard: ShardState, lane: Lane): Promise<void> {
+    if (await this.discardExpired(shard, lane)) return;
     const m = this.mapping;
-    const size = Math.max(1, Math.min(shard.batchLimit, m.batchSize, shard.buffer.length));
-    const batch = shard.buffer.slice(0, size);
+    const size = Math.max(1, Math.min(lane.batchLimit, m.batchSize, lane.buffer.length));
+    const batch = lane.buffer.slice(0, size);
     const outcome = await this.invoke(batch);
     this.env.onActivity();
 
     if (outcome.kind === 'success') {
-      this.checkpoint(shard, batch.length);
-      this.offerRedelivery(shard, batch);
+      this.checkpoint(lane, batch.length);
+      this.offerRedelivery(shard, lane, batch);
       return;
     }
-    await this.retryOrGiveUp(shard, batch, outcome);
+    await this.retryOrGiveUp(shard, lane, batch, outcome);
   }
 
   /**
@@ -268,23 +318,24 @@ export class MappingRunner {
    * batch has failed, sends the expired ones at the head of the buffer to the
    * destination. True when it did.
    */
-  private async discardExpired(shard: ShardState): Promise<boolean> {
+  private async discardExpired(shard: ShardState, lane: Lane): Promise<boolean> {
     const m = this.mapping;
     const ageLimited = m.maximumRecordAgeSeconds >= 0;
-    if (!ageLimited || shard.attempts === 0) return false;
+    if (!ageLimited || lane.attempts === 0) return false;
     const limit = Date.now() - m.maximumRecordAgeSeconds * 1000;
-    const expired = shard.buffer.filter((p) => p.arrivedAt < limit).length;
+    const expired = lane.buffer.filter((p) => p.arrivedAt < limit).length;
     if (expired === 0) return false;
     // Sent before it leaves the buffer: a failed send keeps the records for the next cycle.
-    const batch = shard.buffer.slice(0, Math.min(expired, m.batchSize));
-    await this.sendToDestination(shard, batch, 'RecordAgeExceeded', shard.attempts, undefined);
-    this.checkpoint(shard, batch.length);
+    const batch = lane.buffer.slice(0, Math.min(expired, m.batchSize));
+    await this.sendToDestination(shard, batch, 'RecordAgeExceeded', lane.attempts, undefined);
+    this.checkpoint(lane, batch.length);
     return true;
   }
 
   /** After a failed invocation: checkpoint a partial success, bisect, retry, or give up on the batch. */
   private async retryOrGiveUp(
     shard: ShardState,
+    lane: Lane,
     batch: readonly PendingRecord[],
     outcome: Exclude<Outcome, { kind: 'success' }>,
   ): Promise<void> {
@@ -292,34 +343,34 @@ export class MappingRunner {
     this.stats.failures++;
     if (outcome.kind === 'partial' && outcome.index > 0) {
       // Records before the lowest failure are done: checkpoint just before it.
-      shard.buffer.splice(0, outcome.index);
-      shard.attempts = 0;
+      lane.buffer.splice(0, outcome.index);
+      lane.attempts = 0;
       await sleep(this.env.retryDelayMs);
       return;
     }
     // No progress: the whole batch failed.
     if (m.bisectBatchOnFunctionError && batch.length > 1) {
       // Splitting does not count towards the retry quota.
-      shard.batchLimit = Math.ceil(batch.length / 2);
+      lane.batchLimit = Math.ceil(batch.length / 2);
       this.env.log('debug', `${this.name}: bisecting a failed batch of ${batch.length}`);
       await sleep(this.env.retryDelayMs);
       return;
     }
-    shard.attempts++;
-    const retries = shard.attempts - 1;
+    lane.attempts++;
+    const retries = lane.attempts - 1;
     if (m.maximumRetryAttempts >= 0 && retries >= m.maximumRetryAttempts) {
       const functionError = outcome.kind === 'error' ? outcome.functionError : undefined;
-      await this.sendToDestination(shard, batch, 'RetryAttemptsExhausted', shard.attempts, functionError);
-      this.checkpoint(shard, batch.length);
+      await this.sendToDestination(shard, batch, 'RetryAttemptsExhausted', lane.attempts, functionError);
+      this.checkpoint(lane, batch.length);
       return;
     }
     const why = outcome.kind === 'error' ? describeError(outcome.error) : 'reported batch item failures';
-    this.env.log('debug', `${this.name}: batch failed (attempt ${shard.attempts}): ${why}`);
-    await sleep(this.env.retryDelayMs * shard.attempts);
+    this.env.log('debug', `${this.name}: batch failed (attempt ${lane.attempts}): ${why}`);
+    await sleep(this.env.retryDelayMs * lane.attempts);
   }
 
   private async invoke(batch: readonly PendingRecord[]): Promise<Outcome> {
-    this.invoking = true;
+    this.inFlight++;
     this.stats.invocations++;
     this.stats.recordsDelivered += batch.length;
     try {
@@ -342,7 +393,7 @@ export class MappingRunner {
       }
       return this.outcomeOf(result, batch);
     } finally {
-      this.invoking = false;
+      this.inFlight--;
     }
   }
 
@@ -355,8 +406,8 @@ export class MappingRunner {
   }
 
   /** Asks the {@link EsmOptions.redelivery} hook whether a batch that succeeded is delivered again. */
-  private offerRedelivery(shard: ShardState, batch: readonly PendingRecord[]): void {
-    for (const replay of shard.replays) replay.after--;
+  private offerRedelivery(shard: ShardState, lane: Lane, batch: readonly PendingRecord[]): void {
+    for (const replay of lane.replays) replay.after--;
     const hook = this.env.redelivery;
     if (hook === undefined || batch.some((p) => p.redelivered)) return;
     const after = hook({
@@ -372,7 +423,7 @@ export class MappingRunner {
       'debug',
       `${this.name}: ${batch.length} record(s) will be delivered again after ${after} batch(es)`,
     );
-    shard.replays.push({ records: batch.map((p) => ({ ...p, redelivered: true })), after });
+    lane.replays.push({ records: batch.map((p) => ({ ...p, redelivered: true })), after });
   }
 
   /** Sends the batch's on-failure record to the mapping's destination (or logs it discarded without one). */

@@ -107,13 +107,13 @@ export interface PendingRecord {
   readonly redelivered?: boolean;
 }
 
-/** Where a mapping is in one shard. */
-export class ShardState {
-  iterator: string | undefined;
-  /** Sequence number of the last record read from the stream. */
-  lastRead: string | undefined;
-  closed = false;
-  lastFetchEmpty = false;
+/**
+ * Records of one shard that are delivered in order, one batch at a time:
+ * with ParallelizationFactor N, a shard has N lanes and a record goes to the
+ * lane of its partition key, so one key's records stay in order while other
+ * keys' batches run concurrently (as Lambda does).
+ */
+export class Lane {
   readonly buffer: PendingRecord[] = [];
   /** Failed attempts of the batch at the head of the buffer. */
   attempts = 0;
@@ -121,16 +121,62 @@ export class ShardState {
   batchLimit: number;
   /** Batches waiting to be delivered again ({@link EsmOptions.redelivery}); `after` counts down per batch. */
   readonly replays: { records: PendingRecord[]; after: number }[] = [];
+  /** The lane's batch under way, when it runs beside the others (ParallelizationFactor > 1). */
+  delivering: Promise<void> | undefined;
+
+  constructor(batchSize: number) {
+    this.batchLimit = batchSize;
+  }
+
+  /** Nothing buffered, waiting for redelivery or under way. */
+  get empty(): boolean {
+    return this.buffer.length === 0 && this.replays.length === 0 && this.delivering === undefined;
+  }
+}
+
+/** FNV-1a of a string: spreads partition keys over lanes. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Where a mapping is in one shard; the shard is its own first lane. */
+export class ShardState extends Lane {
+  iterator: string | undefined;
+  /** Sequence number of the last record read from the stream. */
+  lastRead: string | undefined;
+  closed = false;
+  lastFetchEmpty = false;
+  /** The shard itself, then ParallelizationFactor − 1 more. */
+  readonly lanes: readonly Lane[];
 
   constructor(
     readonly shardId: string,
     readonly parentShardId: string | undefined,
     batchSize: number,
+    parallelization = 1,
   ) {
-    this.batchLimit = batchSize;
+    super(batchSize);
+    this.lanes = [this, ...Array.from({ length: parallelization - 1 }, () => new Lane(batchSize))];
+  }
+
+  /** The lane of a record: by the hash of its partition key (the item's keys). */
+  laneOf(record: DynamoDBRecord): Lane {
+    if (this.lanes.length === 1) return this;
+    const keys = JSON.stringify(record.dynamodb?.Keys ?? {});
+    return this.lanes[hashOf(keys) % this.lanes.length] ?? this;
+  }
+
+  /** Records buffered over the lanes. */
+  get buffered(): number {
+    return this.lanes.reduce((n, lane) => n + lane.buffer.length, 0);
   }
 
   get finished(): boolean {
-    return this.closed && this.buffer.length === 0 && this.replays.length === 0;
+    return this.closed && this.lanes.every((lane) => lane.empty);
   }
 }

@@ -100,7 +100,11 @@ export interface EsmOptions {
       Partial<
         Pick<
           EventSourceMappingModel,
-          'batchSize' | 'maximumRetryAttempts' | 'bisectBatchOnFunctionError' | 'maximumRecordAgeSeconds'
+          | 'batchSize'
+          | 'maximumRetryAttempts'
+          | 'bisectBatchOnFunctionError'
+          | 'maximumRecordAgeSeconds'
+          | 'parallelizationFactor'
         >
       >
     >

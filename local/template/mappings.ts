@@ -62,7 +62,9 @@ export function parseMapping(entry: ResourceEntry): EventSourceMappingModel {
     fail(where, `unsupported StartingPosition ${startingPosition}`);
   }
   const parallelization = num(props.ParallelizationFactor, where, 1);
-  if (parallelization !== 1) fail(where, 'ParallelizationFactor other than 1 is not emulated');
+  if (!Number.isInteger(parallelization) || parallelization < 1 || parallelization > 10) {
+    fail(where, `ParallelizationFactor must be an integer from 1 to 10, got ${parallelization}`);
+  }
   return {
     logicalId,
     functionLogicalId: fn.logicalId,
@@ -74,6 +76,7 @@ export function parseMapping(entry: ResourceEntry): EventSourceMappingModel {
     maximumRetryAttempts: num(props.MaximumRetryAttempts, where, -1),
     maximumRecordAgeSeconds: num(props.MaximumRecordAgeInSeconds, where, -1),
     reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+    parallelizationFactor: parallelization,
     ...(onFailureQueueLogicalId === undefined ? {} : { onFailureQueueLogicalId }),
     filterPatterns: patterns,
     enabled: bool(props.Enabled, where, true),

@@ -108,6 +108,8 @@ export interface EventSourceMappingModel {
   /** -1 means no limit. */
   readonly maximumRecordAgeSeconds: number;
   readonly reportBatchItemFailures: boolean;
+  /** Batches of one shard processed at once (1–10), one partition key's records in order. */
+  readonly parallelizationFactor: number;
   readonly onFailureQueueLogicalId?: string;
   /** Parsed `FilterCriteria.Filters[].Pattern` objects (validated). */
   readonly filterPatterns: readonly unknown[];

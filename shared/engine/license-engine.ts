@@ -35,6 +35,7 @@ import {
 } from '../domain/terms.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
 import { noProgress } from './license-work.js';
+import { FIRST_TRANSACTION } from './release-pipeline.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
 
@@ -87,7 +88,9 @@ export async function applyLicense(
         step.fresh && deps.firstSliceMs !== undefined
           ? Math.min(deadline, Date.now() + deps.firstSliceMs)
           : deadline;
-      const done = await runWork(deps, step.license, step.cursor, end, progress);
+      // ...and releases a first few shipments at once, so that every license of a burst is heard of soon.
+      const work = step.fresh ? { ...deps, firstTransaction: FIRST_TRANSACTION } : deps;
+      const done = await runWork(work, step.license, step.cursor, end, progress);
       const { writes: _writes, ...counts } = progress;
       return {
         kind: done ? 'completed' : 'continued',

@@ -42,6 +42,12 @@ export interface LicenseEngineDeps extends DrawdownDeps {
    * so a burst of approvals is served in turn. Undefined: the whole slice.
    */
   firstSliceMs?: number;
+  /**
+   * Releases in the first transaction of a release pass from the first page
+   * (FIRST_TRANSACTION in release-pipeline.ts). Set by `applyLicense` for the
+   * first slice of new work only; undefined: the first is cut as the others.
+   */
+  firstTransaction?: number;
   /** Shipments read per GSI page. @default 200 */
   pageSize?: number;
   /**

@@ -40,6 +40,15 @@ export interface Planned {
   from: string | undefined;
 }
 
+/**
+ * Releases in the first transaction of new work's pass (an approval's,
+ * from the first page). It commits while the license's backlog is still
+ * being planned, so every license of a burst of approvals has released (and
+ * its customer can hear) after one small transaction each, not one full one
+ * each.
+ */
+export const FIRST_TRANSACTION = 5;
+
 /** Shipment writes of one transaction beside its guarded license update. */
 const ROOM = MAX_ACTIONS - 1;
 /** Buffered writes from which a transaction may mix Inventory items: four transactions' worth. */
@@ -116,9 +125,14 @@ export class ReleasePipe {
   /** Set when releases were skipped: the cursor to read again from. */
   private restartAt: { from: string | undefined } | undefined;
 
+  /**
+   * @param firstCut the first transaction carries at most this many writes, in plan order, and is
+   *   sent as soon as there are any (undefined: it is cut as the others are).
+   */
   constructor(
     private readonly send: (writes: ShipmentWrite[]) => Promise<CommitResult>,
     private readonly drawn: Drawn,
+    private firstCut?: number,
   ) {}
 
   /** Adds a page's planned writes, read after cursor `from`. */
@@ -143,8 +157,12 @@ export class ReleasePipe {
    */
   async pump(force: boolean): Promise<void> {
     while (this.restartAt === undefined) {
-      const next = takeTransaction(this.buffer, force);
+      const next =
+        this.firstCut !== undefined && this.buffer.length > 0
+          ? this.buffer.slice(0, this.firstCut)
+          : takeTransaction(this.buffer, force);
       if (next === undefined) break;
+      this.firstCut = undefined;
       await this.settle();
       if (this.restartAt !== undefined) break;
       const sent = new Set(next);
@@ -165,6 +183,18 @@ export class ReleasePipe {
     const at = this.restartAt;
     this.restartAt = undefined;
     return at;
+  }
+
+  /**
+   * Drops the writes planned and not sent, and returns the cursor of the
+   * earliest page they came from (undefined when there were none): the next
+   * slice reads them again, with what is left then.
+   */
+  takeUnsent(): { from: string | undefined } | undefined {
+    if (this.buffer.length === 0) return undefined;
+    const from = this.buffer.map((p) => p.from).reduce(earlier);
+    this.buffer = [];
+    return { from };
   }
 
   /** Waits for the transaction in flight, if any; a failure of it is thrown. */
@@ -209,7 +239,8 @@ function remainingFor(license: License, drawn: Drawn, outstanding: Drawn): Remai
 
 /**
  * Releases an APPROVED license's HELD shipments in hold order from `cursor`,
- * pipelined (see the module comment). Before a hand-over everything planned
+ * pipelined (see the module comment); new work's first transaction is
+ * small ({@link LicenseEngineDeps.firstTransaction}). Before a hand-over everything planned
  * is committed, and the pass hands over after the last page read (or at the
  * page to read again). Drawdown alerts are judged on what committed.
  */
@@ -224,7 +255,11 @@ export async function releasePass(
   const guard = approvedGuard(license, token);
   // What the license draws as this slice's releases commit: its drawdown alerts are judged at the end.
   const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
-  const pipe = new ReleasePipe((writes) => commitCounted(deps, license, writes, guard, progress), drawn);
+  const pipe = new ReleasePipe(
+    (writes) => commitCounted(deps, license, writes, guard, progress),
+    drawn,
+    cursor === undefined ? deps.firstTransaction : undefined,
+  );
   try {
     return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn);
   } finally {
@@ -247,9 +282,11 @@ async function releaseLoop(
   let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
   for (;;) {
     if (outOfTime(deadline, progress) || (Date.now() >= deadline && pipe.planned() > 0)) {
-      // Everything planned is committed first; a hand-over needs progress, or the next slice repeats this one.
-      await pipe.pump(true);
-      const at = pipe.takeRestart();
+      // What is in flight commits; what is planned and not sent is read again by the next slice. But a
+      // hand-over needs progress, or the next slice repeats this one: with none yet, everything planned commits.
+      await pipe.settle();
+      if (progress.writes === 0) await pipe.pump(true);
+      const at = pipe.takeRestart() ?? pipe.takeUnsent();
       if (progress.writes > 0) {
         await announceDrawdown(deps, license, token, drawn);
         return handOver(deps, license, token, at ? at.from : after);

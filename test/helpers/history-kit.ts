@@ -112,25 +112,32 @@ export function historyKit(local: LocalStackHandle, s: AdminConsole) {
         f.entry.endsWith('shipment-events.ts'),
       );
       const history = local.resources.tables.history.name;
-      type Action = { Put?: { TableName?: string; Item?: { eventType?: { S?: string } } } };
+      type Action = {
+        Put?: { TableName?: string; Item?: { eventType?: { S?: string }; entryId?: { S?: string } } };
+      };
       const actions = (call: GatewayCall) => (call.input.TransactItems ?? []) as Action[];
       const isAppend = (call: GatewayCall) =>
         call.caller.kind === 'function' &&
         call.caller.functionLogicalId === fn?.logicalId &&
         call.operation === 'TransactWriteItems' &&
         actions(call).every((a) => a.Put?.TableName === history);
+      const entryIds = (call: GatewayCall) => actions(call).map((a) => String(a.Put?.Item?.entryId?.S));
       const state = {
         crashed: [] as string[],
+        /** Later appends of the crashed entries (other lanes' appends of the shipment stream aside). */
         later: [] as { status: number; conditionalCheckFailed: boolean }[],
       };
+      let crashedIds = new Set<string>();
       const remove = interceptFunctionCalls(local, async (call, forward) => {
         if (!isAppend(call)) return forward();
         if (state.crashed.length === 0) {
           state.crashed = actions(call).map((a) => String(a.Put?.Item?.eventType?.S));
+          crashedIds = new Set(entryIds(call));
           if (when === 'after') await forward();
           local.stack.host.crash(call.caller.accessKeyId, `test: crash ${when} the History append`);
           return 'drop';
         }
+        if (!entryIds(call).some((id) => crashedIds.has(id))) return forward();
         const out = await forward();
         state.later.push({
           status: out.status,

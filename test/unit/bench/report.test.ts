@@ -65,6 +65,7 @@ function rep(
       tag: 'C0001',
       n,
       ms: ms.clearance,
+      startedAt: 0,
       firstCustomerMs: 500,
       lastMessageMs: ms.clearance,
       firstByCustomer: {},
@@ -100,6 +101,7 @@ function rep(
       firstMessageMaxMs: 400 + ms.spread,
       spreadMs: ms.spread,
       smallBacklogMaxMs: 400 + ms.spread,
+      firstReleaseMaxMs: 300,
       calls: calls(0.3),
       memory: memory(420),
       seedMs: 1000,
@@ -173,6 +175,8 @@ describe('summarize: the summary keys at N = 10,000', () => {
     });
     expect(markdown).toContain('| N | ceiling | floor | clearance |');
     expect(markdown).toContain('50 licenses approved at once');
+    // the last small license heard at 2.4 s, the last first release (the writer's share) at 0.3 s
+    expect(markdown).toContain('| 2.00 s | 2.40 s | 0.30 s | 420 MiB |');
     expect(markdown).toContain('| clearanceOverFloor | 2 |');
     expect(markdown).toContain('| modelAwsMillionSeconds | not modelled');
   });

@@ -12,7 +12,7 @@ import type { Shipment } from '../../../shared/domain/model.js';
 import { compareHoldOrder, planRelease } from '../../../shared/domain/planning.js';
 import { applyLicenses } from '../../../shared/engine/license-batch.js';
 import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
-import { takeTransaction } from '../../../shared/engine/release-pipeline.js';
+import { FIRST_TRANSACTION, takeTransaction } from '../../../shared/engine/release-pipeline.js';
 import {
   apply,
   changesTo,
@@ -50,22 +50,23 @@ const warehouseOf = (backlog: readonly Shipment[]) => {
 const released = (o: LicenseOutcome) => ('released' in o ? o.released : 0);
 
 describe('filled transactions', () => {
-  it('fills transactions across page boundaries: 1,000 releases in ⌈1000/98⌉ = 11 transactions, not 96 + 96 + 8 per page', async () => {
+  it('sends a small first transaction, then fills transactions across page boundaries: 1,000 releases in 1 + ⌈995/98⌉ = 12 transactions, not 96 + 96 + 8 per page', async () => {
     const w = memoryWorld();
     const { lut } = approvedBacklog(w, 1000, { authorizedQuantity: 1_000_000 });
     expect(await apply(w, lut.licenseId)).toMatchObject({
       kind: 'completed',
       released: 1000,
-      transactions: 11,
+      transactions: 12,
     });
-    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([...Array(10).fill(98), 20]);
+    expect(FIRST_TRANSACTION).toBe(5);
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([5, ...Array(10).fill(98), 15]);
     expect(committed(w).every((t) => t.actions <= 100)).toBe(true);
     expect([...changesTo(w, 'RELEASED').values()]).toEqual(Array(1000).fill(1));
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 10_000 });
     expectInvariants(w);
   });
 
-  it('cuts transactions by Inventory item: writes interleaved over two warehouses commit one warehouse per transaction', async () => {
+  it('cuts transactions by Inventory item: writes interleaved over two warehouses commit one warehouse per transaction after the first', async () => {
     const w = memoryWorld();
     const { lut, backlog } = approvedBacklog(w, 500, { authorizedQuantity: 1_000_000 }, (i) => ({
       priority: i,
@@ -73,8 +74,9 @@ describe('filled transactions', () => {
     }));
     expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', released: 500 });
     const warehouses = committed(w).map((t) => warehouseOf(backlog)(t.shipmentIds).size);
-    expect(warehouses).toEqual(Array(6).fill(1));
-    expect(committed(w)).toHaveLength(Math.ceil(500 / 98));
+    // The first transaction takes the first writes in plan order, whatever their warehouse.
+    expect(warehouses).toEqual([2, ...Array(6).fill(1)]);
+    expect(committed(w)).toHaveLength(1 + Math.ceil((500 - FIRST_TRANSACTION) / 98));
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 2500 });
     expectCounters(w, lut.license.sku, 'WH-2', { held: 0, released: 2500 });
     expectInvariants(w);
@@ -180,7 +182,7 @@ describe('overlap', () => {
     },
   );
 
-  it('commits everything planned before a hand-over and continues exactly where it stopped', async () => {
+  it('at a hand-over, lets what is in flight commit and drops what is planned and unsent; the next slice reads it again, nothing lost or doubled', async () => {
     const w = memoryWorld();
     const { lut, backlog } = approvedBacklog(w, 1000, { authorizedQuantity: 7000 }, (i) => ({ priority: i }));
     const outcomes: LicenseOutcome[] = [];
@@ -188,11 +190,10 @@ describe('overlap', () => {
       const outcome = await apply(w, lut.licenseId, PAST(), { pageSize: 150 });
       outcomes.push(outcome);
       if (outcome.kind !== 'continued') break;
-      // Nothing planned is left behind: everything the slice read before its cursor is decided.
-      const cursor = w.license(lut.licenseId).workCursor;
+      // What the slice planned and did not send is still HELD, to be read again from workCursor.
       const held = idsWith(w, lut.licenseId, 'HELD');
       expect(held.length).toBe(1000 - outcomes.reduce((n, o) => n + released(o), 0));
-      expect(cursor).toEqual(expect.any(String));
+      expect(w.license(lut.licenseId).pendingWork).toEqual(expect.any(String));
     }
     expect(outcomes.at(-1)?.kind).toBe('completed');
     expect(outcomes.length).toBeGreaterThan(2);
@@ -216,13 +217,17 @@ describe('the first slice of new work', () => {
     const { lut } = approvedBacklog(w, 500, { authorizedQuantity: 5000 });
     const deps = { firstSliceMs: 0 };
     const first = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
-    // The approval's own pass: its first page (what it planned is committed), then a hand-over, though
-    // the deadline is a minute away.
+    // The approval's own pass: its small first transaction and the full one already under way when the
+    // slice ended, then a hand-over, though the deadline is a minute away. The rest of its first page,
+    // planned and not sent, is read again by the next slice.
     expect(first.kind).toBe('continued');
-    expect(released(first)).toBe(200);
+    expect(released(first)).toBe(FIRST_TRANSACTION + 98);
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([FIRST_TRANSACTION, 98]);
     const second = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
     expect(second.kind).toBe('completed');
-    expect(released(second)).toBe(300);
+    expect(released(second)).toBe(500 - FIRST_TRANSACTION - 98);
+    // Resumed work reads the dropped writes again from the first page, in full transactions.
+    expect(committed(w)[2]?.shipmentIds).toHaveLength(98);
     expectInvariants(w);
   });
 

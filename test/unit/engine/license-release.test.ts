@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../shared/domain/errors.js';
 import type { Shipment } from '../../../shared/domain/model.js';
+import { FIRST_TRANSACTION } from '../../../shared/engine/release-pipeline.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import { NOW } from '../../helpers/factories.js';
 import {
@@ -82,8 +83,9 @@ describe('approval', () => {
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([go(0), go(2), go(4)].sort());
     expect(w.license(lut.licenseId).releasedQuantity).toBe(25);
     // Without the carry the guard would stop an over-release and the pass re-plan: same result, a wasted round.
-    // The three pages' writes fill one transaction (planned writes are carried over page boundaries).
-    expect(w.shipments.transactions.map((t) => t.outcome)).toEqual(['committed']);
+    // The first page's writes go at once (the approval's small first transaction); the next pages' writes
+    // fill one transaction (planned writes are carried over page boundaries).
+    expect(w.shipments.transactions.map((t) => t.outcome)).toEqual(['committed', 'committed']);
     expectInvariants(w);
   });
 
@@ -254,7 +256,7 @@ describe('races', () => {
   it('re-holds what it released when a suspension lands mid-release (guard conflict, fresh read, re-hold)', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { authorizedQuantity: 10_000 });
-    // Two transactions' worth: the first holds 98 releases.
+    // The first transaction holds FIRST_TRANSACTION releases; the suspension lands before the second.
     w.seed.accepted(Array.from({ length: 150 }, (_, priority) => lut.shipment({ priority })));
     let transactions = 0;
     const stop = w.faults.before('shipments.transact', () => {
@@ -264,7 +266,11 @@ describe('races', () => {
     const outcome = await apply(w, lut.licenseId, undefined, { pageSize: 30 });
     stop();
 
-    expect(outcome).toMatchObject({ kind: 'completed', released: 98, reheld: 98 });
+    expect(outcome).toMatchObject({
+      kind: 'completed',
+      released: FIRST_TRANSACTION,
+      reheld: FIRST_TRANSACTION,
+    });
     expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED', releasedQuantity: 0 });
     expect(new Set(Object.values(holdReasons(w, lut.licenseId)))).toEqual(new Set(['LICENSE_SUSPENDED']));
     expect(idsWith(w, lut.licenseId, 'HELD')).toHaveLength(150);
