@@ -26,6 +26,9 @@ import {
 
 type MappingClients = { streams: DynamoDBStreamsClient; sqs: SQSClient };
 
+/** How long the emulator waits on one stream call before it fails it and polls again. */
+const STREAM_CALL_TIMEOUT_MS = 20_000;
+
 /**
  * Runs the template's stream mappings and schedules against the local
  * services. Create with {@link EventSourceMappingEmulator.create}.
@@ -111,7 +114,13 @@ export class EventSourceMappingEmulator {
       },
     };
     const clients = {
-      streams: new DynamoDBStreamsClient({ ...base, endpoint: endpoints.dynamodbStreams }),
+      // A stream call that never returns would stall the mapping (and drain) for good; Lambda's poller
+      // times out and polls again, so does this one: far beyond a healthy GetRecords, even under load.
+      streams: new DynamoDBStreamsClient({
+        ...base,
+        endpoint: endpoints.dynamodbStreams,
+        requestHandler: { requestTimeout: STREAM_CALL_TIMEOUT_MS },
+      }),
       sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
     };
     this.options.instrumentClients?.(clients);
@@ -249,15 +258,22 @@ export class EventSourceMappingEmulator {
     }
   }
 
+  /** What kept the emulator busy: runners with work, a polling cycle that has not returned, schedules. */
   private drainTimeout(timeoutMs: number): DrainTimeoutError {
-    const busy = this.runners
-      .filter((r) => !r.isIdle())
-      .map((r) => {
-        const buffered = [...r.shards.values()].reduce((n, s) => n + s.buffered, 0);
-        return `${r.name} (buffered ${buffered}, invoking ${String(r.invoking)})`;
-      });
+    const now = Date.now();
+    const busy = this.runners.flatMap((r) => {
+      const buffered = [...r.shards.values()].reduce((n, s) => n + s.buffered, 0);
+      const cycleMs = r.cycleStartedAt === undefined ? 0 : now - r.cycleStartedAt;
+      const parts = [
+        ...(r.isIdle() ? [] : [`buffered ${buffered}, invoking ${String(r.invoking)}`]),
+        // A cycle this old is waiting on a stream call or a handler that has not returned.
+        ...(cycleMs > 5_000 ? [`one polling cycle under way for ${cycleMs} ms`] : []),
+      ];
+      return parts.length === 0 ? [] : [`${r.name} (${parts.join('; ')})`];
+    });
+    if (!this.schedules.idle) busy.push('scheduled invocations');
     return new DrainTimeoutError(
-      `not quiescent after ${timeoutMs} ms; busy: ${busy.join(', ') || 'scheduled invocations'}; ` +
+      `not quiescent after ${timeoutMs} ms; busy: ${busy.join(', ') || 'none at the deadline, but activity kept changing'}; ` +
         `stats: ${JSON.stringify(this.stats())}`,
     );
   }

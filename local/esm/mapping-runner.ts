@@ -76,6 +76,8 @@ export class MappingRunner {
   };
   readonly shards = new Map<string, ShardState>();
   cyclesCompleted = 0;
+  /** When the polling cycle under way started (undefined between cycles): drain reports a stuck one. */
+  cycleStartedAt: number | undefined;
   /** Invocations under way (up to ParallelizationFactor per shard). */
   private inFlight = 0;
   private lastDescribe = 0;
@@ -119,6 +121,7 @@ export class MappingRunner {
   /** One pass over the readable shards; true when it did any work. */
   async cycle(): Promise<boolean> {
     let worked = false;
+    this.cycleStartedAt = Date.now();
     try {
       const finishedNow = [...this.shards.values()].filter((s) => s.finished).length;
       if (
@@ -138,6 +141,7 @@ export class MappingRunner {
       await sleep(200);
     } finally {
       this.cyclesCompleted++;
+      this.cycleStartedAt = undefined;
     }
     return worked;
   }
@@ -157,12 +161,8 @@ export class MappingRunner {
     for (const shard of shards) {
       const id = shard.ShardId;
       if (id === undefined || this.shards.has(id)) continue;
-      const state = new ShardState(
-        id,
-        shard.ParentShardId,
-        this.mapping.batchSize,
-        this.mapping.parallelizationFactor,
-      );
+      const { batchSize, parallelizationFactor } = this.mapping;
+      const state = new ShardState(id, shard.ParentShardId, batchSize, parallelizationFactor);
       const latest =
         firstDiscovery &&
         this.mapping.startingPosition === 'LATEST' &&
