@@ -33,8 +33,9 @@ export const RELEASE_FIRST_SLICE_MS = 100;
 export const RELEASE_CONCURRENCY = 4;
 
 /**
- * Licenses stream records per license-events invocation: the licenses
- * approved at once that land in one lane are released together.
+ * Licenses stream records per license-events invocation: the approvals of a
+ * burst that are on the stream when it is read land in one invocation and
+ * are released together.
  */
 export const LICENSE_EVENTS_BATCH_SIZE = 100;
 
