@@ -118,6 +118,8 @@ export class MemoryShipmentRepository implements ShipmentRepository {
    * held by another is cancelled with TransactionConflict, as DynamoDB does.
    */
   holdPending = false;
+  /** The pause between attempts cancelled by a conflict: the engine's jitter (real time) unless a test shortens it. */
+  pauseAfterConflict: (conflicts: number) => Promise<unknown> = conflictPause;
   private readonly held = new Set<string>();
 
   async commit(units: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
@@ -143,7 +145,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
         result.conflicts = (result.conflicts ?? 0) + 1;
         if (++conflicts >= MAX_CONFLICT_ATTEMPTS)
           throw new DependencyError(`transaction kept conflicting (${conflicts} attempts)`);
-        await conflictPause(conflicts);
+        await this.pauseAfterConflict(conflicts);
         continue;
       }
       if (failed.length === 0) {

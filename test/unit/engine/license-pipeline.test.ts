@@ -284,6 +284,8 @@ describe('licenses released together', () => {
     const w = memoryWorld();
     const { a, b, sku } = twoOfOneSku(w, 50);
     w.shipments.holdPending = true;
+    // The budget is under test, not the jitter: 25 real pauses add up to about 4 s, near the test timeout.
+    w.shipments.pauseAfterConflict = () => new Promise((resolve) => setImmediate(resolve));
     const ofA = new Set(a.backlog.map((s) => s.shipmentId));
     let conflicting = true;
     w.faults.before('shipments.transact', ({ args }) => {
