@@ -74,8 +74,8 @@ export async function measureFairness(
   for (const l of licenses)
     if (l.firstMessageMs === undefined && l.shipments > 0)
       problems.push(`${l.licenseId}: no customer message`);
-  const min = heard.length > 0 ? Math.min(...heard) : undefined;
-  const max = heard.length > 0 ? Math.max(...heard) : undefined;
+  const min = extremeOf(Math.min, heard);
+  const max = extremeOf(Math.max, heard);
   const sorted = [...licenses].sort((a, b) => a.shipments - b.shipments);
   const small = sorted.slice(0, Math.max(1, licenses.length - 3));
   const smallHeard = small.flatMap((l) => (l.firstMessageMs === undefined ? [] : [l.firstMessageMs]));
@@ -88,8 +88,11 @@ export async function measureFairness(
     firstMessageMinMs: min,
     firstMessageMaxMs: max,
     spreadMs: min === undefined || max === undefined ? undefined : max - min,
-    smallBacklogMaxMs: smallHeard.length > 0 ? Math.max(...smallHeard) : undefined,
-    firstReleaseMaxMs: maxOf(licenses.map((l) => l.firstReleaseMs)),
+    smallBacklogMaxMs: extremeOf(Math.max, smallHeard),
+    firstReleaseMaxMs: extremeOf(
+      Math.max,
+      licenses.map((l) => l.firstReleaseMs),
+    ),
     calls: c.calls,
     memory: c.memory,
     seedMs: c.seedMs,
@@ -97,10 +100,13 @@ export async function measureFairness(
   };
 }
 
-/** The largest of the defined values, or undefined. */
-function maxOf(values: readonly (number | undefined)[]): number | undefined {
+/** `pick` (Math.min or Math.max) of the defined values, or undefined when there are none. */
+function extremeOf(
+  pick: (...values: number[]) => number,
+  values: readonly (number | undefined)[],
+): number | undefined {
   const defined = values.filter((v): v is number => v !== undefined);
-  return defined.length > 0 ? Math.max(...defined) : undefined;
+  return defined.length > 0 ? pick(...defined) : undefined;
 }
 
 /** Per license of the workload, the earliest `releasedAt` among its shipments (epoch ms); read after the run. */

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { toLambdaRecord } from '../../shared/adapters/stream.js';
+import { fnv1a } from '../../shared/domain/routing.js';
 
 /** Where a shard iterator starts. */
 export type IteratorType = 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER';
@@ -134,16 +135,6 @@ export class Lane {
   }
 }
 
-/** FNV-1a of a string: spreads partition keys over lanes. */
-function hashOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** Where a mapping is in one shard; the shard is its own first lane. */
 export class ShardState extends Lane {
   iterator: string | undefined;
@@ -168,7 +159,7 @@ export class ShardState extends Lane {
   laneOf(record: DynamoDBRecord): Lane {
     if (this.lanes.length === 1) return this;
     const keys = JSON.stringify(record.dynamodb?.Keys ?? {});
-    return this.lanes[hashOf(keys) % this.lanes.length] ?? this;
+    return this.lanes[fnv1a(keys) % this.lanes.length] ?? this;
   }
 
   /** Records buffered over the lanes. */

@@ -103,6 +103,9 @@ type Settled = { ok: true; sent: Planned[]; result: CommitResult } | { ok: false
 const earlier = (a: string | undefined, b: string | undefined) =>
   a === undefined || b === undefined ? undefined : a < b ? a : b;
 
+/** The cursor of the earliest page that planned writes came from (`planned` not empty). */
+const earliestPage = (planned: readonly Planned[]) => planned.map((p) => p.from).reduce(earlier);
+
 /** What releases among `writes` draw: units and value. */
 function drawOf(writes: readonly ShipmentWrite[]): Drawn {
   const out = { quantity: 0, value: 0 };
@@ -192,7 +195,7 @@ export class ReleasePipe {
    */
   takeUnsent(): { from: string | undefined } | undefined {
     if (this.buffer.length === 0) return undefined;
-    const from = this.buffer.map((p) => p.from).reduce(earlier);
+    const from = earliestPage(this.buffer);
     this.buffer = [];
     return { from };
   }
@@ -218,7 +221,7 @@ export class ReleasePipe {
     // Read again from the earliest page of a skipped release or of a write not yet sent (dropped here).
     const replanned = [...done.sent.filter((p) => skipped.has(p.write.shipmentId)), ...this.buffer];
     this.buffer = [];
-    this.restartAt = { from: replanned.map((p) => p.from).reduce(earlier) };
+    this.restartAt = { from: earliestPage(replanned) };
   }
 
   /** Waits for what is in flight, ignoring its failure (the pass is failing already). */
