@@ -12,25 +12,31 @@
  *
  * 1. a conditional UpdateItem on the shipment (the same attributes the
  *    release writes: RELEASED, countedStatus, releasedAt, the GSI move,
- *    revision + 1, changedBy; condition HELD/HELD/license);
- * 2. an UpdateItem on the Inventory counter (ADD held −q, released +q);
- * 3. an UpdateItem on the license (ADD releasedQuantity q, conditional on
+ *    revision + 1, changedBy, changedAt, decision; condition HELD/HELD/license);
+ * 2. a conditional PutItem of its History entry (the entry shipment-events
+ *    makes of that change, `attribute_not_exists(entryId)`), so that the
+ *    record is part of the timed work as it is for clearance;
+ * 3. an UpdateItem on the Inventory counter (ADD held −q, released +q);
+ * 4. an UpdateItem on the license (ADD releasedQuantity q, conditional on
  *    the authorized quantity);
- * 4. a Publish to the customer's topic and 5. a Publish to the logistics
+ * 5. a Publish to the customer's topic and 6. a Publish to the logistics
  *    topic, with the same message and attributes clearance sends.
  *
  * The emulator is stopped meanwhile, so the real handlers neither compete
  * for the CPU nor react to the naive writes; it is restarted afterwards and
  * drained (not timed) before the next measurement. Its shipment records then
  * look like committed releases to shipment-events, which announces them
- * again, to topics no one subscribes to any more.
+ * again, to topics no one subscribes to any more, and finds their History
+ * entries already written.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { customerTopicFor } from '../cli/subscriptions.js';
 import { countCalls } from '../local/call-counter.js';
 import type { Caller } from '../local/gateway/gateway.js';
+import { historyPut } from '../shared/adapters/dynamo/history-repository.js';
+import { shipmentEntry } from '../shared/domain/history.js';
 import { detectChange, shipmentMessage } from '../shared/domain/notifications.js';
 import type { OutgoingMessage, RawItem } from '../shared/domain/ports.js';
 import { GSI_ATTR, HELD_INDEX, SYSTEM_ACTOR } from '../shared/names.js';
@@ -145,6 +151,14 @@ async function releaseNaively(
           skipped++;
           continue;
         }
+        const change = detectChange(item, updated, releasedAt);
+        if (!change || !updated) {
+          problems.push(`${shipmentId}: the update did not look like a committed change`);
+          continue;
+        }
+        await ddb.send(
+          new PutCommand(historyPut(ctx.tables.history, shipmentEntry(change, updated, releasedAt))),
+        );
         await ddb.send(
           new UpdateCommand({
             TableName: ctx.tables.inventory,
@@ -169,11 +183,6 @@ async function releaseNaively(
             },
           }),
         );
-        const change = detectChange(item, updated, releasedAt);
-        if (!change) {
-          problems.push(`${shipmentId}: the update did not look like a committed change`);
-          continue;
-        }
         const customer = shipmentMessage(change, 'customer');
         const logistics = shipmentMessage(change, 'logistics');
         await sns.send(

@@ -8,6 +8,7 @@
  */
 
 import { mulberry32 } from '../local/random.js';
+import { type Decision, SYSTEM_DECIDER } from '../shared/domain/history.js';
 import type { License, Shipment } from '../shared/domain/model.js';
 import { holdOrderKey } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
@@ -200,14 +201,24 @@ export function itemBytes(item: RawItem): number {
 }
 
 /**
+ * The decision the engine stamps on a shipment it releases after an admin's
+ * approval in the console (shared/domain/history.ts, `systemDecision`).
+ */
+export const RELEASE_DECISION: Decision = {
+  actor: SYSTEM_DECIDER,
+  trigger: { eventType: 'LICENSE_APPROVED', actor: 'compliance@console', reason: 'BIS license granted' },
+};
+
+/**
  * The conditional UpdateItem that releases one HELD shipment, as the engine's
- * transactions write it (write-shapes) and as the naive peer sends it alone.
+ * transactions write it (write-shapes) and as the naive peer sends it alone:
+ * with the `changedAt` and `decision` its History entry is made from.
  */
 export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId: string }, at: string) => ({
   TableName: table,
   Key: { shipmentId: s.shipmentId },
   UpdateExpression:
-    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :lic, #by = :by, #rev = if_not_exists(#rev, :zero) + :one REMOVE #hl, #hr, #se',
+    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :lic, #by = :by, #rev = if_not_exists(#rev, :zero) + :one, #ca = :at, #dc = :dc REMOVE #hl, #hr, #se',
   ConditionExpression: 'attribute_exists(#id) AND #st = :held AND #cs = :held AND #lid = :lic',
   ExpressionAttributeNames: {
     '#id': 'shipmentId',
@@ -217,6 +228,8 @@ export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId:
     '#rl': GSI_ATTR.releasedLicenseId,
     '#by': 'changedBy',
     '#rev': 'revision',
+    '#ca': 'changedAt',
+    '#dc': 'decision',
     '#hl': GSI_ATTR.heldLicenseId,
     '#hr': 'holdReason',
     '#se': 'statusError',
@@ -228,6 +241,7 @@ export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId:
     ':at': at,
     ':lic': s.licenseId,
     ':by': SYSTEM_ACTOR,
+    ':dc': RELEASE_DECISION,
     ':zero': 0,
     ':one': 1,
   },
