@@ -84,7 +84,9 @@ export class SnsPublisher implements Publisher {
     const byShard = new Map<string, OutgoingMessage[]>();
     for (const m of messages) {
       const arn = shards[customerShard(m.attributes.customerId ?? '', shards.length)] ?? '';
-      byShard.set(arn, [...(byShard.get(arn) ?? []), m]);
+      const group = byShard.get(arn);
+      if (group) group.push(m);
+      else byShard.set(arn, [m]);
     }
     // Every shard's batches share one pool of calls in flight.
     const batches = [...byShard].flatMap(([arn, group]) =>
