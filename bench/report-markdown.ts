@@ -38,7 +38,7 @@ export function renderMarkdown(r: BenchResults): string {
       '(the machine is shared: compare the ratios, which are taken within each repetition, more than the times).',
     '',
     `Ceiling: BatchWriteItem, 25 items a call, ${String(r.options.ceilingConcurrency)} call(s) in flight, into a table with no stream or GSI. ` +
-      `Naive: ${String(r.options.naiveConcurrency)} license(s) at a time, 5 calls per shipment. ` +
+      `Naive: ${String(r.options.naiveConcurrency)} license(s) at a time, 6 calls per shipment (History entry included). ` +
       `Handlers: template settings (infra/tuning.ts: a ${RELEASE_TIME_BUDGET_MS / 1000} s slice, ${RELEASE_FIRST_SLICE_MS / 1000} s for new work, ${RELEASE_CONCURRENCY} release transactions in flight, license-events batch ${LICENSE_EVENTS_BATCH_SIZE}, shipment-events batch 1000), logs at WARN.`,
     '',
     `Floor: the release's own writes replayed with no handlers, one call after another, into copies of the stack's tables (stream and GSIs) in a DynamoDB Local of its own: TransactWriteItems of 98 conditional shipment updates + 1 Inventory ADD + the guarded license ADD, one (sku, warehouse) per transaction, then the History entries in TransactWriteItems of 100 conditional Puts. ` +

@@ -56,7 +56,7 @@ Measures, on one local stack (DynamoDB Local + fauxqs, the real handlers):
   floor      the release's TransactWriteItems (98 shipments + 1 Inventory ADD + the guarded license ADD)
              and its History entries (100 conditional Puts a call), no handlers, one call after another
   clearance  approval in the console → all N RELEASED, counters final, 2N messages delivered
-  naive      the same end state one shipment at a time (5 calls per shipment)
+  naive      the same end state one shipment at a time (6 calls per shipment, History included)
   fairness   50 licenses of uneven backlogs (3 × 25 %, 47 sharing 25 %) approved at once: each license's
              time to its first customer message, and the spread
 Subscriber queues are drained as messages arrive, so the process's peak RSS is the product's.
