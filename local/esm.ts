@@ -9,12 +9,14 @@
  * drop records the mapping's filter rejects, batch up to BatchSize, invoke,
  * honour `batchItemFailures`, bisect on error, retry up to
  * MaximumRetryAttempts, then send an AWS-shaped on-failure record to the
- * mapping's SQS destination and move on. Mappings run concurrently; a shard
- * is strictly sequential.
+ * mapping's SQS destination and move on. Mappings run concurrently. A shard
+ * is sequential per lane: with ParallelizationFactor N it has N lanes, a
+ * record's lane follows its partition key, and the lanes' batches run at once.
  *
  * Not emulated: MaximumBatchingWindowInSeconds (records are delivered as soon
- * as they are read), ParallelizationFactor > 1, the function timeout (the
- * context reports the remaining time, nothing is killed).
+ * as they are read: on AWS a batch that is not full waits up to the window,
+ * 2 s for shipment-events), the function timeout (the context reports the
+ * remaining time, nothing is killed).
  *
  * Test hooks (off unless given, see EsmOptions): `aroundInvoke` wraps each
  * invocation, `redelivery` delivers successful batches again (duplicates
