@@ -66,3 +66,31 @@ export function fifoLimiter(concurrency: number): Limiter {
 
 /** No bound: the task runs at once (a license applied alone). */
 export const unlimited: Limiter = { run: (task) => task() };
+
+/**
+ * The first round of a batch: each party's first turn, ahead of everyone's
+ * later ones. `claim` says whether this is the party's first turn (and ends
+ * its first round); `done` ends a party's first round without a turn;
+ * `passed` resolves once every party's first round has ended. Parties not
+ * named at the start are ignored.
+ */
+export interface FirstRound {
+  claim(party: string): boolean;
+  done(party: string): void;
+  readonly passed: Promise<void>;
+}
+
+export function firstRound(parties: Iterable<string>): FirstRound {
+  const left = new Set(parties);
+  let open: () => void = () => undefined;
+  const passed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  if (left.size === 0) open();
+  const end = (party: string) => {
+    const was = left.delete(party);
+    if (was && left.size === 0) open();
+    return was;
+  };
+  return { claim: end, done: (party) => void end(party), passed };
+}

@@ -1,13 +1,15 @@
 /**
  * The licenses of one license-events invocation, applied together: all
  * start at once, and their shipment transactions share one FIFO limiter. A
- * license has at most one transaction in flight (release-pipeline.ts), so
- * every license's first transaction is in the first round of the limiter,
- * and none waits for another license's whole backlog. Ports only: the
- * handler and the in-memory latency model (bench) both call this.
+ * license has at most one transaction in flight (release-pipeline.ts), and
+ * its later transactions wait until every license of the batch has sent its
+ * first (resumed work has none), so every new license's first transaction
+ * commits before anyone's bulk and none waits for another license's whole
+ * backlog. Ports only: the handler and the in-memory latency model (bench)
+ * both call this.
  */
 
-import { fifoLimiter } from '../domain/concurrency.js';
+import { fifoLimiter, firstRound } from '../domain/concurrency.js';
 import { applyLicense, type LicenseEngineDeps, type LicenseOutcome } from './license-engine.js';
 
 /** What applying one license of a batch came to: its outcome, or the error the stream must retry it for. */
@@ -34,7 +36,8 @@ export async function applyLicenses(
   deadline: number,
   options: BatchOptions,
 ): Promise<LicenseResult[]> {
-  const shared: LicenseEngineDeps = { ...deps, limiter: fifoLimiter(options.concurrency) };
+  const round = firstRound(licenseIds);
+  const shared: LicenseEngineDeps = { ...deps, limiter: fifoLimiter(options.concurrency), firstRound: round };
   return Promise.all(
     licenseIds.map(async (licenseId): Promise<LicenseResult> => {
       const started = Date.now();
@@ -43,6 +46,8 @@ export async function applyLicenses(
         return { licenseId, ms: Date.now() - started, ok: true, outcome };
       } catch (error) {
         return { licenseId, ms: Date.now() - started, ok: false, error };
+      } finally {
+        round.done(licenseId);
       }
     }),
   );

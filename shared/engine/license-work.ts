@@ -5,7 +5,7 @@
  * a pass: finished, or handed over to a later invocation.
  */
 
-import { type Limiter, unlimited } from '../domain/concurrency.js';
+import { type FirstRound, type Limiter, unlimited } from '../domain/concurrency.js';
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
 import { systemDecision } from '../domain/history.js';
@@ -55,6 +55,12 @@ export interface LicenseEngineDeps extends DrawdownDeps {
    * (see license-batch.ts). @default unlimited (one license at a time)
    */
   limiter?: Limiter;
+  /**
+   * The first round of the licenses applied together (license-batch.ts):
+   * each license's first transaction is sent before any license's later
+   * ones, and resumed work has no first. @default none (one license at a time)
+   */
+  firstRound?: FirstRound;
 }
 
 /** What a call of `applyLicense` did to shipments, so far. */
@@ -218,6 +224,10 @@ export async function commitCounted(
 ) {
   const decision = systemDecision(license.lastDecision);
   const limiter = deps.limiter ?? unlimited;
+  // A license's first transaction goes at once; any later one waits until every license of the batch has
+  // sent its first (or has none), so that a burst's first releases commit before anyone's bulk.
+  const round = deps.firstRound;
+  if (round && !round.claim(license.licenseId)) await round.passed;
   const result: CommitResult = await limiter.run(() =>
     deps.shipments.commit(
       writes.map((w) => ({ ...w, decision })),

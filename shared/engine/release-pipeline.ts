@@ -45,7 +45,8 @@ export interface Planned {
  * from the first page). It commits while the license's backlog is still
  * being planned, so every license of a burst of approvals has released (and
  * its customer can hear) after one small transaction each, not one full one
- * each.
+ * each. Its first slice being short, the pass then hands over, even when the
+ * whole backlog fits the page it read.
  */
 export const FIRST_TRANSACTION = 5;
 
@@ -127,6 +128,8 @@ export class ReleasePipe {
   private replans = 0;
   /** Set when releases were skipped: the cursor to read again from. */
   private restartAt: { from: string | undefined } | undefined;
+  /** Whether a transaction of this pipe has committed writes. */
+  private committedAny = false;
 
   /**
    * @param firstCut the first transaction carries at most this many writes, in plan order, and is
@@ -156,9 +159,12 @@ export class ReleasePipe {
   /**
    * Sends every full transaction (every transaction, with `force`, and waits
    * for the last), one at a time: each waits for the one before it. Stops at
-   * a skipped release (see {@link ReleasePipe.takeRestart}).
+   * a skipped release (see {@link ReleasePipe.takeRestart}), and once `until`
+   * has passed after a transaction of this pipe committed: the slice is over,
+   * and what is planned and not sent is the next slice's ({@link
+   * ReleasePipe.takeUnsent}), even on the pass's last page.
    */
-  async pump(force: boolean): Promise<void> {
+  async pump(force: boolean, until = Number.POSITIVE_INFINITY): Promise<void> {
     while (this.restartAt === undefined) {
       const next =
         this.firstCut !== undefined && this.buffer.length > 0
@@ -168,6 +174,7 @@ export class ReleasePipe {
       this.firstCut = undefined;
       await this.settle();
       if (this.restartAt !== undefined) break;
+      if (this.committedAny && Date.now() >= until) break;
       const sent = new Set(next);
       this.buffer = this.buffer.filter((p) => !sent.has(p));
       this.inFlight = {
@@ -207,6 +214,7 @@ export class ReleasePipe {
     this.inFlight = undefined;
     const done = await pending.settled;
     if (!done.ok) throw done.error;
+    if (done.result.committed.length > 0) this.committedAny = true;
     const committed = drawOf(done.result.committed);
     this.drawn.quantity += committed.quantity;
     this.drawn.value += committed.value;
@@ -243,9 +251,11 @@ function remainingFor(license: License, drawn: Drawn, outstanding: Drawn): Remai
 /**
  * Releases an APPROVED license's HELD shipments in hold order from `cursor`,
  * pipelined (see the module comment); new work's first transaction is
- * small ({@link LicenseEngineDeps.firstTransaction}). Before a hand-over everything planned
- * is committed, and the pass hands over after the last page read (or at the
- * page to read again). Drawdown alerts are judged on what committed.
+ * small ({@link LicenseEngineDeps.firstTransaction}). At `deadline` the
+ * transaction in flight commits and the pass hands over at the earliest page
+ * of what it planned and did not send (a slice that has committed nothing
+ * commits what it planned first). Drawdown alerts are judged on what
+ * committed.
  */
 export async function releasePass(
   deps: LicenseEngineDeps,
@@ -315,14 +325,18 @@ async function releaseLoop(
     // Before validFrom every matching shipment stays HELD, relabelled now or by an earlier pass (a repeated
     // release request relabels nothing): the clock must still wake this license at validFrom.
     if (validity(license, now) === 'early') waiting = license.validFrom;
-    await pipe.pump(page.next === undefined);
+    await pipe.pump(page.next === undefined, deadline);
     const restart = pipe.takeRestart();
     if (restart) {
       // A shipment we meant to release changed under us: read again with what is left.
       after = restart.from;
       continue;
     }
-    if (page.next === undefined) break;
+    if (page.next === undefined) {
+      if (pipe.planned() === 0) break;
+      // The slice ended while the last page's writes were being sent: the top of the loop hands over.
+      continue;
+    }
     after = page.next;
   }
   await announceDrawdown(deps, license, token, drawn);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { forEachConcurrent } from '../../../shared/domain/concurrency.js';
+import { firstRound, forEachConcurrent } from '../../../shared/domain/concurrency.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,5 +33,29 @@ describe('forEachConcurrent', () => {
     await expect(forEachConcurrent([1], 0, async () => {})).rejects.toThrow(
       /limit must be a whole number ≥ 1, got 0/,
     );
+  });
+});
+
+describe('firstRound', () => {
+  test('passes once every party has had its first turn or is done, and names each first turn once', async () => {
+    const round = firstRound(['a', 'b', 'c']);
+    let passed = false;
+    void round.passed.then(() => {
+      passed = true;
+    });
+    expect(round.claim('a')).toBe(true);
+    expect(round.claim('a')).toBe(false);
+    round.done('b');
+    expect(round.claim('b')).toBe(false);
+    expect(round.claim('x')).toBe(false);
+    await tick(0);
+    expect(passed).toBe(false);
+    round.done('c');
+    await tick(0);
+    expect(passed).toBe(true);
+  });
+
+  test('has passed already with no parties', async () => {
+    await expect(firstRound([]).passed).resolves.toBeUndefined();
   });
 });

@@ -217,17 +217,38 @@ describe('the first slice of new work', () => {
     const { lut } = approvedBacklog(w, 500, { authorizedQuantity: 5000 });
     const deps = { firstSliceMs: 0 };
     const first = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
-    // The approval's own pass: its small first transaction and the full one already under way when the
-    // slice ended, then a hand-over, though the deadline is a minute away. The rest of its first page,
-    // planned and not sent, is read again by the next slice.
+    // The approval's own pass: its small first transaction, then a hand-over, though the deadline is a
+    // minute away. The rest of its first page, planned and not sent, is read again by the next slice.
     expect(first.kind).toBe('continued');
-    expect(released(first)).toBe(FIRST_TRANSACTION + 98);
-    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([FIRST_TRANSACTION, 98]);
+    expect(released(first)).toBe(FIRST_TRANSACTION);
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([FIRST_TRANSACTION]);
+    expect(w.license(lut.licenseId).workCursor).toBeUndefined();
     const second = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
     expect(second.kind).toBe('completed');
-    expect(released(second)).toBe(500 - FIRST_TRANSACTION - 98);
+    expect(released(second)).toBe(500 - FIRST_TRANSACTION);
     // Resumed work reads the dropped writes again from the first page, in full transactions.
-    expect(committed(w)[2]?.shipmentIds).toHaveLength(98);
+    expect(committed(w)[1]?.shipmentIds).toHaveLength(98);
+    expectInvariants(w);
+  });
+
+  it('hands over after the first transaction even when the whole backlog fits the last page', async () => {
+    // A burst of approvals of small backlogs: each license's first slice ends after its small first
+    // transaction, not after its whole page, so the burst's invocation ends soon and approvals queued
+    // behind it on the stream start.
+    const w = memoryWorld();
+    const { lut } = approvedBacklog(w, 50, { authorizedQuantity: 500 });
+    const deps = { firstSliceMs: 0 };
+    const first = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
+    expect([first.kind, released(first)]).toEqual(['continued', FIRST_TRANSACTION]);
+    expect(idsWith(w, lut.licenseId, 'HELD')).toHaveLength(50 - FIRST_TRANSACTION);
+    const second = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
+    expect([second.kind, released(second)]).toEqual(['completed', 50 - FIRST_TRANSACTION]);
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([
+      FIRST_TRANSACTION,
+      50 - FIRST_TRANSACTION,
+    ]);
+    const l = w.license(lut.licenseId);
+    expect([l.releasedQuantity, l.pendingWork, l.workCursor]).toEqual([500, undefined, undefined]);
     expectInvariants(w);
   });
 
@@ -324,6 +345,29 @@ describe('licenses released together', () => {
     const order = committed(w).map(owner);
     const secondOfBig = order.indexOf(big.lut.licenseId, order.indexOf(big.lut.licenseId) + 1);
     for (const s of small) expect(order.indexOf(s.lut.licenseId)).toBeLessThan(secondOfBig);
+    expectInvariants(w);
+  });
+});
+
+describe('the first round of a batch', () => {
+  it('sends a new license’s first transaction before a resumed license’s transactions', async () => {
+    const w = memoryWorld();
+    const resumed = approvedBacklog(w, 1000, { authorizedQuantity: 1_000_000 });
+    // Its approval's first slice ends at once: work continues from the first page.
+    const slice = await applyLicense(w.licenseDeps({ firstSliceMs: 0 }), resumed.lut.licenseId, LATER());
+    expect(slice.kind).toBe('continued');
+    const before = committed(w).length;
+    // A new approval arrives in the same batch as the continuation, listed after it.
+    const fresh = approvedBacklog(w, 50, { authorizedQuantity: 1_000_000 });
+    const ids = [resumed.lut.licenseId, fresh.lut.licenseId];
+    const results = await applyLicenses(w.licenseDeps({ firstSliceMs: 0 }), ids, LATER(), { concurrency: 4 });
+    expect(results.map((r) => r.ok && r.outcome.kind)).toEqual(['completed', 'continued']);
+    const ofFresh = new Set(fresh.backlog.map((s) => s.shipmentId));
+    const after = committed(w).slice(before);
+    // The resumed license's reads are quicker (no approval to record), yet the new license commits first.
+    expect(after[0]?.shipmentIds.every((id) => ofFresh.has(id))).toBe(true);
+    expect(after[0]?.shipmentIds).toHaveLength(FIRST_TRANSACTION);
+    expect(after.length).toBeGreaterThan(1);
     expectInvariants(w);
   });
 });
