@@ -76,6 +76,8 @@ function overridesOf(resources: LocalResources): Record<string, string> {
 const MAX_ITERATORS = 200_000;
 
 const NEXT_ITERATOR_KEY = Buffer.from('"NextShardIterator"', 'latin1');
+/** JSON's whitespace bytes: space, line feed, carriage return, tab. */
+const JSON_SPACE = new Set([0x20, 0x0a, 0x0d, 0x09]);
 
 /**
  * The `NextShardIterator` of a GetRecords answer, read from its bytes. The
@@ -88,10 +90,9 @@ const NEXT_ITERATOR_KEY = Buffer.from('"NextShardIterator"', 'latin1');
  * object, and quotes inside strings are escaped.
  */
 export function nextShardIteratorOf(body: Buffer): string | undefined {
-  const JSON_SPACE = [0x20, 0x0a, 0x0d, 0x09];
   const skipSpace = (i: number) => {
     let j = i;
-    while (JSON_SPACE.includes(body[j] ?? -1)) j++;
+    while (JSON_SPACE.has(body[j] ?? -1)) j++;
     return j;
   };
   for (let at = body.indexOf(NEXT_ITERATOR_KEY); at >= 0; at = body.indexOf(NEXT_ITERATOR_KEY, at + 1)) {
