@@ -31,15 +31,16 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { customerTopicFor } from '../cli/subscriptions.js';
 import { countCalls } from '../local/call-counter.js';
 import type { Caller } from '../local/gateway/gateway.js';
 import { historyPut } from '../shared/adapters/dynamo/history-repository.js';
+import { DynamoShipmentRepository } from '../shared/adapters/dynamo/shipment-repository.js';
 import { shipmentEntry } from '../shared/domain/history.js';
 import { detectChange, shipmentMessage } from '../shared/domain/notifications.js';
 import type { OutgoingMessage, RawItem } from '../shared/domain/ports.js';
-import { GSI_ATTR, HELD_INDEX, SYSTEM_ACTOR } from '../shared/names.js';
+import { SYSTEM_ACTOR } from '../shared/names.js';
 import { type CallReport, callReport } from './clearance.js';
 import { type BenchContext, collectGarbage, fmt, releaseState, timeCalls } from './context.js';
 import { type MemoryReport, sampleMemory } from './memory.js';
@@ -96,6 +97,7 @@ async function releaseNaively(
   concurrency: number,
 ): Promise<{ skipped: number; problems: string[] }> {
   const { ddb, sns } = naiveClients();
+  const held = new DynamoShipmentRepository(ddb, { shipments: ctx.tables.shipments });
   const problems: string[] = [];
   let skipped = 0;
   for (const l of w.licenses) {
@@ -116,23 +118,9 @@ async function releaseNaively(
   const releaseLicense = async (l: Workload['licenses'][number]) => {
     let after: string | undefined;
     for (;;) {
-      const page = await ddb.send(
-        new QueryCommand({
-          TableName: ctx.tables.shipments,
-          IndexName: HELD_INDEX,
-          KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
-          ExpressionAttributeNames: {
-            '#pk': GSI_ATTR.heldLicenseId,
-            ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
-          },
-          ExpressionAttributeValues: {
-            ':pk': l.licenseId,
-            ...(after === undefined ? {} : { ':after': after }),
-          },
-          Limit: 200,
-        }),
-      );
-      const items = (page.Items ?? []) as RawItem[];
+      // The held index as clearance reads it: every key of the license, merged in hold order.
+      const page = await held.page('held', l.licenseId, after, 200);
+      const { items } = page;
       for (const item of items) {
         const shipmentId = String(item.shipmentId);
         const quantity = Number(item.quantity);
@@ -201,9 +189,8 @@ async function releaseNaively(
         );
       }
       progress();
-      const last = items.at(-1);
-      if (page.LastEvaluatedKey === undefined || last === undefined) break;
-      after = String(last[GSI_ATTR.holdOrder]);
+      if (page.next === undefined) break;
+      after = page.next;
     }
   };
   // `--naive-concurrency` licenses at once (default: all five, as one invocation per license would).

@@ -8,6 +8,7 @@
  * counters). That is the state an approval finds in production.
  */
 import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { indexKeys } from '../shared/domain/index-keys.js';
 import { HELD_INDEX, RELEASED_INDEX } from '../shared/names.js';
 import { type BenchContext, batchGet, batchPut, fmt } from './context.js';
 import { heldInventory, heldItems, type Workload } from './workload.js';
@@ -50,7 +51,7 @@ export async function seedAccepted(ctx: BenchContext, w: Workload): Promise<{ ms
   return { ms: Date.now() - started };
 }
 
-/** Items in one license's partition of a sparse GSI, and their units. */
+/** Items under one license's keys of a sparse GSI (see index-keys.ts), and their units. */
 export async function indexContents(
   ctx: BenchContext,
   index: 'held' | 'released',
@@ -59,32 +60,34 @@ export async function indexContents(
   let count = 0;
   let units = 0;
   let wrongStatus = 0;
-  let start: Record<string, unknown> | undefined;
   const want = index === 'held' ? 'HELD' : 'RELEASED';
-  do {
-    const out: QueryCommandOutput = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.shipments,
-        IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: {
-          '#pk': index === 'held' ? 'heldLicenseId' : 'releasedLicenseId',
-          '#q': 'quantity',
-          '#s': 'status',
-          '#c': 'countedStatus',
-        },
-        ExpressionAttributeValues: { ':pk': licenseId },
-        ProjectionExpression: '#q, #s, #c',
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      count++;
-      units += Number(item.quantity ?? 0);
-      if (item.status !== want || item.countedStatus !== want) wrongStatus++;
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for (const key of indexKeys(licenseId)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await ctx.ddb.send(
+        new QueryCommand({
+          TableName: ctx.tables.shipments,
+          IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: {
+            '#pk': index === 'held' ? 'heldLicenseId' : 'releasedLicenseId',
+            '#q': 'quantity',
+            '#s': 'status',
+            '#c': 'countedStatus',
+          },
+          ExpressionAttributeValues: { ':pk': key },
+          ProjectionExpression: '#q, #s, #c',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        count++;
+        units += Number(item.quantity ?? 0);
+        if (item.status !== want || item.countedStatus !== want) wrongStatus++;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
   return { count, units, wrongStatus };
 }
 

@@ -9,6 +9,7 @@
 
 import { mulberry32 } from '../local/random.js';
 import { type Decision, SYSTEM_DECIDER } from '../shared/domain/history.js';
+import { indexKey } from '../shared/domain/index-keys.js';
 import type { License, Shipment } from '../shared/domain/model.js';
 import { holdOrderKey } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
@@ -163,7 +164,7 @@ export const heldItems = (w: Workload): RawItem[] =>
     ...s,
     holdReason: 'LICENSE_PENDING',
     countedStatus: 'HELD',
-    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
   }));
@@ -180,7 +181,7 @@ export function releasedItems(w: Workload, releasedAt = new Date().toISOString()
     status: 'RELEASED',
     countedStatus: 'RELEASED',
     releasedAt,
-    [GSI_ATTR.releasedLicenseId]: s.licenseId,
+    [GSI_ATTR.releasedLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
     revision: 2,
@@ -218,7 +219,7 @@ export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId:
   TableName: table,
   Key: { shipmentId: s.shipmentId },
   UpdateExpression:
-    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :lic, #by = :by, #rev = if_not_exists(#rev, :zero) + :one, #ca = :at, #dc = :dc REMOVE #hl, #hr, #se',
+    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :key, #by = :by, #rev = if_not_exists(#rev, :zero) + :one, #ca = :at, #dc = :dc REMOVE #hl, #hr, #se',
   ConditionExpression: 'attribute_exists(#id) AND #st = :held AND #cs = :held AND #lid = :lic',
   ExpressionAttributeNames: {
     '#id': 'shipmentId',
@@ -240,6 +241,7 @@ export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId:
     ':held': 'HELD',
     ':at': at,
     ':lic': s.licenseId,
+    ':key': indexKey(s.licenseId, s.shipmentId),
     ':by': SYSTEM_ACTOR,
     ':dc': RELEASE_DECISION,
     ':zero': 0,

@@ -63,7 +63,8 @@ export class ClearanceTables extends Construct {
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     // Sparse: only items carrying the key attribute are indexed, so the system
-    // sets heldLicenseId while HELD and releasedLicenseId while RELEASED.
+    // sets heldLicenseId while HELD and releasedLicenseId while RELEASED. Their
+    // value is one of the license's four keys (shared/domain/index-keys.ts).
     this.shipments.addGlobalSecondaryIndex({
       indexName: HELD_INDEX,
       partitionKey: { name: GSI_ATTR.heldLicenseId, type: AttributeType.STRING },

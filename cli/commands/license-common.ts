@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Command, Option } from 'commander';
 import { DynamoLicenseRepository } from '../../shared/adapters/dynamo.js';
+import { indexKeys } from '../../shared/domain/index-keys.js';
 import { LicenseSchema } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { GSI_ATTR, RELEASED_INDEX } from '../../shared/names.js';
@@ -26,27 +27,29 @@ export async function getLicense(ctx: CliContext, licenseId: string): Promise<Ra
   return item;
 }
 
-/** RELEASED shipments of a license, counted on the sparse index (cheap: keys only). */
+/** RELEASED shipments of a license, counted on the sparse index, every key of the license (cheap: keys only). */
 export async function countReleased(ctx: CliContext, licenseId: string): Promise<number> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   let total = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await db.send(
-      new QueryCommand({
-        TableName: r.tables.shipments,
-        IndexName: RELEASED_INDEX,
-        KeyConditionExpression: '#pk = :id',
-        ExpressionAttributeNames: { '#pk': GSI_ATTR.releasedLicenseId },
-        ExpressionAttributeValues: { ':id': licenseId },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    total += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
+  for (const key of indexKeys(licenseId)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await db.send(
+        new QueryCommand({
+          TableName: r.tables.shipments,
+          IndexName: RELEASED_INDEX,
+          KeyConditionExpression: '#pk = :id',
+          ExpressionAttributeNames: { '#pk': GSI_ATTR.releasedLicenseId },
+          ExpressionAttributeValues: { ':id': key },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      total += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
   return total;
 }
 

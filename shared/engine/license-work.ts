@@ -9,6 +9,7 @@ import { type FirstRound, type Limiter, unlimited } from '../domain/concurrency.
 import { counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
 import { systemDecision } from '../domain/history.js';
+import { indexKey } from '../domain/index-keys.js';
 import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
 import { drawnValue, type HoldReasonChange, valueCap } from '../domain/planning.js';
@@ -181,7 +182,7 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
       status: 'RELEASED',
       countedStatus: 'RELEASED',
       releasedAt,
-      [GSI_ATTR.releasedLicenseId]: licenseId,
+      [GSI_ATTR.releasedLicenseId]: indexKey(licenseId, s.shipmentId),
       countedValue: s.value ?? 0,
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
@@ -201,7 +202,7 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
       status: 'HELD',
       countedStatus: 'HELD',
       holdReason: r.holdReason,
-      [GSI_ATTR.heldLicenseId]: licenseId,
+      [GSI_ATTR.heldLicenseId]: indexKey(licenseId, s.shipmentId),
     },
     remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,

@@ -1,5 +1,6 @@
 import { counterDelta, inventoryKey } from '../domain/counters.js';
 import { shipmentEditDecision } from '../domain/history.js';
+import { indexKey } from '../domain/index-keys.js';
 import { holdReasonFor } from '../domain/license-rules.js';
 import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
 import { holdOrderKey, mismatch } from '../domain/planning.js';
@@ -71,7 +72,7 @@ function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
       countedStatus: 'HELD',
       // The system sets the reason from the license's state; a reason typed in is not trusted.
       holdReason: reason,
-      [GSI_ATTR.heldLicenseId]: s.licenseId,
+      [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
       [GSI_ATTR.holdOrder]: holdOrderKey(s),
     },
     remove: ['statusError'],

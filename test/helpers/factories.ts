@@ -1,3 +1,4 @@
+import { indexKey } from '../../shared/domain/index-keys.js';
 import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -113,7 +114,7 @@ export function asAccepted(s: Shipment, revision: number | undefined = 1): RawIt
     status: 'HELD',
     holdReason: s.holdReason ?? 'LICENSE_PENDING',
     countedStatus: 'HELD',
-    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
     ...(revision === undefined ? {} : { revision }),

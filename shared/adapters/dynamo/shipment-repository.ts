@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
+import { indexKeys, mergePages } from '../../domain/index-keys.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -36,6 +37,15 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     return table;
   }
 
+  /**
+   * One page of a license's sparse index in `holdOrder`: every GSI key of
+   * the license (see index-keys.ts) is queried with the same `Limit` and the
+   * answers merged. A key whose answer stopped early (`LastEvaluatedKey`)
+   * bounds the page at its last `holdOrder`, since its next items may sort
+   * before the other keys' later ones. With `limit` items from each key the
+   * first `limit` of the merge are the index's first `limit`, as one key's
+   * answer would be; `next` is set whenever the page is full or was bounded.
+   */
   async page(
     index: 'held' | 'released',
     licenseId: string,
@@ -45,23 +55,33 @@ export class DynamoShipmentRepository implements ShipmentRepository {
   ): Promise<ShipmentPage> {
     const pk = index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
     const beyond = order === 'forward' ? '>' : '<';
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tables.shipments,
-        IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-        KeyConditionExpression: after === undefined ? '#pk = :pk' : `#pk = :pk AND #sk ${beyond} :after`,
-        ScanIndexForward: order === 'forward',
-        ExpressionAttributeNames: {
-          '#pk': pk,
-          ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
-        },
-        ExpressionAttributeValues: { ':pk': licenseId, ...(after === undefined ? {} : { ':after': after }) },
-        Limit: limit,
-      }),
+    const answers = await Promise.all(
+      indexKeys(licenseId).map((key) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tables.shipments,
+            IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+            KeyConditionExpression: after === undefined ? '#pk = :pk' : `#pk = :pk AND #sk ${beyond} :after`,
+            ScanIndexForward: order === 'forward',
+            ExpressionAttributeNames: {
+              '#pk': pk,
+              ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
+            },
+            ExpressionAttributeValues: { ':pk': key, ...(after === undefined ? {} : { ':after': after }) },
+            Limit: limit,
+          }),
+        ),
+      ),
     );
-    const items = (out.Items ?? []) as RawItem[];
-    const last = items.at(-1);
-    return { items, next: out.LastEvaluatedKey && last ? String(last[GSI_ATTR.holdOrder]) : undefined };
+    return mergePages(
+      answers.map((out) => ({
+        items: (out.Items ?? []) as RawItem[],
+        more: out.LastEvaluatedKey !== undefined,
+      })),
+      limit,
+      order,
+      GSI_ATTR.holdOrder,
+    );
   }
 
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
@@ -108,25 +128,12 @@ export class DynamoShipmentRepository implements ShipmentRepository {
 
   async countHeldByReason(licenseId: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.shipments,
-          IndexName: HELD_INDEX,
-          KeyConditionExpression: '#pk = :pk',
-          ProjectionExpression: '#r',
-          ExpressionAttributeNames: { '#pk': GSI_ATTR.heldLicenseId, '#r': 'holdReason' },
-          ExpressionAttributeValues: { ':pk': licenseId },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    for await (const items of this.wholeIndex('held', licenseId, { '#r': 'holdReason' })) {
+      for (const item of items) {
         const reason = String(item.holdReason ?? 'UNKNOWN');
         counts.set(reason, (counts.get(reason) ?? 0) + 1);
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
     return counts;
   }
 
@@ -140,30 +147,42 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     licenseId: string,
   ): Promise<{ shipments: number; units: number; value: number }> {
     const sum = { shipments: 0, units: 0, value: 0 };
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.shipments,
-          IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-          KeyConditionExpression: '#pk = :pk',
-          ProjectionExpression: '#q, #v',
-          ExpressionAttributeNames: {
-            '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
-            '#q': 'quantity',
-            '#v': 'value',
-          },
-          ExpressionAttributeValues: { ':pk': licenseId },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    for await (const items of this.wholeIndex(index, licenseId, { '#q': 'quantity', '#v': 'value' })) {
+      for (const item of items) {
         sum.shipments++;
         sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
         sum.value += typeof item.value === 'number' ? item.value : 0;
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
     return sum;
+  }
+
+  /** Every item of a license in one index, key after key, page after page, projected to `attributes`. */
+  private async *wholeIndex(
+    index: 'held' | 'released',
+    licenseId: string,
+    attributes: Record<string, string>,
+  ): AsyncIterable<RawItem[]> {
+    for (const key of indexKeys(licenseId)) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out: QueryCommandOutput = await this.db.send(
+          new QueryCommand({
+            TableName: this.tables.shipments,
+            IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+            KeyConditionExpression: '#pk = :pk',
+            ProjectionExpression: Object.keys(attributes).join(', '),
+            ExpressionAttributeNames: {
+              '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
+              ...attributes,
+            },
+            ExpressionAttributeValues: { ':pk': key },
+            ExclusiveStartKey: start,
+          }),
+        );
+        yield (out.Items ?? []) as RawItem[];
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
   }
 }

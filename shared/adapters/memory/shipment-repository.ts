@@ -1,6 +1,7 @@
 import { inventoryKey } from '../../domain/counters.js';
 import { ConflictError, DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
+import { indexKeys, mergePages } from '../../domain/index-keys.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -10,7 +11,7 @@ import type {
   ShipmentWrite,
 } from '../../domain/ports.js';
 import { type Group, pack, sum } from '../../domain/transactions.js';
-import { SYSTEM_ACTOR } from '../../names.js';
+import { GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
 import { putEntry, scanPages } from './license-repository.js';
 import {
   keyOf,
@@ -90,13 +91,13 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     limit: number,
     order: 'forward' | 'backward' = 'forward',
   ): Promise<ShipmentPage> {
-    const found = this.tables.indexPage(index, licenseId, after, limit, order === 'backward');
-    const last = found.at(-1);
-    // DynamoDB returns LastEvaluatedKey whenever the page is full, also when nothing follows.
-    return {
-      items: found.map((f) => f.item),
-      next: found.length === limit && last ? last.holdOrder : undefined,
-    };
+    // Every GSI key of the license, merged as the DynamoDB adapter merges them. DynamoDB returns
+    // LastEvaluatedKey whenever a key's answer is full, also when nothing follows.
+    const answers = indexKeys(licenseId).map((key) => {
+      const found = this.tables.indexPage(index, key, after, limit, order === 'backward');
+      return { items: found.map((f) => f.item), more: found.length === limit };
+    });
+    return mergePages(answers, limit, order, GSI_ATTR.holdOrder);
   }
 
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {

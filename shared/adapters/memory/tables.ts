@@ -11,8 +11,8 @@
  *   attribute or a GSI key that is not a string is refused before any
  *   condition is looked at.
  *
- * The sparse GSIs of Shipments (held and released, by license, in
- * `holdOrder`) are kept as sorted keys, so reading a backlog of 50,000 page
+ * The sparse GSIs of Shipments (held and released, by GSI partition key, in
+ * `holdOrder`; a license has several keys, see index-keys.ts) are kept as sorted keys, so reading a backlog of 50,000 page
  * by page stays linear. The same cases the DynamoDB adapters answer
  * (test/helpers/fakes/port-contract.ts) run against these adapters in
  * test/unit/adapters/memory-contract.test.ts.
@@ -223,15 +223,15 @@ export class MemoryTables {
     if (table === 'shipments') this.reindex(old, next);
   }
 
-  /** Shipment ids of one license's sparse index in holdOrder (or reversed), after `after`, with their sort keys. */
+  /** Items under one partition key (see index-keys.ts) of a sparse index in holdOrder (or reversed), after `after`, with their sort keys. */
   indexPage(
     index: 'held' | 'released',
-    licenseId: string,
+    key: string,
     after: string | undefined,
     limit: number,
     backward: boolean,
   ): { holdOrder: string; item: RawItem }[] {
-    const partition = this.indexes[index].get(licenseId);
+    const partition = this.indexes[index].get(key);
     if (partition === undefined) return [];
     return partition.page(after, limit, backward).flatMap(([holdOrder, id]) => {
       const item = this.get('shipments', id);
@@ -242,11 +242,11 @@ export class MemoryTables {
   private reindex(old: RawItem | undefined, next: RawItem): void {
     for (const index of ['held', 'released'] as const) {
       const [was, now] = [indexKeyOf(old, index), indexKeyOf(next, index)];
-      if (was && (!now || was.licenseId !== now.licenseId || was.holdOrder !== now.holdOrder))
-        this.indexes[index].get(was.licenseId)?.delete(was.holdOrder);
+      if (was && (!now || was.key !== now.key || was.holdOrder !== now.holdOrder))
+        this.indexes[index].get(was.key)?.delete(was.holdOrder);
       if (now) {
-        const partition = this.indexes[index].get(now.licenseId) ?? new IndexPartition();
-        this.indexes[index].set(now.licenseId, partition);
+        const partition = this.indexes[index].get(now.key) ?? new IndexPartition();
+        this.indexes[index].set(now.key, partition);
         partition.add(now.holdOrder, String(next.shipmentId));
       }
     }
@@ -257,12 +257,10 @@ export class MemoryTables {
 function indexKeyOf(
   item: RawItem | undefined,
   index: 'held' | 'released',
-): { licenseId: string; holdOrder: string } | undefined {
-  const licenseId = item?.[INDEX_ATTR[index]];
+): { key: string; holdOrder: string } | undefined {
+  const key = item?.[INDEX_ATTR[index]];
   const holdOrder = item?.[GSI_ATTR.holdOrder];
-  return typeof licenseId === 'string' && typeof holdOrder === 'string'
-    ? { licenseId, holdOrder }
-    : undefined;
+  return typeof key === 'string' && typeof holdOrder === 'string' ? { key, holdOrder } : undefined;
 }
 
 function validate(update: MemoryUpdate): void {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
+import { indexKey, indexKeys } from '../../../shared/domain/index-keys.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type {
   DecisionRecord,
@@ -63,7 +64,11 @@ export const acceptedItem = (overrides: Partial<Shipment> = {}): RawItem => asAc
 /** The release write the license engine commits for a HELD shipment. */
 export const releaseWrite = (s: RawItem, licenseId = String(s.licenseId)): ShipmentWrite => ({
   shipmentId: String(s.shipmentId),
-  set: { status: 'RELEASED', countedStatus: 'RELEASED', [GSI_ATTR.releasedLicenseId]: licenseId },
+  set: {
+    status: 'RELEASED',
+    countedStatus: 'RELEASED',
+    [GSI_ATTR.releasedLicenseId]: indexKey(licenseId, String(s.shipmentId)),
+  },
   remove: [GSI_ATTR.heldLicenseId, 'holdReason'],
   bumpRevision: true,
   expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
@@ -287,6 +292,36 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       expect((await s.shipments.page('released', licenseId, undefined, 10)).items).toEqual([]);
     });
 
+    it("merges a license's index keys into one holdOrder, forward and backward, the bare license id (items written before the spread) included", async () => {
+      const s = subject();
+      const licenseId = nextId('LIC');
+      // Enough shipments that every key holds at least two (ids hash to keys).
+      const items: RawItem[] = [];
+      const perKey = () =>
+        indexKeys(licenseId).map((k) => items.filter((x) => x[GSI_ATTR.heldLicenseId] === k));
+      while (items.length < 17 || perKey().some((k) => k.length < 2))
+        items.push(acceptedItem({ licenseId, priority: (items.length * 7) % 5 }));
+      items.push({ ...acceptedItem({ licenseId, priority: 2 }), [GSI_ATTR.heldLicenseId]: licenseId });
+      for (const item of items) await s.put('shipments', item);
+      const keys = new Set(items.map((x) => x[GSI_ATTR.heldLicenseId]));
+      expect(keys, 'the items sit under several keys').toEqual(new Set(indexKeys(licenseId)));
+      const order = items.map((x) => String(x[GSI_ATTR.holdOrder])).sort();
+      for (const direction of ['forward', 'backward'] as const) {
+        const read: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await s.shipments.page('held', licenseId, after, 4, direction);
+          expect(page.items.length).toBeLessThanOrEqual(4);
+          read.push(...page.items.map((x) => String(x[GSI_ATTR.holdOrder])));
+          after = page.next;
+        } while (after !== undefined);
+        expect(read).toEqual(direction === 'forward' ? order : [...order].reverse());
+      }
+      expect(await s.shipments.sumHeld(licenseId)).toMatchObject({ shipments: items.length });
+      const reasons = await s.shipments.countHeldByReason(licenseId);
+      expect([...reasons.values()].reduce((a, b) => a + b, 0)).toBe(items.length);
+    });
+
     it('commits writes with their aggregated counters and license units, bumping revision and marking changedBy', async () => {
       const { s, license, guard, shipment } = await releasing({ authorizedQuantity: 25 });
       const [a, b] = [shipment({ quantity: 10 }), shipment({ quantity: 15 })];
@@ -299,7 +334,7 @@ export function describePortContract(name: string, subject: () => ContractSubjec
         status: 'RELEASED',
         revision: 2,
         changedBy: 'clearance',
-        [GSI_ATTR.releasedLicenseId]: license.licenseId,
+        [GSI_ATTR.releasedLicenseId]: indexKey(license.licenseId, String(a.shipmentId)),
       });
       expect((await s.get('shipments', { shipmentId: a.shipmentId }))?.heldLicenseId).toBeUndefined();
       expect(await s.get('inventory', { sku: license.sku, warehouseId: 'WH-AMS-1' })).toMatchObject({

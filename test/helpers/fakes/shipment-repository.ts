@@ -1,6 +1,7 @@
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
+import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -100,12 +101,13 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     return { items, next: full && last ? String(last[GSI_ATTR.holdOrder]) : undefined };
   }
 
-  /** The sparse GSI: items with both keys, in holdOrder. */
+  /** The sparse GSI: items with both keys under any of the license's partition keys, in holdOrder. */
   private indexed(index: 'held' | 'released', licenseId: string): RawItem[] {
     const pk = index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
     return this.store
       .all('shipments')
-      .filter((s) => s[pk] === licenseId && typeof s[GSI_ATTR.holdOrder] === 'string')
+      .filter((s) => typeof s[pk] === 'string' && licenseOfIndexKey(s[pk]) === licenseId)
+      .filter((s) => typeof s[GSI_ATTR.holdOrder] === 'string')
       .sort((a, b) => {
         const [x, y] = [String(a[GSI_ATTR.holdOrder]), String(b[GSI_ATTR.holdOrder])];
         return x < y ? -1 : x > y ? 1 : 0;

@@ -11,6 +11,7 @@ import { parseAt, parseSimulateOptions } from '../../../cli/simulation/options.j
 import { renderSimulation } from '../../../cli/simulation/render.js';
 import { buildReport, predictDrawdown, type SimulationReport } from '../../../cli/simulation/report.js';
 import { runEngine, type SimulatedEdit, type Snapshot } from '../../../cli/simulation/run.js';
+import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
 import { isSettledImage } from '../../../shared/domain/license-rules.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
@@ -37,7 +38,11 @@ function snapshotOf(w: MemoryWorld, licenseId: string): Snapshot {
     license: w.license(licenseId),
     shipments: w
       .items('shipments')
-      .filter((s) => s[GSI_ATTR.heldLicenseId] === licenseId || s[GSI_ATTR.releasedLicenseId] === licenseId),
+      .filter((s) =>
+        [s[GSI_ATTR.heldLicenseId], s[GSI_ATTR.releasedLicenseId]].some(
+          (key) => typeof key === 'string' && licenseOfIndexKey(key) === licenseId,
+        ),
+      ),
     inventory: w.items('inventory'),
   };
 }

@@ -4,6 +4,7 @@
  * settling pass that catches what a pass could not see in the index.
  */
 import { describe, expect, it } from 'vitest';
+import { indexKey } from '../../../shared/domain/index-keys.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import {
@@ -61,7 +62,7 @@ function expectAllHeld(w: MemoryWorld, licenseId: string, reason: string) {
       holdReason: reason,
     });
     expect([s.releasedAt, s[GSI_ATTR.releasedLicenseId]]).toEqual([undefined, undefined]);
-    expect(s[GSI_ATTR.heldLicenseId]).toBe(licenseId);
+    expect(s[GSI_ATTR.heldLicenseId]).toBe(indexKey(licenseId, String(s.shipmentId)));
   }
 }
 
@@ -285,7 +286,7 @@ describe('settling pass', () => {
     const stored = w.store.tables.shipments.get(missed);
     if (stored) delete stored[GSI_ATTR.releasedLicenseId];
     await setStatus(w, lut.licenseId, 'SUSPENDED');
-    if (stored) stored[GSI_ATTR.releasedLicenseId] = lut.licenseId;
+    if (stored) stored[GSI_ATTR.releasedLicenseId] = indexKey(lut.licenseId, missed);
     expect(w.shipment(missed).status, 'missed by the pass').toBe('RELEASED');
     expect(w.violations().map((v) => v.invariant)).toContain('I1');
     const checkAt = w.license(lut.licenseId).settleCheckAt;

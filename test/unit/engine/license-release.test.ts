@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../shared/domain/errors.js';
+import { indexKey } from '../../../shared/domain/index-keys.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import { FIRST_TRANSACTION } from '../../../shared/engine/release-pipeline.js';
 import { GSI_ATTR } from '../../../shared/names.js';
@@ -59,7 +60,7 @@ describe('approval', () => {
       expect(w.shipment(x)).toMatchObject({
         countedStatus: 'RELEASED',
         releasedAt: NOW.toISOString(),
-        [GSI_ATTR.releasedLicenseId]: lut.licenseId,
+        [GSI_ATTR.releasedLicenseId]: indexKey(lut.licenseId, x),
         revision: 2,
       });
     expectCounters(w, lut.license.sku, 'WH-1', { released: 30 + 5, held: 40 + 10 + 60 + 40 });

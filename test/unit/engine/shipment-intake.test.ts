@@ -3,6 +3,7 @@
  * legal manual SHIPPED and CANCELLED, rejected edits, and redelivery.
  */
 import { describe, expect, it } from 'vitest';
+import { indexKey } from '../../../shared/domain/index-keys.js';
 import type { License } from '../../../shared/domain/model.js';
 import { holdOrderKey } from '../../../shared/domain/planning.js';
 import { processShipmentRecords, type ShipmentRecord } from '../../../shared/engine/shipment-engine.js';
@@ -51,7 +52,7 @@ describe('intake', () => {
       holdReason: 'LICENSE_PENDING',
       revision: 1,
       changedBy: 'clearance',
-      [GSI_ATTR.heldLicenseId]: lut.licenseId,
+      [GSI_ATTR.heldLicenseId]: indexKey(lut.licenseId, s.shipmentId),
       [GSI_ATTR.holdOrder]: holdOrderKey(s),
     });
     expect(item.statusError).toBeUndefined();
