@@ -12,7 +12,10 @@
  * (standard mode: 3 attempts), and what still fails reaches the handler.
  * Kinds:
  *
- * - `throttle`: the service's throttling error (HTTP 400 class).
+ * - `throttle`: the service's throttling error (HTTP 400 class); on half of
+ *   the TransactWriteItems, `TransactionCanceledException` with a
+ *   `ThrottlingError` reason instead, as DynamoDB answers a transaction one
+ *   of whose items is on a partition out of capacity (not retried by the SDK).
  * - `server`: HTTP 500/503.
  * - `timeout`: the connection drops before the request arrives, or (for
  *   writes) after it was applied, so the response is lost and the SDK sends
@@ -161,12 +164,22 @@ const serverError = (call: GatewayCall, variant: number): WireResponse =>
         503,
       );
 
-/** TransactionCanceledException with a TransactionConflict on one action, as DynamoDB answers a conflict. */
-function conflict(call: GatewayCall, at: number): WireResponse {
+/** TransactionCanceledException with `code` on one action, as DynamoDB answers a conflict or a throttled item. */
+function cancelledOne(
+  call: GatewayCall,
+  at: number,
+  code: 'TransactionConflict' | 'ThrottlingError',
+): WireResponse {
   const actions = Math.max(1, (call.input.TransactItems as unknown[] | undefined)?.length ?? 1);
   const reasons = Array.from({ length: actions }, (_, i) =>
     i === at % actions
-      ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
+      ? {
+          Code: code,
+          Message:
+            code === 'TransactionConflict'
+              ? 'Transaction is ongoing for the item'
+              : 'Throughput exceeds the current capacity for one or more global secondary indexes or the table',
+        }
       : { Code: 'None' },
   );
   return errorResponse(
@@ -461,11 +474,13 @@ export class FaultInjector {
     this.count(`${kind} ${callKey(call.service, operation)}`);
     switch (kind) {
       case 'throttle':
-        return throttled(call);
+        return operation === 'TransactWriteItems' && variant >= 0.5
+          ? cancelledOne(call, n, 'ThrottlingError')
+          : throttled(call);
       case 'server':
         return serverError(call, variant);
       case 'conflict':
-        return conflict(call, n);
+        return cancelledOne(call, n, 'TransactionConflict');
       case 'timeout':
         // The connection drops: before the request arrives, or (half of the writes) after it was applied.
         if (WRITE_OPERATIONS.has(operation) && variant < 0.5) await forward();

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
+  PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -9,14 +10,20 @@ import { ConfigError, DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
 import { scanTable } from './reads.js';
-import { isRetryable, pause } from './transactions.js';
+import { isConditionFailure, isRetryable, pause } from './transactions.js';
 
 /** DynamoDB allows 100 actions per TransactWriteItems. */
 const MAX_ACTIONS = 100;
 /** History transactions one append keeps in flight. */
-const APPEND_CONCURRENCY = 4;
+export const APPEND_CONCURRENCY = 4;
 /** Attempts of one transaction (throttled, conflicting) before the batch fails and the stream retries it. */
 const MAX_ATTEMPTS = 8;
+/** Single conditional PutItems one append keeps in flight once its transactions are throttled. */
+export const SINGLE_PUT_CONCURRENCY = 16;
+/** Cancellation reasons that mean the license's History partition is out of write capacity. */
+const THROTTLED = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+/** How long a license's History key counts as hot after a throttled transaction: its entries go one by one. */
+export const HOT_FOR_MS = 10_000;
 
 /** The `Put` of a new History entry: only if its `entryId` is not there yet. */
 export function historyPut(table: string, entry: HistoryEntry) {
@@ -78,8 +85,19 @@ const RETRYABLE = new Set([
  * its index: it is dropped and the rest written at once. Not BatchWriteItem:
  * its puts cannot be conditional, and IAM cannot tell its deletes from its
  * puts (ARCHITECTURE.md, "History is append-only").
+ *
+ * A license's entries share one partition key, so a large release can use up
+ * its 1,000 WCU/s. A transactional put costs twice a plain one, so once a
+ * transaction is throttled on a license's entries, that license's entries
+ * go as single conditional PutItems (the same condition, half the capacity,
+ * one call each) for HOT_FOR_MS, in this append and the sandbox's next ones:
+ * twice the entries a second where the key is the bound. Other licenses'
+ * entries stay in transactions.
  */
 export class DynamoHistoryRepository implements HistoryRepository, HistoryReader {
+  /** License → until when (epoch ms) its History key counts as hot. */
+  private readonly hotUntil = new Map<string, number>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -95,6 +113,14 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
     await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk));
   }
 
+  private isHot(licenseId: string): boolean {
+    const until = this.hotUntil.get(licenseId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.hotUntil.delete(licenseId);
+    return false;
+  }
+
   /** Every entry (auditors' tools and tests; the writers' roles may not read). */
   scan(): AsyncIterable<RawItem[]> {
     return scanTable(this.db, this.table);
@@ -103,6 +129,12 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
   private async put(chunk: HistoryEntry[]): Promise<void> {
     let pending = chunk;
     for (let attempt = 0; pending.length > 0; attempt++) {
+      const hot = pending.filter((e) => this.isHot(e.licenseId));
+      if (hot.length > 0) {
+        await this.putEach(hot);
+        pending = pending.filter((e) => !hot.includes(e));
+        if (pending.length === 0) return;
+      }
       try {
         await this.db.send(
           new TransactWriteCommand({
@@ -125,10 +157,35 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
           continue;
         }
         const codes = reasons.map((r) => r.Code ?? 'None');
+        const throttled = new Set(
+          pending.filter((_, i) => THROTTLED.has(codes[i] ?? '')).map((e) => e.licenseId),
+        );
+        if (throttled.size > 0) {
+          // Those licenses' entries one by one from now on (the next turn); the rest as a transaction again.
+          for (const licenseId of throttled) this.hotUntil.set(licenseId, Date.now() + HOT_FOR_MS);
+          continue;
+        }
         if (attempt + 1 >= MAX_ATTEMPTS || !codes.some((c) => RETRYABLE.has(c)))
           throw new DependencyError(`History append was cancelled: ${codes.join(',')}`, { cause: error });
         await pause(attempt);
       }
     }
+  }
+
+  /** Each entry as its own conditional PutItem, SINGLE_PUT_CONCURRENCY at once; one already there is done. */
+  private async putEach(entries: readonly HistoryEntry[]): Promise<void> {
+    await forEachConcurrent(entries, SINGLE_PUT_CONCURRENCY, async (entry) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.db.send(new PutCommand(historyPut(this.table, entry)));
+          return;
+        } catch (error) {
+          if (isConditionFailure(error)) return;
+          if (attempt + 1 >= MAX_ATTEMPTS || !isRetryable(error))
+            throw new DependencyError(`History append failed: ${(error as Error).message}`, { cause: error });
+          await pause(attempt);
+        }
+      }
+    });
   }
 }

@@ -1,0 +1,113 @@
+/**
+ * The History adapter's appends (ARCHITECTURE.md, "History is append-only"):
+ * transactions of conditional Puts; an entry already there is dropped; once
+ * a transaction is throttled on a license's entries (its partition key out
+ * of capacity), that license's entries go as single conditional PutItems,
+ * which cost half, for a while; other licenses' stay in transactions.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { DynamoHistoryRepository } from '../../../shared/adapters/dynamo/history-repository.js';
+import type { HistoryEntry } from '../../../shared/domain/history.js';
+
+const entries = (n: number, licenseId = 'L-1'): HistoryEntry[] =>
+  Array.from({ length: n }, (_, i) => ({
+    licenseId,
+    entryId: `2026-12-02T00:00:00.000Z#${licenseId}-S-${String(i).padStart(4, '0')}#r000002`,
+    at: '2026-12-02T00:00:00.000Z',
+    eventType: 'SHIPMENT_RELEASED',
+    actor: 'clearance',
+  }));
+
+const cancelled = (codes: string[]) =>
+  new TransactionCanceledException({
+    message: `Transaction cancelled [${codes.join(', ')}]`,
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+
+const conditionFailed = () =>
+  Object.assign(new Error('The conditional request failed'), {
+    name: 'ConditionalCheckFailedException',
+  });
+
+type Sent = { kind: 'transaction'; ids: string[] } | { kind: 'put'; id: string };
+
+/** A document client whose answers `answer` decides; records what was sent. */
+function fakeDb(answer: (sent: Sent, n: number) => Error | undefined) {
+  const sent: Sent[] = [];
+  const db = {
+    async send(command: { input: Record<string, unknown> }) {
+      const input = command.input;
+      const call: Sent = Array.isArray(input.TransactItems)
+        ? {
+            kind: 'transaction',
+            ids: (input.TransactItems as { Put: { Item: HistoryEntry } }[]).map((t) => t.Put.Item.entryId),
+          }
+        : { kind: 'put', id: (input.Item as HistoryEntry).entryId };
+      sent.push(call);
+      const error = answer(call, sent.length);
+      if (error) throw error;
+      return {};
+    },
+  };
+  return { db: db as unknown as DynamoDBDocumentClient, sent };
+}
+
+describe('DynamoHistoryRepository.append', () => {
+  it('writes entries in transactions of 100 conditional Puts', async () => {
+    const { db, sent } = fakeDb(() => undefined);
+    await new DynamoHistoryRepository(db, 'History').append(entries(250));
+    expect(sent.map((s) => (s.kind === 'transaction' ? s.ids.length : 0)).sort()).toEqual([100, 100, 50]);
+  });
+
+  it("once a transaction is throttled, writes that license's entries as single conditional PutItems, an entry already there counting as written", async () => {
+    const all = entries(250);
+    let throttled = 0;
+    const { db, sent } = fakeDb((call) => {
+      if (call.kind === 'transaction') {
+        throttled++;
+        return cancelled(call.ids.map((_, i) => (i === 3 ? 'ThrottlingError' : 'None')));
+      }
+      return call.id === all[7]?.entryId ? conditionFailed() : undefined;
+    });
+    await new DynamoHistoryRepository(db, 'History').append(all);
+    const puts = sent.flatMap((s) => (s.kind === 'put' ? [s.id] : []));
+    expect(new Set(puts)).toEqual(new Set(all.map((e) => e.entryId)));
+    expect(puts, 'each entry put once').toHaveLength(250);
+    expect(
+      throttled,
+      'no transaction is tried once one was throttled, beyond those already in flight',
+    ).toBeLessThanOrEqual(3);
+  });
+
+  it("keeps other licenses' entries in transactions, and the throttled license's one by one in the next append too", async () => {
+    let first = true;
+    const { db, sent } = fakeDb((call) => {
+      if (call.kind !== 'transaction' || !first) return undefined;
+      first = false;
+      return cancelled(call.ids.map((id) => (id.includes('#L-1-') ? 'ThrottlingError' : 'None')));
+    });
+    const history = new DynamoHistoryRepository(db, 'History');
+    await history.append([...entries(30, 'L-1'), ...entries(30, 'L-2')]);
+    const after = sent.slice(1);
+    expect(after.filter((s) => s.kind === 'put')).toHaveLength(30);
+    expect(after.flatMap((s) => (s.kind === 'transaction' ? s.ids : []))).toEqual(
+      entries(30, 'L-2').map((e) => e.entryId),
+    );
+    sent.length = 0;
+    const again = entries(5, 'L-1').map((e) => ({ ...e, entryId: `${e.entryId}x` }));
+    await history.append([...again, ...entries(5, 'L-3')]);
+    expect(sent.filter((s) => s.kind === 'put')).toHaveLength(5);
+    expect(sent.filter((s) => s.kind === 'transaction')).toHaveLength(1);
+  });
+
+  it('keeps retrying a conflicting transaction as a transaction', async () => {
+    const { db, sent } = fakeDb((call, n) =>
+      call.kind === 'transaction' && n === 1 ? cancelled(['TransactionConflict', 'None']) : undefined,
+    );
+    await new DynamoHistoryRepository(db, 'History').append(entries(2));
+    expect(sent.map((s) => s.kind)).toEqual(['transaction', 'transaction']);
+  });
+});
