@@ -130,6 +130,24 @@ export class SimDynamo {
   }
 
   /**
+   * A single conditional PutItem that a hot key can throttle: false (after
+   * its latency) when a key is over its budget this second, as DynamoDB
+   * answers ProvisionedThroughputExceeded; nothing is written then.
+   */
+  async put(item: string, hot: readonly { key: string; wcu: number }[]): Promise<boolean> {
+    this.stats.singleWrites++;
+    const latency = this.draw(this.model.writeMs);
+    if (!this.fits(hot)) {
+      this.stats.throttled++;
+      await this.clock.sleep(latency);
+      return false;
+    }
+    this.consume(hot);
+    await this.clock.sleep(latency);
+    return item !== '';
+  }
+
+  /**
    * One TransactWriteItems. Resolves when committed; rejects with
    * TransactionCanceledException (conflict, throttling, condition) as DynamoDB would.
    */
@@ -146,10 +164,12 @@ export class SimDynamo {
       throw cancelled(conflicting.map((c) => (c ? 'TransactionConflict' : 'None')));
     }
     const hot = actions.flatMap((a) => a.hot ?? []);
-    if (!this.fits(hot)) {
+    const over = this.overBudget(hot);
+    if (over.size > 0) {
       this.stats.throttled++;
       await this.clock.sleep(latency * (1 - holdFrom));
-      throw cancelled(actions.map((a) => (a.hot?.length ? 'ThrottlingError' : 'None')));
+      // ThrottlingError on the actions that write a key over its budget.
+      throw cancelled(actions.map((a) => (a.hot?.some((h) => over.has(h.key)) ? 'ThrottlingError' : 'None')));
     }
     this.consume(hot);
     const end = now + latency * (holdTo - holdFrom);
@@ -177,15 +197,21 @@ export class SimDynamo {
 
   /** Whether every hot key has the WCU left in this second. */
   private fits(hot: readonly { key: string; wcu: number }[]): boolean {
+    return this.overBudget(hot).size === 0;
+  }
+
+  /** The hot keys that lack the WCU in this second. */
+  private overBudget(hot: readonly { key: string; wcu: number }[]): Set<string> {
     const second = Math.floor(this.clock.now() / 1000);
     const need = new Map<string, number>();
     for (const h of hot) need.set(h.key, (need.get(h.key) ?? 0) + h.wcu);
+    const over = new Set<string>();
     for (const [key, wcu] of need) {
       const u = this.used.get(key);
       const spent = u && u[0] === second ? u[1] : 0;
-      if (spent + wcu > this.model.partitionWcu) return false;
+      if (spent + wcu > this.model.partitionWcu) over.add(key);
     }
-    return true;
+    return over;
   }
 
   private consume(hot: readonly { key: string; wcu: number }[]): void {

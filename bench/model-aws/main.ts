@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RELEASE_FIRST_SLICE_MS } from '../../infra/tuning.js';
+import { INDEX_KEY_SPREAD } from '../../shared/domain/index-keys.js';
 import { FIRST_TRANSACTION } from '../../shared/engine/release-pipeline.js';
 import { type CaseResult, runCase } from './case.js';
 import { DEFAULT_CONFIG, type ModelConfig } from './model.js';
@@ -22,7 +23,6 @@ Options:
   --model-publish-concurrency N  PublishBatch calls in flight per publish (default 1: today's publisher)
   --model-shards N               Shipments stream shards (default 4)
   --model-hold FROM,TO           a transaction's hold on its items, as fractions of its latency (default 0,1)
-  --model-gsi-split N            partitions one license's key in a Shipments GSI is spread over (default 1)
   --model-seed N                 seed of latencies, jitter and workload (default 1)
   --model-out FILE               results JSON (default bench/results/model-aws.json)`;
 
@@ -38,7 +38,6 @@ export function modelOptions(argv: readonly string[]): { config: ModelConfig; ma
       'model-publish-concurrency': { type: 'string' },
       'model-shards': { type: 'string' },
       'model-hold': { type: 'string' },
-      'model-gsi-split': { type: 'string' },
       'model-seed': { type: 'string' },
       'model-out': { type: 'string' },
     },
@@ -65,7 +64,6 @@ export function modelOptions(argv: readonly string[]): { config: ModelConfig; ma
       publishConcurrency: int('model-publish-concurrency', d.publishConcurrency),
       shipmentShards: int('model-shards', d.shipmentShards),
       latency: { ...d.latency, holdFrom, holdTo },
-      sizes: { ...d.sizes, gsiSplit: int('model-gsi-split', d.sizes.gsiSplit) },
     },
     many: int('model-licenses', 50),
     out: String(values['model-out'] ?? 'bench/results/model-aws.json'),
@@ -82,7 +80,7 @@ export function assumptions(c: ModelConfig): Record<string, string> {
       "the engine's pipelined release pass (next page read while a transaction commits; filled transactions of 98 shipments + 1 Inventory item + the guarded license update, cut by Inventory item) and the DynamoDB adapter's commit loop (commitPacked: classifyFailure, jittered pauses, TransactionConflict on its own budget); one transaction in flight per license",
     latency: `TransactWriteItems ${l.txMs.join('–')} ms, read ${l.readMs.join('–')} ms, single write ${l.writeMs.join('–')} ms, PublishBatch ${l.publishMs.join('–')} ms, uniform, seeded`,
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict`,
-    hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, one license's key in each Shipments GSI spread over ${c.sizes.gsiSplit} partition(s)), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB); over budget → ThrottlingError`,
+    hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, each of a license's ${INDEX_KEY_SPREAD} keys in each Shipments GSI, the keys the code writes, and a license's History key: one partition key per license, sort key starting with the commit time, so split for heat does not spread it), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB), History entries 2 WCU/KB in their transactions (${c.sizes.historyKb} KB), a throttled History transaction retried after the adapter's jittered pause; over budget → ThrottlingError`,
     streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards, batch 1000, window 2 s; one invocation per shard at a time; ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
     handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: History appended in transactions of 100, ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic`,
     notModeled:

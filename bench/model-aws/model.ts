@@ -17,6 +17,7 @@ import {
 import { mulberry32 } from '../../local/random.js';
 import { PUBLISH_CONCURRENCY } from '../../shared/adapters/sns.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
+import { indexKey } from '../../shared/domain/index-keys.js';
 import { isSettledImage } from '../../shared/domain/license-rules.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -104,7 +105,7 @@ export function modelWorld(config: ModelConfig) {
   const inventory = modelInventory(tables, sim);
   const alerter = new ModelAlerter(sim);
   const publisher = new ModelPublisher(sim, 1, config.publishConcurrency);
-  const history = new CountingHistory(sim);
+  const history = new CountingHistory(sim, config.sizes);
   let tokens = 0;
   const newToken = () => `tok-${++tokens}`;
   const now = () => new Date(clock.now());
@@ -246,7 +247,7 @@ function accepted(s: {
     status: 'HELD',
     holdReason: 'LICENSE_PENDING',
     countedStatus: 'HELD',
-    [GSI_ATTR.heldLicenseId]: s.licenseId,
+    [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
     revision: 1,

@@ -8,6 +8,12 @@
  * `commit`): the same `pack`, and on failure the same `classifyFailure` and
  * jittered `pause`; only `db.send` is SimDynamo's `transact`.
  */
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  APPEND_CONCURRENCY,
+  HOT_FOR_MS,
+  SINGLE_PUT_CONCURRENCY,
+} from '../../shared/adapters/dynamo/history-repository.js';
 import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
 import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
 import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
@@ -17,8 +23,10 @@ import {
   MemoryShipmentRepository,
   MemoryTables,
 } from '../../shared/adapters/memory.js';
+import { forEachConcurrent } from '../../shared/domain/concurrency.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
 import type { HistoryEntry } from '../../shared/domain/history.js';
+import { indexKey } from '../../shared/domain/index-keys.js';
 import type {
   CommitResult,
   HistoryRepository,
@@ -44,13 +52,13 @@ export interface StreamEntry {
 export interface ItemSizes {
   licenseKb: number;
   inventoryKb: number;
+  /** A History entry. */
+  historyKb: number;
   /** A shipment as the GSIs project it (ALL). */
   shipmentKb: number;
-  /** Partitions one license's key in a Shipments GSI is spread over (1: one partition). */
-  gsiSplit: number;
 }
 
-export const DEFAULT_SIZES: ItemSizes = { licenseKb: 2, inventoryKb: 1, shipmentKb: 1, gsiSplit: 1 };
+export const DEFAULT_SIZES: ItemSizes = { licenseKb: 2, inventoryKb: 1, shipmentKb: 1, historyKb: 1 };
 
 /** MemoryTables' own item maps (private there): read for the old image and the end-state check only. */
 type Stored = { items: Record<MemoryTableName, Map<string, RawItem>> };
@@ -165,11 +173,12 @@ export class ModelShipmentRepository implements ShipmentRepository {
     const { sizes } = this;
     const shipments = group.writes.map((w) => {
       const licenseId = w.license?.licenseId ?? (w.expect.licenseId as string | undefined);
-      const part = this.gsiPart(w.shipmentId);
-      const hot = licenseId
+      // The GSI partition key the shipment leaves and the one it enters (the same key in both indexes).
+      const key = licenseId === undefined ? undefined : indexKey(licenseId, w.shipmentId);
+      const hot = key
         ? [
-            { key: `gsi/held/${licenseId}/${part}`, wcu: wcu(sizes.shipmentKb, 1) },
-            { key: `gsi/released/${licenseId}/${part}`, wcu: wcu(sizes.shipmentKb, 1) },
+            { key: `gsi/held/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
+            { key: `gsi/released/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
           ]
         : [];
       return this.action('shipments', w.shipmentId, shipmentAction(w, now), hot);
@@ -195,13 +204,6 @@ export class ModelShipmentRepository implements ShipmentRepository {
       this.action('licenses', a.key, a.update, [{ key: `license/${a.key}`, wcu: wcu(sizes.licenseKb, 2) }]),
     );
     return [...shipments, ...inventory, ...licenses];
-  }
-
-  private gsiPart(shipmentId: string): number {
-    if (this.sizes.gsiSplit <= 1) return 0;
-    let h = 0;
-    for (let i = 0; i < shipmentId.length; i++) h = (h * 31 + shipmentId.charCodeAt(i)) | 0;
-    return Math.abs(h) % this.sizes.gsiSplit;
   }
 
   private action(
@@ -273,26 +275,94 @@ export function modelInventory(tables: MemoryTables, sim: SimDynamo): MemoryInve
 
 /**
  * History as DynamoHistoryRepository appends it (transactions of up to 100
- * conditional puts, one after another), counted rather than kept: 1,000,000
- * entries would only cost memory, and nothing in the model reads them.
+ * conditional puts, APPEND_CONCURRENCY at once), counted rather than kept:
+ * 1,000,000 entries would only cost memory, and nothing in the model reads
+ * them. Every entry of a license has the same partition key (the data
+ * contract: `licenseId`, sort key `entryId`, which starts with the commit
+ * time), so the key is hot: 2 WCU per entry in a transaction, 1,000 WCU/s.
+ * As the adapter does, once a transaction is throttled on a license's
+ * entries, that license's entries go as single conditional PutItems (1 WCU
+ * each, SINGLE_PUT_CONCURRENCY at once) for HOT_FOR_MS (each sandbox keeps
+ * its own adapter: the model keeps one); a throttled put is retried after the
+ * adapter's jittered pause, without limit (the adapter gives up after 8
+ * attempts and the stream retries the batch: the same wait, more calls).
  */
 export class CountingHistory implements HistoryRepository {
   entries = 0;
   transactions = 0;
+  /** Entries written as single PutItems (after a throttled transaction). */
+  singlePuts = 0;
+  /** Transactions and single puts throttled. */
+  throttled = 0;
   private readonly seen = new Set<string>();
-  constructor(private readonly sim: SimDynamo) {}
+  /** License → until when (virtual ms) its History key counts as hot, as in the adapter. */
+  private readonly hotUntil = new Map<string, number>();
+  constructor(
+    private readonly sim: SimDynamo,
+    private readonly sizes: ItemSizes = DEFAULT_SIZES,
+  ) {}
 
   async append(entries: readonly HistoryEntry[]): Promise<void> {
     const unique = new Map<string, HistoryEntry>();
     for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
     // An entry already there is dropped and the rest written (the adapter's ConditionalCheckFailed path).
-    const all = [...unique.keys()].filter((k) => !this.seen.has(k));
-    for (let i = 0; i < all.length; i += 100) {
-      const chunk = all.slice(i, i + 100);
-      this.transactions++;
-      await this.sim.transact(chunk.map((k) => ({ item: `history/${k}`, check: () => true })));
-      for (const k of chunk) this.seen.add(k);
-      this.entries += chunk.length;
+    const all = [...unique].filter(([k]) => !this.seen.has(k));
+    const chunks: (typeof all)[] = [];
+    for (let i = 0; i < all.length; i += 100) chunks.push(all.slice(i, i + 100));
+    await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk));
+  }
+
+  private isHot(licenseId: string): boolean {
+    return (this.hotUntil.get(licenseId) ?? -1) > this.sim.clock.now();
+  }
+
+  /** One transaction of conditional puts; a throttled license's entries go one by one (and stay so for HOT_FOR_MS). */
+  private async put(chunk: [string, HistoryEntry][]): Promise<void> {
+    let pending = chunk;
+    while (pending.length > 0) {
+      const hot = pending.filter(([, e]) => this.isHot(e.licenseId));
+      if (hot.length > 0) {
+        await this.putEach(hot);
+        pending = pending.filter((p) => !hot.includes(p));
+        if (pending.length === 0) return;
+      }
+      try {
+        await this.sim.transact(
+          pending.map(([k, e]) => ({
+            item: `history/${k}`,
+            check: () => true,
+            hot: [{ key: `history/${e.licenseId}`, wcu: wcu(this.sizes.historyKb, 2) }],
+          })),
+        );
+        this.transactions++;
+        this.written(pending.map(([k]) => k));
+        return;
+      } catch (error) {
+        const codes = ((error as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code);
+        const throttled = new Set(
+          pending.filter((_, i) => codes[i] === 'ThrottlingError').map(([, e]) => e.licenseId),
+        );
+        if (throttled.size === 0) throw error;
+        this.throttled++;
+        for (const licenseId of throttled) this.hotUntil.set(licenseId, this.sim.clock.now() + HOT_FOR_MS);
+      }
     }
+  }
+
+  private async putEach(entries: readonly [string, HistoryEntry][]): Promise<void> {
+    await forEachConcurrent(entries, SINGLE_PUT_CONCURRENCY, async ([k, e]) => {
+      const hotKey = [{ key: `history/${e.licenseId}`, wcu: wcu(this.sizes.historyKb, 1) }];
+      for (let attempt = 0; !(await this.sim.put(`history/${k}`, hotKey)); attempt++) {
+        this.throttled++;
+        await this.sim.clock.sleep(Math.min(1000, 20 * 2 ** attempt) * this.sim.clock.between(0.5, 1.5));
+      }
+      this.singlePuts++;
+      this.written([k]);
+    });
+  }
+
+  private written(keys: readonly string[]): void {
+    for (const k of keys) this.seen.add(k);
+    this.entries += keys.length;
   }
 }

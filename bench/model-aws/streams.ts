@@ -31,7 +31,7 @@ class Shard {
   queue: Waiting[] = [];
   head = 0;
   busy = false;
-  timer: { cancelled: boolean } | undefined;
+  timer: { at: number; cancelled: boolean } | undefined;
   get waiting(): number {
     return this.queue.length - this.head;
   }
@@ -81,10 +81,11 @@ export class StreamMapping {
     if (shard.busy || shard.waiting === 0) return;
     const { batchSize, windowMs, lagMs } = this.options;
     const full = shard.waiting >= batchSize;
-    if (shard.timer && !full) return;
-    if (shard.timer) shard.timer.cancelled = true;
     const first = shard.queue[shard.head]?.arrivedAt ?? this.clock.now();
     const at = full ? this.clock.now() + lagMs : Math.max(this.clock.now() + lagMs, first + windowMs);
+    // An invocation already due no later stays as it is: a record arriving does not put it off.
+    if (shard.timer && shard.timer.at <= at) return;
+    if (shard.timer) shard.timer.cancelled = true;
     shard.timer = this.clock.schedule(at - this.clock.now(), () => {
       shard.timer = undefined;
       void this.invoke(shard);

@@ -9,6 +9,9 @@ import { runCase } from '../../../bench/model-aws/case.js';
 import { VirtualClock } from '../../../bench/model-aws/clock.js';
 import { DEFAULT_LATENCY, type SimAction, SimDynamo } from '../../../bench/model-aws/dynamo.js';
 import { DEFAULT_CONFIG } from '../../../bench/model-aws/model.js';
+import { CountingHistory, type StreamEntry } from '../../../bench/model-aws/ports.js';
+import { StreamMapping } from '../../../bench/model-aws/streams.js';
+import type { HistoryEntry } from '../../../shared/domain/history.js';
 
 /** A layer whose transactions take exactly 30 ms and hold their items the whole time. */
 function layer(overrides: Partial<typeof DEFAULT_LATENCY> = {}) {
@@ -124,6 +127,66 @@ describe('the AWS model: DynamoDB transaction semantics', () => {
     expect(seen).toBe(61_000);
     expect(Date.now).toBe(realNow);
     expect(globalThis.setTimeout).toBe(realTimeout);
+  });
+});
+
+describe('the AWS model: History appends', () => {
+  const entries = (licenseId: string, n: number): HistoryEntry[] =>
+    Array.from({ length: n }, (_, i) => ({
+      licenseId,
+      entryId: `2026-12-02T00:00:00.000Z#S-${i}#r000002`,
+      at: '2026-12-02T00:00:00.000Z',
+      eventType: 'SHIPMENT_RELEASED',
+      actor: 'clearance',
+    }));
+
+  it("throttles one license's History key at 1,000 WCU/s and, as the adapter does, puts the rest one by one at half the cost", async () => {
+    const { clock, sim } = layer({ partitionWcu: 1000 });
+    const history = new CountingHistory(sim);
+    const took = await clock.run(async () => {
+      const start = clock.now();
+      await history.append(entries('L-1', 10_000));
+      return clock.now() - start;
+    });
+    expect(history.entries).toBe(10_000);
+    expect(history.throttled).toBeGreaterThan(0);
+    expect(history.singlePuts).toBeGreaterThan(5000);
+    expect(history.transactions * 100 + history.singlePuts).toBe(10_000);
+    expect(sim.stats.peakWcu).toBeLessThanOrEqual(1000);
+    // At least 10,000 WCU (ten seconds' budget), and well under what transactions alone need (500 a second: 20 s).
+    expect(took).toBeGreaterThanOrEqual(9000);
+    expect(took).toBeLessThan(15_000);
+  });
+
+  it('gives each license a key of its own: two licenses of 400 entries are not throttled', async () => {
+    const { clock, sim } = layer({ partitionWcu: 1000 });
+    const history = new CountingHistory(sim);
+    await clock.run(() => history.append([...entries('L-1', 400), ...entries('L-2', 400)]));
+    expect([history.entries, history.throttled]).toEqual([800, 0]);
+  });
+});
+
+describe('the AWS model: stream mappings', () => {
+  it('invokes on a full batch within the poll lag even while records keep arriving faster than it', async () => {
+    const clock = new VirtualClock(0, 1);
+    const invokedAt: number[] = [];
+    const mapping = new StreamMapping(
+      clock,
+      { shards: 1, batchSize: 10, windowMs: 2000, lagMs: 250, overheadMs: 0, maxRetries: 0 },
+      async () => {
+        invokedAt.push(clock.now());
+        return [];
+      },
+    );
+    await clock.run(async () => {
+      // One record every 10 ms for 3 s: the batch is full after 100 ms.
+      for (let i = 0; i < 300; i++) {
+        mapping.push({ key: `S-${i}`, sequence: String(i).padStart(6, '0') } as StreamEntry);
+        await clock.sleep(10);
+      }
+    });
+    expect(invokedAt[0], 'full at 90 ms, invoked 250 ms later, not when the flow stops').toBe(340);
+    expect(invokedAt.length).toBeGreaterThan(10);
   });
 });
 
