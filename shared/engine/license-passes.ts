@@ -83,7 +83,8 @@ async function approvedPass(
     if (!done) return handOver(deps, license, token, undefined);
     await alertIfShippedOverLimit(deps.alerter, license, token, drawn);
     const trimmed = { ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value };
-    return releasePass(deps, trimmed, token, cursor, deadline, progress);
+    // Alerted: a slice handed over from here on is no amendment's (it would trim nothing and alert again).
+    return releasePass(deps, trimmed, token, cursor, deadline, progress, true);
   }
   return releasePass(deps, license, token, cursor, deadline, progress);
 }

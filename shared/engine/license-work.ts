@@ -149,15 +149,21 @@ export function parseShipments(items: readonly RawItem[]): Shipment[] {
 export const outOfTime = (deadline: number, progress: Progress) =>
   progress.writes > 0 && Date.now() >= deadline;
 
-/** Hands the rest of the work to a later invocation, to resume after `cursor`. */
+/**
+ * Hands the rest of the work to a later invocation, to resume after `cursor`.
+ * An amendment's pass stays one unless `amendmentAlerted` (its end-of-trim
+ * alert is given: the next slice must not give it again).
+ */
 export async function handOver(
   deps: LicenseEngineDeps,
   license: License,
   token: string,
   cursor: string | undefined,
+  amendmentAlerted = false,
 ): Promise<false> {
   // A settling pass stays one when it continues, so it does not ask for another; an amendment's stays one too.
-  const prefix = [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX].find((p) => token.startsWith(p)) ?? '';
+  const kept = amendmentAlerted ? [SETTLE_TOKEN_PREFIX] : [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX];
+  const prefix = kept.find((p) => token.startsWith(p)) ?? '';
   if (!(await deps.licenses.continueWork(license.licenseId, token, `${prefix}${deps.newToken()}`, cursor))) {
     throw new ConflictError('pendingWork changed');
   }

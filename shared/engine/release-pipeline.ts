@@ -264,6 +264,8 @@ export async function releasePass(
   cursor: string | undefined,
   deadline: number,
   progress: Progress,
+  /** An amendment's pass whose alert is given: hand over as a plain pass (see handOver). */
+  amendmentAlerted = false,
 ): Promise<boolean> {
   const guard = approvedGuard(license, token);
   // What the license draws as this slice's releases commit: its drawdown alerts are judged at the end.
@@ -274,7 +276,7 @@ export async function releasePass(
     cursor === undefined ? deps.firstTransaction : undefined,
   );
   try {
-    return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn);
+    return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn, amendmentAlerted);
   } finally {
     await pipe.abandon();
   }
@@ -289,6 +291,7 @@ async function releaseLoop(
   progress: Progress,
   pipe: ReleasePipe,
   drawn: Drawn,
+  amendmentAlerted: boolean,
 ): Promise<boolean> {
   const pageSize = deps.pageSize ?? 200;
   let after = cursor;
@@ -302,7 +305,7 @@ async function releaseLoop(
       const at = pipe.takeRestart() ?? pipe.takeUnsent();
       if (progress.writes > 0) {
         await announceDrawdown(deps, license, token, drawn);
-        return handOver(deps, license, token, at ? at.from : after);
+        return handOver(deps, license, token, at ? at.from : after, amendmentAlerted);
       }
       if (at) after = at.from;
     }

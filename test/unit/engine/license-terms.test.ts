@@ -13,6 +13,7 @@ import {
   holdReasons,
   idsWith,
   type LicenseUnderTest,
+  PAST,
   setStatus,
   shipmentEvents,
 } from '../../helpers/fakes/engine-kit.js';
@@ -313,6 +314,32 @@ describe('amendment', () => {
       expect(w.violations()).toEqual([]);
     },
   );
+
+  it("alerts ops (high) once when the amendment's pass hands over right after its trim (the next slice trims nothing and does not alert again)", async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+    w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+    await shipmentEvents(w);
+
+    // Every slice is out of time once it has written: the trim re-holds, alerts, and hands over.
+    w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 15);
+    expect(await apply(w, lut.licenseId, PAST())).toMatchObject({ kind: 'continued' });
+    const handedTo = w.license(lut.licenseId).pendingWork;
+    expect(handedTo).not.toMatch(/^amend#/);
+    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
+      expect(slice, 'slices before the pass ends').toBeLessThan(5);
+      await apply(w, lut.licenseId, PAST());
+    }
+    const alerts = w.alerter.about(lut.licenseId).filter((a) => a.severity === 'high');
+    expect(alerts.map((a) => a.subject)).toEqual([
+      `HIGH SEVERITY: License ${lut.licenseId}: shipped goods exceed its amended limit`,
+    ]);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.violations()).toEqual([]);
+  });
 
   it('alerts ops (high) when an amendment below what has SHIPPED is superseded by a validUntil moved into the past (found by the chaos suite, seed 6)', async () => {
     const w = memoryWorld();
