@@ -79,6 +79,8 @@ export class SimDynamo {
   private readonly held = new Map<string, number>();
   /** hot key → [second, WCU used in it]. */
   private readonly used = new Map<string, [number, number]>();
+  /** History key → WCU used in each second (epoch second → WCU): when a license's key was busy. */
+  readonly historyUse = new Map<string, Map<number, number>>();
   readonly stats: SimStats = {
     transactions: 0,
     committed: 0,
@@ -225,6 +227,10 @@ export class SimDynamo {
         this.stats.peakKey = h.key;
       }
       const kind = h.key.split('/')[0] ?? h.key;
+      if (kind === 'history') {
+        const use = this.historyUse.get(h.key) ?? new Map<number, number>();
+        this.historyUse.set(h.key, use.set(second, spent));
+      }
       if (spent > (this.stats.peakByKind[kind] ?? 0)) this.stats.peakByKind[kind] = spent;
     }
   }

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RELEASE_FIRST_SLICE_MS } from '../../infra/tuning.js';
+import { HOT_FOR_MS, SINGLE_PUT_CONCURRENCY } from '../../shared/adapters/dynamo/history-repository.js';
 import { INDEX_KEY_SPREAD } from '../../shared/domain/index-keys.js';
 import { FIRST_TRANSACTION } from '../../shared/engine/release-pipeline.js';
 import { type CaseResult, runCase } from './case.js';
@@ -18,10 +19,10 @@ export const MODEL_USAGE = `Usage: npm run bench -- --model aws [options]
 Options:
   --model-shipments N            shipments per case (default 1000000)
   --model-licenses N             licenses of the many-licenses case (default 50)
-  --model-license-batch N        license-events batch size (default 10, infra/stack.ts)
-  --model-license-concurrency N  licenses of a batch applied at once (default 1: today's handler)
-  --model-publish-concurrency N  PublishBatch calls in flight per publish (default 1: today's publisher)
-  --model-shards N               Shipments stream shards (default 4)
+  --model-license-batch N        license-events batch size (default ${DEFAULT_CONFIG.licenseBatch}, as deployed)
+  --model-license-concurrency N  shipment transactions in flight across a batch's licenses (default ${DEFAULT_CONFIG.licenseConcurrency}, as deployed)
+  --model-publish-concurrency N  PublishBatch calls in flight per audience (default ${DEFAULT_CONFIG.publishConcurrency}, as deployed)
+  --model-shards N               Shipments stream shards (default ${DEFAULT_CONFIG.shipmentShards})
   --model-hold FROM,TO           a transaction's hold on its items, as fractions of its latency (default 0,1)
   --model-seed N                 seed of latencies, jitter and workload (default 1)
   --model-out FILE               results JSON (default bench/results/model-aws.json)`;
@@ -80,11 +81,11 @@ export function assumptions(c: ModelConfig): Record<string, string> {
       "the engine's pipelined release pass (next page read while a transaction commits; filled transactions of 98 shipments + 1 Inventory item + the guarded license update, cut by Inventory item) and the DynamoDB adapter's commit loop (commitPacked: classifyFailure, jittered pauses, TransactionConflict on its own budget); one transaction in flight per license",
     latency: `TransactWriteItems ${l.txMs.join('–')} ms, read ${l.readMs.join('–')} ms, single write ${l.writeMs.join('–')} ms, PublishBatch ${l.publishMs.join('–')} ms, uniform, seeded`,
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict`,
-    hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, each of a license's ${INDEX_KEY_SPREAD} keys in each Shipments GSI, the keys the code writes, and a license's History key: one partition key per license, sort key starting with the commit time, so split for heat does not spread it), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB), History entries 2 WCU/KB in their transactions (${c.sizes.historyKb} KB), a throttled History transaction retried after the adapter's jittered pause; over budget → ThrottlingError`,
+    hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, each of a license's ${INDEX_KEY_SPREAD} keys in each Shipments GSI, the keys the code writes, and a license's History key: one partition key per license, sort key starting with the commit time, so split for heat does not spread it), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB), History entries 2 WCU/KB in their transactions (${c.sizes.historyKb} KB) and, once a transaction on a license's key is throttled, 1 WCU/KB as single conditional puts (${SINGLE_PUT_CONCURRENCY} in flight) for ${HOT_FOR_MS / 1000} s, as the adapter does, each shard's function instance learning on its own; a throttled put retried after the adapter's jittered pause; over budget → ThrottlingError`,
     streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards, batch 1000, window 2 s; one invocation per shard at a time; ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
     handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: History appended in transactions of 100, ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic`,
     notModeled:
-      'cold starts, Lambda concurrency limits, SNS throttling, GSI propagation lag, the clock (settling passes), network failures',
+      "cold starts, Lambda concurrency limits, SNS throttling, GSI propagation lag, the clock (settling passes), network failures, the SDK's own retries of a throttled PutItem",
   };
 }
 
@@ -118,6 +119,13 @@ function table(cases: Record<string, CaseResult>): string {
     [
       'hot item peak WCU/s (of 1,000)',
       ...Object.values(cases).map((c) => `${c.hotItems.peakWcu} ${c.hotItems.peakKey}`),
+    ],
+    [
+      "largest license's History key: first / ≥ 90 % from / last (s); mean WCU/s before",
+      ...Object.values(cases).map((c) => {
+        const h = c.historyKeyOfLargest;
+        return `${h.first} / ${h.saturatedFrom} / ${h.last}; ${f(h.meanWcuBefore, 0)}`;
+      }),
     ],
     ['PublishBatch calls', ...Object.values(cases).map((c) => String(c.calls.publishBatches))],
     ['bound of the release', ...Object.values(cases).map((c) => c.releaseBound.split(' (')[0] ?? '')],

@@ -120,16 +120,20 @@ export function modelWorld(config: ModelConfig) {
     firstSliceMs: RELEASE_FIRST_SLICE_MS,
     pageSize: config.pageSize,
   };
-  const shipmentDeps: ShipmentEngineDeps = {
-    shipments,
-    licenses,
-    inventory,
-    alerter,
-    publisher,
-    history,
-    newToken,
-    now,
-  };
+  // One function instance per shard: each keeps its own History state (which keys it found hot).
+  const shipmentDeps = Array.from(
+    { length: config.shipmentShards },
+    (): ShipmentEngineDeps => ({
+      shipments,
+      licenses,
+      inventory,
+      alerter,
+      publisher,
+      history: history.instance(),
+      newToken,
+      now,
+    }),
+  );
   const stream = { lagMs: config.streamLagMs, overheadMs: config.invokeOverheadMs, maxRetries: 10 };
   mappings.licenses = new StreamMapping(
     clock,
@@ -154,9 +158,9 @@ export function modelWorld(config: ModelConfig) {
   mappings.shipments = new StreamMapping(
     clock,
     { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream },
-    async (records) => {
+    async (records, shard) => {
       const result = await processShipmentRecords(
-        shipmentDeps,
+        shipmentDeps[shard] as ShipmentEngineDeps,
         records.map((r) => ({
           sequence: r.sequence,
           eventName: r.eventName,

@@ -282,31 +282,52 @@ export function modelInventory(tables: MemoryTables, sim: SimDynamo): MemoryInve
  * time), so the key is hot: 2 WCU per entry in a transaction, 1,000 WCU/s.
  * As the adapter does, once a transaction is throttled on a license's
  * entries, that license's entries go as single conditional PutItems (1 WCU
- * each, SINGLE_PUT_CONCURRENCY at once) for HOT_FOR_MS (each sandbox keeps
- * its own adapter: the model keeps one); a throttled put is retried after the
- * adapter's jittered pause, without limit (the adapter gives up after 8
- * attempts and the stream retries the batch: the same wait, more calls).
+ * each, SINGLE_PUT_CONCURRENCY at once) for HOT_FOR_MS. A throttled put is
+ * retried after the adapter's jittered pause, without limit (the adapter
+ * gives up after 8 attempts and the stream retries the batch: the same wait,
+ * more calls; the SDK's own retries before the adapter sees the error are
+ * not modelled). Each shard's function instance keeps its own adapter
+ * (`instance()`), so each learns on its own which keys are hot.
  */
-export class CountingHistory implements HistoryRepository {
+export class CountingHistory {
   entries = 0;
   transactions = 0;
   /** Entries written as single PutItems (after a throttled transaction). */
   singlePuts = 0;
   /** Transactions and single puts throttled. */
   throttled = 0;
-  private readonly seen = new Set<string>();
+  /** Table contents, by key (shared by every instance). */
+  readonly seen = new Set<string>();
+  constructor(
+    readonly sim: SimDynamo,
+    readonly sizes: ItemSizes = DEFAULT_SIZES,
+  ) {}
+
+  /** The adapter of one function instance. */
+  instance(): HistoryRepository {
+    return new HistoryInstance(this);
+  }
+
+  written(keys: readonly string[]): void {
+    for (const k of keys) this.seen.add(k);
+    this.entries += keys.length;
+  }
+}
+
+class HistoryInstance implements HistoryRepository {
   /** License → until when (virtual ms) its History key counts as hot, as in the adapter. */
   private readonly hotUntil = new Map<string, number>();
-  constructor(
-    private readonly sim: SimDynamo,
-    private readonly sizes: ItemSizes = DEFAULT_SIZES,
-  ) {}
+  constructor(private readonly table: CountingHistory) {}
+
+  private get sim(): SimDynamo {
+    return this.table.sim;
+  }
 
   async append(entries: readonly HistoryEntry[]): Promise<void> {
     const unique = new Map<string, HistoryEntry>();
     for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
     // An entry already there is dropped and the rest written (the adapter's ConditionalCheckFailed path).
-    const all = [...unique].filter(([k]) => !this.seen.has(k));
+    const all = [...unique].filter(([k]) => !this.table.seen.has(k));
     const chunks: (typeof all)[] = [];
     for (let i = 0; i < all.length; i += 100) chunks.push(all.slice(i, i + 100));
     await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk));
@@ -331,11 +352,11 @@ export class CountingHistory implements HistoryRepository {
           pending.map(([k, e]) => ({
             item: `history/${k}`,
             check: () => true,
-            hot: [{ key: `history/${e.licenseId}`, wcu: wcu(this.sizes.historyKb, 2) }],
+            hot: [{ key: `history/${e.licenseId}`, wcu: wcu(this.table.sizes.historyKb, 2) }],
           })),
         );
-        this.transactions++;
-        this.written(pending.map(([k]) => k));
+        this.table.transactions++;
+        this.table.written(pending.map(([k]) => k));
         return;
       } catch (error) {
         const codes = ((error as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code);
@@ -343,7 +364,7 @@ export class CountingHistory implements HistoryRepository {
           pending.filter((_, i) => codes[i] === 'ThrottlingError').map(([, e]) => e.licenseId),
         );
         if (throttled.size === 0) throw error;
-        this.throttled++;
+        this.table.throttled++;
         for (const licenseId of throttled) this.hotUntil.set(licenseId, this.sim.clock.now() + HOT_FOR_MS);
       }
     }
@@ -351,18 +372,13 @@ export class CountingHistory implements HistoryRepository {
 
   private async putEach(entries: readonly [string, HistoryEntry][]): Promise<void> {
     await forEachConcurrent(entries, SINGLE_PUT_CONCURRENCY, async ([k, e]) => {
-      const hotKey = [{ key: `history/${e.licenseId}`, wcu: wcu(this.sizes.historyKb, 1) }];
+      const hotKey = [{ key: `history/${e.licenseId}`, wcu: wcu(this.table.sizes.historyKb, 1) }];
       for (let attempt = 0; !(await this.sim.put(`history/${k}`, hotKey)); attempt++) {
-        this.throttled++;
+        this.table.throttled++;
         await this.sim.clock.sleep(Math.min(1000, 20 * 2 ** attempt) * this.sim.clock.between(0.5, 1.5));
       }
-      this.singlePuts++;
-      this.written([k]);
+      this.table.singlePuts++;
+      this.table.written([k]);
     });
-  }
-
-  private written(keys: readonly string[]): void {
-    for (const k of keys) this.seen.add(k);
-    this.entries += keys.length;
   }
 }

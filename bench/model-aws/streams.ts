@@ -50,8 +50,8 @@ class Shard {
   }
 }
 
-/** What one invocation returns: the sequence numbers that failed. */
-export type StreamHandler = (records: StreamEntry[]) => Promise<string[]>;
+/** What one invocation returns: the sequence numbers that failed. `shard` is the shard's index (one function instance each). */
+export type StreamHandler = (records: StreamEntry[], shard: number) => Promise<string[]>;
 
 export class StreamMapping {
   private readonly shards: Shard[];
@@ -101,7 +101,10 @@ export class StreamMapping {
     await this.clock.sleep(this.options.overheadMs);
     let failed: string[];
     try {
-      failed = await this.handler(batch.map((w) => w.entry));
+      failed = await this.handler(
+        batch.map((w) => w.entry),
+        this.shards.indexOf(shard),
+      );
     } catch {
       failed = batch.map((w) => w.entry.sequence);
     }

@@ -145,7 +145,7 @@ describe('the AWS model: History appends', () => {
     const history = new CountingHistory(sim);
     const took = await clock.run(async () => {
       const start = clock.now();
-      await history.append(entries('L-1', 10_000));
+      await history.instance().append(entries('L-1', 10_000));
       return clock.now() - start;
     });
     expect(history.entries).toBe(10_000);
@@ -161,7 +161,7 @@ describe('the AWS model: History appends', () => {
   it('gives each license a key of its own: two licenses of 400 entries are not throttled', async () => {
     const { clock, sim } = layer({ partitionWcu: 1000 });
     const history = new CountingHistory(sim);
-    await clock.run(() => history.append([...entries('L-1', 400), ...entries('L-2', 400)]));
+    await clock.run(() => history.instance().append([...entries('L-1', 400), ...entries('L-2', 400)]));
     expect([history.entries, history.throttled]).toEqual([800, 0]);
   });
 });
