@@ -33,6 +33,17 @@ function amend(w: MemoryWorld, lut: LicenseUnderTest, attribute: string, value: 
   return apply(w, lut.licenseId);
 }
 
+/** An approved license of 50 units with four shipments of 10 released, the first two of them SHIPPED. */
+async function twoOfFourShipped(w: MemoryWorld) {
+  const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  await shipmentEvents(w);
+  w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+  w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+  await shipmentEvents(w);
+  return { lut, ids };
+}
+
 describe('value limit', () => {
   it('releases first-fit on value without tolerance: a shipment that would break it stays LICENSE_VALUE_EXHAUSTED, later smaller ones go', async () => {
     const w = memoryWorld();
@@ -295,12 +306,7 @@ describe('amendment', () => {
     'alerts ops (high) when an amendment below what has SHIPPED is superseded by %s before its pass trims (found by the chaos suite, seed 9)',
     async (_by, supersede) => {
       const w = memoryWorld();
-      const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
-      await setStatus(w, lut.licenseId, 'APPROVED');
-      await shipmentEvents(w);
-      w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
-      w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
-      await shipmentEvents(w);
+      const { lut, ids } = await twoOfFourShipped(w);
 
       // The amendment's pass is about to re-hold when something else asks for a pass.
       w.faults.beforeNext('shipments.commit', () => supersede(w, String(ids[3]), lut.licenseId));
@@ -317,12 +323,7 @@ describe('amendment', () => {
 
   it("alerts ops (high) once when the amendment's pass hands over right after its trim (the next slice trims nothing and does not alert again)", async () => {
     const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
-    await setStatus(w, lut.licenseId, 'APPROVED');
-    await shipmentEvents(w);
-    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
-    w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
-    await shipmentEvents(w);
+    const { lut } = await twoOfFourShipped(w);
 
     // Every slice is out of time once it has written: the trim re-holds, alerts, and hands over.
     w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 15);
@@ -343,12 +344,7 @@ describe('amendment', () => {
 
   it('alerts ops (high) when an amendment below what has SHIPPED is superseded by a validUntil moved into the past (found by the chaos suite, seed 6)', async () => {
     const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
-    await setStatus(w, lut.licenseId, 'APPROVED');
-    await shipmentEvents(w);
-    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
-    w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
-    await shipmentEvents(w);
+    const { lut } = await twoOfFourShipped(w);
 
     // The amendment's pass is about to re-hold when the next amendment ends the validity window.
     w.faults.beforeNext('shipments.commit', () =>
