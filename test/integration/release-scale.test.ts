@@ -39,7 +39,7 @@ describe('a big approval', () => {
       warehouseId: i % 2 === 0 ? 'WH-1' : 'WH-2',
     }));
     await seedAcceptedBacklog(local, license, backlog);
-    await local.drain({ timeoutMs: 60_000 });
+    await local.drain({ timeoutMs: 120_000 });
     const customerQueue = await machineQueue(local, { customer: license.customerId });
     const warehouseQueue = await machineQueue(local, { warehouse: 'WH-1' });
     const email = await emailStandIn(local, { customer: license.customerId });
@@ -54,7 +54,7 @@ describe('a big approval', () => {
       counter.reset();
 
       await s.setLicenseStatus(license.licenseId, 'APPROVED');
-      await local.drain({ timeoutMs: 90_000 });
+      await local.drain({ timeoutMs: 240_000 });
       const writes = counter.dynamoWrites();
       const snsPerShipment = counter.total((k) => k.startsWith('SNS.')) / SHIPMENTS;
       const detail = `${writes} DynamoDB write calls and ${snsPerShipment.toFixed(4)} SNS calls per shipment for ${SHIPMENTS} releases: ${JSON.stringify(counter.counts)}`;
@@ -91,5 +91,5 @@ describe('a big approval', () => {
     expect(mails.reduce((n, m) => n + Number(/^(\d+) of your/.exec(m.subject ?? '')?.[1]), 0)).toBe(
       SHIPMENTS,
     );
-  }, 300_000); // 5,000 releases, their notices and History: about 60 s alone, more beside other files on 2 cores
+  }, 400_000); // 5,000 releases, their notices and History: 60-90 s alone, up to 3x that beside other files on a slow, shared 2-core machine
 });
