@@ -235,11 +235,11 @@ export class EventSourceMappingEmulator {
    * with no activity in between. Handlers that write to other streamed
    * tables are thus followed to the end.
    *
-   * @throws {DrainTimeoutError} after `timeoutMs` (default 30 s).
+   * @throws {DrainTimeoutError} after `timeoutMs` (default 90 s: a liveness limit, generous for a slow shared machine).
    */
   async drain(options: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) throw new EsmError('drain() needs a started emulator');
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timeoutMs = options.timeoutMs ?? 90_000;
     const deadline = Date.now() + timeoutMs;
     let quiet = 0;
     let lastActivity = this.activity;
