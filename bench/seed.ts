@@ -7,9 +7,7 @@
  * shipment-events has accepted every shipment (countedStatus, GSI keys,
  * counters). That is the state an approval finds in production.
  */
-import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { indexKeys } from '../shared/domain/index-keys.js';
-import { HELD_INDEX, RELEASED_INDEX } from '../shared/names.js';
+import { licenseIndexPages } from '../shared/adapters/dynamo.js';
 import { type BenchContext, batchGet, batchPut, fmt } from './context.js';
 import { heldInventory, heldItems, type Workload } from './workload.js';
 
@@ -61,32 +59,13 @@ export async function indexContents(
   let units = 0;
   let wrongStatus = 0;
   const want = index === 'held' ? 'HELD' : 'RELEASED';
-  for (const key of indexKeys(licenseId)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await ctx.ddb.send(
-        new QueryCommand({
-          TableName: ctx.tables.shipments,
-          IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: {
-            '#pk': index === 'held' ? 'heldLicenseId' : 'releasedLicenseId',
-            '#q': 'quantity',
-            '#s': 'status',
-            '#c': 'countedStatus',
-          },
-          ExpressionAttributeValues: { ':pk': key },
-          ProjectionExpression: '#q, #s, #c',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        count++;
-        units += Number(item.quantity ?? 0);
-        if (item.status !== want || item.countedStatus !== want) wrongStatus++;
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+  const read = { attributes: { '#q': 'quantity', '#s': 'status', '#c': 'countedStatus' } };
+  for await (const out of licenseIndexPages(ctx.ddb, ctx.tables.shipments, index, licenseId, read)) {
+    for (const item of out.Items ?? []) {
+      count++;
+      units += Number(item.quantity ?? 0);
+      if (item.status !== want || item.countedStatus !== want) wrongStatus++;
+    }
   }
   return { count, units, wrongStatus };
 }

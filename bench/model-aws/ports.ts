@@ -14,7 +14,7 @@ import {
   HOT_FOR_MS,
   SINGLE_PUT_CONCURRENCY,
 } from '../../shared/adapters/dynamo/history-repository.js';
-import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
+import { backoffMs, commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
 import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
 import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
 import {
@@ -375,7 +375,7 @@ class HistoryInstance implements HistoryRepository {
       const hotKey = [{ key: `history/${e.licenseId}`, wcu: wcu(this.table.sizes.historyKb, 1) }];
       for (let attempt = 0; !(await this.sim.put(`history/${k}`, hotKey)); attempt++) {
         this.table.throttled++;
-        await this.sim.clock.sleep(Math.min(1000, 20 * 2 ** attempt) * this.sim.clock.between(0.5, 1.5));
+        await this.sim.clock.sleep(backoffMs(attempt) * this.sim.clock.between(0.5, 1.5));
       }
       this.table.singlePuts++;
       this.table.written([k]);

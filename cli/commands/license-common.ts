@@ -1,10 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Command, Option } from 'commander';
-import { DynamoLicenseRepository } from '../../shared/adapters/dynamo.js';
-import { indexKeys } from '../../shared/domain/index-keys.js';
+import { DynamoLicenseRepository, licenseIndexPages } from '../../shared/adapters/dynamo.js';
 import { LicenseSchema } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { GSI_ATTR, RELEASED_INDEX } from '../../shared/names.js';
 import type { CliContext } from '../context.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
 
@@ -32,24 +29,8 @@ export async function countReleased(ctx: CliContext, licenseId: string): Promise
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   let total = 0;
-  for (const key of indexKeys(licenseId)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await db.send(
-        new QueryCommand({
-          TableName: r.tables.shipments,
-          IndexName: RELEASED_INDEX,
-          KeyConditionExpression: '#pk = :id',
-          ExpressionAttributeNames: { '#pk': GSI_ATTR.releasedLicenseId },
-          ExpressionAttributeValues: { ':id': key },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      total += out.Count ?? 0;
-      start = out.LastEvaluatedKey;
-    } while (start);
-  }
+  for await (const out of licenseIndexPages(db, r.tables.shipments, 'released', licenseId, { count: true }))
+    total += out.Count ?? 0;
   return total;
 }
 

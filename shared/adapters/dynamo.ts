@@ -6,4 +6,4 @@
 export { DynamoHistoryRepository } from './dynamo/history-repository.js';
 export { DynamoInventoryRepository } from './dynamo/inventory-repository.js';
 export { DynamoLicenseRepository } from './dynamo/license-repository.js';
-export { DynamoShipmentRepository } from './dynamo/shipment-repository.js';
+export { DynamoShipmentRepository, licenseIndexPages } from './dynamo/shipment-repository.js';

@@ -128,8 +128,9 @@ export class DynamoShipmentRepository implements ShipmentRepository {
 
   async countHeldByReason(licenseId: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for await (const items of this.wholeIndex('held', licenseId, { '#r': 'holdReason' })) {
-      for (const item of items) {
+    const read = { attributes: { '#r': 'holdReason' } };
+    for await (const out of licenseIndexPages(this.db, this.tables.shipments, 'held', licenseId, read)) {
+      for (const item of out.Items ?? []) {
         const reason = String(item.holdReason ?? 'UNKNOWN');
         counts.set(reason, (counts.get(reason) ?? 0) + 1);
       }
@@ -147,8 +148,9 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     licenseId: string,
   ): Promise<{ shipments: number; units: number; value: number }> {
     const sum = { shipments: 0, units: 0, value: 0 };
-    for await (const items of this.wholeIndex(index, licenseId, { '#q': 'quantity', '#v': 'value' })) {
-      for (const item of items) {
+    const read = { attributes: { '#q': 'quantity', '#v': 'value' } };
+    for await (const out of licenseIndexPages(this.db, this.tables.shipments, index, licenseId, read)) {
+      for (const item of out.Items ?? []) {
         sum.shipments++;
         sum.units += typeof item.quantity === 'number' ? item.quantity : 0;
         sum.value += typeof item.value === 'number' ? item.value : 0;
@@ -156,33 +158,44 @@ export class DynamoShipmentRepository implements ShipmentRepository {
     }
     return sum;
   }
+}
 
-  /** Every item of a license in one index, key after key, page after page, projected to `attributes`. */
-  private async *wholeIndex(
-    index: 'held' | 'released',
-    licenseId: string,
-    attributes: Record<string, string>,
-  ): AsyncIterable<RawItem[]> {
-    for (const key of indexKeys(licenseId)) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out: QueryCommandOutput = await this.db.send(
-          new QueryCommand({
-            TableName: this.tables.shipments,
-            IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-            KeyConditionExpression: '#pk = :pk',
-            ProjectionExpression: Object.keys(attributes).join(', '),
-            ExpressionAttributeNames: {
-              '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
-              ...attributes,
-            },
-            ExpressionAttributeValues: { ':pk': key },
-            ExclusiveStartKey: start,
-          }),
-        );
-        yield (out.Items ?? []) as RawItem[];
-        start = out.LastEvaluatedKey;
-      } while (start);
-    }
+/**
+ * Every page of one license's sparse index (every GSI key of the license,
+ * see index-keys.ts, key after key, page after page): the items projected to
+ * `read.attributes` (names as `#x` → attribute), or only `Count` with
+ * `read.count`. In no order across keys: for sums, counts and checks.
+ */
+export async function* licenseIndexPages(
+  db: DynamoDBDocumentClient,
+  shipmentsTable: string,
+  index: 'held' | 'released',
+  licenseId: string,
+  read: { attributes: Record<string, string> } | { count: true },
+): AsyncIterable<QueryCommandOutput> {
+  const projection =
+    'attributes' in read
+      ? { ProjectionExpression: Object.keys(read.attributes).join(', ') }
+      : { Select: 'COUNT' as const };
+  for (const key of indexKeys(licenseId)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await db.send(
+        new QueryCommand({
+          TableName: shipmentsTable,
+          IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+          KeyConditionExpression: '#pk = :pk',
+          ...projection,
+          ExpressionAttributeNames: {
+            '#pk': index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId,
+            ...('attributes' in read ? read.attributes : {}),
+          },
+          ExpressionAttributeValues: { ':pk': key },
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield out;
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 }

@@ -102,7 +102,10 @@ export const isConditionFailure = (error: unknown): boolean =>
 
 /** Jittered exponential backoff before attempt `attempt + 1` (at most about 1.5 s). */
 export const pause = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random())));
+  new Promise((resolve) => setTimeout(resolve, backoffMs(attempt) * (0.5 + Math.random())));
+
+/** The middle of `pause`'s wait before attempt `attempt + 1`, jittered ×0.5–1.5 (the AWS model uses it too). */
+export const backoffMs = (attempt: number): number => Math.min(1000, 20 * 2 ** attempt);
 
 /**
  * Commits `writes` in packed transactions, one after another, through `send`
