@@ -17,8 +17,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // Liveness limits, not timing assertions: two files share 2 cores, and on a slow shared
+          // machine one test's wait for the stack to settle can take several minutes.
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           // Two files at a time, one per core: each has its own tables and emulator on the
           // shared DynamoDB Local, and while one waits on the JVM the other runs.
           fileParallelism: true,
