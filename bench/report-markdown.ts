@@ -198,6 +198,6 @@ function headlineLines(h: Summary): string[] {
     `| callsPerShipment | ${v(h.callsPerShipment)} |`,
     `| firstMessageSpreadSeconds | ${v(h.firstMessageSpreadSeconds, ' s')} |`,
     `| modelAwsMillionSeconds | ${h.modelAwsMillionSeconds === null ? 'not modelled (bench/results/model-aws.json absent)' : `${h.modelAwsMillionSeconds} s`} |`,
-    `| rssGrowth10kTo50kPercent | ${v(h.rssGrowth10kTo50kPercent, ' %')} (peak RSS ${v(h.rssPeakMiB10k, ' MiB')} at 10,000, ${v(h.rssPeakMiB50k, ' MiB')} at 50,000) |`,
+    `| rssGrowth10kTo50kPercent | ${v(h.rssGrowth10kTo50kPercent, ' %')} (peak RSS ${v(h.rssPeakMiB10k, ' MiB')} at 10,000, ${v(h.rssPeakMiB50k, ' MiB')} at 50,000${h.rssMeasuredIn === null ? '' : `; measured in ${h.rssMeasuredIn}`}) |`,
   ];
 }

@@ -42,7 +42,7 @@ import { type FairnessResult, measureFairness } from './fairness.js';
 import { type FloorResult, measureFloor } from './floor.js';
 import { measureNaive, type NaiveResult } from './naive.js';
 import { WindowProfiler } from './profile.js';
-import { type BenchResults, type RepResult, renderMarkdown, summarize } from './report.js';
+import { type BenchResults, type MemoryRun, type RepResult, renderMarkdown, summarize } from './report.js';
 import { FAIRNESS_SHAPE, makeWorkload, tagOf } from './workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +61,8 @@ Measures, on one local stack (DynamoDB Local + fauxqs, the real handlers):
              time to its first customer message, and the spread
 Subscriber queues are drained as messages arrive, so the process's peak RSS is the product's.
 With bench/results/model-aws.json (written by the AWS model), its oneLicenseMillionSeconds goes into the summary.
+A run without both 10,000 and 50,000 takes the summary's RSS growth from bench/results/memory-10000-50000.json
+(--sizes 10000,50000 --reps 1 --only clearance --no-doc --out that file), and names it.
 
 Options:
   --sizes LIST             shipments per run (default 1000,10000,50000)
@@ -364,7 +366,7 @@ async function main(): Promise<void> {
           POWERTOOLS_LOG_LEVEL: 'WARN',
         },
       },
-      summary: summarize(reps, { modelAwsMillionSeconds: modelAwsSeconds() }),
+      summary: summarize(reps, { modelAwsMillionSeconds: modelAwsSeconds(), memoryRun: memoryRun() }),
       reps,
       invariants,
     };
@@ -420,6 +422,35 @@ function modelAwsSeconds(): number | null {
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   } catch {
     return null;
+  }
+}
+
+const MEMORY_RUN = 'bench/results/memory-10000-50000.json';
+
+/**
+ * The peak RSS at 10,000 and 50,000 of the separate memory run,
+ * bench/results/memory-10000-50000.json (`--sizes 10000,50000 --reps 1 --only
+ * clearance --no-doc --out` that file), for a run that measures only 10,000;
+ * undefined when absent, unreadable or without both sizes.
+ */
+function memoryRun(): MemoryRun | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(join(ROOT, MEMORY_RUN), 'utf8')) as {
+      commit?: unknown;
+      date?: unknown;
+      summary?: { rssPeakMiB10k?: unknown; rssPeakMiB50k?: unknown };
+    };
+    const at10 = raw.summary?.rssPeakMiB10k;
+    const at50 = raw.summary?.rssPeakMiB50k;
+    if (typeof at10 !== 'number' || typeof at50 !== 'number') return undefined;
+    const when = typeof raw.date === 'string' ? raw.date.slice(0, 10) : 'undated';
+    return {
+      rssPeakMiB10k: at10,
+      rssPeakMiB50k: at50,
+      from: `${MEMORY_RUN}, ${String(raw.commit)}, ${when}`,
+    };
+  } catch {
+    return undefined;
   }
 }
 

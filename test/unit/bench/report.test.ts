@@ -150,6 +150,30 @@ describe('summarize: the summary keys at N = 10,000', () => {
     expect(s.sizes.map((z) => z.n)).toEqual([1_000, 10_000, 50_000]);
   });
 
+  it('takes the RSS growth from the separate memory run when this run lacks 50,000, and says so', () => {
+    const reps = [rep(10_000, 1, { clearance: 8000 }, { rss: 400 })];
+    const memoryRun = { rssPeakMiB10k: 500, rssPeakMiB50k: 550, from: 'memory.json, abc, 2026-12-03' };
+    const s = summarize(reps, { modelAwsMillionSeconds: null, memoryRun });
+    // 10,000 and 50,000 from the same run: 500 → 550, not this run's 400 → 550.
+    expect(s.rssPeakMiB10k).toBe(500);
+    expect(s.rssGrowth10kTo50kPercent).toBe(10);
+    expect(s.rssMeasuredIn).toBe('memory.json, abc, 2026-12-03');
+    expect(s.targets.find((t) => t.name.startsWith('growth of peak RSS'))?.name).toContain(
+      'memory.json, abc',
+    );
+    // A run with both sizes uses its own.
+    const both = summarize([...reps, rep(50_000, 1, { clearance: 40_000 }, { rss: 460 })], {
+      modelAwsMillionSeconds: null,
+      memoryRun,
+    });
+    expect(both.rssGrowth10kTo50kPercent).toBe(15);
+    expect(both.rssMeasuredIn).toBe('this run');
+    // Neither: no growth, and this run's own 10,000 figure.
+    const alone = summarize(reps);
+    expect(alone.rssGrowth10kTo50kPercent).toBeNull();
+    expect(alone.rssPeakMiB10k).toBe(400);
+  });
+
   it('renders the floor column, the fairness table and the summary table', () => {
     const reps = [
       rep(10_000, 1, { ceiling: 1000, floor: 4000, clearance: 8000, naive: 40_000, spread: 2000 }),
