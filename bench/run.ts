@@ -340,7 +340,8 @@ async function main(): Promise<void> {
     }
 
     const commit = sh('git', ['rev-parse', '--short', 'HEAD']);
-    const dirty = (sh('git', ['status', '--porcelain']) ?? '') !== '';
+    // Tracked changes only: an untracked file (a worktree's node_modules link) changes no code measured.
+    const dirty = (sh('git', ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
     const results: BenchResults = {
       schema: 'clearance.bench.v1',
       date: new Date().toISOString(),
