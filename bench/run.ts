@@ -439,11 +439,14 @@ function memoryRun(): MemoryRun | undefined {
     const raw = JSON.parse(readFileSync(join(ROOT, MEMORY_RUN), 'utf8')) as {
       commit?: unknown;
       date?: unknown;
-      summary?: { rssPeakMiB10k?: unknown; rssPeakMiB50k?: unknown };
+      summary?: { rssPeakMiB10k?: unknown; rssPeakMiB50k?: unknown; rssMeasuredIn?: unknown };
     };
     const at10 = raw.summary?.rssPeakMiB10k;
     const at50 = raw.summary?.rssPeakMiB50k;
     if (typeof at10 !== 'number' || typeof at50 !== 'number') return undefined;
+    // Only a run that measured both sizes itself (files older than rssMeasuredIn did): never a copy of a copy.
+    const measuredIn = raw.summary?.rssMeasuredIn;
+    if (measuredIn !== undefined && measuredIn !== 'this run') return undefined;
     const when = typeof raw.date === 'string' ? raw.date.slice(0, 10) : 'undated';
     return {
       rssPeakMiB10k: at10,
