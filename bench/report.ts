@@ -174,15 +174,10 @@ export function headlineOf(
   const own10 = orNull(at?.clearance.rssPeakMiB);
   const own50 = orNull(big?.clearance.rssPeakMiB);
   const ownBoth = own10 !== null && own50 !== null;
-  const rss10 = ownBoth ? own10 : (memoryRun?.rssPeakMiB10k ?? own10);
-  const rss50 = ownBoth ? own50 : (memoryRun?.rssPeakMiB50k ?? null);
-  const rssMeasuredIn = ownBoth
-    ? 'this run'
-    : memoryRun
-      ? memoryRun.from
-      : own10 !== null
-        ? 'this run'
-        : null;
+  const useMemoryRun = !ownBoth && memoryRun !== undefined;
+  const rss10 = useMemoryRun ? memoryRun.rssPeakMiB10k : own10;
+  const rss50 = useMemoryRun ? memoryRun.rssPeakMiB50k : ownBoth ? own50 : null;
+  const rssMeasuredIn = useMemoryRun ? memoryRun.from : own10 !== null ? 'this run' : null;
   const spread = orNull(at?.fairness.spreadMs);
   return {
     clearanceOverFloor: round(orNull(at?.ratios.clearanceOverFloor), 3),

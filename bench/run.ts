@@ -409,21 +409,25 @@ function progressNote(
   return `, ${m.itemBytes} B/item`;
 }
 
+/** A results file of an earlier run (path from the repository root), or undefined when absent or unreadable. */
+function earlierResult<T>(path: string): Partial<T> | undefined {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Partial<T>;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The AWS model's time to release and notify 1,000,000 shipments of one
  * license: `oneLicenseMillionSeconds` in bench/results/model-aws.json, which
  * `npm run bench -- --model aws` writes; null when absent or unreadable.
  */
 function modelAwsSeconds(): number | null {
-  try {
-    const raw = JSON.parse(readFileSync(join(ROOT, 'bench/results/model-aws.json'), 'utf8')) as {
-      oneLicenseMillionSeconds?: unknown;
-    };
-    const v = raw.oneLicenseMillionSeconds;
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-  } catch {
-    return null;
-  }
+  const v = earlierResult<{ oneLicenseMillionSeconds: unknown }>(
+    'bench/results/model-aws.json',
+  )?.oneLicenseMillionSeconds;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 const MEMORY_RUN = 'bench/results/memory-10000-50000.json';
@@ -435,27 +439,19 @@ const MEMORY_RUN = 'bench/results/memory-10000-50000.json';
  * undefined when absent, unreadable or without both sizes.
  */
 function memoryRun(): MemoryRun | undefined {
-  try {
-    const raw = JSON.parse(readFileSync(join(ROOT, MEMORY_RUN), 'utf8')) as {
-      commit?: unknown;
-      date?: unknown;
-      summary?: { rssPeakMiB10k?: unknown; rssPeakMiB50k?: unknown; rssMeasuredIn?: unknown };
-    };
-    const at10 = raw.summary?.rssPeakMiB10k;
-    const at50 = raw.summary?.rssPeakMiB50k;
-    if (typeof at10 !== 'number' || typeof at50 !== 'number') return undefined;
-    // Only a run that measured both sizes itself (files older than rssMeasuredIn did): never a copy of a copy.
-    const measuredIn = raw.summary?.rssMeasuredIn;
-    if (measuredIn !== undefined && measuredIn !== 'this run') return undefined;
-    const when = typeof raw.date === 'string' ? raw.date.slice(0, 10) : 'undated';
-    return {
-      rssPeakMiB10k: at10,
-      rssPeakMiB50k: at50,
-      from: `${MEMORY_RUN}, ${String(raw.commit)}, ${when}`,
-    };
-  } catch {
-    return undefined;
-  }
+  const raw = earlierResult<{
+    commit: unknown;
+    date: unknown;
+    summary: { rssPeakMiB10k?: unknown; rssPeakMiB50k?: unknown; rssMeasuredIn?: unknown };
+  }>(MEMORY_RUN);
+  const at10 = raw?.summary?.rssPeakMiB10k;
+  const at50 = raw?.summary?.rssPeakMiB50k;
+  if (typeof at10 !== 'number' || typeof at50 !== 'number') return undefined;
+  // Only a run that measured both sizes itself (files older than rssMeasuredIn did): never a copy of a copy.
+  const measuredIn = raw?.summary?.rssMeasuredIn;
+  if (measuredIn !== undefined && measuredIn !== 'this run') return undefined;
+  const when = typeof raw?.date === 'string' ? raw.date.slice(0, 10) : 'undated';
+  return { rssPeakMiB10k: at10, rssPeakMiB50k: at50, from: `${MEMORY_RUN}, ${String(raw?.commit)}, ${when}` };
 }
 
 const START = '<!-- bench:results:start (written by npm run bench) -->';

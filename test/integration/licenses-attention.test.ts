@@ -30,7 +30,7 @@ async function withBacklog(
     lut.shipment({ shipmentId: `${id}-S${i + 1}`, priority: i + 1, ...shipment }),
   );
   await s.putShipments(shipments);
-  await local.drain({ timeoutMs: 90_000 });
+  await local.drain();
   return shipments.map((x) => x.shipmentId);
 }
 
@@ -43,9 +43,9 @@ beforeAll(async () => {
   await s.setLicenseStatus('LIC-ATT-TYPO', 'PENDING');
   const shipped = await withBacklog('LIC-ATT-SHIPPED', { status: 'APPROVED', authorizedQuantity: 20 }, 2);
   for (const id of shipped) expect((await runCli(local, ['shipment', 'ship', id])).code).toBe(EXIT.ok);
-  await local.drain({ timeoutMs: 90_000 });
+  await local.drain();
   await s.edit('licenses', { licenseId: 'LIC-ATT-SHIPPED' }, 'authorizedQuantity', 10);
-  await local.drain({ timeoutMs: 90_000 });
+  await local.drain();
 });
 
 describe('clearance licenses --attention', () => {
