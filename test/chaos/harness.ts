@@ -13,6 +13,7 @@ import { planCustomerSubscription, planLogisticsSubscription } from '../../cli/s
 import type { RedeliveryInfo } from '../../local/esm.js';
 import { type LocalClients, localClients } from '../../local/resources.js';
 import { createStackOn, type LocalStack, uniquePrefix } from '../../local/stack.js';
+import { workerEndpoints } from '../helpers/endpoints.js';
 import { settleRequests } from '../helpers/request-log.js';
 import { type ReceivedMessage, receiveAllFrom } from '../helpers/stack.js';
 import { type CrashRule, FaultInjector, hash01, useFastRetries } from './faults.js';
@@ -25,7 +26,7 @@ export interface TestClients extends LocalClients {
 let shared: TestClients | undefined;
 export function testClients(): TestClients {
   if (shared === undefined) {
-    const clients = localClients(inject('localEndpoints'));
+    const clients = localClients(workerEndpoints());
     shared = {
       ...clients,
       ddb: DynamoDBDocumentClient.from(clients.dynamodb, {
@@ -85,7 +86,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
   const clients = testClients();
   const { faults } = options;
   for (const rule of options.crashes) faults.crashOn(rule);
-  const stack = await createStackOn(inject('localEndpoints'), {
+  const stack = await createStackOn(workerEndpoints(), {
     assembly: inject('clearanceAssembly'),
     prefix: uniquePrefix(`chaos${options.seed}`),
     environmentOverrides: {

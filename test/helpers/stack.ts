@@ -32,6 +32,7 @@ import { type EventSourceMappingEmulator, readAllStreamRecords } from '../../loc
 import type { LocalResources, TableResource } from '../../local/resources.js';
 import { createStackOn, type LocalStack, type LocalStackOptions, uniquePrefix } from '../../local/stack.js';
 import { type CfnTemplate, synthesizeAssembly } from '../../local/template.js';
+import { workerEndpoints } from './endpoints.js';
 import { settleRequests } from './request-log.js';
 
 /** Options of {@link useLocalStack}. */
@@ -157,7 +158,7 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
   let queues = 0;
 
   beforeAll(async () => {
-    const endpoints = inject('localEndpoints');
+    const endpoints = workerEndpoints();
     const synthesized = options.context
       ? await synthesizeAssembly({ context: options.context })
       : inject('clearanceAssembly');

@@ -112,13 +112,16 @@ describe('clearance license', () => {
 describe('clearance shipment', () => {
   it('lists by index, ships a RELEASED shipment and cancels a HELD one; the system moves the counters', async () => {
     await s.putInventory(anInventory({ warehouseId: 'WH-SHIP', onHand: 100 }));
-    const license = aLicense({ licenseId: 'LIC-SHIP', status: 'APPROVED', authorizedQuantity: 10 });
+    const license = aLicense({ licenseId: 'LIC-SHIP', status: 'PENDING', authorizedQuantity: 10 });
     await s.putLicense(license);
     const [first, second] = [
       aShipmentFor(license, { shipmentId: 'SHP-SHIP-1', warehouseId: 'WH-SHIP', quantity: 10, priority: 1 }),
       aShipmentFor(license, { shipmentId: 'SHP-SHIP-2', warehouseId: 'WH-SHIP', quantity: 10, priority: 2 }),
     ];
     await s.putShipments([first, second]);
+    await local.drain();
+    // Approved once both are held, so priority decides (arrivals under an approved license go as delivered).
+    await s.setLicenseStatus(license.licenseId, 'APPROVED');
     await local.drain();
 
     const released = (

@@ -15,6 +15,7 @@ import { FilterPatternError } from '../../local/filter-pattern.js';
 import { JavaNotFoundError, startServices } from '../../local/services.js';
 import { createStackOn, uniquePrefix } from '../../local/stack.js';
 import { type CfnTemplate, parseTemplate, TemplateModelError } from '../../local/template.js';
+import { workerEndpoints } from '../helpers/endpoints.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** What a probe handler saw in one invocation. */
@@ -380,7 +381,7 @@ describe('filter patterns the emulator cannot evaluate', () => {
   it('rejects an override filter with an unknown operator before touching process.env', async () => {
     const before = process.env.LICENSES_TABLE;
     await expect(
-      createStackOn(inject('localEndpoints'), {
+      createStackOn(workerEndpoints(), {
         assembly: { ...inject('clearanceAssembly'), template: template() },
         prefix: uniquePrefix('badfilter'),
         filterOverrides: { licenses: [{ eventName: [{ 'equals-ignore-case': 'insert' }] }] },

@@ -11,6 +11,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { EsmError } from '../../local/esm.js';
 import { createStackOn, uniquePrefix } from '../../local/stack.js';
 import type { CfnTemplate, CloudAssembly } from '../../local/template.js';
+import { workerEndpoints } from '../helpers/endpoints.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack();
@@ -52,7 +53,7 @@ function bundleDir(source: string): string {
 }
 
 const start = (assembly: CloudAssembly, label: string) =>
-  createStackOn(inject('localEndpoints'), {
+  createStackOn(workerEndpoints(), {
     assembly,
     prefix: uniquePrefix(label),
     startEsm: true,
@@ -153,7 +154,7 @@ describe('the functions run from their bundles', () => {
 
   it('refuses an environment override that would add a variable the template lacks', async () => {
     await expect(
-      createStackOn(inject('localEndpoints'), {
+      createStackOn(workerEndpoints(), {
         assembly: inject('clearanceAssembly'),
         prefix: uniquePrefix('addvar'),
         environmentOverrides: { SHIPMENTS_TABLE_TYPO: 'x' },
