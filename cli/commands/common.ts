@@ -46,7 +46,7 @@ export async function pageIndex(
   return { items: limit === 0 ? items : items.slice(0, limit), more };
 }
 
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+/** The adapters' test for a failed ConditionExpression, for the CLI's own conditional writes. */
+export { isConditionFailure } from '../../shared/adapters/dynamo/transactions.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
