@@ -1,7 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-/** Unit test files that replace a module with vi.mock: they run isolated, since a shared module graph may already hold the real one. */
-const UNIT_WITH_MODULE_MOCKS = ['test/unit/cli/redrive.test.ts'];
+/**
+ * Unit test files that replace a module with vi.mock: they run isolated, since a shared module
+ * graph may already hold the real one. test/unit/repo/test-config.test.ts keeps the list complete.
+ */
+export const UNIT_WITH_MODULE_MOCKS = ['test/unit/cli/redrive.test.ts'];
 
 export default defineConfig({
   test: {
@@ -12,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          exclude: [...UNIT_WITH_MODULE_MOCKS],
+          exclude: [...configDefaults.exclude, ...UNIT_WITH_MODULE_MOCKS],
           isolate: false,
         },
       },
@@ -36,8 +39,8 @@ export default defineConfig({
           // machine one test's wait for the stack to settle can take several minutes.
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          // Two files at a time, one per core: each has its own tables and emulator on the
-          // shared DynamoDB Local, and while one waits on the JVM the other runs.
+          // Two files at a time, one per core, each on its worker's own DynamoDB Local and fauxqs
+          // (test/helpers/global-setup.ts): one instance does its work on one SQLite thread.
           fileParallelism: true,
           maxWorkers: 2,
         },

@@ -1,0 +1,28 @@
+/**
+ * The unit project shares one module graph per worker (`isolate: false` in
+ * vitest.config.ts). A file that replaces a module with vi.mock or vi.doMock
+ * could then find the real module already loaded, or leave its mock to the
+ * next file, so every such file must be listed in UNIT_WITH_MODULE_MOCKS
+ * (the isolated project), and every listed file must still mock something.
+ */
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { UNIT_WITH_MODULE_MOCKS } from '../../../vitest.config.js';
+import { sourceFiles } from '../../helpers/imports.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Built so that this file does not match itself. */
+const MOCKS_A_MODULE = new RegExp(['\\bvi\\.(do)?', 'mock\\s*\\('].join(''));
+
+describe('the unit projects', () => {
+  it('run every file that mocks a module isolated, and list only such files', () => {
+    const mocking = sourceFiles(join(ROOT, 'test/unit'))
+      .filter((path) => path.endsWith('.test.ts') && MOCKS_A_MODULE.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(ROOT, path).split('\\').join('/'))
+      .sort();
+    expect(mocking.length, 'the scan finds the known vi.mock user').toBeGreaterThan(0);
+    expect(mocking).toEqual([...UNIT_WITH_MODULE_MOCKS].sort());
+  });
+});
