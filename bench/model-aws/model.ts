@@ -22,7 +22,12 @@ import { isSettledImage } from '../../shared/domain/license-rules.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { LicenseEngineDeps } from '../../shared/engine/license-engine.js';
-import { processShipmentRecords, type ShipmentEngineDeps } from '../../shared/engine/shipment-engine.js';
+import {
+  processShipmentRecords,
+  type ShipmentEngineDeps,
+  type ShipmentRecord,
+  shipmentHistoryEntries,
+} from '../../shared/engine/shipment-engine.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import { applyBatch } from './apply.js';
 import { VirtualClock } from './clock.js';
@@ -35,6 +40,7 @@ import {
   ModelShipmentRepository,
   modelInventory,
   modelLicenses,
+  type StreamEntry,
   StreamedTables,
 } from './ports.js';
 import { StreamMapping } from './streams.js';
@@ -58,6 +64,12 @@ export interface ModelConfig {
   /** The Streams poller's idle interval, and a warm invocation's overhead. */
   streamLagMs: number;
   invokeOverheadMs: number;
+  /**
+   * The scale plan's "record History apart from notifying" (not built): a
+   * second consumer of the Shipments stream appends the shipment entries, and
+   * shipment-events only notifies. false: as deployed.
+   */
+  historyApart: boolean;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
@@ -73,6 +85,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   pageSize: 200,
   streamLagMs: 250,
   invokeOverheadMs: 20,
+  historyApart: false,
 };
 
 const SKU = 'H20-M';
@@ -95,10 +108,14 @@ export function backlogs(n: number, licenses: number): number[] {
 export function modelWorld(config: ModelConfig) {
   const clock = new VirtualClock(T0, config.seed);
   const sim = new SimDynamo(clock, config.latency);
-  const mappings: { licenses?: StreamMapping; shipments?: StreamMapping } = {};
+  const mappings: { licenses?: StreamMapping; shipments?: StreamMapping; shipmentHistory?: StreamMapping } =
+    {};
   const tables = new StreamedTables(
     () => clock.now(),
-    (table, entry) => mappings[table]?.push(entry),
+    (table, entry) => {
+      mappings[table]?.push(entry);
+      if (table === 'shipments') mappings.shipmentHistory?.push(entry);
+    },
   );
   const shipments = new ModelShipmentRepository(tables, sim, config.sizes);
   const licenses = modelLicenses(tables, sim, config.sizes);
@@ -129,7 +146,7 @@ export function modelWorld(config: ModelConfig) {
       inventory,
       alerter,
       publisher,
-      history: history.instance(),
+      history: config.historyApart ? { append: async () => undefined } : history.instance(),
       newToken,
       now,
     }),
@@ -161,22 +178,39 @@ export function modelWorld(config: ModelConfig) {
     async (records, shard) => {
       const result = await processShipmentRecords(
         shipmentDeps[shard] as ShipmentEngineDeps,
-        records.map((r) => ({
-          sequence: r.sequence,
-          eventName: r.eventName,
-          shipmentId: r.key,
-          ...(r.oldImage ? { oldImage: r.oldImage } : {}),
-          ...(r.newImage ? { newImage: r.newImage } : {}),
-          at: r.at,
-        })),
+        asRecords(records),
       );
       return result.failed;
     },
   );
+  if (config.historyApart) {
+    // Its own function: one instance per shard, each with its own History state.
+    const writers = Array.from({ length: config.shipmentShards }, () => history.instance());
+    mappings.shipmentHistory = new StreamMapping(
+      clock,
+      { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream },
+      async (records, shard) => {
+        await writers[shard]?.append(shipmentHistoryEntries(asRecords(records)));
+        return [];
+      },
+    );
+  }
   return { clock, sim, tables, shipments, publisher, alerter, history, mappings, t0: T0 };
 }
 
 export type ModelWorld = ReturnType<typeof modelWorld>;
+
+/** Stream entries as the Shipments stream's records reach the engine (functions/shipment-events.ts). */
+function asRecords(records: readonly StreamEntry[]): ShipmentRecord[] {
+  return records.map((r) => ({
+    sequence: r.sequence,
+    eventName: r.eventName,
+    shipmentId: r.key,
+    ...(r.oldImage ? { oldImage: r.oldImage } : {}),
+    ...(r.newImage ? { newImage: r.newImage } : {}),
+    at: r.at,
+  }));
+}
 
 /** Seeds `config.licenses` PENDING licenses with uneven backlogs totalling `config.shipments`. */
 export function seedWorkload(w: ModelWorld, config: ModelConfig): { licenseIds: string[]; units: number } {

@@ -124,9 +124,7 @@ export async function processShipmentRecords(
   // Recording and telling overlap: if the History append fails, the whole batch comes back and its
   // messages are sent again with the same dedup keys (at least once), and the entries already there are kept.
   const [, notified] = await Promise.all([
-    deps.history.append(
-      changes.map(({ change, record }) => shipmentEntry(change, record.newImage ?? {}, record.at)),
-    ),
+    deps.history.append(historyEntriesOf(changes)),
     notify(deps, changes),
   ]);
   return {
@@ -291,6 +289,20 @@ interface Notified {
 interface RecordedChange {
   change: ShipmentChange;
   record: ShipmentRecord;
+}
+
+/** The History entries of the committed changes `changes` carry, one each. */
+function historyEntriesOf(changes: readonly RecordedChange[]): HistoryEntry[] {
+  return changes.map(({ change, record }) => shipmentEntry(change, record.newImage ?? {}, record.at));
+}
+
+/**
+ * The History entries a batch of Shipments stream records appends for its
+ * committed shipment changes, as {@link processShipmentRecords} does; the AWS
+ * model's "History apart from notifying" consumer appends these on its own.
+ */
+export function shipmentHistoryEntries(records: readonly ShipmentRecord[]): HistoryEntry[] {
+  return historyEntriesOf(detectChanges(records));
 }
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {

@@ -192,22 +192,33 @@ describe('the AWS model: stream mappings', () => {
 
 describe('the AWS model: a small run of the real engines', () => {
   it.each([
-    ['one license at a time (the handler today)', 1],
-    ['three licenses at once (Inventory items shared: conflicts retried)', 3],
-  ])('releases and notifies 2,000 shipments of 3 licenses exactly once: %s', async (_, concurrency) => {
-    const r = await runCase({
-      ...DEFAULT_CONFIG,
-      shipments: 2000,
-      licenses: 3,
-      licenseConcurrency: concurrency,
-    });
-    expect(r.checks).toEqual({ released: 2000, customerMessages: 2000, duplicates: 0, countersExact: true });
-    expect(r.streams.dropped).toBe(0);
-    expect(r.releaseSeconds).toBeGreaterThan(0);
-    expect(r.notifySeconds).toBeGreaterThanOrEqual(r.releaseSeconds);
-    expect(r.transactions.release).toBeGreaterThanOrEqual(2000 / 98);
-    expect(r.hotItems.peakWcu).toBeLessThanOrEqual(DEFAULT_CONFIG.latency.partitionWcu);
-    // Seeded: three writers on the same three Inventory items do collide, and the adapter's policy retries.
-    if (concurrency > 1) expect(r.transactions.conflicts).toBeGreaterThan(0);
-  });
+    ['one license at a time (the handler today)', 1, false],
+    ['three licenses at once (Inventory items shared: conflicts retried)', 3, false],
+    ['History apart from notifying (a second Shipments-stream consumer)', 3, true],
+  ])(
+    'releases, records and notifies 2,000 shipments of 3 licenses exactly once: %s',
+    async (_, concurrency, historyApart) => {
+      const r = await runCase({
+        ...DEFAULT_CONFIG,
+        shipments: 2000,
+        licenses: 3,
+        licenseConcurrency: concurrency,
+        historyApart,
+      });
+      expect(r.checks).toEqual({
+        released: 2000,
+        customerMessages: 2000,
+        duplicates: 0,
+        countersExact: true,
+        historyEntries: 2000,
+      });
+      expect(r.streams.dropped).toBe(0);
+      expect(r.releaseSeconds).toBeGreaterThan(0);
+      expect(r.notifySeconds).toBeGreaterThanOrEqual(r.releaseSeconds);
+      expect(r.transactions.release).toBeGreaterThanOrEqual(2000 / 98);
+      expect(r.hotItems.peakWcu).toBeLessThanOrEqual(DEFAULT_CONFIG.latency.partitionWcu);
+      // Seeded: three writers on the same three Inventory items do collide, and the adapter's policy retries.
+      if (concurrency > 1) expect(r.transactions.conflicts).toBeGreaterThan(0);
+    },
+  );
 });
