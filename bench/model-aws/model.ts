@@ -25,8 +25,8 @@ import type { LicenseEngineDeps } from '../../shared/engine/license-engine.js';
 import {
   processShipmentRecords,
   type ShipmentEngineDeps,
-  type ShipmentRecord,
   shipmentHistoryEntries,
+  shipmentRecordOf,
 } from '../../shared/engine/shipment-engine.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import { applyBatch } from './apply.js';
@@ -40,7 +40,6 @@ import {
   ModelShipmentRepository,
   modelInventory,
   modelLicenses,
-  type StreamEntry,
   StreamedTables,
 } from './ports.js';
 import { StreamMapping } from './streams.js';
@@ -178,7 +177,7 @@ export function modelWorld(config: ModelConfig) {
     async (records, shard) => {
       const result = await processShipmentRecords(
         shipmentDeps[shard] as ShipmentEngineDeps,
-        asRecords(records),
+        records.map(shipmentRecordOf),
       );
       return result.failed;
     },
@@ -190,7 +189,7 @@ export function modelWorld(config: ModelConfig) {
       clock,
       { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream },
       async (records, shard) => {
-        await writers[shard]?.append(shipmentHistoryEntries(asRecords(records)));
+        await writers[shard]?.append(shipmentHistoryEntries(records.map(shipmentRecordOf)));
         return [];
       },
     );
@@ -199,18 +198,6 @@ export function modelWorld(config: ModelConfig) {
 }
 
 export type ModelWorld = ReturnType<typeof modelWorld>;
-
-/** Stream entries as the Shipments stream's records reach the engine (functions/shipment-events.ts). */
-function asRecords(records: readonly StreamEntry[]): ShipmentRecord[] {
-  return records.map((r) => ({
-    sequence: r.sequence,
-    eventName: r.eventName,
-    shipmentId: r.key,
-    ...(r.oldImage ? { oldImage: r.oldImage } : {}),
-    ...(r.newImage ? { newImage: r.newImage } : {}),
-    at: r.at,
-  }));
-}
 
 /** Seeds `config.licenses` PENDING licenses with uneven backlogs totalling `config.shipments`. */
 export function seedWorkload(w: ModelWorld, config: ModelConfig): { licenseIds: string[]; units: number } {

@@ -8,6 +8,7 @@
  * `commit`): the same `pack`, and on failure the same `classifyFailure` and
  * jittered `pause`; only `db.send` is SimDynamo's `transact`.
  */
+
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   APPEND_CONCURRENCY,
@@ -36,17 +37,11 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../shared/domain/ports.js';
+import type { KeyedStreamRecord } from '../../shared/engine/shipment-engine.js';
 import type { SimAction, SimDynamo } from './dynamo.js';
 
-/** One stream record (NEW_AND_OLD_IMAGES). */
-export interface StreamEntry {
-  sequence: string;
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  key: string;
-  oldImage?: RawItem;
-  newImage?: RawItem;
-  at: string;
-}
+/** One stream record (NEW_AND_OLD_IMAGES), keyed by the item's key. */
+export type StreamEntry = KeyedStreamRecord;
 
 /** Item sizes the WCU of hot writes is computed from (KB, rounded up per write). */
 export interface ItemSizes {

@@ -50,6 +50,28 @@ export interface ShipmentRecord {
   at: string;
 }
 
+/** A stream record as the in-memory stacks keep it (the test fakes, the AWS model): the item's key, its images. */
+export interface KeyedStreamRecord {
+  sequence: string;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  key: string;
+  oldImage?: RawItem;
+  newImage?: RawItem;
+  at: string;
+}
+
+/** A Shipments stream record of an in-memory stack as the engine takes it. */
+export function shipmentRecordOf(e: KeyedStreamRecord): ShipmentRecord {
+  return {
+    sequence: e.sequence,
+    eventName: e.eventName,
+    shipmentId: e.key,
+    ...(e.oldImage ? { oldImage: e.oldImage } : {}),
+    ...(e.newImage ? { newImage: e.newImage } : {}),
+    at: e.at,
+  };
+}
+
 /** What the shipment engine needs. */
 export interface ShipmentEngineDeps {
   shipments: ShipmentRepository;

@@ -11,7 +11,9 @@
  * - a write that changes nothing writes no stream record (checked on
  *   DynamoDB Local 2026-01-16, like the other rules here).
  */
+
 import type { RawItem } from '../../../shared/domain/ports.js';
+import type { KeyedStreamRecord } from '../../../shared/engine/shipment-engine.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 
 export type TableName = 'licenses' | 'shipments' | 'inventory' | 'history';
@@ -24,15 +26,8 @@ export class FakeValidationError extends Error {
   }
 }
 
-/** One record of a table's stream (NEW_AND_OLD_IMAGES). */
-export interface StreamEntry {
-  sequence: string;
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  key: string;
-  oldImage?: RawItem;
-  newImage?: RawItem;
-  at: string;
-}
+/** One stream record (NEW_AND_OLD_IMAGES), keyed by the item's key. */
+export type StreamEntry = KeyedStreamRecord;
 
 /** One UpdateItem (alone or as a transaction action). */
 export interface UpdateSpec {

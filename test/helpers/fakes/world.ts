@@ -10,7 +10,11 @@ import { checkInvariants, type Violation } from '../../../shared/domain/invarian
 import type { Inventory, License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { LicenseEngineDeps } from '../../../shared/engine/license-engine.js';
-import type { ShipmentEngineDeps, ShipmentRecord } from '../../../shared/engine/shipment-engine.js';
+import {
+  type ShipmentEngineDeps,
+  type ShipmentRecord,
+  shipmentRecordOf,
+} from '../../../shared/engine/shipment-engine.js';
 import { asAccepted, NOW } from '../factories.js';
 import { MemoryHistoryRepository } from './history-repository.js';
 import { MemoryInventoryRepository } from './inventory-repository.js';
@@ -144,9 +148,9 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     items: (table: TableName): RawItem[] => store.all(table),
 
     /** Shipments stream records written since the last call, as shipment-events receives them. */
-    shipmentRecords: (): ShipmentRecord[] => take('shipments').map(asShipmentRecord),
+    shipmentRecords: (): ShipmentRecord[] => take('shipments').map(shipmentRecordOf),
     /** Every Shipments stream record so far (to deliver a whole history again). */
-    shipmentHistory: (): ShipmentRecord[] => store.streams.shipments.map(asShipmentRecord),
+    shipmentHistory: (): ShipmentRecord[] => store.streams.shipments.map(shipmentRecordOf),
     /** Licenses stream records written since the last call. */
     licenseRecords: (): StreamEntry[] => take('licenses'),
 
@@ -172,15 +176,6 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     },
   };
 }
-
-const asShipmentRecord = (e: StreamEntry): ShipmentRecord => ({
-  sequence: e.sequence,
-  eventName: e.eventName,
-  shipmentId: e.key,
-  ...(e.oldImage ? { oldImage: e.oldImage } : {}),
-  ...(e.newImage ? { newImage: e.newImage } : {}),
-  at: e.at,
-});
 
 function mustRead(store: MemoryStore, table: TableName, key: string): RawItem {
   const item = store.read(table, key);
