@@ -5,11 +5,11 @@
  * next file, so every such file must be listed in UNIT_WITH_MODULE_MOCKS
  * (the isolated project), and every listed file must still mock something.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UNIT_WITH_MODULE_MOCKS } from '../../../vitest.config.js';
+import { RUN_FIRST, UNIT_WITH_MODULE_MOCKS } from '../../../vitest.config.js';
 import { sourceFiles } from '../../helpers/imports.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,5 +24,12 @@ describe('the unit projects', () => {
       .sort();
     expect(mocking.length, 'the scan finds the known vi.mock user').toBeGreaterThan(0);
     expect(mocking).toEqual([...UNIT_WITH_MODULE_MOCKS].sort());
+  });
+});
+
+describe('the files run first', () => {
+  it('each exists, once', () => {
+    for (const path of RUN_FIRST) expect(existsSync(join(ROOT, path)), path).toBe(true);
+    expect(new Set(RUN_FIRST).size).toBe(RUN_FIRST.length);
   });
 });
