@@ -46,7 +46,10 @@ export function licenseOfIndexKey(key: string): string {
 /** One key's answer to a page query: its items in the page's order, and whether it stopped early. */
 export interface KeyAnswer {
   items: RawItem[];
-  /** The key has items past the last one (DynamoDB's `LastEvaluatedKey`). */
+  /**
+   * The key has items past the last one (DynamoDB's `LastEvaluatedKey`). Only
+   * with items: an adapter reads on past an empty answer that has more.
+   */
   more: boolean;
 }
 
@@ -70,6 +73,9 @@ export function mergePages(
   let bound: string | undefined;
   for (const a of answers) {
     const last = a.items.at(-1);
+    // Its next items could sort anywhere, so no page of the merge would be in order.
+    if (a.more && last === undefined)
+      throw new RangeError('mergePages: a key answered "more" with no items; read it on first');
     if (a.more && last !== undefined && (bound === undefined || cmp(keyOf(last), bound) < 0))
       bound = keyOf(last);
   }

@@ -45,6 +45,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
    * before the other keys' later ones. With `limit` items from each key the
    * first `limit` of the merge are the index's first `limit`, as one key's
    * answer would be; `next` is set whenever the page is full or was bounded.
+   * A key answered with a LastEvaluatedKey and no items is read on from it.
    */
   async page(
     index: 'held' | 'released',
@@ -55,23 +56,31 @@ export class DynamoShipmentRepository implements ShipmentRepository {
   ): Promise<ShipmentPage> {
     const pk = index === 'held' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
     const beyond = order === 'forward' ? '>' : '<';
+    const query = (key: string, start?: Record<string, unknown>) =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tables.shipments,
+          IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
+          KeyConditionExpression: after === undefined ? '#pk = :pk' : `#pk = :pk AND #sk ${beyond} :after`,
+          ScanIndexForward: order === 'forward',
+          ExpressionAttributeNames: {
+            '#pk': pk,
+            ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
+          },
+          ExpressionAttributeValues: { ':pk': key, ...(after === undefined ? {} : { ':after': after }) },
+          Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+    // An answer with a LastEvaluatedKey and no items says nothing about where the key's next items sort,
+    // so it cannot bound the merge: that key is read on until it answers with items or ends.
     const answers = await Promise.all(
-      indexKeys(licenseId).map((key) =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tables.shipments,
-            IndexName: index === 'held' ? HELD_INDEX : RELEASED_INDEX,
-            KeyConditionExpression: after === undefined ? '#pk = :pk' : `#pk = :pk AND #sk ${beyond} :after`,
-            ScanIndexForward: order === 'forward',
-            ExpressionAttributeNames: {
-              '#pk': pk,
-              ...(after === undefined ? {} : { '#sk': GSI_ATTR.holdOrder }),
-            },
-            ExpressionAttributeValues: { ':pk': key, ...(after === undefined ? {} : { ':after': after }) },
-            Limit: limit,
-          }),
-        ),
-      ),
+      indexKeys(licenseId).map(async (key) => {
+        let out = await query(key);
+        while ((out.Items ?? []).length === 0 && out.LastEvaluatedKey)
+          out = await query(key, out.LastEvaluatedKey);
+        return out;
+      }),
     );
     return mergePages(
       answers.map((out) => ({

@@ -63,6 +63,14 @@ describe('mergePages', () => {
     expect(page.next).toBe('c');
   });
 
+  it('refuses an answer that has more but no items, which could not bound the page', () => {
+    const answers: KeyAnswer[] = [
+      { items: [], more: true },
+      { items: ['b'].map(item), more: false },
+    ];
+    expect(() => mergePages(answers, 5, 'forward', 'holdOrder')).toThrow(/"more" with no items/);
+  });
+
   it('ends (no `next`) when no key has more and the page is short', () => {
     const page = mergePages(
       [
