@@ -71,6 +71,9 @@ export interface ModelConfig {
   historyApart: boolean;
 }
 
+/** Times a record's batch is read again after failing before the record is dropped (counted in `dropped`). */
+export const STREAM_MAX_RETRIES = 10;
+
 export const DEFAULT_CONFIG: ModelConfig = {
   shipments: 1_000_000,
   licenses: 1,
@@ -150,7 +153,11 @@ export function modelWorld(config: ModelConfig) {
       now,
     }),
   );
-  const stream = { lagMs: config.streamLagMs, overheadMs: config.invokeOverheadMs, maxRetries: 10 };
+  const stream = {
+    lagMs: config.streamLagMs,
+    overheadMs: config.invokeOverheadMs,
+    maxRetries: STREAM_MAX_RETRIES,
+  };
   mappings.licenses = new StreamMapping(
     clock,
     { shards: 1, batchSize: config.licenseBatch, windowMs: 0, ...stream },

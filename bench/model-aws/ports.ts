@@ -9,13 +9,9 @@
  * jittered `pause`; only `db.send` is SimDynamo's `transact`.
  */
 
-import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  APPEND_CONCURRENCY,
-  HOT_FOR_MS,
-  SINGLE_PUT_CONCURRENCY,
-} from '../../shared/adapters/dynamo/history-repository.js';
-import { backoffMs, commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoHistoryRepository, isCancelledBy } from '../../shared/adapters/dynamo/history-repository.js';
+import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
 import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
 import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
 import {
@@ -24,7 +20,6 @@ import {
   MemoryShipmentRepository,
   MemoryTables,
 } from '../../shared/adapters/memory.js';
-import { forEachConcurrent } from '../../shared/domain/concurrency.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
 import type { HistoryEntry } from '../../shared/domain/history.js';
 import { indexKey } from '../../shared/domain/index-keys.js';
@@ -269,20 +264,20 @@ export function modelInventory(tables: MemoryTables, sim: SimDynamo): MemoryInve
 }
 
 /**
- * History as DynamoHistoryRepository appends it (transactions of up to 100
- * conditional puts, APPEND_CONCURRENCY at once), counted rather than kept:
- * 1,000,000 entries would only cost memory, and nothing in the model reads
- * them. Every entry of a license has the same partition key (the data
+ * History through the product's own adapter (DynamoHistoryRepository:
+ * transactions of up to 100 conditional puts, APPEND_CONCURRENCY at once;
+ * once a transaction is throttled on a license's entries, that license's
+ * entries as single conditional PutItems, SINGLE_PUT_CONCURRENCY at once, for
+ * HOT_FOR_MS; its jittered pauses and its limit of attempts, after which the
+ * batch fails and the stream retries it), with SimDynamo in place of
+ * `db.send` (see {@link historyClient}). Entries are counted rather than
+ * kept: 1,000,000 of them would only cost memory, and nothing in the model
+ * reads them. Every entry of a license has the same partition key (the data
  * contract: `licenseId`, sort key `entryId`, which starts with the commit
- * time), so the key is hot: 2 WCU per entry in a transaction, 1,000 WCU/s.
- * As the adapter does, once a transaction is throttled on a license's
- * entries, that license's entries go as single conditional PutItems (1 WCU
- * each, SINGLE_PUT_CONCURRENCY at once) for HOT_FOR_MS. A throttled put is
- * retried after the adapter's jittered pause, without limit (the adapter
- * gives up after 8 attempts and the stream retries the batch: the same wait,
- * more calls; the SDK's own retries before the adapter sees the error are
- * not modelled). Each shard's function instance keeps its own adapter
- * (`instance()`), so each learns on its own which keys are hot.
+ * time), so the key is hot: 2 WCU per entry in a transaction, 1 as a single
+ * put, 1,000 WCU/s. Each shard's function instance has its own adapter
+ * (`instance()`), so each learns on its own which keys are hot. The SDK's
+ * own retries before the adapter sees an error are not modelled.
  */
 export class CountingHistory {
   entries = 0;
@@ -300,7 +295,7 @@ export class CountingHistory {
 
   /** The adapter of one function instance. */
   instance(): HistoryRepository {
-    return new HistoryInstance(this);
+    return new DynamoHistoryRepository(historyClient(this), 'History');
   }
 
   written(keys: readonly string[]): void {
@@ -309,71 +304,62 @@ export class CountingHistory {
   }
 }
 
-class HistoryInstance implements HistoryRepository {
-  /** License → until when (virtual ms) its History key counts as hot, as in the adapter. */
-  private readonly hotUntil = new Map<string, number>();
-  constructor(private readonly table: CountingHistory) {}
+const entryKey = (e: HistoryEntry): string => `${e.licenseId}\u0000${e.entryId}`;
 
-  private get sim(): SimDynamo {
-    return this.table.sim;
-  }
-
-  async append(entries: readonly HistoryEntry[]): Promise<void> {
-    const unique = new Map<string, HistoryEntry>();
-    for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
-    // An entry already there is dropped and the rest written (the adapter's ConditionalCheckFailed path).
-    const all = [...unique].filter(([k]) => !this.table.seen.has(k));
-    const chunks: (typeof all)[] = [];
-    for (let i = 0; i < all.length; i += 100) chunks.push(all.slice(i, i + 100));
-    await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk));
-  }
-
-  private isHot(licenseId: string): boolean {
-    return (this.hotUntil.get(licenseId) ?? -1) > this.sim.clock.now();
-  }
-
-  /** One transaction of conditional puts; a throttled license's entries go one by one (and stay so for HOT_FOR_MS). */
-  private async put(chunk: [string, HistoryEntry][]): Promise<void> {
-    let pending = chunk;
-    while (pending.length > 0) {
-      const hot = pending.filter(([, e]) => this.isHot(e.licenseId));
-      if (hot.length > 0) {
-        await this.putEach(hot);
-        pending = pending.filter((p) => !hot.includes(p));
-        if (pending.length === 0) return;
+/**
+ * The document client the History adapter sends through, on SimDynamo: a
+ * TransactWriteItems of Puts is one `transact` whose actions are the entries
+ * (condition: not there yet; 2 WCU/KB on the license's History key); a
+ * PutItem is one `put` (1 WCU/KB), answered as DynamoDB answers:
+ * ProvisionedThroughputExceededException when the key is over its budget,
+ * ConditionalCheckFailedException when the entry is there.
+ */
+function historyClient(table: CountingHistory): DynamoDBDocumentClient {
+  const { sim, sizes } = table;
+  const hotKey = (e: HistoryEntry, perKb: number) => [
+    { key: `history/${e.licenseId}`, wcu: wcu(sizes.historyKb, perKb) },
+  ];
+  const client = {
+    async send(command: unknown): Promise<unknown> {
+      if (command instanceof TransactWriteCommand) {
+        const entries = (command.input.TransactItems ?? []).map((t) => t.Put?.Item as HistoryEntry);
+        try {
+          await sim.transact(
+            entries.map((e) => ({
+              item: `history/${entryKey(e)}`,
+              check: () => !table.seen.has(entryKey(e)),
+              hot: hotKey(e, 2),
+            })),
+          );
+        } catch (error) {
+          if (isCancelledBy(error, 'ThrottlingError')) table.throttled++;
+          throw error;
+        }
+        table.transactions++;
+        table.written(entries.map(entryKey));
+        return {};
       }
-      try {
-        await this.sim.transact(
-          pending.map(([k, e]) => ({
-            item: `history/${k}`,
-            check: () => true,
-            hot: [{ key: `history/${e.licenseId}`, wcu: wcu(this.table.sizes.historyKb, 2) }],
-          })),
-        );
-        this.table.transactions++;
-        this.table.written(pending.map(([k]) => k));
-        return;
-      } catch (error) {
-        const codes = ((error as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code);
-        const throttled = new Set(
-          pending.filter((_, i) => codes[i] === 'ThrottlingError').map(([, e]) => e.licenseId),
-        );
-        if (throttled.size === 0) throw error;
-        this.table.throttled++;
-        for (const licenseId of throttled) this.hotUntil.set(licenseId, this.sim.clock.now() + HOT_FOR_MS);
+      if (command instanceof PutCommand) {
+        const e = command.input.Item as HistoryEntry;
+        if (!(await sim.put(`history/${entryKey(e)}`, hotKey(e, 1)))) {
+          table.throttled++;
+          throw Object.assign(
+            new Error('The level of configured provisioned throughput for the table was exceeded'),
+            {
+              name: 'ProvisionedThroughputExceededException',
+            },
+          );
+        }
+        if (table.seen.has(entryKey(e)))
+          throw Object.assign(new Error('The conditional request failed'), {
+            name: 'ConditionalCheckFailedException',
+          });
+        table.singlePuts++;
+        table.written([entryKey(e)]);
+        return {};
       }
-    }
-  }
-
-  private async putEach(entries: readonly [string, HistoryEntry][]): Promise<void> {
-    await forEachConcurrent(entries, SINGLE_PUT_CONCURRENCY, async ([k, e]) => {
-      const hotKey = [{ key: `history/${e.licenseId}`, wcu: wcu(this.table.sizes.historyKb, 1) }];
-      for (let attempt = 0; !(await this.sim.put(`history/${k}`, hotKey)); attempt++) {
-        this.table.throttled++;
-        await this.sim.clock.sleep(backoffMs(attempt) * this.sim.clock.between(0.5, 1.5));
-      }
-      this.table.singlePuts++;
-      this.table.written([k]);
-    });
-  }
+      throw new Error(`the model's History client does not serve ${(command as object).constructor.name}`);
+    },
+  };
+  return client as unknown as DynamoDBDocumentClient;
 }

@@ -24,6 +24,17 @@ export const SINGLE_PUT_CONCURRENCY = 16;
 const THROTTLED = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 /** How long a license's History key counts as hot after a throttled transaction: its entries go one by one. */
 export const HOT_FOR_MS = 10_000;
+/**
+ * How long one append keeps retrying writes that DynamoDB throttled, past
+ * MAX_ATTEMPTS, before it fails (and the stream retries its batch). A
+ * license's History key is hot during a large release: busy, not broken. A
+ * failed batch would only repeat the same wait and use up its mapping's
+ * retries, after which its records go to the DLQ. Half of shipment-events'
+ * 120 s timeout.
+ */
+export const THROTTLED_PATIENCE_MS = 60_000;
+/** Errors that say a key or the table is out of capacity for now. */
+const THROTTLED_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException']);
 
 /** The `Put` of a new History entry: only if its `entryId` is not there yet. */
 export function historyPut(table: string, entry: HistoryEntry) {
@@ -92,16 +103,26 @@ const RETRYABLE = new Set([
  * go as single conditional PutItems (the same condition, half the capacity,
  * one call each) for HOT_FOR_MS, in this append and the sandbox's next ones:
  * twice the entries a second where the key is the bound. Other licenses'
- * entries stay in transactions.
+ * entries stay in transactions. Throttled writes are retried for up to
+ * THROTTLED_PATIENCE_MS of the append, however many attempts that takes;
+ * other failures MAX_ATTEMPTS times.
  */
 export class DynamoHistoryRepository implements HistoryRepository, HistoryReader {
   /** License → until when (epoch ms) its History key counts as hot. */
   private readonly hotUntil = new Map<string, number>();
 
+  private readonly patienceMs: number;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    options: {
+      /** @default THROTTLED_PATIENCE_MS */
+      throttledPatienceMs?: number;
+    } = {},
+  ) {
+    this.patienceMs = options.throttledPatienceMs ?? THROTTLED_PATIENCE_MS;
+  }
 
   async append(entries: readonly HistoryEntry[]): Promise<void> {
     const unique = new Map<string, HistoryEntry>();
@@ -109,8 +130,15 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
     const all = [...unique.values()];
     const chunks: HistoryEntry[][] = [];
     for (let i = 0; i < all.length; i += MAX_ACTIONS) chunks.push(all.slice(i, i + MAX_ACTIONS));
+    const patientUntil = Date.now() + this.patienceMs;
     // Entries are distinct items, so the transactions cannot conflict with one another.
-    await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk));
+    await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk, patientUntil));
+  }
+
+  /** Whether a failed write gets another attempt: throttled ones until `patientUntil`, others MAX_ATTEMPTS in all. */
+  private retries(error: unknown, attempt: number, patientUntil: number): boolean {
+    if (error instanceof Error && THROTTLED_ERRORS.has(error.name) && Date.now() < patientUntil) return true;
+    return attempt + 1 < MAX_ATTEMPTS && isRetryable(error);
   }
 
   private isHot(licenseId: string): boolean {
@@ -126,12 +154,12 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
     return scanTable(this.db, this.table);
   }
 
-  private async put(chunk: HistoryEntry[]): Promise<void> {
+  private async put(chunk: HistoryEntry[], patientUntil: number): Promise<void> {
     let pending = chunk;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const hot = pending.filter((e) => this.isHot(e.licenseId));
       if (hot.length > 0) {
-        await this.putEach(hot);
+        await this.putEach(hot, patientUntil);
         pending = pending.filter((e) => !hot.includes(e));
         if (pending.length === 0) return;
       }
@@ -144,7 +172,7 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
         return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) {
-          if (attempt + 1 >= MAX_ATTEMPTS || !isRetryable(error))
+          if (!this.retries(error, attempt, patientUntil))
             throw new DependencyError(`History append failed: ${(error as Error).message}`, { cause: error });
           await pause(attempt);
           continue;
@@ -173,7 +201,7 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
   }
 
   /** Each entry as its own conditional PutItem, SINGLE_PUT_CONCURRENCY at once; one already there is done. */
-  private async putEach(entries: readonly HistoryEntry[]): Promise<void> {
+  private async putEach(entries: readonly HistoryEntry[], patientUntil: number): Promise<void> {
     await forEachConcurrent(entries, SINGLE_PUT_CONCURRENCY, async (entry) => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -181,7 +209,7 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
           return;
         } catch (error) {
           if (isConditionFailure(error)) return;
-          if (attempt + 1 >= MAX_ATTEMPTS || !isRetryable(error))
+          if (!this.retries(error, attempt, patientUntil))
             throw new DependencyError(`History append failed: ${(error as Error).message}`, { cause: error });
           await pause(attempt);
         }

@@ -7,8 +7,11 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
-import { DynamoHistoryRepository } from '../../../shared/adapters/dynamo/history-repository.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  DynamoHistoryRepository,
+  THROTTLED_PATIENCE_MS,
+} from '../../../shared/adapters/dynamo/history-repository.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
 
 const entries = (n: number, licenseId = 'L-1'): HistoryEntry[] =>
@@ -109,5 +112,62 @@ describe('DynamoHistoryRepository.append', () => {
     );
     await new DynamoHistoryRepository(db, 'History').append(entries(2));
     expect(sent.map((s) => s.kind)).toEqual(['transaction', 'transaction']);
+  });
+
+  describe('a hot key', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const throughputExceeded = () =>
+      Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    /** A license whose transaction was throttled: its entries go as single puts, each `throttle`d as told. */
+    const hotLicense = (throttle: (put: number) => boolean) => {
+      let puts = 0;
+      return fakeDb((call) => {
+        if (call.kind === 'transaction') return cancelled(call.ids.map(() => 'ThrottlingError'));
+        return throttle(++puts) ? throughputExceeded() : undefined;
+      });
+    };
+
+    it('keeps putting a throttled entry past the attempt limit while within its patience', async () => {
+      vi.useFakeTimers();
+      const { db, sent } = hotLicense((put) => put <= 20);
+      const done = new DynamoHistoryRepository(db, 'History').append(entries(1));
+      await vi.runAllTimersAsync();
+      await done;
+      expect(
+        sent.filter((s) => s.kind === 'put'),
+        '20 throttled, then written',
+      ).toHaveLength(21);
+    });
+
+    it(`fails the append once throttled for longer than its patience (${THROTTLED_PATIENCE_MS / 1000} s)`, async () => {
+      vi.useFakeTimers();
+      const start = Date.now();
+      const { db } = hotLicense(() => true);
+      const done = new DynamoHistoryRepository(db, 'History').append(entries(1));
+      const failed = expect(done).rejects.toThrow(/History append failed: The level of configured/);
+      await vi.runAllTimersAsync();
+      await failed;
+      expect(Date.now() - start).toBeGreaterThanOrEqual(THROTTLED_PATIENCE_MS);
+      expect(Date.now() - start).toBeLessThan(THROTTLED_PATIENCE_MS + 2_000);
+    });
+
+    it('gives other errors MAX_ATTEMPTS (8), patience or not', async () => {
+      vi.useFakeTimers();
+      let puts = 0;
+      const { db } = fakeDb((call) => {
+        if (call.kind === 'transaction') return cancelled(call.ids.map(() => 'ThrottlingError'));
+        puts++;
+        return Object.assign(new Error('We encountered an internal error'), { name: 'InternalServerError' });
+      });
+      const done = new DynamoHistoryRepository(db, 'History').append(entries(1));
+      const failed = expect(done).rejects.toThrow(/internal error/);
+      await vi.runAllTimersAsync();
+      await failed;
+      expect(puts).toBe(8);
+    });
   });
 });

@@ -140,7 +140,7 @@ describe('the AWS model: History appends', () => {
       actor: 'clearance',
     }));
 
-  it("throttles one license's History key at 1,000 WCU/s and, as the adapter does, puts the rest one by one at half the cost", async () => {
+  it("throttles one license's History key at 1,000 WCU/s, and the product's adapter puts the rest one by one at half the cost", async () => {
     const { clock, sim } = layer({ partitionWcu: 1000 });
     const history = new CountingHistory(sim);
     const took = await clock.run(async () => {
