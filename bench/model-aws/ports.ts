@@ -6,7 +6,9 @@
  *
  * The shipment writer is the DynamoDB adapter's (shipment-repository.ts
  * `commit`): the same `pack`, and on failure the same `classifyFailure` and
- * jittered `pause`; only `db.send` is SimDynamo's `transact`.
+ * jittered `pause`; only `db.send` is SimDynamo's `transact`. History is the
+ * DynamoDB adapter itself (DynamoHistoryRepository) over a document client
+ * on SimDynamo ({@link CountingHistory}).
  */
 
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
