@@ -158,6 +158,8 @@ export function modelWorld(config: ModelConfig) {
     overheadMs: config.invokeOverheadMs,
     maxRetries: STREAM_MAX_RETRIES,
   };
+  // The Shipments stream's mapping settings (infra/stack.ts), for each of its consumers.
+  const shipmentStream = { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream };
   mappings.licenses = new StreamMapping(
     clock,
     { shards: 1, batchSize: config.licenseBatch, windowMs: 0, ...stream },
@@ -178,28 +180,20 @@ export function modelWorld(config: ModelConfig) {
       return [...failed].map((id) => first.get(id) ?? '');
     },
   );
-  mappings.shipments = new StreamMapping(
-    clock,
-    { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream },
-    async (records, shard) => {
-      const result = await processShipmentRecords(
-        shipmentDeps[shard] as ShipmentEngineDeps,
-        records.map(shipmentRecordOf),
-      );
-      return result.failed;
-    },
-  );
+  mappings.shipments = new StreamMapping(clock, shipmentStream, async (records, shard) => {
+    const result = await processShipmentRecords(
+      shipmentDeps[shard] as ShipmentEngineDeps,
+      records.map(shipmentRecordOf),
+    );
+    return result.failed;
+  });
   if (config.historyApart) {
     // Its own function: one instance per shard, each with its own History state.
     const writers = Array.from({ length: config.shipmentShards }, () => history.instance());
-    mappings.shipmentHistory = new StreamMapping(
-      clock,
-      { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream },
-      async (records, shard) => {
-        await writers[shard]?.append(shipmentHistoryEntries(records.map(shipmentRecordOf)));
-        return [];
-      },
-    );
+    mappings.shipmentHistory = new StreamMapping(clock, shipmentStream, async (records, shard) => {
+      await writers[shard]?.append(shipmentHistoryEntries(records.map(shipmentRecordOf)));
+      return [];
+    });
   }
   return { clock, sim, tables, shipments, publisher, alerter, history, mappings, t0: T0 };
 }

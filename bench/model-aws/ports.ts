@@ -11,6 +11,10 @@
  * on SimDynamo ({@link CountingHistory}).
  */
 
+import {
+  ConditionalCheckFailedException,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoHistoryRepository, isCancelledBy } from '../../shared/adapters/dynamo/history-repository.js';
 import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
@@ -345,16 +349,15 @@ function historyClient(table: CountingHistory): DynamoDBDocumentClient {
         const e = command.input.Item as HistoryEntry;
         if (!(await sim.put(`history/${entryKey(e)}`, hotKey(e, 1)))) {
           table.throttled++;
-          throw Object.assign(
-            new Error('The level of configured provisioned throughput for the table was exceeded'),
-            {
-              name: 'ProvisionedThroughputExceededException',
-            },
-          );
+          throw new ProvisionedThroughputExceededException({
+            message: 'The level of configured provisioned throughput for the table was exceeded',
+            $metadata: {},
+          });
         }
         if (table.seen.has(entryKey(e)))
-          throw Object.assign(new Error('The conditional request failed'), {
-            name: 'ConditionalCheckFailedException',
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
           });
         table.singlePuts++;
         table.written([entryKey(e)]);

@@ -10,7 +10,7 @@ import { ConfigError, DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
 import { scanTable } from './reads.js';
-import { isConditionFailure, isRetryable, pause } from './transactions.js';
+import { isConditionFailure, isRetryable, isThrottled, pause } from './transactions.js';
 
 /** DynamoDB allows 100 actions per TransactWriteItems. */
 const MAX_ACTIONS = 100;
@@ -33,8 +33,6 @@ export const HOT_FOR_MS = 10_000;
  * 120 s timeout.
  */
 export const THROTTLED_PATIENCE_MS = 60_000;
-/** Errors that say a key or the table is out of capacity for now. */
-const THROTTLED_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException']);
 
 /** The `Put` of a new History entry: only if its `entryId` is not there yet. */
 export function historyPut(table: string, entry: HistoryEntry) {
@@ -137,7 +135,7 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
 
   /** Whether a failed write gets another attempt: throttled ones until `patientUntil`, others MAX_ATTEMPTS in all. */
   private retries(error: unknown, attempt: number, patientUntil: number): boolean {
-    if (error instanceof Error && THROTTLED_ERRORS.has(error.name) && Date.now() < patientUntil) return true;
+    if (isThrottled(error) && Date.now() < patientUntil) return true;
     return attempt + 1 < MAX_ATTEMPTS && isRetryable(error);
   }
 

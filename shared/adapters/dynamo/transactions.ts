@@ -79,9 +79,14 @@ export function classifyFailure(
   return { kind: 'retry' };
 }
 
+/** Errors that say a key or the table is out of capacity for now. */
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException']);
+
+/** DynamoDB refused the request for lack of capacity (a hot key, the table's limit): busy, not broken. */
+export const isThrottled = (error: unknown): boolean => error instanceof Error && THROTTLED.has(error.name);
+
 const RETRYABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
+  ...THROTTLED,
   'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
