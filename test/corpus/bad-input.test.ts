@@ -128,11 +128,15 @@ beforeAll(async () => {
   // 1. Bring each case's item into its given state, through the system.
   const licenses = definitions.flatMap((c) => (c.given && 'license' in c.given ? [c.given.license] : []));
   const shipments = definitions.flatMap((c) => (c.given && 'shipment' in c.given ? [c.given.shipment] : []));
+  // An APPROVED license with a backlog is approved once its shipments are held: shipments that arrive
+  // under an approved license are released in the order the stream delivers them, not in hold order.
+  const approveLater = (l: (typeof licenses)[number]) =>
+    l.applied === 'APPROVED' && (l.shipments?.length ?? 0) > 0;
   for (const l of licenses)
     await s.putLicense(
       corpusLicense(l.licenseId, {
         ...l.terms,
-        status: INITIAL.includes(l.applied) ? l.applied : 'APPROVED',
+        status: approveLater(l) ? 'PENDING' : INITIAL.includes(l.applied) ? l.applied : 'APPROVED',
       }),
     );
   const released = (x: ShipmentStatus) => x === 'RELEASED' || x === 'SHIPPED';
@@ -147,7 +151,7 @@ beforeAll(async () => {
   ]);
   await local.drain({ timeoutMs: 60_000 });
   for (const l of licenses)
-    if (!INITIAL.includes(l.applied)) await s.setLicenseStatus(l.licenseId, l.applied);
+    if (!INITIAL.includes(l.applied) || approveLater(l)) await s.setLicenseStatus(l.licenseId, l.applied);
   for (const x of shipments)
     if (x.counted === 'SHIPPED' || x.counted === 'CANCELLED')
       await s.setShipmentStatus(x.shipmentId, x.counted);
