@@ -421,15 +421,10 @@ function earlierResult<T>(path: string): Partial<T> | undefined {
 /**
  * The AWS model's time to release and notify 1,000,000 shipments of one
  * license: `oneLicenseMillionSeconds` in bench/results/model-aws.json, which
- * `npm run bench -- --model aws` writes; null when absent, unreadable, or a
- * run of the unbuilt "History apart" design.
+ * `npm run bench -- --model aws` writes; null when absent or unreadable.
  */
 function modelAwsSeconds(): number | null {
-  const run = earlierResult<{ oneLicenseMillionSeconds: unknown; config: { historyApart?: unknown } }>(
-    'bench/results/model-aws.json',
-  );
-  // A run of a design not built (--model-history-apart) is not the product's figure.
-  if (run?.config?.historyApart === true) return null;
+  const run = earlierResult<{ oneLicenseMillionSeconds: unknown }>('bench/results/model-aws.json');
   const v = run?.oneLicenseMillionSeconds;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }

@@ -109,7 +109,7 @@ export function lambdaEndpoint(resources: Resources): { endpoint?: string } {
 function functionName(resources: Resources, fn: FunctionKey): string {
   const name = resources.functions[fn]?.name;
   if (name !== undefined) return name;
-  const output = fn === 'licenseEvents' ? 'LicenseEventsFunctionName' : 'ShipmentEventsFunctionName';
+  const output = `${fn[0]?.toUpperCase()}${fn.slice(1)}FunctionName`;
   throw new CliError(
     resources.endpoints
       ? `the local stack description (${resources.source}) names no functions.${fn}, so the function to redrive to is unknown: restart \`npm run stack\` and use the line it prints`

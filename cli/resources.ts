@@ -32,7 +32,7 @@ export interface FunctionRef {
   name?: string;
 }
 
-export type FunctionKey = 'licenseEvents' | 'shipmentEvents';
+export type FunctionKey = 'licenseEvents' | 'shipmentEvents' | 'shipmentHistory';
 
 /** Everything a command may touch. */
 export interface Resources {

@@ -8,15 +8,10 @@ import {
   DynamoShipmentRepository,
 } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
-import { fromImage, recordTime } from '../shared/adapters/stream.js';
 import { required, tablesConfig } from '../shared/config.js';
-import {
-  processShipmentRecords,
-  type ShipmentEngineDeps,
-  type ShipmentRecord,
-} from '../shared/engine/shipment-engine.js';
+import { processShipmentRecords, type ShipmentEngineDeps } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
+import { documentClient, newToken, observability, observe, shipmentRecordsOf, snsClient } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;
@@ -38,23 +33,11 @@ const deps: ShipmentEngineDeps = {
 
 /**
  * Shipments stream → counters for manual changes, rejections, release
- * requests, and notifications of every committed change.
+ * requests, and notifications of every committed change. Their History
+ * entries are shipment-history's, the stream's other consumer.
  */
 export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const records: ShipmentRecord[] = [];
-  for (const r of event.Records) {
-    const shipmentId = r.dynamodb?.Keys?.shipmentId?.S;
-    const sequence = r.dynamodb?.SequenceNumber;
-    if (!shipmentId || !sequence || !r.eventName) continue;
-    records.push({
-      sequence,
-      eventName: r.eventName,
-      shipmentId,
-      oldImage: fromImage(r.dynamodb?.OldImage),
-      newImage: fromImage(r.dynamodb?.NewImage),
-      at: recordTime(r.dynamodb?.ApproximateCreationDateTime),
-    });
-  }
+  const records = shipmentRecordsOf(event);
   const result = await processShipmentRecords(deps, records);
   metrics.addMetric('ShipmentsAccepted', MetricUnit.Count, result.accepted);
   metrics.addMetric('ManualEditsApplied', MetricUnit.Count, result.manual);

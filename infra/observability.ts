@@ -25,13 +25,34 @@ export const RUNBOOK = 'docs/OPERATIONS.md';
 /** The EMF namespace the handlers publish to (POWERTOOLS_METRICS_NAMESPACE). */
 export const NAMESPACE = 'Clearance';
 
+/** The functions that consume a stream, by service name. */
+export const STREAM_FUNCTIONS = ['license-events', 'shipment-events', 'shipment-history'] as const;
+export type StreamFunctionName = (typeof STREAM_FUNCTIONS)[number];
+
+/** What a stream function's delay or parked batch holds back, for its alarms. */
+const STREAM_WORK: Readonly<Record<StreamFunctionName, { delayed: string; parked: string }>> = {
+  'license-events': {
+    delayed: 'releases and re-holds are',
+    parked: 'those license changes were NOT applied',
+  },
+  'shipment-events': {
+    delayed: 'counters and notifications are',
+    parked: 'those changes were NOT counted or notified',
+  },
+  'shipment-history': {
+    delayed: "auditors' History entries are",
+    parked: 'those History entries were NOT written (I6)',
+  },
+};
+
+/** A service name as a construct ID part: `shipment-events` → `ShipmentEvents`. */
+const pascal = (name: string): string => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+
 export interface ObservabilityProps {
-  /** The three functions, by service name (the Powertools `service` dimension). */
-  readonly functions: Readonly<
-    Record<'license-events' | 'shipment-events' | 'license-clock', ClearanceFunction>
-  >;
+  /** The four functions, by service name (the Powertools `service` dimension). */
+  readonly functions: Readonly<Record<StreamFunctionName | 'license-clock', ClearanceFunction>>;
   /** Stream consumers' DLQs, by function. */
-  readonly dlqs: Readonly<Record<'license-events' | 'shipment-events', Queue>>;
+  readonly dlqs: Readonly<Record<StreamFunctionName, Queue>>;
   /**
    * Dead-letter queue of the SNS subscriptions, alarmed when it holds messages.
    *
@@ -134,13 +155,15 @@ export class Observability extends Construct {
 
   /** Each stream DLQ, and the subscription DLQ, alarms as soon as it holds a message. */
   private addDlqAlarms(dlqs: ObservabilityProps['dlqs'], subscriptionDlq: Queue | undefined): void {
-    for (const [name, dlq] of Object.entries(dlqs)) {
-      const id = name === 'license-events' ? 'LicenseEvents' : 'ShipmentEvents';
+    for (const name of STREAM_FUNCTIONS) {
       this.alarm(
-        `${id}DlqNotEmpty`,
-        dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        `${pascal(name)}DlqNotEmpty`,
+        dlqs[name].metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
         1,
-        `A batch of ${name} stream records failed every retry and was parked in its DLQ: those changes were NOT applied. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
+        `A batch of ${name} stream records failed every retry and was parked in its DLQ: ${STREAM_WORK[name].parked}. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
         'dlq-messages',
       );
     }
@@ -158,22 +181,21 @@ export class Observability extends Construct {
     }
   }
 
-  /** Iterator age of the two stream consumers; error rate and throttles of every function. */
+  /** Iterator age of the stream consumers; error rate and throttles of every function. */
   private addFunctionAlarms(functions: ObservabilityProps['functions']): void {
-    for (const name of ['license-events', 'shipment-events'] as const) {
+    for (const name of STREAM_FUNCTIONS) {
       const fn = functions[name];
-      const id = name === 'license-events' ? 'LicenseEvents' : 'ShipmentEvents';
       this.alarm(
-        `${id}IteratorAge`,
+        `${pascal(name)}IteratorAge`,
         fn.fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
         5 * 60 * 1000,
-        `${name} is more than 5 minutes behind its stream: releases or notifications are delayed. Check the function's errors, throttles and duration.`,
+        `${name} is more than 5 minutes behind its stream: ${STREAM_WORK[name].delayed} delayed. Check the function's errors, throttles and duration.`,
         'iterator-age',
         3,
       );
     }
     for (const [name, fn] of Object.entries(functions)) {
-      const id = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      const id = pascal(name);
       const errorRate = new MathExpression({
         // IF rather than MAX([invocations, 1]): MAX of an array takes time series
         // only, and an idle function (no invocations) reads as 0 %.
@@ -317,7 +339,7 @@ function functionWidgets(functions: ObservabilityProps['functions']): IWidget[] 
   return [
     new GraphWidget({
       title: 'Iterator age per mapping (ms)',
-      left: (['license-events', 'shipment-events'] as const).map((n) =>
+      left: STREAM_FUNCTIONS.map((n) =>
         functions[n].fn.metric('IteratorAge', { statistic: 'Maximum', label: n }),
       ),
       width: 6,

@@ -21,10 +21,13 @@ export const STACK_OUTPUTS = {
   licenseEventsDlqArn: 'LicenseEventsDlqArn',
   shipmentEventsDlqUrl: 'ShipmentEventsDlqUrl',
   shipmentEventsDlqArn: 'ShipmentEventsDlqArn',
+  shipmentHistoryDlqUrl: 'ShipmentHistoryDlqUrl',
+  shipmentHistoryDlqArn: 'ShipmentHistoryDlqArn',
   subscriptionDlqUrl: 'SubscriptionDlqUrl',
   subscriptionDlqArn: 'SubscriptionDlqArn',
   licenseEventsFunctionName: 'LicenseEventsFunctionName',
   shipmentEventsFunctionName: 'ShipmentEventsFunctionName',
+  shipmentHistoryFunctionName: 'ShipmentHistoryFunctionName',
   licenseClockFunctionName: 'LicenseClockFunctionName',
 } as const;
 

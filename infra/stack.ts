@@ -91,9 +91,11 @@ export class ClearanceStack extends Stack {
   readonly topics: ClearanceTopics;
   readonly licenseEvents: ClearanceFunction;
   readonly shipmentEvents: ClearanceFunction;
+  readonly shipmentHistory: ClearanceFunction;
   readonly licenseClock: ClearanceFunction;
   readonly licenseStream: StreamConsumer;
   readonly shipmentStream: StreamConsumer;
+  readonly shipmentHistoryStream: StreamConsumer;
   readonly clock: ClockSchedule;
   readonly subscriptionDlq: SubscriptionDlq;
   readonly observability: Observability;
@@ -119,6 +121,7 @@ export class ClearanceStack extends Stack {
       ),
     );
     this.shipmentEvents = this.addShipmentEvents();
+    this.shipmentHistory = this.addShipmentHistory();
     this.licenseClock = this.addLicenseClock(
       complianceSetting(
         props.expiryLeadDays ?? context(leads),
@@ -131,6 +134,7 @@ export class ClearanceStack extends Stack {
     const streams = this.addStreamConsumers();
     this.licenseStream = streams.licenseStream;
     this.shipmentStream = streams.shipmentStream;
+    this.shipmentHistoryStream = streams.shipmentHistoryStream;
     this.clock = new ClockSchedule(this, 'LicenseClockSchedule', { target: this.licenseClock });
 
     // `clearance subscribe` sets it as every subscription's RedrivePolicy.
@@ -221,6 +225,23 @@ export class ClearanceStack extends Stack {
     return fn;
   }
 
+  /**
+   * shipment-history: the Shipments stream's second consumer, which appends
+   * the History entry of every committed shipment change, so that no
+   * notification waits on a busy History key. It reads nothing but its stream.
+   */
+  private addShipmentHistory(): ClearanceFunction {
+    const fn = new ClearanceFunction(this, 'ShipmentHistory', {
+      entry: 'functions/shipment-history.ts',
+      serviceName: 'shipment-history',
+      description: 'Records every committed shipment change in History',
+      // The History adapter waits up to 60 s on a throttled key within one append.
+      timeout: Duration.seconds(120),
+    });
+    fn.bindHistory(this.tables.history, ENV.historyTable);
+    return fn;
+  }
+
   /** license-clock, with the LICENSE_EXPIRING lead times (`30,7,1`). */
   private addLicenseClock(expiryLeadDays: string): ClearanceFunction {
     const fn = new ClearanceFunction(this, 'LicenseClock', {
@@ -243,8 +264,12 @@ export class ClearanceStack extends Stack {
     return fn;
   }
 
-  /** The Licenses stream to license-events, the Shipments stream to shipment-events. */
-  private addStreamConsumers(): { licenseStream: StreamConsumer; shipmentStream: StreamConsumer } {
+  /** The Licenses stream to license-events, the Shipments stream to shipment-events and shipment-history. */
+  private addStreamConsumers(): {
+    licenseStream: StreamConsumer;
+    shipmentStream: StreamConsumer;
+    shipmentHistoryStream: StreamConsumer;
+  } {
     // All three record types: an INSERT can be an approval, MODIFY is the
     // admin's edit, REMOVE must be reported rather than silently ignored.
     const allEvents = ['INSERT', 'MODIFY', 'REMOVE'] as const;
@@ -273,7 +298,20 @@ export class ClearanceStack extends Stack {
       maxRecordAge: Duration.hours(6),
       eventNames: allEvents,
     });
-    return { licenseStream, shipmentStream };
+    // The stream's second reader (a shard serves two at full speed). Batches
+    // as large as shipment-events' take each license's entries in few
+    // transactions; a deletion is no committed change (shipment-events
+    // enters it, rejected), so REMOVE is left out.
+    const shipmentHistoryStream = new StreamConsumer(this, 'ShipmentHistoryStream', {
+      table: this.tables.shipments,
+      consumer: this.shipmentHistory,
+      batchSize: 1000,
+      parallelizationFactor: SHIPMENT_EVENTS_PARALLELIZATION,
+      maxBatchingWindow: Duration.seconds(2),
+      maxRecordAge: Duration.hours(6),
+      eventNames: ['INSERT', 'MODIFY'],
+    });
+    return { licenseStream, shipmentStream, shipmentHistoryStream };
   }
 
   private addObservability(): Observability {
@@ -282,9 +320,14 @@ export class ClearanceStack extends Stack {
       functions: {
         'license-events': this.licenseEvents,
         'shipment-events': this.shipmentEvents,
+        'shipment-history': this.shipmentHistory,
         'license-clock': this.licenseClock,
       },
-      dlqs: { 'license-events': this.licenseStream.dlq, 'shipment-events': this.shipmentStream.dlq },
+      dlqs: {
+        'license-events': this.licenseStream.dlq,
+        'shipment-events': this.shipmentStream.dlq,
+        'shipment-history': this.shipmentHistoryStream.dlq,
+      },
       subscriptionDlq: this.subscriptionDlq.queue,
       ops: topics.ops,
       topics: {
@@ -310,10 +353,13 @@ export class ClearanceStack extends Stack {
       licenseEventsDlqArn: this.licenseStream.dlq.queueArn,
       shipmentEventsDlqUrl: this.shipmentStream.dlq.queueUrl,
       shipmentEventsDlqArn: this.shipmentStream.dlq.queueArn,
+      shipmentHistoryDlqUrl: this.shipmentHistoryStream.dlq.queueUrl,
+      shipmentHistoryDlqArn: this.shipmentHistoryStream.dlq.queueArn,
       subscriptionDlqUrl: this.subscriptionDlq.queue.queueUrl,
       subscriptionDlqArn: this.subscriptionDlq.queue.queueArn,
       licenseEventsFunctionName: this.licenseEvents.fn.functionName,
       shipmentEventsFunctionName: this.shipmentEvents.fn.functionName,
+      shipmentHistoryFunctionName: this.shipmentHistory.fn.functionName,
       licenseClockFunctionName: this.licenseClock.fn.functionName,
     };
     for (const [key, value] of Object.entries(outputs)) {

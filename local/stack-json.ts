@@ -27,9 +27,14 @@ export interface StackDescription {
   streams: { licenses: string; shipments: string };
   topics: { customer: string; customerShards: string[]; logistics: string; ops: string };
   /** Stream DLQs by URL; the subscription DLQ by URL and ARN (its ARN goes into each RedrivePolicy). */
-  dlqs: { licenseEvents: string; shipmentEvents: string; subscriptions: { url: string; arn: string } };
+  dlqs: {
+    licenseEvents: string;
+    shipmentEvents: string;
+    shipmentHistory: string;
+    subscriptions: { url: string; arn: string };
+  };
   /** The stream functions' names (the stack outputs `clearance dlq redrive` reads on AWS). */
-  functions: { licenseEvents: string; shipmentEvents: string };
+  functions: { licenseEvents: string; shipmentEvents: string; shipmentHistory: string };
   /** Process ids, so a supervisor can check that nothing outlives the stack. */
   processes: { node: number; dynamodbLocal: number };
 }
@@ -73,11 +78,13 @@ export function describeStack(stack: LocalStack, dynamodbLocalPid?: number): Sta
     dlqs: {
       licenseEvents: resources.dlqs.licenses.url,
       shipmentEvents: resources.dlqs.shipments.url,
+      shipmentHistory: resources.dlqs.shipmentHistory.url,
       subscriptions: { url: resources.dlqs.subscriptions.url, arn: resources.dlqs.subscriptions.arn },
     },
     functions: {
       licenseEvents: output(STACK_OUTPUTS.licenseEventsFunctionName),
       shipmentEvents: output(STACK_OUTPUTS.shipmentEventsFunctionName),
+      shipmentHistory: output(STACK_OUTPUTS.shipmentHistoryFunctionName),
     },
     processes: { node: process.pid, dynamodbLocal: dynamodbLocalPid ?? 0 },
   };

@@ -29,8 +29,6 @@ Options:
   --model-shards N               Shipments stream shards (default ${DEFAULT_CONFIG.shipmentShards})
   --model-hold FROM,TO           a transaction's hold on its items, as fractions of its latency (default 0,1)
   --model-seed N                 seed of latencies, jitter and workload (default 1)
-  --model-history-apart          the scale plan's step, not built: a second Shipments-stream consumer appends
-                                 History and shipment-events only notifies (default out: model-aws-history-apart.json)
   --model-out FILE               results JSON (default bench/results/model-aws.json)`;
 
 export function modelOptions(argv: readonly string[]): { config: ModelConfig; many: number; out: string } {
@@ -47,7 +45,6 @@ export function modelOptions(argv: readonly string[]): { config: ModelConfig; ma
       'model-hold': { type: 'string' },
       'model-seed': { type: 'string' },
       'model-out': { type: 'string' },
-      'model-history-apart': { type: 'boolean' },
     },
   });
   const int = (name: string, fallback: number, min = 1): number => {
@@ -72,16 +69,9 @@ export function modelOptions(argv: readonly string[]): { config: ModelConfig; ma
       publishConcurrency: int('model-publish-concurrency', d.publishConcurrency),
       shipmentShards: int('model-shards', d.shipmentShards),
       latency: { ...d.latency, holdFrom, holdTo },
-      historyApart: values['model-history-apart'] === true,
     },
     many: int('model-licenses', 50),
-    // The summary's modelAwsMillionSeconds reads model-aws.json: a design not built never lands there.
-    out: String(
-      values['model-out'] ??
-        (values['model-history-apart'] === true
-          ? 'bench/results/model-aws-history-apart.json'
-          : 'bench/results/model-aws.json'),
-    ),
+    out: String(values['model-out'] ?? 'bench/results/model-aws.json'),
   };
 }
 
@@ -90,14 +80,14 @@ export function assumptions(c: ModelConfig): Record<string, string> {
   const l = c.latency;
   return {
     engines:
-      'the real applyLicense and processShipmentRecords on the in-memory adapters (shared/adapters/memory); license-events and shipment-events batching as in functions/ and infra/stack.ts',
+      'the real applyLicense, processShipmentRecords and recordShipmentHistory on the in-memory adapters (shared/adapters/memory); license-events, shipment-events and shipment-history batching as in functions/ and infra/stack.ts',
     writer:
       "the engine's pipelined release pass (next page read while a transaction commits; filled transactions of 98 shipments + 1 Inventory item + the guarded license update, cut by Inventory item) and the DynamoDB adapter's commit loop (commitPacked: classifyFailure, jittered pauses, TransactionConflict on its own budget); one transaction in flight per license",
     latency: `TransactWriteItems ${l.txMs.join('–')} ms, read ${l.readMs.join('–')} ms, single write ${l.writeMs.join('–')} ms, PublishBatch ${l.publishMs.join('–')} ms, uniform, seeded`,
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict`,
     hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, each of a license's ${INDEX_KEY_SPREAD} keys in each Shipments GSI, the keys the code writes, and a license's History key: one partition key per license, sort key starting with the commit time, so split for heat does not spread it), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB), History entries 2 WCU/KB in their transactions (${c.sizes.historyKb} KB) and, once a transaction on a license's key is throttled, 1 WCU/KB as single conditional puts (${SINGLE_PUT_CONCURRENCY} in flight) for ${HOT_FOR_MS / 1000} s, the product's adapter (DynamoHistoryRepository) run as is, each shard's function instance learning on its own; a throttled put retried after the adapter's jittered pauses for up to ${THROTTLED_PATIENCE_MS / 1000} s of its append (THROTTLED_PATIENCE_MS), then the batch fails and the stream retries it; over budget → ThrottlingError`,
     streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards, batch 1000, window 2 s; one invocation per shard at a time; a failed batch read again from its lowest failed record, up to ${STREAM_MAX_RETRIES} times per record, without bisecting (the deployed mappings bisect and retry 5 times); ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
-    handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: ${c.historyApart ? 'no History (a second consumer of the Shipments stream, one instance per shard, the same mapping settings, appends it: the scale plan step, not built)' : 'History appended in transactions of 100'}, ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic`,
+    handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic; shipment-history (the Shipments stream's second mapping, the same settings, one instance per shard): History in transactions of 100, 4 in flight`,
     notModeled:
       "cold starts, Lambda concurrency limits, SNS throttling, GSI propagation lag, the clock (settling passes), network failures, the SDK's own retries of a throttled PutItem",
   };
@@ -111,6 +101,7 @@ function table(cases: Record<string, CaseResult>): string {
     ['shipments / licenses', ...Object.values(cases).map((c) => `${c.shipments} / ${c.licenses}`)],
     ['approval → last RELEASED (s)', ...Object.values(cases).map((c) => f(c.releaseSeconds))],
     ['approval → last message (s)', ...Object.values(cases).map((c) => f(c.notifySeconds))],
+    ['approval → last History entry (s)', ...Object.values(cases).map((c) => String(c.historySeconds))],
     ['released / s', ...Object.values(cases).map((c) => f(c.releasedPerSecond, 0))],
     [
       'first message: earliest–latest (s)',
@@ -144,6 +135,10 @@ function table(cases: Record<string, CaseResult>): string {
     ['PublishBatch calls', ...Object.values(cases).map((c) => String(c.calls.publishBatches))],
     ['bound of the release', ...Object.values(cases).map((c) => c.releaseBound.split(' (')[0] ?? '')],
     ['bound of the last message', ...Object.values(cases).map((c) => c.bound.split(' (')[0] ?? '')],
+    [
+      'bound of the last History entry',
+      ...Object.values(cases).map((c) => c.historyBound.split(' (')[0] ?? ''),
+    ],
     ['real time (s) / heap (MB)', ...Object.values(cases).map((c) => `${f(c.realSeconds)} / ${c.heapMb}`)],
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

@@ -24,8 +24,8 @@ import type { RawItem } from '../../shared/domain/ports.js';
 import type { LicenseEngineDeps } from '../../shared/engine/license-engine.js';
 import {
   processShipmentRecords,
+  recordShipmentHistory,
   type ShipmentEngineDeps,
-  shipmentHistoryEntries,
   shipmentRecordOf,
 } from '../../shared/engine/shipment-engine.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
@@ -63,12 +63,6 @@ export interface ModelConfig {
   /** The Streams poller's idle interval, and a warm invocation's overhead. */
   streamLagMs: number;
   invokeOverheadMs: number;
-  /**
-   * The scale plan's "record History apart from notifying" (not built): a
-   * second consumer of the Shipments stream appends the shipment entries, and
-   * shipment-events only notifies. false: as deployed.
-   */
-  historyApart: boolean;
 }
 
 /** Times a record's batch is read again after failing before the record is dropped (counted in `dropped`). */
@@ -87,7 +81,6 @@ export const DEFAULT_CONFIG: ModelConfig = {
   pageSize: 200,
   streamLagMs: 250,
   invokeOverheadMs: 20,
-  historyApart: false,
 };
 
 const SKU = 'H20-M';
@@ -106,7 +99,7 @@ export function backlogs(n: number, licenses: number): number[] {
   return sizes;
 }
 
-/** The model's world: tables, ports, streams, the two handlers. */
+/** The model's world: tables, ports, streams, the three stream handlers. */
 export function modelWorld(config: ModelConfig) {
   const clock = new VirtualClock(T0, config.seed);
   const sim = new SimDynamo(clock, config.latency);
@@ -148,7 +141,8 @@ export function modelWorld(config: ModelConfig) {
       inventory,
       alerter,
       publisher,
-      history: config.historyApart ? { append: async () => undefined } : history.instance(),
+      // Rejected edits' entries only (none in the model's workload): shipment-history records the rest.
+      history: history.instance(),
       newToken,
       now,
     }),
@@ -187,14 +181,14 @@ export function modelWorld(config: ModelConfig) {
     );
     return result.failed;
   });
-  if (config.historyApart) {
-    // Its own function: one instance per shard, each with its own History state.
-    const writers = Array.from({ length: config.shipmentShards }, () => history.instance());
-    mappings.shipmentHistory = new StreamMapping(clock, shipmentStream, async (records, shard) => {
-      await writers[shard]?.append(shipmentHistoryEntries(records.map(shipmentRecordOf)));
-      return [];
-    });
-  }
+  // shipment-history, the Shipments stream's second consumer: one instance per shard, each with its
+  // own History state; a failed append fails its batch, which the mapping reads again.
+  const writers = Array.from({ length: config.shipmentShards }, () => history.instance());
+  mappings.shipmentHistory = new StreamMapping(clock, shipmentStream, async (records, shard) => {
+    const writer = writers[shard];
+    if (writer) await recordShipmentHistory({ history: writer }, records.map(shipmentRecordOf));
+    return [];
+  });
   return { clock, sim, tables, shipments, publisher, alerter, history, mappings, t0: T0 };
 }
 

@@ -26,6 +26,7 @@ import { example, positive, type Wiring } from './wiring.js';
 export const QUEUE_NAMES = {
   'license-events': 'licenseEvents',
   'shipment-events': 'shipmentEvents',
+  'shipment-history': 'shipmentHistory',
 } as const;
 type QueueName = keyof typeof QUEUE_NAMES;
 

@@ -14,10 +14,12 @@ export interface OutputKeys {
   opsTopicArn: string;
   licenseEventsDlqUrl: string;
   shipmentEventsDlqUrl: string;
+  shipmentHistoryDlqUrl: string;
   subscriptionDlqUrl: string;
   subscriptionDlqArn: string;
   licenseEventsFunctionName: string;
   shipmentEventsFunctionName: string;
+  shipmentHistoryFunctionName: string;
 }
 
 /**
@@ -74,7 +76,11 @@ export function resourcesFromOutputs(
       logistics: need(keys.logisticsTopicArn),
       ops: need(keys.opsTopicArn),
     },
-    dlqs: { licenseEvents: need(keys.licenseEventsDlqUrl), shipmentEvents: need(keys.shipmentEventsDlqUrl) },
+    dlqs: {
+      licenseEvents: need(keys.licenseEventsDlqUrl),
+      shipmentEvents: need(keys.shipmentEventsDlqUrl),
+      shipmentHistory: need(keys.shipmentHistoryDlqUrl),
+    },
     functions: {},
   };
   // Optional as a pair: only `clearance subscribe` needs it, and it says so.
@@ -86,10 +92,15 @@ export function resourcesFromOutputs(
   }
   const managerRole = outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
   if (managerRole) resources.subscriptionManagerRoleArn = managerRole;
-  const licenseFn = outputs[keys.licenseEventsFunctionName];
-  const shipmentFn = outputs[keys.shipmentEventsFunctionName];
-  if (licenseFn) resources.functions.licenseEvents = { name: licenseFn };
-  if (shipmentFn) resources.functions.shipmentEvents = { name: shipmentFn };
+  const functionOutputs = {
+    licenseEvents: keys.licenseEventsFunctionName,
+    shipmentEvents: keys.shipmentEventsFunctionName,
+    shipmentHistory: keys.shipmentHistoryFunctionName,
+  } as const;
+  for (const [fn, key] of Object.entries(functionOutputs)) {
+    const name = outputs[key];
+    if (name) resources.functions[fn as keyof typeof functionOutputs] = { name };
+  }
   if (missing.length > 0) {
     throw new StackNotFoundError(
       `${where} lacks the output${missing.length === 1 ? '' : 's'} ${missing.join(', ')}: it was deployed from an older version. Redeploy with \`npx cdk deploy\``,

@@ -53,12 +53,17 @@ export const StackFileSchema = z.looseObject({
   dlqs: z.looseObject({
     licenseEvents: url('dlqs.licenseEvents'),
     shipmentEvents: url('dlqs.shipmentEvents'),
+    shipmentHistory: url('dlqs.shipmentHistory'),
     subscriptions: z
       .looseObject({ url: url('dlqs.subscriptions.url'), arn: queueArn('dlqs.subscriptions.arn') })
       .optional(),
   }),
   functions: z
-    .looseObject({ licenseEvents: functionRef.optional(), shipmentEvents: functionRef.optional() })
+    .looseObject({
+      licenseEvents: functionRef.optional(),
+      shipmentEvents: functionRef.optional(),
+      shipmentHistory: functionRef.optional(),
+    })
     .optional(),
 });
 export type StackFile = z.infer<typeof StackFileSchema>;
@@ -88,10 +93,10 @@ export function parseStackFile(text: string, source: string): Resources {
   }
   const s = parsed.value;
   const functions: Partial<Record<FunctionKey, FunctionRef>> = {};
-  const licenseFn = toFunctionRef(s.functions?.licenseEvents);
-  const shipmentFn = toFunctionRef(s.functions?.shipmentEvents);
-  if (licenseFn) functions.licenseEvents = licenseFn;
-  if (shipmentFn) functions.shipmentEvents = shipmentFn;
+  for (const fn of ['licenseEvents', 'shipmentEvents', 'shipmentHistory'] as const) {
+    const ref = toFunctionRef(s.functions?.[fn]);
+    if (ref) functions[fn] = ref;
+  }
   return {
     origin: s.endpoints ? 'local' : 'aws',
     source,
@@ -122,7 +127,11 @@ export function parseStackFile(text: string, source: string): Resources {
       logistics: s.topics.logistics,
       ops: s.topics.ops,
     },
-    dlqs: { licenseEvents: s.dlqs.licenseEvents, shipmentEvents: s.dlqs.shipmentEvents },
+    dlqs: {
+      licenseEvents: s.dlqs.licenseEvents,
+      shipmentEvents: s.dlqs.shipmentEvents,
+      shipmentHistory: s.dlqs.shipmentHistory,
+    },
     ...(s.dlqs.subscriptions
       ? { subscriptionDlq: { url: s.dlqs.subscriptions.url, arn: s.dlqs.subscriptions.arn } }
       : {}),

@@ -88,7 +88,8 @@ export interface EsmOptions {
   /**
    * Handlers to use instead of importing the template entry, keyed by mapping
    * logical id, function logical id, entry path, entry base name
-   * (`license-events`) or table kind (`licenses` / `shipments`).
+   * (`license-events`) or table kind (`licenses` / `shipments`: every mapping
+   * on that table, shipment-events' and shipment-history's both).
    */
   readonly handlerOverrides?: Readonly<Record<string, StreamHandler | ScheduledHandler>>;
   /** Filter patterns replacing a mapping's FilterCriteria, keyed like `handlerOverrides`. */

@@ -68,11 +68,19 @@ function customerShards(created: CreatedResources): TopicResource[] {
   return shards.map((x) => x.t);
 }
 
-/** The on-failure queue of the one mapping that reads `table`. */
-function dlqOf(model: StackModel, created: CreatedResources, table: TableResource): QueueResource {
+/** The on-failure queue of the one mapping that reads `table` into the function of `entry`. */
+function dlqOf(
+  model: StackModel,
+  created: CreatedResources,
+  table: TableResource,
+  entry: string,
+): QueueResource {
+  const consumer = new Set(model.functions.filter((f) => f.entry === entry).map((f) => f.logicalId));
   const mapping = pickOne(
-    model.eventSourceMappings.filter((m) => m.tableLogicalId === table.logicalId),
-    `event source mapping on ${table.logicalId}`,
+    model.eventSourceMappings.filter(
+      (m) => m.tableLogicalId === table.logicalId && consumer.has(m.functionLogicalId),
+    ),
+    `event source mapping on ${table.logicalId} to ${entry}`,
   );
   const queue =
     mapping.onFailureQueueLogicalId === undefined
@@ -111,8 +119,9 @@ export function clearanceResources(
       ops: topicNamed(created, 'ops'),
     },
     dlqs: {
-      licenses: dlqOf(model, created, tables.licenses),
-      shipments: dlqOf(model, created, tables.shipments),
+      licenses: dlqOf(model, created, tables.licenses, 'functions/license-events.ts'),
+      shipments: dlqOf(model, created, tables.shipments, 'functions/shipment-events.ts'),
+      shipmentHistory: dlqOf(model, created, tables.shipments, 'functions/shipment-history.ts'),
       subscriptions: pickOne(
         Object.values(created.queuesByLogicalId).filter((q) => /^SubscriptionDlq/.test(q.logicalId)),
         'queue whose logical id starts with "SubscriptionDlq"',

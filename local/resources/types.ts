@@ -73,6 +73,8 @@ export interface ClearanceTopics {
 export interface ClearanceDlqs {
   readonly licenses: QueueResource;
   readonly shipments: QueueResource;
+  /** shipment-history's: the Shipments stream's second mapping. */
+  readonly shipmentHistory: QueueResource;
   /** The queue `clearance subscribe` sets as every subscription's RedrivePolicy (logical id `SubscriptionDlq...`). */
   readonly subscriptions: QueueResource;
 }

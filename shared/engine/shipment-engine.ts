@@ -123,8 +123,10 @@ interface Classified {
  * and publishes every committed change. Writes act on the latest image per
  * shipment and are conditional, so redelivery changes nothing twice.
  *
- * Phases, in order: classify, intake, reject, commit, follow-ups, then record
- * (History entries of the committed changes) and notify at the same time.
+ * Phases, in order: classify, intake, reject, commit, follow-ups, notify. The
+ * History entries of the committed changes are shipment-history's
+ * ({@link recordShipmentHistory}); rejected edits' entries are written here,
+ * with their write-back.
  */
 export async function processShipmentRecords(
   deps: ShipmentEngineDeps,
@@ -142,13 +144,9 @@ export async function processShipmentRecords(
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
   });
-  const changes = detectChanges(records);
-  // Recording and telling overlap: if the History append fails, the whole batch comes back and its
-  // messages are sent again with the same dedup keys (at least once), and the entries already there are kept.
-  const [, notified] = await Promise.all([
-    deps.history.append(historyEntriesOf(changes)),
-    notify(deps, changes),
-  ]);
+  // The History entries of these changes are appended by shipment-history, the stream's second
+  // consumer ({@link recordShipmentHistory}): no message waits on a busy History key.
+  const notified = await notify(deps, detectChanges(records));
   return {
     failed: notified.failed,
     accepted: intake.accepted.length,
@@ -319,12 +317,27 @@ function historyEntriesOf(changes: readonly RecordedChange[]): HistoryEntry[] {
 }
 
 /**
- * The History entries a batch of Shipments stream records appends for its
- * committed shipment changes, as {@link processShipmentRecords} does; the AWS
- * model's "History apart from notifying" consumer appends these on its own.
+ * The History entries of the committed shipment changes a batch of Shipments
+ * stream records carries, one per change (I6), in stream order.
  */
 export function shipmentHistoryEntries(records: readonly ShipmentRecord[]): HistoryEntry[] {
   return historyEntriesOf(detectChanges(records));
+}
+
+/**
+ * shipment-history's work: appends the History entry of every committed
+ * shipment change in `records` (the Shipments stream's second consumer, beside
+ * shipment-events, which notifies). An entry's `entryId` and content follow
+ * from its record, so a batch read again writes the same entries; a failed
+ * append throws and the stream reads the batch again.
+ */
+export async function recordShipmentHistory(
+  deps: { history: HistoryRepository },
+  records: readonly ShipmentRecord[],
+): Promise<{ appended: number }> {
+  const entries = shipmentHistoryEntries(records);
+  await deps.history.append(entries);
+  return { appended: entries.length };
 }
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {

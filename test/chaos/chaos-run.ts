@@ -116,6 +116,13 @@ export const CRASH_POINTS: readonly ((rng: Rng) => CrashRule)[] = [
         when: 'after',
         label: 'after a transaction, before the stream checkpoint',
       },
+      {
+        fn: 'shipment-history',
+        operation: 'TransactWriteItems',
+        nth: 1,
+        when: rng.pick(['before', 'after'] as const),
+        label: 'around a History transaction, before the stream checkpoint',
+      },
     ]),
   (rng) => ({
     fn: 'shipment-events',
@@ -134,7 +141,7 @@ export const CRASH_POINTS: readonly ((rng: Rng) => CrashRule)[] = [
 function outageFor(rng: Rng): OutageRule | undefined {
   if (!rng.chance(0.5)) return undefined;
   return {
-    fn: rng.pick(['license-events', 'shipment-events']),
+    fn: rng.pick(['license-events', 'shipment-events', 'shipment-history']),
     from: rng.int(2, 8),
     // Bisecting a 150-record batch down to one record and retrying it 5 times takes about 14.
     invocations: rng.int(16, 40),

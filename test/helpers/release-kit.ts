@@ -126,16 +126,29 @@ export async function seedAcceptedBacklog(
 /** Invokes a function's real handler with stream records, as the event source mapping would. */
 export async function invokeWithRecords(
   local: LocalStackHandle,
-  functionName: 'license-events' | 'shipment-events',
+  functionName: 'license-events' | 'shipment-events' | 'shipment-history',
   records: readonly DynamoDBRecord[],
-): Promise<DynamoDBBatchResponse> {
+): Promise<DynamoDBBatchResponse | undefined> {
   const fn = Object.values(local.resources.functionsByLogicalId).find((f) =>
     f.entry.endsWith(`${functionName}.ts`),
   );
   if (fn === undefined) throw new Error(`no function ${functionName}`);
   const handler = await local.loadHandler(functionName);
   const result = await handler({ Records: structuredClone(records) } as never, lambdaContext(fn));
-  return result as DynamoDBBatchResponse;
+  return result as DynamoDBBatchResponse | undefined;
+}
+
+/**
+ * Both consumers of the Shipments stream on the same records, as their two
+ * mappings deliver them: shipment-history (History entries; it answers
+ * nothing, or throws), then shipment-events, whose answer is returned.
+ */
+export async function invokeShipmentConsumers(
+  local: LocalStackHandle,
+  records: readonly DynamoDBRecord[],
+): Promise<DynamoDBBatchResponse | undefined> {
+  await invokeWithRecords(local, 'shipment-history', records);
+  return invokeWithRecords(local, 'shipment-events', records);
 }
 
 /** Reads a table's stream and returns only the records not returned by an earlier call. */
@@ -186,7 +199,7 @@ export async function waitUntilPast(at: string): Promise<void> {
 /** How many times the event source mappings have invoked a function so far. */
 export function invocationsOf(
   local: LocalStackHandle,
-  functionName: 'license-events' | 'shipment-events',
+  functionName: 'license-events' | 'shipment-events' | 'shipment-history',
 ): number {
   const fn = Object.values(local.resources.functionsByLogicalId).find((f) =>
     f.entry.endsWith(`${functionName}.ts`),

@@ -71,6 +71,7 @@ describe('the ESM bundles', () => {
       'functions/license-clock.ts',
       'functions/license-events.ts',
       'functions/shipment-events.ts',
+      'functions/shipment-history.ts',
     ]);
   });
 

@@ -129,12 +129,16 @@ describe("History's resource policy", () => {
     expect(bySid(HISTORY_POLICY_SIDS.writersOnly).actions).not.toContain('dynamodb:BatchWriteItem');
   });
 
-  it('denies PutItem to every principal but the two writer roles', () => {
+  it('denies PutItem to every principal but the three writer roles', () => {
     const st = bySid(HISTORY_POLICY_SIDS.writersOnly);
     expect([...st.actions]).toEqual(['dynamodb:PutItem']);
     expect(st.condition).toEqual({
       ArnNotEquals: {
-        'aws:PrincipalArn': [arnOf(roleOf(s.stack.licenseEvents)), arnOf(roleOf(s.stack.shipmentEvents))],
+        'aws:PrincipalArn': [
+          arnOf(roleOf(s.stack.licenseEvents)),
+          arnOf(roleOf(s.stack.shipmentEvents)),
+          arnOf(roleOf(s.stack.shipmentHistory)),
+        ],
       },
     });
   });
@@ -164,10 +168,11 @@ describe('access to History', () => {
     [
       ['license-events', s.stack.licenseEvents],
       ['shipment-events', s.stack.shipmentEvents],
+      ['shipment-history', s.stack.shipmentHistory],
     ] as const;
 
-  it.each([0, 1])(
-    'lets writer %i (license-events, shipment-events) PutItem (a transaction Put), nothing else',
+  it.each([0, 1, 2])(
+    'lets writer %i (license-events, shipment-events, shipment-history) PutItem (a transaction Put), nothing else',
     (i) => {
       const [name, fn] = writers()[i] ?? [];
       if (!fn) throw new Error('no writer');
@@ -191,6 +196,7 @@ describe('access to History', () => {
         ?.Variables ?? {};
     expect(variables(s.stack.licenseEvents)[ENV.historyTable]).toEqual({ Ref: historyId() });
     expect(variables(s.stack.shipmentEvents)[ENV.historyTable]).toEqual({ Ref: historyId() });
+    expect(variables(s.stack.shipmentHistory)[ENV.historyTable]).toEqual({ Ref: historyId() });
     expect(variables(s.stack.licenseClock)[ENV.historyTable]).toBeUndefined();
   });
 

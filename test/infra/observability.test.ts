@@ -17,11 +17,14 @@ describe('alarms', () => {
   it.each([
     ['LicenseEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['ShipmentEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
+    ['ShipmentHistoryDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['SubscriptionDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['LicenseEventsIteratorAge', 300_000, 'IteratorAge'],
     ['ShipmentEventsIteratorAge', 300_000, 'IteratorAge'],
+    ['ShipmentHistoryIteratorAge', 300_000, 'IteratorAge'],
     ['LicenseEventsThrottles', 1, 'Throttles'],
     ['ShipmentEventsThrottles', 1, 'Throttles'],
+    ['ShipmentHistoryThrottles', 1, 'Throttles'],
     ['LicenseClockThrottles', 1, 'Throttles'],
     ['HeldToShippedRejected', 1, 'EditsRejected'],
   ])('alarms on %s at %d and notifies the ops topic', (id, threshold, metric) => {
@@ -33,15 +36,17 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#[a-z-]+/);
   });
 
-  it.each(['LicenseEventsErrorRate', 'ShipmentEventsErrorRate', 'LicenseClockErrorRate'])(
-    'alarms on the %s above 5 percent and notifies the ops topic',
-    (id) => {
-      const alarm = alarmNamed(id);
-      expect(alarm.Threshold).toBe(5);
-      expect(JSON.stringify(alarm.Metrics)).toContain('IF(invocations > 0, 100 * errors / invocations, 0)');
-      expect(alarm.AlarmActions).toEqual([opsTopic]);
-    },
-  );
+  it.each([
+    'LicenseEventsErrorRate',
+    'ShipmentEventsErrorRate',
+    'ShipmentHistoryErrorRate',
+    'LicenseClockErrorRate',
+  ])('alarms on the %s above 5 percent and notifies the ops topic', (id) => {
+    const alarm = alarmNamed(id);
+    expect(alarm.Threshold).toBe(5);
+    expect(JSON.stringify(alarm.Metrics)).toContain('IF(invocations > 0, 100 * errors / invocations, 0)');
+    expect(alarm.AlarmActions).toEqual([opsTopic]);
+  });
 
   it('watches the subscription DLQ itself and points to its runbook section', () => {
     const alarm = alarmNamed('SubscriptionDlqNotEmpty');
@@ -91,8 +96,8 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#notifications-failed$/);
   });
 
-  it('has exactly these fifteen alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(15);
+  it('has exactly these nineteen alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(19);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {

@@ -181,11 +181,15 @@ describe('topics', () => {
 });
 
 describe('dead-letter queues', () => {
-  const queues = () => [s.stack.licenseStream.dlq, s.stack.shipmentStream.dlq];
+  const queues = () => [
+    s.stack.licenseStream.dlq,
+    s.stack.shipmentStream.dlq,
+    s.stack.shipmentHistoryStream.dlq,
+  ];
 
   it('encrypts each stream DLQ with the AWS-managed SQS key and keeps messages 14 days', () => {
-    // The two stream DLQs and the subscription DLQ (below).
-    expect(Object.keys(s.template.findResources('AWS::SQS::Queue'))).toHaveLength(3);
+    // The three stream DLQs and the subscription DLQ (below).
+    expect(Object.keys(s.template.findResources('AWS::SQS::Queue'))).toHaveLength(4);
     for (const queue of queues()) {
       const props = s.resource(s.logicalId(queue)).Properties;
       expect(props?.KmsMasterKeyId).toBe('alias/aws/sqs');
@@ -335,6 +339,14 @@ describe('functions', () => {
         },
       },
       {
+        // History only: it reads nothing but its stream, and writes History alone.
+        name: 'shipment-history',
+        fn: s.stack.shipmentHistory,
+        timeout: 120,
+        memory: 1024,
+        env: { [ENV.historyTable]: ref(s.logicalId(s.stack.tables.history)) },
+      },
+      {
         name: 'license-clock',
         fn: s.stack.licenseClock,
         timeout: 60,
@@ -349,11 +361,11 @@ describe('functions', () => {
       },
     ] as const;
 
-  it('defines exactly the three functions', () => {
-    expect(Object.keys(s.template.findResources('AWS::Lambda::Function'))).toHaveLength(3);
+  it('defines exactly the four functions', () => {
+    expect(Object.keys(s.template.findResources('AWS::Lambda::Function'))).toHaveLength(4);
   });
 
-  const FUNCTIONS = ['license-events', 'shipment-events', 'license-clock'] as const;
+  const FUNCTIONS = ['license-events', 'shipment-events', 'shipment-history', 'license-clock'] as const;
   const caseOf = (name: string) => {
     const c = cases().find((x) => x.name === name);
     if (!c) throw new Error(`no case ${name}`);
@@ -396,7 +408,7 @@ describe('functions', () => {
       expect(group.Properties?.RetentionInDays).toBe(30);
       expect(group.DeletionPolicy).toBe('Retain');
     }
-    expect(Object.keys(s.template.findResources('AWS::Logs::LogGroup'))).toHaveLength(3);
+    expect(Object.keys(s.template.findResources('AWS::Logs::LogGroup'))).toHaveLength(4);
   });
 
   it('rejects AWS managed policies on the function roles', () => {
@@ -422,6 +434,7 @@ describe('stream mappings', () => {
         batchSize: 100,
         window: undefined,
         parallelization: 1,
+        events: ['INSERT', 'MODIFY', 'REMOVE'],
       },
       {
         name: 'shipment-events',
@@ -432,10 +445,23 @@ describe('stream mappings', () => {
         window: 2,
         // One batch of a shard at a time (infra/tuning.ts says why).
         parallelization: 1,
+        events: ['INSERT', 'MODIFY', 'REMOVE'],
+      },
+      {
+        // The Shipments stream's second reader: the same batching as shipment-events.
+        name: 'shipment-history',
+        fn: s.stack.shipmentHistory,
+        table: s.stack.tables.shipments,
+        dlq: s.stack.shipmentHistoryStream.dlq,
+        batchSize: 1000,
+        window: 2,
+        parallelization: 1,
+        // A deletion is no committed change: shipment-events enters it as a rejected edit.
+        events: ['INSERT', 'MODIFY'],
       },
     ] as const;
 
-  const CONSUMERS = ['license-events', 'shipment-events'] as const;
+  const CONSUMERS = ['license-events', 'shipment-events', 'shipment-history'] as const;
   const caseOf = (name: string) => {
     const m = mappings().find((x) => x.name === name);
     if (!m) throw new Error(`no case ${name}`);
@@ -453,7 +479,7 @@ describe('stream mappings', () => {
   };
 
   it('defines exactly one mapping per stream consumer', () => {
-    expect(Object.keys(s.template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(2);
+    expect(Object.keys(s.template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(3);
   });
 
   it.each(CONSUMERS)(
@@ -491,13 +517,13 @@ describe('stream mappings', () => {
     expect(props.DestinationConfig).toEqual({ OnFailure: { Destination: arnOf(s.logicalId(m.dlq)) } });
   });
 
-  it.each(CONSUMERS)('filters the %s mapping to INSERT, MODIFY and REMOVE records', (name) => {
+  it.each(CONSUMERS)('filters the %s mapping to the record types it handles', (name) => {
     const m = caseOf(name);
     const props = mappingOf(s.logicalId(m.fn.fn));
     const filters = (props.FilterCriteria as { Filters: { Pattern: string }[] } | undefined)?.Filters;
     expect(filters).toHaveLength(1);
     const pattern: unknown = JSON.parse(filters?.[0]?.Pattern ?? '{}');
-    expect(pattern).toEqual({ eventName: ['INSERT', 'MODIFY', 'REMOVE'] });
+    expect(pattern).toEqual({ eventName: m.events });
   });
 });
 
@@ -538,10 +564,13 @@ describe('outputs', () => {
       licenseEventsDlqArn: arnOf(s.logicalId(s.stack.licenseStream.dlq)),
       shipmentEventsDlqUrl: ref(s.logicalId(s.stack.shipmentStream.dlq)),
       shipmentEventsDlqArn: arnOf(s.logicalId(s.stack.shipmentStream.dlq)),
+      shipmentHistoryDlqUrl: ref(s.logicalId(s.stack.shipmentHistoryStream.dlq)),
+      shipmentHistoryDlqArn: arnOf(s.logicalId(s.stack.shipmentHistoryStream.dlq)),
       subscriptionDlqUrl: ref(s.logicalId(s.stack.subscriptionDlq.queue)),
       subscriptionDlqArn: arnOf(s.logicalId(s.stack.subscriptionDlq.queue)),
       licenseEventsFunctionName: ref(s.logicalId(s.stack.licenseEvents.fn)),
       shipmentEventsFunctionName: ref(s.logicalId(s.stack.shipmentEvents.fn)),
+      shipmentHistoryFunctionName: ref(s.logicalId(s.stack.shipmentHistory.fn)),
       licenseClockFunctionName: ref(s.logicalId(s.stack.licenseClock.fn)),
     };
     for (const [key, value] of Object.entries(expected)) {

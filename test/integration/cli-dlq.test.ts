@@ -13,14 +13,14 @@ const poisoned = new Set<string>();
 const local = useLocalStack({
   handlerOverrides: {
     // The real handler, except that batches holding a poisoned shipment fail as a crashing function would.
-    shipments: async (event: DynamoDBStreamEvent, context: Context) => {
+    'shipment-events': async (event: DynamoDBStreamEvent, context: Context) => {
       const ids = event.Records.map((r) => r.dynamodb?.Keys?.shipmentId?.S ?? '');
       if (ids.some((id) => poisoned.has(id))) throw new Error(`poisoned shipment in batch: ${ids.join(',')}`);
       const real = await local.loadHandler('shipment-events');
       return real(event as never, context);
     },
   },
-  mappingOverrides: { shipments: { maximumRetryAttempts: 1 } },
+  mappingOverrides: { 'shipment-events': { maximumRetryAttempts: 1 } },
   log: () => undefined,
 });
 const s = adminConsole(local);

@@ -31,7 +31,7 @@ const gated =
   };
 
 const local = useLocalStack({
-  handlerOverrides: { shipments: gated('shipment-events'), licenses: gated('license-events') },
+  handlerOverrides: { 'shipment-events': gated('shipment-events'), licenses: gated('license-events') },
 });
 
 /** Closes the gate of `fn`; the returned function opens it. */

@@ -9,6 +9,7 @@ import { adminConsole } from '../helpers/admin-console.js';
 import { opsInbox } from '../helpers/ops-inbox.js';
 import {
   givenLicense,
+  invokeShipmentConsumers,
   invokeWithRecords,
   type LicenseUnderTest,
   snapshot,
@@ -35,8 +36,7 @@ async function processStreams(): Promise<void> {
     const shipments = await shipmentRecords();
     if (licenses.length === 0 && shipments.length === 0) return;
     if (licenses.length > 0) expect(await invokeWithRecords(local, 'license-events', licenses)).toEqual(ok);
-    if (shipments.length > 0)
-      expect(await invokeWithRecords(local, 'shipment-events', shipments)).toEqual(ok);
+    if (shipments.length > 0) expect(await invokeShipmentConsumers(local, shipments)).toEqual(ok);
   }
   throw new Error('the streams did not settle');
 }
@@ -166,7 +166,7 @@ describe('a malformed item in a batch (I5)', () => {
     const batch = await shipmentRecords();
     expect(batch.map((r) => r.dynamodb?.Keys?.shipmentId?.S)).toEqual([bad.shipmentId, good.shipmentId]);
 
-    expect(await invokeWithRecords(local, 'shipment-events', batch)).toEqual(ok);
+    expect(await invokeShipmentConsumers(local, batch)).toEqual(ok);
 
     expect(await s.shipment(good.shipmentId)).toMatchObject({ status: 'HELD', countedStatus: 'HELD' });
     expect(await s.inventory(good.sku, good.warehouseId)).toMatchObject({ held: 7 });

@@ -6,7 +6,7 @@
  * step's new entries, their actors, reasons and triggers, and the running
  * balance of `drawn` are checked against the license; a rejected edit is an
  * `EDIT_REJECTED` with its reason. Then every record of both streams is
- * delivered again, and shipment-events crashes at its History append (before
+ * delivered again, and shipment-history crashes at its History append (before
  * and after the write): no entry is lost or doubled.
  */
 import { describe, expect, it } from 'vitest';
@@ -334,6 +334,7 @@ describe('History under redelivery and crashes', () => {
 
     await redeliver('license-events', licenseRecords);
     await redeliver('shipment-events', shipmentRecords);
+    await redeliver('shipment-history', shipmentRecords);
     await local.drain();
 
     const after = await allEntries();
@@ -352,7 +353,7 @@ describe('History under redelivery and crashes', () => {
       await s.putShipments(shipments);
       await local.drain();
       expect(await s.history(id), 'the new license and the intake').toHaveLength(4);
-      const invocations = invocationsOf(local, 'shipment-events');
+      const invocations = invocationsOf(local, 'shipment-history');
 
       const crash = crashAtHistoryAppend(when);
       try {
@@ -365,7 +366,7 @@ describe('History under redelivery and crashes', () => {
       expect(crash.state.crashed.length, 'the crash fired, at the append of the releases').toBeGreaterThan(0);
       expect(new Set(crash.state.crashed)).toEqual(new Set(['SHIPMENT_RELEASED']));
       expect(
-        invocationsOf(local, 'shipment-events') - invocations,
+        invocationsOf(local, 'shipment-history') - invocations,
         'the crashed batch was retried',
       ).toBeGreaterThanOrEqual(2);
       // After the write, the retry finds the entries there (and skips them); before it, it writes them.

@@ -23,9 +23,9 @@ const idOf = (r: DynamoDBRecord) => r.dynamodb?.Keys?.shipmentId?.S ?? '';
 const LANES = 4;
 
 const local = useLocalStack({
-  mappingOverrides: { shipments: { parallelizationFactor: LANES } },
+  mappingOverrides: { 'shipment-events': { parallelizationFactor: LANES } },
   handlerOverrides: {
-    shipments: async (event: DynamoDBStreamEvent) => {
+    'shipment-events': async (event: DynamoDBStreamEvent) => {
       const lane = invocations++;
       running++;
       mostAtOnce = Math.max(mostAtOnce, running);

@@ -61,7 +61,7 @@ const scheduled: ScheduledEvent[] = [];
 const local = useLocalStack({
   handlerOverrides: {
     licenses: licenses.handler,
-    shipments: shipments.handler,
+    'shipment-events': shipments.handler,
     'license-clock': (event: ScheduledEvent) => {
       scheduled.push(event);
     },
@@ -120,7 +120,7 @@ describe('local stack resources', () => {
 
   it('creates the topics and DLQs and resolves function environments to them', async () => {
     const { resources } = local.stack;
-    for (const dlq of [resources.dlqs.licenses, resources.dlqs.shipments]) {
+    for (const dlq of [resources.dlqs.licenses, resources.dlqs.shipments, resources.dlqs.shipmentHistory]) {
       const attrs = await local.sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['QueueArn'] }),
       );
@@ -224,8 +224,11 @@ describe('local event source mapping', () => {
 
   it('retries a record that keeps failing MaximumRetryAttempts times, sends it to the DLQ and lets later records flow', async () => {
     shipments.reset();
+    const shipmentEvents = Object.values(local.resources.functionsByLogicalId).find(
+      (f) => f.entry === 'functions/shipment-events.ts',
+    );
     const mapping = local.stack.model.eventSourceMappings.find(
-      (m) => m.tableLogicalId === local.resources.tables.shipments.logicalId,
+      (m) => m.functionLogicalId === shipmentEvents?.logicalId,
     );
     expect(mapping?.maximumRetryAttempts).toBeGreaterThan(0);
     const maxRetries = mapping?.maximumRetryAttempts ?? 0;

@@ -68,10 +68,12 @@ function withFullDynamoDb(template: CfnTemplate, roleContains: string): CfnTempl
 let template: CfnTemplate;
 let history: string;
 let judge: RequestJudge;
+let resolver: Resolver;
 beforeAll(() => {
   template = synthTemplate();
   const e = evaluator(template);
   judge = e.judge;
+  resolver = e.resolver;
   history = e.resolver.arnOf(idOf(template, 'AWS::DynamoDB::Table', 'History'));
 });
 
@@ -87,7 +89,7 @@ describe('History: the writers', () => {
   });
   const lookup = { tableArn: (t: string) => t, queueArn: (u: string) => u, topicKeyArn: () => undefined };
 
-  it.each(['ShipmentEvents', 'LicenseEvents'])(
+  it.each(['ShipmentEvents', 'ShipmentHistory', 'LicenseEvents'])(
     'lets %s append with a TransactWriteItems Put (authorized as PutItem on History)',
     async (fn) => {
       const requests = iamRequestsFor(transactPut(), lookup);
@@ -99,7 +101,7 @@ describe('History: the writers', () => {
     },
   );
 
-  it.each(['ShipmentEvents', 'LicenseEvents'])(
+  it.each(['ShipmentEvents', 'ShipmentHistory', 'LicenseEvents'])(
     'denies %s BatchWriteItem on History explicitly, by the table policy: a batch could delete',
     async (fn) => {
       const batch: AwsCall = {
@@ -119,7 +121,7 @@ describe('History: the writers', () => {
     },
   );
 
-  it.each(['ShipmentEvents', 'LicenseEvents'])(
+  it.each(['ShipmentEvents', 'ShipmentHistory', 'LicenseEvents'])(
     'denies %s UpdateItem and DeleteItem on History explicitly, by the table policy',
     async (fn) => {
       for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
@@ -133,9 +135,35 @@ describe('History: the writers', () => {
   );
 
   it('gives the writers no read of History (the engine only appends)', async () => {
-    for (const action of ['dynamodb:GetItem', 'dynamodb:Query']) {
-      const verdict = await judge.judge(role(template, 'ShipmentEvents'), on(action, history));
-      expect(verdict.decision, verdict.explanation).toBe('ImplicitlyDenied');
+    for (const fn of ['ShipmentEvents', 'ShipmentHistory'])
+      for (const action of ['dynamodb:GetItem', 'dynamodb:Query']) {
+        const verdict = await judge.judge(role(template, fn), on(action, history));
+        expect(verdict.decision, `${fn} ${action}: ${verdict.explanation}`).toBe('ImplicitlyDenied');
+      }
+  });
+
+  it('gives shipment-history nothing but its History append: no other table, no topic', async () => {
+    const shipmentHistory = role(template, 'ShipmentHistory');
+    const tables = ['Licenses', 'Shipments', 'Inventory'].map((t) =>
+      resolver.arnOf(idOf(template, 'AWS::DynamoDB::Table', t)),
+    );
+    for (const table of tables)
+      for (const action of [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+      ]) {
+        const verdict = await judge.judge(shipmentHistory, on(action, table));
+        expect(verdict.decision, `${action} ${table}: ${verdict.explanation}`).toBe('ImplicitlyDenied');
+      }
+    const topics = Object.keys(resourcesOf(template)).filter(
+      (id) => resourcesOf(template)[id]?.Type === 'AWS::SNS::Topic',
+    );
+    expect(topics.length).toBeGreaterThan(0);
+    for (const topic of topics) {
+      const verdict = await judge.judge(shipmentHistory, on('sns:Publish', resolver.arnOf(topic)));
+      expect(verdict.decision, `sns:Publish ${topic}: ${verdict.explanation}`).not.toBe('Allowed');
     }
   });
 });

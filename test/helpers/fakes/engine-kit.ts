@@ -7,7 +7,11 @@ import { expect } from 'vitest';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
-import { processShipmentRecords, type ShipmentBatchResult } from '../../../shared/engine/shipment-engine.js';
+import {
+  processShipmentRecords,
+  recordShipmentHistory,
+  type ShipmentBatchResult,
+} from '../../../shared/engine/shipment-engine.js';
 import { aLicense, anInventory, aShipmentFor, nextId } from '../factories.js';
 import type { MemoryWorld } from './world.js';
 
@@ -62,9 +66,16 @@ export function setStatus(w: MemoryWorld, licenseId: string, status: unknown): P
   return apply(w, licenseId);
 }
 
-/** shipment-events on every Shipments stream record written since it last ran. */
-export const shipmentEvents = (w: MemoryWorld): Promise<ShipmentBatchResult> =>
-  processShipmentRecords(w.shipmentDeps(), w.shipmentRecords());
+/**
+ * The Shipments stream's two consumers on every record written since they
+ * last ran: shipment-history records the committed changes in History, then
+ * shipment-events counts, rejects, asks for releases and notifies.
+ */
+export async function shipmentEvents(w: MemoryWorld): Promise<ShipmentBatchResult> {
+  const records = w.shipmentRecords();
+  await recordShipmentHistory(w.shipmentDeps(), records);
+  return processShipmentRecords(w.shipmentDeps(), records);
+}
 
 /** Every shipment of a license, by id. */
 export const shipmentsOf = (w: MemoryWorld, licenseId: string): Map<string, RawItem> =>

@@ -16,7 +16,7 @@ const resources = parseStackFile(
     region: 'us-east-1',
     tables: { licenses: 'Licenses', shipments: 'Shipments', inventory: 'Inventory' },
     topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
-    dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s' },
+    dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s', shipmentHistory: 'https://q/h' },
   }),
   'test',
 );

@@ -17,7 +17,7 @@ const local: Resources = parseStackFile(
     },
     tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
     topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
-    dlqs: { licenseEvents: 'http://q/l', shipmentEvents: 'http://q/s' },
+    dlqs: { licenseEvents: 'http://q/l', shipmentEvents: 'http://q/s', shipmentHistory: 'http://q/h' },
   }),
   'CLEARANCE_STACK',
 );

@@ -26,7 +26,11 @@ const env = {
       logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
       ops: 'arn:aws:sns:us-east-1:000000000000:O',
     },
-    dlqs: { licenseEvents: 'http://127.0.0.1:9/q/l', shipmentEvents: 'http://127.0.0.1:9/q/s' },
+    dlqs: {
+      licenseEvents: 'http://127.0.0.1:9/q/l',
+      shipmentEvents: 'http://127.0.0.1:9/q/s',
+      shipmentHistory: 'http://127.0.0.1:9/q/h',
+    },
   }),
 };
 

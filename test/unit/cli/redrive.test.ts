@@ -40,7 +40,7 @@ const line = (extra: Record<string, unknown> = {}, endpoints: Record<string, unk
       endpoints: { dynamodb: GATEWAY, sns: GATEWAY, sqs: GATEWAY, lambda: GATEWAY, ...endpoints },
       tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
       topics: { customer: snsArn('C'), logistics: snsArn('Lg'), ops: snsArn('O') },
-      dlqs: { licenseEvents: 'http://q/l', shipmentEvents: 'http://q/s' },
+      dlqs: { licenseEvents: 'http://q/l', shipmentEvents: 'http://q/s', shipmentHistory: 'http://q/h' },
       functions: { licenseEvents: 'p-license-fn', shipmentEvents: { name: 'p-shipment-fn' } },
       ...extra,
     }),

@@ -15,10 +15,12 @@ const KEYS: OutputKeys = {
   opsTopicArn: 'OpsTopicArn',
   licenseEventsDlqUrl: 'LicenseEventsDlqUrl',
   shipmentEventsDlqUrl: 'ShipmentEventsDlqUrl',
+  shipmentHistoryDlqUrl: 'ShipmentHistoryDlqUrl',
   subscriptionDlqUrl: 'SubscriptionDlqUrl',
   subscriptionDlqArn: 'SubscriptionDlqArn',
   licenseEventsFunctionName: 'LicenseEventsFunctionName',
   shipmentEventsFunctionName: 'ShipmentEventsFunctionName',
+  shipmentHistoryFunctionName: 'ShipmentHistoryFunctionName',
 };
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
@@ -42,6 +44,7 @@ const LOCAL_LINE = {
   dlqs: {
     licenseEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-ldlq',
     shipmentEvents: 'http://sqs.us-east-1.localhost:4566/000000000000/p-sdlq',
+    shipmentHistory: 'http://sqs.us-east-1.localhost:4566/000000000000/p-hdlq',
     subscriptions: {
       url: 'http://sqs.us-east-1.localhost:4566/000000000000/p-subdlq',
       arn: 'arn:aws:sqs:us-east-1:000000000000:p-subdlq',
@@ -58,8 +61,10 @@ const OUTPUTS: Record<string, string> = {
   OpsTopicArn: arn('Ops'),
   LicenseEventsDlqUrl: 'https://sqs.eu-west-1.amazonaws.com/1/l',
   ShipmentEventsDlqUrl: 'https://sqs.eu-west-1.amazonaws.com/1/s',
+  ShipmentHistoryDlqUrl: 'https://sqs.eu-west-1.amazonaws.com/1/h',
   LicenseEventsFunctionName: 'Clearance-LicenseEvents',
   ShipmentEventsFunctionName: 'Clearance-ShipmentEvents',
+  ShipmentHistoryFunctionName: 'Clearance-ShipmentHistory',
 };
 
 describe('parseStackFile', () => {
@@ -71,7 +76,11 @@ describe('parseStackFile', () => {
       endpoints: { dynamodbStreams: 'http://127.0.0.1:8000', sqs: 'http://sqs.us-east-1.localhost:4566' },
       tables: LOCAL_LINE.tables,
       topics: { customerShards: LOCAL_LINE.topics.customerShards },
-      dlqs: { licenseEvents: LOCAL_LINE.dlqs.licenseEvents, shipmentEvents: LOCAL_LINE.dlqs.shipmentEvents },
+      dlqs: {
+        licenseEvents: LOCAL_LINE.dlqs.licenseEvents,
+        shipmentEvents: LOCAL_LINE.dlqs.shipmentEvents,
+        shipmentHistory: LOCAL_LINE.dlqs.shipmentHistory,
+      },
       subscriptionDlq: LOCAL_LINE.dlqs.subscriptions,
     });
   });
@@ -112,11 +121,16 @@ describe('parseStackFile', () => {
         functions: {
           licenseEvents: 'fn-l',
           shipmentEvents: { name: 'fn-s', timeoutSeconds: 120, environment: { A: 'b' } },
+          shipmentHistory: 'fn-h',
         },
       }),
       'x',
     );
-    expect(r.functions).toEqual({ licenseEvents: { name: 'fn-l' }, shipmentEvents: { name: 'fn-s' } });
+    expect(r.functions).toEqual({
+      licenseEvents: { name: 'fn-l' },
+      shipmentEvents: { name: 'fn-s' },
+      shipmentHistory: { name: 'fn-h' },
+    });
   });
 
   it("reads the gateway's Lambda endpoint, and a line without one (an older stack) as having none", () => {
@@ -160,6 +174,12 @@ describe('resourcesFromOutputs', () => {
       functions: {
         licenseEvents: { name: 'Clearance-LicenseEvents' },
         shipmentEvents: { name: 'Clearance-ShipmentEvents' },
+        shipmentHistory: { name: 'Clearance-ShipmentHistory' },
+      },
+      dlqs: {
+        licenseEvents: 'https://sqs.eu-west-1.amazonaws.com/1/l',
+        shipmentEvents: 'https://sqs.eu-west-1.amazonaws.com/1/s',
+        shipmentHistory: 'https://sqs.eu-west-1.amazonaws.com/1/h',
       },
     });
     expect(r.endpoints).toBeUndefined();

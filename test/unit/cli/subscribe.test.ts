@@ -27,6 +27,7 @@ const stackLine = {
   dlqs: {
     licenseEvents: 'https://q/l',
     shipmentEvents: 'https://q/s',
+    shipmentHistory: 'https://q/h',
     subscriptions: { url: 'https://q/sub', arn: DLQ_ARN },
   },
 };

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { clockTick } from '../../../shared/engine/clock.js';
-import { processShipmentRecords } from '../../../shared/engine/shipment-engine.js';
+import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
 import {
   apply,
   givenLicense,
@@ -301,10 +301,40 @@ describe('History: shipment changes', () => {
     await apply(w, lut.licenseId);
     const records = w.shipmentRecords();
     w.faults.failNext('history.append', new Error('throttled'));
-    await expect(processShipmentRecords(w.shipmentDeps(), records)).rejects.toThrow('throttled');
-    await processShipmentRecords(w.shipmentDeps(), records);
-    await processShipmentRecords(w.shipmentDeps(), records);
+    await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
+    await recordShipmentHistory(w.shipmentDeps(), records);
+    await recordShipmentHistory(w.shipmentDeps(), records);
     expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(5);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it("notifies every release while History cannot be written: recording is shipment-history's, apart", async () => {
+    const w = memoryWorld();
+    const { lut } = await withShipments(w, 5);
+    w.console.put('licenses', { ...w.license(lut.licenseId), status: 'APPROVED', updatedBy: 'alice' });
+    await apply(w, lut.licenseId);
+    const records = w.shipmentRecords();
+    for (let i = 0; i < 3; i++) w.faults.failNext('history.append', new Error('throttled'));
+    const notified = await processShipmentRecords(w.shipmentDeps(), records);
+    expect(notified.failed).toEqual([]);
+    expect(notified.changes.filter((c) => c.eventType === 'SHIPMENT_RELEASED')).toHaveLength(5);
+    expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toEqual([]);
+    // The History consumer, on the same records: throttled until it is not, then every entry once.
+    await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
+    await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
+    await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
+    expect(await recordShipmentHistory(w.shipmentDeps(), records)).toEqual({ appended: 5 });
+    expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(5);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('records nothing for stream records that carry no committed change', async () => {
+    const w = memoryWorld();
+    const { ids } = await withShipments(w, 1);
+    const id = String(ids[0]);
+    // A console edit that changes nothing counted (a note): its record has no new revision.
+    w.console.edit('shipments', id, 'note', 'call before delivery');
+    expect(await recordShipmentHistory(w.shipmentDeps(), w.shipmentRecords())).toEqual({ appended: 0 });
     expect(w.historyViolations()).toEqual([]);
   });
 
