@@ -3,10 +3,12 @@
  * console (UpdateItem status=APPROVED on the Licenses table), and the real
  * handlers, run by the event source mapping emulator, do the rest. The clock
  * stops when every license has released its whole backlog with no work
- * pending, every Inventory counter is final, and all 2N SHIPMENT_RELEASED
- * messages sit in the subscriber queues.
+ * pending, every Inventory counter is final, all 2N SHIPMENT_RELEASED
+ * messages sit in the subscriber queues, and History holds the N
+ * SHIPMENT_RELEASED entries (shipment-history records them apart from the
+ * notifications, so the messages alone would stop the clock early).
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CallCounts } from '../local/call-counter.js';
 import { type BenchContext, collectGarbage, fmt, releaseState, sleep } from './context.js';
 import { type MemoryReport, sampleMemory } from './memory.js';
@@ -39,6 +41,8 @@ export interface ClearanceResult {
   firstByCustomer: Record<string, number | undefined>;
   /** Approval → when polling first saw the licenses and counters final. */
   countersFinalMs: number;
+  /** Approval → when polling first saw all N SHIPMENT_RELEASED History entries (looked at once the rest is done). */
+  historyFinalMs: number;
   /** Handlers' AWS calls from the approval until done. */
   calls: CallReport;
   /** Wall time the handlers spent waiting on each operation until done (overlapping: two handlers run at once). */
@@ -65,6 +69,32 @@ export function callReport(counts: CallCounts, n: number): CallReport {
     byOperation: sorted,
     perShipmentByOperation: Object.fromEntries(Object.entries(sorted).map(([k, v]) => [k, v / n])),
   };
+}
+
+/**
+ * SHIPMENT_RELEASED History entries of the workload's licenses: a COUNT query
+ * per license (its partition), so only once the messages are all in.
+ */
+async function releasedEntries(ctx: BenchContext, w: Workload): Promise<number> {
+  let n = 0;
+  for (const l of w.licenses) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ctx.ddb.send(
+        new QueryCommand({
+          TableName: ctx.tables.history,
+          KeyConditionExpression: 'licenseId = :l',
+          FilterExpression: 'eventType = :e',
+          ExpressionAttributeValues: { ':l': l.licenseId, ':e': 'SHIPMENT_RELEASED' },
+          Select: 'COUNT',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      n += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  return n;
 }
 
 /** The admin's console edit. */
@@ -127,6 +157,8 @@ export async function measureClearance(
     // requests on its one SQLite thread, only every 250 ms until they are final.
     const deadline = t0 + ctx.timeoutMs(w.n);
     let countersFinalAt: number | undefined;
+    let historyFinalAt: number | undefined;
+    let lastHistory = 0;
     let lastState = 0;
     let lastProgress = t0;
     let done: number | undefined;
@@ -144,7 +176,17 @@ export async function measureClearance(
           );
         }
       }
-      if (countersFinalAt !== undefined && depth >= 2 * w.n) done = Math.max(countersFinalAt, now);
+      if (
+        countersFinalAt !== undefined &&
+        depth >= 2 * w.n &&
+        historyFinalAt === undefined &&
+        now - lastHistory >= 250
+      ) {
+        lastHistory = now;
+        if ((await releasedEntries(ctx, w)) >= w.n) historyFinalAt = Date.now();
+      }
+      if (countersFinalAt !== undefined && depth >= 2 * w.n && historyFinalAt !== undefined)
+        done = Math.max(countersFinalAt, now, historyFinalAt);
       else {
         if (Date.now() > deadline)
           throw new Error(
@@ -198,6 +240,7 @@ export async function measureClearance(
       lastMessageMs: deliveries.lastMessageAt === undefined ? undefined : deliveries.lastMessageAt - t0,
       firstByCustomer,
       countersFinalMs: (countersFinalAt ?? done) - t0,
+      historyFinalMs: (historyFinalAt ?? done) - t0,
       calls: callReport(countsAtDone, w.n),
       callTimes: timesAtDone,
       callsDrained: callReport(countsDrained, w.n),

@@ -70,6 +70,7 @@ function rep(
       lastMessageMs: ms.clearance,
       firstByCustomer: {},
       countersFinalMs: ms.clearance,
+      historyFinalMs: ms.clearance,
       calls: calls(extra.calls ?? 0.25),
       callTimes: {},
       callsDrained: calls(extra.calls ?? 0.25),
