@@ -5,6 +5,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { STACK_OUTPUTS } from '../infra/outputs.js';
 import type { ClientBase } from './clients.js';
 import { batchItemFailures, compareSequence, type FailureRecord, toLambdaRecord } from './dlq-records.js';
 import { CliError } from './errors.js';
@@ -109,7 +110,7 @@ export function lambdaEndpoint(resources: Resources): { endpoint?: string } {
 function functionName(resources: Resources, fn: FunctionKey): string {
   const name = resources.functions[fn]?.name;
   if (name !== undefined) return name;
-  const output = `${fn[0]?.toUpperCase()}${fn.slice(1)}FunctionName`;
+  const output = STACK_OUTPUTS[`${fn}FunctionName`];
   throw new CliError(
     resources.endpoints
       ? `the local stack description (${resources.source}) names no functions.${fn}, so the function to redrive to is unknown: restart \`npm run stack\` and use the line it prints`

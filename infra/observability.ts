@@ -37,7 +37,7 @@ const STREAM_WORK: Readonly<Record<StreamFunctionName, { delayed: string; parked
   },
   'shipment-events': {
     delayed: 'counters and notifications are',
-    parked: 'those changes were NOT counted or notified',
+    parked: 'those changes were NOT applied or notified',
   },
   'shipment-history': {
     delayed: "auditors' History entries are",
