@@ -17,6 +17,10 @@ const REGRESSION_SEEDS: readonly number[] = [
   186,
 ];
 
+/** `2 crashes (shipment-events TransactWriteItems #1 after; ...)`: where each fired, from its label. */
+const crashesFired = (labels: readonly string[]): string =>
+  `${labels.length} crashes${labels.length ? ` (${labels.map((l) => /\(([^()]*)\)$/.exec(l)?.[1] ?? l).join('; ')})` : ''}`;
+
 const env = process.env;
 const runs = Number(env.CHAOS_RUNS ?? 6);
 const firstSeed = Number(env.CHAOS_SEED ?? 1);
@@ -89,7 +93,7 @@ describe(`chaos (${seeds.length} seeded runs, fault rate ${config.rate}, every f
       // One line per run as it ends, so a long run that is interrupted still shows what it covered.
       process.stderr.write(
         `[chaos] seed ${seed}: ${outcome.problems.length === 0 ? 'ok' : `FAILED (${outcome.problems.length} problems)`} ` +
-          `in ${outcome.ms} ms; ${injected} faults, ${outcome.faults.crashes.length} crashes, ` +
+          `in ${outcome.ms} ms; ${injected} faults, ${crashesFired(outcome.faults.crashes)}, ` +
           `${outcome.redelivered} records redelivered, ` +
           `${outcome.outage ? `outage of ${outcome.outage.fn} then ${outcome.redriven} records redriven from the DLQ` : 'no outage'}, ` +
           `${outcome.settling} settling passes, ${outcome.shipments} shipments, ` +
