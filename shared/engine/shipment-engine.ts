@@ -311,31 +311,21 @@ interface RecordedChange {
   record: ShipmentRecord;
 }
 
-/** The History entries of the committed changes `changes` carry, one each. */
-function historyEntriesOf(changes: readonly RecordedChange[]): HistoryEntry[] {
-  return changes.map(({ change, record }) => shipmentEntry(change, record.newImage ?? {}, record.at));
-}
-
-/**
- * The History entries of the committed shipment changes a batch of Shipments
- * stream records carries, one per change (I6), in stream order.
- */
-export function shipmentHistoryEntries(records: readonly ShipmentRecord[]): HistoryEntry[] {
-  return historyEntriesOf(detectChanges(records));
-}
-
 /**
  * shipment-history's work: appends the History entry of every committed
- * shipment change in `records` (the Shipments stream's second consumer, beside
- * shipment-events, which notifies). An entry's `entryId` and content follow
- * from its record, so a batch read again writes the same entries; a failed
- * append throws and the stream reads the batch again.
+ * shipment change in `records`, one each, in stream order (the Shipments
+ * stream's second consumer, beside shipment-events, which notifies). An
+ * entry's `entryId` and content follow from its record, so a batch read again
+ * writes the same entries; a failed append throws and the stream reads the
+ * batch again.
  */
 export async function recordShipmentHistory(
   deps: { history: HistoryRepository },
   records: readonly ShipmentRecord[],
 ): Promise<{ appended: number }> {
-  const entries = shipmentHistoryEntries(records);
+  const entries = detectChanges(records).map(({ change, record }) =>
+    shipmentEntry(change, record.newImage ?? {}, record.at),
+  );
   await deps.history.append(entries);
   return { appended: entries.length };
 }
