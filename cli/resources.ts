@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from './errors.js';
 import { explainReadError } from './resources/errors.js';
+import type { FunctionKey } from './resources/functions.js';
 import { describeStackOutputs, type OutputKeys, resourcesFromOutputs } from './resources/outputs.js';
 import { parseStackFile } from './resources/stack-file.js';
 
@@ -32,7 +33,7 @@ export interface FunctionRef {
   name?: string;
 }
 
-export type FunctionKey = 'licenseEvents' | 'shipmentEvents' | 'shipmentHistory';
+export type { FunctionKey } from './resources/functions.js';
 
 /** Everything a command may touch. */
 export interface Resources {

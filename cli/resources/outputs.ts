@@ -2,6 +2,7 @@ import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../../infra/outputs.js';
 import { StackNotFoundError } from '../errors.js';
 import type { DescribeStack, Resources } from '../resources.js';
 import { explainDescribeError } from './errors.js';
+import { FUNCTION_KEYS } from './functions.js';
 
 /** The output keys the CLI reads (STACK_OUTPUTS of infra/outputs.ts). */
 export interface OutputKeys {
@@ -92,14 +93,9 @@ export function resourcesFromOutputs(
   }
   const managerRole = outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT];
   if (managerRole) resources.subscriptionManagerRoleArn = managerRole;
-  const functionOutputs = {
-    licenseEvents: keys.licenseEventsFunctionName,
-    shipmentEvents: keys.shipmentEventsFunctionName,
-    shipmentHistory: keys.shipmentHistoryFunctionName,
-  } as const;
-  for (const [fn, key] of Object.entries(functionOutputs)) {
-    const name = outputs[key];
-    if (name) resources.functions[fn as keyof typeof functionOutputs] = { name };
+  for (const fn of FUNCTION_KEYS) {
+    const name = outputs[keys[`${fn}FunctionName`]];
+    if (name) resources.functions[fn] = { name };
   }
   if (missing.length > 0) {
     throw new StackNotFoundError(

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseItem } from '../../shared/domain/model.js';
 import { StackNotFoundError } from '../errors.js';
-import type { FunctionKey, FunctionRef, Resources } from '../resources.js';
+import type { FunctionRef, Resources } from '../resources.js';
+import { FUNCTION_KEYS, type FunctionKey } from './functions.js';
 
 const url = (field: string) =>
   z
@@ -93,7 +94,7 @@ export function parseStackFile(text: string, source: string): Resources {
   }
   const s = parsed.value;
   const functions: Partial<Record<FunctionKey, FunctionRef>> = {};
-  for (const fn of ['licenseEvents', 'shipmentEvents', 'shipmentHistory'] as const) {
+  for (const fn of FUNCTION_KEYS) {
     const ref = toFunctionRef(s.functions?.[fn]);
     if (ref) functions[fn] = ref;
   }
