@@ -21,6 +21,12 @@ export const RUN_FIRST = [
   'test/integration/history-lifecycle.test.ts', // 28 s
 ];
 
+/**
+ * Files the seeded chaos runs are dealt to (test/chaos/chaos-lane-K.test.ts, K = 1..CHAOS_LANES),
+ * run at once as the chaos project's workers. test/unit/repo/test-config.test.ts checks the files.
+ */
+export const CHAOS_LANES = 2;
+
 export default defineConfig({
   test: {
     sequence: { sequencer: longestFirst(RUN_FIRST) },
@@ -87,13 +93,16 @@ export default defineConfig({
       },
       {
         // Seeded fault injection; `npm run test:chaos -- --runs N` (test/chaos/cli.ts) sets the run count.
+        // The seeds are dealt to CHAOS_LANES files (test/chaos/lane.ts), run at once, each on its
+        // worker's own DynamoDB Local and fauxqs, as in integration.
         test: {
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          fileParallelism: true,
+          maxWorkers: CHAOS_LANES,
         },
       },
     ],

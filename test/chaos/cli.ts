@@ -11,10 +11,17 @@
  * local services: DynamoDB Local keeps every stream record of every table
  * (deleted ones too) in one store, so reading streams slows down as runs
  * accumulate. The deterministic race tests run with the first chunk only.
+ * Within a chunk the seeds are dealt to the lanes of test/chaos/lane.ts,
+ * which run at once; each prints its own summary, and this command ends with
+ * one for all lanes and chunks.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_FAULT_RATE, describeSeeds, REGRESSION_SEEDS, readTallies, summaryLines } from './summary.js';
 
 const CHUNK = 50;
 
@@ -45,6 +52,8 @@ const vitest = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', imp
 
 const started = Date.now();
 const failedChunks: string[] = [];
+const tallyDir = mkdtempSync(join(tmpdir(), 'clearance-chaos-'));
+const tallyFile = join(tallyDir, 'runs.jsonl');
 for (let offset = 0; offset < Math.max(runs, 1); offset += CHUNK) {
   const count = Math.min(CHUNK, runs - offset);
   const first = firstSeed + offset;
@@ -56,8 +65,9 @@ for (let offset = 0; offset < Math.max(runs, 1); offset += CHUNK) {
     CHAOS_REGRESSIONS: values.seed === undefined && offset === 0 ? '1' : '0',
     ...(rate === undefined ? {} : { CHAOS_RATE: String(rate) }),
     ...(values.verbose ? { CHAOS_VERBOSE: '1' } : {}),
+    CHAOS_TALLY_FILE: tallyFile,
   };
-  const files = offset === 0 ? [] : ['test/chaos/chaos.test.ts'];
+  const files = offset === 0 ? [] : ['test/chaos/chaos-lane-'];
   process.stderr.write(`[chaos] seeds ${first}..${first + count - 1}\n`);
   const result = spawnSync(
     process.execPath,
@@ -69,6 +79,14 @@ for (let offset = 0; offset < Math.max(runs, 1); offset += CHUNK) {
     process.stderr.write(`[chaos] interrupted (${result.signal})\n`);
     process.exit(1);
   }
+}
+const tallies = readTallies(tallyFile);
+rmSync(tallyDir, { recursive: true, force: true });
+if (tallies.length > 0) {
+  const seeds = tallies.map((t) => t.seed);
+  process.stderr.write(
+    summaryLines('all lanes', tallies, describeSeeds(seeds, REGRESSION_SEEDS), rate ?? DEFAULT_FAULT_RATE),
+  );
 }
 process.stderr.write(
   `[chaos] ${runs} runs, seeds ${firstSeed}..${firstSeed + runs - 1}, ${((Date.now() - started) / 1000).toFixed(0)} s: ` +

@@ -5,11 +5,11 @@
  * next file, so every such file must be listed in UNIT_WITH_MODULE_MOCKS
  * (the isolated project), and every listed file must still mock something.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RUN_FIRST, UNIT_WITH_MODULE_MOCKS } from '../../../vitest.config.js';
+import { CHAOS_LANES, RUN_FIRST, UNIT_WITH_MODULE_MOCKS } from '../../../vitest.config.js';
 import { sourceFiles } from '../../helpers/imports.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,5 +31,20 @@ describe('the files run first', () => {
   it('each exists, once', () => {
     for (const path of RUN_FIRST) expect(existsSync(join(ROOT, path)), path).toBe(true);
     expect(new Set(RUN_FIRST).size).toBe(RUN_FIRST.length);
+  });
+});
+
+describe('the chaos lanes', () => {
+  it('have one file each, calling its own lane, and no other lane file', () => {
+    const lanes = readdirSync(join(ROOT, 'test/chaos'))
+      .filter((name) => /^chaos-lane-\d+\.test\.ts$/.test(name))
+      .sort();
+    expect(lanes).toEqual(
+      Array.from({ length: CHAOS_LANES }, (_, i) => `chaos-lane-${i + 1}.test.ts`).sort(),
+    );
+    for (const name of lanes) {
+      const k = Number(/(\d+)/.exec(name)?.[1]);
+      expect(readFileSync(join(ROOT, 'test/chaos', name), 'utf8'), name).toContain(`chaosLane(${k});`);
+    }
   });
 });

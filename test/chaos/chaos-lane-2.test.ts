@@ -1,0 +1,4 @@
+/** Lane 2 of the seeded chaos runs (test/chaos/lane.ts deals the seeds). */
+import { chaosLane } from './lane.js';
+
+chaosLane(2);
