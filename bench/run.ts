@@ -340,8 +340,18 @@ async function main(): Promise<void> {
     }
 
     const commit = sh('git', ['rev-parse', '--short', 'HEAD']);
-    // Tracked changes only: an untracked file (a worktree's node_modules link) changes no code measured.
-    const dirty = (sh('git', ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
+    // Tracked changes to measured code only: an untracked file (a worktree's node_modules link) and
+    // the bench's own outputs (a run before this one rewrote them) change nothing measured.
+    const dirty =
+      (sh('git', [
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+        '--',
+        '.',
+        ':(exclude)BENCHMARKS.md',
+        ':(exclude)bench/results',
+      ]) ?? '') !== '';
     const results: BenchResults = {
       schema: 'clearance.bench.v1',
       date: new Date().toISOString(),
