@@ -5,7 +5,9 @@
  * customerId typed as an email address, and an email subscription made with
  * `clearance subscribe`. Then a full scenario runs with logs at DEBUG,
  * including failures (a crashed sandbox, a refused write, rejected edits), while every
- * write to stdout and stderr and every console call is captured.
+ * write to stdout and stderr and every console call is captured. The captured
+ * lines are kept, not echoed (a few hundred DEBUG lines and EMF blobs would
+ * bury the run's output); set LOG_HYGIENE_ECHO=1 to see them as they come.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponse } from '../../local/gateway/wire.js';
@@ -45,13 +47,18 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
 
 const captured: string[] = [];
 const restore: (() => void)[] = [];
+const echo = process.env.LOG_HYGIENE_ECHO === '1';
 
 function capture(): void {
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+      if (echo) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+      // A write's callback (the last argument, if any) still runs, as the stream would call it.
+      const done = rest[rest.length - 1];
+      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      return true;
     }) as typeof stream.write;
     restore.push(() => {
       stream.write = original as typeof stream.write;
@@ -61,7 +68,7 @@ function capture(): void {
     const original = console[level];
     console[level] = (...args: unknown[]) => {
       captured.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-      original(...args);
+      if (echo) original(...args);
     };
     restore.push(() => {
       console[level] = original;
