@@ -1,6 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { longestFirst } from './test/helpers/sequencer.js';
 
+// The AWS SDK's notice that its releases after January 2027 need Node 22 (README, "Prerequisites"),
+// once per process and worker thread: over 200 times in one npm test on Node 20. Set before any
+// worker or sandbox starts, so that they inherit it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /**
  * Unit test files that replace a module with vi.mock: they run isolated, since a shared module
  * graph may already hold the real one. test/unit/repo/test-config.test.ts keeps the list complete.

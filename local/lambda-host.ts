@@ -256,7 +256,10 @@ export class LambdaHost {
   /**
    * The function's environment inside a sandbox: the template's variables
    * (less NODE_OPTIONS, which become the thread's flags), what the Lambda
-   * runtime sets, and the local endpoints. Nothing else.
+   * runtime sets, and the local endpoints. One more: the AWS SDK's notice
+   * that its 2027 releases need Node 22 is off, since the sandbox runs on
+   * the host's Node (20 here), where Lambda runs 24 and never prints it;
+   * every cold sandbox would print it again.
    */
   environmentFor(fn: FunctionBundle, credentials: { accessKeyId: string; secret: string }, stream: string) {
     const own = Object.entries(fn.environment).filter(([name]) => name !== 'NODE_OPTIONS');
@@ -285,6 +288,7 @@ export class LambdaHost {
       TZ: ':UTC',
       LANG: 'en_US.UTF-8',
       PATH: '/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...this.options.endpointEnvironment,
     };
   }

@@ -136,6 +136,8 @@ describe('the functions run from their bundles', () => {
         'TZ',
         'LANG',
         'PATH',
+        // Not Lambda's: the SDK's Node-version notice, off (the sandbox runs on the host's Node).
+        'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
       ];
       const endpoints = Object.keys(env).filter((k) => k.startsWith('AWS_ENDPOINT_URL_'));
       expect(endpoints.sort()).toEqual([
