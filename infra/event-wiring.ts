@@ -7,6 +7,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ClearanceFunction } from './clearance-function.js';
+import { STREAM_BISECT_ON_ERROR, STREAM_RETRY_ATTEMPTS } from './tuning.js';
 
 /** Stream record types a consumer can select. */
 export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -34,7 +35,7 @@ export interface StreamConsumerProps {
   /**
    * Retries of a failing batch (after bisecting) before it goes to the DLQ.
    *
-   * @default 5
+   * @default STREAM_RETRY_ATTEMPTS (5, infra/tuning.ts)
    */
   readonly retryAttempts?: number;
   /**
@@ -83,8 +84,8 @@ export class StreamConsumer extends Construct {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: props.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
-      bisectBatchOnError: true,
-      retryAttempts: props.retryAttempts ?? 5,
+      bisectBatchOnError: STREAM_BISECT_ON_ERROR,
+      retryAttempts: props.retryAttempts ?? STREAM_RETRY_ATTEMPTS,
       maxRecordAge: props.maxRecordAge,
       reportBatchItemFailures: true,
       parallelizationFactor: props.parallelizationFactor ?? 1,

@@ -58,3 +58,12 @@ export const SHIPMENT_EVENTS_PARALLELIZATION = 1;
  * 30–90 s.
  */
 export const SETTLE_DELAY_MS = 30_000;
+
+/**
+ * Every stream mapping (infra/event-wiring.ts, StreamConsumer): a batch that
+ * fails with no progress is split in two (BisectBatchOnFunctionError), and
+ * one that cannot be split is retried this many times before it goes to the
+ * DLQ. The AWS model's mappings (bench/model-aws) use the same settings.
+ */
+export const STREAM_BISECT_ON_ERROR = true;
+export const STREAM_RETRY_ATTEMPTS = 5;

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RELEASE_FIRST_SLICE_MS } from '../../infra/tuning.js';
+import { RELEASE_FIRST_SLICE_MS, STREAM_RETRY_ATTEMPTS } from '../../infra/tuning.js';
 import {
   HOT_FOR_MS,
   SINGLE_PUT_CONCURRENCY,
@@ -16,7 +16,7 @@ import {
 import { INDEX_KEY_SPREAD } from '../../shared/domain/index-keys.js';
 import { FIRST_TRANSACTION } from '../../shared/engine/release-pipeline.js';
 import { type CaseResult, runCase } from './case.js';
-import { DEFAULT_CONFIG, type ModelConfig, STREAM_MAX_RETRIES } from './model.js';
+import { DEFAULT_CONFIG, type ModelConfig } from './model.js';
 
 export const MODEL_USAGE = `Usage: npm run bench -- --model aws [options]
 
@@ -86,7 +86,7 @@ export function assumptions(c: ModelConfig): Record<string, string> {
     latency: `TransactWriteItems ${l.txMs.join('–')} ms, read ${l.readMs.join('–')} ms, single write ${l.writeMs.join('–')} ms, PublishBatch ${l.publishMs.join('–')} ms, uniform, seeded`,
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict`,
     hotItems: `${l.partitionWcu} WCU/s per hot key (Inventory item, License item, each of a license's ${INDEX_KEY_SPREAD} keys in each Shipments GSI, the keys the code writes, and a license's History key: one partition key per license, sort key starting with the commit time, so split for heat does not spread it), fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB), History entries 2 WCU/KB in their transactions (${c.sizes.historyKb} KB) and, once a transaction on a license's key is throttled, 1 WCU/KB as single conditional puts (${SINGLE_PUT_CONCURRENCY} in flight) for ${HOT_FOR_MS / 1000} s, the product's adapter (DynamoHistoryRepository) run as is, each shard's function instance learning on its own; a throttled put retried after the adapter's jittered pauses for up to ${THROTTLED_PATIENCE_MS / 1000} s of its append (THROTTLED_PATIENCE_MS), then the batch fails and the stream retries it; over budget → ThrottlingError`,
-    streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards, batch 1000, window 2 s; one invocation per shard at a time; a failed batch read again from its lowest failed record, up to ${STREAM_MAX_RETRIES} times per record, without bisecting (the deployed mappings bisect and retry 5 times); ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
+    streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards, batch 1000, window 2 s; one invocation per shard at a time; as deployed, records before a batch's lowest reported failure checkpointed, a batch that made no progress split in two, one that cannot be split retried ${STREAM_RETRY_ATTEMPTS} times, then dropped (the DLQ); ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
     handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic; shipment-history (the Shipments stream's second mapping, the same settings, one instance per shard): History in transactions of 100, 4 in flight`,
     notModeled:
       "cold starts, Lambda concurrency limits, SNS throttling, GSI propagation lag, the clock (settling passes), network failures, the SDK's own retries of a throttled PutItem",

@@ -13,6 +13,8 @@ import {
   RELEASE_FIRST_SLICE_MS,
   RELEASE_TIME_BUDGET_MS,
   SETTLE_DELAY_MS,
+  STREAM_BISECT_ON_ERROR,
+  STREAM_RETRY_ATTEMPTS,
 } from '../../infra/tuning.js';
 import { mulberry32 } from '../../local/random.js';
 import { PUBLISH_CONCURRENCY } from '../../shared/adapters/sns.js';
@@ -64,9 +66,6 @@ export interface ModelConfig {
   streamLagMs: number;
   invokeOverheadMs: number;
 }
-
-/** Times a record's batch is read again after failing before the record is dropped (counted in `dropped`). */
-export const STREAM_MAX_RETRIES = 10;
 
 export const DEFAULT_CONFIG: ModelConfig = {
   shipments: 1_000_000,
@@ -150,7 +149,9 @@ export function modelWorld(config: ModelConfig) {
   const stream = {
     lagMs: config.streamLagMs,
     overheadMs: config.invokeOverheadMs,
-    maxRetries: STREAM_MAX_RETRIES,
+    // The deployed mappings' failure settings (infra/tuning.ts).
+    maxRetries: STREAM_RETRY_ATTEMPTS,
+    bisect: STREAM_BISECT_ON_ERROR,
   };
   // The Shipments stream's mapping settings (infra/stack.ts), for each of its consumers.
   const shipmentStream = { shards: config.shipmentShards, batchSize: 1000, windowMs: 2000, ...stream };

@@ -5,8 +5,12 @@
  * takes up to `batchSize` records; it starts `lagMs` after records are
  * there (the poller's idle interval), and, with a batching window, not
  * before the first waiting record is `windowMs` old unless the batch is full.
- * Failed records (batchItemFailures) are read again from the lowest failed
- * sequence number; a record failed `maxRetries` times is dropped (counted).
+ * A failed invocation is handled as the deployed mappings' settings say, and
+ * as the local stack's emulator (local/esm/mapping-runner.ts) does: records
+ * before the lowest reported failure are checkpointed; a batch that made no
+ * progress is split in two and read again (`bisect`, which does not count
+ * against the retries), and once it cannot be split, read again until
+ * `maxRetries` retries have failed, then dropped (counted: the DLQ).
  */
 import type { VirtualClock } from './clock.js';
 import type { StreamEntry } from './ports.js';
@@ -18,19 +22,28 @@ export interface MappingOptions {
   lagMs: number;
   /** Per invocation (warm start, the poller's call). */
   overheadMs: number;
+  /** Retries of a batch that cannot be split further before its records are dropped (MaximumRetryAttempts). */
   maxRetries: number;
+  /** BisectBatchOnFunctionError. */
+  bisect: boolean;
 }
 
 interface Waiting {
   entry: StreamEntry;
   arrivedAt: number;
-  failures: number;
 }
 
 class Shard {
   queue: Waiting[] = [];
   head = 0;
   busy = false;
+  /** Failed invocations of the batch at the head since it last made progress. */
+  attempts = 0;
+  /** The largest batch to take next: shrinks as a failed batch is split. */
+  batchLimit: number;
+  constructor(batchSize: number) {
+    this.batchLimit = batchSize;
+  }
   timer: { at: number; cancelled: boolean } | undefined;
   get waiting(): number {
     return this.queue.length - this.head;
@@ -67,12 +80,12 @@ export class StreamMapping {
     private readonly options: MappingOptions,
     private readonly handler: StreamHandler,
   ) {
-    this.shards = Array.from({ length: options.shards }, () => new Shard());
+    this.shards = Array.from({ length: options.shards }, () => new Shard(options.batchSize));
   }
 
   push(entry: StreamEntry): void {
     const shard = this.shards[hash(entry.key) % this.shards.length] as Shard;
-    shard.queue.push({ entry, arrivedAt: this.clock.now(), failures: 0 });
+    shard.queue.push({ entry, arrivedAt: this.clock.now() });
     this.peakBacklog = Math.max(this.peakBacklog, shard.waiting);
     this.wake(shard);
   }
@@ -95,7 +108,7 @@ export class StreamMapping {
   private async invoke(shard: Shard): Promise<void> {
     if (shard.busy || shard.waiting === 0) return;
     shard.busy = true;
-    const batch = shard.take(this.options.batchSize);
+    const batch = shard.take(Math.min(shard.batchLimit, this.options.batchSize));
     this.invocations++;
     this.records += batch.length;
     await this.clock.sleep(this.options.overheadMs);
@@ -108,14 +121,26 @@ export class StreamMapping {
     } catch {
       failed = batch.map((w) => w.entry.sequence);
     }
-    if (failed.length > 0) {
+    if (failed.length === 0) {
+      shard.attempts = 0;
+      shard.batchLimit = this.options.batchSize;
+    } else {
       const lowest = [...failed].sort()[0] ?? '';
-      const again = batch.filter((w) => w.entry.sequence >= lowest);
-      const first = again[0];
-      if (first) first.failures++;
-      if (first && first.failures > this.options.maxRetries) {
-        this.dropped++;
-        again.shift();
+      const index = Math.max(
+        0,
+        batch.findIndex((w) => w.entry.sequence >= lowest),
+      );
+      const again = batch.slice(index);
+      if (index > 0) {
+        // Progress: the records before the lowest failure are checkpointed.
+        shard.attempts = 0;
+      } else if (this.options.bisect && batch.length > 1) {
+        shard.batchLimit = Math.ceil(batch.length / 2);
+      } else if (++shard.attempts - 1 >= this.options.maxRetries) {
+        this.dropped += again.length;
+        again.length = 0;
+        shard.attempts = 0;
+        shard.batchLimit = this.options.batchSize;
       }
       this.retried += again.length;
       shard.putBack(again);

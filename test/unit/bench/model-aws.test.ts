@@ -172,7 +172,7 @@ describe('the AWS model: stream mappings', () => {
     const invokedAt: number[] = [];
     const mapping = new StreamMapping(
       clock,
-      { shards: 1, batchSize: 10, windowMs: 2000, lagMs: 250, overheadMs: 0, maxRetries: 0 },
+      { shards: 1, batchSize: 10, windowMs: 2000, lagMs: 250, overheadMs: 0, maxRetries: 0, bisect: true },
       async () => {
         invokedAt.push(clock.now());
         return [];
@@ -187,6 +187,68 @@ describe('the AWS model: stream mappings', () => {
     });
     expect(invokedAt[0], 'full at 90 ms, invoked 250 ms later, not when the flow stops').toBe(340);
     expect(invokedAt.length).toBeGreaterThan(10);
+  });
+});
+
+describe('the AWS model: failed batches, as the deployed mappings handle them', () => {
+  /** Pushes `n` records on one shard and runs the mapping until it is idle; returns each invocation's sequences. */
+  async function deliver(
+    n: number,
+    options: { bisect: boolean; maxRetries: number },
+    handler: (sequences: string[]) => string[] | 'throw',
+  ) {
+    const clock = new VirtualClock(0, 1);
+    const batches: string[][] = [];
+    const mapping = new StreamMapping(
+      clock,
+      { shards: 1, batchSize: 8, windowMs: 0, lagMs: 10, overheadMs: 0, ...options },
+      async (records) => {
+        const sequences = records.map((r) => r.sequence);
+        batches.push(sequences);
+        const failed = handler(sequences);
+        if (failed === 'throw') throw new Error('function error');
+        return failed;
+      },
+    );
+    await clock.run(async () => {
+      for (let i = 0; i < n; i++)
+        mapping.push({ key: 'S-1', sequence: String(i).padStart(3, '0') } as StreamEntry);
+      while (!mapping.idle) await clock.sleep(10);
+    });
+    return { batches, mapping };
+  }
+
+  it('checkpoints the records before the lowest reported failure and reads again from it', async () => {
+    let failedOnce = false;
+    const { batches, mapping } = await deliver(8, { bisect: true, maxRetries: 5 }, (seqs) => {
+      if (failedOnce || !seqs.includes('005')) return [];
+      failedOnce = true;
+      return ['006', '005'];
+    });
+    expect(batches).toEqual([
+      ['000', '001', '002', '003', '004', '005', '006', '007'],
+      ['005', '006', '007'],
+    ]);
+    expect(mapping.dropped).toBe(0);
+  });
+
+  it('splits a batch that made no progress until the bad record is alone, retries it, then drops it only', async () => {
+    const { batches, mapping } = await deliver(8, { bisect: true, maxRetries: 2 }, (seqs) =>
+      seqs.includes('006') ? 'throw' : [],
+    );
+    // 8 fails: 000–003 pass; a full batch again is the 4 left, 004–007, which fails: 004–005 pass;
+    // 006–007 fails: 006 alone fails, then its 2 retries, and is dropped; 007 passes.
+    expect(batches.map((b) => b.length)).toEqual([8, 4, 4, 2, 2, 1, 1, 1, 1]);
+    expect(batches.slice(-4)).toEqual([['006'], ['006'], ['006'], ['007']]);
+    expect(mapping.dropped).toBe(1);
+  });
+
+  it('without bisecting, drops the whole batch once its retries have failed', async () => {
+    const { batches, mapping } = await deliver(8, { bisect: false, maxRetries: 2 }, (seqs) =>
+      seqs.includes('006') ? 'throw' : [],
+    );
+    expect(batches.map((b) => b.length)).toEqual([8, 8, 8]);
+    expect(mapping.dropped).toBe(8);
   });
 });
 
