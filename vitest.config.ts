@@ -2,8 +2,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { longestFirst } from './test/helpers/sequencer.js';
 
 // The AWS SDK's notice that its releases after January 2027 need Node 22 (README, "Prerequisites"),
-// once per process and worker thread: over 200 times in one npm test on Node 20. Set before any
-// worker or sandbox starts, so that they inherit it.
+// once per process: set here, before vitest starts its workers, which inherit it. The local stack's
+// function sandboxes get an environment of their own, with it (local/lambda-host.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /**

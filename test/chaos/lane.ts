@@ -78,15 +78,15 @@ export function chaosLane(lane: number): void {
         if (env.CHAOS_TALLY_FILE) appendFileSync(env.CHAOS_TALLY_FILE, `${JSON.stringify(tally)}\n`);
         // One line per run as it ends, so a long run that is interrupted still shows what it covered.
         process.stderr.write(
-          `[chaos] seed ${seed}: ${outcome.problems.length === 0 ? 'ok' : `FAILED (${outcome.problems.length} problems)`} ` +
-            `in ${outcome.ms} ms; ${faultsOf(outcome.faults.injected)} faults, ${crashesFired(outcome.faults.crashes)}, ` +
-            `${outcome.redelivered} records redelivered, ` +
-            `${outcome.outage ? `outage of ${outcome.outage.fn} then ${outcome.redriven} records redriven from the DLQ` : 'no outage'}, ` +
-            `${outcome.settling} settling passes, ${outcome.shipments} shipments, ` +
-            `${conflictRate(outcome.faults.transactionConflicts, outcome.faults.transactions, outcome.faults.injected.conflict ?? 0)}; ` +
-            `amendments ${outcome.amendments.written} written, ${outcome.amendmentsApplied} applied, ` +
-            `${tally.writtenBack} to be written back, ${outcome.amendments.belowShipped} below shipped ` +
-            `(${outcome.shippedOverLimit} findings), ${outcome.amendments.shipmentValues} values edited\n`,
+          `[chaos] seed ${seed}: ${tally.failed ? `FAILED (${outcome.problems.length} problems)` : 'ok'} ` +
+            `in ${tally.ms} ms; ${faultsOf(tally.injected)} faults, ${crashesFired(outcome.faults.crashes)}, ` +
+            `${tally.redelivered} records redelivered, ` +
+            `${outcome.outage ? `outage of ${outcome.outage.fn} then ${tally.redriven} records redriven from the DLQ` : 'no outage'}, ` +
+            `${tally.settling} settling passes, ${tally.shipments} shipments, ` +
+            `${conflictRate(tally.conflicts, tally.transactions, tally.injected.conflict ?? 0)}; ` +
+            `amendments ${tally.amendmentsWritten} written, ${tally.amendmentsApplied} applied, ` +
+            `${tally.writtenBack} to be written back, ${tally.belowShipped} below shipped ` +
+            `(${tally.shippedOverLimit} findings), ${tally.shipmentValues} values edited\n`,
         );
         if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
         expect(outcome.problems, `seed ${seed}`).toEqual([]);

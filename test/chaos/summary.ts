@@ -80,19 +80,18 @@ export const conflictRate = (conflicts: number, transactions: number, injected: 
 /** The seeds in words: `1..6 and regression seeds 186`, or a list when they are not a range. */
 export function describeSeeds(seeds: readonly number[], regressions: readonly number[]): string {
   const plain = seeds.filter((s) => !regressions.includes(s)).sort((a, b) => a - b);
-  const first = plain[0];
-  const last = plain[plain.length - 1];
-  const step =
-    plain.length > 1 && first !== undefined && last !== undefined ? (last - first) / (plain.length - 1) : 1;
-  const even = Number.isInteger(step) && plain.every((s, i) => s === (first ?? 0) + i * step);
-  const range =
-    first === undefined || last === undefined || !even
-      ? plain.join(', ')
-      : plain.length === 1
-        ? `${first}`
-        : `${first}..${last}${step === 1 ? '' : ` step ${step}`}`;
   const again = regressions.filter((s) => seeds.includes(s));
-  return `${range || 'none'}${again.length > 0 ? ` and regression seeds ${again.join(', ')}` : ''}`;
+  return `${seedRange(plain)}${again.length > 0 ? ` and regression seeds ${again.join(', ')}` : ''}`;
+}
+
+/** Sorted seeds as `a..b`, `a..b step k` when evenly spaced, else a list. */
+function seedRange(sorted: readonly number[]): string {
+  const [first, second] = sorted;
+  if (first === undefined) return 'none';
+  if (second === undefined) return `${first}`;
+  const step = second - first;
+  if (step === 0 || !sorted.every((s, i) => s === first + i * step)) return sorted.join(', ');
+  return `${first}..${sorted[sorted.length - 1]}${step === 1 ? '' : ` step ${step}`}`;
 }
 
 /** The two summary lines (totals, then faults by kind and service) for `who` (a lane, or all). */
