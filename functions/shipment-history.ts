@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoHistoryRepository } from '../shared/adapters/dynamo.js';
 import { required } from '../shared/config.js';
 import { recordShipmentHistory } from '../shared/engine/shipment-engine.js';
@@ -15,15 +15,25 @@ const history = new DynamoHistoryRepository(documentClient, required(ENV.history
 /**
  * Shipments stream → the History entry of every committed shipment change
  * (I6). The stream's second consumer: shipment-events notifies the same
- * changes, and neither waits for the other. A failed append fails the whole
- * batch, which the stream reads again; entries are deterministic, so a batch
- * read again writes nothing twice.
+ * changes, and neither waits for the other. When an append writes only some
+ * entries, the records of the others are reported as failed, so the stream
+ * reads again from the first of them, not the whole batch; when it writes
+ * none, the invocation fails. Entries are deterministic, so records read
+ * again write nothing twice.
  */
-export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<void> => {
+export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const records = shipmentRecordsOf(event);
-  const { appended } = await recordShipmentHistory({ history }, records);
+  const { appended, failed, reason } = await recordShipmentHistory({ history }, records);
   metrics.addMetric('HistoryEntriesAppended', MetricUnit.Count, appended);
-  logger.info('shipment history recorded', { records: records.length, appended });
+  if (failed.length > 0) {
+    metrics.addMetric('HistoryEntriesFailed', MetricUnit.Count, failed.length);
+    logger.warn('History entries not written; the stream reads their records again', {
+      failed: failed.length,
+      reason,
+    });
+  }
+  logger.info('shipment history recorded', { records: records.length, appended, failed: failed.length });
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };
 
 export const handler = observe(middy(lambdaHandler), o);

@@ -183,12 +183,13 @@ export function modelWorld(config: ModelConfig) {
     return result.failed;
   });
   // shipment-history, the Shipments stream's second consumer: one instance per shard, each with its
-  // own History state; a failed append fails its batch, which the mapping reads again.
+  // own History state; as functions/shipment-history.ts, the records of entries not written are
+  // reported as failed (an append that wrote none fails the batch), and the mapping reads them again.
   const writers = Array.from({ length: config.shipmentShards }, () => history.instance());
   mappings.shipmentHistory = new StreamMapping(clock, shipmentStream, async (records, shard) => {
     const writer = writers[shard];
-    if (writer) await recordShipmentHistory({ history: writer }, records.map(shipmentRecordOf));
-    return [];
+    if (!writer) return [];
+    return (await recordShipmentHistory({ history: writer }, records.map(shipmentRecordOf))).failed;
   });
   return { clock, sim, tables, shipments, publisher, alerter, history, mappings, t0: T0 };
 }

@@ -1,3 +1,5 @@
+import type { HistoryEntry } from './history.js';
+
 /** Base class of every error the clearance domain raises. */
 export class ClearanceError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -24,3 +26,19 @@ export class ConflictError extends ClearanceError {}
 
 /** A downstream service kept failing after retries (throttling, 5xx, partial batch failures). */
 export class DependencyError extends ClearanceError {}
+
+/**
+ * A History append that wrote only some of its entries. `unwritten` are the
+ * ones it may not have written (every entry of a transaction that failed, or
+ * that never started); the others are there. Appends are idempotent, so the
+ * caller may append `unwritten` again, or all of them.
+ */
+export class HistoryAppendError extends DependencyError {
+  constructor(
+    message: string,
+    readonly unwritten: readonly HistoryEntry[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

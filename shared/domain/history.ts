@@ -54,6 +54,10 @@ export interface HistoryEntry {
   changes?: string;
 }
 
+/** An entry's key in the History table (its partition and sort key), as one string. */
+export const historyKey = (e: Pick<HistoryEntry, 'licenseId' | 'entryId'>): string =>
+  `${e.licenseId}\u0000${e.entryId}`;
+
 /** The actor of every decision the system takes by itself (a release after an approval, the clock's expiry). */
 export const SYSTEM_DECIDER = 'clearance';
 /** The actor of an edit whose author did not set `updatedBy`: the CloudTrail trail says who it was. */

@@ -255,6 +255,8 @@ export interface HistoryRepository {
   /**
    * Appends entries, each only if its `entryId` is not there yet: a
    * redelivered or retried change finds its entry and leaves it as it is.
+   * When some entries could not be written it throws a HistoryAppendError
+   * naming them (the rest are there); any other error may mean none is.
    */
   append(entries: readonly HistoryEntry[]): Promise<void>;
 }

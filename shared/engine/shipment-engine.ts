@@ -1,6 +1,8 @@
 import { counterDelta } from '../domain/counters.js';
+import { HistoryAppendError } from '../domain/errors.js';
 import {
   type HistoryEntry,
+  historyKey,
   NO_LICENSE,
   shipmentEditDecision,
   shipmentEntry,
@@ -316,18 +318,35 @@ interface RecordedChange {
  * shipment change in `records`, one each, in stream order (the Shipments
  * stream's second consumer, beside shipment-events, which notifies). An
  * entry's `entryId` and content follow from its record, so a batch read again
- * writes the same entries; a failed append throws and the stream reads the
- * batch again.
+ * writes the same entries.
+ *
+ * When the append writes only some entries (HistoryAppendError), `failed`
+ * holds the stream sequence of each record whose entry is not written: the
+ * stream checkpoints the records before the first of them and reads the rest
+ * again; `reason` says why. When even the first entry is unwritten, nothing moved on, so it
+ * throws, as does any other error: the whole batch is read again (and split,
+ * as the mapping is set), and the invocation counts as an error.
  */
 export async function recordShipmentHistory(
   deps: { history: HistoryRepository },
   records: readonly ShipmentRecord[],
-): Promise<{ appended: number }> {
-  const entries = detectChanges(records).map(({ change, record }) =>
-    shipmentEntry(change, record.newImage ?? {}, record.at),
-  );
-  await deps.history.append(entries);
-  return { appended: entries.length };
+): Promise<{ appended: number; failed: string[]; reason?: string }> {
+  const recorded = detectChanges(records).map(({ change, record }) => ({
+    entry: shipmentEntry(change, record.newImage ?? {}, record.at),
+    sequence: record.sequence,
+  }));
+  const entries = recorded.map((r) => r.entry);
+  try {
+    await deps.history.append(entries);
+    return { appended: entries.length, failed: [] };
+  } catch (error) {
+    if (!(error instanceof HistoryAppendError)) throw error;
+    const unwritten = new Set(error.unwritten.map(historyKey));
+    const first = recorded[0];
+    if (first === undefined || unwritten.has(historyKey(first.entry))) throw error;
+    const failed = recorded.filter((r) => unwritten.has(historyKey(r.entry))).map((r) => r.sequence);
+    return { appended: entries.length - failed.length, failed, reason: error.message };
+  }
 }
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {

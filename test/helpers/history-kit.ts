@@ -96,8 +96,7 @@ export function historyKit(local: LocalStackHandle, s: AdminConsole) {
       const size = MAPPING_BATCH[fn];
       for (let i = 0; i < records.length; i += size) {
         const out = await invokeWithRecords(local, fn, records.slice(i, i + size));
-        // shipment-history answers nothing: it throws on a failure instead.
-        if (fn !== 'shipment-history') expect(out, `${fn} batch at ${i}`).toEqual({ batchItemFailures: [] });
+        expect(out, `${fn} batch at ${i}`).toEqual({ batchItemFailures: [] });
       }
     },
 

@@ -4,13 +4,16 @@
  * change, and shipment-events notifies the same changes without waiting for
  * it. While shipment-history is held back (a busy History key, a throttled
  * table), customers still hear of their releases and History has none of
- * them yet; once it runs, every release is entered exactly once (I6).
+ * them yet; once it runs, every release is entered exactly once (I6). An
+ * append that writes only some entries reports the records of the others,
+ * so the stream reads again from the first of them, not the whole batch.
  */
-import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { expect, it } from 'vitest';
+import { errorResponse } from '../../local/gateway/wire.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { machineQueue, parseMachineMessages } from '../helpers/notify.js';
-import { givenLicense, invocationsOf, sleep } from '../helpers/release-kit.js';
+import { givenLicense, invocationsOf, invokeWithRecords, sleep } from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** While set, shipment-history waits for it before running. */
@@ -26,6 +29,18 @@ const local = useLocalStack({
   },
 });
 const s = adminConsole(local);
+
+/** Holds shipment-history's mapping back until the returned function is called. */
+function holdBack(): () => void {
+  let open = () => {};
+  gate = new Promise((resolve) => {
+    open = resolve;
+  });
+  return () => {
+    open();
+    gate = undefined;
+  };
+}
 
 /** Polls `read` until `done` holds of what it returns; fails after `ms`. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000) {
@@ -48,10 +63,7 @@ it('notifies every release while shipment-history is held back, and enters each 
   await customer.receiveAll();
   const entered = async () => (await s.history(id)).filter((e) => e.eventType === 'SHIPMENT_RELEASED');
 
-  let open = () => {};
-  gate = new Promise((resolve) => {
-    open = resolve;
-  });
+  const open = holdBack();
   const recorded = invocationsOf(local, 'shipment-history');
   try {
     await s.setLicenseStatus(id, 'APPROVED');
@@ -70,7 +82,6 @@ it('notifies every release while shipment-history is held back, and enters each 
     expect(await entered(), 'History has no release while shipment-history waits').toEqual([]);
   } finally {
     open();
-    gate = undefined;
   }
   await local.drain();
 
@@ -79,5 +90,73 @@ it('notifies every release while shipment-history is held back, and enters each 
   expect(entries.map((e) => e.shipmentId).sort()).toEqual(shipments.map((x) => x.shipmentId).sort());
   for (const e of entries)
     expect(e).toMatchObject({ status: 'RELEASED', previousStatus: 'HELD', quantity: 10 });
+  await s.expectInvariants();
+});
+
+it('reports the records whose History entries a failed transaction left unwritten, and enters them when read again', async () => {
+  const lut = await givenLicense(s, { authorizedQuantity: 1_500 });
+  const id = lut.license.licenseId;
+  const shipments = Array.from({ length: 150 }, (_, i) => lut.shipment({ priority: i + 1, quantity: 10 }));
+  await s.putShipments(shipments);
+  await local.drain();
+  const released = async () => (await s.history(id)).filter((e) => e.eventType === 'SHIPMENT_RELEASED');
+
+  const open = holdBack();
+  const history = local.resources.tables.history.name;
+  let rejected = 0;
+  try {
+    await s.setLicenseStatus(id, 'APPROVED');
+    await until(
+      () => s.license(id),
+      (l) => l.releasedQuantity === 1_500 && l.pendingWork === undefined,
+      'the release of all 150',
+    );
+    const isRelease = (r: DynamoDBRecord) =>
+      r.dynamodb?.NewImage?.licenseId?.S === id &&
+      r.dynamodb.OldImage?.status?.S === 'HELD' &&
+      r.dynamodb.NewImage.status?.S === 'RELEASED';
+    const records = (await local.readStreamRecords('shipments')).filter(isRelease);
+    expect(records).toHaveLength(150);
+
+    // DynamoDB rejects the append's second transaction (entries 101–150), as it would an item too large.
+    const second = new Set(records.slice(100).map((r) => r.dynamodb?.NewImage?.shipmentId?.S));
+    const remove = local.stack.gateway.use(async (call, forward) => {
+      const puts = (call.input.TransactItems ?? []) as {
+        Put?: { TableName?: string; Item?: Record<string, { S?: string }> };
+      }[];
+      const hit =
+        call.operation === 'TransactWriteItems' &&
+        puts.some((a) => a.Put?.TableName === history && second.has(a.Put.Item?.shipmentId?.S));
+      if (!hit) return forward();
+      rejected++;
+      return errorResponse(
+        'dynamodb',
+        'ValidationException',
+        'test: Item size has exceeded the maximum allowed size',
+      );
+    });
+    try {
+      const out = await invokeWithRecords(local, 'shipment-history', records);
+      expect(out).toEqual({
+        batchItemFailures: records.slice(100).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber })),
+      });
+    } finally {
+      remove();
+    }
+    expect(rejected, 'one transaction rejected, not retried').toBe(1);
+    expect(await released(), "the first transaction's 100 entries").toHaveLength(100);
+
+    // The stream reads again from the first failed record.
+    expect(await invokeWithRecords(local, 'shipment-history', records.slice(100))).toEqual({
+      batchItemFailures: [],
+    });
+    const entries = await released();
+    expect(entries.map((e) => e.shipmentId).sort()).toEqual(shipments.map((x) => x.shipmentId).sort());
+  } finally {
+    open();
+  }
+  // The held-back mapping's batches of the same records add nothing.
+  await local.drain();
+  expect(await released()).toHaveLength(150);
   await s.expectInvariants();
 });

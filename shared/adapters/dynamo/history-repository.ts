@@ -6,8 +6,8 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { forEachConcurrent } from '../../domain/concurrency.js';
-import { ConfigError, DependencyError } from '../../domain/errors.js';
-import type { HistoryEntry } from '../../domain/history.js';
+import { ConfigError, DependencyError, HistoryAppendError } from '../../domain/errors.js';
+import { type HistoryEntry, historyKey } from '../../domain/history.js';
 import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
 import { scanTable } from './reads.js';
 import { isConditionFailure, isRetryable, isThrottled, pause } from './transactions.js';
@@ -103,7 +103,10 @@ const RETRYABLE = new Set([
  * twice the entries a second where the key is the bound. Other licenses'
  * entries stay in transactions. Throttled writes are retried for up to
  * THROTTLED_PATIENCE_MS of the append, however many attempts that takes;
- * other failures MAX_ATTEMPTS times.
+ * other failures MAX_ATTEMPTS times. A transaction that still fails
+ * does not stop the ones already in flight; the append then throws a
+ * HistoryAppendError naming the entries of every transaction that failed
+ * or never started, so that its caller retries only those.
  */
 export class DynamoHistoryRepository implements HistoryRepository, HistoryReader {
   /** License → until when (epoch ms) its History key counts as hot. */
@@ -124,13 +127,27 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
 
   async append(entries: readonly HistoryEntry[]): Promise<void> {
     const unique = new Map<string, HistoryEntry>();
-    for (const e of entries) unique.set(`${e.licenseId}\u0000${e.entryId}`, e);
+    for (const e of entries) unique.set(historyKey(e), e);
     const all = [...unique.values()];
     const chunks: HistoryEntry[][] = [];
     for (let i = 0; i < all.length; i += MAX_ACTIONS) chunks.push(all.slice(i, i + MAX_ACTIONS));
     const patientUntil = Date.now() + this.patienceMs;
-    // Entries are distinct items, so the transactions cannot conflict with one another.
-    await forEachConcurrent(chunks, APPEND_CONCURRENCY, (chunk) => this.put(chunk, patientUntil));
+    const written = new Set<number>();
+    try {
+      // Entries are distinct items, so the transactions cannot conflict with one another.
+      await forEachConcurrent(chunks, APPEND_CONCURRENCY, async (chunk, i) => {
+        await this.put(chunk, patientUntil);
+        written.add(i);
+      });
+    } catch (error) {
+      // forEachConcurrent settles the chunks in flight before it throws: `written` is complete.
+      const unwritten = chunks.flatMap((chunk, i) => (written.has(i) ? [] : chunk));
+      throw new HistoryAppendError(
+        `${unwritten.length} of ${all.length} History entries not written: ${(error as Error).message}`,
+        unwritten,
+        { cause: error },
+      );
+    }
   }
 
   /** Whether a failed write gets another attempt: throttled ones until `patientUntil`, others MAX_ATTEMPTS in all. */

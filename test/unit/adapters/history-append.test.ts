@@ -3,7 +3,8 @@
  * transactions of conditional Puts; an entry already there is dropped; once
  * a transaction is throttled on a license's entries (its partition key out
  * of capacity), that license's entries go as single conditional PutItems,
- * which cost half, for a while; other licenses' stay in transactions.
+ * which cost half, for a while; other licenses' stay in transactions. A
+ * transaction that keeps failing names the entries it left unwritten.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +13,7 @@ import {
   DynamoHistoryRepository,
   THROTTLED_PATIENCE_MS,
 } from '../../../shared/adapters/dynamo/history-repository.js';
+import { HistoryAppendError } from '../../../shared/domain/errors.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
 
 const entries = (n: number, licenseId = 'L-1'): HistoryEntry[] =>
@@ -112,6 +114,33 @@ describe('DynamoHistoryRepository.append', () => {
     );
     await new DynamoHistoryRepository(db, 'History').append(entries(2));
     expect(sent.map((s) => s.kind)).toEqual(['transaction', 'transaction']);
+  });
+
+  it('lets the transactions in flight finish when one fails, then names the entries not written', async () => {
+    const all = entries(1_000);
+    const failing = all[100]?.entryId;
+    const { db, sent } = fakeDb((call) =>
+      call.kind === 'transaction' && call.ids[0] === failing
+        ? Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+            name: 'ValidationException',
+          })
+        : undefined,
+    );
+    const error = await new DynamoHistoryRepository(db, 'History').append(all).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HistoryAppendError);
+    const written = new Set(
+      sent.flatMap((s) => (s.kind === 'transaction' && s.ids[0] !== failing ? s.ids : [])),
+    );
+    const unwritten = (error as HistoryAppendError).unwritten.map((e) => e.entryId);
+    // Every entry of a transaction that did not commit, in order, the failed one's among them.
+    expect(unwritten).toEqual(all.map((e) => e.entryId).filter((id) => !written.has(id)));
+    expect(unwritten).toEqual(expect.arrayContaining(all.slice(100, 200).map((e) => e.entryId)));
+    expect(written.size).toBeGreaterThanOrEqual(300);
+    // None starts once the failure is known: fewer than the 10 were sent.
+    expect(sent.length).toBeLessThan(10);
+    expect((error as Error).message).toBe(
+      `${unwritten.length} of 1000 History entries not written: History append failed: Item size has exceeded the maximum allowed size`,
+    );
   });
 
   describe('a hot key', () => {

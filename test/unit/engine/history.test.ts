@@ -5,7 +5,8 @@
  * lost or doubled under redelivery and crashes.
  */
 import { describe, expect, it } from 'vitest';
-import type { RawItem } from '../../../shared/domain/ports.js';
+import { HistoryAppendError } from '../../../shared/domain/errors.js';
+import type { HistoryRepository, RawItem } from '../../../shared/domain/ports.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
 import {
@@ -308,6 +309,54 @@ describe('History: shipment changes', () => {
     expect(w.historyViolations()).toEqual([]);
   });
 
+  describe('an append that writes only some entries (HistoryAppendError)', () => {
+    /** Five releases' records, and a History that writes the first `k` entries it is given and names the rest. */
+    async function partly(k: number) {
+      const w = memoryWorld();
+      const { lut } = await withShipments(w, 5);
+      w.console.put('licenses', { ...w.license(lut.licenseId), status: 'APPROVED', updatedBy: 'alice' });
+      await apply(w, lut.licenseId);
+      const records = w.shipmentRecords();
+      const { history } = w.shipmentDeps();
+      const failing: HistoryRepository = {
+        async append(entries) {
+          await history.append(entries.slice(0, k));
+          throw new HistoryAppendError('History entries not written: throttled', entries.slice(k));
+        },
+      };
+      return { w, records, failing, history };
+    }
+
+    it('reports the records of the entries not written; read again from the first of them, each entry is there once', async () => {
+      const { w, records, failing, history } = await partly(2);
+      expect(records).toHaveLength(5);
+      const outcome = await recordShipmentHistory({ history: failing }, records);
+      expect(outcome).toEqual({
+        appended: 2,
+        failed: records.slice(2).map((r) => r.sequence),
+        reason: 'History entries not written: throttled',
+      });
+      expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(2);
+      // The stream checkpoints the records before the first failed one and delivers the rest again.
+      const from = records.findIndex((r) => r.sequence === outcome.failed[0]);
+      expect(await recordShipmentHistory({ history }, records.slice(from))).toEqual({
+        appended: 3,
+        failed: [],
+      });
+      expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(5);
+      expect(w.historyViolations()).toEqual([]);
+    });
+
+    it('throws when not even the first entry was written: the whole batch is read again', async () => {
+      const { w, records, failing, history } = await partly(0);
+      await expect(recordShipmentHistory({ history: failing }, records)).rejects.toBeInstanceOf(
+        HistoryAppendError,
+      );
+      expect(await recordShipmentHistory({ history }, records)).toEqual({ appended: 5, failed: [] });
+      expect(w.historyViolations()).toEqual([]);
+    });
+  });
+
   it("notifies every release while History cannot be written: recording is shipment-history's, apart", async () => {
     const w = memoryWorld();
     const { lut } = await withShipments(w, 5);
@@ -323,7 +372,7 @@ describe('History: shipment changes', () => {
     await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
     await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
     await expect(recordShipmentHistory(w.shipmentDeps(), records)).rejects.toThrow('throttled');
-    expect(await recordShipmentHistory(w.shipmentDeps(), records)).toEqual({ appended: 5 });
+    expect(await recordShipmentHistory(w.shipmentDeps(), records)).toEqual({ appended: 5, failed: [] });
     expect(w.entries().filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(5);
     expect(w.historyViolations()).toEqual([]);
   });
@@ -334,7 +383,10 @@ describe('History: shipment changes', () => {
     const id = String(ids[0]);
     // A console edit that changes nothing counted (a note): its record has no new revision.
     w.console.edit('shipments', id, 'note', 'call before delivery');
-    expect(await recordShipmentHistory(w.shipmentDeps(), w.shipmentRecords())).toEqual({ appended: 0 });
+    expect(await recordShipmentHistory(w.shipmentDeps(), w.shipmentRecords())).toEqual({
+      appended: 0,
+      failed: [],
+    });
     expect(w.historyViolations()).toEqual([]);
   });
 
