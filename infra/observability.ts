@@ -270,12 +270,17 @@ export class Observability extends Construct {
   }
 }
 
-/** Shipments released, units released by license, held backlog by reason. */
+/** Shipments released and their History entries, units released by license, held backlog by reason. */
 function releaseWidgets(): IWidget[] {
   return [
     new GraphWidget({
-      title: 'Shipments released per minute',
-      left: [app('ShipmentsReleased', 'license-events')],
+      // History entries follow the releases (shipment-history, apart); failed ones are read again.
+      title: 'Shipments released and History entries per minute',
+      left: [
+        app('ShipmentsReleased', 'license-events'),
+        app('HistoryEntriesAppended', 'shipment-history'),
+        app('HistoryEntriesFailed', 'shipment-history'),
+      ],
       width: 8,
     }),
     new GraphWidget({

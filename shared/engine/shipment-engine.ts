@@ -321,11 +321,12 @@ interface RecordedChange {
  * writes the same entries.
  *
  * When the append writes only some entries (HistoryAppendError), `failed`
- * holds the stream sequence of each record whose entry is not written: the
- * stream checkpoints the records before the first of them and reads the rest
- * again; `reason` says why. When even the first entry is unwritten, nothing moved on, so it
- * throws, as does any other error: the whole batch is read again (and split,
- * as the mapping is set), and the invocation counts as an error.
+ * holds the stream sequence of each record whose entry is not written, and
+ * `reason` says why: the stream checkpoints the records before the first of
+ * them and reads the rest again. When even the first entry is unwritten,
+ * nothing moved on, so it throws, as it does on any other error: the whole
+ * batch is read again (and split, as the mapping is set), and the invocation
+ * counts as an error.
  */
 export async function recordShipmentHistory(
   deps: { history: HistoryRepository },

@@ -168,7 +168,7 @@ describe('dashboard', () => {
   });
 
   it.each([
-    'Shipments released per minute',
+    'Shipments released and History entries per minute',
     'Units released by license',
     'Held backlog by reason',
     'Notifications by audience',
@@ -190,6 +190,8 @@ describe('dashboard', () => {
       'HeldShipments',
       'NotificationsPublished',
       'EditsRejected',
+      'HistoryEntriesAppended',
+      'HistoryEntriesFailed',
     ]) {
       expect(body).toContain(metric);
     }
