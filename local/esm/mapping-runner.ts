@@ -33,7 +33,7 @@ import {
   ShardState,
   shardIterator,
 } from './streams.js';
-import type { EsmLogger, EsmOptions, StreamHandler } from './types.js';
+import type { EsmLogger, EsmOptions, MappingStats, StreamHandler } from './types.js';
 
 /** What a runner is given besides its mapping: clients, pacing, log and the test hooks. */
 export interface RunnerEnv {
@@ -51,16 +51,7 @@ export interface RunnerEnv {
 type StreamRecords = NonNullable<GetRecordsCommandOutput['Records']>;
 
 /** The runner's counters; see {@link MappingStats}. */
-interface MutableStats {
-  seen: number;
-  filtered: number;
-  invocations: number;
-  recordsDelivered: number;
-  failures: number;
-  dlq: number;
-  pollErrors: number;
-  redelivered: number;
-}
+type MutableStats = { -readonly [K in Exclude<keyof MappingStats, 'mapping' | 'function'>]: number };
 
 /** Polls one mapping's stream and delivers its records to the function. */
 export class MappingRunner {
@@ -70,6 +61,7 @@ export class MappingRunner {
     invocations: 0,
     recordsDelivered: 0,
     failures: 0,
+    partial: 0,
     dlq: 0,
     pollErrors: 0,
     redelivered: 0,
@@ -343,6 +335,7 @@ export class MappingRunner {
     this.stats.failures++;
     if (outcome.kind === 'partial' && outcome.index > 0) {
       // Records before the lowest failure are done: checkpoint just before it.
+      this.stats.partial++;
       lane.buffer.splice(0, outcome.index);
       lane.attempts = 0;
       await sleep(this.env.retryDelayMs);

@@ -53,6 +53,11 @@ export interface MappingStats {
   readonly recordsDelivered: number;
   /** Invocations that threw or reported item failures. */
   readonly failures: number;
+  /**
+   * Of those, the ones that reported item failures after the batch's first
+   * record: the records before the lowest were checkpointed, the rest read again.
+   */
+  readonly partial: number;
   /** Records sent to the on-failure destination (or discarded without one). */
   readonly dlq: number;
   /** Errors talking to the services (retried). */

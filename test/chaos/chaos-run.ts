@@ -2,6 +2,7 @@
  * One seeded chaos run, end to end: a fresh stack with faults, the seeded
  * world and admin script, a drain to quiescence, and the invariant checks.
  */
+import { basename } from 'node:path';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { vi } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
@@ -29,6 +30,7 @@ import {
   type Rng,
 } from './faults.js';
 import { type Run, startRun } from './harness.js';
+import { describePartial } from './summary.js';
 import {
   buildWorld,
   CUSTOMERS,
@@ -64,6 +66,12 @@ export interface ChaosOutcome {
   /** Licenses whose SHIPPED shipments alone exceed a lowered limit (findings, alerted). */
   readonly shippedOverLimit: number;
   readonly redelivered: number;
+  /**
+   * Batches a function answered with `batchItemFailures` after their first
+   * record (the records before were checkpointed), by function
+   * (`shipment-history`…).
+   */
+  readonly partialBatches: Readonly<Record<string, number>>;
   /** DLQ records the operator's `clearance dlq redrive` reprocessed. */
   readonly redriven: number;
   /** Settling passes the clock asked for at the end. */
@@ -267,6 +275,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
   let settling = 0;
   let shipments = 0;
   let redelivered = 0;
+  const partialBatches: Record<string, number> = {};
   try {
     const r = run.stack.resources;
     const tables = {
@@ -321,6 +330,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     const dlqMessages = [
       ...(await receiveAllFrom(run.clients.sqs, r.dlqs.licenses.url, { keep: true })),
       ...(await receiveAllFrom(run.clients.sqs, r.dlqs.shipments.url, { keep: true })),
+      ...(await receiveAllFrom(run.clients.sqs, r.dlqs.shipmentHistory.url, { keep: true })),
     ];
     dlq = dlqMessages.length;
     problems.push(...checkI5(store, dlqMessages, run.ops.messages));
@@ -346,7 +356,13 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
         `${dlq} DLQ record(s) left at the end: ${outage ? 'the redrive did not empty the DLQs' : 'without an outage the retries must absorb every fault'}`,
       );
   } finally {
-    redelivered = run.stack.esm.stats().mappings.reduce((n, m) => n + m.redelivered, 0);
+    const mappings = run.stack.esm.stats().mappings;
+    redelivered = mappings.reduce((n, m) => n + m.redelivered, 0);
+    const functions = run.stack.resources.functionsByLogicalId;
+    for (const m of mappings) {
+      const name = basename(functions[m.function]?.entry ?? m.function, '.ts');
+      partialBatches[name] = (partialBatches[name] ?? 0) + m.partial;
+    }
     await run.teardown();
   }
   return {
@@ -361,6 +377,7 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     amendmentsApplied,
     shippedOverLimit,
     redelivered,
+    partialBatches,
     redriven,
     settling,
     dlq,
@@ -377,7 +394,7 @@ export function report(o: ChaosOutcome, config: ChaosConfig): string {
     `  crashes fired: ${o.faults.crashes.join('; ') || 'none'}`,
     `  outage: ${o.outage ? `${o.outage.fn} invocations ${o.outage.from}..${o.outage.from + o.outage.invocations - 1} (${o.faults.outageInvocations} failed); ${o.redriven} records redriven` : 'none'}`,
     `  release budget ${o.releaseBudgetMs} ms; ${o.faults.attempts} request attempts; faults ${JSON.stringify(o.faults.injected)}`,
-    `  redelivered records ${o.redelivered}; DLQ records ${o.dlq}; shipments ${o.shipments}; ${o.ms} ms`,
+    `  redelivered records ${o.redelivered}; partial batches ${describePartial(o.partialBatches)}; DLQ records ${o.dlq}; shipments ${o.shipments}; ${o.ms} ms`,
     `  ${describeLog(o.amendments)}; ${o.amendmentsApplied} amendments applied; ${o.shippedOverLimit} shipped over a lowered limit`,
     '  script:',
     ...o.script.map((l) => `    ${l}`),

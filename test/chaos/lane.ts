@@ -20,6 +20,7 @@ import { type ChaosConfig, chaosRun, report } from './chaos-run.js';
 import {
   conflictRate,
   DEFAULT_FAULT_RATE,
+  describePartial,
   describeSeeds,
   faultsOf,
   REGRESSION_SEEDS,
@@ -80,7 +81,7 @@ export function chaosLane(lane: number): void {
         process.stderr.write(
           `[chaos] seed ${seed}: ${tally.failed ? `FAILED (${outcome.problems.length} problems)` : 'ok'} ` +
             `in ${tally.ms} ms; ${faultsOf(tally.injected)} faults, ${crashesFired(outcome.faults.crashes)}, ` +
-            `${tally.redelivered} records redelivered, ` +
+            `${tally.redelivered} records redelivered, partial batches ${describePartial(tally.partialBatches)}, ` +
             `${outcome.outage ? `outage of ${outcome.outage.fn} then ${tally.redriven} records redriven from the DLQ` : 'no outage'}, ` +
             `${tally.settling} settling passes, ${tally.shipments} shipments, ` +
             `${conflictRate(tally.conflicts, tally.transactions, tally.injected.conflict ?? 0)}; ` +

@@ -26,6 +26,8 @@ export interface RunTally {
   readonly injected: Readonly<Record<string, number>>;
   readonly crashes: number;
   readonly redelivered: number;
+  /** Batches answered with `batchItemFailures` after their first record, by function. */
+  readonly partialBatches: Readonly<Record<string, number>>;
   readonly outage: boolean;
   readonly redriven: number;
   readonly settling: number;
@@ -50,6 +52,7 @@ export function tallyOf(o: ChaosOutcome): RunTally {
     injected: { ...o.faults.injected },
     crashes: o.faults.crashes.length,
     redelivered: o.redelivered,
+    partialBatches: { ...o.partialBatches },
     outage: o.outage !== undefined,
     redriven: o.redriven,
     settling: o.settling,
@@ -72,6 +75,14 @@ export const faultsOf = (injected: Readonly<Record<string, number>>): number =>
   Object.entries(injected)
     .filter(([k]) => !k.includes(' '))
     .reduce((n, [, v]) => n + v, 0);
+
+/** Partial batches by function, `shipment-events 3, shipment-history 1`, or `none`; functions in name order. */
+export function describePartial(byFunction: Readonly<Record<string, number>>): string {
+  const nonzero = Object.entries(byFunction)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return nonzero.length === 0 ? 'none' : nonzero.map(([fn, n]) => `${fn} ${n}`).join(', ');
+}
 
 /** `transaction conflicts N of M transactions (rate)`, and how many of them were injected. */
 export const conflictRate = (conflicts: number, transactions: number, injected: number): string =>
@@ -109,6 +120,7 @@ export function summaryLines(who: string, tallies: readonly RunTally[], seeds: s
     `[chaos] ${who}: ${tallies.length} runs, seeds ${seeds}, rate ${rate}: ` +
     `${sum((t) => t.attempts)} request attempts, ${sum((t) => faultsOf(t.injected))} faults, ` +
     `${sum((t) => t.crashes)} crashes, ${sum((t) => t.redelivered)} records redelivered, ` +
+    `partial batches ${describePartial(addUp(tallies.map((t) => t.partialBatches ?? {})))}, ` +
     `${tallies.filter((t) => t.outage).length} outages with ${sum((t) => t.redriven)} records redriven from the DLQs, ` +
     `${sum((t) => t.settling)} settling passes, ` +
     `${sum((t) => t.shipments)} shipments, suspend landed mid-release in ${tallies.filter((t) => t.midRelease).length} runs, ` +
@@ -125,6 +137,13 @@ export function summaryLines(who: string, tallies: readonly RunTally[], seeds: s
     `failing seeds: ${failed.length === 0 ? 'none' : failed.join(', ')}\n` +
     `[chaos] ${who}: faults by kind and service: ${JSON.stringify(totals)}\n`
   );
+}
+
+/** Counts by key, added up. */
+function addUp(counts: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) total[k] = (total[k] ?? 0) + n;
+  return total;
 }
 
 /** The tallies a tally file holds (one JSON line per run); none when it was never written. */

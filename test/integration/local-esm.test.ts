@@ -285,6 +285,9 @@ describe('local event source mapping', () => {
 
   it('retries from the lowest record reported in batchItemFailures', async () => {
     licenses.reset();
+    const partial = () =>
+      local.esm.stats().mappings.find((m) => m.function.includes('License'))?.partial ?? 0;
+    const partialBefore = partial();
     let failedOnce = false;
     licenses.set((event): DynamoDBBatchResponse => {
       const probes = event.Records.map(probeOf);
@@ -323,6 +326,8 @@ describe('local event source mapping', () => {
     const lowestIndex = first?.sequenceNumbers.indexOf(lowest ?? '') ?? -1;
     expect(second?.sequenceNumbers).toEqual(first?.sequenceNumbers.slice(lowestIndex));
     expect(rest).toHaveLength(0);
+    // Counted as a partial batch when records before the lowest failure were checkpointed.
+    expect(partial() - partialBefore).toBe(lowestIndex > 0 ? 1 : 0);
   });
 
   it('invokes the schedule target with a scheduled event', async () => {

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeSeeds, type RunTally, readTallies, summaryLines } from '../../chaos/summary.js';
+import {
+  describePartial,
+  describeSeeds,
+  type RunTally,
+  readTallies,
+  summaryLines,
+} from '../../chaos/summary.js';
 
 const tally = (over: Partial<RunTally>): RunTally => ({
   seed: 1,
@@ -11,6 +17,7 @@ const tally = (over: Partial<RunTally>): RunTally => ({
   injected: { throttle: 3, 'throttle DynamoDB.TransactWriteItems': 3, conflict: 1 },
   crashes: 1,
   redelivered: 10,
+  partialBatches: { 'shipment-events': 1 },
   outage: false,
   redriven: 0,
   settling: 2,
@@ -41,17 +48,37 @@ describe('describeSeeds', () => {
   });
 });
 
+describe('describePartial', () => {
+  it('names the functions with partial batches, in name order, or says none', () => {
+    expect(describePartial({ 'shipment-history': 2, 'license-events': 0, 'shipment-events': 1 })).toBe(
+      'shipment-events 1, shipment-history 2',
+    );
+    expect(describePartial({ 'license-events': 0 })).toBe('none');
+    expect(describePartial({})).toBe('none');
+  });
+});
+
 describe('summaryLines', () => {
   it('adds the runs up, with the conflict rate and the failing seeds', () => {
     const text = summaryLines(
       'all lanes',
-      [tally({}), tally({ seed: 2, failed: true, outage: true, redriven: 4 })],
+      [
+        tally({}),
+        tally({
+          seed: 2,
+          failed: true,
+          outage: true,
+          redriven: 4,
+          partialBatches: { 'shipment-history': 3, 'shipment-events': 1, 'license-events': 0 },
+        }),
+      ],
       '1..2',
       0.1,
     );
     expect(text).toContain(
       '[chaos] all lanes: 2 runs, seeds 1..2, rate 0.1: 200 request attempts, 8 faults, 2 crashes',
     );
+    expect(text).toContain('20 records redelivered, partial batches shipment-events 2, shipment-history 3,');
     expect(text).toContain('1 outages with 4 records redriven from the DLQs');
     expect(text).toContain('transaction conflicts 4 of 100 transactions (4.00 %, 2 injected)');
     expect(text).toContain('failing seeds: 2\n');
