@@ -23,6 +23,13 @@
  * - `conflict`: `TransactionCanceledException` with a `TransactionConflict`
  *   reason on TransactWriteItems (not retried by the SDK, as on AWS).
  * - `partial`: PublishBatch answers HTTP 200 with some entries in `Failed[]`.
+ * - `reject`: one of shipment-history's History transactions is refused
+ *   outright (`ValidationException`, as for a malformed entry; not retried),
+ *   at half the rate: the append names the entries it left, and the handler
+ *   reports their records, or fails when the first was among them.
+ *
+ * `partial` and `reject` draw from streams of their own, so adding them left
+ * the other kinds' faults where they were for every caller they do not touch.
  *
  * Crashes ({@link CrashRule}) kill the function's sandbox at the chosen
  * request (the worker thread is terminated): the invocation ends in a
@@ -55,7 +62,7 @@ import { mulberry32 } from '../../local/random.js';
 import { fnv1a } from '../../shared/domain/routing.js';
 
 /** The kinds of transient fault; see the module comment. */
-export const FAULT_KINDS = ['throttle', 'server', 'timeout', 'conflict', 'partial'] as const;
+export const FAULT_KINDS = ['throttle', 'server', 'timeout', 'conflict', 'partial', 'reject'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 // ------------------------------------------------------------ seeded randomness
@@ -427,6 +434,14 @@ export class FaultInjector {
       const partial = this.partial(caller, call, forward);
       if (partial) return partial;
     }
+    if (
+      caller === 'shipment-history' &&
+      call.operation === 'TransactWriteItems' &&
+      this.kinds.has('reject')
+    ) {
+      const rejected = this.reject(caller, call);
+      if (rejected) return rejected;
+    }
     return this.transient(caller, call, forward);
   }
 
@@ -455,6 +470,20 @@ export class FaultInjector {
     return publishBatchFailing(call.input, forward, (_, i) => failed[i] === true);
   }
 
+  /** A History transaction refused outright (its only TransactWriteItems are History appends). */
+  private reject(caller: string, call: GatewayCall): WireResponse | undefined {
+    const n = this.nextIndex(`${caller}:${call.operation}:reject`);
+    if (hash01(this.options.seed, caller, call.operation, 'reject', n) >= this.options.rate / 2)
+      return undefined;
+    this.count('reject');
+    this.count(`reject ${callKey(call.service, call.operation)}`);
+    return errorResponse(
+      call.service,
+      'ValidationException',
+      'injected: One or more parameter values were invalid',
+    );
+  }
+
   private async transient(
     caller: string,
     call: GatewayCall,
@@ -465,7 +494,11 @@ export class FaultInjector {
     const seed = this.options.seed;
     if (hash01(seed, caller, operation, n) >= this.options.rate) return forward();
     const candidates = FAULT_KINDS.filter(
-      (k) => this.kinds.has(k) && k !== 'partial' && (k !== 'conflict' || operation === 'TransactWriteItems'),
+      (k) =>
+        this.kinds.has(k) &&
+        k !== 'partial' &&
+        k !== 'reject' &&
+        (k !== 'conflict' || operation === 'TransactWriteItems'),
     );
     if (candidates.length === 0) return forward();
     const kind = candidates[Math.floor(hash01(seed, caller, operation, n, 'kind') * candidates.length)];
