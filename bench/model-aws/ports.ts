@@ -27,7 +27,7 @@ import {
   MemoryTables,
 } from '../../shared/adapters/memory.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
-import type { HistoryEntry } from '../../shared/domain/history.js';
+import { type HistoryEntry, historyKey } from '../../shared/domain/history.js';
 import { indexKey } from '../../shared/domain/index-keys.js';
 import type {
   CommitResult,
@@ -310,8 +310,6 @@ export class CountingHistory {
   }
 }
 
-const entryKey = (e: HistoryEntry): string => `${e.licenseId}\u0000${e.entryId}`;
-
 /**
  * The document client the History adapter sends through, on SimDynamo: a
  * TransactWriteItems of Puts is one `transact` whose actions are the entries
@@ -332,8 +330,8 @@ function historyClient(table: CountingHistory): DynamoDBDocumentClient {
         try {
           await sim.transact(
             entries.map((e) => ({
-              item: `history/${entryKey(e)}`,
-              check: () => !table.seen.has(entryKey(e)),
+              item: `history/${historyKey(e)}`,
+              check: () => !table.seen.has(historyKey(e)),
               hot: hotKey(e, 2),
             })),
           );
@@ -342,25 +340,25 @@ function historyClient(table: CountingHistory): DynamoDBDocumentClient {
           throw error;
         }
         table.transactions++;
-        table.written(entries.map(entryKey));
+        table.written(entries.map(historyKey));
         return {};
       }
       if (command instanceof PutCommand) {
         const e = command.input.Item as HistoryEntry;
-        if (!(await sim.put(`history/${entryKey(e)}`, hotKey(e, 1)))) {
+        if (!(await sim.put(`history/${historyKey(e)}`, hotKey(e, 1)))) {
           table.throttled++;
           throw new ProvisionedThroughputExceededException({
             message: 'The level of configured provisioned throughput for the table was exceeded',
             $metadata: {},
           });
         }
-        if (table.seen.has(entryKey(e)))
+        if (table.seen.has(historyKey(e)))
           throw new ConditionalCheckFailedException({
             message: 'The conditional request failed',
             $metadata: {},
           });
         table.singlePuts++;
-        table.written([entryKey(e)]);
+        table.written([historyKey(e)]);
         return {};
       }
       throw new Error(`the model's History client does not serve ${(command as object).constructor.name}`);

@@ -120,7 +120,7 @@ export function summaryLines(who: string, tallies: readonly RunTally[], seeds: s
     `[chaos] ${who}: ${tallies.length} runs, seeds ${seeds}, rate ${rate}: ` +
     `${sum((t) => t.attempts)} request attempts, ${sum((t) => faultsOf(t.injected))} faults, ` +
     `${sum((t) => t.crashes)} crashes, ${sum((t) => t.redelivered)} records redelivered, ` +
-    `partial batches ${describePartial(addUp(tallies.map((t) => t.partialBatches ?? {})))}, ` +
+    `partial batches ${describePartial(addUp(tallies.map((t) => t.partialBatches)))}, ` +
     `${tallies.filter((t) => t.outage).length} outages with ${sum((t) => t.redriven)} records redriven from the DLQs, ` +
     `${sum((t) => t.settling)} settling passes, ` +
     `${sum((t) => t.shipments)} shipments, suspend landed mid-release in ${tallies.filter((t) => t.midRelease).length} runs, ` +

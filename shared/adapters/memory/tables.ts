@@ -18,6 +18,7 @@
  * test/unit/adapters/memory-contract.test.ts.
  */
 import { inventoryKey } from '../../domain/counters.js';
+import { historyKey } from '../../domain/history.js';
 import type { RawItem } from '../../domain/ports.js';
 import { GSI_ATTR } from '../../names.js';
 
@@ -55,7 +56,7 @@ export function keyOf(table: MemoryTableName, item: RawItem): string {
     case 'inventory':
       return inventoryKey({ sku: String(item.sku), warehouseId: String(item.warehouseId) });
     case 'history':
-      return `${String(item.licenseId)}\u0000${String(item.entryId)}`;
+      return historyKey({ licenseId: String(item.licenseId), entryId: String(item.entryId) });
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HistoryAppendError } from '../../../shared/domain/errors.js';
+import { historyKey } from '../../../shared/domain/history.js';
 import type { HistoryRepository, RawItem } from '../../../shared/domain/ports.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
@@ -395,7 +396,9 @@ describe('History: shipment changes', () => {
     const { ids } = await withShipments(w, 2);
     const [a, b] = [String(ids[0]), String(ids[1])];
     const entry = shipmentEntries(w, a)[0] as RawItem;
-    w.store.tables.history.delete(`${String(entry.licenseId)}\u0000${String(entry.entryId)}`);
+    w.store.tables.history.delete(
+      historyKey({ licenseId: String(entry.licenseId), entryId: String(entry.entryId) }),
+    );
     const twice = shipmentEntries(w, b)[0] as RawItem;
     w.store.put('history', {
       ...twice,
