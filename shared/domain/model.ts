@@ -146,7 +146,7 @@ export type License = z.infer<typeof LicenseSchema>;
 /**
  * A Shipment item. `countedStatus` (the status the counters reflect),
  * `countedValue` (the value its license drew when it was released),
- * `revision`, `changedAt`, `decision`, the GSI keys and `changedBy` are
+ * `revision`, `changedAt`, `decision`, `rejectedEdit`, the GSI keys and `changedBy` are
  * system-kept; see docs/system-attributes.md. `statusReason` and `updatedBy`
  * are the admin's, as on licenses.
  */
@@ -176,6 +176,7 @@ export const ShipmentSchema = z.object({
   countedStatus: ShipmentStatusSchema.optional(),
   countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),
+  rejectedEdit: z.string().optional(),
 });
 export type Shipment = z.infer<typeof ShipmentSchema>;
 

@@ -32,9 +32,10 @@ import { GSI_ATTR } from '../names.js';
 import { intakeShipments } from './shipment-intake.js';
 import {
   deletionAlert,
-  immutableRejection,
+  fixedFieldsRejection,
   invalidEditRejection,
   invalidRejection,
+  isWriteBack,
   type Rejection,
   rejectEdits,
   statusRejection,
@@ -115,6 +116,8 @@ interface Classified {
   rejections: Rejection[];
   /** The latest record of each shipment: rejections are entered in History under it. */
   latest: Map<string, ShipmentRecord>;
+  /** Each shipment as the system last left it, which its latest record is judged against. */
+  before: Map<string, RawItem | undefined>;
 }
 
 /**
@@ -136,8 +139,17 @@ export async function processShipmentRecords(
 ): Promise<ShipmentBatchResult> {
   const batch = classify(records);
   const intake = await intakeShipments(deps, batch.intake);
-  const rejected = await rejectEdits(deps, [...batch.rejections, ...intake.rejections], (r) =>
-    rejectionEntry(batch.latest.get(r.shipmentId), r, deps.now().toISOString()),
+  const rejected = await rejectEdits(
+    deps,
+    [...batch.rejections, ...intake.rejections],
+    (r) =>
+      rejectionEntry(
+        batch.latest.get(r.shipmentId),
+        batch.before.get(r.shipmentId),
+        r,
+        deps.now().toISOString(),
+      ),
+    (r) => batch.latest.get(r.shipmentId)?.sequence ?? 'unknown',
   );
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
@@ -153,17 +165,28 @@ export async function processShipmentRecords(
     failed: notified.failed,
     accepted: intake.accepted.length,
     manual: batch.manual.length,
-    rejected: rejected.fresh.length,
-    rejectedHigh: rejected.fresh.filter((r) => r.alert.severity === 'high').length,
+    rejected: rejected.alerted.length,
+    rejectedHigh: rejected.alerted.filter((r) => r.alert.severity === 'high').length,
     notified: notified.counts,
     changes: notified.changes,
   };
 }
 
-/** The classify phase: judges the latest record of each shipment (intake, manual edit, rejection, restamp). */
+/**
+ * The classify phase: judges the latest record of each shipment (intake,
+ * manual edit, rejection, restamp) against the item as the system last left
+ * it: the image before the batch's first record of the shipment, or after
+ * the last one the system wrote. An admin who edits a field twice between
+ * two batches is set back to what was counted, not to the first edit.
+ */
 function classify(records: readonly ShipmentRecord[]): Classified {
   const latest = new Map<string, ShipmentRecord>();
-  for (const r of records) latest.set(r.shipmentId, r);
+  const before = new Map<string, RawItem | undefined>();
+  for (const r of records) {
+    latest.set(r.shipmentId, r);
+    if (systemWrote(r)) before.set(r.shipmentId, r.newImage);
+    else if (!before.has(r.shipmentId)) before.set(r.shipmentId, r.oldImage);
+  }
   const batch: Classified = {
     intake: [],
     manual: [],
@@ -172,12 +195,23 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     revalued: new Set(),
     rejections: [],
     latest,
+    before,
   };
-  for (const record of latest.values()) classifyRecord(record, batch);
+  for (const record of latest.values()) {
+    // The system's write-back of a rejected edit answers an edit already judged: judging it again
+    // would "reject" the restore itself.
+    if (!isWriteBack(record)) classifyRecord(record, before.get(record.shipmentId), batch);
+  }
   return batch;
 }
 
-function classifyRecord(record: ShipmentRecord, batch: Classified): void {
+/** A record of a change the system committed (its `revision` went up) or of a rejected edit's write-back. */
+function systemWrote(r: ShipmentRecord): boolean {
+  const revision = (image?: RawItem) => (typeof image?.revision === 'number' ? image.revision : 0);
+  return isWriteBack(r) || (r.newImage !== undefined && revision(r.newImage) > revision(r.oldImage));
+}
+
+function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch: Classified): void {
   const raw = record.newImage;
   if (!raw) {
     const counted = asShipmentStatus(record.oldImage?.countedStatus);
@@ -185,7 +219,6 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
     return;
   }
   const counted = asShipmentStatus(raw.countedStatus);
-  const old = record.oldImage;
   if (counted && old && asShipmentStatus(old.countedStatus)) {
     const fixed = [
       ...IMMUTABLE_SHIPMENT_FIELDS,
@@ -201,7 +234,7 @@ function classifyRecord(record: ShipmentRecord, batch: Classified): void {
     if (changed.length > 0) {
       const reference =
         typeof drawn !== 'number' || (old.value ?? 0) === drawn ? old : { ...old, value: drawn };
-      batch.rejections.push(immutableRejection(record.shipmentId, raw, reference, changed));
+      batch.rejections.push(fixedFieldsRejection(record.shipmentId, raw, reference, changed));
       return;
     }
   }
@@ -362,11 +395,16 @@ function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
  * carried it: entered when it is written back (`now`), or, for a deleted item
  * (nothing to write back), at the record's time, from its old image.
  */
-function rejectionEntry(record: ShipmentRecord | undefined, r: Rejection, now: string): HistoryEntry {
+function rejectionEntry(
+  record: ShipmentRecord | undefined,
+  before: RawItem | undefined,
+  r: Rejection,
+  now: string,
+): HistoryEntry {
   const raw = record?.newImage ?? record?.oldImage ?? r.current;
   return shipmentRejectionEntry({
     raw: { ...raw, shipmentId: r.shipmentId, licenseId: raw.licenseId ?? NO_LICENSE },
-    old: record?.newImage ? record.oldImage : undefined,
+    old: record?.newImage ? before : undefined,
     at: r.write ? now : (record?.at ?? now),
     reason: r.statusError,
     sequence: record?.sequence ?? 'unknown',

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../domain/history.js';
-import { type ShipmentStatus, showValue } from '../domain/model.js';
+import { parseItem, ShipmentSchema, type ShipmentStatus, showValue } from '../domain/model.js';
 import type {
   Alerter,
   HistoryRepository,
@@ -22,17 +22,32 @@ export interface Rejection {
 
 /** What the reject phase did. */
 export interface Rejected {
-  /** The rejections not recorded before (a redelivery finds its `statusError` already there). */
-  fresh: Rejection[];
+  /** Every rejection alerted (a redelivered edit is alerted again; its write-back is not repeated). */
+  alerted: Rejection[];
   /** Licenses whose shipments were set back to HELD or RELEASED, with those statuses. */
   restored: Map<string, Set<ShipmentStatus>>;
 }
 
 /**
- * The reject phase: alerts ops of every rejection not yet recorded, then
- * writes each one's `statusError` (and restores the status or fields it
- * reverts) in one transaction with its History entry, so the rejection is
- * entered exactly once, at the time it was written back. A deleted item has
+ * The system attribute every write-back of a rejected edit sets: the sequence
+ * number of the edit's stream record. A record that changes it is the
+ * system's own write-back, never an edit to judge (the restore would look
+ * like an edit of the fields it sets back), and the write-back's condition on
+ * it makes a redelivered edit write nothing twice.
+ */
+export const REJECTED_EDIT = 'rejectedEdit';
+
+/** The record is the write-back of a rejected edit: it set `rejectedEdit` anew. */
+export const isWriteBack = (r: { oldImage?: RawItem; newImage?: RawItem }): boolean =>
+  r.newImage?.[REJECTED_EDIT] !== undefined && r.newImage[REJECTED_EDIT] !== r.oldImage?.[REJECTED_EDIT];
+
+/**
+ * The reject phase: alerts ops of every rejection, then writes each one's
+ * `statusError` (and restores the status or fields it reverts) in one
+ * transaction with its History entry, so the rejection is entered exactly
+ * once, at the time it was written back. The write-back answers the edit of
+ * stream record `sequenceOf(r)` (its `rejectedEdit`), on the condition that
+ * the item still shows the edit and no write-back since. A deleted item has
  * nothing to write back: its entry is appended, keyed by its stream record.
  * Returns which licenses got shipments set back to HELD or RELEASED: their
  * passes may have skipped them.
@@ -41,39 +56,30 @@ export async function rejectEdits(
   deps: { alerter: Alerter; shipments: ShipmentRepository; history: HistoryRepository },
   rejections: readonly Rejection[],
   entryOf: (r: Rejection) => HistoryEntry,
+  sequenceOf: (r: Rejection) => string,
 ): Promise<Rejected> {
   // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
-  const fresh = rejections.filter((r) => r.current.statusError !== r.statusError || restoresStatus(r));
-  if (fresh.length > 0) await deps.alerter.alert(fresh.map((r) => r.alert));
-  const deleted = fresh.filter((r) => !r.write);
+  if (rejections.length > 0) await deps.alerter.alert(rejections.map((r) => r.alert));
+  const deleted = rejections.filter((r) => !r.write);
   if (deleted.length > 0) await deps.history.append(deleted.map(entryOf));
   const restored = new Map<string, Set<ShipmentStatus>>();
-  for (const r of fresh) {
+  for (const r of rejections) {
     if (!r.write) continue;
+    const write: ShipmentWrite = {
+      ...r.write,
+      set: { ...r.write.set, [REJECTED_EDIT]: sequenceOf(r) },
+      expect: { ...r.write.expect, [REJECTED_EDIT]: r.current[REJECTED_EDIT] ?? null },
+    };
     // Whatever the conditional write answers, the check below is made: "condition failed" also
     // comes back when this very write was done and its response lost (the SDK resends it), or
     // when a crashed attempt already did it.
-    await deps.shipments.update(r.write, entryOf(r));
+    await deps.shipments.update(write, entryOf(r));
     const counted = asShipmentStatus(r.current.countedStatus);
     const licenseId = String(r.write.set.licenseId ?? r.current.licenseId);
     if (counted === 'HELD' || counted === 'RELEASED')
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
-  return { fresh, restored };
-}
-
-/**
- * A rejection that sets the status back: the item shows an illegal status
- * the system must undo, even if it already carries this very `statusError`
- * (the same illegal edit made again). Its own write's record shows the
- * counted status, so it is never judged again. Other write-backs (fields of
- * an accepted shipment, an invalid item) are known done when the item
- * already carries their `statusError`: their own write's record would be
- * judged again otherwise.
- */
-function restoresStatus(r: Rejection): boolean {
-  const back = r.write?.set.status;
-  return back !== undefined && back !== r.current.status;
+  return { alerted: [...rejections], restored };
 }
 
 const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
@@ -159,6 +165,41 @@ export function immutableRejection(
       ...(absent.length > 0 ? { remove: absent } : {}),
       bumpRevision: false,
       expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+    },
+  };
+}
+
+/**
+ * An edit of fields an accepted shipment may not change ({@link immutableRejection}),
+ * which may also have left other fields out of the contract (a `value` of -5
+ * beside a new `quantity`): those are set back too, in the same write-back,
+ * and the one alert says both. Otherwise the restored item would stay invalid.
+ */
+export function fixedFieldsRejection(
+  shipmentId: string,
+  raw: RawItem,
+  old: RawItem,
+  fields: readonly string[],
+): Rejection {
+  const fixed = immutableRejection(shipmentId, raw, old, fields);
+  const write = fixed.write;
+  if (!write) return fixed;
+  const restored = Object.fromEntries(
+    Object.entries({ ...raw, ...write.set }).filter(([f]) => !write.remove?.includes(f)),
+  );
+  const parsed = parseItem(ShipmentSchema, restored);
+  if (parsed.ok) return fixed;
+  const invalid = invalidEditRejection(shipmentId, restored, old, parsed.problems);
+  const statusError = `${fixed.statusError} ${invalid.statusError}`;
+  return {
+    ...fixed,
+    statusError,
+    alert: { ...fixed.alert, message: `${fixed.alert.message}\n${invalid.alert.message}` },
+    write: {
+      ...write,
+      set: { ...write.set, ...invalid.write?.set, statusError },
+      remove: [...(write.remove ?? []), ...(invalid.write?.remove ?? [])],
+      expect: { ...invalid.write?.expect, ...write.expect },
     },
   };
 }
