@@ -168,10 +168,11 @@ export function judgeAmendment(
   }
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
-    const field = changed.find((t) => parsed.problems.some((p) => p.includes(t))) ?? changed[0];
-    const problem =
-      parsed.problems.find((p) => field !== undefined && p.includes(field)) ?? parsed.problems[0];
+    // A problem no changed term causes (an emptied licenseNumber beside a valid new limit) is the
+    // item's, not the amendment's: the item is rejected as it is, and the valid term is not set back.
+    const field = changed.find((t) => parsed.problems.some((p) => p.includes(t)));
     if (field === undefined) return { kind: 'unchanged' };
+    const problem = parsed.problems.find((p) => p.includes(field)) ?? parsed.problems[0];
     const was = applied[field];
     return {
       kind: 'illegal',

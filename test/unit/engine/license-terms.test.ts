@@ -476,6 +476,26 @@ describe('amendment', () => {
     },
   );
 
+  it('does not set back a valid amendment for another attribute made invalid in the same edit: the item is rejected, and applied once fixed', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    w.console.put('licenses', { ...w.license(lut.licenseId), authorizedQuantity: 20, licenseNumber: '' });
+    expect(await apply(w, lut.licenseId)).toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('licenseNumber must not be empty'),
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({
+      authorizedQuantity: 20,
+      appliedTerms: expect.objectContaining({ authorizedQuantity: 10 }),
+      statusError: expect.not.stringContaining('authorizedQuantity was set back'),
+    });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toHaveLength(1);
+    expect(await amend(w, lut, 'licenseNumber', 'EAR-2026-0042')).toMatchObject({ released: 1 });
+    expect(w.license(lut.licenseId).statusError).toBeUndefined();
+    expectInvariants(w);
+  });
+
   it('writes back the same illegal edit made twice, and a legal edit afterwards clears statusError', async () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{}, {}]);
