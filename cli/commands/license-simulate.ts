@@ -137,8 +137,9 @@ Inventory items, with its clock set to --at. Nothing is written to the tables an
 what the real system would send to ops is listed instead. --status may be left out for a pure amendment
 (--quantity, --value, --tolerance, --valid-from, --valid-until), and both may be left out to see what
 time alone does (--at past validUntil expires the license; past validFrom releases what waited for it).
-LICENSE_DRAWDOWN is predicted from what the license draws after the pass against authorizedQuantity and
-authorizedValue (80, 90 and 100 %), not sent by the engine.
+LICENSE_DRAWDOWN: the alerts the simulated engine raises, and a prediction from what the license draws
+before and after the pass against authorizedQuantity and the value cap (authorizedValue with its tolerance).
+Both use the default thresholds, 80, 90 and 100 %; a stack deployed with -c drawdownThresholds alerts at its own.
 
 With --json: releases and reholds (shipment ids), reholdReasons and holds ({ shipmentId, holdReason,
 previousHoldReason }), totals, warehouses, the license before and after, remaining, alerts, drawdown.

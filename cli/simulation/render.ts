@@ -46,7 +46,7 @@ function releasedText(before: LicenseState, after: LicenseState): string {
     : `${quantity}; value ${value} of cap ${usd(after.valueCap)}`;
 }
 
-const LIMIT_NAME = { quantity: 'authorizedQuantity', value: 'authorizedValue' } as const;
+const LIMIT_NAME = { quantity: 'authorizedQuantity', value: 'the value cap' } as const;
 
 /** The thresholds crossed, one phrase per limit: "value reaches 80, 90 and 100 % of authorizedValue (...)". */
 function crossingsText(crossed: readonly Crossing[]): string {

@@ -5,6 +5,7 @@
  * reason; totals, warehouses, the license's drawdown and what remains, the
  * alerts the engine raised, and the drawdown thresholds the result crosses.
  */
+import { DEFAULT_DRAWDOWN_THRESHOLDS } from '../../shared/domain/compliance.js';
 import { type License, LicenseSchema, parseItem } from '../../shared/domain/model.js';
 import { holdOrderKey, type Remaining, remainingOf, valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -57,7 +58,7 @@ export interface Crossing {
   thresholdPercent: number;
   drawnBefore: number;
   drawnAfter: number;
-  /** authorizedQuantity, or authorizedValue (before its tolerance). */
+  /** authorizedQuantity, or the value cap (authorizedValue with its tolerance). */
   of: number;
 }
 
@@ -96,11 +97,15 @@ export interface SimulationReport {
   cost: { shipmentsRead: number; writesInMemory: number };
 }
 
-/** LICENSE_DRAWDOWN's thresholds (docs/data-contract.md, "Notifications"). */
-export const DRAWDOWN_THRESHOLDS = [80, 90, 100] as const;
+/**
+ * LICENSE_DRAWDOWN's thresholds as the simulation judges them: the default
+ * ones (docs/data-contract.md, "Notifications"). A stack deployed with
+ * `-c drawdownThresholds` alerts at its own.
+ */
+export const DRAWDOWN_THRESHOLDS = DEFAULT_DRAWDOWN_THRESHOLDS;
 
 export const DRAWDOWN_METHOD =
-  'predicted, not sent by the engine: the units and value the license draws after the simulated pass, against authorizedQuantity and authorizedValue (before its tolerance); a threshold counts when the license is at or above it after and was below it before';
+  'predicted where the simulated engine raised none: the units and value the license draws after the simulated pass, against authorizedQuantity and the value cap (authorizedValue with its tolerance), as the engine measures them; a threshold counts when the license is at or above it after and was below it before. Thresholds are the defaults (80, 90, 100 %); a stack deployed with -c drawdownThresholds alerts at its own';
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 const emptyTally = (): Tally => ({ shipments: 0, units: 0, value: 0 });
@@ -151,6 +156,12 @@ function crossings(
 /** Drawdown thresholds crossed, computed simply from what the license draws before and after. */
 export function predictDrawdown(before: RawItem, after: RawItem): Crossing[] {
   const limit = (raw: RawItem, attr: string) => (typeof raw[attr] === 'number' ? raw[attr] : undefined);
+  const cap = (raw: RawItem) => {
+    const value = limit(raw, 'authorizedValue');
+    return value === undefined
+      ? undefined
+      : valueCap({ authorizedValue: value, valueTolerancePercent: limit(raw, 'valueTolerancePercent') });
+  };
   return [
     ...crossings(
       'quantity',
@@ -159,8 +170,8 @@ export function predictDrawdown(before: RawItem, after: RawItem): Crossing[] {
     ),
     ...crossings(
       'value',
-      { drawn: num(before.releasedValue), of: limit(before, 'authorizedValue') },
-      { drawn: num(after.releasedValue), of: limit(after, 'authorizedValue') },
+      { drawn: num(before.releasedValue), of: cap(before) },
+      { drawn: num(after.releasedValue), of: cap(after) },
     ),
   ];
 }

@@ -138,10 +138,15 @@ describe('license simulate predicts what the engine does', () => {
       { shipmentId: ids[4], holdReason: 'LICENSE_VALUE_EXHAUSTED', previousHoldReason: 'LICENSE_PENDING' },
     ]);
     expect(report.remaining.after).toEqual({ quantity: 80, value: 10_000 });
+    // $100,000 drawn of a $110,000 cap (10 % tolerance): 80 and 90 %, not 100 %, as the engine alerts.
     expect(report.drawdown.crossed.map((c) => [c.limit, c.thresholdPercent])).toEqual([
       ['value', 80],
       ['value', 90],
-      ['value', 100],
+    ]);
+    expect(report.drawdown.sentByEngine).toBe(true);
+    expect(report.alerts.filter((a) => a.alertType === 'LICENSE_DRAWDOWN').map((a) => a.subject)).toEqual([
+      `License ${licenseId}: 80 % of its value limit drawn`,
+      `License ${licenseId}: 90 % of its value limit drawn`,
     ]);
   });
 
@@ -350,5 +355,19 @@ describe('drawdown prediction', () => {
       { thresholdPercent: 100 },
     ]);
     expect(predictDrawdown(l(90), l(0))).toEqual([]);
+  });
+
+  it('measures value against the value cap (authorizedValue with its tolerance), as the engine does', () => {
+    const v = (releasedValue: number) => ({
+      releasedValue,
+      authorizedValue: 1000,
+      valueTolerancePercent: 10,
+    });
+    // Cap 1,100: drawing the whole authorizedValue reaches 80 % (880) and 90 % (990), not 100 %.
+    expect(predictDrawdown(v(0), v(1000))).toEqual([
+      { limit: 'value', thresholdPercent: 80, drawnBefore: 0, drawnAfter: 1000, of: 1100 },
+      { limit: 'value', thresholdPercent: 90, drawnBefore: 0, drawnAfter: 1000, of: 1100 },
+    ]);
+    expect(predictDrawdown(v(1000), v(1100)).map((c) => c.thresholdPercent)).toEqual([100]);
   });
 });
