@@ -25,7 +25,8 @@ Which stack (first match wins):
 
 Output: tables for people; --json for scripts. Progress and notes go to stderr.
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but work remains (drift or shipped goods above a lowered limit, History that
-differs from a license's counters, DLQ messages left, wait timed out).
+differs from a license's counters, DLQ messages left, customer subscriptions unscoped or on the wrong shard, a wait timed out
+or stopped because someone else changed the status).
 Set CLEARANCE_DEBUG=1 to see stack traces.
 `;
 

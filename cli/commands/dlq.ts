@@ -326,7 +326,7 @@ export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: n
 }
 
 const queueOption = () =>
-  new Option('--queue <queue>', 'only this DLQ (default: both)').choices(Object.keys(QUEUE_NAMES));
+  new Option('--queue <queue>', 'only this DLQ (default: all three)').choices(Object.keys(QUEUE_NAMES));
 
 /** `clearance dlq list|redrive`. */
 export function registerDlqCommands(program: Command, { act }: Wiring): void {
@@ -349,7 +349,7 @@ export function registerDlqCommands(program: Command, { act }: Wiring): void {
     .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
     .addHelpText(
       'after',
-      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`.\nOn AWS the deployed function is invoked; on a local stack the handler runs in this process.\n${example(
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`.\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
         'clearance dlq redrive',
         'clearance dlq redrive --queue license-events',
       )}`,

@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import type { CliContext } from '../context.js';
@@ -247,7 +247,7 @@ function listCommand(command: Command, act: Act, name: string): Command {
     .description(
       'list licenses with their status, what the system applied, released/authorized units, released value and the value limit (with its tolerance); --attention: only those that need a decision or action, most urgent first',
     )
-    .addOption(new Option('--status <status>', 'only licenses with this status').choices(LICENSE_STATUSES))
+    .option('--status <status>', `only licenses with this status: ${LICENSE_STATUSES.join(', ')} (any case)`)
     .option('--attention', 'only the licenses that need a decision or an action, most urgent first, and why')
     .addHelpText(
       'after',

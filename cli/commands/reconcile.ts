@@ -10,7 +10,7 @@ import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import type { CliContext } from '../context.js';
-import { EXIT, RefusedError } from '../errors.js';
+import { EXIT, RefusedError, UsageError } from '../errors.js';
 import { count, plural, usd } from '../format.js';
 import { type Io, progress } from '../io.js';
 import {
@@ -340,6 +340,14 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     .option('--fix', 'repair counters to the values recomputed from the shipments (asks first)')
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option('--force', 'fix even while the system still has work in flight')
+    .hook('preAction', (_this, action) => {
+      const { fix, yes, force } = action.opts<{ fix?: boolean; yes?: boolean; force?: boolean }>();
+      const given = [yes && '--yes', force && '--force'].filter(Boolean);
+      if (!fix && given.length > 0)
+        throw new UsageError(
+          `${given.join(' and ')} only ${given.length === 1 ? 'applies' : 'apply'} with --fix: run \`clearance reconcile --fix ${given.join(' ')}\` to repair, or drop ${given.length === 1 ? 'it' : 'them'} to check only`,
+        );
+    })
     .addHelpText(
       'after',
       `

@@ -1,5 +1,5 @@
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { SHIPMENT_STATUSES } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
@@ -175,7 +175,10 @@ export function registerShipmentCommands(program: Command, { act }: Wiring): voi
       'list the shipments of a license (HELD and RELEASED from the license indexes, other statuses by scan)',
     )
     .requiredOption('--license <licenseId>', 'the license whose shipments to list (required)')
-    .addOption(new Option('--status <status>', 'only shipments with this status').choices(SHIPMENT_STATUSES))
+    .option(
+      '--status <status>',
+      `only shipments with this status: ${SHIPMENT_STATUSES.join(', ')} (any case)`,
+    )
     .option('--limit <n>', 'show at most this many (0: all)', whole, 100)
     .addHelpText(
       'after',

@@ -7,7 +7,7 @@ const NO_STACK_FIX =
 export function explainReadError(cause: unknown, path: string, how: string): Error {
   return new StackNotFoundError(
     `cannot read the stack description ${path} (${how}): ${(cause as Error).message}. ` +
-      'Write it with `npm run stack > stack.json`, or fix the path',
+      "Write it with `npm run -s stack > stack.json` (-s keeps npm's banner out of the file), or fix the path",
     { cause },
   );
 }

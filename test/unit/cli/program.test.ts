@@ -137,6 +137,16 @@ describe('usage errors', () => {
     }
   });
 
+  it('refuses --yes or --force without --fix, which would otherwise be ignored, naming the command to run', async () => {
+    const c = captured();
+    expect(await run(['reconcile', '--yes'], { io: c.io, env })).toBe(EXIT.usage);
+    expect(c.text()).toMatch(
+      /--yes only applies with --fix: run `clearance reconcile --fix --yes` to repair/,
+    );
+    expect(await run(['reconcile', '--yes', '--force'], { io: c.io, env })).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/--yes and --force only apply with --fix/);
+  });
+
   it('rejects a customer subscription without --customer', async () => {
     const c = captured();
     const code = await run(
@@ -192,6 +202,13 @@ describe('usage errors', () => {
     ).toBe(EXIT.usage);
     expect(c.text()).toMatch(/Allowed choices are email, sqs, https/);
     expect(await run(['license', 'list', '--status', 'OPEN'], { io: c.io, env })).toBe(EXIT.usage);
+    expect(c.text()).toMatch(
+      /--status must be one of PENDING, APPROVED, DENIED, SUSPENDED, REVOKED, EXPIRED, not "OPEN"/,
+    );
+    expect(await run(['shipment', 'list', '--license', 'L', '--status', 'GONE'], { io: c.io, env })).toBe(
+      EXIT.usage,
+    );
+    expect(c.text()).toMatch(/--status must be one of HELD, RELEASED, SHIPPED, CANCELLED, not "GONE"/);
   });
 
   it('fails with a message naming the fix when the local stack is not running', async () => {

@@ -313,7 +313,7 @@ describe('resolveResources', () => {
       readFile: () => Promise.reject(new Error('ENOENT: no such file')),
     };
     await expect(resolveResources({ stackFile: 'gone.json' }, {}, failing)).rejects.toThrow(
-      /cannot read the stack description gone.json.*npm run stack > stack.json/,
+      /cannot read the stack description gone.json.*npm run -s stack > stack.json/,
     );
   });
 });
