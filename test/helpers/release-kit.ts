@@ -4,7 +4,6 @@
  * their own sku and warehouses, backlogs, counters, ops alerts, direct
  * handler invocation with stream records, and whole-store snapshots.
  */
-import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { expect } from 'vitest';
 import { batchPut } from '../../local/batch-put.js';
@@ -14,12 +13,12 @@ import type { License, Shipment } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { adminConsole } from './admin-console.js';
 import { aLicense, anInventory, aShipmentFor, asAccepted, nextId } from './factories.js';
+import { sleep, until } from './poll.js';
 import type { LocalStackHandle } from './stack.js';
 
 export type AdminConsole = ReturnType<typeof adminConsole>;
 
-/** The one `sleep` of the tests: Node's own. */
-export const sleep = (ms: number): Promise<void> => setTimeoutPromise(ms);
+export { sleep, until };
 
 export const ON_HAND = 900_000;
 

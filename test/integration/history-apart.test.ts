@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import { errorResponse } from '../../local/gateway/wire.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { machineQueue, parseMachineMessages } from '../helpers/notify.js';
-import { givenLicense, invocationsOf, invokeWithRecords, sleep } from '../helpers/release-kit.js';
+import { givenLicense, invocationsOf, invokeWithRecords, until } from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** While set, shipment-history waits for it before running. */
@@ -42,17 +42,6 @@ function holdBack(): () => void {
   };
 }
 
-/** Polls `read` until `done` holds of what it returns; fails after `ms`. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 it('notifies every release while shipment-history is held back, and enters each once when it runs', async () => {
   const lut = await givenLicense(s, { authorizedQuantity: 30 });
   const id = lut.license.licenseId;
@@ -70,13 +59,13 @@ it('notifies every release while shipment-history is held back, and enters each 
     // No drain here: it would wait for the held-back consumer. The customer's queue is read instead.
     const received: string[] = [];
     await until(
+      'three SHIPMENT_RELEASED messages',
       async () => {
         for (const m of parseMachineMessages(await customer.receiveAll()))
           if (m.eventType === 'SHIPMENT_RELEASED') received.push(m.shipmentId);
-        return received;
+        return received.length === 3 ? received : undefined;
       },
-      (r) => r.length === 3,
-      'three SHIPMENT_RELEASED messages',
+      30_000,
     );
     expect(received.sort()).toEqual(shipments.map((x) => x.shipmentId).sort());
     expect(await entered(), 'History has no release while shipment-history waits').toEqual([]);
@@ -107,9 +96,12 @@ it('reports the records whose History entries a failed transaction left unwritte
   try {
     await s.setLicenseStatus(id, 'APPROVED');
     await until(
-      () => s.license(id),
-      (l) => l.releasedQuantity === 1_500 && l.pendingWork === undefined,
       'the release of all 150',
+      async () => {
+        const l = await s.license(id);
+        return l.releasedQuantity === 1_500 && l.pendingWork === undefined ? l : undefined;
+      },
+      30_000,
     );
     const isRelease = (r: DynamoDBRecord) =>
       r.dynamodb?.NewImage?.licenseId?.S === id &&

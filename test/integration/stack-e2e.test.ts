@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -25,6 +24,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackDescription } from '../../local/stack-json.js';
 import { aLicense, anInventory, aShipment } from '../helpers/factories.js';
+import { until } from '../helpers/poll.js';
 
 let child: ChildProcess;
 let stack: StackDescription;
@@ -63,16 +63,6 @@ const outside = () => {
     sqs: new SQSClient({ ...base, endpoint: stack.endpoints.sqs }),
   };
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe('npm run stack', () => {
   it('prints one JSON line naming the endpoints, tables and topics', () => {
