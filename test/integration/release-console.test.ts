@@ -1,7 +1,8 @@
 /**
  * Console edits of shipments on the local stack: the legal ones move the
  * counters (and the license) exactly; the illegal HELD → SHIPPED is undone
- * and reported loudly.
+ * and reported loudly, and a field edited again after a rejected edit is
+ * set back again.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Shipment } from '../../shared/domain/model.js';
@@ -126,6 +127,35 @@ describe('illegal console edits', () => {
     const current = await snapshot(s);
     expect(current.inventory).toEqual(before.inventory);
     expect(current.licenses).toEqual(before.licenses);
+    await s.expectInvariants();
+  });
+
+  it('sets a quantity edited again after a rejected edit back each time, enters both, and releases what was counted', async () => {
+    const { license, ids } = await licensed(100, (l) => [l.shipment({ quantity: 30 })], false);
+    const [shipmentId = ''] = ids;
+    for (const quantity of [3, 50]) {
+      await s.edit('shipments', { shipmentId }, 'quantity', quantity);
+      await local.drain();
+      expect(await s.shipment(shipmentId)).toMatchObject({
+        quantity: 30,
+        statusError: expect.stringContaining('Rejected edit of quantity'),
+      });
+    }
+    const alerts = await ops.about(shipmentId, 2);
+    expect(alerts.map((a) => a.body)).toEqual([
+      expect.stringContaining('quantity 30 → 3'),
+      expect.stringContaining('quantity 30 → 50'),
+    ]);
+    const rejected = (await s.history(license.licenseId)).filter(
+      (e) => e.shipmentId === shipmentId && e.eventType === 'EDIT_REJECTED',
+    );
+    expect(rejected).toHaveLength(2);
+
+    await s.setLicenseStatus(license.licenseId, 'APPROVED');
+    await local.drain();
+    expect(await s.shipment(shipmentId)).toMatchObject({ status: 'RELEASED', quantity: 30 });
+    expect(await settledLicense(s, license.licenseId)).toMatchObject({ releasedQuantity: 30 });
+    await expectCounters(s, license.sku, 'WH-1', { held: 0, released: 30 });
     await s.expectInvariants();
   });
 });
