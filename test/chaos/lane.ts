@@ -71,7 +71,7 @@ export function chaosLane(lane: number): void {
       return;
     }
     it.each(seeds)(
-      'keeps I1–I5 through faults, crashes, redelivery, amendments and admin races (seed %i)',
+      'keeps I1–I6 through faults, crashes, redelivery, amendments and admin races (seed %i)',
       async (seed) => {
         const outcome = await chaosRun(seed, config);
         const tally = tallyOf(outcome);
