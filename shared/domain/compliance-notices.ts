@@ -96,7 +96,8 @@ function timeLeft(until: string, now: Date): string {
 }
 
 /** A license the expiry watch reports on. */
-type Expiring = Pick<License, 'licenseId' | 'customerId' | 'sku' | 'validUntil'>;
+type Expiring = Pick<License, 'licenseId' | 'customerId' | 'sku' | 'validUntil'> &
+  Partial<Pick<License, 'appliedStatus'>>;
 
 /**
  * LICENSE_EXPIRING to ops: the license expires within `lead` days while
@@ -113,6 +114,7 @@ export function expiryAlert(input: {
 }): OpsAlert {
   const { license, released, held } = input;
   const id = license.licenseId;
+  const suspended = license.appliedStatus === 'SUSPENDED';
   const line = (status: string, t: Totals, note: string) =>
     `  ${status.padEnd(10)}${shipments(t.shipments)}, ${units(t.units)}, ${usd(t.value)}: ${note}`;
   const told =
@@ -126,11 +128,17 @@ export function expiryAlert(input: {
       `License ${id} expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (${license.validUntil.slice(0, 10)})`,
     ),
     message: [
-      `License ${id} (customer ${license.customerId}, sku ${license.sku}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
+      `License ${id} (customer ${license.customerId}, sku ${license.sku}${suspended ? ', SUSPENDED' : ''}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
       'Still outstanding under it:',
       line('RELEASED', released, `must ship before then; ${told}`),
-      line('HELD', held, 'cannot ship unless released before then'),
-      'When validUntil passes, the clock expires the license and unshipped RELEASED shipments go back on hold as LICENSE_EXPIRED.',
+      line(
+        'HELD',
+        held,
+        suspended
+          ? 'cannot ship: the license is SUSPENDED, so only a reinstatement (APPROVED) before then releases them'
+          : 'cannot ship unless released before then',
+      ),
+      'When validUntil passes, the clock expires the license: its HELD shipments and any unshipped RELEASED ones are held as LICENSE_EXPIRED.',
       'To extend it, amend validUntil (OPERATIONS.md, "When a license is about to expire"); an amendment re-arms this watch.',
     ].join('\n'),
     subjectKey: { licenseId: id },

@@ -36,9 +36,15 @@ export type ExpiryVerdict =
   /** A lead came due: ops alerted, warehouses told, recorded. */
   | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] };
 
-/** Whether the watch looks at this license at all: APPROVED (and applied), before `validUntil`. */
+/**
+ * Whether the watch looks at this license at all: APPROVED or SUSPENDED (and
+ * applied), before `validUntil`. A suspended license's held backlog is lost
+ * at expiry unless it is reinstated first, so compliance hears of it too.
+ */
 export const watched = (l: License, now: Date): boolean =>
-  l.status === 'APPROVED' && l.appliedStatus === 'APPROVED' && now.getTime() <= Date.parse(l.validUntil);
+  (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
+  l.status === l.appliedStatus &&
+  now.getTime() <= Date.parse(l.validUntil);
 
 /**
  * Judges the lead times of `license` due at `now`. Sends the digests first,
@@ -64,7 +70,7 @@ export async function watchExpiry(
       license.licenseId,
       'expiryAlerted',
       { ...leads },
-      { appliedStatus: 'APPROVED', validUntil: license.validUntil },
+      { appliedStatus: license.appliedStatus, validUntil: license.validUntil },
     );
   if (released.length === 0 && held.shipments === 0) {
     await record();

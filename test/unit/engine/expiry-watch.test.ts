@@ -180,13 +180,29 @@ describe('expiry watch', () => {
     expect((await tick(w)).expiring).toEqual([lut.licenseId]);
   });
 
-  it('watches APPROVED licenses only, and goes on with the others when one fails', async () => {
+  it('watches APPROVED and SUSPENDED licenses, not REVOKED ones, nor one whose status edit is not applied yet', async () => {
     const w = memoryWorld();
-    const suspended = await expiringLicense(w);
+    const { lut, validUntil } = await expiringLicense(w);
+    const suspended = await expiringLicense(w, { validUntil });
     await setStatus(w, suspended.lut.licenseId, 'SUSPENDED');
-    const { lut, validUntil } = await expiringLicense(w, { validUntil: suspended.validUntil });
+    const revoked = await expiringLicense(w, { validUntil });
+    await setStatus(w, revoked.lut.licenseId, 'REVOKED');
+    const editing = await expiringLicense(w, { validUntil });
+    w.console.edit('licenses', editing.lut.licenseId, 'status', 'SUSPENDED'); // license-events has not run
     w.setNow(daysBefore(validUntil, 30));
-    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
-    expect(expiring(w, suspended.lut)).toEqual([]);
+    expect((await tick(w)).expiring.sort()).toEqual([lut.licenseId, suspended.lut.licenseId].sort());
+    expect(expiring(w, revoked.lut)).toEqual([]);
+    expect(expiring(w, editing.lut)).toEqual([]);
+
+    // A suspension re-holds everything: no digest, and the alert says only a reinstatement saves the backlog.
+    const [alert] = expiring(w, suspended.lut);
+    expect(alert?.message).toContain(
+      `(customer ${suspended.lut.license.customerId}, sku ${suspended.lut.license.sku}, SUSPENDED)`,
+    );
+    expect(alert?.message).toMatch(
+      /HELD +4 shipments, 110 units, USD 53,000: cannot ship: the license is SUSPENDED/,
+    );
+    expect(w.license(suspended.lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    expect(w.publisher.published.filter((m) => m.body.includes(suspended.lut.licenseId))).toEqual([]);
   });
 });
