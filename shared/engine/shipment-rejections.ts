@@ -37,9 +37,18 @@ export interface Rejected {
  */
 export const REJECTED_EDIT = 'rejectedEdit';
 
-/** The record is the write-back of a rejected edit: it set `rejectedEdit` anew. */
-export const isWriteBack = (r: { oldImage?: RawItem; newImage?: RawItem }): boolean =>
-  r.newImage?.[REJECTED_EDIT] !== undefined && r.newImage[REJECTED_EDIT] !== r.oldImage?.[REJECTED_EDIT];
+/**
+ * The record is the write-back of a rejected edit: an update that set
+ * `rejectedEdit` anew, or set a new `statusError`, which only the system
+ * writes (so a write-back made before `rejectedEdit` existed, still in the
+ * stream at a deployment, is not judged as an edit either). A new item is
+ * never one, whatever `statusError` it was created with.
+ */
+export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newImage?: RawItem }): boolean => {
+  const changed = (attribute: string) =>
+    newImage?.[attribute] !== undefined && newImage[attribute] !== oldImage?.[attribute];
+  return oldImage !== undefined && (changed(REJECTED_EDIT) || changed('statusError'));
+};
 
 /**
  * The reject phase: alerts ops of every rejection, then writes each one's

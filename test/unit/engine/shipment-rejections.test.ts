@@ -150,4 +150,24 @@ describe('redelivery', () => {
     await apply(w, w.shipment(id).licenseId as string);
     expectInvariants(w);
   });
+
+  it('does not judge a write-back made before rejectedEdit existed (a record still in the stream at a deployment)', async () => {
+    const w = memoryWorld();
+    const { id } = await heldShipment(w);
+    const item = w.shipment(id);
+    const statusError = 'Rejected edit of quantity: these cannot change once a shipment is accepted.';
+    const legacy = { ...item, statusError };
+    const record = {
+      sequence: 'legacy-1',
+      eventName: 'MODIFY' as const,
+      shipmentId: id,
+      at: w.now().toISOString(),
+    };
+    const result = await processShipmentRecords(w.shipmentDeps(), [
+      { ...record, oldImage: { ...item, quantity: 3 }, newImage: legacy },
+    ]);
+    expect(result).toMatchObject({ rejected: 0 });
+    expect(w.shipment(id)).toEqual(item);
+    expect(w.alerter.about(id)).toEqual([]);
+  });
 });
