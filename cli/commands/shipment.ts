@@ -191,7 +191,7 @@ export function registerShipmentCommands(program: Command, { act }: Wiring): voi
   shipment
     .command('show')
     .description('show one shipment, including the system-kept attributes')
-    .argument('<shipmentId>')
+    .argument('<shipmentId>', 'the shipment, e.g. SHP-000042')
     .addHelpText('after', example('clearance shipment show SHP-000042'))
     .action(act((ctx, id: string) => shipmentShow(ctx, id)));
   for (const [action, text] of [
@@ -200,7 +200,7 @@ export function registerShipmentCommands(program: Command, { act }: Wiring): voi
   ] as const) {
     refuseBy(shipment.command(action))
       .description(text)
-      .argument('<shipmentId>')
+      .argument('<shipmentId>', 'the shipment, e.g. SHP-000042')
       .option('--reason <text>', 'why (stored as statusReason; History quotes it)')
       .addHelpText(
         'after',

@@ -158,7 +158,7 @@ export async function subscriptionsList(ctx: CliContext, opts: { topic?: string 
 const protocolOption = () =>
   new Option(
     '--protocol <protocol>',
-    'email: readable digests; sqs/https: one JSON message per shipment change',
+    'email: readable digests; sqs/https: one JSON message per shipment change (required)',
   )
     .choices(PROTOCOLS)
     .makeOptionMandatory();
