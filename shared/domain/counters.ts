@@ -70,3 +70,20 @@ export function sumDeltas<K>(
 /** The key of one Inventory item (sku, warehouse) as one string, for sets and maps. */
 export const inventoryKey = (k: { sku: string; warehouseId: string }): string =>
   `${k.sku}\u0000${k.warehouseId}`;
+
+/**
+ * What the counters hold for a shipment, as its `countedAs` says it (set when
+ * it is accepted): "30 × H20 at WH-AMS". A shipment whose quantity, sku or
+ * warehouse no longer matches has an edit still to reject: no pass may move
+ * counters or draw on its license with the edited values.
+ */
+export const countedAsOf = (s: { quantity: number; sku: string; warehouseId: string }): string =>
+  `${s.quantity} × ${s.sku} at ${s.warehouseId}`;
+
+/** The shipment's quantity, sku and warehouse are what its counters hold (or it predates `countedAs`). */
+export const countedAsItIs = (s: {
+  quantity: number;
+  sku: string;
+  warehouseId: string;
+  countedAs?: string | undefined;
+}): boolean => s.countedAs === undefined || s.countedAs === countedAsOf(s);

@@ -146,7 +146,8 @@ export type License = z.infer<typeof LicenseSchema>;
 /**
  * A Shipment item. `countedStatus` (the status the counters reflect),
  * `countedValue` (the value its license drew when it was released),
- * `revision`, `changedAt`, `decision`, `rejectedEdit`, the GSI keys and `changedBy` are
+ * `countedAs` (the quantity, sku and warehouse the counters hold), `revision`,
+ * `changedAt`, `decision`, `rejectedEdit`, the GSI keys and `changedBy` are
  * system-kept; see docs/system-attributes.md. `statusReason` and `updatedBy`
  * are the admin's, as on licenses.
  */
@@ -177,6 +178,7 @@ export const ShipmentSchema = z.object({
   countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),
   rejectedEdit: z.string().optional(),
+  countedAs: z.string().optional(),
 });
 export type Shipment = z.infer<typeof ShipmentSchema>;
 

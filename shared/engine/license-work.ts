@@ -6,7 +6,7 @@
  */
 
 import { type FirstRound, type Limiter, unlimited } from '../domain/concurrency.js';
-import { counterDelta } from '../domain/counters.js';
+import { countedAsItIs, counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
 import { systemDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
@@ -135,15 +135,26 @@ export async function finish(
   return true;
 }
 
-/** The shipments of a page that parse; others are left alone (the reconciler reports them). */
+/**
+ * The shipments of a page that parse and whose quantity, sku and warehouse are
+ * what their counters hold (`countedAs`). Others are left alone: an invalid
+ * item is the reconciler's to report, and an edit of those fields is
+ * shipment-events' to reject and set back, after which it asks the license
+ * for another pass. Moving counters with the edited values would break I2
+ * and I3.
+ */
 export function parseShipments(items: readonly RawItem[]): Shipment[] {
   const out: Shipment[] = [];
   for (const item of items) {
     const parsed = parseItem(ShipmentSchema, item);
-    if (parsed.ok) out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
+    if (parsed.ok && countedAsItIs(parsed.value))
+      out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
   }
   return out;
 }
+
+/** A write's condition that the counted fields are still as read: an edit landing after the read fails it. */
+const asRead = (s: Shipment) => ({ quantity: s.quantity, sku: s.sku, warehouseId: s.warehouseId });
 
 /** Whether a pass must hand over: past `deadline`, once it has written something (so every slice progresses). */
 export const outOfTime = (deadline: number, progress: Progress) =>
@@ -193,7 +204,7 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null },
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null, ...asRead(s) },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
   };
@@ -212,7 +223,7 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
     },
     remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,
-    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId },
+    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId, ...asRead(s) },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
     license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
   };

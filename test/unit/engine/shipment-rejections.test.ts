@@ -171,3 +171,62 @@ describe('redelivery', () => {
     expect(w.alerter.about(id)).toEqual([]);
   });
 });
+
+describe('quantity edits racing the passes (countedAs)', () => {
+  /** A PENDING license of 100 units with shipments of 30 (priority 1) and 20 (priority 2) taken in. */
+  async function twoHeld(w: MemoryWorld) {
+    const lut = givenLicense(w, { authorizedQuantity: 100 });
+    const first = lut.shipment({ quantity: 30, priority: 1 });
+    const second = lut.shipment({ quantity: 20, priority: 2 });
+    for (const s of [first, second]) w.console.put('shipments', s);
+    await settle(w);
+    expect(w.shipment(first.shipmentId).countedAs).toBe(`30 × ${lut.license.sku} at WH-1`);
+    return { lut, first: first.shipmentId, second: second.shipmentId };
+  }
+
+  /** After the edit is rejected and set back, its license's follow-up pass releases it as counted. */
+  async function thenReleasedAsCounted(w: MemoryWorld, lut: { licenseId: string; license: { sku: string } }) {
+    await settle(w);
+    await apply(w, lut.licenseId);
+    await settle(w);
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(50);
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 50 });
+    expectInvariants(w);
+  }
+
+  it('leaves a shipment whose quantity edit is not judged yet to its rejection, and releases it as counted after', async () => {
+    const w = memoryWorld();
+    const { lut, first, second } = await twoHeld(w);
+    w.console.edit('shipments', first, 'quantity', 3); // shipment-events has not run
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 1, unitsReleased: 20 });
+    expect(w.shipment(second).status).toBe('RELEASED');
+    expect(w.shipment(first)).toMatchObject({ status: 'HELD', quantity: 3 });
+    await thenReleasedAsCounted(w, lut);
+    expect(w.shipment(first)).toMatchObject({ status: 'RELEASED', quantity: 30 });
+  });
+
+  it('does not commit a release when the quantity is edited between the read and the write', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await twoHeld(w);
+    w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', first, 'quantity', 3));
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 1, unitsReleased: 20 });
+    expect(w.shipment(first)).toMatchObject({ status: 'HELD', quantity: 3 });
+    await thenReleasedAsCounted(w, lut);
+  });
+
+  it('does not re-hold a RELEASED shipment with its edited quantity when a suspension races the edit', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await twoHeld(w);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settle(w);
+    w.console.edit('shipments', first, 'quantity', 3);
+    expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 1 });
+    await settle(w);
+    await apply(w, lut.licenseId);
+    await settle(w);
+    expect(w.shipment(first)).toMatchObject({ status: 'HELD', quantity: 30 });
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 50, released: 0 });
+    expectInvariants(w);
+  });
+});
