@@ -8,6 +8,7 @@
  */
 
 import { mulberry32 } from '../local/random.js';
+import { countedAsOf } from '../shared/domain/counters.js';
 import { type Decision, SYSTEM_DECIDER } from '../shared/domain/history.js';
 import { indexKey } from '../shared/domain/index-keys.js';
 import type { License, Shipment } from '../shared/domain/model.js';
@@ -164,6 +165,7 @@ export const heldItems = (w: Workload): RawItem[] =>
     ...s,
     holdReason: 'LICENSE_PENDING',
     countedStatus: 'HELD',
+    countedAs: countedAsOf(s),
     [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,
@@ -180,6 +182,7 @@ export function releasedItems(w: Workload, releasedAt = new Date().toISOString()
     ...s,
     status: 'RELEASED',
     countedStatus: 'RELEASED',
+    countedAs: countedAsOf(s),
     releasedAt,
     [GSI_ATTR.releasedLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),

@@ -18,7 +18,7 @@ import {
 } from '../../infra/tuning.js';
 import { mulberry32 } from '../../local/random.js';
 import { PUBLISH_CONCURRENCY } from '../../shared/adapters/sns.js';
-import { inventoryKey } from '../../shared/domain/counters.js';
+import { countedAsOf, inventoryKey } from '../../shared/domain/counters.js';
 import { indexKey } from '../../shared/domain/index-keys.js';
 import { isSettledImage } from '../../shared/domain/license-rules.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
@@ -269,6 +269,7 @@ function accepted(s: {
     status: 'HELD',
     holdReason: 'LICENSE_PENDING',
     countedStatus: 'HELD',
+    countedAs: countedAsOf(s),
     [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,

@@ -73,17 +73,33 @@ export const inventoryKey = (k: { sku: string; warehouseId: string }): string =>
 
 /**
  * What the counters hold for a shipment, as its `countedAs` says it (set when
- * it is accepted): "30 × H20 at WH-AMS". A shipment whose quantity, sku or
- * warehouse no longer matches has an edit still to reject: no pass may move
+ * it is accepted): a map `quantity`, `sku`, `warehouseId`. A shipment whose
+ * fields no longer match has an edit still to reject: no pass may move
  * counters or draw on its license with the edited values.
  */
-export const countedAsOf = (s: { quantity: number; sku: string; warehouseId: string }): string =>
-  `${s.quantity} × ${s.sku} at ${s.warehouseId}`;
-
-/** The shipment's quantity, sku and warehouse are what its counters hold (or it predates `countedAs`). */
-export const countedAsItIs = (s: {
+export interface CountedAs {
   quantity: number;
   sku: string;
   warehouseId: string;
-  countedAs?: string | undefined;
-}): boolean => s.countedAs === undefined || s.countedAs === countedAsOf(s);
+}
+
+export const countedAsOf = (s: CountedAs): CountedAs => ({
+  quantity: s.quantity,
+  sku: s.sku,
+  warehouseId: s.warehouseId,
+});
+
+/** An item's `countedAs`, when it has a well-formed one. */
+export function countedAsStamp(item: Record<string, unknown>): CountedAs | undefined {
+  const c = item.countedAs as Partial<CountedAs> | undefined;
+  return c && typeof c.quantity === 'number' && typeof c.sku === 'string' && typeof c.warehouseId === 'string'
+    ? countedAsOf(c as CountedAs)
+    : undefined;
+}
+
+/** The shipment's quantity, sku and warehouse are what its counters hold (or it predates `countedAs`). */
+export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAs | undefined }): boolean =>
+  s.countedAs === undefined ||
+  (s.countedAs.quantity === s.quantity &&
+    s.countedAs.sku === s.sku &&
+    s.countedAs.warehouseId === s.warehouseId);

@@ -178,7 +178,7 @@ export const ShipmentSchema = z.object({
   countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),
   rejectedEdit: z.string().optional(),
-  countedAs: z.string().optional(),
+  countedAs: z.object({ quantity: z.number(), sku: z.string(), warehouseId: z.string() }).optional(),
 });
 export type Shipment = z.infer<typeof ShipmentSchema>;
 

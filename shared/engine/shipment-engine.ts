@@ -22,17 +22,12 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../domain/ports.js';
-import {
-  asShipmentStatus,
-  IMMUTABLE_SHIPMENT_FIELDS,
-  judgeShipmentStatus,
-  VALUE_FIXED_WHILE,
-} from '../domain/shipment-rules.js';
+import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
 import { intakeShipments } from './shipment-intake.js';
 import {
   deletionAlert,
-  fixedFieldsRejection,
+  fixedFieldsEdit,
   invalidEditRejection,
   invalidRejection,
   isWriteBack,
@@ -199,8 +194,9 @@ function classify(records: readonly ShipmentRecord[]): Classified {
   };
   for (const record of latest.values()) {
     // The system's write-back of a rejected edit answers an edit already judged: judging it again
-    // would "reject" the restore itself.
+    // would "reject" the restore itself. A legal priority edit set back with it still gets its holdOrder.
     if (!isWriteBack(record)) classifyRecord(record, before.get(record.shipmentId), batch);
+    else if (record.newImage) restampIfStale(record.newImage, batch);
   }
   return batch;
 }
@@ -220,23 +216,8 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   }
   const counted = asShipmentStatus(raw.countedStatus);
   if (counted && old && asShipmentStatus(old.countedStatus)) {
-    const fixed = [
-      ...IMMUTABLE_SHIPMENT_FIELDS,
-      ...(VALUE_FIXED_WHILE.includes(counted) ? ['value' as const] : []),
-    ];
-    const changed: string[] = fixed.filter((f) => JSON.stringify(old[f]) !== JSON.stringify(raw[f]));
-    // Only the latest record is judged: a value edit in an earlier one of this batch shows against
-    // what the license drew (countedValue), and that is what is restored.
-    const drawn = VALUE_FIXED_WHILE.includes(counted) ? raw.countedValue : undefined;
-    const value = typeof raw.value === 'number' ? raw.value : undefined;
-    if (typeof drawn === 'number' && (value ?? 0) !== drawn && !changed.includes('value'))
-      changed.push('value');
-    if (changed.length > 0) {
-      const reference =
-        typeof drawn !== 'number' || (old.value ?? 0) === drawn ? old : { ...old, value: drawn };
-      batch.rejections.push(fixedFieldsRejection(record.shipmentId, raw, reference, changed));
-      return;
-    }
+    const fixed = fixedFieldsEdit(record.shipmentId, raw, counted, old);
+    if (fixed) return void batch.rejections.push(fixed);
   }
   const verdict = judgeShipmentStatus(counted, raw.status);
   if (verdict.kind === 'illegal') {
@@ -262,7 +243,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else if (counted === 'HELD') {
-    if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(shipment)) batch.restamps.push(restampWrite(shipment));
+    restampIfStale(raw, batch);
     if (old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
   }
 }
@@ -323,6 +304,13 @@ function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Shi
       ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -drawnValue(s) } }
       : {}),
   };
+}
+
+/** A HELD shipment whose `holdOrder` no longer matches its priority and requestedAt gets it rewritten. */
+function restampIfStale(raw: RawItem, batch: Classified): void {
+  const parsed = parseItem(ShipmentSchema, raw);
+  if (!parsed.ok || parsed.value.countedStatus !== 'HELD') return;
+  if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(parsed.value)) batch.restamps.push(restampWrite(parsed.value));
 }
 
 function restampWrite(s: Shipment): ShipmentWrite {

@@ -1,3 +1,4 @@
+import { countedAsStamp } from '../domain/counters.js';
 import type { HistoryEntry } from '../domain/history.js';
 import { parseItem, ShipmentSchema, type ShipmentStatus, showValue } from '../domain/model.js';
 import type {
@@ -8,7 +9,7 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../domain/ports.js';
-import { asShipmentStatus } from '../domain/shipment-rules.js';
+import { asShipmentStatus, IMMUTABLE_SHIPMENT_FIELDS, VALUE_FIXED_WHILE } from '../domain/shipment-rules.js';
 
 /** An edit of the Shipments table that the system refuses: the alert it sends and the write that records it. */
 export interface Rejection {
@@ -176,6 +177,35 @@ export function immutableRejection(
       expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
     },
   };
+}
+
+/**
+ * The rejection of an edit of fields counted shipment `raw` may not change,
+ * if it has one; judged against `old` (the item as the system last left it),
+ * against what its counters hold (`countedAs`) for quantity, sku and
+ * warehouse, and, while RELEASED or SHIPPED, against what its license drew
+ * (`countedValue`) for value. Only the latest record of a batch is judged: a
+ * value edit in an earlier one still shows against `countedValue`, and that
+ * is what is restored.
+ */
+export function fixedFieldsEdit(
+  shipmentId: string,
+  raw: RawItem,
+  counted: ShipmentStatus,
+  old: RawItem,
+): Rejection | undefined {
+  const base: RawItem = { ...old, ...countedAsStamp(raw) };
+  const valueFixed = VALUE_FIXED_WHILE.includes(counted);
+  const fields = [...IMMUTABLE_SHIPMENT_FIELDS, ...(valueFixed ? ['value' as const] : [])];
+  const changed: string[] = fields.filter((f) => JSON.stringify(base[f]) !== JSON.stringify(raw[f]));
+  const drawn = valueFixed ? raw.countedValue : undefined;
+  const value = typeof raw.value === 'number' ? raw.value : undefined;
+  if (typeof drawn === 'number' && (value ?? 0) !== drawn && !changed.includes('value'))
+    changed.push('value');
+  if (changed.length === 0) return undefined;
+  const reference =
+    typeof drawn !== 'number' || (base.value ?? 0) === drawn ? base : { ...base, value: drawn };
+  return fixedFieldsRejection(shipmentId, raw, reference, changed);
 }
 
 /**

@@ -180,7 +180,11 @@ describe('quantity edits racing the passes (countedAs)', () => {
     const second = lut.shipment({ quantity: 20, priority: 2 });
     for (const s of [first, second]) w.console.put('shipments', s);
     await settle(w);
-    expect(w.shipment(first.shipmentId).countedAs).toBe(`30 × ${lut.license.sku} at WH-1`);
+    expect(w.shipment(first.shipmentId).countedAs).toEqual({
+      quantity: 30,
+      sku: lut.license.sku,
+      warehouseId: 'WH-1',
+    });
     return { lut, first: first.shipmentId, second: second.shipmentId };
   }
 
@@ -227,6 +231,37 @@ describe('quantity edits racing the passes (countedAs)', () => {
     expect(w.shipment(first)).toMatchObject({ status: 'HELD', quantity: 30 });
     expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
     expectCounters(w, lut.license.sku, 'WH-1', { held: 50, released: 0 });
+    expectInvariants(w);
+  });
+
+  it('judges a quantity edit against countedAs even when a later system write to the shipment shares its batch', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await twoHeld(w);
+    w.console.edit('shipments', first, 'quantity', 3);
+    // A write of the system after the edit (one that bumps revision, as its commits do):
+    // the batch's latest record is the system's, yet the edit it carries is still judged.
+    w.console.edit('shipments', first, 'revision', Number(w.shipment(first).revision) + 1);
+    await settle(w);
+    expect(w.shipment(first)).toMatchObject({
+      quantity: 30,
+      statusError: expect.stringContaining('quantity'),
+    });
+    expect(w.alerter.about(first)).toHaveLength(1);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await thenReleasedAsCounted(w, lut);
+  });
+
+  it('rewrites holdOrder for a legal priority edit that shares its batch with a rejected quantity edit', async () => {
+    const w = memoryWorld();
+    const { first } = await twoHeld(w);
+    w.console.edit('shipments', first, 'priority', 7);
+    w.console.edit('shipments', first, 'quantity', 3);
+    await settle(w);
+    expect(w.shipment(first)).toMatchObject({
+      quantity: 30,
+      priority: 7,
+      holdOrder: expect.stringMatching(/^000007#/),
+    });
     expectInvariants(w);
   });
 });
