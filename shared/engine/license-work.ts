@@ -6,7 +6,7 @@
  */
 
 import { type FirstRound, type Limiter, unlimited } from '../domain/concurrency.js';
-import { countedAsItIs, counterDelta } from '../domain/counters.js';
+import { countedAsItIs, countedAsOf, counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
 import { systemDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
@@ -141,7 +141,8 @@ export async function finish(
  * item is the reconciler's to report, and an edit of those fields is
  * shipment-events' to reject and set back, after which it asks the license
  * for another pass. Moving counters with the edited values would break I2
- * and I3.
+ * and I3. The release and re-hold writes are also conditional on those
+ * fields as read (`countedAsOf`), so an edit landing after the read fails them.
  */
 export function parseShipments(items: readonly RawItem[]): Shipment[] {
   const out: Shipment[] = [];
@@ -152,9 +153,6 @@ export function parseShipments(items: readonly RawItem[]): Shipment[] {
   }
   return out;
 }
-
-/** A write's condition that the counted fields are still as read: an edit landing after the read fails it. */
-const asRead = (s: Shipment) => ({ quantity: s.quantity, sku: s.sku, warehouseId: s.warehouseId });
 
 /** Whether a pass must hand over: past `deadline`, once it has written something (so every slice progresses). */
 export const outOfTime = (deadline: number, progress: Progress) =>
@@ -204,7 +202,7 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null, ...asRead(s) },
+    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null, ...countedAsOf(s) },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
   };
@@ -223,7 +221,7 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
     },
     remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,
-    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId, ...asRead(s) },
+    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId, ...countedAsOf(s) },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
     license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
   };

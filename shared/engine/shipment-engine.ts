@@ -134,9 +134,10 @@ export async function processShipmentRecords(
 ): Promise<ShipmentBatchResult> {
   const batch = classify(records);
   const intake = await intakeShipments(deps, batch.intake);
-  const rejected = await rejectEdits(
+  const rejections = [...batch.rejections, ...intake.rejections];
+  const restored = await rejectEdits(
     deps,
-    [...batch.rejections, ...intake.rejections],
+    rejections,
     (r) =>
       rejectionEntry(
         batch.latest.get(r.shipmentId),
@@ -148,7 +149,7 @@ export async function processShipmentRecords(
   );
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
-    restored: rejected.restored,
+    restored,
     recheck: new Set([...intake.recheck, ...batch.revalued]),
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
@@ -160,8 +161,8 @@ export async function processShipmentRecords(
     failed: notified.failed,
     accepted: intake.accepted.length,
     manual: batch.manual.length,
-    rejected: rejected.alerted.length,
-    rejectedHigh: rejected.alerted.filter((r) => r.alert.severity === 'high').length,
+    rejected: rejections.length,
+    rejectedHigh: rejections.filter((r) => r.alert.severity === 'high').length,
     notified: notified.counts,
     changes: notified.changes,
   };
@@ -194,9 +195,13 @@ function classify(records: readonly ShipmentRecord[]): Classified {
   };
   for (const record of latest.values()) {
     // The system's write-back of a rejected edit answers an edit already judged: judging it again
-    // would "reject" the restore itself. A legal priority edit set back with it still gets its holdOrder.
+    // would "reject" the restore itself. A legal priority edit that shared its batch still gets its holdOrder.
     if (!isWriteBack(record)) classifyRecord(record, before.get(record.shipmentId), batch);
-    else if (record.newImage) restampIfStale(record.newImage, batch);
+    else if (record.newImage) {
+      const parsed = parseItem(ShipmentSchema, record.newImage);
+      if (parsed.ok && parsed.value.countedStatus === 'HELD')
+        restampIfStale(record.newImage, parsed.value, batch);
+    }
   }
   return batch;
 }
@@ -243,7 +248,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else if (counted === 'HELD') {
-    restampIfStale(raw, batch);
+    restampIfStale(raw, shipment, batch);
     if (old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
   }
 }
@@ -306,11 +311,9 @@ function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Shi
   };
 }
 
-/** A HELD shipment whose `holdOrder` no longer matches its priority and requestedAt gets it rewritten. */
-function restampIfStale(raw: RawItem, batch: Classified): void {
-  const parsed = parseItem(ShipmentSchema, raw);
-  if (!parsed.ok || parsed.value.countedStatus !== 'HELD') return;
-  if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(parsed.value)) batch.restamps.push(restampWrite(parsed.value));
+/** A HELD shipment (`raw`, parsed as `s`) whose `holdOrder` no longer matches its priority and requestedAt gets it rewritten. */
+function restampIfStale(raw: RawItem, s: Shipment, batch: Classified): void {
+  if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(s)) batch.restamps.push(restampWrite(s));
 }
 
 function restampWrite(s: Shipment): ShipmentWrite {

@@ -21,14 +21,6 @@ export interface Rejection {
   current: RawItem;
 }
 
-/** What the reject phase did. */
-export interface Rejected {
-  /** Every rejection alerted (a redelivered edit is alerted again; its write-back is not repeated). */
-  alerted: Rejection[];
-  /** Licenses whose shipments were set back to HELD or RELEASED, with those statuses. */
-  restored: Map<string, Set<ShipmentStatus>>;
-}
-
 /**
  * The system attribute every write-back of a rejected edit sets: the sequence
  * number of the edit's stream record. A record that changes it is the
@@ -59,15 +51,16 @@ export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newIma
  * stream record `sequenceOf(r)` (its `rejectedEdit`), on the condition that
  * the item still shows the edit and no write-back since. A deleted item has
  * nothing to write back: its entry is appended, keyed by its stream record.
- * Returns which licenses got shipments set back to HELD or RELEASED: their
- * passes may have skipped them.
+ * Every rejection is alerted: a redelivered edit is alerted again, its
+ * write-back is not repeated. Returns which licenses got shipments set back
+ * to HELD or RELEASED, with those statuses: their passes may have skipped them.
  */
 export async function rejectEdits(
   deps: { alerter: Alerter; shipments: ShipmentRepository; history: HistoryRepository },
   rejections: readonly Rejection[],
   entryOf: (r: Rejection) => HistoryEntry,
   sequenceOf: (r: Rejection) => string,
-): Promise<Rejected> {
+): Promise<Map<string, Set<ShipmentStatus>>> {
   // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
   if (rejections.length > 0) await deps.alerter.alert(rejections.map((r) => r.alert));
   const deleted = rejections.filter((r) => !r.write);
@@ -89,7 +82,7 @@ export async function rejectEdits(
     if (counted === 'HELD' || counted === 'RELEASED')
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
-  return { alerted: [...rejections], restored };
+  return restored;
 }
 
 const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
