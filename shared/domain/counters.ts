@@ -72,34 +72,55 @@ export const inventoryKey = (k: { sku: string; warehouseId: string }): string =>
   `${k.sku}\u0000${k.warehouseId}`;
 
 /**
- * What the counters hold for a shipment, as its `countedAs` says it (set when
- * it is accepted): a map `quantity`, `sku`, `warehouseId`. A shipment whose
- * fields no longer match has an edit still to reject: no pass may move
- * counters or draw on its license with the edited values.
+ * What the counters and the license hold for a shipment, as its `countedAs`
+ * says it (set when it is accepted): a map of its fixed fields, `quantity`,
+ * `sku`, `warehouseId`, `customerId` and `licenseId`. A shipment whose fields
+ * no longer match has an edit still to reject: no pass may move counters,
+ * draw on its license or notify anyone with the edited values. Stamps written
+ * before `customerId` and `licenseId` were added lack those two.
  */
 export interface CountedAs {
   quantity: number;
   sku: string;
   warehouseId: string;
+  customerId: string;
+  licenseId: string;
 }
 
 export const countedAsOf = (s: CountedAs): CountedAs => ({
   quantity: s.quantity,
   sku: s.sku,
   warehouseId: s.warehouseId,
+  customerId: s.customerId,
+  licenseId: s.licenseId,
 });
 
-/** An item's `countedAs`, when it has a well-formed one. */
-export function countedAsStamp(item: Record<string, unknown>): CountedAs | undefined {
+/** A stamp as stored: its identity fields may be missing on stamps that predate them. */
+export type CountedAsStamp = Omit<CountedAs, 'customerId' | 'licenseId'> &
+  Partial<Pick<CountedAs, 'customerId' | 'licenseId'>>;
+
+/** An item's `countedAs`, when it has a well-formed one (the fields it carries). */
+export function countedAsStamp(item: Record<string, unknown>): CountedAsStamp | undefined {
   const c = item.countedAs as Partial<CountedAs> | undefined;
-  return c && typeof c.quantity === 'number' && typeof c.sku === 'string' && typeof c.warehouseId === 'string'
-    ? countedAsOf(c as CountedAs)
-    : undefined;
+  if (
+    !(c && typeof c.quantity === 'number' && typeof c.sku === 'string' && typeof c.warehouseId === 'string')
+  )
+    return undefined;
+  const stamp: CountedAsStamp = { quantity: c.quantity, sku: c.sku, warehouseId: c.warehouseId };
+  if (typeof c.customerId === 'string') stamp.customerId = c.customerId;
+  if (typeof c.licenseId === 'string') stamp.licenseId = c.licenseId;
+  return stamp;
 }
 
-/** The shipment's quantity, sku and warehouse are what its counters hold (or it predates `countedAs`). */
-export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAs | undefined }): boolean =>
-  s.countedAs === undefined ||
-  (s.countedAs.quantity === s.quantity &&
-    s.countedAs.sku === s.sku &&
-    s.countedAs.warehouseId === s.warehouseId);
+/** The shipment's fixed fields are what its `countedAs` holds (or it predates the stamp, or those fields). */
+export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAsStamp | undefined }): boolean => {
+  const c = s.countedAs;
+  return (
+    c === undefined ||
+    (c.quantity === s.quantity &&
+      c.sku === s.sku &&
+      c.warehouseId === s.warehouseId &&
+      (c.customerId === undefined || c.customerId === s.customerId) &&
+      (c.licenseId === undefined || c.licenseId === s.licenseId))
+  );
+};

@@ -146,7 +146,7 @@ export type License = z.infer<typeof LicenseSchema>;
 /**
  * A Shipment item. `countedStatus` (the status the counters reflect),
  * `countedValue` (the value its license drew when it was released),
- * `countedAs` (the quantity, sku and warehouse the counters hold), `revision`,
+ * `countedAs` (the fixed fields as the counters and license hold them), `revision`,
  * `changedAt`, `decision`, `rejectedEdit`, the GSI keys and `changedBy` are
  * system-kept; see docs/system-attributes.md. `statusReason` and `updatedBy`
  * are the admin's, as on licenses.
@@ -178,7 +178,15 @@ export const ShipmentSchema = z.object({
   countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),
   rejectedEdit: z.string().optional(),
-  countedAs: z.object({ quantity: z.number(), sku: z.string(), warehouseId: z.string() }).optional(),
+  countedAs: z
+    .object({
+      quantity: z.number(),
+      sku: z.string(),
+      warehouseId: z.string(),
+      customerId: z.string().optional(),
+      licenseId: z.string().optional(),
+    })
+    .optional(),
 });
 export type Shipment = z.infer<typeof ShipmentSchema>;
 

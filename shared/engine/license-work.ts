@@ -136,13 +136,15 @@ export async function finish(
 }
 
 /**
- * The shipments of a page that parse and whose quantity, sku and warehouse are
- * what their counters hold (`countedAs`). Others are left alone: an invalid
- * item is the reconciler's to report, and an edit of those fields is
- * shipment-events' to reject and set back, after which it asks the license
- * for another pass. Moving counters with the edited values would break I2
- * and I3. The release and re-hold writes are also conditional on those
- * fields as read (`countedAsOf`), so an edit landing after the read fails them.
+ * The shipments of a page that parse and whose fixed fields (quantity, sku,
+ * warehouse, customer, license) are what their `countedAs` holds. Others are
+ * left alone: an invalid item is the reconciler's to report, and an edit of
+ * those fields is shipment-events' to reject and set back, after which it
+ * asks the license for another pass. Moving counters with the edited values
+ * would break I2 and I3; releasing or notifying under an edited customer
+ * would break I1 and I4. The release, re-hold and relabel writes are also
+ * conditional on those fields as read (`countedAsOf`), so an edit landing
+ * after the read fails them.
  */
 export function parseShipments(items: readonly RawItem[]): Shipment[] {
   const out: Shipment[] = [];
@@ -185,7 +187,7 @@ export function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWr
     shipmentId: r.shipment.shipmentId,
     set: { holdReason: r.holdReason },
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId },
+    expect: { status: 'HELD', countedStatus: 'HELD', ...countedAsOf(r.shipment), licenseId },
   };
 }
 
@@ -202,7 +204,7 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', licenseId, value: s.value ?? null, ...countedAsOf(s) },
+    expect: { status: 'HELD', countedStatus: 'HELD', ...countedAsOf(s), licenseId, value: s.value ?? null },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
   };
@@ -221,7 +223,7 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
     },
     remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,
-    expect: { status: 'RELEASED', countedStatus: 'RELEASED', licenseId, ...countedAsOf(s) },
+    expect: { status: 'RELEASED', countedStatus: 'RELEASED', ...countedAsOf(s), licenseId },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
     license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
   };

@@ -175,8 +175,8 @@ export function immutableRejection(
 /**
  * The rejection of an edit of fields counted shipment `raw` may not change,
  * if it has one; judged against `old` (the item as the system last left it),
- * against what its counters hold (`countedAs`) for quantity, sku and
- * warehouse, and, while RELEASED or SHIPPED, against what its license drew
+ * against its `countedAs` for the fields the stamp carries (quantity, sku,
+ * warehouse, customer, license), and, while RELEASED or SHIPPED, against what its license drew
  * (`countedValue`) for value. Only the latest record of a batch is judged: a
  * value edit in an earlier one still shows against `countedValue`, and that
  * is what is restored.

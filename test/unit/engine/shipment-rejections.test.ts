@@ -184,6 +184,8 @@ describe('quantity edits racing the passes (countedAs)', () => {
       quantity: 30,
       sku: lut.license.sku,
       warehouseId: 'WH-1',
+      customerId: lut.license.customerId,
+      licenseId: lut.licenseId,
     });
     return { lut, first: first.shipmentId, second: second.shipmentId };
   }
@@ -262,6 +264,106 @@ describe('quantity edits racing the passes (countedAs)', () => {
       priority: 7,
       holdOrder: expect.stringMatching(/^000007#/),
     });
+    expectInvariants(w);
+  });
+});
+
+describe('customer edits racing the passes (countedAs)', () => {
+  /** A license of CUST-A for 100 units with one shipment of 30 taken in (HELD). */
+  async function heldForA(w: MemoryWorld) {
+    const lut = givenLicense(w, { customerId: 'CUST-A', authorizedQuantity: 100 });
+    const s = lut.shipment({ quantity: 30, priority: 1 });
+    w.console.put('shipments', s);
+    await settle(w);
+    return { lut, id: s.shipmentId };
+  }
+
+  const customersTold = (w: MemoryWorld, id: string) => [
+    ...new Set(
+      w.publisher
+        .to('customer')
+        .filter((m) => m.body.includes(id))
+        .map((m) => m.attributes.customerId),
+    ),
+  ];
+
+  /** The edit is set back, alerted and entered once, and nobody but CUST-A ever heard of the shipment. */
+  function expectSetBack(w: MemoryWorld, id: string) {
+    expect(w.shipment(id).customerId).toBe('CUST-A');
+    expect(rejectedEntries(w, id).map((e) => e.reason)).toEqual([expect.stringContaining('customerId')]);
+    expect(w.alerter.about(id).map((a) => a.message)).toEqual([
+      expect.stringContaining('customerId CUST-A → CUST-B'),
+    ]);
+    expect(customersTold(w, id)).toEqual(['CUST-A']);
+    expectInvariants(w);
+  }
+
+  it('does not re-hold a RELEASED shipment under its edited customer when a suspension races the edit', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settle(w);
+    w.console.edit('shipments', id, 'customerId', 'CUST-B'); // shipment-events has not run
+    expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 0 });
+    expect(w.shipment(id)).toMatchObject({ status: 'RELEASED', customerId: 'CUST-B' });
+    await settle(w);
+    await apply(w, lut.licenseId); // the follow-up pass the write-back asks for
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_SUSPENDED' });
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectSetBack(w, id);
+  });
+
+  it('does not relabel a HELD shipment as mismatched for its edited customer, and releases it as counted', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    w.console.edit('shipments', id, 'customerId', 'CUST-B');
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 0, relabelled: 0 });
+    await settle(w);
+    await apply(w, lut.licenseId);
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'RELEASED' });
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
+    expectSetBack(w, id);
+  });
+
+  it('does not commit a release when the customer is edited between the read and the write', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'customerId', 'CUST-B'));
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 0 });
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', customerId: 'CUST-B' });
+    await settle(w);
+    await apply(w, lut.licenseId);
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'RELEASED' });
+    expectSetBack(w, id);
+  });
+
+  it('does not commit a new hold reason when the customer is edited between the read and the write', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 10); // too few for its 30 units
+    await apply(w, lut.licenseId);
+    w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'customerId', 'CUST-B'));
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ relabelled: 0 });
+    expect(w.shipment(id)).toMatchObject({ holdReason: 'LICENSE_PENDING', customerId: 'CUST-B' });
+    await settle(w);
+    await apply(w, lut.licenseId);
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
+    expectSetBack(w, id);
+  });
+
+  it('still releases a shipment whose countedAs predates the customer and license in the stamp', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    const { quantity, sku, warehouseId } = w.shipment(id).countedAs as Record<string, unknown>;
+    w.console.edit('shipments', id, 'countedAs', { quantity, sku, warehouseId });
+    await settle(w);
+    expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 1, unitsReleased: 30 });
+    await settle(w);
+    expect(customersTold(w, id)).toEqual(['CUST-A']);
     expectInvariants(w);
   });
 });
