@@ -19,7 +19,11 @@ const watch: ClockWatch = {
   shipments,
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
   // The clock tells warehouses only (LICENSE_EXPIRING digests): no customer topic.
-  publisher: new SnsPublisher(snsClient, { customerShards: [], logistics: required(ENV.logisticsTopicArn) }),
+  publisher: new SnsPublisher(
+    snsClient,
+    { customerShards: [], logistics: required(ENV.logisticsTopicArn) },
+    (failure) => logger.warn('expiry digests not published; the next tick tries again', failure),
+  ),
   leadDays: expiryLeadDaysConfig(),
   onError: (licenseId, error) =>
     logger.error('expiry watch failed; the next tick tries again', { licenseId, error: error as Error }),

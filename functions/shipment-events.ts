@@ -23,10 +23,14 @@ const deps: ShipmentEngineDeps = {
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
   history: new DynamoHistoryRepository(documentClient, tables.history),
-  publisher: new SnsPublisher(snsClient, {
-    customerShards: required(ENV.customerTopicArns).split(','),
-    logistics: required(ENV.logisticsTopicArn),
-  }),
+  publisher: new SnsPublisher(
+    snsClient,
+    {
+      customerShards: required(ENV.customerTopicArns).split(','),
+      logistics: required(ENV.logisticsTopicArn),
+    },
+    (failure) => logger.warn('messages not published; their records are read again', failure),
+  ),
   newToken,
   now: () => new Date(),
 };

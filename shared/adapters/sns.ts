@@ -4,6 +4,8 @@ import type { Alerter, OpsAlert, OutgoingMessage, Publisher } from '../domain/po
 import { customerShard } from '../domain/routing.js';
 
 const BATCH = 10;
+/** SNS's cap on one PublishBatch, all its entries' bodies and attributes together (the default topic's). */
+export const BATCH_BYTES = 256 * 1024;
 const ATTEMPTS = 4;
 const pause = (attempt: number) =>
   new Promise((r) => setTimeout(r, 25 * 2 ** attempt * (0.5 + Math.random())));
@@ -12,8 +14,8 @@ const pause = (attempt: number) =>
 export const PUBLISH_CONCURRENCY = 8;
 
 /**
- * Publishes through PublishBatch, 10 entries a call, up to `concurrency`
- * calls in flight. SNS answers 200 even when some entries fail, so `Failed[]`
+ * Publishes through PublishBatch, 10 entries a call and at most 256 KiB
+ * together (see {@link toBatches}), up to `concurrency` calls in flight. SNS answers 200 even when some entries fail, so `Failed[]`
  * is inspected and only those entries are retried; what still fails is
  * returned so the caller can report the stream records behind it as batch
  * item failures.
@@ -22,15 +24,54 @@ export async function publishBatches(
   sns: SNSClient,
   topicArn: string,
   messages: readonly OutgoingMessage[],
+  onFailure: OnPublishFailure = () => {},
   concurrency = PUBLISH_CONCURRENCY,
 ): Promise<Set<string>> {
-  const batches: OutgoingMessage[][] = [];
-  for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
   const failed = new Set<string>();
-  await forEachConcurrent(batches, concurrency, async (batch) => {
-    for (const id of await publishBatch(sns, topicArn, batch)) failed.add(id);
+  await forEachConcurrent(toBatches(messages), concurrency, async (batch) => {
+    for (const id of await publishBatch(sns, topicArn, batch, onFailure)) failed.add(id);
   });
   return failed;
+}
+
+/**
+ * Told of messages that still failed after every attempt: the topic, how
+ * many, and SNS's reason (its `Failed[]` code and message, or the error the
+ * call threw), for the caller's log. The reason names no message content.
+ */
+export type OnPublishFailure = (failure: { topicArn: string; messages: number; reason: string }) => void;
+
+/** What SNS counts of a message against the batch's size: body, subject, and each attribute's name, type and value. */
+export function messageBytes(m: OutgoingMessage): number {
+  let bytes = Buffer.byteLength(m.body) + (m.subject ? Buffer.byteLength(m.subject) : 0);
+  for (const [name, value] of Object.entries(m.attributes))
+    bytes += Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value);
+  return bytes;
+}
+
+/**
+ * `messages` cut, in order, into PublishBatch calls of at most 10 entries
+ * whose sizes add up to at most {@link BATCH_BYTES}. Ten digests of a few
+ * hundred lines each would pass the count and fail the whole call with
+ * BatchRequestTooLong; cut by size, each goes. A message over the cap on its
+ * own goes alone, and SNS fails just that entry.
+ */
+export function toBatches(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {
+  const batches: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = messageBytes(m);
+    if (current.length === BATCH || (current.length > 0 && bytes + size > BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing. */
@@ -38,8 +79,10 @@ async function publishBatch(
   sns: SNSClient,
   topicArn: string,
   batch: readonly OutgoingMessage[],
+  onFailure: OnPublishFailure,
 ): Promise<string[]> {
   let pending = batch;
+  let reason = '';
   for (let attempt = 0; ; attempt++) {
     const entries: PublishBatchRequestEntry[] = pending.map((m, n) => ({
       Id: `m${n}`,
@@ -56,11 +99,17 @@ async function publishBatch(
       );
       const failedIds = new Set((out.Failed ?? []).map((f) => f.Id ?? ''));
       retry = pending.filter((_, n) => failedIds.has(`m${n}`));
-    } catch {
+      const first = out.Failed?.[0];
+      if (first) reason = `${first.Code ?? 'unknown'}${first.Message ? `: ${first.Message}` : ''}`;
+    } catch (error) {
       retry = pending;
+      reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
     if (retry.length === 0) return [];
-    if (attempt + 1 >= ATTEMPTS) return retry.map((m) => m.id);
+    if (attempt + 1 >= ATTEMPTS) {
+      onFailure({ topicArn, messages: retry.length, reason });
+      return retry.map((m) => m.id);
+    }
     pending = retry;
     await pause(attempt);
   }
@@ -75,10 +124,12 @@ export class SnsPublisher implements Publisher {
   constructor(
     private readonly sns: SNSClient,
     private readonly topics: { customerShards: readonly string[]; logistics: string },
+    private readonly onFailure: OnPublishFailure = () => {},
   ) {}
 
   async publish(topic: 'customer' | 'logistics', messages: readonly OutgoingMessage[]): Promise<Set<string>> {
-    if (topic === 'logistics') return publishBatches(this.sns, this.topics.logistics, messages);
+    if (topic === 'logistics')
+      return publishBatches(this.sns, this.topics.logistics, messages, this.onFailure);
     const shards = this.topics.customerShards;
     if (shards.length === 0) throw new RangeError('SnsPublisher was given no customer topic');
     const byShard = new Map<string, OutgoingMessage[]>();
@@ -89,15 +140,10 @@ export class SnsPublisher implements Publisher {
       else byShard.set(arn, [m]);
     }
     // Every shard's batches share one pool of calls in flight.
-    const batches = [...byShard].flatMap(([arn, group]) =>
-      Array.from({ length: Math.ceil(group.length / BATCH) }, (_, i) => ({
-        arn,
-        batch: group.slice(i * BATCH, (i + 1) * BATCH),
-      })),
-    );
+    const batches = [...byShard].flatMap(([arn, group]) => toBatches(group).map((batch) => ({ arn, batch })));
     const failed = new Set<string>();
     await forEachConcurrent(batches, PUBLISH_CONCURRENCY, async ({ arn, batch }) => {
-      for (const id of await publishBatch(this.sns, arn, batch)) failed.add(id);
+      for (const id of await publishBatch(this.sns, arn, batch, this.onFailure)) failed.add(id);
     });
     return failed;
   }
@@ -111,6 +157,7 @@ export class SnsAlerter implements Alerter {
   ) {}
 
   async alert(alerts: readonly OpsAlert[]): Promise<void> {
+    const reasons = new Set<string>();
     const failed = await publishBatches(
       this.sns,
       this.topicArn,
@@ -127,7 +174,9 @@ export class SnsAlerter implements Alerter {
         },
         covers: [],
       })),
+      ({ reason }) => reasons.add(reason),
     );
-    if (failed.size > 0) throw new Error(`${failed.size} ops alert(s) could not be published`);
+    if (failed.size > 0)
+      throw new Error(`${failed.size} ops alert(s) could not be published (${[...reasons].join('; ')})`);
   }
 }

@@ -12,6 +12,7 @@ import type {
 } from '@aws-sdk/client-sns';
 import { describe, expect, test } from 'vitest';
 import {
+  BATCH_BYTES,
   PUBLISH_CONCURRENCY,
   publishBatches,
   SnsAlerter,
@@ -95,8 +96,10 @@ describe('publishBatches', () => {
     const { client, calls } = fakeSns((call) =>
       call.entries.filter((e) => e.MessageAttributes?.dedupKey?.StringValue === 'x3').map((e) => e.Id ?? ''),
     );
-    const failed = await publishBatches(client, 'arn:topic', messages(12));
+    const told: unknown[] = [];
+    const failed = await publishBatches(client, 'arn:topic', messages(12), (f) => told.push(f));
     expect([...failed]).toEqual(['x3']);
+    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 1, reason: 'InternalError' }]);
     // The two batches are in flight at once, so only each batch's own calls keep their order.
     expect(calls.map(keysOf).filter((k) => !k.includes('x10'))).toEqual([
       ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9'],
@@ -112,7 +115,9 @@ describe('publishBatches', () => {
       if (keysOf(call).includes('x0')) throw new Error('socket hang up');
       return [];
     });
-    const failed = await publishBatches(client, 'arn:topic', messages(11));
+    const told: unknown[] = [];
+    const failed = await publishBatches(client, 'arn:topic', messages(11), (f) => told.push(f));
+    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 10, reason: 'Error: socket hang up' }]);
     expect([...failed].sort()).toEqual(
       messages(10)
         .map((m) => m.id)
@@ -134,10 +139,79 @@ describe('publishBatches', () => {
         return { $metadata: {}, Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
       },
     } as unknown as SNSClient;
-    expect((await publishBatches(client, 'arn:topic', messages(200), 4)).size).toBe(0);
+    expect((await publishBatches(client, 'arn:topic', messages(200), undefined, 4)).size).toBe(0);
     expect(peak).toBe(4);
     await publishBatches(client, 'arn:topic', messages(200));
     expect(peak).toBe(PUBLISH_CONCURRENCY);
+  });
+});
+
+describe('PublishBatch size', () => {
+  /** What SNS adds up against its 256 KiB: each entry's body and its attributes' names, types and values. */
+  const sizeOf = (e: PublishBatchRequestEntry) =>
+    Buffer.byteLength(e.Message ?? '') +
+    Object.entries(e.MessageAttributes ?? {}).reduce(
+      (n, [k, v]) =>
+        n +
+        Buffer.byteLength(k) +
+        Buffer.byteLength(v.DataType ?? '') +
+        Buffer.byteLength(v.StringValue ?? ''),
+      0,
+    );
+  /** An SNS that refuses a whole call over 256 KiB, as AWS does (BatchRequestTooLong), and fails an entry over it alone. */
+  function cappedSns() {
+    return fakeSns((call) => {
+      if (call.entries.reduce((n, e) => n + sizeOf(e), 0) > BATCH_BYTES) {
+        if (call.entries.length > 1)
+          throw Object.assign(new Error('BatchRequestTooLong'), { name: 'BatchRequestTooLong' });
+        return [call.entries[0]?.Id ?? ''];
+      }
+      return [];
+    });
+  }
+  /** A digest of about `kb` KiB (an expiry notice lists up to 200 shipments). */
+  const digest = (id: string, kb: number) =>
+    message(id, {
+      subject: `Digest ${id}`,
+      body: `${id}\n${'SHP-0000000001 30 units H20\n'.repeat(kb * 37)}`,
+    });
+
+  test('cuts ten digests of 30 KiB into calls of at most 256 KiB, so every one is published', async () => {
+    const { client, calls } = cappedSns();
+    const digests = Array.from({ length: 10 }, (_, i) => digest(`d${i}`, 30));
+    const failed = await publishBatches(client, 'arn:logistics', digests);
+    expect([...failed]).toEqual([]);
+    expect(calls.length).toBeGreaterThan(1);
+    for (const call of calls)
+      expect(call.entries.reduce((n, e) => n + sizeOf(e), 0)).toBeLessThanOrEqual(BATCH_BYTES);
+    expect(calls.flatMap(keysOf)).toEqual(digests.map((d) => d.id));
+  });
+
+  test('sends a message over the cap alone, so only it fails, and still 10 small ones a call', async () => {
+    const { client, calls } = cappedSns();
+    const batch = [...messages(3, 'a'), digest('huge', 300), ...messages(12, 'b')];
+    const failed = await publishBatches(client, 'arn:logistics', batch);
+    expect([...failed]).toEqual(['huge']);
+    expect(calls.filter((c) => keysOf(c).includes('huge')).map((c) => c.entries.length)).toEqual([
+      1, 1, 1, 1,
+    ]);
+    expect(calls.filter((c) => !keysOf(c).includes('huge')).map((c) => c.entries.length)).toEqual([3, 10, 2]);
+  });
+
+  test("cuts one customer shard's digests by size too", async () => {
+    const { client, calls } = cappedSns();
+    const publisher = new SnsPublisher(client, {
+      customerShards: ['arn:customer-0'],
+      logistics: 'arn:logistics',
+    });
+    const digests = Array.from({ length: 10 }, (_, i) =>
+      message(`c${i}`, {
+        ...digest(`c${i}`, 30),
+        attributes: { customerId: `CUST-${i}`, kind: 'digest', dedupKey: `c${i}` },
+      }),
+    );
+    expect([...(await publisher.publish('customer', digests))]).toEqual([]);
+    expect(calls.length).toBeGreaterThan(1);
   });
 });
 
@@ -189,5 +263,18 @@ describe('SnsAlerter', () => {
     expect(entry?.Subject).toMatch(/^Shipment SHP-1: status edit HELD → SHIP PED x+$/);
     expect(entry?.Subject?.length).toBeLessThan(100);
     expect(entry?.Message).toBe('line one\nline two');
+  });
+
+  test("throws with SNS's reason when an alert cannot be published", async () => {
+    const { client } = fakeSns((call) => call.entries.map((e) => e.Id ?? ''));
+    const alert = {
+      severity: 'normal' as const,
+      subject: 'S',
+      message: 'M',
+      subjectKey: { shipmentId: 'SHP-1' },
+    };
+    await expect(new SnsAlerter(client, 'arn:ops').alert([alert])).rejects.toThrow(
+      '1 ops alert(s) could not be published (InternalError)',
+    );
   });
 });
