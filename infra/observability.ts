@@ -127,6 +127,14 @@ export class Observability extends Construct {
       'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
       'held-to-shipped',
     );
+    this.alarm(
+      'ExpiryWatchFailing',
+      app('ExpiryWatchFailures', 'license-clock'),
+      1,
+      'The clock has failed to send or record a LICENSE_EXPIRING warning on 5 ticks in a row: compliance may not hear of a license about to expire. Read license-clock\'s "expiry watch failed" and "not published" logs for the reason.',
+      'expiry-watch-failing',
+      5,
+    );
     const deliveryFailures = this.addDeliveryAlarms(props.topics);
     this.dashboard = this.addDashboard(props, deliveryFailures);
   }

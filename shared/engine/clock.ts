@@ -1,7 +1,7 @@
 import { SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
 import { type License, LicenseSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
-import { type ExpiryWatchDeps, watchExpiry, watched } from './expiry-watch.js';
+import { appliedInEffect, type ExpiryWatchDeps, watchExpiry, watched } from './expiry-watch.js';
 
 export interface ClockResult {
   expired: string[];
@@ -63,7 +63,7 @@ export async function clockTick(
       if (watch && watched(l, now)) await runWatch(watch, l, now, result);
       if (
         (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
-        (l.status === l.appliedStatus || l.statusError !== undefined) &&
+        appliedInEffect(l) &&
         now.getTime() > Date.parse(l.validUntil)
       ) {
         // A rejected typo in `status` must not keep an applied license alive past its window:

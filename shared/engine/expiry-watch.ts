@@ -37,13 +37,22 @@ export type ExpiryVerdict =
   | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] };
 
 /**
- * Whether the watch looks at this license at all: APPROVED or SUSPENDED (and
- * applied), before `validUntil`. A suspended license's held backlog is lost
- * at expiry unless it is reinstated first, so compliance hears of it too.
+ * Whether the license's applied status is the one in effect: its `status` is
+ * applied, or an edit of it was rejected (`statusError`), which leaves the
+ * applied status in force. Not while a legal edit waits for license-events.
+ */
+export const appliedInEffect = (l: License): boolean =>
+  l.status === l.appliedStatus || l.statusError !== undefined;
+
+/**
+ * Whether the watch looks at this license at all: APPROVED or SUSPENDED (in
+ * effect), before `validUntil`. A suspended license's held backlog is lost
+ * at expiry unless it is reinstated first, so compliance hears of it too. A
+ * rejected status typo does not stop the watch, as it does not stop the expiry.
  */
 export const watched = (l: License, now: Date): boolean =>
   (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
-  l.status === l.appliedStatus &&
+  appliedInEffect(l) &&
   now.getTime() <= Date.parse(l.validUntil);
 
 /**

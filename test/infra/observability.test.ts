@@ -27,6 +27,7 @@ describe('alarms', () => {
     ['ShipmentHistoryThrottles', 1, 'Throttles'],
     ['LicenseClockThrottles', 1, 'Throttles'],
     ['HeldToShippedRejected', 1, 'EditsRejected'],
+    ['ExpiryWatchFailing', 1, 'ExpiryWatchFailures'],
   ])('alarms on %s at %d and notifies the ops topic', (id, threshold, metric) => {
     const alarm = alarmNamed(id);
     expect(alarm.Threshold).toBe(threshold);
@@ -96,8 +97,19 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#notifications-failed$/);
   });
 
-  it('has exactly these nineteen alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(19);
+  it('alarms when the expiry watch fails on 5 ticks in a row, not on one the next tick repairs', () => {
+    expect(alarmNamed('ExpiryWatchFailing')).toMatchObject({
+      Namespace: 'Clearance',
+      Dimensions: [{ Name: 'service', Value: 'license-clock' }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 5,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('has exactly these twenty alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(20);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {

@@ -180,7 +180,7 @@ describe('expiry watch', () => {
     expect((await tick(w)).expiring).toEqual([lut.licenseId]);
   });
 
-  it('watches APPROVED and SUSPENDED licenses, not REVOKED ones, nor one whose status edit is not applied yet', async () => {
+  it('watches APPROVED and SUSPENDED licenses (a rejected status typo included), not REVOKED ones, nor one whose status edit is not applied yet', async () => {
     const w = memoryWorld();
     const { lut, validUntil } = await expiringLicense(w);
     const suspended = await expiringLicense(w, { validUntil });
@@ -189,8 +189,16 @@ describe('expiry watch', () => {
     await setStatus(w, revoked.lut.licenseId, 'REVOKED');
     const editing = await expiringLicense(w, { validUntil });
     w.console.edit('licenses', editing.lut.licenseId, 'status', 'SUSPENDED'); // license-events has not run
+    const typo = await expiringLicense(w, { validUntil });
+    await setStatus(w, typo.lut.licenseId, 'PENDING'); // rejected: APPROVED stays in effect
+    expect(w.license(typo.lut.licenseId)).toMatchObject({
+      status: 'PENDING',
+      statusError: expect.any(String),
+    });
     w.setNow(daysBefore(validUntil, 30));
-    expect((await tick(w)).expiring.sort()).toEqual([lut.licenseId, suspended.lut.licenseId].sort());
+    expect((await tick(w)).expiring.sort()).toEqual(
+      [lut.licenseId, suspended.lut.licenseId, typo.lut.licenseId].sort(),
+    );
     expect(expiring(w, revoked.lut)).toEqual([]);
     expect(expiring(w, editing.lut)).toEqual([]);
 
