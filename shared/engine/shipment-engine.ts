@@ -199,8 +199,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     if (!isWriteBack(record)) classifyRecord(record, before.get(record.shipmentId), batch);
     else if (record.newImage) {
       const parsed = parseItem(ShipmentSchema, record.newImage);
-      if (parsed.ok && parsed.value.countedStatus === 'HELD')
-        restampIfStale(record.newImage, parsed.value, batch);
+      if (parsed.ok) restampIfStale(record.newImage, parsed.value, batch);
     }
   }
   return batch;
@@ -247,9 +246,9 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
       decision: shipmentEditDecision(raw, old),
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
-  } else if (counted === 'HELD') {
+  } else if (counted === 'HELD' || counted === 'RELEASED') {
     restampIfStale(raw, shipment, batch);
-    if (old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
+    if (counted === 'HELD' && old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
   }
 }
 
@@ -311,17 +310,24 @@ function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Shi
   };
 }
 
-/** A HELD shipment (`raw`, parsed as `s`) whose `holdOrder` no longer matches its priority and requestedAt gets it rewritten. */
+/**
+ * A HELD or RELEASED shipment (`raw`, parsed as `s`) whose `holdOrder` no
+ * longer matches its priority and requestedAt gets it rewritten: the held
+ * index releases in that order, and the released index re-holds in reverse
+ * of it when a limit is lowered ("last in hold order first").
+ */
 function restampIfStale(raw: RawItem, s: Shipment, batch: Classified): void {
-  if (raw[GSI_ATTR.holdOrder] !== holdOrderKey(s)) batch.restamps.push(restampWrite(s));
+  const counted = s.countedStatus;
+  if ((counted === 'HELD' || counted === 'RELEASED') && raw[GSI_ATTR.holdOrder] !== holdOrderKey(s))
+    batch.restamps.push(restampWrite(s, counted));
 }
 
-function restampWrite(s: Shipment): ShipmentWrite {
+function restampWrite(s: Shipment, counted: 'HELD' | 'RELEASED'): ShipmentWrite {
   return {
     shipmentId: s.shipmentId,
     set: { [GSI_ATTR.holdOrder]: holdOrderKey(s) },
     bumpRevision: false,
-    expect: { countedStatus: 'HELD', priority: s.priority, requestedAt: s.requestedAt },
+    expect: { countedStatus: counted, priority: s.priority, requestedAt: s.requestedAt },
   };
 }
 

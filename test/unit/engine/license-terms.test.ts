@@ -240,6 +240,19 @@ describe('amendment', () => {
     expectInvariants(w);
   });
 
+  it('re-holds by the priority a RELEASED shipment has now, not the one it was released with', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 20 }, [{ quantity: 10 }, { quantity: 10 }]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'priority', 9); // now last in hold order
+    await shipmentEvents(w);
+    expect(await amend(w, lut, 'authorizedQuantity', 10)).toMatchObject({ reheld: 1 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[1]]);
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[0])]: 'LICENSE_QUANTITY_EXHAUSTED' });
+    expectInvariants(w);
+  });
+
   it('alerts ops (high) when SHIPPED shipments alone exceed a lowered limit, and re-holds everything unshipped', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(w, { authorizedQuantity: 30 }, [{}, {}, {}]);
