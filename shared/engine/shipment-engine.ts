@@ -104,7 +104,7 @@ interface Classified {
   manual: ShipmentWrite[];
   /** Licenses that got units back from a RELEASED → CANCELLED edit: they get a release request. */
   freed: Set<string>;
-  /** HELD shipments whose priority or requestedAt changed: their `holdOrder` is rewritten. */
+  /** HELD or RELEASED shipments whose priority or requestedAt changed: their `holdOrder` is rewritten. */
   restamps: ShipmentWrite[];
   /** Licenses of HELD shipments whose `value` was set or corrected: an APPROVED one gets a release request. */
   revalued: Set<string>;
@@ -134,6 +134,7 @@ export async function processShipmentRecords(
 ): Promise<ShipmentBatchResult> {
   const batch = classify(records);
   const intake = await intakeShipments(deps, batch.intake);
+  if (intake.alerts.length > 0) await deps.alerter.alert(intake.alerts);
   const rejections = [...batch.rejections, ...intake.rejections];
   const restored = await rejectEdits(
     deps,

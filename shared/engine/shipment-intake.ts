@@ -4,7 +4,7 @@ import { indexKey } from '../domain/index-keys.js';
 import { holdReasonFor } from '../domain/license-rules.js';
 import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
 import { holdOrderKey, mismatch } from '../domain/planning.js';
-import type { InventoryRepository, LicenseRepository, ShipmentWrite } from '../domain/ports.js';
+import type { InventoryRepository, LicenseRepository, OpsAlert, ShipmentWrite } from '../domain/ports.js';
 import { GSI_ATTR } from '../names.js';
 import { invalidRejection, type Rejection } from './shipment-rejections.js';
 
@@ -18,6 +18,8 @@ export interface Intake {
   release: Set<string>;
   /** Licenses not yet releasing when read: read again once their shipments are accepted. */
   recheck: Set<string>;
+  /** One per license id that no license has: its shipments wait unseen otherwise (I5). */
+  alerts: OpsAlert[];
 }
 
 /**
@@ -29,7 +31,8 @@ export async function intakeShipments(
   deps: { licenses: LicenseRepository; inventory: InventoryRepository },
   shipments: readonly Shipment[],
 ): Promise<Intake> {
-  const intake: Intake = { accepted: [], rejections: [], release: new Set(), recheck: new Set() };
+  const intake: Intake = { accepted: [], rejections: [], release: new Set(), recheck: new Set(), alerts: [] };
+  const unknown = new Map<string, Shipment[]>();
   if (shipments.length === 0) return intake;
   const [licenses, stocked] = await Promise.all([
     deps.licenses.batchGet(shipments.map((s) => s.licenseId)),
@@ -55,8 +58,37 @@ export async function intakeShipments(
       else intake.recheck.add(s.licenseId);
     }
     intake.accepted.push(acceptedWrite(s, reason));
+    if (!licenses.has(s.licenseId)) unknown.set(s.licenseId, [...(unknown.get(s.licenseId) ?? []), s]);
   }
+  for (const [licenseId, list] of unknown) intake.alerts.push(unknownLicenseAlert(licenseId, list));
   return intake;
+}
+
+/** Shipments listed by id in one alert, at most. */
+const LISTED = 20;
+
+/**
+ * Shipments accepted under a `licenseId` no license has: most likely a typo.
+ * They are counted HELD as LICENSE_PENDING and are released if a license of
+ * that id is created; otherwise they would wait with nobody told.
+ */
+export function unknownLicenseAlert(licenseId: string, shipments: readonly Shipment[]): OpsAlert {
+  const units = shipments.reduce((n, s) => n + s.quantity, 0);
+  const ids = shipments.slice(0, LISTED).map((s) => s.shipmentId);
+  const more = shipments.length > LISTED ? ` and ${shipments.length - LISTED} more` : '';
+  return {
+    severity: 'normal',
+    subject: `License ${licenseId} does not exist: ${shipments.length} shipment(s) held under it`.slice(
+      0,
+      99,
+    ),
+    message: [
+      `${shipments.length} new shipment(s), ${units} units, name license ${licenseId}, and no license has that id: ${ids.join(', ')}${more}.`,
+      'They are counted HELD as LICENSE_PENDING, and are released if a license with that id is created and approved.',
+      'If the id is a typo: cancel each shipment (status CANCELLED) and create it again with the right licenseId; licenseId cannot change once a shipment is accepted.',
+    ].join('\n'),
+    subjectKey: { licenseId },
+  };
 }
 
 function holdReasonOf(license: License | undefined, s: Shipment): HoldReason {
@@ -80,14 +112,8 @@ function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
     bumpRevision: true,
     // Whoever wrote the new shipment (its updatedBy and statusReason, if any).
     decision: shipmentEditDecision(s, undefined),
-    expect: {
-      countedStatus: null,
-      status: 'HELD',
-      licenseId: s.licenseId,
-      sku: s.sku,
-      warehouseId: s.warehouseId,
-      quantity: s.quantity,
-    },
+    // The fixed fields as read, customerId included: an edit landing after the read fails the write.
+    expect: { countedStatus: null, status: 'HELD', ...countedAsOf(s) },
     counters: {
       sku: s.sku,
       warehouseId: s.warehouseId,

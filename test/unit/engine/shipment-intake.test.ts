@@ -32,6 +32,9 @@ async function licensed(w: MemoryWorld, quantities: number[], overrides: Partial
   return { ...lut, ids: shipments.map((s) => s.shipmentId) };
 }
 
+const holdReasonsOf = (w: MemoryWorld, list: readonly { shipmentId: string }[]) =>
+  list.map((s) => w.shipment(s.shipmentId).holdReason);
+
 /** shipment-events on chosen records (a redelivery). */
 const deliver = (w: MemoryWorld, records: readonly ShipmentRecord[]) =>
   processShipmentRecords(w.shipmentDeps(), records);
@@ -140,6 +143,43 @@ describe('intake', () => {
     expect(await shipmentEvents(w)).toMatchObject({ rejected: 0 });
     expect(w.alerter.about(s.shipmentId)).toHaveLength(1);
     expect(w.store.ops().filter((op) => op === 'shipments.update')).toHaveLength(updates);
+  });
+
+  it('tells ops once per unknown license id of a batch, and releases the shipments when that license is created', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { authorizedQuantity: 100 });
+    const typo = `${lut.licenseId}-TYPO`;
+    const held = [10, 20, 5].map((quantity, priority) => ({
+      ...lut.shipment({ quantity, priority }),
+      licenseId: typo,
+    }));
+    const fine = lut.shipment({ quantity: 1 });
+    for (const s of [...held, fine]) w.console.put('shipments', s);
+    expect(await shipmentEvents(w)).toMatchObject({ accepted: 4, rejected: 0 });
+    expect(w.alerter.about(lut.licenseId)).toEqual([]);
+    const alerts = w.alerter.about(typo);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      severity: 'normal',
+      subject: `License ${typo} does not exist: 3 shipment(s) held under it`,
+    });
+    expect(alerts[0]?.message).toContain(`3 new shipment(s), 35 units, name license ${typo}`);
+    expect(alerts[0]?.message).toContain(held.map((s) => s.shipmentId).join(', '));
+    expect(alerts[0]?.message).toContain('cancel each shipment');
+    expect(holdReasonsOf(w, held)).toEqual(['LICENSE_PENDING', 'LICENSE_PENDING', 'LICENSE_PENDING']);
+
+    // The intake's own records do not alert again; a license with that id, once approved, releases them.
+    await shipmentEvents(w);
+    expect(w.alerter.about(typo)).toHaveLength(1);
+    w.console.put('licenses', {
+      ...lut.license,
+      licenseId: typo,
+      status: 'APPROVED',
+      appliedStatus: undefined,
+    });
+    await apply(w, typo);
+    expect(idsWith(w, typo, 'RELEASED').sort()).toEqual(held.map((s) => s.shipmentId).sort());
+    expectInvariants(w);
   });
 
   it('rejects a new shipment that is not HELD, or not valid, and counts neither', async () => {
