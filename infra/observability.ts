@@ -256,7 +256,11 @@ export class Observability extends Construct {
 
   /** The dashboard, row by row: header, releases and holds, notifications and failures, functions, deliveries. */
   private addDashboard(props: ObservabilityProps, deliveryFailures: IMetric[]): Dashboard {
-    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    // Named after the stack, so the runbook can name it (CloudFormation's generated name cannot be).
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: Stack.of(this).stackName,
+      defaultInterval: Duration.hours(3),
+    });
     dashboard.addWidgets(
       new TextWidget({
         markdown: `# clearance\nReleases, holds, notifications and failures. Runbook: \`${RUNBOOK}\`.`,

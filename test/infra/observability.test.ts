@@ -175,8 +175,9 @@ describe('dashboard', () => {
   const dashboards = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
   const body = JSON.stringify(dashboards[0]?.Properties?.DashboardBody);
 
-  it('exists once', () => {
+  it('exists once, named after the stack as the runbook says', () => {
     expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe(s.stack.stackName);
   });
 
   it.each([
