@@ -84,7 +84,7 @@ export function checkInvariants(input: {
   return { violations, recomputed: [...sums.values()], shippedOverLimit };
 }
 
-/** I3 for an edit not applied, and I1 for a RELEASED shipment. */
+/** I3 for an edit not applied, and I1 for a RELEASED or SHIPPED shipment. */
 function shipmentViolations(
   s: Shipment,
   counted: ShipmentStatus,
@@ -100,7 +100,22 @@ function shipmentViolations(
     });
   }
   if (counted === 'RELEASED') violations.push(...releasedViolations(s, licenses.get(s.licenseId)));
+  if (counted === 'SHIPPED') violations.push(...shippedViolations(s, licenses.get(s.licenseId)));
   return violations;
+}
+
+/**
+ * I1 for a SHIPPED shipment: it left under a license that exists and covers
+ * its customer and sku. Not the license's status or window now: a license
+ * suspended, revoked or expired later does not undo what shipped.
+ */
+function shippedViolations(s: Shipment, l: License | undefined): Violation[] {
+  const key = { shipmentId: s.shipmentId };
+  if (!l)
+    return [{ invariant: 'I1', key, message: `SHIPPED under license ${s.licenseId}, which does not exist` }];
+  return mismatch(l, s)
+    ? [{ invariant: 'I1', key, message: `SHIPPED under license ${l.licenseId} for another customer or sku` }]
+    : [];
 }
 
 /** I1: a RELEASED shipment's license exists, is approved and applied, matches it, and was valid when it was released. */

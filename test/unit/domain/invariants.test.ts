@@ -1,0 +1,328 @@
+/**
+ * The invariant checkers every test level relies on (checkInvariants for
+ * I1–I3, checkHistory for I6): a consistent store passes, and each branch
+ * reports a store broken in its one way. Without these, a checker that
+ * stopped detecting something would let every "no violations" assertion pass.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkHistory } from '../../../shared/domain/history-invariant.js';
+import { checkInvariants } from '../../../shared/domain/invariants.js';
+import type { RawItem } from '../../../shared/domain/ports.js';
+import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
+
+/**
+ * A license of 100 units and USD 1,001 +10 % (cap 1,101), valid through 2026,
+ * with a shipment of each status: HELD 5, RELEASED 30 (USD 600), SHIPPED 10
+ * (USD 400), CANCELLED 7; and their Inventory item.
+ */
+function store() {
+  const license: RawItem = aLicense({
+    licenseId: 'LIC-1',
+    authorizedQuantity: 100,
+    authorizedValue: 1_001,
+    valueTolerancePercent: 10,
+    releasedQuantity: 40,
+    releasedValue: 1_000,
+    appliedStatus: 'APPROVED',
+    appliedChanges: 1,
+    validFrom: '2026-01-01T00:00:00.000Z',
+    validUntil: '2026-12-31T00:00:00.000Z',
+  });
+  const shipment = (
+    shipmentId: string,
+    status: 'HELD' | 'RELEASED' | 'SHIPPED' | 'CANCELLED',
+    quantity: number,
+    value?: number,
+  ): RawItem => ({
+    ...aShipment({
+      shipmentId,
+      licenseId: 'LIC-1',
+      status,
+      quantity,
+      ...(value === undefined ? {} : { value }),
+    }),
+    countedStatus: status,
+    revision: 1,
+  });
+  const shipments = [
+    shipment('S-HELD', 'HELD', 5),
+    shipment('S-REL', 'RELEASED', 30, 600),
+    shipment('S-SHIP', 'SHIPPED', 10, 400),
+    shipment('S-CAN', 'CANCELLED', 7),
+  ];
+  const inventory: RawItem[] = [anInventory({ held: 5, released: 30, shipped: 10 })];
+  const entries: RawItem[] = [
+    { licenseId: 'LIC-1', entryId: 'e-license', eventType: 'LICENSE_APPROVED' },
+    ...shipments.map((s) => ({
+      licenseId: 'LIC-1',
+      entryId: `${String(s.shipmentId)}#r000001`,
+      eventType: 'SHIPMENT_HELD',
+      shipmentId: s.shipmentId,
+    })),
+  ];
+  return { licenses: [license], shipments, inventory, entries };
+}
+
+type Store = ReturnType<typeof store>;
+const item = (list: RawItem[], key: string, id: string): RawItem => {
+  const found = list.find((i) => i[key] === id);
+  if (!found) throw new Error(`no item ${id}`);
+  return found;
+};
+const shipmentOf = (s: Store, id: string) => item(s.shipments, 'shipmentId', id);
+const violationsOf = (s: Store) => checkInvariants(s).violations.map((v) => [v.invariant, v.message]);
+
+describe('checkInvariants', () => {
+  it('finds nothing in a consistent store', () => {
+    const s = store();
+    expect(checkInvariants(s)).toMatchObject({ violations: [], shippedOverLimit: [] });
+    expect(checkHistory(s)).toEqual([]);
+  });
+
+  it.each<[string, (s: Store) => void, string, RegExp]>([
+    [
+      'a RELEASED shipment of a license that does not exist',
+      (s) => {
+        shipmentOf(s, 'S-REL').licenseId = 'LIC-GONE';
+      },
+      'I1',
+      /RELEASED under license LIC-GONE, which does not exist/,
+    ],
+    [
+      'a RELEASED shipment of a SUSPENDED license',
+      (s) => {
+        Object.assign(item(s.licenses, 'licenseId', 'LIC-1'), {
+          status: 'SUSPENDED',
+          appliedStatus: 'SUSPENDED',
+        });
+      },
+      'I1',
+      /which is SUSPENDED \(applied SUSPENDED\)/,
+    ],
+    [
+      'a RELEASED shipment of another customer',
+      (s) => {
+        shipmentOf(s, 'S-REL').customerId = 'CUST-OTHER';
+      },
+      'I1',
+      /RELEASED under license LIC-1 for another customer or sku/,
+    ],
+    [
+      'a RELEASED shipment released before validFrom',
+      (s) => {
+        shipmentOf(s, 'S-REL').releasedAt = '2025-12-31T23:59:59.000Z';
+      },
+      'I1',
+      /released at 2025-12-31T23:59:59.000Z, outside/,
+    ],
+    [
+      'a SHIPPED shipment of another customer',
+      (s) => {
+        shipmentOf(s, 'S-SHIP').customerId = 'CUST-OTHER';
+      },
+      'I1',
+      /SHIPPED under license LIC-1 for another customer or sku/,
+    ],
+    [
+      'a SHIPPED shipment of a license that does not exist',
+      (s) => {
+        shipmentOf(s, 'S-SHIP').licenseId = 'LIC-GONE';
+      },
+      'I1',
+      /SHIPPED under license LIC-GONE, which does not exist/,
+    ],
+    [
+      'releasedQuantity that is not what the shipments draw',
+      (s) => {
+        item(s.licenses, 'licenseId', 'LIC-1').releasedQuantity = 41;
+      },
+      'I2',
+      /releasedQuantity is 41 but its released and shipped shipments draw 40/,
+    ],
+    [
+      'releasedValue that is not what the shipments draw',
+      (s) => {
+        item(s.licenses, 'licenseId', 'LIC-1').releasedValue = 999;
+      },
+      'I2',
+      /releasedValue is 999 but its released and shipped shipments draw 1000/,
+    ],
+    [
+      'drawn units over authorizedQuantity',
+      (s) => {
+        item(s.licenses, 'licenseId', 'LIC-1').authorizedQuantity = 39;
+      },
+      'I2',
+      /releasedQuantity 40 exceeds authorizedQuantity 39/,
+    ],
+    [
+      'drawn value over the floor of the limit with its tolerance',
+      (s) => {
+        Object.assign(item(s.licenses, 'licenseId', 'LIC-1'), { authorizedValue: 909 });
+      },
+      'I2',
+      /releasedValue 1000 exceeds the value limit with its tolerance 999/,
+    ],
+    [
+      'a status edit not applied',
+      (s) => {
+        shipmentOf(s, 'S-HELD').status = 'CANCELLED';
+      },
+      'I3',
+      /status CANCELLED differs from countedStatus HELD/,
+    ],
+    [
+      'a held counter off by one',
+      (s) => {
+        s.inventory[0] = { ...s.inventory[0], held: 6 };
+      },
+      'I3',
+      /held is 6 but shipments sum to 5/,
+    ],
+    [
+      'a released counter off by one',
+      (s) => {
+        s.inventory[0] = { ...s.inventory[0], released: 29 };
+      },
+      'I3',
+      /released is 29 but shipments sum to 30/,
+    ],
+    [
+      'a shipped counter off by one',
+      (s) => {
+        s.inventory[0] = { ...s.inventory[0], shipped: 11 };
+      },
+      'I3',
+      /shipped is 11 but shipments sum to 10/,
+    ],
+    [
+      'an invalid Inventory item',
+      (s) => {
+        s.inventory[0] = { ...s.inventory[0], onHand: -1 };
+      },
+      'I3',
+      /Inventory item is invalid/,
+    ],
+    [
+      'counted shipments with no Inventory item',
+      (s) => {
+        s.inventory.length = 0;
+      },
+      'I3',
+      /counted here but there is no Inventory item/,
+    ],
+  ])('reports %s', (_name, breakIt, invariant, message) => {
+    const s = store();
+    breakIt(s);
+    expect(violationsOf(s)).toContainEqual([invariant, expect.stringMatching(message)]);
+  });
+
+  it('accepts the value cap exactly (floor of 1,001 × 110 %), and reports one unit above it', () => {
+    const s = store();
+    const license = item(s.licenses, 'licenseId', 'LIC-1');
+    const released = shipmentOf(s, 'S-REL');
+    Object.assign(released, { value: 701 });
+    Object.assign(license, { releasedValue: 1_101 });
+    expect(violationsOf(s)).toEqual([]);
+    Object.assign(released, { value: 702 });
+    Object.assign(license, { releasedValue: 1_102 });
+    expect(violationsOf(s)).toEqual([
+      ['I2', 'releasedValue 1102 exceeds the value limit with its tolerance 1101'],
+    ]);
+  });
+
+  it('reports SHIPPED units alone over a lowered limit as a finding, not a violation, once nothing unshipped draws', () => {
+    const s = store();
+    shipmentOf(s, 'S-REL').status = 'CANCELLED';
+    shipmentOf(s, 'S-REL').countedStatus = 'CANCELLED';
+    Object.assign(item(s.licenses, 'licenseId', 'LIC-1'), {
+      releasedQuantity: 10,
+      releasedValue: 400,
+      authorizedQuantity: 8,
+    });
+    s.inventory[0] = { ...s.inventory[0], released: 0 };
+    expect(checkInvariants(s)).toMatchObject({
+      violations: [],
+      shippedOverLimit: [{ licenseId: 'LIC-1', limit: 'quantity', shipped: 10, authorized: 8 }],
+    });
+  });
+});
+
+describe('checkHistory', () => {
+  const historyOf = (s: Store) => checkHistory(s).map((v) => [v.invariant, v.message]);
+
+  it.each<[string, (s: Store) => void, RegExp]>([
+    [
+      'a decision without its entry',
+      (s) => {
+        item(s.licenses, 'licenseId', 'LIC-1').appliedChanges = 2;
+      },
+      /2 committed decisions and amendments \(appliedChanges\) but 1 license entries/,
+    ],
+    [
+      'license entries of a license that does not exist',
+      (s) => {
+        s.entries.push({ licenseId: 'LIC-GONE', entryId: 'x', eventType: 'LICENSE_DENIED' });
+      },
+      /1 license entries in History for a license that is not in the Licenses table/,
+    ],
+    [
+      'a shipment change without its entry',
+      (s) => {
+        shipmentOf(s, 'S-REL').revision = 2;
+      },
+      /revision 2 but 1 shipment entries in History; missing revisions 2/,
+    ],
+    [
+      'a shipment change entered twice',
+      (s) => {
+        s.entries.push({
+          licenseId: 'LIC-1',
+          entryId: 'S-REL#r000001',
+          eventType: 'SHIPMENT_RELEASED',
+          shipmentId: 'S-REL',
+        });
+      },
+      /revisions entered twice 1/,
+    ],
+    [
+      'an entry beyond the shipment revision',
+      (s) => {
+        s.entries.push({
+          licenseId: 'LIC-1',
+          entryId: 'S-REL#r000002',
+          eventType: 'SHIPMENT_RELEASED',
+          shipmentId: 'S-REL',
+        });
+      },
+      /entries beyond its revision 2/,
+    ],
+    [
+      'entries of a shipment that does not exist',
+      (s) => {
+        s.entries.push({
+          licenseId: 'LIC-1',
+          entryId: 'S-GONE#r000001',
+          eventType: 'SHIPMENT_HELD',
+          shipmentId: 'S-GONE',
+        });
+      },
+      /1 shipment entries in History for a shipment that is not in the Shipments table/,
+    ],
+  ])('reports %s', (_name, breakIt, message) => {
+    const s = store();
+    breakIt(s);
+    expect(historyOf(s)).toContainEqual(['I6', expect.stringMatching(message)]);
+  });
+
+  it('does not count a rejected edit as a shipment change', () => {
+    const s = store();
+    s.entries.push({
+      licenseId: 'LIC-1',
+      entryId: 'S-REL#rejected',
+      eventType: 'EDIT_REJECTED',
+      shipmentId: 'S-REL',
+    });
+    expect(checkHistory(s)).toEqual([]);
+  });
+});
