@@ -61,6 +61,11 @@ export function chaosLane(lane: number): void {
   afterAll(() => {
     if (tallies.length > 0) {
       process.stderr.write(summaryLines(who, tallies, describeSeeds(seeds, regressions), config.rate));
+      // A lane whose runs crashed nowhere proved nothing about crash recovery: the crash points stopped firing.
+      expect(
+        tallies.reduce((n, t) => n + t.crashes, 0),
+        `${who}: no crash point fired in any run`,
+      ).toBeGreaterThan(0);
     }
   });
 
@@ -91,6 +96,10 @@ export function chaosLane(lane: number): void {
         );
         if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
         expect(outcome.problems, `seed ${seed}`).toEqual([]);
+        // "Through faults and redelivery" holds only if they happened: an injector that stopped
+        // intercepting would otherwise pass every run.
+        expect(faultsOf(tally.injected), `seed ${seed}: faults injected`).toBeGreaterThan(0);
+        expect(tally.redelivered, `seed ${seed}: records redelivered`).toBeGreaterThan(0);
       },
       300_000,
     );

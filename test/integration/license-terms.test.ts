@@ -70,13 +70,20 @@ describe('value limit', () => {
 
   it('uses the tolerance on value (floor of limit × (100 + tol) / 100) and none on quantity', async () => {
     const { id, ids } = await withBacklog(
-      { authorizedQuantity: 30, authorizedValue: 100_001, valueTolerancePercent: 10 },
-      [{ value: 60_000 }, { value: 50_000 }, { value: 1 }, { value: 1 }, { value: 0, quantity: 1 }],
+      { authorizedQuantity: 40, authorizedValue: 100_001, valueTolerancePercent: 10 },
+      // The fourth fits the units but is one dollar over the floor of 110,001.1; the fifth fits the value, not the units.
+      [
+        { value: 60_000 },
+        { value: 50_000 },
+        { value: 1 },
+        { value: 1, quantity: 1 },
+        { value: 0, quantity: 20 },
+      ],
     );
     expect(await approve(id)).toMatchObject({ releasedQuantity: 30, releasedValue: 110_001 });
     expect(await released(id)).toEqual(ids.slice(0, 3).sort());
     expect(await reasons(id)).toEqual({
-      [String(ids[3])]: 'LICENSE_QUANTITY_EXHAUSTED',
+      [String(ids[3])]: 'LICENSE_VALUE_EXHAUSTED',
       [String(ids[4])]: 'LICENSE_QUANTITY_EXHAUSTED',
     });
     await s.expectInvariants();

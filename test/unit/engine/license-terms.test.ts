@@ -67,19 +67,19 @@ describe('value limit', () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(
       w,
-      { authorizedQuantity: 30, authorizedValue: 100_001, valueTolerancePercent: 10 },
+      { authorizedQuantity: 40, authorizedValue: 100_001, valueTolerancePercent: 10 },
       [
         { value: 60_000 },
         { value: 50_000 }, // 110,000 ≤ floor(110,001.1)
         { value: 1 }, // 110,001 is the cap itself
-        { value: 1 }, // would be 110,002
-        { value: 0, quantity: 1 }, // value fits, quantity 31 does not
+        { value: 1, quantity: 1 }, // 31 units fit, but 110,002 is one over the floor (a ceiling would let it go)
+        { value: 0, quantity: 20 }, // value fits, 50 units do not
       ],
     );
     await setStatus(w, lut.licenseId, 'APPROVED');
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids.slice(0, 3));
     expect(holdReasons(w, lut.licenseId)).toEqual({
-      [String(ids[3])]: 'LICENSE_QUANTITY_EXHAUSTED',
+      [String(ids[3])]: 'LICENSE_VALUE_EXHAUSTED',
       [String(ids[4])]: 'LICENSE_QUANTITY_EXHAUSTED',
     });
     expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 30, releasedValue: 110_001 });
