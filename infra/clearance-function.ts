@@ -48,8 +48,13 @@ export interface ClearanceFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-/** Access a function gets to a table. */
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * Access a function gets to a table: `read`, or `readUpdate` (read, and
+ * UpdateItem, which a TransactWriteItems `Update` needs too). No function
+ * creates or deletes a license, shipment or Inventory item, so none may:
+ * no PutItem, DeleteItem or BatchWriteItem.
+ */
+export type TableAccess = 'read' | 'readUpdate';
 
 /**
  * A NodejsFunction with the project's defaults: newest Node.js runtime on
@@ -127,13 +132,13 @@ export class ClearanceFunction extends Construct {
   }
 
   /**
-   * Grants data access to `table` and sets `envName` to its name.
+   * Grants `access` to `table` and sets `envName` to its name.
    * On a table with GSIs the grant also covers `<table>/index/*`, which is what
    * lets the function query them; that finding is acknowledged here, per table.
    */
   bindTable(table: Table, envName: string, access: TableAccess): void {
-    if (access === 'readWrite') table.grantReadWriteData(this.fn);
-    else table.grantReadData(this.fn);
+    table.grantReadData(this.fn);
+    if (access === 'readUpdate') table.grant(this.fn, 'dynamodb:UpdateItem');
     this.fn.addEnvironment(envName, table.tableName);
 
     const cfnTable = table.node.defaultChild as CfnTable;

@@ -196,9 +196,9 @@ export class ClearanceStack extends Stack {
         [ENV.drawdownThresholds]: drawdownThresholds,
       },
     });
-    fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
-    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
-    fn.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    fn.bindTable(tables.licenses, ENV.licensesTable, 'readUpdate');
+    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readUpdate');
+    fn.bindTable(tables.inventory, ENV.inventoryTable, 'readUpdate');
     fn.bindHistory(tables.history, ENV.historyTable);
     fn.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
     return fn;
@@ -212,9 +212,9 @@ export class ClearanceStack extends Stack {
       description: 'Keeps inventory counters and notifies customers and logistics of shipment changes',
       timeout: Duration.seconds(120),
     });
-    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readWrite');
-    fn.bindTable(tables.licenses, ENV.licensesTable, 'readWrite');
-    fn.bindTable(tables.inventory, ENV.inventoryTable, 'readWrite');
+    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readUpdate');
+    fn.bindTable(tables.licenses, ENV.licensesTable, 'readUpdate');
+    fn.bindTable(tables.inventory, ENV.inventoryTable, 'readUpdate');
     fn.bindHistory(tables.history, ENV.historyTable);
     fn.bindTopicsPublish(
       topics.customerShards.map((t) => t.topic),
@@ -257,7 +257,7 @@ export class ClearanceStack extends Stack {
     // stream); it reads the held and released indexes for the held backlog by
     // reason and the expiry watch. It publishes LICENSE_EXPIRING to ops and to
     // the warehouses (logistics), never to customers.
-    fn.bindTable(this.tables.licenses, ENV.licensesTable, 'readWrite');
+    fn.bindTable(this.tables.licenses, ENV.licensesTable, 'readUpdate');
     fn.bindTable(this.tables.shipments, ENV.shipmentsTable, 'read');
     fn.bindTopicPublish(this.topics.ops.topic, ENV.opsTopicArn);
     fn.bindTopicPublish(this.topics.logistics.topic, ENV.logisticsTopicArn);

@@ -37,6 +37,17 @@ const WRITE_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
 ];
+/** No function creates or deletes a license, shipment or Inventory item: the admins and their tools do. */
+const CREATE_OR_DELETE = ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** Reads and updates (no create, no delete) each of `tables` in `statements`. */
+function expectReadUpdateOnly(statements: Statement[], tables: string[]) {
+  for (const id of tables) {
+    const actions = actionsOn(statements, arnOf(id));
+    expect(actions).toEqual(expect.arrayContaining([...READ_ACTIONS, 'dynamodb:UpdateItem']));
+    for (const action of CREATE_OR_DELETE) expect(actions, `${id}: ${action}`).not.toContain(action);
+  }
+}
 const READ_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:Query',
@@ -94,12 +105,10 @@ describe('every function role', () => {
 });
 
 describe('license-events', () => {
-  it('reads and writes all three tables, including the Shipments GSIs', () => {
+  it('reads and updates all three tables, including the Shipments GSIs, and may neither create nor delete an item', () => {
     const st = statementsOf('license-events');
     const t = tableIds();
-    for (const id of [t.licenses, t.shipments, t.inventory]) {
-      expect(actionsOn(st, arnOf(id))).toEqual(expect.arrayContaining([...READ_ACTIONS, ...WRITE_ACTIONS]));
-    }
+    expectReadUpdateOnly(st, [t.licenses, t.shipments, t.inventory]);
     expect(actionsOn(st, indexArnsOf(t.shipments))).toContain('dynamodb:Query');
   });
 
@@ -123,12 +132,10 @@ describe('license-events', () => {
 });
 
 describe('shipment-events', () => {
-  it('reads and writes all three tables, including the Shipments GSIs', () => {
+  it('reads and updates all three tables, including the Shipments GSIs, and may neither create nor delete an item', () => {
     const st = statementsOf('shipment-events');
     const t = tableIds();
-    for (const id of [t.licenses, t.shipments, t.inventory]) {
-      expect(actionsOn(st, arnOf(id))).toEqual(expect.arrayContaining([...READ_ACTIONS, ...WRITE_ACTIONS]));
-    }
+    expectReadUpdateOnly(st, [t.licenses, t.shipments, t.inventory]);
     expect(actionsOn(st, indexArnsOf(t.shipments))).toContain('dynamodb:Query');
   });
 
@@ -157,11 +164,8 @@ describe('shipment-events', () => {
 });
 
 describe('license-clock', () => {
-  it('reads and writes Licenses', () => {
-    const st = statementsOf('license-clock');
-    expect(actionsOn(st, arnOf(tableIds().licenses))).toEqual(
-      expect.arrayContaining([...READ_ACTIONS, ...WRITE_ACTIONS]),
-    );
+  it('reads and updates Licenses, and may neither create nor delete one', () => {
+    expectReadUpdateOnly(statementsOf('license-clock'), [tableIds().licenses]);
   });
 
   it('queries the Shipments held index but rejects any Shipments write', () => {
