@@ -127,6 +127,7 @@ export class Observability extends Construct {
       'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
       'held-to-shipped',
     );
+    this.addClockStoppedAlarm(props.functions['license-clock']);
     this.alarm(
       'ExpiryWatchFailing',
       app('ExpiryWatchFailures', 'license-clock'),
@@ -159,6 +160,27 @@ export class Observability extends Construct {
     a.addAlarmAction(this.action);
     this.alarms.push(a);
     return a;
+  }
+
+  /**
+   * The clock runs every minute; ten minutes without an invocation means its
+   * schedule is disabled or failing, and then no license expires, no waiting
+   * release starts and no expiry warning goes out. Missing data breaches: an
+   * idle clock reports no Invocations at all.
+   */
+  private addClockStoppedAlarm(clock: ClearanceFunction): void {
+    const a = new Alarm(this, 'LicenseClockStopped', {
+      metric: clock.fn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+      alarmDescription:
+        'license-clock has not run for 10 minutes: licenses past validUntil are not expired, releases waiting for validFrom do not start, and no LICENSE_EXPIRING warning goes out. Check its EventBridge rule is enabled and the function is not throttled. ' +
+        `Runbook: ${RUNBOOK}#clock-stopped`,
+    });
+    a.addAlarmAction(this.action);
+    this.alarms.push(a);
   }
 
   /** Each stream DLQ, and the subscription DLQ, alarms as soon as it holds a message. */

@@ -108,8 +108,23 @@ describe('alarms', () => {
     });
   });
 
-  it('has exactly these twenty alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(20);
+  it('alarms when the clock has not run for 10 minutes, counting no data as stopped', () => {
+    expect(alarmNamed('LicenseClockStopped')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.logicalId(s.stack.licenseClock.fn) } }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [opsTopic],
+    });
+  });
+
+  it('has exactly these twenty-one alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(21);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {
