@@ -1,5 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { chunkBySize } from '../shared/domain/chunks.js';
 import { parseItem } from '../shared/domain/model.js';
 
 /**
@@ -141,21 +142,11 @@ const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
 /** Splits records into events of at most `max` records and about 4 MB, in order. */
 export function chunkRecords(records: readonly DynamoDBRecord[], max = 100): DynamoDBRecord[][] {
-  const chunks: DynamoDBRecord[][] = [];
-  let current: DynamoDBRecord[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    const size = Buffer.byteLength(JSON.stringify(r));
-    if (current.length > 0 && (current.length >= max || bytes + size > MAX_EVENT_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(r);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkBySize(records, {
+    count: max,
+    bytes: MAX_EVENT_BYTES,
+    sizeOf: (r) => Buffer.byteLength(JSON.stringify(r)),
+  });
 }
 
 /** The `batchItemFailures` identifiers of a handler's response (Lambda treats anything else as success). */

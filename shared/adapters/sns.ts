@@ -1,4 +1,5 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
+import { chunkBySize } from '../domain/chunks.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
 import type { Alerter, OpsAlert, OutgoingMessage, Publisher } from '../domain/ports.js';
 import { customerShard } from '../domain/routing.js';
@@ -57,21 +58,7 @@ export function messageBytes(m: OutgoingMessage): number {
  * own goes alone, and SNS fails just that entry.
  */
 export function toBatches(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {
-  const batches: OutgoingMessage[][] = [];
-  let current: OutgoingMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = messageBytes(m);
-    if (current.length === BATCH || (current.length > 0 && bytes + size > BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return chunkBySize(messages, { count: BATCH, bytes: BATCH_BYTES, sizeOf: messageBytes });
 }
 
 /** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing. */
