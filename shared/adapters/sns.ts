@@ -16,31 +16,57 @@ export const PUBLISH_CONCURRENCY = 8;
 
 /**
  * Publishes through PublishBatch, 10 entries a call and at most 256 KiB
- * together (see {@link toBatches}), up to `concurrency` calls in flight. SNS answers 200 even when some entries fail, so `Failed[]`
- * is inspected and only those entries are retried; what still fails is
- * returned so the caller can report the stream records behind it as batch
- * item failures.
+ * together (see {@link toBatches}), up to `concurrency` calls in flight. SNS
+ * answers 200 even when some entries fail, so `Failed[]` is inspected and
+ * only those entries are retried; what still fails is returned so the caller
+ * can report the stream records behind it as batch item failures, and
+ * `onFailure` hears why, once for the topic.
  */
-export async function publishBatches(
+export function publishBatches(
   sns: SNSClient,
   topicArn: string,
   messages: readonly OutgoingMessage[],
   onFailure: OnPublishFailure = () => {},
   concurrency = PUBLISH_CONCURRENCY,
 ): Promise<Set<string>> {
-  const failed = new Set<string>();
-  await forEachConcurrent(toBatches(messages), concurrency, async (batch) => {
-    for (const id of await publishBatch(sns, topicArn, batch, onFailure)) failed.add(id);
-  });
-  return failed;
+  return publishAll(
+    sns,
+    toBatches(messages).map((batch) => ({ arn: topicArn, batch })),
+    onFailure,
+    concurrency,
+  );
 }
 
 /**
- * Told of messages that still failed after every attempt: the topic, how
- * many, and SNS's reason (its `Failed[]` code and message, or the error the
- * call threw), for the caller's log. The reason names no message content.
+ * Told of messages that still failed after every attempt, once per topic and
+ * publish: the topic, how many, and SNS's reasons (its `Failed[]` codes and
+ * messages, or the errors the calls threw), for the caller's log. The
+ * reasons name no message content.
  */
-export type OnPublishFailure = (failure: { topicArn: string; messages: number; reason: string }) => void;
+export type OnPublishFailure = (failure: { topicArn: string; messages: number; reasons: string[] }) => void;
+
+/** Sends `batches` with up to `concurrency` calls in flight; returns the ids that kept failing. */
+async function publishAll(
+  sns: SNSClient,
+  batches: readonly { arn: string; batch: readonly OutgoingMessage[] }[],
+  onFailure: OnPublishFailure,
+  concurrency: number,
+): Promise<Set<string>> {
+  const failed = new Set<string>();
+  const byTopic = new Map<string, { messages: number; reasons: Set<string> }>();
+  await forEachConcurrent(batches, concurrency, async ({ arn, batch }) => {
+    const { ids, reason } = await publishBatch(sns, arn, batch);
+    if (ids.length === 0) return;
+    for (const id of ids) failed.add(id);
+    const topic = byTopic.get(arn) ?? { messages: 0, reasons: new Set<string>() };
+    topic.messages += ids.length;
+    topic.reasons.add(reason);
+    byTopic.set(arn, topic);
+  });
+  for (const [topicArn, { messages, reasons }] of byTopic)
+    onFailure({ topicArn, messages, reasons: [...reasons] });
+  return failed;
+}
 
 /** What SNS counts of a message against the batch's size: body, subject, and each attribute's name, type and value. */
 export function messageBytes(m: OutgoingMessage): number {
@@ -61,13 +87,12 @@ export function toBatches(messages: readonly OutgoingMessage[]): OutgoingMessage
   return chunkBySize(messages, { count: BATCH, bytes: BATCH_BYTES, sizeOf: messageBytes });
 }
 
-/** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing. */
+/** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing, and why. */
 async function publishBatch(
   sns: SNSClient,
   topicArn: string,
   batch: readonly OutgoingMessage[],
-  onFailure: OnPublishFailure,
-): Promise<string[]> {
+): Promise<{ ids: string[]; reason: string }> {
   let pending = batch;
   let reason = '';
   for (let attempt = 0; ; attempt++) {
@@ -92,11 +117,8 @@ async function publishBatch(
       retry = pending;
       reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
-    if (retry.length === 0) return [];
-    if (attempt + 1 >= ATTEMPTS) {
-      onFailure({ topicArn, messages: retry.length, reason });
-      return retry.map((m) => m.id);
-    }
+    if (retry.length === 0) return { ids: [], reason };
+    if (attempt + 1 >= ATTEMPTS) return { ids: retry.map((m) => m.id), reason };
     pending = retry;
     await pause(attempt);
   }
@@ -128,11 +150,7 @@ export class SnsPublisher implements Publisher {
     }
     // Every shard's batches share one pool of calls in flight.
     const batches = [...byShard].flatMap(([arn, group]) => toBatches(group).map((batch) => ({ arn, batch })));
-    const failed = new Set<string>();
-    await forEachConcurrent(batches, PUBLISH_CONCURRENCY, async ({ arn, batch }) => {
-      for (const id of await publishBatch(this.sns, arn, batch, this.onFailure)) failed.add(id);
-    });
-    return failed;
+    return publishAll(this.sns, batches, this.onFailure, PUBLISH_CONCURRENCY);
   }
 }
 
@@ -161,7 +179,9 @@ export class SnsAlerter implements Alerter {
         },
         covers: [],
       })),
-      ({ reason }) => reasons.add(reason),
+      (failure) => {
+        for (const reason of failure.reasons) reasons.add(reason);
+      },
     );
     if (failed.size > 0)
       throw new Error(`${failed.size} ops alert(s) could not be published (${[...reasons].join('; ')})`);

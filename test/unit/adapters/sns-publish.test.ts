@@ -99,7 +99,7 @@ describe('publishBatches', () => {
     const told: unknown[] = [];
     const failed = await publishBatches(client, 'arn:topic', messages(12), (f) => told.push(f));
     expect([...failed]).toEqual(['x3']);
-    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 1, reason: 'InternalError' }]);
+    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 1, reasons: ['InternalError'] }]);
     // The two batches are in flight at once, so only each batch's own calls keep their order.
     expect(calls.map(keysOf).filter((k) => !k.includes('x10'))).toEqual([
       ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9'],
@@ -117,13 +117,21 @@ describe('publishBatches', () => {
     });
     const told: unknown[] = [];
     const failed = await publishBatches(client, 'arn:topic', messages(11), (f) => told.push(f));
-    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 10, reason: 'Error: socket hang up' }]);
+    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 10, reasons: ['Error: socket hang up'] }]);
     expect([...failed].sort()).toEqual(
       messages(10)
         .map((m) => m.id)
         .sort(),
     );
     expect(calls.map((c) => c.entries.length).sort((a, b) => a - b)).toEqual([1, 10, 10, 10, 10]);
+  });
+
+  test('tells onFailure once per topic, with every message that still failed and the distinct reasons', async () => {
+    const { client } = fakeSns((call) => call.entries.map((e) => e.Id ?? ''));
+    const told: unknown[] = [];
+    const failed = await publishBatches(client, 'arn:topic', messages(25), (f) => told.push(f));
+    expect(failed.size).toBe(25);
+    expect(told).toEqual([{ topicArn: 'arn:topic', messages: 25, reasons: ['InternalError'] }]);
   });
 
   test('keeps several calls in flight, never more than the limit', async () => {
