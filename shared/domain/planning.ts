@@ -167,10 +167,9 @@ export interface TrimPlan {
  * RELEASED shipments, last in hold order first (the released index read
  * backwards), and `drawn` what it holds now. Each goes back to HELD, as
  * LICENSE_QUANTITY_EXHAUSTED while units are over the limit and as
- * LICENSE_VALUE_EXHAUSTED while only value is, until both fit; then those
- * taken back that fit beside the ones that stay (first-fit, in hold order)
- * stay RELEASED. SHIPPED shipments cannot be re-held: if they alone exceed a
- * limit, the license stays over it, and the caller alerts.
+ * LICENSE_VALUE_EXHAUSTED while only value is, until both fit. SHIPPED
+ * shipments cannot be re-held: if they alone exceed a limit, the license
+ * stays over it, and the caller alerts.
  */
 export function planTrim(
   license: License,
@@ -186,32 +185,12 @@ export function planTrim(
   for (const shipment of released) {
     if (!overQuantity() && !overValue()) break;
     if (shipment.status !== 'RELEASED' || shipment.licenseId !== license.licenseId) continue;
-    plan.rehold.push({ shipment, holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
+    const holdReason: HoldReason = overQuantity() ? 'LICENSE_QUANTITY_EXHAUSTED' : 'LICENSE_VALUE_EXHAUSTED';
+    plan.rehold.push({ shipment, holdReason });
     plan.returned.quantity += shipment.quantity;
     plan.returned.value += drawnValue(shipment);
   }
   plan.over = overQuantity() || overValue();
-  if (plan.over) return plan;
-  // Within the limits again: a shipment taken back that fits beside the ones that stay stays RELEASED
-  // (earliest in hold order first), rather than going back to HELD and out again in the release that
-  // follows: two notices and two History entries for nothing. Those that do not fit are held for the
-  // limit they break now.
-  const rehold: HoldReasonChange[] = [];
-  for (const r of [...plan.rehold].reverse()) {
-    const s = r.shipment;
-    const breaksQuantity = quantity() + s.quantity > license.authorizedQuantity;
-    const breaksValue = cap !== undefined && value() + drawnValue(s) > cap;
-    if (breaksQuantity || breaksValue) {
-      rehold.unshift({
-        shipment: s,
-        holdReason: breaksQuantity ? 'LICENSE_QUANTITY_EXHAUSTED' : 'LICENSE_VALUE_EXHAUSTED',
-      });
-      continue;
-    }
-    plan.returned.quantity -= s.quantity;
-    plan.returned.value -= drawnValue(s);
-  }
-  plan.rehold = rehold;
   return plan;
 }
 

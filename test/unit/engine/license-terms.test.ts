@@ -240,34 +240,6 @@ describe('amendment', () => {
     expectInvariants(w);
   });
 
-  it('keeps RELEASED a shipment taken back by the trim that fits beside those that stay: no re-hold and release again', async () => {
-    const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 61 }, [
-      { quantity: 11 },
-      { quantity: 45 },
-      { quantity: 5 },
-    ]);
-    await setStatus(w, lut.licenseId, 'APPROVED');
-    await shipmentEvents(w);
-    const last = String(ids[2]);
-    const revision = w.shipment(last).revision;
-    const told = w.publisher.to('customer', 'shipment').length;
-    // 61 → 50: the last (5) alone is not enough, the one before it (45) is; then the last fits again.
-    expect(await amend(w, lut, 'authorizedQuantity', 50)).toMatchObject({ reheld: 1, released: 0 });
-    await shipmentEvents(w);
-    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], ids[2]]);
-    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[1])]: 'LICENSE_QUANTITY_EXHAUSTED' });
-    expect(w.shipment(last).revision).toBe(revision);
-    expect(
-      w.publisher
-        .to('customer', 'shipment')
-        .slice(told)
-        .map((m) => m.attributes.eventType),
-    ).toEqual(['SHIPMENT_REHELD']);
-    expect(w.license(lut.licenseId).releasedQuantity).toBe(16);
-    expectInvariants(w);
-  });
-
   it('re-holds by the priority a RELEASED shipment has now, not the one it was released with', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(w, { authorizedQuantity: 20 }, [{ quantity: 10 }, { quantity: 10 }]);
