@@ -240,6 +240,28 @@ describe('amendment', () => {
     expectInvariants(w);
   });
 
+  it('re-holds for the value limit as LICENSE_VALUE_EXHAUSTED even when shipped value alone keeps the license over it', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100, authorizedValue: 100_000 }, [
+      { value: 40_000 },
+      { value: 30_000 },
+      { value: 10_000 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+    await shipmentEvents(w);
+    await amend(w, lut, 'authorizedValue', 30_000); // 40,000 shipped: over whatever is re-held
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      [String(ids[1])]: 'LICENSE_VALUE_EXHAUSTED',
+      [String(ids[2])]: 'LICENSE_VALUE_EXHAUSTED',
+    });
+    await shipmentEvents(w);
+    const reheld = w.entries().filter((e) => e.eventType === 'SHIPMENT_REHELD');
+    expect(reheld.map((e) => e.holdReason)).toEqual(['LICENSE_VALUE_EXHAUSTED', 'LICENSE_VALUE_EXHAUSTED']);
+    expectInvariants(w);
+  });
+
   it('re-holds by the priority a RELEASED shipment has now, not the one it was released with', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(w, { authorizedQuantity: 20 }, [{ quantity: 10 }, { quantity: 10 }]);
