@@ -217,6 +217,18 @@ describe('checkInvariants', () => {
     expect(violationsOf(s)).toContainEqual([invariant, expect.stringMatching(message)]);
   });
 
+  it('does not report what SHIPPED under a license left with a rejected status typo (the item no longer parses)', () => {
+    const s = store();
+    shipmentOf(s, 'S-REL').status = 'SHIPPED';
+    shipmentOf(s, 'S-REL').countedStatus = 'SHIPPED';
+    s.inventory[0] = { ...s.inventory[0], released: 0, shipped: 40 };
+    Object.assign(item(s.licenses, 'licenseId', 'LIC-1'), {
+      status: 'expired',
+      statusError: 'Rejected status "expired"',
+    });
+    expect(violationsOf(s)).toEqual([]);
+  });
+
   it('accepts the value cap exactly (floor of 1,001 × 110 %), and reports one unit above it', () => {
     const s = store();
     const license = item(s.licenses, 'licenseId', 'LIC-1');
