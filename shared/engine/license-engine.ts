@@ -422,6 +422,7 @@ async function reject(
     },
   ]);
   const entry = licenseRejectionEntry(raw, deps.now().toISOString(), reason, deps.newToken());
-  await deps.licenses.reject(licenseId, raw.status, reason, entry, attributedOf(raw));
+  // A status removed in the console reads as undefined: expect it absent (or NULL).
+  await deps.licenses.reject(licenseId, raw.status ?? null, reason, entry, attributedOf(raw));
   return { kind: 'rejected', reason };
 }

@@ -118,7 +118,7 @@ export function statusRejection(
       shipmentId,
       set: counted ? { status: counted, statusError } : { statusError },
       bumpRevision: false,
-      expect: { status: raw.status, countedStatus: counted ?? null },
+      expect: { status: raw.status ?? null, countedStatus: counted ?? null },
     },
   };
 }

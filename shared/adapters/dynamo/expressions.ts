@@ -27,11 +27,19 @@ export class Expr {
     this.values[key] = v;
     return key;
   }
-  /** `attr = value` for each entry; null means attribute_not_exists. */
+  /**
+   * `attr = value` for each entry; null means the attribute is absent or
+   * NULL. An item read through the document client shows both as null (or
+   * not at all), and the console writes NULL when an admin empties a field:
+   * a condition on what was read must hold for either.
+   */
   conditions(expect: Record<string, unknown>): string[] {
-    return Object.entries(expect).map(([attr, v]) =>
-      v === null ? `attribute_not_exists(${this.name(attr)})` : `${this.name(attr)} = ${this.value(v)}`,
-    );
+    return Object.entries(expect).map(([attr, v]) => {
+      const a = this.name(attr);
+      return v === null
+        ? `(attribute_not_exists(${a}) OR attribute_type(${a}, ${this.value('NULL')}))`
+        : `${a} = ${this.value(v)}`;
+    });
   }
   /** The names and (when any) values, to spread into a command's input. */
   params() {

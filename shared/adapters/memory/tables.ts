@@ -6,7 +6,7 @@
  * - an update is `SET`, `REMOVE`, `ADD` and a condition, all or nothing, on
  *   an existing item;
  * - `attr = v` compares type and value (a missing attribute equals nothing);
- *   `null` in `expect` means `attribute_not_exists`;
+ *   `null` in `expect` means absent or NULL;
  * - a value the document client would drop (`undefined`), two clauses on one
  *   attribute or a GSI key that is not a string is refused before any
  *   condition is looked at.
@@ -40,7 +40,7 @@ export interface MemoryUpdate {
   add?: Record<string, number>;
   /** `attr = if_not_exists(attr, 0) + 1`. */
   increment?: readonly string[];
-  /** `attr = v` (a dotted path reads into a map); `null` means `attribute_not_exists(attr)`. */
+  /** `attr = v` (a dotted path reads into a map); `null` means absent or NULL. */
   expect?: Record<string, unknown>;
   /** Conditions `expect` cannot say (`releasedQuantity <= :max`). */
   also?: (item: RawItem) => boolean;
@@ -295,7 +295,8 @@ function valueAt(item: RawItem, path: string): unknown {
 function conditionHolds(item: RawItem, update: MemoryUpdate): boolean {
   for (const [attr, v] of Object.entries(update.expect ?? {})) {
     const actual = valueAt(item, attr);
-    if (v === null ? actual !== undefined : !sameValue(actual, v)) return false;
+    // null: absent or NULL, as the DynamoDB adapter's condition says.
+    if (v === null ? actual !== undefined && actual !== null : !sameValue(actual, v)) return false;
   }
   return update.also ? update.also(item) : true;
 }

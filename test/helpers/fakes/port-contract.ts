@@ -241,6 +241,38 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       await expect(s.licenses.clearError(id), 'nothing to clear is not an error').resolves.toBeUndefined();
     });
 
+    it('records a rejection of a status or a term emptied in the console (NULL), expecting it absent or NULL', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      await s.put('licenses', { ...aLicense({ licenseId: id, appliedStatus: 'APPROVED' }), status: null });
+      expect(
+        await s.licenses.reject(
+          id,
+          null,
+          'no status',
+          anEntry(id, 'r#1', { eventType: 'EDIT_REJECTED' }),
+          {},
+        ),
+      ).toBe(true);
+      expect((await s.get('licenses', { licenseId: id }))?.statusError).toBe('no status');
+
+      const other = nextId('LIC');
+      await s.put('licenses', {
+        ...aLicense({ licenseId: other, appliedStatus: 'APPROVED' }),
+        authorizedQuantity: null,
+      });
+      const reverted = await s.licenses.revertTerms(
+        other,
+        { authorizedQuantity: 1000 },
+        { authorizedQuantity: null },
+        'amendment rejected: authorizedQuantity missing',
+        anEntry(other, 'r#2', { eventType: 'EDIT_REJECTED' }),
+        {},
+      );
+      expect(reverted).toBe(true);
+      expect(await s.get('licenses', { licenseId: other })).toMatchObject({ authorizedQuantity: 1000 });
+    });
+
     it('sets a status as the clock does, only from the status read', async () => {
       const s = subject();
       const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED' });
@@ -436,6 +468,25 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       });
       await expect(s.shipments.update({ ...restore, expect: { status: undefined } })).rejects.toThrow();
       expect(await s.shipments.update({ ...restore, shipmentId: nextId('SHP'), expect: {} })).toBe(false);
+    });
+
+    it('updates a shipment whose status was emptied in the console (NULL) on a condition of null, as on one without status', async () => {
+      const s = subject();
+      const a = acceptedItem({ sku: nextId('SKU') });
+      const b = acceptedItem({ sku: nextId('SKU') });
+      await s.put('shipments', { ...a, status: null });
+      const { status: _status, ...withoutStatus } = b;
+      await s.put('shipments', withoutStatus);
+      const restore = (id: string): ShipmentWrite => ({
+        shipmentId: id,
+        set: { status: 'HELD', statusError: 'no status' },
+        bumpRevision: false,
+        expect: { status: null, countedStatus: 'HELD' },
+      });
+      expect(await s.shipments.update(restore(String(a.shipmentId)))).toBe(true);
+      expect(await s.shipments.update(restore(String(b.shipmentId)))).toBe(true);
+      expect(await s.shipments.update(restore(String(a.shipmentId))), 'status is HELD now').toBe(false);
+      expect(await s.get('shipments', { shipmentId: a.shipmentId })).toMatchObject({ status: 'HELD' });
     });
 
     it('counts the held shipments of a license by hold reason', async () => {

@@ -37,7 +37,7 @@ export interface UpdateSpec {
   add?: Record<string, number>;
   /** `attr = if_not_exists(attr, 0) + 1`. */
   increment?: readonly string[];
-  /** `attr = v`; `null` means `attribute_not_exists(attr)`. */
+  /** `attr = v`; `null` means absent or NULL. */
   expect?: Record<string, unknown>;
   /** Conditions no `expect` entry can say (`rq <= :max`, `attribute_exists(statusError)`). */
   also?: (item: RawItem) => boolean;
@@ -247,7 +247,8 @@ function valueAt(item: RawItem, path: string): unknown {
 function conditionHolds(item: RawItem, spec: UpdateSpec): boolean {
   for (const [attr, v] of Object.entries(spec.expect ?? {})) {
     const actual = valueAt(item, attr);
-    if (v === null ? actual !== undefined : !sameValue(actual, v)) return false;
+    // null: absent or NULL, as the DynamoDB adapter's condition says.
+    if (v === null ? actual !== undefined && actual !== null : !sameValue(actual, v)) return false;
   }
   return spec.also ? spec.also(item) : true;
 }

@@ -67,20 +67,27 @@ describe('expiry', () => {
     expect(await apply(w, suspended.licenseId)).toMatchObject({ kind: 'completed' });
     expect(w.license(suspended.licenseId).appliedStatus).toBe('EXPIRED');
   });
-  it('expires an applied license whose status is a rejected typo: the typo cannot keep shipments RELEASED past the window', async () => {
-    const w = memoryWorld();
-    const validUntil = '2026-06-01T13:00:00.000Z';
-    const lut = await releasedUntil(w, validUntil);
-    expect(await setStatus(w, lut.licenseId, 'Suspended')).toMatchObject({ kind: 'rejected' });
-    expect(w.license(lut.licenseId).statusError).toEqual(expect.any(String));
+  it.each<[string, unknown]>([
+    ['a rejected typo', 'Suspended'],
+    ['emptied in the console (NULL)', null],
+    ['removed', undefined],
+  ])(
+    'expires an applied license whose status is %s: it cannot keep shipments RELEASED past the window',
+    async (_name, status) => {
+      const w = memoryWorld();
+      const validUntil = '2026-06-01T13:00:00.000Z';
+      const lut = await releasedUntil(w, validUntil);
+      expect(await setStatus(w, lut.licenseId, status)).toMatchObject({ kind: 'rejected' });
+      expect(w.license(lut.licenseId).statusError).toEqual(expect.any(String));
 
-    w.setNow('2026-06-01T13:00:00.001Z');
-    expect((await tick(w)).expired).toEqual([lut.licenseId]);
-    expect(w.license(lut.licenseId)).toMatchObject({ status: 'EXPIRED', updatedBy: 'license-clock' });
-    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
-    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
-    expectInvariants(w);
-  });
+      w.setNow('2026-06-01T13:00:00.001Z');
+      expect((await tick(w)).expired).toEqual([lut.licenseId]);
+      expect(w.license(lut.licenseId)).toMatchObject({ status: 'EXPIRED', updatedBy: 'license-clock' });
+      expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
+      expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+      expectInvariants(w);
+    },
+  );
 
   it('leaves a status edit that is not applied yet to license-events, even past validUntil', async () => {
     const w = memoryWorld();

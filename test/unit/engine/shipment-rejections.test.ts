@@ -367,3 +367,29 @@ describe('customer edits racing the passes (countedAs)', () => {
     expectInvariants(w);
   });
 });
+
+describe('a shipment status emptied or removed in the console', () => {
+  it.each<[string, unknown]>([
+    ['emptied (NULL)', null],
+    ['removed', undefined],
+  ])('is set back when %s, so a later suspension re-holds the shipment', async (_name, status) => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { authorizedQuantity: 100 });
+    const s = lut.shipment({ quantity: 10 });
+    w.console.put('shipments', s);
+    await settle(w);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settle(w);
+    w.console.edit('shipments', s.shipmentId, 'status', status);
+    await settle(w);
+    expect(w.shipment(s.shipmentId)).toMatchObject({
+      status: 'RELEASED',
+      statusError: expect.stringContaining('The status was set back to RELEASED'),
+    });
+    expect(rejectedEntries(w, s.shipmentId)).toHaveLength(1);
+    expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 1 });
+    await settle(w);
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectInvariants(w);
+  });
+});
