@@ -1,4 +1,4 @@
-import type { ShipmentStatus } from './model.js';
+import { CountedAsSchema, type CountedAsStamp, type ShipmentStatus } from './model.js';
 
 /** A change to one Inventory item's counters. */
 export interface CounterDelta {
@@ -95,22 +95,9 @@ export const countedAsOf = (s: CountedAs): CountedAs => ({
   licenseId: s.licenseId,
 });
 
-/** A stamp as stored: its identity fields may be missing on stamps that predate them. */
-export type CountedAsStamp = Omit<CountedAs, 'customerId' | 'licenseId'> &
-  Partial<Pick<CountedAs, 'customerId' | 'licenseId'>>;
-
-/** An item's `countedAs`, when it has a well-formed one (the fields it carries). */
-export function countedAsStamp(item: Record<string, unknown>): CountedAsStamp | undefined {
-  const c = item.countedAs as Partial<CountedAs> | undefined;
-  if (
-    !(c && typeof c.quantity === 'number' && typeof c.sku === 'string' && typeof c.warehouseId === 'string')
-  )
-    return undefined;
-  const stamp: CountedAsStamp = { quantity: c.quantity, sku: c.sku, warehouseId: c.warehouseId };
-  if (typeof c.customerId === 'string') stamp.customerId = c.customerId;
-  if (typeof c.licenseId === 'string') stamp.licenseId = c.licenseId;
-  return stamp;
-}
+/** An item's `countedAs`, when it has a well-formed one (the fields it carries), read before the item is parsed. */
+export const countedAsStamp = (item: Record<string, unknown>): CountedAsStamp | undefined =>
+  CountedAsSchema.safeParse(item.countedAs).data;
 
 /** The shipment's fixed fields are what its `countedAs` holds (or it predates the stamp, or those fields). */
 export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAsStamp | undefined }): boolean => {

@@ -1,4 +1,4 @@
-import type { HoldReason, LicenseStatus } from './model.js';
+import type { HoldReason, License, LicenseStatus } from './model.js';
 import { LICENSE_STATUSES, showValue } from './model.js';
 import { termsSettled } from './terms.js';
 
@@ -134,3 +134,11 @@ export function holdReasonFor(status: LicenseStatus): HoldReason | undefined {
       return undefined;
   }
 }
+
+/**
+ * Whether the license's applied status is the one in effect: its `status` is
+ * applied, or an edit of it was rejected (`statusError`), which leaves the
+ * applied status in force. Not while a legal edit waits for license-events.
+ */
+export const appliedInEffect = (l: Pick<License, 'status' | 'appliedStatus' | 'statusError'>): boolean =>
+  l.status === l.appliedStatus || l.statusError !== undefined;

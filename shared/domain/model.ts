@@ -144,6 +144,19 @@ export const LicenseSchema = z
 export type License = z.infer<typeof LicenseSchema>;
 
 /**
+ * A shipment's `countedAs` stamp as stored (see counters.ts): stamps written
+ * before `customerId` and `licenseId` were added carry three fields.
+ */
+export const CountedAsSchema = z.object({
+  quantity: z.number(),
+  sku: z.string(),
+  warehouseId: z.string(),
+  customerId: z.string().optional(),
+  licenseId: z.string().optional(),
+});
+export type CountedAsStamp = z.infer<typeof CountedAsSchema>;
+
+/**
  * A Shipment item. `countedStatus` (the status the counters reflect),
  * `countedValue` (the value its license drew when it was released),
  * `countedAs` (the fixed fields as the counters and license hold them), `revision`,
@@ -178,15 +191,7 @@ export const ShipmentSchema = z.object({
   countedValue: money('countedValue', 0).optional(),
   revision: z.number().int().min(0).optional(),
   rejectedEdit: z.string().optional(),
-  countedAs: z
-    .object({
-      quantity: z.number(),
-      sku: z.string(),
-      warehouseId: z.string(),
-      customerId: z.string().optional(),
-      licenseId: z.string().optional(),
-    })
-    .optional(),
+  countedAs: CountedAsSchema.optional(),
 });
 export type Shipment = z.infer<typeof ShipmentSchema>;
 

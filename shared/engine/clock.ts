@@ -1,7 +1,7 @@
-import { SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
+import { appliedInEffect, SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
 import { type License, LicenseSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
-import { appliedInEffect, type ExpiryWatchDeps, watchExpiry, watched } from './expiry-watch.js';
+import { type ExpiryWatchDeps, watchExpiry, watched } from './expiry-watch.js';
 
 export interface ClockResult {
   expired: string[];

@@ -11,6 +11,7 @@
  */
 import { dueLeads, judgedLeads, withJudged } from '../domain/compliance.js';
 import { expiryAlert, expiryDigests, type Totals } from '../domain/compliance-notices.js';
+import { appliedInEffect } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
 import { compareHoldOrder, drawnValue } from '../domain/planning.js';
 import type { Alerter, LicenseRepository, Publisher, ShipmentRepository } from '../domain/ports.js';
@@ -35,14 +36,6 @@ export type ExpiryVerdict =
   | { kind: 'quiet'; leads: number[] }
   /** A lead came due: ops alerted, warehouses told, recorded. */
   | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] };
-
-/**
- * Whether the license's applied status is the one in effect: its `status` is
- * applied, or an edit of it was rejected (`statusError`), which leaves the
- * applied status in force. Not while a legal edit waits for license-events.
- */
-export const appliedInEffect = (l: License): boolean =>
-  l.status === l.appliedStatus || l.statusError !== undefined;
 
 /**
  * Whether the watch looks at this license at all: APPROVED or SUSPENDED (in

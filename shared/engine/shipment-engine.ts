@@ -247,7 +247,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
       decision: shipmentEditDecision(raw, old),
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
-  } else if (counted === 'HELD' || counted === 'RELEASED') {
+  } else {
     restampIfStale(raw, shipment, batch);
     if (counted === 'HELD' && old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
   }

@@ -58,7 +58,11 @@ export async function intakeShipments(
       else intake.recheck.add(s.licenseId);
     }
     intake.accepted.push(acceptedWrite(s, reason));
-    if (!licenses.has(s.licenseId)) unknown.set(s.licenseId, [...(unknown.get(s.licenseId) ?? []), s]);
+    if (!licenses.has(s.licenseId)) {
+      const named = unknown.get(s.licenseId) ?? [];
+      unknown.set(s.licenseId, named);
+      named.push(s);
+    }
   }
   for (const [licenseId, list] of unknown) intake.alerts.push(unknownLicenseAlert(licenseId, list));
   return intake;
@@ -78,10 +82,7 @@ export function unknownLicenseAlert(licenseId: string, shipments: readonly Shipm
   const more = shipments.length > LISTED ? ` and ${shipments.length - LISTED} more` : '';
   return {
     severity: 'normal',
-    subject: `License ${licenseId} does not exist: ${shipments.length} shipment(s) held under it`.slice(
-      0,
-      99,
-    ),
+    subject: `License ${licenseId} does not exist: ${shipments.length} shipment(s) held under it`,
     message: [
       `${shipments.length} new shipment(s), ${units} units, name license ${licenseId}, and no license has that id: ${ids.join(', ')}${more}.`,
       'They are counted HELD as LICENSE_PENDING, and are released if a license with that id is created and approved.',
