@@ -123,22 +123,40 @@ export function planRelease(
   const window = validity(license, now);
   for (const shipment of held) {
     if (shipment.status !== 'HELD' || shipment.licenseId !== license.licenseId) continue;
-    const reason = holdReason(license, shipment, window, plan.remaining);
-    if (reason === undefined) {
-      plan.release.push(shipment);
-      plan.remaining.quantity -= shipment.quantity;
-      if (plan.remaining.value !== undefined) plan.remaining.value -= shipment.value ?? 0;
-    } else if (shipment.holdReason !== reason) {
-      plan.relabel.push({ shipment, holdReason: reason });
-    }
+    const reason = takeFit(license, shipment, window, plan.remaining);
+    if (reason === undefined) plan.release.push(shipment);
+    else if (shipment.holdReason !== reason) plan.relabel.push({ shipment, holdReason: reason });
   }
   return plan;
 }
 
-/** Why `shipment` stays HELD under an APPROVED `license` with `remaining` left, or undefined if it goes. */
+/**
+ * One step of first-fit in hold order: why `shipment` stays (or goes back)
+ * HELD under an APPROVED `license` with `remaining` left, or undefined if it
+ * goes (or, RELEASED, stays released), in which case what it draws comes off
+ * `remaining`. A RELEASED shipment draws what it was released with
+ * (`drawnValue`).
+ */
+export function takeFit(
+  license: License,
+  shipment: Shipment,
+  window: 'valid' | 'early' | 'late',
+  remaining: Remaining,
+): HoldReason | undefined {
+  // What it draws: a RELEASED one what it was released with, a HELD one its value.
+  const value = shipment.status === 'RELEASED' ? drawnValue(shipment) : (shipment.value ?? 0);
+  const reason = holdReason(license, shipment, value, window, remaining);
+  if (reason !== undefined) return reason;
+  remaining.quantity -= shipment.quantity;
+  if (remaining.value !== undefined) remaining.value -= value;
+  return undefined;
+}
+
+/** Why `shipment`, drawing `value`, stays HELD under an APPROVED `license` with `remaining` left, or undefined if it goes. */
 function holdReason(
   license: License,
   shipment: Shipment,
+  value: number,
   window: 'valid' | 'early' | 'late',
   remaining: Remaining,
 ): HoldReason | undefined {
@@ -147,8 +165,7 @@ function holdReason(
   if (window === 'late') return 'LICENSE_EXPIRED';
   if (remaining.value !== undefined && shipment.value === undefined) return 'SHIPMENT_VALUE_MISSING';
   if (shipment.quantity > remaining.quantity) return 'LICENSE_QUANTITY_EXHAUSTED';
-  if (remaining.value !== undefined && (shipment.value ?? 0) > remaining.value)
-    return 'LICENSE_VALUE_EXHAUSTED';
+  if (remaining.value !== undefined && value > remaining.value) return 'LICENSE_VALUE_EXHAUSTED';
   return undefined;
 }
 

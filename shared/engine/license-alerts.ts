@@ -34,7 +34,8 @@ export async function alertTrimmed(
       subject: `License ${license.licenseId}: amendment put shipments back on hold`,
       message: [
         `License ${license.licenseId} was amended to ${limitsText(license)}, below what it had released.`,
-        'Unshipped shipments went back on hold, last in hold order first, until it was within its limits again:',
+        'Unshipped shipments went back on hold, last in hold order first, until it was within its limits again',
+        '(those that then fitted in hold order, first-fit, stayed released):',
         `it now draws ${units(drawn.quantity)} and ${usd(drawn.value)}. Their customers and warehouses are told (SHIPMENT_REHELD).`,
       ].join('\n'),
       subjectKey: { licenseId: license.licenseId },

@@ -7,11 +7,13 @@
  * change mid-way stops the pass with a ConflictError and the license is read
  * again.
  */
+
+import { ConflictError } from '../domain/errors.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass, workFor } from '../domain/license-rules.js';
-import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
-import { overLimits, planRehold, planTrim, validity } from '../domain/planning.js';
-import type { LicenseGuard } from '../domain/ports.js';
-import { SYSTEM_ACTOR } from '../names.js';
+import type { HoldReason, License, LicenseStatus, Shipment } from '../domain/model.js';
+import { overLimits, planRehold, planTrim, remainingOf, takeFit, validity } from '../domain/planning.js';
+import type { LicenseGuard, ShipmentWrite } from '../domain/ports.js';
+import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
 import { alertIfShippedOverLimit, alertTrimmed } from './license-alerts.js';
 import {
   approvedGuard,
@@ -122,11 +124,26 @@ async function reholdReleased(
 }
 
 /**
- * Brings an APPROVED license back within lowered limits: RELEASED shipments
- * go back to HELD, last in hold order first, as LICENSE_QUANTITY_EXHAUSTED or
- * LICENSE_VALUE_EXHAUSTED. If SHIPPED units (or value) alone exceed a limit,
- * the license stays over it (an amendment's pass then alerts ops). True when
- * done, false when out of time.
+ * Brings an APPROVED license back within lowered limits (DESIGN §4): RELEASED
+ * shipments go back to HELD, last in hold order first, until it is within
+ * them, and first-fit in hold order then releases what fits. Done literally,
+ * a trimmed shipment that first-fit takes again would be re-held and
+ * released at once: two notices and two History entries for a shipment that
+ * never stopped being released. So the trim is planned before it writes:
+ *
+ * 1. the cut (reads only): the released index backwards, as the trim would
+ *    re-hold, until the license would be within its limits;
+ * 2. first-fit in hold order over the HELD shipments and the trimmed ones
+ *    merged, with what the license would have left after the trim. A trimmed
+ *    shipment that fits stays RELEASED, untouched; one that does not goes
+ *    back to HELD with the reason first-fit gives it.
+ *
+ * The release pass that follows releases exactly the HELD shipments step 2
+ * took: at each of them it has less left than step 2 had (by the trimmed
+ * shipments kept after it), never less than they draw, and never enough for
+ * one step 2 left. So the outcome is the literal one, without the churn. If
+ * SHIPPED units (or value) alone exceed a limit, everything unshipped goes
+ * back on hold (the caller alerts). True when done, false when out of time.
  */
 async function trim(
   deps: LicenseEngineDeps,
@@ -137,36 +154,134 @@ async function trim(
   deadline: number,
   progress: Progress,
 ): Promise<boolean> {
-  let before: string | undefined;
-  for (;;) {
-    if (outOfTime(deadline, progress)) return false;
+  const overWith = (d: { quantity: number; value: number }) =>
+    overLimits({ ...license, releasedQuantity: d.quantity, releasedValue: d.value });
+  for (let plans = 0; overWith(drawn); plans++) {
+    // A plan the shipments changed under (a re-hold failed its conditions, a trimmed one left) is made again.
+    if (plans === MAX_TRIM_PLANS) throw new ConflictError('shipments kept changing under the trim');
+    const cut = await trimCut(deps, license, drawn);
+    const kept = await keepFitting(deps, license, guard, drawn, cut, deadline, progress);
+    if (kept === 'outOfTime') return false;
+    // Shipped goods alone keep it over: everything unshipped is re-held, and the caller alerts.
+    if (kept === 'done' && overWith(cut.within)) return true;
+  }
+  if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
+  return true;
+}
+
+/** Plans of one trim, at most, before it gives up with a ConflictError (the license is then read again). */
+const MAX_TRIM_PLANS = 5;
+
+/** Where a literal trim would stop. */
+interface TrimCut {
+  /** The released index's cursor just before the first shipment it would re-hold (undefined: from the start). */
+  from: string | undefined;
+  /** What the license would draw once they are all re-held. */
+  within: { quantity: number; value: number };
+}
+
+/** Reads the released index backwards as the trim would re-hold, up to where the license would be within its limits. */
+async function trimCut(
+  deps: LicenseEngineDeps,
+  license: License,
+  drawn: { quantity: number; value: number },
+): Promise<TrimCut> {
+  const within = { ...drawn };
+  for (let before: string | undefined; ; ) {
     const page = await deps.shipments.page(
       'released',
       license.licenseId,
       before,
-      deps.pageSize ?? 200,
+      pageSizeOf(deps),
       'backward',
     );
-    const plan = planTrim(license, parseShipments(page.items), drawn);
-    if (plan.rehold.length > 0) {
-      const result = await commitCounted(
-        deps,
-        license,
-        plan.rehold.map((r) => reholdWrite(license.licenseId, r)),
-        guard,
-        progress,
-      );
-      returnDrawn(drawn, result.committed);
-      if (result.skipped.length > 0) continue;
+    const plan = planTrim(license, parseShipments(page.items), within);
+    within.quantity -= plan.returned.quantity;
+    within.value -= plan.returned.value;
+    const first = plan.rehold.at(-1)?.shipment.shipmentId;
+    if (!plan.over && first !== undefined) {
+      // The item before the first trimmed one in hold order: next in this page, or the first of the next.
+      const at = page.items.findIndex((item) => item.shipmentId === first);
+      const previous =
+        page.items[at + 1] ??
+        (page.next === undefined
+          ? undefined
+          : (await deps.shipments.page('released', license.licenseId, page.next, 1, 'backward')).items[0]);
+      return { from: previous === undefined ? undefined : String(previous[GSI_ATTR.holdOrder]), within };
     }
-    if (!plan.over) {
-      if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
-      return true;
-    }
-    if (page.next === undefined) break;
+    if (page.next === undefined) return { from: undefined, within };
     before = page.next;
   }
-  return true;
+}
+
+/**
+ * Step 2 of the trim: first-fit in hold order over the HELD shipments and the
+ * trimmed ones (the released index from `cut.from`), merged by the indexes'
+ * sort key. Re-holds the trimmed ones that do not fit; HELD ones are only
+ * counted (the release pass releases them). A trimmed shipment re-held here
+ * sorts before the held index's read position, so that read never meets it.
+ */
+async function keepFitting(
+  deps: LicenseEngineDeps,
+  license: License,
+  guard: LicenseGuard,
+  drawn: { quantity: number; value: number },
+  cut: TrimCut,
+  deadline: number,
+  progress: Progress,
+): Promise<'done' | 'changed' | 'outOfTime'> {
+  const remaining = remainingOf({
+    ...license,
+    releasedQuantity: cut.within.quantity,
+    releasedValue: cut.within.value,
+  });
+  const held = inHoldOrder(deps, 'held', license.licenseId, undefined);
+  const trimmed = inHoldOrder(deps, 'released', license.licenseId, cut.from);
+  let writes: ShipmentWrite[] = [];
+  const commit = async () => {
+    const result = await commitCounted(deps, license, writes, guard, progress);
+    returnDrawn(drawn, result.committed);
+    writes = [];
+    return result.skipped.length === 0;
+  };
+  let h = await held.next();
+  for (let t = await trimmed.next(); !t.done; t = await trimmed.next()) {
+    if (outOfTime(deadline, progress)) {
+      // The next slice plans again from what is left.
+      if (writes.length > 0) await commit();
+      return 'outOfTime';
+    }
+    for (; !h.done && h.value.order < t.value.order; h = await held.next()) {
+      if (h.value.shipment.status === 'HELD') takeFit(license, h.value.shipment, 'valid', remaining);
+    }
+    const shipment = t.value.shipment;
+    if (shipment.status !== 'RELEASED') continue;
+    const holdReason = takeFit(license, shipment, 'valid', remaining);
+    if (holdReason !== undefined) writes.push(reholdWrite(license.licenseId, { shipment, holdReason }));
+    if (writes.length >= pageSizeOf(deps) && !(await commit())) return 'changed';
+  }
+  if (writes.length > 0 && !(await commit())) return 'changed';
+  return 'done';
+}
+
+const pageSizeOf = (deps: LicenseEngineDeps) => deps.pageSize ?? 200;
+
+/** A license's shipments in one index, in its order from after `after`, with their sort key. */
+async function* inHoldOrder(
+  deps: LicenseEngineDeps,
+  index: 'held' | 'released',
+  licenseId: string,
+  after: string | undefined,
+): AsyncGenerator<{ shipment: Shipment; order: string }> {
+  for (;;) {
+    const page = await deps.shipments.page(index, licenseId, after, pageSizeOf(deps));
+    for (const item of page.items) {
+      const [shipment] = parseShipments([item]);
+      if (shipment?.licenseId === licenseId) yield { shipment, order: String(item[GSI_ATTR.holdOrder]) };
+    }
+    if (page.next === undefined) return;
+    after = page.next;
+  }
 }
 
 async function reholdPass(

@@ -1,0 +1,262 @@
+/**
+ * A lowered limit: the trim re-holds last in hold order first until the
+ * license is within its limits, and first-fit then releases what fits. The
+ * engine plans both before it writes, so a trimmed shipment that first-fit
+ * would take again stays RELEASED, untouched: no SHIPMENT_REHELD followed by
+ * SHIPMENT_RELEASED for it. These tests check the outcome against the literal
+ * reading of the rules (trim, then first-fit), computed here from the state
+ * before the amendment with the domain's planners.
+ */
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../local/random.js';
+import { type License, LicenseSchema, type Shipment, ShipmentSchema } from '../../../shared/domain/model.js';
+import { compareHoldOrder, planRelease, planTrim, remainingOf } from '../../../shared/domain/planning.js';
+import {
+  apply,
+  changesTo,
+  expectInvariants,
+  givenLicense,
+  holdReasons,
+  idsWith,
+  type LicenseUnderTest,
+  PAST,
+  setStatus,
+  shipmentEvents,
+} from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/** A license with a backlog of shipments in hold order (priority 10, 20, 30, ...), one per entry of `backlog`. */
+function withBacklog(w: MemoryWorld, license: Partial<License>, backlog: readonly Partial<Shipment>[]) {
+  const lut = givenLicense(w, license);
+  const shipments = backlog.map((o, i) => lut.shipment({ priority: (i + 1) * 10, ...o }));
+  w.seed.accepted(shipments);
+  return { lut, ids: shipments.map((s) => s.shipmentId) };
+}
+
+/** The admin edits one attribute of the license; license-events applies it (pages of `pageSize`). */
+function amend(w: MemoryWorld, lut: LicenseUnderTest, attribute: string, value: unknown, pageSize?: number) {
+  w.console.edit('licenses', lut.licenseId, attribute, value);
+  return apply(w, lut.licenseId, undefined, pageSize === undefined ? {} : { pageSize });
+}
+
+/** The keys of History's entries so far. */
+const entryKeys = (w: MemoryWorld) => new Set(w.entries().map((e) => `${e.licenseId}/${e.entryId}`));
+
+/** History's SHIPMENT_* entries written since `before`, after shipment-history has run. */
+async function shipmentEntries(w: MemoryWorld, before: Set<string>) {
+  await shipmentEvents(w);
+  return w
+    .entries()
+    .filter((e) => !before.has(`${e.licenseId}/${e.entryId}`))
+    .filter((e) => String(e.eventType).startsWith('SHIPMENT_'))
+    .map((e) => [e.shipmentId, e.eventType, e.holdReason ?? null]);
+}
+
+describe('trim: a trimmed shipment that fits again stays released', () => {
+  it('re-holds only what first-fit leaves out: the last, smaller shipment keeps its release', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 60 }, [
+      { quantity: 30 },
+      { quantity: 20 },
+      { quantity: 10 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    const before = entryKeys(w);
+    const heldBefore = changesTo(w, 'HELD');
+
+    // Literally: the trim re-holds the third (50 > 45) and the second (30); first-fit then takes the third again.
+    expect(await amend(w, lut, 'authorizedQuantity', 45)).toMatchObject({ reheld: 1, released: 0 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], ids[2]].sort());
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[1])]: 'LICENSE_QUANTITY_EXHAUSTED' });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 40 });
+    expect(changesTo(w, 'HELD').get(String(ids[2]))).toBe(heldBefore.get(String(ids[2])));
+    expect(await shipmentEntries(w, before)).toEqual([
+      [ids[1], 'SHIPMENT_REHELD', 'LICENSE_QUANTITY_EXHAUSTED'],
+    ]);
+    const alert = w.alerter.about(lut.licenseId).at(-1);
+    expect(alert?.message).toContain('it now draws 40 units');
+    expectInvariants(w);
+  });
+
+  it('re-holds for value as LICENSE_VALUE_EXHAUSTED and keeps what still fits the value limit', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100, authorizedValue: 80_000 }, [
+      { value: 40_000 },
+      { value: 30_000 },
+      { value: 10_000 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    const before = entryKeys(w);
+
+    expect(await amend(w, lut, 'authorizedValue', 55_000)).toMatchObject({ reheld: 1, released: 0 });
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[1])]: 'LICENSE_VALUE_EXHAUSTED' });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 20, releasedValue: 50_000 });
+    expect(await shipmentEntries(w, before)).toEqual([
+      [ids[1], 'SHIPMENT_REHELD', 'LICENSE_VALUE_EXHAUSTED'],
+    ]);
+    expectInvariants(w);
+  });
+
+  it('re-holds a shipment without value under a new value limit once, as SHIPMENT_VALUE_MISSING', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [{ value: 50_000 }, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    const before = entryKeys(w);
+
+    expect(await amend(w, lut, 'authorizedValue', 30_000)).toMatchObject({ reheld: 2, released: 0 });
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      [String(ids[0])]: 'LICENSE_VALUE_EXHAUSTED',
+      [String(ids[1])]: 'SHIPMENT_VALUE_MISSING',
+    });
+    // One entry each: not re-held as LICENSE_VALUE_EXHAUSTED and then relabelled.
+    expect((await shipmentEntries(w, before)).sort()).toEqual(
+      [
+        [ids[0], 'SHIPMENT_REHELD', 'LICENSE_VALUE_EXHAUSTED'],
+        [ids[1], 'SHIPMENT_REHELD', 'SHIPMENT_VALUE_MISSING'],
+      ].sort(),
+    );
+    expectInvariants(w);
+  });
+
+  it('gives the room to a HELD shipment earlier in hold order, not to a trimmed one after it', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 60 }, [
+      { quantity: 30, priority: 10 },
+      { quantity: 20, priority: 30 },
+      { quantity: 10, priority: 40 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    // Accepted while the license has no room left: HELD, ahead of the second and third in hold order.
+    const early = lut.shipment({ quantity: 12, priority: 20 });
+    w.seed.accepted([early]);
+
+    // After the trim 15 units are left: the early one takes 12, so neither trimmed one fits again.
+    expect(await amend(w, lut, 'authorizedQuantity', 45)).toMatchObject({ reheld: 2, released: 1 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], early.shipmentId].sort());
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      [String(ids[1])]: 'LICENSE_QUANTITY_EXHAUSTED',
+      [String(ids[2])]: 'LICENSE_QUANTITY_EXHAUSTED',
+    });
+    expectInvariants(w);
+  });
+});
+
+describe('trim: in slices', () => {
+  it('hands over after its re-holds when out of time, plans again from what is left, and alerts once', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(
+      w,
+      { authorizedQuantity: 100 },
+      [30, 5, 20, 5, 10, 5, 10, 5].map((quantity) => ({ quantity })),
+    );
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+
+    // Every slice is out of time once it has written, with pages of one shipment.
+    w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 52);
+    expect(await apply(w, lut.licenseId, PAST(), { pageSize: 1 })).toMatchObject({ kind: 'continued' });
+    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
+      expect(slice, 'slices before the pass ends').toBeLessThan(20);
+      await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
+    }
+    // Literally: the trim re-holds the last six (back to 35 units), and first-fit takes back 5 and 10 of the 17 left.
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(
+      [ids[0], ids[1], ids[3], ids[4]].map(String).sort(),
+    );
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 50 });
+    const alerts = w.alerter.about(lut.licenseId);
+    expect(alerts.map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId}: amendment put shipments back on hold`,
+    ]);
+    expectInvariants(w);
+  });
+});
+
+/** The shipments of a license as parsed, RELEASED and HELD ones in hold order, and SHIPPED. */
+function stateOf(w: MemoryWorld, licenseId: string) {
+  const all = w
+    .items('shipments')
+    .filter((s) => s.licenseId === licenseId)
+    .map((s) => ShipmentSchema.parse(s) as Shipment)
+    .sort(compareHoldOrder);
+  return {
+    released: all.filter((s) => s.status === 'RELEASED'),
+    held: all.filter((s) => s.status === 'HELD'),
+  };
+}
+
+/** The literal rules on the state before the amendment: the trim's re-holds, then first-fit over all HELD. */
+function literalOutcome(license: License, released: Shipment[], held: Shipment[]): string[] {
+  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
+  const trim = planTrim(license, [...released].reverse(), drawn);
+  const trimmed = new Set(trim.rehold.map((r) => r.shipment.shipmentId));
+  const within = {
+    ...license,
+    releasedQuantity: drawn.quantity - trim.returned.quantity,
+    releasedValue: drawn.value - trim.returned.value,
+  };
+  const asHeld = released
+    .filter((s) => trimmed.has(s.shipmentId))
+    .map((s) => ({ ...s, status: 'HELD' as const }));
+  const candidates = [...held, ...asHeld].sort(compareHoldOrder);
+  const again = planRelease(within, candidates, remainingOf(within), new Date()).release;
+  return [
+    ...released.filter((s) => !trimmed.has(s.shipmentId)).map((s) => s.shipmentId),
+    ...again.map((s) => s.shipmentId),
+  ].sort();
+}
+
+describe('trim: the outcome is the literal one, in any paging', () => {
+  it.each(Array.from({ length: 40 }, (_, seed) => seed))(
+    'seed %i: same RELEASED shipments as trim-then-first-fit, and none both re-held and released',
+    async (seed) => {
+      const random = mulberry32(seed + 1);
+      const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+      const w = memoryWorld();
+      const withValue = random() < 0.5;
+      const backlog = Array.from({ length: int(4, 14) }, () => ({
+        quantity: int(1, 12),
+        priority: int(1, 9),
+        ...(withValue && random() < 0.9 ? { value: int(1, 12) * 1_000 } : {}),
+      }));
+      const total = backlog.reduce((n, s) => n + s.quantity, 0);
+      const { lut } = withBacklog(
+        w,
+        {
+          authorizedQuantity: int(Math.ceil(total / 2), total),
+          ...(withValue ? { authorizedValue: 200_000 } : {}),
+        },
+        backlog,
+      );
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      await shipmentEvents(w);
+      // A few more arrive while it has little room left: HELD anywhere in hold order.
+      w.seed.accepted(
+        Array.from({ length: int(0, 3) }, () => lut.shipment({ quantity: int(1, 8), priority: int(1, 9) })),
+      );
+
+      const license = LicenseSchema.parse(w.license(lut.licenseId)) as License;
+      const { released, held } = stateOf(w, lut.licenseId);
+      const byValue = withValue && random() < 0.5;
+      const lowered = byValue
+        ? Math.floor(license.releasedValue * (0.2 + random() * 0.7))
+        : Math.floor(license.releasedQuantity * (0.2 + random() * 0.7));
+      const attribute = byValue ? 'authorizedValue' : 'authorizedQuantity';
+      const expected = literalOutcome({ ...license, [attribute]: lowered }, released, held);
+
+      const heldBefore = changesTo(w, 'HELD');
+      const releasedBefore = changesTo(w, 'RELEASED');
+      await amend(w, lut, attribute, lowered, int(1, 4));
+      expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected);
+      const reheld = [...changesTo(w, 'HELD')].filter(([id, n]) => n > (heldBefore.get(id) ?? 0));
+      const rereleased = [...changesTo(w, 'RELEASED')].filter(([id, n]) => n > (releasedBefore.get(id) ?? 0));
+      const both = reheld.filter(([id]) => rereleased.some(([other]) => other === id));
+      expect(both).toEqual([]);
+      expectInvariants(w);
+    },
+  );
+});
