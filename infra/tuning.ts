@@ -60,10 +60,13 @@ export const SHIPMENT_EVENTS_PARALLELIZATION = 1;
 export const SETTLE_DELAY_MS = 30_000;
 
 /**
- * Every stream mapping (infra/event-wiring.ts, StreamConsumer): a batch that
- * fails with no progress is split in two (BisectBatchOnFunctionError), and
- * one that cannot be split is retried this many times before it goes to the
- * DLQ. The AWS model's mappings (bench/model-aws) use the same settings.
+ * Every stream mapping (infra/event-wiring.ts, StreamConsumer): a batch whose
+ * invocation fails (throws or times out) is split in two
+ * (BisectBatchOnFunctionError); one that cannot be split, or whose partial
+ * response reports its first record (AWS then retries it whole: it bisects
+ * only "at the returned sequence number"), is retried this many times before
+ * it goes to the DLQ. The AWS model's mappings (bench/model-aws) and the
+ * local stack's use the same settings and rules.
  */
 export const STREAM_BISECT_ON_ERROR = true;
 export const STREAM_RETRY_ATTEMPTS = 5;

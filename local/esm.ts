@@ -7,16 +7,19 @@
  * after their parent is read to the end), read each shard in order
  * (GetRecords), convert to the Lambda `DynamoDBStreamEvent` record shape,
  * drop records the mapping's filter rejects, batch up to BatchSize, invoke,
- * honour `batchItemFailures`, bisect on error, retry up to
- * MaximumRetryAttempts, then send an AWS-shaped on-failure record to the
- * mapping's SQS destination and move on. Mappings run concurrently. A shard
+ * honour `batchItemFailures` (checkpoint before the lowest one reported),
+ * bisect on a function error only (a partial response never halves a
+ * batch), retry up to MaximumRetryAttempts, then send an AWS-shaped
+ * on-failure record to the mapping's SQS destination and move on. Records
+ * older than MaximumRecordAgeInSeconds (from when they entered the stream)
+ * go to the destination instead of the function, failed or not. Mappings run concurrently. A shard
  * is sequential per lane: with ParallelizationFactor N it has N lanes, a
  * record's lane follows its partition key, and the lanes' batches run at once.
  *
  * Not emulated: MaximumBatchingWindowInSeconds (records are delivered as soon
  * as they are read: on AWS a batch that is not full waits up to the window,
- * 2 s for shipment-events), the function timeout (the context reports the
- * remaining time, nothing is killed).
+ * 2 s for shipment-events). The function timeout is the Lambda host's: it
+ * kills a sandbox that runs past it (local/lambda-host.ts).
  *
  * Test hooks (off unless given, see EsmOptions): `aroundInvoke` wraps each
  * invocation, `redelivery` delivers successful batches again (duplicates

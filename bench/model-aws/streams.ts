@@ -7,10 +7,12 @@
  * before the first waiting record is `windowMs` old unless the batch is full.
  * A failed invocation is handled as the deployed mappings' settings say, and
  * as the local stack's emulator (local/esm/mapping-runner.ts) does: records
- * before the lowest reported failure are checkpointed; a batch that made no
- * progress is split in two and read again (`bisect`, which does not count
- * against the retries), and once it cannot be split, read again until
- * `maxRetries` retries have failed, then dropped (counted: the DLQ).
+ * before the lowest reported failure are checkpointed; a batch whose
+ * invocation threw is split in two and read again (`bisect`, which does not
+ * count against the retries); a batch that made no progress and cannot be
+ * split, or whose failure was reported at its head (a partial response never
+ * halves it), is read again until `maxRetries` retries have failed, then
+ * dropped (counted: the DLQ).
  */
 import type { VirtualClock } from './clock.js';
 import type { StreamEntry } from './ports.js';
@@ -113,12 +115,14 @@ export class StreamMapping {
     this.records += batch.length;
     await this.clock.sleep(this.options.overheadMs);
     let failed: string[];
+    let threw = false;
     try {
       failed = await this.handler(
         batch.map((w) => w.entry),
         this.shards.indexOf(shard),
       );
     } catch {
+      threw = true;
       failed = batch.map((w) => w.entry.sequence);
     }
     if (failed.length === 0) {
@@ -134,7 +138,8 @@ export class StreamMapping {
       if (index > 0) {
         // Progress: the records before the lowest failure are checkpointed.
         shard.attempts = 0;
-      } else if (this.options.bisect && batch.length > 1) {
+      } else if (threw && this.options.bisect && batch.length > 1) {
+        // Only a function error bisects; a partial response failing at the head retries the batch whole.
         shard.batchLimit = Math.ceil(batch.length / 2);
       } else if (++shard.attempts - 1 >= this.options.maxRetries) {
         this.dropped += again.length;

@@ -306,16 +306,18 @@ export class MappingRunner {
   }
 
   /**
-   * Records past MaximumRecordAgeInSeconds are not retried any more: once a
-   * batch has failed, sends the expired ones at the head of the buffer to the
-   * destination. True when it did.
+   * Records past MaximumRecordAgeInSeconds are not delivered: as on AWS,
+   * whether a batch has failed or the mapping has just fallen behind, the
+   * expired ones at the head of the buffer go to the destination. True when
+   * some did. A record's age counts from when it entered the stream.
    */
   private async discardExpired(shard: ShardState, lane: Lane): Promise<boolean> {
     const m = this.mapping;
-    const ageLimited = m.maximumRecordAgeSeconds >= 0;
-    if (!ageLimited || lane.attempts === 0) return false;
+    if (m.maximumRecordAgeSeconds < 0) return false;
     const limit = Date.now() - m.maximumRecordAgeSeconds * 1000;
-    const expired = lane.buffer.filter((p) => p.arrivedAt < limit).length;
+    let expired = 0;
+    while (expired < lane.buffer.length && enteredAt(lane.buffer[expired] as PendingRecord) < limit)
+      expired++;
     if (expired === 0) return false;
     // Sent before it leaves the buffer: a failed send keeps the records for the next cycle.
     const batch = lane.buffer.slice(0, Math.min(expired, m.batchSize));
@@ -341,8 +343,9 @@ export class MappingRunner {
       await sleep(this.env.retryDelayMs);
       return;
     }
-    // No progress: the whole batch failed.
-    if (m.bisectBatchOnFunctionError && batch.length > 1) {
+    // No progress. Only a function error bisects: a partial response "bisects at the returned sequence
+    // number" (the records before it are done, above), so one failing at the head retries the batch whole.
+    if (outcome.kind === 'error' && m.bisectBatchOnFunctionError && batch.length > 1) {
       // Splitting does not count towards the retry quota.
       lane.batchLimit = Math.ceil(batch.length / 2);
       this.env.log('debug', `${this.name}: bisecting a failed batch of ${batch.length}`);
@@ -456,4 +459,14 @@ export class MappingRunner {
     );
     await sendOnFailureRecord(this.env.sqs, this.dlq.url, payload);
   }
+}
+
+/**
+ * When a record entered the stream: DynamoDB Local truncates
+ * ApproximateCreationDateTime to the minute, so its end, or when this
+ * emulator read the record if that is earlier.
+ */
+function enteredAt(p: PendingRecord): number {
+  const seconds = p.record.dynamodb?.ApproximateCreationDateTime;
+  return seconds === undefined ? p.arrivedAt : Math.min(p.arrivedAt, seconds * 1000 + 60_000);
 }

@@ -243,6 +243,14 @@ describe('the AWS model: failed batches, as the deployed mappings handle them', 
     expect(mapping.dropped).toBe(1);
   });
 
+  it('does not split a batch whose failure is reported at its head: retries it whole, then drops it whole', async () => {
+    const { batches, mapping } = await deliver(8, { bisect: true, maxRetries: 2 }, (seqs) =>
+      seqs[0] === '000' ? ['000'] : [],
+    );
+    expect(batches.map((b) => b.length)).toEqual([8, 8, 8]);
+    expect(mapping.dropped).toBe(8);
+  });
+
   it('without bisecting, drops the whole batch once its retries have failed', async () => {
     const { batches, mapping } = await deliver(8, { bisect: false, maxRetries: 2 }, (seqs) =>
       seqs.includes('006') ? 'throw' : [],
