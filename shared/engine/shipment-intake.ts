@@ -3,7 +3,7 @@ import { shipmentEditDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
 import { holdReasonFor } from '../domain/license-rules.js';
 import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
-import { holdOrderKey, mismatch } from '../domain/planning.js';
+import { holdOrderKey, mismatch, remainingOf, takeFit, validity } from '../domain/planning.js';
 import type { InventoryRepository, LicenseRepository, OpsAlert, ShipmentWrite } from '../domain/ports.js';
 import { GSI_ATTR } from '../names.js';
 import { invalidRejection, type Rejection } from './shipment-rejections.js';
@@ -28,7 +28,7 @@ export interface Intake {
  * (sku, warehouse) exists, with the hold reason its license's state implies.
  */
 export async function intakeShipments(
-  deps: { licenses: LicenseRepository; inventory: InventoryRepository },
+  deps: { licenses: LicenseRepository; inventory: InventoryRepository; now: () => Date },
   shipments: readonly Shipment[],
 ): Promise<Intake> {
   const intake: Intake = { accepted: [], rejections: [], release: new Set(), recheck: new Set(), alerts: [] };
@@ -51,7 +51,7 @@ export async function intakeShipments(
       ? parseItem(LicenseSchema, licenses.get(s.licenseId))
       : undefined;
     const license = parsedLicense?.ok ? parsedLicense.value : undefined;
-    const reason = holdReasonOf(license, s);
+    const reason = holdReasonOf(license, s, deps.now());
     if (reason !== 'LICENSE_MISMATCH') {
       if (license?.status === 'APPROVED' && license.appliedStatus === 'APPROVED')
         intake.release.add(s.licenseId);
@@ -92,8 +92,18 @@ export function unknownLicenseAlert(licenseId: string, shipments: readonly Shipm
   };
 }
 
-function holdReasonOf(license: License | undefined, s: Shipment): HoldReason {
+/**
+ * The hold reason of a new shipment under `license` as read. Under an
+ * APPROVED license: why the release pass would hold it now (not yet valid,
+ * expired, no value, quantity or value exhausted), so that its customer's
+ * first notice says so and the pass has nothing to relabel. A shipment that
+ * fits waits for that pass as LICENSE_PENDING (the contract has no reason for
+ * "queued"); the pass, asked for by the intake, releases it within seconds.
+ */
+function holdReasonOf(license: License | undefined, s: Shipment, now: Date): HoldReason {
   if (license && mismatch(license, s)) return 'LICENSE_MISMATCH';
+  if (license?.appliedStatus === 'APPROVED' && license.status === 'APPROVED')
+    return takeFit(license, s, validity(license, now), remainingOf(license)) ?? 'LICENSE_PENDING';
   if (license?.appliedStatus) return holdReasonFor(license.appliedStatus) ?? 'LICENSE_PENDING';
   return 'LICENSE_PENDING';
 }

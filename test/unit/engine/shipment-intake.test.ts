@@ -84,6 +84,41 @@ describe('intake', () => {
     },
   );
 
+  it.each([
+    ['exhausted', { authorizedQuantity: 100, releasedQuantity: 95 }, {}, 'LICENSE_QUANTITY_EXHAUSTED'],
+    [
+      'out of value',
+      { authorizedValue: 50_000, releasedValue: 45_000 },
+      { value: 10_000 },
+      'LICENSE_VALUE_EXHAUSTED',
+    ],
+    [
+      'under a value limit, for a shipment without value',
+      { authorizedValue: 50_000 },
+      {},
+      'SHIPMENT_VALUE_MISSING',
+    ],
+    [
+      'not yet valid',
+      { validFrom: '2998-01-01T00:00:00.000Z', validUntil: '2999-01-01T00:00:00.000Z' },
+      {},
+      'LICENSE_NOT_YET_VALID',
+    ],
+  ] as const)(
+    'holds a new shipment under an APPROVED license that is %s with the reason the release pass would give, and the pass has nothing to relabel',
+    async (_state, terms, o, reason) => {
+      const w = memoryWorld();
+      const lut = givenLicense(w, { status: 'APPROVED', appliedStatus: 'APPROVED', ...terms });
+      const s = lut.shipment({ quantity: 10, ...o });
+      w.console.put('shipments', s);
+      await shipmentEvents(w);
+      expect(w.shipment(s.shipmentId)).toMatchObject({ countedStatus: 'HELD', holdReason: reason });
+      const revision = w.shipment(s.shipmentId).revision;
+      await apply(w, lut.licenseId);
+      expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'HELD', holdReason: reason, revision });
+    },
+  );
+
   it('asks an APPROVED license for a release pass, which releases the new shipment', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { status: 'APPROVED', appliedStatus: 'APPROVED', workCursor: 'old' });
