@@ -60,6 +60,36 @@ export const apply = (
   deps: { pageSize?: number } = {},
 ): Promise<LicenseOutcome> => applyLicense(w.licenseDeps(deps), licenseId, deadline);
 
+/**
+ * A license (see givenLicense) with a backlog accepted as HELD, one shipment
+ * per entry of `backlog`, in hold order: priority `step`, 2 × `step`, ...
+ * (a step above 1 leaves room for shipments added between them).
+ */
+export function withBacklog(
+  w: MemoryWorld,
+  license: Partial<License>,
+  backlog: readonly Partial<Shipment>[],
+  step = 1,
+): { lut: LicenseUnderTest; ids: string[] } {
+  const lut = givenLicense(w, license);
+  const shipments = backlog.map((o, i) => lut.shipment({ priority: (i + 1) * step, ...o }));
+  w.seed.accepted(shipments);
+  return { lut, ids: shipments.map((s) => s.shipmentId) };
+}
+
+/** The admin edits one attribute of the license in the console; license-events applies it. */
+export function amend(
+  w: MemoryWorld,
+  lut: LicenseUnderTest,
+  attribute: string,
+  value: unknown,
+  deps: { deadline?: number; pageSize?: number } = {},
+): Promise<LicenseOutcome> {
+  w.console.edit('licenses', lut.licenseId, attribute, value);
+  const { deadline, ...rest } = deps;
+  return apply(w, lut.licenseId, deadline, rest);
+}
+
 /** The admin sets a license's status in the console, and license-events applies it. */
 export function setStatus(w: MemoryWorld, licenseId: string, status: unknown): Promise<LicenseOutcome> {
   w.console.edit('licenses', licenseId, 'status', status);

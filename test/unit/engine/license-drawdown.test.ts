@@ -4,28 +4,21 @@
  * after the alert, so a crash repeats it and nothing loses it.
  */
 import { describe, expect, it } from 'vitest';
-import type { License, Shipment } from '../../../shared/domain/model.js';
+import type { Shipment } from '../../../shared/domain/model.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import {
   apply,
   expectInvariants,
-  givenLicense,
   idsWith,
   type LicenseUnderTest,
   PAST,
   setStatus,
   shipmentEvents,
+  withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld, SETTLE_DELAY_MS } from '../../helpers/fakes/world.js';
 
 const DRAWDOWN = 'LICENSE_DRAWDOWN';
-
-/** A license with shipments in hold order (priority 1, 2, ...), one per entry. */
-function withBacklog(w: MemoryWorld, license: Partial<License>, backlog: readonly Partial<Shipment>[]) {
-  const lut = givenLicense(w, license);
-  w.seed.accepted(backlog.map((o, i) => lut.shipment({ priority: i + 1, ...o })));
-  return lut;
-}
 
 /** The drawdown alerts of a license as `dimension threshold` (e.g. `quantity 80`), in order. */
 const announced = (w: MemoryWorld, lut: LicenseUnderTest): string[] =>
@@ -48,7 +41,7 @@ async function newShipment(w: MemoryWorld, lut: LicenseUnderTest, overrides: Par
 describe('drawdown alerts', () => {
   it('announces each threshold once as releases take the license across it, with percentage, what is left and the backlog', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 70 }, { quantity: 40 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 70 }, { quantity: 40 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     expect(announced(w, lut)).toEqual([]);
 
@@ -82,7 +75,7 @@ describe('drawdown alerts', () => {
 
   it('sends one alert per threshold when one pass crosses several, and none for 100 % while units are left', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 96 }, { quantity: 10 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 96 }, { quantity: 10 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     expect(w.license(lut.licenseId).releasedQuantity).toBe(96);
@@ -90,7 +83,7 @@ describe('drawdown alerts', () => {
 
   it('announces the value limit against its cap (with tolerance), apart from quantity', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(
+    const { lut } = withBacklog(
       w,
       { authorizedQuantity: 1000, authorizedValue: 100_000, valueTolerancePercent: 10 },
       [
@@ -113,7 +106,7 @@ describe('drawdown alerts', () => {
 
   it('does not repeat a threshold when shipments are re-held and released again under the same approval', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 50 }, { quantity: 35 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 50 }, { quantity: 35 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     expect(announced(w, lut)).toEqual(['quantity 80']);
     // A later validFrom re-holds everything as LICENSE_NOT_YET_VALID; moving it back releases them again.
@@ -127,7 +120,7 @@ describe('drawdown alerts', () => {
 
   it('does not repeat on redelivery, on the settling pass, or when a stream record is delivered again', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 10 }, [{ quantity: 10 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{ quantity: 10 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
     expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
@@ -139,7 +132,7 @@ describe('drawdown alerts', () => {
 
   it('repeats the alert, never loses it, when the record fails after the alert went out', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 10 }, [{ quantity: 8 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{ quantity: 8 }]);
     w.faults.failNext('licenses.recordAlerted', new Error('throttled'));
     await expect(setStatus(w, lut.licenseId, 'APPROVED')).rejects.toThrow('throttled');
     expect(announced(w, lut)).toEqual(['quantity 80']);
@@ -159,7 +152,7 @@ describe('drawdown alerts', () => {
 
   it('announces at the end of each slice of a release that continues, once each', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(
+    const { lut } = withBacklog(
       w,
       { authorizedQuantity: 100 },
       Array.from({ length: 10 }, () => ({ quantity: 10 })),
@@ -179,7 +172,7 @@ describe('drawdown alerts', () => {
 
   it('re-arms on a new approval: a reinstatement after a suspension announces again', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 85 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 85 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     const first = w.license(lut.licenseId).drawdownAlerted as { approval: string };
     await setStatus(w, lut.licenseId, 'SUSPENDED');
@@ -193,7 +186,7 @@ describe('drawdown alerts', () => {
 
   it('re-arms a limit an amendment changes: a raised quantity limit is announced again as it fills', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 100 }, [
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [
       { quantity: 85 },
       { quantity: 60 },
       { quantity: 20 },
@@ -210,7 +203,7 @@ describe('drawdown alerts', () => {
 
   it('uses the thresholds it is given', async () => {
     const w = memoryWorld();
-    const lut = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 60 }]);
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 60 }]);
     w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
     const { applyLicense } = await import('../../../shared/engine/license-engine.js');
     await applyLicense(w.licenseDeps({ drawdownThresholds: [50, 75] }), lut.licenseId, Date.now() + 60_000);

@@ -5,33 +5,18 @@
  * edits rejected and written back).
  */
 import { describe, expect, it } from 'vitest';
-import type { License, Shipment } from '../../../shared/domain/model.js';
 import {
+  amend,
   apply,
   expectInvariants,
-  givenLicense,
   holdReasons,
   idsWith,
-  type LicenseUnderTest,
   PAST,
   setStatus,
   shipmentEvents,
+  withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
-
-/** A license with a backlog of shipments in hold order (priority 1, 2, 3, ...), one per entry of `backlog`. */
-function withBacklog(w: MemoryWorld, license: Partial<License>, backlog: readonly Partial<Shipment>[]) {
-  const lut = givenLicense(w, license);
-  const shipments = backlog.map((o, i) => lut.shipment({ priority: i + 1, ...o }));
-  w.seed.accepted(shipments);
-  return { lut, ids: shipments.map((s) => s.shipmentId) };
-}
-
-/** The admin edits one attribute of the license; license-events applies it. */
-function amend(w: MemoryWorld, lut: LicenseUnderTest, attribute: string, value: unknown) {
-  w.console.edit('licenses', lut.licenseId, attribute, value);
-  return apply(w, lut.licenseId);
-}
 
 /** An approved license of 50 units with four shipments of 10 released, the first two of them SHIPPED. */
 async function twoOfFourShipped(w: MemoryWorld) {

@@ -12,32 +12,22 @@ import { mulberry32 } from '../../../local/random.js';
 import { type License, LicenseSchema, type Shipment, ShipmentSchema } from '../../../shared/domain/model.js';
 import { compareHoldOrder, planRelease, planTrim, remainingOf } from '../../../shared/domain/planning.js';
 import {
+  amend,
   apply,
   changesTo,
   expectInvariants,
-  givenLicense,
   holdReasons,
   idsWith,
-  type LicenseUnderTest,
   PAST,
   setStatus,
   shipmentEvents,
+  withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
-/** A license with a backlog of shipments in hold order (priority 10, 20, 30, ...), one per entry of `backlog`. */
-function withBacklog(w: MemoryWorld, license: Partial<License>, backlog: readonly Partial<Shipment>[]) {
-  const lut = givenLicense(w, license);
-  const shipments = backlog.map((o, i) => lut.shipment({ priority: (i + 1) * 10, ...o }));
-  w.seed.accepted(shipments);
-  return { lut, ids: shipments.map((s) => s.shipmentId) };
-}
-
-/** The admin edits one attribute of the license; license-events applies it (pages of `pageSize`). */
-function amend(w: MemoryWorld, lut: LicenseUnderTest, attribute: string, value: unknown, pageSize?: number) {
-  w.console.edit('licenses', lut.licenseId, attribute, value);
-  return apply(w, lut.licenseId, undefined, pageSize === undefined ? {} : { pageSize });
-}
+/** A backlog in priorities 10, 20, 30, ...: room for shipments between them. */
+const withBacklogOf = (w: MemoryWorld, license: Partial<License>, backlog: readonly Partial<Shipment>[]) =>
+  withBacklog(w, license, backlog, 10);
 
 /** The keys of History's entries so far. */
 const entryKeys = (w: MemoryWorld) => new Set(w.entries().map((e) => `${e.licenseId}/${e.entryId}`));
@@ -55,7 +45,7 @@ async function shipmentEntries(w: MemoryWorld, before: Set<string>) {
 describe('trim: a trimmed shipment that fits again stays released', () => {
   it('re-holds only what first-fit leaves out: the last, smaller shipment keeps its release', async () => {
     const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 60 }, [
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 60 }, [
       { quantity: 30 },
       { quantity: 20 },
       { quantity: 10 },
@@ -81,7 +71,7 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
 
   it('re-holds for value as LICENSE_VALUE_EXHAUSTED and keeps what still fits the value limit', async () => {
     const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100, authorizedValue: 80_000 }, [
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 100, authorizedValue: 80_000 }, [
       { value: 40_000 },
       { value: 30_000 },
       { value: 10_000 },
@@ -101,7 +91,7 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
 
   it('re-holds a shipment without value under a new value limit once, as SHIPMENT_VALUE_MISSING', async () => {
     const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [{ value: 50_000 }, {}]);
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 100 }, [{ value: 50_000 }, {}]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     await shipmentEvents(w);
     const before = entryKeys(w);
@@ -123,7 +113,7 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
 
   it('gives the room to a HELD shipment earlier in hold order, not to a trimmed one after it', async () => {
     const w = memoryWorld();
-    const { lut, ids } = withBacklog(w, { authorizedQuantity: 60 }, [
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 60 }, [
       { quantity: 30, priority: 10 },
       { quantity: 20, priority: 30 },
       { quantity: 10, priority: 40 },
@@ -250,7 +240,7 @@ describe('trim: the outcome is the literal one, in any paging', () => {
 
       const heldBefore = changesTo(w, 'HELD');
       const releasedBefore = changesTo(w, 'RELEASED');
-      await amend(w, lut, attribute, lowered, int(1, 4));
+      await amend(w, lut, attribute, lowered, { pageSize: int(1, 4) });
       expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected);
       const reheld = [...changesTo(w, 'HELD')].filter(([id, n]) => n > (heldBefore.get(id) ?? 0));
       const rereleased = [...changesTo(w, 'RELEASED')].filter(([id, n]) => n > (releasedBefore.get(id) ?? 0));
