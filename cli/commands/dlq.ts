@@ -157,6 +157,8 @@ interface Outcome {
   table?: string;
   records: number;
   result: 'redriven' | 'failed' | 'gone' | 'invalid';
+  /** Set when the stream returned only part of the range: nothing was replayed. */
+  incomplete?: true;
   detail: string;
 }
 
@@ -194,10 +196,27 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
     range: `${s.startSequenceNumber}..${s.endSequenceNumber}`,
     table: s.table,
   };
-  const read = await readRange(q.clients.streams, entry.record.DDBStreamBatchInfo, q.resources.region);
+  const bar = progress(q.ctx.io, `reading ${base.range} from the stream`, 2000);
+  const read = await readRange(q.clients.streams, entry.record.DDBStreamBatchInfo, q.resources.region, {
+    onPage: (p) =>
+      bar.update(
+        `${plural(p.calls, 'GetRecords call')}, ${plural(p.records, 'record')}${p.lastSequenceNumber === undefined ? '' : ` (up to ${p.lastSequenceNumber})`}`,
+      ),
+  });
   if (read.kind === 'gone') {
     await release(q.ctx, q.url, [entry]);
     return { ...base, records: 0, result: 'gone', detail: `${read.reason}; left in the queue` };
+  }
+  if (read.kind === 'partial') {
+    // The rest of the range is still in the stream: keep the message for a later run.
+    await release(q.ctx, q.url, [entry]);
+    return {
+      ...base,
+      records: 0,
+      result: 'failed',
+      incomplete: true,
+      detail: `${read.reason}; left in the queue`,
+    };
   }
   const results: InvokeResult[] = [];
   for (const chunk of chunkRecords(read.records)) {
@@ -209,15 +228,11 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
     await q.clients.sqs.send(
       new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
     );
-    const partial =
-      read.records.length < s.batchSize
-        ? ` (${s.batchSize - read.records.length} of the range no longer in the stream)`
-        : '';
     return {
       ...base,
       records: read.records.length,
       result: 'redriven',
-      detail: `processed; message deleted${partial}`,
+      detail: 'processed; message deleted',
     };
   }
   await release(q.ctx, q.url, [entry]);
@@ -292,7 +307,12 @@ function redriveReport(outcomes: readonly Outcome[]): string {
       'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
     );
   }
-  if (left.some((o) => o.result === 'failed')) {
+  if (left.some((o) => o.incomplete)) {
+    lines.push(
+      'The stream returned only part of some ranges (it may answer empty pages before later records): nothing of those was replayed. Run `clearance dlq redrive` again.',
+    );
+  }
+  if (left.some((o) => o.result === 'failed' && !o.incomplete)) {
     lines.push(
       'Failed records failed again: fix the cause (see the function logs and the ops topic), then redrive again.',
     );
