@@ -83,15 +83,19 @@ async function release(ctx: CliContext, queueUrl: string, messages: readonly { r
   }
 }
 
-async function inFlight(ctx: CliContext, queueUrl: string): Promise<number> {
+/** What SQS counts in a queue (approximately): messages to receive, and those received and not yet deleted or released. */
+async function queueDepth(ctx: CliContext, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
   const { sqs } = await ctx.clients();
   const out = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 interface Row {
@@ -113,7 +117,7 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
   const now = new Date();
   for (const queue of parseQueues(opts.queue)) {
     const url = r.dlqs[QUEUE_NAMES[queue]];
-    const hidden = await inFlight(ctx, url);
+    const { inFlight: hidden } = await queueDepth(ctx, url);
     if (hidden > 0)
       busy.push(
         `${queue}: ${plural(hidden, 'message')} in flight (being listed or redriven elsewhere), not shown`,
@@ -289,19 +293,60 @@ async function redriveQueue(q: RedriveQueue, max: number, now: Date): Promise<Ou
   return outcomes;
 }
 
-/** The human summary of a redrive: one line per message, then what to do about those left. */
-function redriveReport(outcomes: readonly Outcome[]): string {
-  if (outcomes.length === 0) return 'Nothing to redrive: the DLQs are empty.';
+/** A DLQ after the redrive, as SQS counts it (approximately). */
+interface QueueLeft {
+  queue: QueueName;
+  visible: number;
+  inFlight: number;
+}
+
+/**
+ * How many messages the DLQs still hold after the run (not only those this run
+ * read and left: --max, or another operator's run, may leave others unread),
+ * and what to do about those it did not read.
+ */
+function leftInQueues(
+  outcomes: readonly Outcome[],
+  queues: readonly QueueLeft[],
+  max: number,
+): { total: number; lines: string[] } {
+  const total = queues.reduce((n, q) => n + q.visible + q.inFlight, 0);
+  const held = queues
+    .filter((q) => q.visible + q.inFlight > 0)
+    .map(
+      (q) =>
+        `${q.queue}: ${q.visible + q.inFlight}${q.inFlight > 0 ? `, ${q.inFlight} of them in flight` : ''}`,
+    );
+  const lines = [
+    `${plural(total, 'message')} left in the DLQ${total > 0 ? ` (${held.join('; ')}; SQS's approximate count)` : ''}.`,
+  ];
+  const keptHere = outcomes.filter((o) => o.result !== 'redriven').length;
+  if (total > keptHere) {
+    const full = queues.filter((q) => outcomes.filter((o) => o.queue === q.queue).length >= max);
+    const why = [
+      ...(full.length > 0 ? [`this run read at most --max ${max} per queue`] : []),
+      ...(queues.some((q) => q.inFlight > 0)
+        ? ['messages in flight are being listed or redriven elsewhere']
+        : []),
+    ];
+    lines.push(
+      `Some of them were not read by this run${why.length > 0 ? ` (${why.join('; ')})` : ''}: run \`clearance dlq redrive\` again${full.length > 0 ? ', or with a larger --max' : ''}.`,
+    );
+  }
+  return { total, lines };
+}
+
+/** The human summary of a redrive: one line per message, then what is left and what to do about it. */
+function redriveReport(outcomes: readonly Outcome[], remaining: { total: number; lines: string[] }): string {
+  if (outcomes.length === 0 && remaining.total === 0) return 'Nothing to redrive: the DLQs are empty.';
   const left = outcomes.filter((o) => o.result !== 'redriven');
   const lines = outcomes.map(
     (o) =>
       `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
   );
   const redriven = outcomes.length - left.length;
-  lines.push(
-    '',
-    `Redrove ${plural(redriven, 'message')}; ${plural(left.length, 'message')} left in the DLQ.`,
-  );
+  const [count, ...unread] = remaining.lines;
+  lines.push('', `Redrove ${plural(redriven, 'message')}; ${count}`, ...unread);
   if (left.some((o) => o.result === 'gone')) {
     lines.push(
       'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
@@ -331,18 +376,23 @@ export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: n
   const clients = await ctx.clients();
   const invoker = await lambdaInvoker(resources, clients.base);
   const outcomes: Outcome[] = [];
+  const queues: QueueLeft[] = [];
   const now = new Date();
   try {
     for (const queue of parseQueues(opts.queue)) {
       const fn: FunctionKey = QUEUE_NAMES[queue];
       const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url: resources.dlqs[fn] };
       outcomes.push(...(await redriveQueue(q, opts.max, now)));
+      queues.push({ queue, ...(await queueDepth(ctx, q.url)) });
     }
   } finally {
     invoker.close();
   }
-  ctx.emit(outcomes, () => redriveReport(outcomes));
-  return outcomes.every((o) => o.result === 'redriven') ? EXIT.ok : EXIT.incomplete;
+  const remaining = leftInQueues(outcomes, queues, opts.max);
+  ctx.emit(outcomes, () => redriveReport(outcomes, remaining));
+  // --json prints the outcomes only: what is left goes to stderr with the other notes.
+  if (ctx.json) for (const line of remaining.lines) ctx.io.err(line);
+  return remaining.total === 0 && outcomes.every((o) => o.result === 'redriven') ? EXIT.ok : EXIT.incomplete;
 }
 
 const queueOption = () =>
@@ -369,7 +419,7 @@ export function registerDlqCommands(program: Command, { act }: Wiring): void {
     .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
     .addHelpText(
       'after',
-      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`.\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`. Exits 3 while the DLQs still hold messages\n(SQS's count, read after the run: those left, and those --max did not reach).\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
         'clearance dlq redrive',
         'clearance dlq redrive --queue license-events',
       )}`,

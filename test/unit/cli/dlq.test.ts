@@ -262,3 +262,46 @@ describe('dlq redrive', () => {
     );
   });
 });
+
+describe('dlq redrive --max', () => {
+  it('reports the messages it did not read as left in the DLQ, and exits 3', async () => {
+    const body = failureBody('100', '200', 2);
+    const sqs = queue([body, body, body]);
+    const streams = shard([{ Records: [streamRecord('100'), streamRecord('200')] }]);
+    const { ctx, out } = redriveContext(sqs, streams);
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 1 })).toBe(EXIT.incomplete);
+    ctx.close();
+    expect(sqs.deleted).toEqual(['m0']);
+    const report = out.join('\n');
+    expect(report).toMatch(
+      /^Redrove 1 message; 2 messages left in the DLQ \(shipment-events: 2; SQS's approximate count\)\.$/m,
+    );
+    expect(report).toMatch(
+      /not read by this run \(this run read at most --max 1 per queue\): run `clearance dlq redrive` again, or with a larger --max/,
+    );
+  });
+
+  it('says so on stderr with --json, whose stdout stays the list of outcomes', async () => {
+    const body = failureBody('100', '200', 2);
+    const sqs = queue([body, body]);
+    const streams = shard([{ Records: [streamRecord('100'), streamRecord('200')] }]);
+    const { ctx, out, err } = redriveContext(sqs, streams);
+    const data: unknown[] = [];
+    const json: CliContext = { ...ctx, json: true, emit: (d) => data.push(d) };
+    expect(await dlqRedrive(json, { queue: 'shipment-events', max: 1 })).toBe(EXIT.incomplete);
+    ctx.close();
+    expect(data).toEqual([[expect.objectContaining({ result: 'redriven', records: 2 })]]);
+    expect(out).toEqual([]);
+    expect(err).toContain("1 message left in the DLQ (shipment-events: 1; SQS's approximate count).");
+  });
+
+  it('exits 0 when every message was redriven and the DLQs are empty', async () => {
+    const body = failureBody('100', '200', 2);
+    const sqs = queue([body, body]);
+    const streams = shard([{ Records: [streamRecord('100'), streamRecord('200')] }]);
+    const { ctx, out } = redriveContext(sqs, streams);
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 2 })).toBe(EXIT.ok);
+    ctx.close();
+    expect(out.join('\n')).toMatch(/^Redrove 2 messages; 0 messages left in the DLQ\.$/m);
+  });
+});
