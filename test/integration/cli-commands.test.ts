@@ -164,6 +164,42 @@ describe('clearance shipment', () => {
   });
 });
 
+describe('clearance shipment without --reason', () => {
+  it("removes the creator's statusReason, so History does not quote it as the admin's reason", async () => {
+    await s.putInventory(anInventory({ warehouseId: 'WH-REASON', onHand: 100 }));
+    const license = aLicense({ licenseId: 'LIC-REASON', status: 'APPROVED', authorizedQuantity: 10 });
+    await s.putLicense(license);
+    await local.drain();
+    for (const id of ['SHP-REASON-1', 'SHP-REASON-2']) {
+      await s.putShipment({
+        ...aShipmentFor(license, { shipmentId: id, warehouseId: 'WH-REASON', quantity: 5 }),
+        updatedBy: 'order-intake',
+        statusReason: 'PO 4711',
+      });
+    }
+    await local.drain();
+
+    const env = { env: { USER: 'amy' } };
+    expect((await runCli(local, ['shipment', 'ship', 'SHP-REASON-1'], env)).code).toBe(EXIT.ok);
+    expect((await runCli(local, ['shipment', 'cancel', 'SHP-REASON-2'], env)).code).toBe(EXIT.ok);
+    await local.drain();
+
+    const decisions = (await s.history('LIC-REASON'))
+      .filter((e) => e.eventType === 'SHIPMENT_SHIPPED' || e.eventType === 'SHIPMENT_CANCELLED')
+      .map((e) => ({ shipmentId: e.shipmentId, actor: e.actor, reason: e.reason }));
+    expect(decisions).toEqual([
+      { shipmentId: 'SHP-REASON-1', actor: 'local:amy', reason: undefined },
+      { shipmentId: 'SHP-REASON-2', actor: 'local:amy', reason: undefined },
+    ]);
+    for (const id of ['SHP-REASON-1', 'SHP-REASON-2']) {
+      const shipment = await s.shipment(id);
+      expect(shipment).toMatchObject({ updatedBy: 'local:amy' });
+      expect(shipment).not.toHaveProperty('statusReason');
+    }
+    await s.expectInvariants();
+  });
+});
+
 describe('clearance reconcile', () => {
   it('reports no drift on a clean store', async () => {
     await local.drain();

@@ -166,4 +166,26 @@ describe('shipment edits', () => {
       }),
     ]);
   });
+
+  it("removes statusReason when no --reason is given, so History does not quote the creator's reason", async () => {
+    const released = {
+      ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED' }),
+      countedStatus: 'RELEASED',
+      statusReason: 'PO 4711',
+    };
+    const { ctx, updates } = racingStore([released]);
+    await expect(shipmentAction(ctx, 'cancel', 'SHP-1', {})).rejects.toThrow(LostRaceError);
+    expect(updates).toEqual([
+      expect.objectContaining({
+        UpdateExpression: 'SET #status = :to, #updatedBy = :by, #changedBy = :changedBy REMOVE #reason',
+        ExpressionAttributeNames: expect.objectContaining({ '#reason': 'statusReason' }),
+        ExpressionAttributeValues: {
+          ':to': 'CANCELLED',
+          ':from': 'RELEASED',
+          ':by': JDOE,
+          ':changedBy': `cli:${JDOE}`,
+        },
+      }),
+    ]);
+  });
 });
