@@ -55,7 +55,10 @@ export function planLicenseAction(
   if (applied === to && status === to) {
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
   }
-  if (applied !== undefined && status !== applied && license.statusError === undefined) {
+  // A status the system has not applied yet is someone's edit in flight: refused, unless that status
+  // is itself illegal from the applied one (a typo the system rejects or has rejected), which this
+  // command corrects. A statusError left from an earlier rejection says nothing about the edit now.
+  if (applied !== undefined && status !== applied && judgeLicenseStatus(applied, status).kind !== 'illegal') {
     return {
       kind: 'refuse',
       reason: `license ${id} has status ${String(status)} that the system has not applied yet (applied: ${applied}); wait until it has (\`clearance license show ${id}\`), then retry`,

@@ -90,6 +90,25 @@ describe('clearance license', () => {
     expect(stored.statusReason).toBeUndefined();
   });
 
+  it("refuses to overwrite someone's edit the system has not applied yet, whatever an old statusError says", async () => {
+    await s.putLicense(aLicense({ licenseId: 'LIC-STALE', status: 'PENDING' }));
+    await local.drain();
+    await s.setLicenseStatus('LIC-STALE', 'APPROVD');
+    await local.drain();
+    expect((await s.license('LIC-STALE')).statusError).toMatch(/not a license status/);
+    // Someone's legal edit, not applied yet; the typo's statusError is still on the item.
+    await s.edit('licenses', { licenseId: 'LIC-STALE' }, 'updatedBy', 'bob');
+    await s.setLicenseStatus('LIC-STALE', 'APPROVED');
+
+    const result = await runCli(local, ['license', 'deny', 'LIC-STALE', '--reason', 'no']);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.stderr).toMatch(
+      /license LIC-STALE has status APPROVED that the system has not applied yet \(applied: PENDING\)/,
+    );
+    await local.drain();
+    expect(await s.license('LIC-STALE')).toMatchObject({ status: 'APPROVED', appliedStatus: 'APPROVED' });
+  });
+
   it('fails with a pointer to `license list` for an unknown license', async () => {
     const result = await runCli(local, ['license', 'show', 'LIC-NOPE']);
     expect(result.code).toBe(EXIT.error);
