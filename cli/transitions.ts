@@ -22,7 +22,7 @@ export type LicensePlan =
   | {
       kind: 'change';
       to: LicenseStatus;
-      /** Conditions for the write: the values read. `null`: the attribute must not exist. */
+      /** Conditions for the write: the values read. `null`: the attribute is absent or NULL. */
       expect: { status: unknown; appliedStatus: string | null };
     }
   | { kind: 'noop'; reason: string }
@@ -83,7 +83,7 @@ export function planLicenseAction(
     return { kind: 'refuse', reason: `cannot ${action} license ${id}: ${verdict.reason}` };
   if (verdict.kind === 'unchanged')
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
-  return { kind: 'change', to, expect: { status, appliedStatus: applied ?? null } };
+  return { kind: 'change', to, expect: { status: status ?? null, appliedStatus: applied ?? null } };
 }
 
 /** The shipment commands and the status each one sets. */

@@ -109,6 +109,43 @@ describe('clearance license', () => {
     expect(await s.license('LIC-STALE')).toMatchObject({ status: 'APPROVED', appliedStatus: 'APPROVED' });
   });
 
+  it.each([
+    ['removed', 'LIC-REMOVED'],
+    ['emptied to NULL', 'LIC-NULL'],
+  ])('sets right a license whose status was %s in the console', async (how, licenseId) => {
+    await s.putLicense(aLicense({ licenseId, status: 'APPROVED', authorizedQuantity: 40 }));
+    await local.drain();
+    if (how === 'removed') {
+      await local.ddb.send(
+        new UpdateCommand({
+          TableName: local.resources.tables.licenses.name,
+          Key: { licenseId },
+          UpdateExpression: 'REMOVE #s',
+          ExpressionAttributeNames: { '#s': 'status' },
+        }),
+      );
+    } else {
+      await s.setLicenseStatus(licenseId, null);
+    }
+    await local.drain();
+    expect(await s.license(licenseId)).toMatchObject({
+      appliedStatus: 'APPROVED',
+      statusError: expect.any(String),
+    });
+
+    const result = await runCli(local, ['license', 'suspend', licenseId, '--reason', 'letter 9']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(EXIT.ok);
+    await local.drain();
+    const stored = await s.license(licenseId);
+    expect(stored).toMatchObject({
+      status: 'SUSPENDED',
+      appliedStatus: 'SUSPENDED',
+      statusReason: 'letter 9',
+    });
+    expect(stored.statusError).toBeUndefined();
+  });
+
   it('fails with a pointer to `license list` for an unknown license', async () => {
     const result = await runCli(local, ['license', 'show', 'LIC-NOPE']);
     expect(result.code).toBe(EXIT.error);
