@@ -19,6 +19,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { progress } from '../io.js';
 import { type InvokeResult, type Invoker, lambdaInvoker, readRange } from '../redrive.js';
+import { leftInQueues, type Outcome, type QueueLeft, redriveReport } from '../redrive-report.js';
 import type { FunctionKey, Resources } from '../resources.js';
 import { dlqTable } from '../views.js';
 import { example, positive, type Wiring } from './wiring.js';
@@ -154,18 +155,6 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
   return EXIT.ok;
 }
 
-interface Outcome {
-  queue: QueueName;
-  messageId: string;
-  range?: string;
-  table?: string;
-  records: number;
-  result: 'redriven' | 'failed' | 'gone' | 'invalid';
-  /** Set when the stream returned only part of the range: nothing was replayed. */
-  incomplete?: true;
-  detail: string;
-}
-
 /** One DLQ being redriven: where its messages are and what replays them. */
 interface RedriveQueue {
   ctx: CliContext;
@@ -291,78 +280,6 @@ async function redriveQueue(q: RedriveQueue, max: number, now: Date): Promise<Ou
   }
   if (rows.length > 0) bar.done(`${rows.length} processed`);
   return outcomes;
-}
-
-/** A DLQ after the redrive, as SQS counts it (approximately). */
-interface QueueLeft {
-  queue: QueueName;
-  visible: number;
-  inFlight: number;
-}
-
-/**
- * How many messages the DLQs still hold after the run (not only those this run
- * read and left: --max, or another operator's run, may leave others unread),
- * and what to do about those it did not read.
- */
-function leftInQueues(
-  outcomes: readonly Outcome[],
-  queues: readonly QueueLeft[],
-  max: number,
-): { total: number; lines: string[] } {
-  const total = queues.reduce((n, q) => n + q.visible + q.inFlight, 0);
-  const held = queues
-    .filter((q) => q.visible + q.inFlight > 0)
-    .map(
-      (q) =>
-        `${q.queue}: ${q.visible + q.inFlight}${q.inFlight > 0 ? `, ${q.inFlight} of them in flight` : ''}`,
-    );
-  const lines = [
-    `${plural(total, 'message')} left in the DLQ${total > 0 ? ` (${held.join('; ')}; SQS's approximate count)` : ''}.`,
-  ];
-  const keptHere = outcomes.filter((o) => o.result !== 'redriven').length;
-  if (total > keptHere) {
-    const full = queues.filter((q) => outcomes.filter((o) => o.queue === q.queue).length >= max);
-    const why = [
-      ...(full.length > 0 ? [`this run read at most --max ${max} per queue`] : []),
-      ...(queues.some((q) => q.inFlight > 0)
-        ? ['messages in flight are being listed or redriven elsewhere']
-        : []),
-    ];
-    lines.push(
-      `Some of them were not read by this run${why.length > 0 ? ` (${why.join('; ')})` : ''}: run \`clearance dlq redrive\` again${full.length > 0 ? ', or with a larger --max' : ''}.`,
-    );
-  }
-  return { total, lines };
-}
-
-/** The human summary of a redrive: one line per message, then what is left and what to do about it. */
-function redriveReport(outcomes: readonly Outcome[], remaining: { total: number; lines: string[] }): string {
-  if (outcomes.length === 0 && remaining.total === 0) return 'Nothing to redrive: the DLQs are empty.';
-  const left = outcomes.filter((o) => o.result !== 'redriven');
-  const lines = outcomes.map(
-    (o) =>
-      `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
-  );
-  const redriven = outcomes.length - left.length;
-  const [count, ...unread] = remaining.lines;
-  lines.push('', `Redrove ${plural(redriven, 'message')}; ${count}`, ...unread);
-  if (left.some((o) => o.result === 'gone')) {
-    lines.push(
-      'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
-    );
-  }
-  if (left.some((o) => o.incomplete)) {
-    lines.push(
-      'The stream returned only part of some ranges (it may answer empty pages before later records): nothing of those was replayed. Run `clearance dlq redrive` again.',
-    );
-  }
-  if (left.some((o) => o.result === 'failed' && !o.incomplete)) {
-    lines.push(
-      'Failed records failed again: fix the cause (see the function logs and the ops topic), then redrive again.',
-    );
-  }
-  return lines.join('\n');
 }
 
 /**
