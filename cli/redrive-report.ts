@@ -2,6 +2,7 @@
  * What `clearance dlq redrive` did with each message, and its report: one
  * line per message, what the DLQs still hold, and what to do about it.
  */
+import type { FailureRecord } from './dlq-records.js';
 import { plural } from './format.js';
 
 /** What became of one DLQ message. */
@@ -11,13 +12,19 @@ export interface Outcome {
   range?: string;
   table?: string;
   records: number;
-  result: 'redriven' | 'failed' | 'gone' | 'invalid';
+  /** discarded: gone from the stream, and deleted as --delete-gone asked. */
+  result: 'redriven' | 'failed' | 'gone' | 'invalid' | 'discarded';
+  /** For a discarded message: the on-failure record it held. */
+  record?: FailureRecord;
   /** Set when the stream returned only part of the range: nothing was replayed. */
   incomplete?: true;
   detail: string;
 }
 
 /** A DLQ after the redrive, as SQS counts it (approximately). */
+/** Whether this run is done with the message: replayed, or (--delete-gone) deleted as gone. */
+const settled = (o: Outcome) => o.result === 'redriven' || o.result === 'discarded';
+
 export interface QueueLeft {
   queue: string;
   visible: number;
@@ -44,7 +51,7 @@ export function leftInQueues(
   const lines = [
     `${plural(total, 'message')} left in the DLQ${total > 0 ? ` (${held.join('; ')}; SQS's approximate count)` : ''}.`,
   ];
-  const keptHere = outcomes.filter((o) => o.result !== 'redriven').length;
+  const keptHere = outcomes.filter((o) => !settled(o)).length;
   if (total > keptHere) {
     const full = queues.filter((q) => outcomes.filter((o) => o.queue === q.queue).length >= max);
     const why = [
@@ -66,17 +73,19 @@ export function redriveReport(
   remaining: { total: number; lines: string[] },
 ): string {
   if (outcomes.length === 0 && remaining.total === 0) return 'Nothing to redrive: the DLQs are empty.';
-  const left = outcomes.filter((o) => o.result !== 'redriven');
+  const left = outcomes.filter((o) => !settled(o));
   const lines = outcomes.map(
     (o) =>
       `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
   );
-  const redriven = outcomes.length - left.length;
+  const redriven = outcomes.filter((o) => o.result === 'redriven').length;
+  const discarded = outcomes.length - left.length - redriven;
   const [count, ...unread] = remaining.lines;
-  lines.push('', `Redrove ${plural(redriven, 'message')}; ${count}`, ...unread);
+  const deleted = discarded > 0 ? `; deleted ${plural(discarded, 'message')} whose records were gone` : '';
+  lines.push('', `Redrove ${plural(redriven, 'message')}${deleted}; ${count}`, ...unread);
   if (left.some((o) => o.result === 'gone')) {
     lines.push(
-      'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
+      'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, then delete those messages with `clearance dlq redrive --delete-gone` (add --queue to limit it to one DLQ).',
     );
   }
   if (left.some((o) => o.incomplete)) {

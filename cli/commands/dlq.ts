@@ -164,6 +164,8 @@ interface RedriveQueue {
   queue: QueueName;
   fn: FunctionKey;
   url: string;
+  /** --delete-gone: delete a message whose records are gone from the stream, instead of leaving it. */
+  deleteGone: boolean;
 }
 
 type Redrivable = Extract<DlqEntry, { ok: true }>;
@@ -197,6 +199,20 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
       ),
   });
   if (read.kind === 'gone') {
+    if (q.deleteGone) {
+      await q.clients.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
+      );
+      // What the message said, in the output: nothing of it is lost with the message.
+      const was = `shard ${s.shardId}, records that arrived ${s.firstRecordAt} to ${s.lastRecordAt}, failed ${s.failedAt} (${s.condition})`;
+      return {
+        ...base,
+        records: 0,
+        result: 'discarded',
+        record: entry.record,
+        detail: `${read.reason}; message deleted (--delete-gone); it was ${was}`,
+      };
+    }
     await release(q.ctx, q.url, [entry]);
     return { ...base, records: 0, result: 'gone', detail: `${read.reason}; left in the queue` };
   }
@@ -288,7 +304,10 @@ async function redriveQueue(q: RedriveQueue, max: number, now: Date): Promise<Ou
  * whose gateway runs the function's deployed bundle). The message is deleted
  * only when every invocation reported no failures.
  */
-export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
+export async function dlqRedrive(
+  ctx: CliContext,
+  opts: { queue?: string; max: number; deleteGone?: boolean },
+): Promise<number> {
   const resources = await ctx.resources();
   const clients = await ctx.clients();
   const invoker = await lambdaInvoker(resources, clients.base);
@@ -298,7 +317,9 @@ export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: n
   try {
     for (const queue of parseQueues(opts.queue)) {
       const fn: FunctionKey = QUEUE_NAMES[queue];
-      const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url: resources.dlqs[fn] };
+      const url = resources.dlqs[fn];
+      const deleteGone = opts.deleteGone === true;
+      const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url, deleteGone };
       outcomes.push(...(await redriveQueue(q, opts.max, now)));
       queues.push({ queue, ...(await queueDepth(ctx, q.url)) });
     }
@@ -309,7 +330,8 @@ export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: n
   ctx.emit(outcomes, () => redriveReport(outcomes, remaining));
   // --json prints the outcomes only: what is left goes to stderr with the other notes.
   if (ctx.json) for (const line of remaining.lines) ctx.io.err(line);
-  return remaining.total === 0 && outcomes.every((o) => o.result === 'redriven') ? EXIT.ok : EXIT.incomplete;
+  const settled = outcomes.every((o) => o.result === 'redriven' || o.result === 'discarded');
+  return remaining.total === 0 && settled ? EXIT.ok : EXIT.incomplete;
 }
 
 const queueOption = () =>
@@ -334,12 +356,17 @@ export function registerDlqCommands(program: Command, { act }: Wiring): void {
     .description('read the failed records back from the stream and invoke the function with them again')
     .addOption(queueOption())
     .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
+    .option(
+      '--delete-gone',
+      'delete the messages whose records are gone from the stream (after `clearance reconcile --fix`); each is printed in full (--json) or summed up first',
+    )
     .addHelpText(
       'after',
-      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`. Exits 3 while the DLQs still hold messages\n(SQS's count, read after the run: those left, and those --max did not reach).\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\` (and --fix), then delete them with --delete-gone. Exits 3 while the DLQs still hold messages\n(SQS's count, read after the run: those left, and those --max did not reach).\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
         'clearance dlq redrive',
         'clearance dlq redrive --queue license-events',
+        'clearance dlq redrive --queue shipment-events --delete-gone',
       )}`,
     )
-    .action(act((ctx, opts: { queue?: string; max: number }) => dlqRedrive(ctx, opts)));
+    .action(act((ctx, opts: { queue?: string; max: number; deleteGone?: boolean }) => dlqRedrive(ctx, opts)));
 }

@@ -108,7 +108,7 @@ describe('clearance dlq', () => {
     await s.expectInvariants();
   });
 
-  it('leaves a message whose records are gone from the stream, and points to reconcile', async () => {
+  it('leaves a message whose records are gone from the stream, points to reconcile, and deletes it with --delete-gone', async () => {
     const body = {
       requestContext: {
         requestId: 'r1',
@@ -144,7 +144,22 @@ describe('clearance dlq', () => {
     expect(redriven.code).toBe(EXIT.incomplete);
     expect(redriven.stdout).toMatch(/^GONE\s+shipment-events .*left in the queue/m);
     expect(redriven.stdout).toMatch(/run `clearance reconcile`/);
+    expect(redriven.stdout).toMatch(/delete those messages with `clearance dlq redrive --delete-gone`/);
     expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(1);
-    await local.receiveAll(local.resources.dlqs.shipments.url);
+
+    // After reconcile, the operator deletes it; the outcome keeps what the message held.
+    const deleted = await runCli(local, [
+      '--json',
+      'dlq',
+      'redrive',
+      '--queue',
+      'shipment-events',
+      '--delete-gone',
+    ]);
+    expect(deleted.code).toBe(EXIT.ok);
+    expect(deleted.json()).toEqual([
+      expect.objectContaining({ result: 'discarded', record: expect.objectContaining(body) }),
+    ]);
+    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toEqual([]);
   });
 });

@@ -305,3 +305,53 @@ describe('dlq redrive --max', () => {
     expect(out.join('\n')).toMatch(/^Redrove 2 messages; 0 messages left in the DLQ\.$/m);
   });
 });
+
+describe('dlq redrive --delete-gone', () => {
+  it('leaves a message whose records are gone, and names --delete-gone as the way to delete it', async () => {
+    const sqs = queue([failureBody('100', '200', 2)]);
+    const { ctx, out } = redriveContext(sqs, shard([], 'TrimmedDataAccessException'));
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10 })).toBe(EXIT.incomplete);
+    ctx.close();
+    expect(sqs.deleted).toEqual([]);
+    const report = out.join('\n');
+    expect(report).toMatch(/^GONE\s+shipment-events Shipments 100\.\.200: 0 records; .*left in the queue$/m);
+    expect(report).toMatch(/then delete those messages with `clearance dlq redrive --delete-gone`/);
+  });
+
+  it('deletes it with --delete-gone, printing what it held, and exits 0 once the DLQ is empty', async () => {
+    const body = failureBody('100', '200', 2);
+    const sqs = queue([body]);
+    const { ctx, out } = redriveContext(sqs, shard([], 'TrimmedDataAccessException'));
+    const data: unknown[] = [];
+    const both: CliContext = {
+      ...ctx,
+      emit: (d, human) => {
+        data.push(d);
+        out.push(human());
+      },
+    };
+    expect(await dlqRedrive(both, { queue: 'shipment-events', max: 10, deleteGone: true })).toBe(EXIT.ok);
+    ctx.close();
+    expect(sqs.deleted).toEqual(['m0']);
+    expect(data).toEqual([
+      [expect.objectContaining({ result: 'discarded', record: JSON.parse(body), range: '100..200' })],
+    ]);
+    const report = out.join('\n');
+    expect(report).toMatch(
+      /^DISCARDED shipment-events Shipments 100\.\.200: 0 records; the stream no longer has these records \(TrimmedDataAccessException\).*; message deleted \(--delete-gone\); it was shard shardId-1, records that arrived \S+ to \S+, failed \S+ \(RetryAttemptsExhausted\)$/m,
+    );
+    expect(report).toMatch(
+      /^Redrove 0 messages; deleted 1 message whose records were gone; 0 messages left in the DLQ\.$/m,
+    );
+  });
+
+  it('deletes only messages whose records are gone: a range still readable is redriven as usual', async () => {
+    const sqs = queue([failureBody('100', '200', 2)]);
+    const streams = shard([{ Records: [streamRecord('100'), streamRecord('200')] }]);
+    const { ctx } = redriveContext(sqs, streams);
+    invoked.length = 0;
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10, deleteGone: true })).toBe(EXIT.ok);
+    ctx.close();
+    expect(invoked).toEqual([['100', '200']]);
+  });
+});
