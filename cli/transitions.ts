@@ -40,7 +40,7 @@ const isLicenseStatus = (v: unknown): v is LicenseStatus =>
  */
 export function planLicenseAction(
   action: LicenseAction,
-  license: { licenseId: string; status?: unknown; appliedStatus?: unknown; statusError?: unknown },
+  license: { licenseId: string; status?: unknown; appliedStatus?: unknown },
 ): LicensePlan {
   const { to, from } = LICENSE_ACTIONS[action];
   const applied = isLicenseStatus(license.appliedStatus) ? license.appliedStatus : undefined;
