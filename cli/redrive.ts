@@ -9,22 +9,56 @@ import { STACK_OUTPUTS } from '../infra/outputs.js';
 import type { ClientBase } from './clients.js';
 import { batchItemFailures, compareSequence, type FailureRecord, toLambdaRecord } from './dlq-records.js';
 import { CliError } from './errors.js';
+import { plural } from './format.js';
 import type { FunctionKey, Resources } from './resources.js';
 
-/** The records of one on-failure range, or why they cannot be read. */
-export type RangeRead = { kind: 'ok'; records: DynamoDBRecord[] } | { kind: 'gone'; reason: string };
+/**
+ * The records of one on-failure range; or that the stream no longer has them
+ * (`gone`); or that it returned only the start of the range within the calls
+ * allowed (`partial`: the rest is still there, a later read may get it).
+ */
+export type RangeRead =
+  | { kind: 'ok'; records: DynamoDBRecord[] }
+  | { kind: 'gone'; reason: string }
+  | { kind: 'partial'; records: DynamoDBRecord[]; reason: string };
 
 const GONE = new Set(['TrimmedDataAccessException', 'ResourceNotFoundException']);
 
 /**
+ * GetRecords calls one range may take. DynamoDB Streams may answer empty
+ * pages before later records of an open shard, so empty pages do not end a
+ * read; this bound does, and the read is then reported as incomplete.
+ */
+export const MAX_GET_RECORDS_CALLS = 500;
+
+/** How far a read has come, after each GetRecords page. */
+export interface ReadProgress {
+  calls: number;
+  records: number;
+  /** The sequence number of the last record read, if any. */
+  lastSequenceNumber?: string;
+}
+
+export interface ReadOptions {
+  /** GetRecords calls allowed (default {@link MAX_GET_RECORDS_CALLS}). */
+  maxCalls?: number;
+  onPage?(progress: ReadProgress): void;
+}
+
+/**
  * Reads the records `startSequenceNumber..endSequenceNumber` of one shard
- * (GetShardIterator AT_SEQUENCE_NUMBER, then GetRecords until past the end).
+ * (GetShardIterator AT_SEQUENCE_NUMBER, then GetRecords). The read is
+ * complete once a record at or past `endSequenceNumber` was read, or the
+ * shard is closed and read to its end (no NextShardIterator); anything short
+ * of that is `partial`, never `ok`.
  */
 export async function readRange(
   streams: DynamoDBStreamsClient,
   info: FailureRecord['DDBStreamBatchInfo'],
   region: string,
+  options: ReadOptions = {},
 ): Promise<RangeRead> {
+  const maxCalls = options.maxCalls ?? MAX_GET_RECORDS_CALLS;
   const records: DynamoDBRecord[] = [];
   let iterator: string | undefined;
   try {
@@ -48,35 +82,54 @@ export async function readRange(
     }
     throw error;
   }
-  let empty = 0;
+  let calls = 0;
+  let last: string | undefined;
   while (iterator !== undefined) {
+    if (calls >= maxCalls) return partial(info, records, last, calls);
     const page: { Records?: _Record[]; NextShardIterator?: string } = await streams.send(
       new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
     );
-    const batch = page.Records ?? [];
-    for (const r of batch) {
+    calls++;
+    for (const r of page.Records ?? []) {
       const seq = r.dynamodb?.SequenceNumber;
       if (seq === undefined) continue;
-      if (compareSequence(seq, info.endSequenceNumber) > 0) return done(records);
+      last = seq;
+      if (compareSequence(seq, info.endSequenceNumber) > 0) return complete(records);
       if (compareSequence(seq, info.startSequenceNumber) >= 0)
         records.push(toLambdaRecord(r, info.streamArn, region));
     }
-    if (records.at(-1)?.dynamodb?.SequenceNumber === info.endSequenceNumber) return done(records);
-    // An open shard answers empty pages at its tip; a few in a row mean there is nothing more.
-    empty = batch.length === 0 ? empty + 1 : 0;
-    if (empty >= 3) break;
+    if (last !== undefined && compareSequence(last, info.endSequenceNumber) >= 0) return complete(records);
+    options.onPage?.({
+      calls,
+      records: records.length,
+      ...(last === undefined ? {} : { lastSequenceNumber: last }),
+    });
+    // Absent: the shard is closed and every record it holds has been read.
     iterator = page.NextShardIterator;
   }
-  return done(records);
+  return complete(records);
 }
 
-const done = (records: DynamoDBRecord[]): RangeRead =>
+const complete = (records: DynamoDBRecord[]): RangeRead =>
   records.length === 0
     ? {
         kind: 'gone',
         reason: 'no records of this range are left in the stream (streams keep records for 24 hours)',
       }
     : { kind: 'ok', records };
+
+const partial = (
+  info: FailureRecord['DDBStreamBatchInfo'],
+  records: DynamoDBRecord[],
+  last: string | undefined,
+  calls: number,
+): RangeRead => ({
+  kind: 'partial',
+  records,
+  reason: `the stream returned only part of the range in ${calls} GetRecords calls (${
+    last === undefined ? 'no record yet' : `${plural(records.length, 'record')} of it, up to ${last}`
+  }; the range ends at ${info.endSequenceNumber}), so nothing was replayed: run \`clearance dlq redrive\` again`,
+});
 
 /** What one invocation answered. */
 export interface InvokeResult {

@@ -259,6 +259,13 @@ export interface ListedSubscription {
   misplaced: boolean;
 }
 
+/**
+ * The scope of a subscription SNS lists as `PendingConfirmation`: it gives
+ * neither its ARN nor its attributes (filter policy) until it is confirmed,
+ * so its scope is unknown, not "unscoped". It receives nothing meanwhile.
+ */
+export const UNCONFIRMED_SCOPE = { scope: 'unknown until confirmed', kind: 'unknown', unscoped: false };
+
 /** Reads the scope out of a filter policy (as SNS returns it, a JSON string). */
 export function describeFilterPolicy(
   audience: 'customer' | 'logistics' | 'ops',

@@ -22,7 +22,7 @@ export type LicensePlan =
   | {
       kind: 'change';
       to: LicenseStatus;
-      /** Conditions for the write: the values read. `null`: the attribute must not exist. */
+      /** Conditions for the write: the values read. `null`: the attribute is absent or NULL. */
       expect: { status: unknown; appliedStatus: string | null };
     }
   | { kind: 'noop'; reason: string }
@@ -40,7 +40,7 @@ const isLicenseStatus = (v: unknown): v is LicenseStatus =>
  */
 export function planLicenseAction(
   action: LicenseAction,
-  license: { licenseId: string; status?: unknown; appliedStatus?: unknown; statusError?: unknown },
+  license: { licenseId: string; status?: unknown; appliedStatus?: unknown },
 ): LicensePlan {
   const { to, from } = LICENSE_ACTIONS[action];
   const applied = isLicenseStatus(license.appliedStatus) ? license.appliedStatus : undefined;
@@ -55,7 +55,10 @@ export function planLicenseAction(
   if (applied === to && status === to) {
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
   }
-  if (applied !== undefined && status !== applied && license.statusError === undefined) {
+  // A status the system has not applied yet is someone's edit in flight: refused, unless that status
+  // is itself illegal from the applied one (a typo the system rejects or has rejected), which this
+  // command corrects. A statusError left from an earlier rejection says nothing about the edit now.
+  if (applied !== undefined && status !== applied && judgeLicenseStatus(applied, status).kind !== 'illegal') {
     return {
       kind: 'refuse',
       reason: `license ${id} has status ${String(status)} that the system has not applied yet (applied: ${applied}); wait until it has (\`clearance license show ${id}\`), then retry`,
@@ -80,7 +83,7 @@ export function planLicenseAction(
     return { kind: 'refuse', reason: `cannot ${action} license ${id}: ${verdict.reason}` };
   if (verdict.kind === 'unchanged')
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
-  return { kind: 'change', to, expect: { status, appliedStatus: applied ?? null } };
+  return { kind: 'change', to, expect: { status: status ?? null, appliedStatus: applied ?? null } };
 }
 
 /** The shipment commands and the status each one sets. */

@@ -19,6 +19,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { progress } from '../io.js';
 import { type InvokeResult, type Invoker, lambdaInvoker, readRange } from '../redrive.js';
+import { leftInQueues, type Outcome, type QueueLeft, redriveReport } from '../redrive-report.js';
 import type { FunctionKey, Resources } from '../resources.js';
 import { dlqTable } from '../views.js';
 import { example, positive, type Wiring } from './wiring.js';
@@ -83,15 +84,19 @@ async function release(ctx: CliContext, queueUrl: string, messages: readonly { r
   }
 }
 
-async function inFlight(ctx: CliContext, queueUrl: string): Promise<number> {
+/** What SQS counts in a queue (approximately): messages to receive, and those received and not yet deleted or released. */
+async function queueDepth(ctx: CliContext, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
   const { sqs } = await ctx.clients();
   const out = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 interface Row {
@@ -113,7 +118,7 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
   const now = new Date();
   for (const queue of parseQueues(opts.queue)) {
     const url = r.dlqs[QUEUE_NAMES[queue]];
-    const hidden = await inFlight(ctx, url);
+    const { inFlight: hidden } = await queueDepth(ctx, url);
     if (hidden > 0)
       busy.push(
         `${queue}: ${plural(hidden, 'message')} in flight (being listed or redriven elsewhere), not shown`,
@@ -150,16 +155,6 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
   return EXIT.ok;
 }
 
-interface Outcome {
-  queue: QueueName;
-  messageId: string;
-  range?: string;
-  table?: string;
-  records: number;
-  result: 'redriven' | 'failed' | 'gone' | 'invalid';
-  detail: string;
-}
-
 /** One DLQ being redriven: where its messages are and what replays them. */
 interface RedriveQueue {
   ctx: CliContext;
@@ -169,6 +164,8 @@ interface RedriveQueue {
   queue: QueueName;
   fn: FunctionKey;
   url: string;
+  /** --delete-gone: delete a message whose records are gone from the stream, instead of leaving it. */
+  deleteGone: boolean;
 }
 
 type Redrivable = Extract<DlqEntry, { ok: true }>;
@@ -194,10 +191,41 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
     range: `${s.startSequenceNumber}..${s.endSequenceNumber}`,
     table: s.table,
   };
-  const read = await readRange(q.clients.streams, entry.record.DDBStreamBatchInfo, q.resources.region);
+  const bar = progress(q.ctx.io, `reading ${base.range} from the stream`, 2000);
+  const read = await readRange(q.clients.streams, entry.record.DDBStreamBatchInfo, q.resources.region, {
+    onPage: (p) =>
+      bar.update(
+        `${plural(p.calls, 'GetRecords call')}, ${plural(p.records, 'record')}${p.lastSequenceNumber === undefined ? '' : ` (up to ${p.lastSequenceNumber})`}`,
+      ),
+  });
   if (read.kind === 'gone') {
+    if (q.deleteGone) {
+      await q.clients.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
+      );
+      // What the message said, in the output: nothing of it is lost with the message.
+      const was = `shard ${s.shardId}, records that arrived ${s.firstRecordAt} to ${s.lastRecordAt}, failed ${s.failedAt} (${s.condition})`;
+      return {
+        ...base,
+        records: 0,
+        result: 'discarded',
+        record: entry.record,
+        detail: `${read.reason}; message deleted (--delete-gone); it was ${was}`,
+      };
+    }
     await release(q.ctx, q.url, [entry]);
     return { ...base, records: 0, result: 'gone', detail: `${read.reason}; left in the queue` };
+  }
+  if (read.kind === 'partial') {
+    // The rest of the range is still in the stream: keep the message for a later run.
+    await release(q.ctx, q.url, [entry]);
+    return {
+      ...base,
+      records: 0,
+      result: 'failed',
+      incomplete: true,
+      detail: `${read.reason}; left in the queue`,
+    };
   }
   const results: InvokeResult[] = [];
   for (const chunk of chunkRecords(read.records)) {
@@ -209,15 +237,11 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
     await q.clients.sqs.send(
       new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
     );
-    const partial =
-      read.records.length < s.batchSize
-        ? ` (${s.batchSize - read.records.length} of the range no longer in the stream)`
-        : '';
     return {
       ...base,
       records: read.records.length,
       result: 'redriven',
-      detail: `processed; message deleted${partial}`,
+      detail: 'processed; message deleted',
     };
   }
   await release(q.ctx, q.url, [entry]);
@@ -274,55 +298,40 @@ async function redriveQueue(q: RedriveQueue, max: number, now: Date): Promise<Ou
   return outcomes;
 }
 
-/** The human summary of a redrive: one line per message, then what to do about those left. */
-function redriveReport(outcomes: readonly Outcome[]): string {
-  if (outcomes.length === 0) return 'Nothing to redrive: the DLQs are empty.';
-  const left = outcomes.filter((o) => o.result !== 'redriven');
-  const lines = outcomes.map(
-    (o) =>
-      `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
-  );
-  const redriven = outcomes.length - left.length;
-  lines.push(
-    '',
-    `Redrove ${plural(redriven, 'message')}; ${plural(left.length, 'message')} left in the DLQ.`,
-  );
-  if (left.some((o) => o.result === 'gone')) {
-    lines.push(
-      'Some records are older than the stream keeps them (24 hours) and cannot be replayed. The changes themselves are in the tables: run `clearance reconcile` to find the drift they left, then `clearance reconcile --fix`, and delete those messages from the queue.',
-    );
-  }
-  if (left.some((o) => o.result === 'failed')) {
-    lines.push(
-      'Failed records failed again: fix the cause (see the function logs and the ops topic), then redrive again.',
-    );
-  }
-  return lines.join('\n');
-}
-
 /**
  * For each on-failure record: reads its records back from the stream and
  * invokes the function with them (Lambda Invoke, on AWS and on a local stack,
  * whose gateway runs the function's deployed bundle). The message is deleted
  * only when every invocation reported no failures.
  */
-export async function dlqRedrive(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
+export async function dlqRedrive(
+  ctx: CliContext,
+  opts: { queue?: string; max: number; deleteGone?: boolean },
+): Promise<number> {
   const resources = await ctx.resources();
   const clients = await ctx.clients();
   const invoker = await lambdaInvoker(resources, clients.base);
   const outcomes: Outcome[] = [];
+  const queues: QueueLeft[] = [];
   const now = new Date();
   try {
     for (const queue of parseQueues(opts.queue)) {
       const fn: FunctionKey = QUEUE_NAMES[queue];
-      const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url: resources.dlqs[fn] };
+      const url = resources.dlqs[fn];
+      const deleteGone = opts.deleteGone === true;
+      const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url, deleteGone };
       outcomes.push(...(await redriveQueue(q, opts.max, now)));
+      queues.push({ queue, ...(await queueDepth(ctx, q.url)) });
     }
   } finally {
     invoker.close();
   }
-  ctx.emit(outcomes, () => redriveReport(outcomes));
-  return outcomes.every((o) => o.result === 'redriven') ? EXIT.ok : EXIT.incomplete;
+  const remaining = leftInQueues(outcomes, queues, opts.max);
+  ctx.emit(outcomes, () => redriveReport(outcomes, remaining));
+  // --json prints the outcomes only: what is left goes to stderr with the other notes.
+  if (ctx.json) for (const line of remaining.lines) ctx.io.err(line);
+  const settled = outcomes.every((o) => o.result === 'redriven' || o.result === 'discarded');
+  return remaining.total === 0 && settled ? EXIT.ok : EXIT.incomplete;
 }
 
 const queueOption = () =>
@@ -347,12 +356,17 @@ export function registerDlqCommands(program: Command, { act }: Wiring): void {
     .description('read the failed records back from the stream and invoke the function with them again')
     .addOption(queueOption())
     .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
+    .option(
+      '--delete-gone',
+      'delete the messages whose records are gone from the stream (after `clearance reconcile --fix`); each is printed in full (--json) or summed up first',
+    )
     .addHelpText(
       'after',
-      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\`.\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\` (and --fix), then delete them with --delete-gone. Exits 3 while the DLQs still hold messages\n(SQS's count, read after the run: those left, and those --max did not reach).\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
         'clearance dlq redrive',
         'clearance dlq redrive --queue license-events',
+        'clearance dlq redrive --queue shipment-events --delete-gone',
       )}`,
     )
-    .action(act((ctx, opts: { queue?: string; max: number }) => dlqRedrive(ctx, opts)));
+    .action(act((ctx, opts: { queue?: string; max: number; deleteGone?: boolean }) => dlqRedrive(ctx, opts)));
 }

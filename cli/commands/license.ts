@@ -1,12 +1,13 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
+import { Expr } from '../../shared/adapters/dynamo/expressions.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count } from '../format.js';
 import { progress } from '../io.js';
-import { LICENSE_ACTIONS, type LicenseAction, planLicenseAction } from '../transitions.js';
+import { LICENSE_ACTIONS, type LicenseAction, type LicensePlan, planLicenseAction } from '../transitions.js';
 import {
   emptyTally,
   licenseDerived,
@@ -103,30 +104,7 @@ export async function licenseAction(
   const by = await decider(ctx);
   try {
     await db.send(
-      new UpdateCommand({
-        TableName: r.tables.licenses,
-        Key: { licenseId },
-        UpdateExpression: 'SET #status = :to, #reason = :reason, #by = :by, #changedBy = :changedBy',
-        ConditionExpression:
-          plan.expect.appliedStatus === null
-            ? '#status = :status AND attribute_not_exists(#applied)'
-            : '#status = :status AND #applied = :applied',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#reason': 'statusReason',
-          '#by': 'updatedBy',
-          '#changedBy': 'changedBy',
-          '#applied': 'appliedStatus',
-        },
-        ExpressionAttributeValues: {
-          ':to': plan.to,
-          ':reason': opts.reason,
-          ':by': by,
-          ':changedBy': `cli:${by}`,
-          ':status': plan.expect.status,
-          ...(plan.expect.appliedStatus === null ? {} : { ':applied': plan.expect.appliedStatus }),
-        },
-      }),
+      new UpdateCommand(decisionUpdate(r.tables.licenses, licenseId, plan, { reason: opts.reason, by })),
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -151,6 +129,35 @@ export async function licenseAction(
   }
   ctx.io.err(message);
   return waitForLicense(ctx, licenseId, plan.to, from, opts.timeout ?? 900, license.statusError);
+}
+
+/**
+ * The conditional UpdateItem of a decision: status, reason and author, on the
+ * condition that the license exists and its status and appliedStatus are
+ * still as read; null in the plan means absent or NULL (`Expr.conditions`),
+ * so a license whose status was emptied or removed can be set right.
+ */
+export function decisionUpdate(
+  table: string,
+  licenseId: string,
+  plan: Extract<LicensePlan, { kind: 'change' }>,
+  author: { reason: string; by: string },
+) {
+  const x = new Expr();
+  const sets = Object.entries({
+    status: plan.to,
+    statusReason: author.reason,
+    updatedBy: author.by,
+    changedBy: `cli:${author.by}`,
+  }).map(([a, v]) => `${x.name(a)} = ${x.value(v)}`);
+  const condition = [`attribute_exists(${x.name('licenseId')})`, ...x.conditions(plan.expect)];
+  return {
+    TableName: table,
+    Key: { licenseId },
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: condition.join(' AND '),
+    ...x.params(),
+  };
 }
 
 async function waitForLicense(

@@ -118,27 +118,29 @@ export async function shipmentAction(
     return EXIT.ok;
   }
   const by = await decider(ctx);
-  const reason = opts.reason === undefined ? {} : { ':reason': opts.reason };
+  // Without --reason, statusReason is removed: the creator's (or a previous editor's) reason would
+  // otherwise stay on the item, and History would quote it as the reason for this decision.
+  const reason = opts.reason === undefined ? ' REMOVE #reason' : ', #reason = :reason';
   try {
     await db.send(
       new UpdateCommand({
         TableName: r.tables.shipments,
         Key: { shipmentId },
-        UpdateExpression: `SET #status = :to, #updatedBy = :by, #changedBy = :changedBy${opts.reason === undefined ? '' : ', #reason = :reason'}`,
+        UpdateExpression: `SET #status = :to, #updatedBy = :by, #changedBy = :changedBy${reason}`,
         ConditionExpression: '#status = :from AND #counted = :from',
         ExpressionAttributeNames: {
           '#status': 'status',
           '#counted': 'countedStatus',
           '#updatedBy': 'updatedBy',
           '#changedBy': 'changedBy',
-          ...(opts.reason === undefined ? {} : { '#reason': 'statusReason' }),
+          '#reason': 'statusReason',
         },
         ExpressionAttributeValues: {
           ':to': plan.to,
           ':from': plan.from,
           ':by': by,
           ':changedBy': `cli:${by}`,
-          ...reason,
+          ...(opts.reason === undefined ? {} : { ':reason': opts.reason }),
         },
       }),
     );
@@ -201,7 +203,10 @@ export function registerShipmentCommands(program: Command, { act }: Wiring): voi
     refuseBy(shipment.command(action))
       .description(text)
       .argument('<shipmentId>', 'the shipment, e.g. SHP-000042')
-      .option('--reason <text>', 'why (stored as statusReason; History quotes it)')
+      .option(
+        '--reason <text>',
+        'why (stored as statusReason; History quotes it). Without it statusReason is removed, so History quotes no earlier reason',
+      )
       .addHelpText(
         'after',
         `\n${AUTHOR_HELP}${example(`clearance shipment ${action} SHP-000042 --reason "picked up by DHL, AWB 1234"`)}`,

@@ -13,7 +13,13 @@ import type { CliContext } from '../context.js';
 import { EXIT, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { showEndpoint } from '../format.js';
 import type { Resources } from '../resources.js';
-import { describeFilterPolicy, isMisplaced, type ListedSubscription, PROTOCOLS } from '../subscriptions.js';
+import {
+  describeFilterPolicy,
+  isMisplaced,
+  type ListedSubscription,
+  PROTOCOLS,
+  UNCONFIRMED_SCOPE,
+} from '../subscriptions.js';
 import { subscriptionTable } from '../views.js';
 import { subscribeCustomer, subscribeLogistics } from './subscribe.js';
 import { type Act, example, type Wiring } from './wiring.js';
@@ -54,7 +60,9 @@ async function describeSubscription(
       (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes ?? {};
   }
   const protocol = attributes.Protocol ?? listed?.Protocol ?? '';
-  const { customerId, ...scope } = describeFilterPolicy(topic.audience, attributes.FilterPolicy);
+  const { customerId, ...scope } = pending
+    ? { ...UNCONFIRMED_SCOPE, customerId: undefined }
+    : describeFilterPolicy(topic.audience, attributes.FilterPolicy);
   return {
     misplaced: topic.audience === 'customer' && isMisplaced(topics, topic.arn, customerId),
     subscriptionArn: arn,
@@ -136,8 +144,16 @@ export async function subscriptionsList(ctx: CliContext, opts: { topic?: string 
   }
   const unscoped = subs.filter((s) => s.unscoped);
   const misplaced = subs.filter((s) => s.misplaced);
+  const unconfirmed = subs.filter((s) => s.scope === UNCONFIRMED_SCOPE.scope);
   ctx.emit(subs, () => {
     const lines = [subscriptionTable(subs)];
+    if (unconfirmed.length > 0) {
+      const one = unconfirmed.length === 1;
+      lines.push(
+        '',
+        `${unconfirmed.length} subscription${one ? ' is' : 's are'} pending confirmation: SNS shows neither the ARN nor the filter policy of an unconfirmed subscription, so ${one ? 'its' : 'their'} scope is unknown until confirmed, and ${one ? 'it receives' : 'they receive'} nothing until then. The endpoint's owner confirms (the link in the confirmation email, or the SubscribeURL of the SubscriptionConfirmation message); then run \`clearance subscriptions list\` again to see the scope.`,
+      );
+    }
     if (unscoped.length > 0) {
       lines.push(
         '',

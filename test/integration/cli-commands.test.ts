@@ -90,6 +90,62 @@ describe('clearance license', () => {
     expect(stored.statusReason).toBeUndefined();
   });
 
+  it("refuses to overwrite someone's edit the system has not applied yet, whatever an old statusError says", async () => {
+    await s.putLicense(aLicense({ licenseId: 'LIC-STALE', status: 'PENDING' }));
+    await local.drain();
+    await s.setLicenseStatus('LIC-STALE', 'APPROVD');
+    await local.drain();
+    expect((await s.license('LIC-STALE')).statusError).toMatch(/not a license status/);
+    // Someone's legal edit, not applied yet; the typo's statusError is still on the item.
+    await s.edit('licenses', { licenseId: 'LIC-STALE' }, 'updatedBy', 'bob');
+    await s.setLicenseStatus('LIC-STALE', 'APPROVED');
+
+    const result = await runCli(local, ['license', 'deny', 'LIC-STALE', '--reason', 'no']);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.stderr).toMatch(
+      /license LIC-STALE has status APPROVED that the system has not applied yet \(applied: PENDING\)/,
+    );
+    await local.drain();
+    expect(await s.license('LIC-STALE')).toMatchObject({ status: 'APPROVED', appliedStatus: 'APPROVED' });
+  });
+
+  it.each([
+    ['removed', 'LIC-REMOVED'],
+    ['emptied to NULL', 'LIC-NULL'],
+  ])('sets right a license whose status was %s in the console', async (how, licenseId) => {
+    await s.putLicense(aLicense({ licenseId, status: 'APPROVED', authorizedQuantity: 40 }));
+    await local.drain();
+    if (how === 'removed') {
+      await local.ddb.send(
+        new UpdateCommand({
+          TableName: local.resources.tables.licenses.name,
+          Key: { licenseId },
+          UpdateExpression: 'REMOVE #s',
+          ExpressionAttributeNames: { '#s': 'status' },
+        }),
+      );
+    } else {
+      await s.setLicenseStatus(licenseId, null);
+    }
+    await local.drain();
+    expect(await s.license(licenseId)).toMatchObject({
+      appliedStatus: 'APPROVED',
+      statusError: expect.any(String),
+    });
+
+    const result = await runCli(local, ['license', 'suspend', licenseId, '--reason', 'letter 9']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(EXIT.ok);
+    await local.drain();
+    const stored = await s.license(licenseId);
+    expect(stored).toMatchObject({
+      status: 'SUSPENDED',
+      appliedStatus: 'SUSPENDED',
+      statusReason: 'letter 9',
+    });
+    expect(stored.statusError).toBeUndefined();
+  });
+
   it('fails with a pointer to `license list` for an unknown license', async () => {
     const result = await runCli(local, ['license', 'show', 'LIC-NOPE']);
     expect(result.code).toBe(EXIT.error);
@@ -160,6 +216,42 @@ describe('clearance shipment', () => {
     });
     const shown = await runCli(local, ['shipment', 'show', 'SHP-SHIP-1']);
     expect(shown.stdout).toMatch(/Changed by:\s+/);
+    await s.expectInvariants();
+  });
+});
+
+describe('clearance shipment without --reason', () => {
+  it("removes the creator's statusReason, so History does not quote it as the admin's reason", async () => {
+    await s.putInventory(anInventory({ warehouseId: 'WH-REASON', onHand: 100 }));
+    const license = aLicense({ licenseId: 'LIC-REASON', status: 'APPROVED', authorizedQuantity: 10 });
+    await s.putLicense(license);
+    await local.drain();
+    for (const id of ['SHP-REASON-1', 'SHP-REASON-2']) {
+      await s.putShipment({
+        ...aShipmentFor(license, { shipmentId: id, warehouseId: 'WH-REASON', quantity: 5 }),
+        updatedBy: 'order-intake',
+        statusReason: 'PO 4711',
+      });
+    }
+    await local.drain();
+
+    const env = { env: { USER: 'amy' } };
+    expect((await runCli(local, ['shipment', 'ship', 'SHP-REASON-1'], env)).code).toBe(EXIT.ok);
+    expect((await runCli(local, ['shipment', 'cancel', 'SHP-REASON-2'], env)).code).toBe(EXIT.ok);
+    await local.drain();
+
+    const decisions = (await s.history('LIC-REASON'))
+      .filter((e) => e.eventType === 'SHIPMENT_SHIPPED' || e.eventType === 'SHIPMENT_CANCELLED')
+      .map((e) => ({ shipmentId: e.shipmentId, actor: e.actor, reason: e.reason }));
+    expect(decisions).toEqual([
+      { shipmentId: 'SHP-REASON-1', actor: 'local:amy', reason: undefined },
+      { shipmentId: 'SHP-REASON-2', actor: 'local:amy', reason: undefined },
+    ]);
+    for (const id of ['SHP-REASON-1', 'SHP-REASON-2']) {
+      const shipment = await s.shipment(id);
+      expect(shipment).toMatchObject({ updatedBy: 'local:amy' });
+      expect(shipment).not.toHaveProperty('statusReason');
+    }
     await s.expectInvariants();
   });
 });

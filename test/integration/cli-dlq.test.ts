@@ -79,7 +79,36 @@ describe('clearance dlq', () => {
     await s.expectInvariants();
   });
 
-  it('leaves a message whose records are gone from the stream, and points to reconcile', async () => {
+  it('redrive --max reports the messages it did not read as left, and exits 3 until the DLQ is empty', async () => {
+    const license = aLicense({ licenseId: 'LIC-DLQ-MAX', status: 'PENDING' });
+    await s.putLicense(license);
+    await local.drain();
+    // Two failed batches, so two DLQ messages.
+    for (const id of ['SHP-MAX-1', 'SHP-MAX-2']) {
+      poisoned.add(id);
+      await s.putShipments([aShipmentFor(license, { shipmentId: id, quantity: 2 })]);
+      await local.drain();
+    }
+    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(2);
+    poisoned.clear();
+
+    const first = await runCli(local, ['dlq', 'redrive', '--max', '1']);
+    expect(first.code).toBe(EXIT.incomplete);
+    expect(first.stdout).toMatch(/^REDRIVEN shipment-events /m);
+    expect(first.stdout).toMatch(
+      /Redrove 1 message; 1 message left in the DLQ \(shipment-events: 1; SQS's approximate count\)\./,
+    );
+    expect(first.stdout).toMatch(/at most --max 1 per queue\): run `clearance dlq redrive` again/);
+
+    const second = await runCli(local, ['dlq', 'redrive', '--max', '1']);
+    expect(second.code).toBe(EXIT.ok);
+    expect(second.stdout).toMatch(/Redrove 1 message; 0 messages left in the DLQ\./);
+    await local.drain();
+    for (const id of ['SHP-MAX-1', 'SHP-MAX-2']) expect((await s.shipment(id)).countedStatus).toBe('HELD');
+    await s.expectInvariants();
+  });
+
+  it('leaves a message whose records are gone from the stream, points to reconcile, and deletes it with --delete-gone', async () => {
     const body = {
       requestContext: {
         requestId: 'r1',
@@ -115,7 +144,22 @@ describe('clearance dlq', () => {
     expect(redriven.code).toBe(EXIT.incomplete);
     expect(redriven.stdout).toMatch(/^GONE\s+shipment-events .*left in the queue/m);
     expect(redriven.stdout).toMatch(/run `clearance reconcile`/);
+    expect(redriven.stdout).toMatch(/delete those messages with `clearance dlq redrive --delete-gone`/);
     expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(1);
-    await local.receiveAll(local.resources.dlqs.shipments.url);
+
+    // After reconcile, the operator deletes it; the outcome keeps what the message held.
+    const deleted = await runCli(local, [
+      '--json',
+      'dlq',
+      'redrive',
+      '--queue',
+      'shipment-events',
+      '--delete-gone',
+    ]);
+    expect(deleted.code).toBe(EXIT.ok);
+    expect(deleted.json()).toEqual([
+      expect.objectContaining({ result: 'discarded', record: expect.objectContaining(body) }),
+    ]);
+    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toEqual([]);
   });
 });

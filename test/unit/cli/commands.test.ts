@@ -66,21 +66,51 @@ describe('license decisions', () => {
       LostRaceError,
     );
     expect(updates).toEqual([
-      expect.objectContaining({
+      {
         TableName: 'Licenses',
         Key: { licenseId: 'LIC-1' },
-        UpdateExpression: 'SET #status = :to, #reason = :reason, #by = :by, #changedBy = :changedBy',
-        ConditionExpression: '#status = :status AND #applied = :applied',
-        ExpressionAttributeValues: {
-          ':to': 'APPROVED',
-          ':reason': 'BIS letter',
-          ':by': JDOE,
-          ':changedBy': `cli:${JDOE}`,
-          ':status': 'PENDING',
-          ':applied': 'PENDING',
+        UpdateExpression: 'SET #status = :v0, #statusReason = :v1, #updatedBy = :v2, #changedBy = :v3',
+        ConditionExpression: 'attribute_exists(#licenseId) AND #status = :v4 AND #appliedStatus = :v5',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#statusReason': 'statusReason',
+          '#updatedBy': 'updatedBy',
+          '#changedBy': 'changedBy',
+          '#licenseId': 'licenseId',
+          '#appliedStatus': 'appliedStatus',
         },
-      }),
+        ExpressionAttributeValues: {
+          ':v0': 'APPROVED',
+          ':v1': 'BIS letter',
+          ':v2': JDOE,
+          ':v3': `cli:${JDOE}`,
+          ':v4': 'PENDING',
+          ':v5': 'PENDING',
+        },
+      },
     ]);
+  });
+
+  it('sets right a license whose status was removed: the condition reads "absent or NULL", with no undefined value', async () => {
+    const removed: Record<string, unknown> = {
+      ...aLicense({ licenseId: 'LIC-1', appliedStatus: 'APPROVED' }),
+      statusError: 'status "(absent)" is not a license status',
+    };
+    delete removed.status;
+    const { ctx, updates } = racingStore([removed]);
+    await expect(licenseAction(ctx, 'suspend', 'LIC-1', { reason: 'letter 9' })).rejects.toThrow(
+      LostRaceError,
+    );
+    const [update] = updates;
+    expect(update?.ConditionExpression).toBe(
+      'attribute_exists(#licenseId) AND (attribute_not_exists(#status) OR attribute_type(#status, :v4)) AND #appliedStatus = :v5',
+    );
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':v0': 'SUSPENDED',
+      ':v4': 'NULL',
+      ':v5': 'APPROVED',
+    });
+    expect(Object.values(update?.ExpressionAttributeValues ?? {})).not.toContain(undefined);
   });
 
   it('reports a lost race with what the license is now, and that nothing was written', async () => {
@@ -162,6 +192,28 @@ describe('shipment edits', () => {
           ':by': JDOE,
           ':changedBy': `cli:${JDOE}`,
           ':reason': 'AWB 1234',
+        },
+      }),
+    ]);
+  });
+
+  it("removes statusReason when no --reason is given, so History does not quote the creator's reason", async () => {
+    const released = {
+      ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED' }),
+      countedStatus: 'RELEASED',
+      statusReason: 'PO 4711',
+    };
+    const { ctx, updates } = racingStore([released]);
+    await expect(shipmentAction(ctx, 'cancel', 'SHP-1', {})).rejects.toThrow(LostRaceError);
+    expect(updates).toEqual([
+      expect.objectContaining({
+        UpdateExpression: 'SET #status = :to, #updatedBy = :by, #changedBy = :changedBy REMOVE #reason',
+        ExpressionAttributeNames: expect.objectContaining({ '#reason': 'statusReason' }),
+        ExpressionAttributeValues: {
+          ':to': 'CANCELLED',
+          ':from': 'RELEASED',
+          ':by': JDOE,
+          ':changedBy': `cli:${JDOE}`,
         },
       }),
     ]);

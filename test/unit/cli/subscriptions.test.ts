@@ -1,5 +1,10 @@
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../cli/errors.js';
+import type { Clients } from '../../../cli/clients.js';
+import { subscriptionsList } from '../../../cli/commands/subscriptions.js';
+import type { CliContext } from '../../../cli/context.js';
+import { EXIT, UsageError } from '../../../cli/errors.js';
+import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import {
   customerTopicFor,
   describeFilterPolicy,
@@ -222,5 +227,93 @@ describe('isMisplaced', () => {
     expect(isMisplaced({ customer: 'x', customerShards: shards }, wrong, 'CUST-A')).toBe(true);
     expect(isMisplaced({ customer: 'x', customerShards: [] }, 'x', 'CUST-A')).toBe(false);
     expect(isMisplaced({ customer: 'x', customerShards: shards }, wrong, undefined)).toBe(false);
+  });
+});
+
+describe('subscriptions list', () => {
+  const customerTopic = 'arn:aws:sns:eu-west-1:123456789012:Customer';
+  const resources = parseStackFile(
+    JSON.stringify({
+      region: 'eu-west-1',
+      tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
+      topics: {
+        customer: customerTopic,
+        logistics: 'arn:aws:sns:eu-west-1:123456789012:Lg',
+        ops: 'arn:aws:sns:eu-west-1:123456789012:O',
+      },
+      dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s', shipmentHistory: 'https://q/h' },
+    }),
+    'test',
+  );
+  /** SNS answering ListSubscriptionsByTopic with `listed` for the customer topic, and attributes by ARN. */
+  function listing(
+    listed: Record<string, string>[],
+    attributes: Record<string, Record<string, string>> = {},
+  ) {
+    const sns = {
+      async send(command: unknown) {
+        if (command instanceof ListSubscriptionsByTopicCommand)
+          return { Subscriptions: command.input.TopicArn === customerTopic ? listed : [] };
+        if (command instanceof GetSubscriptionAttributesCommand) {
+          const found = attributes[command.input.SubscriptionArn ?? ''];
+          if (!found) throw new Error(`GetSubscriptionAttributes of ${command.input.SubscriptionArn}`);
+          return { Attributes: found };
+        }
+        throw new Error(`unexpected ${String(command)}`);
+      },
+    };
+    const out: string[] = [];
+    const data: unknown[] = [];
+    const ctx: CliContext = {
+      io: { out: (t) => out.push(t), err: () => undefined, interactive: false, confirm: async () => false },
+      env: {},
+      json: false,
+      resources: async () => resources,
+      clients: async () => ({ sns }) as unknown as Clients,
+      identity: async () => 'x',
+      emit: (d, human) => {
+        data.push(d);
+        out.push(human());
+      },
+      close: () => undefined,
+    };
+    return { ctx, out, data };
+  }
+  const pending = {
+    SubscriptionArn: 'PendingConfirmation',
+    Protocol: 'email',
+    Endpoint: 'buyer@acme.example',
+    TopicArn: customerTopic,
+  };
+
+  it('shows an unconfirmed subscription as pending, its scope unknown until confirmed, not unscoped, and exits 0', async () => {
+    const { ctx, out, data } = listing([pending]);
+    expect(await subscriptionsList(ctx, {})).toBe(EXIT.ok);
+    expect(data).toEqual([
+      [
+        expect.objectContaining({
+          subscriptionArn: 'PendingConfirmation',
+          scope: 'unknown until confirmed',
+          unscoped: false,
+          pending: true,
+        }),
+      ],
+    ]);
+    const text = out.join('\n');
+    expect(text).toMatch(/customer\s+email\s+\S+\s+unknown until confirmed\s+unknown\s+pending confirmation/);
+    expect(text).not.toMatch(/UNSCOPED|WARNING/);
+    expect(text).toMatch(
+      /1 subscription is pending confirmation: .*scope is unknown until confirmed.*run `clearance subscriptions list` again/,
+    );
+  });
+
+  it('still warns about, and exits 3 for, a confirmed customer subscription without a single-customer scope', async () => {
+    const arn = `${customerTopic}:0b5c`;
+    const { ctx, out } = listing(
+      [pending, { SubscriptionArn: arn, Protocol: 'sqs', Endpoint: QUEUE, TopicArn: customerTopic }],
+      { [arn]: { Protocol: 'sqs', Endpoint: QUEUE, PendingConfirmation: 'false' } },
+    );
+    expect(await subscriptionsList(ctx, {})).toBe(EXIT.incomplete);
+    expect(out.join('\n')).toMatch(/WARNING: 1 customer-topic subscription is not scoped to one customerId/);
   });
 });

@@ -90,6 +90,27 @@ describe('planLicenseAction', () => {
     });
   });
 
+  it("refuses to overwrite someone's legal edit not applied yet, even with a statusError left from an earlier typo", () => {
+    const plan = planLicenseAction(
+      'deny',
+      license('APPROVED', 'PENDING', { statusError: 'status "APPROVD" is not a license status' }),
+    );
+    expect(plan.kind).toBe('refuse');
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(
+      /has status APPROVED that the system has not applied yet \(applied: PENDING\)/,
+    );
+  });
+
+  it('corrects an illegal status the system has not rejected yet (no statusError)', () => {
+    expect(planLicenseAction('approve', license('APROVED', 'PENDING'))).toEqual({
+      kind: 'change',
+      to: 'APPROVED',
+      expect: { status: 'APROVED', appliedStatus: 'PENDING' },
+    });
+    // Legal statuses that are illegal from the applied one are typos too: DENIED is final.
+    expect(planLicenseAction('suspend', license('PENDING', 'APPROVED')).kind).toBe('change');
+  });
+
   it('rejects a license whose appliedStatus is not a status', () => {
     expect(planLicenseAction('approve', license('PENDING', 'WHATEVER')).kind).toBe('refuse');
   });
