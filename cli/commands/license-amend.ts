@@ -30,6 +30,7 @@ import {
   checkReason,
   countReleased,
   decider,
+  ensureCredited,
   getLicense,
   licenses,
   refuseBy,
@@ -68,6 +69,7 @@ export async function licenseAmend(
   const wait = opts.wait !== false;
   const releasedBefore = wait ? await countReleased(ctx, licenseId) : undefined;
   const by = await decider(ctx);
+  ensureCredited(license, licenseId, { reason: opts.reason, by });
   await writeAmendment(ctx, licenseId, plan, { reason: opts.reason, by });
   const message = `License ${licenseId} amended: ${describeTerms(plan.from, plan.to)} (by ${by}: "${opts.reason}").`;
   if (releasedBefore === undefined) {

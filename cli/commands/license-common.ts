@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { DynamoLicenseRepository, licenseIndexPages } from '../../shared/adapters/dynamo.js';
+import { licenseDecision, UNKNOWN_ACTOR } from '../../shared/domain/history.js';
 import { LicenseSchema } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
@@ -55,6 +56,26 @@ export async function decider(ctx: CliContext): Promise<string> {
     );
   }
   return by;
+}
+
+/**
+ * History credits a license decision to its author only when the edit sets
+ * `updatedBy` or `statusReason` anew (licenseDecision, docs/data-contract.md
+ * "History"): the same person deciding again with the same `--reason` would
+ * be entered as `unknown`. Refuses that before anything is written.
+ */
+export function ensureCredited(
+  license: RawItem,
+  licenseId: string,
+  author: { reason: string; by: string },
+): void {
+  const after = { ...license, updatedBy: author.by, statusReason: author.reason };
+  if (licenseDecision(after, 'LICENSE_AMENDED', new Date().toISOString()).actor !== UNKNOWN_ACTOR) return;
+  throw new UsageError(
+    `--reason: your last decision on license ${licenseId} quoted the same reason ("${author.reason.slice(0, 80)}"). ` +
+      'History credits a decision to you only when its reason or author changes, so this one would be entered as "unknown". ' +
+      'Give this decision its own reason (for example the same reference and what you do now). Nothing was changed.',
+  );
 }
 
 /** Who a decision records as its author; the same text for amend. */

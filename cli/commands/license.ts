@@ -25,6 +25,7 @@ import {
   checkReason,
   countReleased,
   decider,
+  ensureCredited,
   getLicense,
   licenses,
   refuseBy,
@@ -102,6 +103,7 @@ export async function licenseAction(
   }
   const from = String(license.appliedStatus ?? license.status);
   const by = await decider(ctx);
+  ensureCredited(license, licenseId, { reason: opts.reason, by });
   try {
     await db.send(
       new UpdateCommand(decisionUpdate(r.tables.licenses, licenseId, plan, { reason: opts.reason, by })),

@@ -128,6 +128,25 @@ describe('license decisions', () => {
     expect(updates).toEqual([]);
   });
 
+  it('refuses, before writing, a decision History would enter as "unknown": the same author and reason as the last one', async () => {
+    const approved = {
+      ...aLicense({ licenseId: 'LIC-1', status: 'APPROVED', appliedStatus: 'APPROVED' }),
+      updatedBy: JDOE,
+      statusReason: 'BIS case 42',
+      attributed: { at: '2026-12-01T00:00:00.000Z', updatedBy: JDOE, statusReason: 'BIS case 42' },
+    };
+    const { ctx, updates } = racingStore([approved]);
+    const attempt = licenseAction(ctx, 'suspend', 'LIC-1', { reason: 'BIS case 42' });
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow(/would be entered as "unknown"/);
+    expect(updates).toEqual([]);
+    // Another reason is credited, so it is written (and here loses the race).
+    await expect(
+      licenseAction(ctx, 'suspend', 'LIC-1', { reason: 'BIS case 42: suspended' }),
+    ).rejects.toThrow(LostRaceError);
+    expect(updates).toHaveLength(1);
+  });
+
   it('rejects a reason longer than the contract allows', async () => {
     const { ctx, updates } = racingStore([]);
     await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'x'.repeat(1001) })).rejects.toThrow(
@@ -164,6 +183,20 @@ describe('license amend', () => {
     await expect(attempt).rejects.toThrow(UsageError);
     await expect(attempt).rejects.toThrow(/^--tolerance must be a whole number from 0 to 25/);
     expect(gets()).toBe(0);
+    expect(updates).toEqual([]);
+  });
+
+  it('refuses an amendment History would enter as "unknown" (the same author and reason as the last decision)', async () => {
+    const decided = {
+      ...settled(),
+      updatedBy: JDOE,
+      statusReason: author.reason,
+      attributed: { at: '2026-12-01T00:00:00.000Z', updatedBy: JDOE, statusReason: author.reason },
+    };
+    const { ctx, updates } = racingStore([decided]);
+    await expect(licenseAmend(ctx, 'LIC-1', { quantity: '150', ...author })).rejects.toThrow(
+      /would be entered as "unknown"/,
+    );
     expect(updates).toEqual([]);
   });
 
