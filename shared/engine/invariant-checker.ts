@@ -31,7 +31,10 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
  * release landing after its shipment was read HELD but before its license
  * was read looks like units drawn with no shipment behind them, and the fix
  * would lower `releasedQuantity` below what is drawn: the next pass would
- * then release past the limit.
+ * then release past the limit. Changes that return the counter to the value
+ * read (a re-hold, then a release of as many units) still pass the
+ * condition: that is why reconcile refuses to fix while a license has work
+ * in flight, and why `--force` is for a stopped system only.
  */
 export async function scanAndCheck(repos: {
   licenses: LicenseRepository;

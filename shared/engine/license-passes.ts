@@ -11,7 +11,15 @@
 import { ConflictError } from '../domain/errors.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass, workFor } from '../domain/license-rules.js';
 import type { HoldReason, License, LicenseStatus, Shipment } from '../domain/model.js';
-import { overLimits, planRehold, planTrim, remainingOf, takeFit, validity } from '../domain/planning.js';
+import {
+  drawnValue,
+  overLimits,
+  planRehold,
+  planTrim,
+  remainingOf,
+  takeFit,
+  validity,
+} from '../domain/planning.js';
 import type { LicenseGuard, ShipmentWrite } from '../domain/ports.js';
 import { GSI_ATTR, SYSTEM_ACTOR } from '../names.js';
 import { alertIfShippedOverLimit, alertTrimmed } from './license-alerts.js';
@@ -74,19 +82,25 @@ async function approvedPass(
     if (isAmendmentPass(token)) return true;
     return finish(deps, license, token, undefined);
   }
-  if (cursor === undefined && (window === 'early' || overLimits(license))) {
+  // A trim that ran out of time resumes its plan (its cursor: TRIM_CURSOR and where the plan's cut is).
+  const resumed = cursor?.startsWith(TRIM_CURSOR)
+    ? { from: cursor.slice(TRIM_CURSOR.length) || undefined }
+    : undefined;
+  if (resumed !== undefined || (cursor === undefined && (window === 'early' || overLimits(license)))) {
     const guard = approvedGuard(license, token);
     // What the license draws as the re-holds commit: the release pass then plans with what is left.
     const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
-    const done =
-      window === 'early'
-        ? await reholdReleased(deps, license, guard, drawn, deadline, progress)
-        : await trim(deps, license, token, guard, drawn, deadline, progress);
-    if (!done) return handOver(deps, license, token, undefined);
+    if (window === 'early' && resumed === undefined) {
+      if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress)))
+        return handOver(deps, license, token, undefined);
+    } else {
+      const left = await trim(deps, license, token, guard, drawn, deadline, progress, resumed);
+      if (left !== undefined) return handOver(deps, license, token, left);
+    }
     await alertIfShippedOverLimit(deps.alerter, license, token, drawn);
     const trimmed = { ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value };
     // Alerted: a slice handed over from here on is no amendment's (it would trim nothing and alert again).
-    return releasePass(deps, trimmed, token, cursor, deadline, progress, true);
+    return releasePass(deps, trimmed, token, undefined, deadline, progress, true);
   }
   return releasePass(deps, license, token, cursor, deadline, progress);
 }
@@ -143,7 +157,10 @@ async function reholdReleased(
  * shipments kept after it), never less than they draw, and never enough for
  * one step 2 left. So the outcome is the literal one, without the churn. If
  * SHIPPED units (or value) alone exceed a limit, everything unshipped goes
- * back on hold (the caller alerts). True when done, false when out of time.
+ * back on hold (the caller alerts). A slice that runs out of time hands the
+ * plan over (TRIM_CURSOR): the next one goes on with the same cut, so the
+ * outcome does not depend on the slicing. Undefined when done, else the
+ * cursor to hand over with.
  */
 async function trim(
   deps: LicenseEngineDeps,
@@ -153,20 +170,53 @@ async function trim(
   drawn: { quantity: number; value: number },
   deadline: number,
   progress: Progress,
-): Promise<boolean> {
+  resume: { from: string | undefined } | undefined,
+): Promise<string | undefined> {
   const overWith = (d: { quantity: number; value: number }) =>
     overLimits({ ...license, releasedQuantity: d.quantity, releasedValue: d.value });
-  for (let plans = 0; overWith(drawn); plans++) {
+  for (let plans = 0; resume !== undefined || overWith(drawn); plans++) {
     // A plan the shipments changed under (a re-hold failed its conditions, a trimmed one left) is made again.
     if (plans === MAX_TRIM_PLANS) throw new ConflictError('shipments kept changing under the trim');
-    const cut = await trimCut(deps, license, drawn);
+    const cut = resume
+      ? await resumedCut(deps, license, drawn, resume.from)
+      : await trimCut(deps, license, drawn);
+    resume = undefined;
     const kept = await keepFitting(deps, license, guard, drawn, cut, deadline, progress);
-    if (kept === 'outOfTime') return false;
+    // The next slice carries on with this plan: planned again from what is left, it could differ.
+    if (kept === 'outOfTime') return `${TRIM_CURSOR}${cut.from ?? ''}`;
     // Shipped goods alone keep it over: everything unshipped is re-held, and the caller alerts.
-    if (kept === 'done' && overWith(cut.within)) return true;
+    if (kept === 'done' && overWith(cut.within)) return undefined;
   }
   if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
-  return true;
+  return undefined;
+}
+
+/**
+ * The `workCursor` of a trim that ran out of time: this prefix, then the
+ * released index's cursor before its cut (empty: from the start). A release
+ * pass's cursor is a `holdOrder`, which starts with a digit.
+ */
+const TRIM_CURSOR = 'trim#';
+
+/**
+ * The cut of a plan resumed in a later slice: from the same place, and what
+ * the license would draw with every RELEASED shipment from there re-held.
+ * The plan's own re-holds have already left `drawn`, and left the released
+ * index too, so this is what the plan started from.
+ */
+async function resumedCut(
+  deps: LicenseEngineDeps,
+  license: License,
+  drawn: { quantity: number; value: number },
+  from: string | undefined,
+): Promise<TrimCut> {
+  const within = { ...drawn };
+  for await (const { shipment } of inHoldOrder(deps, 'released', license.licenseId, from)) {
+    if (shipment.status !== 'RELEASED') continue;
+    within.quantity -= shipment.quantity;
+    within.value -= drawnValue(shipment);
+  }
+  return { from, within };
 }
 
 /** Plans of one trim, at most, before it gives up with a ConflictError (the license is then read again). */

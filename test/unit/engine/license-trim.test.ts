@@ -136,6 +136,32 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
 });
 
 describe('trim: in slices', () => {
+  it('goes on with the same plan when a slice runs out of time, so slicing does not change the outcome or lose the alert', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 10 }, [
+      { quantity: 3, priority: 1 },
+      { quantity: 4, priority: 2 },
+      { quantity: 1, priority: 4 },
+      { quantity: 2, priority: 6 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    const early = lut.shipment({ quantity: 2, priority: 5 });
+    w.seed.accepted([early]); // the license is full: HELD, ahead of the last one
+
+    await amend(w, lut, 'authorizedQuantity', 6, { deadline: PAST(), pageSize: 1 });
+    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
+      expect(slice, 'slices before the pass ends').toBeLessThan(20);
+      await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
+    }
+    // Literally: the trim re-holds 2, 1 and 4 units (3 left of 6); first-fit then takes the 1 and the early 2.
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], ids[2], early.shipmentId].sort());
+    expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId}: amendment put shipments back on hold`,
+    ]);
+    expectInvariants(w);
+  });
+
   it('hands over after its re-holds when out of time, plans again from what is left, and alerts once', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(
@@ -201,7 +227,7 @@ function literalOutcome(license: License, released: Shipment[], held: Shipment[]
 }
 
 describe('trim: the outcome is the literal one, in any paging', () => {
-  it.each(Array.from({ length: 40 }, (_, seed) => seed))(
+  it.each(Array.from({ length: 80 }, (_, seed) => seed))(
     'seed %i: same RELEASED shipments as trim-then-first-fit, and none both re-held and released',
     async (seed) => {
       const random = mulberry32(seed + 1);
@@ -240,7 +266,14 @@ describe('trim: the outcome is the literal one, in any paging', () => {
 
       const heldBefore = changesTo(w, 'HELD');
       const releasedBefore = changesTo(w, 'RELEASED');
-      await amend(w, lut, attribute, lowered, { pageSize: int(1, 4) });
+      // Half the seeds in slices that run out of time once they have written.
+      const sliced = seed % 2 === 1;
+      const pageSize = int(1, 4);
+      await amend(w, lut, attribute, lowered, { pageSize, ...(sliced ? { deadline: PAST() } : {}) });
+      for (let slice = 0; sliced && w.license(lut.licenseId).pendingWork !== undefined; slice++) {
+        expect(slice, 'slices before the pass ends').toBeLessThan(100);
+        await apply(w, lut.licenseId, PAST(), { pageSize });
+      }
       expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected);
       const reheld = [...changesTo(w, 'HELD')].filter(([id, n]) => n > (heldBefore.get(id) ?? 0));
       const rereleased = [...changesTo(w, 'RELEASED')].filter(([id, n]) => n > (releasedBefore.get(id) ?? 0));
