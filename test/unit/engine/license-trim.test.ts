@@ -111,6 +111,26 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
     expectInvariants(w);
   });
 
+  it('re-holds with the reason the release pass gives, whose room is less by the trimmed shipments kept after it (no relabel)', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 8, authorizedValue: 100_000 }, [
+      { quantity: 1, value: 10_000, priority: 10 },
+      { quantity: 3, value: 50_000, priority: 30 },
+      { quantity: 4, value: 10_000, priority: 40 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.seed.accepted([lut.shipment({ quantity: 2, value: 1_000, priority: 20 })]);
+    const changesBefore = w.store.streams.shipments.filter((e) => e.key === ids[1]).length;
+
+    // The plan: 7 units and USD 45,000 left; the held 2 units fit, the 3 units are short of value only, the
+    // last 4 units fit and stay. The pass then has 1 unit left at the 3 units: short of quantity.
+    await amend(w, lut, 'authorizedValue', 55_000);
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[1])]: 'LICENSE_QUANTITY_EXHAUSTED' });
+    expect(w.store.streams.shipments.filter((e) => e.key === ids[1]).length - changesBefore).toBe(1);
+    expectInvariants(w);
+  });
+
   it('gives the room to a HELD shipment earlier in hold order, not to a trimmed one after it', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 60 }, [
@@ -228,7 +248,7 @@ function literalOutcome(license: License, released: Shipment[], held: Shipment[]
 
 describe('trim: the outcome is the literal one, in any paging', () => {
   it.each(Array.from({ length: 80 }, (_, seed) => seed))(
-    'seed %i: same RELEASED shipments as trim-then-first-fit, and none both re-held and released',
+    'seed %i: same RELEASED shipments as trim-then-first-fit, and at most one change per shipment',
     async (seed) => {
       const random = mulberry32(seed + 1);
       const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -264,8 +284,7 @@ describe('trim: the outcome is the literal one, in any paging', () => {
       const attribute = byValue ? 'authorizedValue' : 'authorizedQuantity';
       const expected = literalOutcome({ ...license, [attribute]: lowered }, released, held);
 
-      const heldBefore = changesTo(w, 'HELD');
-      const releasedBefore = changesTo(w, 'RELEASED');
+      const mark = w.store.streams.shipments.length;
       // Half the seeds in slices that run out of time once they have written.
       const sliced = seed % 2 === 1;
       const pageSize = int(1, 4);
@@ -275,10 +294,13 @@ describe('trim: the outcome is the literal one, in any paging', () => {
         await apply(w, lut.licenseId, PAST(), { pageSize });
       }
       expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected);
-      const reheld = [...changesTo(w, 'HELD')].filter(([id, n]) => n > (heldBefore.get(id) ?? 0));
-      const rereleased = [...changesTo(w, 'RELEASED')].filter(([id, n]) => n > (releasedBefore.get(id) ?? 0));
-      const both = reheld.filter(([id]) => rereleased.some(([other]) => other === id));
-      expect(both).toEqual([]);
+      // One committed change at most per shipment: none re-held and released again, none re-held and relabelled.
+      const changes = new Map<string, number>();
+      for (const e of w.store.streams.shipments.slice(mark)) {
+        if (Number(e.newImage?.revision ?? 0) > Number(e.oldImage?.revision ?? 0))
+          changes.set(e.key, (changes.get(e.key) ?? 0) + 1);
+      }
+      expect([...changes].filter(([, n]) => n > 1)).toEqual([]);
       expectInvariants(w);
     },
   );
