@@ -1,6 +1,8 @@
 /** Runs one case of the AWS model and sums it up: figures, end-state checks, what bounds it. */
+import { APPEND_CONCURRENCY } from '../../shared/adapters/dynamo/history-repository.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
 import { INDEX_KEY_SPREAD } from '../../shared/domain/index-keys.js';
+import { NEW_TABLE_WRU } from './dynamo.js';
 import { approveAll, type ModelConfig, modelWorld, seedWorkload } from './model.js';
 import { storedItems } from './ports.js';
 
@@ -30,8 +32,42 @@ export interface CaseResult {
     /** The same, of the release writer's attempts only. */
     writerConflictRate: number;
   };
-  calls: { reads: number; singleWrites: number; publishBatches: number };
-  hotItems: { peakWcu: number; peakKey: string; utilisation: number; peakByKind: Record<string, number> };
+  /** reads: Query and GetItem calls (a held-index page is four); singleWriteConflicts: single writes a transaction held back. */
+  calls: { reads: number; singleWrites: number; singleWriteConflicts: number; publishBatches: number };
+  /**
+   * Busiest hot key (1 s windows) of all, per kind, and on the notify path
+   * (Inventory, License and GSI keys: what the release writes; History keys
+   * are shipment-history's, apart from the messages). Utilisation: of
+   * `partitionWcu`.
+   */
+  hotItems: {
+    peakWcu: number;
+    peakKey: string;
+    utilisation: number;
+    peakByKind: Record<string, number>;
+    notifyPath: { peakWcu: number; peakKey: string; utilisation: number };
+  };
+  /** Each table's and GSI's peak write units in one second, and of its budget (`tableWru`). */
+  tables: Record<string, { peakWru: number; budget: number; utilisation: number }>;
+  /** Each function instance's CPU (s) and its share of the time to the last message (busiest instance per function). */
+  cpu: Record<string, { seconds: number; utilisation: number }>;
+  /**
+   * Where license-events' transaction slots (licenseConcurrency) went from
+   * the approval to the last release, slot-seconds: transactions that
+   * committed, that conflicted, that failed otherwise (throttled), the
+   * adapter's pauses between attempts, and no transaction waiting for the
+   * slot (licenses reading, planning, handing over, or waiting on the stream).
+   */
+  writerSlots: {
+    slots: number;
+    committed: number;
+    conflicted: number;
+    failed: number;
+    paused: number;
+    idle: number;
+    /** The busiest held item's holds as a share of the release. */
+    busiestItemBusy: number;
+  };
   streams: {
     licenseInvocations: number;
     shipmentInvocations: number;
@@ -53,15 +89,21 @@ export interface CaseResult {
     meanWcuBefore: number;
     last: number;
   };
-  /** Lower bounds on the modeled time from each candidate bound, seconds. */
+  /**
+   * Lower bounds on the modeled times, seconds: each is time the run cannot
+   * have done without (measured time in flight or on a CPU that could not
+   * overlap, or write units over a budget), so none exceeds the figure it bounds.
+   */
   bounds: Record<string, number>;
   /**
-   * The largest bound of all but History's (what the last notification waits
-   * for), of History (what the last entry waits for), and of the release alone.
+   * The largest bound of the release alone, of the last message (the
+   * release's and shipment-events'), and of the last History entry (all).
    */
   bound: string;
   historyBound: string;
   releaseBound: string;
+  /** Figure less its largest bound, seconds: what the bounds do not explain. */
+  gaps: { release: number; notify: number; history: number };
   /** Approval → the last History entry's 1-s window (shipment-history finishes behind the messages). */
   historySeconds: number;
   checks: {
@@ -88,29 +130,32 @@ export async function runCase(config: ModelConfig): Promise<CaseResult> {
   const firsts = [...w.publisher.firstByCustomer.values()].map(sec);
   const release = w.shipments.writer.committed;
   const lat = config.latency;
-  const mean = (r: [number, number]) => (r[0] + r[1]) / 2;
   const dup = [...w.publisher.customerMessages.values()].filter((n) => n !== 1).length;
   // Shipments per license, read once: the bounds and the History-key report both start from the largest.
   const perLicense = new Map<string, number>();
   for (const item of storedItems(w.tables, 'shipments'))
     perLicense.set(String(item.licenseId), (perLicense.get(String(item.licenseId)) ?? 0) + 1);
-  const bounds = boundsOf(
-    w,
-    config,
-    release,
-    mean(lat.txMs),
-    mean(lat.readMs),
-    mean(lat.publishMs),
-    perLicense,
-  );
+  const releaseSeconds = sec(w.tables.lastReleaseAt);
   const notifySeconds = sec(w.publisher.lastPublishedAt);
+  const historySeconds = lastHistoryWrite(w);
+  const groups = boundsOf(w, config, perLicense);
+  const bounds = { ...groups.release, ...groups.notify, ...groups.history };
+  const releaseBound = largestOf(Object.entries(groups.release));
+  const bound = largestOf(Object.entries({ ...groups.release, ...groups.notify }));
+  const historyBound = largestOf(Object.entries(bounds));
+  const writer = w.shipments.writer;
+  const slots = config.licenseConcurrency;
+  const slotSeconds = slots * releaseSeconds;
+  const busiest = (list: { busyMs: number }[]) => Math.max(0, ...list.map((i) => i.busyMs)) / 1000;
+  const cpuOf = (seconds: number) => ({ seconds, utilisation: seconds / Math.max(1e-9, notifySeconds) });
+  const tableWru = (table: string) => lat.tableWru[table] ?? NEW_TABLE_WRU;
   return {
     shipments: config.shipments,
     licenses: config.licenses,
-    releaseSeconds: sec(w.tables.lastReleaseAt),
+    releaseSeconds,
     notifySeconds,
-    historySeconds: lastHistoryWrite(w),
-    releasedPerSecond: w.tables.released / Math.max(1e-9, sec(w.tables.lastReleaseAt)),
+    historySeconds,
+    releasedPerSecond: w.tables.released / Math.max(1e-9, releaseSeconds),
     firstMessage: {
       earliest: Math.min(...firsts),
       latest: Math.max(...firsts),
@@ -129,12 +174,42 @@ export async function runCase(config: ModelConfig): Promise<CaseResult> {
       conflictRate: s.conflicts / Math.max(1, s.transactions),
       writerConflictRate: w.shipments.writer.conflicts / Math.max(1, w.shipments.writer.attempts),
     },
-    calls: { reads: s.reads, singleWrites: s.singleWrites, publishBatches: s.publishBatches },
+    calls: {
+      reads: s.reads,
+      singleWrites: s.singleWrites,
+      singleWriteConflicts: s.singleWriteConflicts,
+      publishBatches: s.publishBatches,
+    },
     hotItems: {
       peakWcu: s.peakWcu,
       peakKey: s.peakKey,
       utilisation: s.peakWcu / lat.partitionWcu,
       peakByKind: s.peakByKind,
+      notifyPath: {
+        peakWcu: s.notifyPathPeakWcu,
+        peakKey: s.notifyPathPeakKey,
+        utilisation: s.notifyPathPeakWcu / lat.partitionWcu,
+      },
+    },
+    tables: Object.fromEntries(
+      Object.entries(s.peakByTable).map(([t, peak]) => [
+        t,
+        { peakWru: peak, budget: tableWru(t), utilisation: peak / tableWru(t) },
+      ]),
+    ),
+    cpu: {
+      'license-events': cpuOf(w.instances.licenseEvents.busyMs / 1000),
+      'shipment-events (busiest shard)': cpuOf(busiest(w.instances.shipmentEvents)),
+      'shipment-history (busiest shard)': cpuOf(busiest(w.instances.shipmentHistory)),
+    },
+    writerSlots: {
+      slots,
+      committed: writer.committedMs / 1000,
+      conflicted: writer.conflictedMs / 1000,
+      failed: writer.failedMs / 1000,
+      paused: (writer.commitMs - writer.committedMs - writer.conflictedMs - writer.failedMs) / 1000,
+      idle: slotSeconds - writer.commitMs / 1000,
+      busiestItemBusy: s.busiestHeldMs / 1000 / Math.max(1e-9, releaseSeconds),
     },
     streams: {
       licenseInvocations: w.mappings.licenses?.invocations ?? 0,
@@ -146,13 +221,14 @@ export async function runCase(config: ModelConfig): Promise<CaseResult> {
     },
     historyKeyOfLargest: historyKeyOfLargest(w, config, perLicense),
     bounds,
-    // History is recorded apart from notifying (shipment-history): it bounds only itself.
-    bound: largestOf(Object.entries(bounds).filter(([k]) => !k.startsWith('History'))),
-    historyBound: largestOf(Object.entries(bounds).filter(([k]) => k.startsWith('History'))),
-    // Publishing is shipment-events' work, after the release.
-    releaseBound: largestOf(
-      Object.entries(bounds).filter(([k]) => !k.startsWith('shipment-events') && !k.startsWith('History')),
-    ),
+    bound,
+    historyBound,
+    releaseBound,
+    gaps: {
+      release: releaseSeconds - (bounds[releaseBound] ?? 0),
+      notify: notifySeconds - (bounds[bound] ?? 0),
+      history: historySeconds - (bounds[historyBound] ?? 0),
+    },
     checks: {
       released: w.tables.released,
       customerMessages: w.publisher.customerMessages.size,
@@ -167,41 +243,64 @@ export async function runCase(config: ModelConfig): Promise<CaseResult> {
 }
 
 /**
- * What each part of the pipeline needs at least, in modeled seconds, from
- * the calls it made; the largest is named as the bound:
- * - the busiest license's writer: its transactions and page reads one after another;
- * - the item held longest by committed transactions (holds of one item cannot overlap);
- * - the largest license's keys in each Shipments GSI: one WCU per shipment moved, 1,000 WCU/s per key;
- * - the largest license's History key: its entries (one per release) at 1 WCU each (single puts once
- *   hot; 2 in a transaction), 1,000 WCU/s;
- * - the Shipments stream: each shard's History transactions and PublishBatch calls one after another.
+ * Lower bounds on each figure, seconds, from what the run measured; each
+ * holds whatever the rest of the pipeline does, so the figure it bounds is
+ * at least as large:
+ * - release: the largest license's transactions, one in flight at a time
+ *   (their CPU and latency as drawn; page reads overlap them and are left
+ *   out); the item held longest by committed transactions (holds of one item
+ *   cannot overlap); the largest license's GSI keys (1 WCU per shipment
+ *   moved, `partitionWcu` a second each); license-events' CPU (one instance);
+ *   each table's write units over its budget;
+ * - notify, besides: PublishBatch latency as drawn over the most calls that
+ *   can be in flight (shards × 2 audiences × publishConcurrency); the
+ *   busiest shipment-events instance's CPU;
+ * - History, besides: the largest license's History key (1 WCU per entry as
+ *   a single put); History transactions' time in flight over the most that
+ *   can be in flight (shards × APPEND_CONCURRENCY); the busiest
+ *   shipment-history instance's CPU.
  */
 function boundsOf(
   w: ReturnType<typeof modelWorld>,
   config: ModelConfig,
-  release: number,
-  txMs: number,
-  readMs: number,
-  publishMs: number,
   perLicense: ReadonlyMap<string, number>,
-): Record<string, number> {
-  const largest = Math.max(...perLicense.values());
-  const share = largest / Math.max(1, config.shipments);
-  const { shipmentKb } = config.sizes;
+): { release: Record<string, number>; notify: Record<string, number>; history: Record<string, number> } {
+  const [largestId, largest] = [...perLicense].reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0]);
+  const { shipmentKb, historyKb } = config.sizes;
+  const { partitionWcu, tableWru } = config.latency;
   const shards = config.shipmentShards;
-  const publishing = (w.sim.stats.publishBatches * publishMs) / config.publishConcurrency;
+  const s = w.sim.stats;
+  const busiest = (list: { busyMs: number }[]) => Math.max(0, ...list.map((i) => i.busyMs)) / 1000;
+  const tables = Object.fromEntries(
+    Object.entries(s.unitsByTable).map(([t, units]) => [
+      `${t} table's write units (${units} over ${tableWru[t] ?? NEW_TABLE_WRU} WRU/s)`,
+      units / (tableWru[t] ?? NEW_TABLE_WRU),
+    ]),
+  );
+  const historyTable = Object.keys(tables).filter((k) => k.startsWith('history '));
   return {
-    'license writer (one transaction in flight per license, then its next page read)':
-      (share * (release * txMs + (config.shipments / config.pageSize) * readMs)) / 1000,
-    [`item held back to back (${w.sim.stats.busiestHeld.replace('\u0000', '#') || 'none'})`]:
-      w.sim.stats.busiestHeldMs / 1000,
-    [`GSI keys of the largest license (${INDEX_KEY_SPREAD} keys, 1 WCU per shipment moved, 1,000 WCU/s per key)`]:
-      (largest * Math.max(1, Math.ceil(shipmentKb))) / INDEX_KEY_SPREAD / config.latency.partitionWcu,
-    'History key of the largest license (1 WCU per entry as a single put, 1,000 WCU/s per key)':
-      (largest * Math.max(1, Math.ceil(config.sizes.historyKb))) / config.latency.partitionWcu,
-    'shipment-events per shard (PublishBatch calls, serial)': publishing / shards / 1000,
-    'History consumer per shard (shipment-history: History transactions, serial)':
-      (w.history.transactions * txMs) / shards / 1000,
+    release: {
+      [`license writer (${largestId}'s transactions one at a time: their time in flight)`]:
+        (w.shipments.writer.inFlightMsByLicense.get(largestId) ?? 0) / 1000,
+      [`item held back to back (${s.busiestHeld.replace('\u0000', '#') || 'none'})`]: s.busiestHeldMs / 1000,
+      [`GSI keys of the largest license (${INDEX_KEY_SPREAD} keys, 1 WCU per shipment moved, ${partitionWcu} WCU/s per key)`]:
+        (largest * Math.max(1, Math.ceil(shipmentKb))) / INDEX_KEY_SPREAD / partitionWcu,
+      'license-events CPU (one instance)': w.instances.licenseEvents.busyMs / 1000,
+      ...Object.fromEntries(Object.entries(tables).filter(([k]) => !historyTable.includes(k))),
+    },
+    notify: {
+      [`shipment-events PublishBatch latency (${shards} shards × 2 audiences × ${config.publishConcurrency} in flight)`]:
+        s.publishMs / (shards * 2 * config.publishConcurrency) / 1000,
+      'shipment-events CPU (busiest instance)': busiest(w.instances.shipmentEvents),
+    },
+    history: {
+      [`History key of the largest license (1 WCU per entry as a single put, ${partitionWcu} WCU/s per key)`]:
+        (largest * Math.max(1, Math.ceil(historyKb))) / partitionWcu,
+      [`History transactions' time in flight (${shards} shards × ${APPEND_CONCURRENCY} in flight)`]:
+        w.history.transactionMs / (shards * APPEND_CONCURRENCY) / 1000,
+      'shipment-history CPU (busiest instance)': busiest(w.instances.shipmentHistory),
+      ...Object.fromEntries(Object.entries(tables).filter(([k]) => historyTable.includes(k))),
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * SNS in the AWS model: the publisher as SnsPublisher sends (per customer
- * shard topic, PublishBatch of 10 entries), each call `publishMs` of latency,
- * with `concurrency` calls in flight per `publish` (1: the serial
- * publisher). Messages are counted, not kept.
+ * shard topic, PublishBatch of 10 entries), each call the caller's CPU for
+ * building and signing it (`cpu.publishMs`) then `publishMs` of latency,
+ * with `concurrency` calls in flight per `publish` (PUBLISH_CONCURRENCY, as
+ * deployed). Messages are counted, not kept.
  */
 
 import type { Alerter, OpsAlert, OutgoingMessage, Publisher } from '../../shared/domain/ports.js';
@@ -37,6 +38,7 @@ export class ModelPublisher implements Publisher {
     const worker = async () => {
       while (next < batches.length) {
         const batch = batches[next++] ?? [];
+        await this.sim.cpu(this.sim.model.cpu.publishMs);
         await this.sim.publishBatch();
         this.delivered(topic, batch);
       }
@@ -67,6 +69,7 @@ export class ModelAlerter implements Alerter {
 
   async alert(alerts: readonly OpsAlert[]): Promise<void> {
     for (const a of alerts) {
+      await this.sim.cpu(this.sim.model.cpu.publishMs);
       await this.sim.publishBatch();
       this.alerts.push(a);
     }

@@ -33,10 +33,11 @@ import {
 import { GSI_ATTR, SYSTEM_ACTOR } from '../../shared/names.js';
 import { applyBatch } from './apply.js';
 import { VirtualClock } from './clock.js';
+import { FunctionInstance, onInstance } from './cpu.js';
 import { DEFAULT_LATENCY, type LatencyModel, SimDynamo } from './dynamo.js';
+import { CountingHistory } from './history.js';
 import { ModelAlerter, ModelPublisher } from './messaging.js';
 import {
-  CountingHistory,
   DEFAULT_SIZES,
   type ItemSizes,
   ModelShipmentRepository,
@@ -52,13 +53,25 @@ export interface ModelConfig {
   seed: number;
   latency: LatencyModel;
   sizes: ItemSizes;
-  /** license-events: records per invocation (infra/stack.ts: 10). */
+  /** license-events: records per invocation (LICENSE_EVENTS_BATCH_SIZE, as deployed). */
   licenseBatch: number;
-  /** Licenses of one batch applied at once (1: today's handler). */
+  /**
+   * Shipment transactions in flight across the licenses of one license-events
+   * batch, all of which are applied at once (RELEASE_CONCURRENCY, as deployed).
+   */
   licenseConcurrency: number;
-  /** Shards of the Shipments stream (≈ partitions of the table). */
+  /**
+   * Shards of the Shipments stream, each read by one shipment-events and one
+   * shipment-history instance at a time. On AWS the stream has an open shard
+   * per partition of the table (DescribeStream lists them; the count is not
+   * set, nor published): a new on-demand table's 4,000 WCU and 12,000 RCU a
+   * second take at least 4 partitions (1,000 WCU and 3,000 RCU each), so 4 is
+   * the fewest such a table has; pre-warmed to 20,000 WCU/s it has at least
+   * 20, and splits for size or heat add more. Fewer shards put the whole
+   * notify path on fewer instances: the figures get worse, not better.
+   */
   shipmentShards: number;
-  /** PublishBatch calls in flight per publish (1: today's SnsPublisher). */
+  /** PublishBatch calls in flight per audience and publish (PUBLISH_CONCURRENCY, as deployed). */
   publishConcurrency: number;
   /** Shipments read per GSI page (the engine's default 200). */
   pageSize: number;
@@ -117,6 +130,20 @@ export function modelWorld(config: ModelConfig) {
   const alerter = new ModelAlerter(sim);
   const publisher = new ModelPublisher(sim, 1, config.publishConcurrency);
   const history = new CountingHistory(sim, config.sizes);
+  // The function instances, each a CPU of its own (cpu.ts): license-events has one (the Licenses stream
+  // has one shard); shipment-events and shipment-history one per Shipments shard.
+  const instances = {
+    licenseEvents: new FunctionInstance('license-events'),
+    shipmentEvents: Array.from(
+      { length: config.shipmentShards },
+      (_, i) => new FunctionInstance(`shipment-events/${i}`),
+    ),
+    shipmentHistory: Array.from(
+      { length: config.shipmentShards },
+      (_, i) => new FunctionInstance(`shipment-history/${i}`),
+    ),
+  };
+  const { cpu } = config.latency;
   let tokens = 0;
   const newToken = () => `tok-${++tokens}`;
   const now = () => new Date(clock.now());
@@ -158,40 +185,48 @@ export function modelWorld(config: ModelConfig) {
   mappings.licenses = new StreamMapping(
     clock,
     { shards: 1, batchSize: config.licenseBatch, windowMs: 0, ...stream },
-    async (records) => {
-      // functions/license-events.ts: each license of the batch once, from its first unsettled record.
-      const first = new Map<string, string>();
-      for (const r of records)
-        if (r.eventName !== 'REMOVE' && !isSettledImage(r.newImage) && !first.has(r.key))
-          first.set(r.key, r.sequence);
-      const end = clock.now() + LAMBDA_TIMEOUT_MS - SAFETY_MS;
-      const failed = await applyBatch(
-        licenseDeps,
-        [...first.keys()],
-        end,
-        RELEASE_TIME_BUDGET_MS,
-        config.licenseConcurrency,
-      );
-      return [...failed].map((id) => first.get(id) ?? '');
-    },
+    (records) =>
+      onInstance(instances.licenseEvents, async () => {
+        // functions/license-events.ts: each license of the batch once, from its first unsettled record.
+        const first = new Map<string, string>();
+        for (const r of records)
+          if (r.eventName !== 'REMOVE' && !isSettledImage(r.newImage) && !first.has(r.key))
+            first.set(r.key, r.sequence);
+        const end = clock.now() + LAMBDA_TIMEOUT_MS - SAFETY_MS;
+        const failed = await applyBatch(
+          licenseDeps,
+          [...first.keys()],
+          end,
+          RELEASE_TIME_BUDGET_MS,
+          config.licenseConcurrency,
+        );
+        return [...failed].map((id) => first.get(id) ?? '');
+      }),
   );
-  mappings.shipments = new StreamMapping(clock, shipmentStream, async (records, shard) => {
-    const result = await processShipmentRecords(
-      shipmentDeps[shard] as ShipmentEngineDeps,
-      records.map(shipmentRecordOf),
-    );
-    return result.failed;
-  });
+  // Each invocation first parses its event (both images of each record), then the engine's own work.
+  mappings.shipments = new StreamMapping(clock, shipmentStream, (records, shard) =>
+    onInstance(instances.shipmentEvents[shard] as FunctionInstance, async () => {
+      await sim.cpu(records.length * (cpu.recordMs + cpu.notifyRecordMs));
+      const result = await processShipmentRecords(
+        shipmentDeps[shard] as ShipmentEngineDeps,
+        records.map(shipmentRecordOf),
+      );
+      return result.failed;
+    }),
+  );
   // shipment-history, the Shipments stream's second consumer: one instance per shard, each with its
   // own History state; as functions/shipment-history.ts, the records of entries not written are
   // reported as failed (an append that wrote none fails the batch), and the mapping reads them again.
   const writers = Array.from({ length: config.shipmentShards }, () => history.instance());
-  mappings.shipmentHistory = new StreamMapping(clock, shipmentStream, async (records, shard) => {
-    const writer = writers[shard];
-    if (!writer) return [];
-    return (await recordShipmentHistory({ history: writer }, records.map(shipmentRecordOf))).failed;
-  });
-  return { clock, sim, tables, shipments, publisher, alerter, history, mappings, t0: T0 };
+  mappings.shipmentHistory = new StreamMapping(clock, shipmentStream, (records, shard) =>
+    onInstance(instances.shipmentHistory[shard] as FunctionInstance, async () => {
+      const writer = writers[shard];
+      if (!writer) return [];
+      await sim.cpu(records.length * (cpu.recordMs + cpu.historyRecordMs));
+      return (await recordShipmentHistory({ history: writer }, records.map(shipmentRecordOf))).failed;
+    }),
+  );
+  return { clock, sim, tables, shipments, publisher, alerter, history, mappings, instances, t0: T0 };
 }
 
 export type ModelWorld = ReturnType<typeof modelWorld>;

@@ -2,21 +2,23 @@
  * The ports of the AWS model: the in-memory adapters (shared/adapters/memory,
  * whose sorted GSI partitions hold 1,000,000 shipments; the engine tests'
  * fakes re-sort a whole table on every page) behind SimDynamo's latency,
- * conflicts and hot-item budget, with the Licenses and Shipments streams.
+ * conflicts, hot-key and table budgets and the handlers' CPU, with the
+ * Licenses and Shipments streams.
  *
  * The shipment writer is the DynamoDB adapter's (shipment-repository.ts
  * `commit`): the same `pack`, and on failure the same `classifyFailure` and
- * jittered `pause`; only `db.send` is SimDynamo's `transact`. History is the
- * DynamoDB adapter itself (DynamoHistoryRepository) over a document client
- * on SimDynamo ({@link CountingHistory}).
+ * jittered `pause`; only `db.send` is SimDynamo's `transact`. A license
+ * decision (a transaction with its History entry) goes through the adapter's
+ * `updateWithEntry` and its retry of conflicts. History is the DynamoDB
+ * adapter itself (history.ts). Errors reach the engines as they would from
+ * the DynamoDB adapters: a single write that a transaction holds back throws
+ * TransactionConflictException (the adapters rethrow it; the SDK does not
+ * retry it).
  */
 
-import {
-  ConditionalCheckFailedException,
-  ProvisionedThroughputExceededException,
-} from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoHistoryRepository, isCancelledBy } from '../../shared/adapters/dynamo/history-repository.js';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { updateWithEntry } from '../../shared/adapters/dynamo/history-repository.js';
 import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
 import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
 import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
@@ -28,18 +30,18 @@ import {
 } from '../../shared/adapters/memory.js';
 import { inventoryKey } from '../../shared/domain/counters.js';
 import { type HistoryEntry, historyKey } from '../../shared/domain/history.js';
-import { indexKey } from '../../shared/domain/index-keys.js';
+import { INDEX_KEY_SPREAD, indexKey } from '../../shared/domain/index-keys.js';
 import type {
   CommitResult,
-  HistoryRepository,
   LicenseGuard,
   LicenseRepository,
   RawItem,
+  ShipmentPage,
   ShipmentRepository,
   ShipmentWrite,
 } from '../../shared/domain/ports.js';
 import type { KeyedStreamRecord } from '../../shared/engine/shipment-engine.js';
-import type { SimAction, SimDynamo } from './dynamo.js';
+import { type HotUse, type SimAction, type SimDynamo, tableUse } from './dynamo.js';
 
 /** One stream record (NEW_AND_OLD_IMAGES), keyed by the item's key. */
 export type StreamEntry = KeyedStreamRecord;
@@ -99,20 +101,41 @@ export class StreamedTables extends MemoryTables {
   }
 }
 
-/** Counts of the writer's work. */
+/** Counts of the writer's work, and where its time went (ms, summed over the transaction slots). */
 export interface WriterStats {
   /** TransactWriteItems of shipment writes that committed. */
   committed: number;
   attempts: number;
   retries: number;
   conflicts: number;
+  /** Time in `commit` calls (each holds one of license-events' transaction slots), in all. */
+  commitMs: number;
+  /** Of which: building and sending transactions that committed (CPU and latency); that conflicted; that failed otherwise. */
+  committedMs: number;
+  conflictedMs: number;
+  failedMs: number;
+  /** License → its transactions' time in flight (CPU and latency), committed or not: one at a time per license. */
+  inFlightMsByLicense: Map<string, number>;
 }
 
 const wcu = (kb: number, factor: number) => factor * Math.max(1, Math.ceil(kb));
 
+/** What one Query call reads at most (1 MB, before any projection). */
+const PAGE_BYTES = 1024 * 1024;
+
 /** ShipmentRepository: reads through the memory adapter after a read's latency; `commit` as the DynamoDB adapter's. */
 export class ModelShipmentRepository implements ShipmentRepository {
-  readonly writer: WriterStats = { committed: 0, attempts: 0, retries: 0, conflicts: 0 };
+  readonly writer: WriterStats = {
+    committed: 0,
+    attempts: 0,
+    retries: 0,
+    conflicts: 0,
+    commitMs: 0,
+    committedMs: 0,
+    conflictedMs: 0,
+    failedMs: 0,
+    inFlightMsByLicense: new Map(),
+  };
   private readonly inner: MemoryShipmentRepository;
 
   constructor(
@@ -123,13 +146,31 @@ export class ModelShipmentRepository implements ShipmentRepository {
     this.inner = new MemoryShipmentRepository(tables, () => new Date(sim.clock.now()));
   }
 
-  async page(...args: Parameters<ShipmentRepository['page']>) {
-    await this.sim.read();
-    return this.inner.page(...args);
+  /**
+   * As DynamoShipmentRepository.page: one Query per GSI key of the license
+   * (INDEX_KEY_SPREAD) sent at once, done when the slowest answers; then the
+   * answers parsed (a full page: each key's `limit` items; the last: what is
+   * left) and the page's shipments planned, on the caller's CPU.
+   */
+  async page(...args: Parameters<ShipmentRepository['page']>): Promise<ShipmentPage> {
+    await this.sim.read(INDEX_KEY_SPREAD);
+    const page = await this.inner.page(...args);
+    const limit = args[3];
+    const parsed = page.next === undefined ? page.items.length : INDEX_KEY_SPREAD * limit;
+    const { cpu } = this.sim.model;
+    await this.sim.cpu(parsed * cpu.queryItemMs + page.items.length * cpu.planItemMs);
+    return page;
   }
 
+  /** A single UpdateItem, or with a History entry a transaction of both, retried on conflicts as updateWithEntry. */
   async update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
-    await this.sim.write(`shipments/${write.shipmentId}`);
+    const item = `shipments/${write.shipmentId}`;
+    const use = [tableUse('shipments', this.sizes.shipmentKb, entry ? 2 : 1)];
+    if (entry) await transactWithEntry(this.sim, this.sizes, item, use, entry);
+    else {
+      await this.sim.cpu(this.sim.model.cpu.singleWriteMs);
+      await this.sim.write(item, use);
+    }
     return this.inner.update(write, entry);
   }
 
@@ -137,30 +178,66 @@ export class ModelShipmentRepository implements ShipmentRepository {
     return this.inner.scan();
   }
 
+  /**
+   * As the adapter's licenseIndexPages: every 1 MB page of each of the
+   * license's GSI keys, one after another, each a read and its parsing.
+   * The answer is the index as the first page is read.
+   */
+  private async readIndex<T>(licenseId: string, answer: T): Promise<T> {
+    const { shipments } = await this.inner.sumHeld(licenseId);
+    const perPage = Math.max(1, Math.floor(PAGE_BYTES / (Math.max(1, this.sizes.shipmentKb) * 1024)));
+    const perKey = Math.ceil(shipments / INDEX_KEY_SPREAD);
+    const pages = INDEX_KEY_SPREAD * Math.max(1, Math.ceil(perKey / perPage));
+    for (let i = 0; i < pages; i++) {
+      await this.sim.read();
+      await this.sim.cpu(this.sim.model.cpu.sumPageMs * Math.min(1, perKey / perPage));
+    }
+    return answer;
+  }
+
   async countHeldByReason(licenseId: string) {
-    await this.sim.read();
-    return this.inner.countHeldByReason(licenseId);
+    return this.readIndex(licenseId, await this.inner.countHeldByReason(licenseId));
   }
 
   async sumHeld(licenseId: string) {
-    await this.sim.read();
-    return this.inner.sumHeld(licenseId);
+    return this.readIndex(licenseId, await this.inner.sumHeld(licenseId));
   }
 
   /** The DynamoDB adapter's commit (commitPacked), with SimDynamo in place of `db.send`. */
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
-    const result = await commitPacked(writes, guard, async (group) => {
-      this.writer.attempts++;
-      try {
-        await this.sim.transact(this.actions(group, guard));
-      } catch (error) {
-        this.writer.retries++;
-        throw error;
-      }
-      this.writer.committed++;
-    });
-    this.writer.conflicts += result.conflicts ?? 0;
-    return result;
+    const w = this.writer;
+    const began = this.sim.clock.now();
+    try {
+      const result = await commitPacked(writes, guard, async (group) => {
+        w.attempts++;
+        const sent = this.sim.clock.now();
+        const actions = this.actions(group, guard);
+        let outcome: 'committedMs' | 'conflictedMs' | 'failedMs' = 'failedMs';
+        try {
+          // Building, marshalling and signing the request: the caller's CPU, before it is sent.
+          await this.sim.cpu((this.sim.model.cpu.releaseTxMs * actions.length) / 100);
+          await this.sim.transact(actions);
+          outcome = 'committedMs';
+        } catch (error) {
+          w.retries++;
+          if (isConflict(error)) outcome = 'conflictedMs';
+          throw error;
+        } finally {
+          const ms = this.sim.clock.now() - sent;
+          w[outcome] += ms;
+          if (guard)
+            w.inFlightMsByLicense.set(
+              guard.licenseId,
+              (w.inFlightMsByLicense.get(guard.licenseId) ?? 0) + ms,
+            );
+        }
+        w.committed++;
+      });
+      w.conflicts += result.conflicts ?? 0;
+      return result;
+    } finally {
+      w.commitMs += this.sim.clock.now() - began;
+    }
   }
 
   /** The group's actions in the adapter's order: shipments, counters, license. */
@@ -171,12 +248,15 @@ export class ModelShipmentRepository implements ShipmentRepository {
       const licenseId = w.license?.licenseId ?? (w.expect.licenseId as string | undefined);
       // The GSI partition key the shipment leaves and the one it enters (the same key in both indexes).
       const key = licenseId === undefined ? undefined : indexKey(licenseId, w.shipmentId);
-      const hot = key
+      const hot: HotUse[] = key
         ? [
             { key: `gsi/held/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
             { key: `gsi/released/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
+            tableUse('shipments.held', sizes.shipmentKb, 1),
+            tableUse('shipments.released', sizes.shipmentKb, 1),
           ]
         : [];
+      hot.push(tableUse('shipments', sizes.shipmentKb, 2));
       return this.action('shipments', w.shipmentId, shipmentAction(w, now), hot);
     });
     const inventory = [...group.inventory.values()].map((inv) => {
@@ -189,7 +269,10 @@ export class ModelShipmentRepository implements ShipmentRepository {
           add: Object.fromEntries(adds.length > 0 ? adds : [['held', 0]]),
           also: (item) => item.sku !== undefined,
         },
-        [{ key: `inventory/${key}`, wcu: wcu(sizes.inventoryKb, 2) }],
+        [
+          { key: `inventory/${key}`, wcu: wcu(sizes.inventoryKb, 2) },
+          tableUse('inventory', sizes.inventoryKb, 2),
+        ],
       );
     });
     const licenses = (
@@ -197,7 +280,10 @@ export class ModelShipmentRepository implements ShipmentRepository {
         ? [licenseAction(guard.licenseId, sum(group.licenses), guard)]
         : [...group.licenses].map(([id, delta]) => licenseAction(id, delta, undefined))
     ).map((a) =>
-      this.action('licenses', a.key, a.update, [{ key: `license/${a.key}`, wcu: wcu(sizes.licenseKb, 2) }]),
+      this.action('licenses', a.key, a.update, [
+        { key: `license/${a.key}`, wcu: wcu(sizes.licenseKb, 2) },
+        tableUse('licenses', sizes.licenseKb, 2),
+      ]),
     );
     return [...shipments, ...inventory, ...licenses];
   }
@@ -224,14 +310,72 @@ export class ModelShipmentRepository implements ShipmentRepository {
   }
 }
 
+const isConflict = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+
+/**
+ * An item's update and a History entry in one TransactWriteItems, through
+ * the adapter's updateWithEntry (its retries of TransactionConflict, with
+ * its pauses; any other failure thrown) over SimDynamo. The condition is the
+ * memory adapter's, applied after this commits (as DynamoDB would have
+ * checked it at commit): a failed one costs the write units here too.
+ */
+async function transactWithEntry(
+  sim: SimDynamo,
+  sizes: ItemSizes,
+  item: string,
+  use: readonly HotUse[],
+  entry: HistoryEntry,
+): Promise<void> {
+  const client = {
+    send: async (_: TransactWriteCommand) => {
+      await sim.cpu((sim.model.cpu.releaseTxMs * 2) / 100);
+      await sim.transact([
+        { item, check: () => true, hot: use },
+        {
+          item: `history/${historyKey(entry)}`,
+          check: () => true,
+          hot: [
+            { key: `history/${entry.licenseId}`, wcu: wcu(sizes.historyKb, 2) },
+            tableUse('history', sizes.historyKb, 2),
+          ],
+        },
+      ]);
+      return {};
+    },
+  } as unknown as DynamoDBDocumentClient;
+  // The update expression is the memory adapter's to apply; the adapter's retry loop is what runs here.
+  await updateWithEntry(
+    client,
+    { TableName: item.split('/')[0], Key: {}, UpdateExpression: '' },
+    'History',
+    entry,
+  );
+}
+
 /** The License methods that are a TransactWriteItems (a decision with its History entry); the rest are single writes. */
 const LICENSE_TRANSACTIONS = new Set(['startWork', 'amend', 'revertTerms', 'reject']);
 const LICENSE_READS = new Set(['get', 'batchGet', 'scan']);
 
+/** The History entry among a decision's arguments: a DecisionRecord's `entry`, or the entry itself. */
+function entryOf(args: readonly unknown[]): HistoryEntry {
+  for (const a of args) {
+    if (typeof a !== 'object' || a === null) continue;
+    const r = a as { entry?: HistoryEntry; entryId?: string };
+    if (r.entry?.entryId) return r.entry;
+    if (r.entryId) return a as HistoryEntry;
+  }
+  throw new Error('a license decision without its History entry');
+}
+
 /**
  * LicenseRepository over the memory adapter: reads after a read's latency;
- * writes wait for any transaction's hold on the item to end, then take a
- * write's (or, for a decision, a transaction's) latency and the item's WCU.
+ * a decision (startWork, amend, revertTerms, reject) as a transaction with
+ * its History entry, retried on conflicts as the adapter's updateWithEntry;
+ * any other write a single UpdateItem, which throws TransactionConflictException
+ * while a transaction holds the license (DynamoLicenseRepository rethrows it).
+ * Then the memory adapter applies the write (or finds its condition false).
  */
 export function modelLicenses(tables: MemoryTables, sim: SimDynamo, sizes: ItemSizes = DEFAULT_SIZES) {
   const inner = new MemoryLicenseRepository(tables);
@@ -244,8 +388,15 @@ export function modelLicenses(tables: MemoryTables, sim: SimDynamo, sizes: ItemS
         else {
           const id = String(args[0]);
           const tx = LICENSE_TRANSACTIONS.has(name);
-          const hot = [{ key: `license/${id}`, wcu: wcu(sizes.licenseKb, tx ? 2 : 1) }];
-          await sim.write(`licenses/${id}`, hot, tx ? 'tx' : 'write');
+          const use = [
+            { key: `license/${id}`, wcu: wcu(sizes.licenseKb, tx ? 2 : 1) },
+            tableUse('licenses', sizes.licenseKb, tx ? 2 : 1),
+          ];
+          if (tx) await transactWithEntry(sim, sizes, `licenses/${id}`, use, entryOf(args));
+          else {
+            await sim.cpu(sim.model.cpu.singleWriteMs);
+            await sim.write(`licenses/${id}`, use);
+          }
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -267,102 +418,4 @@ export function modelInventory(tables: MemoryTables, sim: SimDynamo): MemoryInve
     },
     scan: () => inner.scan(),
   } as MemoryInventoryRepository;
-}
-
-/**
- * History through the product's own adapter (DynamoHistoryRepository:
- * transactions of up to 100 conditional puts, APPEND_CONCURRENCY at once;
- * once a transaction is throttled on a license's entries, that license's
- * entries as single conditional PutItems, SINGLE_PUT_CONCURRENCY at once, for
- * HOT_FOR_MS; its jittered pauses and its limit of attempts, after which the
- * batch fails and the stream retries it), with SimDynamo in place of
- * `db.send` (see {@link historyClient}). Entries are counted rather than
- * kept: 1,000,000 of them would only cost memory, and nothing in the model
- * reads them. Every entry of a license has the same partition key (the data
- * contract: `licenseId`, sort key `entryId`, which starts with the commit
- * time), so the key is hot: 2 WCU per entry in a transaction, 1 as a single
- * put, 1,000 WCU/s. Each shard's function instance has its own adapter
- * (`instance()`), so each learns on its own which keys are hot. The SDK's
- * own retries before the adapter sees an error are not modelled.
- */
-export class CountingHistory {
-  entries = 0;
-  transactions = 0;
-  /** Entries written as single PutItems (after a throttled transaction). */
-  singlePuts = 0;
-  /** Transactions and single puts throttled. */
-  throttled = 0;
-  /** Table contents, by key (shared by every instance). */
-  readonly seen = new Set<string>();
-  constructor(
-    readonly sim: SimDynamo,
-    readonly sizes: ItemSizes = DEFAULT_SIZES,
-  ) {}
-
-  /** The adapter of one function instance. */
-  instance(): HistoryRepository {
-    return new DynamoHistoryRepository(historyClient(this), 'History');
-  }
-
-  written(keys: readonly string[]): void {
-    for (const k of keys) this.seen.add(k);
-    this.entries += keys.length;
-  }
-}
-
-/**
- * The document client the History adapter sends through, on SimDynamo: a
- * TransactWriteItems of Puts is one `transact` whose actions are the entries
- * (condition: not there yet; 2 WCU/KB on the license's History key); a
- * PutItem is one `put` (1 WCU/KB), answered as DynamoDB answers:
- * ProvisionedThroughputExceededException when the key is over its budget,
- * ConditionalCheckFailedException when the entry is there.
- */
-function historyClient(table: CountingHistory): DynamoDBDocumentClient {
-  const { sim, sizes } = table;
-  const hotKey = (e: HistoryEntry, perKb: number) => [
-    { key: `history/${e.licenseId}`, wcu: wcu(sizes.historyKb, perKb) },
-  ];
-  const client = {
-    async send(command: unknown): Promise<unknown> {
-      if (command instanceof TransactWriteCommand) {
-        const entries = (command.input.TransactItems ?? []).map((t) => t.Put?.Item as HistoryEntry);
-        try {
-          await sim.transact(
-            entries.map((e) => ({
-              item: `history/${historyKey(e)}`,
-              check: () => !table.seen.has(historyKey(e)),
-              hot: hotKey(e, 2),
-            })),
-          );
-        } catch (error) {
-          if (isCancelledBy(error, 'ThrottlingError')) table.throttled++;
-          throw error;
-        }
-        table.transactions++;
-        table.written(entries.map(historyKey));
-        return {};
-      }
-      if (command instanceof PutCommand) {
-        const e = command.input.Item as HistoryEntry;
-        if (!(await sim.put(`history/${historyKey(e)}`, hotKey(e, 1)))) {
-          table.throttled++;
-          throw new ProvisionedThroughputExceededException({
-            message: 'The level of configured provisioned throughput for the table was exceeded',
-            $metadata: {},
-          });
-        }
-        if (table.seen.has(historyKey(e)))
-          throw new ConditionalCheckFailedException({
-            message: 'The conditional request failed',
-            $metadata: {},
-          });
-        table.singlePuts++;
-        table.written([historyKey(e)]);
-        return {};
-      }
-      throw new Error(`the model's History client does not serve ${(command as object).constructor.name}`);
-    },
-  };
-  return client as unknown as DynamoDBDocumentClient;
 }

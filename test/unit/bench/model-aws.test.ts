@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { runCase } from '../../../bench/model-aws/case.js';
 import { VirtualClock } from '../../../bench/model-aws/clock.js';
 import { DEFAULT_LATENCY, type SimAction, SimDynamo } from '../../../bench/model-aws/dynamo.js';
+import { CountingHistory } from '../../../bench/model-aws/history.js';
 import { DEFAULT_CONFIG } from '../../../bench/model-aws/model.js';
-import { CountingHistory, type StreamEntry } from '../../../bench/model-aws/ports.js';
+import type { StreamEntry } from '../../../bench/model-aws/ports.js';
 import { StreamMapping } from '../../../bench/model-aws/streams.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
 
