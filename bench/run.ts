@@ -15,6 +15,7 @@
  * Writes bench/results/latest.json and the results block of BENCHMARKS.md;
  * progress goes to stderr, the summary table to stdout. See BENCHMARKS.md.
  */
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -40,6 +41,7 @@ import { type ClearanceResult, measureClearance } from './clearance.js';
 import { type BenchContext, timeCalls } from './context.js';
 import { type FairnessResult, measureFairness } from './fairness.js';
 import { type FloorResult, measureFloor } from './floor.js';
+import { gitState } from './git-state.js';
 import { measureNaive, type NaiveResult } from './naive.js';
 import { WindowProfiler } from './profile.js';
 import { type BenchResults, type MemoryRun, type RepResult, renderMarkdown, summarize } from './report.js';
@@ -339,19 +341,9 @@ async function main(): Promise<void> {
       };
     }
 
-    const commit = sh('git', ['rev-parse', '--short', 'HEAD']);
-    // Tracked changes to measured code only: an untracked file (a worktree's node_modules link) and
-    // the bench's own outputs (a run before this one rewrote them) change nothing measured.
-    const dirty =
-      (sh('git', [
-        'status',
-        '--porcelain',
-        '--untracked-files=no',
-        '--',
-        '.',
-        ':(exclude)BENCHMARKS.md',
-        ':(exclude)bench/results',
-      ]) ?? '') !== '';
+    const git = gitState();
+    const commit = git.commit === null ? undefined : git.commit.slice(0, 7);
+    const dirty = git.dirty === true;
     const results: BenchResults = {
       schema: 'clearance.bench.v1',
       date: new Date().toISOString(),

@@ -4,7 +4,7 @@
  * backlogs), prints a table and writes bench/results/model-aws.json with the
  * figures and the assumptions they rest on.
  */
-import { execFileSync } from 'node:child_process';
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import {
 } from '../../shared/adapters/dynamo/history-repository.js';
 import { INDEX_KEY_SPREAD } from '../../shared/domain/index-keys.js';
 import { FIRST_TRANSACTION } from '../../shared/engine/release-pipeline.js';
+import { gitState } from '../git-state.js';
 import { type CaseResult, runCase } from './case.js';
 import { NEW_TABLE_WRU } from './dynamo.js';
 import { DEFAULT_CONFIG, type ModelConfig } from './model.js';
@@ -112,33 +113,11 @@ export function assumptions(c: ModelConfig): Record<string, string> {
     hold: `an item is held from ${l.holdFrom} to ${l.holdTo} of its transaction's latency (${l.holdFrom === 0 && l.holdTo === 1 ? 'the whole call: conservative; the USENIX ATC 2023 paper holds prepare→commit' : 'prepare→commit'}); a transaction whose hold starts on a held item is cancelled with TransactionConflict; a single PutItem/UpdateItem of a held item is rejected with TransactionConflictException (the adapters rethrow it); more than 100 actions or two on one item: ValidationException; a cancelled transaction writes nothing`,
     hotItems: `${l.partitionWcu} WCU/s per hot KEY (Inventory item, License item, each of a license's ${INDEX_KEY_SPREAD} keys in each Shipments GSI, the keys the code writes, and a license's History key: one partition key per license, sort key starting with the commit time, so split for heat does not spread it), not per partition: keys that share a partition on AWS (a license's ${INDEX_KEY_SPREAD} GSI keys, the Inventory items, licenses' History keys) share its ${l.partitionWcu} WCU/s until split for heat separates them, which the model does not make them wait for (optimistic); fixed 1-s windows, no burst; transactional writes 2 WCU/KB (license ${c.sizes.licenseKb} KB, inventory ${c.sizes.inventoryKb} KB), GSI writes 1 WCU/KB (shipment ${c.sizes.shipmentKb} KB), History entries 2 WCU/KB in their transactions (${c.sizes.historyKb} KB) and, once a transaction on a license's key is throttled, 1 WCU/KB as single conditional puts (${SINGLE_PUT_CONCURRENCY} in flight) for ${HOT_FOR_MS / 1000} s, the product's adapter (DynamoHistoryRepository) run as is, each shard's function instance learning on its own; a throttled put retried after the adapter's jittered pauses for up to ${THROTTLED_PATIENCE_MS / 1000} s of its append (THROTTLED_PATIENCE_MS), then the append names the entries it did not write and shipment-history reports their records, which the stream reads again (an append that wrote none fails the batch); over budget → ThrottlingError`,
     tables: `write request units a second each table and GSI sustains (its warm throughput), in the same 1-s windows, over budget → ThrottlingError: ${wru}, any other ${NEW_TABLE_WRU} (a new on-demand table sustains 4,000 writes a second until it scales; the Shipments table and its GSIs pre-warmed to 20,000 as ARCHITECTURE.md's plan says; a release writes 2 WRU per shipment to the Shipments table and 1 to each GSI); a single UpdateItem uses the budget but is never throttled; on-demand scaling past these within the run is not modelled`,
-    streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards (on AWS one per table partition: a new on-demand table's 4,000 WCU/12,000 RCU take at least 4, a table pre-warmed to 20,000 WCU/s at least 20; 4 is the fewest, and fewer shards only slow the notify path), batch 1000, window 2 s; one invocation per shard at a time; as deployed, records before a batch's lowest reported failure checkpointed, a batch that made no progress split in two, one that cannot be split retried ${STREAM_RETRY_ATTEMPTS} times, then dropped (the DLQ); ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
+    streams: `Licenses stream 1 shard, batch ${c.licenseBatch}, no window; Shipments stream ${c.shipmentShards} shards (on AWS one per table partition: a new on-demand table's 4,000 WCU/12,000 RCU take at least 4, a table pre-warmed to 20,000 WCU/s at least 20; 4 is the fewest, and fewer shards only slow the notify path), batch 1000, window 2 s; one invocation per shard at a time; as deployed, records before a batch's lowest reported failure checkpointed, a batch whose invocation threw split in two (a partial response never halves one), one that cannot be split or whose failure is reported at its head retried ${STREAM_RETRY_ATTEMPTS} times, then dropped (the DLQ); no MaximumRecordAgeInSeconds (no record waits hours); ${c.streamLagMs} ms poll lag, ${c.invokeOverheadMs} ms per invocation, warm`,
     handlers: `license-events: every license of a batch at once (applyLicenses), ${c.licenseConcurrency} shipment transactions in flight across them, one each, a 60 s slice (RELEASE_TIME_BUDGET_MS) and ${RELEASE_FIRST_SLICE_MS} ms for new work (RELEASE_FIRST_SLICE_MS) with a first transaction of ${FIRST_TRANSACTION}, continuation through the stream; shipment-events: ${c.publishConcurrency} PublishBatch calls in flight per audience, both audiences at once, 1 customer topic; shipment-history (the Shipments stream's second mapping, the same settings, one instance per shard): History in transactions of 100, 4 in flight`,
     notModeled:
       "cold starts, Lambda concurrency limits, SNS throttling, GSI propagation lag, the clock (settling passes), network failures, the SDK's own retries of a throttled PutItem, read capacity (RCU) and read throttling, partitions shared by hot keys (see hotItems), on-demand scaling beyond the tables' budgets during the run, X-Ray and Powertools CPU, license-events' parsing of its (few) records",
   };
-}
-
-/** The commit the run's code is at, and whether tracked files other than the results differ from it (as bench/run.ts records). */
-function gitState(): { commit: string | null; dirty: boolean | null } {
-  const git = (args: string[]) => {
-    try {
-      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const commit = git(['rev-parse', 'HEAD']);
-  const status = git([
-    'status',
-    '--porcelain',
-    '--untracked-files=no',
-    '--',
-    '.',
-    ':(exclude)BENCHMARKS.md',
-    ':(exclude)bench/results',
-  ]);
-  return { commit: commit ?? null, dirty: status === undefined ? null : status !== '' };
 }
 
 const f = (n: number, d = 1) => n.toFixed(d);
