@@ -200,10 +200,14 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
   });
   if (read.kind === 'gone') {
     if (q.deleteGone) {
+      // What the message said, on stderr before it is deleted (and in the report after the run): nothing of
+      // it is lost with the message, even if the run stops before its report.
+      q.ctx.io.err(
+        `discarding a ${q.queue} DLQ message whose records are gone: ${JSON.stringify(entry.record)}`,
+      );
       await q.clients.sqs.send(
         new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
       );
-      // What the message said, in the output: nothing of it is lost with the message.
       const was = `shard ${s.shardId}, records that arrived ${s.firstRecordAt} to ${s.lastRecordAt}, failed ${s.failedAt} (${s.condition})`;
       return {
         ...base,
@@ -363,7 +367,7 @@ export function registerDlqCommands(program: Command, { act }: Wiring): void {
     .option('--max <n>', 'redrive at most this many messages per queue', positive, 100)
     .option(
       '--delete-gone',
-      'delete the messages whose records are gone from the stream (after `clearance reconcile --fix`); each is printed in full (--json) or summed up first',
+      'delete the messages whose records are gone from the stream (after `clearance reconcile --fix`); each is written to stderr in full before it is deleted, and listed in the report',
     )
     .addHelpText(
       'after',

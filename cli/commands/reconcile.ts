@@ -339,7 +339,10 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     )
     .option('--fix', 'repair counters to the values recomputed from the shipments (asks first)')
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
-    .option('--force', 'fix even while the system still has work in flight')
+    .option(
+      '--force',
+      'fix even while the system still has work in flight: only when nothing writes (the mappings disabled; see docs/OPERATIONS.md, Reconcile)',
+    )
     .hook('preAction', (_this, action) => {
       const { fix, yes, force } = action.opts<{ fix?: boolean; yes?: boolean; force?: boolean }>();
       const given = [yes && '--yes', force && '--force'].filter(Boolean);

@@ -338,7 +338,17 @@ describe('dlq redrive --delete-gone', () => {
   it('deletes it with --delete-gone, printing what it held, and exits 0 once the DLQ is empty', async () => {
     const body = failureBody('100', '200', 2);
     const sqs = queue([body]);
-    const { ctx, out } = redriveContext(sqs, shard([], 'TrimmedDataAccessException'));
+    const { ctx, out, err } = redriveContext(sqs, shard([], 'TrimmedDataAccessException'));
+    // The message's last copy reaches stderr before the delete: a run that stops early loses none.
+    const send = sqs.send.bind(sqs);
+    let writtenBeforeDelete = false;
+    sqs.send = async (command: unknown) => {
+      if (command instanceof DeleteMessageCommand)
+        writtenBeforeDelete = err.some((line) =>
+          line.includes(`DLQ message whose records are gone: ${body}`),
+        );
+      return send(command as never);
+    };
     const data: unknown[] = [];
     const both: CliContext = {
       ...ctx,
@@ -350,6 +360,7 @@ describe('dlq redrive --delete-gone', () => {
     expect(await dlqRedrive(both, { queue: 'shipment-events', max: 10, deleteGone: true })).toBe(EXIT.ok);
     ctx.close();
     expect(sqs.deleted).toEqual(['m0']);
+    expect(writtenBeforeDelete).toBe(true);
     expect(data).toEqual([
       [expect.objectContaining({ result: 'discarded', record: JSON.parse(body), range: '100..200' })],
     ]);
