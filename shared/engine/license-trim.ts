@@ -32,7 +32,7 @@ import {
  * 2. first-fit in hold order over the HELD shipments and the trimmed ones
  *    merged, with what the license would have left after the trim. A trimmed
  *    shipment that fits stays RELEASED, untouched; one that does not goes
- *    back to HELD with the reason first-fit gives it.
+ *    back to HELD with the reason the release pass will see (keepFitting).
  *
  * The release pass that follows releases exactly the HELD shipments step 2
  * took: at each of them it has less left than step 2 had (by the trimmed
