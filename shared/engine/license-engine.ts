@@ -309,21 +309,38 @@ const describeTerms = (
 ) => changed.map((t) => `${t} ${String(from[t] ?? '(none)')} → ${String(to[t] ?? '(none)')}`).join(', ');
 
 /**
- * Reports a deleted license to ops (high severity): deleting is not
- * supported, its shipments keep their state. `old` is the stream's old image;
- * a license the system never applied is not reported.
+ * Reports a deleted license to ops. One the system applied: high severity
+ * (deleting is not supported; its shipments keep their state). One it never
+ * applied, if shipments are HELD under it: they wait as LICENSE_PENDING for
+ * a license of that id, unseen otherwise (I5), so ops is told how many and
+ * the two ways out. `old` is the stream's old image.
  */
 export async function licenseRemoved(
-  deps: Pick<LicenseEngineDeps, 'alerter'>,
+  deps: Pick<LicenseEngineDeps, 'alerter' | 'shipments'>,
   licenseId: string,
   old: RawItem | undefined,
 ): Promise<void> {
-  if (!old?.appliedStatus) return;
+  if (old?.appliedStatus) {
+    await deps.alerter.alert([
+      {
+        severity: 'high',
+        subject: `License ${licenseId} was deleted`,
+        message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported: set status to REVOKED instead, then run \`clearance reconcile\`.`,
+        subjectKey: { licenseId },
+      },
+    ]);
+    return;
+  }
+  const held = await deps.shipments.sumHeld(licenseId);
+  if (held.shipments === 0) return;
   await deps.alerter.alert([
     {
-      severity: 'high',
-      subject: `License ${licenseId} was deleted`,
-      message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported: set status to REVOKED instead, then run \`clearance reconcile\`.`,
+      severity: 'normal',
+      subject: `License ${licenseId} was deleted with ${held.shipments} shipment(s) held under it`,
+      message: [
+        `License ${licenseId} was deleted from the Licenses table before the system applied it. ${held.shipments} shipment(s), ${held.units} units, are HELD under it as LICENSE_PENDING, and nothing releases them until a license with that id exists again.`,
+        'Create the license again (its shipments are released once it is approved), or cancel the shipments (status CANCELLED).',
+      ].join('\n'),
       subjectKey: { licenseId },
     },
   ]);

@@ -1,0 +1,48 @@
+/**
+ * licenseRemoved: what license-events tells ops when a license item is
+ * deleted (its stream REMOVE record). Deleting is not supported, and held
+ * shipments must not wait unseen (I5).
+ */
+import { describe, expect, it } from 'vitest';
+import { licenseRemoved } from '../../../shared/engine/license-engine.js';
+import { givenLicense } from '../../helpers/fakes/engine-kit.js';
+import { memoryWorld } from '../../helpers/fakes/world.js';
+
+describe('a deleted license', () => {
+  it('is a high-severity alert once the system has applied it', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { status: 'APPROVED', appliedStatus: 'APPROVED', releasedQuantity: 30 });
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    expect(w.alerter.about(lut.licenseId)).toEqual([
+      expect.objectContaining({ severity: 'high', subject: `License ${lut.licenseId} was deleted` }),
+    ]);
+  });
+
+  it('never applied, tells ops how many shipments are held under it and the ways out', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { status: 'PENDING', appliedStatus: undefined });
+    w.seed.accepted([lut.shipment({ quantity: 10 }), lut.shipment({ quantity: 5 })]);
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    const [alert, ...more] = w.alerter.about(lut.licenseId);
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({
+      severity: 'normal',
+      subject: `License ${lut.licenseId} was deleted with 2 shipment(s) held under it`,
+    });
+    expect(alert?.message).toContain('2 shipment(s), 15 units, are HELD under it as LICENSE_PENDING');
+    expect(alert?.message).toContain('Create the license again');
+  });
+
+  it('never applied and with nothing held under it, is no news', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { status: 'PENDING', appliedStatus: undefined });
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    expect(w.alerter.about(lut.licenseId)).toEqual([]);
+  });
+});
