@@ -92,6 +92,20 @@ export const SETTLE_TOKEN_PREFIX = 'settle#';
  */
 export const AMEND_TOKEN_PREFIX = 'amend#';
 
+/**
+ * `workCursor` prefix of a trim's plan that ran out of time
+ * (shared/engine/license-trim.ts): then the released index's cursor before
+ * its cut (empty: from the start). A release pass's cursor is a `holdOrder`,
+ * which starts with a digit. A pass asked for while it runs keeps it, as it
+ * keeps AMEND_TOKEN_PREFIX: the trim's outcome must not depend on who asked
+ * for the next slice, and it ends in a release pass from the start anyway.
+ */
+export const TRIM_CURSOR = 'trim#';
+
+/** Whether `workCursor` holds a trim's plan (see TRIM_CURSOR). */
+export const isTrimCursor = (workCursor: unknown): boolean =>
+  typeof workCursor === 'string' && workCursor.startsWith(TRIM_CURSOR);
+
 /** Whether `pendingWork` is an amendment's pass (see AMEND_TOKEN_PREFIX). */
 export const isAmendmentPass = (pendingWork: unknown): boolean =>
   typeof pendingWork === 'string' && pendingWork.startsWith(AMEND_TOKEN_PREFIX);

@@ -316,7 +316,7 @@ const describeTerms = (
  * the two ways out. `old` is the stream's old image.
  */
 export async function licenseRemoved(
-  deps: Pick<LicenseEngineDeps, 'alerter' | 'shipments'>,
+  deps: Pick<LicenseEngineDeps, 'alerter' | 'licenses' | 'shipments'>,
   licenseId: string,
   old: RawItem | undefined,
 ): Promise<void> {
@@ -331,6 +331,8 @@ export async function licenseRemoved(
     ]);
     return;
   }
+  // Created again since (a stream delivers the REMOVE before the new item's INSERT): it takes them on.
+  if (await deps.licenses.get(licenseId)) return;
   const held = await deps.shipments.sumHeld(licenseId);
   if (held.shipments === 0) return;
   await deps.alerter.alert([

@@ -8,13 +8,13 @@
  * again.
  */
 
-import { isAmendmentPass, workFor } from '../domain/license-rules.js';
+import { isAmendmentPass, TRIM_CURSOR, workFor } from '../domain/license-rules.js';
 import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
 import { overLimits, planRehold, validity } from '../domain/planning.js';
 import type { LicenseGuard } from '../domain/ports.js';
 import { SYSTEM_ACTOR } from '../names.js';
 import { alertIfShippedOverLimit } from './license-alerts.js';
-import { TRIM_CURSOR, trim } from './license-trim.js';
+import { trim } from './license-trim.js';
 import {
   approvedGuard,
   commitCounted,
@@ -82,7 +82,8 @@ async function approvedPass(
     const guard = approvedGuard(license, token);
     // What the license draws as the re-holds commit: the release pass then plans with what is left.
     const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
-    if (window === 'early' && resumed === undefined) {
+    // A trim's plan resumed under a later validFrom gives way: every RELEASED shipment is early now.
+    if (window === 'early') {
       if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress)))
         return handOver(deps, license, token, undefined);
     } else {

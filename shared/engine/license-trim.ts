@@ -3,7 +3,7 @@
  * "Amendment"), planned before it writes: see `trim`.
  */
 import { ConflictError } from '../domain/errors.js';
-import { AMEND_TOKEN_PREFIX } from '../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, TRIM_CURSOR } from '../domain/license-rules.js';
 import type { License, Shipment } from '../domain/model.js';
 import { drawnValue, overLimits, planTrim, remainingOf, takeFit } from '../domain/planning.js';
 import type { LicenseGuard, ShipmentWrite } from '../domain/ports.js';
@@ -72,13 +72,6 @@ export async function trim(
   if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
   return undefined;
 }
-
-/**
- * The `workCursor` of a trim that ran out of time: this prefix, then the
- * released index's cursor before its cut (empty: from the start). A release
- * pass's cursor is a `holdOrder`, which starts with a digit.
- */
-export const TRIM_CURSOR = 'trim#';
 
 /**
  * The cut of a plan resumed in a later slice: from the same place, and what

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
-import { AMEND_TOKEN_PREFIX } from '../../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, TRIM_CURSOR } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
@@ -193,20 +193,28 @@ export class DynamoLicenseRepository implements LicenseRepository {
 
   /**
    * A new pass from the start, replacing any running one; an amendment's pass
-   * stays one (AMEND_TOKEN_PREFIX kept). If an amendment's pass starts
-   * between the two writes, both fail: that pass does the work asked for.
+   * stays one (AMEND_TOKEN_PREFIX kept), and a trim's plan goes on (a
+   * `workCursor` starting with TRIM_CURSOR kept; the trim ends in a release
+   * pass from the start). One write per combination, each conditional on it:
+   * if the item changes between them so that none holds, the pass that
+   * changed it does the work asked for.
    */
   private async requestWork(licenseId: string, token: string, expect: Record<string, unknown>) {
     const amending = (x: Expr) => `begins_with(${x.name('pendingWork')}, ${x.value(AMEND_TOKEN_PREFIX)})`;
-    const request = (pendingWork: string, where: (x: Expr) => string) =>
-      this.conditional({
-        set: { pendingWork },
-        remove: ['workCursor', 'waitingForValidFrom'],
-        expect: { licenseId, ...expect },
-        where,
-      });
-    if (await request(`${AMEND_TOKEN_PREFIX}${token}`, amending)) return true;
-    return request(token, (x) => `NOT ${amending(x)}`);
+    const trimming = (x: Expr) => `begins_with(${x.name('workCursor')}, ${x.value(TRIM_CURSOR)})`;
+    const not = (yes: boolean) => (yes ? '' : 'NOT ');
+    for (const amend of [true, false]) {
+      for (const trim of [true, false]) {
+        const done = await this.conditional({
+          set: { pendingWork: amend ? `${AMEND_TOKEN_PREFIX}${token}` : token },
+          remove: trim ? ['waitingForValidFrom'] : ['workCursor', 'waitingForValidFrom'],
+          expect: { licenseId, ...expect },
+          where: (x) => `${not(amend)}${amending(x)} AND ${not(trim)}${trimming(x)}`,
+        });
+        if (done) return true;
+      }
+    }
+    return false;
   }
 
   requestSettlePass(

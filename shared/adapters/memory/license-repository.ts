@@ -1,5 +1,5 @@
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
-import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, isAmendmentPass, isTrimCursor } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
@@ -41,6 +41,13 @@ export class MemoryLicenseRepository implements LicenseRepository {
     return isAmendmentPass(this.tables.get('licenses', licenseId)?.pendingWork)
       ? `${AMEND_TOKEN_PREFIX}${token}`
       : token;
+  }
+
+  /** What a requested pass removes: the cursor, unless it holds a trim's plan (TRIM_CURSOR), which goes on. */
+  private cursorRemoved(licenseId: string): string[] {
+    return isTrimCursor(this.tables.get('licenses', licenseId)?.workCursor)
+      ? ['waitingForValidFrom']
+      : ['workCursor', 'waitingForValidFrom'];
   }
 
   private conditional(licenseId: string, update: MemoryUpdate, entry?: HistoryEntry): boolean {
@@ -168,7 +175,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   async requestRelease(licenseId: string, token: string): Promise<boolean> {
     return this.conditional(licenseId, {
       set: { pendingWork: this.replacing(licenseId, token) },
-      remove: ['workCursor', 'waitingForValidFrom'],
+      remove: this.cursorRemoved(licenseId),
       expect: { status: 'APPROVED', appliedStatus: 'APPROVED' },
     });
   }
@@ -176,7 +183,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   async requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
     return this.conditional(licenseId, {
       set: { pendingWork: this.replacing(licenseId, token) },
-      remove: ['workCursor', 'waitingForValidFrom'],
+      remove: this.cursorRemoved(licenseId),
       expect: { appliedStatus },
     });
   }

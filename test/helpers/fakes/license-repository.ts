@@ -1,5 +1,5 @@
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../../shared/domain/history.js';
-import { AMEND_TOKEN_PREFIX, isAmendmentPass } from '../../../shared/domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, isAmendmentPass, isTrimCursor } from '../../../shared/domain/license-rules.js';
 import type {
   AlertRecordAttribute,
   DecisionRecord,
@@ -29,6 +29,13 @@ export class MemoryLicenseRepository implements LicenseRepository {
     return isAmendmentPass(this.store.read('licenses', licenseId)?.pendingWork)
       ? `${AMEND_TOKEN_PREFIX}${token}`
       : token;
+  }
+
+  /** What a requested pass removes: the cursor, unless it holds a trim's plan (TRIM_CURSOR), which goes on. */
+  private cursorRemoved(licenseId: string): string[] {
+    return isTrimCursor(this.store.read('licenses', licenseId)?.workCursor)
+      ? ['waitingForValidFrom']
+      : ['workCursor', 'waitingForValidFrom'];
   }
 
   private conditional(licenseId: string, spec: UpdateSpec, entry?: HistoryEntry): boolean {
@@ -162,7 +169,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     await this.store.enter('licenses.requestRelease', [licenseId, token]);
     return this.conditional(licenseId, {
       set: { pendingWork: this.replacing(licenseId, token) },
-      remove: ['workCursor', 'waitingForValidFrom'],
+      remove: this.cursorRemoved(licenseId),
       expect: { status: 'APPROVED', appliedStatus: 'APPROVED' },
     });
   }
@@ -171,7 +178,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     await this.store.enter('licenses.requestPass', [licenseId, appliedStatus, token]);
     return this.conditional(licenseId, {
       set: { pendingWork: this.replacing(licenseId, token) },
-      remove: ['workCursor', 'waitingForValidFrom'],
+      remove: this.cursorRemoved(licenseId),
       expect: { appliedStatus },
     });
   }

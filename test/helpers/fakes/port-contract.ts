@@ -195,6 +195,27 @@ export function describePortContract(name: string, subject: () => ContractSubjec
       expect(await plain.s.licenses.requestPass(plain.license.licenseId, 'SUSPENDED', 'tok-f')).toBe(false);
     });
 
+    it("keeps a trim's plan (a trim# workCursor) when a release or another pass replaces the token, and drops any other cursor", async () => {
+      for (const [token, expected] of [
+        ['amend#tok-a', 'amend#tok-b'],
+        ['tok-a', 'tok-b'],
+      ] as const) {
+        const trimming = await releasing({ workCursor: 'trim#000001#2026', waitingForValidFrom: 'x' }, token);
+        const id = trimming.license.licenseId;
+        expect(await trimming.s.licenses.requestRelease(id, 'tok-b')).toBe(true);
+        const l = await trimming.s.get('licenses', { licenseId: id });
+        expect([l?.pendingWork, l?.workCursor, l?.waitingForValidFrom]).toEqual([
+          expected,
+          'trim#000001#2026',
+          undefined,
+        ]);
+      }
+      const releasing2 = await releasing({ workCursor: '000001#2026' }, 'tok-d');
+      const id = releasing2.license.licenseId;
+      expect(await releasing2.s.licenses.requestPass(id, 'APPROVED', 'tok-e')).toBe(true);
+      expect((await releasing2.s.get('licenses', { licenseId: id }))?.workCursor).toBeUndefined();
+    });
+
     it('asks for a settling pass only when nothing is pending and settleCheckAt is the value read', async () => {
       const s = subject();
       const at = '2026-06-01T12:00:30.000Z';

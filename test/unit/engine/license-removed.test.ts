@@ -37,6 +37,17 @@ describe('a deleted license', () => {
     expect(alert?.message).toContain('Create the license again');
   });
 
+  it('never applied and created again before license-events read the removal, is no news: the new item takes them on', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { status: 'PENDING', appliedStatus: undefined });
+    w.seed.accepted([lut.shipment({ quantity: 10 })]);
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    w.console.put('licenses', old);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    expect(w.alerter.about(lut.licenseId)).toEqual([]);
+  });
+
   it('never applied and with nothing held under it, is no news', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { status: 'PENDING', appliedStatus: undefined });

@@ -156,6 +156,38 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
 });
 
 describe('trim: in slices', () => {
+  it('keeps its plan when a new shipment asks for a release pass between its slices', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 7 }, [
+      { quantity: 1, priority: 10 },
+      { quantity: 5, priority: 20 },
+      { quantity: 1, priority: 40 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    const held = lut.shipment({ quantity: 4, priority: 30 });
+    w.seed.accepted([held]); // the license is full: HELD, ahead of the last one
+
+    // The first slice re-holds the 5 units and hands its plan over.
+    await amend(w, lut, 'authorizedQuantity', 5, { deadline: PAST(), pageSize: 1 });
+    expect(w.license(lut.licenseId).workCursor).toMatch(/^trim#/);
+    // A new shipment: shipment-events asks the license for a release pass.
+    w.console.put('shipments', lut.shipment({ quantity: 50, priority: 50 }));
+    await shipmentEvents(w);
+    expect(w.license(lut.licenseId).workCursor).toMatch(/^trim#/);
+    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
+      expect(slice, 'slices before the pass ends').toBeLessThan(20);
+      await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
+    }
+    // Literally: the trim re-holds the last 1 and the 5 (1 unit drawn of 5); first-fit then takes the held 4, not the last 1.
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], held.shipmentId].sort());
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 5 });
+    expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toContain(
+      `License ${lut.licenseId}: amendment put shipments back on hold`,
+    );
+    expectInvariants(w);
+  });
+
   it('goes on with the same plan when a slice runs out of time, so slicing does not change the outcome or lose the alert', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 10 }, [
