@@ -156,3 +156,13 @@ export function holdReasonFor(status: LicenseStatus): HoldReason | undefined {
  */
 export const appliedInEffect = (l: Pick<License, 'status' | 'appliedStatus' | 'statusError'>): boolean =>
   l.status === l.appliedStatus || l.statusError !== undefined;
+
+/** What to do instead of deleting a license applied as `applied`: the legal way to end it, if it is not final. */
+export function insteadOfDeleting(applied: unknown): string {
+  const to = LICENSE_TRANSITIONS[applied as LicenseStatus] ?? [];
+  const end = (['REVOKED', 'DENIED'] as const).find((s) => to.includes(s));
+  const an = `${/^[AEIOU]/.test(String(applied)) ? 'an' : 'a'} ${String(applied)} license`;
+  return end
+    ? `${an} is ended by setting its status to ${end}`
+    : `${an} is final and needs nothing more: leave its item in place`;
+}

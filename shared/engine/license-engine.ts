@@ -11,6 +11,7 @@ import {
 } from '../domain/history.js';
 import {
   AMEND_TOKEN_PREFIX,
+  insteadOfDeleting,
   isAmendmentPass,
   judgeLicenseStatus,
   type LicenseVerdict,
@@ -325,7 +326,7 @@ export async function licenseRemoved(
       {
         severity: 'high',
         subject: `License ${licenseId} was deleted`,
-        message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported: set status to REVOKED instead, then run \`clearance reconcile\`.`,
+        message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported (${insteadOfDeleting(old.appliedStatus)}). Run \`clearance reconcile\`.`,
         subjectKey: { licenseId },
       },
     ]);

@@ -18,6 +18,21 @@ describe('a deleted license', () => {
     expect(w.alerter.about(lut.licenseId)).toEqual([
       expect.objectContaining({ severity: 'high', subject: `License ${lut.licenseId} was deleted` }),
     ]);
+    expect(w.alerter.about(lut.licenseId)[0]?.message).toContain(
+      'an APPROVED license is ended by setting its status to REVOKED',
+    );
+  });
+
+  it.each([
+    ['PENDING', 'a PENDING license is ended by setting its status to DENIED'],
+    ['REVOKED', 'a REVOKED license is final and needs nothing more'],
+  ] as const)('applied as %s, advises what is legal from there', async (applied, advice) => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { status: applied, appliedStatus: applied });
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    expect(w.alerter.about(lut.licenseId)[0]?.message).toContain(advice);
   });
 
   it('never applied, tells ops how many shipments are held under it and the ways out', async () => {
