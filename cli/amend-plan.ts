@@ -20,6 +20,7 @@ import {
 } from '../shared/domain/terms.js';
 import { UsageError } from './errors.js';
 import { count, usd } from './format.js';
+import { authorAttributes } from './identity.js';
 
 /**
  * `clearance license amend`, decided before anything is written: the options
@@ -311,9 +312,7 @@ export function amendmentUpdate(
   const x = new Expr();
   const sets = Object.entries({
     ...plan.set,
-    statusReason: author.reason,
-    updatedBy: author.by,
-    changedBy: `cli:${author.by}`,
+    ...authorAttributes(author),
   }).map(([a, v]) => `${x.name(a)} = ${x.value(v)}`);
   const removes = plan.remove.map((a) => x.name(a));
   const condition = [`attribute_exists(${x.name('licenseId')})`, ...x.conditions(plan.expect)];

@@ -55,3 +55,13 @@ export async function callerIdentity(deps: IdentityDeps): Promise<string> {
     );
   }
 }
+
+/** Who wrote through the CLI, as `changedBy` records it (docs/system-attributes.md): `cli:<updatedBy>`. */
+export const cliChangedBy = (by: string): string => `cli:${by}`;
+
+/** The attributes a decision or an amendment through the CLI sets for its author: its reason, who, and `changedBy`. */
+export const authorAttributes = (author: { reason: string; by: string }) => ({
+  statusReason: author.reason,
+  updatedBy: author.by,
+  changedBy: cliChangedBy(author.by),
+});

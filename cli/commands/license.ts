@@ -6,6 +6,7 @@ import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count } from '../format.js';
+import { authorAttributes } from '../identity.js';
 import { progress } from '../io.js';
 import { LICENSE_ACTIONS, type LicenseAction, type LicensePlan, planLicenseAction } from '../transitions.js';
 import {
@@ -148,9 +149,7 @@ export function decisionUpdate(
   const x = new Expr();
   const sets = Object.entries({
     status: plan.to,
-    statusReason: author.reason,
-    updatedBy: author.by,
-    changedBy: `cli:${author.by}`,
+    ...authorAttributes(author),
   }).map(([a, v]) => `${x.name(a)} = ${x.value(v)}`);
   const condition = [`attribute_exists(${x.name('licenseId')})`, ...x.conditions(plan.expect)];
   return {

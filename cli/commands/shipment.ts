@@ -4,6 +4,7 @@ import { SHIPMENT_STATUSES } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
+import { cliChangedBy } from '../identity.js';
 import { progress } from '../io.js';
 import { planShipmentAction, type ShipmentAction } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
@@ -139,7 +140,7 @@ export async function shipmentAction(
           ':to': plan.to,
           ':from': plan.from,
           ':by': by,
-          ':changedBy': `cli:${by}`,
+          ':changedBy': cliChangedBy(by),
           ...(opts.reason === undefined ? {} : { ':reason': opts.reason }),
         },
       }),

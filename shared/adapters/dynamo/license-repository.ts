@@ -203,8 +203,9 @@ export class DynamoLicenseRepository implements LicenseRepository {
     const amending = (x: Expr) => `begins_with(${x.name('pendingWork')}, ${x.value(AMEND_TOKEN_PREFIX)})`;
     const trimming = (x: Expr) => `begins_with(${x.name('workCursor')}, ${x.value(TRIM_CURSOR)})`;
     const not = (yes: boolean) => (yes ? '' : 'NOT ');
-    for (const amend of [true, false]) {
-      for (const trim of [true, false]) {
+    // The common case first (no amendment, no trim): one write, where each failed guess costs one.
+    for (const amend of [false, true]) {
+      for (const trim of [false, true]) {
         const done = await this.conditional({
           set: { pendingWork: amend ? `${AMEND_TOKEN_PREFIX}${token}` : token },
           remove: trim ? ['waitingForValidFrom'] : ['workCursor', 'waitingForValidFrom'],

@@ -90,6 +90,23 @@ export function amend(
   return apply(w, lut.licenseId, deadline, rest);
 }
 
+/**
+ * Runs the license's pending work to its end in slices that are out of time
+ * once they have written (each hands over after its first page that wrote),
+ * failing the test past `maxSlices`.
+ */
+export async function applyInSlices(
+  w: MemoryWorld,
+  licenseId: string,
+  deps: { pageSize?: number } = {},
+  maxSlices = 20,
+): Promise<void> {
+  for (let slice = 0; w.license(licenseId).pendingWork !== undefined; slice++) {
+    expect(slice, 'slices before the pass ends').toBeLessThan(maxSlices);
+    await apply(w, licenseId, PAST(), deps);
+  }
+}
+
 /** The admin sets a license's status in the console, and license-events applies it. */
 export function setStatus(w: MemoryWorld, licenseId: string, status: unknown): Promise<LicenseOutcome> {
   w.console.edit('licenses', licenseId, 'status', status);

@@ -14,6 +14,7 @@ import { compareHoldOrder, planRelease, planTrim, remainingOf } from '../../../s
 import {
   amend,
   apply,
+  applyInSlices,
   changesTo,
   expectInvariants,
   holdReasons,
@@ -175,10 +176,7 @@ describe('trim: in slices', () => {
     w.console.put('shipments', lut.shipment({ quantity: 50, priority: 50 }));
     await shipmentEvents(w);
     expect(w.license(lut.licenseId).workCursor).toMatch(/^trim#/);
-    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
-      expect(slice, 'slices before the pass ends').toBeLessThan(20);
-      await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
-    }
+    await applyInSlices(w, lut.licenseId, { pageSize: 1 });
     // Literally: the trim re-holds the last 1 and the 5 (1 unit drawn of 5); first-fit then takes the held 4, not the last 1.
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], held.shipmentId].sort());
     expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 5 });
@@ -202,10 +200,7 @@ describe('trim: in slices', () => {
     w.seed.accepted([early]); // the license is full: HELD, ahead of the last one
 
     await amend(w, lut, 'authorizedQuantity', 6, { deadline: PAST(), pageSize: 1 });
-    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
-      expect(slice, 'slices before the pass ends').toBeLessThan(20);
-      await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
-    }
+    await applyInSlices(w, lut.licenseId, { pageSize: 1 });
     // Literally: the trim re-holds 2, 1 and 4 units (3 left of 6); first-fit then takes the 1 and the early 2.
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[0], ids[2], early.shipmentId].sort());
     expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toEqual([
@@ -227,10 +222,7 @@ describe('trim: in slices', () => {
     // Every slice is out of time once it has written, with pages of one shipment.
     w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 52);
     expect(await apply(w, lut.licenseId, PAST(), { pageSize: 1 })).toMatchObject({ kind: 'continued' });
-    for (let slice = 0; w.license(lut.licenseId).pendingWork !== undefined; slice++) {
-      expect(slice, 'slices before the pass ends').toBeLessThan(20);
-      await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
-    }
+    await applyInSlices(w, lut.licenseId, { pageSize: 1 });
     // Literally: the trim re-holds the last six (back to 35 units), and first-fit takes back 5 and 10 of the 17 left.
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(
       [ids[0], ids[1], ids[3], ids[4]].map(String).sort(),
@@ -321,10 +313,7 @@ describe('trim: the outcome is the literal one, in any paging', () => {
       const sliced = seed % 2 === 1;
       const pageSize = int(1, 4);
       await amend(w, lut, attribute, lowered, { pageSize, ...(sliced ? { deadline: PAST() } : {}) });
-      for (let slice = 0; sliced && w.license(lut.licenseId).pendingWork !== undefined; slice++) {
-        expect(slice, 'slices before the pass ends').toBeLessThan(100);
-        await apply(w, lut.licenseId, PAST(), { pageSize });
-      }
+      if (sliced) await applyInSlices(w, lut.licenseId, { pageSize }, 100);
       expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(expected);
       // One committed change at most per shipment: none re-held and released again, none re-held and relabelled.
       const changes = new Map<string, number>();
