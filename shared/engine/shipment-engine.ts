@@ -31,6 +31,7 @@ import {
   invalidEditRejection,
   invalidRejection,
   isWriteBack,
+  overwriteRejection,
   type Rejection,
   rejectEdits,
   statusRejection,
@@ -219,6 +220,9 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     if (counted) batch.rejections.push(deletionAlert(record.shipmentId, record.oldImage ?? {}, counted));
     return;
   }
+  const overwrite =
+    old && asShipmentStatus(old.countedStatus) && overwriteRejection(record.shipmentId, raw, old);
+  if (overwrite) return void batch.rejections.push(overwrite);
   const counted = asShipmentStatus(raw.countedStatus);
   if (counted && old && asShipmentStatus(old.countedStatus)) {
     const fixed = fixedFieldsEdit(record.shipmentId, raw, counted, old);

@@ -77,7 +77,8 @@ export async function rejectEdits(
     // comes back when this very write was done and its response lost (the SDK resends it), or
     // when a crashed attempt already did it.
     await deps.shipments.update(write, entryOf(r));
-    const counted = asShipmentStatus(r.current.countedStatus);
+    // An overwritten item's restore sets countedStatus back: the item was out of its index meanwhile.
+    const counted = asShipmentStatus(r.write.set.countedStatus ?? r.current.countedStatus);
     const licenseId = String(r.write.set.licenseId ?? r.current.licenseId);
     if (counted === 'HELD' || counted === 'RELEASED')
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
@@ -318,6 +319,61 @@ export function invalidRejection(shipmentId: string, raw: RawItem, problems: rea
       subjectKey: { shipmentId },
     },
     write: { shipmentId, set: { statusError }, bumpRevision: false, expect: { countedStatus: null } },
+  };
+}
+
+/**
+ * The marks of what the system committed: a write that changes either
+ * without raising `revision` is not the system's.
+ */
+const COMMITTED_MARKS = ['countedStatus', 'revision'] as const;
+
+/**
+ * A counted shipment replaced by a whole item whose `countedStatus` or
+ * `revision` is not what the system committed (`old`, the item as the system
+ * last left it): a PutItem without them (an import run again, a
+ * BatchWriteItem resent after a timeout) or with older ones (an old copy
+ * saved). Taken as it is, the copy would be counted again, as new or from a
+ * state it has left. Every attribute is set back from `old`, and the
+ * attributes `old` did not have are removed: the put is refused whole, and
+ * the alert says what it tried. Undefined when both marks are as committed:
+ * a whole-item put of the current item is judged as the edit it is.
+ */
+export function overwriteRejection(shipmentId: string, raw: RawItem, old: RawItem): Rejection | undefined {
+  const changed = COMMITTED_MARKS.filter((f) => raw[f] !== old[f]);
+  if (changed.length === 0) return undefined;
+  const marks = changed.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
+  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit status or value alone.`;
+  const own = new Set(['shipmentId', 'statusError', 'changedBy', REJECTED_EDIT]);
+  const tried = Object.keys(raw)
+    .filter((f) => !own.has(f) && !COMMITTED_MARKS.includes(f as never))
+    .filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f]))
+    .map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`);
+  return {
+    shipmentId,
+    statusError,
+    current: raw,
+    alert: {
+      severity: 'normal',
+      subject: `Shipment ${shipmentId}: overwritten item set back`,
+      message: [
+        `Shipment ${shipmentId} (license ${shown(old.licenseId)}, warehouse ${shown(old.warehouseId)}, counted as ${shown(old.countedStatus)}) was replaced by a whole item: ${marks}.`,
+        tried.length > 0
+          ? `It also changed ${tried.join(', ')}; make those edits again.`
+          : 'Its other fields were as committed.',
+        statusError,
+        'No counter moved.',
+      ].join('\n'),
+      subjectKey: { shipmentId },
+    },
+    write: {
+      shipmentId,
+      set: { ...Object.fromEntries(Object.entries(old).filter(([f]) => !own.has(f))), statusError },
+      remove: Object.keys(raw).filter((f) => !own.has(f) && old[f] === undefined),
+      bumpRevision: false,
+      // Still the copy: a system write since (it raises revision) or another write-back wins.
+      expect: { countedStatus: raw.countedStatus ?? null, revision: raw.revision ?? null },
+    },
   };
 }
 
