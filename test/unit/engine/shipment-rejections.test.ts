@@ -366,6 +366,28 @@ describe('customer edits racing the passes (countedAs)', () => {
     expect(customersTold(w, id)).toEqual(['CUST-A']);
     expectInvariants(w);
   });
+
+  it('tells only the counted customer and warehouse of a cancellation committed after an edit of its fixed fields', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    // The fields are edited after shipment-events read the cancellation and before it commits it.
+    w.faults.beforeNext('shipments.commit', () => {
+      w.console.edit('shipments', id, 'customerId', 'CUST-B');
+      w.console.edit('shipments', id, 'warehouseId', 'WH-2');
+      w.console.edit('shipments', id, 'quantity', 99);
+    });
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED', quantity: 30 });
+    const warehousesTold = w.publisher
+      .to('logistics')
+      .filter((m) => m.body.includes(id))
+      .map((m) => m.attributes.warehouseId);
+    expect(new Set(warehousesTold)).toEqual(new Set(['WH-1']));
+    const cancelled = w.entries().filter((e) => e.shipmentId === id && e.eventType === 'SHIPMENT_CANCELLED');
+    expect(cancelled).toEqual([expect.objectContaining({ licenseId: lut.licenseId, quantity: 30 })]);
+    expectSetBack(w, id);
+  });
 });
 
 describe('a shipment status emptied or removed in the console', () => {
