@@ -167,7 +167,12 @@ export function immutableRejection(
       set: { ...restore, ...(counted && raw.status !== counted ? { status: counted } : {}), statusError },
       ...(absent.length > 0 ? { remove: absent } : {}),
       bumpRevision: false,
-      expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+      // Judged as counted `counted`: a system change committed since (a manual edit raced by this one) fails
+      // the write, and the record of that change is judged next, against its own countedStatus.
+      expect: {
+        ...Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+        countedStatus: counted ?? null,
+      },
     },
   };
 }

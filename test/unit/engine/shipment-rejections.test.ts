@@ -388,6 +388,31 @@ describe('customer edits racing the passes (countedAs)', () => {
     expect(cancelled).toEqual([expect.objectContaining({ licenseId: lut.licenseId, quantity: 30 })]);
     expectSetBack(w, id);
   });
+
+  it('sets back a customer edit judged alone after the cancellation it raced was committed, and keeps the cancellation', async () => {
+    const w = memoryWorld();
+    const { id } = await heldForA(w);
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'customerId', 'CUST-B'));
+    const run = async (records: ReturnType<MemoryWorld['shipmentRecords']>) => {
+      await recordShipmentHistory(w.shipmentDeps(), records);
+      await processShipmentRecords(w.shipmentDeps(), records);
+    };
+    await run(w.shipmentRecords()); // the cancellation, committed after the edit
+    const [edit, ...later] = w.shipmentRecords(); // the edit, then the cancellation's commit
+    expect(edit?.newImage).toMatchObject({ customerId: 'CUST-B', countedStatus: 'HELD' });
+    await run(edit ? [edit] : []); // a batch split between the two (bisected, or the commit not yet on the stream)
+    await run(later);
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({
+      status: 'CANCELLED',
+      countedStatus: 'CANCELLED',
+      customerId: 'CUST-A',
+    });
+    expect(rejectedEntries(w, id)).toHaveLength(1);
+    expect(customersTold(w, id)).toEqual(['CUST-A']);
+    expectInvariants(w);
+  });
 });
 
 describe('a shipment status emptied or removed in the console', () => {
