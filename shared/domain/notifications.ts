@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { countedAsStamp } from './counters.js';
 import type { HoldReason, ShipmentStatus } from './model.js';
 import type { OutgoingMessage, RawItem } from './ports.js';
 
@@ -39,7 +40,11 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
  * system write that changes `countedStatus` or `holdReason` does, and nothing
  * else does. Rejected or rolled-back edits never bump it, so they are never
  * announced. The dedup key is `shipmentId` plus the revision, stable across
- * redelivery.
+ * redelivery. The license, customer, warehouse, sku and quantity are the
+ * shipment's as counted (its `countedAs`, where the stamp has them): a manual
+ * edit committed after an admin changed those fields, before the change is
+ * rejected and set back, is still told to the counted customer and warehouse
+ * only, and entered under the counted license.
  */
 export function detectChange(
   oldImage: RawItem | undefined,
@@ -53,15 +58,18 @@ export function detectChange(
   if (revision <= (num(oldImage?.revision) ?? 0)) return undefined;
   const previous = (str(oldImage?.countedStatus) as ShipmentStatus | undefined) ?? null;
   const shipmentId = str(newImage.shipmentId) ?? '';
+  const counted = countedAsStamp(newImage);
+  const fixed = (field: 'licenseId' | 'customerId' | 'warehouseId' | 'sku') =>
+    counted?.[field] ?? str(newImage[field]) ?? '';
   return {
     dedupKey: `${shipmentId}#r${revision}`,
     eventType: eventTypeOf(previous, status),
     shipmentId,
-    licenseId: str(newImage.licenseId) ?? '',
-    customerId: str(newImage.customerId) ?? '',
-    warehouseId: str(newImage.warehouseId) ?? '',
-    sku: str(newImage.sku) ?? '',
-    quantity: num(newImage.quantity) ?? 0,
+    licenseId: fixed('licenseId'),
+    customerId: fixed('customerId'),
+    warehouseId: fixed('warehouseId'),
+    sku: fixed('sku'),
+    quantity: counted?.quantity ?? num(newImage.quantity) ?? 0,
     status,
     previousStatus: previous,
     holdReason: status === 'HELD' ? ((str(newImage.holdReason) as HoldReason | undefined) ?? null) : null,

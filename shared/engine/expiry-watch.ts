@@ -100,11 +100,28 @@ async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shi
     const page = await deps.shipments.page('released', licenseId, after, deps.pageSize ?? 200);
     for (const item of page.items) {
       const parsed = parseItem(ShipmentSchema, item);
-      if (parsed.ok && parsed.value.status === 'RELEASED') out.push(parsed.value);
+      if (parsed.ok && parsed.value.status === 'RELEASED') out.push(asCounted(parsed.value));
     }
     after = page.next;
   } while (after !== undefined);
   return out.sort(compareHoldOrder);
+}
+
+/**
+ * The shipment with the fixed fields its counters and license hold (its
+ * `countedAs`): an edit of its warehouse or customer still to be set back
+ * neither moves it to another warehouse's digest nor names the edited customer.
+ */
+function asCounted(s: Shipment): Shipment {
+  const c = s.countedAs;
+  if (c === undefined) return s;
+  return {
+    ...s,
+    quantity: c.quantity,
+    sku: c.sku,
+    warehouseId: c.warehouseId,
+    customerId: c.customerId ?? s.customerId,
+  };
 }
 
 const totalsOf = (list: readonly Shipment[]): Totals => ({

@@ -168,7 +168,12 @@ export function immutableRejection(
       set: { ...restore, ...(counted && raw.status !== counted ? { status: counted } : {}), statusError },
       ...(absent.length > 0 ? { remove: absent } : {}),
       bumpRevision: false,
-      expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+      // Judged as counted `counted`: a system change committed since (a manual edit raced by this one) fails
+      // the write, and the record of that change is judged next, against its own countedStatus.
+      expect: {
+        ...Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+        countedStatus: counted ?? null,
+      },
     },
   };
 }
@@ -379,7 +384,7 @@ export function overwriteRejection(shipmentId: string, raw: RawItem, old: RawIte
 
 /** A counted shipment was deleted: a high-severity alert, nothing to write back. */
 export function deletionAlert(shipmentId: string, old: RawItem, counted: ShipmentStatus): Rejection {
-  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. Run \`clearance reconcile --fix\` to correct the Inventory counters and the license's releasedQuantity and releasedValue.`;
+  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. Run \`clearance reconcile --fix\` to correct the Inventory counters and the license's releasedQuantity and releasedValue. Do not create a shipment with this shipmentId again: its notices would repeat the dedupKeys (${shipmentId}#r1, …) that customers and warehouses already had, and their systems may drop them as duplicates; give a replacement a new shipmentId.`;
   return {
     shipmentId,
     statusError: message,

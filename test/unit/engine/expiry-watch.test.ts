@@ -213,4 +213,21 @@ describe('expiry watch', () => {
     expect(w.license(suspended.lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
     expect(w.publisher.published.filter((m) => m.body.includes(suspended.lut.licenseId))).toEqual([]);
   });
+
+  it('lists a RELEASED shipment for its counted warehouse and customer while an edit of them waits to be set back', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    const moved = `${lut.licenseId}-B`; // counted at WH-2
+    w.console.edit('shipments', moved, 'warehouseId', 'WH-1'); // shipment-events has not run
+    w.console.edit('shipments', moved, 'customerId', 'CUST-OTHER');
+    w.setNow(daysBefore(validUntil, 30));
+    expect(await tick(w)).toMatchObject({ expiring: [lut.licenseId] });
+    const digests = w.publisher.to('logistics', 'digest').filter((m) => m.attributes.eventType === EXPIRING);
+    expect(digests.map((d) => d.attributes.warehouseId)).toEqual(['WH-1', 'WH-2']);
+    expect(digests[0]?.body).not.toContain(moved);
+    expect(digests[1]?.body).toContain(
+      `${moved}: 10 × ${lut.license.sku} for customer ${lut.license.customerId}`,
+    );
+    expect(digests[1]?.body).not.toContain('CUST-OTHER');
+  });
 });

@@ -430,6 +430,10 @@ describe('rejected edits', () => {
     expect(w.alerter.about(id)).toEqual([
       expect.objectContaining({ severity: 'high', subject: `Shipment ${id} was deleted` }),
     ]);
+    // Created again under the same id, its notices would reuse dedup keys subscribers have seen (id#r1, …).
+    expect(w.alerter.about(id)[0]?.message).toContain(
+      `Do not create a shipment with this shipmentId again: its notices would repeat the dedupKeys (${id}#r1, …)`,
+    );
     expect(
       w.store
         .ops()

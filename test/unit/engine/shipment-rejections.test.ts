@@ -366,6 +366,53 @@ describe('customer edits racing the passes (countedAs)', () => {
     expect(customersTold(w, id)).toEqual(['CUST-A']);
     expectInvariants(w);
   });
+
+  it('tells only the counted customer and warehouse of a cancellation committed after an edit of its fixed fields', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    // The fields are edited after shipment-events read the cancellation and before it commits it.
+    w.faults.beforeNext('shipments.commit', () => {
+      w.console.edit('shipments', id, 'customerId', 'CUST-B');
+      w.console.edit('shipments', id, 'warehouseId', 'WH-2');
+      w.console.edit('shipments', id, 'quantity', 99);
+    });
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED', quantity: 30 });
+    const warehousesTold = w.publisher
+      .to('logistics')
+      .filter((m) => m.body.includes(id))
+      .map((m) => m.attributes.warehouseId);
+    expect(new Set(warehousesTold)).toEqual(new Set(['WH-1']));
+    const cancelled = w.entries().filter((e) => e.shipmentId === id && e.eventType === 'SHIPMENT_CANCELLED');
+    expect(cancelled).toEqual([expect.objectContaining({ licenseId: lut.licenseId, quantity: 30 })]);
+    expectSetBack(w, id);
+  });
+
+  it('sets back a customer edit judged alone after the cancellation it raced was committed, and keeps the cancellation', async () => {
+    const w = memoryWorld();
+    const { id } = await heldForA(w);
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'customerId', 'CUST-B'));
+    const run = async (records: ReturnType<MemoryWorld['shipmentRecords']>) => {
+      await recordShipmentHistory(w.shipmentDeps(), records);
+      await processShipmentRecords(w.shipmentDeps(), records);
+    };
+    await run(w.shipmentRecords()); // the cancellation, committed after the edit
+    const [edit, ...later] = w.shipmentRecords(); // the edit, then the cancellation's commit
+    expect(edit?.newImage).toMatchObject({ customerId: 'CUST-B', countedStatus: 'HELD' });
+    await run(edit ? [edit] : []); // a batch split between the two (bisected, or the commit not yet on the stream)
+    await run(later);
+    await settle(w);
+    expect(w.shipment(id)).toMatchObject({
+      status: 'CANCELLED',
+      countedStatus: 'CANCELLED',
+      customerId: 'CUST-A',
+    });
+    expect(rejectedEntries(w, id)).toHaveLength(1);
+    expect(customersTold(w, id)).toEqual(['CUST-A']);
+    expectInvariants(w);
+  });
 });
 
 describe('a shipment status emptied or removed in the console', () => {
