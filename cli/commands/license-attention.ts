@@ -5,7 +5,7 @@ import { EXIT } from '../errors.js';
 import { count } from '../format.js';
 import { progress } from '../io.js';
 import { collect } from './common.js';
-import { licenses } from './license-common.js';
+import { licenses, parseLicenseStatus } from './license-common.js';
 
 /** Units and value of one license index, reading only those two attributes. */
 async function sumIndex(ctx: CliContext, index: 'held' | 'released', licenseId: string): Promise<IndexSum> {
@@ -22,8 +22,10 @@ async function sumIndex(ctx: CliContext, index: 'held' | 'released', licenseId: 
  */
 export async function licenseAttention(ctx: CliContext, opts: { status?: string }): Promise<number> {
   const now = new Date();
+  // As `license list --status`: any case, and a status that does not exist is an error, not an empty list.
+  const status = opts.status === undefined ? undefined : parseLicenseStatus(opts.status);
   const items = await collect(ctx, 'scanning licenses', (await licenses(ctx)).scan(), (l) =>
-    opts.status === undefined ? true : l.status === opts.status,
+    status === undefined ? true : l.status === status,
   );
   const needed = items
     .map((l) => ({ licenseId: String(l.licenseId), ...backlogNeeded(l, now) }))

@@ -1,10 +1,17 @@
 import { type Command, Option } from 'commander';
 import { DynamoLicenseRepository, licenseIndexPages } from '../../shared/adapters/dynamo.js';
 import { licenseDecision, UNKNOWN_ACTOR } from '../../shared/domain/history.js';
-import { LicenseSchema } from '../../shared/domain/model.js';
+import { LICENSE_STATUSES, LicenseSchema } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
+
+/** `--status` of `license list` (with or without --attention): any case; another word is an error naming the statuses. */
+export function parseLicenseStatus(value: string): string {
+  const upper = value.trim().toUpperCase();
+  if ((LICENSE_STATUSES as readonly string[]).includes(upper)) return upper;
+  throw new UsageError(`--status must be one of ${LICENSE_STATUSES.join(', ')}, not "${value}"`);
+}
 
 /** The Licenses table of the selected stack. */
 export async function licenses(ctx: CliContext): Promise<DynamoLicenseRepository> {

@@ -4,7 +4,7 @@ import { Expr } from '../../shared/adapters/dynamo/expressions.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import type { CliContext } from '../context.js';
-import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
+import { EXIT, LostRaceError, NotFoundError, RefusedError } from '../errors.js';
 import { count } from '../format.js';
 import { authorAttributes } from '../identity.js';
 import { progress } from '../io.js';
@@ -29,16 +29,11 @@ import {
   ensureCredited,
   getLicense,
   licenses,
+  parseLicenseStatus,
   refuseBy,
 } from './license-common.js';
 import { registerSimulateCommand } from './license-simulate.js';
 import { type Act, example, positive, type Wiring } from './wiring.js';
-
-export function parseLicenseStatus(value: string): string {
-  const upper = value.trim().toUpperCase();
-  if ((LICENSE_STATUSES as readonly string[]).includes(upper)) return upper;
-  throw new UsageError(`--status must be one of ${LICENSE_STATUSES.join(', ')}, not "${value}"`);
-}
 
 export async function licenseList(ctx: CliContext, opts: { status?: string }): Promise<number> {
   const status = opts.status === undefined ? undefined : parseLicenseStatus(opts.status);

@@ -58,8 +58,15 @@ export type RunProgress = (state: { pagesRead: number; shipmentWrites: number })
 
 /** applyLicense and clock rounds before the simulation gives up: the real system settles in a few. */
 const MAX_ROUNDS = 12;
-/** From the end of a pass to its settling pass; past any `at`, so the clock never asks for one here. */
-const SETTLE_DELAY_MS = 3_600_000;
+/**
+ * From the end of a pass to its settling pass: none, so that the clock tick
+ * at `at` asks for it. The settling pass is part of what the system does: it
+ * names the limit a HELD shipment is short of once the releases after it in
+ * hold order have drawn (short of value when the pass reached it, of quantity
+ * by the end), and tells its customer. Without it the simulation showed the
+ * first pass's reasons, not the ones the shipments keep.
+ */
+const SETTLE_DELAY_MS = 0;
 
 /** The license item with the edit made as the admin would make it in the console. */
 export function editedLicense(license: RawItem, edit: SimulatedEdit): RawItem {
@@ -75,8 +82,8 @@ export function editedLicense(license: RawItem, edit: SimulatedEdit): RawItem {
  * Runs the engine on the snapshot with the edit made, at `at`, as the streams
  * and the clock would: applyLicense again while the license shows work (a
  * continued pass, a status the engine set, a rejection to record), then one
- * clock tick at `at` (expiry past validUntil, the wake-up at validFrom), and
- * again until neither has anything to do.
+ * clock tick at `at` (expiry past validUntil, the wake-up at validFrom, the
+ * settling pass), and again until neither has anything to do.
  */
 export async function runEngine(
   snapshot: Snapshot,

@@ -65,17 +65,31 @@ export function overLimits(
   );
 }
 
-/** What a license has left, from its limits and what it has released. */
-export function remainingOf(
-  license: Pick<
-    License,
-    'authorizedQuantity' | 'releasedQuantity' | 'authorizedValue' | 'valueTolerancePercent' | 'releasedValue'
-  >,
-): Remaining {
+type Drawing = Pick<
+  License,
+  'authorizedQuantity' | 'releasedQuantity' | 'authorizedValue' | 'valueTolerancePercent' | 'releasedValue'
+>;
+
+/** What a license has left, from its limits and what it has released (never below 0: for people). */
+export function remainingOf(license: Drawing): Remaining {
+  const room = roomOf(license);
+  return {
+    quantity: Math.max(0, room.quantity),
+    ...(room.value === undefined ? {} : { value: Math.max(0, room.value) }),
+  };
+}
+
+/**
+ * What first-fit plans with: the limits less what is released, below 0 when
+ * the license is over a limit (SHIPPED goods alone above a lowered one). Then
+ * nothing fits, not even a shipment of value 0: a release must keep
+ * `releasedValue` within the cap (DESIGN §4, I2), and 0 left would let it.
+ */
+export function roomOf(license: Drawing): Remaining {
   const cap = valueCap(license);
   return {
-    quantity: Math.max(0, license.authorizedQuantity - license.releasedQuantity),
-    ...(cap === undefined ? {} : { value: Math.max(0, cap - license.releasedValue) }),
+    quantity: license.authorizedQuantity - license.releasedQuantity,
+    ...(cap === undefined ? {} : { value: cap - license.releasedValue }),
   };
 }
 

@@ -5,7 +5,7 @@
 import { ConflictError } from '../domain/errors.js';
 import { AMEND_TOKEN_PREFIX, TRIM_CURSOR } from '../domain/license-rules.js';
 import type { License, Shipment } from '../domain/model.js';
-import { drawnValue, overLimits, planTrim, remainingOf, takeFit } from '../domain/planning.js';
+import { drawnValue, overLimits, planTrim, roomOf, takeFit } from '../domain/planning.js';
 import type { LicenseGuard, ShipmentWrite } from '../domain/ports.js';
 import { GSI_ATTR } from '../names.js';
 import { alertTrimmed } from './license-alerts.js';
@@ -163,7 +163,7 @@ async function keepFitting(
   progress: Progress,
 ): Promise<'done' | 'changed' | 'outOfTime'> {
   const roomAfter = (q: number, v: number) =>
-    remainingOf({
+    roomOf({
       ...license,
       releasedQuantity: cut.within.quantity + q,
       releasedValue: cut.within.value + v,

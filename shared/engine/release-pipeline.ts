@@ -14,7 +14,7 @@
  * left is then recomputed from what committed.
  */
 import type { License } from '../domain/model.js';
-import { planRelease, type Remaining, remainingOf, validity } from '../domain/planning.js';
+import { planRelease, type Remaining, roomOf, validity } from '../domain/planning.js';
 import type { CommitResult, ShipmentWrite } from '../domain/ports.js';
 import { counterKeyOf, MAX_ACTIONS } from '../domain/transactions.js';
 import { announceDrawdown, type Drawn } from './license-drawdown.js';
@@ -241,7 +241,7 @@ export class ReleasePipe {
 
 /** What a license has left to plan with: its limits less what committed and what is planned. */
 function remainingFor(license: License, drawn: Drawn, outstanding: Drawn): Remaining {
-  const left = remainingOf({ ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value });
+  const left = roomOf({ ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value });
   return {
     quantity: left.quantity - outstanding.quantity,
     ...(left.value === undefined ? {} : { value: left.value - outstanding.value }),

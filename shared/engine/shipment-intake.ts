@@ -3,7 +3,7 @@ import { shipmentEditDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
 import { holdReasonFor } from '../domain/license-rules.js';
 import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
-import { holdOrderKey, mismatch, remainingOf, takeFit, validity } from '../domain/planning.js';
+import { holdOrderKey, mismatch, roomOf, takeFit, validity } from '../domain/planning.js';
 import type { InventoryRepository, LicenseRepository, OpsAlert, ShipmentWrite } from '../domain/ports.js';
 import { GSI_ATTR } from '../names.js';
 import { invalidRejection, type Rejection } from './shipment-rejections.js';
@@ -103,7 +103,7 @@ export function unknownLicenseAlert(licenseId: string, shipments: readonly Shipm
 function holdReasonOf(license: License | undefined, s: Shipment, now: Date): HoldReason {
   if (license && mismatch(license, s)) return 'LICENSE_MISMATCH';
   if (license?.appliedStatus === 'APPROVED' && license.status === 'APPROVED')
-    return takeFit(license, s, validity(license, now), remainingOf(license)) ?? 'LICENSE_PENDING';
+    return takeFit(license, s, validity(license, now), roomOf(license)) ?? 'LICENSE_PENDING';
   if (license?.appliedStatus) return holdReasonFor(license.appliedStatus) ?? 'LICENSE_PENDING';
   return 'LICENSE_PENDING';
 }

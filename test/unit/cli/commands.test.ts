@@ -1,8 +1,9 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Clients } from '../../../cli/clients.js';
 import { licenseAction } from '../../../cli/commands/license.js';
 import { licenseAmend } from '../../../cli/commands/license-amend.js';
+import { licenseAttention } from '../../../cli/commands/license-attention.js';
 import { shipmentAction } from '../../../cli/commands/shipment.js';
 import type { CliContext } from '../../../cli/context.js';
 import { LostRaceError, RefusedError, UsageError } from '../../../cli/errors.js';
@@ -250,5 +251,53 @@ describe('shipment edits', () => {
         },
       }),
     ]);
+  });
+});
+
+describe('license list --attention --status', () => {
+  /** A Licenses table of two items that answers Scan, and counts every request. */
+  function licensesTable() {
+    const requests: unknown[] = [];
+    const items = [
+      aLicense({ licenseId: 'LIC-P', status: 'PENDING', appliedStatus: 'PENDING' }),
+      aLicense({ licenseId: 'LIC-A', status: 'APPROVED', appliedStatus: 'APPROVED' }),
+    ];
+    const db = {
+      async send(command: unknown) {
+        requests.push(command);
+        if (command instanceof ScanCommand) return { Items: items };
+        if (command instanceof QueryCommand) return { Items: [{ quantity: 5, value: 0 }] };
+        throw new Error(`unexpected command ${String(command)}`);
+      },
+    };
+    const emitted: unknown[] = [];
+    const ctx: CliContext = {
+      io: { out: () => {}, err: () => {}, interactive: false, confirm: async () => false },
+      env: {},
+      json: true,
+      resources: async () => resources,
+      clients: async () => ({ db }) as unknown as Clients,
+      identity: async () => JDOE,
+      emit: (data) => emitted.push(data),
+      close: () => undefined,
+    };
+    return { ctx, requests, emitted };
+  }
+
+  it('takes the status in any case, as `license list --status` does', async () => {
+    const { ctx, emitted } = licensesTable();
+    await licenseAttention(ctx, { status: 'pending' });
+    const [report] = emitted as { licenses: { licenseId: string }[] }[];
+    expect(report?.licenses.map((l) => l.licenseId)).toEqual(['LIC-P']);
+  });
+
+  it('refuses a status that does not exist, naming the statuses, before reading anything', async () => {
+    const { ctx, requests } = licensesTable();
+    await expect(licenseAttention(ctx, { status: 'PENDNG' })).rejects.toThrow(
+      new UsageError(
+        '--status must be one of PENDING, APPROVED, DENIED, SUSPENDED, REVOKED, EXPIRED, not "PENDNG"',
+      ),
+    );
+    expect(requests).toEqual([]);
   });
 });

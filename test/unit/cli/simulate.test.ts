@@ -57,8 +57,9 @@ async function simulate(w: MemoryWorld, licenseId: string, edit: SimulatedEdit, 
 
 /**
  * The admin makes the edit in the console at `at`; license-events applies
- * every record that is not a settled write-back, and the clock ticks, until
- * nothing is left to do.
+ * every record that is not a settled write-back, and the clock ticks, its
+ * settling pass included (SETTLE_DELAY_MS after a pass), until nothing is
+ * left to do.
  */
 async function doIt(w: MemoryWorld, licenseId: string, edit: SimulatedEdit, at = w.now()) {
   w.setNow(at);
@@ -72,7 +73,10 @@ async function doIt(w: MemoryWorld, licenseId: string, edit: SimulatedEdit, at =
       continue;
     }
     const tick = await clockTick(w.licenses, w.now(), w.newToken);
-    if (tick.expired.length + tick.woken.length === 0) return;
+    if (tick.expired.length + tick.woken.length + tick.settling.length > 0) continue;
+    const settleCheckAt = w.license(licenseId).settleCheckAt;
+    if (settleCheckAt === undefined) return;
+    w.setNow(String(settleCheckAt));
   }
   throw new Error('did not settle');
 }
@@ -215,6 +219,22 @@ describe('license simulate predicts what the engine does', () => {
       'LICENSE_DRAWDOWN',
       'LICENSE_DRAWDOWN',
       'LICENSE_DRAWDOWN',
+    ]);
+  });
+
+  it('hold reasons as the settling pass leaves them: one a later release left short of quantity, not of value', async () => {
+    // 60 units, USD 50,000. The first pass reaches the second shipment with 50 units and USD 5,000
+    // left (short of value), then releases the third (40 units): 10 units left. The settling pass
+    // that follows names the limit the second is now short of, quantity, and tells its customer.
+    const { w, licenseId, ids } = await given({ authorizedQuantity: 60, authorizedValue: 50_000 }, [
+      { quantity: 10, value: 45_000 },
+      { quantity: 50, value: 10_000 },
+      { quantity: 40, value: 1_000 },
+    ]);
+    const report = await predictThenDo(w, licenseId, { status: 'APPROVED' });
+    expect(report.releases).toEqual([ids[0], ids[2]]);
+    expect(report.holds).toEqual([
+      { shipmentId: ids[1], holdReason: 'LICENSE_QUANTITY_EXHAUSTED', previousHoldReason: 'LICENSE_PENDING' },
     ]);
   });
 

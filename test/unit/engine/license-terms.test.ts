@@ -278,6 +278,30 @@ describe('amendment', () => {
     expect(w.violations()).toEqual([]);
   });
 
+  it('releases nothing, a shipment of value 0 included, while SHIPPED value alone exceeds a lowered value limit', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100, authorizedValue: 5_000 }, [
+      { value: 2_000 },
+      { value: 2_000 },
+      { value: 0 },
+      { value: 0 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+    w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+    w.console.edit('shipments', String(ids[2]), 'status', 'CANCELLED');
+    await shipmentEvents(w);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([ids[3]]);
+
+    // USD 4,000 has shipped; the limit falls to USD 3,000: releasedValue may not stay above it by any release.
+    await amend(w, lut, 'authorizedValue', 3_000);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(holdReasons(w, lut.licenseId)).toEqual({ [String(ids[3])]: 'LICENSE_VALUE_EXHAUSTED' });
+    expect(w.alerter.about(lut.licenseId).map((a) => a.severity)).toContain('high');
+    expect(w.violations()).toEqual([]);
+  });
+
   it.each([
     ['while the license is SUSPENDED', false],
     ['in the same read as its reinstatement', true],
