@@ -49,12 +49,15 @@ export interface ClearanceFunctionProps {
 }
 
 /**
- * Access a function gets to a table: `read`, or `readUpdate` (read, and
- * UpdateItem, which a TransactWriteItems `Update` needs too). No function
- * creates or deletes a license, shipment or Inventory item, so none may:
- * no PutItem, DeleteItem or BatchWriteItem.
+ * Access a function gets to a table: `read`, `readUpdate` (read, and
+ * UpdateItem, which a TransactWriteItems `Update` needs too), or
+ * `queryIndexes` (Query on the table's GSIs and nothing on the table itself:
+ * no GetItem, BatchGetItem or Scan). No function creates or deletes a
+ * license, shipment or Inventory item, so none is granted PutItem,
+ * DeleteItem or BatchWriteItem (their UpdateItems are conditional on the
+ * item existing: UpdateItem alone would create a missing one).
  */
-export type TableAccess = 'read' | 'readUpdate';
+export type TableAccess = 'read' | 'readUpdate' | 'queryIndexes';
 
 /**
  * A NodejsFunction with the project's defaults: newest Node.js runtime on
@@ -137,13 +140,19 @@ export class ClearanceFunction extends Construct {
    * lets the function query them; that finding is acknowledged here, per table.
    */
   bindTable(table: Table, envName: string, access: TableAccess): void {
-    table.grantReadData(this.fn);
+    const cfnTable = table.node.defaultChild as CfnTable;
+    const indexes: unknown = Stack.of(this).resolve(cfnTable.globalSecondaryIndexes);
+    const hasIndexes = Array.isArray(indexes) && indexes.length > 0;
+    if (access === 'queryIndexes') {
+      if (!hasIndexes) throw new Error(`${table.node.path} has no GSI to query`);
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }),
+      );
+    } else table.grantReadData(this.fn);
     if (access === 'readUpdate') table.grant(this.fn, 'dynamodb:UpdateItem');
     this.fn.addEnvironment(envName, table.tableName);
 
-    const cfnTable = table.node.defaultChild as CfnTable;
-    const indexes: unknown = Stack.of(this).resolve(cfnTable.globalSecondaryIndexes);
-    if (Array.isArray(indexes) && indexes.length > 0) {
+    if (hasIndexes) {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(cfnTable)}.Arn>/index/*]`,
         reason:

@@ -178,6 +178,15 @@ describe('license-clock', () => {
     }
   });
 
+  it('may only query the Shipments indexes: nothing on the table itself (no Scan, GetItem or BatchGetItem)', () => {
+    // Its backlog count and expiry watch read the sparse held and released
+    // indexes; a Scan would also read every SHIPPED and CANCELLED shipment.
+    const st = statementsOf('license-clock');
+    const shipments = tableIds().shipments;
+    expect(actionsOn(st, indexArnsOf(shipments))).toEqual(['dynamodb:Query']);
+    expect(actionsOn(st, arnOf(shipments))).toEqual([]);
+  });
+
   it('has no access to Inventory', () => {
     expect(actionsOn(statementsOf('license-clock'), arnOf(tableIds().inventory))).toEqual([]);
   });
