@@ -348,7 +348,7 @@ export function overwriteRejection(shipmentId: string, raw: RawItem, old: RawIte
   const changed = COMMITTED_MARKS.filter((f) => raw[f] !== old[f]);
   if (changed.length === 0) return undefined;
   const marks = changed.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
-  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit status or value alone.`;
+  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.`;
   const own = new Set(['shipmentId', 'statusError', 'changedBy', REJECTED_EDIT]);
   const tried = Object.keys(raw)
     .filter((f) => !own.has(f) && !COMMITTED_MARKS.includes(f as never))

@@ -216,6 +216,12 @@ export const DEFINITIONS: readonly Omit<CorpusCase, 'expected'>[] = [
     given: { shipment: { shipmentId: 'SHP-B-PEDIT', counted: 'HELD' } },
     write: setShipment('SHP-B-PEDIT', 'priority', 'high'),
   },
+  {
+    id: 'shipment-put-again-whole',
+    title: 'released shipment put again whole, as first written (an import run again)',
+    given: { shipment: { shipmentId: 'SHP-B-REPUT', counted: 'RELEASED' } },
+    write: putShipment('SHP-B-REPUT'),
+  },
   // Missing keys: DynamoDB itself refuses.
   {
     id: 'license-missing-key',

@@ -102,6 +102,15 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     status: 'HELD',
     fields: { quantity: 10 },
   },
+  'shipment-put-again-whole': {
+    kind: 'rejected',
+    statusError:
+      'Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (countedStatus RELEASED → nothing, revision 2 → nothing), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (RELEASED); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.',
+    subject: 'Shipment SHP-B-REPUT: overwritten item set back',
+    severity: 'normal',
+    status: 'RELEASED',
+    fields: { countedStatus: 'RELEASED', revision: 2 },
+  },
   'shipment-priority-as-string': {
     kind: 'rejected',
     statusError:

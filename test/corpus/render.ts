@@ -84,7 +84,12 @@ function typed(c: CorpusCase): string {
       ? corpusLicense(String(id ?? 'x'), id === undefined ? { [idKey]: undefined } : {})
       : corpusShipment(String(id ?? 'x'), id === undefined ? { [idKey]: undefined } : {});
   const changes = differences(w.item, valid).filter((d) => !d.startsWith(`${idKey} =`) || id === undefined);
-  const what = id === undefined ? `new item without ${idKey}` : `new item ${show(id)}`;
+  const what =
+    id === undefined
+      ? `new item without ${idKey}`
+      : c.given
+        ? `whole item ${show(id)} again, over the one${givenState(c)}`
+        : `new item ${show(id)}`;
   return `PutItem ${table}: ${what}${changes.length > 0 && id !== undefined ? ` with ${changes.join(', ')}` : ''}`;
 }
 
