@@ -16,6 +16,7 @@ import {
   type LicenseOutcome,
   licenseRemoved,
 } from '../shared/engine/license-engine.js';
+import { isOverwrite, licenseOverwritten } from '../shared/engine/license-overwrite.js';
 import { ENV } from '../shared/names.js';
 import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
@@ -54,10 +55,14 @@ export const lambdaHandler = async (
     const licenseId = record.dynamodb?.Keys?.licenseId?.S;
     const sequence = record.dynamodb?.SequenceNumber;
     if (!licenseId || !sequence) continue;
+    const oldImage = fromImage(record.dynamodb?.OldImage);
     if (record.eventName === 'REMOVE') {
-      await licenseRemoved(deps, licenseId, fromImage(record.dynamodb?.OldImage));
+      await licenseRemoved(deps, licenseId, oldImage);
       continue;
     }
+    // Set back before the license is applied, or it would be applied as a new one.
+    if (oldImage && isOverwrite(oldImage, fromImage(record.dynamodb?.NewImage)))
+      await licenseOverwritten(deps, licenseId, oldImage);
     const settled = isSettledImage(fromImage(record.dynamodb?.NewImage));
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }

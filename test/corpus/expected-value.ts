@@ -160,6 +160,15 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
     status: 'APPROVED',
     fields: { valueTolerancePercent: 10 },
   },
+  'license-put-again-whole': {
+    kind: 'rejected',
+    statusError:
+      "amendment rejected: the item was replaced by a whole item without appliedStatus, as a PutItem of an import run again or of the license's first JSON does: taken as it is, it would be a new license and lose what its shipments draw (releasedQuantity 10, releasedValue 40000). It was set back to the license as last committed (APPROVED). Edit status or terms one attribute at a time instead of putting the whole item",
+    subject: 'License LIC-VA-REPUT: overwritten item set back',
+    severity: 'normal',
+    status: 'APPROVED',
+    fields: { appliedStatus: 'APPROVED', releasedValue: 40_000 },
+  },
   'license-amended-customer': {
     kind: 'rejected',
     statusError:

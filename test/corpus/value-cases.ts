@@ -159,6 +159,13 @@ const AMENDMENTS: readonly Definition[] = [
     write: setLicense('LIC-VA-FROM', 'validFrom', '2100-01-01T00:00:00Z'),
   },
   {
+    id: 'license-put-again-whole',
+    title:
+      'APPROVED license put again whole, as granted (an import run again): nothing drawn, no appliedStatus',
+    given: appliedWithValue('LIC-VA-REPUT'),
+    write: putLicense('LIC-VA-REPUT', { ...AMENDED_TERMS, status: 'APPROVED' }),
+  },
+  {
     id: 'license-pending-amended-customer',
     title: 'customerId of a PENDING license edited',
     given: { license: { licenseId: 'LIC-VP-CUST', applied: 'PENDING', terms: AMENDED_TERMS } },

@@ -12,7 +12,9 @@
  *   release pass looking for held shipments just before it was accepted.
  * - Counted shipments put again whole, as first written (an import run
  *   again, a BatchWriteItem resent after a timeout: chaos seed 49): set back,
- *   counted once, released once.
+ *   counted once, released once. A license put again whole, as first
+ *   written: set back before license-events applies it, so it keeps what its
+ *   shipments draw.
  */
 
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -244,5 +246,38 @@ it('sets back counted shipments put again whole, and counts and releases each on
   const entries = await s.history(licenseId);
   expect(entries.filter((e) => e.eventType === 'EDIT_REJECTED')).toHaveLength(2);
   expect(entries.filter((e) => e.eventType === 'SHIPMENT_RELEASED')).toHaveLength(2);
+  await s.expectInvariants();
+});
+
+it('sets back a license put again whole before applying it, so its limit still counts what was released', async () => {
+  const lut = await givenLicense(s, { authorizedQuantity: 50 });
+  const licenseId = lut.license.licenseId;
+  await s.putShipments([lut.shipment({ quantity: 30 })]);
+  await local.drain();
+  await s.setLicenseStatus(licenseId, 'APPROVED');
+  await local.drain();
+  expect(await settledLicense(s, licenseId)).toMatchObject({
+    appliedStatus: 'APPROVED',
+    releasedQuantity: 30,
+  });
+
+  // The import runs again with the license as granted: APPROVED, nothing drawn.
+  await s.putLicense({ ...lut.license, status: 'APPROVED', releasedQuantity: 0 });
+  await local.drain();
+  // A new shipment that would fit only if the 30 units were forgotten.
+  const late = lut.shipment({ quantity: 30 });
+  await s.putShipments([late]);
+  await local.drain();
+
+  expect(await s.shipment(late.shipmentId)).toMatchObject({
+    countedStatus: 'HELD',
+    holdReason: 'LICENSE_QUANTITY_EXHAUSTED',
+  });
+  expect(await settledLicense(s, licenseId)).toMatchObject({
+    appliedStatus: 'APPROVED',
+    releasedQuantity: 30,
+    statusError: expect.stringContaining('without appliedStatus'),
+  });
+  expect((await s.history(licenseId)).filter((e) => e.eventType === 'EDIT_REJECTED')).toHaveLength(1);
   await s.expectInvariants();
 });

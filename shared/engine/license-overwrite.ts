@@ -1,0 +1,90 @@
+/**
+ * A license item replaced by a whole-item PutItem without `appliedStatus`:
+ * an import run again, the item created again from its first JSON. Taken as
+ * it is, it is a new license: its `releasedQuantity` and `releasedValue` are
+ * gone while its RELEASED and SHIPPED shipments still draw them, and an
+ * approval would release past the limit (I2). So the put is refused whole,
+ * as an overwritten shipment is (shipment-rejections.ts).
+ */
+import { attributedOf, licenseRejectionEntry } from '../domain/history.js';
+import { showValue } from '../domain/model.js';
+import type { RawItem } from '../domain/ports.js';
+import { AMENDABLE_TERMS, AMENDMENT_REJECTED, IDENTITY_TERMS } from '../domain/terms.js';
+import type { LicenseEngineDeps } from './license-engine.js';
+
+/** The fields people set: a put that changed one of them asked for something the write-back undoes. */
+const PEOPLE_SET = ['status', 'licenseNumber', ...IDENTITY_TERMS, ...AMENDABLE_TERMS] as const;
+
+/** Attributes the write-back sets itself, or that name the item. */
+const OWN = new Set(['licenseId', 'statusError', 'changedBy', 'attributed']);
+
+/**
+ * Whether a Licenses stream record is such a put: its old image had an
+ * `appliedStatus`, its new one has none. The old image is the license as the
+ * system last committed it.
+ */
+export const isOverwrite = (oldImage: RawItem | undefined, newImage: RawItem | undefined): boolean =>
+  oldImage?.appliedStatus !== undefined && newImage !== undefined && newImage.appliedStatus === undefined;
+
+/**
+ * Sets every attribute of the license back from `old` (and removes the ones
+ * `old` did not have), if the item still has no `appliedStatus`, with a
+ * rejected-edit History entry in the same write; ops is alerted first (a
+ * crash in between repeats the alert, never loses it). High severity when
+ * the put changed a field people set (status, terms): that change was not
+ * made and must be made again. Returns whether it wrote the item back.
+ */
+export async function licenseOverwritten(
+  deps: Pick<LicenseEngineDeps, 'alerter' | 'licenses' | 'now' | 'newToken'>,
+  licenseId: string,
+  old: RawItem,
+): Promise<boolean> {
+  const raw = await deps.licenses.get(licenseId);
+  if (!raw || raw.appliedStatus !== undefined) return false;
+  const kept = (f: string) => !OWN.has(f);
+  const revert = {
+    ...Object.fromEntries(Object.entries(old).filter(([f]) => kept(f))),
+    ...Object.fromEntries(
+      Object.keys(raw)
+        .filter((f) => kept(f) && old[f] === undefined)
+        .map((f) => [f, null]),
+    ),
+  };
+  // What the put changed of the fields people set (not the system's own, which the old item has and it lacks).
+  const tried = PEOPLE_SET.filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f])).map(
+    (f) =>
+      `${f} ${old[f] === undefined ? 'nothing' : showValue(old[f])} → ${raw[f] === undefined ? 'nothing' : showValue(raw[f])}`,
+  );
+  const drawn = `releasedQuantity ${showValue(old.releasedQuantity ?? 0)}, releasedValue ${showValue(old.releasedValue ?? 0)}`;
+  // A rejected amendment's prefix: the reason stays on the item until the next legal edit, as the write-back leaves nothing else to show.
+  const reason = `${AMENDMENT_REJECTED}the item was replaced by a whole item without appliedStatus, as a PutItem of an import run again or of the license's first JSON does: taken as it is, it would be a new license and lose what its shipments draw (${drawn}). It was set back to the license as last committed (${showValue(old.appliedStatus)}). Edit status or terms one attribute at a time instead of putting the whole item`;
+  await deps.alerter.alert([
+    {
+      severity: tried.length > 0 ? 'high' : 'normal',
+      subject: `${tried.length > 0 ? 'HIGH SEVERITY: ' : ''}License ${licenseId}: overwritten item set back`,
+      message: [
+        `License ${licenseId} (applied status ${showValue(old.appliedStatus)}, ${drawn}) was replaced by a whole item without appliedStatus.`,
+        tried.length > 0
+          ? `The put also changed ${tried.join(', ')}. These changes were NOT made: make them again, one attribute at a time (or with \`clearance license\`).`
+          : 'Its other fields were as committed.',
+        `Rejected because ${reason}.`,
+        'No shipment or counter moved. The reason is also written to statusError on the item.',
+      ].join('\n'),
+      subjectKey: { licenseId },
+    },
+  ]);
+  const entry = licenseRejectionEntry(
+    { ...raw, appliedStatus: old.appliedStatus },
+    deps.now().toISOString(),
+    reason,
+    deps.newToken(),
+  );
+  return deps.licenses.revertTerms(
+    licenseId,
+    revert,
+    { appliedStatus: null },
+    reason,
+    entry,
+    attributedOf(raw),
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * A license replaced by a whole-item put without `appliedStatus` (an import
+ * run again). Before, license-events took it for a new license: an APPROVED
+ * one was applied afresh with `releasedQuantity` 0 while its shipments still
+ * drew 70 units (I2), and a later release could go past the limit; ops heard
+ * nothing. license-events now sets it back first, as it does here.
+ */
+import { describe, expect, it } from 'vitest';
+import type { License } from '../../../shared/domain/model.js';
+import { isOverwrite, licenseOverwritten } from '../../../shared/engine/license-overwrite.js';
+import { apply, givenLicense, setStatus, shipmentEvents } from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/** An APPROVED license that released 30 + 40 units; the item as its import first wrote it. */
+async function approved(w: MemoryWorld) {
+  const lut = givenLicense(w, { authorizedQuantity: 100, status: 'PENDING', appliedStatus: undefined });
+  const { appliedStatus: _applied, ...first } = lut.license;
+  for (const quantity of [30, 40]) w.console.put('shipments', lut.shipment({ quantity }));
+  await shipmentEvents(w);
+  await setStatus(w, lut.licenseId, 'PENDING');
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  for (let i = 0; i < 3; i++) await shipmentEvents(w);
+  expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'APPROVED', releasedQuantity: 70 });
+  w.alerter.alerts.length = 0;
+  return { lut, first: first as License };
+}
+
+/** What license-events does with the put's stream record, then the license. */
+async function put(w: MemoryWorld, licenseId: string, item: License): Promise<boolean> {
+  const old = w.license(licenseId);
+  w.console.put('licenses', item);
+  const set =
+    isOverwrite(old, w.license(licenseId)) && (await licenseOverwritten(w.licenseDeps(), licenseId, old));
+  await apply(w, licenseId);
+  for (let i = 0; i < 3; i++) await shipmentEvents(w);
+  return set;
+}
+
+const rejected = (w: MemoryWorld, licenseId: string) =>
+  w.entries().filter((e) => e.licenseId === licenseId && e.eventType === 'EDIT_REJECTED');
+
+describe('a license put again whole', () => {
+  it('as first written, but APPROVED: set back with what its shipments draw, alerted and entered once', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    const committed = w.license(lut.licenseId);
+
+    expect(await put(w, lut.licenseId, { ...first, status: 'APPROVED' })).toBe(true);
+    expect(w.license(lut.licenseId)).toMatchObject({
+      appliedStatus: 'APPROVED',
+      releasedQuantity: 70,
+      appliedTerms: committed.appliedTerms,
+      appliedChanges: committed.appliedChanges,
+      statusError: expect.stringContaining('without appliedStatus'),
+    });
+    const [alert, ...more] = w.alerter.about(lut.licenseId);
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({
+      severity: 'normal',
+      subject: `License ${lut.licenseId}: overwritten item set back`,
+    });
+    expect(alert?.message).toContain('releasedQuantity 70');
+    expect(rejected(w, lut.licenseId)).toEqual([
+      expect.objectContaining({ previousStatus: 'APPROVED', status: 'APPROVED' }),
+    ]);
+    expect(w.violations()).toEqual([]);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('with new terms (an amended import): HIGH SEVERITY, the terms it tried named, the limit kept', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    await put(w, lut.licenseId, { ...first, status: 'APPROVED', authorizedQuantity: 80 });
+    expect(w.license(lut.licenseId)).toMatchObject({ authorizedQuantity: 100, releasedQuantity: 70 });
+    expect(w.alerter.about(lut.licenseId)).toEqual([
+      expect.objectContaining({
+        severity: 'high',
+        message: expect.stringContaining('authorizedQuantity 100 → 80'),
+      }),
+    ]);
+    // Made again as an edit, the amendment applies: nothing was lost but the put itself.
+    w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 60);
+    await apply(w, lut.licenseId);
+    for (let i = 0; i < 3; i++) await shipmentEvents(w);
+    expect(w.license(lut.licenseId)).toMatchObject({ authorizedQuantity: 60, releasedQuantity: 30 });
+    expect(w.violations()).toEqual([]);
+  });
+
+  it('does nothing once the item has an appliedStatus again (a redelivered record)', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    const old = w.license(lut.licenseId);
+    await put(w, lut.licenseId, { ...first, status: 'APPROVED' });
+    expect(await licenseOverwritten(w.licenseDeps(), lut.licenseId, old)).toBe(false);
+    expect(w.alerter.about(lut.licenseId)).toHaveLength(1);
+    expect(rejected(w, lut.licenseId)).toHaveLength(1);
+  });
+
+  it('is not a new license put, nor an edit that keeps appliedStatus', () => {
+    expect(isOverwrite(undefined, { licenseId: 'L', status: 'PENDING' })).toBe(false);
+    expect(
+      isOverwrite({ appliedStatus: 'APPROVED' }, { appliedStatus: 'APPROVED', status: 'SUSPENDED' }),
+    ).toBe(false);
+    expect(isOverwrite({ appliedStatus: 'APPROVED' }, undefined)).toBe(false);
+  });
+});
