@@ -2,15 +2,27 @@
  * CSV as RFC 4180 writes it: one header row, comma separated, CRLF line
  * ends; a field that holds a comma, a double quote, CR or LF is quoted, and
  * its double quotes doubled. Numbers are written as they are (a minus sign
- * for negatives), so a spreadsheet or a script can sum a column.
+ * for negatives), so a spreadsheet or a script can sum a column; text that
+ * a spreadsheet would take for a formula is prefixed with `'`.
  */
 
 export type CsvValue = string | number | undefined | null;
 
-/** One field, quoted when it has to be. */
+/**
+ * Text a spreadsheet would run as a formula (OWASP, "CSV Injection"): it
+ * starts with `=`, `+`, `-`, `@`, a tab or a CR.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One field, quoted when it has to be. Text that would start a formula (a
+ * `reason` typed in the console as `=HYPERLINK(…)`) gets a leading `'`, so
+ * the auditor's spreadsheet shows it instead of running it; numbers are
+ * numbers, a minus sign included.
+ */
 export function csvField(value: CsvValue): string {
   if (value === undefined || value === null) return '';
-  const s = String(value);
+  const s = typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -155,6 +155,18 @@ describe('CSV', () => {
     expect(renderCsv(['a', 'b'], [[1, 'x,y']])).toBe('a,b\r\n1,"x,y"\r\n');
   });
 
+  it('writes text a spreadsheet would run as a formula with a leading quote, numbers as numbers', () => {
+    expect(csvField('=HYPERLINK("http://x.invalid","see")')).toBe(
+      `"'=HYPERLINK(""http://x.invalid"",""see"")"`,
+    );
+    expect(csvField('+1 more')).toBe("'+1 more");
+    expect(csvField('-cancel')).toBe("'-cancel");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\tx')).toBe("'\tx");
+    expect(csvField('cli:local:alice')).toBe('cli:local:alice');
+    expect(csvField(-30)).toBe('-30');
+  });
+
   it('can be parsed back and summed to the report totals', () => {
     const tricky = draw('LIC-A', '2026-05-22T00:00:00.000Z', 'SHP-A9', 3, 300, {
       reason: 'customer said "cancel", then\nchanged their mind',
