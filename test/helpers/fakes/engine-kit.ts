@@ -124,6 +124,21 @@ export async function shipmentEvents(w: MemoryWorld): Promise<ShipmentBatchResul
   return processShipmentRecords(w.shipmentDeps(), records);
 }
 
+/**
+ * Both Shipments stream consumers until a round finds no record; how many
+ * rounds found some. Throws if the stream never goes quiet: the system would
+ * be answering its own writes.
+ */
+export async function settleShipments(w: MemoryWorld): Promise<number> {
+  for (let round = 0; round < 10; round++) {
+    const records = w.shipmentRecords();
+    if (records.length === 0) return round;
+    await recordShipmentHistory(w.shipmentDeps(), records);
+    await processShipmentRecords(w.shipmentDeps(), records);
+  }
+  throw new Error('the Shipments stream never went quiet: the system keeps answering its own writes');
+}
+
 /** Every shipment of a license, by id. */
 export const shipmentsOf = (w: MemoryWorld, licenseId: string): Map<string, RawItem> =>
   new Map(

@@ -11,33 +11,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawItem } from '../../../shared/domain/ports.js';
-import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
 import {
   expectCounters,
   expectInvariants,
   givenLicense,
   ON_HAND,
   setStatus,
+  settleShipments,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
-
-/** Both Shipments stream consumers until a round finds no record. */
-async function settle(w: MemoryWorld): Promise<void> {
-  for (let round = 0; round < 10; round++) {
-    const records = w.shipmentRecords();
-    if (records.length === 0) return;
-    await recordShipmentHistory(w.shipmentDeps(), records);
-    await processShipmentRecords(w.shipmentDeps(), records);
-  }
-  throw new Error('the Shipments stream never went quiet');
-}
 
 /** A license with one shipment of 30 units (value 500), counted HELD; the item as the admin first put it. */
 async function counted(w: MemoryWorld) {
   const lut = givenLicense(w, { authorizedQuantity: 100, authorizedValue: 10_000 });
   const s = lut.shipment({ quantity: 30, value: 500, priority: 1 });
   w.console.put('shipments', s);
-  await settle(w);
+  await settleShipments(w);
   w.alerter.alerts.length = 0;
   return { lut, s, id: s.shipmentId };
 }
@@ -53,7 +42,7 @@ describe('a counted shipment overwritten by a whole-item put', () => {
     const { lut, s, id } = await counted(w);
     const before = w.shipment(id);
     w.console.put('shipments', s);
-    await settle(w);
+    await settleShipments(w);
 
     expect(w.shipment(id)).toMatchObject({
       countedStatus: 'HELD',
@@ -72,7 +61,7 @@ describe('a counted shipment overwritten by a whole-item put', () => {
 
     // Back in the held index: the approval releases it, once.
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id).countedStatus).toBe('RELEASED');
     expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 30 });
@@ -84,13 +73,13 @@ describe('a counted shipment overwritten by a whole-item put', () => {
     const w = memoryWorld();
     const { lut, s, id } = await counted(w);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     const released = w.shipment(id);
     expect(released.countedStatus).toBe('RELEASED');
     w.alerter.alerts.length = 0;
 
     w.console.put('shipments', s);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({
       status: 'RELEASED',
       countedStatus: 'RELEASED',
@@ -108,11 +97,11 @@ describe('a counted shipment overwritten by a whole-item put', () => {
     const { lut, id } = await counted(w);
     const stale: RawItem = structuredClone(w.shipment(id));
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     const released = w.shipment(id);
 
     w.console.put('shipments', { ...stale, value: 400 });
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({
       countedStatus: 'RELEASED',
       revision: released.revision,
@@ -133,11 +122,11 @@ describe('a counted shipment overwritten by a whole-item put', () => {
     const w = memoryWorld();
     const { lut, id } = await counted(w);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     w.alerter.alerts.length = 0;
 
     w.console.put('shipments', { ...w.shipment(id), status: 'SHIPPED' });
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({ countedStatus: 'SHIPPED' });
     expect(w.shipment(id).statusError).toBeUndefined();
     expect(w.alerter.about(id)).toEqual([]);

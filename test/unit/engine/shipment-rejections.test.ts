@@ -15,6 +15,7 @@ import {
   expectInvariants,
   givenLicense,
   setStatus,
+  settleShipments,
   shipmentEvents,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
@@ -30,17 +31,6 @@ async function heldShipment(w: MemoryWorld) {
   return { lut, id: s.shipmentId };
 }
 
-/** Both Shipments stream consumers until a round finds no record; how many rounds found some. */
-async function settle(w: MemoryWorld): Promise<number> {
-  for (let round = 0; round < 10; round++) {
-    const records = w.shipmentRecords();
-    if (records.length === 0) return round;
-    await recordShipmentHistory(w.shipmentDeps(), records);
-    await processShipmentRecords(w.shipmentDeps(), records);
-  }
-  throw new Error('the Shipments stream never went quiet: the system keeps answering its own writes');
-}
-
 const rejectedEntries = (w: MemoryWorld, id: string) =>
   w.entries().filter((e) => e.shipmentId === id && e.eventType === 'EDIT_REJECTED');
 
@@ -49,9 +39,9 @@ describe('a field edited again after a rejected edit', () => {
     const w = memoryWorld();
     const { lut, id } = await heldShipment(w);
     w.console.edit('shipments', id, 'quantity', 3);
-    await settle(w);
+    await settleShipments(w);
     w.console.edit('shipments', id, 'quantity', 50);
-    await settle(w);
+    await settleShipments(w);
 
     expect(w.shipment(id)).toMatchObject({ quantity: 30, statusError: expect.stringContaining('quantity') });
     expect(w.alerter.about(id).map((a) => a.message)).toEqual([
@@ -62,7 +52,7 @@ describe('a field edited again after a rejected edit', () => {
     expectCounters(w, lut.license.sku, 'WH-1', { held: 30, released: 0 });
 
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 30 });
     expectInvariants(w);
@@ -74,7 +64,7 @@ describe('a field edited again after a rejected edit', () => {
     const { id } = await heldShipment(w);
     for (let i = 0; i < 2; i++) {
       w.console.edit('shipments', id, 'quantity', 3);
-      expect(await settle(w)).toBe(2); // the edit, then the write-back's own record, judged as nothing
+      expect(await settleShipments(w)).toBe(2); // the edit, then the write-back's own record, judged as nothing
     }
     expect(w.shipment(id).quantity).toBe(30);
     expect(w.alerter.about(id)).toHaveLength(2);
@@ -86,9 +76,9 @@ describe('a field edited again after a rejected edit', () => {
     const w = memoryWorld();
     const { id } = await heldShipment(w);
     w.console.edit('shipments', id, 'value', -1);
-    await settle(w);
+    await settleShipments(w);
     w.console.edit('shipments', id, 'value', -5);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id).value).toBe(500);
     expect(w.alerter.about(id)).toHaveLength(2);
     expect(rejectedEntries(w, id)).toHaveLength(2);
@@ -100,9 +90,9 @@ describe('a field edited again after a rejected edit', () => {
     const lut = givenLicense(w);
     const s = lut.shipment({ quantity: 30, priority: 1 });
     w.console.put('shipments', { ...s, quantity: -1 });
-    await settle(w);
+    await settleShipments(w);
     w.console.edit('shipments', s.shipmentId, 'priority', 2);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(s.shipmentId).countedStatus).toBeUndefined();
     expect(w.alerter.about(s.shipmentId)).toHaveLength(2);
     expect(rejectedEntries(w, s.shipmentId)).toHaveLength(2);
@@ -118,7 +108,7 @@ describe('several edits between two batches', () => {
     w.console.edit('shipments', id, 'quantity', 50);
     w.console.edit('shipments', id, 'value', -1);
     w.console.edit('shipments', id, 'value', -5);
-    await settle(w);
+    await settleShipments(w);
     // One batch: the latest record is judged, against the item as the system last left it.
     expect(w.shipment(id)).toMatchObject({ quantity: 30, value: 500 });
     expect(w.alerter.about(id)).toHaveLength(1);
@@ -179,7 +169,7 @@ describe('quantity edits racing the passes (countedAs)', () => {
     const first = lut.shipment({ quantity: 30, priority: 1 });
     const second = lut.shipment({ quantity: 20, priority: 2 });
     for (const s of [first, second]) w.console.put('shipments', s);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(first.shipmentId).countedAs).toEqual({
       quantity: 30,
       sku: lut.license.sku,
@@ -192,9 +182,9 @@ describe('quantity edits racing the passes (countedAs)', () => {
 
   /** After the edit is rejected and set back, its license's follow-up pass releases it as counted. */
   async function thenReleasedAsCounted(w: MemoryWorld, lut: { licenseId: string; license: { sku: string } }) {
-    await settle(w);
+    await settleShipments(w);
     await apply(w, lut.licenseId);
-    await settle(w);
+    await settleShipments(w);
     expect(w.license(lut.licenseId).releasedQuantity).toBe(50);
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 50 });
     expectInvariants(w);
@@ -224,12 +214,12 @@ describe('quantity edits racing the passes (countedAs)', () => {
     const w = memoryWorld();
     const { lut, first } = await twoHeld(w);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     w.console.edit('shipments', first, 'quantity', 3);
     expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 1 });
-    await settle(w);
+    await settleShipments(w);
     await apply(w, lut.licenseId);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(first)).toMatchObject({ status: 'HELD', quantity: 30 });
     expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
     expectCounters(w, lut.license.sku, 'WH-1', { held: 50, released: 0 });
@@ -243,7 +233,7 @@ describe('quantity edits racing the passes (countedAs)', () => {
     // A write of the system after the edit (one that bumps revision, as its commits do):
     // the batch's latest record is the system's, yet the edit it carries is still judged.
     w.console.edit('shipments', first, 'revision', Number(w.shipment(first).revision) + 1);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(first)).toMatchObject({
       quantity: 30,
       statusError: expect.stringContaining('quantity'),
@@ -258,7 +248,7 @@ describe('quantity edits racing the passes (countedAs)', () => {
     const { first } = await twoHeld(w);
     w.console.edit('shipments', first, 'priority', 7);
     w.console.edit('shipments', first, 'quantity', 3);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(first)).toMatchObject({
       quantity: 30,
       priority: 7,
@@ -274,7 +264,7 @@ describe('customer edits racing the passes (countedAs)', () => {
     const lut = givenLicense(w, { customerId: 'CUST-A', authorizedQuantity: 100 });
     const s = lut.shipment({ quantity: 30, priority: 1 });
     w.console.put('shipments', s);
-    await settle(w);
+    await settleShipments(w);
     return { lut, id: s.shipmentId };
   }
 
@@ -302,13 +292,13 @@ describe('customer edits racing the passes (countedAs)', () => {
     const w = memoryWorld();
     const { lut, id } = await heldForA(w);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     w.console.edit('shipments', id, 'customerId', 'CUST-B'); // shipment-events has not run
     expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 0 });
     expect(w.shipment(id)).toMatchObject({ status: 'RELEASED', customerId: 'CUST-B' });
-    await settle(w);
+    await settleShipments(w);
     await apply(w, lut.licenseId); // the follow-up pass the write-back asks for
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_SUSPENDED' });
     expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
     expectSetBack(w, id);
@@ -319,9 +309,9 @@ describe('customer edits racing the passes (countedAs)', () => {
     const { lut, id } = await heldForA(w);
     w.console.edit('shipments', id, 'customerId', 'CUST-B');
     expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 0, relabelled: 0 });
-    await settle(w);
+    await settleShipments(w);
     await apply(w, lut.licenseId);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({ status: 'RELEASED' });
     expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
     expectSetBack(w, id);
@@ -333,9 +323,9 @@ describe('customer edits racing the passes (countedAs)', () => {
     w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'customerId', 'CUST-B'));
     expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 0 });
     expect(w.shipment(id)).toMatchObject({ status: 'HELD', customerId: 'CUST-B' });
-    await settle(w);
+    await settleShipments(w);
     await apply(w, lut.licenseId);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({ status: 'RELEASED' });
     expectSetBack(w, id);
   });
@@ -348,9 +338,9 @@ describe('customer edits racing the passes (countedAs)', () => {
     w.faults.beforeNext('shipments.commit', () => w.console.edit('shipments', id, 'customerId', 'CUST-B'));
     expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ relabelled: 0 });
     expect(w.shipment(id)).toMatchObject({ holdReason: 'LICENSE_PENDING', customerId: 'CUST-B' });
-    await settle(w);
+    await settleShipments(w);
     await apply(w, lut.licenseId);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
     expectSetBack(w, id);
   });
@@ -360,9 +350,9 @@ describe('customer edits racing the passes (countedAs)', () => {
     const { lut, id } = await heldForA(w);
     const { quantity, sku, warehouseId } = w.shipment(id).countedAs as Record<string, unknown>;
     w.console.edit('shipments', id, 'countedAs', { quantity, sku, warehouseId });
-    await settle(w);
+    await settleShipments(w);
     expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ released: 1, unitsReleased: 30 });
-    await settle(w);
+    await settleShipments(w);
     expect(customersTold(w, id)).toEqual(['CUST-A']);
     expectInvariants(w);
   });
@@ -377,7 +367,7 @@ describe('customer edits racing the passes (countedAs)', () => {
       w.console.edit('shipments', id, 'warehouseId', 'WH-2');
       w.console.edit('shipments', id, 'quantity', 99);
     });
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED', quantity: 30 });
     const warehousesTold = w.publisher
       .to('logistics')
@@ -403,7 +393,7 @@ describe('customer edits racing the passes (countedAs)', () => {
     expect(edit?.newImage).toMatchObject({ customerId: 'CUST-B', countedStatus: 'HELD' });
     await run(edit ? [edit] : []); // a batch split between the two (bisected, or the commit not yet on the stream)
     await run(later);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(id)).toMatchObject({
       status: 'CANCELLED',
       countedStatus: 'CANCELLED',
@@ -424,18 +414,18 @@ describe('a shipment status emptied or removed in the console', () => {
     const lut = givenLicense(w, { authorizedQuantity: 100 });
     const s = lut.shipment({ quantity: 10 });
     w.console.put('shipments', s);
-    await settle(w);
+    await settleShipments(w);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    await settle(w);
+    await settleShipments(w);
     w.console.edit('shipments', s.shipmentId, 'status', status);
-    await settle(w);
+    await settleShipments(w);
     expect(w.shipment(s.shipmentId)).toMatchObject({
       status: 'RELEASED',
       statusError: expect.stringContaining('The status was set back to RELEASED'),
     });
     expect(rejectedEntries(w, s.shipmentId)).toHaveLength(1);
     expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 1 });
-    await settle(w);
+    await settleShipments(w);
     expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
     expectInvariants(w);
   });
