@@ -8,7 +8,7 @@
  *     unshipped units: ship or re-plan before the clock re-holds them;
  *  3. a rejected edit (`statusError`): a decision did not take effect;
  *  4. validity ending within 30 days with unshipped units;
- *  5. 80 % or more of a limit drawn (quantity or value);
+ *  5. 80 % or more of a limit drawn (quantity, or value against the cap with its tolerance);
  *  6. PENDING with a held backlog: a decision is awaited.
  * Within a rank: the soonest expiry, the fullest license, the largest
  * backlog first. A license is listed once, at its most urgent reason, with
@@ -142,14 +142,16 @@ function expiring(l: License, backlog: Backlog, now: Date): AttentionReason[] {
 
 function drawn(l: License): AttentionReason[] {
   if (effective(l) !== 'APPROVED' && effective(l) !== 'SUSPENDED') return [];
+  // The value limit is the cap with its tolerance, as for LICENSE_DRAWDOWN and the release itself.
+  const cap = valueCap(l);
   const quantity = (l.releasedQuantity * 100) / l.authorizedQuantity;
-  const value = l.authorizedValue === undefined ? 0 : (l.releasedValue * 100) / l.authorizedValue;
+  const value = cap === undefined || cap === 0 ? 0 : (l.releasedValue * 100) / cap;
   const percent = Math.max(quantity, value);
   if (percent < DRAWN_PERCENT) return [];
   const text =
     quantity >= value
       ? `${Math.floor(quantity)} % of authorizedQuantity drawn (${count(l.releasedQuantity)} of ${count(l.authorizedQuantity)} units)`
-      : `${Math.floor(value)} % of authorizedValue drawn (${usd(l.releasedValue)} of ${usd(l.authorizedValue ?? 0)})`;
+      : `${Math.floor(value)} % of the value cap drawn (${usd(l.releasedValue)} of ${usd(cap ?? 0)})`;
   return [{ kind: 'drawn', rank: 5, text, data: { percent: Math.floor(percent) } }];
 }
 

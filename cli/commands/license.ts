@@ -239,7 +239,8 @@ const ATTENTION_HELP = `
 --attention lists only the licenses that need a decision or an action, most urgent first, each with the
 numbers that make it urgent: shipped goods above a lowered limit; validity ending within 7 days (or ended,
 not yet expired) with unshipped units; a rejected edit (statusError); validity ending within 30 days with
-unshipped units; 80 % or more of authorizedQuantity or authorizedValue drawn; PENDING with a held backlog.
+unshipped units; 80 % or more of authorizedQuantity or of the value cap (with its tolerance) drawn; PENDING
+with a held backlog.
 It scans Licenses once, then reads the held and released indexes (quantity and value only) of just the
 licenses it must: PENDING ones, those expiring within 30 days and those over a limit.
 `;

@@ -57,7 +57,13 @@ describe('reasonsFor', () => {
     ]);
     expect(
       texts(license('V', { authorizedValue: 100_000, releasedValue: 85_000, releasedQuantity: 1 })),
-    ).toEqual(['85 % of authorizedValue drawn ($85,000 of $100,000)']);
+    ).toEqual(['85 % of the value cap drawn ($85,000 of $100,000)']);
+    // Against the cap with its tolerance, as LICENSE_DRAWDOWN counts: 85,000 of 110,000 is 77 %.
+    const tolerant = { authorizedValue: 100_000, valueTolerancePercent: 10, releasedQuantity: 1 };
+    expect(texts(license('T', { ...tolerant, releasedValue: 85_000 }))).toEqual([]);
+    expect(texts(license('U', { ...tolerant, releasedValue: 99_000 }))).toEqual([
+      '90 % of the value cap drawn ($99,000 of $110,000)',
+    ]);
     expect(texts(license('P', { status: 'PENDING' }), { held: sum(1200, 120, 5_000) })).toEqual([
       'PENDING with 1,200 units held in 120 shipments ($5,000): approve or deny',
     ]);
