@@ -82,10 +82,14 @@ export async function shipmentList(
       : status === 'RELEASED'
         ? await pageIndex(ctx, 'released', opts.license, opts.limit)
         : await scanShipments(ctx, opts.license, status, opts.limit);
+  // The held and released indexes page in hold order; other statuses are scanned, which stops at limit + 1 matches.
+  const indexed = status === 'HELD' || status === 'RELEASED';
   ctx.emit({ shipments: items, more }, () => {
-    const note = more
-      ? `\nShowing the first ${opts.limit}; pass --limit N for more, or --limit 0 for all.`
-      : '';
+    const note = !more
+      ? ''
+      : indexed
+        ? `\nShowing the first ${opts.limit}; pass --limit N for more, or --limit 0 for all.`
+        : `\nShowing ${opts.limit} of the matches, not the first ${opts.limit} in hold order: only HELD and RELEASED shipments are indexed, and the scan stopped at ${opts.limit + 1} matches. Pass --limit 0 for all of them, in order.`;
     return `${shipmentTable(items)}${note}`;
   });
   return EXIT.ok;
