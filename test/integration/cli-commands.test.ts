@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
 import { adminConsole } from '../helpers/admin-console.js';
@@ -9,7 +10,16 @@ import { runCli, stackDescription } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor, heldBacklog } from '../helpers/factories.js';
 import { useLocalStack } from '../helpers/stack.js';
 
-const local = useLocalStack();
+/** While set, license-events waits for it: an edit stays unapplied for as long as a test needs. */
+let licenseEventsGate: Promise<void> | undefined;
+const local = useLocalStack({
+  handlerOverrides: {
+    licenses: async (event: DynamoDBStreamEvent, context: Context): Promise<unknown> => {
+      await licenseEventsGate;
+      return (await local.loadHandler('license-events'))(event as never, context);
+    },
+  },
+});
 const s = adminConsole(local);
 
 describe('clearance license', () => {
@@ -96,15 +106,24 @@ describe('clearance license', () => {
     await s.setLicenseStatus('LIC-STALE', 'APPROVD');
     await local.drain();
     expect((await s.license('LIC-STALE')).statusError).toMatch(/not a license status/);
-    // Someone's legal edit, not applied yet; the typo's statusError is still on the item.
-    await s.edit('licenses', { licenseId: 'LIC-STALE' }, 'updatedBy', 'bob');
-    await s.setLicenseStatus('LIC-STALE', 'APPROVED');
+    // Someone's legal edit, not applied yet (license-events waits); the typo's statusError is still on the item.
+    let open = () => {};
+    licenseEventsGate = new Promise((resolve) => {
+      open = resolve;
+    });
+    try {
+      await s.edit('licenses', { licenseId: 'LIC-STALE' }, 'updatedBy', 'bob');
+      await s.setLicenseStatus('LIC-STALE', 'APPROVED');
 
-    const result = await runCli(local, ['license', 'deny', 'LIC-STALE', '--reason', 'no']);
-    expect(result.code).toBe(EXIT.error);
-    expect(result.stderr).toMatch(
-      /license LIC-STALE has status APPROVED that the system has not applied yet \(applied: PENDING\)/,
-    );
+      const result = await runCli(local, ['license', 'deny', 'LIC-STALE', '--reason', 'no']);
+      expect(result.code).toBe(EXIT.error);
+      expect(result.stderr).toMatch(
+        /license LIC-STALE has status APPROVED that the system has not applied yet \(applied: PENDING\)/,
+      );
+    } finally {
+      open();
+      licenseEventsGate = undefined;
+    }
     await local.drain();
     expect(await s.license('LIC-STALE')).toMatchObject({ status: 'APPROVED', appliedStatus: 'APPROVED' });
   });
@@ -201,6 +220,10 @@ describe('clearance shipment', () => {
       changedBy: expect.any(String),
     });
     expect(await s.shipment('SHP-SHIP-2')).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED' });
+    // No index for SHIPPED and CANCELLED: a scan cut at --limit says its rows are not the first in hold order.
+    const cut = await runCli(local, ['shipment', 'list', '--license', 'LIC-SHIP', '--limit', '1']);
+    expect(cut.stdout).toMatch(/Showing 1 of the matches, not the first 1 in hold order/);
+    expect(cut.stdout).not.toMatch(/Showing the first/);
     const inventory = (await runCli(local, ['--json', 'inventory', 'show', '--sku', 'H20'])).json() as Record<
       string,
       unknown
