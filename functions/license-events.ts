@@ -61,8 +61,9 @@ export const lambdaHandler = async (
       continue;
     }
     // Set back before the license is applied, or it would be applied as a new one.
-    if (oldImage && isOverwrite(oldImage, fromImage(record.dynamodb?.NewImage)))
-      await licenseOverwritten(deps, licenseId, oldImage);
+    const newImage = fromImage(record.dynamodb?.NewImage);
+    if (oldImage && isOverwrite(oldImage, newImage))
+      await licenseOverwritten(deps, licenseId, oldImage, newImage);
     const settled = isSettledImage(fromImage(record.dynamodb?.NewImage));
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }

@@ -6,6 +6,7 @@
  * approval would release past the limit (I2). So the put is refused whole,
  * as an overwritten shipment is (shipment-rejections.ts).
  */
+import { ConflictError } from '../domain/errors.js';
 import { attributedOf, licenseRejectionEntry } from '../domain/history.js';
 import { showValue } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
@@ -26,6 +27,11 @@ const OWN = new Set(['licenseId', 'statusError', 'changedBy', 'attributed']);
 export const isOverwrite = (oldImage: RawItem | undefined, newImage: RawItem | undefined): boolean =>
   oldImage?.appliedStatus !== undefined && newImage !== undefined && newImage.appliedStatus === undefined;
 
+/** The drawdown attributes a shipment's manual edit moves with an ADD, whatever the item holds (a RELEASED one cancelled). */
+const DRAWN = ['releasedQuantity', 'releasedValue'] as const;
+
+const amount = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
 /**
  * Sets every attribute of the license back from `old` (and removes the ones
  * `old` did not have), if the item still has no `appliedStatus`, with a
@@ -33,15 +39,46 @@ export const isOverwrite = (oldImage: RawItem | undefined, newImage: RawItem | u
  * crash in between repeats the alert, never loses it). High severity when
  * the put changed a field people set (status, terms): that change was not
  * made and must be made again. Returns whether it wrote the item back.
+ *
+ * A RELEASED shipment cancelled while the item is overwritten gives its
+ * units back with an ADD on the item as it is (`put`, the record's new image,
+ * is what the put wrote): that change is kept on top of `old`'s drawdown, and
+ * the write-back is conditional on the drawdown it read, so one made since
+ * is not lost either (it reads again).
  */
 export async function licenseOverwritten(
   deps: Pick<LicenseEngineDeps, 'alerter' | 'licenses' | 'now' | 'newToken'>,
   licenseId: string,
   old: RawItem,
+  put?: RawItem,
 ): Promise<boolean> {
-  const raw = await deps.licenses.get(licenseId);
-  if (!raw || raw.appliedStatus !== undefined) return false;
+  let alerted = false;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const raw = await deps.licenses.get(licenseId);
+    if (!raw || raw.appliedStatus !== undefined) return false;
+    if (await writeBack(deps, licenseId, old, put, raw, alerted)) return true;
+    alerted = true;
+  }
+  throw new ConflictError(
+    `License ${licenseId}: its drawdown kept moving while its overwritten item was set back`,
+  );
+}
+
+async function writeBack(
+  deps: Pick<LicenseEngineDeps, 'alerter' | 'licenses' | 'now' | 'newToken'>,
+  licenseId: string,
+  old: RawItem,
+  put: RawItem | undefined,
+  raw: RawItem,
+  alerted: boolean,
+): Promise<boolean> {
   const kept = (f: string) => !OWN.has(f);
+  const moved = Object.fromEntries(
+    DRAWN.filter((f) => put !== undefined && amount(raw[f]) !== amount(put[f])).map((f) => [
+      f,
+      amount(old[f]) + amount(raw[f]) - amount(put?.[f]),
+    ]),
+  );
   const revert = {
     ...Object.fromEntries(Object.entries(old).filter(([f]) => kept(f))),
     ...Object.fromEntries(
@@ -49,6 +86,7 @@ export async function licenseOverwritten(
         .filter((f) => kept(f) && old[f] === undefined)
         .map((f) => [f, null]),
     ),
+    ...moved,
   };
   // What the put changed of the fields people set (not the system's own, which the old item has and it lacks).
   const tried = PEOPLE_SET.filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f])).map(
@@ -58,31 +96,33 @@ export async function licenseOverwritten(
   const drawn = `releasedQuantity ${showValue(old.releasedQuantity ?? 0)}, releasedValue ${showValue(old.releasedValue ?? 0)}`;
   // A rejected amendment's prefix: the reason stays on the item until the next legal edit, as the write-back leaves nothing else to show.
   const reason = `${AMENDMENT_REJECTED}the item was replaced by a whole item without appliedStatus, as a PutItem of an import run again or of the license's first JSON does: taken as it is, it would be a new license and lose what its shipments draw (${drawn}). It was set back to the license as last committed (${showValue(old.appliedStatus)}). Edit status or terms one attribute at a time instead of putting the whole item`;
-  await deps.alerter.alert([
-    {
-      severity: tried.length > 0 ? 'high' : 'normal',
-      subject: `${tried.length > 0 ? 'HIGH SEVERITY: ' : ''}License ${licenseId}: overwritten item set back`,
-      message: [
-        `License ${licenseId} (applied status ${showValue(old.appliedStatus)}, ${drawn}) was replaced by a whole item without appliedStatus.`,
-        tried.length > 0
-          ? `The put also changed ${tried.join(', ')}. These changes were NOT made: make them again, one attribute at a time (or with \`clearance license\`).`
-          : 'Its other fields were as committed.',
-        `Rejected because ${reason}.`,
-        'No shipment or counter moved. The reason is also written to statusError on the item.',
-      ].join('\n'),
-      subjectKey: { licenseId },
-    },
-  ]);
+  if (!alerted)
+    await deps.alerter.alert([
+      {
+        severity: tried.length > 0 ? 'high' : 'normal',
+        subject: `${tried.length > 0 ? 'HIGH SEVERITY: ' : ''}License ${licenseId}: overwritten item set back`,
+        message: [
+          `License ${licenseId} (applied status ${showValue(old.appliedStatus)}, ${drawn}) was replaced by a whole item without appliedStatus.`,
+          tried.length > 0
+            ? `The put also changed ${tried.join(', ')}. These changes were NOT made: make them again, one attribute at a time (or with \`clearance license\`).`
+            : 'Its other fields were as committed.',
+          `Rejected because ${reason}.`,
+          'No shipment or counter moved. The reason is also written to statusError on the item.',
+        ].join('\n'),
+        subjectKey: { licenseId },
+      },
+    ]);
   const entry = licenseRejectionEntry(
     { ...raw, appliedStatus: old.appliedStatus },
     deps.now().toISOString(),
     reason,
     deps.newToken(),
   );
+  const read = Object.fromEntries(DRAWN.map((f) => [f, raw[f] ?? null]));
   return deps.licenses.revertTerms(
     licenseId,
     revert,
-    { appliedStatus: null },
+    { appliedStatus: null, ...read },
     reason,
     entry,
     attributedOf(raw),

@@ -387,6 +387,8 @@ export async function recordShipmentHistory(
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
   return records.flatMap((record) => {
+    // A write-back commits nothing: an overwritten item's restore raises `revision` over the copy's only.
+    if (isWriteBack(record)) return [];
     const change = detectChange(record.oldImage, record.newImage, record.at);
     return change ? [{ change, record }] : [];
   });

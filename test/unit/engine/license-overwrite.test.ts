@@ -8,7 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import type { License } from '../../../shared/domain/model.js';
 import { isOverwrite, licenseOverwritten } from '../../../shared/engine/license-overwrite.js';
-import { apply, givenLicense, setStatus, shipmentEvents } from '../../helpers/fakes/engine-kit.js';
+import {
+  apply,
+  givenLicense,
+  setStatus,
+  shipmentEvents,
+  shipmentsOf,
+} from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 /** An APPROVED license that released 30 + 40 units; the item as its import first wrote it. */
@@ -102,5 +108,22 @@ describe('a license put again whole', () => {
       isOverwrite({ appliedStatus: 'APPROVED' }, { appliedStatus: 'APPROVED', status: 'SUSPENDED' }),
     ).toBe(false);
     expect(isOverwrite({ appliedStatus: 'APPROVED' }, undefined)).toBe(false);
+  });
+
+  it('keeps the units a shipment cancelled meanwhile gave back (an ADD on the put item)', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    const old = w.license(lut.licenseId);
+    const cancelled = [...shipmentsOf(w, lut.licenseId).values()].find((x) => x.quantity === 30);
+    const copy = { ...first, status: 'APPROVED' } as License;
+    w.console.put('licenses', copy);
+    // Before license-events sets the license back, shipment-events commits a cancel: releasedQuantity -30 on the copy.
+    w.console.edit('shipments', String(cancelled?.shipmentId), 'status', 'CANCELLED');
+    await shipmentEvents(w);
+
+    expect(await licenseOverwritten(w.licenseDeps(), lut.licenseId, old, copy)).toBe(true);
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'APPROVED', releasedQuantity: 40 });
+    expect(w.alerter.about(lut.licenseId)).toHaveLength(1);
+    expect(w.violations()).toEqual([]);
   });
 });

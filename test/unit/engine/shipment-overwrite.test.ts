@@ -133,4 +133,49 @@ describe('a counted shipment overwritten by a whole-item put', () => {
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 0, shipped: 30, onHand: ON_HAND - 30 });
     expectInvariants(w);
   });
+
+  it('an old copy that carries an earlier rejected edit is set back too, not taken for a write-back', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await counted(w);
+    w.console.edit('shipments', id, 'quantity', 31); // rejected: rejectedEdit and statusError on the item
+    await settleShipments(w);
+    const stale: RawItem = structuredClone(w.shipment(id));
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settleShipments(w);
+    w.console.edit('shipments', id, 'sku', 'OTHER'); // rejected again: a later rejectedEdit
+    await settleShipments(w);
+    const released = w.shipment(id);
+    w.alerter.alerts.length = 0;
+
+    w.console.put('shipments', stale);
+    await settleShipments(w);
+    expect(w.shipment(id)).toMatchObject({
+      status: 'RELEASED',
+      countedStatus: 'RELEASED',
+      revision: released.revision,
+    });
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 30 });
+    expect(w.alerter.about(id)).toEqual([
+      expect.objectContaining({ subject: `Shipment ${id}: overwritten item set back` }),
+    ]);
+    expectInvariants(w);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('the set-back is not announced again: no notice to the customer or the warehouse', async () => {
+    const w = memoryWorld();
+    const { lut, s, id } = await counted(w);
+    const stale: RawItem = structuredClone(w.shipment(id));
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settleShipments(w);
+    const published = w.publisher.published.length;
+
+    w.console.put('shipments', stale);
+    await settleShipments(w);
+    w.console.put('shipments', s);
+    await settleShipments(w);
+    expect(w.shipment(id).countedStatus).toBe('RELEASED');
+    expect(w.publisher.published.slice(published)).toEqual([]);
+  });
 });
