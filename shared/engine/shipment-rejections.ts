@@ -32,42 +32,25 @@ export const REJECTED_EDIT = 'rejectedEdit';
 
 /**
  * The record is the write-back of a rejected edit: an update that set
- * `rejectedEdit` to a later stream record than the item had, or (a
- * write-back made before `rejectedEdit` existed, still in the stream at a
- * deployment) set a new `statusError`, which only the system writes, on an
- * item that never had a `rejectedEdit`, its `countedStatus` and `revision`
- * as they were. A new item is never one, whatever `statusError` it was
- * created with; nor is a whole-item put of an old copy, which brings back an
- * earlier `rejectedEdit` or `statusError` with the marks it had then: it is
- * judged (and set back) as the overwrite it is.
+ * `rejectedEdit` anew, or set a new `statusError`, which only the system
+ * writes (so a write-back made before `rejectedEdit` existed, still in the
+ * stream at a deployment, is not judged as an edit either), and that took
+ * neither mark of what was committed back: `countedStatus` not dropped,
+ * `revision` not lowered (a write-back keeps both, or sets them back where a
+ * put had taken them). A whole-item put of an old copy brings back an
+ * earlier `rejectedEdit` or `statusError` with its older marks: it is judged,
+ * and set back as the overwrite it is. A new item is never one, whatever
+ * `statusError` it was created with.
  */
 export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newImage?: RawItem }): boolean => {
   if (oldImage === undefined || newImage === undefined) return false;
-  const answered = newImage[REJECTED_EDIT];
-  if (answered !== undefined) return laterRecord(answered, oldImage[REJECTED_EDIT]);
-  return (
-    oldImage[REJECTED_EDIT] === undefined &&
-    newImage.statusError !== undefined &&
-    newImage.statusError !== oldImage.statusError &&
-    newImage.countedStatus === oldImage.countedStatus &&
-    newImage.revision === oldImage.revision
-  );
+  const changed = (attribute: string) =>
+    newImage[attribute] !== undefined && newImage[attribute] !== oldImage[attribute];
+  if (!changed(REJECTED_EDIT) && !changed('statusError')) return false;
+  const revision = (image: RawItem) => (typeof image.revision === 'number' ? image.revision : 0);
+  const dropped = oldImage.countedStatus !== undefined && newImage.countedStatus === undefined;
+  return !dropped && revision(newImage) >= revision(oldImage);
 };
-
-/**
- * Stream sequence `a` comes after `b` (none: any does). Sequence numbers are
- * decimal strings that grow for an item's records; another form is only
- * told apart from `b`.
- */
-function laterRecord(a: unknown, b: unknown): boolean {
-  if (b === undefined) return true;
-  const digits = (v: unknown) =>
-    typeof v === 'string' && /^\d+$/.test(v) ? v.replace(/^0+(?=\d)/, '') : undefined;
-  const x = digits(a);
-  const y = digits(b);
-  if (x === undefined || y === undefined) return a !== b;
-  return x.length !== y.length ? x.length > y.length : x > y;
-}
 
 /**
  * The reject phase: alerts ops of every rejection, then writes each one's
