@@ -26,6 +26,7 @@ import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.
 import { GSI_ATTR } from '../names.js';
 import { intakeShipments } from './shipment-intake.js';
 import {
+  committedImages,
   deletionAlert,
   fixedFieldsEdit,
   invalidEditRejection,
@@ -114,6 +115,8 @@ interface Classified {
   latest: Map<string, ShipmentRecord>;
   /** Each shipment as the system last left it, which its latest record is judged against. */
   before: Map<string, RawItem | undefined>;
+  /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
+  committed: Map<string, RawItem>;
 }
 
 /**
@@ -194,6 +197,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     rejections: [],
     latest,
     before,
+    committed: committedImages(records),
   };
   for (const record of latest.values()) {
     // The system's write-back of a rejected edit answers an edit already judged: judging it again
@@ -220,8 +224,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     if (counted) batch.rejections.push(deletionAlert(record.shipmentId, record.oldImage ?? {}, counted));
     return;
   }
-  const overwrite =
-    old && asShipmentStatus(old.countedStatus) && overwriteRejection(record.shipmentId, raw, old);
+  const overwrite = overwriteRejection(record.shipmentId, raw, batch.committed.get(record.shipmentId));
   if (overwrite) return void batch.rejections.push(overwrite);
   const counted = asShipmentStatus(raw.countedStatus);
   if (counted && old && asShipmentStatus(old.countedStatus)) {

@@ -337,6 +337,29 @@ export function invalidRejection(shipmentId: string, raw: RawItem, problems: rea
 }
 
 /**
+ * The image of each shipment with the highest `revision` among a batch's
+ * records, old and new images alike (the later one on a tie): what the
+ * system last committed, as far as the batch shows. A latest record behind it
+ * is an overwrite ({@link overwriteRejection}). Taken from every image, not
+ * from the records' order, so that a batch that also holds an older record
+ * again (a redelivery) never makes a newer one look like an old copy.
+ */
+export function committedImages(
+  records: readonly { shipmentId: string; oldImage?: RawItem; newImage?: RawItem }[],
+): Map<string, RawItem> {
+  const revision = (image: RawItem | undefined) =>
+    typeof image?.revision === 'number' ? image.revision : undefined;
+  const best = new Map<string, RawItem>();
+  for (const r of records)
+    for (const image of [r.oldImage, r.newImage]) {
+      const v = revision(image);
+      if (image === undefined || v === undefined) continue;
+      if (v >= (revision(best.get(r.shipmentId)) ?? 0)) best.set(r.shipmentId, image);
+    }
+  return best;
+}
+
+/**
  * The marks of what the system committed: a write that changes either
  * without raising `revision` is not the system's.
  */
@@ -345,7 +368,7 @@ const COMMITTED_MARKS = ['countedStatus', 'revision'] as const;
 /**
  * A counted shipment replaced by a whole item whose `countedStatus` or
  * `revision` is not what the system committed (`old`, the item as the system
- * last left it): a PutItem without them (an import run again, a
+ * last left it; none, or not counted: nothing to judge): a PutItem without them (an import run again, a
  * BatchWriteItem resent after a timeout) or with older ones (an old copy
  * saved). Taken as it is, the copy would be counted again, as new or from a
  * state it has left. Every attribute is set back from `old`, and the
@@ -353,7 +376,12 @@ const COMMITTED_MARKS = ['countedStatus', 'revision'] as const;
  * the alert says what it tried. Undefined when both marks are as committed:
  * a whole-item put of the current item is judged as the edit it is.
  */
-export function overwriteRejection(shipmentId: string, raw: RawItem, old: RawItem): Rejection | undefined {
+export function overwriteRejection(
+  shipmentId: string,
+  raw: RawItem,
+  old: RawItem | undefined,
+): Rejection | undefined {
+  if (old === undefined || asShipmentStatus(old.countedStatus) === undefined) return undefined;
   const changed = COMMITTED_MARKS.filter((f) => raw[f] !== old[f]);
   if (changed.length === 0) return undefined;
   const marks = changed.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');

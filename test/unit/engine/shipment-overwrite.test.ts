@@ -11,7 +11,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
 import {
+  apply,
   expectCounters,
   expectInvariants,
   givenLicense,
@@ -177,5 +179,36 @@ describe('a counted shipment overwritten by a whole-item put', () => {
     await settleShipments(w);
     expect(w.shipment(id).countedStatus).toBe('RELEASED');
     expect(w.publisher.published.slice(published)).toEqual([]);
+  });
+
+  // The long chaos run's seed 26 on 6a5d73f: the batch's first record set what the shipment was
+  // judged against, so an older record delivered again took a newer edit for an old copy.
+  it('a batch that also holds an older record again takes no newer edit for an old copy', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await counted(w);
+    w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    await apply(w, lut.licenseId);
+    const release = w.shipmentRecords().filter((r) => r.shipmentId === id);
+    expect(release.at(-1)?.newImage).toMatchObject({ countedStatus: 'RELEASED', revision: 2 });
+    await recordShipmentHistory(w.shipmentDeps(), release);
+    await processShipmentRecords(w.shipmentDeps(), release);
+    await setStatus(w, lut.licenseId, 'SUSPENDED');
+    await settleShipments(w);
+    expect(w.shipment(id)).toMatchObject({ countedStatus: 'HELD', revision: 3 });
+    w.alerter.alerts.length = 0;
+
+    // The release's record again, then an edit of the re-held shipment's priority, in one batch.
+    w.console.edit('shipments', id, 'priority', 2);
+    const batch = [...release, ...w.shipmentRecords()];
+    await recordShipmentHistory(w.shipmentDeps(), batch);
+    await processShipmentRecords(w.shipmentDeps(), batch);
+    await settleShipments(w);
+
+    expect(w.shipment(id)).toMatchObject({ countedStatus: 'HELD', revision: 3, priority: 2 });
+    expect(w.shipment(id).statusError).toBeUndefined();
+    expect(w.alerter.about(id)).toEqual([]);
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectInvariants(w);
+    expect(w.historyViolations()).toEqual([]);
   });
 });
