@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
 import { DynamoLicenseRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
 import { expiryLeadDaysConfig, required } from '../shared/config.js';
@@ -32,11 +33,21 @@ const watch: ClockWatch = {
 const BACKLOG_EVERY_MINUTES = 5;
 
 /**
+ * The minute of the tick's schedule slot: EventBridge's `time` (the slot, on
+ * the minute) rather than when the invocation started, which may be late, so
+ * each slot samples the backlog or not whatever the delay. Now without one.
+ */
+const slotMinute = (event: Partial<ScheduledEvent> | undefined, now: Date): number => {
+  const slot = Date.parse(event?.time ?? '');
+  return (Number.isNaN(slot) ? now : new Date(slot)).getUTCMinutes();
+};
+
+/**
  * Scheduled: expires licenses past validUntil, wakes releases whose validFrom
  * arrived, asks for settling passes and warns of licenses about to expire
  * (see clockTick).
  */
-export const lambdaHandler = async (): Promise<ClockResult> => {
+export const lambdaHandler = async (event?: Partial<ScheduledEvent>): Promise<ClockResult> => {
   const now = new Date();
   const result = await clockTick(licenses, now, newToken, watch);
   logger.info('clock tick', { ...result });
@@ -45,7 +56,7 @@ export const lambdaHandler = async (): Promise<ClockResult> => {
   metrics.addMetric('ExpiryWatchFailures', MetricUnit.Count, result.expiryFailed.length);
   metrics.addMetric('ReleasesWoken', MetricUnit.Count, result.woken.length);
   metrics.addMetric('SettlingPasses', MetricUnit.Count, result.settling.length);
-  if (now.getUTCMinutes() % BACKLOG_EVERY_MINUTES === 0) {
+  if (slotMinute(event, now) % BACKLOG_EVERY_MINUTES === 0) {
     for (const [reason, count] of await heldBacklog(licenses, shipments)) {
       const gauge = metrics.singleMetric();
       gauge.addDimension('HoldReason', reason);

@@ -2,9 +2,13 @@
  * The handlers' EMF output for a known release: the metric names, values and
  * dimensions CloudWatch would ingest (namespace Clearance).
  */
+import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorResponse } from '../../local/gateway/wire.js';
 import { adminConsole } from '../helpers/admin-console.js';
-import { aLicense, anInventory, heldBacklog } from '../helpers/factories.js';
+import { aLicense, anInventory, aShipment, heldBacklog } from '../helpers/factories.js';
+import { until } from '../helpers/poll.js';
+import { invokeWithRecords } from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack({ environmentOverrides: { POWERTOOLS_METRICS_DISABLED: 'false' } });
@@ -78,5 +82,161 @@ describe('EMF metrics', () => {
     await s.setLicenseStatus('LIC-EMF-BAD', 'APPROVD');
     await local.drain();
     expect(total('EditsRejected', { service: 'license-events' })).toBe(1);
+  });
+});
+
+/** A metric as CloudWatch identifies it: namespace, name and the exact set of dimensions (values, or any for a SEARCH schema). */
+interface MetricRef {
+  readonly where: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string | undefined>>;
+}
+
+/** Every metric of `namespace` an alarm or a dashboard widget of the stack's template reads. */
+function referencedMetrics(namespace: string): MetricRef[] {
+  const refs: MetricRef[] = [];
+  const resources = Object.entries(local.stack.template.Resources ?? {}) as [
+    string,
+    { Type: string; Properties?: Record<string, unknown> },
+  ][];
+  const dims = (list: unknown) =>
+    Object.fromEntries(((list ?? []) as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]));
+  for (const [id, r] of resources) {
+    const p = r.Properties ?? {};
+    if (r.Type === 'AWS::CloudWatch::Alarm') {
+      if (p.Namespace === namespace)
+        refs.push({ where: id, name: String(p.MetricName), dimensions: dims(p.Dimensions) });
+      for (const q of (p.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> } }[]) {
+        const m = q.MetricStat?.Metric;
+        if (m?.Namespace === namespace)
+          refs.push({ where: id, name: String(m.MetricName), dimensions: dims(m.Dimensions) });
+      }
+    }
+    if (r.Type === 'AWS::CloudWatch::Dashboard') {
+      // Intrinsics (region, resource names) sit inside JSON strings: any placeholder keeps it JSON.
+      const raw = p.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+      const text =
+        typeof raw === 'string'
+          ? raw
+          : raw['Fn::Join'][1].map((x) => (typeof x === 'string' ? x : 'X')).join('');
+      const body = JSON.parse(text) as {
+        widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+      };
+      for (const w of body.widgets) {
+        for (const line of w.properties.metrics ?? []) {
+          const where = `${id} "${w.properties.title}"`;
+          const [first] = line;
+          if (first === namespace) {
+            const parts = line.filter((x): x is string => typeof x === 'string');
+            const dimensions: Record<string, string> = {};
+            for (let i = 2; i + 1 < parts.length; i += 2) dimensions[String(parts[i])] = String(parts[i + 1]);
+            refs.push({ where, name: String(parts[1]), dimensions });
+          }
+          const expression = (first as { expression?: string } | undefined)?.expression ?? '';
+          const search = /SEARCH\('\{([^}]*)\}\s*MetricName="([^"]+)"/.exec(expression);
+          if (search) {
+            const [ns, ...names] = String(search[1])
+              .split(',')
+              .map((x) => x.trim());
+            if (ns === namespace)
+              refs.push({
+                where,
+                name: String(search[2]),
+                dimensions: Object.fromEntries(names.map((n) => [n, undefined])),
+              });
+          }
+        }
+      }
+    }
+  }
+  return refs;
+}
+
+/** Every metric (name and dimensions with their values) the captured EMF documents of `namespace` define. */
+function emitted(namespace: string): MetricRef[] {
+  return emf().flatMap((d) =>
+    d._aws.CloudWatchMetrics.filter((c) => c.Namespace === namespace).flatMap((c) =>
+      c.Dimensions.flatMap((set) =>
+        c.Metrics.map((m) => ({
+          where: 'EMF',
+          name: m.Name,
+          dimensions: Object.fromEntries(set.map((k) => [k, String(d[k])])),
+        })),
+      ),
+    ),
+  );
+}
+
+/** Whether CloudWatch would give `ref` the data of `e`: same name, same dimension names, and values where `ref` names them. */
+const matches = (ref: MetricRef, e: MetricRef) => {
+  const names = Object.keys(ref.dimensions).sort();
+  return (
+    e.name === ref.name &&
+    JSON.stringify(names) === JSON.stringify(Object.keys(e.dimensions).sort()) &&
+    names.every((n) => ref.dimensions[n] === undefined || ref.dimensions[n] === e.dimensions[n])
+  );
+};
+
+const show = (r: MetricRef) =>
+  `${r.name}{${Object.entries(r.dimensions)
+    .map(([k, v]) => `${k}=${v ?? '*'}`)
+    .join(',')}}`;
+
+describe('alarms and dashboard against the EMF the handlers emit', () => {
+  it('reads only metrics the handlers emit, with the same names and dimensions', async () => {
+    const refs = referencedMetrics('Clearance');
+    expect(refs.map((r) => r.name)).toEqual(expect.arrayContaining(['EditsRejected', 'ExpiryWatchFailures']));
+
+    // A release of 150 (license-events, shipment-events' notifications, shipment-history).
+    await s.putInventory(anInventory());
+    await s.putLicense(aLicense({ licenseId: 'LIC-REF', status: 'PENDING', authorizedQuantity: 1500 }));
+    await s.putShipments(heldBacklog(150, { licenseId: 'LIC-REF', quantity: 10 }));
+    await s.putLicense(aLicense({ licenseId: 'LIC-REF-HELD', status: 'PENDING' }));
+    const held = aShipment({ licenseId: 'LIC-REF-HELD', quantity: 1 });
+    await s.putShipments([held]);
+    await local.drain();
+    lines = [];
+    await s.setLicenseStatus('LIC-REF', 'APPROVED');
+    await local.drain();
+
+    // shipment-history writing only the first of its two transactions (HistoryEntriesFailed).
+    const history = local.resources.tables.history.name;
+    const releases = (await local.readStreamRecords('shipments')).filter(
+      (r: DynamoDBRecord) =>
+        r.dynamodb?.NewImage?.licenseId?.S === 'LIC-REF' &&
+        r.dynamodb.OldImage?.status?.S === 'HELD' &&
+        r.dynamodb.NewImage.status?.S === 'RELEASED',
+    );
+    expect(releases).toHaveLength(150);
+    const second = new Set(releases.slice(100).map((r) => r.dynamodb?.NewImage?.shipmentId?.S));
+    const remove = local.stack.gateway.use(async (call, forward) => {
+      const puts = (call.input.TransactItems ?? []) as {
+        Put?: { TableName?: string; Item?: Record<string, { S?: string }> };
+      }[];
+      const hit =
+        call.operation === 'TransactWriteItems' &&
+        puts.some((a) => a.Put?.TableName === history && second.has(a.Put.Item?.shipmentId?.S));
+      return hit ? errorResponse('dynamodb', 'ValidationException', 'test: rejected') : forward();
+    });
+    try {
+      await invokeWithRecords(local, 'shipment-history', releases);
+    } finally {
+      remove();
+    }
+
+    // Rejected edits: a license status typo, and HELD → SHIPPED (high severity).
+    await s.setLicenseStatus('LIC-REF-HELD', 'APPROVD');
+    await s.setShipmentStatus(held.shipmentId, 'SHIPPED');
+    await local.drain();
+    // A clock tick in a slot that samples the held backlog.
+    await local.esm.invokeSchedule('license-clock', { time: new Date('2026-06-01T10:05:00Z') });
+    // The sandbox's stdout reaches this process after the invocation's result: wait for the tick's flush.
+    await until("the clock tick's EMF document", async () =>
+      emf().some((d) => d.service === 'license-clock' && d.SettlingPasses !== undefined) ? true : undefined,
+    );
+
+    const seen = emitted('Clearance');
+    const missing = refs.filter((r) => !seen.some((e) => matches(r, e))).map((r) => `${r.where}: ${show(r)}`);
+    expect(missing, `emitted: ${[...new Set(seen.map(show))].sort().join(' ')}`).toEqual([]);
   });
 });
