@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DynamoLicenseRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
 import { expiryLeadDaysConfig, required } from '../shared/config.js';
@@ -31,6 +31,8 @@ const watch: ClockWatch = {
 };
 /** Sample the held backlog every this many minutes (it reads the held index of every license). */
 const BACKLOG_EVERY_MINUTES = 5;
+/** Time kept back from the invocation for the metrics' flush when the backlog is sampled. */
+const SAFETY_MS = 5_000;
 
 /**
  * The minute of the tick's schedule slot: EventBridge's `time` (the slot, on
@@ -47,7 +49,10 @@ const slotMinute = (event: Partial<ScheduledEvent> | undefined, now: Date): numb
  * arrived, asks for settling passes and warns of licenses about to expire
  * (see clockTick).
  */
-export const lambdaHandler = async (event?: Partial<ScheduledEvent>): Promise<ClockResult> => {
+export const lambdaHandler = async (
+  event?: Partial<ScheduledEvent>,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<ClockResult> => {
   const now = new Date();
   const result = await clockTick(licenses, now, newToken, watch);
   logger.info('clock tick', { ...result });
@@ -57,7 +62,14 @@ export const lambdaHandler = async (event?: Partial<ScheduledEvent>): Promise<Cl
   metrics.addMetric('ReleasesWoken', MetricUnit.Count, result.woken.length);
   metrics.addMetric('SettlingPasses', MetricUnit.Count, result.settling.length);
   if (slotMinute(event, now) % BACKLOG_EVERY_MINUTES === 0) {
-    for (const [reason, count] of await heldBacklog(licenses, shipments)) {
+    // What is left of the invocation, less time to flush the metrics: past it the sample is skipped, not the tick.
+    const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) - SAFETY_MS;
+    const backlog = await heldBacklog(licenses, shipments, deadline);
+    if (backlog === undefined) {
+      logger.warn('held backlog not sampled: counting it would outlast the invocation');
+      metrics.addMetric('HeldBacklogSkipped', MetricUnit.Count, 1);
+    }
+    for (const [reason, count] of backlog ?? []) {
       const gauge = metrics.singleMetric();
       gauge.addDimension('HoldReason', reason);
       gauge.addMetric('HeldShipments', MetricUnit.Count, count);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { License } from '../../../shared/domain/model.js';
-import { clockTick, heldBacklog } from '../../../shared/engine/clock.js';
+import { BACKLOG_CONCURRENCY, clockTick, heldBacklog } from '../../../shared/engine/clock.js';
 import {
   apply,
   expectInvariants,
@@ -201,9 +201,33 @@ describe('a license that is fine', () => {
     const b = givenLicense(w, { authorizedQuantity: 10 });
     w.seed.accepted([a.shipment(), a.shipment(), b.shipment(), b.shipment()]);
     await setStatus(w, b.licenseId, 'APPROVED');
-    expect(Object.fromEntries(await heldBacklog(w.licenses, w.shipments))).toEqual({
+    expect(Object.fromEntries((await heldBacklog(w.licenses, w.shipments)) ?? [])).toEqual({
       LICENSE_PENDING: 2,
       LICENSE_QUANTITY_EXHAUSTED: 1,
     });
+  });
+
+  it("counts licenses' held indexes several at once, and gives up rather than run past its deadline", async () => {
+    const w = memoryWorld();
+    for (let i = 0; i < 40; i++) {
+      const l = givenLicense(w);
+      w.seed.accepted([l.shipment()]);
+    }
+    let inFlight = 0;
+    let most = 0;
+    // The world's repository, but each count waits a turn: how many run at once shows.
+    const shipments: typeof w.shipments = Object.create(w.shipments);
+    shipments.countHeldByReason = async (licenseId: string) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return w.shipments.countHeldByReason(licenseId);
+    };
+    expect(Object.fromEntries((await heldBacklog(w.licenses, shipments)) ?? [])).toEqual({
+      LICENSE_PENDING: 40,
+    });
+    // Before, one license after another: a 100,000-license table outlasted the clock's 60 s every 5th tick.
+    expect(most).toBe(BACKLOG_CONCURRENCY);
+    expect(await heldBacklog(w.licenses, shipments, Date.now() - 1)).toBeUndefined();
   });
 });
