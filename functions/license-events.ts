@@ -64,7 +64,7 @@ export const lambdaHandler = async (
     const newImage = fromImage(record.dynamodb?.NewImage);
     if (oldImage && isOverwrite(oldImage, newImage))
       await licenseOverwritten(deps, licenseId, oldImage, newImage);
-    const settled = isSettledImage(fromImage(record.dynamodb?.NewImage));
+    const settled = isSettledImage(newImage);
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }
   // Licenses this invocation applies (0 when every record was a settled write-back), so every
