@@ -4,6 +4,8 @@
  * store read back by license.
  */
 import { expect } from 'vitest';
+import type { Snapshot } from '../../../cli/simulation/run.js';
+import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
@@ -12,6 +14,7 @@ import {
   recordShipmentHistory,
   type ShipmentBatchResult,
 } from '../../../shared/engine/shipment-engine.js';
+import { GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipmentFor, nextId } from '../factories.js';
 import type { MemoryWorld } from './world.js';
 
@@ -189,4 +192,19 @@ export function changesTo(w: MemoryWorld, status: string): Map<string, number> {
     counts.set(e.key, (counts.get(e.key) ?? 0) + 1);
   }
   return counts;
+}
+
+/** What `license simulate` reads (cli/simulation/run.ts): the license, its HELD and RELEASED shipments (the two indexes) and the Inventory. */
+export function snapshotOf(w: MemoryWorld, licenseId: string): Snapshot {
+  return {
+    license: w.license(licenseId),
+    shipments: w
+      .items('shipments')
+      .filter((s) =>
+        [s[GSI_ATTR.heldLicenseId], s[GSI_ATTR.releasedLicenseId]].some(
+          (key) => typeof key === 'string' && licenseOfIndexKey(key) === licenseId,
+        ),
+      ),
+    inventory: w.items('inventory'),
+  };
 }

@@ -15,16 +15,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AmendRequest } from '../../../cli/amend-plan.js';
 import { buildReport } from '../../../cli/simulation/report.js';
-import { runEngine, type SimulatedEdit, type Snapshot } from '../../../cli/simulation/run.js';
-import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
+import { runEngine, type SimulatedEdit } from '../../../cli/simulation/run.js';
 import { isSettledImage } from '../../../shared/domain/license-rules.js';
 import type { License, LicenseStatus, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
-import { GSI_ATTR } from '../../../shared/names.js';
 import { anInventory, NOW } from '../../helpers/factories.js';
-import { apply, givenLicense } from '../../helpers/fakes/engine-kit.js';
+import { apply, givenLicense, snapshotOf } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 /** mulberry32: a small seeded generator, so a failing seed can be run again. */
@@ -113,21 +111,6 @@ function randomEdit(r: Random, start: LicenseStatus, total: number): { edit: Sim
   // Now, or later: past a later validFrom, or past validUntil.
   const at = new Date(NOW.getTime() + r.pick([0, 0, 0, 3, 6]) * DAY + r.int(0, 1000));
   return { edit: { ...(status ? { status } : {}), ...(amended ? { terms } : {}) }, at };
-}
-
-/** What the CLI reads: the license, its HELD and RELEASED shipments (the two indexes) and the Inventory. */
-function snapshotOf(w: MemoryWorld, licenseId: string): Snapshot {
-  return {
-    license: w.license(licenseId),
-    shipments: w
-      .items('shipments')
-      .filter((s) =>
-        [s[GSI_ATTR.heldLicenseId], s[GSI_ATTR.releasedLicenseId]].some(
-          (key) => typeof key === 'string' && licenseOfIndexKey(key) === licenseId,
-        ),
-      ),
-    inventory: w.items('inventory'),
-  };
 }
 
 /**

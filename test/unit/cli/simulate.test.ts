@@ -10,15 +10,14 @@ import { UsageError } from '../../../cli/errors.js';
 import { parseAt, parseSimulateOptions } from '../../../cli/simulation/options.js';
 import { renderSimulation } from '../../../cli/simulation/render.js';
 import { buildReport, predictDrawdown, type SimulationReport } from '../../../cli/simulation/report.js';
-import { runEngine, type SimulatedEdit, type Snapshot } from '../../../cli/simulation/run.js';
-import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
+import { runEngine, type SimulatedEdit } from '../../../cli/simulation/run.js';
 import { isSettledImage } from '../../../shared/domain/license-rules.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import { NOW } from '../../helpers/factories.js';
-import { apply, givenLicense } from '../../helpers/fakes/engine-kit.js';
+import { apply, givenLicense, snapshotOf } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 /** A license with a backlog in hold order (priority 1, 2, ...), seeded as accepted; then applied as it stands. */
@@ -30,21 +29,6 @@ async function given(license: Partial<License>, backlog: readonly Partial<Shipme
   if (license.status && license.status !== license.appliedStatus) await apply(w, lut.licenseId);
   w.licenseRecords();
   return { w, licenseId: lut.licenseId, ids: shipments.map((s) => s.shipmentId) };
-}
-
-/** What the CLI reads: the license, its HELD and RELEASED shipments (the two indexes) and the Inventory. */
-function snapshotOf(w: MemoryWorld, licenseId: string): Snapshot {
-  return {
-    license: w.license(licenseId),
-    shipments: w
-      .items('shipments')
-      .filter((s) =>
-        [s[GSI_ATTR.heldLicenseId], s[GSI_ATTR.releasedLicenseId]].some(
-          (key) => typeof key === 'string' && licenseOfIndexKey(key) === licenseId,
-        ),
-      ),
-    inventory: w.items('inventory'),
-  };
 }
 
 async function simulate(w: MemoryWorld, licenseId: string, edit: SimulatedEdit, at = w.now()) {
