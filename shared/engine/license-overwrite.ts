@@ -38,7 +38,9 @@ const amount = (v: unknown): number => (typeof v === 'number' && Number.isFinite
  * rejected-edit History entry in the same write; ops is alerted first (a
  * crash in between repeats the alert, never loses it). High severity when
  * the put changed a field people set (status, terms): that change was not
- * made and must be made again. Returns whether it wrote the item back.
+ * made and must be made again. Then it asks for a pass of the applied
+ * status, for what was taken in while the item had none. Returns whether it
+ * wrote the item back.
  *
  * A RELEASED shipment cancelled while the item is overwritten gives its
  * units back with an ADD on the item as it is (`put`, the record's new image,
@@ -56,7 +58,12 @@ export async function licenseOverwritten(
   for (let attempt = 0; attempt < 5; attempt++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw || raw.appliedStatus !== undefined) return false;
-    if (await writeBack(deps, licenseId, old, put, raw, alerted)) return true;
+    if (await writeBack(deps, licenseId, old, put, raw, alerted)) {
+      // A shipment taken in meanwhile saw no appliedStatus (held as LICENSE_PENDING) and its release
+      // request failed: a pass of the applied status releases, re-holds or relabels it.
+      await deps.licenses.requestPass(licenseId, String(old.appliedStatus), deps.newToken());
+      return true;
+    }
     alerted = true;
   }
   throw new ConflictError(

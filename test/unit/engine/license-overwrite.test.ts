@@ -126,4 +126,27 @@ describe('a license put again whole', () => {
     expect(w.alerter.about(lut.licenseId)).toHaveLength(1);
     expect(w.violations()).toEqual([]);
   });
+
+  it('asks for a pass of its applied status: a shipment taken in while it was overwritten is released', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    const old = w.license(lut.licenseId);
+    const copy = { ...first, status: 'APPROVED' } as License;
+    w.console.put('licenses', copy);
+    // Taken in before license-events sets the license back: the copy has no appliedStatus, so it waits as LICENSE_PENDING.
+    const late = lut.shipment({ quantity: 20 });
+    w.console.put('shipments', late);
+    await shipmentEvents(w);
+    expect(w.shipment(late.shipmentId)).toMatchObject({
+      countedStatus: 'HELD',
+      holdReason: 'LICENSE_PENDING',
+    });
+
+    expect(await licenseOverwritten(w.licenseDeps(), lut.licenseId, old, copy)).toBe(true);
+    await apply(w, lut.licenseId);
+    for (let i = 0; i < 3; i++) await shipmentEvents(w);
+    expect(w.shipment(late.shipmentId)).toMatchObject({ countedStatus: 'RELEASED' });
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(90);
+    expect(w.violations()).toEqual([]);
+  });
 });
