@@ -4,6 +4,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DynamoLicenseRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
 import { expiryLeadDaysConfig, required } from '../shared/config.js';
+import { HOLD_REASONS } from '../shared/domain/model.js';
 import { type ClockResult, type ClockWatch, clockTick, heldBacklog } from '../shared/engine/clock.js';
 import { ENV } from '../shared/names.js';
 import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
@@ -69,10 +70,12 @@ export const lambdaHandler = async (
       logger.warn('held backlog not sampled: counting it would outlast the invocation');
       metrics.addMetric('HeldBacklogSkipped', MetricUnit.Count, 1);
     }
-    for (const [reason, count] of backlog ?? []) {
+    // Every reason, 0 included: a reason whose backlog emptied drops to 0 on the dashboard, not stops.
+    const reasons = backlog === undefined ? [] : new Set([...HOLD_REASONS, ...backlog.keys()]);
+    for (const reason of reasons) {
       const gauge = metrics.singleMetric();
       gauge.addDimension('HoldReason', reason);
-      gauge.addMetric('HeldShipments', MetricUnit.Count, count);
+      gauge.addMetric('HeldShipments', MetricUnit.Count, backlog?.get(reason) ?? 0);
     }
   }
   return result;

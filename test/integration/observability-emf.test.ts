@@ -5,6 +5,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorResponse } from '../../local/gateway/wire.js';
+import { HOLD_REASONS } from '../../shared/domain/model.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipment, heldBacklog } from '../helpers/factories.js';
 import { until } from '../helpers/poll.js';
@@ -234,6 +235,11 @@ describe('alarms and dashboard against the EMF the handlers emit', () => {
     await until("the clock tick's EMF document", async () =>
       emf().some((d) => d.service === 'license-clock' && d.SettlingPasses !== undefined) ? true : undefined,
     );
+
+    // The backlog gauge names every hold reason, 0 included, so a reason whose backlog empties falls to 0.
+    const gauges = emf().filter((d) => d.service === 'license-clock' && d.HeldShipments !== undefined);
+    expect(new Set(gauges.map((d) => d.HoldReason))).toEqual(new Set(HOLD_REASONS));
+    expect(gauges.some((d) => d.HeldShipments === 0)).toBe(true);
 
     const seen = emitted('Clearance');
     const missing = refs.filter((r) => !seen.some((e) => matches(r, e))).map((r) => `${r.where}: ${show(r)}`);
