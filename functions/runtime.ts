@@ -9,9 +9,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type middy from '@middy/core';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { fromImage, recordTime } from '../shared/adapters/stream.js';
-import type { ShipmentRecord } from '../shared/engine/shipment-engine.js';
 
 /**
  * Module-scope clients shared by the handlers of one bundle, traced by X-Ray.
@@ -37,29 +34,6 @@ export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
  * local/lambda-worker.mjs). Lambda ignores exports other than the handler.
  */
 export const sdkClients = [documentClient, snsClient] as const;
-/**
- * The Shipments stream records of `event` as the shipment engine takes them
- * (shipment-events and shipment-history); a record without a key, sequence
- * number or event name is skipped.
- */
-export function shipmentRecordsOf(event: DynamoDBStreamEvent): ShipmentRecord[] {
-  const records: ShipmentRecord[] = [];
-  for (const r of event.Records) {
-    const shipmentId = r.dynamodb?.Keys?.shipmentId?.S;
-    const sequence = r.dynamodb?.SequenceNumber;
-    if (!shipmentId || !sequence || !r.eventName) continue;
-    records.push({
-      sequence,
-      eventName: r.eventName,
-      shipmentId,
-      oldImage: fromImage(r.dynamodb?.OldImage),
-      newImage: fromImage(r.dynamodb?.NewImage),
-      at: recordTime(r.dynamodb?.ApproximateCreationDateTime),
-    });
-  }
-  return records;
-}
-
 export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;
 
 /**

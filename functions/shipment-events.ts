@@ -8,10 +8,11 @@ import {
   DynamoShipmentRepository,
 } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
+import { shipmentRecordsOf } from '../shared/adapters/stream.js';
 import { required, tablesConfig } from '../shared/config.js';
 import { processShipmentRecords, type ShipmentEngineDeps } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, observability, observe, shipmentRecordsOf, snsClient } from './runtime.js';
+import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;

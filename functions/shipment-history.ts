@@ -2,10 +2,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoHistoryRepository } from '../shared/adapters/dynamo.js';
+import { shipmentRecordsOf } from '../shared/adapters/stream.js';
 import { required } from '../shared/config.js';
 import { recordShipmentHistory } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, observability, observe, shipmentRecordsOf } from './runtime.js';
+import { documentClient, observability, observe } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;

@@ -29,46 +29,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoHistoryRepository, historyPut } from '../../shared/adapters/dynamo/history-repository.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo/shipment-repository.js';
 import { SnsPublisher } from '../../shared/adapters/sns.js';
-import { fromImage, recordTime } from '../../shared/adapters/stream.js';
+import { shipmentRecordsOf } from '../../shared/adapters/stream.js';
 import { type HistoryEntry, systemDecision } from '../../shared/domain/history.js';
 import { LicenseSchema, parseItem } from '../../shared/domain/model.js';
-import { planRelease, remainingOf } from '../../shared/domain/planning.js';
+import { planRelease, roomOf } from '../../shared/domain/planning.js';
 import type { OutgoingMessage, RawItem, ShipmentWrite } from '../../shared/domain/ports.js';
 import { approvedGuard, parseShipments, releaseWrite } from '../../shared/engine/license-work.js';
-import {
-  processShipmentRecords,
-  recordShipmentHistory,
-  type ShipmentRecord,
-} from '../../shared/engine/shipment-engine.js';
+import { processShipmentRecords, recordShipmentHistory } from '../../shared/engine/shipment-engine.js';
 import { ModelAlerter } from './messaging.js';
 import { approveAll, DEFAULT_CONFIG, modelWorld, seedWorkload } from './model.js';
 import { storedItems } from './ports.js';
 
 /** The answer's body, from the request's body (read only when asked) and its X-Amz-Target. */
 type Answer = (body: () => string, target: string) => string;
-
-/** functions/runtime.ts's shipmentRecordsOf (bench may not import functions/): a Lambda event's records, unmarshalled. */
-function shipmentRecordsOf(event: DynamoDBStreamEvent): ShipmentRecord[] {
-  const records: ShipmentRecord[] = [];
-  for (const r of event.Records) {
-    const shipmentId = r.dynamodb?.Keys?.shipmentId?.S;
-    const sequence = r.dynamodb?.SequenceNumber;
-    if (!shipmentId || !sequence || !r.eventName) continue;
-    records.push({
-      sequence,
-      eventName: r.eventName,
-      shipmentId,
-      oldImage: fromImage(r.dynamodb?.OldImage),
-      newImage: fromImage(r.dynamodb?.NewImage),
-      at: recordTime(r.dynamodb?.ApproximateCreationDateTime),
-    });
-  }
-  return records;
-}
 
 /** A request handler that answers every call at once with `answer(request body, X-Amz-Target)`. */
 function stubHandler(answer: Answer, contentType: string) {
@@ -255,7 +231,7 @@ export async function measure(): Promise<Record<string, number>> {
     ),
     heldPage4x200: await median(() => repo.page('held', license.licenseId, undefined, 200)),
     plan200: await median(async () =>
-      planRelease(license, parseShipments(held.slice(0, 200)), remainingOf(license), new Date(at)),
+      planRelease(license, parseShipments(held.slice(0, 200)), roomOf(license), new Date(at)),
     ),
     // sumHeld reads each of the license's four keys: one answer each here.
     sumHeldPage1MB: (await median(() => sumRepo.sumHeld(license.licenseId), 100)) / 4,

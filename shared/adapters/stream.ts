@@ -4,8 +4,8 @@ import type {
   _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { NumberValueImpl, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import type { RawItem } from '../domain/ports.js';
+import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { RawItem, ShipmentRecord } from '../domain/ports.js';
 
 type Image = Record<string, SdkAttributeValue> | undefined;
 
@@ -34,6 +34,29 @@ function plain(value: unknown): unknown {
 /** ApproximateCreationDateTime (epoch seconds) as ISO, or now. */
 export const recordTime = (seconds: number | undefined): string =>
   new Date(seconds !== undefined ? seconds * 1000 : Date.now()).toISOString();
+
+/**
+ * The Shipments stream records of `event` as the shipment engine takes them
+ * (shipment-events and shipment-history); a record without a key, sequence
+ * number or event name is skipped.
+ */
+export function shipmentRecordsOf(event: DynamoDBStreamEvent): ShipmentRecord[] {
+  const records: ShipmentRecord[] = [];
+  for (const r of event.Records) {
+    const shipmentId = r.dynamodb?.Keys?.shipmentId?.S;
+    const sequence = r.dynamodb?.SequenceNumber;
+    if (!shipmentId || !sequence || !r.eventName) continue;
+    records.push({
+      sequence,
+      eventName: r.eventName,
+      shipmentId,
+      oldImage: fromImage(r.dynamodb?.OldImage),
+      newImage: fromImage(r.dynamodb?.NewImage),
+      at: recordTime(r.dynamodb?.ApproximateCreationDateTime),
+    });
+  }
+  return records;
+}
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 

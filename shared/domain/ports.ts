@@ -11,6 +11,18 @@ import type { LicenseTerms } from './terms.js';
 /** A raw item as stored (attribute name → value), before validation. */
 export type RawItem = Record<string, unknown>;
 
+/** One Shipments stream record, already unmarshalled. */
+export interface ShipmentRecord {
+  /** The record's sequence number, reported back as a batch item failure. */
+  sequence: string;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  shipmentId: string;
+  oldImage?: RawItem;
+  newImage?: RawItem;
+  /** When the change was written (ISO). */
+  at: string;
+}
+
 /** One shipment's conditional change plus the counters and license units it moves. */
 export interface ShipmentWrite {
   shipmentId: string;

@@ -19,6 +19,7 @@ import type {
   OutgoingMessage,
   Publisher,
   RawItem,
+  ShipmentRecord,
   ShipmentRepository,
   ShipmentWrite,
 } from '../domain/ports.js';
@@ -38,17 +39,7 @@ import {
   statusRejection,
 } from './shipment-rejections.js';
 
-/** One Shipments stream record, already unmarshalled. */
-export interface ShipmentRecord {
-  /** The record's sequence number, reported back as a batch item failure. */
-  sequence: string;
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  shipmentId: string;
-  oldImage?: RawItem;
-  newImage?: RawItem;
-  /** When the change was written (ISO). */
-  at: string;
-}
+export type { ShipmentRecord };
 
 /** A stream record as the in-memory stacks keep it (the test fakes, the AWS model): the item's key, its images. */
 export interface KeyedStreamRecord {
