@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { batchPut } from '../../local/batch-put.js';
 import { lambdaContext } from '../../local/esm.js';
 import type { Interceptor } from '../../local/gateway/gateway.js';
+import { errorResponse } from '../../local/gateway/wire.js';
 import type { License, Shipment } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { adminConsole } from './admin-console.js';
@@ -135,6 +136,42 @@ export async function invokeWithRecords(
   const handler = await local.loadHandler(functionName);
   const result = await handler({ Records: structuredClone(records) } as never, lambdaContext(fn));
   return result as DynamoDBBatchResponse | undefined;
+}
+
+/** The Shipments stream records of `licenseId`'s releases (HELD → RELEASED), in stream order. */
+export async function releaseRecords(local: LocalStackHandle, licenseId: string): Promise<DynamoDBRecord[]> {
+  return (await local.readStreamRecords('shipments')).filter(
+    (r: DynamoDBRecord) =>
+      r.dynamodb?.NewImage?.licenseId?.S === licenseId &&
+      r.dynamodb.OldImage?.status?.S === 'HELD' &&
+      r.dynamodb.NewImage.status?.S === 'RELEASED',
+  );
+}
+
+/**
+ * Until the returned function is called, DynamoDB (the local gateway) rejects
+ * with a ValidationException carrying `message` every TransactWriteItems that
+ * puts a History entry of one of `shipmentIds`, as it would an item too large;
+ * `onReject` counts them.
+ */
+export function rejectHistoryAppendsOf(
+  local: LocalStackHandle,
+  shipmentIds: ReadonlySet<string | undefined>,
+  message: string,
+  onReject: () => void = () => {},
+): () => void {
+  const history = local.resources.tables.history.name;
+  return local.stack.gateway.use(async (call, forward) => {
+    const puts = (call.input.TransactItems ?? []) as {
+      Put?: { TableName?: string; Item?: Record<string, { S?: string }> };
+    }[];
+    const hit =
+      call.operation === 'TransactWriteItems' &&
+      puts.some((a) => a.Put?.TableName === history && shipmentIds.has(a.Put.Item?.shipmentId?.S));
+    if (!hit) return forward();
+    onReject();
+    return errorResponse('dynamodb', 'ValidationException', message);
+  });
 }
 
 /**

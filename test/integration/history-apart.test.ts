@@ -8,12 +8,18 @@
  * append that writes only some entries reports the records of the others,
  * so the stream reads again from the first of them, not the whole batch.
  */
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { expect, it } from 'vitest';
-import { errorResponse } from '../../local/gateway/wire.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { machineQueue, parseMachineMessages } from '../helpers/notify.js';
-import { givenLicense, invocationsOf, invokeWithRecords, until } from '../helpers/release-kit.js';
+import {
+  givenLicense,
+  invocationsOf,
+  invokeWithRecords,
+  rejectHistoryAppendsOf,
+  releaseRecords,
+  until,
+} from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** While set, shipment-history waits for it before running. */
@@ -91,7 +97,6 @@ it('reports the records whose History entries a failed transaction left unwritte
   const released = async () => (await s.history(id)).filter((e) => e.eventType === 'SHIPMENT_RELEASED');
 
   const open = holdBack();
-  const history = local.resources.tables.history.name;
   let rejected = 0;
   try {
     await s.setLicenseStatus(id, 'APPROVED');
@@ -103,30 +108,17 @@ it('reports the records whose History entries a failed transaction left unwritte
       },
       30_000,
     );
-    const isRelease = (r: DynamoDBRecord) =>
-      r.dynamodb?.NewImage?.licenseId?.S === id &&
-      r.dynamodb.OldImage?.status?.S === 'HELD' &&
-      r.dynamodb.NewImage.status?.S === 'RELEASED';
-    const records = (await local.readStreamRecords('shipments')).filter(isRelease);
+    const records = await releaseRecords(local, id);
     expect(records).toHaveLength(150);
 
     // DynamoDB rejects the append's second transaction (entries 101–150), as it would an item too large.
     const second = new Set(records.slice(100).map((r) => r.dynamodb?.NewImage?.shipmentId?.S));
-    const remove = local.stack.gateway.use(async (call, forward) => {
-      const puts = (call.input.TransactItems ?? []) as {
-        Put?: { TableName?: string; Item?: Record<string, { S?: string }> };
-      }[];
-      const hit =
-        call.operation === 'TransactWriteItems' &&
-        puts.some((a) => a.Put?.TableName === history && second.has(a.Put.Item?.shipmentId?.S));
-      if (!hit) return forward();
-      rejected++;
-      return errorResponse(
-        'dynamodb',
-        'ValidationException',
-        'test: Item size has exceeded the maximum allowed size',
-      );
-    });
+    const remove = rejectHistoryAppendsOf(
+      local,
+      second,
+      'test: Item size has exceeded the maximum allowed size',
+      () => rejected++,
+    );
     try {
       const out = await invokeWithRecords(local, 'shipment-history', records);
       expect(out).toEqual({

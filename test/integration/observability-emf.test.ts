@@ -1,15 +1,9 @@
-/**
- * The handlers' EMF output for a known release: the metric names, values and
- * dimensions CloudWatch would ingest (namespace Clearance).
- */
-import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorResponse } from '../../local/gateway/wire.js';
 import { HOLD_REASONS } from '../../shared/domain/model.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { aLicense, anInventory, aShipment, heldBacklog } from '../helpers/factories.js';
 import { until } from '../helpers/poll.js';
-import { invokeWithRecords } from '../helpers/release-kit.js';
+import { invokeWithRecords, rejectHistoryAppendsOf, releaseRecords } from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const local = useLocalStack({ environmentOverrides: { POWERTOOLS_METRICS_DISABLED: 'false' } });
@@ -201,24 +195,10 @@ describe('alarms and dashboard against the EMF the handlers emit', () => {
     await local.drain();
 
     // shipment-history writing only the first of its two transactions (HistoryEntriesFailed).
-    const history = local.resources.tables.history.name;
-    const releases = (await local.readStreamRecords('shipments')).filter(
-      (r: DynamoDBRecord) =>
-        r.dynamodb?.NewImage?.licenseId?.S === 'LIC-REF' &&
-        r.dynamodb.OldImage?.status?.S === 'HELD' &&
-        r.dynamodb.NewImage.status?.S === 'RELEASED',
-    );
+    const releases = await releaseRecords(local, 'LIC-REF');
     expect(releases).toHaveLength(150);
     const second = new Set(releases.slice(100).map((r) => r.dynamodb?.NewImage?.shipmentId?.S));
-    const remove = local.stack.gateway.use(async (call, forward) => {
-      const puts = (call.input.TransactItems ?? []) as {
-        Put?: { TableName?: string; Item?: Record<string, { S?: string }> };
-      }[];
-      const hit =
-        call.operation === 'TransactWriteItems' &&
-        puts.some((a) => a.Put?.TableName === history && second.has(a.Put.Item?.shipmentId?.S));
-      return hit ? errorResponse('dynamodb', 'ValidationException', 'test: rejected') : forward();
-    });
+    const remove = rejectHistoryAppendsOf(local, second, 'test: rejected');
     try {
       await invokeWithRecords(local, 'shipment-history', releases);
     } finally {
