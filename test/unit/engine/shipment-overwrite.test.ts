@@ -33,6 +33,17 @@ async function counted(w: MemoryWorld) {
   return { lut, s, id: s.shipmentId };
 }
 
+/** The 30-unit shipment is as released (`released`), its license draws it once, its counters count it once. */
+function expectStillReleased(w: MemoryWorld, licenseId: string, sku: string, released: RawItem): void {
+  expect(w.shipment(String(released.shipmentId))).toMatchObject({
+    status: 'RELEASED',
+    countedStatus: 'RELEASED',
+    revision: released.revision,
+  });
+  expect(w.license(licenseId).releasedQuantity).toBe(30);
+  expectCounters(w, sku, 'WH-1', { held: 0, released: 30 });
+}
+
 const rejected = (w: MemoryWorld, id: string) =>
   w.entries().filter((e) => e.shipmentId === id && e.eventType === 'EDIT_REJECTED');
 const changes = (w: MemoryWorld, id: string) =>
@@ -82,13 +93,7 @@ describe('a counted shipment overwritten by a whole-item put', () => {
 
     w.console.put('shipments', s);
     await settleShipments(w);
-    expect(w.shipment(id)).toMatchObject({
-      status: 'RELEASED',
-      countedStatus: 'RELEASED',
-      revision: released.revision,
-    });
-    expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
-    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 30 });
+    expectStillReleased(w, lut.licenseId, lut.license.sku, released);
     expect(w.alerter.about(id)).toHaveLength(1);
     expectInvariants(w);
     expect(w.historyViolations()).toEqual([]);
@@ -151,13 +156,7 @@ describe('a counted shipment overwritten by a whole-item put', () => {
 
     w.console.put('shipments', stale);
     await settleShipments(w);
-    expect(w.shipment(id)).toMatchObject({
-      status: 'RELEASED',
-      countedStatus: 'RELEASED',
-      revision: released.revision,
-    });
-    expect(w.license(lut.licenseId).releasedQuantity).toBe(30);
-    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 30 });
+    expectStillReleased(w, lut.licenseId, lut.license.sku, released);
     expect(w.alerter.about(id)).toEqual([
       expect.objectContaining({ subject: `Shipment ${id}: overwritten item set back` }),
     ]);
