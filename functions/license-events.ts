@@ -55,15 +55,16 @@ export const lambdaHandler = async (
     const licenseId = record.dynamodb?.Keys?.licenseId?.S;
     const sequence = record.dynamodb?.SequenceNumber;
     if (!licenseId || !sequence) continue;
-    const oldImage = fromImage(record.dynamodb?.OldImage);
+    const newImage = fromImage(record.dynamodb?.NewImage);
+    // The old image matters only to a removal or an overwrite, whose new image has no appliedStatus:
+    // the writer's own records (most of them) are not unmarshalled twice.
+    const oldImage = newImage?.appliedStatus === undefined ? fromImage(record.dynamodb?.OldImage) : undefined;
     if (record.eventName === 'REMOVE') {
       await licenseRemoved(deps, licenseId, oldImage);
       continue;
     }
     // Set back before the license is applied, or it would be applied as a new one.
-    const newImage = fromImage(record.dynamodb?.NewImage);
-    if (oldImage && isOverwrite(oldImage, newImage))
-      await licenseOverwritten(deps, licenseId, oldImage, newImage);
+    if (isOverwrite(oldImage, newImage)) await licenseOverwritten(deps, licenseId, oldImage, newImage);
     const settled = isSettledImage(newImage);
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }

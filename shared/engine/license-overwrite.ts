@@ -24,7 +24,10 @@ const OWN = new Set(['licenseId', 'statusError', 'changedBy', 'attributed']);
  * `appliedStatus`, its new one has none. The old image is the license as the
  * system last committed it.
  */
-export const isOverwrite = (oldImage: RawItem | undefined, newImage: RawItem | undefined): boolean =>
+export const isOverwrite = (
+  oldImage: RawItem | undefined,
+  newImage: RawItem | undefined,
+): oldImage is RawItem =>
   oldImage?.appliedStatus !== undefined && newImage !== undefined && newImage.appliedStatus === undefined;
 
 /** The drawdown attributes a shipment's manual edit moves with an ADD, whatever the item holds (a RELEASED one cancelled). */
