@@ -49,15 +49,29 @@ export interface ClearanceFunctionProps {
 }
 
 /**
- * Access a function gets to a table: `read`, `readUpdate` (read, and
- * UpdateItem, which a TransactWriteItems `Update` needs too), or
- * `queryIndexes` (Query on the table's GSIs and nothing on the table itself:
- * no GetItem, BatchGetItem or Scan). No function creates or deletes a
- * license, shipment or Inventory item, so none is granted PutItem,
- * DeleteItem or BatchWriteItem (their UpdateItems are conditional on the
- * item existing: UpdateItem alone would create a missing one).
+ * Access a function gets to a table, as the actions its adapters call and
+ * no others (not CDK's read set, whose Scan, ConditionCheckItem and
+ * DescribeTable no function needs: a Scan would read every item, SHIPPED and
+ * CANCELLED shipments included):
+ * - `readUpdate`: GetItem, BatchGetItem and Query (on the table and its
+ *   GSIs), and UpdateItem, which a TransactWriteItems `Update` needs too;
+ * - `scanUpdate`: the same and Scan (license-clock reads every license each
+ *   minute);
+ * - `queryIndexes`: Query on the table's GSIs and nothing on the table itself.
+ * No function creates or deletes a license, shipment or Inventory item, so
+ * none is granted PutItem, DeleteItem or BatchWriteItem (their UpdateItems
+ * are conditional on the item existing: UpdateItem alone would create a
+ * missing one).
  */
-export type TableAccess = 'read' | 'readUpdate' | 'queryIndexes';
+export type TableAccess = 'readUpdate' | 'scanUpdate' | 'queryIndexes';
+
+/** What `readUpdate` grants; `scanUpdate` adds Scan. */
+const READ_UPDATE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
 
 /**
  * A NodejsFunction with the project's defaults: newest Node.js runtime on
@@ -148,8 +162,11 @@ export class ClearanceFunction extends Construct {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }),
       );
-    } else table.grantReadData(this.fn);
-    if (access === 'readUpdate') table.grant(this.fn, 'dynamodb:UpdateItem');
+    } else {
+      const scan = access === 'scanUpdate' ? ['dynamodb:Scan'] : [];
+      // Table.grant covers the table and, when it has GSIs, <table>/index/*.
+      table.grant(this.fn, ...READ_UPDATE_ACTIONS, ...scan);
+    }
     this.fn.addEnvironment(envName, table.tableName);
 
     if (hasIndexes) {

@@ -252,13 +252,14 @@ export class ClearanceStack extends Stack {
       memorySize: 512,
       environment: { [ENV.expiryLeadDays]: expiryLeadDays },
     });
-    // The clock writes only license status, a release request or the record of
+    // The clock scans Licenses every minute (expiries, validFrom, warnings) and
+    // writes only license status, a release request or the record of
     // an expiry warning (license-events does the shipment work through the
     // stream); it reads the held and released indexes for the held backlog by
     // reason and the expiry watch, and nothing of Shipments besides (no Scan:
     // it would read every SHIPPED and CANCELLED shipment too). It publishes
     // LICENSE_EXPIRING to ops and to the warehouses (logistics), never to customers.
-    fn.bindTable(this.tables.licenses, ENV.licensesTable, 'readUpdate');
+    fn.bindTable(this.tables.licenses, ENV.licensesTable, 'scanUpdate');
     fn.bindTable(this.tables.shipments, ENV.shipmentsTable, 'queryIndexes');
     fn.bindTopicPublish(this.topics.ops.topic, ENV.opsTopicArn);
     fn.bindTopicPublish(this.topics.logistics.topic, ENV.logisticsTopicArn);
