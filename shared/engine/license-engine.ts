@@ -35,7 +35,7 @@ import {
   termsOf,
 } from '../domain/terms.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
-import { noProgress } from './license-work.js';
+import { noProgress, passAfterTypo } from './license-work.js';
 import { FIRST_TRANSACTION } from './release-pipeline.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
@@ -178,8 +178,10 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
     return startAmendment(deps, raw, license, applied, appliedTerms, amendment);
   }
   // A status typo set back by hand is cleared here; a rejected amendment's reason stays until the next legal edit.
-  if (raw.statusError !== undefined && !isAmendmentRejection(raw.statusError))
+  if (raw.statusError !== undefined && !isAmendmentRejection(raw.statusError)) {
     await deps.licenses.clearError(license.licenseId);
+    if (await passAfterTypo(deps, license)) return { kind: 'retry' };
+  }
   if (license.pendingWork === undefined) return { kind: 'outcome', outcome: { kind: 'noop' } };
   return { kind: 'work', license, cursor: license.workCursor };
 }

@@ -10,7 +10,7 @@ import { countedAsItIs, countedAsOf, counterDelta } from '../domain/counters.js'
 import { ConflictError } from '../domain/errors.js';
 import { systemDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
-import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt } from '../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
 import { drawnValue, type HoldReasonChange, valueCap } from '../domain/planning.js';
 import type {
@@ -115,6 +115,18 @@ export function approvedGuard(license: License, token: string): LicenseGuard {
     authorizedQuantity: license.authorizedQuantity,
     ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),
   };
+}
+
+/**
+ * Asks for the applied status's pass once a status typo is set back: while it
+ * stood nothing could (a shipment taken in meanwhile waits as LICENSE_PENDING,
+ * a cancellation's freed room goes unused, as the release's condition is
+ * status APPROVED). True when asked: read the license again.
+ */
+export async function passAfterTypo(deps: LicenseEngineDeps, license: License): Promise<boolean> {
+  const applied = license.appliedStatus;
+  if (applied === undefined || license.pendingWork !== undefined || workFor(applied) === 'none') return false;
+  return deps.licenses.requestPass(license.licenseId, applied, deps.newToken());
 }
 
 /** Ends the work of `token`; a pass's first finish asks the clock for a settling pass. */

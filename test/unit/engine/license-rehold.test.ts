@@ -121,8 +121,13 @@ describe('suspension, revocation, expiry and denial', () => {
     // The record of that statusError write comes back: already rejected, so no second alert.
     expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
     expect(w.alerter.about(lut.licenseId)).toHaveLength(1);
-    // Setting it back to REVOKED is no change of status, and clears the error.
-    expect(await setStatus(w, lut.licenseId, 'REVOKED')).toEqual({ kind: 'noop' });
+    // Setting it back to REVOKED is no change of status, and clears the error; the re-hold pass it asks
+    // for (for shipments taken in while the typo stood) finds nothing to move.
+    expect(await setStatus(w, lut.licenseId, 'REVOKED')).toMatchObject({
+      kind: 'completed',
+      reheld: 0,
+      relabelled: 0,
+    });
     expect(w.license(lut.licenseId).statusError).toBeUndefined();
     expectInvariants(w);
   });
@@ -273,6 +278,42 @@ describe('rejected status edits', () => {
 
     expect(await setStatus(w, lut.licenseId, 'APPROVED')).toMatchObject({ kind: 'completed', released: 2 });
     expect(w.license(lut.licenseId).statusError).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('releases a shipment that arrived while the status was mistyped once the typo is set back (lifecycle-random seed 634)', async () => {
+    const w = memoryWorld();
+    const lut = await approved(w);
+    await shipmentEvents(w);
+    w.console.edit('licenses', lut.licenseId, 'status', 'Approved');
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+    // Taken in while the typo stands: the license does not parse, so it waits as LICENSE_PENDING, and no
+    // release can be asked for (the release's condition is status APPROVED).
+    const late = lut.shipment({ priority: 4, quantity: 20 });
+    w.console.put('shipments', late);
+    await shipmentEvents(w);
+    expect(holdReasons(w, lut.licenseId)).toMatchObject({ [late.shipmentId]: 'LICENSE_PENDING' });
+
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    expect(w.shipment(late.shipmentId)).toMatchObject({ status: 'RELEASED' });
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(100);
+    expect(w.license(lut.licenseId).statusError).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it("relabels a shipment that arrived while a suspended license's status was mistyped once the typo is set back", async () => {
+    const w = memoryWorld();
+    const lut = await approved(w);
+    await setStatus(w, lut.licenseId, 'SUSPENDED');
+    w.console.edit('licenses', lut.licenseId, 'status', 'suspended');
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+    const late = lut.shipment({ priority: 4, quantity: 5 });
+    w.console.put('shipments', late);
+    await shipmentEvents(w);
+
+    await setStatus(w, lut.licenseId, 'SUSPENDED');
+    expect(holdReasons(w, lut.licenseId)).toMatchObject({ [late.shipmentId]: 'LICENSE_SUSPENDED' });
     expectInvariants(w);
   });
 });
