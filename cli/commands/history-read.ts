@@ -85,11 +85,13 @@ export async function shipmentEntries(ctx: CliContext, shipmentId: string): Prom
 /**
  * Every entry of the table (a Scan, any size). `attributes` limits what is
  * read per entry; `drawsOnly` keeps the entries that carry `drawn` (the
- * filter runs on the server: less to transfer, the same read cost).
+ * filter runs on the server: less to transfer, the same read cost);
+ * `consistent` reads every entry committed before the Scan (twice the read
+ * units).
  */
 export async function allEntries(
   ctx: CliContext,
-  opts: { attributes?: readonly string[]; drawsOnly?: boolean } = {},
+  opts: { attributes?: readonly string[]; drawsOnly?: boolean; consistent?: boolean } = {},
 ): Promise<RawItem[]> {
   const table = await historyTable(ctx);
   const { db } = await ctx.clients();
@@ -105,6 +107,7 @@ export async function allEntries(
           : {}),
         ...(opts.drawsOnly ? { FilterExpression: 'attribute_exists(#drawn)' } : {}),
         ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ...(opts.consistent ? { ConsistentRead: true } : {}),
         ExclusiveStartKey: start,
       }),
     ),

@@ -1,11 +1,11 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import {
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
-import { checkHistory } from '../../shared/domain/history-invariant.js';
+import { checkHistory, toReadAgain } from '../../shared/domain/history-invariant.js';
 import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
@@ -89,13 +89,16 @@ async function scanAll(ctx: CliContext, label: string) {
   };
 }
 
-/** What an entry needs for I6: its keys and type. */
-const I6_ATTRIBUTES = ['licenseId', 'entryId', 'eventType', 'shipmentId'] as const;
+/** What an entry needs for I6: its keys, type and time (to tell a change committed after its item was read). */
+const I6_ATTRIBUTES = ['licenseId', 'entryId', 'eventType', 'shipmentId', 'at'] as const;
 
 /**
  * I6 over the History table, when the stack has one: every committed change
- * has exactly one entry (shared/domain/history-invariant.ts). `entries` is
- * undefined when there is no table to check.
+ * has exactly one entry (shared/domain/history-invariant.ts). History is read
+ * after the items, consistently; the items with entries of changes that may
+ * have committed after the item was read (toReadAgain) are read again, so a
+ * change landing during the scan is not reported. `entries` is undefined when
+ * there is no table to check.
  */
 async function historyCheck(
   ctx: CliContext,
@@ -103,11 +106,25 @@ async function historyCheck(
 ): Promise<{ violations: Violation[]; entries: number | undefined }> {
   const r = await ctx.resources();
   if (r.tables.history === undefined) return { violations: [], entries: undefined };
-  const entries = await allEntries(ctx, { attributes: I6_ATTRIBUTES });
-  return {
-    violations: checkHistory({ licenses: scanned.licenses, shipments: scanned.shipments, entries }),
-    entries: entries.length,
+  const entries = await allEntries(ctx, { attributes: I6_ATTRIBUTES, consistent: true });
+  const { db } = await ctx.clients();
+  const read = { licenses: scanned.licenses, shipments: scanned.shipments, entries };
+  const ids = toReadAgain(read);
+  const readAgain = async (table: string, key: string, list: readonly string[]) => {
+    const found = new Map<string, RawItem>();
+    for (const id of list) {
+      const out = await db.send(
+        new GetCommand({ TableName: table, Key: { [key]: id }, ConsistentRead: true }),
+      );
+      if (out.Item) found.set(id, out.Item as RawItem);
+    }
+    return found;
   };
+  const again = {
+    licenses: await readAgain(r.tables.licenses, 'licenseId', ids.licenses),
+    shipments: await readAgain(r.tables.shipments, 'shipmentId', ids.shipments),
+  };
+  return { violations: checkHistory({ ...read, readAgain: again }), entries: entries.length };
 }
 
 /** Why --fix leaves I6 alone, and where to look instead. */

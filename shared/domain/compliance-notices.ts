@@ -95,6 +95,19 @@ function timeLeft(until: string, now: Date): string {
   return [d, h].filter(Boolean).join(' ');
 }
 
+/**
+ * `validUntil` as a deadline to ship by, to the minute in UTC, cut down (never
+ * later than the license allows): "2026-06-02 00:00 UTC". A date alone read
+ * as "ship by 2026-06-02" would allow the whole day after a license ending at
+ * midnight, and a local day in zones behind UTC.
+ */
+export function deadline(validUntil: string): string {
+  const t = Date.parse(validUntil);
+  if (Number.isNaN(t)) return validUntil;
+  const iso = new Date(t).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
 /** A license the expiry watch reports on. */
 type Expiring = Pick<License, 'licenseId' | 'customerId' | 'sku' | 'validUntil'> &
   Partial<Pick<License, 'appliedStatus'>>;
@@ -176,11 +189,10 @@ export function expiryDigests(input: {
       .update([license.licenseId, license.validUntil, String(lead), warehouseId].join('\u0000'))
       .digest('hex')
       .slice(0, 32)}`;
-    const by = license.validUntil.slice(0, 10);
     return {
       id: `logistics:${dedupKey}`,
       subject: cutSubject(
-        `Warehouse ${warehouseId}: ${shipments(list.length)} under license ${license.licenseId} must ship by ${by}`,
+        `Warehouse ${warehouseId}: ${shipments(list.length)} under license ${license.licenseId} must ship before ${deadline(license.validUntil)}`,
       ),
       body: [
         `Export license ${license.licenseId} expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)}.`,

@@ -13,7 +13,19 @@
  * stream record, or the transaction that wrote the rejection back), so it
  * cannot be doubled, and the chaos suite checks that each alerted rejection
  * has one.
+ *
+ * Scanned while the system works, the items are read before History
+ * (`clearance reconcile`), so History can hold entries of changes committed
+ * after their item was read: a license entry later than the item's last
+ * decision as read (a decision and its entry commit together, with the same
+ * `at`), a shipment entry beyond the revision read, the entries of an item
+ * created after the scan passed its key. {@link toReadAgain} names those
+ * items; read again after History (`readAgain`), an item that has caught up
+ * with such entries shows they were committed after the scan, and they are
+ * left to the next check. One that has not (an older copy of the item put
+ * back, a deleted item) is reported as before.
  */
+import { readLastDecision } from './history.js';
 import type { Violation } from './invariants.js';
 import type { RawItem } from './ports.js';
 
@@ -22,29 +34,83 @@ const revisionOf = (entryId: string): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
-export function checkHistory(input: {
+interface Scanned {
   licenses: readonly RawItem[];
   shipments: readonly RawItem[];
   entries: readonly RawItem[];
-}): Violation[] {
-  const violations: Violation[] = [];
-  const licenseEntries = new Map<string, number>();
-  const revisions = new Map<string, number[]>();
-  for (const e of input.entries) {
+}
+
+/** The license and shipment entries of `entries`, per item: license entries' `at`, shipment entries' revision. */
+function entriesByItem(entries: readonly RawItem[]) {
+  const licenses = new Map<string, (string | undefined)[]>();
+  const shipments = new Map<string, number[]>();
+  for (const e of entries) {
     const type = String(e.eventType);
     if (type.startsWith('LICENSE_') && e.shipmentId === undefined) {
       const id = String(e.licenseId);
-      licenseEntries.set(id, (licenseEntries.get(id) ?? 0) + 1);
+      licenses.set(id, [...(licenses.get(id) ?? []), typeof e.at === 'string' ? e.at : undefined]);
     } else if (type !== 'EDIT_REJECTED' && typeof e.shipmentId === 'string') {
-      const list = revisions.get(e.shipmentId) ?? [];
-      list.push(revisionOf(String(e.entryId)) ?? Number.NaN);
-      revisions.set(e.shipmentId, list);
+      shipments.set(e.shipmentId, [
+        ...(shipments.get(e.shipmentId) ?? []),
+        revisionOf(String(e.entryId)) ?? Number.NaN,
+      ]);
     }
   }
+  return { licenses, shipments };
+}
+
+const decisionAt = (l: RawItem | undefined): string | undefined => readLastDecision(l?.lastDecision)?.at;
+const revisionRead = (s: RawItem | undefined): number => (typeof s?.revision === 'number' ? s.revision : 0);
+/** Entries of a license later than its last decision as read (an entry without `at` is never later). */
+const laterThan = (ats: readonly (string | undefined)[], read: string | undefined): string[] =>
+  ats.filter((at): at is string => at !== undefined && read !== undefined && at > read);
+
+/**
+ * The items to read again after History before judging I6 on a live system:
+ * licenses with entries later than their last decision as read, shipments
+ * with entries beyond their revision as read, and items the entries name
+ * that the scan did not see.
+ */
+export function toReadAgain(input: Scanned): { licenses: string[]; shipments: string[] } {
+  const byItem = entriesByItem(input.entries);
+  const licenses = new Set(byItem.licenses.keys());
+  const shipments = new Set(byItem.shipments.keys());
+  for (const l of input.licenses) {
+    const id = String(l.licenseId);
+    if (laterThan(byItem.licenses.get(id) ?? [], decisionAt(l)).length === 0) licenses.delete(id);
+  }
+  for (const s of input.shipments) {
+    const id = String(s.shipmentId);
+    if (!(byItem.shipments.get(id) ?? []).some((r) => r > revisionRead(s))) shipments.delete(id);
+  }
+  return { licenses: [...licenses], shipments: [...shipments] };
+}
+
+export function checkHistory(
+  input: Scanned & {
+    /** The items of toReadAgain as read after History (absent: not there). Without it every entry is judged. */
+    readAgain?: { licenses: ReadonlyMap<string, RawItem>; shipments: ReadonlyMap<string, RawItem> };
+  },
+): Violation[] {
+  const violations: Violation[] = [];
+  const byItem = entriesByItem(input.entries);
+  const again = input.readAgain;
+  const licenseEntries = new Map([...byItem.licenses].map(([id, ats]) => [id, ats.length]));
+  const revisions = byItem.shipments;
+  // Items the scan did not see but the read after History found: created meanwhile.
+  const scannedLicenses = new Set(input.licenses.map((l) => String(l.licenseId)));
+  const scannedShipments = new Set(input.shipments.map((s) => String(s.shipmentId)));
+  for (const id of again?.licenses.keys() ?? []) if (!scannedLicenses.has(id)) licenseEntries.delete(id);
+  for (const id of again?.shipments.keys() ?? []) if (!scannedShipments.has(id)) revisions.delete(id);
   for (const l of input.licenses) {
     const id = String(l.licenseId);
     const expected = typeof l.appliedChanges === 'number' ? l.appliedChanges : 0;
-    const found = licenseEntries.get(id) ?? 0;
+    const ats = byItem.licenses.get(id) ?? [];
+    const later = laterThan(ats, decisionAt(l));
+    // Committed after the read if the license, read again, has made those decisions by now.
+    const decidedNow = decisionAt(again?.licenses.get(id));
+    const caughtUp = decidedNow !== undefined && later.length > 0 && later.every((at) => at <= decidedNow);
+    const found = ats.length - (caughtUp ? later.length : 0);
     licenseEntries.delete(id);
     if (found !== expected)
       violations.push({
@@ -61,8 +127,10 @@ export function checkHistory(input: {
     });
   for (const s of input.shipments) {
     const id = String(s.shipmentId);
-    const revision = typeof s.revision === 'number' ? s.revision : 0;
-    const found = (revisions.get(id) ?? []).sort((a, b) => a - b);
+    const revision = revisionRead(s);
+    // Beyond the revision read: committed after the read if the shipment, read again, has reached them.
+    const now = revisionRead(again?.shipments.get(id));
+    const found = (revisions.get(id) ?? []).filter((r) => !(r > revision && r <= now)).sort((a, b) => a - b);
     revisions.delete(id);
     const expected = Array.from({ length: revision }, (_, i) => i + 1);
     if (found.join() === expected.join()) continue;

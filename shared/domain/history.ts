@@ -339,16 +339,33 @@ function readTrigger(v: unknown): Trigger | undefined {
   return { eventType: eventType as LicenseEventType, actor, ...(reason ? { reason } : {}) };
 }
 
+/** The value a license drew for a shipment as `image` shows it: `countedValue`, else (older items) `value`. */
+const countedValueOf = (image: RawItem | undefined): number | undefined =>
+  typeof image?.countedValue === 'number'
+    ? image.countedValue
+    : typeof image?.value === 'number'
+      ? image.value
+      : undefined;
+
 /**
  * The entry of a committed shipment change, from its stream record's new
  * image: `changedAt` and `decision` are stamped by the write that made the
- * change. Deterministic: a redelivered record gives the same entry.
+ * change. A return (a re-hold) draws back what the license drew, the
+ * `countedValue` of the image before it (`old`): the re-hold removes it, and
+ * `value` may by then show an edit still to be set back. Deterministic: a
+ * redelivered record gives the same entry.
  */
-export function shipmentEntry(change: ShipmentChange, image: RawItem, fallbackAt: string): HistoryEntry {
+export function shipmentEntry(
+  change: ShipmentChange,
+  image: RawItem,
+  fallbackAt: string,
+  old?: RawItem,
+): HistoryEntry {
   const at = text(image.changedAt) ?? fallbackAt;
   const decision = readDecision(image.decision) ?? { actor: UNKNOWN_ACTOR };
   const value = typeof image.value === 'number' ? image.value : undefined;
-  const drawnValue = typeof image.countedValue === 'number' ? image.countedValue : (value ?? 0);
+  const returned = typeof image.countedValue !== 'number' ? countedValueOf(old) : undefined;
+  const drawnValue = returned ?? countedValueOf(image) ?? 0;
   return {
     licenseId: change.licenseId,
     entryId: `${at}#${change.shipmentId}#r${String(change.revision).padStart(6, '0')}`,

@@ -362,7 +362,7 @@ export async function recordShipmentHistory(
   records: readonly ShipmentRecord[],
 ): Promise<{ appended: number; failed: string[]; reason?: string }> {
   const recorded = detectChanges(records).map(({ change, record }) => ({
-    entry: shipmentEntry(change, record.newImage ?? {}, record.at),
+    entry: shipmentEntry(change, record.newImage ?? {}, record.at, record.oldImage),
     sequence: record.sequence,
   }));
   const entries = recorded.map((r) => r.entry);

@@ -158,7 +158,7 @@ describe('LICENSE_EXPIRING', () => {
       warehouseId: 'WH-EXP-1',
     });
     expect(digest?.subject).toBe(
-      `Warehouse WH-EXP-1: 2 shipments under license ${id} must ship by ${validUntil.slice(0, 10)}`,
+      `Warehouse WH-EXP-1: 2 shipments under license ${id} must ship before ${validUntil.slice(0, 10)} ${validUntil.slice(11, 16)} UTC`,
     );
     expect(digest?.text.match(/^ {2}\d+\. \S+/gm)).toEqual([`  1. ${id}-A:`, `  2. ${id}-B:`]);
     expect(digest?.text).not.toMatch(/USD|value/i);

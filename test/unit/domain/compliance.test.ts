@@ -14,6 +14,7 @@ import {
   withAnnounced,
   withJudged,
 } from '../../../shared/domain/compliance.js';
+import { deadline, expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import { ENV } from '../../../shared/names.js';
 
 describe('settings', () => {
@@ -132,5 +133,27 @@ describe('expiry leads', () => {
     expect(judgedLeads(rec, until)).toEqual([30, 7]);
     expect(judgedLeads(rec, '2026-08-31T00:00:00.000Z')).toEqual([]);
     expect(judgedLeads(undefined, until)).toEqual([]);
+  });
+});
+
+describe('LICENSE_EXPIRING digest deadline', () => {
+  const license = {
+    licenseId: 'LIC-1',
+    customerId: 'C-1',
+    sku: 'H20',
+    validUntil: '2026-06-02T00:00:00.000Z',
+  };
+  const released = [{ shipmentId: 'S-1', customerId: 'C-1', sku: 'H20', warehouseId: 'WH-1', quantity: 5 }];
+
+  it('names the time a license ending at midnight runs out, not the day after as "ship by" that date', () => {
+    const [digest] = expiryDigests({ license, lead: 1, now: new Date('2026-06-01T00:00:00.000Z'), released });
+    expect(digest?.subject).toBe(
+      'Warehouse WH-1: 1 shipment under license LIC-1 must ship before 2026-06-02 00:00 UTC',
+    );
+  });
+
+  it('gives the deadline in UTC to the minute, cut down, whatever form validUntil takes', () => {
+    expect(deadline('2099-12-31T23:59:59.999Z')).toBe('2099-12-31 23:59 UTC');
+    expect(deadline('2026-06-02T01:30:00+02:00')).toBe('2026-06-01 23:30 UTC');
   });
 });

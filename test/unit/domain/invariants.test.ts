@@ -5,7 +5,7 @@
  * stopped detecting something would let every "no violations" assertion pass.
  */
 import { describe, expect, it } from 'vitest';
-import { checkHistory } from '../../../shared/domain/history-invariant.js';
+import { checkHistory, toReadAgain } from '../../../shared/domain/history-invariant.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
@@ -261,7 +261,8 @@ describe('checkInvariants', () => {
 });
 
 describe('checkHistory', () => {
-  const historyOf = (s: Store) => checkHistory(s).map((v) => [v.invariant, v.message]);
+  const historyOf = (s: Parameters<typeof checkHistory>[0]) =>
+    checkHistory(s).map((v) => [v.invariant, v.message]);
 
   it.each<[string, (s: Store) => void, RegExp]>([
     [
@@ -325,6 +326,104 @@ describe('checkHistory', () => {
     const s = store();
     breakIt(s);
     expect(historyOf(s)).toContainEqual(['I6', expect.stringMatching(message)]);
+  });
+
+  describe('while changes land during the scan (the items are read before History)', () => {
+    const T0 = '2026-05-01T10:00:00.000Z';
+    const T1 = '2026-05-01T10:00:05.000Z';
+    const T2 = '2026-05-01T10:00:09.000Z';
+    const decided = (at: string) => ({ lastDecision: { eventType: 'LICENSE_APPROVED', actor: 'alice', at } });
+    /** The store as read: LIC-1's last decision at T1; every entry carries its `at`. */
+    function timed() {
+      const s = store();
+      Object.assign(item(s.licenses, 'licenseId', 'LIC-1'), decided(T1));
+      for (const e of s.entries) e.at = T1;
+      return s;
+    }
+    const shipmentEntry = (shipmentId: string, r: number, at = T2): RawItem => ({
+      licenseId: 'LIC-1',
+      entryId: `${at}#${shipmentId}#r${String(r).padStart(6, '0')}`,
+      eventType: 'SHIPMENT_HOLD_UPDATED',
+      shipmentId,
+      at,
+    });
+    const none = new Map<string, RawItem>();
+
+    it('leaves out a license decision committed after the license was read, once the license read again has it', () => {
+      const s = timed();
+      s.entries.push({
+        licenseId: 'LIC-1',
+        entryId: `${T2}#license#b`,
+        eventType: 'LICENSE_AMENDED',
+        at: T2,
+      });
+      expect(toReadAgain(s)).toEqual({ licenses: ['LIC-1'], shipments: [] });
+      const license = { ...item(s.licenses, 'licenseId', 'LIC-1'), appliedChanges: 2, ...decided(T2) };
+      expect(
+        checkHistory({ ...s, readAgain: { licenses: new Map([['LIC-1', license]]), shipments: none } }),
+      ).toEqual([]);
+    });
+
+    it('still reports a later license entry the license read again does not have (an older copy put back)', () => {
+      const s = timed();
+      s.entries.push({
+        licenseId: 'LIC-1',
+        entryId: `${T2}#license#b`,
+        eventType: 'LICENSE_AMENDED',
+        at: T2,
+      });
+      const stale = item(s.licenses, 'licenseId', 'LIC-1');
+      for (const readAgain of [undefined, { licenses: new Map([['LIC-1', stale]]), shipments: none }])
+        expect(historyOf({ ...s, ...(readAgain ? { readAgain } : {}) })).toContainEqual([
+          'I6',
+          expect.stringMatching(
+            /1 committed decisions and amendments \(appliedChanges\) but 2 license entries/,
+          ),
+        ]);
+    });
+
+    it('still reports a license entry too many from before the read', () => {
+      const s = timed();
+      s.entries.push({
+        licenseId: 'LIC-1',
+        entryId: `${T0}#license#z`,
+        eventType: 'LICENSE_AMENDED',
+        at: T0,
+      });
+      expect(toReadAgain(s).licenses).toEqual([]);
+      expect(historyOf(s)).toContainEqual(['I6', expect.stringMatching(/but 2 license entries/)]);
+    });
+
+    it('leaves out shipment changes beyond the revision read, up to the revision read again', () => {
+      const s = timed();
+      s.entries.push(shipmentEntry('S-REL', 2), shipmentEntry('S-REL', 3));
+      expect(toReadAgain(s)).toEqual({ licenses: [], shipments: ['S-REL'] });
+      const at = (revision: number) => ({
+        licenses: none,
+        shipments: new Map([['S-REL', { ...shipmentOf(s, 'S-REL'), revision }]]),
+      });
+      expect(checkHistory({ ...s, readAgain: at(3) })).toEqual([]);
+      expect(historyOf({ ...s, readAgain: at(2) })).toContainEqual([
+        'I6',
+        expect.stringMatching(/entries beyond its revision 3$/),
+      ]);
+      expect(historyOf(s)).toContainEqual(['I6', expect.stringMatching(/entries beyond its revision 2, 3$/)]);
+    });
+
+    it('leaves out the entries of items created during the scan, and only those', () => {
+      const s = timed();
+      s.entries.push(
+        { licenseId: 'LIC-NEW', entryId: `${T2}#license#n`, eventType: 'LICENSE_APPROVED', at: T2 },
+        shipmentEntry('S-NEW', 1),
+        shipmentEntry('S-GONE', 1, T0),
+      );
+      expect(toReadAgain(s)).toEqual({ licenses: ['LIC-NEW'], shipments: ['S-NEW', 'S-GONE'] });
+      const readAgain = {
+        licenses: new Map([['LIC-NEW', { licenseId: 'LIC-NEW' }]]),
+        shipments: new Map([['S-NEW', { shipmentId: 'S-NEW' }]]),
+      };
+      expect(checkHistory({ ...s, readAgain }).map((v) => v.key)).toEqual([{ shipmentId: 'S-GONE' }]);
+    });
   });
 
   it('does not count a rejected edit as a shipment change', () => {

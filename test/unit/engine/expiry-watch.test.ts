@@ -80,7 +80,7 @@ describe('expiry watch', () => {
     const [wh1] = digests;
     expect(wh1?.attributes).toMatchObject({ kind: 'digest', eventType: EXPIRING, warehouseId: 'WH-1' });
     expect(wh1?.subject).toBe(
-      `Warehouse WH-1: 2 shipments under license ${lut.licenseId} must ship by ${validUntil.slice(0, 10)}`,
+      `Warehouse WH-1: 2 shipments under license ${lut.licenseId} must ship before ${validUntil.slice(0, 10)} ${validUntil.slice(11, 16)} UTC`,
     );
     const listed = wh1?.body.match(/^ {2}\d+\. \S+/gm);
     expect(listed).toEqual([`  1. ${lut.licenseId}-A:`, `  2. ${lut.licenseId}-C:`]);

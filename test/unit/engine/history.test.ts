@@ -238,6 +238,22 @@ describe('History: shipment changes', () => {
     ]);
   });
 
+  it('enters a re-hold as returning what the license drew, not a value edit still waiting to be set back', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = await withShipments(w, 1, { authorizedValue: 10_000 });
+    await edit(w, lut, { status: 'APPROVED' });
+    const [id] = ids as [string];
+    // The value is edited while RELEASED (to be set back), and a suspension re-holds it before shipment-events runs.
+    w.console.edit('shipments', id, 'value', 5000);
+    await edit(w, lut, { status: 'SUSPENDED' });
+    await shipmentEvents(w);
+    expect(shipmentEntries(w, id).find((e) => e.eventType === 'SHIPMENT_REHELD')).toMatchObject({
+      drawn: { quantity: -10, value: -1000 },
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 0, releasedValue: 0 });
+    expect(balance(entriesOf(w, lut.licenseId))).toEqual({ quantity: 0, value: 0 });
+  });
+
   it('enters a rejected shipment edit when it is written back, in the same write: never before the edit', async () => {
     const w = memoryWorld();
     const { ids } = await withShipments(w, 1);
