@@ -10,7 +10,7 @@
 
 import { isAmendmentPass, TRIM_CURSOR, workFor } from '../domain/license-rules.js';
 import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
-import { overLimits, planRehold, validity } from '../domain/planning.js';
+import { overLimits, planRehold, validity, valueCap } from '../domain/planning.js';
 import type { LicenseGuard } from '../domain/ports.js';
 import { SYSTEM_ACTOR } from '../names.js';
 import { alertIfShippedOverLimit } from './license-alerts.js';
@@ -52,8 +52,10 @@ export async function runWork(
 /**
  * The work of an APPROVED license: expire it if `validUntil` has passed;
  * otherwise (at the start of a pass) re-hold what a later `validFrom` makes
- * early and trim it back within lowered limits (an amendment's pass alerts
- * if shipped goods alone stay over them); then release in hold order.
+ * early, re-hold (an amendment's pass under a value limit) RELEASED
+ * shipments without `value`, and trim it back within lowered limits (an
+ * amendment's pass alerts if shipped goods alone stay over them); then
+ * release in hold order.
  */
 async function approvedPass(
   deps: LicenseEngineDeps,
@@ -78,15 +80,28 @@ async function approvedPass(
   const resumed = cursor?.startsWith(TRIM_CURSOR)
     ? { from: cursor.slice(TRIM_CURSOR.length) || undefined }
     : undefined;
-  if (resumed !== undefined || (cursor === undefined && (window === 'early' || overLimits(license)))) {
+  // A value limit added by an amendment: shipments released without `value` drew nothing from it, and
+  // DESIGN §3 requires one under a value limit, so they go back to HELD, whether or not a limit is over.
+  const valueless = cursor === undefined && isAmendmentPass(token) && valueCap(license) !== undefined;
+  if (
+    resumed !== undefined ||
+    (cursor === undefined && (window === 'early' || overLimits(license))) ||
+    valueless
+  ) {
     const guard = approvedGuard(license, token);
     // What the license draws as the re-holds commit: the release pass then plans with what is left.
     const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
     // A trim's plan resumed under a later validFrom gives way: every RELEASED shipment is early now.
     if (window === 'early') {
-      if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress)))
+      if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress, 'LICENSE_NOT_YET_VALID')))
         return handOver(deps, license, token, undefined);
     } else {
+      // Before the trim, which then finds them HELD; a slice out of time starts the pass again.
+      if (
+        valueless &&
+        !(await reholdReleased(deps, license, guard, drawn, deadline, progress, 'SHIPMENT_VALUE_MISSING'))
+      )
+        return handOver(deps, license, token, undefined);
       const left = await trim(deps, license, token, guard, drawn, deadline, progress, resumed);
       if (left !== undefined) return handOver(deps, license, token, left);
     }
@@ -99,9 +114,10 @@ async function approvedPass(
 }
 
 /**
- * Re-holds every RELEASED shipment of an APPROVED license as
- * LICENSE_NOT_YET_VALID: a later `validFrom` makes them early. True when
- * done, false when out of time.
+ * Re-holds RELEASED shipments of an APPROVED license: every one as
+ * LICENSE_NOT_YET_VALID (a later `validFrom` makes them early), or those
+ * without `value` as SHIPMENT_VALUE_MISSING (a value limit was added). True
+ * when done, false when out of time.
  */
 async function reholdReleased(
   deps: LicenseEngineDeps,
@@ -110,13 +126,15 @@ async function reholdReleased(
   drawn: { quantity: number; value: number },
   deadline: number,
   progress: Progress,
+  reason: Extract<HoldReason, 'LICENSE_NOT_YET_VALID' | 'SHIPMENT_VALUE_MISSING'>,
 ): Promise<boolean> {
-  const reason: HoldReason = 'LICENSE_NOT_YET_VALID';
+  const wanted = (s: { status: string; value?: number }) =>
+    s.status === 'RELEASED' && (reason === 'LICENSE_NOT_YET_VALID' || s.value === undefined);
   let after: string | undefined;
   for (;;) {
     if (outOfTime(deadline, progress)) return false;
     const page = await deps.shipments.page('released', license.licenseId, after, deps.pageSize ?? 200);
-    const shipments = parseShipments(page.items).filter((s) => s.status === 'RELEASED');
+    const shipments = parseShipments(page.items).filter(wanted);
     const writes = shipments.map((shipment) =>
       reholdWrite(license.licenseId, { shipment, holdReason: reason }),
     );

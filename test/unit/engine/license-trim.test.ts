@@ -112,6 +112,58 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
     expectInvariants(w);
   });
 
+  it('re-holds every RELEASED shipment without value once a value limit is added, though no limit is over (DESIGN §3: value is required under one)', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 100 }, [
+      { quantity: 5, value: 10_000 },
+      { quantity: 5 },
+      { quantity: 5, value: 20_000 },
+      { quantity: 5 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+    const before = entryKeys(w);
+
+    // USD 30,000 drawn of 1,000,000: nothing is over; the value-less ones drew nothing from the new limit.
+    expect(await amend(w, lut, 'authorizedValue', 1_000_000)).toMatchObject({ reheld: 2, released: 0 });
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      [String(ids[1])]: 'SHIPMENT_VALUE_MISSING',
+      [String(ids[3])]: 'SHIPMENT_VALUE_MISSING',
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 10, releasedValue: 30_000 });
+    expect((await shipmentEntries(w, before)).sort()).toEqual(
+      [
+        [ids[1], 'SHIPMENT_REHELD', 'SHIPMENT_VALUE_MISSING'],
+        [ids[3], 'SHIPMENT_REHELD', 'SHIPMENT_VALUE_MISSING'],
+      ].sort(),
+    );
+    expectInvariants(w);
+  });
+
+  it('re-holds the RELEASED shipments without value in slices, then trims what is still over', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 100 }, [
+      ...Array.from({ length: 5 }, () => ({ quantity: 2 })),
+      { quantity: 10, value: 40_000 },
+      { quantity: 10, value: 40_000 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await shipmentEvents(w);
+
+    // USD 80,000 drawn over a 50,000 limit: the last one in hold order is trimmed; none without value stays.
+    w.console.edit('licenses', lut.licenseId, 'authorizedValue', 50_000);
+    // Each slice is out of time once it has written: the re-hold hands over after each page of 2.
+    await apply(w, lut.licenseId, PAST(), { pageSize: 2 });
+    expect(w.license(lut.licenseId).pendingWork).toBeDefined();
+    await applyInSlices(w, lut.licenseId, { pageSize: 2 });
+    expect(holdReasons(w, lut.licenseId)).toEqual({
+      ...Object.fromEntries(ids.slice(0, 5).map((id) => [id, 'SHIPMENT_VALUE_MISSING'])),
+      [String(ids[6])]: 'LICENSE_VALUE_EXHAUSTED',
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 10, releasedValue: 40_000 });
+    expectInvariants(w);
+  });
+
   it('re-holds with the reason the release pass gives, whose room is less by the trimmed shipments kept after it (no relabel)', async () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklogOf(w, { authorizedQuantity: 8, authorizedValue: 100_000 }, [

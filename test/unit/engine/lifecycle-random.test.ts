@@ -172,10 +172,16 @@ function literal(
   let quantity = drawing.reduce((n, s) => n + s.quantity, 0);
   let value = drawing.reduce((n, s) => n + (s.value ?? 0), 0);
   const over = () => quantity > license.authorizedQuantity || (cap !== undefined && value > cap);
-  // Trim: last in hold order first, until within the limits.
   const held = new Set(shipments.filter((s) => s.status === 'HELD').map((s) => s.id));
+  // Under a value limit a shipment needs a value (DESIGN §3): one RELEASED without goes back to HELD.
+  for (const s of shipments) {
+    if (cap === undefined || s.status !== 'RELEASED' || s.value !== undefined) continue;
+    held.add(s.id);
+    quantity -= s.quantity;
+  }
+  // Trim: last in hold order first, until within the limits.
   for (const s of shipments
-    .filter((x) => x.status === 'RELEASED')
+    .filter((x) => x.status === 'RELEASED' && !held.has(x.id))
     .sort(byHoldOrder)
     .reverse()) {
     if (!over()) break;
