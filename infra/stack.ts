@@ -76,7 +76,7 @@ export function complianceSetting(
 }
 
 /**
- * The whole clearance system: tables, topics, the three functions and their
+ * The whole clearance system: tables, topics, the four functions and their
  * triggers, and the audit trail.
  *
  * Deploy parameter `OpsEmail` (default empty): when set, the ops topic gets an

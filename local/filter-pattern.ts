@@ -5,6 +5,14 @@
  * `prefix` and `numeric`. Every other operator is refused with a
  * {@link FilterPatternError}, so a pattern the emulator cannot honour never
  * silently lets records through (or drops them).
+ *
+ * Matching follows Event Ruler, the matcher behind EventBridge and Lambda
+ * filtering: operators apply to leaf values only. An object in the event is
+ * an intermediate node, so `{"status": [{"exists": true}]}` does not match
+ * `"status": {"S": "X"}` (Lambda's DynamoDB filtering docs: test the type
+ * key, `{"status": {"S": [{"exists": true}]}}`), and `exists: false` does.
+ * `numeric` compares JSON numbers only: a DynamoDB `N` value is a JSON
+ * string in the record, so a numeric filter on it matches nothing.
  */
 
 /** A filter pattern uses something this matcher does not implement, or is malformed. */
@@ -30,13 +38,25 @@ function isScalar(value: unknown): value is string | number | boolean | null {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
+/** Numeric matching works on JSON numbers only (a string such as DynamoDB's `"N": "40"` never matches). */
 function toNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const n = Number(value);
-    if (Number.isFinite(n)) return n;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The leaf value of `node[key]` as Event Ruler sees it: absent when the key
+ * is missing or holds an object (an intermediate node); from an array only
+ * its plain elements count.
+ */
+function leafOf(node: unknown, key: string): { present: boolean; value: unknown } {
+  if (!isRecord(node) || !Object.hasOwn(node, key)) return { present: false, value: undefined };
+  const value = node[key];
+  if (isRecord(value)) return { present: false, value: undefined };
+  if (Array.isArray(value)) {
+    const leaves = value.filter(isScalar);
+    return leaves.length === 0 ? { present: false, value: undefined } : { present: true, value: leaves };
   }
-  return undefined;
+  return { present: true, value };
 }
 
 /** Applies `test` to a value, or to any element when the event holds an array. */
@@ -154,8 +174,8 @@ function compileObject(pattern: Record<string, unknown>, path: string): EventMat
       fields.push({
         key,
         test: (node) => {
-          const present = isRecord(node) && Object.hasOwn(node, key);
-          return leaf(present && isRecord(node) ? node[key] : undefined, present);
+          const { present, value } = leafOf(node, key);
+          return leaf(value, present);
         },
       });
     } else if (isRecord(sub)) {

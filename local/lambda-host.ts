@@ -9,7 +9,8 @@
  * from one function to another through a shared `process.env`, so a variable
  * missing from the template fails here as it would on Lambda, and so does a
  * bundle that cannot be imported. A sandbox runs one invocation at a time;
- * concurrent invocations get more sandboxes. A crash or a timeout ends the
+ * concurrent invocations get more sandboxes. A crash, a timeout or a heap
+ * grown past the function's memory size (Lambda's out-of-memory) ends the
  * sandbox (the thread is terminated, nothing in it survives) and the next
  * invocation starts a fresh one (a cold start).
  *
@@ -145,6 +146,9 @@ class Sandbox {
       stdout: true,
       stderr: true,
       execArgv: nodeOptions(fn.environment.NODE_OPTIONS),
+      // Lambda kills a function that outgrows its memory size; the heap is capped at it here (the
+      // runtime's own overhead is not counted, so this is a ceiling AWS stays under, never over).
+      resourceLimits: { maxOldGenerationSizeMb: fn.memorySizeMb },
       workerData: {
         bundleUrl: pathToFileURL(fn.bundleFile).href,
         exportName: fn.exportName,
@@ -181,6 +185,14 @@ class Sandbox {
       };
       this.worker.on('message', onMessage);
       this.worker.once('error', (error) => reject(error));
+      this.worker.on('error', (error: Error & { code?: string }) => {
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          this.death ??= new LambdaSandboxError(
+            `${fn.label}: out of memory: the heap outgrew the function's ${fn.memorySizeMb} MB`,
+            'crash',
+          );
+        }
+      });
       this.worker.once('exit', (code) =>
         reject(new LambdaSandboxError(`${fn.label} exited during init (code ${code})`, 'crash')),
       );

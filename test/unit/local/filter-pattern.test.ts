@@ -38,16 +38,27 @@ describe('filter pattern matcher', () => {
     expect(matchesFilterPattern({ ...pattern, eventName: ['REMOVE'] }, record('APPROVED'))).toBe(false);
   });
 
-  it('matches exists true and false, including under a missing parent', () => {
-    const has = { dynamodb: { NewImage: { status: [{ exists: true }] } } };
-    const lacks = { dynamodb: { NewImage: { status: [{ exists: false }] } } };
+  it('matches exists true and false on leaf values, including under a missing parent', () => {
+    const has = { dynamodb: { NewImage: { status: { S: [{ exists: true }] } } } };
+    const lacks = { dynamodb: { NewImage: { status: { S: [{ exists: false }] } } } };
     expect(matchesFilterPattern(has, record('APPROVED'))).toBe(true);
     expect(matchesFilterPattern(has, record(undefined))).toBe(false);
     expect(matchesFilterPattern(lacks, record(undefined))).toBe(true);
     expect(matchesFilterPattern(lacks, record('APPROVED'))).toBe(false);
     expect(
-      matchesFilterPattern({ dynamodb: { OldImage: { status: [{ exists: false }] } } }, record('X')),
+      matchesFilterPattern({ dynamodb: { OldImage: { status: { S: [{ exists: false }] } } } }, record('X')),
     ).toBe(true);
+  });
+
+  it('treats an attribute value object as an intermediate node, as Lambda does', () => {
+    // Lambda's DynamoDB filtering docs: exists on `status` (not `status.S`) never matches.
+    const has = { dynamodb: { NewImage: { status: [{ exists: true }] } } };
+    const lacks = { dynamodb: { NewImage: { status: [{ exists: false }] } } };
+    expect(matchesFilterPattern(has, record('APPROVED'))).toBe(false);
+    expect(matchesFilterPattern(lacks, record('APPROVED'))).toBe(true);
+    expect(
+      matchesFilterPattern({ dynamodb: { NewImage: { status: [{ 'anything-but': 'X' }] } } }, record('A')),
+    ).toBe(false);
   });
 
   it('matches anything-but with a value, a list and a prefix, never a missing field', () => {
@@ -70,14 +81,18 @@ describe('filter pattern matcher', () => {
     ).toBe(false);
   });
 
-  it('matches numeric ranges, reading DynamoDB N strings as numbers', () => {
+  it('matches numeric ranges on JSON numbers only, never on DynamoDB N strings', () => {
     const qty = (spec: unknown[]) => ({
       dynamodb: { NewImage: { authorizedQuantity: { N: [{ numeric: spec }] } } },
     });
-    expect(matchesFilterPattern(qty(['>', 0]), record('A'))).toBe(true);
-    expect(matchesFilterPattern(qty(['>', 0, '<=', 40]), record('A'))).toBe(true);
-    expect(matchesFilterPattern(qty(['<', 40]), record('A'))).toBe(false);
-    expect(matchesFilterPattern(qty(['=', 40]), record('A'))).toBe(true);
+    // `"N": "40"` is a JSON string: Event Ruler's numeric matching works on JSON numbers only.
+    expect(matchesFilterPattern(qty(['>', 0]), record('A'))).toBe(false);
+    expect(matchesFilterPattern(qty(['=', 40]), record('A'))).toBe(false);
+    const n = (spec: unknown[]) => ({ n: [{ numeric: spec }] });
+    expect(matchesFilterPattern(n(['>', 0, '<=', 40]), { n: 40 })).toBe(true);
+    expect(matchesFilterPattern(n(['<', 40]), { n: 40 })).toBe(false);
+    expect(matchesFilterPattern(n(['=', 40]), { n: 40 })).toBe(true);
+    expect(matchesFilterPattern(n(['=', 40]), { n: '40' })).toBe(false);
   });
 
   it('matches when any element of an array in the event matches', () => {
