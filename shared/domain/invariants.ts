@@ -135,6 +135,20 @@ function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violati
     : [];
 }
 
+/**
+ * Released before an amendment moved `validFrom` later, to a time already
+ * past (`validFromAmendedAt`): judged under the window before it, which the
+ * item no longer shows. Such a shipment stays RELEASED, the license being
+ * valid now; one released after that amendment is judged as usual.
+ */
+function underEarlierWindow(releasedAt: string, l: License): boolean {
+  return (
+    l.validFromAmendedAt !== undefined &&
+    Date.parse(releasedAt) < Date.parse(l.validFrom) &&
+    Date.parse(releasedAt) < Date.parse(l.validFromAmendedAt)
+  );
+}
+
 /** I1: a RELEASED shipment's license exists, is approved and applied, matches it, and was valid when it was released. */
 function releasedViolations(s: Shipment, l: License | undefined): Violation[] {
   const key = { shipmentId: s.shipmentId };
@@ -154,7 +168,11 @@ function releasedViolations(s: Shipment, l: License | undefined): Violation[] {
       key,
       message: `RELEASED under license ${l.licenseId} for another customer or sku`,
     });
-  if (s.releasedAt && validity(l, new Date(s.releasedAt)) !== 'valid') {
+  if (
+    s.releasedAt &&
+    validity(l, new Date(s.releasedAt)) !== 'valid' &&
+    !underEarlierWindow(s.releasedAt, l)
+  ) {
     violations.push({
       invariant: 'I1',
       key,

@@ -130,6 +130,7 @@ export const LicenseSchema = z
     workCursor: z.string().optional(),
     waitingForValidFrom: z.string().optional(),
     settleCheckAt: z.string().optional(),
+    validFromAmendedAt: z.string().optional(),
     appliedTerms: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     appliedChanges: z.number().int().min(0).optional(),
     lastDecision: z.record(z.string(), z.unknown()).optional(),

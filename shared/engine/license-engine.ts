@@ -260,12 +260,18 @@ async function startAmendment(
   const token = `${AMEND_TOKEN_PREFIX}${deps.newToken()}`;
   const amended =
     amendment.kind === 'amended' && from ? describeTerms(from, to, amendment.changed) : undefined;
-  const record = decisionRecord(deps, raw, 'LICENSE_AMENDED', token, {
+  const decided = decisionRecord(deps, raw, 'LICENSE_AMENDED', token, {
     status: applied,
     previousStatus: applied,
     // A license applied before terms were kept gets them recorded, as they stand.
     changes: amended ?? `terms recorded: ${describeTerms({}, to, Object.keys(to) as (keyof LicenseTerms)[])}`,
   });
+  // A later validFrom still past leaves what was released before it RELEASED (the license is valid now):
+  // `validFromAmendedAt` tells I1's check those were released under the window before.
+  const later = from !== undefined && Date.parse(to.validFrom) > Date.parse(from.validFrom);
+  const record = later
+    ? { ...decided, set: { ...decided.set, validFromAmendedAt: decided.lastDecision.at } }
+    : decided;
   if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token, record)))
     return { kind: 'retry' };
   return {
@@ -275,6 +281,7 @@ async function startAmendment(
       pendingWork: token,
       waitingForValidFrom: undefined,
       lastDecision: { ...record.lastDecision },
+      ...record.set,
     },
     cursor: undefined,
     fresh: true,

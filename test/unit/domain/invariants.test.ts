@@ -116,6 +116,15 @@ describe('checkInvariants', () => {
       /released at 2025-12-31T23:59:59.000Z, outside/,
     ],
     [
+      'a RELEASED shipment released before validFrom, after the amendment that moved validFrom later',
+      (s) => {
+        item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2025-12-01T00:00:00.000Z';
+        shipmentOf(s, 'S-REL').releasedAt = '2025-12-31T23:59:59.000Z';
+      },
+      'I1',
+      /released at 2025-12-31T23:59:59.000Z, outside/,
+    ],
+    [
       'a SHIPPED shipment of another customer',
       (s) => {
         shipmentOf(s, 'S-SHIP').customerId = 'CUST-OTHER';
@@ -257,6 +266,16 @@ describe('checkInvariants', () => {
       violations: [],
       shippedOverLimit: [{ licenseId: 'LIC-1', limit: 'quantity', shipped: 10, authorized: 8 }],
     });
+  });
+});
+
+describe('I1 after validFrom was amended later', () => {
+  it('judges a shipment released before that amendment under the window before it: no violation', () => {
+    const s = store();
+    // Released on 2025-12-15; on 2026-02-01 an amendment moved validFrom from 2025-12-01 to 2026-01-01.
+    item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2026-02-01T00:00:00.000Z';
+    shipmentOf(s, 'S-REL').releasedAt = '2025-12-15T00:00:00.000Z';
+    expect(violationsOf(s)).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   idsWith,
   PAST,
   setStatus,
+  settleShipments,
   shipmentEvents,
   withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
@@ -419,6 +420,29 @@ describe('amendment', () => {
     expect(await amend(w, lut, 'validFrom', '2020-01-01T00:00:00.000Z')).toMatchObject({ released: 2 });
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids);
     expect(w.license(lut.licenseId).waitingForValidFrom).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('leaves RELEASED what went before validFrom moved to a later time already past, and I1 judges it under the window before', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, {}, [{}, {}]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    const releasedAt = w.now().getTime();
+    w.advance(2 * 86_400_000);
+    // Valid now under the amended window: nothing to re-hold, nothing released twice.
+    const later = new Date(releasedAt + 86_400_000).toISOString();
+    expect(await amend(w, lut, 'validFrom', later)).toMatchObject({ reheld: 0, released: 0 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids);
+    expect(w.license(lut.licenseId).validFromAmendedAt).toBe(w.now().toISOString());
+    expectInvariants(w);
+
+    // A shipment taken in after it is released under the amended window.
+    await settleShipments(w);
+    const late = lut.shipment({});
+    w.console.put('shipments', late);
+    await settleShipments(w);
+    await apply(w, lut.licenseId);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([...ids, late.shipmentId]);
     expectInvariants(w);
   });
 
