@@ -12,6 +12,7 @@ import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import type { CliContext } from '../context.js';
 import { EXIT, RefusedError, UsageError } from '../errors.js';
 import { count, plural, usd } from '../format.js';
+import { cliChangedBy } from '../identity.js';
 import { type Io, progress } from '../io.js';
 import {
   describeFix,
@@ -23,6 +24,7 @@ import {
 import { violationTable } from '../views.js';
 import { isConditionFailure } from './common.js';
 import { allEntries } from './history-read.js';
+import { decider } from './license-common.js';
 import { example, type Wiring } from './wiring.js';
 
 interface Scanned {
@@ -118,7 +120,15 @@ const I6_HELP = [
   '(docs/OPERATIONS.md, "Answering an auditor").',
 ];
 
-async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
+/**
+ * One fix: the counters set to the recomputed values, on the condition that
+ * they are still the values read. A license's also records who repaired it
+ * (`changedBy`, `cli:<identity>`, as the CLI's decisions do), so a stream
+ * reader does not take the repair for a write of the system; `updatedBy`,
+ * the author History quotes for decisions, is left alone. Inventory items
+ * carry no `changedBy`.
+ */
+async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<boolean> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   const names: Record<string, string> = {};
@@ -158,6 +168,7 @@ async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
       expect(c, fix.read[c]);
       set(c, fix.set[c]);
     }
+    set('changedBy', changedBy);
   }
   try {
     await db.send(
@@ -272,6 +283,8 @@ export async function reconcile(
       'not fixing while the system is still working: the counters are about to change anyway. Wait for the streams to drain (a license stuck with pendingWork may have failed: see `clearance dlq list`), then re-run; or pass --force to fix regardless',
     );
   }
+  // Who repairs, resolved before asking: a fix that cannot record its author is refused before anything is written.
+  const changedBy = cliChangedBy(await decider(ctx));
   if (!(await confirmed(ctx.io, plan, opts.yes === true))) {
     ctx.io.err('Nothing was changed.');
     return EXIT.incomplete;
@@ -280,7 +293,7 @@ export async function reconcile(
   let written = 0;
   const skipped: string[] = [];
   for (const fix of plan.fixes) {
-    if (await applyFix(ctx, fix)) written++;
+    if (await applyFix(ctx, fix, changedBy)) written++;
     else skipped.push(describeFix(fix));
     bar.update(`${written + skipped.length} of ${plan.fixes.length}`);
   }
@@ -354,8 +367,8 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     .addHelpText(
       'after',
       `
-Each write is conditional on the values read (a license's releasedQuantity and releasedValue together),
-then everything is checked again. Statuses are never changed. A recomputed value above the license's
+Each write is conditional on the values read (a license's releasedQuantity and releasedValue together;
+a license's also sets changedBy = cli:<your identity>), then everything is checked again. Statuses are never changed. A recomputed value above the license's
 limit is written with a WARNING (a possible over-release: escalate to compliance).
 Shipped goods above a lowered limit (an amendment after they shipped) are reported in their own section,
 HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.
