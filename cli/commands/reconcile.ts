@@ -9,6 +9,7 @@ import { checkHistory } from '../../shared/domain/history-invariant.js';
 import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
+import { COUNTER_REVISION } from '../../shared/names.js';
 import type { CliContext } from '../context.js';
 import { EXIT, RefusedError, UsageError } from '../errors.js';
 import { count, plural, usd } from '../format.js';
@@ -148,6 +149,9 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
     values[`:set_${attr}`] = value;
     sets.push(`#${attr} = :set_${attr}`);
   };
+  // A change that moved a counter since the scan, even back to the value read, has added to counterRevision.
+  expect(COUNTER_REVISION, fix.revision);
+  values[':one'] = 1;
   let table: string;
   let key: Record<string, string>;
   if (fix.kind === 'inventory') {
@@ -175,7 +179,7 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
       new UpdateCommand({
         TableName: table,
         Key: key,
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')} ADD #${COUNTER_REVISION} :one`,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -354,7 +358,7 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option(
       '--force',
-      'fix even while the system still has work in flight: only when nothing writes (the mappings disabled; see docs/OPERATIONS.md, Reconcile)',
+      'fix even while the system still has work in flight (a counter it moves meanwhile is skipped); best when nothing writes (the mappings disabled; see docs/OPERATIONS.md, Reconcile)',
     )
     .hook('preAction', (_this, action) => {
       const { fix, yes, force } = action.opts<{ fix?: boolean; yes?: boolean; force?: boolean }>();
@@ -367,8 +371,10 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     .addHelpText(
       'after',
       `
-Each write is conditional on the values read (a license's releasedQuantity and releasedValue together;
-a license's also sets changedBy = cli:<your identity>), then everything is checked again. Statuses are never changed. A recomputed value above the license's
+Each write is conditional on the values read (a license's releasedQuantity and releasedValue together)
+and on the item's counterRevision as read, which every system write that moves a counter raises: a
+counter the system moved since the scan, even back to the value read, is skipped (run it again).
+A license's fix also sets changedBy = cli:<your identity>. Then everything is checked again. Statuses are never changed. A recomputed value above the license's
 limit is written with a WARNING (a possible over-release: escalate to compliance).
 Shipped goods above a lowered limit (an amendment after they shipped) are reported in their own section,
 HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.

@@ -60,7 +60,7 @@ const drifted = () => ({
       countedStatus: 'RELEASED',
     },
   ],
-  Inventory: [{ ...anInventory({ released: 5 }) }],
+  Inventory: [{ ...anInventory({ released: 5 }), counterRevision: 7 }],
 });
 
 describe('reconcile --fix', () => {
@@ -79,5 +79,18 @@ describe('reconcile --fix', () => {
     // Inventory items carry no changedBy (data contract): their fix sets the counters only.
     const inventory = updates.find((u) => u.TableName === 'Inventory');
     expect(Object.values(inventory?.ExpressionAttributeNames ?? {})).not.toContain('changedBy');
+  });
+
+  it('writes each fix on the condition that counterRevision is still the one read, and adds 1 to it', async () => {
+    const { ctx, updates } = store(drifted());
+    await reconcile(ctx, { fix: true, yes: true });
+    const inventory = updates.find((u) => u.TableName === 'Inventory');
+    expect(inventory?.ConditionExpression).toContain('#counterRevision = :read_counterRevision');
+    expect(inventory?.UpdateExpression).toMatch(/ ADD #counterRevision :one$/);
+    expect(inventory?.ExpressionAttributeValues).toMatchObject({ ':read_counterRevision': 7, ':one': 1 });
+    // A license no system write has moved yet has none: the fix expects it absent.
+    const license = updates.find((u) => u.TableName === 'Licenses');
+    expect(license?.ConditionExpression).toContain('attribute_not_exists(#counterRevision)');
+    expect(license?.UpdateExpression).toMatch(/ ADD #counterRevision :one$/);
   });
 });
