@@ -10,8 +10,8 @@ import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import { COUNTER_REVISION } from '../../shared/names.js';
-import type { CliContext } from '../context.js';
-import { EXIT, RefusedError, UsageError } from '../errors.js';
+import { type CliContext, explainError } from '../context.js';
+import { CliError, EXIT, RefusedError, UsageError } from '../errors.js';
 import { count, plural, usd } from '../format.js';
 import { cliChangedBy } from '../identity.js';
 import { type Io, progress } from '../io.js';
@@ -192,6 +192,44 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
   }
 }
 
+/**
+ * Makes the fixes in turn, with progress on stderr. An error (not a failed
+ * condition: those are skipped) stops it with a CliError that says what was
+ * written, skipped and not attempted, and that running it again is safe.
+ */
+async function applyFixes(
+  ctx: CliContext,
+  fixes: readonly Fix[],
+  changedBy: string,
+): Promise<{ written: number; skipped: string[] }> {
+  const bar = progress(ctx.io, 'fixing');
+  let written = 0;
+  const skipped: string[] = [];
+  for (const [i, fix] of fixes.entries()) {
+    try {
+      if (await applyFix(ctx, fix, changedBy)) written++;
+      else skipped.push(describeFix(fix));
+    } catch (error) {
+      const why = explainError(error, await ctx.resources()).message;
+      bar.done(`stopped: ${written} written, ${skipped.length} skipped, ${fixes.length - i} not attempted`);
+      throw new CliError(
+        [
+          `--fix stopped after ${i} of ${plural(fixes.length, 'write')} (${written} written, ${skipped.length} skipped): ${why}.`,
+          `Not written: ${fixes
+            .slice(i)
+            .map((f) => describeFix(f))
+            .join('; ')}.`,
+          'Nothing else was changed; each write is conditional, so run `clearance reconcile --fix` again once the cause is fixed',
+        ].join(' '),
+        { cause: error },
+      );
+    }
+    bar.update(`${written + skipped.length} of ${fixes.length}`);
+  }
+  bar.done(`${written} written, ${skipped.length} skipped because the value changed since the scan`);
+  return { written, skipped };
+}
+
 /** What one scan found: the violations and, apart, shipped goods above a lowered limit. */
 interface Findings {
   violations: readonly Violation[];
@@ -293,15 +331,7 @@ export async function reconcile(
     ctx.io.err('Nothing was changed.');
     return EXIT.incomplete;
   }
-  const bar = progress(ctx.io, 'fixing');
-  let written = 0;
-  const skipped: string[] = [];
-  for (const fix of plan.fixes) {
-    if (await applyFix(ctx, fix, changedBy)) written++;
-    else skipped.push(describeFix(fix));
-    bar.update(`${written + skipped.length} of ${plan.fixes.length}`);
-  }
-  bar.done(`${written} written, ${skipped.length} skipped because the value changed since the scan`);
+  const { written, skipped } = await applyFixes(ctx, plan.fixes, changedBy);
   const after = (await scanAll(ctx, 're-checking')).result;
   ctx.emit(
     {

@@ -24,13 +24,18 @@ const JDOE = 'arn:aws:sts::000000000000:assumed-role/ComplianceAdmin/j.doe';
  * Three tables that answer Scan from `tables` and record every UpdateItem
  * (accepted without applying it: the re-check then finds the drift again).
  */
-function store(tables: Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]>) {
+function store(
+  tables: Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]>,
+  failOn?: (update: UpdateCommand['input']) => Error | undefined,
+) {
   const updates: UpdateCommand['input'][] = [];
   const db = {
     async send(command: unknown) {
       if (command instanceof ScanCommand)
         return { Items: tables[command.input.TableName as keyof typeof tables] ?? [] };
       if (command instanceof UpdateCommand) {
+        const error = failOn?.(command.input);
+        if (error) throw error;
         updates.push(command.input);
         return {};
       }
@@ -52,7 +57,7 @@ function store(tables: Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]>
 }
 
 /** One APPROVED license whose releasedQuantity (25) and Inventory's released (5) drift from one RELEASED shipment of 10. */
-const drifted = () => ({
+const drifted = (): Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]> => ({
   Licenses: [{ ...aLicense({ licenseId: 'LIC-1', appliedStatus: 'APPROVED', releasedQuantity: 25 }) }],
   Shipments: [
     {
@@ -92,5 +97,17 @@ describe('reconcile --fix', () => {
     const license = updates.find((u) => u.TableName === 'Licenses');
     expect(license?.ConditionExpression).toContain('attribute_not_exists(#counterRevision)');
     expect(license?.UpdateExpression).toMatch(/ ADD #counterRevision :one$/);
+  });
+
+  it('stopped by an error after some writes, says what it wrote and what it did not, and that running it again is safe', async () => {
+    const tables = drifted();
+    tables.Inventory.push({ ...anInventory({ warehouseId: 'WH-2', held: 3 }) });
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const { ctx, updates } = store(tables, (u) => (u.TableName === 'Licenses' ? throttled : undefined));
+    const attempt = reconcile(ctx, { fix: true, yes: true });
+    await expect(attempt).rejects.toThrow(
+      /--fix stopped after 2 of 3 writes \(2 written, 0 skipped\): ThrottlingException: Rate exceeded\. Not written: License LIC-1: releasedQuantity 25 → 10\. Nothing else was changed; each write is conditional, so run `clearance reconcile --fix` again/,
+    );
+    expect(updates.map((u) => u.TableName)).toEqual(['Inventory', 'Inventory']);
   });
 });
