@@ -21,7 +21,7 @@ import {
   sameTerms,
 } from '../amend-plan.js';
 import type { CliContext } from '../context.js';
-import { EXIT, LostRaceError, NotFoundError, RefusedError } from '../errors.js';
+import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count, usd } from '../format.js';
 import { progress } from '../io.js';
 import { isConditionFailure, sleep } from './common.js';
@@ -249,6 +249,11 @@ export function registerAmendCommand(license: Command, act: Act): void {
     )
     .option('--no-wait', 'return once written, without waiting for the system to apply it')
     .option('--timeout <seconds>', 'give up waiting after this long', positive, 900)
+    .hook('preAction', (_this, command) => {
+      // With --no-wait nothing waits: a --timeout given would be ignored.
+      if (command.getOptionValueSource('timeout') === 'cli' && command.opts().wait === false)
+        throw new UsageError('--timeout does not apply with --no-wait: drop one of them');
+    })
     .addHelpText(
       'after',
       `

@@ -147,6 +147,24 @@ describe('usage errors', () => {
     expect(c.text()).toMatch(/--yes and --force only apply with --fix/);
   });
 
+  it('refuses --timeout where nothing waits (a decision without --wait, an amendment with --no-wait), naming the fix', async () => {
+    const c = captured();
+    expect(
+      await run(['license', 'approve', 'LIC-1', '--reason', 'r', '--timeout', '60'], { io: c.io, env }),
+    ).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/--timeout only applies with --wait: add --wait, or drop --timeout/);
+    expect(
+      await run(
+        ['license', 'amend', 'LIC-1', '--quantity', '5', '--reason', 'r', '--no-wait', '--timeout', '60'],
+        {
+          io: c.io,
+          env,
+        },
+      ),
+    ).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/--timeout does not apply with --no-wait: drop one of them/);
+  });
+
   it('rejects a customer subscription without --customer', async () => {
     const c = captured();
     const code = await run(
