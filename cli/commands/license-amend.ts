@@ -27,6 +27,7 @@ import { progress } from '../io.js';
 import { isConditionFailure, sleep } from './common.js';
 import {
   AUTHOR_HELP,
+  checkId,
   checkReason,
   countReleased,
   decider,
@@ -56,6 +57,7 @@ export async function licenseAmend(
   licenseId: string,
   opts: AmendCommandOptions,
 ): Promise<number> {
+  checkId('licenseId', licenseId);
   checkReason(opts.reason);
   const request = parseAmendOptions(opts);
   const license = await getLicense(ctx, licenseId);

@@ -23,6 +23,7 @@ import { registerAmendCommand } from './license-amend.js';
 import { licenseAttention } from './license-attention.js';
 import {
   AUTHOR_HELP,
+  checkId,
   checkReason,
   countReleased,
   decider,
@@ -87,6 +88,7 @@ export async function licenseAction(
   licenseId: string,
   opts: LicenseActionOptions,
 ): Promise<number> {
+  checkId('licenseId', licenseId);
   checkReason(opts.reason);
   const r = await ctx.resources();
   const { db } = await ctx.clients();

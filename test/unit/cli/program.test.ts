@@ -165,6 +165,20 @@ describe('usage errors', () => {
     expect(c.text()).toMatch(/--timeout does not apply with --no-wait: drop one of them/);
   });
 
+  it('refuses an id outside the contract before reading anything (DynamoDB would refuse an empty one in its own words)', async () => {
+    for (const [args, field] of [
+      [['license', 'approve', '', '--reason', 'r'], 'licenseId'],
+      [['license', 'amend', 'LIC 1', '--quantity', '5', '--reason', 'r'], 'licenseId'],
+      [['shipment', 'cancel', 'x'.repeat(200)], 'shipmentId'],
+    ] as const) {
+      const c = captured();
+      expect(await run(args, { io: c.io, env })).toBe(EXIT.usage);
+      expect(c.text()).toMatch(
+        new RegExp(`<${field}> ".*" is not a ${field}: ${field} must be 1-128 characters`),
+      );
+    }
+  });
+
   it('rejects a customer subscription without --customer', async () => {
     const c = captured();
     const code = await run(
