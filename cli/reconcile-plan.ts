@@ -9,6 +9,7 @@ import {
 } from '../shared/domain/model.js';
 import { valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
+import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, plural, usd } from './format.js';
 
@@ -18,8 +19,10 @@ import { count, plural, usd } from './format.js';
  * `releasedValue` (I2), each set to the value recomputed from the Shipments.
  * Shipped goods above a lowered limit are a finding for compliance, not
  * something a counter write repairs; they are reported apart. Every write is conditional
- * on the values read, so a counter that moved since the scan is left alone
- * and shows up again in the re-check.
+ * on the values read and on the item's `counterRevision` as read (every
+ * system write that moves a counter adds 1 to it), so a counter that moved
+ * since the scan, even back to the value read, is left alone and shows up
+ * again in the re-check.
  */
 
 const COUNTERS = ['held', 'released', 'shipped'] as const;
@@ -32,6 +35,8 @@ export interface InventoryFix {
   /** Values as read; undefined: the attribute was absent. */
   read: Record<CounterName, number | undefined>;
   set: Record<CounterName, number>;
+  /** `counterRevision` as read (undefined: absent); the write is conditional on it too. */
+  revision: number | undefined;
 }
 
 const LICENSE_COUNTERS = ['releasedQuantity', 'releasedValue'] as const;
@@ -43,6 +48,8 @@ export interface LicenseFix {
   /** Values as read; undefined: the attribute was absent. The write is conditional on both. */
   read: Record<LicenseCounter, number | undefined>;
   set: Record<LicenseCounter, number>;
+  /** `counterRevision` as read (undefined: absent); the write is conditional on it too. */
+  revision: number | undefined;
   /**
    * Set when the recomputed units exceed authorizedQuantity, or the recomputed
    * value the value cap: an over-release a person must look at.
@@ -166,6 +173,7 @@ export function planReconcile(
       warehouseId: inv.warehouseId,
       read: { held: rawNumber(raw.held), released: rawNumber(raw.released), shipped: rawNumber(raw.shipped) },
       set: want,
+      revision: rawNumber(raw[COUNTER_REVISION]),
     });
   }
   const used = licenseConsumption(items.shipments);
@@ -184,6 +192,7 @@ export function planReconcile(
         releasedValue: rawNumber(raw.releasedValue),
       },
       set: want,
+      revision: rawNumber(raw[COUNTER_REVISION]),
       ...(warning === undefined ? {} : { warning }),
     });
   }

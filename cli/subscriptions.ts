@@ -25,6 +25,8 @@ export interface SubscriptionPlan {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+/** A FIFO queue's name ends in `.fifo`; SNS refuses to subscribe one to a standard topic, as all of the stack's are. */
+const FIFO_QUEUE = /\.fifo$/;
 
 /** Checks a protocol name. */
 export function parseProtocol(value: string): Protocol {
@@ -46,6 +48,11 @@ export function validateEndpoint(protocol: Protocol, endpoint: string): void {
       if (!SQS_ARN.test(endpoint)) {
         throw new UsageError(
           `--endpoint "${endpoint}" is not an SQS queue ARN; pass the queue's ARN (arn:aws:sqs:REGION:ACCOUNT:NAME), not its URL`,
+        );
+      }
+      if (FIFO_QUEUE.test(endpoint)) {
+        throw new UsageError(
+          `--endpoint "${endpoint}" is a FIFO queue: clearance's topics are standard SNS topics, which cannot deliver to FIFO queues; pass the ARN of a standard queue (one whose name does not end in .fifo)`,
         );
       }
       return;

@@ -50,3 +50,12 @@ export const COMPLIANCE_CONTEXT = {
 
 /** The value of `changedBy` on every write the system makes. */
 export const SYSTEM_ACTOR = 'clearance';
+
+/**
+ * +1 on every write that moves an item's counters: an Inventory item's
+ * `held`/`released`/`shipped`, a license's `releasedQuantity`/`releasedValue`
+ * (docs/system-attributes.md). `clearance reconcile --fix` writes on the
+ * condition that it is still the one read, so a change that moved a counter
+ * away and back since the read (the value alone would pass) fails the fix.
+ */
+export const COUNTER_REVISION = 'counterRevision';

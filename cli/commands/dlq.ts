@@ -15,7 +15,7 @@ import {
   parseDlqMessage,
   summarizeFailure,
 } from '../dlq-records.js';
-import { EXIT, UsageError } from '../errors.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { progress } from '../io.js';
 import { type InvokeResult, type Invoker, lambdaInvoker, readRange } from '../redrive.js';
@@ -287,19 +287,56 @@ async function redriveMessage(q: RedriveQueue, row: Row): Promise<Outcome> {
   }
 }
 
-/** Redrives up to `max` messages of one DLQ, in stream order. */
-async function redriveQueue(q: RedriveQueue, max: number, now: Date): Promise<Outcome[]> {
+/**
+ * Redrives up to `max` messages of one DLQ, in stream order, adding each
+ * outcome to `outcomes` as it is known (so a run stopped by an error can
+ * still report what it did).
+ */
+async function redriveQueue(q: RedriveQueue, max: number, now: Date, outcomes: Outcome[]): Promise<void> {
   // Hidden for longer than one invocation may take (license-events: up to 15 minutes).
   const messages = await receive(q.ctx, q.url, max, 960);
   const rows = messages.map((m) => toRow(q.queue, m, now)).sort(byStreamPosition);
   const bar = progress(q.ctx.io, `redriving ${q.queue}`, 2000);
-  const outcomes: Outcome[] = [];
   for (const [i, row] of rows.entries()) {
     bar.update(`${i + 1} of ${rows.length}`);
-    outcomes.push(await redriveMessage(q, row));
+    try {
+      outcomes.push(await redriveMessage(q, row));
+    } catch (error) {
+      // Only making a message visible again can throw here (SQS unreachable): the rest are not tried.
+      bar.done(`stopped at ${i + 1} of ${rows.length}`);
+      const s = row.summary;
+      outcomes.push({
+        queue: q.queue,
+        messageId: row.entry.messageId,
+        ...(s ? { range: `${s.startSequenceNumber}..${s.endSequenceNumber}`, table: s.table } : {}),
+        records: 0,
+        result: 'failed',
+        detail: `${explainError(error, q.resources).message}; still in the queue, hidden for up to 16 minutes`,
+      });
+      await release(
+        q.ctx,
+        q.url,
+        rows.slice(i).map((r) => r.entry),
+      ).catch(() => undefined);
+      throw error;
+    }
   }
   if (rows.length > 0) bar.done(`${rows.length} processed`);
-  return outcomes;
+}
+
+/**
+ * A run stopped by an error: the report of what it did (stdout), then an
+ * error that says what it did not do, and that running it again is safe.
+ */
+function stoppedRun(ctx: CliContext, resources: Resources, outcomes: readonly Outcome[], error: unknown) {
+  const why = explainError(error, resources).message;
+  const note = 'this run stopped before the rest (see the error)';
+  ctx.emit(outcomes, () => redriveReport(outcomes, { total: 0, lines: [`${note}.`] }));
+  const done = outcomes.filter((o) => o.result === 'redriven' || o.result === 'discarded').length;
+  return new CliError(
+    `dlq redrive stopped: ${why}. Before it stopped it settled ${plural(done, 'message')} (listed above); every other message is still in its DLQ (those this run had received stay hidden for up to 16 minutes). Run \`clearance dlq redrive\` again once the cause is fixed: a message is deleted only after its records were processed, and processing them twice is safe`,
+    { cause: error },
+  );
 }
 
 /**
@@ -324,9 +361,12 @@ export async function dlqRedrive(
       const url = resources.dlqs[fn];
       const deleteGone = opts.deleteGone === true;
       const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url, deleteGone };
-      outcomes.push(...(await redriveQueue(q, opts.max, now)));
+      await redriveQueue(q, opts.max, now, outcomes);
       queues.push({ queue, ...(await queueDepth(ctx, q.url)) });
     }
+  } catch (error) {
+    // Stopped before it settled anything: the error alone says it all (explained by main).
+    throw outcomes.length === 0 ? error : stoppedRun(ctx, resources, outcomes, error);
   } finally {
     invoker.close();
   }

@@ -21,12 +21,13 @@ import {
   sameTerms,
 } from '../amend-plan.js';
 import type { CliContext } from '../context.js';
-import { EXIT, LostRaceError, NotFoundError, RefusedError } from '../errors.js';
+import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count, usd } from '../format.js';
 import { progress } from '../io.js';
 import { isConditionFailure, sleep } from './common.js';
 import {
   AUTHOR_HELP,
+  checkId,
   checkReason,
   countReleased,
   decider,
@@ -56,6 +57,7 @@ export async function licenseAmend(
   licenseId: string,
   opts: AmendCommandOptions,
 ): Promise<number> {
+  checkId('licenseId', licenseId);
   checkReason(opts.reason);
   const request = parseAmendOptions(opts);
   const license = await getLicense(ctx, licenseId);
@@ -249,6 +251,11 @@ export function registerAmendCommand(license: Command, act: Act): void {
     )
     .option('--no-wait', 'return once written, without waiting for the system to apply it')
     .option('--timeout <seconds>', 'give up waiting after this long', positive, 900)
+    .hook('preAction', (_this, command) => {
+      // With --no-wait nothing waits: a --timeout given would be ignored.
+      if (command.getOptionValueSource('timeout') === 'cli' && command.opts().wait === false)
+        throw new UsageError('--timeout does not apply with --no-wait: drop one of them');
+    })
     .addHelpText(
       'after',
       `

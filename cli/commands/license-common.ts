@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { DynamoLicenseRepository, licenseIndexPages } from '../../shared/adapters/dynamo.js';
 import { licenseDecision, UNKNOWN_ACTOR } from '../../shared/domain/history.js';
-import { LICENSE_STATUSES, LicenseSchema } from '../../shared/domain/model.js';
+import { LICENSE_STATUSES, LicenseSchema, ShipmentSchema, showValue } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
@@ -40,6 +40,21 @@ export async function countReleased(ctx: CliContext, licenseId: string): Promise
   for await (const out of licenseIndexPages(db, r.tables.shipments, 'released', licenseId, { count: true }))
     total += out.Count ?? 0;
   return total;
+}
+
+/**
+ * Checks the id argument of a write command before anything is read: an id
+ * outside the contract's rule cannot name an item the system accepted, and
+ * DynamoDB would refuse an empty one with its own words.
+ */
+export function checkId(field: 'licenseId' | 'shipmentId', value: string): void {
+  const schema = field === 'licenseId' ? LicenseSchema.shape.licenseId : ShipmentSchema.shape.shipmentId;
+  const checked = schema.safeParse(value);
+  if (checked.success) return;
+  const list = field === 'licenseId' ? 'clearance license list' : 'clearance shipment list --license ID';
+  throw new UsageError(
+    `<${field}> "${showValue(value, 60)}" is not a ${field}: ${checked.error.issues[0]?.message ?? 'invalid'}. Copy it from \`${list}\``,
+  );
 }
 
 /** Checks `--reason` before anything is read: not empty, and within the contract (statusReason). */

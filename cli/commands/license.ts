@@ -4,7 +4,7 @@ import { Expr } from '../../shared/adapters/dynamo/expressions.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import type { CliContext } from '../context.js';
-import { EXIT, LostRaceError, NotFoundError, RefusedError } from '../errors.js';
+import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count } from '../format.js';
 import { authorAttributes } from '../identity.js';
 import { progress } from '../io.js';
@@ -23,6 +23,7 @@ import { registerAmendCommand } from './license-amend.js';
 import { licenseAttention } from './license-attention.js';
 import {
   AUTHOR_HELP,
+  checkId,
   checkReason,
   countReleased,
   decider,
@@ -87,6 +88,7 @@ export async function licenseAction(
   licenseId: string,
   opts: LicenseActionOptions,
 ): Promise<number> {
+  checkId('licenseId', licenseId);
   checkReason(opts.reason);
   const r = await ctx.resources();
   const { db } = await ctx.clients();
@@ -290,6 +292,11 @@ export function registerLicenseCommands(program: Command, { act }: Wiring): void
       .requiredOption('--reason <text>', 'why (required; stored as statusReason, quoted by History)')
       .option('--wait', 'wait until the system has applied the change, showing progress')
       .option('--timeout <seconds>', 'give up waiting after this long (with --wait)', positive, 900)
+      .hook('preAction', (_this, command) => {
+        // Without --wait nothing waits: a --timeout given would be ignored.
+        if (command.getOptionValueSource('timeout') === 'cli' && command.opts().wait !== true)
+          throw new UsageError('--timeout only applies with --wait: add --wait, or drop --timeout');
+      })
       .addHelpText(
         'after',
         `\nThe transition is checked with the system's own rules before anything is written, and the write only\nhappens if the license is still as read.\n${AUTHOR_HELP}${example(

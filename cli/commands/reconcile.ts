@@ -9,9 +9,11 @@ import { checkHistory, toReadAgain } from '../../shared/domain/history-invariant
 import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
-import type { CliContext } from '../context.js';
-import { EXIT, RefusedError, UsageError } from '../errors.js';
+import { COUNTER_REVISION } from '../../shared/names.js';
+import { type CliContext, explainError } from '../context.js';
+import { CliError, EXIT, RefusedError, UsageError } from '../errors.js';
 import { count, plural, usd } from '../format.js';
+import { cliChangedBy } from '../identity.js';
 import { type Io, progress } from '../io.js';
 import {
   describeFix,
@@ -23,6 +25,7 @@ import {
 import { violationTable } from '../views.js';
 import { isConditionFailure } from './common.js';
 import { allEntries } from './history-read.js';
+import { decider } from './license-common.js';
 import { example, type Wiring } from './wiring.js';
 
 interface Scanned {
@@ -135,7 +138,15 @@ const I6_HELP = [
   '(docs/OPERATIONS.md, "Answering an auditor").',
 ];
 
-async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
+/**
+ * One fix: the counters set to the recomputed values, on the condition that
+ * they are still the values read. A license's also records who repaired it
+ * (`changedBy`, `cli:<identity>`, as the CLI's decisions do), so a stream
+ * reader does not take the repair for a write of the system; `updatedBy`,
+ * the author History quotes for decisions, is left alone. Inventory items
+ * carry no `changedBy`.
+ */
+async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<boolean> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   const names: Record<string, string> = {};
@@ -155,6 +166,9 @@ async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
     values[`:set_${attr}`] = value;
     sets.push(`#${attr} = :set_${attr}`);
   };
+  // A change that moved a counter since the scan, even back to the value read, has added to counterRevision.
+  expect(COUNTER_REVISION, fix.revision);
+  values[':one'] = 1;
   let table: string;
   let key: Record<string, string>;
   if (fix.kind === 'inventory') {
@@ -175,13 +189,14 @@ async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
       expect(c, fix.read[c]);
       set(c, fix.set[c]);
     }
+    set('changedBy', changedBy);
   }
   try {
     await db.send(
       new UpdateCommand({
         TableName: table,
         Key: key,
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')} ADD #${COUNTER_REVISION} :one`,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -192,6 +207,44 @@ async function applyFix(ctx: CliContext, fix: Fix): Promise<boolean> {
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/**
+ * Makes the fixes in turn, with progress on stderr. An error (not a failed
+ * condition: those are skipped) stops it with a CliError that says what was
+ * written, skipped and not attempted, and that running it again is safe.
+ */
+async function applyFixes(
+  ctx: CliContext,
+  fixes: readonly Fix[],
+  changedBy: string,
+): Promise<{ written: number; skipped: string[] }> {
+  const bar = progress(ctx.io, 'fixing');
+  let written = 0;
+  const skipped: string[] = [];
+  for (const [i, fix] of fixes.entries()) {
+    try {
+      if (await applyFix(ctx, fix, changedBy)) written++;
+      else skipped.push(describeFix(fix));
+    } catch (error) {
+      const why = explainError(error, await ctx.resources()).message;
+      bar.done(`stopped: ${written} written, ${skipped.length} skipped, ${fixes.length - i} not attempted`);
+      throw new CliError(
+        [
+          `--fix stopped after ${i} of ${plural(fixes.length, 'write')} (${written} written, ${skipped.length} skipped): ${why}.`,
+          `Not written: ${fixes
+            .slice(i)
+            .map((f) => describeFix(f))
+            .join('; ')}.`,
+          'Nothing else was changed; each write is conditional, so run `clearance reconcile --fix` again once the cause is fixed',
+        ].join(' '),
+        { cause: error },
+      );
+    }
+    bar.update(`${written + skipped.length} of ${fixes.length}`);
+  }
+  bar.done(`${written} written, ${skipped.length} skipped because the value changed since the scan`);
+  return { written, skipped };
 }
 
 /** What one scan found: the violations and, apart, shipped goods above a lowered limit. */
@@ -289,19 +342,13 @@ export async function reconcile(
       'not fixing while the system is still working: the counters are about to change anyway. Wait for the streams to drain (a license stuck with pendingWork may have failed: see `clearance dlq list`), then re-run; or pass --force to fix regardless',
     );
   }
+  // Who repairs, resolved before asking: a fix that cannot record its author is refused before anything is written.
+  const changedBy = cliChangedBy(await decider(ctx));
   if (!(await confirmed(ctx.io, plan, opts.yes === true))) {
     ctx.io.err('Nothing was changed.');
     return EXIT.incomplete;
   }
-  const bar = progress(ctx.io, 'fixing');
-  let written = 0;
-  const skipped: string[] = [];
-  for (const fix of plan.fixes) {
-    if (await applyFix(ctx, fix)) written++;
-    else skipped.push(describeFix(fix));
-    bar.update(`${written + skipped.length} of ${plan.fixes.length}`);
-  }
-  bar.done(`${written} written, ${skipped.length} skipped because the value changed since the scan`);
+  const { written, skipped } = await applyFixes(ctx, plan.fixes, changedBy);
   const after = (await scanAll(ctx, 're-checking')).result;
   ctx.emit(
     {
@@ -358,7 +405,7 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option(
       '--force',
-      'fix even while the system still has work in flight: only when nothing writes (the mappings disabled; see docs/OPERATIONS.md, Reconcile)',
+      'fix even while the system still has work in flight (a counter it moves meanwhile is skipped); best when nothing writes (the mappings disabled; see docs/OPERATIONS.md, Reconcile)',
     )
     .hook('preAction', (_this, action) => {
       const { fix, yes, force } = action.opts<{ fix?: boolean; yes?: boolean; force?: boolean }>();
@@ -371,8 +418,10 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
     .addHelpText(
       'after',
       `
-Each write is conditional on the values read (a license's releasedQuantity and releasedValue together),
-then everything is checked again. Statuses are never changed. A recomputed value above the license's
+Each write is conditional on the values read (a license's releasedQuantity and releasedValue together)
+and on the item's counterRevision as read, which every system write that moves a counter raises: a
+counter the system moved since the scan, even back to the value read, is skipped (run it again).
+A license's fix also sets changedBy = cli:<your identity>. Then everything is checked again. Statuses are never changed. A recomputed value above the license's
 limit is written with a WARNING (a possible over-release: escalate to compliance).
 Shipped goods above a lowered limit (an amendment after they shipped) are reported in their own section,
 HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.

@@ -10,7 +10,7 @@ import { planShipmentAction, type ShipmentAction } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
 import { isConditionFailure, pageIndex } from './common.js';
 import { registerShipmentHistory } from './history.js';
-import { AUTHOR_HELP, checkReason, decider, refuseBy } from './license-common.js';
+import { AUTHOR_HELP, checkId, checkReason, decider, refuseBy } from './license-common.js';
 import { example, type Wiring, whole } from './wiring.js';
 
 export function parseShipmentStatus(value: string): string {
@@ -112,6 +112,7 @@ export async function shipmentAction(
   shipmentId: string,
   opts: { reason?: string },
 ): Promise<number> {
+  checkId('shipmentId', shipmentId);
   if (opts.reason !== undefined) checkReason(opts.reason);
   const r = await ctx.resources();
   const { db } = await ctx.clients();

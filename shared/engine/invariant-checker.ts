@@ -32,9 +32,9 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
  * was read looks like units drawn with no shipment behind them, and the fix
  * would lower `releasedQuantity` below what is drawn: the next pass would
  * then release past the limit. Changes that return the counter to the value
- * read (a re-hold, then a release of as many units) still pass the
- * condition: that is why reconcile refuses to fix while a license has work
- * in flight, and why `--force` is for a stopped system only.
+ * read (a re-hold, then a release of as many units) also fail the fix: it is
+ * conditional on the item's `counterRevision` too, which every such write
+ * adds 1 to.
  */
 export async function scanAndCheck(repos: {
   licenses: LicenseRepository;

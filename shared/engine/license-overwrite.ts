@@ -11,6 +11,7 @@ import { attributedOf, licenseRejectionEntry } from '../domain/history.js';
 import { showValue } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import { AMENDABLE_TERMS, AMENDMENT_REJECTED, IDENTITY_TERMS } from '../domain/terms.js';
+import { COUNTER_REVISION } from '../names.js';
 import type { LicenseEngineDeps } from './license-engine.js';
 
 /** The fields people set: a put that changed one of them asked for something the write-back undoes. */
@@ -97,6 +98,9 @@ async function writeBack(
         .map((f) => [f, null]),
     ),
     ...moved,
+    // Past both the committed item's and the put's (whose ADDs count from nothing): a reconcile that read
+    // either sees its fix fail, though the drawdown may be set back to the value it read.
+    [COUNTER_REVISION]: amount(old[COUNTER_REVISION]) + amount(raw[COUNTER_REVISION]) + 1,
   };
   // What the put changed of the fields people set (not the system's own, which the old item has and it lacks).
   const tried = PEOPLE_SET.filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f])).map(

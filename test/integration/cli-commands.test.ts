@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
+import type { Io } from '../../cli/io.js';
+import { run } from '../../cli/program.js';
+import { inventoryUpdate } from '../../shared/adapters/dynamo/expressions.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { runCli, stackDescription } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor, heldBacklog } from '../helpers/factories.js';
@@ -330,6 +333,50 @@ describe('clearance reconcile', () => {
     expect(fixed.json()).toMatchObject({ written: 2, skipped: [], remaining: [] });
     expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(40);
     await s.expectInvariants();
+  });
+});
+
+describe('clearance reconcile --fix and a system write in between', () => {
+  it('skips a fix whose counter a system write moved away and back since the scan (counterRevision), and fixes it on the next run', async () => {
+    await local.drain();
+    const table = local.resources.tables.inventory.name;
+    const key = { sku: 'H20', warehouseId: 'WH-AMS-1' };
+    const held = async () =>
+      (await local.ddb.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item?.held;
+    const truth = await held();
+    // Drift planted by hand (no system write): held 5 too high.
+    await local.ddb.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'ADD held :five',
+        ExpressionAttributeValues: { ':five': 5 },
+      }),
+    );
+    // While the operator reads the plan, the system re-holds 2 units and releases 2 of another license's:
+    // the counter is back to the value the scan read, and the plan (made from that scan) may be wrong.
+    const out: string[] = [];
+    const io: Io = {
+      out: (t) => out.push(t),
+      err: () => undefined,
+      interactive: true,
+      confirm: async () => {
+        for (const held of [2, -2])
+          await local.ddb.send(new UpdateCommand(inventoryUpdate(table, key.sku, key.warehouseId, { held })));
+        return true;
+      },
+    };
+    const env = { ...process.env, CLEARANCE_STACK: stackDescription(local) };
+    expect(await run(['--json', 'reconcile', '--fix'], { io, env })).toBe(EXIT.incomplete);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({
+      written: 0,
+      skipped: [expect.stringMatching(/H20 @ WH-AMS-1/)],
+    });
+    expect(await held()).toBe(Number(truth) + 5);
+
+    const again = await runCli(local, ['--json', 'reconcile', '--fix', '--yes']);
+    expect(again.json()).toMatchObject({ written: 1, skipped: [], remaining: [] });
+    expect(await held()).toBe(truth);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { LicenseGuard, ShipmentWrite } from '../../domain/ports.js';
-import { SYSTEM_ACTOR } from '../../names.js';
+import { COUNTER_REVISION, SYSTEM_ACTOR } from '../../names.js';
 import type { Drawdown } from './transactions.js';
 
 /** Builds expression attribute names and values with generated placeholders. */
@@ -80,7 +80,10 @@ export function shipmentUpdate(table: string, write: ShipmentWrite) {
   };
 }
 
-/** `ADD` of the non-zero counter deltas of one (sku, warehouse), on the condition that its Inventory item exists. */
+/**
+ * `ADD` of the non-zero counter deltas of one (sku, warehouse) and 1 to its
+ * `counterRevision`, on the condition that its Inventory item exists.
+ */
 export function inventoryUpdate(
   table: string,
   sku: string,
@@ -91,19 +94,21 @@ export function inventoryUpdate(
   const adds = Object.entries(delta)
     .filter(([, v]) => v !== 0)
     .map(([k, v]) => `${x.name(k)} ${x.value(v)}`);
+  adds.push(`${x.name(COUNTER_REVISION)} ${x.value(1)}`);
   return {
     TableName: table,
     Key: { sku, warehouseId },
-    UpdateExpression: `ADD ${adds.length > 0 ? adds.join(', ') : `${x.name('held')} ${x.value(0)}`}`,
+    UpdateExpression: `ADD ${adds.join(', ')}`,
     ConditionExpression: `attribute_exists(${x.name('sku')})`,
     ...x.params(),
   };
 }
 
-/** `ADD` of a drawdown to `releasedQuantity` and `releasedValue` (value only when it moves). */
+/** `ADD` of a drawdown to `releasedQuantity` and `releasedValue` (value only when it moves), and 1 to `counterRevision`. */
 function drawdownAdds(x: Expr, delta: Drawdown): string {
   const adds = [`${x.name('releasedQuantity')} ${x.value(delta.quantity)}`];
   if (delta.value !== 0) adds.push(`${x.name('releasedValue')} ${x.value(delta.value)}`);
+  adds.push(`${x.name(COUNTER_REVISION)} ${x.value(1)}`);
   return `ADD ${adds.join(', ')} SET ${x.name('changedBy')} = ${x.value(SYSTEM_ACTOR)}`;
 }
 

@@ -11,7 +11,7 @@ import type {
   ShipmentWrite,
 } from '../../domain/ports.js';
 import { type Group, pack, sum } from '../../domain/transactions.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
+import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
 import { putEntry, scanPages } from './license-repository.js';
 import {
   keyOf,
@@ -55,7 +55,11 @@ export function licenseAction(
     key: licenseId,
     update: {
       set: { changedBy: SYSTEM_ACTOR },
-      add: { releasedQuantity: delta.quantity, ...(delta.value !== 0 ? { releasedValue: delta.value } : {}) },
+      add: {
+        releasedQuantity: delta.quantity,
+        ...(delta.value !== 0 ? { releasedValue: delta.value } : {}),
+        [COUNTER_REVISION]: 1,
+      },
       expect: guard?.expect ?? {},
       also: (item) => {
         if (item.licenseId === undefined) return false;
@@ -152,7 +156,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
           table: 'inventory' as const,
           key: inventoryKey(inv),
           update: {
-            add: Object.fromEntries(adds.length > 0 ? adds : [['held', 0]]),
+            add: { ...Object.fromEntries(adds), [COUNTER_REVISION]: 1 },
             also: (item: RawItem) => item.sku !== undefined,
           },
         };

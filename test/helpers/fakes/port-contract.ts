@@ -20,7 +20,7 @@ import type {
   ShipmentWrite,
 } from '../../../shared/domain/ports.js';
 import { termsOf } from '../../../shared/domain/terms.js';
-import { GSI_ATTR } from '../../../shared/names.js';
+import { COUNTER_REVISION, GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipment, asAccepted, nextId } from '../factories.js';
 
 /** What a contract case needs: the repositories and plain PutItem / GetItem. */
@@ -395,6 +395,24 @@ export function describePortContract(name: string, subject: () => ContractSubjec
         released: 25,
       });
       expect((await s.get('licenses', { licenseId: license.licenseId }))?.releasedQuantity).toBe(25);
+    });
+
+    it('adds 1 to counterRevision of each Inventory item and license a transaction moves, so reconcile --fix can tell a counter moved away and back', async () => {
+      const { s, license, guard, shipment } = await releasing({ authorizedQuantity: 25 });
+      const [a, b] = [shipment({ quantity: 10 }), shipment({ quantity: 15 })];
+      await s.put('shipments', a);
+      await s.put('shipments', b);
+      await s.put('inventory', { ...anInventory({ sku: license.sku }), held: 25 });
+      await s.shipments.commit([releaseWrite(a)], guard);
+      await s.shipments.commit([releaseWrite(b)], guard);
+      expect(await s.get('inventory', { sku: license.sku, warehouseId: 'WH-AMS-1' })).toMatchObject({
+        released: 25,
+        [COUNTER_REVISION]: 2,
+      });
+      expect(await s.get('licenses', { licenseId: license.licenseId })).toMatchObject({
+        releasedQuantity: 25,
+        [COUNTER_REVISION]: 2,
+      });
     });
 
     it('skips a write whose own condition fails and commits the rest of its transaction', async () => {

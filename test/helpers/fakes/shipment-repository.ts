@@ -17,7 +17,7 @@ import {
   pack,
   sum,
 } from '../../../shared/domain/transactions.js';
-import { GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
+import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
 import { putEntry } from './history-repository.js';
 import { scanPages } from './license-repository.js';
 import { FakeValidationError, keyOf, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
@@ -211,6 +211,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
         add: {
           releasedQuantity: delta.quantity,
           ...(delta.value !== 0 ? { releasedValue: delta.value } : {}),
+          [COUNTER_REVISION]: 1,
         },
         expect,
         also: (item: RawItem) => {
@@ -239,7 +240,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
           table: 'inventory' as const,
           key: inventoryKey(inv),
           spec: {
-            add: Object.fromEntries(adds.length > 0 ? adds : [['held', 0]]),
+            add: { ...Object.fromEntries(adds), [COUNTER_REVISION]: 1 },
             also: (item: RawItem) => item.sku !== undefined,
           },
         };

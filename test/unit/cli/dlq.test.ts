@@ -263,6 +263,35 @@ describe('dlq redrive', () => {
   });
 });
 
+describe('dlq redrive stopped by an error', () => {
+  it('reports what it redrove before SQS failed, and says what it did not do and that running it again is safe', async () => {
+    const sqs = queue([failureBody('100', '200', 2), failureBody('300', '400', 2)]);
+    // SQS fails every call after the first message was deleted: the second's delete, and making it visible again.
+    const send = sqs.send.bind(sqs);
+    sqs.send = async (command: unknown) => {
+      if (sqs.deleted.length > 0 && !(command instanceof ReceiveMessageCommand))
+        throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+      return send(command);
+    };
+    const streams = shard([
+      { Records: [streamRecord('100'), streamRecord('200'), streamRecord('300'), streamRecord('400')] },
+    ]);
+    const { ctx, out } = redriveContext(sqs, streams);
+    invoked.length = 0;
+    const attempt = dlqRedrive(ctx, { queue: 'shipment-events', max: 10 });
+    await expect(attempt).rejects.toThrow(
+      /^dlq redrive stopped: TimeoutError: connect ETIMEDOUT\. Before it stopped it settled 1 message \(listed above\); every other message is still in its DLQ .*Run `clearance dlq redrive` again/,
+    );
+    ctx.close();
+    expect(sqs.deleted).toEqual(['m0']);
+    const report = out.join('\n');
+    expect(report).toMatch(
+      /^REDRIVEN shipment-events Shipments 100\.\.200: 2 records; processed; message deleted$/m,
+    );
+    expect(report).toMatch(/^FAILED\s+shipment-events Shipments 300\.\.400/m);
+  });
+});
+
 describe('dlq redrive --max', () => {
   it('reports the messages it did not read as left in the DLQ, and exits 3', async () => {
     const body = failureBody('100', '200', 2);

@@ -147,6 +147,38 @@ describe('usage errors', () => {
     expect(c.text()).toMatch(/--yes and --force only apply with --fix/);
   });
 
+  it('refuses --timeout where nothing waits (a decision without --wait, an amendment with --no-wait), naming the fix', async () => {
+    const c = captured();
+    expect(
+      await run(['license', 'approve', 'LIC-1', '--reason', 'r', '--timeout', '60'], { io: c.io, env }),
+    ).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/--timeout only applies with --wait: add --wait, or drop --timeout/);
+    expect(
+      await run(
+        ['license', 'amend', 'LIC-1', '--quantity', '5', '--reason', 'r', '--no-wait', '--timeout', '60'],
+        {
+          io: c.io,
+          env,
+        },
+      ),
+    ).toBe(EXIT.usage);
+    expect(c.text()).toMatch(/--timeout does not apply with --no-wait: drop one of them/);
+  });
+
+  it('refuses an id outside the contract before reading anything (DynamoDB would refuse an empty one in its own words)', async () => {
+    for (const [args, field] of [
+      [['license', 'approve', '', '--reason', 'r'], 'licenseId'],
+      [['license', 'amend', 'LIC 1', '--quantity', '5', '--reason', 'r'], 'licenseId'],
+      [['shipment', 'cancel', 'x'.repeat(200)], 'shipmentId'],
+    ] as const) {
+      const c = captured();
+      expect(await run(args, { io: c.io, env })).toBe(EXIT.usage);
+      expect(c.text()).toMatch(
+        new RegExp(`<${field}> ".*" is not a ${field}: ${field} must be 1-128 characters`),
+      );
+    }
+  });
+
   it('rejects a customer subscription without --customer', async () => {
     const c = captured();
     const code = await run(

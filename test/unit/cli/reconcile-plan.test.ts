@@ -110,6 +110,7 @@ describe('planReconcile', () => {
         warehouseId: 'WH-1',
         read: { held: 9, released: undefined, shipped: 5 },
         set: { held: 7, released: 10, shipped: 5 },
+        revision: 3,
       }),
     ).toBe('Inventory H20 @ WH-1: held 9 → 7, released absent → 10');
   });

@@ -134,8 +134,13 @@ describe('validateEndpoint', () => {
   it('accepts well-formed endpoints', () => {
     expect(() => validateEndpoint('email', 'a.b+c@example.co.uk')).not.toThrow();
     expect(() => validateEndpoint('sqs', 'arn:aws:sqs:us-east-1:000000000000:local-q')).not.toThrow();
-    expect(() => validateEndpoint('sqs', 'arn:aws:sqs:eu-west-1:123456789012:orders.fifo')).not.toThrow();
     expect(() => validateEndpoint('https', 'https://hooks.example/x?y=1')).not.toThrow();
+  });
+
+  it('rejects a FIFO queue, naming the fix: the topics are standard, and SNS refuses FIFO queues on them', () => {
+    expect(() => validateEndpoint('sqs', 'arn:aws:sqs:eu-west-1:123456789012:orders.fifo')).toThrow(
+      /^--endpoint "arn:aws:sqs:eu-west-1:123456789012:orders\.fifo" is a FIFO queue: clearance's topics are standard SNS topics, which cannot deliver to FIFO queues; pass the ARN of a standard queue/,
+    );
   });
 
   it('rejects a malformed email without echoing the address in full', () => {
