@@ -14,12 +14,15 @@ import type { FunctionKey, Resources } from './resources.js';
 
 /**
  * The records of one on-failure range; or that the stream no longer has them
- * (`gone`); or that it returned only the start of the range within the calls
- * allowed (`partial`: the rest is still there, a later read may get it).
+ * (`gone`); or that it has trimmed the start of the range and still has the
+ * rest (`partlyGone`: those records, which can still be replayed); or that it
+ * returned only the start of the range within the calls allowed (`partial`:
+ * the rest is still there, a later read may get it).
  */
 export type RangeRead =
   | { kind: 'ok'; records: DynamoDBRecord[] }
   | { kind: 'gone'; reason: string }
+  | { kind: 'partlyGone'; records: DynamoDBRecord[]; reason: string }
   | { kind: 'partial'; records: DynamoDBRecord[]; reason: string };
 
 const GONE = new Set(['TrimmedDataAccessException', 'ResourceNotFoundException']);
@@ -60,28 +63,14 @@ export async function readRange(
 ): Promise<RangeRead> {
   const maxCalls = options.maxCalls ?? MAX_GET_RECORDS_CALLS;
   const records: DynamoDBRecord[] = [];
-  let iterator: string | undefined;
-  try {
-    iterator = (
-      await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: info.streamArn,
-          ShardId: info.shardId,
-          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-          SequenceNumber: info.startSequenceNumber,
-        }),
-      )
-    ).ShardIterator;
-  } catch (error) {
-    const name = (error as Error).name;
-    if (GONE.has(name)) {
-      return {
-        kind: 'gone',
-        reason: `the stream no longer has these records (${name}): streams keep records for 24 hours`,
-      };
-    }
-    throw error;
+  const start = await startOf(streams, info);
+  if (start.gone !== undefined) {
+    return {
+      kind: 'gone',
+      reason: `the stream no longer has these records (${start.gone}): streams keep records for 24 hours`,
+    };
   }
+  let iterator: string | undefined = start.iterator;
   let calls = 0;
   let last: string | undefined;
   while (iterator !== undefined) {
@@ -94,11 +83,12 @@ export async function readRange(
       const seq = r.dynamodb?.SequenceNumber;
       if (seq === undefined) continue;
       last = seq;
-      if (compareSequence(seq, info.endSequenceNumber) > 0) return complete(records);
+      if (compareSequence(seq, info.endSequenceNumber) > 0) return complete(records, start.trimmed);
       if (compareSequence(seq, info.startSequenceNumber) >= 0)
         records.push(toLambdaRecord(r, info.streamArn, region));
     }
-    if (last !== undefined && compareSequence(last, info.endSequenceNumber) >= 0) return complete(records);
+    if (last !== undefined && compareSequence(last, info.endSequenceNumber) >= 0)
+      return complete(records, start.trimmed);
     options.onPage?.({
       calls,
       records: records.length,
@@ -107,16 +97,63 @@ export async function readRange(
     // Absent: the shard is closed and every record it holds has been read.
     iterator = page.NextShardIterator;
   }
-  return complete(records);
+  return complete(records, start.trimmed);
 }
 
-const complete = (records: DynamoDBRecord[]): RangeRead =>
-  records.length === 0
-    ? {
-        kind: 'gone',
-        reason: 'no records of this range are left in the stream (streams keep records for 24 hours)',
-      }
-    : { kind: 'ok', records };
+/**
+ * Where a range's read starts: at its first record; or, when the stream has
+ * trimmed that one (`trimmed`), at the oldest record the shard still has
+ * (TRIM_HORIZON), since the rest of the range may still be there; or nowhere
+ * (`gone`: the shard itself is gone, or nothing of it is left).
+ */
+async function startOf(
+  streams: DynamoDBStreamsClient,
+  info: FailureRecord['DDBStreamBatchInfo'],
+): Promise<{ iterator?: string; trimmed?: string; gone?: string }> {
+  const iteratorAt = async (type: 'AT_SEQUENCE_NUMBER' | 'TRIM_HORIZON') =>
+    (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: info.streamArn,
+          ShardId: info.shardId,
+          ShardIteratorType: type,
+          ...(type === 'AT_SEQUENCE_NUMBER' ? { SequenceNumber: info.startSequenceNumber } : {}),
+        }),
+      )
+    ).ShardIterator;
+  const goneName = (error: unknown) => {
+    const name = (error as Error).name;
+    if (GONE.has(name)) return name;
+    throw error;
+  };
+  try {
+    return { iterator: await iteratorAt('AT_SEQUENCE_NUMBER') };
+  } catch (error) {
+    const trimmed = goneName(error);
+    if (trimmed !== 'TrimmedDataAccessException') return { gone: trimmed };
+    try {
+      return { iterator: await iteratorAt('TRIM_HORIZON'), trimmed };
+    } catch (again) {
+      return { gone: goneName(again) };
+    }
+  }
+}
+
+const complete = (records: DynamoDBRecord[], trimmed: string | undefined): RangeRead => {
+  if (records.length === 0) {
+    return {
+      kind: 'gone',
+      reason: `${trimmed ? `the stream no longer has these records (${trimmed})` : 'no records of this range are left in the stream'} (streams keep records for 24 hours)`,
+    };
+  }
+  if (trimmed === undefined) return { kind: 'ok', records };
+  const first = records[0]?.dynamodb?.SequenceNumber;
+  return {
+    kind: 'partlyGone',
+    records,
+    reason: `the stream no longer has the start of this range (${trimmed}; streams keep records for 24 hours), only ${plural(records.length, 'record')} from ${first} on`,
+  };
+};
 
 const partial = (
   info: FailureRecord['DDBStreamBatchInfo'],

@@ -198,28 +198,7 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
         `${plural(p.calls, 'GetRecords call')}, ${plural(p.records, 'record')}${p.lastSequenceNumber === undefined ? '' : ` (up to ${p.lastSequenceNumber})`}`,
       ),
   });
-  if (read.kind === 'gone') {
-    if (q.deleteGone) {
-      // What the message said, on stderr before it is deleted (and in the report after the run): nothing of
-      // it is lost with the message, even if the run stops before its report.
-      q.ctx.io.err(
-        `discarding a ${q.queue} DLQ message whose records are gone: ${JSON.stringify(entry.record)}`,
-      );
-      await q.clients.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
-      );
-      const was = `shard ${s.shardId}, records that arrived ${s.firstRecordAt} to ${s.lastRecordAt}, failed ${s.failedAt} (${s.condition})`;
-      return {
-        ...base,
-        records: 0,
-        result: 'discarded',
-        record: entry.record,
-        detail: `${read.reason}; message deleted (--delete-gone); it was ${was}`,
-      };
-    }
-    await release(q.ctx, q.url, [entry]);
-    return { ...base, records: 0, result: 'gone', detail: `${read.reason}; left in the queue` };
-  }
+  if (read.kind === 'gone') return gone(q, entry, s, { ...base, records: 0 }, read.reason);
   if (read.kind === 'partial') {
     // The rest of the range is still in the stream: keep the message for a later run.
     await release(q.ctx, q.url, [entry]);
@@ -238,6 +217,11 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
   const failures = results.flatMap((x) => x.failures);
   const errors = results.flatMap((x) => (x.error ? [x.error] : []));
   if (failures.length === 0 && errors.length === 0) {
+    // Replayed what the stream still has; the start of the range is gone: the message stays for reconcile.
+    if (read.kind === 'partlyGone') {
+      const detail = `${read.reason}, which were processed`;
+      return gone(q, entry, s, { ...base, records: read.records.length }, detail);
+    }
     await q.clients.sqs.send(
       new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
     );
@@ -253,6 +237,34 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
     errors[0] ??
     `the function reported ${plural(failures.length, 'record')} as failed again (first ${failures[0]})`;
   return { ...base, records: read.records.length, result: 'failed', detail: `${why}; left in the queue` };
+}
+
+/**
+ * A message whose records are gone from the stream (all, or the start of its
+ * range): deleted with --delete-gone, its body written to stderr first (and
+ * in the report after the run), so nothing of it is lost even if the run
+ * stops before its report; otherwise left in the queue.
+ */
+async function gone(
+  q: RedriveQueue,
+  entry: Redrivable,
+  s: FailureSummary,
+  base: Omit<Outcome, 'result' | 'detail'>,
+  reason: string,
+): Promise<Outcome> {
+  if (!q.deleteGone) {
+    await release(q.ctx, q.url, [entry]);
+    return { ...base, result: 'gone', detail: `${reason}; left in the queue` };
+  }
+  q.ctx.io.err(`discarding a ${q.queue} DLQ message whose records are gone: ${JSON.stringify(entry.record)}`);
+  await q.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }));
+  const was = `shard ${s.shardId}, records that arrived ${s.firstRecordAt} to ${s.lastRecordAt}, failed ${s.failedAt} (${s.condition})`;
+  return {
+    ...base,
+    result: 'discarded',
+    record: entry.record,
+    detail: `${reason}; message deleted (--delete-gone); it was ${was}`,
+  };
 }
 
 /** Makes a message visible again without having redriven it. */
@@ -411,7 +423,7 @@ export function registerDlqCommands(program: Command, { act }: Wiring): void {
     )
     .addHelpText(
       'after',
-      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream: for those, run \`clearance reconcile\` (and --fix), then delete them with --delete-gone. Exits 3 while messages are left: those it could not redrive,\nand those --max did not reach (SQS's count after the run, which lags its deletes, is shown, not trusted).\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
+      `\nA message is deleted only when the function reports no failures. Records older than 24 hours are gone\nfrom the stream (of a range partly gone, the rest is replayed): for those, run \`clearance reconcile\` (and --fix), then delete them with --delete-gone. Exits 3 while messages are left: those it could not redrive,\nand those --max did not reach (SQS's count after the run, which lags its deletes, is shown, not trusted).\nOn AWS the deployed function is invoked; on a local stack the gateway runs the function's cdk.out bundle.\n${example(
         'clearance dlq redrive',
         'clearance dlq redrive --queue license-events',
         'clearance dlq redrive --queue shipment-events --delete-gone',

@@ -54,13 +54,18 @@ const streamRecord = (seq: string) => ({
 
 type Page = { Records?: ReturnType<typeof streamRecord>[]; NextShardIterator?: string };
 
-/** A shard that answers `pages` in turn (the last one again once they run out), and counts the calls. */
-function shard(pages: Page[], gone?: string) {
+/**
+ * A shard that answers `pages` in turn (the last one again once they run out), and counts the calls.
+ * `gone`: GetShardIterator fails with it, unless `horizon` (the start of the range trimmed, the pages
+ * still there) and it asks for TRIM_HORIZON.
+ */
+function shard(pages: Page[], gone?: string, horizon = false) {
   let n = 0;
   const streams = {
     calls: () => n,
     async send(command: unknown) {
       if (command instanceof GetShardIteratorCommand) {
+        if (horizon && command.input.ShardIteratorType === 'TRIM_HORIZON') return { ShardIterator: 'it' };
         if (gone) throw Object.assign(new Error('trimmed'), { name: gone });
         return { ShardIterator: 'it' };
       }
@@ -216,6 +221,52 @@ describe('readRange', () => {
       'us-east-1',
     );
     expect(read).toMatchObject({ kind: 'gone', reason: expect.stringMatching(/TrimmedDataAccessException/) });
+  });
+});
+
+describe('a range whose start the stream has trimmed', () => {
+  const trimmedStart = () =>
+    shard(
+      [{ Records: [streamRecord('150'), streamRecord('200'), streamRecord('250')], NextShardIterator: 'it' }],
+      'TrimmedDataAccessException',
+      true,
+    );
+
+  it('reads what the shard still has of it from its trim horizon: partly gone, not gone', async () => {
+    const read = await readRange(trimmedStart() as never, info('100', '200', 3), 'us-east-1');
+    expect(read).toMatchObject({
+      kind: 'partlyGone',
+      reason: expect.stringMatching(
+        /no longer has the start of this range \(TrimmedDataAccessException.*2 records from 150 on/,
+      ),
+    });
+    expect(read.kind === 'partlyGone' && read.records.map((r) => r.dynamodb?.SequenceNumber)).toEqual([
+      '150',
+      '200',
+    ]);
+  });
+
+  it('replays the records still there and leaves the message for reconcile, as gone', async () => {
+    const sqs = queue([failureBody('100', '200', 3)]);
+    const { ctx, out } = redriveContext(sqs, trimmedStart());
+    invoked.length = 0;
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10 })).toBe(EXIT.incomplete);
+    ctx.close();
+    expect(invoked).toEqual([['150', '200']]);
+    expect(sqs.deleted).toEqual([]);
+    expect(out.join('\n')).toMatch(
+      /^GONE\s+shipment-events Shipments 100\.\.200: 2 records; .*from 150 on, which were processed; left in the queue$/m,
+    );
+  });
+
+  it('replays them and deletes the message with --delete-gone', async () => {
+    const sqs = queue([failureBody('100', '200', 3)]);
+    const { ctx } = redriveContext(sqs, trimmedStart());
+    invoked.length = 0;
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10, deleteGone: true })).toBe(EXIT.ok);
+    ctx.close();
+    expect(invoked).toEqual([['150', '200']]);
+    expect(sqs.deleted).toEqual(['m0']);
   });
 });
 
