@@ -3,8 +3,11 @@
  * operator would run `CLEARANCE_STACK=... clearance ARGS`, with its output
  * captured.
  */
+import type { Clients } from '../../cli/clients.js';
+import type { CliContext } from '../../cli/context.js';
 import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
+import type { Resources } from '../../cli/resources.js';
 import { describeStack } from '../../local/stack-json.js';
 import type { LocalStackHandle } from './stack.js';
 
@@ -48,4 +51,44 @@ export async function runCli(
   const code = await run(args, { io, env });
   const stdout = out.join('\n');
   return { code, stdout, stderr: err.join('\n'), json: <T>() => JSON.parse(stdout) as T };
+}
+
+/**
+ * A CliContext over stand-in clients, for a unit test of one command, with
+ * what it prints captured: `out` (with `json`, each emitted value as JSON;
+ * otherwise its text), `err` (into `out` with `errToOut`, as a terminal shows
+ * both) and `emitted` (the values themselves). Nothing is interactive and
+ * every prompt is answered no.
+ */
+export function stubCliContext(opts: {
+  resources: Resources;
+  clients: Record<string, unknown>;
+  identity?: string;
+  json?: boolean;
+  errToOut?: boolean;
+  close?: () => void;
+}): { ctx: CliContext; out: string[]; err: string[]; emitted: unknown[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const emitted: unknown[] = [];
+  const json = opts.json ?? false;
+  const ctx: CliContext = {
+    io: {
+      out: (t) => out.push(t),
+      err: (t) => (opts.errToOut ? out : err).push(t),
+      interactive: false,
+      confirm: async () => false,
+    },
+    env: {},
+    json,
+    resources: async () => opts.resources,
+    clients: async () => opts.clients as unknown as Clients,
+    identity: async () => opts.identity ?? 'tester',
+    emit: (data, human) => {
+      emitted.push(data);
+      out.push(json ? JSON.stringify(data) : human());
+    },
+    close: opts.close ?? (() => undefined),
+  };
+  return { ctx, out, err, emitted };
 }

@@ -1,14 +1,13 @@
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Clients } from '../../../cli/clients.js';
 import { licenseAction } from '../../../cli/commands/license.js';
 import { licenseAmend } from '../../../cli/commands/license-amend.js';
 import { licenseAttention } from '../../../cli/commands/license-attention.js';
 import { shipmentAction } from '../../../cli/commands/shipment.js';
-import type { CliContext } from '../../../cli/context.js';
 import { LostRaceError, RefusedError, UsageError } from '../../../cli/errors.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import { termsOf } from '../../../shared/domain/terms.js';
+import { stubCliContext } from '../../helpers/cli.js';
 import { aLicense, aShipment } from '../../helpers/factories.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
@@ -45,17 +44,7 @@ function racingStore(reads: Record<string, unknown>[]) {
       throw new Error(`unexpected command ${String(command)}`);
     },
   };
-  const out: string[] = [];
-  const ctx: CliContext = {
-    io: { out: (t) => out.push(t), err: (t) => out.push(t), interactive: false, confirm: async () => false },
-    env: {},
-    json: false,
-    resources: async () => resources,
-    clients: async () => ({ db }) as unknown as Clients,
-    identity: async () => JDOE,
-    emit: (_data, human) => out.push(human()),
-    close: () => undefined,
-  };
+  const { ctx, out } = stubCliContext({ resources, clients: { db }, identity: JDOE, errToOut: true });
   return { ctx, updates, out, gets: () => n };
 }
 
@@ -270,17 +259,7 @@ describe('license list --attention --status', () => {
         throw new Error(`unexpected command ${String(command)}`);
       },
     };
-    const emitted: unknown[] = [];
-    const ctx: CliContext = {
-      io: { out: () => {}, err: () => {}, interactive: false, confirm: async () => false },
-      env: {},
-      json: true,
-      resources: async () => resources,
-      clients: async () => ({ db }) as unknown as Clients,
-      identity: async () => JDOE,
-      emit: (data) => emitted.push(data),
-      close: () => undefined,
-    };
+    const { ctx, emitted } = stubCliContext({ resources, clients: { db }, identity: JDOE, json: true });
     return { ctx, requests, emitted };
   }
 

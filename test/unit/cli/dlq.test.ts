@@ -14,12 +14,13 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Clients, clientBase } from '../../../cli/clients.js';
+import { clientBase } from '../../../cli/clients.js';
 import { dlqRedrive } from '../../../cli/commands/dlq.js';
 import type { CliContext } from '../../../cli/context.js';
 import { EXIT } from '../../../cli/errors.js';
 import { readRange } from '../../../cli/redrive.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
+import { stubCliContext } from '../../helpers/cli.js';
 
 const STREAM = 'arn:aws:dynamodb:us-east-1:000000000000:table/Shipments/stream/2026-01-01T00:00:00.000';
 const QUEUE = 'http://q/s';
@@ -157,18 +158,11 @@ function redriveContext(sqs: ReturnType<typeof queue>, streams: ReturnType<typeo
     'test',
   );
   const base = clientBase(resources, {});
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    io: { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false, confirm: async () => false },
-    env: {},
-    json: false,
-    resources: async () => resources,
-    clients: async () => ({ sqs, streams, base }) as unknown as Clients,
-    identity: async () => 'x',
-    emit: (_data, human) => out.push(human()),
+  const { ctx, out, err } = stubCliContext({
+    resources,
+    clients: { sqs, streams, base },
     close: () => base.requestHandler?.httpAgent.destroy(),
-  };
+  });
   return { ctx, out, err };
 }
 

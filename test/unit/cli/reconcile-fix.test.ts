@@ -1,10 +1,9 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Clients } from '../../../cli/clients.js';
 import { reconcile } from '../../../cli/commands/reconcile.js';
-import type { CliContext } from '../../../cli/context.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { stubCliContext } from '../../helpers/cli.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
@@ -42,17 +41,7 @@ function store(
       throw new Error(`unexpected command ${String(command)}`);
     },
   };
-  const out: string[] = [];
-  const ctx: CliContext = {
-    io: { out: (t) => out.push(t), err: (t) => out.push(t), interactive: false, confirm: async () => false },
-    env: {},
-    json: false,
-    resources: async () => resources,
-    clients: async () => ({ db }) as unknown as Clients,
-    identity: async () => JDOE,
-    emit: (_data, human) => out.push(human()),
-    close: () => undefined,
-  };
+  const { ctx, out } = stubCliContext({ resources, clients: { db }, identity: JDOE, errToOut: true });
   return { ctx, updates, out };
 }
 

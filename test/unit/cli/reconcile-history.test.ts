@@ -6,12 +6,11 @@
  */
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Clients } from '../../../cli/clients.js';
 import { reconcile } from '../../../cli/commands/reconcile.js';
-import type { CliContext } from '../../../cli/context.js';
 import { EXIT } from '../../../cli/errors.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { stubCliContext } from '../../helpers/cli.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
 const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
@@ -99,17 +98,7 @@ function racingStore(gone = false) {
       throw new Error(`unexpected command ${String(command)}`);
     },
   };
-  const out: string[] = [];
-  const ctx: CliContext = {
-    io: { out: (t) => out.push(t), err: () => undefined, interactive: false, confirm: async () => false },
-    env: {},
-    json: false,
-    resources: async () => resources,
-    clients: async () => ({ db }) as unknown as Clients,
-    identity: async () => 'tester',
-    emit: (_data, human) => out.push(human()),
-    close: () => undefined,
-  };
+  const { ctx, out } = stubCliContext({ resources, clients: { db } });
   return { ctx, out };
 }
 

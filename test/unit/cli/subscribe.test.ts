@@ -1,9 +1,7 @@
 import { ListSubscriptionsByTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import type { Clients } from '../../../cli/clients.js';
 import { subscribeCustomer, subscribeLogistics } from '../../../cli/commands/subscribe.js';
-import type { CliContext } from '../../../cli/context.js';
 import { RefusedError } from '../../../cli/errors.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import type { Resources } from '../../../cli/resources.js';
@@ -13,6 +11,7 @@ import {
   planCustomerSubscription,
   withDeadLetterQueue,
 } from '../../../cli/subscriptions.js';
+import { stubCliContext } from '../../helpers/cli.js';
 
 const ACCOUNT = '123456789012';
 const topic = (name: string) => `arn:aws:sns:eu-west-1:${ACCOUNT}:${name}`;
@@ -70,18 +69,12 @@ function fakeContext(fakes: Fakes = {}, resources: Resources = withDlq) {
       throw new Error(`unexpected SQS command ${command?.constructor.name}`);
     },
   };
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    io: { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false, confirm: async () => false },
-    env: {},
+  const { ctx, out, err } = stubCliContext({
+    resources,
+    clients: { sns, sqs },
+    identity: 'arn:aws:iam::000000000000:user/admin',
     json: true,
-    resources: async () => resources,
-    clients: async () => ({ sns, sqs }) as unknown as Clients,
-    identity: async () => 'arn:aws:iam::000000000000:user/admin',
-    emit: (data) => out.push(JSON.stringify(data)),
-    close: () => undefined,
-  };
+  });
   const subscribes = () => sent.filter((c): c is SubscribeCommand => c instanceof SubscribeCommand);
   const json = () => JSON.parse(out.join('')) as Record<string, unknown>;
   return { ctx, sent, subscribes, json, err };

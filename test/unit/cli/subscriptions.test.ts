@@ -1,8 +1,6 @@
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import type { Clients } from '../../../cli/clients.js';
 import { subscriptionsList } from '../../../cli/commands/subscriptions.js';
-import type { CliContext } from '../../../cli/context.js';
 import { EXIT, UsageError } from '../../../cli/errors.js';
 import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import {
@@ -15,6 +13,7 @@ import {
   validateEndpoint,
 } from '../../../cli/subscriptions.js';
 import { customerShard } from '../../../shared/domain/routing.js';
+import { stubCliContext } from '../../helpers/cli.js';
 
 const QUEUE = 'arn:aws:sqs:eu-west-1:123456789012:acme-shipments';
 const topics = {
@@ -267,21 +266,7 @@ describe('subscriptions list', () => {
         throw new Error(`unexpected ${String(command)}`);
       },
     };
-    const out: string[] = [];
-    const data: unknown[] = [];
-    const ctx: CliContext = {
-      io: { out: (t) => out.push(t), err: () => undefined, interactive: false, confirm: async () => false },
-      env: {},
-      json: false,
-      resources: async () => resources,
-      clients: async () => ({ sns }) as unknown as Clients,
-      identity: async () => 'x',
-      emit: (d, human) => {
-        data.push(d);
-        out.push(human());
-      },
-      close: () => undefined,
-    };
+    const { ctx, out, emitted: data } = stubCliContext({ resources, clients: { sns } });
     return { ctx, out, data };
   }
   const pending = {
