@@ -76,6 +76,9 @@ export async function clockTick(
       if (
         (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
         appliedInEffect(l) &&
+        // Already EXPIRED, not yet applied (a rejected typo's statusError stays until then): asked
+        // for already, by an earlier or overlapping tick or an admin, whose reason and author stay.
+        l.status !== 'EXPIRED' &&
         now.getTime() > Date.parse(l.validUntil)
       ) {
         // A rejected typo in `status` must not keep an applied license alive past its window:

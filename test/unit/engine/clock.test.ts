@@ -89,6 +89,29 @@ describe('expiry', () => {
     },
   );
 
+  it('leaves an EXPIRED not applied yet alone, though a rejected typo left statusError: its author and reason stay', async () => {
+    const w = memoryWorld();
+    const validUntil = '2026-06-01T13:00:00.000Z';
+    const lut = await releasedUntil(w, validUntil);
+    expect(await setStatus(w, lut.licenseId, 'Suspended')).toMatchObject({ kind: 'rejected' });
+    w.console.put('licenses', {
+      ...w.license(lut.licenseId),
+      status: 'EXPIRED',
+      statusReason: 'customer closed the contract',
+      updatedBy: 'alice@corp',
+    });
+    w.setNow('2026-06-01T13:00:00.001Z');
+    const calls = w.store.calls.length;
+    // Before, the clock set EXPIRED again over it, as license-clock with its own reason.
+    expect((await tick(w)).expired).toEqual([]);
+    expect(writesSince(w, calls)).toEqual([]);
+    expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
+    expect(w.entries().find((e) => e.status === 'EXPIRED' && e.shipmentId === undefined)).toMatchObject({
+      actor: 'alice@corp',
+      reason: 'customer closed the contract',
+    });
+  });
+
   it('leaves a status edit that is not applied yet to license-events, even past validUntil', async () => {
     const w = memoryWorld();
     givenLicense(w, {
