@@ -168,16 +168,29 @@ export function withAnnounced(
 
 // ------------------------------------------------------------------- expiry
 
-/** `expiryAlerted`: the lead times (days) already judged for one `validUntil`. */
+/**
+ * `expiryAlerted`: the lead times (days) already judged for one `validUntil`,
+ * and (`quiet`, left out when empty) those of them judged with nothing HELD
+ * or RELEASED under the license and not announced since: the clock looks
+ * again at the nearest while it is quiet (quietLead). A record written before
+ * `quiet` existed has none: its leads count as announced.
+ */
 export interface ExpiryRecord {
   validUntil: string;
   leads: number[];
+  quiet?: number[];
 }
 
 /** The leads judged for `validUntil`: none when the record is for another one (an amendment re-arms). */
 export function judgedLeads(v: unknown, validUntil: string): number[] {
   const r = record(v);
   return r.validUntil === validUntil ? numberList(r.leads) : [];
+}
+
+/** The judged leads of `validUntil` that were quiet (nothing outstanding) and not announced since. */
+export function quietLeads(v: unknown, validUntil: string): number[] {
+  const judged = judgedLeads(v, validUntil);
+  return numberList(record(v).quiet).filter((d) => judged.includes(d));
 }
 
 /**
@@ -197,12 +210,40 @@ export function dueLeads(
   return leadDays.filter((d) => t >= until - d * DAY_MS && !judged.includes(d)).sort((a, b) => a - b);
 }
 
-/** The record after judging `due` for `validUntil`. */
+/**
+ * The lead to announce as soon as something is HELD or RELEASED under the
+ * license: the nearest judged lead, when it was judged quiet, no later lead
+ * has come due since (the nearest due lead is the one sent, as when several
+ * come due together) and `validUntil` has not passed. Undefined otherwise.
+ */
+export function quietLead(
+  v: unknown,
+  validUntil: string,
+  now: Date,
+  leadDays: readonly number[],
+): number | undefined {
+  const judged = judgedLeads(v, validUntil);
+  if (judged.length === 0 || dueLeads(validUntil, now, leadDays, judged).length > 0) return undefined;
+  if (!(now.getTime() <= Date.parse(validUntil))) return undefined;
+  const nearest = Math.min(...judged);
+  return quietLeads(v, validUntil).includes(nearest) ? nearest : undefined;
+}
+
+/**
+ * The record after judging `due` for `validUntil`: `quiet` says whether
+ * nothing was outstanding (the due leads join the quiet ones) or they were
+ * announced (no lead is quiet any more: the nearest due one was sent).
+ */
 export const withJudged = (
   validUntil: string,
   judged: readonly number[],
   due: readonly number[],
-): ExpiryRecord => ({
-  validUntil,
-  leads: union(judged, due).sort((a, b) => b - a),
-});
+  quiet: { was: readonly number[]; now: boolean } = { was: [], now: false },
+): ExpiryRecord => {
+  const stillQuiet = quiet.now ? union(quiet.was, due).sort((a, b) => b - a) : [];
+  return {
+    validUntil,
+    leads: union(judged, due).sort((a, b) => b - a),
+    ...(stillQuiet.length > 0 ? { quiet: stillQuiet } : {}),
+  };
+};

@@ -2,7 +2,14 @@ import { forEachConcurrent } from '../domain/concurrency.js';
 import { appliedInEffect, SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
 import { type License, LicenseSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
-import { type ExpiryWatchDeps, watchExpiry, watched } from './expiry-watch.js';
+import {
+  awaitsRecheck,
+  type ExpiryVerdict,
+  type ExpiryWatchDeps,
+  recheckQuiet,
+  watchExpiry,
+  watched,
+} from './expiry-watch.js';
 
 export interface ClockResult {
   expired: string[];
@@ -13,12 +20,33 @@ export interface ClockResult {
   expiring: string[];
   /** Licenses whose expiry watch failed this tick; the next tick tries again. */
   expiryFailed: string[];
+  /** Licenses whose quiet lead was not re-checked for lack of time (see recheckQuiet); a later tick does. */
+  quietRechecksSkipped: number;
 }
 
 /** The expiry watch as the clock runs it, and where a license's failure is reported. */
 export interface ClockWatch extends ExpiryWatchDeps {
   onError?: (licenseId: string, error: unknown) => void;
+  /** Whether a re-check of a quiet lead started now would end in time (the invocation's budget). @default always */
+  inTime?: () => boolean;
+  /**
+   * Kept by the caller from tick to tick: the license the last tick's
+   * re-checks of quiet leads reached. The next tick begins after it, so
+   * when time runs short every license still gets its turn.
+   */
+  recheckCursor?: { after?: string };
+  /**
+   * Re-check a license's quiet lead on one tick in this many: its turn comes
+   * when the tick's minute (of `slot`) plus a hash of its licenseId divides
+   * by it, so the reads spread evenly over the ticks. @default 1
+   */
+  recheckEvery?: number;
+  /** The tick's schedule slot (EventBridge's `time`), whose minute picks whose turn it is. @default now */
+  slot?: Date;
 }
+
+/** Quiet leads re-checked at once (each 8 Queries of `Limit` 1: 48 in flight, under the SDK's 50 sockets). */
+export const RECHECK_CONCURRENCY = 6;
 
 /** Licenses whose held index is counted at once by {@link heldBacklog}. */
 export const BACKLOG_CONCURRENCY = 16;
@@ -59,7 +87,8 @@ export async function heldBacklog(
  * before `settleCheckAt` is asked for its settling pass. With `watch`, the
  * same scan runs the expiry watch (watchExpiry): it reads shipments only for
  * a license whose lead time has come due, and one license's failure does not
- * stop the others.
+ * stop the others. After the scan it re-checks, as time allows, the licenses
+ * whose nearest due lead was quiet (recheckQuiet: two cheap reads each).
  */
 export async function clockTick(
   licenses: LicenseRepository,
@@ -67,12 +96,24 @@ export async function clockTick(
   newToken: () => string,
   watch?: ClockWatch,
 ): Promise<ClockResult> {
-  const result: ClockResult = { expired: [], woken: [], settling: [], expiring: [], expiryFailed: [] };
+  const result: ClockResult = {
+    expired: [],
+    woken: [],
+    settling: [],
+    expiring: [],
+    expiryFailed: [],
+    quietRechecksSkipped: 0,
+  };
+  const quiet: License[] = [];
   for await (const page of licenses.scan()) {
     for (const raw of page) {
       const l = asApplied(raw);
       if (l === undefined) continue;
-      if (watch && watched(l, now)) await runWatch(watch, l, now, result);
+      if (watch && watched(l, now)) {
+        if (awaitsRecheck(watch, l, now)) {
+          if (recheckTurn(l.licenseId, watch.slot ?? now, watch.recheckEvery ?? 1)) quiet.push(l);
+        } else await runWatch(watch, () => watchExpiry(watch, l, now), l, result);
+      }
       if (
         (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
         appliedInEffect(l) &&
@@ -106,12 +147,47 @@ export async function clockTick(
       }
     }
   }
+  if (watch) await recheckAll(watch, quiet, now, result);
   return result;
 }
 
-async function runWatch(watch: ClockWatch, l: License, now: Date, result: ClockResult): Promise<void> {
+/** Whether the tick of `slot` is the license's turn for the re-check of its quiet lead (one in `every`). */
+export function recheckTurn(licenseId: string, slot: Date, every: number): boolean {
+  let hash = 0;
+  for (let i = 0; i < licenseId.length; i++) hash = (hash * 31 + licenseId.charCodeAt(i)) % every;
+  return (Math.floor(slot.getTime() / 60_000) + hash) % every === 0;
+}
+
+/**
+ * The re-checks of quiet leads, after the scan (they never delay an expiry):
+ * RECHECK_CONCURRENCY at once, in licenseId order from after the cursor
+ * round to it; once `inTime` says no, the rest wait for a later tick.
+ */
+async function recheckAll(watch: ClockWatch, quiet: License[], now: Date, result: ClockResult) {
+  const sorted = quiet.sort((a, b) => (a.licenseId < b.licenseId ? -1 : a.licenseId > b.licenseId ? 1 : 0));
+  const after = watch.recheckCursor?.after;
+  const from = after === undefined ? -1 : sorted.findIndex((l) => l.licenseId > after);
+  const order = from <= 0 ? sorted : [...sorted.slice(from), ...sorted.slice(0, from)];
+  let late = false;
+  await forEachConcurrent(order, RECHECK_CONCURRENCY, async (l) => {
+    late ||= !(watch.inTime?.() ?? true);
+    if (late) {
+      result.quietRechecksSkipped++;
+      return;
+    }
+    if (watch.recheckCursor) watch.recheckCursor.after = l.licenseId;
+    await runWatch(watch, () => recheckQuiet(watch, l, now), l, result);
+  });
+}
+
+async function runWatch(
+  watch: ClockWatch,
+  judge: () => Promise<ExpiryVerdict>,
+  l: License,
+  result: ClockResult,
+): Promise<void> {
   try {
-    if ((await watchExpiry(watch, l, now)).kind === 'alerted') result.expiring.push(l.licenseId);
+    if ((await judge()).kind === 'alerted') result.expiring.push(l.licenseId);
   } catch (error) {
     result.expiryFailed.push(l.licenseId);
     watch.onError?.(l.licenseId, error);

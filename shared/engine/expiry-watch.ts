@@ -7,9 +7,19 @@
  * before then, in hold order. Each lead is judged once per `validUntil`
  * (`expiryAlerted`): an amendment that moves `validUntil` re-arms the watch.
  * Leads that came due together (the clock was down, or an amendment brought
- * `validUntil` near) are judged together and only the nearest is sent.
+ * `validUntil` near) are judged together and only the nearest is sent. A
+ * lead judged with nothing outstanding is recorded as quiet, and the clock
+ * re-checks it (recheckQuiet) until shipments appear under the license, the
+ * next lead comes due or `validUntil` passes.
  */
-import { dueLeads, judgedLeads, withJudged } from '../domain/compliance.js';
+import {
+  dueLeads,
+  type ExpiryRecord,
+  judgedLeads,
+  quietLead,
+  quietLeads,
+  withJudged,
+} from '../domain/compliance.js';
 import { expiryAlert, expiryDigests, type Totals } from '../domain/compliance-notices.js';
 import { appliedInEffect } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
@@ -30,11 +40,14 @@ export interface ExpiryWatchDeps {
 
 /** What the watch did for one license this tick. */
 export type ExpiryVerdict =
-  /** No lead came due: nothing was read. */
+  /** No lead came due (and none is quiet, for recheckQuiet): nothing was read. */
   | { kind: 'idle' }
-  /** A lead came due with nothing HELD or RELEASED under the license: recorded, nothing sent. */
+  /**
+   * Nothing HELD or RELEASED under the license: a lead that came due is
+   * recorded as quiet, nothing sent; a quiet lead re-checked stays so, nothing written.
+   */
   | { kind: 'quiet'; leads: number[] }
-  /** A lead came due: ops alerted, warehouses told, recorded. */
+  /** A lead came due, or a quiet one found shipments: ops alerted, warehouses told, recorded. */
   | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] };
 
 /**
@@ -49,11 +62,19 @@ export const watched = (l: License, now: Date): boolean =>
   now.getTime() <= Date.parse(l.validUntil);
 
 /**
+ * Whether the license awaits a re-check of its quiet lead (recheckQuiet), from
+ * the item alone: the clock runs those after its scan, as time allows.
+ */
+export const awaitsRecheck = (deps: Pick<ExpiryWatchDeps, 'leadDays'>, l: License, now: Date): boolean =>
+  quietLead(l.expiryAlerted, l.validUntil, now, deps.leadDays) !== undefined;
+
+/**
  * Judges the lead times of `license` due at `now`. Sends the digests first,
  * then the alert, then records the leads (conditional on the license still
  * APPROVED with the same `validUntil`): a failure or crash before the record
  * repeats all of it on the next tick (digests with the same `dedupKey`),
- * never loses it. Throws when a digest could not be published.
+ * never loses it. With nothing HELD or RELEASED, records them as quiet.
+ * Throws when a digest could not be published.
  */
 export async function watchExpiry(
   deps: ExpiryWatchDeps,
@@ -64,20 +85,69 @@ export async function watchExpiry(
   const due = dueLeads(license.validUntil, now, deps.leadDays, judged);
   const [lead] = due;
   if (lead === undefined) return { kind: 'idle' };
-  const released = await releasedOf(deps, license.licenseId);
-  const held = await deps.shipments.sumHeld(license.licenseId);
-  const leads = withJudged(license.validUntil, judged, due);
-  const record = () =>
-    deps.licenses.recordAlerted(
-      license.licenseId,
-      'expiryAlerted',
-      { ...leads },
-      { appliedStatus: license.appliedStatus, validUntil: license.validUntil },
-    );
-  if (released.length === 0 && held.shipments === 0) {
-    await record();
-    return { kind: 'quiet', leads: leads.leads };
+  const outstanding = await outstandingOf(deps, license.licenseId);
+  if (outstanding === undefined) {
+    const was = quietLeads(license.expiryAlerted, license.validUntil);
+    const quiet = withJudged(license.validUntil, judged, due, { was, now: true });
+    await record(deps, license, quiet);
+    return { kind: 'quiet', leads: quiet.leads };
   }
+  const leads = withJudged(license.validUntil, judged, due);
+  const warehouses = await announce(deps, license, lead, now, outstanding);
+  await record(deps, license, leads);
+  return { kind: 'alerted', lead, leads: leads.leads, warehouses };
+}
+
+/**
+ * Re-checks a license whose nearest due lead was judged quiet (quietLead):
+ * one Query of `Limit` 1 per key of each of its two indexes, nothing more
+ * while both are empty. Once shipments are HELD or RELEASED under it, sends
+ * that lead as watchExpiry would have (same digests, same `dedupKey`), then
+ * records it as announced: at least once, and once only. Throws when a
+ * digest could not be published.
+ */
+export async function recheckQuiet(
+  deps: ExpiryWatchDeps,
+  license: License,
+  now: Date,
+): Promise<ExpiryVerdict> {
+  const lead = quietLead(license.expiryAlerted, license.validUntil, now, deps.leadDays);
+  if (lead === undefined) return { kind: 'idle' };
+  const judged = judgedLeads(license.expiryAlerted, license.validUntil);
+  const [held, released] = await Promise.all(
+    (['held', 'released'] as const).map((index) =>
+      deps.shipments.page(index, license.licenseId, undefined, 1),
+    ),
+  );
+  if (held?.items.length === 0 && released?.items.length === 0) return { kind: 'quiet', leads: judged };
+  // An index may show a shipment that has just left it: the full read decides.
+  const outstanding = await outstandingOf(deps, license.licenseId);
+  if (outstanding === undefined) return { kind: 'quiet', leads: judged };
+  const warehouses = await announce(deps, license, lead, now, outstanding);
+  await record(deps, license, withJudged(license.validUntil, judged, []));
+  return { kind: 'alerted', lead, leads: judged, warehouses };
+}
+
+interface Outstanding {
+  released: Shipment[];
+  held: Totals;
+}
+
+/** The RELEASED shipments and the HELD totals of the license; undefined when there are none of either. */
+async function outstandingOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Outstanding | undefined> {
+  const released = await releasedOf(deps, licenseId);
+  const held = await deps.shipments.sumHeld(licenseId);
+  return released.length === 0 && held.shipments === 0 ? undefined : { released, held };
+}
+
+/** Digests, then the alert; the warehouses told. Throws when a digest could not be published. */
+async function announce(
+  deps: ExpiryWatchDeps,
+  license: License,
+  lead: number,
+  now: Date,
+  { released, held }: Outstanding,
+): Promise<string[]> {
   const digests = expiryDigests({ license, lead, now, released });
   const failed = await deps.publisher.publish('logistics', digests);
   if (failed.size > 0)
@@ -88,9 +158,17 @@ export async function watchExpiry(
   await deps.alerter.alert([
     expiryAlert({ license, lead, now, released: totalsOf(released), held, warehouses }),
   ]);
-  await record();
-  return { kind: 'alerted', lead, leads: leads.leads, warehouses };
+  return warehouses;
 }
+
+/** Writes `expiryAlerted`, conditional on the license still in the status and `validUntil` judged. */
+const record = (deps: ExpiryWatchDeps, license: License, value: ExpiryRecord) =>
+  deps.licenses.recordAlerted(
+    license.licenseId,
+    'expiryAlerted',
+    { ...value },
+    { appliedStatus: license.appliedStatus, validUntil: license.validUntil },
+  );
 
 /** Every RELEASED shipment of the license, in hold order. */
 async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shipment[]> {

@@ -36,6 +36,18 @@ beforeAll(async () => {
 
 const clockTick = () => local.esm.invokeSchedule('license-clock') as Promise<ClockResult>;
 
+/** Five ticks, one per schedule slot of five minutes: each quiet expiry lead has its turn in one of them. */
+async function fiveSlots(): Promise<ClockResult[]> {
+  const out: ClockResult[] = [];
+  for (let minute = 1; minute <= 5; minute++)
+    out.push(
+      (await local.esm.invokeSchedule('license-clock', {
+        time: new Date(Date.UTC(2026, 0, 1, 0, minute)),
+      })) as ClockResult,
+    );
+  return out;
+}
+
 async function approve(licenseId: string) {
   await s.setLicenseStatus(licenseId, 'APPROVED');
   await local.drain();
@@ -192,5 +204,37 @@ describe('LICENSE_EXPIRING', () => {
         ),
       ).toBe(true);
     expect(judged.some((j) => j.caller === 'license-clock' && j.action === 'kms:GenerateDataKey')).toBe(true);
+  });
+
+  it('sends a lead that came due with nothing outstanding once a shipment is released under the license, before the next lead', async () => {
+    const validUntil = new Date(Date.now() + 29.5 * DAY).toISOString();
+    const lut = await givenLicense(s, { authorizedQuantity: 100, validUntil }, ['WH-QUIET']);
+    const id = lut.license.licenseId;
+    const wh = await emailStandIn(local, { warehouse: 'WH-QUIET' });
+    await approve(id);
+    expect((await clockTick()).expiring, 'nothing HELD or RELEASED').not.toContain(id);
+    expect((await s.license(id)).expiryAlerted).toEqual({ validUntil, leads: [30], quiet: [30] });
+    expect((await fiveSlots()).filter((t) => t.expiring.includes(id))).toEqual([]);
+
+    await s.putShipments([lut.shipment({ shipmentId: `${id}-LATE`, quantity: 10 })]);
+    await local.drain();
+    expect((await settledLicense(s, id)).releasedQuantity).toBe(10);
+    await wh.receiveAll(); // the release digest
+    expect(
+      (await fiveSlots()).filter((t) => t.expiring.includes(id)),
+      'in its turn, once',
+    ).toHaveLength(1);
+    await local.drain();
+    const [alert, ...more] = await ops.compliance(id, EXPIRING);
+    expect(more).toEqual([]);
+    expect(alert?.subject).toBe(`License ${id} expires in 30 days or less (${validUntil.slice(0, 10)})`);
+    const digests = (await wh.receiveAll()).filter((m) => m.attributes.eventType === EXPIRING);
+    expect(digests.map((d) => d.text.match(/^ {2}\d+\. \S+/gm))).toEqual([[`  1. ${id}-LATE:`]]);
+    expect((await s.license(id)).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    expect(
+      (await fiveSlots()).filter((t) => t.expiring.includes(id)),
+      'once',
+    ).toEqual([]);
+    expect(local.stack.requests().denied).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ import {
   judgedLeads,
   parseDrawdownThresholds,
   parseExpiryLeadDays,
+  quietLead,
+  quietLeads,
   readDrawdownRecord,
   withAnnounced,
   withJudged,
@@ -133,6 +135,33 @@ describe('expiry leads', () => {
     expect(judgedLeads(rec, until)).toEqual([30, 7]);
     expect(judgedLeads(rec, '2026-08-31T00:00:00.000Z')).toEqual([]);
     expect(judgedLeads(undefined, until)).toEqual([]);
+  });
+
+  it('keeps the leads judged with nothing outstanding as quiet until one is announced, and re-checks only the nearest', () => {
+    const quiet = withJudged(until, [], [30], { was: [], now: true });
+    expect(quiet).toEqual({ validUntil: until, leads: [30], quiet: [30] });
+    expect(quietLead(quiet, until, at(25), [30, 7, 1])).toBe(30);
+    expect(quietLead(quiet, until, at(7), [30, 7, 1]), 'the 7-day lead is due: judged first').toBeUndefined();
+    const both = withJudged(until, [30], [7], { was: [30], now: true });
+    expect(both).toEqual({ validUntil: until, leads: [30, 7], quiet: [30, 7] });
+    expect(quietLead(both, until, at(3), [30, 7, 1])).toBe(7);
+    expect(quietLead(both, until, at(-0.0001), [30, 7, 1]), 'past validUntil').toBeUndefined();
+    expect(
+      quietLead(both, '2026-08-31T00:00:00.000Z', at(3), [30, 7, 1]),
+      'another validUntil',
+    ).toBeUndefined();
+    expect(withJudged(until, [30, 7], [], { was: [30, 7], now: false }), 'announced').toEqual({
+      validUntil: until,
+      leads: [30, 7],
+    });
+    expect(
+      quietLead({ validUntil: until, leads: [30, 7] }, until, at(3), [30, 7, 1]),
+      'no quiet',
+    ).toBeUndefined();
+    expect(
+      quietLead({ validUntil: until, leads: [30, 7], quiet: [30] }, until, at(3), [30, 7, 1]),
+    ).toBeUndefined();
+    expect(quietLeads({ validUntil: until, leads: [30], quiet: [30, 7, 'x'] }, until)).toEqual([30]);
   });
 });
 

@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { License } from '../../../shared/domain/model.js';
-import { BACKLOG_CONCURRENCY, clockTick, heldBacklog } from '../../../shared/engine/clock.js';
+import {
+  BACKLOG_CONCURRENCY,
+  type ClockWatch,
+  clockTick,
+  heldBacklog,
+  RECHECK_CONCURRENCY,
+} from '../../../shared/engine/clock.js';
 import {
   apply,
   expectInvariants,
@@ -201,7 +207,14 @@ describe('settling pass', () => {
     });
     givenLicense(w, { status: 'SUSPENDED', appliedStatus: 'APPROVED', settleCheckAt: due });
     const calls = w.store.calls.length;
-    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [], expiring: [], expiryFailed: [] });
+    expect(await tick(w)).toEqual({
+      expired: [],
+      woken: [],
+      settling: [],
+      expiring: [],
+      expiryFailed: [],
+      quietRechecksSkipped: 0,
+    });
     expect(writesSince(w, calls)).toEqual([]);
   });
 });
@@ -214,7 +227,14 @@ describe('a license that is fine', () => {
     w.seed.license({ licenseId: 'LIC-BROKEN', status: 'APPROVED', validUntil: 'soon' });
     w.advance(1000); // before settleCheckAt
     const calls = w.store.calls.length;
-    expect(await tick(w)).toEqual({ expired: [], woken: [], settling: [], expiring: [], expiryFailed: [] });
+    expect(await tick(w)).toEqual({
+      expired: [],
+      woken: [],
+      settling: [],
+      expiring: [],
+      expiryFailed: [],
+      quietRechecksSkipped: 0,
+    });
     expect(writesSince(w, calls)).toEqual([]);
   });
 
@@ -252,5 +272,101 @@ describe('a license that is fine', () => {
     // Before, one license after another: a 100,000-license table outlasted the clock's 60 s every 5th tick.
     expect(most).toBe(BACKLOG_CONCURRENCY);
     expect(await heldBacklog(w.licenses, shipments, Date.now() - 1)).toBeUndefined();
+  });
+});
+
+describe('quiet expiry leads', () => {
+  const DAY = 86_400_000;
+
+  /** `n` APPROVED licenses with nothing under them whose 30-day lead came due quiet, in licenseId order. */
+  async function quietLicenses(w: MemoryWorld, n: number, watch: ClockWatch) {
+    const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+    const luts = [];
+    for (let i = 0; i < n; i++) {
+      const lut = givenLicense(w, { validUntil });
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      luts.push(lut);
+    }
+    w.setNow(new Date(Date.parse(validUntil) - 30 * DAY));
+    expect((await clockTick(w.licenses, w.now(), w.newToken, watch)).expiring).toEqual([]);
+    for (const l of luts) expect(w.license(l.licenseId).expiryAlerted).toMatchObject({ quiet: [30] });
+    return luts.sort((a, b) => (a.licenseId < b.licenseId ? -1 : 1));
+  }
+
+  const watchOf = (w: MemoryWorld, more: Partial<ClockWatch> = {}): ClockWatch => ({
+    licenses: w.licenses,
+    shipments: w.shipments,
+    alerter: w.alerter,
+    publisher: w.publisher,
+    leadDays: [30, 7, 1],
+    ...more,
+  });
+
+  it('re-checks them after the scan only while in time, and the next ticks go on after the last one checked', async () => {
+    const w = memoryWorld();
+    const cursor: { after?: string } = {};
+    const luts = await quietLicenses(w, 3, watchOf(w));
+    const last = luts[2];
+    if (!last) throw new Error('three licenses');
+    w.seed.accepted([last.shipment({ quantity: 5 })]);
+    w.advance(DAY);
+
+    const calls = w.store.ops().length;
+    const none = await clockTick(w.licenses, w.now(), w.newToken, watchOf(w, { inTime: () => false }));
+    expect(none).toMatchObject({ expiring: [], quietRechecksSkipped: 3 });
+    expect(w.store.ops().slice(calls), 'out of time: nothing read').toEqual(['licenses.scan']);
+
+    // Time for one re-check per tick: the first tick takes the first license, the next ones go on from there.
+    const oneEach = () => {
+      let left = 1;
+      return watchOf(w, { inTime: () => left-- > 0, recheckCursor: cursor });
+    };
+    const ticks = [];
+    for (let i = 0; i < 3; i++) ticks.push(await clockTick(w.licenses, w.now(), w.newToken, oneEach()));
+    expect(ticks.map((t) => t.quietRechecksSkipped)).toEqual([2, 2, 2]);
+    expect(ticks.map((t) => t.expiring)).toEqual([[], [], [last.licenseId]]);
+    expect(cursor.after).toBe(last.licenseId);
+    expect(w.alerter.compliance(last.licenseId, 'LICENSE_EXPIRING')).toHaveLength(1);
+  });
+
+  it('re-checks each quiet license on one tick in `recheckEvery`, spread over the ticks', async () => {
+    const w = memoryWorld();
+    const luts = await quietLicenses(w, 10, watchOf(w));
+    w.advance(DAY);
+    const calls = w.store.calls.length;
+    const perTick: number[] = [];
+    for (let minute = 0; minute < 5; minute++) {
+      const before = w.store.calls.length;
+      const slot = new Date(Date.UTC(2026, 5, 1, 12, minute));
+      await clockTick(w.licenses, w.now(), w.newToken, watchOf(w, { recheckEvery: 5, slot }));
+      perTick.push(w.store.calls.slice(before).filter((c) => c.op === 'shipments.page').length / 2);
+    }
+    const read = w.store.calls.slice(calls).filter((c) => c.op === 'shipments.page');
+    for (const l of luts)
+      expect(
+        read.filter((c) => c.args[1] === l.licenseId),
+        `${l.licenseId}: both indexes, once`,
+      ).toHaveLength(2);
+    expect(Math.max(...perTick), `spread: ${perTick}`).toBeLessThan(10);
+  });
+
+  it('re-checks several licenses at once', async () => {
+    const w = memoryWorld();
+    await quietLicenses(w, 2 * RECHECK_CONCURRENCY, watchOf(w));
+    let inFlight = 0;
+    let most = 0;
+    const shipments: typeof w.shipments = Object.create(w.shipments);
+    shipments.page = async (...args: Parameters<typeof w.shipments.page>) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return w.shipments.page(...args);
+    };
+    w.advance(DAY);
+    expect(await clockTick(w.licenses, w.now(), w.newToken, watchOf(w, { shipments }))).toMatchObject({
+      expiring: [],
+      quietRechecksSkipped: 0,
+    });
+    expect(most, 'both indexes of each license at once').toBe(2 * RECHECK_CONCURRENCY);
   });
 });

@@ -5,6 +5,7 @@
  * hold order. An amendment of validUntil re-arms it.
  */
 import { describe, expect, it } from 'vitest';
+import { expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
 import { apply, givenLicense, type LicenseUnderTest, setStatus } from '../../helpers/fakes/engine-kit.js';
@@ -44,6 +45,14 @@ async function expiringLicense(w: MemoryWorld, overrides: Partial<License> = {})
   w.seed.accepted([...released, s({ priority: 9, quantity: 80, value: 50_000 })]);
   await setStatus(w, lut.licenseId, 'APPROVED');
   return { lut, validUntil };
+}
+
+/** An APPROVED license valid for 40 more days with nothing HELD or RELEASED under it. */
+async function quietLicense(w: MemoryWorld, overrides: Partial<License> = {}) {
+  const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+  const lut = givenLicense(w, { validUntil, ...overrides });
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  return { lut, validUntil: lut.license.validUntil };
 }
 
 const expiring = (w: MemoryWorld, lut: LicenseUnderTest) => w.alerter.compliance(lut.licenseId, EXPIRING);
@@ -126,28 +135,120 @@ describe('expiry watch', () => {
     expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil: later, leads: [30] });
   });
 
-  it('sends nothing when nothing is HELD or RELEASED under the license, and judges that lead once', async () => {
+  it('sends nothing while nothing is HELD or RELEASED under the license, and re-checks that quiet lead with two index reads', async () => {
     const w = memoryWorld();
-    const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
-    const lut = givenLicense(w, { validUntil });
-    await setStatus(w, lut.licenseId, 'APPROVED');
+    const { lut, validUntil } = await quietLicense(w);
     w.setNow(daysBefore(validUntil, 30));
     expect((await tick(w)).expiring).toEqual([]);
     expect(expiring(w, lut)).toEqual([]);
     expect(w.publisher.published).toEqual([]);
-    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30], quiet: [30] });
     const calls = w.store.ops().length;
-    await tick(w);
-    expect(w.store.ops().slice(calls), 'judged: not read again').toEqual(['licenses.scan']);
+    w.setNow(daysBefore(validUntil, 29));
+    expect((await tick(w)).expiring).toEqual([]);
+    expect(w.store.ops().slice(calls), 'a Limit-1 page of each index, no write').toEqual([
+      'licenses.scan',
+      'shipments.page',
+      'shipments.page',
+    ]);
+    expect(expiring(w, lut)).toEqual([]);
+  });
 
-    // A HELD shipment arrives: the next lead reports it, with no digest (nothing RELEASED).
+  it('announces a quiet lead once shipments arrive before the next lead, then not again', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await quietLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    await tick(w);
+
+    // Taken in at day 25: the 30-day lead is sent now, not at the 7-day one (nothing RELEASED: no digest).
     w.seed.accepted([lut.shipment({ quantity: 5 })]);
+    w.setNow(daysBefore(validUntil, 25));
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    const [alert] = expiring(w, lut);
+    expect(alert?.subject).toBe(
+      `License ${lut.licenseId} expires in 30 days or less (${validUntil.slice(0, 10)})`,
+    );
+    expect(alert?.message).toContain(`in 25 days (lead time 30 days)`);
+    expect(alert?.message).toContain('RELEASED  0 shipments, 0 units, USD 0: must ship before then; none');
+    expect(alert?.message).toMatch(/HELD {6}1 shipment, 5 units/);
+    expect(w.publisher.published).toEqual([]);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+
+    const calls = w.store.ops().length;
+    expect((await tick(w)).expiring, 'announced: once').toEqual([]);
+    expect(w.store.ops().slice(calls), 'not read again').toEqual(['licenses.scan']);
     w.setNow(daysBefore(validUntil, 7));
     expect((await tick(w)).expiring).toEqual([lut.licenseId]);
-    expect(expiring(w, lut)[0]?.message).toContain(
-      'RELEASED  0 shipments, 0 units, USD 0: must ship before then; none',
-    );
-    expect(w.publisher.published).toEqual([]);
+    expect(expiring(w, lut).map((a) => a.subject.match(/in (\d+) days?/)?.[1])).toEqual(['30', '7']);
+  });
+
+  it('announces only the nearest of the quiet leads, even after the last one, with the digests that lead would have had', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await quietLicense(w);
+    for (const days of [30, 7, 1]) {
+      w.setNow(daysBefore(validUntil, days));
+      expect((await tick(w)).expiring).toEqual([]);
+    }
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({
+      validUntil,
+      leads: [30, 7, 1],
+      quiet: [30, 7, 1],
+    });
+
+    // 12 hours before validUntil a shipment arrives and is released at WH-2.
+    const arrived = lut.shipment({ quantity: 5, warehouseId: 'WH-2' });
+    w.seed.accepted([arrived]);
+    await w.licenses.requestRelease(lut.licenseId, w.newToken());
+    w.setNow(daysBefore(validUntil, 0.5));
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed' });
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(expiring(w, lut).map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId} expires in 1 day or less (${validUntil.slice(0, 10)})`,
+    ]);
+    const digests = w.publisher.to('logistics', 'digest').filter((m) => m.attributes.eventType === EXPIRING);
+    expect(digests.map((d) => d.attributes.warehouseId)).toEqual(['WH-2']);
+    expect(digests[0]?.body).toContain(arrived.shipmentId);
+    const [sameKey] = expiryDigests({ license: lut.license, lead: 1, now: w.now(), released: [arrived] });
+    expect(digests[0]?.attributes.dedupKey).toBe(sameKey?.attributes.dedupKey);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30, 7, 1] });
+    expect((await tick(w)).expiring).toEqual([]);
+  });
+
+  it("repeats a quiet lead's alert when its record fails, with the same dedupKeys, and then stops", async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await quietLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    await tick(w);
+    w.seed.accepted([lut.shipment({ quantity: 5 })]);
+    await w.licenses.requestRelease(lut.licenseId, w.newToken());
+    await apply(w, lut.licenseId);
+    w.faults.failNext('licenses.recordAlerted', new Error('throttled'));
+    expect(await tick(w)).toMatchObject({ expiring: [], expiryFailed: [lut.licenseId] });
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect((await tick(w)).expiring).toEqual([]);
+    expect(expiring(w, lut)).toHaveLength(2);
+    const keys = w.publisher.to('logistics', 'digest').map((m) => m.attributes.dedupKey);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('does not re-check a record written before quiet leads were kept, nor one for another validUntil', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await quietLicense(w);
+    const other = await quietLicense(w, { validUntil });
+    w.console.edit('licenses', lut.licenseId, 'expiryAlerted', { validUntil, leads: [30] });
+    const earlier = new Date(Date.parse(validUntil) - DAY).toISOString();
+    w.console.edit('licenses', other.lut.licenseId, 'expiryAlerted', {
+      validUntil: earlier,
+      leads: [30],
+      quiet: [30],
+    });
+    w.seed.accepted([lut.shipment({ quantity: 5 }), other.lut.shipment({ quantity: 5 })]);
+    w.setNow(daysBefore(validUntil, 25));
+    expect((await tick(w)).expiring, 'the other validUntil re-arms: its 30-day lead is due').toEqual([
+      other.lut.licenseId,
+    ]);
+    expect(expiring(w, lut)).toEqual([]);
   });
 
   it('repeats the alert and the digests (same dedupKey) when the record fails after them, never loses them', async () => {
