@@ -183,3 +183,27 @@ export function judgeAmendment(
   }
   return { kind: 'amended', changed, terms: termsOf(parsed.value) };
 }
+
+/** The changed terms of an amendment, each as `term from → to`, for its History entry and alerts. */
+export const describeTerms = (
+  from: Partial<LicenseTerms>,
+  to: LicenseTerms,
+  changed: readonly (keyof LicenseTerms)[],
+): string =>
+  changed.map((t) => `${t} ${String(from[t] ?? '(none)')} → ${String(to[t] ?? '(none)')}`).join(', ');
+
+/**
+ * What an amendment's write also records when it moves `validFrom` later:
+ * `validFromAmendedAt`. A later `validFrom` already past leaves what was
+ * released before it RELEASED (the license is valid now); I1's check judges
+ * those under the window then in force (shared/domain/invariants.ts).
+ */
+export function windowAmended(
+  from: LicenseTerms | undefined,
+  to: LicenseTerms,
+  at: string,
+): { validFromAmendedAt: string } | undefined {
+  return from !== undefined && Date.parse(to.validFrom) > Date.parse(from.validFrom)
+    ? { validFromAmendedAt: at }
+    : undefined;
+}

@@ -29,10 +29,12 @@ import type { DecisionRecord, RawItem } from '../domain/ports.js';
 import {
   type AmendmentVerdict,
   appliedTermsOf,
+  describeTerms,
   isAmendmentRejection,
   judgeAmendment,
   type LicenseTerms,
   termsOf,
+  windowAmended,
 } from '../domain/terms.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
 import { noProgress, passAfterTypo } from './license-work.js';
@@ -266,12 +268,8 @@ async function startAmendment(
     // A license applied before terms were kept gets them recorded, as they stand.
     changes: amended ?? `terms recorded: ${describeTerms({}, to, Object.keys(to) as (keyof LicenseTerms)[])}`,
   });
-  // A later validFrom still past leaves what was released before it RELEASED (the license is valid now):
-  // `validFromAmendedAt` tells I1's check those were released under the window before.
-  const later = from !== undefined && Date.parse(to.validFrom) > Date.parse(from.validFrom);
-  const record = later
-    ? { ...decided, set: { ...decided.set, validFromAmendedAt: decided.lastDecision.at } }
-    : decided;
+  const moved = windowAmended(from, to, decided.lastDecision.at);
+  const record = moved ? { ...decided, set: { ...decided.set, ...moved } } : decided;
   if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token, record)))
     return { kind: 'retry' };
   return {
@@ -311,12 +309,6 @@ function decisionRecord(
   });
   return { entry, lastDecision };
 }
-
-const describeTerms = (
-  from: Partial<LicenseTerms>,
-  to: LicenseTerms,
-  changed: readonly (keyof LicenseTerms)[],
-) => changed.map((t) => `${t} ${String(from[t] ?? '(none)')} → ${String(to[t] ?? '(none)')}`).join(', ');
 
 /**
  * Reports a deleted license to ops. One the system applied: high severity
