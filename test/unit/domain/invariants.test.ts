@@ -401,6 +401,32 @@ describe('checkHistory', () => {
         ]);
     });
 
+    it('leaves out the first decision of a license read before it had one, once the license read again has it', () => {
+      const s = timed();
+      const fresh = { licenseId: 'LIC-2', status: 'APPROVED' };
+      s.licenses.push(fresh);
+      s.entries.push({
+        licenseId: 'LIC-2',
+        entryId: `${T2}#license#a`,
+        eventType: 'LICENSE_APPROVED',
+        at: T2,
+      });
+      expect(toReadAgain(s).licenses).toEqual(['LIC-2']);
+      const decidedNow = { ...fresh, appliedStatus: 'APPROVED', appliedChanges: 1, ...decided(T2) };
+      expect(
+        checkHistory({ ...s, readAgain: { licenses: new Map([['LIC-2', decidedNow]]), shipments: none } }),
+      ).toEqual([]);
+      // Read again still without it (an older copy put back): reported as before.
+      expect(
+        historyOf({ ...s, readAgain: { licenses: new Map([['LIC-2', fresh]]), shipments: none } }),
+      ).toContainEqual([
+        'I6',
+        expect.stringMatching(
+          /0 committed decisions and amendments \(appliedChanges\) but 1 license entries/,
+        ),
+      ]);
+    });
+
     it('still reports a license entry too many from before the read', () => {
       const s = timed();
       s.entries.push({
