@@ -367,15 +367,17 @@ describe('checkHistory', () => {
       at,
     });
     const none = new Map<string, RawItem>();
+    /** A license entry (no shipmentId) of `licenseId` at `at`. */
+    const licenseEntry = (licenseId: string, at: string, eventType = 'LICENSE_AMENDED'): RawItem => ({
+      licenseId,
+      entryId: `${at}#license#${eventType}`,
+      eventType,
+      at,
+    });
 
     it('leaves out a license decision committed after the license was read, once the license read again has it', () => {
       const s = timed();
-      s.entries.push({
-        licenseId: 'LIC-1',
-        entryId: `${T2}#license#b`,
-        eventType: 'LICENSE_AMENDED',
-        at: T2,
-      });
+      s.entries.push(licenseEntry('LIC-1', T2));
       expect(toReadAgain(s)).toEqual({ licenses: ['LIC-1'], shipments: [] });
       const license = { ...item(s.licenses, 'licenseId', 'LIC-1'), appliedChanges: 2, ...decided(T2) };
       expect(
@@ -385,12 +387,7 @@ describe('checkHistory', () => {
 
     it('still reports a later license entry the license read again does not have (an older copy put back)', () => {
       const s = timed();
-      s.entries.push({
-        licenseId: 'LIC-1',
-        entryId: `${T2}#license#b`,
-        eventType: 'LICENSE_AMENDED',
-        at: T2,
-      });
+      s.entries.push(licenseEntry('LIC-1', T2));
       const stale = item(s.licenses, 'licenseId', 'LIC-1');
       for (const readAgain of [undefined, { licenses: new Map([['LIC-1', stale]]), shipments: none }])
         expect(historyOf({ ...s, ...(readAgain ? { readAgain } : {}) })).toContainEqual([
@@ -405,12 +402,7 @@ describe('checkHistory', () => {
       const s = timed();
       const fresh = { licenseId: 'LIC-2', status: 'APPROVED' };
       s.licenses.push(fresh);
-      s.entries.push({
-        licenseId: 'LIC-2',
-        entryId: `${T2}#license#a`,
-        eventType: 'LICENSE_APPROVED',
-        at: T2,
-      });
+      s.entries.push(licenseEntry('LIC-2', T2, 'LICENSE_APPROVED'));
       expect(toReadAgain(s).licenses).toEqual(['LIC-2']);
       const decidedNow = { ...fresh, appliedStatus: 'APPROVED', appliedChanges: 1, ...decided(T2) };
       expect(
@@ -429,12 +421,7 @@ describe('checkHistory', () => {
 
     it('still reports a license entry too many from before the read', () => {
       const s = timed();
-      s.entries.push({
-        licenseId: 'LIC-1',
-        entryId: `${T0}#license#z`,
-        eventType: 'LICENSE_AMENDED',
-        at: T0,
-      });
+      s.entries.push(licenseEntry('LIC-1', T0));
       expect(toReadAgain(s).licenses).toEqual([]);
       expect(historyOf(s)).toContainEqual(['I6', expect.stringMatching(/but 2 license entries/)]);
     });
