@@ -18,7 +18,7 @@
  * (`clearance reconcile`), so History can hold entries of changes committed
  * after their item was read: a license entry later than the item's last
  * decision as read (a decision and its entry commit together, with the same
- * `at`), a shipment entry beyond the revision read, the entries of an item
+ * `at`; any entry, for a license read before its first), a shipment entry beyond the revision read, the entries of an item
  * created after the scan passed its key. {@link toReadAgain} names those
  * items; read again after History (`readAgain`), an item that has caught up
  * with such entries shows they were committed after the scan, and they are
