@@ -277,6 +277,14 @@ describe('I1 after validFrom was amended later', () => {
     shipmentOf(s, 'S-REL').releasedAt = '2025-12-15T00:00:00.000Z';
     expect(violationsOf(s)).toEqual([]);
   });
+
+  it('judges one released in the same millisecond as that amendment under the window before it too (lifecycle-random seed 4928)', () => {
+    const s = store();
+    // A release commits before the amendment that fences it off: a tie is a release before it.
+    item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2025-12-15T00:00:00.000Z';
+    shipmentOf(s, 'S-REL').releasedAt = '2025-12-15T00:00:00.000Z';
+    expect(violationsOf(s)).toEqual([]);
+  });
 });
 
 describe('checkHistory', () => {
