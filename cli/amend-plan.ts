@@ -236,6 +236,12 @@ function amendNotes(raw: RawItem, to: LicenseTerms, now: Date): string[] {
       'the new limit is below what is already released: the system re-holds unshipped shipments, last in hold order first; if shipped goods alone exceed it, ops gets a high-severity alert',
     );
   }
+  // The amendment's pass re-holds them (shared/engine/license-passes.ts): under a value limit a shipment needs a value.
+  if (to.authorizedValue !== undefined && raw.authorizedValue === undefined && releasedQuantity > 0) {
+    notes.push(
+      'the license gets a value limit: released shipments without a value go back on hold (SHIPMENT_VALUE_MISSING) until one is set',
+    );
+  }
   if (to.valueTolerancePercent !== undefined && to.authorizedValue === undefined) {
     notes.push('the tolerance has no effect while the license has no value limit (--value)');
   }

@@ -23,6 +23,9 @@ const shipments = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'ship
 const percent = (part: number, whole: number) =>
   `${(Math.floor((part * 1000) / whole) / 10).toLocaleString('en-US')} %`;
 const cutSubject = (s: string) => (s.length > 99 ? `${s.slice(0, 96)}...` : s);
+/** `head` then `tail` as a subject, `head` cut short if need be so that `tail` (a deadline) is never cut. */
+const cutBefore = (head: string, tail: string) =>
+  head.length + tail.length > 99 ? `${head.slice(0, Math.max(0, 96 - tail.length))}...${tail}` : head + tail;
 
 /** Count, units and (for ops) value of a group of shipments. */
 export interface Totals {
@@ -191,8 +194,9 @@ export function expiryDigests(input: {
       .slice(0, 32)}`;
     return {
       id: `logistics:${dedupKey}`,
-      subject: cutSubject(
-        `Warehouse ${warehouseId}: ${shipments(list.length)} under license ${license.licenseId} must ship before ${deadline(license.validUntil)}`,
+      subject: cutBefore(
+        `Warehouse ${warehouseId}: ${shipments(list.length)} under license ${license.licenseId}`,
+        ` must ship before ${deadline(license.validUntil)}`,
       ),
       body: [
         `Export license ${license.licenseId} expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)}.`,

@@ -18,7 +18,7 @@
  * (`clearance reconcile`), so History can hold entries of changes committed
  * after their item was read: a license entry later than the item's last
  * decision as read (a decision and its entry commit together, with the same
- * `at`), a shipment entry beyond the revision read, the entries of an item
+ * `at`; any entry, for a license read before its first), a shipment entry beyond the revision read, the entries of an item
  * created after the scan passed its key. {@link toReadAgain} names those
  * items; read again after History (`readAgain`), an item that has caught up
  * with such entries shows they were committed after the scan, and they are
@@ -60,6 +60,13 @@ function entriesByItem(entries: readonly RawItem[]) {
 }
 
 const decisionAt = (l: RawItem | undefined): string | undefined => readLastDecision(l?.lastDecision)?.at;
+/**
+ * The point after which a license's entries were committed after it was read:
+ * its last decision as read, or, read before its first decision (no
+ * `lastDecision`, no `appliedChanges`), the start (every entry with `at`).
+ */
+const readPoint = (l: RawItem): string | undefined =>
+  decisionAt(l) ?? (l.lastDecision === undefined && !l.appliedChanges ? '' : undefined);
 const revisionRead = (s: RawItem | undefined): number => (typeof s?.revision === 'number' ? s.revision : 0);
 /** Entries of a license later than its last decision as read (an entry without `at` is never later). */
 const laterThan = (ats: readonly (string | undefined)[], read: string | undefined): string[] =>
@@ -77,7 +84,7 @@ export function toReadAgain(input: Scanned): { licenses: string[]; shipments: st
   const shipments = new Set(byItem.shipments.keys());
   for (const l of input.licenses) {
     const id = String(l.licenseId);
-    if (laterThan(byItem.licenses.get(id) ?? [], decisionAt(l)).length === 0) licenses.delete(id);
+    if (laterThan(byItem.licenses.get(id) ?? [], readPoint(l)).length === 0) licenses.delete(id);
   }
   for (const s of input.shipments) {
     const id = String(s.shipmentId);
@@ -106,7 +113,7 @@ export function checkHistory(
     const id = String(l.licenseId);
     const expected = typeof l.appliedChanges === 'number' ? l.appliedChanges : 0;
     const ats = byItem.licenses.get(id) ?? [];
-    const later = laterThan(ats, decisionAt(l));
+    const later = laterThan(ats, readPoint(l));
     // Committed after the read if the license, read again, has made those decisions by now.
     const decidedNow = decisionAt(again?.licenses.get(id));
     const caughtUp = decidedNow !== undefined && later.length > 0 && later.every((at) => at <= decidedNow);

@@ -139,13 +139,15 @@ function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violati
  * Released before an amendment moved `validFrom` later, to a time already
  * past (`validFromAmendedAt`): judged under the window before it, which the
  * item no longer shows. Such a shipment stays RELEASED, the license being
- * valid now; one released after that amendment is judged as usual.
+ * valid now; one released after that amendment is judged as usual. A release
+ * in the same millisecond committed before it (the amendment fences the
+ * pass's releases off), so it counts as before.
  */
 function underEarlierWindow(releasedAt: string, l: License): boolean {
   return (
     l.validFromAmendedAt !== undefined &&
     Date.parse(releasedAt) < Date.parse(l.validFrom) &&
-    Date.parse(releasedAt) < Date.parse(l.validFromAmendedAt)
+    Date.parse(releasedAt) <= Date.parse(l.validFromAmendedAt)
   );
 }
 

@@ -305,7 +305,10 @@ async function releaseLoop(
       const at = pipe.takeRestart() ?? pipe.takeUnsent();
       if (progress.writes > 0) {
         await announceDrawdown(deps, license, token, drawn);
-        return handOver(deps, license, token, at ? at.from : after, amendmentAlerted);
+        // Before validFrom the pages read only relabel: the next slice starts again from the start, since by
+        // then validFrom may have passed, and the shipments first in hold order must get the room first.
+        const next = waiting !== undefined ? undefined : at ? at.from : after;
+        return handOver(deps, license, token, next, amendmentAlerted);
       }
       if (at) after = at.from;
     }

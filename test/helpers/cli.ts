@@ -7,6 +7,7 @@ import type { Clients } from '../../cli/clients.js';
 import type { CliContext } from '../../cli/context.js';
 import type { Io } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
+import { parseStackFile } from '../../cli/resources/stack-file.js';
 import type { Resources } from '../../cli/resources.js';
 import { describeStack } from '../../local/stack-json.js';
 import type { LocalStackHandle } from './stack.js';
@@ -91,4 +92,26 @@ export function stubCliContext(opts: {
     close: opts.close ?? (() => undefined),
   };
   return { ctx, out, err, emitted };
+}
+
+/**
+ * The resources of a stack in us-east-1 with tables Licenses, Shipments and
+ * Inventory (and History with `history`), for a unit test's stand-in clients.
+ */
+export function stubResources(opts: { history?: boolean } = {}): Resources {
+  const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
+  return parseStackFile(
+    JSON.stringify({
+      region: 'us-east-1',
+      tables: {
+        licenses: 'Licenses',
+        shipments: 'Shipments',
+        inventory: 'Inventory',
+        ...(opts.history ? { history: 'History' } : {}),
+      },
+      topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
+      dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s', shipmentHistory: 'https://q/h' },
+    }),
+    'test',
+  );
 }

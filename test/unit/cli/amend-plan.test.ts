@@ -204,6 +204,19 @@ describe('planAmendment', () => {
     ]);
     const within = planAmendment(license, parseAmendOptions({ value: '70000', tolerance: '15' }), NOW);
     expect(within.kind === 'change' && within.notes).toEqual([]);
+    // A value limit added: what was released without a value goes back on hold (nothing released: no note).
+    const added = planAmendment(
+      applied({ releasedQuantity: 10 }),
+      parseAmendOptions({ value: '70000' }),
+      NOW,
+    );
+    expect(added.kind === 'change' && added.notes).toEqual([
+      expect.stringMatching(
+        /^the license gets a value limit: released shipments without a value go back on hold/,
+      ),
+    ]);
+    const none = planAmendment(applied({}), parseAmendOptions({ value: '70000' }), NOW);
+    expect(none.kind === 'change' && none.notes).toEqual([]);
     const later = planAmendment(license, parseAmendOptions({ validFrom: '2026-07-01T00:00:00Z' }), NOW);
     expect(later.kind === 'change' && later.notes).toEqual([
       expect.stringMatching(/^validFrom is in the future/),

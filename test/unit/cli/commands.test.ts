@@ -5,21 +5,11 @@ import { licenseAmend } from '../../../cli/commands/license-amend.js';
 import { licenseAttention } from '../../../cli/commands/license-attention.js';
 import { shipmentAction } from '../../../cli/commands/shipment.js';
 import { LostRaceError, RefusedError, UsageError } from '../../../cli/errors.js';
-import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import { termsOf } from '../../../shared/domain/terms.js';
-import { stubCliContext } from '../../helpers/cli.js';
+import { stubCliContext, stubResources } from '../../helpers/cli.js';
 import { aLicense, aShipment } from '../../helpers/factories.js';
 
-const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
-const resources = parseStackFile(
-  JSON.stringify({
-    region: 'us-east-1',
-    tables: { licenses: 'Licenses', shipments: 'Shipments', inventory: 'Inventory' },
-    topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
-    dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s', shipmentHistory: 'https://q/h' },
-  }),
-  'test',
-);
+const resources = stubResources();
 
 /** Who runs the CLI in these tests, as STS GetCallerIdentity names an assumed role's session. */
 const JDOE = 'arn:aws:sts::000000000000:assumed-role/ComplianceAdmin/j.doe';

@@ -1,21 +1,11 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
-import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
-import { stubCliContext } from '../../helpers/cli.js';
+import { stubCliContext, stubResources } from '../../helpers/cli.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
-const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
-const resources = parseStackFile(
-  JSON.stringify({
-    region: 'us-east-1',
-    tables: { licenses: 'Licenses', shipments: 'Shipments', inventory: 'Inventory' },
-    topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
-    dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s', shipmentHistory: 'https://q/h' },
-  }),
-  'test',
-);
+const resources = stubResources();
 
 const JDOE = 'arn:aws:sts::000000000000:assumed-role/ComplianceAdmin/j.doe';
 

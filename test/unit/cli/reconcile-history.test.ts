@@ -8,21 +8,11 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
 import { EXIT } from '../../../cli/errors.js';
-import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
-import { stubCliContext } from '../../helpers/cli.js';
+import { stubCliContext, stubResources } from '../../helpers/cli.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
-const arn = (name: string) => `arn:aws:sns:us-east-1:000000000000:${name}`;
-const resources = parseStackFile(
-  JSON.stringify({
-    region: 'us-east-1',
-    tables: { licenses: 'Licenses', shipments: 'Shipments', inventory: 'Inventory', history: 'History' },
-    topics: { customer: arn('C'), logistics: arn('Lg'), ops: arn('O') },
-    dlqs: { licenseEvents: 'https://q/l', shipmentEvents: 'https://q/s', shipmentHistory: 'https://q/h' },
-  }),
-  'test',
-);
+const resources = stubResources({ history: true });
 
 const READ = '2026-05-01T10:00:05.000Z';
 const LATER = '2026-05-01T10:00:09.000Z';

@@ -181,6 +181,20 @@ describe('LICENSE_EXPIRING digest deadline', () => {
     );
   });
 
+  it('keeps the whole deadline in a subject too long for SNS: the license id is cut instead', () => {
+    const long = { ...license, licenseId: `LIC-${'7'.repeat(80)}` };
+    const [digest] = expiryDigests({
+      license: long,
+      lead: 1,
+      now: new Date('2026-06-01T00:00:00.000Z'),
+      released,
+    });
+    expect(String(digest?.subject).length).toBeLessThanOrEqual(99);
+    expect(digest?.subject).toMatch(
+      /^Warehouse WH-1: 1 shipment under license LIC-7+\.\.\. must ship before 2026-06-02 00:00 UTC$/,
+    );
+  });
+
   it('gives the deadline in UTC to the minute, cut down, whatever form validUntil takes', () => {
     expect(deadline('2099-12-31T23:59:59.999Z')).toBe('2099-12-31 23:59 UTC');
     expect(deadline('2026-06-02T01:30:00+02:00')).toBe('2026-06-01 23:30 UTC');

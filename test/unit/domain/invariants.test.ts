@@ -277,6 +277,14 @@ describe('I1 after validFrom was amended later', () => {
     shipmentOf(s, 'S-REL').releasedAt = '2025-12-15T00:00:00.000Z';
     expect(violationsOf(s)).toEqual([]);
   });
+
+  it('judges one released in the same millisecond as that amendment under the window before it too (lifecycle-random seed 4928)', () => {
+    const s = store();
+    // A release commits before the amendment that fences it off: a tie is a release before it.
+    item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2025-12-15T00:00:00.000Z';
+    shipmentOf(s, 'S-REL').releasedAt = '2025-12-15T00:00:00.000Z';
+    expect(violationsOf(s)).toEqual([]);
+  });
 });
 
 describe('checkHistory', () => {
@@ -367,15 +375,17 @@ describe('checkHistory', () => {
       at,
     });
     const none = new Map<string, RawItem>();
+    /** A license entry (no shipmentId) of `licenseId` at `at`. */
+    const licenseEntry = (licenseId: string, at: string, eventType = 'LICENSE_AMENDED'): RawItem => ({
+      licenseId,
+      entryId: `${at}#license#${eventType}`,
+      eventType,
+      at,
+    });
 
     it('leaves out a license decision committed after the license was read, once the license read again has it', () => {
       const s = timed();
-      s.entries.push({
-        licenseId: 'LIC-1',
-        entryId: `${T2}#license#b`,
-        eventType: 'LICENSE_AMENDED',
-        at: T2,
-      });
+      s.entries.push(licenseEntry('LIC-1', T2));
       expect(toReadAgain(s)).toEqual({ licenses: ['LIC-1'], shipments: [] });
       const license = { ...item(s.licenses, 'licenseId', 'LIC-1'), appliedChanges: 2, ...decided(T2) };
       expect(
@@ -385,12 +395,7 @@ describe('checkHistory', () => {
 
     it('still reports a later license entry the license read again does not have (an older copy put back)', () => {
       const s = timed();
-      s.entries.push({
-        licenseId: 'LIC-1',
-        entryId: `${T2}#license#b`,
-        eventType: 'LICENSE_AMENDED',
-        at: T2,
-      });
+      s.entries.push(licenseEntry('LIC-1', T2));
       const stale = item(s.licenses, 'licenseId', 'LIC-1');
       for (const readAgain of [undefined, { licenses: new Map([['LIC-1', stale]]), shipments: none }])
         expect(historyOf({ ...s, ...(readAgain ? { readAgain } : {}) })).toContainEqual([
@@ -401,14 +406,30 @@ describe('checkHistory', () => {
         ]);
     });
 
+    it('leaves out the first decision of a license read before it had one, once the license read again has it', () => {
+      const s = timed();
+      const fresh = { licenseId: 'LIC-2', status: 'APPROVED' };
+      s.licenses.push(fresh);
+      s.entries.push(licenseEntry('LIC-2', T2, 'LICENSE_APPROVED'));
+      expect(toReadAgain(s).licenses).toEqual(['LIC-2']);
+      const decidedNow = { ...fresh, appliedStatus: 'APPROVED', appliedChanges: 1, ...decided(T2) };
+      expect(
+        checkHistory({ ...s, readAgain: { licenses: new Map([['LIC-2', decidedNow]]), shipments: none } }),
+      ).toEqual([]);
+      // Read again still without it (an older copy put back): reported as before.
+      expect(
+        historyOf({ ...s, readAgain: { licenses: new Map([['LIC-2', fresh]]), shipments: none } }),
+      ).toContainEqual([
+        'I6',
+        expect.stringMatching(
+          /0 committed decisions and amendments \(appliedChanges\) but 1 license entries/,
+        ),
+      ]);
+    });
+
     it('still reports a license entry too many from before the read', () => {
       const s = timed();
-      s.entries.push({
-        licenseId: 'LIC-1',
-        entryId: `${T0}#license#z`,
-        eventType: 'LICENSE_AMENDED',
-        at: T0,
-      });
+      s.entries.push(licenseEntry('LIC-1', T0));
       expect(toReadAgain(s).licenses).toEqual([]);
       expect(historyOf(s)).toContainEqual(['I6', expect.stringMatching(/but 2 license entries/)]);
     });

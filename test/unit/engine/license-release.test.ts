@@ -169,6 +169,22 @@ describe('validity window', () => {
     expectInvariants(w);
   });
 
+  it('gives the room to the first in hold order when validFrom passes between the slices of a pass (lifecycle-random seed 1726)', async () => {
+    const w = memoryWorld();
+    const validFrom = new Date(NOW.getTime() + 2 * 86_400_000).toISOString();
+    const lut = givenLicense(w, { authorizedQuantity: 3, validFrom });
+    const backlog = [1, 2, 3, 4, 5, 6].map((priority) => lut.shipment({ priority, quantity: 1 }));
+    w.seed.accepted(backlog);
+    w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    // The first slice relabels a page of 2 before validFrom and hands over; the next runs after it.
+    await apply(w, lut.licenseId, PAST(), { pageSize: 2 });
+    expect(w.license(lut.licenseId).pendingWork).toBeDefined();
+    w.advance(10 * 86_400_000);
+    await apply(w, lut.licenseId, undefined, { pageSize: 2 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(backlog.slice(0, 3).map((s) => s.shipmentId));
+    expectInvariants(w);
+  });
+
   it('expires a license approved after validUntil through the normal path, keeping its shipments HELD as LICENSE_EXPIRED', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { validUntil: '2026-05-31T23:59:59.999Z' });

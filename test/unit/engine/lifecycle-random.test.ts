@@ -486,7 +486,12 @@ function fittingHeld(w: MemoryWorld, lut: LicenseUnderTest): string[] {
 
 describe('license lifecycle on random edit sequences, against the literal rules', () => {
   const SEEDS = Number(process.env.SEEDS ?? 300);
-  it(`${SEEDS} seeds: I1–I3, I6, and the statuses and hold reasons the rules give`, async () => {
-    for (let seed = Number(process.env.FROM ?? 1); seed <= SEEDS; seed++) await run(seed);
-  }, 120_000);
+  // The time limit grows with the run: about 20-35 ms a seed here, so a fixed 120 s cut SEEDS=5000 short.
+  it(
+    `${SEEDS} seeds: I1–I3, I6, and the statuses and hold reasons the rules give`,
+    async () => {
+      for (let seed = Number(process.env.FROM ?? 1); seed <= SEEDS; seed++) await run(seed);
+    },
+    Math.max(120_000, SEEDS * 100),
+  );
 });
