@@ -144,10 +144,13 @@ function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violati
  * pass's releases off), so it counts as before.
  */
 function underEarlierWindow(releasedAt: string, l: License): boolean {
+  const t = Date.parse(releasedAt);
   return (
     l.validFromAmendedAt !== undefined &&
-    Date.parse(releasedAt) < Date.parse(l.validFrom) &&
-    Date.parse(releasedAt) <= Date.parse(l.validFromAmendedAt)
+    t < Date.parse(l.validFrom) &&
+    t <= Date.parse(l.validFromAmendedAt) &&
+    // Not before every window the license had: that release was early under any of them.
+    (l.validFromBefore === undefined || t >= Date.parse(l.validFromBefore))
   );
 }
 

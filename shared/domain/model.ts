@@ -131,6 +131,7 @@ export const LicenseSchema = z
     waitingForValidFrom: z.string().optional(),
     settleCheckAt: z.string().optional(),
     validFromAmendedAt: z.string().optional(),
+    validFromBefore: z.string().optional(),
     appliedTerms: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     appliedChanges: z.number().int().min(0).optional(),
     lastDecision: z.record(z.string(), z.unknown()).optional(),

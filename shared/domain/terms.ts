@@ -194,16 +194,21 @@ export const describeTerms = (
 
 /**
  * What an amendment's write also records when it moves `validFrom` later:
- * `validFromAmendedAt`. A later `validFrom` already past leaves what was
- * released before it RELEASED (the license is valid now); I1's check judges
- * those under the window then in force (shared/domain/invariants.ts).
+ * when (`validFromAmendedAt`), and the earliest `validFrom` in force before
+ * (`validFromBefore`: the one it replaced, or an earlier one already
+ * recorded). A later `validFrom` already past leaves what was released
+ * before it RELEASED (the license is valid now); I1's check judges those
+ * under the window then in force, which began no earlier than that
+ * (shared/domain/invariants.ts).
  */
 export function windowAmended(
   from: LicenseTerms | undefined,
   to: LicenseTerms,
   at: string,
-): { validFromAmendedAt: string } | undefined {
-  return from !== undefined && Date.parse(to.validFrom) > Date.parse(from.validFrom)
-    ? { validFromAmendedAt: at }
-    : undefined;
+  recorded: string | undefined,
+): { validFromAmendedAt: string; validFromBefore: string } | undefined {
+  if (from === undefined || !(Date.parse(to.validFrom) > Date.parse(from.validFrom))) return undefined;
+  const before =
+    recorded !== undefined && Date.parse(recorded) < Date.parse(from.validFrom) ? recorded : from.validFrom;
+  return { validFromAmendedAt: at, validFromBefore: before };
 }

@@ -268,7 +268,7 @@ async function startAmendment(
     // A license applied before terms were kept gets them recorded, as they stand.
     changes: amended ?? `terms recorded: ${describeTerms({}, to, Object.keys(to) as (keyof LicenseTerms)[])}`,
   });
-  const moved = windowAmended(from, to, decided.lastDecision.at);
+  const moved = windowAmended(from, to, decided.lastDecision.at, license.validFromBefore);
   const record = moved ? { ...decided, set: { ...decided.set, ...moved } } : decided;
   if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token, record)))
     return { kind: 'retry' };

@@ -274,8 +274,17 @@ describe('I1 after validFrom was amended later', () => {
     const s = store();
     // Released on 2025-12-15; on 2026-02-01 an amendment moved validFrom from 2025-12-01 to 2026-01-01.
     item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2026-02-01T00:00:00.000Z';
+    item(s.licenses, 'licenseId', 'LIC-1').validFromBefore = '2025-12-01T00:00:00.000Z';
     shipmentOf(s, 'S-REL').releasedAt = '2025-12-15T00:00:00.000Z';
     expect(violationsOf(s)).toEqual([]);
+  });
+
+  it('still reports one released before every window the license had (early under the one before too)', () => {
+    const s = store();
+    item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2026-02-01T00:00:00.000Z';
+    item(s.licenses, 'licenseId', 'LIC-1').validFromBefore = '2025-12-01T00:00:00.000Z';
+    shipmentOf(s, 'S-REL').releasedAt = '2025-11-30T23:59:59.000Z';
+    expect(violationsOf(s)).toEqual([['I1', expect.stringMatching(/released at 2025-11-30T23:59:59.000Z, outside/)]]);
   });
 
   it('judges one released in the same millisecond as that amendment under the window before it too (lifecycle-random seed 4928)', () => {
