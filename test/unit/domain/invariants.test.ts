@@ -284,7 +284,9 @@ describe('I1 after validFrom was amended later', () => {
     item(s.licenses, 'licenseId', 'LIC-1').validFromAmendedAt = '2026-02-01T00:00:00.000Z';
     item(s.licenses, 'licenseId', 'LIC-1').validFromBefore = '2025-12-01T00:00:00.000Z';
     shipmentOf(s, 'S-REL').releasedAt = '2025-11-30T23:59:59.000Z';
-    expect(violationsOf(s)).toEqual([['I1', expect.stringMatching(/released at 2025-11-30T23:59:59.000Z, outside/)]]);
+    expect(violationsOf(s)).toEqual([
+      ['I1', expect.stringMatching(/released at 2025-11-30T23:59:59.000Z, outside/)],
+    ]);
   });
 
   it('judges one released in the same millisecond as that amendment under the window before it too (lifecycle-random seed 4928)', () => {
