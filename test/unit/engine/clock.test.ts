@@ -21,6 +21,16 @@ import {
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
+/** A tick that found nothing to do. */
+const NOTHING_DONE = {
+  expired: [],
+  woken: [],
+  settling: [],
+  expiring: [],
+  expiryFailed: [],
+  quietRechecksSkipped: 0,
+};
+
 const tick = (w: MemoryWorld) => clockTick(w.licenses, w.now(), w.newToken);
 
 /** Writes the clock made (anything but reads). */
@@ -207,14 +217,7 @@ describe('settling pass', () => {
     });
     givenLicense(w, { status: 'SUSPENDED', appliedStatus: 'APPROVED', settleCheckAt: due });
     const calls = w.store.calls.length;
-    expect(await tick(w)).toEqual({
-      expired: [],
-      woken: [],
-      settling: [],
-      expiring: [],
-      expiryFailed: [],
-      quietRechecksSkipped: 0,
-    });
+    expect(await tick(w)).toEqual(NOTHING_DONE);
     expect(writesSince(w, calls)).toEqual([]);
   });
 });
@@ -227,14 +230,7 @@ describe('a license that is fine', () => {
     w.seed.license({ licenseId: 'LIC-BROKEN', status: 'APPROVED', validUntil: 'soon' });
     w.advance(1000); // before settleCheckAt
     const calls = w.store.calls.length;
-    expect(await tick(w)).toEqual({
-      expired: [],
-      woken: [],
-      settling: [],
-      expiring: [],
-      expiryFailed: [],
-      quietRechecksSkipped: 0,
-    });
+    expect(await tick(w)).toEqual(NOTHING_DONE);
     expect(writesSince(w, calls)).toEqual([]);
   });
 
