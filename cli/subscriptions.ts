@@ -122,6 +122,27 @@ const describe = (protocol: Protocol, endpoint: string) =>
     : `one JSON message per shipment change to ${endpoint}`;
 
 /**
+ * The checks of a customer subscription's options, which need no stack (so
+ * bad input is refused before the stack is looked up): one customer, a valid
+ * id, an endpoint that fits the protocol. Returns the customerId.
+ */
+export function checkCustomerInput(input: {
+  customerId: string | undefined;
+  protocol: Protocol;
+  endpoint: string;
+}): string {
+  const { customerId } = input;
+  if (customerId === undefined || customerId.trim() === '') {
+    throw new UsageError(
+      'a customer subscription must be scoped to one customer: pass --customer ID. Unscoped customer subscriptions are not allowed',
+    );
+  }
+  validateId('customerId', customerId, '--customer');
+  validateEndpoint(input.protocol, input.endpoint);
+  return customerId;
+}
+
+/**
  * A customer subscription. It is always scoped to exactly one customerId: a
  * customer must never receive another customer's notifications (I4), so there
  * is no way to leave the scope out.
@@ -130,14 +151,8 @@ export function planCustomerSubscription(
   input: { customerId: string | undefined; protocol: Protocol; endpoint: string },
   topics: { customer: string; customerShards: readonly string[] },
 ): SubscriptionPlan {
-  const { customerId, protocol, endpoint } = input;
-  if (customerId === undefined || customerId.trim() === '') {
-    throw new UsageError(
-      'a customer subscription must be scoped to one customer: pass --customer ID. Unscoped customer subscriptions are not allowed',
-    );
-  }
-  validateId('customerId', customerId, '--customer');
-  validateEndpoint(protocol, endpoint);
+  const customerId = checkCustomerInput(input);
+  const { protocol, endpoint } = input;
   const filterPolicy = { customerId: [customerId], kind: [kindFor(protocol)] };
   const shard = customerTopicShard(topics, customerId);
   return {
@@ -151,15 +166,14 @@ export function planCustomerSubscription(
   };
 }
 
-/**
- * A logistics subscription: one warehouse, or every warehouse when asked
- * for explicitly with `--all-warehouses`.
- */
-export function planLogisticsSubscription(
-  input: { warehouseId: string | undefined; allWarehouses: boolean; protocol: Protocol; endpoint: string },
-  topics: { logistics: string },
-): SubscriptionPlan {
-  const { warehouseId, allWarehouses, protocol, endpoint } = input;
+/** The checks of a logistics subscription's options, which need no stack: which warehouses, a valid id, the endpoint. */
+export function checkLogisticsInput(input: {
+  warehouseId: string | undefined;
+  allWarehouses: boolean;
+  protocol: Protocol;
+  endpoint: string;
+}): void {
+  const { warehouseId, allWarehouses } = input;
   if (warehouseId !== undefined && allWarehouses) {
     throw new UsageError('pass either --warehouse ID or --all-warehouses, not both');
   }
@@ -169,7 +183,19 @@ export function planLogisticsSubscription(
     );
   }
   if (warehouseId !== undefined) validateId('warehouseId', warehouseId, '--warehouse');
-  validateEndpoint(protocol, endpoint);
+  validateEndpoint(input.protocol, input.endpoint);
+}
+
+/**
+ * A logistics subscription: one warehouse, or every warehouse when asked
+ * for explicitly with `--all-warehouses`.
+ */
+export function planLogisticsSubscription(
+  input: { warehouseId: string | undefined; allWarehouses: boolean; protocol: Protocol; endpoint: string },
+  topics: { logistics: string },
+): SubscriptionPlan {
+  checkLogisticsInput(input);
+  const { warehouseId, protocol, endpoint } = input;
   const kind = [kindFor(protocol)];
   const filterPolicy: Record<string, string[]> =
     warehouseId === undefined ? { kind } : { warehouseId: [warehouseId], kind };

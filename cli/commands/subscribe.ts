@@ -14,6 +14,8 @@ import {
   queuePolicyWarning,
 } from '../queue-checks.js';
 import {
+  checkCustomerInput,
+  checkLogisticsInput,
   FILTER_POLICIES_PER_TOPIC,
   filterPolicyQuotaMessage,
   parseProtocol,
@@ -266,27 +268,28 @@ export async function subscribeCustomer(
   ctx: CliContext,
   opts: { customer?: string; protocol: string; endpoint: string },
 ): Promise<number> {
+  const input = {
+    customerId: opts.customer,
+    protocol: parseProtocol(opts.protocol),
+    endpoint: opts.endpoint,
+  };
+  // Bad options are refused before the stack is looked up (on AWS, before credentials matter).
+  checkCustomerInput(input);
   const r = await ctx.resources();
-  const plan = planCustomerSubscription(
-    { customerId: opts.customer, protocol: parseProtocol(opts.protocol), endpoint: opts.endpoint },
-    r.topics,
-  );
-  return subscribe(ctx, plan, 'customer');
+  return subscribe(ctx, planCustomerSubscription(input, r.topics), 'customer');
 }
 
 export async function subscribeLogistics(
   ctx: CliContext,
   opts: { warehouse?: string; allWarehouses?: boolean; protocol: string; endpoint: string },
 ): Promise<number> {
+  const input = {
+    warehouseId: opts.warehouse,
+    allWarehouses: opts.allWarehouses === true,
+    protocol: parseProtocol(opts.protocol),
+    endpoint: opts.endpoint,
+  };
+  checkLogisticsInput(input);
   const r = await ctx.resources();
-  const plan = planLogisticsSubscription(
-    {
-      warehouseId: opts.warehouse,
-      allWarehouses: opts.allWarehouses === true,
-      protocol: parseProtocol(opts.protocol),
-      endpoint: opts.endpoint,
-    },
-    r.topics,
-  );
-  return subscribe(ctx, plan, 'logistics');
+  return subscribe(ctx, planLogisticsSubscription(input, r.topics), 'logistics');
 }

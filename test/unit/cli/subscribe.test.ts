@@ -281,3 +281,28 @@ describe('filter-policy quota', () => {
     expect(again.subscribes()).toHaveLength(1);
   });
 });
+
+describe('bad options', () => {
+  // On AWS without credentials the stack lookup fails first: the options must be judged before it.
+  const noStack = () => {
+    const { ctx } = stubCliContext({ resources: withDlq, clients: {} });
+    return {
+      ...ctx,
+      resources: async () => {
+        throw new Error('Could not load credentials from any providers');
+      },
+    };
+  };
+
+  it('refuses a bad customer endpoint before looking up the stack', async () => {
+    await expect(subscribeCustomer(noStack(), customer('not-an-arn'))).rejects.toThrow(
+      /--endpoint "not-an-arn" is not an SQS queue ARN/,
+    );
+  });
+
+  it('refuses a logistics subscription naming no warehouse before looking up the stack', async () => {
+    await expect(
+      subscribeLogistics(noStack(), { protocol: 'email', endpoint: 'ops@example.com' }),
+    ).rejects.toThrow(/say which warehouse/);
+  });
+});
