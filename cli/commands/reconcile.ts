@@ -1,6 +1,7 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import {
+  batchGetItems,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
@@ -113,19 +114,9 @@ async function historyCheck(
   const { db } = await ctx.clients();
   const read = { licenses: scanned.licenses, shipments: scanned.shipments, entries };
   const ids = toReadAgain(read);
-  const readAgain = async (table: string, key: string, list: readonly string[]) => {
-    const found = new Map<string, RawItem>();
-    for (const id of list) {
-      const out = await db.send(
-        new GetCommand({ TableName: table, Key: { [key]: id }, ConsistentRead: true }),
-      );
-      if (out.Item) found.set(id, out.Item as RawItem);
-    }
-    return found;
-  };
   const again = {
-    licenses: await readAgain(r.tables.licenses, 'licenseId', ids.licenses),
-    shipments: await readAgain(r.tables.shipments, 'shipmentId', ids.shipments),
+    licenses: await batchGetItems(db, r.tables.licenses, 'licenseId', ids.licenses),
+    shipments: await batchGetItems(db, r.tables.shipments, 'shipmentId', ids.shipments),
   };
   return { violations: checkHistory({ ...read, readAgain: again }), entries: entries.length };
 }

@@ -6,4 +6,5 @@
 export { DynamoHistoryRepository } from './dynamo/history-repository.js';
 export { DynamoInventoryRepository } from './dynamo/inventory-repository.js';
 export { DynamoLicenseRepository } from './dynamo/license-repository.js';
+export { batchGetItems } from './dynamo/reads.js';
 export { DynamoShipmentRepository, licenseIndexPages } from './dynamo/shipment-repository.js';

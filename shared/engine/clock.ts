@@ -2,6 +2,7 @@ import { forEachConcurrent } from '../domain/concurrency.js';
 import { appliedInEffect, SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
 import { type License, LicenseSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
+import { fnv1a } from '../domain/routing.js';
 import {
   awaitsRecheck,
   type ExpiryVerdict,
@@ -153,9 +154,7 @@ export async function clockTick(
 
 /** Whether the tick of `slot` is the license's turn for the re-check of its quiet lead (one in `every`). */
 export function recheckTurn(licenseId: string, slot: Date, every: number): boolean {
-  let hash = 0;
-  for (let i = 0; i < licenseId.length; i++) hash = (hash * 31 + licenseId.charCodeAt(i)) % every;
-  return (Math.floor(slot.getTime() / 60_000) + hash) % every === 0;
+  return (Math.floor(slot.getTime() / 60_000) + (fnv1a(licenseId) % every)) % every === 0;
 }
 
 /**

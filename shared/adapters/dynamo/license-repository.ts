@@ -1,6 +1,4 @@
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   type TransactWriteCommandInput,
@@ -13,8 +11,8 @@ import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { Expr } from './expressions.js';
 import { updateWithEntry } from './history-repository.js';
-import { scanTable } from './reads.js';
-import { isConditionFailure, pause } from './transactions.js';
+import { batchGetItems, scanTable } from './reads.js';
+import { isConditionFailure } from './transactions.js';
 
 type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
 
@@ -273,23 +271,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
     return scanTable(this.db, this.table);
   }
 
-  async batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
-    const found = new Map<string, RawItem>();
-    const ids = [...new Set(licenseIds)];
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = ids
-        .slice(i, i + 100)
-        .map((licenseId) => ({ licenseId }));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        const out: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of (out.Responses?.[this.table] ?? []) as RawItem[])
-          found.set(String(item.licenseId), item);
-        keys = out.UnprocessedKeys?.[this.table]?.Keys;
-        if (keys && keys.length > 0) await pause(attempt);
-      }
-    }
-    return found;
+  batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
+    return batchGetItems(this.db, this.table, 'licenseId', licenseIds);
   }
 }

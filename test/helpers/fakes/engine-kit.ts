@@ -8,6 +8,7 @@ import type { Snapshot } from '../../../cli/simulation/run.js';
 import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import type { ClockWatch } from '../../../shared/engine/clock.js';
 import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
 import {
   processShipmentRecords,
@@ -208,3 +209,13 @@ export function snapshotOf(w: MemoryWorld, licenseId: string): Snapshot {
     inventory: w.items('inventory'),
   };
 }
+
+/** The clock's expiry watch over the world's ports, with the default lead times (30, 7 and 1 days) and `more`. */
+export const clockWatchOf = (w: MemoryWorld, more: Partial<ClockWatch> = {}): ClockWatch => ({
+  licenses: w.licenses,
+  shipments: w.shipments,
+  alerter: w.alerter,
+  publisher: w.publisher,
+  leadDays: [30, 7, 1],
+  ...more,
+});

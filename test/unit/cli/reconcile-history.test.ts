@@ -4,7 +4,7 @@
  * changes committed after their item was read. Those are not I6 violations
  * and must not be reported as such; a real gap still is.
  */
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
 import { EXIT } from '../../../cli/errors.js';
@@ -81,9 +81,13 @@ function racingStore(gone = false) {
   const db = {
     async send(command: unknown) {
       if (command instanceof ScanCommand) return { Items: tables[String(command.input.TableName)] ?? [] };
-      if (command instanceof GetCommand) {
-        const id = Object.values(command.input.Key ?? {})[0];
-        return { Item: now[String(id)] };
+      if (command instanceof BatchGetCommand) {
+        const [table, request] = Object.entries(command.input.RequestItems ?? {})[0] ?? [];
+        const items = (request?.Keys ?? []).flatMap((key) => {
+          const item = now[String(Object.values(key)[0])];
+          return item ? [item] : [];
+        });
+        return { Responses: { [String(table)]: items } };
       }
       throw new Error(`unexpected command ${String(command)}`);
     },

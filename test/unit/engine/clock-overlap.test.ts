@@ -18,6 +18,7 @@ import { type ClockResult, type ClockWatch, clockTick } from '../../../shared/en
 import {
   apply,
   changesTo,
+  clockWatchOf,
   givenLicense,
   idsWith,
   PAST,
@@ -120,15 +121,8 @@ const seeded = (seed: number) => () => {
   return (waiting: TickName[]): TickName => waiting[Math.floor(r() * waiting.length)] as TickName;
 };
 
-const watchOf = (w: MemoryWorld, errors: unknown[]): ClockWatch => ({
-  licenses: w.licenses,
-  shipments: w.shipments,
-  alerter: w.alerter,
-  publisher: w.publisher,
-  leadDays: [30, 7, 1],
-  pageSize: 2,
-  onError: (licenseId, error) => errors.push({ licenseId, error }),
-});
+const watchOf = (w: MemoryWorld, errors: unknown[]): ClockWatch =>
+  clockWatchOf(w, { pageSize: 2, onError: (licenseId, error) => errors.push({ licenseId, error }) });
 
 /**
  * license-events and both Shipments stream consumers until nothing is left to

@@ -13,6 +13,7 @@ import {
 } from '../../../shared/engine/clock.js';
 import {
   apply,
+  clockWatchOf,
   expectInvariants,
   givenLicense,
   holdReasons,
@@ -289,14 +290,7 @@ describe('quiet expiry leads', () => {
     return luts.sort((a, b) => (a.licenseId < b.licenseId ? -1 : 1));
   }
 
-  const watchOf = (w: MemoryWorld, more: Partial<ClockWatch> = {}): ClockWatch => ({
-    licenses: w.licenses,
-    shipments: w.shipments,
-    alerter: w.alerter,
-    publisher: w.publisher,
-    leadDays: [30, 7, 1],
-    ...more,
-  });
+  const watchOf = clockWatchOf;
 
   it('re-checks them after the scan only while in time, and the next ticks go on after the last one checked', async () => {
     const w = memoryWorld();

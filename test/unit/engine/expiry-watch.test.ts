@@ -8,21 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
-import { apply, givenLicense, type LicenseUnderTest, setStatus } from '../../helpers/fakes/engine-kit.js';
+import {
+  apply,
+  clockWatchOf,
+  givenLicense,
+  type LicenseUnderTest,
+  setStatus,
+} from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 const DAY = 86_400_000;
 const EXPIRING = 'LICENSE_EXPIRING';
 
-const watchOf = (w: MemoryWorld, errors: unknown[] = []): ClockWatch => ({
-  licenses: w.licenses,
-  shipments: w.shipments,
-  alerter: w.alerter,
-  publisher: w.publisher,
-  leadDays: [30, 7, 1],
-  pageSize: 2,
-  onError: (_id, e) => errors.push(e),
-});
+const watchOf = (w: MemoryWorld, errors: unknown[] = []): ClockWatch =>
+  clockWatchOf(w, { pageSize: 2, onError: (_id, e) => errors.push(e) });
 const tick = (w: MemoryWorld, errors?: unknown[]) =>
   clockTick(w.licenses, w.now(), w.newToken, watchOf(w, errors));
 
