@@ -26,6 +26,8 @@ export type LicensePlan =
       expect: { status: unknown; appliedStatus: string | null };
     }
   | { kind: 'noop'; reason: string }
+  /** The same decision is already written and the system is applying it: nothing to write; `--wait` follows it. */
+  | { kind: 'pending'; to: LicenseStatus; from: LicenseStatus; reason: string }
   | { kind: 'refuse'; reason: string };
 
 const isLicenseStatus = (v: unknown): v is LicenseStatus =>
@@ -54,6 +56,22 @@ export function planLicenseAction(
   }
   if (applied === to && status === to) {
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
+  }
+  // The same decision written already (a re-run, or someone else's identical edit) and legal from
+  // where this command starts: nothing to write, and not a refusal; the decision's reason and author
+  // stay those written first.
+  if (
+    applied !== undefined &&
+    status === to &&
+    (from as readonly LicenseStatus[]).includes(applied) &&
+    judgeLicenseStatus(applied, to).kind === 'legal'
+  ) {
+    return {
+      kind: 'pending',
+      to,
+      from: applied,
+      reason: `license ${id} is already set to ${to} and the system is applying it (applied: ${applied}); nothing was written. Follow it with \`clearance license show ${id}\`, or add --wait`,
+    };
   }
   // A status the system has not applied yet is someone's edit in flight: refused, unless that status
   // is itself illegal from the applied one (a typo the system rejects or has rejected), which this

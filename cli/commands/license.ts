@@ -99,6 +99,14 @@ export async function licenseAction(
     ctx.emit({ licenseId, changed: false, reason: plan.reason }, () => plan.reason);
     return EXIT.ok;
   }
+  if (plan.kind === 'pending') {
+    if (!opts.wait) {
+      ctx.emit({ licenseId, changed: false, pending: true, reason: plan.reason }, () => plan.reason);
+      return EXIT.ok;
+    }
+    ctx.io.err(`License ${licenseId} is already set to ${plan.to}; following the system as it applies it.`);
+    return waitForLicense(ctx, licenseId, plan.to, plan.from, opts.timeout ?? 900, license.statusError);
+  }
   const from = String(license.appliedStatus ?? license.status);
   const by = await decider(ctx);
   ensureCredited(license, licenseId, { reason: opts.reason, by });

@@ -127,6 +127,25 @@ describe('license decisions', () => {
     expect(updates).toHaveLength(1);
   });
 
+  it('re-run while the system applies the same decision: writes nothing and exits 0; --wait follows it to the end', async () => {
+    const inFlight = {
+      ...aLicense({ licenseId: 'LIC-1', status: 'SUSPENDED', appliedStatus: 'APPROVED' }),
+      pendingWork: 't',
+    };
+    const again = racingStore([inFlight]);
+    await expect(licenseAction(again.ctx, 'suspend', 'LIC-1', { reason: 'letter 9' })).resolves.toBe(0);
+    expect(again.updates).toEqual([]);
+    expect(again.out.join('\n')).toMatch(/already set to SUSPENDED and the system is applying it/);
+
+    const applied = { ...inFlight, appliedStatus: 'SUSPENDED', pendingWork: undefined };
+    const waited = racingStore([inFlight, applied]);
+    await expect(
+      licenseAction(waited.ctx, 'suspend', 'LIC-1', { reason: 'letter 9', wait: true }),
+    ).resolves.toBe(0);
+    expect(waited.updates).toEqual([]);
+    expect(waited.out.join('\n')).toMatch(/License LIC-1 is SUSPENDED/);
+  });
+
   it('rejects a reason longer than the contract allows', async () => {
     const { ctx, updates } = racingStore([]);
     await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'x'.repeat(1001) })).rejects.toThrow(

@@ -73,9 +73,30 @@ describe('planLicenseAction', () => {
   });
 
   it('rejects a change while the system has not applied the current status yet', () => {
-    const plan = planLicenseAction('suspend', license('SUSPENDED', 'APPROVED', { pendingWork: 't' }));
+    const plan = planLicenseAction('suspend', license('REVOKED', 'APPROVED', { pendingWork: 't' }));
     expect(plan.kind).toBe('refuse');
-    expect(plan.kind === 'refuse' && plan.reason).toMatch(/not applied yet/);
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(
+      /has status REVOKED that the system has not applied yet/,
+    );
+  });
+
+  it('writes nothing for the same decision written already and being applied: a re-run is not refused', () => {
+    expect(planLicenseAction('suspend', license('SUSPENDED', 'APPROVED', { pendingWork: 't' }))).toEqual({
+      kind: 'pending',
+      to: 'SUSPENDED',
+      from: 'APPROVED',
+      reason: expect.stringMatching(
+        /already set to SUSPENDED and the system is applying it \(applied: APPROVED\)/,
+      ),
+    });
+    expect(planLicenseAction('approve', license('APPROVED', 'PENDING')).kind).toBe('pending');
+    expect(planLicenseAction('revoke', license('REVOKED', 'SUSPENDED')).kind).toBe('pending');
+  });
+
+  it("refuses a command whose start is not where the license stands, even when someone's edit in flight sets its target", () => {
+    // Someone reinstated (SUSPENDED → APPROVED); `approve` starts from PENDING only.
+    const plan = planLicenseAction('approve', license('APPROVED', 'SUSPENDED'));
+    expect(plan.kind === 'refuse' && plan.reason).toMatch(/not applied yet \(applied: SUSPENDED\)/);
   });
 
   it('corrects a rejected edit: judges from appliedStatus and conditions on the bad status read', () => {
