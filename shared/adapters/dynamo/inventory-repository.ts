@@ -1,13 +1,7 @@
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inventoryKey } from '../../domain/counters.js';
 import type { InventoryRepository, RawItem } from '../../domain/ports.js';
-import { scanTable } from './reads.js';
-import { pause } from './transactions.js';
+import { batchGetKeys, scanTable } from './reads.js';
 
 /** DynamoDB implementation of the Inventory port. */
 export class DynamoInventoryRepository implements InventoryRepository {
@@ -17,32 +11,13 @@ export class DynamoInventoryRepository implements InventoryRepository {
   ) {}
 
   async existing(keys: readonly { sku: string; warehouseId: string }[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    const unique = [...new Map(keys.map((k) => [inventoryKey(k), k])).values()];
-    for (let i = 0; i < unique.length; i += 100) {
-      let batch: Record<string, unknown>[] | undefined = unique
-        .slice(i, i + 100)
-        .map(({ sku, warehouseId }) => ({ sku, warehouseId }));
-      for (let attempt = 0; batch && batch.length > 0; attempt++) {
-        const out: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: batch,
-                ProjectionExpression: '#s, #w',
-                ExpressionAttributeNames: { '#s': 'sku', '#w': 'warehouseId' },
-              },
-            },
-          }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) {
-          found.add(inventoryKey({ sku: String(item.sku), warehouseId: String(item.warehouseId) }));
-        }
-        batch = out.UnprocessedKeys?.[this.table]?.Keys;
-        if (batch && batch.length > 0) await pause(attempt);
-      }
-    }
-    return found;
+    const unique = [
+      ...new Map(keys.map((k) => [inventoryKey(k), { sku: k.sku, warehouseId: k.warehouseId }])).values(),
+    ];
+    const items = await batchGetKeys(this.db, this.table, unique, { projection: ['sku', 'warehouseId'] });
+    return new Set(
+      items.map((item) => inventoryKey({ sku: String(item.sku), warehouseId: String(item.warehouseId) })),
+    );
   }
 
   async skuExists(sku: string): Promise<boolean> {

@@ -20,9 +20,45 @@ export async function* scanTable(db: DynamoDBDocumentClient, table: string): Asy
 }
 
 /**
+ * The items of `table` with the given `keys` (whole primary keys): BatchGetItem,
+ * 100 keys a call, unprocessed keys retried with backoff. Duplicate keys must
+ * be removed by the caller (BatchGetItem refuses them). `projection` names the
+ * attributes to read (all when absent); `consistent` asks for consistent reads.
+ */
+export async function batchGetKeys(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  options: { consistent?: boolean; projection?: readonly string[] } = {},
+): Promise<RawItem[]> {
+  const found: RawItem[] = [];
+  const projection = options.projection
+    ? {
+        ProjectionExpression: options.projection.map((_, i) => `#p${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(options.projection.map((a, i) => [`#p${i}`, a])),
+      }
+    : {};
+  for (let i = 0; i < keys.length; i += 100) {
+    let batch: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    for (let attempt = 0; batch && batch.length > 0; attempt++) {
+      const out: BatchGetCommandOutput = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: { Keys: batch, ...(options.consistent ? { ConsistentRead: true } : {}), ...projection },
+          },
+        }),
+      );
+      found.push(...((out.Responses?.[table] ?? []) as RawItem[]));
+      batch = out.UnprocessedKeys?.[table]?.Keys;
+      if (batch && batch.length > 0) await pause(attempt);
+    }
+  }
+  return found;
+}
+
+/**
  * The items of `table` whose key attribute `key` is one of `ids`, by id,
- * with consistent reads: BatchGetItem, 100 keys a call, unprocessed keys
- * retried with backoff. An id with no item is absent from the map.
+ * with consistent reads (`batchGetKeys`). An id with no item is absent from the map.
  */
 export async function batchGetItems(
   db: DynamoDBDocumentClient,
@@ -30,18 +66,7 @@ export async function batchGetItems(
   key: string,
   ids: readonly string[],
 ): Promise<Map<string, RawItem>> {
-  const found = new Map<string, RawItem>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ [key]: id }));
-    for (let attempt = 0; keys && keys.length > 0; attempt++) {
-      const out: BatchGetCommandOutput = await db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of (out.Responses?.[table] ?? []) as RawItem[]) found.set(String(item[key]), item);
-      keys = out.UnprocessedKeys?.[table]?.Keys;
-      if (keys && keys.length > 0) await pause(attempt);
-    }
-  }
-  return found;
+  const keys = [...new Set(ids)].map((id) => ({ [key]: id }));
+  const items = await batchGetKeys(db, table, keys, { consistent: true });
+  return new Map(items.map((item) => [String(item[key]), item]));
 }
