@@ -247,3 +247,40 @@ export const withJudged = (
     ...(stillQuiet.length > 0 ? { quiet: stillQuiet } : {}),
   };
 };
+
+const byDayDesc = (leads: readonly number[]) => [...leads].sort((a, b) => b - a);
+
+/**
+ * `ours`, a tick's record judged from the record it read, merged with
+ * `current`, the one on the item now (another tick's, overlapping or
+ * delivered twice, written meanwhile): every lead either judged, and quiet
+ * only those neither says were sent (a lead judged and not quiet was sent,
+ * or passed over for a nearer one sent). A record for another `validUntil`,
+ * or unreadable, counts for nothing: `ours` replaces it.
+ */
+export function mergeExpiry(current: unknown, ours: ExpiryRecord): ExpiryRecord {
+  const theirs = judgedLeads(current, ours.validUntil);
+  const theirQuiet = quietLeads(current, ours.validUntil);
+  const ourQuiet = ours.quiet ?? [];
+  const sent = [
+    ...theirs.filter((d) => !theirQuiet.includes(d)),
+    ...ours.leads.filter((d) => !ourQuiet.includes(d)),
+  ];
+  const quiet = byDayDesc(union(theirQuiet, ourQuiet).filter((d) => !sent.includes(d)));
+  return {
+    validUntil: ours.validUntil,
+    leads: byDayDesc(union(theirs, ours.leads)),
+    ...(quiet.length > 0 ? { quiet } : {}),
+  };
+}
+
+/** Whether `v` reads as `rec`: the same `validUntil`, leads judged and quiet ones. */
+export function readsAs(v: unknown, rec: ExpiryRecord): boolean {
+  const same = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && union(a, b).length === a.length;
+  return (
+    record(v).validUntil === rec.validUntil &&
+    same(judgedLeads(v, rec.validUntil), rec.leads) &&
+    same(quietLeads(v, rec.validUntil), rec.quiet ?? [])
+  );
+}

@@ -14,6 +14,11 @@ import {
 
 export interface ClockResult {
   expired: string[];
+  /**
+   * Licenses whose release pass was asked for at `validFrom`: at least once. A
+   * tick that read the license before an overlapping tick's request asks
+   * again (a pass from the start, which releases nothing twice); both count it.
+   */
   woken: string[];
   /** Licenses asked for their settling pass (see SETTLE_TOKEN_PREFIX). */
   settling: string[];

@@ -16,8 +16,10 @@ import {
   dueLeads,
   type ExpiryRecord,
   judgedLeads,
+  mergeExpiry,
   quietLead,
   quietLeads,
+  readsAs,
   withJudged,
 } from '../domain/compliance.js';
 import { expiryAlert, expiryDigests, type Totals } from '../domain/compliance-notices.js';
@@ -71,7 +73,8 @@ export const awaitsRecheck = (deps: Pick<ExpiryWatchDeps, 'leadDays'>, l: Licens
 /**
  * Judges the lead times of `license` due at `now`. Sends the digests first,
  * then the alert, then records the leads (conditional on the license still
- * APPROVED with the same `validUntil`): a failure or crash before the record
+ * in the status and `validUntil` judged, merged with what an overlapping
+ * tick recorded meanwhile: see `record`): a failure or crash before the record
  * repeats all of it on the next tick (digests with the same `dedupKey`),
  * never loses it. With nothing HELD or RELEASED, records them as quiet.
  * Throws when a digest could not be published.
@@ -161,14 +164,36 @@ async function announce(
   return warehouses;
 }
 
-/** Writes `expiryAlerted`, conditional on the license still in the status and `validUntil` judged. */
-const record = (deps: ExpiryWatchDeps, license: License, value: ExpiryRecord) =>
-  deps.licenses.recordAlerted(
-    license.licenseId,
-    'expiryAlerted',
-    { ...value },
-    { appliedStatus: license.appliedStatus, validUntil: license.validUntil },
-  );
+/** Writes of `expiryAlerted` conditional on the record read, before one that replaces it. */
+export const RECORD_ATTEMPTS = 4;
+
+/**
+ * Writes `expiryAlerted`, conditional on the license still in the status and
+ * `validUntil` judged and on the record as read. When only the record changed
+ * (a tick that overlaps this one, or the same tick delivered twice, wrote it
+ * meanwhile), reads the license again and writes the two merged (mergeExpiry),
+ * so a tick that read before the other's write never takes back a lead the
+ * other sent, which the next tick would send again. Nothing is written once
+ * the status or `validUntil` changed (the judgment no longer holds), nor when
+ * the record already says all this one would. The last attempt replaces the
+ * record whatever it is: one that never matches what was read of it (edited
+ * by hand into something that does not read back the same) must not leave
+ * the lead unrecorded, to be sent again on every tick.
+ */
+async function record(deps: ExpiryWatchDeps, license: License, value: ExpiryRecord): Promise<void> {
+  const { licenseId, appliedStatus, validUntil } = license;
+  let read = license.expiryAlerted;
+  for (let attempt = 1; ; attempt++) {
+    const next = mergeExpiry(read, value);
+    if (readsAs(read, next)) return;
+    const last = attempt === RECORD_ATTEMPTS;
+    const expect = { appliedStatus, validUntil, ...(last ? {} : { expiryAlerted: read ?? null }) };
+    if ((await deps.licenses.recordAlerted(licenseId, 'expiryAlerted', { ...next }, expect)) || last) return;
+    const item = await deps.licenses.get(licenseId);
+    if (item === undefined || item.appliedStatus !== appliedStatus || item.validUntil !== validUntil) return;
+    read = item.expiryAlerted;
+  }
+}
 
 /** Every RELEASED shipment of the license, in hold order. */
 async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shipment[]> {

@@ -5,12 +5,14 @@
  * the fakes say something about the deployed system.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import {
   DynamoHistoryRepository,
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
+import { aLicense, nextId } from '../helpers/factories.js';
 import { describeAlertContract } from '../helpers/fakes/alert-contract.js';
 import { describeHistoryContract } from '../helpers/fakes/history-contract.js';
 import { type ContractSubject, describePortContract } from '../helpers/fakes/port-contract.js';
@@ -46,3 +48,29 @@ const subject = (): ContractSubject => {
 describePortContract('the DynamoDB adapters', subject);
 describeHistoryContract('the DynamoDB adapters', subject);
 describeAlertContract('the DynamoDB adapters', subject);
+
+// What the memory fakes assume of a condition on a whole map (their sameValue), which the
+// expiry watch's record relies on: a tick writes `expiryAlerted` only if it is still as read.
+describe('the DynamoDB adapters: a condition on a whole map', () => {
+  it('holds for the map as read, its keys in any order, and not once a list in it changed', async () => {
+    const s = subject();
+    const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED' });
+    const read = { validUntil: l.validUntil, leads: [30, 7], quiet: [7] };
+    await s.put('licenses', { ...l, expiryAlerted: read });
+    const asRead = { quiet: [7], leads: [30, 7], validUntil: l.validUntil };
+    const next = { validUntil: l.validUntil, leads: [30, 7] };
+    for (const other of [
+      { ...read, leads: [7, 30] },
+      { ...read, leads: [30] },
+      { validUntil: l.validUntil, leads: [30, 7] },
+    ])
+      expect(
+        await s.licenses.recordAlerted(l.licenseId, 'expiryAlerted', next, { expiryAlerted: other }),
+        JSON.stringify(other),
+      ).toBe(false);
+    expect(
+      await s.licenses.recordAlerted(l.licenseId, 'expiryAlerted', next, { expiryAlerted: asRead }),
+    ).toBe(true);
+    expect((await s.get('licenses', { licenseId: l.licenseId }))?.expiryAlerted).toEqual(next);
+  });
+});

@@ -8,11 +8,13 @@ import {
   drawdownCrossings,
   dueLeads,
   judgedLeads,
+  mergeExpiry,
   parseDrawdownThresholds,
   parseExpiryLeadDays,
   quietLead,
   quietLeads,
   readDrawdownRecord,
+  readsAs,
   withAnnounced,
   withJudged,
 } from '../../../shared/domain/compliance.js';
@@ -162,6 +164,35 @@ describe('expiry leads', () => {
       quietLead({ validUntil: until, leads: [30, 7], quiet: [30] }, until, at(3), [30, 7, 1]),
     ).toBeUndefined();
     expect(quietLeads({ validUntil: until, leads: [30], quiet: [30, 7, 'x'] }, until)).toEqual([30]);
+  });
+
+  it("merges a tick's record with the one another tick wrote meanwhile: every lead judged, quiet only those neither sent", () => {
+    const sent = (...leads: number[]) => ({ validUntil: until, leads });
+    const quiet = (leads: number[], q: number[]) => ({ validUntil: until, leads, quiet: q });
+    expect(mergeExpiry(sent(30, 7), sent(30)), 'a stale tick takes back no lead').toEqual(sent(30, 7));
+    expect(mergeExpiry(sent(7), sent(30))).toEqual(sent(30, 7));
+    expect(mergeExpiry(sent(30, 7), quiet([30, 7], [30, 7])), 'sent by the other tick').toEqual(sent(30, 7));
+    expect(mergeExpiry(quiet([30, 7], [30, 7]), sent(30, 7)), 'sent by this one').toEqual(sent(30, 7));
+    expect(
+      mergeExpiry(quiet([30, 7], [30, 7]), sent(30)),
+      'the 30-day lead sent on a re-check; the 7-day one, judged quiet meanwhile, stays so',
+    ).toEqual(quiet([30, 7], [7]));
+    expect(mergeExpiry(quiet([30], [30]), quiet([30, 7], [30, 7]))).toEqual(quiet([30, 7], [30, 7]));
+    expect(
+      mergeExpiry({ validUntil: until, leads: [30] }, quiet([30, 7], [7])),
+      'a record without quiet',
+    ).toEqual(quiet([30, 7], [7]));
+    const other = { validUntil: '2026-08-31T00:00:00.000Z', leads: [30, 7] };
+    expect(mergeExpiry(other, sent(30)), 'another validUntil counts for nothing').toEqual(sent(30));
+    expect(mergeExpiry('edited by hand', quiet([30], [30]))).toEqual(quiet([30], [30]));
+    expect(mergeExpiry(undefined, sent(30))).toEqual(sent(30));
+
+    expect(readsAs(sent(30, 7), sent(30, 7))).toBe(true);
+    expect(readsAs({ ...sent(7, 30), by: 'hand' }, sent(30, 7)), 'order and other fields aside').toBe(true);
+    expect(readsAs(sent(30), sent(30, 7))).toBe(false);
+    expect(readsAs(quiet([30, 7], [7]), sent(30, 7))).toBe(false);
+    expect(readsAs(other, { ...other, validUntil: until })).toBe(false);
+    expect(readsAs(undefined, sent(30))).toBe(false);
   });
 });
 

@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../local/random.js';
+import { judgedLeads, quietLeads } from '../../../shared/domain/compliance.js';
 import { expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
@@ -39,6 +40,7 @@ type Pick = (waiting: TickName[], turn: number) => TickName;
 /** Every port call a clock tick makes: each is a point where the other tick may run. */
 const TICK_OPS = [
   'licenses.scan',
+  'licenses.get',
   'licenses.setStatus',
   'licenses.requestRelease',
   'licenses.requestSettlePass',
@@ -65,10 +67,12 @@ class Turns {
   constructor(
     private readonly pick: Pick,
     private readonly between?: () => Promise<void>,
+    /** Told of each port call as it goes on (the other tick waits meanwhile). */
+    private readonly onTurn?: (tick: TickName, op: string) => void,
   ) {}
 
   /** The hook at each port call: a tick's call waits for its turn; other callers pass. */
-  async at(): Promise<void> {
+  async at(op: string): Promise<void> {
     const me = ticking.getStore();
     if (me === undefined) return;
     await new Promise<void>((resolve) => {
@@ -76,6 +80,7 @@ class Turns {
       this.waiting.set(me, resolve);
       this.next();
     });
+    this.onTurn?.(me, op);
   }
 
   async run(name: TickName, tick: () => Promise<ClockResult>): Promise<ClockResult> {
@@ -279,10 +284,18 @@ const statusEntries = (w: MemoryWorld, licenseId: string, status: string): RawIt
  * Ticks A (at `at`) and B (at `at + later`) at once, in the schedule's order,
  * each with the expiry watch; what they returned and what their watch reported failing.
  */
-async function runTicks(w: MemoryWorld, schedule: Schedule, at: Date, later: number) {
+async function runTicks(
+  w: MemoryWorld,
+  schedule: Schedule,
+  at: Date,
+  later: number,
+  onTurn?: (tick: TickName, op: string) => void,
+  /** The port calls where the other tick may run. @default every one (TICK_OPS) */
+  turnsAt: readonly string[] = TICK_OPS,
+) {
   const errors: unknown[] = [];
-  const turns = new Turns(schedule.order(), schedule.engineBetween ? () => settle(w) : undefined);
-  const unhook = TICK_OPS.map((op) => w.faults.before(op, () => turns.at()));
+  const turns = new Turns(schedule.order(), schedule.engineBetween ? () => settle(w) : undefined, onTurn);
+  const unhook = turnsAt.map((op) => w.faults.before(op, (call) => turns.at(call.op)));
   const calls = w.store.calls.length;
   const results = await Promise.all([
     turns.run('A', () => clockTick(w.licenses, at, w.newToken, watchOf(w, errors))),
@@ -432,6 +445,172 @@ describe('overlapping and repeated clock ticks', () => {
       for (const lead of new Set(subjects))
         expect(subjects.filter((l) => l === lead).length).toBeLessThanOrEqual(2);
       expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30, 7] });
+    },
+  );
+});
+
+/**
+ * Every interleaving of the two ticks, one per run: the pick at each turn
+ * where both wait, counted up like the digits of a number (a depth-first
+ * walk of the tree of choices).
+ */
+class EveryOrder {
+  private readonly choices: number[] = [];
+  private readonly widths: number[] = [];
+  private depth = 0;
+  runs = 0;
+
+  /** The picker of the next run. */
+  order = (): Pick => {
+    this.depth = 0;
+    this.runs++;
+    return (waiting) => {
+      const d = this.depth++;
+      const c = this.choices[d] ?? 0;
+      this.choices[d] = c;
+      this.widths[d] = waiting.length;
+      return waiting[c] as TickName;
+    };
+  };
+
+  /** Moves on to the next interleaving; false once every one ran. */
+  advance(): boolean {
+    for (let i = this.depth - 1; i >= 0; i--) {
+      const c = this.choices[i] as number;
+      if (c + 1 < (this.widths[i] as number)) {
+        this.choices.length = i + 1;
+        this.widths.length = i + 1;
+        this.choices[i] = c + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+interface LeadCase {
+  /** Two shipments RELEASED under the license before the ticks; without, its leads are judged quiet. */
+  outstanding: boolean;
+  /** The 30-day lead recorded as quiet by an earlier tick, before the shipments came. */
+  quiet30?: boolean;
+  /** When B's clock stands after A's (0: a duplicate delivery). The 7-day lead comes due 30 s after A's. */
+  later: number;
+  /** `expiryAlerted` as the two ticks leave it. */
+  recorded: { leads: number[]; quiet?: number[] };
+  /** The leads later ticks send (once shipments are RELEASED under the license). */
+  after: number[];
+}
+
+const LEAD_CASES: [string, LeadCase][] = [
+  [
+    'the same tick twice, the 30-day lead due',
+    { outstanding: true, later: 0, recorded: { leads: [30] }, after: [7] },
+  ],
+  [
+    'the 7-day lead comes due between A and B',
+    { outstanding: true, later: MINUTE, recorded: { leads: [30, 7] }, after: [] },
+  ],
+  [
+    'A re-checks a quiet 30-day lead and sends it, B sends the 7-day lead come due',
+    { outstanding: true, quiet30: true, later: MINUTE, recorded: { leads: [30, 7] }, after: [] },
+  ],
+  [
+    'nothing outstanding: A judges the 30-day lead quiet, B the 7-day one too',
+    { outstanding: false, later: MINUTE, recorded: { leads: [30, 7], quiet: [30, 7] }, after: [7] },
+  ],
+];
+
+/** Two 10-unit shipments taken in and RELEASED under the (APPROVED) license, at WH-1 and WH-2. */
+async function releaseTwo(w: MemoryWorld, lut: ReturnType<typeof givenLicense>): Promise<void> {
+  await accept(w, [
+    lut.shipment({ quantity: 10, warehouseId: 'WH-1' }),
+    lut.shipment({ quantity: 10, warehouseId: 'WH-2' }),
+  ]);
+  await settle(w);
+  expect(idsWith(w, lut.licenseId, 'RELEASED')).toHaveLength(2);
+}
+
+/** One APPROVED license as the case has it; the ticks' now (A's) is `at`. */
+async function leadCase(c: LeadCase) {
+  const w = memoryWorld();
+  const at = new Date(w.now().getTime() + 60 * MINUTE);
+  const validUntil = new Date(at.getTime() + 7 * DAY + 30_000).toISOString();
+  const lut = givenLicense(w, { authorizedQuantity: 100, validUntil });
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  await settle(w);
+  if (c.quiet30) {
+    w.console.edit('licenses', lut.licenseId, 'expiryAlerted', { validUntil, leads: [30], quiet: [30] });
+    await settle(w);
+  }
+  if (c.outstanding) await releaseTwo(w, lut);
+  w.setNow(at);
+  return { w, at, lut, validUntil };
+}
+
+/**
+ * The port calls where the order of two ticks over one license can matter:
+ * its reads and writes, and the alert (which lead a tick sent). The ticks
+ * write nothing else; their other calls read shipments, which neither
+ * writes, or publish the digests just before the alert. So every
+ * interleaving at every port call ends as one of those that change turns
+ * only at these, and those are few enough to run them all.
+ */
+const RACING_OPS = ['licenses.scan', 'licenses.get', 'licenses.recordAlerted', 'alerter.alert'];
+
+const leadOf = (alert: { subject: string }) => Number(alert.subject.match(/in (\d+) days/)?.[1]);
+
+describe('every interleaving of two ticks at their port calls, over one license', () => {
+  it.each(LEAD_CASES)(
+    '%s: no tick sends a lead recorded before it read the license, and no lead sent is lost from the record',
+    async (_name, c) => {
+      const orders = new EveryOrder();
+      do {
+        const { w, at, lut, validUntil } = await leadCase(c);
+        const alerted = () => w.alerter.compliance(lut.licenseId, EXPIRING).map(leadOf);
+        // The leads any record held as sent (not quiet) so far, and those when each tick read the license.
+        const recorded = new Set<number>();
+        const readBefore = new Map<TickName, Set<number>>();
+        const alertedBy: TickName[] = [];
+        const onTurn = (tick: TickName, op: string) => {
+          const record = w.license(lut.licenseId).expiryAlerted;
+          const quiet = quietLeads(record, validUntil);
+          for (const d of judgedLeads(record, validUntil)) if (!quiet.includes(d)) recorded.add(d);
+          if (op === 'licenses.scan') readBefore.set(tick, new Set(recorded));
+          if (op === 'alerter.alert') alertedBy.push(tick);
+        };
+        const schedule = { order: orders.order };
+        const { results, errors } = await runTicks(w, schedule, at, c.later, onTurn, RACING_OPS);
+        const run = `interleaving ${orders.runs}`;
+        expect(errors, run).toEqual([]);
+        expect(
+          results.flatMap((r) => r.expiryFailed),
+          run,
+        ).toEqual([]);
+        const sent = alerted();
+        expect(sent).toHaveLength(alertedBy.length);
+        for (const tick of ['A', 'B'] as const) {
+          const mine = sent.filter((_, i) => alertedBy[i] === tick);
+          expect(new Set(mine).size, `${run}: ${tick} sends a lead once`).toBe(mine.length);
+          for (const lead of mine)
+            expect(readBefore.get(tick)?.has(lead), `${run}: ${tick} sent the ${lead}-day lead`).toBe(false);
+        }
+        const left = structuredClone(w.license(lut.licenseId).expiryAlerted);
+
+        // Later ticks send what was never sent, once shipments are there, and nothing again.
+        await settle(w);
+        if (!c.outstanding) await releaseTwo(w, lut);
+        for (let round = 0; round < 3; round++) {
+          w.advance(MINUTE);
+          await clockTick(w.licenses, w.now(), w.newToken, watchOf(w, errors));
+          await settle(w);
+        }
+        expect(errors, run).toEqual([]);
+        expect(alerted().slice(sent.length), `${run}: sent by later ticks`).toEqual(c.after);
+        expect(left, `${run}: the record the two ticks left`).toEqual({ validUntil, ...c.recorded });
+        expect(w.license(lut.licenseId).expiryAlerted, run).toEqual({ validUntil, leads: [30, 7] });
+      } while (orders.advance());
+      // At least every order of the two ticks' scans and records, C(4, 2).
+      expect(orders.runs).toBeGreaterThanOrEqual(6);
     },
   );
 });

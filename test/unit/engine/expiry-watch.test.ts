@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
+import { RECORD_ATTEMPTS } from '../../../shared/engine/expiry-watch.js';
 import {
   apply,
   clockWatchOf,
@@ -266,6 +267,56 @@ describe('expiry watch', () => {
     expect(new Set(keys).size).toBe(2);
     expect((await tick(w)).expiring).toEqual([]);
     expect(expiring(w, lut)).toHaveLength(2);
+  });
+
+  it('merges its record with one another tick wrote after it read the license: no lead that tick sent is taken back and sent again', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    // An overlapping tick whose now is 23 days on sent the 7-day lead and recorded both.
+    w.faults.beforeNext('licenses.recordAlerted', () =>
+      w.console.edit('licenses', lut.licenseId, 'expiryAlerted', { validUntil, leads: [30, 7] }),
+    );
+    const calls = w.store.ops().length;
+    expect(await tick(w)).toMatchObject({ expiring: [lut.licenseId], expiryFailed: [] });
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30, 7] });
+    expect(
+      w.store
+        .ops()
+        .slice(calls)
+        .filter((op) => op === 'licenses.recordAlerted' || op === 'licenses.get'),
+      'read again; nothing to add',
+    ).toEqual(['licenses.recordAlerted', 'licenses.get']);
+    w.setNow(daysBefore(validUntil, 6));
+    expect((await tick(w)).expiring).toEqual([]);
+    expect(expiring(w, lut).map((a) => a.subject.match(/in (\d+) days/)?.[1])).toEqual(['30']);
+  });
+
+  it('records nothing once validUntil changed under its write, and replaces a record that changes under every write on the last one', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.setNow(daysBefore(validUntil, 30));
+    const later = new Date(Date.parse(validUntil) + DAY).toISOString();
+    w.faults.beforeNext('licenses.recordAlerted', () =>
+      w.console.edit('licenses', lut.licenseId, 'validUntil', later),
+    );
+    expect(await tick(w)).toMatchObject({ expiring: [lut.licenseId], expiryFailed: [] });
+    expect(w.license(lut.licenseId).expiryAlerted).toBeUndefined();
+    expect(w.store.ops().filter((op) => op === 'licenses.recordAlerted')).toHaveLength(1);
+
+    const w2 = memoryWorld();
+    const other = await expiringLicense(w2);
+    w2.setNow(daysBefore(other.validUntil, 30));
+    let edits = 0;
+    w2.faults.before('licenses.recordAlerted', () =>
+      w2.console.edit('licenses', other.lut.licenseId, 'expiryAlerted', { by: 'hand', edit: ++edits }),
+    );
+    expect(await tick(w2)).toMatchObject({ expiring: [other.lut.licenseId], expiryFailed: [] });
+    expect(edits).toBe(RECORD_ATTEMPTS);
+    expect(w2.license(other.lut.licenseId).expiryAlerted).toEqual({
+      validUntil: other.validUntil,
+      leads: [30],
+    });
   });
 
   it('sends no alert and records nothing while a digest cannot be published; the next tick tries again', async () => {
