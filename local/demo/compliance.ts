@@ -70,7 +70,7 @@ export function complianceLines(subscribers: Subscribers): string[] {
   ];
 }
 
-/** Each threshold of each limit announced once per approval and limit (an amendment of the limit re-arms it): problems. */
+/** Each threshold of each limit announced once per approval and limit (one an amendment left the license below may come again, against the new limit): problems. */
 export function drawdownProblems(subscribers: Subscribers): string[] {
   const alerts = ofType(opsAlerts(subscribers), DRAWDOWN);
   if (alerts.length === 0) return ['no LICENSE_DRAWDOWN alert was sent'];

@@ -82,7 +82,7 @@ export function drawdownAlert(input: {
       `Left to release: ${left}.`,
       `Held backlog still waiting under it: ${shipments(backlog.shipments)} (${units(backlog.units)}).`,
       next,
-      `Sent once per threshold (${input.thresholds.join(', ')} %) per approval; an amendment of the limit re-arms it.`,
+      `Sent once per threshold (${input.thresholds.join(', ')} %) per approval, and not again for an amendment of the limit that leaves the license above it.`,
     ].join('\n'),
     subjectKey: { licenseId: id },
   };

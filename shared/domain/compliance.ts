@@ -69,9 +69,9 @@ const union = (a: readonly number[], b: readonly number[]) =>
  * `drawdownAlerted`: the thresholds announced under one approval, per limit.
  * `approval` is the `at` of the LICENSE_APPROVED decision, stamped by the
  * transaction that commits the approval (a reinstatement is a new approval,
- * so a fresh record). A limit's list holds only for the limit it was
- * announced against (`quantityLimit`, `valueLimit`: the value cap): an
- * amendment that changes a limit re-arms its thresholds.
+ * so a fresh record). A limit's list holds for the limit it was announced
+ * against (`quantityLimit`, `valueLimit`: the value cap); an amendment that
+ * changes a limit carries the list over to the new one (`carriedOver`).
  */
 export interface DrawdownRecord {
   approval?: string;
@@ -113,6 +113,19 @@ export interface DrawdownCrossing {
 
 type Limits = Pick<License, 'authorizedQuantity' | 'authorizedValue' | 'valueTolerancePercent'>;
 
+type Drawn = { quantity: number; value: number };
+
+/** Whether `amount` reaches `threshold` % of `limit`. */
+const reaches = (amount: number, threshold: number, limit: number) => amount * 100 >= threshold * limit;
+
+/** Each limit as the record keeps it: dimension, the limit now (undefined: none), the draw. */
+function dimensions(license: Limits, drawn: Drawn): [DrawdownDimension, number | undefined, number][] {
+  return [
+    ['quantity', license.authorizedQuantity, drawn.quantity],
+    ['value', valueCap(license), drawn.value],
+  ];
+}
+
 /** The thresholds already announced for the limit as it is now. */
 function announced(rec: DrawdownRecord, dimension: DrawdownDimension, limit: number): number[] {
   const was = dimension === 'quantity' ? rec.quantityLimit : rec.valueLimit;
@@ -131,17 +144,12 @@ export function drawdownCrossings(
   rec: DrawdownRecord,
   thresholds: readonly number[],
 ): DrawdownCrossing[] {
-  const cap = valueCap(license);
-  const limits: [DrawdownDimension, number | undefined, number][] = [
-    ['quantity', license.authorizedQuantity, drawn.quantity],
-    ['value', cap, drawn.value],
-  ];
   const out: DrawdownCrossing[] = [];
-  for (const [dimension, limit, amount] of limits) {
+  for (const [dimension, limit, amount] of dimensions(license, drawn)) {
     if (limit === undefined || limit <= 0) continue;
     const done = announced(rec, dimension, limit);
     for (const threshold of [...thresholds].sort((a, b) => a - b)) {
-      if (amount * 100 >= threshold * limit && !done.includes(threshold))
+      if (reaches(amount, threshold, limit) && !done.includes(threshold))
         out.push({ dimension, threshold, limit, drawn: amount });
     }
   }
@@ -164,6 +172,57 @@ export function withAnnounced(
       ? { value: [] }
       : { valueLimit: cap, value: union(announced(rec, 'value', cap), add('value')) }),
   };
+}
+
+/**
+ * The record an amendment leaves, judged with what the license draws as it
+ * is amended (`drawn`): for each limit whose list was announced against
+ * another number than the limit now, a threshold stays announced if `drawn`
+ * reaches it under the old limit and under the new one; the others are
+ * dropped. So a raised limit sends nothing again, and a threshold it leaves
+ * the license below is announced when a release reaches it again; a lowered
+ * limit announces (once, at the end of its pass) only the thresholds it takes
+ * the license across. A limit removed drops its list; one added starts
+ * empty. Undefined when no list changes (nothing to write).
+ */
+export function carriedOver(rec: DrawdownRecord, license: Limits, drawn: Drawn): DrawdownRecord | undefined {
+  const lists = { quantity: rec.quantity, value: rec.value };
+  const limits = { quantity: rec.quantityLimit, value: rec.valueLimit };
+  let changed = false;
+  for (const [dimension, limit, amount] of dimensions(license, drawn)) {
+    const was = limits[dimension];
+    if (lists[dimension].length === 0 || was === limit) continue;
+    lists[dimension] =
+      was === undefined || limit === undefined || limit <= 0
+        ? []
+        : lists[dimension].filter((t) => reaches(amount, t, was) && reaches(amount, t, limit));
+    limits[dimension] = limit;
+    changed = true;
+  }
+  if (!changed) return undefined;
+  return {
+    ...(rec.approval === undefined ? {} : { approval: rec.approval }),
+    ...(limits.quantity === undefined ? {} : { quantityLimit: limits.quantity }),
+    quantity: lists.quantity,
+    ...(limits.value === undefined ? {} : { valueLimit: limits.value }),
+    value: lists.value,
+  };
+}
+
+/**
+ * `rec` without the thresholds the license no longer reaches under the limit
+ * each list was announced against (a trim back within a lowered limit freed
+ * the units): a release that reaches one again announces it again.
+ */
+export function withoutUnreached(rec: DrawdownRecord, license: Limits, drawn: Drawn): DrawdownRecord {
+  let next = rec;
+  for (const [dimension, limit, amount] of dimensions(license, drawn)) {
+    const was = dimension === 'quantity' ? rec.quantityLimit : rec.valueLimit;
+    if (was !== limit || limit === undefined) continue;
+    const kept = rec[dimension].filter((t) => reaches(amount, t, limit));
+    if (kept.length < rec[dimension].length) next = { ...next, [dimension]: kept };
+  }
+  return next;
 }
 
 // ------------------------------------------------------------------- expiry

@@ -114,10 +114,14 @@ export interface Attributed {
 /**
  * What the write committing a decision adds, in every LicenseRepository: it
  * keeps `lastDecision` and `attributed`, counts the decision in
- * `appliedChanges`, and requires `updatedBy` and `statusReason` to be what
- * the decision read.
+ * `appliedChanges`, and requires `updatedBy` and `statusReason` (and the
+ * record's own `expect`) to be what the decision read.
  */
-export function decisionUpdate(record: { lastDecision: LastDecision; set?: Record<string, unknown> }): {
+export function decisionUpdate(record: {
+  lastDecision: LastDecision;
+  set?: Record<string, unknown>;
+  expect?: Record<string, unknown>;
+}): {
   set: Record<string, unknown>;
   add: Record<string, number>;
   expect: Record<string, unknown>;
@@ -130,7 +134,11 @@ export function decisionUpdate(record: { lastDecision: LastDecision; set?: Recor
       attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
     },
     add: { appliedChanges: 1 },
-    expect: { updatedBy: lastDecision.updatedBy ?? null, statusReason: lastDecision.statusReason ?? null },
+    expect: {
+      ...record.expect,
+      updatedBy: lastDecision.updatedBy ?? null,
+      statusReason: lastDecision.statusReason ?? null,
+    },
   };
 }
 

@@ -56,6 +56,8 @@ export interface DecisionRecord {
   lastDecision: LastDecision;
   /** System attributes the decision sets afresh in the same write (an approval's `drawdownAlerted`). */
   set?: Record<string, unknown>;
+  /** Attributes `set` was worked out from, required still to be as read (null: absent). */
+  expect?: Record<string, unknown>;
 }
 
 /** Conditions on the license a batch of writes releases units from. */

@@ -36,6 +36,7 @@ import {
   termsOf,
   windowAmended,
 } from '../domain/terms.js';
+import { carryDrawdown } from './license-drawdown.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
 import { noProgress, passAfterTypo } from './license-work.js';
 import { FIRST_TRANSACTION } from './release-pipeline.js';
@@ -269,7 +270,7 @@ async function startAmendment(
     changes: amended ?? `terms recorded: ${describeTerms({}, to, Object.keys(to) as (keyof LicenseTerms)[])}`,
   });
   const moved = windowAmended(from, to, decided.lastDecision.at, license.validFromBefore);
-  const record = moved ? { ...decided, set: { ...decided.set, ...moved } } : decided;
+  const record = carryDrawdown(raw, license, { ...decided, set: { ...decided.set, ...moved } });
   if (!(await deps.licenses.amend(license.licenseId, applied, from, to, token, record)))
     return { kind: 'retry' };
   return {

@@ -108,7 +108,10 @@ async function approvedPass(
     await alertIfShippedOverLimit(deps.alerter, license, token, drawn);
     const trimmed = { ...license, releasedQuantity: drawn.quantity, releasedValue: drawn.value };
     // Alerted: a slice handed over from here on is no amendment's (it would trim nothing and alert again).
-    return releasePass(deps, trimmed, token, undefined, deadline, progress, true);
+    // A trim frees units: its release slice drops the drawdown thresholds the license no longer reaches.
+    const trimRan = window !== 'early' && (resumed !== undefined || overLimits(license));
+    const before = { amendmentAlerted: true, trimmed: trimRan };
+    return releasePass(deps, trimmed, token, undefined, deadline, progress, before);
   }
   return releasePass(deps, license, token, cursor, deadline, progress);
 }

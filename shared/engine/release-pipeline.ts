@@ -248,6 +248,14 @@ function remainingFor(license: License, drawn: Drawn, outstanding: Drawn): Remai
   };
 }
 
+/** What ran before a release pass, at the start of an approved license's pass. */
+export interface BeforeRelease {
+  /** An amendment's pass whose alert is given: hand over as a plain pass (see handOver). */
+  amendmentAlerted?: boolean;
+  /** A trim back within lowered limits ran (see announceDrawdown). */
+  trimmed?: boolean;
+}
+
 /**
  * Releases an APPROVED license's HELD shipments in hold order from `cursor`,
  * pipelined (see the module comment); new work's first transaction is
@@ -264,8 +272,7 @@ export async function releasePass(
   cursor: string | undefined,
   deadline: number,
   progress: Progress,
-  /** An amendment's pass whose alert is given: hand over as a plain pass (see handOver). */
-  amendmentAlerted = false,
+  before: BeforeRelease = {},
 ): Promise<boolean> {
   const guard = approvedGuard(license, token);
   // What the license draws as this slice's releases commit: its drawdown alerts are judged at the end.
@@ -276,7 +283,7 @@ export async function releasePass(
     cursor === undefined ? deps.firstTransaction : undefined,
   );
   try {
-    return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn, amendmentAlerted);
+    return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn, before);
   } finally {
     await pipe.abandon();
   }
@@ -291,7 +298,7 @@ async function releaseLoop(
   progress: Progress,
   pipe: ReleasePipe,
   drawn: Drawn,
-  amendmentAlerted: boolean,
+  before: BeforeRelease,
 ): Promise<boolean> {
   const pageSize = deps.pageSize ?? 200;
   let after = cursor;
@@ -304,11 +311,11 @@ async function releaseLoop(
       if (progress.writes === 0) await pipe.pump(true);
       const at = pipe.takeRestart() ?? pipe.takeUnsent();
       if (progress.writes > 0) {
-        await announceDrawdown(deps, license, token, drawn);
+        await announceDrawdown(deps, license, token, drawn, before.trimmed);
         // Before validFrom the pages read only relabel: the next slice starts again from the start, since by
         // then validFrom may have passed, and the shipments first in hold order must get the room first.
         const next = waiting !== undefined ? undefined : at ? at.from : after;
-        return handOver(deps, license, token, next, amendmentAlerted);
+        return handOver(deps, license, token, next, before.amendmentAlerted);
       }
       if (at) after = at.from;
     }
@@ -345,6 +352,6 @@ async function releaseLoop(
     }
     after = page.next;
   }
-  await announceDrawdown(deps, license, token, drawn);
+  await announceDrawdown(deps, license, token, drawn, before.trimmed);
   return finish(deps, license, token, waiting);
 }

@@ -1,7 +1,8 @@
 /**
  * The compliance alerts end to end on the local stack, from the cdk.out
  * bundles behind the request gateway: LICENSE_DRAWDOWN on the ops topic once
- * per threshold (through a failed record and redelivered stream records), and
+ * per threshold (through a failed record, redelivered stream records and an
+ * amendment of the limit the license stays above), and
  * LICENSE_EXPIRING from the real license-clock with the logistics digest to a
  * warehouse, re-armed by an amendment of validUntil. The expiry watch counts
  * lead times back from `validUntil`, so the test sets `validUntil` a few days
@@ -129,6 +130,33 @@ describe('LICENSE_DRAWDOWN', () => {
     await clockTick(); // the settling pass: nothing more to announce
     await local.drain();
     expect(await ops.compliance(id, DRAWDOWN, 3, 1_500)).toHaveLength(2);
+  });
+
+  it('sends nothing again for an amendment of the limit that leaves the license above a threshold, and 100 % once when reached', async () => {
+    const lut = await givenLicense(s, { authorizedQuantity: 100 });
+    const id = lut.license.licenseId;
+    await s.putShipments([
+      lut.shipment({ priority: 1, quantity: 60 }),
+      lut.shipment({ priority: 2, quantity: 35, warehouseId: 'WH-2' }),
+    ]);
+    await local.drain();
+    expect(await approve(id)).toMatchObject({ releasedQuantity: 95 });
+    expect(thresholds(await ops.compliance(id, DRAWDOWN, 2))).toEqual(['80 quantity', '90 quantity']);
+
+    // 95 of 99: 96 %, above 80 and 90 under the old limit and the new one.
+    await s.edit('licenses', { licenseId: id }, 'authorizedQuantity', 99);
+    await local.drain();
+    expect(await settledLicense(s, id)).toMatchObject({
+      appliedTerms: expect.objectContaining({ authorizedQuantity: 99 }),
+      drawdownAlerted: expect.objectContaining({ quantityLimit: 99, quantity: [80, 90] }),
+    });
+    // 99 of 99.
+    await s.putShipments([lut.shipment({ priority: 3, quantity: 4 })]);
+    await local.drain();
+    expect(await settledLicense(s, id)).toMatchObject({ releasedQuantity: 99 });
+    const alerts = await ops.compliance(id, DRAWDOWN, 4, 1_500);
+    expect(thresholds(alerts)).toEqual(['80 quantity', '90 quantity', '100 quantity']);
+    expect(alerts[2]?.body).toContain('99 units released of 99 units authorized, 100 %');
   });
 });
 

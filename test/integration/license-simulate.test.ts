@@ -213,18 +213,20 @@ describe('clearance license simulate, then the real thing', () => {
     ]);
     const subject = `License ${license.licenseId}: amendment put shipments back on hold`;
     expect(report.alerts.filter((a) => !a.alertType).map((a) => a.subject)).toEqual([subject]);
-    // Lowered to what it then draws: the engine announces the drawdown thresholds it stands at.
+    // 35 of 40 (87.5 %) had its 80 % alert; lowered to 15 of 15, it crosses 90 and 100 %, and 80 % is not sent again.
     const drawdown = report.alerts.filter((a) => a.alertType === 'LICENSE_DRAWDOWN').map((a) => a.subject);
-    expect(drawdown.length).toBeGreaterThan(0);
+    const drawn = (t: number) => `License ${license.licenseId}: ${t} % of its quantity limit drawn`;
+    expect(drawdown).toEqual([drawn(90), drawn(100)]);
 
     const before = await beforeRealThing(license);
     await s.edit('licenses', { licenseId: license.licenseId }, 'authorizedQuantity', 15);
     await local.drain();
     await expectAsPredicted(license, before, report);
     expect((await ops.about(license.licenseId)).map((a) => a.subject)).toEqual([subject]);
-    expect((await ops.compliance(license.licenseId)).map((a) => a.subject).slice(-drawdown.length)).toEqual(
-      drawdown,
-    );
+    expect((await ops.compliance(license.licenseId, 'LICENSE_DRAWDOWN', 3)).map((a) => a.subject)).toEqual([
+      drawn(80),
+      ...drawdown,
+    ]);
   });
 
   it('shows people totals first and the rows up to --limit', async () => {

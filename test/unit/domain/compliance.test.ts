@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { drawdownThresholdsConfig, expiryLeadDaysConfig } from '../../../shared/config.js';
 import {
+  carriedOver,
   drawdownCrossings,
   dueLeads,
   judgedLeads,
@@ -17,6 +18,7 @@ import {
   readsAs,
   withAnnounced,
   withJudged,
+  withoutUnreached,
 } from '../../../shared/domain/compliance.js';
 import { deadline, expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import { ENV } from '../../../shared/names.js';
@@ -94,7 +96,7 @@ describe('drawdown crossings', () => {
     );
   });
 
-  it('leaves out what the record announced for the same limit, and re-arms a limit that changed', () => {
+  it('leaves out what the record announced for the same limit, and not what it announced against another', () => {
     const crossed = drawdownCrossings(license, { quantity: 190, value: 0 }, none, [80, 90]);
     const rec = withAnnounced({ ...none, approval: 'A' }, license, crossed);
     expect(rec).toEqual({
@@ -111,6 +113,39 @@ describe('drawdown crossings', () => {
     expect(drawdownCrossings(raised, { quantity: 190, value: 0 }, rec, [80, 90])).toMatchObject([
       { dimension: 'quantity', threshold: 80, limit: 230 },
     ]);
+  });
+
+  it('carries a record over to amended limits: what is reached under the old and the new limit stays', () => {
+    const rec = { approval: 'A', quantityLimit: 200, quantity: [80, 90], valueLimit: 11_000, value: [80] };
+    const q = (authorizedQuantity: number) => ({ ...license, authorizedQuantity });
+    const drawn = { quantity: 190, value: 9_000 };
+    // 190 of 210: 90.5 %; of 230: 82.6 %; of 190: 100 %, and 100 was not announced under 200 (95 %).
+    expect(carriedOver(rec, q(210), drawn)).toEqual({ ...rec, quantityLimit: 210 });
+    expect(carriedOver(rec, q(230), drawn)).toEqual({ ...rec, quantityLimit: 230, quantity: [80] });
+    expect(carriedOver(rec, q(190), drawn)).toEqual({ ...rec, quantityLimit: 190 });
+    expect(drawdownCrossings(q(190), drawn, carriedOver(rec, q(190), drawn) ?? rec, [80, 90, 100])).toEqual([
+      { dimension: 'quantity', threshold: 100, limit: 190, drawn: 190 },
+    ]);
+    // Value: the cap moves with the tolerance; a limit removed drops its list.
+    expect(carriedOver(rec, { ...license, valueTolerancePercent: 0 }, drawn)).toEqual({
+      ...rec,
+      valueLimit: 10_000,
+    });
+    const { valueLimit: _, ...quantityOnly } = rec;
+    expect(carriedOver(rec, { authorizedQuantity: 200 }, drawn)).toEqual({ ...quantityOnly, value: [] });
+    // Nothing to write: the limits as announced, or nothing announced.
+    expect(carriedOver(rec, license, drawn)).toBeUndefined();
+    expect(carriedOver(readDrawdownRecord(undefined), q(500), drawn)).toBeUndefined();
+  });
+
+  it('drops, after a trim, the thresholds no longer reached under the limit as it is', () => {
+    const rec = { quantityLimit: 200, quantity: [80, 90, 100], valueLimit: 11_000, value: [80] };
+    expect(withoutUnreached(rec, license, { quantity: 185, value: 8_000 })).toEqual({
+      ...rec,
+      quantity: [80, 90],
+      value: [],
+    });
+    expect(withoutUnreached(rec, license, { quantity: 200, value: 9_000 })).toBe(rec);
   });
 
   it('reads a damaged record as nothing announced (the alert repeats rather than is lost)', () => {

@@ -1,7 +1,8 @@
 /**
  * LICENSE_DRAWDOWN: the thresholds a release takes a license across, each
- * announced once per approval (and limit), recorded in `drawdownAlerted`
- * after the alert, so a crash repeats it and nothing loses it.
+ * announced once per approval, recorded in `drawdownAlerted` after the
+ * alert, so a crash repeats it and nothing loses it. Across amendments:
+ * license-drawdown-amend.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { Shipment } from '../../../shared/domain/model.js';
@@ -184,7 +185,7 @@ describe('drawdown alerts', () => {
     expect(second.approval).toBe((w.license(lut.licenseId).lastDecision as { at: string }).at);
   });
 
-  it('re-arms a limit an amendment changes: a raised quantity limit is announced again as it fills', async () => {
+  it('announces again a threshold a raised limit leaves the license below, as it fills', async () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [
       { quantity: 85 },
