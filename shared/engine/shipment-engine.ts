@@ -25,12 +25,11 @@ import type {
 } from '../domain/ports.js';
 import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
+import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments } from './shipment-intake.js';
 import {
   committedImages,
   deletionAlert,
-  fixedFieldsEdit,
-  invalidEditRejection,
   invalidRejection,
   isWriteBack,
   overwriteRejection,
@@ -218,10 +217,9 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   const overwrite = overwriteRejection(record.shipmentId, raw, batch.committed.get(record.shipmentId));
   if (overwrite) return void batch.rejections.push(overwrite);
   const counted = asShipmentStatus(raw.countedStatus);
-  if (counted && old && asShipmentStatus(old.countedStatus)) {
-    const fixed = fixedFieldsEdit(record.shipmentId, raw, counted, old);
-    if (fixed) return void batch.rejections.push(fixed);
-  }
+  // A counted shipment's fields are judged apart from its status, and an edit of both is answered once, for both.
+  const fields = counted ? fieldsRejection(record.shipmentId, raw, counted, old) : undefined;
+  if (fields && counted) return void batch.rejections.push(withStatusEdit(fields, raw, counted));
   const verdict = judgeShipmentStatus(counted, raw.status);
   if (verdict.kind === 'illegal') {
     batch.rejections.push(statusRejection(record.shipmentId, raw, counted, verdict.reason, verdict.severity));
@@ -229,12 +227,8 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   }
   const parsed = parseItem(ShipmentSchema, raw);
   if (!parsed.ok) {
-    // A counted shipment edited out of the contract is set back, not left for every pass to skip unseen.
-    batch.rejections.push(
-      counted
-        ? invalidEditRejection(record.shipmentId, raw, old, parsed.problems)
-        : invalidRejection(record.shipmentId, raw, parsed.problems),
-    );
+    // Only a new shipment gets here: a counted one's fields were judged above, and its status is legal.
+    batch.rejections.push(invalidRejection(record.shipmentId, raw, parsed.problems));
     return;
   }
   const shipment = parsed.value;
