@@ -3,7 +3,6 @@ import { HistoryAppendError } from '../domain/errors.js';
 import {
   type HistoryEntry,
   historyKey,
-  NO_LICENSE,
   shipmentEditDecision,
   shipmentEntry,
   shipmentRejectionEntry,
@@ -395,7 +394,7 @@ function rejectionEntry(
 ): HistoryEntry {
   const raw = record?.newImage ?? record?.oldImage ?? r.current;
   return shipmentRejectionEntry({
-    raw: { ...raw, shipmentId: r.shipmentId, licenseId: raw.licenseId ?? NO_LICENSE },
+    raw: { ...raw, shipmentId: r.shipmentId },
     old: record?.newImage ? before : undefined,
     at: r.write ? now : (record?.at ?? now),
     reason: r.statusError,
