@@ -99,6 +99,8 @@ interface Classified {
   restamps: ShipmentWrite[];
   /** Licenses of HELD shipments whose `value` was set or corrected: an APPROVED one gets a release request. */
   revalued: Set<string>;
+  /** Shipments whose `value` an edit in the batch changed (see classify). */
+  valueEdited: ReadonlySet<string>;
   rejections: Rejection[];
   /** The latest record of each shipment: rejections are entered in History under it. */
   latest: Map<string, ShipmentRecord>;
@@ -172,10 +174,15 @@ export async function processShipmentRecords(
 function classify(records: readonly ShipmentRecord[]): Classified {
   const latest = new Map<string, ShipmentRecord>();
   const before = new Map<string, RawItem | undefined>();
+  // Shipments whose value an edit of the batch changed, even if a system write came after it: a relabel
+  // planned before the edit commits without looking at value (SHIPMENT_VALUE_MISSING over a value now set).
+  const valueEdited = new Set<string>();
   for (const r of records) {
     latest.set(r.shipmentId, r);
     if (systemWrote(r)) before.set(r.shipmentId, r.newImage);
     else if (!before.has(r.shipmentId)) before.set(r.shipmentId, r.oldImage);
+    if (!systemWrote(r) && r.oldImage && r.newImage?.value !== r.oldImage.value)
+      valueEdited.add(r.shipmentId);
   }
   const batch: Classified = {
     intake: [],
@@ -183,6 +190,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     freed: new Set(),
     restamps: [],
     revalued: new Set(),
+    valueEdited,
     rejections: [],
     latest,
     before,
@@ -240,7 +248,8 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else {
     restampIfStale(raw, shipment, batch);
-    if (counted === 'HELD' && old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
+    if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
+      batch.revalued.add(shipment.licenseId);
   }
 }
 
