@@ -106,6 +106,8 @@ interface Classified {
   latest: Map<string, ShipmentRecord>;
   /** Each shipment as the system last left it, which its latest record is judged against. */
   before: Map<string, RawItem | undefined>;
+  /** Each shipment as it was before the batch's first record of it. */
+  earliest: Map<string, RawItem | undefined>;
   /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
 }
@@ -174,11 +176,13 @@ export async function processShipmentRecords(
 function classify(records: readonly ShipmentRecord[]): Classified {
   const latest = new Map<string, ShipmentRecord>();
   const before = new Map<string, RawItem | undefined>();
+  const earliest = new Map<string, RawItem | undefined>();
   // Shipments whose value an edit of the batch changed, even if a system write came after it: a relabel
   // planned before the edit commits without looking at value (SHIPMENT_VALUE_MISSING over a value now set).
   const valueEdited = new Set<string>();
   for (const r of records) {
     latest.set(r.shipmentId, r);
+    if (!earliest.has(r.shipmentId)) earliest.set(r.shipmentId, r.oldImage);
     if (systemWrote(r)) before.set(r.shipmentId, r.newImage);
     else if (!before.has(r.shipmentId)) before.set(r.shipmentId, r.oldImage);
     if (!systemWrote(r) && r.oldImage && r.newImage?.value !== r.oldImage.value)
@@ -194,6 +198,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     rejections: [],
     latest,
     before,
+    earliest,
     committed: committedImages(records),
   };
   for (const record of latest.values()) {
@@ -225,7 +230,9 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   if (overwrite) return void batch.rejections.push(overwrite);
   const counted = asShipmentStatus(raw.countedStatus);
   // A counted shipment's fields are judged apart from its status, and an edit of both is answered once, for both.
-  const fields = counted ? fieldsRejection(record.shipmentId, raw, counted, old) : undefined;
+  const fields = counted
+    ? fieldsRejection(record.shipmentId, raw, counted, old, batch.earliest.get(record.shipmentId))
+    : undefined;
   if (fields && counted) return void batch.rejections.push(withStatusEdit(fields, raw, counted));
   const verdict = judgeShipmentStatus(counted, raw.status);
   if (verdict.kind === 'illegal') {

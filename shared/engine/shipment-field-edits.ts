@@ -1,13 +1,20 @@
 import { parseItem, ShipmentSchema, type ShipmentStatus, showValue } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.js';
-import { fixedFieldsEdit, invalidEditRejection, type Rejection } from './shipment-rejections.js';
+import {
+  fixedFieldsEdit,
+  invalidEditRejection,
+  invalidFieldsOf,
+  type Rejection,
+} from './shipment-rejections.js';
 
 /**
  * The rejection of the fields of counted shipment `raw`, judged apart from
  * its status: an edit of fields it may not change ({@link fixedFieldsEdit},
  * judged against `old`, the item as the system last left it), or one that
- * left it out of the contract ({@link invalidEditRejection}). Undefined when
+ * left it out of the contract ({@link invalidEditRejection}, set back to
+ * `old`, or to `earliest`, the item before the batch's first record of it,
+ * when `old` carries the invalid value too). Undefined when
  * its fields are fine. The status is judged apart, so that an edit of both
  * is answered for both ({@link withStatusEdit}).
  */
@@ -16,13 +23,18 @@ export function fieldsRejection(
   raw: RawItem,
   counted: ShipmentStatus,
   old: RawItem | undefined,
+  earliest?: RawItem,
 ): Rejection | undefined {
   if (old && asShipmentStatus(old.countedStatus)) {
     const fixed = fixedFieldsEdit(shipmentId, raw, counted, old);
     if (fixed) return fixed;
   }
   const parsed = parseItem(ShipmentSchema, { ...raw, status: counted });
-  return parsed.ok ? undefined : invalidEditRejection(shipmentId, raw, old, parsed.problems);
+  if (parsed.ok) return undefined;
+  // A system write that followed the edit in the batch (a release, a relabel) carried the invalid value
+  // over, so `old` shows it too: it is set back to what it was before the batch (`earliest`).
+  const reference = invalidFieldsOf(raw, old, parsed.problems).length > 0 ? old : (earliest ?? old);
+  return invalidEditRejection(shipmentId, raw, reference, parsed.problems);
 }
 
 /**
