@@ -5,6 +5,7 @@
  * written once and never changed; their keys are deterministic, so a
  * redelivered or retried write finds its entry already there.
  */
+import { createHash } from 'node:crypto';
 import { type HoldReason, type LicenseStatus, type ShipmentStatus, showValue } from './model.js';
 import type { ShipmentChange, ShipmentEventType } from './notifications.js';
 import type { RawItem } from './ports.js';
@@ -272,10 +273,9 @@ export function shipmentRejectionEntry(input: {
 }): HistoryEntry {
   const { raw, at } = input;
   const shipmentId = String(raw.shipmentId);
-  const licenseId = typeof raw.licenseId === 'string' && raw.licenseId !== '' ? raw.licenseId : NO_LICENSE;
   return {
-    licenseId,
-    entryId: `${at}#${shipmentId}#rejected#${input.sequence}`,
+    licenseId: rejectionLicense(raw, input.old),
+    entryId: `${at}#${keyPartOf(shipmentId)}#rejected#${input.sequence}`,
     at,
     eventType: 'EDIT_REJECTED',
     ...shipmentEditDecision(raw, input.old),
@@ -289,6 +289,40 @@ export function shipmentRejectionEntry(input: {
 
 /** The partition of rejected edits of a shipment that names no license (an invalid new item). */
 export const NO_LICENSE = '(none)';
+
+/** What the contract allows for an id (docs/data-contract.md, "Limits on every item"). */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * The license whose history a rejected shipment edit belongs to: the one the
+ * shipment is counted under (its `countedAs`, as the system last left it or
+ * as the edit shows it, or the `licenseId` it had when counted), not an
+ * edited `licenseId`, which the rejection sets back. A new item's own
+ * `licenseId` when it is a valid id, else NO_LICENSE: a partition key holds
+ * at most 2,048 bytes, and an item may carry a longer, invalid one.
+ */
+function rejectionLicense(raw: RawItem, old: RawItem | undefined): string {
+  const stamped = (item: RawItem | undefined) => {
+    const c = item?.countedAs;
+    return typeof c === 'object' && c !== null ? (c as Record<string, unknown>).licenseId : undefined;
+  };
+  const counted = typeof old?.countedStatus === 'string' ? old.licenseId : undefined;
+  const licenseId = stamped(old) ?? stamped(raw) ?? counted ?? raw.licenseId;
+  return typeof licenseId === 'string' && ID.test(licenseId) ? licenseId : NO_LICENSE;
+}
+
+/**
+ * A shipment id as a part of a History sort key (at most 1,024 bytes): as it
+ * is when it is at most 128 characters (every valid id), else its first 64
+ * characters and a hash of the whole, so a new item with an overlong, invalid
+ * id still gets its rejection entered. Its `shipmentId` attribute keeps it whole.
+ */
+function keyPartOf(shipmentId: string): string {
+  const chars = Array.from(shipmentId);
+  if (chars.length <= 128) return shipmentId;
+  const hash = createHash('sha256').update(shipmentId).digest('hex').slice(0, 16);
+  return `${chars.slice(0, 64).join('')}~${hash}`;
+}
 
 /**
  * What a shipment change draws from its license: a release draws its units

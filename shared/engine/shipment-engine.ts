@@ -3,7 +3,6 @@ import { HistoryAppendError } from '../domain/errors.js';
 import {
   type HistoryEntry,
   historyKey,
-  NO_LICENSE,
   shipmentEditDecision,
   shipmentEntry,
   shipmentRejectionEntry,
@@ -25,12 +24,11 @@ import type {
 } from '../domain/ports.js';
 import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
+import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments } from './shipment-intake.js';
 import {
   committedImages,
   deletionAlert,
-  fixedFieldsEdit,
-  invalidEditRejection,
   invalidRejection,
   isWriteBack,
   overwriteRejection,
@@ -101,11 +99,15 @@ interface Classified {
   restamps: ShipmentWrite[];
   /** Licenses of HELD shipments whose `value` was set or corrected: an APPROVED one gets a release request. */
   revalued: Set<string>;
+  /** Shipments whose `value` an edit in the batch changed (see classify). */
+  valueEdited: ReadonlySet<string>;
   rejections: Rejection[];
   /** The latest record of each shipment: rejections are entered in History under it. */
   latest: Map<string, ShipmentRecord>;
   /** Each shipment as the system last left it, which its latest record is judged against. */
   before: Map<string, RawItem | undefined>;
+  /** Each shipment as it was before the batch's first record of it. */
+  earliest: Map<string, RawItem | undefined>;
   /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
 }
@@ -174,10 +176,17 @@ export async function processShipmentRecords(
 function classify(records: readonly ShipmentRecord[]): Classified {
   const latest = new Map<string, ShipmentRecord>();
   const before = new Map<string, RawItem | undefined>();
+  const earliest = new Map<string, RawItem | undefined>();
+  // Shipments whose value an edit of the batch changed, even if a system write came after it: a relabel
+  // planned before the edit commits without looking at value (SHIPMENT_VALUE_MISSING over a value now set).
+  const valueEdited = new Set<string>();
   for (const r of records) {
     latest.set(r.shipmentId, r);
+    if (!earliest.has(r.shipmentId)) earliest.set(r.shipmentId, r.oldImage);
     if (systemWrote(r)) before.set(r.shipmentId, r.newImage);
     else if (!before.has(r.shipmentId)) before.set(r.shipmentId, r.oldImage);
+    if (!systemWrote(r) && r.oldImage && r.newImage?.value !== r.oldImage.value)
+      valueEdited.add(r.shipmentId);
   }
   const batch: Classified = {
     intake: [],
@@ -185,9 +194,11 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     freed: new Set(),
     restamps: [],
     revalued: new Set(),
+    valueEdited,
     rejections: [],
     latest,
     before,
+    earliest,
     committed: committedImages(records),
   };
   for (const record of latest.values()) {
@@ -218,10 +229,11 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   const overwrite = overwriteRejection(record.shipmentId, raw, batch.committed.get(record.shipmentId));
   if (overwrite) return void batch.rejections.push(overwrite);
   const counted = asShipmentStatus(raw.countedStatus);
-  if (counted && old && asShipmentStatus(old.countedStatus)) {
-    const fixed = fixedFieldsEdit(record.shipmentId, raw, counted, old);
-    if (fixed) return void batch.rejections.push(fixed);
-  }
+  // A counted shipment's fields are judged apart from its status, and an edit of both is answered once, for both.
+  const fields = counted
+    ? fieldsRejection(record.shipmentId, raw, counted, old, batch.earliest.get(record.shipmentId))
+    : undefined;
+  if (fields && counted) return void batch.rejections.push(withStatusEdit(fields, raw, counted));
   const verdict = judgeShipmentStatus(counted, raw.status);
   if (verdict.kind === 'illegal') {
     batch.rejections.push(statusRejection(record.shipmentId, raw, counted, verdict.reason, verdict.severity));
@@ -229,12 +241,8 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   }
   const parsed = parseItem(ShipmentSchema, raw);
   if (!parsed.ok) {
-    // A counted shipment edited out of the contract is set back, not left for every pass to skip unseen.
-    batch.rejections.push(
-      counted
-        ? invalidEditRejection(record.shipmentId, raw, old, parsed.problems)
-        : invalidRejection(record.shipmentId, raw, parsed.problems),
-    );
+    // Only a new shipment gets here: a counted one's fields were judged above, and its status is legal.
+    batch.rejections.push(invalidRejection(record.shipmentId, raw, parsed.problems));
     return;
   }
   const shipment = parsed.value;
@@ -247,7 +255,8 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else {
     restampIfStale(raw, shipment, batch);
-    if (counted === 'HELD' && old && old.value !== raw.value) batch.revalued.add(shipment.licenseId);
+    if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
+      batch.revalued.add(shipment.licenseId);
   }
 }
 
@@ -401,7 +410,7 @@ function rejectionEntry(
 ): HistoryEntry {
   const raw = record?.newImage ?? record?.oldImage ?? r.current;
   return shipmentRejectionEntry({
-    raw: { ...raw, shipmentId: r.shipmentId, licenseId: raw.licenseId ?? NO_LICENSE },
+    raw: { ...raw, shipmentId: r.shipmentId },
     old: record?.newImage ? before : undefined,
     at: r.write ? now : (record?.at ?? now),
     reason: r.statusError,

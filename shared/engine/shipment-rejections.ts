@@ -263,12 +263,7 @@ export function invalidEditRejection(
   old: RawItem | undefined,
   problems: readonly string[],
 ): Rejection {
-  const named = (f: string) => problems.some((p) => p.startsWith(`${f} `) || p.startsWith(`${f}:`));
-  const fields = old
-    ? Object.keys({ ...old, ...raw }).filter(
-        (f) => f !== 'statusError' && JSON.stringify(old[f]) !== JSON.stringify(raw[f]) && named(f),
-      )
-    : [];
+  const fields = invalidFieldsOf(raw, old, problems);
   if (fields.length === 0) return invalidCountedRejection(shipmentId, raw, problems);
   const back = fields
     .map((f) => (old?.[f] === undefined ? `${f} removed (it had none)` : `${f} set back to ${shown(old[f])}`))
@@ -295,6 +290,19 @@ export function invalidEditRejection(
       expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
     },
   };
+}
+
+/** The fields `problems` name whose value in `raw` differs from `old`'s: what an edit left invalid. */
+export function invalidFieldsOf(
+  raw: RawItem,
+  old: RawItem | undefined,
+  problems: readonly string[],
+): string[] {
+  if (old === undefined) return [];
+  const named = (f: string) => problems.some((p) => p.startsWith(`${f} `) || p.startsWith(`${f}:`));
+  return Object.keys({ ...old, ...raw }).filter(
+    (f) => f !== 'statusError' && JSON.stringify(old[f]) !== JSON.stringify(raw[f]) && named(f),
+  );
 }
 
 /** A counted shipment found invalid, not by the edit at hand: reported, nothing to set back. */

@@ -314,6 +314,17 @@ export const DEFINITIONS: readonly Omit<CorpusCase, 'expected'>[] = [
     write: setShipment('SHP-B-HUGESTAT', 'status', HUGE),
   },
   { id: 'shipment-sku-300kb', title: 'a 300 KB sku', write: putShipment('SHP-B-HUGESKU', { sku: HUGE }) },
+  // Longer than a History key may be: the rejection's entry must still be written.
+  {
+    id: 'shipment-id-overlong',
+    title: 'a shipmentId of 1,500 characters',
+    write: putShipment(`SHP-B-${'I'.repeat(1494)}`),
+  },
+  {
+    id: 'shipment-license-id-overlong',
+    title: 'a licenseId of 3,000 characters',
+    write: putShipment('SHP-B-LONGLIC', { licenseId: `LIC-${'L'.repeat(2996)}` }),
+  },
   // Hostile ids.
   {
     id: 'license-id-quotes',

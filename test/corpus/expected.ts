@@ -522,6 +522,23 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     severity: 'normal',
     status: 'HELD',
   },
+  'shipment-id-overlong': {
+    kind: 'rejected',
+    statusError:
+      "Rejected: shipmentId must be 1-128 characters of letters, digits, '.', '_', ':' or '-'. The shipment is not counted or released until this is fixed.",
+    // The alerter cuts a subject to 99 characters.
+    subject: `Shipment SHP-B-${'I'.repeat(84)}`,
+    severity: 'normal',
+    status: 'HELD',
+  },
+  'shipment-license-id-overlong': {
+    kind: 'rejected',
+    statusError:
+      "Rejected: licenseId must be 1-128 characters of letters, digits, '.', '_', ':' or '-'. The shipment is not counted or released until this is fixed.",
+    subject: 'Shipment SHP-B-LONGLIC: invalid item rejected',
+    severity: 'normal',
+    status: 'HELD',
+  },
   'license-id-quotes': {
     kind: 'rejected',
     statusError:
