@@ -158,7 +158,9 @@ export function immutableRejection(
   const fix =
     counted === 'SHIPPED'
       ? 'a SHIPPED shipment is final, so the system cannot change them: if the recorded values are wrong, have compliance correct the export record'
-      : 'to change them, cancel this shipment and create a new one';
+      : counted === 'CANCELLED'
+        ? 'a CANCELLED shipment is final and counts nothing, so its record keeps them: to ship these goods with other values, create a new shipment with a new shipmentId'
+        : 'to change them, cancel this shipment and create a new one';
   const statusError = `Rejected edit of ${fields.join(', ')}: ${whyFixed(fields, counted)}. The old values were restored; ${fix}.`;
   const restore = Object.fromEntries(fields.filter((f) => old[f] !== undefined).map((f) => [f, old[f]]));
   const absent = fields.filter((f) => old[f] === undefined);
@@ -423,22 +425,6 @@ export function overwriteRejection(
       bumpRevision: false,
       // Still the copy: a system write since (it raises revision) or another write-back wins.
       expect: { countedStatus: raw.countedStatus ?? null, revision: raw.revision ?? null },
-    },
-  };
-}
-
-/** A counted shipment was deleted: a high-severity alert, nothing to write back. */
-export function deletionAlert(shipmentId: string, old: RawItem, counted: ShipmentStatus): Rejection {
-  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. Run \`clearance reconcile --fix\` to correct the Inventory counters and the license's releasedQuantity and releasedValue. Do not create a shipment with this shipmentId again: its notices would repeat the dedupKeys (${shipmentId}#r1, …) that customers and warehouses already had, and their systems may drop them as duplicates; give a replacement a new shipmentId.`;
-  return {
-    shipmentId,
-    statusError: message,
-    current: {},
-    alert: {
-      severity: 'high',
-      subject: `Shipment ${shipmentId} was deleted`,
-      message,
-      subjectKey: { shipmentId },
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
-import { REJECTED_EDIT } from '../../../shared/engine/shipment-rejections.js';
+import { immutableRejection, REJECTED_EDIT } from '../../../shared/engine/shipment-rejections.js';
 import {
   apply,
   expectCounters,
@@ -426,6 +426,39 @@ describe('a shipment status emptied or removed in the console', () => {
     expect(rejectedEntries(w, s.shipmentId)).toHaveLength(1);
     expect(await setStatus(w, lut.licenseId, 'SUSPENDED')).toMatchObject({ reheld: 1 });
     await settleShipments(w);
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
+    expectInvariants(w);
+  });
+});
+
+describe('a fixed field of a CANCELLED shipment edited', () => {
+  it('does not tell the admin to cancel the shipment: it is cancelled and final', () => {
+    const old = { shipmentId: 'SHP-C', quantity: 30, status: 'CANCELLED', countedStatus: 'CANCELLED' };
+    const r = immutableRejection('SHP-C', { ...old, quantity: 40 }, old, ['quantity']);
+    expect(r.statusError).not.toMatch(/cancel this shipment/);
+    expect(r.statusError).toBe(
+      'Rejected edit of quantity: these cannot change once a shipment is accepted (counters and the license depend on them). The old values were restored; a CANCELLED shipment is final and counts nothing, so its record keeps them: to ship these goods with other values, create a new shipment with a new shipmentId.',
+    );
+    // The others keep their advice.
+    for (const [counted, fix] of [
+      ['HELD', /cancel this shipment and create a new one/],
+      ['RELEASED', /cancel this shipment and create a new one/],
+      ['SHIPPED', /have compliance correct the export record/],
+    ] as const) {
+      const o = { ...old, status: counted, countedStatus: counted };
+      expect(immutableRejection('SHP-C', { ...o, quantity: 40 }, o, ['quantity']).statusError).toMatch(fix);
+    }
+  });
+
+  it('sets the quantity back on the item with that advice', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldShipment(w);
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    await settleShipments(w);
+    w.console.edit('shipments', id, 'quantity', 40);
+    expect(await shipmentEvents(w)).toMatchObject({ rejected: 1 });
+    expect(w.shipment(id)).toMatchObject({ quantity: 30, status: 'CANCELLED', countedStatus: 'CANCELLED' });
+    expect(w.shipment(id).statusError).toMatch(/a CANCELLED shipment is final and counts nothing/);
     expect(w.license(lut.licenseId).releasedQuantity).toBe(0);
     expectInvariants(w);
   });
