@@ -1,4 +1,5 @@
 import { consumed } from '../shared/domain/counters.js';
+import type { DeletedShipment } from '../shared/domain/history-invariant.js';
 import type { RecomputedCounters, ShippedOverLimit, Violation } from '../shared/domain/invariants.js';
 import {
   InventorySchema,
@@ -150,10 +151,35 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
 
 const keyOf = (sku: string, warehouseId: string) => `${sku}\u0000${warehouseId}`;
 
+/**
+ * A shipment deleted while RELEASED or SHIPPED (History has its entries, the
+ * table has not): what it drew stays drawn, and a person must put it back.
+ */
+function deletedDraw(d: DeletedShipment): Violation {
+  const what = `${count(d.drawn.quantity)} units and ${usd(d.drawn.value)} of value`;
+  const ifNot =
+    d.status === 'SHIPPED'
+      ? 'A SHIPPED shipment is final: if the goods never left, have compliance correct the export record; the units stay drawn meanwhile.'
+      : 'If it will not ship, cancel it once it is back (status CANCELLED): the system then returns its units, with a History entry.';
+  return {
+    invariant: 'I2',
+    key: { licenseId: d.licenseId, shipmentId: d.shipmentId },
+    message: `shipment ${d.shipmentId} was deleted from the Shipments table while ${d.status} (History r${String(d.revision).padStart(6, '0')}): its ${what} stay drawn from the license. --fix keeps them in releasedQuantity and releasedValue, and lowers no Inventory released or shipped counter (History does not say which item holds them), until it is back. Put the item back exactly as it was, every attribute included (countedStatus and revision too), from the Shipments table's point-in-time recovery (docs/OPERATIONS.md, "A deleted shipment"); \`clearance shipment history ${d.shipmentId}\` shows its last committed state. ${ifNot}`,
+  };
+}
+
+/**
+ * `deleted`: shipments History has entries of but the table has not. One
+ * left RELEASED or SHIPPED is never given back by a fix: its draw stays in
+ * its license's counters, Inventory's released and shipped counters are not
+ * lowered while it is missing, and it is listed for a person.
+ */
 export function planReconcile(
   items: { licenses: readonly RawItem[]; shipments: readonly RawItem[]; inventory: readonly RawItem[] },
   check: { violations: readonly Violation[]; recomputed: readonly RecomputedCounters[] },
+  deleted: readonly DeletedShipment[] = [],
 ): ReconcilePlan {
+  const drawing = deleted.filter((d) => d.status === 'RELEASED' || d.status === 'SHIPPED');
   const fixes: Fix[] = [];
   const sums = new Map(check.recomputed.map((r) => [keyOf(r.sku, r.warehouseId), r]));
   for (const raw of items.inventory) {
@@ -167,6 +193,8 @@ export function planReconcile(
       shipped: sum?.shipped ?? 0,
     };
     if (COUNTERS.every((c) => inv[c] === want[c])) continue;
+    // Units of a deleted RELEASED or SHIPPED shipment may be among these: they stay until it is back.
+    if (drawing.length > 0 && (want.released < inv.released || want.shipped < inv.shipped)) continue;
     fixes.push({
       kind: 'inventory',
       sku: inv.sku,
@@ -177,6 +205,13 @@ export function planReconcile(
     });
   }
   const used = licenseConsumption(items.shipments);
+  for (const d of drawing) {
+    const sum = used.get(d.licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
+    used.set(d.licenseId, {
+      releasedQuantity: sum.releasedQuantity + d.drawn.quantity,
+      releasedValue: sum.releasedValue + d.drawn.value,
+    });
+  }
   for (const raw of items.licenses) {
     const p = parseItem(LicenseSchema, raw);
     if (!p.ok) continue;
@@ -209,7 +244,7 @@ export function planReconcile(
     }
     return true;
   });
-  return { fixes, manual, busy: findBusy(items) };
+  return { fixes, manual: [...manual, ...drawing.map(deletedDraw)], busy: findBusy(items) };
 }
 
 /** One line per fix, for the confirmation. */

@@ -6,7 +6,12 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
-import { checkHistory, toReadAgain } from '../../shared/domain/history-invariant.js';
+import {
+  checkHistory,
+  type DeletedShipment,
+  deletedShipments,
+  toReadAgain,
+} from '../../shared/domain/history-invariant.js';
 import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
@@ -90,11 +95,13 @@ async function scanAll(ctx: CliContext, label: string) {
       counts: { ...result.counts, history: history.entries },
     },
     scanned,
+    deleted: history.deleted,
   };
 }
 
-/** What an entry needs for I6: its keys, type and time (to tell a change committed after its item was read). */
-const I6_ATTRIBUTES = ['licenseId', 'entryId', 'eventType', 'shipmentId', 'at'] as const;
+/** What an entry needs for I6 (keys, type, time), and for a deleted shipment (the status it was left at, its draw). */
+const ENTRY_FIELDS = 'licenseId entryId eventType shipmentId at status drawn quantity value';
+const I6_ATTRIBUTES = ENTRY_FIELDS.split(' ');
 
 /**
  * I6 over the History table, when the stack has one: every committed change
@@ -107,9 +114,9 @@ const I6_ATTRIBUTES = ['licenseId', 'entryId', 'eventType', 'shipmentId', 'at'] 
 async function historyCheck(
   ctx: CliContext,
   scanned: Scanned,
-): Promise<{ violations: Violation[]; entries: number | undefined }> {
+): Promise<{ violations: Violation[]; entries: number | undefined; deleted: DeletedShipment[] }> {
   const r = await ctx.resources();
-  if (r.tables.history === undefined) return { violations: [], entries: undefined };
+  if (r.tables.history === undefined) return { violations: [], entries: undefined, deleted: [] };
   const entries = await allEntries(ctx, { attributes: I6_ATTRIBUTES, consistent: true });
   const { db } = await ctx.clients();
   const read = { licenses: scanned.licenses, shipments: scanned.shipments, entries };
@@ -118,7 +125,8 @@ async function historyCheck(
     licenses: await batchGetItems(db, r.tables.licenses, 'licenseId', ids.licenses),
     shipments: await batchGetItems(db, r.tables.shipments, 'shipmentId', ids.shipments),
   };
-  return { violations: checkHistory({ ...read, readAgain: again }), entries: entries.length };
+  const all = { ...read, readAgain: again };
+  return { violations: checkHistory(all), entries: entries.length, deleted: deletedShipments(all) };
 }
 
 /** Why --fix leaves I6 alone, and where to look instead. */
@@ -311,8 +319,8 @@ export async function reconcile(
   ctx: CliContext,
   opts: { fix?: boolean; yes?: boolean; force?: boolean },
 ): Promise<number> {
-  const { result, scanned } = await scanAll(ctx, 'checking');
-  const plan = planReconcile(scanned, result);
+  const { result, scanned, deleted } = await scanAll(ctx, 'checking');
+  const plan = planReconcile(scanned, result, deleted);
   const before = {
     counts: result.counts,
     violations: result.violations,
@@ -367,6 +375,9 @@ function afterFix(plan: ReconcilePlan, written: number, skipped: readonly string
   if (remaining.length === 0) lines.push('Re-check: no drift remains.');
   else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
   if (remaining.some((v) => v.invariant === 'I6')) lines.push(...I6_HELP);
+  const gone = plan.manual.flatMap((v) => (v.key.shipmentId === undefined ? [] : [v.key.shipmentId]));
+  if (gone.length > 0)
+    lines.push(`Deleted shipments whose draw was kept, until put back (see above): ${gone.join(', ')}.`);
   for (const f of plan.fixes) {
     if (f.kind !== 'license') continue;
     const units = (f.read.releasedQuantity ?? 0) - f.set.releasedQuantity;
@@ -416,6 +427,8 @@ A license's fix also sets changedBy = cli:<your identity>. Then everything is ch
 limit is written with a WARNING (a possible over-release: escalate to compliance).
 Shipped goods above a lowered limit (an amendment after they shipped) are reported in their own section,
 HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.
+A shipment deleted while RELEASED or SHIPPED (History has it, the table has not) stays drawn: --fix keeps
+its draw in its license's counters and lists it until it is put back (docs/OPERATIONS.md, "A deleted shipment").
 I6 (every committed change has exactly one History entry) is checked when the stack has a History table.
 --fix cannot repair it: entries cannot be invented after the fact; the CloudTrail audit trail says who
 made an unrecorded change.

@@ -165,3 +165,58 @@ export function checkHistory(
     });
   return violations;
 }
+
+/** A shipment History has entries of but the Shipments table has not: deleted (or never put back). */
+export interface DeletedShipment {
+  shipmentId: string;
+  /** The license its entries are under: the one it was counted under. */
+  licenseId: string;
+  /** Its last committed entry: the status and revision it was left at. */
+  status: string;
+  revision: number;
+  /** What it drew from the license and never gave back: the sum of its entries' `drawn`. */
+  drawn: { quantity: number; value: number };
+}
+
+const drawnOf = (e: RawItem): { quantity: number; value: number } | undefined => {
+  const d = e.drawn as Record<string, unknown> | undefined;
+  if (typeof d !== 'object' || d === null) return undefined;
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return { quantity: n(d.quantity), value: n(d.value) };
+};
+
+/**
+ * The shipments with committed entries in History that are in neither the
+ * scan nor, when given, the read after History (created meanwhile): deleted.
+ * Each with its last entry's status and what its entries drew in all
+ * (entries written before `drawn` existed: a RELEASED or SHIPPED shipment's
+ * last `quantity` and `value`).
+ */
+export function deletedShipments(
+  input: Scanned & { readAgain?: { shipments: ReadonlyMap<string, RawItem> } },
+): DeletedShipment[] {
+  const there = new Set(input.shipments.map((s) => String(s.shipmentId)));
+  for (const id of input.readAgain?.shipments.keys() ?? []) there.add(id);
+  const gone = new Map<string, RawItem[]>();
+  for (const e of input.entries) {
+    const id = e.shipmentId;
+    if (typeof id !== 'string' || there.has(id) || String(e.eventType).startsWith('LICENSE_')) continue;
+    if (e.eventType === 'EDIT_REJECTED' || revisionOf(String(e.entryId)) === undefined) continue;
+    gone.set(id, [...(gone.get(id) ?? []), e]);
+  }
+  return [...gone].map(([shipmentId, entries]) => {
+    const rev = (e: RawItem) => revisionOf(String(e.entryId)) ?? 0;
+    const last = entries.reduce((a, b) => (rev(b) > rev(a) ? b : a));
+    const status = String(last.status);
+    const draws = entries.flatMap((e) => drawnOf(e) ?? []);
+    const counted = status === 'RELEASED' || status === 'SHIPPED';
+    const drawn =
+      draws.length > 0
+        ? draws.reduce((a, b) => ({ quantity: a.quantity + b.quantity, value: a.value + b.value }))
+        : {
+            quantity: counted && typeof last.quantity === 'number' ? last.quantity : 0,
+            value: counted && typeof last.value === 'number' ? last.value : 0,
+          };
+    return { shipmentId, licenseId: String(last.licenseId), status, revision: rev(last), drawn };
+  });
+}

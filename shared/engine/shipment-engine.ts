@@ -24,11 +24,11 @@ import type {
 } from '../domain/ports.js';
 import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
+import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments } from './shipment-intake.js';
 import {
   committedImages,
-  deletionAlert,
   invalidRejection,
   isWriteBack,
   overwriteRejection,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
@@ -333,6 +333,56 @@ describe('clearance reconcile', () => {
     expect(fixed.json()).toMatchObject({ written: 2, skipped: [], remaining: [] });
     expect((await s.license('LIC-APPROVE')).releasedQuantity).toBe(40);
     await s.expectInvariants();
+  });
+});
+
+describe('clearance reconcile and a deleted SHIPPED shipment', () => {
+  it('keeps its units drawn from the license, names it, and is clean once it is put back as it was', async () => {
+    await s.putInventory(anInventory({ sku: 'SKU-GONE' }));
+    await s.putLicense(
+      aLicense({
+        licenseId: 'LIC-GONE',
+        sku: 'SKU-GONE',
+        status: 'APPROVED',
+        appliedStatus: 'PENDING',
+        authorizedQuantity: 100,
+      }),
+    );
+    const [gone] = heldBacklog(1, { licenseId: 'LIC-GONE', sku: 'SKU-GONE', quantity: 30 });
+    if (!gone) throw new Error('no shipment');
+    await s.putShipment(gone);
+    await local.drain();
+    await s.setShipmentStatus(gone.shipmentId, 'SHIPPED');
+    await local.drain();
+    const asItWas = await s.shipment(gone.shipmentId);
+    expect(asItWas).toMatchObject({ countedStatus: 'SHIPPED' });
+    expect((await s.license('LIC-GONE')).releasedQuantity).toBe(30);
+    await local.ddb.send(
+      new DeleteCommand({
+        TableName: local.resources.tables.shipments.name,
+        Key: { shipmentId: gone.shipmentId },
+      }),
+    );
+    await local.drain();
+
+    // Before: --fix set releasedQuantity 30 → 0, and the license could release 30 more units than it authorizes.
+    const fixed = await runCli(local, ['reconcile', '--fix', '--yes']);
+    expect(fixed.code).toBe(EXIT.incomplete);
+    expect(fixed.stdout).toMatch(
+      new RegExp(
+        `I2 LIC-GONE/${gone.shipmentId}: shipment ${gone.shipmentId} was deleted from the Shipments table while SHIPPED`,
+      ),
+    );
+    expect(fixed.stdout).not.toMatch(/License LIC-GONE: releasedQuantity/);
+    expect(fixed.stdout).not.toMatch(/Inventory SKU-GONE @ WH-AMS-1: shipped/);
+    expect((await s.license('LIC-GONE')).releasedQuantity).toBe(30);
+
+    await s.putShipment(asItWas);
+    await local.drain();
+    const clean = await runCli(local, ['reconcile']);
+    expect(clean.stdout).toMatch(/No drift/);
+    expect(clean.code).toBe(EXIT.ok);
+    expect((await s.license('LIC-GONE')).releasedQuantity).toBe(30);
   });
 });
 

@@ -117,6 +117,103 @@ describe('planReconcile', () => {
 });
 
 /**
+ * The store with a SHIPPED shipment SHP-GONE (20 units, $4,000) deleted from the table: the license and
+ * Inventory still count it, and History still has its entries (what clearance reconcile passes as `deleted`).
+ */
+function withDeleted(status: 'SHIPPED' | 'RELEASED' | 'HELD' | 'CANCELLED' = 'SHIPPED') {
+  const items = store();
+  const drawing = status === 'SHIPPED' || status === 'RELEASED';
+  items.licenses = [
+    {
+      ...aLicense({
+        appliedStatus: 'APPROVED',
+        releasedQuantity: 15 + (drawing ? 20 : 0),
+        releasedValue: drawing ? 4_000 : 0,
+      }),
+    },
+  ];
+  const counter = status === 'CANCELLED' ? undefined : (status.toLowerCase() as 'held');
+  items.inventory = [
+    {
+      ...anInventory({ held: 7, released: 10, shipped: 5 }),
+      ...(counter ? { [counter]: { held: 7, released: 10, shipped: 5 }[counter] + 20 } : {}),
+    },
+  ];
+  const deleted = [
+    {
+      shipmentId: 'SHP-GONE',
+      licenseId: 'LIC-H20-0001',
+      status,
+      revision: 3,
+      drawn: drawing ? { quantity: 20, value: 4_000 } : { quantity: 0, value: 0 },
+    },
+  ];
+  return { items, deleted };
+}
+
+describe('planReconcile and a deleted shipment', () => {
+  it.each(['SHIPPED', 'RELEASED'] as const)(
+    "never gives a deleted %s shipment's draw back to its license, and names it for a person",
+    (status) => {
+      const { items, deleted } = withDeleted(status);
+      const p = planReconcile(items, checkInvariants(items), deleted);
+      // Without History the fix would set releasedQuantity 35 → 15: 20 exported units free to release again.
+      expect(p.fixes).toEqual([]);
+      const gone = p.manual.find((v) => v.key.shipmentId === 'SHP-GONE');
+      expect(gone).toMatchObject({
+        invariant: 'I2',
+        key: { licenseId: 'LIC-H20-0001', shipmentId: 'SHP-GONE' },
+      });
+      expect(gone?.message).toMatch(
+        new RegExp(
+          `^shipment SHP-GONE was deleted from the Shipments table while ${status} \\(History r000003\\): its 20 units and \\$4,000 of value stay drawn from the license\\. --fix keeps them`,
+        ),
+      );
+      expect(gone?.message).toMatch(/Put the item back exactly as it was, every attribute included/);
+      expect(gone?.message).toMatch(/clearance shipment history SHP-GONE/);
+      expect(gone?.message).toMatch(
+        status === 'SHIPPED' ? /have compliance correct the export record/ : /cancel it once it is back/,
+      );
+      // The checker's own I2 and I3 findings stay in the report too.
+      expect(
+        p.manual
+          .filter((v) => v.key.shipmentId === undefined)
+          .map((v) => v.invariant)
+          .sort(),
+      ).toEqual(['I2', 'I2', 'I3']);
+    },
+  );
+
+  it('sets other drift of that license to what includes the deleted draw, not below it', () => {
+    const { items, deleted } = withDeleted();
+    (items.licenses[0] as RawItem).releasedQuantity = 50;
+    const fixes = planReconcile(items, checkInvariants(items), deleted).fixes;
+    expect(fixes).toEqual([
+      expect.objectContaining({ kind: 'license', set: { releasedQuantity: 35, releasedValue: 4_000 } }),
+    ]);
+  });
+
+  it('still fixes what cannot hold its units: held counters, and counters it raises', () => {
+    const { items, deleted } = withDeleted();
+    (items.inventory[0] as RawItem).held = 2;
+    items.inventory.push({ ...anInventory({ warehouseId: 'WH-SIN-2', held: 3 }) });
+    const fixes = planReconcile(items, checkInvariants(items), deleted).fixes;
+    // WH-AMS-1 would lower shipped 25 → 5: held back; WH-SIN-2 lowers only held.
+    expect(fixes).toEqual([expect.objectContaining({ kind: 'inventory', warehouseId: 'WH-SIN-2' })]);
+  });
+
+  it.each([
+    ['HELD', [{ kind: 'inventory', set: { held: 7, released: 10, shipped: 5 } }]],
+    ['CANCELLED', []],
+  ] as const)('lets --fix repair what a deleted %s shipment leaves, and asks nobody', (status, fixes) => {
+    const { items, deleted } = withDeleted(status);
+    const p = planReconcile(items, checkInvariants(items), deleted);
+    expect(p.fixes).toEqual(fixes.map((f) => expect.objectContaining(f)));
+    expect(p.manual).toEqual([]);
+  });
+});
+
+/**
  * A settled store under a value limit: $50,000 + 10 % (cap $55,000); one RELEASED
  * ($20,000) and one SHIPPED ($15,000) shipment, one HELD without a value.
  */

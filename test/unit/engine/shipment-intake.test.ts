@@ -432,7 +432,7 @@ describe('rejected edits', () => {
     ]);
     // Created again under the same id, its notices would reuse dedup keys subscribers have seen (id#r1, …).
     expect(w.alerter.about(id)[0]?.message).toContain(
-      `Do not create a shipment with this shipmentId again: its notices would repeat the dedupKeys (${id}#r1, …)`,
+      `Do not create a new shipment with this shipmentId: it would start again at revision 1, and its notices would repeat the dedupKeys (${id}#r1, …)`,
     );
     expect(
       w.store
