@@ -180,10 +180,13 @@ export function immutableRejection(
       ...(absent.length > 0 ? { remove: absent } : {}),
       bumpRevision: false,
       // Judged as counted `counted`: a system change committed since (a manual edit raced by this one) fails
-      // the write, and the record of that change is judged next, against its own countedStatus.
+      // the write, and the record of that change is judged next, against its own countedStatus. So does a
+      // status edited since: the write-back's own stream record is never judged, so a status it carried
+      // over would stay neither applied nor rejected (status ≠ countedStatus for good).
       expect: {
         ...Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
         countedStatus: counted ?? null,
+        status: raw.status ?? null,
       },
     },
   };
@@ -289,7 +292,9 @@ export function invalidEditRejection(
       },
       remove: fields.filter((f) => old?.[f] === undefined),
       bumpRevision: false,
-      expect: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+      // A status edited since fails the write and its record is judged next: the write-back's own stream
+      // record is never judged, so a status it carried over would stay neither applied nor rejected.
+      expect: { ...Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])), status: raw.status ?? null },
     },
   };
 }

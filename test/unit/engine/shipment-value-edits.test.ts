@@ -99,3 +99,30 @@ describe('a field edited out of the contract while a pass writes the shipment', 
     expectInvariants(w);
   });
 });
+
+describe('a status edit landing between a rejected edit and its write-back', () => {
+  it('is judged, not swallowed by the write-back: SHIPPED typed while a value edit of a RELEASED shipment is set back', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { authorizedQuantity: 100, authorizedValue: 10_000 });
+    const s = lut.shipment({ quantity: 30, priority: 1, value: 500 });
+    w.console.put('shipments', s);
+    await settleShipments(w);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settleShipments(w);
+    expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'RELEASED', countedValue: 500 });
+
+    // A value edit, rejected while RELEASED; the shipment is shipped before its write-back commits,
+    // so the write-back's own stream record (never judged) carries status SHIPPED.
+    w.console.edit('shipments', s.shipmentId, 'value', 3440);
+    w.faults.beforeNext('shipments.update', () =>
+      w.console.edit('shipments', s.shipmentId, 'status', 'SHIPPED'),
+    );
+    await settleShipments(w);
+    const after = w.shipment(s.shipmentId);
+    expect(after.status, 'the SHIPPED edit is applied or answered, never left pending').toBe(
+      after.countedStatus,
+    );
+    expect(after).toMatchObject({ value: 500 });
+    expectInvariants(w);
+  });
+});
