@@ -219,3 +219,25 @@ export const clockWatchOf = (w: MemoryWorld, more: Partial<ClockWatch> = {}): Cl
   leadDays: [30, 7, 1],
   ...more,
 });
+
+/** The LICENSE_DRAWDOWN alerts of a license as `dimension threshold` (e.g. `quantity 80`), in order. */
+export const drawdownsOf = (w: MemoryWorld, lut: LicenseUnderTest): string[] =>
+  w.alerter.compliance(lut.licenseId, 'LICENSE_DRAWDOWN').map(
+    (a) =>
+      a.subject
+        .match(/(\d+) % of its (quantity|value) limit/)
+        ?.slice(1, 3)
+        .reverse()
+        .join(' ') ?? a.subject,
+  );
+
+/** A new shipment entered in the console; intake asks for a release pass, which license-events runs. */
+export async function newShipment(
+  w: MemoryWorld,
+  lut: LicenseUnderTest,
+  overrides: Partial<Shipment>,
+): Promise<LicenseOutcome> {
+  w.console.put('shipments', lut.shipment({ priority: 50, ...overrides }));
+  await shipmentEvents(w);
+  return apply(w, lut.licenseId);
+}

@@ -7,38 +7,19 @@
  * trim freed) is dropped, and sent once when a release reaches it again.
  */
 import { describe, expect, it } from 'vitest';
-import type { Shipment } from '../../../shared/domain/model.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import {
   amend,
   apply,
+  drawdownsOf,
   expectInvariants,
   type LicenseUnderTest,
+  newShipment,
   setStatus,
   shipmentEvents,
   withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld, SETTLE_DELAY_MS } from '../../helpers/fakes/world.js';
-
-const DRAWDOWN = 'LICENSE_DRAWDOWN';
-
-/** The drawdown alerts of a license as `dimension threshold` (e.g. `quantity 80`), in order. */
-const announced = (w: MemoryWorld, lut: LicenseUnderTest): string[] =>
-  w.alerter.compliance(lut.licenseId, DRAWDOWN).map(
-    (a) =>
-      a.subject
-        .match(/(\d+) % of its (quantity|value) limit/)
-        ?.slice(1, 3)
-        .reverse()
-        .join(' ') ?? a.subject,
-  );
-
-/** A new shipment entered in the console; intake asks for a release pass, which license-events runs. */
-async function newShipment(w: MemoryWorld, lut: LicenseUnderTest, overrides: Partial<Shipment>) {
-  w.console.put('shipments', lut.shipment({ priority: 50, ...overrides }));
-  await shipmentEvents(w);
-  return apply(w, lut.licenseId);
-}
 
 /** The stream delivers the license again, and the clock's settling pass runs: neither may repeat an alert. */
 async function redeliverAndSettle(w: MemoryWorld, lut: LicenseUnderTest) {
@@ -53,20 +34,20 @@ describe('drawdown alerts across amendments', () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 100 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
 
     // 100 of 105: 95.2 %, above 80 and 90 before and after.
     expect(await amend(w, lut, 'authorizedQuantity', 105)).toMatchObject({ kind: 'completed' });
-    expect(announced(w, lut)).toHaveLength(3);
+    expect(drawdownsOf(w, lut)).toHaveLength(3);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({
       quantityLimit: 105,
       quantity: [80, 90],
     });
     await redeliverAndSettle(w, lut);
-    expect(announced(w, lut)).toHaveLength(3);
+    expect(drawdownsOf(w, lut)).toHaveLength(3);
 
     await newShipment(w, lut, { quantity: 5 });
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100', 'quantity 100']);
     expect(w.alerter.compliance(lut.licenseId).at(-1)?.message).toContain('105 units released of 105 units');
     expectInvariants(w);
   });
@@ -75,18 +56,18 @@ describe('drawdown alerts across amendments', () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 95 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
 
     // 95 of 110: 86.4 %, still above 80, now below 90.
     await amend(w, lut, 'authorizedQuantity', 110);
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ quantityLimit: 110, quantity: [80] });
 
     await newShipment(w, lut, { quantity: 4 }); // 99 of 110: 90 %
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 90']);
     await redeliverAndSettle(w, lut);
     await newShipment(w, lut, { quantity: 1 }); // 100 of 110: still 90 %
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 90']);
     expectInvariants(w);
   });
 
@@ -94,14 +75,14 @@ describe('drawdown alerts across amendments', () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 85 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
 
     // 85 of 90: 94.4 %, across 90; no trim (85 is within 90).
     expect(await amend(w, lut, 'authorizedQuantity', 90)).toMatchObject({ kind: 'completed', reheld: 0 });
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     expect(w.alerter.compliance(lut.licenseId).at(-1)?.message).toContain('85 units released of 90 units');
     await redeliverAndSettle(w, lut);
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ quantityLimit: 90, quantity: [80, 90] });
   });
 
@@ -112,13 +93,13 @@ describe('drawdown alerts across amendments', () => {
     ]);
     await setStatus(w, lut.licenseId, 'APPROVED');
     const before = ['quantity 80', 'value 80', 'value 90'];
-    expect(announced(w, lut)).toEqual(before);
+    expect(drawdownsOf(w, lut)).toEqual(before);
 
     await amend(w, lut, 'validUntil', '2099-12-31T00:00:00.000Z');
-    expect(announced(w, lut)).toEqual(before);
+    expect(drawdownsOf(w, lut)).toEqual(before);
     // 85 of 105: 81 %, still above 80; the value limit is not amended.
     await amend(w, lut, 'authorizedQuantity', 105);
-    expect(announced(w, lut)).toEqual(before);
+    expect(drawdownsOf(w, lut)).toEqual(before);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({
       quantityLimit: 105,
       quantity: [80],
@@ -134,11 +115,11 @@ describe('drawdown alerts across amendments', () => {
       { quantity: 10, value: 9_500 },
     ]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['value 80', 'value 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['value 80', 'value 90']);
 
     // Cap 10,500: 90.5 %.
     await amend(w, lut, 'valueTolerancePercent', 5);
-    expect(announced(w, lut)).toEqual(['value 80', 'value 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['value 80', 'value 90']);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ valueLimit: 10_500, value: [80, 90] });
 
     // No value limit: nothing to stand above, the list goes; a limit added again is a new one.
@@ -146,7 +127,7 @@ describe('drawdown alerts across amendments', () => {
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ value: [] });
     expect(w.license(lut.licenseId).drawdownAlerted).not.toHaveProperty('valueLimit');
     await amend(w, lut, 'authorizedValue', 10_000);
-    expect(announced(w, lut)).toEqual(['value 80', 'value 90', 'value 80', 'value 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['value 80', 'value 90', 'value 80', 'value 90']);
     expectInvariants(w);
   });
 
@@ -158,16 +139,16 @@ describe('drawdown alerts across amendments', () => {
       { quantity: 5 },
     ]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
 
     // 100 of 96: the 5 go back on hold; 95 of 96 is 98.9 %, below 100 %.
     expect(await amend(w, lut, 'authorizedQuantity', 96)).toMatchObject({ reheld: 1, released: 0 });
     expect(w.shipment(ids[2] ?? '').status).toBe('HELD');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ quantityLimit: 96, quantity: [80, 90] });
 
     await newShipment(w, lut, { quantity: 1 }); // 96 of 96
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100', 'quantity 100']);
     expectInvariants(w);
   });
 
@@ -175,7 +156,7 @@ describe('drawdown alerts across amendments', () => {
     const w = memoryWorld();
     const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 80 }, { quantity: 15 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
 
     // Read at 95 of 105 (90.5 %); the 15 are cancelled before the write: 80 of 105 is 76 %, below both.
     w.faults.beforeNext('licenses.amend', async () => {
@@ -187,7 +168,7 @@ describe('drawdown alerts across amendments', () => {
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ quantityLimit: 105, quantity: [] });
 
     await newShipment(w, lut, { quantity: 5 }); // 85 of 105: 81 %
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 80']);
     expectInvariants(w);
   });
 
@@ -197,7 +178,7 @@ describe('drawdown alerts across amendments', () => {
     // The approval's pass sends 80 and 90 and fails to record them: it is still pending.
     w.faults.failNext('licenses.recordAlerted', new Error('throttled'));
     await expect(setStatus(w, lut.licenseId, 'APPROVED')).rejects.toThrow('throttled');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     const { pendingWork, drawdownAlerted } = w.license(lut.licenseId);
 
     // The amendment reads the empty record; the replaced pass records 80 and 90 before the amendment's write.
@@ -208,7 +189,7 @@ describe('drawdown alerts across amendments', () => {
     });
     // 95 of 99: 96 %, above 80 and 90 before and after.
     await amend(w, lut, 'authorizedQuantity', 99);
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ quantityLimit: 99, quantity: [80, 90] });
   });
 });

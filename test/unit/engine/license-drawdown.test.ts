@@ -5,49 +5,30 @@
  * license-drawdown-amend.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Shipment } from '../../../shared/domain/model.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import {
   apply,
+  drawdownsOf,
   expectInvariants,
   idsWith,
-  type LicenseUnderTest,
+  newShipment,
   PAST,
   setStatus,
-  shipmentEvents,
   withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
-import { type MemoryWorld, memoryWorld, SETTLE_DELAY_MS } from '../../helpers/fakes/world.js';
+import { memoryWorld, SETTLE_DELAY_MS } from '../../helpers/fakes/world.js';
 
 const DRAWDOWN = 'LICENSE_DRAWDOWN';
-
-/** The drawdown alerts of a license as `dimension threshold` (e.g. `quantity 80`), in order. */
-const announced = (w: MemoryWorld, lut: LicenseUnderTest): string[] =>
-  w.alerter.compliance(lut.licenseId, DRAWDOWN).map(
-    (a) =>
-      a.subject
-        .match(/(\d+) % of its (quantity|value) limit/)
-        ?.slice(1, 3)
-        .reverse()
-        .join(' ') ?? a.subject,
-  );
-
-/** A new shipment entered in the console; intake asks for a release pass, which license-events runs. */
-async function newShipment(w: MemoryWorld, lut: LicenseUnderTest, overrides: Partial<Shipment>) {
-  w.console.put('shipments', lut.shipment({ priority: 50, ...overrides }));
-  await shipmentEvents(w);
-  return apply(w, lut.licenseId);
-}
 
 describe('drawdown alerts', () => {
   it('announces each threshold once as releases take the license across it, with percentage, what is left and the backlog', async () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 70 }, { quantity: 40 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual([]);
+    expect(drawdownsOf(w, lut)).toEqual([]);
 
     await newShipment(w, lut, { quantity: 15 });
-    expect(announced(w, lut)).toEqual(['quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
     const [alert] = w.alerter.compliance(lut.licenseId);
     expect(alert).toMatchObject({
       severity: 'normal',
@@ -60,9 +41,9 @@ describe('drawdown alerts', () => {
     expect(alert?.message).toContain('Held backlog still waiting under it: 1 shipment (40 units).');
 
     await newShipment(w, lut, { quantity: 5 });
-    expect(announced(w, lut), '90 reached').toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut), '90 reached').toEqual(['quantity 80', 'quantity 90']);
     await newShipment(w, lut, { quantity: 10 });
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
     expect(w.alerter.compliance(lut.licenseId).at(-1)?.message).toMatch(
       /Nothing more can be released under this limit: held shipments wait as LICENSE_QUANTITY_EXHAUSTED/,
     );
@@ -78,7 +59,7 @@ describe('drawdown alerts', () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 96 }, { quantity: 10 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
     expect(w.license(lut.licenseId).releasedQuantity).toBe(96);
   });
 
@@ -95,7 +76,7 @@ describe('drawdown alerts', () => {
     );
     await setStatus(w, lut.licenseId, 'APPROVED');
     // 100,000 of the cap 110,000: 90.9 %.
-    expect(announced(w, lut)).toEqual(['value 80', 'value 90']);
+    expect(drawdownsOf(w, lut)).toEqual(['value 80', 'value 90']);
     const [, ninety] = w.alerter.compliance(lut.licenseId);
     expect(ninety?.message).toContain(
       'USD 100,000 released of the cap USD 110,000 (value limit USD 100,000 + 10 % tolerance = cap USD 110,000), 90.9 %',
@@ -109,13 +90,13 @@ describe('drawdown alerts', () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 50 }, { quantity: 35 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
     // A later validFrom re-holds everything as LICENSE_NOT_YET_VALID; moving it back releases them again.
     w.console.edit('licenses', lut.licenseId, 'validFrom', '2026-07-01T00:00:00.000Z');
     expect(await apply(w, lut.licenseId)).toMatchObject({ reheld: 2 });
     w.console.edit('licenses', lut.licenseId, 'validFrom', '2020-01-01T00:00:00.000Z');
     expect(await apply(w, lut.licenseId)).toMatchObject({ released: 2 });
-    expect(announced(w, lut)).toEqual(['quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
     expectInvariants(w);
   });
 
@@ -123,12 +104,12 @@ describe('drawdown alerts', () => {
     const w = memoryWorld();
     const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{ quantity: 10 }]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
     expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
     w.advance(SETTLE_DELAY_MS);
     expect((await clockTick(w.licenses, w.now(), w.newToken)).settling).toEqual([lut.licenseId]);
     expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', released: 0 });
-    expect(announced(w, lut)).toHaveLength(3);
+    expect(drawdownsOf(w, lut)).toHaveLength(3);
   });
 
   it('repeats the alert, never loses it, when the record fails after the alert went out', async () => {
@@ -136,7 +117,7 @@ describe('drawdown alerts', () => {
     const { lut } = withBacklog(w, { authorizedQuantity: 10 }, [{ quantity: 8 }]);
     w.faults.failNext('licenses.recordAlerted', new Error('throttled'));
     await expect(setStatus(w, lut.licenseId, 'APPROVED')).rejects.toThrow('throttled');
-    expect(announced(w, lut)).toEqual(['quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
     expect(w.license(lut.licenseId).drawdownAlerted).toEqual({
       approval: expect.any(String),
       quantity: [],
@@ -144,9 +125,9 @@ describe('drawdown alerts', () => {
     });
     // The stream delivers the record again: the pass is still pending and announces what is unrecorded.
     expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed' });
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 80']);
     expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
-    expect(announced(w, lut)).toHaveLength(2);
+    expect(drawdownsOf(w, lut)).toHaveLength(2);
     const ops = w.store.ops();
     expect(ops.lastIndexOf('alerter.alert')).toBeLessThan(ops.lastIndexOf('licenses.recordAlerted'));
   });
@@ -167,7 +148,7 @@ describe('drawdown alerts', () => {
     } while (w.license(lut.licenseId).pendingWork !== undefined && slices < 10);
     expect(slices).toBeGreaterThan(2);
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toHaveLength(10);
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90', 'quantity 100']);
     expectInvariants(w);
   });
 
@@ -179,7 +160,7 @@ describe('drawdown alerts', () => {
     await setStatus(w, lut.licenseId, 'SUSPENDED');
     w.advance(60_000);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 80']);
     const second = w.license(lut.licenseId).drawdownAlerted as { approval: string };
     expect(second.approval).not.toBe(first.approval);
     expect(second.approval).toBe((w.license(lut.licenseId).lastDecision as { at: string }).at);
@@ -193,11 +174,11 @@ describe('drawdown alerts', () => {
       { quantity: 20 },
     ]);
     await setStatus(w, lut.licenseId, 'APPROVED');
-    expect(announced(w, lut)).toEqual(['quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
     // 200 units: 85 + 60 = 145 (72.5 %), then the 20 go too: 165 (82.5 %).
     w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 200);
     expect(await apply(w, lut.licenseId)).toMatchObject({ released: 2 });
-    expect(announced(w, lut)).toEqual(['quantity 80', 'quantity 80']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 80']);
     expect(w.alerter.compliance(lut.licenseId).at(-1)?.message).toContain('165 units released of 200 units');
     expect(w.license(lut.licenseId).drawdownAlerted).toMatchObject({ quantityLimit: 200, quantity: [80] });
   });
@@ -208,7 +189,7 @@ describe('drawdown alerts', () => {
     w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
     const { applyLicense } = await import('../../../shared/engine/license-engine.js');
     await applyLicense(w.licenseDeps({ drawdownThresholds: [50, 75] }), lut.licenseId, Date.now() + 60_000);
-    expect(announced(w, lut)).toEqual(['quantity 50']);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 50']);
     expect(w.alerter.compliance(lut.licenseId)[0]?.message).toContain('Sent once per threshold (50, 75 %)');
   });
 });
