@@ -6,7 +6,7 @@
  * redelivered or retried write finds its entry already there.
  */
 import { createHash } from 'node:crypto';
-import { type HoldReason, type LicenseStatus, type ShipmentStatus, showValue } from './model.js';
+import { type HoldReason, ID_PATTERN, type LicenseStatus, type ShipmentStatus, showValue } from './model.js';
 import type { ShipmentChange, ShipmentEventType } from './notifications.js';
 import type { RawItem } from './ports.js';
 
@@ -290,9 +290,6 @@ export function shipmentRejectionEntry(input: {
 /** The partition of rejected edits of a shipment that names no license (an invalid new item). */
 export const NO_LICENSE = '(none)';
 
-/** What the contract allows for an id (docs/data-contract.md, "Limits on every item"). */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
 /**
  * The license whose history a rejected shipment edit belongs to: the one the
  * shipment is counted under (its `countedAs`, as the system last left it or
@@ -308,7 +305,7 @@ function rejectionLicense(raw: RawItem, old: RawItem | undefined): string {
   };
   const counted = typeof old?.countedStatus === 'string' ? old.licenseId : undefined;
   const licenseId = stamped(old) ?? stamped(raw) ?? counted ?? raw.licenseId;
-  return typeof licenseId === 'string' && ID.test(licenseId) ? licenseId : NO_LICENSE;
+  return typeof licenseId === 'string' && ID_PATTERN.test(licenseId) ? licenseId : NO_LICENSE;
 }
 
 /**

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * items by hand, so every message names the field and says how to fix it.
  */
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Upper bound on any quantity: far above any real order, far below float trouble. */
 export const MAX_QUANTITY = 1_000_000_000;
 /** Upper bound on any value in whole USD (a trillion): exact in a double, far above any license. */
