@@ -68,6 +68,8 @@ export interface LocalStackOptions {
   readonly filterOverrides?: EsmOptions['filterOverrides'];
   readonly mappingOverrides?: EsmOptions['mappingOverrides'];
   readonly pollIntervalMs?: number;
+  /** Idle poll interval of the mappings while a drain waits (see EsmOptions). @default pollIntervalMs */
+  readonly drainPollIntervalMs?: number;
   readonly retryDelayMs?: number;
   readonly log?: EsmLogger;
   /** Where the functions' log lines go. @default stderr */
@@ -276,6 +278,9 @@ function createEmulator(
     ...(options.filterOverrides ? { filterOverrides: options.filterOverrides } : {}),
     ...(options.mappingOverrides ? { mappingOverrides: options.mappingOverrides } : {}),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.drainPollIntervalMs === undefined
+      ? {}
+      : { drainPollIntervalMs: options.drainPollIntervalMs }),
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.log ? { log: options.log } : {}),
     ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),

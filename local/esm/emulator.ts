@@ -42,10 +42,19 @@ export class EventSourceMappingEmulator {
   private readonly clients: MappingClients[] = [];
   private readonly log: EsmLogger;
   private readonly pollIntervalMs: number;
+  private readonly drainPollIntervalMs: number;
+  /** Drains under way: while one waits, the loops pause {@link drainPollIntervalMs} when idle. */
+  private draining = 0;
+  /** Ends the idle pauses under way (stopping, or a drain starting with a shorter interval). */
+  private readonly wakers = new Set<() => void>();
 
   private constructor(private readonly options: EsmOptions) {
     this.log = options.log ?? defaultLogger;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.drainPollIntervalMs = Math.min(
+      this.pollIntervalMs,
+      options.drainPollIntervalMs ?? this.pollIntervalMs,
+    );
     this.runners = options.model.eventSourceMappings.filter((m) => m.enabled).map((m) => this.runnerFor(m));
     this.schedules = new Schedules({
       model: options.model,
@@ -201,14 +210,29 @@ export class EventSourceMappingEmulator {
   private async loop(runner: MappingRunner): Promise<void> {
     while (this.running) {
       const worked = await runner.cycle();
-      if (!worked && this.running) await sleep(this.pollIntervalMs);
+      if (!worked && this.running) await this.idlePause();
     }
+  }
+
+  /** The pause of a loop whose last cycle found nothing to do; see {@link wakers}. */
+  private idlePause(): Promise<void> {
+    const ms = this.draining > 0 ? this.drainPollIntervalMs : this.pollIntervalMs;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
   }
 
   /** Stops polling and schedules; waits for the in-flight batch and scheduled invocations. */
   async stop(): Promise<void> {
     this.stopSchedules();
     this.running = false;
+    for (const wake of [...this.wakers]) wake();
     await Promise.allSettled(this.loops);
     await Promise.allSettled(this.runners.map((r) => r.settle()));
     await this.schedules.settle();
@@ -240,6 +264,16 @@ export class EventSourceMappingEmulator {
   async drain(options: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) throw new EsmError('drain() needs a started emulator');
     const timeoutMs = options.timeoutMs ?? 90_000;
+    this.draining++;
+    if (this.drainPollIntervalMs < this.pollIntervalMs) for (const wake of [...this.wakers]) wake();
+    try {
+      await this.untilQuiet(timeoutMs);
+    } finally {
+      this.draining--;
+    }
+  }
+
+  private async untilQuiet(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let quiet = 0;
     let lastActivity = this.activity;

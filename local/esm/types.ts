@@ -117,6 +117,14 @@ export interface EsmOptions {
   >;
   /** Idle poll interval. @default 50 */
   readonly pollIntervalMs?: number;
+  /**
+   * Idle poll interval while a {@link EventSourceMappingEmulator.drain} waits
+   * (at most `pollIntervalMs`; a shorter one also ends the pauses under way
+   * when the drain starts). The tests' stacks use 0: a drain then follows
+   * each hop from stream to stream, and confirms quiet, without waiting out
+   * the idle interval. @default pollIntervalMs
+   */
+  readonly drainPollIntervalMs?: number;
   /** Pause before retrying a failed batch. @default 10 */
   readonly retryDelayMs?: number;
   /** @default warnings and errors to stderr; everything with CLEARANCE_LOCAL_DEBUG=1 */

@@ -167,6 +167,8 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
     const assembly = { ...synthesized, template };
     const label = options.label ?? callerLabel();
     stack = await createStackOn(endpoints, {
+      // A drain polls the streams without pause: it follows each hop and confirms quiet sooner.
+      drainPollIntervalMs: 0,
       ...options,
       // Handler logs at WARN keep test output readable; CLEARANCE_TEST_LOG_LEVEL=INFO shows them.
       environmentOverrides: {
