@@ -79,9 +79,12 @@ export async function createResources(
   const region = endpoints.region;
   const clients = localClients(endpoints);
   try {
-    const tablesByLogicalId = await createTables(clients.dynamodb, model.tables, prefix, region);
-    const topicsByLogicalId = await createTopics(clients.sns, model.topics, prefix);
-    const queuesByLogicalId = await createQueues(clients.sqs, model.queues, prefix);
+    // DynamoDB Local and fauxqs are separate services: their resources are created at once.
+    const [tablesByLogicalId, topicsByLogicalId, queuesByLogicalId] = await Promise.all([
+      createTables(clients.dynamodb, model.tables, prefix, region),
+      createTopics(clients.sns, model.topics, prefix),
+      createQueues(clients.sqs, model.queues, prefix),
+    ]);
     const functionNames = functionNamesOf(model.functions, prefix, region);
     const resolve = localResolver({
       region,

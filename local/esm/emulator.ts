@@ -194,15 +194,21 @@ export class EventSourceMappingEmulator {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Imports every handler (surfacing import errors) and starts polling. */
+  /**
+   * Imports every handler, the functions' sandboxes starting at once
+   * (surfacing import errors: the first function's in template order), and
+   * starts polling.
+   */
   async start(): Promise<void> {
     if (this.running) return;
-    for (const fn of Object.values(this.options.resources.functionsByLogicalId)) {
+    const loads = Object.values(this.options.resources.functionsByLogicalId).map((fn) => {
       const mapping = this.options.model.eventSourceMappings.find(
         (m) => m.functionLogicalId === fn.logicalId,
       );
-      await this.handlerFor(this.keysOf(mapping?.logicalId, fn), fn);
-    }
+      return this.handlerFor(this.keysOf(mapping?.logicalId, fn), fn);
+    });
+    const failed = (await Promise.allSettled(loads)).find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     this.running = true;
     this.loops = this.runners.map((runner) => this.loop(runner));
   }
