@@ -43,9 +43,9 @@ export class EventSourceMappingEmulator {
   private readonly log: EsmLogger;
   private readonly pollIntervalMs: number;
   private readonly drainPollIntervalMs: number;
-  /** Drains under way: while one waits, the loops pause {@link drainPollIntervalMs} when idle. */
+  /** Drains under way: while one waits, see {@link idlePause} and {@link noteActivity}. */
   private draining = 0;
-  /** Ends the idle pauses under way (stopping, or a drain starting with a shorter interval). */
+  /** Ends the idle pauses under way (stopping; with a shorter drain interval, a drain starting or activity during one). */
   private readonly wakers = new Set<() => void>();
 
   private constructor(private readonly options: EsmOptions) {
@@ -62,9 +62,7 @@ export class EventSourceMappingEmulator {
       handlerOf: (fn) => this.handlerFor(this.keysOf(undefined, fn), fn),
       ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
       log: this.log,
-      onActivity: () => {
-        this.activity++;
-      },
+      onActivity: () => this.noteActivity(),
     });
   }
 
@@ -103,9 +101,7 @@ export class EventSourceMappingEmulator {
         region: resources.region,
         retryDelayMs: options.retryDelayMs ?? 10,
         log: this.log,
-        onActivity: () => {
-          this.activity++;
-        },
+        onActivity: () => this.noteActivity(),
         ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
         ...(options.redelivery ? { redelivery: options.redelivery } : {}),
       },
@@ -220,9 +216,30 @@ export class EventSourceMappingEmulator {
     }
   }
 
-  /** The pause of a loop whose last cycle found nothing to do; see {@link wakers}. */
+  /** Records were read or an invocation ended: while a drain waits, the idle mappings look at once. */
+  private noteActivity(): void {
+    this.activity++;
+    if (this.draining > 0 && this.drainPollIntervalMs < this.pollIntervalMs) this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /**
+   * The pause of a loop whose last cycle found nothing to do; see {@link wakers}.
+   * While a drain waits and nothing is buffered or in flight anywhere, it is
+   * {@link drainPollIntervalMs}, and the loops that paused while another
+   * worked look again: the drain's confirming polls run without waiting, and
+   * no idle mapping polls in a tight loop beside one at work.
+   */
   private idlePause(): Promise<void> {
-    const ms = this.draining > 0 ? this.drainPollIntervalMs : this.pollIntervalMs;
+    let ms = this.pollIntervalMs;
+    const hurry = this.draining > 0 && this.drainPollIntervalMs < this.pollIntervalMs;
+    if (hurry && this.schedules.idle && this.runners.every((r) => r.isIdle())) {
+      this.wakeAll();
+      ms = this.drainPollIntervalMs;
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -238,7 +255,7 @@ export class EventSourceMappingEmulator {
   async stop(): Promise<void> {
     this.stopSchedules();
     this.running = false;
-    for (const wake of [...this.wakers]) wake();
+    this.wakeAll();
     await Promise.allSettled(this.loops);
     await Promise.allSettled(this.runners.map((r) => r.settle()));
     await this.schedules.settle();
@@ -271,7 +288,7 @@ export class EventSourceMappingEmulator {
     if (!this.running) throw new EsmError('drain() needs a started emulator');
     const timeoutMs = options.timeoutMs ?? 90_000;
     this.draining++;
-    if (this.drainPollIntervalMs < this.pollIntervalMs) for (const wake of [...this.wakers]) wake();
+    if (this.drainPollIntervalMs < this.pollIntervalMs) this.wakeAll();
     try {
       await this.untilQuiet(timeoutMs);
     } finally {
