@@ -119,10 +119,11 @@ export interface EsmOptions {
   readonly pollIntervalMs?: number;
   /**
    * Idle poll interval while a {@link EventSourceMappingEmulator.drain} waits
-   * (at most `pollIntervalMs`; a shorter one also ends the pauses under way
-   * when the drain starts). The tests' stacks use 0: a drain then follows
-   * each hop from stream to stream, and confirms quiet, without waiting out
-   * the idle interval. @default pollIntervalMs
+   * and nothing is buffered or in flight (at most `pollIntervalMs`). A
+   * shorter one also ends the pauses under way when the drain starts and
+   * whenever records are read or an invocation ends during it. The tests'
+   * stacks use 0: a drain then follows each hop from stream to stream, and
+   * confirms quiet, without waiting out the idle interval. @default pollIntervalMs
    */
   readonly drainPollIntervalMs?: number;
   /** Pause before retrying a failed batch. @default 10 */
