@@ -8,6 +8,7 @@
  * {@link startLocalStack}, which does both.
  */
 import { randomBytes } from 'node:crypto';
+import { tablesWrittenBy } from './esm/writes.js';
 import {
   type EsmLogger,
   type EsmOptions,
@@ -70,6 +71,8 @@ export interface LocalStackOptions {
   readonly pollIntervalMs?: number;
   /** Idle poll interval of the mappings while a drain waits (see EsmOptions). @default pollIntervalMs */
   readonly drainPollIntervalMs?: number;
+  /** How late an idle mapping reads a shard whose table nothing wrote to (see EsmOptions). @default every poll */
+  readonly quietReadIntervalMs?: number;
   readonly retryDelayMs?: number;
   readonly log?: EsmLogger;
   /** Where the functions' log lines go. @default stderr */
@@ -281,6 +284,9 @@ function createEmulator(
     ...(options.drainPollIntervalMs === undefined
       ? {}
       : { drainPollIntervalMs: options.drainPollIntervalMs }),
+    ...(options.quietReadIntervalMs === undefined
+      ? {}
+      : { quietReadIntervalMs: options.quietReadIntervalMs }),
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.log ? { log: options.log } : {}),
     ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
@@ -350,6 +356,12 @@ export async function createStackOn(
     await gateway.close();
     throw err;
   }
+  // The emulator hears of every DynamoDB write the gateway forwards (see EsmOptions.quietReadIntervalMs).
+  gateway.use(async (call, forward) => {
+    const answer = await forward();
+    for (const table of tablesWrittenBy(call)) esm.noteWrite(table);
+    return answer;
+  });
   const restore = applyEnvironment(env);
   const lambda = host;
   const stopAll = async () => {

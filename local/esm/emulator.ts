@@ -46,7 +46,9 @@ export class EventSourceMappingEmulator {
   /** Drains under way: while one waits, see {@link idlePause} and {@link noteActivity}. */
   private draining = 0;
   /** Ends the idle pauses under way (stopping; with a shorter drain interval, a drain starting or activity during one). */
-  private readonly wakers = new Set<() => void>();
+  private readonly wakers = new Map<() => void, number>();
+  /** The runners of each streamed table, by its name and by its ARN (see {@link noteWrite}). */
+  private readonly runnersByTable = new Map<string, MappingRunner[]>();
 
   private constructor(private readonly options: EsmOptions) {
     this.log = options.log ?? defaultLogger;
@@ -88,7 +90,7 @@ export class EventSourceMappingEmulator {
         ? undefined
         : resources.queuesByLogicalId[mapping.onFailureQueueLogicalId];
     const clients = this.clientsFor(fn.logicalId);
-    return new MappingRunner(
+    const runner = new MappingRunner(
       mapping,
       fn,
       table.streamArn,
@@ -100,12 +102,18 @@ export class EventSourceMappingEmulator {
         sqs: clients.sqs,
         region: resources.region,
         retryDelayMs: options.retryDelayMs ?? 10,
+        ...(options.quietReadIntervalMs === undefined
+          ? {}
+          : { quietReadIntervalMs: options.quietReadIntervalMs }),
         log: this.log,
         onActivity: () => this.noteActivity(),
         ...(options.aroundInvoke ? { aroundInvoke: options.aroundInvoke } : {}),
         ...(options.redelivery ? { redelivery: options.redelivery } : {}),
       },
     );
+    for (const key of [table.name, table.arn])
+      this.runnersByTable.set(key, [...(this.runnersByTable.get(key) ?? []), runner]);
+    return runner;
   }
 
   /** Streams and SQS clients acting for one function's mapping, as Lambda does with the function's role. */
@@ -216,19 +224,29 @@ export class EventSourceMappingEmulator {
     }
   }
 
+  /**
+   * A write reached `table` (its name or ARN): its mappings read their shards
+   * at their next cycle (see EsmOptions.quietReadIntervalMs). The local
+   * stack's gateway calls this for every DynamoDB write it forwards.
+   */
+  noteWrite(table: string): void {
+    for (const runner of this.runnersByTable.get(table) ?? []) runner.noteWrite();
+  }
+
   /** Records were read or an invocation ended: while a drain waits, the idle mappings look at once. */
   private noteActivity(): void {
     this.activity++;
     if (this.draining > 0 && this.drainPollIntervalMs < this.pollIntervalMs) this.wakeAll();
   }
 
-  private wakeAll(): void {
-    for (const wake of [...this.wakers]) wake();
+  /** Ends the pauses under way, or only those longer than `longerThanMs`. */
+  private wakeAll(longerThanMs = -1): void {
+    for (const [wake, ms] of [...this.wakers]) if (ms > longerThanMs) wake();
   }
 
   /**
-   * The pause of a loop whose last cycle found nothing to do; see {@link wakers}.
-   * While a drain waits and nothing is buffered or in flight anywhere, it is
+   * The pause of a loop whose last cycle found nothing to do. While a drain
+   * waits and nothing is buffered or in flight anywhere, it is
    * {@link drainPollIntervalMs}, and the loops that paused while another
    * worked look again: the drain's confirming polls run without waiting, and
    * no idle mapping polls in a tight loop beside one at work.
@@ -237,7 +255,8 @@ export class EventSourceMappingEmulator {
     let ms = this.pollIntervalMs;
     const hurry = this.draining > 0 && this.drainPollIntervalMs < this.pollIntervalMs;
     if (hurry && this.schedules.idle && this.runners.every((r) => r.isIdle())) {
-      this.wakeAll();
+      // Not those already pausing this short: two loops would wake each other without end.
+      this.wakeAll(this.drainPollIntervalMs);
       ms = this.drainPollIntervalMs;
     }
     return new Promise((resolve) => {
@@ -247,7 +266,7 @@ export class EventSourceMappingEmulator {
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakers.add(done);
+      this.wakers.set(done, ms);
     });
   }
 
@@ -288,6 +307,8 @@ export class EventSourceMappingEmulator {
     if (!this.running) throw new EsmError('drain() needs a started emulator');
     const timeoutMs = options.timeoutMs ?? 90_000;
     this.draining++;
+    // Every shard is read once more, whatever was noted: a write that bypassed the gateway too.
+    for (const runner of this.runners) runner.noteWrite();
     if (this.drainPollIntervalMs < this.pollIntervalMs) this.wakeAll();
     try {
       await this.untilQuiet(timeoutMs);

@@ -41,6 +41,12 @@ export interface RunnerEnv {
   sqs: SQSClient;
   region: string;
   retryDelayMs: number;
+  /**
+   * Read a shard whose last page was empty only once a write was noted since
+   * that read ({@link MappingRunner.noteWrite}), or after this long; undefined:
+   * every cycle (see EsmOptions.quietReadIntervalMs).
+   */
+  quietReadIntervalMs?: number;
   log: EsmLogger;
   /** Called whenever records were read or a batch was invoked (drain waits for quiet). */
   onActivity: () => void;
@@ -74,6 +80,8 @@ export class MappingRunner {
   private inFlight = 0;
   private lastDescribe = 0;
   private knownShardsEverFinished = 0;
+  /** Writes noted to the mapping's table (see {@link noteWrite}). */
+  private writes = 0;
 
   constructor(
     readonly mapping: EventSourceMappingModel,
@@ -102,6 +110,14 @@ export class MappingRunner {
       if (!shard.closed && !shard.lastFetchEmpty) return false;
     }
     return true;
+  }
+
+  /**
+   * A write reached the mapping's table (or a drain wants every shard read
+   * once more): with `quietReadIntervalMs`, each shard is read at its next cycle.
+   */
+  noteWrite(): void {
+    this.writes++;
   }
 
   /** Resolves once the batches under way beside the polling (ParallelizationFactor > 1) have ended. */
@@ -197,7 +213,19 @@ export class MappingRunner {
       shard.closed = true;
       return Promise.resolve(true);
     }
+    if (!this.mayHaveRecords(shard)) return Promise.resolve(false);
     return this.read(shard, shard.iterator);
+  }
+
+  /**
+   * Whether a read could find records: always without `quietReadIntervalMs`;
+   * with it, after a page that was not empty, a write noted since the last
+   * read, or that interval.
+   */
+  private mayHaveRecords(shard: ShardState): boolean {
+    const quietMs = this.env.quietReadIntervalMs;
+    if (quietMs === undefined || !shard.lastFetchEmpty) return true;
+    return shard.writesAtLastRead < this.writes || Date.now() - shard.lastReadAt >= quietMs;
   }
 
   /**
@@ -238,6 +266,8 @@ export class MappingRunner {
   /** Reads one page of the shard into its buffer; true when it read records or the shard closed. */
   private async read(shard: ShardState, iterator: string): Promise<boolean> {
     let page: GetRecordsCommandOutput;
+    const startedAt = Date.now();
+    const writes = this.writes;
     try {
       page = await this.env.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
     } catch (err) {
@@ -255,6 +285,8 @@ export class MappingRunner {
       return true;
     }
     const records = page.Records ?? [];
+    shard.lastReadAt = startedAt;
+    shard.writesAtLastRead = writes;
     shard.iterator = page.NextShardIterator;
     if (shard.iterator === undefined) shard.closed = true;
     shard.lastFetchEmpty = records.length === 0;

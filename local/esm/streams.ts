@@ -142,6 +142,9 @@ export class ShardState extends Lane {
   lastRead: string | undefined;
   closed = false;
   lastFetchEmpty = false;
+  /** When the last successful read started, and the runner's count of noted writes then. */
+  lastReadAt = 0;
+  writesAtLastRead = -1;
   /** The shard itself, then ParallelizationFactor − 1 more. */
   readonly lanes: readonly Lane[];
 

@@ -126,6 +126,16 @@ export interface EsmOptions {
    * confirms quiet, without waiting out the idle interval. @default pollIntervalMs
    */
   readonly drainPollIntervalMs?: number;
+  /**
+   * Whether an idle mapping reads a shard whose last page was empty at every
+   * cycle (undefined) or only once a write was noted to its table since that
+   * read, and at the latest after this interval. Writes are noted by
+   * {@link EventSourceMappingEmulator.noteWrite}, which the local stack's
+   * gateway calls for every DynamoDB write it forwards; a drain starting
+   * counts as one for every mapping. Only a write that bypasses the gateway
+   * while no drain waits is read this late. @default undefined
+   */
+  readonly quietReadIntervalMs?: number;
   /** Pause before retrying a failed batch. @default 10 */
   readonly retryDelayMs?: number;
   /** @default warnings and errors to stderr; everything with CLEARANCE_LOCAL_DEBUG=1 */

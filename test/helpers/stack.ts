@@ -169,6 +169,9 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackHan
     stack = await createStackOn(endpoints, {
       // A drain polls the streams without pause: it follows each hop and confirms quiet sooner.
       drainPollIntervalMs: 0,
+      // An idle mapping reads a stream nothing wrote to once a second, not every 50 ms: each empty
+      // read costs DynamoDB Local and this process CPU that the other file's worker waits for.
+      quietReadIntervalMs: 1_000,
       ...options,
       // Handler logs at WARN keep test output readable; CLEARANCE_TEST_LOG_LEVEL=INFO shows them.
       environmentOverrides: {

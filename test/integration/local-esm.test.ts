@@ -386,35 +386,6 @@ describe('filter patterns the emulator cannot evaluate', () => {
     });
   });
 
-  it('drains without waiting out the idle poll interval when drainPollIntervalMs is shorter', async () => {
-    const seen: string[] = [];
-    const record: StreamHandler = (event) => {
-      seen.push(...event.Records.map(probeOf));
-      return { batchItemFailures: [] };
-    };
-    // Every function overridden: no sandbox to start. Idle, the mappings would next poll in 2 minutes.
-    const stack = await createStackOn(workerEndpoints(), {
-      assembly: inject('clearanceAssembly'),
-      prefix: uniquePrefix('drainpoll'),
-      handlerOverrides: {
-        licenses: record,
-        shipments: record,
-        'license-clock': () => undefined,
-      },
-      pollIntervalMs: 120_000,
-      drainPollIntervalMs: 0,
-      log: () => undefined,
-    });
-    try {
-      const table = stack.resources.tables.licenses.name;
-      await local.ddb.send(new PutCommand({ TableName: table, Item: licenseItem('LIC-DP-1', 'drain-poll') }));
-      await stack.drain({ timeoutMs: 30_000 });
-      expect(seen).toEqual(['drain-poll']);
-    } finally {
-      await stack.stop();
-    }
-  });
-
   it('rejects an override filter with an unknown operator before touching process.env', async () => {
     const before = process.env.LICENSES_TABLE;
     await expect(
