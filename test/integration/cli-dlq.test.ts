@@ -25,6 +25,13 @@ const local = useLocalStack({
 });
 const s = adminConsole(local);
 
+/**
+ * `dlq list` of the one DLQ these tests fill (the failures are shipment-events'). The first test's first
+ * listing reads all three and finds the other two empty; the other checks read this one only, since
+ * listing a queue ends with a 1 s long poll that finds it empty.
+ */
+const LIST_SHIPMENT_EVENTS = ['dlq', 'list', '--queue', 'shipment-events'];
+
 describe('clearance dlq', () => {
   it('lists a failed record without consuming it, and redrive reprocesses it through the real handler', async () => {
     await s.putInventory(anInventory());
@@ -54,10 +61,10 @@ describe('clearance dlq', () => {
         expired: false,
       },
     });
-    const table = await runCli(local, ['dlq', 'list', '--queue', 'shipment-events']);
+    const table = await runCli(local, LIST_SHIPMENT_EVENTS);
     expect(table.stdout).toMatch(/shipment-events\s+\S+\s+\S+\s+\S+\s+\d+\.\.\d+\s+1\s+retries exhausted/);
     // Listing twice shows the same message: list does not consume.
-    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(1);
+    expect((await runCli(local, ['--json', ...LIST_SHIPMENT_EVENTS])).json()).toHaveLength(1);
 
     const drift = await runCli(local, ['reconcile']);
     expect(drift.code).toBe(EXIT.ok);
@@ -74,7 +81,7 @@ describe('clearance dlq', () => {
       holdReason: 'LICENSE_PENDING',
     });
     expect(await s.inventory('H20', 'WH-AMS-1')).toMatchObject({ held: 10 });
-    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toEqual([]);
+    expect((await runCli(local, ['--json', ...LIST_SHIPMENT_EVENTS])).json()).toEqual([]);
     await local.drain();
     await s.expectInvariants();
   });
@@ -89,7 +96,7 @@ describe('clearance dlq', () => {
       await s.putShipments([aShipmentFor(license, { shipmentId: id, quantity: 2 })]);
       await local.drain();
     }
-    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(2);
+    expect((await runCli(local, ['--json', ...LIST_SHIPMENT_EVENTS])).json()).toHaveLength(2);
     poisoned.clear();
 
     const first = await runCli(local, ['dlq', 'redrive', '--max', '1']);
@@ -136,7 +143,7 @@ describe('clearance dlq', () => {
       }),
     );
 
-    const listed = await runCli(local, ['dlq', 'list']);
+    const listed = await runCli(local, LIST_SHIPMENT_EVENTS);
     expect(listed.stdout).toMatch(/records older than 24 h: gone from the stream/);
     expect(listed.stdout).toMatch(/run `clearance reconcile`/);
 
@@ -145,7 +152,7 @@ describe('clearance dlq', () => {
     expect(redriven.stdout).toMatch(/^GONE\s+shipment-events .*left in the queue/m);
     expect(redriven.stdout).toMatch(/run `clearance reconcile`/);
     expect(redriven.stdout).toMatch(/delete those messages with `clearance dlq redrive --delete-gone`/);
-    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toHaveLength(1);
+    expect((await runCli(local, ['--json', ...LIST_SHIPMENT_EVENTS])).json()).toHaveLength(1);
 
     // After reconcile, the operator deletes it; the outcome keeps what the message held.
     const deleted = await runCli(local, [
@@ -160,6 +167,6 @@ describe('clearance dlq', () => {
     expect(deleted.json()).toEqual([
       expect.objectContaining({ result: 'discarded', record: expect.objectContaining(body) }),
     ]);
-    expect((await runCli(local, ['--json', 'dlq', 'list'])).json()).toEqual([]);
+    expect((await runCli(local, ['--json', ...LIST_SHIPMENT_EVENTS])).json()).toEqual([]);
   });
 });
