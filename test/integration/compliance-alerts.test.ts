@@ -92,7 +92,9 @@ describe('LICENSE_DRAWDOWN', () => {
     for (const r of records.filter((x) => x.dynamodb?.Keys?.licenseId?.S === id))
       expect(await invokeWithRecords(local, 'license-events', [r])).toEqual({ batchItemFailures: [] });
     await local.drain();
-    expect(await ops.compliance(id, DRAWDOWN, 3, 1_500)).toHaveLength(2);
+    // fauxqs puts a message in each subscribed queue before Publish answers: after the drain, every
+    // alert sent is in the inbox, so it is read once (no wait for a third that is never sent).
+    expect(await ops.compliance(id, DRAWDOWN, 3, 0)).toHaveLength(2);
   });
 
   it('repeats the alert when recording it fails, and then never again', async () => {
@@ -129,7 +131,7 @@ describe('LICENSE_DRAWDOWN', () => {
     expect((await s.license(id)).drawdownAlerted).toMatchObject({ quantity: [80] });
     await clockTick(); // the settling pass: nothing more to announce
     await local.drain();
-    expect(await ops.compliance(id, DRAWDOWN, 3, 1_500)).toHaveLength(2);
+    expect(await ops.compliance(id, DRAWDOWN, 3, 0)).toHaveLength(2);
   });
 
   it('sends nothing again for an amendment of the limit that leaves the license above a threshold, and 100 % once when reached', async () => {
