@@ -54,7 +54,9 @@ function watchPair(s: AdminConsole, first: string, second: string) {
         seen.secondWhenFirstDone = b;
       }
       if (seen.secondDoneAt === 0 && isDone(b)) seen.secondDoneAt = Date.now() - started;
-      await sleep(10);
+      // Each poll is two reads on the DynamoDB Local the release itself is waiting for: 50 ms
+      // apart, still many per slice of the big release (each a second or more here).
+      await sleep(50);
     }
   })();
   return {
