@@ -21,7 +21,13 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, expect, it } from 'vitest';
 import { adminConsole } from '../helpers/admin-console.js';
-import { givenLicense, interceptFunctionCalls, settledLicense, sleep } from '../helpers/release-kit.js';
+import {
+  givenLicense,
+  interceptFunctionCalls,
+  settledLicense,
+  sleep,
+  until,
+} from '../helpers/release-kit.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /** While set, that function waits for it before running. */
@@ -96,9 +102,17 @@ it('re-holds a shipment restored to RELEASED after the revoke pass skipped it, t
   const open = closeGate('shipment-events');
   await s.setShipmentStatus(typo.shipmentId, 'Shipped');
   await s.setLicenseStatus(lut.license.licenseId, 'REVOKED');
-  for (let i = 0; i < 200 && (await s.license(lut.license.licenseId)).appliedStatus !== 'REVOKED'; i++)
-    await sleep(50);
-  await local.drain({ timeoutMs: 5_000 }).catch(() => undefined); // shipments are gated; licenses settle
+  // Shipments are gated, so no drain: the revoke pass has ended once the license is applied REVOKED
+  // with no work pending (startWork sets appliedStatus and pendingWork in one write).
+  await until(
+    'the revoke pass to end',
+    async () => {
+      const l = await s.license(lut.license.licenseId);
+      return l.appliedStatus === 'REVOKED' && l.pendingWork === undefined ? l : undefined;
+    },
+    30_000,
+    25,
+  );
   await settledLicense(s, lut.license.licenseId);
   expect((await s.shipment(kept.shipmentId)).status).toBe('HELD');
   expect((await s.shipment(typo.shipmentId)).status, 'the pass skipped the typo').toBe('Shipped');
