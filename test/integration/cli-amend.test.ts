@@ -72,7 +72,7 @@ describe('clearance license amend', () => {
   });
 
   it('raises a value limit with a tolerance, releases what now fits, and lists the value columns', async () => {
-    const license = aLicense({ licenseId: 'LIC-AMEND-VAL', authorizedValue: 30_000 });
+    const license = aLicense({ licenseId: 'LIC-AMEND-VAL', status: 'PENDING', authorizedValue: 30_000 });
     await s.putLicense(license);
     await s.putShipments(
       [1, 2, 3].map((priority) =>
@@ -84,6 +84,11 @@ describe('clearance license amend', () => {
         }),
       ),
     );
+    await local.drain();
+    // Approved once all three are held, so priority decides. (Created APPROVED beside its backlog, it once
+    // released the second and held the first in a full run: probably its pass ran while the intake
+    // committed and read the held index's four keys at different moments.)
+    await s.setLicenseStatus(license.licenseId, 'APPROVED');
     await local.drain();
     expect(await s.license('LIC-AMEND-VAL')).toMatchObject({ releasedValue: 20_000 });
     expect(await s.shipment('SHP-AMEND-VAL-2')).toMatchObject({ holdReason: 'LICENSE_VALUE_EXHAUSTED' });
