@@ -299,7 +299,9 @@ export class EventSourceMappingEmulator {
    * Resolves once every mapping has read its stream to the end, nothing is
    * buffered or in flight (scheduled invocations included), twice in a row
    * with no activity in between. Handlers that write to other streamed
-   * tables are thus followed to the end.
+   * tables are thus followed to the end. Every shard is read at least once
+   * after the call; with `quietReadIntervalMs`, a shard whose last page was
+   * empty is read again only after a write to its table is noted (see EsmOptions).
    *
    * @throws {DrainTimeoutError} after `timeoutMs` (default 90 s: a liveness limit, generous for a slow shared machine).
    */
