@@ -41,11 +41,7 @@ export interface RunnerEnv {
   sqs: SQSClient;
   region: string;
   retryDelayMs: number;
-  /**
-   * Read a shard whose last page was empty only once a write was noted since
-   * that read ({@link MappingRunner.noteWrite}), or after this long; undefined:
-   * every cycle (see EsmOptions.quietReadIntervalMs).
-   */
+  /** See EsmOptions.quietReadIntervalMs (undefined: a shard is read at every cycle). */
   quietReadIntervalMs?: number;
   log: EsmLogger;
   /** Called whenever records were read or a batch was invoked (drain waits for quiet). */
@@ -80,7 +76,7 @@ export class MappingRunner {
   private inFlight = 0;
   private lastDescribe = 0;
   private knownShardsEverFinished = 0;
-  /** Writes noted to the mapping's table (see {@link noteWrite}). */
+  /** Writes noted to the mapping's table, or drains that want every shard read once more. */
   private writes = 0;
 
   constructor(
@@ -112,10 +108,6 @@ export class MappingRunner {
     return true;
   }
 
-  /**
-   * A write reached the mapping's table (or a drain wants every shard read
-   * once more): with `quietReadIntervalMs`, each shard is read at its next cycle.
-   */
   noteWrite(): void {
     this.writes++;
   }
@@ -213,19 +205,8 @@ export class MappingRunner {
       shard.closed = true;
       return Promise.resolve(true);
     }
-    if (!this.mayHaveRecords(shard)) return Promise.resolve(false);
+    if (!shard.mayHaveRecords(this.writes, this.env.quietReadIntervalMs)) return Promise.resolve(false);
     return this.read(shard, shard.iterator);
-  }
-
-  /**
-   * Whether a read could find records: always without `quietReadIntervalMs`;
-   * with it, after a page that was not empty, a write noted since the last
-   * read, or that interval.
-   */
-  private mayHaveRecords(shard: ShardState): boolean {
-    const quietMs = this.env.quietReadIntervalMs;
-    if (quietMs === undefined || !shard.lastFetchEmpty) return true;
-    return shard.writesAtLastRead < this.writes || Date.now() - shard.lastReadAt >= quietMs;
   }
 
   /**
@@ -266,8 +247,7 @@ export class MappingRunner {
   /** Reads one page of the shard into its buffer; true when it read records or the shard closed. */
   private async read(shard: ShardState, iterator: string): Promise<boolean> {
     let page: GetRecordsCommandOutput;
-    const startedAt = Date.now();
-    const writes = this.writes;
+    const [startedAt, writes] = [Date.now(), this.writes];
     try {
       page = await this.env.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
     } catch (err) {
@@ -285,8 +265,7 @@ export class MappingRunner {
       return true;
     }
     const records = page.Records ?? [];
-    shard.lastReadAt = startedAt;
-    shard.writesAtLastRead = writes;
+    [shard.lastReadAt, shard.writesAtLastRead] = [startedAt, writes];
     shard.iterator = page.NextShardIterator;
     if (shard.iterator === undefined) shard.closed = true;
     shard.lastFetchEmpty = records.length === 0;

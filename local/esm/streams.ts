@@ -158,6 +158,16 @@ export class ShardState extends Lane {
     this.lanes = [this, ...Array.from({ length: parallelization - 1 }, () => new Lane(batchSize))];
   }
 
+  /**
+   * Whether a read could find records: always without `quietMs`; with it,
+   * after a page that was not empty, once the runner's count of noted writes
+   * passed the one at the last read, or `quietMs` after that read.
+   */
+  mayHaveRecords(writes: number, quietMs: number | undefined): boolean {
+    if (quietMs === undefined || !this.lastFetchEmpty) return true;
+    return this.writesAtLastRead < writes || Date.now() - this.lastReadAt >= quietMs;
+  }
+
   /** The lane of a record: by the hash of its partition key (the item's keys). */
   laneOf(record: DynamoDBRecord): Lane {
     if (this.lanes.length === 1) return this;
