@@ -27,13 +27,14 @@ import { baseName, describeError, invokeAround, lambdaContext } from './invoke.j
 import { type FailureCondition, onFailureRecord, sendOnFailureRecord } from './on-failure.js';
 import {
   describeShards,
+  enteredAt,
   type IteratorType,
   type Lane,
   type PendingRecord,
   ShardState,
   shardIterator,
 } from './streams.js';
-import type { EsmLogger, EsmOptions, MappingStats, StreamHandler } from './types.js';
+import { type EsmLogger, type EsmOptions, newStats, type StreamHandler } from './types.js';
 
 /** What a runner is given besides its mapping: clients, pacing, log and the test hooks. */
 export interface RunnerEnv {
@@ -52,22 +53,9 @@ export interface RunnerEnv {
 
 type StreamRecords = NonNullable<GetRecordsCommandOutput['Records']>;
 
-/** The runner's counters; see {@link MappingStats}. */
-type MutableStats = { -readonly [K in Exclude<keyof MappingStats, 'mapping' | 'function'>]: number };
-
 /** Polls one mapping's stream and delivers its records to the function. */
 export class MappingRunner {
-  readonly stats: MutableStats = {
-    seen: 0,
-    filtered: 0,
-    invocations: 0,
-    recordsDelivered: 0,
-    failures: 0,
-    partial: 0,
-    dlq: 0,
-    pollErrors: 0,
-    redelivered: 0,
-  };
+  readonly stats = newStats();
   readonly shards = new Map<string, ShardState>();
   cyclesCompleted = 0;
   /** When the polling cycle under way started (undefined between cycles): drain reports a stuck one. */
@@ -470,14 +458,4 @@ export class MappingRunner {
     );
     await sendOnFailureRecord(this.env.sqs, this.dlq.url, payload);
   }
-}
-
-/**
- * When a record entered the stream: DynamoDB Local truncates
- * ApproximateCreationDateTime to the minute, so its end, or when this
- * emulator read the record if that is earlier.
- */
-function enteredAt(p: PendingRecord): number {
-  const seconds = p.record.dynamodb?.ApproximateCreationDateTime;
-  return seconds === undefined ? p.arrivedAt : Math.min(p.arrivedAt, seconds * 1000 + 60_000);
 }

@@ -109,6 +109,16 @@ export interface PendingRecord {
 }
 
 /**
+ * When a record entered the stream: DynamoDB Local truncates
+ * ApproximateCreationDateTime to the minute, so its end, or when this
+ * emulator read the record if that is earlier.
+ */
+export function enteredAt(p: PendingRecord): number {
+  const seconds = p.record.dynamodb?.ApproximateCreationDateTime;
+  return seconds === undefined ? p.arrivedAt : Math.min(p.arrivedAt, seconds * 1000 + 60_000);
+}
+
+/**
  * Records of one shard that are delivered in order, one batch at a time:
  * with ParallelizationFactor N, a shard has N lanes and a record goes to the
  * lane of its partition key, so one key's records stay in order while other

@@ -190,3 +190,21 @@ export const defaultLogger: EsmLogger = (level, message) => {
   if (level === 'info' && process.env.CLEARANCE_LOCAL_DEBUG !== '1') return;
   process.stderr.write(`[local-esm] ${level}: ${message}\n`);
 };
+
+/** The runner's counters; see {@link MappingStats}. */
+export type MutableStats = { -readonly [K in Exclude<keyof MappingStats, 'mapping' | 'function'>]: number };
+
+/** A runner's counters, all zero. */
+export function newStats(): MutableStats {
+  return {
+    seen: 0,
+    filtered: 0,
+    invocations: 0,
+    recordsDelivered: 0,
+    failures: 0,
+    partial: 0,
+    dlq: 0,
+    pollErrors: 0,
+    redelivered: 0,
+  };
+}
