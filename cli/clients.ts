@@ -7,6 +7,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { subscriptionSessionName } from './identity.js';
 import type { Resources } from './resources.js';
 
 /** SDK clients for one stack. */
@@ -60,9 +62,14 @@ export function clientBase(
   };
 }
 
+/**
+ * @param operator who runs the CLI (cli/identity.ts), asked only when the SNS
+ *   client first needs the role's credentials: it names the role session.
+ */
 export function createClients(
   resources: Resources,
   env: Readonly<Record<string, string | undefined>>,
+  operator: () => Promise<string>,
 ): Clients {
   const base = clientBase(resources, env);
   const endpoint = (url: string | undefined) => (url === undefined ? {} : { endpoint: url });
@@ -77,11 +84,13 @@ export function createClients(
     ...endpoint(resources.endpoints?.sns),
     ...(role
       ? {
-          credentials: fromTemporaryCredentials({
-            params: { RoleArn: role, RoleSessionName: 'clearance-cli' },
-            ...(base.credentials ? { masterCredentials: base.credentials } : {}),
-            clientConfig: { region: base.region, ...endpoint(resources.endpoints?.sts) },
-          }),
+          credentials: lazily(async () =>
+            fromTemporaryCredentials({
+              params: { RoleArn: role, RoleSessionName: subscriptionSessionName(await operator()) },
+              ...(base.credentials ? { masterCredentials: base.credentials } : {}),
+              clientConfig: { region: base.region, ...endpoint(resources.endpoints?.sts) },
+            }),
+          ),
         }
       : {}),
   });
@@ -100,5 +109,14 @@ export function createClients(
       sqs.destroy();
       base.requestHandler?.httpAgent.destroy();
     },
+  };
+}
+
+/** A credentials provider built on first use (the SDK client caches what it returns until it expires). */
+function lazily(build: () => Promise<AwsCredentialIdentityProvider>): AwsCredentialIdentityProvider {
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (options) => {
+    provider ??= build();
+    return (await provider)(options);
   };
 }

@@ -48,7 +48,7 @@ export function createContext(
     },
     async clients() {
       const r = await ctx.resources();
-      clients ??= createClients(r, env);
+      clients ??= createClients(r, env, () => ctx.identity());
       return clients;
     },
     identity() {

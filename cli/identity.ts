@@ -56,6 +56,19 @@ export async function callerIdentity(deps: IdentityDeps): Promise<string> {
   }
 }
 
+/**
+ * The STS session name `clearance subscribe` assumes SubscriptionManagerRole
+ * with: `clearance-` and the operator's own name (the last part of the
+ * caller's ARN, or the local user), so that CloudTrail names the operator on
+ * every Subscribe and Unsubscribe the role makes, not only on the AssumeRole.
+ * STS takes 2–64 characters of `[\w+=,.@-]`: others become `-`, and the name
+ * is cut to 64.
+ */
+export function subscriptionSessionName(identity: string): string {
+  const name = identity.slice(Math.max(identity.lastIndexOf('/'), identity.lastIndexOf(':')) + 1);
+  return `clearance-${name.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);
+}
+
 /** Who wrote through the CLI, as `changedBy` records it (docs/system-attributes.md): `cli:<updatedBy>`. */
 export const cliChangedBy = (by: string): string => `cli:${by}`;
 

@@ -358,6 +358,14 @@ export class Gateway {
     }
     const roleArn = String(input.RoleArn ?? '');
     const sessionName = String(input.RoleSessionName ?? '');
+    // STS's own constraint on RoleSessionName.
+    if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
+      return errorResponse(
+        'sts',
+        'ValidationError',
+        `RoleSessionName '${sessionName}' must be 2-64 characters of [\\w+=,.@-]`,
+      );
+    }
     const roleLogicalId = this.options.roles?.[roleArn];
     if (roleLogicalId === undefined) {
       return accessDenied('sts', `no role ${roleArn} in this stack`);

@@ -38,8 +38,8 @@ export class UnmodelledWiringError extends Error {
 
 /** An account admin, allowed everything by its identity policy, who runs the CLI. */
 export const ADMIN_USER = (account: string) => `arn:aws:iam::${account}:user/clearance-admin`;
-/** The session name `clearance subscribe` assumes the role with (cli/clients.ts). */
-export const CLI_SESSION = 'clearance-cli';
+/** A session name `clearance subscribe` assumes the role with: `clearance-` and the operator's name (cli/identity.ts). */
+export const CLI_SESSION = 'clearance-alice';
 /** Sample endpoints for each protocol `clearance subscribe` supports. */
 const SUBSCRIBE_ENDPOINTS: Record<string, (account: string, region: string) => string> = {
   sqs: (a, r) => `arn:aws:sqs:${r}:${a}:clearance-example-subscriber`,

@@ -26,8 +26,11 @@ import {
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.js';
+import { SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from '../../infra/outputs.js';
+import type { Caller } from '../../local/gateway/gateway.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { runCli } from '../helpers/cli.js';
 import { aLicense, anInventory, aShipmentFor } from '../helpers/factories.js';
@@ -188,6 +191,54 @@ describe('clearance subscribe: SQS endpoints', () => {
     // fauxqs confirms SQS subscriptions at once, so only the CLI's report can be checked.
     const all = await subscriptionsOf(local.resources.topics.customer.arn);
     expect(all.filter((sub) => sub.Endpoint === foreign)).toHaveLength(1);
+  });
+});
+
+describe('clearance subscribe: who subscribed', () => {
+  it('subscribes as SubscriptionManagerRole in a session named after the operator, so the audit trail names them', async () => {
+    const callers: Caller[] = [];
+    const remove = local.stack.gateway.use(async (call, forward) => {
+      if (call.service === 'sns' && call.operation === 'Subscribe') callers.push(call.caller);
+      return forward();
+    });
+    try {
+      const queue = await aQueue('who');
+      const result = await runCli(
+        local,
+        ['subscribe', 'customer', '--customer', 'CUST-WHO', '--protocol', 'sqs', '--endpoint', queue.arn],
+        { env: { USER: 'alice' } },
+      );
+      expect(result.code).toBe(EXIT.ok);
+    } finally {
+      remove();
+    }
+    expect(callers).toEqual([
+      expect.objectContaining({ kind: 'role-session', sessionName: 'clearance-alice' }),
+    ]);
+  });
+  it("refuses a role session name STS would refuse (the gateway's AssumeRole keeps to STS's constraint)", async () => {
+    const sts = new STSClient({
+      region: local.resources.region,
+      endpoint: local.stack.endpoints.sns,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const assume = (name: string) =>
+      sts.send(
+        new AssumeRoleCommand({
+          RoleArn: local.stack.outputs[SUBSCRIPTION_MANAGER_ROLE_OUTPUT],
+          RoleSessionName: name,
+        }),
+      );
+    try {
+      await expect(assume('clearance alice')).rejects.toMatchObject({ name: 'ValidationError' });
+      await expect(assume('x')).rejects.toMatchObject({ name: 'ValidationError' });
+      await expect(assume('clearance-alice@example.com')).resolves.toMatchObject({
+        AssumedRoleUser: { Arn: expect.stringMatching(/assumed-role\/.+\/clearance-alice@example\.com$/) },
+      });
+    } finally {
+      sts.destroy();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../../cli/errors.js';
-import { callerIdentity, localActor } from '../../../cli/identity.js';
+import { callerIdentity, localActor, subscriptionSessionName } from '../../../cli/identity.js';
 
 const ARN = 'arn:aws:sts::123456789012:assumed-role/ComplianceAdmin/alice';
 const OK = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${ARN}</Arn><UserId>AROA:alice</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`;
@@ -85,5 +85,21 @@ describe('localActor', () => {
     expect(localActor({ USER: 'bob' })).toBe('local:bob');
     expect(localActor({ USERNAME: 'carol' })).toBe('local:carol');
     expect(localActor({})).toMatch(/^local:.+/);
+  });
+});
+
+describe('subscriptionSessionName', () => {
+  it("names the role session after the operator: the last part of the caller's ARN, or the local user", () => {
+    expect(subscriptionSessionName(ARN)).toBe('clearance-alice');
+    expect(subscriptionSessionName('arn:aws:iam::123456789012:user/ops/bob')).toBe('clearance-bob');
+    expect(subscriptionSessionName('arn:aws:iam::123456789012:root')).toBe('clearance-root');
+    expect(subscriptionSessionName('local:carol')).toBe('clearance-carol');
+  });
+
+  it('keeps to what STS accepts: 2-64 characters of [\\w+=,.@-]', () => {
+    expect(subscriptionSessionName('local:erin smith(ü)')).toBe('clearance-erin-smith---');
+    const long = subscriptionSessionName(`arn:aws:sts::1:assumed-role/R/${'x'.repeat(80)}@example.com`);
+    expect(long).toHaveLength(64);
+    for (const name of [long, subscriptionSessionName('local:')]) expect(name).toMatch(/^[\w+=,.@-]{2,64}$/);
   });
 });
