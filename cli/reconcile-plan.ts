@@ -8,7 +8,7 @@ import {
   parseItem,
   ShipmentSchema,
 } from '../shared/domain/model.js';
-import { valueCap } from '../shared/domain/planning.js';
+import { copiedFrom, valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
@@ -80,7 +80,8 @@ export function licenseConsumption(
   const sums = new Map<string, Record<LicenseCounter, number>>();
   for (const raw of shipments) {
     const p = parseItem(ShipmentSchema, raw);
-    if (!p.ok || p.value.countedStatus === undefined) continue;
+    // A copy of another shipment (console "Duplicate item") draws nothing until shipment-events takes it in.
+    if (!p.ok || p.value.countedStatus === undefined || copiedFrom(raw) !== undefined) continue;
     const s = p.value;
     const sum = sums.get(s.licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
     sum.releasedQuantity += consumed(s.countedStatus, s.quantity);
@@ -115,7 +116,7 @@ const listed = (ids: readonly string[], max = 5) =>
 /**
  * Finds work the system has not finished: license edits being applied,
  * amendments (terms that differ from `appliedTerms`) not applied yet,
- * shipment edits not yet counted.
+ * shipment edits not yet counted (a copy of another shipment not yet taken in too).
  */
 export function findBusy(items: { licenses: readonly RawItem[]; shipments: readonly RawItem[] }): string[] {
   const licenses: string[] = [];
@@ -127,8 +128,11 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
   }
   const shipments: string[] = [];
   for (const s of items.shipments) {
-    if (s.statusError !== undefined) continue;
-    if (s.countedStatus === undefined || s.status !== s.countedStatus) shipments.push(String(s.shipmentId));
+    // A copy of another shipment (its statusError is the original's) is a new one not yet taken in.
+    const copy = copiedFrom(s) !== undefined;
+    if (s.statusError !== undefined && !copy) continue;
+    if (copy || s.countedStatus === undefined || s.status !== s.countedStatus)
+      shipments.push(String(s.shipmentId));
   }
   const busy: string[] = [];
   if (licenses.length > 0) {

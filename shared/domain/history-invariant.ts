@@ -27,6 +27,7 @@
  */
 import { readLastDecision } from './history.js';
 import type { Violation } from './invariants.js';
+import { copiedFrom } from './planning.js';
 import type { RawItem } from './ports.js';
 
 const revisionOf = (entryId: string): number | undefined => {
@@ -67,7 +68,9 @@ const decisionAt = (l: RawItem | undefined): string | undefined => readLastDecis
  */
 const readPoint = (l: RawItem): string | undefined =>
   decisionAt(l) ?? (l.lastDecision === undefined && !l.appliedChanges ? '' : undefined);
-const revisionRead = (s: RawItem | undefined): number => (typeof s?.revision === 'number' ? s.revision : 0);
+/** A shipment's revision as read; none for a copy of another (`copiedFrom`): it committed nothing, its revision is the original's. */
+const revisionRead = (s: RawItem | undefined): number =>
+  typeof s?.revision === 'number' && copiedFrom(s) === undefined ? s.revision : 0;
 /** Entries of a license later than its last decision as read (an entry without `at` is never later). */
 const laterThan = (ats: readonly (string | undefined)[], read: string | undefined): string[] =>
   ats.filter((at): at is string => at !== undefined && read !== undefined && at > read);

@@ -8,6 +8,23 @@ import type { HoldReason, License, LicenseStatus, Shipment } from './model.js';
 export const holdOrderKey = (s: Pick<Shipment, 'priority' | 'requestedAt' | 'shipmentId'>): string =>
   `${String(s.priority).padStart(6, '0')}#${new Date(s.requestedAt).toISOString()}#${s.shipmentId}`;
 
+/**
+ * The shipment an item is a copy of, when it is one: its `holdOrder` (the
+ * sort key above, GSI_ATTR.holdOrder in shared/names.ts, which the domain
+ * does not import) ends in another shipment's id. The AWS console's
+ * "Duplicate item" copies every attribute but the key, the system's too, so a
+ * copy of a counted shipment looks counted (`countedStatus`, `revision`,
+ * index keys) although nothing ever counted it. Only the intake writes
+ * `holdOrder` and every rewrite keeps the item's own id in it (an id has no
+ * `#`): an item put back as it was (a deleted shipment restored) is not a copy.
+ */
+export function copiedFrom(item: { readonly [attribute: string]: unknown } | undefined): string | undefined {
+  const order = item?.holdOrder;
+  if (typeof order !== 'string' || !order.includes('#')) return undefined;
+  const from = order.slice(order.lastIndexOf('#') + 1);
+  return from !== item?.shipmentId ? from : undefined;
+}
+
 /** Compares two shipments in hold order (priority, requestedAt, shipmentId). */
 export const compareHoldOrder = (a: Shipment, b: Shipment): number => {
   const ka = holdOrderKey(a);

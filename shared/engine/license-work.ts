@@ -12,7 +12,7 @@ import { systemDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
 import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
-import { drawnValue, type HoldReasonChange, valueCap } from '../domain/planning.js';
+import { copiedFrom, drawnValue, type HoldReasonChange, valueCap } from '../domain/planning.js';
 import type {
   Alerter,
   CommitResult,
@@ -156,13 +156,15 @@ export async function finish(
  * would break I2 and I3; releasing or notifying under an edited customer
  * would break I1 and I4. The release, re-hold and relabel writes are also
  * conditional on those fields as read (`countedAsOf`), so an edit landing
- * after the read fails them.
+ * after the read fails them. A copy of another shipment (`copiedFrom`: the
+ * console's "Duplicate item") is left alone too: nothing counted it, and
+ * shipment-events takes it in as a new shipment with its own keys.
  */
 export function parseShipments(items: readonly RawItem[]): Shipment[] {
   const out: Shipment[] = [];
   for (const item of items) {
     const parsed = parseItem(ShipmentSchema, item);
-    if (parsed.ok && countedAsItIs(parsed.value))
+    if (parsed.ok && countedAsItIs(parsed.value) && copiedFrom(item) === undefined)
       out.push({ ...parsed.value, holdReason: parsed.value.holdReason });
   }
   return out;

@@ -9,7 +9,7 @@ import {
 } from '../domain/history.js';
 import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
-import { drawnValue, holdOrderKey } from '../domain/planning.js';
+import { copiedFrom, drawnValue, holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
   HistoryRepository,
@@ -24,6 +24,7 @@ import type {
 } from '../domain/ports.js';
 import { asShipmentStatus, judgeShipmentStatus } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
+import { takeInCopies } from './shipment-copies.js';
 import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments } from './shipment-intake.js';
@@ -120,8 +121,8 @@ interface Classified {
  * and publishes every committed change. Writes act on the latest image per
  * shipment and are conditional, so redelivery changes nothing twice.
  *
- * Phases, in order: classify, intake, reject, commit, follow-ups, notify. The
- * History entries of the committed changes are shipment-history's
+ * Phases, in order: copies ({@link takeInCopies}), classify, intake, reject,
+ * commit, follow-ups, notify. The History entries of changes are shipment-history's
  * ({@link recordShipmentHistory}); rejected edits' entries are written here,
  * with their write-back.
  */
@@ -129,7 +130,7 @@ export async function processShipmentRecords(
   deps: ShipmentEngineDeps,
   records: readonly ShipmentRecord[],
 ): Promise<ShipmentBatchResult> {
-  const batch = classify(records);
+  const batch = classify(await takeInCopies(deps, records));
   const intake = await intakeShipments(deps, batch.intake);
   if (intake.alerts.length > 0) await deps.alerter.alert(intake.alerts);
   const rejections = [...batch.rejections, ...intake.rejections];
@@ -152,8 +153,7 @@ export async function processShipmentRecords(
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
   });
-  // The History entries of these changes are appended by shipment-history, the stream's second
-  // consumer ({@link recordShipmentHistory}): no message waits on a busy History key.
+  // Their History entries are shipment-history's ({@link recordShipmentHistory}): no message waits on History.
   const notified = await notify(deps, detectChanges(records));
   return {
     failed: notified.failed,
@@ -390,8 +390,8 @@ export async function recordShipmentHistory(
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
   return records.flatMap((record) => {
-    // A write-back commits nothing: an overwritten item's restore raises `revision` over the copy's only.
-    if (isWriteBack(record)) return [];
+    // Nothing committed: a write-back (an overwrite's restore raises revision over the put copy's), a duplicate.
+    if (isWriteBack(record) || copiedFrom(record.newImage) !== undefined) return [];
     const change = detectChange(record.oldImage, record.newImage, record.at);
     return change ? [{ change, record }] : [];
   });

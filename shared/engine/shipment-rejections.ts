@@ -1,6 +1,7 @@
 import { countedAsStamp } from '../domain/counters.js';
 import type { HistoryEntry } from '../domain/history.js';
 import { parseItem, ShipmentSchema, type ShipmentStatus, showValue } from '../domain/model.js';
+import { copiedFrom } from '../domain/planning.js';
 import type {
   Alerter,
   HistoryRepository,
@@ -10,6 +11,7 @@ import type {
   ShipmentWrite,
 } from '../domain/ports.js';
 import { asShipmentStatus, IMMUTABLE_SHIPMENT_FIELDS, VALUE_FIXED_WHILE } from '../domain/shipment-rules.js';
+import { GSI_ATTR } from '../names.js';
 
 /** An edit of the Shipments table that the system refuses: the alert it sends and the write that records it. */
 export interface Rejection {
@@ -49,7 +51,8 @@ export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newIma
   if (!changed(REJECTED_EDIT) && !changed('statusError')) return false;
   const revision = (image: RawItem) => (typeof image.revision === 'number' ? image.revision : 0);
   const dropped = oldImage.countedStatus !== undefined && newImage.countedStatus === undefined;
-  return !dropped && revision(newImage) >= revision(oldImage);
+  // A copy of another shipment put over this one carries the other's revision: its set-back may lower it.
+  return !dropped && (revision(newImage) >= revision(oldImage) || copiedFrom(oldImage) !== undefined);
 };
 
 /**
@@ -368,7 +371,8 @@ export function committedImages(
   for (const r of records)
     for (const image of [r.oldImage, r.newImage]) {
       const v = revision(image);
-      if (image === undefined || v === undefined) continue;
+      // A copy of another shipment carries the other's revision: nothing the system committed to this one.
+      if (image === undefined || v === undefined || copiedFrom(image) !== undefined) continue;
       if (v >= (revision(best.get(r.shipmentId)) ?? 0)) best.set(r.shipmentId, image);
     }
   return best;
@@ -397,13 +401,15 @@ export function overwriteRejection(
   old: RawItem | undefined,
 ): Rejection | undefined {
   if (old === undefined || asShipmentStatus(old.countedStatus) === undefined) return undefined;
-  const changed = COMMITTED_MARKS.filter((f) => raw[f] !== old[f]);
+  // A copy of another shipment (its holdOrder names that one) put over this one is never its own, marks or not.
+  const copy = copiedFrom(raw) !== undefined ? [GSI_ATTR.holdOrder] : [];
+  const changed: string[] = [...COMMITTED_MARKS.filter((f) => raw[f] !== old[f]), ...copy];
   if (changed.length === 0) return undefined;
   const marks = changed.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
   const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.`;
   const own = new Set(['shipmentId', 'statusError', 'changedBy', REJECTED_EDIT]);
   const tried = Object.keys(raw)
-    .filter((f) => !own.has(f) && !COMMITTED_MARKS.includes(f as never))
+    .filter((f) => !own.has(f) && !changed.includes(f))
     .filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f]))
     .map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`);
   return {
