@@ -25,7 +25,7 @@ import {
 import { expiryAlert, expiryDigests, type Totals } from '../domain/compliance-notices.js';
 import { appliedInEffect } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
-import { compareHoldOrder, drawnValue } from '../domain/planning.js';
+import { compareHoldOrder, copiedFrom, drawnValue } from '../domain/planning.js';
 import type { Alerter, LicenseRepository, Publisher, ShipmentRepository } from '../domain/ports.js';
 
 /** What the watch needs: the clock's ports plus the alert and logistics topics. */
@@ -203,7 +203,9 @@ async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shi
     const page = await deps.shipments.page('released', licenseId, after, deps.pageSize ?? 200);
     for (const item of page.items) {
       const parsed = parseItem(ShipmentSchema, item);
-      if (parsed.ok && parsed.value.status === 'RELEASED') out.push(asCounted(parsed.value));
+      // A copy of another shipment (console "Duplicate item") is not released: shipment-events takes it in HELD.
+      if (parsed.ok && parsed.value.status === 'RELEASED' && copiedFrom(item) === undefined)
+        out.push(asCounted(parsed.value));
     }
     after = page.next;
   } while (after !== undefined);

@@ -108,6 +108,21 @@ describe('expiry watch', () => {
     expect(await tick(w)).toMatchObject({ expired: [lut.licenseId], expiring: [] });
   });
 
+  it('lists no copy of a RELEASED shipment that shipment-events has not taken in yet (console "Duplicate item")', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await expiringLicense(w);
+    w.console.put('shipments', { ...w.shipment(`${lut.licenseId}-A`), shipmentId: `${lut.licenseId}-A2` });
+    w.setNow(daysBefore(validUntil, 30));
+    expect(await tick(w)).toMatchObject({ expiring: [lut.licenseId], expiryFailed: [] });
+    const digests = w.publisher.to('logistics', 'digest').filter((m) => m.attributes.eventType === EXPIRING);
+    const wh1 = digests.find((d) => d.attributes.warehouseId === 'WH-1');
+    expect(wh1?.body.match(/^ {2}\d+\. \S+/gm)).toEqual([
+      `  1. ${lut.licenseId}-A:`,
+      `  2. ${lut.licenseId}-C:`,
+    ]);
+    expect(expiring(w, lut)[0]?.message).toMatch(/RELEASED {2}3 shipments, 30 units/);
+  });
+
   it('sends only the nearest lead when several came due together (the clock was down), and records them all', async () => {
     const w = memoryWorld();
     const { lut, validUntil } = await expiringLicense(w);
