@@ -8,11 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drawdownAlert, expiryAlert, expiryDigests } from '../shared/domain/compliance-notices.js';
+import { groupName, TALLY_LINES, type Tally, type TallyGroup } from '../shared/domain/event-tally.js';
 import {
   detectChange,
-  digests,
   type ShipmentChange,
   shipmentMessage,
+  tallyDigests,
 } from '../shared/domain/notifications.js';
 import type { OpsAlert, OutgoingMessage } from '../shared/domain/ports.js';
 
@@ -51,8 +52,42 @@ function change(
   return found;
 }
 
-const released = Array.from({ length: 30 }, (_, i) => change(i + 1, 'RELEASED', 'HELD'));
+/** One approval's release pass: 2,400 shipments, over several slices and stream batches. */
+const released = Array.from({ length: 2_400 }, (_, i) => change(i + 1, 'RELEASED', 'HELD'));
 const reheld = Array.from({ length: 4 }, (_, i) => change(i + 1, 'HELD', 'RELEASED', 'LICENSE_SUSPENDED'));
+
+/** The license event's tally its pass's transactions leave (shared/domain/event-tally.ts). */
+function tallyOf(changes: readonly ShipmentChange[], event: string): Tally {
+  const groups = new Map<string, TallyGroup>();
+  for (const c of changes) {
+    const eventType = c.eventType as TallyGroup['eventType'];
+    const key = groupName({ ...c, eventType });
+    const g = groups.get(key) ?? { ...c, eventType, count: 0, quantity: 0, lines: [] };
+    g.count++;
+    g.quantity += c.quantity;
+    if (g.lines.length < TALLY_LINES)
+      g.lines.push({
+        shipmentId: c.shipmentId,
+        quantity: c.quantity,
+        sku: c.sku,
+        ...(c.holdReason ? { holdReason: c.holdReason } : {}),
+      });
+    groups.set(key, g);
+  }
+  const groupList = [...groups.values()].map(
+    ({ customerId, warehouseId, eventType, count, quantity, lines }) => ({
+      customerId,
+      warehouseId,
+      eventType,
+      count,
+      quantity,
+      lines,
+    }),
+  );
+  return { licenseId: 'LIC-H20-0001', event, opened: 'sample', transactions: 26, groups: groupList };
+}
+const releaseTally = tallyOf(released, `LICENSE_APPROVED@${at}`);
+const suspensionTally = tallyOf(reheld, `LICENSE_SUSPENDED@${at}`);
 
 const email = (m: OutgoingMessage | undefined) => {
   if (!m) throw new Error('no message rendered');
@@ -87,10 +122,10 @@ const stillReleased = Array.from({ length: 6 }, (_, i) => ({
 /** Every sample file's name and text, as the renderers make them now. */
 export function renderSamples(): Record<string, string> {
   return {
-    'customer-release-email.txt': email(digests(released, 'customer')[0]),
-    'customer-hold-email.txt': email(digests(reheld, 'customer')[0]),
+    'customer-release-email.txt': email(tallyDigests(releaseTally, 'customer')[0]),
+    'customer-hold-email.txt': email(tallyDigests(suspensionTally, 'customer')[0]),
     'logistics-release-digest.txt': email(
-      digests(released, 'logistics').find((m) => m.attributes.warehouseId === 'WH-SIN'),
+      tallyDigests(releaseTally, 'logistics').find((m) => m.attributes.warehouseId === 'WH-SIN'),
     ),
     'customer-shipment-message.json': `${JSON.stringify(JSON.parse(shipmentMessage(released[0] as ShipmentChange, 'customer').body), null, 2)}\n`,
     'ops-drawdown-alert.txt': alertEmail(

@@ -5,8 +5,9 @@ import {
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
+  DynamoTallyRepository,
 } from '../shared/adapters/dynamo.js';
-import { SnsAlerter } from '../shared/adapters/sns.js';
+import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
 import { fromImage } from '../shared/adapters/stream.js';
 import { drawdownThresholdsConfig, required, requiredInt, tablesConfig } from '../shared/config.js';
 import { isSettledImage } from '../shared/domain/license-rules.js';
@@ -23,7 +24,7 @@ import { documentClient, newToken, observability, observe, snsClient } from './r
 const o = observability();
 const { logger, metrics } = o;
 
-const tables = tablesConfig();
+const tables = { ...tablesConfig(), tallies: required(ENV.talliesTable) };
 const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);
 const concurrency = requiredInt(ENV.releaseConcurrency);
 const deps: LicenseEngineDeps = {
@@ -36,6 +37,18 @@ const deps: LicenseEngineDeps = {
   settleDelayMs: requiredInt(ENV.settleDelayMs),
   firstSliceMs: requiredInt(ENV.releaseFirstSliceMs),
   drawdownThresholds: drawdownThresholdsConfig(),
+  // One digest per customer and per warehouse for each license event, sent when its pass ends.
+  digests: {
+    tallies: new DynamoTallyRepository(documentClient, tables.tallies),
+    publisher: new SnsPublisher(
+      snsClient,
+      {
+        customerShards: required(ENV.customerTopicArns).split(','),
+        logistics: required(ENV.logisticsTopicArn),
+      },
+      (failure) => logger.warn('license event digests not published; the license is applied again', failure),
+    ),
+  },
 };
 /** Time kept back from the Lambda timeout for the last transaction and the checkpoint. */
 const SAFETY_MS = 10_000;

@@ -63,7 +63,7 @@ export interface ClearanceFunctionProps {
  * are conditional on the item existing: UpdateItem alone would create a
  * missing one).
  */
-export type TableAccess = 'readUpdate' | 'scanUpdate' | 'queryIndexes';
+export type TableAccess = 'readUpdate' | 'scanUpdate' | 'queryIndexes' | 'queryUpdateDelete';
 
 /** What `readUpdate` grants; `scanUpdate` adds Scan. */
 const READ_UPDATE_ACTIONS = [
@@ -162,6 +162,9 @@ export class ClearanceFunction extends Construct {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }),
       );
+    } else if (access === 'queryUpdateDelete') {
+      // The Tallies table: read a license's items, add to them in transactions, delete them once sent.
+      table.grant(this.fn, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     } else {
       const scan = access === 'scanUpdate' ? ['dynamodb:Scan'] : [];
       // Table.grant covers the table and, when it has GSIs, <table>/index/*.

@@ -199,8 +199,15 @@ export class ClearanceStack extends Stack {
     fn.bindTable(tables.licenses, ENV.licensesTable, 'readUpdate');
     fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readUpdate');
     fn.bindTable(tables.inventory, ENV.inventoryTable, 'readUpdate');
+    fn.bindTable(tables.tallies, ENV.talliesTable, 'queryUpdateDelete');
     fn.bindHistory(tables.history, ENV.historyTable);
     fn.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
+    // The digests of each license event, one per customer and one per warehouse, when its pass ends.
+    fn.bindTopicsPublish(
+      topics.customerShards.map((t) => t.topic),
+      ENV.customerTopicArns,
+    );
+    fn.bindTopicPublish(topics.logistics.topic, ENV.logisticsTopicArn);
     return fn;
   }
 

@@ -24,13 +24,16 @@ export interface ClearanceTablesProps {
 /**
  * The four tables of the data contract (docs/data-contract.md): Licenses and
  * Shipments with NEW_AND_OLD_IMAGES streams (they are the outbox), Inventory
- * without, and History, the append-only audit trail (./history.ts).
+ * without, and History, the append-only audit trail (./history.ts); and
+ * Tallies, the system's own: license events' digests still to send
+ * (shared/domain/event-tally.ts), read and written by license-events alone.
  */
 export class ClearanceTables extends Construct {
   readonly licenses: Table;
   readonly shipments: Table;
   readonly inventory: Table;
   readonly history: HistoryTable;
+  readonly tallies: Table;
 
   constructor(scope: Construct, id: string, props: ClearanceTablesProps = {}) {
     super(scope, id);
@@ -82,6 +85,15 @@ export class ClearanceTables extends Construct {
       ...common,
       partitionKey: { name: 'sku', type: AttributeType.STRING },
       sortKey: { name: 'warehouseId', type: AttributeType.STRING },
+    });
+
+    // No stream: nothing reacts to a tally; license-events sends it when the pass ends. An item is deleted
+    // once sent; one never sent (its license deleted mid-pass) expires after TALLY_TTL_DAYS.
+    this.tallies = new Table(this, 'Tallies', {
+      ...common,
+      partitionKey: { name: 'licenseId', type: AttributeType.STRING },
+      sortKey: { name: 'event', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
     });
 
     // The same settings as `common`, written out in HistoryTable, plus its resource policy.

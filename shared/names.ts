@@ -26,6 +26,8 @@ export const ENV = {
   inventoryTable: 'INVENTORY_TABLE',
   /** The History table (the audit trail): its writers may only append to it. */
   historyTable: 'HISTORY_TABLE',
+  /** The Tallies table: license events' digests still to send (license-events only). */
+  talliesTable: 'TALLIES_TABLE',
   /** Comma-separated ARNs of the customer topic shards, shard 0 first (see shared/domain/routing.ts). */
   customerTopicArns: 'CUSTOMER_TOPIC_ARNS',
   logisticsTopicArn: 'LOGISTICS_TOPIC_ARN',

@@ -109,6 +109,7 @@ export function clearanceResources(
     shipments: tableKeyed(model, created, 'shipmentId'),
     inventory: tableKeyed(model, created, 'sku+warehouseId'),
     history: tableKeyed(model, created, 'licenseId+entryId'),
+    tallies: tableKeyed(model, created, 'licenseId+event'),
   };
   return {
     tables,

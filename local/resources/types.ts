@@ -50,13 +50,15 @@ export interface FunctionResource {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** The four tables of the data contract, found by key schema. */
+/** The four tables of the data contract and the system's Tallies table, found by key schema. */
 export interface ClearanceTables {
   readonly licenses: TableResource;
   readonly shipments: TableResource;
   readonly inventory: TableResource;
   /** The audit trail, keyed `licenseId` + `entryId`. */
   readonly history: TableResource;
+  /** License events' digests still to send, keyed `licenseId` + `event` (system-only, not in the contract). */
+  readonly tallies: TableResource;
 }
 
 /** The topics, found by logical id (Customer / Logistics / Ops). */

@@ -8,3 +8,4 @@ export { DynamoInventoryRepository } from './dynamo/inventory-repository.js';
 export { DynamoLicenseRepository } from './dynamo/license-repository.js';
 export { batchGetItems } from './dynamo/reads.js';
 export { DynamoShipmentRepository, licenseIndexPages } from './dynamo/shipment-repository.js';
+export { DynamoTallyRepository } from './dynamo/tally-repository.js';

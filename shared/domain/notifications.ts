@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { countedAsStamp } from './counters.js';
+import type { Tally } from './event-tally.js';
 import type { HoldReason, ShipmentStatus } from './model.js';
 import type { OutgoingMessage, RawItem } from './ports.js';
 
@@ -125,12 +126,26 @@ export function shipmentMessage(change: ShipmentChange, audience: 'customer' | '
 /** How many shipments a digest lists before it says "and N more". */
 export const DIGEST_LIST_LIMIT = 25;
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
- * Groups changes into readable digests: one per (customer, license, event type)
- * or (warehouse, license, event type). Each customer digest holds only that
- * customer's shipments.
+ * Event types only a license pass commits (a release, a re-hold, a relabel):
+ * their digests come from the license event's tally, one per customer and
+ * one per warehouse for the whole event (shared/engine/event-digests.ts),
+ * not from the stream batch that carries them.
+ */
+export const PASS_EVENT_TYPES: ReadonlySet<ShipmentEventType> = new Set([
+  'SHIPMENT_RELEASED',
+  'SHIPMENT_REHELD',
+  'SHIPMENT_HOLD_UPDATED',
+]);
+
+/**
+ * Groups the changes of one stream batch that no license pass made (a new
+ * shipment held, a manual SHIPPED or CANCELLED) into readable digests: one
+ * per (customer, license, event type) or (warehouse, license, event type).
+ * Each customer digest holds only that customer's shipments.
  */
 export function digests(
   changes: readonly ShipmentChange[],
@@ -138,66 +153,134 @@ export function digests(
 ): OutgoingMessage[] {
   const groups = new Map<string, ShipmentChange[]>();
   for (const c of changes) {
+    if (PASS_EVENT_TYPES.has(c.eventType)) continue;
     const scope = audience === 'customer' ? c.customerId : c.warehouseId;
     const key = `${scope}\u0000${c.licenseId}\u0000${c.eventType}`;
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
-  return [...groups.values()].map((group) => renderDigest(group, audience));
+  return [...groups.values()].map((group) => {
+    const [first] = group;
+    if (!first) throw new RangeError('digests: empty group');
+    const dedupKey = `digest#${hashOf(group.map((c) => c.dedupKey).sort())}`;
+    return renderDigest(
+      {
+        ...first,
+        count: group.length,
+        units: group.reduce((n, c) => n + c.quantity, 0),
+        lines: group,
+        dedupKey,
+        covers: group.map((c) => c.dedupKey),
+      },
+      audience,
+    );
+  });
 }
 
-function renderDigest(group: ShipmentChange[], audience: 'customer' | 'logistics'): OutgoingMessage {
-  const [first] = group;
-  if (!first) throw new RangeError('renderDigest: empty group');
-  const units = group.reduce((n, c) => n + c.quantity, 0);
-  const verb = VERB[first.eventType];
+/** One shipment line of a digest. */
+export type DigestLine = Pick<
+  ShipmentChange,
+  'shipmentId' | 'quantity' | 'sku' | 'warehouseId' | 'customerId' | 'holdReason'
+>;
+
+/** What a digest tells: one audience's shipments of one license and event type, with the totals. */
+export interface DigestContent {
+  licenseId: string;
+  customerId: string;
+  warehouseId: string;
+  eventType: ShipmentEventType;
+  count: number;
+  units: number;
+  /** Some or all of the shipments: the first DIGEST_LIST_LIMIT by id are listed. */
+  lines: readonly DigestLine[];
+  dedupKey: string;
+  covers: readonly string[];
+}
+
+const hashOf = (parts: readonly string[]) =>
+  createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 32);
+
+/**
+ * The digests of a license event's tally (shared/domain/event-tally.ts): one
+ * per (customer, event type) and one per (warehouse, event type), each with
+ * the whole event's count and units. `key` names the tally as sent (license,
+ * event, nonce, transactions): the same tally sent again has the same
+ * `dedupKey`.
+ */
+export function tallyDigests(tally: Tally, audience: 'customer' | 'logistics'): OutgoingMessage[] {
+  const merged = new Map<string, DigestContent & { lines: DigestLine[] }>();
+  for (const g of tally.groups) {
+    const scope = audience === 'customer' ? g.customerId : g.warehouseId;
+    const key = `${scope}\u0000${g.eventType}`;
+    const entry = merged.get(key) ?? {
+      licenseId: tally.licenseId,
+      customerId: g.customerId,
+      warehouseId: g.warehouseId,
+      eventType: g.eventType,
+      count: 0,
+      units: 0,
+      lines: [],
+      dedupKey: `digest#${hashOf([tally.licenseId, tally.event, tally.opened, String(tally.transactions), audience, scope, g.eventType])}`,
+      covers: [],
+    };
+    entry.count += g.count;
+    entry.units += g.quantity;
+    for (const line of g.lines)
+      entry.lines.push({
+        ...line,
+        customerId: g.customerId,
+        warehouseId: g.warehouseId,
+        holdReason: line.holdReason ?? null,
+      });
+    merged.set(key, entry);
+  }
+  return [...merged.values()].map((content) => renderDigest(content, audience));
+}
+
+function renderDigest(content: DigestContent, audience: 'customer' | 'logistics'): OutgoingMessage {
+  const { count, licenseId, warehouseId, customerId, eventType } = content;
+  const verb = VERB[eventType];
   const subject =
     audience === 'customer'
-      ? `${group.length === 1 ? '1 of your shipments' : `${group.length} of your shipments`} under license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}`
-      : `Warehouse ${first.warehouseId}: ${plural(group.length, 'shipment')} under license ${first.licenseId} ${verb}`;
-  const lines = [...group]
+      ? `${count === 1 ? '1 of your shipments' : `${count.toLocaleString('en-US')} of your shipments`} under license ${licenseId} ${count === 1 ? 'was' : 'were'} ${verb}`
+      : `Warehouse ${warehouseId}: ${plural(count, 'shipment')} under license ${licenseId} ${verb}`;
+  const listed = [...content.lines]
     .sort((a, b) => a.shipmentId.localeCompare(b.shipmentId))
-    .slice(0, DIGEST_LIST_LIMIT)
-    .map((c) => {
-      const reason = c.holdReason ? ` (${REASON_TEXT[c.holdReason]})` : '';
-      const where =
-        audience === 'customer' ? `from warehouse ${c.warehouseId}` : `for customer ${c.customerId}`;
-      return `  - ${c.shipmentId}: ${c.quantity} × ${c.sku} ${where}${reason}`;
-    });
+    .slice(0, DIGEST_LIST_LIMIT);
+  const lines = listed.map((c) => {
+    const reason = c.holdReason ? ` (${REASON_TEXT[c.holdReason]})` : '';
+    const where =
+      audience === 'customer' ? `from warehouse ${c.warehouseId}` : `for customer ${c.customerId}`;
+    return `  - ${c.shipmentId}: ${c.quantity} × ${c.sku} ${where}${reason}`;
+  });
   const more =
-    group.length > DIGEST_LIST_LIMIT
-      ? [`  … and ${group.length - DIGEST_LIST_LIMIT} more (${group.length} in total).`]
+    count > listed.length
+      ? [
+          `  … and ${(count - listed.length).toLocaleString('en-US')} more (${count.toLocaleString('en-US')} in total).`,
+        ]
       : [];
+  const units = content.units.toLocaleString('en-US');
   const intro =
     audience === 'customer'
-      ? `Hello,\n\n${plural(group.length, 'shipment')} (${units.toLocaleString('en-US')} units) under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`
-      : `${plural(group.length, 'shipment')} (${units.toLocaleString('en-US')} units) at warehouse ${first.warehouseId} under export license ${first.licenseId} ${group.length === 1 ? 'was' : 'were'} ${verb}.`;
+      ? `Hello,\n\n${plural(count, 'shipment')} (${units} units) under export license ${licenseId} ${count === 1 ? 'was' : 'were'} ${verb}.`
+      : `${plural(count, 'shipment')} (${units} units) at warehouse ${warehouseId} under export license ${licenseId} ${count === 1 ? 'was' : 'were'} ${verb}.`;
   const action =
-    first.eventType === 'SHIPMENT_RELEASED'
+    eventType === 'SHIPMENT_RELEASED'
       ? audience === 'customer'
         ? 'These shipments are cleared for export and will be picked and packed.'
         : 'Please pick and pack these shipments.'
-      : first.eventType === 'SHIPMENT_REHELD'
+      : eventType === 'SHIPMENT_REHELD'
         ? audience === 'customer'
           ? 'These shipments may not leave the warehouse until the license is restored.'
           : 'Do not ship these: stop picking and return them to the held area.'
         : '';
   const body = [intro, '', ...lines, ...more, ...(action ? ['', action] : []), '', '— clearance'].join('\n');
-  const dedupKey = `digest#${createHash('sha256')
-    .update(
-      group
-        .map((c) => c.dedupKey)
-        .sort()
-        .join(','),
-    )
-    .digest('hex')
-    .slice(0, 32)}`;
-  const scope: Record<string, string> =
-    audience === 'customer' ? { customerId: first.customerId } : { warehouseId: first.warehouseId };
+  const { dedupKey } = content;
+  const scope: Record<string, string> = audience === 'customer' ? { customerId } : { warehouseId };
   return {
     id: `${audience}:${dedupKey}`,
     subject: subject.length > 99 ? `${subject.slice(0, 96)}...` : subject,
     body,
-    attributes: { ...scope, eventType: first.eventType, kind: 'digest', dedupKey },
-    covers: group.map((c) => c.dedupKey),
+    attributes: { ...scope, eventType, kind: 'digest', dedupKey },
+    covers: content.covers,
   };
 }

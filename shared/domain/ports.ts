@@ -1,4 +1,5 @@
 import type { CounterDelta } from './counters.js';
+import type { TallyNotice, TallyTarget } from './event-tally.js';
 import type { Attributed, Decision, HistoryEntry, LastDecision } from './history.js';
 import type { HoldReason, License, Shipment, ShipmentStatus } from './model.js';
 import type { LicenseTerms } from './terms.js';
@@ -42,6 +43,8 @@ export interface ShipmentWrite {
    * adapter stamps it on the item as `decision`, with `changedAt`.
    */
   decision?: Decision;
+  /** A license pass's change: what it adds to its event's tally (shared/domain/event-tally.ts). */
+  notice?: TallyNotice;
 }
 
 /**
@@ -69,6 +72,11 @@ export interface LicenseGuard {
   authorizedQuantity: number;
   /** `releasedValue` after the write must not exceed this (the value limit with its tolerance); undefined: none. */
   valueCap?: number;
+  /**
+   * The license event's tally: each transaction adds its writes' notices to it
+   * in one more action (shared/domain/event-tally.ts). Undefined: no tally.
+   */
+  tally?: TallyTarget;
 }
 
 /** Result of committing writes: which were written, and which were skipped because their own condition no longer held. */
@@ -230,6 +238,14 @@ export interface InventoryRepository {
   existing(keys: readonly { sku: string; warehouseId: string }[]): Promise<Set<string>>;
   scan(): AsyncIterable<RawItem[]>;
   skuExists(sku: string): Promise<boolean>;
+}
+
+/** The Tallies table (license events' digests, shared/domain/event-tally.ts); transactions add to it through `commit`. */
+export interface TallyRepository {
+  /** Every tally item of a license (strongly consistent). */
+  list(licenseId: string): Promise<RawItem[]>;
+  /** Deletes a tally once its digests are sent, if `transactions` is still the value read. False otherwise. */
+  remove(licenseId: string, event: string, transactions: number): Promise<boolean>;
 }
 
 /** A message for admins on the ops topic. */

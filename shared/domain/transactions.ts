@@ -36,14 +36,19 @@ export interface Group {
 
 const emptyGroup = (): Group => ({ writes: [], inventory: new Map(), licenses: new Map() });
 
-/** The actions of a group's transaction: with a guard, its one guarded license update replaces the per-license ones. */
-const actionsOf = (g: Group, guarded: boolean) =>
-  g.writes.length + g.inventory.size + (guarded ? 1 : g.licenses.size);
+/**
+ * The actions of a group's transaction: with a guard, its one guarded license
+ * update replaces the per-license ones, and a guard with a tally adds the
+ * tally's update (shared/domain/event-tally.ts).
+ */
+const actionsOf = (g: Group, guard: LicenseGuard | undefined) =>
+  g.writes.length + g.inventory.size + (guard ? 1 + (guard.tally ? 1 : 0) : g.licenses.size);
 
 /**
  * Packs writes into groups that fit one transaction with their aggregated
  * counter and license updates, in the order given. With a guard, one action
- * is the guarded license update (98 releases and their one Inventory item fit).
+ * is the guarded license update (98 releases and their one Inventory item fit),
+ * and one more its event's tally update (97 fit).
  */
 export function pack(writes: readonly ShipmentWrite[], guard: LicenseGuard | undefined): Group[] {
   const groups: Group[] = [];
@@ -54,7 +59,7 @@ export function pack(writes: readonly ShipmentWrite[], guard: LicenseGuard | und
       1 +
       (invKey && !current.inventory.has(invKey) ? 1 : 0) +
       (write.license && !current.licenses.has(write.license.licenseId) && !guard ? 1 : 0);
-    if (current.writes.length > 0 && actionsOf(current, guard !== undefined) + extra > MAX_ACTIONS) {
+    if (current.writes.length > 0 && actionsOf(current, guard) + extra > MAX_ACTIONS) {
       groups.push(current);
       current = emptyGroup();
     }

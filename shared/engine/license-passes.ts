@@ -13,6 +13,7 @@ import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
 import { overLimits, planRehold, validity, valueCap } from '../domain/planning.js';
 import type { LicenseGuard } from '../domain/ports.js';
 import { SYSTEM_ACTOR } from '../names.js';
+import { openTally } from './event-digests.js';
 import { alertIfShippedOverLimit } from './license-alerts.js';
 import { trim } from './license-trim.js';
 import {
@@ -34,7 +35,7 @@ export type { LicenseEngineDeps, Progress } from './license-work.js';
 
 /** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
 export async function runWork(
-  deps: LicenseEngineDeps,
+  given: LicenseEngineDeps,
   license: License,
   cursor: string | undefined,
   deadline: number,
@@ -43,6 +44,8 @@ export async function runWork(
   const status = license.appliedStatus;
   const token = license.pendingWork;
   if (status === undefined || token === undefined) return true;
+  // The license event's tally this slice adds to (older events' tallies are sent first).
+  const deps = given.digests ? { ...given, tally: await openTally(given.digests, license) } : given;
   const work = workFor(status);
   if (work === 'release') return approvedPass(deps, license, token, cursor, deadline, progress);
   if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);

@@ -8,10 +8,11 @@
 import { type FirstRound, type Limiter, unlimited } from '../domain/concurrency.js';
 import { countedAsItIs, countedAsOf, counterDelta } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
+import type { TallyNotice, TallyTarget } from '../domain/event-tally.js';
 import { systemDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
 import { AMEND_TOKEN_PREFIX, SETTLE_TOKEN_PREFIX, settleCheckAt, workFor } from '../domain/license-rules.js';
-import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
+import { type HoldReason, type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
 import { copiedFrom, drawnValue, type HoldReasonChange, valueCap } from '../domain/planning.js';
 import type {
   Alerter,
@@ -25,6 +26,7 @@ import type {
 } from '../domain/ports.js';
 import { termsExpected, termsOf } from '../domain/terms.js';
 import { GSI_ATTR } from '../names.js';
+import { type DigestDeps, sendTallies } from './event-digests.js';
 import type { DrawdownDeps } from './license-drawdown.js';
 
 /** What the license engine needs. */
@@ -62,6 +64,14 @@ export interface LicenseEngineDeps extends DrawdownDeps {
    * ones, and resumed work has no first. @default none (one license at a time)
    */
   firstRound?: FirstRound;
+  /**
+   * The license events' digests (shared/engine/event-digests.ts): their
+   * tallies and the publisher that sends them. Undefined (the simulator, the
+   * bench's AWS model): no tally is kept, no digest sent.
+   */
+  digests?: DigestDeps;
+  /** The tally the current slice adds to; set by runWork. */
+  tally?: TallyTarget;
 }
 
 /** What a call of `applyLicense` did to shipments, so far. */
@@ -142,6 +152,8 @@ export async function finish(
     settleCheckAt:
       status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
   };
+  // The event's digests first: a failure to publish them leaves the work pending, so it is retried.
+  if (deps.digests) await sendTallies(deps.digests, license.licenseId);
   if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
     throw new ConflictError('pendingWork changed');
   return true;
@@ -195,6 +207,21 @@ export async function handOver(
   return false;
 }
 
+/** What a pass's change of `s` tells its event's tally (shared/domain/event-tally.ts). */
+function noticeOf(s: Shipment, eventType: TallyNotice['eventType'], holdReason?: HoldReason): TallyNotice {
+  return {
+    customerId: s.customerId,
+    warehouseId: s.warehouseId,
+    eventType,
+    line: {
+      shipmentId: s.shipmentId,
+      quantity: s.quantity,
+      sku: s.sku,
+      ...(holdReason ? { holdReason } : {}),
+    },
+  };
+}
+
 /** A HELD shipment's new hold reason. */
 export function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
   return {
@@ -202,6 +229,7 @@ export function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWr
     set: { holdReason: r.holdReason },
     bumpRevision: true,
     expect: { status: 'HELD', countedStatus: 'HELD', ...countedAsOf(r.shipment), licenseId },
+    notice: noticeOf(r.shipment, 'SHIPMENT_HOLD_UPDATED', r.holdReason),
   };
 }
 
@@ -221,6 +249,7 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
     expect: { status: 'HELD', countedStatus: 'HELD', ...countedAsOf(s), licenseId, value: s.value ?? null },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
+    notice: noticeOf(s, 'SHIPMENT_RELEASED'),
   };
 }
 
@@ -240,6 +269,7 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
     expect: { status: 'RELEASED', countedStatus: 'RELEASED', ...countedAsOf(s), licenseId },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
     license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
+    notice: noticeOf(s, 'SHIPMENT_REHELD', r.holdReason),
   };
 }
 
@@ -260,10 +290,12 @@ export async function commitCounted(
   // sent its first (or has none), so that a burst's first releases commit before anyone's bulk.
   const round = deps.firstRound;
   if (round && !round.claim(license.licenseId)) await round.passed;
+  // The slice's tally (see runWork): every transaction adds its writes to the license event's tally.
+  const tallied = deps.tally && !guard.tally ? { ...guard, tally: deps.tally } : guard;
   const result: CommitResult = await limiter.run(() =>
     deps.shipments.commit(
       writes.map((w) => ({ ...w, decision })),
-      guard,
+      tallied,
     ),
   );
   progress.transactions += result.transactions ?? 0;

@@ -2,7 +2,8 @@
  * The release pass of an APPROVED license, pipelined: the next page of HELD
  * shipments is read and planned while the current transaction commits, and
  * planned writes are carried over page boundaries so that transactions are
- * full (98 releases, their Inventory item and the guarded license update),
+ * full (97 releases, their Inventory item, the guarded license update and
+ * the license event's tally update),
  * cut so that one transaction moves one Inventory item where it can.
  *
  * A license has at most one transaction in flight: each one updates the
@@ -50,8 +51,8 @@ export interface Planned {
  */
 export const FIRST_TRANSACTION = 5;
 
-/** Shipment writes of one transaction beside its guarded license update. */
-const ROOM = MAX_ACTIONS - 1;
+/** Shipment writes of one transaction beside its guarded license update and its event's tally update. */
+const ROOM = MAX_ACTIONS - 2;
 /** Buffered writes from which a transaction may mix Inventory items: four transactions' worth. */
 const MIXED_AFTER = 4 * (ROOM - 1);
 
@@ -60,7 +61,7 @@ const MIXED_AFTER = 4 * (ROOM - 1);
  * plan order), or undefined when it should wait for more: a transaction
  * is sent once it is full, unless `force` (the end of a pass, or a
  * hand-over). One Inventory item's writes fill a transaction alone when
- * there are enough of them (98). Otherwise, once the buffer holds four
+ * there are enough of them (97). Otherwise, once the buffer holds four
  * transactions' worth, the largest groups go first, whole where they fit.
  * Forced, what is left goes in one transaction if it fits, else the largest
  * group alone. Within a transaction writes keep plan order; planning

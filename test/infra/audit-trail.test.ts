@@ -189,7 +189,7 @@ describe('settings', () => {
       expect(Object.keys(t.Outputs)).not.toContain('AuditLogBucketName');
       // History keeps its own protection: the resource policy does not depend on the trail.
       const tables = ofType(t, 'AWS::DynamoDB::Table');
-      expect(tables).toHaveLength(4);
+      expect(tables).toHaveLength(5);
       expect(tables.filter(([, r]) => r.Properties?.ResourcePolicy !== undefined)).toHaveLength(1);
     }
     expect(ofType(templateWith({ auditTrail: 'true' }), 'AWS::CloudTrail::Trail')).toHaveLength(1);

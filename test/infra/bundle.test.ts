@@ -51,6 +51,7 @@ function run(dir: string, script: string): string {
       [ENV.shipmentsTable]: 'shipments',
       [ENV.inventoryTable]: 'inventory',
       [ENV.historyTable]: 'history',
+      [ENV.talliesTable]: 'tallies',
       [ENV.opsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:ops',
       [ENV.customerTopicArns]: 'arn:aws:sns:us-east-1:000000000000:customer',
       [ENV.logisticsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:logistics',

@@ -116,11 +116,26 @@ describe('license-events', () => {
     expect(resourcesGranted(st, 'dynamodb:GetRecords')).not.toContainEqual(streamArnOf(tableIds().shipments));
   });
 
-  it('publishes to the ops topic only, with exactly the key actions SNS needs', () => {
+  it("queries, updates and deletes Tallies (license events' digests) and nothing else of it, and no other function touches it", () => {
+    const tallies = s.logicalId(s.stack.tables.tallies);
+    expect([...actionsOn(statementsOf('license-events'), arnOf(tallies))].sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    for (const other of ['shipment-events', 'license-clock'] as const)
+      expect(actionsOn(statementsOf(other), arnOf(tallies)), other).toEqual([]);
+  });
+
+  it("publishes to the ops topic, and the license events' digests to the customer and logistics topics, with exactly the key actions SNS needs", () => {
     const st = statementsOf('license-events');
-    expect(resourcesGranted(st, 'sns:Publish')).toEqual([ref(topicIds().ops)]);
-    expect(actionsOn(st, arnOf(keyIds().ops)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
-    expect(actionsOn(st, arnOf(keyIds().customer))).toEqual([]);
+    const topics = topicIds();
+    expect([...resourcesGranted(st, 'sns:Publish')]).toEqual(
+      expect.arrayContaining([ref(topics.ops), ref(topics.customer), ref(topics.logistics)]),
+    );
+    expect(resourcesGranted(st, 'sns:Publish')).toHaveLength(3);
+    for (const key of [keyIds().ops, keyIds().customer, keyIds().logistics])
+      expect(actionsOn(st, arnOf(key)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
   it('sends failed batches to the license-events DLQ only', () => {

@@ -28,7 +28,8 @@ const DAY_SECONDS = 24 * 60 * 60;
 describe('tables', () => {
   it('keeps every table retained, deletion-protected, PITR-enabled, on-demand, encrypted and without a physical name', () => {
     const tables = s.template.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(4);
+    // The contract's four and Tallies (license events' digests still to send).
+    expect(Object.keys(tables)).toHaveLength(5);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.Properties.DeletionProtectionEnabled).toBe(true);
@@ -86,6 +87,17 @@ describe('tables', () => {
       { AttributeName: 'warehouseId', KeyType: 'RANGE' },
     ]);
     expect(props?.StreamSpecification).toBeUndefined();
+  });
+
+  it('keys Tallies by licenseId and event, without a stream, with a TTL on expiresAt', () => {
+    const props = s.resource(s.logicalId(s.stack.tables.tallies)).Properties;
+    expect(props?.KeySchema).toEqual([
+      { AttributeName: 'licenseId', KeyType: 'HASH' },
+      { AttributeName: 'event', KeyType: 'RANGE' },
+    ]);
+    expect(props?.StreamSpecification).toBeUndefined();
+    expect(props?.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(props?.GlobalSecondaryIndexes).toBeUndefined();
   });
 });
 
@@ -313,7 +325,11 @@ describe('functions', () => {
           [ENV.shipmentsTable]: ref(s.logicalId(s.stack.tables.shipments)),
           [ENV.inventoryTable]: ref(s.logicalId(s.stack.tables.inventory)),
           [ENV.historyTable]: ref(s.logicalId(s.stack.tables.history)),
+          [ENV.talliesTable]: ref(s.logicalId(s.stack.tables.tallies)),
           [ENV.opsTopicArn]: ref(s.logicalId(s.stack.topics.ops.topic)),
+          // The digests of each license event, sent when its pass ends.
+          [ENV.customerTopicArns]: ref(s.logicalId(s.stack.topics.customer.topic)),
+          [ENV.logisticsTopicArn]: ref(s.logicalId(s.stack.topics.logistics.topic)),
           [ENV.releaseTimeBudgetMs]: String(RELEASE_TIME_BUDGET_MS),
           // Transactions in flight across the licenses of an invocation.
           [ENV.releaseConcurrency]: '4',

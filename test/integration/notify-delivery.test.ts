@@ -177,22 +177,38 @@ describe('PublishBatch with Failed entries', () => {
     const b = await backlog('KF', 10);
     const customerTopic = b.queues.customer.subscription.topicArn;
     const logisticsTopic = local.resources.topics.logistics.arn;
-    const stuckJson = 'SHP-KF-04#r2';
+    // The approval's release first; its digests come from license-events (its event's tally).
+    await s.setLicenseStatus(b.licenseId, 'APPROVED');
+    await local.drain();
+    for (const q of Object.values(b.queues)) await q.receiveAll();
+    // The first SHIPPED change's customer JSON entry (the edits reach shipment-events in batches of their own).
+    let stuckJson: string | undefined;
     let armed = true;
-    // Every attempt of one invocation fails: one customer JSON entry and the warehouse's release digest.
-    shouldFail = (e, topicArn) =>
-      armed &&
-      ((topicArn === customerTopic && attr(e, 'dedupKey') === stuckJson) ||
-        (topicArn === logisticsTopic &&
-          attr(e, 'kind') === 'digest' &&
-          attr(e, 'warehouseId') === b.warehouseId &&
-          attr(e, 'eventType') === 'SHIPMENT_RELEASED'));
+    // Every attempt of one invocation fails: one customer JSON entry and the warehouse's digest of the
+    // shipments logistics marked SHIPPED (manual edits: shipment-events sends their digests per batch).
+    shouldFail = (e, topicArn) => {
+      if (!armed) return false;
+      if (
+        topicArn === customerTopic &&
+        attr(e, 'kind') === 'shipment' &&
+        attr(e, 'eventType') === 'SHIPMENT_SHIPPED'
+      ) {
+        stuckJson ??= attr(e, 'dedupKey');
+        return attr(e, 'dedupKey') === stuckJson;
+      }
+      return (
+        topicArn === logisticsTopic &&
+        attr(e, 'kind') === 'digest' &&
+        attr(e, 'warehouseId') === b.warehouseId &&
+        attr(e, 'eventType') === 'SHIPMENT_SHIPPED'
+      );
+    };
     afterInvocation = (i) => {
       if (i.failures.length > 0) armed = false;
     };
     const firstInvocation = invocations.length;
     const firstCall = calls.length;
-    await s.setLicenseStatus(b.licenseId, 'APPROVED');
+    for (const x of b.shipments) await s.setShipmentStatus(x.shipmentId, 'SHIPPED');
     await local.drain();
 
     const mine = invocations.slice(firstInvocation);
@@ -201,10 +217,11 @@ describe('PublishBatch with Failed entries', () => {
     const failed = mine[failedAt] as Invocation;
     // 4 attempts per entry inside the invocation, then it gives up on them.
     const injected = calls.slice(firstCall).filter((c) => c.topicArn === customerTopic);
-    expect(tally(injected.flatMap((c) => c.injected)).get(stuckJson)).toBe(4);
-    // The digest covers every release of this warehouse in the batch: all of them are reported.
+    expect(stuckJson).toBeDefined();
+    expect(tally(injected.flatMap((c) => c.injected)).get(stuckJson ?? '')).toBe(4);
+    // The digest covers every shipment of this warehouse shipped in the batch: all of them are reported.
     const behindDigest = failed.changes
-      .filter((c) => c.warehouseId === b.warehouseId && c.status === 'RELEASED')
+      .filter((c) => c.warehouseId === b.warehouseId && c.status === 'SHIPPED')
       .map((c) => c.sequence);
     expect(behindDigest.length).toBeGreaterThan(0);
     const stuckRecord = failed.changes.find((c) => c.dedupKey === stuckJson)?.sequence;
@@ -222,13 +239,13 @@ describe('PublishBatch with Failed entries', () => {
       .find((i) => i.records.some((r) => sequences.includes(r.dynamodb?.SequenceNumber ?? '')));
     expect(retry?.records[0]?.dynamodb?.SequenceNumber).toBe(lowest);
 
-    const released = b.shipments.map((x) => `${x.shipmentId}#r2`).sort();
+    const shipped = b.shipments.map((x) => `${x.shipmentId}#r3`).sort();
     const customer = parseMachineMessages(await b.queues.customer.receiveAll());
     const warehouse = parseMachineMessages(await b.queues.warehouse.receiveAll());
     // At least once: every change arrived; a redelivered record may repeat one.
-    expect([...new Set(customer.map((m) => m.dedupKey))].sort()).toEqual(released);
-    expect([...new Set(warehouse.map((m) => m.dedupKey))].sort()).toEqual(released);
-    expect(tally(customer.map((m) => m.dedupKey)).get(stuckJson)).toBe(1);
+    expect([...new Set(customer.map((m) => m.dedupKey))].sort()).toEqual(shipped);
+    expect([...new Set(warehouse.map((m) => m.dedupKey))].sort()).toEqual(shipped);
+    expect(tally(customer.map((m) => m.dedupKey)).get(stuckJson ?? '')).toBe(1);
     const stats = local.esm.stats().mappings.find((m) => m.function.includes('Shipment'));
     expect(stats?.dlq).toBe(0);
   });

@@ -8,7 +8,8 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SnsPublisher } from '../../shared/adapters/sns.js';
-import { digests, type ShipmentChange, shipmentMessage } from '../../shared/domain/notifications.js';
+import type { Tally } from '../../shared/domain/event-tally.js';
+import { type ShipmentChange, shipmentMessage, tallyDigests } from '../../shared/domain/notifications.js';
 import { customerShard } from '../../shared/domain/routing.js';
 import { runCli } from '../helpers/cli.js';
 import { emailStandIn, machineQueue, parseMachineMessages, type TestQueue } from '../helpers/notify.js';
@@ -53,9 +54,25 @@ beforeAll(async () => {
     logistics: local.resources.topics.logistics.arn,
   });
   const changes = CUSTOMERS.flatMap((c) => [change(c, 1), change(c, 2), change(c, 3)]);
+  // The digests of one license event whose tally holds every customer's shipments (a pass also
+  // relabels the shipments of other customers that name the license, as LICENSE_MISMATCH).
+  const tally: Tally = {
+    licenseId: 'LIC-SHARED',
+    event: 'LICENSE_APPROVED@2026-06-01T12:00:00.000Z',
+    opened: 'tok',
+    transactions: 1,
+    groups: CUSTOMERS.map((customerId) => ({
+      customerId,
+      warehouseId: 'WH-1',
+      eventType: 'SHIPMENT_RELEASED',
+      count: 3,
+      quantity: 15,
+      lines: [1, 2, 3].map((n) => ({ shipmentId: `${customerId}-SHP-${n}`, quantity: 5, sku: 'H20' })),
+    })),
+  };
   const failed = await publisher.publish('customer', [
     ...changes.map((c) => shipmentMessage(c, 'customer')),
-    ...digests(changes, 'customer'),
+    ...tallyDigests(tally, 'customer'),
   ]);
   expect([...failed]).toEqual([]);
 
@@ -117,6 +134,7 @@ describe('customer isolation on SNS', () => {
       expect(mails).toHaveLength(1);
       for (const m of mails) {
         expect(m.attributes).toMatchObject({ customerId, kind: 'digest' });
+        expect(m.text).toContain(`${customerId}-SHP-3`);
         for (const other of CUSTOMERS.filter((c) => c !== customerId)) expect(m.text).not.toContain(other);
       }
     },

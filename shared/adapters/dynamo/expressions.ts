@@ -1,3 +1,4 @@
+import { type TallyUpdate, tallyAttrs } from '../../domain/event-tally.js';
 import type { LicenseGuard, ShipmentWrite } from '../../domain/ports.js';
 import { COUNTER_REVISION, SYSTEM_ACTOR } from '../../names.js';
 import type { Drawdown } from './transactions.js';
@@ -146,5 +147,44 @@ export function guardedLicenseUpdate(table: string, guard: LicenseGuard, delta: 
     UpdateExpression: drawdownAdds(x, delta),
     ConditionExpression: [`attribute_exists(${x.name('licenseId')})`, ...conditions].join(' AND '),
     ...x.params(),
+  };
+}
+
+/**
+ * The `Update` of a license event's tally (shared/domain/event-tally.ts), in
+ * the transaction of the writes it counts: ADDs each group's count and units
+ * and the transaction, appends the lines it keeps, keeps the first
+ * transaction's nonce (`opened`) and moves the TTL on. Unconditional: the
+ * transaction's other actions decide whether it commits. Placeholders are
+ * numbered, since group names hold `|` and ids `.`, `:` and `-`.
+ */
+export function tallyUpdate(table: string, u: TallyUpdate) {
+  const names: Record<string, string> = { '#o': 'opened', '#x': 'expiresAt', '#t': 'transactions' };
+  const values: Record<string, unknown> = { ':o': u.opened, ':x': u.expiresAt, ':one': 1 };
+  const sets = ['#o = if_not_exists(#o, :o)', '#x = :x'];
+  const adds = ['#t :one'];
+  let i = 0;
+  for (const [group, sum] of u.add) {
+    const attrs = tallyAttrs(group);
+    names[`#n${i}`] = attrs.count;
+    names[`#q${i}`] = attrs.quantity;
+    values[`:n${i}`] = sum.count;
+    values[`:q${i}`] = sum.quantity;
+    adds.push(`#n${i} :n${i}`, `#q${i} :q${i}`);
+    const lines = u.lines.get(group);
+    if (lines && lines.length > 0) {
+      names[`#l${i}`] = attrs.lines;
+      values[`:l${i}`] = lines;
+      values[':none'] = [];
+      sets.push(`#l${i} = list_append(if_not_exists(#l${i}, :none), :l${i})`);
+    }
+    i++;
+  }
+  return {
+    TableName: table,
+    Key: { licenseId: u.licenseId, event: u.event },
+    UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
   };
 }

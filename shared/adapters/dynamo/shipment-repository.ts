@@ -3,9 +3,11 @@ import {
   QueryCommand,
   type QueryCommandOutput,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../domain/errors.js';
+import { tallyCommitted, tallyUpdateOf } from '../../domain/event-tally.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import { indexKeys, mergePages } from '../../domain/index-keys.js';
 import type {
@@ -17,20 +19,35 @@ import type {
   ShipmentWrite,
 } from '../../domain/ports.js';
 import { GSI_ATTR, HELD_INDEX, RELEASED_INDEX } from '../../names.js';
-import { guardedLicenseUpdate, inventoryUpdate, licenseUpdate, shipmentUpdate } from './expressions.js';
+import {
+  guardedLicenseUpdate,
+  inventoryUpdate,
+  licenseUpdate,
+  shipmentUpdate,
+  tallyUpdate,
+} from './expressions.js';
 import { updateWithEntry } from './history-repository.js';
 import { scanTable } from './reads.js';
 import { commitPacked, type Group, isConditionFailure, sum } from './transactions.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** DynamoDB implementation of the Shipments port, including the transactional writer. */
 export class DynamoShipmentRepository implements ShipmentRepository {
   /** `licenses` and `inventory` are needed only to commit writes; a read-only user may leave them out. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { shipments: string; licenses?: string; inventory?: string; history?: string },
+    private readonly tables: {
+      shipments: string;
+      licenses?: string;
+      inventory?: string;
+      history?: string;
+      /** Needed only to commit under a guard with a tally (license-events). */
+      tallies?: string;
+    },
   ) {}
 
-  private table(name: 'licenses' | 'inventory'): string {
+  private table(name: 'licenses' | 'inventory' | 'tallies'): string {
     const table = this.tables[name];
     if (table === undefined)
       throw new ConfigError(`DynamoShipmentRepository needs the ${name} table to commit`);
@@ -95,12 +112,17 @@ export class DynamoShipmentRepository implements ShipmentRepository {
 
   async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
     return commitPacked(writes, guard, async (group) => {
-      await this.db.send(new TransactWriteCommand({ TransactItems: this.transactItems(group, guard) }));
+      // The license event's tally, last: its update has no condition, so no cancellation reason points at it.
+      const tally = guard?.tally ? tallyUpdateOf(guard.tally, group.writes, new Date()) : undefined;
+      const items = this.transactItems(group, guard);
+      if (tally) items.push({ Update: tallyUpdate(this.table('tallies'), tally) });
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      if (tally && guard?.tally) tallyCommitted(guard.tally, tally);
     });
   }
 
   /** The group's actions: shipments first (their indexes match CancellationReasons), then counters, then licenses. */
-  private transactItems(group: Group, guard: LicenseGuard | undefined) {
+  private transactItems(group: Group, guard: LicenseGuard | undefined): TransactItem[] {
     return [
       ...group.writes.map((w) => ({ Update: shipmentUpdate(this.tables.shipments, w) })),
       ...[...group.inventory.values()].map((inv) => ({

@@ -1,5 +1,11 @@
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
+import {
+  type TallyUpdate,
+  tallyAttrs,
+  tallyCommitted,
+  tallyUpdateOf,
+} from '../../../shared/domain/event-tally.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
 import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
 import type {
@@ -174,7 +180,16 @@ export class MemoryShipmentRepository implements ShipmentRepository {
       if (error instanceof FakeTransactionConflict) return this.conflicted(group);
       throw error;
     }
-    const actions = this.actions(group, guard);
+    // The license event's tally, last, as the adapter adds it (see DynamoShipmentRepository.commit).
+    const tally = guard?.tally ? tallyUpdateOf(guard.tally, group.writes, this.store.clock()) : undefined;
+    const actions = [...this.actions(group, guard), ...(tally ? [tallyAction(tally)] : [])];
+    const failed = await this.transactHeld(actions, group);
+    if (tally && guard?.tally && Array.isArray(failed) && failed.length === 0)
+      tallyCommitted(guard.tally, tally);
+    return failed;
+  }
+
+  private async transactHeld(actions: Action[], group: Group): Promise<number[] | 'conflict'> {
     if (!this.holdPending) return this.transact(actions, group.writes);
     const keys = actions.map((a) => `${a.table}/${a.key}`);
     if (keys.some((k) => this.held.has(k))) return this.conflicted(group);
@@ -319,6 +334,25 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     }
     return sum;
   }
+}
+
+/** The tally's update as the adapter's `tallyUpdate` builds it: unconditional, creating the item. */
+function tallyAction(u: TallyUpdate): Action {
+  const add: Record<string, number> = { transactions: 1 };
+  const append: Record<string, unknown[]> = {};
+  for (const [group, sum] of u.add) {
+    const attrs = tallyAttrs(group);
+    add[attrs.count] = sum.count;
+    add[attrs.quantity] = sum.quantity;
+    const lines = u.lines.get(group);
+    if (lines && lines.length > 0) append[attrs.lines] = lines;
+  }
+  const key = { licenseId: u.licenseId, event: u.event };
+  return {
+    table: 'tallies',
+    key: keyOf('tallies', key),
+    spec: { upsert: key, set: { expiresAt: u.expiresAt }, setIfMissing: { opened: u.opened }, add, append },
+  };
 }
 
 /** A request DynamoDB refuses outright: the adapter wraps it as a DependencyError (not retryable). */

@@ -16,7 +16,7 @@ import type { RawItem } from '../../../shared/domain/ports.js';
 import type { KeyedStreamRecord } from '../../../shared/engine/shipment-engine.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 
-export type TableName = 'licenses' | 'shipments' | 'inventory' | 'history';
+export type TableName = 'licenses' | 'shipments' | 'inventory' | 'history' | 'tallies';
 
 /** DynamoDB refused the request itself (the SDK's `ValidationException`); no condition was evaluated. */
 export class FakeValidationError extends Error {
@@ -41,6 +41,12 @@ export interface UpdateSpec {
   expect?: Record<string, unknown>;
   /** Conditions no `expect` entry can say (`rq <= :max`, `attribute_exists(statusError)`). */
   also?: (item: RawItem) => boolean;
+  /** `attr = if_not_exists(attr, v)`. */
+  setIfMissing?: Record<string, unknown>;
+  /** `attr = list_append(if_not_exists(attr, []), v)`. */
+  append?: Record<string, unknown[]>;
+  /** The update may create the item (no `attribute_exists` condition): these are its key attributes. */
+  upsert?: RawItem;
 }
 
 /** A value as DynamoDB compares it in `attr = :v`: same type and same value. */
@@ -63,6 +69,7 @@ const INDEX_KEYS: Record<TableName, readonly string[]> = {
   licenses: [],
   inventory: [],
   history: [],
+  tallies: [],
 };
 
 /** Which attributes make an item's key, per table. */
@@ -71,6 +78,7 @@ export const KEY_ATTRS: Record<TableName, readonly string[]> = {
   shipments: ['shipmentId'],
   inventory: ['sku', 'warehouseId'],
   history: ['licenseId', 'entryId'],
+  tallies: ['licenseId', 'event'],
 };
 
 export const keyOf = (table: TableName, item: RawItem): string =>
@@ -85,6 +93,7 @@ export class MemoryStore {
     shipments: new Map(),
     inventory: new Map(),
     history: new Map(),
+    tallies: new Map(),
   };
   readonly streams: Record<'licenses' | 'shipments', StreamEntry[]> = { licenses: [], shipments: [] };
   /** Every port call in order, e.g. `{ op: 'shipments.update', args }`. */
@@ -174,7 +183,8 @@ export class MemoryStore {
   /** Checks an update without applying it: the item it would produce, or why it cannot be written. */
   plan(table: TableName, key: string, spec: UpdateSpec): { ok: true; next: RawItem } | { ok: false } {
     validate(spec);
-    const current = this.tables[table].get(key);
+    const found = this.tables[table].get(key);
+    const current = found ?? (spec.upsert ? structuredClone(spec.upsert) : undefined);
     const next = applyUpdate(current ?? {}, spec);
     checkIndexKeys(table, next);
     if (current === undefined || !conditionHolds(current, spec)) return { ok: false };
@@ -197,6 +207,7 @@ export class MemoryStore {
     if (
       table === 'inventory' ||
       table === 'history' ||
+      table === 'tallies' ||
       (old !== undefined && next !== undefined && sameValue(old, next))
     )
       return;
@@ -222,6 +233,8 @@ function validate(spec: UpdateSpec): void {
     ...(spec.remove ?? []),
     ...Object.keys(spec.add ?? {}),
     ...(spec.increment ?? []),
+    ...Object.keys(spec.setIfMissing ?? {}),
+    ...Object.keys(spec.append ?? {}),
   ];
   const twice = paths.find((p, i) => paths.indexOf(p) !== i);
   if (twice !== undefined)
@@ -256,6 +269,16 @@ function conditionHolds(item: RawItem, spec: UpdateSpec): boolean {
 function applyUpdate(current: RawItem, spec: UpdateSpec): RawItem {
   const next = structuredClone(current);
   for (const [attr, v] of Object.entries(spec.set ?? {})) next[attr] = structuredClone(v);
+  for (const [attr, v] of Object.entries(spec.setIfMissing ?? {}))
+    if (next[attr] === undefined) next[attr] = structuredClone(v);
+  for (const [attr, v] of Object.entries(spec.append ?? {})) {
+    const was = next[attr] ?? [];
+    if (!Array.isArray(was))
+      throw new FakeValidationError(
+        `An operand in the update expression has an incorrect data type (${attr})`,
+      );
+    next[attr] = [...was, ...structuredClone(v)];
+  }
   for (const attr of spec.remove ?? []) delete next[attr];
   for (const [attr, n] of Object.entries(spec.add ?? {})) {
     const was = next[attr] ?? 0;

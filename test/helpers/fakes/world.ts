@@ -22,6 +22,7 @@ import { MemoryLicenseRepository } from './license-repository.js';
 import { RecordingAlerter, RecordingPublisher } from './messaging.js';
 import { MemoryShipmentRepository } from './shipment-repository.js';
 import { MemoryStore, type StreamEntry, type TableName } from './store.js';
+import { MemoryTallyRepository } from './tally-repository.js';
 
 export { type Published, RecordingAlerter, RecordingPublisher } from './messaging.js';
 export { FakeValidationError, MemoryStore, type StreamEntry } from './store.js';
@@ -30,6 +31,7 @@ export {
   MemoryInventoryRepository,
   MemoryLicenseRepository,
   MemoryShipmentRepository,
+  MemoryTallyRepository,
 };
 
 /** The settling delay the engines get unless a test says otherwise (SETTLE_DELAY_MS). */
@@ -47,6 +49,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
   const history = new MemoryHistoryRepository(store);
   const alerter = new RecordingAlerter(store);
   const publisher = new RecordingPublisher(store);
+  const tallies = new MemoryTallyRepository(store);
   let tokens = 0;
   const newToken = () => `tok-${++tokens}`;
   const taken = { licenses: 0, shipments: 0 };
@@ -64,6 +67,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     history,
     alerter,
     publisher,
+    tallies,
     /** Fault hooks: `failNext(op)`, `beforeNext(op, fn)`, `before(op, fn)`; ops are named `port.method`. */
     faults: store,
     now: () => new Date(now),
@@ -85,6 +89,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
         now: () => new Date(now),
         newToken,
         settleDelayMs: SETTLE_DELAY_MS,
+        digests: { tallies, publisher },
         ...overrides,
       };
     },

@@ -104,8 +104,35 @@ describe('shipmentMessage', () => {
 });
 
 describe('digests', () => {
+  // Manual edits: a stream batch's digests are theirs (a license pass's come from its event's tally).
   const releasedFor = (customerId: string, warehouseId: string, n: number) =>
-    Array.from({ length: n }, () => changeOf(stored('HELD', 1, { customerId, warehouseId }), 'RELEASED'));
+    Array.from({ length: n }, () => changeOf(stored('RELEASED', 2, { customerId, warehouseId }), 'SHIPPED'));
+
+  test("leaves a license pass's changes (released, re-held, hold updated) to the event's tally", () => {
+    const pass = [
+      changeOf(stored('HELD', 1, { customerId: 'CUST-A' }), 'RELEASED'),
+      changeOf(stored('RELEASED', 2, { customerId: 'CUST-A' }), 'HELD', { holdReason: 'LICENSE_SUSPENDED' }),
+      changeOf(stored('HELD', 1, { customerId: 'CUST-A' }), 'HELD', { holdReason: 'LICENSE_MISMATCH' }),
+    ];
+    expect(pass.map((c) => c.eventType)).toEqual([
+      'SHIPMENT_RELEASED',
+      'SHIPMENT_REHELD',
+      'SHIPMENT_HOLD_UPDATED',
+    ]);
+    const manual = [
+      changeOf(undefined, 'HELD', { customerId: 'CUST-A' }),
+      ...releasedFor('CUST-A', 'WH-1', 1),
+      changeOf(stored('HELD', 1, { customerId: 'CUST-A' }), 'CANCELLED'),
+    ];
+    for (const audience of ['customer', 'logistics'] as const) {
+      expect(digests(pass, audience)).toEqual([]);
+      expect(
+        digests([...pass, ...manual], audience)
+          .map((d) => d.attributes.eventType)
+          .sort(),
+      ).toEqual(['SHIPMENT_CANCELLED', 'SHIPMENT_HELD', 'SHIPMENT_SHIPPED']);
+    }
+  });
 
   test("never puts one customer's shipment in another customer's digest", () => {
     const a = releasedFor('CUST-A', 'WH-1', 3);
@@ -117,7 +144,7 @@ describe('digests', () => {
       ['CUST-B', b, a],
     ] as const) {
       const digest = out.find((d) => d.attributes.customerId === customerId);
-      expect(digest?.attributes).toMatchObject({ kind: 'digest', eventType: 'SHIPMENT_RELEASED' });
+      expect(digest?.attributes).toMatchObject({ kind: 'digest', eventType: 'SHIPMENT_SHIPPED' });
       expect([...(digest?.covers ?? [])].sort()).toEqual(own.map((c) => c.dedupKey).sort());
       for (const c of own) expect(digest?.body).toContain(c.shipmentId);
       for (const c of other) expect(digest?.body).not.toContain(c.shipmentId);
@@ -137,10 +164,11 @@ describe('digests', () => {
   test('keeps the subject a valid SNS subject (under 100 ASCII characters, one line) even for long ids', () => {
     const longLicense = `L${'x'.repeat(127)}`;
     const changes = [
-      changeOf(stored('HELD', 1, { licenseId: longLicense, customerId: 'CUST-A' }), 'RELEASED'),
-      changeOf(stored('HELD', 1, { licenseId: longLicense, customerId: 'CUST-A' }), 'RELEASED'),
+      changeOf(stored('RELEASED', 2, { licenseId: longLicense, customerId: 'CUST-A' }), 'SHIPPED'),
+      changeOf(stored('RELEASED', 2, { licenseId: longLicense, customerId: 'CUST-A' }), 'SHIPPED'),
     ];
     for (const audience of ['customer', 'logistics'] as const) {
+      expect(digests(changes, audience)).toHaveLength(1);
       for (const d of digests(changes, audience)) {
         expect(d.subject?.length).toBeLessThan(100);
         expect(d.subject).toMatch(/^[\x20-\x7e]+$/);
@@ -159,6 +187,7 @@ describe('digests', () => {
     const changes = releasedFor('CUST-A', 'WH-1', 4);
     const [one] = digests(changes, 'customer');
     const [two] = digests([...changes].reverse(), 'customer');
+    expect(one?.attributes.dedupKey).toMatch(/^digest#/);
     expect(one?.attributes.dedupKey).toBe(two?.attributes.dedupKey);
   });
 });

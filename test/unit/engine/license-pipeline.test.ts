@@ -50,7 +50,7 @@ const warehouseOf = (backlog: readonly Shipment[]) => {
 const released = (o: LicenseOutcome) => ('released' in o ? o.released : 0);
 
 describe('filled transactions', () => {
-  it('sends a small first transaction, then fills transactions across page boundaries: 1,000 releases in 1 + ⌈995/98⌉ = 12 transactions, not 96 + 96 + 8 per page', async () => {
+  it('sends a small first transaction, then fills transactions across page boundaries: 1,000 releases in 1 + ⌈995/97⌉ = 12 transactions, not 96 + 96 + 8 per page', async () => {
     const w = memoryWorld();
     const { lut } = approvedBacklog(w, 1000, { authorizedQuantity: 1_000_000 });
     expect(await apply(w, lut.licenseId)).toMatchObject({
@@ -59,7 +59,7 @@ describe('filled transactions', () => {
       transactions: 12,
     });
     expect(FIRST_TRANSACTION).toBe(5);
-    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([5, ...Array(10).fill(98), 15]);
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([5, ...Array(10).fill(97), 25]);
     expect(committed(w).every((t) => t.actions <= 100)).toBe(true);
     expect([...changesTo(w, 'RELEASED').values()]).toEqual(Array(1000).fill(1));
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 10_000 });
@@ -76,13 +76,13 @@ describe('filled transactions', () => {
     const warehouses = committed(w).map((t) => warehouseOf(backlog)(t.shipmentIds).size);
     // The first transaction takes the first writes in plan order, whatever their warehouse.
     expect(warehouses).toEqual([2, ...Array(6).fill(1)]);
-    expect(committed(w)).toHaveLength(1 + Math.ceil((500 - FIRST_TRANSACTION) / 98));
+    expect(committed(w)).toHaveLength(1 + Math.ceil((500 - FIRST_TRANSACTION) / 97));
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 2500 });
     expectCounters(w, lut.license.sku, 'WH-2', { held: 0, released: 2500 });
     expectInvariants(w);
   });
 
-  it('takes a single-item transaction when one has 98 writes, mixes only once four transactions are buffered, all when forced', () => {
+  it('takes a single-item transaction when one has 97 writes, mixes only once four transactions are buffered, all when forced', () => {
     const write = (warehouseId: string) => ({
       shipmentId: `S-${warehouseId}-${Math.random()}`,
       set: {},
@@ -95,15 +95,15 @@ describe('filled transactions', () => {
       Object.entries(counts).flatMap(([wh, n]) =>
         Array.from({ length: n }, () => ({ write: write(wh), from: undefined })),
       );
-    expect(takeTransaction(planned({ A: 97, B: 97 }), false)).toBeUndefined();
+    expect(takeTransaction(planned({ A: 96, B: 96 }), false)).toBeUndefined();
     expect(
       takeTransaction(planned({ A: 60, B: 120 }), false)?.map((p) => p.write.counters.warehouseId),
-    ).toEqual(Array(98).fill('B'));
-    // Four transactions' worth and no item with 98: the largest group goes whole, others fill what is left.
+    ).toEqual(Array(97).fill('B'));
+    // Four transactions' worth and no item with 97: the largest group goes whole, others fill what is left.
     const mixed = takeTransaction(planned({ A: 60, B: 90, C: 90, D: 90, E: 70 }), false) ?? [];
     expect(mixed.map((p) => p.write.counters?.warehouseId)).toEqual([
       ...Array(90).fill('B'),
-      ...Array(7).fill('C'),
+      ...Array(6).fill('C'),
     ]);
     // Forced (the end of a pass): what fits one transaction goes together, otherwise the largest group alone.
     expect(takeTransaction(planned({ A: 3, B: 2 }), true)).toHaveLength(5);
@@ -161,7 +161,7 @@ describe('overlap', () => {
         priority: i,
       }));
       // Quantity 10 each: 250 fit. The one cancelled is in the nth transaction.
-      const victim = backlog[(nth - 1) * 98 + 5] as Shipment;
+      const victim = backlog[(nth - 1) * 97 + 5] as Shipment;
       let transactions = 0;
       w.faults.before('shipments.transact', () => {
         if (++transactions === nth) w.console.edit('shipments', victim.shipmentId, 'status', 'CANCELLED');
@@ -227,7 +227,7 @@ describe('the first slice of new work', () => {
     expect(second.kind).toBe('completed');
     expect(released(second)).toBe(500 - FIRST_TRANSACTION);
     // Resumed work reads the dropped writes again from the first page, in full transactions.
-    expect(committed(w)[1]?.shipmentIds).toHaveLength(98);
+    expect(committed(w)[1]?.shipmentIds).toHaveLength(97);
     expectInvariants(w);
   });
 

@@ -109,38 +109,68 @@ describe('per-shipment messages', () => {
   });
 });
 
-describe('digests', () => {
-  it('groups digests per (customer, license, event type) and per (warehouse, license, event type)', async () => {
-    const w = memoryWorld();
-    const { a, b, id, records } = await approvals(w);
-    await processShipmentRecords(w.shipmentDeps(), records);
-    const covers = (topic: 'customer' | 'logistics') =>
-      w.publisher
-        .to(topic, 'digest')
-        .map((d) => [
-          d.attributes.customerId ?? d.attributes.warehouseId,
-          d.attributes.eventType,
-          [...d.covers].sort(),
-        ])
-        .sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
-    const r = (...keys: string[]) => keys.map((k) => `${k}#r2`).sort();
+/**
+ * After `approvals`, manual edits committed by shipment-events: A's a1 and a2
+ * SHIPPED, a3 (WH-2) CANCELLED, B's b1 SHIPPED. Returns the records of the
+ * committed edits (revision 3), as one batch.
+ */
+async function manualEdits(w: MemoryWorld) {
+  const { a, b, id, records } = await approvals(w);
+  const digestsBefore = w.publisher.published.filter((m) => m.attributes.kind === 'digest').length;
+  await processShipmentRecords(w.shipmentDeps(), records);
+  /** Digests shipment-events sent for the license passes' changes. */
+  const passDigests =
+    w.publisher.published.filter((m) => m.attributes.kind === 'digest').length - digestsBefore;
+  w.console.edit('shipments', id.a1, 'status', 'SHIPPED');
+  w.console.edit('shipments', id.a2, 'status', 'SHIPPED');
+  w.console.edit('shipments', id.a3, 'status', 'CANCELLED');
+  w.console.edit('shipments', id.b1, 'status', 'SHIPPED');
+  await shipmentEvents(w);
+  return { a, b, id, records: w.shipmentRecords(), passDigests };
+}
 
-    expect(covers('customer')).toEqual(
-      [
-        ['CUST-A', 'SHIPMENT_HOLD_UPDATED', r(id.aBig)],
-        ['CUST-A', 'SHIPMENT_RELEASED', r(id.a1, id.a2, id.a3)],
-        ['CUST-B', 'SHIPMENT_RELEASED', r(id.b1)],
-      ].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q))),
+const byScope = (w: MemoryWorld, topic: 'customer' | 'logistics', from = 0) =>
+  w.publisher
+    .to(topic, 'digest')
+    .slice(from)
+    .map((d) => [
+      d.attributes.customerId ?? d.attributes.warehouseId,
+      d.attributes.eventType,
+      [...d.covers].sort(),
+    ])
+    .sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
+const sorted = (rows: unknown[][]) => rows.sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
+
+describe('digests', () => {
+  it("sends no digest of a license pass's changes (their event's tally does), and groups manual edits' per (customer, license, event type) and per (warehouse, license, event type)", async () => {
+    const w = memoryWorld();
+    const edits = await manualEdits(w);
+    const { a, b, id } = edits;
+    expect(edits.passDigests).toBe(0);
+    const from = {
+      customer: w.publisher.to('customer', 'digest').length,
+      logistics: w.publisher.to('logistics', 'digest').length,
+    };
+    await processShipmentRecords(w.shipmentDeps(), edits.records);
+    const r = (...keys: string[]) => keys.map((k) => `${k}#r3`).sort();
+    expect(byScope(w, 'customer', from.customer)).toEqual(
+      sorted([
+        ['CUST-A', 'SHIPMENT_SHIPPED', r(id.a1, id.a2)],
+        ['CUST-A', 'SHIPMENT_CANCELLED', r(id.a3)],
+        ['CUST-B', 'SHIPMENT_SHIPPED', r(id.b1)],
+      ]),
     );
-    expect(covers('logistics')).toEqual(
-      [
-        ['WH-1', 'SHIPMENT_HOLD_UPDATED', r(id.aBig)],
-        ['WH-1', 'SHIPMENT_RELEASED', r(id.a1, id.a2)],
-        ['WH-1', 'SHIPMENT_RELEASED', r(id.b1)],
-        ['WH-2', 'SHIPMENT_RELEASED', r(id.a3)],
-      ].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q))),
+    expect(byScope(w, 'logistics', from.logistics)).toEqual(
+      sorted([
+        ['WH-1', 'SHIPMENT_SHIPPED', r(id.a1, id.a2)],
+        ['WH-1', 'SHIPMENT_SHIPPED', r(id.b1)],
+        ['WH-2', 'SHIPMENT_CANCELLED', r(id.a3)],
+      ]),
     );
-    const bDigest = w.publisher.to('customer', 'digest').find((d) => d.attributes.customerId === 'CUST-B');
+    const bDigest = w.publisher
+      .to('customer', 'digest')
+      .slice(from.customer)
+      .find((d) => d.attributes.customerId === 'CUST-B');
     expect(bDigest?.body).toContain(id.b1);
     for (const other of [id.a1, id.a2, id.a3]) expect(bDigest?.body).not.toContain(other);
     expect(bDigest?.body).toContain(b.licenseId);
@@ -151,31 +181,35 @@ describe('digests', () => {
 describe('failed sends', () => {
   it('reports the sequence numbers of the records behind messages that still failed, and only those', async () => {
     const w = memoryWorld();
-    const { id, records } = await approvals(w);
+    const { id, records } = await manualEdits(w);
     const sequenceOf = (shipmentId: string) => records.find((r) => r.shipmentId === shipmentId)?.sequence;
     w.publisher.failWhen(
       (m) =>
-        m.id === `customer:${id.b1}#r2` ||
+        m.id === `customer:${id.b1}#r3` ||
         (m.topic === 'logistics' && m.attributes.kind === 'digest' && m.attributes.warehouseId === 'WH-2'),
     );
+    const before = {
+      customer: w.publisher.to('customer').length,
+      logistics: w.publisher.to('logistics').length,
+    };
     const result = await processShipmentRecords(w.shipmentDeps(), records);
     expect(result.failed.sort()).toEqual([sequenceOf(id.b1), sequenceOf(id.a3)].sort());
-    const sent = (topic: 'customer' | 'logistics') => w.publisher.to(topic).length;
+    const sent = (topic: 'customer' | 'logistics') => w.publisher.to(topic).length - before[topic];
     expect(result.notified).toEqual({ customer: sent('customer'), logistics: sent('logistics') });
     expect(w.publisher.failed).toHaveLength(2);
   });
 
   it('reports every record a failed digest covers', async () => {
     const w = memoryWorld();
-    const { id, records } = await approvals(w);
+    const { id, records } = await manualEdits(w);
     w.publisher.failWhen(
       (m) =>
         m.attributes.kind === 'digest' &&
         m.attributes.customerId === 'CUST-A' &&
-        m.attributes.eventType === 'SHIPMENT_RELEASED',
+        m.attributes.eventType === 'SHIPMENT_SHIPPED',
     );
     const result = await processShipmentRecords(w.shipmentDeps(), records);
-    const expected = [id.a1, id.a2, id.a3].map((s) => records.find((r) => r.shipmentId === s)?.sequence);
+    const expected = [id.a1, id.a2].map((s) => records.find((r) => r.shipmentId === s)?.sequence);
     expect(result.failed.sort()).toEqual(expected.sort());
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * One digest per customer and one per warehouse (and event type) for each
+ * license event (DESIGN §6): the license passes add what they commit to the
+ * event's tally (shared/domain/event-tally.ts) in their own transactions;
+ * this module opens a slice's tally and sends a tally once its pass ends.
+ *
+ * Sending is at least once, like every notification: the digests are
+ * published (PublishBatch, failed entries retried), then the tally is
+ * deleted on the condition that no transaction added to it meanwhile. A
+ * crash in between, or a failed publish (which throws, so the stream retries
+ * the license), sends the same digests again with the same `dedupKey`.
+ */
+import { DependencyError } from '../domain/errors.js';
+import { eventKeyOf, parseTally, roomOf, type Tally, type TallyTarget } from '../domain/event-tally.js';
+import { tallyDigests } from '../domain/notifications.js';
+import type { Publisher, TallyRepository } from '../domain/ports.js';
+
+/** What sending license events' digests needs. */
+export interface DigestDeps {
+  tallies: TallyRepository;
+  publisher: Publisher;
+}
+
+/**
+ * The tally a slice of the license's pass adds to: the event of its last
+ * decision. The license's tallies of other events (a pass superseded by a
+ * newer decision before it ended, e.g. a release suspended half-way) are
+ * sent first: their passes will not end.
+ */
+export async function openTally(
+  deps: DigestDeps,
+  license: { licenseId: string; lastDecision?: unknown; pendingWork?: string },
+): Promise<TallyTarget> {
+  const event = eventKeyOf(license.lastDecision);
+  let current: Tally | undefined;
+  for (const raw of await deps.tallies.list(license.licenseId)) {
+    const tally = parseTally(raw);
+    if (tally === undefined) continue;
+    if (tally.event === event) current = tally;
+    else await sendTally(deps, tally);
+  }
+  return {
+    licenseId: license.licenseId,
+    event,
+    opened: license.pendingWork ?? 'none',
+    room: roomOf(current),
+  };
+}
+
+/** Sends every tally of the license (its pass ended). Throws when a digest could not be published. */
+export async function sendTallies(deps: DigestDeps, licenseId: string): Promise<void> {
+  for (const raw of await deps.tallies.list(licenseId)) {
+    const tally = parseTally(raw);
+    if (tally !== undefined) await sendTally(deps, tally);
+  }
+}
+
+/** Publishes a tally's digests to customers and warehouses, then deletes it. */
+async function sendTally(deps: DigestDeps, tally: Tally): Promise<void> {
+  const failed = await Promise.all(
+    (['customer', 'logistics'] as const).map(async (audience) => {
+      const messages = tallyDigests(tally, audience);
+      return messages.length === 0 ? 0 : (await deps.publisher.publish(audience, messages)).size;
+    }),
+  );
+  const count = failed.reduce((a, b) => a + b, 0);
+  if (count > 0)
+    throw new DependencyError(
+      `${count} digest(s) of license ${tally.licenseId} could not be published; the license is applied again`,
+    );
+  // False: a transaction added to it meanwhile (a pass it did not expect): it is sent again, whole, later.
+  await deps.tallies.remove(tally.licenseId, tally.event, tally.transactions);
+}
