@@ -34,6 +34,7 @@ export interface BenchContext {
     readonly shipments: string;
     readonly inventory: string;
     readonly history: string;
+    readonly tallies: string;
   };
   readonly topics: {
     readonly customer: string;

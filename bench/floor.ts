@@ -4,10 +4,11 @@
  *
  * 1. the release's TransactWriteItems as the engine shapes them: per
  *    license, the shipments grouped by (sku, warehouse) so one transaction
- *    touches one Inventory item, filled to 100 actions (98 conditional
- *    shipment updates + 1 Inventory ADD + the guarded license ADD). The
- *    actions are built by the product's own code (DynamoShipmentRepository.commit:
- *    shipmentUpdate, inventoryUpdate, guardedLicenseUpdate), from writes shaped
+ *    touches one Inventory item, filled to 100 actions (97 conditional
+ *    shipment updates + 1 Inventory ADD + the guarded license ADD + the
+ *    license event's tally update). The actions are built by the product's
+ *    own code (DynamoShipmentRepository.commit: shipmentUpdate,
+ *    inventoryUpdate, guardedLicenseUpdate, tallyUpdate), from writes shaped
  *    by the engine's own releaseWrite (shared/engine/license-work.ts);
  * 2. the History entry of every release (shipmentEntry, as shipment-events
  *    builds it from the new image), appended by DynamoHistoryRepository:
@@ -34,6 +35,7 @@ import {
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { startServices } from '../local/services.js';
 import { DynamoHistoryRepository, DynamoShipmentRepository } from '../shared/adapters/dynamo.js';
+import { eventKeyOf, type TallyTarget } from '../shared/domain/event-tally.js';
 import { shipmentEntry, systemDecision } from '../shared/domain/history.js';
 import type { Shipment } from '../shared/domain/model.js';
 import { holdOrderKey } from '../shared/domain/planning.js';
@@ -42,8 +44,8 @@ import { type BenchContext, batchGet, batchPut, collectGarbage } from './context
 import { type MemoryReport, sampleMemory } from './memory.js';
 import { heldInventory, heldItems, type Workload } from './workload.js';
 
-/** Shipment updates per transaction: 100 actions − 1 Inventory ADD − the guarded license ADD. */
-export const SHIPMENTS_PER_TRANSACTION = 98;
+/** Shipment updates per transaction: 100 actions − 1 Inventory ADD − the guarded license ADD − the tally update. */
+export const SHIPMENTS_PER_TRANSACTION = 97;
 const TOKEN = 'floor-token';
 
 export interface FloorResult {
@@ -93,7 +95,7 @@ async function cloneTable(
 
 /**
  * Per license, in hold order (the order the engine reads the held index), per
- * (sku, warehouse): chunks of up to 98 shipments, each one transaction.
+ * (sku, warehouse): chunks of up to 97 shipments, each one transaction.
  */
 export function floorTransactions(w: Workload): { licenseId: string; shipments: Shipment[] }[] {
   const out: { licenseId: string; shipments: Shipment[] }[] = [];
@@ -168,6 +170,8 @@ export interface FloorTables {
   inventory: string;
   licenses: string;
   history: string;
+  /** License events' tallies: every release transaction adds to its license's. */
+  tallies: string;
 }
 
 /** The licenses as the engine's guard finds them once it committed to the work of `token`. */
@@ -201,10 +205,19 @@ export async function replayRelease(
   const decision = decisionAt(at);
   let calls = 0;
   let skipped = 0;
+  // One tally per license (its approval's event), as the engine's slices keep it.
+  const tallies = new Map<string, TallyTarget>();
   for (const t of floorTransactions(w)) {
     const license = licenses.get(t.licenseId);
     if (!license) continue;
-    const guard = approvedGuard(license, token);
+    const tally = tallies.get(t.licenseId) ?? {
+      licenseId: t.licenseId,
+      event: eventKeyOf({ eventType: 'LICENSE_APPROVED', at }),
+      opened: token,
+      room: new Map(),
+    };
+    tallies.set(t.licenseId, tally);
+    const guard = { ...approvedGuard(license, token), tally };
     const writes = t.shipments.map((s) => ({ ...releaseWrite(license.licenseId, s, at), decision }));
     skipped += (await repo.commit(writes, guard)).skipped.length;
     calls++;
@@ -290,8 +303,9 @@ function floorStore(ctx: BenchContext): Promise<FloorStore> {
         inventory: 'bench-floor-inventory',
         licenses: 'bench-floor-licenses',
         history: 'bench-floor-history',
+        tallies: 'bench-floor-tallies',
       };
-      for (const k of ['shipments', 'inventory', 'licenses', 'history'] as const)
+      for (const k of ['shipments', 'inventory', 'licenses', 'history', 'tallies'] as const)
         await cloneTable(ctx, client, ctx.tables[k], names[k]);
       const ddb = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       return { names, ddb, dynamoDbPid: services.dynamoDbPid };

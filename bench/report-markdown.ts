@@ -41,7 +41,7 @@ export function renderMarkdown(r: BenchResults): string {
       `Naive: ${String(r.options.naiveConcurrency)} license(s) at a time, 6 calls per shipment (History entry included). ` +
       `Handlers: template settings (infra/tuning.ts: a ${RELEASE_TIME_BUDGET_MS / 1000} s slice, ${RELEASE_FIRST_SLICE_MS / 1000} s for new work, ${RELEASE_CONCURRENCY} release transactions in flight, license-events batch ${LICENSE_EVENTS_BATCH_SIZE}, shipment-events batch 1000), logs at WARN.`,
     '',
-    `Floor: the release's own writes replayed with no handlers, one call after another, into copies of the stack's tables (stream and GSIs) in a DynamoDB Local of its own: TransactWriteItems of 98 conditional shipment updates + 1 Inventory ADD + the guarded license ADD, one (sku, warehouse) per transaction, then the History entries in TransactWriteItems of 100 conditional Puts. ` +
+    `Floor: the release's own writes replayed with no handlers, one call after another, into copies of the stack's tables (stream and GSIs) in a DynamoDB Local of its own: TransactWriteItems of 97 conditional shipment updates + 1 Inventory ADD + the guarded license ADD + the license event's tally update, one (sku, warehouse) per transaction, then the History entries in TransactWriteItems of 100 conditional Puts. ` +
       "Subscriber queues are drained as messages arrive (bench/drain.ts): the process no longer holds the 2N messages, so its peak RSS is the product's (handlers, emulator, fauxqs, bench).",
     '',
     `Times are medians of ${[...new Set(r.summary.sizes.map((x) => x.reps))].join('/')} repetitions; ratios are medians of the per-repetition ratios.`,

@@ -55,7 +55,7 @@ const USAGE = `Usage: npm run bench -- [options]
 
 Measures, on one local stack (DynamoDB Local + fauxqs, the real handlers):
   ceiling    plain BatchWriteItem of N shipment-sized items (the emulator's write limit)
-  floor      the release's TransactWriteItems (98 shipments + 1 Inventory ADD + the guarded license ADD)
+  floor      the release's TransactWriteItems (97 shipments + 1 Inventory ADD + the guarded license ADD + the tally update)
              and its History entries (100 conditional Puts a call), no handlers, one call after another
   clearance  approval in the console → all N RELEASED, counters final, 2N messages delivered
   naive      the same end state one shipment at a time (6 calls per shipment, History included)
@@ -232,6 +232,7 @@ async function main(): Promise<void> {
         shipments: r.tables.shipments.name,
         inventory: r.tables.inventory.name,
         history: r.tables.history.name,
+        tallies: r.tables.tallies.name,
       },
       topics: {
         customer: r.topics.customer.arn,

@@ -13,8 +13,9 @@
  *   tx    / shaped, pages of 200: the same, cut into pages of 200 first as the engine did
  *                   (96 + 96 + 8 a page: 149 transactions for 10,000 instead of 107)
  *   tx    / shaped, as the floor: the floor's release (bench/floor.ts): per license and
- *                   (sku, warehouse), 98 updates + 1 Inventory ADD + the guarded license ADD,
- *                   built by the product's DynamoShipmentRepository.commit
+ *                   (sku, warehouse), 97 updates + 1 Inventory ADD + the guarded license ADD
+ *                   + the license event's tally update, built by the product's
+ *                   DynamoShipmentRepository.commit
  *   history / shaped: the floor's History entries, 100 conditional Puts a call
  *
  * `node --import tsx bench/write-shapes.ts [--n 10000] [--reps 2] [--only TEXT]`
@@ -63,6 +64,7 @@ const floorTables = {
   inventory: tables.inventory.name,
   licenses: tables.licenses.name,
   history: tables.history.name,
+  tallies: tables.tallies.name,
 };
 let sequence = 0;
 
@@ -216,7 +218,7 @@ const shapes: Shape[] = [
     },
   },
   {
-    name: 'tx / shaped, serial, as the floor (98 + 1 + 1, one warehouse a transaction)',
+    name: 'tx / shaped, serial, as the floor (97 + 1 + 1 + 1, one warehouse a transaction)',
     prepare: async (w) => {
       await batchPut(ddb, tables.shipments.name, acceptedItems(w), 4);
       await batchPut(ddb, tables.inventory.name, heldInventory(w));

@@ -11,6 +11,7 @@ import {
   DynamoInventoryRepository,
   DynamoLicenseRepository,
   DynamoShipmentRepository,
+  DynamoTallyRepository,
 } from '../../shared/adapters/dynamo.js';
 import { aLicense, nextId } from '../helpers/factories.js';
 import { describeAlertContract } from '../helpers/fakes/alert-contract.js';
@@ -28,10 +29,12 @@ const subject = (): ContractSubject => {
     shipments: t.shipments.name,
     inventory: t.inventory.name,
     history: t.history.name,
+    tallies: t.tallies.name,
   };
   return {
     licenses: new DynamoLicenseRepository(local.ddb, names.licenses, names.history),
     history: new DynamoHistoryRepository(local.ddb, names.history),
+    tallies: new DynamoTallyRepository(local.ddb, names.tallies),
     shipments: new DynamoShipmentRepository(local.ddb, names),
     inventory: new DynamoInventoryRepository(local.ddb, names.inventory),
     async put(table, item) {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
+import { groupName, type TallyTarget } from '../../../shared/domain/event-tally.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
 import { indexKey, indexKeys } from '../../../shared/domain/index-keys.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
@@ -18,6 +19,7 @@ import type {
   RawItem,
   ShipmentRepository,
   ShipmentWrite,
+  TallyRepository,
 } from '../../../shared/domain/ports.js';
 import { termsOf } from '../../../shared/domain/terms.js';
 import { COUNTER_REVISION, GSI_ATTR } from '../../../shared/names.js';
@@ -29,6 +31,8 @@ export interface ContractSubject {
   shipments: ShipmentRepository;
   inventory: InventoryRepository;
   history: HistoryRepository;
+  /** Absent for `license simulate`'s memory adapters, which keep no tally (no digest is sent there). */
+  tallies?: TallyRepository;
   put(table: 'licenses' | 'shipments' | 'inventory' | 'history', item: RawItem): Promise<void>;
   get(table: 'licenses' | 'shipments' | 'inventory' | 'history', key: RawItem): Promise<RawItem | undefined>;
 }
@@ -91,7 +95,11 @@ const guardOf = (l: License, token: string): LicenseGuard => ({
   authorizedQuantity: l.authorizedQuantity,
 });
 
-export function describePortContract(name: string, subject: () => ContractSubject): void {
+export function describePortContract(
+  name: string,
+  subject: () => ContractSubject,
+  options: { tallies: boolean } = { tallies: true },
+): void {
   /** An APPROVED, applied license with work `token` pending, its sku stocked in one warehouse. */
   async function releasing(overrides: Partial<License> = {}, token = 'tok-a') {
     const s = subject();
@@ -537,6 +545,61 @@ export function describePortContract(name: string, subject: () => ContractSubjec
         LICENSE_PENDING: 2,
         LICENSE_MISMATCH: 1,
       });
+    });
+  });
+
+  describe.runIf(options.tallies)(`${name}: TallyRepository`, () => {
+    it("adds a transaction's shipments to its license event's tally in the same transaction (a skipped write not counted), keeps lines while there is room, and removes the tally only at the transaction count read", async () => {
+      const { s, license, guard, shipment } = await releasing();
+      const [a, b, c] = [shipment({ quantity: 2 }), shipment({ quantity: 3 }), shipment({ quantity: 4 })];
+      for (const x of [a, b]) await s.put('shipments', x);
+      await s.put('shipments', { ...c, status: 'CANCELLED' });
+      await s.put('inventory', { ...anInventory({ sku: license.sku }), held: 9 });
+      const notice = {
+        customerId: license.customerId,
+        warehouseId: 'WH-AMS-1',
+        eventType: 'SHIPMENT_RELEASED' as const,
+      };
+      const group = groupName(notice);
+      const lineOf = (x: RawItem) => ({
+        shipmentId: String(x.shipmentId),
+        quantity: Number(x.quantity),
+        sku: license.sku,
+      });
+      const noticed = (x: RawItem): ShipmentWrite => ({
+        ...releaseWrite(x),
+        notice: { ...notice, line: lineOf(x) },
+      });
+      const event = 'LICENSE_APPROVED@2026-06-01T12:00:00.000Z';
+      const tally: TallyTarget = {
+        licenseId: license.licenseId,
+        event,
+        opened: 'tok-a',
+        room: new Map([[group, 1]]),
+      };
+      const first = await s.shipments.commit([noticed(a), noticed(c)], { ...guard, tally });
+      expect(first.skipped.map((w) => w.shipmentId)).toEqual([c.shipmentId]);
+      await s.shipments.commit([noticed(b)], { ...guard, tally: { ...tally, opened: 'tok-b' } });
+      const tallies = s.tallies;
+      if (!tallies) throw new Error('the subject has no tallies');
+      const [item, ...more] = await tallies.list(license.licenseId);
+      expect(more).toEqual([]);
+      expect(item).toMatchObject({
+        licenseId: license.licenseId,
+        event,
+        opened: 'tok-a',
+        transactions: 2,
+        [`n|${group}`]: 2,
+        [`q|${group}`]: 5,
+        [`l|${group}`]: [lineOf(a)],
+      });
+      expect(typeof item?.expiresAt).toBe('number');
+      expect(tally.room.get(group)).toBe(0);
+      expect(await tallies.list(nextId('LIC'))).toEqual([]);
+      expect(await tallies.remove(license.licenseId, event, 1)).toBe(false);
+      expect(await tallies.list(license.licenseId)).toHaveLength(1);
+      expect(await tallies.remove(license.licenseId, event, 2)).toBe(true);
+      expect(await tallies.list(license.licenseId)).toEqual([]);
     });
   });
 

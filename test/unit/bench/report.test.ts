@@ -208,7 +208,7 @@ describe('summarize: the summary keys at N = 10,000', () => {
 });
 
 describe('the floor and the fairness workload', () => {
-  it('fills transactions of one license and one (sku, warehouse) with up to 98 shipments', () => {
+  it('fills transactions of one license and one (sku, warehouse) with up to 97 shipments', () => {
     const w = makeWorkload('F0001', 2_000, 5);
     const plan = floorTransactions(w);
     expect(plan.flatMap((t) => t.shipments)).toHaveLength(w.n);

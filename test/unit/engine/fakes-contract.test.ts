@@ -26,6 +26,7 @@ const subject = (): ContractSubject => {
     shipments: w.shipments,
     inventory: w.inventory,
     history: w.history,
+    tallies: w.tallies,
     put: async (table, item) => w.store.put(table, item),
     get: async (table, key) => w.store.read(table, Object.values(key).map(String).join('\u0000')),
   };
