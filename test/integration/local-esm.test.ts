@@ -80,7 +80,8 @@ function licenseItem(id: string, probeValue: string) {
 describe('local stack resources', () => {
   it('creates the template tables with their keys, GSIs and streams', async () => {
     const { model, resources } = local.stack;
-    expect(model.tables).toHaveLength(4);
+    // The contract's four and the system's Tallies.
+    expect(model.tables).toHaveLength(5);
     for (const table of model.tables) {
       const physical = resources.tablesByLogicalId[table.logicalId];
       expect(physical?.name.startsWith(resources.prefix)).toBe(true);
@@ -111,6 +112,7 @@ describe('local stack resources', () => {
     expect(resources.tables.shipments.streamArn).toBeDefined();
     expect(resources.tables.inventory.streamArn).toBeUndefined();
     expect(resources.tables.history.streamArn).toBeUndefined();
+    expect(resources.tables.tallies.streamArn).toBeUndefined();
     const historyModel = model.tables.find((t) => t.logicalId === resources.tables.history.logicalId);
     expect(historyModel?.globalSecondaryIndexes.map((g) => g.indexName)).toEqual(['byShipment']);
     expect(historyModel?.hasResourcePolicy).toBe(true);
