@@ -61,6 +61,8 @@ describe('filled transactions', () => {
     expect(FIRST_TRANSACTION).toBe(5);
     expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([5, ...Array(10).fill(97), 25]);
     expect(committed(w).every((t) => t.actions <= 100)).toBe(true);
+    // A full one: 97 releases, their Inventory item, the guarded license update and the event's tally update.
+    expect(committed(w)[1]?.actions).toBe(100);
     expect([...changesTo(w, 'RELEASED').values()]).toEqual(Array(1000).fill(1));
     expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 10_000 });
     expectInvariants(w);
