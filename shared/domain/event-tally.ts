@@ -15,6 +15,21 @@ import type { RawItem } from './ports.js';
 
 /** How many shipment lines a tally keeps per (customer, warehouse, event type): the digest lists 25. */
 export const TALLY_LINES = 25;
+/**
+ * Lines a tally item keeps in all, across its groups: with ids at their
+ * longest (128 characters, ID_PATTERN) a line is about 260 bytes, so 800
+ * keep the item well under DynamoDB's 400 KB beside its groups' counts. A
+ * group past it is counted, with no lines listed (the digest says how many).
+ */
+export const TALLY_ITEM_LINES = 800;
+/**
+ * Groups one transaction's tally update may name: each is about 75
+ * characters of UpdateExpression, which DynamoDB caps at 4 KB. A relabel of
+ * shipments of many warehouses is cut into more transactions
+ * (shared/domain/transactions.ts); a release moves one Inventory item a
+ * transaction where it can, so it names one or two.
+ */
+export const MAX_TALLY_GROUPS = 32;
 /** Days a tally item lives if it is never sent (TTL): a license deleted mid-pass leaves one. */
 export const TALLY_TTL_DAYS = 30;
 
@@ -108,6 +123,7 @@ export function tallyUpdateOf(
 ): TallyUpdate | undefined {
   const add = new Map<string, { count: number; quantity: number }>();
   const lines = new Map<string, TallyLine[]>();
+  let budget = TALLY_ITEM_LINES - linesKept(target.room);
   for (const { notice } of writes) {
     if (!notice) continue;
     const group = groupName(notice);
@@ -116,7 +132,10 @@ export function tallyUpdateOf(
     sum.quantity += notice.line.quantity;
     add.set(group, sum);
     const kept = lines.get(group) ?? [];
-    if (kept.length < (target.room.get(group) ?? TALLY_LINES)) kept.push(notice.line);
+    if (kept.length < (target.room.get(group) ?? TALLY_LINES) && budget > 0) {
+      kept.push(notice.line);
+      budget--;
+    }
     lines.set(group, kept);
   }
   if (add.size === 0) return undefined;
@@ -130,6 +149,10 @@ export function tallyUpdateOf(
     expiresAt: Math.floor(now.getTime() / 1000) + TALLY_TTL_DAYS * 86_400,
   };
 }
+
+/** The lines a tally keeps in all, from the room its groups have left. */
+const linesKept = (room: ReadonlyMap<string, number>): number =>
+  [...room.values()].reduce((kept, left) => kept + (TALLY_LINES - left), 0);
 
 /** Records the lines of a committed update as kept. */
 export function tallyCommitted(target: TallyTarget, update: TallyUpdate): void {

@@ -5,6 +5,7 @@
  * counter and license updates, and the retry budgets of a transaction.
  */
 import { inventoryKey } from './counters.js';
+import { groupName, MAX_TALLY_GROUPS } from './event-tally.js';
 import type { LicenseGuard, ShipmentWrite } from './ports.js';
 
 /** DynamoDB allows 100 actions per TransactWriteItems. */
@@ -32,9 +33,16 @@ export interface Group {
   inventory: Map<string, { sku: string; warehouseId: string; delta: Record<string, number> }>;
   /** Drawdown per license: one `Update` each, or one guarded update in all. */
   licenses: Map<string, Drawdown>;
+  /** The tally groups its writes name (at most MAX_TALLY_GROUPS, shared/domain/event-tally.ts). */
+  tallied: Set<string>;
 }
 
-const emptyGroup = (): Group => ({ writes: [], inventory: new Map(), licenses: new Map() });
+const emptyGroup = (): Group => ({
+  writes: [],
+  inventory: new Map(),
+  licenses: new Map(),
+  tallied: new Set(),
+});
 
 /**
  * The actions of a group's transaction: with a guard, its one guarded license
@@ -48,7 +56,8 @@ const actionsOf = (g: Group, guard: LicenseGuard | undefined) =>
  * Packs writes into groups that fit one transaction with their aggregated
  * counter and license updates, in the order given. With a guard, one action
  * is the guarded license update (98 releases and their one Inventory item fit),
- * and one more its event's tally update (97 fit).
+ * and one more its event's tally update (97 fit); a transaction names at most
+ * MAX_TALLY_GROUPS of the tally's groups.
  */
 export function pack(writes: readonly ShipmentWrite[], guard: LicenseGuard | undefined): Group[] {
   const groups: Group[] = [];
@@ -59,11 +68,17 @@ export function pack(writes: readonly ShipmentWrite[], guard: LicenseGuard | und
       1 +
       (invKey && !current.inventory.has(invKey) ? 1 : 0) +
       (write.license && !current.licenses.has(write.license.licenseId) && !guard ? 1 : 0);
-    if (current.writes.length > 0 && actionsOf(current, guard) + extra > MAX_ACTIONS) {
+    const tallied = guard?.tally && write.notice ? groupName(write.notice) : undefined;
+    const newGroup = tallied !== undefined && !current.tallied.has(tallied) ? 1 : 0;
+    if (
+      current.writes.length > 0 &&
+      (actionsOf(current, guard) + extra > MAX_ACTIONS || current.tallied.size + newGroup > MAX_TALLY_GROUPS)
+    ) {
       groups.push(current);
       current = emptyGroup();
     }
     add(current, write, invKey);
+    if (tallied !== undefined) current.tallied.add(tallied);
   }
   if (current.writes.length > 0) groups.push(current);
   return groups;
