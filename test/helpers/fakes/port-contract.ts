@@ -548,60 +548,62 @@ export function describePortContract(
     });
   });
 
-  describe.runIf(options.tallies)(`${name}: TallyRepository`, () => {
-    it("adds a transaction's shipments to its license event's tally in the same transaction (a skipped write not counted), keeps lines while there is room, and removes the tally only at the transaction count read", async () => {
-      const { s, license, guard, shipment } = await releasing();
-      const [a, b, c] = [shipment({ quantity: 2 }), shipment({ quantity: 3 }), shipment({ quantity: 4 })];
-      for (const x of [a, b]) await s.put('shipments', x);
-      await s.put('shipments', { ...c, status: 'CANCELLED' });
-      await s.put('inventory', { ...anInventory({ sku: license.sku }), held: 9 });
-      const notice = {
-        customerId: license.customerId,
-        warehouseId: 'WH-AMS-1',
-        eventType: 'SHIPMENT_RELEASED' as const,
-      };
-      const group = groupName(notice);
-      const lineOf = (x: RawItem) => ({
-        shipmentId: String(x.shipmentId),
-        quantity: Number(x.quantity),
-        sku: license.sku,
+  // Adapters that keep no tallies (the simulator's) have no such case at all, rather than a skipped one.
+  if (options.tallies)
+    describe(`${name}: TallyRepository`, () => {
+      it("adds a transaction's shipments to its license event's tally in the same transaction (a skipped write not counted), keeps lines while there is room, and removes the tally only at the transaction count read", async () => {
+        const { s, license, guard, shipment } = await releasing();
+        const [a, b, c] = [shipment({ quantity: 2 }), shipment({ quantity: 3 }), shipment({ quantity: 4 })];
+        for (const x of [a, b]) await s.put('shipments', x);
+        await s.put('shipments', { ...c, status: 'CANCELLED' });
+        await s.put('inventory', { ...anInventory({ sku: license.sku }), held: 9 });
+        const notice = {
+          customerId: license.customerId,
+          warehouseId: 'WH-AMS-1',
+          eventType: 'SHIPMENT_RELEASED' as const,
+        };
+        const group = groupName(notice);
+        const lineOf = (x: RawItem) => ({
+          shipmentId: String(x.shipmentId),
+          quantity: Number(x.quantity),
+          sku: license.sku,
+        });
+        const noticed = (x: RawItem): ShipmentWrite => ({
+          ...releaseWrite(x),
+          notice: { ...notice, line: lineOf(x) },
+        });
+        const event = 'LICENSE_APPROVED@2026-06-01T12:00:00.000Z';
+        const tally: TallyTarget = {
+          licenseId: license.licenseId,
+          event,
+          opened: 'tok-a',
+          room: new Map([[group, 1]]),
+        };
+        const first = await s.shipments.commit([noticed(a), noticed(c)], { ...guard, tally });
+        expect(first.skipped.map((w) => w.shipmentId)).toEqual([c.shipmentId]);
+        await s.shipments.commit([noticed(b)], { ...guard, tally: { ...tally, opened: 'tok-b' } });
+        const tallies = s.tallies;
+        if (!tallies) throw new Error('the subject has no tallies');
+        const [item, ...more] = await tallies.list(license.licenseId);
+        expect(more).toEqual([]);
+        expect(item).toMatchObject({
+          licenseId: license.licenseId,
+          event,
+          opened: 'tok-a',
+          transactions: 2,
+          [`n|${group}`]: 2,
+          [`q|${group}`]: 5,
+          [`l|${group}`]: [lineOf(a)],
+        });
+        expect(typeof item?.expiresAt).toBe('number');
+        expect(tally.room.get(group)).toBe(0);
+        expect(await tallies.list(nextId('LIC'))).toEqual([]);
+        expect(await tallies.remove(license.licenseId, event, 1)).toBe(false);
+        expect(await tallies.list(license.licenseId)).toHaveLength(1);
+        expect(await tallies.remove(license.licenseId, event, 2)).toBe(true);
+        expect(await tallies.list(license.licenseId)).toEqual([]);
       });
-      const noticed = (x: RawItem): ShipmentWrite => ({
-        ...releaseWrite(x),
-        notice: { ...notice, line: lineOf(x) },
-      });
-      const event = 'LICENSE_APPROVED@2026-06-01T12:00:00.000Z';
-      const tally: TallyTarget = {
-        licenseId: license.licenseId,
-        event,
-        opened: 'tok-a',
-        room: new Map([[group, 1]]),
-      };
-      const first = await s.shipments.commit([noticed(a), noticed(c)], { ...guard, tally });
-      expect(first.skipped.map((w) => w.shipmentId)).toEqual([c.shipmentId]);
-      await s.shipments.commit([noticed(b)], { ...guard, tally: { ...tally, opened: 'tok-b' } });
-      const tallies = s.tallies;
-      if (!tallies) throw new Error('the subject has no tallies');
-      const [item, ...more] = await tallies.list(license.licenseId);
-      expect(more).toEqual([]);
-      expect(item).toMatchObject({
-        licenseId: license.licenseId,
-        event,
-        opened: 'tok-a',
-        transactions: 2,
-        [`n|${group}`]: 2,
-        [`q|${group}`]: 5,
-        [`l|${group}`]: [lineOf(a)],
-      });
-      expect(typeof item?.expiresAt).toBe('number');
-      expect(tally.room.get(group)).toBe(0);
-      expect(await tallies.list(nextId('LIC'))).toEqual([]);
-      expect(await tallies.remove(license.licenseId, event, 1)).toBe(false);
-      expect(await tallies.list(license.licenseId)).toHaveLength(1);
-      expect(await tallies.remove(license.licenseId, event, 2)).toBe(true);
-      expect(await tallies.list(license.licenseId)).toEqual([]);
     });
-  });
 
   describe(`${name}: InventoryRepository`, () => {
     it('tells which (sku, warehouse) items exist and whether a sku is stocked anywhere', async () => {
