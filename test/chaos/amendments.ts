@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawItem } from '../../shared/domain/ports.js';
+import type { ConsoleCopy } from './duplicates.js';
 import type { Rng } from './faults.js';
 import type { admin } from './workload.js';
 
@@ -41,6 +42,8 @@ export interface AmendmentLog {
   belowShipped: number;
   /** Value edits of HELD shipments (set where missing, or corrected). */
   shipmentValues: number;
+  /** The console's "Duplicate item"s of shipments (test/chaos/duplicates.ts). */
+  readonly copies: ConsoleCopy[];
 }
 
 export const newAmendmentLog = (): AmendmentLog => ({
@@ -49,6 +52,7 @@ export const newAmendmentLog = (): AmendmentLog => ({
   lowered: new Map(),
   belowShipped: 0,
   shipmentValues: 0,
+  copies: [],
 });
 
 /** What a step needs: the console, the seeded choices, the log and a line for the run's report. */
@@ -253,4 +257,4 @@ export async function untilApproved(m: Amender, licenseIds: readonly string[], m
 export const describeLog = (log: AmendmentLog): string =>
   `${log.written} amendments written, ${log.illegal.filter((e) => e.applied).length} illegal edits to be written back, ` +
   `${log.belowShipped} below shipped, ` +
-  `${log.shipmentValues} shipment values edited`;
+  `${log.shipmentValues} shipment values edited, ${log.copies.length} console copies`;

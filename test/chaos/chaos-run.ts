@@ -20,6 +20,7 @@ import {
   checkI6,
   readStore,
 } from './checks.js';
+import { checkCopies, imagesOf } from './duplicates.js';
 import {
   type CrashRule,
   createRng,
@@ -336,6 +337,12 @@ export async function chaosRun(seed: number, config: ChaosConfig): Promise<Chaos
     problems.push(...checkI5(store, dlqMessages, run.ops.messages));
     problems.push(...checkI6(store));
     problems.push(...checkAmendments(store, invariants.shippedOverLimit, run.ops.messages, amendments));
+    if (amendments.copies.length > 0) {
+      const { streamArn } = r.tables.shipments;
+      const records = streamArn ? await readAllStreamRecords(run.clients.streams, streamArn, r.region) : [];
+      const images = imagesOf(records, new Set(amendments.copies.map((c) => c.copyId)));
+      problems.push(...checkCopies(store, amendments.copies, run.ops.messages, images));
+    }
     script.push(
       `amendments: ${amendmentsApplied} applied; ${shippedOverLimit} licenses over a lowered limit by shipped goods alone`,
     );

@@ -92,7 +92,7 @@ export function chaosLane(lane: number): void {
             `${conflictRate(tally.conflicts, tally.transactions, tally.injected.conflict ?? 0)}; ` +
             `amendments ${tally.amendmentsWritten} written, ${tally.amendmentsApplied} applied, ` +
             `${tally.writtenBack} to be written back, ${tally.belowShipped} below shipped ` +
-            `(${tally.shippedOverLimit} findings), ${tally.shipmentValues} values edited\n`,
+            `(${tally.shippedOverLimit} findings), ${tally.shipmentValues} values edited, ${tally.copies} console copies\n`,
         );
         if (outcome.problems.length > 0) process.stderr.write(`${report(outcome, config)}\n`);
         expect(outcome.problems, `seed ${seed}`).toEqual([]);

@@ -39,6 +39,8 @@ export interface RunTally {
   readonly belowShipped: number;
   readonly shippedOverLimit: number;
   readonly shipmentValues: number;
+  /** The console's "Duplicate item"s of shipments. */
+  readonly copies: number;
   readonly conflicts: number;
   readonly transactions: number;
   readonly ms: number;
@@ -64,6 +66,7 @@ export function tallyOf(o: ChaosOutcome): RunTally {
     belowShipped: o.amendments.belowShipped,
     shippedOverLimit: o.shippedOverLimit,
     shipmentValues: o.amendments.shipmentValues,
+    copies: o.amendments.copies.length,
     conflicts: o.faults.transactionConflicts,
     transactions: o.faults.transactions,
     ms: o.ms,
@@ -128,6 +131,7 @@ export function summaryLines(who: string, tallies: readonly RunTally[], seeds: s
     `${sum((t) => t.writtenBack)} identity or invalid edits written back, ` +
     `${sum((t) => t.belowShipped)} lowerings below shipped (${sum((t) => t.shippedOverLimit)} shipped-over-limit findings, alerted), ` +
     `${sum((t) => t.shipmentValues)} shipment values edited, ` +
+    `${sum((t) => t.copies)} console copies, ` +
     `${conflictRate(
       sum((t) => t.conflicts),
       sum((t) => t.transactions),

@@ -17,7 +17,9 @@
  *   (limits lowered, now and then below what has shipped, validUntil moved into
  *   the past now and then, an identity edit and an invalid value, both to be
  *   rejected and written back);
- * - value edits of HELD shipments while they may be released.
+ * - value edits of HELD shipments while they may be released;
+ * - now and then the console's "Duplicate item" of a shipment in any state,
+ *   counted or mid-edit (test/chaos/duplicates.ts).
  *
  * Values: BIG limits value with a tolerance, and some of its shipments have
  * none (SHIPMENT_VALUE_MISSING until an admin sets one); TWIN limits quantity
@@ -51,6 +53,7 @@ import {
   retolerate,
   untilApproved,
 } from './amendments.js';
+import { duplicateItems } from './duplicates.js';
 import type { Rng } from './faults.js';
 
 export const SKUS = ['CH-S1', 'CH-S2'] as const;
@@ -162,6 +165,15 @@ export function admin(db: DynamoDBDocumentClient, tables: Tables) {
       set(tables.shipments, { shipmentId }, attribute, value),
     putShipments: (shipments: readonly Shipment[]) => batchPut(db, tables.shipments, shipments),
     putLicense: (license: License) => db.send(new PutCommand({ TableName: tables.licenses, Item: license })),
+    /** "Duplicate item": the item as read, every attribute, put under `copyId` (a new item). */
+    async duplicateShipment(shipmentId: string, copyId: string): Promise<RawItem | undefined> {
+      const { Item } = await db.send(new GetCommand({ TableName: tables.shipments, Key: { shipmentId } }));
+      if (Item === undefined) return undefined;
+      const copy = { ...Item, shipmentId: copyId };
+      const create = { ConditionExpression: 'attribute_not_exists(shipmentId)' };
+      await db.send(new PutCommand({ TableName: tables.shipments, Item: copy, ...create }));
+      return copy;
+    },
     async license(licenseId: string): Promise<RawItem | undefined> {
       const out = await db.send(
         new GetCommand({ TableName: tables.licenses, Key: { licenseId }, ConsistentRead: true }),
@@ -244,6 +256,7 @@ export async function playScript(
       await editValues(m, big.licenseId, m.rng.int(2, 6));
       await editValues(m, twin.licenseId, m.rng.int(0, 2));
     })(),
+    copies(amender('early-copies'), [big, twin], 'E'),
   ]);
 
   await revokeAndShip(rng, a, revoke, note);
@@ -257,8 +270,21 @@ export async function playScript(
       await sleep(m.rng.int(0, 200));
       await editValues(m, big.licenseId, m.rng.int(1, 3));
     })(),
+    copies(amender('late-copies'), [big, twin, revoke], 'L'),
   ]);
   return amendments;
+}
+
+/** The console's "Duplicate item", in about a third of the runs' phases: once, now and then twice. */
+async function copies(m: Amender, licenses: readonly License[], tag: string): Promise<void> {
+  if (!m.rng.chance(0.35)) return;
+  await sleep(m.rng.int(0, 1_000));
+  await duplicateItems(
+    m,
+    licenses.map((l) => l.licenseId),
+    m.rng.chance(0.25) ? 2 : 1,
+    tag,
+  );
 }
 
 /** Approve then suspend mid-release, then reinstate quickly. */

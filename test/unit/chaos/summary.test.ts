@@ -29,6 +29,7 @@ const tally = (over: Partial<RunTally>): RunTally => ({
   belowShipped: 0,
   shippedOverLimit: 0,
   shipmentValues: 0,
+  copies: 1,
   conflicts: 2,
   transactions: 50,
   ms: 10_000,
@@ -69,6 +70,7 @@ describe('summaryLines', () => {
           failed: true,
           outage: true,
           redriven: 4,
+          copies: 2,
           partialBatches: { 'shipment-history': 3, 'shipment-events': 1, 'license-events': 0 },
         }),
       ],
@@ -80,6 +82,7 @@ describe('summaryLines', () => {
     );
     expect(text).toContain('20 records redelivered, partial batches shipment-events 2, shipment-history 3,');
     expect(text).toContain('1 outages with 4 records redriven from the DLQs');
+    expect(text).toContain('0 shipment values edited, 3 console copies, ');
     expect(text).toContain('transaction conflicts 4 of 100 transactions (4.00 %, 2 injected)');
     expect(text).toContain('failing seeds: 2\n');
     expect(text).toContain('faults by kind and service: {"kind throttle":6,"DynamoDB":6,"kind conflict":2}');
