@@ -34,7 +34,9 @@ const STATES = ['HELD', 'RELEASED', 'SHIPPED', 'CANCELLED', 'mid-edit'] as const
  * shipment in a state picked by the seed (one the licenses have now), or
  * mid-edit: a HELD or RELEASED shipment's status edited (CANCELLED, or
  * SHIPPED when RELEASED) and copied right after, before shipment-events has
- * applied the edit. `tag` keeps copy ids of concurrent branches apart.
+ * applied the edit. A shipment already counted is chosen where there is one
+ * (waiting up to 3 s for the intake to count one): a copy of one not counted
+ * yet is a plain new shipment. `tag` keeps copy ids of concurrent branches apart.
  */
 export async function duplicateItems(
   m: Amender,
@@ -45,12 +47,13 @@ export async function duplicateItems(
   for (let i = 0; i < count; i++) {
     await sleep(m.rng.int(0, 400));
     const licenseId = m.rng.pick(licenseIds);
-    const items = await m.a.shipmentsOf(licenseId);
     const state = m.rng.pick(STATES);
+    const items = await countedOf(m, licenseId, 3_000);
     const movable = (s: RawItem) =>
       s.status === s.countedStatus && ['HELD', 'RELEASED'].includes(String(s.status));
-    const candidates = items.filter((s) => (state === 'mid-edit' ? movable(s) : s.status === state));
-    const source = m.rng.shuffle(candidates)[0] ?? m.rng.shuffle(items)[0];
+    const inState = items.filter((s) => (state === 'mid-edit' ? movable(s) : s.status === state));
+    const counted = (xs: RawItem[]) => m.rng.shuffle(xs.filter((s) => s.countedStatus !== undefined))[0];
+    const source = counted(inState) ?? counted(items) ?? m.rng.shuffle(items)[0];
     if (source === undefined) continue;
     const sourceId = String(source.shipmentId);
     if (state === 'mid-edit' && movable(source)) {
@@ -66,6 +69,16 @@ export async function duplicateItems(
       `console: "Duplicate item" ${sourceId} → ${copyId} (status ${String(item.status)}, counted ${String(item.countedStatus ?? '(not yet)')}, revision ${String(item.revision ?? '(none)')})`,
     );
     m.log.copies.push({ copyId, sourceId, from, item });
+  }
+}
+
+/** The license's shipments, once one of them is counted or `ms` have passed. */
+async function countedOf(m: Amender, licenseId: string, ms: number): Promise<RawItem[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const items = await m.a.shipmentsOf(licenseId);
+    if (items.some((s) => s.countedStatus !== undefined) || Date.now() >= end) return items;
+    await sleep(100);
   }
 }
 
