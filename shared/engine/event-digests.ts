@@ -22,10 +22,11 @@ export interface DigestDeps {
 }
 
 /**
- * The tally a slice of the license's pass adds to: the event of its last
- * decision. The license's tallies of other events (a pass superseded by a
- * newer decision before it ended, e.g. a release suspended half-way) are
- * sent first: their passes will not end.
+ * The tally a continuing slice of the license's pass adds to: the event of
+ * its last decision, with the lines it keeps already. The license's tallies
+ * of other events (a pass superseded by a newer decision before it ended,
+ * e.g. a release suspended half-way) are sent first. New work's first slice
+ * reads nothing ({@link freshTally}).
  */
 export async function openTally(
   deps: DigestDeps,
@@ -44,6 +45,25 @@ export async function openTally(
     event,
     opened: license.pendingWork ?? 'none',
     room: roomOf(current),
+  };
+}
+
+/**
+ * The tally of a pass's first slice, read from nothing: no line of the
+ * event is kept yet (a crashed first slice's retry may add a few lines past
+ * 25, which the digest does not list), and the license's tallies of older
+ * events are sent with this pass's when it ends ({@link sendTallies}).
+ */
+export function freshTally(license: {
+  licenseId: string;
+  lastDecision?: unknown;
+  pendingWork?: string;
+}): TallyTarget {
+  return {
+    licenseId: license.licenseId,
+    event: eventKeyOf(license.lastDecision),
+    opened: license.pendingWork ?? 'none',
+    room: new Map(),
   };
 }
 

@@ -13,7 +13,7 @@ import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
 import { overLimits, planRehold, validity, valueCap } from '../domain/planning.js';
 import type { LicenseGuard } from '../domain/ports.js';
 import { SYSTEM_ACTOR } from '../names.js';
-import { openTally } from './event-digests.js';
+import { freshTally, openTally } from './event-digests.js';
 import { alertIfShippedOverLimit } from './license-alerts.js';
 import { trim } from './license-trim.js';
 import {
@@ -44,8 +44,15 @@ export async function runWork(
   const status = license.appliedStatus;
   const token = license.pendingWork;
   if (status === undefined || token === undefined) return true;
-  // The license event's tally this slice adds to (older events' tallies are sent first).
-  const deps = given.digests ? { ...given, tally: await openTally(given.digests, license) } : given;
+  // The license event's tally this slice adds to. New work's first slice (firstTransaction set) reads
+  // nothing: no line is kept yet, and older events' tallies go with this pass's at its end, so no
+  // license's first release waits on a read. Later slices read it (lines kept, older events sent).
+  const tally = given.digests
+    ? given.firstTransaction !== undefined
+      ? freshTally(license)
+      : await openTally(given.digests, license)
+    : undefined;
+  const deps = tally ? { ...given, tally } : given;
   const work = workFor(status);
   if (work === 'release') return approvedPass(deps, license, token, cursor, deadline, progress);
   if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);

@@ -152,8 +152,17 @@ export async function finish(
     settleCheckAt:
       status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
   };
-  // The event's digests first: a failure to publish them leaves the work pending, so it is retried.
-  if (deps.digests) await sendTallies(deps.digests, license.licenseId);
+  const digests = deps.digests;
+  if (digests) {
+    // After every license of the batch sent its first transaction: a digest waits, another license's
+    // first release does not (issue 17's fairness). The round passes when the last license claims its
+    // first turn, and the FIFO limiter then starts that transaction before this. This license's own
+    // first round is ended first: one that committed nothing would otherwise wait for itself.
+    deps.firstRound?.done(license.licenseId);
+    await deps.firstRound?.passed;
+    // The event's digests before the work ends: a failure to publish them leaves it pending, so it is retried.
+    await (deps.limiter ?? unlimited).run(() => sendTallies(digests, license.licenseId));
+  }
   if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
     throw new ConflictError('pendingWork changed');
   return true;

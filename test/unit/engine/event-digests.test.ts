@@ -8,8 +8,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIGEST_LIST_LIMIT } from '../../../shared/domain/notifications.js';
+import { applyLicenses } from '../../../shared/engine/license-batch.js';
 import { processShipmentRecords } from '../../../shared/engine/shipment-engine.js';
-import { apply, applyInSlices, givenLicense, PAST, setStatus } from '../../helpers/fakes/engine-kit.js';
+import {
+  apply,
+  applyInSlices,
+  givenLicense,
+  LATER,
+  PAST,
+  setStatus,
+} from '../../helpers/fakes/engine-kit.js';
 import type { Published } from '../../helpers/fakes/world.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
@@ -136,6 +144,33 @@ describe('one digest per customer and per warehouse for each license event', () 
     expect(relabelled[0]?.subject).toBe(
       `${300 - releasedSoFar} of your shipments under license ${lut.licenseId} were still on hold`,
     );
+    expect(w.items('tallies')).toEqual([]);
+  });
+});
+
+describe("license events' digests wait for the batch's first releases (issue 17's fairness)", () => {
+  it("reads no tally before a fresh pass's first release, and sends a small license's digests only after every license of the batch had its first", async () => {
+    const w = memoryWorld();
+    // Three licenses approved at once: two of one shipment (done in their first transaction), one of 300.
+    const luts = [1, 1, 300].map((n) => backlog(w, n).lut);
+    for (const lut of luts) w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    const results = await applyLicenses(
+      w.licenseDeps(),
+      luts.map((l) => l.licenseId),
+      LATER(),
+      { concurrency: 1 },
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    const ops = w.store.ops();
+    const transactions = ops.flatMap((op, i) => (op === 'shipments.transact' ? [i] : []));
+    const firstOfEach = transactions.slice(0, luts.length);
+    const lastFirst = Math.max(...firstOfEach);
+    // No tally was read, and no digest published, before the last license's first transaction.
+    expect(ops.slice(0, lastFirst).filter((op) => op === 'tallies.list')).toEqual([]);
+    expect(ops.slice(0, lastFirst).filter((op) => op.startsWith('publisher'))).toEqual([]);
+    // Each license still sent its own: one customer digest each.
+    const customer = digestsOf(w, 'SHIPMENT_RELEASED').filter((m) => m.topic === 'customer');
+    expect(customer).toHaveLength(3);
     expect(w.items('tallies')).toEqual([]);
   });
 });
