@@ -9,7 +9,13 @@ import {
 } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
 import { fromImage } from '../shared/adapters/stream.js';
-import { drawdownThresholdsConfig, required, requiredInt, tablesConfig } from '../shared/config.js';
+import {
+  drawdownThresholdsConfig,
+  notificationTopicsConfig,
+  required,
+  requiredInt,
+  tablesConfig,
+} from '../shared/config.js';
 import { isSettledImage } from '../shared/domain/license-rules.js';
 import { applyLicenses, type LicenseResult } from '../shared/engine/license-batch.js';
 import {
@@ -40,13 +46,8 @@ const deps: LicenseEngineDeps = {
   // One digest per customer and per warehouse for each license event, sent when its pass ends.
   digests: {
     tallies: new DynamoTallyRepository(documentClient, tables.tallies),
-    publisher: new SnsPublisher(
-      snsClient,
-      {
-        customerShards: required(ENV.customerTopicArns).split(','),
-        logistics: required(ENV.logisticsTopicArn),
-      },
-      (failure) => logger.warn('license event digests not published; the license is applied again', failure),
+    publisher: new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
+      logger.warn('license event digests not published; the license is applied again', failure),
     ),
   },
 };

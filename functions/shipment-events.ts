@@ -9,7 +9,7 @@ import {
 } from '../shared/adapters/dynamo.js';
 import { SnsAlerter, SnsPublisher } from '../shared/adapters/sns.js';
 import { shipmentRecordsOf } from '../shared/adapters/stream.js';
-import { required, tablesConfig } from '../shared/config.js';
+import { notificationTopicsConfig, required, tablesConfig } from '../shared/config.js';
 import { processShipmentRecords, type ShipmentEngineDeps } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
 import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
@@ -24,13 +24,8 @@ const deps: ShipmentEngineDeps = {
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
   alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
   history: new DynamoHistoryRepository(documentClient, tables.history),
-  publisher: new SnsPublisher(
-    snsClient,
-    {
-      customerShards: required(ENV.customerTopicArns).split(','),
-      logistics: required(ENV.logisticsTopicArn),
-    },
-    (failure) => logger.warn('messages not published; their records are read again', failure),
+  publisher: new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
+    logger.warn('messages not published; their records are read again', failure),
   ),
   newToken,
   now: () => new Date(),

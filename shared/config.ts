@@ -31,6 +31,12 @@ export const tablesConfig = () => ({
   history: required(ENV.historyTable),
 });
 
+/** The customer topic shards and the logistics topic that notifications go to, read once per cold start. */
+export const notificationTopicsConfig = () => ({
+  customerShards: required(ENV.customerTopicArns).split(','),
+  logistics: required(ENV.logisticsTopicArn),
+});
+
 /** Reads a required list variable the stack sets from the CDK context `context`. */
 function requiredList(name: string, parse: (raw: string) => ListSetting, context: string): number[] {
   const raw = required(name);
