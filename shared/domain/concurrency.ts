@@ -69,10 +69,10 @@ export const unlimited: Limiter = { run: (task) => task() };
 
 /**
  * The first round of a batch: each party's first turn, ahead of everyone's
- * later ones. `claim` says whether this is the party's first turn (and ends
- * its first round); `done` ends a party's first round without a turn;
- * `passed` resolves once every party's first round has ended. Parties not
- * named at the start are ignored.
+ * later ones. `claim` says whether this is the party's first turn (it is
+ * taken once); `done` ends a party's first round, when its first turn is
+ * over or when it has none; `passed` resolves once every party's first
+ * round has ended. Parties not named at the start are ignored.
  */
 export interface FirstRound {
   claim(party: string): boolean;
@@ -82,15 +82,21 @@ export interface FirstRound {
 
 export function firstRound(parties: Iterable<string>): FirstRound {
   const left = new Set(parties);
+  const claimed = new Set<string>();
   let open: () => void = () => undefined;
   const passed = new Promise<void>((resolve) => {
     open = resolve;
   });
   if (left.size === 0) open();
-  const end = (party: string) => {
-    const was = left.delete(party);
-    if (was && left.size === 0) open();
-    return was;
+  return {
+    claim: (party) => {
+      if (!left.has(party) || claimed.has(party)) return false;
+      claimed.add(party);
+      return true;
+    },
+    done: (party) => {
+      if (left.delete(party) && left.size === 0) open();
+    },
+    passed,
   };
-  return { claim: end, done: (party) => void end(party), passed };
 }

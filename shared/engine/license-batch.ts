@@ -1,11 +1,12 @@
 /**
  * The licenses of one license-events invocation, applied together: all
  * start at once, and their shipment transactions share one FIFO limiter. A
- * license has at most one transaction in flight (release-pipeline.ts), and
- * its later transactions wait until every license of the batch has sent its
- * first (resumed work has none), so every new license's first transaction
- * commits before anyone's bulk and none waits for another license's whole
- * backlog. Ports only: the handler and the in-memory latency model (bench)
+ * license has at most one transaction in flight (release-pipeline.ts). Its
+ * later transactions, its hand-over and its digests wait until every license
+ * of the batch has had its first transaction (committed or failed), and
+ * resumed work (which has none) reads nothing until then, so every new
+ * license's first small read and transaction goes before anyone's bulk and
+ * none waits for another license's whole backlog. Ports only: the handler and the in-memory latency model (bench)
  * both call this.
  */
 

@@ -154,10 +154,9 @@ export async function finish(
   };
   const digests = deps.digests;
   if (digests) {
-    // After every license of the batch sent its first transaction: a digest waits, another license's
-    // first release does not (issue 17's fairness). The round passes when the last license claims its
-    // first turn, and the FIFO limiter then starts that transaction before this. This license's own
-    // first round is ended first: one that committed nothing would otherwise wait for itself.
+    // After every license of the batch had its first transaction: a digest waits, another license's
+    // first release does not (issue 17's fairness). This license's own first round is ended first: one
+    // that committed nothing would otherwise wait for itself.
     deps.firstRound?.done(license.licenseId);
     await deps.firstRound?.passed;
     // The event's digests before the work ends: a failure to publish them leaves it pending, so it is retried.
@@ -210,6 +209,9 @@ export async function handOver(
   // A settling pass stays one when it continues, so it does not ask for another; an amendment's stays one too.
   const kept = amendmentAlerted ? [SETTLE_TOKEN_PREFIX] : [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX];
   const prefix = kept.find((p) => token.startsWith(p)) ?? '';
+  // After every license of the batch had its first transaction: a hand-over can wait, a first release cannot.
+  deps.firstRound?.done(license.licenseId);
+  await deps.firstRound?.passed;
   if (!(await deps.licenses.continueWork(license.licenseId, token, `${prefix}${deps.newToken()}`, cursor))) {
     throw new ConflictError('pendingWork changed');
   }
@@ -296,17 +298,23 @@ export async function commitCounted(
   const decision = systemDecision(license.lastDecision);
   const limiter = deps.limiter ?? unlimited;
   // A license's first transaction goes at once; any later one waits until every license of the batch has
-  // sent its first (or has none), so that a burst's first releases commit before anyone's bulk.
+  // had its first commit (or failed, or has none), so that a burst's first releases commit before anyone's bulk.
   const round = deps.firstRound;
-  if (round && !round.claim(license.licenseId)) await round.passed;
+  const first = round?.claim(license.licenseId) ?? false;
+  if (round && !first) await round.passed;
   // The slice's tally (see runWork): every transaction adds its writes to the license event's tally.
   const tallied = deps.tally && !guard.tally ? { ...guard, tally: deps.tally } : guard;
-  const result: CommitResult = await limiter.run(() =>
-    deps.shipments.commit(
-      writes.map((w) => ({ ...w, decision })),
-      tallied,
-    ),
-  );
+  let result: CommitResult;
+  try {
+    result = await limiter.run(() =>
+      deps.shipments.commit(
+        writes.map((w) => ({ ...w, decision })),
+        tallied,
+      ),
+    );
+  } finally {
+    if (first) round?.done(license.licenseId);
+  }
   progress.transactions += result.transactions ?? 0;
   progress.conflicts += result.conflicts ?? 0;
   for (const w of result.committed) {

@@ -43,11 +43,11 @@ export interface Planned {
 
 /**
  * Releases in the first transaction of new work's pass (an approval's,
- * from the first page). It commits while the license's backlog is still
- * being planned, so every license of a burst of approvals has released (and
- * its customer can hear) after one small transaction each, not one full one
- * each. Its first slice being short, the pass then hands over, even when the
- * whole backlog fits the page it read.
+ * from the first page, which is read at this size). Every license of a
+ * burst of approvals has released (and its customer can hear) after one
+ * small read and one small transaction each, not one full one each. Its
+ * first slice being short, the pass then hands over, even when the whole
+ * backlog would fit one page.
  */
 export const FIRST_TRANSACTION = 5;
 
@@ -302,6 +302,10 @@ async function releaseLoop(
   before: BeforeRelease,
 ): Promise<boolean> {
   const pageSize = deps.pageSize ?? 200;
+  // New work's first slice reads one page of its first transaction's size and waits for that transaction
+  // before it reads on: in a burst of approvals, the pages read ahead would be read again by the next slice,
+  // and they take the store's time from the other licenses' first transactions (issue 17's fairness).
+  let firstPage = cursor === undefined ? deps.firstTransaction : undefined;
   let after = cursor;
   let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
   for (;;) {
@@ -320,7 +324,7 @@ async function releaseLoop(
       }
       if (at) after = at.from;
     }
-    const page = await deps.shipments.page('held', license.licenseId, after, pageSize);
+    const page = await deps.shipments.page('held', license.licenseId, after, firstPage ?? pageSize);
     const now = deps.now();
     const plan = planRelease(
       license,
@@ -340,6 +344,11 @@ async function releaseLoop(
     // release request relabels nothing): the clock must still wake this license at validFrom.
     if (validity(license, now) === 'early') waiting = license.validFrom;
     await pipe.pump(page.next === undefined, deadline);
+    // The first page's transaction commits before anything more is read (see `firstPage`).
+    if (firstPage !== undefined) {
+      firstPage = undefined;
+      await pipe.settle();
+    }
     const restart = pipe.takeRestart();
     if (restart) {
       // A shipment we meant to release changed under us: read again with what is left.

@@ -219,16 +219,16 @@ describe('the first slice of new work', () => {
     const { lut } = approvedBacklog(w, 500, { authorizedQuantity: 5000 });
     const deps = { firstSliceMs: 0 };
     const first = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
-    // The approval's own pass: its small first transaction, then a hand-over, though the deadline is a
-    // minute away. The rest of its first page, planned and not sent, is read again by the next slice.
+    // The approval's own pass: a first page of FIRST_TRANSACTION shipments in one small transaction, then
+    // a hand-over, though the deadline is a minute away. The next slice reads on after that page.
     expect(first.kind).toBe('continued');
     expect(released(first)).toBe(FIRST_TRANSACTION);
     expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([FIRST_TRANSACTION]);
-    expect(w.license(lut.licenseId).workCursor).toBeUndefined();
+    expect(w.license(lut.licenseId).workCursor).toEqual(expect.any(String));
     const second = await applyLicense(w.licenseDeps(deps), lut.licenseId, LATER());
     expect(second.kind).toBe('completed');
     expect(released(second)).toBe(500 - FIRST_TRANSACTION);
-    // Resumed work reads the dropped writes again from the first page, in full transactions.
+    // Resumed work goes on in full transactions.
     expect(committed(w)[1]?.shipmentIds).toHaveLength(97);
     expectInvariants(w);
   });
@@ -370,6 +370,81 @@ describe('the first round of a batch', () => {
     expect(after[0]?.shipmentIds.every((id) => ofFresh.has(id))).toBe(true);
     expect(after[0]?.shipmentIds).toHaveLength(FIRST_TRANSACTION);
     expect(after.length).toBeGreaterThan(1);
+    expectInvariants(w);
+  });
+});
+
+describe('the reads and writes a burst’s first round waits for (issue 17’s fairness)', () => {
+  it('reads a new license’s first page at its first transaction’s size, and reads on only once that transaction has committed', async () => {
+    const w = memoryWorld();
+    const { lut } = approvedBacklog(w, 500, { authorizedQuantity: 5000 });
+    w.shipments.holdPending = true;
+    let inFlight = 0;
+    let commits = 0;
+    const commit = w.shipments.commit.bind(w.shipments);
+    w.shipments.commit = async (writes, guard) => {
+      inFlight++;
+      try {
+        return await commit(writes, guard);
+      } finally {
+        inFlight--;
+        commits++;
+      }
+    };
+    const reads: { limit: unknown; commits: number; inFlight: number }[] = [];
+    w.faults.before('shipments.page', ({ args }) => {
+      reads.push({ limit: args[3], commits, inFlight });
+    });
+    const outcome = await applyLicense(w.licenseDeps(), lut.licenseId, LATER());
+    expect([outcome.kind, released(outcome)]).toEqual(['completed', 500]);
+    expect(reads[0]).toEqual({ limit: FIRST_TRANSACTION, commits: 0, inFlight: 0 });
+    // The next page waits for the first transaction; later pages overlap the transaction in flight.
+    expect(reads[1]).toEqual({ limit: 200, commits: 1, inFlight: 0 });
+    expect(reads.slice(2).some((r) => r.inFlight > 0)).toBe(true);
+    expectInvariants(w);
+  });
+
+  it('lets a resumed license read, and new licenses hand over, only once every new license has had its first transaction', async () => {
+    const w = memoryWorld();
+    const resumed = approvedBacklog(w, 300, { authorizedQuantity: 1_000_000 });
+    expect(
+      (await applyLicense(w.licenseDeps({ firstSliceMs: 0 }), resumed.lut.licenseId, LATER())).kind,
+    ).toBe('continued');
+    const fresh = Array.from({ length: 3 }, () => approvedBacklog(w, 50, { authorizedQuantity: 1_000_000 }));
+    const name = new Map(
+      [resumed, ...fresh].map(({ lut }, i) => [lut.licenseId, i === 0 ? 'resumed' : `new${i}`]),
+    );
+    const owner = new Map(
+      [resumed, ...fresh].flatMap(({ lut, backlog }) =>
+        backlog.map((s) => [s.shipmentId, name.get(lut.licenseId)]),
+      ),
+    );
+    const events: string[] = [];
+    w.shipments.holdPending = true;
+    w.faults.before('shipments.page', ({ args }) => {
+      events.push(`read ${name.get(args[1] as string)}`);
+    });
+    w.faults.before('shipments.transact', ({ args }) => {
+      events.push(`commit ${owner.get((args[0] as string[])[0] ?? '')}`);
+    });
+    w.faults.before('licenses.continueWork', ({ args }) => {
+      events.push(`hand over ${name.get(args[0] as string)}`);
+    });
+    const ids = [resumed.lut.licenseId, ...fresh.map((f) => f.lut.licenseId)];
+    const results = await applyLicenses(w.licenseDeps({ firstSliceMs: 0 }), ids, LATER(), { concurrency: 1 });
+    expect(results.map((r) => r.ok && r.outcome.kind)).toEqual([
+      'completed',
+      'continued',
+      'continued',
+      'continued',
+    ]);
+    const lastFirst = Math.max(...['new1', 'new2', 'new3'].map((n) => events.indexOf(`commit ${n}`)));
+    expect(lastFirst).toBeGreaterThan(0);
+    // Before every new license has asked for its first transaction: no read of the resumed license, no hand-over.
+    expect(
+      events.slice(0, lastFirst).filter((e) => e === 'read resumed' || e.startsWith('hand over')),
+    ).toEqual([]);
+    expect(events.slice(lastFirst)).toContain('read resumed');
     expectInvariants(w);
   });
 });
