@@ -34,9 +34,7 @@ export async function openTally(
 ): Promise<TallyTarget> {
   const event = eventKeyOf(license.lastDecision);
   let current: Tally | undefined;
-  for (const raw of await deps.tallies.list(license.licenseId)) {
-    const tally = parseTally(raw);
-    if (tally === undefined) continue;
+  for (const tally of await talliesOf(deps, license.licenseId)) {
     if (tally.event === event) current = tally;
     else await sendTally(deps, tally);
   }
@@ -69,10 +67,12 @@ export function freshTally(license: {
 
 /** Sends every tally of the license (its pass ended). Throws when a digest could not be published. */
 export async function sendTallies(deps: DigestDeps, licenseId: string): Promise<void> {
-  for (const raw of await deps.tallies.list(licenseId)) {
-    const tally = parseTally(raw);
-    if (tally !== undefined) await sendTally(deps, tally);
-  }
+  for (const tally of await talliesOf(deps, licenseId)) await sendTally(deps, tally);
+}
+
+/** The license's tallies as kept (an item that does not parse is left out). */
+async function talliesOf(deps: DigestDeps, licenseId: string): Promise<Tally[]> {
+  return (await deps.tallies.list(licenseId)).flatMap((raw) => parseTally(raw) ?? []);
 }
 
 /** Publishes a tally's digests to customers and warehouses, then deletes it. */

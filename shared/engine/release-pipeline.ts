@@ -51,48 +51,57 @@ export interface Planned {
  */
 export const FIRST_TRANSACTION = 5;
 
-/** Shipment writes of one transaction beside its guarded license update and its event's tally update. */
-const ROOM = MAX_ACTIONS - 2;
-/** Buffered writes from which a transaction may mix Inventory items: four transactions' worth. */
-const MIXED_AFTER = 4 * (ROOM - 1);
+/**
+ * Shipment writes of one transaction beside its guarded license update and,
+ * where the license event's tally is kept (not in `license simulate` or the
+ * AWS model), the tally's update.
+ */
+export const roomBeside = (tally: boolean): number => MAX_ACTIONS - 1 - (tally ? 1 : 0);
 
 /**
  * The writes of the next transaction, taken from `buffer` (planned writes in
  * plan order), or undefined when it should wait for more: a transaction
  * is sent once it is full, unless `force` (the end of a pass, or a
  * hand-over). One Inventory item's writes fill a transaction alone when
- * there are enough of them (97). Otherwise, once the buffer holds four
+ * there are enough of them (`room` less the item's update: 97 with a
+ * tally, 98 without). Otherwise, once the buffer holds four
  * transactions' worth, the largest groups go first, whole where they fit.
  * Forced, what is left goes in one transaction if it fits, else the largest
  * group alone. Within a transaction writes keep plan order; planning
  * itself (which shipments get quantity) is not changed by the cut.
  */
-export function takeTransaction<T extends Planned>(buffer: readonly T[], force: boolean): T[] | undefined {
+export function takeTransaction<T extends Planned>(
+  buffer: readonly T[],
+  force: boolean,
+  room = roomBeside(true),
+): T[] | undefined {
   if (buffer.length === 0) return undefined;
+  // Buffered writes from which a transaction may mix Inventory items: four transactions' worth.
+  const mixedAfter = 4 * (room - 1);
   const byKey = new Map<string, T[]>();
   for (const p of buffer) {
     const key = counterKeyOf(p.write);
     byKey.set(key, [...(byKey.get(key) ?? []), p]);
   }
   for (const [key, list] of byKey) {
-    const room = ROOM - (key === '' ? 0 : 1);
-    if (list.length >= room) return list.slice(0, room);
+    const alone = room - (key === '' ? 0 : 1);
+    if (list.length >= alone) return list.slice(0, alone);
   }
-  if (!force && buffer.length < MIXED_AFTER) return undefined;
+  if (!force && buffer.length < mixedAfter) return undefined;
   const actionsOf = (key: string, n: number) => n + (key === '' ? 0 : 1);
   const total = [...byKey].reduce((n, [key, list]) => n + actionsOf(key, list.length), 0);
-  if (force && total <= ROOM) return [...buffer];
+  if (force && total <= room) return [...buffer];
   if (force) {
     // What is left does not fit one transaction: the largest group alone, so the rest stays grouped too.
     const [key, list] = [...byKey].sort((a, b) => b[1].length - a[1].length)[0] ?? ['', []];
-    return list.slice(0, ROOM - actionsOf(key, 0));
+    return list.slice(0, room - actionsOf(key, 0));
   }
   const chosen = new Set<T>();
   let actions = 0;
   for (const [key, list] of [...byKey].sort((a, b) => b[1].length - a[1].length)) {
-    const room = ROOM - actions - (key === '' ? 0 : 1);
-    if (room <= 0) continue;
-    const taken = list.slice(0, room);
+    const left = room - actions - (key === '' ? 0 : 1);
+    if (left <= 0) continue;
+    const taken = list.slice(0, left);
     for (const p of taken) chosen.add(p);
     actions += taken.length + (key === '' ? 0 : 1);
   }
@@ -135,11 +144,13 @@ export class ReleasePipe {
   /**
    * @param firstCut the first transaction carries at most this many writes, in plan order, and is
    *   sent as soon as there are any (undefined: it is cut as the others are).
+   * @param room actions a transaction has for shipment writes and Inventory items ({@link roomBeside}).
    */
   constructor(
     private readonly send: (writes: ShipmentWrite[]) => Promise<CommitResult>,
     private readonly drawn: Drawn,
-    private firstCut?: number,
+    private firstCut: number | undefined,
+    private readonly room: number,
   ) {}
 
   /** Adds a page's planned writes, read after cursor `from`. */
@@ -170,7 +181,7 @@ export class ReleasePipe {
       const next =
         this.firstCut !== undefined && this.buffer.length > 0
           ? this.buffer.slice(0, this.firstCut)
-          : takeTransaction(this.buffer, force);
+          : takeTransaction(this.buffer, force, this.room);
       if (next === undefined) break;
       this.firstCut = undefined;
       await this.settle();
@@ -282,6 +293,7 @@ export async function releasePass(
     (writes) => commitCounted(deps, license, writes, guard, progress),
     drawn,
     cursor === undefined ? deps.firstTransaction : undefined,
+    roomBeside(deps.tally !== undefined),
   );
   try {
     return await releaseLoop(deps, license, token, cursor, deadline, progress, pipe, drawn, before);

@@ -45,6 +45,26 @@ async function expectOwn(licenseId: string, copyId: string, status: string): Pro
   expect(item[index]).toBe(indexKey(licenseId, copyId));
 }
 
+/**
+ * The copy released once, as a shipment of its own: the license drew both 30-unit shipments (60 units,
+ * value 1,000), and the copy's History is a new shipment's.
+ */
+async function expectCopyReleased(
+  license: { licenseId: string; sku: string },
+  copyId: string,
+): Promise<void> {
+  await expectOwn(license.licenseId, copyId, 'RELEASED');
+  await expectCounters(s, license.sku, 'WH-1', { held: 0, released: 60 });
+  expect(await settledLicense(s, license.licenseId)).toMatchObject({
+    releasedQuantity: 60,
+    releasedValue: 1000,
+  });
+  expect(await entriesOf(license.licenseId, copyId)).toEqual([
+    'SHIPMENT_HELD r000001',
+    'SHIPMENT_RELEASED r000002',
+  ]);
+}
+
 describe('a counted shipment duplicated in the console', () => {
   it('a HELD one: the copy is counted HELD once, alerted, and released with the original on approval', async () => {
     const { license, shipment } = await givenLicense(s, { authorizedQuantity: 100 });
@@ -64,17 +84,8 @@ describe('a counted shipment duplicated in the console', () => {
 
     await s.setLicenseStatus(license.licenseId, 'APPROVED');
     await local.drain();
-    await expectOwn(license.licenseId, copyId, 'RELEASED');
     expect(await s.shipment(original.shipmentId)).toMatchObject({ countedStatus: 'RELEASED' });
-    await expectCounters(s, license.sku, 'WH-1', { held: 0, released: 60 });
-    expect(await settledLicense(s, license.licenseId)).toMatchObject({
-      releasedQuantity: 60,
-      releasedValue: 1000,
-    });
-    expect(await entriesOf(license.licenseId, copyId)).toEqual([
-      'SHIPMENT_HELD r000001',
-      'SHIPMENT_RELEASED r000002',
-    ]);
+    await expectCopyReleased(license, copyId);
     await s.expectInvariants();
   });
 
@@ -88,16 +99,7 @@ describe('a counted shipment duplicated in the console', () => {
     const copyId = `${original.shipmentId}-copy`;
     await duplicate(original.shipmentId, copyId);
 
-    await expectOwn(license.licenseId, copyId, 'RELEASED');
-    await expectCounters(s, license.sku, 'WH-1', { held: 0, released: 60 });
-    expect(await settledLicense(s, license.licenseId)).toMatchObject({
-      releasedQuantity: 60,
-      releasedValue: 1000,
-    });
-    expect(await entriesOf(license.licenseId, copyId)).toEqual([
-      'SHIPMENT_HELD r000001',
-      'SHIPMENT_RELEASED r000002',
-    ]);
+    await expectCopyReleased(license, copyId);
     expect(await ops.about(copyId)).toHaveLength(1);
 
     await s.setLicenseStatus(license.licenseId, 'SUSPENDED');

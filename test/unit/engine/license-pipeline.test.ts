@@ -68,6 +68,17 @@ describe('filled transactions', () => {
     expectInvariants(w);
   });
 
+  it('gives the tally’s action to a release where no tally is kept (license simulate, the AWS model): 98 releases a transaction', async () => {
+    const w = memoryWorld();
+    const { lut } = approvedBacklog(w, 300, { authorizedQuantity: 1_000_000 });
+    const outcome = await applyLicense(w.licenseDeps({ digests: undefined }), lut.licenseId, LATER());
+    expect([outcome.kind, released(outcome)]).toEqual(['completed', 300]);
+    expect(committed(w).map((t) => t.shipmentIds.length)).toEqual([5, 98, 98, 98, 1]);
+    // A full one: 98 releases, their Inventory item and the guarded license update.
+    expect(committed(w)[1]?.actions).toBe(100);
+    expectInvariants(w);
+  });
+
   it('cuts transactions by Inventory item: writes interleaved over two warehouses commit one warehouse per transaction after the first', async () => {
     const w = memoryWorld();
     const { lut, backlog } = approvedBacklog(w, 500, { authorizedQuantity: 1_000_000 }, (i) => ({
