@@ -6,8 +6,8 @@
  * of the batch has had its first transaction (committed or failed), and
  * resumed work (which has none) reads nothing until then, so every new
  * license's first small read and transaction goes before anyone's bulk and
- * none waits for another license's whole backlog. Ports only: the handler and the in-memory latency model (bench)
- * both call this.
+ * none waits for another license's whole backlog. Ports only: the handler
+ * and the in-memory latency model (bench) both call this.
  */
 
 import { fifoLimiter, firstRound } from '../domain/concurrency.js';
