@@ -33,6 +33,14 @@ const { logger, metrics } = o;
 const tables = { ...tablesConfig(), tallies: required(ENV.talliesTable) };
 const budgetMs = requiredInt(ENV.releaseTimeBudgetMs);
 const concurrency = requiredInt(ENV.releaseConcurrency);
+/**
+ * The license events' digests this invocation published, by audience, for the DigestsPublished metric
+ * (a sandbox runs one invocation at a time; the handler zeroes them when it starts).
+ */
+const digestsPublished = { customer: 0, logistics: 0 };
+const digestPublisher = new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
+  logger.warn('license event digests not published; the license is applied again', failure),
+);
 const deps: LicenseEngineDeps = {
   licenses: new DynamoLicenseRepository(documentClient, tables.licenses, tables.history),
   shipments: new DynamoShipmentRepository(documentClient, tables),
@@ -46,9 +54,13 @@ const deps: LicenseEngineDeps = {
   // One digest per customer and per warehouse for each license event, sent when its pass ends.
   digests: {
     tallies: new DynamoTallyRepository(documentClient, tables.tallies),
-    publisher: new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
-      logger.warn('license event digests not published; the license is applied again', failure),
-    ),
+    publisher: {
+      async publish(audience, messages) {
+        const failed = await digestPublisher.publish(audience, messages);
+        digestsPublished[audience] += messages.length - failed.size;
+        return failed;
+      },
+    },
   },
 };
 /** Time kept back from the Lambda timeout for the last transaction and the checkpoint. */
@@ -64,6 +76,8 @@ export const lambdaHandler = async (
   context: Context,
 ): Promise<DynamoDBBatchResponse> => {
   const invocationEnd = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
+  digestsPublished.customer = 0;
+  digestsPublished.logistics = 0;
   const firstSequence = new Map<string, string>();
   for (const record of event.Records) {
     const licenseId = record.dynamodb?.Keys?.licenseId?.S;
@@ -92,6 +106,12 @@ export const lambdaHandler = async (
     const sequence = firstSequence.get(result.licenseId);
     if (!result.ok && sequence !== undefined) failures.push({ itemIdentifier: sequence });
     report(result);
+  }
+  for (const audience of ['customer', 'logistics'] as const) {
+    if (digestsPublished[audience] === 0) continue;
+    const m = metrics.singleMetric();
+    m.addDimension('Audience', audience);
+    m.addMetric('DigestsPublished', MetricUnit.Count, digestsPublished[audience]);
   }
   if (results.length > 0) {
     const transactions = sumOf(results, 'transactions');

@@ -347,9 +347,12 @@ function notificationWidgets(props: ObservabilityProps): IWidget[] {
   return [
     new GraphWidget({
       title: 'Notifications by audience',
-      left: ['customer', 'logistics'].map((a) =>
+      // shipment-events' per-shipment messages (and digests of manual edits), license-events' digests of
+      // license events (one per customer and per warehouse).
+      left: ['customer', 'logistics'].flatMap((a) => [
         app('NotificationsPublished', 'shipment-events', 'Sum', { Audience: a }),
-      ),
+        app('DigestsPublished', 'license-events', 'Sum', { Audience: a }),
+      ]),
       width: 8,
     }),
     new GraphWidget({

@@ -217,6 +217,7 @@ describe('dashboard', () => {
       'UnitsReleased',
       'HeldShipments',
       'NotificationsPublished',
+      'DigestsPublished',
       'EditsRejected',
       'HistoryEntriesAppended',
       'HistoryEntriesFailed',

@@ -63,6 +63,10 @@ describe('EMF metrics', () => {
     // are the license event's, sent by license-events when the pass ends, not by shipment-events.
     expect(total('NotificationsPublished', { service: 'shipment-events', Audience: 'customer' })).toBe(5);
     expect(total('NotificationsPublished', { service: 'shipment-events', Audience: 'logistics' })).toBe(5);
+    // The license event's digests: to the customer and to the warehouse, one per event type (released,
+    // hold updated).
+    expect(total('DigestsPublished', { service: 'license-events', Audience: 'customer' })).toBe(2);
+    expect(total('DigestsPublished', { service: 'license-events', Audience: 'logistics' })).toBe(2);
     const release = docs.find((d) => d.ReleaseDuration !== undefined);
     expect(release?._aws.CloudWatchMetrics[0]?.Metrics).toEqual(
       expect.arrayContaining([{ Name: 'ReleaseDuration', Unit: 'Milliseconds' }]),
