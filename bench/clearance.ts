@@ -149,6 +149,12 @@ export async function measureClearance(
     await ctx.profiler?.start();
     const memory = sampleMemory(ctx.stack.services.dynamoDbPid);
     const t0 = Date.now();
+    ctx.trace?.mark({
+      mark: 'approval',
+      kind: opts.concurrentApproval ? 'fairness' : 'clearance',
+      tag: w.tag,
+      n: w.n,
+    });
     if (opts.concurrentApproval) await Promise.all(w.licenses.map((l) => approveInConsole(ctx, l.licenseId)));
     else for (const l of w.licenses) await approveInConsole(ctx, l.licenseId);
 

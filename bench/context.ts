@@ -20,6 +20,7 @@ import type { Caller, Gateway } from '../local/gateway/gateway.js';
 import type { StandaloneLocalStack } from '../local/stack.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { WindowProfiler } from './profile.js';
+import type { CallTrace } from './trace.js';
 import type { Workload } from './workload.js';
 
 export interface BenchContext {
@@ -50,6 +51,8 @@ export interface BenchContext {
   readonly log: (line: string) => void;
   /** With `--cpu-profile`: profiles each measured window. */
   readonly profiler: WindowProfiler | undefined;
+  /** With `--trace`: the functions' requests, one line each (bench/trace.ts). */
+  readonly trace?: CallTrace;
 }
 
 export const sleep = (ms: number): Promise<void> => setTimeoutPromise(ms);

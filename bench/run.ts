@@ -45,6 +45,7 @@ import { gitState } from './git-state.js';
 import { measureNaive, type NaiveResult } from './naive.js';
 import { WindowProfiler } from './profile.js';
 import { type BenchResults, type MemoryRun, type RepResult, renderMarkdown, summarize } from './report.js';
+import { type CallTrace, traceCalls } from './trace.js';
 import { FAIRNESS_SHAPE, makeWorkload, tagOf } from './workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,6 +84,9 @@ Options:
   --no-final-check         skip the invariant check over the whole store at the end
   --cpu-profile DIR        CPU-profile each measured clearance/naive window (approval → done) into DIR,
                            with a summary per profile (the sampler slows the runs: keep such figures apart)
+  --trace FILE             write every request of the functions (start, function, operation, table, index,
+                           Limit, actions, duration, status) and each approval to FILE, one JSON line each
+                           (bench/trace.ts; it slows the runs too: keep such figures apart)
   -h, --help               this help
 
 Exit code: 0 when every run reached the expected end state and the invariants hold,
@@ -112,6 +116,7 @@ function options() {
         'no-warmup': { type: 'boolean' },
         'no-final-check': { type: 'boolean' },
         'cpu-profile': { type: 'string' },
+        trace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -154,6 +159,7 @@ function options() {
     warmup: !values['no-warmup'],
     finalCheck: !values['no-final-check'],
     cpuProfile: values['cpu-profile'] === undefined ? undefined : resolve(String(values['cpu-profile'])),
+    trace: values.trace === undefined ? undefined : resolve(String(values.trace)),
   };
 }
 
@@ -215,10 +221,12 @@ async function main(): Promise<void> {
     fail(`the local stack could not be created: ${(error as Error).message}`);
   }
   let exitCode = 1;
+  let trace: CallTrace | undefined;
   try {
     // The functions' requests, as their sandboxes send them through the stack's gateway.
     const handlerCalls = countCalls(stack.gateway);
     const handlerTimes = timeCalls(stack.gateway);
+    trace = opts.trace === undefined ? undefined : traceCalls(stack.gateway, opts.trace);
     const dynamodb = new DynamoDBClient({});
     const r = stack.resources;
     const ctx: BenchContext = {
@@ -247,6 +255,7 @@ async function main(): Promise<void> {
         opts.cpuProfile === undefined
           ? undefined
           : new WindowProfiler(opts.cpuProfile, stack.services.dynamoDbPid),
+      ...(trace ? { trace } : {}),
     };
 
     let sequence = 0;
@@ -391,6 +400,8 @@ async function main(): Promise<void> {
       log(`bench: ${invariants.violations} invariant violation(s)`);
     exitCode = problems.length === 0 && (invariants?.violations ?? 0) === 0 ? 0 : 1;
   } finally {
+    await trace?.close();
+    if (trace && opts.trace) log(`bench: wrote the functions' requests to ${opts.trace}`);
     await stack.stop();
   }
   process.exit(exitCode);
