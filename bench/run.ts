@@ -97,6 +97,15 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+/** `--trace FILE`, resolved; its folder must exist (the file is created or truncated). */
+function traceFile(raw: string | boolean | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const file = resolve(String(raw));
+  if (!existsSync(dirname(file)))
+    fail(`--trace: the folder ${dirname(file)} does not exist; create it or name a file in another folder`);
+  return file;
+}
+
 function options() {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -159,7 +168,7 @@ function options() {
     warmup: !values['no-warmup'],
     finalCheck: !values['no-final-check'],
     cpuProfile: values['cpu-profile'] === undefined ? undefined : resolve(String(values['cpu-profile'])),
-    trace: values.trace === undefined ? undefined : resolve(String(values.trace)),
+    trace: traceFile(values.trace),
   };
 }
 
@@ -401,7 +410,7 @@ async function main(): Promise<void> {
     exitCode = problems.length === 0 && (invariants?.violations ?? 0) === 0 ? 0 : 1;
   } finally {
     await trace?.close();
-    if (trace && opts.trace) log(`bench: wrote the functions' requests to ${opts.trace}`);
+    if (trace) log(`bench: wrote the functions' requests to ${opts.trace}`);
     await stack.stop();
   }
   process.exit(exitCode);
