@@ -72,11 +72,14 @@ export const unlimited: Limiter = { run: (task) => task() };
  * later ones. `claim` says whether this is the party's first turn (it is
  * taken once); `done` ends a party's first round, when its first turn is
  * over or when it has none; `passed` resolves once every party's first
- * round has ended. Parties not named at the start are ignored.
+ * round has ended; `leave` ends the party's round and waits for everyone's
+ * (what a party does before work that must not go ahead of another's first
+ * turn). Parties not named at the start are ignored.
  */
 export interface FirstRound {
   claim(party: string): boolean;
   done(party: string): void;
+  leave(party: string): Promise<void>;
   readonly passed: Promise<void>;
 }
 
@@ -88,14 +91,19 @@ export function firstRound(parties: Iterable<string>): FirstRound {
     open = resolve;
   });
   if (left.size === 0) open();
+  const done = (party: string) => {
+    if (left.delete(party) && left.size === 0) open();
+  };
   return {
     claim: (party) => {
       if (!left.has(party) || claimed.has(party)) return false;
       claimed.add(party);
       return true;
     },
-    done: (party) => {
-      if (left.delete(party) && left.size === 0) open();
+    done,
+    leave: (party) => {
+      done(party);
+      return passed;
     },
     passed,
   };

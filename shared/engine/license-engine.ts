@@ -87,10 +87,7 @@ export async function applyLicense(
     if (step.kind === 'retry') continue;
     // Resumed work has no first transaction, and it reads nothing until the batch's first round has passed
     // (every new license has had its first transaction): its pages would take the store's time from them.
-    if (!step.fresh) {
-      deps.firstRound?.done(licenseId);
-      await deps.firstRound?.passed;
-    }
+    if (!step.fresh) await deps.firstRound?.leave(licenseId);
     try {
       // New work hands over soon, so that approvals queued behind this invocation on the stream are
       // not held up by its backlog; resumed work has the whole slice.

@@ -155,10 +155,9 @@ export async function finish(
   const digests = deps.digests;
   if (digests) {
     // After every license of the batch had its first transaction: a digest waits, another license's
-    // first release does not (issue 17's fairness). This license's own first round is ended first: one
-    // that committed nothing would otherwise wait for itself.
-    deps.firstRound?.done(license.licenseId);
-    await deps.firstRound?.passed;
+    // first release does not (issue 17's fairness). Leaving ends this license's own round first: one that
+    // committed nothing would otherwise wait for itself.
+    await deps.firstRound?.leave(license.licenseId);
     // The event's digests before the work ends: a failure to publish them leaves it pending, so it is retried.
     await (deps.limiter ?? unlimited).run(() => sendTallies(digests, license.licenseId));
   }
@@ -210,8 +209,7 @@ export async function handOver(
   const kept = amendmentAlerted ? [SETTLE_TOKEN_PREFIX] : [SETTLE_TOKEN_PREFIX, AMEND_TOKEN_PREFIX];
   const prefix = kept.find((p) => token.startsWith(p)) ?? '';
   // After every license of the batch had its first transaction: a hand-over can wait, a first release cannot.
-  deps.firstRound?.done(license.licenseId);
-  await deps.firstRound?.passed;
+  await deps.firstRound?.leave(license.licenseId);
   if (!(await deps.licenses.continueWork(license.licenseId, token, `${prefix}${deps.newToken()}`, cursor))) {
     throw new ConflictError('pendingWork changed');
   }

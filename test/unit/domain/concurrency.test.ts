@@ -57,6 +57,19 @@ describe('firstRound', () => {
     expect(passed).toBe(true);
   });
 
+  test('leave ends the party’s round and resolves once everyone’s has', async () => {
+    const round = firstRound(['a', 'b']);
+    let left = false;
+    void round.leave('a').then(() => {
+      left = true;
+    });
+    await tick(0);
+    expect(left).toBe(false);
+    round.done('b');
+    await tick(0);
+    expect(left).toBe(true);
+  });
+
   test('has passed already with no parties', async () => {
     await expect(firstRound([]).passed).resolves.toBeUndefined();
   });
