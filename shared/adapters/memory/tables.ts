@@ -88,21 +88,31 @@ export function copy<T>(value: T): T {
   return out as T;
 }
 
-/** One sparse GSI partition: its sort keys in order, with tombstones left by items that moved out. */
+/**
+ * One sparse GSI partition: its sort keys in order, with tombstones left by items that moved out.
+ * Several items may share a sort key (a console copy keeps its original's `holdOrder` and index
+ * key until it is taken in), as in a GSI: each key holds every one of them.
+ */
 class IndexPartition {
   private keys: string[] = [];
   /** Keys added since the last read, merged in (sorted) before the next one: loading a backlog stays n log n. */
   private added: string[] = [];
-  /** holdOrder → shipmentId of the items in the partition now. */
-  readonly members = new Map<string, string>();
+  /** holdOrder → shipmentIds of the items in the partition now. */
+  readonly members = new Map<string, Set<string>>();
 
   add(holdOrder: string, shipmentId: string): void {
-    if (!this.members.has(holdOrder)) this.added.push(holdOrder);
-    this.members.set(holdOrder, shipmentId);
+    const ids = this.members.get(holdOrder);
+    if (ids) ids.add(shipmentId);
+    else {
+      this.added.push(holdOrder);
+      this.members.set(holdOrder, new Set([shipmentId]));
+    }
   }
 
-  delete(holdOrder: string): void {
-    this.members.delete(holdOrder);
+  delete(holdOrder: string, shipmentId: string): void {
+    const ids = this.members.get(holdOrder);
+    ids?.delete(shipmentId);
+    if (ids?.size === 0) this.members.delete(holdOrder);
   }
 
   /** Merges the added keys in and, once most keys are tombstones, drops those. */
@@ -131,18 +141,20 @@ class IndexPartition {
     const out: [string, string][] = [];
     if (backward) {
       let i = after === undefined ? this.keys.length - 1 : this.search(after) - 1;
-      for (; i >= 0 && out.length < limit; i--) this.collect(this.keys[i], out);
+      for (; i >= 0 && out.length < limit; i--) this.collect(this.keys[i], out, limit);
     } else {
       let i = after === undefined ? 0 : this.search(after);
       if (after !== undefined && this.keys[i] === after) i++;
-      for (; i < this.keys.length && out.length < limit; i++) this.collect(this.keys[i], out);
+      for (; i < this.keys.length && out.length < limit; i++) this.collect(this.keys[i], out, limit);
     }
     return out;
   }
 
-  private collect(key: string | undefined, out: [string, string][]): void {
-    const id = key === undefined ? undefined : this.members.get(key);
-    if (key !== undefined && id !== undefined) out.push([key, id]);
+  /** The members under one key, up to `limit` in all (ties in shipmentId order; DynamoDB promises no order among them). */
+  private collect(key: string | undefined, out: [string, string][], limit: number): void {
+    const ids = key === undefined ? undefined : this.members.get(key);
+    if (key === undefined || ids === undefined) return;
+    for (const id of ids.size === 1 ? ids : [...ids].sort()) if (out.length < limit) out.push([key, id]);
   }
 
   /** The first position whose key is not below `key`. */
@@ -244,7 +256,7 @@ export class MemoryTables {
     for (const index of ['held', 'released'] as const) {
       const [was, now] = [indexKeyOf(old, index), indexKeyOf(next, index)];
       if (was && (!now || was.key !== now.key || was.holdOrder !== now.holdOrder))
-        this.indexes[index].get(was.key)?.delete(was.holdOrder);
+        this.indexes[index].get(was.key)?.delete(was.holdOrder, String(old?.shipmentId));
       if (now) {
         const partition = this.indexes[index].get(now.key) ?? new IndexPartition();
         this.indexes[index].set(now.key, partition);

@@ -353,6 +353,31 @@ export function describePortContract(
       expect((await s.shipments.page('released', licenseId, undefined, 10)).items).toEqual([]);
     });
 
+    it("keeps every item that shares a holdOrder under one key (a console copy before it is taken in), and a page after that holdOrder skips them all, as DynamoDB's `>` does", async () => {
+      const s = subject();
+      const licenseId = nextId('LIC');
+      const [first, original, last] = [1, 2, 3].map((priority) => acceptedItem({ licenseId, priority }));
+      if (!first || !original || !last) throw new Error('three items');
+      const copy = { ...original, shipmentId: nextId('SHP') };
+      for (const item of [first, original, copy, last]) await s.put('shipments', item);
+      const ids = async (after?: string, limit = 10) =>
+        (await s.shipments.page('held', licenseId, after, limit)).items.map((x) => x.shipmentId);
+      expect(new Set(await ids())).toEqual(new Set([first, original, copy, last].map((x) => x.shipmentId)));
+      expect((await ids()).slice(1, 3).sort(), 'the tie sorts in its place').toEqual(
+        [original.shipmentId, copy.shipmentId].sort(),
+      );
+      const tied = String(original[GSI_ATTR.holdOrder]);
+      expect(await ids(tied)).toEqual([last.shipmentId]);
+      // The copy is taken in (its index keys rewritten): the original stays where it was.
+      await s.put('shipments', {
+        ...copy,
+        [GSI_ATTR.heldLicenseId]: undefined,
+        [GSI_ATTR.holdOrder]: undefined,
+      });
+      expect(await ids()).toEqual([first, original, last].map((x) => x.shipmentId));
+      expect(await s.shipments.sumHeld(licenseId)).toMatchObject({ shipments: 3 });
+    });
+
     it("merges a license's index keys into one holdOrder, forward and backward, the bare license id (items written before the spread) included", async () => {
       const s = subject();
       const licenseId = nextId('LIC');
