@@ -16,7 +16,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { callKey, type countCalls, fromFunctions } from '../local/call-counter.js';
-import type { Caller, Gateway } from '../local/gateway/gateway.js';
+import type { Caller, Gateway, GatewayCall } from '../local/gateway/gateway.js';
 import type { StandaloneLocalStack } from '../local/stack.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { WindowProfiler } from './profile.js';
@@ -153,24 +153,43 @@ export interface CallTimes {
   detach(): void;
 }
 
+/** Told of each request timed: when it was sent (epoch ms), how long it took, and its answer's HTTP status. */
+export type CallListener = (
+  call: GatewayCall,
+  sentAt: number,
+  ms: number,
+  status: number | 'no answer',
+) => void;
+
 /**
  * Times every request the callers `select` picks send through the stack's
  * gateway (by default the functions'): where they wait. Requests of
  * concurrent callers overlap, so the sums may exceed the wall time.
+ * `listener` (`--trace`, bench/trace.ts) hears each request as it is timed.
  */
-export function timeCalls(gateway: Gateway, select: (caller: Caller) => boolean = fromFunctions): CallTimes {
+export function timeCalls(
+  gateway: Gateway,
+  select: (caller: Caller) => boolean = fromFunctions,
+  listener?: CallListener,
+): CallTimes {
   const times: Record<string, { calls: number; ms: number }> = {};
   const detach = gateway.use(async (call, forward) => {
     if (!select(call.caller)) return forward();
     const key = callKey(call.service, call.operation);
+    const sentAt = listener ? Date.now() : 0;
     const started = performance.now();
+    let status: number | 'no answer' = 'no answer';
     try {
-      return await forward();
+      const answer = await forward();
+      status = answer.status;
+      return answer;
     } finally {
+      const ms = performance.now() - started;
       const entry = times[key] ?? { calls: 0, ms: 0 };
       entry.calls++;
-      entry.ms += performance.now() - started;
+      entry.ms += ms;
       times[key] = entry;
+      listener?.(call, sentAt, ms, status);
     }
   });
   return {

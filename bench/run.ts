@@ -26,7 +26,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { countCalls } from '../local/call-counter.js';
+import { countCalls, fromFunctions } from '../local/call-counter.js';
 import { LocalServicesError } from '../local/services.js';
 import { type StandaloneLocalStack, startLocalStack } from '../local/stack.js';
 import {
@@ -234,8 +234,8 @@ async function main(): Promise<void> {
   try {
     // The functions' requests, as their sandboxes send them through the stack's gateway.
     const handlerCalls = countCalls(stack.gateway);
-    const handlerTimes = timeCalls(stack.gateway);
-    trace = opts.trace === undefined ? undefined : traceCalls(stack.gateway, opts.trace);
+    trace = opts.trace === undefined ? undefined : traceCalls(opts.trace);
+    const handlerTimes = timeCalls(stack.gateway, fromFunctions, trace?.record);
     const dynamodb = new DynamoDBClient({});
     const r = stack.resources;
     const ctx: BenchContext = {

@@ -14,48 +14,43 @@
  */
 import { createWriteStream } from 'node:fs';
 import { callKey } from '../local/call-counter.js';
-import type { Gateway } from '../local/gateway/gateway.js';
+import type { CallListener } from './context.js';
 
 export interface CallTrace {
+  /** Writes a request's line: give it to `timeCalls` as its listener, which times the requests once for both. */
+  readonly record: CallListener;
   /** Writes a line of its own, e.g. `{ mark: 'approval', kind, tag }` when a measurement starts. */
   mark(fields: Record<string, unknown>): void;
-  /** Stops tracing and flushes the file. */
+  /** Stops tracing (later requests write nothing) and flushes the file. */
   close(): Promise<void>;
 }
 
-/** Traces the functions' requests at `gateway` into `file` (created or truncated). */
-export function traceCalls(gateway: Gateway, file: string): CallTrace {
+/** Traces into `file` (created or truncated) the requests it is told of: `timeCalls(gateway, fromFunctions, trace.record)`. */
+export function traceCalls(file: string): CallTrace {
   const out = createWriteStream(file);
-  const write = (line: Record<string, unknown>) => out.write(`${JSON.stringify(line)}\n`);
-  const detach = gateway.use(async (call, forward) => {
-    const caller = call.caller;
-    if (caller.kind !== 'function') return forward();
-    const t = Date.now();
-    const input = call.input;
-    const started = performance.now();
-    let status: number | 'no answer' = 'no answer';
-    try {
-      const answer = await forward();
-      status = answer.status;
-      return answer;
-    } finally {
+  let open = true;
+  const write = (line: Record<string, unknown>) => {
+    if (open) out.write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    record: (call, t, ms, status) => {
+      if (call.caller.kind !== 'function') return;
+      const input = call.input;
       write({
         t,
-        fn: caller.label,
+        fn: call.caller.label,
         op: callKey(call.service, call.operation),
         ...(typeof input.TableName === 'string' ? { table: input.TableName } : {}),
         ...(typeof input.IndexName === 'string' ? { index: input.IndexName } : {}),
         ...(typeof input.Limit === 'number' ? { limit: input.Limit } : {}),
         ...(Array.isArray(input.TransactItems) ? { actions: input.TransactItems.length } : {}),
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms: Math.round(ms * 10) / 10,
         status,
       });
-    }
-  });
-  return {
+    },
     mark: (fields) => write({ t: Date.now(), ...fields }),
     close: () => {
-      detach();
+      open = false;
       return new Promise((resolve, reject) =>
         out.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );

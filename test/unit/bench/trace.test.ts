@@ -1,8 +1,9 @@
-/** `npm run bench -- --trace FILE` (bench/trace.ts): one JSON line per request of a function, and marks. */
+/** `npm run bench -- --trace FILE` (bench/trace.ts): one JSON line per request of a function, and marks, from the requests timeCalls times. */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { timeCalls } from '../../../bench/context.js';
 import { traceCalls } from '../../../bench/trace.js';
 import type { Caller, Gateway, GatewayCall, Interceptor } from '../../../local/gateway/gateway.js';
 
@@ -23,10 +24,11 @@ function fakeGateway() {
 }
 
 describe('traceCalls', () => {
-  it('writes a line per request of a function, with its table, index, Limit and actions, and the marks; not other callers', async () => {
+  it('writes a line per request of a function timeCalls times, with its table, index, Limit and actions, and the marks; not other callers, nothing after close', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'trace-')), 'calls.jsonl');
     const g = fakeGateway();
-    const trace = traceCalls(g.gateway, file);
+    const trace = traceCalls(file);
+    const timer = timeCalls(g.gateway, () => true, trace.record);
     const fn: Caller = {
       kind: 'function',
       label: 'license-events',
@@ -67,6 +69,17 @@ describe('traceCalls', () => {
       }),
     ).rejects.toThrow('connection closed');
     await trace.close();
+    await g.send({ caller: fn, service: 'dynamodb', operation: 'GetItem', input: {} }, async () => ({
+      status: 200,
+    }));
+    expect(Object.keys(timer.times), 'one timing, shared with the trace').toEqual([
+      'DynamoDB.Query',
+      'DynamoDB.TransactWriteItems',
+      'DynamoDB.Scan',
+      'SNS.PublishBatch',
+      'DynamoDB.GetItem',
+    ]);
+    timer.detach();
     expect(g.attached()).toBe(false);
     const lines = readFileSync(file, 'utf8')
       .trim()
