@@ -141,17 +141,23 @@ export class ReleasePipe {
   /** Whether a transaction of this pipe has committed writes. */
   private committedAny = false;
 
+  /** The first transaction's cut while it is not yet sent. */
+  private firstCut: number | undefined;
+
   /**
-   * @param firstCut the first transaction carries at most this many writes, in plan order, and is
-   *   sent as soon as there are any (undefined: it is cut as the others are).
+   * @param firstSize the first transaction carries at most this many writes, in plan order, and is
+   *   sent as soon as there are any (undefined: it is cut as the others are); the slice reads its
+   *   first page at this size too (releaseLoop).
    * @param room actions a transaction has for shipment writes and Inventory items ({@link roomBeside}).
    */
   constructor(
     private readonly send: (writes: ShipmentWrite[]) => Promise<CommitResult>,
     private readonly drawn: Drawn,
-    private firstCut: number | undefined,
+    readonly firstSize: number | undefined,
     private readonly room: number,
-  ) {}
+  ) {
+    this.firstCut = firstSize;
+  }
 
   /** Adds a page's planned writes, read after cursor `from`. */
   add(writes: readonly ShipmentWrite[], from: string | undefined): void {
@@ -317,7 +323,7 @@ async function releaseLoop(
   // New work's first slice reads one page of its first transaction's size and waits for that transaction
   // before it reads on: in a burst of approvals, the pages read ahead would be read again by the next slice,
   // and they take the store's time from the other licenses' first transactions (issue 17's fairness).
-  let firstPage = cursor === undefined ? deps.firstTransaction : undefined;
+  let firstPage = pipe.firstSize;
   let after = cursor;
   let waiting = cursor !== undefined ? license.waitingForValidFrom : undefined;
   for (;;) {
