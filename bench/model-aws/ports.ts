@@ -21,7 +21,8 @@ import type { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-
 import { updateWithEntry } from '../../shared/adapters/dynamo/history-repository.js';
 import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
 import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
-import type { MemoryTableName, MemoryUpdate } from '../../shared/adapters/memory/tables.js';
+import type { MemoryTableName } from '../../shared/adapters/memory/tables.js';
+import type { MemoryUpdate } from '../../shared/adapters/memory/update.js';
 import {
   MemoryInventoryRepository,
   MemoryLicenseRepository,

@@ -8,4 +8,5 @@
 export { MemoryLicenseRepository } from './memory/license-repository.js';
 export { MemoryHistoryRepository, MemoryInventoryRepository, RecordingAlerter } from './memory/others.js';
 export { MemoryShipmentRepository } from './memory/shipment-repository.js';
-export { keyOf, MemoryTables, MemoryValidationError } from './memory/tables.js';
+export { keyOf, MemoryTables } from './memory/tables.js';
+export { MemoryValidationError } from './memory/update.js';

@@ -3,22 +3,37 @@ import { AMEND_TOKEN_PREFIX, isAmendmentPass, isTrimCursor } from '../../domain/
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
-import { keyOf, type MemoryTables, type MemoryUpdate } from './tables.js';
+import type { CallGate, ItemStore } from './tables.js';
+import type { MemoryUpdate } from './update.js';
 
 /** Items a Scan page holds here; DynamoDB pages by 1 MB, so callers must not rely on a page size. */
 const SCAN_PAGE = 100;
 
+/** How a memory repository is run: the engine tests log and stage calls through a gate, and page Scans smaller. */
+export interface MemoryRepositoryOptions {
+  /** Called first by every port method (a Scan: at its first page) with its name (`licenses.startWork`) and arguments. */
+  gate?: CallGate;
+  /** Items a Scan page holds. @default 100 */
+  scanPage?: number;
+}
+
 /** A Scan as the DynamoDB adapters yield it: page after page, one empty page for an empty table. */
-export async function* scanPages(items: () => RawItem[]): AsyncIterable<RawItem[]> {
+export async function* scanPages(
+  items: () => RawItem[],
+  options: MemoryRepositoryOptions = {},
+  op = 'scan',
+): AsyncIterable<RawItem[]> {
+  await options.gate?.(op, []);
   const all = items();
+  const size = options.scanPage ?? SCAN_PAGE;
   if (all.length === 0) yield [];
-  for (let i = 0; i < all.length; i += SCAN_PAGE) yield all.slice(i, i + SCAN_PAGE);
+  for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
 }
 
 /** Puts a History entry unless its key is taken (`attribute_not_exists(entryId)`); false when it was. */
-export function putEntry(tables: MemoryTables, entry: HistoryEntry): boolean {
+export function putEntry(tables: ItemStore, entry: HistoryEntry): boolean {
   const item = structuredClone(entry) as unknown as RawItem;
-  if (tables.has('history', keyOf('history', item))) return false;
+  if (tables.holds('history', item)) return false;
   tables.put('history', item);
   return true;
 }
@@ -27,12 +42,21 @@ export function putEntry(tables: MemoryTables, entry: HistoryEntry): boolean {
  * LicenseRepository in memory, with the DynamoDB adapter's conditions write
  * for write (shared/adapters/dynamo/license-repository.ts): every write sets
  * `changedBy = clearance` and requires the item to exist, and a decision
- * commits with its History entry or not at all.
+ * commits with its History entry or not at all. The engine tests run it on
+ * their store (test/helpers/fakes/world.ts), through a gate.
  */
 export class MemoryLicenseRepository implements LicenseRepository {
-  constructor(private readonly tables: MemoryTables) {}
+  constructor(
+    private readonly tables: ItemStore,
+    private readonly options: MemoryRepositoryOptions = {},
+  ) {}
+
+  private async enter(op: string, args: readonly unknown[]): Promise<void> {
+    await this.options.gate?.(`licenses.${op}`, args);
+  }
 
   async get(licenseId: string): Promise<RawItem | undefined> {
+    await this.enter('get', [licenseId]);
     return this.tables.get('licenses', licenseId);
   }
 
@@ -59,8 +83,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     if (!entry) return this.tables.update('licenses', licenseId, full);
     // One transaction: the update and a Put under attribute_not_exists(entryId), both or neither.
     const next = this.tables.plan('licenses', licenseId, full);
-    if (next === undefined || this.tables.has('history', keyOf('history', entry as unknown as RawItem)))
-      return false;
+    if (next === undefined || this.tables.holds('history', entry as unknown as RawItem)) return false;
     this.tables.write('licenses', licenseId, next);
     putEntry(this.tables, entry);
     return true;
@@ -79,6 +102,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     terms: LicenseTerms,
     record: DecisionRecord,
   ): Promise<boolean> {
+    await this.enter('startWork', [licenseId, from, to, token, terms, record]);
     const decided = MemoryLicenseRepository.decided(record);
     return this.conditional(
       licenseId,
@@ -100,6 +124,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     token: string,
     record: DecisionRecord,
   ): Promise<boolean> {
+    await this.enter('amend', [licenseId, appliedStatus, from, to, token, record]);
     const decided = MemoryLicenseRepository.decided(record);
     return this.conditional(
       licenseId,
@@ -127,6 +152,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     entry: HistoryEntry,
     attributed: Attributed,
   ): Promise<boolean> {
+    await this.enter('revertTerms', [licenseId, revert, found, statusError, entry]);
     const entries = Object.entries(revert);
     return this.conditional(
       licenseId,
@@ -148,6 +174,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     token: string,
     after: { waitingForValidFrom?: string | undefined; settleCheckAt?: string | undefined },
   ): Promise<boolean> {
+    await this.enter('finishWork', [licenseId, token, after]);
     const { waitingForValidFrom, settleCheckAt } = after;
     return this.conditional(licenseId, {
       set: {
@@ -165,6 +192,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   }
 
   async continueWork(licenseId: string, token: string, next: string, cursor?: string): Promise<boolean> {
+    await this.enter('continueWork', [licenseId, token, next, cursor]);
     return this.conditional(licenseId, {
       set: { pendingWork: next, ...(cursor ? { workCursor: cursor } : {}) },
       remove: cursor ? [] : ['workCursor'],
@@ -173,6 +201,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   }
 
   async requestRelease(licenseId: string, token: string): Promise<boolean> {
+    await this.enter('requestRelease', [licenseId, token]);
     return this.conditional(licenseId, {
       set: { pendingWork: this.replacing(licenseId, token) },
       remove: this.cursorRemoved(licenseId),
@@ -181,6 +210,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   }
 
   async requestPass(licenseId: string, appliedStatus: string, token: string): Promise<boolean> {
+    await this.enter('requestPass', [licenseId, appliedStatus, token]);
     return this.conditional(licenseId, {
       set: { pendingWork: this.replacing(licenseId, token) },
       remove: this.cursorRemoved(licenseId),
@@ -194,6 +224,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     settleCheckAt: string,
     token: string,
   ): Promise<boolean> {
+    await this.enter('requestSettlePass', [licenseId, appliedStatus, settleCheckAt, token]);
     return this.conditional(licenseId, {
       set: { pendingWork: token },
       remove: ['workCursor', 'waitingForValidFrom', 'settleCheckAt'],
@@ -208,6 +239,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     entry: HistoryEntry,
     attributed: Attributed,
   ): Promise<boolean> {
+    await this.enter('reject', [licenseId, status, statusError, entry, attributed]);
     return this.conditional(
       licenseId,
       { set: { statusError, attributed: { at: entry.at, ...attributed } }, expect: { status } },
@@ -216,6 +248,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
   }
 
   async clearError(licenseId: string): Promise<void> {
+    await this.enter('clearError', [licenseId]);
     this.conditional(licenseId, { remove: ['statusError'], also: (item) => item.statusError !== undefined });
   }
 
@@ -225,6 +258,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     value: Record<string, unknown>,
     expect: Record<string, unknown>,
   ): Promise<boolean> {
+    await this.enter('recordAlerted', [licenseId, attribute, value, expect]);
     return this.conditional(licenseId, { set: { [attribute]: value }, expect });
   }
 
@@ -235,6 +269,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
     reason: string,
     by: string,
   ): Promise<boolean> {
+    await this.enter('setStatus', [licenseId, from, to, reason, by]);
     return this.conditional(licenseId, {
       set: { status: to, statusReason: reason, updatedBy: by },
       expect: { status: from },
@@ -242,10 +277,11 @@ export class MemoryLicenseRepository implements LicenseRepository {
   }
 
   scan(): AsyncIterable<RawItem[]> {
-    return scanPages(() => this.tables.all('licenses'));
+    return scanPages(() => this.tables.all('licenses'), this.options, 'licenses.scan');
   }
 
   async batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
+    await this.enter('batchGet', [licenseIds]);
     const found = new Map<string, RawItem>();
     for (const id of new Set(licenseIds)) {
       const item = this.tables.get('licenses', id);

@@ -8,36 +8,45 @@ import type {
   OpsAlert,
   RawItem,
 } from '../../domain/ports.js';
-import { putEntry, scanPages } from './license-repository.js';
-import type { MemoryTables } from './tables.js';
+import { type MemoryRepositoryOptions, putEntry, scanPages } from './license-repository.js';
+import type { ItemStore } from './tables.js';
 
 /** InventoryRepository in memory: the Inventory table keyed by (sku, warehouseId). */
 export class MemoryInventoryRepository implements InventoryRepository {
-  constructor(private readonly tables: MemoryTables) {}
+  constructor(
+    private readonly tables: ItemStore,
+    private readonly options: MemoryRepositoryOptions = {},
+  ) {}
 
   async existing(keys: readonly { sku: string; warehouseId: string }[]): Promise<Set<string>> {
-    return new Set(keys.map(inventoryKey).filter((k) => this.tables.has('inventory', k)));
+    await this.options.gate?.('inventory.existing', [keys]);
+    return new Set(keys.map(inventoryKey).filter((k) => this.tables.get('inventory', k) !== undefined));
   }
 
   async skuExists(sku: string): Promise<boolean> {
+    await this.options.gate?.('inventory.skuExists', [sku]);
     return this.tables.all('inventory').some((item) => item.sku === sku);
   }
 
   scan(): AsyncIterable<RawItem[]> {
-    return scanPages(() => this.tables.all('inventory'));
+    return scanPages(() => this.tables.all('inventory'), this.options, 'inventory.scan');
   }
 }
 
 /** HistoryRepository in memory: an entry is put only if its (licenseId, entryId) is not there yet. */
 export class MemoryHistoryRepository implements HistoryRepository, HistoryReader {
-  constructor(private readonly tables: MemoryTables) {}
+  constructor(
+    private readonly tables: ItemStore,
+    private readonly options: MemoryRepositoryOptions = {},
+  ) {}
 
   async append(entries: readonly HistoryEntry[]): Promise<void> {
+    await this.options.gate?.('history.append', [entries]);
     for (const entry of entries) putEntry(this.tables, entry);
   }
 
   scan(): AsyncIterable<RawItem[]> {
-    return scanPages(() => this.tables.all('history'));
+    return scanPages(() => this.tables.all('history'), this.options, 'history.scan');
   }
 }
 

@@ -13,13 +13,8 @@ import type {
 import { type Group, pack, sum } from '../../domain/transactions.js';
 import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
 import { putEntry, scanPages } from './license-repository.js';
-import {
-  keyOf,
-  type MemoryTableName,
-  type MemoryTables,
-  type MemoryUpdate,
-  MemoryValidationError,
-} from './tables.js';
+import type { MemoryTableName, MemoryTables } from './tables.js';
+import { type MemoryUpdate, MemoryValidationError } from './update.js';
 
 type Action = { table: MemoryTableName; key: string; update: MemoryUpdate };
 
@@ -193,8 +188,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     if (!entry) return this.tables.update('shipments', write.shipmentId, action);
     // One transaction with a Put under attribute_not_exists(entryId), as the DynamoDB adapter's.
     const next = this.tables.plan('shipments', write.shipmentId, action);
-    if (next === undefined || this.tables.has('history', keyOf('history', entry as unknown as RawItem)))
-      return false;
+    if (next === undefined || this.tables.holds('history', entry as unknown as RawItem)) return false;
     this.tables.write('shipments', write.shipmentId, next);
     putEntry(this.tables, entry);
     return true;

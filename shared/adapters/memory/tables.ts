@@ -3,13 +3,8 @@
  * touching DynamoDB (`clearance license simulate`). Writes follow the rules
  * of DynamoDB the engines can see, as the DynamoDB adapters meet them:
  *
- * - an update is `SET`, `REMOVE`, `ADD` and a condition, all or nothing, on
- *   an existing item;
- * - `attr = v` compares type and value (a missing attribute equals nothing);
- *   `null` in `expect` means absent or NULL;
- * - a value the document client would drop (`undefined`), two clauses on one
- *   attribute or a GSI key that is not a string is refused before any
- *   condition is looked at.
+ * an update applies to an existing item only, as update.ts says DynamoDB
+ * applies it.
  *
  * The sparse GSIs of Shipments (held and released, by GSI partition key, in
  * `holdOrder`; a license has several keys, see index-keys.ts) are kept as sorted keys, so reading a backlog of 50,000 page
@@ -21,30 +16,34 @@ import { inventoryKey } from '../../domain/counters.js';
 import { historyKey } from '../../domain/history.js';
 import type { RawItem } from '../../domain/ports.js';
 import { GSI_ATTR } from '../../names.js';
+import { applyUpdate, checkIndexKeys, conditionHolds, copy, type MemoryUpdate, validate } from './update.js';
 
 export type MemoryTableName = 'licenses' | 'shipments' | 'inventory' | 'history';
 
-/** DynamoDB refused the request itself (a `ValidationException`); no condition was evaluated. */
-export class MemoryValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationException';
-  }
+/**
+ * What the memory repositories read and write through: {@link MemoryTables},
+ * or the engine tests' store (test/helpers/fakes/store.ts), which also keeps
+ * the tables' streams.
+ */
+export interface ItemStore {
+  /** A copy of one item, or undefined. */
+  get(table: MemoryTableName, key: string): RawItem | undefined;
+  /** Copies of every item of a table, in key order. */
+  all(table: MemoryTableName): RawItem[];
+  /** Whether an item with `item`'s key is there. */
+  holds(table: MemoryTableName, item: RawItem): boolean;
+  /** PutItem. */
+  put(table: MemoryTableName, item: RawItem): void;
+  /** The item an update would make, or undefined when the item is missing or the condition fails. */
+  plan(table: MemoryTableName, key: string, update: MemoryUpdate): RawItem | undefined;
+  /** UpdateItem on an existing item; false when it is missing or the condition fails. */
+  update(table: MemoryTableName, key: string, update: MemoryUpdate): boolean;
+  /** Replaces an item (planned before). */
+  write(table: MemoryTableName, key: string, next: RawItem): void;
 }
 
-/** One UpdateItem, alone or as a transaction action. */
-export interface MemoryUpdate {
-  set?: Record<string, unknown>;
-  remove?: readonly string[];
-  /** `ADD attr n`: a missing attribute counts as 0. */
-  add?: Record<string, number>;
-  /** `attr = if_not_exists(attr, 0) + 1`. */
-  increment?: readonly string[];
-  /** `attr = v` (a dotted path reads into a map); `null` means absent or NULL. */
-  expect?: Record<string, unknown>;
-  /** Conditions `expect` cannot say (`releasedQuantity <= :max`). */
-  also?: (item: RawItem) => boolean;
-}
+/** Called first by each method of a memory repository with its name and arguments. */
+export type CallGate = (op: string, args: readonly unknown[]) => Promise<void>;
 
 /** The key of an item in its table, as one string. */
 export function keyOf(table: MemoryTableName, item: RawItem): string {
@@ -58,34 +57,6 @@ export function keyOf(table: MemoryTableName, item: RawItem): string {
     case 'history':
       return historyKey({ licenseId: String(item.licenseId), entryId: String(item.entryId) });
   }
-}
-
-/** A value as DynamoDB compares it in `attr = :v`: same type and same value. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return canonical(a) === canonical(b);
-}
-
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)))
-      : x,
-  );
-
-/**
- * A deep copy of an item as the document client reads it: plain maps and
- * lists copied by hand (several times faster than `structuredClone` on a big
- * backlog), anything else (sets, binary) by `structuredClone`.
- */
-export function copy<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copy) as T;
-  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key]);
-  return out as T;
 }
 
 /**
@@ -172,7 +143,7 @@ class IndexPartition {
 const INDEX_ATTR = { held: GSI_ATTR.heldLicenseId, released: GSI_ATTR.releasedLicenseId } as const;
 
 /** The tables, their sparse Shipments indexes and a count of the writes made. */
-export class MemoryTables {
+export class MemoryTables implements ItemStore {
   private readonly items: Record<MemoryTableName, Map<string, RawItem>> = {
     licenses: new Map(),
     shipments: new Map(),
@@ -194,6 +165,10 @@ export class MemoryTables {
 
   has(table: MemoryTableName, key: string): boolean {
     return this.items[table].has(key);
+  }
+
+  holds(table: MemoryTableName, item: RawItem): boolean {
+    return this.has(table, keyOf(table, item));
   }
 
   /** Copies of every item of a table, in key order. */
@@ -274,71 +249,4 @@ function indexKeyOf(
   const key = item?.[INDEX_ATTR[index]];
   const holdOrder = item?.[GSI_ATTR.holdOrder];
   return typeof key === 'string' && typeof holdOrder === 'string' ? { key, holdOrder } : undefined;
-}
-
-function validate(update: MemoryUpdate): void {
-  const paths = [
-    ...Object.keys(update.set ?? {}),
-    ...(update.remove ?? []),
-    ...Object.keys(update.add ?? {}),
-    ...(update.increment ?? []),
-  ];
-  const twice = paths.find((p, i) => paths.indexOf(p) !== i);
-  if (twice !== undefined)
-    throw new MemoryValidationError(`Invalid UpdateExpression: Two document paths overlap: [${twice}]`);
-  for (const [attr, v] of [...Object.entries(update.set ?? {}), ...Object.entries(update.expect ?? {})]) {
-    if (v === undefined)
-      throw new MemoryValidationError(
-        `An expression attribute value used in expression is not defined (the value of ${attr} was undefined)`,
-      );
-  }
-}
-
-/** The value at a document path (`appliedTerms.validFrom`), as a condition expression reads it. */
-function valueAt(item: RawItem, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (v, part) => (typeof v === 'object' && v !== null ? (v as RawItem)[part] : undefined),
-      item,
-    );
-}
-
-function conditionHolds(item: RawItem, update: MemoryUpdate): boolean {
-  for (const [attr, v] of Object.entries(update.expect ?? {})) {
-    const actual = valueAt(item, attr);
-    // null: absent or NULL, as the DynamoDB adapter's condition says.
-    if (v === null ? actual !== undefined && actual !== null : !sameValue(actual, v)) return false;
-  }
-  return update.also ? update.also(item) : true;
-}
-
-function applyUpdate(current: RawItem, update: MemoryUpdate): RawItem {
-  const next = copy(current);
-  for (const [attr, v] of Object.entries(update.set ?? {})) next[attr] = copy(v);
-  for (const attr of update.remove ?? []) delete next[attr];
-  const added = [
-    ...Object.entries(update.add ?? {}),
-    ...(update.increment ?? []).map((a): [string, number] => [a, 1]),
-  ];
-  for (const [attr, n] of added) {
-    const was = next[attr] ?? 0;
-    if (typeof was !== 'number')
-      throw new MemoryValidationError(
-        `An operand in the update expression has an incorrect data type (${attr})`,
-      );
-    next[attr] = was + n;
-  }
-  return next;
-}
-
-function checkIndexKeys(table: MemoryTableName, item: RawItem): void {
-  if (table !== 'shipments') return;
-  for (const attr of [GSI_ATTR.heldLicenseId, GSI_ATTR.releasedLicenseId, GSI_ATTR.holdOrder]) {
-    const v = item[attr];
-    if (v !== undefined && (typeof v !== 'string' || v === ''))
-      throw new MemoryValidationError(
-        `One or more parameter values were invalid: Type mismatch for Index Key ${attr}`,
-      );
-  }
 }

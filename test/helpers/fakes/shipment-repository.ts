@@ -1,3 +1,5 @@
+import { putEntry, scanPages } from '../../../shared/adapters/memory/license-repository.js';
+import { MemoryValidationError } from '../../../shared/adapters/memory/update.js';
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
 import {
@@ -24,9 +26,7 @@ import {
   sum,
 } from '../../../shared/domain/transactions.js';
 import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
-import { putEntry } from './history-repository.js';
-import { scanPages } from './license-repository.js';
-import { FakeValidationError, keyOf, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
+import { keyOf, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
 
 /**
  * Writes are packed into transactions by the adapter's own `pack`
@@ -278,21 +278,21 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     if (new Set(items).size !== items.length) {
       return fail(record, 'Transaction request cannot include multiple operations on one item');
     }
-    const planned: ({ ok: true; next: RawItem } | { ok: false })[] = [];
+    const planned: (RawItem | undefined)[] = [];
     try {
       for (const a of actions) planned.push(this.store.plan(a.table, a.key, a.spec));
     } catch (error) {
-      if (error instanceof FakeValidationError) return fail(record, error.message);
+      if (error instanceof MemoryValidationError) return fail(record, error.message);
       throw error;
     }
-    const failed = planned.flatMap((p, i) => (p.ok ? [] : [i]));
+    const failed = planned.flatMap((p, i) => (p ? [] : [i]));
     if (failed.length > 0) {
-      record.outcome = planned.map((p) => (p.ok ? 'None' : 'ConditionalCheckFailed'));
+      record.outcome = planned.map((p) => (p ? 'None' : 'ConditionalCheckFailed'));
       return failed;
     }
     actions.forEach((a, i) => {
-      const p = planned[i];
-      if (p?.ok) this.store.write(a.table, a.key, p.next);
+      const next = planned[i];
+      if (next) this.store.write(a.table, a.key, next);
     });
     return [];
   }
@@ -302,16 +302,15 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     const spec = shipmentSpec(unit, this.store.clock());
     if (!entry) return this.store.update('shipments', unit.shipmentId, spec);
     // One transaction with a Put under attribute_not_exists(entryId), as the adapter's updateWithEntry.
-    const planned = this.store.plan('shipments', unit.shipmentId, spec);
-    if (!planned.ok || this.store.tables.history.has(keyOf('history', entry as unknown as RawItem)))
-      return false;
-    this.store.write('shipments', unit.shipmentId, planned.next);
+    const next = this.store.plan('shipments', unit.shipmentId, spec);
+    if (next === undefined || this.store.holds('history', entry as unknown as RawItem)) return false;
+    this.store.write('shipments', unit.shipmentId, next);
     putEntry(this.store, entry);
     return true;
   }
 
   scan(): AsyncIterable<RawItem[]> {
-    return scanPages(this.store, 'shipments.scan', () => this.store.all('shipments'));
+    return scanPages(() => this.store.all('shipments'), this.store.repositoryOptions, 'shipments.scan');
   }
 
   async countHeldByReason(licenseId: string): Promise<Map<string, number>> {

@@ -1,76 +1,31 @@
 /**
- * The state the in-memory fakes of the ports share: the three tables, their
- * streams, a call log and fault hooks. Writes follow DynamoDB's rules where
- * the engines can see them (see test/unit/engine/fakes-contract.test.ts):
- *
- * - an update is `SET`, `REMOVE`, `ADD` and a condition, all-or-nothing;
- * - a value the document client would drop (`undefined`), two clauses on one
- *   attribute, an `ADD` to a non-number or a GSI key that is not a string is a
- *   `ValidationException`, thrown before any condition is looked at;
- * - `attr = v` compares type and value (a missing attribute equals nothing);
- * - a write that changes nothing writes no stream record (checked on
- *   DynamoDB Local 2026-01-16, like the other rules here).
+ * The state the in-memory fakes of the ports share: the tables, their
+ * streams, a call log and fault hooks. Updates are applied as
+ * shared/adapters/memory/update.ts says DynamoDB applies them (the memory
+ * adapters' own rules; see test/unit/engine/fakes-contract.test.ts), and a
+ * write that changes nothing writes no stream record (checked on DynamoDB
+ * Local 2026-01-16).
  */
 
+import type { MemoryRepositoryOptions } from '../../../shared/adapters/memory/license-repository.js';
+import {
+  applyUpdate,
+  checkIndexKeys,
+  conditionHolds,
+  type MemoryUpdate,
+  sameValue,
+  validate,
+} from '../../../shared/adapters/memory/update.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { KeyedStreamRecord } from '../../../shared/engine/shipment-engine.js';
-import { GSI_ATTR } from '../../../shared/names.js';
 
 export type TableName = 'licenses' | 'shipments' | 'inventory' | 'history' | 'tallies';
-
-/** DynamoDB refused the request itself (the SDK's `ValidationException`); no condition was evaluated. */
-export class FakeValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationException';
-  }
-}
 
 /** One stream record (NEW_AND_OLD_IMAGES), keyed by the item's key. */
 export type StreamEntry = KeyedStreamRecord;
 
-/** One UpdateItem (alone or as a transaction action). */
-export interface UpdateSpec {
-  set?: Record<string, unknown>;
-  remove?: readonly string[];
-  /** `ADD attr n`: a missing attribute counts as 0. */
-  add?: Record<string, number>;
-  /** `attr = if_not_exists(attr, 0) + 1`. */
-  increment?: readonly string[];
-  /** `attr = v`; `null` means absent or NULL. */
-  expect?: Record<string, unknown>;
-  /** Conditions no `expect` entry can say (`rq <= :max`, `attribute_exists(statusError)`). */
-  also?: (item: RawItem) => boolean;
-  /** `attr = if_not_exists(attr, v)`. */
-  setIfMissing?: Record<string, unknown>;
-  /** `attr = list_append(if_not_exists(attr, []), v)`. */
-  append?: Record<string, unknown[]>;
-  /** The update may create the item (no `attribute_exists` condition): these are its key attributes. */
-  upsert?: RawItem;
-}
-
-/** A value as DynamoDB compares it in `attr = :v`: same type and same value. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return canonical(a) === canonical(b);
-}
-
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)))
-      : x,
-  );
-
-/** Keys of the sparse GSIs must be strings; DynamoDB refuses the write otherwise. */
-const INDEX_KEYS: Record<TableName, readonly string[]> = {
-  shipments: [GSI_ATTR.heldLicenseId, GSI_ATTR.releasedLicenseId, GSI_ATTR.holdOrder],
-  licenses: [],
-  inventory: [],
-  history: [],
-  tallies: [],
-};
+/** One UpdateItem (alone or as a transaction action); `upsert`: it may create the item (no `attribute_exists` condition), with these key attributes. */
+export type UpdateSpec = MemoryUpdate & { upsert?: RawItem };
 
 /** Which attributes make an item's key, per table. */
 export const KEY_ATTRS: Record<TableName, readonly string[]> = {
@@ -103,6 +58,16 @@ export class MemoryStore {
   private readonly hooks = new Map<string, { fn: Hook; once: boolean }[]>();
 
   constructor(readonly clock: () => Date) {}
+
+  /**
+   * How the memory adapters run over this store: each call logged and staged
+   * by {@link MemoryStore.enter}, and Scans paged by 25 so that small tables
+   * take several pages.
+   */
+  readonly repositoryOptions: MemoryRepositoryOptions = {
+    gate: (op, args) => this.enter(op, args),
+    scanPage: 25,
+  };
 
   /** Called first by every fake method: logs the call, then throws an armed failure, then runs hooks. */
   async enter(op: string, args: readonly unknown[]): Promise<void> {
@@ -150,9 +115,14 @@ export class MemoryStore {
     return this.calls.map((c) => c.op);
   }
 
-  read(table: TableName, key: string): RawItem | undefined {
+  get(table: TableName, key: string): RawItem | undefined {
     const item = this.tables[table].get(key);
     return item === undefined ? undefined : structuredClone(item);
+  }
+
+  /** Whether an item with `item`'s key is there. */
+  holds(table: TableName, item: RawItem): boolean {
+    return this.tables[table].has(keyOf(table, item));
   }
 
   /** Items of a table in key order, copied. */
@@ -180,22 +150,22 @@ export class MemoryStore {
     this.write(table, key, undefined);
   }
 
-  /** Checks an update without applying it: the item it would produce, or why it cannot be written. */
-  plan(table: TableName, key: string, spec: UpdateSpec): { ok: true; next: RawItem } | { ok: false } {
+  /** Checks an update without applying it: the item it would make, or undefined when the item is missing or the condition fails. */
+  plan(table: TableName, key: string, spec: UpdateSpec): RawItem | undefined {
     validate(spec);
     const found = this.tables[table].get(key);
     const current = found ?? (spec.upsert ? structuredClone(spec.upsert) : undefined);
     const next = applyUpdate(current ?? {}, spec);
     checkIndexKeys(table, next);
-    if (current === undefined || !conditionHolds(current, spec)) return { ok: false };
-    return { ok: true, next };
+    if (current === undefined || !conditionHolds(current, spec)) return undefined;
+    return next;
   }
 
-  /** UpdateItem on an existing item; false when the item is missing or the condition fails. */
+  /** UpdateItem on an existing item (or an upsert's); false when the item is missing or the condition fails. */
   update(table: TableName, key: string, spec: UpdateSpec): boolean {
-    const planned = this.plan(table, key, spec);
-    if (!planned.ok) return false;
-    this.write(table, key, planned.next);
+    const next = this.plan(table, key, spec);
+    if (next === undefined) return false;
+    this.write(table, key, next);
     return true;
   }
 
@@ -226,85 +196,3 @@ export class MemoryStore {
 /** A copy without the attributes the document client drops (`removeUndefinedValues`). */
 export const withoutUndefined = (item: RawItem): RawItem =>
   Object.fromEntries(Object.entries(structuredClone(item)).filter(([, v]) => v !== undefined));
-
-function validate(spec: UpdateSpec): void {
-  const paths = [
-    ...Object.keys(spec.set ?? {}),
-    ...(spec.remove ?? []),
-    ...Object.keys(spec.add ?? {}),
-    ...(spec.increment ?? []),
-    ...Object.keys(spec.setIfMissing ?? {}),
-    ...Object.keys(spec.append ?? {}),
-  ];
-  const twice = paths.find((p, i) => paths.indexOf(p) !== i);
-  if (twice !== undefined)
-    throw new FakeValidationError(`Invalid UpdateExpression: Two document paths overlap: [${twice}]`);
-  for (const [attr, v] of [...Object.entries(spec.set ?? {}), ...Object.entries(spec.expect ?? {})]) {
-    if (v === undefined)
-      throw new FakeValidationError(
-        `An expression attribute value used in expression is not defined (the value of ${attr} was undefined)`,
-      );
-  }
-}
-
-/** The value at a document path (`appliedTerms.validFrom`), as a condition expression reads it. */
-function valueAt(item: RawItem, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (v, part) => (typeof v === 'object' && v !== null ? (v as RawItem)[part] : undefined),
-      item,
-    );
-}
-
-function conditionHolds(item: RawItem, spec: UpdateSpec): boolean {
-  for (const [attr, v] of Object.entries(spec.expect ?? {})) {
-    const actual = valueAt(item, attr);
-    // null: absent or NULL, as the DynamoDB adapter's condition says.
-    if (v === null ? actual !== undefined && actual !== null : !sameValue(actual, v)) return false;
-  }
-  return spec.also ? spec.also(item) : true;
-}
-
-function applyUpdate(current: RawItem, spec: UpdateSpec): RawItem {
-  const next = structuredClone(current);
-  for (const [attr, v] of Object.entries(spec.set ?? {})) next[attr] = structuredClone(v);
-  for (const [attr, v] of Object.entries(spec.setIfMissing ?? {}))
-    if (next[attr] === undefined) next[attr] = structuredClone(v);
-  for (const [attr, v] of Object.entries(spec.append ?? {})) {
-    const was = next[attr] ?? [];
-    if (!Array.isArray(was))
-      throw new FakeValidationError(
-        `An operand in the update expression has an incorrect data type (${attr})`,
-      );
-    next[attr] = [...was, ...structuredClone(v)];
-  }
-  for (const attr of spec.remove ?? []) delete next[attr];
-  for (const [attr, n] of Object.entries(spec.add ?? {})) {
-    const was = next[attr] ?? 0;
-    if (typeof was !== 'number')
-      throw new FakeValidationError(
-        `An operand in the update expression has an incorrect data type (${attr})`,
-      );
-    next[attr] = was + n;
-  }
-  for (const attr of spec.increment ?? []) {
-    const was = next[attr] ?? 0;
-    if (typeof was !== 'number')
-      throw new FakeValidationError(
-        `An operand in the update expression has an incorrect data type (${attr})`,
-      );
-    next[attr] = was + 1;
-  }
-  return next;
-}
-
-function checkIndexKeys(table: TableName, item: RawItem): void {
-  for (const attr of INDEX_KEYS[table]) {
-    const v = item[attr];
-    if (v !== undefined && (typeof v !== 'string' || v === ''))
-      throw new FakeValidationError(
-        `One or more parameter values were invalid: Type mismatch for Index Key ${attr}`,
-      );
-  }
-}

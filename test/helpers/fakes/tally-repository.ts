@@ -13,7 +13,7 @@ export class MemoryTallyRepository implements TallyRepository {
   async remove(licenseId: string, event: string, transactions: number): Promise<boolean> {
     await this.store.enter('tallies.remove', [licenseId, event, transactions]);
     const key = keyOf('tallies', { licenseId, event });
-    const item = this.store.read('tallies', key);
+    const item = this.store.get('tallies', key);
     if (item?.transactions !== transactions) return false;
     this.store.delete('tallies', key);
     return true;

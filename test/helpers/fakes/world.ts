@@ -4,6 +4,11 @@
  * streams as records the engines take, and the admin's console writes. Engine
  * unit tests (test/unit/engine) build their deps from it; no Java, no network.
  */
+import {
+  MemoryHistoryRepository,
+  MemoryInventoryRepository,
+  MemoryLicenseRepository,
+} from '../../../shared/adapters/memory.js';
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { checkHistory } from '../../../shared/domain/history-invariant.js';
 import { checkInvariants, type Violation } from '../../../shared/domain/invariants.js';
@@ -16,16 +21,14 @@ import {
   shipmentRecordOf,
 } from '../../../shared/engine/shipment-engine.js';
 import { asAccepted, NOW } from '../factories.js';
-import { MemoryHistoryRepository } from './history-repository.js';
-import { MemoryInventoryRepository } from './inventory-repository.js';
-import { MemoryLicenseRepository } from './license-repository.js';
 import { RecordingAlerter, RecordingPublisher } from './messaging.js';
 import { MemoryShipmentRepository } from './shipment-repository.js';
 import { MemoryStore, type StreamEntry, type TableName } from './store.js';
 import { MemoryTallyRepository } from './tally-repository.js';
 
+export { MemoryValidationError } from '../../../shared/adapters/memory/update.js';
 export { type Published, RecordingAlerter, RecordingPublisher } from './messaging.js';
-export { FakeValidationError, MemoryStore, type StreamEntry } from './store.js';
+export { MemoryStore, type StreamEntry } from './store.js';
 export {
   MemoryHistoryRepository,
   MemoryInventoryRepository,
@@ -43,10 +46,11 @@ export type MemoryWorld = ReturnType<typeof memoryWorld>;
 export function memoryWorld(options: { now?: string | Date } = {}) {
   let now = new Date(options.now ?? NOW);
   const store = new MemoryStore(() => new Date(now));
-  const licenses = new MemoryLicenseRepository(store);
+  // The memory adapters `license simulate` runs on, over the store, every call logged and staged through it.
+  const licenses = new MemoryLicenseRepository(store, store.repositoryOptions);
   const shipments = new MemoryShipmentRepository(store);
-  const inventory = new MemoryInventoryRepository(store);
-  const history = new MemoryHistoryRepository(store);
+  const inventory = new MemoryInventoryRepository(store, store.repositoryOptions);
+  const history = new MemoryHistoryRepository(store, store.repositoryOptions);
   const alerter = new RecordingAlerter(store);
   const publisher = new RecordingPublisher(store);
   const tallies = new MemoryTallyRepository(store);
@@ -115,7 +119,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
         store.put(table, item as RawItem);
       },
       edit(table: TableName, key: string, attribute: string, value: unknown) {
-        const current = store.read(table, key) ?? {};
+        const current = store.get(table, key) ?? {};
         store.write(table, key, { ...current, [attribute]: structuredClone(value) });
       },
       remove(table: TableName, key: string) {
@@ -183,7 +187,7 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
 }
 
 function mustRead(store: MemoryStore, table: TableName, key: string): RawItem {
-  const item = store.read(table, key);
+  const item = store.get(table, key);
   if (!item) throw new Error(`${table} item ${key.replace('\u0000', '/')} does not exist`);
   return item;
 }

@@ -17,7 +17,7 @@ import {
   describePortContract,
   releaseWrite,
 } from '../../helpers/fakes/port-contract.js';
-import { FakeValidationError, memoryWorld } from '../../helpers/fakes/world.js';
+import { MemoryValidationError, memoryWorld } from '../../helpers/fakes/world.js';
 
 const subject = (): ContractSubject => {
   const w = memoryWorld();
@@ -28,7 +28,7 @@ const subject = (): ContractSubject => {
     history: w.history,
     tallies: w.tallies,
     put: async (table, item) => w.store.put(table, item),
-    get: async (table, key) => w.store.read(table, Object.values(key).map(String).join('\u0000')),
+    get: async (table, key) => w.store.get(table, Object.values(key).map(String).join('\u0000')),
   };
 };
 describePortContract('memory fakes', subject);
@@ -122,7 +122,7 @@ describe('memory fakes: transactions', () => {
     const base = { ...releaseWrite(a ?? {}), expect: {} };
     await expect(
       w.shipments.update({ ...base, set: { holdReason: 'X' }, remove: ['holdReason'] }),
-    ).rejects.toThrow(FakeValidationError);
+    ).rejects.toThrow(MemoryValidationError);
     await expect(w.shipments.update({ ...base, set: { holdOrder: 5 }, remove: [] })).rejects.toThrow(
       /Index Key/,
     );
