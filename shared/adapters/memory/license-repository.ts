@@ -3,19 +3,11 @@ import { AMEND_TOKEN_PREFIX, isAmendmentPass, isTrimCursor } from '../../domain/
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
-import type { CallGate, ItemStore } from './tables.js';
+import type { ItemStore, MemoryRepositoryOptions } from './tables.js';
 import type { MemoryUpdate } from './update.js';
 
 /** Items a Scan page holds here; DynamoDB pages by 1 MB, so callers must not rely on a page size. */
 const SCAN_PAGE = 100;
-
-/** How a memory repository is run: the engine tests log and stage calls through a gate, and page Scans smaller. */
-export interface MemoryRepositoryOptions {
-  /** Called first by every port method (a Scan: at its first page) with its name (`licenses.startWork`) and arguments. */
-  gate?: CallGate;
-  /** Items a Scan page holds. @default 100 */
-  scanPage?: number;
-}
 
 /** A Scan as the DynamoDB adapters yield it: page after page, one empty page for an empty table. */
 export async function* scanPages(

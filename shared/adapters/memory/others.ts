@@ -8,8 +8,8 @@ import type {
   OpsAlert,
   RawItem,
 } from '../../domain/ports.js';
-import { type MemoryRepositoryOptions, putEntry, scanPages } from './license-repository.js';
-import type { ItemStore } from './tables.js';
+import { putEntry, scanPages } from './license-repository.js';
+import type { ItemStore, MemoryRepositoryOptions } from './tables.js';
 
 /** InventoryRepository in memory: the Inventory table keyed by (sku, warehouseId). */
 export class MemoryInventoryRepository implements InventoryRepository {

@@ -45,6 +45,14 @@ export interface ItemStore {
 /** Called first by each method of a memory repository with its name and arguments. */
 export type CallGate = (op: string, args: readonly unknown[]) => Promise<void>;
 
+/** How a memory repository is run: the engine tests log and stage calls through a gate, and page Scans smaller. */
+export interface MemoryRepositoryOptions {
+  /** Called first by every port method (a Scan: at its first page) with its name (`licenses.startWork`) and arguments. */
+  gate?: CallGate;
+  /** Items a Scan page holds. @default 100 */
+  scanPage?: number;
+}
+
 /** The key of an item in its table, as one string. */
 export function keyOf(table: MemoryTableName, item: RawItem): string {
   switch (table) {

@@ -7,7 +7,7 @@
  * Local 2026-01-16).
  */
 
-import type { MemoryRepositoryOptions } from '../../../shared/adapters/memory/license-repository.js';
+import type { MemoryRepositoryOptions } from '../../../shared/adapters/memory/tables.js';
 import {
   applyUpdate,
   checkIndexKeys,
