@@ -16,6 +16,7 @@
  * Readers query every key of a license and merge the answers in `holdOrder`
  * (see the DynamoDB adapter's `page`).
  */
+import { copiedFrom } from './planning.js';
 import type { RawItem, ShipmentPage } from './ports.js';
 import { fnv1a } from './routing.js';
 
@@ -84,7 +85,25 @@ export function mergePages(
     .filter((item) => bound === undefined || cmp(keyOf(item), bound) <= 0)
     .sort((x, y) => cmp(keyOf(x), keyOf(y)))
     .slice(0, limit);
-  const last = merged.at(-1);
   const full = merged.length === limit || bound !== undefined;
+  if (full) cutAtCopy(merged, keyOf);
+  const last = merged.at(-1);
   return { items: merged, next: full && last !== undefined ? keyOf(last) : undefined };
+}
+
+/**
+ * A console copy not yet taken in shares its original's sort key (its
+ * `holdOrder` names the original, {@link copiedFrom}), and the next page reads
+ * after that key (`>`): a page that ends at a copy would skip the original
+ * past it. So a page ending at a copy ends before that key instead, and the
+ * next page reads the whole tie; nothing is cut from a page that is all tie
+ * (it must move on). Only copies share a key, so other pages are as read.
+ */
+function cutAtCopy(page: RawItem[], keyOf: (item: RawItem) => string): void {
+  const last = page.at(-1);
+  if (last === undefined || copiedFrom(last) === undefined) return;
+  const tie = keyOf(last);
+  let end = page.length;
+  while (end > 0 && keyOf(page[end - 1] as RawItem) === tie) end--;
+  if (end > 0) page.length = end;
 }

@@ -378,6 +378,34 @@ export function describePortContract(
       expect(await s.shipments.sumHeld(licenseId)).toMatchObject({ shipments: 3 });
     });
 
+    it('ends a page before a console copy, not at it, so the original that shares its holdOrder is on the next page', async () => {
+      const s = subject();
+      const licenseId = nextId('LIC');
+      // The copy's id sorts before its original's, so where ties are ordered by id the copy comes first.
+      const copyId = nextId('SHP');
+      const [first, original, last] = [1, 2, 3].map((priority) => acceptedItem({ licenseId, priority }));
+      if (!first || !original || !last) throw new Error('three items');
+      const copy = { ...original, shipmentId: copyId };
+      for (const item of [first, original, copy, last]) await s.put('shipments', item);
+      for (const direction of ['forward', 'backward'] as const) {
+        const read: unknown[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const page = await s.shipments.page('held', licenseId, after, 2, direction);
+          const end = page.items.at(-1);
+          if (page.next !== undefined && page.items.length > 1)
+            expect(end?.shipmentId, `a ${direction} page does not end at the copy`).not.toBe(copyId);
+          read.push(...page.items.map((x) => x.shipmentId));
+          after = page.next;
+          pages++;
+        } while (after !== undefined && pages < 10);
+        expect(read, `${direction}: every original read`).toEqual(
+          expect.arrayContaining([first.shipmentId, original.shipmentId, last.shipmentId]),
+        );
+      }
+    });
+
     it("merges a license's index keys into one holdOrder, forward and backward, the bare license id (items written before the spread) included", async () => {
       const s = subject();
       const licenseId = nextId('LIC');

@@ -9,7 +9,7 @@ import {
   tallyUpdateOf,
 } from '../../../shared/domain/event-tally.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
-import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
+import { licenseOfIndexKey, mergePages } from '../../../shared/domain/index-keys.js';
 import type {
   CommitResult,
   LicenseGuard,
@@ -100,11 +100,9 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     if (order === 'backward') inOrder.reverse();
     const beyond = (key: string) => (order === 'forward' ? key > String(after) : key < String(after));
     const matching = inOrder.filter((s) => after === undefined || beyond(String(s[GSI_ATTR.holdOrder])));
-    const items = matching.slice(0, limit);
-    const last = items.at(-1);
-    // DynamoDB returns LastEvaluatedKey whenever the page is full, also when nothing follows.
-    const full = items.length === limit;
-    return { items, next: full && last ? String(last[GSI_ATTR.holdOrder]) : undefined };
+    // As one key's answer, merged as the adapters merge theirs (a full page has a `next`, also when nothing follows).
+    const answer = { items: matching.slice(0, limit), more: matching.length > limit };
+    return mergePages([answer], limit, order, GSI_ATTR.holdOrder);
   }
 
   /** The sparse GSI: items with both keys under any of the license's partition keys, in holdOrder. */

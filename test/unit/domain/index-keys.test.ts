@@ -119,4 +119,32 @@ describe('mergePages', () => {
       expect(read, `limit ${limit}`).toEqual(all);
     }
   });
+
+  it('ends a full page before a console copy (its holdOrder names another shipment), so the tie is read whole next', () => {
+    const shipment = (priority: number, id: string, of = id): RawItem => ({
+      shipmentId: id,
+      holdOrder: `00000${priority}#2026-12-01T00:00:00.000Z#${of}`,
+    });
+    const [a, original, copy, b] = [
+      shipment(1, 'A'),
+      shipment(2, 'O'),
+      shipment(2, 'C', 'O'),
+      shipment(3, 'B'),
+    ];
+    const page = (items: RawItem[], limit: number, order: 'forward' | 'backward' = 'forward') =>
+      mergePages([{ items, more: true }], limit, order, 'holdOrder');
+    // The copy sorts first within the tie here: the page must not end at it, or `> tie` skips the original.
+    expect(page([a, copy, original], 2)).toEqual({ items: [a], next: a.holdOrder });
+    expect(page([a, original, copy, b], 3), 'the whole tie goes').toEqual({ items: [a], next: a.holdOrder });
+    expect(page([b, copy, original], 2, 'backward')).toEqual({ items: [b], next: b.holdOrder });
+    // Ending at the original (the copy past it is skipped, as passes skip copies) or elsewhere: as read.
+    expect(page([a, original], 2)).toEqual({ items: [a, original], next: original.holdOrder });
+    // A page that is all tie must move on.
+    expect(page([copy, original], 2)).toEqual({ items: [copy, original], next: original.holdOrder });
+    // A short last page has no next and is not cut.
+    expect(mergePages([{ items: [a, copy], more: false }], 5, 'forward', 'holdOrder')).toEqual({
+      items: [a, copy],
+      next: undefined,
+    });
+  });
 });
