@@ -86,6 +86,9 @@ try {
 }
 
 parentPort.on('message', async (message) => {
+  // The host ends the sandbox (a crash, a timeout, the stack's end): exit between two tasks, never
+  // in the middle of parsing an answer, which a terminate() from outside can hit (lambda-host.ts).
+  if (message.type === 'exit') process.exit(0);
   if (message.type !== 'invoke' || handler === undefined) return;
   try {
     const result = await handler(message.event, lambdaContext(message.context));

@@ -338,6 +338,10 @@ export async function createStackOn(
       return sandbox && { kind: 'function', ...sandbox, accessKeyId };
     },
   });
+  // A killed sandbox (a crash, a timeout) sends nothing more: what its thread sends before it has exited is dropped.
+  gateway.use(async (call, forward) =>
+    call.caller.kind === 'function' && host?.isKilled(call.caller.accessKeyId) ? 'drop' : forward(),
+  );
   gateway.use(authorizer.learnIterators);
   const endpoints = gatewayEndpoints(upstream, gateway);
   host = new LambdaHost({
