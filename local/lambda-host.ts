@@ -11,7 +11,7 @@
  * bundle that cannot be imported. A sandbox runs one invocation at a time;
  * concurrent invocations get more sandboxes. A crash, a timeout or a heap
  * grown past the function's memory size (Lambda's out-of-memory) ends the
- * sandbox (the thread is terminated, nothing in it survives) and the next
+ * sandbox (the thread ends, see Sandbox.stop; nothing in it survives) and the next
  * invocation starts a fresh one (a cold start).
  *
  * Each sandbox gets credentials of its own, so that the request gateway can
