@@ -212,14 +212,9 @@ class Sandbox {
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('exit', () => {
       this.dead = true;
-      const pending = this.pending;
-      this.pending = undefined;
-      if (pending) {
-        clearTimeout(pending.timer);
-        pending.reject(
-          this.death ?? new LambdaSandboxError(`${fn.label}: the runtime exited without a response`, 'crash'),
-        );
-      }
+      this.failPending(
+        this.death ?? new LambdaSandboxError(`${fn.label}: the runtime exited without a response`, 'crash'),
+      );
       onExit(this);
     });
   }
@@ -245,13 +240,18 @@ class Sandbox {
     if (this.dead) return;
     this.death = reason;
     this.dead = true;
+    this.failPending(reason);
+    void this.stop();
+  }
+
+  /** Fails the invocation under way, if any (once: the first of a kill and the thread's exit). */
+  private failPending(error: Error): void {
     const pending = this.pending;
     this.pending = undefined;
     if (pending) {
       clearTimeout(pending.timer);
-      pending.reject(reason);
+      pending.reject(error);
     }
-    void this.stop();
   }
 
   /**

@@ -16,7 +16,15 @@ import { inventoryKey } from '../../domain/counters.js';
 import { historyKey } from '../../domain/history.js';
 import type { RawItem } from '../../domain/ports.js';
 import { GSI_ATTR } from '../../names.js';
-import { applyUpdate, checkIndexKeys, conditionHolds, copy, type MemoryUpdate, validate } from './update.js';
+import {
+  applyUpdate,
+  checkIndexKeys,
+  conditionHolds,
+  copy,
+  type MemoryUpdate,
+  validate,
+  withoutUndefined,
+} from './update.js';
 
 export type MemoryTableName = 'licenses' | 'shipments' | 'inventory' | 'history';
 
@@ -188,7 +196,7 @@ export class MemoryTables implements ItemStore {
 
   /** PutItem: the item as the document client sends it (undefined attributes dropped). */
   put(table: MemoryTableName, item: RawItem): void {
-    const clean = Object.fromEntries(Object.entries(copy(item)).filter(([, v]) => v !== undefined));
+    const clean = withoutUndefined(item);
     checkIndexKeys(table, clean);
     this.write(table, keyOf(table, clean), clean);
   }

@@ -67,6 +67,10 @@ export function copy<T>(value: T): T {
   return out as T;
 }
 
+/** A copy of an item as the document client sends it: attributes set to `undefined` dropped (`removeUndefinedValues`). */
+export const withoutUndefined = (item: RawItem): RawItem =>
+  Object.fromEntries(Object.entries(copy(item)).filter(([, v]) => v !== undefined));
+
 /** Refuses what DynamoDB refuses before it reads the item: two clauses on one path, an undefined value. */
 export function validate(update: MemoryUpdate): void {
   const paths = [

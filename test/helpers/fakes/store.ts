@@ -15,6 +15,7 @@ import {
   type MemoryUpdate,
   sameValue,
   validate,
+  withoutUndefined,
 } from '../../../shared/adapters/memory/update.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { KeyedStreamRecord } from '../../../shared/engine/shipment-engine.js';
@@ -192,7 +193,3 @@ export class MemoryStore {
     });
   }
 }
-
-/** A copy without the attributes the document client drops (`removeUndefinedValues`). */
-export const withoutUndefined = (item: RawItem): RawItem =>
-  Object.fromEntries(Object.entries(structuredClone(item)).filter(([, v]) => v !== undefined));
