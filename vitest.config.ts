@@ -62,6 +62,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // One module graph per worker, as in unit: each file builds its own stack in its hooks, and
+          // no file mocks a module. Importing the SDKs and the local stack once per worker instead of
+          // once per file took the suite's import time from 74-98 s to 21 s.
+          isolate: false,
           globalSetup: ['test/helpers/global-setup.ts'],
           // Liveness limits, not timing assertions: two files share 2 cores, and on a slow shared
           // machine one test's wait for the stack to settle can take several minutes.
