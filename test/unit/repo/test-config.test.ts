@@ -1,9 +1,10 @@
 /**
- * The unit project shares one module graph per worker (`isolate: false` in
- * vitest.config.ts). A file that replaces a module with vi.mock or vi.doMock
- * could then find the real module already loaded, or leave its mock to the
- * next file, so every such file must be listed in UNIT_WITH_MODULE_MOCKS
- * (the isolated project), and every listed file must still mock something.
+ * The unit and integration projects share one module graph per worker
+ * (`isolate: false` in vitest.config.ts). A file that replaces a module with
+ * vi.mock or vi.doMock could then find the real module already loaded, or
+ * leave its mock to the next file, so every such unit file must be listed in
+ * UNIT_WITH_MODULE_MOCKS (the isolated project), every listed file must still
+ * mock something, and no integration file (or helper of theirs) may mock.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,6 +25,18 @@ describe('the unit projects', () => {
       .sort();
     expect(mocking.length, 'the scan finds the known vi.mock user').toBeGreaterThan(0);
     expect(mocking).toEqual([...UNIT_WITH_MODULE_MOCKS].sort());
+  });
+});
+
+describe('the integration project', () => {
+  it('mocks no module, in its files or their helpers', () => {
+    const mocking = [
+      ...sourceFiles(join(ROOT, 'test/integration')),
+      ...sourceFiles(join(ROOT, 'test/helpers')),
+    ]
+      .filter((path) => MOCKS_A_MODULE.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(ROOT, path));
+    expect(mocking).toEqual([]);
   });
 });
 
