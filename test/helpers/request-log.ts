@@ -12,6 +12,9 @@ import type { JudgedRequest } from '../../local/gateway/authorizer.js';
 import type { LocalStack } from '../../local/stack.js';
 
 /** A request as the run's summary counts it: the stack's name prefix replaced by `{stack}`. */
+/** The label at the end of a stream ARN (its creation time in DynamoDB Local, a timestamp on AWS). */
+const STREAM_LABEL = /\/stream\/[^/\s"]+/g;
+
 export type LoggedRequest = Omit<JudgedRequest, 'explanation'> & { readonly explanation: string };
 
 /**
@@ -21,10 +24,13 @@ export type LoggedRequest = Omit<JudgedRequest, 'explanation'> & { readonly expl
 export function settleRequests(stack: LocalStack, options: { expectDenials?: boolean } = {}): void {
   const { judged, denied } = stack.requests();
   const prefix = stack.resources.prefix;
+  // A stream's ARN ends in its creation time: one stack's stream is the same resource as another's.
+  const generic = (text: string) =>
+    text.replaceAll(prefix, '{stack}').replace(STREAM_LABEL, '/stream/{label}');
   const normalize = (j: JudgedRequest): LoggedRequest => ({
     ...j,
-    resource: j.resource.replaceAll(prefix, '{stack}'),
-    explanation: j.explanation.replaceAll(prefix, '{stack}'),
+    resource: generic(j.resource),
+    explanation: generic(j.explanation),
   });
   const dir = inject('requestLogDir');
   if (dir) {
