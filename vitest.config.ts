@@ -13,18 +13,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const UNIT_WITH_MODULE_MOCKS = ['test/unit/cli/redrive.test.ts'];
 
 /**
- * The longest files of the projects that run two files at a time, longest first (seconds on this
+ * The longest files of the projects that run several files at a time, longest first (seconds on this
  * machine's slow days): started first, they no longer run alone at the end of their project in a
  * fresh clone, where vitest has no durations to sort by. test/unit/repo/test-config.test.ts checks
  * that each still exists.
  */
 export const RUN_FIRST = [
-  // As measured in a fresh-clone CI run on 2026-12-06, a slow hour (integration 329 s).
-  'test/integration/release-scale.test.ts', // 71 s
-  'test/integration/license-simulate.test.ts', // 55 s
-  'test/integration/demo-usage.test.ts', // 36 s
-  'test/integration/license-terms.test.ts', // 31 s
-  'test/integration/release-continuation.test.ts', // 29 s, and event-digests' 53 s before they were one run
+  // As measured in a fresh-clone CI run on 2026-12-06 (integration 196 s, three files at a time).
+  'test/integration/release-scale.test.ts', // 77 s
+  'test/integration/release-continuation.test.ts', // 53 s
+  'test/integration/demo-usage.test.ts', // 49 s
+  'test/integration/license-simulate.test.ts', // 49 s
+  'test/integration/cli-commands.test.ts', // 35 s
+  'test/integration/license-terms.test.ts', // 30 s
 ];
 
 /**
