@@ -19,17 +19,15 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { updateWithEntry } from '../../shared/adapters/dynamo/history-repository.js';
-import { commitPacked, type Group, sum } from '../../shared/adapters/dynamo/transactions.js';
-import { licenseAction, shipmentAction } from '../../shared/adapters/memory/shipment-repository.js';
+import { commitPacked, type Group } from '../../shared/adapters/dynamo/transactions.js';
+import { groupActions, type TransactAction } from '../../shared/adapters/memory/shipment-repository.js';
 import type { MemoryTableName } from '../../shared/adapters/memory/tables.js';
-import type { MemoryUpdate } from '../../shared/adapters/memory/update.js';
 import {
   MemoryInventoryRepository,
   MemoryLicenseRepository,
   MemoryShipmentRepository,
   MemoryTables,
 } from '../../shared/adapters/memory.js';
-import { inventoryKey } from '../../shared/domain/counters.js';
 import { type HistoryEntry, historyKey } from '../../shared/domain/history.js';
 import { INDEX_KEY_SPREAD, indexKey } from '../../shared/domain/index-keys.js';
 import type {
@@ -241,60 +239,34 @@ export class ModelShipmentRepository implements ShipmentRepository {
     }
   }
 
-  /** The group's actions in the adapter's order: shipments, counters, license. */
+  /** The group's actions as the memory adapter builds them (the adapter's order: shipments, counters, license), with what each writes of the hot keys and tables. */
   private actions(group: Group, guard: LicenseGuard | undefined): SimAction[] {
-    const now = new Date(this.sim.clock.now());
     const { sizes } = this;
-    const shipments = group.writes.map((w) => {
-      const licenseId = w.license?.licenseId ?? (w.expect.licenseId as string | undefined);
-      // The GSI partition key the shipment leaves and the one it enters (the same key in both indexes).
-      const key = licenseId === undefined ? undefined : indexKey(licenseId, w.shipmentId);
-      const hot: HotUse[] = key
-        ? [
-            { key: `gsi/held/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
-            { key: `gsi/released/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
-            tableUse('shipments.held', sizes.shipmentKb, 1),
-            tableUse('shipments.released', sizes.shipmentKb, 1),
-          ]
-        : [];
-      hot.push(tableUse('shipments', sizes.shipmentKb, 2));
-      return this.action('shipments', w.shipmentId, shipmentAction(w, now), hot);
+    return groupActions(group, guard, new Date(this.sim.clock.now())).map((a, i) => {
+      if (a.table === 'shipments') {
+        const w = group.writes[i];
+        const licenseId = w?.license?.licenseId ?? (w?.expect.licenseId as string | undefined);
+        // The GSI partition key the shipment leaves and the one it enters (the same key in both indexes).
+        const key =
+          licenseId === undefined || w === undefined ? undefined : indexKey(licenseId, w.shipmentId);
+        const hot: HotUse[] = key
+          ? [
+              { key: `gsi/held/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
+              { key: `gsi/released/${key}`, wcu: wcu(sizes.shipmentKb, 1) },
+              tableUse('shipments.held', sizes.shipmentKb, 1),
+              tableUse('shipments.released', sizes.shipmentKb, 1),
+            ]
+          : [];
+        hot.push(tableUse('shipments', sizes.shipmentKb, 2));
+        return this.action(a, hot);
+      }
+      const kb = a.table === 'inventory' ? sizes.inventoryKb : sizes.licenseKb;
+      const name = a.table === 'inventory' ? 'inventory' : 'license';
+      return this.action(a, [{ key: `${name}/${a.key}`, wcu: wcu(kb, 2) }, tableUse(a.table, kb, 2)]);
     });
-    const inventory = [...group.inventory.values()].map((inv) => {
-      const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
-      const key = inventoryKey(inv);
-      return this.action(
-        'inventory',
-        key,
-        {
-          add: Object.fromEntries(adds.length > 0 ? adds : [['held', 0]]),
-          also: (item) => item.sku !== undefined,
-        },
-        [
-          { key: `inventory/${key}`, wcu: wcu(sizes.inventoryKb, 2) },
-          tableUse('inventory', sizes.inventoryKb, 2),
-        ],
-      );
-    });
-    const licenses = (
-      guard
-        ? [licenseAction(guard.licenseId, sum(group.licenses), guard)]
-        : [...group.licenses].map(([id, delta]) => licenseAction(id, delta, undefined))
-    ).map((a) =>
-      this.action('licenses', a.key, a.update, [
-        { key: `license/${a.key}`, wcu: wcu(sizes.licenseKb, 2) },
-        tableUse('licenses', sizes.licenseKb, 2),
-      ]),
-    );
-    return [...shipments, ...inventory, ...licenses];
   }
 
-  private action(
-    table: MemoryTableName,
-    key: string,
-    update: MemoryUpdate,
-    hot: SimAction['hot'],
-  ): SimAction {
+  private action({ table, key, update }: TransactAction, hot: SimAction['hot']): SimAction {
     let next: RawItem | undefined;
     return {
       item: `${table}/${key}`,

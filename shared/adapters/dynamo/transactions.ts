@@ -112,19 +112,28 @@ export const pause = (attempt: number) =>
 /** The middle of `pause`'s wait before attempt `attempt + 1`, jittered ×0.5–1.5 (the AWS model uses it too). */
 export const backoffMs = (attempt: number): number => Math.min(1000, 20 * 2 ** attempt);
 
+/** How `commitPacked` waits. */
+export interface CommitOptions {
+  /** The pause before retrying a transaction cancelled by a conflict (default: the jittered `conflictPause`). */
+  readonly pauseAfterConflict?: (conflicts: number) => Promise<unknown>;
+}
+
 /**
  * Commits `writes` in packed transactions, one after another, through `send`
  * (one TransactWriteItems of the group's actions). Writes whose own condition
  * failed are dropped and the rest of their group is retried at once;
  * conflicts (with their own budget), throttling and transient errors are
- * retried with jittered backoff (see classifyFailure). The DynamoDB adapter
- * and the bench's AWS model both commit through it.
+ * retried with jittered backoff (see classifyFailure). The DynamoDB adapter,
+ * the memory adapter (and so the engine tests' fake) and the bench's AWS
+ * model all commit through it.
  */
 export async function commitPacked(
   writes: readonly ShipmentWrite[],
   guard: LicenseGuard | undefined,
   send: (group: Group) => Promise<void>,
+  options: CommitOptions = {},
 ): Promise<CommitResult> {
+  const pauseAfterConflict = options.pauseAfterConflict ?? conflictPause;
   const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
   for (const first of pack(writes, guard)) {
     let pending = first.writes;
@@ -149,7 +158,7 @@ export async function commitPacked(
             throw new DependencyError(`transaction kept conflicting (${conflicts} attempts)`, {
               cause: error,
             });
-          await conflictPause(conflicts);
+          await pauseAfterConflict(conflicts);
         } else await pause(failures++);
       }
     }

@@ -1,5 +1,5 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { inventoryKey } from '../../domain/counters.js';
-import { ConflictError, DependencyError } from '../../domain/errors.js';
 import type { HistoryEntry } from '../../domain/history.js';
 import { indexKeys, mergePages } from '../../domain/index-keys.js';
 import type {
@@ -10,13 +10,20 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../domain/ports.js';
-import { type Group, pack, sum } from '../../domain/transactions.js';
+import { type Group, sum } from '../../domain/transactions.js';
 import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
+import { type CommitOptions, commitPacked } from '../dynamo/transactions.js';
 import { putEntry, scanPages } from './license-repository.js';
 import type { MemoryTableName, MemoryTables } from './tables.js';
 import { type MemoryUpdate, MemoryValidationError } from './update.js';
 
-type Action = { table: MemoryTableName; key: string; update: MemoryUpdate };
+/** One action of a TransactWriteItems: an update of one item of `table`. */
+export type TransactAction<T extends string = MemoryTableName, U extends MemoryUpdate = MemoryUpdate> = {
+  table: T;
+  key: string;
+  update: U;
+};
+type Action = TransactAction;
 
 /** The item update of one shipment write, as the DynamoDB adapter's `shipmentUpdate` builds it. */
 export function shipmentAction(write: ShipmentWrite, now: Date): MemoryUpdate {
@@ -69,18 +76,112 @@ export function licenseAction(
   };
 }
 
+/** The counter update of one Inventory item, as the adapter's: its deltas, and the item must exist. */
+export function inventoryAction(inv: {
+  sku: string;
+  warehouseId: string;
+  delta: Record<string, number>;
+}): Action {
+  const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
+  return {
+    table: 'inventory',
+    key: inventoryKey(inv),
+    update: {
+      add: { ...Object.fromEntries(adds), [COUNTER_REVISION]: 1 },
+      also: (item: RawItem) => item.sku !== undefined,
+    },
+  };
+}
+
 /**
- * ShipmentRepository in memory. `commit` runs the DynamoDB adapter's
- * algorithm with its own `pack`: transactions of up to 100 actions, each all
- * or nothing; writes whose own condition fails are skipped and the rest of
- * the transaction retried; a failed guard is a ConflictError, a missing
+ * A group's actions in the DynamoDB adapter's order: the shipments (their
+ * positions are the writes'), then the counters, then the guarded license
+ * (or, without a guard, each license's drawdown).
+ */
+export function groupActions(group: Group, guard: LicenseGuard | undefined, now: Date): Action[] {
+  return [
+    ...group.writes.map((w) => ({
+      table: 'shipments' as const,
+      key: w.shipmentId,
+      update: shipmentAction(w, now),
+    })),
+    ...[...group.inventory.values()].map(inventoryAction),
+    ...(guard
+      ? [licenseAction(guard.licenseId, sum(group.licenses), guard)]
+      : [...group.licenses].map(([licenseId, delta]) => licenseAction(licenseId, delta, undefined))),
+  ];
+}
+
+/** Where a transaction is planned and written: the memory tables, or the engine tests' store. */
+export interface TransactionTarget<T extends string, U extends MemoryUpdate = MemoryUpdate> {
+  plan(table: T, key: string, update: U): RawItem | undefined;
+  write(table: T, key: string, next: RawItem): void;
+}
+
+/**
+ * One TransactWriteItems on `target`, answered as DynamoDB answers it, so
+ * that the adapter's `commitPacked` classifies the outcome as it does the
+ * real one's:
+ * - a request DynamoDB refuses (two actions on one item; an update it
+ *   rejects, see MemoryValidationError) throws a `ValidationException`, and
+ *   nothing is written;
+ * - a missing item or a failed condition cancels the whole transaction:
+ *   `TransactionCanceledException`, `ConditionalCheckFailed` at that
+ *   action's position and `None` at the others;
+ * - otherwise every action is written.
+ */
+export function transactOn<T extends string, U extends MemoryUpdate>(
+  target: TransactionTarget<T, U>,
+  actions: readonly TransactAction<T, U>[],
+): void {
+  const items = actions.map((a) => `${a.table}/${a.key}`);
+  if (new Set(items).size !== items.length)
+    refused('Transaction request cannot include multiple operations on one item');
+  const planned: (RawItem | undefined)[] = [];
+  try {
+    for (const a of actions) planned.push(target.plan(a.table, a.key, a.update));
+  } catch (error) {
+    if (error instanceof MemoryValidationError) refused(error.message);
+    throw error;
+  }
+  if (planned.some((p) => p === undefined)) {
+    throw new TransactionCanceledException({
+      message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+      $metadata: {},
+      CancellationReasons: planned.map((p) => ({
+        Code: p === undefined ? 'ConditionalCheckFailed' : 'None',
+      })),
+    });
+  }
+  actions.forEach((a, i) => {
+    const next = planned[i];
+    if (next !== undefined) target.write(a.table, a.key, next);
+  });
+}
+
+/** A request DynamoDB refuses outright (not retryable: the adapter's commit wraps it as a DependencyError). */
+function refused(message: string): never {
+  const error = new Error(message);
+  error.name = 'ValidationException';
+  throw error;
+}
+
+/**
+ * ShipmentRepository in memory. `commit` is the DynamoDB adapter's own
+ * (`commitPacked`, with its `pack` and its reading of failures) over
+ * {@link transactOn}: transactions of up to 100 actions, each all or
+ * nothing; writes whose own condition fails are skipped and the rest of the
+ * transaction retried; a failed guard is a ConflictError, a missing
  * Inventory or License item a DependencyError, and a request DynamoDB
  * refuses (two writes to one item, an undefined value) a DependencyError.
+ * The license event's tally (`guard.tally`) is not kept: no digest is sent
+ * from memory.
  */
 export class MemoryShipmentRepository implements ShipmentRepository {
   constructor(
     private readonly tables: MemoryTables,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: CommitOptions = {},
   ) {}
 
   async page(
@@ -99,88 +200,14 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     return mergePages(answers, limit, order, GSI_ATTR.holdOrder);
   }
 
-  async commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
-    const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
-    for (const group of pack(writes, guard)) {
-      const done = this.commitGroup(group.writes, guard);
-      result.committed.push(...done.committed);
-      result.skipped.push(...done.skipped);
-      result.transactions = (result.transactions ?? 0) + done.attempts;
-    }
-    return result;
-  }
-
-  private commitGroup(
-    writes: ShipmentWrite[],
-    guard: LicenseGuard | undefined,
-  ): CommitResult & { attempts: number } {
-    const skipped: ShipmentWrite[] = [];
-    let pending = writes;
-    let attempts = 0;
-    while (pending.length > 0) {
-      const [group] = pack(pending, guard);
-      if (!group) break;
-      attempts++;
-      const failed = this.transact(this.actions(group, guard));
-      if (failed.length === 0) return { committed: group.writes, skipped, attempts };
-      const failedWrites = new Set(failed.filter((i) => i < group.writes.length));
-      if (failedWrites.size === 0) {
-        if (failed.some((i) => i < group.writes.length + group.inventory.size))
-          throw new DependencyError('an Inventory item is missing for a counter update');
-        if (guard) throw new ConflictError(`license ${guard.licenseId} changed during the write`);
-        throw new DependencyError('a License item is missing for a drawdown update');
-      }
-      skipped.push(...group.writes.filter((_, i) => failedWrites.has(i)));
-      pending = group.writes.filter((_, i) => !failedWrites.has(i));
-    }
-    return { committed: [], skipped, attempts };
-  }
-
-  /** The group's actions: shipments first (their positions match the failures), then counters, then licenses. */
-  private actions(group: Group, guard: LicenseGuard | undefined): Action[] {
-    const now = this.now();
-    return [
-      ...group.writes.map((w) => ({
-        table: 'shipments' as const,
-        key: w.shipmentId,
-        update: shipmentAction(w, now),
-      })),
-      ...[...group.inventory.values()].map((inv) => {
-        const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
-        return {
-          table: 'inventory' as const,
-          key: inventoryKey(inv),
-          update: {
-            add: { ...Object.fromEntries(adds), [COUNTER_REVISION]: 1 },
-            also: (item: RawItem) => item.sku !== undefined,
-          },
-        };
-      }),
-      ...(guard
-        ? [licenseAction(guard.licenseId, sum(group.licenses), guard)]
-        : [...group.licenses].map(([licenseId, delta]) => licenseAction(licenseId, delta, undefined))),
-    ];
-  }
-
-  /** One TransactWriteItems: validates, checks every condition, then writes all or nothing. Returns the failed positions. */
-  private transact(actions: Action[]): number[] {
-    const targets = actions.map((a) => `${a.table}/${a.key}`);
-    if (new Set(targets).size !== targets.length)
-      refused('Transaction request cannot include multiple operations on one item');
-    const planned: (RawItem | undefined)[] = [];
-    try {
-      for (const a of actions) planned.push(this.tables.plan(a.table, a.key, a.update));
-    } catch (error) {
-      if (error instanceof MemoryValidationError) refused(error.message);
-      throw error;
-    }
-    const failed = planned.flatMap((p, i) => (p === undefined ? [i] : []));
-    if (failed.length > 0) return failed;
-    actions.forEach((a, i) => {
-      const next = planned[i];
-      if (next !== undefined) this.tables.write(a.table, a.key, next);
-    });
-    return [];
+  /** The DynamoDB adapter's commit (`commitPacked`), each transaction run by {@link transactOn} on these tables. */
+  commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
+    return commitPacked(
+      writes,
+      guard,
+      async (group) => transactOn(this.tables, groupActions(group, guard, this.now())),
+      this.options,
+    );
   }
 
   async update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
@@ -222,9 +249,4 @@ export class MemoryShipmentRepository implements ShipmentRepository {
       if (page.next === undefined) return sum;
     }
   }
-}
-
-/** A request DynamoDB refuses outright: the adapter wraps it as a DependencyError (not retryable). */
-function refused(message: string): never {
-  throw new DependencyError(`TransactWriteItems failed: ${message}`);
 }

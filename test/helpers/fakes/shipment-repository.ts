@@ -1,7 +1,12 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { commitPacked } from '../../../shared/adapters/dynamo/transactions.js';
 import { putEntry, scanPages } from '../../../shared/adapters/memory/license-repository.js';
-import { MemoryValidationError } from '../../../shared/adapters/memory/update.js';
-import { inventoryKey } from '../../../shared/domain/counters.js';
-import { ConflictError, DependencyError } from '../../../shared/domain/errors.js';
+import {
+  groupActions,
+  shipmentAction,
+  type TransactAction,
+  transactOn,
+} from '../../../shared/adapters/memory/shipment-repository.js';
 import {
   type TallyUpdate,
   tallyAttrs,
@@ -18,14 +23,8 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../../../shared/domain/ports.js';
-import {
-  conflictPause,
-  type Group,
-  MAX_CONFLICT_ATTEMPTS,
-  pack,
-  sum,
-} from '../../../shared/domain/transactions.js';
-import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../../shared/names.js';
+import { conflictPause, type Group, pack } from '../../../shared/domain/transactions.js';
+import { GSI_ATTR } from '../../../shared/names.js';
 import { keyOf, type MemoryStore, type TableName, type UpdateSpec } from './store.js';
 
 /**
@@ -56,31 +55,15 @@ export interface TransactionRecord {
   outcome: 'committed' | string[];
 }
 
-/** The item update of one shipment write, as the adapter's `shipmentUpdate` builds it. */
-export const shipmentSpec = (unit: ShipmentWrite, now: Date): UpdateSpec => ({
-  set: {
-    ...unit.set,
-    changedBy: SYSTEM_ACTOR,
-    ...(unit.bumpRevision
-      ? { changedAt: now.toISOString(), ...(unit.decision ? { decision: unit.decision } : {}) }
-      : {}),
-  },
-  remove: unit.remove ?? [],
-  increment: unit.bumpRevision ? ['revision'] : [],
-  expect: unit.expect,
-  also: (item) => item.shipmentId !== undefined,
-});
-
-type Action = { table: TableName; key: string; spec: UpdateSpec };
+type Action = TransactAction<TableName, UpdateSpec>;
 
 /**
- * ShipmentRepository over a MemoryStore. `commit` runs the adapter's
- * algorithm: groups of up to 100 actions, each all-or-nothing; shipment
- * writes whose condition fails are skipped and the rest of the group is
- * retried; a failed guard alone is a ConflictError, a failed counter or
- * license update without a guard (missing item) a DependencyError, and a
- * request DynamoDB refuses (two writes to one shipment, an undefined value)
- * a DependencyError as the adapter wraps it.
+ * ShipmentRepository over a MemoryStore. `commit` is the adapter's own
+ * (`commitPacked`) over the memory adapter's transaction (`transactOn`,
+ * shared/adapters/memory/shipment-repository.ts), with the license event's
+ * tally as the adapter adds it; each attempt is logged in `transactions`,
+ * and can be cancelled by a conflict (`holdPending`, or an injected
+ * FakeTransactionConflict).
  */
 export class MemoryShipmentRepository implements ShipmentRepository {
   /** Every transaction attempted, in order. */
@@ -130,174 +113,68 @@ export class MemoryShipmentRepository implements ShipmentRepository {
 
   async commit(units: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
     await this.store.enter('shipments.commit', [units, guard]);
-    const result: CommitResult = { committed: [], skipped: [], transactions: 0, conflicts: 0 };
-    for (const group of pack(units, guard)) await this.commitGroup(group.writes, guard, result);
-    return result;
+    return commitPacked(units, guard, (group) => this.attempt(group, guard), {
+      pauseAfterConflict: (conflicts) => this.pauseAfterConflict(conflicts),
+    });
   }
 
-  private async commitGroup(
-    units: ShipmentWrite[],
-    guard: LicenseGuard | undefined,
-    result: CommitResult,
-  ): Promise<void> {
-    let pending = units;
-    let conflicts = 0;
-    while (pending.length > 0) {
-      const [group] = pack(pending, guard);
-      if (!group) break;
-      result.transactions = (result.transactions ?? 0) + 1;
-      const failed = await this.attempt(group, guard);
-      if (failed === 'conflict') {
-        result.conflicts = (result.conflicts ?? 0) + 1;
-        if (++conflicts >= MAX_CONFLICT_ATTEMPTS)
-          throw new DependencyError(`transaction kept conflicting (${conflicts} attempts)`);
-        await this.pauseAfterConflict(conflicts);
-        continue;
-      }
-      if (failed.length === 0) {
-        result.committed.push(...group.writes);
-        return;
-      }
-      const failedUnits = new Set(failed.filter((i) => i < group.writes.length));
-      if (failedUnits.size === 0) {
-        if (failed.some((i) => i < group.writes.length + group.inventory.size))
-          throw new DependencyError('an Inventory item is missing for a counter update');
-        if (guard) throw new ConflictError(`license ${guard.licenseId} changed during the write`);
-        throw new DependencyError('a License item is missing for a drawdown update');
-      }
-      result.skipped.push(...group.writes.filter((_, i) => failedUnits.has(i)));
-      pending = group.writes.filter((_, i) => !failedUnits.has(i));
-    }
-  }
-
-  /** One attempt of a group's transaction: 'conflict', or the failed actions' positions (none: committed). */
-  private async attempt(group: Group, guard: LicenseGuard | undefined): Promise<number[] | 'conflict'> {
-    try {
-      await this.store.enter('shipments.transact', [group.writes.map((u) => u.shipmentId)]);
-    } catch (error) {
-      if (error instanceof FakeTransactionConflict) return this.conflicted(group);
-      throw error;
-    }
+  /** One attempt of a group's transaction, logged: it commits, or throws as DynamoDB would. */
+  private async attempt(group: Group, guard: LicenseGuard | undefined): Promise<void> {
     // The license event's tally, last, as the adapter adds it (see DynamoShipmentRepository.commit).
     const tally = guard?.tally ? tallyUpdateOf(guard.tally, group.writes, this.store.clock()) : undefined;
-    const actions = [...this.actions(group, guard), ...(tally ? [tallyAction(tally)] : [])];
-    const failed = await this.transactHeld(actions, group);
-    if (tally && guard?.tally && Array.isArray(failed) && failed.length === 0)
-      tallyCommitted(guard.tally, tally);
-    return failed;
-  }
-
-  private async transactHeld(actions: Action[], group: Group): Promise<number[] | 'conflict'> {
-    if (!this.holdPending) return this.transact(actions, group.writes);
-    const keys = actions.map((a) => `${a.table}/${a.key}`);
-    if (keys.some((k) => this.held.has(k))) return this.conflicted(group);
-    for (const k of keys) this.held.add(k);
-    try {
-      await new Promise((resolve) => setImmediate(resolve));
-      return this.transact(actions, group.writes);
-    } finally {
-      for (const k of keys) this.held.delete(k);
-    }
-  }
-
-  private conflicted(group: Group): 'conflict' {
-    this.transactions.push({
-      actions: group.writes.length + group.inventory.size + group.licenses.size,
-      shipmentIds: group.writes.map((u) => u.shipmentId),
-      outcome: ['TransactionConflict'],
-    });
-    return 'conflict';
-  }
-
-  private actions(group: Group, guard: LicenseGuard | undefined): Action[] {
-    const within = (item: RawItem, attr: string, limit: number, add: number) =>
-      item[attr] === undefined || (typeof item[attr] === 'number' && item[attr] <= limit - add);
-    const licenseUpdate = (
-      licenseId: string,
-      delta: { quantity: number; value: number },
-      expect: Record<string, unknown> = {},
-    ) => ({
-      table: 'licenses' as const,
-      key: licenseId,
-      spec: {
-        set: { changedBy: SYSTEM_ACTOR },
-        add: {
-          releasedQuantity: delta.quantity,
-          ...(delta.value !== 0 ? { releasedValue: delta.value } : {}),
-          [COUNTER_REVISION]: 1,
-        },
-        expect,
-        also: (item: RawItem) => {
-          if (item.licenseId === undefined) return false;
-          if (!guard) return true;
-          if (
-            delta.quantity > 0 &&
-            !within(item, 'releasedQuantity', guard.authorizedQuantity, delta.quantity)
-          )
-            return false;
-          if (guard.valueCap !== undefined && delta.value > 0)
-            return within(item, 'releasedValue', guard.valueCap, delta.value);
-          return true;
-        },
-      },
-    });
-    return [
-      ...group.writes.map((u) => ({
-        table: 'shipments' as const,
-        key: u.shipmentId,
-        spec: shipmentSpec(u, this.store.clock()),
-      })),
-      ...[...group.inventory.values()].map((inv) => {
-        const adds = Object.entries(inv.delta).filter(([, v]) => v !== 0);
-        return {
-          table: 'inventory' as const,
-          key: inventoryKey(inv),
-          spec: {
-            add: { ...Object.fromEntries(adds), [COUNTER_REVISION]: 1 },
-            also: (item: RawItem) => item.sku !== undefined,
-          },
-        };
-      }),
-      ...(guard
-        ? [licenseUpdate(guard.licenseId, sum(group.licenses), guard.expect)]
-        : [...group.licenses].map(([licenseId, delta]) => licenseUpdate(licenseId, delta))),
+    const actions: Action[] = [
+      ...groupActions(group, guard, this.store.clock()),
+      ...(tally ? [tallyAction(tally)] : []),
     ];
-  }
-
-  /** One TransactWriteItems: validates the request, checks every condition, then writes all or nothing. */
-  private transact(actions: Action[], units: ShipmentWrite[]): number[] {
     const record: TransactionRecord = {
       actions: actions.length,
-      shipmentIds: units.map((u) => u.shipmentId),
+      shipmentIds: group.writes.map((u) => u.shipmentId),
       outcome: 'committed',
     };
-    this.transactions.push(record);
-    const items = actions.map((a) => `${a.table}/${a.key}`);
-    if (new Set(items).size !== items.length) {
-      return fail(record, 'Transaction request cannot include multiple operations on one item');
-    }
-    const planned: (RawItem | undefined)[] = [];
     try {
-      for (const a of actions) planned.push(this.store.plan(a.table, a.key, a.spec));
+      await this.store.enter('shipments.transact', [record.shipmentIds]);
     } catch (error) {
-      if (error instanceof MemoryValidationError) return fail(record, error.message);
+      if (error instanceof FakeTransactionConflict) this.conflicted(record, actions.length);
       throw error;
     }
-    const failed = planned.flatMap((p, i) => (p ? [] : [i]));
-    if (failed.length > 0) {
-      record.outcome = planned.map((p) => (p ? 'None' : 'ConditionalCheckFailed'));
-      return failed;
+    this.transactions.push(record);
+    const keys = actions.map((a) => `${a.table}/${a.key}`);
+    if (this.holdPending) {
+      if (keys.some((k) => this.held.has(k))) this.conflicted(record, actions.length);
+      for (const k of keys) this.held.add(k);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    actions.forEach((a, i) => {
-      const next = planned[i];
-      if (next) this.store.write(a.table, a.key, next);
+    try {
+      transactOn(this.store, actions);
+    } catch (error) {
+      record.outcome =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? []).map((r) => String(r.Code))
+          : [`${(error as Error).name}: ${(error as Error).message}`];
+      throw error;
+    } finally {
+      if (this.holdPending) for (const k of keys) this.held.delete(k);
+    }
+    if (tally && guard?.tally) tallyCommitted(guard.tally, tally);
+  }
+
+  /** Logs the attempt as cancelled by a conflict and throws DynamoDB's cancellation. */
+  private conflicted(record: TransactionRecord, actions: number): never {
+    record.outcome = ['TransactionConflict'];
+    if (!this.transactions.includes(record)) this.transactions.push(record);
+    throw new TransactionCanceledException({
+      message:
+        'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]',
+      $metadata: {},
+      CancellationReasons: Array.from({ length: actions }, (_, i) => ({
+        Code: i === 0 ? 'TransactionConflict' : 'None',
+      })),
     });
-    return [];
   }
 
   async update(unit: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
     await this.store.enter('shipments.update', entry ? [unit, entry] : [unit]);
-    const spec = shipmentSpec(unit, this.store.clock());
+    const spec = shipmentAction(unit, this.store.clock());
     if (!entry) return this.store.update('shipments', unit.shipmentId, spec);
     // One transaction with a Put under attribute_not_exists(entryId), as the adapter's updateWithEntry.
     const next = this.store.plan('shipments', unit.shipmentId, spec);
@@ -348,12 +225,6 @@ function tallyAction(u: TallyUpdate): Action {
   return {
     table: 'tallies',
     key: keyOf('tallies', key),
-    spec: { upsert: key, set: { expiresAt: u.expiresAt }, setIfMissing: { opened: u.opened }, add, append },
+    update: { upsert: key, set: { expiresAt: u.expiresAt }, setIfMissing: { opened: u.opened }, add, append },
   };
-}
-
-/** A request DynamoDB refuses outright: the adapter wraps it as a DependencyError (not retryable). */
-function fail(record: TransactionRecord, message: string): never {
-  record.outcome = [`ValidationException: ${message}`];
-  throw new DependencyError(`TransactWriteItems failed: ${message}`);
 }
