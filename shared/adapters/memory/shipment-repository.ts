@@ -12,7 +12,7 @@ import type {
 } from '../../domain/ports.js';
 import { type Group, sum } from '../../domain/transactions.js';
 import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
-import { type CommitOptions, commitPacked } from '../dynamo/transactions.js';
+import { commitPacked } from '../dynamo/transactions.js';
 import { putEntry, scanPages } from './license-repository.js';
 import type { MemoryTableName, MemoryTables } from './tables.js';
 import { type MemoryUpdate, MemoryValidationError } from './update.js';
@@ -181,7 +181,6 @@ export class MemoryShipmentRepository implements ShipmentRepository {
   constructor(
     private readonly tables: MemoryTables,
     private readonly now: () => Date = () => new Date(),
-    private readonly options: CommitOptions = {},
   ) {}
 
   async page(
@@ -202,11 +201,8 @@ export class MemoryShipmentRepository implements ShipmentRepository {
 
   /** The DynamoDB adapter's commit (`commitPacked`), each transaction run by {@link transactOn} on these tables. */
   commit(writes: readonly ShipmentWrite[], guard?: LicenseGuard): Promise<CommitResult> {
-    return commitPacked(
-      writes,
-      guard,
-      async (group) => transactOn(this.tables, groupActions(group, guard, this.now())),
-      this.options,
+    return commitPacked(writes, guard, async (group) =>
+      transactOn(this.tables, groupActions(group, guard, this.now())),
     );
   }
 
