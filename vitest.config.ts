@@ -75,7 +75,7 @@ export default defineConfig({
           // once per file took the suite's import time from 74-98 s to 21 s.
           isolate: false,
           globalSetup: ['test/helpers/global-setup.ts'],
-          // Liveness limits, not timing assertions: two files share 2 cores, and on a slow shared
+          // Liveness limits, not timing assertions: three files share 2 cores, and on a slow shared
           // machine one test's wait for the stack to settle can take several minutes.
           testTimeout: 300_000,
           hookTimeout: 300_000,

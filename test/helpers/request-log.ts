@@ -11,10 +11,10 @@ import { inject } from 'vitest';
 import type { JudgedRequest } from '../../local/gateway/authorizer.js';
 import type { LocalStack } from '../../local/stack.js';
 
-/** A request as the run's summary counts it: the stack's name prefix replaced by `{stack}`. */
 /** The label at the end of a stream ARN (its creation time in DynamoDB Local, a timestamp on AWS). */
 const STREAM_LABEL = /\/stream\/[^/\s"]+/g;
 
+/** A request as the run's summary counts it: the stack's name prefix replaced by `{stack}`, a stream's label by `{label}`. */
 export type LoggedRequest = Omit<JudgedRequest, 'explanation'> & { readonly explanation: string };
 
 /**
