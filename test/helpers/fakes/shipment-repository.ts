@@ -139,7 +139,8 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     }
     this.transactions.push(record);
     const keys = actions.map((a) => `${a.table}/${a.key}`);
-    if (this.holdPending) {
+    const hold = this.holdPending;
+    if (hold) {
       if (keys.some((k) => this.held.has(k))) this.conflicted(record, actions.length);
       for (const k of keys) this.held.add(k);
       await new Promise((resolve) => setImmediate(resolve));
@@ -153,7 +154,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
           : [`${(error as Error).name}: ${(error as Error).message}`];
       throw error;
     } finally {
-      if (this.holdPending) for (const k of keys) this.held.delete(k);
+      if (hold) for (const k of keys) this.held.delete(k);
     }
     if (tally && guard?.tally) tallyCommitted(guard.tally, tally);
   }
