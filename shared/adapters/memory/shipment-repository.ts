@@ -14,7 +14,7 @@ import { type Group, sum } from '../../domain/transactions.js';
 import { COUNTER_REVISION, GSI_ATTR, SYSTEM_ACTOR } from '../../names.js';
 import { commitPacked } from '../dynamo/transactions.js';
 import { putEntry, scanPages } from './license-repository.js';
-import type { MemoryTableName, MemoryTables } from './tables.js';
+import type { ItemStore, MemoryTableName, MemoryTables } from './tables.js';
 import { type MemoryUpdate, MemoryValidationError } from './update.js';
 
 /** One action of a TransactWriteItems: an update of one item of `table`. */
@@ -167,6 +167,27 @@ function refused(message: string): never {
 }
 
 /**
+ * One shipment's UpdateItem on `store`, or with a History entry one
+ * transaction of both (the entry a Put under `attribute_not_exists`), as the
+ * DynamoDB adapter's `update`: false when the shipment is missing, its
+ * condition fails or the entry is there already; nothing is written then.
+ */
+export function updateShipmentOn(
+  store: ItemStore,
+  write: ShipmentWrite,
+  entry: HistoryEntry | undefined,
+  now: Date,
+): boolean {
+  const action = shipmentAction(write, now);
+  if (!entry) return store.update('shipments', write.shipmentId, action);
+  const next = store.plan('shipments', write.shipmentId, action);
+  if (next === undefined || store.holds('history', entry as unknown as RawItem)) return false;
+  store.write('shipments', write.shipmentId, next);
+  putEntry(store, entry);
+  return true;
+}
+
+/**
  * ShipmentRepository in memory. `commit` is the DynamoDB adapter's own
  * (`commitPacked`, with its `pack` and its reading of failures) over
  * {@link transactOn}: transactions of up to 100 actions, each all or
@@ -207,14 +228,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
   }
 
   async update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
-    const action = shipmentAction(write, this.now());
-    if (!entry) return this.tables.update('shipments', write.shipmentId, action);
-    // One transaction with a Put under attribute_not_exists(entryId), as the DynamoDB adapter's.
-    const next = this.tables.plan('shipments', write.shipmentId, action);
-    if (next === undefined || this.tables.holds('history', entry as unknown as RawItem)) return false;
-    this.tables.write('shipments', write.shipmentId, next);
-    putEntry(this.tables, entry);
-    return true;
+    return updateShipmentOn(this.tables, write, entry, this.now());
   }
 
   scan(): AsyncIterable<RawItem[]> {

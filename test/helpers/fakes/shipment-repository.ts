@@ -1,11 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { commitPacked } from '../../../shared/adapters/dynamo/transactions.js';
-import { putEntry, scanPages } from '../../../shared/adapters/memory/license-repository.js';
+import { scanPages } from '../../../shared/adapters/memory/license-repository.js';
 import {
   groupActions,
-  shipmentAction,
   type TransactAction,
   transactOn,
+  updateShipmentOn,
 } from '../../../shared/adapters/memory/shipment-repository.js';
 import {
   type TallyUpdate,
@@ -175,14 +175,7 @@ export class MemoryShipmentRepository implements ShipmentRepository {
 
   async update(unit: ShipmentWrite, entry?: HistoryEntry): Promise<boolean> {
     await this.store.enter('shipments.update', entry ? [unit, entry] : [unit]);
-    const spec = shipmentAction(unit, this.store.clock());
-    if (!entry) return this.store.update('shipments', unit.shipmentId, spec);
-    // One transaction with a Put under attribute_not_exists(entryId), as the adapter's updateWithEntry.
-    const next = this.store.plan('shipments', unit.shipmentId, spec);
-    if (next === undefined || this.store.holds('history', entry as unknown as RawItem)) return false;
-    this.store.write('shipments', unit.shipmentId, next);
-    putEntry(this.store, entry);
-    return true;
+    return updateShipmentOn(this.store, unit, entry, this.store.clock());
   }
 
   scan(): AsyncIterable<RawItem[]> {
