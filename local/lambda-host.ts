@@ -209,14 +209,16 @@ class Sandbox {
       else
         pending.reject(new LambdaFunctionError(message.error ?? { name: 'Error', message: '', stack: '' }));
     });
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.on('exit', () => {
-      this.dead = true;
-      this.failPending(
-        this.death ?? new LambdaSandboxError(`${fn.label}: the runtime exited without a response`, 'crash'),
-      );
-      onExit(this);
-    });
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', () => {
+        this.dead = true;
+        this.failPending(
+          this.death ?? new LambdaSandboxError(`${fn.label}: the runtime exited without a response`, 'crash'),
+        );
+        onExit(this);
+        resolve();
+      }),
+    );
   }
 
   invoke(event: unknown, deadline: number, requestId: string): Promise<unknown> {
@@ -288,7 +290,8 @@ export class LambdaHost {
   private readonly idle = new Map<string, Sandbox[]>();
   private readonly all = new Set<Sandbox>();
   private readonly identities = new Map<string, SandboxIdentity & { secret: string }>();
-  private readonly credentialsOf = new Map<Sandbox, string>();
+  /** Each live sandbox by the access key it was given. */
+  private readonly byAccessKey = new Map<string, Sandbox>();
   private counter = 0;
   private disposed = false;
 
@@ -372,18 +375,15 @@ export class LambdaHost {
 
   /** Kills the sandbox holding `accessKeyId` (a crash); its invocation fails with `reason`. */
   crash(accessKeyId: string, reason: string): boolean {
-    for (const [sandbox, key] of this.credentialsOf) {
-      if (key !== accessKeyId || sandbox.dead) continue;
-      sandbox.kill(new LambdaSandboxError(reason, 'crash'));
-      return true;
-    }
-    return false;
+    const sandbox = this.byAccessKey.get(accessKeyId);
+    if (sandbox === undefined || sandbox.dead) return false;
+    sandbox.kill(new LambdaSandboxError(reason, 'crash'));
+    return true;
   }
 
-  /** Whether `accessKeyId` is a killed sandbox's, whose thread may not have exited yet. */
+  /** Whether `accessKeyId` is a killed sandbox's, whose thread may not have exited yet (asked of every request a function sends). */
   isKilled(accessKeyId: string): boolean {
-    for (const [sandbox, key] of this.credentialsOf) if (key === accessKeyId) return sandbox.dead;
-    return false;
+    return this.byAccessKey.get(accessKeyId)?.dead === true;
   }
 
   /** Stops every sandbox. */
@@ -424,10 +424,10 @@ export class LambdaHost {
       this.options,
       (s) => {
         this.all.delete(s);
-        this.credentialsOf.delete(s);
+        this.byAccessKey.delete(accessKeyId);
       },
     );
-    this.credentialsOf.set(sandbox, accessKeyId);
+    this.byAccessKey.set(accessKeyId, sandbox);
     this.all.add(sandbox);
     sandbox.busy = true;
     return sandbox;
