@@ -91,6 +91,24 @@ const same = (a: unknown, b: unknown) =>
   a === b || (a === undefined && b === null) || (a === null && b === undefined);
 
 /**
+ * A license item read under the terms it was last applied with: each term
+ * replaced by its `appliedTerms` entry (an optional term the applied ones lack
+ * removed), the rest as it stands. The item as it stands when no terms were
+ * kept. What work resumed past a rejected edit runs under: the rejected
+ * values (another customer, a lowered limit) are not the license's.
+ */
+export function underAppliedTerms(raw: RawItem): RawItem {
+  const applied = appliedTermsOf(raw);
+  if (applied === undefined) return raw;
+  const item: Record<string, unknown> = { ...raw };
+  for (const t of ALL_TERMS) {
+    if (applied[t] === undefined) delete item[t];
+    else item[t] = applied[t];
+  }
+  return item;
+}
+
+/**
  * Whether a license item's terms are the ones applied: every term equals its
  * `appliedTerms` entry. False when no terms were kept yet (the engine adopts
  * them on its next read).

@@ -34,6 +34,7 @@ import {
   judgeAmendment,
   type LicenseTerms,
   termsOf,
+  underAppliedTerms,
   windowAmended,
 } from '../domain/terms.js';
 import { carryDrawdown } from './license-drawdown.js';
@@ -353,7 +354,7 @@ export async function licenseRemoved(
 }
 
 /**
- * The license as its applied status sees it, when that status's re-hold work
+ * The license as its applied status and terms see it, when that status's re-hold work
  * (or a PENDING pass, which only ends) is still pending; otherwise undefined.
  * Release work is not resumed: the release transaction requires `status`
  * APPROVED, so it waits for the admin.
@@ -361,7 +362,7 @@ export async function licenseRemoved(
 function pendingAfterRejection(raw: RawItem, applied: LicenseStatus | undefined): License | undefined {
   if (applied === undefined || raw.pendingWork === undefined || workFor(applied) === 'release')
     return undefined;
-  const parsed = parseItem(LicenseSchema, { ...raw, status: applied });
+  const parsed = parseItem(LicenseSchema, { ...underAppliedTerms(raw), status: applied });
   return parsed.ok ? parsed.value : undefined;
 }
 

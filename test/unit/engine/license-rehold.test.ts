@@ -15,9 +15,11 @@ import {
   holdReasons,
   idsWith,
   ON_HAND,
+  PAST,
   setStatus,
   shipmentEvents,
   shipmentsOf,
+  withBacklog,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld, SETTLE_DELAY_MS } from '../../helpers/fakes/world.js';
 
@@ -246,6 +248,47 @@ describe('rejected status edits', () => {
     expectAllHeld(w, lut.licenseId, 'LICENSE_SUSPENDED');
     expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
     expect(w.alerter.about(lut.licenseId)).toHaveLength(1);
+  });
+
+  it('finishes a pending denial under the applied identity when a customerId edit is rejected meanwhile', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, {}, [{}, {}, {}]);
+    w.console.edit('licenses', lut.licenseId, 'status', 'DENIED');
+    await apply(w, lut.licenseId, PAST(), { pageSize: 1 }); // hands over after its first page
+    expect(w.license(lut.licenseId).pendingWork).toBeDefined();
+    w.console.edit('licenses', lut.licenseId, 'customerId', 'CUST-OTHER');
+
+    expect(await apply(w, lut.licenseId)).toMatchObject({
+      kind: 'completed',
+      rejected: expect.stringMatching(/customerId/),
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({
+      customerId: lut.license.customerId,
+      appliedStatus: 'DENIED',
+    });
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    // Not LICENSE_MISMATCH: the rejected customer is not the license's (DENIED is final, nothing would relabel them).
+    expect(holdReasons(w, lut.licenseId)).toEqual(
+      Object.fromEntries(ids.map((id) => [id, 'LICENSE_DENIED'])),
+    );
+    expectInvariants(w);
+  });
+
+  it('finishes a pending suspension under the applied terms when a sku edit is rejected meanwhile', async () => {
+    const w = memoryWorld();
+    const lut = await approved(w);
+    w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
+    await apply(w, lut.licenseId, PAST(), { pageSize: 1 });
+    expect(w.license(lut.licenseId).pendingWork).toBeDefined();
+    w.console.edit('licenses', lut.licenseId, 'sku', 'SKU-OTHER');
+
+    expect(await apply(w, lut.licenseId)).toMatchObject({
+      kind: 'completed',
+      rejected: expect.stringMatching(/sku/),
+    });
+    expect(w.license(lut.licenseId)).toMatchObject({ sku: lut.license.sku, releasedQuantity: 0 });
+    expectAllHeld(w, lut.licenseId, 'LICENSE_SUSPENDED');
+    expectInvariants(w);
   });
 
   it('ends a PENDING pass left pending (license-events died before its end) when the next edit is rejected', async () => {
