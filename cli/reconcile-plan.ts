@@ -1,4 +1,4 @@
-import { consumed } from '../shared/domain/counters.js';
+import { type CountedAs, consumed, countedAsItIs, countedAsStamp } from '../shared/domain/counters.js';
 import type { DeletedShipment } from '../shared/domain/history-invariant.js';
 import type { RecomputedCounters, ShippedOverLimit, Violation } from '../shared/domain/invariants.js';
 import {
@@ -7,9 +7,11 @@ import {
   LicenseSchema,
   parseItem,
   ShipmentSchema,
+  type ShipmentStatus,
 } from '../shared/domain/model.js';
 import { copiedFrom, valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
+import { VALUE_FIXED_WHILE } from '../shared/domain/shipment-rules.js';
 import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, plural, usd } from './format.js';
@@ -114,9 +116,25 @@ const listed = (ids: readonly string[], max = 5) =>
   `${ids.slice(0, max).join(', ')}${ids.length > max ? ` and ${ids.length - max} more` : ''}`;
 
 /**
+ * Whether a counted shipment carries an edit the system will set back: a
+ * fixed field that differs from its `countedAs`, or the `value` of a
+ * shipment whose license drew another (`countedValue`). Counters and
+ * licenses hold what was counted, so recomputing them from the edited item
+ * would write the edit into them.
+ */
+function editNotSetBack(s: RawItem): boolean {
+  const countedAs = countedAsStamp(s);
+  if (countedAs !== undefined && !countedAsItIs({ ...(s as unknown as CountedAs), countedAs })) return true;
+  const valueFixed = VALUE_FIXED_WHILE.includes(s.countedStatus as ShipmentStatus);
+  const value = typeof s.value === 'number' ? s.value : 0;
+  return valueFixed && typeof s.countedValue === 'number' && value !== s.countedValue;
+}
+
+/**
  * Finds work the system has not finished: license edits being applied,
  * amendments (terms that differ from `appliedTerms`) not applied yet,
- * shipment edits not yet counted (a copy of another shipment not yet taken in too).
+ * shipment edits not yet counted or set back (a copy of another shipment not
+ * yet taken in too).
  */
 export function findBusy(items: { licenses: readonly RawItem[]; shipments: readonly RawItem[] }): string[] {
   const licenses: string[] = [];
@@ -130,8 +148,9 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
   for (const s of items.shipments) {
     // A copy of another shipment (its statusError is the original's) is a new one not yet taken in.
     const copy = copiedFrom(s) !== undefined;
-    if (s.statusError !== undefined && !copy) continue;
-    if (copy || s.countedStatus === undefined || s.status !== s.countedStatus)
+    // Rejected at intake, never counted: it waits for a person, not for the system.
+    if (s.statusError !== undefined && s.countedStatus === undefined && !copy) continue;
+    if (copy || s.countedStatus === undefined || s.status !== s.countedStatus || editNotSetBack(s))
       shipments.push(String(s.shipmentId));
   }
   const busy: string[] = [];

@@ -5,6 +5,7 @@ import {
   planReconcile,
   shippedOverLimitSection,
 } from '../../../cli/reconcile-plan.js';
+import { countedAsOf } from '../../../shared/domain/counters.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
 import type { License } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
@@ -355,5 +356,45 @@ describe('findBusy', () => {
       ],
     });
     expect(busy).toEqual(['2 shipments have an edit the system has not counted yet: S1, S2']);
+  });
+
+  it('reports a counted shipment whose fixed field or drawn value was edited and not set back yet', () => {
+    const released = aShipment({ shipmentId: 'S1', status: 'RELEASED', quantity: 10, value: 900 });
+    const counted = {
+      ...released,
+      countedStatus: 'RELEASED',
+      countedAs: countedAsOf(released),
+      countedValue: 900,
+    };
+    const busy = (edit: RawItem) => findBusy({ licenses: [], shipments: [{ ...counted, ...edit }] });
+    expect(busy({})).toEqual([]);
+    // A status edit rejected earlier keeps its statusError: the next edit is still work in flight.
+    expect(busy({ statusError: 'HELD → RELEASED is not allowed' })).toEqual([]);
+    for (const edit of [{ quantity: 500 }, { sku: 'OTHER' }, { licenseId: 'L9' }, { value: 1 }]) {
+      expect(busy({ ...edit, statusError: 'an earlier rejection' }), JSON.stringify(edit)).toEqual([
+        '1 shipment has an edit the system has not counted yet: S1',
+      ]);
+    }
+    // A HELD shipment's value may change; what a shipment released without a value drew is 0.
+    expect(busy({ status: 'HELD', countedStatus: 'HELD', countedValue: undefined, value: 5 })).toEqual([]);
+    expect(busy({ value: undefined, countedValue: 0 })).toEqual([]);
+  });
+
+  it('keeps --fix from writing an edited quantity into the counters while its rejection is pending', () => {
+    const released = aShipment({ status: 'RELEASED', quantity: 10 });
+    const edited: RawItem = {
+      ...released,
+      countedStatus: 'RELEASED',
+      countedAs: countedAsOf(released),
+      quantity: 500,
+    };
+    const items = {
+      licenses: [{ ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 10 }) }],
+      shipments: [edited],
+      inventory: [{ ...anInventory({ released: 10 }) }],
+    };
+    expect(plan(items).busy).toEqual([
+      `1 shipment has an edit the system has not counted yet: ${released.shipmentId}`,
+    ]);
   });
 });
