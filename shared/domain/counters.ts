@@ -99,6 +99,13 @@ export const countedAsOf = (s: CountedAs): CountedAs => ({
 export const countedAsStamp = (item: Record<string, unknown>): CountedAsStamp | undefined =>
   CountedAsSchema.safeParse(item.countedAs).data;
 
+/** Whether two stamps hold the same fields (in whatever order a stream image lists them). */
+export const sameCountedAs = (a: CountedAsStamp | undefined, b: CountedAsStamp | undefined): boolean =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    (['quantity', 'sku', 'warehouseId', 'customerId', 'licenseId'] as const).every((k) => a[k] === b[k]));
+
 /** The shipment's fixed fields are what its `countedAs` holds (or it predates the stamp, or those fields). */
 export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAsStamp | undefined }): boolean => {
   const c = s.countedAs;

@@ -1,4 +1,4 @@
-import { countedAsStamp } from '../domain/counters.js';
+import { countedAsStamp, sameCountedAs } from '../domain/counters.js';
 import type { HistoryEntry } from '../domain/history.js';
 import { parseItem, ShipmentSchema, type ShipmentStatus, showValue } from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
@@ -198,8 +198,9 @@ export function immutableRejection(
 /**
  * The rejection of an edit of fields counted shipment `raw` may not change,
  * if it has one; judged against `old` (the item as the system last left it),
- * against its `countedAs` for the fields the stamp carries (quantity, sku,
- * warehouse, customer, license), and, while RELEASED or SHIPPED, against what its license drew
+ * against `old`'s `countedAs` for the fields the stamp carries (quantity,
+ * sku, warehouse, customer, license; an edit of the stamp itself is set back
+ * too), and, while RELEASED or SHIPPED, against what its license drew
  * (`countedValue`) for value. Only the latest record of a batch is judged: a
  * value edit in an earlier one still shows against `countedValue`, and that
  * is what is restored.
@@ -210,10 +211,14 @@ export function fixedFieldsEdit(
   counted: ShipmentStatus,
   old: RawItem,
 ): Rejection | undefined {
-  const base: RawItem = { ...old, ...countedAsStamp(raw) };
+  // The stamp is the system's, written once at intake: one edited with the fields (a find and replace over
+  // the item's JSON) is set back with them, and they are judged against the stamp as the system left it.
+  const stamp = countedAsStamp(old) ?? countedAsStamp(raw);
+  const base: RawItem = { ...old, ...stamp };
   const valueFixed = VALUE_FIXED_WHILE.includes(counted);
   const fields = [...IMMUTABLE_SHIPMENT_FIELDS, ...(valueFixed ? ['value' as const] : [])];
   const changed: string[] = fields.filter((f) => JSON.stringify(base[f]) !== JSON.stringify(raw[f]));
+  if (old.countedAs !== undefined && !sameCountedAs(countedAsStamp(raw), stamp)) changed.push('countedAs');
   const drawn = valueFixed ? raw.countedValue : undefined;
   const value = typeof raw.value === 'number' ? raw.value : undefined;
   if (typeof drawn === 'number' && (value ?? 0) !== drawn && !changed.includes('value'))

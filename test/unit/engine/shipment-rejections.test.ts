@@ -243,6 +243,35 @@ describe('quantity edits racing the passes (countedAs)', () => {
     await thenReleasedAsCounted(w, lut);
   });
 
+  it('sets back a quantity edited together with its countedAs (a find and replace over the item), the stamp too', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await twoHeld(w);
+    const stamp = w.shipment(first).countedAs as Record<string, unknown>;
+    w.console.put('shipments', { ...w.shipment(first), quantity: 50, countedAs: { ...stamp, quantity: 50 } });
+    await settleShipments(w);
+    expect(w.shipment(first)).toMatchObject({ quantity: 30, countedAs: stamp });
+    expect(w.alerter.about(first).map((a) => a.subject)).toEqual([
+      `Shipment ${first}: edit of quantity, countedAs rejected`,
+    ]);
+    expect(rejectedEntries(w, first)).toHaveLength(1);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await thenReleasedAsCounted(w, lut);
+  });
+
+  it('sets back a countedAs edited alone, so that no pass leaves the shipment aside as awaiting its rejection', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await twoHeld(w);
+    const stamp = w.shipment(first).countedAs as Record<string, unknown>;
+    w.console.edit('shipments', first, 'countedAs', { ...stamp, warehouseId: 'WH-2' });
+    await settleShipments(w);
+    expect(w.shipment(first)).toMatchObject({
+      countedAs: stamp,
+      statusError: expect.stringContaining('countedAs'),
+    });
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await thenReleasedAsCounted(w, lut);
+  });
+
   it('rewrites holdOrder for a legal priority edit that shares its batch with a rejected quantity edit', async () => {
     const w = memoryWorld();
     const { first } = await twoHeld(w);
