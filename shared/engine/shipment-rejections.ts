@@ -34,9 +34,9 @@ export const REJECTED_EDIT = 'rejectedEdit';
 
 /**
  * The record is the write-back of a rejected edit: an update that set
- * `rejectedEdit` anew, or set a new `statusError`, which only the system
- * writes (so a write-back made before `rejectedEdit` existed, still in the
- * stream at a deployment, is not judged as an edit either), and that took
+ * `rejectedEdit` anew, or (a write-back made before `rejectedEdit` existed,
+ * still in the stream at a deployment) set a new, non-empty `statusError` on
+ * an item without `rejectedEdit` and left its status as counted, and that took
  * neither mark of what was committed back: `countedStatus` not dropped,
  * `revision` not lowered (a write-back keeps both, or sets them back where a
  * put had taken them). A whole-item put of an old copy brings back an
@@ -48,7 +48,15 @@ export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newIma
   if (oldImage === undefined || newImage === undefined) return false;
   const changed = (attribute: string) =>
     newImage[attribute] !== undefined && newImage[attribute] !== oldImage[attribute];
-  if (!changed(REJECTED_EDIT) && !changed('statusError')) return false;
+  // Before rejectedEdit, a write-back set a reason and left the status counted. An admin's edit of a
+  // statusError (blanked beside a new status, say) is no write-back: it is judged like any edit.
+  const legacy =
+    newImage[REJECTED_EDIT] === undefined &&
+    changed('statusError') &&
+    typeof newImage.statusError === 'string' &&
+    newImage.statusError !== '' &&
+    (newImage.countedStatus === undefined || newImage.status === newImage.countedStatus);
+  if (!changed(REJECTED_EDIT) && !legacy) return false;
   const revision = (image: RawItem) => (typeof image.revision === 'number' ? image.revision : 0);
   const dropped = oldImage.countedStatus !== undefined && newImage.countedStatus === undefined;
   // A copy of another shipment put over this one carries the other's revision: its set-back may lower it.

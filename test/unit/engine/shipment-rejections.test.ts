@@ -100,6 +100,44 @@ describe('a field edited again after a rejected edit', () => {
   });
 });
 
+describe('an edit that also rewrites statusError', () => {
+  /** heldShipment, with an earlier edit rejected: the item carries its statusError and rejectedEdit. */
+  async function afterRejection(w: MemoryWorld) {
+    const held = await heldShipment(w);
+    w.console.edit('shipments', held.id, 'quantity', 3);
+    await settleShipments(w);
+    expect(w.shipment(held.id).statusError).toEqual(expect.any(String));
+    w.alerter.alerts.length = 0;
+    return held;
+  }
+
+  it("rejects HELD → SHIPPED saved with the old statusError blanked, loudly: it is the admin's edit, not a write-back", async () => {
+    const w = memoryWorld();
+    const { id } = await afterRejection(w);
+    w.console.put('shipments', { ...w.shipment(id), status: 'SHIPPED', statusError: '' });
+    await settleShipments(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', countedStatus: 'HELD' });
+    expect(w.alerter.about(id).map((a) => a.severity)).toEqual(['high']);
+    expect(rejectedEntries(w, id)).toHaveLength(2);
+    expectInvariants(w);
+  });
+
+  it('applies a legal cancellation saved with statusError rewritten, and moves the counters', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await afterRejection(w);
+    w.console.put('shipments', {
+      ...w.shipment(id),
+      status: 'CANCELLED',
+      statusError: 'cancelled by the customer',
+    });
+    await settleShipments(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED' });
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 0 });
+    expectInvariants(w);
+    expect(w.historyViolations()).toEqual([]);
+  });
+});
+
 describe('several edits between two batches', () => {
   it('sets fields edited twice back to what was counted, not to the first edit', async () => {
     const w = memoryWorld();
