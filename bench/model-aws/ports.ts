@@ -173,6 +173,11 @@ export class ModelShipmentRepository implements ShipmentRepository {
     return this.inner.update(write, entry);
   }
 
+  async get(shipmentId: string): Promise<RawItem | undefined> {
+    await this.sim.read();
+    return this.inner.get(shipmentId);
+  }
+
   scan() {
     return this.inner.scan();
   }

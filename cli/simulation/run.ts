@@ -162,6 +162,7 @@ function observed(
       return result;
     },
     update: (write, entry) => repo.update(write, entry),
+    get: (shipmentId) => repo.get(shipmentId),
     scan: () => repo.scan(),
     countHeldByReason: (licenseId) => repo.countHeldByReason(licenseId),
     sumHeld: (licenseId) => repo.sumHeld(licenseId),

@@ -226,6 +226,8 @@ export interface ShipmentRepository {
    * condition failed.
    */
   update(write: ShipmentWrite, entry?: HistoryEntry): Promise<boolean>;
+  /** One shipment, read strongly consistent (undefined when there is none). */
+  get(shipmentId: string): Promise<RawItem | undefined>;
   scan(): AsyncIterable<RawItem[]>;
   /** HELD shipments of a license counted by holdReason (reads only that attribute). */
   countHeldByReason(licenseId: string): Promise<Map<string, number>>;

@@ -137,12 +137,13 @@ export async function processShipmentRecords(
   const restored = await rejectEdits(
     deps,
     rejections,
-    (r) =>
+    (r, writtenBack) =>
       rejectionEntry(
         batch.latest.get(r.shipmentId),
         batch.before.get(r.shipmentId),
         r,
         deps.now().toISOString(),
+        writtenBack,
       ),
     (r) => batch.latest.get(r.shipmentId)?.sequence ?? 'unknown',
   );
@@ -397,23 +398,29 @@ function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
   });
 }
 
+/** Said in the entry of a rejection the item changed again before the system could write it back. */
+const CHANGED_FIRST =
+  'The item was changed again before the system wrote this back; that change was judged on its own.';
+
 /**
  * The History entry of a rejected edit, keyed by the stream record that
- * carried it: entered when it is written back (`now`), or, for a deleted item
- * (nothing to write back), at the record's time, from its old image.
+ * carried it: entered when it is written back (`now`), or, when nothing was
+ * written back (a deleted item, or one changed again first), at the record's
+ * time, so that a redelivered record finds it.
  */
 function rejectionEntry(
   record: ShipmentRecord | undefined,
   before: RawItem | undefined,
   r: Rejection,
   now: string,
+  writtenBack: boolean,
 ): HistoryEntry {
   const raw = record?.newImage ?? record?.oldImage ?? r.current;
   return shipmentRejectionEntry({
     raw: { ...raw, shipmentId: r.shipmentId },
     old: record?.newImage ? before : undefined,
-    at: r.write ? now : (record?.at ?? now),
-    reason: r.statusError,
+    at: writtenBack ? now : (record?.at ?? now),
+    reason: r.write && !writtenBack ? `${r.statusError} ${CHANGED_FIRST}` : r.statusError,
     sequence: record?.sequence ?? 'unknown',
   });
 }

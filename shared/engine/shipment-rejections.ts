@@ -1,6 +1,6 @@
 import { countedAsStamp, sameCountedAs } from '../domain/counters.js';
 import type { HistoryEntry } from '../domain/history.js';
-import { parseItem, ShipmentSchema, type ShipmentStatus, showValue } from '../domain/model.js';
+import { parseItem, ShipmentSchema, type ShipmentStatus, sameValue, showValue } from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
 import type {
   Alerter,
@@ -70,7 +70,9 @@ export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newIma
  * once, at the time it was written back. The write-back answers the edit of
  * stream record `sequenceOf(r)` (its `rejectedEdit`), on the condition that
  * the item still shows the edit and no write-back since. A deleted item has
- * nothing to write back: its entry is appended, keyed by its stream record.
+ * nothing to write back, and an item changed again before the write-back
+ * keeps that change: their entry is appended, keyed by the stream record
+ * (`writtenBack` false).
  * Every rejection is alerted: a redelivered edit is alerted again, its
  * write-back is not repeated. Returns which licenses got shipments set back
  * to HELD or RELEASED, with those statuses: their passes may have skipped them.
@@ -78,13 +80,13 @@ export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newIma
 export async function rejectEdits(
   deps: { alerter: Alerter; shipments: ShipmentRepository; history: HistoryRepository },
   rejections: readonly Rejection[],
-  entryOf: (r: Rejection) => HistoryEntry,
+  entryOf: (r: Rejection, writtenBack: boolean) => HistoryEntry,
   sequenceOf: (r: Rejection) => string,
 ): Promise<Map<string, Set<ShipmentStatus>>> {
   // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
   if (rejections.length > 0) await deps.alerter.alert(rejections.map((r) => r.alert));
   const deleted = rejections.filter((r) => !r.write);
-  if (deleted.length > 0) await deps.history.append(deleted.map(entryOf));
+  if (deleted.length > 0) await deps.history.append(deleted.map((r) => entryOf(r, false)));
   const restored = new Map<string, Set<ShipmentStatus>>();
   for (const r of rejections) {
     if (!r.write) continue;
@@ -93,10 +95,17 @@ export async function rejectEdits(
       set: { ...r.write.set, [REJECTED_EDIT]: sequenceOf(r) },
       expect: { ...r.write.expect, [REJECTED_EDIT]: r.current[REJECTED_EDIT] ?? null },
     };
-    // Whatever the conditional write answers, the check below is made: "condition failed" also
-    // comes back when this very write was done and its response lost (the SDK resends it), or
-    // when a crashed attempt already did it.
-    await deps.shipments.update(write, entryOf(r));
+    // "Condition failed" comes back when this very write was done and its response lost (the SDK
+    // resends it), or a crashed attempt already did it: its entry is there. Or when a change was
+    // committed since: the item still shows the edit, and that change's record is judged with it.
+    // Or when the edit is gone (the admin set it back, or edited again, before the write-back): it
+    // was still made and alerted, so it is entered on its own, keyed by its record (once, however
+    // often the record comes). Whatever the write answers, the check below is made.
+    if (!(await deps.shipments.update(write, entryOf(r, true)))) {
+      const item = await deps.shipments.get(r.shipmentId);
+      if (item?.[REJECTED_EDIT] !== sequenceOf(r) && !showsEdit(item, r.write.expect))
+        await deps.history.append([entryOf(r, false)]);
+    }
     // An overwritten item's restore sets countedStatus back: the item was out of its index meanwhile.
     const counted = asShipmentStatus(r.write.set.countedStatus ?? r.current.countedStatus);
     const licenseId = String(r.write.set.licenseId ?? r.current.licenseId);
@@ -104,6 +113,20 @@ export async function rejectEdits(
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
   return restored;
+}
+
+/**
+ * Whether `item` still shows what a write-back expected of the edit: each
+ * attribute it named, but the marks of what was counted and written back
+ * (`countedStatus`, `revision`, `rejectedEdit`), as the edit left it.
+ */
+function showsEdit(item: RawItem | undefined, expected: Record<string, unknown>): boolean {
+  if (item === undefined) return false;
+  const marks = new Set(['countedStatus', 'revision', REJECTED_EDIT]);
+  return Object.entries(expected).every(
+    ([k, v]) =>
+      marks.has(k) || (v === null ? item[k] === undefined || item[k] === null : sameValue(item[k], v)),
+  );
 }
 
 const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));

@@ -1,5 +1,6 @@
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   type QueryCommandOutput,
   TransactWriteCommand,
@@ -151,6 +152,13 @@ export class DynamoShipmentRepository implements ShipmentRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async get(shipmentId: string): Promise<RawItem | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tables.shipments, Key: { shipmentId }, ConsistentRead: true }),
+    );
+    return out.Item as RawItem | undefined;
   }
 
   scan(): AsyncIterable<RawItem[]> {

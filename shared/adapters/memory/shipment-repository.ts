@@ -231,6 +231,10 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     return updateShipmentOn(this.tables, write, entry, this.now());
   }
 
+  async get(shipmentId: string): Promise<RawItem | undefined> {
+    return this.tables.get('shipments', shipmentId);
+  }
+
   scan(): AsyncIterable<RawItem[]> {
     return scanPages(() => this.tables.all('shipments'));
   }

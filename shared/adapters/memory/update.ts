@@ -10,6 +10,7 @@
  *   attribute, an `ADD` to a non-number or a GSI key that is not a string is
  *   refused (a {@link MemoryValidationError}) before any condition is looked at.
  */
+import { sameValue } from '../../domain/model.js';
 import type { RawItem } from '../../domain/ports.js';
 import { GSI_ATTR } from '../../names.js';
 
@@ -38,20 +39,6 @@ export interface MemoryUpdate {
   /** Conditions `expect` cannot say (`releasedQuantity <= :max`). */
   also?: (item: RawItem) => boolean;
 }
-
-/** A value as DynamoDB compares it in `attr = :v`: same type and same value. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return canonical(a) === canonical(b);
-}
-
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)))
-      : x,
-  );
 
 /**
  * A deep copy of an item as the document client reads it: plain maps and

@@ -566,6 +566,10 @@ export function describePortContract(
         statusError: 'typo',
         revision: 1,
       });
+      expect(await s.shipments.get(a.shipmentId), 'read back as written').toEqual(
+        await s.get('shipments', { shipmentId: a.shipmentId }),
+      );
+      expect(await s.shipments.get(nextId('SHP'))).toBeUndefined();
       await expect(s.shipments.update({ ...restore, expect: { status: undefined } })).rejects.toThrow();
       expect(await s.shipments.update({ ...restore, shipmentId: nextId('SHP'), expect: {} })).toBe(false);
     });

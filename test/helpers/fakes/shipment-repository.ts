@@ -178,6 +178,11 @@ export class MemoryShipmentRepository implements ShipmentRepository {
     return updateShipmentOn(this.store, unit, entry, this.store.clock());
   }
 
+  async get(shipmentId: string): Promise<RawItem | undefined> {
+    await this.store.enter('shipments.get', [shipmentId]);
+    return this.store.get('shipments', shipmentId);
+  }
+
   scan(): AsyncIterable<RawItem[]> {
     return scanPages(() => this.store.all('shipments'), this.store.repositoryOptions, 'shipments.scan');
   }

@@ -13,10 +13,10 @@ import {
   checkIndexKeys,
   conditionHolds,
   type MemoryUpdate,
-  sameValue,
   validate,
   withoutUndefined,
 } from '../../../shared/adapters/memory/update.js';
+import { sameValue } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { KeyedStreamRecord } from '../../../shared/engine/shipment-engine.js';
 

@@ -179,6 +179,33 @@ describe('redelivery', () => {
     expectInvariants(w);
   });
 
+  it('enters a rejected edit once when the admin changed the item again before the write-back', async () => {
+    const w = memoryWorld();
+    const { id } = await heldShipment(w);
+    w.console.edit('shipments', id, 'status', 'SHIPPED');
+    const [edit] = w.shipmentRecords();
+    if (!edit) throw new Error('no record of the edit');
+    // The admin sets it back to HELD after the batch read the edit, before its write-back commits.
+    w.faults.beforeNext('shipments.update', () => w.console.edit('shipments', id, 'status', 'HELD'));
+    await processShipmentRecords(w.shipmentDeps(), [edit]);
+    await processShipmentRecords(w.shipmentDeps(), [edit]); // redelivered
+
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', countedStatus: 'HELD' });
+    expect(w.shipment(id)[REJECTED_EDIT]).toBeUndefined();
+    expect(w.alerter.about(id).map((a) => a.severity)).toEqual(['high', 'high']);
+    expect(rejectedEntries(w, id)).toEqual([
+      expect.objectContaining({
+        at: edit.at,
+        status: 'SHIPPED',
+        reason: expect.stringContaining('changed again before the system wrote this back'),
+      }),
+    ]);
+    await settleShipments(w); // the admin's own set-back: nothing to judge
+    expect(rejectedEntries(w, id)).toHaveLength(1);
+    expectInvariants(w);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
   it('does not judge a write-back made before rejectedEdit existed (a record still in the stream at a deployment)', async () => {
     const w = memoryWorld();
     const { id } = await heldShipment(w);
