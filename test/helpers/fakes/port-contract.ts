@@ -566,7 +566,7 @@ export function describePortContract(
         statusError: 'typo',
         revision: 1,
       });
-      expect(await s.shipments.get(a.shipmentId), 'read back as written').toEqual(
+      expect(await s.shipments.get(String(a.shipmentId)), 'read back as written').toEqual(
         await s.get('shipments', { shipmentId: a.shipmentId }),
       );
       expect(await s.shipments.get(nextId('SHP'))).toBeUndefined();
