@@ -344,6 +344,17 @@ async function releaseLoop(
     }
     const page = await deps.shipments.page('held', license.licenseId, after, firstPage ?? pageSize);
     const now = deps.now();
+    if (waiting !== undefined && validity(license, now) !== 'early') {
+      // validFrom passed during the pass: the pages read before it were only relabelled, and the room must
+      // go to the shipments first in hold order. Read again from the start (relabels in flight commit; the
+      // ones not sent are planned again), as the next slice would after a hand-over before validFrom.
+      await pipe.settle();
+      pipe.takeUnsent();
+      pipe.takeRestart();
+      after = undefined;
+      waiting = undefined;
+      continue;
+    }
     const plan = planRelease(
       license,
       parseShipments(page.items),

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../shared/domain/errors.js';
 import { indexKey } from '../../../shared/domain/index-keys.js';
 import type { Shipment } from '../../../shared/domain/model.js';
+import type { ShipmentRepository } from '../../../shared/domain/ports.js';
+import { applyLicense } from '../../../shared/engine/license-engine.js';
 import { FIRST_TRANSACTION } from '../../../shared/engine/release-pipeline.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import { NOW } from '../../helpers/factories.js';
@@ -18,6 +20,7 @@ import {
   givenLicense,
   holdReasons,
   idsWith,
+  LATER,
   PAST,
   setStatus,
   shipmentsOf,
@@ -182,6 +185,36 @@ describe('validity window', () => {
     w.advance(10 * 86_400_000);
     await apply(w, lut.licenseId, undefined, { pageSize: 2 });
     expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(backlog.slice(0, 3).map((s) => s.shipmentId));
+    expectInvariants(w);
+  });
+
+  it('gives the room to the first in hold order when validFrom passes between two pages of one slice', async () => {
+    const w = memoryWorld();
+    const validFrom = new Date(NOW.getTime() + 1000).toISOString();
+    const lut = givenLicense(w, { authorizedQuantity: 30, validFrom });
+    const backlog = [1, 2, 3, 4, 5, 6, 7, 8].map((priority) => lut.shipment({ priority, quantity: 10 }));
+    w.seed.accepted(backlog);
+    w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    // The shipments port as it is, but validFrom passes once the second page of the held index is read.
+    let heldPages = 0;
+    const shipments: ShipmentRepository = Object.create(w.shipments);
+    shipments.page = async (index, licenseId, after, limit, order) => {
+      const page = await w.shipments.page(index, licenseId, after, limit, order);
+      if (index === 'held' && ++heldPages === 2) w.setNow(new Date(NOW.getTime() + 2000));
+      return page;
+    };
+    expect(
+      await applyLicense(w.licenseDeps({ shipments, pageSize: 2 }), lut.licenseId, LATER()),
+    ).toMatchObject({
+      kind: 'completed',
+      released: 3,
+    });
+    // First fit in hold order: the first three take the 30 units, the rest are out of room.
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(backlog.slice(0, 3).map((s) => s.shipmentId));
+    expect(new Set(Object.values(holdReasons(w, lut.licenseId)))).toEqual(
+      new Set(['LICENSE_QUANTITY_EXHAUSTED']),
+    );
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
     expectInvariants(w);
   });
 
