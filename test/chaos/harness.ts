@@ -69,11 +69,20 @@ export interface Run {
   teardown(): Promise<void>;
 }
 
-/** Seeded redelivery decisions: duplicates and stale replays, per mapping invocation. */
+/**
+ * Seeded redelivery decisions: duplicates and stale replays, per mapping
+ * invocation. The run's first batch offered is delivered twice whatever the
+ * draw: on a slow machine batches grow, fewer are offered, and a run could
+ * otherwise see no redelivery at all (seed 3102 once did, with 0 of its
+ * batches drawn), which the lane rightly fails as untested.
+ */
 function redeliveryPlan(options: RunOptions) {
+  let offered = false;
   return (batch: RedeliveryInfo): number | undefined => {
+    const first = !offered;
+    offered = true;
     const u = hash01(options.seed, 'redelivery', batch.mapping, batch.invocation);
-    if (u < options.duplicateRate) return 0;
+    if (u < options.duplicateRate || first) return 0;
     if (u < options.duplicateRate + options.staleRate)
       return 1 + Math.floor(hash01(options.seed, 'stale', batch.mapping, batch.invocation) * 3);
     return undefined;
