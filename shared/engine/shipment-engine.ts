@@ -7,7 +7,7 @@ import {
   shipmentEntry,
   shipmentRejectionEntry,
 } from '../domain/history.js';
-import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus } from '../domain/model.js';
+import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus, sameValue } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
 import { copiedFrom, drawnValue, holdOrderKey } from '../domain/planning.js';
 import type {
@@ -105,6 +105,8 @@ interface Classified {
   rejections: Rejection[];
   /** The latest record of each shipment: rejections are entered in History under it. */
   latest: Map<string, ShipmentRecord>;
+  /** The earlier record a rejection answers, where it is not the latest (see supersededEdits). */
+  rejectedRecord: Map<Rejection, ShipmentRecord>;
   /** Each shipment as the system last left it, which its latest record is judged against. */
   before: Map<string, RawItem | undefined>;
   /** Each shipment as it was before the batch's first record of it. */
@@ -134,18 +136,13 @@ export async function processShipmentRecords(
   const intake = await intakeShipments(deps, batch.intake);
   if (intake.alerts.length > 0) await deps.alerter.alert(intake.alerts);
   const rejections = [...batch.rejections, ...intake.rejections];
+  const recordOf = (r: Rejection) => batch.rejectedRecord.get(r) ?? batch.latest.get(r.shipmentId);
   const restored = await rejectEdits(
     deps,
     rejections,
     (r, writtenBack) =>
-      rejectionEntry(
-        batch.latest.get(r.shipmentId),
-        batch.before.get(r.shipmentId),
-        r,
-        deps.now().toISOString(),
-        writtenBack,
-      ),
-    (r) => batch.latest.get(r.shipmentId)?.sequence ?? 'unknown',
+      rejectionEntry(recordOf(r), batch.before.get(r.shipmentId), r, deps.now().toISOString(), writtenBack),
+    (r) => recordOf(r)?.sequence ?? 'unknown',
   );
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
@@ -198,10 +195,12 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     valueEdited,
     rejections: [],
     latest,
+    rejectedRecord: new Map(),
     before,
     earliest,
     committed: committedImages(records),
   };
+  supersededEdits(records, batch);
   for (const record of latest.values()) {
     // The system's write-back of a rejected edit answers an edit already judged: judging it again
     // would "reject" the restore itself. A legal priority edit that shared its batch still gets its holdOrder.
@@ -212,6 +211,38 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     }
   }
   return batch;
+}
+
+/**
+ * Illegal status edits of counted shipments that a later record of the batch
+ * changed again (HELD → SHIPPED, then back to HELD, before the system looked):
+ * only the latest record is judged otherwise, so these would go unseen. Each
+ * is alerted (HIGH SEVERITY for HELD → SHIPPED: goods may have left) and
+ * entered under its own record; nothing is written back. An edit whose
+ * status the latest record still shows is that record's to judge.
+ */
+function supersededEdits(records: readonly ShipmentRecord[], batch: Classified): void {
+  for (const r of records) {
+    const latest = batch.latest.get(r.shipmentId);
+    if (r === latest || !r.newImage || !r.oldImage || systemWrote(r)) continue;
+    const counted = asShipmentStatus(r.newImage.countedStatus);
+    const status = r.newImage.status;
+    if (!counted || sameValue(status, r.oldImage.status) || sameValue(status, latest?.newImage?.status))
+      continue;
+    const verdict = judgeShipmentStatus(counted, status);
+    if (verdict.kind !== 'illegal') continue;
+    const changedTo = { status: latest?.newImage?.status };
+    const rejection = statusRejection(
+      r.shipmentId,
+      r.newImage,
+      counted,
+      verdict.reason,
+      verdict.severity,
+      changedTo,
+    );
+    batch.rejections.push(rejection);
+    batch.rejectedRecord.set(rejection, r);
+  }
 }
 
 /** A record of a change the system committed (its `revision` went up) or of a rejected edit's write-back. */

@@ -131,17 +131,27 @@ function showsEdit(item: RawItem | undefined, expected: Record<string, unknown>)
 
 const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
-/** An illegal status edit: the status goes back to `counted` (when counted) with `statusError`. */
+/**
+ * An illegal status edit: the status goes back to `counted` (when counted)
+ * with `statusError`. One the admin changed again before the system judged it
+ * (`changedTo`: the status the shipment's latest record shows) is alerted and
+ * entered, and nothing is written back.
+ */
 export function statusRejection(
   shipmentId: string,
   raw: RawItem,
   counted: ShipmentStatus | undefined,
   reason: string,
   severity: 'high' | 'normal',
+  changedTo?: { status: unknown },
 ): Rejection {
-  const restore = counted ? ` The status was set back to ${counted}.` : '';
+  const restore = changedTo
+    ? ` It was changed again (to ${shown(changedTo.status)}) before the system judged it: nothing was set back.`
+    : counted
+      ? ` The status was set back to ${counted}.`
+      : '';
   const statusError = `Rejected status ${shown(raw.status)}: ${reason}.${restore}`;
-  return {
+  const rejection: Rejection = {
     shipmentId,
     statusError,
     current: raw,
@@ -151,13 +161,19 @@ export function statusRejection(
       message: [
         `Shipment ${shipmentId} (license ${shown(raw.licenseId)}, warehouse ${shown(raw.warehouseId)}) was edited from ${counted ?? '(new)'} to "${shown(raw.status)}".`,
         `Rejected because ${reason}.`,
-        counted
-          ? `The system set status back to ${counted}; no counter moved.`
-          : 'The shipment is not counted until its status is HELD.',
-        'The reason is in statusError on the item.',
+        changedTo
+          ? `The status was changed again, to ${shown(changedTo.status)}, before the system judged this edit; no counter moved for it. It is entered in History.`
+          : counted
+            ? `The system set status back to ${counted}; no counter moved.`
+            : 'The shipment is not counted until its status is HELD.',
+        ...(changedTo ? [] : ['The reason is in statusError on the item.']),
       ].join('\n'),
       subjectKey: { shipmentId },
     },
+  };
+  if (changedTo) return rejection;
+  return {
+    ...rejection,
     write: {
       shipmentId,
       set: counted ? { status: counted, statusError } : { statusError },

@@ -100,6 +100,62 @@ describe('a field edited again after a rejected edit', () => {
   });
 });
 
+describe('an illegal status edit changed again before the system looked (one batch)', () => {
+  it('alerts HELD → SHIPPED set back to HELD, loudly, and enters it once under its own record', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldShipment(w);
+    w.console.edit('shipments', id, 'status', 'SHIPPED');
+    w.console.edit('shipments', id, 'status', 'HELD');
+    const records = w.shipmentRecords();
+    expect(records).toHaveLength(2);
+    expect(await processShipmentRecords(w.shipmentDeps(), records)).toMatchObject({ rejected: 1 });
+    await processShipmentRecords(w.shipmentDeps(), records); // redelivered: alerted again, entered once
+
+    expect(w.alerter.about(id).map((a) => [a.severity, a.subject])).toEqual([
+      ['high', `HIGH SEVERITY: Shipment ${id}: status edit HELD → SHIPPED rejected`],
+      ['high', `HIGH SEVERITY: Shipment ${id}: status edit HELD → SHIPPED rejected`],
+    ]);
+    expect(w.alerter.about(id)[0]?.message).toContain(
+      'changed again, to HELD, before the system judged this edit',
+    );
+    expect(rejectedEntries(w, id)).toEqual([
+      expect.objectContaining({ at: records[0]?.at, status: 'SHIPPED', previousStatus: 'HELD' }),
+    ]);
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', countedStatus: 'HELD' });
+    expect(w.shipment(id).statusError).toBeUndefined();
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 30, released: 0 });
+    expectInvariants(w);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('judges an illegal edit followed by a legal cancellation, and applies the cancellation', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldShipment(w);
+    w.console.edit('shipments', id, 'status', 'RELEASED');
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    await settleShipments(w);
+    expect(w.alerter.about(id).map((a) => a.subject)).toEqual([
+      `Shipment ${id}: status edit HELD → RELEASED rejected`,
+    ]);
+    expect(rejectedEntries(w, id)).toHaveLength(1);
+    expect(w.shipment(id)).toMatchObject({ status: 'CANCELLED', countedStatus: 'CANCELLED' });
+    expectCounters(w, lut.license.sku, 'WH-1', { held: 0, released: 0 });
+    expectInvariants(w);
+  });
+
+  it('leaves an illegal status still shown by the latest record to that record: one alert, one entry', async () => {
+    const w = memoryWorld();
+    const { id } = await heldShipment(w);
+    w.console.edit('shipments', id, 'status', 'SHIPPED');
+    w.console.edit('shipments', id, 'priority', 7); // same status: the latest record carries the edit
+    await settleShipments(w);
+    expect(w.alerter.about(id)).toHaveLength(1);
+    expect(rejectedEntries(w, id)).toHaveLength(1);
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', statusError: expect.stringContaining('SHIPPED') });
+    expectInvariants(w);
+  });
+});
+
 describe('an edit that also rewrites statusError', () => {
   /** heldShipment, with an earlier edit rejected: the item carries its statusError and rejectedEdit. */
   async function afterRejection(w: MemoryWorld) {
