@@ -99,12 +99,17 @@ export const countedAsOf = (s: CountedAs): CountedAs => ({
 export const countedAsStamp = (item: Record<string, unknown>): CountedAsStamp | undefined =>
   CountedAsSchema.safeParse(item.countedAs).data;
 
-/** Whether two stamps hold the same fields (in whatever order a stream image lists them). */
-export const sameCountedAs = (a: CountedAsStamp | undefined, b: CountedAsStamp | undefined): boolean =>
-  a === b ||
-  (a !== undefined &&
-    b !== undefined &&
-    (['quantity', 'sku', 'warehouseId', 'customerId', 'licenseId'] as const).every((k) => a[k] === b[k]));
+/**
+ * A write condition that the shipment's stamp is still the one read (none for
+ * a shipment accepted before the stamp). Every system write that commits a
+ * change carries it: the change's notice and History entry are told from the
+ * committing record's stamp, so a stamp edited between the read and the write
+ * (a find and replace over the item's JSON) must fail the write, not send
+ * the change to the edited customer or warehouse.
+ */
+export const stampExpected = (s: {
+  countedAs?: CountedAsStamp | undefined;
+}): { countedAs?: CountedAsStamp } => (s.countedAs === undefined ? {} : { countedAs: s.countedAs });
 
 /** The shipment's fixed fields are what its `countedAs` holds (or it predates the stamp, or those fields). */
 export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAsStamp | undefined }): boolean => {

@@ -6,7 +6,7 @@
  */
 
 import { type FirstRound, type Limiter, unlimited } from '../domain/concurrency.js';
-import { countedAsItIs, countedAsOf, counterDelta } from '../domain/counters.js';
+import { countedAsItIs, countedAsOf, counterDelta, stampExpected } from '../domain/counters.js';
 import { ConflictError } from '../domain/errors.js';
 import type { TallyNotice, TallyTarget } from '../domain/event-tally.js';
 import { systemDecision } from '../domain/history.js';
@@ -237,7 +237,13 @@ export function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWr
     shipmentId: r.shipment.shipmentId,
     set: { holdReason: r.holdReason },
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', ...countedAsOf(r.shipment), licenseId },
+    expect: {
+      status: 'HELD',
+      countedStatus: 'HELD',
+      ...countedAsOf(r.shipment),
+      ...stampExpected(r.shipment),
+      licenseId,
+    },
     notice: noticeOf(r.shipment, 'SHIPMENT_HOLD_UPDATED', r.holdReason),
   };
 }
@@ -255,7 +261,14 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: { status: 'HELD', countedStatus: 'HELD', ...countedAsOf(s), licenseId, value: s.value ?? null },
+    expect: {
+      status: 'HELD',
+      countedStatus: 'HELD',
+      ...countedAsOf(s),
+      ...stampExpected(s),
+      licenseId,
+      value: s.value ?? null,
+    },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
     notice: noticeOf(s, 'SHIPMENT_RELEASED'),
@@ -275,7 +288,13 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
     },
     remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,
-    expect: { status: 'RELEASED', countedStatus: 'RELEASED', ...countedAsOf(s), licenseId },
+    expect: {
+      status: 'RELEASED',
+      countedStatus: 'RELEASED',
+      ...countedAsOf(s),
+      ...stampExpected(s),
+      licenseId,
+    },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
     license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
     notice: noticeOf(s, 'SHIPMENT_REHELD', r.holdReason),

@@ -1,4 +1,4 @@
-import { counterDelta } from '../domain/counters.js';
+import { counterDelta, stampExpected } from '../domain/counters.js';
 import { HistoryAppendError } from '../domain/errors.js';
 import {
   type HistoryEntry,
@@ -33,8 +33,10 @@ import {
   invalidRejection,
   isWriteBack,
   overwriteRejection,
+  REJECTED_EDIT,
   type Rejection,
   rejectEdits,
+  sequenceAtOrAfter,
   statusRejection,
 } from './shipment-rejections.js';
 
@@ -219,18 +221,29 @@ function classify(records: readonly ShipmentRecord[]): Classified {
  * only the latest record is judged otherwise, so these would go unseen. Each
  * is alerted (HIGH SEVERITY for HELD → SHIPPED: goods may have left) and
  * entered under its own record; nothing is written back. An edit whose
- * status the latest record still shows is that record's to judge.
+ * status the latest record still shows is that record's to judge, and one
+ * a later write-back of the batch answers (its own, or a later edit's) was
+ * judged when it was first delivered: a redelivered batch enters nothing twice.
  */
 function supersededEdits(records: readonly ShipmentRecord[], batch: Classified): void {
-  for (const r of records) {
+  records.forEach((r, i) => {
     const latest = batch.latest.get(r.shipmentId);
-    if (r === latest || !r.newImage || !r.oldImage || systemWrote(r)) continue;
+    if (r === latest || !r.newImage || !r.oldImage || systemWrote(r)) return;
+    const answered = records
+      .slice(i + 1)
+      .some(
+        (w) =>
+          w.shipmentId === r.shipmentId &&
+          isWriteBack(w) &&
+          sequenceAtOrAfter(w.newImage?.[REJECTED_EDIT], r.sequence),
+      );
+    if (answered) return;
     const counted = asShipmentStatus(r.newImage.countedStatus);
     const status = r.newImage.status;
     if (!counted || sameValue(status, r.oldImage.status) || sameValue(status, latest?.newImage?.status))
-      continue;
+      return;
     const verdict = judgeShipmentStatus(counted, status);
-    if (verdict.kind !== 'illegal') continue;
+    if (verdict.kind !== 'illegal') return;
     const changedTo = { status: latest?.newImage?.status };
     const rejection = statusRejection(
       r.shipmentId,
@@ -242,7 +255,7 @@ function supersededEdits(records: readonly ShipmentRecord[], batch: Classified):
     );
     batch.rejections.push(rejection);
     batch.rejectedRecord.set(rejection, r);
-  }
+  });
 }
 
 /** A record of a change the system committed (its `revision` went up) or of a rejected edit's write-back. */
@@ -342,7 +355,7 @@ function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): Shi
     set: { countedStatus: to },
     remove: [index, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: { status: to, countedStatus: from },
+    expect: { status: to, countedStatus: from, ...stampExpected(s) },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta(from, to, s.quantity) },
     ...(from === 'RELEASED' && to === 'CANCELLED'
       ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -drawnValue(s) } }

@@ -1,4 +1,4 @@
-import { countedAsStamp, sameCountedAs } from '../domain/counters.js';
+import { countedAsStamp } from '../domain/counters.js';
 import type { HistoryEntry } from '../domain/history.js';
 import { parseItem, ShipmentSchema, type ShipmentStatus, sameValue, showValue } from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
@@ -103,7 +103,8 @@ export async function rejectEdits(
     // often the record comes). Whatever the write answers, the check below is made.
     if (!(await deps.shipments.update(write, entryOf(r, true)))) {
       const item = await deps.shipments.get(r.shipmentId);
-      if (item?.[REJECTED_EDIT] !== sequenceOf(r) && !showsEdit(item, r.write.expect))
+      // A write-back of this edit, or of a later one (which came after this edit was judged), is there.
+      if (!sequenceAtOrAfter(item?.[REJECTED_EDIT], sequenceOf(r)) && !showsEdit(item, r.write.expect))
         await deps.history.append([entryOf(r, false)]);
     }
     // An overwritten item's restore sets countedStatus back: the item was out of its index meanwhile.
@@ -113,6 +114,17 @@ export async function rejectEdits(
       restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
   }
   return restored;
+}
+
+/**
+ * Whether stream sequence number `a` is `b` or comes after it in its shard
+ * (decimal strings: DynamoDB's grow in length, the fakes' are zero-padded).
+ * False when either is not one.
+ */
+export function sequenceAtOrAfter(a: unknown, b: string): boolean {
+  if (typeof a !== 'string' || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  const [x, y] = [a.replace(/^0+/, ''), b.replace(/^0+/, '')];
+  return x.length !== y.length ? x.length > y.length : x >= y;
 }
 
 /**
@@ -265,7 +277,7 @@ export function fixedFieldsEdit(
   const valueFixed = VALUE_FIXED_WHILE.includes(counted);
   const fields = [...IMMUTABLE_SHIPMENT_FIELDS, ...(valueFixed ? ['value' as const] : [])];
   const changed: string[] = fields.filter((f) => JSON.stringify(base[f]) !== JSON.stringify(raw[f]));
-  if (old.countedAs !== undefined && !sameCountedAs(countedAsStamp(raw), stamp)) changed.push('countedAs');
+  if (old.countedAs !== undefined && !sameValue(raw.countedAs, old.countedAs)) changed.push('countedAs');
   const drawn = valueFixed ? raw.countedValue : undefined;
   const value = typeof raw.value === 'number' ? raw.value : undefined;
   if (typeof drawn === 'number' && (value ?? 0) !== drawn && !changed.includes('value'))

@@ -53,8 +53,8 @@ describeHistoryContract('the DynamoDB adapters', subject);
 describeAlertContract('the DynamoDB adapters', subject);
 
 // What the memory adapters and fakes assume of a condition on a whole map (sameValue in
-// shared/adapters/memory/update.ts), which the expiry watch's record relies on: a tick writes
-// `expiryAlerted` only if it is still as read.
+// shared/domain/model.ts), which the expiry watch's record and the shipment writes' condition on
+// `countedAs` rely on: a tick writes `expiryAlerted` only if it is still as read.
 describe('the DynamoDB adapters: a condition on a whole map', () => {
   it('holds for the map as read, its keys in any order, and not once a list in it changed', async () => {
     const s = subject();

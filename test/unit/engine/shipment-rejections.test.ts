@@ -8,7 +8,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
-import { immutableRejection, REJECTED_EDIT } from '../../../shared/engine/shipment-rejections.js';
+import {
+  immutableRejection,
+  REJECTED_EDIT,
+  sequenceAtOrAfter,
+} from '../../../shared/engine/shipment-rejections.js';
 import {
   apply,
   expectCounters,
@@ -214,6 +218,15 @@ describe('several edits between two batches', () => {
 });
 
 describe('redelivery', () => {
+  it('orders stream sequence numbers as numbers: longer is later, zero-padded or not', () => {
+    expect(sequenceAtOrAfter('100000000000000000010', '99999999999999999999')).toBe(true);
+    expect(sequenceAtOrAfter('99999999999999999999', '100000000000000000010')).toBe(false);
+    expect(sequenceAtOrAfter('000000000000000000012', '12')).toBe(true);
+    expect(sequenceAtOrAfter('000000000000000000011', '000000000000000000012')).toBe(false);
+    expect(sequenceAtOrAfter(undefined, '12')).toBe(false);
+    expect(sequenceAtOrAfter('legacy-1', '12')).toBe(false);
+  });
+
   it('writes a rejection back once: a redelivered edit is alerted again but changes and enters nothing', async () => {
     const w = memoryWorld();
     const { id } = await heldShipment(w);
@@ -260,6 +273,36 @@ describe('redelivery', () => {
     expect(rejectedEntries(w, id)).toHaveLength(1);
     expectInvariants(w);
     expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('enters nothing again when edits, write-backs and set-backs are all delivered again in one batch', async () => {
+    const w = memoryWorld();
+    const { id } = await heldShipment(w);
+    const seen: ReturnType<MemoryWorld['shipmentRecords']> = [];
+    const settle = async () => {
+      w.advance(1000); // written back a second after the edit: its entry's time is not the record's
+      for (let records = w.shipmentRecords(); records.length > 0; records = w.shipmentRecords()) {
+        seen.push(...records);
+        await processShipmentRecords(w.shipmentDeps(), records);
+      }
+    };
+    w.console.edit('shipments', id, 'status', 'SHIPPED'); // written back
+    await settle();
+    w.console.edit('shipments', id, 'status', 'RELEASED'); // written back
+    await settle();
+    w.console.edit('shipments', id, 'status', 'SHIPPED');
+    w.faults.beforeNext('shipments.update', () => w.console.edit('shipments', id, 'status', 'HELD'));
+    await settle(); // set back by hand before its write-back: entered on its own
+    const entries = rejectedEntries(w, id);
+    expect(entries).toHaveLength(3);
+
+    await processShipmentRecords(w.shipmentDeps(), seen); // a lost checkpoint: all of it again
+    expect(rejectedEntries(w, id)).toEqual(entries);
+    // The first edit alone, a later edit's write-back on the item: it was judged, and is not entered again.
+    await processShipmentRecords(w.shipmentDeps(), seen.slice(0, 1));
+    expect(rejectedEntries(w, id)).toEqual(entries);
+    expect(w.historyViolations()).toEqual([]);
+    expectInvariants(w);
   });
 
   it('does not judge a write-back made before rejectedEdit existed (a record still in the stream at a deployment)', async () => {
@@ -527,6 +570,44 @@ describe('customer edits racing the passes (countedAs)', () => {
     const cancelled = w.entries().filter((e) => e.shipmentId === id && e.eventType === 'SHIPMENT_CANCELLED');
     expect(cancelled).toEqual([expect.objectContaining({ licenseId: lut.licenseId, quantity: 30 })]);
     expectSetBack(w, id);
+  });
+
+  it('does not tell CUST-B of a cancellation when the customer is find-and-replaced, stamp too, before it commits', async () => {
+    const w = memoryWorld();
+    const { id } = await heldForA(w);
+    w.console.edit('shipments', id, 'status', 'CANCELLED');
+    w.faults.beforeNext('shipments.commit', () => {
+      const item = w.shipment(id);
+      const stamp = item.countedAs as Record<string, unknown>;
+      w.console.put('shipments', {
+        ...item,
+        customerId: 'CUST-B',
+        countedAs: { ...stamp, customerId: 'CUST-B' },
+      });
+    });
+    await settleShipments(w);
+    // The commit's condition on the stamp failed; the later record is judged: fields, stamp and the
+    // status typed with them are set back (a cancellation is made again, on its own).
+    expect(w.shipment(id)).toMatchObject({ status: 'HELD', countedStatus: 'HELD', customerId: 'CUST-A' });
+    expect(w.shipment(id).countedAs).toMatchObject({ customerId: 'CUST-A' });
+    expect(customersTold(w, id)).toEqual(['CUST-A']);
+    expectInvariants(w);
+  });
+
+  it('does not tell CUST-B of a release when only the stamp is edited before the release commits', async () => {
+    const w = memoryWorld();
+    const { lut, id } = await heldForA(w);
+    w.faults.beforeNext('shipments.commit', () => {
+      const stamp = w.shipment(id).countedAs as Record<string, unknown>;
+      w.console.edit('shipments', id, 'countedAs', { ...stamp, customerId: 'CUST-B' });
+    });
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settleShipments(w);
+    await apply(w, lut.licenseId); // the rejection's follow-up pass
+    await settleShipments(w);
+    expect(w.shipment(id)).toMatchObject({ status: 'RELEASED', countedAs: { customerId: 'CUST-A' } });
+    expect(customersTold(w, id)).toEqual(['CUST-A']);
+    expectInvariants(w);
   });
 
   it('sets back a customer edit judged alone after the cancellation it raced was committed, and keeps the cancellation', async () => {
