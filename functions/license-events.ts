@@ -79,6 +79,8 @@ export const lambdaHandler = async (
   digestsPublished.customer = 0;
   digestsPublished.logistics = 0;
   const firstSequence = new Map<string, string>();
+  // Licenses a record of this batch shows applied: a fresh read without appliedStatus is then an overwrite in flight.
+  const applied = new Set<string>();
   for (const record of event.Records) {
     const licenseId = record.dynamodb?.Keys?.licenseId?.S;
     const sequence = record.dynamodb?.SequenceNumber;
@@ -93,6 +95,7 @@ export const lambdaHandler = async (
     }
     // Set back before the license is applied, or it would be applied as a new one.
     if (isOverwrite(oldImage, newImage)) await licenseOverwritten(deps, licenseId, oldImage, newImage);
+    if (newImage?.appliedStatus !== undefined) applied.add(licenseId);
     const settled = isSettledImage(newImage);
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
   }
@@ -100,7 +103,7 @@ export const lambdaHandler = async (
   // invocation reports at least one metric.
   metrics.addMetric('LicensesApplied', MetricUnit.Count, firstSequence.size);
   const deadline = Math.min(Date.now() + budgetMs, invocationEnd);
-  const results = await applyLicenses(deps, [...firstSequence.keys()], deadline, { concurrency });
+  const results = await applyLicenses(deps, [...firstSequence.keys()], deadline, { concurrency, applied });
   const failures: { itemIdentifier: string }[] = [];
   for (const result of results) {
     const sequence = firstSequence.get(result.licenseId);

@@ -23,6 +23,8 @@ export type LicenseResult = { licenseId: string; ms: number } & (
 export interface BatchOptions {
   /** Shipment transactions in flight at once across the batch (RELEASE_CONCURRENCY). */
   concurrency: number;
+  /** Licenses the stream showed applied (see applyLicense's `applied`). */
+  applied?: ReadonlySet<string>;
 }
 
 /**
@@ -43,7 +45,9 @@ export async function applyLicenses(
     licenseIds.map(async (licenseId): Promise<LicenseResult> => {
       const started = Date.now();
       try {
-        const outcome = await applyLicense(shared, licenseId, deadline);
+        const outcome = await applyLicense(shared, licenseId, deadline, {
+          applied: options.applied?.has(licenseId) === true,
+        });
         return { licenseId, ms: Date.now() - started, ok: true, outcome };
       } catch (error) {
         return { licenseId, ms: Date.now() - started, ok: false, error };

@@ -73,16 +73,27 @@ export type LicenseOutcome =
  * re-holds in transactions until done or until `deadline`, when it hands the
  * rest to a later invocation by rewriting `pendingWork`. Every step is
  * conditional, so a crash or a duplicate delivery loses and doubles nothing.
+ *
+ * `applied`: the stream showed the license applied (its trigger's new image
+ * carries `appliedStatus`). A read without `appliedStatus` after one with it,
+ * in this call or on that stream, is the item put whole over the applied one
+ * (an import run again) while it was being applied: that is not a new license,
+ * whose approval would draw again what its shipments already draw (I2). It is
+ * left alone, and the put's own stream record sets it back (license-overwrite.ts).
  */
 export async function applyLicense(
   deps: LicenseEngineDeps,
   licenseId: string,
   deadline: number,
+  options: { applied?: boolean } = {},
 ): Promise<LicenseOutcome> {
   const progress = noProgress();
+  let applied = options.applied === true;
   for (let round = 0; round < 20; round++) {
     const raw = await deps.licenses.get(licenseId);
     if (!raw) return { kind: 'missing' };
+    if (raw.appliedStatus !== undefined) applied = true;
+    else if (applied) return { kind: 'noop' };
     const step = await decide(deps, raw);
     if (step.kind === 'outcome') return step.outcome;
     if (step.kind === 'retry') continue;
@@ -210,6 +221,16 @@ async function startStatusWork(
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
+  if (verdict.from === undefined) {
+    // A license never applied has nothing RELEASED under it. One that has replaces a license the system
+    // applied (deleted and created again): applied afresh, it would draw again what its shipments draw (I2).
+    const drawing = await deps.shipments.page('released', license.licenseId, undefined, 1);
+    const first = drawing.items[0]?.shipmentId;
+    if (first !== undefined) {
+      const reason = `shipments are already RELEASED under license ${license.licenseId} (${String(first)} among them): this item replaces one the system applied (deleted and created again, or put whole), and applied afresh it would release again what they draw. Put the license item back exactly as it was, every attribute included, from the Licenses table's point-in-time recovery (docs/OPERATIONS.md, "A deleted license")`;
+      return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
+    }
+  }
   const token = `${amended ? AMEND_TOKEN_PREFIX : ''}${deps.newToken()}`;
   const decided = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {
     status: verdict.to,
@@ -330,7 +351,7 @@ export async function licenseRemoved(
       {
         severity: 'high',
         subject: `License ${licenseId} was deleted`,
-        message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported (${insteadOfDeleting(old.appliedStatus)}). Run \`clearance reconcile\`.`,
+        message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported (${insteadOfDeleting(old.appliedStatus)}). Do not create it again from its JSON: approved afresh, it would release again what its shipments draw. Put it back as it was from point-in-time recovery (docs/OPERATIONS.md, "A deleted license"), then run \`clearance reconcile\`.`,
         subjectKey: { licenseId },
       },
     ]);

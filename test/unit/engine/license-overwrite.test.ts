@@ -7,10 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { License } from '../../../shared/domain/model.js';
+import { applyLicense } from '../../../shared/engine/license-engine.js';
 import { isOverwrite, licenseOverwritten } from '../../../shared/engine/license-overwrite.js';
 import {
   apply,
   givenLicense,
+  LATER,
   setStatus,
   shipmentEvents,
   shipmentsOf,
@@ -90,6 +92,40 @@ describe('a license put again whole', () => {
     for (let i = 0; i < 3; i++) await shipmentEvents(w);
     expect(w.license(lut.licenseId)).toMatchObject({ authorizedQuantity: 60, releasedQuantity: 30 });
     expect(w.violations()).toEqual([]);
+  });
+
+  it('landing while a pass runs: the pass leaves it alone, and its own record sets it back (no release past the limit)', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    w.console.put('shipments', lut.shipment({ quantity: 20, priority: 60 }));
+    w.console.put('shipments', lut.shipment({ quantity: 50, priority: 70 }));
+    await shipmentEvents(w); // intake asks the license for a release pass
+    w.licenseRecords();
+    let old: License | undefined;
+    w.faults.beforeNext('shipments.commit', () => {
+      old = w.license(lut.licenseId) as License;
+      w.console.put('licenses', { ...first, status: 'APPROVED' });
+    });
+    // The pass's guarded write fails; its fresh read finds no appliedStatus: not a new license.
+    expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
+    expect(w.license(lut.licenseId).appliedStatus).toBeUndefined();
+    if (!old) throw new Error('the put did not land during the pass');
+    expect(await licenseOverwritten(w.licenseDeps(), lut.licenseId, old)).toBe(true);
+    await apply(w, lut.licenseId);
+    for (let i = 0; i < 3; i++) await shipmentEvents(w);
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'APPROVED', releasedQuantity: 90 });
+    expect(w.violations()).toEqual([]);
+  });
+
+  it('read without appliedStatus by a call the stream showed it applied: left alone', async () => {
+    const w = memoryWorld();
+    const { lut, first } = await approved(w);
+    w.console.put('licenses', { ...first, status: 'APPROVED' });
+    expect(await applyLicense(w.licenseDeps(), lut.licenseId, LATER(), { applied: true })).toEqual({
+      kind: 'noop',
+    });
+    expect(w.license(lut.licenseId).appliedStatus).toBeUndefined();
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(first.releasedQuantity); // as put: nothing applied
   });
 
   it('does nothing once the item has an appliedStatus again (a redelivered record)', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { licenseRemoved } from '../../../shared/engine/license-engine.js';
-import { givenLicense } from '../../helpers/fakes/engine-kit.js';
+import { apply, givenLicense, idsWith, setStatus, withBacklog } from '../../helpers/fakes/engine-kit.js';
 import { memoryWorld } from '../../helpers/fakes/world.js';
 
 describe('a deleted license', () => {
@@ -70,5 +70,34 @@ describe('a deleted license', () => {
     w.console.remove('licenses', lut.licenseId);
     await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
     expect(w.alerter.about(lut.licenseId)).toEqual([]);
+  });
+
+  it('created again from its first JSON while its shipments still draw, is refused, not approved afresh (I2)', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [
+      { quantity: 30 },
+      { quantity: 40 },
+      { quantity: 50 },
+    ]);
+    const first = w.license(lut.licenseId);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 70 });
+
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    const { appliedStatus: _a, ...json } = first;
+    w.console.put('licenses', { ...json, status: 'APPROVED' });
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual(ids.slice(0, 2).sort());
+    expect(w.license(lut.licenseId)).toMatchObject({
+      statusError: expect.stringContaining('point-in-time recovery'),
+    });
+    expect(w.license(lut.licenseId).appliedStatus).toBeUndefined();
+    expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId} was deleted`,
+      expect.stringContaining(lut.licenseId),
+    ]);
   });
 });
