@@ -56,7 +56,10 @@ export async function trim(
 ): Promise<string | undefined> {
   const overWith = (d: { quantity: number; value: number }) =>
     overLimits({ ...license, releasedQuantity: d.quantity, releasedValue: d.value });
+  // Whether anything was over the limits (or an earlier slice's trim goes on): only then is there news for ops.
+  let trimmed = false;
   for (let plans = 0; resume !== undefined || overWith(drawn); plans++) {
+    trimmed = true;
     // A plan the shipments changed under (a re-hold failed its conditions, a trimmed one left) is made again.
     if (plans === MAX_TRIM_PLANS) throw new ConflictError('shipments kept changing under the trim');
     const cut = resume
@@ -69,7 +72,7 @@ export async function trim(
     // Shipped goods alone keep it over: everything unshipped is re-held, and the caller alerts.
     if (kept === 'done' && overWith(cut.within)) return undefined;
   }
-  if (token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
+  if (trimmed && token.startsWith(AMEND_TOKEN_PREFIX)) await alertTrimmed(deps.alerter, license, drawn);
   return undefined;
 }
 

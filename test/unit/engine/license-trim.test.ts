@@ -208,6 +208,27 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
   });
 });
 
+describe('trim: nothing over', () => {
+  it('tells ops nothing of a re-hold when an amendment of a value-limited license trims nothing', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 100, authorizedValue: 1_000_000 }, [
+      { quantity: 10, value: 1_000 },
+      { quantity: 10, value: 1_000 },
+    ]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    for (const [term, value] of [
+      ['authorizedQuantity', 200],
+      ['validUntil', new Date(Date.parse(lut.license.validUntil) + 86_400_000).toISOString()],
+    ] as const) {
+      expect(await amend(w, lut, term, value)).toMatchObject({ kind: 'completed', reheld: 0 });
+    }
+    expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).not.toContain(
+      `License ${lut.licenseId}: amendment put shipments back on hold`,
+    );
+    expectInvariants(w);
+  });
+});
+
 describe('trim: in slices', () => {
   it('keeps its plan when a new shipment asks for a release pass between its slices', async () => {
     const w = memoryWorld();
