@@ -13,23 +13,34 @@ const pad = (text: string, size: number, align: 'left' | 'right'): string => {
   return align === 'right' ? `${fill}${text}` : `${text}${fill}`;
 };
 
+/**
+ * Text typed in the console (a `statusReason`, an `updatedBy`) as one line:
+ * a line break shows as ↵ and any other control character as �, so a
+ * reason cannot add a row to a table or send a terminal escape.
+ */
+export const oneLine = (text: string): string =>
+  text.replace(/\r\n|\r|\n/g, ' ↵ ').replace(/\p{Cc}/gu, '\uFFFD');
+
 /** Renders rows under a header, columns separated by two spaces, with no trailing blanks. */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const sizes = columns.map((c, i) => Math.max(width(c.header), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]) =>
+  const cells = rows.map((r) => r.map(oneLine));
+  const sizes = columns.map((c, i) => Math.max(width(c.header), ...cells.map((r) => width(r[i] ?? ''))));
+  const line = (row: readonly string[]) =>
     columns
-      .map((c, i) => pad(cells[i] ?? '', sizes[i] ?? 0, c.align ?? 'left'))
+      .map((c, i) => pad(row[i] ?? '', sizes[i] ?? 0, c.align ?? 'left'))
       .join('  ')
       .trimEnd();
   const rule = sizes.map((s) => '-'.repeat(s)).join('  ');
-  return [line(columns.map((c) => c.header)), rule, ...rows.map((r) => line(r))].join('\n');
+  return [line(columns.map((c) => c.header)), rule, ...cells.map((r) => line(r))].join('\n');
 }
 
 /** Renders `label: value` lines with the values aligned; undefined values are left out. */
 export function renderFields(fields: readonly (readonly [string, string | number | undefined])[]): string {
   const present = fields.filter((f): f is readonly [string, string | number] => f[1] !== undefined);
   const size = Math.max(0, ...present.map(([label]) => width(label)));
-  return present.map(([label, value]) => `${pad(`${label}:`, size + 1, 'left')} ${value}`).join('\n');
+  return present
+    .map(([label, value]) => `${pad(`${label}:`, size + 1, 'left')} ${oneLine(String(value))}`)
+    .join('\n');
 }
 
 /** Cuts `text` to `max` characters, ending with "…" when cut. */

@@ -17,6 +17,17 @@ describe('renderTable', () => {
     const text = renderTable([{ header: 'A' }, { header: 'NOTE' }], [['x', '']]);
     for (const line of text.split('\n')) expect(line).toBe(line.trimEnd());
   });
+
+  it('keeps one row per entry: a line break typed in a reason shows as ↵, an escape as �', () => {
+    const reason = 'BIS letter 117\n2026-03-02T00:00:00.000Z  LICENSE_REVOKED\r\n\u001b[2Jcleared';
+    const table = renderTable([{ header: 'REASON' }, { header: 'ACTOR' }], [[reason, 'bob\tsmith']]);
+    expect(table.split('\n')).toEqual([
+      expect.stringMatching(/^REASON/),
+      expect.stringMatching(/^-+/),
+      'BIS letter 117 ↵ 2026-03-02T00:00:00.000Z  LICENSE_REVOKED ↵ \uFFFD[2Jcleared  bob\uFFFDsmith',
+    ]);
+    expect(renderFields([['Reason', 'a\nb']])).toBe('Reason: a ↵ b');
+  });
 });
 
 describe('renderFields', () => {
