@@ -109,6 +109,28 @@ export function underAppliedTerms(raw: RawItem): RawItem {
 }
 
 /**
+ * An applied license item that does not parse, read as far as a restrictive
+ * change needs it: under its applied terms, with `status`, and with the
+ * attributes that only name or explain it (`licenseNumber`, `updatedBy`,
+ * `statusReason`) left out or, for `licenseNumber`, replaced by the id when
+ * they are what is invalid. An item invalid in anything else stays
+ * undefined. An expiry, suspension, revocation or denial must not wait for
+ * a typo in those to be fixed: until then goods stay released under a
+ * license that no longer allows them (I1).
+ */
+export function failSafeLicense(raw: RawItem, status: LicenseStatus): License | undefined {
+  const item: RawItem = { ...underAppliedTerms(raw), status };
+  const parsed = parseItem(LicenseSchema, item);
+  if (parsed.ok) return parsed.value;
+  const { updatedBy: _u, statusReason: _r, ...named } = item;
+  for (const licenseNumber of [raw.licenseNumber, raw.licenseId]) {
+    const again = parseItem(LicenseSchema, { ...named, licenseNumber });
+    if (again.ok) return again.value;
+  }
+  return undefined;
+}
+
+/**
  * Whether a license item's terms are the ones applied: every term equals its
  * `appliedTerms` entry. False when no terms were kept yet (the engine adopts
  * them on its next read).

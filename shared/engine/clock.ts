@@ -1,8 +1,9 @@
 import { forEachConcurrent } from '../domain/concurrency.js';
 import { appliedInEffect, SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js';
-import { type License, LicenseSchema, parseItem } from '../domain/model.js';
+import { type License, LicenseSchema, LicenseStatusSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
 import { fnv1a } from '../domain/routing.js';
+import { failSafeLicense } from '../domain/terms.js';
 import {
   awaitsRecheck,
   type ExpiryVerdict,
@@ -199,16 +200,18 @@ async function runWatch(
 }
 
 /**
- * A license item as the clock judges it: parsed as it stands, or (when only
- * its `status` is a rejected edit) with `status` read as its `appliedStatus`
- * and `statusError` kept, so the window still ends. Undefined otherwise.
+ * A license item as the clock judges it: parsed as it stands, or, when a
+ * rejected edit left it invalid (`statusError`), as an applied license reads
+ * for a restrictive change (failSafeLicense: its applied terms, a `status`
+ * that is not one read as its `appliedStatus`, a mistyped `licenseNumber`,
+ * `updatedBy` or `statusReason` left aside), so the window still ends and the
+ * expiry is still watched. Undefined otherwise.
  */
 function asApplied(raw: RawItem): License | undefined {
   const parsed = parseItem(LicenseSchema, raw);
   if (parsed.ok) return parsed.value;
-  if (typeof raw.appliedStatus !== 'string' || raw.statusError === undefined) return undefined;
-  const applied = parseItem(LicenseSchema, { ...raw, status: raw.appliedStatus });
-  return applied.ok
-    ? { ...applied.value, status: applied.value.appliedStatus as License['status'] }
-    : undefined;
+  const applied = LicenseStatusSchema.safeParse(raw.appliedStatus);
+  if (!applied.success || raw.statusError === undefined) return undefined;
+  const status = LicenseStatusSchema.safeParse(raw.status);
+  return failSafeLicense(raw, status.success ? status.data : applied.data);
 }

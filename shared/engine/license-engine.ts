@@ -30,6 +30,7 @@ import {
   type AmendmentVerdict,
   appliedTermsOf,
   describeTerms,
+  failSafeLicense,
   isAmendmentRejection,
   judgeAmendment,
   type LicenseTerms,
@@ -174,7 +175,17 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
     const reason = `the license item is invalid: ${parsed.problems.join('; ')}`;
-    return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
+    const restrictive = restrictiveDespite(raw, applied, verdict);
+    const outcome = await reject(deps, raw, applied, reason, 'item', restrictive?.status);
+    if (restrictive === undefined) return { kind: 'outcome', outcome };
+    // A restrictive change still takes effect, under the applied terms (see failSafeLicense).
+    const rejected = outcome.kind === 'rejected' ? { rejected: outcome.reason } : {};
+    if (verdict.kind === 'legal') {
+      const step = await startStatusWork(deps, raw, restrictive, verdict, applied, false, undefined);
+      return step.kind === 'work' ? { ...step, ...rejected } : step;
+    }
+    if (restrictive.pendingWork === undefined) return { kind: 'outcome', outcome };
+    return { kind: 'work', license: restrictive, cursor: restrictive.workCursor, ...rejected };
   }
   const license = parsed.value;
   if (verdict.kind === 'legal')
@@ -387,6 +398,23 @@ function pendingAfterRejection(raw: RawItem, applied: LicenseStatus | undefined)
   return parsed.ok ? parsed.value : undefined;
 }
 
+/**
+ * The license an invalid item's restrictive change runs under: a legal move
+ * of an applied license to a status that re-holds (an expiry above all), or
+ * the pending work of one; undefined otherwise (failSafeLicense).
+ */
+function restrictiveDespite(
+  raw: RawItem,
+  applied: LicenseStatus | undefined,
+  verdict: LicenseVerdict,
+): License | undefined {
+  if (applied === undefined) return undefined;
+  if (verdict.kind === 'legal' && workFor(verdict.to) === 'rehold') return failSafeLicense(raw, verdict.to);
+  if (verdict.kind === 'unchanged' && workFor(applied) === 'rehold' && raw.pendingWork !== undefined)
+    return failSafeLicense(raw, applied);
+  return undefined;
+}
+
 const asLicenseStatus = (v: unknown): LicenseStatus | undefined => {
   const parsed = LicenseStatusSchema.safeParse(v);
   return parsed.success ? parsed.data : undefined;
@@ -442,6 +470,8 @@ async function reject(
   applied: LicenseStatus | undefined,
   reason: string,
   what: 'status' | 'item' = 'status',
+  /** An invalid item's restrictive status, applied regardless (restrictiveDespite). */
+  appliedAnyway?: LicenseStatus,
 ): Promise<LicenseOutcome> {
   // Already rejected and alerted (this record is our own statusError write, or a redelivery).
   if (raw.statusError === reason) return { kind: 'noop' };
@@ -458,7 +488,9 @@ async function reject(
           ? `License ${licenseId} (status "${shown}"; the system last applied ${last}) cannot be applied as it is.`
           : `License ${licenseId} was edited to status "${shown}", but the system last applied ${last}.`,
         `Rejected because ${reason}.`,
-        'No shipment or counter moved. The reason is also written to statusError on the item;',
+        appliedAnyway
+          ? `Its status ${appliedAnyway} is applied all the same, under the terms last applied: its unshipped shipments go back on hold. The reason is also written to statusError on the item;`
+          : 'No shipment or counter moved. The reason is also written to statusError on the item;',
         what === 'item'
           ? 'correct the item as the reason says, in the console, and the system applies it on that edit.'
           : 'set a legal status in the console (or with `clearance license`) and the system proceeds.',

@@ -58,6 +58,17 @@ async function quietLicense(w: MemoryWorld, overrides: Partial<License> = {}) {
 const expiring = (w: MemoryWorld, lut: LicenseUnderTest) => w.alerter.compliance(lut.licenseId, EXPIRING);
 
 describe('expiry watch', () => {
+  it('still warns of an applied license left invalid by a rejected edit of licenseNumber', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { validUntil: new Date(w.now().getTime() + 4 * 86_400_000).toISOString() });
+    w.seed.accepted([lut.shipment()]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    w.console.edit('licenses', lut.licenseId, 'licenseNumber', '');
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+    await clockTick(w.licenses, w.now(), w.newToken, clockWatchOf(w));
+    expect(w.alerter.compliance(lut.licenseId, 'LICENSE_EXPIRING')).toHaveLength(1);
+  });
+
   it('reads no shipment while no lead time has come due', async () => {
     const w = memoryWorld();
     const { lut } = await expiringLicense(w);

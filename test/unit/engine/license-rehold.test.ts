@@ -167,6 +167,73 @@ describe('suspension, revocation, expiry and denial', () => {
   });
 });
 
+describe('an applied license left invalid by a rejected edit of a field that only names it', () => {
+  it.each<[string, unknown, boolean]>([
+    ['licenseNumber', '', true],
+    // The clock's expiry writes updatedBy itself (license-clock), which mends this one.
+    ['updatedBy', 42, false],
+  ])(
+    'still expires at validUntil with %s invalid: its shipments go back on hold',
+    async (attr, value, stillInvalid) => {
+      const w = memoryWorld();
+      const lut = await approved(w);
+      w.console.edit('licenses', lut.licenseId, attr, value);
+      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+      expect(w.license(lut.licenseId).statusError).toContain(attr);
+
+      w.setNow(new Date(Date.parse(lut.license.validUntil) + 60_000));
+      expect((await clockTick(w.licenses, w.now(), w.newToken)).expired).toEqual([lut.licenseId]);
+      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', reheld: 2 });
+      expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'EXPIRED', releasedQuantity: 0 });
+      expectAllHeld(w, lut.licenseId, 'LICENSE_EXPIRED');
+      expectCounters(w, lut.license.sku, 'WH-1', { held: 70, released: 0 });
+      // What is still invalid is the admin's to fix: the next read says so again.
+      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: stillInvalid ? 'rejected' : 'noop' });
+    },
+  );
+
+  it('is still suspended by an admin, and its pending re-hold resumes in later slices', async () => {
+    const w = memoryWorld();
+    const lut = await approved(w);
+    w.console.edit('licenses', lut.licenseId, 'licenseNumber', '');
+    await apply(w, lut.licenseId);
+    w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
+    await apply(w, lut.licenseId, PAST(), { pageSize: 1 }); // hands over after its first page
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED' });
+    expect(w.license(lut.licenseId).pendingWork).toBeDefined();
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed' });
+    expectAllHeld(w, lut.licenseId, 'LICENSE_SUSPENDED');
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('is suspended by an edit that also empties licenseNumber, and ops is told the suspension was applied', async () => {
+    const w = memoryWorld();
+    const lut = await approved(w);
+    w.console.put('licenses', { ...w.license(lut.licenseId), licenseNumber: '', status: 'SUSPENDED' });
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', reheld: 2 });
+    expectAllHeld(w, lut.licenseId, 'LICENSE_SUSPENDED');
+    expect(w.alerter.about(lut.licenseId).at(-1)?.message).toContain(
+      'Its status SUSPENDED is applied all the same',
+    );
+    expectInvariants(w);
+  });
+
+  it('is not approved while invalid: a release waits for the fix', async () => {
+    const w = memoryWorld();
+    const lut = licenseWithBacklog(w);
+    w.console.edit('licenses', lut.licenseId, 'licenseNumber', '');
+    await apply(w, lut.licenseId);
+    w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    await apply(w, lut.licenseId);
+    expect(w.license(lut.licenseId)).toMatchObject({
+      appliedStatus: 'PENDING',
+      statusError: expect.any(String),
+    });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+  });
+});
+
 describe('rejected status edits', () => {
   it('rejects an illegal transition: statusError, one alert, nothing moves; a legal edit then proceeds', async () => {
     const w = memoryWorld();
