@@ -7,6 +7,7 @@
  */
 import type { License } from './model.js';
 import { valueCap } from './planning.js';
+import { sameInstant } from './terms.js';
 
 /** Percentages of a limit ops is told about by default (`-c drawdownThresholds`). */
 export const DEFAULT_DRAWDOWN_THRESHOLDS: readonly number[] = [80, 90, 100];
@@ -243,7 +244,7 @@ export interface ExpiryRecord {
 /** The leads judged for `validUntil`: none when the record is for another one (an amendment re-arms). */
 export function judgedLeads(v: unknown, validUntil: string): number[] {
   const r = record(v);
-  return r.validUntil === validUntil ? numberList(r.leads) : [];
+  return sameInstant(r.validUntil, validUntil) ? numberList(r.leads) : [];
 }
 
 /** The judged leads of `validUntil` that were quiet (nothing outstanding) and not announced since. */
@@ -338,7 +339,7 @@ export function readsAs(v: unknown, rec: ExpiryRecord): boolean {
   const same = (a: readonly number[], b: readonly number[]) =>
     a.length === b.length && union(a, b).length === a.length;
   return (
-    record(v).validUntil === rec.validUntil &&
+    sameInstant(record(v).validUntil, rec.validUntil) &&
     same(judgedLeads(v, rec.validUntil), rec.leads) &&
     same(quietLeads(v, rec.validUntil), rec.quiet ?? [])
   );

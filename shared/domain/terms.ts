@@ -87,8 +87,23 @@ export function appliedTermsOf(raw: RawItem): LicenseTerms | undefined {
   };
 }
 
-const same = (a: unknown, b: unknown) =>
-  a === b || (a === undefined && b === null) || (a === null && b === undefined);
+const same = (term: Term, a: unknown, b: unknown) =>
+  a === b ||
+  (a === undefined && b === null) ||
+  (a === null && b === undefined) ||
+  ((term === 'validFrom' || term === 'validUntil') && sameInstant(a, b));
+
+/**
+ * Two ISO times for one instant (`…T12:00:00Z` and `…T12:00:00.000Z`): a time
+ * term typed again in another form is no amendment, and its lead times are
+ * not announced again.
+ */
+export function sameInstant(a: unknown, b: unknown): boolean {
+  const iso = /^\d{4}-\d{2}-\d{2}T/;
+  if (typeof a !== 'string' || typeof b !== 'string' || !iso.test(a) || !iso.test(b)) return false;
+  const [x, y] = [Date.parse(a), Date.parse(b)];
+  return Number.isFinite(x) && x === y;
+}
 
 /**
  * A license item read under the terms it was last applied with: each term
@@ -137,7 +152,7 @@ export function failSafeLicense(raw: RawItem, status: LicenseStatus): License | 
  */
 export function termsSettled(raw: RawItem): boolean {
   const applied = appliedTermsOf(raw);
-  return applied !== undefined && ALL_TERMS.every((t) => same(raw[t], applied[t]));
+  return applied !== undefined && ALL_TERMS.every((t) => same(t, raw[t], applied[t]));
 }
 
 /**
@@ -187,7 +202,7 @@ export function judgeAmendment(
   raw: RawItem,
   status?: LicenseStatus,
 ): AmendmentVerdict {
-  const changed = ALL_TERMS.filter((t) => !same(raw[t], applied[t]));
+  const changed = ALL_TERMS.filter((t) => !same(t, raw[t], applied[t]));
   if (changed.length === 0) return { kind: 'unchanged' };
   const revertOf = (fields: readonly Term[]) => ({
     revert: Object.fromEntries(fields.map((f) => [f, applied[f] ?? null])),

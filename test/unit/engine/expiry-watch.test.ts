@@ -58,6 +58,24 @@ async function quietLicense(w: MemoryWorld, overrides: Partial<License> = {}) {
 const expiring = (w: MemoryWorld, lut: LicenseUnderTest) => w.alerter.compliance(lut.licenseId, EXPIRING);
 
 describe('expiry watch', () => {
+  it('takes validUntil typed again in another form for the same instant: no amendment, no second warning', async () => {
+    const w = memoryWorld();
+    const validUntil = new Date(w.now().getTime() + 29 * 86_400_000).toISOString(); // …T12:00:00.000Z
+    const lut = givenLicense(w, { validUntil });
+    w.seed.accepted([lut.shipment()]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    const tick = () => clockTick(w.licenses, w.now(), w.newToken, clockWatchOf(w));
+    expect((await tick()).expiring).toEqual([lut.licenseId]);
+    w.console.edit('licenses', lut.licenseId, 'validUntil', validUntil.replace('.000Z', 'Z'));
+    expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
+    w.advance(60_000);
+    await tick();
+    expect(w.alerter.compliance(lut.licenseId, 'LICENSE_EXPIRING')).toHaveLength(1);
+    expect(
+      w.entries().filter((e) => e.licenseId === lut.licenseId && e.eventType === 'LICENSE_AMENDED'),
+    ).toEqual([]);
+  });
+
   it('still warns of an applied license left invalid by a rejected edit of licenseNumber', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { validUntil: new Date(w.now().getTime() + 4 * 86_400_000).toISOString() });
