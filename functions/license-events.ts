@@ -81,20 +81,35 @@ export const lambdaHandler = async (
   const firstSequence = new Map<string, string>();
   // Licenses a record of this batch shows applied: a fresh read without appliedStatus is then an overwrite in flight.
   const applied = new Set<string>();
+  // Licenses whose removal or set-back failed, by that record: their later records wait for its retry.
+  const stopped = new Map<string, string>();
   for (const record of event.Records) {
     const licenseId = record.dynamodb?.Keys?.licenseId?.S;
     const sequence = record.dynamodb?.SequenceNumber;
-    if (!licenseId || !sequence) continue;
+    if (!licenseId || !sequence || stopped.has(licenseId)) continue;
     const newImage = fromImage(record.dynamodb?.NewImage);
     // The old image matters only to a removal or an overwrite, whose new image has no appliedStatus:
     // the writer's own records (most of them) are not unmarshalled twice.
     const oldImage = newImage?.appliedStatus === undefined ? fromImage(record.dynamodb?.OldImage) : undefined;
-    if (record.eventName === 'REMOVE') {
-      await licenseRemoved(deps, licenseId, oldImage);
+    try {
+      if (record.eventName === 'REMOVE') {
+        await licenseRemoved(deps, licenseId, oldImage);
+        // An item created again after it is a license of its own, judged as new.
+        applied.delete(licenseId);
+        continue;
+      }
+      // Set back before the license is applied, or it would be applied as a new one.
+      if (isOverwrite(oldImage, newImage)) await licenseOverwritten(deps, licenseId, oldImage, newImage);
+    } catch (error) {
+      // This record alone fails: the other licenses of the batch are applied, and it is delivered again.
+      logger.error('license record could not be handled; the stream will retry it', {
+        licenseId,
+        error: error as Error,
+      });
+      stopped.set(licenseId, sequence);
+      firstSequence.delete(licenseId);
       continue;
     }
-    // Set back before the license is applied, or it would be applied as a new one.
-    if (isOverwrite(oldImage, newImage)) await licenseOverwritten(deps, licenseId, oldImage, newImage);
     if (newImage?.appliedStatus !== undefined) applied.add(licenseId);
     const settled = isSettledImage(newImage);
     if (!settled && !firstSequence.has(licenseId)) firstSequence.set(licenseId, sequence);
@@ -104,7 +119,7 @@ export const lambdaHandler = async (
   metrics.addMetric('LicensesApplied', MetricUnit.Count, firstSequence.size);
   const deadline = Math.min(Date.now() + budgetMs, invocationEnd);
   const results = await applyLicenses(deps, [...firstSequence.keys()], deadline, { concurrency, applied });
-  const failures: { itemIdentifier: string }[] = [];
+  const failures = [...stopped.values()].map((itemIdentifier) => ({ itemIdentifier }));
   for (const result of results) {
     const sequence = firstSequence.get(result.licenseId);
     if (!result.ok && sequence !== undefined) failures.push({ itemIdentifier: sequence });

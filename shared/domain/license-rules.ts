@@ -67,11 +67,13 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
 export function isSettledImage(image: Readonly<Record<string, unknown>> | undefined): boolean {
   return (
     image !== undefined &&
+    // A new license (none applied yet) is always read, also one saved without a status: it is rejected.
+    image.appliedStatus !== undefined &&
     image.status === image.appliedStatus &&
     !image.pendingWork &&
     !image.statusError &&
     // An amendment (terms other than the applied ones) is work, whatever the status.
-    (image.appliedStatus === undefined || termsSettled(image))
+    termsSettled(image)
   );
 }
 

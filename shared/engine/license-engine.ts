@@ -35,6 +35,7 @@ import {
   judgeAmendment,
   type LicenseTerms,
   termsOf,
+  termsSettled,
   underAppliedTerms,
   windowAmended,
 } from '../domain/terms.js';
@@ -401,14 +402,17 @@ function pendingAfterRejection(raw: RawItem, applied: LicenseStatus | undefined)
 /**
  * The license an invalid item's restrictive change runs under: a legal move
  * of an applied license to a status that re-holds (an expiry above all), or
- * the pending work of one; undefined otherwise (failSafeLicense).
+ * the pending work of one; undefined otherwise (failSafeLicense), and when
+ * its terms differ from the applied ones (committing to the work requires
+ * them as read, and an amendment cannot be judged on an invalid item).
  */
 function restrictiveDespite(
   raw: RawItem,
   applied: LicenseStatus | undefined,
   verdict: LicenseVerdict,
 ): License | undefined {
-  if (applied === undefined) return undefined;
+  // Terms typed beside the invalid field are an amendment nobody judged: the item is only rejected.
+  if (applied === undefined || !termsSettled(raw)) return undefined;
   if (verdict.kind === 'legal' && workFor(verdict.to) === 'rehold') return failSafeLicense(raw, verdict.to);
   if (verdict.kind === 'unchanged' && workFor(applied) === 'rehold' && raw.pendingWork !== undefined)
     return failSafeLicense(raw, applied);

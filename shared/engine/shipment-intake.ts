@@ -5,6 +5,7 @@ import { holdReasonFor } from '../domain/license-rules.js';
 import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
 import { holdOrderKey, mismatch, roomOf, takeFit, validity } from '../domain/planning.js';
 import type { InventoryRepository, LicenseRepository, OpsAlert, ShipmentWrite } from '../domain/ports.js';
+import { underAppliedTerms } from '../domain/terms.js';
 import { GSI_ATTR } from '../names.js';
 import { invalidRejection, type Rejection } from './shipment-rejections.js';
 
@@ -47,9 +48,10 @@ export async function intakeShipments(
       );
       continue;
     }
-    const parsedLicense = licenses.has(s.licenseId)
-      ? parseItem(LicenseSchema, licenses.get(s.licenseId))
-      : undefined;
+    // Judged under the terms in force: an identity or limit typed and not yet judged (a customerId
+    // typo about to be set back) must not label the shipment for good (LICENSE_MISMATCH asks for no pass).
+    const raw = licenses.get(s.licenseId);
+    const parsedLicense = raw ? parseItem(LicenseSchema, underAppliedTerms(raw)) : undefined;
     const license = parsedLicense?.ok ? parsedLicense.value : undefined;
     const reason = holdReasonOf(license, s, deps.now());
     if (reason !== 'LICENSE_MISMATCH') {

@@ -219,6 +219,17 @@ describe('an applied license left invalid by a rejected edit of a field that onl
     expectInvariants(w);
   });
 
+  it('is only rejected when terms were typed beside the typo: no amendment is judged on an invalid item, and nothing loops', async () => {
+    const w = memoryWorld();
+    const lut = await approved(w);
+    w.console.edit('licenses', lut.licenseId, 'licenseNumber', '');
+    w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 150);
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+    w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
+    await expect(apply(w, lut.licenseId)).resolves.toMatchObject({ kind: 'noop' }); // rejected already
+    expect(w.license(lut.licenseId).appliedStatus).toBe('APPROVED');
+  });
+
   it('is not approved while invalid: a release waits for the fix', async () => {
     const w = memoryWorld();
     const lut = licenseWithBacklog(w);

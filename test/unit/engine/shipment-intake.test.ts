@@ -16,6 +16,7 @@ import {
   idsWith,
   ON_HAND,
   setStatus,
+  settleShipments,
   shipmentEvents,
 } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
@@ -157,6 +158,26 @@ describe('intake', () => {
     expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'RELEASED' });
     expectInvariants(w);
   });
+
+  it.each(['customerId', 'sku'])(
+    'judges a new shipment under the terms in force while a %s typo of its APPROVED license waits to be set back',
+    async (field) => {
+      const w = memoryWorld();
+      const lut = givenLicense(w, { authorizedQuantity: 100 });
+      await setStatus(w, lut.licenseId, 'APPROVED');
+      w.console.edit('licenses', lut.licenseId, field, 'TYPO');
+      const s = lut.shipment({ quantity: 10 });
+      w.console.put('shipments', s);
+      await settleShipments(w);
+      // Not LICENSE_MISMATCH, which asks for no pass and would keep it held for good.
+      expect(w.shipment(s.shipmentId).holdReason).toBe('LICENSE_PENDING');
+      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' }); // the typo, set back
+      await apply(w, lut.licenseId); // the write-back's record: the release the intake asked for
+      await settleShipments(w);
+      expect(w.shipment(s.shipmentId)).toMatchObject({ status: 'RELEASED' });
+      expectInvariants(w);
+    },
+  );
 
   it('rejects a new shipment whose (sku, warehouse) has no Inventory item: not counted, alerted once', async () => {
     const w = memoryWorld();
