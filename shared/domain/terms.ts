@@ -125,16 +125,18 @@ export function underAppliedTerms(raw: RawItem): RawItem {
 
 /**
  * An applied license item that does not parse, read as far as a restrictive
- * change needs it: under its applied terms, with `status`, and with the
- * attributes that only name or explain it (`licenseNumber`, `updatedBy`,
- * `statusReason`) left out or, for `licenseNumber`, replaced by the id when
- * they are what is invalid. An item invalid in anything else stays
- * undefined. An expiry, suspension, revocation or denial must not wait for
- * a typo in those to be fixed: until then goods stay released under a
- * license that no longer allows them (I1).
+ * change needs it: as it stands, with `status`, and with the attributes that
+ * only name or explain it (`licenseNumber`, `updatedBy`, `statusReason`) left
+ * out or, for `licenseNumber`, replaced by the id when they are what is
+ * invalid. An item invalid in anything else stays undefined. An expiry,
+ * suspension, revocation or denial must not wait for a typo in those to be
+ * fixed: until then goods stay released under a license that no longer
+ * allows them (I1). Its terms are the item's own text (the writes that commit
+ * to work, and the expiry watch's record, are conditional on them as read);
+ * the caller makes sure they are the applied ones (termsSettled).
  */
 export function failSafeLicense(raw: RawItem, status: LicenseStatus): License | undefined {
-  const item: RawItem = { ...underAppliedTerms(raw), status };
+  const item: RawItem = { ...raw, status };
   const parsed = parseItem(LicenseSchema, item);
   if (parsed.ok) return parsed.value;
   const { updatedBy: _u, statusReason: _r, ...named } = item;

@@ -202,10 +202,10 @@ async function runWatch(
 /**
  * A license item as the clock judges it: parsed as it stands, or, when a
  * rejected edit left it invalid (`statusError`), as an applied license reads
- * for a restrictive change (failSafeLicense: its applied terms, a `status`
- * that is not one read as its `appliedStatus`, a mistyped `licenseNumber`,
- * `updatedBy` or `statusReason` left aside), so the window still ends and the
- * expiry is still watched. Undefined otherwise.
+ * for a restrictive change (failSafeLicense: a `status` that is not one read
+ * as its `appliedStatus`, a mistyped `licenseNumber`, `updatedBy` or
+ * `statusReason` left aside), so the window still ends and the expiry is
+ * still watched. Undefined otherwise.
  */
 function asApplied(raw: RawItem): License | undefined {
   const parsed = parseItem(LicenseSchema, raw);

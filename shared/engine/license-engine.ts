@@ -169,14 +169,19 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   }
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
-    const reason = `the license item is invalid: ${parsed.problems.join('; ')}`;
     const restrictive = restrictiveDespite(raw, applied, verdict);
+    // A status it cannot apply is named, so that each such edit (the clock's expiry too) is told and entered.
+    const waits =
+      verdict.kind === 'legal' && restrictive === undefined ? `; status ${verdict.to} waits for the fix` : '';
+    const reason = `the license item is invalid: ${parsed.problems.join('; ')}${waits}`;
     const outcome = await reject(deps, raw, applied, reason, 'item', restrictive?.status);
     if (restrictive === undefined) return { kind: 'outcome', outcome };
-    // A restrictive change still takes effect, under the applied terms (see failSafeLicense).
+    // A restrictive change still takes effect (see failSafeLicense); the item stays rejected, its
+    // statusError kept by the commit, so the records that follow do not reject it again.
     const rejected = outcome.kind === 'rejected' ? { rejected: outcome.reason } : {};
     if (verdict.kind === 'legal') {
-      const step = await startStatusWork(deps, raw, restrictive, verdict, applied, false, undefined);
+      const kept = { statusError: reason };
+      const step = await startStatusWork(deps, raw, restrictive, verdict, applied, false, undefined, kept);
       return step.kind === 'work' ? { ...step, ...rejected } : step;
     }
     if (restrictive.pendingWork === undefined) return { kind: 'outcome', outcome };
@@ -222,6 +227,8 @@ async function startStatusWork(
   amended: boolean,
   /** The terms the same edit amended, for the History entry. */
   changes: string | undefined,
+  /** Attributes the commit sets besides the decision's (and does not remove). */
+  kept: Record<string, unknown> = {},
 ): Promise<Step> {
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
@@ -244,10 +251,9 @@ async function startStatusWork(
     ...(changes ? { changes } : {}),
   });
   // An approval (a reinstatement too) starts its own drawdown alerts: their record names it.
-  const record =
-    verdict.to === 'APPROVED'
-      ? { ...decided, set: { drawdownAlerted: { ...approvalRecord(decided.lastDecision.at) } } }
-      : decided;
+  const approval =
+    verdict.to === 'APPROVED' ? { drawdownAlerted: { ...approvalRecord(decided.lastDecision.at) } } : {};
+  const record = { ...decided, set: { ...decided.set, ...approval, ...kept } };
   if (
     !(await deps.licenses.startWork(
       license.licenseId,

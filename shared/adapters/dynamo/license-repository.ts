@@ -96,7 +96,8 @@ export class DynamoLicenseRepository implements LicenseRepository {
     return this.conditional({
       ...decided,
       set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
-      remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+      // What the record sets (a statusError kept on an item applied despite it) is not also removed.
+      remove: ['statusError', 'workCursor', 'waitingForValidFrom'].filter((a) => !(a in decided.set)),
       expect: {
         licenseId,
         status: to,

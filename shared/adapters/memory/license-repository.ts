@@ -101,7 +101,10 @@ export class MemoryLicenseRepository implements LicenseRepository {
       {
         ...decided,
         set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
-        remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
+        // What the record sets (a statusError kept on an item applied despite it) is not also removed.
+        remove: ['statusError', 'workCursor', 'waitingForValidFrom'].filter(
+          (a) => !(a in (decided.set ?? {})),
+        ),
         expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms, ''), ...decided.expect },
       },
       record.entry,

@@ -187,8 +187,13 @@ describe('an applied license left invalid by a rejected edit of a field that onl
       expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'EXPIRED', releasedQuantity: 0 });
       expectAllHeld(w, lut.licenseId, 'LICENSE_EXPIRED');
       expectCounters(w, lut.license.sku, 'WH-1', { held: 70, released: 0 });
-      // What is still invalid is the admin's to fix: the next read says so again.
-      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: stillInvalid ? 'rejected' : 'noop' });
+      // What is still invalid stays the admin's to fix: the rejection is kept, and not entered again.
+      expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
+      expect(w.license(lut.licenseId).statusError !== undefined).toBe(stillInvalid);
+      const rejections = w
+        .entries()
+        .filter((e) => e.licenseId === lut.licenseId && e.eventType === 'EDIT_REJECTED');
+      expect(rejections).toHaveLength(1);
     },
   );
 
@@ -226,8 +231,13 @@ describe('an applied license left invalid by a rejected edit of a field that onl
     w.console.edit('licenses', lut.licenseId, 'authorizedQuantity', 150);
     expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
     w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
-    await expect(apply(w, lut.licenseId)).resolves.toMatchObject({ kind: 'noop' }); // rejected already
+    // Told and entered as the edit it is: the suspension waits for the fix.
+    await expect(apply(w, lut.licenseId)).resolves.toMatchObject({
+      kind: 'rejected',
+      reason: expect.stringContaining('status SUSPENDED waits for the fix'),
+    });
     expect(w.license(lut.licenseId).appliedStatus).toBe('APPROVED');
+    expect(await apply(w, lut.licenseId)).toEqual({ kind: 'noop' });
   });
 
   it('is not approved while invalid: a release waits for the fix', async () => {
