@@ -154,6 +154,24 @@ export function describePortContract(
       ).toBe(false);
     });
 
+    it('keeps a statusError the decision sets (a restrictive change applied on an unreadable item)', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const license = aLicense({ licenseId: id, status: 'SUSPENDED', appliedStatus: 'APPROVED' });
+      await s.put('licenses', { ...license, statusError: 'old', workCursor: 'c' });
+      const decision = aDecision(id, 't1');
+      const record = { ...decision, set: { ...decision.set, statusError: 'the license item is invalid' } };
+      expect(await s.licenses.startWork(id, 'APPROVED', 'SUSPENDED', 't1', termsOf(license), record)).toBe(
+        true,
+      );
+      const l = await s.get('licenses', { licenseId: id });
+      expect([l?.appliedStatus, l?.statusError, l?.workCursor]).toEqual([
+        'SUSPENDED',
+        'the license item is invalid',
+        undefined,
+      ]);
+    });
+
     it('finishes, continues and re-requests work only while the token read is still the pending one', async () => {
       const { s, license } = await releasing({ settleCheckAt: '2026-06-01T12:00:30.000Z' });
       const id = license.licenseId;
