@@ -135,10 +135,12 @@ export function decisionUpdate(record: {
       attributed: { at: lastDecision.at, ...attributedOf({ ...lastDecision }) },
     },
     add: { appliedChanges: 1 },
+    // The attribution as read; a caller that read values the entry cannot keep as they are (a number, an
+    // empty or overlong text) says what it read in `record.expect`.
     expect: {
-      ...record.expect,
       updatedBy: lastDecision.updatedBy ?? null,
       statusReason: lastDecision.statusReason ?? null,
+      ...record.expect,
     },
   };
 }

@@ -53,6 +53,9 @@ const counter = (field: string) =>
 const isoTime = (field: string) =>
   z.iso.datetime({ error: `${field} must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z` });
 
+/** Whether `v` is a time as the contract writes it (ISO-8601 UTC, `Z`). */
+export const isIsoTime = (v: unknown): boolean => z.iso.datetime().safeParse(v).success;
+
 const freeText = (field: string) =>
   z
     .string({ error: `${field} must be a String (S) attribute` })

@@ -1,4 +1,4 @@
-import { type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from './model.js';
+import { isIsoTime, type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from './model.js';
 import type { RawItem } from './ports.js';
 
 /**
@@ -99,8 +99,8 @@ const same = (term: Term, a: unknown, b: unknown) =>
  * not announced again.
  */
 export function sameInstant(a: unknown, b: unknown): boolean {
-  const iso = /^\d{4}-\d{2}-\d{2}T/;
-  if (typeof a !== 'string' || typeof b !== 'string' || !iso.test(a) || !iso.test(b)) return false;
+  // Only times the contract accepts: one it refuses (an offset, a date alone) is an edit to judge.
+  if (typeof a !== 'string' || typeof b !== 'string' || !isIsoTime(a) || !isIsoTime(b)) return false;
   const [x, y] = [Date.parse(a), Date.parse(b)];
   return Number.isFinite(x) && x === y;
 }

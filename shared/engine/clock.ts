@@ -3,7 +3,7 @@ import { appliedInEffect, SETTLE_TOKEN_PREFIX } from '../domain/license-rules.js
 import { type License, LicenseSchema, LicenseStatusSchema, parseItem } from '../domain/model.js';
 import type { LicenseRepository, RawItem, ShipmentRepository } from '../domain/ports.js';
 import { fnv1a } from '../domain/routing.js';
-import { failSafeLicense } from '../domain/terms.js';
+import { failSafeLicense, termsSettled, underAppliedTerms } from '../domain/terms.js';
 import {
   awaitsRecheck,
   type ExpiryVerdict,
@@ -114,9 +114,10 @@ export async function clockTick(
   const quiet: License[] = [];
   for await (const page of licenses.scan()) {
     for (const raw of page) {
-      const l = asApplied(raw);
-      if (l === undefined) continue;
-      if (watch && watched(l, now)) {
+      const read = asApplied(raw);
+      if (read === undefined) continue;
+      const l = read.license;
+      if (watch && read.watchable && watched(l, now)) {
         if (awaitsRecheck(watch, l, now)) {
           if (recheckTurn(l.licenseId, watch.slot ?? now, watch.recheckEvery ?? 1)) quiet.push(l);
         } else await runWatch(watch, () => watchExpiry(watch, l, now), l, result);
@@ -205,13 +206,21 @@ async function runWatch(
  * for a restrictive change (failSafeLicense: a `status` that is not one read
  * as its `appliedStatus`, a mistyped `licenseNumber`, `updatedBy` or
  * `statusReason` left aside), so the window still ends and the expiry is
- * still watched. Undefined otherwise.
+ * still watched. Its window is the applied one: terms typed beside the typo
+ * are not (their amendment cannot be judged), and then it is not watched
+ * either, since the watch's record is conditional on the window's text as
+ * read (the expiry still comes, on time). Undefined otherwise.
  */
-function asApplied(raw: RawItem): License | undefined {
+function asApplied(raw: RawItem): { license: License; watchable: boolean } | undefined {
   const parsed = parseItem(LicenseSchema, raw);
-  if (parsed.ok) return parsed.value;
+  if (parsed.ok) return { license: parsed.value, watchable: true };
   const applied = LicenseStatusSchema.safeParse(raw.appliedStatus);
   if (!applied.success || raw.statusError === undefined) return undefined;
   const status = LicenseStatusSchema.safeParse(raw.status);
-  return failSafeLicense(raw, status.success ? status.data : applied.data);
+  const settled = termsSettled(raw);
+  const license = failSafeLicense(
+    settled ? raw : underAppliedTerms(raw),
+    status.success ? status.data : applied.data,
+  );
+  return license === undefined ? undefined : { license, watchable: settled };
 }

@@ -343,7 +343,12 @@ function decisionRecord(
     token,
     ...what,
   });
-  return { entry, lastDecision };
+  // The commit expects the attribution as read, whatever it is (an unreadable one on a restrictive change).
+  return {
+    entry,
+    lastDecision,
+    expect: { updatedBy: raw.updatedBy ?? null, statusReason: raw.statusReason ?? null },
+  };
 }
 
 /**

@@ -56,9 +56,9 @@ describe('an unreadable license whose terms read differently from the applied on
     expect(w.alerter.compliance(lut.licenseId, 'LICENSE_EXPIRING')).toHaveLength(1);
   });
 
-  it('is warned of once per lead when a validUntil amendment was typed beside the typo', async () => {
+  it('is not watched when a validUntil amendment was typed beside the typo (its record could not hold), and still expires', async () => {
     const w = memoryWorld();
-    const { lut } = await approvedWithRelease(w, 4);
+    const { lut, validUntil } = await approvedWithRelease(w, 4);
     w.console.edit('licenses', lut.licenseId, 'licenseNumber', '');
     w.console.edit(
       'licenses',
@@ -68,7 +68,10 @@ describe('an unreadable license whose terms read differently from the applied on
     );
     expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
     await threeTicks(w);
-    expect(w.alerter.compliance(lut.licenseId, 'LICENSE_EXPIRING')).toHaveLength(1);
+    // Not a warning every minute: none. Ops was told the item cannot be read.
+    expect(w.alerter.compliance(lut.licenseId, 'LICENSE_EXPIRING')).toEqual([]);
+    w.setNow(new Date(Date.parse(validUntil) + 60_000));
+    expect((await clockTick(w.licenses, w.now(), w.newToken)).expired).toEqual([lut.licenseId]);
   });
 
   it('tells ops of an expiry it cannot apply when terms were typed beside the typo, and enters it', async () => {
@@ -89,5 +92,49 @@ describe('an unreadable license whose terms read differently from the applied on
       .entries()
       .filter((e) => e.licenseId === lut.licenseId && e.eventType === 'EDIT_REJECTED');
     expect(rejected).toHaveLength(2);
+  });
+});
+
+describe('an unreadable license: the attribution and the window as read', () => {
+  it.each<[string, unknown]>([
+    ['a number', 42],
+    ['over 1,000 characters', 'x'.repeat(1001)],
+  ])(
+    'is suspended with updatedBy %s (the commit expects the value as read, not as an entry keeps it)',
+    async (_, value) => {
+      const w = memoryWorld();
+      const { lut } = await approvedWithRelease(w, 40);
+      w.console.edit('licenses', lut.licenseId, 'updatedBy', value);
+      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+      w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
+      expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', reheld: 1 });
+      expect(w.license(lut.licenseId).appliedStatus).toBe('SUSPENDED');
+    },
+  );
+
+  it('sets back a validUntil retyped with an offset (same instant, not the contract form) and still expires', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await approvedWithRelease(w, 40);
+    w.console.edit('licenses', lut.licenseId, 'validUntil', validUntil.replace('.000Z', '+00:00'));
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+    expect(w.license(lut.licenseId).validUntil).toBe(validUntil);
+    w.setNow(new Date(Date.parse(validUntil) + 60_000));
+    expect((await clockTick(w.licenses, w.now(), w.newToken)).expired).toEqual([lut.licenseId]);
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed', reheld: 1 });
+  });
+
+  it('expires at the applied validUntil when a status typo carries an extension beside it', async () => {
+    const w = memoryWorld();
+    const { lut, validUntil } = await approvedWithRelease(w, 40);
+    w.console.edit(
+      'licenses',
+      lut.licenseId,
+      'validUntil',
+      new Date(Date.parse(validUntil) + 30 * DAY).toISOString(),
+    );
+    w.console.edit('licenses', lut.licenseId, 'status', 'APROVED');
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' }); // the extension is not judged
+    w.setNow(new Date(Date.parse(validUntil) + 60_000));
+    expect((await clockTick(w.licenses, w.now(), w.newToken)).expired).toEqual([lut.licenseId]);
   });
 });

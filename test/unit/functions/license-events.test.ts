@@ -111,7 +111,7 @@ describe('license-events: the records of one batch', () => {
     // Not left alone as an overwrite in flight: read, then judged as the new item it is.
     expect(calls[0]).toBe('GetCommand:LIC-RE');
     expect(calls.length).toBeGreaterThan(1);
-  }, 30_000);
+  }, 60_000);
 
   it("reports a deletion whose alert cannot be sent as that record's failure, and still applies the others", async () => {
     const { out, calls } = await handle(
@@ -123,7 +123,7 @@ describe('license-events: the records of one batch', () => {
     );
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
     expect(calls).toContain('GetCommand:LIC-B');
-  }, 30_000);
+  }, 60_000);
 
   it('reads a new license saved without a status (it is rejected), instead of taking it for settled', async () => {
     const { status: _s, ...noStatus } = item('LIC-NS');
@@ -131,5 +131,5 @@ describe('license-events: the records of one batch', () => {
       stored: () => noStatus,
     });
     expect(calls).toContain('GetCommand:LIC-NS');
-  }, 30_000);
+  }, 60_000);
 });
