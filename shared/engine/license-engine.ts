@@ -170,9 +170,12 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
     const restrictive = restrictiveDespite(raw, applied, verdict);
-    // A status it cannot apply is named, so that each such edit (the clock's expiry too) is told and entered.
+    // A change of an applied license's status it cannot apply is named, so that each such edit (the
+    // clock's expiry too) is told and entered; a new item's rejection already says it is not applied.
     const waits =
-      verdict.kind === 'legal' && restrictive === undefined ? `; status ${verdict.to} waits for the fix` : '';
+      verdict.kind === 'legal' && applied !== undefined && restrictive === undefined
+        ? `; status ${verdict.to} waits for the fix`
+        : '';
     const reason = `the license item is invalid: ${parsed.problems.join('; ')}${waits}`;
     const outcome = await reject(deps, raw, applied, reason, 'item', restrictive?.status);
     if (restrictive === undefined) return { kind: 'outcome', outcome };
