@@ -192,14 +192,15 @@ describe('the AWS model: handler CPU', () => {
     // Every full transaction (100 actions) spends 10 ms before it is sent, one after another.
     const full = withCpu.transactions.release - 2;
     expect((withCpu.releaseSeconds - without.releaseSeconds) * 1000).toBeGreaterThanOrEqual(full * 9);
-  });
+    // Two model runs: about 3 s on a quiet machine, past vitest's 5 s default on a loaded one.
+  }, 60_000);
 });
 
 describe('the AWS model: what it reports', () => {
   let r: CaseResult;
   beforeAll(async () => {
     r = await runCase({ ...DEFAULT_CONFIG, shipments: 20_000, licenses: 1 });
-  });
+  }, 120_000); // a model run of 20,000 shipments: seconds here, past the 10 s hook default on a loaded machine
 
   it('reports lower bounds that none of its figures is below, and the gaps', () => {
     expect(r.bounds[r.releaseBound]).toBeLessThanOrEqual(r.releaseSeconds);
