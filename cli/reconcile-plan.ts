@@ -7,11 +7,10 @@ import {
   LicenseSchema,
   parseItem,
   ShipmentSchema,
-  type ShipmentStatus,
 } from '../shared/domain/model.js';
 import { copiedFrom, valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
-import { VALUE_FIXED_WHILE } from '../shared/domain/shipment-rules.js';
+import { asShipmentStatus, drawnValueEdited } from '../shared/domain/shipment-rules.js';
 import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, plural, usd } from './format.js';
@@ -125,9 +124,7 @@ const listed = (ids: readonly string[], max = 5) =>
 function editNotSetBack(s: RawItem): boolean {
   const countedAs = countedAsStamp(s);
   if (countedAs !== undefined && !countedAsItIs({ ...(s as unknown as CountedAs), countedAs })) return true;
-  const valueFixed = VALUE_FIXED_WHILE.includes(s.countedStatus as ShipmentStatus);
-  const value = typeof s.value === 'number' ? s.value : 0;
-  return valueFixed && typeof s.countedValue === 'number' && value !== s.countedValue;
+  return drawnValueEdited(s, asShipmentStatus(s.countedStatus));
 }
 
 /**

@@ -25,6 +25,16 @@ export const IMMUTABLE_SHIPMENT_FIELDS = [
  */
 export const VALUE_FIXED_WHILE: readonly ShipmentStatus[] = ['RELEASED', 'SHIPPED'];
 
+/**
+ * Whether `raw`, counted as `counted`, shows a `value` other than the one its
+ * license drew (`countedValue`; none drawn reads as 0): an edit to set back.
+ */
+export function drawnValueEdited(raw: Record<string, unknown>, counted: ShipmentStatus | undefined): boolean {
+  const drawn = counted !== undefined && VALUE_FIXED_WHILE.includes(counted) ? raw.countedValue : undefined;
+  const value = typeof raw.value === 'number' ? raw.value : 0;
+  return typeof drawn === 'number' && value !== drawn;
+}
+
 /** `value` as a shipment status, or undefined when it is none (missing, mistyped). */
 export function asShipmentStatus(value: unknown): ShipmentStatus | undefined {
   const parsed = ShipmentStatusSchema.safeParse(value);

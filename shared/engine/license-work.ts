@@ -231,19 +231,25 @@ function noticeOf(s: Shipment, eventType: TallyNotice['eventType'], holdReason?:
   };
 }
 
+/**
+ * What a license pass's write requires of a shipment: counted as `status`
+ * under `licenseId`, with its fixed fields and its `countedAs` stamp as read.
+ */
+const asRead = (status: 'HELD' | 'RELEASED', s: Shipment, licenseId: string): Record<string, unknown> => ({
+  status,
+  countedStatus: status,
+  ...countedAsOf(s),
+  ...stampExpected(s),
+  licenseId,
+});
+
 /** A HELD shipment's new hold reason. */
 export function relabelWrite(licenseId: string, r: HoldReasonChange): ShipmentWrite {
   return {
     shipmentId: r.shipment.shipmentId,
     set: { holdReason: r.holdReason },
     bumpRevision: true,
-    expect: {
-      status: 'HELD',
-      countedStatus: 'HELD',
-      ...countedAsOf(r.shipment),
-      ...stampExpected(r.shipment),
-      licenseId,
-    },
+    expect: asRead('HELD', r.shipment, licenseId),
     notice: noticeOf(r.shipment, 'SHIPMENT_HOLD_UPDATED', r.holdReason),
   };
 }
@@ -261,14 +267,7 @@ export function releaseWrite(licenseId: string, s: Shipment, releasedAt: string)
     },
     remove: [GSI_ATTR.heldLicenseId, 'holdReason', 'statusError'],
     bumpRevision: true,
-    expect: {
-      status: 'HELD',
-      countedStatus: 'HELD',
-      ...countedAsOf(s),
-      ...stampExpected(s),
-      licenseId,
-      value: s.value ?? null,
-    },
+    expect: { ...asRead('HELD', s, licenseId), value: s.value ?? null },
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('HELD', 'RELEASED', s.quantity) },
     license: { licenseId, quantity: s.quantity, value: s.value ?? 0 },
     notice: noticeOf(s, 'SHIPMENT_RELEASED'),
@@ -288,13 +287,7 @@ export function reholdWrite(licenseId: string, r: HoldReasonChange): ShipmentWri
     },
     remove: [GSI_ATTR.releasedLicenseId, 'releasedAt', 'countedValue'],
     bumpRevision: true,
-    expect: {
-      status: 'RELEASED',
-      countedStatus: 'RELEASED',
-      ...countedAsOf(s),
-      ...stampExpected(s),
-      licenseId,
-    },
+    expect: asRead('RELEASED', s, licenseId),
     counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta('RELEASED', 'HELD', s.quantity) },
     license: { licenseId, quantity: -s.quantity, value: -drawnValue(s) },
     notice: noticeOf(s, 'SHIPMENT_REHELD', r.holdReason),

@@ -10,7 +10,12 @@ import type {
   ShipmentRepository,
   ShipmentWrite,
 } from '../domain/ports.js';
-import { asShipmentStatus, IMMUTABLE_SHIPMENT_FIELDS, VALUE_FIXED_WHILE } from '../domain/shipment-rules.js';
+import {
+  asShipmentStatus,
+  drawnValueEdited,
+  IMMUTABLE_SHIPMENT_FIELDS,
+  VALUE_FIXED_WHILE,
+} from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
 
 /** An edit of the Shipments table that the system refuses: the alert it sends and the write that records it. */
@@ -279,9 +284,7 @@ export function fixedFieldsEdit(
   const changed: string[] = fields.filter((f) => JSON.stringify(base[f]) !== JSON.stringify(raw[f]));
   if (old.countedAs !== undefined && !sameValue(raw.countedAs, old.countedAs)) changed.push('countedAs');
   const drawn = valueFixed ? raw.countedValue : undefined;
-  const value = typeof raw.value === 'number' ? raw.value : undefined;
-  if (typeof drawn === 'number' && (value ?? 0) !== drawn && !changed.includes('value'))
-    changed.push('value');
+  if (drawnValueEdited(raw, counted) && !changed.includes('value')) changed.push('value');
   if (changed.length === 0) return undefined;
   const reference =
     typeof drawn !== 'number' || (base.value ?? 0) === drawn ? base : { ...base, value: drawn };
