@@ -1,7 +1,9 @@
 import { Expr } from '../shared/adapters/dynamo/expressions.js';
+import { LICENSE_TRANSITIONS } from '../shared/domain/license-rules.js';
 import {
   LICENSE_STATUSES,
   LicenseSchema,
+  type LicenseStatus,
   MAX_QUANTITY,
   MAX_VALUE,
   MAX_VALUE_TOLERANCE_PERCENT,
@@ -137,7 +139,7 @@ export type AmendPlan =
       notes: string[];
     };
 
-const isStatus = (v: unknown): v is string =>
+const isStatus = (v: unknown): v is LicenseStatus =>
   typeof v === 'string' && (LICENSE_STATUSES as readonly string[]).includes(v);
 
 /**
@@ -195,6 +197,9 @@ function notAmendable(raw: RawItem): string | undefined {
       ? `license ${id} has status ${showValue(raw.status)}, which the system rejected (${showValue(raw.statusError, 200)}); set status back to ${applied} or to a legal status first, then amend`
       : `license ${id} has status ${showValue(raw.status)} that the system has not applied yet (applied: ${applied}); wait until it has (\`clearance license show ${id}\`), then amend`;
   }
+  if (LICENSE_TRANSITIONS[applied].length === 0) {
+    return `license ${id} is ${applied}, which is final: amended, it would stay ${applied} and release nothing. A license to be used again is a new license item (its own licenseId), approved on its own`;
+  }
   if (raw.pendingWork !== undefined) {
     return `license ${id} still has work in progress (pendingWork ${showValue(raw.pendingWork)}); wait until the system has finished (\`clearance license show ${id}\`), then amend. If it never finishes, look at \`clearance dlq list\``;
   }
@@ -213,7 +218,7 @@ function amendedItem(raw: RawItem, request: AmendRequest): RawItem {
 }
 
 /** Problems of the amended item as a whole (the window's order), named by the options that caused them. */
-function wholeItemProblem(raw: RawItem, next: RawItem, request: AmendRequest): string | undefined {
+export function wholeItemProblem(raw: RawItem, next: RawItem, request: AmendRequest): string | undefined {
   const parsed = parseItem(LicenseSchema, next);
   if (parsed.ok) return undefined;
   const problems = parsed.problems;

@@ -50,6 +50,9 @@ export const clip = (text: string, max = 60): string =>
 /** 1234567 → "1,234,567": counts for people. */
 export const count = (n: number): string => n.toLocaleString('en-US');
 
+/** A count read from an item: grouped like {@link count} when it is a number, else as it is. */
+export const countOf = (v: unknown): string => (typeof v === 'number' ? count(v) : show(v));
+
 /** 50000 → "$50,000": whole US dollars for people. */
 export const usd = (n: number): string => `$${count(n)}`;
 

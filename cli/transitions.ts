@@ -1,11 +1,17 @@
 import { judgeLicenseStatus } from '../shared/domain/license-rules.js';
 import {
   LICENSE_STATUSES,
+  LicenseSchema,
   type LicenseStatus,
+  parseItem,
   SHIPMENT_STATUSES,
+  ShipmentSchema,
   type ShipmentStatus,
 } from '../shared/domain/model.js';
+import type { RawItem } from '../shared/domain/ports.js';
 import { judgeShipmentStatus } from '../shared/domain/shipment-rules.js';
+import { fixedFieldsEdit } from '../shared/engine/shipment-rejections.js';
+import { pendingAmendment } from './amend-plan.js';
 
 /** The license commands and the status each one sets. */
 export const LICENSE_ACTIONS = {
@@ -104,6 +110,34 @@ export function planLicenseAction(
   return { kind: 'change', to, expect: { status: status ?? null, appliedStatus: applied ?? null } };
 }
 
+/**
+ * Why a legal decision (`planLicenseAction`'s change to `to`) should not be
+ * written on the item as read, or undefined when it can be:
+ * - someone's amendment is not applied yet: the engine would enter it with
+ *   this decision, as one entry credited to the decision's author;
+ * - an approval of an item the system cannot read (it would be rejected and
+ *   release nothing; a restrictive decision is applied all the same), or of
+ *   one whose `validUntil` has passed (the release pass would expire it).
+ */
+export function decisionProblem(raw: RawItem, to: LicenseStatus, now: Date): string | undefined {
+  const id = String(raw.licenseId);
+  const pending = pendingAmendment(raw);
+  if (pending !== undefined) {
+    return pending.rejectedBecause === undefined
+      ? `license ${id} has an amendment the system has not applied yet (${pending.changes}); this decision would be entered with it, as yours. Wait until it is applied (\`clearance license show ${id}\`), then retry`
+      : `license ${id} has an amendment the system is rejecting (${pending.changes}: ${pending.rejectedBecause}); wait until its terms are set back (\`clearance license show ${id}\`), then retry`;
+  }
+  if (to !== 'APPROVED') return undefined;
+  const parsed = parseItem(LicenseSchema, { ...raw, status: to });
+  if (!parsed.ok) {
+    return `license ${id} is invalid as stored (${parsed.problems.join('; ')}): approved, the system would reject it and release nothing. Correct the item in the console first, then retry`;
+  }
+  if (Date.parse(parsed.value.validUntil) <= now.getTime()) {
+    return `license ${id}'s validUntil (${parsed.value.validUntil}) has passed: approved, the system would expire it at once and release nothing. Extend it first with \`clearance license amend ${id} --valid-until <ISO time> --reason …\`, then retry`;
+  }
+  return undefined;
+}
+
 /** The shipment commands and the status each one sets. */
 export const SHIPMENT_ACTIONS = {
   ship: 'SHIPPED',
@@ -127,7 +161,7 @@ const isShipmentStatus = (v: unknown): v is ShipmentStatus =>
  */
 export function planShipmentAction(
   action: ShipmentAction,
-  shipment: { shipmentId: string; status?: unknown; countedStatus?: unknown },
+  shipment: RawItem & { shipmentId: string },
 ): ShipmentPlan {
   const to = SHIPMENT_ACTIONS[action];
   const id = shipment.shipmentId;
@@ -153,5 +187,21 @@ export function planShipmentAction(
   }
   if (verdict.kind !== 'legal')
     return { kind: 'noop', reason: `shipment ${id} is already ${to}; nothing to do` };
+  // A field edit the system has not set back yet (or an item out of the contract): shipment-events would
+  // answer it and this status edit together, setting the status back as well.
+  const parsed = parseItem(ShipmentSchema, shipment);
+  if (!parsed.ok) {
+    return {
+      kind: 'refuse',
+      reason: `shipment ${id} is invalid as stored (${parsed.problems.join('; ')}); the system sets such an edit back, with any status edit made beside it. Wait until it has (\`clearance shipment show ${id}\`), then retry`,
+    };
+  }
+  const edited = fixedFieldsEdit(id, shipment, counted, shipment);
+  if (edited !== undefined) {
+    return {
+      kind: 'refuse',
+      reason: `shipment ${id} has an edit of fields it may not change that the system has not set back yet (${edited.statusError}); wait until it has (\`clearance shipment show ${id}\`), then retry`,
+    };
+  }
   return { kind: 'change', from: verdict.from, to: verdict.to };
 }

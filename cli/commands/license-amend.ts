@@ -22,7 +22,7 @@ import {
 } from '../amend-plan.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
-import { count, usd } from '../format.js';
+import { count, countOf, usd } from '../format.js';
 import { progress } from '../io.js';
 import { isConditionFailure, sleep } from './common.js';
 import {
@@ -136,7 +136,7 @@ function releasedState(l: RawItem, released: number): string {
   const value = typeof l.releasedValue === 'number' ? l.releasedValue : 0;
   const cap = parsed.ok ? remainingOf(parsed.value).value : undefined;
   const valuePart = cap === undefined ? '' : `, ${usd(value)} of ${usd(value + cap)}`;
-  return `${count(released)} shipments released (${count(units)} of ${String(l.authorizedQuantity)} units${valuePart})`;
+  return `${count(released)} shipments released (${count(units)} of ${countOf(l.authorizedQuantity)} units${valuePart})`;
 }
 
 async function waitForAmendment(

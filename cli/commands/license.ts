@@ -3,12 +3,19 @@ import type { Command } from 'commander';
 import { Expr } from '../../shared/adapters/dynamo/expressions.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES } from '../../shared/domain/model.js';
+import { termsAsRead } from '../../shared/domain/terms.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
-import { count } from '../format.js';
+import { count, countOf } from '../format.js';
 import { authorAttributes } from '../identity.js';
 import { progress } from '../io.js';
-import { LICENSE_ACTIONS, type LicenseAction, type LicensePlan, planLicenseAction } from '../transitions.js';
+import {
+  decisionProblem,
+  LICENSE_ACTIONS,
+  type LicenseAction,
+  type LicensePlan,
+  planLicenseAction,
+} from '../transitions.js';
 import {
   emptyTally,
   licenseDerived,
@@ -107,12 +114,16 @@ export async function licenseAction(
     ctx.io.err(`License ${licenseId} is already set to ${plan.to}; following the system as it applies it.`);
     return waitForLicense(ctx, licenseId, plan.to, plan.from, opts.timeout ?? 900, license.statusError);
   }
+  const problem = decisionProblem(license, plan.to, new Date());
+  if (problem !== undefined) throw new RefusedError(`${problem}. Nothing was changed.`);
   const from = String(license.appliedStatus ?? license.status);
   const by = await decider(ctx);
   ensureCredited(license, licenseId, { reason: opts.reason, by });
   try {
     await db.send(
-      new UpdateCommand(decisionUpdate(r.tables.licenses, licenseId, plan, { reason: opts.reason, by })),
+      new UpdateCommand(
+        decisionUpdate(r.tables.licenses, licenseId, plan, { reason: opts.reason, by }, termsAsRead(license)),
+      ),
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -142,21 +153,27 @@ export async function licenseAction(
 /**
  * The conditional UpdateItem of a decision: status, reason and author, on the
  * condition that the license exists and its status and appliedStatus are
- * still as read; null in the plan means absent or NULL (`Expr.conditions`),
- * so a license whose status was emptied or removed can be set right.
+ * still as read, and its terms too when `terms` gives them (`termsAsRead`:
+ * an amendment typed in between is not entered as part of this decision);
+ * null means absent or NULL (`Expr.conditions`), so a license whose status
+ * was emptied or removed can be set right.
  */
 export function decisionUpdate(
   table: string,
   licenseId: string,
   plan: Extract<LicensePlan, { kind: 'change' }>,
   author: { reason: string; by: string },
+  terms: Record<string, unknown> = {},
 ) {
   const x = new Expr();
   const sets = Object.entries({
     status: plan.to,
     ...authorAttributes(author),
   }).map(([a, v]) => `${x.name(a)} = ${x.value(v)}`);
-  const condition = [`attribute_exists(${x.name('licenseId')})`, ...x.conditions(plan.expect)];
+  const condition = [
+    `attribute_exists(${x.name('licenseId')})`,
+    ...x.conditions({ ...plan.expect, ...terms }),
+  ];
   return {
     TableName: table,
     Key: { licenseId },
@@ -182,7 +199,7 @@ async function waitForLicense(
     if (!l) throw new NotFoundError(`license ${licenseId} was deleted while waiting`);
     const released = await countReleased(ctx, licenseId);
     const units = typeof l.releasedQuantity === 'number' ? l.releasedQuantity : 0;
-    const state = `${count(released)} shipments released (${count(units)} of ${String(l.authorizedQuantity)} units)`;
+    const state = `${count(released)} shipments released (${count(units)} of ${countOf(l.authorizedQuantity)} units)`;
     const rejected = l.statusError !== undefined && l.statusError !== previousError;
     if (l.status === to && rejected && l.appliedStatus !== to) {
       bar.done(`rejected by the system: ${String(l.statusError)}`);

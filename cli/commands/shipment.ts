@@ -1,5 +1,6 @@
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
+import { shipmentEditDecision, UNKNOWN_ACTOR } from '../../shared/domain/history.js';
 import { SHIPMENT_STATUSES } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
@@ -124,6 +125,7 @@ export async function shipmentAction(
     return EXIT.ok;
   }
   const by = await decider(ctx);
+  ensureShipmentCredited(shipment, shipmentId, plan.to, { reason: opts.reason, by });
   // Without --reason, statusReason is removed: the creator's (or a previous editor's) reason would
   // otherwise stay on the item, and History would quote it as the reason for this decision.
   const reason = opts.reason === undefined ? ' REMOVE #reason' : ', #reason = :reason';
@@ -170,6 +172,33 @@ export async function shipmentAction(
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+/**
+ * History credits a shipment edit to its author only when it sets `updatedBy`
+ * or `statusReason` anew (`shipmentEditDecision`): the editor who last set
+ * them, with no `--reason` (or the same one), would be entered as `unknown`.
+ * Refused before anything is written, as the license decisions are.
+ */
+function ensureShipmentCredited(
+  shipment: RawItem,
+  shipmentId: string,
+  to: string,
+  author: { reason?: string; by: string },
+): void {
+  const { statusReason: _, ...rest } = shipment;
+  const after = {
+    ...rest,
+    status: to,
+    updatedBy: author.by,
+    ...(author.reason ? { statusReason: author.reason } : {}),
+  };
+  if (shipmentEditDecision(after, shipment).actor !== UNKNOWN_ACTOR) return;
+  throw new UsageError(
+    `--reason: you were the last to edit shipment ${shipmentId}, with ${author.reason === undefined ? 'no reason' : 'the same reason'}. ` +
+      'History credits an edit to you only when its reason or author changes, so this one would be entered as "unknown". ' +
+      'Give it a --reason of its own (for example the airway bill, or why it is cancelled). Nothing was changed.',
+  );
 }
 
 /** `clearance shipment list|show|ship|cancel|history`. */

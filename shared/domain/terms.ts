@@ -41,6 +41,15 @@ export function termsExpected(terms: LicenseTerms, prefix: '' | 'appliedTerms.')
   return Object.fromEntries(ALL_TERMS.map((k) => [`${prefix}${k}`, terms[k] ?? null]));
 }
 
+/**
+ * Write conditions saying that an item's terms are still as read in `raw`,
+ * whatever they are (valid or not; absent reads as `null`): a decision
+ * written on them loses to an amendment typed in between.
+ */
+export function termsAsRead(raw: RawItem): Record<string, unknown> {
+  return Object.fromEntries(ALL_TERMS.map((k) => [k, raw[k] ?? null]));
+}
+
 /** The terms of a (valid) license. */
 export function termsOf(license: License): LicenseTerms {
   return {

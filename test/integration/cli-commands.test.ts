@@ -87,7 +87,7 @@ describe('clearance license', () => {
       '60',
     ]);
     expect(result.code).toBe(EXIT.ok);
-    expect(result.stdout).toMatch(/License LIC-WAIT is APPROVED: 3 shipments released \(30 of 1000 units\)/);
+    expect(result.stdout).toMatch(/License LIC-WAIT is APPROVED: 3 shipments released \(30 of 1,000 units\)/);
   });
 
   it('rejects an illegal transition before writing anything', async () => {

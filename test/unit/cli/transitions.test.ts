@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LICENSE_ACTIONS, planLicenseAction, planShipmentAction } from '../../../cli/transitions.js';
+import { SHIPMENT_STATUSES, type ShipmentStatus } from '../../../shared/domain/model.js';
+import { aShipment } from '../../helpers/factories.js';
 
 /** `applied` null: the system has not applied any status yet. */
 const license = (status: string, applied: string | null = status, extra: Record<string, unknown> = {}) => ({
@@ -138,12 +140,18 @@ describe('planLicenseAction', () => {
 });
 
 /** `counted` null: the system has not accepted the shipment yet. */
-const shipment = (status: string, counted: string | null = status, extra: Record<string, unknown> = {}) => ({
-  shipmentId: 'SHP-1',
-  status,
-  ...(counted === null ? {} : { countedStatus: counted }),
-  ...extra,
-});
+/** A valid shipment item (the commands refuse one out of the contract), `counted` null: not accepted yet. */
+const shipment = (status: string, counted: string | null = status, extra: Record<string, unknown> = {}) => {
+  const valid = (SHIPMENT_STATUSES as readonly string[]).includes(status)
+    ? (status as ShipmentStatus)
+    : 'HELD';
+  return {
+    ...aShipment({ shipmentId: 'SHP-1', status: valid }),
+    status,
+    ...(counted === null ? {} : { countedStatus: counted }),
+    ...extra,
+  };
+};
 
 describe('planShipmentAction', () => {
   it('ships a RELEASED shipment and cancels a HELD or RELEASED one', () => {
