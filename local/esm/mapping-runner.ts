@@ -335,11 +335,12 @@ export class MappingRunner {
     const m = this.mapping;
     this.stats.failures++;
     if (outcome.kind === 'partial' && outcome.index > 0) {
-      // Records before the lowest failure are done: checkpoint just before it.
+      // Records before the lowest failure are done: checkpoint just before it. Reading on is a retry of
+      // the rest (AWS documents no reset of the count: stricter, tests never lean on one more).
       this.stats.partial++;
       lane.buffer.splice(0, outcome.index);
-      lane.attempts = 0;
-      await sleep(this.env.retryDelayMs);
+      if (!(await this.exhausted(shard, lane, batch.slice(outcome.index), outcome)))
+        await sleep(this.env.retryDelayMs);
       return;
     }
     // No progress. Only a function error bisects: a partial response "bisects at the returned sequence
@@ -351,17 +352,21 @@ export class MappingRunner {
       await sleep(this.env.retryDelayMs);
       return;
     }
-    lane.attempts++;
-    const retries = lane.attempts - 1;
-    if (m.maximumRetryAttempts >= 0 && retries >= m.maximumRetryAttempts) {
-      const functionError = outcome.kind === 'error' ? outcome.functionError : undefined;
-      await this.sendToDestination(shard, batch, 'RetryAttemptsExhausted', lane.attempts, functionError);
-      this.checkpoint(lane, batch.length);
-      return;
-    }
+    if (await this.exhausted(shard, lane, batch, outcome)) return;
     const why = outcome.kind === 'error' ? describeError(outcome.error) : 'reported batch item failures';
     this.env.log('debug', `${this.name}: batch failed (attempt ${lane.attempts}): ${why}`);
     await sleep(this.env.retryDelayMs * lane.attempts);
+  }
+
+  /** Counts a failed invocation of the lane's head `batch`; past MaximumRetryAttempts, parks it (true). */
+  private async exhausted(shard: ShardState, lane: Lane, batch: readonly PendingRecord[], outcome: Outcome) {
+    const functionError = outcome.kind === 'error' ? outcome.functionError : undefined;
+    lane.attempts++;
+    const max = this.mapping.maximumRetryAttempts;
+    if (max < 0 || lane.attempts - 1 < max) return false;
+    await this.sendToDestination(shard, batch, 'RetryAttemptsExhausted', lane.attempts, functionError);
+    this.checkpoint(lane, batch.length);
+    return true;
   }
 
   private async invoke(batch: readonly PendingRecord[]): Promise<Outcome> {
@@ -414,10 +419,7 @@ export class MappingRunner {
     });
     if (after === undefined || !(after >= 0)) return;
     this.stats.redelivered += batch.length;
-    this.env.log(
-      'debug',
-      `${this.name}: ${batch.length} record(s) will be delivered again after ${after} batch(es)`,
-    );
+    this.env.log('debug', `${this.name}: ${batch.length} record(s) delivered again after ${after} batch(es)`);
     lane.replays.push({ records: batch.map((p) => ({ ...p, redelivered: true })), after });
   }
 

@@ -41,8 +41,41 @@ function filterPatterns({ where, props }: ResourceEntry): unknown[] {
   return patterns;
 }
 
+/**
+ * The mapping properties the emulator models, or that change nothing it
+ * emulates (`MetricsConfig`, `KmsKeyArn` of the filter criteria, `Tags`).
+ * Any other (a tumbling window, a scaling or poller config, ...) would change
+ * what the function receives or when: refused, so the local stack never runs
+ * a mapping other than the one deployed.
+ */
+const MODELLED_PROPERTIES = new Set([
+  'BatchSize',
+  'BisectBatchOnFunctionError',
+  'DestinationConfig',
+  'Enabled',
+  'EventSourceArn',
+  'FilterCriteria',
+  'FunctionName',
+  'FunctionResponseTypes',
+  'KmsKeyArn',
+  'MaximumBatchingWindowInSeconds',
+  'MaximumRecordAgeInSeconds',
+  'MaximumRetryAttempts',
+  'MetricsConfig',
+  'ParallelizationFactor',
+  'StartingPosition',
+  'Tags',
+]);
+
 export function parseMapping(entry: ResourceEntry): EventSourceMappingModel {
   const { logicalId, where, props, parameters } = entry;
+  const unmodelled = Object.keys(props).filter((k) => !MODELLED_PROPERTIES.has(k));
+  if (unmodelled.length > 0) {
+    fail(
+      where,
+      `the local stack does not emulate ${unmodelled.join(', ')}: teach local/esm the property, or the local stack would run a mapping other than the one deployed`,
+    );
+  }
   const source = cfnValue(props.EventSourceArn, `${where}.EventSourceArn`, parameters);
   if (source.kind !== 'getAtt' || source.attribute !== 'StreamArn') {
     fail(
