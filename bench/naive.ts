@@ -129,7 +129,15 @@ async function releaseNaively(
         try {
           const out = await ddb.send(
             new UpdateCommand({
-              ...releaseUpdate(ctx.tables.shipments, { shipmentId, licenseId: l.licenseId }, releasedAt),
+              ...releaseUpdate(
+                ctx.tables.shipments,
+                {
+                  shipmentId,
+                  licenseId: l.licenseId,
+                  ...(typeof item.value === 'number' ? { value: item.value } : {}),
+                },
+                releasedAt,
+              ),
               ReturnValues: 'ALL_NEW',
             }),
           );

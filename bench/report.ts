@@ -49,6 +49,8 @@ export interface SizeSummary {
     spreadMs: number;
     firstMessageMinMs: number;
     firstMessageMaxMs: number;
+    /** The slowest repetition's last first message: "every license within 3 s" is judged on it, not on the median. */
+    firstMessageWorstMs: number;
     smallBacklogMaxMs: number;
     /** The last license's first release planned (its shipments' earliest releasedAt): the writer's share. */
     firstReleaseMaxMs: number;
@@ -143,6 +145,12 @@ export type Summary = Headline & { sizes: SizeSummary[]; targets: Target[] };
 
 const med = (reps: readonly RepResult[], pick: (r: RepResult) => number | undefined): number =>
   median(reps.map(pick).filter((v): v is number => v !== undefined));
+
+/** The largest of the repetitions' values (NaN when none has one), for targets every repetition must meet. */
+const worst = (reps: readonly RepResult[], pick: (r: RepResult) => number | undefined): number => {
+  const values = reps.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return values.length === 0 ? Number.NaN : Math.max(...values);
+};
 
 export function summarize(
   reps: readonly RepResult[],
@@ -272,6 +280,7 @@ function sizeSummary(n: number, reps: readonly RepResult[]): SizeSummary {
       spreadMs: med(rs, (r) => r.fairness?.spreadMs),
       firstMessageMinMs: med(rs, (r) => r.fairness?.firstMessageMinMs),
       firstMessageMaxMs: med(rs, (r) => r.fairness?.firstMessageMaxMs),
+      firstMessageWorstMs: worst(rs, (r) => r.fairness?.firstMessageMaxMs),
       smallBacklogMaxMs: med(rs, (r) => r.fairness?.smallBacklogMaxMs),
       firstReleaseMaxMs: med(rs, (r) => r.fairness?.firstReleaseMaxMs),
       rssPeakMiB: med(rs, (r) => r.fairness?.memory.rssPeakMiB),
@@ -322,9 +331,11 @@ function targets(sizes: readonly SizeSummary[], h: Headline): Target[] {
     'count',
   );
   const firstMax =
-    at && Number.isFinite(at.fairness.firstMessageMaxMs) ? at.fairness.firstMessageMaxMs / 1000 : undefined;
+    at && Number.isFinite(at.fairness.firstMessageWorstMs)
+      ? at.fairness.firstMessageWorstMs / 1000
+      : undefined;
   atMost(
-    "50 licenses at once, N = 10,000: the last license's first customer message after the approval (s)",
+    "50 licenses at once, N = 10,000: the last license's first customer message after the approval, slowest repetition (s)",
     firstMax,
     3,
     '≤ 3 s',

@@ -186,7 +186,10 @@ export function releasedItems(w: Workload, releasedAt = new Date().toISOString()
     releasedAt,
     [GSI_ATTR.releasedLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
+    countedValue: s.value ?? 0,
     changedBy: SYSTEM_ACTOR,
+    changedAt: releasedAt,
+    decision: RELEASE_DECISION,
     revision: 2,
   }));
 }
@@ -218,11 +221,15 @@ export const RELEASE_DECISION: Decision = {
  * transactions write it (write-shapes) and as the naive peer sends it alone:
  * with the `changedAt` and `decision` its History entry is made from.
  */
-export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId: string }, at: string) => ({
+export const releaseUpdate = (
+  table: string,
+  s: { shipmentId: string; licenseId: string; value?: number | undefined },
+  at: string,
+) => ({
   TableName: table,
   Key: { shipmentId: s.shipmentId },
   UpdateExpression:
-    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :key, #by = :by, #rev = if_not_exists(#rev, :zero) + :one, #ca = :at, #dc = :dc REMOVE #hl, #hr, #se',
+    'SET #st = :rel, #cs = :rel, #ra = :at, #rl = :key, #cv = :cv, #by = :by, #rev = if_not_exists(#rev, :zero) + :one, #ca = :at, #dc = :dc REMOVE #hl, #hr, #se',
   ConditionExpression: 'attribute_exists(#id) AND #st = :held AND #cs = :held AND #lid = :lic',
   ExpressionAttributeNames: {
     '#id': 'shipmentId',
@@ -230,6 +237,7 @@ export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId:
     '#cs': 'countedStatus',
     '#ra': 'releasedAt',
     '#rl': GSI_ATTR.releasedLicenseId,
+    '#cv': 'countedValue',
     '#by': 'changedBy',
     '#rev': 'revision',
     '#ca': 'changedAt',
@@ -245,6 +253,7 @@ export const releaseUpdate = (table: string, s: { shipmentId: string; licenseId:
     ':at': at,
     ':lic': s.licenseId,
     ':key': indexKey(s.licenseId, s.shipmentId),
+    ':cv': s.value ?? 0,
     ':by': SYSTEM_ACTOR,
     ':dc': RELEASE_DECISION,
     ':zero': 0,
