@@ -3,14 +3,9 @@ import {
   Alarm,
   CfnAlarm,
   ComparisonOperator,
-  Dashboard,
-  GraphWidget,
+  type Dashboard,
   type IMetric,
-  type IWidget,
   MathExpression,
-  Metric,
-  SingleValueWidget,
-  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,16 +13,17 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ClearanceFunction } from './clearance-function.js';
+import { addDashboard } from './dashboard.js';
+import {
+  appMetric,
+  destinationDeliveryFailures,
+  dlqArrivals,
+  dlqDepth,
+  RUNBOOK,
+  STREAM_FUNCTIONS,
+  type StreamFunctionName,
+} from './metrics.js';
 import type { SecureTopic } from './topics.js';
-
-/** Where the runbook lives; each alarm names its section. */
-export const RUNBOOK = 'docs/OPERATIONS.md';
-/** The EMF namespace the handlers publish to (POWERTOOLS_METRICS_NAMESPACE). */
-export const NAMESPACE = 'Clearance';
-
-/** The functions that consume a stream, by service name. */
-export const STREAM_FUNCTIONS = ['license-events', 'shipment-events', 'shipment-history'] as const;
-export type StreamFunctionName = (typeof STREAM_FUNCTIONS)[number];
 
 /** What a stream function's delay or parked batch holds back, for its alarms. */
 const STREAM_WORK: Readonly<Record<StreamFunctionName, { delayed: string; parked: string }>> = {
@@ -70,15 +66,6 @@ export interface ObservabilityProps {
   readonly topics: Readonly<Record<string, SecureTopic>>;
 }
 
-const app = (name: string, service: string, statistic = 'Sum', dimensions: Record<string, string> = {}) =>
-  new Metric({
-    namespace: NAMESPACE,
-    metricName: name,
-    dimensionsMap: { service, ...dimensions },
-    statistic,
-    period: Duration.minutes(1),
-  });
-
 /**
  * ARNs of the alarms in `topic`'s stack with `topic` among their alarm, OK or
  * insufficient-data actions. Throws when there is none: an allow statement
@@ -119,10 +106,11 @@ export class Observability extends Construct {
     this.action = new SnsAction(ops.topic);
 
     this.addDlqAlarms(props.dlqs, props.subscriptionDlq);
+    this.addFailedBatchAlarms(props.functions, props.dlqs);
     this.addFunctionAlarms(props.functions);
     this.alarm(
       'HeldToShippedRejected',
-      app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
+      appMetric('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
       1,
       'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
       'held-to-shipped',
@@ -130,14 +118,18 @@ export class Observability extends Construct {
     this.addClockStoppedAlarm(props.functions['license-clock']);
     this.alarm(
       'ExpiryWatchFailing',
-      app('ExpiryWatchFailures', 'license-clock'),
+      // Summed over 5 minutes, one round of the re-checks (recheckEvery: 5 in
+      // functions/license-clock.ts): a quiet lead that has shipments again is retried on
+      // its license's turn only, one tick in 5, so any 5 minutes hold one of its failures.
+      // Two periods in a row: failures every tick page within 10 minutes, one alone never.
+      appMetric('ExpiryWatchFailures', 'license-clock').with({ period: Duration.minutes(5) }),
       1,
-      'The clock has failed to send or record a LICENSE_EXPIRING warning on 5 ticks in a row: compliance may not hear of a license about to expire. Read license-clock\'s "expiry watch failed" and "not published" logs for the reason.',
+      'The clock has failed to send or record a LICENSE_EXPIRING warning in two 5-minute periods in a row (it retries a due warning every tick, a re-checked one every 5th): compliance may not hear of a license about to expire. Read license-clock\'s "expiry watch failed" and "not published" logs for the reason.',
       'expiry-watch-failing',
-      5,
+      2,
     );
     const deliveryFailures = this.addDeliveryAlarms(props.topics);
-    this.dashboard = this.addDashboard(props, deliveryFailures);
+    this.dashboard = addDashboard(this, props, deliveryFailures);
   }
 
   /** An alarm at `threshold` or above that notifies the ops topic and names its runbook section. */
@@ -188,10 +180,7 @@ export class Observability extends Construct {
     for (const name of STREAM_FUNCTIONS) {
       this.alarm(
         `${pascal(name)}DlqNotEmpty`,
-        dlqs[name].metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
+        dlqDepth(dlqs[name]),
         1,
         `A batch of ${name} stream records failed every retry and was parked in its DLQ: ${STREAM_WORK[name].parked}. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
         'dlq-messages',
@@ -200,13 +189,41 @@ export class Observability extends Construct {
     if (subscriptionDlq) {
       this.alarm(
         'SubscriptionDlqNotEmpty',
-        subscriptionDlq.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
+        dlqDepth(subscriptionDlq),
         1,
         'SNS could not deliver a notification to a subscriber after its retries and parked it in the subscription DLQ: that subscriber did NOT get it. Find the subscription and fix its endpoint (queue policy, KMS key, HTTPS endpoint), then re-send.',
         'subscription-dlq',
+      );
+    }
+  }
+
+  /**
+   * Each failed batch of a stream, parked or not. The depth alarm above stays in
+   * ALARM while older messages wait (the runbook leaves some for days), so it tells
+   * of the first batch only. The arrivals alarm, on the messages sent to the DLQ,
+   * goes back to OK on the first minute without one, so every later batch notifies
+   * again. A failure record Lambda cannot send (the queue stays empty) counts in
+   * the function's DestinationDeliveryFailures instead.
+   */
+  private addFailedBatchAlarms(
+    functions: ObservabilityProps['functions'],
+    dlqs: ObservabilityProps['dlqs'],
+  ): void {
+    for (const name of STREAM_FUNCTIONS) {
+      const id = pascal(name);
+      this.alarm(
+        `${id}DlqArrivals`,
+        dlqArrivals(dlqs[name]),
+        1,
+        `A batch of ${name} stream records failed every retry and was parked in its DLQ, whether or not earlier ones still wait there: ${STREAM_WORK[name].parked}. The stream keeps its records 24 h: list it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
+        'dlq-arrivals',
+      );
+      this.alarm(
+        `${id}DestinationDeliveryFailures`,
+        destinationDeliveryFailures(functions[name].fn),
+        1,
+        `Lambda gave up on a batch of ${name} stream records and could not park it in its DLQ (queue deleted, queue policy, role or KMS refusing the send): ${STREAM_WORK[name].parked}, and no DLQ message names the records, so \`clearance dlq redrive\` cannot replay them. Restore the DLQ and the function's access to it, then run \`clearance reconcile\`.`,
+        'destination-delivery-failures',
       );
     }
   }
@@ -275,131 +292,4 @@ export class Observability extends Construct {
       return metric.with({ label: name });
     });
   }
-
-  /** The dashboard, row by row: header, releases and holds, notifications and failures, functions, deliveries. */
-  private addDashboard(props: ObservabilityProps, deliveryFailures: IMetric[]): Dashboard {
-    // Named after the stack, so the runbook can name it (CloudFormation's generated name cannot be).
-    const dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: Stack.of(this).stackName,
-      defaultInterval: Duration.hours(3),
-    });
-    dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# clearance\nReleases, holds, notifications and failures. Runbook: \`${RUNBOOK}\`.`,
-        width: 24,
-        height: 2,
-      }),
-    );
-    dashboard.addWidgets(...releaseWidgets());
-    dashboard.addWidgets(...notificationWidgets(props));
-    dashboard.addWidgets(...functionWidgets(props.functions));
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Notifications failed by topic (5 min)',
-        left: deliveryFailures,
-        width: 24,
-      }),
-    );
-    return dashboard;
-  }
-}
-
-/** Shipments released and their History entries, units released by license, held backlog by reason. */
-function releaseWidgets(): IWidget[] {
-  return [
-    new GraphWidget({
-      // History entries follow the releases (shipment-history, apart); failed ones are read again.
-      title: 'Shipments released and History entries per minute',
-      left: [
-        app('ShipmentsReleased', 'license-events'),
-        app('HistoryEntriesAppended', 'shipment-history'),
-        app('HistoryEntriesFailed', 'shipment-history'),
-      ],
-      width: 8,
-    }),
-    new GraphWidget({
-      title: 'Units released by license',
-      left: [
-        new MathExpression({
-          expression: `SEARCH('{${NAMESPACE},LicenseId,service} MetricName="UnitsReleased"', 'Sum', 60)`,
-          label: '',
-          period: Duration.minutes(1),
-        }),
-      ],
-      width: 8,
-    }),
-    new GraphWidget({
-      title: 'Held backlog by reason',
-      left: [
-        new MathExpression({
-          expression: `SEARCH('{${NAMESPACE},HoldReason,service} MetricName="HeldShipments"', 'Maximum', 300)`,
-          label: '',
-          period: Duration.minutes(5),
-        }),
-      ],
-      width: 8,
-    }),
-  ];
-}
-
-/** Notifications by audience, rejected edits, DLQ depth. */
-function notificationWidgets(props: ObservabilityProps): IWidget[] {
-  return [
-    new GraphWidget({
-      title: 'Notifications by audience',
-      // shipment-events' per-shipment messages (and digests of manual edits), license-events' digests of
-      // license events (one per customer and per warehouse).
-      left: ['customer', 'logistics'].flatMap((a) => [
-        app('NotificationsPublished', 'shipment-events', 'Sum', { Audience: a }),
-        app('DigestsPublished', 'license-events', 'Sum', { Audience: a }),
-      ]),
-      width: 8,
-    }),
-    new GraphWidget({
-      title: 'Rejected edits',
-      left: [
-        app('EditsRejected', 'license-events'),
-        app('EditsRejected', 'shipment-events'),
-        app('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
-      ],
-      width: 8,
-    }),
-    new SingleValueWidget({
-      title: 'DLQ depth',
-      metrics: [...Object.values(props.dlqs), ...(props.subscriptionDlq ? [props.subscriptionDlq] : [])].map(
-        (q) =>
-          q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      ),
-      width: 8,
-    }),
-  ];
-}
-
-/** Iterator age per mapping; errors, throttles and p95 duration per function. */
-function functionWidgets(functions: ObservabilityProps['functions']): IWidget[] {
-  const fnList = Object.entries(functions);
-  return [
-    new GraphWidget({
-      title: 'Iterator age per mapping (ms)',
-      left: STREAM_FUNCTIONS.map((n) =>
-        functions[n].fn.metric('IteratorAge', { statistic: 'Maximum', label: n }),
-      ),
-      width: 6,
-    }),
-    new GraphWidget({
-      title: 'Errors',
-      left: fnList.map(([n, f]) => f.fn.metricErrors({ label: n })),
-      width: 6,
-    }),
-    new GraphWidget({
-      title: 'Throttles',
-      left: fnList.map(([n, f]) => f.fn.metricThrottles({ label: n })),
-      width: 6,
-    }),
-    new GraphWidget({
-      title: 'Duration p95 (ms)',
-      left: fnList.map(([n, f]) => f.fn.metricDuration({ statistic: 'p95', label: n })),
-      width: 6,
-    }),
-  ];
 }

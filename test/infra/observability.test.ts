@@ -7,6 +7,7 @@ import { synthesize } from './synth.js';
 const s = synthesize();
 const opsTopic = { Ref: s.logicalId(s.stack.topics.ops.topic) };
 const alarms = s.template.findResources('AWS::CloudWatch::Alarm');
+const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 const alarmNamed = (idPart: string) => {
   const found = Object.entries(alarms).filter(([id]) => id.includes(idPart));
   if (found.length !== 1) throw new Error(`expected one alarm matching ${idPart}, found ${found.length}`);
@@ -19,6 +20,12 @@ describe('alarms', () => {
     ['ShipmentEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['ShipmentHistoryDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['SubscriptionDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
+    ['LicenseEventsDlqArrivals', 1, 'NumberOfMessagesSent'],
+    ['ShipmentEventsDlqArrivals', 1, 'NumberOfMessagesSent'],
+    ['ShipmentHistoryDlqArrivals', 1, 'NumberOfMessagesSent'],
+    ['LicenseEventsDestinationDeliveryFailures', 1, 'DestinationDeliveryFailures'],
+    ['ShipmentEventsDestinationDeliveryFailures', 1, 'DestinationDeliveryFailures'],
+    ['ShipmentHistoryDestinationDeliveryFailures', 1, 'DestinationDeliveryFailures'],
     ['LicenseEventsIteratorAge', 300_000, 'IteratorAge'],
     ['ShipmentEventsIteratorAge', 300_000, 'IteratorAge'],
     ['ShipmentHistoryIteratorAge', 300_000, 'IteratorAge'],
@@ -97,16 +104,61 @@ describe('alarms', () => {
     expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#notifications-failed$/);
   });
 
-  it('alarms when the expiry watch fails on 5 ticks in a row, not on one the next tick repairs', () => {
+  it('alarms when the expiry watch fails in two 5-minute periods in a row (one round of re-checks each)', () => {
+    // Judged against the clock's failure series in alarm-evaluation.test.ts.
     expect(alarmNamed('ExpiryWatchFailing')).toMatchObject({
       Namespace: 'Clearance',
       Dimensions: [{ Name: 'service', Value: 'license-clock' }],
       Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 5,
+      Period: 300,
+      EvaluationPeriods: 2,
       TreatMissingData: 'notBreaching',
     });
   });
+
+  const streamConsumers = [
+    ['license-events', () => s.stack.licenseStream, () => s.stack.licenseEvents],
+    ['shipment-events', () => s.stack.shipmentStream, () => s.stack.shipmentEvents],
+    ['shipment-history', () => s.stack.shipmentHistoryStream, () => s.stack.shipmentHistory],
+  ] as const;
+
+  it.each(streamConsumers)(
+    'alarms on every batch of %s parked in its DLQ, each minute',
+    (name, consumerOf) => {
+      const alarm = alarmNamed(`${pascal(name)}DlqArrivals`);
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'NumberOfMessagesSent',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [s.logicalId(consumerOf().dlq), 'QueueName'] } },
+        ],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [opsTopic],
+      });
+      expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#dlq-arrivals$/);
+    },
+  );
+
+  it.each(streamConsumers)(
+    'alarms to the ops topic when Lambda cannot park a failed batch of %s in its DLQ',
+    (name, _consumerOf, functionOf) => {
+      const alarm = alarmNamed(`${pascal(name)}DestinationDeliveryFailures`);
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'DestinationDeliveryFailures',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.logicalId(functionOf().fn) } }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [opsTopic],
+      });
+      expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#destination-delivery-failures$/);
+    },
+  );
 
   it('alarms when the clock has not run for 10 minutes, counting no data as stopped', () => {
     expect(alarmNamed('LicenseClockStopped')).toMatchObject({
@@ -123,8 +175,8 @@ describe('alarms', () => {
     });
   });
 
-  it('has exactly these twenty-one alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(21);
+  it('has exactly these twenty-seven alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(27);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {
@@ -207,6 +259,7 @@ describe('dashboard', () => {
     'Throttles',
     'Duration p95 (ms)',
     'Notifications failed by topic (5 min)',
+    'Failed batches parked and not parked per minute',
   ])('shows the widget "%s"', (title) => {
     expect(body).toContain(`\\"title\\":\\"${title}\\"`);
   });
@@ -231,5 +284,16 @@ describe('dashboard', () => {
       expect(body).toContain(JSON.stringify({ 'Fn::GetAtt': [s.logicalId(topic.topic), 'TopicName'] }));
     }
     expect(body.match(/NumberOfNotificationsFailed/g)).toHaveLength(3);
+  });
+
+  it('plots the batches each stream function parked in its DLQ and could not park', () => {
+    for (const consumer of [s.stack.licenseStream, s.stack.shipmentStream, s.stack.shipmentHistoryStream]) {
+      expect(body).toContain(JSON.stringify({ 'Fn::GetAtt': [s.logicalId(consumer.dlq), 'QueueName'] }));
+    }
+    for (const fn of [s.stack.licenseEvents, s.stack.shipmentEvents, s.stack.shipmentHistory]) {
+      expect(body).toContain(JSON.stringify({ Ref: s.logicalId(fn.fn) }));
+    }
+    expect(body.match(/NumberOfMessagesSent/g)).toHaveLength(3);
+    expect(body.match(/DestinationDeliveryFailures/g)).toHaveLength(3);
   });
 });
