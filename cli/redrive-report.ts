@@ -12,8 +12,12 @@ export interface Outcome {
   range?: string;
   table?: string;
   records: number;
-  /** discarded: gone from the stream, and deleted as --delete-gone asked. */
-  result: 'redriven' | 'failed' | 'gone' | 'invalid' | 'discarded';
+  /**
+   * discarded: gone from the stream, and deleted as --delete-gone asked. lapsed: this run lost its hold
+   * on the message (another run may have it), and left it alone. undeleted: settled, but SQS did not
+   * delete it (the run stopped there).
+   */
+  result: 'redriven' | 'failed' | 'gone' | 'invalid' | 'discarded' | 'lapsed' | 'undeleted';
   /** For a discarded message: the on-failure record it held. */
   record?: FailureRecord;
   /** Set when the stream returned only part of the range: nothing was replayed. */
@@ -21,10 +25,21 @@ export interface Outcome {
   detail: string;
 }
 
-/** A DLQ after the redrive, as SQS counts it (approximately). */
 /** Whether this run is done with the message: replayed, or (--delete-gone) deleted as gone. */
-const settled = (o: Outcome) => o.result === 'redriven' || o.result === 'discarded';
+export const settled = (o: Outcome) => o.result === 'redriven' || o.result === 'discarded';
 
+/**
+ * What to do about messages that are not on-failure records: nothing can
+ * redrive them, so every run leaves them. `queueUrls`: the DLQs that hold
+ * them, when known.
+ */
+export function invalidAdvice(queueUrls: readonly string[] = []): string {
+  const url = queueUrls.length === 1 ? queueUrls[0] : '<DLQ URL>';
+  const urls = queueUrls.length > 1 ? ` (DLQ URLs: ${queueUrls.join(', ')})` : '';
+  return `INVALID messages are not on-failure records: nothing can redrive them. See their bodies with \`clearance dlq list --json\` and find where they came from; then delete each by hand${urls}: \`aws sqs receive-message --queue-url ${url} --max-number-of-messages 10 --visibility-timeout 60\` gives its ReceiptHandle (find it by its MessageId), then \`aws sqs delete-message --queue-url ${url} --receipt-handle <ReceiptHandle>\`.`;
+}
+
+/** A DLQ after the redrive, as SQS counts it (approximately). */
 export interface QueueLeft {
   queue: string;
   visible: number;
@@ -91,6 +106,12 @@ export function redriveReport(
   if (left.some((o) => o.incomplete)) {
     lines.push(
       'The stream returned only part of some ranges (it may answer empty pages before later records): nothing of those was replayed. Run `clearance dlq redrive` again.',
+    );
+  }
+  if (left.some((o) => o.result === 'invalid')) lines.push(invalidAdvice());
+  if (left.some((o) => o.result === 'lapsed')) {
+    lines.push(
+      'This run lost its hold on some messages (SQS refused to keep them hidden: another run may have received them) and left them alone. Run `clearance dlq redrive` again once no other run is going; replaying records twice is safe.',
     );
   }
   if (left.some((o) => o.result === 'failed' && !o.incomplete)) {

@@ -1,25 +1,28 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { type Command, Option } from 'commander';
 import type { Clients } from '../clients.js';
 import { type CliContext, explainError } from '../context.js';
 import {
   chunkRecords,
+  compareSequence,
   type DlqEntry,
   type FailureSummary,
   parseDlqMessage,
   summarizeFailure,
 } from '../dlq-records.js';
+import { HOLD_SECONDS, Hold, queueDepth, receive, release } from '../dlq-sqs.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { progress } from '../io.js';
 import { type InvokeResult, type Invoker, lambdaInvoker, readRange } from '../redrive.js';
-import { leftInQueues, type Outcome, type QueueLeft, redriveReport } from '../redrive-report.js';
+import {
+  invalidAdvice,
+  leftInQueues,
+  type Outcome,
+  type QueueLeft,
+  redriveReport,
+  settled,
+} from '../redrive-report.js';
 import type { FunctionKey, Resources } from '../resources.js';
 import { dlqTable } from '../views.js';
 import { example, positive, type Wiring } from './wiring.js';
@@ -37,68 +40,6 @@ export function parseQueues(value: string | undefined): QueueName[] {
   throw new UsageError(`--queue must be one of ${Object.keys(QUEUE_NAMES).join(', ')}, not "${value}"`);
 }
 
-/**
- * Receives up to `max` messages, each once: received messages stay invisible
- * for `hideSeconds` so the loop does not see them again. The caller makes
- * them visible again (or deletes them).
- */
-async function receive(
-  ctx: CliContext,
-  queueUrl: string,
-  max: number,
-  hideSeconds: number,
-): Promise<Message[]> {
-  const { sqs } = await ctx.clients();
-  const seen = new Map<string, Message>();
-  while (seen.size < max) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, max - seen.size),
-        VisibilityTimeout: hideSeconds,
-        WaitTimeSeconds: 1,
-      }),
-    );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) break;
-    for (const m of messages) if (m.MessageId && !seen.has(m.MessageId)) seen.set(m.MessageId, m);
-  }
-  return [...seen.values()];
-}
-
-/** Makes messages visible again right away. */
-async function release(ctx: CliContext, queueUrl: string, messages: readonly { receiptHandle: string }[]) {
-  const { sqs } = await ctx.clients();
-  for (let i = 0; i < messages.length; i += 10) {
-    const batch = messages.slice(i, i + 10);
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: batch.map((m, n) => ({
-          Id: String(n),
-          ReceiptHandle: m.receiptHandle,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
-  }
-}
-
-/** What SQS counts in a queue (approximately): messages to receive, and those received and not yet deleted or released. */
-async function queueDepth(ctx: CliContext, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const { sqs } = await ctx.clients();
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
-
 interface Row {
   queue: QueueName;
   entry: DlqEntry;
@@ -110,34 +51,37 @@ const toRow = (queue: QueueName, message: Message, now: Date): Row => {
   return entry.ok ? { queue, entry, summary: summarizeFailure(entry.record, now) } : { queue, entry };
 };
 
+/** What `dlq list --json` gives of a row: the failure, or why it is not an on-failure record and its body. */
+const listed = (row: Row, queueUrl: string) =>
+  row.entry.ok ? { failure: row.summary } : { problems: row.entry.problems, body: row.entry.body, queueUrl };
+
 /** Lists on-failure records without consuming them. */
 export async function dlqList(ctx: CliContext, opts: { queue?: string; max: number }): Promise<number> {
   const r = await ctx.resources();
-  const rows: Row[] = [];
-  const busy: string[] = [];
+  const { sqs } = await ctx.clients();
+  const rows: (Row & { url: string })[] = [];
+  const notes: string[] = [];
   const now = new Date();
   for (const queue of parseQueues(opts.queue)) {
     const url = r.dlqs[QUEUE_NAMES[queue]];
-    const { inFlight: hidden } = await queueDepth(ctx, url);
+    const { visible, inFlight: hidden } = await queueDepth(sqs, url);
     if (hidden > 0)
-      busy.push(
+      notes.push(
         `${queue}: ${plural(hidden, 'message')} in flight (being listed or redriven elsewhere), not shown`,
       );
-    const messages = await receive(ctx, url, opts.max, 30);
-    const parsed = messages.map((m) => toRow(queue, m, now));
+    const messages = await receive(sqs, url, opts.max, 30);
+    const parsed = messages.map((m) => ({ ...toRow(queue, m, now), url }));
     await release(
-      ctx,
+      sqs,
       url,
       parsed.map((p) => p.entry),
     );
+    if (messages.length >= opts.max && visible > messages.length)
+      notes.push(`${queue}: ${visible - messages.length} more not shown (--max ${opts.max})`);
     rows.push(...parsed);
   }
   ctx.emit(
-    rows.map((row) => ({
-      queue: row.queue,
-      messageId: row.entry.messageId,
-      ...(row.summary ? { failure: row.summary } : { problems: row.entry.ok ? [] : row.entry.problems }),
-    })),
+    rows.map((row) => ({ queue: row.queue, messageId: row.entry.messageId, ...listed(row, row.url) })),
     () => {
       const lines = [dlqTable(rows)];
       if (rows.some((row) => row.summary?.expired)) {
@@ -146,9 +90,11 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
           'Records older than 24 hours are gone from the stream and cannot be redriven. The changes they carried are in the tables: run `clearance reconcile` to find and repair the drift they left.',
         );
       }
-      if (rows.length > 0)
+      const invalidIn = [...new Set(rows.filter((row) => !row.entry.ok).map((row) => row.url))];
+      if (invalidIn.length > 0) lines.push('', invalidAdvice(invalidIn));
+      if (rows.some((row) => row.entry.ok))
         lines.push('', 'Reprocess them with `clearance dlq redrive` once the cause is fixed.');
-      lines.push(...busy.map((b) => `Note: ${b}`));
+      lines.push(...notes.map((b) => `Note: ${b}`));
       return lines.join('\n');
     },
   );
@@ -168,23 +114,43 @@ interface RedriveQueue {
   deleteGone: boolean;
 }
 
+/** A DLQ whose messages this run has received: those it holds are kept hidden. */
+interface HeldQueue extends RedriveQueue {
+  hold: Hold;
+}
+
 type Redrivable = Extract<DlqEntry, { ok: true }>;
 
-/** Stream order: by stream, shard, then sequence number (numerically: a shorter one is smaller). */
+/** What a replay decided: the message's outcome, and whether to delete it (else it is made visible again). */
+interface Verdict {
+  outcome: Outcome;
+  remove: boolean;
+}
+
+/** Stream order: by stream, shard, then sequence number. Messages that are not on-failure records go last. */
 const byStreamPosition = (a: Row, b: Row): number =>
   a.summary && b.summary
     ? a.summary.streamArn.localeCompare(b.summary.streamArn) ||
       a.summary.shardId.localeCompare(b.summary.shardId) ||
-      a.summary.startSequenceNumber.length - b.summary.startSequenceNumber.length ||
-      a.summary.startSequenceNumber.localeCompare(b.summary.startSequenceNumber)
-    : 0;
+      compareSequence(a.summary.startSequenceNumber, b.summary.startSequenceNumber)
+    : Number(!a.summary) - Number(!b.summary);
+
+/** A row's identity in the report: its queue, message, and (for an on-failure record) its range and table. */
+const rowBase = (queue: QueueName, row: Row) => {
+  const s = row.summary;
+  return {
+    queue,
+    messageId: row.entry.messageId,
+    ...(s ? { range: `${s.startSequenceNumber}..${s.endSequenceNumber}`, table: s.table } : {}),
+  };
+};
 
 /**
  * Reads a message's records back from the stream and invokes the function
- * with them. Deletes the message when every invocation reported no failures;
- * otherwise makes it visible again.
+ * with them. The message is to be deleted when every invocation reported no
+ * failures; otherwise made visible again.
  */
-async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Promise<Outcome> {
+async function replay(q: HeldQueue, entry: Redrivable, s: FailureSummary): Promise<Verdict> {
   const base = {
     queue: q.queue,
     messageId: entry.messageId,
@@ -201,14 +167,8 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
   if (read.kind === 'gone') return gone(q, entry, s, { ...base, records: 0 }, read.reason);
   if (read.kind === 'partial') {
     // The rest of the range is still in the stream: keep the message for a later run.
-    await release(q.ctx, q.url, [entry]);
-    return {
-      ...base,
-      records: 0,
-      result: 'failed',
-      incomplete: true,
-      detail: `${read.reason}; left in the queue`,
-    };
+    const detail = `${read.reason}; left in the queue`;
+    return { remove: false, outcome: { ...base, records: 0, result: 'failed', incomplete: true, detail } };
   }
   const results: InvokeResult[] = [];
   for (const chunk of chunkRecords(read.records)) {
@@ -216,27 +176,23 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
   }
   const failures = results.flatMap((x) => x.failures);
   const errors = results.flatMap((x) => (x.error ? [x.error] : []));
+  const records = read.records.length;
   if (failures.length === 0 && errors.length === 0) {
     // Replayed what the stream still has; the start of the range is gone: the message stays for reconcile.
-    if (read.kind === 'partlyGone') {
-      const detail = `${read.reason}, which were processed`;
-      return gone(q, entry, s, { ...base, records: read.records.length }, detail);
-    }
-    await q.clients.sqs.send(
-      new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }),
-    );
+    if (read.kind === 'partlyGone')
+      return gone(q, entry, s, { ...base, records }, `${read.reason}, which were processed`);
     return {
-      ...base,
-      records: read.records.length,
-      result: 'redriven',
-      detail: 'processed; message deleted',
+      remove: true,
+      outcome: { ...base, records, result: 'redriven', detail: 'processed; message deleted' },
     };
   }
-  await release(q.ctx, q.url, [entry]);
   const why =
     errors[0] ??
     `the function reported ${plural(failures.length, 'record')} as failed again (first ${failures[0]})`;
-  return { ...base, records: read.records.length, result: 'failed', detail: `${why}; left in the queue` };
+  return {
+    remove: false,
+    outcome: { ...base, records, result: 'failed', detail: `${why}; left in the queue` },
+  };
 }
 
 /**
@@ -245,36 +201,81 @@ async function replay(q: RedriveQueue, entry: Redrivable, s: FailureSummary): Pr
  * in the report after the run), so nothing of it is lost even if the run
  * stops before its report; otherwise left in the queue.
  */
-async function gone(
-  q: RedriveQueue,
+function gone(
+  q: HeldQueue,
   entry: Redrivable,
   s: FailureSummary,
   base: Omit<Outcome, 'result' | 'detail'>,
   reason: string,
-): Promise<Outcome> {
-  if (!q.deleteGone) {
-    await release(q.ctx, q.url, [entry]);
-    return { ...base, result: 'gone', detail: `${reason}; left in the queue` };
-  }
+): Verdict {
+  if (!q.deleteGone)
+    return { remove: false, outcome: { ...base, result: 'gone', detail: `${reason}; left in the queue` } };
   q.ctx.io.err(`discarding a ${q.queue} DLQ message whose records are gone: ${JSON.stringify(entry.record)}`);
-  await q.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: entry.receiptHandle }));
   const was = `shard ${s.shardId}, records that arrived ${s.firstRecordAt} to ${s.lastRecordAt}, failed ${s.failedAt} (${s.condition})`;
   return {
-    ...base,
-    result: 'discarded',
-    record: entry.record,
-    detail: `${reason}; message deleted (--delete-gone); it was ${was}`,
+    remove: true,
+    outcome: {
+      ...base,
+      result: 'discarded',
+      record: entry.record,
+      detail: `${reason}; message deleted (--delete-gone); it was ${was}`,
+    },
   };
+}
+
+/** A message this run no longer holds (see Hold): it leaves it to whichever run does. */
+const lapsed = (base: ReturnType<typeof rowBase>, records: number, why: string, not: string): Outcome => ({
+  ...base,
+  records,
+  result: 'lapsed',
+  detail: `this run's hold on the message lapsed (SQS refused to keep it hidden: ${why}), so another run may have received it; not ${not} by this run`,
+});
+
+/** SQS did not delete a message this run had settled: the run stops (OPERATIONS.md), reporting it UNDELETED. */
+class NotDeletedError extends CliError {
+  readonly outcome: Outcome;
+  constructor(o: Outcome, why: string, cause: unknown) {
+    const what = o.result === 'discarded' ? 'whose records are gone' : 'whose records WERE processed';
+    super(
+      `SQS did not delete ${o.queue} DLQ message ${o.messageId} (${o.table} ${o.range}), ${what}: ${why}`,
+      {
+        cause,
+      },
+    );
+    const done = o.result === 'discarded' ? 'records gone from the stream' : 'processed';
+    this.outcome = {
+      ...o,
+      result: 'undeleted',
+      detail: `${done}, but SQS did not delete the message (${why}); still in the queue, hidden for up to 16 minutes; redriving it again is safe`,
+    };
+  }
+}
+
+/** Deletes the message or makes it visible again, as the verdict says, if this run still holds it. */
+async function settle(q: HeldQueue, row: Row, { outcome, remove }: Verdict): Promise<Outcome> {
+  const id = row.entry.messageId;
+  try {
+    // The replay may have outlived a renewal: renew once more, so that the receipt used here is current.
+    await q.hold.renew([id]);
+    const why = q.hold.lapsed.get(id);
+    if (why !== undefined)
+      return lapsed(rowBase(q.queue, row), outcome.records, why, remove ? 'deleted' : 'made visible again');
+    if (remove) await q.hold.delete(row.entry);
+    else await q.hold.release([row.entry]);
+    return outcome;
+  } catch (error) {
+    throw remove ? new NotDeletedError(outcome, explainError(error, q.resources).message, error) : error;
+  }
 }
 
 /** Makes a message visible again without having redriven it. */
 async function leaveInQueue(
-  q: RedriveQueue,
+  q: HeldQueue,
   entry: DlqEntry,
   result: 'invalid' | 'failed',
   why: string,
 ): Promise<Outcome> {
-  await release(q.ctx, q.url, [entry]);
+  await q.hold.release([entry]);
   return {
     queue: q.queue,
     messageId: entry.messageId,
@@ -284,52 +285,65 @@ async function leaveInQueue(
   };
 }
 
-/** Redrives one message; one that is not an on-failure record, or fails, stays in the queue. */
-async function redriveMessage(q: RedriveQueue, row: Row): Promise<Outcome> {
-  const entry = row.entry;
-  if (!entry.ok || !row.summary) {
+/**
+ * Redrives one message; one that is not an on-failure record, or fails, stays in the queue. An SQS
+ * failure while deleting it or making it visible again throws: the run stops.
+ */
+async function redriveMessage(q: HeldQueue, row: Row): Promise<Outcome> {
+  const { entry, summary } = row;
+  const why = q.hold.lapsed.get(entry.messageId);
+  if (why !== undefined) return lapsed(rowBase(q.queue, row), 0, why, 'replayed');
+  if (!entry.ok || !summary) {
     const problems = entry.ok ? '' : entry.problems.join('; ');
     return leaveInQueue(q, entry, 'invalid', `not an on-failure record (${problems})`);
   }
+  let verdict: Verdict;
   try {
-    return await replay(q, entry, row.summary);
+    verdict = await q.hold.during(() => replay(q, entry, summary));
   } catch (error) {
     // One bad message must not stop the others; it stays in the queue.
     return leaveInQueue(q, entry, 'failed', explainError(error, q.resources).message);
   }
+  return settle(q, row, verdict);
 }
 
 /**
  * Redrives up to `max` messages of one DLQ, in stream order, adding each
  * outcome to `outcomes` as it is known (so a run stopped by an error can
- * still report what it did).
+ * still report what it did). Before each message it renews its hold on all
+ * those it has not settled yet, however long the run takes.
  */
-async function redriveQueue(q: RedriveQueue, max: number, now: Date, outcomes: Outcome[]): Promise<void> {
-  // Hidden for longer than one invocation may take (license-events: up to 15 minutes).
-  const messages = await receive(q.ctx, q.url, max, 960);
-  const rows = messages.map((m) => toRow(q.queue, m, now)).sort(byStreamPosition);
+async function redriveQueue(r: RedriveQueue, max: number, now: Date, outcomes: Outcome[]): Promise<void> {
+  const messages = await receive(r.clients.sqs, r.url, max, HOLD_SECONDS);
+  const rows = messages.map((m) => toRow(r.queue, m, now)).sort(byStreamPosition);
+  const q: HeldQueue = {
+    ...r,
+    hold: new Hold(
+      r.clients.sqs,
+      r.url,
+      rows.map((row) => row.entry),
+    ),
+  };
   const bar = progress(q.ctx.io, `redriving ${q.queue}`, 2000);
   for (const [i, row] of rows.entries()) {
     bar.update(`${i + 1} of ${rows.length}`);
     try {
+      await q.hold.renew();
       outcomes.push(await redriveMessage(q, row));
     } catch (error) {
-      // Only making a message visible again can throw here (SQS unreachable): the rest are not tried.
+      // SQS failed (renewing, deleting, or making a message visible again): the rest are not tried.
       bar.done(`stopped at ${i + 1} of ${rows.length}`);
-      const s = row.summary;
-      outcomes.push({
-        queue: q.queue,
-        messageId: row.entry.messageId,
-        ...(s ? { range: `${s.startSequenceNumber}..${s.endSequenceNumber}`, table: s.table } : {}),
-        records: 0,
-        result: 'failed',
-        detail: `${explainError(error, q.resources).message}; still in the queue, hidden for up to 16 minutes`,
-      });
-      await release(
-        q.ctx,
-        q.url,
-        rows.slice(i).map((r) => r.entry),
-      ).catch(() => undefined);
+      outcomes.push(
+        error instanceof NotDeletedError
+          ? error.outcome
+          : {
+              ...rowBase(q.queue, row),
+              records: 0,
+              result: 'failed',
+              detail: `${explainError(error, q.resources).message}; still in the queue, hidden for up to 16 minutes`,
+            },
+      );
+      await q.hold.releaseAll().catch(() => undefined);
       throw error;
     }
   }
@@ -344,7 +358,7 @@ function stoppedRun(ctx: CliContext, resources: Resources, outcomes: readonly Ou
   const why = explainError(error, resources).message;
   const note = 'this run stopped before the rest (see the error)';
   ctx.emit(outcomes, () => redriveReport(outcomes, { total: 0, lines: [`${note}.`] }));
-  const done = outcomes.filter((o) => o.result === 'redriven' || o.result === 'discarded').length;
+  const done = outcomes.filter(settled).length;
   return new CliError(
     `dlq redrive stopped: ${why}. Before it stopped it settled ${plural(done, 'message')} (listed above); every other message is still in its DLQ (those this run had received stay hidden for up to 16 minutes). Run \`clearance dlq redrive\` again once the cause is fixed: a message is deleted only after its records were processed, and processing them twice is safe`,
     { cause: error },
@@ -374,7 +388,7 @@ export async function dlqRedrive(
       const deleteGone = opts.deleteGone === true;
       const q: RedriveQueue = { ctx, resources, clients, invoker, queue, fn, url, deleteGone };
       await redriveQueue(q, opts.max, now, outcomes);
-      queues.push({ queue, ...(await queueDepth(ctx, q.url)) });
+      queues.push({ queue, ...(await queueDepth(clients.sqs, q.url)) });
     }
   } catch (error) {
     // Stopped before it settled anything: the error alone says it all (explained by main).
@@ -386,13 +400,13 @@ export async function dlqRedrive(
   ctx.emit(outcomes, () => redriveReport(outcomes, remaining));
   // --json prints the outcomes only: what is left goes to stderr with the other notes.
   if (ctx.json) for (const line of remaining.lines) ctx.io.err(line);
-  const settled = outcomes.every((o) => o.result === 'redriven' || o.result === 'discarded');
+  const allSettled = outcomes.every(settled);
   // SQS's counts lag its deletes (up to about a minute on AWS): only a queue --max cut short is known to
   // hold messages this run did not read. The others were read until empty.
   const cutShort = queues.some(
     (q) => q.visible + q.inFlight > 0 && outcomes.filter((o) => o.queue === q.queue).length >= opts.max,
   );
-  return settled && !cutShort ? EXIT.ok : EXIT.incomplete;
+  return allSettled && !cutShort ? EXIT.ok : EXIT.incomplete;
 }
 
 const queueOption = () =>

@@ -1,170 +1,21 @@
 /**
  * `clearance dlq redrive` against an SQS queue and a DynamoDB stream kept in
- * memory, and a Lambda endpoint on a local socket (the CLI's own
- * LambdaClient invokes it, as it invokes a local stack's gateway), so what
- * the stream answers, page by page, is up to each test.
+ * memory, and a Lambda endpoint on a local socket (test/helpers/dlq.ts).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientBase } from '../../../cli/clients.js';
+import { describe, expect, it } from 'vitest';
 import { dlqRedrive } from '../../../cli/commands/dlq.js';
 import type { CliContext } from '../../../cli/context.js';
 import { EXIT } from '../../../cli/errors.js';
 import { readRange } from '../../../cli/redrive.js';
-import { parseStackFile } from '../../../cli/resources/stack-file.js';
-import { stubCliContext } from '../../helpers/cli.js';
+import { dlqFixture, failureBody, info, queue, shard, streamRecord } from '../../helpers/dlq.js';
 
-const STREAM = 'arn:aws:dynamodb:us-east-1:000000000000:table/Shipments/stream/2026-01-01T00:00:00.000';
-const QUEUE = 'http://q/s';
-
-/** The on-failure record Lambda parks for a failed batch of sequence numbers start..end. */
-const failureBody = (start: string, end: string, batchSize: number) =>
-  JSON.stringify({
-    requestContext: {
-      requestId: 'r1',
-      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f-s',
-      condition: 'RetryAttemptsExhausted',
-      approximateInvokeCount: 1,
-    },
-    version: '1.0',
-    timestamp: new Date().toISOString(),
-    DDBStreamBatchInfo: {
-      shardId: 'shardId-1',
-      startSequenceNumber: start,
-      endSequenceNumber: end,
-      batchSize,
-      streamArn: STREAM,
-      approximateArrivalOfFirstRecord: new Date().toISOString(),
-      approximateArrivalOfLastRecord: new Date().toISOString(),
-    },
-  });
-
-const streamRecord = (seq: string) => ({
-  eventID: `e${seq}`,
-  eventName: 'MODIFY',
-  dynamodb: { SequenceNumber: seq, Keys: { shipmentId: { S: `SHP-${seq}` } } },
-});
-
-type Page = { Records?: ReturnType<typeof streamRecord>[]; NextShardIterator?: string };
-
-/**
- * A shard that answers `pages` in turn (the last one again once they run out), and counts the calls.
- * `gone`: GetShardIterator fails with it, unless `horizon` (the start of the range trimmed, the pages
- * still there) and it asks for TRIM_HORIZON.
- */
-function shard(pages: Page[], gone?: string, horizon = false) {
-  let n = 0;
-  const streams = {
-    calls: () => n,
-    async send(command: unknown) {
-      if (command instanceof GetShardIteratorCommand) {
-        if (horizon && command.input.ShardIteratorType === 'TRIM_HORIZON') return { ShardIterator: 'it' };
-        if (gone) throw Object.assign(new Error('trimmed'), { name: gone });
-        return { ShardIterator: 'it' };
-      }
-      if (command instanceof GetRecordsCommand) return pages[Math.min(n++, pages.length - 1)];
-      throw new Error(`unexpected ${String(command)}`);
-    },
-  };
-  return streams;
-}
-
-const info = (start: string, end: string, batchSize: number) =>
-  JSON.parse(failureBody(start, end, batchSize)).DDBStreamBatchInfo;
-
-/** One SQS queue in memory: a receive hides what it returns; visibility 0 shows it again. */
-function queue(bodies: string[]) {
-  const messages = new Map(bodies.map((body, i) => [`m${i}`, { body, visible: true }]));
-  const deleted: string[] = [];
-  const sqs = {
-    deleted,
-    messages,
-    async send(command: unknown) {
-      if (command instanceof ReceiveMessageCommand) {
-        const max = command.input.MaxNumberOfMessages ?? 1;
-        const out = [...messages].filter(([, m]) => m.visible).slice(0, max);
-        for (const [, m] of out) m.visible = false;
-        return { Messages: out.map(([id, m]) => ({ MessageId: id, ReceiptHandle: id, Body: m.body })) };
-      }
-      if (command instanceof ChangeMessageVisibilityBatchCommand) {
-        for (const e of command.input.Entries ?? []) {
-          const m = messages.get(e.ReceiptHandle ?? '');
-          if (m && e.VisibilityTimeout === 0) m.visible = true;
-        }
-        return {};
-      }
-      if (command instanceof DeleteMessageCommand) {
-        messages.delete(command.input.ReceiptHandle ?? '');
-        deleted.push(command.input.ReceiptHandle ?? '');
-        return {};
-      }
-      if (command instanceof GetQueueAttributesCommand) {
-        const all = [...messages.values()];
-        return {
-          Attributes: {
-            ApproximateNumberOfMessages: String(all.filter((m) => m.visible).length),
-            ApproximateNumberOfMessagesNotVisible: String(all.filter((m) => !m.visible).length),
-          },
-        };
-      }
-      throw new Error(`unexpected ${String(command)}`);
-    },
-  };
-  return sqs;
-}
-
-/** A Lambda endpoint whose functions report no failures; it records each event's sequence numbers. */
-let lambda: Server;
-const invoked: string[][] = [];
-beforeAll(async () => {
-  lambda = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const event = JSON.parse(body) as { Records: { dynamodb: { SequenceNumber: string } }[] };
-      invoked.push(event.Records.map((r) => r.dynamodb.SequenceNumber));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"batchItemFailures":[]}');
-    });
-  });
-  await new Promise<void>((resolve) => lambda.listen(0, '127.0.0.1', resolve));
-});
-afterAll(() => lambda.close());
-
-function redriveContext(sqs: ReturnType<typeof queue>, streams: ReturnType<typeof shard>) {
-  const url = `http://127.0.0.1:${(lambda.address() as AddressInfo).port}`;
-  const resources = parseStackFile(
-    JSON.stringify({
-      region: 'us-east-1',
-      endpoints: { dynamodb: url, sns: url, sqs: url, lambda: url },
-      tables: { licenses: 'L', shipments: 'Shipments', inventory: 'I' },
-      topics: {
-        customer: 'arn:aws:sns:us-east-1:000000000000:C',
-        logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
-        ops: 'arn:aws:sns:us-east-1:000000000000:O',
-      },
-      dlqs: { licenseEvents: 'http://q/l', shipmentEvents: QUEUE, shipmentHistory: 'http://q/h' },
-      functions: { licenseEvents: 'f-l', shipmentEvents: 'f-s', shipmentHistory: 'f-h' },
-    }),
-    'test',
-  );
-  const base = clientBase(resources, {});
-  const { ctx, out, err } = stubCliContext({
-    resources,
-    clients: { sqs, streams, base },
-    close: () => base.requestHandler?.httpAgent.destroy(),
-  });
-  return { ctx, out, err };
-}
+const { invoked, redriveContext } = dlqFixture();
 
 describe('readRange', () => {
   it('reads past empty pages of an open shard until the end of the range', async () => {
@@ -455,5 +306,141 @@ describe('dlq redrive --delete-gone', () => {
     expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10, deleteGone: true })).toBe(EXIT.ok);
     ctx.close();
     expect(invoked).toEqual([['100', '200']]);
+  });
+});
+
+describe('dlq redrive order', () => {
+  it('replays the ranges of one shard in stream order, with messages that are not on-failure records last', async () => {
+    const sqs = queue([
+      failureBody('300', '300', 1),
+      '{"not":"an on-failure record"}',
+      failureBody('100', '100', 1),
+    ]);
+    const streams = shard([
+      { Records: [streamRecord('100'), streamRecord('200'), streamRecord('300'), streamRecord('400')] },
+    ]);
+    const { ctx, out } = redriveContext(sqs, streams);
+    invoked.length = 0;
+    await dlqRedrive(ctx, { queue: 'shipment-events', max: 10 });
+    ctx.close();
+    expect(invoked).toEqual([['100'], ['300']]);
+    expect(out.join('\n')).toMatch(/^REDRIVEN .*100\.\.100.*\nREDRIVEN .*300\.\.300.*\nINVALID /m);
+  });
+});
+
+describe('dlq redrive with a message that is not an on-failure record', () => {
+  it('leaves it, exits 3, and says how to look at it and delete it by hand', async () => {
+    const sqs = queue(['{"hello":"world"}']);
+    const { ctx, out } = redriveContext(sqs, shard([]));
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10, deleteGone: true })).toBe(
+      EXIT.incomplete,
+    );
+    ctx.close();
+    expect(sqs.deleted).toEqual([]);
+    const report = out.join('\n');
+    expect(report).toMatch(
+      /^INVALID\s+shipment-events\s+m0: 0 records; not an on-failure record \(.*DDBStreamBatchInfo is missing/m,
+    );
+    const advice = report.slice(report.indexOf('\nRedrove'));
+    expect(advice).toMatch(/^INVALID messages are not on-failure records: nothing can redrive them/m);
+    expect(advice).toMatch(
+      /`clearance dlq list --json`.*`aws sqs receive-message .*`aws sqs delete-message /,
+    );
+  });
+});
+
+describe('dlq redrive when SQS fails on a message', () => {
+  const refuseVisibility = (
+    sqs: ReturnType<typeof queue>,
+    refuse: (seconds: number | undefined) => boolean,
+  ) => {
+    const send = sqs.send.bind(sqs);
+    sqs.send = async (command: unknown) => {
+      if (!(command instanceof ChangeMessageVisibilityBatchCommand)) return send(command);
+      const entries = command.input.Entries ?? [];
+      const refused = entries.filter((e) => refuse(e.VisibilityTimeout));
+      await send(
+        new ChangeMessageVisibilityBatchCommand({
+          ...command.input,
+          Entries: entries.filter((e) => !refused.includes(e)),
+        }),
+      );
+      return {
+        Failed: refused.map((e) => ({
+          Id: e.Id,
+          Code: 'InternalError',
+          SenderFault: false,
+          Message: 'try again',
+        })),
+      };
+    };
+  };
+
+  it('stops when it cannot delete a message whose records were processed, saying they were, and exits 1', async () => {
+    const sqs = queue([failureBody('100', '200', 2), failureBody('300', '400', 2)]);
+    const send = sqs.send.bind(sqs);
+    sqs.send = async (command: unknown) => {
+      if (command instanceof DeleteMessageCommand)
+        throw Object.assign(new Error('User is not authorized to perform sqs:DeleteMessage'), {
+          name: 'AccessDenied',
+        });
+      return send(command);
+    };
+    const streams = shard([
+      { Records: [streamRecord('100'), streamRecord('200'), streamRecord('300'), streamRecord('400')] },
+    ]);
+    const { ctx, out } = redriveContext(sqs, streams);
+    invoked.length = 0;
+    const attempt = dlqRedrive(ctx, { queue: 'shipment-events', max: 10 });
+    await expect(attempt).rejects.toThrow(
+      /^dlq redrive stopped: SQS did not delete shipment-events DLQ message m0 \(Shipments 100\.\.200\), whose records WERE processed: your AWS identity is not allowed/,
+    );
+    await expect(attempt).rejects.toMatchObject({ exitCode: EXIT.error });
+    ctx.close();
+    expect(invoked).toEqual([['100', '200']]);
+    const report = out.join('\n');
+    expect(report).toMatch(
+      /^UNDELETED shipment-events Shipments 100\.\.200: 2 records; processed, but SQS did not delete the message/m,
+    );
+    expect(report).not.toMatch(/failed again|300\.\.400/);
+    expect(sqs.messages.get('m1')?.visible).toBe(true);
+  });
+
+  it("stops when SQS refuses to make a message visible again, naming it and SQS's code", async () => {
+    const sqs = queue([failureBody('100', '200', 2)]);
+    refuseVisibility(sqs, (seconds) => seconds === 0);
+    // The stream returns only part of the range: the message is to be made visible again.
+    const streams = shard([
+      { Records: [streamRecord('100')], NextShardIterator: 'it' },
+      { Records: [], NextShardIterator: 'it' },
+    ]);
+    const { ctx, out } = redriveContext(sqs, streams);
+    await expect(dlqRedrive(ctx, { queue: 'shipment-events', max: 10 })).rejects.toThrow(
+      /^dlq redrive stopped: SQS did not make message m0 \(InternalError: try again\) visible again/,
+    );
+    ctx.close();
+    expect(sqs.messages.get('m0')?.visible).toBe(false);
+    expect(out.join('\n')).toMatch(
+      /^FAILED\s+shipment-events Shipments 100\.\.200: .*hidden for up to 16 minutes/m,
+    );
+  });
+
+  it('leaves alone a message SQS refuses to keep hidden for this run: not replayed, not deleted, LAPSED', async () => {
+    const sqs = queue([failureBody('100', '200', 2)]);
+    refuseVisibility(sqs, () => true);
+    const { ctx, out } = redriveContext(
+      sqs,
+      shard([{ Records: [streamRecord('100'), streamRecord('200')] }]),
+    );
+    invoked.length = 0;
+    expect(await dlqRedrive(ctx, { queue: 'shipment-events', max: 10 })).toBe(EXIT.incomplete);
+    ctx.close();
+    expect(invoked).toEqual([]);
+    expect(sqs.deleted).toEqual([]);
+    const report = out.join('\n');
+    expect(report).toMatch(
+      /^LAPSED\s+shipment-events Shipments 100\.\.200: 0 records; this run's hold on the message lapsed \(SQS refused to keep it hidden: InternalError: try again\).*not replayed by this run$/m,
+    );
+    expect(report).toMatch(/^This run lost its hold on some messages/m);
   });
 });
