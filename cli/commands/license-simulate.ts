@@ -6,7 +6,12 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
 import { count } from '../format.js';
 import { progress } from '../io.js';
-import { parseSimulateOptions, SIMULATED_STATUSES, type SimulateOptions } from '../simulation/options.js';
+import {
+  checkAmendedLicense,
+  parseSimulateOptions,
+  SIMULATED_STATUSES,
+  type SimulateOptions,
+} from '../simulation/options.js';
 import { renderSimulation } from '../simulation/render.js';
 import { buildReport } from '../simulation/report.js';
 import { runEngine, type Snapshot } from '../simulation/run.js';
@@ -100,6 +105,7 @@ export async function licenseSimulate(
 ): Promise<number> {
   const { edit, at } = parseSimulateOptions(opts, new Date());
   const snapshot = await readSnapshot(ctx, licenseId);
+  checkAmendedLicense(snapshot.license, edit);
   notes(ctx, snapshot.license);
   const bar = progress(ctx.io, `simulating ${licenseId}`);
   const run = await runEngine(snapshot, edit, at, (p) =>
@@ -137,8 +143,10 @@ Inventory items, with its clock set to --at. Nothing is written to the tables an
 what the real system would send to ops is listed instead. --status may be left out for a pure amendment
 (--quantity, --value, --tolerance, --valid-from, --valid-until), and both may be left out to see what
 time alone does (--at past validUntil expires the license; past validFrom releases what waited for it).
-LICENSE_DRAWDOWN: the alerts the simulated engine raises, and a prediction from what the license draws
-before and after the pass against authorizedQuantity and the value cap (authorizedValue with its tolerance).
+The edit is made on the license as the clock leaves it by --at: past validUntil it is judged from EXPIRED.
+LICENSE_DRAWDOWN: the alerts the simulated engine raises, and a prediction by the engine's rules (only an
+APPROVED license's release pass alerts) from what the license draws after the pass against authorizedQuantity
+and the value cap (authorizedValue with its tolerance), and the thresholds its drawdownAlerted record lists.
 Both use the default thresholds, 80, 90 and 100 %; a stack deployed with -c drawdownThresholds alerts at its own.
 
 With --json: releases and reholds (shipment ids), reholdReasons and holds ({ shipmentId, holdReason,

@@ -1,13 +1,15 @@
 /**
  * The options of `clearance license simulate`, checked before anything is
  * read: each error names the option and how to fix it. Terms are checked by
- * `license amend`'s own parser (the engine's schema), so a simulated
- * amendment is one the system would accept.
+ * `license amend`'s own parser (the engine's schema), and against the license
+ * once read by its own whole-item check, so a simulated amendment is one
+ * `license amend` would enter.
  */
-import type { LicenseStatus } from '../../shared/domain/model.js';
-import { type AmendOptions, parseAmendOptions } from '../amend-plan.js';
+import { LicenseSchema, type LicenseStatus, parseItem } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
+import { type AmendOptions, parseAmendOptions, wholeItemProblem } from '../amend-plan.js';
 import { UsageError } from '../errors.js';
-import type { SimulatedEdit } from './run.js';
+import { editedLicense, type SimulatedEdit } from './run.js';
 
 /** The statuses an admin can set on an existing license, so the ones a simulation takes. */
 export const SIMULATED_STATUSES = ['APPROVED', 'DENIED', 'SUSPENDED', 'REVOKED', 'EXPIRED'] as const;
@@ -64,4 +66,18 @@ export function parseSimulateOptions(opts: SimulateOptions, now: Date): { edit: 
     edit: { ...(status === undefined ? {} : { status }), ...(terms === undefined ? {} : { terms }) },
     at,
   };
+}
+
+/**
+ * The amended terms against the license as read, as `license amend` judges
+ * them (wholeItemProblem): a window that would end before it starts is
+ * refused, naming the option to fix, rather than simulated as a rejected
+ * amendment. A license already invalid as stored is simulated as it is: the
+ * engine's rejection of it is the prediction.
+ */
+export function checkAmendedLicense(license: RawItem, edit: SimulatedEdit): void {
+  const terms = edit.terms;
+  if (terms === undefined || !parseItem(LicenseSchema, license).ok) return;
+  const problem = wholeItemProblem(license, editedLicense(license, { terms }), terms);
+  if (problem !== undefined) throw new UsageError(problem);
 }

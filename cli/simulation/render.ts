@@ -175,12 +175,22 @@ function rowsSection(title: string, rows: readonly ShipmentRow[], limit: number)
   ].join('\n');
 }
 
+/**
+ * What still happens past a rejection: nothing, or (a restrictive status on an
+ * invalid item, a re-hold under way) the applied status's work, which the
+ * engine runs all the same under the terms last applied.
+ */
+function afterRejection(r: SimulationReport): string {
+  if (r.releases.length + r.reholds.length === 0) return 'Nothing would move.';
+  return `Its status ${show(r.license.after.appliedStatus)} is applied all the same, under the terms last applied: the shipments below still move.`;
+}
+
 /** The whole report as text; `limit` rows per section (0: all). */
 export function renderSimulation(r: SimulationReport, limit: number): string {
   const head = [
     `Simulation of license ${r.licenseId}: ${editText(r)}, at ${r.at}`,
     `Nothing was written and nothing was sent: the engine ran on a copy of the license and its ${count(r.cost.shipmentsRead)} HELD and RELEASED shipments.`,
-    ...r.rejected.map((reason) => `The system would REJECT this edit: ${reason}. Nothing would move.`),
+    ...r.rejected.map((reason) => `The system would REJECT this edit: ${reason}. ${afterRejection(r)}`),
   ].join('\n');
   return [
     head,

@@ -5,10 +5,16 @@
  * reason; totals, warehouses, the license's drawdown and what remains, the
  * alerts the engine raised, and the drawdown thresholds the result crosses.
  */
-import { DEFAULT_DRAWDOWN_THRESHOLDS } from '../../shared/domain/compliance.js';
+import {
+  carriedOver,
+  DEFAULT_DRAWDOWN_THRESHOLDS,
+  drawdownCrossings,
+  readDrawdownRecord,
+} from '../../shared/domain/compliance.js';
 import { type License, LicenseSchema, parseItem } from '../../shared/domain/model.js';
 import { holdOrderKey, type Remaining, remainingOf, valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
+import { underAppliedTerms } from '../../shared/domain/terms.js';
 import type { EngineRun, SimulatedEdit, Snapshot } from './run.js';
 
 /** Shipments, units and value in one bucket. */
@@ -105,7 +111,7 @@ export interface SimulationReport {
 export const DRAWDOWN_THRESHOLDS = DEFAULT_DRAWDOWN_THRESHOLDS;
 
 export const DRAWDOWN_METHOD =
-  'predicted where the simulated engine raised none: the units and value the license draws after the simulated pass, against authorizedQuantity and the value cap (authorizedValue with its tolerance), as the engine measures them; a threshold counts when the license is at or above it after and was below it before. Thresholds are the defaults (80, 90, 100 %); a stack deployed with -c drawdownThresholds alerts at its own';
+  "predicted where the simulated engine raised none, by the engine's own rules: only a release pass alerts, so nothing unless the license is left applied APPROVED and no edit was rejected; a threshold counts when what the license draws after the pass reaches it, against authorizedQuantity and the value cap (authorizedValue with its tolerance) as applied, and its drawdownAlerted record does not list it (carried over to an amended limit as the engine carries it; a new approval starts an empty one). Thresholds are the defaults (80, 90, 100 %); a stack deployed with -c drawdownThresholds alerts at its own";
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 const emptyTally = (): Tally => ({ shipments: 0, units: 0, value: 0 });
@@ -121,14 +127,16 @@ const parsed = (raw: RawItem): License | undefined => {
   return p.ok ? p.value : undefined;
 };
 
+/** The license item's state, its limits as the system applies them (a rejected edit's typed terms are not). */
 export function licenseState(raw: RawItem): LicenseState {
-  const l = parsed(raw);
+  const applied = underAppliedTerms(raw);
+  const l = parsed(applied);
   return {
     status: raw.status,
     appliedStatus: raw.appliedStatus,
-    authorizedQuantity: raw.authorizedQuantity,
-    authorizedValue: raw.authorizedValue,
-    valueTolerancePercent: raw.valueTolerancePercent,
+    authorizedQuantity: applied.authorizedQuantity,
+    authorizedValue: applied.authorizedValue,
+    valueTolerancePercent: applied.valueTolerancePercent,
     valueCap: (l && valueCap(l)) ?? null,
     releasedQuantity: num(raw.releasedQuantity),
     releasedValue: num(raw.releasedValue),
@@ -138,42 +146,28 @@ export function licenseState(raw: RawItem): LicenseState {
   };
 }
 
-/** The thresholds of one limit that `after` reaches and `before` did not. */
-function crossings(
-  limit: Crossing['limit'],
-  before: { drawn: number; of: number | undefined },
-  after: { drawn: number; of: number | undefined },
-): Crossing[] {
-  const of = after.of;
-  if (of === undefined || of <= 0) return [];
-  const reached = (drawn: number, limitOf: number | undefined, t: number) =>
-    limitOf !== undefined && limitOf > 0 && drawn * 100 >= limitOf * t;
-  return DRAWDOWN_THRESHOLDS.filter(
-    (t) => reached(after.drawn, of, t) && !reached(before.drawn, before.of, t),
-  ).map((t) => ({ limit, thresholdPercent: t, drawnBefore: before.drawn, drawnAfter: after.drawn, of }));
-}
-
-/** Drawdown thresholds crossed, computed simply from what the license draws before and after. */
+/**
+ * The LICENSE_DRAWDOWN thresholds the engine would announce, by its own rules
+ * (shared/domain/compliance.ts). Only an APPROVED license's release pass
+ * announces them: nothing unless `after` is applied APPROVED. The pass starts
+ * from the record `before` keeps (`drawdownAlerted`; a new approval starts an
+ * empty one), carried over to the limits applied after as an amendment's
+ * write carries it (carriedOver); a threshold counts when what the license
+ * draws after reaches it and that record does not list it.
+ */
 export function predictDrawdown(before: RawItem, after: RawItem): Crossing[] {
-  const limit = (raw: RawItem, attr: string) => (typeof raw[attr] === 'number' ? raw[attr] : undefined);
-  const cap = (raw: RawItem) => {
-    const value = limit(raw, 'authorizedValue');
-    return value === undefined
-      ? undefined
-      : valueCap({ authorizedValue: value, valueTolerancePercent: limit(raw, 'valueTolerancePercent') });
-  };
-  return [
-    ...crossings(
-      'quantity',
-      { drawn: num(before.releasedQuantity), of: limit(before, 'authorizedQuantity') },
-      { drawn: num(after.releasedQuantity), of: limit(after, 'authorizedQuantity') },
-    ),
-    ...crossings(
-      'value',
-      { drawn: num(before.releasedValue), of: cap(before) },
-      { drawn: num(after.releasedValue), of: cap(after) },
-    ),
-  ];
+  const license = parsed(underAppliedTerms(after));
+  if (license?.appliedStatus !== 'APPROVED') return [];
+  const drawn = (raw: RawItem) => ({ quantity: num(raw.releasedQuantity), value: num(raw.releasedValue) });
+  const kept = readDrawdownRecord(before.appliedStatus === 'APPROVED' ? before.drawdownAlerted : undefined);
+  const record = carriedOver(kept, license, drawn(before)) ?? kept;
+  return drawdownCrossings(license, drawn(after), record, DRAWDOWN_THRESHOLDS).map((c) => ({
+    limit: c.dimension,
+    thresholdPercent: c.threshold,
+    drawnBefore: drawn(before)[c.dimension],
+    drawnAfter: c.drawn,
+    of: c.limit,
+  }));
 }
 
 const orderOf = (s: RawItem): string =>
@@ -201,6 +195,12 @@ function row(before: RawItem, after: RawItem): ShipmentRow {
 }
 
 type Warehouse = SimulationReport['warehouses'][number];
+
+/** The reasons of the edits the engine rejected on the way, in its words. */
+const rejectionsOf = (run: EngineRun): string[] =>
+  run.outcomes.flatMap((o) =>
+    o.kind === 'rejected' ? [o.reason] : 'rejected' in o && o.rejected ? [o.rejected] : [],
+  );
 
 /** Compares the run with the snapshot. */
 export function buildReport(
@@ -263,6 +263,7 @@ export function buildReport(
   }
   const licenseBefore = licenseState(snapshot.license);
   const licenseAfter = licenseState(run.license);
+  const rejected = rejectionsOf(run);
   return {
     licenseId: String(snapshot.license.licenseId),
     at: at.toISOString(),
@@ -271,9 +272,7 @@ export function buildReport(
       ...(edit.terms && Object.keys(edit.terms.set).length > 0 ? { set: edit.terms.set } : {}),
       ...(edit.terms && edit.terms.remove.length > 0 ? { remove: edit.terms.remove } : {}),
     },
-    rejected: run.outcomes.flatMap((o) =>
-      o.kind === 'rejected' ? [o.reason] : 'rejected' in o && o.rejected ? [o.rejected] : [],
-    ),
+    rejected,
     license: { before: licenseBefore, after: licenseAfter },
     releases: rows.released.map((r) => r.shipmentId),
     reholds: rows.reheld.map((r) => r.shipmentId),
@@ -293,7 +292,8 @@ export function buildReport(
     drawdown: {
       method: DRAWDOWN_METHOD,
       thresholdsPercent: [...DRAWDOWN_THRESHOLDS],
-      crossed: predictDrawdown(snapshot.license, run.license),
+      // A rejected edit starts no release pass: its terms never apply and nothing is announced.
+      crossed: rejected.length > 0 ? [] : predictDrawdown(snapshot.license, run.license),
       sentByEngine: run.alerts.some((a) => a.alertType === 'LICENSE_DRAWDOWN'),
     },
     rows,

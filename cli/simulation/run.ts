@@ -18,7 +18,11 @@ import { isSettledImage } from '../../shared/domain/license-rules.js';
 import type { LicenseStatus } from '../../shared/domain/model.js';
 import type { OpsAlert, RawItem, ShipmentRepository } from '../../shared/domain/ports.js';
 import { clockTick } from '../../shared/engine/clock.js';
-import { applyLicense, type LicenseOutcome } from '../../shared/engine/license-engine.js';
+import {
+  applyLicense,
+  type LicenseEngineDeps,
+  type LicenseOutcome,
+} from '../../shared/engine/license-engine.js';
 import type { AmendRequest } from '../amend-plan.js';
 import { CliError } from '../errors.js';
 
@@ -79,11 +83,11 @@ export function editedLicense(license: RawItem, edit: SimulatedEdit): RawItem {
 }
 
 /**
- * Runs the engine on the snapshot with the edit made, at `at`, as the streams
- * and the clock would: applyLicense again while the license shows work (a
- * continued pass, a status the engine set, a rejection to record), then one
- * clock tick at `at` (expiry past validUntil, the wake-up at validFrom, the
- * settling pass), and again until neither has anything to do.
+ * Runs the engine on the snapshot as the streams and the clock would up to
+ * `at`, then with the edit made at `at`. The clock runs every minute, so by
+ * `at` it has already done what time alone does to the license as it stands
+ * (expiry past validUntil, the wake-up at validFrom, the settling pass): the
+ * edit is made on the license that leaves, and judged from its status then.
  */
 export async function runEngine(
   snapshot: Snapshot,
@@ -95,15 +99,14 @@ export async function runEngine(
   const licenseId = String(snapshot.license.licenseId);
   for (const item of snapshot.inventory) tables.put('inventory', item);
   for (const item of snapshot.shipments) tables.put('shipments', item);
-  tables.put('licenses', editedLicense(snapshot.license, edit));
+  tables.put('licenses', snapshot.license);
   const start = { ...tables.writes };
   const now = () => new Date(at);
   let tokens = 0;
   const newToken = () => `simulation-${++tokens}`;
   const alerter = new RecordingAlerter();
-  const licenses = new MemoryLicenseRepository(tables);
   const deps = {
-    licenses,
+    licenses: new MemoryLicenseRepository(tables),
     shipments: observed(new MemoryShipmentRepository(tables, now), tables, onProgress),
     inventory: new MemoryInventoryRepository(tables),
     alerter,
@@ -111,19 +114,14 @@ export async function runEngine(
     newToken,
     settleDelayMs: SETTLE_DELAY_MS,
   };
-  const outcomes: LicenseOutcome[] = [];
-  for (let round = 0; ; round++) {
-    if (round >= MAX_ROUNDS)
-      throw new CliError(
-        `the simulation of license ${licenseId} did not settle after ${MAX_ROUNDS} passes; nothing was written. Report this with the license's item (\`clearance --json license show ${licenseId}\`)`,
-      );
-    const outcome = await applyLicense(deps, licenseId, Number.POSITIVE_INFINITY);
-    outcomes.push(outcome);
-    if (outcome.kind === 'missing') break;
-    if (outcome.kind !== 'noop' && !isSettledImage(tables.get('licenses', licenseId))) continue;
-    const tick = await clockTick(licenses, now(), newToken);
-    if (tick.expired.length + tick.woken.length + tick.settling.length === 0) break;
+  // First what the clock has done by `at` to the license as it stands (each of its writes is a record license-events applies).
+  const outcomes = (await clockActed(deps)) ? await settle(deps, tables, licenseId) : [];
+  const current = tables.get('licenses', licenseId);
+  if (current !== undefined && (edit.status !== undefined || edit.terms !== undefined)) {
+    tables.put('licenses', editedLicense(current, edit));
+    start.licenses++; // the admin's write, not the engine's
   }
+  outcomes.push(...(await settle(deps, tables, licenseId)));
   const shipments = new Map<string, RawItem>();
   for (const s of snapshot.shipments) {
     const id = String(s.shipmentId);
@@ -139,6 +137,38 @@ export async function runEngine(
       shipments: tables.writes.shipments - start.shipments,
     },
   };
+}
+
+/**
+ * As the Licenses stream and the clock would: applyLicense, again while the
+ * license shows work (a continued pass, a status the engine set, a rejection
+ * to record), then one clock tick, and again until neither has anything to
+ * do. The applyLicense outcomes, in order.
+ */
+async function settle(
+  deps: LicenseEngineDeps,
+  tables: MemoryTables,
+  licenseId: string,
+): Promise<LicenseOutcome[]> {
+  const outcomes: LicenseOutcome[] = [];
+  for (let round = 0; ; round++) {
+    if (round >= MAX_ROUNDS)
+      throw new CliError(
+        `the simulation of license ${licenseId} did not settle after ${MAX_ROUNDS} passes; nothing was written. Report this with the license's item (\`clearance --json license show ${licenseId}\`)`,
+      );
+    const outcome = await applyLicense(deps, licenseId, Number.POSITIVE_INFINITY);
+    outcomes.push(outcome);
+    if (outcome.kind === 'missing') break;
+    if (outcome.kind !== 'noop' && !isSettledImage(tables.get('licenses', licenseId))) continue;
+    if (!(await clockActed(deps))) break;
+  }
+  return outcomes;
+}
+
+/** One clock tick at `at`: whether it expired the license, woke it at validFrom or asked for its settling pass. */
+async function clockActed(deps: LicenseEngineDeps): Promise<boolean> {
+  const tick = await clockTick(deps.licenses, deps.now(), deps.newToken);
+  return tick.expired.length + tick.woken.length + tick.settling.length > 0;
 }
 
 /** The shipment repository, reporting each page read and each commit to `onProgress`. */

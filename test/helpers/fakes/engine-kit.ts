@@ -6,9 +6,10 @@
 import { expect } from 'vitest';
 import type { Snapshot } from '../../../cli/simulation/run.js';
 import { licenseOfIndexKey } from '../../../shared/domain/index-keys.js';
+import { isSettledImage } from '../../../shared/domain/license-rules.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
-import type { ClockWatch } from '../../../shared/engine/clock.js';
+import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
 import { applyLicense, type LicenseOutcome } from '../../../shared/engine/license-engine.js';
 import {
   processShipmentRecords,
@@ -141,6 +142,33 @@ export async function settleShipments(w: MemoryWorld): Promise<number> {
     await processShipmentRecords(w.shipmentDeps(), records);
   }
   throw new Error('the Shipments stream never went quiet: the system keeps answering its own writes');
+}
+
+/**
+ * The whole system after a write, until nothing is left to do: license-events
+ * on every Licenses record that is not a settled write-back, both Shipments
+ * stream consumers, and the clock at the world's time, then at each settling
+ * pass's time (a delay no validity boundary of these tests falls in).
+ */
+export async function settleSystem(w: MemoryWorld, licenseId: string): Promise<void> {
+  for (let round = 0; round < 40; round++) {
+    if (w.licenseRecords().some((rec) => !isSettledImage(rec.newImage))) {
+      await apply(w, licenseId);
+      continue;
+    }
+    const records = w.shipmentRecords();
+    if (records.length > 0) {
+      await recordShipmentHistory(w.shipmentDeps(), records);
+      await processShipmentRecords(w.shipmentDeps(), records);
+      continue;
+    }
+    const tick = await clockTick(w.licenses, w.now(), w.newToken);
+    if (tick.expired.length + tick.woken.length + tick.settling.length > 0) continue;
+    const license = w.license(licenseId);
+    if (license.settleCheckAt === undefined) return;
+    w.setNow(new Date(Math.max(w.now().getTime(), Date.parse(String(license.settleCheckAt)))));
+  }
+  throw new Error('did not settle');
 }
 
 /** Every shipment of a license, by id. */

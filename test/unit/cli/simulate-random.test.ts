@@ -16,13 +16,10 @@ import { describe, expect, it } from 'vitest';
 import type { AmendRequest } from '../../../cli/amend-plan.js';
 import { buildReport } from '../../../cli/simulation/report.js';
 import { runEngine, type SimulatedEdit } from '../../../cli/simulation/run.js';
-import { isSettledImage } from '../../../shared/domain/license-rules.js';
 import type { License, LicenseStatus, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
-import { clockTick } from '../../../shared/engine/clock.js';
-import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
 import { anInventory, NOW } from '../../helpers/factories.js';
-import { apply, givenLicense, snapshotOf } from '../../helpers/fakes/engine-kit.js';
+import { givenLicense, settleSystem, snapshotOf } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 /** mulberry32: a small seeded generator, so a failing seed can be run again. */
@@ -78,15 +75,15 @@ async function givenRandom(r: Random) {
   w.seed.accepted(backlog);
   if (start !== 'PENDING') {
     w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
-    await settle(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
     // Logistics ships some of what was released.
     for (const s of w.items('shipments'))
       if (s.licenseId === lut.licenseId && s.status === 'RELEASED' && r.chance(0.3))
         w.console.edit('shipments', String(s.shipmentId), 'status', 'SHIPPED');
-    await settle(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
     if (start === 'SUSPENDED') {
       w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
-      await settle(w, lut.licenseId);
+      await settleSystem(w, lut.licenseId);
     }
   }
   w.alerter.alerts.length = 0;
@@ -113,39 +110,6 @@ function randomEdit(r: Random, start: LicenseStatus, total: number): { edit: Sim
   return { edit: { ...(status ? { status } : {}), ...(amended ? { terms } : {}) }, at };
 }
 
-/**
- * The system after an edit: license-events on every Licenses record that is
- * not its own settled write-back, both Shipments stream consumers on every
- * record, and the clock, also after each settling delay, until none of them
- * has anything left to do.
- */
-async function settle(w: MemoryWorld, licenseId: string): Promise<void> {
-  for (let round = 0; round < 40; round++) {
-    const records = w.licenseRecords().filter((rec) => !isSettledImage(rec.newImage));
-    if (records.length > 0) {
-      await apply(w, licenseId);
-      continue;
-    }
-    const shipments = w.shipmentRecords();
-    if (shipments.length > 0) {
-      await shipmentEventsOf(w, shipments);
-      continue;
-    }
-    const tick = await clockTick(w.licenses, w.now(), w.newToken);
-    if (tick.expired.length + tick.woken.length + tick.settling.length > 0) continue;
-    const license = w.license(licenseId);
-    if (license.settleCheckAt === undefined) return;
-    // The settling pass is due after a delay no validity boundary of these tests falls in.
-    w.setNow(new Date(Math.max(w.now().getTime(), Date.parse(String(license.settleCheckAt)))));
-  }
-  throw new Error('did not settle');
-}
-
-async function shipmentEventsOf(w: MemoryWorld, records: ReturnType<MemoryWorld['shipmentRecords']>) {
-  await recordShipmentHistory(w.shipmentDeps(), records);
-  await processShipmentRecords(w.shipmentDeps(), records);
-}
-
 async function makeEdit(w: MemoryWorld, licenseId: string, edit: SimulatedEdit, at: Date) {
   w.setNow(at);
   // One console write, as `license amend` makes one UpdateItem: status and terms together.
@@ -154,7 +118,7 @@ async function makeEdit(w: MemoryWorld, licenseId: string, edit: SimulatedEdit, 
   for (const term of edit.terms?.remove ?? []) delete next[term];
   if (edit.status || edit.terms) next.updatedBy = 'j.doe';
   w.store.write('licenses', licenseId, next);
-  await settle(w, licenseId);
+  await settleSystem(w, licenseId);
 }
 
 describe('license simulate predicts the engine on random backlogs', () => {

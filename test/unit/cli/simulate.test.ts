@@ -3,20 +3,27 @@
  * run on the memory adapters, cli/simulation) predicts exactly what the
  * engine then does on the test world when the admin makes the edit and the
  * Licenses stream and the clock deliver it; the snapshot is never changed;
- * options are checked with errors that name the fix.
+ * options are checked with errors that name the fix. Drawdown alerts,
+ * rejections that still move shipments and edits past validUntil, against
+ * the whole system: simulate-system.test.ts.
  */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { planAmendment } from '../../../cli/amend-plan.js';
+import { licenseSimulate } from '../../../cli/commands/license-simulate.js';
 import { UsageError } from '../../../cli/errors.js';
 import { parseAt, parseSimulateOptions } from '../../../cli/simulation/options.js';
 import { renderSimulation } from '../../../cli/simulation/render.js';
-import { buildReport, predictDrawdown, type SimulationReport } from '../../../cli/simulation/report.js';
+import { buildReport, type SimulationReport } from '../../../cli/simulation/report.js';
 import { runEngine, type SimulatedEdit } from '../../../cli/simulation/run.js';
 import { isSettledImage } from '../../../shared/domain/license-rules.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { termsOf } from '../../../shared/domain/terms.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { GSI_ATTR } from '../../../shared/names.js';
-import { NOW } from '../../helpers/factories.js';
+import { stubCliContext, stubResources } from '../../helpers/cli.js';
+import { aLicense, NOW } from '../../helpers/factories.js';
 import { apply, givenLicense, snapshotOf } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
@@ -305,70 +312,25 @@ describe('license simulate options', () => {
     for (const at of ['tomorrow', '2026-02-30', '2026-07-01T09:00:00', '2026-13-01T00:00:00Z'])
       expect(usage(() => parseSimulateOptions({ at }, now))).toMatch(/^--at must be an ISO-8601 time/);
   });
-});
 
-describe('drawdown prediction', () => {
-  it('is listed as predicted, and left out of the alerts once the engine sends LICENSE_DRAWDOWN itself', async () => {
-    const { w, licenseId } = await given({ authorizedQuantity: 10 }, [{}]);
-    const snapshot = snapshotOf(w, licenseId);
-    const engine = await runEngine(snapshot, { status: 'APPROVED' }, w.now());
-    // The engine sends LICENSE_DRAWDOWN itself (80, 90 and 100 %): its alerts are the simulation's.
-    expect(engine.alerts.map((a) => a.alertType)).toEqual([
-      'LICENSE_DRAWDOWN',
-      'LICENSE_DRAWDOWN',
-      'LICENSE_DRAWDOWN',
-    ]);
-    // Without them (an engine configured with no thresholds), the report predicts them.
-    const run = { ...engine, alerts: [] };
-    const predicted = buildReport(snapshot, { status: 'APPROVED' }, w.now(), run);
-    expect(predicted.drawdown).toMatchObject({
-      sentByEngine: false,
-      crossed: [{ thresholdPercent: 80 }, {}, {}],
-    });
-    expect(renderSimulation(predicted, 20)).toMatch(
-      /\[LICENSE_DRAWDOWN, predicted\] .*: quantity at 100 % of authorizedQuantity/,
-    );
-    const sent = {
-      subject: `License ${licenseId}: 100 % drawn`,
-      message: 'm',
-      severity: 'normal' as const,
-      subjectKey: { licenseId },
-      alertType: 'LICENSE_DRAWDOWN',
+  it('refuses a window that would end before it starts, as `license amend` does, naming the option', async () => {
+    const license = {
+      ...aLicense({ licenseId: 'LIC-1', status: 'APPROVED', appliedStatus: 'APPROVED' }),
+      validFrom: '2026-01-01T00:00:00.000Z',
     };
-    const fromEngine = buildReport(snapshot, { status: 'APPROVED' }, w.now(), { ...run, alerts: [sent] });
-    expect(fromEngine.drawdown.sentByEngine).toBe(true);
-    const text = renderSimulation(fromEngine, 20);
-    expect(text).toMatch(/\[normal LICENSE_DRAWDOWN\] License .*: 100 % drawn/);
-    expect(text).not.toMatch(/LICENSE_DRAWDOWN, predicted/);
-  });
-
-  const l = (releasedQuantity: number, authorizedQuantity = 100) => ({
-    releasedQuantity,
-    authorizedQuantity,
-  });
-
-  it('counts a threshold reached after and not before, against the limits of each side', () => {
-    expect(predictDrawdown(l(79), l(91)).map((c) => c.thresholdPercent)).toEqual([80, 90]);
-    expect(predictDrawdown(l(85), l(95))).toMatchObject([{ limit: 'quantity', thresholdPercent: 90 }]);
-    expect(predictDrawdown(l(50), l(50, 50))).toMatchObject([
-      { thresholdPercent: 80 },
-      { thresholdPercent: 90 },
-      { thresholdPercent: 100 },
-    ]);
-    expect(predictDrawdown(l(90), l(0))).toEqual([]);
-  });
-
-  it('measures value against the value cap (authorizedValue with its tolerance), as the engine does', () => {
-    const v = (releasedValue: number) => ({
-      releasedValue,
-      authorizedValue: 1000,
-      valueTolerancePercent: 10,
-    });
-    // Cap 1,100: drawing the whole authorizedValue reaches 80 % (880) and 90 % (990), not 100 %.
-    expect(predictDrawdown(v(0), v(1000))).toEqual([
-      { limit: 'value', thresholdPercent: 80, drawnBefore: 0, drawnAfter: 1000, of: 1100 },
-      { limit: 'value', thresholdPercent: 90, drawnBefore: 0, drawnAfter: 1000, of: 1100 },
-    ]);
-    expect(predictDrawdown(v(1000), v(1100)).map((c) => c.thresholdPercent)).toEqual([100]);
+    const item = { ...license, appliedTerms: termsOf(license) };
+    // A read-only table: the license, no HELD or RELEASED shipments, no Inventory.
+    const db = {
+      async send(command: unknown) {
+        if (command instanceof GetCommand) return { Item: structuredClone(item) };
+        if (command instanceof QueryCommand) return { Items: [] };
+        throw new Error(`unexpected command ${String(command)}`);
+      },
+    };
+    const { ctx } = stubCliContext({ resources: stubResources(), clients: { db } });
+    const refusal = new UsageError('--valid-until must be later than validFrom (2026-01-01T00:00:00.000Z)');
+    const validUntil = '2025-06-01T00:00:00Z';
+    expect(() => planAmendment(item, { set: { validUntil }, remove: [] }, now)).toThrow(refusal);
+    await expect(licenseSimulate(ctx, 'LIC-1', { validUntil, limit: 20 })).rejects.toThrow(refusal);
   });
 });
