@@ -1,7 +1,7 @@
 import { ShipmentSchema } from '../shared/domain/model.js';
 import { customerShard } from '../shared/domain/routing.js';
 import { UsageError } from './errors.js';
-import { maskEmail } from './format.js';
+import { maskEmail, showEndpoint } from './format.js';
 
 /** Subscription protocols the subscribe commands accept. */
 export const PROTOCOLS = ['email', 'sqs', 'https'] as const;
@@ -116,10 +116,11 @@ export function customerTopicShard(
   return { topicArn, index, count };
 }
 
+/** What a subscription gets, and where (an email address masked: no personal data in output or logs). */
 const describe = (protocol: Protocol, endpoint: string) =>
   protocol === 'email'
-    ? `email digests to ${endpoint}`
-    : `one JSON message per shipment change to ${endpoint}`;
+    ? `email digests to ${showEndpoint(protocol, endpoint)}`
+    : `one JSON message per shipment change to ${showEndpoint(protocol, endpoint)}`;
 
 /**
  * The checks of a customer subscription's options, which need no stack (so
@@ -252,8 +253,9 @@ export function filterPolicyQuotaMessage(
   const fix =
     audience === 'customer'
       ? ` Fix: raise the CDK context customerTopicShards (now ${plan.shard?.count ?? 1}; at most ${MAX_CUSTOMER_TOPIC_SHARDS}, ` +
-        `since ${MAX_CUSTOMER_TOPIC_SHARDS} customer topics and the logistics topic fill the account's quota) and deploy ` +
-        '(`npx cdk deploy -c customerTopicShards=N`), then run `clearance subscribe` again for the customers it moves ' +
+        `since ${MAX_CUSTOMER_TOPIC_SHARDS} customer topics and the logistics topic fill the account's quota) in \`cdk.json\`'s ` +
+        '`context` (`"customerTopicShards": N`; not with `-c`, which the next deploy without it undoes, deleting the topics ' +
+        'above the default with their subscriptions) and run `npx cdk deploy`, then run `clearance subscribe` again for the customers it moves ' +
         '(`clearance subscriptions list` flags their old subscriptions) and for this one; ' +
         'or ask AWS (Service Quotas, Amazon SNS) to raise the quota.'
       : ' Fix: the logistics topic has no shards; remove subscriptions no one uses (`clearance subscriptions list`, ' +

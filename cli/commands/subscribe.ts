@@ -241,7 +241,7 @@ async function subscribe(
       subscriptionArn: arn,
       topicArn: plan.topicArn,
       protocol: plan.protocol,
-      endpoint: plan.endpoint,
+      endpoint: showEndpoint(plan.protocol, plan.endpoint),
       filterPolicy: plan.filterPolicy,
       ...(plan.shard ? { customerShard: plan.shard.index, customerShards: plan.shard.count } : {}),
       rawMessageDelivery: plan.attributes.RawMessageDelivery === 'true',
