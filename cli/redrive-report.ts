@@ -20,6 +20,8 @@ export interface Outcome {
   result: 'redriven' | 'failed' | 'gone' | 'invalid' | 'discarded' | 'lapsed' | 'undeleted';
   /** For a discarded message: the on-failure record it held. */
   record?: FailureRecord;
+  /** For an invalid message: its DLQ's URL, for the advice on deleting it by hand. */
+  queueUrl?: string;
   /** Set when the stream returned only part of the range: nothing was replayed. */
   incomplete?: true;
   detail: string;
@@ -91,7 +93,7 @@ export function redriveReport(
   const left = outcomes.filter((o) => !settled(o));
   const lines = outcomes.map(
     (o) =>
-      `${o.result.toUpperCase().padEnd(8)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
+      `${o.result.toUpperCase().padEnd(9)} ${o.queue} ${o.table ?? ''} ${o.range ?? o.messageId}: ${plural(o.records, 'record')}; ${o.detail}`,
   );
   const redriven = outcomes.filter((o) => o.result === 'redriven').length;
   const discarded = outcomes.length - left.length - redriven;
@@ -108,7 +110,10 @@ export function redriveReport(
       'The stream returned only part of some ranges (it may answer empty pages before later records): nothing of those was replayed. Run `clearance dlq redrive` again.',
     );
   }
-  if (left.some((o) => o.result === 'invalid')) lines.push(invalidAdvice());
+  const invalidIn = [
+    ...new Set(left.flatMap((o) => (o.result === 'invalid' && o.queueUrl ? [o.queueUrl] : []))),
+  ];
+  if (left.some((o) => o.result === 'invalid')) lines.push(invalidAdvice(invalidIn));
   if (left.some((o) => o.result === 'lapsed')) {
     lines.push(
       'This run lost its hold on some messages (SQS refused to keep them hidden: another run may have received them) and left them alone. Run `clearance dlq redrive` again once no other run is going; replaying records twice is safe.',

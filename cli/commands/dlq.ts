@@ -254,18 +254,21 @@ class NotDeletedError extends CliError {
 /** Deletes the message or makes it visible again, as the verdict says, if this run still holds it. */
 async function settle(q: HeldQueue, row: Row, { outcome, remove }: Verdict): Promise<Outcome> {
   const id = row.entry.messageId;
-  try {
-    // The replay may have outlived a renewal: renew once more, so that the receipt used here is current.
-    await q.hold.renew([id]);
-    const why = q.hold.lapsed.get(id);
-    if (why !== undefined)
-      return lapsed(rowBase(q.queue, row), outcome.records, why, remove ? 'deleted' : 'made visible again');
-    if (remove) await q.hold.delete(row.entry);
-    else await q.hold.release([row.entry]);
+  // The replay may have outlived a renewal: renew once more, so that the receipt used here is current.
+  await q.hold.renew([id]);
+  const why = q.hold.lapsed.get(id);
+  if (why !== undefined)
+    return lapsed(rowBase(q.queue, row), outcome.records, why, remove ? 'deleted' : 'made visible again');
+  if (!remove) {
+    await q.hold.release([row.entry]);
     return outcome;
-  } catch (error) {
-    throw remove ? new NotDeletedError(outcome, explainError(error, q.resources).message, error) : error;
   }
+  try {
+    await q.hold.delete(row.entry);
+  } catch (error) {
+    throw new NotDeletedError(outcome, explainError(error, q.resources).message, error);
+  }
+  return outcome;
 }
 
 /** Makes a message visible again without having redriven it. */
@@ -282,6 +285,7 @@ async function leaveInQueue(
     records: 0,
     result,
     detail: `${why}; left in the queue`,
+    ...(result === 'invalid' ? { queueUrl: q.url } : {}),
   };
 }
 
@@ -311,7 +315,8 @@ async function redriveMessage(q: HeldQueue, row: Row): Promise<Outcome> {
  * Redrives up to `max` messages of one DLQ, in stream order, adding each
  * outcome to `outcomes` as it is known (so a run stopped by an error can
  * still report what it did). Before each message it renews its hold on all
- * those it has not settled yet, however long the run takes.
+ * those it has not settled yet (SQS keeps a message hidden at most 12 hours
+ * from its first receipt: a longer run finds the rest LAPSED).
  */
 async function redriveQueue(r: RedriveQueue, max: number, now: Date, outcomes: Outcome[]): Promise<void> {
   const messages = await receive(r.clients.sqs, r.url, max, HOLD_SECONDS);

@@ -4,6 +4,7 @@ import { Expr } from '../../shared/adapters/dynamo/expressions.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
 import { LICENSE_STATUSES } from '../../shared/domain/model.js';
 import { termsAsRead } from '../../shared/domain/terms.js';
+import { pendingAmendment } from '../amend-plan.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count, countOf } from '../format.js';
@@ -128,10 +129,12 @@ export async function licenseAction(
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const now = await (await licenses(ctx)).get(licenseId);
+    const amended = now === undefined ? undefined : pendingAmendment(now);
+    const what = amended
+      ? `someone amended it meanwhile (${amended.changes})`
+      : `status now ${String(now?.status)}, applied ${String(now?.appliedStatus ?? 'none')}`;
     throw new LostRaceError(
-      `license ${licenseId} changed while this command ran (status now ${String(now?.status)}, applied ${String(
-        now?.appliedStatus ?? 'none',
-      )}); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
+      `license ${licenseId} changed while this command ran (${what}); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
       { cause: error },
     );
   }

@@ -240,7 +240,7 @@ export function registerShipmentCommands(program: Command, { act }: Wiring): voi
       .argument('<shipmentId>', 'the shipment, e.g. SHP-000042')
       .option(
         '--reason <text>',
-        'why (stored as statusReason; History quotes it). Without it statusReason is removed, so History quotes no earlier reason',
+        'why (stored as statusReason; History quotes it). Without it statusReason is removed, so History quotes no earlier reason; required when you were the last to edit the shipment (History credits an edit only when its author or reason changes)',
       )
       .addHelpText(
         'after',

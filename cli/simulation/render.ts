@@ -176,12 +176,15 @@ function rowsSection(title: string, rows: readonly ShipmentRow[], limit: number)
 }
 
 /**
- * What still happens past a rejection: nothing, or (a restrictive status on an
+ * What still happens past a rejection: nothing; the clock's work by `at`,
+ * done before the edit (an expiry's re-holds); or (a restrictive status on an
  * invalid item, a re-hold under way) the applied status's work, which the
  * engine runs all the same under the terms last applied.
  */
 function afterRejection(r: SimulationReport): string {
   if (r.releases.length + r.reholds.length === 0) return 'Nothing would move.';
+  if (r.clockFirst !== undefined)
+    return `The shipments below move by the clock's doing: by then it has made the license ${r.clockFirst}, before this edit.`;
   return `Its status ${show(r.license.after.appliedStatus)} is applied all the same, under the terms last applied: the shipments below still move.`;
 }
 

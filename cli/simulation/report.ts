@@ -74,6 +74,8 @@ export interface SimulationReport {
   edit: { status?: string; set?: Record<string, unknown>; remove?: string[] };
   /** Edits the engine rejected (a status the rules do not allow from the applied one). */
   rejected: string[];
+  /** The applied status the clock had left by `at`, before the edit, when it changed it (EngineRun.clockFirst). */
+  clockFirst?: string;
   license: { before: LicenseState; after: LicenseState };
   releases: string[];
   reholds: string[];
@@ -197,10 +199,11 @@ function row(before: RawItem, after: RawItem): ShipmentRow {
 type Warehouse = SimulationReport['warehouses'][number];
 
 /** The reasons of the edits the engine rejected on the way, in its words. */
+/** The edit's rejections: those of the clock's work before it are not this edit's. */
 const rejectionsOf = (run: EngineRun): string[] =>
-  run.outcomes.flatMap((o) =>
-    o.kind === 'rejected' ? [o.reason] : 'rejected' in o && o.rejected ? [o.rejected] : [],
-  );
+  run.outcomes
+    .slice(run.outcomesBeforeEdit)
+    .flatMap((o) => (o.kind === 'rejected' ? [o.reason] : 'rejected' in o && o.rejected ? [o.rejected] : []));
 
 /** Compares the run with the snapshot. */
 export function buildReport(
@@ -273,6 +276,7 @@ export function buildReport(
       ...(edit.terms && edit.terms.remove.length > 0 ? { remove: edit.terms.remove } : {}),
     },
     rejected,
+    ...(run.clockFirst === undefined ? {} : { clockFirst: run.clockFirst }),
     license: { before: licenseBefore, after: licenseAfter },
     releases: rows.released.map((r) => r.shipmentId),
     reholds: rows.reheld.map((r) => r.shipmentId),

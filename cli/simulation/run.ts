@@ -53,6 +53,10 @@ export interface EngineRun {
   alerts: OpsAlert[];
   /** Every applyLicense outcome, in order (rejections name their reason). */
   outcomes: LicenseOutcome[];
+  /** How many of `outcomes` came before the edit: the clock's work by `at` on the license as it stood. */
+  outcomesBeforeEdit: number;
+  /** The applied status the clock left by `at`, before the edit, when it changed it (an expiry, a wake-up). */
+  clockFirst?: string;
   /** License and shipment items the engine wrote in the copy. */
   writes: { licenses: number; shipments: number };
 }
@@ -116,7 +120,12 @@ export async function runEngine(
   };
   // First what the clock has done by `at` to the license as it stands (each of its writes is a record license-events applies).
   const outcomes = (await clockActed(deps)) ? await settle(deps, tables, licenseId) : [];
+  const outcomesBeforeEdit = outcomes.length;
   const current = tables.get('licenses', licenseId);
+  const clockFirst =
+    current !== undefined && current.appliedStatus !== snapshot.license.appliedStatus
+      ? String(current.appliedStatus)
+      : undefined;
   if (current !== undefined && (edit.status !== undefined || edit.terms !== undefined)) {
     tables.put('licenses', editedLicense(current, edit));
     start.licenses++; // the admin's write, not the engine's
@@ -132,6 +141,8 @@ export async function runEngine(
     shipments,
     alerts: alerter.alerts,
     outcomes,
+    outcomesBeforeEdit,
+    ...(clockFirst === undefined ? {} : { clockFirst }),
     writes: {
       licenses: tables.writes.licenses - start.licenses,
       shipments: tables.writes.shipments - start.shipments,

@@ -73,7 +73,7 @@ describe('clearance dlq', () => {
     poisoned.clear();
     const redriven = await runCli(local, ['dlq', 'redrive']);
     expect(redriven.code).toBe(EXIT.ok);
-    expect(redriven.stdout).toMatch(/^REDRIVEN shipment-events .* 1 record; processed; message deleted/m);
+    expect(redriven.stdout).toMatch(/^REDRIVEN\s+shipment-events .* 1 record; processed; message deleted/m);
     expect(redriven.stdout).toMatch(/Redrove 1 message; 0 messages left in the DLQ/);
 
     expect(await s.shipment('SHP-POISON')).toMatchObject({
@@ -101,7 +101,7 @@ describe('clearance dlq', () => {
 
     const first = await runCli(local, ['dlq', 'redrive', '--max', '1']);
     expect(first.code).toBe(EXIT.incomplete);
-    expect(first.stdout).toMatch(/^REDRIVEN shipment-events /m);
+    expect(first.stdout).toMatch(/^REDRIVEN\s+shipment-events /m);
     expect(first.stdout).toMatch(
       /Redrove 1 message; 1 message left in the DLQ \(shipment-events: 1; SQS's approximate count\)\./,
     );

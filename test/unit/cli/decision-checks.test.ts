@@ -80,6 +80,15 @@ describe('license decisions and an amendment in flight', () => {
     expect(Object.values(update?.ExpressionAttributeNames ?? {})).toContain('authorizedQuantity');
     expect(update?.ConditionExpression).toMatch(/#authorizedQuantity = /);
   });
+
+  it('names the amendment it lost to, not only a status that did not change', async () => {
+    const read = appliedLicense({ status: 'APPROVED', appliedStatus: 'APPROVED', authorizedQuantity: 100 });
+    const reread = { ...read, authorizedQuantity: 500, updatedBy: 'bob' };
+    const { ctx } = store(read, { conflict: true, reads: [read, reread] });
+    await expect(licenseAction(ctx, 'suspend', 'LIC-1', { reason: 'investigation 7' })).rejects.toThrow(
+      /someone amended it meanwhile \(authorizedQuantity 100 → 500\)/,
+    );
+  });
 });
 
 describe('approving a license the engine would not release under', () => {

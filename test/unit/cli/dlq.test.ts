@@ -154,7 +154,7 @@ describe('dlq redrive', () => {
     expect(invoked).toEqual([['100', '200']]);
     expect(sqs.deleted).toEqual(['m0']);
     expect(out.join('\n')).toMatch(
-      /^REDRIVEN shipment-events Shipments 100\.\.200: 2 records; processed; message deleted$/m,
+      /^REDRIVEN\s+shipment-events Shipments 100\.\.200: 2 records; processed; message deleted$/m,
     );
   });
 });
@@ -182,7 +182,7 @@ describe('dlq redrive stopped by an error', () => {
     expect(sqs.deleted).toEqual(['m0']);
     const report = out.join('\n');
     expect(report).toMatch(
-      /^REDRIVEN shipment-events Shipments 100\.\.200: 2 records; processed; message deleted$/m,
+      /^REDRIVEN\s+shipment-events Shipments 100\.\.200: 2 records; processed; message deleted$/m,
     );
     expect(report).toMatch(/^FAILED\s+shipment-events Shipments 300\.\.400/m);
   });

@@ -266,4 +266,19 @@ describe('license simulate --at past validUntil: the clock has expired the licen
     expect(w.alerter.alerts.map((a) => a.subject)).toEqual([`License ${licenseId}: status edit rejected`]);
     expect(report.rejected).toEqual([String(w.license(licenseId).statusError)]);
   });
+
+  it("a rejected suspension does not claim the expiry's re-holds: the head names the clock's doing", async () => {
+    const { w, licenseId, ids } = await approved({ authorizedQuantity: 100, validUntil }, [{}, {}]);
+    const edit: SimulatedEdit = { status: 'SUSPENDED' };
+    const report = await simulate(w, licenseId, edit, at);
+    await atThenEdit(w, licenseId, edit);
+    expect(report.rejected).toEqual([String(w.license(licenseId).statusError)]);
+    expect(report.clockFirst).toBe('EXPIRED');
+    expect(report.reholds).toEqual(ids);
+    const text = renderSimulation(report, 20);
+    expect(text).not.toMatch(/applied all the same/);
+    expect(text).toMatch(
+      /move by the clock's doing: by then it has made the license EXPIRED, before this edit/,
+    );
+  });
 });

@@ -26,7 +26,8 @@ function context(json: boolean) {
   const sns = {
     async send(command: unknown) {
       if (command instanceof ListSubscriptionsByTopicCommand) return { Subscriptions: [] };
-      if (command instanceof SubscribeCommand) return { SubscriptionArn: `${command.input.TopicArn}:new-sub` };
+      if (command instanceof SubscribeCommand)
+        return { SubscriptionArn: `${command.input.TopicArn}:new-sub` };
       throw new Error(`unexpected SNS command ${command?.constructor.name}`);
     },
   };

@@ -139,7 +139,6 @@ describe('planLicenseAction', () => {
   });
 });
 
-/** `counted` null: the system has not accepted the shipment yet. */
 /** A valid shipment item (the commands refuse one out of the contract), `counted` null: not accepted yet. */
 const shipment = (status: string, counted: string | null = status, extra: Record<string, unknown> = {}) => {
   const valid = (SHIPMENT_STATUSES as readonly string[]).includes(status)
