@@ -33,9 +33,24 @@ export const tablesConfig = () => ({
 
 /** The customer topic shards and the logistics topic that notifications go to, read once per cold start. */
 export const notificationTopicsConfig = () => ({
-  customerShards: required(ENV.customerTopicArns).split(','),
+  customerShards: topicList(ENV.customerTopicArns),
   logistics: required(ENV.logisticsTopicArn),
 });
+
+/**
+ * A comma-separated list of topic ARNs, every entry one: an empty entry (a
+ * doubled or trailing comma) would be a shard whose customers are never told.
+ */
+function topicList(name: string): string[] {
+  const raw = required(name);
+  const arns = raw.split(',').map((a) => a.trim());
+  if (arns.some((a) => a === '')) {
+    throw new ConfigError(
+      `environment variable ${name} must be a comma-separated list of topic ARNs with no empty entry, got "${raw}"; the stack sets it: deploy it again (npx cdk deploy)`,
+    );
+  }
+  return arns;
+}
 
 /** Reads a required list variable the stack sets from the CDK context `context`. */
 function requiredList(name: string, parse: (raw: string) => ListSetting, context: string): number[] {

@@ -87,6 +87,14 @@ export function toBatches(messages: readonly OutgoingMessage[]): OutgoingMessage
   return chunkBySize(messages, { count: BATCH, bytes: BATCH_BYTES, sizeOf: messageBytes });
 }
 
+/**
+ * Text with every lone UTF-16 surrogate (half an emoji left by a cut) replaced
+ * with U+FFFD: the SDK cannot encode a request that holds one (URIError), and
+ * a message SNS can never be sent would fail its batch on every retry.
+ */
+export const wellFormed = (text: string): string =>
+  text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
 /** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing, and why. */
 async function publishBatch(
   sns: SNSClient,
@@ -98,8 +106,8 @@ async function publishBatch(
   for (let attempt = 0; ; attempt++) {
     const entries: PublishBatchRequestEntry[] = pending.map((m, n) => ({
       Id: `m${n}`,
-      Message: m.body,
-      ...(m.subject ? { Subject: m.subject } : {}),
+      Message: wellFormed(m.body),
+      ...(m.subject ? { Subject: wellFormed(m.subject) } : {}),
       MessageAttributes: Object.fromEntries(
         Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
       ),
@@ -169,7 +177,8 @@ export class SnsAlerter implements Alerter {
       alerts.map((a, n) => ({
         id: String(n),
         // SNS refuses a subject with line breaks or control characters; it may quote an admin's raw value.
-        subject: a.subject.replace(/\p{Cc}+/gu, ' ').slice(0, 99),
+        // Cut by code points, not UTF-16 units: half an emoji is not text.
+        subject: [...a.subject.replace(/\p{Cc}+/gu, ' ')].slice(0, 99).join(''),
         body: a.message,
         attributes: {
           kind: 'alert',

@@ -49,7 +49,10 @@ type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['Transac
 /**
  * An item's conditional update and a new History entry in one transaction:
  * both commit or neither. False if a condition failed (the update's, or the
- * entry is already there); a conflict with another transaction is retried.
+ * entry is already there). A conflict with another transaction, a throttled
+ * History key (hot during a large release: the SDK does not retry a
+ * cancelled transaction) and a transient error are retried, MAX_ATTEMPTS
+ * times in all.
  */
 export async function updateWithEntry(
   db: DynamoDBDocumentClient,
@@ -69,7 +72,11 @@ export async function updateWithEntry(
       return true;
     } catch (error) {
       if (isCancelledBy(error, 'ConditionalCheckFailed')) return false;
-      if (!isCancelledBy(error, 'TransactionConflict') || attempt + 1 >= 5) throw error;
+      const busy =
+        isCancelledBy(error, 'TransactionConflict') ||
+        [...THROTTLED].some((code) => isCancelledBy(error, code)) ||
+        isRetryable(error);
+      if (!busy || attempt + 1 >= MAX_ATTEMPTS) throw error;
       await pause(attempt);
     }
   }
