@@ -198,8 +198,7 @@ function row(before: RawItem, after: RawItem): ShipmentRow {
 
 type Warehouse = SimulationReport['warehouses'][number];
 
-/** The reasons of the edits the engine rejected on the way, in its words. */
-/** The edit's rejections: those of the clock's work before it are not this edit's. */
+/** The reasons of the edits the engine rejected, in its words: the edit's, not the clock's work before it. */
 const rejectionsOf = (run: EngineRun): string[] =>
   run.outcomes
     .slice(run.outcomesBeforeEdit)
