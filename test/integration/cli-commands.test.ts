@@ -511,7 +511,8 @@ describe('clearance subscribe', () => {
       'dispatch@example.com',
     ]);
     expect(sub.code).toBe(EXIT.ok);
-    expect(sub.stdout).toMatch(/Subscribed warehouse WH-AMS-1: email digests to dispatch@example.com/);
+    expect(sub.stdout).toMatch(/Subscribed warehouse WH-AMS-1: email digests to d\*\*\*@example.com/);
+    expect(sub.stdout).not.toMatch(/dispatch@/);
     const listed = await runCli(local, ['subscriptions', 'list', '--topic', 'logistics']);
     expect(listed.stdout).toMatch(/email\s+d\*\*\*@example.com\s+warehouse WH-AMS-1\s+digest/);
     expect(listed.stdout).not.toMatch(/dispatch@/);
