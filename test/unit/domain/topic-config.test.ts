@@ -22,7 +22,8 @@ describe('notificationTopicsConfig', () => {
   });
 
   it('rejects a customer shard list with an empty ARN (a doubled comma), naming the variable', () => {
-    process.env.CUSTOMER_TOPIC_ARNS = 'arn:aws:sns:us-east-1:000000000000:c0,,arn:aws:sns:us-east-1:000000000000:c2';
+    process.env.CUSTOMER_TOPIC_ARNS =
+      'arn:aws:sns:us-east-1:000000000000:c0,,arn:aws:sns:us-east-1:000000000000:c2';
     expect(() => notificationTopicsConfig()).toThrow(/CUSTOMER_TOPIC_ARNS/);
   });
 
