@@ -5,12 +5,14 @@ import {
   InventorySchema,
   type License,
   LicenseSchema,
+  LicenseStatusSchema,
   parseItem,
   ShipmentSchema,
 } from '../shared/domain/model.js';
 import { copiedFrom, valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { asShipmentStatus, drawnValueEdited } from '../shared/domain/shipment-rules.js';
+import { failSafeLicense } from '../shared/domain/terms.js';
 import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, plural, usd } from './format.js';
@@ -172,6 +174,133 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
 const keyOf = (sku: string, warehouseId: string) => `${sku}\u0000${warehouseId}`;
 
 /**
+ * `names` of `raw` as read, leniently: any number as it is (a hand edit may
+ * have left one negative), 0 when absent (as the schemas default it);
+ * undefined when one holds anything else, which a fix cannot state its
+ * condition on as a number: the item is left to a person.
+ */
+function countersAsRead<K extends string>(raw: RawItem, names: readonly K[]): Record<K, number> | undefined {
+  const read: Partial<Record<K, number>> = {};
+  for (const n of names) {
+    const v = raw[n] === undefined ? 0 : rawNumber(raw[n]);
+    if (v === undefined) return undefined;
+    read[n] = v;
+  }
+  return read as Record<K, number>;
+}
+
+/**
+ * A license's limits, when its terms parse: a rejected status typo aside
+ * (the status plays no part in them), read as if its applied status were
+ * still there. Undefined when they do not: no over-release can be judged.
+ */
+function limitsOf(raw: RawItem): License | undefined {
+  const p = parseItem(LicenseSchema, raw);
+  if (p.ok) return p.value;
+  const applied = LicenseStatusSchema.safeParse(raw.appliedStatus);
+  return applied.success ? failSafeLicense(raw, applied.data) : undefined;
+}
+
+/**
+ * Splits off the fixes of a license or Inventory item that a shipment the
+ * scan of Shipments did not see (`unscanned`: put back, or created while the
+ * scan ran, and found by the read after History) may move. The counters read
+ * may hold such a shipment while the sums do not, and putting an item back
+ * moves no counter, so neither the values read nor `counterRevision` would
+ * stop such a fix from lowering what it holds: it waits for the next run.
+ * `busy` names the shipments that held a fix back.
+ */
+function raceFree(fixes: readonly Fix[], unscanned: readonly RawItem[]): { fixes: Fix[]; busy: string[] } {
+  const moves = (f: Fix, s: RawItem) =>
+    f.kind === 'license' ? f.licenseId === s.licenseId : f.sku === s.sku && f.warehouseId === s.warehouseId;
+  const racing = unscanned.filter((s) => fixes.some((f) => moves(f, s)));
+  const ids = racing.map((s) => String(s.shipmentId));
+  const one = ids.length === 1;
+  const busy = `${plural(ids.length, 'shipment')} changed during the scan (put back, or created after the scan of Shipments passed ${one ? 'it' : 'them'}), so the fixes of ${one ? 'its' : 'their'} license and Inventory item wait: run reconcile again: ${listed(ids)}`;
+  return { fixes: fixes.filter((f) => !racing.some((s) => moves(f, s))), busy: ids.length > 0 ? [busy] : [] };
+}
+
+/**
+ * The Inventory fixes, and the keys of the items they leave valid and
+ * without drift. Items are read leniently (only `sku` and `warehouseId` must
+ * be strings), so a counter a hand edit left invalid is set back too; the
+ * write stays conditional on the values as read. With `drawing` (a deleted
+ * RELEASED or SHIPPED shipment's units may be among them), `released` and
+ * `shipped` are kept as read where the fix would lower them; `held` is
+ * still fixed.
+ */
+function inventoryFixes(
+  inventory: readonly RawItem[],
+  sums: ReadonlyMap<string, RecomputedCounters>,
+  drawing: boolean,
+): { fixes: InventoryFix[]; repaired: Set<string> } {
+  const fixes: InventoryFix[] = [];
+  const repaired = new Set<string>();
+  for (const raw of inventory) {
+    const { sku, warehouseId } = raw;
+    if (typeof sku !== 'string' || typeof warehouseId !== 'string') continue;
+    const key = keyOf(sku, warehouseId);
+    const read = countersAsRead(raw, COUNTERS);
+    if (read === undefined) continue;
+    const sum = sums.get(key);
+    const recomputed: Record<CounterName, number> = {
+      held: sum?.held ?? 0,
+      released: sum?.released ?? 0,
+      shipped: sum?.shipped ?? 0,
+    };
+    const want = { ...recomputed };
+    if (drawing) for (const c of ['released', 'shipped'] as const) want[c] = Math.max(want[c], read[c]);
+    if (COUNTERS.every((c) => read[c] === want[c])) continue;
+    fixes.push({
+      kind: 'inventory',
+      sku,
+      warehouseId,
+      read: { held: rawNumber(raw.held), released: rawNumber(raw.released), shipped: rawNumber(raw.shipped) },
+      set: want,
+      revision: rawNumber(raw[COUNTER_REVISION]),
+    });
+    // A counter kept as read, or an item invalid in anything else (onHand), still needs a person.
+    const full = COUNTERS.every((c) => want[c] === recomputed[c]);
+    if (full && parseItem(InventorySchema, { ...raw, ...want }).ok) repaired.add(key);
+  }
+  return { fixes, repaired };
+}
+
+/**
+ * The license fixes: `licenseId`, `releasedQuantity` and `releasedValue`
+ * are read from the item as it is, so a license that does not parse (a
+ * rejected status typo, a settled state) is fixed too; the limit warning is
+ * given when its terms parse.
+ */
+function licenseFixes(
+  licenses: readonly RawItem[],
+  used: ReadonlyMap<string, Record<LicenseCounter, number>>,
+): LicenseFix[] {
+  const fixes: LicenseFix[] = [];
+  for (const raw of licenses) {
+    const { licenseId } = raw;
+    if (typeof licenseId !== 'string') continue;
+    const read = countersAsRead(raw, LICENSE_COUNTERS);
+    const want = used.get(licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
+    if (read === undefined || LICENSE_COUNTERS.every((c) => read[c] === want[c])) continue;
+    const limits = limitsOf(raw);
+    const warning = limits === undefined ? undefined : overRelease(limits, want);
+    fixes.push({
+      kind: 'license',
+      licenseId,
+      read: {
+        releasedQuantity: rawNumber(raw.releasedQuantity),
+        releasedValue: rawNumber(raw.releasedValue),
+      },
+      set: want,
+      revision: rawNumber(raw[COUNTER_REVISION]),
+      ...(warning === undefined ? {} : { warning }),
+    });
+  }
+  return fixes;
+}
+
+/**
  * A shipment deleted while RELEASED or SHIPPED (History has its entries, the
  * table has not): what it drew stays drawn, and a person must put it back.
  */
@@ -192,38 +321,19 @@ function deletedDraw(d: DeletedShipment): Violation {
  * `deleted`: shipments History has entries of but the table has not. One
  * left RELEASED or SHIPPED is never given back by a fix: its draw stays in
  * its license's counters, Inventory's released and shipped counters are not
- * lowered while it is missing, and it is listed for a person.
+ * lowered while it is missing, and it is listed for a person. `unscanned`:
+ * shipments the read after History found that the scan did not see: the
+ * fixes they may race are held back and they are listed as busy (raceFree).
  */
 export function planReconcile(
   items: { licenses: readonly RawItem[]; shipments: readonly RawItem[]; inventory: readonly RawItem[] },
   check: { violations: readonly Violation[]; recomputed: readonly RecomputedCounters[] },
   deleted: readonly DeletedShipment[] = [],
+  unscanned: readonly RawItem[] = [],
 ): ReconcilePlan {
   const drawing = deleted.filter((d) => d.status === 'RELEASED' || d.status === 'SHIPPED');
-  const fixes: Fix[] = [];
   const sums = new Map(check.recomputed.map((r) => [keyOf(r.sku, r.warehouseId), r]));
-  for (const raw of items.inventory) {
-    const p = parseItem(InventorySchema, raw);
-    if (!p.ok) continue;
-    const inv = p.value;
-    const sum = sums.get(keyOf(inv.sku, inv.warehouseId));
-    const want: Record<CounterName, number> = {
-      held: sum?.held ?? 0,
-      released: sum?.released ?? 0,
-      shipped: sum?.shipped ?? 0,
-    };
-    if (COUNTERS.every((c) => inv[c] === want[c])) continue;
-    // Units of a deleted RELEASED or SHIPPED shipment may be among these: they stay until it is back.
-    if (drawing.length > 0 && (want.released < inv.released || want.shipped < inv.shipped)) continue;
-    fixes.push({
-      kind: 'inventory',
-      sku: inv.sku,
-      warehouseId: inv.warehouseId,
-      read: { held: rawNumber(raw.held), released: rawNumber(raw.released), shipped: rawNumber(raw.shipped) },
-      set: want,
-      revision: rawNumber(raw[COUNTER_REVISION]),
-    });
-  }
+  const inventory = inventoryFixes(items.inventory, sums, drawing.length > 0);
   const used = licenseConsumption(items.shipments);
   for (const d of drawing) {
     const sum = used.get(d.licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
@@ -232,39 +342,20 @@ export function planReconcile(
       releasedValue: sum.releasedValue + d.drawn.value,
     });
   }
-  for (const raw of items.licenses) {
-    const p = parseItem(LicenseSchema, raw);
-    if (!p.ok) continue;
-    const l = p.value;
-    const want = used.get(l.licenseId) ?? { releasedQuantity: 0, releasedValue: 0 };
-    if (LICENSE_COUNTERS.every((c) => l[c] === want[c])) continue;
-    const warning = overRelease(l, want);
-    fixes.push({
-      kind: 'license',
-      licenseId: l.licenseId,
-      read: {
-        releasedQuantity: rawNumber(raw.releasedQuantity),
-        releasedValue: rawNumber(raw.releasedValue),
-      },
-      set: want,
-      revision: rawNumber(raw[COUNTER_REVISION]),
-      ...(warning === undefined ? {} : { warning }),
-    });
-  }
-  const fixedInventory = new Set(
-    fixes.flatMap((f) => (f.kind === 'inventory' ? [keyOf(f.sku, f.warehouseId)] : [])),
-  );
-  const fixedLicenses = new Set(fixes.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
+  const planned = [...inventory.fixes, ...licenseFixes(items.licenses, used)];
+  // A violation a fix repairs, or one held back for the next run (busy), is not for a person.
+  const fixedLicenses = new Set(planned.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
   const manual = check.violations.filter((v) => {
     if (v.invariant === 'I3' && v.key.sku !== undefined && v.key.warehouseId !== undefined) {
-      return !fixedInventory.has(keyOf(v.key.sku, v.key.warehouseId));
+      return !inventory.repaired.has(keyOf(v.key.sku, v.key.warehouseId));
     }
     if (v.invariant === 'I2' && v.key.licenseId !== undefined) {
       return !fixedLicenses.has(v.key.licenseId);
     }
     return true;
   });
-  return { fixes, manual: [...manual, ...drawing.map(deletedDraw)], busy: findBusy(items) };
+  const { fixes, busy } = raceFree(planned, unscanned);
+  return { fixes, manual: [...manual, ...drawing.map(deletedDraw)], busy: [...findBusy(items), ...busy] };
 }
 
 /** One line per fix, for the confirmation. */

@@ -96,11 +96,12 @@ async function scanAll(ctx: CliContext, label: string) {
     },
     scanned,
     deleted: history.deleted,
+    unscanned: history.unscanned,
   };
 }
 
 /** What an entry needs for I6 (keys, type, time), and for a deleted shipment (the status it was left at, its draw). */
-const ENTRY_FIELDS = 'licenseId entryId eventType shipmentId at status drawn quantity value';
+const ENTRY_FIELDS = 'licenseId entryId eventType shipmentId at status previousStatus drawn quantity value';
 const I6_ATTRIBUTES = ENTRY_FIELDS.split(' ');
 
 /**
@@ -109,14 +110,15 @@ const I6_ATTRIBUTES = ENTRY_FIELDS.split(' ');
  * after the items, consistently; the items with entries of changes that may
  * have committed after the item was read (toReadAgain) are read again, so a
  * change landing during the scan is not reported. `entries` is undefined when
- * there is no table to check.
+ * there is no table to check; `unscanned`: shipments read again that the scan
+ * did not see (put back or created meanwhile), which no fix may be planned around.
  */
 async function historyCheck(
   ctx: CliContext,
   scanned: Scanned,
-): Promise<{ violations: Violation[]; entries: number | undefined; deleted: DeletedShipment[] }> {
+): Promise<{ violations: Violation[]; entries?: number; deleted: DeletedShipment[]; unscanned: RawItem[] }> {
   const r = await ctx.resources();
-  if (r.tables.history === undefined) return { violations: [], entries: undefined, deleted: [] };
+  if (r.tables.history === undefined) return { violations: [], deleted: [], unscanned: [] };
   const entries = await allEntries(ctx, { attributes: I6_ATTRIBUTES, consistent: true });
   const { db } = await ctx.clients();
   const read = { licenses: scanned.licenses, shipments: scanned.shipments, entries };
@@ -126,7 +128,10 @@ async function historyCheck(
     shipments: await batchGetItems(db, r.tables.shipments, 'shipmentId', ids.shipments),
   };
   const all = { ...read, readAgain: again };
-  return { violations: checkHistory(all), entries: entries.length, deleted: deletedShipments(all) };
+  const seen = new Set(scanned.shipments.map((s) => String(s.shipmentId)));
+  const unscanned = [...again.shipments].flatMap(([id, s]) => (seen.has(id) ? [] : [s]));
+  const deleted = deletedShipments(all);
+  return { violations: checkHistory(all), entries: entries.length, deleted, unscanned };
 }
 
 /** Why --fix leaves I6 alone, and where to look instead. */
@@ -319,8 +324,8 @@ export async function reconcile(
   ctx: CliContext,
   opts: { fix?: boolean; yes?: boolean; force?: boolean },
 ): Promise<number> {
-  const { result, scanned, deleted } = await scanAll(ctx, 'checking');
-  const plan = planReconcile(scanned, result, deleted);
+  const { result, scanned, deleted, unscanned } = await scanAll(ctx, 'checking');
+  const plan = planReconcile(scanned, result, deleted, unscanned);
   const before = {
     counts: result.counts,
     violations: result.violations,

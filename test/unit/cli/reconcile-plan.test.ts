@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeFix,
+  type Fix,
   findBusy,
   planReconcile,
   shippedOverLimitSection,
@@ -198,9 +199,51 @@ describe('planReconcile and a deleted shipment', () => {
     const { items, deleted } = withDeleted();
     (items.inventory[0] as RawItem).held = 2;
     items.inventory.push({ ...anInventory({ warehouseId: 'WH-SIN-2', held: 3 }) });
-    const fixes = planReconcile(items, checkInvariants(items), deleted).fixes;
-    // WH-AMS-1 would lower shipped 25 → 5: held back; WH-SIN-2 lowers only held.
-    expect(fixes).toEqual([expect.objectContaining({ kind: 'inventory', warehouseId: 'WH-SIN-2' })]);
+    const p = planReconcile(items, checkInvariants(items), deleted);
+    // WH-AMS-1 would lower shipped 25 → 5: kept as read, held still set; WH-SIN-2 lowers only held.
+    expect(p.fixes).toEqual([
+      expect.objectContaining({
+        kind: 'inventory',
+        warehouseId: 'WH-AMS-1',
+        set: { held: 7, released: 10, shipped: 25 },
+      }),
+      expect.objectContaining({
+        kind: 'inventory',
+        warehouseId: 'WH-SIN-2',
+        set: { held: 0, released: 0, shipped: 0 },
+      }),
+    ]);
+    expect(describeFix(p.fixes[0] as Fix)).toBe('Inventory H20 @ WH-AMS-1: held 2 → 7');
+    // The shipped drift the fix keeps still needs the person who puts SHP-GONE back; WH-SIN-2's does not.
+    expect(new Set(p.manual.filter((v) => v.invariant === 'I3').map((v) => v.key.warehouseId))).toEqual(
+      new Set(['WH-AMS-1']),
+    );
+  });
+
+  it('lowers held for a deleted HELD shipment while a deleted RELEASED one of the same item keeps released', () => {
+    const items = {
+      // The license still draws the deleted RELEASED shipment's 20 units.
+      licenses: [{ ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 30 }) } as RawItem],
+      shipments: [
+        { ...aShipment({ status: 'HELD', quantity: 7 }), countedStatus: 'HELD' } as RawItem,
+        { ...aShipment({ status: 'RELEASED', quantity: 10 }), countedStatus: 'RELEASED' } as RawItem,
+      ],
+      // held 7 + 5 (SHP-GONE-H, deleted while HELD); released 10 + 20 (SHP-GONE-R, deleted while RELEASED).
+      inventory: [anInventory({ held: 12, released: 30 }) as RawItem],
+    };
+    const gone = (shipmentId: string, status: string, revision: number, quantity: number) => ({
+      shipmentId,
+      licenseId: 'LIC-H20-0001',
+      status,
+      revision,
+      drawn: { quantity, value: 0 },
+    });
+    const deleted = [gone('SHP-GONE-H', 'HELD', 1, 0), gone('SHP-GONE-R', 'RELEASED', 2, 20)];
+    const p = planReconcile(items, checkInvariants(items), deleted);
+    expect(p.fixes).toEqual([
+      expect.objectContaining({ kind: 'inventory', set: { held: 7, released: 30, shipped: 0 } }),
+    ]);
+    expect(p.manual.map((v) => v.key.shipmentId)).toContain('SHP-GONE-R');
   });
 
   it.each([
