@@ -1,7 +1,7 @@
 /**
  * What decides PASS or FAIL: the invariant checker (I1-I3), every change in
  * its customer's and warehouse's queue and none in another's (I4), empty
- * DLQs and alerted rejections (I5), one History entry per committed change
+ * DLQs and every rejection still on an item alerted with its reason (I5), one History entry per committed change
  * (I6), `report usage` reconciling with every license's counters, the value
  * limit binding, the amendment releasing more, no value in a customer's or
  * warehouse's message, the first approval doing what its simulation
@@ -12,6 +12,7 @@ import { toEntry } from '../../cli/history.js';
 import { reconciliationLines } from '../../cli/history-views.js';
 import { type UsageReport, usageReport } from '../../cli/usage-report.js';
 import type { RawItem } from '../../shared/domain/ports.js';
+import { alertGivesReason } from '../../shared/domain/rejection-alerts.js';
 import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import { type Acted, type Amendment, releasedIn } from './admin.js';
 import { drawdownProblems, expiryProblems, opsAlerts } from './compliance.js';
@@ -24,20 +25,25 @@ import {
   VALUE_LIMITED,
   WAREHOUSES,
 } from './scenario.js';
-import { dlqDepth, type Queue, type Subscribers } from './subscribers.js';
+import { dlqDepth, type OpsMessage, type Queue, type Subscribers } from './subscribers.js';
 
-/** I4: the problems found, none when it holds. */
+/** The shipment a notification's dedup key (`<shipmentId>#r<revision>`) names. */
+const shipmentIdOf = (dedupKey: string | undefined): string | undefined =>
+  /^(.+)#r\d+$/.exec(dedupKey ?? '')?.[1];
+
+/**
+ * I4: the problems found, none when it holds. Every change in its customer's
+ * and its warehouse's queue; and none in another's: the shipment a message's
+ * dedup key names must be the queue owner's (its own customerId and
+ * warehouseId attributes are what the topic's filter routed it on).
+ */
 export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem[]): string[] {
   const i4: string[] = [];
-  const keysIn = (name: string) =>
-    new Set(
-      queues
-        .find((q) => q.name === name)
-        ?.messages.filter((m) => m.attributes.kind === 'shipment')
-        .map((m) => m.attributes.dedupKey),
-    );
+  const changes = (name: string) =>
+    queues.find((q) => q.name === name)?.messages.filter((m) => m.attributes.kind === 'shipment') ?? [];
   const byQueue = new Map<string, Set<string | undefined>>();
-  for (const name of [...CUSTOMERS, ...WAREHOUSES]) byQueue.set(name, keysIn(name));
+  for (const name of [...CUSTOMERS, ...WAREHOUSES])
+    byQueue.set(name, new Set(changes(name).map((m) => m.attributes.dedupKey)));
   for (const s of shipments) {
     for (let rev = 1; rev <= Number(s.revision ?? 0); rev++) {
       const key = `${String(s.shipmentId)}#r${rev}`;
@@ -47,13 +53,49 @@ export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem
         i4.push(`${key} missing for warehouse ${String(s.warehouseId)}`);
     }
   }
-  for (const customerId of CUSTOMERS) {
-    const q = queues.find((x) => x.name === customerId);
-    for (const m of q?.messages ?? [])
-      if (m.attributes.customerId !== customerId)
-        i4.push(`${customerId} received a message for ${m.attributes.customerId}`);
+  const byId = new Map(shipments.map((s) => [String(s.shipmentId), s]));
+  const owners = [
+    ...CUSTOMERS.map((name) => ({ name, attribute: 'customerId' as const })),
+    ...WAREHOUSES.map((name) => ({ name, attribute: 'warehouseId' as const })),
+  ];
+  for (const { name, attribute } of owners) {
+    for (const m of changes(name)) {
+      const key = m.attributes.dedupKey;
+      const shipment = byId.get(shipmentIdOf(key) ?? '');
+      if (!shipment) i4.push(`${name} received ${key}, of a shipment not in the Shipments table`);
+      else if (shipment[attribute] !== name)
+        i4.push(`${name} received ${key}, a change of ${String(shipment[attribute])}'s shipment`);
+      else if (m.attributes[attribute] !== name)
+        i4.push(`${name} received a message for ${m.attributes[attribute]}`);
+    }
   }
   return i4;
+}
+
+/**
+ * I5: every edit still rejected on an item (statusError) reached ops as an
+ * alert (not a compliance notice: no alertType) naming the item and giving
+ * its reason. The problems, none when it holds.
+ */
+export function i5Problems(
+  alerts: readonly OpsMessage[],
+  licenses: readonly RawItem[],
+  shipments: readonly RawItem[],
+): string[] {
+  const rejections = alerts.filter((a) => a.attributes.alertType === undefined);
+  const unalerted = (items: readonly RawItem[], attribute: 'licenseId' | 'shipmentId') =>
+    items
+      .filter((item) => item.statusError !== undefined)
+      .filter(
+        (item) =>
+          !rejections.some(
+            (a) =>
+              a.attributes[attribute] === String(item[attribute]) &&
+              alertGivesReason(a.message, String(item.statusError)),
+          ),
+      )
+      .map((item) => `${String(item[attribute])} has statusError but no alert gives its reason`);
+  return [...unalerted(licenses, 'licenseId'), ...unalerted(shipments, 'shipmentId')];
 }
 
 /** A value in a message: a JSON key naming one (`value`, `releasedValue`...), dollars, or the word. */
@@ -146,7 +188,12 @@ type RequestReport = ReturnType<Scenario['stack']['requests']>;
 type Refusal = ReturnType<Scenario['stack']['refusals']>[number];
 
 /** I1-I6, each with up to 20 of its problems. */
-function invariantLines(check: Check, i4: readonly string[], dlq: number, alerts: number): string[] {
+function invariantLines(
+  check: Check,
+  i4: readonly string[],
+  dlq: number,
+  i5: { alerts: number; problems: readonly string[] },
+): string[] {
   const lines: string[] = ['', 'Invariants'];
   const violations = (i6: boolean) => check.violations.filter((v) => (v.invariant === 'I6') === i6);
   const listed = (found: Check['violations']) =>
@@ -160,7 +207,10 @@ function invariantLines(check: Check, i4: readonly string[], dlq: number, alerts
     `  I4 (every change in its customer's and warehouse's queue, none in another's): ${i4.length === 0 ? 'holds' : `${i4.length} problem(s)`}`,
   );
   for (const p of i4.slice(0, 20)) lines.push(`    ${p}`);
-  lines.push(`  I5 (DLQ depth ${dlq}; rejected edits alerted: ${alerts})`);
+  lines.push(
+    `  I5 (DLQ depth ${dlq}; rejected edits alerted: ${i5.alerts}; edits still rejected without an alert giving the reason: ${i5.problems.length})`,
+    ...i5.problems.slice(0, 20).map((p) => `    ${p}`),
+  );
   const i6 = violations(true);
   lines.push(
     `  I6 (one History entry per committed change, ${num(check.counts.history ?? 0)} entries): ${i6.length === 0 ? 'holds' : `${i6.length} violation(s)`}`,
@@ -174,9 +224,7 @@ function invariantLines(check: Check, i4: readonly string[], dlq: number, alerts
  * totals per license (the CLI's own pure functions) against each license's
  * `releasedQuantity` and `releasedValue`.
  */
-async function usage({ repos }: Scenario, history: readonly RawItem[]): Promise<UsageReport> {
-  const licenses: RawItem[] = [];
-  for await (const page of repos.licenses.scan()) licenses.push(...page);
+function usage(licenses: RawItem[], history: readonly RawItem[]): UsageReport {
   return usageReport({ licenses, entries: history.map(toEntry), window: {} });
 }
 
@@ -215,8 +263,12 @@ export async function checkLines(
   history: readonly RawItem[],
 ): Promise<{ lines: string[]; ok: boolean }> {
   const { stack } = scenario;
-  const usageOfHistory = await usage(scenario, history);
+  const licenses: RawItem[] = [];
+  for await (const page of scenario.repos.licenses.scan()) licenses.push(...page);
+  const usageOfHistory = usage(licenses, history);
   const i4 = i4Problems(subscribers.queues, shipments);
+  const alerts = opsAlerts(subscribers);
+  const i5 = i5Problems(alerts, licenses, shipments);
   const limit = await valueLimitProblems(scenario, shipments);
   const amended = await amendmentProblems(scenario, shipments, acted.amendment);
   const drawdown = drawdownProblems(subscribers);
@@ -229,6 +281,7 @@ export async function checkLines(
     check.violations.length === 0 &&
     i4.length === 0 &&
     dlq === 0 &&
+    i5.length === 0 &&
     usageOfHistory.reconciliation.kind === 'reconciled' &&
     limit.length + amended.length + leaks.length === 0 &&
     acted.predictionProblems.length + drawdown.length + expiry.length === 0 &&
@@ -236,13 +289,11 @@ export async function checkLines(
     limits.length === 0;
   return {
     lines: [
-      ...invariantLines(
-        check,
-        i4,
-        dlq,
+      ...invariantLines(check, i4, dlq, {
         // Compliance alerts (alertType) are not rejected edits.
-        opsAlerts(subscribers).filter((m) => m.attributes.alertType === undefined).length,
-      ),
+        alerts: alerts.filter((m) => m.attributes.alertType === undefined).length,
+        problems: i5,
+      }),
       ...usageLines(usageOfHistory),
       ...valueLines(limit, amended, leaks),
       ...noticeLines(acted.predictionProblems, drawdown, expiry),

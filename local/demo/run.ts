@@ -83,8 +83,8 @@ export async function playScenario(
   await waitWithProgress(scenario, subscribers, licenseIds, 'accepting the backlog');
   const acted = await adminActs(scenario, subscribers, licenseIds);
 
-  // I1-I3, and I6 over History.
-  const check = await scanAndCheck(scenario.repos);
+  // I1-I3, and I6 over History, on a store quiescent now (the backlog accepted, the admin's acts settled).
+  const check = await scanAndCheck(scenario.repos, { quiescentAt: new Date() });
   const all = await scanAll(scenario.repos.shipments.scan());
   const history = await scanAll(scenario.repos.history.scan());
   await collect(scenario, subscribers.queues);

@@ -166,7 +166,123 @@ export function checkHistory(
       key: { shipmentId },
       message: `${list.length} shipment entries in History for a shipment that is not in the Shipments table`,
     });
+  violations.push(...rejectionViolations(input), ...licenseStatusViolations(input));
+  const byShipment = new Map<string, RawItem[]>();
+  for (const e of input.entries)
+    if (typeof e.shipmentId === 'string' && e.eventType !== 'EDIT_REJECTED')
+      byShipment.set(e.shipmentId, [...(byShipment.get(e.shipmentId) ?? []), e]);
+  violations.push(
+    ...input.shipments.flatMap((s) =>
+      shipmentContentViolations(s, byShipment.get(String(s.shipmentId)) ?? []),
+    ),
+  );
   return violations;
+}
+
+/**
+ * Every edit still rejected on an item (`statusError`) has its EDIT_REJECTED
+ * entry: written before (or with) the write-back that set `statusError`, so
+ * it is in History whenever the item read shows it.
+ */
+function rejectionViolations(input: Scanned): Violation[] {
+  const rejected = input.entries.filter((e) => e.eventType === 'EDIT_REJECTED');
+  const licenses = new Set(rejected.filter((e) => e.shipmentId === undefined).map((e) => e.licenseId));
+  const shipments = new Set(rejected.map((e) => e.shipmentId));
+  const missing = (what: string) => `${what} has statusError but no EDIT_REJECTED entry in History`;
+  return [
+    ...input.licenses
+      .filter((l) => l.statusError !== undefined && !licenses.has(l.licenseId))
+      .map(
+        (l): Violation => ({
+          invariant: 'I6',
+          key: { licenseId: String(l.licenseId) },
+          message: missing('license'),
+        }),
+      ),
+    ...input.shipments
+      .filter((s) => s.statusError !== undefined && !shipments.has(s.shipmentId))
+      .map(
+        (s): Violation => ({
+          invariant: 'I6',
+          key: { shipmentId: String(s.shipmentId) },
+          message: missing('shipment'),
+        }),
+      ),
+  ];
+}
+
+/**
+ * A license's applied status has its entry: the latest status entry (an
+ * entry of a decision, not LICENSE_AMENDED) up to its last decision as read
+ * is `LICENSE_<appliedStatus>`. Later entries were committed after the read.
+ * Decisions committed in the same millisecond do not tell their order: one
+ * of the latest is enough.
+ */
+function licenseStatusViolations(input: Scanned): Violation[] {
+  const decisions = new Map<string, RawItem[]>();
+  for (const e of input.entries) {
+    const type = String(e.eventType);
+    if (!type.startsWith('LICENSE_') || type === 'LICENSE_AMENDED' || e.shipmentId !== undefined) continue;
+    const id = String(e.licenseId);
+    decisions.set(id, [...(decisions.get(id) ?? []), e]);
+  }
+  const violations: Violation[] = [];
+  for (const l of input.licenses) {
+    if (typeof l.appliedStatus !== 'string') continue;
+    const read = readPoint(l);
+    const mine = (decisions.get(String(l.licenseId)) ?? []).filter(
+      (e) => read === undefined || (typeof e.at === 'string' && e.at <= read),
+    );
+    const latestAt = mine
+      .map((e) => String(e.at))
+      .sort()
+      .at(-1);
+    const latest = mine.filter((e) => String(e.at) === latestAt).map((e) => String(e.eventType));
+    const expected = `LICENSE_${l.appliedStatus}`;
+    if (!latest.includes(expected))
+      violations.push({
+        invariant: 'I6',
+        key: { licenseId: String(l.licenseId) },
+        message: `applied status ${l.appliedStatus} but the latest status entry in History is ${latest.join(' or ') || 'none'}, not ${expected}`,
+      });
+  }
+  return violations;
+}
+
+/**
+ * A shipment's entries up to its revision as read tell its committed
+ * changes: the entry of that revision has its `countedStatus`, each entry's
+ * `previousStatus` is the status of the revision before, and none releases a
+ * RELEASED shipment again (released twice for one approval). A revision
+ * entered twice is reported by the count already and judged by neither.
+ * `mine`: the shipment's entries, rejections aside.
+ */
+function shipmentContentViolations(s: RawItem, mine: readonly RawItem[]): Violation[] {
+  const revision = revisionRead(s);
+  if (revision === 0) return [];
+  const id = String(s.shipmentId);
+  const at = (r: number): RawItem | undefined => {
+    const found = mine.filter((e) => revisionOf(String(e.entryId)) === r);
+    return found.length === 1 ? found[0] : undefined;
+  };
+  const problems: string[] = [];
+  const last = at(revision);
+  if (last && last.status !== s.countedStatus)
+    problems.push(
+      `revision ${revision} is entered as ${String(last.status)} but countedStatus is ${String(s.countedStatus)}`,
+    );
+  for (let r = 1; r <= revision; r++) {
+    const e = at(r);
+    const before = r > 1 ? at(r - 1) : undefined;
+    // An entry read without previousStatus (a projection that leaves it out) tells nothing here.
+    if (e && before && e.previousStatus !== undefined && e.previousStatus !== before.status)
+      problems.push(
+        `revision ${r} is entered as from ${String(e.previousStatus)} but revision ${r - 1} left it ${String(before.status)}`,
+      );
+    if (e?.previousStatus === 'RELEASED' && e.status === 'RELEASED')
+      problems.push(`revision ${r} releases it again while RELEASED`);
+  }
+  return problems.map((message) => ({ invariant: 'I6', key: { shipmentId: id }, message }));
 }
 
 /** A shipment History has entries of but the Shipments table has not: deleted (or never put back). */

@@ -1,4 +1,5 @@
 import { consumed, inventoryKey } from './counters.js';
+import { type LicenseLimits, limitsOf, loweredLimits } from './license-limits.js';
 import {
   type Inventory,
   InventorySchema,
@@ -9,12 +10,12 @@ import {
   ShipmentSchema,
   type ShipmentStatus,
 } from './model.js';
-import { copiedFrom, mismatch, validity, valueCap } from './planning.js';
+import { copiedFrom, mismatch, validity } from './planning.js';
 import type { RawItem } from './ports.js';
 
 /** One broken invariant, with the keys of the items involved. */
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I6';
+  invariant: 'I1' | 'I2' | 'I3' | 'I5' | 'I6';
   key: Record<string, string>;
   message: string;
 }
@@ -48,19 +49,42 @@ export interface RecomputedCounters {
   shipped: number;
 }
 
+/** How a store is judged beyond I1–I3 as they hold on a live system. */
+export interface CheckOptions {
+  /**
+   * The store is quiescent at this time (no work pending, the clock has
+   * ticked past it): a license with RELEASED shipments must be valid now, and
+   * every shipment must be counted or rejected. Never on a live system, whose
+   * clock may not have expired a license yet and whose handlers may not have
+   * taken a new shipment in.
+   */
+  quiescentAt?: Date;
+  /**
+   * History entries: a shipped-over-limit finding then needs a
+   * LICENSE_AMENDED entry that lowered that limit. Without them any such
+   * license is a finding.
+   */
+  entries?: readonly RawItem[];
+}
+
 /**
- * Checks I1–I3 over a quiescent store (no work pending). Shipments are counted
- * by `countedStatus`; one whose `status` differs from it is an unapplied edit
+ * Checks I1–I3 over a store with no work pending. Shipments are counted by
+ * `countedStatus`; one whose `status` differs from it is an unapplied edit
  * and is reported. Invalid items are skipped here: they are never counted, and
  * the handlers report them. So are copies of other shipments (`copiedFrom`),
  * which carry the original's `countedStatus` and are counted by nothing until
- * shipment-events takes them in as new shipments.
+ * shipment-events takes them in as new shipments. A shipment not counted yet
+ * is skipped too, unless the store is quiescent (`quiescentAt`): then one
+ * neither counted nor rejected was dropped (I5).
  */
-export function checkInvariants(input: {
-  licenses: readonly RawItem[];
-  shipments: readonly RawItem[];
-  inventory: readonly RawItem[];
-}): { violations: Violation[]; recomputed: RecomputedCounters[]; shippedOverLimit: ShippedOverLimit[] } {
+export function checkInvariants(
+  input: {
+    licenses: readonly RawItem[];
+    shipments: readonly RawItem[];
+    inventory: readonly RawItem[];
+  },
+  options: CheckOptions = {},
+): { violations: Violation[]; recomputed: RecomputedCounters[]; shippedOverLimit: ShippedOverLimit[] } {
   const violations: Violation[] = [];
   const licenses = new Map<string, License>();
   // Every license item by id, parsed or not: a final license the admin left with a rejected typo
@@ -73,27 +97,39 @@ export function checkInvariants(input: {
       licenseId: String(raw.licenseId),
       customerId: raw.customerId,
       sku: raw.sku,
+      appliedStatus: raw.appliedStatus,
     });
   }
   const drawnBy = new Map<string, Drawn>();
   const sums = new Map<string, RecomputedCounters>();
+  const now = options.quiescentAt;
   for (const raw of input.shipments) {
+    if (now && raw.countedStatus === undefined && raw.statusError === undefined)
+      violations.push(droppedShipment(raw));
     const p = parseItem(ShipmentSchema, raw);
     // A copy of another shipment (the console's "Duplicate item") is not counted until shipment-events takes it in.
     if (!p.ok || p.value.countedStatus === undefined || copiedFrom(raw) !== undefined) continue;
     const s: Shipment = p.value;
     const counted = p.value.countedStatus;
-    violations.push(...shipmentViolations(s, counted, licenses, identities));
+    violations.push(...shipmentViolations(s, counted, licenses, identities, now));
     draw(drawnBy, s, counted);
     count(sums, s, counted);
   }
   const shippedOverLimit: ShippedOverLimit[] = [];
+  const lowered = options.entries ? loweredLimits(options.entries) : undefined;
   violations.push(
-    ...licenseViolations(licenses, drawnBy, shippedOverLimit),
+    ...licenseViolations(limitsOf(input.licenses, licenses), drawnBy, shippedOverLimit, lowered),
     ...inventoryViolations(input.inventory, sums),
   );
   return { violations, recomputed: [...sums.values()], shippedOverLimit };
 }
+
+/** I5 on a quiescent store: a shipment the system neither counted nor rejected was silently dropped. */
+const droppedShipment = (raw: RawItem): Violation => ({
+  invariant: 'I5',
+  key: { shipmentId: String(raw.shipmentId) },
+  message: `shipment (status ${String(raw.status)}) was neither counted (countedStatus) nor rejected (statusError): it was dropped, and no counter or license check saw it`,
+});
 
 /** I3 for an edit not applied, and I1 for a RELEASED or SHIPPED shipment. */
 function shipmentViolations(
@@ -101,6 +137,7 @@ function shipmentViolations(
   counted: ShipmentStatus,
   licenses: ReadonlyMap<string, License>,
   identities: ReadonlyMap<string, LicenseIdentity>,
+  now: Date | undefined,
 ): Violation[] {
   const violations: Violation[] = [];
   const key = { shipmentId: s.shipmentId };
@@ -111,7 +148,7 @@ function shipmentViolations(
       message: `status ${s.status} differs from countedStatus ${counted}: an edit was not applied`,
     });
   }
-  if (counted === 'RELEASED') violations.push(...releasedViolations(s, licenses.get(s.licenseId)));
+  if (counted === 'RELEASED') violations.push(...releasedViolations(s, licenses.get(s.licenseId), now));
   if (counted === 'SHIPPED') violations.push(...shippedViolations(s, identities.get(s.licenseId)));
   return violations;
 }
@@ -121,11 +158,16 @@ interface LicenseIdentity {
   licenseId: string;
   customerId: unknown;
   sku: unknown;
+  appliedStatus: unknown;
 }
 
+/** Applied statuses a license has always been approved under when it has one of them (DENIED is final; PENDING comes first). */
+const NEVER_APPROVED = new Set<unknown>([undefined, 'PENDING', 'DENIED']);
+
 /**
- * I1 for a SHIPPED shipment: it left under a license item that exists and
- * names its customer and sku. Not the license's status, window or validity
+ * I1 for a SHIPPED shipment: it left under a license item that exists, names
+ * its customer and sku, and was approved once (its applied status is not
+ * PENDING, DENIED or none). Not the license's status, window or validity
  * now: a license suspended, revoked, expired or mistyped later does not undo
  * what shipped (the identity of an applied license cannot change).
  */
@@ -133,9 +175,20 @@ function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violati
   const key = { shipmentId: s.shipmentId };
   if (!l)
     return [{ invariant: 'I1', key, message: `SHIPPED under license ${s.licenseId}, which does not exist` }];
-  return l.customerId !== s.customerId || l.sku !== s.sku
-    ? [{ invariant: 'I1', key, message: `SHIPPED under license ${l.licenseId} for another customer or sku` }]
-    : [];
+  const violations: Violation[] = [];
+  if (l.customerId !== s.customerId || l.sku !== s.sku)
+    violations.push({
+      invariant: 'I1',
+      key,
+      message: `SHIPPED under license ${l.licenseId} for another customer or sku`,
+    });
+  if (NEVER_APPROVED.has(l.appliedStatus))
+    violations.push({
+      invariant: 'I1',
+      key,
+      message: `SHIPPED under license ${l.licenseId}, which was never approved (applied ${String(l.appliedStatus ?? 'none')})`,
+    });
+  return violations;
 }
 
 /**
@@ -157,36 +210,27 @@ function underEarlierWindow(releasedAt: string, l: License): boolean {
   );
 }
 
-/** I1: a RELEASED shipment's license exists, is approved and applied, matches it, and was valid when it was released. */
-function releasedViolations(s: Shipment, l: License | undefined): Violation[] {
+/**
+ * I1: a RELEASED shipment's license exists, is approved and applied, matches
+ * it, was valid when it was released (every release stamps `releasedAt`) and,
+ * on a quiescent store, is valid now (`now`).
+ */
+function releasedViolations(s: Shipment, l: License | undefined, now: Date | undefined): Violation[] {
   const key = { shipmentId: s.shipmentId };
   if (!l)
     return [{ invariant: 'I1', key, message: `RELEASED under license ${s.licenseId}, which does not exist` }];
   const violations: Violation[] = [];
-  if (l.status !== 'APPROVED' || l.appliedStatus !== 'APPROVED') {
-    violations.push({
-      invariant: 'I1',
-      key,
-      message: `RELEASED under license ${l.licenseId}, which is ${l.status} (applied ${l.appliedStatus ?? 'none'})`,
-    });
-  }
-  if (mismatch(l, s))
-    violations.push({
-      invariant: 'I1',
-      key,
-      message: `RELEASED under license ${l.licenseId} for another customer or sku`,
-    });
-  if (
-    s.releasedAt &&
-    validity(l, new Date(s.releasedAt)) !== 'valid' &&
-    !underEarlierWindow(s.releasedAt, l)
-  ) {
-    violations.push({
-      invariant: 'I1',
-      key,
-      message: `released at ${s.releasedAt}, outside ${l.validFrom}..${l.validUntil}`,
-    });
-  }
+  const add = (message: string) => violations.push({ invariant: 'I1', key, message });
+  if (l.status !== 'APPROVED' || l.appliedStatus !== 'APPROVED')
+    add(`RELEASED under license ${l.licenseId}, which is ${l.status} (applied ${l.appliedStatus ?? 'none'})`);
+  if (mismatch(l, s)) add(`RELEASED under license ${l.licenseId} for another customer or sku`);
+  if (!s.releasedAt) add(`RELEASED without releasedAt: no release under license ${l.licenseId} stamped it`);
+  else if (validity(l, new Date(s.releasedAt)) !== 'valid' && !underEarlierWindow(s.releasedAt, l))
+    add(`released at ${s.releasedAt}, outside ${l.validFrom}..${l.validUntil}`);
+  if (now && validity(l, now) !== 'valid')
+    add(
+      `RELEASED under license ${l.licenseId}, which is not valid now (${now.toISOString()} outside ${l.validFrom}..${l.validUntil})`,
+    );
   return violations;
 }
 
@@ -219,15 +263,17 @@ function draw(drawnBy: Map<string, Drawn>, s: Shipment, counted: ShipmentStatus)
  * I2: each license's releasedQuantity and releasedValue are what its
  * shipments draw, and within authorizedQuantity and the value limit with its
  * tolerance, unless SHIPPED shipments alone exceed a lowered limit (then it
- * is a finding, not a violation, as long as nothing unshipped still draws).
+ * is a finding, not a violation, as long as nothing unshipped still draws,
+ * and, when History is given (`lowered`), an entry lowered that limit).
  */
 function licenseViolations(
-  licenses: ReadonlyMap<string, License>,
+  licenses: readonly LicenseLimits[],
   drawnBy: ReadonlyMap<string, Drawn>,
   shippedOverLimit: ShippedOverLimit[],
+  lowered: ReadonlyMap<string, ReadonlySet<ShippedOverLimit['limit']>> | undefined,
 ): Violation[] {
   const violations: Violation[] = [];
-  for (const l of licenses.values()) {
+  for (const l of licenses) {
     const d = drawnBy.get(l.licenseId) ?? { quantity: 0, value: 0, shippedQuantity: 0, shippedValue: 0 };
     const key = { licenseId: l.licenseId };
     const unshipped = d.quantity - d.shippedQuantity;
@@ -247,11 +293,12 @@ function licenseViolations(
         kept: l.releasedValue,
         drawn: d.value,
         shipped: d.shippedValue,
-        authorized: valueCap(l),
+        authorized: l.valueCap,
         name: 'the value limit with its tolerance',
       },
     ] as const;
     for (const x of limits) {
+      if (x.kept === undefined) continue;
       if (x.kept !== x.drawn) {
         violations.push({
           invariant: 'I2',
@@ -260,7 +307,8 @@ function licenseViolations(
         });
       }
       if (x.authorized === undefined || x.kept <= x.authorized) continue;
-      if (x.shipped > x.authorized && unshipped === 0) {
+      const wasLowered = lowered === undefined || lowered.get(l.licenseId)?.has(x.limit) === true;
+      if (x.shipped > x.authorized && unshipped === 0 && wasLowered) {
         shippedOverLimit.push({
           licenseId: l.licenseId,
           limit: x.limit,
@@ -271,7 +319,7 @@ function licenseViolations(
         violations.push({
           invariant: 'I2',
           key,
-          message: `${x.counter} ${x.kept} exceeds ${x.name} ${x.authorized}`,
+          message: `${x.counter} ${x.kept} exceeds ${x.name} ${x.authorized}${wasLowered ? '' : ' (no History entry lowered it)'}`,
         });
       }
     }

@@ -21,7 +21,9 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
 
 /**
  * Scans the tables and checks I1–I3 (and lists licenses over a lowered limit
- * by shipped goods alone), and I6 when given History. Used by tests, the
+ * by shipped goods alone, one that History shows lowered when given it), and
+ * I6 when given History; with `quiescentAt`, I1 "valid now" and dropped
+ * shipments too (shared/domain/invariants.ts, CheckOptions). Used by tests, the
  * benchmark and `clearance reconcile`.
  *
  * The counters (Licenses, Inventory) are read to the end before Shipments is
@@ -36,12 +38,16 @@ async function all(pages: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
  * conditional on the item's `counterRevision` too, which every such write
  * adds 1 to.
  */
-export async function scanAndCheck(repos: {
-  licenses: LicenseRepository;
-  shipments: ShipmentRepository;
-  inventory: InventoryRepository;
-  history?: HistoryReader;
-}): Promise<{
+export async function scanAndCheck(
+  repos: {
+    licenses: LicenseRepository;
+    shipments: ShipmentRepository;
+    inventory: InventoryRepository;
+    history?: HistoryReader;
+  },
+  /** Only for a store known to be quiescent at that time (tests, the demo): never `clearance reconcile`. */
+  options: { quiescentAt?: Date } = {},
+): Promise<{
   violations: Violation[];
   recomputed: RecomputedCounters[];
   shippedOverLimit: ShippedOverLimit[];
@@ -52,7 +58,10 @@ export async function scanAndCheck(repos: {
     all(repos.shipments.scan()),
     repos.history ? all(repos.history.scan()) : undefined,
   ]);
-  const checked = checkInvariants({ licenses, shipments, inventory });
+  const checked = checkInvariants(
+    { licenses, shipments, inventory },
+    { ...options, ...(entries ? { entries } : {}) },
+  );
   return {
     ...checked,
     violations: [...checked.violations, ...(entries ? checkHistory({ licenses, shipments, entries }) : [])],

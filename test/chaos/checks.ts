@@ -13,6 +13,7 @@ import { checkHistory } from '../../shared/domain/history-invariant.js';
 import { checkInvariants, type ShippedOverLimit } from '../../shared/domain/invariants.js';
 import { LicenseSchema, parseItem } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
+import { alertGivesReason } from '../../shared/domain/rejection-alerts.js';
 import { AMENDABLE_TERMS, appliedTermsOf, IDENTITY_TERMS } from '../../shared/domain/terms.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import type { AmendmentLog } from './amendments.js';
@@ -53,10 +54,21 @@ export async function readStore(db: DynamoDBDocumentClient, tables: Tables): Pro
 /**
  * I1–I3 through the project's invariant checker (I2 for value too), plus "no
  * work left behind". Also returns the checker's shipped-over-limit findings,
- * which are not violations: checkAmendments judges them.
+ * which are not violations: checkAmendments judges them (the checker, given
+ * History, already makes a violation of one whose limit no entry lowered).
+ * `quiescentAt`: a time before the run's last clock tick started, when the
+ * stack had settled (then every license with RELEASED shipments must be
+ * valid at it, and every shipment counted or rejected); absent when the
+ * stack did not settle.
  */
-export function checkI1toI3(store: Store): { problems: string[]; shippedOverLimit: ShippedOverLimit[] } {
-  const { violations, shippedOverLimit } = checkInvariants(store);
+export function checkI1toI3(
+  store: Store,
+  quiescentAt?: Date,
+): { problems: string[]; shippedOverLimit: ShippedOverLimit[] } {
+  const { violations, shippedOverLimit } = checkInvariants(store, {
+    entries: store.history,
+    ...(quiescentAt ? { quiescentAt } : {}),
+  });
   const problems = violations.map((v) => `${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
   for (const l of store.licenses) {
     // checkInvariants skips invalid items; a system-kept counter out of range (or an invalid item
@@ -75,7 +87,8 @@ export function checkI1toI3(store: Store): { problems: string[]; shippedOverLimi
         `license ${String(l.licenseId)}: status ${String(l.status)} was neither applied (${String(l.appliedStatus)}) nor rejected`,
       );
   }
-  for (const s of store.shipments) {
+  // Given quiescentAt, the checker reports these itself (I5).
+  for (const s of quiescentAt ? [] : store.shipments) {
     if (s.countedStatus === undefined && s.statusError === undefined)
       problems.push(`shipment ${String(s.shipmentId)} was neither accepted nor rejected`);
   }
@@ -145,11 +158,17 @@ export function checkAmendments(
   return problems;
 }
 
+/** The shipment a notification's dedup key (`<shipmentId>#r<revision>`) names. */
+export const shipmentIdOfDedupKey = (dedupKey: string | undefined): string | undefined =>
+  /^(.+)#r\d+$/.exec(dedupKey ?? '')?.[1];
+
 /**
  * I4: revision r of a shipment is committed change `shipmentId#r<r>`; each
  * must be in its customer's queue and in its warehouse's queue at least
- * once. No queue may hold a message for another customer or warehouse, and
- * no message may announce a change that was never committed.
+ * once. No queue may hold a message for another customer or warehouse: the
+ * shipment its dedup key names must be the queue owner's (not judged by the
+ * message's own customerId, which the topic's filter routed it on), and no
+ * message may announce a change that was never committed.
  */
 export function checkI4(
   store: Store,
@@ -173,6 +192,7 @@ export function checkI4(
         problems.push(`I4: ${key} never reached warehouse ${String(s.warehouseId)}`);
     }
   }
+  const shipments = new Map(store.shipments.map((s) => [String(s.shipmentId), s]));
   const scoped = (
     audience: 'customer' | 'warehouse',
     attribute: 'customerId' | 'warehouseId',
@@ -181,16 +201,19 @@ export function checkI4(
     for (const [owner, messages] of queues) {
       for (const m of messages) {
         const body = JSON.parse(m.body) as Record<string, unknown>;
+        const key = m.attributes.dedupKey;
         if (m.attributes[attribute] !== owner || body[attribute] !== owner)
+          problems.push(`I4: ${audience} ${owner} received ${key} for ${String(body[attribute])}`);
+        // A key of a shipment not in the table is never committed: reported below.
+        const shipment = shipments.get(shipmentIdOfDedupKey(key) ?? '');
+        if (shipment && shipment[attribute] !== owner)
           problems.push(
-            `I4: ${audience} ${owner} received ${m.attributes.dedupKey} for ${String(body[attribute])}`,
+            `I4: ${audience} ${owner} received ${key}, a change of ${attribute} ${String(shipment[attribute])}'s shipment`,
           );
         if (m.attributes.kind !== 'shipment')
           problems.push(`I4: ${audience} ${owner} (kind=shipment) received kind=${m.attributes.kind}`);
-        if (!committed.has(m.attributes.dedupKey ?? ''))
-          problems.push(
-            `I4: ${audience} ${owner} was told of ${m.attributes.dedupKey}, which was never committed`,
-          );
+        if (!committed.has(key ?? ''))
+          problems.push(`I4: ${audience} ${owner} was told of ${key}, which was never committed`);
       }
     }
   };
@@ -202,7 +225,7 @@ export function checkI4(
 /**
  * I5: nothing silently dropped. Every DLQ record names why it is there and
  * which records; every rejected edit still on an item (statusError) has an
- * ops alert about that item.
+ * ops alert (not a compliance notice) about that item that gives its reason.
  */
 export function checkI5(
   store: Store,
@@ -220,38 +243,38 @@ export function checkI5(
     if (!payload.DDBStreamBatchInfo?.startSequenceNumber)
       problems.push(`I5: DLQ record without the records it stands for: ${m.body.slice(0, 200)}`);
   }
-  const alerted = new Set(opsMessages.map((m) => m.attributes.licenseId ?? m.attributes.shipmentId));
+  // A rejection's alert: no alertType (those are compliance notices), naming the item, with its reason.
+  const rejections = opsMessages.filter((m) => m.attributes.alertType === undefined);
+  const alerted = (item: RawItem, attribute: 'licenseId' | 'shipmentId') =>
+    rejections.some(
+      (m) =>
+        m.attributes[attribute] === String(item[attribute]) &&
+        alertGivesReason(m.body, String(item.statusError)),
+    );
   for (const l of store.licenses)
-    if (l.statusError !== undefined && !alerted.has(String(l.licenseId)))
-      problems.push(`I5: license ${String(l.licenseId)} has statusError but ops was never alerted`);
+    if (l.statusError !== undefined && !alerted(l, 'licenseId'))
+      problems.push(
+        `I5: license ${String(l.licenseId)} has statusError but ops never got an alert with its reason: ${String(l.statusError).slice(0, 200)}`,
+      );
   for (const s of store.shipments)
-    if (s.statusError !== undefined && !alerted.has(String(s.shipmentId)))
-      problems.push(`I5: shipment ${String(s.shipmentId)} has statusError but ops was never alerted`);
+    if (s.statusError !== undefined && !alerted(s, 'shipmentId'))
+      problems.push(
+        `I5: shipment ${String(s.shipmentId)} has statusError but ops never got an alert with its reason: ${String(s.statusError).slice(0, 200)}`,
+      );
   return problems;
 }
 
 /**
- * I6: one History entry per committed license decision or amendment
- * (`appliedChanges`) and per shipment revision, none missing and none twice
- * (shared/domain/history-invariant.ts); and every edit still rejected on an
- * item (statusError) has its EDIT_REJECTED entry.
+ * I6 (shared/domain/history-invariant.ts): one History entry per committed
+ * license decision or amendment (`appliedChanges`) and per shipment
+ * revision, none missing and none twice, entries that agree with the
+ * committed statuses, and an EDIT_REJECTED entry for every edit still
+ * rejected on an item (statusError).
  */
 export function checkI6(store: Store): string[] {
-  const problems = checkHistory({ ...store, entries: store.history }).map(
+  return checkHistory({ ...store, entries: store.history }).map(
     (v) => `I6 ${JSON.stringify(v.key)}: ${v.message}`,
   );
-  const rejected = store.history.filter((e) => e.eventType === 'EDIT_REJECTED');
-  const rejectedLicenses = new Set(
-    rejected.filter((e) => e.shipmentId === undefined).map((e) => e.licenseId),
-  );
-  const rejectedShipments = new Set(rejected.map((e) => e.shipmentId));
-  for (const l of store.licenses)
-    if (l.statusError !== undefined && !rejectedLicenses.has(l.licenseId))
-      problems.push(`I6: license ${String(l.licenseId)} has statusError but no EDIT_REJECTED entry`);
-  for (const s of store.shipments)
-    if (s.statusError !== undefined && !rejectedShipments.has(s.shipmentId))
-      problems.push(`I6: shipment ${String(s.shipmentId)} has statusError but no EDIT_REJECTED entry`);
-  return problems;
 }
 
 /**

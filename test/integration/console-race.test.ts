@@ -17,9 +17,10 @@
  *   shipments draw.
  */
 
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, expect, it } from 'vitest';
+import { licenseEntry } from '../../shared/domain/history.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import {
   givenLicense,
@@ -144,14 +145,43 @@ it('finishes re-holding a suspension whose status is mistyped while it is applie
 
   const open = closeGate('license-events');
   // The state license-events leaves when its process dies right after committing to the
-  // suspension: applied SUSPENDED, work pending, nothing re-held yet.
+  // suspension: applied SUSPENDED, work pending, nothing re-held yet; the decision and its
+  // History entry committed together, as startWork commits them.
+  const licenseId = lut.license.licenseId;
+  const decision = {
+    eventType: 'LICENSE_SUSPENDED' as const,
+    actor: 'compliance@console',
+    reason: 'investigation',
+    at: new Date().toISOString(),
+  };
+  const entry = licenseEntry({
+    licenseId,
+    decision,
+    previous: undefined,
+    token: 'crashed',
+    status: 'SUSPENDED',
+    previousStatus: 'APPROVED',
+  });
   await local.ddb.send(
-    new UpdateCommand({
-      TableName: local.resources.tables.licenses.name,
-      Key: { licenseId: lut.license.licenseId },
-      UpdateExpression: 'SET #s = :s, appliedStatus = :s, pendingWork = :w',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': 'SUSPENDED', ':w': '2026-01-01T00:00:00.000Z#crashed' },
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: local.resources.tables.licenses.name,
+            Key: { licenseId },
+            UpdateExpression:
+              'SET #s = :s, appliedStatus = :s, pendingWork = :w, lastDecision = :d ADD appliedChanges :one',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: {
+              ':s': 'SUSPENDED',
+              ':w': '2026-01-01T00:00:00.000Z#crashed',
+              ':d': decision,
+              ':one': 1,
+            },
+          },
+        },
+        { Put: { TableName: local.resources.tables.history.name, Item: entry } },
+      ],
     }),
   );
   // Then an admin retypes the status.

@@ -129,8 +129,19 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
 
     /** Items written directly, without stream records: the starting state of a test. */
     seed: {
+      /**
+       * A license as seeded; one with an `appliedStatus` and no
+       * `appliedChanges` as the system leaves it (I6): that decision counted,
+       * and its LICENSE_<appliedStatus> entry in History.
+       */
       license(license: License | RawItem) {
-        store.seed('licenses', license as RawItem);
+        const raw = license as RawItem;
+        if (typeof raw.appliedStatus !== 'string' || raw.appliedChanges !== undefined) {
+          store.seed('licenses', raw);
+          return;
+        }
+        store.seed('licenses', { ...raw, appliedChanges: 1 });
+        store.seed('history', seededDecision(String(raw.licenseId), raw.appliedStatus));
       },
       inventory(...items: Inventory[]) {
         for (const item of items) store.seed('inventory', item);
@@ -185,6 +196,21 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     },
   };
 }
+
+const SEEDED_ENTRY_ID = '2000-01-01T00:00:00.000Z#license#seeded';
+/** Whether a History entry is a seeded license's decision (seed.license), not one the test made. */
+export const isSeededEntry = (e: RawItem): boolean => e.entryId === SEEDED_ENTRY_ID;
+
+/** The History entry of a seeded license's applied status: made before any test's clock. */
+const seededDecision = (licenseId: string, status: string): RawItem => ({
+  licenseId,
+  entryId: SEEDED_ENTRY_ID,
+  at: '2000-01-01T00:00:00.000Z',
+  eventType: `LICENSE_${status}`,
+  actor: 'clearance',
+  status,
+  previousStatus: null,
+});
 
 function mustRead(store: MemoryStore, table: TableName, key: string): RawItem {
   const item = store.get(table, key);

@@ -43,7 +43,14 @@ function racingStore(gone = false) {
     History: [
       entry({ entryId: `${READ}#license#a`, eventType: 'LICENSE_APPROVED', at: READ }),
       entry({ entryId: `${LATER}#license#b`, eventType: 'LICENSE_AMENDED', at: LATER }),
-      entry({ entryId: `${READ}#SHP-1#r000001`, eventType: 'SHIPMENT_HELD', shipmentId: 'SHP-1', at: READ }),
+      entry({
+        entryId: `${READ}#SHP-1#r000001`,
+        eventType: 'SHIPMENT_HELD',
+        shipmentId: 'SHP-1',
+        at: READ,
+        status: 'HELD',
+        previousStatus: null,
+      }),
       entry({
         entryId: `${LATER}#SHP-1#r000002`,
         eventType: 'SHIPMENT_HOLD_UPDATED',

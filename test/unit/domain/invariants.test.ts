@@ -51,13 +51,16 @@ function store() {
     shipment('S-CAN', 'CANCELLED', 7),
   ];
   const inventory: RawItem[] = [anInventory({ held: 5, released: 30, shipped: 10 })];
+  // One committed change each, entered with the status it committed.
   const entries: RawItem[] = [
-    { licenseId: 'LIC-1', entryId: 'e-license', eventType: 'LICENSE_APPROVED' },
+    { licenseId: 'LIC-1', entryId: 'e-license', eventType: 'LICENSE_APPROVED', status: 'APPROVED' },
     ...shipments.map((s) => ({
       licenseId: 'LIC-1',
       entryId: `${String(s.shipmentId)}#r000001`,
       eventType: 'SHIPMENT_HELD',
       shipmentId: s.shipmentId,
+      status: s.countedStatus,
+      previousStatus: null,
     })),
   ];
   return { licenses: [license], shipments, inventory, entries };

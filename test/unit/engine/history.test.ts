@@ -16,7 +16,7 @@ import {
   type LicenseUnderTest,
   shipmentEvents,
 } from '../../helpers/fakes/engine-kit.js';
-import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+import { isSeededEntry, type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 /** A license with `n` shipments of 10 units entered through the console and taken in by shipment-events. */
 async function withShipments(w: MemoryWorld, n: number, license = {}) {
@@ -42,7 +42,9 @@ async function edit(w: MemoryWorld, lut: LicenseUnderTest, changes: Record<strin
   return outcome;
 }
 
-const entriesOf = (w: MemoryWorld, licenseId: string) => w.entries().filter((e) => e.licenseId === licenseId);
+/** A license's entries, but for its seeded decision (givenLicense): those the test made. */
+const entriesOf = (w: MemoryWorld, licenseId: string) =>
+  w.entries().filter((e) => e.licenseId === licenseId && !isSeededEntry(e));
 const licenseEntries = (w: MemoryWorld, licenseId: string) =>
   entriesOf(w, licenseId).filter((e) => e.shipmentId === undefined);
 const shipmentEntries = (w: MemoryWorld, shipmentId: string) =>
@@ -82,7 +84,8 @@ describe('History: license decisions', () => {
       status: 'RELEASED',
     });
     expect(balance(entriesOf(w, lut.licenseId))).toEqual({ quantity: 30, value: 3000 });
-    expect(w.license(lut.licenseId)).toMatchObject({ appliedChanges: 1, releasedQuantity: 30 });
+    // The seeded PENDING decision, then the approval; releases are not license changes.
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedChanges: 2, releasedQuantity: 30 });
     expect(w.historyViolations()).toEqual([]);
   });
 
@@ -155,7 +158,8 @@ describe('History: license decisions', () => {
         reason: expect.stringContaining('APPROVD'),
       }),
     ]);
-    expect(w.license(lut.licenseId).appliedChanges).toBeUndefined();
+    // Only the seeded decision: a rejection is not counted.
+    expect(w.license(lut.licenseId).appliedChanges).toBe(1);
     expect(w.historyViolations()).toEqual([]);
   });
 
