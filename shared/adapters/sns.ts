@@ -177,8 +177,8 @@ export class SnsAlerter implements Alerter {
       alerts.map((a, n) => ({
         id: String(n),
         // SNS refuses a subject with line breaks or control characters; it may quote an admin's raw value.
-        // Cut by code points, not UTF-16 units: half an emoji is not text.
-        subject: [...a.subject.replace(/\p{Cc}+/gu, ' ')].slice(0, 99).join(''),
+        // Under SNS's 100 characters; half an emoji left by the cut is made whole text by wellFormed.
+        subject: a.subject.replace(/\p{Cc}+/gu, ' ').slice(0, 99),
         body: a.message,
         attributes: {
           kind: 'alert',

@@ -200,7 +200,10 @@ function rejectionViolations(input: Scanned): Violation[] {
         }),
       ),
     ...input.shipments
-      .filter((s) => s.statusError !== undefined && !shipments.has(s.shipmentId))
+      // A console copy carries its original's statusError until it is taken in: the entry is the original's.
+      .filter(
+        (s) => s.statusError !== undefined && !shipments.has(s.shipmentId) && copiedFrom(s) === undefined,
+      )
       .map(
         (s): Violation => ({
           invariant: 'I6',
@@ -229,6 +232,8 @@ function licenseStatusViolations(input: Scanned): Violation[] {
   const violations: Violation[] = [];
   for (const l of input.licenses) {
     if (typeof l.appliedStatus !== 'string') continue;
+    // Applied before decisions were kept (no lastDecision, no appliedChanges): it has no entry to judge.
+    if (l.lastDecision === undefined && !l.appliedChanges) continue;
     const read = readPoint(l);
     const mine = (decisions.get(String(l.licenseId)) ?? []).filter(
       (e) => read === undefined || (typeof e.at === 'string' && e.at <= read),

@@ -60,6 +60,10 @@ const LIMIT_OF_TERM: Record<string, Limit | undefined> = {
  * value limit on a license without one (value). Not "terms recorded": terms
  * kept for the first time, nothing changed.
  */
+/** A term's value as an entry's `changes` writes it: `(none)` is no value limit, or a tolerance of 0 (its default). */
+const termValue = (term: string, text: string | undefined): number =>
+  text === '(none)' ? (term === 'valueTolerancePercent' ? 0 : Number.POSITIVE_INFINITY) : Number(text);
+
 export function loweredLimits(entries: readonly RawItem[]): Map<string, Set<Limit>> {
   const lowered = new Map<string, Set<Limit>>();
   for (const e of entries) {
@@ -68,8 +72,7 @@ export function loweredLimits(entries: readonly RawItem[]): Map<string, Set<Limi
     for (const change of e.changes.split(', ')) {
       const [, term = '', from, to] = /^(\w+) (\S+) → (\S+)$/.exec(change) ?? [];
       const limit = LIMIT_OF_TERM[term];
-      const unlimited = from === '(none)' && term === 'authorizedValue';
-      if (!limit || !(Number(to) < (unlimited ? Number.POSITIVE_INFINITY : Number(from)))) continue;
+      if (!limit || !(termValue(term, to) < termValue(term, from))) continue;
       const id = String(e.licenseId);
       lowered.set(id, (lowered.get(id) ?? new Set()).add(limit));
     }

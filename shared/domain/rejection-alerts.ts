@@ -4,14 +4,28 @@
  * that reason, in its alert as it stands. A shipment's status rejection
  * keeps it framed, `Rejected status <status>: <reason>.` and what was set
  * back (shared/engine/shipment-rejections.ts), and its alert gives
- * `Rejected because <reason>.`: the reason is what must be in the alert.
+ * `Rejected because <reason>.`: the reason is what must be in the alert; so
+ * is the problem list of a new shipment rejected as invalid, and each part of
+ * rejections kept as one. Line breaks count as spaces.
  */
-const FRAMED =
-  /^Rejected status .*?: (.+?\.)(?: The status was set back to \w+\.| It was changed again .*)?$/s;
+const FRAMED = [
+  /^Rejected status .*?: (.+?\.)(?: The status was set back to \w+\.| It was changed again .*)?$/s,
+  // A new shipment rejected as invalid: `Rejected: <problems>. The shipment is not counted …`.
+  /^Rejected: (.+?\.) The shipment is not counted/s,
+];
+
+/** Runs of whitespace as one space: an alert may break into lines what `statusError` keeps on one. */
+const flat = (text: string): string => text.replace(/\s+/g, ' ');
 
 /** Whether an alert's text gives the reason of the rejection `statusError` keeps. */
 export function alertGivesReason(text: string, statusError: string): boolean {
-  if (text.includes(statusError)) return true;
-  const reason = FRAMED.exec(statusError)?.[1];
-  return reason !== undefined && text.includes(reason);
+  const alert = flat(text);
+  if (alert.includes(flat(statusError))) return true;
+  // Several rejections kept as one (`Rejected edit of A: …. Rejected edit of B: …`), each its own alert paragraph.
+  const parts = statusError.split(/\s(?=Rejected edit of )/);
+  if (parts.length > 1 && parts.every((part) => alert.includes(flat(part)))) return true;
+  return FRAMED.some((framed) => {
+    const reason = framed.exec(statusError)?.[1];
+    return reason !== undefined && alert.includes(flat(reason));
+  });
 }

@@ -89,9 +89,17 @@ describe('I6: History entries that do not match the committed state', () => {
     );
   });
 
-  it('reports a license with an applied status and no entry at all (appliedChanges never counted)', () => {
+  it('reports a license whose decision is recorded (lastDecision) but has no entry at all (appliedChanges never counted)', () => {
     const { appliedChanges: _none, ...uncounted } = approved;
-    expect(checkHistory({ licenses: [uncounted], shipments: [], entries: [] })).toContainEqual(
+    const decided = {
+      ...uncounted,
+      lastDecision: {
+        eventType: 'LICENSE_APPROVED',
+        actor: 'compliance@console',
+        at: '2026-01-01T00:00:00.000Z',
+      },
+    };
+    expect(checkHistory({ licenses: [decided], shipments: [], entries: [] })).toContainEqual(
       expect.objectContaining({ invariant: 'I6', key: { licenseId: 'LIC-1' } }),
     );
   });
