@@ -2,7 +2,9 @@
  * The local stack's event source mapping against what AWS documents for
  * DynamoDB Streams (services-ddb-batchfailurereporting, services-dynamodb-
  * errors): a partial batch response checkpoints before the lowest failure
- * and never halves a batch (only a function error bisects), and
+ * and never halves a batch (only a function error bisects), reading on from
+ * there is a retry that counts towards MaximumRetryAttempts (AWS documents
+ * no reset of the count: the emulator is no more lenient than Lambda), and
  * MaximumRecordAgeInSeconds discards records by when they entered the
  * stream, whether a batch failed or not. On fake Streams and SQS clients.
  */
@@ -216,5 +218,30 @@ describe('local event source mapping: failures as AWS handles them', () => {
     await run();
     expect(batches).toEqual([['p']]);
     expect(parked).toEqual([]);
+  });
+});
+
+describe('local event source mapping: retries of records a partial batch response reported', () => {
+  it('with MaximumRetryAttempts 0, parks the records from the reported failure on without retrying them', async () => {
+    const { run, batches, parked } = runnerOf(['p', 'a', 'b', 'c'], reporting('b'), {
+      maximumRetryAttempts: 0,
+    });
+    await run();
+    // One invocation, no retry; the records from the checkpoint go to the destination.
+    expect(batches).toEqual([['p', 'a', 'b', 'c']]);
+    expect(parked).toEqual([
+      { condition: 'RetryAttemptsExhausted', batchSize: 2, start: '1002', end: '1003' },
+    ]);
+  });
+
+  it('with MaximumRetryAttempts 1, delivers the reported record twice (the invocation and one retry)', async () => {
+    const { run, batches, parked } = runnerOf(['p', 'a', 'b', 'c'], reporting('b'), {
+      maximumRetryAttempts: 1,
+    });
+    await run();
+    expect(batches.filter((b) => b.includes('b')).length).toBe(2);
+    expect(parked).toEqual([
+      { condition: 'RetryAttemptsExhausted', batchSize: 2, start: '1002', end: '1003' },
+    ]);
   });
 });
