@@ -4,9 +4,10 @@
  * benchmark compares clearance with; it lives here only and is never
  * deployed.
  *
- * Per license: one UpdateItem approves it (status and appliedStatus, so the
+ * Per license: one transaction approves it (status and appliedStatus, so the
  * system's handlers, when they later read these records, see a settled
- * license). Then, one worker per license (`--naive-concurrency`, default 5,
+ * license, with the decision and its History entry as the system records
+ * one). Then, one worker per license (`--naive-concurrency`, default 5,
  * as one invocation per license record would; 1 = one after another), page through the license's held index (200 a page) and,
  * per shipment, in order:
  *
@@ -31,13 +32,18 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { customerTopicFor } from '../cli/subscriptions.js';
 import { countCalls } from '../local/call-counter.js';
 import type { Caller } from '../local/gateway/gateway.js';
 import { historyPut } from '../shared/adapters/dynamo/history-repository.js';
 import { DynamoShipmentRepository } from '../shared/adapters/dynamo/shipment-repository.js';
-import { shipmentEntry } from '../shared/domain/history.js';
+import { licenseEntry, shipmentEntry } from '../shared/domain/history.js';
 import { detectChange, shipmentMessage } from '../shared/domain/notifications.js';
 import type { OutgoingMessage, RawItem } from '../shared/domain/ports.js';
 import { SYSTEM_ACTOR } from '../shared/names.js';
@@ -66,6 +72,49 @@ export interface NaiveResult {
   memory: MemoryReport;
   seedMs: number;
   problems: string[];
+}
+
+/**
+ * The naive approval: the license's status and applied status, and its
+ * decision on the record as the system keeps one (`lastDecision`,
+ * `appliedChanges` + 1, the LICENSE_APPROVED History entry, in one
+ * transaction), so the store it leaves holds I6 as clearance's does.
+ */
+function naiveApproval(ctx: { tables: { licenses: string; history: string } }, licenseId: string) {
+  const by = 'compliance@console';
+  const reason = 'BIS license granted';
+  const at = new Date().toISOString();
+  const decision = {
+    eventType: 'LICENSE_APPROVED' as const,
+    actor: by,
+    reason,
+    at,
+    updatedBy: by,
+    statusReason: reason,
+  };
+  const entry = licenseEntry({
+    licenseId,
+    decision,
+    previous: undefined,
+    token: `naive-${at}`,
+    status: 'APPROVED',
+    previousStatus: 'PENDING',
+  });
+  return {
+    TransactItems: [
+      {
+        Update: {
+          TableName: ctx.tables.licenses,
+          Key: { licenseId },
+          UpdateExpression:
+            'SET #s = :a, appliedStatus = :a, statusReason = :r, updatedBy = :b, lastDecision = :d ADD appliedChanges :one',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':a': 'APPROVED', ':r': reason, ':b': by, ':d': decision, ':one': 1 },
+        },
+      },
+      { Put: historyPut(ctx.tables.history, entry) },
+    ],
+  };
 }
 
 let clients: { ddb: DynamoDBDocumentClient; sns: SNSClient } | undefined;
@@ -100,21 +149,7 @@ async function releaseNaively(
   const held = new DynamoShipmentRepository(ddb, { shipments: ctx.tables.shipments });
   const problems: string[] = [];
   let skipped = 0;
-  for (const l of w.licenses) {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: ctx.tables.licenses,
-        Key: { licenseId: l.licenseId },
-        UpdateExpression: 'SET #s = :a, appliedStatus = :a, statusReason = :r, updatedBy = :b',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':a': 'APPROVED',
-          ':r': 'BIS license granted',
-          ':b': 'compliance@console',
-        },
-      }),
-    );
-  }
+  for (const l of w.licenses) await ddb.send(new TransactWriteCommand(naiveApproval(ctx, l.licenseId)));
   const releaseLicense = async (l: Workload['licenses'][number]) => {
     let after: string | undefined;
     for (;;) {
