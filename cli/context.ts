@@ -3,7 +3,17 @@ import { type Clients, createClients } from './clients.js';
 import { CliError } from './errors.js';
 import { callerIdentity } from './identity.js';
 import type { Io } from './io.js';
+import { SESSION_INVALID } from './resources/errors.js';
 import { type ResolveDeps, type Resources, resolveResources, type StackSelection } from './resources.js';
+
+/** Errors AWS answers when it throttles a request (after the SDK's own retries). */
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
 
 /** Options every command accepts. */
 export interface GlobalOptions extends StackSelection {
@@ -113,16 +123,28 @@ export function explainError(error: unknown, resources: Resources | undefined): 
       { cause: error },
     );
   }
-  if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || e.name === 'AuthorizationError') {
+  if (
+    e.name === 'AccessDeniedException' ||
+    e.name === 'AccessDenied' ||
+    e.name === 'AuthorizationError' ||
+    e.name === 'AuthorizationErrorException'
+  ) {
     return new CliError(
       `your AWS identity is not allowed to do this: ${message}. Use an admin role for the clearance stack`,
       { cause: error },
     );
   }
-  if (e.name === 'ExpiredTokenException' || e.name === 'ExpiredToken') {
-    return new CliError(`your AWS session expired: ${message}. Log in again (e.g. \`aws sso login\`)`, {
-      cause: error,
-    });
+  if (SESSION_INVALID.has(e.name ?? '')) {
+    return new CliError(
+      `your AWS session expired or is not valid: ${message}. Log in again (e.g. \`aws sso login\`) or check AWS_PROFILE`,
+      { cause: error },
+    );
+  }
+  if (THROTTLED.has(e.name ?? '')) {
+    return new CliError(
+      `AWS is throttling the stack's tables, queues or topics (${e.name}: ${message}) after the SDK's retries: wait a minute and run the command again (its writes are conditional, so running it again is safe)`,
+      { cause: error },
+    );
   }
   return new CliError(`${e.name ?? 'Error'}: ${message}`, { cause: error });
 }

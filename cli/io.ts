@@ -17,8 +17,15 @@ export interface Io {
   confirm(question: string): Promise<boolean>;
 }
 
-/** The process's own streams. */
+/**
+ * The process's own streams. A reader of stdout that goes away (`| head`)
+ * ends the command quietly, as for any Unix tool, not with a stack trace.
+ */
 export function processIo(): Io {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   const statusLine = { shown: false };
   const clear = () => {
     if (statusLine.shown) {

@@ -5,10 +5,10 @@ import {
   parseItem,
   SHIPMENT_STATUSES,
 } from '../shared/domain/model.js';
-import { type Remaining, remainingOf, valueCap } from '../shared/domain/planning.js';
+import { copiedFrom, type Remaining, remainingOf, valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { pendingAmendment, remainingText } from './amend-plan.js';
-import { clip, count, renderFields, renderTable, show, usd } from './format.js';
+import { clip, count, countOf, renderFields, renderTable, show, usd } from './format.js';
 
 /** Pure renderers of licenses: items in, text for people out. */
 
@@ -87,9 +87,11 @@ export function licenseTable(items: readonly RawItem[]): string {
       show(l.destinationCountry),
       show(l.status),
       show(l.appliedStatus) || '-',
-      typeof l.releasedQuantity === 'number' ? count(l.releasedQuantity) : '0',
+      l.releasedQuantity === undefined ? '0' : countOf(l.releasedQuantity),
       typeof l.authorizedQuantity === 'number' ? count(l.authorizedQuantity) : show(l.authorizedQuantity),
-      usd(releasedValueOf(l)),
+      l.releasedValue === undefined || typeof l.releasedValue === 'number'
+        ? usd(releasedValueOf(l))
+        : show(l.releasedValue),
       valueLimitCell(l),
       show(l.validUntil),
       licenseNote(l),
@@ -124,9 +126,13 @@ function add(into: Record<string, TallyEntry>, key: string, units: number, value
   into[key] = entry;
 }
 
-/** Adds shipments to a tally, by the status the counters reflect (`countedStatus`, else `status`). */
+/**
+ * Adds shipments to a tally, by the status the counters reflect (`countedStatus`, else `status`). A console
+ * copy not taken in yet (`copiedFrom`) carries its original's status and is counted nowhere: left out.
+ */
 export function tally(into: ShipmentTally, items: readonly RawItem[]): ShipmentTally {
   for (const s of items) {
+    if (copiedFrom(s) !== undefined) continue;
     const status = show(s.countedStatus ?? s.status) || 'UNKNOWN';
     const units = typeof s.quantity === 'number' ? s.quantity : 0;
     const value = typeof s.value === 'number' ? s.value : 0;

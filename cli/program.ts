@@ -22,6 +22,7 @@ Which stack (first match wins):
   CLEARANCE_STACK_FILE     environment: path of a local stack description
   CLEARANCE_STACK          environment: the JSON line itself
   otherwise                the deployed stack of this CDK app (STACK_ID in infra/outputs.ts)
+  --region names a deployed stack's region: with a local stack (--stack-file or the variables) it is refused.
 
 Output: tables for people; --json for scripts. Progress and notes go to stderr.
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but work remains (drift or shipped goods above a lowered limit, History that

@@ -108,11 +108,21 @@ export async function resolveResources(
     }
     return parseStackFile(text, `${path} (${how})`);
   };
-  if (selection.stackFile !== undefined) return fromFile(selection.stackFile, '--stack-file');
+  // --region names where a deployed stack is: with a local stack it would be dropped without a word.
+  const regionFor = (local: string) =>
+    new UsageError(
+      `--region names the region of a deployed stack, but ${local} selects a local stack; pass --stack-name for a deployed one${local === '--stack-file' ? '' : ` (or unset ${local})`}, or leave out --region`,
+    );
+  if (selection.stackFile !== undefined) {
+    if (selection.region !== undefined) throw regionFor('--stack-file');
+    return fromFile(selection.stackFile, '--stack-file');
+  }
   if (selection.stackName === undefined) {
     const file = env.CLEARANCE_STACK_FILE;
-    if (file !== undefined && file.trim() !== '') return fromFile(file, 'CLEARANCE_STACK_FILE');
     const inline = env.CLEARANCE_STACK;
+    const local = file?.trim() ? 'CLEARANCE_STACK_FILE' : inline?.trim() ? 'CLEARANCE_STACK' : undefined;
+    if (local !== undefined && selection.region !== undefined) throw regionFor(local);
+    if (file !== undefined && file.trim() !== '') return fromFile(file, 'CLEARANCE_STACK_FILE');
     if (inline !== undefined && inline.trim() !== '') return parseStackFile(inline, 'CLEARANCE_STACK');
   }
   const constants = await deps.stackConstants();

@@ -1,5 +1,6 @@
 import type { Violation } from '../shared/domain/invariants.js';
 import { available, InventorySchema, parseItem, ShipmentSchema } from '../shared/domain/model.js';
+import { copiedFrom } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { DlqEntry, FailureSummary } from './dlq-records.js';
 import { clip, count, renderFields, renderTable, show, usd } from './format.js';
@@ -36,14 +37,20 @@ export function shipmentTable(items: readonly RawItem[]): string {
       { header: 'NOTE' },
     ],
     items.map((s) => {
+      const original = copiedFrom(s);
+      const parsed = parseItem(ShipmentSchema, s);
       const note =
-        s.statusError !== undefined
-          ? `rejected edit: ${clip(show(s.statusError), 40)}`
-          : s.countedStatus === undefined
-            ? 'not accepted yet'
-            : s.countedStatus !== s.status
-              ? `counted as ${show(s.countedStatus)}`
-              : '';
+        original !== undefined
+          ? `copy of ${original}, not taken in yet`
+          : s.statusError !== undefined
+            ? `rejected edit: ${clip(show(s.statusError), 40)}`
+            : !parsed.ok
+              ? `INVALID: ${clip(parsed.problems.join('; '), 40)}`
+              : s.countedStatus === undefined
+                ? 'not accepted yet'
+                : s.countedStatus !== s.status
+                  ? `counted as ${show(s.countedStatus)}`
+                  : '';
       return [
         show(s.shipmentId),
         show(s.status),

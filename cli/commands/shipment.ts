@@ -62,11 +62,14 @@ async function scanShipments(
     start = out.LastEvaluatedKey;
     bar.update(`${scanned.toLocaleString('en-US')} scanned, ${items.length.toLocaleString('en-US')} match`);
   } while (start && (limit === 0 || items.length <= limit));
+  // Hold order as the system keeps it (holdOrderKey): priority, then the request's time (not its text), then
+  // shipmentId by code unit.
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const ordered = items.sort(
     (a, b) =>
       Number(a.priority) - Number(b.priority) ||
-      String(a.requestedAt).localeCompare(String(b.requestedAt)) ||
-      String(a.shipmentId).localeCompare(String(b.shipmentId)),
+      Date.parse(String(a.requestedAt)) - Date.parse(String(b.requestedAt)) ||
+      cmp(String(a.shipmentId), String(b.shipmentId)),
   );
   const more = limit !== 0 && (items.length > limit || start !== undefined);
   return { items: limit === 0 ? ordered : ordered.slice(0, limit), more };

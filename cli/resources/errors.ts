@@ -12,6 +12,15 @@ export function explainReadError(cause: unknown, path: string, how: string): Err
   );
 }
 
+/** Errors AWS answers a request signed with an expired or unknown session or key. */
+export const SESSION_INVALID = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+]);
+
 /** Translates CloudFormation and credential errors into what to do about them. */
 export function explainDescribeError(error: unknown, stackName: string, region: string | undefined): Error {
   const e = error as { name?: string; message?: string };
@@ -37,6 +46,12 @@ export function explainDescribeError(error: unknown, stackName: string, region: 
   if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up/.test(message)) {
     return new StackNotFoundError(
       `cannot reach CloudFormation in ${region ?? 'the default region'} to read stack ${stackName} (${message}): check the network and --region; for the local stack pass --stack-file`,
+      { cause: error },
+    );
+  }
+  if (SESSION_INVALID.has(e.name ?? '')) {
+    return new StackNotFoundError(
+      `your AWS session expired or is not valid (${e.name}: ${message}): log in again (e.g. \`aws sso login\`) or check AWS_PROFILE, then retry`,
       { cause: error },
     );
   }

@@ -85,7 +85,7 @@ describe('reconcile --fix', () => {
     const { ctx, updates } = store(tables, (u) => (u.TableName === 'Licenses' ? throttled : undefined));
     const attempt = reconcile(ctx, { fix: true, yes: true });
     await expect(attempt).rejects.toThrow(
-      /--fix stopped after 2 of 3 writes \(2 written, 0 skipped\): ThrottlingException: Rate exceeded\. Not written: License LIC-1: releasedQuantity 25 → 10\. Nothing else was changed; each write is conditional, so run `clearance reconcile --fix` again/,
+      /--fix stopped after 2 of 3 writes \(2 written, 0 skipped\): AWS is throttling .*\(ThrottlingException: Rate exceeded\).*\. Not written: License LIC-1: releasedQuantity 25 → 10\. Nothing else was changed; each write is conditional, so run `clearance reconcile --fix` again/,
     );
     expect(updates.map((u) => u.TableName)).toEqual(['Inventory', 'Inventory']);
   });
