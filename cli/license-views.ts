@@ -147,6 +147,15 @@ function valueFields(raw: RawItem): [string, string | undefined][] {
   const l = parsedLicense(raw);
   const cap = l && valueCap(l);
   const released = usd(releasedValueOf(raw));
+  // An item out of the contract that names a value limit: shown as typed, not as "none".
+  if (!l && raw.authorizedValue !== undefined) {
+    const tolerance =
+      raw.valueTolerancePercent === undefined ? '' : ` + ${show(raw.valueTolerancePercent)}% tolerance`;
+    return [
+      ['Value limit', `${show(raw.authorizedValue)}${tolerance} as typed (unverified: the item is invalid)`],
+      ['Released value', released],
+    ];
+  }
   if (!l || cap === undefined || l.authorizedValue === undefined) {
     return [
       ['Value limit', 'none (the license limits quantity only)'],
