@@ -1,7 +1,8 @@
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { shipmentEditDecision, UNKNOWN_ACTOR } from '../../shared/domain/history.js';
-import { SHIPMENT_STATUSES } from '../../shared/domain/model.js';
+import { parseItem, SHIPMENT_STATUSES, ShipmentSchema } from '../../shared/domain/model.js';
+import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
@@ -62,15 +63,16 @@ async function scanShipments(
     start = out.LastEvaluatedKey;
     bar.update(`${scanned.toLocaleString('en-US')} scanned, ${items.length.toLocaleString('en-US')} match`);
   } while (start && (limit === 0 || items.length <= limit));
-  // Hold order as the system keeps it (holdOrderKey): priority, then the request's time (not its text), then
-  // shipmentId by code unit.
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const ordered = items.sort(
-    (a, b) =>
-      Number(a.priority) - Number(b.priority) ||
-      Date.parse(String(a.requestedAt)) - Date.parse(String(b.requestedAt)) ||
-      cmp(String(a.shipmentId), String(b.shipmentId)),
-  );
+  // Hold order by the system's own key (holdOrderKey); an item out of the contract has none and goes last.
+  const key = (s: RawItem) => {
+    const p = parseItem(ShipmentSchema, s);
+    return p.ok ? holdOrderKey(p.value) : `~${String(s.shipmentId)}`;
+  };
+  const keys = new Map(items.map((s) => [s, key(s)]));
+  const ordered = items.sort((a, b) => {
+    const [ka, kb] = [keys.get(a) ?? '', keys.get(b) ?? ''];
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
   const more = limit !== 0 && (items.length > limit || start !== undefined);
   return { items: limit === 0 ? ordered : ordered.slice(0, limit), more };
 }
