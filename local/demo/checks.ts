@@ -11,8 +11,9 @@
 import { toEntry } from '../../cli/history.js';
 import { reconciliationLines } from '../../cli/history-views.js';
 import { type UsageReport, usageReport } from '../../cli/usage-report.js';
+import { shipmentOfDedupKey } from '../../shared/domain/notifications.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { alertGivesReason } from '../../shared/domain/rejection-alerts.js';
+import { unalerted } from '../../shared/domain/rejection-alerts.js';
 import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import { type Acted, type Amendment, releasedIn } from './admin.js';
 import { drawdownProblems, expiryProblems, opsAlerts } from './compliance.js';
@@ -26,10 +27,6 @@ import {
   WAREHOUSES,
 } from './scenario.js';
 import { dlqDepth, type OpsMessage, type Queue, type Subscribers } from './subscribers.js';
-
-/** The shipment a notification's dedup key (`<shipmentId>#r<revision>`) names. */
-const shipmentIdOf = (dedupKey: string | undefined): string | undefined =>
-  /^(.+)#r\d+$/.exec(dedupKey ?? '')?.[1];
 
 /**
  * I4: the problems found, none when it holds. Every change in its customer's
@@ -61,7 +58,7 @@ export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem
   for (const { name, attribute } of owners) {
     for (const m of changes(name)) {
       const key = m.attributes.dedupKey;
-      const shipment = byId.get(shipmentIdOf(key) ?? '');
+      const shipment = byId.get(shipmentOfDedupKey(key) ?? '');
       if (!shipment) i4.push(`${name} received ${key}, of a shipment not in the Shipments table`);
       else if (shipment[attribute] !== name)
         i4.push(`${name} received ${key}, a change of ${String(shipment[attribute])}'s shipment`);
@@ -82,20 +79,12 @@ export function i5Problems(
   licenses: readonly RawItem[],
   shipments: readonly RawItem[],
 ): string[] {
-  const rejections = alerts.filter((a) => a.attributes.alertType === undefined);
-  const unalerted = (items: readonly RawItem[], attribute: 'licenseId' | 'shipmentId') =>
-    items
-      .filter((item) => item.statusError !== undefined)
-      .filter(
-        (item) =>
-          !rejections.some(
-            (a) =>
-              a.attributes[attribute] === String(item[attribute]) &&
-              alertGivesReason(a.message, String(item.statusError)),
-          ),
-      )
-      .map((item) => `${String(item[attribute])} has statusError but no alert gives its reason`);
-  return [...unalerted(licenses, 'licenseId'), ...unalerted(shipments, 'shipmentId')];
+  const texts = alerts.map((a) => ({ attributes: a.attributes, text: a.message }));
+  const problems = (items: readonly RawItem[], attribute: 'licenseId' | 'shipmentId') =>
+    unalerted(texts, items, attribute).map(
+      (item) => `${String(item[attribute])} has statusError but no alert gives its reason`,
+    );
+  return [...problems(licenses, 'licenseId'), ...problems(shipments, 'shipmentId')];
 }
 
 /** A value in a message: a JSON key naming one (`value`, `releasedValue`...), dollars, or the word. */

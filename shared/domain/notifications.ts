@@ -17,6 +17,10 @@ export type ShipmentEventType =
 export const SHIPMENT_MESSAGE_SCHEMA = 'clearance.shipment-change.v1';
 
 /** A committed shipment change, as customers and warehouses are told about it. */
+/** The shipment a per-shipment notice's `dedupKey` (`<shipmentId>#r<revision>`) names, if it is one. */
+export const shipmentOfDedupKey = (dedupKey: string | undefined): string | undefined =>
+  /^(.+)#r\d+$/.exec(dedupKey ?? '')?.[1];
+
 export interface ShipmentChange {
   dedupKey: string;
   eventType: ShipmentEventType;

@@ -29,3 +29,25 @@ export function alertGivesReason(text: string, statusError: string): boolean {
     return reason !== undefined && alert.includes(flat(reason));
   });
 }
+
+/**
+ * The items of `items` with a rejected edit (`statusError`) that no ops alert
+ * gives the reason of: an alert without `alertType` (those are compliance
+ * notices) naming the item by `attribute` whose text gives the reason (I5).
+ */
+export function unalerted<T extends Readonly<Record<string, unknown>>>(
+  alerts: readonly { attributes: Readonly<Record<string, string | undefined>>; text: string }[],
+  items: readonly T[],
+  attribute: 'licenseId' | 'shipmentId',
+): T[] {
+  const rejections = alerts.filter((a) => a.attributes.alertType === undefined);
+  return items.filter(
+    (item) =>
+      item.statusError !== undefined &&
+      !rejections.some(
+        (a) =>
+          a.attributes[attribute] === String(item[attribute]) &&
+          alertGivesReason(a.text, String(item.statusError)),
+      ),
+  );
+}

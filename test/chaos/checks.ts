@@ -12,8 +12,9 @@ import {
 import { checkHistory } from '../../shared/domain/history-invariant.js';
 import { checkInvariants, type ShippedOverLimit } from '../../shared/domain/invariants.js';
 import { LicenseSchema, parseItem } from '../../shared/domain/model.js';
+import { shipmentOfDedupKey } from '../../shared/domain/notifications.js';
 import type { RawItem } from '../../shared/domain/ports.js';
-import { alertGivesReason } from '../../shared/domain/rejection-alerts.js';
+import { unalerted } from '../../shared/domain/rejection-alerts.js';
 import { AMENDABLE_TERMS, appliedTermsOf, IDENTITY_TERMS } from '../../shared/domain/terms.js';
 import type { ReceivedMessage } from '../helpers/stack.js';
 import type { AmendmentLog } from './amendments.js';
@@ -158,10 +159,6 @@ export function checkAmendments(
   return problems;
 }
 
-/** The shipment a notification's dedup key (`<shipmentId>#r<revision>`) names. */
-export const shipmentIdOfDedupKey = (dedupKey: string | undefined): string | undefined =>
-  /^(.+)#r\d+$/.exec(dedupKey ?? '')?.[1];
-
 /**
  * I4: revision r of a shipment is committed change `shipmentId#r<r>`; each
  * must be in its customer's queue and in its warehouse's queue at least
@@ -205,7 +202,7 @@ export function checkI4(
         if (m.attributes[attribute] !== owner || body[attribute] !== owner)
           problems.push(`I4: ${audience} ${owner} received ${key} for ${String(body[attribute])}`);
         // A key of a shipment not in the table is never committed: reported below.
-        const shipment = shipments.get(shipmentIdOfDedupKey(key) ?? '');
+        const shipment = shipments.get(shipmentOfDedupKey(key) ?? '');
         if (shipment && shipment[attribute] !== owner)
           problems.push(
             `I4: ${audience} ${owner} received ${key}, a change of ${attribute} ${String(shipment[attribute])}'s shipment`,
@@ -243,24 +240,15 @@ export function checkI5(
     if (!payload.DDBStreamBatchInfo?.startSequenceNumber)
       problems.push(`I5: DLQ record without the records it stands for: ${m.body.slice(0, 200)}`);
   }
-  // A rejection's alert: no alertType (those are compliance notices), naming the item, with its reason.
-  const rejections = opsMessages.filter((m) => m.attributes.alertType === undefined);
-  const alerted = (item: RawItem, attribute: 'licenseId' | 'shipmentId') =>
-    rejections.some(
-      (m) =>
-        m.attributes[attribute] === String(item[attribute]) &&
-        alertGivesReason(m.body, String(item.statusError)),
+  const alerts = opsMessages.map((m) => ({ attributes: m.attributes, text: m.body }));
+  for (const l of unalerted(alerts, store.licenses, 'licenseId'))
+    problems.push(
+      `I5: license ${String(l.licenseId)} has statusError but ops never got an alert with its reason: ${String(l.statusError).slice(0, 200)}`,
     );
-  for (const l of store.licenses)
-    if (l.statusError !== undefined && !alerted(l, 'licenseId'))
-      problems.push(
-        `I5: license ${String(l.licenseId)} has statusError but ops never got an alert with its reason: ${String(l.statusError).slice(0, 200)}`,
-      );
-  for (const s of store.shipments)
-    if (s.statusError !== undefined && !alerted(s, 'shipmentId'))
-      problems.push(
-        `I5: shipment ${String(s.shipmentId)} has statusError but ops never got an alert with its reason: ${String(s.statusError).slice(0, 200)}`,
-      );
+  for (const s of unalerted(alerts, store.shipments, 'shipmentId'))
+    problems.push(
+      `I5: shipment ${String(s.shipmentId)} has statusError but ops never got an alert with its reason: ${String(s.statusError).slice(0, 200)}`,
+    );
   return problems;
 }
 
