@@ -11,7 +11,7 @@ import {
 } from '../../../shared/adapters/memory.js';
 import { inventoryKey } from '../../../shared/domain/counters.js';
 import { checkHistory } from '../../../shared/domain/history-invariant.js';
-import { checkInvariants, type Violation } from '../../../shared/domain/invariants.js';
+import { type CheckOptions, checkInvariants, type Violation } from '../../../shared/domain/invariants.js';
 import type { Inventory, License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import type { LicenseEngineDeps } from '../../../shared/engine/license-engine.js';
@@ -174,13 +174,20 @@ export function memoryWorld(options: { now?: string | Date } = {}) {
     /** Licenses stream records written since the last call. */
     licenseRecords: (): StreamEntry[] => take('licenses'),
 
-    /** I1–I3 over the whole store (shared/domain/invariants.ts). */
-    violations(): Violation[] {
-      return checkInvariants({
-        licenses: store.all('licenses'),
-        shipments: store.all('shipments'),
-        inventory: store.all('inventory'),
-      }).violations;
+    /**
+     * I1–I3 over the whole store (shared/domain/invariants.ts), judged as a quiescent store at the
+     * world's clock by default: a license with RELEASED shipments must be valid now, and every shipment
+     * counted or rejected (I5). A test that looks mid-work passes `{}`.
+     */
+    violations(options: CheckOptions = { quiescentAt: new Date(now) }): Violation[] {
+      return checkInvariants(
+        {
+          licenses: store.all('licenses'),
+          shipments: store.all('shipments'),
+          inventory: store.all('inventory'),
+        },
+        options,
+      ).violations;
     },
 
     /** History entries in key order (licenseId, then entryId: time order within a license). */
