@@ -264,6 +264,46 @@ export function filterPolicyQuotaMessage(
 }
 
 /**
+ * The regions of the `aws` partition enabled by default: those launched before 20 March 2019, a list
+ * that no longer grows. Every other region of the partition is opt-in, for SNS's cross-region
+ * delivery too (Osaka, ap-northeast-3, is on SNS's own opt-in list).
+ */
+const DEFAULT_REGIONS = new Set([
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-south-1',
+]);
+
+/**
+ * The SNS service principal a subscriber's resource policy must allow. Across regions where one is
+ * opt-in, SNS delivers as the opt-in region's principal, `sns.<region>.amazonaws.com` (the
+ * subscriber's region when it is opt-in, else the topic's): a policy naming `sns.amazonaws.com`
+ * then lets nothing through. Otherwise, and outside the `aws` partition, `sns.amazonaws.com`.
+ */
+export function snsServicePrincipal(endpointArn: string, topicArn: string): string {
+  const [, partition, , endpointRegion = ''] = endpointArn.split(':');
+  const topicRegion = topicArn.split(':')[3] ?? '';
+  const optIn = (region: string) => region !== '' && !DEFAULT_REGIONS.has(region);
+  if (partition !== 'aws' || endpointRegion === topicRegion) return 'sns.amazonaws.com';
+  if (optIn(endpointRegion)) return `sns.${endpointRegion}.amazonaws.com`;
+  if (optIn(topicRegion)) return `sns.${topicRegion}.amazonaws.com`;
+  return 'sns.amazonaws.com';
+}
+
+/**
  * The queue policy statement an SQS subscriber's queue needs so the topic
  * may deliver to it. The CLI prints it; it never edits a queue it does not own.
  */
@@ -271,7 +311,7 @@ export function queuePolicyStatement(queueArn: string, topicArn: string): Record
   return {
     Sid: `AllowClearanceTopic${topicArn.split(':').at(-1) ?? ''}`.replace(/[^A-Za-z0-9]/g, '').slice(0, 100),
     Effect: 'Allow',
-    Principal: { Service: 'sns.amazonaws.com' },
+    Principal: { Service: snsServicePrincipal(queueArn, topicArn) },
     Action: 'sqs:SendMessage',
     Resource: queueArn,
     Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },

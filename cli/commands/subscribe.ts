@@ -23,6 +23,7 @@ import {
   planLogisticsSubscription,
   queuePolicyStatement,
   type SubscriptionPlan,
+  snsServicePrincipal,
   withDeadLetterQueue,
 } from '../subscriptions.js';
 
@@ -92,6 +93,7 @@ async function checkQueue(
   const topic = parseArn(plan.topicArn);
   if (!queue || !topic) throw new UsageError(`--endpoint "${plan.endpoint}" is not an SQS queue ARN`);
   const statement = JSON.stringify(queuePolicyStatement(plan.endpoint, plan.topicArn), null, 2);
+  const principal = snsServicePrincipal(plan.endpoint, plan.topicArn);
   if (queue.account !== topic.account) {
     notes.push(
       `Pending confirmation: the queue is in account ${queue.account}, the topic in ${topic.account}. SNS sent a ` +
@@ -100,14 +102,14 @@ async function checkQueue(
         'does not let other accounts subscribe, so the owner cannot subscribe from their own account instead.',
       'This command does not inspect queues of other accounts. For delivery to work, the owner adds this statement to the queue policy:',
       statement,
-      `If the queue is encrypted with KMS, its key must be a customer-managed key whose policy allows sns.amazonaws.com kms:GenerateDataKey and kms:Decrypt (SSE-SQS works as it is; ${AWS_MANAGED_SQS_KEY} never does).`,
+      `If the queue is encrypted with KMS, its key must be a customer-managed key whose policy allows ${principal} kms:GenerateDataKey and kms:Decrypt (SSE-SQS works as it is; ${AWS_MANAGED_SQS_KEY} never does).`,
     );
     return { status: 'other-account' };
   }
   if (queue.region !== stackRegion) {
     notes.push(
       `The queue is in region ${queue.region}, not the stack's ${stackRegion}; this command did not inspect it. ` +
-        `Its policy needs this statement, and its key (if KMS) must let sns.amazonaws.com use it (${AWS_MANAGED_SQS_KEY} never does):`,
+        `Its policy needs this statement, and its key (if KMS) must let ${principal} use it (${AWS_MANAGED_SQS_KEY} never does):`,
       statement,
     );
     return { status: 'other-region' };

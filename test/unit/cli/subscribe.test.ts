@@ -224,6 +224,18 @@ describe('SQS endpoint checks', () => {
     );
     expect(f.subscribes()[0]?.input.Attributes?.RedrivePolicy).toContain(DLQ_ARN);
   });
+
+  it("tells the owner of a queue in an opt-in region to allow that region's SNS principal", async () => {
+    const milan = `arn:aws:sqs:eu-south-1:${ACCOUNT}:acme-shipments`;
+    const f = fakeContext({ queue: new Error('must not be called') });
+    await subscribeCustomer(f.ctx, customer(milan));
+    const out = f.json() as { queueCheck: unknown; notes: string[] };
+    expect(out.queueCheck).toEqual({ status: 'other-region' });
+    const notes = out.notes.join('\n');
+    expect(notes).toContain('its key (if KMS) must let sns.eu-south-1.amazonaws.com use it');
+    expect(notes).toContain('"Service": "sns.eu-south-1.amazonaws.com"');
+    expect(notes).not.toContain('sns.amazonaws.com');
+  });
 });
 
 describe('filter-policy quota', () => {

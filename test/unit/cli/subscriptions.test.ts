@@ -178,6 +178,27 @@ describe('queuePolicyStatement', () => {
       Condition: { ArnEquals: { 'aws:SourceArn': topics.customer } },
     });
   });
+
+  it("names the opt-in region's SNS principal when the queue and the topic are in different regions", () => {
+    // SNS's cross-region delivery: a policy naming sns.amazonaws.com lets nothing through there.
+    const principal = (queue: string, topic: string) =>
+      queuePolicyStatement(queue, topic).Principal as { Service: string };
+    const inRegion = (arn: string, region: string) => arn.replace('eu-west-1', region);
+    expect(principal(inRegion(QUEUE, 'eu-south-1'), topics.customer).Service).toBe(
+      'sns.eu-south-1.amazonaws.com',
+    );
+    expect(principal(QUEUE, inRegion(topics.customer, 'ap-east-1')).Service).toBe(
+      'sns.ap-east-1.amazonaws.com',
+    );
+    expect(principal(QUEUE, inRegion(topics.customer, 'ap-northeast-3')).Service).toBe(
+      'sns.ap-northeast-3.amazonaws.com',
+    );
+    // Both enabled by default, or the same region (opt-in or not): the global principal.
+    expect(principal(inRegion(QUEUE, 'us-east-1'), topics.customer).Service).toBe('sns.amazonaws.com');
+    expect(
+      principal(inRegion(QUEUE, 'me-central-1'), inRegion(topics.customer, 'me-central-1')).Service,
+    ).toBe('sns.amazonaws.com');
+  });
 });
 
 describe('describeFilterPolicy', () => {
