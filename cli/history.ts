@@ -235,7 +235,8 @@ export function parseTimeOption(flag: '--from' | '--to', value: string): number 
       `${flag} must be an ISO-8601 date (2026-03-01) or time with a zone (2026-03-01T09:00:00Z), not "${value}"${hint}`,
     );
   }
-  const ms = date ? Date.UTC(y, m - 1, d) : Date.parse(v);
+  // Date.parse, not Date.UTC, which reads the years 0–99 as 1900–1999 (a mistyped 0026 as 1926).
+  const ms = date ? Date.parse(`${v}T00:00:00Z`) : Date.parse(v);
   if (flag === '--to') return date ? ms + 86_400_000 : ms + 1;
   return ms;
 }

@@ -66,8 +66,31 @@ export function buildProgram(
   for (const register of COMMAND_GROUPS) register(program, wiring);
   for (const command of [program, ...allCommands(program)]) {
     command.configureHelp({ showGlobalOptions: true });
+    refuseRepeatedValues(command);
   }
   return program;
+}
+
+/**
+ * Refuses an option given twice with different values (`--quantity 100 --quantity 1000`): commander
+ * would keep the last one silently, and a write command would go on with it. The same value twice
+ * (a wrapper adding its own default) is harmless and passes.
+ */
+function refuseRepeatedValues(command: Command): void {
+  for (const option of command.options) {
+    if (!(option.required || option.optional) || option.variadic) continue;
+    let first: string | undefined;
+    command.on(`option:${option.name()}`, (value: unknown) => {
+      const given = String(value);
+      if (first === undefined) first = given;
+      else if (given !== first) {
+        command.error(
+          `error: option '${option.long ?? option.flags}' was given twice, as "${first}" and as "${given}": give it once, with the value you mean`,
+          { exitCode: EXIT.usage, code: 'clearance.repeatedOption' },
+        );
+      }
+    });
+  }
 }
 
 /** The `clearance` command itself: its description, global options and help. */

@@ -12,7 +12,7 @@ import { planShipmentAction, type ShipmentAction } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
 import { isConditionFailure, pageIndex } from './common.js';
 import { registerShipmentHistory } from './history.js';
-import { AUTHOR_HELP, checkId, checkReason, decider, refuseBy } from './license-common.js';
+import { AUTHOR_HELP, checkId, checkReason, decider, getLicense, refuseBy } from './license-common.js';
 import { example, type Wiring, whole } from './wiring.js';
 
 export function parseShipmentStatus(value: string): string {
@@ -81,6 +81,7 @@ export async function shipmentList(
   ctx: CliContext,
   opts: { license: string; status?: string; limit: number },
 ): Promise<number> {
+  checkId('licenseId', opts.license);
   const status = opts.status === undefined ? undefined : parseShipmentStatus(opts.status);
   const { items, more } =
     status === 'HELD'
@@ -88,6 +89,8 @@ export async function shipmentList(
       : status === 'RELEASED'
         ? await pageIndex(ctx, 'released', opts.license, opts.limit)
         : await scanShipments(ctx, opts.license, status, opts.limit);
+  // "No shipments." for an id typed in the wrong case or a digit short would read as an empty license.
+  if (items.length === 0) await getLicense(ctx, opts.license);
   // The held and released indexes page in hold order; other statuses are scanned, which stops at limit + 1 matches.
   const indexed = status === 'HELD' || status === 'RELEASED';
   ctx.emit({ shipments: items, more }, () => {

@@ -19,15 +19,21 @@ export interface Wiring {
 /** Adds one group of commands (license, shipment, ...) to the program. */
 export type RegisterCommands = (program: Command, wiring: Wiring) => void;
 
-export const whole = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more)');
+/**
+ * A whole number typed in decimal digits. Number() alone would read `''` as 0 (which `--limit` takes
+ * for "all"), `1e3` as 1000, `0x10` as 16 and `5.0` as 5; all are refused, as the license terms are.
+ */
+const digits = (value: string, expected: string): number => {
+  const n = /^\s*[0-9]+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected ${expected}, in digits only`);
   return n;
 };
 
+export const whole = (value: string): number => digits(value, 'a whole number (0 or more)');
+
 export const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number above 0');
+  const n = digits(value, 'a whole number above 0');
+  if (n < 1) throw new InvalidArgumentError('expected a whole number above 0, in digits only');
   return n;
 };
 
