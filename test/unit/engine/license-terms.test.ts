@@ -223,7 +223,7 @@ describe('amendment', () => {
       ['normal', `License ${lut.licenseId}: amendment put shipments back on hold`],
     ]);
     expect(alerts[1]?.message).toContain('amended to 25 units and USD 45,000 (+0 % tolerance: USD 45,000)');
-    expect(alerts[1]?.message).toContain('it now draws 10 units and USD 30,000');
+    expect(alerts[1]?.message).toContain('after the re-holds it drew 10 units and USD 30,000');
     expectInvariants(w);
   });
 

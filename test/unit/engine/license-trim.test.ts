@@ -66,7 +66,7 @@ describe('trim: a trimmed shipment that fits again stays released', () => {
       [ids[1], 'SHIPMENT_REHELD', 'LICENSE_QUANTITY_EXHAUSTED'],
     ]);
     const alert = w.alerter.about(lut.licenseId).at(-1);
-    expect(alert?.message).toContain('it now draws 40 units');
+    expect(alert?.message).toContain('after the re-holds it drew 40 units');
     expectInvariants(w);
   });
 
