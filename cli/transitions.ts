@@ -48,7 +48,7 @@ const isLicenseStatus = (v: unknown): v is LicenseStatus =>
  */
 export function planLicenseAction(
   action: LicenseAction,
-  license: { licenseId: string; status?: unknown; appliedStatus?: unknown },
+  license: { licenseId: string; status?: unknown; appliedStatus?: unknown; pendingWork?: unknown },
 ): LicensePlan {
   const { to, from } = LICENSE_ACTIONS[action];
   const applied = isLicenseStatus(license.appliedStatus) ? license.appliedStatus : undefined;
@@ -61,6 +61,16 @@ export function planLicenseAction(
     };
   }
   if (applied === to && status === to) {
+    // The system applies a decision from the start of its work (appliedStatus, with pendingWork)
+    // to its end: a re-run then (a script whose first --wait timed out) follows it, or says so.
+    if (license.pendingWork !== undefined) {
+      return {
+        kind: 'pending',
+        to,
+        from: applied,
+        reason: `license ${id} is ${to} and the system is still applying it; nothing was written. Follow it with \`clearance license show ${id}\`, or add --wait`,
+      };
+    }
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };
   }
   // The same decision written already (a re-run, or someone else's identical edit) and legal from

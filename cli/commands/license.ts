@@ -195,7 +195,7 @@ async function waitForLicense(
   previousError: unknown,
 ): Promise<number> {
   const repo = await licenses(ctx);
-  const bar = progress(ctx.io, `applying ${licenseId} ${from} → ${to}`, 5000);
+  const bar = progress(ctx.io, `applying ${licenseId} ${from === to ? to : `${from} → ${to}`}`, 5000);
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const l = await repo.get(licenseId);
