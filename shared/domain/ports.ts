@@ -183,9 +183,18 @@ export interface LicenseRepository {
   clearError(licenseId: string): Promise<void>;
   /**
    * Sets a new status as the clock or CLI would, if `status` is still `from`
-   * (null: absent; a rejected typo is matched as it stands).
+   * (null: absent; a rejected typo is matched as it stands) and each attribute
+   * of `unchanged` still has the value the decision was taken on (an expiry
+   * names the `validUntil` it found passed: an extension typed meanwhile wins).
    */
-  setStatus(licenseId: string, from: unknown, to: string, reason: string, by: string): Promise<boolean>;
+  setStatus(
+    licenseId: string,
+    from: unknown,
+    to: string,
+    reason: string,
+    by: string,
+    unchanged?: Readonly<Record<string, unknown>>,
+  ): Promise<boolean>;
   /**
    * Records a compliance alert as sent (alert first, then this: a crash in
    * between repeats the alert, never loses it): sets `attribute` to `value`

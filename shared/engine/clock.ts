@@ -133,7 +133,18 @@ export async function clockTick(
         // A rejected typo in `status` must not keep an applied license alive past its window:
         // the expiry replaces it (the condition matches the status as it stands).
         const reason = `validity window ended at ${l.validUntil}`;
-        if (await licenses.setStatus(l.licenseId, raw.status ?? null, 'EXPIRED', reason, 'license-clock'))
+        // On the validUntil found passed: an extension typed since the scan read it wins.
+        const unchanged = { validUntil: raw.validUntil };
+        if (
+          await licenses.setStatus(
+            l.licenseId,
+            raw.status ?? null,
+            'EXPIRED',
+            reason,
+            'license-clock',
+            unchanged,
+          )
+        )
           result.expired.push(l.licenseId);
       } else if (
         l.status === 'APPROVED' &&

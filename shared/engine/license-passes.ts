@@ -79,7 +79,9 @@ async function approvedPass(
   if (window === 'late') {
     // As the clock would: license-events then re-holds through the normal path.
     const reason = `validity window ended at ${license.validUntil}`;
-    await deps.licenses.setStatus(license.licenseId, 'APPROVED', 'EXPIRED', reason, SYSTEM_ACTOR);
+    await deps.licenses.setStatus(license.licenseId, 'APPROVED', 'EXPIRED', reason, SYSTEM_ACTOR, {
+      validUntil: license.validUntil,
+    });
     // An amendment's pass stays pending: the expiry is then judged as replacing it, so its re-hold is an
     // amendment's pass too and alerts if shipped goods alone exceed the amended limits (finishing here
     // first would lose that alert).

@@ -252,10 +252,17 @@ export class DynamoLicenseRepository implements LicenseRepository {
     });
   }
 
-  setStatus(licenseId: string, from: unknown, to: string, reason: string, by: string): Promise<boolean> {
+  setStatus(
+    licenseId: string,
+    from: unknown,
+    to: string,
+    reason: string,
+    by: string,
+    unchanged: Readonly<Record<string, unknown>> = {},
+  ): Promise<boolean> {
     return this.conditional({
       set: { status: to, statusReason: reason, updatedBy: by },
-      expect: { licenseId, status: from },
+      expect: { ...unchanged, licenseId, status: from },
     });
   }
 

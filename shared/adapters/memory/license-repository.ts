@@ -263,11 +263,12 @@ export class MemoryLicenseRepository implements LicenseRepository {
     to: string,
     reason: string,
     by: string,
+    unchanged: Readonly<Record<string, unknown>> = {},
   ): Promise<boolean> {
-    await this.enter('setStatus', [licenseId, from, to, reason, by]);
+    await this.enter('setStatus', [licenseId, from, to, reason, by, unchanged]);
     return this.conditional(licenseId, {
       set: { status: to, statusReason: reason, updatedBy: by },
-      expect: { status: from },
+      expect: { ...unchanged, status: from },
     });
   }
 

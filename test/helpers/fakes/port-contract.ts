@@ -327,7 +327,15 @@ export function describePortContract(
       expect(await s.licenses.setStatus(l.licenseId, 'SUSPENDED', 'EXPIRED', 'r', 'license-clock')).toBe(
         false,
       );
-      expect(await s.licenses.setStatus(l.licenseId, 'APPROVED', 'EXPIRED', 'r', 'license-clock')).toBe(true);
+      // An expiry on the validUntil it found passed: an extension typed since then wins.
+      const extended = { validUntil: '2000-01-01T00:00:00.000Z' };
+      expect(
+        await s.licenses.setStatus(l.licenseId, 'APPROVED', 'EXPIRED', 'r', 'license-clock', extended),
+      ).toBe(false);
+      const asRead = { validUntil: l.validUntil };
+      expect(
+        await s.licenses.setStatus(l.licenseId, 'APPROVED', 'EXPIRED', 'r', 'license-clock', asRead),
+      ).toBe(true);
       expect(await s.get('licenses', { licenseId: l.licenseId })).toMatchObject({
         status: 'EXPIRED',
         statusReason: 'r',
