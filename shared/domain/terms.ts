@@ -186,6 +186,12 @@ const retire = (status: LicenseStatus | undefined): string =>
       ? ' and revoke this one (set its status to REVOKED)'
       : ` (this one stays ${status})`;
 
+/**
+ * The statuses no transition leaves (LICENSE_TRANSITIONS in license-rules.ts, which imports this
+ * module; a test keeps the two in step): an amendment of such a license changes nothing it does.
+ */
+export const FINAL_LICENSE_STATUSES: readonly LicenseStatus[] = ['DENIED', 'REVOKED', 'EXPIRED'];
+
 /** The verdict on a license item's terms against the terms last applied. */
 export type AmendmentVerdict =
   | { kind: 'unchanged' }
@@ -230,6 +236,18 @@ export function judgeAmendment(
         `${AMENDMENT_REJECTED}${identity} of an applied license cannot change (it was ${showValue(applied[identity])}, now ${showValue(raw[identity])}); ` +
         `it was set back to ${showValue(applied[identity])}. A license for another ${identity} is a new license: create it${retire(status)}`,
       ...revertOf([identity]),
+    };
+  }
+  if (status !== undefined && FINAL_LICENSE_STATUSES.includes(status)) {
+    // As `clearance license amend` refuses it: the item would show terms that changed nothing.
+    const field = changed[0] as Term;
+    return {
+      kind: 'illegal',
+      field,
+      reason:
+        `${AMENDMENT_REJECTED}the license is ${status}, which is final: amended, it would stay ${status} and release nothing; ` +
+        `${changed.join(', ')} ${changed.length === 1 ? 'was' : 'were'} set back. A license to be used again is a new license item (its own licenseId), approved on its own`,
+      ...revertOf(changed),
     };
   }
   const parsed = parseItem(LicenseSchema, raw);
