@@ -6,7 +6,18 @@ import type { HoldReason, License, LicenseStatus, Shipment } from './model.js';
  * shipmentId, as one string that sorts in hold order.
  */
 export const holdOrderKey = (s: Pick<Shipment, 'priority' | 'requestedAt' | 'shipmentId'>): string =>
-  `${String(s.priority).padStart(6, '0')}#${new Date(s.requestedAt).toISOString()}#${s.shipmentId}`;
+  `${String(s.priority).padStart(6, '0')}#${new Date(s.requestedAt).toISOString()}${beyondMilliseconds(s.requestedAt)}#${s.shipmentId}`;
+
+/**
+ * The digits of a requestedAt finer than the millisecond `toISOString` keeps (`…00.000100Z` from a
+ * system that exports microseconds), to the nanosecond, fixed width: two requests of one millisecond
+ * still go in the order they were made (DESIGN §3). None when they are all zero, so a key is as it
+ * always was for a time in milliseconds, which sorts first in its millisecond (`#` before digits).
+ */
+function beyondMilliseconds(requestedAt: string): string {
+  const finer = (/\.\d{3}(\d+)Z$/i.exec(requestedAt)?.[1] ?? '').padEnd(6, '0').slice(0, 6);
+  return /^0+$/.test(finer) ? '' : finer;
+}
 
 /**
  * The shipment an item is a copy of, when it is one: its `holdOrder` (the
