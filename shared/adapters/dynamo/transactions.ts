@@ -40,6 +40,7 @@ export function classifyFailure(
   guard: LicenseGuard | undefined,
   attempt: number,
 ): FailedTransaction {
+  if (wrongType(error)) throw new DependencyError(wrongTypeMessage(error, group), { cause: error });
   if (!(error instanceof TransactionCanceledException)) {
     if (attempt + 1 >= MAX_ATTEMPTS || !isRetryable(error)) {
       throw new DependencyError(`TransactWriteItems failed: ${(error as Error).message}`, { cause: error });
@@ -77,6 +78,38 @@ export function classifyFailure(
     });
   }
   return { kind: 'retry' };
+}
+
+/**
+ * An ADD to an attribute typed as something other than a Number (an Inventory
+ * item created by hand with `onHand` as a String): refused by DynamoDB as
+ * invalid, the whole request (ValidationException) or one action of it
+ * (cancellation reason ValidationError). Never retried: it fails the same way
+ * until someone fixes the item.
+ */
+const INCORRECT_TYPE = /incorrect (data )?type|operand type/i;
+
+function wrongType(error: unknown): boolean {
+  if (error instanceof TransactionCanceledException)
+    return (error.CancellationReasons ?? []).some(
+      (r) => r.Code === 'ValidationError' && INCORRECT_TYPE.test(r.Message ?? ''),
+    );
+  return error instanceof Error && error.name === 'ValidationException' && INCORRECT_TYPE.test(error.message);
+}
+
+/** Names the items whose counters the write adds to, and the fix. */
+function wrongTypeMessage(error: unknown, group: Group): string {
+  const inventory = [...group.inventory.values()].map((v) => `(${v.sku}, ${v.warehouseId})`);
+  const licenses = [...group.licenses.keys()];
+  const items = [
+    ...(inventory.length > 0 ? [`Inventory ${inventory.join(', ')}: onHand, held, released, shipped`] : []),
+    ...(licenses.length > 0 ? [`License ${licenses.join(', ')}: releasedQuantity, releasedValue`] : []),
+  ];
+  return (
+    `a counter this write adds to is not a Number (${(error as Error).message}). ` +
+    `Check the counters of ${items.length > 0 ? items.join('; ') : 'the items it updates'} in the console: ` +
+    'each must be a Number (N) attribute; retype the one that is not, then `clearance dlq redrive` replays the change'
+  );
 }
 
 /** Errors that say a key or the table is out of capacity for now. */
