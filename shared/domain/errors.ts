@@ -34,11 +34,14 @@ export class DependencyError extends ClearanceError {}
  * caller may append `unwritten` again, or all of them.
  */
 export class HistoryAppendError extends DependencyError {
-  constructor(
-    message: string,
-    readonly unwritten: readonly HistoryEntry[],
-    options?: { cause?: unknown },
-  ) {
+  /**
+   * Not enumerable: Lambda's runtime logs an uncaught error with its enumerable
+   * fields, and entries quote what admins typed (`statusReason`, `updatedBy`).
+   */
+  declare readonly unwritten: readonly HistoryEntry[];
+
+  constructor(message: string, unwritten: readonly HistoryEntry[], options?: { cause?: unknown }) {
     super(message, options);
+    Object.defineProperty(this, 'unwritten', { value: unwritten, enumerable: false });
   }
 }
