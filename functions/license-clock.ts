@@ -60,7 +60,7 @@ export const lambdaHandler = async (
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<ClockResult> => {
   const now = new Date();
-  // Re-checks of quiet expiry leads may take half of the invocation: the rest is the backlog sample's and the flush's.
+  // Due expiry watches and re-checks of quiet leads may take half of the invocation: the rest is the backlog sample's and the flush's.
   const recheckUntil = Date.now() + ((context?.getRemainingTimeInMillis() ?? 60_000) - SAFETY_MS) / 2;
   const inTime = () => Date.now() < recheckUntil;
   const slot = slotOf(event, now);
@@ -73,6 +73,10 @@ export const lambdaHandler = async (
         skipped: result.quietRechecksSkipped,
       },
     );
+  if (result.expiryWatchesDeferred > 0)
+    logger.warn('expiry watches deferred: the rest would outlast the invocation; the next tick runs them', {
+      deferred: result.expiryWatchesDeferred,
+    });
   metrics.addMetric('ExpiryRechecksSkipped', MetricUnit.Count, result.quietRechecksSkipped);
   metrics.addMetric('LicensesExpired', MetricUnit.Count, result.expired.length);
   metrics.addMetric('ExpiryAlerts', MetricUnit.Count, result.expiring.length);

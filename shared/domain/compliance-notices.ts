@@ -177,8 +177,11 @@ export function expiryDigests(input: {
 }): OutgoingMessage[] {
   const { license, lead } = input;
   const byWarehouse = new Map<string, Listed[]>();
-  for (const s of input.released)
-    byWarehouse.set(s.warehouseId, [...(byWarehouse.get(s.warehouseId) ?? []), s]);
+  for (const s of input.released) {
+    const list = byWarehouse.get(s.warehouseId);
+    if (list) list.push(s);
+    else byWarehouse.set(s.warehouseId, [s]);
+  }
   return [...byWarehouse].map(([warehouseId, list]) => {
     const total = list.reduce((n, s) => n + s.quantity, 0);
     const lines = list

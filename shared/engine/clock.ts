@@ -29,6 +29,8 @@ export interface ClockResult {
   expiryFailed: string[];
   /** Licenses whose quiet lead was not re-checked for lack of time (see recheckQuiet); a later tick does. */
   quietRechecksSkipped: number;
+  /** Licenses whose due expiry watch did not start for lack of time (see watchDue); the next tick does. */
+  expiryWatchesDeferred: number;
 }
 
 /** The expiry watch as the clock runs it, and where a license's failure is reported. */
@@ -92,10 +94,11 @@ export async function heldBacklog(
  * APPROVED license that kept shipments as LICENSE_NOT_YET_VALID is asked for
  * a release pass once `validFrom` arrives, and a license whose work finished
  * before `settleCheckAt` is asked for its settling pass. With `watch`, the
- * same scan runs the expiry watch (watchExpiry): it reads shipments only for
- * a license whose lead time has come due, and one license's failure does not
- * stop the others. After the scan it re-checks, as time allows, the licenses
- * whose nearest due lead was quiet (recheckQuiet: two cheap reads each).
+ * same scan finds the licenses whose expiry lead time has come due; after the
+ * scan, as time allows, it runs their expiry watch (watchExpiry: it reads
+ * their shipments; one license's failure does not stop the others), then
+ * re-checks the licenses whose nearest due lead was quiet (recheckQuiet: two
+ * cheap reads each).
  */
 export async function clockTick(
   licenses: LicenseRepository,
@@ -110,8 +113,10 @@ export async function clockTick(
     expiring: [],
     expiryFailed: [],
     quietRechecksSkipped: 0,
+    expiryWatchesDeferred: 0,
   };
   const quiet: License[] = [];
+  const due: License[] = [];
   for await (const page of licenses.scan()) {
     for (const raw of page) {
       const read = asApplied(raw);
@@ -120,7 +125,7 @@ export async function clockTick(
       if (watch && read.watchable && watched(l, now)) {
         if (awaitsRecheck(watch, l, now)) {
           if (recheckTurn(l.licenseId, watch.slot ?? now, watch.recheckEvery ?? 1)) quiet.push(l);
-        } else await runWatch(watch, () => watchExpiry(watch, l, now), l, result);
+        } else due.push(l);
       }
       if (
         (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
@@ -166,8 +171,28 @@ export async function clockTick(
       }
     }
   }
-  if (watch) await recheckAll(watch, quiet, now, result);
+  if (watch) {
+    await watchDue(watch, due, now, result);
+    await recheckAll(watch, quiet, now, result);
+  }
   return result;
+}
+
+/**
+ * The expiry watches whose lead came due, after the scan: a watch reads the
+ * license's RELEASED shipments, which a large backlog makes long, and must not
+ * hold up the expiries, wake-ups and settling passes of the licenses scanned
+ * after it. In scan order, one at a time; once `inTime` says no, the rest wait
+ * for the next tick (their leads are not recorded, so it finds them due again).
+ */
+async function watchDue(watch: ClockWatch, due: readonly License[], now: Date, result: ClockResult) {
+  for (const l of due) {
+    if (!(watch.inTime?.() ?? true)) {
+      result.expiryWatchesDeferred++;
+      continue;
+    }
+    await runWatch(watch, () => watchExpiry(watch, l, now), l, result);
+  }
 }
 
 /** Whether the tick of `slot` is the license's turn for the re-check of its quiet lead (one in `every`). */

@@ -30,6 +30,7 @@ const NOTHING_DONE = {
   expiring: [],
   expiryFailed: [],
   quietRechecksSkipped: 0,
+  expiryWatchesDeferred: 0,
 };
 
 const tick = (w: MemoryWorld) => clockTick(w.licenses, w.now(), w.newToken);
