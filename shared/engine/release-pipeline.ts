@@ -308,6 +308,9 @@ export async function releasePass(
   }
 }
 
+/** Nothing written by the slice, and nothing planned to be. */
+const readOnly = (progress: Progress, pipe: ReleasePipe) => progress.writes === 0 && pipe.planned() === 0;
+
 async function releaseLoop(
   deps: LicenseEngineDeps,
   license: License,
@@ -341,6 +344,13 @@ async function releaseLoop(
         return handOver(deps, license, token, next, before.amendmentAlerted);
       }
       if (at) after = at.from;
+    }
+    // A slice that only reads (nothing fits, nothing to relabel: a used-up license with a long backlog) hands
+    // over at its deadline too, from where it read to: its cursor has moved on, so the next slice progresses.
+    // Not before validFrom, where a slice starts again from the start.
+    if (Date.now() >= deadline && readOnly(progress, pipe) && waiting === undefined && after !== cursor) {
+      await pipe.settle();
+      if (readOnly(progress, pipe)) return handOver(deps, license, token, after, before.amendmentAlerted);
     }
     const page = await deps.shipments.page('held', license.licenseId, after, firstPage ?? pageSize);
     const now = deps.now();

@@ -15,7 +15,7 @@ export interface Intake {
   accepted: ShipmentWrite[];
   /** Shipments with no Inventory item for their (sku, warehouse). */
   rejections: Rejection[];
-  /** Licenses APPROVED and applied when read: they get a release request. */
+  /** Licenses APPROVED and applied when read, with room for a new shipment: they get a release request. */
   release: Set<string>;
   /** Licenses not yet releasing when read: read again once their shipments are accepted. */
   recheck: Set<string>;
@@ -55,9 +55,12 @@ export async function intakeShipments(
     const license = parsedLicense?.ok ? parsedLicense.value : undefined;
     const reason = holdReasonOf(license, s, deps.now());
     if (reason !== 'LICENSE_MISMATCH') {
-      if (license?.status === 'APPROVED' && license.appliedStatus === 'APPROVED')
-        intake.release.add(s.licenseId);
-      else intake.recheck.add(s.licenseId);
+      if (license?.status !== 'APPROVED' || license.appliedStatus !== 'APPROVED')
+        intake.recheck.add(s.licenseId);
+      // One that does not fit what the license had left as read asks for no pass, which would read the whole held
+      // backlog to release nothing: what frees room (a cancellation, a raised limit) asks for its own pass, and
+      // the settling pass after that one finds a shipment its read raced with.
+      else if (reason === 'LICENSE_PENDING') intake.release.add(s.licenseId);
     }
     intake.accepted.push(acceptedWrite(s, reason));
     if (!licenses.has(s.licenseId)) {
