@@ -4,7 +4,7 @@
  * pollers and the clock until SIGINT or SIGTERM, then stops everything.
  */
 import { parseArgs } from 'node:util';
-import { LocalServicesError } from './services.js';
+import { assertPortFree, LocalServicesError } from './services.js';
 import { startLocalStack } from './stack.js';
 import { describeStack } from './stack-json.js';
 
@@ -59,6 +59,15 @@ async function main(): Promise<void> {
   const gatewayPort = port(values.port as string | undefined, '--port');
   const dynamodbPort = port(values['port-dynamodb'] as string | undefined, '--port-dynamodb');
   const snsPort = port(values['port-sns'] as string | undefined, '--port-sns');
+  // Up front, before the services start: a busy gateway port would otherwise fail the stack's creation
+  // at the end, with a message about synthesis. DynamoDB Local's and fauxqs's ports are checked as they start.
+  if (gatewayPort !== undefined) {
+    try {
+      await assertPortFree(gatewayPort, "the stack's request gateway", '--port');
+    } catch (error) {
+      fail(error instanceof LocalServicesError ? error.message : (error as Error).message);
+    }
+  }
 
   // Handlers log JSON to stdout (as on Lambda); here stdout carries only the one description line.
   const writeOut = process.stdout.write.bind(process.stdout);

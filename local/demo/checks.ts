@@ -1,12 +1,17 @@
 /**
- * What decides PASS or FAIL: the invariant checker (I1-I3), every change in
- * its customer's and warehouse's queue and none in another's (I4), empty
- * DLQs and every rejection still on an item alerted with its reason (I5), one History entry per committed change
- * (I6), `report usage` reconciling with every license's counters, the value
- * limit binding, the amendment releasing more, no value in a customer's or
- * warehouse's message, the first approval doing what its simulation
- * predicted, LICENSE_DRAWDOWN once per threshold, LICENSE_EXPIRING to ops and
- * each warehouse concerned, and no request AWS would refuse.
+ * What decides PASS or FAIL: the invariant checker (I1-I3; I5 for a shipment
+ * or a license decision dropped), every change in its customer's and
+ * warehouse's queue with a body that is that change, and none in another's,
+ * and each email digest its owner's, one for each decision that changed the
+ * owner's shipments (I4), empty DLQs and every rejected edit in History (and
+ * every rejection still on an item) alerted with its reason (I5), one
+ * History entry per committed change (I6), `report usage` reconciling with
+ * every license's counters, what each license released being first-fit in
+ * hold order, the value limit binding, the amendment releasing more, no
+ * value in a customer's or warehouse's message, the first approval doing
+ * what its simulation predicted, LICENSE_DRAWDOWN exactly once per threshold
+ * crossed, LICENSE_EXPIRING to ops and each warehouse concerned, and no
+ * request AWS would refuse.
  */
 import { toEntry } from '../../cli/history.js';
 import { reconciliationLines } from '../../cli/history-views.js';
@@ -16,7 +21,9 @@ import type { RawItem } from '../../shared/domain/ports.js';
 import { unalerted } from '../../shared/domain/rejection-alerts.js';
 import type { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import { type Acted, type Amendment, releasedIn } from './admin.js';
-import { drawdownProblems, expiryProblems, opsAlerts } from './compliance.js';
+import { drawdownProblems, drawdownThresholdsOf, expiryProblems, opsAlerts } from './compliance.js';
+import { digestProblems } from './digests.js';
+import { priorityProblems } from './priority.js';
 import {
   CUSTOMERS,
   EXPIRING,
@@ -29,10 +36,35 @@ import {
 import { dlqDepth, type OpsMessage, type Queue, type Subscribers } from './subscribers.js';
 
 /**
+ * What a shipment message's body says against its dedup key and the
+ * shipment that key names: the same shipment and revision (and dedup key),
+ * and that shipment's customer and warehouse. A problem, or undefined.
+ */
+function bodyProblem(name: string, m: Queue['messages'][number], shipment: RawItem): string | undefined {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(m.body) as Record<string, unknown>;
+  } catch {
+    return `${name} received ${m.attributes.dedupKey} with a body that is not JSON`;
+  }
+  const said = `${String(body.shipmentId)}#r${String(body.revision)}`;
+  if (
+    said !== m.attributes.dedupKey ||
+    (body.dedupKey !== undefined && body.dedupKey !== m.attributes.dedupKey)
+  )
+    return `${name} received ${m.attributes.dedupKey} whose body is ${said}`;
+  for (const attribute of ['customerId', 'warehouseId'] as const)
+    if (body[attribute] !== shipment[attribute])
+      return `${name} received ${m.attributes.dedupKey} whose body names ${attribute} ${String(body[attribute])}, not ${String(shipment[attribute])}`;
+  return undefined;
+}
+
+/**
  * I4: the problems found, none when it holds. Every change in its customer's
  * and its warehouse's queue; and none in another's: the shipment a message's
  * dedup key names must be the queue owner's (its own customerId and
- * warehouseId attributes are what the topic's filter routed it on).
+ * warehouseId attributes are what the topic's filter routed it on), and the
+ * body must be that change of that shipment.
  */
 export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem[]): string[] {
   const i4: string[] = [];
@@ -64,6 +96,10 @@ export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem
         i4.push(`${name} received ${key}, a change of ${String(shipment[attribute])}'s shipment`);
       else if (m.attributes[attribute] !== name)
         i4.push(`${name} received a message for ${m.attributes[attribute]}`);
+      else {
+        const wrong = bodyProblem(name, m, shipment);
+        if (wrong !== undefined) i4.push(wrong);
+      }
     }
   }
   return i4;
@@ -72,19 +108,34 @@ export function i4Problems(queues: readonly Queue[], shipments: readonly RawItem
 /**
  * I5: every edit still rejected on an item (statusError) reached ops as an
  * alert (not a compliance notice: no alertType) naming the item and giving
- * its reason. The problems, none when it holds.
+ * its reason; and every edit History shows rejected (EDIT_REJECTED), even
+ * one corrected since, reached ops as an alert naming the item (a shipment's
+ * entry may add to the reason what happened after it). The problems, none
+ * when it holds.
  */
 export function i5Problems(
   alerts: readonly OpsMessage[],
   licenses: readonly RawItem[],
   shipments: readonly RawItem[],
+  history: readonly RawItem[] = [],
 ): string[] {
   const texts = alerts.map((a) => ({ attributes: a.attributes, text: a.message }));
   const problems = (items: readonly RawItem[], attribute: 'licenseId' | 'shipmentId') =>
     unalerted(texts, items, attribute).map(
       (item) => `${String(item[attribute])} has statusError but no alert gives its reason`,
     );
-  return [...problems(licenses, 'licenseId'), ...problems(shipments, 'shipmentId')];
+  const rejections = alerts.filter((a) => a.attributes.alertType === undefined);
+  const unsent = history
+    .filter((e) => e.eventType === 'EDIT_REJECTED')
+    .filter((e) => {
+      const attribute = e.shipmentId === undefined ? 'licenseId' : 'shipmentId';
+      return !rejections.some((a) => a.attributes[attribute] === String(e[attribute]));
+    })
+    .map(
+      (e) =>
+        `${String(e.shipmentId ?? e.licenseId)}: rejected edit ${String(e.entryId)} in History, but no alert`,
+    );
+  return [...problems(licenses, 'licenseId'), ...problems(shipments, 'shipmentId'), ...unsent];
 }
 
 /** A value in a message: a JSON key naming one (`value`, `releasedValue`...), dollars, or the word. */
@@ -139,8 +190,9 @@ async function amendmentProblems(
   return problems;
 }
 
-/** The value and amendment checks, each with its problems. */
+/** The priority, value and amendment checks, each with its problems. */
 function valueLines(
+  priority: readonly string[],
   limit: readonly string[],
   amended: readonly string[],
   leaks: readonly string[],
@@ -148,6 +200,8 @@ function valueLines(
   const verdict = (problems: readonly string[]) =>
     problems.length === 0 ? 'holds' : `${problems.length} problem(s)`;
   return [
+    `  priority order (what each license released is first-fit in hold order): ${verdict(priority)}`,
+    ...priority.slice(0, 20).map((p) => `    ${p}`),
     `  value limit (${licenseIdOf(VALUE_LIMITED)} stops on value, not quantity): ${verdict(limit)}`,
     ...limit.map((p) => `    ${p}`),
     `  amendment (applied at once, released more of the backlog): ${verdict(amended)}`,
@@ -165,7 +219,7 @@ function noticeLines(predicted: readonly string[], drawdown: readonly string[], 
   return [
     `  simulation predicted the first approval (release set, hold reasons, drawdown alerts): ${verdict(predicted)}`,
     ...listed(predicted),
-    `  drawdown alert sent once per threshold: ${verdict(drawdown)}`,
+    `  drawdown alert sent exactly once per threshold each license crossed: ${verdict(drawdown)}`,
     ...listed(drawdown),
     `  expiry notice (${licenseIdOf(EXPIRING)}) sent to ops and to each warehouse holding RELEASED shipments: ${verdict(expiry)}`,
     ...listed(expiry),
@@ -184,23 +238,25 @@ function invariantLines(
   i5: { alerts: number; problems: readonly string[] },
 ): string[] {
   const lines: string[] = ['', 'Invariants'];
-  const violations = (i6: boolean) => check.violations.filter((v) => (v.invariant === 'I6') === i6);
+  const violations = (...of: string[]) => check.violations.filter((v) => of.includes(v.invariant));
   const listed = (found: Check['violations']) =>
     found.slice(0, 20).map((v) => `    ${v.invariant} ${JSON.stringify(v.key)}: ${v.message}`);
-  const i1to3 = violations(false);
+  const i1to3 = violations('I1', 'I2', 'I3');
+  const dropped = violations('I5');
   lines.push(
     `  I1-I3 (invariant checker over ${check.counts.shipments} shipments): ${i1to3.length === 0 ? 'hold' : `${i1to3.length} violation(s)`}`,
     ...listed(i1to3),
   );
   lines.push(
-    `  I4 (every change in its customer's and warehouse's queue, none in another's): ${i4.length === 0 ? 'holds' : `${i4.length} problem(s)`}`,
+    `  I4 (every change in its customer's and warehouse's queue, its body that change, none in another's; every email digest its owner's, one per decision that changed the owner's shipments): ${i4.length === 0 ? 'holds' : `${i4.length} problem(s)`}`,
   );
   for (const p of i4.slice(0, 20)) lines.push(`    ${p}`);
   lines.push(
-    `  I5 (DLQ depth ${dlq}; rejected edits alerted: ${i5.alerts}; edits still rejected without an alert giving the reason: ${i5.problems.length})`,
+    `  I5 (DLQ depth ${dlq}; rejected edits alerted: ${i5.alerts}; rejected edits not alerted (with the reason, while on the item): ${i5.problems.length}; shipments or license decisions dropped: ${dropped.length})`,
     ...i5.problems.slice(0, 20).map((p) => `    ${p}`),
+    ...listed(dropped),
   );
-  const i6 = violations(true);
+  const i6 = violations('I6');
   lines.push(
     `  I6 (one History entry per committed change, ${num(check.counts.history ?? 0)} entries): ${i6.length === 0 ? 'holds' : `${i6.length} violation(s)`}`,
     ...listed(i6),
@@ -255,12 +311,16 @@ export async function checkLines(
   const licenses: RawItem[] = [];
   for await (const page of scenario.repos.licenses.scan()) licenses.push(...page);
   const usageOfHistory = usage(licenses, history);
-  const i4 = i4Problems(subscribers.queues, shipments);
+  const i4 = [
+    ...i4Problems(subscribers.queues, shipments),
+    ...digestProblems(subscribers, shipments, history),
+  ];
   const alerts = opsAlerts(subscribers);
-  const i5 = i5Problems(alerts, licenses, shipments);
+  const i5 = i5Problems(alerts, licenses, shipments, history);
+  const priority = priorityProblems(licenses, shipments, history);
   const limit = await valueLimitProblems(scenario, shipments);
   const amended = await amendmentProblems(scenario, shipments, acted.amendment);
-  const drawdown = drawdownProblems(subscribers);
+  const drawdown = drawdownProblems(subscribers, licenses, history, drawdownThresholdsOf(scenario));
   const expiry = expiryProblems(subscribers, shipments);
   const leaks = valueLeaks(subscribers.queues);
   const dlq = await dlqDepth(scenario);
@@ -272,7 +332,7 @@ export async function checkLines(
     dlq === 0 &&
     i5.length === 0 &&
     usageOfHistory.reconciliation.kind === 'reconciled' &&
-    limit.length + amended.length + leaks.length === 0 &&
+    priority.length + limit.length + amended.length + leaks.length === 0 &&
     acted.predictionProblems.length + drawdown.length + expiry.length === 0 &&
     requests.denied.length === 0 &&
     limits.length === 0;
@@ -284,7 +344,7 @@ export async function checkLines(
         problems: i5,
       }),
       ...usageLines(usageOfHistory),
-      ...valueLines(limit, amended, leaks),
+      ...valueLines(priority, limit, amended, leaks),
       ...noticeLines(acted.predictionProblems, drawdown, expiry),
       ...enforcementLines(requests, limits),
     ],

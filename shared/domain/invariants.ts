@@ -54,9 +54,10 @@ export interface CheckOptions {
   /**
    * The store is quiescent at this time (no work pending, the clock has
    * ticked past it): a license with RELEASED shipments must be valid now, and
-   * every shipment must be counted or rejected. Never on a live system, whose
-   * clock may not have expired a license yet and whose handlers may not have
-   * taken a new shipment in.
+   * every shipment must be counted or rejected, and every license's `status`
+   * applied or rejected. Never on a live system, whose clock may not have
+   * expired a license yet and whose handlers may not have taken a new shipment
+   * or a decision in.
    */
   quiescentAt?: Date;
   /**
@@ -75,7 +76,8 @@ export interface CheckOptions {
  * which carry the original's `countedStatus` and are counted by nothing until
  * shipment-events takes them in as new shipments. A shipment not counted yet
  * is skipped too, unless the store is quiescent (`quiescentAt`): then one
- * neither counted nor rejected was dropped (I5).
+ * neither counted nor rejected was dropped (I5), and so was a license
+ * `status` neither applied nor rejected.
  */
 export function checkInvariants(
   input: {
@@ -90,19 +92,15 @@ export function checkInvariants(
   // Every license item by id, parsed or not: a final license the admin left with a rejected typo
   // (`status: 'expired'`) does not parse, yet what shipped under it did ship under it.
   const identities = new Map<string, LicenseIdentity>();
+  const now = options.quiescentAt;
   for (const raw of input.licenses) {
     const p = parseItem(LicenseSchema, raw);
     if (p.ok) licenses.set(p.value.licenseId, p.value);
-    identities.set(String(raw.licenseId), {
-      licenseId: String(raw.licenseId),
-      customerId: raw.customerId,
-      sku: raw.sku,
-      appliedStatus: raw.appliedStatus,
-    });
+    identities.set(String(raw.licenseId), identityOf(raw));
+    if (now && unappliedDecision(raw)) violations.push(droppedDecision(raw));
   }
   const drawnBy = new Map<string, Drawn>();
   const sums = new Map<string, RecomputedCounters>();
-  const now = options.quiescentAt;
   for (const raw of input.shipments) {
     if (now && raw.countedStatus === undefined && raw.statusError === undefined)
       violations.push(droppedShipment(raw));
@@ -131,6 +129,21 @@ const droppedShipment = (raw: RawItem): Violation => ({
   message: `shipment (status ${String(raw.status)}) was neither counted (countedStatus) nor rejected (statusError): it was dropped, and no counter or license check saw it`,
 });
 
+/**
+ * A license `status` the system neither applied (`appliedStatus`) nor
+ * rejected (`statusError`), with no work pending on it (`pendingWork`): on a
+ * quiescent store, a decision that was dropped.
+ */
+const unappliedDecision = (raw: RawItem): boolean =>
+  raw.status !== raw.appliedStatus && raw.statusError === undefined && raw.pendingWork === undefined;
+
+/** I5 on a quiescent store: the decision was silently dropped (nothing acted on it, nothing alerted). */
+const droppedDecision = (raw: RawItem): Violation => ({
+  invariant: 'I5',
+  key: { licenseId: String(raw.licenseId) },
+  message: `status ${String(raw.status)} was neither applied (appliedStatus ${String(raw.appliedStatus ?? 'none')}) nor rejected (statusError), and no work is pending: the decision was dropped`,
+});
+
 /** I3 for an edit not applied, and I1 for a RELEASED or SHIPPED shipment. */
 function shipmentViolations(
   s: Shipment,
@@ -153,12 +166,38 @@ function shipmentViolations(
   return violations;
 }
 
-/** A license item's identity as stored, whether or not the item parses. */
+/** A license's `validFrom` and what an amendment that moved it later recorded (underEarlierWindow). */
+type ValidFrom = Pick<License, 'validFrom' | 'validFromAmendedAt' | 'validFromBefore'>;
+
+/** A license item's identity as stored, whether or not the item parses, and its `validFrom` when it has one. */
 interface LicenseIdentity {
   licenseId: string;
   customerId: unknown;
   sku: unknown;
   appliedStatus: unknown;
+  window: ValidFrom | undefined;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function identityOf(raw: RawItem): LicenseIdentity {
+  const validFrom = text(raw.validFrom);
+  const amendedAt = text(raw.validFromAmendedAt);
+  const before = text(raw.validFromBefore);
+  return {
+    licenseId: String(raw.licenseId),
+    customerId: raw.customerId,
+    sku: raw.sku,
+    appliedStatus: raw.appliedStatus,
+    window:
+      validFrom === undefined
+        ? undefined
+        : {
+            validFrom,
+            ...(amendedAt === undefined ? {} : { validFromAmendedAt: amendedAt }),
+            ...(before === undefined ? {} : { validFromBefore: before }),
+          },
+  };
 }
 
 /** Applied statuses a license has always been approved under when it has one of them (DENIED is final; PENDING comes first). */
@@ -166,10 +205,12 @@ const NEVER_APPROVED = new Set<unknown>([undefined, 'PENDING', 'DENIED']);
 
 /**
  * I1 for a SHIPPED shipment: it left under a license item that exists, names
- * its customer and sku, and was approved once (its applied status is not
- * PENDING, DENIED or none). Not the license's status, window or validity
- * now: a license suspended, revoked, expired or mistyped later does not undo
- * what shipped (the identity of an applied license cannot change).
+ * its customer and sku, was approved once (its applied status is not
+ * PENDING, DENIED or none), and was not released before `validFrom` (unless
+ * an amendment moved `validFrom` later after it: underEarlierWindow). Not the
+ * license's status, `validUntil` or validity now: a license suspended,
+ * revoked, expired or mistyped later does not undo what shipped (the
+ * identity of an applied license cannot change).
  */
 function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violation[] {
   const key = { shipmentId: s.shipmentId };
@@ -188,8 +229,18 @@ function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violati
       key,
       message: `SHIPPED under license ${l.licenseId}, which was never approved (applied ${String(l.appliedStatus ?? 'none')})`,
     });
+  if (s.releasedAt && l.window && releasedEarly(s.releasedAt, l.window))
+    violations.push({
+      invariant: 'I1',
+      key,
+      message: `SHIPPED, released at ${s.releasedAt}, before license ${l.licenseId} was valid (validFrom ${l.window.validFrom})`,
+    });
   return violations;
 }
+
+/** Released before `validFrom`, and not under an earlier window an amendment moved it from. */
+const releasedEarly = (releasedAt: string, l: ValidFrom): boolean =>
+  Date.parse(releasedAt) < Date.parse(l.validFrom) && !underEarlierWindow(releasedAt, l);
 
 /**
  * Released before an amendment moved `validFrom` later, to a time already
@@ -199,7 +250,7 @@ function shippedViolations(s: Shipment, l: LicenseIdentity | undefined): Violati
  * in the same millisecond committed before it (the amendment fences the
  * pass's releases off), so it counts as before.
  */
-function underEarlierWindow(releasedAt: string, l: License): boolean {
+function underEarlierWindow(releasedAt: string, l: ValidFrom): boolean {
   const t = Date.parse(releasedAt);
   return (
     l.validFromAmendedAt !== undefined &&

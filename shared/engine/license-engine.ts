@@ -203,6 +203,8 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       amendment.kind === 'amended' && appliedTerms
         ? describeTerms(appliedTerms, termsOf(license), amendment.changed)
         : undefined,
+      {},
+      amendment.kind === 'amended' ? appliedTerms : undefined,
     );
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
     return startAmendment(deps, raw, license, applied, appliedTerms, amendment);
@@ -232,6 +234,8 @@ async function startStatusWork(
   changes: string | undefined,
   /** Attributes the commit sets besides the decision's (and does not remove). */
   kept: Record<string, unknown> = {},
+  /** The terms applied before, when the same edit amended them: a validFrom moved later is recorded. */
+  from?: LicenseTerms,
 ): Promise<Step> {
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
@@ -256,7 +260,8 @@ async function startStatusWork(
   // An approval (a reinstatement too) starts its own drawdown alerts: their record names it.
   const approval =
     verdict.to === 'APPROVED' ? { drawdownAlerted: { ...approvalRecord(decided.lastDecision.at) } } : {};
-  const record = { ...decided, set: { ...decided.set, ...approval, ...kept } };
+  const moved = windowAmended(from, termsOf(license), decided.lastDecision.at, license.validFromBefore);
+  const record = { ...decided, set: { ...decided.set, ...approval, ...moved, ...kept } };
   if (
     !(await deps.licenses.startWork(
       license.licenseId,
