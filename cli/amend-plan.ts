@@ -75,7 +75,7 @@ function timeOption(term: 'validFrom' | 'validUntil', text: string): string {
   const typed = text.trim();
   if (!LicenseSchema.shape[term].safeParse(typed).success) {
     throw new UsageError(
-      `${OPTION_OF[term]} must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z, not "${showValue(text, 40)}"`,
+      `${OPTION_OF[term]} must be an ISO-8601 UTC time ending in Z, such as 2026-01-31T00:00:00Z, not "${showValue(text, 40)}"`,
     );
   }
   return typed;

@@ -8,6 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { documentTranslation } from '../shared/adapters/numbers.js';
 import { subscriptionSessionName } from './identity.js';
 import type { Resources } from './resources.js';
 
@@ -97,7 +98,8 @@ export function createClients(
   const sqs = new SQSClient({ ...base, ...endpoint(resources.endpoints?.sqs) });
   return {
     dynamodb,
-    db: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+    // Numbers as the handlers read them (shared/adapters/numbers.ts): the CLI shows an item as they judged it.
+    db: DynamoDBDocumentClient.from(dynamodb, documentTranslation()),
     streams,
     sns,
     sqs,

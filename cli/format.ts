@@ -1,5 +1,7 @@
 /** Rendering for people: aligned tables, key/value blocks, masked addresses. */
 
+import { isInexactNumber } from '../shared/domain/numbers.js';
+
 /** A table column: its header and how its cells align (numbers right). */
 export interface Column {
   header: string;
@@ -85,5 +87,7 @@ export function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
   if (value instanceof Set) return [...value].map(show).join(', ');
+  // A Number with more digits than a double holds, as typed (not as the quoted text JSON makes of it).
+  if (isInexactNumber(value)) return String(value);
   return JSON.stringify(value);
 }

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type middy from '@middy/core';
+import { documentTranslation } from '../shared/adapters/numbers.js';
 
 /**
  * Module-scope clients shared by the handlers of one bundle, traced by X-Ray.
@@ -17,16 +18,18 @@ import type middy from '@middy/core';
  */
 export const tracer = new Tracer();
 /**
- * Numbers an admin typed beyond the safe integer range (say 1e30) are read as
- * plain, imprecise numbers, as stream images are (shared/adapters/stream.ts),
- * so validation rejects them with a reason ("at most 1000000000"); by default
- * the SDK would return a BigInt, which reads as "not a Number". Writing one
- * back (a rejection's condition quotes the typed value) must not throw either.
+ * Numbers are read and written as every reader of the tables does
+ * (shared/adapters/numbers.ts): a Number typed beyond the safe integer range
+ * (say 1e30) is read as a plain, imprecise number, so validation rejects it
+ * with a reason ("at most 1000000000"), and one with more digits than a
+ * double holds (1000.0000000000000000001) as an inexact number, rejected
+ * naming the field, never rounded into a valid one. Writing either back (a
+ * rejection's condition quotes the typed value) sends the Number stored.
  */
-export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-  marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
-  unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
-});
+export const documentClient = DynamoDBDocumentClient.from(
+  tracer.captureAWSv3Client(new DynamoDBClient({})),
+  documentTranslation(),
+);
 export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
 /**
  * The bundle's SDK clients, exported by every handler module so that the

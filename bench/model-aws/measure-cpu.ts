@@ -31,6 +31,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoHistoryRepository, historyPut } from '../../shared/adapters/dynamo/history-repository.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo/shipment-repository.js';
+import { documentTranslation } from '../../shared/adapters/numbers.js';
 import { SnsPublisher } from '../../shared/adapters/sns.js';
 import { shipmentRecordsOf } from '../../shared/adapters/stream.js';
 import { type HistoryEntry, systemDecision } from '../../shared/domain/history.js';
@@ -76,10 +77,7 @@ function documentClient(answer: Answer): DynamoDBDocumentClient {
     requestHandler: stubHandler(answer, 'application/x-amz-json-1.0'),
   });
   // As functions/runtime.ts builds it (without the X-Ray capture).
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
-    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
-  });
+  return DynamoDBDocumentClient.from(client, documentTranslation());
 }
 
 /** Median ms of `fn` over `runs` calls after `warm` calls. */

@@ -3,32 +3,23 @@ import type {
   AttributeValue as StreamAttributeValue,
   _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import { NumberValueImpl, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { RawItem, ShipmentRecord } from '../domain/ports.js';
+import { readNumbers } from './numbers.js';
 
 type Image = Record<string, SdkAttributeValue> | undefined;
 
 /**
- * Turns a stream image into a plain item. Numbers beyond the safe range become
- * imprecise JS numbers instead of throwing, so validation can reject them with
- * a reason rather than the batch crashing.
+ * Turns a stream image into a plain item, reading Numbers as the handlers'
+ * document client does (shared/adapters/numbers.ts): a Number beyond the safe
+ * range becomes an imprecise JS number and one with more digits than a double
+ * holds an inexact number, instead of throwing, so validation rejects either
+ * with a reason rather than the batch crashing.
  */
 export function fromImage(image: Image | Record<string, unknown>): RawItem | undefined {
   if (!image) return undefined;
-  const item = unmarshall(image as Record<string, SdkAttributeValue>, { wrapNumbers: true });
-  return plain(item) as RawItem;
-}
-
-function plain(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  // instanceof, not the constructor's name: the deployed bundle is minified, and minification renames
-  // classes (a name check passed every test on the sources and rejected every shipment from the bundle).
-  if (value instanceof NumberValueImpl) return Number(value.value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value instanceof Set) return new Set([...value].map(plain));
-  if (value instanceof Uint8Array) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return unmarshall(image as Record<string, SdkAttributeValue>, readNumbers()) as RawItem;
 }
 
 /** ApproximateCreationDateTime (epoch seconds) as ISO, or now. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isInexactNumber } from './numbers.js';
 
 /**
  * The data contract (docs/data-contract.md) as zod schemas. Types come from the
@@ -19,25 +20,58 @@ const id = (field: string) =>
     .string({ error: `${field} must be a String (S) attribute` })
     .regex(ID_PATTERN, `${field} must be 1-128 characters of letters, digits, '.', '_', ':' or '-'`);
 
+/**
+ * The attribute type an admin typed instead of a Number, as the console
+ * names it: a value read from a String (S), NULL, Boolean (BOOL), List (L),
+ * Map (M), set (SS, NS, BS) or Binary (B) attribute.
+ */
+export function attributeTypeOf(value: unknown): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'boolean') return 'a Boolean (BOOL)';
+  if (Array.isArray(value)) return 'a List (L)';
+  if (value instanceof Set) {
+    const first: unknown = value.values().next().value;
+    if (typeof first === 'string') return 'a String Set (SS)';
+    return first instanceof Uint8Array ? 'a Binary Set (BS)' : 'a Number Set (NS)';
+  }
+  if (value instanceof Uint8Array) return 'Binary (B)';
+  return typeof value === 'object' ? 'a Map (M)' : typeof value;
+}
+
+/**
+ * The message of a Number attribute that is not a usable number: infinite,
+ * typed with more digits than a double holds (shared/domain/numbers.ts), or
+ * of another type, named. `unit` qualifies the Number (" in whole US
+ * dollars"); `range` is the fix for a Number typed too precisely; an
+ * `optional` attribute may also be removed.
+ */
+const numberError =
+  (field: string, range: string, options: { unit?: string; optional?: boolean } = {}) =>
+  (issue: { input?: unknown }): string => {
+    const input = issue.input;
+    if (typeof input === 'number') return `${field} must be a finite number`;
+    if (isInexactNumber(input)) {
+      return `${field} has more digits than the system can hold exactly; type ${range}${options.optional ? ', or remove the attribute' : ''}`;
+    }
+    const found = `${field} must be a Number (N) attribute${options.unit ?? ''}, not ${attributeTypeOf(input)}`;
+    return options.optional ? `${found}; type a number or remove the attribute` : found;
+  };
+
 const quantity = (field: string) =>
   z
-    .number({
-      error: (issue) =>
-        typeof issue.input === 'number'
-          ? `${field} must be a finite number`
-          : `${field} must be a Number (N) attribute, not a string`,
-    })
+    .number({ error: numberError(field, `a whole number from 1 to ${MAX_QUANTITY}`) })
     .int(`${field} must be a whole number`)
     .min(1, `${field} must be greater than 0`)
     .max(MAX_QUANTITY, `${field} must be at most ${MAX_QUANTITY}`);
 
-const money = (field: string, min: 0 | 1) =>
+const money = (field: string, min: 0 | 1, optional: boolean) =>
   z
     .number({
-      error: (issue) =>
-        typeof issue.input === 'number'
-          ? `${field} must be a finite number`
-          : `${field} must be a Number (N) attribute in whole US dollars, not a string`,
+      error: numberError(field, `a whole number of US dollars from ${min} to ${MAX_VALUE}`, {
+        unit: ' in whole US dollars',
+        optional,
+      }),
     })
     .int(`${field} must be a whole number of US dollars (no cents)`)
     .min(min, min === 1 ? `${field} must be greater than 0` : `${field} must not be negative`)
@@ -45,15 +79,17 @@ const money = (field: string, min: 0 | 1) =>
 
 const counter = (field: string) =>
   z
-    .number({ error: `${field} must be a Number (N) attribute` })
+    .number({ error: numberError(field, `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`) })
     .int(`${field} must be a whole number`)
     .min(0, `${field} must not be negative`)
     .max(Number.MAX_SAFE_INTEGER, `${field} is too large`);
 
 const isoTime = (field: string) =>
-  z.iso.datetime({ error: `${field} must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z` });
+  z.iso.datetime({
+    error: `${field} must be an ISO-8601 UTC time ending in Z, such as 2026-01-31T00:00:00Z`,
+  });
 
-/** Whether `v` is a time as the contract writes it (ISO-8601 UTC, `Z`). */
+/** Whether `v` is a time as the contract writes it (ISO-8601 UTC ending in `Z`: no offset, not even `+00:00`). */
 export const isIsoTime = (v: unknown): boolean => z.iso.datetime().safeParse(v).success;
 
 const freeText = (field: string) =>
@@ -110,9 +146,15 @@ export const LicenseSchema = z
       .string({ error: 'destinationCountry must be a String (S) attribute' })
       .regex(/^[A-Z]{2}$/, 'destinationCountry must be an ISO 3166-1 alpha-2 code in upper case, e.g. AE'),
     authorizedQuantity: quantity('authorizedQuantity'),
-    authorizedValue: money('authorizedValue', 1).optional(),
+    authorizedValue: money('authorizedValue', 1, true).optional(),
     valueTolerancePercent: z
-      .number({ error: 'valueTolerancePercent must be a Number (N) attribute' })
+      .number({
+        error: numberError(
+          'valueTolerancePercent',
+          `a whole number of percent from 0 to ${MAX_VALUE_TOLERANCE_PERCENT}`,
+          { optional: true },
+        ),
+      })
       .int('valueTolerancePercent must be a whole number of percent')
       .min(0, 'valueTolerancePercent must be 0 or more')
       .max(
@@ -176,9 +218,9 @@ export const ShipmentSchema = z.object({
   sku: id('sku'),
   warehouseId: id('warehouseId'),
   quantity: quantity('quantity'),
-  value: money('value', 0).optional(),
+  value: money('value', 0, true).optional(),
   priority: z
-    .number({ error: 'priority must be a Number (N) attribute' })
+    .number({ error: numberError('priority', 'a whole number from 0 to 999999') })
     .int('priority must be a whole number')
     .min(0, 'priority must be 0 or more (lower goes first)')
     .max(999_999, 'priority must be at most 999999'),
@@ -193,7 +235,7 @@ export const ShipmentSchema = z.object({
   changedAt: z.string().optional(),
   decision: z.record(z.string(), z.unknown()).optional(),
   countedStatus: ShipmentStatusSchema.optional(),
-  countedValue: money('countedValue', 0).optional(),
+  countedValue: money('countedValue', 0, false).optional(),
   revision: z.number().int().min(0).optional(),
   rejectedEdit: z.string().optional(),
   countedAs: CountedAsSchema.optional(),
@@ -214,7 +256,10 @@ export type Inventory = z.infer<typeof InventorySchema>;
 /** `onHand − held − released`: units free to promise. */
 export const available = (inv: Inventory): number => inv.onHand - inv.held - inv.released;
 
-const EMAIL_ADDRESS = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)/g;
+/** An email address, its local part in any script (`josé.garcia@…`): the first character is kept. */
+const EMAIL_ADDRESS = /([\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]*@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*)/gu;
+/** An address is at most 320 characters (RFC 5321): masking that much past the cut masks any it splits. */
+const LONGEST_ADDRESS = 320;
 
 /**
  * A value an admin typed, as a rejection quotes it: strings as typed, other
@@ -227,12 +272,20 @@ const EMAIL_ADDRESS = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A
 export function showValue(value: unknown, max = 80): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    // An inexact number as its digits, as a number is shown (not as the string JSON makes of it).
+    text =
+      typeof value === 'string' || isInexactNumber(value)
+        ? String(value)
+        : (JSON.stringify(value) ?? String(value));
   } catch {
     text = String(value);
   }
-  // Cut first: the mask is a regular expression, and only what is shown needs it.
-  const shown = text.slice(0, max).replace(EMAIL_ADDRESS, '$1***@$2');
+  // Masked before the cut, which would otherwise leave the part of an address before its `@` unmasked; over
+  // what is shown and one address more only, since the pattern costs more than linear time on a long run.
+  const shown = text
+    .slice(0, max + LONGEST_ADDRESS)
+    .replace(EMAIL_ADDRESS, '$1***@$2')
+    .slice(0, max);
   return text.length <= max ? shown : `${shown}… (${text.length} characters)`;
 }
 

@@ -65,7 +65,7 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
   'license-new-value-as-string': {
     kind: 'rejected',
     statusError:
-      'the license item is invalid: authorizedValue must be a Number (N) attribute in whole US dollars, not a string',
+      'the license item is invalid: authorizedValue must be a Number (N) attribute in whole US dollars, not a string; type a number or remove the attribute',
     subject: 'License LIC-VN-VALUEASSTRING: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
@@ -73,7 +73,7 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
   'license-amended-value-as-string': {
     kind: 'rejected',
     statusError:
-      'amendment rejected: authorizedValue must be a Number (N) attribute in whole US dollars, not a string; authorizedValue was set back to 50000. Amend it again with a valid value',
+      'amendment rejected: authorizedValue must be a Number (N) attribute in whole US dollars, not a string; type a number or remove the attribute; authorizedValue was set back to 50000. Amend it again with a valid value',
     subject: 'License LIC-VA-VALUEASSTRING: edit of authorizedValue rejected',
     severity: 'normal',
     status: 'APPROVED',
@@ -146,7 +146,8 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
   },
   'license-new-tolerance-as-string': {
     kind: 'rejected',
-    statusError: 'the license item is invalid: valueTolerancePercent must be a Number (N) attribute',
+    statusError:
+      'the license item is invalid: valueTolerancePercent must be a Number (N) attribute, not a string; type a number or remove the attribute',
     subject: 'License LIC-VN-TOLERANCEASSTRING: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
@@ -154,7 +155,7 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
   'license-amended-tolerance-as-string': {
     kind: 'rejected',
     statusError:
-      'amendment rejected: valueTolerancePercent must be a Number (N) attribute; valueTolerancePercent was set back to 10. Amend it again with a valid value',
+      'amendment rejected: valueTolerancePercent must be a Number (N) attribute, not a string; type a number or remove the attribute; valueTolerancePercent was set back to 10. Amend it again with a valid value',
     subject: 'License LIC-VA-TOLERANCEASSTRING: edit of valueTolerancePercent rejected',
     severity: 'normal',
     status: 'APPROVED',
@@ -251,7 +252,7 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
   'shipment-value-as-string': {
     kind: 'rejected',
     statusError:
-      'Rejected: value must be a Number (N) attribute in whole US dollars, not a string. The shipment is not counted or released until this is fixed.',
+      'Rejected: value must be a Number (N) attribute in whole US dollars, not a string; type a number or remove the attribute. The shipment is not counted or released until this is fixed.',
     subject: 'Shipment SHP-V-STR: invalid item rejected',
     severity: 'normal',
     status: 'HELD',
@@ -303,7 +304,7 @@ export const EXPECTED_VALUE: Readonly<Record<string, Outcome>> = {
   'shipment-value-edited-held-as-string': {
     kind: 'rejected',
     statusError:
-      'Rejected edit of value: value must be a Number (N) attribute in whole US dollars, not a string. value removed (it had none); edit it again with a valid value.',
+      'Rejected edit of value: value must be a Number (N) attribute in whole US dollars, not a string; type a number or remove the attribute. value removed (it had none); edit it again with a valid value.',
     subject: 'Shipment SHP-V-EDHELDSTR: edit of value rejected',
     severity: 'normal',
     status: 'HELD',

@@ -114,7 +114,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'shipment-priority-as-string': {
     kind: 'rejected',
     statusError:
-      'Rejected: priority must be a Number (N) attribute. The shipment is not counted or released until this is fixed.',
+      'Rejected: priority must be a Number (N) attribute, not a string. The shipment is not counted or released until this is fixed.',
     subject: 'Shipment SHP-B-PSTR: invalid item rejected',
     severity: 'normal',
     status: 'HELD',
@@ -122,7 +122,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'shipment-priority-edited-as-string': {
     kind: 'rejected',
     statusError:
-      'Rejected edit of priority: priority must be a Number (N) attribute. priority set back to 5; edit it again with a valid value.',
+      'Rejected edit of priority: priority must be a Number (N) attribute, not a string. priority set back to 5; edit it again with a valid value.',
     subject: 'Shipment SHP-B-PEDIT: edit of priority rejected',
     severity: 'normal',
     status: 'HELD',
@@ -470,7 +470,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'license-valid-from-unparsable': {
     kind: 'rejected',
     statusError:
-      'the license item is invalid: validFrom must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z; validUntil must be later than validFrom',
+      'the license item is invalid: validFrom must be an ISO-8601 UTC time ending in Z, such as 2026-01-31T00:00:00Z; validUntil must be later than validFrom',
     subject: 'License LIC-B-DATE: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
@@ -478,7 +478,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'license-valid-until-local-format': {
     kind: 'rejected',
     statusError:
-      'the license item is invalid: validUntil must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z; validUntil must be later than validFrom',
+      'the license item is invalid: validUntil must be an ISO-8601 UTC time ending in Z, such as 2026-01-31T00:00:00Z; validUntil must be later than validFrom',
     subject: 'License LIC-B-DATE2: invalid item rejected',
     severity: 'normal',
     status: 'PENDING',
@@ -486,7 +486,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'shipment-requested-at-unparsable': {
     kind: 'rejected',
     statusError:
-      'Rejected: requestedAt must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z. The shipment is not counted or released until this is fixed.',
+      'Rejected: requestedAt must be an ISO-8601 UTC time ending in Z, such as 2026-01-31T00:00:00Z. The shipment is not counted or released until this is fixed.',
     subject: 'Shipment SHP-B-DATE: invalid item rejected',
     severity: 'normal',
     status: 'HELD',

@@ -83,7 +83,7 @@ describe('parseAmendOptions', () => {
 
   it('rejects a time that is not ISO-8601 UTC, naming the option', () => {
     expect(usageError(() => parseAmendOptions({ validUntil: '31/12/2027' })).message).toMatch(
-      /^--valid-until must be an ISO-8601 UTC time such as 2026-01-31T00:00:00Z, not "31\/12\/2027"$/,
+      /^--valid-until must be an ISO-8601 UTC time ending in Z, such as 2026-01-31T00:00:00Z, not "31\/12\/2027"$/,
     );
   });
 

@@ -377,7 +377,7 @@ describe('rejected edits', () => {
     [
       '100',
       500,
-      'value must be a Number (N) attribute in whole US dollars, not a string',
+      'value must be a Number (N) attribute in whole US dollars, not a string; type a number or remove the attribute',
       'value set back to 500',
     ],
     [10.5, undefined, 'value must be a whole number of US dollars (no cents)', 'value removed (it had none)'],
