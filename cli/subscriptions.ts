@@ -228,10 +228,11 @@ export const FILTER_POLICIES_PER_TOPIC = 200;
 /** SNS's default quota of filter policies in one account (all topics together). */
 export const FILTER_POLICIES_PER_ACCOUNT = 10_000;
 /**
- * The most customer topic shards the account quota has room for: 49 × 200
- * plus the logistics topic's 200 make the account's 10,000.
+ * The most customer topic shards a deployment can have (MAX_CUSTOMER_SHARDS in
+ * infra/topics.ts, which the CLI does not import; a test keeps them equal):
+ * the publishing functions' 4 KB environment holds 30 topic ARNs.
  */
-export const MAX_CUSTOMER_TOPIC_SHARDS = 49;
+export const MAX_CUSTOMER_TOPIC_SHARDS = 30;
 
 /**
  * Why a filtered subscription cannot be added to a full topic, and the fix.
@@ -253,7 +254,7 @@ export function filterPolicyQuotaMessage(
   const fix =
     audience === 'customer'
       ? ` Fix: raise the CDK context customerTopicShards (now ${plan.shard?.count ?? 1}; at most ${MAX_CUSTOMER_TOPIC_SHARDS}, ` +
-        `since ${MAX_CUSTOMER_TOPIC_SHARDS} customer topics and the logistics topic fill the account's quota) in \`cdk.json\`'s ` +
+        `the most the publishing functions' 4 KB environment holds) in \`cdk.json\`'s ` +
         '`context` (`"customerTopicShards": N`; not with `-c`, which the next deploy without it undoes, deleting the topics ' +
         'above the default with their subscriptions) and run `npx cdk deploy`, then run `clearance subscribe` again for the customers it moves ' +
         '(`clearance subscriptions list` flags their old subscriptions) and for this one; ' +

@@ -16,7 +16,7 @@ import { Observability } from './observability.js';
 import { AUDIT_OUTPUTS, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
 import { SubscriptionDlq } from './subscription-dlq.js';
 import { ClearanceTables } from './tables.js';
-import { ClearanceTopics } from './topics.js';
+import { ClearanceTopics, customerTopicShards } from './topics.js';
 import {
   LICENSE_EVENTS_BATCH_SIZE,
   RELEASE_CONCURRENCY,
@@ -106,7 +106,7 @@ export class ClearanceStack extends Stack {
     super(scope, id, props);
 
     this.tables = new ClearanceTables(this, 'Tables');
-    const shards = Number(this.node.tryGetContext('customerTopicShards') ?? 1);
+    const shards = customerTopicShards(this.node.tryGetContext('customerTopicShards'));
     this.topics = new ClearanceTopics(this, 'Topics', { customerShards: shards });
     this.addOpsEmailSubscription();
 

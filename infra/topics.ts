@@ -180,8 +180,38 @@ const FILTER_POLICIES_PER_ACCOUNT = 10_000;
  * The most customer shards whose filter policies, with the logistics topic's
  * 200 (one per warehouse team), fit the account quota: (10,000 − 200) / 200 = 49.
  */
-export const MAX_CUSTOMER_SHARDS =
+const MAX_SHARDS_IN_FILTER_QUOTA =
   (FILTER_POLICIES_PER_ACCOUNT - FILTER_POLICIES_PER_TOPIC) / FILTER_POLICIES_PER_TOPIC;
+/**
+ * The most customer topic ARNs the publishing functions' environment holds
+ * (`CUSTOMER_TOPIC_ARNS`): Lambda allows 4 KB of environment variables per
+ * function in all, not adjustable, and each ARN takes about 100 bytes with the
+ * longest names a deployment can give (test/infra/lambda-environment-size.test.ts
+ * measures it at this maximum).
+ */
+const MAX_SHARDS_IN_ENVIRONMENT = 30;
+/** The most customer shards a deployment can have: the environment's bound, below the filter quota's 49. */
+export const MAX_CUSTOMER_SHARDS = Math.min(MAX_SHARDS_IN_FILTER_QUOTA, MAX_SHARDS_IN_ENVIRONMENT);
+
+const shardsRefused = (given: unknown) =>
+  new RangeError(
+    `customerTopicShards must be a whole number from 1 to ${MAX_CUSTOMER_SHARDS} (${(MAX_CUSTOMER_SHARDS * FILTER_POLICIES_PER_TOPIC).toLocaleString('en-US')} customers, ` +
+      `${FILTER_POLICIES_PER_TOPIC} filter policies per topic): the functions that publish carry every shard's ARN ` +
+      `in their environment, which Lambda limits to 4 KB; got ${JSON.stringify(given)}`,
+  );
+
+/**
+ * The `customerTopicShards` context setting: a whole number from 1 to
+ * MAX_CUSTOMER_SHARDS, as a number (cdk.json) or its digits (`-c` passes a
+ * string). The error quotes what was given, not what Number() made of it.
+ */
+export function customerTopicShards(value: unknown): number {
+  if (value === undefined) return 1;
+  const shards = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof shards !== 'number' || !Number.isInteger(shards) || shards < 1 || shards > MAX_CUSTOMER_SHARDS)
+    throw shardsRefused(value);
+  return shards;
+}
 
 /**
  * The three audiences of docs/data-contract.md, "Notifications": customers, logistics teams, admins.
@@ -190,9 +220,9 @@ export interface ClearanceTopicsProps {
   /**
    * How many customer topics to spread customers over. Every customer
    * subscription carries a filter policy and SNS allows 200 per topic, so N
-   * shards serve 200 × N customers. At most {@link MAX_CUSTOMER_SHARDS} (49):
-   * the account's 10,000 filter policies must also hold the logistics
-   * topic's 200. A customer's shard is `customerShard(customerId, N)`;
+   * shards serve 200 × N customers. At most {@link MAX_CUSTOMER_SHARDS} (30):
+   * the publishing functions' 4 KB environment holds 30 topic ARNs (and the
+   * account's 10,000 filter policies, with the logistics topic's 200, 49 shards). A customer's shard is `customerShard(customerId, N)`;
    * changing N moves customers, see ARCHITECTURE.md.
    *
    * @default 1
@@ -217,13 +247,7 @@ export class ClearanceTopics extends Construct {
   constructor(scope: Construct, id: string, props: ClearanceTopicsProps = {}) {
     super(scope, id);
     const shards = props.customerShards ?? 1;
-    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_CUSTOMER_SHARDS) {
-      throw new RangeError(
-        `customerTopicShards must be a whole number from 1 to ${MAX_CUSTOMER_SHARDS}: each shard holds up to ` +
-          `${FILTER_POLICIES_PER_TOPIC} filter policies and the logistics topic ${FILTER_POLICIES_PER_TOPIC} more, ` +
-          `within SNS's default ${FILTER_POLICIES_PER_ACCOUNT.toLocaleString('en-US')} filter policies per account; got ${shards}`,
-      );
-    }
+    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_CUSTOMER_SHARDS) throw shardsRefused(shards);
     this.subscriptionManager = new Role(this, 'SubscriptionManagerRole', {
       assumedBy: new AccountRootPrincipal(),
       description:

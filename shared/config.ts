@@ -37,16 +37,23 @@ export const notificationTopicsConfig = () => ({
   logistics: required(ENV.logisticsTopicArn),
 });
 
+/** An SNS topic ARN (any partition). */
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+
 /**
- * A comma-separated list of topic ARNs, every entry one: an empty entry (a
- * doubled or trailing comma) would be a shard whose customers are never told.
+ * A comma-separated list of topic ARNs, every entry one, each once: an empty
+ * entry (a doubled or trailing comma), one that is no topic ARN, or a repeated
+ * one would be a shard whose customers are never told.
  */
 function topicList(name: string): string[] {
   const raw = required(name);
   const arns = raw.split(',').map((a) => a.trim());
-  if (arns.some((a) => a === '')) {
+  const bad = arns.find((a) => !TOPIC_ARN.test(a));
+  const repeated = arns.find((a, i) => arns.indexOf(a) !== i);
+  if (bad !== undefined || repeated !== undefined) {
+    const what = bad !== undefined ? `"${bad}" is not a topic ARN` : `${repeated} is listed twice`;
     throw new ConfigError(
-      `environment variable ${name} must be a comma-separated list of topic ARNs with no empty entry, got "${raw}"; the stack sets it: deploy it again (npx cdk deploy)`,
+      `environment variable ${name} must be a comma-separated list of distinct topic ARNs, one per customer shard (${what}); the stack sets it: deploy it again (npx cdk deploy)`,
     );
   }
   return arns;

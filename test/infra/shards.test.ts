@@ -67,11 +67,23 @@ describe('customer topic shards', () => {
     expect(new Set(dimensions).size).toBe(5);
   });
 
-  it.each([0, 50, 2.5])('rejects %s shards, naming the SNS account quota', (shards) => {
-    expect(() =>
-      buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: shards } }),
-    ).toThrow(
-      /customerTopicShards must be a whole number from 1 to 49: .*within SNS's default 10,000 filter policies per account/,
-    );
+  it.each([0, 31, 2.5, '', '3,', true])(
+    'rejects %j shards, naming the limit and quoting what was given',
+    (shards) => {
+      expect(() =>
+        buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: shards } }),
+      ).toThrow(
+        `customerTopicShards must be a whole number from 1 to 30 (6,000 customers, 200 filter policies per topic): the functions that publish carry every shard's ARN in their environment, which Lambda limits to 4 KB; got ${JSON.stringify(shards)}`,
+      );
+    },
+  );
+
+  it('takes the digits -c passes as a string', () => {
+    const { stack } = buildApp({
+      skipBundling: true,
+      validateTemplate: false,
+      context: { customerTopicShards: '3' },
+    });
+    expect(stack.topics.customerShards).toHaveLength(3);
   });
 });

@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import type { ClearanceStack } from '../../infra/stack.js';
+import { MAX_CUSTOMER_SHARDS } from '../../infra/topics.js';
 import { type CheckedExpression, checkQueries, type MathQuery, MetricMathError } from './metric-math.js';
 import { resolveIntrinsics } from './resolve-template.js';
 
@@ -186,7 +187,7 @@ const statementsOf = (document: unknown): unknown[] => {
 };
 
 // The default and the largest shard count: policies that list every topic grow with it.
-const MAX_SHARDS = 49;
+const MAX_SHARDS = MAX_CUSTOMER_SHARDS;
 describe.each([1, MAX_SHARDS])('quotas with %i customer topic shard(s)', (shards) => {
   const { stack, template } = synth({ customerTopicShards: shards });
 

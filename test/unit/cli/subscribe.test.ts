@@ -263,8 +263,8 @@ describe('filter-policy quota', () => {
     expect(filterPolicyQuotaMessage(plan, 'customer', 200)).toBe(
       `topic ${topic('Customer')} already has 200 subscriptions, each with a filter policy, which is SNS's quota of 200 ` +
         "filter policies per topic (the account's quota is 10,000 filter policies per account), so SNS would refuse " +
-        'this subscription. Fix: raise the CDK context customerTopicShards (now 1; at most 49, since 49 customer topics ' +
-        'and the logistics topic fill the account\'s quota) in `cdk.json`\'s `context` (`"customerTopicShards": N`; not ' +
+        'this subscription. Fix: raise the CDK context customerTopicShards (now 1; at most 30, the most the publishing ' +
+        'functions\' 4 KB environment holds) in `cdk.json`\'s `context` (`"customerTopicShards": N`; not ' +
         'with `-c`, which the next deploy without it undoes, deleting the topics above the default with their ' +
         'subscriptions) and run `npx cdk deploy`, then run `clearance subscribe` again for the customers it moves (`clearance subscriptions list` flags their old ' +
         'subscriptions) and for this one; or ask AWS (Service Quotas, Amazon SNS) to raise the quota. Nothing was subscribed.',
