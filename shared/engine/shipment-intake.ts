@@ -15,7 +15,7 @@ export interface Intake {
   accepted: ShipmentWrite[];
   /** Shipments with no Inventory item for their (sku, warehouse). */
   rejections: Rejection[];
-  /** Licenses APPROVED and applied when read, with room for a new shipment: they get a release request. */
+  /** Licenses APPROVED and applied when read, with room left: they get a release request. */
   release: Set<string>;
   /** Licenses not yet releasing when read: read again once their shipments are accepted. */
   recheck: Set<string>;
@@ -57,10 +57,11 @@ export async function intakeShipments(
     if (reason !== 'LICENSE_MISMATCH') {
       if (license?.status !== 'APPROVED' || license.appliedStatus !== 'APPROVED')
         intake.recheck.add(s.licenseId);
-      // One that does not fit what the license had left as read asks for no pass, which would read the whole held
-      // backlog to release nothing: what frees room (a cancellation, a raised limit) asks for its own pass, and
-      // the settling pass after that one finds a shipment its read raced with.
-      else if (reason === 'LICENSE_PENDING') intake.release.add(s.licenseId);
+      // A license with no room at all as read asks for no pass, which would read the whole held backlog to
+      // release nothing: what frees room (a cancellation, a raised limit) asks for its own pass, and the settling
+      // pass after that one finds a shipment its read raced with. With some room left, a pass runs even if this
+      // shipment does not fit: other HELD ones may (DESIGN §4), room freed by a path that asked for no pass too.
+      else if (hasRoom(license)) intake.release.add(s.licenseId);
     }
     intake.accepted.push(acceptedWrite(s, reason));
     if (!licenses.has(s.licenseId)) {
@@ -105,6 +106,12 @@ export function unknownLicenseAlert(licenseId: string, shipments: readonly Shipm
  * fits waits for that pass as LICENSE_PENDING (the contract has no reason for
  * "queued"); the pass, asked for by the intake, releases it within seconds.
  */
+/** Whether any shipment could fit what the license has left: a unit, and no value drawn over its cap. */
+function hasRoom(license: License): boolean {
+  const room = roomOf(license);
+  return room.quantity >= 1 && (room.value === undefined || room.value >= 0);
+}
+
 function holdReasonOf(license: License | undefined, s: Shipment, now: Date): HoldReason {
   if (license && mismatch(license, s)) return 'LICENSE_MISMATCH';
   if (license?.appliedStatus === 'APPROVED' && license.status === 'APPROVED')

@@ -60,7 +60,9 @@ describe('the npm start scenario', () => {
     expect(report).toMatch(
       /^ {2}LICENSE_DRAWDOWN: License LIC-H20-\d+: \d+ % of its (quantity|value) limit drawn$/m,
     );
-    expect(report).toMatch(/^ {2}drawdown alert sent once per threshold: PASS$/m);
+    expect(report).toMatch(
+      /^ {2}drawdown alert sent exactly once per threshold each license crossed: PASS$/m,
+    );
     expect(report).toMatch(
       /^ {2}LICENSE_EXPIRING: License LIC-H20-0001 expires in 30 days or less \(\d{4}-\d{2}-\d{2}\)$/m,
     );

@@ -1,7 +1,7 @@
 /**
  * A license whose quantity is used up while a months-long backlog waits under
- * it (100,000 HELD as LICENSE_QUANTITY_EXHAUSTED). A new shipment that cannot
- * fit asks for no release pass (one would read the whole held index to write
+ * it (100,000 HELD as LICENSE_QUANTITY_EXHAUSTED). A new shipment under it
+ * asks for no release pass (one would read the whole held index to write
  * nothing), and a pass that has nothing to write hands over at its deadline
  * from where it read to, instead of reading all 100,000 (four GSI keys of 200
  * a round: 500 rounds, 400,000 items) in one slice. DESIGN §8: a long job
@@ -45,7 +45,7 @@ describe('an exhausted license with a large held backlog', () => {
     expect(w.violations()).toEqual([]);
   });
 
-  it('asks for no release pass for a new shipment that the intake itself found cannot fit (quantity exhausted)', async () => {
+  it('asks for no release pass for a new shipment under a license with no room left (quantity exhausted)', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { authorizedQuantity: 10 });
     w.seed.accepted([lut.shipment({ priority: 1, quantity: 10 })]);
