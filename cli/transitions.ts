@@ -1,4 +1,4 @@
-import { judgeLicenseStatus } from '../shared/domain/license-rules.js';
+import { judgeLicenseStatus, SETTLE_TOKEN_PREFIX } from '../shared/domain/license-rules.js';
 import {
   LICENSE_STATUSES,
   LicenseSchema,
@@ -62,13 +62,17 @@ export function planLicenseAction(
   }
   if (applied === to && status === to) {
     // The system applies a decision from the start of its work (appliedStatus, with pendingWork)
-    // to its end: a re-run then (a script whose first --wait timed out) follows it, or says so.
-    if (license.pendingWork !== undefined) {
+    // to its end: a re-run then (a script whose first --wait timed out) follows the license's work,
+    // or says so. Which work it is the item does not say (a release request's pass looks the same),
+    // but the clock's settling pass is never a decision's.
+    const working =
+      typeof license.pendingWork === 'string' && !license.pendingWork.startsWith(SETTLE_TOKEN_PREFIX);
+    if (working) {
       return {
         kind: 'pending',
         to,
         from: applied,
-        reason: `license ${id} is ${to} and the system is still applying it; nothing was written. Follow it with \`clearance license show ${id}\`, or add --wait`,
+        reason: `license ${id} is already ${to} and the system is still working on it (pendingWork); nothing was written. Follow it with \`clearance license show ${id}\`, or add --wait`,
       };
     }
     return { kind: 'noop', reason: `license ${id} is already ${to}; nothing to do` };

@@ -13,7 +13,7 @@ import { aLicense } from '../../helpers/factories.js';
  * whole of a large release or re-hold the item reads status = appliedStatus = the decision, with
  * `pendingWork` set. A script whose first `--wait` timed out (exit 3, "it continues in the
  * background") and that runs the decision again with `--wait` to keep following it follows the
- * release to its end; without --wait it is told the system is still applying it, not "nothing to do".
+ * release to its end; without --wait it is told the system is still working on it, not "nothing to do".
  */
 
 const JDOE = 'arn:aws:sts::000000000000:assumed-role/ComplianceAdmin/j.doe';
@@ -65,7 +65,7 @@ describe('a decision run again with --wait while the system is still applying it
     expect(gets()).toBeGreaterThanOrEqual(2);
   });
 
-  it('approve without --wait there says the system is still applying it, not "nothing to do"', async () => {
+  it('approve without --wait there says the system is still working on it, not "nothing to do"', async () => {
     const releasing = {
       ...aLicense({ licenseId: 'LIC-1', status: 'APPROVED', appliedStatus: 'APPROVED' }),
       pendingWork: 'tok-1',
@@ -75,7 +75,7 @@ describe('a decision run again with --wait while the system is still applying it
     expect(code).toBe(0);
     expect(updates).toEqual([]);
     expect(out.join('\n')).toContain(
-      'license LIC-1 is APPROVED and the system is still applying it; nothing was written',
+      'license LIC-1 is already APPROVED and the system is still working on it (pendingWork); nothing was written',
     );
   });
 });
