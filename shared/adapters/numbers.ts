@@ -22,12 +22,16 @@ class InexactNumberValue extends NumberValueImpl implements InexactNumber {
   }
 }
 
+const SHORT_INTEGER = /^-?\d{1,15}$/;
+
 /**
  * The Number `text` as a JS number when a double holds it exactly (`10^30`
  * included: validation rejects it as too large), else as an inexact number
  * that validation rejects naming the field.
  */
 export function numberFromText(text: string): number | InexactNumber {
+  // The common case first (every counter, quantity and revision): up to 15 digits, which a double always holds.
+  if (SHORT_INTEGER.test(text)) return Number(text);
   const value = Number(text);
   return holdsExactly(text, value) ? value : new InexactNumberValue(text);
 }

@@ -12,6 +12,7 @@ import {
 } from './model.js';
 import { copiedFrom, mismatch, validity } from './planning.js';
 import type { RawItem } from './ports.js';
+import { underAppliedTerms } from './terms.js';
 
 /** One broken invariant, with the keys of the items involved. */
 export interface Violation {
@@ -181,7 +182,8 @@ interface LicenseIdentity {
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function identityOf(raw: RawItem): LicenseIdentity {
-  const validFrom = text(raw.validFrom);
+  // The window in force: a validFrom typed and not judged yet (beside an invalid attribute, or in flight) is not.
+  const validFrom = text(underAppliedTerms(raw).validFrom);
   const amendedAt = text(raw.validFromAmendedAt);
   const before = text(raw.validFromBefore);
   return {
