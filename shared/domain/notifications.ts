@@ -79,7 +79,11 @@ export function detectChange(
     previousStatus: previous,
     holdReason: status === 'HELD' ? ((str(newImage.holdReason) as HoldReason | undefined) ?? null) : null,
     revision,
-    occurredAt: str(newImage.releasedAt) && status === 'RELEASED' ? String(newImage.releasedAt) : occurredAt,
+    // When the revision was committed (`changedAt`, also its History entry's `at`); the stream record's time,
+    // cut to the second, only for an item written before changedAt was stamped.
+    occurredAt:
+      str(newImage.changedAt) ??
+      (str(newImage.releasedAt) && status === 'RELEASED' ? String(newImage.releasedAt) : occurredAt),
   };
 }
 

@@ -1,4 +1,3 @@
-import { counterDelta, stampExpected } from '../domain/counters.js';
 import { HistoryAppendError } from '../domain/errors.js';
 import {
   type HistoryEntry,
@@ -9,7 +8,7 @@ import {
 } from '../domain/history.js';
 import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus, sameValue } from '../domain/model.js';
 import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
-import { copiedFrom, drawnValue, holdOrderKey } from '../domain/planning.js';
+import { copiedFrom, holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
   HistoryRepository,
@@ -27,7 +26,7 @@ import { GSI_ATTR } from '../names.js';
 import { takeInCopies } from './shipment-copies.js';
 import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
-import { intakeShipments } from './shipment-intake.js';
+import { intakeShipments, manualWrite } from './shipment-intake.js';
 import {
   committedImages,
   invalidRejection,
@@ -115,6 +114,11 @@ interface Classified {
   earliest: Map<string, RawItem | undefined>;
   /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
+  /**
+   * Counted HELD or RELEASED shipments put back after a deletion (an INSERT that carries `countedStatus`, from
+   * point-in-time recovery), by license: its license's work missed them meanwhile (a suspension), as for restored.
+   */
+  putBack: Map<string, Set<ShipmentStatus>>;
 }
 
 /**
@@ -147,6 +151,8 @@ export async function processShipmentRecords(
     (r) => recordOf(r)?.sequence ?? 'unknown',
   );
   await commit(deps, [...intake.accepted, ...batch.manual]);
+  for (const [licenseId, statuses] of batch.putBack)
+    restored.set(licenseId, new Set([...(restored.get(licenseId) ?? []), ...statuses]));
   await followUps(deps, {
     restored,
     recheck: new Set([...intake.recheck, ...batch.revalued]),
@@ -201,6 +207,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     before,
     earliest,
     committed: committedImages(records),
+    putBack: new Map(),
   };
   supersededEdits(records, batch);
   for (const record of latest.values()) {
@@ -299,6 +306,11 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else {
+    if (!record.oldImage && (counted === 'HELD' || counted === 'RELEASED'))
+      batch.putBack.set(
+        shipment.licenseId,
+        (batch.putBack.get(shipment.licenseId) ?? new Set()).add(counted),
+      );
     restampIfStale(raw, shipment, batch);
     if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
       batch.revalued.add(shipment.licenseId);
@@ -346,21 +358,6 @@ async function followUps(
   }
   for (const write of work.restamps) await deps.shipments.update(write);
   for (const licenseId of release) await deps.licenses.requestRelease(licenseId, deps.newToken());
-}
-
-function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): ShipmentWrite {
-  const index = from === 'HELD' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
-  return {
-    shipmentId: s.shipmentId,
-    set: { countedStatus: to },
-    remove: [index, 'holdReason', 'statusError'],
-    bumpRevision: true,
-    expect: { status: to, countedStatus: from, ...stampExpected(s) },
-    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta(from, to, s.quantity) },
-    ...(from === 'RELEASED' && to === 'CANCELLED'
-      ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -drawnValue(s) } }
-      : {}),
-  };
 }
 
 /**

@@ -1,9 +1,16 @@
-import { countedAsOf, counterDelta, inventoryKey } from '../domain/counters.js';
+import { countedAsOf, counterDelta, inventoryKey, stampExpected } from '../domain/counters.js';
 import { shipmentEditDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
 import { holdReasonFor } from '../domain/license-rules.js';
-import { type HoldReason, type License, LicenseSchema, parseItem, type Shipment } from '../domain/model.js';
-import { holdOrderKey, mismatch, roomOf, takeFit, validity } from '../domain/planning.js';
+import {
+  type HoldReason,
+  type License,
+  LicenseSchema,
+  parseItem,
+  type Shipment,
+  type ShipmentStatus,
+} from '../domain/model.js';
+import { drawnValue, holdOrderKey, mismatch, roomOf, takeFit, validity } from '../domain/planning.js';
 import type { InventoryRepository, LicenseRepository, OpsAlert, ShipmentWrite } from '../domain/ports.js';
 import { underAppliedTerms } from '../domain/terms.js';
 import { GSI_ATTR } from '../names.js';
@@ -142,5 +149,21 @@ function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
       warehouseId: s.warehouseId,
       delta: counterDelta(undefined, 'HELD', s.quantity),
     },
+  };
+}
+
+/** The write of a legal manual edit (SHIPPED, CANCELLED): counters moved, a cancelled RELEASED one's units given back. */
+export function manualWrite(s: Shipment, from: ShipmentStatus, to: ShipmentStatus): ShipmentWrite {
+  const index = from === 'HELD' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId;
+  return {
+    shipmentId: s.shipmentId,
+    set: { countedStatus: to },
+    remove: [index, 'holdReason', 'statusError'],
+    bumpRevision: true,
+    expect: { status: to, countedStatus: from, ...stampExpected(s) },
+    counters: { sku: s.sku, warehouseId: s.warehouseId, delta: counterDelta(from, to, s.quantity) },
+    ...(from === 'RELEASED' && to === 'CANCELLED'
+      ? { license: { licenseId: s.licenseId, quantity: -s.quantity, value: -drawnValue(s) } }
+      : {}),
   };
 }
