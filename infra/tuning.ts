@@ -1,7 +1,8 @@
 /**
  * Tuning constants of the deployed functions, set as their environment in
- * infra/stack.ts. No aws-cdk-lib import here: the CLI loads this module at run
- * time (`clearance dlq redrive` runs the handlers with the same settings).
+ * infra/stack.ts. No aws-cdk-lib import here: the bench's AWS model imports
+ * this module to run the handlers' batching with the same settings, and must
+ * not pull in the CDK.
  */
 
 /**
