@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import {
@@ -31,7 +32,7 @@ import {
 import { violationTable } from '../views.js';
 import { isConditionFailure } from './common.js';
 import { allEntries } from './history-read.js';
-import { decider } from './license-common.js';
+import { decider, licenses } from './license-common.js';
 import { example, type Wiring } from './wiring.js';
 
 interface Scanned {
@@ -206,11 +207,23 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
         ExpressionAttributeValues: values,
       }),
     );
-    return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
   }
+  // Units given back to a license: its held shipments that fit them wait for a release pass, which nothing
+  // else asks for. Asked as the system asks (conditional on the license APPROVED and applied; else its next
+  // approval's pass releases them).
+  const freed =
+    fix.kind === 'license' &&
+    (fix.set.releasedQuantity < (fix.read.releasedQuantity ?? 0) ||
+      fix.set.releasedValue < (fix.read.releasedValue ?? 0));
+  if (freed)
+    await (await licenses(ctx)).requestRelease(
+      fix.licenseId,
+      `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`,
+    );
+  return true;
 }
 
 /**
@@ -393,7 +406,7 @@ function afterFix(plan: ReconcilePlan, written: number, skipped: readonly string
     ];
     if (free.length > 0) {
       lines.push(
-        `Note: license ${f.licenseId} has ${free.join(' and ')} free again; held shipments are released on its next release pass.`,
+        `Note: license ${f.licenseId} has ${free.join(' and ')} free again; if it is APPROVED, the release pass the fix asked for releases held shipments that fit them.`,
       );
     }
   }

@@ -164,6 +164,40 @@ describe('clearance reconcile with value limits', () => {
     await s.expectInvariants();
   });
 
+  it('asks for a release pass when --fix gives units back, so a HELD shipment that fits them is released', async () => {
+    const license = aLicense({ licenseId: 'LIC-AMEND-FREED', authorizedQuantity: 15, status: 'APPROVED' });
+    await s.putLicense(license);
+    await s.putShipments([
+      aShipmentFor(license, { shipmentId: 'SHP-AMEND-FREED-1', quantity: 10, priority: 1 }),
+    ]);
+    await local.drain();
+    expect(await s.license('LIC-AMEND-FREED')).toMatchObject({ releasedQuantity: 10 });
+    // A tampered counter leaves no room; a shipment arriving then is held as exhausted and asks for no pass.
+    await local.ddb.send(
+      new UpdateCommand({
+        TableName: local.resources.tables.licenses.name,
+        Key: { licenseId: 'LIC-AMEND-FREED' },
+        UpdateExpression: 'SET releasedQuantity = :q',
+        ExpressionAttributeValues: { ':q': 15 },
+      }),
+    );
+    await local.drain();
+    await s.putShipments([
+      aShipmentFor(license, { shipmentId: 'SHP-AMEND-FREED-2', quantity: 5, priority: 2 }),
+    ]);
+    await local.drain();
+    expect(await s.shipment('SHP-AMEND-FREED-2')).toMatchObject({ holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
+
+    const fixed = await runCli(local, ['reconcile', '--fix', '--yes']);
+    expect(fixed.stdout).toMatch(
+      /Note: license LIC-AMEND-FREED has 5 units free again; if it is APPROVED, the release pass the fix asked for releases held shipments that fit them\./,
+    );
+    await local.drain();
+    expect(await s.shipment('SHP-AMEND-FREED-2')).toMatchObject({ status: 'RELEASED' });
+    expect(await s.license('LIC-AMEND-FREED')).toMatchObject({ releasedQuantity: 15 });
+    await s.expectInvariants();
+  });
+
   it('reports shipped goods above a lowered limit in their own section, not as an I2 violation', async () => {
     const license = aLicense({ licenseId: 'LIC-AMEND-SHIPPED', authorizedQuantity: 20 });
     await s.putLicense(license);
