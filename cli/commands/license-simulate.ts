@@ -32,6 +32,7 @@ const PAGE = 1000;
  * Inventory items of their skus. Reads only; progress on stderr.
  */
 export async function readSnapshot(ctx: CliContext, licenseId: string): Promise<Snapshot> {
+  const readAt = new Date();
   const license = await getLicense(ctx, licenseId);
   const r = await ctx.resources();
   const { db } = await ctx.clients();
@@ -56,7 +57,7 @@ export async function readSnapshot(ctx: CliContext, licenseId: string): Promise<
   );
   const inventory: RawItem[] = [];
   for (const sku of skus) inventory.push(...(await inventoryOf(ctx, sku)));
-  return { license, shipments: [...shipments.values()], inventory };
+  return { license, shipments: [...shipments.values()], inventory, readAt };
 }
 
 /** The Inventory items of one sku (one partition: a few warehouses). */
@@ -143,7 +144,9 @@ Inventory items, with its clock set to --at. Nothing is written to the tables an
 what the real system would send to ops is listed instead. --status may be left out for a pure amendment
 (--quantity, --value, --tolerance, --valid-from, --valid-until), and both may be left out to see what
 time alone does (--at past validUntil expires the license; past validFrom releases what waited for it).
-The edit is made on the license as the clock leaves it by --at: past validUntil it is judged from EXPIRED.
+The edit is made on the license as the clock leaves it by --at, ticking at each edge of its window on the way:
+past validUntil it is judged from EXPIRED. LICENSE_EXPIRING: the clock's expiry watch, at the default leads
+(30, 7 and 1 days before validUntil; a stack deployed with -c expiryLeadDays warns at its own).
 LICENSE_DRAWDOWN: the alerts the simulated engine raises, and a prediction by the engine's rules (only an
 APPROVED license's release pass alerts) from what the license draws after the pass against authorizedQuantity
 and the value cap (authorizedValue with its tolerance), and the thresholds its drawdownAlerted record lists.

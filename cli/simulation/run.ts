@@ -10,14 +10,16 @@
 import {
   MemoryInventoryRepository,
   MemoryLicenseRepository,
+  MemoryPublisher,
   MemoryShipmentRepository,
   MemoryTables,
   RecordingAlerter,
 } from '../../shared/adapters/memory.js';
+import { DEFAULT_EXPIRY_LEAD_DAYS } from '../../shared/domain/compliance.js';
 import { isSettledImage } from '../../shared/domain/license-rules.js';
 import type { LicenseStatus } from '../../shared/domain/model.js';
 import type { OpsAlert, RawItem, ShipmentRepository } from '../../shared/domain/ports.js';
-import { clockTick } from '../../shared/engine/clock.js';
+import { type ClockWatch, clockTick } from '../../shared/engine/clock.js';
 import {
   applyLicense,
   type LicenseEngineDeps,
@@ -33,6 +35,12 @@ export interface Snapshot {
   shipments: readonly RawItem[];
   /** Inventory items of the skus the shipments name. */
   inventory: readonly RawItem[];
+  /**
+   * When it was read: the clock's ticks between then and `at` are run in turn
+   * (a wake-up at `validFrom`, then an expiry at `validUntil`). Without it,
+   * one tick at `at` stands for them all.
+   */
+  readAt?: Date;
 }
 
 /** The edit to simulate: a status, amended terms, or both; neither lets only time pass (`at`). */
@@ -105,7 +113,8 @@ export async function runEngine(
   for (const item of snapshot.shipments) tables.put('shipments', item);
   tables.put('licenses', snapshot.license);
   const start = { ...tables.writes };
-  const now = () => new Date(at);
+  let clock = at.getTime();
+  const now = () => new Date(clock);
   let tokens = 0;
   const newToken = () => `simulation-${++tokens}`;
   const alerter = new RecordingAlerter();
@@ -117,9 +126,16 @@ export async function runEngine(
     now,
     newToken,
     settleDelayMs: SETTLE_DELAY_MS,
+    // The clock's expiry watch as deployed (LICENSE_EXPIRING to ops, digests to warehouses), at the default leads.
+    watch: { publisher: new MemoryPublisher(), leadDays: DEFAULT_EXPIRY_LEAD_DAYS },
   };
-  // First what the clock has done by `at` to the license as it stands (each of its writes is a record license-events applies).
-  const outcomes = (await clockActed(deps)) ? await settle(deps, tables, licenseId) : [];
+  // First what the clock has done by `at` to the license as it stands, tick by tick at each edge of its window
+  // on the way (each of its writes is a record license-events applies).
+  const outcomes: LicenseOutcome[] = [];
+  for (const tick of ticksUntil(snapshot, at)) {
+    clock = tick;
+    if (await clockActed(deps)) outcomes.push(...(await settle(deps, tables, licenseId)));
+  }
   const outcomesBeforeEdit = outcomes.length;
   const current = tables.get('licenses', licenseId);
   const clockFirst =
@@ -157,7 +173,7 @@ export async function runEngine(
  * do. The applyLicense outcomes, in order.
  */
 async function settle(
-  deps: LicenseEngineDeps,
+  deps: SimulationDeps,
   tables: MemoryTables,
   licenseId: string,
 ): Promise<LicenseOutcome[]> {
@@ -176,10 +192,34 @@ async function settle(
   return outcomes;
 }
 
-/** One clock tick at `at`: whether it expired the license, woke it at validFrom or asked for its settling pass. */
-async function clockActed(deps: LicenseEngineDeps): Promise<boolean> {
-  const tick = await clockTick(deps.licenses, deps.now(), deps.newToken);
+/** The engine's deps, and what the clock's expiry watch needs besides them. */
+type SimulationDeps = LicenseEngineDeps & { watch: Pick<ClockWatch, 'publisher' | 'leadDays'> };
+
+/** One clock tick at `now`: whether it expired the license, woke it at validFrom or asked for its settling pass. */
+async function clockActed(deps: SimulationDeps): Promise<boolean> {
+  const watch: ClockWatch = {
+    ...deps.watch,
+    licenses: deps.licenses,
+    shipments: deps.shipments,
+    alerter: deps.alerter,
+  };
+  const tick = await clockTick(deps.licenses, deps.now(), deps.newToken, watch);
   return tick.expired.length + tick.woken.length + tick.settling.length > 0;
+}
+
+/**
+ * The clock's ticks up to `at` that can change the license as it stands: at
+ * `validFrom` and just past `validUntil`, where they fall after the snapshot
+ * was read and before `at`, in time order, and then `at`.
+ */
+function ticksUntil(snapshot: Snapshot, at: Date): number[] {
+  const from = snapshot.readAt?.getTime();
+  const edges = [
+    Date.parse(String(snapshot.license.validFrom)),
+    Date.parse(String(snapshot.license.validUntil)) + 1,
+  ];
+  const between = from === undefined ? [] : edges.filter((t) => t > from && t < at.getTime());
+  return [...between.sort((a, b) => a - b), at.getTime()];
 }
 
 /** The shipment repository, reporting each page read and each commit to `onProgress`. */

@@ -6,7 +6,12 @@
  * the cases the DynamoDB adapters answer.
  */
 export { MemoryLicenseRepository } from './memory/license-repository.js';
-export { MemoryHistoryRepository, MemoryInventoryRepository, RecordingAlerter } from './memory/others.js';
+export {
+  MemoryHistoryRepository,
+  MemoryInventoryRepository,
+  MemoryPublisher,
+  RecordingAlerter,
+} from './memory/others.js';
 export { MemoryShipmentRepository } from './memory/shipment-repository.js';
 export { keyOf, MemoryTables } from './memory/tables.js';
 export { MemoryValidationError } from './memory/update.js';

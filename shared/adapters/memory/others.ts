@@ -6,6 +6,8 @@ import type {
   HistoryRepository,
   InventoryRepository,
   OpsAlert,
+  OutgoingMessage,
+  Publisher,
   RawItem,
 } from '../../domain/ports.js';
 import { putEntry, scanPages } from './license-repository.js';
@@ -47,6 +49,16 @@ export class MemoryHistoryRepository implements HistoryRepository, HistoryReader
 
   scan(): AsyncIterable<RawItem[]> {
     return scanPages(() => this.tables.all('history'), this.options, 'history.scan');
+  }
+}
+
+/** Publisher that keeps the messages it is given instead of sending them; none fails. */
+export class MemoryPublisher implements Publisher {
+  readonly published: { topic: 'customer' | 'logistics'; message: OutgoingMessage }[] = [];
+
+  async publish(topic: 'customer' | 'logistics', messages: readonly OutgoingMessage[]): Promise<Set<string>> {
+    for (const message of messages) this.published.push({ topic, message: structuredClone(message) });
+    return new Set();
   }
 }
 

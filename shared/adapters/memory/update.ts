@@ -11,6 +11,7 @@
  *   refused (a {@link MemoryValidationError}) before any condition is looked at.
  */
 import { sameValue } from '../../domain/model.js';
+import { isInexactNumber } from '../../domain/numbers.js';
 import type { RawItem } from '../../domain/ports.js';
 import { GSI_ATTR } from '../../names.js';
 
@@ -43,10 +44,12 @@ export interface MemoryUpdate {
 /**
  * A deep copy of an item as the document client reads it: plain maps and
  * lists copied by hand (several times faster than `structuredClone` on a big
- * backlog), anything else (sets, binary) by `structuredClone`.
+ * backlog), an inexact number as it is (immutable; `structuredClone` would
+ * drop the mark validation tells it by), anything else (sets, binary) by
+ * `structuredClone`.
  */
 export function copy<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null || isInexactNumber(value)) return value;
   if (Array.isArray(value)) return value.map(copy) as T;
   if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
   const out: Record<string, unknown> = {};

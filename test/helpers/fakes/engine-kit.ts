@@ -147,7 +147,7 @@ export async function settleShipments(w: MemoryWorld): Promise<number> {
 /**
  * The whole system after a write, until nothing is left to do: license-events
  * on every Licenses record that is not a settled write-back, both Shipments
- * stream consumers, and the clock at the world's time, then at each settling
+ * stream consumers, and the clock (with its expiry watch, as deployed) at the world's time, then at each settling
  * pass's time (a delay no validity boundary of these tests falls in).
  */
 export async function settleSystem(w: MemoryWorld, licenseId: string): Promise<void> {
@@ -162,7 +162,8 @@ export async function settleSystem(w: MemoryWorld, licenseId: string): Promise<v
       await processShipmentRecords(w.shipmentDeps(), records);
       continue;
     }
-    const tick = await clockTick(w.licenses, w.now(), w.newToken);
+    // The clock as deployed, with its expiry watch (functions/license-clock.ts).
+    const tick = await clockTick(w.licenses, w.now(), w.newToken, clockWatchOf(w));
     if (tick.expired.length + tick.woken.length + tick.settling.length > 0) continue;
     const license = w.license(licenseId);
     if (license.settleCheckAt === undefined) return;
@@ -235,6 +236,7 @@ export function snapshotOf(w: MemoryWorld, licenseId: string): Snapshot {
         ),
       ),
     inventory: w.items('inventory'),
+    readAt: w.now(),
   };
 }
 
