@@ -251,16 +251,21 @@ export function filterPolicyQuotaMessage(
     `${has} SNS's quota of ${FILTER_POLICIES_PER_TOPIC} filter policies per topic ` +
     `(the account's quota is ${FILTER_POLICIES_PER_ACCOUNT.toLocaleString('en-US')} filter policies per account), ` +
     'so SNS would refuse this subscription.';
+  const atMost = (plan.shard?.count ?? 1) >= MAX_CUSTOMER_TOPIC_SHARDS;
   const fix =
-    audience === 'customer'
-      ? ` Fix: raise the CDK context customerTopicShards (now ${plan.shard?.count ?? 1}; at most ${MAX_CUSTOMER_TOPIC_SHARDS}, ` +
-        `the most the publishing functions' 4 KB environment holds) in \`cdk.json\`'s ` +
-        '`context` (`"customerTopicShards": N`; not with `-c`, which the next deploy without it undoes, deleting the topics ' +
-        'above the default with their subscriptions) and run `npx cdk deploy`, then run `clearance subscribe` again for the customers it moves ' +
-        '(`clearance subscriptions list` flags their old subscriptions) and for this one; ' +
-        'or ask AWS (Service Quotas, Amazon SNS) to raise the quota.'
-      : ' Fix: the logistics topic has no shards; remove subscriptions no one uses (`clearance subscriptions list`, ' +
-        '`clearance unsubscribe ARN`), or ask AWS (Service Quotas, Amazon SNS) to raise the quota.';
+    audience === 'customer' && atMost
+      ? ` Fix: the stack already has the most customer topic shards (${MAX_CUSTOMER_TOPIC_SHARDS}, what the publishing ` +
+        "functions' 4 KB environment holds): ask AWS (Service Quotas, Amazon SNS) to raise the quota of filter policies per topic, " +
+        'or remove subscriptions no one uses (`clearance subscriptions list`, `clearance unsubscribe ARN`).'
+      : audience === 'customer'
+        ? ` Fix: raise the CDK context customerTopicShards (now ${plan.shard?.count ?? 1}; at most ${MAX_CUSTOMER_TOPIC_SHARDS}, ` +
+          `the most the publishing functions' 4 KB environment holds) in \`cdk.json\`'s ` +
+          '`context` (`"customerTopicShards": N`; not with `-c`, which the next deploy without it undoes, deleting the topics ' +
+          'above the default with their subscriptions) and run `npx cdk deploy`, then run `clearance subscribe` again for the customers it moves ' +
+          '(`clearance subscriptions list` flags their old subscriptions) and for this one; ' +
+          'or ask AWS (Service Quotas, Amazon SNS) to raise the quota.'
+        : ' Fix: the logistics topic has no shards; remove subscriptions no one uses (`clearance subscriptions list`, ' +
+          '`clearance unsubscribe ARN`), or ask AWS (Service Quotas, Amazon SNS) to raise the quota.';
   return `${quota}${fix} Nothing was subscribed.`;
 }
 

@@ -208,16 +208,16 @@ async function clockActed(deps: SimulationDeps): Promise<boolean> {
 }
 
 /**
- * The clock's ticks up to `at` that can change the license as it stands: at
- * `validFrom` and just past `validUntil`, where they fall after the snapshot
- * was read and before `at`, in time order, and then `at`.
+ * The clock's ticks up to `at` that can change the license as it stands or
+ * warn of it: at `validFrom`, at each expiry lead before `validUntil` and just
+ * past `validUntil`, where they fall after the snapshot was read and before
+ * `at`, in time order, and then `at`.
  */
 function ticksUntil(snapshot: Snapshot, at: Date): number[] {
   const from = snapshot.readAt?.getTime();
-  const edges = [
-    Date.parse(String(snapshot.license.validFrom)),
-    Date.parse(String(snapshot.license.validUntil)) + 1,
-  ];
+  const until = Date.parse(String(snapshot.license.validUntil));
+  const leads = DEFAULT_EXPIRY_LEAD_DAYS.map((days) => until - days * 86_400_000);
+  const edges = [Date.parse(String(snapshot.license.validFrom)), ...leads, until + 1];
   const between = from === undefined ? [] : edges.filter((t) => t > from && t < at.getTime());
   return [...between.sort((a, b) => a - b), at.getTime()];
 }

@@ -5,6 +5,7 @@ import {
   InventorySchema,
   type License,
   LicenseSchema,
+  LicenseStatusSchema,
   parseItem,
   type Shipment,
   ShipmentSchema,
@@ -12,7 +13,7 @@ import {
 } from './model.js';
 import { copiedFrom, mismatch, validity } from './planning.js';
 import type { RawItem } from './ports.js';
-import { underAppliedTerms } from './terms.js';
+import { failSafeLicense, underAppliedTerms } from './terms.js';
 
 /** One broken invariant, with the keys of the items involved. */
 export interface Violation {
@@ -95,8 +96,8 @@ export function checkInvariants(
   const identities = new Map<string, LicenseIdentity>();
   const now = options.quiescentAt;
   for (const raw of input.licenses) {
-    const p = parseItem(LicenseSchema, raw);
-    if (p.ok) licenses.set(p.value.licenseId, p.value);
+    const license = inForce(raw);
+    if (license) licenses.set(license.licenseId, license);
     identities.set(String(raw.licenseId), identityOf(raw));
     if (now && unappliedDecision(raw)) violations.push(droppedDecision(raw));
   }
@@ -121,6 +122,22 @@ export function checkInvariants(
     ...inventoryViolations(input.inventory, sums),
   );
   return { violations, recomputed: [...sums.values()], shippedOverLimit };
+}
+
+/**
+ * The license as it is in force: under its applied terms (an amendment typed
+ * and not judged yet, beside an invalid attribute or in flight, is not), or,
+ * for an item a rejected edit left unreadable, as the clock reads it
+ * (failSafeLicense, at its applied status): what was released under it was
+ * released under a license that exists.
+ */
+function inForce(raw: RawItem): License | undefined {
+  const applied = underAppliedTerms(raw);
+  const parsed = parseItem(LicenseSchema, applied);
+  if (parsed.ok) return parsed.value;
+  const status = LicenseStatusSchema.safeParse(raw.appliedStatus);
+  if (!status.success || raw.statusError === undefined) return undefined;
+  return failSafeLicense(applied, status.data);
 }
 
 /** I5 on a quiescent store: a shipment the system neither counted nor rejected was silently dropped. */

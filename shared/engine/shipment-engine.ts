@@ -115,10 +115,11 @@ interface Classified {
   /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
   /**
-   * Counted HELD or RELEASED shipments put back after a deletion (an INSERT that carries `countedStatus`, from
-   * point-in-time recovery), by license: its license's work missed them meanwhile (a suspension), as for restored.
+   * Licenses of counted HELD or RELEASED shipments put back after a deletion (an INSERT that carries
+   * `countedStatus`, from point-in-time recovery): their license's work missed them meanwhile (a suspension,
+   * an amendment moving validFrom later), so each gets a pass, whatever its status.
    */
-  putBack: Map<string, Set<ShipmentStatus>>;
+  putBack: Set<string>;
 }
 
 /**
@@ -151,10 +152,9 @@ export async function processShipmentRecords(
     (r) => recordOf(r)?.sequence ?? 'unknown',
   );
   await commit(deps, [...intake.accepted, ...batch.manual]);
-  for (const [licenseId, statuses] of batch.putBack)
-    restored.set(licenseId, new Set([...(restored.get(licenseId) ?? []), ...statuses]));
   await followUps(deps, {
     restored,
+    putBack: batch.putBack,
     recheck: new Set([...intake.recheck, ...batch.revalued]),
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
@@ -207,7 +207,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     before,
     earliest,
     committed: committedImages(records),
-    putBack: new Map(),
+    putBack: new Set(),
   };
   supersededEdits(records, batch);
   for (const record of latest.values()) {
@@ -307,10 +307,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else {
     if (!record.oldImage && (counted === 'HELD' || counted === 'RELEASED'))
-      batch.putBack.set(
-        shipment.licenseId,
-        (batch.putBack.get(shipment.licenseId) ?? new Set()).add(counted),
-      );
+      batch.putBack.add(shipment.licenseId);
     restampIfStale(raw, shipment, batch);
     if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
       batch.revalued.add(shipment.licenseId);
@@ -330,12 +327,13 @@ async function followUps(
   deps: ShipmentEngineDeps,
   work: {
     restored: ReadonlyMap<string, ReadonlySet<ShipmentStatus>>;
+    putBack: ReadonlySet<string>;
     recheck: ReadonlySet<string>;
     release: Set<string>;
     restamps: readonly ShipmentWrite[];
   },
 ): Promise<void> {
-  const { restored, recheck, release } = work;
+  const { restored, putBack, recheck, release } = work;
   // One read of the licenses as they are now, after the writes above, for two races:
   // - A license pass that ran while a rejected edit was pending skipped the shipment (it did not
   //   look RELEASED or HELD then), so the license's work must see it again (chaos seed 186): to
@@ -344,12 +342,17 @@ async function followUps(
   //   shipments were accepted. Read after the commit, its approval is visible, and a release is
   //   asked for: the pass sees the shipment or this read sees the approval, never neither.
   // Both are pinned by test/integration/console-race.test.ts.
-  if (restored.size + recheck.size > 0) {
-    const current = await deps.licenses.batchGet([...restored.keys(), ...recheck]);
+  // A shipment put back after a deletion: its license's work since the deletion missed it, whatever it was.
+  if (restored.size + putBack.size + recheck.size > 0) {
+    const current = await deps.licenses.batchGet([...new Set([...restored.keys(), ...putBack]), ...recheck]);
+    const passes = new Set(putBack);
     for (const [licenseId, statuses] of restored) {
       const applied = current.get(licenseId)?.appliedStatus;
-      if (typeof applied === 'string' && (applied !== 'APPROVED' || statuses.has('HELD')))
-        await deps.licenses.requestPass(licenseId, applied, deps.newToken());
+      if (applied !== 'APPROVED' || statuses.has('HELD')) passes.add(licenseId);
+    }
+    for (const licenseId of passes) {
+      const applied = current.get(licenseId)?.appliedStatus;
+      if (typeof applied === 'string') await deps.licenses.requestPass(licenseId, applied, deps.newToken());
     }
     for (const licenseId of recheck) {
       const l = current.get(licenseId);

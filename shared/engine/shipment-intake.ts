@@ -64,11 +64,12 @@ export async function intakeShipments(
     if (reason !== 'LICENSE_MISMATCH') {
       if (license?.status !== 'APPROVED' || license.appliedStatus !== 'APPROVED')
         intake.recheck.add(s.licenseId);
-      // A license with no room at all as read asks for no pass, which would read the whole held backlog to
-      // release nothing: what frees room (a cancellation, a raised limit) asks for its own pass, and the settling
-      // pass after that one finds a shipment its read raced with. With some room left, a pass runs even if this
-      // shipment does not fit: other HELD ones may (DESIGN §4), room freed by a path that asked for no pass too.
-      else if (hasRoom(license)) intake.release.add(s.licenseId);
+      // A license that could release nothing as read (no room at all, or outside its window) asks for no pass,
+      // which would read the whole held backlog to write nothing: what frees room (a cancellation, a raised
+      // limit) asks for its own pass, the clock wakes it at validFrom, and the settling pass after a pass finds
+      // a shipment its read raced with. Otherwise a pass runs even if this shipment does not fit: other HELD
+      // ones may (DESIGN §4), in room freed by a path that asked for no pass too.
+      else if (canRelease(license, deps.now())) intake.release.add(s.licenseId);
     }
     intake.accepted.push(acceptedWrite(s, reason));
     if (!licenses.has(s.licenseId)) {
@@ -113,12 +114,6 @@ export function unknownLicenseAlert(licenseId: string, shipments: readonly Shipm
  * fits waits for that pass as LICENSE_PENDING (the contract has no reason for
  * "queued"); the pass, asked for by the intake, releases it within seconds.
  */
-/** Whether any shipment could fit what the license has left: a unit, and no value drawn over its cap. */
-function hasRoom(license: License): boolean {
-  const room = roomOf(license);
-  return room.quantity >= 1 && (room.value === undefined || room.value >= 0);
-}
-
 function holdReasonOf(license: License | undefined, s: Shipment, now: Date): HoldReason {
   if (license && mismatch(license, s)) return 'LICENSE_MISMATCH';
   if (license?.appliedStatus === 'APPROVED' && license.status === 'APPROVED')
@@ -150,6 +145,18 @@ function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
       delta: counterDelta(undefined, 'HELD', s.quantity),
     },
   };
+}
+
+/**
+ * Whether a release pass could release anything under `license` as read: it
+ * is inside its window (before `validFrom` the clock wakes it; past
+ * `validUntil` it expires), with a unit left and no value drawn over its cap.
+ */
+function canRelease(license: License, now: Date): boolean {
+  const room = roomOf(license);
+  return (
+    validity(license, now) === 'valid' && room.quantity >= 1 && (room.value === undefined || room.value >= 0)
+  );
 }
 
 /** The write of a legal manual edit (SHIPPED, CANCELLED): counters moved, a cancelled RELEASED one's units given back. */

@@ -132,7 +132,7 @@ describe('validity window', () => {
     await s.expectInvariants();
   });
 
-  it('keeps waiting for validFrom after a release request that relabels nothing (a redelivered shipment record)', async () => {
+  it('keeps waiting for validFrom after a redelivered shipment record and a release request that relabels nothing', async () => {
     const lut = await licenseWithBacklog();
     const validFrom = fromNow(24 * 3600_000);
     await s.edit('licenses', { licenseId: lut.license.licenseId }, 'validFrom', validFrom);
@@ -145,12 +145,19 @@ describe('validity window', () => {
     expect(inserts).toHaveLength(3);
     const passes = invocationsOf(local, 'license-events');
 
-    // At-least-once delivery: shipment-events sees a shipment's INSERT again and asks for a release pass.
+    // At-least-once delivery: shipment-events sees a shipment's INSERT again. Nothing can be released before
+    // validFrom, so it asks for no release pass (the clock wakes the license then).
     expect(await invokeWithRecords(local, 'shipment-events', inserts.slice(0, 1))).toEqual({
       batchItemFailures: [],
     });
     await local.drain();
+    expect(invocationsOf(local, 'license-events'), 'no pass before validFrom').toBe(passes);
+    expect(await settledLicense(s, lut.license.licenseId)).toMatchObject({ waitingForValidFrom: validFrom });
 
+    // A release request that relabels nothing (a HELD shipment's value edited) keeps the license waiting.
+    const [held] = (await shipmentsOf(s, lut.license.licenseId)).keys();
+    await s.edit('shipments', { shipmentId: String(held) }, 'value', 1234);
+    await local.drain();
     expect(invocationsOf(local, 'license-events'), 'the release request ran a pass').toBeGreaterThan(passes);
     expect(await settledLicense(s, lut.license.licenseId)).toMatchObject({ waitingForValidFrom: validFrom });
     const after = await shipmentsOf(s, lut.license.licenseId);

@@ -96,8 +96,11 @@ describe('license simulate --at: what time alone does by then', () => {
     const at = new Date(NOW.getTime() + 5 * DAY);
     const report = await simulate(snapshotOf(w, licenseId), {}, at);
     // The clock ticks every minute: at validFrom it releases the 90 units (logistics is told to ship them,
-    // ops gets 80 % and 90 % drawdown alerts), at validUntil it expires the license.
+    // ops gets 80 % and 90 % drawdown alerts), a day before validUntil it warns (LICENSE_EXPIRING), at
+    // validUntil it expires the license.
     w.setNow(new Date(validFrom + 60_000));
+    await settleSystem(w, licenseId);
+    w.setNow(new Date(NOW.getTime() + 3 * DAY + 60_000));
     await settleSystem(w, licenseId);
     w.setNow(at);
     await settleSystem(w, licenseId);

@@ -6,7 +6,9 @@ import { parseStackFile } from '../../../cli/resources/stack-file.js';
 import {
   customerTopicFor,
   describeFilterPolicy,
+  filterPolicyQuotaMessage,
   isMisplaced,
+  MAX_CUSTOMER_TOPIC_SHARDS,
   planCustomerSubscription,
   planLogisticsSubscription,
   queuePolicyStatement,
@@ -326,5 +328,14 @@ describe('subscriptions list', () => {
     );
     expect(await subscriptionsList(ctx, {})).toBe(EXIT.incomplete);
     expect(out.join('\n')).toMatch(/WARNING: 1 customer-topic subscription is not scoped to one customerId/);
+  });
+});
+
+describe('filterPolicyQuotaMessage at the most shards', () => {
+  it('asks AWS for a larger quota instead of advising a shard count the stack cannot take', () => {
+    const plan = { topicArn: topics.customer, shard: { index: 3, count: MAX_CUSTOMER_TOPIC_SHARDS } };
+    const text = filterPolicyQuotaMessage(plan, 'customer', 200);
+    expect(text).toContain('the stack already has the most customer topic shards (30');
+    expect(text).not.toContain('raise the CDK context customerTopicShards');
   });
 });
