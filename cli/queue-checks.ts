@@ -4,24 +4,8 @@
  * key) and its policy (SNS must be allowed to send). Pure functions over the
  * queue's attributes; the command reads them.
  */
+import { parseArn } from './arn.js';
 import { queuePolicyStatement } from './subscriptions.js';
-
-/** The parts of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`). */
-export interface ArnParts {
-  partition: string;
-  service: string;
-  region: string;
-  account: string;
-  resource: string;
-}
-
-/** Splits an ARN into its six parts; the resource part may itself contain colons. */
-export function parseArn(arn: string): ArnParts | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  const [, partition = '', service = '', region = '', account = ''] = parts;
-  return { partition, service, region, account, resource: parts.slice(5).join(':') };
-}
 
 /** The AWS-managed SQS key. Its key policy cannot be changed, so SNS can never use it. */
 export const AWS_MANAGED_SQS_KEY = 'alias/aws/sqs';

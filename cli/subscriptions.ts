@@ -1,5 +1,6 @@
 import { ShipmentSchema } from '../shared/domain/model.js';
 import { customerShard } from '../shared/domain/routing.js';
+import { parseArn } from './arn.js';
 import { UsageError } from './errors.js';
 import { maskEmail, showEndpoint } from './format.js';
 
@@ -300,8 +301,10 @@ const DEFAULT_REGIONS = new Set([
  * then lets nothing through. Otherwise, and outside the `aws` partition, `sns.amazonaws.com`.
  */
 export function snsServicePrincipal(endpointArn: string, topicArn: string): string {
-  const [, partition, , endpointRegion = ''] = endpointArn.split(':');
-  const topicRegion = topicArn.split(':')[3] ?? '';
+  const endpoint = parseArn(endpointArn);
+  const partition = endpoint?.partition;
+  const endpointRegion = endpoint?.region ?? '';
+  const topicRegion = parseArn(topicArn)?.region ?? '';
   const optIn = (region: string) => region !== '' && !DEFAULT_REGIONS.has(region);
   if (partition !== 'aws' || endpointRegion === topicRegion) return 'sns.amazonaws.com';
   if (optIn(endpointRegion)) return `sns.${endpointRegion}.amazonaws.com`;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -37,7 +36,7 @@ export const snsClient = tracer.captureAWSv3Client(new SNSClient({}));
  * local/lambda-worker.mjs). Lambda ignores exports other than the handler.
  */
 export const sdkClients = [documentClient, snsClient] as const;
-export const newToken = (): string => `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`;
+export { newToken } from '../shared/adapters/tokens.js';
 
 /**
  * A function's logger and metrics (service name and namespace from

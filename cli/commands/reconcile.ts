@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import {
@@ -7,6 +6,7 @@ import {
   DynamoLicenseRepository,
   DynamoShipmentRepository,
 } from '../../shared/adapters/dynamo.js';
+import { newToken } from '../../shared/adapters/tokens.js';
 import {
   checkHistory,
   type DeletedShipment,
@@ -218,11 +218,7 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
     fix.kind === 'license' &&
     (fix.set.releasedQuantity < (fix.read.releasedQuantity ?? 0) ||
       fix.set.releasedValue < (fix.read.releasedValue ?? 0));
-  if (freed)
-    await (await licenses(ctx)).requestRelease(
-      fix.licenseId,
-      `${new Date().toISOString()}#${randomUUID().slice(0, 8)}`,
-    );
+  if (freed) await (await licenses(ctx)).requestRelease(fix.licenseId, newToken());
   return true;
 }
 

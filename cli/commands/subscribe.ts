@@ -1,6 +1,7 @@
 import { ListSubscriptionsByTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUTS } from '../../infra/outputs.js';
+import { parseArn } from '../arn.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, RefusedError, UsageError } from '../errors.js';
 import { showEndpoint } from '../format.js';
@@ -8,7 +9,6 @@ import {
   AWS_MANAGED_SQS_KEY,
   customerKeyNote,
   managedKeyRefusal,
-  parseArn,
   queueEncryption,
   queuePolicyVerdict,
   queuePolicyWarning,

@@ -1,9 +1,9 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
+import { parseArn } from '../../../cli/arn.js';
 import {
   isAwsManagedSqsKey,
   managedKeyRefusal,
-  parseArn,
   queueEncryption,
   queuePolicyVerdict,
   queuePolicyWarning,
