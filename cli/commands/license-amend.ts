@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { LicenseSchema, parseItem } from '../../shared/domain/model.js';
-import { remainingOf } from '../../shared/domain/planning.js';
+import { remainingOf, valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import {
   appliedTermsOf,
@@ -134,8 +134,9 @@ function releasedState(l: RawItem, released: number): string {
   const units = typeof l.releasedQuantity === 'number' ? l.releasedQuantity : 0;
   const parsed = parseItem(LicenseSchema, l);
   const value = typeof l.releasedValue === 'number' ? l.releasedValue : 0;
-  const cap = parsed.ok ? remainingOf(parsed.value).value : undefined;
-  const valuePart = cap === undefined ? '' : `, ${usd(value)} of ${usd(value + cap)}`;
+  // The cap as it is, even when the license draws more (shipped goods over a lowered value limit).
+  const cap = parsed.ok ? valueCap(parsed.value) : undefined;
+  const valuePart = cap === undefined ? '' : `, ${usd(value)} of ${usd(cap)}`;
   return `${count(released)} shipments released (${count(units)} of ${countOf(l.authorizedQuantity)} units${valuePart})`;
 }
 

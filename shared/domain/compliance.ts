@@ -134,8 +134,8 @@ function announced(rec: DrawdownRecord, dimension: DrawdownDimension, limit: num
 }
 
 /**
- * The thresholds `drawn` has reached and `rec` does not list, quantity first,
- * each in ascending order. A threshold t is reached when drawn ≥ t % of the
+ * The thresholds `drawn` has reached and `rec` does not list, above the
+ * highest it lists for that limit, quantity first, each in ascending order. A threshold t is reached when drawn ≥ t % of the
  * limit (so 100 % means nothing is left). Value counts only under a value
  * limit, against its cap: what the system lets a license release.
  */
@@ -149,8 +149,11 @@ export function drawdownCrossings(
   for (const [dimension, limit, amount] of dimensions(license, drawn)) {
     if (limit === undefined || limit <= 0) continue;
     const done = announced(rec, dimension, limit);
+    // A threshold below one announced was passed on the way there: one added to the configuration
+    // later (a redeploy) is not a crossing, and is not sent long after the fact.
+    const highest = Math.max(-Infinity, ...done);
     for (const threshold of [...thresholds].sort((a, b) => a - b)) {
-      if (reaches(amount, threshold, limit) && !done.includes(threshold))
+      if (reaches(amount, threshold, limit) && !done.includes(threshold) && threshold > highest)
         out.push({ dimension, threshold, limit, drawn: amount });
     }
   }
@@ -256,7 +259,8 @@ export function quietLeads(v: unknown, validUntil: string): number[] {
 /**
  * The lead times that have come due at `now` and were not judged yet,
  * nearest (smallest) first: a lead of d days is due from `validUntil` − d
- * days until `validUntil`. Empty once `validUntil` has passed.
+ * days until `validUntil`, unless a nearer lead was judged. Empty once
+ * `validUntil` has passed.
  */
 export function dueLeads(
   validUntil: string,
@@ -267,7 +271,12 @@ export function dueLeads(
   const until = Date.parse(validUntil);
   const t = now.getTime();
   if (!(t <= until)) return [];
-  return leadDays.filter((d) => t >= until - d * DAY_MS && !judged.includes(d)).sort((a, b) => a - b);
+  // A lead longer than one judged came due before it: one added to the configuration later (a
+  // redeploy) is as stale as the farther leads judged silently when several come due together.
+  const nearestJudged = Math.min(Infinity, ...judged);
+  return leadDays
+    .filter((d) => t >= until - d * DAY_MS && !judged.includes(d) && d < nearestJudged)
+    .sort((a, b) => a - b);
 }
 
 /**
