@@ -125,7 +125,11 @@ const listed = (ids: readonly string[], max = 5) =>
  */
 function editNotSetBack(s: RawItem): boolean {
   const countedAs = countedAsStamp(s);
-  if (countedAs !== undefined && !countedAsItIs({ ...(s as unknown as CountedAs), countedAs })) return true;
+  if (
+    countedAs !== undefined &&
+    !countedAsItIs({ ...(s as unknown as CountedAs & { shipmentId: string }), countedAs })
+  )
+    return true;
   return drawnValueEdited(s, asShipmentStatus(s.countedStatus));
 }
 

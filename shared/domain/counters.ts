@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CountedAsSchema, type CountedAsStamp, type ShipmentStatus } from './model.js';
 
 /** A change to one Inventory item's counters. */
@@ -95,6 +96,26 @@ export const countedAsOf = (s: CountedAs): CountedAs => ({
   licenseId: s.licenseId,
 });
 
+/**
+ * The `seal` of a shipment's stamp: a digest of its id and the five fixed
+ * fields as counted. A find and replace over the item's JSON (CUST-A by
+ * CUST-B) changes a field and the stamp alike but cannot make the digest
+ * match: a pass reading such an item before shipment-events has set it back
+ * sees the stamp broken and leaves the shipment alone (I4: the edited
+ * customer is never told about it).
+ */
+export const sealOf = (shipmentId: string, c: CountedAs): string =>
+  createHash('sha256')
+    .update(JSON.stringify([shipmentId, c.quantity, c.sku, c.warehouseId, c.customerId, c.licenseId]))
+    .digest('hex')
+    .slice(0, 16);
+
+/** The stamp the intake writes: the fixed fields as counted, sealed. */
+export const stampOf = (s: CountedAs & { shipmentId: string }): CountedAsStamp => ({
+  ...countedAsOf(s),
+  seal: sealOf(s.shipmentId, s),
+});
+
 /** An item's `countedAs`, when it has a well-formed one (the fields it carries), read before the item is parsed. */
 export const countedAsStamp = (item: Record<string, unknown>): CountedAsStamp | undefined =>
   CountedAsSchema.safeParse(item.countedAs).data;
@@ -111,8 +132,13 @@ export const stampExpected = (s: {
   countedAs?: CountedAsStamp | undefined;
 }): { countedAs?: CountedAsStamp } => (s.countedAs === undefined ? {} : { countedAs: s.countedAs });
 
-/** The shipment's fixed fields are what its `countedAs` holds (or it predates the stamp, or those fields). */
-export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAsStamp | undefined }): boolean => {
+/**
+ * The shipment's fixed fields are what its `countedAs` holds, and the stamp's
+ * `seal` is theirs (or it predates the stamp, those fields or the seal).
+ */
+export const countedAsItIs = (
+  s: CountedAs & { shipmentId: string; countedAs?: CountedAsStamp | undefined },
+): boolean => {
   const c = s.countedAs;
   return (
     c === undefined ||
@@ -120,6 +146,7 @@ export const countedAsItIs = (s: CountedAs & { countedAs?: CountedAsStamp | unde
       c.sku === s.sku &&
       c.warehouseId === s.warehouseId &&
       (c.customerId === undefined || c.customerId === s.customerId) &&
-      (c.licenseId === undefined || c.licenseId === s.licenseId))
+      (c.licenseId === undefined || c.licenseId === s.licenseId) &&
+      (c.seal === undefined || c.seal === sealOf(s.shipmentId, s)))
   );
 };

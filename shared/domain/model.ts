@@ -192,7 +192,8 @@ export type License = z.infer<typeof LicenseSchema>;
 
 /**
  * A shipment's `countedAs` stamp as stored (see counters.ts): stamps written
- * before `customerId` and `licenseId` were added carry three fields.
+ * before `customerId` and `licenseId` were added carry three fields, and
+ * those written before `seal` was added carry none.
  */
 export const CountedAsSchema = z.object({
   quantity: z.number(),
@@ -200,6 +201,7 @@ export const CountedAsSchema = z.object({
   warehouseId: z.string(),
   customerId: z.string().optional(),
   licenseId: z.string().optional(),
+  seal: z.string().optional(),
 });
 export type CountedAsStamp = z.infer<typeof CountedAsSchema>;
 

@@ -1,4 +1,4 @@
-import { countedAsOf, counterDelta, inventoryKey, stampExpected } from '../domain/counters.js';
+import { countedAsOf, counterDelta, inventoryKey, stampExpected, stampOf } from '../domain/counters.js';
 import { shipmentEditDecision } from '../domain/history.js';
 import { indexKey } from '../domain/index-keys.js';
 import { holdReasonFor } from '../domain/license-rules.js';
@@ -131,7 +131,7 @@ function acceptedWrite(s: Shipment, reason: HoldReason): ShipmentWrite {
       holdReason: reason,
       [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
       [GSI_ATTR.holdOrder]: holdOrderKey(s),
-      countedAs: countedAsOf(s),
+      countedAs: stampOf(s),
     },
     remove: ['statusError'],
     bumpRevision: true,

@@ -1,4 +1,4 @@
-import { countedAsOf } from '../../shared/domain/counters.js';
+import { stampOf } from '../../shared/domain/counters.js';
 import { indexKey } from '../../shared/domain/index-keys.js';
 import type { Inventory, License, Shipment } from '../../shared/domain/model.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
@@ -115,7 +115,7 @@ export function asAccepted(s: Shipment, revision: number | undefined = 1): RawIt
     status: 'HELD',
     holdReason: s.holdReason ?? 'LICENSE_PENDING',
     countedStatus: 'HELD',
-    countedAs: countedAsOf(s),
+    countedAs: stampOf(s),
     [GSI_ATTR.heldLicenseId]: indexKey(s.licenseId, s.shipmentId),
     [GSI_ATTR.holdOrder]: holdOrderKey(s),
     changedBy: SYSTEM_ACTOR,

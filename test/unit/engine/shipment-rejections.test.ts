@@ -340,6 +340,7 @@ describe('quantity edits racing the passes (countedAs)', () => {
       warehouseId: 'WH-1',
       customerId: lut.license.customerId,
       licenseId: lut.licenseId,
+      seal: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     return { lut, first: first.shipmentId, second: second.shipmentId };
   }
