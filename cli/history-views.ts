@@ -1,6 +1,6 @@
 import type { HistoryEntry } from '../shared/domain/history.js';
 import { UNKNOWN_ACTOR } from '../shared/domain/history.js';
-import { clip, count, plural, renderTable, usd } from './format.js';
+import { count, plural, renderTable, usd } from './format.js';
 import {
   type Amount,
   type BalanceCheck,
@@ -30,6 +30,21 @@ export function drawnCell(drawn: Amount | undefined): string {
 /** The event, with the hold reason of a shipment put (back) on hold. */
 function eventCell(e: HistoryEntry): string {
   return e.holdReason && e.status === 'HELD' ? `${e.eventType} (${e.holdReason})` : e.eventType;
+}
+
+/**
+ * The REASON cell, whole: it is the last column, so a long one (an AWS
+ * identity, an amendment's `changes`) runs on rather than losing who decided
+ * or what changed; renderTable keeps it on one line. A system shipment change
+ * names its trigger, the license's last decision ("after LICENSE_APPROVED by
+ * alice: …"). The clock's expiry was set off by `validUntil`, not by the
+ * license's decision before it, so that one is named as the previous decision.
+ */
+export function reasonCell(e: HistoryEntry): string {
+  const t = e.trigger;
+  if (!t || !e.eventType.startsWith('LICENSE_')) return reasonText(e);
+  const previous = `previous decision ${t.eventType} by ${t.actor}${t.reason ? `: ${t.reason}` : ''}`;
+  return [e.reason, previous, e.changes].filter((p) => p).join('; ');
 }
 
 const statusCell = (e: HistoryEntry) =>
@@ -81,7 +96,7 @@ export function licenseHistoryText(input: {
       count(balance.quantity),
       dollars(balance.value),
       e.actor,
-      clip(reasonText(e), 70),
+      reasonCell(e),
     ]),
   );
   return [
@@ -123,7 +138,7 @@ export function shipmentHistoryText(shipmentId: string, entries: readonly Histor
       money(e.value),
       drawnCell(e.drawn),
       e.actor,
-      clip(reasonText(e), 70),
+      reasonCell(e),
     ]),
   );
   const net = entries.reduce(
@@ -191,7 +206,7 @@ export function usageReportText(report: UsageReport): string {
           r.quantity > 0 ? `+${count(r.quantity)}` : count(r.quantity),
           r.value > 0 ? `+${usd(r.value)}` : dollars(r.value),
           r.actor,
-          clip(r.reason, 60),
+          r.reason,
         ]),
       ),
       '',
