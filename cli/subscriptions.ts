@@ -339,7 +339,7 @@ export interface ListedSubscription {
   pending: boolean;
   /** A customer-topic subscription without a single-customer scope: it may receive other customers' messages. */
   unscoped: boolean;
-  /** A customer subscription on a shard its customer's messages are no longer published to (shards were added). */
+  /** A customer subscription on a shard its customer's messages are no longer published to (shards were added, or the shard assignment changed). */
   misplaced: boolean;
 }
 
@@ -385,7 +385,9 @@ export function describeFilterPolicy(
 
 /**
  * True when a customer subscription sits on another shard than the one its
- * customer's messages are published to (after shards were added).
+ * customer's messages are published to (after shards were added, or an
+ * upgrade changed the shard assignment; lowering the shard count deletes the
+ * removed shards' subscriptions with their topics).
  */
 export function isMisplaced(
   topics: { customer: string; customerShards: readonly string[] },

@@ -11,6 +11,7 @@ import {
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { CUSTOMERS_PER_SHARD_TO_PLAN } from '../shared/domain/routing.js';
 
 /**
  * Topic-policy actions a caller could use over plain HTTP besides sns:Publish
@@ -195,8 +196,8 @@ export const MAX_CUSTOMER_SHARDS = Math.min(MAX_SHARDS_IN_FILTER_QUOTA, MAX_SHAR
 
 const shardsRefused = (given: unknown) =>
   new RangeError(
-    `customerTopicShards must be a whole number from 1 to ${MAX_CUSTOMER_SHARDS} (${(MAX_CUSTOMER_SHARDS * FILTER_POLICIES_PER_TOPIC).toLocaleString('en-US')} customers, ` +
-      `${FILTER_POLICIES_PER_TOPIC} filter policies per topic): the functions that publish carry every shard's ARN ` +
+    `customerTopicShards must be a whole number from 1 to ${MAX_CUSTOMER_SHARDS} (plan on about ${(MAX_CUSTOMER_SHARDS * CUSTOMERS_PER_SHARD_TO_PLAN).toLocaleString('en-US')} customers ` +
+      `with one subscription each: ${FILTER_POLICIES_PER_TOPIC} filter policies per topic, which the hash fills unevenly): the functions that publish carry every shard's ARN ` +
       `in their environment, which Lambda limits to 4 KB; got ${JSON.stringify(given)}`,
   );
 
@@ -220,10 +221,16 @@ export interface ClearanceTopicsProps {
   /**
    * How many customer topics to spread customers over. Every customer
    * subscription carries a filter policy and SNS allows 200 per topic, so N
-   * shards serve 200 × N customers. At most {@link MAX_CUSTOMER_SHARDS} (30):
+   * shards hold 200 × N subscriptions; but the hash fills them unevenly, and
+   * the busiest reaches 200 first: plan on about 150 × N customers with one
+   * subscription each (`CUSTOMERS_PER_SHARD_TO_PLAN`, measured in
+   * test/unit/domain/shard-capacity.test.ts).
+   * At most {@link MAX_CUSTOMER_SHARDS} (30):
    * the publishing functions' 4 KB environment holds 30 topic ARNs (and the
-   * account's 10,000 filter policies, with the logistics topic's 200, 49 shards). A customer's shard is `customerShard(customerId, N)`;
-   * changing N moves customers, see ARCHITECTURE.md.
+   * account's 10,000 filter policies, with the logistics topic's 200, 49 shards).
+   * A customer's shard is `customerShard(customerId, N)`, a consistent hash:
+   * raising N to N + 1 moves about 1/(N + 1) of the customers, lowering it
+   * those of the removed shards; see ARCHITECTURE.md.
    *
    * @default 1
    */

@@ -163,7 +163,7 @@ export async function subscriptionsList(ctx: CliContext, opts: { topic?: string 
     if (misplaced.length > 0) {
       lines.push(
         '',
-        `${misplaced.length} customer subscription${misplaced.length === 1 ? ' is' : 's are'} on a shard that no longer carries ${misplaced.length === 1 ? 'its' : 'their'} customer's messages (customer topic shards were added): run \`clearance subscribe customer\` again for ${misplaced.length === 1 ? 'it' : 'them'}, then unsubscribe the old ARN.`,
+        `${misplaced.length} customer subscription${misplaced.length === 1 ? ' is' : 's are'} on a shard that no longer carries ${misplaced.length === 1 ? 'its' : 'their'} customer's messages (customer topic shards were added, or the stack was upgraded from a release that assigned shards differently): run \`clearance subscribe customer\` again for ${misplaced.length === 1 ? 'it' : 'them'}, then unsubscribe the old ARN.`,
       );
     }
     return lines.join('\n');

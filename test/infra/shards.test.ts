@@ -73,7 +73,7 @@ describe('customer topic shards', () => {
       expect(() =>
         buildApp({ skipBundling: true, validateTemplate: false, context: { customerTopicShards: shards } }),
       ).toThrow(
-        `customerTopicShards must be a whole number from 1 to 30 (6,000 customers, 200 filter policies per topic): the functions that publish carry every shard's ARN in their environment, which Lambda limits to 4 KB; got ${JSON.stringify(shards)}`,
+        `customerTopicShards must be a whole number from 1 to 30 (plan on about 4,500 customers with one subscription each: 200 filter policies per topic, which the hash fills unevenly): the functions that publish carry every shard's ARN in their environment, which Lambda limits to 4 KB; got ${JSON.stringify(shards)}`,
       );
     },
   );
