@@ -198,8 +198,8 @@ export interface LicenseRepository {
   /**
    * Records a compliance alert as sent (alert first, then this: a crash in
    * between repeats the alert, never loses it): sets `attribute` to `value`
-   * if each `expect` entry holds (attribute, or dotted path, equals value;
-   * null: absent). False if one does not.
+   * if each `expect` entry holds (the attribute of that name, a dot in it
+   * included, equals value; null: absent). False if one does not.
    */
   recordAlerted(
     licenseId: string,

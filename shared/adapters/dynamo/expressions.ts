@@ -3,24 +3,42 @@ import type { LicenseGuard, ShipmentWrite } from '../../domain/ports.js';
 import { COUNTER_REVISION, SYSTEM_ACTOR } from '../../names.js';
 import type { Drawdown } from './transactions.js';
 
-/** Builds expression attribute names and values with generated placeholders. */
+/**
+ * A name that may stand in a placeholder as it is (`#status`): ASCII letters,
+ * digits and `_`, starting with a letter, and short enough to keep a
+ * whole-item write's expression small.
+ */
+const READABLE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Builds expression attribute names and values with generated placeholders.
+ * Every name is one top-level attribute, taken literally: an admin's column
+ * may be called `customs.ref`, `Ship-To` or `出荷日`, and a whole-item set-back
+ * writes it back. A nested path is asked for explicitly ({@link Expr.path}).
+ */
 export class Expr {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
   private n = 0;
+  private opaque = 0;
+  private readonly keys = new Map<string, string>();
   /**
-   * The placeholder for attribute `attr` (`#attr`, other characters replaced
-   * by `_`); a dotted path (`appliedTerms.validFrom`) names each part.
+   * The placeholder of the attribute named `attr`, the same one each time:
+   * `#attr` for a {@link READABLE} name, else `#_0`, `#_1`, … (never a
+   * readable one, which starts with a letter), so two names never share one.
    */
   name(attr: string): string {
-    return attr
-      .split('.')
-      .map((part) => {
-        const key = `#${part.replace(/[^A-Za-z0-9_]/g, '_')}`;
-        this.names[key] = part;
-        return key;
-      })
-      .join('.');
+    let key = this.keys.get(attr);
+    if (key === undefined) {
+      key = READABLE.test(attr) ? `#${attr}` : `#_${this.opaque++}`;
+      this.keys.set(attr, key);
+      this.names[key] = attr;
+    }
+    return key;
+  }
+  /** The document path of member `parts[1]` of the map attribute `parts[0]`, and so on (`#appliedTerms.#validFrom`). */
+  path(...parts: readonly string[]): string {
+    return parts.map((part) => this.name(part)).join('.');
   }
   /** A fresh placeholder for the value `v`. */
   value(v: unknown): string {
@@ -32,11 +50,13 @@ export class Expr {
    * `attr = value` for each entry; null means the attribute is absent or
    * NULL. An item read through the document client shows both as null (or
    * not at all), and the console writes NULL when an admin empties a field:
-   * a condition on what was read must hold for either.
+   * a condition on what was read must hold for either. Each key names an
+   * attribute; with `within`, a member of the map attribute `within`
+   * (`appliedTerms`).
    */
-  conditions(expect: Record<string, unknown>): string[] {
+  conditions(expect: Record<string, unknown>, within?: string): string[] {
     return Object.entries(expect).map(([attr, v]) => {
-      const a = this.name(attr);
+      const a = within === undefined ? this.name(attr) : this.path(within, attr);
       return v === null
         ? `(attribute_not_exists(${a}) OR attribute_type(${a}, ${this.value('NULL')}))`
         : `${a} = ${this.value(v)}`;

@@ -36,6 +36,8 @@ export class DynamoLicenseRepository implements LicenseRepository {
     set?: Record<string, unknown>;
     remove?: string[];
     expect: Record<string, unknown>;
+    /** Conditions on the members of a map attribute, as `expect` says them: `{ appliedTerms: { sku: … } }`. */
+    expectIn?: Record<string, Record<string, unknown>>;
     raw?: string[];
     /** One more condition, written with the update's placeholders. */
     where?: (x: Expr) => string;
@@ -53,6 +55,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
     const conditions = [
       `attribute_exists(${x.name('licenseId')})`,
       ...x.conditions(input.expect),
+      ...Object.entries(input.expectIn ?? {}).flatMap(([map, members]) => x.conditions(members, map)),
       ...(input.raw ?? []),
       ...(input.where ? [input.where(x)] : []),
     ];
@@ -125,10 +128,11 @@ export class DynamoLicenseRepository implements LicenseRepository {
         licenseId,
         status: appliedStatus,
         appliedStatus,
-        ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
+        ...(from === undefined ? { appliedTerms: null } : {}),
         ...termsExpected(to, ''),
         ...decided.expect,
       },
+      ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from, '') } }),
     });
   }
 

@@ -130,10 +130,11 @@ export class MemoryLicenseRepository implements LicenseRepository {
         expect: {
           status: appliedStatus,
           appliedStatus,
-          ...(from === undefined ? { appliedTerms: null } : termsExpected(from, 'appliedTerms.')),
+          ...(from === undefined ? { appliedTerms: null } : {}),
           ...termsExpected(to, ''),
           ...decided.expect,
         },
+        ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from, '') } }),
       },
       record.entry,
     );

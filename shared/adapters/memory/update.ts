@@ -6,6 +6,8 @@
  * - an update is `SET`, `REMOVE`, `ADD` and a condition, all or nothing;
  * - `attr = v` compares type and value (a missing attribute equals nothing);
  *   `null` in `expect` means absent or NULL;
+ * - every attribute name is one top-level attribute, taken literally (a name
+ *   with a dot is no path): a condition on a map's member is `expectIn`;
  * - a value the document client would drop (`undefined`), two clauses on one
  *   attribute, an `ADD` to a non-number or a GSI key that is not a string is
  *   refused (a {@link MemoryValidationError}) before any condition is looked at.
@@ -35,8 +37,10 @@ export interface MemoryUpdate {
   setIfMissing?: Record<string, unknown>;
   /** `attr = list_append(if_not_exists(attr, []), v)`. */
   append?: Record<string, readonly unknown[]>;
-  /** `attr = v` (a dotted path reads into a map); `null` means absent or NULL. */
+  /** `attr = v`; `null` means absent or NULL. */
   expect?: Record<string, unknown>;
+  /** `map.member = v` for each member, as `expect` says it: `{ appliedTerms: { sku: … } }`. */
+  expectIn?: Record<string, Record<string, unknown>>;
   /** Conditions `expect` cannot say (`releasedQuantity <= :max`). */
   also?: (item: RawItem) => boolean;
 }
@@ -74,7 +78,14 @@ export function validate(update: MemoryUpdate): void {
   const twice = paths.find((p, i) => paths.indexOf(p) !== i);
   if (twice !== undefined)
     throw new MemoryValidationError(`Invalid UpdateExpression: Two document paths overlap: [${twice}]`);
-  for (const [attr, v] of [...Object.entries(update.set ?? {}), ...Object.entries(update.expect ?? {})]) {
+  const members = Object.entries(update.expectIn ?? {}).flatMap(([map, m]) =>
+    Object.entries(m).map(([member, v]): [string, unknown] => [`${map}.${member}`, v]),
+  );
+  for (const [attr, v] of [
+    ...Object.entries(update.set ?? {}),
+    ...Object.entries(update.expect ?? {}),
+    ...members,
+  ]) {
     if (v === undefined)
       throw new MemoryValidationError(
         `An expression attribute value used in expression is not defined (the value of ${attr} was undefined)`,
@@ -82,23 +93,22 @@ export function validate(update: MemoryUpdate): void {
   }
 }
 
-/** The value at a document path (`appliedTerms.validFrom`), as a condition expression reads it. */
-function valueAt(item: RawItem, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (v, part) => (typeof v === 'object' && v !== null ? (v as RawItem)[part] : undefined),
-      item,
-    );
+/** Whether `actual` is `v`, as `attr = v` says it (null: absent or NULL). */
+const holds = (actual: unknown, v: unknown): boolean =>
+  v === null ? actual === undefined || actual === null : sameValue(actual, v);
+
+/** The member `member` of the map attribute `map`, as a document path `map.member` reads it. */
+function memberOf(item: RawItem, map: string, member: string): unknown {
+  const m = item[map];
+  return typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as RawItem)[member] : undefined;
 }
 
 /** Whether the update's condition holds on `item`. */
 export function conditionHolds(item: RawItem, update: MemoryUpdate): boolean {
-  for (const [attr, v] of Object.entries(update.expect ?? {})) {
-    const actual = valueAt(item, attr);
-    // null: absent or NULL, as the DynamoDB adapter's condition says.
-    if (v === null ? actual !== undefined && actual !== null : !sameValue(actual, v)) return false;
-  }
+  for (const [attr, v] of Object.entries(update.expect ?? {})) if (!holds(item[attr], v)) return false;
+  for (const [map, members] of Object.entries(update.expectIn ?? {}))
+    for (const [member, v] of Object.entries(members))
+      if (!holds(memberOf(item, map, member), v)) return false;
   return update.also ? update.also(item) : true;
 }
 

@@ -11,7 +11,7 @@ import { acceptedItem, aDecision, type ContractSubject } from './port-contract.j
 
 export function describeAlertContract(name: string, subject: () => ContractSubject): void {
   describe(`${name}: compliance alert records`, () => {
-    it('records an alert only while every expectation holds (dotted paths, null for absent), and replaces the record', async () => {
+    it('records an alert only while every expectation holds (null for absent, a name with a dot one attribute), and replaces the record', async () => {
       const s = subject();
       const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED' });
       await s.put('licenses', { ...l, pendingWork: 'tok' });
@@ -23,7 +23,13 @@ export function describeAlertContract(name: string, subject: () => ContractSubje
         'not absent now',
       ).toBe(false);
       const next = { validUntil: l.validUntil, leads: [30, 7] };
-      const onRecord = { 'expiryAlerted.validUntil': l.validUntil, pendingWork: 'tok' };
+      expect(
+        await s.licenses.recordAlerted(l.licenseId, 'expiryAlerted', next, {
+          'expiryAlerted.validUntil': l.validUntil,
+        }),
+        'no attribute is named expiryAlerted.validUntil (it is no path into the record)',
+      ).toBe(false);
+      const onRecord = { expiryAlerted: record, pendingWork: 'tok' };
       expect(await s.licenses.recordAlerted(l.licenseId, 'expiryAlerted', next, onRecord)).toBe(true);
       expect(
         await s.licenses.recordAlerted(

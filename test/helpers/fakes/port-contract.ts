@@ -320,6 +320,69 @@ export function describePortContract(
       expect(await s.get('licenses', { licenseId: other })).toMatchObject({ authorizedQuantity: 1000 });
     });
 
+    it('amends only while each applied term (a member of the appliedTerms map) is the one read', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const license = aLicense({ licenseId: id, status: 'APPROVED', appliedStatus: 'APPROVED' });
+      const from = termsOf(license);
+      const to = { ...from, authorizedQuantity: from.authorizedQuantity + 10 };
+      // An attribute named like the path is another attribute: the condition reads the map's member.
+      await s.put('licenses', { ...license, ...to, appliedTerms: from, 'appliedTerms.sku': 'OTHER' });
+      const other = { ...from, sku: 'OTHER' };
+      expect(
+        await s.licenses.amend(id, 'APPROVED', other, to, 'amend#t1', aDecision(id, 't1')),
+        'appliedTerms.sku is not OTHER',
+      ).toBe(false);
+      expect(
+        await s.licenses.amend(
+          id,
+          'APPROVED',
+          { ...from, authorizedValue: 5 },
+          to,
+          'amend#t1',
+          aDecision(id, 't1'),
+        ),
+        'appliedTerms has no authorizedValue',
+      ).toBe(false);
+      expect(await s.licenses.amend(id, 'APPROVED', from, to, 'amend#t1', aDecision(id, 't1'))).toBe(true);
+      expect(await s.get('licenses', { licenseId: id })).toMatchObject({
+        appliedTerms: to,
+        pendingWork: 'amend#t1',
+        'appliedTerms.sku': 'OTHER',
+      });
+    });
+
+    it('sets an overwritten license back with attributes named with dots, spaces or other letters, each one attribute of its own', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const { appliedStatus: _applied, ...put } = aLicense({ licenseId: id });
+      await s.put('licenses', { ...put, 'BIS case no.': 'B-99', 'added.by.import': 'x', 'Ship-To': 'Osaka' });
+      const revert = {
+        appliedStatus: 'APPROVED',
+        'BIS case no.': 'B-17',
+        'Ship To': 'Kobe',
+        'Ship-To': 'Osaka',
+        出荷日: '2026-01-10',
+        納品日: '2026-01-15',
+        'added.by.import': null,
+      };
+      const entry = anEntry(id, 'r#1', { eventType: 'EDIT_REJECTED' });
+      expect(await s.licenses.revertTerms(id, revert, { appliedStatus: null }, 'set back', entry, {})).toBe(
+        true,
+      );
+      const item = await s.get('licenses', { licenseId: id });
+      expect(item).toMatchObject({
+        appliedStatus: 'APPROVED',
+        'BIS case no.': 'B-17',
+        'Ship To': 'Kobe',
+        'Ship-To': 'Osaka',
+        出荷日: '2026-01-10',
+        納品日: '2026-01-15',
+        statusError: 'set back',
+      });
+      expect(item).not.toHaveProperty(['added.by.import']);
+    });
+
     it('sets a status as the clock does, only from the status read', async () => {
       const s = subject();
       const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED' });
@@ -617,6 +680,39 @@ export function describePortContract(
       expect(await s.shipments.update(restore(String(b.shipmentId)))).toBe(true);
       expect(await s.shipments.update(restore(String(a.shipmentId))), 'status is HELD now').toBe(false);
       expect(await s.get('shipments', { shipmentId: a.shipmentId })).toMatchObject({ status: 'HELD' });
+    });
+
+    it('updates, removes and expects attributes named with dots, spaces or other letters, each one attribute of its own', async () => {
+      const s = subject();
+      const a = acceptedItem({ sku: nextId('SKU') });
+      await s.put('shipments', {
+        ...a,
+        'customs.ref': 'CR-1',
+        customs: { ref: 'in the map' },
+        'Ship To': 'Kobe',
+        納品日: '2026-01-15',
+      });
+      const write = (expected: string): ShipmentWrite => ({
+        shipmentId: String(a.shipmentId),
+        set: { 'customs.ref': 'CR-2', 'Ship To': 'Osaka', 'Ship-To': 'Nagoya', 出荷日: '2026-01-10' },
+        remove: ['納品日'],
+        bumpRevision: false,
+        expect: { 'customs.ref': expected },
+      });
+      expect(
+        await s.shipments.update(write('in the map')),
+        'customs.ref is CR-1, whatever customs holds',
+      ).toBe(false);
+      expect(await s.shipments.update(write('CR-1'))).toBe(true);
+      const item = await s.get('shipments', { shipmentId: a.shipmentId });
+      expect(item).toMatchObject({
+        'customs.ref': 'CR-2',
+        customs: { ref: 'in the map' },
+        'Ship To': 'Osaka',
+        'Ship-To': 'Nagoya',
+        出荷日: '2026-01-10',
+      });
+      expect(item).not.toHaveProperty('納品日');
     });
 
     it('counts the held shipments of a license by hold reason', async () => {
