@@ -16,17 +16,20 @@ import { failSafeLicense } from '../shared/domain/terms.js';
 import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, plural, usd } from './format.js';
+import { describeHoldOrderFix, type HoldOrderFix, staleHoldOrders } from './reconcile-hold-order.js';
 
 /**
  * What `clearance reconcile --fix` may repair, decided from one scan: the
  * Inventory counters (I3) and each license's `releasedQuantity` and
- * `releasedValue` (I2), each set to the value recomputed from the Shipments.
+ * `releasedValue` (I2), each set to the value recomputed from the Shipments,
+ * and each HELD or RELEASED shipment's stale `holdOrder` (reconcile-hold-order.ts).
  * Shipped goods above a lowered limit are a finding for compliance, not
  * something a counter write repairs; they are reported apart. Every write is conditional
  * on the values read and on the item's `counterRevision` as read (every
  * system write that moves a counter adds 1 to it), so a counter that moved
  * since the scan, even back to the value read, is left alone and shows up
- * again in the re-check.
+ * again in the re-check. A `holdOrder` rewrite is conditional on the
+ * shipment's `holdOrder` and `revision` as read instead.
  */
 
 const COUNTERS = ['held', 'released', 'shipped'] as const;
@@ -61,7 +64,7 @@ export interface LicenseFix {
   warning?: string;
 }
 
-export type Fix = InventoryFix | LicenseFix;
+export type Fix = InventoryFix | LicenseFix | HoldOrderFix;
 
 export interface ReconcilePlan {
   fixes: Fix[];
@@ -215,8 +218,11 @@ function limitsOf(raw: RawItem): License | undefined {
  * `busy` names the shipments that held a fix back.
  */
 function raceFree(fixes: readonly Fix[], unscanned: readonly RawItem[]): { fixes: Fix[]; busy: string[] } {
+  // A hold order fix is of a shipment the scan saw, conditional on its revision: nothing unscanned moves it.
   const moves = (f: Fix, s: RawItem) =>
-    f.kind === 'license' ? f.licenseId === s.licenseId : f.sku === s.sku && f.warehouseId === s.warehouseId;
+    f.kind === 'license'
+      ? f.licenseId === s.licenseId
+      : f.kind === 'inventory' && f.sku === s.sku && f.warehouseId === s.warehouseId;
   const racing = unscanned.filter((s) => fixes.some((f) => moves(f, s)));
   const ids = racing.map((s) => String(s.shipmentId));
   const one = ids.length === 1;
@@ -346,7 +352,11 @@ export function planReconcile(
       releasedValue: sum.releasedValue + d.drawn.value,
     });
   }
-  const planned = [...inventory.fixes, ...licenseFixes(items.licenses, used)];
+  const planned = [
+    ...inventory.fixes,
+    ...licenseFixes(items.licenses, used),
+    ...staleHoldOrders(items.shipments),
+  ];
   // A violation a fix repairs, or one held back for the next run (busy), is not for a person.
   const fixedLicenses = new Set(planned.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
   const manual = check.violations.filter((v) => {
@@ -364,6 +374,7 @@ export function planReconcile(
 
 /** One line per fix, for the confirmation. */
 export function describeFix(fix: Fix): string {
+  if (fix.kind === 'holdOrder') return describeHoldOrderFix(fix);
   if (fix.kind === 'inventory') {
     const changes = COUNTERS.filter((c) => (fix.read[c] ?? 0) !== fix.set[c]).map(
       (c) => `${c} ${fix.read[c] ?? 'absent'} → ${fix.set[c]}`,

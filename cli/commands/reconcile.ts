@@ -13,23 +13,18 @@ import {
   deletedShipments,
   toReadAgain,
 } from '../../shared/domain/history-invariant.js';
-import type { ShippedOverLimit, Violation } from '../../shared/domain/invariants.js';
+import type { Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { scanAndCheck } from '../../shared/engine/invariant-checker.js';
 import { COUNTER_REVISION } from '../../shared/names.js';
 import { type CliContext, explainError } from '../context.js';
 import { CliError, EXIT, RefusedError, UsageError } from '../errors.js';
-import { count, plural, usd } from '../format.js';
+import { plural } from '../format.js';
 import { cliChangedBy } from '../identity.js';
 import { type Io, progress } from '../io.js';
-import {
-  describeFix,
-  type Fix,
-  planReconcile,
-  type ReconcilePlan,
-  shippedOverLimitSection,
-} from '../reconcile-plan.js';
-import { violationTable } from '../views.js';
+import { holdOrderWrite, staleHoldOrders } from '../reconcile-hold-order.js';
+import { describeFix, type Fix, planReconcile, type ReconcilePlan } from '../reconcile-plan.js';
+import { afterFix, exitFor, holdOrderFixes, report } from '../reconcile-report.js';
 import { isConditionFailure } from './common.js';
 import { allEntries } from './history-read.js';
 import { decider, licenses } from './license-common.js';
@@ -135,17 +130,11 @@ async function historyCheck(
   return { violations: checkHistory(all), entries: entries.length, deleted, unscanned };
 }
 
-/** Why --fix leaves I6 alone, and where to look instead. */
-const I6_HELP = [
-  'I6 (History): --fix cannot repair it: entries cannot be invented after the fact, and History is append-only.',
-  'Find who made each unrecorded change, and when, in the CloudTrail audit trail (data events of the Licenses,',
-  "Shipments and History tables: look the item's key up around the time), and record the finding for compliance",
-  '(docs/OPERATIONS.md, "Answering an auditor").',
-];
-
 /**
  * One fix: the counters set to the recomputed values, on the condition that
- * they are still the values read. A license's also records who repaired it
+ * they are still the values read; or a stale `holdOrder` rewritten with the
+ * write shipment-events restamps it with (holdOrderWrite: no new revision,
+ * no notice). A license's also records who repaired it
  * (`changedBy`, `cli:<identity>`, as the CLI's decisions do), so a stream
  * reader does not take the repair for a write of the system; `updatedBy`,
  * the author History quotes for decisions, is left alone. Inventory items
@@ -154,6 +143,8 @@ const I6_HELP = [
 async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<boolean> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
+  if (fix.kind === 'holdOrder')
+    return new DynamoShipmentRepository(db, { shipments: r.tables.shipments }).update(holdOrderWrite(fix));
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -260,61 +251,6 @@ async function applyFixes(
   return { written, skipped };
 }
 
-/** What one scan found: the violations and, apart, shipped goods above a lowered limit. */
-interface Findings {
-  violations: readonly Violation[];
-  shippedOverLimit: readonly ShippedOverLimit[];
-}
-
-function report(
-  counts: { licenses: number; shipments: number; inventory: number; history: number | undefined },
-  plan: ReconcilePlan,
-  { violations, shippedOverLimit }: Findings,
-): string {
-  const checked = [
-    plural(counts.licenses, 'license'),
-    plural(counts.shipments, 'shipment'),
-    plural(counts.inventory, 'inventory item'),
-    ...(counts.history === undefined ? [] : [plural(counts.history, 'History entry', 'History entries')]),
-  ];
-  const lines = [`Checked ${checked.slice(0, -1).join(', ')} and ${checked.at(-1)}.`];
-  if (violations.length === 0) {
-    lines.push(
-      'No drift: every counter, releasedQuantity and releasedValue matches the shipments (I1-I3 hold).',
-      counts.history === undefined
-        ? 'History not checked (I6): this stack has no History table.'
-        : 'History has one entry per committed change (I6 holds).',
-      ...shippedOverLimitSection(shippedOverLimit),
-    );
-    return lines.join('\n');
-  }
-  lines.push('', `Found ${plural(violations.length, 'violation')}:`, violationTable(violations));
-  if (plan.fixes.length > 0) {
-    lines.push(
-      '',
-      `--fix would make ${plural(plan.fixes.length, 'write')}:`,
-      ...plan.fixes.map((f) => `  - ${describeFix(f)}`),
-    );
-  }
-  if (plan.manual.length > 0) {
-    lines.push(
-      '',
-      `${plural(plan.manual.length, 'violation')} ${plan.manual.length === 1 ? 'needs' : 'need'} a person (--fix does not change shipments or licenses' statuses):`,
-      ...plan.manual.map((v) => `  - ${v.invariant} ${Object.values(v.key).join('/')}: ${v.message}`),
-    );
-  }
-  if (violations.some((v) => v.invariant === 'I6')) lines.push('', ...I6_HELP);
-  if (plan.busy.length > 0) {
-    lines.push(
-      '',
-      'The system is still working, so some of this may be in flight:',
-      ...plan.busy.map((b) => `  - ${b}`),
-    );
-  }
-  lines.push(...shippedOverLimitSection(shippedOverLimit));
-  return lines.join('\n');
-}
-
 async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boolean> {
   if (yes) return true;
   if (!io.interactive) {
@@ -325,31 +261,29 @@ async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boo
   return io.confirm(`Apply ${plural(plan.fixes.length, 'write')}?`);
 }
 
-/** Exit code of a check: 3 while violations or shipped-over-limit findings remain (both need a person), else 0. */
-const exitFor = (f: Findings): number =>
-  f.violations.length === 0 && f.shippedOverLimit.length === 0 ? EXIT.ok : EXIT.incomplete;
-
 export async function reconcile(
   ctx: CliContext,
   opts: { fix?: boolean; yes?: boolean; force?: boolean },
 ): Promise<number> {
   const { result, scanned, deleted, unscanned } = await scanAll(ctx, 'checking');
   const plan = planReconcile(scanned, result, deleted, unscanned);
+  const found = { ...result, staleHoldOrder: holdOrderFixes(plan) };
   const before = {
     counts: result.counts,
     violations: result.violations,
     shippedOverLimit: result.shippedOverLimit,
+    staleHoldOrder: found.staleHoldOrder.map((f) => f.shipmentId),
     plan,
   };
   if (!opts.fix || plan.fixes.length === 0) {
     ctx.emit(before, () => {
-      const text = report(result.counts, plan, result);
+      const text = report(result.counts, plan, found);
       if (plan.fixes.length === 0) return text;
       return `${text}\n\nRun \`clearance reconcile --fix\` to make these writes (each only if the value is still the one read).`;
     });
-    return exitFor(result);
+    return exitFor(found);
   }
-  if (!ctx.json) ctx.io.out(report(result.counts, plan, result));
+  if (!ctx.json) ctx.io.out(report(result.counts, plan, found));
   if (plan.busy.length > 0 && !opts.force) {
     throw new RefusedError(
       'not fixing while the system is still working: the counters are about to change anyway. Wait for the streams to drain (a license stuck with pendingWork may have failed: see `clearance dlq list`), then re-run; or pass --force to fix regardless',
@@ -362,7 +296,8 @@ export async function reconcile(
     return EXIT.incomplete;
   }
   const { written, skipped } = await applyFixes(ctx, plan.fixes, changedBy);
-  const after = (await scanAll(ctx, 're-checking')).result;
+  const again = await scanAll(ctx, 're-checking');
+  const after = { ...again.result, staleHoldOrder: staleHoldOrders(again.scanned.shipments) };
   ctx.emit(
     {
       ...before,
@@ -370,44 +305,11 @@ export async function reconcile(
       skipped,
       remaining: after.violations,
       shippedOverLimit: after.shippedOverLimit,
+      staleHoldOrder: after.staleHoldOrder.map((f) => f.shipmentId),
     },
     () => afterFix(plan, written, skipped, after),
   );
   return exitFor(after);
-}
-
-/** What --fix did, and what the re-check found. */
-function afterFix(plan: ReconcilePlan, written: number, skipped: readonly string[], after: Findings): string {
-  const lines = [`Wrote ${plural(written, 'fix', 'fixes')}.`];
-  if (skipped.length > 0) {
-    lines.push(
-      `Skipped ${skipped.length} (changed since the scan; run reconcile again):`,
-      ...skipped.map((s) => `  - ${s}`),
-    );
-  }
-  const remaining = after.violations;
-  if (remaining.length === 0) lines.push('Re-check: no drift remains.');
-  else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
-  if (remaining.some((v) => v.invariant === 'I6')) lines.push(...I6_HELP);
-  const gone = plan.manual.flatMap((v) => (v.key.shipmentId === undefined ? [] : [v.key.shipmentId]));
-  if (gone.length > 0)
-    lines.push(`Deleted shipments whose draw was kept, until put back (see above): ${gone.join(', ')}.`);
-  for (const f of plan.fixes) {
-    if (f.kind !== 'license') continue;
-    const units = (f.read.releasedQuantity ?? 0) - f.set.releasedQuantity;
-    const value = (f.read.releasedValue ?? 0) - f.set.releasedValue;
-    const free = [
-      ...(units > 0 ? [`${count(units)} units`] : []),
-      ...(value > 0 ? [`${usd(value)} of value`] : []),
-    ];
-    if (free.length > 0) {
-      lines.push(
-        `Note: license ${f.licenseId} has ${free.join(' and ')} free again; if it is APPROVED, the release pass the fix asked for releases held shipments that fit them.`,
-      );
-    }
-  }
-  lines.push(...shippedOverLimitSection(after.shippedOverLimit));
-  return lines.join('\n');
 }
 
 /** `clearance reconcile`. */
@@ -415,9 +317,12 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
   program
     .command('reconcile')
     .description(
-      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit; with --fix, repair Inventory counters and licenses' releasedQuantity and releasedValue",
+      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit and stale hold orders; with --fix, repair Inventory counters, licenses' releasedQuantity and releasedValue, and shipments' holdOrder",
     )
-    .option('--fix', 'repair counters to the values recomputed from the shipments (asks first)')
+    .option(
+      '--fix',
+      'repair counters to the values recomputed from the shipments, and stale hold orders (asks first)',
+    )
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option(
       '--force',
@@ -446,8 +351,14 @@ its draw in its license's counters and lists it until it is put back (docs/OPERA
 I6 (every committed change has exactly one History entry) is checked when the stack has a History table.
 --fix cannot repair it: entries cannot be invented after the fact; the CloudTrail audit trail says who
 made an unrecorded change.
-Exit codes: 0 when nothing remains; 3 while violations or shipped-over-limit findings remain (after --fix:
-in the re-check), or when --fix was declined; 1 when --fix is refused (work in flight, no confirmation).
+A stale hold order: a HELD or RELEASED shipment whose holdOrder (the sort key releases go by) is not the
+one its priority, requestedAt and shipmentId give, as a version before the upgrade may have left it.
+Its license releases, and re-holds under a lowered limit, out of turn. --fix rewrites it as the system
+restamps it (conditional on holdOrder and revision as read; no new revision, no notice). Run
+\`clearance reconcile --fix\` once after an upgrade (docs/OPERATIONS.md, Reconcile, "Upgrading").
+Exit codes: 0 when nothing remains; 3 while violations, shipped-over-limit findings or stale hold orders
+remain (after --fix: in the re-check), or when --fix was declined; 1 when --fix is refused (work in
+flight, no confirmation).
 ${example('clearance reconcile', 'clearance reconcile --fix', 'clearance reconcile --fix --yes --json')}`,
     )
     .action(act((ctx, opts: { fix?: boolean; yes?: boolean; force?: boolean }) => reconcile(ctx, opts)));

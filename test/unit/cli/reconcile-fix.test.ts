@@ -1,7 +1,11 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
+import { EXIT } from '../../../cli/errors.js';
+import type { Shipment } from '../../../shared/domain/model.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { GSI_ATTR } from '../../../shared/names.js';
 import { stubCliContext, stubResources } from '../../helpers/cli.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
@@ -35,15 +39,19 @@ function store(
   return { ctx, updates, out };
 }
 
+/** A shipment RELEASED and counted so, in hold order as the system keys it. */
+const released = (s: Shipment): RawItem => ({
+  ...s,
+  status: 'RELEASED',
+  countedStatus: 'RELEASED',
+  [GSI_ATTR.holdOrder]: holdOrderKey(s),
+  revision: 2,
+});
+
 /** One APPROVED license whose releasedQuantity (25) and Inventory's released (5) drift from one RELEASED shipment of 10. */
 const drifted = (): Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]> => ({
   Licenses: [{ ...aLicense({ licenseId: 'LIC-1', appliedStatus: 'APPROVED', releasedQuantity: 25 }) }],
-  Shipments: [
-    {
-      ...aShipment({ shipmentId: 'SHP-1', licenseId: 'LIC-1', status: 'RELEASED', quantity: 10 }),
-      countedStatus: 'RELEASED',
-    },
-  ],
+  Shipments: [released(aShipment({ shipmentId: 'SHP-1', licenseId: 'LIC-1', quantity: 10 }))],
   Inventory: [{ ...anInventory({ released: 5 }), counterRevision: 7 }],
 });
 
@@ -88,5 +96,68 @@ describe('reconcile --fix', () => {
       /--fix stopped after 2 of 3 writes \(2 written, 0 skipped\): AWS is throttling .*\(ThrottlingException: Rate exceeded\).*\. Not written: License LIC-1: releasedQuantity 25 → 10\. Nothing else was changed; each write is conditional, so run `clearance reconcile --fix` again/,
     );
     expect(updates.map((u) => u.TableName)).toEqual(['Inventory', 'Inventory']);
+  });
+});
+
+/** A settled store (no drift) whose HELD SHP-OLD keeps the millisecond key of an earlier version. */
+const staleKeyed = (): Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]> => {
+  const s = aShipment({
+    shipmentId: 'SHP-OLD',
+    licenseId: 'LIC-1',
+    status: 'HELD',
+    priority: 5,
+    quantity: 10,
+    requestedAt: '2026-01-01T00:00:00.000900Z',
+  });
+  return {
+    Licenses: [{ ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) }],
+    Shipments: [
+      {
+        ...s,
+        countedStatus: 'HELD',
+        [GSI_ATTR.holdOrder]: '000005#2026-01-01T00:00:00.000Z#SHP-OLD',
+        revision: 1,
+      },
+    ],
+    Inventory: [{ ...anInventory({ held: 10 }) }],
+  };
+};
+
+describe('reconcile and a stale hold order', () => {
+  it('reports it with its count and ids, and exits 3 though no counter drifts', async () => {
+    const tables = staleKeyed();
+    const { ctx, out, updates } = store(tables);
+    expect(await reconcile(ctx, {})).toBe(EXIT.incomplete);
+    const text = out.join('\n');
+    expect(text).toMatch(/No drift/);
+    expect(text).toMatch(
+      /Stale hold order: 1 HELD or RELEASED shipment has a holdOrder that is not the one its priority, requestedAt and shipmentId give \(holdOrderKey\): SHP-OLD\./,
+    );
+    expect(text).toMatch(/Run `clearance reconcile --fix`/);
+    expect(updates).toEqual([]);
+  });
+
+  it('--fix rewrites it as shipment-events restamps, conditional on holdOrder and revision as read, with no new revision', async () => {
+    const tables = staleKeyed();
+    const { ctx, out, updates } = store(tables);
+    // The fake applies nothing: the re-check still finds it.
+    expect(await reconcile(ctx, { fix: true, yes: true })).toBe(EXIT.incomplete);
+    expect(updates).toHaveLength(1);
+    const [update] = updates;
+    expect(update?.TableName).toBe('Shipments');
+    expect(update?.Key).toEqual({ shipmentId: 'SHP-OLD' });
+    const names = update?.ExpressionAttributeNames ?? {};
+    const values = update?.ExpressionAttributeValues ?? {};
+    const placeholder = (attr: string) => Object.keys(names).find((k) => names[k] === attr);
+    const expected = (attr: string) => {
+      const m = new RegExp(`${placeholder(attr)} = (:\\w+)`).exec(String(update?.ConditionExpression));
+      return m?.[1] === undefined ? undefined : values[m[1]];
+    };
+    expect(expected('holdOrder')).toBe('000005#2026-01-01T00:00:00.000Z#SHP-OLD');
+    expect(expected('revision')).toBe(1);
+    expect(expected('countedStatus')).toBe('HELD');
+    expect(update?.UpdateExpression).toMatch(/^SET #holdOrder = :v\d+, #changedBy = :v\d+$/);
+    expect(Object.values(values)).toContain(holdOrderKey(tables.Shipments[0] as never));
+    expect(out.join('\n')).toMatch(/Wrote 1 fix\.[\s\S]*Stale hold order: 1 HELD or RELEASED shipment/);
   });
 });

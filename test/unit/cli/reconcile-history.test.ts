@@ -8,7 +8,9 @@ import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
 import { EXIT } from '../../../cli/errors.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { GSI_ATTR } from '../../../shared/names.js';
 import { stubCliContext, stubResources } from '../../helpers/cli.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
 
@@ -29,12 +31,16 @@ function racingStore(gone = false) {
     appliedChanges: 1,
     lastDecision: { eventType: 'LICENSE_APPROVED', actor: 'alice', at: READ },
   };
-  const shipment = (shipmentId: string): RawItem => ({
-    ...aShipment({ shipmentId, licenseId: 'LIC-1', holdReason: 'LICENSE_QUANTITY_EXHAUSTED' }),
-    countedStatus: 'HELD',
-    revision: 1,
-    changedAt: READ,
-  });
+  const shipment = (shipmentId: string): RawItem => {
+    const s = aShipment({ shipmentId, licenseId: 'LIC-1', holdReason: 'LICENSE_QUANTITY_EXHAUSTED' });
+    return {
+      ...s,
+      countedStatus: 'HELD',
+      [GSI_ATTR.holdOrder]: holdOrderKey(s),
+      revision: 1,
+      changedAt: READ,
+    };
+  };
   const entry = (e: Record<string, unknown>) => ({ licenseId: 'LIC-1', ...e });
   const tables: Record<string, RawItem[]> = {
     Licenses: [license],

@@ -13,8 +13,18 @@
 import { describe, expect, it } from 'vitest';
 import { planReconcile } from '../../../cli/reconcile-plan.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
+import type { Shipment } from '../../../shared/domain/model.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
+
+/** A shipment counted as its status, in hold order as the system keys it. */
+const asCounted = (s: Shipment): RawItem => ({
+  ...s,
+  countedStatus: s.status,
+  [GSI_ATTR.holdOrder]: holdOrderKey(s),
+});
 
 type Items = { licenses: RawItem[]; shipments: RawItem[]; inventory: RawItem[] };
 const plan = (items: Items) => planReconcile(items, checkInvariants(items));
@@ -23,7 +33,7 @@ const plan = (items: Items) => planReconcile(items, checkInvariants(items));
 function withInventory(inventory: RawItem): Items {
   return {
     licenses: [{ ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 10 }) }],
-    shipments: [{ ...aShipment({ status: 'RELEASED', quantity: 10 }), countedStatus: 'RELEASED' }],
+    shipments: [asCounted(aShipment({ status: 'RELEASED', quantity: 10 }))],
     inventory: [inventory],
   };
 }

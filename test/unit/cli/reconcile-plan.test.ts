@@ -8,18 +8,27 @@ import {
 } from '../../../cli/reconcile-plan.js';
 import { countedAsOf } from '../../../shared/domain/counters.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
-import type { License } from '../../../shared/domain/model.js';
+import type { License, Shipment } from '../../../shared/domain/model.js';
+import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
 import { termsOf } from '../../../shared/domain/terms.js';
+import { GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipment } from '../../helpers/factories.js';
+
+/** A shipment counted as its status, in hold order as the system keys it. */
+const counted = (s: Shipment): RawItem => ({
+  ...s,
+  countedStatus: s.status,
+  [GSI_ATTR.holdOrder]: holdOrderKey(s),
+});
 
 /** A settled store: one APPROVED license, one HELD, one RELEASED and one SHIPPED shipment, matching counters. */
 function store() {
   const license: RawItem = { ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 15 }) };
   const shipments: RawItem[] = [
-    { ...aShipment({ status: 'HELD', quantity: 7 }), countedStatus: 'HELD' },
-    { ...aShipment({ status: 'RELEASED', quantity: 10 }), countedStatus: 'RELEASED' },
-    { ...aShipment({ status: 'SHIPPED', quantity: 5 }), countedStatus: 'SHIPPED' },
+    counted(aShipment({ status: 'HELD', quantity: 7 })),
+    counted(aShipment({ status: 'RELEASED', quantity: 10 })),
+    counted(aShipment({ status: 'SHIPPED', quantity: 5 })),
   ];
   const inventory: RawItem = { ...anInventory({ held: 7, released: 10, shipped: 5 }) };
   return { licenses: [license], shipments, inventory: [inventory] };
@@ -94,10 +103,7 @@ describe('planReconcile', () => {
     items.licenses = [
       { ...aLicense({ appliedStatus: 'SUSPENDED', status: 'SUSPENDED', releasedQuantity: 15 }) },
     ];
-    items.shipments.push({
-      ...aShipment({ sku: 'B200', warehouseId: 'WH-X', status: 'HELD' }),
-      countedStatus: 'HELD',
-    });
+    items.shipments.push(counted(aShipment({ sku: 'B200', warehouseId: 'WH-X', status: 'HELD' })));
     const p = plan(items);
     expect(p.fixes).toEqual([]);
     expect(p.manual.map((v) => v.invariant).sort()).toEqual(['I1', 'I3']);
@@ -225,8 +231,8 @@ describe('planReconcile and a deleted shipment', () => {
       // The license still draws the deleted RELEASED shipment's 20 units.
       licenses: [{ ...aLicense({ appliedStatus: 'APPROVED', releasedQuantity: 30 }) } as RawItem],
       shipments: [
-        { ...aShipment({ status: 'HELD', quantity: 7 }), countedStatus: 'HELD' } as RawItem,
-        { ...aShipment({ status: 'RELEASED', quantity: 10 }), countedStatus: 'RELEASED' } as RawItem,
+        counted(aShipment({ status: 'HELD', quantity: 7 })),
+        counted(aShipment({ status: 'RELEASED', quantity: 10 })),
       ],
       // held 7 + 5 (SHP-GONE-H, deleted while HELD); released 10 + 20 (SHP-GONE-R, deleted while RELEASED).
       inventory: [anInventory({ held: 12, released: 30 }) as RawItem],
@@ -276,9 +282,9 @@ function valueStore(license: Partial<License> = {}) {
     },
   ];
   items.shipments = [
-    { ...aShipment({ status: 'HELD', quantity: 7 }), countedStatus: 'HELD' },
-    { ...aShipment({ status: 'RELEASED', quantity: 10, value: 20_000 }), countedStatus: 'RELEASED' },
-    { ...aShipment({ status: 'SHIPPED', quantity: 5, value: 15_000 }), countedStatus: 'SHIPPED' },
+    counted(aShipment({ status: 'HELD', quantity: 7 })),
+    counted(aShipment({ status: 'RELEASED', quantity: 10, value: 20_000 })),
+    counted(aShipment({ status: 'SHIPPED', quantity: 5, value: 15_000 })),
   ];
   return items;
 }
