@@ -78,6 +78,8 @@ export const lambdaHandler = async (
       deferred: result.expiryWatchesDeferred,
     });
   metrics.addMetric('ExpiryRechecksSkipped', MetricUnit.Count, result.quietRechecksSkipped);
+  // 0 included: the ExpiryWatchesDeferred alarm (Minimum over 5 minutes) needs every tick's value.
+  metrics.addMetric('ExpiryWatchesDeferred', MetricUnit.Count, result.expiryWatchesDeferred);
   metrics.addMetric('LicensesExpired', MetricUnit.Count, result.expired.length);
   metrics.addMetric('ExpiryAlerts', MetricUnit.Count, result.expiring.length);
   metrics.addMetric('ExpiryWatchFailures', MetricUnit.Count, result.expiryFailed.length);

@@ -17,6 +17,7 @@ import {
   tablesConfig,
 } from '../shared/config.js';
 import { isSettledImage } from '../shared/domain/license-rules.js';
+import type { Alerter } from '../shared/domain/ports.js';
 import { applyLicenses, type LicenseResult } from '../shared/engine/license-batch.js';
 import {
   type LicenseEngineDeps,
@@ -38,6 +39,22 @@ const concurrency = requiredInt(ENV.releaseConcurrency);
  * (a sandbox runs one invocation at a time; the handler zeroes them when it starts).
  */
 const digestsPublished = { customer: 0, logistics: 0 };
+/**
+ * The ops alerts this invocation sent, by severity, for the OpsAlerts metric (zeroed when the handler
+ * starts): counted when sent, whether SNS takes them or not, so a high-severity one reaches its alarm
+ * even when the ops topic refuses it (its record is then retried, and counts again).
+ */
+const opsAlerts = { high: 0, normal: 0 };
+const opsAlerter = new SnsAlerter(snsClient, required(ENV.opsTopicArn));
+const alerter: Alerter = {
+  alert(alerts) {
+    for (const a of alerts) {
+      opsAlerts[a.severity]++;
+      if (a.severity === 'high') logger.warn('high-severity ops alert', { ...a.subjectKey });
+    }
+    return opsAlerter.alert(alerts);
+  },
+};
 const digestPublisher = new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
   logger.warn('license event digests not published; the license is applied again', failure),
 );
@@ -45,7 +62,7 @@ const deps: LicenseEngineDeps = {
   licenses: new DynamoLicenseRepository(documentClient, tables.licenses, tables.history),
   shipments: new DynamoShipmentRepository(documentClient, tables),
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
-  alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
+  alerter,
   now: () => new Date(),
   newToken,
   settleDelayMs: requiredInt(ENV.settleDelayMs),
@@ -78,6 +95,8 @@ export const lambdaHandler = async (
   const invocationEnd = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
   digestsPublished.customer = 0;
   digestsPublished.logistics = 0;
+  opsAlerts.high = 0;
+  opsAlerts.normal = 0;
   const firstSequence = new Map<string, string>();
   // Licenses a record of this batch shows applied: a fresh read without appliedStatus is then an overwrite in flight.
   const applied = new Set<string>();
@@ -125,12 +144,8 @@ export const lambdaHandler = async (
     if (!result.ok && sequence !== undefined) failures.push({ itemIdentifier: sequence });
     report(result);
   }
-  for (const audience of ['customer', 'logistics'] as const) {
-    if (digestsPublished[audience] === 0) continue;
-    const m = metrics.singleMetric();
-    m.addDimension('Audience', audience);
-    m.addMetric('DigestsPublished', MetricUnit.Count, digestsPublished[audience]);
-  }
+  countBy('DigestsPublished', 'Audience', digestsPublished);
+  countBy('OpsAlerts', 'Severity', opsAlerts);
   if (results.length > 0) {
     const transactions = sumOf(results, 'transactions');
     metrics.addMetric('ShipmentTransactions', MetricUnit.Count, transactions);
@@ -150,6 +165,16 @@ function report(result: LicenseResult): void {
       licenseId,
       error: result.error as Error,
     });
+}
+
+/** One metric per value of `dimension` whose count is above 0. */
+function countBy(name: string, dimension: string, counts: Readonly<Record<string, number>>): void {
+  for (const [value, count] of Object.entries(counts)) {
+    if (count === 0) continue;
+    const m = metrics.singleMetric();
+    m.addDimension(dimension, value);
+    m.addMetric(name, MetricUnit.Count, count);
+  }
 }
 
 /** A count summed over the licenses that completed or continued. */

@@ -4,6 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoHistoryRepository } from '../shared/adapters/dynamo.js';
 import { shipmentRecordsOf } from '../shared/adapters/stream.js';
 import { required } from '../shared/config.js';
+import { HistoryAppendError } from '../shared/domain/errors.js';
 import { recordShipmentHistory } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
 import { documentClient, observability, observe } from './runtime.js';
@@ -19,12 +20,20 @@ const history = new DynamoHistoryRepository(documentClient, required(ENV.history
  * changes, and neither waits for the other. When an append writes only some
  * entries, the records of the others are reported as failed, so the stream
  * reads again from the first of them, not the whole batch; when it writes
- * none, the invocation fails. Entries are deterministic, so records read
- * again write nothing twice.
+ * none, the invocation fails. Either way HistoryEntriesFailed counts the
+ * entries not written. Entries are deterministic, so records read again
+ * write nothing twice.
  */
 export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const records = shipmentRecordsOf(event);
-  const { appended, failed, reason } = await recordShipmentHistory({ history }, records);
+  const { appended, failed, reason } = await recordShipmentHistory({ history }, records).catch(
+    (error: unknown) => {
+      // History refused the batch's first entry: the whole batch is read again, its entries count as failed.
+      if (error instanceof HistoryAppendError)
+        metrics.addMetric('HistoryEntriesFailed', MetricUnit.Count, error.unwritten.length);
+      throw error;
+    },
+  );
   metrics.addMetric('HistoryEntriesAppended', MetricUnit.Count, appended);
   if (failed.length > 0) {
     metrics.addMetric('HistoryEntriesFailed', MetricUnit.Count, failed.length);

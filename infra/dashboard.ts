@@ -22,8 +22,9 @@ import type { ObservabilityProps } from './observability.js';
 
 /**
  * The admins' dashboard, row by row: header, releases and holds, notifications
- * and failures, functions, then failed notifications by topic beside failed
- * batches parked and not parked. `deliveryFailures`: each topic's
+ * and failures, functions, release transactions beside the clock's deferred
+ * work and high-severity alerts, then failed notifications by topic beside
+ * failed batches parked and not parked. `deliveryFailures`: each topic's
  * NumberOfNotificationsFailed, labelled.
  */
 export function addDashboard(
@@ -46,6 +47,7 @@ export function addDashboard(
   dashboard.addWidgets(...releaseWidgets());
   dashboard.addWidgets(...notificationWidgets(props));
   dashboard.addWidgets(...functionWidgets(props.functions));
+  dashboard.addWidgets(...workWidgets());
   dashboard.addWidgets(
     new GraphWidget({
       title: 'Notifications failed by topic (5 min)',
@@ -126,10 +128,49 @@ function notificationWidgets(props: ObservabilityProps): IWidget[] {
       width: 8,
     }),
     new SingleValueWidget({
+      // What each DLQ holds, the messages a redrive hides included, as its …DlqNotEmpty alarm reads it.
       title: 'DLQ depth',
-      metrics: [...Object.values(props.dlqs), ...(props.subscriptionDlq ? [props.subscriptionDlq] : [])].map(
-        dlqDepth,
-      ),
+      metrics: [
+        ...Object.entries(props.dlqs),
+        ...(props.subscriptionDlq ? [['subscription', props.subscriptionDlq] as const] : []),
+      ].map(([name, queue], n) => dlqDepth(queue, String(n), name)),
+      width: 8,
+    }),
+  ];
+}
+
+/** Release transactions and their conflicts; the clock's work left to later ticks; high-severity alerts. */
+function workWidgets(): IWidget[] {
+  return [
+    new GraphWidget({
+      // Conflicts against transactions: the share that met another license's on an Inventory item.
+      title: 'Release transactions and conflicts per minute',
+      left: [
+        appMetric('ShipmentTransactions', 'license-events'),
+        appMetric('TransactionConflicts', 'license-events'),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      // Each left for lack of time: due expiry warnings and quiet-lead re-checks to the next ticks, the backlog sample skipped.
+      title: 'Clock work left to later ticks per minute',
+      left: [
+        appMetric('ExpiryWatchesDeferred', 'license-clock'),
+        appMetric('ExpiryRechecksSkipped', 'license-clock'),
+        appMetric('HeldBacklogSkipped', 'license-clock'),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'High-severity alerts per minute',
+      left: [
+        appMetric('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }).with({
+          label: 'shipment-events: HELD to SHIPPED rejected',
+        }),
+        appMetric('OpsAlerts', 'license-events', 'Sum', { Severity: 'high' }).with({
+          label: 'license-events: deleted, shipped over amended limit, overwrite set back',
+        }),
+      ],
       width: 8,
     }),
   ];

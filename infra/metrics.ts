@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 
@@ -27,9 +27,30 @@ export const appMetric = (
     period: Duration.minutes(1),
   });
 
-/** Messages waiting in a DLQ: the most in each minute. */
-export const dlqDepth = (queue: IQueue) =>
-  queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+/**
+ * Messages a DLQ holds in each minute: visible ones and those a receive hides
+ * (ApproximateNumberOfMessagesNotVisible), each its most in the minute. Visible
+ * ones alone fall to 0 while `clearance dlq redrive` (or `dlq list`) holds the
+ * messages it received, which it hides for up to 16 minutes (cli/dlq-sqs.ts
+ * HOLD_SECONDS): an alarm on them went OK mid-redrive and paged again after.
+ * `key` keeps the expression's metric ids apart where several share a widget.
+ */
+export const dlqDepth = (queue: IQueue, key = '', label = 'messages held (visible + hidden)') =>
+  new MathExpression({
+    label,
+    expression: `visible${key} + hidden${key}`,
+    usingMetrics: {
+      [`visible${key}`]: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      [`hidden${key}`]: queue.metricApproximateNumberOfMessagesNotVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+    },
+    period: Duration.minutes(1),
+  });
 
 /**
  * Messages sent to a DLQ in each minute. Every failure record Lambda parks is

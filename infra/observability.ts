@@ -41,6 +41,16 @@ const STREAM_WORK: Readonly<Record<StreamFunctionName, { delayed: string; parked
   },
 };
 
+/**
+ * What a function's ErrorRate alarm tells the on-call. The clock has no stream and its EventBridge
+ * rule retries nothing: a failed tick is not retried, and a clock failing every tick still runs, so
+ * LicenseClockStopped stays OK and this alarm is the only page.
+ */
+const errorRateDescription = (name: string): string =>
+  name === 'license-clock'
+    ? 'license-clock fails more than 5% of its ticks. A failed tick is not retried (an EventBridge schedule without retries, no stream), and the clock still runs, so LicenseClockStopped stays OK. While ticks fail, licenses past validUntil may not be expired (their RELEASED shipments stay released), releases waiting for validFrom may not start and LICENSE_EXPIRING warnings may not go out. Read its logs now for the error.'
+    : `${name} fails more than 5% of its invocations. Its stream retries them; look at its logs for the error.`;
+
 /** A service name as a construct ID part: `shipment-events` → `ShipmentEvents`. */
 const pascal = (name: string): string => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
@@ -115,6 +125,14 @@ export class Observability extends Construct {
       'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
       'held-to-shipped',
     );
+    this.alarm(
+      'LicenseHighSeverityAlert',
+      // Counted when license-events sends the alert, whether SNS takes it or not.
+      appMetric('OpsAlerts', 'license-events', 'Sum', { Severity: 'high' }),
+      1,
+      'HIGH SEVERITY: license-events sent a high-severity ops alert: an applied license was deleted, shipped goods exceed a license\'s amended limit, or an overwritten license was set back with changes that were NOT made. Read the alert in the ops email, or license-events\' "high-severity ops alert" log line for the license, and act on it now.',
+      'license-high-severity',
+    );
     this.addClockStoppedAlarm(props.functions['license-clock']);
     this.alarm(
       'ExpiryWatchFailing',
@@ -126,6 +144,18 @@ export class Observability extends Construct {
       1,
       'The clock has failed to send or record a LICENSE_EXPIRING warning in two 5-minute periods in a row (it retries a due warning every tick, a re-checked one every 5th): compliance may not hear of a license about to expire. Read license-clock\'s "expiry watch failed" and "not published" logs for the reason.',
       'expiry-watch-failing',
+      2,
+    );
+    this.alarm(
+      'ExpiryWatchesDeferred',
+      // Minimum over 5 minutes: at least 1 only when every tick of the period deferred a due
+      // watch. A tick that defers none has run every watch then due, so one busy tick, or ticks
+      // catching up on a burst of due leads, never pages; two periods in a row (10 ticks or more)
+      // mean the ticks keep running out of time before the watches, and the warnings wait.
+      appMetric('ExpiryWatchesDeferred', 'license-clock', 'Minimum').with({ period: Duration.minutes(5) }),
+      1,
+      'Every license-clock tick for 10 minutes or more has deferred due LICENSE_EXPIRING warnings: the watches run after the Licenses scan within half of the invocation, and the ticks run out of that time before them, so compliance and the warehouses do not hear that a license is about to expire. Read license-clock\'s "expiry watches deferred" and "clock tick" logs and its duration.',
+      'expiry-watches-deferred',
       2,
     );
     const deliveryFailures = this.addDeliveryAlarms(props.topics);
@@ -254,14 +284,7 @@ export class Observability extends Construct {
         period: Duration.minutes(5),
         label: `${name} error rate (%)`,
       });
-      this.alarm(
-        `${id}ErrorRate`,
-        errorRate,
-        5,
-        `${name} fails more than 5% of its invocations. Its stream retries them; look at its logs for the error.`,
-        'function-errors',
-        2,
-      );
+      this.alarm(`${id}ErrorRate`, errorRate, 5, errorRateDescription(name), 'function-errors', 2);
       this.alarm(
         `${id}Throttles`,
         fn.fn.metricThrottles({ period: Duration.minutes(5) }),

@@ -16,10 +16,6 @@ const alarmNamed = (idPart: string) => {
 
 describe('alarms', () => {
   it.each([
-    ['LicenseEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
-    ['ShipmentEventsDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
-    ['ShipmentHistoryDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
-    ['SubscriptionDlqNotEmpty', 1, 'ApproximateNumberOfMessagesVisible'],
     ['LicenseEventsDlqArrivals', 1, 'NumberOfMessagesSent'],
     ['ShipmentEventsDlqArrivals', 1, 'NumberOfMessagesSent'],
     ['ShipmentHistoryDlqArrivals', 1, 'NumberOfMessagesSent'],
@@ -35,6 +31,8 @@ describe('alarms', () => {
     ['LicenseClockThrottles', 1, 'Throttles'],
     ['HeldToShippedRejected', 1, 'EditsRejected'],
     ['ExpiryWatchFailing', 1, 'ExpiryWatchFailures'],
+    ['ExpiryWatchesDeferred', 1, 'ExpiryWatchesDeferred'],
+    ['LicenseHighSeverityAlert', 1, 'OpsAlerts'],
   ])('alarms on %s at %d and notifies the ops topic', (id, threshold, metric) => {
     const alarm = alarmNamed(id);
     expect(alarm.Threshold).toBe(threshold);
@@ -56,17 +54,53 @@ describe('alarms', () => {
     expect(alarm.AlarmActions).toEqual([opsTopic]);
   });
 
-  it('watches the subscription DLQ itself and points to its runbook section', () => {
-    const alarm = alarmNamed('SubscriptionDlqNotEmpty');
-    expect(alarm.Namespace).toBe('AWS/SQS');
-    expect(alarm.Dimensions).toEqual([
-      {
-        Name: 'QueueName',
-        Value: { 'Fn::GetAtt': [s.logicalId(s.stack.subscriptionDlq.queue), 'QueueName'] },
-      },
-    ]);
-    expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#subscription-dlq$/);
-  });
+  it.each([
+    ['LicenseEventsDlqNotEmpty', () => s.stack.licenseStream.dlq],
+    ['ShipmentEventsDlqNotEmpty', () => s.stack.shipmentStream.dlq],
+    ['ShipmentHistoryDlqNotEmpty', () => s.stack.shipmentHistoryStream.dlq],
+    ['SubscriptionDlqNotEmpty', () => s.stack.subscriptionDlq.queue],
+  ])(
+    'alarms on %s while its queue holds a message, visible or hidden by a redrive, and notifies the ops topic',
+    (id, queueOf) => {
+      // Judged against a redrive's hold in alarm-evaluation.test.ts.
+      const alarm = alarmNamed(id);
+      const queueName = { 'Fn::GetAtt': [s.logicalId(queueOf()), 'QueueName'] };
+      const metrics = alarm.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: Record<string, unknown>; Period: number; Stat: string };
+      }[];
+      const stat = (metricName: string) =>
+        metrics.find((m) => m.MetricStat?.Metric.MetricName === metricName)?.MetricStat;
+      for (const name of ['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible']) {
+        expect(stat(name), name).toEqual({
+          Metric: {
+            Namespace: 'AWS/SQS',
+            MetricName: name,
+            Dimensions: [{ Name: 'QueueName', Value: queueName }],
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        });
+      }
+      const ids = (name: string) => metrics.find((m) => m.MetricStat?.Metric.MetricName === name)?.Id;
+      expect(metrics.find((m) => m.Expression !== undefined)?.Expression).toBe(
+        `${ids('ApproximateNumberOfMessagesVisible')} + ${ids('ApproximateNumberOfMessagesNotVisible')}`,
+      );
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [opsTopic],
+      });
+      expect(alarm.AlarmDescription).toMatch(
+        id === 'SubscriptionDlqNotEmpty'
+          ? /Runbook: docs\/OPERATIONS\.md#subscription-dlq$/
+          : /Runbook: docs\/OPERATIONS\.md#dlq-messages$/,
+      );
+    },
+  );
 
   it('marks the HELD → SHIPPED alarm high severity with the Severity dimension', () => {
     const alarm = alarmNamed('HeldToShippedRejected');
@@ -78,6 +112,56 @@ describe('alarms', () => {
       ]),
     );
     expect(alarm.AlarmDescription).toMatch(/^HIGH SEVERITY/);
+  });
+
+  it("marks the alarm on license-events' high-severity ops alerts high severity with the Severity dimension", () => {
+    expect(alarmNamed('LicenseHighSeverityAlert')).toMatchObject({
+      Namespace: 'Clearance',
+      MetricName: 'OpsAlerts',
+      Dimensions: expect.arrayContaining([
+        { Name: 'Severity', Value: 'high' },
+        { Name: 'service', Value: 'license-events' },
+      ]),
+      Statistic: 'Sum',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(
+        /^HIGH SEVERITY.*Runbook: docs\/OPERATIONS\.md#license-high-severity$/,
+      ),
+    });
+  });
+
+  it('tells the on-call that failed clock ticks are not retried and that the clock still runs', () => {
+    const clock = { 'Fn::GetAtt': [s.logicalId(s.stack.licenseClock.fn), 'Arn'] };
+    const resources = s.template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties?: Record<string, unknown> }
+    >;
+    // The clock's only trigger: the schedule rule, whose target retries nothing; no event source mapping.
+    const rules = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(r.Properties?.Targets ?? []).includes(JSON.stringify(clock)),
+    );
+    expect(rules).toHaveLength(1);
+    expect(JSON.stringify(rules[0]?.Properties?.Targets)).toContain('"MaximumRetryAttempts":0');
+    const mappings = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties?.FunctionName) ===
+          JSON.stringify({ Ref: s.logicalId(s.stack.licenseClock.fn) }),
+    );
+    expect(mappings).toEqual([]);
+
+    // A clock failing on every tick still runs (LicenseClockStopped stays OK): this alarm is the only page,
+    // while no license is expired at validUntil and its RELEASED shipments stay released (I1).
+    const description = String(alarmNamed('LicenseClockErrorRate').AlarmDescription);
+    expect(description).not.toMatch(/stream retries/i);
+    expect(description).toMatch(/LicenseClockStopped stays OK/);
+    expect(description).toMatch(/validUntil.*validFrom.*LICENSE_EXPIRING/);
+    expect(description).toMatch(/Read its logs now/);
+    for (const name of ['LicenseEventsErrorRate', 'ShipmentEventsErrorRate', 'ShipmentHistoryErrorRate'])
+      expect(String(alarmNamed(name).AlarmDescription), name).toMatch(/Its stream retries them/);
   });
 
   it.each([
@@ -175,8 +259,21 @@ describe('alarms', () => {
     });
   });
 
-  it('has exactly these twenty-seven alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(27);
+  it('alarms when every clock tick defers due expiry watches in two 5-minute periods in a row', () => {
+    // Judged against the clock's deferral series in alarm-evaluation.test.ts.
+    expect(alarmNamed('ExpiryWatchesDeferred')).toMatchObject({
+      Namespace: 'Clearance',
+      Dimensions: [{ Name: 'service', Value: 'license-clock' }],
+      Statistic: 'Minimum',
+      Period: 300,
+      EvaluationPeriods: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(/Runbook: docs\/OPERATIONS\.md#expiry-watches-deferred$/),
+    });
+  });
+
+  it('has exactly these twenty-nine alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(29);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {
@@ -260,6 +357,9 @@ describe('dashboard', () => {
     'Duration p95 (ms)',
     'Notifications failed by topic (5 min)',
     'Failed batches parked and not parked per minute',
+    'Release transactions and conflicts per minute',
+    'Clock work left to later ticks per minute',
+    'High-severity alerts per minute',
   ])('shows the widget "%s"', (title) => {
     expect(body).toContain(`\\"title\\":\\"${title}\\"`);
   });
@@ -274,9 +374,20 @@ describe('dashboard', () => {
       'EditsRejected',
       'HistoryEntriesAppended',
       'HistoryEntriesFailed',
+      'ShipmentTransactions',
+      'TransactionConflicts',
+      'ExpiryWatchesDeferred',
+      'ExpiryRechecksSkipped',
+      'HeldBacklogSkipped',
+      'OpsAlerts',
     ]) {
       expect(body).toContain(metric);
     }
+  });
+
+  it('shows the depth of every DLQ as its alarm reads it, hidden messages included', () => {
+    expect(body.match(/ApproximateNumberOfMessagesVisible/g)).toHaveLength(4);
+    expect(body.match(/ApproximateNumberOfMessagesNotVisible/g)).toHaveLength(4);
   });
 
   it('plots failed notifications of every topic', () => {
