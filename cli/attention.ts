@@ -4,19 +4,24 @@
  *
  * Most urgent first:
  *  1. shipped goods above a lowered limit (a compliance finding: escalate);
- *  2. validity ending within 7 days (or already ended, not yet expired) with
- *     unshipped units: ship or re-plan before the clock re-holds them;
+ *  2. an APPROVED or SUSPENDED license's validity ending within 7 days (or
+ *     already ended, not yet expired) with unshipped units: ship or re-plan
+ *     before the clock re-holds them;
  *  3. a rejected edit (`statusError`): a decision did not take effect;
- *  4. validity ending within 30 days with unshipped units;
+ *  4. the same, ending within 30 days;
  *  5. 80 % or more of a limit drawn (quantity, or value against the cap with its tolerance);
- *  6. PENDING with a held backlog: a decision is awaited.
+ *  6. PENDING with a held backlog: a decision is awaited. One whose validity
+ *     has ended must be denied or amended (approving it expires it at once);
+ *     the clock never expires a PENDING license, so nothing is imminent.
  * Within a rank: the soonest expiry, the fullest license, the largest
  * backlog first. A license is listed once, at its most urgent reason, with
- * all its reasons.
+ * all its reasons. Each is judged as the system acts on it: after a rejected
+ * edit, on its applied status and applied terms (as the clock reads it).
  */
-import { type License, LicenseSchema, parseItem } from '../shared/domain/model.js';
+import { type License, LicenseSchema, LicenseStatusSchema, parseItem } from '../shared/domain/model.js';
 import { overLimits, valueCap } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
+import { failSafeLicense, termsSettled, underAppliedTerms } from '../shared/domain/terms.js';
 import { clip, count, plural, renderTable, show, usd } from './format.js';
 
 /** Shipments, units and value of one license index. */
@@ -32,7 +37,13 @@ export interface Backlog {
   released?: IndexSum;
 }
 
-export type AttentionKind = 'shipped-over-limit' | 'expiring' | 'rejected-edit' | 'drawn' | 'pending-backlog';
+export type AttentionKind =
+  | 'shipped-over-limit'
+  | 'expiring'
+  | 'rejected-edit'
+  | 'drawn'
+  | 'pending-backlog'
+  | 'pending-ended';
 
 export interface AttentionReason {
   kind: AttentionKind;
@@ -56,26 +67,47 @@ export const EXPIRY_URGENT_DAYS = 7;
 export const DRAWN_PERCENT = 80;
 const DAY_MS = 86_400_000;
 
-const LIVE = new Set(['PENDING', 'APPROVED', 'SUSPENDED']);
+/** The statuses the clock expires (shared/engine/clock.ts): only they re-hold goods at validUntil. */
+const EXPIRABLE = new Set(['APPROVED', 'SUSPENDED']);
 
-const parsed = (raw: RawItem): License | undefined => {
-  const p = parseItem(LicenseSchema, raw);
-  return p.ok ? p.value : undefined;
-};
+/**
+ * A license item as the system acts on it. After a rejected edit
+ * (`statusError`) that is its applied status and, when the terms typed do not
+ * match the applied ones, its applied terms: a typo in `status` (which the
+ * schema cannot parse) hides nothing, and a limit or window typed beside it is
+ * not in force. As the clock reads it (shared/engine/clock.ts).
+ */
+function asActedOn(raw: RawItem): License | undefined {
+  const applied = LicenseStatusSchema.safeParse(raw.appliedStatus);
+  if (raw.statusError === undefined || !applied.success) {
+    const p = parseItem(LicenseSchema, raw);
+    return p.ok ? p.value : undefined;
+  }
+  return failSafeLicense(termsSettled(raw) ? raw : underAppliedTerms(raw), applied.data);
+}
 
-/** The status the system acts on: the applied one (a rejected typo in `status` changes nothing), else `status`. */
+/**
+ * The status the system acts on: the applied one (a rejected typo in `status`
+ * changes nothing, and an edit not yet applied changes nothing yet), else
+ * `status`. What `--attention --status` filters on.
+ */
+export const actedStatus = (raw: RawItem): unknown => raw.appliedStatus ?? raw.status;
+
 const effective = (l: License): string => l.appliedStatus ?? l.status;
 
-/** Milliseconds until validUntil, when the license is live and its window ends within 30 days (or has ended). */
-function expiringIn(l: License, now: Date): number | undefined {
-  if (!LIVE.has(effective(l))) return undefined;
+/** Milliseconds until validUntil (negative: ended), when within 30 days or ended. */
+function windowEndsIn(l: License, now: Date): number | undefined {
   const left = Date.parse(l.validUntil) - now.getTime();
   return left <= EXPIRY_WINDOW_DAYS * DAY_MS ? left : undefined;
 }
 
+/** As windowEndsIn, for a license the clock will expire (and whose goods it re-holds) at validUntil. */
+const expiringIn = (l: License, now: Date): number | undefined =>
+  EXPIRABLE.has(effective(l)) ? windowEndsIn(l, now) : undefined;
+
 /** Which indexes of a license must be read to judge it: only those its item alone cannot settle. */
 export function backlogNeeded(raw: RawItem, now: Date): { held: boolean; released: boolean } {
-  const l = parsed(raw);
+  const l = asActedOn(raw);
   if (!l) return { held: false, released: false };
   const expiring = expiringIn(l, now) !== undefined;
   return {
@@ -155,15 +187,34 @@ function drawn(l: License): AttentionReason[] {
   return [{ kind: 'drawn', rank: 5, text, data: { percent: Math.floor(percent) } }];
 }
 
-function pendingBacklog(l: License, backlog: Backlog): AttentionReason[] {
+/**
+ * A PENDING license's held backlog: approve or deny. Once its window has
+ * ended, approving it would expire it at once (the release pass of an
+ * APPROVED license past validUntil expires it), so: deny, or amend validUntil
+ * first. The clock leaves a PENDING license as it is, so neither is imminent.
+ */
+function pendingBacklog(l: License, backlog: Backlog, now: Date): AttentionReason[] {
   const held = backlog.held;
   if (effective(l) !== 'PENDING' || held === undefined || held.shipments === 0) return [];
+  const units = `${plural(held.units, 'unit')} held in ${plural(held.shipments, 'shipment')}${held.value > 0 ? ` (${usd(held.value)})` : ''}`;
+  const data = { heldShipments: held.shipments, heldUnits: held.units, heldValue: held.value };
+  const left = windowEndsIn(l, now);
+  if (left !== undefined && left < 0)
+    return [
+      {
+        kind: 'pending-ended',
+        rank: 6,
+        text: `PENDING, validity ended ${when(left)} (${l.validUntil}): deny it, or amend validUntil before approving; ${units}`,
+        data: { ...data, validUntil: l.validUntil, msLeft: left },
+      },
+    ];
+  const ends = left === undefined ? '' : ` (validity ends ${when(left)}, ${l.validUntil})`;
   return [
     {
       kind: 'pending-backlog',
       rank: 6,
-      text: `PENDING with ${plural(held.units, 'unit')} held in ${plural(held.shipments, 'shipment')}${held.value > 0 ? ` (${usd(held.value)})` : ''}: approve or deny`,
-      data: { heldShipments: held.shipments, heldUnits: held.units, heldValue: held.value },
+      text: `PENDING with ${units}: approve or deny${ends}`,
+      data: left === undefined ? data : { ...data, validUntil: l.validUntil, msLeft: left },
     },
   ];
 }
@@ -181,14 +232,14 @@ export function reasonsFor(raw: RawItem, backlog: Backlog, now: Date): Attention
             data: { statusError: show(raw.statusError) },
           },
         ];
-  const l = parsed(raw);
+  const l = asActedOn(raw);
   if (!l) return rejected;
   return [
     ...shippedOverLimit(l, backlog),
     ...expiring(l, backlog, now),
     ...rejected,
     ...drawn(l),
-    ...pendingBacklog(l, backlog),
+    ...pendingBacklog(l, backlog, now),
   ].sort((a, b) => a.rank - b.rank);
 }
 
@@ -199,7 +250,7 @@ function urgency(item: AttentionItem): [number, number] {
   const n = (k: string) => Number(top.data[k] ?? 0);
   if (top.kind === 'expiring') return [top.rank, n('msLeft')];
   if (top.kind === 'drawn') return [top.rank, -n('percent')];
-  if (top.kind === 'pending-backlog') return [top.rank, -n('heldUnits')];
+  if (top.kind === 'pending-backlog' || top.kind === 'pending-ended') return [top.rank, -n('heldUnits')];
   return [top.rank, 0];
 }
 

@@ -1,5 +1,12 @@
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
-import { attentionTable, type Backlog, backlogNeeded, type IndexSum, rankAttention } from '../attention.js';
+import {
+  actedStatus,
+  attentionTable,
+  type Backlog,
+  backlogNeeded,
+  type IndexSum,
+  rankAttention,
+} from '../attention.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
 import { count } from '../format.js';
@@ -18,14 +25,16 @@ async function sumIndex(ctx: CliContext, index: 'held' | 'released', licenseId: 
  * `licenses --attention` (also `license list --attention`): scans Licenses
  * once, then reads the held and released indexes of only the licenses whose
  * item cannot settle it alone (PENDING, expiring within 30 days, over a
- * limit), and ranks them (cli/attention.ts).
+ * limit), and ranks them (cli/attention.ts). `--status` keeps the licenses
+ * whose status the system acts on (`appliedStatus`, else `status`) is the one
+ * asked for, as they are ranked: a rejected edit in `status` does not drop one.
  */
 export async function licenseAttention(ctx: CliContext, opts: { status?: string }): Promise<number> {
   const now = new Date();
   // As `license list --status`: any case, and a status that does not exist is an error, not an empty list.
   const status = opts.status === undefined ? undefined : parseLicenseStatus(opts.status);
   const items = await collect(ctx, 'scanning licenses', (await licenses(ctx)).scan(), (l) =>
-    status === undefined ? true : l.status === status,
+    status === undefined ? true : actedStatus(l) === status,
   );
   const needed = items
     .map((l) => ({ licenseId: String(l.licenseId), ...backlogNeeded(l, now) }))

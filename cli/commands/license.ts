@@ -267,12 +267,14 @@ remaining ({ quantity, value }) and unappliedAmendment (terms edited but not yet
 
 const ATTENTION_HELP = `
 --attention lists only the licenses that need a decision or an action, most urgent first, each with the
-numbers that make it urgent: shipped goods above a lowered limit; validity ending within 7 days (or ended,
-not yet expired) with unshipped units; a rejected edit (statusError); validity ending within 30 days with
-unshipped units; 80 % or more of authorizedQuantity or of the value cap (with its tolerance) drawn; PENDING
-with a held backlog.
+numbers that make it urgent: shipped goods above a lowered limit; an APPROVED or SUSPENDED license's
+validity ending within 7 days (or ended, not yet expired) with unshipped units; a rejected edit
+(statusError); the same expiry within 30 days; 80 % or more of authorizedQuantity or of the value cap (with
+its tolerance) drawn; PENDING with a held backlog (one whose validity ended: deny it or amend validUntil).
+Each license is judged on the status and terms the system applied; with --status, too, it is the applied
+status that must match (a rejected edit in status does not drop a license).
 It scans Licenses once, then reads the held and released indexes (quantity and value only) of just the
-licenses it must: PENDING ones, those expiring within 30 days and those over a limit.
+licenses it must: PENDING ones, APPROVED or SUSPENDED ones expiring within 30 days and those over a limit.
 `;
 
 /** `license list` and its top-level name `licenses`: every license, or with --attention those that need one. */

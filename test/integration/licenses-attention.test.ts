@@ -81,11 +81,17 @@ describe('clearance licenses --attention', () => {
     );
     expect(table.stdout).toMatch(/^5 {2}LIC-ATT-PENDING +PENDING /m);
     expect(table.stdout).not.toMatch(/LIC-ATT-FINE/);
-    const pending = await runCli(local, ['--json', 'licenses', '--attention', '--status', 'PENDING']);
-    // The rejected typo shows status PENDING too (the item's status; the system still applies APPROVED).
-    expect(pending.json<{ licenses: AttentionItem[] }>().licenses.map((l) => l.licenseId)).toEqual([
+    // --status filters on the status the system applied: the rejected typo shows PENDING, applies APPROVED.
+    const only = async (status: string) =>
+      (await runCli(local, ['--json', 'licenses', '--attention', '--status', status]))
+        .json<{ licenses: AttentionItem[] }>()
+        .licenses.map((l) => l.licenseId);
+    expect(await only('PENDING')).toEqual(['LIC-ATT-PENDING']);
+    expect(await only('APPROVED')).toEqual([
+      'LIC-ATT-SHIPPED',
+      'LIC-ATT-EXPIRING',
       'LIC-ATT-TYPO',
-      'LIC-ATT-PENDING',
+      'LIC-ATT-DRAWN',
     ]);
     expect(table.stdout).toMatch(/^3 {2}LIC-ATT-TYPO +PENDING \(applied APPROVED\) /m);
     const all = await runCli(local, ['--json', 'licenses']);

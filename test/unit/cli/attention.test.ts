@@ -2,6 +2,7 @@
  * `clearance licenses --attention` without a stack: which licenses need a
  * decision or action, what is read to know it, and the order (cli/attention.ts).
  */
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   attentionTable,
@@ -10,8 +11,10 @@ import {
   rankAttention,
   reasonsFor,
 } from '../../../cli/attention.js';
+import { licenseAttention } from '../../../cli/commands/license-attention.js';
 import type { License } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { stubCliContext, stubResources } from '../../helpers/cli.js';
 import { aLicense } from '../../helpers/factories.js';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
@@ -20,6 +23,20 @@ const inDays = (d: number) => new Date(NOW.getTime() + d * DAY).toISOString();
 const license = (licenseId: string, o: Partial<License> = {}): RawItem =>
   aLicense({ licenseId, appliedStatus: o.status ?? 'APPROVED', ...o });
 const sum = (units: number, shipments = 1, value = 0) => ({ shipments, units, value });
+
+/** A license as the console leaves it after a rejected typo: `status` outside the list, `statusError` written. */
+const typoed = (
+  licenseId: string,
+  applied: string,
+  typo: string,
+  o: Record<string, unknown> = {},
+): RawItem => ({
+  ...aLicense({ licenseId }),
+  ...o,
+  status: typo,
+  appliedStatus: applied,
+  statusError: `status "${typo}" is not one of PENDING, APPROVED, DENIED, SUSPENDED, REVOKED, EXPIRED`,
+});
 
 describe('backlogNeeded', () => {
   it('reads the indexes only of licenses whose item alone cannot settle it', () => {
@@ -141,5 +158,129 @@ describe('rankAttention', () => {
       /^4 {2}REJECTED +PENDING \(applied APPROVED\) +CUST-ACME +rejected edit, not in effect: typo$/m,
     );
     expect(attentionTable([], NOW)).toBe('No license needs attention (as of 2026-06-01T00:00:00.000Z).');
+  });
+});
+
+describe('a license whose status edit was rejected', () => {
+  it('judges a PENDING license whose status was mistyped on its held backlog, as any PENDING license', () => {
+    const raw = typoed('P', 'PENDING', 'APROVED');
+    expect(backlogNeeded(raw, NOW).held).toBe(true);
+    const kinds = reasonsFor(raw, { held: sum(500, 5) }, NOW).map((r) => r.kind);
+    expect(kinds).toEqual(['rejected-edit', 'pending-backlog']);
+  });
+
+  it('ranks an APPROVED license expiring in 2 days with RELEASED goods unshipped at rank 2, above a mere rejected edit', () => {
+    const expiring = typoed('E', 'APPROVED', 'SUSPNDED', {
+      validUntil: inDays(2),
+      authorizedQuantity: 100,
+      releasedQuantity: 90,
+    });
+    expect(backlogNeeded(expiring, NOW)).toEqual({ held: true, released: true });
+    const backlog: Backlog = { held: sum(0, 0), released: sum(90, 9) };
+    // The clock still expires it in 2 days and re-holds the 90 units: rank 2, with the 90 % drawn.
+    expect(reasonsFor(expiring, backlog, NOW).map((r) => r.kind)).toEqual([
+      'expiring',
+      'rejected-edit',
+      'drawn',
+    ]);
+    const other: RawItem = {
+      ...aLicense({ licenseId: 'A-REJECTED', appliedStatus: 'APPROVED' }),
+      status: 'PENDING',
+      statusError: 'APPROVED → PENDING is not allowed',
+    };
+    const ranked = rankAttention([other, expiring], new Map([['E', backlog]]), NOW);
+    expect(ranked.map((i) => i.licenseId)).toEqual(['E', 'A-REJECTED']);
+  });
+
+  it('judges expiry on the applied validUntil, not on one typed beside the rejected status', () => {
+    const applied = inDays(2);
+    const raw: RawItem = {
+      ...aLicense({ licenseId: 'X', appliedStatus: 'APPROVED', validUntil: inDays(200) }),
+      status: 'PENDING',
+      statusError: 'APPROVED → PENDING is not allowed',
+      appliedTerms: {
+        customerId: 'CUST-ACME',
+        sku: 'H20',
+        destinationCountry: 'AE',
+        authorizedQuantity: 1000,
+        validFrom: '2020-01-01T00:00:00.000Z',
+        validUntil: applied,
+      },
+    };
+    expect(backlogNeeded(raw, NOW)).toEqual({ held: true, released: true });
+    const reasons = reasonsFor(raw, { held: sum(0, 0), released: sum(30, 1) }, NOW);
+    expect(reasons[0]?.kind).toBe('expiring');
+    expect(reasons[0]?.text).toContain(applied);
+  });
+});
+
+describe('a PENDING license near or past the end of its window', () => {
+  const stale = (licenseId: string) =>
+    license(licenseId, { status: 'PENDING', validFrom: inDays(-400), validUntil: inDays(-300) });
+
+  it('ranks a PENDING license whose validity ended 300 days ago with the pending ones, below an APPROVED one re-held in 2 hours', () => {
+    const licenses = [
+      stale('A-STALE-PENDING'),
+      license('B-PENDING', { status: 'PENDING' }),
+      license('Z-APPROVED', { validUntil: inDays(2 / 24) }),
+    ];
+    const backlogs = new Map<string, Backlog>([
+      ['A-STALE-PENDING', { held: sum(5) }],
+      ['B-PENDING', { held: sum(50, 5) }],
+      ['Z-APPROVED', { held: sum(0, 0), released: sum(500, 5) }],
+    ]);
+    const ranked = rankAttention(licenses, backlogs, NOW);
+    expect(ranked.map((i) => [i.licenseId, i.reasons.map((r) => r.rank)])).toEqual([
+      ['Z-APPROVED', [2]],
+      ['B-PENDING', [6]],
+      ['A-STALE-PENDING', [6]],
+    ]);
+  });
+
+  it('says the window ended and what to do, not that the license will expire', () => {
+    expect(backlogNeeded(stale('P'), NOW)).toEqual({ held: true, released: false });
+    const reasons = reasonsFor(stale('P'), { held: sum(5) }, NOW);
+    expect(reasons.map((r) => [r.kind, r.text])).toEqual([
+      [
+        'pending-ended',
+        `PENDING, validity ended 300 days ago (${inDays(-300)}): deny it, or amend validUntil before approving; 5 units held in 1 shipment`,
+      ],
+    ]);
+  });
+
+  it('names the end of a window within 30 days beside the pending decision, not as an expiry', () => {
+    const soon = license('S', { status: 'PENDING', validUntil: inDays(3.5) });
+    expect(backlogNeeded(soon, NOW)).toEqual({ held: true, released: false });
+    expect(reasonsFor(soon, { held: sum(7) }, NOW).map((r) => [r.kind, r.rank, r.text])).toEqual([
+      [
+        'pending-backlog',
+        6,
+        `PENDING with 7 units held in 1 shipment: approve or deny (validity ends in 3 days, ${inDays(3.5)})`,
+      ],
+    ]);
+  });
+});
+
+describe('licenseAttention --status', () => {
+  it('keeps the licenses whose applied status is the one asked for, whatever a rejected edit shows', async () => {
+    const items = [
+      typoed('LIC-P-TYPO', 'PENDING', 'APROVED'),
+      typoed('LIC-A-TYPO', 'APPROVED', 'PENDING', { authorizedQuantity: 100, releasedQuantity: 90 }),
+      license('LIC-P', { status: 'PENDING' }),
+    ];
+    const db = {
+      async send(command: unknown) {
+        if (command instanceof ScanCommand) return { Items: items };
+        if (command instanceof QueryCommand) return { Items: [{ quantity: 5, value: 0 }] };
+        throw new Error(`unexpected command ${String(command)}`);
+      },
+    };
+    const listed = async (status: string) => {
+      const { ctx, emitted } = stubCliContext({ resources: stubResources(), clients: { db }, json: true });
+      await licenseAttention(ctx, { status });
+      return (emitted as { licenses: { licenseId: string }[] }[])[0]?.licenses.map((l) => l.licenseId);
+    };
+    expect(await listed('PENDING')).toEqual(['LIC-P-TYPO', 'LIC-P']);
+    expect(await listed('APPROVED')).toEqual(['LIC-A-TYPO']);
   });
 });
