@@ -55,6 +55,8 @@ export interface ClearanceFunctionProps {
  * CANCELLED shipments included):
  * - `readUpdate`: GetItem, BatchGetItem and Query (on the table and its
  *   GSIs), and UpdateItem, which a TransactWriteItems `Update` needs too;
+ * - `readUpdateTable`: the same on the table alone, none of its GSIs (for a
+ *   function that reads the table by key and never queries an index);
  * - `scanUpdate`: the same and Scan (license-clock reads every license each
  *   minute);
  * - `queryIndexes`: Query on the table's GSIs and nothing on the table itself.
@@ -63,9 +65,14 @@ export interface ClearanceFunctionProps {
  * are conditional on the item existing: UpdateItem alone would create a
  * missing one).
  */
-export type TableAccess = 'readUpdate' | 'scanUpdate' | 'queryIndexes' | 'queryUpdateDelete';
+export type TableAccess =
+  | 'readUpdate'
+  | 'readUpdateTable'
+  | 'scanUpdate'
+  | 'queryIndexes'
+  | 'queryUpdateDelete';
 
-/** What `readUpdate` grants; `scanUpdate` adds Scan. */
+/** What `readUpdate` and `readUpdateTable` grant; `scanUpdate` adds Scan. */
 const READ_UPDATE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -150,8 +157,9 @@ export class ClearanceFunction extends Construct {
 
   /**
    * Grants `access` to `table` and sets `envName` to its name.
-   * On a table with GSIs the grant also covers `<table>/index/*`, which is what
-   * lets the function query them; that finding is acknowledged here, per table.
+   * On a table with GSIs every access but `readUpdateTable` also covers
+   * `<table>/index/*`, which is what lets the function query them; that
+   * finding is acknowledged here, per table, only where the grant makes it.
    */
   bindTable(table: Table, envName: string, access: TableAccess): void {
     const cfnTable = table.node.defaultChild as CfnTable;
@@ -161,6 +169,11 @@ export class ClearanceFunction extends Construct {
       if (!hasIndexes) throw new Error(`${table.node.path} has no GSI to query`);
       this.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }),
+      );
+    } else if (access === 'readUpdateTable') {
+      // Not Table.grant, which adds <table>/index/* to any grant on a table with GSIs.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: READ_UPDATE_ACTIONS, resources: [table.tableArn] }),
       );
     } else if (access === 'queryUpdateDelete') {
       // The Tallies table: read a license's items, add to them in transactions, delete them once sent.
@@ -172,7 +185,7 @@ export class ClearanceFunction extends Construct {
     }
     this.fn.addEnvironment(envName, table.tableName);
 
-    if (hasIndexes) {
+    if (hasIndexes && access !== 'readUpdateTable') {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(cfnTable)}.Arn>/index/*]`,
         reason:
@@ -197,7 +210,10 @@ export class ClearanceFunction extends Construct {
    * Allows sns:Publish (and so PublishBatch) on `topic` and sets `envName` to
    * its ARN. Written out instead of `topic.grantPublish`, which on an encrypted
    * topic adds the wildcard action `kms:GenerateDataKey*`: SNS needs exactly
-   * kms:GenerateDataKey and kms:Decrypt on the topic's key from a publisher.
+   * kms:GenerateDataKey and kms:Decrypt on the topic's key from a publisher,
+   * and only through SNS (`kms:ViaService` is `sns.<region>.amazonaws.com`
+   * when SNS uses the key with the publisher's credentials), so the function
+   * cannot call KMS with the key itself.
    */
   bindTopicPublish(topic: ITopic, envName: string): void {
     this.bindTopicsPublish([topic], envName);
@@ -208,6 +224,7 @@ export class ClearanceFunction extends Construct {
    * `envName` to their ARNs, comma-separated, in order.
    */
   bindTopicsPublish(topics: readonly ITopic[], envName: string): void {
+    const viaSns = `sns.${Stack.of(this).region}.amazonaws.com`;
     for (const topic of topics) {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
@@ -217,6 +234,7 @@ export class ClearanceFunction extends Construct {
           new PolicyStatement({
             actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
             resources: [topic.masterKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': viaSns } },
           }),
         );
       }

@@ -33,8 +33,9 @@ export const HISTORY_DENIED_TO_ALL = [
 ] as const;
 
 /**
- * What only the writers (the roles of license-events and shipment-events)
- * may do on History; the resource policy denies it to every other principal.
+ * What only the writers (the roles of license-events, shipment-events and
+ * shipment-history) may do on History; the resource policy denies it to
+ * every other principal.
  * The writers append with TransactWriteItems of `Put`s under
  * `attribute_not_exists(entryId)`, and IAM authorizes each `Put` as
  * dynamodb:PutItem on its table.

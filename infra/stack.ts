@@ -219,7 +219,8 @@ export class ClearanceStack extends Stack {
       description: 'Keeps inventory counters and notifies customers and logistics of shipment changes',
       timeout: Duration.seconds(120),
     });
-    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readUpdate');
+    // It reads Shipments by key (GetItem) and never queries the held or released index.
+    fn.bindTable(tables.shipments, ENV.shipmentsTable, 'readUpdateTable');
     fn.bindTable(tables.licenses, ENV.licensesTable, 'readUpdate');
     fn.bindTable(tables.inventory, ENV.inventoryTable, 'readUpdate');
     fn.bindHistory(tables.history, ENV.historyTable);

@@ -15,8 +15,11 @@ import { CUSTOMERS_PER_SHARD_TO_PLAN } from '../shared/domain/routing.js';
 
 /**
  * Topic-policy actions a caller could use over plain HTTP besides sns:Publish
- * (which `enforceSSL` already covers). This is the action set of the SNS
- * default topic policy, so SNS accepts every entry.
+ * (which `enforceSSL` already covers): every other action of "Valid Amazon SNS
+ * policy actions" (SNS developer guide, "Amazon SNS API permissions: Actions
+ * and resources reference"), the only ones SNS accepts in a topic policy.
+ * Topic actions outside that list (TagResource, UntagResource,
+ * ConfirmSubscription, and the subscription actions) cannot be denied here.
  */
 const NON_PUBLISH_TOPIC_ACTIONS = [
   'sns:Subscribe',
@@ -26,6 +29,9 @@ const NON_PUBLISH_TOPIC_ACTIONS = [
   'sns:RemovePermission',
   'sns:DeleteTopic',
   'sns:ListSubscriptionsByTopic',
+  'sns:ListTagsForResource',
+  'sns:GetDataProtectionPolicy',
+  'sns:PutDataProtectionPolicy',
 ];
 
 /** Props for {@link SecureTopic}. */
@@ -314,7 +320,8 @@ export class ClearanceTopics extends Construct {
       reason:
         'sns:Unsubscribe, sns:GetSubscriptionAttributes and sns:SetSubscriptionAttributes act on a ' +
         'subscription, and SNS defines no IAM resource type for subscriptions: only Resource "*" works. ' +
-        'Subscribe and ListSubscriptionsByTopic are scoped to the customer and logistics topics.',
+        'Subscribe is scoped to the customer and logistics topics, ListSubscriptionsByTopic to those ' +
+        'and the ops topic.',
     });
   }
 }

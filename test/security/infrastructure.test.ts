@@ -256,16 +256,26 @@ describe('encryption and TLS', () => {
     }
   });
 
+  // Every action SNS accepts in a topic policy ("Valid Amazon SNS policy actions", SNS developer guide,
+  // "Amazon SNS API permissions: Actions and resources reference"), data protection policy and tags included.
+  const TOPIC_POLICY_ACTIONS = [
+    'sns:AddPermission',
+    'sns:DeleteTopic',
+    'sns:GetDataProtectionPolicy',
+    'sns:GetTopicAttributes',
+    'sns:ListSubscriptionsByTopic',
+    'sns:ListTagsForResource',
+    'sns:Publish',
+    'sns:PutDataProtectionPolicy',
+    'sns:RemovePermission',
+    'sns:SetTopicAttributes',
+    'sns:Subscribe',
+  ];
+
   it('denies every topic call made without TLS', async () => {
     for (const [id, r] of Object.entries(t.Resources)) {
       if (r.Type !== 'AWS::SNS::Topic') continue;
-      for (const action of [
-        'sns:Publish',
-        'sns:Subscribe',
-        'sns:SetTopicAttributes',
-        'sns:AddPermission',
-        'sns:DeleteTopic',
-      ]) {
+      for (const action of TOPIC_POLICY_ACTIONS) {
         const verdict = await judge.judge(admin, insecure(action, resolver.arnOf(id)));
         expect(verdict.decision, `${id} ${action} over http: ${verdict.explanation}`).toBe(
           'ExplicitlyDenied',
