@@ -238,7 +238,8 @@ async function runWatch(
 
 /**
  * A license item as the clock judges it: parsed as it stands, or, when a
- * rejected edit left it invalid (`statusError`), as an applied license reads
+ * rejected edit left it invalid or with terms typed beside it (`statusError`
+ * and terms not settled), as an applied license reads
  * for a restrictive change (failSafeLicense: a `status` that is not one read
  * as its `appliedStatus`, a mistyped `licenseNumber`, `updatedBy` or
  * `statusReason` left aside), so the window still ends and the expiry is
@@ -249,7 +250,10 @@ async function runWatch(
  */
 function asApplied(raw: RawItem): { license: License; watchable: boolean } | undefined {
   const parsed = parseItem(LicenseSchema, raw);
-  if (parsed.ok) return { license: parsed.value, watchable: true };
+  // A readable item whose rejected edit carried terms (a status typo saved with an extension of
+  // validUntil) is judged under the applied terms too: the typed window is not in force.
+  if (parsed.ok && (raw.statusError === undefined || termsSettled(raw)))
+    return { license: parsed.value, watchable: true };
   const applied = LicenseStatusSchema.safeParse(raw.appliedStatus);
   if (!applied.success || raw.statusError === undefined) return undefined;
   const status = LicenseStatusSchema.safeParse(raw.status);
