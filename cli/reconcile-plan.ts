@@ -17,19 +17,21 @@ import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, plural, usd } from './format.js';
 import { describeHoldOrderFix, type HoldOrderFix, staleHoldOrders } from './reconcile-hold-order.js';
+import { describeSealFix, type SealFix, unsealedStamps } from './reconcile-stamps.js';
 
 /**
  * What `clearance reconcile --fix` may repair, decided from one scan: the
  * Inventory counters (I3) and each license's `releasedQuantity` and
  * `releasedValue` (I2), each set to the value recomputed from the Shipments,
- * and each HELD or RELEASED shipment's stale `holdOrder` (reconcile-hold-order.ts).
+ * each HELD or RELEASED shipment's stale `holdOrder` (reconcile-hold-order.ts)
+ * and its `countedAs` stamp left without a seal (reconcile-stamps.ts).
  * Shipped goods above a lowered limit are a finding for compliance, not
  * something a counter write repairs; they are reported apart. Every write is conditional
  * on the values read and on the item's `counterRevision` as read (every
  * system write that moves a counter adds 1 to it), so a counter that moved
  * since the scan, even back to the value read, is left alone and shows up
- * again in the re-check. A `holdOrder` rewrite is conditional on the
- * shipment's `holdOrder` and `revision` as read instead.
+ * again in the re-check. A `holdOrder` rewrite or a seal is conditional on
+ * the shipment as read instead (its `revision` among the rest).
  */
 
 const COUNTERS = ['held', 'released', 'shipped'] as const;
@@ -64,7 +66,7 @@ export interface LicenseFix {
   warning?: string;
 }
 
-export type Fix = InventoryFix | LicenseFix | HoldOrderFix;
+export type Fix = InventoryFix | LicenseFix | HoldOrderFix | SealFix;
 
 export interface ReconcilePlan {
   fixes: Fix[];
@@ -218,7 +220,7 @@ function limitsOf(raw: RawItem): License | undefined {
  * `busy` names the shipments that held a fix back.
  */
 function raceFree(fixes: readonly Fix[], unscanned: readonly RawItem[]): { fixes: Fix[]; busy: string[] } {
-  // A hold order fix is of a shipment the scan saw, conditional on its revision: nothing unscanned moves it.
+  // A hold order or seal fix is of a shipment the scan saw, conditional on its revision: nothing unscanned moves it.
   const moves = (f: Fix, s: RawItem) =>
     f.kind === 'license'
       ? f.licenseId === s.licenseId
@@ -356,6 +358,7 @@ export function planReconcile(
     ...inventory.fixes,
     ...licenseFixes(items.licenses, used),
     ...staleHoldOrders(items.shipments),
+    ...unsealedStamps(items.shipments),
   ];
   // A violation a fix repairs, or one held back for the next run (busy), is not for a person.
   const fixedLicenses = new Set(planned.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
@@ -375,6 +378,7 @@ export function planReconcile(
 /** One line per fix, for the confirmation. */
 export function describeFix(fix: Fix): string {
   if (fix.kind === 'holdOrder') return describeHoldOrderFix(fix);
+  if (fix.kind === 'seal') return describeSealFix(fix);
   if (fix.kind === 'inventory') {
     const changes = COUNTERS.filter((c) => (fix.read[c] ?? 0) !== fix.set[c]).map(
       (c) => `${c} ${fix.read[c] ?? 'absent'} → ${fix.set[c]}`,

@@ -3,6 +3,7 @@ import { EXIT } from './errors.js';
 import { count, plural, usd } from './format.js';
 import { type HoldOrderFix, staleHoldOrderSection } from './reconcile-hold-order.js';
 import { describeFix, type ReconcilePlan, shippedOverLimitSection } from './reconcile-plan.js';
+import { type SealFix, unsealedStampSection } from './reconcile-stamps.js';
 import { violationTable } from './views.js';
 
 /** Why --fix leaves I6 alone, and where to look instead. */
@@ -15,23 +16,29 @@ const I6_HELP = [
 
 /**
  * What one scan found: the violations and, apart, shipped goods above a
- * lowered limit and HELD or RELEASED shipments whose `holdOrder` is stale.
+ * lowered limit, HELD or RELEASED shipments whose `holdOrder` is stale, and
+ * those whose `countedAs` stamp is not sealed yet (an upgrade note).
  */
 export interface Findings {
   violations: readonly Violation[];
   shippedOverLimit: readonly ShippedOverLimit[];
   staleHoldOrder: readonly HoldOrderFix[];
+  unsealedStamps: readonly SealFix[];
 }
 
 /** The hold order fixes of a plan: a finding of their own, reported apart from the counter fixes. */
 export const holdOrderFixes = (plan: ReconcilePlan): HoldOrderFix[] =>
   plan.fixes.flatMap((f) => (f.kind === 'holdOrder' ? [f] : []));
 
+/** The seals of a plan: an upgrade note of their own. */
+export const sealFixes = (plan: ReconcilePlan): SealFix[] =>
+  plan.fixes.flatMap((f) => (f.kind === 'seal' ? [f] : []));
+
 /** The report of a check: what it read, the findings, and the writes --fix would make. */
 export function report(
   counts: { licenses: number; shipments: number; inventory: number; history: number | undefined },
   plan: ReconcilePlan,
-  { violations, shippedOverLimit, staleHoldOrder }: Findings,
+  { violations, shippedOverLimit, staleHoldOrder, unsealedStamps }: Findings,
 ): string {
   const checked = [
     plural(counts.licenses, 'license'),
@@ -48,8 +55,8 @@ export function report(
         : 'History has one entry per committed change (I6 holds).',
     );
   } else lines.push(...violationSections(plan, violations));
-  lines.push(...staleHoldOrderSection(staleHoldOrder));
-  if (plan.busy.length > 0 && (violations.length > 0 || staleHoldOrder.length > 0)) {
+  lines.push(...staleHoldOrderSection(staleHoldOrder), ...unsealedStampSection(unsealedStamps));
+  if (plan.busy.length > 0 && (violations.length > 0 || plan.fixes.length > 0)) {
     lines.push(
       '',
       'The system is still working, so some of this may be in flight:',
@@ -63,7 +70,7 @@ export function report(
 /** The violations, the counter writes --fix would make, and what needs a person. */
 function violationSections(plan: ReconcilePlan, violations: readonly Violation[]): string[] {
   const lines = ['', `Found ${plural(violations.length, 'violation')}:`, violationTable(violations)];
-  const counters = plan.fixes.filter((f) => f.kind !== 'holdOrder');
+  const counters = plan.fixes.filter((f) => f.kind === 'inventory' || f.kind === 'license');
   if (counters.length > 0) {
     lines.push(
       '',
@@ -84,7 +91,8 @@ function violationSections(plan: ReconcilePlan, violations: readonly Violation[]
 
 /**
  * Exit code of a check: 3 while violations, shipped-over-limit findings or
- * stale hold orders (releases go out of turn) remain, else 0.
+ * stale hold orders (releases go out of turn) remain, else 0. Unsealed
+ * stamps do not count: sealing them is hardening, nothing is wrong meanwhile.
  */
 export const exitFor = (f: Findings): number =>
   f.violations.length === 0 && f.shippedOverLimit.length === 0 && f.staleHoldOrder.length === 0
@@ -110,6 +118,7 @@ export function afterFix(
   else lines.push(`Re-check: ${plural(remaining.length, 'violation')} remain:`, violationTable(remaining));
   if (remaining.some((v) => v.invariant === 'I6')) lines.push(...I6_HELP);
   if (after.staleHoldOrder.length > 0) lines.push(...staleHoldOrderSection(after.staleHoldOrder).slice(1));
+  if (after.unsealedStamps.length > 0) lines.push(...unsealedStampSection(after.unsealedStamps).slice(1));
   const gone = plan.manual.flatMap((v) => (v.key.shipmentId === undefined ? [] : [v.key.shipmentId]));
   if (gone.length > 0)
     lines.push(`Deleted shipments whose draw was kept, until put back (see above): ${gone.join(', ')}.`);

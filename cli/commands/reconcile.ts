@@ -24,8 +24,9 @@ import { cliChangedBy } from '../identity.js';
 import { type Io, progress } from '../io.js';
 import { holdOrderWrite, staleHoldOrders } from '../reconcile-hold-order.js';
 import { describeFix, type Fix, planReconcile, type ReconcilePlan } from '../reconcile-plan.js';
-import { afterFix, exitFor, holdOrderFixes, report } from '../reconcile-report.js';
-import { isConditionFailure } from './common.js';
+import { afterFix, exitFor, holdOrderFixes, report, sealFixes } from '../reconcile-report.js';
+import { sealWrite, unsealedStamps } from '../reconcile-stamps.js';
+import { isConditionFailure, sleep } from './common.js';
 import { allEntries } from './history-read.js';
 import { decider, licenses } from './license-common.js';
 import { example, type Wiring } from './wiring.js';
@@ -134,7 +135,8 @@ async function historyCheck(
  * One fix: the counters set to the recomputed values, on the condition that
  * they are still the values read; or a stale `holdOrder` rewritten with the
  * write shipment-events restamps it with (holdOrderWrite: no new revision,
- * no notice). A license's also records who repaired it
+ * no notice); or an unsealed `countedAs` sealed (sealWrite, likewise). A
+ * license's also records who repaired it
  * (`changedBy`, `cli:<identity>`, as the CLI's decisions do), so a stream
  * reader does not take the repair for a write of the system; `updatedBy`,
  * the author History quotes for decisions, is left alone. Inventory items
@@ -143,8 +145,10 @@ async function historyCheck(
 async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<boolean> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
-  if (fix.kind === 'holdOrder')
-    return new DynamoShipmentRepository(db, { shipments: r.tables.shipments }).update(holdOrderWrite(fix));
+  if (fix.kind === 'holdOrder' || fix.kind === 'seal')
+    return new DynamoShipmentRepository(db, { shipments: r.tables.shipments }).update(
+      fix.kind === 'seal' ? sealWrite(fix) : holdOrderWrite(fix),
+    );
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -214,7 +218,29 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
 }
 
 /**
- * Makes the fixes in turn, with progress on stderr. An error (not a failed
+ * How long after the scan the first seal waits. An edit of a shipment's
+ * fields and its stamp alike (a find and replace over its JSON) typed just
+ * before the scan read it looks like a stamp true to its fields; shipment-events
+ * judges it within seconds (a 2-second batching window) and its write-back
+ * then fails the seal's condition. A seal written before that, with the edit
+ * judged in a batch of its own, would fail the write-back instead and keep the
+ * edited values, sealed.
+ */
+export const SEAL_SETTLE_MS = 15_000;
+
+/** Waits until `ms` after `since`, saying so on stderr. */
+async function settle(ctx: CliContext, since: number, ms: number): Promise<void> {
+  const left = since + ms - Date.now();
+  if (left <= 0) return;
+  ctx.io.err(
+    `Waiting ${Math.ceil(left / 1000)} s for edits made before the scan to be judged before sealing.`,
+  );
+  await sleep(left);
+}
+
+/**
+ * Makes the fixes in turn, with progress on stderr; the seals (last in a
+ * plan) wait for `beforeSeals`. An error (not a failed
  * condition: those are skipped) stops it with a CliError that says what was
  * written, skipped and not attempted, and that running it again is safe.
  */
@@ -222,12 +248,18 @@ async function applyFixes(
   ctx: CliContext,
   fixes: readonly Fix[],
   changedBy: string,
+  beforeSeals: () => Promise<void>,
 ): Promise<{ written: number; skipped: string[] }> {
   const bar = progress(ctx.io, 'fixing');
   let written = 0;
   const skipped: string[] = [];
+  let settled = false;
   for (const [i, fix] of fixes.entries()) {
     try {
+      if (fix.kind === 'seal' && !settled) {
+        await beforeSeals();
+        settled = true;
+      }
       if (await applyFix(ctx, fix, changedBy)) written++;
       else skipped.push(describeFix(fix));
     } catch (error) {
@@ -261,18 +293,22 @@ async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boo
   return io.confirm(`Apply ${plural(plan.fixes.length, 'write')}?`);
 }
 
+/** `sealSettleMs`: how long after the scan the first seal waits ({@link SEAL_SETTLE_MS}). */
 export async function reconcile(
   ctx: CliContext,
   opts: { fix?: boolean; yes?: boolean; force?: boolean },
+  { sealSettleMs = SEAL_SETTLE_MS }: { sealSettleMs?: number } = {},
 ): Promise<number> {
   const { result, scanned, deleted, unscanned } = await scanAll(ctx, 'checking');
+  const scannedAt = Date.now();
   const plan = planReconcile(scanned, result, deleted, unscanned);
-  const found = { ...result, staleHoldOrder: holdOrderFixes(plan) };
+  const found = { ...result, staleHoldOrder: holdOrderFixes(plan), unsealedStamps: sealFixes(plan) };
   const before = {
     counts: result.counts,
     violations: result.violations,
     shippedOverLimit: result.shippedOverLimit,
     staleHoldOrder: found.staleHoldOrder.map((f) => f.shipmentId),
+    unsealedStamps: found.unsealedStamps.map((f) => f.shipmentId),
     plan,
   };
   if (!opts.fix || plan.fixes.length === 0) {
@@ -295,9 +331,15 @@ export async function reconcile(
     ctx.io.err('Nothing was changed.');
     return EXIT.incomplete;
   }
-  const { written, skipped } = await applyFixes(ctx, plan.fixes, changedBy);
+  const { written, skipped } = await applyFixes(ctx, plan.fixes, changedBy, () =>
+    settle(ctx, scannedAt, sealSettleMs),
+  );
   const again = await scanAll(ctx, 're-checking');
-  const after = { ...again.result, staleHoldOrder: staleHoldOrders(again.scanned.shipments) };
+  const after = {
+    ...again.result,
+    staleHoldOrder: staleHoldOrders(again.scanned.shipments),
+    unsealedStamps: unsealedStamps(again.scanned.shipments),
+  };
   ctx.emit(
     {
       ...before,
@@ -306,6 +348,7 @@ export async function reconcile(
       remaining: after.violations,
       shippedOverLimit: after.shippedOverLimit,
       staleHoldOrder: after.staleHoldOrder.map((f) => f.shipmentId),
+      unsealedStamps: after.unsealedStamps.map((f) => f.shipmentId),
     },
     () => afterFix(plan, written, skipped, after),
   );
@@ -317,11 +360,11 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
   program
     .command('reconcile')
     .description(
-      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit and stale hold orders; with --fix, repair Inventory counters, licenses' releasedQuantity and releasedValue, and shipments' holdOrder",
+      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit, stale hold orders and unsealed countedAs stamps; with --fix, repair Inventory counters, licenses' releasedQuantity and releasedValue, and shipments' holdOrder, and seal the stamps",
     )
     .option(
       '--fix',
-      'repair counters to the values recomputed from the shipments, and stale hold orders (asks first)',
+      'repair counters to the values recomputed from the shipments and stale hold orders, and seal unsealed stamps (asks first)',
     )
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option(
@@ -356,9 +399,15 @@ one its priority, requestedAt and shipmentId give, as a version before the upgra
 Its license releases, and re-holds under a lowered limit, out of turn. --fix rewrites it as the system
 restamps it (conditional on holdOrder and revision as read; no new revision, no notice). Run
 \`clearance reconcile --fix\` once after an upgrade (docs/OPERATIONS.md, Reconcile, "Upgrading").
-Exit codes: 0 when nothing remains; 3 while violations, shipped-over-limit findings or stale hold orders
-remain (after --fix: in the re-check), or when --fix was declined; 1 when --fix is refused (work in
-flight, no confirmation).
+An unsealed stamp: a HELD or RELEASED shipment whose countedAs, true to its fields, has no seal (accepted
+before the seal existed), so a find and replace over its JSON, stamp too, could reach a license pass
+before it is set back. --fix seals it with stampOf() of its fields (conditional on the stamp, the five
+fields, countedStatus, status and revision as read; no new revision, no notice), 15 s after the scan at
+the earliest, so an edit typed just before it is judged first. An upgrade note: it does not change the
+exit code.
+Exit codes: 0 when nothing remains (unsealed stamps aside); 3 while violations, shipped-over-limit
+findings or stale hold orders remain (after --fix: in the re-check), or when --fix was declined; 1 when
+--fix is refused (work in flight, no confirmation).
 ${example('clearance reconcile', 'clearance reconcile --fix', 'clearance reconcile --fix --yes --json')}`,
     )
     .action(act((ctx, opts: { fix?: boolean; yes?: boolean; force?: boolean }) => reconcile(ctx, opts)));

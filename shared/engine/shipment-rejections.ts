@@ -1,4 +1,4 @@
-import { countedAsStamp } from '../domain/counters.js';
+import { type CountedAs, countedAsStamp, stampOf } from '../domain/counters.js';
 import type { HistoryEntry } from '../domain/history.js';
 import { parseItem, ShipmentSchema, type ShipmentStatus, sameValue, showValue } from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
@@ -282,7 +282,12 @@ export function fixedFieldsEdit(
   const valueFixed = VALUE_FIXED_WHILE.includes(counted);
   const fields = [...IMMUTABLE_SHIPMENT_FIELDS, ...(valueFixed ? ['value' as const] : [])];
   const changed: string[] = fields.filter((f) => JSON.stringify(base[f]) !== JSON.stringify(raw[f]));
-  if (old.countedAs !== undefined && !sameValue(raw.countedAs, old.countedAs)) changed.push('countedAs');
+  if (
+    old.countedAs !== undefined &&
+    !sameValue(raw.countedAs, old.countedAs) &&
+    !sealed(shipmentId, raw, old, base)
+  )
+    changed.push('countedAs');
   const drawn = valueFixed ? raw.countedValue : undefined;
   if (drawnValueEdited(raw, counted) && !changed.includes('value')) changed.push('value');
   if (changed.length === 0) return undefined;
@@ -324,6 +329,19 @@ export function fixedFieldsRejection(
       expect: { ...invalid.write?.expect, ...write.expect },
     },
   };
+}
+
+/**
+ * `raw`'s stamp is `old`'s, written before the seal existed, sealed:
+ * `stampOf()` of what `old`'s stamp says was counted (`base`: its fields, and
+ * `old`'s customerId and licenseId when it has three). `clearance reconcile
+ * --fix` writes it; it vouches for what was counted and nothing else, so it
+ * is no edit to set back.
+ */
+function sealed(shipmentId: string, raw: RawItem, old: RawItem, base: RawItem): boolean {
+  const was = countedAsStamp(old);
+  if (was === undefined || was.seal !== undefined) return false;
+  return sameValue(raw.countedAs, stampOf({ ...(base as unknown as CountedAs), shipmentId }));
 }
 
 /**

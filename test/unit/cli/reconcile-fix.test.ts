@@ -2,6 +2,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
 import { EXIT } from '../../../cli/errors.js';
+import { stampOf } from '../../../shared/domain/counters.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
@@ -159,5 +160,80 @@ describe('reconcile and a stale hold order', () => {
     expect(update?.UpdateExpression).toMatch(/^SET #holdOrder = :v\d+, #changedBy = :v\d+$/);
     expect(Object.values(values)).toContain(holdOrderKey(tables.Shipments[0] as never));
     expect(out.join('\n')).toMatch(/Wrote 1 fix\.[\s\S]*Stale hold order: 1 HELD or RELEASED shipment/);
+  });
+});
+
+/** A settled store (no drift) whose HELD SHP-OLD keeps the unsealed stamp of an earlier version. */
+const unsealedStamped = (): Record<'Licenses' | 'Shipments' | 'Inventory', RawItem[]> => {
+  const s = aShipment({ shipmentId: 'SHP-OLD', licenseId: 'LIC-1', status: 'HELD', quantity: 10 });
+  return {
+    Licenses: [{ ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) }],
+    Shipments: [
+      {
+        ...s,
+        countedStatus: 'HELD',
+        [GSI_ATTR.holdOrder]: holdOrderKey(s),
+        countedAs: { quantity: 10, sku: s.sku, warehouseId: s.warehouseId },
+        revision: 1,
+      },
+    ],
+    Inventory: [{ ...anInventory({ held: 10 }) }],
+  };
+};
+
+describe('reconcile and an unsealed stamp', () => {
+  it('reports it as an upgrade note with its count and ids, and exits 0 when nothing else is found', async () => {
+    const { ctx, out, updates } = store(unsealedStamped());
+    expect(await reconcile(ctx, {})).toBe(EXIT.ok);
+    const text = out.join('\n');
+    expect(text).toMatch(/No drift/);
+    expect(text).toMatch(
+      /Unsealed stamps \(upgrade\): 1 HELD or RELEASED shipment has a countedAs stamp without a seal, true to its fields: SHP-OLD\./,
+    );
+    expect(text).toMatch(/Run `clearance reconcile --fix`/);
+    expect(updates).toEqual([]);
+  });
+
+  it('--fix seals it with stampOf() of the fields, conditional on the stamp, the fields, countedStatus, status and revision as read, with no new revision', async () => {
+    const tables = unsealedStamped();
+    const { ctx, out, updates } = store(tables);
+    // The fake applies nothing: the re-check still finds it, which alone keeps the exit code at 0.
+    expect(await reconcile(ctx, { fix: true, yes: true }, { sealSettleMs: 0 })).toBe(EXIT.ok);
+    expect(updates).toHaveLength(1);
+    const [update] = updates;
+    expect(update?.TableName).toBe('Shipments');
+    expect(update?.Key).toEqual({ shipmentId: 'SHP-OLD' });
+    const names = update?.ExpressionAttributeNames ?? {};
+    const values = update?.ExpressionAttributeValues ?? {};
+    const placeholder = (attr: string) => Object.keys(names).find((k) => names[k] === attr);
+    const expected = (attr: string) => {
+      const m = new RegExp(`${placeholder(attr)} = (:\\w+)`).exec(String(update?.ConditionExpression));
+      return m?.[1] === undefined ? undefined : values[m[1]];
+    };
+    const item = tables.Shipments[0] as Shipment & RawItem;
+    expect(expected('countedAs')).toEqual(item.countedAs);
+    expect(expected('customerId')).toBe(item.customerId);
+    expect(expected('licenseId')).toBe('LIC-1');
+    expect(expected('quantity')).toBe(10);
+    expect(expected('revision')).toBe(1);
+    expect(expected('countedStatus')).toBe('HELD');
+    expect(expected('status')).toBe('HELD');
+    expect(update?.UpdateExpression).toMatch(/^SET #countedAs = (:v\d+), #changedBy = :v\d+$/);
+    const set = /^SET #countedAs = (:v\d+)/.exec(String(update?.UpdateExpression))?.[1] ?? '';
+    expect(values[set]).toEqual(stampOf(item));
+    expect(out.join('\n')).toMatch(
+      /Wrote 1 fix\.[\s\S]*Unsealed stamps \(upgrade\): 1 HELD or RELEASED shipment/,
+    );
+  });
+
+  it('seals only once edits made before the scan have had time to be judged', async () => {
+    const { ctx, out, updates } = store(unsealedStamped());
+    const started = Date.now();
+    await reconcile(ctx, { fix: true, yes: true }, { sealSettleMs: 300 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(updates).toHaveLength(1);
+    expect(out.join('\n')).toMatch(
+      /Waiting 1 s for edits made before the scan to be judged before sealing\./,
+    );
   });
 });
