@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOLD_REASONS } from '../../shared/domain/model.js';
 import { adminConsole } from '../helpers/admin-console.js';
@@ -192,6 +193,7 @@ describe('alarms and dashboard against the EMF the handlers emit', () => {
     await s.putLicense(aLicense({ licenseId: 'LIC-REF-HELD', status: 'PENDING' }));
     const held = aShipment({ licenseId: 'LIC-REF-HELD', quantity: 1 });
     await s.putShipments([held]);
+    await s.putLicense(aLicense({ licenseId: 'LIC-REF-GONE', status: 'PENDING' }));
     await local.drain();
     lines = [];
     await s.setLicenseStatus('LIC-REF', 'APPROVED');
@@ -211,6 +213,13 @@ describe('alarms and dashboard against the EMF the handlers emit', () => {
     // Rejected edits: a license status typo, and HELD → SHIPPED (high severity).
     await s.setLicenseStatus('LIC-REF-HELD', 'APPROVD');
     await s.setShipmentStatus(held.shipmentId, 'SHIPPED');
+    // An applied license deleted (a high-severity ops alert: OpsAlerts, Severity=high).
+    await local.ddb.send(
+      new DeleteCommand({
+        TableName: local.resources.tables.licenses.name,
+        Key: { licenseId: 'LIC-REF-GONE' },
+      }),
+    );
     await local.drain();
     // A clock tick in a slot that samples the held backlog.
     await local.esm.invokeSchedule('license-clock', { time: new Date('2026-06-01T10:05:00Z') });
