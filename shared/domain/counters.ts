@@ -110,6 +110,18 @@ export const sealOf = (shipmentId: string, c: CountedAs): string =>
     .digest('hex')
     .slice(0, 16);
 
+/**
+ * Whether a stamp vouches for itself: unsealed (written before the seal), or
+ * sealed with the digest of the id and the fields it holds. False for a stamp
+ * a find and replace over the item's JSON changed: what it says was counted
+ * is not known until shipment-events sets it back.
+ */
+export const stampIntact = (shipmentId: string, c: CountedAsStamp): boolean =>
+  c.seal === undefined ||
+  (c.customerId !== undefined &&
+    c.licenseId !== undefined &&
+    c.seal === sealOf(shipmentId, { ...c, customerId: c.customerId, licenseId: c.licenseId }));
+
 /** The stamp the intake writes: the fixed fields as counted, sealed. */
 export const stampOf = (s: CountedAs & { shipmentId: string }): CountedAsStamp => ({
   ...countedAsOf(s),

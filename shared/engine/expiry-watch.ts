@@ -23,6 +23,7 @@ import {
   withJudged,
 } from '../domain/compliance.js';
 import { expiryAlert, expiryDigests, type Totals } from '../domain/compliance-notices.js';
+import { stampIntact } from '../domain/counters.js';
 import { appliedInEffect } from '../domain/license-rules.js';
 import { type License, parseItem, type Shipment, ShipmentSchema } from '../domain/model.js';
 import { compareHoldOrder, copiedFrom, drawnValue } from '../domain/planning.js';
@@ -50,7 +51,13 @@ export type ExpiryVerdict =
    */
   | { kind: 'quiet'; leads: number[] }
   /** A lead came due, or a quiet one found shipments: ops alerted, warehouses told, recorded. */
-  | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] };
+  | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] }
+  /**
+   * A RELEASED shipment's stamp was edited (its seal is not its own), so which
+   * warehouse holds it is not known until shipment-events sets the edit back:
+   * nothing sent or recorded, the next tick judges the lead again.
+   */
+  | { kind: 'busy' };
 
 /**
  * Whether the watch looks at this license at all: APPROVED or SUSPENDED (in
@@ -89,6 +96,7 @@ export async function watchExpiry(
   const [lead] = due;
   if (lead === undefined) return { kind: 'idle' };
   const outstanding = await outstandingOf(deps, license.licenseId);
+  if (outstanding === 'busy') return { kind: 'busy' };
   if (outstanding === undefined) {
     const was = quietLeads(license.expiryAlerted, license.validUntil);
     const quiet = withJudged(license.validUntil, judged, due, { was, now: true });
@@ -125,6 +133,7 @@ export async function recheckQuiet(
   if (held?.items.length === 0 && released?.items.length === 0) return { kind: 'quiet', leads: judged };
   // An index may show a shipment that has just left it: the full read decides.
   const outstanding = await outstandingOf(deps, license.licenseId);
+  if (outstanding === 'busy') return { kind: 'busy' };
   if (outstanding === undefined) return { kind: 'quiet', leads: judged };
   const warehouses = await announce(deps, license, lead, now, outstanding);
   await record(deps, license, withJudged(license.validUntil, judged, []));
@@ -136,9 +145,16 @@ interface Outstanding {
   held: Totals;
 }
 
-/** The RELEASED shipments and the HELD totals of the license; undefined when there are none of either. */
-async function outstandingOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Outstanding | undefined> {
+/**
+ * The RELEASED shipments and the HELD totals of the license; undefined when
+ * there are none of either; 'busy' when a RELEASED one's stamp is edited.
+ */
+async function outstandingOf(
+  deps: ExpiryWatchDeps,
+  licenseId: string,
+): Promise<Outstanding | undefined | 'busy'> {
   const released = await releasedOf(deps, licenseId);
+  if (released === 'busy') return 'busy';
   const held = await deps.shipments.sumHeld(licenseId);
   return released.length === 0 && held.shipments === 0 ? undefined : { released, held };
 }
@@ -195,8 +211,8 @@ async function record(deps: ExpiryWatchDeps, license: License, value: ExpiryReco
   }
 }
 
-/** Every RELEASED shipment of the license, in hold order. */
-async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shipment[]> {
+/** Every RELEASED shipment of the license, in hold order; 'busy' when one's stamp is edited (stampIntact). */
+async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shipment[] | 'busy'> {
   const out: Shipment[] = [];
   let after: string | undefined;
   do {
@@ -204,8 +220,11 @@ async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shi
     for (const item of page.items) {
       const parsed = parseItem(ShipmentSchema, item);
       // A copy of another shipment (console "Duplicate item") is not released: shipment-events takes it in HELD.
-      if (parsed.ok && parsed.value.status === 'RELEASED' && copiedFrom(item) === undefined)
+      if (parsed.ok && parsed.value.status === 'RELEASED' && copiedFrom(item) === undefined) {
+        const stamp = parsed.value.countedAs;
+        if (stamp !== undefined && !stampIntact(parsed.value.shipmentId, stamp)) return 'busy';
         out.push(asCounted(parsed.value));
+      }
     }
     after = page.next;
   } while (after !== undefined);
