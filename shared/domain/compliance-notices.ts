@@ -69,8 +69,9 @@ export function drawdownAlert(input: {
   ].join(' and ');
   const exhausted =
     crossing.dimension === 'quantity' ? 'LICENSE_QUANTITY_EXHAUSTED' : 'LICENSE_VALUE_EXHAUSTED';
+  // By what is drawn, not the threshold's number: an 80 % alert sent with the limit used up says so too.
   const next =
-    crossing.threshold >= 100
+    crossing.drawn >= crossing.limit
       ? `Nothing more can be released under this limit: held shipments wait as ${exhausted} until an amendment raises it (OPERATIONS.md, "Amend a license").`
       : 'Releases go on in hold order until the limit is reached.';
   return {
@@ -141,7 +142,7 @@ export function expiryAlert(input: {
     severity: 'normal',
     alertType: ALERT_TYPES.expiring,
     subject: cutSubject(
-      `License ${id} expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (${license.validUntil.slice(0, 10)})`,
+      `License ${id} expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (until ${deadline(license.validUntil)})`,
     ),
     message: [
       `License ${id} (customer ${license.customerId}, sku ${license.sku}${suspended ? ', SUSPENDED' : ''}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,

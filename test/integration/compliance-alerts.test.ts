@@ -10,6 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { errorResponse } from '../../local/gateway/wire.js';
+import { deadline } from '../../shared/domain/compliance-notices.js';
 import type { ClockResult } from '../../shared/engine/clock.js';
 import { adminConsole } from '../helpers/admin-console.js';
 import { emailStandIn } from '../helpers/notify.js';
@@ -188,7 +189,7 @@ describe('LICENSE_EXPIRING', () => {
       alertType: EXPIRING,
       licenseId: id,
     });
-    expect(alert?.subject).toBe(`License ${id} expires in 30 days or less (${validUntil.slice(0, 10)})`);
+    expect(alert?.subject).toBe(`License ${id} expires in 30 days or less (until ${deadline(validUntil)})`);
     expect(alert?.body).toMatch(/RELEASED {2}2 shipments, 50 units, USD 5,000: must ship before then/);
     expect(alert?.body).toMatch(/HELD {6}1 shipment, 70 units, USD 7,000/);
 
@@ -218,7 +219,7 @@ describe('LICENSE_EXPIRING', () => {
     const after = await ops.compliance(id, EXPIRING, 2);
     expect(after.map((a) => a.subject)).toEqual([
       alert?.subject,
-      `License ${id} expires in 7 days or less (${sooner.slice(0, 10)})`,
+      `License ${id} expires in 7 days or less (until ${deadline(sooner)})`,
     ]);
     expect((await wh1.receiveAll()).filter((m) => m.attributes.eventType === EXPIRING)).toHaveLength(1);
     expect((await s.license(id)).expiryAlerted).toEqual({ validUntil: sooner, leads: [30, 7] });
@@ -257,7 +258,7 @@ describe('LICENSE_EXPIRING', () => {
     await local.drain();
     const [alert, ...more] = await ops.compliance(id, EXPIRING);
     expect(more).toEqual([]);
-    expect(alert?.subject).toBe(`License ${id} expires in 30 days or less (${validUntil.slice(0, 10)})`);
+    expect(alert?.subject).toBe(`License ${id} expires in 30 days or less (until ${deadline(validUntil)})`);
     const digests = (await wh.receiveAll()).filter((m) => m.attributes.eventType === EXPIRING);
     expect(digests.map((d) => d.text.match(/^ {2}\d+\. \S+/gm))).toEqual([[`  1. ${id}-LATE:`]]);
     expect((await s.license(id)).expiryAlerted).toEqual({ validUntil, leads: [30] });

@@ -7,6 +7,7 @@
  * announced is the same stale warning.
  */
 import { describe, expect, it } from 'vitest';
+import { deadline } from '../../../shared/domain/compliance-notices.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import { clockTick } from '../../../shared/engine/clock.js';
 import { clockWatchOf, givenLicense, setStatus } from '../../helpers/fakes/engine-kit.js';
@@ -38,7 +39,7 @@ describe('expiry leads changed on a live stack', () => {
       alerts: w.alerter.compliance(lut.licenseId, EXPIRING).map((a) => a.subject),
       digests: digests.length,
     }).toEqual({
-      alerts: [`License ${lut.licenseId} expires in 30 days or less (${validUntil.slice(0, 10)})`],
+      alerts: [`License ${lut.licenseId} expires in 30 days or less (until ${deadline(validUntil)})`],
       digests: 1,
     });
   });

@@ -5,7 +5,7 @@
  * hold order. An amendment of validUntil re-arms it.
  */
 import { describe, expect, it } from 'vitest';
-import { expiryDigests } from '../../../shared/domain/compliance-notices.js';
+import { deadline, expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
 import { RECORD_ATTEMPTS } from '../../../shared/engine/expiry-watch.js';
@@ -106,7 +106,7 @@ describe('expiry watch', () => {
       severity: 'normal',
       alertType: EXPIRING,
       subjectKey: { licenseId: lut.licenseId },
-      subject: `License ${lut.licenseId} expires in 30 days or less (${validUntil.slice(0, 10)})`,
+      subject: `License ${lut.licenseId} expires in 30 days or less (until ${deadline(validUntil)})`,
     });
     expect(alert?.message).toContain(`expires at ${validUntil}, in 30 days (lead time 30 days)`);
     expect(alert?.message).toMatch(/RELEASED {2}3 shipments, 30 units, USD 3,000: must ship before then/);
@@ -158,7 +158,7 @@ describe('expiry watch', () => {
     w.setNow(daysBefore(validUntil, 5));
     expect((await tick(w)).expiring).toEqual([lut.licenseId]);
     expect(expiring(w, lut).map((a) => a.subject)).toEqual([
-      `License ${lut.licenseId} expires in 7 days or less (${validUntil.slice(0, 10)})`,
+      `License ${lut.licenseId} expires in 7 days or less (until ${deadline(validUntil)})`,
     ]);
     expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30, 7] });
   });
@@ -210,7 +210,7 @@ describe('expiry watch', () => {
     expect((await tick(w)).expiring).toEqual([lut.licenseId]);
     const [alert] = expiring(w, lut);
     expect(alert?.subject).toBe(
-      `License ${lut.licenseId} expires in 30 days or less (${validUntil.slice(0, 10)})`,
+      `License ${lut.licenseId} expires in 30 days or less (until ${deadline(validUntil)})`,
     );
     expect(alert?.message).toContain(`in 25 days (lead time 30 days)`);
     expect(alert?.message).toContain('RELEASED  0 shipments, 0 units, USD 0: must ship before then; none');
@@ -247,7 +247,7 @@ describe('expiry watch', () => {
     expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'completed' });
     expect((await tick(w)).expiring).toEqual([lut.licenseId]);
     expect(expiring(w, lut).map((a) => a.subject)).toEqual([
-      `License ${lut.licenseId} expires in 1 day or less (${validUntil.slice(0, 10)})`,
+      `License ${lut.licenseId} expires in 1 day or less (until ${deadline(validUntil)})`,
     ]);
     const digests = w.publisher.to('logistics', 'digest').filter((m) => m.attributes.eventType === EXPIRING);
     expect(digests.map((d) => d.attributes.warehouseId)).toEqual(['WH-2']);

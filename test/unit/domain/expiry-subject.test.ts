@@ -1,0 +1,25 @@
+/**
+ * LICENSE_EXPIRING's subject gives the end of the window to the minute: a
+ * license that ends at midnight UTC (2026-06-02T00:00:00Z) as a bare date
+ * "(2026-06-02)" would read as valid through 2 June (docs/messages.md: never
+ * a bare date, which would read as the whole day).
+ */
+import { describe, expect, it } from 'vitest';
+import { expiryAlert } from '../../../shared/domain/compliance-notices.js';
+
+const none = { shipments: 0, units: 0, value: 0 };
+
+describe('LICENSE_EXPIRING subject', () => {
+  it('announces a license ending at 2026-06-02T00:00:00Z as ending then, not as "(2026-06-02)"', () => {
+    const alert = expiryAlert({
+      license: { licenseId: 'LIC-M', customerId: 'C', sku: 'H20', validUntil: '2026-06-02T00:00:00.000Z' },
+      lead: 1,
+      now: new Date('2026-06-01T00:00:00.000Z'),
+      released: { shipments: 1, units: 10, value: 0 },
+      held: none,
+      warehouses: ['WH-1'],
+    });
+    expect(alert.subject).not.toMatch(/\(2026-06-02\)$/);
+    expect(alert.subject).toContain('2026-06-02 00:00 UTC');
+  });
+});
