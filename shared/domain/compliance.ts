@@ -151,7 +151,8 @@ export function drawdownCrossings(
     const done = announced(rec, dimension, limit);
     // A threshold below one announced was passed on the way there: one added to the configuration
     // later (a redeploy) is not a crossing, and is not sent long after the fact.
-    const highest = Math.max(-Infinity, ...done);
+    // Only thresholds a configuration can hold (1..100): a record damaged by hand only repeats an alert.
+    const highest = Math.max(-Infinity, ...done.filter((t) => Number.isInteger(t) && t >= 1 && t <= 100));
     for (const threshold of [...thresholds].sort((a, b) => a - b)) {
       if (reaches(amount, threshold, limit) && !done.includes(threshold) && threshold > highest)
         out.push({ dimension, threshold, limit, drawn: amount });
@@ -273,7 +274,11 @@ export function dueLeads(
   if (!(t <= until)) return [];
   // A lead longer than one judged came due before it: one added to the configuration later (a
   // redeploy) is as stale as the farther leads judged silently when several come due together.
-  const nearestJudged = Math.min(Infinity, ...judged);
+  // Only leads a configuration can hold (1..365): a record damaged by hand only repeats an alert.
+  const nearestJudged = Math.min(
+    Infinity,
+    ...judged.filter((d) => Number.isInteger(d) && d >= 1 && d <= MAX_EXPIRY_LEAD_DAYS),
+  );
   return leadDays
     .filter((d) => t >= until - d * DAY_MS && !judged.includes(d) && d < nearestJudged)
     .sort((a, b) => a - b);

@@ -33,3 +33,19 @@ describe('drawdown thresholds changed on a live stack', () => {
     expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
   });
 });
+
+describe('a drawdown record damaged by hand', () => {
+  it('still announces a threshold crossed when drawdownAlerted lists one no configuration can hold (1000)', async () => {
+    const w = memoryWorld();
+    const { lut } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 50 }, { quantity: 35 }]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80']);
+    const rec = w.license(lut.licenseId).drawdownAlerted as Record<string, unknown>;
+    w.console.edit('licenses', lut.licenseId, 'drawdownAlerted', { ...rec, quantity: [80, 1000] });
+    w.console.put('shipments', lut.shipment({ priority: 50, quantity: 6 }));
+    await shipmentEvents(w);
+    await applyLicense(w.licenseDeps({ drawdownThresholds: [80, 90, 100] }), lut.licenseId, LATER());
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(91);
+    expect(drawdownsOf(w, lut)).toEqual(['quantity 80', 'quantity 90']);
+  });
+});

@@ -44,3 +44,17 @@ describe('expiry leads changed on a live stack', () => {
     });
   });
 });
+
+describe('a compliance record damaged by hand', () => {
+  it('still sends a due lead when expiryAlerted lists a lead no configuration can hold (0)', async () => {
+    const w = memoryWorld();
+    const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+    const lut = givenLicense(w, { authorizedQuantity: 100, validUntil });
+    w.seed.accepted([lut.shipment({ quantity: 10, priority: 1 })]);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    w.console.edit('licenses', lut.licenseId, 'expiryAlerted', { validUntil, leads: [0] });
+    w.setNow(new Date(Date.parse(validUntil) - 30 * DAY));
+    await clockTick(w.licenses, w.now(), w.newToken, clockWatchOf(w, { leadDays: [30, 7, 1] }));
+    expect(w.alerter.compliance(lut.licenseId, EXPIRING)).toHaveLength(1);
+  });
+});
