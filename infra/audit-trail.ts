@@ -45,10 +45,15 @@ export function auditTrailEnabled(value: unknown): boolean {
   throw new Error(`${AUDIT_CONTEXT.enabled} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-/** The `auditRetentionYears` setting: a whole number of years, 1..100 (a number or its string). */
+/**
+ * The `auditRetentionYears` setting: a whole number of years, 1..100, as a
+ * number (cdk.json) or its digits (`-c` passes a string). Digits only: Number()
+ * would read `0x10` as 16 and `1e2` as 100 years of an Object Lock that
+ * cannot be shortened.
+ */
 export function auditRetentionYears(value: unknown): number {
   if (value === undefined) return DEFAULT_AUDIT_RETENTION_YEARS;
-  const years = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const years = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof years !== 'number' || !Number.isInteger(years) || years < 1 || years > MAX_RETENTION_YEARS) {
     throw new Error(
       `${AUDIT_CONTEXT.retentionYears} must be a whole number of years from 1 to ${MAX_RETENTION_YEARS}, got ${JSON.stringify(value)}`,

@@ -1,4 +1,13 @@
-import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnCondition,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { CfnSubscription, SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
@@ -11,6 +20,7 @@ import {
 import { COMPLIANCE_CONTEXT, ENV } from '../shared/names.js';
 import { AUDIT_CONTEXT, AuditTrail, auditRetentionYears, auditTrailEnabled } from './audit-trail.js';
 import { ClearanceFunction } from './clearance-function.js';
+import { CUSTOMER_SHARDS_CONTEXT, checkContextKeys } from './context-keys.js';
 import { ClockSchedule, StreamConsumer } from './event-wiring.js';
 import { Observability } from './observability.js';
 import { AUDIT_OUTPUTS, STACK_OUTPUTS, SUBSCRIPTION_MANAGER_ROLE_OUTPUT } from './outputs.js';
@@ -104,9 +114,10 @@ export class ClearanceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ClearanceStackProps = {}) {
     super(scope, id, props);
+    this.checkContextKeys();
 
     this.tables = new ClearanceTables(this, 'Tables');
-    const shards = customerTopicShards(this.node.tryGetContext('customerTopicShards'));
+    const shards = customerTopicShards(this.node.tryGetContext(CUSTOMER_SHARDS_CONTEXT));
     this.topics = new ClearanceTopics(this, 'Topics', { customerShards: shards });
     this.addOpsEmailSubscription();
 
@@ -145,6 +156,23 @@ export class ClearanceStack extends Stack {
     this.observability = this.addObservability();
     this.auditTrail = this.addAuditTrail(props);
     this.addOutputs();
+  }
+
+  /**
+   * Fails the synth on a misspelt setting (`-c customerTopicShard=3` would
+   * deploy one customer topic and delete the others); warns of other keys
+   * the stack does not read (`cdk synth --strict` fails on it).
+   */
+  private checkContextKeys(): void {
+    const context: unknown = this.node.getAllContext();
+    const { unknown } = checkContextKeys(
+      Object.keys(typeof context === 'object' && context !== null ? context : {}),
+    );
+    if (unknown.length === 0) return;
+    Annotations.of(this).addWarningV2(
+      'clearance:unknown-context',
+      `context ${unknown.join(', ')}: not a setting of this stack, ignored (README, "Deploy to AWS")`,
+    );
   }
 
   /** The audit trail over Licenses, Shipments and History, unless turned off. */

@@ -12,6 +12,7 @@ import {
   type DeletedShipment,
   deletedShipments,
   toReadAgain,
+  undrawnDeletions,
 } from '../../shared/domain/history-invariant.js';
 import type { Violation } from '../../shared/domain/invariants.js';
 import type { RawItem } from '../../shared/domain/ports.js';
@@ -293,6 +294,13 @@ async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boo
   return io.confirm(`Apply ${plural(plan.fixes.length, 'write')}?`);
 }
 
+/** The note on shipments deleted while HELD or CANCELLED: no violation, nothing for a person. */
+function deletionNote(deleted: readonly DeletedShipment[]): string {
+  if (deleted.length === 0) return '';
+  const listed = deleted.map((d) => `${d.shipmentId} (${d.status}, license ${d.licenseId})`).join(', ');
+  return `\n\nNote: deleted while HELD or CANCELLED, every change in History: ${listed}. Nothing to fix but the Inventory held counter of one deleted while HELD, which --fix lowers (docs/OPERATIONS.md, "A deleted shipment"; \`clearance shipment history <shipmentId>\` shows its changes).`;
+}
+
 /** `sealSettleMs`: how long after the scan the first seal waits ({@link SEAL_SETTLE_MS}). */
 export async function reconcile(
   ctx: CliContext,
@@ -311,15 +319,16 @@ export async function reconcile(
     unsealedStamps: found.unsealedStamps.map((f) => f.shipmentId),
     plan,
   };
+  const note = deletionNote(undrawnDeletions(deleted, result.violations));
   if (!opts.fix || plan.fixes.length === 0) {
     ctx.emit(before, () => {
-      const text = report(result.counts, plan, found);
+      const text = report(result.counts, plan, found) + note;
       if (plan.fixes.length === 0) return text;
       return `${text}\n\nRun \`clearance reconcile --fix\` to make these writes (each only if the value is still the one read).`;
     });
     return exitFor(found);
   }
-  if (!ctx.json) ctx.io.out(report(result.counts, plan, found));
+  if (!ctx.json) ctx.io.out(report(result.counts, plan, found) + note);
   if (plan.busy.length > 0 && !opts.force) {
     throw new RefusedError(
       'not fixing while the system is still working: the counters are about to change anyway. Wait for the streams to drain (a license stuck with pendingWork may have failed: see `clearance dlq list`), then re-run; or pass --force to fix regardless',
@@ -391,6 +400,8 @@ Shipped goods above a lowered limit (an amendment after they shipped) are report
 HIGH SEVERITY: escalate to compliance. They are not I2 violations and --fix cannot repair them.
 A shipment deleted while RELEASED or SHIPPED (History has it, the table has not) stays drawn: --fix keeps
 its draw in its license's counters and lists it until it is put back (docs/OPERATIONS.md, "A deleted shipment").
+One deleted while HELD or CANCELLED, every change of it in History, is a note, not a violation: nothing to
+fix beyond the held counter --fix lowers.
 I6 (every committed change has exactly one History entry) is checked when the stack has a History table.
 --fix cannot repair it: entries cannot be invented after the fact; the CloudTrail audit trail says who
 made an unrecorded change.

@@ -9,6 +9,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { ClockResult } from '../../shared/engine/clock.js';
+import { opsAlerts } from './compliance.js';
 import { waitWithProgress } from './progress.js';
 import { AMENDED, licenseIdOf, num, type Scenario, SIMULATED, usd } from './scenario.js';
 import { predictionProblems, type Simulated, simulate, simulationSummary } from './simulation.js';
@@ -113,11 +114,14 @@ async function plannedAmendment(scenario: Scenario): Promise<Amendment> {
 
 /**
  * The license clock's tick, as its minute schedule fires it: the expiry
- * watch runs in it. The scenario is over before the schedule's first minute,
- * so it ticks once here, after the releases.
+ * watch runs in it. The schedule may have ticked already (a slow run passes
+ * its first minute) and sent the warning that this tick then finds sent, so
+ * the log names both: what this tick warned about, and every LICENSE_EXPIRING
+ * ops has received from either.
  */
 async function clockTicks(
   scenario: Scenario,
+  subscribers: Subscribers,
   progress: (label: string) => Promise<void>,
 ): Promise<ClockResult> {
   scenario.log(
@@ -127,8 +131,11 @@ async function clockTicks(
   const clock = (await scenario.stack.esm.invokeSchedule('license-clock')) as ClockResult;
   const ticked = Date.now() - began;
   await progress('clock tick');
+  const received = opsAlerts(subscribers)
+    .filter((a) => a.attributes.alertType === 'LICENSE_EXPIRING')
+    .map((a) => a.attributes.licenseId ?? '?');
   scenario.log(
-    `  expiry watch warned about: ${clock.expiring.join(', ') || 'none'} (tick ${(ticked / 1000).toFixed(1)} s, drained after ${((Date.now() - began) / 1000).toFixed(1)} s)`,
+    `  expiry watch: this tick warned about ${clock.expiring.join(', ') || 'none'}; ops has LICENSE_EXPIRING for ${[...new Set(received)].join(', ') || 'none'}, scheduled ticks included (tick ${(ticked / 1000).toFixed(1)} s, drained after ${((Date.now() - began) / 1000).toFixed(1)} s)`,
   );
   return clock;
 }
@@ -159,7 +166,7 @@ export async function adminActs(
       ? `  ${simulated.report.licenseId}: the approval did what the simulation predicted`
       : `  ${simulated.report.licenseId}: the approval differs from the simulation in ${predicted.length} way(s)`,
   );
-  const clock = await clockTicks(scenario, progress);
+  const clock = await clockTicks(scenario, subscribers, progress);
   const rejected = await repos.licenses.get(licenseIdOf(5));
   log(`  LIC-H20-0006 statusError: ${String(rejected?.statusError ?? '(none)')}`);
   const amendment = await plannedAmendment(scenario);

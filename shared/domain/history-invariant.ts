@@ -8,7 +8,10 @@
  *   amendment) equals its `LICENSE_*` entries;
  * - a shipment's `revision` (one per committed change) equals its shipment
  *   entries, one per revision: `r000001` … `r<revision>`, none twice;
- * - no entry names a license or shipment that does not exist.
+ * - no entry names a license or shipment that does not exist, but a shipment
+ *   deleted while HELD or CANCELLED whose every change is entered (r1 … rN):
+ *   the deletion is no committed change, and it drew nothing (docs/OPERATIONS.md,
+ *   "A deleted shipment"; {@link undrawnDeletions}).
  * Rejected edits leave no counter behind; each has its own key (the edit's
  * stream record, or the transaction that wrote the rejection back), so it
  * cannot be doubled, and the chaos suite checks that each alerted rejection
@@ -160,23 +163,67 @@ export function checkHistory(
         .join('; '),
     });
   }
-  for (const [shipmentId, list] of revisions)
-    violations.push({
-      invariant: 'I6',
-      key: { shipmentId },
-      message: `${list.length} shipment entries in History for a shipment that is not in the Shipments table`,
-    });
-  violations.push(...rejectionViolations(input), ...licenseStatusViolations(input));
   const byShipment = new Map<string, RawItem[]>();
   for (const e of input.entries)
     if (typeof e.shipmentId === 'string' && e.eventType !== 'EDIT_REJECTED')
       byShipment.set(e.shipmentId, [...(byShipment.get(e.shipmentId) ?? []), e]);
+  for (const [shipmentId, list] of revisions) {
+    const message = missingShipmentProblem(list, byShipment.get(shipmentId) ?? []);
+    if (message) violations.push({ invariant: 'I6', key: { shipmentId }, message });
+  }
+  violations.push(...rejectionViolations(input), ...licenseStatusViolations(input));
   violations.push(
     ...input.shipments.flatMap((s) =>
       shipmentContentViolations(s, byShipment.get(String(s.shipmentId)) ?? []),
     ),
   );
   return violations;
+}
+
+/** The statuses a deleted shipment leaves nothing drawn in (docs/OPERATIONS.md, "A deleted shipment"). */
+const UNDRAWN = new Set(['HELD', 'CANCELLED']);
+
+/** Revisions `r1` … `rN`, each once: every committed change of the shipment has its entry. */
+const wholeHistory = (revisions: readonly number[]): boolean =>
+  [...revisions].sort((a, b) => a - b).every((r, i) => r === i + 1);
+
+/**
+ * What I6 makes of the entries of a shipment the Shipments table has not:
+ * nothing for one deleted while HELD or CANCELLED with every change entered
+ * (the deletion is no committed change, and the runbook leaves nothing to do
+ * but --fix's `held` counter: {@link undrawnDeletions} notes it); for one
+ * deleted while RELEASED or SHIPPED, the put-back it waits for; else entries
+ * no item accounts for.
+ */
+function missingShipmentProblem(
+  revisions: readonly number[],
+  entries: readonly RawItem[],
+): string | undefined {
+  const last = entries.reduce<RawItem | undefined>(
+    (a, e) =>
+      a === undefined || (revisionOf(String(e.entryId)) ?? 0) > (revisionOf(String(a.entryId)) ?? 0) ? e : a,
+    undefined,
+  );
+  const status = typeof last?.status === 'string' ? last.status : undefined;
+  const whole = wholeHistory(revisions);
+  if (whole && status !== undefined && UNDRAWN.has(status)) return undefined;
+  const base = `${revisions.length} shipment entries in History for a shipment that is not in the Shipments table`;
+  if (!whole || (status !== 'RELEASED' && status !== 'SHIPPED')) return base;
+  return `${base}, deleted while ${status} (History r${String(revisions.length).padStart(6, '0')}): every change of it is entered, and its draw waits for the item to be put back (docs/OPERATIONS.md, "A deleted shipment")`;
+}
+
+/**
+ * The deleted shipments that leave a person nothing to do: deleted while
+ * HELD or CANCELLED, every change entered (no I6 violation of theirs among
+ * `violations`). A note, not a violation: HELD drew nothing (`--fix` lowers
+ * Inventory's `held`), CANCELLED counted nothing.
+ */
+export function undrawnDeletions(
+  deleted: readonly DeletedShipment[],
+  violations: readonly Violation[],
+): DeletedShipment[] {
+  const reported = new Set(violations.flatMap((v) => (v.invariant === 'I6' ? [v.key.shipmentId] : [])));
+  return deleted.filter((d) => UNDRAWN.has(d.status) && !reported.has(d.shipmentId));
 }
 
 /**
