@@ -64,7 +64,7 @@ describe('the npm start scenario', () => {
       /^ {2}drawdown alert sent exactly once per threshold each license crossed: PASS$/m,
     );
     expect(report).toMatch(
-      /^ {2}LICENSE_EXPIRING: License LIC-H20-0001 expires in 30 days or less \(\d{4}-\d{2}-\d{2}\)$/m,
+      /^ {2}LICENSE_EXPIRING: License LIC-H20-0001 expires in 30 days or less \(until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m,
     );
     expect(report).toMatch(/^ {2}ship-before digest WH-[A-Z]+-email receives \(first lines\):$/m);
     expect(report).toMatch(
