@@ -11,7 +11,8 @@ const I6_HELP = [
   'I6 (History): --fix cannot repair it: entries cannot be invented after the fact, and History is append-only.',
   'Find who made each unrecorded change, and when, in the CloudTrail audit trail (data events of the Licenses,',
   "Shipments and History tables: look the item's key up around the time), and record the finding for compliance",
-  '(docs/OPERATIONS.md, "Answering an auditor").',
+  '(docs/OPERATIONS.md, "Answering an auditor"). A shipment deleted while RELEASED or SHIPPED (its line says so) is',
+  'no unrecorded change: put it back from point-in-time recovery (docs/OPERATIONS.md, "A deleted shipment").',
 ];
 
 /**
