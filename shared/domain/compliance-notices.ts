@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DrawdownCrossing } from './compliance.js';
 import type { License, Shipment } from './model.js';
+import { cutBefore } from './notifications.js';
 import { valueCap } from './planning.js';
 import type { OpsAlert, OutgoingMessage } from './ports.js';
 
@@ -23,9 +24,6 @@ const shipments = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'ship
 const percent = (part: number, whole: number) =>
   `${(Math.floor((part * 1000) / whole) / 10).toLocaleString('en-US')} %`;
 const cutSubject = (s: string) => (s.length > 99 ? `${s.slice(0, 96)}...` : s);
-/** `head` then `tail` as a subject, `head` cut short if need be so that `tail` (a deadline) is never cut. */
-const cutBefore = (head: string, tail: string) =>
-  head.length + tail.length > 99 ? `${head.slice(0, Math.max(0, 96 - tail.length))}...${tail}` : head + tail;
 
 /** Count, units and (for ops) value of a group of shipments. */
 export interface Totals {

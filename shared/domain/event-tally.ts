@@ -104,6 +104,20 @@ export function eventKeyOf(lastDecision: unknown): string {
   return typeof at === 'string' && at !== '' ? `${String(eventType ?? 'LICENSE')}@${at}` : 'none';
 }
 
+/**
+ * Orders tallies by the time of their event (the `at` after `@` in
+ * `<eventType>@<at>`; `none`, a license applied before decisions were kept,
+ * first), so their digests leave in the order the decisions were taken. The
+ * Tallies table's sort key is the event, so a Query lists them by event
+ * type's name instead: a suspension's re-hold after the reinstatement's release.
+ */
+export function byEventTime(a: Pick<Tally, 'event'>, b: Pick<Tally, 'event'>): number {
+  const at = (event: string) => (event.includes('@') ? event.slice(event.indexOf('@') + 1) : '');
+  const [x, y] = [at(a.event), at(b.event)];
+  if (x !== y) return x < y ? -1 : 1;
+  return a.event < b.event ? -1 : a.event > b.event ? 1 : 0;
+}
+
 /** A group's name: customer, warehouse and event type (ids never hold `|`, see ID_PATTERN). */
 export const groupName = (n: Pick<TallyNotice, 'customerId' | 'warehouseId' | 'eventType'>): string =>
   `${n.customerId}|${n.warehouseId}|${n.eventType}`;

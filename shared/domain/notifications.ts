@@ -110,6 +110,30 @@ const REASON_TEXT: Record<HoldReason, string> = {
   LICENSE_MISMATCH: 'the shipment does not match its export license (customer or product)',
 };
 
+/**
+ * What re-held shipments wait for, by hold reason, in a customer's "put back
+ * on hold" digest (docs/messages.md, "Digests"): DENIED, REVOKED and EXPIRED
+ * are final (DESIGN §3); a limit used up needs room; a later window and a
+ * reinstatement release them again without anyone asking.
+ */
+const REHELD_NEXT: Record<HoldReason, string> = {
+  LICENSE_PENDING: 'They are released again if the export license is approved.',
+  LICENSE_NOT_YET_VALID:
+    'The export license now becomes valid later: they are released again when it does, as far as its limits allow.',
+  LICENSE_QUANTITY_EXHAUSTED:
+    'Those the export license has no quantity left for are released again only if it gets room (an amendment raising its limit, or shipments released under it cancelled).',
+  LICENSE_VALUE_EXHAUSTED:
+    'Those the export license has no room left for are released again only if it gets room (an amendment raising its limit, or shipments released under it cancelled).',
+  SHIPMENT_VALUE_MISSING:
+    'Those that lack details the export license needs are released again once the details are added, as far as its limits allow.',
+  LICENSE_DENIED: 'The export license was denied, which is final: they will not be released under it.',
+  LICENSE_SUSPENDED:
+    'The export license is suspended: if it is reinstated, they are released again as far as its limits allow.',
+  LICENSE_REVOKED: 'The export license was revoked, which is final: they will not be released under it.',
+  LICENSE_EXPIRED: 'The export license has expired, which is final: they will not be released under it.',
+  LICENSE_MISMATCH: 'They do not match their export license and will not be released under it.',
+};
+
 const VERB: Record<ShipmentEventType, string> = {
   SHIPMENT_HELD: 'placed on hold',
   SHIPMENT_RELEASED: 'released',
@@ -150,18 +174,62 @@ export const PASS_EVENT_TYPES: ReadonlySet<ShipmentEventType> = new Set([
 ]);
 
 /**
+ * `subject` as an SNS subject (at most 99 characters): `head` then `tail`,
+ * `head` cut short if need be so that `tail` (what happened, a deadline) is
+ * never cut.
+ */
+export const cutBefore = (head: string, tail: string): string =>
+  head.length + tail.length > 99 ? `${head.slice(0, Math.max(0, 96 - tail.length))}...${tail}` : head + tail;
+
+/** A new shipment held as LICENSE_PENDING: queued for a release pass when its license is APPROVED. */
+const awaitsPass = (c: ShipmentChange) =>
+  c.eventType === 'SHIPMENT_HELD' && c.holdReason === 'LICENSE_PENDING';
+
+/** The changes of a batch that a later revision of the same shipment in the batch follows. */
+function superseded(changes: readonly ShipmentChange[]): Set<ShipmentChange> {
+  const last = new Map<string, number>();
+  for (const c of changes) last.set(c.shipmentId, Math.max(c.revision, last.get(c.shipmentId) ?? 0));
+  return new Set(changes.filter((c) => c.revision < (last.get(c.shipmentId) ?? 0)));
+}
+
+/**
+ * The licenses of a batch's new LICENSE_PENDING shipments whose applied
+ * status is APPROVED, read with `read` (no read when there are none): a pass
+ * of theirs tells those shipments, so {@link digests} leaves them out
+ * (`releasing`).
+ */
+export async function releasingLicenses(
+  changes: readonly ShipmentChange[],
+  read: (licenseIds: readonly string[]) => Promise<ReadonlyMap<string, RawItem>>,
+): Promise<Set<string>> {
+  const later = superseded(changes);
+  const asked = new Set(changes.filter((c) => awaitsPass(c) && !later.has(c)).map((c) => c.licenseId));
+  if (asked.size === 0) return new Set();
+  const licenses = await read([...asked]);
+  return new Set([...licenses].filter(([, raw]) => raw.appliedStatus === 'APPROVED').map(([id]) => id));
+}
+
+/**
  * Groups the changes of one stream batch that no license pass made (a new
  * shipment held, a manual SHIPPED or CANCELLED) into readable digests: one
  * per (customer, license, event type) or (warehouse, license, event type).
- * Each customer digest holds only that customer's shipments.
+ * Each customer digest holds only that customer's shipments. Left out (their
+ * per-shipment messages are still sent): a change the batch holds a later
+ * revision of (the later one tells where the shipment stands), and a new
+ * shipment held as LICENSE_PENDING under a license in `releasing` (APPROVED
+ * as read after the batch): the intake queued it for that license's release
+ * pass, whose digest tells it, released or still on hold with its reason.
  */
 export function digests(
   changes: readonly ShipmentChange[],
   audience: 'customer' | 'logistics',
+  releasing: ReadonlySet<string> = new Set(),
 ): OutgoingMessage[] {
   const groups = new Map<string, ShipmentChange[]>();
+  const later = superseded(changes);
   for (const c of changes) {
-    if (PASS_EVENT_TYPES.has(c.eventType)) continue;
+    if (PASS_EVENT_TYPES.has(c.eventType) || later.has(c)) continue;
+    if (awaitsPass(c) && releasing.has(c.licenseId)) continue;
     const scope = audience === 'customer' ? c.customerId : c.warehouseId;
     const key = `${scope}\u0000${c.licenseId}\u0000${c.eventType}`;
     groups.set(key, [...(groups.get(key) ?? []), c]);
@@ -198,7 +266,10 @@ export interface DigestContent {
   eventType: ShipmentEventType;
   count: number;
   units: number;
-  /** Some or all of the shipments: the first DIGEST_LIST_LIMIT by id are listed. */
+  /**
+   * Some or all of the shipments, of which the first DIGEST_LIST_LIMIT by id are listed: a stream batch's
+   * are all of them; a tally's are the first TALLY_LINES each (customer, warehouse) group committed.
+   */
   lines: readonly DigestLine[];
   dedupKey: string;
   covers: readonly string[];
@@ -247,10 +318,17 @@ export function tallyDigests(tally: Tally, audience: 'customer' | 'logistics'): 
 function renderDigest(content: DigestContent, audience: 'customer' | 'logistics'): OutgoingMessage {
   const { count, licenseId, warehouseId, customerId, eventType } = content;
   const verb = VERB[eventType];
+  // The ids are cut, never what happened: "released" and "put back on hold" must read apart in an inbox.
   const subject =
     audience === 'customer'
-      ? `${count === 1 ? '1 of your shipments' : `${count.toLocaleString('en-US')} of your shipments`} under license ${licenseId} ${count === 1 ? 'was' : 'were'} ${verb}`
-      : `Warehouse ${warehouseId}: ${plural(count, 'shipment')} under license ${licenseId} ${verb}`;
+      ? cutBefore(
+          `${count === 1 ? '1 of your shipments' : `${count.toLocaleString('en-US')} of your shipments`} under license ${licenseId}`,
+          ` ${count === 1 ? 'was' : 'were'} ${verb}`,
+        )
+      : cutBefore(
+          `Warehouse ${warehouseId}: ${plural(count, 'shipment')} under license ${licenseId}`,
+          ` ${verb}`,
+        );
   const listed = [...content.lines]
     .sort((a, b) => a.shipmentId.localeCompare(b.shipmentId))
     .slice(0, DIGEST_LIST_LIMIT);
@@ -271,24 +349,37 @@ function renderDigest(content: DigestContent, audience: 'customer' | 'logistics'
     audience === 'customer'
       ? `Hello,\n\n${plural(count, 'shipment')} (${units} units) under export license ${licenseId} ${count === 1 ? 'was' : 'were'} ${verb}.`
       : `${plural(count, 'shipment')} (${units} units) at warehouse ${warehouseId} under export license ${licenseId} ${count === 1 ? 'was' : 'were'} ${verb}.`;
-  const action =
-    eventType === 'SHIPMENT_RELEASED'
-      ? audience === 'customer'
-        ? 'These shipments are cleared for export and will be picked and packed.'
-        : 'Please pick and pack these shipments.'
-      : eventType === 'SHIPMENT_REHELD'
-        ? audience === 'customer'
-          ? 'These shipments may not leave the warehouse until the license is restored.'
-          : 'Do not ship these: stop picking and return them to the held area.'
-        : '';
+  const action = actionOf(eventType, audience, listed);
   const body = [intro, '', ...lines, ...more, ...(action ? ['', action] : []), '', '— clearance'].join('\n');
   const { dedupKey } = content;
   const scope: Record<string, string> = audience === 'customer' ? { customerId } : { warehouseId };
   return {
     id: `${audience}:${dedupKey}`,
-    subject: subject.length > 99 ? `${subject.slice(0, 96)}...` : subject,
+    subject,
     body,
     attributes: { ...scope, eventType, kind: 'digest', dedupKey },
     covers: content.covers,
   };
+}
+
+/**
+ * What to do, closing a digest: pick and pack, or stop; a customer's re-hold
+ * also says what the shipments wait for, by the hold reasons of those listed.
+ */
+function actionOf(
+  eventType: ShipmentEventType,
+  audience: 'customer' | 'logistics',
+  listed: readonly DigestLine[],
+): string {
+  if (eventType === 'SHIPMENT_RELEASED')
+    return audience === 'customer'
+      ? 'These shipments are cleared for export and will be picked and packed.'
+      : 'Please pick and pack these shipments.';
+  if (eventType !== 'SHIPMENT_REHELD') return '';
+  if (audience === 'logistics') return 'Do not ship these: stop picking and return them to the held area.';
+  const reasons = new Set(listed.flatMap((c) => (c.holdReason ? [c.holdReason] : [])));
+  const next = (Object.keys(REHELD_NEXT) as HoldReason[])
+    .filter((r) => reasons.has(r))
+    .map((r) => REHELD_NEXT[r]);
+  return ['These shipments may not leave the warehouse.', ...next].join(' ');
 }

@@ -11,7 +11,14 @@
  * the license), sends the same digests again with the same `dedupKey`.
  */
 import { DependencyError } from '../domain/errors.js';
-import { eventKeyOf, parseTally, roomOf, type Tally, type TallyTarget } from '../domain/event-tally.js';
+import {
+  byEventTime,
+  eventKeyOf,
+  parseTally,
+  roomOf,
+  type Tally,
+  type TallyTarget,
+} from '../domain/event-tally.js';
 import { tallyDigests } from '../domain/notifications.js';
 import type { Publisher, TallyRepository } from '../domain/ports.js';
 
@@ -25,7 +32,7 @@ export interface DigestDeps {
  * The tally a continuing slice of the license's pass adds to: the event of
  * its last decision, with the lines it keeps already. The license's tallies
  * of other events (a pass superseded by a newer decision before it ended,
- * e.g. a release suspended half-way) are sent first. New work's first slice
+ * e.g. a release suspended half-way) are sent first, oldest first. New work's first slice
  * reads nothing ({@link freshTally}).
  */
 export async function openTally(
@@ -65,14 +72,21 @@ export function freshTally(license: {
   };
 }
 
-/** Sends every tally of the license (its pass ended). Throws when a digest could not be published. */
+/**
+ * Sends every tally of the license (its pass ended), oldest event first.
+ * Throws when a digest could not be published.
+ */
 export async function sendTallies(deps: DigestDeps, licenseId: string): Promise<void> {
   for (const tally of await talliesOf(deps, licenseId)) await sendTally(deps, tally);
 }
 
-/** The license's tallies as kept (an item that does not parse is left out). */
+/**
+ * The license's tallies as kept (an item that does not parse is left out), in
+ * the order their events were decided ({@link byEventTime}): a customer's
+ * last digest of a license then says where its shipments stand.
+ */
 async function talliesOf(deps: DigestDeps, licenseId: string): Promise<Tally[]> {
-  return (await deps.tallies.list(licenseId)).flatMap((raw) => parseTally(raw) ?? []);
+  return (await deps.tallies.list(licenseId)).flatMap((raw) => parseTally(raw) ?? []).sort(byEventTime);
 }
 
 /** Publishes a tally's digests to customers and warehouses, then deletes it. */

@@ -7,7 +7,13 @@ import {
   shipmentRejectionEntry,
 } from '../domain/history.js';
 import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus, sameValue } from '../domain/model.js';
-import { detectChange, digests, type ShipmentChange, shipmentMessage } from '../domain/notifications.js';
+import {
+  detectChange,
+  digests,
+  releasingLicenses,
+  type ShipmentChange,
+  shipmentMessage,
+} from '../domain/notifications.js';
 import { copiedFrom, holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
@@ -479,12 +485,13 @@ async function notify(deps: ShipmentEngineDeps, recorded: readonly RecordedChang
   const counts = { customer: 0, logistics: 0 };
   if (changes.length === 0) return { failed: [], counts, changes };
   const failed = new Set<string>();
+  const releasing = await releasingLicenses(changes, (ids) => deps.licenses.batchGet(ids));
   // Both audiences at once: neither waits for the other's calls.
   await Promise.all(
     (['customer', 'logistics'] as const).map(async (audience) => {
       const messages: OutgoingMessage[] = [
         ...changes.map((c) => shipmentMessage(c, audience)),
-        ...digests(changes, audience),
+        ...digests(changes, audience, releasing),
       ];
       const failedIds = await deps.publisher.publish(audience, messages);
       counts[audience] = messages.length - failedIds.size;

@@ -231,7 +231,9 @@ describe('two customers, two licenses, two warehouses, through a whole license l
     expect(warehouseTotal).toBe(got.stream.filter((c) => c.warehouseId === W1).length);
     const suspension = got.emailA.find((m) => / put back on hold$/.test(m.subject ?? ''));
     expect(suspension?.text).toMatch(/the export license was suspended/);
-    expect(suspension?.text).toMatch(/may not leave the warehouse until the license is restored/);
+    expect(suspension?.text).toMatch(
+      /may not leave the warehouse\. The export license is suspended: if it is reinstated, they are released again/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byEventTime,
   MAX_TALLY_GROUPS,
   TALLY_ITEM_LINES,
   TALLY_LINES,
@@ -69,5 +70,27 @@ describe('a tally update stays within what DynamoDB accepts', () => {
     const late = tallyUpdateOf(t, [{ notice: notice(9999, 'WH-late') }], new Date(0));
     expect(late?.add.get('CUST-1|WH-late|SHIPMENT_HOLD_UPDATED')).toEqual({ count: 1, quantity: 1 });
     expect(late?.lines.size).toBe(0);
+  });
+});
+
+describe('the order tallies are sent in', () => {
+  it('orders tallies by the time of their event, not by the event type that leads their key', () => {
+    const events = [
+      'LICENSE_SUSPENDED@2026-06-01T12:00:30.000Z',
+      'LICENSE_APPROVED@2026-06-01T12:01:30.000Z',
+      'none',
+      'LICENSE_AMENDED@2026-06-01T12:00:00.000Z',
+    ];
+    expect(
+      events
+        .map((event) => ({ event }))
+        .sort(byEventTime)
+        .map((t) => t.event),
+    ).toEqual([
+      'none',
+      'LICENSE_AMENDED@2026-06-01T12:00:00.000Z',
+      'LICENSE_SUSPENDED@2026-06-01T12:00:30.000Z',
+      'LICENSE_APPROVED@2026-06-01T12:01:30.000Z',
+    ]);
   });
 });

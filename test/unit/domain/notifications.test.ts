@@ -4,6 +4,7 @@ import {
   DIGEST_LIST_LIMIT,
   detectChange,
   digests,
+  releasingLicenses,
   SHIPMENT_MESSAGE_SCHEMA,
   type ShipmentChange,
   shipmentMessage,
@@ -189,5 +190,54 @@ describe('digests', () => {
     const [two] = digests([...changes].reverse(), 'customer');
     expect(one?.attributes.dedupKey).toMatch(/^digest#/);
     expect(one?.attributes.dedupKey).toBe(two?.attributes.dedupKey);
+  });
+
+  test('leaves out a change the batch holds a later revision of: the later one tells where the shipment stands', () => {
+    const held = changeOf(undefined, 'HELD', { customerId: 'CUST-A', holdReason: 'LICENSE_NOT_YET_VALID' });
+    const r1 = stored('HELD', 1, { shipmentId: held.shipmentId, customerId: 'CUST-A' });
+    const released = changeOf(r1, 'RELEASED');
+    const cancelled = changeOf(
+      { ...r1, status: 'RELEASED', countedStatus: 'RELEASED', revision: 2 },
+      'CANCELLED',
+    );
+    expect([held.revision, released.revision, cancelled.revision]).toEqual([1, 2, 3]);
+    for (const audience of ['customer', 'logistics'] as const) {
+      // The release is the tally's to tell: nothing from this batch but the cancellation.
+      expect(digests([held, released], audience)).toEqual([]);
+      expect(digests([held, released, cancelled], audience).map((d) => d.attributes.eventType)).toEqual([
+        'SHIPMENT_CANCELLED',
+      ]);
+      expect(digests([held], audience).map((d) => d.attributes.eventType)).toEqual(['SHIPMENT_HELD']);
+    }
+  });
+
+  test("leaves out a new LICENSE_PENDING shipment under a releasing license (its pass's digest tells it), not under another", async () => {
+    const queued = changeOf(undefined, 'HELD', { licenseId: 'LIC-A', holdReason: 'LICENSE_PENDING' });
+    const waiting = changeOf(undefined, 'HELD', { licenseId: 'LIC-B', holdReason: 'LICENSE_PENDING' });
+    const early = changeOf(undefined, 'HELD', { licenseId: 'LIC-A', holdReason: 'LICENSE_NOT_YET_VALID' });
+    const changes = [queued, waiting, early];
+    const asked: string[][] = [];
+    const releasing = await releasingLicenses(changes, async (ids) => {
+      asked.push([...ids].sort());
+      return new Map([
+        ['LIC-A', { licenseId: 'LIC-A', status: 'APPROVED', appliedStatus: 'APPROVED' }],
+        ['LIC-B', { licenseId: 'LIC-B', status: 'APPROVED', appliedStatus: 'PENDING' }],
+      ]);
+    });
+    expect(asked).toEqual([['LIC-A', 'LIC-B']]);
+    expect([...releasing]).toEqual(['LIC-A']);
+    for (const audience of ['customer', 'logistics'] as const) {
+      const covered = digests(changes, audience, releasing).flatMap((d) => d.covers);
+      expect(covered.sort()).toEqual([waiting.dedupKey, early.dedupKey].sort());
+      expect(digests(changes, audience).flatMap((d) => d.covers)).toHaveLength(3);
+    }
+  });
+
+  test('reads no license for a batch without a new LICENSE_PENDING shipment', async () => {
+    const changes = [changeOf(undefined, 'HELD', { holdReason: 'LICENSE_NOT_YET_VALID' })];
+    const releasing = await releasingLicenses(changes, () => {
+      throw new Error('read');
+    });
+    expect(releasing.size).toBe(0);
   });
 });

@@ -17,6 +17,7 @@ import {
   LATER,
   PAST,
   setStatus,
+  settleSystem,
 } from '../../helpers/fakes/engine-kit.js';
 import type { Published } from '../../helpers/fakes/world.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
@@ -144,6 +145,38 @@ describe('one digest per customer and per warehouse for each license event', () 
     expect(relabelled[0]?.subject).toBe(
       `${300 - releasedSoFar} of your shipments under license ${lut.licenseId} were still on hold`,
     );
+    expect(w.items('tallies')).toEqual([]);
+  });
+});
+
+describe('the order in which the digests of two license events leave', () => {
+  // The Tallies table's sort key is `<eventType>@<at>`: a Query lists a license's tallies by event type's name.
+  it('sends the customer a suspension\'s "put back on hold" before the reinstatement\'s "released" that overtook its pass', async () => {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { authorizedQuantity: 1_000_000 });
+    const shipments = Array.from({ length: 120 }, (_, i) => lut.shipment({ priority: i + 1, quantity: 2 }));
+    w.seed.accepted(shipments);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    await settleSystem(w, lut.licenseId);
+    w.publisher.published.length = 0;
+
+    // Suspended: the re-hold pass runs out of time after its first page...
+    w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
+    await apply(w, lut.licenseId, PAST(), { pageSize: 50 });
+    expect(w.license(lut.licenseId).pendingWork).toBeDefined();
+    expect(shipments.some((s) => w.shipment(s.shipmentId).status === 'HELD')).toBe(true);
+    // ...and a minute later the admin reinstates the license; its release pass ends in one invocation.
+    w.setNow(new Date(w.now().getTime() + 60_000));
+    w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    await apply(w, lut.licenseId, LATER());
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expect(shipments.every((s) => w.shipment(s.shipmentId).status === 'RELEASED')).toBe(true);
+
+    const order = w.publisher.published
+      .filter((m) => m.topic === 'customer' && m.attributes.kind === 'digest')
+      .map((m) => m.attributes.eventType);
+    // In the order the decisions were taken: the customer's last word matches where its shipments stand.
+    expect(order).toEqual(['SHIPMENT_REHELD', 'SHIPMENT_RELEASED']);
     expect(w.items('tallies')).toEqual([]);
   });
 });
