@@ -1,5 +1,6 @@
 import type { Violation } from '../shared/domain/invariants.js';
-import { available, InventorySchema, parseItem, ShipmentSchema } from '../shared/domain/model.js';
+import { belowZeroMessage, readInventory } from '../shared/domain/inventory-check.js';
+import { available, parseItem, ShipmentSchema } from '../shared/domain/model.js';
 import { copiedFrom } from '../shared/domain/planning.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import type { DlqEntry, FailureSummary } from './dlq-records.js';
@@ -117,19 +118,26 @@ export function shipmentDetail(raw: RawItem): string {
   return parsed.ok ? fields : `${fields}\n\nINVALID ITEM: ${parsed.problems.join('; ')}`;
 }
 
+/**
+ * One row per item, available derived, and a TOTAL row over the valid ones
+ * when there are several. Below the table: each `onHand` below 0 (its own
+ * finding, the item is still counted), and how many invalid items TOTAL leaves out.
+ */
 export function inventoryTable(items: readonly RawItem[]): string {
   if (items.length === 0) return 'No inventory items.';
   const rows: string[][] = [];
+  const notes: string[] = [];
   const total = { onHand: 0, held: 0, released: 0, shipped: 0 };
   let valid = 0;
   for (const raw of items) {
-    const p = parseItem(InventorySchema, raw);
-    if (!p.ok) {
-      rows.push([show(raw.sku), show(raw.warehouseId), `INVALID: ${clip(p.problems.join('; '))}`]);
+    const read = readInventory(raw);
+    if (!read.ok) {
+      rows.push([show(raw.sku), show(raw.warehouseId), `INVALID: ${clip(read.problems.join('; '))}`]);
       continue;
     }
-    const inv = p.value;
+    const inv = read.value;
     valid++;
+    if (read.belowZero) notes.push(`${inv.sku} at ${inv.warehouseId}: ${belowZeroMessage(inv.onHand)}.`);
     total.onHand += inv.onHand;
     total.held += inv.held;
     total.released += inv.released;
@@ -144,6 +152,7 @@ export function inventoryTable(items: readonly RawItem[]): string {
       count(available(inv)),
     ]);
   }
+  const invalid = items.length - valid;
   if (valid > 1) {
     rows.push([
       'TOTAL',
@@ -154,8 +163,12 @@ export function inventoryTable(items: readonly RawItem[]): string {
       count(total.shipped),
       count(total.onHand - total.held - total.released),
     ]);
+    if (invalid > 0)
+      notes.push(
+        `TOTAL leaves out ${invalid} invalid ${invalid === 1 ? 'item' : 'items'}: fix ${invalid === 1 ? 'it' : 'them'} in the console.`,
+      );
   }
-  return renderTable(
+  const table = renderTable(
     [
       { header: 'SKU' },
       { header: 'WAREHOUSE' },
@@ -167,6 +180,7 @@ export function inventoryTable(items: readonly RawItem[]): string {
     ],
     rows,
   );
+  return notes.length === 0 ? table : `${table}\n\n${notes.join('\n')}`;
 }
 
 const keyText = (key: Record<string, string>) =>

@@ -1,7 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { DynamoInventoryRepository } from '../../shared/adapters/dynamo.js';
-import { available, InventorySchema, parseItem } from '../../shared/domain/model.js';
+import { belowZeroMessage, readInventory } from '../../shared/domain/inventory-check.js';
+import { available } from '../../shared/domain/model.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
@@ -43,8 +44,10 @@ export async function inventoryShow(ctx: CliContext, opts: { sku?: string }): Pr
       String(a.warehouseId).localeCompare(String(b.warehouseId)),
   );
   const data = items.map((raw) => {
-    const p = parseItem(InventorySchema, raw);
-    return p.ok ? { ...p.value, available: available(p.value) } : { ...raw, problems: p.problems };
+    const read = readInventory(raw);
+    if (!read.ok) return { ...raw, problems: read.problems };
+    const inv = { ...read.value, available: available(read.value) };
+    return read.belowZero ? { ...inv, finding: belowZeroMessage(read.value.onHand) } : inv;
   });
   ctx.emit(data, () =>
     items.length === 0 && opts.sku !== undefined

@@ -1,8 +1,7 @@
 import { consumed, inventoryKey } from './counters.js';
+import { inventoryViolations } from './inventory-check.js';
 import { type LicenseLimits, limitsOf, loweredLimits } from './license-limits.js';
 import {
-  type Inventory,
-  InventorySchema,
   type License,
   LicenseSchema,
   LicenseStatusSchema,
@@ -392,56 +391,6 @@ function licenseViolations(
           message: `${x.counter} ${x.kept} exceeds ${x.name} ${x.authorized}${wasLowered ? '' : ' (no History entry lowered it)'}`,
         });
       }
-    }
-  }
-  return violations;
-}
-
-/** I3: each Inventory item is valid and its counters equal the sums; counted shipments have an item. */
-function inventoryViolations(
-  items: readonly RawItem[],
-  sums: ReadonlyMap<string, RecomputedCounters>,
-): Violation[] {
-  const violations: Violation[] = [];
-  const seen = new Set<string>();
-  for (const raw of items) {
-    const p = parseItem(InventorySchema, raw);
-    const key = { sku: String(raw.sku), warehouseId: String(raw.warehouseId) };
-    if (!p.ok) {
-      violations.push({
-        invariant: 'I3',
-        key,
-        message: `Inventory item is invalid: ${p.problems.join('; ')}`,
-      });
-      continue;
-    }
-    const inv: Inventory = p.value;
-    const k = inventoryKey(inv);
-    seen.add(k);
-    const sum = sums.get(k) ?? {
-      sku: inv.sku,
-      warehouseId: inv.warehouseId,
-      held: 0,
-      released: 0,
-      shipped: 0,
-    };
-    for (const field of ['held', 'released', 'shipped'] as const) {
-      if (inv[field] !== sum[field]) {
-        violations.push({
-          invariant: 'I3',
-          key,
-          message: `${field} is ${inv[field]} but shipments sum to ${sum[field]}`,
-        });
-      }
-    }
-  }
-  for (const [k, sum] of sums) {
-    if (!seen.has(k)) {
-      violations.push({
-        invariant: 'I3',
-        key: { sku: sum.sku, warehouseId: sum.warehouseId },
-        message: 'shipments are counted here but there is no Inventory item',
-      });
     }
   }
   return violations;

@@ -50,7 +50,7 @@ export async function intakeShipments(
     if (!stocked.has(inventoryKey(s))) {
       intake.rejections.push(
         invalidRejection(s.shipmentId, s, [
-          `there is no Inventory item for sku ${s.sku} at warehouse ${s.warehouseId}; create it (with onHand) or correct sku/warehouseId`,
+          `there is no Inventory item for sku ${s.sku} at warehouse ${s.warehouseId}; correct sku/warehouseId, or create the item (with onHand) and then edit this shipment (removing its statusError will do): it is taken in only on its next edit`,
         ]),
       );
       continue;

@@ -592,7 +592,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'shipment-unknown-warehouse': {
     kind: 'rejected',
     statusError:
-      'Rejected: there is no Inventory item for sku CX1 at warehouse WH-NOWHERE; create it (with onHand) or correct sku/warehouseId. The shipment is not counted or released until this is fixed.',
+      'Rejected: there is no Inventory item for sku CX1 at warehouse WH-NOWHERE; correct sku/warehouseId, or create the item (with onHand) and then edit this shipment (removing its statusError will do): it is taken in only on its next edit. The shipment is not counted or released until this is fixed.',
     subject: 'Shipment SHP-B-NOWH: invalid item rejected',
     severity: 'normal',
     status: 'HELD',
@@ -600,7 +600,7 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
   'shipment-unknown-sku': {
     kind: 'rejected',
     statusError:
-      'Rejected: there is no Inventory item for sku NO-SUCH-SKU at warehouse WH-1; create it (with onHand) or correct sku/warehouseId. The shipment is not counted or released until this is fixed.',
+      'Rejected: there is no Inventory item for sku NO-SUCH-SKU at warehouse WH-1; correct sku/warehouseId, or create the item (with onHand) and then edit this shipment (removing its statusError will do): it is taken in only on its next edit. The shipment is not counted or released until this is fixed.',
     subject: 'Shipment SHP-B-NOSKU2: invalid item rejected',
     severity: 'normal',
     status: 'HELD',

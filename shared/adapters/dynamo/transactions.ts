@@ -50,20 +50,16 @@ export function classifyFailure(
   const reasons = error.CancellationReasons ?? [];
   const failedWrites = new Set<number>();
   const inventoryEnd = group.writes.length + group.inventory.size;
-  let inventoryFailed = false;
+  const missingInventory = new Set<number>();
   let licenseFailed = false;
   reasons.forEach((reason, i) => {
     if (reason.Code !== 'ConditionalCheckFailed') return;
     if (i < group.writes.length) failedWrites.add(i);
-    else if (i < inventoryEnd) inventoryFailed = true;
+    else if (i < inventoryEnd) missingInventory.add(i - group.writes.length);
     else licenseFailed = true;
   });
-  if (failedWrites.size === 0 && inventoryFailed) {
-    const items = [...group.inventory.values()].map((v) => `(${v.sku}, ${v.warehouseId})`).join(', ');
-    throw new DependencyError(
-      `an Inventory item is missing for a counter update, one of ${items}: create it (sku, warehouseId, onHand)`,
-      { cause: error },
-    );
+  if (failedWrites.size === 0 && missingInventory.size > 0) {
+    throw new DependencyError(missingInventoryMessage(group, missingInventory), { cause: error });
   }
   if (failedWrites.size === 0 && licenseFailed) {
     if (guard)
@@ -78,6 +74,29 @@ export function classifyFailure(
     });
   }
   return { kind: 'retry' };
+}
+
+/**
+ * Names the Inventory items whose counter update failed its condition (the
+ * item is gone: deleted by hand), the positions CancellationReasons gave
+ * among the group's Inventory updates, and how to get the item and its
+ * counters back. Every counter write is an ADD conditional on the item
+ * existing, so the batch fails until the item is back, then goes to the DLQ.
+ */
+function missingInventoryMessage(group: Group, failed: ReadonlySet<number>): string {
+  const items = [...group.inventory.values()]
+    .filter((_, i) => failed.has(i))
+    .map((v) => `(${v.sku}, ${v.warehouseId})`);
+  const named =
+    items.length === 1
+      ? `the Inventory item ${items[0]} is missing`
+      : `the Inventory items ${items.join(', ')} are missing`;
+  const it = items.length === 1 ? 'it' : 'them';
+  return (
+    `${named} (deleted?): a counter update needs ${it}. Restore ${it} from the Inventory table's point-in-time recovery ` +
+    `(docs/OPERATIONS.md, "A deleted Inventory item"), or create ${it} again with sku, warehouseId and onHand; ` +
+    'then `clearance dlq redrive`, and once the redrive has settled, `clearance reconcile --fix` (it sets held, released and shipped)'
+  );
 }
 
 /**

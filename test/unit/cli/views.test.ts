@@ -236,9 +236,30 @@ describe('inventoryTable', () => {
   });
 
   it('shows an invalid item with its problems instead of numbers', () => {
-    expect(inventoryTable([{ sku: 'H20', warehouseId: 'WH-1', onHand: -1 }])).toMatch(
-      /INVALID: onHand must not be negative/,
+    expect(inventoryTable([{ sku: 'H20', warehouseId: 'WH-1', onHand: '1000' }])).toMatch(/INVALID: onHand/);
+  });
+
+  it('says how many invalid items the TOTAL row leaves out', () => {
+    const text = inventoryTable([
+      anInventory({ warehouseId: 'WH-1', onHand: 1000 }),
+      anInventory({ warehouseId: 'WH-2', onHand: 10 }),
+      { sku: 'H20', warehouseId: 'WH-3', onHand: '500' },
+    ]);
+    expect(text).toMatch(/^TOTAL\s+1,010\s+0\s+0\s+0\s+1,010$/m);
+    expect(text).toMatch(/\n\nTOTAL leaves out 1 invalid item: fix it in the console\.$/);
+  });
+
+  it('shows an onHand below 0 as a number, counts it in TOTAL, and says what it means', () => {
+    const text = inventoryTable([
+      anInventory({ warehouseId: 'WH-1', onHand: 1000 }),
+      anInventory({ warehouseId: 'WH-3', onHand: -5, shipped: 10 }),
+    ]);
+    expect(text).toMatch(/^H20\s+WH-3\s+-5\s+0\s+0\s+10\s+-5$/m);
+    expect(text).toMatch(/^TOTAL\s+995\s+0\s+0\s+10\s+995$/m);
+    expect(text).toMatch(
+      /\n\nH20 at WH-3: onHand is -5, below 0: more units were marked SHIPPED here than were stocked/,
     );
+    expect(text).not.toMatch(/INVALID|leaves out/);
   });
 });
 

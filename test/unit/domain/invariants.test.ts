@@ -210,7 +210,7 @@ describe('checkInvariants', () => {
     [
       'an invalid Inventory item',
       (s) => {
-        s.inventory[0] = { ...s.inventory[0], onHand: -1 };
+        s.inventory[0] = { ...s.inventory[0], onHand: '1000' };
       },
       'I3',
       /Inventory item is invalid/,
