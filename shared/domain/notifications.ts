@@ -206,7 +206,12 @@ export async function releasingLicenses(
   const asked = new Set(changes.filter((c) => awaitsPass(c) && !later.has(c)).map((c) => c.licenseId));
   if (asked.size === 0) return new Set();
   const licenses = await read([...asked]);
-  return new Set([...licenses].filter(([, raw]) => raw.appliedStatus === 'APPROVED').map(([id]) => id));
+  // As the intake asks for a pass: APPROVED as typed and as applied (a rejected status typo asks for none).
+  return new Set(
+    [...licenses]
+      .filter(([, raw]) => raw.status === 'APPROVED' && raw.appliedStatus === 'APPROVED')
+      .map(([id]) => id),
+  );
 }
 
 /**
@@ -217,7 +222,7 @@ export async function releasingLicenses(
  * per-shipment messages are still sent): a change the batch holds a later
  * revision of (the later one tells where the shipment stands), and a new
  * shipment held as LICENSE_PENDING under a license in `releasing` (APPROVED
- * as read after the batch): the intake queued it for that license's release
+ * as typed and as applied, read after the batch): the intake queued it for that license's release
  * pass, whose digest tells it, released or still on hold with its reason.
  */
 export function digests(
