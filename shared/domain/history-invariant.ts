@@ -168,7 +168,10 @@ export function checkHistory(
     if (typeof e.shipmentId === 'string' && e.eventType !== 'EDIT_REJECTED')
       byShipment.set(e.shipmentId, [...(byShipment.get(e.shipmentId) ?? []), e]);
   for (const [shipmentId, list] of revisions) {
-    const message = missingShipmentProblem(list, byShipment.get(shipmentId) ?? []);
+    const rejections = input.entries.filter(
+      (e) => e.shipmentId === shipmentId && e.eventType === 'EDIT_REJECTED',
+    );
+    const message = missingShipmentProblem(list, byShipment.get(shipmentId) ?? [], rejections);
     if (message) violations.push({ invariant: 'I6', key: { shipmentId }, message });
   }
   violations.push(...rejectionViolations(input), ...licenseStatusViolations(input));
@@ -198,6 +201,7 @@ const wholeHistory = (revisions: readonly number[]): boolean =>
 function missingShipmentProblem(
   revisions: readonly number[],
   entries: readonly RawItem[],
+  rejections: readonly RawItem[],
 ): string | undefined {
   const last = entries.reduce<RawItem | undefined>(
     (a, e) =>
@@ -205,7 +209,14 @@ function missingShipmentProblem(
     undefined,
   );
   const status = typeof last?.status === 'string' ? last.status : undefined;
-  const whole = wholeHistory(revisions);
+  // The deletion's own entry (the latest rejection, after the last change) says what it was counted as
+  // when deleted: a status the last entry does not show is a committed change History lacks.
+  const deletion = [...rejections]
+    .filter((e) => String(e.at) >= String(last?.at ?? ''))
+    .sort((a, b) => String(a.entryId).localeCompare(String(b.entryId)))
+    .at(-1);
+  const countedWhenDeleted = typeof deletion?.previousStatus === 'string' ? deletion.previousStatus : status;
+  const whole = wholeHistory(revisions) && countedWhenDeleted === status;
   if (whole && status !== undefined && UNDRAWN.has(status)) return undefined;
   const base = `${revisions.length} shipment entries in History for a shipment that is not in the Shipments table`;
   if (!whole || (status !== 'RELEASED' && status !== 'SHIPPED')) return base;
