@@ -1,4 +1,10 @@
-import { type CountedAs, consumed, countedAsItIs, countedAsStamp } from '../shared/domain/counters.js';
+import {
+  type CountedAs,
+  consumed,
+  countedAsItIs,
+  countedAsStamp,
+  stampIntact,
+} from '../shared/domain/counters.js';
 import type { DeletedShipment } from '../shared/domain/history-invariant.js';
 import type { RecomputedCounters, ShippedOverLimit, Violation } from '../shared/domain/invariants.js';
 import {
@@ -139,10 +145,47 @@ function editNotSetBack(s: RawItem): boolean {
 }
 
 /**
+ * Whether a counted shipment's `countedAs` stamp is sealed with a seal that
+ * is not its own (not stampIntact): a find and replace over its JSON,
+ * stamp included. shipment-events sets such an edit back within seconds;
+ * one still there was put back after a deletion from an edited copy, which
+ * nothing sets back (docs/OPERATIONS.md, "A shipment put back with an edited
+ * stamp"). A copy of another shipment is a new one, not yet taken in.
+ */
+function stampBroken(s: RawItem): boolean {
+  const stamp = countedAsStamp(s);
+  const counted = asShipmentStatus(s.countedStatus);
+  return (
+    stamp !== undefined &&
+    counted !== undefined &&
+    counted !== 'CANCELLED' &&
+    copiedFrom(s) === undefined &&
+    !stampIntact(String(s.shipmentId), stamp)
+  );
+}
+
+/**
+ * I5 for each counted shipment whose stamp is broken ({@link stampBroken}):
+ * the license, customer and Inventory item it is counted under are not
+ * known, so no license pass moves it and no notice of it goes out, and
+ * nothing sets it back: a person must. Not work in flight (findBusy leaves it
+ * out), and, while one is listed, no fix of a license or Inventory counter is
+ * planned (planReconcile): which of them hold it is not known.
+ */
+export function stampViolations(shipments: readonly RawItem[]): Violation[] {
+  return shipments.filter(stampBroken).map((s) => ({
+    invariant: 'I5',
+    key: { shipmentId: String(s.shipmentId) },
+    message: `counted ${String(s.countedStatus)} with a countedAs stamp whose seal is not its fields' (a find and replace over its JSON, stamp included; put back from such a copy, nothing sets it back): the license, customer and Inventory item it is counted under are unknown, so no license pass releases or re-holds it and --fix makes no counter fix until it is put back from point-in-time recovery (docs/OPERATIONS.md, "A shipment put back with an edited stamp"). An edit typed in the last minutes is set back by the system: run reconcile again first.`,
+  }));
+}
+
+/**
  * Finds work the system has not finished: license edits being applied,
  * amendments (terms that differ from `appliedTerms`) not applied yet,
  * shipment edits not yet counted or set back (a copy of another shipment not
- * yet taken in too).
+ * yet taken in too). A shipment whose stamp is broken is no work in flight:
+ * it is a person's ({@link stampViolations}).
  */
 export function findBusy(items: { licenses: readonly RawItem[]; shipments: readonly RawItem[] }): string[] {
   const licenses: string[] = [];
@@ -157,7 +200,7 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
     // A copy of another shipment (its statusError is the original's) is a new one not yet taken in.
     const copy = copiedFrom(s) !== undefined;
     // Rejected at intake, never counted: it waits for a person, not for the system.
-    if (s.statusError !== undefined && s.countedStatus === undefined && !copy) continue;
+    if ((s.statusError !== undefined && s.countedStatus === undefined && !copy) || stampBroken(s)) continue;
     if (copy || s.countedStatus === undefined || s.status !== s.countedStatus || editNotSetBack(s))
       shipments.push(String(s.shipmentId));
   }
@@ -354,9 +397,10 @@ export function planReconcile(
       releasedValue: sum.releasedValue + d.drawn.value,
     });
   }
+  // A shipment with a broken stamp may be counted under any license and Inventory item: none is fixed meanwhile.
+  const unknown = items.shipments.some(stampBroken);
   const planned = [
-    ...inventory.fixes,
-    ...licenseFixes(items.licenses, used),
+    ...(unknown ? [] : [...inventory.fixes, ...licenseFixes(items.licenses, used)]),
     ...staleHoldOrders(items.shipments),
     ...unsealedStamps(items.shipments),
   ];
@@ -364,7 +408,7 @@ export function planReconcile(
   const fixedLicenses = new Set(planned.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
   const manual = check.violations.filter((v) => {
     if (v.invariant === 'I3' && v.key.sku !== undefined && v.key.warehouseId !== undefined) {
-      return !inventory.repaired.has(keyOf(v.key.sku, v.key.warehouseId));
+      return unknown || !inventory.repaired.has(keyOf(v.key.sku, v.key.warehouseId));
     }
     if (v.invariant === 'I2' && v.key.licenseId !== undefined) {
       return !fixedLicenses.has(v.key.licenseId);

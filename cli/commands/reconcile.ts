@@ -24,7 +24,13 @@ import { plural } from '../format.js';
 import { cliChangedBy } from '../identity.js';
 import { type Io, progress } from '../io.js';
 import { holdOrderWrite, staleHoldOrders } from '../reconcile-hold-order.js';
-import { describeFix, type Fix, planReconcile, type ReconcilePlan } from '../reconcile-plan.js';
+import {
+  describeFix,
+  type Fix,
+  planReconcile,
+  type ReconcilePlan,
+  stampViolations,
+} from '../reconcile-plan.js';
 import { afterFix, exitFor, holdOrderFixes, report, sealFixes } from '../reconcile-report.js';
 import { sealWrite, unsealedStamps } from '../reconcile-stamps.js';
 import { isConditionFailure, sleep } from './common.js';
@@ -89,7 +95,7 @@ async function scanAll(ctx: CliContext, label: string) {
   return {
     result: {
       ...result,
-      violations: [...result.violations, ...history.violations],
+      violations: [...result.violations, ...history.violations, ...stampViolations(scanned.shipments)],
       counts: { ...result.counts, history: history.entries },
     },
     scanned,

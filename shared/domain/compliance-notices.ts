@@ -114,10 +114,15 @@ export function deadline(validUntil: string): string {
 type Expiring = Pick<License, 'licenseId' | 'customerId' | 'sku' | 'validUntil'> &
   Partial<Pick<License, 'appliedStatus'>>;
 
+/** RELEASED shipments of unknown warehouse an expiry alert names, at most. */
+const UNKNOWN_LISTED = 20;
+
 /**
  * LICENSE_EXPIRING to ops: the license expires within `lead` days while
  * shipments are still outstanding under it; units and value by status, and
- * the warehouses told.
+ * the warehouses told. `unknown`: RELEASED shipments whose `countedAs` stamp
+ * was edited, so the warehouse that holds them is not known: in no digest
+ * and not in the RELEASED totals, named for a person to act.
  */
 export function expiryAlert(input: {
   license: Expiring;
@@ -126,6 +131,7 @@ export function expiryAlert(input: {
   released: Totals;
   held: Totals;
   warehouses: readonly string[];
+  unknown?: readonly string[];
 }): OpsAlert {
   const { license, released, held } = input;
   const id = license.licenseId;
@@ -153,11 +159,23 @@ export function expiryAlert(input: {
           ? 'cannot ship: the license is SUSPENDED, so only a reinstatement (APPROVED) before then releases them'
           : 'cannot ship unless released before then',
       ),
+      ...unknownLines(input.unknown ?? []),
       'When validUntil passes, the clock expires the license: its HELD shipments and any unshipped RELEASED ones are held as LICENSE_EXPIRED.',
       'To extend it, amend validUntil (OPERATIONS.md, "When a license is about to expire"); an amendment re-arms this watch.',
     ].join('\n'),
     subjectKey: { licenseId: id },
   };
+}
+
+/** The RELEASED shipments no digest lists: warehouse unknown. */
+function unknownLines(ids: readonly string[]): string[] {
+  if (ids.length === 0) return [];
+  const more = ids.length > UNKNOWN_LISTED ? [`  … and ${ids.length - UNKNOWN_LISTED} more.`] : [];
+  return [
+    `Also RELEASED, in no warehouse's list and not in the totals above (${shipments(ids.length)}): tell the warehouse that holds each before then, and put each back right (OPERATIONS.md, "A shipment put back with an edited stamp"):`,
+    ...ids.slice(0, UNKNOWN_LISTED).map((id) => `  ${id}: warehouse unknown: its countedAs stamp was edited`),
+    ...more,
+  ];
 }
 
 type Listed = Pick<Shipment, 'shipmentId' | 'customerId' | 'sku' | 'warehouseId' | 'quantity'>;

@@ -10,7 +10,11 @@
  * `validUntil` near) are judged together and only the nearest is sent. A
  * lead judged with nothing outstanding is recorded as quiet, and the clock
  * re-checks it (recheckQuiet) until shipments appear under the license, the
- * next lead comes due or `validUntil` passes.
+ * next lead comes due or `validUntil` passes. A RELEASED shipment whose
+ * stamp is edited (its seal is not its own) is counted under a warehouse not
+ * known: the lead waits for shipment-events to set the edit back, at most
+ * {@link EXPIRY_BUSY_MS} past the time it came due, then goes out without it
+ * in any digest, the alert naming it ("warehouse unknown").
  */
 import {
   dueLeads,
@@ -54,10 +58,27 @@ export type ExpiryVerdict =
   | { kind: 'alerted'; lead: number; leads: number[]; warehouses: string[] }
   /**
    * A RELEASED shipment's stamp was edited (its seal is not its own), so which
-   * warehouse holds it is not known until shipment-events sets the edit back:
-   * nothing sent or recorded, the next tick judges the lead again.
+   * warehouse holds it is not known until shipment-events sets the edit back,
+   * and the lead came due less than {@link EXPIRY_BUSY_MS} ago: nothing sent
+   * or recorded, the next tick judges the lead again.
    */
   | { kind: 'busy' };
+
+/**
+ * How long past the time a lead came due (`validUntil` − lead) the watch
+ * waits for an edited stamp of a RELEASED shipment to be set back: 15
+ * minutes. shipment-events sets back a console edit in the batch that
+ * carries it (a 2 s batching window); a batch that fails is run again up to
+ * 5 times (STREAM_RETRY_ATTEMPTS) within its 120 s timeout each, about 12
+ * minutes before it goes to the DLQ, and the clock ticks every minute
+ * (test/infra/expiry-busy-window.test.ts ties this to the stack). A stamp
+ * still edited after that is not being set back (a shipment put back from
+ * an edited copy, which nothing sets back; a batch parked in the DLQ): the
+ * lead goes out without that shipment in any digest, and the alert names it.
+ */
+export const EXPIRY_BUSY_MS = 15 * 60_000;
+
+const DAY_MS = 86_400_000;
 
 /**
  * Whether the watch looks at this license at all: APPROVED or SUSPENDED (in
@@ -95,7 +116,7 @@ export async function watchExpiry(
   const due = dueLeads(license.validUntil, now, deps.leadDays, judged);
   const [lead] = due;
   if (lead === undefined) return { kind: 'idle' };
-  const outstanding = await outstandingOf(deps, license.licenseId);
+  const outstanding = await outstandingOf(deps, license, lead, now);
   if (outstanding === 'busy') return { kind: 'busy' };
   if (outstanding === undefined) {
     const was = quietLeads(license.expiryAlerted, license.validUntil);
@@ -132,7 +153,7 @@ export async function recheckQuiet(
   );
   if (held?.items.length === 0 && released?.items.length === 0) return { kind: 'quiet', leads: judged };
   // An index may show a shipment that has just left it: the full read decides.
-  const outstanding = await outstandingOf(deps, license.licenseId);
+  const outstanding = await outstandingOf(deps, license, lead, now);
   if (outstanding === 'busy') return { kind: 'busy' };
   if (outstanding === undefined) return { kind: 'quiet', leads: judged };
   const warehouses = await announce(deps, license, lead, now, outstanding);
@@ -141,22 +162,30 @@ export async function recheckQuiet(
 }
 
 interface Outstanding {
+  /** RELEASED, as counted (their stamps vouch for them), in hold order. */
   released: Shipment[];
+  /** RELEASED with an edited stamp: the warehouse that holds them is not known. */
+  unknown: Shipment[];
   held: Totals;
 }
 
 /**
  * The RELEASED shipments and the HELD totals of the license; undefined when
- * there are none of either; 'busy' when a RELEASED one's stamp is edited.
+ * there are none of either; 'busy' when a RELEASED one's stamp is edited and
+ * `lead` came due less than {@link EXPIRY_BUSY_MS} before `now`.
  */
 async function outstandingOf(
   deps: ExpiryWatchDeps,
-  licenseId: string,
+  license: License,
+  lead: number,
+  now: Date,
 ): Promise<Outstanding | undefined | 'busy'> {
-  const released = await releasedOf(deps, licenseId);
-  if (released === 'busy') return 'busy';
-  const held = await deps.shipments.sumHeld(licenseId);
-  return released.length === 0 && held.shipments === 0 ? undefined : { released, held };
+  const { released, unknown } = await releasedOf(deps, license.licenseId);
+  const dueAt = Date.parse(license.validUntil) - lead * DAY_MS;
+  if (unknown.length > 0 && now.getTime() - dueAt < EXPIRY_BUSY_MS) return 'busy';
+  const held = await deps.shipments.sumHeld(license.licenseId);
+  const none = released.length === 0 && unknown.length === 0 && held.shipments === 0;
+  return none ? undefined : { released, unknown, held };
 }
 
 /** Digests, then the alert; the warehouses told. Throws when a digest could not be published. */
@@ -165,7 +194,7 @@ async function announce(
   license: License,
   lead: number,
   now: Date,
-  { released, held }: Outstanding,
+  { released, unknown, held }: Outstanding,
 ): Promise<string[]> {
   const digests = expiryDigests({ license, lead, now, released });
   const failed = await deps.publisher.publish('logistics', digests);
@@ -175,7 +204,15 @@ async function announce(
     );
   const warehouses = digests.map((d) => d.attributes.warehouseId ?? '');
   await deps.alerter.alert([
-    expiryAlert({ license, lead, now, released: totalsOf(released), held, warehouses }),
+    expiryAlert({
+      license,
+      lead,
+      now,
+      released: totalsOf(released),
+      held,
+      warehouses,
+      unknown: unknown.map((s) => s.shipmentId),
+    }),
   ]);
   return warehouses;
 }
@@ -211,9 +248,16 @@ async function record(deps: ExpiryWatchDeps, license: License, value: ExpiryReco
   }
 }
 
-/** Every RELEASED shipment of the license, in hold order; 'busy' when one's stamp is edited (stampIntact). */
-async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shipment[] | 'busy'> {
+/**
+ * Every RELEASED shipment of the license, in hold order: as counted, and,
+ * apart, those whose stamp is edited (not stampIntact), whose warehouse is not known.
+ */
+async function releasedOf(
+  deps: ExpiryWatchDeps,
+  licenseId: string,
+): Promise<{ released: Shipment[]; unknown: Shipment[] }> {
   const out: Shipment[] = [];
+  const unknown: Shipment[] = [];
   let after: string | undefined;
   do {
     const page = await deps.shipments.page('released', licenseId, after, deps.pageSize ?? 200);
@@ -222,13 +266,13 @@ async function releasedOf(deps: ExpiryWatchDeps, licenseId: string): Promise<Shi
       // A copy of another shipment (console "Duplicate item") is not released: shipment-events takes it in HELD.
       if (parsed.ok && parsed.value.status === 'RELEASED' && copiedFrom(item) === undefined) {
         const stamp = parsed.value.countedAs;
-        if (stamp !== undefined && !stampIntact(parsed.value.shipmentId, stamp)) return 'busy';
-        out.push(asCounted(parsed.value));
+        if (stamp !== undefined && !stampIntact(parsed.value.shipmentId, stamp)) unknown.push(parsed.value);
+        else out.push(asCounted(parsed.value));
       }
     }
     after = page.next;
   } while (after !== undefined);
-  return out.sort(compareHoldOrder);
+  return { released: out.sort(compareHoldOrder), unknown: unknown.sort(compareHoldOrder) };
 }
 
 /**

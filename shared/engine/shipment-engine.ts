@@ -14,7 +14,7 @@ import {
   type ShipmentChange,
   shipmentMessage,
 } from '../domain/notifications.js';
-import { copiedFrom, holdOrderKey } from '../domain/planning.js';
+import { holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
   HistoryRepository,
@@ -33,6 +33,7 @@ import { takeInCopies } from './shipment-copies.js';
 import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments, manualWrite } from './shipment-intake.js';
+import { nothingToTell, type PutBacks, takePutBack } from './shipment-put-back.js';
 import {
   committedImages,
   invalidRejection,
@@ -121,11 +122,11 @@ interface Classified {
   /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
   /**
-   * Licenses of counted HELD or RELEASED shipments put back after a deletion (an INSERT that carries
-   * `countedStatus`, from point-in-time recovery): their license's work missed them meanwhile (a suspension,
-   * an amendment moving validFrom later), so each gets a pass, whatever its status.
+   * Counted shipments put back after a deletion (an INSERT that carries `countedStatus`, from point-in-time
+   * recovery): the licenses whose work missed them meanwhile, each to get a pass, and the alerts of those
+   * put back with a stamp that does not vouch for them (takePutBack).
    */
-  putBack: Set<string>;
+  putBack: PutBacks;
 }
 
 /**
@@ -147,7 +148,8 @@ export async function processShipmentRecords(
 ): Promise<ShipmentBatchResult> {
   const batch = classify(await takeInCopies(deps, records));
   const intake = await intakeShipments(deps, batch.intake);
-  if (intake.alerts.length > 0) await deps.alerter.alert(intake.alerts);
+  const alerts = [...batch.putBack.alerts, ...intake.alerts];
+  if (alerts.length > 0) await deps.alerter.alert(alerts);
   const rejections = [...batch.rejections, ...intake.rejections];
   const recordOf = (r: Rejection) => batch.rejectedRecord.get(r) ?? batch.latest.get(r.shipmentId);
   const restored = await rejectEdits(
@@ -160,7 +162,7 @@ export async function processShipmentRecords(
   await commit(deps, [...intake.accepted, ...batch.manual]);
   await followUps(deps, {
     restored,
-    putBack: batch.putBack,
+    putBack: batch.putBack.licenses,
     recheck: new Set([...intake.recheck, ...batch.revalued]),
     release: new Set([...batch.freed, ...intake.release]),
     restamps: batch.restamps,
@@ -213,7 +215,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     before,
     earliest,
     committed: committedImages(records),
-    putBack: new Set(),
+    putBack: { licenses: new Set(), alerts: [] },
   };
   supersededEdits(records, batch);
   for (const record of latest.values()) {
@@ -312,8 +314,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else {
-    if (!record.oldImage && (counted === 'HELD' || counted === 'RELEASED'))
-      batch.putBack.add(shipment.licenseId);
+    if (!record.oldImage) takePutBack(record.shipmentId, raw, shipment, batch.putBack);
     restampIfStale(raw, shipment, batch);
     if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
       batch.revalued.add(shipment.licenseId);
@@ -441,8 +442,7 @@ export async function recordShipmentHistory(
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
   return records.flatMap((record) => {
-    // Nothing committed: a write-back (an overwrite's restore raises revision over the put copy's), a duplicate.
-    if (isWriteBack(record) || copiedFrom(record.newImage) !== undefined) return [];
+    if (nothingToTell(record)) return [];
     const change = detectChange(record.oldImage, record.newImage, record.at);
     return change ? [{ change, record }] : [];
   });
