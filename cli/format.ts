@@ -58,6 +58,10 @@ export const countOf = (v: unknown): string => (typeof v === 'number' ? count(v)
 /** 50000 → "$50,000": whole US dollars for people. */
 export const usd = (n: number): string => `$${count(n)}`;
 
+/** The first `max` of `items`, comma-separated, and how many more: "A, B, C and 4 more". */
+export const listFew = (items: readonly string[], max = 5): string =>
+  `${items.slice(0, max).join(', ')}${items.length > max ? ` and ${items.length - max} more` : ''}`;
+
 /** "1 shipment" / "2 shipments". */
 export const plural = (n: number, one: string, many = `${one}s`): string =>
   `${count(n)} ${n === 1 ? one : many}`;

@@ -2,7 +2,7 @@ import { parseItem, ShipmentSchema } from '../shared/domain/model.js';
 import { copiedFrom, holdOrderKey } from '../shared/domain/planning.js';
 import type { RawItem, ShipmentWrite } from '../shared/domain/ports.js';
 import { GSI_ATTR } from '../shared/names.js';
-import { plural } from './format.js';
+import { listFew, plural } from './format.js';
 
 /**
  * A HELD or RELEASED shipment whose stored `holdOrder` is not `holdOrderKey()`
@@ -84,16 +84,13 @@ export function holdOrderWrite(fix: HoldOrderFix): ShipmentWrite {
 export const describeHoldOrderFix = (fix: HoldOrderFix): string =>
   `Shipment ${fix.shipmentId}: holdOrder ${fix.read ?? 'absent'} → ${fix.set}`;
 
-const listed = (ids: readonly string[], max = 5) =>
-  `${ids.slice(0, max).join(', ')}${ids.length > max ? ` and ${ids.length - max} more` : ''}`;
-
 /** The stale hold order finding, with a count and a few ids. Empty when there is none. */
 export function staleHoldOrderSection(fixes: readonly HoldOrderFix[]): string[] {
   if (fixes.length === 0) return [];
   const one = fixes.length === 1;
   return [
     '',
-    `Stale hold order: ${plural(fixes.length, 'HELD or RELEASED shipment')} ${one ? 'has' : 'have'} a holdOrder that is not the one ${one ? 'its' : 'their'} priority, requestedAt and shipmentId give (holdOrderKey): ${listed(fixes.map((f) => f.shipmentId))}.`,
+    `Stale hold order: ${plural(fixes.length, 'HELD or RELEASED shipment')} ${one ? 'has' : 'have'} a holdOrder that is not the one ${one ? 'its' : 'their'} priority, requestedAt and shipmentId give (holdOrderKey): ${listFew(fixes.map((f) => f.shipmentId))}.`,
     `Releases of ${one ? 'its' : 'their'} license, and re-holds under a lowered limit, go out of turn until it is rewritten (a key an earlier version wrote, or a priority or requestedAt edit shipment-events has not restamped yet). --fix rewrites it, without a new revision or a notice.`,
   ];
 }

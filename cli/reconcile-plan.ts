@@ -21,7 +21,7 @@ import { asShipmentStatus, drawnValueEdited } from '../shared/domain/shipment-ru
 import { failSafeLicense } from '../shared/domain/terms.js';
 import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
-import { count, plural, usd } from './format.js';
+import { count, listFew, plural, usd } from './format.js';
 import { describeHoldOrderFix, type HoldOrderFix, staleHoldOrders } from './reconcile-hold-order.js';
 import { describeSealFix, type SealFix, unsealedStamps } from './reconcile-stamps.js';
 
@@ -124,9 +124,6 @@ function overRelease(l: License, want: Record<LicenseCounter, number>): string |
     : `${problems.join('; ')}: a possible over-release; escalate to compliance`;
 }
 
-const listed = (ids: readonly string[], max = 5) =>
-  `${ids.slice(0, max).join(', ')}${ids.length > max ? ` and ${ids.length - max} more` : ''}`;
-
 /**
  * Whether a counted shipment carries an edit the system will set back: a
  * fixed field that differs from its `countedAs`, or the `value` of a
@@ -207,17 +204,17 @@ export function findBusy(items: { licenses: readonly RawItem[]; shipments: reado
   const busy: string[] = [];
   if (licenses.length > 0) {
     busy.push(
-      `${licenses.length} license${licenses.length === 1 ? ' has' : 's have'} work in progress: ${listed(licenses)}`,
+      `${licenses.length} license${licenses.length === 1 ? ' has' : 's have'} work in progress: ${listFew(licenses)}`,
     );
   }
   if (amended.length > 0) {
     busy.push(
-      `${amended.length} license${amended.length === 1 ? ' has an amendment' : 's have amendments'} the system has not applied yet: ${listed(amended)}`,
+      `${amended.length} license${amended.length === 1 ? ' has an amendment' : 's have amendments'} the system has not applied yet: ${listFew(amended)}`,
     );
   }
   if (shipments.length > 0) {
     busy.push(
-      `${shipments.length} shipment${shipments.length === 1 ? ' has' : 's have'} an edit the system has not counted yet: ${listed(shipments)}`,
+      `${shipments.length} shipment${shipments.length === 1 ? ' has' : 's have'} an edit the system has not counted yet: ${listFew(shipments)}`,
     );
   }
   return busy;
@@ -271,7 +268,7 @@ function raceFree(fixes: readonly Fix[], unscanned: readonly RawItem[]): { fixes
   const racing = unscanned.filter((s) => fixes.some((f) => moves(f, s)));
   const ids = racing.map((s) => String(s.shipmentId));
   const one = ids.length === 1;
-  const busy = `${plural(ids.length, 'shipment')} changed during the scan (put back, or created after the scan of Shipments passed ${one ? 'it' : 'them'}), so the fixes of ${one ? 'its' : 'their'} license and Inventory item wait: run reconcile again: ${listed(ids)}`;
+  const busy = `${plural(ids.length, 'shipment')} changed during the scan (put back, or created after the scan of Shipments passed ${one ? 'it' : 'them'}), so the fixes of ${one ? 'its' : 'their'} license and Inventory item wait: run reconcile again: ${listFew(ids)}`;
   return { fixes: fixes.filter((f) => !racing.some((s) => moves(f, s))), busy: ids.length > 0 ? [busy] : [] };
 }
 

@@ -8,7 +8,7 @@ import {
 import { type CountedAsStamp, parseItem, ShipmentSchema } from '../shared/domain/model.js';
 import { copiedFrom } from '../shared/domain/planning.js';
 import type { RawItem, ShipmentWrite } from '../shared/domain/ports.js';
-import { plural } from './format.js';
+import { listFew, plural } from './format.js';
 
 /**
  * A HELD or RELEASED shipment whose `countedAs` stamp carries no `seal` (one
@@ -94,9 +94,6 @@ export function sealWrite(fix: SealFix): ShipmentWrite {
 export const describeSealFix = (fix: SealFix): string =>
   `Shipment ${fix.shipmentId}: countedAs sealed (${fix.set.seal})`;
 
-const listed = (ids: readonly string[], max = 5) =>
-  `${ids.slice(0, max).join(', ')}${ids.length > max ? ` and ${ids.length - max} more` : ''}`;
-
 /**
  * The unsealed stamps, an upgrade note with a count and a few ids. Empty
  * when there is none. Not a wrong result: the exit code does not count it.
@@ -106,7 +103,7 @@ export function unsealedStampSection(fixes: readonly SealFix[]): string[] {
   const one = fixes.length === 1;
   return [
     '',
-    `Unsealed stamps (upgrade): ${plural(fixes.length, 'HELD or RELEASED shipment')} ${one ? 'has' : 'have'} a countedAs stamp without a seal, true to ${one ? 'its' : 'their'} fields: ${listed(fixes.map((f) => f.shipmentId))}.`,
+    `Unsealed stamps (upgrade): ${plural(fixes.length, 'HELD or RELEASED shipment')} ${one ? 'has' : 'have'} a countedAs stamp without a seal, true to ${one ? 'its' : 'their'} fields: ${listFew(fixes.map((f) => f.shipmentId))}.`,
     `Until sealed, a find and replace over ${one ? 'its' : 'their'} JSON (stamp too) could reach a license pass before it is set back. --fix seals ${one ? 'it' : 'them'}, without a new revision or a notice; nothing is wrong meanwhile, so ${one ? 'it does' : 'they do'} not change the exit code.`,
   ];
 }
