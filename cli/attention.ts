@@ -144,7 +144,11 @@ function shippedOverLimit(l: License, backlog: Backlog): AttentionReason[] {
       kind: 'shipped-over-limit',
       rank: 1,
       text: `shipped goods above a lowered limit: ${over.join('; ')} (escalate to compliance)`,
-      data: { shippedQuantity: l.releasedQuantity, authorizedQuantity: l.authorizedQuantity },
+      data: {
+        shippedQuantity: l.releasedQuantity,
+        authorizedQuantity: l.authorizedQuantity,
+        ...(cap === undefined ? {} : { shippedValue: l.releasedValue, valueCap: cap }),
+      },
     },
   ];
 }
@@ -180,11 +184,15 @@ function drawn(l: License): AttentionReason[] {
   const value = cap === undefined || cap === 0 ? 0 : (l.releasedValue * 100) / cap;
   const percent = Math.max(quantity, value);
   if (percent < DRAWN_PERCENT) return [];
-  const text =
-    quantity >= value
-      ? `${Math.floor(quantity)} % of authorizedQuantity drawn (${count(l.releasedQuantity)} of ${count(l.authorizedQuantity)} units)`
-      : `${Math.floor(value)} % of the value cap drawn (${usd(l.releasedValue)} of ${usd(cap ?? 0)})`;
-  return [{ kind: 'drawn', rank: 5, text, data: { percent: Math.floor(percent) } }];
+  const byQuantity = quantity >= value;
+  const text = byQuantity
+    ? `${Math.floor(quantity)} % of authorizedQuantity drawn (${count(l.releasedQuantity)} of ${count(l.authorizedQuantity)} units)`
+    : `${Math.floor(value)} % of the value cap drawn (${usd(l.releasedValue)} of ${usd(cap ?? 0)})`;
+  // The limit the percent is of, and its figures: units of authorizedQuantity, or dollars of the value cap.
+  const figures = byQuantity
+    ? { limit: 'quantity', drawn: l.releasedQuantity, cap: l.authorizedQuantity }
+    : { limit: 'value', drawn: l.releasedValue, cap: cap ?? 0 };
+  return [{ kind: 'drawn', rank: 5, text, data: { percent: Math.floor(percent), ...figures } }];
 }
 
 /**

@@ -98,6 +98,8 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
       return lines.join('\n');
     },
   );
+  // --json prints the rows only: the notes go to stderr, as `dlq redrive` does with what it leaves.
+  if (ctx.json) for (const b of notes) ctx.io.err(`Note: ${b}`);
   return EXIT.ok;
 }
 

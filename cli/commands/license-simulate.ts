@@ -134,7 +134,12 @@ export function registerSimulateCommand(license: Command, act: Act): void {
     .option('--tolerance <percent>', 'amended valueTolerancePercent: a whole number from 0 to 25')
     .option('--valid-from <time>', 'amended validFrom, ISO-8601 UTC')
     .option('--valid-until <time>', 'amended validUntil, ISO-8601 UTC')
-    .option('--limit <rows>', 'shipments listed per section (0: all; --json always lists all)', whole, 20)
+    .option(
+      '--limit <rows>',
+      'shipment rows per section (0: all); --json ignores it: every shipment, by id only',
+      whole,
+      20,
+    )
     .addHelpText(
       'after',
       `
@@ -154,6 +159,8 @@ Both use the default thresholds, 80, 90 and 100 %; a stack deployed with -c draw
 
 With --json: releases and reholds (shipment ids), reholdReasons and holds ({ shipmentId, holdReason,
 previousHoldReason }), totals, warehouses, the license before and after, remaining, alerts, drawdown.
+Every shipment is there whatever --limit says, but by id (and hold reason) only: the rows' warehouse,
+priority, units, value and before/after status are in the text alone.
 ${example(
   'clearance license simulate LIC-H20-0001 --status APPROVED',
   'clearance license simulate LIC-H20-0001 --status APPROVED --at 2026-07-01 --limit 50',

@@ -2,7 +2,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { Expr } from '../../shared/adapters/dynamo/expressions.js';
 import { DynamoShipmentRepository } from '../../shared/adapters/dynamo.js';
-import { LICENSE_STATUSES } from '../../shared/domain/model.js';
+import { LICENSE_STATUSES, LicenseSchema, parseItem } from '../../shared/domain/model.js';
+import type { RawItem } from '../../shared/domain/ports.js';
 import { termsAsRead } from '../../shared/domain/terms.js';
 import { pendingAmendment } from '../amend-plan.js';
 import type { CliContext } from '../context.js';
@@ -44,6 +45,12 @@ import {
 import { registerSimulateCommand } from './license-simulate.js';
 import { type Act, example, positive, type Wiring } from './wiring.js';
 
+/** For --json: the derived figures and, for an item out of the contract, why (the text's INVALID note). */
+function licenseJson(raw: RawItem) {
+  const parsed = parseItem(LicenseSchema, raw);
+  return { derived: licenseDerived(raw), ...(parsed.ok ? {} : { problems: parsed.problems }) };
+}
+
 export async function licenseList(ctx: CliContext, opts: { status?: string }): Promise<number> {
   const status = opts.status === undefined ? undefined : parseLicenseStatus(opts.status);
   const items = await collect(ctx, 'scanning licenses', (await licenses(ctx)).scan(), (l) =>
@@ -51,7 +58,7 @@ export async function licenseList(ctx: CliContext, opts: { status?: string }): P
   );
   items.sort((a, b) => String(a.licenseId).localeCompare(String(b.licenseId)));
   ctx.emit(
-    items.map((l) => ({ ...l, derived: licenseDerived(l) })),
+    items.map((l) => ({ ...l, ...licenseJson(l) })),
     () => licenseTable(items),
   );
   return EXIT.ok;
@@ -75,7 +82,7 @@ export async function licenseShow(
     tally(shipments, (await pageIndex(ctx, 'held', licenseId, 0)).items);
     tally(shipments, (await pageIndex(ctx, 'released', licenseId, 0)).items);
   }
-  ctx.emit({ license, shipments, derived: licenseDerived(license) }, () => licenseDetail(license, shipments));
+  ctx.emit({ license, shipments, ...licenseJson(license) }, () => licenseDetail(license, shipments));
   return EXIT.ok;
 }
 

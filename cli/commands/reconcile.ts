@@ -307,6 +307,10 @@ function deletionNote(deleted: readonly DeletedShipment[]): string {
   return `\n\nNote: deleted while HELD or CANCELLED, every change in History: ${listed}. Nothing to fix but the Inventory held counter of one deleted while HELD, which --fix lowers (docs/OPERATIONS.md, "A deleted shipment"; \`clearance shipment history <shipmentId>\` shows its changes).`;
 }
 
+/** The same shipments for `--json`: what the note names, one object each. */
+const undrawnJson = (deleted: readonly DeletedShipment[]) =>
+  deleted.map(({ shipmentId, status, licenseId }) => ({ shipmentId, status, licenseId }));
+
 /** `sealSettleMs`: how long after the scan the first seal waits ({@link SEAL_SETTLE_MS}). */
 export async function reconcile(
   ctx: CliContext,
@@ -317,6 +321,7 @@ export async function reconcile(
   const scannedAt = Date.now();
   const plan = planReconcile(scanned, result, deleted, unscanned);
   const found = { ...result, staleHoldOrder: holdOrderFixes(plan), unsealedStamps: sealFixes(plan) };
+  const undrawn = undrawnDeletions(deleted, result.violations);
   const before = {
     counts: result.counts,
     violations: result.violations,
@@ -324,8 +329,9 @@ export async function reconcile(
     staleHoldOrder: found.staleHoldOrder.map((f) => f.shipmentId),
     unsealedStamps: found.unsealedStamps.map((f) => f.shipmentId),
     plan,
+    undrawnDeletions: undrawnJson(undrawn),
   };
-  const note = deletionNote(undrawnDeletions(deleted, result.violations));
+  const note = deletionNote(undrawn);
   if (!opts.fix || plan.fixes.length === 0) {
     ctx.emit(before, () => {
       const text = report(result.counts, plan, found) + note;
@@ -364,6 +370,7 @@ export async function reconcile(
       shippedOverLimit: after.shippedOverLimit,
       staleHoldOrder: after.staleHoldOrder.map((f) => f.shipmentId),
       unsealedStamps: after.unsealedStamps.map((f) => f.shipmentId),
+      undrawnDeletions: undrawnJson(undrawnDeletions(again.deleted, again.result.violations)),
     },
     () => afterFix(plan, written, skipped, after),
   );

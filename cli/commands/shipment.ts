@@ -21,6 +21,12 @@ export function parseShipmentStatus(value: string): string {
   throw new UsageError(`--status must be one of ${SHIPMENT_STATUSES.join(', ')}, not "${value}"`);
 }
 
+/** For --json: the item and, when it is out of the contract, why (the text's INVALID note), as inventory does. */
+function shipmentJson(raw: RawItem): RawItem {
+  const parsed = parseItem(ShipmentSchema, raw);
+  return parsed.ok ? raw : { ...raw, problems: parsed.problems };
+}
+
 async function getShipment(ctx: CliContext, shipmentId: string): Promise<RawItem> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
@@ -93,20 +99,22 @@ export async function shipmentList(
   if (items.length === 0) await getLicense(ctx, opts.license);
   // The held and released indexes page in hold order; other statuses are scanned, which stops at limit + 1 matches.
   const indexed = status === 'HELD' || status === 'RELEASED';
-  ctx.emit({ shipments: items, more }, () => {
-    const note = !more
-      ? ''
-      : indexed
-        ? `\nShowing the first ${opts.limit}; pass --limit N for more, or --limit 0 for all.`
-        : `\nShowing ${opts.limit} of the matches, not the first ${opts.limit} in hold order: only HELD and RELEASED shipments are indexed, and the scan stopped at ${opts.limit + 1} matches. Pass --limit 0 for all of them, in order.`;
-    return `${shipmentTable(items)}${note}`;
-  });
+  const note = !more
+    ? undefined
+    : indexed
+      ? `Showing the first ${opts.limit}; pass --limit N for more, or --limit 0 for all.`
+      : `Showing ${opts.limit} of the matches, not the first ${opts.limit} in hold order: only HELD and RELEASED shipments are indexed, and the scan stopped at ${opts.limit + 1} matches. Pass --limit 0 for all of them, in order.`;
+  ctx.emit({ shipments: items.map(shipmentJson), more }, () =>
+    note === undefined ? shipmentTable(items) : `${shipmentTable(items)}\n${note}`,
+  );
+  // --json prints the page only: the note (which shipments these are) goes to stderr.
+  if (ctx.json && note !== undefined) ctx.io.err(`Note: ${note}`);
   return EXIT.ok;
 }
 
 export async function shipmentShow(ctx: CliContext, shipmentId: string): Promise<number> {
   const item = await getShipment(ctx, shipmentId);
-  ctx.emit(item, () => shipmentDetail(item));
+  ctx.emit(shipmentJson(item), () => shipmentDetail(item));
   return EXIT.ok;
 }
 

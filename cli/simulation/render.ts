@@ -171,7 +171,7 @@ function rowsSection(title: string, rows: readonly ShipmentRow[], limit: number)
   return [
     `${title} (${count(rows.length)}, in hold order)`,
     indent(table),
-    ...(more > 0 ? [`  … ${count(more)} more (--limit to see more, --json for all)`] : []),
+    ...(more > 0 ? [`  … ${count(more)} more (--limit to see more, --json for every id)`] : []),
   ].join('\n');
 }
 

@@ -253,7 +253,7 @@ describe('clearance license simulate, then the real thing', () => {
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toMatch(/^Would release: +5 shipments, 50 units, \$0$/m);
     expect(result.stdout).toMatch(/^Would release \(5, in hold order\)$/m);
-    expect(result.stdout).toMatch(/^ {2}… 3 more \(--limit to see more, --json for all\)$/m);
+    expect(result.stdout).toMatch(/^ {2}… 3 more \(--limit to see more, --json for every id\)$/m);
     expect(result.stdout).toMatch(/Nothing was written and nothing was sent/);
   });
 

@@ -95,6 +95,45 @@ describe('reasonsFor', () => {
     ]);
   });
 
+  it('gives the numbers behind each text in data, for --json', () => {
+    const data = (raw: RawItem, backlog: Backlog = {}) =>
+      reasonsFor(raw, backlog, NOW).map((r) => [r.kind, r.data]);
+    // Value only over its limit: 50 of 100 units, but $2,000 shipped against a $1,000 value limit.
+    const valueOnly = license('V', {
+      authorizedQuantity: 100,
+      releasedQuantity: 50,
+      authorizedValue: 1000,
+      releasedValue: 2000,
+    });
+    const [over] = reasonsFor(valueOnly, { released: sum(0, 0) }, NOW);
+    expect(over?.text).toMatch(/\$2,000 shipped, above the value limit \$1,000/);
+    expect(data(valueOnly, { released: sum(0, 0) })).toEqual([
+      [
+        'shipped-over-limit',
+        { shippedQuantity: 50, authorizedQuantity: 100, shippedValue: 2000, valueCap: 1000 },
+      ],
+      ['drawn', { percent: 200, limit: 'value', drawn: 2000, cap: 1000 }],
+    ]);
+    // No value limit: quantity figures only.
+    expect(
+      data(license('S', { authorizedQuantity: 10, releasedQuantity: 20 }), { released: sum(0, 0) }),
+    ).toEqual([
+      ['shipped-over-limit', { shippedQuantity: 20, authorizedQuantity: 10 }],
+      ['drawn', { percent: 200, limit: 'quantity', drawn: 20, cap: 10 }],
+    ]);
+    // The value cap with its tolerance: $99,000 of $110,000.
+    expect(
+      data(
+        license('U', {
+          authorizedValue: 100_000,
+          valueTolerancePercent: 10,
+          releasedValue: 99_000,
+          releasedQuantity: 1,
+        }),
+      ),
+    ).toEqual([['drawn', { percent: 90, limit: 'value', drawn: 99_000, cap: 110_000 }]]);
+  });
+
   it('leaves out what needs nothing', () => {
     const none = (raw: RawItem, backlog: Backlog = {}) => reasonsFor(raw, backlog, NOW);
     expect(none(license('A', { releasedQuantity: 799, authorizedQuantity: 1000 }))).toEqual([]);

@@ -19,6 +19,23 @@ describe('dlq list', () => {
     expect([...sqs.messages.values()].every((m) => m.visible)).toBe(true);
   });
 
+  it('writes its notes to stderr under --json, keeping stdout the list of entries', async () => {
+    const body = failureBody('100', '200', 2);
+    const sqs = queue([body, body, body, body]);
+    const inFlight = sqs.messages.get('m0');
+    if (inFlight) inFlight.visible = false;
+    const { ctx, out, err } = redriveContext(sqs, shard([]));
+    const json: CliContext = { ...ctx, json: true, emit: (d) => out.push(JSON.stringify(d)) };
+    await dlqList(json, { queue: 'shipment-events', max: 2 });
+    ctx.close();
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0] ?? '[]')).toHaveLength(2);
+    expect(err).toEqual([
+      'Note: shipment-events: 1 message in flight (being listed or redriven elsewhere), not shown',
+      'Note: shipment-events: 1 more not shown (--max 2)',
+    ]);
+  });
+
   it('adds no such note when it listed the whole queue', async () => {
     const body = failureBody('100', '200', 2);
     const { ctx, out } = redriveContext(queue([body, body]), shard([]));

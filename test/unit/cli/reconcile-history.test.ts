@@ -5,7 +5,7 @@
  * and must not be reported as such; a real gap still is. A shipment deleted
  * while HELD or CANCELLED, every change of it entered, is a note, not a gap.
  */
-import { BatchGetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
 import { EXIT } from '../../../cli/errors.js';
@@ -135,9 +135,14 @@ const T2 = '2026-05-01T10:05:00.000Z';
 
 /**
  * SHP-GONE, deleted from the console after its last change (`status`), every
- * change of it entered; `drop` leaves one entry out.
+ * change of it entered; `drop` leaves one entry out. `held`: the Inventory
+ * item's held counter as left (10 still counts SHP-GONE, for --fix to lower).
  */
-function storeWithDeletedShipment(status: 'HELD' | 'CANCELLED' | 'RELEASED', drop?: string) {
+function storeWithDeletedShipment(
+  status: 'HELD' | 'CANCELLED' | 'RELEASED',
+  drop?: string,
+  { json = false, held = 0 }: { json?: boolean; held?: number } = {},
+) {
   const license: RawItem = {
     ...aLicense({ licenseId: 'LIC-1', appliedStatus: 'APPROVED' }),
     appliedChanges: 1,
@@ -173,7 +178,7 @@ function storeWithDeletedShipment(status: 'HELD' | 'CANCELLED' | 'RELEASED', dro
   const tables: Record<string, RawItem[]> = {
     Licenses: [status === 'RELEASED' ? { ...license, releasedQuantity: 10 } : license],
     Shipments: [],
-    Inventory: [anInventory()],
+    Inventory: [anInventory({ held })],
     History: [
       {
         licenseId: 'LIC-1',
@@ -192,10 +197,11 @@ function storeWithDeletedShipment(status: 'HELD' | 'CANCELLED' | 'RELEASED', dro
         const [table] = Object.keys(command.input.RequestItems ?? {});
         return { Responses: { [String(table)]: [] } };
       }
+      if (command instanceof UpdateCommand) return {};
       throw new Error(`unexpected command ${String(command)}`);
     },
   };
-  return stubCliContext({ resources, clients: { db } });
+  return stubCliContext({ resources, clients: { db }, json });
 }
 
 describe('reconcile: a deleted shipment (docs/OPERATIONS.md, "A deleted shipment")', () => {
@@ -234,5 +240,34 @@ describe('reconcile: a deleted shipment (docs/OPERATIONS.md, "A deleted shipment
     );
     expect(text).toMatch(/shipment SHP-GONE was deleted from the Shipments table while RELEASED/);
     expect(text).not.toMatch(/Note: deleted/);
+  });
+
+  it.each(['CANCELLED', 'HELD'] as const)(
+    'gives a shipment deleted while %s, every change entered, under undrawnDeletions with --json',
+    async (status) => {
+      const { ctx, out } = storeWithDeletedShipment(status, undefined, { json: true });
+      expect(await reconcile(ctx, {})).toBe(EXIT.ok);
+      expect(out).toHaveLength(1);
+      expect(JSON.parse(out[0] ?? '{}').undrawnDeletions).toEqual([
+        { shipmentId: 'SHP-GONE', status, licenseId: 'LIC-1' },
+      ]);
+    },
+  );
+
+  it('gives no undrawnDeletions for a shipment deleted while RELEASED (an I6 violation instead)', async () => {
+    const { ctx, out } = storeWithDeletedShipment('RELEASED', undefined, { json: true });
+    await reconcile(ctx, {});
+    const report = JSON.parse(out[0] ?? '{}');
+    expect(report.undrawnDeletions).toEqual([]);
+    expect(report.violations).toContainEqual(expect.objectContaining({ key: { shipmentId: 'SHP-GONE' } }));
+  });
+
+  it('gives undrawnDeletions after --fix --json too, as the re-check finds them', async () => {
+    const { ctx, out } = storeWithDeletedShipment('HELD', undefined, { json: true, held: 10 });
+    await reconcile(ctx, { fix: true, yes: true }, { sealSettleMs: 0 });
+    expect(out).toHaveLength(1);
+    const report = JSON.parse(out[0] ?? '{}');
+    expect(report.written).toBe(1);
+    expect(report.undrawnDeletions).toEqual([{ shipmentId: 'SHP-GONE', status: 'HELD', licenseId: 'LIC-1' }]);
   });
 });

@@ -60,3 +60,25 @@ describe('shipment list (scanned statuses) orders as the system does: (priority,
     expect(out?.shipments.map((s) => s.shipmentId)).toEqual(system);
   });
 });
+
+describe('shipment list --json notes', () => {
+  it('says on stderr that a scanned page is not the first N in hold order, keeping stdout the JSON', async () => {
+    const shipped = ['SHP-1', 'SHP-2', 'SHP-3'].map((shipmentId) =>
+      aShipment({ shipmentId, status: 'SHIPPED', priority: 1 }),
+    );
+    const { ctx, out, err, emitted } = shipmentsTable(shipped);
+    await shipmentList(ctx, { license: String(shipped[0]?.licenseId), status: 'SHIPPED', limit: 2 });
+    expect(out).toHaveLength(1);
+    expect(emitted[0]).toMatchObject({ more: true });
+    expect(err).toEqual([
+      'Note: Showing 2 of the matches, not the first 2 in hold order: only HELD and RELEASED shipments are indexed, and the scan stopped at 3 matches. Pass --limit 0 for all of them, in order.',
+    ]);
+  });
+
+  it('writes no note when the page is complete', async () => {
+    const shipped = [aShipment({ shipmentId: 'SHP-1', status: 'SHIPPED' })];
+    const { ctx, err } = shipmentsTable(shipped);
+    await shipmentList(ctx, { license: String(shipped[0]?.licenseId), status: 'SHIPPED', limit: 2 });
+    expect(err).toEqual([]);
+  });
+});

@@ -265,7 +265,7 @@ describe('license simulate at scale', () => {
     expect(report.totals.released).toEqual({ shipments: 40_000, units: 400_000, value: 0 });
     expect(report.totals.stillHeld.shipments).toBe(10_000);
     const text = renderSimulation(report, 20);
-    expect(text).toMatch(/^ {2}… 39,980 more \(--limit to see more, --json for all\)$/m);
+    expect(text).toMatch(/^ {2}… 39,980 more \(--limit to see more, --json for every id\)$/m);
     expect(text.split('\n').length).toBeLessThan(120);
   }, 120_000);
 });
