@@ -122,7 +122,7 @@ export class Observability extends Construct {
       'HeldToShippedRejected',
       appMetric('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
       1,
-      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
+      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted, or put back with an edited countedAs stamp). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
       'held-to-shipped',
     );
     this.alarm(

@@ -90,7 +90,7 @@ export interface ShipmentBatchResult {
   accepted: number;
   manual: number;
   rejected: number;
-  /** Rejections flagged high severity (HELD → SHIPPED, deletions). */
+  /** Rejections flagged high severity (HELD → SHIPPED, deletions), and put-backs with an edited stamp. */
   rejectedHigh: number;
   notified: { customer: number; logistics: number };
   changes: ShipmentChange[];
@@ -174,7 +174,7 @@ export async function processShipmentRecords(
     accepted: intake.accepted.length,
     manual: batch.manual.length,
     rejected: rejections.length,
-    rejectedHigh: rejections.filter((r) => r.alert.severity === 'high').length,
+    rejectedHigh: rejections.filter((r) => r.alert.severity === 'high').length + batch.putBack.alerts.length,
     notified: notified.counts,
     changes: notified.changes,
   };
