@@ -23,7 +23,6 @@ const units = (n: number) => `${n.toLocaleString('en-US')} units`;
 const shipments = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'shipment' : 'shipments'}`;
 const percent = (part: number, whole: number) =>
   `${(Math.floor((part * 1000) / whole) / 10).toLocaleString('en-US')} %`;
-const cutSubject = (s: string) => (s.length > 99 ? `${s.slice(0, 96)}...` : s);
 
 /** Count, units and (for ops) value of a group of shipments. */
 export interface Totals {
@@ -75,7 +74,7 @@ export function drawdownAlert(input: {
   return {
     severity: 'normal',
     alertType: ALERT_TYPES.drawdown,
-    subject: cutSubject(`License ${id}: ${crossing.threshold} % of its ${what} drawn`),
+    subject: cutBefore(`License ${id}`, `: ${crossing.threshold} % of its ${what} drawn`),
     message: [
       `License ${id} has drawn ${crossing.threshold} % of its ${what}: ${reached}, ${percent(crossing.drawn, crossing.limit)}.`,
       `Left to release: ${left}.`,
@@ -145,8 +144,10 @@ export function expiryAlert(input: {
   return {
     severity: 'normal',
     alertType: ALERT_TYPES.expiring,
-    subject: cutSubject(
-      `License ${id} expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (until ${deadline(license.validUntil)})`,
+    // The id is cut, never the deadline.
+    subject: cutBefore(
+      `License ${id}`,
+      ` expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (until ${deadline(license.validUntil)})`,
     ),
     message: [
       `License ${id} (customer ${license.customerId}, sku ${license.sku}${suspended ? ', SUSPENDED' : ''}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
