@@ -120,7 +120,15 @@ export function afterFix(
   if (remaining.some((v) => v.invariant === 'I6')) lines.push(...I6_HELP);
   if (after.staleHoldOrder.length > 0) lines.push(...staleHoldOrderSection(after.staleHoldOrder).slice(1));
   if (after.unsealedStamps.length > 0) lines.push(...unsealedStampSection(after.unsealedStamps).slice(1));
-  const gone = plan.manual.flatMap((v) => (v.key.shipmentId === undefined ? [] : [v.key.shipmentId]));
+  // Only the deleted shipments' kept draw (I2 keyed by the shipment, reconcile-plan's deletedDraw): an I1 or
+  // I5 finding names a shipment that is still in the table.
+  const gone = [
+    ...new Set(
+      plan.manual.flatMap((v) =>
+        v.invariant === 'I2' && v.key.shipmentId !== undefined ? [v.key.shipmentId] : [],
+      ),
+    ),
+  ];
   if (gone.length > 0)
     lines.push(`Deleted shipments whose draw was kept, until put back (see above): ${gone.join(', ')}.`);
   for (const f of plan.fixes) {

@@ -429,6 +429,10 @@ before it is set back. --fix seals it with stampOf() of its fields (conditional 
 fields, countedStatus, status and revision as read; no new revision, no notice), 15 s after the scan at
 the earliest, so an edit typed just before it is judged first. An upgrade note: it does not change the
 exit code.
+A broken stamp (I5): a counted shipment whose countedAs seal is not its fields' (a find and replace over its
+JSON, stamp too; put back from such a copy, nothing sets it back). Which license and Inventory item hold it
+is unknown, so while one is listed --fix plans no license or Inventory counter fix. Put it back from
+point-in-time recovery (docs/OPERATIONS.md, "A shipment put back with an edited stamp").
 Exit codes: 0 when nothing remains (unsealed stamps aside); 3 while violations, shipped-over-limit
 findings or stale hold orders remain (after --fix: in the re-check), or when --fix was declined; 1 when
 --fix is refused (work in flight, no confirmation).
