@@ -296,7 +296,7 @@ export function planAmendment(raw: RawItem, request: AmendRequest, now: Date): A
     to,
     set: Object.fromEntries(changed.flatMap((t) => (to[t] === undefined ? [] : [[t, to[t]]]))),
     remove: changed.filter((t) => to[t] === undefined),
-    expect: { status: applied, appliedStatus: applied, pendingWork: null, ...termsExpected(from, '') },
+    expect: { status: applied, appliedStatus: applied, pendingWork: null, ...termsExpected(from) },
     notes: amendNotes(raw, to, now),
   };
 }
@@ -338,4 +338,4 @@ export function amendmentUpdate(
 
 /** Whether two sets of terms are the same, optional terms included. */
 export const sameTerms = (a: LicenseTerms, b: LicenseTerms): boolean =>
-  JSON.stringify(termsExpected(a, '')) === JSON.stringify(termsExpected(b, ''));
+  JSON.stringify(termsExpected(a)) === JSON.stringify(termsExpected(b));

@@ -23,7 +23,7 @@ import { COUNTER_REVISION } from '../shared/names.js';
 import { pendingAmendment } from './amend-plan.js';
 import { count, listFew, plural, usd } from './format.js';
 import { describeHoldOrderFix, type HoldOrderFix, staleHoldOrders } from './reconcile-hold-order.js';
-import { describeSealFix, type SealFix, unsealedStamps } from './reconcile-stamps.js';
+import { describeSealFix, type SealFix, unsealedStampsOf } from './reconcile-stamps.js';
 
 /**
  * What `clearance reconcile --fix` may repair, decided from one scan: the
@@ -80,6 +80,8 @@ export interface ReconcilePlan {
   manual: Violation[];
   /** Work the system has not finished; fixing now could race it. */
   busy: string[];
+  /** Shipments whose 3-field stamp is not sealed (reconcile-stamps.ts unsealedStampsOf); absent when none. */
+  unsealedLeft?: string[];
 }
 
 const rawNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -396,10 +398,11 @@ export function planReconcile(
   }
   // A shipment with a broken stamp may be counted under any license and Inventory item: none is fixed meanwhile.
   const unknown = items.shipments.some(stampBroken);
+  const stamps = unsealedStampsOf(items.shipments, items.licenses);
   const planned = [
     ...(unknown ? [] : [...inventory.fixes, ...licenseFixes(items.licenses, used)]),
     ...staleHoldOrders(items.shipments),
-    ...unsealedStamps(items.shipments),
+    ...stamps.fixes,
   ];
   // A violation a fix repairs, or one held back for the next run (busy), is not for a person.
   const fixedLicenses = new Set(planned.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
@@ -413,7 +416,13 @@ export function planReconcile(
     return true;
   });
   const { fixes, busy } = raceFree(planned, unscanned);
-  return { fixes, manual: [...manual, ...drawing.map(deletedDraw)], busy: [...findBusy(items), ...busy] };
+  const left = stamps.left.length > 0 ? { unsealedLeft: stamps.left } : {};
+  return {
+    fixes,
+    manual: [...manual, ...drawing.map(deletedDraw)],
+    busy: [...findBusy(items), ...busy],
+    ...left,
+  };
 }
 
 /** One line per fix, for the confirmation. */

@@ -56,7 +56,10 @@ export function report(
         : 'History has one entry per committed change (I6 holds).',
     );
   } else lines.push(...violationSections(plan, violations));
-  lines.push(...staleHoldOrderSection(staleHoldOrder), ...unsealedStampSection(unsealedStamps));
+  lines.push(
+    ...staleHoldOrderSection(staleHoldOrder),
+    ...unsealedStampSection(unsealedStamps, plan.unsealedLeft),
+  );
   if (plan.busy.length > 0 && (violations.length > 0 || plan.fixes.length > 0)) {
     lines.push(
       '',

@@ -36,15 +36,31 @@ export interface SealFix {
   status: string;
 }
 
+/** The unsealed stamps to seal, and the 3-field ones left unsealed ({@link unsealedStamps}). */
+export interface UnsealedStamps {
+  fixes: SealFix[];
+  /** Shipments whose 3-field stamp is left unsealed: their customer or sku is not their license's. */
+  left: string[];
+}
+
 /**
  * The shipments whose stamp is unsealed but true to their fields, in the
  * order read. A stamp whose fields do not match is an edit still to reject
  * (not sealed: that would vouch for the edit); a copy of another shipment
  * (its stamp is the original's) is the copy intake's; an item that does not
- * parse, or without a stamp, has nothing to seal.
+ * parse, or without a stamp, has nothing to seal. A 3-field stamp (written
+ * before customerId and licenseId were added) cannot show an edit of either
+ * still to be set back (its batch waiting in the DLQ), and its seal takes
+ * them from the item: it is sealed only when its license (among `licenses`,
+ * as scanned) has the item's customerId and sku, else it is left unsealed
+ * (`left`). The seal would otherwise vouch for an edited customer for good.
  */
-export function unsealedStamps(shipments: readonly RawItem[]): SealFix[] {
-  const fixes: SealFix[] = [];
+export function unsealedStampsOf(
+  shipments: readonly RawItem[],
+  licenses: readonly RawItem[] | undefined,
+): UnsealedStamps {
+  const licenseOf = new Map(licenses?.map((l) => [l.licenseId, l]));
+  const found: UnsealedStamps = { fixes: [], left: [] };
   for (const raw of shipments) {
     const counted = raw.countedStatus;
     if ((counted !== 'HELD' && counted !== 'RELEASED') || copiedFrom(raw) !== undefined) continue;
@@ -53,7 +69,16 @@ export function unsealedStamps(shipments: readonly RawItem[]): SealFix[] {
     const p = parseItem(ShipmentSchema, raw);
     if (!p.ok || !countedAsItIs(p.value)) continue;
     const s = p.value;
-    fixes.push({
+    const license = licenseOf.get(s.licenseId);
+    if (
+      licenses !== undefined &&
+      (stamp.customerId === undefined || stamp.licenseId === undefined) &&
+      (license?.customerId !== s.customerId || license?.sku !== s.sku)
+    ) {
+      found.left.push(s.shipmentId);
+      continue;
+    }
+    found.fixes.push({
       kind: 'seal',
       shipmentId: s.shipmentId,
       read: raw.countedAs as Record<string, unknown>,
@@ -64,8 +89,16 @@ export function unsealedStamps(shipments: readonly RawItem[]): SealFix[] {
       status: s.status,
     });
   }
-  return fixes;
+  return found;
 }
+
+/**
+ * The seals of {@link unsealedStampsOf}. Without `licenses` no 3-field stamp
+ * is checked against its license: a listing only (the re-check after
+ * `--fix`); the plan's seals (reconcile-plan.ts planReconcile) pass them.
+ */
+export const unsealedStamps = (shipments: readonly RawItem[], licenses?: readonly RawItem[]): SealFix[] =>
+  unsealedStampsOf(shipments, licenses).fixes;
 
 /**
  * The write of a seal: `countedAs` set to the sealed stamp, `changedBy` =
@@ -95,15 +128,25 @@ export const describeSealFix = (fix: SealFix): string =>
   `Shipment ${fix.shipmentId}: countedAs sealed (${fix.set.seal})`;
 
 /**
- * The unsealed stamps, an upgrade note with a count and a few ids. Empty
- * when there is none. Not a wrong result: the exit code does not count it.
+ * The unsealed stamps, an upgrade note with a count and a few ids, and the
+ * 3-field stamps left unsealed (`left`, {@link unsealedStampsOf}). Empty when
+ * there is neither. Not a wrong result: the exit code does not count it.
  */
-export function unsealedStampSection(fixes: readonly SealFix[]): string[] {
-  if (fixes.length === 0) return [];
+export function unsealedStampSection(fixes: readonly SealFix[], left: readonly string[] = []): string[] {
+  if (fixes.length === 0 && left.length === 0) return [];
   const one = fixes.length === 1;
-  return [
-    '',
-    `Unsealed stamps (upgrade): ${plural(fixes.length, 'HELD or RELEASED shipment')} ${one ? 'has' : 'have'} a countedAs stamp without a seal, true to ${one ? 'its' : 'their'} fields: ${listFew(fixes.map((f) => f.shipmentId))}.`,
-    `Until sealed, a find and replace over ${one ? 'its' : 'their'} JSON (stamp too) could reach a license pass before it is set back. --fix seals ${one ? 'it' : 'them'}, without a new revision or a notice; nothing is wrong meanwhile, so ${one ? 'it does' : 'they do'} not change the exit code.`,
-  ];
+  const sealed =
+    fixes.length === 0
+      ? []
+      : [
+          `Unsealed stamps (upgrade): ${plural(fixes.length, 'HELD or RELEASED shipment')} ${one ? 'has' : 'have'} a countedAs stamp without a seal, true to ${one ? 'its' : 'their'} fields: ${listFew(fixes.map((f) => f.shipmentId))}.`,
+          `Until sealed, a find and replace over ${one ? 'its' : 'their'} JSON (stamp too) could reach a license pass before it is set back. --fix seals ${one ? 'it' : 'them'}, without a new revision or a notice; nothing is wrong meanwhile, so ${one ? 'it does' : 'they do'} not change the exit code.`,
+        ];
+  const unsure =
+    left.length === 0
+      ? []
+      : [
+          `${plural(left.length, 'three-field stamp')} left unsealed: ${left.length === 1 ? 'its customer (or sku) differs from its' : 'their customer (or sku) differs from their'} license's; check ${left.length === 1 ? 'it' : 'them'} (an edit of customerId or licenseId may wait in the DLQ: \`clearance dlq list\`): ${listFew(left)}.`,
+        ];
+  return ['', ...sealed, ...unsure];
 }

@@ -359,7 +359,7 @@ export async function reconcile(
   const after = {
     ...again.result,
     staleHoldOrder: staleHoldOrders(again.scanned.shipments),
-    unsealedStamps: unsealedStamps(again.scanned.shipments),
+    unsealedStamps: unsealedStamps(again.scanned.shipments, again.scanned.licenses),
   };
   ctx.emit(
     {

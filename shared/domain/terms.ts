@@ -32,13 +32,14 @@ const ALL_TERMS = [...IDENTITY_TERMS, ...AMENDABLE_TERMS] as const;
 type Term = (typeof ALL_TERMS)[number];
 
 /**
- * Write conditions saying that an item's terms (under `prefix`: '' for the
- * admin's attributes, 'appliedTerms.' for the applied ones) are exactly
- * `terms`; `null` means an optional term must be absent. The storage adapters
- * use them to commit to terms only while they are still the ones judged.
+ * Write conditions saying that an item's terms are exactly `terms`; `null`
+ * means an optional term must be absent. The storage adapters use them to
+ * commit to terms only while they are still the ones judged: the admin's
+ * attributes, or (under `expectIn: { appliedTerms }`, a nested map) the
+ * applied ones. A dotted key is a literal attribute name, not a path.
  */
-export function termsExpected(terms: LicenseTerms, prefix: '' | 'appliedTerms.'): Record<string, unknown> {
-  return Object.fromEntries(ALL_TERMS.map((k) => [`${prefix}${k}`, terms[k] ?? null]));
+export function termsExpected(terms: LicenseTerms): Record<string, unknown> {
+  return Object.fromEntries(ALL_TERMS.map((k) => [k, terms[k] ?? null]));
 }
 
 /**

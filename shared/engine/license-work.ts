@@ -120,7 +120,7 @@ export function approvedGuard(license: License, token: string): LicenseGuard {
       status: 'APPROVED',
       appliedStatus: 'APPROVED',
       pendingWork: token,
-      ...termsExpected(termsOf(license), ''),
+      ...termsExpected(termsOf(license)),
     },
     authorizedQuantity: license.authorizedQuantity,
     ...(valueCap(license) === undefined ? {} : { valueCap: valueCap(license) }),

@@ -33,7 +33,7 @@ import { takeInCopies } from './shipment-copies.js';
 import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments, manualWrite } from './shipment-intake.js';
-import { nothingToTell, type PutBacks, takePutBack } from './shipment-put-back.js';
+import { judgeStatusEdit, nothingToTell, type PutBacks, takePutBack } from './shipment-put-back.js';
 import {
   committedImages,
   invalidRejection,
@@ -294,7 +294,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     ? fieldsRejection(record.shipmentId, raw, counted, old, batch.earliest.get(record.shipmentId))
     : undefined;
   if (fields && counted) return void batch.rejections.push(withStatusEdit(fields, raw, counted));
-  const verdict = judgeShipmentStatus(counted, raw.status);
+  const verdict = judgeStatusEdit(record.shipmentId, raw, counted);
   if (verdict.kind === 'illegal') {
     batch.rejections.push(statusRejection(record.shipmentId, raw, counted, verdict.reason, verdict.severity));
     return;

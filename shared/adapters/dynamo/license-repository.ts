@@ -105,7 +105,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
         licenseId,
         status: to,
         appliedStatus: from ?? null,
-        ...termsExpected(terms, ''),
+        ...termsExpected(terms),
         ...decided.expect,
       },
     });
@@ -129,10 +129,10 @@ export class DynamoLicenseRepository implements LicenseRepository {
         status: appliedStatus,
         appliedStatus,
         ...(from === undefined ? { appliedTerms: null } : {}),
-        ...termsExpected(to, ''),
+        ...termsExpected(to),
         ...decided.expect,
       },
-      ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from, '') } }),
+      ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from) } }),
     });
   }
 

@@ -105,7 +105,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
         remove: ['statusError', 'workCursor', 'waitingForValidFrom'].filter(
           (a) => !(a in (decided.set ?? {})),
         ),
-        expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms, ''), ...decided.expect },
+        expect: { status: to, appliedStatus: from ?? null, ...termsExpected(terms), ...decided.expect },
       },
       record.entry,
     );
@@ -131,10 +131,10 @@ export class MemoryLicenseRepository implements LicenseRepository {
           status: appliedStatus,
           appliedStatus,
           ...(from === undefined ? { appliedTerms: null } : {}),
-          ...termsExpected(to, ''),
+          ...termsExpected(to),
           ...decided.expect,
         },
-        ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from, '') } }),
+        ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from) } }),
       },
       record.entry,
     );

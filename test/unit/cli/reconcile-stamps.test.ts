@@ -9,10 +9,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planReconcile } from '../../../cli/reconcile-plan.js';
-import { sealWrite, unsealedStamps } from '../../../cli/reconcile-stamps.js';
+import {
+  sealWrite,
+  unsealedStampSection,
+  unsealedStamps,
+  unsealedStampsOf,
+} from '../../../cli/reconcile-stamps.js';
 import { countedAsOf, stampOf } from '../../../shared/domain/counters.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
 import type { Shipment } from '../../../shared/domain/model.js';
+import type { RawItem } from '../../../shared/domain/ports.js';
+import { processShipmentRecords, recordShipmentHistory } from '../../../shared/engine/shipment-engine.js';
 import { apply, givenLicense, setStatus, settleShipments } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
@@ -65,7 +72,7 @@ const itemsOf = (w: MemoryWorld) => ({
 /** reconcile --fix's seals, through the Shipments port as the CLI makes them. */
 async function seal(w: MemoryWorld): Promise<boolean[]> {
   const written: boolean[] = [];
-  for (const fix of unsealedStamps(w.items('shipments')))
+  for (const fix of unsealedStamps(w.items('shipments'), w.items('licenses')))
     written.push(await w.shipments.update(sealWrite(fix)));
   return written;
 }
@@ -135,6 +142,32 @@ describe('reconcile and countedAs stamps without a seal', () => {
     await settleShipments(w);
     expect(w.shipment(id).countedAs).toEqual(stampOf(s));
     expect(w.alerter.alerts).toEqual([]);
+  });
+
+  it("leaves a 3-field stamp unsealed while the item's customer is not its license's (an edit of customerId waiting in the DLQ), and says so", async () => {
+    const w = memoryWorld();
+    const { id } = await acceptedBeforeTheSeal(w, 3);
+    w.console.edit('shipments', id, 'customerId', 'CUST-B');
+    const parked = w.shipmentRecords(); // its batch failed: in the DLQ until `clearance dlq redrive`
+
+    const found = unsealedStampsOf(w.items('shipments'), w.items('licenses'));
+    expect(found).toEqual({ fixes: [], left: [id] });
+    const plan = planReconcile(itemsOf(w), checkInvariants(itemsOf(w)));
+    expect(plan.fixes).toEqual([]);
+    expect(plan.unsealedLeft).toEqual([id]);
+    expect(unsealedStampSection([], plan.unsealedLeft).join('\n')).toContain(
+      `1 three-field stamp left unsealed: its customer (or sku) differs from its license's; check it`,
+    );
+
+    await recordShipmentHistory(w.shipmentDeps(), parked); // the redrive
+    await processShipmentRecords(w.shipmentDeps(), parked);
+    await settleShipments(w);
+    const item = w.shipment(id);
+    expect(item.customerId, 'the edit is set back').toBe('CUST-A');
+    expect((item.countedAs as RawItem).customerId, 'no seal vouches for the edited customer').toBeUndefined();
+    // Judged and set back: now it is sealed, with the counted customer.
+    expect(await seal(w)).toEqual([true]);
+    expect((w.shipment(id).countedAs as RawItem).customerId).toBe('CUST-A');
   });
 
   it("once sealed, a find and replace of the customer (stamp too) before a pass is left alone: only CUST-A is told of CUST-A's shipment", async () => {
