@@ -5,9 +5,11 @@ import {
   countedAsStamp,
   stampOf,
 } from '../shared/domain/counters.js';
+import { indexKeys } from '../shared/domain/index-keys.js';
 import { type CountedAsStamp, parseItem, ShipmentSchema } from '../shared/domain/model.js';
 import { copiedFrom } from '../shared/domain/planning.js';
 import type { RawItem, ShipmentWrite } from '../shared/domain/ports.js';
+import { GSI_ATTR } from '../shared/names.js';
 import { listFew, plural } from './format.js';
 
 /**
@@ -70,10 +72,16 @@ export function unsealedStampsOf(
     if (!p.ok || !countedAsItIs(p.value)) continue;
     const s = p.value;
     const license = licenseOf.get(s.licenseId);
+    // The index key is the system's own record of the license it counts the shipment under: an edit of
+    // licenseId (to a renewal of the same customer and sku) leaves it as it was.
+    const key = raw[counted === 'HELD' ? GSI_ATTR.heldLicenseId : GSI_ATTR.releasedLicenseId];
     if (
       licenses !== undefined &&
       (stamp.customerId === undefined || stamp.licenseId === undefined) &&
-      (license?.customerId !== s.customerId || license?.sku !== s.sku)
+      (license?.customerId !== s.customerId ||
+        license?.sku !== s.sku ||
+        typeof key !== 'string' ||
+        !indexKeys(s.licenseId).includes(key))
     ) {
       found.left.push(s.shipmentId);
       continue;
@@ -93,9 +101,9 @@ export function unsealedStampsOf(
 }
 
 /**
- * The seals of {@link unsealedStampsOf}. Without `licenses` no 3-field stamp
- * is checked against its license: a listing only (the re-check after
- * `--fix`); the plan's seals (reconcile-plan.ts planReconcile) pass them.
+ * The seals of {@link unsealedStampsOf} (the plan's, and the re-check's after
+ * `--fix`, both with the scanned licenses). Without `licenses` no 3-field
+ * stamp is checked against its license.
  */
 export const unsealedStamps = (shipments: readonly RawItem[], licenses?: readonly RawItem[]): SealFix[] =>
   unsealedStampsOf(shipments, licenses).fixes;

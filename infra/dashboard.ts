@@ -165,7 +165,7 @@ function workWidgets(): IWidget[] {
       title: 'High-severity alerts per minute',
       left: [
         appMetric('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }).with({
-          label: 'shipment-events: HELD to SHIPPED rejected',
+          label: 'shipment-events: HELD to SHIPPED or deletion rejected, put back with an edited stamp',
         }),
         appMetric('OpsAlerts', 'license-events', 'Sum', { Severity: 'high' }).with({
           label: 'license-events: deleted, shipped over amended limit, overwrite set back',

@@ -33,7 +33,7 @@ import { takeInCopies } from './shipment-copies.js';
 import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { intakeShipments, manualWrite } from './shipment-intake.js';
-import { judgeStatusEdit, nothingToTell, type PutBacks, takePutBack } from './shipment-put-back.js';
+import * as putBacks from './shipment-put-back.js';
 import {
   committedImages,
   invalidRejection,
@@ -121,12 +121,8 @@ interface Classified {
   earliest: Map<string, RawItem | undefined>;
   /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
-  /**
-   * Counted shipments put back after a deletion (an INSERT that carries `countedStatus`, from point-in-time
-   * recovery): the licenses whose work missed them meanwhile, each to get a pass, and the alerts of those
-   * put back with a stamp that does not vouch for them (takePutBack).
-   */
-  putBack: PutBacks;
+  /** Counted shipments put back after a deletion (an INSERT with `countedStatus`): see shipment-put-back.ts. */
+  putBack: putBacks.PutBacks;
 }
 
 /**
@@ -294,10 +290,10 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     ? fieldsRejection(record.shipmentId, raw, counted, old, batch.earliest.get(record.shipmentId))
     : undefined;
   if (fields && counted) return void batch.rejections.push(withStatusEdit(fields, raw, counted));
-  const verdict = judgeStatusEdit(record.shipmentId, raw, counted);
+  const verdict = putBacks.judgeStatusEdit(record.shipmentId, raw, counted);
   if (verdict.kind === 'illegal') {
     batch.rejections.push(statusRejection(record.shipmentId, raw, counted, verdict.reason, verdict.severity));
-    return;
+    return void putBacks.alertRejectedPutBack(record, raw, counted, batch.putBack);
   }
   const parsed = parseItem(ShipmentSchema, raw);
   if (!parsed.ok) {
@@ -314,7 +310,7 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
     });
     if (verdict.from === 'RELEASED' && verdict.to === 'CANCELLED') batch.freed.add(shipment.licenseId);
   } else {
-    if (!record.oldImage) takePutBack(record.shipmentId, raw, shipment, batch.putBack);
+    if (!record.oldImage) putBacks.takePutBack(record.shipmentId, raw, shipment, batch.putBack);
     restampIfStale(raw, shipment, batch);
     if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
       batch.revalued.add(shipment.licenseId);
@@ -442,7 +438,7 @@ export async function recordShipmentHistory(
 
 function detectChanges(records: readonly ShipmentRecord[]): RecordedChange[] {
   return records.flatMap((record) => {
-    if (nothingToTell(record)) return [];
+    if (putBacks.nothingToTell(record)) return [];
     const change = detectChange(record.oldImage, record.newImage, record.at);
     return change ? [{ change, record }] : [];
   });

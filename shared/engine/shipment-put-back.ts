@@ -53,7 +53,8 @@ export const nothingToTell = (r: ShipmentRecord): boolean =>
  * again once the item is put back right. HIGH SEVERITY for SHIPPED, as for
  * HELD → SHIPPED: goods have left while the counters and the license still
  * hold them RELEASED. A CANCELLED set back leaves its units drawn until
- * then, which the put-back's own alert already covers: normal.
+ * then, which the put-back's own alert covers (alertRejectedPutBack when
+ * the put itself carried the edit): normal.
  */
 export function judgeStatusEdit(
   shipmentId: string,
@@ -81,6 +82,22 @@ export interface PutBacks {
  * license for a pass, whatever its status: its license's work (a
  * suspension, an amendment moving validFrom later) missed it while it was gone.
  */
+/**
+ * A counted shipment put back (no old image) whose status edit the same put
+ * rejected: the rejection answers the record, so takePutBack never sees it,
+ * and a put-back from an edited copy still gets its HIGH SEVERITY alert.
+ */
+export function alertRejectedPutBack(
+  record: ShipmentRecord,
+  raw: RawItem,
+  counted: ShipmentStatus | undefined,
+  batch: PutBacks,
+): void {
+  if (record.oldImage !== undefined || counted === undefined || counted === 'CANCELLED') return;
+  if (!putBackStampTrusted(record.shipmentId, raw))
+    batch.alerts.push(putBackAlert(record.shipmentId, raw, counted));
+}
+
 export function takePutBack(shipmentId: string, raw: RawItem, shipment: Shipment, batch: PutBacks): void {
   const counted = shipment.countedStatus;
   if (counted === undefined || counted === 'CANCELLED') return;

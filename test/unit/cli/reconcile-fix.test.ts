@@ -173,6 +173,8 @@ const unsealedStamped = (): Record<'Licenses' | 'Shipments' | 'Inventory', RawIt
         ...s,
         countedStatus: 'HELD',
         [GSI_ATTR.holdOrder]: holdOrderKey(s),
+        // Key 0 of the license's held index, as items written before the spread carry it.
+        [GSI_ATTR.heldLicenseId]: s.licenseId,
         countedAs: { quantity: 10, sku: s.sku, warehouseId: s.warehouseId },
         revision: 1,
       },
