@@ -53,6 +53,7 @@ describe('reconcile --fix: the closing list of deleted shipments', () => {
       countedStatus: 'HELD',
       revision: 1,
       [GSI_ATTR.holdOrder]: holdOrderKey(b),
+      [GSI_ATTR.heldLicenseId]: b.licenseId,
       // Written before the seal: a fix (the seal) makes --fix run and print its closing lines.
       countedAs: { quantity: b.quantity, sku: b.sku, warehouseId: b.warehouseId },
     };
@@ -64,6 +65,8 @@ describe('reconcile --fix: the closing list of deleted shipments', () => {
     await reconcile(ctx, { fix: true, yes: true }, { sealSettleMs: 0 });
     const text = out.join('\n');
     expect(text).toMatch(/I5 SHP-EDITED/);
+    // --fix reached its closing lines (the seal of SHP-OLD was written).
+    expect(text).toMatch(/Wrote 1 fix\./);
     // SHP-EDITED was never deleted: it is in the Shipments table.
     expect(text).not.toMatch(
       /Deleted shipments whose draw was kept, until put back \(see above\): .*SHP-EDITED/,

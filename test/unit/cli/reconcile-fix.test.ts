@@ -1,5 +1,5 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { reconcile } from '../../../cli/commands/reconcile.js';
 import { EXIT } from '../../../cli/errors.js';
 import { stampOf } from '../../../shared/domain/counters.js';
@@ -228,14 +228,21 @@ describe('reconcile and an unsealed stamp', () => {
     );
   });
 
-  it('seals only once edits made before the scan have had time to be judged', async () => {
-    const { ctx, out, updates } = store(unsealedStamped());
-    const started = Date.now();
-    await reconcile(ctx, { fix: true, yes: true }, { sealSettleMs: 300 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    expect(updates).toHaveLength(1);
-    expect(out.join('\n')).toMatch(
-      /Waiting 1 s for edits made before the scan to be judged before sealing\./,
-    );
+  it('seals only once edits made before the scan have had time to be judged (on the clock, no seal before)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    try {
+      const { ctx, out, updates } = store(unsealedStamped());
+      const run = reconcile(ctx, { fix: true, yes: true }, { sealSettleMs: 15_000 });
+      await vi.advanceTimersByTimeAsync(14_999);
+      expect(updates).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      await run;
+      expect(updates).toHaveLength(1);
+      expect(out.join('\n')).toMatch(
+        /Waiting 15 s for edits made before the scan to be judged before sealing\./,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

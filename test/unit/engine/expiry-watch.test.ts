@@ -106,7 +106,8 @@ describe('expiry watch', () => {
       severity: 'normal',
       alertType: EXPIRING,
       subjectKey: { licenseId: lut.licenseId },
-      subject: `License ${lut.licenseId} expires in 30 days or less (until ${deadline(validUntil)})`,
+      // The end of the window to the minute, spelled out here rather than by deadline().
+      subject: `License ${lut.licenseId} expires in 30 days or less (until ${validUntil.slice(0, 10)} ${validUntil.slice(11, 16)} UTC)`,
     });
     expect(alert?.message).toContain(`expires at ${validUntil}, in 30 days (lead time 30 days)`);
     expect(alert?.message).toMatch(/RELEASED {2}3 shipments, 30 units, USD 3,000: must ship before then/);
