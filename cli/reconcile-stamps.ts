@@ -41,7 +41,7 @@ export interface SealFix {
 /** The unsealed stamps to seal, and the 3-field ones left unsealed ({@link unsealedStamps}). */
 export interface UnsealedStamps {
   fixes: SealFix[];
-  /** Shipments whose 3-field stamp is left unsealed: their customer or sku is not their license's. */
+  /** Shipments whose 3-field stamp is left unsealed: their customer, sku or index key is not their license's. */
   left: string[];
 }
 
@@ -154,7 +154,7 @@ export function unsealedStampSection(fixes: readonly SealFix[], left: readonly s
     left.length === 0
       ? []
       : [
-          `${plural(left.length, 'three-field stamp')} left unsealed: ${left.length === 1 ? 'its customer (or sku) differs from its' : 'their customer (or sku) differs from their'} license's; check ${left.length === 1 ? 'it' : 'them'} (an edit of customerId or licenseId may wait in the DLQ: \`clearance dlq list\`): ${listFew(left)}.`,
+          `${plural(left.length, 'three-field stamp')} left unsealed: ${left.length === 1 ? 'its customer, sku or index key (the license the system counts it under) differs from its licenseId' : 'their customer, sku or index key (the license the system counts them under) differs from their licenseId'}'s license; check ${left.length === 1 ? 'it' : 'them'} (an edit of customerId or licenseId may wait in the DLQ: \`clearance dlq list\`): ${listFew(left)}.`,
         ];
   return ['', ...sealed, ...unsure];
 }

@@ -10,6 +10,7 @@ import {
 } from '../shared/domain/model.js';
 import type { RawItem } from '../shared/domain/ports.js';
 import { judgeShipmentStatus } from '../shared/domain/shipment-rules.js';
+import { judgeStatusEdit } from '../shared/engine/shipment-put-back.js';
 import { fixedFieldsEdit } from '../shared/engine/shipment-rejections.js';
 import { pendingAmendment } from './amend-plan.js';
 
@@ -210,6 +211,10 @@ export function planShipmentAction(
       reason: `shipment ${id} is invalid as stored (${parsed.problems.join('; ')}); the system sets such an edit back, with any status edit made beside it. Wait until it has (\`clearance shipment show ${id}\`), then retry`,
     };
   }
+  // Put back from a copy edited with its stamp: shipment-events rejects the status edit (judgeStatusEdit).
+  const verdictOnStamp = judgeStatusEdit(id, { ...shipment, status: to }, counted);
+  if (verdictOnStamp.kind === 'illegal')
+    return { kind: 'refuse', reason: `shipment ${id} cannot be marked ${to}: ${verdictOnStamp.reason}` };
   const edited = fixedFieldsEdit(id, shipment, counted, shipment);
   if (edited !== undefined) {
     return {

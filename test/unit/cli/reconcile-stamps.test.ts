@@ -156,7 +156,7 @@ describe('reconcile and countedAs stamps without a seal', () => {
     expect(plan.fixes).toEqual([]);
     expect(plan.unsealedLeft).toEqual([id]);
     expect(unsealedStampSection([], plan.unsealedLeft).join('\n')).toContain(
-      `1 three-field stamp left unsealed: its customer (or sku) differs from its license's; check it`,
+      `1 three-field stamp left unsealed: its customer, sku or index key (the license the system counts it under) differs from its licenseId's license; check it`,
     );
 
     await recordShipmentHistory(w.shipmentDeps(), parked); // the redrive
