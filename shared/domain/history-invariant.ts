@@ -167,11 +167,17 @@ export function checkHistory(
   for (const e of input.entries)
     if (typeof e.shipmentId === 'string' && e.eventType !== 'EDIT_REJECTED')
       byShipment.set(e.shipmentId, [...(byShipment.get(e.shipmentId) ?? []), e]);
+  // The rejected edits of the shipments the table has not (one pass over History, not one per shipment).
+  const rejectedOf = new Map<string, RawItem[]>();
+  for (const e of input.entries)
+    if (typeof e.shipmentId === 'string' && e.eventType === 'EDIT_REJECTED' && revisions.has(e.shipmentId))
+      rejectedOf.set(e.shipmentId, [...(rejectedOf.get(e.shipmentId) ?? []), e]);
   for (const [shipmentId, list] of revisions) {
-    const rejections = input.entries.filter(
-      (e) => e.shipmentId === shipmentId && e.eventType === 'EDIT_REJECTED',
+    const message = missingShipmentProblem(
+      list,
+      byShipment.get(shipmentId) ?? [],
+      rejectedOf.get(shipmentId) ?? [],
     );
-    const message = missingShipmentProblem(list, byShipment.get(shipmentId) ?? [], rejections);
     if (message) violations.push({ invariant: 'I6', key: { shipmentId }, message });
   }
   violations.push(...rejectionViolations(input), ...licenseStatusViolations(input));

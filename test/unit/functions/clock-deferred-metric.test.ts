@@ -7,7 +7,8 @@
  * ExpiryWatchesDeferred alarm reads, shows it. The handler runs as Lambda
  * runs it, over stubbed AWS clients, and its EMF document is read from stdout.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { captureStdout, emfDocuments } from '../../helpers/emf.js';
 
 const ENV = {
   LICENSES_TABLE: 'L',
@@ -39,18 +40,7 @@ const expiringSoon = (licenseId: string) => ({
   appliedStatus: 'APPROVED',
 });
 
-let lines: string[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
-beforeEach(() => {
-  lines = [];
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n'));
-    return true;
-  }) as typeof process.stdout.write;
-});
-afterEach(() => {
-  process.stdout.write = realWrite;
-});
+const written = captureStdout();
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
@@ -92,10 +82,7 @@ describe('license-clock: expiry watches deferred for lack of time', () => {
       sns.mockRestore();
     }
 
-    const docs = lines
-      .filter((l) => l.includes('"_aws"'))
-      .map((l) => JSON.parse(l) as Emf)
-      .filter((d) => d.service === 'license-clock');
+    const docs = emfDocuments<Emf>(written()).filter((d) => d.service === 'license-clock');
     expect(docs.length).toBeGreaterThan(0);
     // No failure: the deferral shows in its own metric only.
     expect(docs.some((d) => d.ExpiryWatchFailures === 0)).toBe(true);

@@ -10,7 +10,8 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { captureStdout, emfDocuments } from '../../helpers/emf.js';
 
 const ENV = {
   HISTORY_TABLE: 'H',
@@ -58,18 +59,7 @@ const record: DynamoDBRecord = {
   },
 } as DynamoDBRecord;
 
-let lines: string[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
-beforeEach(() => {
-  lines = [];
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n'));
-    return true;
-  }) as typeof process.stdout.write;
-});
-afterEach(() => {
-  process.stdout.write = realWrite;
-});
+const written = captureStdout();
 
 it('counts in HistoryEntriesFailed the entries of a batch History refused whole, and fails the invocation', async () => {
   Object.assign(process.env, ENV);
@@ -98,10 +88,9 @@ it('counts in HistoryEntriesFailed the entries of a batch History refused whole,
     ddb.mockRestore();
   }
   expect(String(thrown)).toContain('History entries not written');
-  const docs = lines
-    .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((d) => d.service === 'shipment-history');
+  const docs = emfDocuments<Record<string, unknown>>(written()).filter(
+    (d) => d.service === 'shipment-history',
+  );
   const failed = docs.reduce(
     (n, d) => n + [d.HistoryEntriesFailed ?? 0].flat().reduce((a: number, b) => a + Number(b), 0),
     0,

@@ -9,7 +9,8 @@
  * Lambda runs it, over stubbed AWS clients; its EMF is read from stdout.
  */
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { captureStdout, emfDocuments } from '../../helpers/emf.js';
 
 const ENV = {
   LICENSES_TABLE: 'L',
@@ -55,18 +56,7 @@ const removal = {
   dynamodb: { SequenceNumber: '1', Keys: { licenseId: { S: 'LIC-DEL' } }, OldImage: image(applied) },
 } as DynamoDBRecord;
 
-let lines: string[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
-beforeEach(() => {
-  lines = [];
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n'));
-    return true;
-  }) as typeof process.stdout.write;
-});
-afterEach(() => {
-  process.stdout.write = realWrite;
-});
+const written = captureStdout();
 
 it('counts the high-severity "License L was deleted" alert in OpsAlerts with Severity high', async () => {
   Object.assign(process.env, ENV);
@@ -101,10 +91,7 @@ it('counts the high-severity "License L was deleted" alert in OpsAlerts with Sev
   }
   // The ops alert went out, high severity.
   expect(published.some((s) => s.includes('License LIC-DEL was deleted'))).toBe(true);
-  const docs = lines
-    .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((d) => d.service === 'license-events');
+  const docs = emfDocuments<Record<string, unknown>>(written()).filter((d) => d.service === 'license-events');
   expect(docs.length).toBeGreaterThan(0);
   const high = docs.filter((d) => d.Severity === 'high');
   expect(high, `EMF: ${JSON.stringify(docs.map(({ _aws, ...rest }) => rest))}`).toHaveLength(1);

@@ -8,10 +8,11 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { stampOf } from '../../../shared/domain/counters.js';
 import { holdOrderKey } from '../../../shared/domain/planning.js';
 import { GSI_ATTR } from '../../../shared/names.js';
+import { captureStdout, emfDocuments } from '../../helpers/emf.js';
 import { aShipment } from '../../helpers/factories.js';
 
 const ENV = {
@@ -30,18 +31,7 @@ const ENV = {
   AWS_REGION: 'us-east-1',
 };
 
-let lines: string[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
-beforeEach(() => {
-  lines = [];
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n'));
-    return true;
-  }) as typeof process.stdout.write;
-});
-afterEach(() => {
-  process.stdout.write = realWrite;
-});
+const written = captureStdout();
 
 it('counts once the high-severity "put back with an edited countedAs stamp" alert where the HeldToShippedRejected alarm reads it (Severity high)', async () => {
   Object.assign(process.env, ENV);
@@ -96,10 +86,9 @@ it('counts once the high-severity "put back with an edited countedAs stamp" aler
   expect(published.some((t) => t.includes('Shipment SHP-PB put back with an edited countedAs stamp'))).toBe(
     true,
   );
-  const docs = lines
-    .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((d) => d.service === 'shipment-events');
+  const docs = emfDocuments<Record<string, unknown>>(written()).filter(
+    (d) => d.service === 'shipment-events',
+  );
   expect(docs.length).toBeGreaterThan(0);
   // EditsRejected{Severity=high}, which HeldToShippedRejected reads, counts it once.
   const high = docs.filter((d) => d.Severity === 'high');
