@@ -32,21 +32,6 @@ function eventCell(e: HistoryEntry): string {
   return e.holdReason && e.status === 'HELD' ? `${e.eventType} (${e.holdReason})` : e.eventType;
 }
 
-/**
- * The REASON cell, whole: it is the last column, so a long one (an AWS
- * identity, an amendment's `changes`) runs on rather than losing who decided
- * or what changed; renderTable keeps it on one line. A system shipment change
- * names its trigger, the license's last decision ("after LICENSE_APPROVED by
- * alice: …"). The clock's expiry was set off by `validUntil`, not by the
- * license's decision before it, so that one is named as the previous decision.
- */
-export function reasonCell(e: HistoryEntry): string {
-  const t = e.trigger;
-  if (!t || !e.eventType.startsWith('LICENSE_')) return reasonText(e);
-  const previous = `previous decision ${t.eventType} by ${t.actor}${t.reason ? `: ${t.reason}` : ''}`;
-  return [e.reason, previous, e.changes].filter((p) => p).join('; ');
-}
-
 const statusCell = (e: HistoryEntry) =>
   e.status === undefined ? '' : e.previousStatus ? `${e.previousStatus} → ${e.status}` : e.status;
 
@@ -96,7 +81,7 @@ export function licenseHistoryText(input: {
       count(balance.quantity),
       dollars(balance.value),
       e.actor,
-      reasonCell(e),
+      reasonText(e), // whole: the last column runs on; renderTable keeps it on one line
     ]),
   );
   return [
@@ -138,7 +123,7 @@ export function shipmentHistoryText(shipmentId: string, entries: readonly Histor
       money(e.value),
       drawnCell(e.drawn),
       e.actor,
-      reasonCell(e),
+      reasonText(e), // whole: the last column runs on; renderTable keeps it on one line
     ]),
   );
   const net = entries.reduce(

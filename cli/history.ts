@@ -124,12 +124,13 @@ export const byTime = (a: HistoryEntry, b: HistoryEntry): number =>
 
 /** Why the entry's change was made: the reason, who set off a system decision, the terms amended. */
 export function reasonText(e: HistoryEntry): string {
+  const t = e.trigger;
+  const decision = t ? `${t.eventType} by ${t.actor}${t.reason ? `: ${t.reason}` : ''}` : undefined;
+  // The clock's expiry was set off by validUntil, not by the license's decision before it: named as such.
+  if (decision && e.eventType.startsWith('LICENSE_'))
+    return [e.reason, `previous decision ${decision}`, e.changes].filter((p) => p).join('; ');
   const parts: string[] = [];
-  if (e.trigger) {
-    parts.push(
-      `after ${e.trigger.eventType} by ${e.trigger.actor}${e.trigger.reason ? `: ${e.trigger.reason}` : ''}`,
-    );
-  }
+  if (decision) parts.push(`after ${decision}`);
   if (e.reason) parts.push(e.reason);
   if (e.changes) parts.push(e.changes);
   return parts.join('; ');

@@ -8,13 +8,8 @@
  * `updatedBy` (cli/identity.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { checkBalance, runningBalance } from '../../../cli/history.js';
-import {
-  licenseHistoryText,
-  reasonCell,
-  shipmentHistoryText,
-  usageReportText,
-} from '../../../cli/history-views.js';
+import { checkBalance, reasonText, runningBalance } from '../../../cli/history.js';
+import { licenseHistoryText, shipmentHistoryText, usageReportText } from '../../../cli/history-views.js';
 import { usageReport } from '../../../cli/usage-report.js';
 import type { HistoryEntry } from '../../../shared/domain/history.js';
 
@@ -110,7 +105,7 @@ describe('the REASON column an auditor reads', () => {
   });
 
   it('names the decision an expiry ended as the previous one, not as what set it off', () => {
-    expect(reasonCell(expiry)).toBe(
+    expect(reasonText(expiry)).toBe(
       `validity window ended at 2027-06-30T23:59:59.000Z; previous decision LICENSE_AMENDED by ${ALICE}: BIS amendment letter 2026-117`,
     );
     const row = rowWith(licenseHistory([approval, release, amendment, expiry]), 'LICENSE_EXPIRED');
