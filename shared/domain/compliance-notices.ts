@@ -135,6 +135,7 @@ export function expiryAlert(input: {
   const { license, released, held } = input;
   const id = license.licenseId;
   const suspended = license.appliedStatus === 'SUSPENDED';
+  const pending = license.appliedStatus === 'PENDING';
   const line = (status: string, t: Totals, note: string) =>
     `  ${status.padEnd(10)}${shipments(t.shipments)}, ${units(t.units)}, ${usd(t.value)}: ${note}`;
   const told =
@@ -150,7 +151,7 @@ export function expiryAlert(input: {
       ` expires in ${input.lead} ${input.lead === 1 ? 'day' : 'days'} or less (until ${deadline(license.validUntil)})`,
     ),
     message: [
-      `License ${id} (customer ${license.customerId}, sku ${license.sku}${suspended ? ', SUSPENDED' : ''}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
+      `License ${id} (customer ${license.customerId}, sku ${license.sku}${suspended || pending ? `, ${license.appliedStatus}` : ''}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
       'Still outstanding under it:',
       line('RELEASED', released, `must ship before then; ${told}`),
       line(
@@ -158,10 +159,14 @@ export function expiryAlert(input: {
         held,
         suspended
           ? 'cannot ship: the license is SUSPENDED, so only a reinstatement (APPROVED) before then releases them'
-          : 'cannot ship unless released before then',
+          : pending
+            ? 'cannot ship: the license is PENDING, so only a grant (APPROVED) before then releases them'
+            : 'cannot ship unless released before then',
       ),
       ...unknownLines(input.unknown ?? []),
-      'When validUntil passes, the clock expires the license: its HELD shipments and any unshipped RELEASED ones are held as LICENSE_EXPIRED.',
+      pending
+        ? 'When validUntil passes, a grant releases nothing: the clock expires an APPROVED license past its window at once, holding its shipments as LICENSE_EXPIRED.'
+        : 'When validUntil passes, the clock expires the license: its HELD shipments and any unshipped RELEASED ones are held as LICENSE_EXPIRED.',
       'To extend it, amend validUntil (OPERATIONS.md, "When a license is about to expire"); an amendment re-arms this watch.',
     ].join('\n'),
     subjectKey: { licenseId: id },

@@ -237,23 +237,32 @@ export function withoutUnreached(rec: DrawdownRecord, license: Limits, drawn: Dr
  * and (`quiet`, left out when empty) those of them judged with nothing HELD
  * or RELEASED under the license and not announced since: the clock looks
  * again at the nearest while it is quiet (quietLead). A record written before
- * `quiet` existed has none: its leads count as announced.
+ * `quiet` existed has none: its leads count as announced. `pending` (left out
+ * unless true) says the leads were judged while the license was PENDING:
+ * its HELD backlog announced to ops, no warehouse told (nothing was
+ * RELEASED). A grant re-arms the watch, as an amendment does, so the
+ * warehouses get the lead due then with the shipments it released.
  */
 export interface ExpiryRecord {
   validUntil: string;
   leads: number[];
   quiet?: number[];
+  pending?: true;
 }
 
-/** The leads judged for `validUntil`: none when the record is for another one (an amendment re-arms). */
-export function judgedLeads(v: unknown, validUntil: string): number[] {
+/**
+ * The leads judged for `validUntil` while the license was PENDING
+ * (`pending`) or not: none when the record is for another `validUntil` (an
+ * amendment re-arms) or for the other (a grant re-arms).
+ */
+export function judgedLeads(v: unknown, validUntil: string, pending = false): number[] {
   const r = record(v);
-  return sameInstant(r.validUntil, validUntil) ? numberList(r.leads) : [];
+  return sameInstant(r.validUntil, validUntil) && (r.pending === true) === pending ? numberList(r.leads) : [];
 }
 
-/** The judged leads of `validUntil` that were quiet (nothing outstanding) and not announced since. */
-export function quietLeads(v: unknown, validUntil: string): number[] {
-  const judged = judgedLeads(v, validUntil);
+/** The judged leads of `validUntil` (and `pending`) that were quiet (nothing outstanding) and not announced since. */
+export function quietLeads(v: unknown, validUntil: string, pending = false): number[] {
+  const judged = judgedLeads(v, validUntil, pending);
   return numberList(record(v).quiet).filter((d) => judged.includes(d));
 }
 
@@ -295,12 +304,13 @@ export function quietLead(
   validUntil: string,
   now: Date,
   leadDays: readonly number[],
+  pending = false,
 ): number | undefined {
-  const judged = judgedLeads(v, validUntil);
+  const judged = judgedLeads(v, validUntil, pending);
   if (judged.length === 0 || dueLeads(validUntil, now, leadDays, judged).length > 0) return undefined;
   if (!(now.getTime() <= Date.parse(validUntil))) return undefined;
   const nearest = Math.min(...judged);
-  return quietLeads(v, validUntil).includes(nearest) ? nearest : undefined;
+  return quietLeads(v, validUntil, pending).includes(nearest) ? nearest : undefined;
 }
 
 /**
@@ -313,12 +323,14 @@ export const withJudged = (
   judged: readonly number[],
   due: readonly number[],
   quiet: { was: readonly number[]; now: boolean } = { was: [], now: false },
+  pending = false,
 ): ExpiryRecord => {
   const stillQuiet = quiet.now ? union(quiet.was, due).sort((a, b) => b - a) : [];
   return {
     validUntil,
     leads: union(judged, due).sort((a, b) => b - a),
     ...(stillQuiet.length > 0 ? { quiet: stillQuiet } : {}),
+    ...(pending ? { pending } : {}),
   };
 };
 
@@ -333,8 +345,9 @@ const byDayDesc = (leads: readonly number[]) => [...leads].sort((a, b) => b - a)
  * or unreadable, counts for nothing: `ours` replaces it.
  */
 export function mergeExpiry(current: unknown, ours: ExpiryRecord): ExpiryRecord {
-  const theirs = judgedLeads(current, ours.validUntil);
-  const theirQuiet = quietLeads(current, ours.validUntil);
+  const pending = ours.pending === true;
+  const theirs = judgedLeads(current, ours.validUntil, pending);
+  const theirQuiet = quietLeads(current, ours.validUntil, pending);
   const ourQuiet = ours.quiet ?? [];
   const sent = [
     ...theirs.filter((d) => !theirQuiet.includes(d)),
@@ -345,16 +358,19 @@ export function mergeExpiry(current: unknown, ours: ExpiryRecord): ExpiryRecord 
     validUntil: ours.validUntil,
     leads: byDayDesc(union(theirs, ours.leads)),
     ...(quiet.length > 0 ? { quiet } : {}),
+    ...(pending ? { pending } : {}),
   };
 }
 
-/** Whether `v` reads as `rec`: the same `validUntil`, leads judged and quiet ones. */
+/** Whether `v` reads as `rec`: the same `validUntil` and `pending`, leads judged and quiet ones. */
 export function readsAs(v: unknown, rec: ExpiryRecord): boolean {
   const same = (a: readonly number[], b: readonly number[]) =>
     a.length === b.length && union(a, b).length === a.length;
+  const pending = rec.pending === true;
   return (
     sameInstant(record(v).validUntil, rec.validUntil) &&
-    same(judgedLeads(v, rec.validUntil), rec.leads) &&
-    same(quietLeads(v, rec.validUntil), rec.quiet ?? [])
+    (record(v).pending === true) === pending &&
+    same(judgedLeads(v, rec.validUntil, pending), rec.leads) &&
+    same(quietLeads(v, rec.validUntil, pending), rec.quiet ?? [])
   );
 }

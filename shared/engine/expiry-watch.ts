@@ -1,11 +1,13 @@
 /**
  * The expiry watch, run by the clock on every tick (docs/messages.md,
- * LICENSE_EXPIRING): when a lead time before an APPROVED license's
- * `validUntil` comes due (30, 7 and 1 days by default), ops gets one alert
+ * LICENSE_EXPIRING): when a lead time before an APPROVED, SUSPENDED or
+ * PENDING license's `validUntil` comes due (30, 7 and 1 days by default), ops gets one alert
  * with the units and value still HELD and RELEASED under it, and each
  * warehouse holding RELEASED shipments of it a digest of what must ship
  * before then, in hold order. Each lead is judged once per `validUntil`
- * (`expiryAlerted`): an amendment that moves `validUntil` re-arms the watch.
+ * (`expiryAlerted`): an amendment that moves `validUntil` re-arms the watch,
+ * and so does the grant of a PENDING license (its alert named only the HELD
+ * backlog; the warehouses hear of what the grant released).
  * Leads that came due together (the clock was down, or an amendment brought
  * `validUntil` near) are judged together and only the nearest is sent. A
  * lead judged with nothing outstanding is recorded as quiet, and the clock
@@ -81,13 +83,27 @@ export const EXPIRY_BUSY_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
 
 /**
- * Whether the watch looks at this license at all: APPROVED or SUSPENDED (in
- * effect), before `validUntil`. A suspended license's held backlog is lost
- * at expiry unless it is reinstated first, so compliance hears of it too. A
- * rejected status typo does not stop the watch, as it does not stop the expiry.
+ * The applied statuses the watch looks at: those under which something HELD
+ * or RELEASED may still ship before `validUntil` (DESIGN §6: "while the
+ * license still has HELD or RELEASED shipments"). A suspended license's held
+ * backlog is lost at expiry unless it is reinstated first, a PENDING one's
+ * unless it is granted first (the clock expires an APPROVED license past its
+ * window at once), so compliance hears of both. DENIED, REVOKED and EXPIRED
+ * are final: nothing under them can ship, so a warning would ask for nothing.
+ */
+const WATCHED: ReadonlySet<string> = new Set(['APPROVED', 'SUSPENDED', 'PENDING']);
+
+/** Whether the license's leads are judged as PENDING (`expiryAlerted.pending`): a grant re-arms them. */
+const isPending = (l: License): boolean => l.appliedStatus === 'PENDING';
+
+/**
+ * Whether the watch looks at this license at all: APPROVED, SUSPENDED or
+ * PENDING (in effect), before `validUntil`. A rejected status typo does not
+ * stop the watch, as it does not stop the expiry.
  */
 export const watched = (l: License, now: Date): boolean =>
-  (l.appliedStatus === 'APPROVED' || l.appliedStatus === 'SUSPENDED') &&
+  l.appliedStatus !== undefined &&
+  WATCHED.has(l.appliedStatus) &&
   appliedInEffect(l) &&
   now.getTime() <= Date.parse(l.validUntil);
 
@@ -96,7 +112,7 @@ export const watched = (l: License, now: Date): boolean =>
  * the item alone: the clock runs those after its scan, as time allows.
  */
 export const awaitsRecheck = (deps: Pick<ExpiryWatchDeps, 'leadDays'>, l: License, now: Date): boolean =>
-  quietLead(l.expiryAlerted, l.validUntil, now, deps.leadDays) !== undefined;
+  quietLead(l.expiryAlerted, l.validUntil, now, deps.leadDays, isPending(l)) !== undefined;
 
 /**
  * Judges the lead times of `license` due at `now`. Sends the digests first,
@@ -112,19 +128,20 @@ export async function watchExpiry(
   license: License,
   now: Date,
 ): Promise<ExpiryVerdict> {
-  const judged = judgedLeads(license.expiryAlerted, license.validUntil);
+  const pending = isPending(license);
+  const judged = judgedLeads(license.expiryAlerted, license.validUntil, pending);
   const due = dueLeads(license.validUntil, now, deps.leadDays, judged);
   const [lead] = due;
   if (lead === undefined) return { kind: 'idle' };
   const outstanding = await outstandingOf(deps, license, lead, now);
   if (outstanding === 'busy') return { kind: 'busy' };
   if (outstanding === undefined) {
-    const was = quietLeads(license.expiryAlerted, license.validUntil);
-    const quiet = withJudged(license.validUntil, judged, due, { was, now: true });
+    const was = quietLeads(license.expiryAlerted, license.validUntil, pending);
+    const quiet = withJudged(license.validUntil, judged, due, { was, now: true }, pending);
     await record(deps, license, quiet);
     return { kind: 'quiet', leads: quiet.leads };
   }
-  const leads = withJudged(license.validUntil, judged, due);
+  const leads = withJudged(license.validUntil, judged, due, undefined, pending);
   const warehouses = await announce(deps, license, lead, now, outstanding);
   await record(deps, license, leads);
   return { kind: 'alerted', lead, leads: leads.leads, warehouses };
@@ -143,9 +160,10 @@ export async function recheckQuiet(
   license: License,
   now: Date,
 ): Promise<ExpiryVerdict> {
-  const lead = quietLead(license.expiryAlerted, license.validUntil, now, deps.leadDays);
+  const pending = isPending(license);
+  const lead = quietLead(license.expiryAlerted, license.validUntil, now, deps.leadDays, pending);
   if (lead === undefined) return { kind: 'idle' };
-  const judged = judgedLeads(license.expiryAlerted, license.validUntil);
+  const judged = judgedLeads(license.expiryAlerted, license.validUntil, pending);
   const [held, released] = await Promise.all(
     (['held', 'released'] as const).map((index) =>
       deps.shipments.page(index, license.licenseId, undefined, 1),
@@ -157,7 +175,7 @@ export async function recheckQuiet(
   if (outstanding === 'busy') return { kind: 'busy' };
   if (outstanding === undefined) return { kind: 'quiet', leads: judged };
   const warehouses = await announce(deps, license, lead, now, outstanding);
-  await record(deps, license, withJudged(license.validUntil, judged, []));
+  await record(deps, license, withJudged(license.validUntil, judged, [], undefined, pending));
   return { kind: 'alerted', lead, leads: judged, warehouses };
 }
 

@@ -23,7 +23,7 @@ async function simulate(snapshot: Snapshot, edit: SimulatedEdit, at: Date) {
   return buildReport(snapshot, edit, at, await runEngine(snapshot, edit, at));
 }
 
-/** A license over a backlog (priority 1, 2, ...), left `status` (PENDING: never applied) and settled. */
+/** A license over a backlog (priority 1, 2, ...), left `status` (PENDING) and settled, the clock having ticked. */
 async function given(license: Partial<License>, backlog: Partial<Shipment>[], status?: 'APPROVED') {
   const w = memoryWorld();
   const lut = givenLicense(w, license);
@@ -33,6 +33,9 @@ async function given(license: Partial<License>, backlog: Partial<Shipment>[], st
     w.console.edit('licenses', lut.licenseId, 'status', status);
     await settleSystem(w, lut.licenseId);
   }
+  // The clock runs every minute as deployed: what it warns of before the edit (a PENDING license's
+  // expiry, too) is on the record before anyone simulates, and is not what the decision does.
+  await clockTick(w.licenses, w.now(), w.newToken, clockWatchOf(w));
   w.alerter.alerts.length = 0;
   return { w, licenseId: lut.licenseId, ids: list.map((s) => s.shipmentId) };
 }

@@ -5,10 +5,11 @@
  * hold order. An amendment of validUntil re-arms it.
  */
 import { describe, expect, it } from 'vitest';
+import { mergeExpiry, readsAs } from '../../../shared/domain/compliance.js';
 import { deadline, expiryDigests } from '../../../shared/domain/compliance-notices.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import { type ClockWatch, clockTick } from '../../../shared/engine/clock.js';
-import { RECORD_ATTEMPTS } from '../../../shared/engine/expiry-watch.js';
+import { RECORD_ATTEMPTS, watchExpiry } from '../../../shared/engine/expiry-watch.js';
 import {
   apply,
   clockWatchOf,
@@ -418,6 +419,92 @@ describe('expiry watch', () => {
         (m) => m.attributes.eventType === EXPIRING && m.body.includes(suspended.lut.licenseId),
       ),
     ).toEqual([]);
+  });
+
+  it('watches a PENDING license with a held backlog (DESIGN §6: while it has HELD shipments): only a grant before validUntil releases them', async () => {
+    const w = memoryWorld();
+    const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+    const pending = givenLicense(w, { validUntil });
+    w.seed.accepted([
+      pending.shipment({ quantity: 10, value: 1_000 }),
+      pending.shipment({ quantity: 5, value: 500, warehouseId: 'WH-2' }),
+    ]);
+    const quiet = givenLicense(w, { validUntil });
+    const denied = givenLicense(w, { validUntil });
+    w.seed.accepted([denied.shipment()]);
+    await setStatus(w, denied.licenseId, 'DENIED');
+    expect(w.license(pending.licenseId).appliedStatus).toBe('PENDING');
+    w.setNow(daysBefore(validUntil, 30));
+    expect((await tick(w)).expiring).toEqual([pending.licenseId]);
+    const [alert] = expiring(w, pending);
+    expect(alert?.subject).toContain(`License ${pending.licenseId} expires in 30 days or less`);
+    expect(alert?.message).toContain(
+      `(customer ${pending.license.customerId}, sku ${pending.license.sku}, PENDING)`,
+    );
+    expect(alert?.message).toMatch(
+      /HELD +2 shipments, 15 units, USD 1,500: cannot ship: the license is PENDING, so only a grant \(APPROVED\) before then releases them/,
+    );
+    expect(alert?.message).toContain('When validUntil passes, a grant releases nothing');
+    expect(alert?.message).not.toContain('the clock expires the license:');
+    // Nothing RELEASED, so no warehouse digest; the quiet one is recorded quiet; the DENIED one is final.
+    expect(w.publisher.published.filter((m) => m.attributes.eventType === EXPIRING)).toEqual([]);
+    expect(w.license(quiet.licenseId).expiryAlerted).toMatchObject({ validUntil, leads: [30], quiet: [30] });
+    expect(expiring(w, denied)).toEqual([]);
+    expect(w.license(denied.licenseId).expiryAlerted).toBeUndefined();
+    expect(w.license(pending.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30], pending: true });
+    w.advance(60_000);
+    await tick(w);
+    expect(expiring(w, pending)).toHaveLength(1);
+
+    // A grant re-arms the watch: the lead due then goes out again, now with the warehouses told what
+    // the grant released (which the PENDING alert could not list), and is recorded as in force.
+    w.setNow(daysBefore(validUntil, 25));
+    await setStatus(w, pending.licenseId, 'APPROVED');
+    expect((await tick(w)).expiring).toEqual([pending.licenseId]);
+    const granted = expiring(w, pending)[1];
+    expect(granted?.subject).toContain('expires in 30 days or less');
+    expect(granted?.message).not.toContain('PENDING');
+    expect(granted?.message).toMatch(/RELEASED +2 shipments, 15 units, USD 1,500: must ship before then/);
+    expect(
+      w.publisher.published
+        .filter((m) => m.attributes.eventType === EXPIRING)
+        .map((m) => m.attributes.warehouseId)
+        .sort(),
+    ).toEqual(['WH-1', 'WH-2']);
+    expect(w.license(pending.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    w.advance(60_000);
+    await tick(w);
+    expect(expiring(w, pending)).toHaveLength(2);
+    w.setNow(daysBefore(validUntil, 7));
+    await tick(w);
+    expect(expiring(w, pending).map((a) => a.subject)).toEqual([
+      expect.stringContaining('30 days'),
+      expect.stringContaining('30 days'),
+      expect.stringContaining('7 days'),
+    ]);
+  });
+
+  it('records nothing from a tick that judged the license PENDING once the grant is applied, and merges no PENDING record into one in force', async () => {
+    const w = memoryWorld();
+    const validUntil = new Date(w.now().getTime() + 40 * DAY).toISOString();
+    const lut = givenLicense(w, { validUntil });
+    w.seed.accepted([lut.shipment({ quantity: 10 })]);
+    w.setNow(daysBefore(validUntil, 30));
+    const readBeforeGrant = w.license(lut.licenseId) as License;
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    // The stale tick alerts (at least once) but cannot record under PENDING: the grant's lead stays due.
+    expect(await watchExpiry(watchOf(w), readBeforeGrant, w.now())).toMatchObject({
+      kind: 'alerted',
+      lead: 30,
+    });
+    expect(w.license(lut.licenseId).expiryAlerted).toBeUndefined();
+    expect((await tick(w)).expiring).toEqual([lut.licenseId]);
+    expect(w.license(lut.licenseId).expiryAlerted).toEqual({ validUntil, leads: [30] });
+    expect(mergeExpiry({ validUntil, leads: [30, 7], pending: true }, { validUntil, leads: [30] })).toEqual({
+      validUntil,
+      leads: [30],
+    });
+    expect(readsAs({ validUntil, leads: [30], pending: true }, { validUntil, leads: [30] })).toBe(false);
   });
 
   it('lists a RELEASED shipment for its counted warehouse and customer while an edit of them waits to be set back', async () => {
