@@ -89,6 +89,8 @@ export function drawdownAlert(input: {
 /** "6 days 23 hours" until `until`, from `now`. */
 function timeLeft(until: string, now: Date): string {
   const hours = Math.max(0, Math.floor((Date.parse(until) - now.getTime()) / 3_600_000));
+  // A quiet lead announced in the last hour: "0 hours" would read as already ended.
+  if (hours === 0) return 'less than an hour';
   const days = Math.floor(hours / 24);
   const rest = hours % 24;
   const d = days === 0 ? '' : `${days} ${days === 1 ? 'day' : 'days'}`;

@@ -22,4 +22,21 @@ describe('LICENSE_EXPIRING subject', () => {
     expect(alert.subject).not.toMatch(/\(2026-06-02\)$/);
     expect(alert.subject).toContain('2026-06-02 00:00 UTC');
   });
+
+  it('says "less than an hour" left, not "0 hours", when announced in the last hour of the window', () => {
+    const at = (now: string) =>
+      expiryAlert({
+        license: { licenseId: 'LIC-M', customerId: 'C', sku: 'H20', validUntil: '2026-06-02T00:00:00.000Z' },
+        lead: 1,
+        now: new Date(now),
+        released: { shipments: 1, units: 10, value: 0 },
+        held: none,
+        warehouses: ['WH-1'],
+      }).message;
+    expect(at('2026-06-01T23:20:00.000Z')).toContain(
+      'expires at 2026-06-02T00:00:00.000Z, in less than an hour',
+    );
+    expect(at('2026-06-01T22:20:00.000Z')).toContain(', in 1 hour (lead time');
+    expect(at('2026-06-01T00:00:00.000Z')).toContain(', in 1 day (lead time');
+  });
 });
