@@ -17,6 +17,7 @@ import {
   appliedTermsOf,
   judgeAmendment,
   type LicenseTerms,
+  sameInstant,
   termsExpected,
   termsOf,
 } from '../shared/domain/terms.js';
@@ -284,7 +285,7 @@ export function planAmendment(raw: RawItem, request: AmendRequest, now: Date): A
   const verdict = judgeAmendment(appliedTermsOf(raw) ?? from, next);
   if (verdict.kind === 'illegal')
     return { kind: 'refuse', reason: `cannot amend license ${id}: ${verdict.reason}` };
-  const to = verdict.kind === 'amended' ? verdict.terms : from;
+  const to = sameInstantsKept(from, verdict.kind === 'amended' ? verdict.terms : from);
   const changed = AMENDABLE_TERMS.filter((t) => from[t] !== to[t]);
   if (changed.length === 0) {
     return { kind: 'noop', reason: `license ${id} already has these terms; nothing to do` };
@@ -299,6 +300,17 @@ export function planAmendment(raw: RawItem, request: AmendRequest, now: Date): A
     expect: { status: applied, appliedStatus: applied, pendingWork: null, ...termsExpected(from) },
     notes: amendNotes(raw, to, now),
   };
+}
+
+/**
+ * `to` with a window bound typed again in another form for the same instant
+ * kept as read: the engine takes it as unchanged (sameInstant), so it is
+ * neither written nor reported as amended.
+ */
+function sameInstantsKept(from: LicenseTerms, to: LicenseTerms): LicenseTerms {
+  const kept = { ...to };
+  for (const t of ['validFrom', 'validUntil'] as const) if (sameInstant(from[t], to[t])) kept[t] = from[t];
+  return kept;
 }
 
 /** What a license has left to release, in words: "60 units, $43,000" (value only under a value limit). */

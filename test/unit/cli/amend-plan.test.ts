@@ -138,6 +138,24 @@ describe('planAmendment', () => {
     });
   });
 
+  it('takes a window bound typed again in another form for the same instant as unchanged: not written, not reported', () => {
+    const plan = planAmendment(
+      applied({ authorizedQuantity: 1000, validUntil: '2099-12-31T23:59:59.999Z' }),
+      parseAmendOptions({ quantity: '1500', validUntil: '2099-12-31T23:59:59.999000Z' }),
+      NOW,
+    );
+    expect(plan).toMatchObject({ kind: 'change', set: { authorizedQuantity: 1500 }, remove: [] });
+    expect(plan.kind === 'change' && Object.keys(plan.set)).toEqual(['authorizedQuantity']);
+    expect(plan.kind === 'change' && plan.to.validUntil).toBe('2099-12-31T23:59:59.999Z');
+    expect(
+      planAmendment(
+        applied({ validUntil: '2099-12-31T23:59:59.999Z' }),
+        parseAmendOptions({ validUntil: '2099-12-31T23:59:59.999000Z' }),
+        NOW,
+      ),
+    ).toMatchObject({ kind: 'noop' });
+  });
+
   it('does nothing when the license already has these terms', () => {
     expect(
       planAmendment(applied({ authorizedQuantity: 1000 }), parseAmendOptions({ quantity: '1000' }), NOW),
