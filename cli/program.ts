@@ -4,6 +4,7 @@ import { registerDlqCommands } from './commands/dlq.js';
 import { registerReportCommands } from './commands/history.js';
 import { registerInventoryCommands } from './commands/inventory.js';
 import { registerLicenseCommands } from './commands/license.js';
+import { refuseOptionAsReason } from './commands/license-common.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerShipmentCommands } from './commands/shipment.js';
 import { registerSubscriptionCommands } from './commands/subscriptions.js';
@@ -64,6 +65,9 @@ export function buildProgram(
   const program = rootCommand();
   const wiring: Wiring = { act: actions(io, env, state, resolveDeps), env };
   for (const register of COMMAND_GROUPS) register(program, wiring);
+  // On the program, so it runs before each command's own hooks: `--reason --wait` must not set off
+  // "--timeout only applies with --wait" (the --wait went into the reason).
+  program.hook('preAction', (_program, action) => refuseOptionAsReason(action));
   for (const command of [program, ...allCommands(program)]) {
     command.configureHelp({ showGlobalOptions: true });
     refuseRepeatedValues(command);

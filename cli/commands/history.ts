@@ -14,7 +14,7 @@ import {
 import { usageCsv, usageReport } from '../usage-report.js';
 import { collect } from './common.js';
 import { allEntries, historyTable, licenseEntries, shipmentEntries } from './history-read.js';
-import { licenses } from './license-common.js';
+import { checkReadId, licenses } from './license-common.js';
 import { type Act, example, type Wiring } from './wiring.js';
 
 /** `license history`, `shipment history` and `report usage`: what History says, for auditors. */
@@ -32,6 +32,7 @@ const licenseSummary = (l: RawItem) => ({
  * `releasedQuantity` and `releasedValue`. Exit 3 when they differ.
  */
 export async function licenseHistory(ctx: CliContext, licenseId: string): Promise<number> {
+  checkReadId('licenseId', licenseId);
   await historyTable(ctx);
   const license = await (await licenses(ctx)).get(licenseId);
   const raw = await licenseEntries(ctx, licenseId);
@@ -58,6 +59,7 @@ export async function licenseHistory(ctx: CliContext, licenseId: string): Promis
 
 /** One shipment's entries, from the `byShipment` index, in time order. */
 export async function shipmentHistory(ctx: CliContext, shipmentId: string): Promise<number> {
+  checkReadId('shipmentId', shipmentId);
   const raw = await shipmentEntries(ctx, shipmentId);
   const entries = raw.map(toEntry).sort(byTime);
   if (entries.length === 0) {
@@ -127,6 +129,7 @@ async function readUsage(ctx: CliContext, licenseId: string | undefined) {
  * when a license differs.
  */
 export async function reportUsage(ctx: CliContext, opts: UsageOptions): Promise<number> {
+  if (opts.license !== undefined) checkReadId('licenseId', opts.license, '--license');
   const format = reportFormat(opts.format, ctx.json);
   const window = timeWindow(opts);
   const read = await readUsage(ctx, opts.license);

@@ -20,8 +20,12 @@ export async function licenses(ctx: CliContext): Promise<DynamoLicenseRepository
   return new DynamoLicenseRepository(db, r.tables.licenses);
 }
 
-/** One license, read consistently; a NotFoundError that points to `license list` when it does not exist. */
+/**
+ * One license, read consistently; a NotFoundError that points to `license list` when it does not exist.
+ * An id no item can have (empty, over 2048 bytes) is refused before the read ({@link checkReadId}).
+ */
 export async function getLicense(ctx: CliContext, licenseId: string): Promise<RawItem> {
+  checkReadId('licenseId', licenseId);
   const item = await (await licenses(ctx)).get(licenseId);
   if (!item) {
     const r = await ctx.resources();
@@ -57,8 +61,79 @@ export function checkId(field: 'licenseId' | 'shipmentId', value: string): void 
   );
 }
 
-/** Checks `--reason` before anything is read: not empty, and within the contract (statusReason). */
+/** DynamoDB's limit on a partition key value, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 2048;
+
+/**
+ * Checks the id a read command is given before anything is read. Weaker than
+ * {@link checkId}: an item out of the contract may still be shown (its INVALID
+ * note says why) and History keeps the entries of ids typed by hand. But no
+ * item has an empty key or one over DynamoDB's 2048 bytes, and DynamoDB
+ * would refuse those in its own words. `name` is how the command line gave it
+ * (`<licenseId>`, `--license`).
+ */
+export function checkReadId(
+  field: 'licenseId' | 'shipmentId',
+  value: string,
+  name: string = `<${field}>`,
+): void {
+  const list = field === 'licenseId' ? 'clearance license list' : 'clearance shipment list --license ID';
+  const example = field === 'licenseId' ? 'LIC-H20-0001' : 'SHP-000042';
+  if (value.trim() === '')
+    throw new UsageError(`${name} is empty: give the ${field}, e.g. ${example} (copy it from \`${list}\`)`);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_KEY_BYTES)
+    throw new UsageError(
+      `${name} "${showValue(value, 60)}" is ${bytes} bytes long: no ${field} can be, DynamoDB keys are at most ${MAX_KEY_BYTES} bytes. Copy it from \`${list}\``,
+    );
+}
+
+/** A long option where text was due: `--wait`, `--no-wait`, `--timeout=60`. */
+const LONG_OPTION = /^--[A-Za-z][\w-]*(=.*)?$/s;
+
+/** Every flag the command line of `command` accepts: its own options, its parents' (global) ones, and help. */
+function flagsOf(command: Command): Set<string> {
+  const flags = new Set(['-h', '--help']);
+  for (let c: Command | null = command; c; c = c.parent)
+    for (const o of c.options) for (const f of [o.short, o.long]) if (f) flags.add(f);
+  return flags;
+}
+
+/**
+ * `--reason <text>` takes the next word whatever it is, so `--reason --wait`
+ * would record "--wait" as the reason (History quotes it for good) and drop
+ * the --wait. Refuses a reason that is one of the command's flags or looks
+ * like a long option. `flags`: the command's flags, when known; `example`: a
+ * reason to show.
+ */
+export function checkReasonIsText(
+  reason: string,
+  flags: ReadonlySet<string> = new Set(),
+  example = 'BIS letter 2026-117',
+): void {
+  const flag = reason.trim();
+  const isFlag = flags.has(flag) || flags.has(flag.split('=')[0] ?? flag);
+  if (!isFlag && !LONG_OPTION.test(flag)) return;
+  throw new UsageError(
+    `--reason needs its text: --reason "${example}" (it took "${showValue(flag, 60)}", which ${isFlag ? 'is an option' : 'looks like an option'}). Put the reason in quotes right after --reason. Nothing was changed.`,
+  );
+}
+
+/**
+ * A preAction hook for every command with `--reason` (cli/program.ts hooks
+ * it on the program, so it runs before the command's own checks, such as
+ * "--timeout only applies with --wait", which a stolen flag would set off).
+ */
+export function refuseOptionAsReason(command: Command): void {
+  if (!command.options.some((o) => o.long === '--reason')) return;
+  const reason: unknown = command.opts().reason;
+  const example = command.parent?.name() === 'shipment' ? 'picked up by DHL, AWB 1234' : undefined;
+  if (typeof reason === 'string') checkReasonIsText(reason, flagsOf(command), example);
+}
+
+/** Checks `--reason` before anything is read: text (not a flag), not empty, and within the contract (statusReason). */
 export function checkReason(reason: string): void {
+  checkReasonIsText(reason);
   if (reason.trim() === '')
     throw new UsageError("--reason must not be empty: say why (the authority's letter, the ticket)");
   const checked = LicenseSchema.shape.statusReason.safeParse(reason);

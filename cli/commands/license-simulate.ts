@@ -15,7 +15,7 @@ import {
 import { renderSimulation } from '../simulation/render.js';
 import { buildReport } from '../simulation/report.js';
 import { runEngine, type Snapshot } from '../simulation/run.js';
-import { getLicense } from './license-common.js';
+import { checkReadId, getLicense } from './license-common.js';
 import { type Act, example, whole } from './wiring.js';
 
 export interface SimulateCommandOptions extends SimulateOptions {
@@ -104,6 +104,7 @@ export async function licenseSimulate(
   licenseId: string,
   opts: SimulateCommandOptions,
 ): Promise<number> {
+  checkReadId('licenseId', licenseId);
   const { edit, at } = parseSimulateOptions(opts, new Date());
   const snapshot = await readSnapshot(ctx, licenseId);
   checkAmendedLicense(snapshot.license, edit);

@@ -22,7 +22,7 @@ import { type CliContext, explainError } from '../context.js';
 import { CliError, EXIT, RefusedError, UsageError } from '../errors.js';
 import { plural } from '../format.js';
 import { cliChangedBy } from '../identity.js';
-import { type Io, progress } from '../io.js';
+import { progress } from '../io.js';
 import { holdOrderWrite, staleHoldOrders } from '../reconcile-hold-order.js';
 import {
   describeFix,
@@ -290,12 +290,23 @@ async function applyFixes(
   return { written, skipped };
 }
 
-async function confirmed(io: Io, plan: ReconcilePlan, yes: boolean): Promise<boolean> {
+/**
+ * Asks before --fix writes. With --json the report is not printed (stdout is
+ * the one object), so the writes asked about are listed on stderr first.
+ */
+async function confirmed(ctx: CliContext, plan: ReconcilePlan, yes: boolean): Promise<boolean> {
+  const { io } = ctx;
   if (yes) return true;
   if (!io.interactive) {
     throw new RefusedError(
       'refusing to write without confirmation: stdin is not a terminal. Review the plan (`clearance reconcile`), then re-run with --fix --yes',
     );
+  }
+  if (ctx.json) {
+    io.err(
+      `--fix would make ${plural(plan.fixes.length, 'write')} (each only if the value is still the one read):`,
+    );
+    for (const fix of plan.fixes) io.err(`  - ${describeFix(fix)}`);
   }
   return io.confirm(`Apply ${plural(plan.fixes.length, 'write')}?`);
 }
@@ -348,7 +359,9 @@ export async function reconcile(
   }
   // Who repairs, resolved before asking: a fix that cannot record its author is refused before anything is written.
   const changedBy = cliChangedBy(await decider(ctx));
-  if (!(await confirmed(ctx.io, plan, opts.yes === true))) {
+  if (!(await confirmed(ctx, plan, opts.yes === true))) {
+    // With --json stdout is still the one object: the findings and the plan, declined.
+    if (ctx.json) ctx.emit({ ...before, declined: true }, () => '');
     ctx.io.err('Nothing was changed.');
     return EXIT.incomplete;
   }
