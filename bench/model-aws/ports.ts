@@ -9,7 +9,7 @@
  * `commit`): the same `pack`, and on failure the same `classifyFailure` and
  * jittered `pause`; only `db.send` is SimDynamo's `transact`. A license
  * decision (a transaction with its History entry) goes through the adapter's
- * `updateWithEntry` and its retry of conflicts. History is the DynamoDB
+ * `updateWithEntry` and its retry of conflicts and throttling. History is the DynamoDB
  * adapter itself (history.ts). Errors reach the engines as they would from
  * the DynamoDB adapters: a single write that a transaction holds back throws
  * TransactionConflictException (the adapters rethrow it; the SDK does not
@@ -294,8 +294,9 @@ const isConflict = (error: unknown) =>
 
 /**
  * An item's update and a History entry in one TransactWriteItems, through
- * the adapter's updateWithEntry (its retries of TransactionConflict, with
- * its pauses; any other failure thrown) over SimDynamo. The condition is the
+ * the adapter's updateWithEntry (its retries of TransactionConflict, and of
+ * throttled cancellations for up to THROTTLED_PATIENCE_MS, with its pauses;
+ * any other failure thrown) over SimDynamo. The condition is the
  * memory adapter's, applied after this commits (as DynamoDB would have
  * checked it at commit): a failed one costs the write units here too.
  */
@@ -350,7 +351,7 @@ function entryOf(args: readonly unknown[]): HistoryEntry {
 /**
  * LicenseRepository over the memory adapter: reads after a read's latency;
  * a decision (startWork, amend, revertTerms, reject) as a transaction with
- * its History entry, retried on conflicts as the adapter's updateWithEntry;
+ * its History entry, retried on conflicts and throttling as the adapter's updateWithEntry;
  * any other write a single UpdateItem, which throws TransactionConflictException
  * while a transaction holds the license (DynamoLicenseRepository rethrows it).
  * Then the memory adapter applies the write (or finds its condition false).

@@ -16,12 +16,17 @@ import { isConditionFailure, isRetryable, isThrottled, pause } from './transacti
 const MAX_ACTIONS = 100;
 /** History transactions one append keeps in flight. */
 export const APPEND_CONCURRENCY = 4;
-/** Attempts of one transaction (throttled, conflicting) before the batch fails and the stream retries it. */
+/**
+ * Attempts of one write failing other than throttled (a conflict, a transient
+ * error) before it fails; throttled ones are retried for THROTTLED_PATIENCE_MS.
+ */
 const MAX_ATTEMPTS = 8;
 /** Single conditional PutItems one append keeps in flight once its transactions are throttled. */
 export const SINGLE_PUT_CONCURRENCY = 16;
 /** Cancellation reasons that mean the license's History partition is out of write capacity. */
 const THROTTLED = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+/** Cancellation reasons worth another attempt: a conflict with another transaction, or no capacity for now. */
+const RETRYABLE = new Set(['TransactionConflict', ...THROTTLED, 'RequestLimitExceeded']);
 /** How long a license's History key counts as hot after a throttled transaction: its entries go one by one. */
 export const HOT_FOR_MS = 10_000;
 /**
@@ -29,8 +34,10 @@ export const HOT_FOR_MS = 10_000;
  * MAX_ATTEMPTS, before it fails (and the stream retries its batch). A
  * license's History key is hot during a large release: busy, not broken. A
  * failed batch would only repeat the same wait and use up its mapping's
- * retries, after which its records go to the DLQ. Half of shipment-events'
- * 120 s timeout.
+ * retries, after which its records go to the DLQ. The same patience is
+ * given to each updateWithEntry (a decision or a rejected edit's write-back
+ * with its entry, on the same key). Half of the 120 s timeout of
+ * shipment-events and shipment-history.
  */
 export const THROTTLED_PATIENCE_MS = 60_000;
 
@@ -49,20 +56,28 @@ type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['Transac
 /**
  * An item's conditional update and a new History entry in one transaction:
  * both commit or neither. False if a condition failed (the update's, or the
- * entry is already there). A conflict with another transaction, a throttled
- * History key (hot during a large release: the SDK does not retry a
- * cancelled transaction) and a transient error are retried, MAX_ATTEMPTS
- * times in all.
+ * entry is already there). It goes to the license's History key, hot during
+ * a large release, and the SDK does not retry a cancelled transaction: a
+ * cancellation with ThrottlingError or ProvisionedThroughputExceeded is
+ * retried for up to `throttledPatienceMs` (THROTTLED_PATIENCE_MS), however
+ * many attempts that takes, as the append's writes are; a conflict with
+ * another transaction and a transient error MAX_ATTEMPTS times in all
+ * (WriteRetries). Then it throws the last error.
  */
 export async function updateWithEntry(
   db: DynamoDBDocumentClient,
   update: TransactUpdate,
   historyTable: string | undefined,
   entry: HistoryEntry,
+  options: {
+    /** @default THROTTLED_PATIENCE_MS */
+    throttledPatienceMs?: number;
+  } = {},
 ): Promise<boolean> {
   if (!historyTable)
     throw new ConfigError('the History table is not configured: set HISTORY_TABLE (tables.history)');
-  for (let attempt = 0; ; attempt++) {
+  const retries = new WriteRetries(Date.now() + (options.throttledPatienceMs ?? THROTTLED_PATIENCE_MS));
+  for (;;) {
     try {
       await db.send(
         new TransactWriteCommand({
@@ -72,12 +87,7 @@ export async function updateWithEntry(
       return true;
     } catch (error) {
       if (isCancelledBy(error, 'ConditionalCheckFailed')) return false;
-      const busy =
-        isCancelledBy(error, 'TransactionConflict') ||
-        [...THROTTLED].some((code) => isCancelledBy(error, code)) ||
-        isRetryable(error);
-      if (!busy || attempt + 1 >= MAX_ATTEMPTS) throw error;
-      await pause(attempt);
+      if (!(await retries.again(error))) throw error;
     }
   }
 }
@@ -87,12 +97,35 @@ export const isCancelledBy = (error: unknown, code: string): boolean =>
   error instanceof TransactionCanceledException &&
   (error.CancellationReasons ?? []).some((r) => r.Code === code);
 
-const RETRYABLE = new Set([
-  'TransactionConflict',
-  'ThrottlingError',
-  'ProvisionedThroughputExceeded',
-  'RequestLimitExceeded',
-]);
+const cancelledByOneOf = (error: unknown, codes: ReadonlySet<string>): boolean =>
+  [...codes].some((code) => isCancelledBy(error, code));
+
+/**
+ * The retries of one History write, the append's and updateWithEntry's: a
+ * write DynamoDB throttled (the request, or a transaction cancelled with a
+ * THROTTLED reason) is busy, not broken, and retried until `patientUntil`,
+ * however many attempts that takes (MAX_ATTEMPTS at least, however short the
+ * patience); any other retryable failure, a conflict included, while fewer
+ * than MAX_ATTEMPTS of the write's failures were not throttled. Each retry
+ * after the jittered `pause`.
+ */
+class WriteRetries {
+  private failures = 0;
+  private others = 0;
+
+  constructor(private readonly patientUntil: number) {}
+
+  /** Whether the write gets another attempt after failing with `error`; if so, once its pause is over. */
+  async again(error: unknown): Promise<boolean> {
+    const attempt = this.failures++;
+    const again =
+      isThrottled(error) || cancelledByOneOf(error, THROTTLED)
+        ? Date.now() < this.patientUntil || this.failures < MAX_ATTEMPTS
+        : ++this.others < MAX_ATTEMPTS && (isRetryable(error) || cancelledByOneOf(error, RETRYABLE));
+    if (again) await pause(attempt);
+    return again;
+  }
+}
 
 /**
  * Appends History entries with TransactWriteItems of up to 100 `Put`s, each
@@ -157,12 +190,6 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
     }
   }
 
-  /** Whether a failed write gets another attempt: throttled ones until `patientUntil`, others MAX_ATTEMPTS in all. */
-  private retries(error: unknown, attempt: number, patientUntil: number): boolean {
-    if (isThrottled(error) && Date.now() < patientUntil) return true;
-    return attempt + 1 < MAX_ATTEMPTS && isRetryable(error);
-  }
-
   private isHot(licenseId: string): boolean {
     const until = this.hotUntil.get(licenseId);
     if (until === undefined) return false;
@@ -178,7 +205,8 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
 
   private async put(chunk: HistoryEntry[], patientUntil: number): Promise<void> {
     let pending = chunk;
-    for (let attempt = 0; pending.length > 0; attempt++) {
+    const retries = new WriteRetries(patientUntil);
+    while (pending.length > 0) {
       const hot = pending.filter((e) => this.isHot(e.licenseId));
       if (hot.length > 0) {
         await this.putEach(hot, patientUntil);
@@ -193,31 +221,30 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
         );
         return;
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) {
-          if (!this.retries(error, attempt, patientUntil))
-            throw new DependencyError(`History append failed: ${(error as Error).message}`, { cause: error });
-          await pause(attempt);
-          continue;
-        }
-        const reasons = error.CancellationReasons ?? [];
-        const there = new Set(reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : [])));
-        if (there.size > 0) {
+        const codes =
+          error instanceof TransactionCanceledException
+            ? (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None')
+            : undefined;
+        if (codes?.includes('ConditionalCheckFailed')) {
           // Entries already written: drop them, write the rest at once.
-          pending = pending.filter((_, i) => !there.has(i));
+          pending = pending.filter((_, i) => codes[i] !== 'ConditionalCheckFailed');
           continue;
         }
-        const codes = reasons.map((r) => r.Code ?? 'None');
         const throttled = new Set(
-          pending.filter((_, i) => THROTTLED.has(codes[i] ?? '')).map((e) => e.licenseId),
+          pending.filter((_, i) => THROTTLED.has(codes?.[i] ?? '')).map((e) => e.licenseId),
         );
         if (throttled.size > 0) {
           // Those licenses' entries one by one from now on (the next turn); the rest as a transaction again.
           for (const licenseId of throttled) this.hotUntil.set(licenseId, Date.now() + HOT_FOR_MS);
           continue;
         }
-        if (attempt + 1 >= MAX_ATTEMPTS || !codes.some((c) => RETRYABLE.has(c)))
-          throw new DependencyError(`History append was cancelled: ${codes.join(',')}`, { cause: error });
-        await pause(attempt);
+        if (!(await retries.again(error)))
+          throw new DependencyError(
+            codes
+              ? `History append was cancelled: ${codes.join(',')}`
+              : `History append failed: ${(error as Error).message}`,
+            { cause: error },
+          );
       }
     }
   }
@@ -225,15 +252,15 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
   /** Each entry as its own conditional PutItem, SINGLE_PUT_CONCURRENCY at once; one already there is done. */
   private async putEach(entries: readonly HistoryEntry[], patientUntil: number): Promise<void> {
     await forEachConcurrent(entries, SINGLE_PUT_CONCURRENCY, async (entry) => {
-      for (let attempt = 0; ; attempt++) {
+      const retries = new WriteRetries(patientUntil);
+      for (;;) {
         try {
           await this.db.send(new PutCommand(historyPut(this.table, entry)));
           return;
         } catch (error) {
           if (isConditionFailure(error)) return;
-          if (!this.retries(error, attempt, patientUntil))
+          if (!(await retries.again(error)))
             throw new DependencyError(`History append failed: ${(error as Error).message}`, { cause: error });
-          await pause(attempt);
         }
       }
     });

@@ -198,5 +198,24 @@ describe('DynamoHistoryRepository.append', () => {
       await failed;
       expect(puts).toBe(8);
     });
+
+    it('gives an error after throttled attempts its own MAX_ATTEMPTS (8): the wait on a hot key does not use them up', async () => {
+      vi.useFakeTimers();
+      let puts = 0;
+      const { db } = fakeDb((call) => {
+        if (call.kind === 'transaction') return cancelled(call.ids.map(() => 'ThrottlingError'));
+        puts++;
+        if (puts <= 20) return throughputExceeded();
+        if (puts <= 23)
+          return Object.assign(new Error('We encountered an internal error'), {
+            name: 'InternalServerError',
+          });
+        return undefined;
+      });
+      const done = new DynamoHistoryRepository(db, 'History').append(entries(1));
+      await vi.runAllTimersAsync();
+      await done;
+      expect(puts, '20 throttled, 3 internal errors, then written').toBe(24);
+    });
   });
 });
