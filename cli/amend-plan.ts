@@ -156,7 +156,7 @@ export function pendingAmendment(raw: RawItem): { changes: string; rejectedBecau
   if (verdict.kind === 'unchanged') return undefined;
   if (verdict.kind === 'illegal') {
     return {
-      changes: describeTerms(applied, { ...applied, ...verdict.found } as LicenseTerms, [verdict.field]),
+      changes: describeTerms(applied, { ...applied, ...verdict.found } as LicenseTerms, verdict.fields),
       rejectedBecause: verdict.reason,
     };
   }

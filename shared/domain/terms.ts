@@ -199,20 +199,49 @@ export type AmendmentVerdict =
   | { kind: 'amended'; changed: readonly Term[]; terms: LicenseTerms }
   | {
       kind: 'illegal';
+      /** The term the problem is found in (the first such, when several are). */
       field: Term;
+      /**
+       * Every term the edit changed, each set back: an edit is judged as a
+       * whole, so a rejected one is applied in none of its terms (a valid
+       * raise typed beside an invalid window is set back with it).
+       */
+      fields: readonly Term[];
       reason: string;
-      /** The applied values to write back (null: remove the attribute). */
+      /** The applied values to write back (null: remove the attribute), one per term in `fields`. */
       revert: Record<string, unknown>;
-      /** The values found, to make the revert conditional on them. */
+      /** The values found, one per term in `fields`, to make the revert conditional on all of them. */
       found: Record<string, unknown>;
     };
+
+const shownTerm = (value: unknown) => (value === undefined ? '(none)' : showValue(value));
+
+/**
+ * What a rejection says it set back: one term as `term was set back to
+ * value`; several (the edit set back whole) as each term and its value, and
+ * which of them were valid and set back only because the edit is one.
+ */
+function setBackText(applied: LicenseTerms, fields: readonly Term[], faulty: readonly Term[]): string {
+  if (fields.length === 1) return `${fields[0]} was set back to ${shownTerm(applied[fields[0] as Term])}`;
+  const valid = fields.filter((f) => !faulty.includes(f));
+  const withIt =
+    valid.length === 0
+      ? ''
+      : `; ${valid.join(', ')} ${valid.length === 1 ? 'was' : 'were'} not at fault but ${valid.length === 1 ? 'is' : 'are'} set back with the rest`;
+  return (
+    `the edit is applied whole or not at all, so all of it was set back: ` +
+    `${fields.map((f) => `${f} to ${shownTerm(applied[f])}`).join(', ')}${withIt}`
+  );
+}
 
 /**
  * Judges the terms of `raw` against `applied`. Identity terms of an applied
  * license never change; amended terms must be valid (a whole positive
  * limit, a tolerance of 0–25 %, a window that ends after it starts). An
- * illegal edit names the field and the fix, and is written back. `status`,
- * the applied status, tailors the fix of an identity edit to the transitions
+ * illegal edit names the terms at fault and the fix, and is written back
+ * whole: every term it changed, not only those at fault, so that no part of
+ * a rejected edit is applied on the write-back's own read. `status`, the
+ * applied status, tailors the fix of an identity edit to the transitions
  * open to the license.
  */
 export function judgeAmendment(
@@ -222,49 +251,54 @@ export function judgeAmendment(
 ): AmendmentVerdict {
   const changed = ALL_TERMS.filter((t) => !same(t, raw[t], applied[t]));
   if (changed.length === 0) return { kind: 'unchanged' };
-  const revertOf = (fields: readonly Term[]) => ({
-    revert: Object.fromEntries(fields.map((f) => [f, applied[f] ?? null])),
-    found: Object.fromEntries(fields.map((f) => [f, raw[f] ?? null])),
+  const illegal = (field: Term, reason: string) => ({
+    kind: 'illegal' as const,
+    field,
+    fields: changed,
+    reason: `${AMENDMENT_REJECTED}${reason}`,
+    revert: Object.fromEntries(changed.map((f) => [f, applied[f] ?? null])),
+    found: Object.fromEntries(changed.map((f) => [f, raw[f] ?? null])),
   });
-  const identity = changed.find((t): t is (typeof IDENTITY_TERMS)[number] =>
+  const identities = changed.filter((t): t is (typeof IDENTITY_TERMS)[number] =>
     (IDENTITY_TERMS as readonly string[]).includes(t),
   );
+  const [identity] = identities;
   if (identity !== undefined) {
-    return {
-      kind: 'illegal',
-      field: identity,
-      reason:
-        `${AMENDMENT_REJECTED}${identity} of an applied license cannot change (it was ${showValue(applied[identity])}, now ${showValue(raw[identity])}); ` +
-        `it was set back to ${showValue(applied[identity])}. A license for another ${identity} is a new license: create it${retire(status)}`,
-      ...revertOf([identity]),
-    };
+    const why = identities
+      .map(
+        (t) =>
+          `${t} of an applied license cannot change (it was ${showValue(applied[t])}, now ${showValue(raw[t])})`,
+      )
+      .join('; ');
+    const setBack =
+      changed.length === 1
+        ? `it was set back to ${showValue(applied[identity])}`
+        : setBackText(applied, changed, identities);
+    return illegal(
+      identity,
+      `${why}; ${setBack}. A license for another ${identities.join(', ')} is a new license: create it${retire(status)}`,
+    );
   }
   if (status !== undefined && FINAL_LICENSE_STATUSES.includes(status)) {
     // As `clearance license amend` refuses it: the item would show terms that changed nothing.
-    const field = changed[0] as Term;
-    return {
-      kind: 'illegal',
-      field,
-      reason:
-        `${AMENDMENT_REJECTED}the license is ${status}, which is final: amended, it would stay ${status} and release nothing; ` +
+    return illegal(
+      changed[0] as Term,
+      `the license is ${status}, which is final: amended, it would stay ${status} and release nothing; ` +
         `${changed.join(', ')} ${changed.length === 1 ? 'was' : 'were'} set back. A license to be used again is a new license item (its own licenseId), approved on its own`,
-      ...revertOf(changed),
-    };
+    );
   }
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
     // A problem no changed term causes (an emptied licenseNumber beside a valid new limit) is the
-    // item's, not the amendment's: the item is rejected as it is, and the valid term is not set back.
-    const field = changed.find((t) => parsed.problems.some((p) => p.includes(t)));
+    // item's, not the amendment's: the item is rejected as it is (nothing of it applied until it
+    // is fixed), and the valid term is not set back.
+    const problems = parsed.problems.filter((p) => changed.some((t) => p.includes(t)));
+    const faulty = changed.filter((t) => problems.some((p) => p.includes(t)));
+    const [field] = faulty;
     if (field === undefined) return { kind: 'unchanged' };
-    const problem = parsed.problems.find((p) => p.includes(field)) ?? parsed.problems[0];
-    const was = applied[field];
-    return {
-      kind: 'illegal',
-      field,
-      reason: `${AMENDMENT_REJECTED}${problem}; ${field} was set back to ${was === undefined ? '(none)' : showValue(was)}. Amend it again with a valid value`,
-      ...revertOf([field]),
-    };
+    const fix =
+      changed.length === 1 ? 'Amend it again with a valid value' : 'Make the edit again with valid values';
+    return illegal(field, `${problems.join('; ')}; ${setBackText(applied, changed, faulty)}. ${fix}`);
   }
   return { kind: 'amended', changed, terms: termsOf(parsed.value) };
 }

@@ -48,23 +48,28 @@ export function restrictiveDespite(
 
 /**
  * Rejects an illegal amendment as an illegal status edit is rejected, and
- * writes the applied value back (alert first: a crash between the two
- * repeats the alert, never loses it).
+ * writes the applied values back: every term the edit changed, on the
+ * condition that each still holds the value typed (a newer edit of any of
+ * them is judged on its own). Alert first: a crash between the two repeats
+ * the alert, never loses it.
  */
 export async function rejectAmendment(
   deps: LicenseEngineDeps,
   raw: RawItem,
   amendment: Extract<AmendmentVerdict, { kind: 'illegal' }>,
 ): Promise<Rejected> {
-  // No dedupe on statusError: the revert puts the applied value back, so a fresh read that
-  // still shows the illegal value is a new edit (or a crash before the revert), never our own write.
+  // No dedupe on statusError: the revert puts the applied values back, so a fresh read that
+  // still shows an illegal value is a new edit (or a crash before the revert), never our own write.
   const licenseId = String(raw.licenseId);
+  const typed = amendment.fields
+    .map((f) => `${f} is now ${raw[f] === undefined ? '(none)' : showValue(raw[f])}`)
+    .join(', ');
   await deps.alerter.alert([
     {
       severity: 'normal',
-      subject: `License ${licenseId}: edit of ${amendment.field} rejected`,
+      subject: `License ${licenseId}: edit of ${amendment.fields.join(', ')} rejected`,
       message: [
-        `License ${licenseId} was edited: ${amendment.field} is now ${showValue(raw[amendment.field])}.`,
+        `License ${licenseId} was edited: ${typed}.`,
         `Rejected because ${amendment.reason}.`,
         'No shipment or counter moved. The reason is also written to statusError on the item.',
       ].join('\n'),
