@@ -1,5 +1,7 @@
+import { type CountedAs, countedAsOf, stampExpected } from '../shared/domain/counters.js';
 import { judgeLicenseStatus, SETTLE_TOKEN_PREFIX } from '../shared/domain/license-rules.js';
 import {
+  type CountedAsStamp,
   LICENSE_STATUSES,
   LicenseSchema,
   type LicenseStatus,
@@ -9,7 +11,7 @@ import {
   type ShipmentStatus,
 } from '../shared/domain/model.js';
 import type { RawItem } from '../shared/domain/ports.js';
-import { judgeShipmentStatus } from '../shared/domain/shipment-rules.js';
+import { judgeShipmentStatus, VALUE_FIXED_WHILE } from '../shared/domain/shipment-rules.js';
 import { judgeStatusEdit } from '../shared/engine/shipment-put-back.js';
 import { fixedFieldsEdit } from '../shared/engine/shipment-rejections.js';
 import { pendingAmendment } from './amend-plan.js';
@@ -161,7 +163,13 @@ export const SHIPMENT_ACTIONS = {
 export type ShipmentAction = keyof typeof SHIPMENT_ACTIONS;
 
 export type ShipmentPlan =
-  | { kind: 'change'; from: ShipmentStatus; to: ShipmentStatus }
+  | {
+      kind: 'change';
+      from: ShipmentStatus;
+      to: ShipmentStatus;
+      /** Conditions for the write: everything the plan judged, as read. `null`: the attribute is absent or NULL. */
+      expect: Record<string, unknown>;
+    }
   | { kind: 'noop'; reason: string }
   | { kind: 'refuse'; reason: string };
 
@@ -222,5 +230,35 @@ export function planShipmentAction(
       reason: `shipment ${id} has an edit of fields it may not change that the system has not set back yet (${edited.statusError}); wait until it has (\`clearance shipment show ${id}\`), then retry`,
     };
   }
-  return { kind: 'change', from: verdict.from, to: verdict.to };
+  return {
+    kind: 'change',
+    from: verdict.from,
+    to: verdict.to,
+    expect: shipmentAsJudged(shipment, verdict.from),
+  };
+}
+
+/**
+ * What a shipment command's plan judged, as its write's conditions: the
+ * status as counted; the fixed fields and the `countedAs` stamp, as a license
+ * pass's writes require them (`countedAsOf`, `stampExpected`); `value` and the
+ * `countedValue` drawn while `value` is fixed; `priority` and `requestedAt`
+ * (judged valid); and `revision`. An edit of any of them landing between the
+ * read and the write fails the write, rather than having the system set this
+ * status back with the edit (or judge it on a shipment it has changed since).
+ */
+export function shipmentAsJudged(shipment: RawItem, from: ShipmentStatus): Record<string, unknown> {
+  const fixed = countedAsOf(shipment as unknown as CountedAs);
+  return {
+    status: from,
+    countedStatus: from,
+    ...Object.fromEntries(Object.entries(fixed).map(([k, v]) => [k, v ?? null])),
+    ...stampExpected(shipment as { countedAs?: CountedAsStamp }),
+    ...(VALUE_FIXED_WHILE.includes(from)
+      ? { value: shipment.value ?? null, countedValue: shipment.countedValue ?? null }
+      : {}),
+    priority: shipment.priority ?? null,
+    requestedAt: shipment.requestedAt ?? null,
+    revision: shipment.revision ?? null,
+  };
 }

@@ -7,6 +7,7 @@ import {
   appliedTermsOf,
   isAmendmentRejection,
   type LicenseTerms,
+  termsExpected,
   termsOf,
 } from '../../shared/domain/terms.js';
 import {
@@ -23,7 +24,9 @@ import {
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { count, countOf, usd } from '../format.js';
+import { authorAttributes } from '../identity.js';
 import { progress } from '../io.js';
+import { carriesWrite, changedFields, describeChanges, readsAs } from '../race.js';
 import { isConditionFailure, sleep } from './common.js';
 import {
   AUTHOR_HELP,
@@ -72,7 +75,11 @@ export async function licenseAmend(
   const releasedBefore = wait ? await countReleased(ctx, licenseId) : undefined;
   const by = await decider(ctx);
   ensureCredited(license, licenseId, { reason: opts.reason, by });
-  await writeAmendment(ctx, licenseId, plan, { reason: opts.reason, by });
+  const theirs = await writeAmendment(ctx, { ...license, licenseId }, plan, { reason: opts.reason, by });
+  if (theirs !== undefined && releasedBefore === undefined) {
+    ctx.emit({ licenseId, changed: false, reason: theirs }, () => theirs);
+    return EXIT.ok;
+  }
   const message = `License ${licenseId} amended: ${describeTerms(plan.from, plan.to)} (by ${by}: "${opts.reason}").`;
   if (releasedBefore === undefined) {
     ctx.emit({ licenseId, changed: true, from: plan.from, to: plan.to }, () =>
@@ -84,7 +91,7 @@ export async function licenseAmend(
     );
     return EXIT.ok;
   }
-  ctx.io.err(message);
+  ctx.io.err(theirs ?? message);
   return waitForAmendment(ctx, licenseId, plan, {
     previousError: license.statusError,
     releasedBefore,
@@ -92,20 +99,49 @@ export async function licenseAmend(
   });
 }
 
+/**
+ * Writes an amendment. When its condition fails, reads the license again:
+ * undefined when it carries this very write (committed, its response lost,
+ * the SDK's resend failing the condition it broke); what to tell the
+ * operator when someone amended it to the same terms meanwhile (nothing was
+ * written, nothing needs to be); otherwise a LostRaceError naming what changed.
+ */
 async function writeAmendment(
   ctx: CliContext,
-  licenseId: string,
+  read: RawItem,
   plan: Change,
   author: { reason: string; by: string },
-): Promise<void> {
+): Promise<string | undefined> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
+  const licenseId = String(read.licenseId);
   try {
     await db.send(new UpdateCommand(amendmentUpdate(r.tables.licenses, licenseId, plan, author)));
+    return undefined;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
+    const now = await (await licenses(ctx)).get(licenseId);
+    const write = { set: { ...plan.set, ...authorAttributes(author) }, remove: plan.remove, by: author.by };
+    if (carriesWrite(now, write)) return undefined;
+    if (now === undefined) {
+      throw new LostRaceError(
+        `license ${licenseId} was deleted while this command ran; nothing was written`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const { status, appliedStatus } = plan.expect;
+    if (readsAs(now, { ...termsExpected(plan.to), status, appliedStatus })) {
+      return `license ${licenseId} was amended to the same terms by someone else while this command ran (updatedBy ${String(now.updatedBy ?? '(none)')}); nothing was written, and their amendment stands with its own reason and author. Follow it with \`clearance license show ${licenseId}\``;
+    }
+    const changed = changedFields(read, now, Object.keys(plan.expect));
+    const what =
+      changed.length === 0
+        ? 'its status, pending work or terms are no longer the ones read'
+        : describeChanges(read, now, changed);
     throw new LostRaceError(
-      `license ${licenseId} changed while this command ran (its status, pending work or terms are no longer the ones read); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
+      `license ${licenseId} changed while this command ran (${what}); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
       { cause: error },
     );
   }

@@ -11,6 +11,7 @@ import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '..
 import { count, countOf } from '../format.js';
 import { authorAttributes } from '../identity.js';
 import { progress } from '../io.js';
+import { carriesWrite, changedFields, describeChanges, readsAs } from '../race.js';
 import {
   decisionProblem,
   LICENSE_ACTIONS,
@@ -105,46 +106,19 @@ export async function licenseAction(
 ): Promise<number> {
   checkId('licenseId', licenseId);
   checkReason(opts.reason);
-  const r = await ctx.resources();
-  const { db } = await ctx.clients();
   const license = await getLicense(ctx, licenseId);
   const plan = planLicenseAction(action, { ...license, licenseId });
-  if (plan.kind === 'refuse') throw new RefusedError(`${plan.reason}. Nothing was changed.`);
-  if (plan.kind === 'noop') {
-    ctx.emit({ licenseId, changed: false, reason: plan.reason }, () => plan.reason);
-    return EXIT.ok;
-  }
-  if (plan.kind === 'pending') {
-    if (!opts.wait) {
-      ctx.emit({ licenseId, changed: false, pending: true, reason: plan.reason }, () => plan.reason);
-      return EXIT.ok;
-    }
-    ctx.io.err(`License ${licenseId} is already set to ${plan.to}; following the system as it applies it.`);
-    return waitForLicense(ctx, licenseId, plan.to, plan.from, opts.timeout ?? 900, license.statusError);
-  }
+  if (plan.kind !== 'change') return unchanged(ctx, licenseId, plan, opts, license.statusError);
   const problem = decisionProblem(license, plan.to, new Date());
   if (problem !== undefined) throw new RefusedError(`${problem}. Nothing was changed.`);
   const from = String(license.appliedStatus ?? license.status);
   const by = await decider(ctx);
   ensureCredited(license, licenseId, { reason: opts.reason, by });
-  try {
-    await db.send(
-      new UpdateCommand(
-        decisionUpdate(r.tables.licenses, licenseId, plan, { reason: opts.reason, by }, termsAsRead(license)),
-      ),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const now = await (await licenses(ctx)).get(licenseId);
-    const amended = now === undefined ? undefined : pendingAmendment(now);
-    const what = amended
-      ? `someone amended it meanwhile (${amended.changes})`
-      : `status now ${String(now?.status)}, applied ${String(now?.appliedStatus ?? 'none')}`;
-    throw new LostRaceError(
-      `license ${licenseId} changed while this command ran (${what}); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
-      { cause: error },
-    );
-  }
+  const theirs = await writeDecision(ctx, action, { ...license, licenseId }, plan, {
+    reason: opts.reason,
+    by,
+  });
+  if (theirs !== undefined) return unchanged(ctx, licenseId, theirs, opts, license.statusError);
   const message = `License ${licenseId}: ${from} → ${plan.to} (${action}, by ${by}: "${opts.reason}").`;
   if (!opts.wait) {
     ctx.emit({ licenseId, changed: true, from, to: plan.to }, () =>
@@ -158,6 +132,85 @@ export async function licenseAction(
   }
   ctx.io.err(message);
   return waitForLicense(ctx, licenseId, plan.to, from, opts.timeout ?? 900, license.statusError);
+}
+
+/** A decision with nothing to write: refused, nothing to do, or already written and followed with --wait. */
+async function unchanged(
+  ctx: CliContext,
+  licenseId: string,
+  plan: Exclude<LicensePlan, { kind: 'change' }>,
+  opts: LicenseActionOptions,
+  previousError: unknown,
+): Promise<number> {
+  if (plan.kind === 'refuse') throw new RefusedError(`${plan.reason}. Nothing was changed.`);
+  if (plan.kind === 'noop') {
+    ctx.emit({ licenseId, changed: false, reason: plan.reason }, () => plan.reason);
+    return EXIT.ok;
+  }
+  if (!opts.wait) {
+    ctx.emit({ licenseId, changed: false, pending: true, reason: plan.reason }, () => plan.reason);
+    return EXIT.ok;
+  }
+  ctx.io.err(`License ${licenseId} is already set to ${plan.to}; following the system as it applies it.`);
+  return waitForLicense(ctx, licenseId, plan.to, plan.from, opts.timeout ?? 900, previousError);
+}
+
+/**
+ * Writes a decision. When its condition fails, reads the license again:
+ * undefined when it carries this very write (committed, its response lost,
+ * the SDK's resend failing the condition it broke); the plan of the license
+ * as it reads now when someone wrote the same decision meanwhile and nothing
+ * else the write was conditional on changed (nothing to write, as for a
+ * re-run); otherwise a LostRaceError naming what changed.
+ */
+async function writeDecision(
+  ctx: CliContext,
+  action: LicenseAction,
+  read: RawItem,
+  plan: Extract<LicensePlan, { kind: 'change' }>,
+  author: { reason: string; by: string },
+): Promise<Extract<LicensePlan, { kind: 'noop' | 'pending' }> | undefined> {
+  const r = await ctx.resources();
+  const { db } = await ctx.clients();
+  const licenseId = String(read.licenseId);
+  const terms = termsAsRead(read);
+  try {
+    await db.send(new UpdateCommand(decisionUpdate(r.tables.licenses, licenseId, plan, author, terms)));
+    return undefined;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const now = await (await licenses(ctx)).get(licenseId);
+    const write = { set: { status: plan.to, ...authorAttributes(author) }, remove: [], by: author.by };
+    if (carriesWrite(now, write)) return undefined;
+    if (now === undefined) {
+      throw new LostRaceError(
+        `license ${licenseId} was deleted while this command ran; nothing was written`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const again = planLicenseAction(action, { ...now, licenseId });
+    if ((again.kind === 'pending' || again.kind === 'noop') && readsAs(now, terms)) return again;
+    throw new LostRaceError(
+      `license ${licenseId} changed while this command ran (${decisionRace(read, now)}); nothing was written. Look at it with \`clearance license show ${licenseId}\` and run the command again if it still applies`,
+      { cause: error },
+    );
+  }
+}
+
+/** What changed on a license between a decision's read and its write: "status APPROVED → REVOKED", an amendment. */
+function decisionRace(read: RawItem, now: RawItem): string {
+  const amended = pendingAmendment(now);
+  const terms = Object.keys(termsAsRead(read));
+  const changed = changedFields(read, now, ['status', 'appliedStatus', ...(amended ? [] : terms)]);
+  const parts = [
+    ...(changed.length === 0 ? [] : [describeChanges(read, now, changed)]),
+    ...(amended ? [`someone amended it meanwhile (${amended.changes})`] : []),
+  ];
+  return parts.length > 0
+    ? parts.join('; ')
+    : `status now ${String(now.status)}, applied ${String(now.appliedStatus ?? 'none')}`;
 }
 
 /**

@@ -4,15 +4,25 @@ import { shipmentEditDecision, UNKNOWN_ACTOR } from '../../shared/domain/history
 import { parseItem, SHIPMENT_STATUSES, ShipmentSchema } from '../../shared/domain/model.js';
 import { holdOrderKey } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
+import { IMMUTABLE_SHIPMENT_FIELDS } from '../../shared/domain/shipment-rules.js';
 import type { CliContext } from '../context.js';
 import { EXIT, LostRaceError, NotFoundError, RefusedError, UsageError } from '../errors.js';
 import { cliChangedBy } from '../identity.js';
 import { progress } from '../io.js';
-import { planShipmentAction, type ShipmentAction } from '../transitions.js';
+import { type CliWrite, carriesWrite, changedFields, cliUpdate, describeChanges, readsAs } from '../race.js';
+import { planShipmentAction, type ShipmentAction, type ShipmentPlan } from '../transitions.js';
 import { shipmentDetail, shipmentTable } from '../views.js';
 import { isConditionFailure, pageIndex } from './common.js';
 import { registerShipmentHistory } from './history.js';
-import { AUTHOR_HELP, checkId, checkReason, decider, getLicense, refuseBy } from './license-common.js';
+import {
+  AUTHOR_HELP,
+  checkId,
+  checkReadId,
+  checkReason,
+  decider,
+  getLicense,
+  refuseBy,
+} from './license-common.js';
 import { example, type Wiring, whole } from './wiring.js';
 
 export function parseShipmentStatus(value: string): string {
@@ -27,18 +37,25 @@ function shipmentJson(raw: RawItem): RawItem {
   return parsed.ok ? raw : { ...raw, problems: parsed.problems };
 }
 
-async function getShipment(ctx: CliContext, shipmentId: string): Promise<RawItem> {
+/** One shipment, read consistently, or undefined when there is none. */
+async function findShipment(ctx: CliContext, shipmentId: string): Promise<RawItem | undefined> {
   const r = await ctx.resources();
   const { db } = await ctx.clients();
   const out = await db.send(
     new GetCommand({ TableName: r.tables.shipments, Key: { shipmentId }, ConsistentRead: true }),
   );
-  if (!out.Item) {
+  return out.Item as RawItem | undefined;
+}
+
+async function getShipment(ctx: CliContext, shipmentId: string): Promise<RawItem> {
+  const item = await findShipment(ctx, shipmentId);
+  if (!item) {
+    const r = await ctx.resources();
     throw new NotFoundError(
       `no shipment ${shipmentId} in table ${r.tables.shipments}; find it with \`clearance shipment list --license ID\``,
     );
   }
-  return out.Item as RawItem;
+  return item;
 }
 
 /** Scans Shipments for one license (and status), stopping after `limit` matches (0: all). */
@@ -113,6 +130,7 @@ export async function shipmentList(
 }
 
 export async function shipmentShow(ctx: CliContext, shipmentId: string): Promise<number> {
+  checkReadId('shipmentId', shipmentId);
   const item = await getShipment(ctx, shipmentId);
   ctx.emit(shipmentJson(item), () => shipmentDetail(item));
   return EXIT.ok;
@@ -120,8 +138,9 @@ export async function shipmentShow(ctx: CliContext, shipmentId: string): Promise
 
 /**
  * ship / cancel: checks the edit with the system's rule, then writes `status`
- * conditionally on the status read and on the counters reflecting it. The
- * shipment-events function moves the counters.
+ * conditionally on everything the plan judged being still as read (the
+ * status as counted, the fixed fields and stamp, value, priority,
+ * requestedAt, revision). The shipment-events function moves the counters.
  */
 export async function shipmentAction(
   ctx: CliContext,
@@ -144,36 +163,25 @@ export async function shipmentAction(
   ensureShipmentCredited(shipment, shipmentId, plan.to, { reason: opts.reason, by });
   // Without --reason, statusReason is removed: the creator's (or a previous editor's) reason would
   // otherwise stay on the item, and History would quote it as the reason for this decision.
-  const reason = opts.reason === undefined ? ' REMOVE #reason' : ', #reason = :reason';
+  const write: CliWrite = {
+    set: {
+      status: plan.to,
+      updatedBy: by,
+      changedBy: cliChangedBy(by),
+      ...(opts.reason === undefined ? {} : { statusReason: opts.reason }),
+    },
+    remove: opts.reason === undefined ? ['statusReason'] : [],
+    by,
+  };
   try {
-    await db.send(
-      new UpdateCommand({
-        TableName: r.tables.shipments,
-        Key: { shipmentId },
-        UpdateExpression: `SET #status = :to, #updatedBy = :by, #changedBy = :changedBy${reason}`,
-        ConditionExpression: '#status = :from AND #counted = :from',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#counted': 'countedStatus',
-          '#updatedBy': 'updatedBy',
-          '#changedBy': 'changedBy',
-          '#reason': 'statusReason',
-        },
-        ExpressionAttributeValues: {
-          ':to': plan.to,
-          ':from': plan.from,
-          ':by': by,
-          ':changedBy': cliChangedBy(by),
-          ...(opts.reason === undefined ? {} : { ':reason': opts.reason }),
-        },
-      }),
-    );
+    await db.send(new UpdateCommand(cliUpdate(r.tables.shipments, { shipmentId }, write, plan.expect)));
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    throw new LostRaceError(
-      `shipment ${shipmentId} changed while this command ran; nothing was written. Look at it with \`clearance shipment show ${shipmentId}\` and run the command again if it still applies`,
-      { cause: error },
-    );
+    const theirs = await afterLostCondition(ctx, shipment, { ...plan, shipmentId }, write, error);
+    if (theirs !== undefined) {
+      ctx.emit({ shipmentId, changed: false, reason: theirs }, () => theirs);
+      return EXIT.ok;
+    }
   }
   const counters =
     plan.to === 'SHIPPED'
@@ -188,6 +196,61 @@ export async function shipmentAction(
     ].join('\n'),
   );
   return EXIT.ok;
+}
+
+type ShipmentChange = Extract<ShipmentPlan, { kind: 'change' }> & { shipmentId: string };
+
+/** Attributes the system sets back when they are typed over (a field of the stamp, the stamp, a drawn value). */
+const SET_BACK = new Set<string>([...IMMUTABLE_SHIPMENT_FIELDS, 'countedAs', 'value', 'countedValue']);
+/** What someone's identical status edit changes, and the system with it as it applies it: the rest stays as read. */
+const SYSTEM_KEPT = new Set(['status', 'countedStatus', 'countedValue', 'revision']);
+
+/**
+ * After the write's condition failed, what the shipment shows now: this
+ * command's own write (committed, its response lost, and the SDK's resend
+ * failed): undefined, it is done; someone's identical status edit, with
+ * every field the plan judged as read: what to tell the operator (nothing
+ * was written, and nothing needs to be). Otherwise a LostRaceError naming
+ * what changed.
+ */
+async function afterLostCondition(
+  ctx: CliContext,
+  read: RawItem,
+  plan: ShipmentChange,
+  write: CliWrite,
+  error: unknown,
+): Promise<string | undefined> {
+  const id = plan.shipmentId;
+  const now = await findShipment(ctx, id);
+  if (carriesWrite(now, write)) return undefined;
+  if (now === undefined) {
+    throw new LostRaceError(`shipment ${id} was deleted while this command ran; nothing was written`, {
+      cause: error,
+    });
+  }
+  const fields = Object.keys(plan.expect);
+  const others = Object.fromEntries(Object.entries(plan.expect).filter(([f]) => !SYSTEM_KEPT.has(f)));
+  const counted = now.countedStatus === plan.from || now.countedStatus === plan.to;
+  if (now.status === plan.to && counted && readsAs(now, others)) {
+    return `shipment ${id} was set to ${plan.to} by someone else while this command ran (updatedBy ${String(now.updatedBy ?? '(none)')}); nothing was written, and their edit stands with its own reason and author. Follow it with \`clearance shipment show ${id}\``;
+  }
+  const changed = changedFields(read, now, fields);
+  const setBack = changed.filter((f) => SET_BACK.has(f));
+  const other = changed.filter((f) => !SET_BACK.has(f));
+  const what = [
+    ...(setBack.length === 0
+      ? []
+      : [`${describeChanges(read, now, setBack)} ${setBack.length === 1 ? 'was' : 'were'} typed meanwhile`]),
+    ...(other.length === 0 ? [] : [describeChanges(read, now, other)]),
+  ].join('; ');
+  const advice =
+    setBack.length === 0
+      ? `Look at it with \`clearance shipment show ${id}\` and run the command again if it still applies`
+      : `Wait until the system sets ${setBack.length === 1 ? 'it' : 'them'} back (\`clearance shipment show ${id}\`), then run the command again`;
+  throw new LostRaceError(
+    `shipment ${id} changed while this command ran${what === '' ? '' : ` (${what})`}; nothing was written. ${advice}`,
+    { cause: error },
+  );
 }
 
 /**

@@ -111,11 +111,11 @@ describe('license decisions', () => {
     expect(Object.values(update?.ExpressionAttributeValues ?? {})).not.toContain(undefined);
   });
 
-  it('reports a lost race with what the license is now, and that nothing was written', async () => {
+  it('reports a lost race naming what changed, and that nothing was written', async () => {
     const pending = { ...aLicense({ licenseId: 'LIC-1', status: 'PENDING', appliedStatus: 'PENDING' }) };
     const { ctx } = racingStore([pending, { ...pending, status: 'DENIED' }]);
     await expect(licenseAction(ctx, 'approve', 'LIC-1', { reason: 'r' })).rejects.toThrow(
-      /license LIC-1 changed while this command ran \(status now DENIED, applied PENDING\); nothing was written/,
+      /license LIC-1 changed while this command ran \(status PENDING → DENIED\); nothing was written/,
     );
   });
 
@@ -225,25 +225,61 @@ describe('license amend', () => {
 });
 
 describe('shipment edits', () => {
-  it('writes status conditional on status and countedStatus, and reports a lost race', async () => {
-    const released = { ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED' }), countedStatus: 'RELEASED' };
+  it('writes status conditional on everything the plan judged, as read, and reports a lost race', async () => {
+    const released = {
+      ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED', value: 1000 }),
+      countedStatus: 'RELEASED',
+      countedValue: 1000,
+      revision: 2,
+    };
     const { ctx, updates } = racingStore([released]);
     await expect(shipmentAction(ctx, 'ship', 'SHP-1', { reason: 'AWB 1234' })).rejects.toThrow(
       /shipment SHP-1 changed while this command ran; nothing was written/,
     );
     expect(updates).toEqual([
-      expect.objectContaining({
+      {
+        TableName: 'Shipments',
         Key: { shipmentId: 'SHP-1' },
-        UpdateExpression: 'SET #status = :to, #updatedBy = :by, #changedBy = :changedBy, #reason = :reason',
-        ConditionExpression: '#status = :from AND #counted = :from',
-        ExpressionAttributeValues: {
-          ':to': 'SHIPPED',
-          ':from': 'RELEASED',
-          ':by': JDOE,
-          ':changedBy': `cli:${JDOE}`,
-          ':reason': 'AWB 1234',
+        UpdateExpression: 'SET #status = :v0, #updatedBy = :v1, #changedBy = :v2, #statusReason = :v3',
+        ConditionExpression:
+          'attribute_exists(#shipmentId) AND #status = :v4 AND #countedStatus = :v5 AND #quantity = :v6 AND #sku = :v7 AND #warehouseId = :v8 AND #customerId = :v9 AND #licenseId = :v10 AND #value = :v11 AND #countedValue = :v12 AND #priority = :v13 AND #requestedAt = :v14 AND #revision = :v15',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#updatedBy': 'updatedBy',
+          '#changedBy': 'changedBy',
+          '#statusReason': 'statusReason',
+          '#shipmentId': 'shipmentId',
+          '#countedStatus': 'countedStatus',
+          '#quantity': 'quantity',
+          '#sku': 'sku',
+          '#warehouseId': 'warehouseId',
+          '#customerId': 'customerId',
+          '#licenseId': 'licenseId',
+          '#value': 'value',
+          '#countedValue': 'countedValue',
+          '#priority': 'priority',
+          '#requestedAt': 'requestedAt',
+          '#revision': 'revision',
         },
-      }),
+        ExpressionAttributeValues: {
+          ':v0': 'SHIPPED',
+          ':v1': JDOE,
+          ':v2': `cli:${JDOE}`,
+          ':v3': 'AWB 1234',
+          ':v4': 'RELEASED',
+          ':v5': 'RELEASED',
+          ':v6': released.quantity,
+          ':v7': released.sku,
+          ':v8': released.warehouseId,
+          ':v9': released.customerId,
+          ':v10': released.licenseId,
+          ':v11': 1000,
+          ':v12': 1000,
+          ':v13': released.priority,
+          ':v14': released.requestedAt,
+          ':v15': 2,
+        },
+      },
     ]);
   });
 
@@ -257,16 +293,42 @@ describe('shipment edits', () => {
     await expect(shipmentAction(ctx, 'cancel', 'SHP-1', {})).rejects.toThrow(LostRaceError);
     expect(updates).toEqual([
       expect.objectContaining({
-        UpdateExpression: 'SET #status = :to, #updatedBy = :by, #changedBy = :changedBy REMOVE #reason',
-        ExpressionAttributeNames: expect.objectContaining({ '#reason': 'statusReason' }),
-        ExpressionAttributeValues: {
-          ':to': 'CANCELLED',
-          ':from': 'RELEASED',
-          ':by': JDOE,
-          ':changedBy': `cli:${JDOE}`,
-        },
+        UpdateExpression: 'SET #status = :v0, #updatedBy = :v1, #changedBy = :v2 REMOVE #statusReason',
+        ExpressionAttributeNames: expect.objectContaining({ '#statusReason': 'statusReason' }),
+        ExpressionAttributeValues: expect.objectContaining({
+          ':v0': 'CANCELLED',
+          ':v1': JDOE,
+          ':v2': `cli:${JDOE}`,
+        }),
       }),
     ]);
+    expect(Object.values(updates[0]?.ExpressionAttributeValues ?? {})).not.toContain('PO 4711');
+  });
+
+  it('names a fixed field typed meanwhile, and says to wait until the system sets it back', async () => {
+    const released = {
+      ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED', quantity: 5 }),
+      countedStatus: 'RELEASED',
+    };
+    const { ctx } = racingStore([released, { ...released, quantity: 7 }]);
+    await expect(shipmentAction(ctx, 'ship', 'SHP-1', { reason: 'AWB 1234' })).rejects.toThrow(
+      new LostRaceError(
+        'shipment SHP-1 changed while this command ran (quantity 5 → 7 was typed meanwhile); nothing was written. Wait until the system sets it back (`clearance shipment show SHP-1`), then run the command again',
+      ),
+    );
+  });
+
+  it('names a status the system changed meanwhile', async () => {
+    const released = {
+      ...aShipment({ shipmentId: 'SHP-1', status: 'RELEASED' }),
+      countedStatus: 'RELEASED',
+      revision: 2,
+    };
+    const reheld = { ...released, status: 'HELD', countedStatus: 'HELD', revision: 3 };
+    const { ctx } = racingStore([released, reheld]);
+    await expect(shipmentAction(ctx, 'cancel', 'SHP-1', { reason: 'withdrawn' })).rejects.toThrow(
+      /\(status RELEASED → HELD, countedStatus RELEASED → HELD, revision 2 → 3\); nothing was written\. Look at it with `clearance shipment show SHP-1` and run the command again if it still applies$/,
+    );
   });
 });
 

@@ -68,16 +68,9 @@ describe('read commands and an id no item can have', () => {
     ['shipment history ""', ['shipment', 'history', ''], '<shipmentId> is empty'],
     ['shipment history <3000 characters>', ['shipment', 'history', tooLong], '<shipmentId> "'],
     ['report usage --license ""', ['report', 'usage', '--license', ''], '--license is empty'],
+    ['shipment show ""', ['shipment', 'show', ''], '<shipmentId> is empty'],
     ['report usage --license <3000 characters>', ['report', 'usage', '--license', tooLong], '--license "'],
   ])(
-    '%s is refused as bad usage (exit 2) naming the argument, before DynamoDB is asked',
-    async (_label, args, named) => {
-      await refused(args, named);
-    },
-  );
-
-  // shipment show reads through shipment.ts's getShipment, which does not call checkReadId yet.
-  it.skip.each([['shipment show ""', ['shipment', 'show', ''], '<shipmentId> is empty']])(
     '%s is refused as bad usage (exit 2) naming the argument, before DynamoDB is asked',
     async (_label, args, named) => {
       await refused(args, named);

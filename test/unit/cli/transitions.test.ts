@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LICENSE_ACTIONS, planLicenseAction, planShipmentAction } from '../../../cli/transitions.js';
+import { stampOf } from '../../../shared/domain/counters.js';
 import { SHIPMENT_STATUSES, type ShipmentStatus } from '../../../shared/domain/model.js';
 import { aShipment } from '../../helpers/factories.js';
 
@@ -154,21 +155,63 @@ const shipment = (status: string, counted: string | null = status, extra: Record
 
 describe('planShipmentAction', () => {
   it('ships a RELEASED shipment and cancels a HELD or RELEASED one', () => {
-    expect(planShipmentAction('ship', shipment('RELEASED'))).toEqual({
+    expect(planShipmentAction('ship', shipment('RELEASED'))).toMatchObject({
       kind: 'change',
       from: 'RELEASED',
       to: 'SHIPPED',
     });
-    expect(planShipmentAction('cancel', shipment('HELD'))).toEqual({
+    expect(planShipmentAction('cancel', shipment('HELD'))).toMatchObject({
       kind: 'change',
       from: 'HELD',
       to: 'CANCELLED',
     });
-    expect(planShipmentAction('cancel', shipment('RELEASED'))).toEqual({
+    expect(planShipmentAction('cancel', shipment('RELEASED'))).toMatchObject({
       kind: 'change',
       from: 'RELEASED',
       to: 'CANCELLED',
     });
+  });
+
+  it('conditions the write on everything it judged: status as counted, fixed fields, stamp, drawn value, priority, requestedAt, revision', () => {
+    const base = shipment('RELEASED');
+    const countedAs = stampOf(base);
+    const released = { ...base, value: 1000, countedValue: 1000, countedAs, revision: 3 };
+    const plan = planShipmentAction('ship', released);
+    expect(plan.kind === 'change' && plan.expect).toEqual({
+      status: 'RELEASED',
+      countedStatus: 'RELEASED',
+      quantity: released.quantity,
+      sku: released.sku,
+      warehouseId: released.warehouseId,
+      customerId: released.customerId,
+      licenseId: released.licenseId,
+      countedAs,
+      value: 1000,
+      countedValue: 1000,
+      priority: released.priority,
+      requestedAt: released.requestedAt,
+      revision: 3,
+    });
+  });
+
+  it('expects value only while it is fixed, and null (absent) for what was not there', () => {
+    const held = shipment('HELD', 'HELD', { value: 500 });
+    const plan = planShipmentAction('cancel', held);
+    expect(plan.kind === 'change' && plan.expect).toEqual({
+      status: 'HELD',
+      countedStatus: 'HELD',
+      quantity: held.quantity,
+      sku: held.sku,
+      warehouseId: held.warehouseId,
+      customerId: held.customerId,
+      licenseId: held.licenseId,
+      priority: held.priority,
+      requestedAt: held.requestedAt,
+      revision: null,
+    });
+    // A RELEASED shipment without a value drew none: both must still be absent.
+    const unvalued = planShipmentAction('ship', shipment('RELEASED'));
+    expect(unvalued.kind === 'change' && unvalued.expect).toMatchObject({ value: null, countedValue: null });
   });
 
   it('rejects shipping a HELD shipment as a possible export violation', () => {
