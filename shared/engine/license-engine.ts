@@ -34,7 +34,13 @@ import {
 } from '../domain/terms.js';
 import { carryDrawdown } from './license-drawdown.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
-import { pendingAfterRejection, reject, rejectAmendment, restrictiveDespite } from './license-rejections.js';
+import {
+  pendingAfterRejection,
+  type Rejected,
+  reject,
+  rejectAmendment,
+  restrictiveDespite,
+} from './license-rejections.js';
 import { noProgress, passAfterTypo } from './license-work.js';
 import { FIRST_TRANSACTION } from './release-pipeline.js';
 
@@ -167,6 +173,10 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       ...(outcome.kind === 'rejected' ? { rejected: outcome.reason } : {}),
     };
   }
+  // Judged before the item's own problems: those of a replacement move without an edit (see refuseReplaced).
+  const replaced =
+    verdict.kind === 'legal' && verdict.from === undefined ? await refuseReplaced(deps, raw) : undefined;
+  if (replaced !== undefined) return { kind: 'outcome', outcome: replaced };
   const parsed = parseItem(LicenseSchema, raw);
   if (!parsed.ok) {
     const restrictive = restrictiveDespite(raw, applied, verdict);
@@ -177,7 +187,7 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
         ? `; status ${verdict.to} waits for the fix`
         : '';
     const reason = `the license item is invalid: ${parsed.problems.join('; ')}${waits}`;
-    const outcome = await reject(deps, raw, applied, reason, 'item', restrictive?.status);
+    const outcome = await reject(deps, raw, applied, reason, 'item', { appliedAnyway: restrictive?.status });
     if (restrictive === undefined) return { kind: 'outcome', outcome };
     // A restrictive change still takes effect (see failSafeLicense); the item stays rejected, its
     // statusError kept by the commit, so the records that follow do not reject it again.
@@ -219,6 +229,27 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
 }
 
 /**
+ * Refuses a license never applied while shipments are RELEASED under its id:
+ * it replaces one the system applied (deleted and created again, or put
+ * whole), and applied afresh it would draw again what they draw (I2).
+ * Undefined when nothing is RELEASED under it. Its reason names no
+ * shipment: which ones are RELEASED changes without an edit of the license
+ * (one ships, one is cancelled), and the reason on the item is how a
+ * redelivery of the one edit is known (reject). Nor does it depend on the
+ * item's other problems: a RELEASED shipment cancelled gives its units back
+ * to this item, whose `releasedQuantity` then reads negative.
+ */
+async function refuseReplaced(deps: LicenseEngineDeps, raw: RawItem): Promise<Rejected | undefined> {
+  const licenseId = String(raw.licenseId);
+  const drawing = await deps.shipments.page('released', licenseId, undefined, 1);
+  const first = drawing.items[0]?.shipmentId;
+  if (first === undefined) return undefined;
+  const reason = `shipments are already RELEASED under license ${licenseId} (\`clearance shipment list --license ${licenseId} --status RELEASED\` lists them): this item replaces one the system applied (deleted and created again, or put whole), and applied afresh it would release again what they draw. Put the license item back exactly as it was, every attribute included, from the Licenses table's point-in-time recovery (docs/OPERATIONS.md, "A deleted license")`;
+  const detail = `Shipment ${String(first)} is one of them.`;
+  return reject(deps, raw, undefined, reason, 'item', { detail });
+}
+
+/**
  * Commits to a legal status change, under the license's current terms. With
  * `amended`, the pass is an amendment's too (it alerts if shipped goods alone
  * exceed a lowered limit).
@@ -240,16 +271,6 @@ async function startStatusWork(
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
-  }
-  if (verdict.from === undefined) {
-    // A license never applied has nothing RELEASED under it. One that has replaces a license the system
-    // applied (deleted and created again): applied afresh, it would draw again what its shipments draw (I2).
-    const drawing = await deps.shipments.page('released', license.licenseId, undefined, 1);
-    const first = drawing.items[0]?.shipmentId;
-    if (first !== undefined) {
-      const reason = `shipments are already RELEASED under license ${license.licenseId} (${String(first)} among them): this item replaces one the system applied (deleted and created again, or put whole), and applied afresh it would release again what they draw. Put the license item back exactly as it was, every attribute included, from the Licenses table's point-in-time recovery (docs/OPERATIONS.md, "A deleted license")`;
-      return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
-    }
   }
   const token = `${amended ? AMEND_TOKEN_PREFIX : ''}${deps.newToken()}`;
   const decided = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {

@@ -89,11 +89,28 @@ export async function rejectAmendment(
   return { kind: 'rejected', reason: amendment.reason };
 }
 
+/** What the ops alert of a rejection says besides its reason. */
+export interface RejectionNote {
+  /** An invalid item's restrictive status, applied regardless (restrictiveDespite). */
+  appliedAnyway?: LicenseStatus;
+  /**
+   * Facts of the moment (a shipment's id, a count) for the alert only: they change without an
+   * edit of the license, and the reason must not, or a redelivery would be taken for a new edit.
+   */
+  detail?: string;
+}
+
 /**
  * Rejects a license as it is: an illegal `status` (`what` 'status'), or an
  * item the system cannot apply whatever its status (`what` 'item': an
  * attribute out of the contract, a sku without Inventory), whose fix is in
  * the attribute the reason names, not in the status.
+ *
+ * The `statusError` on the item is how a record of the same edit is known
+ * (its own write-back, a redelivery, a record of a system write): `reason`
+ * must depend on the item as the edit left it, never on what else changes
+ * meanwhile (which shipments are RELEASED, counts, figures), or one edit is
+ * rejected, entered and alerted again (I6). Such facts go in `note.detail`.
  */
 export async function reject(
   deps: LicenseEngineDeps,
@@ -101,11 +118,11 @@ export async function reject(
   applied: LicenseStatus | undefined,
   reason: string,
   what: 'status' | 'item' = 'status',
-  /** An invalid item's restrictive status, applied regardless (restrictiveDespite). */
-  appliedAnyway?: LicenseStatus,
+  note: RejectionNote = {},
 ): Promise<Rejected> {
   // Already rejected and alerted (this record is our own statusError write, or a redelivery).
   if (raw.statusError === reason) return { kind: 'noop' };
+  const { appliedAnyway, detail } = note;
   const licenseId = String(raw.licenseId);
   const shown = showValue(raw.status);
   const last = applied ?? '(nothing yet)';
@@ -119,6 +136,7 @@ export async function reject(
           ? `License ${licenseId} (status "${shown}"; the system last applied ${last}) cannot be applied as it is.`
           : `License ${licenseId} was edited to status "${shown}", but the system last applied ${last}.`,
         `Rejected because ${reason}.`,
+        ...(detail === undefined ? [] : [detail]),
         appliedAnyway
           ? `Its status ${appliedAnyway} is applied all the same, under the terms last applied: its unshipped shipments go back on hold. The reason is also written to statusError on the item;`
           : 'No shipment or counter moved. The reason is also written to statusError on the item;',

@@ -5,8 +5,44 @@
  */
 import { describe, expect, it } from 'vitest';
 import { licenseRemoved } from '../../../shared/engine/license-engine.js';
-import { apply, givenLicense, idsWith, setStatus, withBacklog } from '../../helpers/fakes/engine-kit.js';
-import { memoryWorld } from '../../helpers/fakes/world.js';
+import {
+  apply,
+  givenLicense,
+  idsWith,
+  setStatus,
+  shipmentEvents,
+  withBacklog,
+} from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+/**
+ * A license approved with shipments of 30, 40 and 50 units under a limit of
+ * 100 (the first two RELEASED), deleted, and created again from its first
+ * JSON as APPROVED: its first read is refused, and its own statusError
+ * write, delivered, is nothing new.
+ */
+async function recreatedAndRefused(w: MemoryWorld): Promise<{ licenseId: string; ids: string[] }> {
+  const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [
+    { quantity: 30 },
+    { quantity: 40 },
+    { quantity: 50 },
+  ]);
+  const first = w.license(lut.licenseId);
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  expect(w.license(lut.licenseId)).toMatchObject({ releasedQuantity: 70 });
+  const old = w.license(lut.licenseId);
+  w.console.remove('licenses', lut.licenseId);
+  await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+  const { appliedStatus: _a, ...json } = first;
+  w.console.put('licenses', { ...json, status: 'APPROVED' });
+  expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+  expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'noop' });
+  w.licenseRecords();
+  return { licenseId: lut.licenseId, ids };
+}
+
+const rejectedEntries = (w: MemoryWorld, licenseId: string) =>
+  w.entries().filter((e) => e.licenseId === licenseId && e.eventType === 'EDIT_REJECTED');
 
 describe('a deleted license', () => {
   it('is a high-severity alert once the system has applied it', async () => {
@@ -99,5 +135,62 @@ describe('a deleted license', () => {
       `License ${lut.licenseId} was deleted`,
       expect.stringContaining(lut.licenseId),
     ]);
+  });
+
+  it('created again and refused, gets a reason that names no shipment but how to list them, and an alert that names one', async () => {
+    const w = memoryWorld();
+    const { licenseId, ids } = await recreatedAndRefused(w);
+    const reason = String(w.license(licenseId).statusError);
+    expect(reason).toContain(`shipments are already RELEASED under license ${licenseId}`);
+    expect(reason).toContain(
+      `\`clearance shipment list --license ${licenseId} --status RELEASED\` lists them`,
+    );
+    for (const id of ids) expect(reason).not.toContain(id);
+    expect(rejectedEntries(w, licenseId).map((e) => e.reason)).toEqual([reason]);
+    const alert = w.alerter.about(licenseId)[1];
+    expect(alert?.message).toContain(`Rejected because ${reason}.`);
+    expect(alert?.message).toContain(`Shipment ${ids[0]} is one of them.`);
+  });
+
+  it('created again and refused, is refused once: a redelivery after the RELEASED shipment its alert named SHIPPED enters and alerts nothing more (I6)', async () => {
+    const w = memoryWorld();
+    const { licenseId, ids } = await recreatedAndRefused(w);
+    const refused = rejectedEntries(w, licenseId).map((e) => e.reason);
+    expect(refused).toHaveLength(1);
+
+    // Logistics ships the first RELEASED shipment (a legal edit; the license item is not written).
+    w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+    await shipmentEvents(w);
+    expect(w.shipment(String(ids[0]))).toMatchObject({ countedStatus: 'SHIPPED' });
+    expect(w.licenseRecords(), 'nobody wrote the license item since').toEqual([]);
+    // license-events gets the license's record again (a redelivery: its batch is retried).
+    expect(await apply(w, licenseId)).toEqual({ kind: 'noop' });
+
+    expect(
+      rejectedEntries(w, licenseId).map((e) => e.reason),
+      'one refused edit, one History entry',
+    ).toEqual(refused);
+    expect(w.alerter.about(licenseId).map((a) => a.subject)).toEqual([
+      `License ${licenseId} was deleted`,
+      expect.stringContaining(licenseId),
+    ]);
+  });
+
+  it('created again and refused, stays refused once when a RELEASED shipment is cancelled and its units come back to the new item (releasedQuantity below 0)', async () => {
+    const w = memoryWorld();
+    const { licenseId, ids } = await recreatedAndRefused(w);
+    const reason = w.license(licenseId).statusError;
+
+    // Logistics cancels the first RELEASED shipment: its units are added back to the item as it is.
+    w.console.edit('shipments', String(ids[0]), 'status', 'CANCELLED');
+    await shipmentEvents(w);
+    expect(w.license(licenseId)).toMatchObject({ releasedQuantity: -30 });
+    expect(w.licenseRecords()).toHaveLength(1);
+    expect(await apply(w, licenseId)).toEqual({ kind: 'noop' });
+
+    expect(w.license(licenseId).statusError, 'the refusal and its way out stay on the item').toBe(reason);
+    expect(rejectedEntries(w, licenseId).map((e) => e.reason)).toEqual([reason]);
+    expect(w.alerter.about(licenseId)).toHaveLength(2);
+    expect(w.license(licenseId).appliedStatus).toBeUndefined();
   });
 });
