@@ -87,7 +87,7 @@ function notes(ctx: CliContext, license: RawItem): void {
   const id = String(license.licenseId);
   if (license.pendingWork !== undefined)
     ctx.io.err(
-      `note: license ${id} is being applied right now (pendingWork); the simulation includes finishing that work`,
+      `note: license ${id} is being applied right now (pendingWork); the report says under its head whether the simulation finishes that work before the edit (an amendment, or time alone) or sets the status while it runs (a status is taken at once)`,
     );
   if (license.appliedStatus !== undefined && license.status !== license.appliedStatus)
     ctx.io.err(
@@ -153,13 +153,15 @@ time alone does (--at past validUntil expires the license; past validFrom releas
 The edit is made on the license as the clock leaves it by --at, ticking at each edge of its window on the way:
 past validUntil it is judged from EXPIRED. LICENSE_EXPIRING: the clock's expiry watch, at the default leads
 (30, 7 and 1 days before validUntil; a stack deployed with -c expiryLeadDays warns at its own).
-LICENSE_DRAWDOWN: the alerts the simulated engine raises, and a prediction by the engine's rules (only an
-APPROVED license's release pass alerts) from what the license draws after the pass against authorizedQuantity
-and the value cap (authorizedValue with its tolerance), and the thresholds its drawdownAlerted record lists.
-Both use the default thresholds, 80, 90 and 100 %; a stack deployed with -c drawdownThresholds alerts at its own.
+LICENSE_DRAWDOWN: the alerts the simulated engine raises (only an APPROVED license's release pass alerts), one
+per threshold the Drawdown line names, each against the limit in force then; those of the work done before the
+edit (the clock's by --at, a running pass finished first) are marked "before the edit". The default thresholds,
+80, 90 and 100 %; a stack deployed with -c drawdownThresholds alerts at its own.
+A license being applied when read (pendingWork): its pass is finished before an amendment (license amend waits
+for it); a status is set on the running pass, as the system takes it at once.
 
 With --json: releases and reholds (shipment ids), reholdReasons and holds ({ shipmentId, holdReason,
-previousHoldReason }), totals, warehouses, the license before and after, remaining, alerts, drawdown.
+previousHoldReason }), totals, warehouses, the license before and after, remaining, alerts, drawdown, runningPass.
 Every shipment is there whatever --limit says, but by id (and hold reason) only: the rows' warehouse,
 priority, units, value and before/after status are in the text alone.
 ${example(

@@ -26,6 +26,9 @@ const indent = (text: string) =>
 
 const units = (v: unknown) => (typeof v === 'number' ? count(v) : show(v));
 
+/** Whether the simulation makes an edit (a status or terms), not only lets time pass. */
+const edited = (r: SimulationReport) => Object.keys(r.edit).length > 0;
+
 /** "A → B", or "A" when it did not change. */
 const change = (a: string, b: string) => (a === b ? a : `${a} → ${b}`);
 
@@ -48,19 +51,30 @@ function releasedText(before: LicenseState, after: LicenseState): string {
 
 const LIMIT_NAME = { quantity: 'authorizedQuantity', value: 'the value cap' } as const;
 
-/** The thresholds crossed, one phrase per limit: "value reaches 80, 90 and 100 % of authorizedValue (...)". */
-function crossingsText(crossed: readonly Crossing[]): string {
+/**
+ * The thresholds crossed, one phrase per run of crossings of one limit as in
+ * force then: "value reaches 80 and 90 % of the value cap ($0 → $9,000 of
+ * $11,000)"; those of the work before an edit say so.
+ */
+function crossingsText(crossed: readonly Crossing[], afterAnEdit: boolean): string {
   if (crossed.length === 0) return 'crosses no 80/90/100 % threshold';
-  return (['quantity', 'value'] as const)
-    .flatMap((limit) => {
-      const mine = crossed.filter((c) => c.limit === limit);
-      const last = mine.at(-1);
-      if (last === undefined) return [];
-      const levels = mine.map((c) => String(c.thresholdPercent));
+  const runs: { first: Crossing; last: Crossing; levels: string[] }[] = [];
+  for (const c of crossed) {
+    const run = runs.at(-1);
+    const same =
+      run && run.last.limit === c.limit && run.last.of === c.of && run.last.beforeEdit === c.beforeEdit;
+    if (run && same) {
+      run.last = c;
+      run.levels.push(String(c.thresholdPercent));
+    } else runs.push({ first: c, last: c, levels: [String(c.thresholdPercent)] });
+  }
+  return runs
+    .map(({ first, last, levels }) => {
       const list = levels.length === 1 ? levels[0] : `${levels.slice(0, -1).join(', ')} and ${levels.at(-1)}`;
-      const drawn = limit === 'quantity' ? count : usd;
-      const numbers = `${drawn(last.drawnBefore)} → ${drawn(last.drawnAfter)} of ${drawn(last.of)}`;
-      return [`${limit} reaches ${list} % of ${LIMIT_NAME[limit]} (${numbers})`];
+      const drawn = last.limit === 'quantity' ? count : usd;
+      const when = afterAnEdit && last.beforeEdit ? ', before the edit' : '';
+      const numbers = `${drawn(first.drawnBefore)} → ${drawn(last.drawnAfter)} of ${drawn(last.of)}${when}`;
+      return `${last.limit} reaches ${list} % of ${LIMIT_NAME[last.limit]} (${numbers})`;
     })
     .join('; ');
 }
@@ -78,7 +92,7 @@ function licenseSection(r: SimulationReport): string {
         ? undefined
         : `for validFrom ${show(after.waitingForValidFrom)} (the clock releases then)`,
     ],
-    ['Drawdown', `${crossingsText(r.drawdown.crossed)} (predicted)`],
+    ['Drawdown', `${crossingsText(r.drawdown.crossed, edited(r))} (predicted)`],
   ]);
 }
 
@@ -121,27 +135,11 @@ function warehouseSection(r: SimulationReport): string {
 function alertsSection(r: SimulationReport): string {
   const alerts = r.alerts.map((a) =>
     [
-      `  [${a.severity}${a.alertType ? ` ${a.alertType}` : ''}] ${a.subject}`,
+      `  [${a.severity}${a.alertType ? ` ${a.alertType}` : ''}] ${a.subject}${a.beforeEdit ? ' (before the edit)' : ''}`,
       ...a.message.split('\n').map((l) => `      ${l}`),
     ].join('\n'),
   );
-  // Once the engine raises LICENSE_DRAWDOWN itself, its alerts are listed above and the prediction is not repeated.
-  const drawdown = r.drawdown.sentByEngine
-    ? []
-    : r.drawdown.crossed.map(
-        (c) =>
-          `  [LICENSE_DRAWDOWN, predicted] ${r.licenseId}: ${c.limit} at ${c.thresholdPercent} % of ${LIMIT_NAME[c.limit]}`,
-      );
-  const all = [...alerts, ...drawdown];
-  return [
-    'Alerts ops would get',
-    ...(all.length === 0 ? ['  none'] : all),
-    ...(drawdown.length === 0
-      ? []
-      : [
-          '  (LICENSE_DRAWDOWN is predicted from what the license draws after the pass against its limits; --json says how)',
-        ]),
-  ].join('\n');
+  return ['Alerts ops would get', ...(alerts.length === 0 ? ['  none'] : alerts)].join('\n');
 }
 
 function rowsSection(title: string, rows: readonly ShipmentRow[], limit: number): string {
@@ -177,7 +175,8 @@ function rowsSection(title: string, rows: readonly ShipmentRow[], limit: number)
 
 /**
  * What still happens past a rejection: nothing; the clock's work by `at`,
- * done before the edit (an expiry's re-holds); or (a restrictive status on an
+ * done before the edit (an expiry's re-holds); the running pass finished
+ * before it; or (a restrictive status on an
  * invalid item, a re-hold under way) the applied status's work, which the
  * engine runs all the same under the terms last applied.
  */
@@ -185,7 +184,25 @@ function afterRejection(r: SimulationReport): string {
   if (r.releases.length + r.reholds.length === 0) return 'Nothing would move.';
   if (r.clockFirst !== undefined)
     return `The shipments below move by the clock's doing: by then it has made the license ${r.clockFirst}, before this edit.`;
+  if (r.runningPass === 'finished-first')
+    return 'The shipments below move by the pass that was running when read, finished before this edit.';
   return `Its status ${show(r.license.after.appliedStatus)} is applied all the same, under the terms last applied: the shipments below still move.`;
+}
+
+/** What the simulation did with the pass the license was running when read (pendingWork). */
+function runningPassText(r: SimulationReport): string[] {
+  const head = `License ${r.licenseId} was being applied when read (pendingWork):`;
+  if (r.runningPass === 'replaced-by-edit')
+    return [
+      `${head} the status is set while that pass runs, as the system takes a status at once; its own pass replaces the running one, which does not finish first.`,
+    ];
+  if (r.runningPass !== 'finished-first') return [];
+  if (!edited(r)) return [`${head} the simulation finishes that pass, as the system does within seconds.`];
+  const then =
+    r.edit.status === undefined
+      ? 'then makes the amendment (`license amend` refuses until the pass has finished)'
+      : "before the clock's next edge on the way to --at, then makes the edit";
+  return [`${head} the simulation finishes that pass first, as the system does within seconds, ${then}.`];
 }
 
 /** The whole report as text; `limit` rows per section (0: all). */
@@ -193,6 +210,7 @@ export function renderSimulation(r: SimulationReport, limit: number): string {
   const head = [
     `Simulation of license ${r.licenseId}: ${editText(r)}, at ${r.at}`,
     `Nothing was written and nothing was sent: the engine ran on a copy of the license and its ${count(r.cost.shipmentsRead)} HELD and RELEASED shipments.`,
+    ...runningPassText(r),
     ...r.rejected.map((reason) => `The system would REJECT this edit: ${reason}. ${afterRejection(r)}`),
   ].join('\n');
   return [

@@ -3,19 +3,14 @@
  * with the snapshot it started from. Shipments that go HELD → RELEASED are
  * releases, RELEASED → HELD re-holds, HELD → HELD holds with their (new)
  * reason; totals, warehouses, the license's drawdown and what remains, the
- * alerts the engine raised, and the drawdown thresholds the result crosses.
+ * alerts the engine raised, and the drawdown thresholds it announced.
  */
-import {
-  carriedOver,
-  DEFAULT_DRAWDOWN_THRESHOLDS,
-  drawdownCrossings,
-  readDrawdownRecord,
-} from '../../shared/domain/compliance.js';
+import { DEFAULT_DRAWDOWN_THRESHOLDS } from '../../shared/domain/compliance.js';
 import { type License, LicenseSchema, parseItem } from '../../shared/domain/model.js';
 import { holdOrderKey, type Remaining, remainingOf, valueCap } from '../../shared/domain/planning.js';
 import type { RawItem } from '../../shared/domain/ports.js';
 import { underAppliedTerms } from '../../shared/domain/terms.js';
-import type { EngineRun, SimulatedEdit, Snapshot } from './run.js';
+import type { EngineRun, RunningPass, SimulatedEdit, Snapshot } from './run.js';
 
 /** Shipments, units and value in one bucket. */
 export interface Tally {
@@ -58,14 +53,18 @@ export interface LicenseState {
   waitingForValidFrom?: unknown;
 }
 
-/** A drawdown threshold the result crosses. */
+/** A drawdown threshold the engine announced (a LICENSE_DRAWDOWN alert). */
 export interface Crossing {
   limit: 'quantity' | 'value';
   thresholdPercent: number;
+  /** What the license drew of that limit when the work that crossed it began: the snapshot's, or the edit's. */
   drawnBefore: number;
+  /** What it drew when the threshold was announced. */
   drawnAfter: number;
-  /** authorizedQuantity, or the value cap (authorizedValue with its tolerance). */
+  /** authorizedQuantity, or the value cap (authorizedValue with its tolerance), as in force then. */
   of: number;
+  /** Crossed by the work before the edit (the clock's by `at`, a running pass finished first), under the terms then. */
+  beforeEdit: boolean;
 }
 
 export interface SimulationReport {
@@ -76,6 +75,8 @@ export interface SimulationReport {
   rejected: string[];
   /** The applied status the clock had left by `at`, before the edit, when it changed it (EngineRun.clockFirst). */
   clockFirst?: string;
+  /** The license was being applied when read (pendingWork): that pass finished first, or the status edit replaced it. */
+  runningPass?: RunningPass;
   license: { before: LicenseState; after: LicenseState };
   releases: string[];
   reholds: string[];
@@ -91,12 +92,14 @@ export interface SimulationReport {
   };
   warehouses: { warehouseId: string; released: Tally; reheld: Tally; held: Tally }[];
   remaining: { before: Remaining | null; after: Remaining | null };
-  alerts: { severity: string; subject: string; message: string; alertType?: string }[];
+  /** `beforeEdit`: raised by the work before the edit (the clock's by `at`, a running pass finished first). */
+  alerts: { severity: string; subject: string; message: string; alertType?: string; beforeEdit?: true }[];
   drawdown: {
     method: string;
     thresholdsPercent: number[];
+    /** The thresholds the engine announced, in order: its LICENSE_DRAWDOWN alerts, one each. */
     crossed: Crossing[];
-    /** The engine itself raised LICENSE_DRAWDOWN alerts (they are in `alerts`): the prediction is then only a cross-check. */
+    /** The engine raised LICENSE_DRAWDOWN alerts (they are in `alerts`, one per crossing). */
     sentByEngine: boolean;
   };
   /** The rows people read: releases, re-holds and holds, each in hold order. */
@@ -113,7 +116,7 @@ export interface SimulationReport {
 export const DRAWDOWN_THRESHOLDS = DEFAULT_DRAWDOWN_THRESHOLDS;
 
 export const DRAWDOWN_METHOD =
-  "predicted where the simulated engine raised none, by the engine's own rules: only a release pass alerts, so nothing unless the license is left applied APPROVED and no edit was rejected; a threshold counts when what the license draws after the pass reaches it, against authorizedQuantity and the value cap (authorizedValue with its tolerance) as applied, and its drawdownAlerted record does not list it (carried over to an amended limit as the engine carries it; a new approval starts an empty one). Thresholds are the defaults (80, 90, 100 %); a stack deployed with -c drawdownThresholds alerts at its own";
+  "the thresholds the simulated engine announced, one LICENSE_DRAWDOWN alert each (listed in alerts), so by its own rules: only a release pass of a license applied APPROVED announces; a threshold counts when what the license draws reaches it, against authorizedQuantity and the value cap (authorizedValue with its tolerance) as the pass applies them, and its drawdownAlerted record does not list it (carried over to an amended limit, a new approval starting an empty one). In order: the work before the edit (the clock's by --at, a pass running when read finished first; beforeEdit), under the terms then, then the edit's pass, under the terms it applies; a rejected edit announces none. Thresholds are the defaults (80, 90, 100 %); a stack deployed with -c drawdownThresholds alerts at its own";
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 const emptyTally = (): Tally => ({ shipments: 0, units: 0, value: 0 });
@@ -149,26 +152,22 @@ export function licenseState(raw: RawItem): LicenseState {
 }
 
 /**
- * The LICENSE_DRAWDOWN thresholds the engine would announce, by its own rules
- * (shared/domain/compliance.ts). Only an APPROVED license's release pass
- * announces them: nothing unless `after` is applied APPROVED. The pass starts
- * from the record `before` keeps (`drawdownAlerted`; a new approval starts an
- * empty one), carried over to the limits applied after as an amendment's
- * write carries it (carriedOver); a threshold counts when what the license
- * draws after reaches it and that record does not list it.
+ * The thresholds the engine announced (EngineRun.drawdown), each with what
+ * the license drew when the work that crossed it began: the snapshot (the
+ * work before the edit, or all of it when only time passes), or the license
+ * as the work before the edit left it.
  */
-export function predictDrawdown(before: RawItem, after: RawItem): Crossing[] {
-  const license = parsed(underAppliedTerms(after));
-  if (license?.appliedStatus !== 'APPROVED') return [];
-  const drawn = (raw: RawItem) => ({ quantity: num(raw.releasedQuantity), value: num(raw.releasedValue) });
-  const kept = readDrawdownRecord(before.appliedStatus === 'APPROVED' ? before.drawdownAlerted : undefined);
-  const record = carriedOver(kept, license, drawn(before)) ?? kept;
-  return drawdownCrossings(license, drawn(after), record, DRAWDOWN_THRESHOLDS).map((c) => ({
-    limit: c.dimension,
-    thresholdPercent: c.threshold,
-    drawnBefore: drawn(before)[c.dimension],
-    drawnAfter: c.drawn,
-    of: c.limit,
+function crossingsOf(snapshot: Snapshot, edit: SimulatedEdit, run: EngineRun): Crossing[] {
+  const edited = edit.status !== undefined || edit.terms !== undefined;
+  const drawn = (raw: RawItem, limit: Crossing['limit']) =>
+    num(limit === 'quantity' ? raw.releasedQuantity : raw.releasedValue);
+  return run.drawdown.map((a) => ({
+    limit: a.limit,
+    thresholdPercent: a.thresholdPercent,
+    drawnBefore: drawn(a.beforeEdit || !edited ? snapshot.license : run.licenseBeforeEdit, a.limit),
+    drawnAfter: a.drawn,
+    of: a.of,
+    beforeEdit: a.beforeEdit,
   }));
 }
 
@@ -203,6 +202,16 @@ const rejectionsOf = (run: EngineRun): string[] =>
   run.outcomes
     .slice(run.outcomesBeforeEdit)
     .flatMap((o) => (o.kind === 'rejected' ? [o.reason] : 'rejected' in o && o.rejected ? [o.rejected] : []));
+
+/** The alerts the engine raised, those of the work before the edit marked. */
+const alertsOf = (run: EngineRun): SimulationReport['alerts'] =>
+  run.alerts.map((a, i) => ({
+    severity: a.severity,
+    subject: a.subject,
+    message: a.message,
+    ...(a.alertType ? { alertType: a.alertType } : {}),
+    ...(i < run.alertsBeforeEdit ? { beforeEdit: true as const } : {}),
+  }));
 
 /** Compares the run with the snapshot. */
 export function buildReport(
@@ -276,6 +285,7 @@ export function buildReport(
     },
     rejected,
     ...(run.clockFirst === undefined ? {} : { clockFirst: run.clockFirst }),
+    ...(run.runningPass === undefined ? {} : { runningPass: run.runningPass }),
     license: { before: licenseBefore, after: licenseAfter },
     releases: rows.released.map((r) => r.shipmentId),
     reholds: rows.reheld.map((r) => r.shipmentId),
@@ -286,17 +296,11 @@ export function buildReport(
       .filter((w) => w.released.shipments + w.reheld.shipments + w.held.shipments > 0)
       .sort((a, b) => (a.warehouseId < b.warehouseId ? -1 : 1)),
     remaining: { before: licenseBefore.remaining, after: licenseAfter.remaining },
-    alerts: run.alerts.map((a) => ({
-      severity: a.severity,
-      subject: a.subject,
-      message: a.message,
-      ...(a.alertType ? { alertType: a.alertType } : {}),
-    })),
+    alerts: alertsOf(run),
     drawdown: {
       method: DRAWDOWN_METHOD,
       thresholdsPercent: [...DRAWDOWN_THRESHOLDS],
-      // A rejected edit starts no release pass: its terms never apply and nothing is announced.
-      crossed: rejected.length > 0 ? [] : predictDrawdown(snapshot.license, run.license),
+      crossed: crossingsOf(snapshot, edit, run),
       sentByEngine: run.alerts.some((a) => a.alertType === 'LICENSE_DRAWDOWN'),
     },
     rows,

@@ -6,6 +6,7 @@
  * functions/license-clock.ts runs it on every tick).
  */
 import { describe, expect, it } from 'vitest';
+import { renderSimulation } from '../../../cli/simulation/render.js';
 import { buildReport } from '../../../cli/simulation/report.js';
 import { runEngine, type SimulatedEdit, type Snapshot } from '../../../cli/simulation/run.js';
 import { numberFromText } from '../../../shared/adapters/numbers.js';
@@ -110,6 +111,16 @@ describe('license simulate --at: what time alone does by then', () => {
     expect(w.license(licenseId).status).toBe('EXPIRED');
     expect(report.license.after.status).toBe('EXPIRED');
     expect(report.alerts.map((a) => a.subject)).toEqual(w.alerter.alerts.map((a) => a.subject));
+    // The Drawdown line names what the release at validFrom crossed, though the license ends EXPIRED.
+    expect(
+      report.drawdown.crossed.map((c) => [c.thresholdPercent, c.drawnBefore, c.drawnAfter, c.of]),
+    ).toEqual([
+      [80, 0, 90, 100],
+      [90, 0, 90, 100],
+    ]);
+    expect(renderSimulation(report, 20)).toMatch(
+      /Drawdown: +quantity reaches 80 and 90 % of authorizedQuantity \(0 → 90 of 100\) \(predicted\)/,
+    );
   });
 });
 

@@ -161,6 +161,13 @@ describe('license simulate predicts the engine on random backlogs', () => {
         report.alerts.map((a) => a.subject),
         `${label}: alerts`,
       ).toEqual(w.alerter.alerts.map((a) => a.subject));
+      // The Drawdown line is the engine's LICENSE_DRAWDOWN alerts, one crossing each.
+      expect(
+        report.drawdown.crossed.map(
+          (c) => `License ${licenseId}: ${c.thresholdPercent} % of its ${c.limit} limit drawn`,
+        ),
+        `${label}: drawdown`,
+      ).toEqual(w.alerter.alerts.filter((a) => a.alertType === 'LICENSE_DRAWDOWN').map((a) => a.subject));
       // A rejected status stays on the item (with statusError) until the admin sets it back: I1 judges it.
       // Open question, left to the lead: a validFrom moved later but already past when entered leaves
       // what was released before it RELEASED (the window is valid now), which I1 reports by releasedAt.

@@ -10,11 +10,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderSimulation } from '../../../cli/simulation/render.js';
-import { buildReport, predictDrawdown, type SimulationReport } from '../../../cli/simulation/report.js';
-import { runEngine, type SimulatedEdit } from '../../../cli/simulation/run.js';
+import { buildReport, type SimulationReport } from '../../../cli/simulation/report.js';
+import { announcedIn, runEngine, type SimulatedEdit } from '../../../cli/simulation/run.js';
 import type { License, Shipment } from '../../../shared/domain/model.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
-import { aLicense } from '../../helpers/factories.js';
+import { NOW } from '../../helpers/factories.js';
 import { givenLicense, settleSystem, snapshotOf } from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
@@ -109,101 +109,173 @@ describe('license simulate: LICENSE_DRAWDOWN as the engine sends it', () => {
     );
   });
 
-  it('is listed as predicted, and left out of the alerts once the engine sends LICENSE_DRAWDOWN itself', async () => {
+  it('the Drawdown line is what the engine announced: one crossing per LICENSE_DRAWDOWN alert, listed once', async () => {
     const w = memoryWorld();
     const lut = givenLicense(w, { authorizedQuantity: 10 });
     w.seed.accepted([lut.shipment()]);
-    const snapshot = snapshotOf(w, lut.licenseId);
-    const engine = await runEngine(snapshot, { status: 'APPROVED' }, w.now());
-    // The engine sends LICENSE_DRAWDOWN itself (80, 90 and 100 %): its alerts are the simulation's.
-    expect(engine.alerts.map((a) => a.alertType)).toEqual([
-      'LICENSE_DRAWDOWN',
-      'LICENSE_DRAWDOWN',
-      'LICENSE_DRAWDOWN',
-    ]);
-    // Without them (an engine configured with no thresholds), the report predicts them.
-    const run = { ...engine, alerts: [] };
-    const predicted = buildReport(snapshot, { status: 'APPROVED' }, w.now(), run);
-    expect(predicted.drawdown).toMatchObject({
-      sentByEngine: false,
-      crossed: [{ thresholdPercent: 80 }, {}, {}],
-    });
-    expect(renderSimulation(predicted, 20)).toMatch(
-      /\[LICENSE_DRAWDOWN, predicted\] .*: quantity at 100 % of authorizedQuantity/,
+    const report = await simulate(w, lut.licenseId, { status: 'APPROVED' });
+    await makeEdit(w, lut.licenseId, { status: 'APPROVED' });
+    expect(drawdownSubjects(w)).toEqual(
+      [80, 90, 100].map((t) => `License ${lut.licenseId}: ${t} % of its quantity limit drawn`),
     );
-    const sent = {
-      subject: `License ${lut.licenseId}: 100 % drawn`,
-      message: 'm',
-      severity: 'normal' as const,
-      subjectKey: { licenseId: lut.licenseId },
-      alertType: 'LICENSE_DRAWDOWN',
-    };
-    const fromEngine = buildReport(snapshot, { status: 'APPROVED' }, w.now(), { ...run, alerts: [sent] });
-    expect(fromEngine.drawdown.sentByEngine).toBe(true);
-    const text = renderSimulation(fromEngine, 20);
-    expect(text).toMatch(/\[normal LICENSE_DRAWDOWN\] License .*: 100 % drawn/);
-    expect(text).not.toMatch(/LICENSE_DRAWDOWN, predicted/);
+    expect(report.alerts.filter((a) => a.alertType === 'LICENSE_DRAWDOWN').map((a) => a.subject)).toEqual(
+      drawdownSubjects(w),
+    );
+    expect(report.drawdown).toMatchObject({
+      sentByEngine: true,
+      crossed: [80, 90, 100].map((thresholdPercent) => ({
+        limit: 'quantity',
+        thresholdPercent,
+        drawnBefore: 0,
+        drawnAfter: 10,
+        of: 10,
+        beforeEdit: false,
+      })),
+    });
+    const text = renderSimulation(report, 20);
+    expect(text).toMatch(
+      /Drawdown: +quantity reaches 80, 90 and 100 % of authorizedQuantity \(0 → 10 of 10\)/,
+    );
+    expect(text.match(/LICENSE_DRAWDOWN/g)).toHaveLength(3);
+    expect(text).not.toMatch(/predicted\]/);
+  });
+
+  it('a reinstatement is a new approval: what the last one announced is announced again', async () => {
+    // 95 of 100 released (80 and 90 % announced), suspended (all re-held), then reinstated.
+    const { w, licenseId } = await approved({ authorizedQuantity: 100 }, [
+      { quantity: 85 },
+      { quantity: 10 },
+    ]);
+    w.console.edit('licenses', licenseId, 'status', 'SUSPENDED');
+    await settleSystem(w, licenseId);
+    w.alerter.alerts.length = 0;
+    const edit: SimulatedEdit = { status: 'APPROVED' };
+    const report = await simulate(w, licenseId, edit);
+    await makeEdit(w, licenseId, edit);
+    expect(drawdownSubjects(w)).toEqual(
+      [80, 90].map((t) => `License ${licenseId}: ${t} % of its quantity limit drawn`),
+    );
+    expect(crossed(report)).toEqual([
+      ['quantity', 80],
+      ['quantity', 90],
+    ]);
   });
 });
 
-describe("predictDrawdown: the engine's record and limits", () => {
-  /** A license item applied APPROVED under `terms`, drawing `drawn` units, with `drawdownAlerted` as given. */
-  const item = (drawn: number, terms: Partial<License> = {}, drawdownAlerted?: unknown): RawItem => {
-    const l = aLicense({
-      appliedStatus: 'APPROVED',
-      authorizedQuantity: 100,
-      ...terms,
-      releasedQuantity: drawn,
-    });
-    const {
-      licenseId: _i,
-      licenseNumber: _n,
-      status: _s,
-      releasedQuantity: _q,
-      releasedValue: _v,
-      ...applied
-    } = l;
-    return { ...l, appliedTerms: applied, ...(drawdownAlerted === undefined ? {} : { drawdownAlerted }) };
-  };
-  const record = (quantity: number[], quantityLimit = 100) => ({ quantityLimit, quantity, value: [] });
-  const levels = (before: RawItem, after: RawItem) =>
-    predictDrawdown(before, after).map((c) => c.thresholdPercent);
+describe('license simulate --at: drawdown crossed before the edit, under the limits then', () => {
+  const DAY = 86_400_000;
+  const validFrom = new Date(NOW.getTime() + 2 * DAY);
+  const at = new Date(NOW.getTime() + 3 * DAY);
 
-  it('counts a threshold reached after that the record does not list', () => {
-    expect(levels(item(79), item(91))).toEqual([80, 90]);
-    expect(levels(item(85, {}, record([80])), item(95, {}, record([80])))).toEqual([90]);
-    // Announced before, then a cancellation returned units: not announced again on the way back up.
-    expect(levels(item(70, {}, record([80])), item(85, {}, record([80])))).toEqual([]);
+  /** APPROVED before validFrom over 3 x 30 units (100 authorized): waiting for the clock. */
+  async function waiting() {
+    const w = memoryWorld();
+    const lut = givenLicense(w, { authorizedQuantity: 100, validFrom: validFrom.toISOString() });
+    w.seed.accepted([1, 2, 3].map((priority) => lut.shipment({ priority, quantity: 30 })));
+    w.console.edit('licenses', lut.licenseId, 'status', 'APPROVED');
+    await settleSystem(w, lut.licenseId);
+    expect(w.license(lut.licenseId).waitingForValidFrom).toBeDefined();
+    w.alerter.alerts.length = 0;
+    return { w, licenseId: lut.licenseId };
+  }
+
+  /** The system: the clock releases the 90 units at validFrom (80 and 90 %); on day 3 the edit is made. */
+  async function clockThenEdit(w: MemoryWorld, licenseId: string, edit: SimulatedEdit) {
+    w.setNow(new Date(validFrom.getTime() + 60_000));
+    await settleSystem(w, licenseId);
+    w.setNow(at);
+    await makeEdit(w, licenseId, edit);
+  }
+
+  const atValidFrom = (licenseId: string) =>
+    [80, 90].map((t) => `License ${licenseId}: ${t} % of its quantity limit drawn`);
+
+  it('an amendment: the Drawdown line names the thresholds the wake-up release crosses, as the alerts do', async () => {
+    const { w, licenseId } = await waiting();
+    const edit: SimulatedEdit = { terms: { set: { authorizedQuantity: 200 }, remove: [] } };
+    const report = await simulate(w, licenseId, edit, at);
+    await clockThenEdit(w, licenseId, edit);
+    expect(drawdownSubjects(w)).toEqual(atValidFrom(licenseId));
+    expect(report.alerts.filter((a) => a.alertType === 'LICENSE_DRAWDOWN').map((a) => a.subject)).toEqual(
+      drawdownSubjects(w),
+    );
+    expect(report.drawdown.crossed.map((c) => [c.limit, c.thresholdPercent, c.of, c.beforeEdit])).toEqual([
+      ['quantity', 80, 100, true],
+      ['quantity', 90, 100, true],
+    ]);
+    const text = renderSimulation(report, 20);
+    expect(text).not.toMatch(/Drawdown: +crosses no 80\/90\/100 % threshold/);
+    expect(text).toMatch(
+      /Drawdown: +quantity reaches 80 and 90 % of authorizedQuantity \(0 → 90 of 100, before the edit\)/,
+    );
+    expect(text).toMatch(
+      /\[normal LICENSE_DRAWDOWN\] License .*: 80 % of its quantity limit drawn \(before the edit\)/,
+    );
   });
 
-  it('carries the record over to an amended limit as the engine does (carriedOver)', () => {
-    // Lowered from 100 to 50 at 50 drawn: nothing was announced against 100, so 80, 90 and 100 % of 50 are new.
-    expect(levels(item(50), item(50, { authorizedQuantity: 50 }))).toEqual([80, 90, 100]);
-    // Raised from 20 to 30 at 20 drawn: 67 % of 30 drops the list; drawing 30 crosses all three again.
-    const full = record([80, 90, 100], 20);
-    expect(levels(item(20, { authorizedQuantity: 20 }, full), item(30, { authorizedQuantity: 30 }))).toEqual([
-      80, 90, 100,
+  it('a suspension: the release the clock made first still crossed 80 and 90 %', async () => {
+    const { w, licenseId } = await waiting();
+    const edit: SimulatedEdit = { status: 'SUSPENDED' };
+    const report = await simulate(w, licenseId, edit, at);
+    await clockThenEdit(w, licenseId, edit);
+    expect(drawdownSubjects(w)).toEqual(atValidFrom(licenseId));
+    expect(report.license.after.appliedStatus).toBe('SUSPENDED');
+    expect(crossed(report)).toEqual([
+      ['quantity', 80],
+      ['quantity', 90],
     ]);
   });
 
-  it('predicts nothing unless the license is applied APPROVED after, and starts a new approval empty', () => {
-    const suspended = (drawn: number) => ({ ...item(drawn, {}, record([80])), appliedStatus: 'SUSPENDED' });
-    expect(levels(item(79), suspended(91))).toEqual([]);
-    // A reinstatement is a new approval: what was announced under the last one is announced again.
-    expect(levels(suspended(85), item(95, {}, record([80])))).toEqual([80, 90]);
+  it('a rejected edit keeps the crossings of the work before it', async () => {
+    const { w, licenseId } = await waiting();
+    const edit: SimulatedEdit = { status: 'DENIED' };
+    const report = await simulate(w, licenseId, edit, at);
+    await clockThenEdit(w, licenseId, edit);
+    expect(report.rejected).toEqual([String(w.license(licenseId).statusError)]);
+    expect(drawdownSubjects(w)).toEqual(atValidFrom(licenseId));
+    expect(crossed(report)).toEqual([
+      ['quantity', 80],
+      ['quantity', 90],
+    ]);
+  });
+});
+
+describe('announcedIn: the thresholds one drawdownAlerted write records', () => {
+  const licenseWith = (drawdownAlerted?: unknown): RawItem => ({
+    licenseId: 'LIC-1',
+    releasedQuantity: 95,
+    releasedValue: 1000,
+    ...(drawdownAlerted === undefined ? {} : { drawdownAlerted }),
+  });
+  const record = (quantity: number[], quantityLimit = 100, value?: { limit: number; list: number[] }) => ({
+    quantityLimit,
+    quantity,
+    ...(value ? { valueLimit: value.limit, value: value.list } : { value: [] }),
+  });
+  const levels = (was: RawItem, next: unknown) =>
+    announcedIn(was, next, false).map((a) => [a.limit, a.thresholdPercent, a.drawn, a.of]);
+
+  it('counts what the record adds under the same limit, with what the license draws then', () => {
+    expect(levels(licenseWith(record([80])), record([80, 90]))).toEqual([['quantity', 90, 95, 100]]);
+    expect(levels(licenseWith(), record([80, 90]))).toEqual([
+      ['quantity', 80, 95, 100],
+      ['quantity', 90, 95, 100],
+    ]);
   });
 
-  it('measures value against the value cap (authorizedValue with its tolerance), as the engine does', () => {
-    const v = (releasedValue: number) => ({
-      ...item(0, { authorizedValue: 1000, valueTolerancePercent: 10 }),
-      releasedValue,
-    });
-    // Cap 1,100: drawing the whole authorizedValue reaches 80 % (880) and 90 % (990), not 100 %.
-    expect(predictDrawdown(v(0), v(1000))).toEqual([
-      { limit: 'value', thresholdPercent: 80, drawnBefore: 0, drawnAfter: 1000, of: 1100 },
-      { limit: 'value', thresholdPercent: 90, drawnBefore: 0, drawnAfter: 1000, of: 1100 },
+  it('counts every threshold listed against another limit as new, and values against the value cap', () => {
+    expect(levels(licenseWith(record([80, 90, 100], 20)), record([80], 30))).toEqual([
+      ['quantity', 80, 95, 30],
     ]);
-    expect(levels(v(1000), v(1100))).toEqual([80, 90, 100]);
+    const value = { limit: 1100, list: [80, 90] };
+    expect(levels(licenseWith(record([])), record([], 100, value))).toEqual([
+      ['value', 80, 1000, 1100],
+      ['value', 90, 1000, 1100],
+    ]);
+  });
+
+  it('counts nothing for a write that only drops thresholds (a trim back within lowered limits)', () => {
+    expect(levels(licenseWith(record([80, 90])), record([80]))).toEqual([]);
   });
 });
 
