@@ -78,8 +78,13 @@ export interface FailureSummary {
   functionName: string;
   condition: string;
   why: string;
-  /** The oldest record is past stream retention: it can no longer be read. */
+  /** Every record of the range is past stream retention (its last one too): none can be read. */
   expired: boolean;
+  /**
+   * The range's first records are past stream retention, its last one is
+   * not: `dlq redrive` replays what the stream still holds, until that ages out too.
+   */
+  partlyExpired: boolean;
 }
 
 /** `arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL` → NAME. */
@@ -111,7 +116,15 @@ export function explainCondition(record: FailureRecord): string {
 
 export function summarizeFailure(record: FailureRecord, now: Date): FailureSummary {
   const info = record.DDBStreamBatchInfo;
-  const first = Date.parse(info.approximateArrivalOfFirstRecord);
+  const gone = (at: string) => {
+    const t = Date.parse(at);
+    return Number.isFinite(t) && now.getTime() - t > STREAM_RETENTION_MS;
+  };
+  // A range with no readable last time is judged by its first, as before.
+  const lastGone = Number.isFinite(Date.parse(info.approximateArrivalOfLastRecord))
+    ? gone(info.approximateArrivalOfLastRecord)
+    : gone(info.approximateArrivalOfFirstRecord);
+  const firstGone = gone(info.approximateArrivalOfFirstRecord);
   return {
     table: tableOfStream(info.streamArn),
     streamArn: info.streamArn,
@@ -125,7 +138,8 @@ export function summarizeFailure(record: FailureRecord, now: Date): FailureSumma
     functionName: record.requestContext.functionArn.split(':').at(-1) ?? record.requestContext.functionArn,
     condition: record.requestContext.condition,
     why: explainCondition(record),
-    expired: Number.isFinite(first) && now.getTime() - first > STREAM_RETENTION_MS,
+    expired: lastGone,
+    partlyExpired: firstGone && !lastGone,
   };
 }
 

@@ -195,6 +195,14 @@ export function violationTable(violations: readonly Violation[]): string {
   );
 }
 
+/** How much of a failed range the stream has trimmed, as a note after its reason. */
+const expiryNote = (summary: FailureSummary): string =>
+  summary.expired
+    ? ' [records older than 24 h: gone from the stream]'
+    : summary.partlyExpired
+      ? ' [first records older than 24 h: partly gone; redrive the rest soon]'
+      : '';
+
 export function dlqTable(
   rows: readonly { queue: string; entry: DlqEntry; summary?: FailureSummary }[],
 ): string {
@@ -218,7 +226,7 @@ export function dlqTable(
             summary.shardId.length > 24 ? `…${summary.shardId.slice(-23)}` : summary.shardId,
             `${summary.startSequenceNumber}..${summary.endSequenceNumber}`,
             String(summary.batchSize),
-            `${summary.why}${summary.expired ? ' [records older than 24 h: gone from the stream]' : ''}`,
+            `${summary.why}${expiryNote(summary)}`,
           ]
         : [
             queue,

@@ -90,6 +90,12 @@ export async function dlqList(ctx: CliContext, opts: { queue?: string; max: numb
           'Records older than 24 hours are gone from the stream and cannot be redriven. The changes they carried are in the tables: run `clearance reconcile` to find and repair the drift they left.',
         );
       }
+      if (rows.some((row) => row.summary?.partlyExpired)) {
+        lines.push(
+          '',
+          'A range marked partly gone began more than 24 hours ago: the stream has trimmed its first records, not the rest. `clearance dlq redrive` replays what is left (soon, before that ages out too); then run `clearance reconcile` for what the trimmed records carried.',
+        );
+      }
       const invalidIn = [...new Set(rows.filter((row) => !row.entry.ok).map((row) => row.url))];
       if (invalidIn.length > 0) lines.push('', invalidAdvice(invalidIn));
       if (rows.some((row) => row.entry.ok))

@@ -104,8 +104,19 @@ describe('summarizeFailure', () => {
     );
   });
 
-  it('marks records older than the 24-hour stream retention as expired', () => {
-    expect(summarizeFailure(record(), new Date('2026-11-28T10:14:02Z')).expired).toBe(true);
+  it('marks a range whose last record is older than the 24-hour stream retention as expired', () => {
+    expect(summarizeFailure(record(), new Date('2026-11-28T10:14:03Z'))).toMatchObject({
+      expired: true,
+      partlyExpired: false,
+    });
+  });
+
+  it('marks a range whose first records only are past retention as partly expired, not expired: its rest can be redriven', () => {
+    // First record 10:14:01, last 10:14:02: at 10:14:02 the next day the first is past 24 h, the last not.
+    expect(summarizeFailure(record(), new Date('2026-11-28T10:14:01.500Z'))).toMatchObject({
+      expired: false,
+      partlyExpired: true,
+    });
   });
 
   it('falls back to the ARN when it is not a table stream ARN', () => {
