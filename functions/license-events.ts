@@ -17,7 +17,6 @@ import {
   tablesConfig,
 } from '../shared/config.js';
 import { isSettledImage } from '../shared/domain/license-rules.js';
-import type { Alerter } from '../shared/domain/ports.js';
 import { applyLicenses, type LicenseResult } from '../shared/engine/license-batch.js';
 import {
   type LicenseEngineDeps,
@@ -26,7 +25,7 @@ import {
 } from '../shared/engine/license-engine.js';
 import { isOverwrite, licenseOverwritten } from '../shared/engine/license-overwrite.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
+import { countedAlerter, documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;
@@ -46,15 +45,12 @@ const digestsPublished = { customer: 0, logistics: 0 };
  */
 const opsAlerts = { high: 0, normal: 0 };
 const opsAlerter = new SnsAlerter(snsClient, required(ENV.opsTopicArn));
-const alerter: Alerter = {
-  alert(alerts) {
-    for (const a of alerts) {
-      opsAlerts[a.severity]++;
-      if (a.severity === 'high') logger.warn('high-severity ops alert', { ...a.subjectKey });
-    }
-    return opsAlerter.alert(alerts);
-  },
-};
+const alerter = countedAlerter(opsAlerter, (alerts) => {
+  for (const a of alerts) {
+    opsAlerts[a.severity]++;
+    if (a.severity === 'high') logger.warn('high-severity ops alert', { ...a.subjectKey });
+  }
+});
 const digestPublisher = new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
   logger.warn('license event digests not published; the license is applied again', failure),
 );

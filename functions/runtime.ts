@@ -9,6 +9,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type middy from '@middy/core';
 import { documentTranslation } from '../shared/adapters/numbers.js';
+import type { Alerter, OpsAlert } from '../shared/domain/ports.js';
 
 /**
  * Module-scope clients shared by the handlers of one bundle, traced by X-Ray.
@@ -60,4 +61,20 @@ export function observe<H extends middy.MiddyfiedHandler>(
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(o.logger))
     .use(logMetrics(o.metrics, { captureColdStartMetric: true })) as H;
+}
+
+/**
+ * `alerter`, telling `count` of each batch of alerts before it is sent: a
+ * metric counted there shows the alerts whether SNS takes them or not (the
+ * ops topic's key policy, a deleted topic, throttling), which is when the
+ * on-call needs the alarm on it most. A batch the stream retries is sent, and
+ * counted, again.
+ */
+export function countedAlerter(alerter: Alerter, count: (alerts: readonly OpsAlert[]) => void): Alerter {
+  return {
+    alert(alerts) {
+      count(alerts);
+      return alerter.alert(alerts);
+    },
+  };
 }

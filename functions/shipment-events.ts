@@ -12,17 +12,33 @@ import { shipmentRecordsOf } from '../shared/adapters/stream.js';
 import { notificationTopicsConfig, required, tablesConfig } from '../shared/config.js';
 import { processShipmentRecords, type ShipmentEngineDeps } from '../shared/engine/shipment-engine.js';
 import { ENV } from '../shared/names.js';
-import { documentClient, newToken, observability, observe, snsClient } from './runtime.js';
+import { countedAlerter, documentClient, newToken, observability, observe, snsClient } from './runtime.js';
 
 const o = observability();
 const { logger, metrics } = o;
 
 const tables = tablesConfig();
+/**
+ * The ops alerter, counting the high-severity alerts (HELD → SHIPPED, a deleted
+ * counted shipment, a put-back with an edited stamp) in EditsRejected{Severity=high},
+ * which HeldToShippedRejected reads, as each is sent and at once: SnsAlerter throws
+ * when the ops topic refuses them, and the batch fails before it reports anything,
+ * so a count left to the batch's end would leave the alarm silent exactly when the
+ * ops email does not come. Its record is retried, and counts again.
+ */
+const alerter = countedAlerter(new SnsAlerter(snsClient, required(ENV.opsTopicArn)), (alerts) => {
+  const high = alerts.filter((a) => a.severity === 'high');
+  if (high.length === 0) return;
+  for (const a of high) logger.warn('high-severity ops alert', { ...a.subjectKey });
+  const m = metrics.singleMetric();
+  m.addDimension('Severity', 'high');
+  m.addMetric('EditsRejected', MetricUnit.Count, high.length);
+});
 const deps: ShipmentEngineDeps = {
   shipments: new DynamoShipmentRepository(documentClient, tables),
   licenses: new DynamoLicenseRepository(documentClient, tables.licenses),
   inventory: new DynamoInventoryRepository(documentClient, tables.inventory),
-  alerter: new SnsAlerter(snsClient, required(ENV.opsTopicArn)),
+  alerter,
   history: new DynamoHistoryRepository(documentClient, tables.history),
   publisher: new SnsPublisher(snsClient, notificationTopicsConfig(), (failure) =>
     logger.warn('messages not published; their records are read again', failure),
@@ -41,12 +57,8 @@ export const lambdaHandler = async (event: DynamoDBStreamEvent): Promise<DynamoD
   const result = await processShipmentRecords(deps, records);
   metrics.addMetric('ShipmentsAccepted', MetricUnit.Count, result.accepted);
   metrics.addMetric('ManualEditsApplied', MetricUnit.Count, result.manual);
+  // The high-severity ones were counted as they were sent (the alerter above).
   metrics.addMetric('EditsRejected', MetricUnit.Count, result.rejected);
-  if (result.rejectedHigh > 0) {
-    const high = metrics.singleMetric();
-    high.addDimension('Severity', 'high');
-    high.addMetric('EditsRejected', MetricUnit.Count, result.rejectedHigh);
-  }
   for (const audience of ['customer', 'logistics'] as const) {
     const m = metrics.singleMetric();
     m.addDimension('Audience', audience);

@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, MetricType, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -53,7 +53,7 @@ export interface StreamConsumerProps {
  * A DynamoDB stream wired to a function (ARCHITECTURE.md, "Resources and settings"): partial
  * batch responses, bisect on error, bounded retries and record age, filtered,
  * from TRIM_HORIZON, with an encrypted TLS-only SQS queue as on-failure
- * destination.
+ * destination, and the mapping's event count metrics.
  */
 export class StreamConsumer extends Construct {
   readonly dlq: Queue;
@@ -91,6 +91,10 @@ export class StreamConsumer extends Construct {
       parallelizationFactor: props.parallelizationFactor ?? 1,
       onFailure: new SqsDlq(this.dlq),
       filters: [FilterCriteria.filter({ eventName: FilterRule.or(...props.eventNames) })],
+      // The mapping's own counts (AWS/Lambda by EventSourceMappingUUID): PolledEventCount counts the
+      // records it read, those its filter drops included, for the …StreamStopped alarm
+      // (infra/observability.ts), which the function's Invocations alone would miss.
+      metricsConfig: { metrics: [MetricType.EVENT_COUNT] },
     });
     props.consumer.fn.addEventSource(this.source);
     Validations.of(props.consumer.role).acknowledge({

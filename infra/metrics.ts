@@ -68,3 +68,18 @@ export const dlqArrivals = (queue: IQueue) =>
  */
 export const destinationDeliveryFailures = (fn: IFunction) =>
   fn.metric('DestinationDeliveryFailures', { period: Duration.minutes(1), statistic: 'Sum' });
+
+/**
+ * Records a stream's event source mapping read (AWS/Lambda `PolledEventCount`,
+ * by `EventSourceMappingUUID`, sent once its `MetricsConfig` has `EventCount`),
+ * those its filter drops included, in each `period`. A mapping disabled or
+ * deleted sends none; one denied the stream reads nothing.
+ */
+export const polledEvents = (mappingId: string, period: Duration) =>
+  new Metric({
+    namespace: 'AWS/Lambda',
+    metricName: 'PolledEventCount',
+    dimensionsMap: { EventSourceMappingUUID: mappingId },
+    statistic: 'Sum',
+    period,
+  });

@@ -9,6 +9,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -19,25 +20,34 @@ import {
   destinationDeliveryFailures,
   dlqArrivals,
   dlqDepth,
+  polledEvents,
   RUNBOOK,
   STREAM_FUNCTIONS,
   type StreamFunctionName,
 } from './metrics.js';
 import type { SecureTopic } from './topics.js';
 
-/** What a stream function's delay or parked batch holds back, for its alarms. */
-const STREAM_WORK: Readonly<Record<StreamFunctionName, { delayed: string; parked: string }>> = {
+/** What a stream function's delay, parked batch or stop holds back, for its alarms. */
+const STREAM_WORK: Readonly<
+  Record<StreamFunctionName, { delayed: string; parked: string; stopped: string; table: string }>
+> = {
   'license-events': {
     delayed: 'releases and re-holds are',
     parked: 'those license changes were NOT applied',
+    stopped: 'approvals, suspensions and amendments are NOT applied',
+    table: 'Licenses',
   },
   'shipment-events': {
     delayed: 'counters and notifications are',
     parked: 'those changes were NOT applied or notified',
+    stopped: 'new shipments are NOT taken in, edits NOT counted or rejected, nothing is notified',
+    table: 'Shipments',
   },
   'shipment-history': {
     delayed: "auditors' History entries are",
     parked: 'those History entries were NOT written (I6)',
+    stopped: 'NO History entries are written (I6)',
+    table: 'Shipments',
   },
 };
 
@@ -59,6 +69,13 @@ export interface ObservabilityProps {
   readonly functions: Readonly<Record<StreamFunctionName | 'license-clock', ClearanceFunction>>;
   /** Stream consumers' DLQs, by function. */
   readonly dlqs: Readonly<Record<StreamFunctionName, Queue>>;
+  /**
+   * What each stream function reads: the table whose stream it consumes, and
+   * the ID (UUID) of its event source mapping, whose `MetricsConfig` has `EventCount`.
+   */
+  readonly streams: Readonly<
+    Record<StreamFunctionName, { readonly table: ITable; readonly mappingId: string }>
+  >;
   /**
    * Dead-letter queue of the SNS subscriptions, alarmed when it holds messages.
    *
@@ -118,6 +135,7 @@ export class Observability extends Construct {
     this.addDlqAlarms(props.dlqs, props.subscriptionDlq);
     this.addFailedBatchAlarms(props.functions, props.dlqs);
     this.addFunctionAlarms(props.functions);
+    this.addStreamStoppedAlarms(props.functions, props.streams);
     this.alarm(
       'HeldToShippedRejected',
       appMetric('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
@@ -170,11 +188,13 @@ export class Observability extends Construct {
     description: string,
     anchor: string,
     evaluationPeriods = 1,
+    datapointsToAlarm = evaluationPeriods,
   ): Alarm {
     const a = new Alarm(this, alarmId, {
       metric,
       threshold,
       evaluationPeriods,
+      ...(datapointsToAlarm === evaluationPeriods ? {} : { datapointsToAlarm }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: `${description} Runbook: ${RUNBOOK}#${anchor}`,
@@ -203,6 +223,57 @@ export class Observability extends Construct {
     });
     a.addAlarmAction(this.action);
     this.alarms.push(a);
+  }
+
+  /**
+   * A stream function that stopped reading its stream: its mapping disabled
+   * (in the console, `update-event-source-mapping --no-enabled`), deleted, or
+   * denied the stream. Lambda then sends none of the function's metrics, so
+   * every other alarm on it stays OK (missing data is not breaching), and the
+   * stream trims its records after 24 h without a DLQ message.
+   *
+   * A 5-minute period breaches when the table was written
+   * (ConsumedWriteCapacityUnits) while the mapping read nothing
+   * (PolledEventCount, which counts the records its filter drops:
+   * shipment-history's REMOVE records) and the function did not run
+   * (Invocations, should the mapping send no counts), a missing value read as
+   * 0. Two such periods in the last hour page. One alone does not: a write at
+   * a period's end is read in the next one, and a count may arrive after the
+   * table's. Periods on the clock (:00, :05, ...), not sliding ones: CloudWatch
+   * evaluates every minute, and two writes a minute apart would fall in one
+   * sliding period at four evaluations in five and in two at the fifth,
+   * paging at each. Writes that leave no record to read (a failed
+   * conditional write, a put of an unchanged item) count as writes too: rare,
+   * but for the function's own, made while it runs.
+   */
+  private addStreamStoppedAlarms(
+    functions: ObservabilityProps['functions'],
+    streams: ObservabilityProps['streams'],
+  ): void {
+    const period = Duration.minutes(5);
+    for (const name of STREAM_FUNCTIONS) {
+      const { table, mappingId } = streams[name];
+      const stopped = new MathExpression({
+        expression: 'IF(FILL(writes, 0) > 0 AND FILL(polled, 0) + FILL(invocations, 0) == 0, 1, 0)',
+        usingMetrics: {
+          writes: table.metricConsumedWriteCapacityUnits({ period, statistic: 'Sum' }),
+          polled: polledEvents(mappingId, period),
+          invocations: functions[name].fn.metricInvocations({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: `${name}: ${STREAM_WORK[name].table} written, nothing read`,
+      });
+      const a = this.alarm(
+        `${pascal(name)}StreamStopped`,
+        stopped,
+        1,
+        `${name} has read nothing from the ${STREAM_WORK[name].table} stream (no record polled, no invocation) in two 5-minute periods of the last hour in which the table was written: its event source mapping is disabled, deleted or denied the stream, and ${STREAM_WORK[name].stopped}. The stream keeps records 24 h, then they are gone without a DLQ message. Check the mapping's State and LastProcessingResult (\`aws lambda list-event-source-mappings --function-name\` with the stack output ${pascal(name)}FunctionName) and enable it; records older than 24 h need \`clearance reconcile\`.`,
+        'stream-stopped',
+        12,
+        2,
+      );
+      (a.node.defaultChild as CfnAlarm).evaluationWindow = { wallClockWindow: {} };
+    }
   }
 
   /** Each stream DLQ, and the subscription DLQ, alarms as soon as it holds a message. */

@@ -366,6 +366,20 @@ export class ClearanceStack extends Stack {
         'shipment-events': this.shipmentStream.dlq,
         'shipment-history': this.shipmentHistoryStream.dlq,
       },
+      streams: {
+        'license-events': {
+          table: this.tables.licenses,
+          mappingId: this.licenseStream.source.eventSourceMappingId,
+        },
+        'shipment-events': {
+          table: this.tables.shipments,
+          mappingId: this.shipmentStream.source.eventSourceMappingId,
+        },
+        'shipment-history': {
+          table: this.tables.shipments,
+          mappingId: this.shipmentHistoryStream.source.eventSourceMappingId,
+        },
+      },
       subscriptionDlq: this.subscriptionDlq.queue,
       ops: topics.ops,
       topics: {

@@ -272,8 +272,49 @@ describe('alarms', () => {
     });
   });
 
-  it('has exactly these twenty-nine alarms', () => {
-    expect(Object.keys(alarms)).toHaveLength(29);
+  it.each(streamConsumers)(
+    'alarms to the ops topic when %s reads nothing while its table is written, in two 5-minute periods of an hour',
+    (name, consumerOf, functionOf) => {
+      // Judged against a stopped and a healthy consumer in stream-consumer-stopped.test.ts.
+      const alarm = alarmNamed(`${pascal(name)}StreamStopped`);
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 12,
+        DatapointsToAlarm: 2,
+        EvaluationWindow: { WallClockWindow: {} },
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [opsTopic],
+      });
+      const metrics = alarm.Metrics as { Id: string; MetricStat?: { Metric: Record<string, unknown> } }[];
+      const metric = (id: string) => metrics.find((m) => m.Id === id)?.MetricStat?.Metric;
+      const table = name === 'license-events' ? s.stack.tables.licenses : s.stack.tables.shipments;
+      expect(metric('writes')).toEqual({
+        Namespace: 'AWS/DynamoDB',
+        MetricName: 'ConsumedWriteCapacityUnits',
+        Dimensions: [{ Name: 'TableName', Value: { Ref: s.logicalId(table) } }],
+      });
+      expect(metric('polled')).toEqual({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'PolledEventCount',
+        Dimensions: [
+          {
+            Name: 'EventSourceMappingUUID',
+            Value: s.stack.resolve(consumerOf().source.eventSourceMappingId),
+          },
+        ],
+      });
+      expect(metric('invocations')).toEqual({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Invocations',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.logicalId(functionOf().fn) } }],
+      });
+      expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/OPERATIONS\.md#stream-stopped$/);
+    },
+  );
+
+  it('has exactly these thirty-two alarms', () => {
+    expect(Object.keys(alarms)).toHaveLength(32);
   });
 
   it('names a runbook section that exists in docs/OPERATIONS.md in every alarm', () => {

@@ -134,9 +134,9 @@ describe('metric math', () => {
   it('accepts every expression of the alarms and the dashboard under the documented grammar', () => {
     const { problems, checked } = lintMetricMath(template);
     expect(problems).toEqual([]);
-    // Four error-rate alarms and the two SEARCH widgets: the lint saw them all.
-    expect(checked.length).toBeGreaterThanOrEqual(6);
-    expect(checked.filter((c) => c.functions.has('IF'))).toHaveLength(4);
+    // Four error-rate alarms, three stream-stopped alarms and the two SEARCH widgets: the lint saw them all.
+    expect(checked.length).toBeGreaterThanOrEqual(9);
+    expect(checked.filter((c) => c.functions.has('IF'))).toHaveLength(7);
     expect(checked.filter((c) => c.functions.has('SEARCH'))).toHaveLength(2);
   });
 
