@@ -19,6 +19,16 @@ export const IMMUTABLE_SHIPMENT_FIELDS = [
 ] as const;
 
 /**
+ * Fields an admin may change on an accepted shipment that move something:
+ * `value` (what its license draws; without one, SHIPMENT_VALUE_MISSING holds
+ * it under a value limit), `priority` and `requestedAt` (its hold order: which
+ * shipment a license releases first and re-holds last). A save the system
+ * rejects is set back whole: those the same save changed go back with the
+ * fields it rejected, so that no pass moves the shipment on half of it.
+ */
+export const SAVED_WITH_FIELDS = ['value', 'priority', 'requestedAt'] as const;
+
+/**
  * `value` may be set or corrected while a shipment is HELD (that is how an
  * admin clears SHIPMENT_VALUE_MISSING), but not once it draws on its license:
  * the license's `releasedValue` counts it then.

@@ -45,6 +45,7 @@ import {
   sequenceAtOrAfter,
   statusRejection,
 } from './shipment-rejections.js';
+import { savesOf, withWholeSave } from './shipment-saves.js';
 
 export type { ShipmentRecord };
 
@@ -110,6 +111,8 @@ interface Classified {
   revalued: Set<string>;
   /** Shipments whose `value` an edit in the batch changed (see classify). */
   valueEdited: ReadonlySet<string>;
+  /** Each shipment's saves in the batch, in stream order: a rejected one is set back whole (shipment-saves.ts). */
+  saves: Map<string, ShipmentRecord[]>;
   rejections: Rejection[];
   /** The latest record of each shipment: rejections are entered in History under it. */
   latest: Map<string, ShipmentRecord>;
@@ -205,6 +208,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     restamps: [],
     revalued: new Set(),
     valueEdited,
+    saves: savesOf(records, systemWrote),
     rejections: [],
     latest,
     rejectedRecord: new Map(),
@@ -256,14 +260,7 @@ function supersededEdits(records: readonly ShipmentRecord[], batch: Classified):
     const verdict = judgeShipmentStatus(counted, status);
     if (verdict.kind !== 'illegal') return;
     const changedTo = { status: latest?.newImage?.status };
-    const rejection = statusRejection(
-      r.shipmentId,
-      r.newImage,
-      counted,
-      verdict.reason,
-      verdict.severity,
-      changedTo,
-    );
+    const rejection = statusRejection(r.shipmentId, r.newImage, counted, verdict, { changedTo });
     batch.rejections.push(rejection);
     batch.rejectedRecord.set(rejection, r);
   });
@@ -289,10 +286,13 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   const fields = counted
     ? fieldsRejection(record.shipmentId, raw, counted, old, batch.earliest.get(record.shipmentId))
     : undefined;
-  if (fields && counted) return void batch.rejections.push(withStatusEdit(fields, raw, counted));
+  // A rejected save is set back whole: what moves something saved with it too, or a pass would move it on half.
+  const saves = { saves: batch.saves.get(record.shipmentId) ?? [], before: old };
+  if (fields && counted)
+    return void batch.rejections.push(withWholeSave(withStatusEdit(fields, raw, counted), raw, saves));
   const verdict = putBacks.judgeStatusEdit(record.shipmentId, raw, counted);
   if (verdict.kind === 'illegal') {
-    batch.rejections.push(statusRejection(record.shipmentId, raw, counted, verdict.reason, verdict.severity));
+    batch.rejections.push(statusRejection(record.shipmentId, raw, counted, verdict, { saves }));
     return void putBacks.alertRejectedPutBack(record, raw, counted, batch.putBack);
   }
   const parsed = parseItem(ShipmentSchema, raw);

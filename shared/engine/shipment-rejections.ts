@@ -17,6 +17,7 @@ import {
   VALUE_FIXED_WHILE,
 } from '../domain/shipment-rules.js';
 import { GSI_ATTR } from '../names.js';
+import { type Saves, savedWith } from './shipment-saves.js';
 
 /** An edit of the Shipments table that the system refuses: the alert it sends and the write that records it. */
 export interface Rejection {
@@ -150,24 +151,27 @@ const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /**
  * An illegal status edit: the status goes back to `counted` (when counted)
- * with `statusError`. One the admin changed again before the system judged it
- * (`changedTo`: the status the shipment's latest record shows) is alerted and
- * entered, and nothing is written back.
+ * with `statusError`, and so do the value, priority or requestedAt saved
+ * with it (`saves`, see shipment-saves.ts). One the admin changed
+ * again before the system judged it (`changedTo`: the status the shipment's
+ * latest record shows) is alerted and entered, and nothing is written back.
  */
 export function statusRejection(
   shipmentId: string,
   raw: RawItem,
   counted: ShipmentStatus | undefined,
-  reason: string,
-  severity: 'high' | 'normal',
-  changedTo?: { status: unknown },
+  { reason, severity }: { reason: string; severity: 'high' | 'normal' },
+  { changedTo, saves }: { changedTo?: { status: unknown }; saves?: Saves } = {},
 ): Rejection {
+  const also =
+    counted && !changedTo && saves ? savedWith(raw, saves, new Set(['status', 'statusError'])) : undefined;
   const restore = changedTo
     ? ` It was changed again (to ${shown(changedTo.status)}) before the system judged it: nothing was set back.`
     : counted
       ? ` The status was set back to ${counted}.`
       : '';
-  const statusError = `Rejected status ${shown(raw.status)}: ${reason}.${restore}`;
+  // The note goes between the reason and the set-back: the reason an alert must give (I5) is all before it.
+  const statusError = `Rejected status ${shown(raw.status)}: ${reason}.${also ? ` ${also.note}` : ''}${restore}`;
   const rejection: Rejection = {
     shipmentId,
     statusError,
@@ -178,6 +182,7 @@ export function statusRejection(
       message: [
         `Shipment ${shipmentId} (license ${shown(raw.licenseId)}, warehouse ${shown(raw.warehouseId)}) was edited from ${counted ?? '(new)'} to "${shown(raw.status)}".`,
         `Rejected because ${reason}.`,
+        ...(also ? [also.note] : []),
         changedTo
           ? `The status was changed again, to ${shown(changedTo.status)}, before the system judged this edit; no counter moved for it. It is entered in History.`
           : counted
@@ -193,9 +198,10 @@ export function statusRejection(
     ...rejection,
     write: {
       shipmentId,
-      set: counted ? { status: counted, statusError } : { statusError },
+      set: counted ? { status: counted, ...also?.set, statusError } : { statusError },
+      ...(also && also.remove.length > 0 ? { remove: also.remove } : {}),
       bumpRevision: false,
-      expect: { status: raw.status ?? null, countedStatus: counted ?? null },
+      expect: { ...also?.expect, status: raw.status ?? null, countedStatus: counted ?? null },
     },
   };
 }

@@ -13,7 +13,9 @@ import {
   fixedFieldsRejection,
   immutableRejection,
   invalidRejection,
+  statusRejection,
 } from '../../../shared/engine/shipment-rejections.js';
+import { withWholeSave } from '../../../shared/engine/shipment-saves.js';
 
 const old: RawItem = {
   shipmentId: 'S-1',
@@ -40,6 +42,42 @@ describe('alertGivesReason on the engine’s own rejections', () => {
     const raw = { ...old, quantity: 20, priority: -1 };
     const r = fixedFieldsRejection('S-1', raw, old, ['quantity']);
     expect(r.statusError).toContain('priority');
+    expect(alertGivesReason(r.alert.message, r.statusError)).toBe(true);
+  });
+
+  it('accepts a status rejection with the value saved with it set back (statusRejection with its save)', () => {
+    const held = { ...old, status: 'HELD', countedStatus: 'HELD' };
+    const raw = { ...held, status: 'SHIPPED', value: 500 };
+    const verdict = { reason: 'HELD → SHIPPED is not allowed', severity: 'high' } as const;
+    const saves = { saves: [{ oldImage: held, newImage: raw }], before: held };
+    const r = statusRejection('S-1', raw, 'HELD', verdict, { saves });
+    expect(r.statusError).toContain('value 500 removed (it had none)');
+    expect(r.write).toMatchObject({ set: { status: 'HELD' }, remove: ['value'], expect: { value: 500 } });
+    expect(alertGivesReason(r.alert.message, r.statusError)).toBe(true);
+  });
+
+  it('accepts a field rejection with the priority saved with it set back (withWholeSave)', () => {
+    const raw = { ...old, quantity: 20, priority: 7 };
+    const r = withWholeSave(immutableRejection('S-1', raw, old, ['quantity']), raw, {
+      saves: [{ oldImage: old, newImage: raw }],
+      before: old,
+    });
+    expect(r.statusError).toContain('priority set back from 7 to 1');
+    expect(r.write).toMatchObject({
+      set: { quantity: 10, priority: 1 },
+      expect: { quantity: 20, priority: 7 },
+    });
+    expect(alertGivesReason(r.alert.message, r.statusError)).toBe(true);
+  });
+
+  it('accepts a fixed-field edit that left the item invalid, with a value saved with it set back (withWholeSave)', () => {
+    const raw = { ...old, quantity: 20, priority: -1, value: 500 };
+    const r = withWholeSave(fixedFieldsRejection('S-1', raw, old, ['quantity']), raw, {
+      saves: [{ oldImage: old, newImage: raw }],
+      before: old,
+    });
+    expect(r.statusError).toContain('value 500 removed (it had none)');
+    expect(r.write).toMatchObject({ set: { quantity: 10, priority: 1 }, remove: ['value'] });
     expect(alertGivesReason(r.alert.message, r.statusError)).toBe(true);
   });
 

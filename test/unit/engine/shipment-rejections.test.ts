@@ -440,6 +440,8 @@ describe('quantity edits racing the passes (countedAs)', () => {
   it('rewrites holdOrder for a legal priority edit that shares its batch with a rejected quantity edit', async () => {
     const w = memoryWorld();
     const { first } = await twoHeld(w);
+    // Two saves: the priority's is judged on its own and kept. A priority typed in the same save as the
+    // quantity is set back with it (a rejected save is set back whole: shipment-rejected-save-whole.test.ts).
     w.console.edit('shipments', first, 'priority', 7);
     w.console.edit('shipments', first, 'quantity', 3);
     await settleShipments(w);
