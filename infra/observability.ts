@@ -276,24 +276,38 @@ export class Observability extends Construct {
     }
   }
 
-  /** Each stream DLQ, and the subscription DLQ, alarms as soon as it holds a message. */
+  /**
+   * Each stream DLQ, and the subscription DLQ, alarms as soon as it holds a
+   * message. Missing data keeps the alarm's state: SQS sends a queue's metrics
+   * only while it is active, and one holding messages that nobody touches for
+   * hours may stop reporting; a message left waiting (the runbook leaves some
+   * for days) must not turn the alarm OK. A new message is activity, so its
+   * depth reports again.
+   */
   private addDlqAlarms(dlqs: ObservabilityProps['dlqs'], subscriptionDlq: Queue | undefined): void {
+    const keepState = (a: Alarm) => {
+      (a.node.defaultChild as CfnAlarm).treatMissingData = TreatMissingData.IGNORE;
+    };
     for (const name of STREAM_FUNCTIONS) {
-      this.alarm(
-        `${pascal(name)}DlqNotEmpty`,
-        dlqDepth(dlqs[name]),
-        1,
-        `A batch of ${name} stream records failed every retry and was parked in its DLQ: ${STREAM_WORK[name].parked}. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
-        'dlq-messages',
+      keepState(
+        this.alarm(
+          `${pascal(name)}DlqNotEmpty`,
+          dlqDepth(dlqs[name]),
+          1,
+          `A batch of ${name} stream records failed every retry and was parked in its DLQ: ${STREAM_WORK[name].parked}. List it with \`clearance dlq list\`, fix the cause, then \`clearance dlq redrive\`.`,
+          'dlq-messages',
+        ),
       );
     }
     if (subscriptionDlq) {
-      this.alarm(
-        'SubscriptionDlqNotEmpty',
-        dlqDepth(subscriptionDlq),
-        1,
-        'SNS could not deliver a notification to a subscriber after its retries and parked it in the subscription DLQ: that subscriber did NOT get it. Find the subscription and fix its endpoint (queue policy, KMS key, HTTPS endpoint), then re-send.',
-        'subscription-dlq',
+      keepState(
+        this.alarm(
+          'SubscriptionDlqNotEmpty',
+          dlqDepth(subscriptionDlq),
+          1,
+          'SNS could not deliver a notification to a subscriber after its retries and parked it in the subscription DLQ: that subscriber did NOT get it. Find the subscription and fix its endpoint (queue policy, KMS key, HTTPS endpoint), then re-send.',
+          'subscription-dlq',
+        ),
       );
     }
   }
