@@ -1,6 +1,7 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { chunkBySize } from '../domain/chunks.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
+import { cutBefore } from '../domain/notifications.js';
 import type { Alerter, OpsAlert, OutgoingMessage, Publisher } from '../domain/ports.js';
 import { customerShard } from '../domain/routing.js';
 
@@ -95,6 +96,28 @@ export function toBatches(messages: readonly OutgoingMessage[]): OutgoingMessage
 export const wellFormed = (text: string): string =>
   text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
+/** What SNS refuses in a subject: line breaks and control characters (C0, C1, U+2028, U+2029). */
+const SUBJECT_REFUSED = /[\p{Cc}\u2028\u2029]+/gu;
+/** SNS takes subjects shorter than 100 characters. */
+const SUBJECT_MAX = 99;
+
+/**
+ * `subject` as SNS takes it: what SNS refuses replaced by a space (a subject
+ * may quote an admin's raw value, pasted with a line separator), and, when
+ * too long, cut so that its end, what happened ("status edit rejected", "was
+ * deleted"), is kept: the id after its first word ("License L", "Shipment
+ * S") is shortened first, as cutBefore does for digests, then, when the rest
+ * alone is too long, the middle.
+ */
+export function snsSubject(subject: string): string {
+  const text = subject.replace(SUBJECT_REFUSED, ' ');
+  if (text.length <= SUBJECT_MAX) return text;
+  const id = /^(\S+ [A-Za-z0-9][A-Za-z0-9._:-]*?)(:? .*)$/s.exec(text);
+  if (id?.[1] !== undefined && id[2] !== undefined && id[2].length <= SUBJECT_MAX - 20)
+    return cutBefore(id[1], id[2]);
+  return `${text.slice(0, 40)}...${text.slice(text.length - (SUBJECT_MAX - 43))}`;
+}
+
 /** One PublishBatch of at most 10 messages, its failed entries retried alone; returns the ids that kept failing, and why. */
 async function publishBatch(
   sns: SNSClient,
@@ -107,7 +130,7 @@ async function publishBatch(
     const entries: PublishBatchRequestEntry[] = pending.map((m, n) => ({
       Id: `m${n}`,
       Message: wellFormed(m.body),
-      ...(m.subject ? { Subject: wellFormed(m.subject) } : {}),
+      ...(m.subject ? { Subject: wellFormed(snsSubject(m.subject)) } : {}),
       MessageAttributes: Object.fromEntries(
         Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
       ),
@@ -176,9 +199,8 @@ export class SnsAlerter implements Alerter {
       this.topicArn,
       alerts.map((a, n) => ({
         id: String(n),
-        // SNS refuses a subject with line breaks or control characters; it may quote an admin's raw value.
-        // Under SNS's 100 characters; half an emoji left by the cut is made whole text by wellFormed.
-        subject: a.subject.replace(/\p{Cc}+/gu, ' ').slice(0, 99),
+        // Made what SNS takes when published (snsSubject); half an emoji left by a cut is made whole text by wellFormed.
+        subject: a.subject,
         body: a.message,
         attributes: {
           kind: 'alert',
