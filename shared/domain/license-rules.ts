@@ -1,6 +1,8 @@
+import { actorOf, SYSTEM_DECIDER } from './history.js';
 import type { HoldReason, License, LicenseStatus } from './model.js';
 import { LICENSE_STATUSES, showValue } from './model.js';
-import { termsSettled } from './terms.js';
+import type { RawItem } from './ports.js';
+import { appliedTermsOf, termsSettled } from './terms.js';
 
 /** What the system does to a license's shipments once a status is applied. */
 export type LicenseWork = 'release' | 'rehold' | 'none';
@@ -55,6 +57,26 @@ export function judgeLicenseStatus(applied: LicenseStatus | undefined, status: u
         ? `${applied} → ${status} is not allowed: ${applied} is final (set status back to ${applied})`
         : `${applied} → ${status} is not allowed; from ${applied} the status may become ${allowed.join(', ')} (or set it back to ${applied})`;
   return { kind: 'illegal', from: applied, to: status, reason };
+}
+
+/**
+ * Whether the item's `status` is an expiry the system wrote or would write,
+ * not an admin's change to judge with the edit: EXPIRED, set by the clock
+ * (`updatedBy` `license-clock`) or by a pass that found the window ended
+ * (`clearance`), the only status the system writes besides setting one back
+ * to `appliedStatus`; or EXPIRED at `now` past the applied `validUntil`,
+ * whoever typed it (an edit that set `updatedBy` after the clock's write
+ * leaves no other trace of it; set back, it would be written again on the
+ * clock's next tick). A rejected edit of the terms never sets it back: it
+ * applies under the terms last applied. Only EXPIRED counts: `updatedBy`
+ * stays as written until someone sets it, and an admin's later status would
+ * otherwise be taken for the system's.
+ */
+export function systemWroteStatus(raw: RawItem, now: Date): boolean {
+  if (raw.status !== 'EXPIRED') return false;
+  if (actorOf(raw.updatedBy) === SYSTEM_DECIDER) return true;
+  const until = appliedTermsOf(raw)?.validUntil;
+  return until !== undefined && now.getTime() > Date.parse(until);
 }
 
 /**

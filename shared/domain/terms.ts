@@ -242,12 +242,14 @@ function setBackText(applied: LicenseTerms, fields: readonly Term[], faulty: rea
  * whole: every term it changed, not only those at fault, so that no part of
  * a rejected edit is applied on the write-back's own read. `status`, the
  * applied status, tailors the fix of an identity edit to the transitions
- * open to the license.
+ * open to the license; `becoming`, a status it takes whatever the edit (the
+ * system's expiry), to those open from there.
  */
 export function judgeAmendment(
   applied: LicenseTerms,
   raw: RawItem,
   status?: LicenseStatus,
+  becoming?: LicenseStatus,
 ): AmendmentVerdict {
   const changed = ALL_TERMS.filter((t) => !same(t, raw[t], applied[t]));
   if (changed.length === 0) return { kind: 'unchanged' };
@@ -276,7 +278,7 @@ export function judgeAmendment(
         : setBackText(applied, changed, identities);
     return illegal(
       identity,
-      `${why}; ${setBack}. A license for another ${identities.join(', ')} is a new license: create it${retire(status)}`,
+      `${why}; ${setBack}. A license for another ${identities.join(', ')} is a new license: create it${retire(becoming ?? status)}`,
     );
   }
   if (status !== undefined && FINAL_LICENSE_STATUSES.includes(status)) {

@@ -13,6 +13,7 @@ import {
   isAmendmentPass,
   judgeLicenseStatus,
   type LicenseVerdict,
+  systemWroteStatus,
 } from '../domain/license-rules.js';
 import {
   type License,
@@ -40,6 +41,7 @@ import {
   reject,
   rejectAmendment,
   restrictiveDespite,
+  statusBeside,
 } from './license-rejections.js';
 import { noProgress, passAfterTypo } from './license-work.js';
 import { FIRST_TRANSACTION } from './release-pipeline.js';
@@ -152,14 +154,18 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const verdict = judgeLicenseStatus(applied, raw.status);
   const appliedTerms = appliedTermsOf(raw);
   // Terms are judged first: a status change must not carry an identity change or an invalid limit with it.
-  const amendment: AmendmentVerdict =
-    applied === undefined || appliedTerms === undefined
-      ? { kind: 'unchanged' }
-      : judgeAmendment(appliedTerms, raw, applied);
+  // The admin's status saved with rejected terms is set back with them, in one rejection (statusBeside).
+  const expiry = systemWroteStatus(raw, deps.now());
+  const amendment = judgeTerms(
+    raw,
+    applied,
+    appliedTerms,
+    expiry && verdict.kind === 'legal' ? verdict.to : undefined,
+  );
   if (verdict.kind === 'illegal' || amendment.kind === 'illegal') {
     const outcome =
-      amendment.kind === 'illegal'
-        ? await rejectAmendment(deps, raw, amendment)
+      amendment.kind === 'illegal' && applied !== undefined
+        ? await rejectAmendment(deps, raw, amendment, statusBeside(raw, applied, verdict, deps.now()))
         : await reject(deps, raw, applied, verdict.kind === 'illegal' ? verdict.reason : '');
     const pending = pendingAfterRejection(raw, applied);
     if (pending === undefined) return { kind: 'outcome', outcome };
@@ -213,7 +219,10 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       amendment.kind === 'amended' && appliedTerms
         ? describeTerms(appliedTerms, termsOf(license), amendment.changed)
         : undefined,
-      {},
+      // The system's expiry is no legal edit of the admin's: a rejected amendment's reason stays on it.
+      expiry && amendment.kind !== 'amended' && isAmendmentRejection(raw.statusError)
+        ? { statusError: raw.statusError }
+        : {},
       amendment.kind === 'amended' ? appliedTerms : undefined,
     );
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
@@ -226,6 +235,21 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   }
   if (license.pendingWork === undefined) return { kind: 'outcome', outcome: { kind: 'noop' } };
   return { kind: 'work', license, cursor: license.workCursor };
+}
+
+/**
+ * The verdict on the terms of an applied license against those it was
+ * applied with (none to judge before they are kept); `becoming`, the
+ * system's expiry read with them, words an identity edit's fix.
+ */
+function judgeTerms(
+  raw: RawItem,
+  applied: LicenseStatus | undefined,
+  appliedTerms: LicenseTerms | undefined,
+  becoming: LicenseStatus | undefined,
+): AmendmentVerdict {
+  if (applied === undefined || appliedTerms === undefined) return { kind: 'unchanged' };
+  return judgeAmendment(appliedTerms, raw, applied, becoming);
 }
 
 /**

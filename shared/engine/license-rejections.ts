@@ -3,8 +3,8 @@
  * back), an item that cannot be applied; and the work that still runs past a
  * rejection (a pending re-hold, a restrictive change of an invalid item).
  */
-import { attributedOf, licenseRejectionEntry } from '../domain/history.js';
-import { type LicenseVerdict, workFor } from '../domain/license-rules.js';
+import { actorOf, attributedOf, licenseRejectionEntry, SYSTEM_DECIDER } from '../domain/history.js';
+import { type LicenseVerdict, systemWroteStatus, workFor } from '../domain/license-rules.js';
 import { type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import { type AmendmentVerdict, failSafeLicense, termsSettled, underAppliedTerms } from '../domain/terms.js';
@@ -47,46 +47,109 @@ export function restrictiveDespite(
 }
 
 /**
+ * What becomes of the `status` read with a rejected amendment. The admin's
+ * change of it (`setBack`: legal or not, `why` the reason it is illegal) is
+ * part of the same edit and is set back with the terms, in the same write:
+ * left in place, a legal one would be applied on the write-back's own record
+ * under the terms the edit did not set (an approval releasing under the old
+ * limit), and an illegal one rejected there again (a second alert and entry
+ * for one save, I6). The system's own status (`applies`: the clock's expiry,
+ * systemWroteStatus) is no part of the edit: it is never set back, and is
+ * applied under the terms last applied on the write-back's record.
+ */
+export type StatusBeside =
+  | { kind: 'unchanged' }
+  | { kind: 'setBack'; applied: LicenseStatus; why?: string }
+  | { kind: 'applies'; status: LicenseStatus };
+
+/** What the status `verdict` read with an illegal amendment comes to (see StatusBeside). */
+export function statusBeside(
+  raw: RawItem,
+  applied: LicenseStatus,
+  verdict: LicenseVerdict,
+  now: Date,
+): StatusBeside {
+  if (verdict.kind === 'unchanged') return { kind: 'unchanged' };
+  // An illegal status the system wrote (none is) is judged on its own, after the terms' write-back.
+  if (systemWroteStatus(raw, now))
+    return verdict.kind === 'legal' ? { kind: 'applies', status: verdict.to } : { kind: 'unchanged' };
+  return { kind: 'setBack', applied, ...(verdict.kind === 'illegal' ? { why: verdict.reason } : {}) };
+}
+
+/** What a rejected amendment's reason says of the status read with it (StatusBeside). */
+function besideText(raw: RawItem, beside: StatusBeside): string {
+  if (beside.kind === 'unchanged') return '';
+  if (beside.kind === 'applies')
+    return `. Status ${beside.status} is the system's expiry of the license (its validity window ended), not part of this edit: it is applied all the same, under the terms last applied`;
+  const again = 'Once the terms are right, make the status change again on its own';
+  if (beside.why === undefined)
+    return `. The status change saved with it (${beside.applied} → ${showValue(raw.status)}) was not applied either: status was set back to ${beside.applied}. ${again}`;
+  const why = beside.why.replace(/\.$/, '');
+  return `. The status saved with it was rejected too, and set back to ${beside.applied}: ${why}${why.endsWith('?') ? '' : '.'} ${again}`;
+}
+
+/**
  * Rejects an illegal amendment as an illegal status edit is rejected, and
- * writes the applied values back: every term the edit changed, on the
- * condition that each still holds the value typed (a newer edit of any of
- * them is judged on its own). Alert first: a crash between the two repeats
- * the alert, never loses it.
+ * writes the applied values back: every term the edit changed, and the
+ * admin's `status` read with it (StatusBeside), on the condition that each
+ * still holds the value typed (a newer edit of any of them is judged on its
+ * own). One rejection for the edit: one reason, alert and History entry
+ * naming the terms and the status. Alert first: a crash between the two
+ * repeats the alert, never loses it.
  */
 export async function rejectAmendment(
   deps: LicenseEngineDeps,
   raw: RawItem,
   amendment: Extract<AmendmentVerdict, { kind: 'illegal' }>,
+  beside: StatusBeside = { kind: 'unchanged' },
 ): Promise<Rejected> {
   // No dedupe on statusError: the revert puts the applied values back, so a fresh read that
   // still shows an illegal value is a new edit (or a crash before the revert), never our own write.
   const licenseId = String(raw.licenseId);
-  const typed = amendment.fields
+  const fields = [...amendment.fields, ...(beside.kind === 'setBack' ? ['status' as const] : [])];
+  const typed = fields
     .map((f) => `${f} is now ${raw[f] === undefined ? '(none)' : showValue(raw[f])}`)
     .join(', ');
+  const reason = `${amendment.reason}${besideText(raw, beside)}`;
   await deps.alerter.alert([
     {
       severity: 'normal',
-      subject: `License ${licenseId}: edit of ${amendment.fields.join(', ')} rejected`,
+      subject: `License ${licenseId}: edit of ${fields.join(', ')} rejected`,
       message: [
         `License ${licenseId} was edited: ${typed}.`,
-        `Rejected because ${amendment.reason}.`,
-        'No shipment or counter moved. The reason is also written to statusError on the item.',
+        `Rejected because ${reason}.`,
+        beside.kind === 'applies'
+          ? `Its status ${beside.status} is applied all the same, under the terms last applied: its unshipped shipments go back on hold. The reason is also written to statusError on the item.`
+          : 'No shipment or counter moved. The reason is also written to statusError on the item.',
       ].join('\n'),
       subjectKey: { licenseId },
     },
   ]);
   const at = deps.now().toISOString();
-  const entry = licenseRejectionEntry(raw, at, amendment.reason, deps.newToken());
-  await deps.licenses.revertTerms(
-    licenseId,
-    amendment.revert,
-    amendment.found,
-    amendment.reason,
-    entry,
-    attributedOf(raw),
-  );
-  return { kind: 'rejected', reason: amendment.reason };
+  const editor = beside.kind === 'applies' ? termsEdit(raw) : raw;
+  const entry = licenseRejectionEntry(editor, at, reason, deps.newToken());
+  const [revert, found] =
+    beside.kind === 'setBack'
+      ? [
+          { status: beside.applied, ...amendment.revert },
+          // A status removed in the console reads as undefined: expect it absent (or NULL).
+          { status: raw.status ?? null, ...amendment.found },
+        ]
+      : [amendment.revert, amendment.found];
+  await deps.licenses.revertTerms(licenseId, revert, found, reason, entry, attributedOf(editor));
+  return { kind: 'rejected', reason };
+}
+
+/**
+ * The terms' edit of an item whose status is the system's expiry (StatusBeside
+ * `applies`), as its rejection's entry names it: no status change (the
+ * expiry is applied, not rejected), and not credited to the system's
+ * `updatedBy` and `statusReason`, which are the expiry's: kept as attributed,
+ * they would make the expiry's own entry after it `unknown`.
+ */
+function termsEdit(raw: RawItem): RawItem {
+  const { updatedBy: _u, statusReason: _r, ...unattributed } = raw;
+  return { ...(actorOf(raw.updatedBy) === SYSTEM_DECIDER ? unattributed : raw), status: raw.appliedStatus };
 }
 
 /** What the ops alert of a rejection says besides its reason. */

@@ -5,6 +5,7 @@ import {
   judgeLicenseStatus,
   SETTLE_TOKEN_PREFIX,
   settleCheckAt,
+  systemWroteStatus,
   workFor,
 } from '../../../shared/domain/license-rules.js';
 import { LICENSE_STATUSES, type LicenseStatus } from '../../../shared/domain/model.js';
@@ -245,5 +246,38 @@ describe('isSettledImage', () => {
     ['an applied license whose terms were never kept', { ...settled, appliedTerms: undefined }],
   ])('reads the item for %s', (_label, image) => {
     expect(isSettledImage(image)).toBe(false);
+  });
+});
+
+describe('systemWroteStatus', () => {
+  const now = new Date('2026-06-01T12:00:00.000Z');
+  const applied = (validUntil: string) => ({
+    status: 'EXPIRED',
+    appliedStatus: 'APPROVED',
+    appliedTerms: {
+      customerId: 'C',
+      sku: 'S',
+      destinationCountry: 'AE',
+      authorizedQuantity: 10,
+      validFrom: '2026-01-01T00:00:00.000Z',
+      validUntil,
+    },
+  });
+  const running = applied('2027-01-01T00:00:00.000Z');
+  const ended = applied('2026-06-01T11:59:59.000Z');
+
+  test.each<[string, Record<string, unknown>, boolean]>([
+    ["the clock's expiry", { ...running, updatedBy: 'license-clock' }, true],
+    ["a pass's expiry", { ...running, updatedBy: 'clearance' }, true],
+    ['EXPIRED by an admin while the applied window runs', { ...running, updatedBy: 'alice' }, false],
+    ['EXPIRED by nobody named while the applied window runs', running, false],
+    ['EXPIRED past the applied window, whoever typed it', { ...ended, updatedBy: 'alice' }, true],
+    [
+      'another status over a stale license-clock',
+      { ...ended, status: 'SUSPENDED', updatedBy: 'license-clock' },
+      false,
+    ],
+  ])('%s', (_label, raw, expected) => {
+    expect(systemWroteStatus(raw, now)).toBe(expected);
   });
 });

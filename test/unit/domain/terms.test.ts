@@ -86,4 +86,20 @@ describe('judgeAmendment of an edit with an illegal term', () => {
       found: { authorizedQuantity: -1 },
     });
   });
+
+  it("tailors an identity edit's fix to the status the license takes whatever the edit (the system's expiry)", () => {
+    const typed = { ...l, customerId: 'CUST-OTHER' };
+    const reason = (v: ReturnType<typeof judgeAmendment>) => (v.kind === 'illegal' ? v.reason : '');
+    expect(reason(judgeAmendment(applied, typed, 'APPROVED'))).toContain(
+      'create it and revoke this one (set its status to REVOKED)',
+    );
+    const expiring = judgeAmendment(applied, typed, 'APPROVED', 'EXPIRED');
+    expect(reason(expiring)).toContain('create it (this one stays EXPIRED)');
+    // Only the wording: the verdict and what is set back are the applied status's.
+    expect(expiring).toMatchObject({
+      kind: 'illegal',
+      fields: ['customerId'],
+      revert: { customerId: l.customerId },
+    });
+  });
 });

@@ -1,0 +1,277 @@
+/**
+ * One console save that changes a license's `status` and its terms together,
+ * where the terms are rejected (an invalid limit: a String, as the console's
+ * attribute editor types by default, a fraction, a negative; an identity
+ * change). The edit is rejected whole and once: the admin's status change,
+ * legal or not, is set back with the terms in the same write-back (one
+ * alert, one EDIT_REJECTED entry, a `statusError` naming both), so the
+ * write-back's own record neither applies it under the terms it did not set
+ * nor rejects it again. The clock's expiry read with such an edit is no part
+ * of it: it is applied under the terms last applied, and the terms'
+ * rejection stands beside it.
+ */
+import { describe, expect, it } from 'vitest';
+import { clockTick } from '../../../shared/engine/clock.js';
+import { aLicense, anInventory, aShipmentFor, nextId } from '../../helpers/factories.js';
+import { apply, idsWith, settleSystem } from '../../helpers/fakes/engine-kit.js';
+import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
+
+const DAY = 86_400_000;
+
+/** One console save of several attributes of a license item (the console's "Save" after editing them). */
+function save(w: MemoryWorld, licenseId: string, attrs: Record<string, unknown>): void {
+  const current = w.store.get('licenses', licenseId) ?? {};
+  w.store.write('licenses', licenseId, { ...current, ...attrs });
+}
+
+/** A license created in the console for 100 units, applied, with `count` shipments of 10 units taken in. */
+async function licenseWith(
+  w: MemoryWorld,
+  status: 'PENDING' | 'APPROVED',
+  count: number,
+  validUntil?: string,
+): Promise<string> {
+  const sku = nextId('SKU');
+  w.seed.inventory(anInventory({ sku, warehouseId: 'WH-1' }));
+  const license = aLicense({
+    licenseId: nextId('LIC'),
+    sku,
+    status: 'PENDING',
+    authorizedQuantity: 100,
+    ...(validUntil ? { validUntil } : {}),
+  });
+  w.console.put('licenses', license);
+  await settleSystem(w, license.licenseId);
+  for (let i = 0; i < count; i++)
+    w.console.put('shipments', aShipmentFor(license, { warehouseId: 'WH-1', priority: i + 1 }));
+  await settleSystem(w, license.licenseId);
+  if (status === 'APPROVED') {
+    save(w, license.licenseId, { status: 'APPROVED' });
+    await settleSystem(w, license.licenseId);
+  }
+  expect(w.license(license.licenseId)).toMatchObject({
+    appliedStatus: status,
+    appliedTerms: expect.objectContaining({ authorizedQuantity: 100 }),
+  });
+  return license.licenseId;
+}
+
+const entriesOf = (w: MemoryWorld, licenseId: string) =>
+  w.entries().filter((e) => e.licenseId === licenseId && e.shipmentId === undefined);
+
+/** I1 and I2 (shipments and counters), and I6 (one History entry per decision and per rejected edit). */
+function expectInvariants(w: MemoryWorld): void {
+  expect(w.violations(), 'I1/I2').toEqual([]);
+  expect(w.historyViolations(), 'I6').toEqual([]);
+}
+
+/** The same edit's record delivered again: nothing more is alerted or entered. */
+async function expectRedeliveryIgnored(w: MemoryWorld, licenseId: string): Promise<void> {
+  const [alerts, entries] = [w.alerter.about(licenseId).length, entriesOf(w, licenseId).length];
+  await apply(w, licenseId);
+  await settleSystem(w, licenseId);
+  expect(w.alerter.about(licenseId), 'alerts after a redelivery').toHaveLength(alerts);
+  expect(entriesOf(w, licenseId), 'History entries after a redelivery').toHaveLength(entries);
+}
+
+describe('a legal status saved together with an invalid term', () => {
+  it.each([
+    ['authorizedQuantity typed as a String', { authorizedQuantity: '20' }, 'authorizedQuantity'],
+    ['authorizedQuantity with a fraction', { authorizedQuantity: 20.5 }, 'authorizedQuantity'],
+    ['customerId of the applied license changed', { customerId: 'CUST-OTHER' }, 'customerId'],
+  ])(
+    'PENDING → APPROVED with %s: the approval is set back with the terms, and nothing is released under the old terms',
+    async (_name, terms, term) => {
+      const w = memoryWorld();
+      const licenseId = await licenseWith(w, 'PENDING', 12);
+      const entriesBefore = entriesOf(w, licenseId).length;
+      const alertsBefore = w.alerter.about(licenseId).length;
+
+      save(w, licenseId, { status: 'APPROVED', updatedBy: 'alice', statusReason: 'BIS grant', ...terms });
+      await settleSystem(w, licenseId);
+
+      const item = w.license(licenseId);
+      // The edit was rejected: nothing it carried takes effect under the terms it did not set.
+      expect(idsWith(w, licenseId, 'RELEASED'), 'shipments released by a rejected edit').toEqual([]);
+      expect(item).toMatchObject({
+        status: 'PENDING',
+        appliedStatus: 'PENDING',
+        authorizedQuantity: 100,
+        releasedQuantity: 0,
+      });
+      // The admin still sees why in the console: the term, and that the approval must be made again.
+      const statusError = String(item.statusError ?? '');
+      expect(statusError).toMatch(/^amendment rejected: /);
+      expect(statusError).toContain(
+        'The status change saved with it (PENDING → APPROVED) was not applied either: status was set back to PENDING',
+      );
+      expect(statusError).toContain('Once the terms are right, make the status change again on its own');
+      // One rejected edit: one History entry, credited to its author, and no decision entered for it.
+      const added = entriesOf(w, licenseId).slice(entriesBefore);
+      expect(added.map((e) => [e.eventType, e.actor, e.status])).toEqual([
+        ['EDIT_REJECTED', 'alice', 'APPROVED'],
+      ]);
+      const alerts = w.alerter.about(licenseId).slice(alertsBefore);
+      expect(alerts.map((a) => a.subject)).toEqual([
+        `License ${licenseId}: edit of ${term}, status rejected`,
+      ]);
+      expect(alerts[0]?.message).toContain('No shipment or counter moved');
+      expectInvariants(w);
+      await expectRedeliveryIgnored(w, licenseId);
+    },
+  );
+
+  it('SUSPENDED → APPROVED with a fractional lowered limit: the reinstatement does not release 100 units under the old limit', async () => {
+    const w = memoryWorld();
+    const licenseId = await licenseWith(w, 'APPROVED', 12);
+    save(w, licenseId, { status: 'SUSPENDED' });
+    await settleSystem(w, licenseId);
+    expect(idsWith(w, licenseId, 'RELEASED')).toEqual([]);
+    const alertsBefore = w.alerter.about(licenseId).length;
+
+    save(w, licenseId, { status: 'APPROVED', authorizedQuantity: 20.5 });
+    await settleSystem(w, licenseId);
+
+    const [alert, ...more] = w.alerter.about(licenseId).slice(alertsBefore);
+    expect(more).toEqual([]);
+    expect(alert?.message).toContain('No shipment or counter moved');
+    // ...which must then be true.
+    expect(idsWith(w, licenseId, 'RELEASED')).toEqual([]);
+    expect(w.license(licenseId)).toMatchObject({
+      status: 'SUSPENDED',
+      appliedStatus: 'SUSPENDED',
+      releasedQuantity: 0,
+    });
+    expect(String(w.license(licenseId).statusError ?? '')).toMatch(/^amendment rejected: /);
+    expectInvariants(w);
+    await expectRedeliveryIgnored(w, licenseId);
+  });
+
+  it('APPROVED → SUSPENDED with a fractional limit: set back with it, and the suspension made again on its own applies', async () => {
+    const w = memoryWorld();
+    const licenseId = await licenseWith(w, 'APPROVED', 10);
+    const alertsBefore = w.alerter.about(licenseId).length;
+
+    save(w, licenseId, { status: 'SUSPENDED', authorizedQuantity: 20.5, updatedBy: 'alice' });
+    await settleSystem(w, licenseId);
+
+    expect(idsWith(w, licenseId, 'RELEASED')).toHaveLength(10);
+    expect(w.license(licenseId)).toMatchObject({ status: 'APPROVED', appliedStatus: 'APPROVED' });
+    const alerts = w.alerter.about(licenseId).slice(alertsBefore);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.message).toContain('(APPROVED → SUSPENDED) was not applied either');
+    expect(alerts[0]?.message).toContain('No shipment or counter moved');
+    expectInvariants(w);
+
+    // As the reason says: the status change again, on its own.
+    save(w, licenseId, { status: 'SUSPENDED', updatedBy: 'alice' });
+    await settleSystem(w, licenseId);
+    expect(idsWith(w, licenseId, 'RELEASED')).toEqual([]);
+    expect(w.license(licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED', releasedQuantity: 0 });
+    expect(w.license(licenseId).statusError).toBeUndefined();
+    expectInvariants(w);
+  });
+});
+
+describe('an illegal status saved together with an invalid term', () => {
+  it.each([
+    ['a status typo', 'Suspended'],
+    ['an illegal transition', 'PENDING'],
+  ])(
+    'is rejected once (%s): one alert and one History entry naming both, and statusError keeps the term',
+    async (_n, status) => {
+      const w = memoryWorld();
+      const licenseId = await licenseWith(w, 'APPROVED', 10);
+      const alertsBefore = w.alerter.about(licenseId).length;
+
+      save(w, licenseId, { status, authorizedQuantity: -1, updatedBy: 'alice' });
+      await settleSystem(w, licenseId);
+
+      const item = w.license(licenseId);
+      // Nothing moved: the quantity and the status set back, the status in force still APPROVED.
+      expect(item).toMatchObject({
+        status: 'APPROVED',
+        appliedStatus: 'APPROVED',
+        authorizedQuantity: 100,
+        releasedQuantity: 100,
+      });
+      expect(idsWith(w, licenseId, 'RELEASED')).toHaveLength(10);
+
+      // One save, one rejected edit: one alert and one entry, each naming the status and the quantity.
+      const alerts = w.alerter.about(licenseId).slice(alertsBefore);
+      expect(
+        alerts.map((a) => a.subject),
+        'alerts for one save',
+      ).toEqual([`License ${licenseId}: edit of authorizedQuantity, status rejected`]);
+      expect(alerts[0]?.message).toContain('authorizedQuantity');
+      expect(alerts[0]?.message).toContain(status);
+      expect(alerts[0]?.message).toContain('No shipment or counter moved');
+      const rejected = w
+        .entries()
+        .filter((e) => e.licenseId === licenseId && e.eventType === 'EDIT_REJECTED');
+      expect(
+        rejected.map((e) => e.reason),
+        'EDIT_REJECTED entries for one save',
+      ).toEqual([item.statusError]);
+      // The console still says the quantity was set back (a rejected amendment's reason stays), and the status.
+      expect(String(item.statusError)).toMatch(/^amendment rejected: /);
+      expect(String(item.statusError)).toContain('authorizedQuantity was set back to 100');
+      expect(String(item.statusError)).toContain(status);
+      expect(String(item.statusError)).toContain(
+        'The status saved with it was rejected too, and set back to APPROVED',
+      );
+      expectInvariants(w);
+      await expectRedeliveryIgnored(w, licenseId);
+    },
+  );
+});
+
+describe("the clock's expiry read with an invalid term", () => {
+  it.each<[string, { updatedBy?: string }]>([
+    ['no updatedBy (the clock’s stays)', {}],
+    ['the editor’s updatedBy over the clock’s', { updatedBy: 'alice' }],
+  ])(
+    'is applied under the terms last applied, never set back; the terms are rejected beside it (%s)',
+    async (_n, attribution) => {
+      const w = memoryWorld();
+      const validUntil = new Date(w.now().getTime() + DAY).toISOString();
+      const licenseId = await licenseWith(w, 'APPROVED', 3, validUntil);
+      expect(idsWith(w, licenseId, 'RELEASED')).toHaveLength(3);
+      w.setNow(new Date(Date.parse(validUntil) + 60_000));
+      expect((await clockTick(w.licenses, w.now(), w.newToken)).expired).toEqual([licenseId]);
+      const entriesBefore = entriesOf(w, licenseId).length;
+      const alertsBefore = w.alerter.about(licenseId).length;
+
+      // Saved before license-events read the expiry: one read shows both.
+      save(w, licenseId, { customerId: 'CUST-OTHER', ...attribution });
+      await settleSystem(w, licenseId);
+
+      const item = w.license(licenseId);
+      expect(item).toMatchObject({ status: 'EXPIRED', appliedStatus: 'EXPIRED', customerId: 'CUST-ACME' });
+      expect(idsWith(w, licenseId, 'RELEASED'), 'released under an expired license').toEqual([]);
+      // The terms' rejection stands: its reason stays on the expired license.
+      expect(String(item.statusError ?? '')).toMatch(/^amendment rejected: customerId/);
+      expect(String(item.statusError)).toContain('create it (this one stays EXPIRED)');
+      expect(String(item.statusError)).toContain(
+        "Status EXPIRED is the system's expiry of the license (its validity window ended), not part of this edit",
+      );
+      const alerts = w.alerter.about(licenseId).slice(alertsBefore);
+      const rejection = alerts.filter((a) => a.subject.endsWith('rejected'));
+      expect(rejection.map((a) => a.subject)).toEqual([`License ${licenseId}: edit of customerId rejected`]);
+      // The alert is true: shipments did move.
+      expect(rejection[0]?.message).not.toContain('No shipment or counter moved');
+      expect(rejection[0]?.message).toContain('Its status EXPIRED is applied all the same');
+      const added = entriesOf(w, licenseId).slice(entriesBefore);
+      expect(added.map((e) => e.eventType).sort()).toEqual(['EDIT_REJECTED', 'LICENSE_EXPIRED']);
+      const expiry = added.find((e) => e.eventType === 'LICENSE_EXPIRED');
+      const edit = added.find((e) => e.eventType === 'EDIT_REJECTED');
+      expect(edit).toMatchObject({ status: 'APPROVED', previousStatus: 'APPROVED' });
+      if (attribution.updatedBy === undefined) {
+        // The expiry is the system's, the terms' edit nobody named.
+        expect([expiry?.actor, edit?.actor]).toEqual(['clearance', 'unknown']);
+      } else expect(edit?.actor).toBe('alice');
+      expectInvariants(w);
+      await expectRedeliveryIgnored(w, licenseId);
+    },
+  );
+});
