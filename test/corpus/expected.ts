@@ -509,8 +509,8 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       'Rejected status XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX… (307200 characters): status "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX… (307200 characters)" is not a shipment status; use one of HELD, RELEASED, SHIPPED, CANCELLED. The status was set back to HELD.',
-    subject:
-      'Shipment SHP-B-HUGESTAT: status edit HELD → XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
+    // SNS takes subjects under 100 characters: the middle is cut, never what happened.
+    subject: `Shipment SHP-B-HUGESTAT: status edit HEL...${'X'.repeat(26)}… (307200 characters) rejected`,
     severity: 'normal',
     status: 'HELD',
   },
@@ -526,8 +526,8 @@ export const EXPECTED: Readonly<Record<string, Outcome>> = {
     kind: 'rejected',
     statusError:
       "Rejected: shipmentId must be 1-128 characters of letters, digits, '.', '_', ':' or '-'. The shipment is not counted or released until this is fixed.",
-    // The alerter cuts a subject to 99 characters.
-    subject: `Shipment SHP-B-${'I'.repeat(84)}`,
+    // SNS takes subjects under 100 characters: the id is cut, never what happened.
+    subject: `Shipment SHP-B-${'I'.repeat(58)}...: invalid item rejected`,
     severity: 'normal',
     status: 'HELD',
   },
