@@ -142,4 +142,33 @@ export class HistoryTable extends Table {
     );
     this.writers.push(role);
   }
+
+  /**
+   * Lets `role` read the entries of one license: Query on the table, named
+   * by its ARN (no index, no GetItem, no Scan). license-events asks it, for
+   * a license item never applied, whether History holds a decision of its
+   * licenseId: then the item replaces a license the system applied
+   * (shared/engine/license-engine.ts, refuseReplaced).
+   */
+  addLicenseReader(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.tableArn] }),
+    );
+  }
+
+  /**
+   * Lets `role` read the entries of one shipment: Query on the `byShipment`
+   * index, named by its own ARN (no other index, not the table: no GetItem,
+   * Query or Scan of the entries by license). The resource policy denies no
+   * read. shipment-events asks it whether a shipment it finds not counted was
+   * counted before (shared/engine/shipment-traces.ts).
+   */
+  addShipmentReader(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.tableArn}/index/${HISTORY_BY_SHIPMENT_INDEX}`],
+      }),
+    );
+  }
 }

@@ -229,6 +229,8 @@ export class ClearanceStack extends Stack {
     fn.bindTable(tables.inventory, ENV.inventoryTable, 'readUpdate');
     fn.bindTable(tables.tallies, ENV.talliesTable, 'queryUpdateDelete');
     fn.bindHistory(tables.history, ENV.historyTable);
+    // Whether a license item never applied replaces one that was: its decisions, by a Query of the table alone.
+    tables.history.addLicenseReader(fn.role);
     fn.bindTopicPublish(topics.ops.topic, ENV.opsTopicArn);
     // The digests of each license event, one per customer and one per warehouse, when its pass ends.
     fn.bindTopicsPublish(
@@ -252,6 +254,8 @@ export class ClearanceStack extends Stack {
     fn.bindTable(tables.licenses, ENV.licensesTable, 'readUpdate');
     fn.bindTable(tables.inventory, ENV.inventoryTable, 'readUpdate');
     fn.bindHistory(tables.history, ENV.historyTable);
+    // Whether a shipment found not counted was counted before: its entries, by the byShipment index alone.
+    tables.history.addShipmentReader(fn.role);
     fn.bindTopicsPublish(
       topics.customerShards.map((t) => t.topic),
       ENV.customerTopicArns,

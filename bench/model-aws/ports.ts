@@ -335,7 +335,8 @@ async function transactWithEntry(
 
 /** The License methods that are a TransactWriteItems (a decision with its History entry); the rest are single writes. */
 const LICENSE_TRANSACTIONS = new Set(['startWork', 'amend', 'revertTerms', 'reject']);
-const LICENSE_READS = new Set(['get', 'batchGet', 'scan']);
+// firstDecision is a Query of the license's History partition: a read (one page, for a license never applied).
+const LICENSE_READS = new Set(['get', 'batchGet', 'scan', 'firstDecision']);
 
 /** The History entry among a decision's arguments: a DecisionRecord's `entry`, or the entry itself. */
 function entryOf(args: readonly unknown[]): HistoryEntry {

@@ -80,6 +80,20 @@ export function systemWroteStatus(raw: RawItem, now: Date): boolean {
 }
 
 /**
+ * How the refusal of a never-applied license item that replaces one the
+ * system applied begins (license-engine.ts, refuseReplaced): deleted and
+ * created again, or put whole without its system attributes. The put's own
+ * stream record, judged later (redriven from the DLQ), finds it there: the
+ * put was rejected and entered then, and its write-back enters nothing more
+ * (license-overwrite.ts).
+ */
+export const REPLACED_REFUSAL = 'this item replaces a license the system applied: ';
+
+/** Whether a `statusError` is the refusal of a replacement (see REPLACED_REFUSAL). */
+export const isReplacedRefusal = (statusError: unknown): boolean =>
+  typeof statusError === 'string' && statusError.startsWith(REPLACED_REFUSAL);
+
+/**
  * Whether a Licenses stream image shows a license with nothing to do: its
  * `status` is the applied one, no work is pending and no rejection is
  * recorded. Such a record (usually the system's own write-back) needs no read

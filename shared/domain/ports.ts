@@ -209,6 +209,33 @@ export interface LicenseRepository {
   ): Promise<boolean>;
   scan(): AsyncIterable<RawItem[]>;
   batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>>;
+  /**
+   * The first license decision History holds under `licenseId` (an entry
+   * `LICENSE_*`: a status applied or an amendment), oldest first; undefined
+   * when it holds none. A decision commits in one transaction with the
+   * item's `appliedStatus`, and History is append-only, so one found for an
+   * item without `appliedStatus` is a durable trace that the item replaces a
+   * license the system applied (deleted and created again, or put whole).
+   * Read strongly consistent, once per never-applied item judged. Optional:
+   * a repository without History (the CLI's simulation over a snapshot) has
+   * none, and the engine then knows a replacement only by its RELEASED
+   * shipments; the DynamoDB adapter throws if it has no History table.
+   */
+  firstDecision?(licenseId: string): Promise<{ eventType: string; at: string } | undefined>;
+  /**
+   * Writes back an overwritten license item whose put was already rejected
+   * and entered (refused as a replacement of the license): sets each
+   * `revert` attribute (null: removes it) and `statusError`, if each `found`
+   * attribute is still that value (null: absent), as revertTerms does but
+   * with no new History entry, so that one rejected put has one entry (I6).
+   * Optional: without it the write-back enters the put again (revertTerms).
+   */
+  restoreRefused?(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+  ): Promise<boolean>;
 }
 
 /** License attributes that record compliance alerts sent (docs/system-attributes.md). */
@@ -300,9 +327,20 @@ export interface HistoryRepository {
    * naming them (the rest are there); any other error may mean none is.
    */
   append(entries: readonly HistoryEntry[]): Promise<void>;
+  /**
+   * The latest entry of a committed change of shipment `shipmentId` (a
+   * shipment event, not a rejected edit), read from the `byShipment` index;
+   * undefined when History has none. shipment-events asks it only for a
+   * MODIFY record of a shipment that carries no `countedStatus`: whether the
+   * system counted it before (an overwrite whose own record it never judged).
+   * Optional: a writer that never asks (shipment-history) has no read; without
+   * it such a record fails its batch (a ConfigError) rather than be taken in
+   * unread (shipment-traces.ts).
+   */
+  lastShipmentChange?(shipmentId: string): Promise<HistoryEntry | undefined>;
 }
 
-/** History as auditors' tools read it (never the handlers: their roles cannot read it). */
+/** History as auditors' tools read it, whole (no handler's role may scan it). */
 export interface HistoryReader {
   scan(): AsyncIterable<RawItem[]>;
 }

@@ -11,9 +11,12 @@ import {
   AMEND_TOKEN_PREFIX,
   insteadOfDeleting,
   isAmendmentPass,
+  isReplacedRefusal,
   judgeLicenseStatus,
   type LicenseVerdict,
+  REPLACED_REFUSAL,
   systemWroteStatus,
+  workFor,
 } from '../domain/license-rules.js';
 import {
   type License,
@@ -36,6 +39,7 @@ import {
 import { carryDrawdown } from './license-drawdown.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
 import {
+  appliedBeside,
   pendingAfterRejection,
   type Rejected,
   reject,
@@ -154,13 +158,14 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const verdict = judgeLicenseStatus(applied, raw.status);
   const appliedTerms = appliedTermsOf(raw);
   // Terms are judged first: a status change must not carry an identity change or an invalid limit with it.
-  // The admin's status saved with rejected terms is set back with them, in one rejection (statusBeside).
+  // A status saved with rejected terms is set back with them, in one rejection, unless it is restrictive:
+  // a suspension, revocation, denial or expiry is applied all the same, under the applied terms (statusBeside).
   const expiry = systemWroteStatus(raw, deps.now());
   const amendment = judgeTerms(
     raw,
     applied,
     appliedTerms,
-    expiry && verdict.kind === 'legal' ? verdict.to : undefined,
+    verdict.kind === 'legal' && workFor(verdict.to) === 'rehold' ? verdict.to : undefined,
   );
   if (verdict.kind === 'illegal' || amendment.kind === 'illegal') {
     const outcome =
@@ -219,10 +224,7 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
       amendment.kind === 'amended' && appliedTerms
         ? describeTerms(appliedTerms, termsOf(license), amendment.changed)
         : undefined,
-      // The system's expiry is no legal edit of the admin's: a rejected amendment's reason stays on it.
-      expiry && amendment.kind !== 'amended' && isAmendmentRejection(raw.statusError)
-        ? { statusError: raw.statusError }
-        : {},
+      keptReason(raw, verdict, expiry, amendment),
       amendment.kind === 'amended' ? appliedTerms : undefined,
     );
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
@@ -235,6 +237,25 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   }
   if (license.pendingWork === undefined) return { kind: 'outcome', outcome: { kind: 'noop' } };
   return { kind: 'work', license, cursor: license.workCursor };
+}
+
+/**
+ * What a legal status change keeps of a rejected amendment's reason on the
+ * item: the system's expiry is no legal edit of the admin's, and a
+ * restrictive status saved with the rejected terms is part of that same save
+ * (appliedBeside); any other legal edit clears it.
+ */
+function keptReason(
+  raw: RawItem,
+  verdict: LicenseVerdict,
+  expiry: boolean,
+  amendment: AmendmentVerdict,
+): { statusError?: unknown } {
+  const keeps =
+    (expiry || appliedBeside(raw.statusError, verdict)) &&
+    amendment.kind !== 'amended' &&
+    isAmendmentRejection(raw.statusError);
+  return keeps ? { statusError: raw.statusError } : {};
 }
 
 /**
@@ -253,24 +274,37 @@ function judgeTerms(
 }
 
 /**
- * Refuses a license never applied while shipments are RELEASED under its id:
- * it replaces one the system applied (deleted and created again, or put
- * whole), and applied afresh it would draw again what they draw (I2).
- * Undefined when nothing is RELEASED under it. Its reason names no
- * shipment: which ones are RELEASED changes without an edit of the license
- * (one ships, one is cancelled), and the reason on the item is how a
- * redelivery of the one edit is known (reject). Nor does it depend on the
- * item's other problems: a RELEASED shipment cancelled gives its units back
- * to this item, whose `releasedQuantity` then reads negative.
+ * Refuses a license item never applied that replaces one the system applied
+ * (deleted and created again, or put whole without its system attributes):
+ * applied afresh, from `releasedQuantity` 0, it would draw again what its
+ * shipments already drew and release past its limit (I1, I2). Known by a
+ * durable trace: History holds a decision of its licenseId (one commits with
+ * `appliedStatus`, and entries are never removed), whatever its shipments
+ * are now, all SHIPPED included; or, where History cannot be read (the
+ * CLI's simulation), by shipments RELEASED under its id. Undefined when
+ * neither shows. Its reason names no shipment and nothing else that changes
+ * without an edit of the license (which ones are RELEASED: one ships, one is
+ * cancelled), and the reason on the item is how a redelivery of the one
+ * edit is known (reject). Nor does it depend on the item's other problems: a
+ * RELEASED shipment cancelled gives its units back to this item, whose
+ * `releasedQuantity` then reads negative.
  */
 async function refuseReplaced(deps: LicenseEngineDeps, raw: RawItem): Promise<Rejected | undefined> {
   const licenseId = String(raw.licenseId);
+  const first = await deps.licenses.firstDecision?.(licenseId);
   const drawing = await deps.shipments.page('released', licenseId, undefined, 1);
-  const first = drawing.items[0]?.shipmentId;
-  if (first === undefined) return undefined;
-  const reason = `shipments are already RELEASED under license ${licenseId} (\`clearance shipment list --license ${licenseId} --status RELEASED\` lists them): this item replaces one the system applied (deleted and created again, or put whole), and applied afresh it would release again what they draw. Put the license item back exactly as it was, every attribute included, from the Licenses table's point-in-time recovery (docs/OPERATIONS.md, "A deleted license")`;
-  const detail = `Shipment ${String(first)} is one of them.`;
-  return reject(deps, raw, undefined, reason, 'item', { detail });
+  const one = drawing.items[0]?.shipmentId;
+  if (first === undefined && one === undefined) return undefined;
+  const restore = `Put the license item back exactly as it was, every attribute included, from the Licenses table's point-in-time recovery (docs/OPERATIONS.md, "A deleted license")`;
+  const reason =
+    first === undefined
+      ? `${REPLACED_REFUSAL}shipments are already RELEASED under license ${licenseId} (\`clearance shipment list --license ${licenseId} --status RELEASED\` lists them): this item replaces one the system applied (deleted and created again, or put whole), and applied afresh it would release again what they draw. ${restore}`
+      : `${REPLACED_REFUSAL}History holds decisions of license ${licenseId} since ${first.at} (the first ${first.eventType}; \`clearance license history ${licenseId}\` lists them), but this item has no appliedStatus: it was deleted and created again, or put whole without its system attributes (an import run again), and applied afresh it would draw from nothing what its RELEASED and SHIPPED shipments already drew, and release past its limit. ${restore}, or create the license under a new licenseId`;
+  const detail =
+    one === undefined
+      ? undefined
+      : `Shipment ${String(one)} is one of ${first === undefined ? 'them' : 'those RELEASED under it'}.`;
+  return reject(deps, raw, undefined, reason, 'item', detail === undefined ? {} : { detail });
 }
 
 /**
@@ -437,7 +471,9 @@ export async function licenseRemoved(
       subject: `License ${licenseId} was deleted with ${held.shipments} shipment(s) held under it`,
       message: [
         `License ${licenseId} was deleted from the Licenses table before the system applied it. ${held.shipments} shipment(s), ${held.units} units, are HELD under it as LICENSE_PENDING, and nothing releases them until a license with that id exists again.`,
-        'Create the license again (its shipments are released once it is approved), or cancel the shipments (status CANCELLED).',
+        isReplacedRefusal(old?.statusError)
+          ? 'It was an item refused as a replacement of a license the system applied (its statusError said so): put that license back as it was from point-in-time recovery (docs/OPERATIONS.md, "A deleted license"), or cancel the shipments (status CANCELLED). Created again from its JSON, it is refused again.'
+          : 'Create the license again (its shipments are released once it is approved), or cancel the shipments (status CANCELLED).',
       ].join('\n'),
       subjectKey: { licenseId },
     },

@@ -7,7 +7,8 @@
  * as an overwritten shipment is (shipment-rejections.ts).
  */
 import { ConflictError } from '../domain/errors.js';
-import { attributedOf, licenseRejectionEntry } from '../domain/history.js';
+import { attributedOf, licenseRejectionEntry, readLastDecision } from '../domain/history.js';
+import { isReplacedRefusal } from '../domain/license-rules.js';
 import { showValue } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import { AMENDABLE_TERMS, AMENDMENT_REJECTED, IDENTITY_TERMS } from '../domain/terms.js';
@@ -61,7 +62,12 @@ export async function licenseOverwritten(
   let alerted = false;
   for (let attempt = 0; attempt < 5; attempt++) {
     const raw = await deps.licenses.get(licenseId);
-    if (!raw || raw.appliedStatus !== undefined) return false;
+    if (!raw) return false;
+    if (raw.appliedStatus !== undefined) {
+      // Set back before (a redelivery), or put back since: nothing to do, unless it was applied from the put.
+      if (appliedFromPut(old, raw)) await alertAppliedFromPut(deps, licenseId, old, put, raw);
+      return false;
+    }
     if (await writeBack(deps, licenseId, old, put, raw, alerted)) {
       // A shipment taken in meanwhile saw no appliedStatus (held as LICENSE_PENDING) and its release
       // request failed: a pass of the applied status releases, re-holds or relabels it.
@@ -84,6 +90,7 @@ async function writeBack(
   alerted: boolean,
 ): Promise<boolean> {
   const kept = (f: string) => !OWN.has(f);
+  const refused = isReplacedRefusal(raw.statusError);
   const moved = Object.fromEntries(
     DRAWN.filter((f) => put !== undefined && amount(raw[f]) !== amount(put[f])).map((f) => [
       f,
@@ -121,18 +128,32 @@ async function writeBack(
             ? `The put also changed ${tried.join(', ')}. These changes were NOT made: make them again, one attribute at a time (or with \`clearance license\`).`
             : 'Its other fields were as committed.',
           `Rejected because ${reason}.`,
+          ...(refused
+            ? [
+                'It had been refused as a replacement of the license before (its statusError said so, and History has that rejection): set back now, it needs no point-in-time recovery.',
+              ]
+            : []),
           'No shipment or counter moved. The reason is also written to statusError on the item.',
         ].join('\n'),
         subjectKey: { licenseId },
       },
     ]);
+  const read = Object.fromEntries(DRAWN.map((f) => [f, raw[f] ?? null]));
+  const at = deps.now().toISOString();
+  // Refused before as a replacement, the put has its EDIT_REJECTED entry already: one put, one entry (I6).
+  if (refused && deps.licenses.restoreRefused)
+    return deps.licenses.restoreRefused(
+      licenseId,
+      { ...revert, attributed: { at, ...attributedOf(raw) } },
+      { appliedStatus: null, ...read },
+      reason,
+    );
   const entry = licenseRejectionEntry(
     { ...raw, appliedStatus: old.appliedStatus },
-    deps.now().toISOString(),
+    at,
     reason,
     deps.newToken(),
   );
-  const read = Object.fromEntries(DRAWN.map((f) => [f, raw[f] ?? null]));
   return deps.licenses.revertTerms(
     licenseId,
     revert,
@@ -141,4 +162,54 @@ async function writeBack(
     entry,
     attributedOf(raw),
   );
+}
+
+/**
+ * Whether `raw`, found applied when the put's record is judged (a record
+ * redriven from the DLQ after newer ones), was applied afresh from the put
+ * rather than being the license `old` set back or put back: it made a
+ * decision after `old`'s last one (`lastDecision.at`), yet counts no more
+ * decisions (`appliedChanges`, which every decision adds to and nothing
+ * lowers) than `old` did. A license carried on from `old` counts every
+ * decision since on top of `old`'s. The engine refuses such an item when
+ * History holds a decision of its id (refuseReplaced), so this is the case
+ * only where History did not show one.
+ */
+export function appliedFromPut(old: RawItem, raw: RawItem): boolean {
+  const before = readLastDecision(old.lastDecision)?.at;
+  const after = readLastDecision(raw.lastDecision)?.at;
+  if (after === undefined || (before !== undefined && after <= before)) return false;
+  return amount(raw.appliedChanges) <= amount(old.appliedChanges);
+}
+
+/**
+ * Tells ops, high severity, that the put this record shows was applied as a
+ * new license before its record was judged (appliedFromPut): it drew from
+ * the put's `releasedQuantity` what its shipments had already drawn, and may
+ * have released past its limit. Nothing is set back: shipments moved since,
+ * under decisions of their own; a person judges it. A redelivery of the
+ * record alerts again.
+ */
+async function alertAppliedFromPut(
+  deps: Pick<LicenseEngineDeps, 'alerter'>,
+  licenseId: string,
+  old: RawItem,
+  put: RawItem | undefined,
+  raw: RawItem,
+): Promise<void> {
+  const last = readLastDecision(raw.lastDecision);
+  const drawn = (item: RawItem | undefined) =>
+    `releasedQuantity ${showValue(item?.releasedQuantity ?? 0)}, releasedValue ${showValue(item?.releasedValue ?? 0)}`;
+  await deps.alerter.alert([
+    {
+      severity: 'high',
+      subject: `HIGH SEVERITY: License ${licenseId}: overwritten item was applied as a new license`,
+      message: [
+        `License ${licenseId} (applied status ${showValue(old.appliedStatus)}, ${drawn(old)}, ${showValue(old.appliedChanges ?? 0)} decisions) was replaced by a whole item without appliedStatus, whose stream record is only judged now (redriven from the DLQ, or delivered after newer records of the license).`,
+        `Meanwhile the item was applied as a new license: ${showValue(last?.eventType)} at ${showValue(last?.at)}, and it counts ${showValue(raw.appliedChanges ?? 0)} decisions, so it started again from the put's ${drawn(put)}. It now reads ${showValue(raw.appliedStatus)}, ${drawn(raw)}: its shipments may draw more than it allows (I2).`,
+        `Nothing was set back: shipments moved since. Suspend it now if it is APPROVED (\`clearance license suspend ${licenseId} --reason "..."\`), run \`clearance reconcile\`, and put the item back as it was before the put (docs/OPERATIONS.md, "A deleted license") or settle it with compliance.`,
+      ].join('\n'),
+      subjectKey: { licenseId },
+    },
+  ]);
 }

@@ -3,11 +3,25 @@
  * back), an item that cannot be applied; and the work that still runs past a
  * rejection (a pending re-hold, a restrictive change of an invalid item).
  */
-import { actorOf, attributedOf, licenseRejectionEntry, SYSTEM_DECIDER } from '../domain/history.js';
-import { type LicenseVerdict, systemWroteStatus, workFor } from '../domain/license-rules.js';
+import {
+  type Attributed,
+  actorOf,
+  attributedOf,
+  licenseRejectionEntry,
+  readLastDecision,
+  SYSTEM_DECIDER,
+} from '../domain/history.js';
+import { holdReasonFor, type LicenseVerdict, systemWroteStatus, workFor } from '../domain/license-rules.js';
 import { type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
-import { type AmendmentVerdict, failSafeLicense, termsSettled, underAppliedTerms } from '../domain/terms.js';
+import {
+  type AmendmentVerdict,
+  FINAL_LICENSE_STATUSES,
+  failSafeLicense,
+  isAmendmentRejection,
+  termsSettled,
+  underAppliedTerms,
+} from '../domain/terms.js';
 import type { LicenseEngineDeps } from './license-passes.js';
 
 /** What a rejection came to: done before (the same reason is on the item already), or rejected now. */
@@ -47,20 +61,25 @@ export function restrictiveDespite(
 }
 
 /**
- * What becomes of the `status` read with a rejected amendment. The admin's
- * change of it (`setBack`: legal or not, `why` the reason it is illegal) is
- * part of the same edit and is set back with the terms, in the same write:
- * left in place, a legal one would be applied on the write-back's own record
- * under the terms the edit did not set (an approval releasing under the old
- * limit), and an illegal one rejected there again (a second alert and entry
- * for one save, I6). The system's own status (`applies`: the clock's expiry,
- * systemWroteStatus) is no part of the edit: it is never set back, and is
- * applied under the terms last applied on the write-back's record.
+ * What becomes of the `status` read with a rejected amendment. A
+ * restrictive decision (`applies`: a legal change to SUSPENDED, REVOKED,
+ * DENIED or EXPIRED) is never held back by a rejected term: export control
+ * fails safe, so it is applied under the terms last applied, on the
+ * write-back's own record, and the terms' rejection stands beside it (its
+ * `statusError` kept, see appliedBeside). `by` says whose it is: the
+ * system's expiry (systemWroteStatus), no part of the edit, or the editor's,
+ * part of the save and credited to its author. Any other change of it
+ * (`setBack`: an approval or reinstatement, or an illegal status, `why` the
+ * reason it is illegal) is part of the same edit and is set back with the
+ * terms, in the same write: left in place, an approval would be applied on
+ * the write-back's own record under the terms the edit did not set (releasing
+ * under the old limit), and an illegal status rejected there again (a second
+ * alert and entry for one save, I6).
  */
 export type StatusBeside =
   | { kind: 'unchanged' }
   | { kind: 'setBack'; applied: LicenseStatus; why?: string }
-  | { kind: 'applies'; status: LicenseStatus };
+  | { kind: 'applies'; from: LicenseStatus; status: LicenseStatus; by: 'system' | 'editor' };
 
 /** What the status `verdict` read with an illegal amendment comes to (see StatusBeside). */
 export function statusBeside(
@@ -70,17 +89,48 @@ export function statusBeside(
   now: Date,
 ): StatusBeside {
   if (verdict.kind === 'unchanged') return { kind: 'unchanged' };
+  const restrictive = verdict.kind === 'legal' && workFor(verdict.to) === 'rehold';
   // An illegal status the system wrote (none is) is judged on its own, after the terms' write-back.
   if (systemWroteStatus(raw, now))
-    return verdict.kind === 'legal' ? { kind: 'applies', status: verdict.to } : { kind: 'unchanged' };
+    return restrictive
+      ? { kind: 'applies', from: applied, status: verdict.to, by: 'system' }
+      : { kind: 'unchanged' };
+  if (restrictive) return { kind: 'applies', from: applied, status: verdict.to, by: 'editor' };
   return { kind: 'setBack', applied, ...(verdict.kind === 'illegal' ? { why: verdict.reason } : {}) };
+}
+
+/** How a rejected amendment's reason names the editor's restrictive status it let through (appliedBeside). */
+const appliedText = (from: LicenseStatus, to: LicenseStatus): string =>
+  `The status change saved with it (${from} → ${to}) is applied all the same, under the terms last applied`;
+
+/**
+ * Whether `statusError` is the rejection of an amendment saved with the
+ * restrictive change `verdict` (StatusBeside `applies`, the editor's): the
+ * decision read after its write-back keeps it, as the system's expiry keeps
+ * any rejected amendment's reason. A later save of a status on its own is a
+ * legal edit of its own, and clears it.
+ */
+export function appliedBeside(statusError: unknown, verdict: LicenseVerdict): boolean {
+  return (
+    verdict.kind === 'legal' &&
+    verdict.from !== undefined &&
+    isAmendmentRejection(statusError) &&
+    String(statusError).includes(appliedText(verdict.from, verdict.to))
+  );
 }
 
 /** What a rejected amendment's reason says of the status read with it (StatusBeside). */
 function besideText(raw: RawItem, beside: StatusBeside): string {
   if (beside.kind === 'unchanged') return '';
-  if (beside.kind === 'applies')
+  if (beside.kind === 'applies' && beside.by === 'system')
     return `. Status ${beside.status} is the system's expiry of the license (its validity window ended), not part of this edit: it is applied all the same, under the terms last applied`;
+  if (beside.kind === 'applies') {
+    // Amended again once final, it would change nothing: the amendment's own fix does not hold then.
+    const final = FINAL_LICENSE_STATUSES.includes(beside.status)
+      ? `; ${beside.status} is final, so do not amend it again: its terms stay as last applied (a license to be used again is a new license item)`
+      : '';
+    return `. ${appliedText(beside.from, beside.status)}: a suspension, revocation, denial or expiry is never held back by a rejected term${final}`;
+  }
   const again = 'Once the terms are right, make the status change again on its own';
   if (beside.why === undefined)
     return `. The status change saved with it (${beside.applied} → ${showValue(raw.status)}) was not applied either: status was set back to ${beside.applied}. ${again}`;
@@ -88,14 +138,24 @@ function besideText(raw: RawItem, beside: StatusBeside): string {
   return `. The status saved with it was rejected too, and set back to ${beside.applied}: ${why}${why.endsWith('?') ? '' : '.'} ${again}`;
 }
 
+/** What the alert of a rejected amendment says moved: nothing, or the work of the status applied beside it. */
+function movedText(beside: StatusBeside): string {
+  if (beside.kind !== 'applies') return 'No shipment or counter moved.';
+  const shipments =
+    beside.from === 'PENDING'
+      ? `its shipments stay on hold, as ${holdReasonFor(beside.status)}`
+      : 'its unshipped shipments go back on hold';
+  return `Its status ${beside.status} is applied all the same, under the terms last applied: ${shipments}.`;
+}
+
 /**
  * Rejects an illegal amendment as an illegal status edit is rejected, and
  * writes the applied values back: every term the edit changed, and the
- * admin's `status` read with it (StatusBeside), on the condition that each
- * still holds the value typed (a newer edit of any of them is judged on its
- * own). One rejection for the edit: one reason, alert and History entry
- * naming the terms and the status. Alert first: a crash between the two
- * repeats the alert, never loses it.
+ * admin's `status` read with it unless it applies (StatusBeside), on the
+ * condition that each still holds the value typed (a newer edit of any of
+ * them is judged on its own). One rejection for the edit: one reason, alert
+ * and History entry naming the terms and the status set back. Alert first: a
+ * crash between the two repeats the alert, never loses it.
  */
 export async function rejectAmendment(
   deps: LicenseEngineDeps,
@@ -118,9 +178,7 @@ export async function rejectAmendment(
       message: [
         `License ${licenseId} was edited: ${typed}.`,
         `Rejected because ${reason}.`,
-        beside.kind === 'applies'
-          ? `Its status ${beside.status} is applied all the same, under the terms last applied: its unshipped shipments go back on hold. The reason is also written to statusError on the item.`
-          : 'No shipment or counter moved. The reason is also written to statusError on the item.',
+        `${movedText(beside)} The reason is also written to statusError on the item.`,
       ].join('\n'),
       subjectKey: { licenseId },
     },
@@ -135,15 +193,35 @@ export async function rejectAmendment(
           // A status removed in the console reads as undefined: expect it absent (or NULL).
           { status: raw.status ?? null, ...amendment.found },
         ]
-      : [amendment.revert, amendment.found];
-  await deps.licenses.revertTerms(licenseId, revert, found, reason, entry, attributedOf(editor));
+      : beside.kind === 'applies' && beside.by === 'editor'
+        ? // The reason says this status applies: written back only while the item still shows it.
+          [amendment.revert, { status: beside.status, ...amendment.found }]
+        : [amendment.revert, amendment.found];
+  // The editor's restrictive change is decided on the write-back's record, credited to the save's
+  // author: the entry names them, and the attribution stays as it was, or the decision would be `unknown`.
+  const attributed =
+    beside.kind === 'applies' && beside.by === 'editor' ? priorAttribution(raw) : attributedOf(editor);
+  await deps.licenses.revertTerms(licenseId, revert, found, reason, entry, attributed);
   return { kind: 'rejected', reason };
 }
 
 /**
- * The terms' edit of an item whose status is the system's expiry (StatusBeside
+ * What the license's entries last attributed (its `attributed`, else, on
+ * older items, its last decision's): what the write-back of a save whose
+ * restrictive status applies leaves in place, so that the decision that
+ * follows counts the save's `updatedBy` and `statusReason` as set anew.
+ */
+function priorAttribution(raw: RawItem): Attributed {
+  const a = raw.attributed;
+  if (typeof a === 'object' && a !== null) return attributedOf(a as RawItem);
+  const last = readLastDecision(raw.lastDecision);
+  return last === undefined ? {} : attributedOf({ ...last });
+}
+
+/**
+ * The terms' edit of an item whose status applies beside it (StatusBeside
  * `applies`), as its rejection's entry names it: no status change (the
- * expiry is applied, not rejected), and not credited to the system's
+ * status is applied, not rejected), and not credited to the system's
  * `updatedBy` and `statusReason`, which are the expiry's: kept as attributed,
  * they would make the expiry's own entry after it `unknown`.
  */

@@ -7,20 +7,13 @@ import {
   shipmentRejectionEntry,
 } from '../domain/history.js';
 import { parseItem, type Shipment, ShipmentSchema, type ShipmentStatus, sameValue } from '../domain/model.js';
-import {
-  detectChange,
-  digests,
-  releasingLicenses,
-  type ShipmentChange,
-  shipmentMessage,
-} from '../domain/notifications.js';
+import { detectChange, type ShipmentChange } from '../domain/notifications.js';
 import { holdOrderKey } from '../domain/planning.js';
 import type {
   Alerter,
   HistoryRepository,
   InventoryRepository,
   LicenseRepository,
-  OutgoingMessage,
   Publisher,
   RawItem,
   ShipmentRecord,
@@ -32,8 +25,11 @@ import { GSI_ATTR } from '../names.js';
 import { takeInCopies } from './shipment-copies.js';
 import { deletionAlert } from './shipment-deletion.js';
 import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
+import { commitGiveBacks } from './shipment-give-back.js';
 import { intakeShipments, manualWrite } from './shipment-intake.js';
+import { notify, type RecordedChange } from './shipment-notify.js';
 import * as putBacks from './shipment-put-back.js';
+import { rejectEdits } from './shipment-reject-phase.js';
 import {
   committedImages,
   invalidRejection,
@@ -41,11 +37,11 @@ import {
   overwriteRejection,
   REJECTED_EDIT,
   type Rejection,
-  rejectEdits,
   sequenceAtOrAfter,
   statusRejection,
 } from './shipment-rejections.js';
 import { savesOf, withWholeSave } from './shipment-saves.js';
+import { countedBefore, countedBeforeRejection } from './shipment-traces.js';
 
 export type { ShipmentRecord };
 
@@ -126,6 +122,8 @@ interface Classified {
   committed: Map<string, RawItem>;
   /** Counted shipments put back after a deletion (an INSERT with `countedStatus`): see shipment-put-back.ts. */
   putBack: putBacks.PutBacks;
+  /** Latest records of items not counted that are not INSERTs: judged once History is asked (shipment-traces.ts). */
+  uncounted: ShipmentRecord[];
 }
 
 /**
@@ -136,8 +134,9 @@ interface Classified {
  * and publishes every committed change. Writes act on the latest image per
  * shipment and are conditional, so redelivery changes nothing twice.
  *
- * Phases, in order: copies ({@link takeInCopies}), classify, intake, reject,
- * commit, follow-ups, notify. The History entries of changes are shipment-history's
+ * Phases, in order: copies ({@link takeInCopies}), classify (an edit of an
+ * item not counted waits for History: {@link judgeUncounted}), intake,
+ * reject, commit, follow-ups, notify. The History entries of changes are shipment-history's
  * ({@link recordShipmentHistory}); rejected edits' entries are written here,
  * with their write-back.
  */
@@ -146,6 +145,7 @@ export async function processShipmentRecords(
   records: readonly ShipmentRecord[],
 ): Promise<ShipmentBatchResult> {
   const batch = classify(await takeInCopies(deps, records));
+  await judgeUncounted(deps, batch);
   const intake = await intakeShipments(deps, batch.intake);
   const alerts = [...batch.putBack.alerts, ...intake.alerts];
   if (alerts.length > 0) await deps.alerter.alert(alerts);
@@ -216,6 +216,7 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     earliest,
     committed: committedImages(records),
     putBack: { licenses: new Set(), alerts: [] },
+    uncounted: [],
   };
   supersededEdits(records, batch);
   for (const record of latest.values()) {
@@ -272,7 +273,26 @@ function systemWrote(r: ShipmentRecord): boolean {
   return isWriteBack(r) || (r.newImage !== undefined && revision(r.newImage) > revision(r.oldImage));
 }
 
-function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch: Classified): void {
+/**
+ * The phase between classify and intake: the items classify left aside (an
+ * edit of an item not counted) that History shows counted before are refused
+ * (shipment-traces.ts); the others are judged as classify judges any record.
+ */
+async function judgeUncounted(deps: ShipmentEngineDeps, batch: Classified): Promise<void> {
+  const traced = await countedBefore(deps.history, batch.uncounted);
+  for (const record of batch.uncounted) {
+    const last = traced.get(record.shipmentId);
+    if (last) batch.rejections.push(countedBeforeRejection(record, last));
+    else classifyRecord(record, batch.before.get(record.shipmentId), batch, true);
+  }
+}
+
+function classifyRecord(
+  record: ShipmentRecord,
+  old: RawItem | undefined,
+  batch: Classified,
+  traced = false,
+): void {
   const raw = record.newImage;
   if (!raw) {
     const counted = asShipmentStatus(record.oldImage?.countedStatus);
@@ -282,6 +302,8 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   const overwrite = overwriteRejection(record.shipmentId, raw, batch.committed.get(record.shipmentId));
   if (overwrite) return void batch.rejections.push(overwrite);
   const counted = asShipmentStatus(raw.countedStatus);
+  // An edit of an item not counted (no INSERT) may be a put over a counted one whose record this batch lacks.
+  if (!counted && record.oldImage && !traced) return void batch.uncounted.push(record);
   // A counted shipment's fields are judged apart from its status, and an edit of both is answered once, for both.
   const fields = counted
     ? fieldsRejection(record.shipmentId, raw, counted, old, batch.earliest.get(record.shipmentId))
@@ -317,9 +339,16 @@ function classifyRecord(record: ShipmentRecord, old: RawItem | undefined, batch:
   }
 }
 
-/** The commit phase: accepted shipments and manual edits, with their counter and license deltas, in transactions. */
+/**
+ * The commit phase: accepted shipments and manual edits, with their counter
+ * deltas, in transactions; the cancellations that give units back to a
+ * license, only to one the system applied (shipment-give-back.ts).
+ */
 async function commit(deps: ShipmentEngineDeps, writes: readonly ShipmentWrite[]): Promise<void> {
-  if (writes.length > 0) await deps.shipments.commit(writes);
+  const others = writes.filter((w) => !w.license);
+  if (others.length > 0) await deps.shipments.commit(others);
+  const givingBack = writes.filter((w) => w.license);
+  if (givingBack.length > 0) await commitGiveBacks(deps, givingBack);
 }
 
 /**
@@ -385,18 +414,6 @@ function restampWrite(s: Shipment, counted: 'HELD' | 'RELEASED'): ShipmentWrite 
     bumpRevision: false,
     expect: { countedStatus: counted, priority: s.priority, requestedAt: s.requestedAt },
   };
-}
-
-interface Notified {
-  failed: string[];
-  counts: { customer: number; logistics: number };
-  changes: ShipmentChange[];
-}
-
-/** The committed change each record carries (its `revision` went up), with the record. */
-interface RecordedChange {
-  change: ShipmentChange;
-  record: ShipmentRecord;
 }
 
 /**
@@ -469,36 +486,4 @@ function rejectionEntry(
     reason: r.write && !writtenBack ? `${r.statusError} ${CHANGED_FIRST}` : r.statusError,
     sequence: record?.sequence ?? 'unknown',
   });
-}
-
-async function notify(deps: ShipmentEngineDeps, recorded: readonly RecordedChange[]): Promise<Notified> {
-  const changes: ShipmentChange[] = [];
-  const sequenceOf = new Map<string, string>();
-  for (const { change, record } of recorded) {
-    changes.push(change);
-    sequenceOf.set(change.dedupKey, record.sequence);
-  }
-  const counts = { customer: 0, logistics: 0 };
-  if (changes.length === 0) return { failed: [], counts, changes };
-  const failed = new Set<string>();
-  const releasing = await releasingLicenses(changes, (ids) => deps.licenses.batchGet(ids));
-  // Both audiences at once: neither waits for the other's calls.
-  await Promise.all(
-    (['customer', 'logistics'] as const).map(async (audience) => {
-      const messages: OutgoingMessage[] = [
-        ...changes.map((c) => shipmentMessage(c, audience)),
-        ...digests(changes, audience, releasing),
-      ];
-      const failedIds = await deps.publisher.publish(audience, messages);
-      counts[audience] = messages.length - failedIds.size;
-      for (const m of messages) {
-        if (!failedIds.has(m.id)) continue;
-        for (const key of m.covers) {
-          const sequence = sequenceOf.get(key);
-          if (sequence) failed.add(sequence);
-        }
-      }
-    }),
-  );
-  return { failed: [...failed], counts, changes };
 }

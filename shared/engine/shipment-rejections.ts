@@ -1,15 +1,7 @@
 import { type CountedAs, countedAsStamp, stampOf } from '../domain/counters.js';
-import type { HistoryEntry } from '../domain/history.js';
 import { parseItem, ShipmentSchema, type ShipmentStatus, sameValue, showValue } from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
-import type {
-  Alerter,
-  HistoryRepository,
-  OpsAlert,
-  RawItem,
-  ShipmentRepository,
-  ShipmentWrite,
-} from '../domain/ports.js';
+import type { OpsAlert, RawItem, ShipmentWrite } from '../domain/ports.js';
 import {
   asShipmentStatus,
   drawnValueEdited,
@@ -70,59 +62,6 @@ export const isWriteBack = ({ oldImage, newImage }: { oldImage?: RawItem; newIma
 };
 
 /**
- * The reject phase: alerts ops of every rejection, then writes each one's
- * `statusError` (and restores the status or fields it reverts) in one
- * transaction with its History entry, so the rejection is entered exactly
- * once, at the time it was written back. The write-back answers the edit of
- * stream record `sequenceOf(r)` (its `rejectedEdit`), on the condition that
- * the item still shows the edit and no write-back since. A deleted item has
- * nothing to write back, and an item changed again before the write-back
- * keeps that change: their entry is appended, keyed by the stream record
- * (`writtenBack` false).
- * Every rejection is alerted: a redelivered edit is alerted again, its
- * write-back is not repeated. Returns which licenses got shipments set back
- * to HELD or RELEASED, with those statuses: their passes may have skipped them.
- */
-export async function rejectEdits(
-  deps: { alerter: Alerter; shipments: ShipmentRepository; history: HistoryRepository },
-  rejections: readonly Rejection[],
-  entryOf: (r: Rejection, writtenBack: boolean) => HistoryEntry,
-  sequenceOf: (r: Rejection) => string,
-): Promise<Map<string, Set<ShipmentStatus>>> {
-  // Alert before recording the rejection: a crash in between repeats the alert rather than losing it.
-  if (rejections.length > 0) await deps.alerter.alert(rejections.map((r) => r.alert));
-  const deleted = rejections.filter((r) => !r.write);
-  if (deleted.length > 0) await deps.history.append(deleted.map((r) => entryOf(r, false)));
-  const restored = new Map<string, Set<ShipmentStatus>>();
-  for (const r of rejections) {
-    if (!r.write) continue;
-    const write: ShipmentWrite = {
-      ...r.write,
-      set: { ...r.write.set, [REJECTED_EDIT]: sequenceOf(r) },
-      expect: { ...r.write.expect, [REJECTED_EDIT]: r.current[REJECTED_EDIT] ?? null },
-    };
-    // "Condition failed" comes back when this very write was done and its response lost (the SDK
-    // resends it), or a crashed attempt already did it: its entry is there. Or when a change was
-    // committed since: the item still shows the edit, and that change's record is judged with it.
-    // Or when the edit is gone (the admin set it back, or edited again, before the write-back): it
-    // was still made and alerted, so it is entered on its own, keyed by its record (once, however
-    // often the record comes). Whatever the write answers, the check below is made.
-    if (!(await deps.shipments.update(write, entryOf(r, true)))) {
-      const item = await deps.shipments.get(r.shipmentId);
-      // A write-back of this edit, or of a later one (which came after this edit was judged), is there.
-      if (!sequenceAtOrAfter(item?.[REJECTED_EDIT], sequenceOf(r)) && !showsEdit(item, r.write.expect))
-        await deps.history.append([entryOf(r, false)]);
-    }
-    // An overwritten item's restore sets countedStatus back: the item was out of its index meanwhile.
-    const counted = asShipmentStatus(r.write.set.countedStatus ?? r.current.countedStatus);
-    const licenseId = String(r.write.set.licenseId ?? r.current.licenseId);
-    if (counted === 'HELD' || counted === 'RELEASED')
-      restored.set(licenseId, (restored.get(licenseId) ?? new Set()).add(counted));
-  }
-  return restored;
-}
-
-/**
  * Whether stream sequence number `a` is `b` or comes after it in its shard
  * (decimal strings: DynamoDB's grow in length, the fakes' are zero-padded).
  * False when either is not one.
@@ -131,20 +70,6 @@ export function sequenceAtOrAfter(a: unknown, b: string): boolean {
   if (typeof a !== 'string' || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
   const [x, y] = [a.replace(/^0+/, ''), b.replace(/^0+/, '')];
   return x.length !== y.length ? x.length > y.length : x >= y;
-}
-
-/**
- * Whether `item` still shows what a write-back expected of the edit: each
- * attribute it named, but the marks of what was counted and written back
- * (`countedStatus`, `revision`, `rejectedEdit`), as the edit left it.
- */
-function showsEdit(item: RawItem | undefined, expected: Record<string, unknown>): boolean {
-  if (item === undefined) return false;
-  const marks = new Set(['countedStatus', 'revision', REJECTED_EDIT]);
-  return Object.entries(expected).every(
-    ([k, v]) =>
-      marks.has(k) || (v === null ? item[k] === undefined || item[k] === null : sameValue(item[k], v)),
-  );
 }
 
 const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));

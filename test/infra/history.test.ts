@@ -172,18 +172,46 @@ describe('access to History', () => {
     ] as const;
 
   it.each([0, 1, 2])(
-    'lets writer %i (license-events, shipment-events, shipment-history) PutItem (a transaction Put), nothing else',
+    'lets writer %i (license-events, shipment-events, shipment-history) PutItem (a transaction Put) on the table, and no other write',
     (i) => {
       const [name, fn] = writers()[i] ?? [];
       if (!fn) throw new Error('no writer');
       const st = roleStatements(s.template, roleOf(fn));
-      expect([...actionsOn(st, arnOf(historyId()))], name).toEqual(['dynamodb:PutItem']);
+      const reads = new Set(['dynamodb:Query']);
+      const writes = actionsOn(st, arnOf(historyId())).filter((a) => !reads.has(a));
+      expect(writes, name).toEqual(['dynamodb:PutItem']);
       expect([...HISTORY_WRITER_ACTIONS]).toEqual(['dynamodb:PutItem']);
-      expect(actionsOn(st, indexArnsOf(historyId())), `${name}: no index access`).toEqual([]);
+      expect(actionsOn(st, indexArnsOf(historyId())), `${name}: no access to every index`).toEqual([]);
       const onHistory = st.filter((x) => JSON.stringify(x.resources).includes(historyId()));
-      expect(onHistory, `${name}: one statement mentions History`).toHaveLength(1);
+      expect(
+        onHistory.flatMap((x) => x.actions).filter((a) => !reads.has(a)),
+        `${name}: nothing but PutItem and reads (below) on History`,
+      ).toEqual(['dynamodb:PutItem']);
     },
   );
+
+  it("lets shipment-events Query the byShipment index alone (one shipment's entries), and shipment-history read nothing", () => {
+    const byShipment = { 'Fn::Join': ['', [arnOf(historyId()), `/index/${HISTORY_BY_SHIPMENT_INDEX}`]] };
+    const reads = (fn: ClearanceFunction) =>
+      roleStatements(s.template, roleOf(fn))
+        .filter((x) => x.effect === 'Allow' && JSON.stringify(x.resources).includes(historyId()))
+        .flatMap((x) => x.resources.map((r) => [x.actions.filter((a) => a !== 'dynamodb:PutItem'), r]))
+        .filter(([actions]) => (actions as string[]).length > 0);
+    expect(reads(s.stack.shipmentEvents)).toEqual([[['dynamodb:Query'], byShipment]]);
+    expect(reads(s.stack.shipmentHistory)).toEqual([]);
+    const licenseEvents = roleStatements(s.template, roleOf(s.stack.licenseEvents));
+    expect(actionsOn(licenseEvents, byShipment), 'license-events: nothing on byShipment').toEqual([]);
+  });
+
+  it("lets license-events Query the table alone (a license's decisions: refuseReplaced), and read nothing else of History", () => {
+    const st = roleStatements(s.template, roleOf(s.stack.licenseEvents));
+    const onHistory = st.filter(
+      (x) => x.effect === 'Allow' && JSON.stringify(x.resources).includes(historyId()),
+    );
+    // Statements CDK may merge: whatever their shape, every resource is the table itself.
+    expect(onHistory.flatMap((x) => x.resources)).toEqual(onHistory.flatMap(() => [arnOf(historyId())]));
+    expect(actionsOn(st, arnOf(historyId())).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+  });
 
   it('gives license-clock no access to History', () => {
     const st = roleStatements(s.template, roleOf(s.stack.licenseClock));

@@ -134,12 +134,59 @@ describe('History: the writers', () => {
     },
   );
 
-  it('gives the writers no read of History (the engine only appends)', async () => {
+  it('gives the writers no read of History by license (the table itself: the engine only appends there)', async () => {
     for (const fn of ['ShipmentEvents', 'ShipmentHistory'])
-      for (const action of ['dynamodb:GetItem', 'dynamodb:Query']) {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']) {
         const verdict = await judge.judge(role(template, fn), on(action, history));
         expect(verdict.decision, `${fn} ${action}: ${verdict.explanation}`).toBe('ImplicitlyDenied');
       }
+  });
+
+  it("lets shipment-events Query the byShipment index (one shipment's entries: was it counted before?), and nothing else reads it", async () => {
+    const byShipment: AwsCall = {
+      service: 'dynamodb',
+      operation: 'Query',
+      input: { TableName: history, IndexName: 'byShipment', KeyConditionExpression: '#s = :s' },
+    };
+    const requests = iamRequestsFor(byShipment, lookup);
+    expect(requests).toEqual([
+      expect.objectContaining({ action: 'dynamodb:Query', resource: `${history}/index/byShipment` }),
+    ]);
+    for (const request of requests) {
+      const allowed = await judge.judge(role(template, 'ShipmentEvents'), request);
+      expect(allowed.decision, allowed.explanation).toBe('Allowed');
+      for (const fn of ['ShipmentHistory', 'LicenseEvents', 'LicenseClock']) {
+        const verdict = await judge.judge(role(template, fn), request);
+        expect(verdict.decision, `${fn}: ${verdict.explanation}`).toBe('ImplicitlyDenied');
+      }
+    }
+    for (const action of ['dynamodb:Scan', 'dynamodb:GetItem']) {
+      const verdict = await judge.judge(
+        role(template, 'ShipmentEvents'),
+        on(action, `${history}/index/byShipment`),
+      );
+      expect(verdict.decision, `${action}: ${verdict.explanation}`).toBe('ImplicitlyDenied');
+    }
+    const other = await judge.judge(
+      role(template, 'ShipmentEvents'),
+      on('dynamodb:Query', `${history}/index/other`),
+    );
+    expect(other.decision, other.explanation).toBe('ImplicitlyDenied');
+  });
+
+  it("lets license-events Query History's table (a license's decisions), and read it no other way", async () => {
+    const licenseEvents = role(template, 'LicenseEvents');
+    const query = await judge.judge(licenseEvents, on('dynamodb:Query', history));
+    expect(query.decision, query.explanation).toBe('Allowed');
+    for (const [action, resource] of [
+      ['dynamodb:GetItem', history],
+      ['dynamodb:Scan', history],
+      ['dynamodb:BatchGetItem', history],
+      ['dynamodb:Query', `${history}/index/byShipment`],
+    ] as const) {
+      const verdict = await judge.judge(licenseEvents, on(action, resource));
+      expect(verdict.decision, `${action} ${resource}: ${verdict.explanation}`).toBe('ImplicitlyDenied');
+    }
   });
 
   it('gives shipment-history nothing but its History append: no other table, no topic', async () => {

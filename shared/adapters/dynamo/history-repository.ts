@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -9,6 +10,7 @@ import { forEachConcurrent } from '../../domain/concurrency.js';
 import { ConfigError, DependencyError, HistoryAppendError } from '../../domain/errors.js';
 import { type HistoryEntry, historyKey } from '../../domain/history.js';
 import type { HistoryReader, HistoryRepository, RawItem } from '../../domain/ports.js';
+import { HISTORY_BY_SHIPMENT_INDEX } from '../../names.js';
 import { scanTable } from './reads.js';
 import { isConditionFailure, isRetryable, isThrottled, pause } from './transactions.js';
 
@@ -40,6 +42,23 @@ export const HOT_FOR_MS = 10_000;
  * shipment-events and shipment-history.
  */
 export const THROTTLED_PATIENCE_MS = 60_000;
+/** Entries one page of `lastShipmentChange` reads (rejected edits included, before the filter). */
+const QUERY_PAGE = 25;
+
+/**
+ * The latest of a shipment's change entries: by `at`, then by the revision
+ * its `entryId` ends in (`#r000002`), since changes committed within one
+ * millisecond share an `at`, and the index keeps no order among them.
+ */
+export function latestChange(entries: readonly HistoryEntry[]): HistoryEntry | undefined {
+  const revision = (e: HistoryEntry) => Number(/#r(\d+)$/.exec(e.entryId)?.[1] ?? -1);
+  const later = (a: HistoryEntry, b: HistoryEntry) =>
+    a.at !== b.at ? a.at > b.at : revision(a) > revision(b);
+  return entries.reduce<HistoryEntry | undefined>(
+    (best, e) => (best && !later(e, best) ? best : e),
+    undefined,
+  );
+}
 
 /** The `Put` of a new History entry: only if its `entryId` is not there yet. */
 export function historyPut(table: string, entry: HistoryEntry) {
@@ -198,7 +217,39 @@ export class DynamoHistoryRepository implements HistoryRepository, HistoryReader
     return false;
   }
 
-  /** Every entry (auditors' tools and tests; the writers' roles may not read). */
+  /**
+   * The latest committed change of a shipment: a Query of the `byShipment`
+   * index (the only read of History shipment-events' role is granted), newest
+   * first, rejected edits filtered out. A page of QUERY_PAGE entries is read
+   * at a time (a filter applies after `Limit`), so the first page nearly
+   * always answers: a shipment's latest entry is most often a change. An
+   * index read is eventually consistent: an entry written a moment ago may
+   * not show yet.
+   */
+  async lastShipmentChange(shipmentId: string): Promise<HistoryEntry | undefined> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: HISTORY_BY_SHIPMENT_INDEX,
+          KeyConditionExpression: '#shipmentId = :shipmentId',
+          FilterExpression: '#eventType <> :rejected',
+          ExpressionAttributeNames: { '#shipmentId': 'shipmentId', '#eventType': 'eventType' },
+          ExpressionAttributeValues: { ':shipmentId': shipmentId, ':rejected': 'EDIT_REJECTED' },
+          ScanIndexForward: false,
+          Limit: QUERY_PAGE,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const found = latestChange((out.Items ?? []) as HistoryEntry[]);
+      if (found) return found;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return undefined;
+  }
+
+  /** Every entry (auditors' tools and tests; of the writers, only shipment-events may query, and only `byShipment`). */
   scan(): AsyncIterable<RawItem[]> {
     return scanTable(this.db, this.table);
   }

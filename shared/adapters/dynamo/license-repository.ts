@@ -1,9 +1,11 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ConfigError } from '../../domain/errors.js';
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX, TRIM_CURSOR } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
@@ -15,6 +17,14 @@ import { batchGetItems, scanTable } from './reads.js';
 import { isConditionFailure } from './transactions.js';
 
 type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
+/**
+ * Entries the first page of `firstDecision` reads (a filter applies after
+ * `Limit`): a license's first decision is most often among its first
+ * entries, only the shipments taken in before it was applied coming first.
+ * Later pages read up to 1 MB each.
+ */
+export const FIRST_DECISION_PAGE = 25;
 
 /** DynamoDB implementation of the Licenses port. */
 export class DynamoLicenseRepository implements LicenseRepository {
@@ -285,5 +295,54 @@ export class DynamoLicenseRepository implements LicenseRepository {
 
   batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
     return batchGetItems(this.db, this.table, 'licenseId', licenseIds);
+  }
+
+  /**
+   * A Query of the license's History partition in entry order (time first),
+   * filtered to `LICENSE_*` entries and projected to `eventType` and `at`,
+   * page by page until the first match: FIRST_DECISION_PAGE entries first,
+   * then 1 MB pages. Strongly consistent: a decision committed a moment ago
+   * is seen. license-events' role may Query the table (not its index) for
+   * this, and read nothing else of History.
+   */
+  async firstDecision(licenseId: string): Promise<{ eventType: string; at: string } | undefined> {
+    if (!this.historyTable)
+      throw new ConfigError('the History table is not configured: set HISTORY_TABLE (tables.history)');
+    let start: Record<string, unknown> | undefined;
+    let first = true;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.historyTable,
+          KeyConditionExpression: '#licenseId = :licenseId',
+          FilterExpression: 'begins_with(#eventType, :decision)',
+          ProjectionExpression: '#eventType, #at',
+          ExpressionAttributeNames: { '#licenseId': 'licenseId', '#eventType': 'eventType', '#at': 'at' },
+          ExpressionAttributeValues: { ':licenseId': licenseId, ':decision': 'LICENSE_' },
+          ConsistentRead: true,
+          ...(first ? { Limit: FIRST_DECISION_PAGE } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const found = out.Items?.[0];
+      if (found) return { eventType: String(found.eventType), at: String(found.at) };
+      start = out.LastEvaluatedKey;
+      first = false;
+    } while (start);
+    return undefined;
+  }
+
+  restoreRefused(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+  ): Promise<boolean> {
+    const entries = Object.entries(revert);
+    return this.conditional({
+      set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+      remove: entries.filter(([, v]) => v === null).map(([k]) => k),
+      expect: { licenseId, ...found },
+    });
   }
 }

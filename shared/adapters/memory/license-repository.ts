@@ -277,6 +277,31 @@ export class MemoryLicenseRepository implements LicenseRepository {
     return scanPages(() => this.tables.all('licenses'), this.options, 'licenses.scan');
   }
 
+  /** As the adapter's: of the license's History entries in key order (time first), the first `LICENSE_*` one. */
+  async firstDecision(licenseId: string): Promise<{ eventType: string; at: string } | undefined> {
+    await this.enter('firstDecision', [licenseId]);
+    // `all` is in key order: by license, then entryId.
+    const found = this.tables
+      .all('history')
+      .find((e) => e.licenseId === licenseId && String(e.eventType).startsWith('LICENSE_'));
+    return found === undefined ? undefined : { eventType: String(found.eventType), at: String(found.at) };
+  }
+
+  async restoreRefused(
+    licenseId: string,
+    revert: Readonly<Record<string, unknown>>,
+    found: Readonly<Record<string, unknown>>,
+    statusError: string,
+  ): Promise<boolean> {
+    await this.enter('restoreRefused', [licenseId, revert, found, statusError]);
+    const entries = Object.entries(revert);
+    return this.conditional(licenseId, {
+      set: { ...Object.fromEntries(entries.filter(([, v]) => v !== null)), statusError },
+      remove: entries.filter(([, v]) => v === null).map(([k]) => k),
+      expect: { ...found },
+    });
+  }
+
   async batchGet(licenseIds: readonly string[]): Promise<Map<string, RawItem>> {
     await this.enter('batchGet', [licenseIds]);
     const found = new Map<string, RawItem>();

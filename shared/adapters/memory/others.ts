@@ -10,6 +10,7 @@ import type {
   Publisher,
   RawItem,
 } from '../../domain/ports.js';
+import { latestChange } from '../dynamo/history-repository.js';
 import { putEntry, scanPages } from './license-repository.js';
 import type { ItemStore, MemoryRepositoryOptions } from './tables.js';
 
@@ -45,6 +46,17 @@ export class MemoryHistoryRepository implements HistoryRepository, HistoryReader
   async append(entries: readonly HistoryEntry[]): Promise<void> {
     await this.options.gate?.('history.append', [entries]);
     for (const entry of entries) putEntry(this.tables, entry);
+  }
+
+  /** As the adapter's: the shipment's changes, the latest by `at` (then revision), rejected edits left out. */
+  async lastShipmentChange(shipmentId: string): Promise<HistoryEntry | undefined> {
+    await this.options.gate?.('history.lastShipmentChange', [shipmentId]);
+    const changes = this.tables
+      .all('history')
+      .filter(
+        (e) => e.shipmentId === shipmentId && e.eventType !== 'EDIT_REJECTED',
+      ) as unknown as HistoryEntry[];
+    return latestChange(changes);
   }
 
   scan(): AsyncIterable<RawItem[]> {

@@ -83,6 +83,43 @@ export function describeHistoryContract(name: string, subject: () => ContractSub
       expect(await entryOf(s, id, 'c')).toBeDefined();
     });
 
+    it("reads a shipment's latest committed change (byShipment), never a rejected edit", async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const [counted, refused] = [nextId('SHP'), nextId('SHP')];
+      const at = (second: number) => `2026-06-01T12:00:0${second}.000Z`;
+      await s.history.append([
+        anEntry(id, `${at(0)}#${counted}#r000001`, {
+          eventType: 'SHIPMENT_HELD',
+          shipmentId: counted,
+          at: at(0),
+        }),
+        anEntry(id, `${at(1)}#${counted}#r000002`, {
+          eventType: 'SHIPMENT_RELEASED',
+          shipmentId: counted,
+          at: at(1),
+        }),
+        anEntry(id, `${at(2)}#${counted}#rejected#9`, {
+          eventType: 'EDIT_REJECTED',
+          shipmentId: counted,
+          at: at(2),
+        }),
+        anEntry(id, `${at(3)}#${refused}#rejected#1`, {
+          eventType: 'EDIT_REJECTED',
+          shipmentId: refused,
+          at: at(3),
+        }),
+      ]);
+      const read = s.history.lastShipmentChange?.bind(s.history);
+      if (!read) throw new Error('this History port cannot read a shipment');
+      expect(await read(counted)).toMatchObject({
+        eventType: 'SHIPMENT_RELEASED',
+        entryId: `${at(1)}#${counted}#r000002`,
+      });
+      expect(await read(refused)).toBeUndefined();
+      expect(await read(nextId('SHP'))).toBeUndefined();
+    });
+
     it('appends more entries than one transaction holds, and the same key twice in one call once', async () => {
       const s = subject();
       const id = nextId('LIC');

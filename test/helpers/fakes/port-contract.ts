@@ -383,6 +383,56 @@ export function describePortContract(
       expect(item).not.toHaveProperty(['added.by.import']);
     });
 
+    it("finds a license's first decision in History past its shipment entries and rejections, and none for a license never decided", async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const other = nextId('LIC');
+      const at = (minute: number) => `2026-06-01T12:${String(minute).padStart(2, '0')}:00.000Z`;
+      // Shipments taken in before the license was applied come first in its partition (more than one page).
+      for (let i = 0; i < 30; i++)
+        await s.put('history', {
+          ...anEntry(id, `${at(0)}#SHP-${String(i).padStart(3, '0')}#r000001`, {
+            eventType: 'SHIPMENT_HELD',
+          }),
+          shipmentId: `SHP-${i}`,
+        });
+      await s.put('history', { ...anEntry(id, `${at(1)}#rejected#n1`, { eventType: 'EDIT_REJECTED' }) });
+      await s.put('history', {
+        ...anEntry(id, `${at(2)}#license#t1`, { eventType: 'LICENSE_PENDING', at: at(2) }),
+      });
+      await s.put('history', {
+        ...anEntry(id, `${at(3)}#license#t2`, { eventType: 'LICENSE_APPROVED', at: at(3) }),
+      });
+      await s.put('history', { ...anEntry(other, `${at(0)}#rejected#n2`, { eventType: 'EDIT_REJECTED' }) });
+
+      expect(await s.licenses.firstDecision?.(id)).toEqual({ eventType: 'LICENSE_PENDING', at: at(2) });
+      expect(await s.licenses.firstDecision?.(other)).toBeUndefined();
+      expect(await s.licenses.firstDecision?.(nextId('LIC'))).toBeUndefined();
+    });
+
+    it('restores a refused overwritten license without a History entry, only while it still has no appliedStatus', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const { appliedStatus: _applied, ...put } = aLicense({ licenseId: id });
+      await s.put('licenses', { ...put, note: 'typed after the put', statusError: 'refused' });
+      const revert = { appliedStatus: 'APPROVED', releasedQuantity: 70, 'BIS case no.': 'B-17', note: null };
+      const found = { appliedStatus: null, releasedQuantity: put.releasedQuantity ?? null };
+
+      expect(await s.licenses.restoreRefused?.(id, revert, found, 'set back')).toBe(true);
+      const item = await s.get('licenses', { licenseId: id });
+      expect(item).toMatchObject({
+        appliedStatus: 'APPROVED',
+        releasedQuantity: 70,
+        'BIS case no.': 'B-17',
+        statusError: 'set back',
+        changedBy: 'clearance',
+      });
+      expect(item).not.toHaveProperty('note');
+      // Applied again: a second restore finds the condition false.
+      expect(await s.licenses.restoreRefused?.(id, revert, found, 'again')).toBe(false);
+      expect(await s.get('licenses', { licenseId: id })).toMatchObject({ statusError: 'set back' });
+    });
+
     it('sets a status as the clock does, only from the status read', async () => {
       const s = subject();
       const l = aLicense({ licenseId: nextId('LIC'), appliedStatus: 'APPROVED' });

@@ -4,11 +4,13 @@
  * shipments must not wait unseen (I5).
  */
 import { describe, expect, it } from 'vitest';
-import { licenseRemoved } from '../../../shared/engine/license-engine.js';
+import type { LicenseRepository } from '../../../shared/domain/ports.js';
+import { applyLicense, licenseRemoved } from '../../../shared/engine/license-engine.js';
 import {
   apply,
   givenLicense,
   idsWith,
+  LATER,
   setStatus,
   shipmentEvents,
   withBacklog,
@@ -137,19 +139,100 @@ describe('a deleted license', () => {
     ]);
   });
 
-  it('created again and refused, gets a reason that names no shipment but how to list them, and an alert that names one', async () => {
+  it('created again and refused, gets a reason from its History that names no shipment, and an alert that names one', async () => {
     const w = memoryWorld();
     const { licenseId, ids } = await recreatedAndRefused(w);
     const reason = String(w.license(licenseId).statusError);
-    expect(reason).toContain(`shipments are already RELEASED under license ${licenseId}`);
-    expect(reason).toContain(
-      `\`clearance shipment list --license ${licenseId} --status RELEASED\` lists them`,
+    expect(reason).toMatch(
+      new RegExp(
+        `^this item replaces a license the system applied: History holds decisions of license ${licenseId} since `,
+      ),
     );
+    expect(reason).toContain(
+      `(the first LICENSE_PENDING; \`clearance license history ${licenseId}\` lists them)`,
+    );
+    expect(reason).toContain('point-in-time recovery');
     for (const id of ids) expect(reason).not.toContain(id);
     expect(rejectedEntries(w, licenseId).map((e) => e.reason)).toEqual([reason]);
     const alert = w.alerter.about(licenseId)[1];
     expect(alert?.message).toContain(`Rejected because ${reason}.`);
-    expect(alert?.message).toContain(`Shipment ${ids[0]} is one of them.`);
+    expect(alert?.message).toContain(`Shipment ${ids[0]} is one of those RELEASED under it.`);
+  });
+
+  it('created again where History cannot be read (the simulation), is refused while shipments are RELEASED under its id, and names how to list them', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [{ quantity: 30 }, { quantity: 40 }]);
+    const first = w.license(lut.licenseId);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    w.console.remove('licenses', lut.licenseId);
+    const { appliedStatus: _a, ...json } = first;
+    w.console.put('licenses', { ...json, status: 'APPROVED' });
+    // The licenses port without History (firstDecision, an optional method, absent).
+    const licenses: LicenseRepository = new Proxy(w.licenses, {
+      get: (target, name, receiver) =>
+        name === 'firstDecision' ? undefined : Reflect.get(target, name, receiver),
+    });
+
+    expect(await applyLicense(w.licenseDeps({ licenses }), lut.licenseId, LATER())).toMatchObject({
+      kind: 'rejected',
+    });
+
+    const reason = String(w.license(lut.licenseId).statusError);
+    expect(reason).toContain(`shipments are already RELEASED under license ${lut.licenseId}`);
+    expect(reason).toContain(
+      `\`clearance shipment list --license ${lut.licenseId} --status RELEASED\` lists them`,
+    );
+    for (const id of ids) expect(reason).not.toContain(id);
+    expect(w.alerter.about(lut.licenseId).at(-1)?.message).toContain(`Shipment ${ids[0]} is one of them.`);
+    expect(w.license(lut.licenseId).appliedStatus).toBeUndefined();
+  });
+
+  it('created again after all its shipments SHIPPED, is refused by its History, not approved afresh (I1/I2)', async () => {
+    const w = memoryWorld();
+    const { lut, ids } = withBacklog(w, { authorizedQuantity: 100 }, [
+      { quantity: 30 },
+      { quantity: 40 },
+      { quantity: 50 },
+    ]);
+    const first = w.license(lut.licenseId);
+    await setStatus(w, lut.licenseId, 'APPROVED');
+    for (const id of ids.slice(0, 2)) w.console.edit('shipments', String(id), 'status', 'SHIPPED');
+    await shipmentEvents(w);
+    expect(idsWith(w, lut.licenseId, 'RELEASED'), 'nothing RELEASED under it').toEqual([]);
+    const old = w.license(lut.licenseId);
+    w.console.remove('licenses', lut.licenseId);
+    await licenseRemoved(w.licenseDeps(), lut.licenseId, old);
+    const { appliedStatus: _a, ...json } = first;
+    w.console.put('licenses', { ...json, status: 'APPROVED' });
+
+    expect(await apply(w, lut.licenseId)).toMatchObject({ kind: 'rejected' });
+    expect(await apply(w, lut.licenseId), 'its own write, delivered').toEqual({ kind: 'noop' });
+    await shipmentEvents(w);
+
+    // The 50 units stay held: approved afresh, 120 units would be out against 100 licensed.
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.license(lut.licenseId).appliedStatus).toBeUndefined();
+    expect(String(w.license(lut.licenseId).statusError)).toContain('History holds decisions of license');
+    expect(rejectedEntries(w, lut.licenseId)).toHaveLength(1);
+    expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toEqual([
+      `License ${lut.licenseId} was deleted`,
+      `License ${lut.licenseId}: invalid item rejected`,
+    ]);
+  });
+
+  it('created again, refused, and deleted with shipments held under it: the alert says to put the license back, not to create it again', async () => {
+    const w = memoryWorld();
+    const { licenseId } = await recreatedAndRefused(w);
+    const refused = w.license(licenseId);
+    w.console.remove('licenses', licenseId);
+
+    await licenseRemoved(w.licenseDeps(), licenseId, refused);
+
+    const alert = w.alerter.about(licenseId).at(-1);
+    expect(alert?.subject).toBe(`License ${licenseId} was deleted with 1 shipment(s) held under it`);
+    expect(alert?.message).toContain('refused as a replacement of a license the system applied');
+    expect(alert?.message).toContain('point-in-time recovery');
+    expect(alert?.message).not.toContain('Create the license again');
   });
 
   it('created again and refused, is refused once: a redelivery after the RELEASED shipment its alert named SHIPPED enters and alerts nothing more (I6)', async () => {
@@ -176,21 +259,24 @@ describe('a deleted license', () => {
     ]);
   });
 
-  it('created again and refused, stays refused once when a RELEASED shipment is cancelled and its units come back to the new item (releasedQuantity below 0)', async () => {
+  it('created again and refused, stays refused once when a RELEASED shipment is cancelled: its units go to no item (releasedQuantity stays 0), and ops is told', async () => {
     const w = memoryWorld();
     const { licenseId, ids } = await recreatedAndRefused(w);
     const reason = w.license(licenseId).statusError;
 
-    // Logistics cancels the first RELEASED shipment: its units are added back to the item as it is.
+    // Logistics cancels the first RELEASED shipment: its units are not given to the item as it is.
     w.console.edit('shipments', String(ids[0]), 'status', 'CANCELLED');
     await shipmentEvents(w);
-    expect(w.license(licenseId)).toMatchObject({ releasedQuantity: -30 });
-    expect(w.licenseRecords()).toHaveLength(1);
+    expect(w.license(licenseId)).toMatchObject({ releasedQuantity: 0 });
+    expect(w.licenseRecords()).toEqual([]);
     expect(await apply(w, licenseId)).toEqual({ kind: 'noop' });
 
     expect(w.license(licenseId).statusError, 'the refusal and its way out stay on the item').toBe(reason);
     expect(rejectedEntries(w, licenseId).map((e) => e.reason)).toEqual([reason]);
-    expect(w.alerter.about(licenseId)).toHaveLength(2);
+    expect(w.alerter.about(licenseId)).toHaveLength(3);
+    expect(w.alerter.about(licenseId).map((a) => a.subject)).toContain(
+      `License ${licenseId}: 30 cancelled units not given back`,
+    );
     expect(w.license(licenseId).appliedStatus).toBeUndefined();
   });
 });

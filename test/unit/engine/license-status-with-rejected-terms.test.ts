@@ -2,13 +2,15 @@
  * One console save that changes a license's `status` and its terms together,
  * where the terms are rejected (an invalid limit: a String, as the console's
  * attribute editor types by default, a fraction, a negative; an identity
- * change). The edit is rejected whole and once: the admin's status change,
- * legal or not, is set back with the terms in the same write-back (one
+ * change). An approval or reinstatement, and an illegal status, are part of
+ * the rejected edit: set back with the terms in the same write-back (one
  * alert, one EDIT_REJECTED entry, a `statusError` naming both), so the
- * write-back's own record neither applies it under the terms it did not set
- * nor rejects it again. The clock's expiry read with such an edit is no part
- * of it: it is applied under the terms last applied, and the terms'
- * rejection stands beside it.
+ * write-back's own record neither applies them under the terms the edit did
+ * not set nor rejects them again. A restrictive decision (a legal
+ * suspension, revocation, denial or expiry) fails safe instead: it is
+ * applied under the terms last applied, credited to the save's author, while
+ * the terms alone are set back and their rejection stands beside it; so is
+ * the clock's expiry read with such an edit.
  */
 import { describe, expect, it } from 'vitest';
 import { clockTick } from '../../../shared/engine/clock.js';
@@ -146,27 +148,123 @@ describe('a legal status saved together with an invalid term', () => {
     expectInvariants(w);
     await expectRedeliveryIgnored(w, licenseId);
   });
+});
 
-  it('APPROVED → SUSPENDED with a fractional limit: set back with it, and the suspension made again on its own applies', async () => {
+describe('a restrictive status saved together with an invalid term', () => {
+  it.each<
+    [string, 'PENDING' | 'APPROVED', 'SUSPENDED' | 'REVOKED' | 'DENIED' | 'EXPIRED', Record<string, unknown>]
+  >([
+    ['APPROVED → SUSPENDED with a fractional limit', 'APPROVED', 'SUSPENDED', { authorizedQuantity: 20.5 }],
+    ['APPROVED → REVOKED with another customerId', 'APPROVED', 'REVOKED', { customerId: 'CUST-OTHER' }],
+    [
+      'APPROVED → EXPIRED (typed by the admin) with a negative limit',
+      'APPROVED',
+      'EXPIRED',
+      { authorizedQuantity: -1 },
+    ],
+    [
+      'PENDING → DENIED with authorizedQuantity typed as a String',
+      'PENDING',
+      'DENIED',
+      { authorizedQuantity: '20' },
+    ],
+  ])(
+    '%s: the status is applied under the terms last applied, and the terms are set back',
+    async (_name, from, status, terms) => {
+      const w = memoryWorld();
+      const licenseId = await licenseWith(w, from, 10);
+      expect(idsWith(w, licenseId, 'RELEASED')).toHaveLength(from === 'APPROVED' ? 10 : 0);
+      const entriesBefore = entriesOf(w, licenseId).length;
+      const alertsBefore = w.alerter.about(licenseId).length;
+
+      save(w, licenseId, { status, updatedBy: 'alice', statusReason: 'BIS order', ...terms });
+      await settleSystem(w, licenseId);
+
+      // Fail-safe: the restrictive decision is not undone by the typo saved with it.
+      const item = w.license(licenseId);
+      expect(idsWith(w, licenseId, 'RELEASED'), 'shipments left RELEASED').toEqual([]);
+      expect(item).toMatchObject({
+        status,
+        appliedStatus: status,
+        releasedQuantity: 0,
+        authorizedQuantity: 100,
+        customerId: 'CUST-ACME',
+        appliedTerms: expect.objectContaining({ authorizedQuantity: 100, customerId: 'CUST-ACME' }),
+      });
+      if (from === 'PENDING')
+        for (const s of w.items('shipments'))
+          expect(s).toMatchObject({ status: 'HELD', holdReason: 'LICENSE_DENIED' });
+      // The terms' rejection stays on the item, naming the status applied beside it.
+      const statusError = String(item.statusError ?? '');
+      expect(statusError).toMatch(/^amendment rejected: /);
+      expect(statusError).toContain(
+        `The status change saved with it (${from} → ${status}) is applied all the same, under the terms last applied`,
+      );
+      expect(statusError).not.toContain('was not applied either');
+      // One alert for the save, saying the status applies and the terms were set back; nothing claims nothing moved.
+      const alerts = w.alerter.about(licenseId).slice(alertsBefore);
+      const term = Object.keys(terms).join(', ');
+      expect(alerts.filter((a) => a.subject.endsWith('rejected')).map((a) => a.subject)).toEqual([
+        `License ${licenseId}: edit of ${term} rejected`,
+      ]);
+      const rejection = alerts.find((a) => a.subject.endsWith('rejected'));
+      expect(rejection?.message).toContain(
+        `Its status ${status} is applied all the same, under the terms last applied`,
+      );
+      expect(rejection?.message).toContain('set back');
+      for (const a of alerts) expect(a.message).not.toContain('No shipment or counter moved');
+      // History: the terms' rejection and the decision, both credited to the admin who saved them.
+      const added = entriesOf(w, licenseId).slice(entriesBefore);
+      // (Entries of one instant sort by their key, not in the order they were made.)
+      const rows = added.map((e) => [e.eventType, e.actor, e.status, e.previousStatus, e.reason]);
+      expect(rows).toHaveLength(2);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          ['EDIT_REJECTED', 'alice', from, from, item.statusError],
+          [`LICENSE_${status}`, 'alice', status, from, 'BIS order'],
+        ]),
+      );
+      expectInvariants(w);
+      await expectRedeliveryIgnored(w, licenseId);
+    },
+  );
+
+  it('APPROVED → SUSPENDED with a fractional limit: the terms amended right afterwards apply, and a reinstatement on its own clears the reason', async () => {
     const w = memoryWorld();
     const licenseId = await licenseWith(w, 'APPROVED', 10);
-    const alertsBefore = w.alerter.about(licenseId).length;
 
     save(w, licenseId, { status: 'SUSPENDED', authorizedQuantity: 20.5, updatedBy: 'alice' });
     await settleSystem(w, licenseId);
+    expect(w.license(licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED', authorizedQuantity: 100 });
 
-    expect(idsWith(w, licenseId, 'RELEASED')).toHaveLength(10);
-    expect(w.license(licenseId)).toMatchObject({ status: 'APPROVED', appliedStatus: 'APPROVED' });
-    const alerts = w.alerter.about(licenseId).slice(alertsBefore);
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.message).toContain('(APPROVED → SUSPENDED) was not applied either');
-    expect(alerts[0]?.message).toContain('No shipment or counter moved');
+    // As the reason says: the terms again, on their own, while suspended.
+    save(w, licenseId, { authorizedQuantity: 20, updatedBy: 'alice' });
+    await settleSystem(w, licenseId);
+    expect(w.license(licenseId)).toMatchObject({
+      appliedStatus: 'SUSPENDED',
+      appliedTerms: expect.objectContaining({ authorizedQuantity: 20 }),
+    });
+    expect(w.license(licenseId).statusError).toBeUndefined();
     expectInvariants(w);
 
-    // As the reason says: the status change again, on its own.
-    save(w, licenseId, { status: 'SUSPENDED', updatedBy: 'alice' });
+    save(w, licenseId, { status: 'APPROVED', updatedBy: 'bob' });
     await settleSystem(w, licenseId);
-    expect(idsWith(w, licenseId, 'RELEASED')).toEqual([]);
+    expect(idsWith(w, licenseId, 'RELEASED')).toHaveLength(2);
+    expect(w.license(licenseId)).toMatchObject({ appliedStatus: 'APPROVED', releasedQuantity: 20 });
+    expect(w.license(licenseId).statusError).toBeUndefined();
+    expectInvariants(w);
+  });
+
+  it('a suspension saved on its own after a rejected amendment clears that amendment’s reason', async () => {
+    const w = memoryWorld();
+    const licenseId = await licenseWith(w, 'APPROVED', 10);
+    save(w, licenseId, { authorizedQuantity: 20.5, updatedBy: 'alice' });
+    await settleSystem(w, licenseId);
+    expect(String(w.license(licenseId).statusError ?? '')).toMatch(/^amendment rejected: /);
+
+    save(w, licenseId, { status: 'SUSPENDED', updatedBy: 'bob' });
+    await settleSystem(w, licenseId);
+
     expect(w.license(licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED', releasedQuantity: 0 });
     expect(w.license(licenseId).statusError).toBeUndefined();
     expectInvariants(w);

@@ -261,7 +261,19 @@ describe('redelivery', () => {
 
     expect(w.shipment(id)).toMatchObject({ status: 'HELD', countedStatus: 'HELD' });
     expect(w.shipment(id)[REJECTED_EDIT]).toBeUndefined();
-    expect(w.alerter.about(id).map((a) => a.severity)).toEqual(['high', 'high']);
+    // Each delivery: the HIGH SEVERITY alert before the write-back, then, the write-back having set nothing
+    // back, one saying so and what the item shows instead.
+    const rejected = `HIGH SEVERITY: Shipment ${id}: status edit HELD → SHIPPED rejected`;
+    const notSetBack = { severity: 'high', subject: `${rejected}: nothing set back` };
+    expect(w.alerter.about(id)).toEqual([
+      expect.objectContaining({ severity: 'high', subject: rejected }),
+      expect.objectContaining(notSetBack),
+      expect.objectContaining({ severity: 'high', subject: rejected }),
+      expect.objectContaining(notSetBack),
+    ]);
+    expect(w.alerter.about(id)[1]?.message).toMatch(
+      /^Nothing was set back: the item was changed again before the system could write this back \(the item now shows status HELD, countedStatus HELD, revision 1\)/,
+    );
     expect(rejectedEntries(w, id)).toEqual([
       expect.objectContaining({
         at: edit.at,
