@@ -140,7 +140,7 @@ export class Observability extends Construct {
       'HeldToShippedRejected',
       appMetric('EditsRejected', 'shipment-events', 'Sum', { Severity: 'high' }),
       1,
-      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted, or put back with an edited countedAs stamp). The edit was rejected, but if goods left the warehouse this is a possible export violation. Escalate to compliance now.',
+      'HIGH SEVERITY: a shipment was edited from HELD to SHIPPED (or deleted, or put back with an edited countedAs stamp), or an item counted before was found put over without its counters ("counted before, not taken in again"). The edit was rejected, but if goods left the warehouse this is a possible export violation: escalate to compliance now; a counted-before item needs a person to put it back (the alert names the runbook step).',
       'held-to-shipped',
     );
     this.alarm(
@@ -148,7 +148,7 @@ export class Observability extends Construct {
       // Counted when license-events sends the alert, whether SNS takes it or not.
       appMetric('OpsAlerts', 'license-events', 'Sum', { Severity: 'high' }),
       1,
-      'HIGH SEVERITY: license-events sent a high-severity ops alert: an applied license was deleted, shipped goods exceed a license\'s amended limit, or an overwritten license was set back with changes that were NOT made. Read the alert in the ops email, or license-events\' "high-severity ops alert" log line for the license, and act on it now.',
+      'HIGH SEVERITY: license-events sent a high-severity ops alert: an applied license was deleted, shipped goods exceed a license\'s amended limit, an overwritten license was set back with changes that were NOT made, or an overwritten item was applied as a new license. Read the alert in the ops email, or license-events\' "high-severity ops alert" log line for the license, and act on it now.',
       'license-high-severity',
     );
     this.addClockStoppedAlarm(props.functions['license-clock']);
