@@ -335,7 +335,10 @@ async function transactWithEntry(
 
 /** The License methods that are a TransactWriteItems (a decision with its History entry); the rest are single writes. */
 const LICENSE_TRANSACTIONS = new Set(['startWork', 'amend', 'revertTerms', 'reject']);
-// firstDecision is a Query of the license's History partition: a read (one page, for a license never applied).
+// firstDecision is a Query of the license's History partition, made only for a license item never applied: one
+// read here. On AWS it pages up to the first LICENSE_* entry, so a never-applied license whose backlog was taken
+// in first reads every SHIPMENT_HELD entry once (about 300 B each: some 300 pages of 1 MB for 1,000,000); the
+// model's licenses are applied PENDING before the approval (model.ts), so it is not reached.
 const LICENSE_READS = new Set(['get', 'batchGet', 'scan', 'firstDecision']);
 
 /** The History entry among a decision's arguments: a DecisionRecord's `entry`, or the entry itself. */
