@@ -28,6 +28,7 @@ import { fieldsRejection, withStatusEdit } from './shipment-field-edits.js';
 import { commitGiveBacks } from './shipment-give-back.js';
 import { intakeShipments, manualWrite } from './shipment-intake.js';
 import { notify, type RecordedChange } from './shipment-notify.js';
+import { judgeOverwritten, savesBeforePuts } from './shipment-overwrite-saves.js';
 import * as putBacks from './shipment-put-back.js';
 import { rejectEdits } from './shipment-reject-phase.js';
 import {
@@ -118,8 +119,10 @@ interface Classified {
   before: Map<string, RawItem | undefined>;
   /** Each shipment as it was before the batch's first record of it. */
   earliest: Map<string, RawItem | undefined>;
-  /** Each shipment's image with the highest revision in the batch: a latest record behind it is an overwrite. */
+  /** Each shipment's image the system committed with the highest revision in the batch: a latest record behind it is an overwrite. */
   committed: Map<string, RawItem>;
+  /** The last save made before a put that overwrote the committed image, judged on its own (shipment-overwrite-saves.ts). */
+  beforePut: Map<string, ShipmentRecord>;
   /** Counted shipments put back after a deletion (an INSERT with `countedStatus`): see shipment-put-back.ts. */
   putBack: putBacks.PutBacks;
   /** Latest records of items not counted that are not INSERTs: judged once History is asked (shipment-traces.ts). */
@@ -214,10 +217,12 @@ function classify(records: readonly ShipmentRecord[]): Classified {
     rejectedRecord: new Map(),
     before,
     earliest,
-    committed: committedImages(records),
+    committed: committedImages(records, systemWrote),
+    beforePut: new Map(),
     putBack: { licenses: new Set(), alerts: [] },
     uncounted: [],
   };
+  batch.beforePut = savesBeforePuts(records, latest, batch.committed, systemWrote);
   supersededEdits(records, batch);
   for (const record of latest.values()) {
     // The system's write-back of a rejected edit answers an edit already judged: judging it again
@@ -243,8 +248,10 @@ function classify(records: readonly ShipmentRecord[]): Classified {
  */
 function supersededEdits(records: readonly ShipmentRecord[], batch: Classified): void {
   records.forEach((r, i) => {
-    const latest = batch.latest.get(r.shipmentId);
-    if (r === latest || !r.newImage || !r.oldImage || systemWrote(r)) return;
+    // The last save before a put that overwrote the item is judged like a latest record, and so are those before it.
+    const saved = batch.beforePut.get(r.shipmentId);
+    const latest = saved && i < records.indexOf(saved) ? saved : batch.latest.get(r.shipmentId);
+    if (r === latest || r === saved || !r.newImage || !r.oldImage || systemWrote(r)) return;
     const answered = records
       .slice(i + 1)
       .some(
@@ -300,7 +307,7 @@ function classifyRecord(
     return;
   }
   const overwrite = overwriteRejection(record.shipmentId, raw, batch.committed.get(record.shipmentId));
-  if (overwrite) return void batch.rejections.push(overwrite);
+  if (overwrite) return void batch.rejections.push(...overwritten(record, raw, overwrite, batch));
   const counted = asShipmentStatus(raw.countedStatus);
   // An edit of an item not counted (no INSERT) may be a put over a counted one whose record this batch lacks.
   if (!counted && record.oldImage && !traced) return void batch.uncounted.push(record);
@@ -337,6 +344,25 @@ function classifyRecord(
     if (counted === 'HELD' && old && (old.value !== raw.value || batch.valueEdited.has(shipment.shipmentId)))
       batch.revalued.add(shipment.licenseId);
   }
+}
+
+/**
+ * The rejection of put `record` (`raw`) that overwrote the image the system
+ * last committed (`overwrite`), with what it overwrote judged on its own as
+ * the latest record would be (shipment-overwrite-saves.ts): what that moves
+ * (a cancellation to commit) goes into `batch`.
+ */
+function overwritten(
+  record: ShipmentRecord,
+  raw: RawItem,
+  overwrite: Rejection,
+  batch: Classified,
+): Rejection[] {
+  return judgeOverwritten(record, raw, overwrite, batch, (judged, committed, saves) => {
+    const view: Classified = { ...batch, rejections: [], saves: new Map([[record.shipmentId, saves]]) };
+    classifyRecord(judged, committed, view);
+    return view.rejections;
+  });
 }
 
 /**

@@ -371,26 +371,39 @@ export function invalidRejection(shipmentId: string, raw: RawItem, problems: rea
 }
 
 /**
- * The image of each shipment with the highest `revision` among a batch's
- * records, old and new images alike (the later one on a tie): what the
- * system last committed, as far as the batch shows. A latest record behind it
- * is an overwrite ({@link overwriteRejection}). Taken from every image, not
+ * The image of each shipment with the highest `revision` among the images
+ * of a batch the system committed (the later one on a tie): what the system
+ * last committed, as far as the batch shows. A latest record behind it is an
+ * overwrite ({@link overwriteRejection}). Taken from every such image, not
  * from the records' order, so that a batch that also holds an older record
- * again (a redelivery) never makes a newer one look like an old copy.
+ * again (a redelivery) never makes a newer one look like an old copy. An
+ * admin's save is no such image: it keeps the `revision` it found, so on a
+ * tie it would pass for what the system committed, and a put set back to it
+ * would leave the save (a cancellation, a warehouse move) on the item,
+ * unjudged. So an image counts when it is the new image of a system write
+ * (`systemWrote`: a commit, a rejection's write-back), or an old image that
+ * is not the new image of the save recorded just before it.
  */
-export function committedImages(
-  records: readonly { shipmentId: string; oldImage?: RawItem; newImage?: RawItem }[],
+export function committedImages<R extends { shipmentId: string; oldImage?: RawItem; newImage?: RawItem }>(
+  records: readonly R[],
+  systemWrote: (r: R) => boolean,
 ): Map<string, RawItem> {
   const revision = (image: RawItem | undefined) =>
     typeof image?.revision === 'number' ? image.revision : undefined;
   const best = new Map<string, RawItem>();
-  for (const r of records)
-    for (const image of [r.oldImage, r.newImage]) {
+  const previous = new Map<string, R>();
+  for (const r of records) {
+    const prior = previous.get(r.shipmentId);
+    previous.set(r.shipmentId, r);
+    const saved = prior !== undefined && !systemWrote(prior) && sameValue(prior.newImage, r.oldImage);
+    const images = [...(saved ? [] : [r.oldImage]), ...(systemWrote(r) ? [r.newImage] : [])];
+    for (const image of images) {
       const v = revision(image);
       // A copy of another shipment carries the other's revision: nothing the system committed to this one.
       if (image === undefined || v === undefined || copiedFrom(image) !== undefined) continue;
       if (v >= (revision(best.get(r.shipmentId)) ?? 0)) best.set(r.shipmentId, image);
     }
+  }
   return best;
 }
 
@@ -399,6 +412,20 @@ export function committedImages(
  * without raising `revision` is not the system's.
  */
 const COMMITTED_MARKS = ['countedStatus', 'revision'] as const;
+
+/**
+ * Whether `raw` replaces counted shipment `old` (the item as the system last
+ * committed it) as a whole item whose `countedStatus` or `revision` is not
+ * `old`'s, or as a copy of another shipment: the overwrite
+ * {@link overwriteRejection} sets back.
+ */
+export function overwrites(raw: RawItem, old: RawItem | undefined): boolean {
+  if (old === undefined || asShipmentStatus(old.countedStatus) === undefined) return false;
+  return copiedFrom(raw) !== undefined || COMMITTED_MARKS.some((f) => raw[f] !== old[f]);
+}
+
+/** The attributes a set-back leaves as they are: the key, the rejection's own, and who wrote last. */
+const OWN = new Set(['shipmentId', 'statusError', 'changedBy', REJECTED_EDIT]);
 
 /**
  * A counted shipment replaced by a whole item whose `countedStatus` or
@@ -410,24 +437,30 @@ const COMMITTED_MARKS = ['countedStatus', 'revision'] as const;
  * attributes `old` did not have are removed: the put is refused whole, and
  * the alert says what it tried. Undefined when both marks are as committed:
  * a whole-item put of the current item is judged as the edit it is.
+ *
+ * `saved`: what the put overwrote, judged on its own (shipment-overwrite-saves.ts):
+ * the saves made after `old` and before the put in the same batch, or an
+ * edit `old` shows that the system has not applied. The item is set back to
+ * `saved.item` (`old` with those edits, less what was rejected of them), and
+ * `saved.note` says what became of them.
  */
 export function overwriteRejection(
   shipmentId: string,
   raw: RawItem,
   old: RawItem | undefined,
+  saved?: { item: RawItem; note: string },
 ): Rejection | undefined {
-  if (old === undefined || asShipmentStatus(old.countedStatus) === undefined) return undefined;
+  if (old === undefined || !overwrites(raw, old)) return undefined;
   // A copy of another shipment (its holdOrder names that one) put over this one is never its own, marks or not.
   const copy = copiedFrom(raw) !== undefined ? [GSI_ATTR.holdOrder] : [];
   const changed: string[] = [...COMMITTED_MARKS.filter((f) => raw[f] !== old[f]), ...copy];
-  if (changed.length === 0) return undefined;
+  const target = saved?.item ?? old;
   const marks = changed.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
-  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.`;
-  const own = new Set(['shipmentId', 'statusError', 'changedBy', REJECTED_EDIT]);
+  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.${saved ? ` ${saved.note}` : ''}`;
   const tried = Object.keys(raw)
-    .filter((f) => !own.has(f) && !changed.includes(f))
-    .filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f]))
-    .map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`);
+    .filter((f) => !OWN.has(f) && !changed.includes(f))
+    .filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(target[f]))
+    .map((f) => `${f} ${shown(target[f])} → ${shown(raw[f])}`);
   return {
     shipmentId,
     statusError,
@@ -441,14 +474,14 @@ export function overwriteRejection(
           ? `It also changed ${tried.join(', ')}; make those edits again.`
           : 'Its other fields were as committed.',
         statusError,
-        'No counter moved.',
+        saved ? 'The put itself moved no counter.' : 'No counter moved.',
       ].join('\n'),
       subjectKey: { shipmentId },
     },
     write: {
       shipmentId,
-      set: { ...Object.fromEntries(Object.entries(old).filter(([f]) => !own.has(f))), statusError },
-      remove: Object.keys(raw).filter((f) => !own.has(f) && old[f] === undefined),
+      set: { ...Object.fromEntries(Object.entries(target).filter(([f]) => !OWN.has(f))), statusError },
+      remove: Object.keys(raw).filter((f) => !OWN.has(f) && target[f] === undefined),
       bumpRevision: false,
       // Still the copy: a system write since (it raises revision) or another write-back wins.
       expect: { countedStatus: raw.countedStatus ?? null, revision: raw.revision ?? null },
