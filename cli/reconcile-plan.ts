@@ -24,13 +24,16 @@ import { pendingAmendment } from './amend-plan.js';
 import { count, listFew, plural, usd } from './format.js';
 import { describeHoldOrderFix, type HoldOrderFix, staleHoldOrders } from './reconcile-hold-order.js';
 import { describeSealFix, type SealFix, unsealedStampsOf } from './reconcile-stamps.js';
+import { describeTermsSealFix, type TermsSealFix, unsealedTermsOf } from './reconcile-terms.js';
 
 /**
  * What `clearance reconcile --fix` may repair, decided from one scan: the
  * Inventory counters (I3) and each license's `releasedQuantity` and
  * `releasedValue` (I2), each set to the value recomputed from the Shipments,
  * each HELD or RELEASED shipment's stale `holdOrder` (reconcile-hold-order.ts)
- * and its `countedAs` stamp left without a seal (reconcile-stamps.ts).
+ * and its `countedAs` stamp left without a seal (reconcile-stamps.ts), and
+ * each applied license's `appliedTerms` left without a sealed copy
+ * (reconcile-terms.ts).
  * Shipped goods above a lowered limit are a finding for compliance, not
  * something a counter write repairs; they are reported apart. Every write is conditional
  * on the values read and on the item's `counterRevision` as read (every
@@ -72,7 +75,7 @@ export interface LicenseFix {
   warning?: string;
 }
 
-export type Fix = InventoryFix | LicenseFix | HoldOrderFix | SealFix;
+export type Fix = InventoryFix | LicenseFix | HoldOrderFix | SealFix | TermsSealFix;
 
 export interface ReconcilePlan {
   fixes: Fix[];
@@ -82,6 +85,8 @@ export interface ReconcilePlan {
   busy: string[];
   /** Shipments whose 3-field stamp is not sealed (reconcile-stamps.ts unsealedStampsOf); absent when none. */
   unsealedLeft?: string[];
+  /** Licenses whose applied terms are left unsealed (reconcile-terms.ts unsealedTermsOf); absent when none. */
+  unsealedTermsLeft?: string[];
 }
 
 const rawNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -399,10 +404,12 @@ export function planReconcile(
   // A shipment with a broken stamp may be counted under any license and Inventory item: none is fixed meanwhile.
   const unknown = items.shipments.some(stampBroken);
   const stamps = unsealedStampsOf(items.shipments, items.licenses);
+  const terms = unsealedTermsOf(items.licenses, items.shipments);
   const planned = [
     ...(unknown ? [] : [...inventory.fixes, ...licenseFixes(items.licenses, used)]),
     ...staleHoldOrders(items.shipments),
     ...stamps.fixes,
+    ...terms.fixes,
   ];
   // A violation a fix repairs, or one held back for the next run (busy), is not for a person.
   const fixedLicenses = new Set(planned.flatMap((f) => (f.kind === 'license' ? [f.licenseId] : [])));
@@ -417,11 +424,13 @@ export function planReconcile(
   });
   const { fixes, busy } = raceFree(planned, unscanned);
   const left = stamps.left.length > 0 ? { unsealedLeft: stamps.left } : {};
+  const termsLeft = terms.left.length > 0 ? { unsealedTermsLeft: terms.left } : {};
   return {
     fixes,
     manual: [...manual, ...drawing.map(deletedDraw)],
     busy: [...findBusy(items), ...busy],
     ...left,
+    ...termsLeft,
   };
 }
 
@@ -429,6 +438,7 @@ export function planReconcile(
 export function describeFix(fix: Fix): string {
   if (fix.kind === 'holdOrder') return describeHoldOrderFix(fix);
   if (fix.kind === 'seal') return describeSealFix(fix);
+  if (fix.kind === 'termsSeal') return describeTermsSealFix(fix);
   if (fix.kind === 'inventory') {
     const changes = COUNTERS.filter((c) => (fix.read[c] ?? 0) !== fix.set[c]).map(
       (c) => `${c} ${fix.read[c] ?? 'absent'} → ${fix.set[c]}`,

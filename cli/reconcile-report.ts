@@ -4,6 +4,7 @@ import { count, plural, usd } from './format.js';
 import { type HoldOrderFix, staleHoldOrderSection } from './reconcile-hold-order.js';
 import { describeFix, type ReconcilePlan, shippedOverLimitSection } from './reconcile-plan.js';
 import { type SealFix, unsealedStampSection } from './reconcile-stamps.js';
+import { type TermsSealFix, unsealedTermsSection } from './reconcile-terms.js';
 import { violationTable } from './views.js';
 
 /** Why --fix leaves I6 alone, and where to look instead. */
@@ -18,13 +19,16 @@ const I6_HELP = [
 /**
  * What one scan found: the violations and, apart, shipped goods above a
  * lowered limit, HELD or RELEASED shipments whose `holdOrder` is stale, and
- * those whose `countedAs` stamp is not sealed yet (an upgrade note).
+ * those whose `countedAs` stamp is not sealed yet (an upgrade note), as the
+ * applied licenses whose `appliedTerms` is not.
  */
 export interface Findings {
   violations: readonly Violation[];
   shippedOverLimit: readonly ShippedOverLimit[];
   staleHoldOrder: readonly HoldOrderFix[];
   unsealedStamps: readonly SealFix[];
+  /** Applied licenses whose `appliedTerms` has no sealed copy yet (an upgrade note, like the stamps). */
+  unsealedTerms?: readonly TermsSealFix[];
 }
 
 /** The hold order fixes of a plan: a finding of their own, reported apart from the counter fixes. */
@@ -35,11 +39,15 @@ export const holdOrderFixes = (plan: ReconcilePlan): HoldOrderFix[] =>
 export const sealFixes = (plan: ReconcilePlan): SealFix[] =>
   plan.fixes.flatMap((f) => (f.kind === 'seal' ? [f] : []));
 
+/** The seals of applied terms of a plan: an upgrade note of their own. */
+export const termsSealFixes = (plan: ReconcilePlan): TermsSealFix[] =>
+  plan.fixes.flatMap((f) => (f.kind === 'termsSeal' ? [f] : []));
+
 /** The report of a check: what it read, the findings, and the writes --fix would make. */
 export function report(
   counts: { licenses: number; shipments: number; inventory: number; history: number | undefined },
   plan: ReconcilePlan,
-  { violations, shippedOverLimit, staleHoldOrder, unsealedStamps }: Findings,
+  { violations, shippedOverLimit, staleHoldOrder, unsealedStamps, unsealedTerms = [] }: Findings,
 ): string {
   const checked = [
     plural(counts.licenses, 'license'),
@@ -59,6 +67,7 @@ export function report(
   lines.push(
     ...staleHoldOrderSection(staleHoldOrder),
     ...unsealedStampSection(unsealedStamps, plan.unsealedLeft),
+    ...unsealedTermsSection(unsealedTerms, plan.unsealedTermsLeft),
   );
   if (plan.busy.length > 0 && (violations.length > 0 || plan.fixes.length > 0)) {
     lines.push(
@@ -96,7 +105,8 @@ function violationSections(plan: ReconcilePlan, violations: readonly Violation[]
 /**
  * Exit code of a check: 3 while violations, shipped-over-limit findings or
  * stale hold orders (releases go out of turn) remain, else 0. Unsealed
- * stamps do not count: sealing them is hardening, nothing is wrong meanwhile.
+ * stamps and applied terms do not count: sealing them is hardening, nothing
+ * is wrong meanwhile.
  */
 export const exitFor = (f: Findings): number =>
   f.violations.length === 0 && f.shippedOverLimit.length === 0 && f.staleHoldOrder.length === 0
@@ -123,6 +133,8 @@ export function afterFix(
   if (remaining.some((v) => v.invariant === 'I6')) lines.push(...I6_HELP);
   if (after.staleHoldOrder.length > 0) lines.push(...staleHoldOrderSection(after.staleHoldOrder).slice(1));
   if (after.unsealedStamps.length > 0) lines.push(...unsealedStampSection(after.unsealedStamps).slice(1));
+  if ((after.unsealedTerms ?? []).length > 0)
+    lines.push(...unsealedTermsSection(after.unsealedTerms ?? []).slice(1));
   // Only the deleted shipments' kept draw (I2 keyed by the shipment, reconcile-plan's deletedDraw): an I1 or
   // I5 finding names a shipment that is still in the table.
   const gone = [

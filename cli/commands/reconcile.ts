@@ -31,8 +31,9 @@ import {
   type ReconcilePlan,
   stampViolations,
 } from '../reconcile-plan.js';
-import { afterFix, exitFor, holdOrderFixes, report, sealFixes } from '../reconcile-report.js';
+import { afterFix, exitFor, holdOrderFixes, report, sealFixes, termsSealFixes } from '../reconcile-report.js';
 import { sealWrite, unsealedStamps } from '../reconcile-stamps.js';
+import { damagedSealViolations, termsSealUpdate, unsealedTerms } from '../reconcile-terms.js';
 import { isConditionFailure, sleep } from './common.js';
 import { allEntries } from './history-read.js';
 import { decider, licenses } from './license-common.js';
@@ -95,7 +96,12 @@ async function scanAll(ctx: CliContext, label: string) {
   return {
     result: {
       ...result,
-      violations: [...result.violations, ...history.violations, ...stampViolations(scanned.shipments)],
+      violations: [
+        ...result.violations,
+        ...history.violations,
+        ...stampViolations(scanned.shipments),
+        ...damagedSealViolations(scanned.licenses),
+      ],
       counts: { ...result.counts, history: history.entries },
     },
     scanned,
@@ -142,7 +148,8 @@ async function historyCheck(
  * One fix: the counters set to the recomputed values, on the condition that
  * they are still the values read; or a stale `holdOrder` rewritten with the
  * write shipment-events restamps it with (holdOrderWrite: no new revision,
- * no notice); or an unsealed `countedAs` sealed (sealWrite, likewise). A
+ * no notice); or an unsealed `countedAs` sealed (sealWrite, likewise), or
+ * an unsealed `appliedTerms` (termsSealUpdate: no History entry). A
  * license's also records who repaired it
  * (`changedBy`, `cli:<identity>`, as the CLI's decisions do), so a stream
  * reader does not take the repair for a write of the system; `updatedBy`,
@@ -156,6 +163,8 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
     return new DynamoShipmentRepository(db, { shipments: r.tables.shipments }).update(
       fix.kind === 'seal' ? sealWrite(fix) : holdOrderWrite(fix),
     );
+  if (fix.kind === 'termsSeal')
+    return conditionalWrite(db, termsSealUpdate(r.tables.licenses, fix, changedBy));
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
@@ -224,6 +233,20 @@ async function applyFix(ctx: CliContext, fix: Fix, changedBy: string): Promise<b
   return true;
 }
 
+/** Sends a conditional update: false when its condition failed. */
+async function conditionalWrite(
+  db: Awaited<ReturnType<CliContext['clients']>>['db'],
+  input: ConstructorParameters<typeof UpdateCommand>[0],
+): Promise<boolean> {
+  try {
+    await db.send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /**
  * How long after the scan the first seal waits. An edit of a shipment's
  * fields and its stamp alike (a find and replace over its JSON) typed just
@@ -263,7 +286,7 @@ async function applyFixes(
   let settled = false;
   for (const [i, fix] of fixes.entries()) {
     try {
-      if (fix.kind === 'seal' && !settled) {
+      if ((fix.kind === 'seal' || fix.kind === 'termsSeal') && !settled) {
         await beforeSeals();
         settled = true;
       }
@@ -331,7 +354,12 @@ export async function reconcile(
   const { result, scanned, deleted, unscanned } = await scanAll(ctx, 'checking');
   const scannedAt = Date.now();
   const plan = planReconcile(scanned, result, deleted, unscanned);
-  const found = { ...result, staleHoldOrder: holdOrderFixes(plan), unsealedStamps: sealFixes(plan) };
+  const found = {
+    ...result,
+    staleHoldOrder: holdOrderFixes(plan),
+    unsealedStamps: sealFixes(plan),
+    unsealedTerms: termsSealFixes(plan),
+  };
   const undrawn = undrawnDeletions(deleted, result.violations);
   const before = {
     counts: result.counts,
@@ -339,6 +367,7 @@ export async function reconcile(
     shippedOverLimit: result.shippedOverLimit,
     staleHoldOrder: found.staleHoldOrder.map((f) => f.shipmentId),
     unsealedStamps: found.unsealedStamps.map((f) => f.shipmentId),
+    unsealedTerms: found.unsealedTerms.map((f) => f.licenseId),
     plan,
     undrawnDeletions: undrawnJson(undrawn),
   };
@@ -373,6 +402,7 @@ export async function reconcile(
     ...again.result,
     staleHoldOrder: staleHoldOrders(again.scanned.shipments),
     unsealedStamps: unsealedStamps(again.scanned.shipments, again.scanned.licenses),
+    unsealedTerms: unsealedTerms(again.scanned.licenses, again.scanned.shipments),
   };
   ctx.emit(
     {
@@ -383,6 +413,7 @@ export async function reconcile(
       shippedOverLimit: after.shippedOverLimit,
       staleHoldOrder: after.staleHoldOrder.map((f) => f.shipmentId),
       unsealedStamps: after.unsealedStamps.map((f) => f.shipmentId),
+      unsealedTerms: after.unsealedTerms.map((f) => f.licenseId),
       undrawnDeletions: undrawnJson(undrawnDeletions(again.deleted, again.result.violations)),
     },
     () => afterFix(plan, written, skipped, after),
@@ -395,11 +426,11 @@ export function registerReconcileCommand(program: Command, { act }: Wiring): voi
   program
     .command('reconcile')
     .description(
-      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit, stale hold orders and unsealed countedAs stamps; with --fix, repair Inventory counters, licenses' releasedQuantity and releasedValue, and shipments' holdOrder, and seal the stamps",
+      "check invariants I1-I3 over all tables and I6 over History, and report shipped goods above a lowered limit, stale hold orders, and unsealed countedAs stamps and applied terms; with --fix, repair Inventory counters, licenses' releasedQuantity and releasedValue, and shipments' holdOrder, and seal the stamps and applied terms",
     )
     .option(
       '--fix',
-      'repair counters to the values recomputed from the shipments and stale hold orders, and seal unsealed stamps (asks first)',
+      'repair counters to the values recomputed from the shipments and stale hold orders, and seal unsealed stamps and applied terms (asks first)',
     )
     .option('--yes', 'do not ask before --fix writes (needed when stdin is not a terminal)')
     .option(
@@ -442,11 +473,20 @@ before it is set back. --fix seals it with stampOf() of its fields (conditional 
 fields, countedStatus, status and revision as read; no new revision, no notice), 15 s after the scan at
 the earliest, so an edit typed just before it is judged first. An upgrade note: it does not change the
 exit code.
+Unsealed applied terms: an applied license whose appliedTerms has no sealed copy (written before the seal
+existed), so a find and replace over its JSON that changes a term and its copy alike is taken as settled.
+--fix writes appliedTerms again with its sealed copy (conditional on appliedTerms, appliedStatus, status and
+the terms as read; no History entry), with the stamps' seals; a license whose RELEASED and SHIPPED
+shipments name another customer or sku, or draw more than its limits, is left unsealed and listed. An
+upgrade note: it does not change the exit code.
+A damaged seal (I5): a license whose appliedTerms.sealed does not decode, does not match its digest or names
+another license. Nothing is released, re-held or amended under it until a person puts appliedTerms back
+(docs/OPERATIONS.md, "A license whose applied terms' seal is damaged").
 A broken stamp (I5): a counted shipment whose countedAs seal is not its fields' (a find and replace over its
 JSON, stamp too; put back from such a copy, nothing sets it back). Which license and Inventory item hold it
 is unknown, so while one is listed --fix plans no license or Inventory counter fix. Put it back from
 point-in-time recovery (docs/OPERATIONS.md, "A shipment put back with an edited stamp").
-Exit codes: 0 when nothing remains (unsealed stamps aside); 3 while violations, shipped-over-limit
+Exit codes: 0 when nothing remains (unsealed stamps and applied terms aside); 3 while violations, shipped-over-limit
 findings or stale hold orders remain (after --fix: in the re-check), or when --fix was declined; 1 when
 --fix is refused (work in flight, no confirmation).
 ${example('clearance reconcile', 'clearance reconcile --fix', 'clearance reconcile --fix --yes --json')}`,

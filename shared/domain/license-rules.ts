@@ -2,7 +2,7 @@ import { actorOf, SYSTEM_DECIDER } from './history.js';
 import type { HoldReason, License, LicenseStatus } from './model.js';
 import { LICENSE_STATUSES, showValue } from './model.js';
 import type { RawItem } from './ports.js';
-import { appliedTermsOf, termsSettled } from './terms.js';
+import { appliedCopyEdits, appliedTermsOf, termsSettled } from './terms.js';
 
 /** What the system does to a license's shipments once a status is applied. */
 export type LicenseWork = 'release' | 'rehold' | 'none';
@@ -108,8 +108,11 @@ export function isSettledImage(image: Readonly<Record<string, unknown>> | undefi
     image.status === image.appliedStatus &&
     !image.pendingWork &&
     !image.statusError &&
-    // An amendment (terms other than the applied ones) is work, whatever the status.
-    termsSettled(image)
+    // An amendment (terms other than the applied ones) is work, whatever the status; a damaged sealed
+    // copy of the applied terms settles nothing (no terms are known), and an edit of their plain copy is
+    // written back.
+    termsSettled(image) &&
+    appliedCopyEdits(image).length === 0
   );
 }
 

@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import { isIsoTime, type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from './model.js';
 import type { RawItem } from './ports.js';
 
 /**
  * A license's terms: what the authority wrote, which the system applies. The
  * system keeps the terms it last applied as `appliedTerms` on the item (as it
- * keeps `appliedStatus`), and judges every edit of them from there, not from
- * the stream's old image.
+ * keeps `appliedStatus`), with a sealed copy of them (sealTerms), and judges
+ * every edit of them from there, not from the stream's old image.
  */
 export interface LicenseTerms {
   customerId: string;
@@ -29,7 +30,7 @@ export const AMENDABLE_TERMS = [
   'validUntil',
 ] as const;
 const ALL_TERMS = [...IDENTITY_TERMS, ...AMENDABLE_TERMS] as const;
-type Term = (typeof ALL_TERMS)[number];
+export type Term = (typeof ALL_TERMS)[number];
 
 /**
  * Write conditions saying that an item's terms are exactly `terms`; `null`
@@ -67,11 +68,8 @@ export function termsOf(license: License): LicenseTerms {
   };
 }
 
-/** The stored `appliedTerms` of a license item, or undefined when it has none (never applied, or applied before terms were kept). */
-export function appliedTermsOf(raw: RawItem): LicenseTerms | undefined {
-  const t = raw.appliedTerms;
-  if (typeof t !== 'object' || t === null) return undefined;
-  const r = t as Record<string, unknown>;
+/** The terms a map holds (`appliedTerms`, a sealed copy's payload), or undefined when one is missing or of another type. */
+function termsIn(r: Record<string, unknown>): LicenseTerms | undefined {
   const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
   const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
   const [customerId, sku, country, from, until, quantity] = [
@@ -95,6 +93,105 @@ export function appliedTermsOf(raw: RawItem): LicenseTerms | undefined {
     validFrom: from,
     validUntil: until,
   };
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The member of `appliedTerms` that holds its sealed copy ({@link sealTerms}).
+ * The plain members beside it are what a reader sees; a find and replace
+ * over the item's JSON in the console changes them with the terms alike
+ * (both carry the same attribute name and value), never the sealed copy.
+ */
+export const SEALED_TERMS = 'sealed';
+
+/** The canonical JSON of `terms` applied to `licenseId`: the id, then each term present, in one fixed order. */
+const canonicalTerms = (licenseId: string, terms: LicenseTerms): string =>
+  JSON.stringify({
+    licenseId,
+    ...Object.fromEntries(ALL_TERMS.flatMap((t) => (terms[t] === undefined ? [] : [[t, terms[t]]]))),
+  });
+
+/**
+ * The sealed copy of the terms applied to `licenseId`: base64url of their
+ * canonical JSON (the id and the terms), a dot, and 16 hex digits of its
+ * SHA-256. Unlike a digest alone, the terms can be read back from it; the
+ * digest tells a copy a find and replace reached (base64url and hex are
+ * made of letters and digits) from one the system wrote.
+ */
+export function sealTerms(licenseId: string, terms: LicenseTerms): string {
+  const json = canonicalTerms(licenseId, terms);
+  const digest = createHash('sha256').update(json).digest('hex').slice(0, 16);
+  return `${Buffer.from(json, 'utf8').toString('base64url')}.${digest}`;
+}
+
+/** The `appliedTerms` map the system writes: the terms as plain members, and their sealed copy. */
+export const appliedTermsItem = (licenseId: string, terms: LicenseTerms): Record<string, unknown> => ({
+  ...terms,
+  [SEALED_TERMS]: sealTerms(licenseId, terms),
+});
+
+/**
+ * What the sealed copy of a license item's `appliedTerms` says: `unsealed`
+ * (no `appliedTerms`, or one written before the seal existed: its plain
+ * members are taken as they are), `sealed` (the terms it holds, for this
+ * license), or `damaged` (it does not decode, does not match its digest, or
+ * names another license: edited by hand, reached by a find and replace, or
+ * copied from another item), `why` saying which.
+ */
+export type AppliedSeal =
+  | { kind: 'unsealed' }
+  | { kind: 'sealed'; terms: LicenseTerms }
+  | { kind: 'damaged'; why: string };
+
+/** Reads the sealed copy of `raw`'s applied terms (see AppliedSeal). */
+export function appliedSealOf(raw: RawItem): AppliedSeal {
+  const map = raw.appliedTerms;
+  if (!isMap(map) || map[SEALED_TERMS] === undefined) return { kind: 'unsealed' };
+  const sealed = map[SEALED_TERMS];
+  const damaged = (why: string): AppliedSeal => ({ kind: 'damaged', why });
+  if (typeof sealed !== 'string') return damaged(`is not a string (it is ${showValue(sealed)})`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(sealed.split('.')[0] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    payload = undefined;
+  }
+  const terms = isMap(payload) ? termsIn(payload) : undefined;
+  const named = isMap(payload) ? payload.licenseId : undefined;
+  if (terms === undefined || typeof named !== 'string') return damaged('does not decode to terms');
+  if (named !== raw.licenseId) return damaged(`names license ${showValue(named)}, not this one`);
+  if (sealTerms(named, terms) !== sealed) return damaged('does not match its digest');
+  return { kind: 'sealed', terms };
+}
+
+/**
+ * The terms a license item was last applied with, or undefined when it has
+ * none (never applied, or applied before terms were kept) or when its sealed
+ * copy is damaged (appliedSealOf; the engine refuses such an item before it
+ * reads its terms). A sealed copy is the applied terms, whatever the plain
+ * members beside it say; an `appliedTerms` written before the seal is taken
+ * as it is.
+ */
+export function appliedTermsOf(raw: RawItem): LicenseTerms | undefined {
+  const seal = appliedSealOf(raw);
+  if (seal.kind === 'sealed') return seal.terms;
+  if (seal.kind === 'damaged' || !isMap(raw.appliedTerms)) return undefined;
+  return termsIn(raw.appliedTerms);
+}
+
+/**
+ * The terms whose plain member in `appliedTerms` differs from the sealed
+ * copy: an edit of the system's record (a find and replace over the item's
+ * JSON changes it with the term of the same name). Empty when they agree, or
+ * when there is no valid sealed copy to compare with.
+ */
+export function appliedCopyEdits(raw: RawItem): Term[] {
+  const seal = appliedSealOf(raw);
+  if (seal.kind !== 'sealed' || !isMap(raw.appliedTerms)) return [];
+  const plain = raw.appliedTerms;
+  return ALL_TERMS.filter((t) => !same(t, plain[t], seal.terms[t]));
 }
 
 const same = (term: Term, a: unknown, b: unknown) =>
@@ -159,8 +256,9 @@ export function failSafeLicense(raw: RawItem, status: LicenseStatus): License | 
 
 /**
  * Whether a license item's terms are the ones applied: every term equals its
- * `appliedTerms` entry. False when no terms were kept yet (the engine adopts
- * them on its next read).
+ * applied value (appliedTermsOf: the sealed copy, when there is one). False
+ * when no terms were kept yet (the engine adopts them on its next read), and
+ * when the sealed copy is damaged (no applied terms are known).
  */
 export function termsSettled(raw: RawItem): boolean {
   const applied = appliedTermsOf(raw);
@@ -303,6 +401,33 @@ export function judgeAmendment(
     return illegal(field, `${problems.join('; ')}; ${setBackText(applied, changed, faulty)}. ${fix}`);
   }
   return { kind: 'amended', changed, terms: termsOf(parsed.value) };
+}
+
+/**
+ * The rejection of an edit of `appliedTerms`' plain members alone (`edits`,
+ * appliedCopyEdits), the terms themselves as applied: that map is the
+ * system's record of the terms it applied, no admin's to change, so the edit
+ * is rejected as an illegal amendment is, and rejectAmendment writes the map
+ * back whole. Undefined when there is no such edit.
+ */
+export function copyEditRejection(
+  raw: RawItem,
+  edits: readonly Term[],
+): Extract<AmendmentVerdict, { kind: 'illegal' }> | undefined {
+  const applied = appliedTermsOf(raw);
+  const [field] = edits;
+  if (applied === undefined || field === undefined || !isMap(raw.appliedTerms)) return undefined;
+  const plain = raw.appliedTerms;
+  const now = edits.map((t) => `${t} ${shownTerm(plain[t])}`).join(', ');
+  const back = edits.map((t) => `${t} to ${shownTerm(applied[t])}`).join(', ');
+  return {
+    kind: 'illegal',
+    field,
+    fields: [],
+    reason: `${AMENDMENT_REJECTED}appliedTerms is the system's record of the terms it last applied, not a field to edit (it read ${now}); it was set back (${back}). To amend the license, edit the term itself (or run \`clearance license amend\`)`,
+    revert: {},
+    found: {},
+  };
 }
 
 /** The changed terms of an amendment, each as `term from → to`, for its History entry and alerts. */

@@ -28,7 +28,10 @@ import {
 import type { DecisionRecord, RawItem } from '../domain/ports.js';
 import {
   type AmendmentVerdict,
+  appliedCopyEdits,
+  appliedSealOf,
   appliedTermsOf,
+  copyEditRejection,
   describeTerms,
   isAmendmentRejection,
   judgeAmendment,
@@ -42,6 +45,7 @@ import {
   appliedBeside,
   pendingAfterRejection,
   type Rejected,
+  refuseDamagedSeal,
   reject,
   rejectAmendment,
   restrictiveDespite,
@@ -156,17 +160,16 @@ type Step =
 async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const applied = asLicenseStatus(raw.appliedStatus);
   const verdict = judgeLicenseStatus(applied, raw.status);
-  const appliedTerms = appliedTermsOf(raw);
+  // The applied terms are their sealed copy; one that cannot be read leaves them unknown, and none is guessed
+  // (a license never applied has none: the terms it is applied with are written anew).
+  const seal = appliedSealOf(raw);
+  if (seal.kind === 'damaged' && applied !== undefined)
+    return { kind: 'outcome', outcome: await refuseDamagedSeal(deps, raw, applied, verdict, seal.why) };
   // Terms are judged first: a status change must not carry an identity change or an invalid limit with it.
   // A status saved with rejected terms is set back with them, in one rejection, unless it is restrictive:
   // a suspension, revocation, denial or expiry is applied all the same, under the applied terms (statusBeside).
   const expiry = systemWroteStatus(raw, deps.now());
-  const amendment = judgeTerms(
-    raw,
-    applied,
-    appliedTerms,
-    verdict.kind === 'legal' && workFor(verdict.to) === 'rehold' ? verdict.to : undefined,
-  );
+  const { appliedTerms, amendment } = judgeTerms(raw, applied, verdict);
   if (verdict.kind === 'illegal' || amendment.kind === 'illegal') {
     const outcome =
       amendment.kind === 'illegal' && applied !== undefined
@@ -259,18 +262,28 @@ function keptReason(
 }
 
 /**
- * The verdict on the terms of an applied license against those it was
- * applied with (none to judge before they are kept); `becoming`, the
- * system's expiry read with them, words an identity edit's fix.
+ * The terms an applied license was applied with (appliedTermsOf: its sealed
+ * copy, when it has one), and the verdict on its terms against them (none to
+ * judge before they are kept); a restrictive status read with them (the
+ * system's expiry) words an identity edit's fix. An edit of the plain copy in
+ * `appliedTerms` alone is rejected and written back (copyEditRejection),
+ * unless a legal status change, whose commit rewrites that copy, came with it.
  */
 function judgeTerms(
   raw: RawItem,
   applied: LicenseStatus | undefined,
-  appliedTerms: LicenseTerms | undefined,
-  becoming: LicenseStatus | undefined,
-): AmendmentVerdict {
-  if (applied === undefined || appliedTerms === undefined) return { kind: 'unchanged' };
-  return judgeAmendment(appliedTerms, raw, applied, becoming);
+  verdict: LicenseVerdict,
+): { appliedTerms: LicenseTerms | undefined; amendment: AmendmentVerdict } {
+  const appliedTerms = appliedTermsOf(raw);
+  if (applied === undefined || appliedTerms === undefined)
+    return { appliedTerms, amendment: { kind: 'unchanged' } };
+  const becoming = verdict.kind === 'legal' && workFor(verdict.to) === 'rehold' ? verdict.to : undefined;
+  const judged = judgeAmendment(appliedTerms, raw, applied, becoming);
+  const copy =
+    judged.kind === 'unchanged' && verdict.kind !== 'legal'
+      ? copyEditRejection(raw, appliedCopyEdits(raw))
+      : undefined;
+  return { appliedTerms, amendment: copy ?? judged };
 }
 
 /**

@@ -12,10 +12,21 @@ import {
   SYSTEM_DECIDER,
 } from '../domain/history.js';
 import { holdReasonFor, type LicenseVerdict, systemWroteStatus, workFor } from '../domain/license-rules.js';
-import { type License, LicenseSchema, type LicenseStatus, parseItem, showValue } from '../domain/model.js';
+import {
+  type License,
+  LicenseSchema,
+  type LicenseStatus,
+  LicenseStatusSchema,
+  parseItem,
+  showValue,
+} from '../domain/model.js';
+import { roomOf, validity } from '../domain/planning.js';
 import type { RawItem } from '../domain/ports.js';
 import {
   type AmendmentVerdict,
+  appliedCopyEdits,
+  appliedTermsItem,
+  appliedTermsOf,
   FINAL_LICENSE_STATUSES,
   failSafeLicense,
   isAmendmentRejection,
@@ -166,15 +177,17 @@ export async function rejectAmendment(
   // No dedupe on statusError: the revert puts the applied values back, so a fresh read that
   // still shows an illegal value is a new edit (or a crash before the revert), never our own write.
   const licenseId = String(raw.licenseId);
+  const copy = copyRestored(raw, amendment);
   const fields = [...amendment.fields, ...(beside.kind === 'setBack' ? ['status' as const] : [])];
-  const typed = fields
-    .map((f) => `${f} is now ${raw[f] === undefined ? '(none)' : showValue(raw[f])}`)
-    .join(', ');
-  const reason = `${amendment.reason}${besideText(raw, beside)}`;
+  const typed = [
+    ...fields.map((f) => `${f} is now ${raw[f] === undefined ? '(none)' : showValue(raw[f])}`),
+    ...copy.typed,
+  ].join(', ');
+  const reason = `${amendment.reason}${copy.text}${besideText(raw, beside)}`;
   await deps.alerter.alert([
     {
       severity: 'normal',
-      subject: `License ${licenseId}: edit of ${fields.join(', ')} rejected`,
+      subject: `License ${licenseId}: edit of ${[...fields, ...copy.fields].join(', ')} rejected`,
       message: [
         `License ${licenseId} was edited: ${typed}.`,
         `Rejected because ${reason}.`,
@@ -189,20 +202,105 @@ export async function rejectAmendment(
   const [revert, found] =
     beside.kind === 'setBack'
       ? [
-          { status: beside.applied, ...amendment.revert },
+          { status: beside.applied, ...amendment.revert, ...copy.revert },
           // A status removed in the console reads as undefined: expect it absent (or NULL).
-          { status: raw.status ?? null, ...amendment.found },
+          { status: raw.status ?? null, ...amendment.found, ...copy.found },
         ]
       : beside.kind === 'applies' && beside.by === 'editor'
         ? // The reason says this status applies: written back only while the item still shows it.
-          [amendment.revert, { status: beside.status, ...amendment.found }]
-        : [amendment.revert, amendment.found];
+          [
+            { ...amendment.revert, ...copy.revert },
+            { status: beside.status, ...amendment.found, ...copy.found },
+          ]
+        : [
+            { ...amendment.revert, ...copy.revert },
+            { ...amendment.found, ...copy.found },
+          ];
   // The editor's restrictive change is decided on the write-back's record, credited to the save's
   // author: the entry names them, and the attribution stays as it was, or the decision would be `unknown`.
   const attributed =
     beside.kind === 'applies' && beside.by === 'editor' ? priorAttribution(raw) : attributedOf(editor);
-  await deps.licenses.revertTerms(licenseId, revert, found, reason, entry, attributed);
+  if (await deps.licenses.revertTerms(licenseId, revert, found, reason, entry, attributed))
+    await passAfterWriteBack(deps, raw, beside);
   return { kind: 'rejected', reason };
+}
+
+/**
+ * What the write-back of a rejected edit does with `appliedTerms` when the
+ * edit also changed its plain members (appliedCopyEdits: a find and replace
+ * over the item's JSON changes a term and its copy alike): the map is
+ * written back whole from its sealed copy, on the condition that it is
+ * still as read; the rejection names it (`fields`, `typed`) and says so
+ * (`text`, unless the rejection is of that copy alone, copyEditRejection).
+ */
+function copyRestored(
+  raw: RawItem,
+  amendment: Extract<AmendmentVerdict, { kind: 'illegal' }>,
+): {
+  fields: string[];
+  typed: string[];
+  text: string;
+  revert: Record<string, unknown>;
+  found: Record<string, unknown>;
+} {
+  const edits = appliedCopyEdits(raw);
+  const applied = appliedTermsOf(raw);
+  const map = raw.appliedTerms as Record<string, unknown> | undefined;
+  if (edits.length === 0 || applied === undefined || map === undefined)
+    return { fields: [], typed: [], text: '', revert: {}, found: {} };
+  const shown = (v: unknown) => (v === undefined ? '(none)' : showValue(v));
+  return {
+    fields: ['appliedTerms'],
+    typed: edits.map((t) => `appliedTerms.${t} is now ${shown(map[t])}`),
+    text:
+      amendment.fields.length === 0
+        ? ''
+        : `. Its appliedTerms, the system's record of the terms it last applied, was edited with ${edits.length === 1 ? 'it' : 'them'} (${edits.map((t) => `${t} ${shown(map[t])}`).join(', ')}): the edit was judged against the terms applied, and appliedTerms was set back too`,
+    revert: { appliedTerms: appliedTermsItem(String(raw.licenseId), applied) },
+    found: { appliedTerms: map },
+  };
+}
+
+/**
+ * Asks for a pass of the applied status once a rejected edit's write-back
+ * left the license at it: the status set back with the terms (StatusBeside
+ * `setBack`), or any write-back of an APPROVED license that could release
+ * (couldRelease; for an APPROVED one, only then). While the edit stood,
+ * a shipment taken in saw an illegal status or terms and asked for no
+ * release (held as LICENSE_PENDING), and the write-back, settled, makes no
+ * pass of its own (DESIGN §4: a HELD shipment appearing under an APPROVED
+ * license is released). The pass runs under the terms written back, every
+ * write of it conditional on them, and enters nothing but what it moves. A
+ * restrictive status applied beside the rejection runs its own work.
+ */
+async function passAfterWriteBack(
+  deps: LicenseEngineDeps,
+  raw: RawItem,
+  beside: StatusBeside,
+): Promise<void> {
+  const applied = LicenseStatusSchema.safeParse(raw.appliedStatus);
+  if (!applied.success || beside.kind === 'applies' || workFor(applied.data) === 'none') return;
+  const asked = applied.data === 'APPROVED' ? couldRelease(raw, deps.now()) : beside.kind === 'setBack';
+  if (asked) await deps.licenses.requestPass(String(raw.licenseId), applied.data, deps.newToken());
+}
+
+/**
+ * Whether an APPROVED license, under the terms written back, could release
+ * anything now, as the intake judges it before it asks for a pass: inside
+ * its window, with a unit of room and no value limit overdrawn. A pass of
+ * one that could not would read the whole held backlog to write nothing;
+ * what frees room asks for its own pass, and the clock wakes it at
+ * `validFrom`.
+ */
+function couldRelease(raw: RawItem, now: Date): boolean {
+  const parsed = parseItem(LicenseSchema, { ...underAppliedTerms(raw), status: 'APPROVED' });
+  if (!parsed.ok) return false;
+  const room = roomOf(parsed.value);
+  return (
+    validity(parsed.value, now) === 'valid' &&
+    room.quantity >= 1 &&
+    (room.value === undefined || room.value >= 0)
+  );
 }
 
 /**
@@ -239,6 +337,11 @@ export interface RejectionNote {
    * edit of the license, and the reason must not, or a redelivery would be taken for a new edit.
    */
   detail?: string;
+  /**
+   * A high-severity alert with this subject (after `HIGH SEVERITY: License L: `): no applied terms
+   * are known (refuseDamagedSeal), so the license is stopped until a person acts.
+   */
+  high?: string;
 }
 
 /**
@@ -263,15 +366,18 @@ export async function reject(
 ): Promise<Rejected> {
   // Already rejected and alerted (this record is our own statusError write, or a redelivery).
   if (raw.statusError === reason) return { kind: 'noop' };
-  const { appliedAnyway, detail } = note;
+  const { appliedAnyway, detail, high } = note;
   const licenseId = String(raw.licenseId);
   const shown = showValue(raw.status);
   const last = applied ?? '(nothing yet)';
   // Alert first, then record: a crash between the two repeats the alert, never loses it.
   await deps.alerter.alert([
     {
-      severity: 'normal',
-      subject: `License ${licenseId}: ${what === 'item' ? 'invalid item' : 'status edit'} rejected`,
+      severity: high === undefined ? 'normal' : 'high',
+      subject:
+        high === undefined
+          ? `License ${licenseId}: ${what === 'item' ? 'invalid item' : 'status edit'} rejected`
+          : `HIGH SEVERITY: License ${licenseId}: ${high}`,
       message: [
         what === 'item'
           ? `License ${licenseId} (status "${shown}"; the system last applied ${last}) cannot be applied as it is.`
@@ -293,3 +399,36 @@ export async function reject(
   await deps.licenses.reject(licenseId, raw.status ?? null, reason, entry, attributedOf(raw));
   return { kind: 'rejected', reason };
 }
+
+/**
+ * Refuses a license whose sealed copy of its applied terms is damaged
+ * (appliedSealOf `damaged`, `why` saying how): the terms it was applied with
+ * are not known, and none is guessed, neither the plain copy beside it nor
+ * the item's own terms (a find and replace that reached the seal changed
+ * them too, most likely). Nothing is released, re-held or amended under it,
+ * its status edits included (each named, so each is told and entered),
+ * until a person puts the applied terms back; ops gets a high-severity
+ * alert, and `clearance reconcile` lists it (I5). Once fixed, the next read
+ * clears the reason and asks for the pass missed meanwhile.
+ */
+export function refuseDamagedSeal(
+  deps: LicenseEngineDeps,
+  raw: RawItem,
+  applied: LicenseStatus | undefined,
+  verdict: LicenseVerdict,
+  why: string,
+): Promise<Rejected> {
+  const licenseId = String(raw.licenseId);
+  const waits = verdict.kind === 'legal' ? `; status ${verdict.to} waits for the fix` : '';
+  const reason = `${damagedSealText(licenseId, why)}${waits}`;
+  return reject(deps, raw, applied, reason, 'item', {
+    high: 'seal of its applied terms damaged, nothing moves under it',
+  });
+}
+
+/**
+ * Why a license whose sealed applied terms are damaged is refused, and the
+ * fix; shared with `clearance reconcile`'s finding of it.
+ */
+export const damagedSealText = (licenseId: string, why: string): string =>
+  `appliedTerms.sealed, the system's sealed copy of the terms it last applied to this license, ${why}: it was edited (by hand, or by a find and replace over the item's JSON that reached it) or copied from another license item, so the terms this license was applied with are not known and nothing is released, re-held or amended under it. Put appliedTerms back from the Licenses table's point-in-time recovery (the item as it was before the edit); or, once the terms are confirmed from the authority's license and \`clearance license history ${licenseId}\`, write them into the plain members of appliedTerms and remove appliedTerms.sealed, and run \`clearance reconcile --fix\` to seal them again (docs/OPERATIONS.md, "A license whose applied terms' seal is damaged")`;

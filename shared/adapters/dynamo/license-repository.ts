@@ -9,7 +9,13 @@ import { ConfigError } from '../../domain/errors.js';
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX, TRIM_CURSOR } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
-import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
+import {
+  appliedTermsItem,
+  type LicenseTerms,
+  SEALED_TERMS,
+  sealTerms,
+  termsExpected,
+} from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import { Expr } from './expressions.js';
 import { updateWithEntry } from './history-repository.js';
@@ -25,6 +31,18 @@ type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['Transac
  * Later pages read up to 1 MB each.
  */
 export const FIRST_DECISION_PAGE = 25;
+
+/**
+ * The condition that the item's applied terms are `from`: its sealed copy is
+ * theirs when `appliedTerms` has one (the plain members beside it may have
+ * been edited by a find and replace over the item's JSON), else each plain
+ * member is (an `appliedTerms` written before the seal).
+ */
+function appliedTermsAre(x: Expr, licenseId: string, from: LicenseTerms): string {
+  const sealed = x.path('appliedTerms', SEALED_TERMS);
+  const plain = x.conditions(termsExpected(from), 'appliedTerms').join(' AND ');
+  return `(${sealed} = ${x.value(sealTerms(licenseId, from))} OR (attribute_not_exists(${sealed}) AND ${plain}))`;
+}
 
 /** DynamoDB implementation of the Licenses port. */
 export class DynamoLicenseRepository implements LicenseRepository {
@@ -108,7 +126,12 @@ export class DynamoLicenseRepository implements LicenseRepository {
     const decided = DynamoLicenseRepository.decided(record);
     return this.conditional({
       ...decided,
-      set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
+      set: {
+        appliedStatus: to,
+        appliedTerms: appliedTermsItem(licenseId, terms),
+        pendingWork: token,
+        ...decided.set,
+      },
       // What the record sets (a statusError kept on an item applied despite it) is not also removed.
       remove: ['statusError', 'workCursor', 'waitingForValidFrom'].filter((a) => !(a in decided.set)),
       expect: {
@@ -132,7 +155,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
     const decided = DynamoLicenseRepository.decided(record);
     return this.conditional({
       ...decided,
-      set: { appliedTerms: to, pendingWork: token, ...decided.set },
+      set: { appliedTerms: appliedTermsItem(licenseId, to), pendingWork: token, ...decided.set },
       remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
       expect: {
         licenseId,
@@ -142,7 +165,7 @@ export class DynamoLicenseRepository implements LicenseRepository {
         ...termsExpected(to),
         ...decided.expect,
       },
-      ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from) } }),
+      ...(from === undefined ? {} : { where: (x: Expr) => appliedTermsAre(x, licenseId, from) }),
     });
   }
 

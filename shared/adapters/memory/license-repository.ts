@@ -1,10 +1,16 @@
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
 import { AMEND_TOKEN_PREFIX, isAmendmentPass, isTrimCursor } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
-import { type LicenseTerms, termsExpected } from '../../domain/terms.js';
+import {
+  appliedTermsItem,
+  type LicenseTerms,
+  SEALED_TERMS,
+  sealTerms,
+  termsExpected,
+} from '../../domain/terms.js';
 import { SYSTEM_ACTOR } from '../../names.js';
 import type { ItemStore, MemoryRepositoryOptions } from './tables.js';
-import type { MemoryUpdate } from './update.js';
+import { conditionHolds, type MemoryUpdate } from './update.js';
 
 /** Items a Scan page holds here; DynamoDB pages by 1 MB, so callers must not rely on a page size. */
 const SCAN_PAGE = 100;
@@ -28,6 +34,19 @@ export function putEntry(tables: ItemStore, entry: HistoryEntry): boolean {
   if (tables.holds('history', item)) return false;
   tables.put('history', item);
   return true;
+}
+
+/**
+ * As the DynamoDB adapter's amend condition says it: the item's applied terms
+ * are `from`, by their sealed copy when `appliedTerms` has one (its plain
+ * members may have been edited beside it), else by each plain member (an
+ * `appliedTerms` written before the seal).
+ */
+function appliedTermsAre(item: RawItem, licenseId: string, from: LicenseTerms): boolean {
+  const map = item.appliedTerms;
+  const sealed = typeof map === 'object' && map !== null ? (map as RawItem)[SEALED_TERMS] : undefined;
+  if (sealed !== undefined) return sealed === sealTerms(licenseId, from);
+  return conditionHolds(item, { expectIn: { appliedTerms: termsExpected(from) } });
 }
 
 /**
@@ -100,7 +119,12 @@ export class MemoryLicenseRepository implements LicenseRepository {
       licenseId,
       {
         ...decided,
-        set: { appliedStatus: to, appliedTerms: terms, pendingWork: token, ...decided.set },
+        set: {
+          appliedStatus: to,
+          appliedTerms: appliedTermsItem(licenseId, terms),
+          pendingWork: token,
+          ...decided.set,
+        },
         // What the record sets (a statusError kept on an item applied despite it) is not also removed.
         remove: ['statusError', 'workCursor', 'waitingForValidFrom'].filter(
           (a) => !(a in (decided.set ?? {})),
@@ -125,7 +149,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
       licenseId,
       {
         ...decided,
-        set: { appliedTerms: to, pendingWork: token, ...decided.set },
+        set: { appliedTerms: appliedTermsItem(licenseId, to), pendingWork: token, ...decided.set },
         remove: ['statusError', 'workCursor', 'waitingForValidFrom'],
         expect: {
           status: appliedStatus,
@@ -134,7 +158,7 @@ export class MemoryLicenseRepository implements LicenseRepository {
           ...termsExpected(to),
           ...decided.expect,
         },
-        ...(from === undefined ? {} : { expectIn: { appliedTerms: termsExpected(from) } }),
+        ...(from === undefined ? {} : { also: (item: RawItem) => appliedTermsAre(item, licenseId, from) }),
       },
       record.entry,
     );

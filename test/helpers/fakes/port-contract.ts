@@ -21,7 +21,7 @@ import type {
   ShipmentWrite,
   TallyRepository,
 } from '../../../shared/domain/ports.js';
-import { termsOf } from '../../../shared/domain/terms.js';
+import { appliedTermsItem, termsOf } from '../../../shared/domain/terms.js';
 import { COUNTER_REVISION, GSI_ATTR } from '../../../shared/names.js';
 import { aLicense, anInventory, aShipment, asAccepted, nextId } from '../factories.js';
 
@@ -350,6 +350,23 @@ export function describePortContract(
         pendingWork: 'amend#t1',
         'appliedTerms.sku': 'OTHER',
       });
+    });
+
+    it('amends while the sealed copy in appliedTerms is the terms read, whatever its plain members show, and writes the new terms sealed', async () => {
+      const s = subject();
+      const id = nextId('LIC');
+      const license = aLicense({ licenseId: id, status: 'APPROVED', appliedStatus: 'APPROVED' });
+      const from = termsOf(license);
+      const to = { ...from, authorizedQuantity: from.authorizedQuantity - 10 };
+      // A find and replace over the item's JSON changed the limit and its plain copy alike, not the sealed copy.
+      const copy = { ...appliedTermsItem(id, from), authorizedQuantity: to.authorizedQuantity };
+      await s.put('licenses', { ...license, ...to, appliedTerms: copy });
+      expect(
+        await s.licenses.amend(id, 'APPROVED', to, to, 'amend#t1', aDecision(id, 't1')),
+        'the sealed copy is not of the plain members',
+      ).toBe(false);
+      expect(await s.licenses.amend(id, 'APPROVED', from, to, 'amend#t1', aDecision(id, 't1'))).toBe(true);
+      expect((await s.get('licenses', { licenseId: id }))?.appliedTerms).toEqual(appliedTermsItem(id, to));
     });
 
     it('sets an overwritten license back with attributes named with dots, spaces or other letters, each one attribute of its own', async () => {

@@ -2,20 +2,23 @@
  * docs/OPERATIONS.md "Upgrading", end to end on the in-memory
  * world. A stack written by the release before (0e7943a): countedAs stamps
  * without a seal (5-field, and 3-field from older ones), holdOrder keys in
- * whole milliseconds. reconcile, then reconcile --fix (plan order: hold
- * orders, then the seals, after shipment-events judged what came before),
- * then the re-check's exit code, then the system at work.
+ * whole milliseconds, and an applied license's appliedTerms without a sealed
+ * copy. reconcile, then reconcile --fix (plan order: hold orders, then the
+ * seals, after shipment-events judged what came before), then the re-check's
+ * exit code, then the system at work.
  */
 import { describe, expect, it } from 'vitest';
 import { holdOrderWrite, staleHoldOrders } from '../../../cli/reconcile-hold-order.js';
 import { planReconcile, stampViolations } from '../../../cli/reconcile-plan.js';
-import { exitFor, holdOrderFixes, sealFixes } from '../../../cli/reconcile-report.js';
+import { exitFor, holdOrderFixes, sealFixes, termsSealFixes } from '../../../cli/reconcile-report.js';
 import { sealWrite, unsealedStamps, unsealedStampsOf } from '../../../cli/reconcile-stamps.js';
+import { damagedSealViolations, termsSealWrite, unsealedTerms } from '../../../cli/reconcile-terms.js';
 import { countedAsOf, stampOf } from '../../../shared/domain/counters.js';
 import { checkInvariants } from '../../../shared/domain/invariants.js';
 import type { Shipment } from '../../../shared/domain/model.js';
 import { holdOrderKey } from '../../../shared/domain/planning.js';
 import type { RawItem } from '../../../shared/domain/ports.js';
+import { appliedSealOf, appliedTermsItem, appliedTermsOf } from '../../../shared/domain/terms.js';
 import { GSI_ATTR } from '../../../shared/names.js';
 import {
   amend,
@@ -55,17 +58,32 @@ const itemsOf = (w: MemoryWorld) => ({
   inventory: w.items('inventory'),
 });
 
-/** `clearance reconcile` over the world: violations as the CLI gathers them (I1–I3, I6, broken stamps). */
+/** Rewrites a license's appliedTerms as the previous release left it: no sealed copy. */
+function unsealedTermsOfPreviousRelease(w: MemoryWorld, licenseId: string) {
+  const { sealed: _sealed, ...plain } = w.license(licenseId).appliedTerms as Record<string, unknown>;
+  w.store.seed('licenses', { ...w.license(licenseId), appliedTerms: plain });
+}
+
+/** The violations as the CLI gathers them (I1–I3, I6, broken stamps, damaged seals of applied terms). */
+const violationsOf = (w: MemoryWorld, items: ReturnType<typeof itemsOf>) => [
+  ...checkInvariants(items).violations,
+  ...w.historyViolations(),
+  ...stampViolations(items.shipments),
+  ...damagedSealViolations(items.licenses),
+];
+
+/** `clearance reconcile` over the world: violations as the CLI gathers them (see violationsOf). */
 function check(w: MemoryWorld) {
   const items = itemsOf(w);
   const result = checkInvariants(items);
-  const violations = [...result.violations, ...w.historyViolations(), ...stampViolations(items.shipments)];
+  const violations = violationsOf(w, items);
   const plan = planReconcile(items, { ...result, violations });
   const found = {
     violations,
     shippedOverLimit: result.shippedOverLimit,
     staleHoldOrder: holdOrderFixes(plan),
     unsealedStamps: sealFixes(plan),
+    unsealedTerms: termsSealFixes(plan),
   };
   return { plan, found, exit: exitFor(found) };
 }
@@ -77,10 +95,16 @@ async function reconcileFix(w: MemoryWorld, drainBeforeSeals = true) {
   const skipped: string[] = [];
   let settled = false;
   for (const fix of plan.fixes) {
-    if (fix.kind === 'seal' && !settled) {
+    if ((fix.kind === 'seal' || fix.kind === 'termsSeal') && !settled) {
       if (drainBeforeSeals) await settleShipments(w); // SEAL_SETTLE_MS: shipment-events judged what came before
       w.advance(15_000);
       settled = true;
+    }
+    if (fix.kind === 'termsSeal') {
+      const write = termsSealWrite(fix, 'cli:local:ops');
+      const ok = w.store.update('licenses', write.licenseId, { set: write.set, expect: write.expect });
+      (ok ? written : skipped).push(`${fix.kind}:${fix.licenseId}`);
+      continue;
     }
     if (fix.kind !== 'seal' && fix.kind !== 'holdOrder')
       throw new Error(`unexpected counter fix ${fix.kind}`);
@@ -91,10 +115,11 @@ async function reconcileFix(w: MemoryWorld, drainBeforeSeals = true) {
   const items = itemsOf(w);
   const result = checkInvariants(items);
   const after = {
-    violations: [...result.violations, ...w.historyViolations(), ...stampViolations(items.shipments)],
+    violations: violationsOf(w, items),
     shippedOverLimit: result.shippedOverLimit,
     staleHoldOrder: staleHoldOrders(items.shipments),
     unsealedStamps: unsealedStamps(items.shipments, items.licenses),
+    unsealedTerms: unsealedTerms(items.licenses, items.shipments),
   };
   return { plan, written, skipped, after, exit: exitFor(after) };
 }
@@ -113,7 +138,7 @@ const customersTold = (w: MemoryWorld, id: string) => [
  * - LIC-P (CUST-A, PENDING, 10 units): SHP-P-A (…000900Z) and SHP-P-B (…000100Z), priority 1, 10 units each,
  *   5-field stamps, millisecond keys (A sorts first by id: the later request); SHP-P-3 priority 2, 3-field stamp.
  * - LIC-R (CUST-A, APPROVED, 20 units): SHP-R-A (…000900Z) and SHP-R-B (…000100Z) RELEASED, 5-field stamps,
- *   millisecond keys.
+ *   millisecond keys; its appliedTerms without a sealed copy.
  * - LIC-Q (CUST-A, PENDING): SHP-Q-1, 3-field stamp, whole-millisecond requestedAt (no key to rewrite).
  */
 async function previousReleaseStack(w: MemoryWorld) {
@@ -145,6 +170,7 @@ async function previousReleaseStack(w: MemoryWorld) {
   expect(idsWith(w, r.licenseId, 'RELEASED')).toEqual(['SHP-R-A', 'SHP-R-B']);
   for (const id of ['SHP-P-A', 'SHP-P-B', 'SHP-R-A', 'SHP-R-B']) asPreviousRelease(w, id, 5);
   for (const id of ['SHP-P-3', 'SHP-Q-1']) asPreviousRelease(w, id, 3);
+  unsealedTermsOfPreviousRelease(w, r.licenseId);
   // The previous release's keys put the later request of each pair first.
   expect(w.shipment('SHP-P-A')[GSI_ATTR.holdOrder]).toBe('000001#2026-05-01T00:00:00.000Z#SHP-P-A');
   return { p, r, q };
@@ -177,16 +203,24 @@ describe('the upgrade checklist end to end on a stack the previous release wrote
       'SHP-R-B',
     ]);
     expect(first.plan.unsealedLeft).toBeUndefined();
+    expect(first.found.unsealedTerms.map((f) => f.licenseId)).toEqual([r.licenseId]);
+    expect(first.plan.unsealedTermsLeft).toBeUndefined();
     expect(first.plan.busy).toEqual([]);
     expect(first.exit).toBe(3);
 
     // reconcile --fix: rewrites stale hold orders and seals old stamps in one run.
     const fixed = await reconcileFix(w);
     expect(fixed.skipped).toEqual([]);
-    expect(fixed.written).toHaveLength(10);
+    expect(fixed.written).toHaveLength(11);
     expect(fixed.after.violations).toEqual([]);
     expect(fixed.after.staleHoldOrder).toEqual([]);
     expect(fixed.after.unsealedStamps).toEqual([]);
+    expect(fixed.after.unsealedTerms).toEqual([]);
+    const terms = appliedTermsOf(w.license(r.licenseId));
+    expect(appliedSealOf(w.license(r.licenseId)).kind).toBe('sealed');
+    expect(terms && w.license(r.licenseId).appliedTerms).toEqual(
+      terms && appliedTermsItem(r.licenseId, terms),
+    );
     expect(unsealedStampsOf(w.items('shipments'), w.items('licenses')).left).toEqual([]);
     expect(fixed.exit).toBe(0);
     for (const s of w.items('shipments')) {
@@ -200,6 +234,19 @@ describe('the upgrade checklist end to end on a stack the previous release wrote
     expect(w.alerter.alerts.length).toBe(alertsBefore);
     // A second reconcile: nothing left, exit 0.
     expect(check(w)).toMatchObject({ exit: 0, plan: { fixes: [] } });
+
+    // Sealed by --fix, LIC-R's applied terms are out of reach of a find and replace over its JSON
+    // (appliedTerms included): the edit is judged against the sealed copy and set back.
+    const lic = w.license(r.licenseId);
+    w.console.put('licenses', JSON.parse(JSON.stringify(lic).split('"CUST-A"').join('"CUST-B"')));
+    expect(w.license(r.licenseId).appliedTerms).toMatchObject({ customerId: 'CUST-B' });
+    await apply(w, r.licenseId);
+    expect(w.license(r.licenseId)).toMatchObject({
+      customerId: 'CUST-A',
+      appliedTerms: { customerId: 'CUST-A' },
+      statusError: expect.stringMatching(/^amendment rejected: customerId/),
+    });
+    await settleShipments(w);
 
     // Approve LIC-P: the earlier request of the sub-millisecond pair goes first (DESIGN §3).
     await setStatus(w, p.licenseId, 'APPROVED');

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAmendment, sameInstant, termsOf } from '../../../shared/domain/terms.js';
+import {
+  appliedCopyEdits,
+  appliedSealOf,
+  appliedTermsItem,
+  appliedTermsOf,
+  judgeAmendment,
+  sameInstant,
+  sealTerms,
+  termsOf,
+  termsSettled,
+} from '../../../shared/domain/terms.js';
 import { aLicense } from '../../helpers/factories.js';
 
 describe('sameInstant', () => {
@@ -101,5 +111,68 @@ describe('judgeAmendment of an edit with an illegal term', () => {
       fields: ['customerId'],
       revert: { customerId: l.customerId },
     });
+  });
+});
+
+describe('the sealed copy of the applied terms', () => {
+  const license = aLicense({
+    licenseId: 'LIC-SEAL-1',
+    customerId: 'CUST-ACME',
+    authorizedQuantity: 100,
+    authorizedValue: 5000,
+    appliedStatus: 'APPROVED',
+  });
+  const terms = termsOf(license);
+  const item = { ...license, appliedTerms: appliedTermsItem(license.licenseId, terms) };
+  /** The console's JSON editor: find and replace everywhere in the item. */
+  const replaced = (from: string, to: string) => JSON.parse(JSON.stringify(item).split(from).join(to));
+
+  it('holds the terms and the license id, readable back, in a form a find and replace of a term cannot reach', () => {
+    const sealed = sealTerms(license.licenseId, terms);
+    expect(sealed).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-f]{16}$/);
+    for (const text of ['CUST-ACME', '"authorizedQuantity":100', 'H20']) expect(sealed).not.toContain(text);
+    expect(appliedSealOf(item)).toEqual({ kind: 'sealed', terms });
+    expect(appliedTermsOf(item)).toEqual(terms);
+    expect(termsSettled(item)).toBe(true);
+    expect(appliedCopyEdits(item)).toEqual([]);
+  });
+
+  it('is the applied terms when a find and replace changed a term and its plain copy alike', () => {
+    const edited = replaced('"CUST-ACME"', '"CUST-OTHER"');
+    expect(edited).toMatchObject({ customerId: 'CUST-OTHER', appliedTerms: { customerId: 'CUST-OTHER' } });
+    expect(appliedTermsOf(edited)).toEqual(terms);
+    expect(termsSettled(edited)).toBe(false);
+    expect(appliedCopyEdits(edited)).toEqual(['customerId']);
+    expect(judgeAmendment(terms, edited, 'APPROVED')).toMatchObject({ kind: 'illegal', field: 'customerId' });
+    const lowered = replaced('"authorizedQuantity":100', '"authorizedQuantity":50');
+    expect(appliedTermsOf(lowered)?.authorizedQuantity).toBe(100);
+    expect(appliedCopyEdits(lowered)).toEqual(['authorizedQuantity']);
+  });
+
+  it('is damaged when it does not decode, does not match its digest, or names another license: no terms are read then', () => {
+    const sealed = sealTerms(license.licenseId, terms);
+    const [body = '', digest = ''] = sealed.split('.');
+    const withSeal = (v: unknown) => ({ ...item, appliedTerms: { ...item.appliedTerms, sealed: v } });
+    const cases: [unknown, RegExp][] = [
+      ['not base64 at all', /does not decode/],
+      [`${body}.0000000000000000`, /does not match its digest/],
+      [`${body.slice(0, -4)}${digest}`, /does not decode|does not match/],
+      [sealTerms('LIC-OTHER', terms), /names license LIC-OTHER/],
+      [42, /is not a string/],
+    ];
+    for (const [v, why] of cases) {
+      const raw = withSeal(v);
+      expect(appliedSealOf(raw), String(v)).toEqual({ kind: 'damaged', why: expect.stringMatching(why) });
+      expect(appliedTermsOf(raw), String(v)).toBeUndefined();
+      expect(termsSettled(raw), String(v)).toBe(false);
+    }
+  });
+
+  it('takes an appliedTerms written before the seal as it is', () => {
+    const { sealed: _sealed, ...plain } = item.appliedTerms;
+    const legacy = { ...item, appliedTerms: plain };
+    expect(appliedSealOf(legacy)).toEqual({ kind: 'unsealed' });
+    expect(appliedTermsOf(legacy)).toEqual(terms);
+    expect(appliedCopyEdits(legacy)).toEqual([]);
   });
 });
