@@ -153,10 +153,11 @@ export function attributedOf(raw: RawItem): Attributed {
 }
 
 /** What the license's entries last attributed: `attributed`, else (older items) the last decision's. */
-function lastAttributed(raw: RawItem): Attributed | undefined {
+export function lastAttributed(raw: RawItem): Attributed | undefined {
   const a = raw.attributed;
   if (typeof a === 'object' && a !== null) return attributedOf(a as RawItem);
-  return readLastDecision(raw.lastDecision);
+  const last = readLastDecision(raw.lastDecision);
+  return last === undefined ? undefined : attributedOf({ ...last });
 }
 
 /** The decision of a license edit read as `raw`: its author if it set `updatedBy` or `statusReason` anew. */

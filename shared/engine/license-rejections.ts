@@ -4,11 +4,10 @@
  * rejection (a pending re-hold, a restrictive change of an invalid item).
  */
 import {
-  type Attributed,
   actorOf,
   attributedOf,
+  lastAttributed,
   licenseRejectionEntry,
-  readLastDecision,
   SYSTEM_DECIDER,
 } from '../domain/history.js';
 import { holdReasonFor, type LicenseVerdict, systemWroteStatus, workFor } from '../domain/license-rules.js';
@@ -219,7 +218,8 @@ export async function rejectAmendment(
   // The editor's restrictive change is decided on the write-back's record, credited to the save's
   // author: the entry names them, and the attribution stays as it was, or the decision would be `unknown`.
   const attributed =
-    beside.kind === 'applies' && beside.by === 'editor' ? priorAttribution(raw) : attributedOf(editor);
+    // Left as the entries last attributed it, so the decision that follows counts the save's author as set anew.
+    beside.kind === 'applies' && beside.by === 'editor' ? (lastAttributed(raw) ?? {}) : attributedOf(editor);
   if (await deps.licenses.revertTerms(licenseId, revert, found, reason, entry, attributed))
     await passAfterWriteBack(deps, raw, beside);
   return { kind: 'rejected', reason };
@@ -301,19 +301,6 @@ function couldRelease(raw: RawItem, now: Date): boolean {
     room.quantity >= 1 &&
     (room.value === undefined || room.value >= 0)
   );
-}
-
-/**
- * What the license's entries last attributed (its `attributed`, else, on
- * older items, its last decision's): what the write-back of a save whose
- * restrictive status applies leaves in place, so that the decision that
- * follows counts the save's `updatedBy` and `statusReason` as set anew.
- */
-function priorAttribution(raw: RawItem): Attributed {
-  const a = raw.attributed;
-  if (typeof a === 'object' && a !== null) return attributedOf(a as RawItem);
-  const last = readLastDecision(raw.lastDecision);
-  return last === undefined ? {} : attributedOf({ ...last });
 }
 
 /**
