@@ -283,14 +283,17 @@ function systemWrote(r: ShipmentRecord): boolean {
 /**
  * The phase between classify and intake: the items classify left aside (an
  * edit of an item not counted) that History shows counted before are refused
- * (shipment-traces.ts); the others are judged as classify judges any record.
+ * while the item, read now, is still not counted; a record of one counted
+ * now is older than the count (an edit saved before the intake, judged late)
+ * and is dropped (shipment-traces.ts). The others are judged as classify
+ * judges any record.
  */
 async function judgeUncounted(deps: ShipmentEngineDeps, batch: Classified): Promise<void> {
-  const traced = await countedBefore(deps.history, batch.uncounted);
+  const traced = await countedBefore(deps, batch.uncounted);
   for (const record of batch.uncounted) {
-    const last = traced.get(record.shipmentId);
-    if (last) batch.rejections.push(countedBeforeRejection(record, last));
-    else classifyRecord(record, batch.before.get(record.shipmentId), batch, true);
+    const trace = traced.get(record.shipmentId);
+    if (!trace) classifyRecord(record, batch.before.get(record.shipmentId), batch, true);
+    else if (!trace.stale) batch.rejections.push(countedBeforeRejection(record, trace.last));
   }
 }
 

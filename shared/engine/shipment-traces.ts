@@ -19,11 +19,22 @@
  * customer), so such an item is not set back: it is refused, alerted HIGH
  * SEVERITY, entered, and left as it is for a person, and for the put's own
  * record, whose replay sets it back.
+ *
+ * It is refused only while the item itself, read strongly consistent, still
+ * carries no marks (or is gone). A record older than the count shows none
+ * either: an edit saved between a new item's INSERT and its intake (an
+ * importer creating, then updating), which the intake counted with the edit
+ * in place, judged in a batch of its own (a batch cut between it and the
+ * system's write, or a failing batch bisected) once shipment-history has
+ * entered the count. The item it edits is the counted one: such a record is
+ * dropped, with no alert and no entry, as the intake's condition
+ * (`countedStatus` absent) once made it a no-op.
  */
 import { ConfigError } from '../domain/errors.js';
 import type { HistoryEntry } from '../domain/history.js';
 import { showValue } from '../domain/model.js';
-import type { HistoryRepository, ShipmentRecord } from '../domain/ports.js';
+import type { HistoryRepository, RawItem, ShipmentRecord, ShipmentRepository } from '../domain/ports.js';
+import { asShipmentStatus } from '../domain/shipment-rules.js';
 import type { Rejection } from './shipment-rejections.js';
 
 /** The runbook the refusal names. */
@@ -33,28 +44,48 @@ const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /**
  * The latest committed change of each shipment of `records` that History
- * has one of, by shipment id: one Query each, all at once. Throws a
+ * has one of, by shipment id, with whether the item, read now, is counted
+ * (`stale`: the record is older than the count, see above): one Query each,
+ * all at once, then one strongly consistent read of each such item. Throws a
  * ConfigError when the History port cannot read: taking the item in unread
  * could count it twice.
  */
 export async function countedBefore(
-  history: HistoryRepository,
+  deps: { history: HistoryRepository; shipments: Pick<ShipmentRepository, 'get'> },
   records: readonly ShipmentRecord[],
-): Promise<Map<string, HistoryEntry>> {
-  const traced = new Map<string, HistoryEntry>();
+): Promise<Map<string, CountedTrace>> {
+  const traced = new Map<string, CountedTrace>();
   if (records.length === 0) return traced;
-  const read = history.lastShipmentChange?.bind(history);
+  const read = deps.history.lastShipmentChange?.bind(deps.history);
   if (!read)
     throw new ConfigError(
       'the History port cannot read the entries of a shipment (lastShipmentChange): shipment-events needs it to judge an edit of a shipment not counted',
     );
-  const found = await Promise.all(records.map((r) => read(r.shipmentId)));
-  records.forEach((r, i) => {
-    const entry = found[i];
-    if (entry) traced.set(r.shipmentId, entry);
-  });
+  const found = await Promise.all(
+    records.map(async (r) => ({ id: r.shipmentId, last: await read(r.shipmentId) })),
+  );
+  // Read after History: a count History shows is on the item by then, unless something was put over it since.
+  await Promise.all(
+    found.map(async ({ id, last }) => {
+      if (last) traced.set(id, { last, stale: countedNow(await deps.shipments.get(id)) });
+    }),
+  );
   return traced;
 }
+
+/** What History says of a shipment an edit found not counted. */
+export interface CountedTrace {
+  /** Its latest committed change. */
+  last: HistoryEntry;
+  /** The item as read now carries the marks of a count: the record is older than it, and is dropped. */
+  stale: boolean;
+}
+
+/** Whether `item` carries the marks the system's count leaves: a `countedStatus` and a `revision`. */
+const countedNow = (item: RawItem | undefined): boolean =>
+  item !== undefined &&
+  asShipmentStatus(item.countedStatus) !== undefined &&
+  typeof item.revision === 'number';
 
 /** `r000003` as History's entry key ends in it: the revision the entry is of. */
 const revisionOf = (entryId: string): string => /#(r\d{6,})$/.exec(entryId)?.[1] ?? 'revision unknown';
