@@ -1,38 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../../cli/errors.js';
-import type { Io } from '../../../cli/io.js';
 import { buildProgram, run } from '../../../cli/program.js';
-
-function captured() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  return { io, out, err, text: () => [...out, ...err].join('\n') };
-}
-
-/** A local stack description on ports nothing listens on: commands that get past validation fail to connect. */
-const env = {
-  CLEARANCE_STACK: JSON.stringify({
-    region: 'us-east-1',
-    endpoints: { dynamodb: 'http://127.0.0.1:9', sns: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9' },
-    tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
-    topics: {
-      customer: 'arn:aws:sns:us-east-1:000000000000:C',
-      logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
-      ops: 'arn:aws:sns:us-east-1:000000000000:O',
-    },
-    dlqs: {
-      licenseEvents: 'http://127.0.0.1:9/q/l',
-      shipmentEvents: 'http://127.0.0.1:9/q/s',
-      shipmentHistory: 'http://127.0.0.1:9/q/h',
-    },
-  }),
-};
+import { capturedIo as captured, OFFLINE_STACK_ENV as env } from '../../helpers/cli-offline.js';
 
 const leafCommands = () => {
   const program = buildProgram(captured().io, {}, { code: 0 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkReadId } from '../../../cli/commands/license-common.js';
 import { EXIT } from '../../../cli/errors.js';
-import type { Io } from '../../../cli/io.js';
 import { run } from '../../../cli/program.js';
+import { capturedIo as captured, OFFLINE_STACK_ENV as env } from '../../helpers/cli-offline.js';
 
 /**
  * The read commands check their id before anything is read, as the write
@@ -11,36 +11,6 @@ import { run } from '../../../cli/program.js';
  * DynamoDB key (2048 bytes), is bad usage (exit 2) naming the argument, not a
  * ValidationException in AWS's words (exit 1).
  */
-function captured() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  return { io, text: () => [...out, ...err].join('\n') };
-}
-
-/** A local stack on ports nothing listens on: a command that gets past its checks fails to connect (exit 1). */
-const env = {
-  CLEARANCE_STACK: JSON.stringify({
-    region: 'us-east-1',
-    endpoints: { dynamodb: 'http://127.0.0.1:9', sns: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9' },
-    tables: { licenses: 'L', shipments: 'S', inventory: 'I', history: 'H' },
-    topics: {
-      customer: 'arn:aws:sns:us-east-1:000000000000:C',
-      logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
-      ops: 'arn:aws:sns:us-east-1:000000000000:O',
-    },
-    dlqs: {
-      licenseEvents: 'http://127.0.0.1:9/q/l',
-      shipmentEvents: 'http://127.0.0.1:9/q/s',
-      shipmentHistory: 'http://127.0.0.1:9/q/h',
-    },
-  }),
-};
 
 const tooLong = 'L'.repeat(3000);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkReason, checkReasonIsText } from '../../../cli/commands/license-common.js';
 import { EXIT } from '../../../cli/errors.js';
-import type { Io } from '../../../cli/io.js';
 import { run } from '../../../cli/program.js';
+import { capturedIo as captured, OFFLINE_STACK_ENV as env } from '../../helpers/cli-offline.js';
 
 /**
  * `--reason <text>` takes the next word whatever it is (commander), so a
@@ -10,36 +10,6 @@ import { run } from '../../../cli/program.js';
  * quotes for good, and the --wait (or --no-wait) would be lost. Every command
  * with --reason refuses it as bad usage before the stack is touched.
  */
-function captured() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  return { io, text: () => [...out, ...err].join('\n') };
-}
-
-/** A local stack on ports nothing listens on: a command that gets past its checks fails to connect (exit 1). */
-const env = {
-  CLEARANCE_STACK: JSON.stringify({
-    region: 'us-east-1',
-    endpoints: { dynamodb: 'http://127.0.0.1:9', sns: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9' },
-    tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
-    topics: {
-      customer: 'arn:aws:sns:us-east-1:000000000000:C',
-      logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
-      ops: 'arn:aws:sns:us-east-1:000000000000:O',
-    },
-    dlqs: {
-      licenseEvents: 'http://127.0.0.1:9/q/l',
-      shipmentEvents: 'http://127.0.0.1:9/q/s',
-      shipmentHistory: 'http://127.0.0.1:9/q/h',
-    },
-  }),
-};
 
 describe('--reason followed by a flag instead of its text', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../../cli/errors.js';
-import type { Io } from '../../../cli/io.js';
 import { run } from '../../../cli/program.js';
+import { capturedIo as captured, OFFLINE_STACK_ENV as env } from '../../helpers/cli-offline.js';
 
 /**
  * A flag given twice with different values (shell history edited by appending
@@ -10,38 +10,6 @@ import { run } from '../../../cli/program.js';
  * would go on to read and write. Refused with exit 2 before anything: a command that got
  * past validation would reach the (unreachable) stack and fail with exit 1.
  */
-
-function captured() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  return { io, text: () => [...out, ...err].join('\n') };
-}
-
-/** A local stack description on ports nothing listens on: a command that gets past validation fails to connect. */
-const env = {
-  AWS_MAX_ATTEMPTS: '1',
-  CLEARANCE_STACK: JSON.stringify({
-    region: 'us-east-1',
-    endpoints: { dynamodb: 'http://127.0.0.1:9', sns: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9' },
-    tables: { licenses: 'L', shipments: 'S', inventory: 'I' },
-    topics: {
-      customer: 'arn:aws:sns:us-east-1:000000000000:C',
-      logistics: 'arn:aws:sns:us-east-1:000000000000:Lg',
-      ops: 'arn:aws:sns:us-east-1:000000000000:O',
-    },
-    dlqs: {
-      licenseEvents: 'http://127.0.0.1:9/q/l',
-      shipmentEvents: 'http://127.0.0.1:9/q/s',
-      shipmentHistory: 'http://127.0.0.1:9/q/h',
-    },
-  }),
-};
 
 describe('a flag given twice with different values', () => {
   it('the same value twice (a wrapper adding its own default) passes', async () => {
