@@ -480,8 +480,9 @@ the terms as read; no History entry), with the stamps' seals; a license whose RE
 shipments name another customer or sku, or draw more than its limits, is left unsealed and listed. An
 upgrade note: it does not change the exit code.
 A damaged seal (I5): a license whose appliedTerms.sealed does not decode, does not match its digest or names
-another license. Nothing is released, re-held or amended under it until a person puts appliedTerms back
-(docs/OPERATIONS.md, "A license whose applied terms' seal is damaged").
+another license. Nothing is released or amended under it until a person puts appliedTerms back (re-holds
+still run: a suspension, revocation, denial or expiry is applied) (docs/OPERATIONS.md, "A license whose
+applied terms' seal is damaged").
 A broken stamp (I5): a counted shipment whose countedAs seal is not its fields' (a find and replace over its
 JSON, stamp too; put back from such a copy, nothing sets it back). Which license and Inventory item hold it
 is unknown, so while one is listed --fix plans no license or Inventory counter fix. Put it back from

@@ -9,9 +9,7 @@ import {
 } from '../domain/history.js';
 import {
   AMEND_TOKEN_PREFIX,
-  insteadOfDeleting,
   isAmendmentPass,
-  isReplacedRefusal,
   judgeLicenseStatus,
   type LicenseVerdict,
   REPLACED_REFUSAL,
@@ -43,6 +41,7 @@ import { carryDrawdown } from './license-drawdown.js';
 import { type LicenseEngineDeps, runWork } from './license-passes.js';
 import {
   appliedBeside,
+  holdingDespiteSeal,
   pendingAfterRejection,
   type Rejected,
   refuseDamagedSeal,
@@ -55,6 +54,7 @@ import { noProgress, passAfterTypo } from './license-work.js';
 import { FIRST_TRANSACTION } from './release-pipeline.js';
 
 export type { LicenseEngineDeps } from './license-passes.js';
+export { licenseRemoved } from './license-removed.js';
 
 /** What one call of `applyLicense` did. */
 export type LicenseOutcome =
@@ -121,7 +121,7 @@ export async function applyLicense(
           : deadline;
       // ...and releases a first few shipments at once, so that every license of a burst is heard of soon.
       const work = step.fresh ? { ...deps, firstTransaction: FIRST_TRANSACTION } : deps;
-      const done = await runWork(work, step.license, step.cursor, end, progress);
+      const done = await runWork(work, step.license, step.cursor, end, progress, step.holdOnly);
       const { writes: _writes, ...counts } = progress;
       return {
         kind: done ? 'completed' : 'continued',
@@ -147,6 +147,8 @@ type Step =
       cursor: string | undefined;
       /** Work just committed to (a status change or an amendment), not resumed: it gets the first slice. */
       fresh?: true;
+      /** Only the re-holds of an APPROVED license's trim under way: its terms are not known (refuseDamagedSeal). */
+      holdOnly?: true;
       rejected?: string;
       amended?: string;
     };
@@ -155,7 +157,9 @@ type Step =
  * Judges a license read fresh: an illegal status edit or amendment is
  * rejected (a pending re-hold still finishes); a legal status change or
  * amendment is committed to (appliedStatus, appliedTerms, pendingWork);
- * otherwise pending work, if any, resumes from its cursor.
+ * otherwise pending work, if any, resumes from its cursor. A license whose
+ * applied terms are not known (their seal damaged) is refused, and only
+ * re-holds run under it (underDamagedSeal).
  */
 async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const applied = asLicenseStatus(raw.appliedStatus);
@@ -164,7 +168,7 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   // (a license never applied has none: the terms it is applied with are written anew).
   const seal = appliedSealOf(raw);
   if (seal.kind === 'damaged' && applied !== undefined)
-    return { kind: 'outcome', outcome: await refuseDamagedSeal(deps, raw, applied, verdict, seal.why) };
+    return underDamagedSeal(deps, raw, applied, verdict, seal.why);
   // Terms are judged first: a status change must not carry an identity change or an invalid limit with it.
   // A status saved with rejected terms is set back with them, in one rejection, unless it is restrictive:
   // a suspension, revocation, denial or expiry is applied all the same, under the applied terms (statusBeside).
@@ -207,8 +211,9 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
     // statusError kept by the commit, so the records that follow do not reject it again.
     const rejected = outcome.kind === 'rejected' ? { rejected: outcome.reason } : {};
     if (verdict.kind === 'legal') {
-      const kept = { statusError: reason };
-      const step = await startStatusWork(deps, raw, restrictive, verdict, applied, false, undefined, kept);
+      const step = await startStatusWork(deps, raw, restrictive, verdict, applied, {
+        kept: { statusError: reason },
+      });
       return step.kind === 'work' ? { ...step, ...rejected } : step;
     }
     if (restrictive.pendingWork === undefined) return { kind: 'outcome', outcome };
@@ -217,19 +222,16 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   const license = parsed.value;
   if (verdict.kind === 'legal')
     // A status change that carries new terms, or replaces an amendment's pass, is an amendment's pass too.
-    return startStatusWork(
-      deps,
-      raw,
-      license,
-      verdict,
-      applied,
-      amendment.kind === 'amended' || isAmendmentPass(raw.pendingWork),
-      amendment.kind === 'amended' && appliedTerms
-        ? describeTerms(appliedTerms, termsOf(license), amendment.changed)
-        : undefined,
-      keptReason(raw, verdict, expiry, amendment),
-      amendment.kind === 'amended' ? appliedTerms : undefined,
-    );
+    return startStatusWork(deps, raw, license, verdict, applied, {
+      amended: amendment.kind === 'amended' || isAmendmentPass(raw.pendingWork),
+      ...(amendment.kind === 'amended' && appliedTerms
+        ? {
+            changes: describeTerms(appliedTerms, termsOf(license), amendment.changed),
+            from: appliedTerms,
+          }
+        : {}),
+      kept: keptReason(raw, verdict, expiry, amendment),
+    });
   if (applied !== undefined && (amendment.kind === 'amended' || appliedTerms === undefined)) {
     return startAmendment(deps, raw, license, applied, appliedTerms, amendment);
   }
@@ -240,6 +242,52 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
   }
   if (license.pendingWork === undefined) return { kind: 'outcome', outcome: { kind: 'noop' } };
   return { kind: 'work', license, cursor: license.workCursor };
+}
+
+/**
+ * A license whose sealed applied terms are damaged: refused for a person
+ * (refuseDamagedSeal: one high-severity alert, the reason on the item), and
+ * nothing is released or amended under it, the item's terms not judged.
+ * Holding needs no terms (DESIGN §4), so the work that holds runs all the
+ * same (holdingDespiteSeal), under the item as it stands: a legal
+ * suspension, revocation, denial or expiry (the clock's too) is committed
+ * and re-holds, on the condition that the item, `appliedTerms` included, is
+ * still as read, which the commit leaves as it is (the terms are not sealed
+ * again from a guess, and the reason stays, so its records are not refused
+ * again); a re-hold under way resumes; a trim under way re-holds its cut.
+ * A suspension left half-done would leave shipments RELEASED under a license
+ * History and `appliedStatus` call SUSPENDED (I1).
+ */
+async function underDamagedSeal(
+  deps: LicenseEngineDeps,
+  raw: RawItem,
+  applied: LicenseStatus,
+  verdict: LicenseVerdict,
+  why: string,
+): Promise<Step> {
+  const holding = holdingDespiteSeal(raw, applied, verdict);
+  const outcome = await refuseDamagedSeal(deps, raw, applied, verdict, why, holding);
+  if (holding === undefined) return { kind: 'outcome', outcome };
+  const rejected = outcome.kind === 'rejected' ? { rejected: outcome.reason } : {};
+  const { license } = holding;
+  if (holding.work === 'status' && verdict.kind === 'legal') {
+    // Refused before with the same reason (a noop now), it is the one on the item.
+    const statusError = outcome.kind === 'rejected' ? outcome.reason : raw.statusError;
+    const asRead = { appliedTerms: raw.appliedTerms };
+    const step = await startStatusWork(deps, raw, license, verdict, applied, {
+      kept: { statusError },
+      asRead,
+    });
+    return step.kind === 'work' ? { ...step, ...rejected } : step;
+  }
+  if (license.pendingWork === undefined) return { kind: 'outcome', outcome };
+  return {
+    kind: 'work',
+    license,
+    cursor: license.workCursor,
+    ...(holding.work === 'trim' ? { holdOnly: true as const } : {}),
+    ...rejected,
+  };
 }
 
 /**
@@ -320,10 +368,23 @@ async function refuseReplaced(deps: LicenseEngineDeps, raw: RawItem): Promise<Re
   return reject(deps, raw, undefined, reason, 'item', detail === undefined ? {} : { detail });
 }
 
+/** How a legal status change is committed to, besides the change itself (startStatusWork). */
+interface StatusWork {
+  /** The pass is an amendment's too (it alerts if shipped goods alone exceed a lowered limit). */
+  amended?: boolean;
+  /** The terms the same edit amended, for the History entry. */
+  changes?: string;
+  /** Attributes the commit sets besides the decision's (and does not remove). */
+  kept?: Record<string, unknown>;
+  /** Attributes the commit leaves as read: written as they are, on the condition that they still are. */
+  asRead?: Record<string, unknown>;
+  /** The terms applied before, when the same edit amended them: a validFrom moved later is recorded. */
+  from?: LicenseTerms;
+}
+
 /**
- * Commits to a legal status change, under the license's current terms. With
- * `amended`, the pass is an amendment's too (it alerts if shipped goods alone
- * exceed a lowered limit).
+ * Commits to a legal status change, under the license's current terms (see
+ * StatusWork), and returns its work.
  */
 async function startStatusWork(
   deps: LicenseEngineDeps,
@@ -331,29 +392,25 @@ async function startStatusWork(
   license: License,
   verdict: Extract<LicenseVerdict, { kind: 'legal' }>,
   applied: LicenseStatus | undefined,
-  amended: boolean,
-  /** The terms the same edit amended, for the History entry. */
-  changes: string | undefined,
-  /** Attributes the commit sets besides the decision's (and does not remove). */
-  kept: Record<string, unknown> = {},
-  /** The terms applied before, when the same edit amended them: a validFrom moved later is recorded. */
-  from?: LicenseTerms,
+  how: StatusWork = {},
 ): Promise<Step> {
+  const { amended = false, changes, kept = {}, asRead = {}, from } = how;
   if (verdict.from === undefined && !(await deps.inventory.skuExists(license.sku))) {
     const reason = `sku ${license.sku} has no Inventory item in any warehouse; create the Inventory item first or correct the sku`;
     return { kind: 'outcome', outcome: await reject(deps, raw, applied, reason, 'item') };
   }
   const token = `${amended ? AMEND_TOKEN_PREFIX : ''}${deps.newToken()}`;
-  const decided = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {
+  const decision = decisionRecord(deps, raw, licenseEventOf(verdict.to), token, {
     status: verdict.to,
     previousStatus: applied,
     ...(changes ? { changes } : {}),
   });
+  const decided = { ...decision, expect: { ...decision.expect, ...asRead } };
   // An approval (a reinstatement too) starts its own drawdown alerts: their record names it.
   const approval =
     verdict.to === 'APPROVED' ? { drawdownAlerted: { ...approvalRecord(decided.lastDecision.at) } } : {};
   const moved = windowAmended(from, termsOf(license), decided.lastDecision.at, license.validFromBefore);
-  const record = { ...decided, set: { ...decided.set, ...approval, ...moved, ...kept } };
+  const record = { ...decided, set: { ...decided.set, ...approval, ...moved, ...kept, ...asRead } };
   if (
     !(await deps.licenses.startWork(
       license.licenseId,
@@ -449,48 +506,6 @@ function decisionRecord(
     lastDecision,
     expect: { updatedBy: raw.updatedBy ?? null, statusReason: raw.statusReason ?? null },
   };
-}
-
-/**
- * Reports a deleted license to ops. One the system applied: high severity
- * (deleting is not supported; its shipments keep their state). One it never
- * applied, if shipments are HELD under it: they wait as LICENSE_PENDING for
- * a license of that id, unseen otherwise (I5), so ops is told how many and
- * the two ways out. `old` is the stream's old image.
- */
-export async function licenseRemoved(
-  deps: Pick<LicenseEngineDeps, 'alerter' | 'licenses' | 'shipments'>,
-  licenseId: string,
-  old: RawItem | undefined,
-): Promise<void> {
-  if (old?.appliedStatus) {
-    await deps.alerter.alert([
-      {
-        severity: 'high',
-        subject: `License ${licenseId} was deleted`,
-        message: `License ${licenseId} (applied status ${String(old.appliedStatus)}, released quantity ${String(old.releasedQuantity ?? 0)}) was deleted from the Licenses table. Its shipments keep their state. Deleting licenses is not supported (${insteadOfDeleting(old.appliedStatus)}). Do not create it again from its JSON: approved afresh, it would release again what its shipments draw. Put it back as it was from point-in-time recovery (docs/OPERATIONS.md, "A deleted license"), then run \`clearance reconcile\`.`,
-        subjectKey: { licenseId },
-      },
-    ]);
-    return;
-  }
-  // Created again since (a stream delivers the REMOVE before the new item's INSERT): it takes them on.
-  if (await deps.licenses.get(licenseId)) return;
-  const held = await deps.shipments.sumHeld(licenseId);
-  if (held.shipments === 0) return;
-  await deps.alerter.alert([
-    {
-      severity: 'normal',
-      subject: `License ${licenseId} was deleted with ${held.shipments} shipment(s) held under it`,
-      message: [
-        `License ${licenseId} was deleted from the Licenses table before the system applied it. ${held.shipments} shipment(s), ${held.units} units, are HELD under it as LICENSE_PENDING, and nothing releases them until a license with that id exists again.`,
-        isReplacedRefusal(old?.statusError)
-          ? 'It was an item refused as a replacement of a license the system applied (its statusError said so): put that license back as it was from point-in-time recovery (docs/OPERATIONS.md, "A deleted license"), or cancel the shipments (status CANCELLED). Created again from its JSON, it is refused again.'
-          : 'Create the license again (its shipments are released once it is approved), or cancel the shipments (status CANCELLED).',
-      ].join('\n'),
-      subjectKey: { licenseId },
-    },
-  ]);
 }
 
 const asLicenseStatus = (v: unknown): LicenseStatus | undefined => {

@@ -15,7 +15,7 @@ import type { LicenseGuard } from '../domain/ports.js';
 import { SYSTEM_ACTOR } from '../names.js';
 import { freshTally, openTally } from './event-digests.js';
 import { alertIfShippedOverLimit } from './license-alerts.js';
-import { trim } from './license-trim.js';
+import { reholdCut, trim } from './license-trim.js';
 import {
   approvedGuard,
   commitCounted,
@@ -33,13 +33,18 @@ import { releasePass } from './release-pipeline.js';
 
 export type { LicenseEngineDeps, Progress } from './license-work.js';
 
-/** Runs the work of `license.appliedStatus`. True when finished, false when continued later. */
+/**
+ * Runs the work of `license.appliedStatus`. True when finished, false when
+ * continued later. `holdOnly`: of an APPROVED license, only the re-holds of
+ * the trim under way (reholdCut), its applied terms not being known.
+ */
 export async function runWork(
   given: LicenseEngineDeps,
   license: License,
   cursor: string | undefined,
   deadline: number,
   progress: Progress,
+  holdOnly = false,
 ): Promise<boolean> {
   const status = license.appliedStatus;
   const token = license.pendingWork;
@@ -54,6 +59,7 @@ export async function runWork(
     : undefined;
   const deps = tally ? { ...given, tally } : given;
   const work = workFor(status);
+  if (work === 'release' && holdOnly) return reholdCut(deps, license, token, cursor, deadline, progress);
   if (work === 'release') return approvedPass(deps, license, token, cursor, deadline, progress);
   if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);
   return finish(deps, license, token, undefined);

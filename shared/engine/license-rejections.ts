@@ -10,7 +10,13 @@ import {
   licenseRejectionEntry,
   SYSTEM_DECIDER,
 } from '../domain/history.js';
-import { holdReasonFor, type LicenseVerdict, systemWroteStatus, workFor } from '../domain/license-rules.js';
+import {
+  holdReasonFor,
+  isTrimCursor,
+  type LicenseVerdict,
+  systemWroteStatus,
+  workFor,
+} from '../domain/license-rules.js';
 import {
   type License,
   LicenseSchema,
@@ -326,9 +332,11 @@ export interface RejectionNote {
   detail?: string;
   /**
    * A high-severity alert with this subject (after `HIGH SEVERITY: License L: `): no applied terms
-   * are known (refuseDamagedSeal), so the license is stopped until a person acts.
+   * are known (refuseDamagedSeal), so nothing is released or amended under it until a person acts.
    */
   high?: string;
+  /** What the alert says moved, instead of `appliedAnyway`'s sentence or "No shipment or counter moved." */
+  moved?: string;
 }
 
 /**
@@ -353,7 +361,7 @@ export async function reject(
 ): Promise<Rejected> {
   // Already rejected and alerted (this record is our own statusError write, or a redelivery).
   if (raw.statusError === reason) return { kind: 'noop' };
-  const { appliedAnyway, detail, high } = note;
+  const { appliedAnyway, detail, high, moved } = note;
   const licenseId = String(raw.licenseId);
   const shown = showValue(raw.status);
   const last = applied ?? '(nothing yet)';
@@ -371,9 +379,12 @@ export async function reject(
           : `License ${licenseId} was edited to status "${shown}", but the system last applied ${last}.`,
         `Rejected because ${reason}.`,
         ...(detail === undefined ? [] : [detail]),
-        appliedAnyway
-          ? `Its status ${appliedAnyway} is applied all the same, under the terms last applied: its unshipped shipments go back on hold. The reason is also written to statusError on the item;`
-          : 'No shipment or counter moved. The reason is also written to statusError on the item;',
+        `${
+          moved ??
+          (appliedAnyway
+            ? `Its status ${appliedAnyway} is applied all the same, under the terms last applied: its unshipped shipments go back on hold.`
+            : 'No shipment or counter moved.')
+        } The reason is also written to statusError on the item;`,
         what === 'item'
           ? 'correct the item as the reason says, in the console, and the system applies it on that edit.'
           : 'set a legal status in the console (or with `clearance license`) and the system proceeds.',
@@ -388,28 +399,92 @@ export async function reject(
 }
 
 /**
+ * The work that still runs under a license whose sealed applied terms are
+ * damaged (refuseDamagedSeal): `status`, a legal change to SUSPENDED,
+ * REVOKED, DENIED or EXPIRED (the admin's, or the clock's expiry), applied;
+ * `pending`, the pending work of an applied status that re-holds (or of a
+ * PENDING pass, which only ends), resumed whatever status edit is read with
+ * it; `trim`, an amendment's trim already planned (TRIM_CURSOR), whose cut is
+ * re-held (reholdCut). Holding needs no terms (DESIGN §4: a suspension puts
+ * every unshipped shipment back on hold, whatever the limits), so none waits
+ * for a person (I1). `license` is the item as it stands (failSafeLicense),
+ * its `appliedTerms` left aside: its terms are not the applied ones, and
+ * nothing that needs them runs. Undefined otherwise: nothing is released or
+ * amended under unknown terms.
+ */
+export interface SealHolding {
+  work: 'status' | 'pending' | 'trim';
+  license: License;
+}
+
+/** What still runs under a license whose sealed applied terms are damaged (see SealHolding). */
+export function holdingDespiteSeal(
+  raw: RawItem,
+  applied: LicenseStatus,
+  verdict: LicenseVerdict,
+): SealHolding | undefined {
+  // The map stays as read: the commits keep it, and a term is never taken from it.
+  const item: RawItem = { ...raw, appliedTerms: undefined };
+  const under = (work: SealHolding['work'], status: LicenseStatus): SealHolding | undefined => {
+    const license = failSafeLicense(item, status);
+    return license === undefined ? undefined : { work, license };
+  };
+  if (verdict.kind === 'legal' && workFor(verdict.to) === 'rehold') return under('status', verdict.to);
+  if (raw.pendingWork === undefined) return undefined;
+  if (workFor(applied) !== 'release') return under('pending', applied);
+  return isTrimCursor(raw.workCursor) ? under('trim', applied) : undefined;
+}
+
+/** What the alert of a damaged seal says moved (see SealHolding). */
+function movedDespiteSeal(applied: LicenseStatus, holding: SealHolding | undefined): string {
+  const terms = 'a re-hold needs no terms';
+  if (holding === undefined)
+    return 'No shipment or counter moved, and nothing is released or amended under it.';
+  const status = holding.license.status;
+  if (holding.work === 'trim')
+    return `The trim of its amendment under way goes on, as ${terms}: the RELEASED shipments its plan cut go back on hold; what then fits waits for the fix to be released.`;
+  if (holding.work === 'pending' && workFor(applied) === 'none')
+    return `Its ${applied} pass under way is ended; no shipment or counter moved.`;
+  const shipments =
+    applied === 'PENDING'
+      ? `its shipments stay on hold, as ${holdReasonFor(status)}`
+      : 'its unshipped shipments go back on hold';
+  return holding.work === 'status'
+    ? `Its status ${status} is applied all the same, as ${terms}: ${shipments}.`
+    : `The re-hold of its status ${applied} under way goes on, as ${terms}: its unshipped shipments go back on hold.`;
+}
+
+/**
  * Refuses a license whose sealed copy of its applied terms is damaged
  * (appliedSealOf `damaged`, `why` saying how): the terms it was applied with
  * are not known, and none is guessed, neither the plain copy beside it nor
  * the item's own terms (a find and replace that reached the seal changed
- * them too, most likely). Nothing is released, re-held or amended under it,
- * its status edits included (each named, so each is told and entered),
- * until a person puts the applied terms back; ops gets a high-severity
- * alert, and `clearance reconcile` lists it (I5). Once fixed, the next read
- * clears the reason and asks for the pass missed meanwhile.
+ * them too, most likely). Nothing is released or amended under it until a
+ * person puts the applied terms back: an approval, a reinstatement or an
+ * amendment waits (a status change is named, so each is told and entered).
+ * Re-holds still happen, as holding needs no terms (`holding`, see
+ * SealHolding): a suspension, revocation, denial or expiry is applied, a
+ * re-hold under way goes on; the caller runs them. Ops gets one
+ * high-severity alert (its reason does not depend on that work, which a
+ * redelivery finds done or under way), and `clearance reconcile` lists it
+ * (I5). Once fixed, the next read clears the reason and asks for the pass
+ * missed meanwhile.
  */
 export function refuseDamagedSeal(
   deps: LicenseEngineDeps,
   raw: RawItem,
-  applied: LicenseStatus | undefined,
+  applied: LicenseStatus,
   verdict: LicenseVerdict,
   why: string,
+  holding: SealHolding | undefined,
 ): Promise<Rejected> {
   const licenseId = String(raw.licenseId);
-  const waits = verdict.kind === 'legal' ? `; status ${verdict.to} waits for the fix` : '';
+  const waits =
+    verdict.kind === 'legal' && holding?.work !== 'status' ? `; status ${verdict.to} waits for the fix` : '';
   const reason = `${damagedSealText(licenseId, why)}${waits}`;
   return reject(deps, raw, applied, reason, 'item', {
-    high: 'seal of its applied terms damaged, nothing moves under it',
+    high: 'seal of its applied terms damaged, only re-holds run',
+    moved: movedDespiteSeal(applied, holding),
   });
 }
 
@@ -418,4 +493,4 @@ export function refuseDamagedSeal(
  * fix; shared with `clearance reconcile`'s finding of it.
  */
 export const damagedSealText = (licenseId: string, why: string): string =>
-  `appliedTerms.sealed, the system's sealed copy of the terms it last applied to this license, ${why}: it was edited (by hand, or by a find and replace over the item's JSON that reached it) or copied from another license item, so the terms this license was applied with are not known and nothing is released, re-held or amended under it. Put appliedTerms back from the Licenses table's point-in-time recovery (the item as it was before the edit); or, once the terms are confirmed from the authority's license and \`clearance license history ${licenseId}\`, write them into the plain members of appliedTerms and remove appliedTerms.sealed, and run \`clearance reconcile --fix\` to seal them again (docs/OPERATIONS.md, "A license whose applied terms' seal is damaged")`;
+  `appliedTerms.sealed, the system's sealed copy of the terms it last applied to this license, ${why}: it was edited (by hand, or by a find and replace over the item's JSON that reached it) or copied from another license item, so the terms this license was applied with are not known, and nothing is released or amended under it until it is fixed (a suspension, revocation, denial or expiry is still applied and its shipments re-held, as holding needs no terms). Put appliedTerms back from the Licenses table's point-in-time recovery (the item as it was before the edit); or, once the terms are confirmed from the authority's license and \`clearance license history ${licenseId}\`, write them into the plain members of appliedTerms and remove appliedTerms.sealed, and run \`clearance reconcile --fix\` to seal them again (docs/OPERATIONS.md, "A license whose applied terms' seal is damaged")`;

@@ -11,6 +11,8 @@ import { GSI_ATTR } from '../names.js';
 import { alertTrimmed } from './license-alerts.js';
 import {
   commitCounted,
+  finish,
+  handOver,
   type LicenseEngineDeps,
   outOfTime,
   type Progress,
@@ -246,5 +248,48 @@ async function* inHoldOrder(
     }
     if (page.next === undefined) return;
     after = page.next;
+  }
+}
+
+/**
+ * The re-holds of a trim's plan alone (`cursor`: TRIM_CURSOR and its cut),
+ * for an APPROVED license whose applied terms are not known (their seal
+ * damaged: refuseDamagedSeal): every RELEASED shipment from the cut goes
+ * back to HELD, as the literal trim re-holds them, which needs no terms (the
+ * cut was planned under the amended ones, so the license is within them
+ * after). Keeping those of them that fit, and releasing what fits, are
+ * releases, which wait for the fix: the pass ends here, and the one asked
+ * for once the seal is fixed releases what fits, in hold order (relabelling
+ * the rest). The writes are conditional on the pass (applied status
+ * APPROVED, `pendingWork`), not on terms. True when done, false when handed
+ * over (with the same cut).
+ */
+export async function reholdCut(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  const from = cursor?.slice(TRIM_CURSOR.length) || undefined;
+  const guard: LicenseGuard = {
+    licenseId: license.licenseId,
+    expect: { appliedStatus: 'APPROVED', pendingWork: token },
+    authorizedQuantity: license.authorizedQuantity,
+  };
+  for (let after = from; ; ) {
+    if (outOfTime(deadline, progress)) return handOver(deps, license, token, cursor);
+    const page = await deps.shipments.page('released', license.licenseId, after, pageSizeOf(deps));
+    const writes = parseShipments(page.items)
+      .filter((s) => s.status === 'RELEASED' && s.licenseId === license.licenseId)
+      .map((shipment) =>
+        reholdWrite(license.licenseId, { shipment, holdReason: 'LICENSE_QUANTITY_EXHAUSTED' }),
+      );
+    const reheld =
+      writes.length > 0 ? (await commitCounted(deps, license, writes, guard, progress)).committed.length : 0;
+    if (page.next === undefined) return finish(deps, license, token, undefined);
+    // Re-held shipments leave the released index: read it again from the cut when some did.
+    after = reheld > 0 ? from : page.next;
   }
 }

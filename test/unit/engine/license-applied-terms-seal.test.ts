@@ -5,8 +5,9 @@
  * name and value), but not the sealed copy: edits are judged against it, so
  * an identity change is rejected and written back and a lowered limit is
  * applied, and the plain copy is written back too. A sealed copy that cannot
- * be read stops the license until a person puts it back; an `appliedTerms`
- * written before the seal is taken as it is.
+ * be read stops releases and amendments until a person puts it back (re-holds
+ * still run: license-damaged-seal-reholds.test.ts); an `appliedTerms` written
+ * before the seal is taken as it is.
  */
 import { describe, expect, it } from 'vitest';
 import { appliedSealOf, appliedTermsItem, sealTerms, termsOf } from '../../../shared/domain/terms.js';
@@ -129,7 +130,7 @@ describe('an edit of the plain copy in appliedTerms alone', () => {
 });
 
 describe('a license whose sealed applied terms are damaged', () => {
-  it('releases nothing and alerts high until a person puts the terms back; then the pass missed meanwhile runs', async () => {
+  it('releases nothing and alerts high until a person puts the terms back, a suspension applied meanwhile; then the reinstatement runs', async () => {
     const w = memoryWorld();
     const license = await approvedWithReleases(w, 2);
     const item = w.license(license.licenseId);
@@ -155,17 +156,22 @@ describe('a license whose sealed applied terms are damaged', () => {
     expect(w.alerter.about(license.licenseId).map((a) => [a.severity, a.subject])).toEqual([
       [
         'high',
-        `HIGH SEVERITY: License ${license.licenseId}: seal of its applied terms damaged, nothing moves under it`,
+        `HIGH SEVERITY: License ${license.licenseId}: seal of its applied terms damaged, only re-holds run`,
       ],
     ]);
-    // A status edit meanwhile waits too, and is told.
+    // A suspension meanwhile needs no terms: it is applied, and its RELEASED shipments re-held.
     w.console.edit('licenses', license.licenseId, 'status', 'SUSPENDED');
     await settleSystem(w, license.licenseId);
-    expect(w.license(license.licenseId)).toMatchObject({ appliedStatus: 'APPROVED' });
-    expect(w.license(license.licenseId).statusError).toMatch(/status SUSPENDED waits for the fix$/);
-    expect(w.alerter.about(license.licenseId)).toHaveLength(2);
+    expect(w.license(license.licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED', releasedQuantity: 0 });
+    expect(idsWith(w, license.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.alerter.about(license.licenseId)).toHaveLength(1);
+    // A reinstatement waits for the fix, and is told.
     w.console.edit('licenses', license.licenseId, 'status', 'APPROVED');
     await settleSystem(w, license.licenseId);
+    expect(w.license(license.licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED' });
+    expect(w.license(license.licenseId).statusError).toMatch(/status APPROVED waits for the fix$/);
+    expect(w.alerter.about(license.licenseId)).toHaveLength(2);
+    expect(idsWith(w, license.licenseId, 'RELEASED')).toEqual([]);
 
     // The person checks the plain terms against the authority's license and removes the damaged seal.
     const { sealed: _damaged, ...plain } = w.license(license.licenseId).appliedTerms as Record<
@@ -175,6 +181,8 @@ describe('a license whose sealed applied terms are damaged', () => {
     w.console.edit('licenses', license.licenseId, 'appliedTerms', plain);
     await settleSystem(w, license.licenseId);
     expect(w.shipment(s.shipmentId).status).toBe('RELEASED');
+    expect(idsWith(w, license.licenseId, 'RELEASED')).toHaveLength(3);
+    expect(w.license(license.licenseId)).toMatchObject({ appliedStatus: 'APPROVED', releasedQuantity: 25 });
     expect(w.license(license.licenseId).statusError).toBeUndefined();
     expect(w.violations()).toEqual([]);
     expect(w.historyViolations()).toEqual([]);
