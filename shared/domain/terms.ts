@@ -364,16 +364,22 @@ export function judgeAmendment(
   );
   const [identity] = identities;
   if (identity !== undefined) {
-    const why = identities
-      .map(
+    // The other terms of the edit are judged too: one invalid beside the identity is at fault, not "set back with the rest".
+    const parsedWith = parseItem(LicenseSchema, raw);
+    const others = changed.filter((t) => !identities.includes(t as (typeof IDENTITY_TERMS)[number]));
+    const invalid = parsedWith.ok ? [] : parsedWith.problems.filter((p) => others.some((t) => p.includes(t)));
+    const why = [
+      ...identities.map(
         (t) =>
           `${t} of an applied license cannot change (it was ${showValue(applied[t])}, now ${showValue(raw[t])})`,
-      )
-      .join('; ');
+      ),
+      ...invalid,
+    ].join('; ');
+    const faulty = [...identities, ...others.filter((t) => invalid.some((p) => p.includes(t)))];
     const setBack =
       changed.length === 1
         ? `it was set back to ${showValue(applied[identity])}`
-        : setBackText(applied, changed, identities);
+        : setBackText(applied, changed, faulty);
     return illegal(
       identity,
       `${why}; ${setBack}. A license for another ${identities.join(', ')} is a new license: create it${retire(becoming ?? status)}`,

@@ -56,6 +56,28 @@ describe('judgeAmendment of an edit with an illegal term', () => {
     });
   });
 
+  it('names an invalid term typed beside an identity edit as at fault too, never "not at fault"', () => {
+    const verdict = judgeAmendment(
+      applied,
+      { ...l, destinationCountry: 'CN', authorizedQuantity: -5 },
+      'APPROVED',
+    );
+    expect(verdict).toMatchObject({ kind: 'illegal', field: 'destinationCountry' });
+    const reason = verdict.kind === 'illegal' ? verdict.reason : '';
+    expect(reason).toContain('destinationCountry of an applied license cannot change');
+    expect(reason).toContain('authorizedQuantity must be');
+    expect(reason).not.toContain('not at fault');
+    // A valid term beside an identity edit is still said to be set back only with the rest.
+    const beside = judgeAmendment(
+      applied,
+      { ...l, destinationCountry: 'CN', authorizedQuantity: 20 },
+      'APPROVED',
+    );
+    expect(beside.kind === 'illegal' && beside.reason).toContain(
+      'authorizedQuantity was not at fault but is set back with the rest',
+    );
+  });
+
   it('sets back a valid term typed beside the illegal one, and says it was not at fault', () => {
     const verdict = judgeAmendment(
       applied,
