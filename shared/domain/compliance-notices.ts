@@ -155,7 +155,10 @@ export function expiryAlert(input: {
     message: [
       `License ${id} (customer ${license.customerId}, sku ${license.sku}${suspended || pending ? `, ${license.appliedStatus}` : ''}) expires at ${license.validUntil}, in ${timeLeft(license.validUntil, input.now)} (lead time ${input.lead} ${input.lead === 1 ? 'day' : 'days'}).`,
       'Still outstanding under it:',
-      line('RELEASED', released, `must ship before then; ${told}`),
+      // A PENDING license has released nothing: its backlog is all HELD.
+      ...(pending && released.shipments === 0
+        ? []
+        : [line('RELEASED', released, `must ship before then; ${told}`)]),
       line(
         'HELD',
         held,

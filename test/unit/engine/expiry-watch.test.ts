@@ -445,6 +445,9 @@ describe('expiry watch', () => {
       /HELD +2 shipments, 15 units, USD 1,500: cannot ship: the license is PENDING, so only a grant \(APPROVED\) before then releases them/,
     );
     expect(alert?.message).toContain('When validUntil passes, a grant releases nothing');
+    expect(alert?.message, 'a PENDING license has released nothing: no RELEASED line').not.toMatch(
+      /RELEASED +0/,
+    );
     expect(alert?.message).not.toContain('the clock expires the license:');
     // Nothing RELEASED, so no warehouse digest; the quiet one is recorded quiet; the DENIED one is final.
     expect(w.publisher.published.filter((m) => m.attributes.eventType === EXPIRING)).toEqual([]);
