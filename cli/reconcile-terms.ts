@@ -186,8 +186,9 @@ export function unsealedTermsSection(fixes: readonly TermsSealFix[], left: reado
 
 /**
  * I5 for each applied license whose sealed applied terms are damaged
- * (appliedSealOf): the system refuses it (nothing released, re-held or
- * amended under it) until a person puts them back.
+ * (appliedSealOf): the system refuses it (nothing released or amended under
+ * it; only re-holds run, as holding needs no terms) until a person puts them
+ * back.
  */
 export function damagedSealViolations(licenses: readonly RawItem[]): Violation[] {
   return licenses.flatMap((raw) => {

@@ -147,6 +147,28 @@ export const TRIM_CURSOR = 'trim#';
 export const isTrimCursor = (workCursor: unknown): boolean =>
   typeof workCursor === 'string' && workCursor.startsWith(TRIM_CURSOR);
 
+/**
+ * `workCursor` prefix of an APPROVED license's re-hold of RELEASED shipments
+ * that ran out of time at the start of its pass, then the reason it gives
+ * them: LICENSE_NOT_YET_VALID (a later `validFrom`: every RELEASED one) or
+ * SHIPMENT_VALUE_MISSING (a value limit added: those without `value`). The
+ * next slice starts the pass again (the re-hold first); a license whose
+ * applied terms are not known (their seal damaged) goes on with the re-hold
+ * alone, as it needs no terms. A pass asked for while it runs keeps it, as it
+ * keeps TRIM_CURSOR (with a sound seal the next slice starts the pass again
+ * all the same).
+ */
+export const REHOLD_CURSOR = 'rehold#';
+
+/** The reason a re-hold under way gives (see REHOLD_CURSOR), or undefined when `workCursor` holds none. */
+export function reholdCursorReason(
+  workCursor: unknown,
+): 'LICENSE_NOT_YET_VALID' | 'SHIPMENT_VALUE_MISSING' | undefined {
+  if (typeof workCursor !== 'string' || !workCursor.startsWith(REHOLD_CURSOR)) return undefined;
+  const reason = workCursor.slice(REHOLD_CURSOR.length);
+  return reason === 'LICENSE_NOT_YET_VALID' || reason === 'SHIPMENT_VALUE_MISSING' ? reason : undefined;
+}
+
 /** Whether `pendingWork` is an amendment's pass (see AMEND_TOKEN_PREFIX). */
 export const isAmendmentPass = (pendingWork: unknown): boolean =>
   typeof pendingWork === 'string' && pendingWork.startsWith(AMEND_TOKEN_PREFIX);

@@ -147,7 +147,7 @@ type Step =
       cursor: string | undefined;
       /** Work just committed to (a status change or an amendment), not resumed: it gets the first slice. */
       fresh?: true;
-      /** Only the re-holds of an APPROVED license's trim under way: its terms are not known (refuseDamagedSeal). */
+      /** Only the re-holds under way of an APPROVED license (a trim's cut, REHOLD_CURSOR's): its terms are not known (refuseDamagedSeal). */
       holdOnly?: true;
       rejected?: string;
       amended?: string;
@@ -254,7 +254,10 @@ async function decide(deps: LicenseEngineDeps, raw: RawItem): Promise<Step> {
  * and re-holds, on the condition that the item, `appliedTerms` included, is
  * still as read, which the commit leaves as it is (the terms are not sealed
  * again from a guess, and the reason stays, so its records are not refused
- * again); a re-hold under way resumes; a trim under way re-holds its cut.
+ * again), an amendment's pass it replaces making it one too (it alerts if
+ * shipped goods alone exceed the amended limits); a re-hold under way
+ * resumes (an APPROVED license's too: REHOLD_CURSOR); a trim under way
+ * re-holds its cut.
  * A suspension left half-done would leave shipments RELEASED under a license
  * History and `appliedStatus` call SUSPENDED (I1).
  */
@@ -274,7 +277,10 @@ async function underDamagedSeal(
     // Refused before with the same reason (a noop now), it is the one on the item.
     const statusError = outcome.kind === 'rejected' ? outcome.reason : raw.statusError;
     const asRead = { appliedTerms: raw.appliedTerms };
+    // As on the normal path: replacing an amendment's pass, it is one too, and alerts at its end if
+    // shipped goods alone exceed the amended limits (nothing re-holds them), or that alert is lost.
     const step = await startStatusWork(deps, raw, license, verdict, applied, {
+      amended: isAmendmentPass(raw.pendingWork),
       kept: { statusError },
       asRead,
     });
@@ -285,7 +291,7 @@ async function underDamagedSeal(
     kind: 'work',
     license,
     cursor: license.workCursor,
-    ...(holding.work === 'trim' ? { holdOnly: true as const } : {}),
+    ...(holding.work === 'trim' || holding.work === 'rehold' ? { holdOnly: true as const } : {}),
     ...rejected,
   };
 }

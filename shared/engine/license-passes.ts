@@ -8,7 +8,14 @@
  * again.
  */
 
-import { isAmendmentPass, TRIM_CURSOR, workFor } from '../domain/license-rules.js';
+import {
+  isAmendmentPass,
+  isTrimCursor,
+  REHOLD_CURSOR,
+  reholdCursorReason,
+  TRIM_CURSOR,
+  workFor,
+} from '../domain/license-rules.js';
 import type { HoldReason, License, LicenseStatus } from '../domain/model.js';
 import { overLimits, planRehold, validity, valueCap } from '../domain/planning.js';
 import type { LicenseGuard } from '../domain/ports.js';
@@ -28,6 +35,7 @@ import {
   reholdWrite,
   relabelWrite,
   returnDrawn,
+  waitForFix,
 } from './license-work.js';
 import { releasePass } from './release-pipeline.js';
 
@@ -35,8 +43,8 @@ export type { LicenseEngineDeps, Progress } from './license-work.js';
 
 /**
  * Runs the work of `license.appliedStatus`. True when finished, false when
- * continued later. `holdOnly`: of an APPROVED license, only the re-holds of
- * the trim under way (reholdCut), its applied terms not being known.
+ * continued later. `holdOnly`: of an APPROVED license, only the re-holds
+ * under way (holdOnlyPass), its applied terms not being known.
  */
 export async function runWork(
   given: LicenseEngineDeps,
@@ -59,7 +67,7 @@ export async function runWork(
     : undefined;
   const deps = tally ? { ...given, tally } : given;
   const work = workFor(status);
-  if (work === 'release' && holdOnly) return reholdCut(deps, license, token, cursor, deadline, progress);
+  if (work === 'release' && holdOnly) return holdOnlyPass(deps, license, token, cursor, deadline, progress);
   if (work === 'release') return approvedPass(deps, license, token, cursor, deadline, progress);
   if (work === 'rehold') return reholdPass(deps, license, status, token, deadline, progress);
   return finish(deps, license, token, undefined);
@@ -77,7 +85,7 @@ async function approvedPass(
   deps: LicenseEngineDeps,
   license: License,
   token: string,
-  cursor: string | undefined,
+  handed: string | undefined,
   deadline: number,
   progress: Progress,
 ): Promise<boolean> {
@@ -94,6 +102,8 @@ async function approvedPass(
     if (isAmendmentPass(token)) return true;
     return finish(deps, license, token, undefined);
   }
+  // A re-hold that ran out of time (REHOLD_CURSOR) starts the pass again, the re-hold first.
+  const cursor = reholdCursorReason(handed) === undefined ? handed : undefined;
   // A trim that ran out of time resumes its plan (its cursor: TRIM_CURSOR and where the plan's cut is).
   const resumed = cursor?.startsWith(TRIM_CURSOR)
     ? { from: cursor.slice(TRIM_CURSOR.length) || undefined }
@@ -110,16 +120,17 @@ async function approvedPass(
     // What the license draws as the re-holds commit: the release pass then plans with what is left.
     const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
     // A trim's plan resumed under a later validFrom gives way: every RELEASED shipment is early now.
+    // A slice out of time names the re-hold under way (REHOLD_CURSOR): the next one starts the pass again.
     if (window === 'early') {
       if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress, 'LICENSE_NOT_YET_VALID')))
-        return handOver(deps, license, token, undefined);
+        return handOver(deps, license, token, `${REHOLD_CURSOR}LICENSE_NOT_YET_VALID`);
     } else {
-      // Before the trim, which then finds them HELD; a slice out of time starts the pass again.
+      // Before the trim, which then finds them HELD.
       if (
         valueless &&
         !(await reholdReleased(deps, license, guard, drawn, deadline, progress, 'SHIPMENT_VALUE_MISSING'))
       )
-        return handOver(deps, license, token, undefined);
+        return handOver(deps, license, token, `${REHOLD_CURSOR}SHIPMENT_VALUE_MISSING`);
       const left = await trim(deps, license, token, guard, drawn, deadline, progress, resumed);
       if (left !== undefined) return handOver(deps, license, token, left);
     }
@@ -132,6 +143,38 @@ async function approvedPass(
     return releasePass(deps, trimmed, token, undefined, deadline, progress, before);
   }
   return releasePass(deps, license, token, cursor, deadline, progress);
+}
+
+/**
+ * The re-holds under way of an APPROVED license whose applied terms are not
+ * known (their seal damaged: refuseDamagedSeal), which need none: a trim's
+ * cut (TRIM_CURSOR, reholdCut), or the re-hold its cursor names
+ * (REHOLD_CURSOR: every RELEASED shipment, a later `validFrom` making them
+ * early, or those without `value`, a value limit added), conditional on the
+ * pass (applied status APPROVED, `pendingWork`), not on terms. The rest of
+ * the pass (a trim's plan, releases, an amendment's alerts) waits for the
+ * fix (waitForFix), and then runs from the start, the same re-hold first.
+ */
+async function holdOnlyPass(
+  deps: LicenseEngineDeps,
+  license: License,
+  token: string,
+  cursor: string | undefined,
+  deadline: number,
+  progress: Progress,
+): Promise<boolean> {
+  if (isTrimCursor(cursor)) return reholdCut(deps, license, token, cursor, deadline, progress);
+  const reason = reholdCursorReason(cursor);
+  if (reason === undefined) return waitForFix(deps, license);
+  const guard: LicenseGuard = {
+    licenseId: license.licenseId,
+    expect: { appliedStatus: 'APPROVED', pendingWork: token },
+    authorizedQuantity: license.authorizedQuantity,
+  };
+  const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
+  if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress, reason)))
+    return handOver(deps, license, token, cursor);
+  return waitForFix(deps, license);
 }
 
 /**

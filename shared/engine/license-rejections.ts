@@ -14,6 +14,7 @@ import {
   holdReasonFor,
   isTrimCursor,
   type LicenseVerdict,
+  reholdCursorReason,
   systemWroteStatus,
   workFor,
 } from '../domain/license-rules.js';
@@ -405,7 +406,10 @@ export async function reject(
  * `pending`, the pending work of an applied status that re-holds (or of a
  * PENDING pass, which only ends), resumed whatever status edit is read with
  * it; `trim`, an amendment's trim already planned (TRIM_CURSOR), whose cut is
- * re-held (reholdCut). Holding needs no terms (DESIGN §4: a suspension puts
+ * re-held (reholdCut); `rehold`, an APPROVED license's re-hold under way
+ * (REHOLD_CURSOR: of every RELEASED shipment, a later `validFrom` making them
+ * early, or of those without `value`, a value limit added), which goes on.
+ * Holding needs no terms (DESIGN §4: a suspension puts
  * every unshipped shipment back on hold, whatever the limits), so none waits
  * for a person (I1). `license` is the item as it stands (failSafeLicense),
  * its `appliedTerms` left aside: its terms are not the applied ones, and
@@ -413,7 +417,7 @@ export async function reject(
  * amended under unknown terms.
  */
 export interface SealHolding {
-  work: 'status' | 'pending' | 'trim';
+  work: 'status' | 'pending' | 'trim' | 'rehold';
   license: License;
 }
 
@@ -432,7 +436,8 @@ export function holdingDespiteSeal(
   if (verdict.kind === 'legal' && workFor(verdict.to) === 'rehold') return under('status', verdict.to);
   if (raw.pendingWork === undefined) return undefined;
   if (workFor(applied) !== 'release') return under('pending', applied);
-  return isTrimCursor(raw.workCursor) ? under('trim', applied) : undefined;
+  if (isTrimCursor(raw.workCursor)) return under('trim', applied);
+  return reholdCursorReason(raw.workCursor) === undefined ? undefined : under('rehold', applied);
 }
 
 /** What the alert of a damaged seal says moved (see SealHolding). */
@@ -443,6 +448,10 @@ function movedDespiteSeal(applied: LicenseStatus, holding: SealHolding | undefin
   const status = holding.license.status;
   if (holding.work === 'trim')
     return `The trim of its amendment under way goes on, as ${terms}: the RELEASED shipments its plan cut go back on hold; what then fits waits for the fix to be released.`;
+  if (holding.work === 'rehold')
+    return reholdCursorReason(holding.license.workCursor) === 'LICENSE_NOT_YET_VALID'
+      ? `The re-hold of its RELEASED shipments under way (its validFrom was moved later) goes on, as ${terms}: they go back on hold, as LICENSE_NOT_YET_VALID.`
+      : `The re-hold of its RELEASED shipments without a value under way (a value limit was added) goes on, as ${terms}: they go back on hold, as SHIPMENT_VALUE_MISSING; the rest of the amendment waits for the fix.`;
   if (holding.work === 'pending' && workFor(applied) === 'none')
     return `Its ${applied} pass under way is ended; no shipment or counter moved.`;
   const shipments =

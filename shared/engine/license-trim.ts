@@ -11,7 +11,6 @@ import { GSI_ATTR } from '../names.js';
 import { alertTrimmed } from './license-alerts.js';
 import {
   commitCounted,
-  finish,
   handOver,
   type LicenseEngineDeps,
   outOfTime,
@@ -19,6 +18,7 @@ import {
   parseShipments,
   reholdWrite,
   returnDrawn,
+  waitForFix,
 } from './license-work.js';
 
 /**
@@ -258,11 +258,17 @@ async function* inHoldOrder(
  * back to HELD, as the literal trim re-holds them, which needs no terms (the
  * cut was planned under the amended ones, so the license is within them
  * after). Keeping those of them that fit, and releasing what fits, are
- * releases, which wait for the fix: the pass ends here, and the one asked
- * for once the seal is fixed releases what fits, in hold order (relabelling
- * the rest). The writes are conditional on the pass (applied status
- * APPROVED, `pendingWork`), not on terms. True when done, false when handed
- * over (with the same cut).
+ * releases, which wait for the fix. The writes are conditional on the pass
+ * (applied status APPROVED, `pendingWork`), not on terms. Once the cut is
+ * re-held the pass stays pending as it is (waitForFix), its amendment's
+ * token and the trim's cursor kept: resumed once the seal is fixed, under
+ * known terms, it ends the trim (nothing is left in the cut), alerts ops as
+ * the amendment's pass does (alertTrimmed, and alertIfShippedOverLimit when
+ * shipped goods alone exceed the amended limit) and releases what fits, in
+ * hold order (relabelling the rest). A later read before the fix re-reads
+ * the cut and writes nothing.
+ * False: the rest of the pass waits (or, out of time, is handed over with
+ * the same cut).
  */
 export async function reholdCut(
   deps: LicenseEngineDeps,
@@ -288,7 +294,7 @@ export async function reholdCut(
       );
     const reheld =
       writes.length > 0 ? (await commitCounted(deps, license, writes, guard, progress)).committed.length : 0;
-    if (page.next === undefined) return finish(deps, license, token, undefined);
+    if (page.next === undefined) return waitForFix(deps, license);
     // Re-held shipments leave the released index: read it again from the cut when some did.
     after = reheld > 0 ? from : page.next;
   }

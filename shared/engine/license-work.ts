@@ -152,18 +152,36 @@ export async function finish(
     settleCheckAt:
       status === undefined ? undefined : settleCheckAt(status, token, deps.now(), deps.settleDelayMs),
   };
-  const digests = deps.digests;
-  if (digests) {
-    // After every license of the batch had its first transaction: a digest waits, another license's
-    // first release does not (issue 17's fairness). Leaving ends this license's own round first: one that
-    // committed nothing would otherwise wait for itself.
-    await deps.firstRound?.leave(license.licenseId);
-    // The event's digests before the work ends: a failure to publish them leaves it pending, so it is retried.
-    await (deps.limiter ?? unlimited).run(() => sendTallies(digests, license.licenseId));
-  }
+  // The event's digests before the work ends: a failure to publish them leaves it pending, so it is retried.
+  await sendDigests(deps, license);
   if (!(await deps.licenses.finishWork(license.licenseId, token, after)))
     throw new ConflictError('pendingWork changed');
   return true;
+}
+
+/** Sends the digests of the license's events' tallies (with the pass's own). */
+async function sendDigests(deps: LicenseEngineDeps, license: License): Promise<void> {
+  const digests = deps.digests;
+  if (!digests) return;
+  // After every license of the batch had its first transaction: a digest waits, another license's
+  // first release does not (issue 17's fairness). Leaving ends this license's own round first: one that
+  // committed nothing would otherwise wait for itself.
+  await deps.firstRound?.leave(license.licenseId);
+  await (deps.limiter ?? unlimited).run(() => sendTallies(digests, license.licenseId));
+}
+
+/**
+ * Leaves an APPROVED license's pass pending, its token and cursor as they
+ * are, once the re-holds that run under a damaged seal of its applied terms
+ * are done (reholdCut, a re-hold under way): what is left of the pass (the
+ * release, an amendment's alerts) needs the terms, and runs once a person
+ * fixes the seal, whose edit resumes it. Nothing is written, so a later read
+ * finds nothing to re-hold and writes nothing either. The shipments re-held
+ * are told now: the event's digests are sent.
+ */
+export async function waitForFix(deps: LicenseEngineDeps, license: License): Promise<false> {
+  await sendDigests(deps, license);
+  return false;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../domain/errors.js';
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
-import { AMEND_TOKEN_PREFIX, TRIM_CURSOR } from '../../domain/license-rules.js';
+import { AMEND_TOKEN_PREFIX, REHOLD_CURSOR, TRIM_CURSOR } from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import {
   appliedTermsItem,
@@ -237,7 +237,9 @@ export class DynamoLicenseRepository implements LicenseRepository {
    */
   private async requestWork(licenseId: string, token: string, expect: Record<string, unknown>) {
     const amending = (x: Expr) => `begins_with(${x.name('pendingWork')}, ${x.value(AMEND_TOKEN_PREFIX)})`;
-    const trimming = (x: Expr) => `begins_with(${x.name('workCursor')}, ${x.value(TRIM_CURSOR)})`;
+    // A trim's plan and a re-hold under way are kept (license-rules.ts, TRIM_CURSOR and REHOLD_CURSOR).
+    const trimming = (x: Expr) =>
+      `(begins_with(${x.name('workCursor')}, ${x.value(TRIM_CURSOR)}) OR begins_with(${x.name('workCursor')}, ${x.value(REHOLD_CURSOR)}))`;
     const not = (yes: boolean) => (yes ? '' : 'NOT ');
     // The common case first (no amendment, no trim): one write, where each failed guess costs one.
     for (const amend of [false, true]) {

@@ -1,5 +1,10 @@
 import { type Attributed, decisionUpdate, type HistoryEntry } from '../../domain/history.js';
-import { AMEND_TOKEN_PREFIX, isAmendmentPass, isTrimCursor } from '../../domain/license-rules.js';
+import {
+  AMEND_TOKEN_PREFIX,
+  isAmendmentPass,
+  isTrimCursor,
+  reholdCursorReason,
+} from '../../domain/license-rules.js';
 import type { AlertRecordAttribute, DecisionRecord, LicenseRepository, RawItem } from '../../domain/ports.js';
 import {
   appliedTermsItem,
@@ -78,9 +83,13 @@ export class MemoryLicenseRepository implements LicenseRepository {
       : token;
   }
 
-  /** What a requested pass removes: the cursor, unless it holds a trim's plan (TRIM_CURSOR), which goes on. */
+  /**
+   * What a requested pass removes: the cursor, unless it holds a trim's plan
+   * (TRIM_CURSOR) or a re-hold under way (REHOLD_CURSOR), which go on.
+   */
   private cursorRemoved(licenseId: string): string[] {
-    return isTrimCursor(this.tables.get('licenses', licenseId)?.workCursor)
+    const cursor = this.tables.get('licenses', licenseId)?.workCursor;
+    return isTrimCursor(cursor) || reholdCursorReason(cursor) !== undefined
       ? ['waitingForValidFrom']
       : ['workCursor', 'waitingForValidFrom'];
   }

@@ -166,7 +166,8 @@ export async function settleSystem(w: MemoryWorld, licenseId: string): Promise<v
     const tick = await clockTick(w.licenses, w.now(), w.newToken, clockWatchOf(w));
     if (tick.expired.length + tick.woken.length + tick.settling.length > 0) continue;
     const license = w.license(licenseId);
-    if (license.settleCheckAt === undefined) return;
+    // A license with work pending (waiting for a damaged seal's fix) is never settled by the clock.
+    if (license.settleCheckAt === undefined || license.pendingWork !== undefined) return;
     w.setNow(new Date(Math.max(w.now().getTime(), Date.parse(String(license.settleCheckAt)))));
   }
   throw new Error('did not settle');

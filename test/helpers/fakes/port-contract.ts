@@ -236,6 +236,12 @@ export function describePortContract(
           undefined,
         ]);
       }
+      // A re-hold under way (rehold#REASON) is kept too: under a damaged applied-terms seal it goes on alone.
+      const reholding = await releasing({ workCursor: 'rehold#LICENSE_NOT_YET_VALID' }, 'tok-a');
+      expect(await reholding.s.licenses.requestRelease(reholding.license.licenseId, 'tok-b')).toBe(true);
+      expect(
+        (await reholding.s.get('licenses', { licenseId: reholding.license.licenseId }))?.workCursor,
+      ).toBe('rehold#LICENSE_NOT_YET_VALID');
       const releasing2 = await releasing({ workCursor: '000001#2026' }, 'tok-d');
       const id = releasing2.license.licenseId;
       expect(await releasing2.s.licenses.requestPass(id, 'APPROVED', 'tok-e')).toBe(true);

@@ -6,14 +6,26 @@
  * unshipped shipment back on hold, whatever the limits), so the re-holds
  * still run: a suspension committed before the seal was reached finishes its
  * re-hold, an admin's suspension and the clock's expiry are applied, and a
- * trim under way re-holds its cut. Otherwise shipments would stay RELEASED
+ * trim under way re-holds its cut, and an APPROVED license's re-hold under
+ * way (a later `validFrom`) goes on. Otherwise shipments would stay RELEASED
  * (and could ship) under a license History and `appliedStatus` call
- * SUSPENDED or EXPIRED (I1), or over a lowered limit (I2).
+ * SUSPENDED or EXPIRED, or not valid now (I1), or over a lowered limit (I2).
+ * What needs the terms waits for the fix, an amendment's alerts included:
+ * its pass stays pending, and ends once the seal is fixed.
  */
 import { describe, expect, it } from 'vitest';
 import { appliedSealOf, appliedTermsItem, termsOf } from '../../../shared/domain/terms.js';
 import { aLicense, anInventory, aShipmentFor, nextId } from '../../helpers/factories.js';
-import { apply, idsWith, PAST, settleSystem } from '../../helpers/fakes/engine-kit.js';
+import {
+  amend,
+  apply,
+  idsWith,
+  PAST,
+  setStatus,
+  settleSystem,
+  shipmentEvents,
+  withBacklog,
+} from '../../helpers/fakes/engine-kit.js';
 import { type MemoryWorld, memoryWorld } from '../../helpers/fakes/world.js';
 
 /** A license approved for 100 units, with `released` shipments of 10 units RELEASED under it. */
@@ -217,6 +229,222 @@ describe('a license whose applied terms seal is damaged', () => {
     expect(idsWith(w, license.licenseId, 'RELEASED')).toHaveLength(5);
     expect(w.license(license.licenseId)).toMatchObject({ releasedQuantity: 50, authorizedQuantity: 50 });
     expect(w.license(license.licenseId).statusError).toBeUndefined();
+    expect(w.violations()).toEqual([]);
+    expect(w.historyViolations()).toEqual([]);
+  });
+});
+
+/** A person checks the plain applied terms and removes the damaged seal (docs/OPERATIONS.md, step 3). */
+function fixSeal(w: MemoryWorld, licenseId: string): void {
+  const { sealed: _damaged, ...plain } = w.license(licenseId).appliedTerms as Record<string, unknown>;
+  w.console.edit('licenses', licenseId, 'appliedTerms', plain);
+}
+
+const SHIPPED_OVER = (licenseId: string) =>
+  `HIGH SEVERITY: License ${licenseId}: shipped goods exceed its amended limit`;
+const TRIMMED = (licenseId: string) => `License ${licenseId}: amendment put shipments back on hold`;
+
+/**
+ * Four shipments of 10 units RELEASED under a license of 50, two of them then SHIPPED (the
+ * settling pass run), and the limit lowered to `limit`: the trim's first slice hands over.
+ */
+async function amendmentHandedOver(w: MemoryWorld, limit: number) {
+  const { lut, ids } = withBacklog(w, { authorizedQuantity: 50 }, [{}, {}, {}, {}]);
+  await setStatus(w, lut.licenseId, 'APPROVED');
+  await shipmentEvents(w);
+  w.console.edit('shipments', String(ids[0]), 'status', 'SHIPPED');
+  w.console.edit('shipments', String(ids[1]), 'status', 'SHIPPED');
+  await settleSystem(w, lut.licenseId);
+  expect(idsWith(w, lut.licenseId, 'RELEASED')).toHaveLength(2);
+  expect(await amend(w, lut, 'authorizedQuantity', limit, { deadline: PAST(), pageSize: 1 })).toMatchObject({
+    kind: 'continued',
+  });
+  expect(String(w.license(lut.licenseId).pendingWork)).toMatch(/^amend#/);
+  expect(String(w.license(lut.licenseId).workCursor)).toMatch(/^trim#/);
+  // Not sent yet: the alerts come at the end of the amendment's pass.
+  expect(w.alerter.about(lut.licenseId).map((a) => a.subject)).toEqual([]);
+  return lut;
+}
+
+/** I6 but for the seeded shipments' own first revision (withBacklog writes them without History). */
+const historyViolationsBeyondSeed = (w: MemoryWorld) =>
+  w
+    .historyViolations()
+    .filter(
+      (v) => !/^revision \d+ but \d+ shipment entries in History; missing revisions 1$/.test(v.message),
+    );
+
+const subjectsOf = (w: MemoryWorld, licenseId: string, severity: 'high' | 'normal') =>
+  w.alerter
+    .about(licenseId)
+    .filter((a) => a.severity === severity)
+    .map((a) => a.subject);
+
+describe("an amendment's pass under way when the applied terms' seal is damaged", () => {
+  it('re-holds the cut, keeps the pass pending, and alerts (high) that shipped goods exceed the amended limit once the seal is fixed', async () => {
+    const w = memoryWorld();
+    const lut = await amendmentHandedOver(w, 15);
+    const pass = w.license(lut.licenseId).pendingWork;
+
+    damageSeal(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.license(lut.licenseId)).toMatchObject({ pendingWork: pass, workCursor: 'trim#' });
+    expect(subjectsOf(w, lut.licenseId, 'high')).toEqual([SEAL_ALERT(lut.licenseId)]);
+    expect(w.alerter.about(lut.licenseId)[0]?.message).toContain(
+      'The trim of its amendment under way goes on, as a re-hold needs no terms',
+    );
+    // Read again before the fix (a redelivery): nothing to re-hold, nothing written.
+    await apply(w, lut.licenseId);
+    expect(w.licenseRecords()).toEqual([]);
+    expect(w.shipmentRecords()).toEqual([]);
+    expect(w.violations()).toEqual([]);
+
+    fixSeal(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
+    expect(w.license(lut.licenseId).statusError).toBeUndefined();
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expect(
+      subjectsOf(w, lut.licenseId, 'high'),
+      'the amendment leaves 20 shipped units against 15 authorized',
+    ).toEqual([SEAL_ALERT(lut.licenseId), SHIPPED_OVER(lut.licenseId)]);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.violations()).toEqual([]);
+    expect(historyViolationsBeyondSeed(w)).toEqual([]);
+  });
+
+  it('alerts that the amendment put shipments back on hold once the seal is fixed, and releases nothing over the amended limit', async () => {
+    const w = memoryWorld();
+    const lut = await amendmentHandedOver(w, 25);
+
+    damageSeal(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+    expect(subjectsOf(w, lut.licenseId, 'normal')).toEqual([]);
+
+    fixSeal(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
+    expect(subjectsOf(w, lut.licenseId, 'normal')).toEqual([TRIMMED(lut.licenseId)]);
+    expect(subjectsOf(w, lut.licenseId, 'high')).toEqual([SEAL_ALERT(lut.licenseId)]);
+    expect(w.license(lut.licenseId).releasedQuantity).toBe(20);
+    expect(w.license(lut.licenseId).pendingWork).toBeUndefined();
+    expect(w.violations()).toEqual([]);
+    expect(historyViolationsBeyondSeed(w)).toEqual([]);
+  });
+
+  it('alerts (high) that shipped goods exceed the amended limit when a suspension replaces the pass', async () => {
+    const w = memoryWorld();
+    const lut = await amendmentHandedOver(w, 15);
+
+    // The seal is reached and the admin suspends before license-events reads the item again.
+    damageSeal(w, lut.licenseId);
+    w.console.edit('licenses', lut.licenseId, 'status', 'SUSPENDED');
+    await settleSystem(w, lut.licenseId);
+    expect(w.license(lut.licenseId)).toMatchObject({ appliedStatus: 'SUSPENDED', releasedQuantity: 20 });
+    expect(idsWith(w, lut.licenseId, 'RELEASED')).toEqual([]);
+
+    fixSeal(w, lut.licenseId);
+    await settleSystem(w, lut.licenseId);
+
+    // As without the damaged seal: a suspension replacing an amendment's pass is an amendment's pass too.
+    const high = subjectsOf(w, lut.licenseId, 'high');
+    expect(high, 'the amendment leaves 20 shipped units against 15 authorized').toContain(
+      SHIPPED_OVER(lut.licenseId),
+    );
+    expect(high.filter((s) => s === SHIPPED_OVER(lut.licenseId))).toHaveLength(1);
+    expect(w.violations()).toEqual([]);
+    expect(historyViolationsBeyondSeed(w)).toEqual([]);
+  });
+});
+
+describe('a re-hold of an APPROVED license under way when the seal is damaged', () => {
+  it('goes on re-holding after validFrom is moved later: nothing stays RELEASED under a license not valid now', async () => {
+    const w = memoryWorld();
+    const license = await approvedWithReleases(w, 6);
+    const tomorrow = new Date(w.now().getTime() + 86_400_000).toISOString();
+    w.console.edit('licenses', license.licenseId, 'validFrom', tomorrow);
+    expect(await apply(w, license.licenseId, PAST(), { pageSize: 2 })).toMatchObject({ kind: 'continued' });
+    expect(w.license(license.licenseId)).toMatchObject({ appliedStatus: 'APPROVED', validFrom: tomorrow });
+    expect(w.license(license.licenseId).workCursor).toBe('rehold#LICENSE_NOT_YET_VALID');
+    const left = idsWith(w, license.licenseId, 'RELEASED');
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.length).toBeLessThan(6);
+
+    damageSeal(w, license.licenseId);
+    await settleSystem(w, license.licenseId);
+
+    expect(
+      idsWith(w, license.licenseId, 'RELEASED'),
+      'RELEASED under a license whose validFrom is tomorrow',
+    ).toEqual([]);
+    const held = idsWith(w, license.licenseId, 'HELD').map((id) => w.shipment(id).holdReason);
+    expect(held).toEqual(Array(6).fill('LICENSE_NOT_YET_VALID'));
+    expect(w.license(license.licenseId).releasedQuantity).toBe(0);
+    const alerts = w.alerter.about(license.licenseId);
+    expect(alerts.map((a) => a.subject)).toEqual([SEAL_ALERT(license.licenseId)]);
+    expect(alerts[0]?.message).toContain('The re-hold of its RELEASED shipments under way');
+    expect(alerts[0]?.message).not.toContain('No shipment or counter moved');
+    expect(w.violations()).toEqual([]);
+    expect(w.historyViolations()).toEqual([]);
+
+    fixSeal(w, license.licenseId);
+    await settleSystem(w, license.licenseId);
+    expect(w.license(license.licenseId).pendingWork).toBeUndefined();
+    expect(w.license(license.licenseId).waitingForValidFrom).toBe(tomorrow);
+    expect(idsWith(w, license.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.violations()).toEqual([]);
+  });
+
+  it('goes on re-holding the shipments without a value after a value limit is added', async () => {
+    const w = memoryWorld();
+    const license = await approvedWithReleases(w, 6);
+    expect(idsWith(w, license.licenseId, 'RELEASED').map((id) => w.shipment(id).value)).toEqual(
+      Array(6).fill(undefined),
+    );
+    w.console.edit('licenses', license.licenseId, 'authorizedValue', 1_000_000);
+    expect(await apply(w, license.licenseId, PAST(), { pageSize: 2 })).toMatchObject({ kind: 'continued' });
+    expect(w.license(license.licenseId).workCursor).toBe('rehold#SHIPMENT_VALUE_MISSING');
+    expect(String(w.license(license.licenseId).pendingWork)).toMatch(/^amend#/);
+    expect(idsWith(w, license.licenseId, 'RELEASED').length).toBeGreaterThan(0);
+
+    damageSeal(w, license.licenseId);
+    await settleSystem(w, license.licenseId);
+
+    expect(idsWith(w, license.licenseId, 'RELEASED'), 'RELEASED without a value under a value limit').toEqual(
+      [],
+    );
+    const held = idsWith(w, license.licenseId, 'HELD').map((id) => w.shipment(id).holdReason);
+    expect(held).toEqual(Array(6).fill('SHIPMENT_VALUE_MISSING'));
+    const alerts = w.alerter.about(license.licenseId);
+    expect(alerts.map((a) => a.subject)).toEqual([SEAL_ALERT(license.licenseId)]);
+    expect(alerts[0]?.message).toContain('The re-hold of its RELEASED shipments without a value under way');
+    expect(w.violations()).toEqual([]);
+    expect(w.historyViolations()).toEqual([]);
+
+    fixSeal(w, license.licenseId);
+    await settleSystem(w, license.licenseId);
+    expect(w.license(license.licenseId).pendingWork).toBeUndefined();
+    expect(w.license(license.licenseId)).toMatchObject({ releasedQuantity: 0, authorizedValue: 1_000_000 });
+    expect(w.violations()).toEqual([]);
+    expect(w.historyViolations()).toEqual([]);
+  });
+
+  it('starts the pass again from a re-hold cursor when the seal is sound', async () => {
+    const w = memoryWorld();
+    const license = await approvedWithReleases(w, 6);
+    const tomorrow = new Date(w.now().getTime() + 86_400_000).toISOString();
+    w.console.edit('licenses', license.licenseId, 'validFrom', tomorrow);
+    expect(await apply(w, license.licenseId, PAST(), { pageSize: 2 })).toMatchObject({ kind: 'continued' });
+    expect(w.license(license.licenseId).workCursor).toBe('rehold#LICENSE_NOT_YET_VALID');
+
+    await settleSystem(w, license.licenseId);
+    expect(idsWith(w, license.licenseId, 'RELEASED')).toEqual([]);
+    expect(w.license(license.licenseId).pendingWork).toBeUndefined();
+    expect(w.license(license.licenseId)).toMatchObject({
+      releasedQuantity: 0,
+      waitingForValidFrom: tomorrow,
+    });
+    expect(w.alerter.about(license.licenseId)).toEqual([]);
     expect(w.violations()).toEqual([]);
     expect(w.historyViolations()).toEqual([]);
   });
