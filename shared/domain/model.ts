@@ -294,6 +294,10 @@ export function showValue(value: unknown, max = 80): string {
   return text.length <= max ? shown : `${shown}… (${text.length} characters)`;
 }
 
+/** A value as shown in a reason or alert, `nothing` for an attribute that is absent. */
+export const valueOrNothing = (value: unknown): string =>
+  value === undefined ? 'nothing' : showValue(value);
+
 /** The outcome of parsing an item typed by hand: the item, or every problem found. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 

@@ -9,7 +9,7 @@
 import { ConflictError } from '../domain/errors.js';
 import { attributedOf, licenseRejectionEntry, readLastDecision } from '../domain/history.js';
 import { isReplacedRefusal } from '../domain/license-rules.js';
-import { showValue } from '../domain/model.js';
+import { showValue, valueOrNothing } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import { AMENDABLE_TERMS, AMENDMENT_REJECTED, IDENTITY_TERMS } from '../domain/terms.js';
 import { COUNTER_REVISION } from '../names.js';
@@ -111,8 +111,7 @@ async function writeBack(
   };
   // What the put changed of the fields people set (not the system's own, which the old item has and it lacks).
   const tried = PEOPLE_SET.filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(old[f])).map(
-    (f) =>
-      `${f} ${old[f] === undefined ? 'nothing' : showValue(old[f])} → ${raw[f] === undefined ? 'nothing' : showValue(raw[f])}`,
+    (f) => `${f} ${valueOrNothing(old[f])} → ${valueOrNothing(raw[f])}`,
   );
   const drawn = `releasedQuantity ${showValue(old.releasedQuantity ?? 0)}, releasedValue ${showValue(old.releasedValue ?? 0)}`;
   // A rejected amendment's prefix: the reason stays on the item until the next legal edit, as the write-back leaves nothing else to show.

@@ -28,6 +28,7 @@ import {
   commitCounted,
   finish,
   handOver,
+  holdGuard,
   type LicenseEngineDeps,
   outOfTime,
   type Progress,
@@ -166,11 +167,7 @@ async function holdOnlyPass(
   if (isTrimCursor(cursor)) return reholdCut(deps, license, token, cursor, deadline, progress);
   const reason = reholdCursorReason(cursor);
   if (reason === undefined) return waitForFix(deps, license);
-  const guard: LicenseGuard = {
-    licenseId: license.licenseId,
-    expect: { appliedStatus: 'APPROVED', pendingWork: token },
-    authorizedQuantity: license.authorizedQuantity,
-  };
+  const guard = holdGuard(license, token);
   const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
   if (!(await reholdReleased(deps, license, guard, drawn, deadline, progress, reason)))
     return handOver(deps, license, token, cursor);
@@ -221,11 +218,7 @@ async function reholdPass(
   progress: Progress,
 ): Promise<boolean> {
   const pageSize = deps.pageSize ?? 200;
-  const guard: LicenseGuard = {
-    licenseId: license.licenseId,
-    expect: { appliedStatus: status, pendingWork: token },
-    authorizedQuantity: license.authorizedQuantity,
-  };
+  const guard = holdGuard(license, token, status);
   const drawn = { quantity: license.releasedQuantity, value: license.releasedValue };
   for (const index of ['released', 'held'] as const) {
     let after: string | undefined;

@@ -12,6 +12,7 @@ import { alertTrimmed } from './license-alerts.js';
 import {
   commitCounted,
   handOver,
+  holdGuard,
   type LicenseEngineDeps,
   outOfTime,
   type Progress,
@@ -279,11 +280,7 @@ export async function reholdCut(
   progress: Progress,
 ): Promise<boolean> {
   const from = cursor?.slice(TRIM_CURSOR.length) || undefined;
-  const guard: LicenseGuard = {
-    licenseId: license.licenseId,
-    expect: { appliedStatus: 'APPROVED', pendingWork: token },
-    authorizedQuantity: license.authorizedQuantity,
-  };
+  const guard = holdGuard(license, token);
   for (let after = from; ; ) {
     if (outOfTime(deadline, progress)) return handOver(deps, license, token, cursor);
     const page = await deps.shipments.page('released', license.licenseId, after, pageSizeOf(deps));

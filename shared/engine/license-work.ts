@@ -113,6 +113,17 @@ export function returnDrawn(
 }
 
 /** The conditions of every write of an APPROVED license's pass: still approved, this pass, these terms. */
+/**
+ * The guard of a re-hold, which needs no terms (a suspension's, or one under
+ * a damaged applied-terms seal): the pass as read (its applied status,
+ * `pendingWork`), not the terms.
+ */
+export const holdGuard = (license: License, token: string, appliedStatus = 'APPROVED'): LicenseGuard => ({
+  licenseId: license.licenseId,
+  expect: { appliedStatus, pendingWork: token },
+  authorizedQuantity: license.authorizedQuantity,
+});
+
 export function approvedGuard(license: License, token: string): LicenseGuard {
   return {
     licenseId: license.licenseId,

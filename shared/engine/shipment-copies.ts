@@ -1,4 +1,4 @@
-import { showValue } from '../domain/model.js';
+import { valueOrNothing } from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
 import type {
   Alerter,
@@ -98,18 +98,16 @@ function stripWrite(shipmentId: string, raw: RawItem): ShipmentWrite {
   };
 }
 
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
-
 function copyAlert(shipmentId: string, raw: RawItem, from: string): OpsAlert {
   const status =
     raw.status === 'HELD'
       ? ''
-      : ` Its status ${shown(raw.status)} was set to HELD: a new shipment starts HELD, and only its license releases it.`;
+      : ` Its status ${valueOrNothing(raw.status)} was set to HELD: a new shipment starts HELD, and only its license releases it.`;
   return {
     severity: 'normal',
     subject: `Shipment ${shipmentId}: copy of shipment ${from} taken in as a new shipment`,
     message: [
-      `Shipment ${shipmentId} (${shown(raw.quantity)} × ${shown(raw.sku)} at ${shown(raw.warehouseId)}, license ${shown(raw.licenseId)}) was created as a copy of shipment ${from}, the system's attributes included (counted as ${shown(raw.countedStatus)}, revision ${shown(raw.revision)}), as the console's "Duplicate item" makes it. Nothing had counted it: taken as they were, they would have passed it for a shipment already counted.`,
+      `Shipment ${shipmentId} (${valueOrNothing(raw.quantity)} × ${valueOrNothing(raw.sku)} at ${valueOrNothing(raw.warehouseId)}, license ${valueOrNothing(raw.licenseId)}) was created as a copy of shipment ${from}, the system's attributes included (counted as ${valueOrNothing(raw.countedStatus)}, revision ${valueOrNothing(raw.revision)}), as the console's "Duplicate item" makes it. Nothing had counted it: taken as they were, they would have passed it for a shipment already counted.`,
       `The system removed them, and takes it in as a new shipment: counted HELD once, entered in History, released by its license like any other.${status} Shipment ${from} is unchanged.`,
       `If you did not mean to create a second shipment, cancel ${shipmentId} (status CANCELLED). To create a shipment from another, copy only the attributes a creator sets (docs/OPERATIONS.md, "A duplicated shipment").`,
     ].join('\n'),

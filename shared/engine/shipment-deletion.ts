@@ -1,8 +1,6 @@
-import { type ShipmentStatus, showValue } from '../domain/model.js';
+import { type ShipmentStatus, valueOrNothing } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import type { Rejection } from './shipment-rejections.js';
-
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /** How to put a deleted shipment back as it was: every attribute, the system's included. */
 const putBack = (shipmentId: string) =>
@@ -15,8 +13,8 @@ const putBack = (shipmentId: string) =>
  * counters until the item is back), never given back by the deletion.
  */
 function advice(shipmentId: string, old: RawItem, counted: ShipmentStatus): string {
-  const units = `Its ${shown(old.quantity)} units`;
-  const license = `license ${shown(old.licenseId)}`;
+  const units = `Its ${valueOrNothing(old.quantity)} units`;
+  const license = `license ${valueOrNothing(old.licenseId)}`;
   switch (counted) {
     case 'SHIPPED':
       return `${units} left the warehouse and stay drawn from ${license}: \`clearance reconcile\` keeps them in its releasedQuantity and releasedValue and in Inventory's shipped counter, and reports the deletion, until the item is back. ${putBack(shipmentId)} A SHIPPED shipment is final: if the goods never left, have compliance correct the export record.`;
@@ -34,7 +32,7 @@ function advice(shipmentId: string, old: RawItem, counted: ShipmentStatus): stri
  * severity unless it was CANCELLED (nothing counts it, nothing to repair).
  */
 export function deletionAlert(shipmentId: string, old: RawItem, counted: ShipmentStatus): Rejection {
-  const message = `Shipment ${shipmentId} (${shown(old.quantity)} × ${shown(old.sku)} at ${shown(old.warehouseId)}, license ${shown(old.licenseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. ${advice(shipmentId, old, counted)} Do not create a new shipment with this shipmentId: it would start again at revision 1, and its notices would repeat the dedupKeys (${shipmentId}#r1, …) that customers and warehouses already had, and their systems may drop them as duplicates; give a replacement a new shipmentId.`;
+  const message = `Shipment ${shipmentId} (${valueOrNothing(old.quantity)} × ${valueOrNothing(old.sku)} at ${valueOrNothing(old.warehouseId)}, license ${valueOrNothing(old.licenseId)}, counted as ${counted}) was deleted from the Shipments table. Deleting shipments is not supported: cancel them instead. ${advice(shipmentId, old, counted)} Do not create a new shipment with this shipmentId: it would start again at revision 1, and its notices would repeat the dedupKeys (${shipmentId}#r1, …) that customers and warehouses already had, and their systems may drop them as duplicates; give a replacement a new shipmentId.`;
   return {
     shipmentId,
     statusError: message,

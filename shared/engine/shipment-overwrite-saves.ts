@@ -15,7 +15,7 @@
  * the last save as it stood, it would stay on the item unjudged, since a
  * write-back is never judged again (status CANCELLED, counted RELEASED).
  */
-import { sameValue, showValue } from '../domain/model.js';
+import { sameValue, valueOrNothing } from '../domain/model.js';
 import type { RawItem, ShipmentRecord, ShipmentWrite } from '../domain/ports.js';
 import {
   isWriteBack,
@@ -24,8 +24,6 @@ import {
   REJECTED_EDIT,
   type Rejection,
 } from './shipment-rejections.js';
-
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /**
  * The record of the last save made between the image the system last
@@ -118,7 +116,7 @@ const UNSAID = new Set(['shipmentId', 'statusError', 'changedBy', REJECTED_EDIT]
 function changesOf(committed: RawItem, saved: RawItem): string {
   const changed = Object.keys({ ...committed, ...saved })
     .filter((f) => !UNSAID.has(f) && !sameValue(committed[f], saved[f]))
-    .map((f) => `${f} ${shown(committed[f])} → ${shown(saved[f])}`);
+    .map((f) => `${f} ${valueOrNothing(committed[f])} → ${valueOrNothing(saved[f])}`);
   return changed.length > 0 ? changed.join(', ') : 'nothing';
 }
 
@@ -149,7 +147,7 @@ function noteOn(
   const made = 'The item as last committed showed an edit the system had not applied yet, judged on its own';
   if (own) return `${made}: ${own.statusError}`;
   if (committed.status === committed.countedStatus) return undefined;
-  return `${made} (status ${shown(committed.countedStatus)} → ${shown(committed.status)}): it is applied as it would have been.`;
+  return `${made} (status ${valueOrNothing(committed.countedStatus)} → ${valueOrNothing(committed.status)}): it is applied as it would have been.`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../domain/history.js';
-import { type ShipmentStatus, sameValue, showValue } from '../domain/model.js';
+import { type ShipmentStatus, sameValue, valueOrNothing } from '../domain/model.js';
 import type {
   Alerter,
   HistoryRepository,
@@ -10,8 +10,6 @@ import type {
 } from '../domain/ports.js';
 import { asShipmentStatus } from '../domain/shipment-rules.js';
 import { REJECTED_EDIT, type Rejection, sequenceAtOrAfter } from './shipment-rejections.js';
-
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /**
  * The reject phase. Each rejection is alerted, and entered in History once:
@@ -107,7 +105,7 @@ function unwrittenAlert(r: Rejection, item: RawItem | undefined, why: 'pending' 
   const now =
     item === undefined
       ? 'the item is deleted'
-      : `the item now shows status ${shown(item.status)}, countedStatus ${shown(item.countedStatus)}, revision ${shown(item.revision)}`;
+      : `the item now shows status ${valueOrNothing(item.status)}, countedStatus ${valueOrNothing(item.countedStatus)}, revision ${valueOrNothing(item.revision)}`;
   const next =
     why === 'pending'
       ? `a change the system committed since is on the item with this edit (${now}): the record of that change is judged next, with the item as it is`

@@ -1,5 +1,11 @@
 import { type CountedAs, countedAsStamp, stampOf } from '../domain/counters.js';
-import { parseItem, ShipmentSchema, type ShipmentStatus, sameValue, showValue } from '../domain/model.js';
+import {
+  parseItem,
+  ShipmentSchema,
+  type ShipmentStatus,
+  sameValue,
+  valueOrNothing,
+} from '../domain/model.js';
 import { copiedFrom } from '../domain/planning.js';
 import type { OpsAlert, RawItem, ShipmentWrite } from '../domain/ports.js';
 import {
@@ -72,8 +78,6 @@ export function sequenceAtOrAfter(a: unknown, b: string): boolean {
   return x.length !== y.length ? x.length > y.length : x >= y;
 }
 
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
-
 /**
  * An illegal status edit: the status goes back to `counted` (when counted)
  * with `statusError`, and so do the value, priority or requestedAt saved
@@ -91,25 +95,25 @@ export function statusRejection(
   const also =
     counted && !changedTo && saves ? savedWith(raw, saves, new Set(['status', 'statusError'])) : undefined;
   const restore = changedTo
-    ? ` It was changed again (to ${shown(changedTo.status)}) before the system judged it: nothing was set back.`
+    ? ` It was changed again (to ${valueOrNothing(changedTo.status)}) before the system judged it: nothing was set back.`
     : counted
       ? ` The status was set back to ${counted}.`
       : '';
   // The note goes between the reason and the set-back: the reason an alert must give (I5) is all before it.
-  const statusError = `Rejected status ${shown(raw.status)}: ${reason}.${also ? ` ${also.note}` : ''}${restore}`;
+  const statusError = `Rejected status ${valueOrNothing(raw.status)}: ${reason}.${also ? ` ${also.note}` : ''}${restore}`;
   const rejection: Rejection = {
     shipmentId,
     statusError,
     current: raw,
     alert: {
       severity,
-      subject: `${severity === 'high' ? 'HIGH SEVERITY: ' : ''}Shipment ${shipmentId}: status edit ${counted ?? 'new'} → ${shown(raw.status)} rejected`,
+      subject: `${severity === 'high' ? 'HIGH SEVERITY: ' : ''}Shipment ${shipmentId}: status edit ${counted ?? 'new'} → ${valueOrNothing(raw.status)} rejected`,
       message: [
-        `Shipment ${shipmentId} (license ${shown(raw.licenseId)}, warehouse ${shown(raw.warehouseId)}) was edited from ${counted ?? '(new)'} to "${shown(raw.status)}".`,
+        `Shipment ${shipmentId} (license ${valueOrNothing(raw.licenseId)}, warehouse ${valueOrNothing(raw.warehouseId)}) was edited from ${counted ?? '(new)'} to "${valueOrNothing(raw.status)}".`,
         `Rejected because ${reason}.`,
         ...(also ? [also.note] : []),
         changedTo
-          ? `The status was changed again, to ${shown(changedTo.status)}, before the system judged this edit; no counter moved for it. It is entered in History.`
+          ? `The status was changed again, to ${valueOrNothing(changedTo.status)}, before the system judged this edit; no counter moved for it. It is entered in History.`
           : counted
             ? `The system set status back to ${counted}; no counter moved.`
             : 'The shipment is not counted until its status is HELD.',
@@ -152,7 +156,7 @@ export function immutableRejection(
   fields: readonly string[],
 ): Rejection {
   const counted = asShipmentStatus(raw.countedStatus);
-  const list = fields.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
+  const list = fields.map((f) => `${f} ${valueOrNothing(old[f])} → ${valueOrNothing(raw[f])}`).join(', ');
   const fix =
     counted === 'SHIPPED'
       ? 'a SHIPPED shipment is final, so the system cannot change them: if the recorded values are wrong, have compliance correct the export record'
@@ -290,7 +294,9 @@ export function invalidEditRejection(
   const fields = invalidFieldsOf(raw, old, problems);
   if (fields.length === 0) return invalidCountedRejection(shipmentId, raw, problems);
   const back = fields
-    .map((f) => (old?.[f] === undefined ? `${f} removed (it had none)` : `${f} set back to ${shown(old[f])}`))
+    .map((f) =>
+      old?.[f] === undefined ? `${f} removed (it had none)` : `${f} set back to ${valueOrNothing(old[f])}`,
+    )
     .join(', ');
   const statusError = `Rejected edit of ${fields.join(', ')}: ${problems.join('; ')}. ${back}; edit it again with a valid value.`;
   return {
@@ -300,7 +306,7 @@ export function invalidEditRejection(
     alert: {
       severity: 'normal',
       subject: `Shipment ${shipmentId}: edit of ${fields.join(', ')} rejected`,
-      message: `Shipment ${shipmentId} (license ${shown(raw.licenseId)}) was edited (${fields.map((f) => `${f} ${shown(old?.[f])} → ${shown(raw[f])}`).join(', ')}). ${statusError} No counter moved.`,
+      message: `Shipment ${shipmentId} (license ${valueOrNothing(raw.licenseId)}) was edited (${fields.map((f) => `${f} ${valueOrNothing(old?.[f])} → ${valueOrNothing(raw[f])}`).join(', ')}). ${statusError} No counter moved.`,
       subjectKey: { shipmentId },
     },
     write: {
@@ -341,7 +347,7 @@ function invalidCountedRejection(shipmentId: string, raw: RawItem, problems: rea
     alert: {
       severity: 'normal',
       subject: `Shipment ${shipmentId}: invalid item rejected`,
-      message: `Shipment ${shipmentId} (license ${shown(raw.licenseId)}, counted as ${shown(raw.countedStatus)}) is invalid: ${problems.join('; ')}. ${statusError}`,
+      message: `Shipment ${shipmentId} (license ${valueOrNothing(raw.licenseId)}, counted as ${valueOrNothing(raw.countedStatus)}) is invalid: ${problems.join('; ')}. ${statusError}`,
       subjectKey: { shipmentId },
     },
     write: {
@@ -455,12 +461,12 @@ export function overwriteRejection(
   const copy = copiedFrom(raw) !== undefined ? [GSI_ATTR.holdOrder] : [];
   const changed: string[] = [...COMMITTED_MARKS.filter((f) => raw[f] !== old[f]), ...copy];
   const target = saved?.item ?? old;
-  const marks = changed.map((f) => `${f} ${shown(old[f])} → ${shown(raw[f])}`).join(', ');
-  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${shown(old.countedStatus)}); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.${saved ? ` ${saved.note}` : ''}`;
+  const marks = changed.map((f) => `${f} ${valueOrNothing(old[f])} → ${valueOrNothing(raw[f])}`).join(', ');
+  const statusError = `Rejected: the item was replaced by a whole item whose system attributes are not the ones the system committed (${marks}), as a PutItem of an import run again or of an old copy does. It was set back to the shipment as last committed (${valueOrNothing(old.countedStatus)}); nothing was counted twice. To change it, edit that attribute (status, value) instead of putting the whole item.${saved ? ` ${saved.note}` : ''}`;
   const tried = Object.keys(raw)
     .filter((f) => !OWN.has(f) && !changed.includes(f))
     .filter((f) => JSON.stringify(raw[f]) !== JSON.stringify(target[f]))
-    .map((f) => `${f} ${shown(target[f])} → ${shown(raw[f])}`);
+    .map((f) => `${f} ${valueOrNothing(target[f])} → ${valueOrNothing(raw[f])}`);
   return {
     shipmentId,
     statusError,
@@ -469,7 +475,7 @@ export function overwriteRejection(
       severity: 'normal',
       subject: `Shipment ${shipmentId}: overwritten item set back`,
       message: [
-        `Shipment ${shipmentId} (license ${shown(old.licenseId)}, warehouse ${shown(old.warehouseId)}, counted as ${shown(old.countedStatus)}) was replaced by a whole item: ${marks}.`,
+        `Shipment ${shipmentId} (license ${valueOrNothing(old.licenseId)}, warehouse ${valueOrNothing(old.warehouseId)}, counted as ${valueOrNothing(old.countedStatus)}) was replaced by a whole item: ${marks}.`,
         tried.length > 0
           ? `It also changed ${tried.join(', ')}; make those edits again.`
           : 'Its other fields were as committed.',

@@ -8,12 +8,10 @@
  * (shared/domain/terms.ts, judgeAmendment): an edit is applied whole or not
  * at all.
  */
-import { ShipmentSchema, sameValue, showValue } from '../domain/model.js';
+import { ShipmentSchema, sameValue, valueOrNothing } from '../domain/model.js';
 import type { RawItem } from '../domain/ports.js';
 import { SAVED_WITH_FIELDS } from '../domain/shipment-rules.js';
 import type { Rejection } from './shipment-rejections.js';
-
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /** One console save of a shipment: a stream record of an edit (not of a system write), its two images. */
 export interface SaveRecord {
@@ -72,8 +70,8 @@ export function savedWith(raw: RawItem, at: Saves, handled: ReadonlySet<string>)
   const fields = back.map((b) => b.f);
   const items = back.map(({ f, to }) =>
     to === undefined
-      ? `${f} ${shown(raw[f])} removed (it had none)`
-      : `${f} set back from ${shown(raw[f])} to ${shown(to)}`,
+      ? `${f} ${valueOrNothing(raw[f])} removed (it had none)`
+      : `${f} set back from ${valueOrNothing(raw[f])} to ${valueOrNothing(to)}`,
   );
   const one = fields.length === 1;
   // Its own `Rejected edit of` part: an alert gives it as it stands (alertGivesReason, I5).

@@ -32,15 +32,13 @@
  */
 import { ConfigError } from '../domain/errors.js';
 import type { HistoryEntry } from '../domain/history.js';
-import { showValue } from '../domain/model.js';
+import { valueOrNothing } from '../domain/model.js';
 import type { HistoryRepository, RawItem, ShipmentRecord, ShipmentRepository } from '../domain/ports.js';
 import { asShipmentStatus } from '../domain/shipment-rules.js';
 import type { Rejection } from './shipment-rejections.js';
 
 /** The runbook the refusal names. */
 const RUNBOOK = 'docs/OPERATIONS.md, "DLQ messages", step 4';
-
-const shown = (v: unknown) => (v === undefined ? 'nothing' : showValue(v));
 
 /**
  * The latest committed change of each shipment of `records` that History
@@ -102,7 +100,7 @@ const revisionOf = (entryId: string): string => /#(r\d{6,})$/.exec(entryId)?.[1]
 export function countedBeforeRejection(record: ShipmentRecord, last: HistoryEntry): Rejection {
   const id = record.shipmentId;
   const raw = record.newImage ?? {};
-  const was = `${shown(last.status)} (${last.eventType} ${revisionOf(last.entryId)}, at ${last.at}, license ${last.licenseId})`;
+  const was = `${valueOrNothing(last.status)} (${last.eventType} ${revisionOf(last.entryId)}, at ${last.at}, license ${last.licenseId})`;
   const statusError = `Not taken in: shipment ${id} was counted before (History: last committed as ${was}), and this item carries no countedStatus or revision: a whole item was put over it (an import run again, an old copy saved), and the stream record of that put was not judged (parked in the DLQ, still being retried, or gone). Taken in, it would be counted a second time. Nothing was counted, written or sent; the item is left for a person (${RUNBOOK}).`;
   return {
     shipmentId: id,
@@ -112,7 +110,7 @@ export function countedBeforeRejection(record: ShipmentRecord, last: HistoryEntr
       severity: 'high',
       subject: `HIGH SEVERITY: Shipment ${id}: counted before, not taken in again`,
       message: [
-        `Shipment ${id} (license ${shown(raw.licenseId)}, warehouse ${shown(raw.warehouseId)}, quantity ${shown(raw.quantity)}, status ${shown(raw.status)}) was edited while it carries no countedStatus or revision, as a new item would. History shows the system counted it: its last committed change is ${was}.`,
+        `Shipment ${id} (license ${valueOrNothing(raw.licenseId)}, warehouse ${valueOrNothing(raw.warehouseId)}, quantity ${valueOrNothing(raw.quantity)}, status ${valueOrNothing(raw.status)}) was edited while it carries no countedStatus or revision, as a new item would. History shows the system counted it: its last committed change is ${was}.`,
         `So the item is a whole item put over the counted shipment, and shipment-events never judged the record of that put (parked in the DLQ, still being retried, or gone from the stream). Taken in as new, it would be counted twice (Inventory, its license's releasedQuantity) and its notices sent again from r1.`,
         'Nothing was counted, written or sent for this edit. Until the item is put back, no license pass releases or re-holds it: it is in neither index.',
         `To put it back: if \`clearance dlq list\` shows a shipment-events message whose records are still in the stream, \`clearance dlq redrive\` replays the put, which sets the item back as last committed. Otherwise delete this item and put it back from the Shipments table's point-in-time recovery as docs/OPERATIONS.md, "A deleted shipment", says (\`clearance shipment history ${id}\` shows its last committed state). Do not edit it meanwhile: each edit is refused the same way. See ${RUNBOOK}.`,

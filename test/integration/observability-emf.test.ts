@@ -1,7 +1,8 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { HOLD_REASONS } from '../../shared/domain/model.js';
 import { adminConsole } from '../helpers/admin-console.js';
+import { captureStdout, emfDocuments } from '../helpers/emf.js';
 import { aLicense, anInventory, aShipment, heldBacklog } from '../helpers/factories.js';
 import { until } from '../helpers/poll.js';
 import { invokeWithRecords, rejectHistoryAppendsOf, releaseRecords } from '../helpers/release-kit.js';
@@ -21,20 +22,13 @@ interface Emf {
   [key: string]: unknown;
 }
 
-let lines: string[] = [];
-const realWrite = process.stdout.write.bind(process.stdout);
+const stdout = captureStdout();
+/** Where the EMF documents read start: a test moves it past what came before the step it judges. */
+let from = 0;
 beforeEach(() => {
-  lines = [];
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n'));
-    return true;
-  }) as typeof process.stdout.write;
+  from = 0;
 });
-afterEach(() => {
-  process.stdout.write = realWrite;
-});
-
-const emf = (): Emf[] => lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Emf);
+const emf = (): Emf[] => emfDocuments<Emf>(stdout().slice(from));
 /** Sum of a metric over every EMF document whose dimensions include `where`. */
 const total = (name: string, where: Record<string, string> = {}) =>
   emf()
@@ -48,7 +42,7 @@ describe('EMF metrics', () => {
     await s.putLicense(aLicense({ licenseId: 'LIC-EMF', status: 'PENDING', authorizedQuantity: 30 }));
     await s.putShipments(heldBacklog(5, { licenseId: 'LIC-EMF', quantity: 10 }));
     await local.drain();
-    lines = [];
+    from = stdout().length;
 
     await s.setLicenseStatus('LIC-EMF', 'APPROVED');
     await local.drain();
@@ -77,7 +71,7 @@ describe('EMF metrics', () => {
   it('counts a rejected license edit', async () => {
     await s.putLicense(aLicense({ licenseId: 'LIC-EMF-BAD', status: 'PENDING' }));
     await local.drain();
-    lines = [];
+    from = stdout().length;
     await s.setLicenseStatus('LIC-EMF-BAD', 'APPROVD');
     await local.drain();
     expect(total('EditsRejected', { service: 'license-events' })).toBe(1);
@@ -195,7 +189,7 @@ describe('alarms and dashboard against the EMF the handlers emit', () => {
     await s.putShipments([held]);
     await s.putLicense(aLicense({ licenseId: 'LIC-REF-GONE', status: 'PENDING' }));
     await local.drain();
-    lines = [];
+    from = stdout().length;
     await s.setLicenseStatus('LIC-REF', 'APPROVED');
     await local.drain();
 
